@@ -1,0 +1,130 @@
+"""The methodology check: what the profile still lacks, each finding with its M-code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from segprofile.model.study import (
+    DataSourceKind,
+    FeatureType,
+    HypothesisKind,
+    HypothesisStatus,
+    JourneyKind,
+    Study,
+)
+
+
+class Severity(StrEnum):
+    missing = "missing"  # the profile is incomplete
+    warning = "warning"  # complete, but worth a look
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    severity: Severity = Severity.missing
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+def check_study(study: Study) -> list[Finding]:
+    """List, by M-code, what the document still lacks for a complete profile."""
+    out: list[Finding] = []
+
+    def add(code: str, message: str, severity: Severity = Severity.missing) -> None:
+        out.append(Finding(code, message, severity))
+
+    # M-1
+    if not study.scope.body:
+        add("M-1", "не указан орган власти (scope.body)")
+    if not study.scope.legal_acts:
+        add("M-1", "не указаны НПА, регулирующие услугу (scope.legal_acts)")
+    # M-2
+    if not study.roles:
+        add("M-2", "не перечислены роли участников (roles)")
+    for role in study.roles:
+        if role.audience is None:
+            add("M-2", f"у роли «{role.id}» не описана целевая аудитория")
+        elif not role.audience.legal_basis:
+            add("M-2", f"у аудитории роли «{role.id}» нет правового основания (legal_basis)")
+    if study.client_records() is None:
+        add("M-2", "нет источника данных о клиентах (data_sources с kind: client_records)")
+    # M-3
+    if not study.features:
+        add("M-3", "не выбраны признаки сегментации (features)")
+    for feature in study.features:
+        if feature.source is None:
+            add("M-3", f"признак «{feature.id}» без источника")
+        elif feature.source.kind.value != "other" and not feature.source.reference:
+            add("M-3", f"у признака «{feature.id}» не указана ссылка на источник", Severity.warning)
+        if feature.type is FeatureType.numeric and feature.binning is None:
+            add(
+                "M-5",
+                f"числовой признак «{feature.id}» без разбиения: будут квантили",
+                Severity.warning,
+            )
+    # M-4
+    if study.segmentation.clustering.enabled and not study.segmentation.clustering.features:
+        add("M-4", "не выбраны признаки для кластеризации (segmentation.clustering.features)")
+    # M-6
+    if study.segmentation.satisfaction.column is None and not any(
+        s.kind is DataSourceKind.survey for s in study.data_sources
+    ):
+        add("M-6", "нет данных для нулевого замера удовлетворённости (столбец оценки или опрос)")
+    audiences = [r.audience for r in study.roles if r.audience is not None]
+    if audiences and not any(a.population_source for a in audiences):
+        add("M-6", "нет данных о численности имеющих право: слепую зону не оценить")
+    # M-7
+    needs = [h for h in study.hypotheses if h.kind is HypothesisKind.need]
+    problems = [h for h in study.hypotheses if h.kind is HypothesisKind.problem]
+    if not needs:
+        add("M-7", "нет гипотез о потребностях")
+    if not problems:
+        add("M-7", "нет гипотез о проблемах")
+    for hyp in study.hypotheses:
+        if hyp.hunt_stage is None:
+            add("M-7", f"у гипотезы «{hyp.id}» не указана ступень лестницы Ханта", Severity.warning)
+        if hyp.aidas_stage is None:
+            add("M-7", f"у гипотезы «{hyp.id}» не указан этап AIDAS", Severity.warning)
+    # M-8
+    if not study.research.activities:
+        add("M-8", "нет плана исследований (интервью, опросы)")
+    # M-9
+    for hyp in study.hypotheses:
+        if hyp.status in (HypothesisStatus.confirmed, HypothesisStatus.refuted) and not hyp.evidence:
+            add("M-9", f"гипотеза «{hyp.id}» имеет вердикт без доказательств")
+    if study.hypotheses and all(
+        h.status in (HypothesisStatus.open, HypothesisStatus.suggested) for h in study.hypotheses
+    ):
+        add("M-9", "ни одна гипотеза ещё не проверена исследованием")
+    # M-11
+    confirmed = {h.id for h in problems if h.status is HypothesisStatus.confirmed}
+    solved = {p for r in study.recommendations for p in r.problems}
+    if not study.recommendations:
+        add("M-11", "нет рекомендаций")
+    for pid in sorted(confirmed - solved):
+        add("M-11", f"подтверждённая проблема «{pid}» без рекомендации")
+    # M-12
+    kinds = {j.kind for j in study.journeys}
+    if JourneyKind.current not in kinds:
+        add("M-12", "нет текущего клиентского пути")
+    if JourneyKind.target not in kinds:
+        add("M-12", "нет целевого клиентского пути")
+    for journey in study.journeys:
+        if not journey.steps:
+            add("M-12", f"у пути «{journey.id}» нет шагов")
+        for step in journey.steps:
+            if step.service_level is None:
+                add(
+                    "M-12",
+                    f"у шага «{journey.id}.{step.id}» не указан уровень сервиса",
+                    Severity.warning,
+                )
+    return out
+
+
+def is_complete(findings: list[Finding]) -> bool:
+    return not any(f.severity is Severity.missing for f in findings)

@@ -1,0 +1,79 @@
+"""Result types: the computed Profile, with provenance. Pure data, JSON round-trip."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROFILE_SCHEMA_VERSION = "1.0"
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Interval(_Result):
+    low: float
+    high: float
+
+
+class SatisfactionStats(_Result):
+    """Baseline satisfaction of a group: ratings on the study's scale."""
+
+    n: int = Field(description="Число клиентов с оценкой")
+    mean: float | None = None
+    csat: float | None = Field(None, description="Доля оценок не ниже порога (4–5)")
+    csat_interval: Interval | None = Field(None, description="Интервал Уилсона")
+
+
+class SegmentStats(_Result):
+    key: str = Field(description="«признак=значение»")
+    value: str = Field(description="Значение или интервал (код)")
+    label: str = Field(description="Подпись сегмента")
+    capacity: int
+    share: float
+    satisfaction: SatisfactionStats
+    missing_value: bool = Field(False, description="Сегмент «нет данных»")
+
+
+class FeatureSegmentation(_Result):
+    feature_id: str
+    label: str
+    column: str
+    type: str
+    binning: str = Field("", description="Как разбит числовой признак")
+    source_kind: str | None = None
+    source_reference: str = ""
+    segments: list[SegmentStats]
+
+
+class DataFile(_Result):
+    source_id: str
+    path: str
+    rows: int
+    sha256: str
+
+
+class Provenance(_Result):
+    study_id: str
+    study_hash: str
+    study_revision: int | None = None
+    data_fingerprint: str
+    data_files: list[DataFile]
+    parameters: dict[str, object]
+    seed: int
+    version: str
+    engine: str
+    created_at: datetime
+
+
+class Profile(_Result):
+    schema_version: str = PROFILE_SCHEMA_VERSION
+    study_id: str
+    study_title: str
+    provenance: Provenance
+    total_clients: int
+    satisfaction: SatisfactionStats
+    by_feature: list[FeatureSegmentation]
+    warnings: list[str] = Field(default_factory=list)

@@ -1,0 +1,642 @@
+"""The Study: the whole client segment profile document (M-1 … M-12) as pydantic models.
+
+One representation for the three faces: the CLI reads and writes it as YAML, the web app stores
+it as revisions (JSON), the pipeline computes from it. Identifiers (``id`` fields) are short
+slugs that other parts of the document refer to; :func:`reference_problems` checks them.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = "1.0"
+
+_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+Identifier = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=_ID_RE.pattern,
+        description="Короткий идентификатор: латиница, цифры, «_», «-», «.»",
+    ),
+]
+
+
+class _Model(BaseModel):
+    """Strict base: unknown keys are errors (typos must not vanish silently)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+
+
+# --- M-1 Scope --------------------------------------------------------------------------------
+
+
+class ScopeKind(StrEnum):
+    service = "service"
+    function = "function"
+    support_measure = "support_measure"
+    life_situation = "life_situation"
+    process_group = "process_group"
+
+
+class ClientType(StrEnum):
+    internal = "internal"
+    citizen = "citizen"
+    business = "business"
+
+
+class LegalAct(_Model):
+    """A legal act (НПА) that governs the service."""
+
+    id: Identifier
+    title: str = Field(min_length=1, description="Название НПА")
+    reference: str = Field("", description="Номер, дата, ссылка")
+
+
+class Scope(_Model):
+    """M-1: what the profile is for."""
+
+    kind: ScopeKind
+    title: str = Field(min_length=1, description="Название услуги, функции, меры, ситуации")
+    body: str = Field("", description="Орган власти или организация")
+    client_types: list[ClientType] = Field(min_length=1)
+    legal_acts: list[LegalAct] = Field(default_factory=list)
+    description: str = ""
+
+    @property
+    def internal(self) -> bool:
+        return ClientType.internal in self.client_types
+
+
+# --- M-2 Roles and audiences ------------------------------------------------------------------
+
+
+class RoleKind(StrEnum):
+    applicant = "applicant"
+    internal_client = "internal_client"
+    intermediary = "intermediary"
+    is_operator = "is_operator"
+    other = "other"
+
+
+class LegalBasis(_Model):
+    act: Identifier = Field(description="Идентификатор НПА из scope.legal_acts")
+    article: str = Field("", description="Статья, пункт")
+
+
+class Audience(_Model):
+    """Who is entitled to take this role, and on which legal basis."""
+
+    description: str = Field(min_length=1)
+    legal_basis: list[LegalBasis] = Field(default_factory=list)
+    eligibility_rule: str | None = Field(
+        None, description="Правило отбора по столбцам данных, например «возраст >= 18 и дети > 0»"
+    )
+    population_source: Identifier | None = Field(
+        None, description="Источник данных о численности имеющих право (для слепой зоны)"
+    )
+
+
+class Role(_Model):
+    id: Identifier
+    kind: RoleKind
+    title: str = Field(min_length=1)
+    description: str = ""
+    audience: Audience | None = None
+
+
+# --- Data sources ------------------------------------------------------------------------------
+
+
+class DataSourceKind(StrEnum):
+    client_records = "client_records"
+    population = "population"
+    survey = "survey"
+    interviews = "interviews"
+    complaints = "complaints"
+    other = "other"
+
+
+class DataFormat(StrEnum):
+    auto = "auto"
+    parquet = "parquet"
+    csv = "csv"
+    xlsx = "xlsx"
+    sql = "sql"
+    text = "text"
+
+
+class ColumnOverride(_Model):
+    """A user's decision about one column, re-applied on every re-import."""
+
+    type: str | None = None
+    use: str | None = None
+    pii: str | None = Field(None, description="drop | pseudonymise | keep")
+
+
+class DataSource(_Model):
+    id: Identifier
+    kind: DataSourceKind
+    title: str = ""
+    path: str = Field(min_length=1, description="Путь к файлу относительно каталога данных")
+    format: DataFormat = DataFormat.auto
+    id_column: str | None = None
+    count_column: str | None = Field(
+        None, description="Для таблиц численности: столбец с числом лиц в строке"
+    )
+    columns: dict[str, ColumnOverride] = Field(default_factory=dict)
+    keep_original: bool = False
+    description: str = ""
+
+    @field_validator("path")
+    @classmethod
+    def _relative_path(cls, value: str) -> str:
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "\\")) or ".." in parts:
+            raise ValueError("путь должен быть относительным и не выходить за каталог данных")
+        return value
+
+
+# --- M-3 Features -----------------------------------------------------------------------------
+
+
+class FeatureType(StrEnum):
+    categorical = "categorical"
+    numeric = "numeric"
+    boolean = "boolean"
+
+
+class FeatureSourceKind(StrEnum):
+    legal_act = "legal_act"
+    document_attribute = "document_attribute"
+    vulnerable_group = "vulnerable_group"
+    other = "other"
+
+
+class FeatureSource(_Model):
+    """M-3: why this feature matters — a legal act, a document attribute, a vulnerable group…"""
+
+    kind: FeatureSourceKind
+    reference: str = Field("", description="НПА и статья, документ, обоснование")
+
+
+class BinningMethod(StrEnum):
+    thresholds = "thresholds"
+    quantiles = "quantiles"
+    round = "round"
+
+
+class Binning(_Model):
+    """How a numeric feature is cut into segments: ``[t_i, t_{i+1})`` intervals."""
+
+    method: BinningMethod = BinningMethod.thresholds
+    thresholds: list[float] = Field(default_factory=list)
+    n_bins: int = Field(4, ge=2, le=20)
+    labels: list[str] | None = None
+    unit: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Binning:
+        if self.method is BinningMethod.thresholds:
+            if not self.thresholds:
+                raise ValueError("для method: thresholds нужен непустой список thresholds")
+            if any(b <= a for a, b in zip(self.thresholds, self.thresholds[1:], strict=False)):
+                raise ValueError("пороги thresholds должны строго возрастать")
+            if self.labels is not None and len(self.labels) != len(self.thresholds) + 1:
+                raise ValueError(
+                    f"labels: нужно {len(self.thresholds) + 1} подписей "
+                    f"(на одну больше, чем порогов), задано {len(self.labels)}"
+                )
+        return self
+
+
+class Feature(_Model):
+    id: Identifier
+    column: str = Field(min_length=1, description="Столбец в данных о клиентах")
+    label: str = Field(min_length=1, description="Название признака для отчёта")
+    type: FeatureType = FeatureType.categorical
+    source: FeatureSource | None = None
+    binning: Binning | None = None
+    value_labels: dict[str, str] = Field(
+        default_factory=dict, description="Подписи значений: код → название"
+    )
+    data_source: Identifier | None = Field(
+        None, description="Источник данных; по умолчанию — первые данные о клиентах"
+    )
+
+    @model_validator(mode="after")
+    def _binning_only_numeric(self) -> Feature:
+        if self.binning is not None and self.type is not FeatureType.numeric:
+            raise ValueError("binning задаётся только для числовых признаков (type: numeric)")
+        return self
+
+
+# --- M-4, M-5 Segmentation settings -----------------------------------------------------------
+
+
+class ByFeatureSettings(_Model):
+    """Approach 2 (M-5): one feature at a time."""
+
+    enabled: bool = True
+    features: list[Identifier] = Field(
+        default_factory=list, description="Признаки; пусто — все признаки исследования"
+    )
+    pairs: list[tuple[Identifier, Identifier]] = Field(
+        default_factory=list, description="Пары признаков для перекрёстных сегментов"
+    )
+
+
+class ClusterInit(StrEnum):
+    huang = "huang"
+    cao = "cao"
+    kmeans_pp = "k-means++"
+
+
+class ClusteringSettings(_Model):
+    """Approach 1 (M-4): clusters of similar clients."""
+
+    enabled: bool = True
+    features: list[Identifier] = Field(default_factory=list)
+    n_clusters: int | None = Field(None, ge=2, le=50, description="Пусто — подобрать по данным")
+    k_range: tuple[int, int] = (2, 8)
+    gamma: float | None = Field(None, gt=0)
+    init: ClusterInit = ClusterInit.cao
+    n_init: int = Field(5, ge=1, le=100)
+    sample_size: int = Field(50_000, ge=100)
+
+    @field_validator("k_range")
+    @classmethod
+    def _k_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 2 <= value[0] <= value[1] <= 50:
+            raise ValueError("k_range: нужно 2 ≤ от ≤ до ≤ 50")
+        return value
+
+
+class SatisfactionSettings(_Model):
+    """Where the satisfaction rating is and how to read it (baseline, M-6)."""
+
+    column: str | None = Field(None, description="Столбец оценки удовлетворённости")
+    scale_min: int = 1
+    scale_max: int = 5
+    csat_threshold: int = Field(4, description="Оценки не ниже порога считаются «довольны»")
+
+    @model_validator(mode="after")
+    def _scale(self) -> SatisfactionSettings:
+        if not self.scale_min < self.scale_max:
+            raise ValueError("scale_min должен быть меньше scale_max")
+        if not self.scale_min <= self.csat_threshold <= self.scale_max:
+            raise ValueError("csat_threshold должен лежать в пределах шкалы")
+        return self
+
+
+class Segmentation(_Model):
+    by_feature: ByFeatureSettings = Field(default_factory=ByFeatureSettings)
+    clustering: ClusteringSettings = Field(default_factory=ClusteringSettings)
+    satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    min_cell: int = Field(5, ge=1, description="Сегменты меньше порога скрываются в отчётах")
+    allow_small_cells: bool = Field(
+        False, description="Явное разрешение показывать малые сегменты (записывается в отчёт)"
+    )
+    random_state: int = 42
+
+
+class SegmentNote(_Model):
+    """Team inputs per segment: sponsor focus (M-6) and notes."""
+
+    segment: str = Field(
+        min_length=1, description="Ключ сегмента: «признак=значение» или «cluster=N»"
+    )
+    sponsor_focus: bool = False
+    reason: str = ""
+    notes: str = ""
+
+
+class PrioritySettings(_Model):
+    """M-6: the switch and the weights; documented defaults."""
+
+    low_satisfaction_csat: float = Field(
+        0.6, ge=0, le=1, description="CSAT ниже порога — удовлетворённость низкая"
+    )
+    weight_capacity: float = Field(0.4, ge=0)
+    weight_satisfaction: float = Field(0.3, ge=0)
+    weight_blind_zone: float = Field(0.1, ge=0)
+    weight_uniqueness: float = Field(0.1, ge=0)
+    weight_sponsor: float = Field(0.1, ge=0)
+
+
+# --- M-7 … M-9 Hypotheses and research --------------------------------------------------------
+
+DEFAULT_HUNT_LADDER: list[str] = [
+    "Не осознаёт потребность",
+    "Осознаёт потребность, не знает решения",
+    "Знает о решениях, не знает об услуге",
+    "Знает об услуге, не решился",
+    "Готов воспользоваться",
+]
+
+
+class HypothesisKind(StrEnum):
+    need = "need"
+    problem = "problem"
+
+
+class AidasStage(StrEnum):
+    attention = "attention"
+    interest = "interest"
+    desire = "desire"
+    action = "action"
+    satisfaction = "satisfaction"
+
+
+class HypothesisStatus(StrEnum):
+    suggested = "suggested"
+    open = "open"
+    confirmed = "confirmed"
+    refuted = "refuted"
+    not_enough_data = "not_enough_data"
+
+
+class EvidenceKind(StrEnum):
+    statistics = "statistics"
+    survey = "survey"
+    interview = "interview"
+    complaint = "complaint"
+    open_source = "open_source"
+    other = "other"
+
+
+class Evidence(_Model):
+    kind: EvidenceKind
+    summary: str = Field(min_length=1)
+    source: str = ""
+    quote: str = ""
+    value: float | None = None
+
+
+class Hypothesis(_Model):
+    """M-7: a need of a segment, or a problem (a need the current journey does not meet)."""
+
+    id: Identifier
+    kind: HypothesisKind
+    statement: str = Field(min_length=1)
+    segments: list[str] = Field(default_factory=list, description="Ключи сегментов")
+    need: Identifier | None = Field(None, description="Для проблемы: какая потребность не решена")
+    hunt_stage: int | None = Field(None, ge=1, description="Ступень лестницы Ханта (с 1)")
+    aidas_stage: AidasStage | None = None
+    journey_step: str | None = Field(None, description="Шаг пути: «путь.шаг»")
+    status: HypothesisStatus = HypothesisStatus.open
+    source: str = ""
+    evidence: list[Evidence] = Field(default_factory=list)
+    verdict_reason: str = ""
+
+
+class ResearchMethod(StrEnum):
+    interview = "interview"
+    survey = "survey"
+    focus_group = "focus_group"
+    desk = "desk"
+
+
+class ResearchStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+
+
+class ResearchActivity(_Model):
+    id: Identifier
+    method: ResearchMethod
+    title: str = Field(min_length=1)
+    segments: list[str] = Field(default_factory=list)
+    hypotheses: list[Identifier] = Field(default_factory=list)
+    target_respondents: int = Field(0, ge=0)
+    status: ResearchStatus = ResearchStatus.planned
+    notes: str = ""
+
+
+class ResearchPlan(_Model):
+    """M-8: interviews and surveys, with the margin the survey samples aim for."""
+
+    margin: float = Field(0.1, gt=0, lt=1)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    max_interviews_per_person: int = Field(1, ge=1)
+    activities: list[ResearchActivity] = Field(default_factory=list)
+
+
+# --- M-11, M-12 Journeys and recommendations --------------------------------------------------
+
+DEFAULT_SERVICE_LEVELS: list[str] = [
+    "Личное посещение",
+    "Самостоятельное заполнение",
+    "Проактивное, автоматическое предоставление",
+]
+
+
+class JourneyKind(StrEnum):
+    current = "current"
+    target = "target"
+
+
+class JourneyStep(_Model):
+    id: Identifier
+    title: str = Field(min_length=1)
+    role: Identifier | None = Field(None, description="Роль (исполнитель шага)")
+    channel: str = Field("", description="ЕПГУ, МФЦ, приёмная, телефон, почта…")
+    service_level: int | None = Field(None, ge=1, description="Уровень на лестнице сервиса (с 1)")
+    duration_days: float | None = Field(None, ge=0)
+    client_minutes: float | None = Field(None, ge=0, description="Время клиента, минут")
+    documents: list[str] = Field(default_factory=list, description="Документы от клиента")
+    data_obtained: list[str] = Field(
+        default_factory=list, description="Сведения, которые ведомство получает само"
+    )
+    pains: list[Identifier] = Field(default_factory=list, description="Проблемы (гипотезы)")
+    physical_evidence: str = ""
+    front_stage: str = ""
+    back_stage: str = ""
+    support_processes: str = ""
+
+
+class Journey(_Model):
+    id: Identifier
+    kind: JourneyKind
+    title: str = Field(min_length=1)
+    segments: list[str] = Field(default_factory=list, description="Пусто — общий путь")
+    steps: list[JourneyStep] = Field(default_factory=list)
+
+
+class RecommendationKind(StrEnum):
+    optimisation = "optimisation"
+    personalisation = "personalisation"
+    informing = "informing"
+
+
+class Recommendation(_Model):
+    id: Identifier
+    kind: RecommendationKind
+    title: str = Field(min_length=1)
+    description: str = ""
+    segments: list[str] = Field(default_factory=list)
+    problems: list[Identifier] = Field(default_factory=list, description="Решаемые проблемы")
+    journey: Identifier | None = Field(None, description="Целевой путь, в который вносится")
+    journey_change: str = ""
+    suggested: bool = False
+
+
+# --- The document -----------------------------------------------------------------------------
+
+
+class Study(_Model):
+    """The client segment profile document."""
+
+    schema_version: str = SCHEMA_VERSION
+    id: Identifier
+    title: str = Field(min_length=1)
+    scope: Scope
+    roles: list[Role] = Field(default_factory=list)
+    data_sources: list[DataSource] = Field(default_factory=list)
+    features: list[Feature] = Field(default_factory=list)
+    segmentation: Segmentation = Field(default_factory=Segmentation)
+    priority: PrioritySettings = Field(default_factory=PrioritySettings)
+    segment_notes: list[SegmentNote] = Field(default_factory=list)
+    hunt_ladder: list[str] = Field(default_factory=lambda: list(DEFAULT_HUNT_LADDER), min_length=2)
+    service_levels: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SERVICE_LEVELS), min_length=2
+    )
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    research: ResearchPlan = Field(default_factory=ResearchPlan)
+    journeys: list[Journey] = Field(default_factory=list)
+    recommendations: list[Recommendation] = Field(default_factory=list)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, value: str) -> str:
+        major = value.split(".", 1)[0]
+        if major != SCHEMA_VERSION.split(".", 1)[0]:
+            raise ValueError(
+                f"версия схемы {value} не поддерживается; поддерживается {SCHEMA_VERSION}"
+            )
+        return value
+
+    # Lookups used by the pipeline and the checks.
+    def feature(self, feature_id: str) -> Feature:
+        for feature in self.features:
+            if feature.id == feature_id:
+                return feature
+        raise KeyError(feature_id)
+
+    def data_source(self, source_id: str) -> DataSource:
+        for source in self.data_sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+    def client_records(self) -> DataSource | None:
+        """The first client-records source: the default table of every feature."""
+        for source in self.data_sources:
+            if source.kind is DataSourceKind.client_records:
+                return source
+        return None
+
+    def segmented_features(self) -> list[Feature]:
+        chosen = self.segmentation.by_feature.features
+        if not chosen:
+            return list(self.features)
+        return [self.feature(fid) for fid in chosen]
+
+
+def reference_problems(study: Study) -> list[tuple[tuple[str | int, ...], str]]:
+    """Check that every identifier the document refers to exists, and ids are unique.
+
+    Returns ``(path, message)`` pairs with ``path`` as a tuple of keys and list indexes.
+    """
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+
+    def unique(path: tuple[str | int, ...], items: list[Any]) -> set[str]:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                problems.append(((*path, i, "id"), f"идентификатор «{item.id}» повторяется"))
+            seen.add(item.id)
+        return seen
+
+    acts = unique(("scope", "legal_acts"), study.scope.legal_acts)
+    roles = unique(("roles",), study.roles)
+    sources = unique(("data_sources",), study.data_sources)
+    features = unique(("features",), study.features)
+    hypotheses = unique(("hypotheses",), study.hypotheses)
+    journeys = unique(("journeys",), study.journeys)
+    unique(("recommendations",), study.recommendations)
+    unique(("research", "activities"), study.research.activities)
+
+    def missing(path: tuple[str | int, ...], what: str, ref: str, known: set[str]) -> None:
+        if ref not in known:
+            listed = ", ".join(sorted(known)) or "нет ни одного"
+            problems.append((path, f"{what} «{ref}» не найден(а); известные: {listed}"))
+
+    for i, role in enumerate(study.roles):
+        if role.audience is None:
+            continue
+        for j, basis in enumerate(role.audience.legal_basis):
+            missing(("roles", i, "audience", "legal_basis", j, "act"), "НПА", basis.act, acts)
+        if role.audience.population_source is not None:
+            missing(
+                ("roles", i, "audience", "population_source"),
+                "источник данных",
+                role.audience.population_source,
+                sources,
+            )
+    for i, feature in enumerate(study.features):
+        if feature.data_source is not None:
+            missing(("features", i, "data_source"), "источник данных", feature.data_source, sources)
+    for i, fid in enumerate(study.segmentation.by_feature.features):
+        missing(("segmentation", "by_feature", "features", i), "признак", fid, features)
+    for i, pair in enumerate(study.segmentation.by_feature.pairs):
+        for j, fid in enumerate(pair):
+            missing(("segmentation", "by_feature", "pairs", i, j), "признак", fid, features)
+    for i, fid in enumerate(study.segmentation.clustering.features):
+        missing(("segmentation", "clustering", "features", i), "признак", fid, features)
+    steps = {f"{j.id}.{s.id}" for j in study.journeys for s in j.steps}
+    for i, hyp in enumerate(study.hypotheses):
+        if hyp.need is not None:
+            missing(("hypotheses", i, "need"), "гипотеза-потребность", hyp.need, hypotheses)
+        if hyp.hunt_stage is not None and hyp.hunt_stage > len(study.hunt_ladder):
+            problems.append(
+                (
+                    ("hypotheses", i, "hunt_stage"),
+                    f"ступень {hyp.hunt_stage} вне лестницы Ханта из {len(study.hunt_ladder)} "
+                    "ступеней",
+                )
+            )
+        if hyp.journey_step is not None:
+            missing(("hypotheses", i, "journey_step"), "шаг пути", hyp.journey_step, steps)
+    for i, act in enumerate(study.research.activities):
+        for j, hid in enumerate(act.hypotheses):
+            missing(("research", "activities", i, "hypotheses", j), "гипотеза", hid, hypotheses)
+    for i, journey in enumerate(study.journeys):
+        unique(("journeys", i, "steps"), journey.steps)
+        for j, step in enumerate(journey.steps):
+            if step.role is not None:
+                missing(("journeys", i, "steps", j, "role"), "роль", step.role, roles)
+            if step.service_level is not None and step.service_level > len(study.service_levels):
+                problems.append(
+                    (
+                        ("journeys", i, "steps", j, "service_level"),
+                        f"уровень {step.service_level} вне лестницы сервиса из "
+                        f"{len(study.service_levels)} уровней",
+                    )
+                )
+            for k, pain in enumerate(step.pains):
+                missing(("journeys", i, "steps", j, "pains", k), "гипотеза", pain, hypotheses)
+    for i, rec in enumerate(study.recommendations):
+        for j, pid in enumerate(rec.problems):
+            missing(("recommendations", i, "problems", j), "гипотеза", pid, hypotheses)
+        if rec.journey is not None:
+            missing(("recommendations", i, "journey"), "путь", rec.journey, journeys)
+    return problems
