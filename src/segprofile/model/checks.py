@@ -94,7 +94,10 @@ def check_study(study: Study) -> list[Finding]:
         add("M-8", "нет плана исследований (интервью, опросы)")
     # M-9
     for hyp in study.hypotheses:
-        if hyp.status in (HypothesisStatus.confirmed, HypothesisStatus.refuted) and not hyp.evidence:
+        if (
+            hyp.status in (HypothesisStatus.confirmed, HypothesisStatus.refuted)
+            and not hyp.evidence
+        ):
             add("M-9", f"гипотеза «{hyp.id}» имеет вердикт без доказательств")
     if study.hypotheses and all(
         h.status in (HypothesisStatus.open, HypothesisStatus.suggested) for h in study.hypotheses

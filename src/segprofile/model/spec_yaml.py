@@ -79,9 +79,13 @@ def _russian(error: Any) -> str:
     if kind == "extra_forbidden":
         return "неизвестное поле (опечатка в имени?) — уберите его или исправьте имя"
     if kind == "enum":
-        return "недопустимое значение; допустимые: " + str(ctx.get("expected", "")).replace(" or ", " или ")
+        return "недопустимое значение; допустимые: " + str(ctx.get("expected", "")).replace(
+            " or ", " или "
+        )
     if kind == "literal_error":
-        return "недопустимое значение; допустимые: " + str(ctx.get("expected", "")).replace(" or ", " или ")
+        return "недопустимое значение; допустимые: " + str(ctx.get("expected", "")).replace(
+            " or ", " или "
+        )
     if kind in _TYPE_NAMES:
         return _TYPE_NAMES[kind]
     if kind == "string_too_short":
@@ -117,7 +121,9 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 def study_from_data(data: Any, *, source: str, tree: Any = None) -> Study:
     """Validate a parsed document; raise :class:`DocumentError` with every problem found."""
     if not isinstance(data, dict):
-        raise DocumentError(source, [("", None, "документ должен быть словарём полей исследования")])
+        raise DocumentError(
+            source, [("", None, "документ должен быть словарём полей исследования")]
+        )
     try:
         study = Study.model_validate(data)
     except ValidationError as exc:
@@ -191,7 +197,7 @@ def study_to_data(study: Study) -> dict[str, Any]:
     data: dict[str, Any] = study.model_dump(mode="json", exclude_defaults=True)
     data["schema_version"] = study.schema_version
     # Keep the document's head in a readable order.
-    head = {k: data.pop(k) for k in ("schema_version", "id", "title") if k in data}
+    head: dict[str, Any] = {k: data.pop(k) for k in ("schema_version", "id", "title") if k in data}
     return {**head, **data}
 
 

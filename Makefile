@@ -1,0 +1,53 @@
+# segprofile — the whole set-up is `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export SEGPROFILE_HOME ?= $(CURDIR)/var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run serve worker test test-fast lint format bench system-deps clean
+
+help:
+	@echo "make run    — установить, подготовить демо и запустить веб-приложение на http://$(HOST):$(PORT)"
+	@echo "make test   — линтеры и все тесты (ставит Chromium при необходимости)"
+	@echo "make lint   — ruff, mypy, import-linter"
+	@echo "make bench  — бенчмарки (отношения к эталону в том же прогоне)"
+
+# The venv is rebuilt when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: install
+	@bash scripts/run.sh $(HOST) $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+format: install
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+test: install system-deps lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(PY) -m pytest -q -m "not browser and not slow"
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages the tests need, installed with apt-get only when missing (machines run as root).
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+fc-list 2>/dev/null | grep -qi "dejavu" || need+=(fonts-dejavu-core)
+if ((${#need[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "Нужны системные пакеты: ${need[*]}. Установите их: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+  echo "Устанавливаю системные пакеты: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

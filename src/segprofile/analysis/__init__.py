@@ -1,0 +1,1 @@
+"""Analysis: segmentation, clustering, portraits, priority, research statistics, journeys."""

@@ -1,0 +1,1 @@
+"""Data in: readers, schema inference, privacy, and the engine connection (Ibis)."""

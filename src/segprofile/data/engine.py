@@ -1,0 +1,203 @@
+"""The data engine: Ibis over DuckDB (embedded default), with checks that speak Russian.
+
+Client tables stay in the engine. What comes back to Python is counts, aggregates and samples.
+Error messages name files, columns and row numbers — never client values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from segprofile.errors import EngineError, InputError, NotFound
+from segprofile.model.study import DataFormat, DataSource
+
+_SUFFIX_FORMAT = {
+    ".parquet": DataFormat.parquet,
+    ".pq": DataFormat.parquet,
+    ".csv": DataFormat.csv,
+    ".tsv": DataFormat.csv,
+    ".txt": DataFormat.csv,
+    ".xlsx": DataFormat.xlsx,
+    ".xls": DataFormat.xlsx,
+}
+
+
+@dataclass
+class Engine:
+    """A connection to the engine that holds client tables."""
+
+    con: Any
+    name: str
+
+    @classmethod
+    def duckdb(cls, database: str | Path = ":memory:", *, threads: int | None = None) -> Engine:
+        """An embedded DuckDB engine (in memory unless a database file is given)."""
+        kwargs: dict[str, Any] = {}
+        if threads is not None:
+            kwargs["threads"] = threads
+        con = ibis.duckdb.connect(str(database), **kwargs)
+        return cls(con=con, name="duckdb")
+
+    def close(self) -> None:
+        disconnect = getattr(self.con, "disconnect", None)
+        if disconnect is not None:
+            disconnect()
+
+
+@dataclass
+class SourceTable:
+    """One data source opened in the engine: the Ibis table and where it came from."""
+
+    engine: Engine
+    source: DataSource
+    path: Path
+    table: ir.Table
+    _count: int | None = field(default=None, repr=False)
+    _sha256: str | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.table.columns)
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = int(self.table.count().execute())
+        return self._count
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the file's bytes: the data version recorded in provenance."""
+        if self._sha256 is None:
+            digest = hashlib.sha256()
+            with self.path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    def require_columns(self, needed: Iterable[tuple[str, str]]) -> None:
+        """Raise :class:`InputError` listing every ``(column, what it is for)`` not in the data."""
+        have = set(self.table.columns)
+        absent = [(col, what) for col, what in needed if col not in have]
+        if absent:
+            listed = "; ".join(f"«{col}» ({what})" for col, what in absent)
+            available = ", ".join(sorted(have))
+            raise InputError(
+                f"В файле {self.path.name} (источник «{self.source.id}») нет столбцов: {listed}.",
+                hint=(
+                    "исправьте поле column в документе исследования или загрузите файл с этими "
+                    f"столбцами. Столбцы файла: {available}."
+                ),
+            )
+
+    def require_range(self, column: str, low: float, high: float) -> None:
+        """Every non-missing value of ``column`` is a number within ``[low, high]``."""
+        col = self.table[column]
+        if not col.type().is_numeric():
+            raise InputError(
+                f"Столбец «{column}» в файле {self.path.name} должен быть числовым "
+                f"(оценки от {_num(low)} до {_num(high)}), а он имеет тип {col.type()}.",
+                hint="приведите столбец к числам или укажите в документе другой столбец оценки.",
+            )
+        bad = col.notnull() & ((col < low) | (col > high))
+        n_bad = int(bad.sum().execute())
+        if n_bad:
+            row = self._first_row_out_of_range(column, low, high)
+            where = f" (первая — строка {row})" if row is not None else ""
+            raise InputError(
+                f"Столбец «{column}» в файле {self.path.name}: {n_bad} значений вне шкалы "
+                f"{_num(low)}–{_num(high)}{where}.",
+                hint=(
+                    "исправьте или удалите эти значения (пустое значение означает «нет оценки»), "
+                    "либо задайте шкалу в segmentation.satisfaction (scale_min, scale_max)."
+                ),
+            )
+
+    def _first_row_out_of_range(self, column: str, low: float, high: float) -> int | None:
+        """1-based data row (header not counted) of the first value outside ``[low, high]``."""
+        if _format_of(self.source, self.path) is not DataFormat.parquet:
+            return None
+        numbered = self.engine.con.read_parquet(str(self.path), file_row_number=True)
+        col = numbered[column]
+        bad = col.notnull() & ((col < low) | (col > high))
+        value = numbered.filter(bad).file_row_number.min().execute()
+        return None if value is None else int(value) + 1
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def _format_of(source: DataSource, path: Path) -> DataFormat:
+    if source.format is not DataFormat.auto:
+        return source.format
+    fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"Не удалось определить формат файла {path.name} (источник «{source.id}»).",
+            hint="укажите format в data_sources (parquet или csv) или переименуйте файл.",
+        )
+    return fmt
+
+
+def resolve_path(source: DataSource, data_dir: Path) -> Path:
+    """The source's file inside ``data_dir``; refuses paths that leave it."""
+    base = data_dir.resolve()
+    path = (base / source.path).resolve()
+    if not path.is_relative_to(base):
+        raise InputError(
+            f"Путь {source.path} источника «{source.id}» выходит за каталог данных.",
+            hint="укажите путь относительно каталога данных, без «..».",
+        )
+    return path
+
+
+def open_source(engine: Engine, source: DataSource, data_dir: Path) -> SourceTable:
+    """Open a data source's file in the engine (lazily: nothing is read into Python)."""
+    if not data_dir.is_dir():
+        raise NotFound(
+            f"Каталог данных {data_dir} не найден.",
+            hint="укажите существующий каталог (--data) или сгенерируйте демо-данные командой "
+            "segprofile demo-data.",
+        )
+    path = resolve_path(source, data_dir)
+    if not path.is_file():
+        raise NotFound(
+            f"Файл данных {source.path} (источник «{source.id}») не найден в каталоге {data_dir}.",
+            hint="положите файл в каталог данных или исправьте path в data_sources.",
+        )
+    fmt = _format_of(source, path)
+    try:
+        if fmt is DataFormat.parquet:
+            table = engine.con.read_parquet(str(path))
+        elif fmt is DataFormat.csv:
+            table = engine.con.read_csv(str(path))
+        else:
+            raise InputError(
+                f"Формат {fmt.value} файла {path.name} пока не поддерживается для анализа.",
+                hint="сохраните данные в Parquet или CSV.",
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — the engine's own errors become a clear message
+        kind = type(exc).__name__
+        raise InputError(
+            f"Не удалось прочитать файл {path.name} (источник «{source.id}»): {kind}.",
+            hint="проверьте, что файл не повреждён и соответствует формату "
+            f"{fmt.value}; пересохраните его.",
+        ) from None
+    return SourceTable(engine=engine, source=source, path=path, table=table)
+
+
+def execute(expr: ir.Expr) -> Any:
+    """Run an aggregate expression; engine failures become :class:`EngineError`."""
+    try:
+        return expr.execute()
+    except Exception as exc:
+        raise EngineError(f"Ошибка движка данных: {type(exc).__name__}.") from exc

@@ -1,0 +1,218 @@
+"""The one Python API behind every face: the CLI builds on it, the web serves it, tests call it.
+
+Everything here takes a :class:`~segprofile.model.Study` plus data locations and returns plain
+results. Errors are :class:`~segprofile.errors.SegprofileError` subclasses with Russian
+messages; the CLI and the web translate them (exit code, HTTP status).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from segprofile import __version__
+from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
+from segprofile.data.engine import Engine, open_source
+from segprofile.errors import InputError, NotFound
+from segprofile.model import spec_yaml
+from segprofile.model.checks import Finding, check_study
+from segprofile.model.results import DataFile, Profile, Provenance
+from segprofile.model.study import Study
+from segprofile.report.html import render_profile_html
+
+Progress = Callable[[float, str], None]
+
+__all__ = [
+    "ExampleInfo",
+    "Progress",
+    "check",
+    "dump_study",
+    "example_study",
+    "generate_demo_data",
+    "list_examples",
+    "load_study",
+    "parse_study",
+    "profile_from_json",
+    "profile_study",
+    "profile_to_json",
+    "render_profile_html",
+    "study_hash",
+]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    """Default progress callback: ignore."""
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study document (YAML or JSON)."""
+    return spec_yaml.load_study(path)
+
+
+def parse_study(text: str, *, source: str = "study.yaml") -> Study:
+    """Validate a study document given as text; raises :class:`DocumentError`."""
+    return spec_yaml.load_study_text(text, source=source)
+
+
+def dump_study(study: Study) -> str:
+    return spec_yaml.dump_study(study)
+
+
+def study_hash(study: Study) -> str:
+    """SHA-256 of the canonical JSON of the study: equal documents hash equal."""
+    canonical = json.dumps(
+        study.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check(study: Study) -> list[Finding]:
+    """What the profile still lacks, by M-code."""
+    return check_study(study)
+
+
+# --- Examples ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExampleInfo:
+    name: str
+    title: str
+    description: str
+    study_path: Path
+
+
+def list_examples() -> list[ExampleInfo]:
+    from segprofile import examples
+
+    return [
+        ExampleInfo(e.name, e.title, e.description, e.study_path)
+        for e in examples.EXAMPLES.values()
+    ]
+
+
+def _example(name: str):  # type: ignore[no-untyped-def]
+    from segprofile import examples
+
+    try:
+        return examples.EXAMPLES[name]
+    except KeyError:
+        known = ", ".join(sorted(examples.EXAMPLES))
+        raise NotFound(f"Пример «{name}» не найден.", hint=f"доступные примеры: {known}.") from None
+
+
+def example_study(name: str) -> Study:
+    return load_study(_example(name).study_path)
+
+
+def generate_demo_data(
+    name: str, out_dir: str | Path, *, rows: int = 20_000, seed: int = 42
+) -> list[Path]:
+    """Write the example's synthetic data (Parquet) into ``out_dir``; returns the files."""
+    if rows < 100:
+        raise InputError(f"Слишком мало строк: {rows}.", hint="задайте --rows не меньше 100.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = _example(name).generate(rows=rows, seed=seed, out_dir=out)
+    return files
+
+
+# --- Profiles ----------------------------------------------------------------------------------
+
+
+def profile_study(
+    study: Study,
+    data_dir: str | Path,
+    *,
+    progress: Progress | None = None,
+    revision: int | None = None,
+    engine: Engine | None = None,
+) -> Profile:
+    """Build the profile: every feature's segments (M-5) with capacity and satisfaction.
+
+    Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
+    come back to Python.
+    """
+    report = progress or _no_progress
+    report(0.0, "Чтение данных")
+    source = study.client_records()
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника данных о клиентах.",
+            hint="добавьте в data_sources запись с kind: client_records и путём к файлу.",
+        )
+    own_engine = engine is None
+    eng = engine or Engine.duckdb()
+    try:
+        table = open_source(eng, source, Path(data_dir))
+        report(0.1, "Проверка столбцов")
+        features = study.segmented_features()
+        table.require_columns(
+            [
+                (f.column, f"признак «{f.id}»")
+                for f in features
+                if f.data_source in (None, source.id)
+            ]
+        )
+        sat = study.segmentation.satisfaction
+        if sat.column is not None:
+            table.require_columns([(sat.column, "столбец оценки удовлетворённости")])
+            table.require_range(sat.column, sat.scale_min, sat.scale_max)
+        report(0.2, "Сегментация по признакам")
+
+        def step(done: int, total: int, label: str) -> None:
+            report(0.2 + 0.7 * done / max(total, 1), f"Признак «{label}»")
+
+        by_feature = segment_by_feature(study, table, progress=step)
+        overall = total_satisfaction(study, table)
+        report(0.95, "Сборка профиля")
+        rows = table.count()
+        files = [
+            DataFile(source_id=source.id, path=source.path, rows=rows, sha256=table.fingerprint())
+        ]
+        fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
+        profile = Profile(
+            study_id=study.id,
+            study_title=study.title,
+            provenance=Provenance(
+                study_id=study.id,
+                study_hash=study_hash(study),
+                study_revision=revision,
+                data_fingerprint=fingerprint,
+                data_files=files,
+                parameters={
+                    "confidence": study.segmentation.confidence,
+                    "min_cell": study.segmentation.min_cell,
+                    "satisfaction_column": sat.column,
+                    "csat_threshold": sat.csat_threshold,
+                    "features": [f.id for f in features],
+                },
+                seed=study.segmentation.random_state,
+                version=__version__,
+                engine=eng.name,
+                created_at=datetime.now(UTC),
+            ),
+            total_clients=rows,
+            satisfaction=overall,
+            by_feature=by_feature,
+        )
+    finally:
+        if own_engine:
+            eng.close()
+    report(1.0, "Готово")
+    return profile
+
+
+def profile_to_json(profile: Profile) -> str:
+    return profile.model_dump_json(indent=2)
+
+
+def profile_from_json(text: str) -> Profile:
+    return Profile.model_validate_json(text)

@@ -1,0 +1,1 @@
+"""Reports: the filled profile rendered as HTML (and later DOCX, XLSX, PDF)."""

@@ -1,0 +1,64 @@
+"""The profile as one self-contained HTML file (offline: inline CSS, no scripts, no CDN)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from segprofile.model.checks import check_study
+from segprofile.model.labels import ru
+from segprofile.model.results import Profile
+from segprofile.model.study import Study
+from segprofile.report.format import number, percent, ru_datetime
+
+
+def csat_class(value: float | None) -> str:
+    """Traffic-light class for a CSAT share: below 50 % bad, below 70 % middling."""
+    if value is None:
+        return ""
+    if value < 0.5:
+        return "csat-bad"
+    if value < 0.7:
+        return "csat-mid"
+    return "csat-good"
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("segprofile.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.filters["num"] = number
+    env.filters["pct"] = percent
+    env.filters["ru"] = ru
+    env.filters["ru_datetime"] = ru_datetime
+    env.filters["csat_class"] = csat_class
+    return env
+
+
+@cache
+def profile_css() -> str:
+    return files("segprofile.report").joinpath("templates/profile.css").read_text("utf-8")
+
+
+def render_profile_html(profile: Profile, study: Study, *, standalone: bool = True) -> str:
+    """Render the profile; ``standalone=False`` gives a fragment (``div.sp-profile``) for a page."""
+    seg = study.segmentation
+    template = _environment().get_template("profile.html.j2")
+    return template.render(
+        profile=profile,
+        study=study,
+        standalone=standalone,
+        css=profile_css(),
+        acts={a.id: a.title for a in study.scope.legal_acts},
+        findings=check_study(study),
+        confidence=percent(seg.confidence),
+        min_cell=seg.min_cell,
+        suppress=not seg.allow_small_cells,
+    )

@@ -1,0 +1,179 @@
+"""Approach 2 numbers against an independent computation (pandas on the same generated data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from segprofile import pipeline
+from segprofile.analysis.by_feature import make_bins
+from segprofile.analysis.stats import wilson_interval
+from segprofile.errors import InputError, NotFound
+from segprofile.model.study import Study
+
+
+def _expected(frame: pd.DataFrame, codes: pd.Series) -> dict[str, dict[str, float]]:
+    out = {}
+    for code, group in frame.groupby(codes, dropna=False):
+        rated = group["satisfaction"].dropna()
+        happy = int((rated >= 4).sum())
+        out[str(code)] = {
+            "capacity": len(group),
+            "n": len(rated),
+            "mean": float(rated.mean()) if len(rated) else None,
+            "csat": happy / len(rated) if len(rated) else None,
+            "ci": wilson_interval(happy, len(rated)) if len(rated) else None,
+        }
+    return out
+
+
+def _codes(frame: pd.DataFrame, feature: str) -> pd.Series:
+    col = frame[feature]
+    if feature == "age":
+        bins = [-np.inf, 25, 35, 45, np.inf]
+        names = ["<25", "25–35", "35–45", "≥45"]
+        return pd.cut(col, bins, right=False, labels=names).astype(object).fillna("NA")
+    if feature == "single_parent":
+        return col.map({True: "true", False: "false"}).fillna("NA")
+    return col.fillna("NA")
+
+
+@pytest.mark.parametrize("feature", ["channel", "age", "single_parent", "region"])
+def test_segments_match_independent_pandas(
+    small_study: Study, small_data: Path, feature: str
+) -> None:
+    profile = pipeline.profile_study(small_study, small_data)
+    frame = pq.read_table(small_data / "records.parquet").to_pandas()
+    expected = _expected(frame, _codes(frame, feature))
+    result = next(f for f in profile.by_feature if f.feature_id == feature)
+    got = {s.value: s for s in result.segments}
+    assert set(got) == set(expected)
+    for code, exp in expected.items():
+        seg = got[code]
+        assert seg.capacity == exp["capacity"], code
+        assert seg.share == pytest.approx(exp["capacity"] / len(frame))
+        assert seg.satisfaction.n == exp["n"]
+        assert seg.satisfaction.mean == pytest.approx(exp["mean"])
+        assert seg.satisfaction.csat == pytest.approx(exp["csat"])
+        assert seg.satisfaction.csat_interval is not None
+        assert seg.satisfaction.csat_interval.low == pytest.approx(exp["ci"][0])
+        assert seg.satisfaction.csat_interval.high == pytest.approx(exp["ci"][1])
+    assert sum(s.capacity for s in result.segments) == len(frame)
+
+
+def test_profile_records_provenance(small_study: Study, small_data: Path) -> None:
+    profile = pipeline.profile_study(small_study, small_data, revision=3)
+    prov = profile.provenance
+    assert prov.study_hash == pipeline.study_hash(small_study)
+    assert prov.study_revision == 3
+    assert prov.data_files[0].rows == 3000
+    assert len(prov.data_fingerprint) == 64
+    assert prov.seed == small_study.segmentation.random_state
+    assert prov.engine == "duckdb"
+    again = pipeline.profile_from_json(pipeline.profile_to_json(profile))
+    assert again == profile
+
+
+def test_overall_satisfaction(small_study: Study, small_data: Path) -> None:
+    profile = pipeline.profile_study(small_study, small_data)
+    rated = pq.read_table(small_data / "records.parquet").to_pandas()["satisfaction"].dropna()
+    assert profile.satisfaction.n == len(rated)
+    assert profile.satisfaction.csat == pytest.approx((rated >= 4).mean())
+
+
+def test_labels_order_and_missing(small_study: Study, small_data: Path) -> None:
+    profile = pipeline.profile_study(small_study, small_data)
+    channel = profile.by_feature[0]
+    assert [s.label for s in channel.segments] == ["ЕПГУ", "МФЦ", "Приёмная", "Нет данных"]
+    age = profile.by_feature[1]
+    assert [s.label for s in age.segments] == [
+        "менее 25",
+        "25–34",
+        "35–44",
+        "45 и более",
+        "Нет данных",
+    ]
+
+
+def test_progress_is_reported_in_order(small_study: Study, small_data: Path) -> None:
+    seen: list[float] = []
+    pipeline.profile_study(small_study, small_data, progress=lambda f, _m: seen.append(f))
+    assert seen[0] == 0.0
+    assert seen[-1] == 1.0
+    assert seen == sorted(seen)
+
+
+def test_quantile_binning_without_thresholds(small_study: Study, small_data: Path) -> None:
+    study = small_study.model_copy(deep=True)
+    study.features[1].binning = None
+    profile = pipeline.profile_study(study, small_data)
+    age = profile.by_feature[1]
+    assert 4 <= len(age.segments) <= 5
+    assert age.binning.startswith("квантили")
+
+
+def test_make_bins_labels() -> None:
+    bins = make_bins([2, 3], integer=True, labels=None, unit="")
+    assert bins.labels == ["менее 2", "2", "3 и более"]
+    assert bins.codes == ["<2", "2–3", "≥3"]
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_missing_data_file(small_study: Study, tmp_path: Path) -> None:
+    with pytest.raises(NotFound) as info:
+        pipeline.profile_study(small_study, tmp_path)
+    assert "records.parquet" in str(info.value)
+    assert "Что сделать" in str(info.value)
+
+
+def test_feature_column_absent(small_study: Study, small_data: Path) -> None:
+    study = small_study.model_copy(deep=True)
+    study.features[3].column = "settlement"
+    with pytest.raises(InputError) as info:
+        pipeline.profile_study(study, small_data)
+    text = str(info.value)
+    assert "«settlement»" in text
+    assert "признак «region»" in text
+    assert "records.parquet" in text
+
+
+def test_satisfaction_outside_scale(small_study: Study, tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "channel": ["epgu", "mfc", "mfc", "office"],
+            "age": [20, 30, 40, 50],
+            "single_parent": [True, False, False, True],
+            "region": ["city"] * 4,
+            "satisfaction": [5, None, 9, 0],
+        }
+    )
+    pq.write_table(table, tmp_path / "records.parquet")
+    with pytest.raises(InputError) as info:
+        pipeline.profile_study(small_study, tmp_path)
+    text = str(info.value)
+    assert "«satisfaction»" in text
+    assert "2 значений вне шкалы 1–5" in text
+    assert "строка 3" in text
+    assert "9" not in text.replace("1–5", "")  # no client value in the message
+
+
+def test_satisfaction_column_must_be_numeric(small_study: Study, tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "channel": ["epgu"],
+            "age": [20],
+            "single_parent": [True],
+            "region": ["city"],
+            "satisfaction": ["отлично"],
+        }
+    )
+    pq.write_table(table, tmp_path / "records.parquet")
+    with pytest.raises(InputError, match="должен быть числовым"):
+        pipeline.profile_study(small_study, tmp_path)

@@ -1,0 +1,101 @@
+"""The CLI through its runner: exit codes, Russian messages, files written, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from segprofile.cli import run
+from segprofile.model.spec_yaml import load_study
+
+
+def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Study"
+    assert "features" in schema["properties"]
+
+
+def test_check_incomplete_exits_1(
+    small_study_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["check", str(small_study_file)]) == 1
+    out = capsys.readouterr().out
+    assert "M-12: нет текущего клиентского пути" in out
+    assert "M-7: нет гипотез о потребностях" in out
+
+
+def test_check_reports_feature_without_source(
+    small_study_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = small_study_file.read_text(encoding="utf-8")
+    text = text.replace("  source:\n    kind: other\n    reference: дизайн-мышление\n", "")
+    small_study_file.write_text(text, encoding="utf-8")
+    assert run(["check", str(small_study_file)]) == 1
+    assert "M-3: признак «region» без источника" in capsys.readouterr().out
+
+
+def test_check_invalid_document_exits_2_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: s\ntitle: T\nscope:\n  kind: nonsense\n  title: X\n  client_types: [citizen]\n"
+    )
+    assert run(["check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "scope.kind" in err
+    assert "строка 4" in err
+    assert "Traceback" not in err
+
+
+def test_profile_writes_html_and_json(
+    small_study_file: Path, small_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = run(["profile", str(small_study_file), "--data", str(small_data), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    html = (out / "profile.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="ru">' in html
+    assert "Канал подачи" in html
+    assert "http://" not in html  # offline: nothing to fetch
+    assert "https://" not in html
+    assert "<script" not in html
+    data = json.loads((out / "profile.json").read_text(encoding="utf-8"))
+    assert data["total_clients"] == 3000
+    assert {f["feature_id"] for f in data["by_feature"]} == {
+        "channel",
+        "age",
+        "single_parent",
+        "region",
+    }
+    assert load_study(small_study_file).id == data["study_id"]
+
+
+def test_profile_missing_data_dir(
+    small_study_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(["profile", str(small_study_file), "--data", str(tmp_path / "nowhere")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "Каталог данных" in err
+    assert "demo-data" in err
+
+
+def test_unknown_example(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert run(["demo-data", "nope", "--out", str(tmp_path)]) == 2
+    assert "Пример «nope» не найден" in capsys.readouterr().err
+
+
+def test_console_script_entry_point(small_study_file: Path) -> None:
+    exe = Path(sys.executable).with_name("segprofile")
+    done = subprocess.run(
+        [str(exe), "check", str(small_study_file)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert "M-12:" in done.stdout

@@ -1,0 +1,184 @@
+"""The Study document: exact YAML round-trip, validation errors with path and line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import SMALL_STUDY
+from segprofile.errors import DocumentError
+from segprofile.model.checks import Severity, check_study, is_complete
+from segprofile.model.spec_yaml import dump_study, load_study_text, study_json_schema
+from segprofile.model.study import (
+    Binning,
+    Feature,
+    FeatureSource,
+    Hypothesis,
+    Journey,
+    JourneyStep,
+    Recommendation,
+    Study,
+)
+
+
+def test_yaml_round_trip_is_exact(small_study: Study) -> None:
+    text = dump_study(small_study)
+    again = load_study_text(text)
+    assert again == small_study
+    assert dump_study(again) == text
+
+
+def test_round_trip_keeps_every_section(small_study: Study) -> None:
+    study = small_study.model_copy(deep=True)
+    study.hypotheses.append(
+        Hypothesis(
+            id="h1",
+            kind="problem",
+            statement="Заявителям трудно собрать справки",
+            segments=["channel=office"],
+            hunt_stage=3,
+            aidas_stage="action",
+            journey_step="cur.submit",
+            status="confirmed",
+            evidence=[{"kind": "survey", "summary": "62 % жалуются на справки", "value": 0.62}],
+        )
+    )
+    study.journeys.append(
+        Journey(
+            id="cur",
+            kind="current",
+            title="Текущий путь",
+            steps=[
+                JourneyStep(
+                    id="submit",
+                    title="Подать заявление",
+                    role="applicant",
+                    channel="МФЦ",
+                    service_level=1,
+                    duration_days=0.5,
+                    documents=["паспорт", "справка о доходах"],
+                    pains=["h1"],
+                    back_stage="проверка документов",
+                )
+            ],
+        )
+    )
+    study.recommendations.append(
+        Recommendation(
+            id="r1", kind="optimisation", title="Межведомственный запрос", problems=["h1"]
+        )
+    )
+    again = load_study_text(dump_study(study))
+    assert again == study
+    assert again.journeys[0].steps[0].documents == ["паспорт", "справка о доходах"]
+
+
+_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30
+).filter(lambda s: s.strip() == s and s != "")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    label=_text,
+    reference=st.text(max_size=40),
+    thresholds=st.lists(st.integers(-1000, 1000), min_size=1, max_size=5, unique=True),
+)
+def test_round_trip_any_text(label: str, reference: str, thresholds: list[int]) -> None:
+    study = Study.model_validate(SMALL_STUDY)
+    study.features.append(
+        Feature(
+            id="x",
+            column="x col",
+            label=label,
+            type="numeric",
+            source=FeatureSource(kind="other", reference=reference),
+            binning=Binning(thresholds=sorted(float(t) for t in thresholds)),
+        )
+    )
+    assert load_study_text(dump_study(study)) == study
+
+
+def test_schema_violation_names_path_and_line() -> None:
+    text = """id: s
+title: T
+scope:
+  kind: service
+  title: Услуга
+  client_types: [citizen]
+roles:
+  - id: a
+    kind: applicant
+    title: Заявитель
+  - id: b
+    kind: intermediary
+    title: МФЦ
+  - id: c
+    kind: wizard
+    title: Кто-то
+"""
+    with pytest.raises(DocumentError) as info:
+        load_study_text(text, source="study.yaml")
+    (path, line, message), *_ = info.value.problems
+    assert path == "roles[2].kind"
+    assert line == 15
+    assert "недопустимое значение" in message
+    assert "applicant" in message
+    assert "строка 15" in str(info.value)
+
+
+def test_unknown_field_and_missing_field_are_reported_together() -> None:
+    text = "id: s\ntitle: T\nscope:\n  kind: service\n  client_types: [citizen]\n  titel: X\n"
+    with pytest.raises(DocumentError) as info:
+        load_study_text(text)
+    problems = {p: m for p, _, m in info.value.problems}
+    assert "обязательное поле" in problems["scope.title"]
+    assert "неизвестное поле" in problems["scope.titel"]
+
+
+def test_broken_yaml_gives_line_not_traceback() -> None:
+    with pytest.raises(DocumentError) as info:
+        load_study_text("id: s\ntitle: [unclosed\nscope: {}\n")
+    assert "не корректный YAML" in str(info.value)
+    assert info.value.problems[0][1] is not None
+
+
+def test_dangling_reference_is_reported(small_study: Study) -> None:
+    data = small_study.model_dump(mode="json")
+    data["roles"][0]["audience"]["legal_basis"][0]["act"] = "nope"
+    with pytest.raises(DocumentError) as info:
+        load_study_text(json.dumps(data, ensure_ascii=False))
+    assert info.value.problems[0][0] == "roles[0].audience.legal_basis[0].act"
+    assert "«nope»" in info.value.problems[0][2]
+
+
+def test_binning_thresholds_must_increase() -> None:
+    with pytest.raises(ValueError, match="возрастать"):
+        Binning(thresholds=[18, 18, 35])
+
+
+def test_paths_cannot_escape_the_data_directory(small_study: Study) -> None:
+    data = small_study.model_dump(mode="json")
+    data["data_sources"][0]["path"] = "../../etc/passwd"
+    with pytest.raises(DocumentError, match="относительным"):
+        load_study_text(json.dumps(data))
+
+
+def test_json_schema_has_version_and_sections() -> None:
+    schema = study_json_schema()
+    for section in ("scope", "roles", "features", "hypotheses", "journeys", "recommendations"):
+        assert section in schema["properties"]
+
+
+def test_check_lists_missing_parts_with_m_codes(small_study: Study) -> None:
+    study = small_study.model_copy(deep=True)
+    study.features[0].source = None
+    findings = check_study(study)
+    texts = [str(f) for f in findings]
+    assert "M-3: признак «channel» без источника" in texts
+    assert any(t.startswith("M-12:") for t in texts)
+    assert not is_complete(findings)
+    assert all(f.severity in (Severity.missing, Severity.warning) for f in findings)
