@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SMALL_STUDY
 from segprofile.errors import DocumentError
 from segprofile.model.checks import Severity, check_study, is_complete
 from segprofile.model.spec_yaml import dump_study, load_study_text, study_json_schema
@@ -22,6 +21,7 @@ from segprofile.model.study import (
     Recommendation,
     Study,
 )
+from sp_factories import SMALL_STUDY
 
 
 def test_yaml_round_trip_is_exact(small_study: Study) -> None:

@@ -1,0 +1,88 @@
+"""Seeded test data made by code: a small study document and client records."""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+
+SMALL_STUDY = {
+    "id": "small",
+    "title": "Малое исследование",
+    "scope": {
+        "kind": "service",
+        "title": "Пособие",
+        "body": "Ведомство",
+        "client_types": ["citizen"],
+        "legal_acts": [{"id": "law", "title": "Закон о пособии", "reference": "№ 1-ФЗ"}],
+    },
+    "roles": [
+        {
+            "id": "applicant",
+            "kind": "applicant",
+            "title": "Заявитель",
+            "audience": {
+                "description": "Родители детей до 17 лет",
+                "legal_basis": [{"act": "law", "article": "ст. 2"}],
+            },
+        }
+    ],
+    "data_sources": [{"id": "records", "kind": "client_records", "path": "records.parquet"}],
+    "features": [
+        {
+            "id": "channel",
+            "column": "channel",
+            "label": "Канал подачи",
+            "source": {"kind": "document_attribute", "reference": "заявление"},
+            "value_labels": {"epgu": "ЕПГУ", "mfc": "МФЦ", "office": "Приёмная"},
+        },
+        {
+            "id": "age",
+            "column": "age",
+            "label": "Возраст",
+            "type": "numeric",
+            "source": {"kind": "legal_act", "reference": "ст. 2"},
+            "binning": {"thresholds": [25, 35, 45]},
+        },
+        {
+            "id": "single_parent",
+            "column": "single_parent",
+            "label": "Одинокий родитель",
+            "type": "boolean",
+            "source": {"kind": "vulnerable_group", "reference": "ст. 3"},
+        },
+        {
+            "id": "region",
+            "column": "region",
+            "label": "Тип поселения",
+            "source": {"kind": "other", "reference": "дизайн-мышление"},
+        },
+    ],
+    "segmentation": {"satisfaction": {"column": "satisfaction"}},
+}
+
+
+def make_records(n: int, seed: int) -> pa.Table:
+    """Seeded client records with missing values in every feature and a rated subsample."""
+    rng = random.Random(seed)
+    channel, age, single, region, sat = [], [], [], [], []
+    for _ in range(n):
+        ch = rng.choices(["epgu", "mfc", "office", None], [60, 25, 12, 3])[0]
+        channel.append(ch)
+        age.append(None if rng.random() < 0.02 else rng.randint(17, 60))
+        single.append(None if rng.random() < 0.01 else rng.random() < 0.2)
+        region.append(rng.choice(["city", "town", "rural"]))
+        if rng.random() < 0.3:
+            base = {"epgu": 4.3, "mfc": 3.6, "office": 2.6, None: 3.5}[ch]
+            sat.append(max(1, min(5, round(rng.gauss(base, 0.9)))))
+        else:
+            sat.append(None)
+    return pa.table(
+        {
+            "channel": pa.array(channel, pa.string()),
+            "age": pa.array(age, pa.int64()),
+            "single_parent": pa.array(single, pa.bool_()),
+            "region": pa.array(region, pa.string()),
+            "satisfaction": pa.array(sat, pa.int64()),
+        }
+    )
