@@ -1,0 +1,75 @@
+"""Small middleware of our own."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
+from django.utils import translation
+
+from segprofile.errors import SegprofileError
+
+logger = logging.getLogger(__name__)
+
+
+class SiteLanguageMiddleware(LocaleMiddleware):
+    """Russian unless the user chose another language with the switch in the footer.
+
+    Django's ``LocaleMiddleware`` follows the browser's ``Accept-Language``; most browsers on
+    the users' machines say English, while the product is Russian first. So only the
+    language cookie that ``set_language`` writes counts; otherwise ``LANGUAGE_CODE``.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = settings.LANGUAGE_CODE
+        if chosen:
+            try:
+                language = translation.get_supported_language_variant(chosen)
+            except LookupError:
+                language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send ``settings.SEGPROFILE_CSP`` with every response that does not set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "SEGPROFILE_CSP", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
+
+
+class SegprofileErrorMiddleware:
+    """Translate a :class:`SegprofileError` that escaped a view into a page with its status.
+
+    Views handle the errors they expect; this is the net under them, so the user sees the
+    core's Russian message instead of a server error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, SegprofileError):
+            return None
+        logger.info("%s at %s", type(exception).__name__, request.path)
+        return render(
+            request,
+            "error.html",
+            {"error": exception},
+            status=exception.http_status,
+        )

@@ -1,0 +1,221 @@
+"""Django settings of the segprofile web app.
+
+Everything that differs between machines comes from the environment:
+
+- ``SEGPROFILE_HOME`` — data directory (default ``./var``): the SQLite database, the studies'
+  data files, collected static files and the generated secret key live here.
+- ``SEGPROFILE_DEBUG=1`` — Django's debug mode (tracebacks in the browser); off by default.
+- ``SEGPROFILE_SECRET_KEY`` — the secret key; without it one is generated once and kept in
+  ``SEGPROFILE_HOME/secret_key``.
+- ``SEGPROFILE_ALLOWED_HOSTS`` — comma-separated host names (default ``127.0.0.1,localhost``).
+- ``SEGPROFILE_CSRF_TRUSTED_ORIGINS`` — comma-separated origins behind a reverse proxy.
+- ``SEGPROFILE_MAX_UPLOAD_MB`` — largest data file accepted through the web (default 512).
+- ``SEGPROFILE_HTTPS=1`` — the site is served over HTTPS (behind a proxy that sets
+  ``X-Forwarded-Proto``): secure cookies, HSTS, redirect to HTTPS.
+- ``DATABASE_URL`` — ``postgres://user:password@host:port/name`` switches to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+WEB_DIR = Path(__file__).resolve().parent
+
+SEGPROFILE_HOME = Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
+"""Root of everything the app stores on disk."""
+
+DEBUG = os.environ.get("SEGPROFILE_DEBUG", "") == "1"
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    """A comma-separated environment variable as a list of non-empty items."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key(home: Path) -> str:
+    """The secret key from the environment, or one generated once and kept under ``home``."""
+    key = os.environ.get("SEGPROFILE_SECRET_KEY")
+    if key:
+        return key
+    path = home / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    home.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # Written with owner-only permissions: the key signs sessions and CSRF tokens.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def database_from_url(url: str | None, home: Path) -> dict[str, Any]:
+    """Django's ``DATABASES["default"]``: SQLite under ``home`` or PostgreSQL from ``url``."""
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": home / "segprofile.sqlite3",
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL: unsupported scheme {parts.scheme!r}; use postgres://"
+        )
+    options = dict(parse_qsl(parts.query))
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "OPTIONS": options,
+        "CONN_MAX_AGE": 60,
+    }
+
+
+SECRET_KEY = _secret_key(SEGPROFILE_HOME)
+ALLOWED_HOSTS = _env_list("SEGPROFILE_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = _env_list("SEGPROFILE_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "segprofile.web.studies",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "segprofile.web.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "segprofile.web.middleware.SiteLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "segprofile.web.middleware.SegprofileErrorMiddleware",
+]
+
+ROOT_URLCONF = "segprofile.web.urls"
+WSGI_APPLICATION = "segprofile.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"), SEGPROFILE_HOME)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "studies:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", "Русский"), ("en", "English")]
+LOCALE_PATHS = [WEB_DIR / "locale"]
+TIME_ZONE = os.environ.get("SEGPROFILE_TIME_ZONE", "Europe/Moscow")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STATIC_ROOT = SEGPROFILE_HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve static files straight from the package, so the app works with DEBUG off and without
+# running collectstatic first (collectstatic into STATIC_ROOT still works for deployments).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+if os.environ.get("SEGPROFILE_HTTPS", "") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31_536_000
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+SEGPROFILE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+"""Content-Security-Policy of every page: no inline scripts, nothing from other hosts.
+
+Inline *styles* are allowed because the profile fragment carries its own scoped ``<style>``.
+"""
+
+SEGPROFILE_MAX_UPLOAD_BYTES = int(os.environ.get("SEGPROFILE_MAX_UPLOAD_MB", "512")) * 1024 * 1024
+"""Largest data file accepted through the web form."""
+
+SEGPROFILE_MAX_STUDY_BYTES = 2 * 1024 * 1024
+"""Largest study document (YAML) accepted through the web form."""
+
+SEGPROFILE_DEMO_ROWS = 20_000
+"""Rows of synthetic data generated for a study created from an example."""
+
+SEGPROFILE_DEMO_SEED = 42
+"""Seed of that synthetic data."""
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "segprofile": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console"], "level": "INFO"},
+    },
+}

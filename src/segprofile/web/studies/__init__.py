@@ -1,0 +1,1 @@
+"""Studies: stored study documents with their revisions, data files and profile runs."""

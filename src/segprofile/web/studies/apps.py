@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StudiesConfig(AppConfig):
+    name = "segprofile.web.studies"
+    label = "studies"
+    verbose_name = _("Studies")
+    default_auto_field = "django.db.models.BigAutoField"

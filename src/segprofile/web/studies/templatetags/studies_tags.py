@@ -1,0 +1,84 @@
+"""Template filters: human names of the document's codes, dictionary lookups."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+# Names of the study document's enumerations, by enum class name and value. Unknown values
+# are shown as they are, so a new schema value never breaks a page.
+_LABELS: dict[str, dict[str, Any]] = {
+    "ScopeKind": {
+        "service": _("Service"),
+        "function": _("Function"),
+        "support_measure": _("Support measure"),
+        "life_situation": _("Life situation"),
+        "process_group": _("Internal process group"),
+    },
+    "ClientType": {
+        "internal": _("Internal client"),
+        "citizen": _("Citizen"),
+        "business": _("Business"),
+    },
+    "RoleKind": {
+        "applicant": _("Applicant / recipient"),
+        "internal_client": _("Internal client"),
+        "intermediary": _("Intermediary"),
+        "is_operator": _("IS operator"),
+        "other": _("Other role"),
+    },
+    "DataSourceKind": {
+        "client_records": _("Client records"),
+        "population": _("Population figures"),
+        "survey": _("Survey"),
+        "interviews": _("Interviews"),
+        "complaints": _("Complaints"),
+        "other": _("Other data"),
+    },
+    "FeatureType": {
+        "categorical": _("categorical"),
+        "numeric": _("numeric"),
+        "boolean": _("yes / no"),
+    },
+    "FeatureSourceKind": {
+        "legal_act": _("Legal act"),
+        "document_attribute": _("Attribute of documents or data"),
+        "vulnerable_group": _("Socially vulnerable group"),
+        "other": _("Other (design thinking, CustDev)"),
+    },
+    "Severity": {
+        "missing": _("missing"),
+        "warning": _("worth a look"),
+    },
+}
+
+
+@register.filter
+def kind_label(value: Any) -> Any:
+    """The human name of an enum value of the study document (``scope.kind`` → «Услуга»)."""
+    if isinstance(value, Enum):
+        return _LABELS.get(type(value).__name__, {}).get(value.value, value.value)
+    return value
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` or ``None``: dictionary lookup with a variable key."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def number_list(values: Any) -> str:
+    """Thresholds as a readable list: ``[18.0, 35.0]`` → ``18, 35``."""
+    out = []
+    for v in values or []:
+        out.append(str(int(v)) if float(v).is_integer() else str(v))
+    return ", ".join(out)

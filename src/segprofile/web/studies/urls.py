@@ -1,0 +1,25 @@
+"""URLs of the studies app."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from segprofile.web.studies import views
+
+app_name = "studies"
+
+urlpatterns = [
+    path("", views.study_list, name="list"),
+    path("studies/new/", views.study_new, name="new"),
+    path("studies/new/example/", views.study_create_from_example, name="create_example"),
+    path("studies/new/upload/", views.study_create_from_upload, name="create_upload"),
+    path("studies/<int:pk>/", views.study_detail, name="detail"),
+    path("studies/<int:pk>/study.yaml", views.study_yaml, name="yaml"),
+    path("studies/<int:pk>/revisions/", views.study_upload_revision, name="upload_revision"),
+    path("studies/<int:pk>/data/", views.study_upload_data, name="upload_data"),
+    path("studies/<int:pk>/runs/", views.run_start, name="run_start"),
+    path("studies/<int:pk>/runs/<int:run_pk>/", views.run_detail, name="run"),
+    path("studies/<int:pk>/runs/<int:run_pk>/progress/", views.run_progress, name="run_progress"),
+    path("studies/<int:pk>/runs/<int:run_pk>/profile.html", views.run_html, name="run_html"),
+    path("studies/<int:pk>/runs/<int:run_pk>/profile.json", views.run_json, name="run_json"),
+]

@@ -1,0 +1,264 @@
+"""Views: thin — check access, validate a form, call a service or the pipeline, render."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from segprofile import pipeline
+from segprofile.errors import SegprofileError
+from segprofile.web.studies import services
+from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
+from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.storage import file_state, safe_data_path
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def _study_for(request: HttpRequest, pk: int) -> Study:
+    """The study ``pk`` if the user may see it: 404 if it does not exist, 403 if not theirs."""
+    study = get_object_or_404(Study, pk=pk)
+    if not study.can_view(request.user):
+        raise PermissionDenied
+    return study
+
+
+def _run_for(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
+    study = _study_for(request, pk)
+    return get_object_or_404(
+        ProfileRun.objects.select_related("study", "revision"), pk=run_pk, study=study
+    )
+
+
+def _visible_studies(request: HttpRequest) -> QuerySet[Study]:
+    studies = Study.objects.select_related("owner")
+    if not request.user.is_superuser:
+        studies = studies.filter(owner=request.user)
+    return studies
+
+
+def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
+    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return response
+
+
+# --- studies -----------------------------------------------------------------------------------
+
+
+@require_GET
+def study_list(request: HttpRequest) -> HttpResponse:
+    studies = _visible_studies(request).annotate(
+        revision_count=Count("revisions", distinct=True),
+        last_revision=Max("revisions__number"),
+    )
+    return render(request, "studies/list.html", {"studies": studies})
+
+
+def _new_page(
+    request: HttpRequest,
+    *,
+    example_form: ExampleForm | None = None,
+    upload_form: StudyUploadForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "examples": pipeline.list_examples(),
+        "example_form": example_form or ExampleForm(),
+        "upload_form": upload_form or StudyUploadForm(),
+    }
+    return render(request, "studies/new.html", context, status=status)
+
+
+@require_GET
+def study_new(request: HttpRequest) -> HttpResponse:
+    return _new_page(request)
+
+
+@require_POST
+def study_create_from_example(request: HttpRequest) -> HttpResponse:
+    form = ExampleForm(request.POST)
+    if not form.is_valid():
+        return _new_page(request, example_form=form, status=400)
+    try:
+        study = services.create_study_from_example(
+            request.user,
+            form.cleaned_data["example"],
+            rows=settings.SEGPROFILE_DEMO_ROWS,
+            seed=settings.SEGPROFILE_DEMO_SEED,
+        )
+    except SegprofileError as exc:
+        form.add_error(None, str(exc))
+        return _new_page(request, example_form=form, status=exc.http_status)
+    messages.success(request, gettext("The study was created from the example, with demo data."))
+    return redirect("studies:detail", pk=study.pk)
+
+
+@require_POST
+def study_create_from_upload(request: HttpRequest) -> HttpResponse:
+    form = StudyUploadForm(request.POST, request.FILES)
+    if not form.is_valid() or form.study_document is None:
+        return _new_page(request, upload_form=form, status=400)
+    comment = form.cleaned_data["comment"] or gettext("Uploaded from a file")
+    study = Study.create_from_document(form.study_document, owner=request.user, comment=comment)
+    messages.success(request, gettext("The study was uploaded."))
+    return redirect("studies:detail", pk=study.pk)
+
+
+def _detail_page(
+    request: HttpRequest,
+    study: Study,
+    *,
+    data_form: DataUploadForm | None = None,
+    revision_form: StudyUploadForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    revision = study.current_revision()
+    document = revision.to_document()
+    sources = []
+    for source in document.data_sources:
+        try:
+            state = file_state(safe_data_path(study.data_dir(), source.path))
+        except SuspiciousFileOperation:
+            state = None
+        sources.append({"source": source, "file": state})
+    findings = sorted(pipeline.check(document), key=lambda f: _code_order(f.code))
+    context: dict[str, Any] = {
+        "study": study,
+        "revision": revision,
+        "document": document,
+        "acts": {act.id: act for act in document.scope.legal_acts},
+        "sources": sources,
+        "findings": findings,
+        "missing_count": sum(1 for f in findings if f.severity == "missing"),
+        "runs": study.runs.select_related("revision", "created_by")[:10],
+        "revisions": study.revisions.select_related("author")[:20],
+        "data_form": data_form or DataUploadForm(document=document),
+        "revision_form": revision_form or StudyUploadForm(),
+    }
+    return render(request, "studies/detail.html", context, status=status)
+
+
+def _code_order(code: str) -> tuple[int, str]:
+    """``M-3`` before ``M-11``: sort M-codes by their number."""
+    match = re.fullmatch(r"M-(\d+)", code)
+    return (int(match.group(1)), code) if match else (10_000, code)
+
+
+@require_GET
+def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _study_for(request, pk))
+
+
+@require_POST
+def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study_for(request, pk)
+    form = StudyUploadForm(request.POST, request.FILES)
+    if not form.is_valid() or form.study_document is None:
+        return _detail_page(request, study, revision_form=form, status=400)
+    comment = form.cleaned_data["comment"] or gettext("Uploaded from a file")
+    revision = study.add_revision(form.study_document, author=request.user, comment=comment)
+    messages.success(
+        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    )
+    return redirect("studies:detail", pk=study.pk)
+
+
+@require_POST
+def study_upload_data(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study_for(request, pk)
+    document = study.current_revision().to_document()
+    form = DataUploadForm(request.POST, request.FILES, document=document)
+    if not form.is_valid():
+        return _detail_page(request, study, data_form=form, status=400)
+    source = form.cleaned_data["data_source"]
+    services.store_data_file(study, source, form.cleaned_data["file"])
+    messages.success(
+        request,
+        gettext("The data file of the source «%(source)s» was saved.") % {"source": source.id},
+    )
+    return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#data")
+
+
+@require_GET
+def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study_for(request, pk)
+    number = request.GET.get("revision")
+    if number is None:
+        revision = study.current_revision()
+    elif number.isdigit():
+        revision = get_object_or_404(study.revisions, number=int(number))
+    else:
+        raise Http404
+    text = pipeline.dump_study(revision.to_document())
+    return _attachment(
+        text, f"{study.slug}-r{revision.number}.yaml", "application/yaml; charset=utf-8"
+    )
+
+
+# --- profile runs ------------------------------------------------------------------------------
+
+
+@require_POST
+def run_start(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study_for(request, pk)
+    run = services.start_profile_run(study, request.user)
+    return redirect("studies:run", pk=study.pk, run_pk=run.pk)
+
+
+@require_GET
+def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    run = _run_for(request, pk, run_pk)
+    run.sync_with_task()
+    return render(request, "studies/run.html", {"study": run.study, "run": run})
+
+
+@require_GET
+def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """The progress fragment HTMX polls; once the run ends, the whole page reloads."""
+    run = _run_for(request, pk, run_pk)
+    run.sync_with_task()
+    if run.is_finished:
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponseClientRefresh()
+        return redirect("studies:run", pk=run.study_id, run_pk=run.pk)
+    return render(request, "studies/_progress.html", {"study": run.study, "run": run})
+
+
+def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
+    run = _run_for(request, pk, run_pk)
+    if run.status != ProfileRun.Status.DONE:
+        raise Http404
+    return run
+
+
+@require_GET
+def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    run = _finished_run(request, pk, run_pk)
+    return _attachment(
+        run.html,
+        f"{run.study.slug}-r{run.revision.number}-profile.html",
+        "text/html; charset=utf-8",
+    )
+
+
+@require_GET
+def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    run = _finished_run(request, pk, run_pk)
+    return _attachment(
+        run.result_json,
+        f"{run.study.slug}-r{run.revision.number}-profile.json",
+        "application/json; charset=utf-8",
+    )

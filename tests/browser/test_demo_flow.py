@@ -1,0 +1,133 @@
+"""The demo in a real browser: log in, create the demo study, build its profile, see segments."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from segprofile import pipeline
+from segprofile.model.study import Study as StudyDocument
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CAPACITY = re.compile(r"^\d{1,3}(\u00a0\d{3})*$")
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _log_in(page: Any, live_app: Any) -> None:
+    page.goto("/")
+    page.get_by_label("Имя пользователя").fill(live_app.username)
+    page.get_by_label("Пароль").fill(live_app.password)
+    page.get_by_role("button", name="Вход").click()
+    expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
+
+
+def test_demo_flow(page: Any, live_app: Any) -> None:
+    example = next(e for e in pipeline.list_examples() if e.name == "child-benefit")
+    document = pipeline.example_study("child-benefit")
+
+    # Every page needs a login; the browser says English, the app answers in Russian.
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.get_by_role("heading", name="Вход")).to_be_visible()
+    _shot(page, "01-login")
+
+    page.get_by_label("Имя пользователя").fill(live_app.username)
+    page.get_by_label("Пароль").fill(live_app.password)
+    page.get_by_role("button", name="Вход").click()
+    expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
+    _shot(page, "02-empty-list")
+
+    page.get_by_role("link", name="Новое исследование").first.click()
+    expect(page.get_by_role("heading", name=example.title)).to_be_visible()
+    _shot(page, "03-new-study")
+
+    page.locator('button[data-example="child-benefit"]').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(document.title)
+    expect(page.locator("#features")).to_contain_text(document.features[0].label)
+    expect(page.locator("#roles")).to_contain_text(document.roles[0].title)
+    expect(page.locator("#check")).to_contain_text("Проверка по методике")
+    _shot(page, "04-study")
+
+    page.get_by_role("button", name="Построить профиль").click()
+    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
+    _shot(page, "05-run-started")
+
+    # The progress fragment polls every second and reloads the page when the job is done.
+    segments = page.locator("table.sp-segments").first
+    expect(segments).to_be_visible(timeout=90_000)
+    expect(page.locator("#run-error")).to_have_count(0)
+    profile_features = page.locator(".sp-feature h3")
+    expect(profile_features.first).to_contain_text(document.segmented_features()[0].label)
+    capacity = segments.locator("tbody tr").first.locator("td").nth(1)
+    expect(capacity).to_have_text(CAPACITY)
+    expect(page.get_by_role("link", name="Скачать profile.html")).to_be_visible()
+    expect(page.get_by_role("link", name="Скачать profile.json")).to_be_visible()
+    _shot(page, "06-profile")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Скачать profile.json").click()
+    profile = pipeline.profile_from_json(download.value.path().read_text(encoding="utf-8"))
+    assert profile.total_clients == 20_000
+    assert profile.provenance.study_revision == 1
+
+    page.get_by_role("link", name=document.title).click()
+    expect(page.locator("#runs .badge--done")).to_have_count(1)
+    _shot(page, "07-study-after-run")
+
+
+BROKEN = """\
+id: broken
+title: Сломанное исследование
+scope:
+  kind: service
+  title: Услуга
+  client_types: [citizen, alien]
+"""
+
+
+def test_bad_input_is_explained_in_russian(
+    page: Any, live_app: Any, small_study: StudyDocument
+) -> None:
+    _log_in(page, live_app)
+
+    # A document with an error: nothing is stored, the page names the line and the field.
+    page.goto("/studies/new/")
+    upload = page.locator("input[name=document]")
+    upload.set_input_files(
+        {"name": "broken.yaml", "mimeType": "application/yaml", "buffer": BROKEN.encode()}
+    )
+    page.get_by_role("button", name="Загрузить и проверить").click()
+    problems = page.locator("table.problems")
+    expect(problems).to_be_visible()
+    expect(problems).to_contain_text("scope.client_types[1]")
+    expect(problems.locator("td.num").first).to_have_text("6")  # the line of client_types
+    _shot(page, "08-invalid-yaml")
+
+    # A valid document without data: the profile job fails and says why.
+    upload = page.locator("input[name=document]")
+    upload.set_input_files(
+        {
+            "name": "small.yaml",
+            "mimeType": "application/yaml",
+            "buffer": pipeline.dump_study(small_study).encode(),
+        }
+    )
+    page.get_by_role("button", name="Загрузить и проверить").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(small_study.title)
+    expect(page.locator("#data")).to_contain_text("нет файла")
+    page.get_by_role("button", name="Построить профиль").click()
+    error = page.locator("#run-error")
+    expect(error).to_be_visible(timeout=60_000)
+    expect(error).to_contain_text("Профиль построить не удалось")
+    expect(error).to_contain_text("не найден")
+    _shot(page, "09-failed-run")

@@ -1,0 +1,79 @@
+"""Fixtures of the web tests: a temporary SEGPROFILE_HOME, users, stored studies.
+
+Background jobs run synchronously here (django-tasks' immediate backend), so a test can start
+«Построить профиль» and look at the result in the next request.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.models import Study
+
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, settings: Any) -> Path:
+    """Every test gets its own data directory and runs background tasks immediately."""
+    root = tmp_path / "home"
+    root.mkdir()
+    settings.SEGPROFILE_HOME = root
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.SEGPROFILE_DEMO_ROWS = 1000
+    # Real password hashing costs ~0.3 s per user; these tests are not about it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return root
+
+
+@pytest.fixture
+def user(db: None) -> User:
+    return User.objects.create_user("anna", password=PASSWORD, first_name="Анна")
+
+
+@pytest.fixture
+def other_user(db: None) -> User:
+    return User.objects.create_user("boris", password=PASSWORD)
+
+
+@pytest.fixture
+def client_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def other_client(other_user: User) -> Client:
+    client = Client()
+    client.force_login(other_user)
+    return client
+
+
+@pytest.fixture
+def stored_study(user: User, small_study: StudyDocument, small_data: Path) -> Study:
+    """The shared small study, stored for ``user`` with its records in the study's data dir."""
+    study = Study.create_from_document(small_study, owner=user, comment="тест")
+    shutil.copy(small_data / "records.parquet", study.data_dir() / "records.parquet")
+    return study
+
+
+@pytest.fixture
+def rewrite_records() -> Callable[[Study, Callable[[pa.Table], pa.Table]], None]:
+    """A function replacing a study's records with ``change(table)``: bad data on purpose."""
+
+    def rewrite(study: Study, change: Callable[[pa.Table], pa.Table]) -> None:
+        path = study.data_dir() / "records.parquet"
+        pq.write_table(change(pq.read_table(path)), path)
+
+    return rewrite

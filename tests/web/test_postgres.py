@@ -1,0 +1,79 @@
+"""The web app on PostgreSQL (``DATABASE_URL``), with the real background worker.
+
+Runs when ``SEGPROFILE_TEST_PG_URL`` points at a throwaway server (``scripts/test-services.sh``
+starts one for ``make test``); the app's tables go into a schema of their own, dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+PG_URL = os.environ.get("SEGPROFILE_TEST_PG_URL")
+SCHEMA = "segprofile_web_test"
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="SEGPROFILE_TEST_PG_URL is not set")
+
+CHECK_RUN = """
+from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.services import start_profile_run
+study = Study.objects.get(owner__username="demo")
+run = start_profile_run(study, study.owner)
+print("RUN", run.pk, run.status)
+"""
+
+SHOW_RUN = """
+from segprofile.web.studies.models import ProfileRun
+run = ProfileRun.objects.get()
+print("STATUS", run.status, len(run.result_json) > 0, run.revision.number)
+"""
+
+
+@pytest.fixture
+def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    import psycopg
+
+    assert PG_URL is not None
+    with psycopg.connect(PG_URL, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        con.execute(f"CREATE SCHEMA {SCHEMA}")
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options={quote(f'-csearch_path={SCHEMA}')}"
+    env = {**os.environ, "SEGPROFILE_HOME": str(tmp_path), "DATABASE_URL": url}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    try:
+        yield env
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+
+def _web(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "segprofile.web", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_demo_and_a_profile_run_on_postgresql(pg_env: dict[str, str]) -> None:
+    _web(pg_env, "migrate", "--noinput")
+    _web(pg_env, "setup_demo", "--rows", "300")
+    assert "уже есть" in _web(pg_env, "setup_demo", "--rows", "300")
+
+    queued = _web(pg_env, "shell", "-c", CHECK_RUN)
+    assert "RUN 1 queued" in queued
+    _web(pg_env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    shown = _web(pg_env, "shell", "-c", SHOW_RUN)
+    assert "STATUS done True 1" in shown
