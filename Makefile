@@ -40,8 +40,13 @@ format: install
 	$(VENV)/bin/ruff check --fix src tests bench
 	$(VENV)/bin/ruff format src tests bench
 
-test: install system-deps lint
-	$(PY) -m pytest -q -p no:cacheprovider
+# Spark (the second engine) is installed for the tests; PostgreSQL is started for them.
+$(VENV)/.installed-spark: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,spark]"
+	@touch $@
+
+test: install $(VENV)/.installed-spark system-deps lint
+	bash scripts/test-services.sh $(PY) -m pytest -q -p no:cacheprovider
 
 test-fast: install
 	$(PY) -m pytest -q -m "not browser and not slow"

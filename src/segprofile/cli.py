@@ -1,4 +1,5 @@
-"""The command line: ``segprofile check | profile | schema | demo-data | examples``.
+"""The command line: ``segprofile check | profile | schema | demo-data | examples | inspect | import
+| datasets``.
 
 Core errors are translated here: a Russian message on stderr and the error's exit code
 (2 — bad input, 1 — the profile is incomplete), never a traceback.
@@ -160,6 +161,192 @@ def examples() -> None:
     table.add_column("Документ")
     for info in pipeline.list_examples():
         table.add_row(info.name, info.title, str(info.study_path))
+    out.print(table)
+
+
+def _read_options(
+    sheet: str | None,
+    header_row: int | None,
+    encoding: str | None,
+    delimiter: str | None,
+    table: str | None,
+    query: str | None,
+) -> pipeline.ReadOptions:
+    return pipeline.ReadOptions(
+        sheet=sheet,
+        header_row=header_row,
+        encoding=encoding,
+        delimiter=delimiter,
+        table=table,
+        query=query,
+    )
+
+
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Лист книги (имя или номер)")]
+HeaderRowOpt = Annotated[
+    int | None, typer.Option("--header-row", help="Номер строки заголовка на листе")
+]
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="Кодировка CSV: utf-8, cp1251, koi8-r")
+]
+DelimiterOpt = Annotated[
+    str | None, typer.Option("--delimiter", help="Разделитель CSV: ';' ',' '|' или tab")
+]
+TableOpt = Annotated[str | None, typer.Option("--table", help="Таблица базы данных (для URL)")]
+QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL-запрос (для URL базы данных)")]
+FileArg = Annotated[
+    str, typer.Argument(help="Файл (CSV, XLSX, XLS, Parquet) или адрес базы postgresql://…")
+]
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f} %"
+
+
+@app.command()
+def inspect(
+    location: FileArg,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    table: TableOpt = None,
+    query: QueryOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Вывести отчёт в JSON")] = False,
+) -> None:
+    """Проверить файл перед загрузкой: типы столбцов, персональные данные, качество."""
+    result = pipeline.inspect_file(
+        location, options=_read_options(sheet, header_row, encoding, delimiter, table, query)
+    )
+    if as_json:
+        out.print_json(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
+        return
+    details = result.details
+    facts = [f"формат {result.format.upper()}"]
+    if "encoding" in details:
+        from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS
+
+        facts.append(f"кодировка {ENCODING_LABELS.get(details['encoding'], details['encoding'])}")
+        facts.append(f"разделитель — {DELIMITER_LABELS.get(details['delimiter'], '?')}")
+        if details.get("decimal") == ",":
+            facts.append("десятичная запятая")
+    if "sheet" in details:
+        first, last = details["header_rows"]
+        rows_text = f"строка {first}" if first == last else f"строки {first}–{last}"
+        facts.append(f"лист «{details['sheet']}», заголовок: {rows_text}")
+    out.print(f"Файл {result.file}: " + ", ".join(facts) + ".", highlight=False)
+    out.print(
+        f"Строк: {result.rows:,}".replace(",", " ") + f", столбцов: {len(result.quality.columns)}."
+    )
+    pii = {f.column: f for f in result.pii}
+    columns = Table(show_header=True, header_style="bold", title="Столбцы")
+    for title in ("Столбец", "Тип", "Назначение", "Пропуски", "Значений", "Персональные данные"):
+        columns.add_column(title, justify="right" if title in ("Пропуски", "Значений") else "left")
+    for col in result.quality.columns:
+        finding = pii.get(col.name)
+        columns.add_row(
+            col.name,
+            col.type.label,
+            col.use.label,
+            _pct(col.missing_share),
+            str(col.cardinality),
+            f"{finding.kind.label} → {finding.action.label}" if finding else "",
+        )
+    out.print(columns)
+    if result.pii:
+        out.print("[bold]Персональные данные[/] (152-ФЗ), что будет сделано при загрузке:")
+        for f in result.pii:
+            out.print(
+                f"  • «{f.column}»: {f.kind.label}, найдено {f.reason} → {f.action.label}",
+                highlight=False,
+            )
+    if result.quality.issues:
+        out.print("[bold]Качество данных[/]:")
+        for issue in result.quality.issues:
+            out.print(f"  ! {issue.message}", highlight=False)
+    else:
+        out.print("[green]✓[/] Замечаний к качеству данных нет.")
+
+
+@app.command("import")
+def import_(
+    location: FileArg,
+    source: Annotated[str, typer.Option("--source", "-s", help="Источник данных исследования")],
+    study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
+    author: Annotated[str | None, typer.Option("--author", help="Кто загружает")] = None,
+    keep_original: Annotated[
+        bool, typer.Option("--keep-original", help="Не удалять исходный файл после загрузки")
+    ] = False,
+    drop: Annotated[
+        list[str] | None, typer.Option("--drop", help="Удалить столбец (можно несколько раз)")
+    ] = None,
+    pseudonymise: Annotated[
+        list[str] | None, typer.Option("--pseudonymise", help="Заменить столбец псевдонимом")
+    ] = None,
+    keep: Annotated[
+        list[str] | None, typer.Option("--keep", help="Оставить столбец без изменений")
+    ] = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    table: TableOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Загрузить файл как новую версию источника данных (с псевдонимизацией).
+
+    Исходный файл удаляется после загрузки, если не указан --keep-original.
+    """
+    import getpass
+
+    from segprofile.model.study import ColumnOverride
+
+    study = pipeline.load_study(study_path)
+    decisions: dict[str, ColumnOverride] = {}
+    for action, columns in (("drop", drop), ("pseudonymise", pseudonymise), ("keep", keep)):
+        for col in columns or []:
+            decisions[col] = ColumnOverride(pii=action)
+    result = pipeline.import_dataset(
+        location,
+        study,
+        source,
+        author=author or getpass.getuser(),
+        options=_read_options(sheet, header_row, encoding, delimiter, table, query),
+        overrides=decisions,
+        keep_original=True if keep_original else None,
+    )
+    m = result.manifest
+    out.print(
+        f"Загружена версия {m.version} источника «{m.source_id}»: строк {m.rows:,}".replace(
+            ",", " "
+        )
+        + f", столбцов {len(m.columns)}.",
+        highlight=False,
+    )
+    for f in result.pii:
+        out.print(f"  • «{f.column}» ({f.kind.label}): {f.action.label}", highlight=False)
+    for issue in result.quality.issues:
+        out.print(f"  ! {issue.message}", highlight=False)
+    out.print(f"Записано: {result.path}")
+    if m.original_deleted:
+        out.print(f"Исходный файл {m.file} удалён (укажите --keep-original, чтобы сохранить).")
+
+
+@app.command()
+def datasets(
+    study_id: Annotated[str, typer.Argument(help="Идентификатор исследования")],
+    source: Annotated[str, typer.Argument(help="Источник данных")],
+) -> None:
+    """Перечислить загруженные версии источника данных."""
+    versions = pipeline.list_dataset_versions(study_id, source)
+    if not versions:
+        out.print(f"У источника «{source}» исследования «{study_id}» нет загруженных версий.")
+        return
+    table = Table(show_header=True, header_style="bold")
+    for title in ("Версия", "Загружена", "Кто", "Файл", "Строк", "SHA-256"):
+        table.add_column(title)
+    for m in versions:
+        table.add_row(str(m.version), m.created_at, m.author, m.file, str(m.rows), m.sha256[:12])
     out.print(table)
 
 

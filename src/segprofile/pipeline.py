@@ -16,29 +16,42 @@ from pathlib import Path
 
 from segprofile import __version__
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
-from segprofile.data.engine import Engine, open_source
+from segprofile.data import datasets, privacy
+from segprofile.data.datasets import ImportResult, Inspection, Manifest
+from segprofile.data.engine import Engine, SourceTable, open_source
+from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import DataFile, Profile, Provenance
-from segprofile.model.study import Study
+from segprofile.model.study import ColumnOverride, DataSource, Study
 from segprofile.report.html import render_profile_html
 
 Progress = Callable[[float, str], None]
 
 __all__ = [
     "ExampleInfo",
+    "ImportResult",
+    "Inspection",
+    "Manifest",
     "Progress",
+    "ReadOptions",
     "check",
+    "delete_dataset_version",
     "dump_study",
     "example_study",
     "generate_demo_data",
+    "import_dataset",
+    "inspect_file",
+    "list_dataset_versions",
     "list_examples",
     "load_study",
+    "open_dataset",
     "parse_study",
     "profile_from_json",
     "profile_study",
     "profile_to_json",
+    "read_audit",
     "render_profile_html",
     "study_hash",
 ]
@@ -216,3 +229,114 @@ def profile_to_json(profile: Profile) -> str:
 
 def profile_from_json(text: str) -> Profile:
     return Profile.model_validate_json(text)
+
+
+# --- Data in -----------------------------------------------------------------------------------
+# The web upload page calls these in order: inspect_file (preview, inferred types, personal-data
+# findings to confirm, quality) → the user's decisions saved in DataSource.columns →
+# import_dataset. ``home`` defaults to $SEGPROFILE_HOME.
+
+
+def _source(study: Study, source_id: str) -> DataSource:
+    for source in study.data_sources:
+        if source.id == source_id:
+            return source
+    known = ", ".join(s.id for s in study.data_sources) or "нет ни одного"
+    raise NotFound(
+        f"В исследовании «{study.id}» нет источника данных «{source_id}».",
+        hint=f"источники исследования: {known}.",
+    )
+
+
+def inspect_file(
+    location: str | Path,
+    *,
+    options: ReadOptions | None = None,
+    study: Study | None = None,
+    source_id: str | None = None,
+    overrides: dict[str, ColumnOverride] | None = None,
+    home: str | Path | None = None,
+) -> Inspection:
+    """Preview a file or database table before import: types, personal data, quality.
+
+    With ``study`` and ``source_id`` the source's saved column decisions are applied.
+    """
+    decisions: dict[str, ColumnOverride] = {}
+    id_column = None
+    if study is not None and source_id is not None:
+        source = _source(study, source_id)
+        decisions.update(source.columns)
+        id_column = source.id_column
+    decisions.update(overrides or {})
+    return datasets.inspect(
+        location,
+        home=Path(home) if home is not None else None,
+        options=options,
+        overrides=decisions,
+        id_column=id_column,
+    )
+
+
+def import_dataset(
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    author: str,
+    options: ReadOptions | None = None,
+    overrides: dict[str, ColumnOverride] | None = None,
+    keep_original: bool | None = None,
+    home: str | Path | None = None,
+) -> ImportResult:
+    """Import a file as a new version of a study's data source (pseudonymised, audited)."""
+    return datasets.import_data(
+        location,
+        study_id=study.id,
+        source=_source(study, source_id),
+        author=author,
+        home=Path(home) if home is not None else None,
+        options=options,
+        overrides=overrides,
+        keep_original=keep_original,
+    )
+
+
+def list_dataset_versions(
+    study_id: str, source_id: str, *, home: str | Path | None = None
+) -> list[Manifest]:
+    """Stored versions of a data source, oldest first."""
+    return datasets.list_versions(_home(home), study_id, source_id)
+
+
+def delete_dataset_version(
+    study_id: str, source_id: str, version: int, *, user: str, home: str | Path | None = None
+) -> None:
+    """Delete one stored version on purpose (audited)."""
+    datasets.delete_version(_home(home), study_id, source_id, version, user=user)
+
+
+def open_dataset(
+    engine: Engine,
+    study: Study,
+    source_id: str,
+    *,
+    version: int | None = None,
+    home: str | Path | None = None,
+) -> SourceTable:
+    """A stored version (latest by default) opened in the engine; ``.version`` and
+    ``.fingerprint()`` identify it for provenance."""
+    return datasets.open_version(engine, _home(home), study.id, _source(study, source_id), version)
+
+
+def read_audit(
+    *,
+    study_id: str | None = None,
+    source_id: str | None = None,
+    home: str | Path | None = None,
+) -> list[privacy.AuditRecord]:
+    """The import audit trail (who, which file, what was done to which column)."""
+    return privacy.read_audit(_home(home), study_id=study_id, source_id=source_id)
+
+
+def _home(home: str | Path | None) -> Path:
+    return Path(home).resolve() if home is not None else datasets.default_home()

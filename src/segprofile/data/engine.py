@@ -1,16 +1,27 @@
-"""The data engine: Ibis over DuckDB (embedded default), with checks that speak Russian.
+"""The data engine: Ibis over DuckDB (embedded default) or Apache Spark, with Russian checks.
 
 Client tables stay in the engine. What comes back to Python is counts, aggregates and samples.
 Error messages name files, columns and row numbers — never client values.
+
+:func:`connect` takes an engine URL:
+
+* ``duckdb://`` or ``duckdb://:memory:`` — an in-memory DuckDB (the default);
+* ``duckdb://NAME.duckdb`` — a DuckDB file under ``$SEGPROFILE_HOME/engine/``;
+  ``duckdb:////abs/path.duckdb`` — anywhere;
+* ``pyspark://local[N]`` — Spark in local mode with N threads; ``pyspark://spark://HOST:7077``,
+  ``pyspark://yarn``, ``pyspark://k8s://https://…`` — a cluster (see ``docs/spark.md``).
+  Spark settings go in the query string: ``pyspark://local[2]?spark.driver.memory=2g``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import ibis
 import ibis.expr.types as ir
@@ -45,10 +56,75 @@ class Engine:
         con = ibis.duckdb.connect(str(database), **kwargs)
         return cls(con=con, name="duckdb")
 
+    @classmethod
+    def pyspark(cls, master: str = "local[2]", *, config: dict[str, str] | None = None) -> Engine:
+        """Apache Spark through Ibis's pyspark backend (``pip install 'segprofile[spark]'``).
+
+        An already running session is reused (``getOrCreate``), so tests and notebooks share one.
+        """
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise EngineError(
+                "Движок Spark не установлен.",
+                hint="установите дополнение: pip install 'segprofile[spark]' (нужна Java 17).",
+            ) from None
+        settings = {
+            "spark.sql.shuffle.partitions": "2" if master.startswith("local") else "200",
+            "spark.ui.enabled": "false",
+            "spark.sql.session.timeZone": "UTC",
+            **(config or {}),
+        }
+        builder = SparkSession.builder.master(master).appName("segprofile")
+        for key, value in settings.items():
+            builder = builder.config(key, value)
+        try:
+            session = builder.getOrCreate()
+        except Exception as exc:
+            raise EngineError(
+                f"Не удалось запустить Spark ({master}): {type(exc).__name__}.",
+                hint="проверьте, что установлена Java 17 (JAVA_HOME) и адрес кластера доступен.",
+            ) from exc
+        session.sparkContext.setLogLevel("ERROR")
+        return cls(con=ibis.pyspark.connect(session), name="pyspark")
+
     def close(self) -> None:
         disconnect = getattr(self.con, "disconnect", None)
         if disconnect is not None:
             disconnect()
+
+
+def engine_home() -> Path:
+    """Where DuckDB database files named by a relative URL live."""
+    return Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve() / "engine"
+
+
+def connect(url: str | None = None) -> Engine:
+    """Connect to the engine named by ``url`` (default: ``$SEGPROFILE_ENGINE``, else DuckDB)."""
+    text = url or os.environ.get("SEGPROFILE_ENGINE") or "duckdb://"
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        raise InputError(
+            f"Адрес движка «{text}» задан неверно.",
+            hint="используйте duckdb://ФАЙЛ или pyspark://local[2].",
+        )
+    rest, _, query = rest.partition("?")
+    options = dict(parse_qsl(query))
+    if scheme == "duckdb":
+        threads = int(options["threads"]) if "threads" in options else None
+        if rest in ("", ":memory:"):
+            return Engine.duckdb(threads=threads)
+        path = Path(rest)
+        if not path.is_absolute():
+            path = engine_home() / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return Engine.duckdb(path, threads=threads)
+    if scheme in ("pyspark", "spark"):
+        return Engine.pyspark(rest or "local[2]", config=options)
+    raise InputError(
+        f"Движок «{scheme}» не поддерживается.",
+        hint="доступны duckdb:// (по умолчанию) и pyspark://.",
+    )
 
 
 @dataclass
@@ -61,6 +137,7 @@ class SourceTable:
     table: ir.Table
     _count: int | None = field(default=None, repr=False)
     _sha256: str | None = field(default=None, repr=False)
+    version: int | None = None  # the dataset version (segprofile.data.datasets), if stored
 
     @property
     def columns(self) -> list[str]:
@@ -121,7 +198,7 @@ class SourceTable:
 
     def _first_row_out_of_range(self, column: str, low: float, high: float) -> int | None:
         """1-based data row (header not counted) of the first value outside ``[low, high]``."""
-        if _format_of(self.source, self.path) is not DataFormat.parquet:
+        if self.engine.name != "duckdb" or self.path.suffix.lower() not in (".parquet", ".pq"):
             return None
         numbered = self.engine.con.read_parquet(str(self.path), file_row_number=True)
         col = numbered[column]

@@ -1,0 +1,523 @@
+"""Personal data (152-ФЗ): find direct identifiers, pseudonymise them, keep the audit trail.
+
+Identifiers are found by column name and by content (a sample of values): ФИО, СНИЛС (with its
+checksum), ИНН (10 and 12 digits, with checksums), passport numbers, phones, e-mail, addresses and
+birth dates. On import each is dropped, generalised (birth date → year) or replaced by a salted
+pseudonym: HMAC-SHA256 under a key kept apart from the engine files, computed inside the engine
+before anything is written. The same person gets the same pseudonym in every file, because values
+are normalised first (digits only for numbers, lower case for e-mail and names, ``+7`` phones).
+
+Nothing here logs or raises with a client value: only column names, kinds and counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from segprofile.errors import InputError
+
+log = logging.getLogger(__name__)
+
+KEY_ENV = "SEGPROFILE_PSEUDONYM_KEY"
+PSEUDONYM_HEX = 32  # 128 bits of the HMAC: collisions are negligible for any client base
+
+
+class PiiKind(StrEnum):
+    """A kind of direct identifier."""
+
+    fio = "fio"
+    snils = "snils"
+    inn = "inn"
+    passport = "passport"
+    phone = "phone"
+    email = "email"
+    address = "address"
+    birth_date = "birth_date"
+    other = "other"  # a column the user marked as personal data
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    PiiKind.fio: "ФИО",
+    PiiKind.snils: "СНИЛС",
+    PiiKind.inn: "ИНН",
+    PiiKind.passport: "паспорт",
+    PiiKind.phone: "телефон",
+    PiiKind.email: "e-mail",
+    PiiKind.address: "адрес",
+    PiiKind.birth_date: "дата рождения",
+    PiiKind.other: "персональные данные",
+}
+
+
+class PiiAction(StrEnum):
+    """What an import does to a column with personal data."""
+
+    drop = "drop"
+    pseudonymise = "pseudonymise"
+    generalise = "generalise"  # birth date → year of birth
+    keep = "keep"
+
+    @property
+    def label(self) -> str:
+        return {
+            PiiAction.drop: "удалить",
+            PiiAction.pseudonymise: "заменить псевдонимом",
+            PiiAction.generalise: "оставить только год",
+            PiiAction.keep: "оставить как есть",
+        }[self]
+
+
+def parse_action(value: str, column: str) -> PiiAction:
+    """A user's ``pii`` decision (``drop | pseudonymise | generalise | keep``)."""
+    aliases = {"pseudonymize": "pseudonymise", "generalize": "generalise", "year": "generalise"}
+    try:
+        return PiiAction(aliases.get(value.strip().lower(), value.strip().lower()))
+    except ValueError:
+        allowed = ", ".join(a.value for a in PiiAction)
+        raise InputError(
+            f"Неизвестное действие с персональными данными для столбца «{column}».",
+            hint=f"укажите одно из: {allowed}.",
+        ) from None
+
+
+# --- Checksums ---------------------------------------------------------------------------------
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def snils_valid(value: str) -> bool:
+    """СНИЛС: 11 digits whose last two are the checksum of the first nine."""
+    d = _digits(value)
+    if len(d) != 11 or not re.fullmatch(r"[\d\s-]+", value.strip()):
+        return False
+    number, check = d[:9], int(d[9:])
+    if int(number) <= 1001998:  # numbers up to 001-001-998 carry no checksum
+        return False
+    total = sum(int(x) * (9 - i) for i, x in enumerate(number))
+    if total > 101:
+        total %= 101
+    expected = 0 if total in (100, 101) else total
+    return expected == check
+
+
+_INN10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _inn_check(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+
+
+def inn_valid(value: str) -> bool:
+    """ИНН: 10 digits (organisation) or 12 digits (person), with their check digits."""
+    v = value.strip()
+    if not v.isdigit():
+        return False
+    if len(v) == 10:
+        return _inn_check(v, _INN10) == int(v[9])
+    if len(v) == 12:
+        return _inn_check(v, _INN11) == int(v[10]) and _inn_check(v, _INN12) == int(v[11])
+    return False
+
+
+# --- Detection ---------------------------------------------------------------------------------
+
+_NAME_RULES: list[tuple[PiiKind, re.Pattern[str]]] = [
+    (PiiKind.snils, re.compile(r"снилс|snils|страхов\w* номер")),
+    (PiiKind.inn, re.compile(r"(^|[^a-zа-я])(инн|inn)([^a-zа-я]|$)")),
+    (PiiKind.passport, re.compile(r"паспорт|passport|серия и номер")),
+    (PiiKind.email, re.compile(r"e-?mail|эл\w*\.? ?почт|электронн\w* почт|(^|\s)почта|(^|_)mail")),
+    (PiiKind.phone, re.compile(r"телефон|(^|[^a-zа-я])тел([^a-zа-я]|$)|phone|мобильн|(^|\s)моб")),
+    (PiiKind.birth_date, re.compile(r"рожд|birth|(^|[^a-z])dob([^a-z]|$)|(^|\s)д\.?\s?р\.?$")),
+    (
+        PiiKind.fio,
+        re.compile(
+            r"(^|[^a-zа-я])фио([^a-zа-я]|$)|фамили|(^|[^a-zа-я])имя([^a-zа-я]|$)|отчеств"
+            r"|(^|[^a-z])fio([^a-z]|$)|surname|last[ _]?name|first[ _]?name|middle[ _]?name"
+            r"|full[ _]?name|patronymic"
+        ),
+    ),
+    (PiiKind.address, re.compile(r"адрес|address|(^|\s)улица|место (жительства|проживания)")),
+]
+
+
+def kind_by_name(column: str) -> PiiKind | None:
+    """The identifier a column's name suggests, if any."""
+    name = column.casefold().replace("ё", "е")
+    for kind, pattern in _NAME_RULES:
+        if pattern.search(name):
+            return kind
+    return None
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().-]{10,20}$")
+_PASSPORT = re.compile(r"^\d{2}\s?\d{2}\s\d{6}$|^\d{4}\s?№?\s?\d{6}$")
+_CYR_WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_FIO_FULL = re.compile(rf"^{_CYR_WORD}\s+{_CYR_WORD}(?:\s+{_CYR_WORD})?$")
+_FIO_UPPER = re.compile(r"^[А-ЯЁ-]{2,}\s+[А-ЯЁ-]{2,}(?:\s+[А-ЯЁ-]{2,})?$")
+_FIO_INITIALS = re.compile(rf"^{_CYR_WORD}\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.?$")
+_PATRONYMIC = re.compile(r"(вич|вна|ична|инична|оглы|кызы)$", re.IGNORECASE)
+_SURNAME = re.compile(r"(ов|ова|ев|ева|ёв|ёва|ин|ина|ын|ына|ский|ская|цкий|цкая|ко|ук|юк)$", re.I)
+_ADDRESS_MARK = re.compile(
+    r"(?i)(^|[\s,])(ул\.|улица|пр-т|проспект|пер\.|переулок|ш\.|шоссе|б-р|бульвар|наб\.|пл\."
+    r"|д\.\s*\d|дом\s*\d|кв\.\s*\d|корп\.|стр\.\s*\d|г\.\s*[А-ЯЁ]|обл\.|область|р-н|пос\.|с\.\s*[А-ЯЁ])"
+)
+
+
+def _phone_like(value: str) -> bool:
+    if not _PHONE_CHARS.match(value):
+        return False
+    d = _digits(value)
+    return (len(d) == 11 and d[0] in "78") or (len(d) == 10 and d[0] == "9")
+
+
+def _fio_like(value: str) -> bool:
+    if _FIO_INITIALS.match(value):
+        return True
+    if not (_FIO_FULL.match(value) or _FIO_UPPER.match(value)):
+        return False
+    words = value.split()
+    if len(words) == 3 and _PATRONYMIC.search(words[2]):
+        return True
+    return bool(_SURNAME.search(words[0]) or _PATRONYMIC.search(words[-1]))
+
+
+def kind_of_value(value: str) -> PiiKind | None:
+    """The identifier one value looks like (checksums decide for СНИЛС and ИНН)."""
+    v = value.strip()
+    if not v:
+        return None
+    if _EMAIL.match(v):
+        return PiiKind.email
+    if snils_valid(v):
+        return PiiKind.snils
+    if inn_valid(v):
+        return PiiKind.inn
+    if _PASSPORT.match(v):
+        return PiiKind.passport
+    if _phone_like(v):
+        return PiiKind.phone
+    if _fio_like(v):
+        return PiiKind.fio
+    if len(_ADDRESS_MARK.findall(v)) >= 2:
+        return PiiKind.address
+    return None
+
+
+def _birth_dates(values: Sequence[date]) -> bool:
+    """Dates that look like birth dates: adults' and children's, spread over decades."""
+    if len(values) < 5:
+        return False
+    today = date.today()
+    latest = date(today.year - 14, today.month, min(today.day, 28))
+    plausible = sum(date(1900, 1, 1) <= v <= latest for v in values) / len(values)
+    years = {v.year for v in values}
+    return plausible >= 0.95 and len(years) >= 5 and len(set(values)) / len(values) > 0.5
+
+
+CONTENT_SHARE = 0.6  # share of sampled values that must look like one identifier kind
+
+
+@dataclass(frozen=True)
+class PiiFinding:
+    """A column that holds personal data, and what the import will do with it."""
+
+    column: str
+    kind: PiiKind
+    by_name: bool
+    by_content: bool
+    share: float = field(metadata={"doc": "доля значений выборки, похожих на этот вид"})
+    action: PiiAction
+
+    @property
+    def reason(self) -> str:
+        parts = []
+        if self.by_name:
+            parts.append("по имени столбца")
+        if self.by_content:
+            parts.append(f"по содержимому ({self.share:.0%} значений выборки)")
+        return " и ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["kind"] = self.kind.value
+        out["action"] = self.action.value
+        out["kind_label"] = self.kind.label
+        out["action_label"] = self.action.label
+        out["reason"] = self.reason
+        return out
+
+
+def default_action(kind: PiiKind, *, is_date: bool) -> PiiAction:
+    """Keep identifiers joinable (pseudonyms), drop addresses, keep only the year of birth."""
+    if kind is PiiKind.address:
+        return PiiAction.drop
+    if kind is PiiKind.birth_date:
+        return PiiAction.generalise if is_date else PiiAction.drop
+    return PiiAction.pseudonymise
+
+
+def detect_column(
+    column: str, values: Iterable[Any], *, is_date: bool = False
+) -> PiiFinding | None:
+    """Find personal data in one column from its name and a sample of its values."""
+    by_name = kind_by_name(column)
+    sample = [v for v in values if v is not None and str(v).strip() != ""]
+    content: PiiKind | None = None
+    share = 0.0
+    if is_date:
+        dates = [v.date() if isinstance(v, datetime) else v for v in sample]
+        dates = [v for v in dates if isinstance(v, date)]
+        if _birth_dates(dates):
+            content, share = PiiKind.birth_date, 1.0
+    elif sample:
+        counts: dict[PiiKind, int] = {}
+        for v in sample:
+            kind = kind_of_value(str(v))
+            if kind is not None:
+                counts[kind] = counts.get(kind, 0) + 1
+        if counts:
+            best = max(counts, key=lambda k: counts[k])
+            share = counts[best] / len(sample)
+            if share >= CONTENT_SHARE:
+                content = best
+    if by_name is None and content is None:
+        return None
+    kind = content or by_name
+    if kind is None:  # pragma: no cover — one of the two is set
+        return None
+    if by_name is PiiKind.birth_date and content is None:
+        kind = PiiKind.birth_date
+    return PiiFinding(
+        column=column,
+        kind=kind,
+        by_name=by_name is not None,
+        by_content=content is not None,
+        share=round(share, 3),
+        action=default_action(kind, is_date=is_date),
+    )
+
+
+# --- Pseudonyms --------------------------------------------------------------------------------
+
+
+def keys_dir(home: Path) -> Path:
+    return home / "keys"
+
+
+def load_key(home: Path) -> bytes:
+    """The pseudonym key: ``$SEGPROFILE_PSEUDONYM_KEY`` (hex) or ``HOME/keys/pseudonym.key``.
+
+    The file is created on first use with 32 random bytes, readable by the owner only. It lives
+    apart from ``HOME/datasets`` so that copying the datasets does not copy the key.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env:
+        try:
+            key = bytes.fromhex(env.strip())
+        except ValueError:
+            key = b""
+        if len(key) < 16:
+            raise InputError(
+                f"Ключ псевдонимизации в {KEY_ENV} задан неверно.",
+                hint="укажите не меньше 32 шестнадцатеричных символов (16 байт) или удалите "
+                "переменную, чтобы ключ создался в каталоге данных.",
+            )
+        return key
+    directory = keys_dir(home)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    path = directory / "pseudonym.key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        text = path.read_text(encoding="ascii").strip()
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            raise InputError(
+                f"Файл ключа псевдонимизации {path} повреждён.",
+                hint="восстановите его из резервной копии: без него псевдонимы новых файлов "
+                "не совпадут с прежними.",
+            ) from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        key = secrets.token_bytes(32)
+        handle.write(key.hex() + "\n")
+    log.info("pseudonym key created in %s", directory)
+    return key
+
+
+def key_id(key: bytes) -> str:
+    """A short public fingerprint of the key: tells whether two imports used the same key."""
+    return hashlib.sha256(b"segprofile-key-id:" + key).hexdigest()[:12]
+
+
+def normalise(kind: PiiKind, value: str) -> str:
+    """The canonical form hashed for a pseudonym (Python twin of :func:`normalise_sql`)."""
+    v = value.strip()
+    if kind in (PiiKind.snils, PiiKind.inn, PiiKind.passport):
+        return _digits(v)
+    if kind is PiiKind.phone:
+        d = _digits(v)
+        if len(d) == 11 and d[0] == "8":
+            d = "7" + d[1:]
+        elif len(d) == 10:
+            d = "7" + d
+        return d
+    if kind is PiiKind.email:
+        return v.lower()
+    if kind in (PiiKind.fio, PiiKind.address):
+        return " ".join(v.lower().replace("ё", "е").split())
+    return v
+
+
+def pseudonym(key: bytes, kind: PiiKind, value: str) -> str | None:
+    """The pseudonym of one value (``None`` for an empty one): used to join other tables."""
+    norm = normalise(kind, value)
+    if not norm:
+        return None
+    message = f"{kind.value}:{norm}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def normalise_sql(kind: PiiKind, column_sql: str) -> str:
+    """DuckDB SQL giving the canonical text of a value (``NULL`` when empty)."""
+    v = f"trim(CAST({column_sql} AS VARCHAR))"
+    if kind in (PiiKind.snils, PiiKind.inn, PiiKind.passport):
+        expr = f"regexp_replace({v}, '[^0-9]', '', 'g')"
+    elif kind is PiiKind.phone:
+        d = f"regexp_replace({v}, '[^0-9]', '', 'g')"
+        expr = (
+            f"CASE WHEN length({d}) = 11 AND starts_with({d}, '8') THEN '7' || substr({d}, 2) "
+            f"WHEN length({d}) = 10 THEN '7' || {d} ELSE {d} END"
+        )
+    elif kind is PiiKind.email:
+        expr = f"lower({v})"
+    elif kind in (PiiKind.fio, PiiKind.address):
+        expr = f"trim(regexp_replace(replace(lower({v}), 'ё', 'е'), '\\s+', ' ', 'g'))"
+    else:
+        expr = v
+    return f"nullif({expr}, '')"
+
+
+def pseudonym_sql(kind: PiiKind, column_sql: str) -> str:
+    """DuckDB SQL computing HMAC-SHA256 in the engine, keyed by the session variables.
+
+    HMAC(K, m) = H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)); the padded keys are set once per
+    connection with :func:`set_key_variables`, so the key never appears in the SQL text.
+    """
+    message = f"encode('{kind.value}:' || {normalise_sql(kind, column_sql)})"
+    inner = f"unhex(sha256(getvariable('segprofile_ipad') || {message}))"
+    return f"left(sha256(getvariable('segprofile_opad') || {inner}), {PSEUDONYM_HEX})"
+
+
+def set_key_variables(con: Any, key: bytes) -> None:
+    """Store the HMAC pads in the DuckDB connection's variables (parameters, not SQL text)."""
+    block = hashlib.sha256(key).digest() if len(key) > 64 else key
+    block = block.ljust(64, b"\0")
+    con.execute("SET VARIABLE segprofile_ipad = ?", [bytes(b ^ 0x36 for b in block)])
+    con.execute("SET VARIABLE segprofile_opad = ?", [bytes(b ^ 0x5C for b in block)])
+
+
+# --- Audit -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnAction:
+    """What an import did to one column."""
+
+    column: str
+    action: str  # PiiAction value, or "type:<type>" for a type override
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One line of the audit trail: who did what to which file and columns."""
+
+    time: str
+    user: str
+    event: str  # import | delete_version | delete_original
+    study_id: str
+    source_id: str
+    file: str
+    file_sha256: str | None = None
+    version: int | None = None
+    rows: int | None = None
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    original_deleted: bool | None = None
+    key_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def audit_path(home: Path) -> Path:
+    return home / "audit" / "imports.jsonl"
+
+
+def write_audit(home: Path, record: AuditRecord) -> None:
+    """Append one JSON line to ``HOME/audit/imports.jsonl`` (locked, fsynced)."""
+    path = audit_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record.to_dict(), ensure_ascii=False, sort_keys=True) + "\n"
+    with path.open("a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_audit(
+    home: Path, *, study_id: str | None = None, source_id: str | None = None
+) -> list[AuditRecord]:
+    """The audit trail, oldest first, optionally for one study and source."""
+    path = audit_path(home)
+    if not path.is_file():
+        return []
+    out = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            with contextlib.suppress(ValueError, TypeError):
+                record = AuditRecord(**json.loads(line))
+                if study_id is not None and record.study_id != study_id:
+                    continue
+                if source_id is not None and record.source_id != source_id:
+                    continue
+                out.append(record)
+    return out
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

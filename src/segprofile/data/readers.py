@@ -1,0 +1,1140 @@
+"""Readers: every file a body really has, streamed into the engine (DuckDB) as one raw view.
+
+* CSV/TSV — encoding (UTF-8, UTF-8 with BOM, cp1251, KOI8-R) and delimiter (``;`` ``,`` tab
+  ``|``) sniffed from samples of the bytes; decimal comma, quoted newlines and thousands
+  separators with (no-break) spaces understood. Non-UTF-8 files are transcoded in streaming
+  chunks to a temporary UTF-8 file; DuckDB's own ``read_csv`` does the parsing.
+* XLSX/XLS — python-calamine; sheet choice, header row detection, merged and multi-row header
+  cells flattened into readable names ("Доход / Зарплата").
+* Parquet — DuckDB reads it directly.
+* A table or query in PostgreSQL (any database Ibis reaches) by URL, streamed in Arrow batches.
+
+:func:`open_raw` returns a :class:`RawTable`: a DuckDB connection with the view ``raw`` whose
+columns carry normalised names. Nothing is written anywhere but the temporary work directory;
+pseudonymisation and storage happen in :mod:`segprofile.data.datasets`.
+
+Errors are :class:`~segprofile.errors.InputError` in Russian naming the file, row and column;
+they never quote a value of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pyarrow as pa
+
+from segprofile.errors import InputError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SIZE_ENV = "SEGPROFILE_MAX_FILE_MB"
+DEFAULT_MAX_MB = 20 * 1024
+MEMORY_ENV = "SEGPROFILE_IMPORT_MEMORY"
+SAMPLE_BYTES = 1 << 20
+CHUNK_BYTES = 4 << 20
+SAMPLE_ROWS = 5000
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".dsv"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+SQL_SCHEMES = ("postgres://", "postgresql://", "mysql://", "sqlite://", "duckdb://", "mssql://")
+
+ENCODING_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 с BOM",
+    "cp1251": "Windows-1251",
+    "koi8-r": "KOI8-R",
+    "utf-16": "UTF-16",
+}
+DELIMITER_LABELS = {";": "точка с запятой", ",": "запятая", "\t": "табуляция", "|": "черта |"}
+_CANDIDATE_DELIMITERS = (";", "\t", ",", "|")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the user may fix when detection guesses wrong (all optional)."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None  # 1-based row of the (first) header row of a sheet
+    table: str | None = None  # for a database URL
+    query: str | None = None  # for a database URL
+    max_bytes: int | None = None
+
+
+def max_bytes_default() -> int:
+    try:
+        mb = float(os.environ.get(SIZE_ENV, DEFAULT_MAX_MB))
+    except ValueError:
+        mb = DEFAULT_MAX_MB
+    return int(mb * 1024 * 1024)
+
+
+def _size_text(n: int) -> str:
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):.1f} ГБ".replace(".", ",")
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.1f} МБ".replace(".", ",")
+    return f"{n} байт"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- Column names ------------------------------------------------------------------------------
+
+
+def normalise_name(raw: object, position: int) -> str:
+    """A readable column name: NFC, no line breaks, single spaces; empty → «столбец_N»."""
+    text = "" if raw is None else str(raw)
+    text = unicodedata.normalize("NFC", text).replace("\ufeff", "")
+    text = " ".join(text.split())
+    return text or f"столбец_{position}"
+
+
+def check_names(names: list[str], file: str, originals: list[str] | None = None) -> None:
+    """Refuse names that collide once case and spaces are ignored (the engine would merge them)."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = name.casefold()
+        if key in seen:
+            j = seen[key]
+            shown = originals or names
+            raise InputError(
+                f"В файле {file} столбцы {j + 1} («{shown[j].strip()}») и {i + 1} "
+                f"(«{shown[i].strip()}») называются одинаково после нормализации имён "
+                f"(«{name}»: регистр и пробелы не различаются).",
+                hint="переименуйте один из столбцов в файле и загрузите его снова.",
+            )
+        seen[key] = i
+
+
+# --- Encoding ----------------------------------------------------------------------------------
+
+# Relative frequencies (per mille) of Russian letters in running text.
+_RU_FREQ = {
+    "о": 110,
+    "е": 85,
+    "а": 80,
+    "и": 74,
+    "н": 67,
+    "т": 63,
+    "с": 55,
+    "р": 47,
+    "в": 45,
+    "л": 44,
+    "к": 35,
+    "м": 32,
+    "д": 30,
+    "п": 28,
+    "у": 26,
+    "я": 20,
+    "ы": 19,
+    "ь": 17,
+    "г": 17,
+    "з": 16,
+    "б": 16,
+    "ч": 14,
+    "й": 12,
+    "х": 10,
+    "ж": 9,
+    "ш": 7,
+    "ю": 6,
+    "ц": 5,
+    "щ": 4,
+    "э": 3,
+    "ф": 3,
+    "ъ": 1,
+    "ё": 2,
+}
+_RU_LOG = {ch: math.log(f / 1000) for ch, f in _RU_FREQ.items()}
+_PLAUSIBLE_HIGH = set("«»№–—“”„‘’…\u00a0°·•")
+
+
+def _is_cyrillic_letter(ch: str) -> bool:
+    return "а" <= ch.lower() <= "я" or ch in "Ёё"
+
+
+def _cyrillic_score(text: str) -> tuple[float, float]:
+    """(share of non-ASCII characters that are letters or usual marks, letter log-likelihood)."""
+    high = [ch for ch in text if ord(ch) >= 0x80]
+    if not high:
+        return 1.0, 0.0
+    plausible = sum(_is_cyrillic_letter(ch) or ch in _PLAUSIBLE_HIGH for ch in high) / len(high)
+    letters = [ch.lower() for ch in high if _is_cyrillic_letter(ch)]
+    likelihood = sum(_RU_LOG.get(ch, -9.0) for ch in letters) / max(len(letters), 1)
+    # Words written in one case or Capitalised are normal; "иВАНОВ" is what a wrong code page
+    # gives (cp1251 and KOI8-R swap the cases of Cyrillic letters).
+    words = re.findall(r"[А-Яа-яЁё]{2,}", text)
+    if words:
+        wellformed = sum(w.islower() or w.isupper() or w.istitle() for w in words) / len(words)
+        likelihood += 3.0 * wellformed
+    return plausible, likelihood
+
+
+def detect_encoding(samples: list[bytes], *, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (BOM), cp1251 or KOI8-R — or a clear error.
+
+    ``samples`` are chunks of the file (the first one from its start). A chunk may end inside a
+    multi-byte character: that is not an error.
+    """
+    head = samples[0]
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if all(_valid_utf8_chunk(s) for s in samples):
+        return "utf-8"
+    data = b"".join(samples)
+    scores: dict[str, tuple[float, float]] = {}
+    for enc in ("cp1251", "koi8-r"):
+        text = data.decode(enc, errors="replace")
+        scores[enc] = _cyrillic_score(text)
+    # A wrong code page turns some letters into pseudographics: plausibility weighs most.
+    best = max(scores, key=lambda e: (scores[e][0] >= 0.9, scores[e][1] + 10 * scores[e][0]))
+    if scores[best][0] < 0.9:
+        raise InputError(
+            f"Не удалось определить кодировку файла {name}.",
+            hint="сохраните файл в UTF-8 (в Excel: «Сохранить как» → «CSV UTF-8») или укажите "
+            "кодировку явно (--encoding cp1251 или koi8-r).",
+        )
+    return best
+
+
+def _valid_utf8_chunk(chunk: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(chunk, final=False)
+    except UnicodeDecodeError:
+        # A chunk taken from the middle may start inside a character: skip up to 3 bytes.
+        for skip in (1, 2, 3):
+            try:
+                codecs.getincrementaldecoder("utf-8")().decode(chunk[skip:], final=False)
+            except UnicodeDecodeError:
+                continue
+            return chunk[0] & 0xC0 == 0x80
+        return False
+    return True
+
+
+def _read_samples(path: Path, size: int) -> list[bytes]:
+    """The first megabyte and three 64 KiB probes further in (for the encoding)."""
+    with path.open("rb") as handle:
+        out = [handle.read(SAMPLE_BYTES)]
+        if size > SAMPLE_BYTES * 2:
+            for frac in (0.33, 0.66, 0.999):
+                handle.seek(max(int(size * frac) - 65536, SAMPLE_BYTES))
+                out.append(handle.read(65536))
+    return out
+
+
+_MAGIC = [
+    (b"PK\x03\x04", "архив ZIP или книга Excel (XLSX)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "книга Excel старого формата (XLS) или документ Word"),
+    (b"%PDF", "документ PDF"),
+    (b"PAR1", "файл Parquet"),
+    (b"\x1f\x8b", "архив GZIP"),
+    (b"\x89PNG", "изображение PNG"),
+    (b"\xff\xd8\xff", "изображение JPEG"),
+]
+
+
+def _refuse_binary(head: bytes, name: str) -> None:
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(
+                f"Файл {name} — не текстовый CSV: похоже, это {what}.",
+                hint="выгрузите данные в CSV или загрузите файл с правильным расширением.",
+            )
+    probe = head[:65536]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    controls = sum(b < 0x20 and b not in (0x09, 0x0A, 0x0D, 0x0C) for b in probe)
+    if b"\x00" in probe or controls > max(8, len(probe) // 100):
+        raise InputError(
+            f"Файл {name} — не текстовый CSV: в нём двоичные данные.",
+            hint="проверьте, что выбран нужный файл, и выгрузите данные в CSV.",
+        )
+
+
+def transcode(source: Path, encoding: str, target: Path, *, name: str) -> None:
+    """Re-encode ``source`` to UTF-8 in 4 MiB chunks (memory stays flat for any size)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with source.open("rb") as src, target.open("wb") as dst:
+        while True:
+            chunk = src.read(CHUNK_BYTES)
+            final = not chunk
+            try:
+                text = decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                line = _line_at(source, offset + exc.start)
+                raise InputError(
+                    f"Файл {name}, строка {line}: байты, недопустимые в кодировке "
+                    f"{ENCODING_LABELS.get(encoding, encoding)}.",
+                    hint="проверьте кодировку файла или укажите её явно (--encoding).",
+                ) from None
+            dst.write(text.encode("utf-8"))
+            offset += len(chunk)
+            if final:
+                break
+
+
+def _line_at(path: Path, offset: int) -> int:
+    line = 1
+    with path.open("rb") as handle:
+        done = 0
+        while done < offset:
+            chunk = handle.read(min(CHUNK_BYTES, offset - done))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            done += len(chunk)
+    return line
+
+
+# --- CSV dialect -------------------------------------------------------------------------------
+
+NUMBER_SPACED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
+NUMBER_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+NUMBER_DOT = re.compile(r"^[+-]?\d+\.\d+$")
+NUMBER_ANY = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,]\d+)?$")
+NUMBER_ANY_SQL = r"^\s*[+-]?(\d{1,3}([ \x{00a0}\x{202f}]\d{3})+|\d+)([.,]\d+)?\s*$"
+DATE_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
+DATETIME_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}[ T]\d{1,2}:\d{2}(:\d{2})?$")
+YES = {"да", "д", "yes", "y", "true", "истина", "+"}
+NO = {"нет", "н", "no", "n", "false", "ложь", "-"}
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    encoding: str
+    delimiter: str
+    decimal: str
+    header: bool
+    names: list[str]
+    original_names: list[str]
+    varchar_columns: list[str]
+
+
+def _records(text: str, delimiter: str, complete: bool) -> list[tuple[int, list[str]]]:
+    """``(first line, fields)`` of each non-empty record of a sample (the cut tail dropped)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for record in reader:
+            if record and any(f != "" for f in record):
+                out.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error:
+        if complete:
+            raise
+    if not complete and out:
+        out.pop()
+    return out
+
+
+def _sniff_delimiter(text: str, complete: bool) -> str:
+    best, best_score = ",", (False, 0.0, 0)
+    for delim in _CANDIDATE_DELIMITERS:
+        try:
+            rows = _records(text, delim, complete)[:200]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        widths = [len(r) for _, r in rows]
+        header = widths[0]
+        consistent = sum(w == header for w in widths) / len(widths)
+        score = (header > 1, consistent, header)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _looks_numeric(value: str) -> bool:
+    v = value.strip()
+    return bool(v) and bool(NUMBER_ANY.match(v))
+
+
+def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvDialect:
+    """Encoding, delimiter, decimal mark, header and names of a CSV file, from its samples."""
+    samples = _read_samples(path, size)
+    _refuse_binary(samples[0], name)
+    encoding = options.encoding or detect_encoding(samples, name=name)
+    complete = size <= SAMPLE_BYTES
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(samples[0], final=complete)
+    except (UnicodeDecodeError, LookupError):
+        raise InputError(
+            f"Файл {name} не читается в кодировке {encoding}.",
+            hint="укажите другую кодировку (utf-8, cp1251, koi8-r) или сохраните файл в UTF-8.",
+        ) from None
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(
+            f"Файл {name} пуст: в нём нет ни заголовка, ни строк данных.",
+            hint="выгрузите данные заново.",
+        )
+    delimiter = options.delimiter or _sniff_delimiter(text, complete)
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    try:
+        rows = _records(text, delimiter, complete)
+    except csv.Error:
+        raise InputError(
+            f"Файл {name}: не удалось разобрать строки CSV (незакрытые кавычки или двоичные "
+            "данные).",
+            hint="проверьте кавычки в файле или пересохраните его из Excel как CSV.",
+        ) from None
+    if not rows:
+        raise InputError(f"Файл {name} пуст: в нём нет строк.", hint="выгрузите данные заново.")
+    _header_line, header_fields = rows[0]
+    header = not all(_looks_numeric(f) for f in header_fields)
+    data = rows[1:] if header else rows
+    if header and not data and complete:
+        raise InputError(
+            f"В файле {name} только строка заголовка, строк данных нет.",
+            hint="выгрузите данные вместе со строками клиентов.",
+        )
+    width = len(header_fields)
+    for line, record in data:
+        if len(record) != width:
+            raise InputError(
+                f"Файл {name}, строка {line}: полей {len(record)}, а в заголовке {width}.",
+                hint="проверьте разделители и кавычки в этой строке (значение с разделителем "
+                "внутри должно быть в кавычках).",
+            )
+    originals = header_fields if header else [f"столбец_{i + 1}" for i in range(width)]
+    names = [normalise_name(v, i + 1) for i, v in enumerate(originals)]
+    check_names(names, name, originals)
+    columns = list(zip(*(r for _, r in data), strict=False)) if data else [()] * width
+    decimal = "."
+    if delimiter != ",":
+        commas = sum(bool(NUMBER_COMMA.match(v.strip())) for col in columns for v in col)
+        dots = sum(bool(NUMBER_DOT.match(v.strip())) for col in columns for v in col)
+        if commas > dots:
+            decimal = ","
+    varchar = []
+    for col_name, values in zip(names, columns, strict=False):
+        texts = [v.strip() for v in values if v.strip()]
+        # Leading zeros are part of an identifier (ИНН, коды): the engine must not make numbers
+        # of them. Spaced thousands are converted by our own expression.
+        if any(len(v) > 1 and v[0] == "0" and v[1].isdigit() for v in texts) or any(
+            NUMBER_SPACED.match(v) for v in texts
+        ):
+            varchar.append(col_name)
+    return CsvDialect(
+        encoding=encoding,
+        delimiter=delimiter,
+        decimal=decimal,
+        header=header,
+        names=names,
+        original_names=[str(o) for o in originals],
+        varchar_columns=varchar,
+    )
+
+
+# --- Workbooks ---------------------------------------------------------------------------------
+
+
+def _encrypted_ooxml(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    return head.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in head
+
+
+def _password_error(name: str) -> InputError:
+    return InputError(
+        f"Книга {name} защищена паролем, её нельзя прочитать.",
+        hint="откройте книгу в Excel, снимите пароль (Файл → Сведения → Защитить книгу) и "
+        "загрузите её снова.",
+    )
+
+
+@dataclass
+class Sheet:
+    """A sheet read into Python: flattened header names and typed Arrow columns."""
+
+    table: pa.Table
+    sheet: str
+    sheets: list[str]
+    header_rows: tuple[int, int]  # 1-based first and last header row
+    original_names: list[str]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _header_block(
+    rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]], first: int | None
+) -> tuple[int, int]:
+    """0-based first and last row of the header: titles skipped, merged header rows joined."""
+    probe = rows[:50]
+    counts = [sum(v is not None for v in r) for r in probe]
+    if first is None:
+        widest = max(counts, default=0)
+        need = max(2, math.ceil(widest * 0.5)) if widest > 1 else 1
+        first = next((i for i, c in enumerate(counts) if c >= need), 0)
+    last = first
+    if merged:
+        changed = True
+        while changed:
+            changed = False
+            for (r0, _c0), (r1, _c1) in merged:
+                if first <= r0 <= last and r1 > last and r1 - first < 4:
+                    last, changed = r1, True
+        return first, last
+    # No merge information (XLS): a header row with gaps followed by a row of texts and then a
+    # data row is a two-row header.
+    width = max((len(r) for r in rows[first : first + 3]), default=0)
+    head = rows[first] if first < len(rows) else []
+    gaps = sum(head[c] is None for c in range(min(width, len(head)))) if head else 0
+    if gaps and first + 2 < len(rows):
+        below, data = rows[first + 1], rows[first + 2]
+        texts = [v for v in below if v is not None]
+        header_like = bool(texts) and all(isinstance(v, str) for v in texts)
+        if header_like and any(v is not None and not isinstance(v, str) for v in data):
+            last = first + 1
+    return first, last
+
+
+def _flatten_header(
+    rows: list[list[Any]],
+    block: tuple[int, int],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    width: int,
+) -> list[str]:
+    first, last = block
+    owner: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r0, c0), (r1, c1) in merged:
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                owner[(r, c)] = (r0, c0)
+    names = []
+    for c in range(width):
+        parts: list[str] = []
+        for r in range(first, last + 1):
+            src = owner.get((r, c))
+            if src is not None:
+                value = rows[src[0]][src[1]] if src[1] < len(rows[src[0]]) else None
+            else:
+                value = rows[r][c] if c < len(rows[r]) else None
+                if value is None and not merged and r < last:
+                    # Without merge information a group label stands over its first column.
+                    back = c - 1
+                    while back >= 0 and rows[r][back] is None and back >= 0:
+                        back -= 1
+                    if back >= 0 and rows[last][c] is not None:
+                        value = rows[r][back]
+            if value is None:
+                continue
+            text = normalise_name(_display(value), c + 1)
+            if not parts or parts[-1] != text:
+                parts.append(text)
+        names.append(" / ".join(parts))
+    return names
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _arrow_column(values: list[Any]) -> pa.Array:
+    present = [v for v in values if v is not None]
+    kinds = {type(v) for v in present}
+    if not present:
+        return pa.nulls(len(values), pa.string())
+    if kinds <= {bool}:
+        return pa.array(values, pa.bool_())
+    if kinds <= {int, float}:
+        if all(float(v).is_integer() and abs(v) < 2**53 for v in present):
+            return pa.array([None if v is None else int(v) for v in values], pa.int64())
+        return pa.array([None if v is None else float(v) for v in values], pa.float64())
+    if kinds <= {date}:
+        return pa.array(values, pa.date32())
+    if kinds <= {date, datetime}:
+        stamps = [
+            None
+            if v is None
+            else v
+            if isinstance(v, datetime)
+            else datetime(v.year, v.month, v.day)
+            for v in values
+        ]
+        return pa.array(stamps, pa.timestamp("us"))
+    return pa.array([None if v is None else _display(v) for v in values], pa.string())
+
+
+def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
+    """One sheet of a workbook as an Arrow table with flattened header names."""
+    import python_calamine
+
+    if _encrypted_ooxml(path):
+        raise _password_error(name)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise _password_error(name) from None
+    except Exception as exc:  # noqa: BLE001 — calamine's many errors become one clear message
+        kind = type(exc).__name__
+        raise InputError(
+            f"Не удалось открыть книгу {name} ({kind}).",
+            hint="проверьте, что файл не повреждён; пересохраните его в Excel как XLSX.",
+        ) from None
+    sheets = list(book.sheet_names)
+    if not sheets:
+        raise InputError(f"В книге {name} нет листов.", hint="проверьте файл.")
+    chosen = _choose_sheet(book, sheets, options.sheet, name)
+    try:
+        sheet = book.get_sheet_by_name(chosen)
+        raw = sheet.to_python(skip_empty_area=False)
+        merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
+    except python_calamine.PasswordError:
+        raise _password_error(name) from None
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(
+            f"Не удалось прочитать лист «{chosen}» книги {name} ({type(exc).__name__}).",
+            hint="пересохраните книгу в Excel как XLSX.",
+        ) from None
+    rows = [[_cell(v) for v in r] for r in raw]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputError(
+            f"Лист «{chosen}» книги {name} пуст.",
+            hint=f"выберите лист с данными (--sheet). Листы книги: {', '.join(sheets)}.",
+        )
+    first = options.header_row - 1 if options.header_row else None
+    if first is not None and not 0 <= first < len(rows):
+        raise InputError(
+            f"В листе «{chosen}» книги {name} нет строки {options.header_row}.",
+            hint=f"укажите номер строки заголовка от 1 до {len(rows)}.",
+        )
+    block = _header_block(rows, merged, first)
+    width = max(len(r) for r in rows)
+    while width > 0 and all(len(r) < width or r[width - 1] is None for r in rows[block[0] :]):
+        width -= 1
+    names = _flatten_header(rows, block, merged, width)
+    originals = list(names)
+    names = [normalise_name(n, i + 1) for i, n in enumerate(names)]
+    check_names(names, f"{name} (лист «{chosen}»)", originals)
+    data = [r for r in rows[block[1] + 1 :] if any(v is not None for v in r[:width])]
+    if not data:
+        raise InputError(
+            f"В листе «{chosen}» книги {name} только заголовок, строк данных нет.",
+            hint="проверьте лист или укажите строку заголовка (--header-row).",
+        )
+    columns = {}
+    for c, col_name in enumerate(names):
+        columns[col_name] = _arrow_column([r[c] if c < len(r) else None for r in data])
+    return Sheet(
+        table=pa.table(columns),
+        sheet=chosen,
+        sheets=sheets,
+        header_rows=(block[0] + 1, block[1] + 1),
+        original_names=originals,
+    )
+
+
+def _choose_sheet(book: Any, sheets: list[str], wanted: str | None, name: str) -> str:
+    if wanted:
+        if wanted in sheets:
+            return wanted
+        if wanted.isdigit() and 1 <= int(wanted) <= len(sheets):
+            return sheets[int(wanted) - 1]
+        raise InputError(
+            f"В книге {name} нет листа «{wanted}».",
+            hint=f"листы книги: {', '.join(sheets)}.",
+        )
+    for sheet_name in sheets:
+        try:
+            sheet = book.get_sheet_by_name(sheet_name)
+        except Exception:  # noqa: BLE001, S112 — an unreadable sheet is simply not chosen
+            continue
+        if sheet.height > 0 and sheet.width > 0:
+            return str(sheet_name)
+    return sheets[0]
+
+
+# --- The raw view ------------------------------------------------------------------------------
+
+
+@dataclass
+class Conversion:
+    """A text column the engine turns into numbers, dates or booleans on the fly."""
+
+    kind: str  # number | date | datetime | bool
+    strict: bool = False  # a user's override: failure is an error, not a fallback to text
+
+
+def conversion_sql(column_sql: str, conversion: Conversion, code: str) -> str:
+    """DuckDB SQL converting a text column; a value that does not fit raises ``code``."""
+    v = f"trim(CAST({column_sql} AS VARCHAR))"
+    fail = f"error('{code}')"
+    if conversion.kind == "number":
+        clean = f"replace(regexp_replace({v}, '[\\s\\x{{00a0}}\\x{{202f}}]', '', 'g'), ',', '.')"
+        return (
+            f"CASE WHEN {column_sql} IS NULL OR {v} = '' THEN NULL "
+            f"ELSE coalesce(TRY_CAST({clean} AS DOUBLE), {fail}) END"
+        )
+    if conversion.kind == "date":
+        return (
+            f"CASE WHEN {column_sql} IS NULL OR {v} = '' THEN NULL "
+            f"ELSE coalesce(CAST(try_strptime({v}, '%d.%m.%Y') AS DATE), "
+            f"TRY_CAST({v} AS DATE), {fail}) END"
+        )
+    if conversion.kind == "datetime":
+        return (
+            f"CASE WHEN {column_sql} IS NULL OR {v} = '' THEN NULL "
+            f"ELSE coalesce(try_strptime({v}, ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M']), "
+            f"TRY_CAST({v} AS TIMESTAMP), {fail}) END"
+        )
+    yes = ", ".join(quote_literal(x) for x in sorted(YES | {"1"}))
+    no = ", ".join(quote_literal(x) for x in sorted(NO | {"0"}))
+    return (
+        f"CASE WHEN {column_sql} IS NULL OR {v} = '' THEN NULL "
+        f"WHEN lower({v}) IN ({yes}) THEN true WHEN lower({v}) IN ({no}) THEN false "
+        f"ELSE {fail} END"
+    )
+
+
+def guess_conversion(values: list[str]) -> Conversion | None:
+    """Numbers with spaced thousands or a decimal comma, dd.mm.yyyy dates, да/нет."""
+    texts = [v.strip() for v in values if v is not None and v.strip()]
+    if not texts:
+        return None
+    if all(NUMBER_ANY.match(v) for v in texts):
+        if any(len(v) > 1 and v[0] == "0" and v[1].isdigit() for v in texts):
+            return None  # leading zeros: an identifier, not a number
+        return Conversion("number")
+    if all(DATE_DMY.match(v) for v in texts):
+        return Conversion("date")
+    if all(DATETIME_DMY.match(v) or DATE_DMY.match(v) for v in texts):
+        return Conversion("datetime")
+    lowered = {v.lower() for v in texts}
+    if lowered <= YES | NO and lowered & YES and lowered & NO and not lowered <= {"+", "-"}:
+        return Conversion("bool")
+    return None
+
+
+@dataclass
+class RawTable:
+    """A source opened in a private DuckDB connection as the view ``raw`` (nothing stored)."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str  # the file name (or a redacted database address) for messages
+    format: str  # csv | xlsx | parquet | sql
+    columns: list[str]
+    details: dict[str, Any]
+    source_sql: Callable[[], str]  # FROM clause, refreshed before every scan
+    source_columns: list[str]  # the columns as the FROM clause names them
+    types: dict[str, str] = field(default_factory=dict)  # CSV type overrides
+    conversions: dict[str, Conversion] = field(default_factory=dict)
+    mixed: set[str] = field(default_factory=set)  # columns left as text: values of two kinds
+    extra: dict[str, str] = field(default_factory=dict)  # column → replacement select SQL
+
+    def build(self) -> None:
+        """(Re)create the view ``raw`` with the current conversions."""
+        exprs = []
+        for i, (name, src) in enumerate(zip(self.columns, self.source_columns, strict=True)):
+            col = quote_ident(src)
+            if name in self.extra:
+                expr = self.extra[name]
+            elif name in self.conversions:
+                expr = conversion_sql(col, self.conversions[name], f"segprofile:conv:{i}")
+            else:
+                expr = col
+            exprs.append(f"{expr} AS {quote_ident(name)}")
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {', '.join(exprs)} FROM {self.source_sql()}"  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+        )
+
+    def dtypes(self) -> dict[str, str]:
+        rows = self.run(lambda: self.con.execute("DESCRIBE raw").fetchall())
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def sample(self, n: int = SAMPLE_ROWS) -> list[dict[str, Any]]:
+        """The first ``n`` rows as Python values (for inference and PII detection only)."""
+
+        def fetch() -> list[dict[str, Any]]:
+            cur = self.con.execute(f"SELECT * FROM raw LIMIT {int(n)}")  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+        return self.run(fetch)
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the view; engine errors become fixes (and a retry) or InputError."""
+        for _ in range(len(self.columns) + 3):
+            try:
+                self.build()
+                return work()
+            except InputError:
+                raise
+            except (duckdb.Error, pa.ArrowException) as exc:
+                problem = self._diagnose(str(exc), type(exc).__name__)
+            if problem is not None:
+                raise problem
+        raise InputError(
+            f"Не удалось прочитать файл {self.name}: типы столбцов не определились.",
+            hint="сохраните файл в UTF-8 CSV и попробуйте снова.",
+        )
+
+    def _diagnose(self, message: str, kind: str) -> InputError | None:
+        """Turn an engine error into a fix (returns None: retry) or a Russian InputError.
+
+        The engine's message quotes the offending line; only numbers and our own column names
+        are taken from it, never the text.
+        """
+        conv = re.search(r"segprofile:conv:(\d+)", message)
+        if conv:
+            col = self.columns[int(conv.group(1))]
+            conversion = self.conversions.pop(col, None)
+            if conversion is not None and conversion.strict:
+                return InputError(
+                    f"Файл {self.name}: столбец «{col}» нельзя привести к выбранному типу — "
+                    "часть значений не подходит.",
+                    hint="исправьте значения в файле или выберите для столбца другой тип.",
+                )
+            self.mixed.add(col)
+            log.info("column %r kept as text: values of more than one kind", col)
+            return None
+        typed = re.search(r'Error when converting column "(.+?)"', message)
+        if typed and typed.group(1) in self.columns and self.types.get(typed.group(1)) != "VARCHAR":
+            self.types[typed.group(1)] = "VARCHAR"
+            self.mixed.add(typed.group(1))
+            return None
+        line = re.search(r"CSV Error on Line: (\d+)", message)
+        where = f", строка {line.group(1)}" if line else ""
+        if "Expected Number of Columns" in message:
+            found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+            counts = f": полей {found.group(2)}, а в заголовке {found.group(1)}" if found else ""
+            return InputError(
+                f"Файл {self.name}{where}{counts}.",
+                hint="проверьте разделители и кавычки в этой строке (значение с разделителем "
+                "внутри должно быть в кавычках).",
+            )
+        if "unicode" in message.lower() or "utf" in message.lower():
+            return InputError(
+                f"Файл {self.name}{where}: байты не в кодировке UTF-8.",
+                hint="укажите кодировку файла явно (--encoding cp1251 или koi8-r) или сохраните "
+                "файл в UTF-8.",
+            )
+        if "Maximum line size" in message or "maximum_line_size" in message:
+            return InputError(
+                f"Файл {self.name}{where}: слишком длинная строка (незакрытые кавычки?).",
+                hint="проверьте кавычки в файле.",
+            )
+        if "Out of Memory" in message:
+            return InputError(
+                f"Файл {self.name}: не хватило памяти для чтения.",
+                hint=f"увеличьте {MEMORY_ENV} (например, 4GB) или разбейте файл на части.",
+            )
+        return InputError(
+            f"Не удалось прочитать файл {self.name}{where} ({kind}).",
+            hint="проверьте, что файл не повреждён и соответствует формату "
+            f"{self.format.upper()}; пересохраните его.",
+        )
+
+
+def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
+    spill = workdir / "spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": os.environ.get(MEMORY_ENV, "1GB"),
+        "temp_directory": str(spill),
+        "preserve_insertion_order": "false",
+    }
+    threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
+    if threads:
+        config["threads"] = threads
+    return duckdb.connect(":memory:", config=config)
+
+
+def is_url(location: str | Path) -> bool:
+    return isinstance(location, str) and "://" in location
+
+
+def display_url(url: str) -> str:
+    """A database address without the password, for messages and the audit."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1@", url)
+
+
+def file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in XLSX_SUFFIXES:
+        return "xlsx"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    raise InputError(
+        f"Не удалось определить формат файла {path.name}.",
+        hint="поддерживаются CSV, TSV, TXT, XLSX, XLS, Parquet; переименуйте файл или "
+        "сохраните его в одном из этих форматов.",
+    )
+
+
+@contextmanager
+def open_raw(
+    location: str | Path, workdir: Path, options: ReadOptions | None = None
+) -> Iterator[RawTable]:
+    """Open a file or database address as the view ``raw`` in a private DuckDB connection."""
+    opts = options or ReadOptions()
+    workdir.mkdir(parents=True, exist_ok=True)
+    con = _connect_work(workdir)
+    try:
+        if is_url(location):
+            raw = _open_sql(con, str(location), opts)
+        else:
+            raw = _open_file(con, Path(location), opts, workdir)
+        _add_conversions(raw)
+        yield raw
+    finally:
+        con.close()
+
+
+def _open_file(
+    con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path
+) -> RawTable:
+    name = path.name
+    if not path.is_file():
+        raise InputError(f"Файл {name} не найден.", hint="проверьте путь к файлу.")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(
+            f"Файл {name} пуст (0 байт): загрузка не удалась или выгрузка пустая.",
+            hint="выгрузите данные заново и загрузите файл ещё раз.",
+        )
+    limit = opts.max_bytes if opts.max_bytes is not None else max_bytes_default()
+    if size > limit:
+        raise InputError(
+            f"Файл {name} слишком большой: {_size_text(size)} при пределе {_size_text(limit)}.",
+            hint=f"разбейте файл на части или увеличьте предел ({SIZE_ENV}).",
+        )
+    fmt = file_format(path)
+    if fmt == "csv":
+        return _open_csv(con, path, opts, workdir, size)
+    if fmt == "xlsx":
+        sheet = read_sheet(path, opts, name=name)
+        con.register("xlsx_src", sheet.table)
+        names = list(sheet.table.column_names)
+        return RawTable(
+            con=con,
+            name=name,
+            format="xlsx",
+            columns=names,
+            source_columns=names,
+            source_sql=lambda: "xlsx_src",
+            details={
+                "sheet": sheet.sheet,
+                "sheets": sheet.sheets,
+                "header_rows": list(sheet.header_rows),
+                "original_names": sheet.original_names,
+            },
+        )
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head != b"PAR1":
+        raise InputError(
+            f"Файл {name} — не Parquet (нет подписи формата).",
+            hint="проверьте расширение файла или выгрузите данные заново.",
+        )
+    literal = quote_literal(str(path))
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal})").fetchall()  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+    except duckdb.Error as exc:
+        kind = type(exc).__name__
+        raise InputError(
+            f"Не удалось прочитать файл {name} ({kind}).",
+            hint="проверьте, что файл не повреждён; выгрузите его заново.",
+        ) from None
+    sources = [str(r[0]) for r in described]
+    names = [normalise_name(n, i + 1) for i, n in enumerate(sources)]
+    check_names(names, name, sources)
+    return RawTable(
+        con=con,
+        name=name,
+        format="parquet",
+        columns=names,
+        source_columns=sources,
+        source_sql=lambda: f"read_parquet({literal})",
+        details={},
+    )
+
+
+def _open_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path, size: int
+) -> RawTable:
+    name = path.name
+    dialect = sniff_csv(path, opts, name=name, size=size)
+    target = path
+    if dialect.encoding not in ("utf-8", "utf-8-sig"):
+        target = workdir / "transcoded.csv"
+        transcode(path, dialect.encoding, target, name=name)
+    raw = RawTable(
+        con=con,
+        name=name,
+        format="csv",
+        columns=list(dialect.names),
+        source_columns=list(dialect.names),
+        source_sql=lambda: "",
+        details={
+            "encoding": dialect.encoding,
+            "delimiter": dialect.delimiter,
+            "decimal": dialect.decimal,
+            "header": dialect.header,
+            "original_names": dialect.original_names,
+        },
+        types={c: "VARCHAR" for c in dialect.varchar_columns},
+    )
+
+    def source_sql() -> str:
+        names = ", ".join(quote_literal(n) for n in dialect.names)
+        args = [
+            quote_literal(str(target)),
+            f"delim={quote_literal(dialect.delimiter)}",
+            "quote='\"'",
+            "escape='\"'",
+            f"header={'true' if dialect.header else 'false'}",
+            f"names=[{names}]",
+            "strict_mode=true",
+            "null_padding=false",
+            "max_line_size=16777216",
+        ]
+        if dialect.decimal == ",":
+            args.append("decimal_separator=','")
+        if raw.types:
+            types = ", ".join(
+                f"{quote_literal(k)}: {quote_literal(v)}" for k, v in raw.types.items()
+            )
+            args.append(f"types={{{types}}}")
+        return f"read_csv({', '.join(args)})"
+
+    raw.source_sql = source_sql
+    return raw
+
+
+def _add_conversions(raw: RawTable) -> None:
+    """Decide conversions of text columns from the first rows (errors later undo them)."""
+    types = raw.dtypes()
+    rows = raw.sample(2000)
+    for col in raw.columns:
+        if types.get(col) != "VARCHAR" or col in raw.mixed:
+            continue
+        conversion = guess_conversion([r[col] for r in rows])
+        if conversion is not None:
+            raw.conversions[col] = conversion
+
+
+def _open_sql(con: duckdb.DuckDBPyConnection, url: str, opts: ReadOptions) -> RawTable:
+    import ibis
+
+    shown = display_url(url)
+    base, _, query_string = url.partition("?")
+    params = dict(p.split("=", 1) for p in query_string.split("&") if "=" in p)
+    table_name = opts.table or params.pop("table", None)
+    query = opts.query
+    clean_url = base + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    if not table_name and not query:
+        raise InputError(
+            f"Для базы данных {shown} не указана таблица или запрос.",
+            hint="укажите --table ИМЯ или --query 'SELECT …'.",
+        )
+    what = f"таблица {table_name}" if table_name else "запрос"
+    label = f"{shown} ({what})"
+    try:
+        backend = ibis.connect(clean_url)
+        if table_name:
+            schema, _, tname = table_name.rpartition(".")
+            expr = backend.table(tname, database=schema or None)
+        else:
+            expr = _query_table(backend, str(query))
+    except Exception as exc:  # noqa: BLE001 — driver errors carry addresses and SQL: not shown
+        kind = type(exc).__name__
+        raise InputError(
+            f"Не удалось открыть {label}: {kind}.",
+            hint="проверьте адрес, имя пользователя, пароль и имя таблицы; сервер должен быть "
+            "доступен с этой машины.",
+        ) from None
+    sources = list(expr.columns)
+    names = [normalise_name(n, i + 1) for i, n in enumerate(sources)]
+    check_names(names, label, sources)
+    loaded: list[bool] = []
+
+    def source_sql() -> str:
+        # An Arrow stream can be scanned once; inspection scans several times. The rows are
+        # copied once into a temporary table of the private connection (spilled to the work
+        # directory when large), which disappears with it.
+        if not loaded:
+            try:
+                reader = expr.to_pyarrow_batches(chunk_size=65536)
+                con.register("sql_stream", reader)
+                con.execute("CREATE TEMP TABLE sql_src AS SELECT * FROM sql_stream")
+                con.unregister("sql_stream")
+            except Exception as exc:  # noqa: BLE001 — driver errors may quote data or SQL
+                kind = type(exc).__name__
+                raise InputError(
+                    f"Не удалось прочитать {label}: {kind}.",
+                    hint="проверьте запрос и права пользователя на таблицу.",
+                ) from None
+            loaded.append(True)
+        return "sql_src"
+
+    return RawTable(
+        con=con,
+        name=label,
+        format="sql",
+        columns=names,
+        source_columns=sources,
+        source_sql=source_sql,
+        details={"url": shown, "table": table_name, "query": bool(query)},
+    )
+
+
+def _query_table(backend: Any, query: str) -> Any:
+    """A query as an Ibis table, through a temporary view of the session.
+
+    Ibis 12's ``Backend.sql`` on PostgreSQL fails with sqlglot 30 (its clean-up statement is
+    rendered as ``DROP VIEW IF EXISTS`` without a name), so the view is made here instead.
+    """
+    if getattr(backend, "name", "") != "postgres":
+        return backend.sql(query)
+    name = f"segprofile_query_{os.urandom(6).hex()}"
+    cursor = backend.raw_sql(f"CREATE TEMP VIEW {quote_ident(name)} AS {query}")
+    close = getattr(cursor, "close", None)
+    if close is not None:
+        close()
+    return backend.table(name)

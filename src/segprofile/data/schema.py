@@ -1,0 +1,461 @@
+"""Schema inference and the quality report of a dataset.
+
+Per column: its type in the methodology's terms (categorical, numeric, boolean, date, identifier,
+free text), cardinality, missing share and a suggested use (feature candidate, satisfaction
+score, id, text for mining). The user's overrides (``DataSource.columns``) are applied on top.
+
+The statistics are one aggregate query in the engine; only counts, shares and (for the uploader's
+eyes) numeric ranges come back. Quality messages name columns and counts, never values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import duckdb
+
+from segprofile.data.readers import NUMBER_ANY_SQL, quote_ident
+from segprofile.errors import InputError
+from segprofile.model.study import ColumnOverride
+
+
+class ColumnType(StrEnum):
+    categorical = "categorical"
+    numeric = "numeric"
+    boolean = "boolean"
+    date = "date"
+    identifier = "identifier"
+    text = "text"
+
+    @property
+    def label(self) -> str:
+        return {
+            "categorical": "категориальный",
+            "numeric": "числовой",
+            "boolean": "да/нет",
+            "date": "дата",
+            "identifier": "идентификатор",
+            "text": "свободный текст",
+        }[self.value]
+
+
+class ColumnUse(StrEnum):
+    feature = "feature"
+    satisfaction = "satisfaction"
+    id = "id"
+    text = "text"
+    none = "none"
+
+    @property
+    def label(self) -> str:
+        return {
+            "feature": "кандидат в признаки",
+            "satisfaction": "оценка удовлетворённости",
+            "id": "идентификатор",
+            "text": "текст для анализа",
+            "none": "не использовать",
+        }[self.value]
+
+
+def parse_type(value: str, column: str) -> ColumnType:
+    try:
+        return ColumnType(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(t.value for t in ColumnType)
+        raise InputError(
+            f"Неизвестный тип столбца «{column}».", hint=f"укажите один из: {allowed}."
+        ) from None
+
+
+def parse_use(value: str, column: str) -> ColumnUse:
+    try:
+        return ColumnUse(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(u.value for u in ColumnUse)
+        raise InputError(
+            f"Неизвестное назначение столбца «{column}».", hint=f"укажите одно из: {allowed}."
+        ) from None
+
+
+_ID_NAME = re.compile(
+    r"(^|[^a-zа-я])(id|ид|код|номер|№|uid|guid|uuid|key)([^a-zа-я]|$)|идентификатор|_id$|^id_"
+)
+_SAT_NAME = re.compile(r"удовлетвор|оценк|csat|rating|балл|satisf|(^|[^a-z])nps([^a-z]|$)")
+_AGE_NAME = re.compile(r"возраст|(^|[^a-z])age([^a-z]|$)|лет$")
+_NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
+
+
+def is_numeric_dtype(dtype: str) -> bool:
+    d = dtype.upper()
+    return d.startswith(("DECIMAL", "DOUBLE", "FLOAT", "REAL")) or is_integer_dtype(d)
+
+
+def is_integer_dtype(dtype: str) -> bool:
+    d = dtype.upper()
+    return d in _NUMERIC_TYPES or d in ("UINTEGER", "UBIGINT", "UHUGEINT")
+
+
+def is_date_dtype(dtype: str) -> bool:
+    return dtype.upper().startswith(("DATE", "TIMESTAMP"))
+
+
+@dataclass
+class ColumnProfile:
+    """What one column holds and how the methodology could use it."""
+
+    name: str
+    dtype: str  # the engine's type
+    type: ColumnType
+    use: ColumnUse
+    non_missing: int
+    missing: int
+    missing_share: float
+    cardinality: int  # distinct non-missing values (approximate for large tables)
+    numeric_share: float | None = None  # text columns: share of values that look like numbers
+    min: float | str | None = None  # numbers and dates only; shown to the uploader, never logged
+    max: float | str | None = None
+    overridden: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["type"] = self.type.value
+        out["use"] = self.use.value
+        out["type_label"] = self.type.label
+        out["use_label"] = self.use.label
+        return out
+
+
+class IssueKind(StrEnum):
+    duplicate_ids = "duplicate_ids"
+    missing_values = "missing_values"
+    out_of_range = "out_of_range"
+    mixed_types = "mixed_types"
+    suspicious = "suspicious"
+
+
+@dataclass(frozen=True)
+class QualityIssue:
+    kind: IssueKind
+    column: str | None
+    count: int
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "column": self.column,
+            "count": self.count,
+            "message": self.message,
+        }
+
+
+@dataclass
+class QualityReport:
+    """Rows, duplicate ids, missing values, out-of-range values, mixed types, suspicious columns."""
+
+    rows: int
+    columns: list[ColumnProfile]
+    issues: list[QualityIssue] = field(default_factory=list)
+    id_column: str | None = None
+    duplicate_ids: int | None = None
+
+    def column(self, name: str) -> ColumnProfile:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "id_column": self.id_column,
+            "duplicate_ids": self.duplicate_ids,
+            "columns": [c.to_dict() for c in self.columns],
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.0f} %" if share >= 0.01 else f"{share * 100:.1f} %".replace(".", ",")
+
+
+def _stats(con: duckdb.DuckDBPyConnection, relation: str, dtypes: dict[str, str]) -> dict[str, Any]:
+    aggs = ["count(*) AS n"]
+    for i, (col, dtype) in enumerate(dtypes.items()):
+        c = quote_ident(col)
+        aggs.append(f"count({c}) AS nn{i}")
+        aggs.append(f"approx_count_distinct({c}) AS d{i}")
+        if is_numeric_dtype(dtype):
+            aggs.append(f"min({c})::DOUBLE AS lo{i}")
+            aggs.append(f"max({c})::DOUBLE AS hi{i}")
+        elif is_date_dtype(dtype):
+            aggs.append(f"min({c})::VARCHAR AS lo{i}")
+            aggs.append(f"max({c})::VARCHAR AS hi{i}")
+        elif dtype.upper() == "VARCHAR":
+            aggs.append(
+                f"count(*) FILTER (WHERE regexp_full_match({c}, '{NUMBER_ANY_SQL}')) AS num{i}"
+            )
+            aggs.append(f"avg(length({c})) AS len{i}")
+            aggs.append(f"avg(length({c}) - length(replace({c}, ' ', ''))) AS sp{i}")
+    cur = con.execute(f"SELECT {', '.join(aggs)} FROM {relation}")  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+    names = [d[0] for d in cur.description]
+    row = cur.fetchone()
+    return dict(zip(names, row or (), strict=True))
+
+
+def _infer(
+    name: str, dtype: str, n: int, nn: int, distinct: int, st: dict[str, Any], i: int
+) -> tuple[ColumnType, ColumnUse]:
+    lowered = name.casefold()
+    id_name = bool(_ID_NAME.search(lowered))
+    distinct = min(distinct, nn)
+    unique = nn > 0 and distinct >= 0.95 * nn
+    d = dtype.upper()
+    if d == "BOOLEAN":
+        return ColumnType.boolean, ColumnUse.feature
+    if is_numeric_dtype(d):
+        lo: float | None = st.get(f"lo{i}")
+        hi: float | None = st.get(f"hi{i}")
+        zero_one = lo is not None and hi is not None and lo >= 0 and hi <= 1
+        if is_integer_dtype(d) and distinct <= 2 and zero_one:
+            return ColumnType.boolean, ColumnUse.feature
+        if (
+            is_integer_dtype(d)
+            and (id_name or (unique and nn >= 100 and not _AGE_NAME.search(lowered)))
+            and (id_name or (lo is not None and lo >= 0))
+        ):
+            return ColumnType.identifier, ColumnUse.id
+        if _SAT_NAME.search(lowered) and hi is not None and hi <= 10:
+            return ColumnType.numeric, ColumnUse.satisfaction
+        return ColumnType.numeric, ColumnUse.feature
+    if is_date_dtype(d):
+        return ColumnType.date, ColumnUse.none
+    if d == "VARCHAR":
+        avg_len = float(st.get(f"len{i}") or 0.0)
+        spaces = float(st.get(f"sp{i}") or 0.0)
+        if avg_len > 60 or spaces >= 5:
+            return ColumnType.text, ColumnUse.text
+        if id_name and unique:
+            return ColumnType.identifier, ColumnUse.id
+        if unique and nn >= 20 and distinct > 50:
+            return ColumnType.identifier, ColumnUse.id
+        if distinct > 200 and distinct > 0.5 * nn:
+            return ColumnType.text, ColumnUse.text if spaces >= 2 else ColumnUse.none
+        return ColumnType.categorical, ColumnUse.feature if distinct <= 100 else ColumnUse.none
+    return ColumnType.categorical, ColumnUse.none
+
+
+def profile_columns(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    *,
+    overrides: dict[str, ColumnOverride] | None = None,
+) -> tuple[int, list[ColumnProfile], dict[str, Any]]:
+    """Rows and a :class:`ColumnProfile` per column of ``relation`` (one engine scan)."""
+    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+    dtypes = {str(r[0]): str(r[1]) for r in described}
+    st = _stats(con, relation, dtypes)
+    n = int(st["n"])
+    out = []
+    for i, (col, dtype) in enumerate(dtypes.items()):
+        nn = int(st[f"nn{i}"])
+        distinct = min(int(st[f"d{i}"] or 0), nn)
+        ctype, use = _infer(col, dtype, n, nn, distinct, st, i)
+        overridden = False
+        ov = (overrides or {}).get(col)
+        if ov is not None:
+            if ov.type:
+                ctype, overridden = parse_type(ov.type, col), True
+            if ov.use:
+                use, overridden = parse_use(ov.use, col), True
+        num = st.get(f"num{i}")
+        lo, hi = st.get(f"lo{i}"), st.get(f"hi{i}")
+        out.append(
+            ColumnProfile(
+                name=col,
+                dtype=dtype,
+                type=ctype,
+                use=use,
+                non_missing=nn,
+                missing=n - nn,
+                missing_share=(n - nn) / n if n else 0.0,
+                cardinality=distinct,
+                numeric_share=None if num is None or nn == 0 else int(num) / nn,
+                min=lo,
+                max=hi,
+                overridden=overridden,
+            )
+        )
+    return n, out, st
+
+
+def quality_report(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    *,
+    overrides: dict[str, ColumnOverride] | None = None,
+    id_column: str | None = None,
+    ranges: dict[str, tuple[float, float]] | None = None,
+    mixed: set[str] | None = None,
+    kept_pii: list[str] | None = None,
+) -> QualityReport:
+    """The quality report of a table: two scans at most (statistics, then targeted counts)."""
+    n, columns, _ = profile_columns(con, relation, overrides=overrides)
+    report = QualityReport(rows=n, columns=columns)
+    issues = report.issues
+    by_name = {c.name: c for c in columns}
+    if id_column is None:
+        ids = [c for c in columns if c.type is ColumnType.identifier and c.use is ColumnUse.id]
+        id_column = ids[0].name if ids else None
+    if id_column is not None and id_column in by_name:
+        report.id_column = id_column
+        c = quote_ident(id_column)
+        dup = con.execute(
+            f"SELECT coalesce(sum(k - 1), 0), count(*) FROM (SELECT count(*) AS k FROM {relation} "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+            f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)"
+        ).fetchone()
+        extra, keys = (int(dup[0]), int(dup[1])) if dup else (0, 0)
+        report.duplicate_ids = extra
+        if extra:
+            issues.append(
+                QualityIssue(
+                    IssueKind.duplicate_ids,
+                    id_column,
+                    extra,
+                    f"Идентификатор «{id_column}» повторяется: {extra} лишних строк "
+                    f"у {keys} идентификаторов.",
+                )
+            )
+    checks: list[tuple[str, str, float, float]] = []  # column, kind, low, high
+    for col in columns:
+        share = col.missing_share
+        if col.non_missing == 0 and n:
+            issues.append(
+                QualityIssue(
+                    IssueKind.suspicious,
+                    col.name,
+                    n,
+                    f"Столбец «{col.name}» пуст: все значения пропущены.",
+                )
+            )
+            continue
+        if share >= 0.2:
+            issues.append(
+                QualityIssue(
+                    IssueKind.missing_values,
+                    col.name,
+                    col.missing,
+                    f"В столбце «{col.name}» пропущено {_pct(share)} значений ({col.missing}).",
+                )
+            )
+        if col.cardinality == 1 and n > 1:
+            issues.append(
+                QualityIssue(
+                    IssueKind.suspicious,
+                    col.name,
+                    col.non_missing,
+                    f"Столбец «{col.name}» постоянен: одно значение на все строки.",
+                )
+            )
+        if re.fullmatch(r"столбец_\d+", col.name):
+            issues.append(
+                QualityIssue(
+                    IssueKind.suspicious,
+                    col.name,
+                    0,
+                    f"У столбца «{col.name}» нет имени в заголовке.",
+                )
+            )
+        if col.numeric_share is not None and (
+            0.05 <= col.numeric_share < 1.0 or col.name in (mixed or set())
+        ):
+            issues.append(
+                QualityIssue(
+                    IssueKind.mixed_types,
+                    col.name,
+                    col.non_missing,
+                    f"В столбце «{col.name}» смешаны типы: {_pct(col.numeric_share)} значений — "
+                    "числа, остальные — текст.",
+                )
+            )
+        if col.type is ColumnType.categorical and col.cardinality > 1000:
+            issues.append(
+                QualityIssue(
+                    IssueKind.suspicious,
+                    col.name,
+                    col.cardinality,
+                    f"У категориального столбца «{col.name}» слишком много значений "
+                    f"({col.cardinality}): это не признак для сегментации.",
+                )
+            )
+        lowered = col.name.casefold()
+        if ranges and col.name in ranges:
+            lo, hi = ranges[col.name]
+            checks.append((col.name, "range", lo, hi))
+        elif is_numeric_dtype(col.dtype) and _AGE_NAME.search(lowered):
+            checks.append((col.name, "range", 0, 120))
+        elif is_numeric_dtype(col.dtype) and col.use is ColumnUse.satisfaction:
+            checks.append((col.name, "scale", 1, 5))
+        elif is_date_dtype(col.dtype):
+            checks.append((col.name, "date", 0, 0))
+    if checks:
+        parts = []
+        for i, (name, kind, lo, hi) in enumerate(checks):
+            c = quote_ident(name)
+            if kind == "range":
+                parts.append(f"count(*) FILTER (WHERE {c} < {lo!r} OR {c} > {hi!r}) AS r{i}")
+            elif kind == "scale":  # a 1–5 scale with a few strays, or a 1–10 one
+                parts.append(
+                    f"CASE WHEN count(*) FILTER (WHERE {c} < 1 OR {c} > 5) <= 0.05 * count({c}) "
+                    f"THEN count(*) FILTER (WHERE {c} < 1 OR {c} > 5) "
+                    f"ELSE -count(*) FILTER (WHERE {c} < 1 OR {c} > 10) END AS r{i}"
+                )
+            else:
+                parts.append(
+                    f"count(*) FILTER (WHERE CAST({c} AS DATE) < DATE '1900-01-01' "
+                    f"OR CAST({c} AS DATE) > current_date) AS r{i}"
+                )
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchone() or ()  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+        for i, (name, kind, lo, hi) in enumerate(checks):
+            bad = int(row[i])
+            if kind == "scale" and bad < 0:
+                bad, hi = -bad, 10
+            if not bad:
+                continue
+            if kind in ("range", "scale"):
+                what = f"вне диапазона {_num(lo)}–{_num(hi)}"
+            else:
+                what = "с датой раньше 1900 года или в будущем"
+            issues.append(
+                QualityIssue(
+                    IssueKind.out_of_range, name, bad, f"В столбце «{name}» {bad} значений {what}."
+                )
+            )
+    for name in kept_pii or []:
+        issues.append(
+            QualityIssue(
+                IssueKind.suspicious,
+                name,
+                0,
+                f"Столбец «{name}» с персональными данными оставлен без изменений по решению "
+                "пользователя.",
+            )
+        )
+    return report
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def json_value(value: Any) -> Any:
+    """A preview cell as JSON: dates as ISO text, everything else as is or as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

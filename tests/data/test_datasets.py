@@ -1,0 +1,193 @@
+"""Versioned datasets: new version per import, overrides re-applied, atomic failure, deletion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from fake_clients import client_rows, write_csv
+
+from segprofile import pipeline
+from segprofile.data import datasets, privacy
+from segprofile.errors import InputError, NotFound
+from segprofile.model.study import ColumnOverride, Study
+
+
+@pytest.fixture
+def study(small_study: Study) -> Study:
+    source = small_study.data_sources[0]
+    source.id_column = "Номер заявления"
+    source.columns = {
+        "Канал": ColumnOverride(use="feature"),
+        "Возраст": ColumnOverride(type="categorical"),
+        "Комментарий": ColumnOverride(pii="drop"),
+    }
+    return small_study
+
+
+def _files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_reimport_creates_versions_and_reapplies_overrides(
+    home: Path, tmp_path: Path, study: Study
+) -> None:
+    first = write_csv(tmp_path / "a.csv", client_rows(120, seed=1), encoding="cp1251")
+    v1 = pipeline.import_dataset(first, study, "records", author="анна", home=home)
+    second = write_csv(tmp_path / "b.csv", client_rows(150, seed=2))
+    v2 = pipeline.import_dataset(
+        second, study, "records", author="борис", home=home, keep_original=True
+    )
+    assert (v1.manifest.version, v2.manifest.version) == (1, 2)
+    assert (v1.manifest.rows, v2.manifest.rows) == (120, 150)
+    assert v1.path.is_file()
+    assert v2.path.is_file()
+    assert not first.exists()
+    assert second.exists()
+    versions = pipeline.list_dataset_versions("small", "records", home=home)
+    assert [m.version for m in versions] == [1, 2]
+    assert [m.author for m in versions] == ["анна", "борис"]
+    for result in (v1, v2):
+        cols = {c["name"]: c for c in result.manifest.columns}
+        assert "Комментарий" not in cols
+        assert cols["Возраст"]["type"] == "categorical"
+        assert cols["Возраст"]["dtype"] == "VARCHAR"
+        assert cols["Возраст"]["overridden"] is True
+        assert cols["СНИЛС"]["pii_action"] == "pseudonymise"
+        assert cols["СНИЛС"]["type"] == "identifier"
+        assert result.quality.id_column == "Номер заявления"
+        assert result.quality.duplicate_ids == 0
+    m = v2.manifest
+    assert m.details["encoding"] == "utf-8"
+    assert v1.manifest.details["encoding"] == "cp1251"
+    assert m.sha256 == datasets._sha256(v2.path)
+    assert len(m.file_sha256 or "") == 64
+
+
+def test_failed_import_leaves_previous_version_and_no_partial_file(
+    home: Path, tmp_path: Path, study: Study, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "a.csv", client_rows(50, seed=1))
+    pipeline.import_dataset(path, study, "records", author="a", home=home, keep_original=True)
+    directory = datasets.dataset_dir(home, "small", "records")
+    before = _files(directory)
+    # 1. Failure inside the engine: a text column forced to numbers.
+    with pytest.raises(InputError, match="«Канал» нельзя привести"):
+        pipeline.import_dataset(
+            path,
+            study,
+            "records",
+            author="a",
+            home=home,
+            keep_original=True,
+            overrides={"Канал": ColumnOverride(type="numeric")},
+        )
+    assert _files(directory) == before
+
+    # 2. Failure after the Parquet file was written, before it became a version.
+    def boom(_: Path) -> str:
+        raise OSError("диск переполнен")
+
+    monkeypatch.setattr(datasets, "_sha256", boom)
+    with pytest.raises(OSError, match="диск"):
+        pipeline.import_dataset(path, study, "records", author="a", home=home, keep_original=True)
+    assert _files(directory) == before
+    assert path.exists()
+    assert [m.version for m in pipeline.list_dataset_versions("small", "records", home=home)] == [1]
+    assert len(privacy.read_audit(home)) == 1
+
+
+def test_delete_version_on_purpose_is_audited(home: Path, tmp_path: Path, study: Study) -> None:
+    for seed in (1, 2, 3):
+        path = write_csv(tmp_path / f"{seed}.csv", client_rows(20, seed=seed))
+        pipeline.import_dataset(path, study, "records", author="a", home=home)
+    pipeline.delete_dataset_version("small", "records", 2, user="админ", home=home)
+    assert [m.version for m in pipeline.list_dataset_versions("small", "records", home=home)] == [
+        1,
+        3,
+    ]
+    audit = pipeline.read_audit(home=home, study_id="small")
+    assert [r.event for r in audit] == ["import", "import", "import", "delete_version"]
+    assert audit[-1].user == "админ"
+    assert audit[-1].version == 2
+    path = write_csv(tmp_path / "4.csv", client_rows(20, seed=4))
+    assert (
+        pipeline.import_dataset(path, study, "records", author="a", home=home).manifest.version == 4
+    )
+    with pytest.raises(NotFound, match="Версии 2"):
+        datasets.get_version(home, "small", "records", 2)
+
+
+def test_open_dataset_exposes_version_and_fingerprint(
+    home: Path, tmp_path: Path, study: Study
+) -> None:
+    path = write_csv(tmp_path / "a.csv", client_rows(70, seed=9))
+    result = pipeline.import_dataset(path, study, "records", author="a", home=home)
+    engine = pipeline.Engine.duckdb()
+    table = pipeline.open_dataset(engine, study, "records", home=home)
+    assert table.version == 1
+    assert table.count() == 70
+    assert table.fingerprint() == result.manifest.sha256
+    assert "Канал" in table.columns
+    with pytest.raises(NotFound, match="нет источника данных «survey»"):
+        pipeline.open_dataset(engine, study, "survey", home=home)
+    engine.close()
+
+
+def test_no_dataset_yet_is_a_clear_not_found(home: Path, study: Study) -> None:
+    with pytest.raises(NotFound, match="ещё не загружены"):
+        pipeline.open_dataset(pipeline.Engine.duckdb(), study, "records", home=home)
+
+
+def test_inspect_with_study_applies_saved_decisions(
+    home: Path, tmp_path: Path, study: Study
+) -> None:
+    path = write_csv(tmp_path / "a.csv", client_rows(40, seed=3))
+    result = pipeline.inspect_file(path, study=study, source_id="records", home=home)
+    cols = {c.name: c for c in result.quality.columns}
+    assert cols["Возраст"].type.value == "categorical"
+    assert cols["Возраст"].overridden
+    assert {f.column: f.action.value for f in result.pii}["Комментарий"] == "drop"
+    assert result.quality.id_column == "Номер заявления"
+    assert path.exists()
+    assert not list((home / "tmp").iterdir())
+
+
+def test_quality_report_finds_the_problems(home: Path, tmp_path: Path) -> None:
+    lines = ["id;Возраст;Оценка;Регион;Пусто;Дата обращения"]
+    for i in range(200):
+        age = "150" if i < 3 else str(20 + i % 50)
+        score = "7" if i < 4 else str(1 + i % 5)
+        region = "нет" if i % 10 == 0 else str(i % 7)
+        ident = "5" if i in (5, 6, 7) else str(i)
+        date = "01.01.2999" if i == 0 else "15.03.2024"
+        lines.append(f"{ident};{age};{score};{region};;{date}")
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = pipeline.inspect_file(path, home=home).quality
+    kinds = {(i.kind.value, i.column): i for i in report.issues}
+    assert report.rows == 200
+    assert kinds[("duplicate_ids", "id")].count == 2
+    assert kinds[("out_of_range", "Возраст")].count == 3
+    assert kinds[("out_of_range", "Оценка")].count == 4
+    assert kinds[("out_of_range", "Дата обращения")].count == 1
+    assert ("mixed_types", "Регион") in kinds
+    assert ("suspicious", "Пусто") in kinds
+    assert report.column("Пусто").missing_share == 1.0
+
+
+def test_study_and_source_ids_cannot_escape_the_data_directory(home: Path) -> None:
+    with pytest.raises(InputError, match="Недопустимый идентификатор"):
+        datasets.dataset_dir(home, "../etc", "x")
+
+
+def test_duckdb_reads_what_was_written(home: Path, tmp_path: Path, study: Study) -> None:
+    path = write_csv(tmp_path / "a.csv", client_rows(30, seed=8))
+    result = pipeline.import_dataset(path, study, "records", author="a", home=home)
+    con = duckdb.connect()
+    row = con.execute(
+        f'SELECT count(*), count(DISTINCT "СНИЛС"), min(length("СНИЛС")) '  # noqa: S608 — test SQL over our own temp files
+        f"FROM read_parquet('{result.path}')"
+    ).fetchone()
+    assert row == (30, 30, 32)

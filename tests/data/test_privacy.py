@@ -1,0 +1,284 @@
+"""Personal data: checksums, detection by name and content, pseudonyms, key, no leaks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import random
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+from fake_clients import client_rows, make_inn12, make_snils, write_csv
+
+from segprofile.data import privacy
+from segprofile.data.datasets import import_data, inspect
+from segprofile.data.privacy import PiiAction, PiiKind
+from segprofile.data.readers import ReadOptions
+from segprofile.errors import InputError
+from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
+
+
+def test_snils_checksum() -> None:
+    assert privacy.snils_valid("112-233-445 95")
+    assert privacy.snils_valid("11223344595")
+    assert not privacy.snils_valid("112-233-445 96")
+    assert not privacy.snils_valid("001-001-998 00")  # numbers this low carry no checksum
+    rng = random.Random(1)
+    assert all(privacy.snils_valid(make_snils(rng)) for _ in range(200))
+
+
+def test_inn_checksums() -> None:
+    assert privacy.inn_valid("7707083893")  # a published organisation ИНН
+    assert not privacy.inn_valid("7707083894")
+    rng = random.Random(2)
+    for _ in range(200):
+        inn = make_inn12(rng)
+        assert privacy.inn_valid(inn)
+        broken = inn[:-1] + str((int(inn[-1]) + 1) % 10)
+        assert not privacy.inn_valid(broken)
+    assert not privacy.inn_valid("12345")
+    assert not privacy.inn_valid("77070838 93")
+
+
+@pytest.mark.parametrize(
+    ("column", "kind"),
+    [
+        ("ФИО", PiiKind.fio),
+        ("Фамилия", PiiKind.fio),
+        ("Имя", PiiKind.fio),
+        ("Отчество заявителя", PiiKind.fio),
+        ("СНИЛС", PiiKind.snils),
+        ("ИНН", PiiKind.inn),
+        ("inn", PiiKind.inn),
+        ("Паспорт", PiiKind.passport),
+        ("Серия и номер паспорта", PiiKind.passport),
+        ("Моб. телефон", PiiKind.phone),
+        ("Тел.", PiiKind.phone),
+        ("E-mail", PiiKind.email),
+        ("Адрес электронной почты", PiiKind.email),
+        ("Адрес регистрации", PiiKind.address),
+        ("Дата рождения", PiiKind.birth_date),
+        ("birth_date", PiiKind.birth_date),
+    ],
+)
+def test_identifiers_by_column_name(column: str, kind: PiiKind) -> None:
+    assert privacy.kind_by_name(column) is kind
+
+
+@pytest.mark.parametrize(
+    "column", ["Канал", "Возраст", "Инновации", "Тип поселения", "Телевизор", "Имущество", "Доход"]
+)
+def test_ordinary_columns_are_not_identifiers(column: str) -> None:
+    assert privacy.kind_by_name(column) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["Иванов Иван Иванович", "Петрова Анна Сергеевна", "ЕГОРОВ ОЛЕГ ПЕТРОВИЧ"], PiiKind.fio),
+        (["Сидоров П.О.", "Кузнецова А. В.", "Иванов И.И."], PiiKind.fio),
+        (["112-233-445 95", "11223344595"], PiiKind.snils),
+        (["7707083893", "500100732259"], PiiKind.inn),
+        (["45 06 123456", "4506 654321"], PiiKind.passport),
+        (["+7 (916) 123-45-67", "89161234567", "9161234567"], PiiKind.phone),
+        (["a.b@mail.ru", "x@example.org"], PiiKind.email),
+        (
+            ["г. Москва, ул. Ленина, д. 5, кв. 12", "обл. Тульская, г. Тула, пр-т Ленина, д. 1"],
+            PiiKind.address,
+        ),
+    ],
+)
+def test_identifiers_by_content(values: list[str], kind: PiiKind) -> None:
+    found = privacy.detect_column("поле_7", values)
+    assert found is not None
+    assert found.kind is kind
+    assert found.by_content
+    assert not found.by_name
+
+
+def test_ordinary_values_are_not_identifiers() -> None:
+    assert privacy.detect_column("x", ["МФЦ", "ЕПГУ", "Приёмная", "МФЦ"]) is None
+    assert privacy.detect_column("x", ["12", "34", "5", "1000"]) is None
+    assert privacy.detect_column("x", ["Очень долго ждал ответа", "Всё быстро"]) is None
+
+
+def test_pseudonym_in_the_engine_equals_hmac_sha256(home: Path) -> None:
+    key = privacy.load_key(home)
+    con = duckdb.connect()
+    privacy.set_key_variables(con, key)
+    values = ["112-233-445 95", "11223344595", " 112 233 445 95 ", None, ""]
+    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [values])
+    got = [
+        r[0]
+        for r in con.execute(
+            f"SELECT {privacy.pseudonym_sql(PiiKind.snils, 'v')} FROM t"  # noqa: S608 — test SQL over our own temp files
+        ).fetchall()
+    ]
+    expected = hmac.new(key, b"snils:11223344595", hashlib.sha256).hexdigest()[:32]
+    assert got == [expected, expected, expected, None, None]
+    assert privacy.pseudonym(key, PiiKind.snils, "112-233-445 95") == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "a", "b"),
+    [
+        (PiiKind.phone, "+7 (916) 123-45-67", "89161234567"),
+        (PiiKind.phone, "9161234567", "7-916-123-45-67"),
+        (PiiKind.email, "Ivan.Petrov@Mail.RU ", "ivan.petrov@mail.ru"),
+        (PiiKind.fio, "Ёлкин  Пётр Иванович", "елкин пётр иванович"),
+        (PiiKind.inn, "500100732259", "5001 0073 2259"),
+    ],
+)
+def test_equal_people_get_equal_pseudonyms_in_sql_and_python(kind: PiiKind, a: str, b: str) -> None:
+    key = b"k" * 32
+    con = duckdb.connect()
+    privacy.set_key_variables(con, key)
+    sql = privacy.pseudonym_sql(kind, "v")
+    got = [
+        r[0]
+        for r in con.execute(f"SELECT {sql} FROM (VALUES (?), (?)) AS t(v)", [a, b]).fetchall()  # noqa: S608 — test SQL over our own temp files
+    ]
+    assert got[0] == got[1] == privacy.pseudonym(key, kind, a) == privacy.pseudonym(key, kind, b)
+
+
+def test_key_file_is_private_and_stable(home: Path) -> None:
+    key = privacy.load_key(home)
+    path = home / "keys" / "pseudonym.key"
+    assert len(key) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert privacy.load_key(home) == key
+    assert not (home / "datasets").exists() or path not in (home / "datasets").rglob("*")
+
+
+def test_key_from_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(privacy.KEY_ENV, "ab" * 32)
+    assert privacy.load_key(home) == bytes.fromhex("ab" * 32)
+    assert not (home / "keys" / "pseudonym.key").exists()
+    monkeypatch.setenv(privacy.KEY_ENV, "zz")
+    with pytest.raises(InputError, match="задан неверно"):
+        privacy.load_key(home)
+
+
+def _source(**columns: ColumnOverride) -> DataSource:
+    return DataSource(id="records", kind=DataSourceKind.client_records, path="x", columns=columns)
+
+
+def test_same_person_same_pseudonym_across_files(home: Path, tmp_path: Path) -> None:
+    rows = client_rows(60, seed=11)
+    records = write_csv(tmp_path / "records.csv", rows, encoding="cp1251")
+    survey_rows = [
+        {"снилс": r["СНИЛС"].replace("-", "").replace(" ", ""), "оценка": r["Оценка"]}
+        for r in rows[:30]
+    ]
+    survey = write_csv(tmp_path / "survey.csv", survey_rows, delimiter=",")
+    a = import_data(records, study_id="s", source=_source(), author="тест", home=home)
+    b = import_data(
+        survey,
+        study_id="s",
+        source=DataSource(id="survey", kind=DataSourceKind.survey, path="x"),
+        author="тест",
+        home=home,
+    )
+    con = duckdb.connect()
+    joined = con.execute(
+        f"SELECT count(*) FROM read_parquet('{a.path}') r JOIN read_parquet('{b.path}') s "  # noqa: S608 — test SQL over our own temp files
+        'ON r."СНИЛС" = s."снилс"'
+    ).fetchone()
+    assert joined == (30,)
+    assert a.manifest.key_id == b.manifest.key_id
+
+
+def test_no_client_value_in_logs_errors_or_stored_files(
+    home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = client_rows(80, seed=21)
+    path = write_csv(tmp_path / "pii.csv", rows, encoding="cp1251")
+    secrets = [r[c] for r in rows for c in ("ФИО", "СНИЛС", "ИНН", "Телефон", "Эл. почта")]
+    messages: list[str] = []
+    with caplog.at_level(logging.DEBUG):
+        inspect(path, home=home)
+        result = import_data(
+            path, study_id="s", source=_source(), author="тест", home=home, keep_original=True
+        )
+        # Errors that concern those very columns: a bad type override, an impossible action.
+        for override in (ColumnOverride(type="numeric"), ColumnOverride(pii="explode")):
+            with pytest.raises(InputError) as err:
+                import_data(
+                    path,
+                    study_id="s",
+                    source=_source(**{"ФИО": override}),
+                    author="тест",
+                    home=home,
+                    keep_original=True,
+                )
+            messages.append(str(err.value))
+        ragged = tmp_path / "ragged.csv"
+        lines = path.read_bytes().decode("cp1251").splitlines()
+        lines[5] += ";лишнее поле " + rows[0]["ФИО"]
+        ragged.write_bytes("\n".join(lines).encode("cp1251"))
+        with pytest.raises(InputError) as err:
+            import_data(ragged, study_id="s", source=_source(), author="тест", home=home)
+        messages.append(str(err.value))
+    text = "\n".join(messages + [r.getMessage() for r in caplog.records])
+    stored = result.path.read_bytes() + (home / "audit" / "imports.jsonl").read_bytes()
+    stored += (result.path.with_suffix(".json")).read_bytes()
+    for value in secrets:
+        assert value not in text
+        assert value.encode() not in stored
+    assert "строка 6" in messages[-1]  # lines[5] is the sixth line of the file
+    assert "ФИО" in messages[0]
+
+
+def test_actions_drop_generalise_keep_and_audit(home: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", client_rows(50, seed=4))
+    source = _source(
+        **{"Телефон": ColumnOverride(pii="drop"), "Эл. почта": ColumnOverride(pii="keep")}
+    )
+    result = import_data(path, study_id="s", source=source, author="аналитик", home=home)
+    con = duckdb.connect()
+    names = [
+        r[0]
+        for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{result.path}')").fetchall()  # noqa: S608 — test SQL over our own temp files
+    ]
+    assert "Телефон" not in names
+    assert "Эл. почта" in names
+    assert "Дата рождения (год)" in names
+    years = con.execute(
+        f'SELECT min("Дата рождения (год)"), max("Дата рождения (год)") '  # noqa: S608 — test SQL over our own temp files
+        f"FROM read_parquet('{result.path}')"
+    ).fetchone()
+    assert years is not None
+    assert 1945 <= years[0] <= years[1] <= 2004
+    actions = {f.column: f.action for f in result.pii}
+    assert actions["Телефон"] is PiiAction.drop
+    assert actions["Эл. почта"] is PiiAction.keep
+    assert actions["СНИЛС"] is PiiAction.pseudonymise
+    assert any(i.column == "Эл. почта" for i in result.quality.issues)
+    audit = privacy.read_audit(home, study_id="s")
+    assert len(audit) == 1
+    record = audit[0]
+    assert record.user == "аналитик"
+    assert record.event == "import"
+    assert record.file == "c.csv"
+    assert record.version == 1
+    assert {"column": "Телефон", "kind": "phone", "action": "drop"} in record.columns
+    assert record.original_deleted is True
+    assert not path.exists()
+
+
+def test_unknown_action_is_refused(home: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", client_rows(10, seed=4))
+    with pytest.raises(InputError, match="Неизвестное действие"):
+        import_data(
+            path,
+            study_id="s",
+            source=_source(**{"ФИО": ColumnOverride(pii="hide")}),
+            author="a",
+            home=home,
+            keep_original=True,
+            options=ReadOptions(),
+        )
