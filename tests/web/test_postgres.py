@@ -18,7 +18,10 @@ import pytest
 PG_URL = os.environ.get("SEGPROFILE_TEST_PG_URL")
 SCHEMA = "segprofile_web_test"
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="SEGPROFILE_TEST_PG_URL is not set")
+pytestmark = pytest.mark.skipif(
+    not PG_URL,
+    reason="SEGPROFILE_TEST_PG_URL не задан: запустите тесты через scripts/test-services.sh",
+)
 
 CHECK_RUN = """
 from segprofile.web.studies.models import ProfileRun, Study

@@ -17,6 +17,7 @@ Everything that differs between machines comes from the environment:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -39,20 +40,27 @@ def _env_list(name: str, default: str) -> list[str]:
 
 
 def _secret_key(home: Path) -> str:
-    """The secret key from the environment, or one generated once and kept under ``home``."""
+    """The secret key from the environment, or one generated once and kept under ``home``.
+
+    If ``home`` cannot be written (a read-only checkout running only the tests), the key lives
+    for this process only: sessions then do not survive a restart, nothing else breaks.
+    """
     key = os.environ.get("SEGPROFILE_SECRET_KEY")
     if key:
         return key
     path = home / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    home.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    # Written with owner-only permissions: the key signs sessions and CSRF tokens.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key)
-    return key
+    try:
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        home.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        # Owner-only permissions: the key signs sessions and CSRF tokens.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key)
+        return key
+    except OSError:
+        return secrets.token_urlsafe(50)
 
 
 def database_from_url(url: str | None, home: Path) -> dict[str, Any]:
@@ -163,7 +171,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [WEB_DIR / "static"]
 STATIC_ROOT = SEGPROFILE_HOME / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,10 +60,7 @@ def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
 
 @require_GET
 def study_list(request: HttpRequest) -> HttpResponse:
-    studies = _visible_studies(request).annotate(
-        revision_count=Count("revisions", distinct=True),
-        last_revision=Max("revisions__number"),
-    )
+    studies = _visible_studies(request).annotate(last_revision=Max("revisions__number"))
     return render(request, "studies/list.html", {"studies": studies})
 
 
