@@ -25,7 +25,7 @@ from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import DataFile, Profile, Provenance
 from segprofile.model.study import ColumnOverride, DataSource, Study
-from segprofile.report.html import render_profile_html
+from segprofile.report.html import profile_css, render_profile_html
 
 Progress = Callable[[float, str], None]
 
@@ -49,6 +49,7 @@ __all__ = [
     "open_dataset",
     "parse_study",
     "profile_from_json",
+    "profile_css",
     "profile_study",
     "profile_to_json",
     "read_audit",

@@ -197,13 +197,13 @@ if os.environ.get("SEGPROFILE_HTTPS", "") == "1":
     CSRF_COOKIE_SECURE = True
 
 SEGPROFILE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-"""Content-Security-Policy of every page: no inline scripts, nothing from other hosts.
+"""Content-Security-Policy of every page: no inline scripts or styles, nothing from other hosts.
 
-Inline *styles* are allowed because the profile fragment carries its own scoped ``<style>``.
+The profile fragment brings no ``<style>``: its stylesheet is served at ``/report.css``.
 """
 
 SEGPROFILE_MAX_UPLOAD_BYTES = int(os.environ.get("SEGPROFILE_MAX_UPLOAD_MB", "512")) * 1024 * 1024
