@@ -48,8 +48,8 @@ __all__ = [
     "load_study",
     "open_dataset",
     "parse_study",
-    "profile_from_json",
     "profile_css",
+    "profile_from_json",
     "profile_study",
     "profile_to_json",
     "read_audit",
@@ -181,8 +181,8 @@ def profile_study(
             table.require_range(sat.column, sat.scale_min, sat.scale_max)
         report(0.2, "Сегментация по признакам")
 
-        def step(done: int, total: int, label: str) -> None:
-            report(0.2 + 0.7 * done / max(total, 1), f"Признак «{label}»")
+        def step(fraction: float, message: str) -> None:
+            report(0.2 + 0.7 * fraction, message or "Сегментация по признакам")
 
         by_feature = segment_by_feature(study, table, progress=step)
         overall = total_satisfaction(study, table)
@@ -215,7 +215,9 @@ def profile_study(
             ),
             total_clients=rows,
             satisfaction=overall,
-            by_feature=by_feature,
+            by_feature=by_feature.features,
+            cross=by_feature.cross,
+            warnings=by_feature.warnings,
         )
     finally:
         if own_engine:

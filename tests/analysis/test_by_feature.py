@@ -177,3 +177,56 @@ def test_satisfaction_column_must_be_numeric(small_study: Study, tmp_path: Path)
     pq.write_table(table, tmp_path / "records.parquet")
     with pytest.raises(InputError, match="должен быть числовым"):
         pipeline.profile_study(small_study, tmp_path)
+
+
+def test_traits_match_independent_lift(small_study: Study, small_data: Path) -> None:
+    profile = pipeline.profile_study(small_study, small_data)
+    frame = pq.read_table(small_data / "records.parquet").to_pandas()
+    office = next(s for s in profile.by_feature[0].segments if s.key == "channel=office")
+    codes = _codes(frame, "age")
+    in_office = frame["channel"] == "office"
+    for trait in office.distinctive:
+        assert trait.lift >= 1.25
+        assert trait.share_in_segment >= 0.10
+        if trait.feature_id == "age":
+            share_in = (codes[in_office] == trait.value).mean()
+            share_all = (codes == trait.value).mean()
+            assert trait.share_in_segment == pytest.approx(share_in)
+            assert trait.lift == pytest.approx(share_in / share_all)
+
+
+def test_planted_trait_is_found(small_study: Study, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    n = 4000
+    rural = rng.random(n) < 0.3
+    # Rural applicants mostly come in person: the office segment must show "rural" as a trait.
+    channel = np.where(rural & (rng.random(n) < 0.7), "office", "epgu")
+    table = pa.table(
+        {
+            "channel": channel,
+            "age": rng.integers(18, 60, n),
+            "single_parent": rng.random(n) < 0.2,
+            "region": np.where(rural, "rural", "city"),
+            "satisfaction": rng.integers(1, 6, n),
+        }
+    )
+    pq.write_table(table, tmp_path / "records.parquet")
+    profile = pipeline.profile_study(small_study, tmp_path)
+    office = next(s for s in profile.by_feature[0].segments if s.value == "office")
+    top = office.distinctive[0]
+    assert (top.feature_id, top.value) == ("region", "rural")
+    assert top.share_in_segment == pytest.approx(1.0)
+    assert top.lift > 3
+
+
+def test_cross_segments_of_a_pair(small_study: Study, small_data: Path) -> None:
+    study = small_study.model_copy(deep=True)
+    study.segmentation.by_feature.pairs = [("channel", "single_parent")]
+    profile = pipeline.profile_study(study, small_data)
+    (cross,) = profile.cross
+    frame = pq.read_table(small_data / "records.parquet").to_pandas()
+    expected = frame.groupby([frame["channel"].fillna("NA"), _codes(frame, "single_parent")]).size()
+    got = {s.value: s.capacity for s in cross.segments}
+    assert got == {f"{a}&{b}": int(n) for (a, b), n in expected.items()}
+    assert cross.segments[0].label == "ЕПГУ · Да"
+    assert sum(got.values()) == len(frame)

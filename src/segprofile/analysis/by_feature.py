@@ -1,8 +1,11 @@
 """Approach 2 (M-5): segment the audience once per feature, in the engine.
 
-Each feature becomes a segment code per row (a category, a boolean, or a numeric interval);
-one grouped aggregation per feature returns capacity and the satisfaction sums. Only those
-aggregates come back to Python.
+Each feature becomes a segment code per row (a category, a boolean, or a numeric interval).
+All features are aggregated in one scan: the codes are unpivoted into ``(feature, segment)``
+pairs and grouped once, which any Ibis backend runs (DuckDB, Spark). A second scan groups by
+all low-cardinality codes together (a small cube of counts) from which the traits that
+distinguish every segment (lift against everyone) and the cross segments of feature pairs are
+derived. Only aggregates come back to Python.
 """
 
 from __future__ import annotations
@@ -10,19 +13,39 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
+import ibis.selectors as s
+import pandas as pd
 
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
-from segprofile.model.results import FeatureSegmentation, Interval, SatisfactionStats, SegmentStats
+from segprofile.errors import InputError
+from segprofile.model.results import (
+    CrossSegmentation,
+    FeatureSegmentation,
+    Interval,
+    SatisfactionStats,
+    SegmentStats,
+    Trait,
+)
 from segprofile.model.study import Binning, BinningMethod, Feature, FeatureType, Study
 
 MISSING_CODE = "NA"
 MISSING_LABEL = "Нет данных"
+
+#: A trait is reported when the value is at least this much more common in the segment…
+TRAIT_MIN_LIFT = 1.25
+#: …and covers at least this share of the segment.
+TRAIT_MIN_SHARE = 0.10
+TRAITS_PER_SEGMENT = 5
+#: Features with more levels than this are left out of the cube (traits, cross segments).
+CUBE_MAX_LEVELS = 60
+#: Upper bound on the number of cells of the cube (product of the features' level counts).
+CUBE_MAX_CELLS = 2_000_000
 
 
 class TableLike(Protocol):
@@ -41,6 +64,13 @@ class Bins:
     edges: list[float]
     codes: list[str]
     labels: list[str]
+
+
+@dataclass
+class ByFeatureResult:
+    features: list[FeatureSegmentation]
+    cross: list[CrossSegmentation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _fmt(value: float) -> str:
@@ -72,53 +102,73 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
 
 
 def _nice(value: float) -> float:
-    """Round to a 'round number' with one or two significant digits (for readable bins)."""
+    """Round to a 'round number' (1, 2, 2.5, 5 × 10^k) close to ``value``, for readable bins."""
     if value == 0 or not math.isfinite(value):
         return 0.0
     magnitude = 10 ** math.floor(math.log10(abs(value)))
     for step in (1, 2, 2.5, 5, 10):
-        rounded = round(value / (magnitude * step / 10)) * (magnitude * step / 10)
+        unit = magnitude * step / 10
+        rounded = round(value / unit) * unit
         if abs(rounded - value) <= 0.15 * abs(value):
             return float(rounded)
     return float(round(value / magnitude) * magnitude)
 
 
-def numeric_edges(column: ir.NumericColumn, binning: Binning | None) -> list[float]:
-    """Thresholds of a numeric feature: given by the study, or from quantiles in the engine."""
-    if binning is not None and binning.method is BinningMethod.thresholds:
-        return list(binning.thresholds)
-    n_bins = binning.n_bins if binning is not None else 4
-    probs = [i / n_bins for i in range(1, n_bins)]
-    row = execute(
-        column.as_table().aggregate(
-            **{f"q{i}": column.approx_quantile(p) for i, p in enumerate(probs)},
-        )
+def _needs_quantiles(feature: Feature) -> bool:
+    return feature.type is FeatureType.numeric and (
+        feature.binning is None or feature.binning.method is not BinningMethod.thresholds
     )
-    values = [float(row[f"q{i}"].iloc[0]) for i in range(len(probs))]
-    values = [v for v in values if math.isfinite(v)]
-    if binning is not None and binning.method is BinningMethod.round:
-        values = [_nice(v) for v in values]
-    edges = sorted(set(values))
-    if not edges:  # an all-missing column: one catch-all interval
-        edges = [0.0]
-    return edges
 
 
-def segment_code(feature: Feature, table: ir.Table) -> tuple[ir.StringValue, Bins | None]:
+def _check_numeric(feature: Feature, table: ir.Table) -> None:
+    dtype = table[feature.column].type()
+    if not dtype.is_numeric():
+        raise InputError(
+            f"Признак «{feature.id}» объявлен числовым, но столбец «{feature.column}» "
+            f"имеет тип {dtype}.",
+            hint="укажите type: categorical или приведите столбец к числам.",
+        )
+
+
+def quantile_edges(features: list[Feature], table: ir.Table) -> dict[str, list[float]]:
+    """Thresholds of numeric features binned by quantiles: one aggregate query for all."""
+    wanted = [f for f in features if _needs_quantiles(f)]
+    if not wanted:
+        return {}
+    aggs: dict[str, Any] = {}
+    probs: dict[str, list[float]] = {}
+    for i, feature in enumerate(wanted):
+        _check_numeric(feature, table)
+        n_bins = feature.binning.n_bins if feature.binning is not None else 4
+        probs[feature.id] = [j / n_bins for j in range(1, n_bins)]
+        col = table[feature.column]
+        for j, p in enumerate(probs[feature.id]):
+            aggs[f"q{i}_{j}"] = col.approx_quantile(p)
+    row = execute(table.aggregate(**aggs)).iloc[0]
+    out: dict[str, list[float]] = {}
+    for i, feature in enumerate(wanted):
+        values = [row[f"q{i}_{j}"] for j in range(len(probs[feature.id]))]
+        finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+        if feature.binning is not None and feature.binning.method is BinningMethod.round:
+            finite = [_nice(v) for v in finite]
+        out[feature.id] = sorted(set(finite)) or [0.0]  # all missing: one catch-all interval
+    return out
+
+
+def segment_code(
+    feature: Feature, table: ir.Table, edges: list[float] | None = None
+) -> tuple[ir.StringValue, Bins | None]:
     """An Ibis expression giving each row's segment code for ``feature`` (missing → "NA")."""
     col = table[feature.column]
     dtype = col.type()
     if feature.type is FeatureType.numeric:
-        if not dtype.is_numeric():
-            from segprofile.errors import InputError
-
-            raise InputError(
-                f"Признак «{feature.id}» объявлен числовым, но столбец «{feature.column}» "
-                f"имеет тип {dtype}.",
-                hint="укажите type: categorical или приведите столбец к числам.",
-            )
-        binning = feature.binning
-        edges = numeric_edges(col, binning)
+        _check_numeric(feature, table)
+        binning: Binning | None = feature.binning
+        if edges is None:
+            if binning is None or binning.method is not BinningMethod.thresholds:
+                edges = quantile_edges([feature], table)[feature.id]
+            else:
+                edges = list(binning.thresholds)
         bins = make_bins(
             edges,
             integer=dtype.is_integer(),
@@ -131,8 +181,12 @@ def segment_code(feature: Feature, table: ir.Table) -> tuple[ir.StringValue, Bin
         return ibis.ifelse(col.isnull(), MISSING_CODE, expr), bins
     if dtype.is_boolean():
         # CASE WHEN NULL goes to the else branch: test for missing first.
-        expr = ibis.ifelse(col.isnull(), MISSING_CODE, ibis.ifelse(col, "true", "false"))
-        return expr, None
+        return ibis.ifelse(col.isnull(), MISSING_CODE, ibis.ifelse(col, "true", "false")), None
+    if dtype.is_floating():
+        # 1.0 and 1 are the same category; the engines print floats differently.
+        whole = col == col.round(0)
+        as_text = ibis.ifelse(whole, col.cast("int64").cast("string"), col.cast("string"))
+        return as_text.fill_null(MISSING_CODE), None
     return col.cast("string").fill_null(MISSING_CODE), None
 
 
@@ -171,7 +225,8 @@ def _order(
         ordered = [c for c in bins.codes if c in present]
     elif feature.value_labels:
         known = [c for c in feature.value_labels if c in present]
-        ordered = known + sorted((c for c in present if c not in known), key=lambda c: -capacity[c])
+        rest = sorted((c for c in present if c not in known), key=lambda c: (-capacity[c], c))
+        ordered = known + rest
     elif set(present) <= {"true", "false"}:
         ordered = [c for c in ("true", "false") if c in present]
     else:
@@ -179,48 +234,121 @@ def _order(
     return ordered + ([MISSING_CODE] if MISSING_CODE in codes else [])
 
 
-def _sat_aggregates(study: Study, table: ir.Table) -> dict[str, Any]:
+def _or0(value: Any) -> float:
+    """Aggregates over empty groups come back as None or NaN: both mean zero here."""
+    if value is None:
+        return 0.0
+    value = float(value)
+    return 0.0 if math.isnan(value) else value
+
+
+@dataclass
+class _Coded:
+    """The coded view of the client table: one string column of segment codes per feature."""
+
+    table: ir.Table
+    columns: dict[str, str]  # feature id → column of codes
+    bins: dict[str, Bins | None]
+    has_satisfaction: bool
+
+
+def _code_all(study: Study, features: list[Feature], table: ir.Table) -> _Coded:
+    edges = quantile_edges(features, table)
+    columns: dict[str, str] = {}
+    bins: dict[str, Bins | None] = {}
+    exprs: dict[str, ir.Value] = {}
+    for i, feature in enumerate(features):
+        code, b = segment_code(feature, table, edges.get(feature.id))
+        name = f"seg_{i}"
+        columns[feature.id] = name
+        bins[feature.id] = b
+        exprs[name] = code
     settings = study.segmentation.satisfaction
-    if settings.column is None:
-        return {}
-    sat = table[settings.column].cast("float64")
-    return {
-        "sat_n": sat.count(),
-        "sat_sum": sat.sum(),
-        "sat_happy": (sat >= settings.csat_threshold).cast("int64").sum(),
-    }
+    if settings.column is not None:
+        exprs["sat"] = table[settings.column].cast("float64")
+    return _Coded(
+        table=table.select(**exprs),
+        columns=columns,
+        bins=bins,
+        has_satisfaction=settings.column is not None,
+    )
 
 
-def segment_feature(study: Study, feature: Feature, source: TableLike) -> FeatureSegmentation:
-    """Capacity, share and satisfaction of every segment of one feature."""
-    table = source.table
-    code, bins = segment_code(feature, table)
-    aggs = {"capacity": table.count(), **_sat_aggregates(study, table)}
-    frame = execute(table.group_by(segment=code).aggregate(**aggs))
-    rows = frame.to_dict("records")
-    total = source.count()
-    capacity = {str(r["segment"]): int(r["capacity"]) for r in rows}
-    by_code = {str(r["segment"]): r for r in rows}
-    segments = []
-    for c in _order(feature, list(capacity), capacity, bins):
-        r = by_code[c]
-        n = int(_or0(r.get("sat_n")))
-        segments.append(
-            SegmentStats(
-                key=f"{feature.id}={c}",
-                value=c,
-                label=_label(feature, c, bins),
-                capacity=capacity[c],
-                share=capacity[c] / total if total else 0.0,
-                satisfaction=_satisfaction(
-                    n,
-                    _or0(r.get("sat_sum")),
-                    int(_or0(r.get("sat_happy"))),
-                    study.segmentation.confidence,
-                ),
-                missing_value=c == MISSING_CODE,
-            )
+def _aggregates(t: ir.Table, threshold: float, with_sat: bool) -> dict[str, Any]:
+    aggs: dict[str, Any] = {"capacity": t.count()}
+    if with_sat:
+        aggs |= {
+            "sat_n": t.sat.count(),
+            "sat_sum": t.sat.sum(),
+            "sat_happy": (t.sat >= threshold).cast("int64").sum(),
+        }
+    return aggs
+
+
+def _stats(row: dict[str, Any], study: Study) -> SatisfactionStats:
+    return _satisfaction(
+        int(_or0(row.get("sat_n"))),
+        _or0(row.get("sat_sum")),
+        int(_or0(row.get("sat_happy"))),
+        study.segmentation.confidence,
+    )
+
+
+def segment_by_feature(
+    study: Study,
+    source: TableLike,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+) -> ByFeatureResult:
+    """Approach 2 for every segmented feature of the study (M-5), with traits and pairs."""
+    report = progress or (lambda _f, _m: None)
+    features = study.segmented_features()
+    if not features:
+        return ByFeatureResult(features=[])
+    coded = _code_all(study, features, source.table)
+    threshold = float(study.segmentation.satisfaction.csat_threshold)
+    report(0.1, "Сегменты по всем признакам")
+    long = coded.table.pivot_longer(
+        s.cols(*coded.columns.values()), names_to="feature", values_to="segment"
+    )
+    frame = execute(
+        long.group_by(["feature", "segment"]).aggregate(
+            **_aggregates(long, threshold, coded.has_satisfaction)
         )
+    )
+    total = source.count()
+    by_column = {name: fid for fid, name in coded.columns.items()}
+    rows_by_feature: dict[str, dict[str, dict[str, Any]]] = {f.id: {} for f in features}
+    for row in frame.to_dict("records"):
+        rows_by_feature[by_column[str(row["feature"])]][str(row["segment"])] = row
+    results = []
+    for feature in features:
+        rows = rows_by_feature[feature.id]
+        capacity = {code: int(r["capacity"]) for code, r in rows.items()}
+        bins = coded.bins[feature.id]
+        segments = [
+            SegmentStats(
+                key=f"{feature.id}={code}",
+                value=code,
+                label=_label(feature, code, bins),
+                capacity=capacity[code],
+                share=capacity[code] / total if total else 0.0,
+                satisfaction=_stats(rows[code], study),
+                missing_value=code == MISSING_CODE,
+            )
+            for code in _order(feature, list(capacity), capacity, bins)
+        ]
+        results.append(_feature_result(feature, bins, segments))
+    report(0.6, "Отличительные черты сегментов")
+    result = ByFeatureResult(features=results)
+    _traits_and_pairs(study, features, coded, result, total, threshold)
+    report(1.0, "")
+    return result
+
+
+def _feature_result(
+    feature: Feature, bins: Bins | None, segments: list[SegmentStats]
+) -> FeatureSegmentation:
     binning = ""
     if bins is not None:
         method = feature.binning.method.value if feature.binning else "quantiles"
@@ -238,42 +366,156 @@ def segment_feature(study: Study, feature: Feature, source: TableLike) -> Featur
     )
 
 
-def _or0(value: Any) -> float:
-    """Aggregates over empty groups come back as None or NaN: both mean zero here."""
-    if value is None:
-        return 0.0
-    value = float(value)
-    return 0.0 if math.isnan(value) else value
+def _cube_features(features: list[Feature], levels: dict[str, int]) -> list[Feature]:
+    """Features small enough to group by together, fewest levels first, within the cell bound."""
+    chosen: list[Feature] = []
+    cells = 1
+    for feature in sorted(features, key=lambda f: levels[f.id]):
+        n = levels[feature.id]
+        if n > CUBE_MAX_LEVELS or cells * n > CUBE_MAX_CELLS:
+            continue
+        chosen.append(feature)
+        cells *= n
+    return [f for f in features if f in chosen]
 
 
-def segment_by_feature(
+def _traits_and_pairs(
     study: Study,
-    source: TableLike,
-    *,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> list[FeatureSegmentation]:
-    """Approach 2 for every segmented feature of the study (M-5)."""
-    features = study.segmented_features()
-    out = []
-    for i, feature in enumerate(features):
-        if progress is not None:
-            progress(i, len(features), feature.label)
-        out.append(segment_feature(study, feature, source))
-    if progress is not None:
-        progress(len(features), len(features), "")
-    return out
+    features: list[Feature],
+    coded: _Coded,
+    result: ByFeatureResult,
+    total: int,
+    threshold: float,
+) -> None:
+    levels = {fs.feature_id: len(fs.segments) for fs in result.features}
+    in_cube = _cube_features(features, levels)
+    left_out = [f.label for f in features if f not in in_cube]
+    if left_out:
+        result.warnings.append(
+            "Отличительные черты не считались для признаков со слишком большим числом значений: "
+            + ", ".join(left_out)
+            + f" (больше {CUBE_MAX_LEVELS} значений или слишком много сочетаний)."
+        )
+    pairs = list(study.segmentation.by_feature.pairs)
+    cube: pd.DataFrame | None = None
+    if len(in_cube) >= 2:
+        t = coded.table
+        keys = [coded.columns[f.id] for f in in_cube]
+        cube = execute(
+            t.group_by(keys).aggregate(**_aggregates(t, threshold, coded.has_satisfaction))
+        )
+        _add_traits(study, in_cube, coded, result, cube, total)
+    labels = {f.id: f for f in features}
+    for a, b in pairs:
+        fa, fb = labels.get(a) or study.feature(a), labels.get(b) or study.feature(b)
+        ca, cb = coded.columns.get(a), coded.columns.get(b)
+        if ca is None or cb is None:
+            continue
+        if cube is not None and fa in in_cube and fb in in_cube:
+            cols = [c for c in cube.columns if c.startswith(("capacity", "sat_"))]
+            joint = cube.groupby([ca, cb], as_index=False)[cols].sum()
+        else:
+            t = coded.table
+            joint = execute(
+                t.group_by([ca, cb]).aggregate(**_aggregates(t, threshold, coded.has_satisfaction))
+            )
+        result.cross.append(_cross(study, fa, fb, ca, cb, coded, joint, total))
+
+
+def _cross(
+    study: Study,
+    fa: Feature,
+    fb: Feature,
+    ca: str,
+    cb: str,
+    coded: _Coded,
+    joint: pd.DataFrame,
+    total: int,
+) -> CrossSegmentation:
+    rows = joint.to_dict("records")
+    order_a = {c: i for i, c in enumerate(_codes_in_order(fa, joint[ca], coded))}
+    order_b = {c: i for i, c in enumerate(_codes_in_order(fb, joint[cb], coded))}
+    rows.sort(key=lambda r: (order_a[str(r[ca])], order_b[str(r[cb])]))
+    segments = []
+    for r in rows:
+        va, vb = str(r[ca]), str(r[cb])
+        la, lb = _label(fa, va, coded.bins[fa.id]), _label(fb, vb, coded.bins[fb.id])
+        segments.append(
+            SegmentStats(
+                key=f"{fa.id}={va}&{fb.id}={vb}",
+                value=f"{va}&{vb}",
+                label=f"{la} · {lb}",
+                capacity=int(r["capacity"]),
+                share=int(r["capacity"]) / total if total else 0.0,
+                satisfaction=_stats(r, study),
+                missing_value=MISSING_CODE in (va, vb),
+            )
+        )
+    return CrossSegmentation(
+        feature_ids=(fa.id, fb.id), label=f"{fa.label} × {fb.label}", segments=segments
+    )
+
+
+def _codes_in_order(feature: Feature, values: pd.Series, coded: _Coded) -> list[str]:
+    codes = [str(v) for v in values.unique()]
+    capacity = {c: 0 for c in codes}
+    return _order(feature, codes, capacity, coded.bins[feature.id])
+
+
+def _add_traits(
+    study: Study,
+    in_cube: list[Feature],
+    coded: _Coded,
+    result: ByFeatureResult,
+    cube: pd.DataFrame,
+    total: int,
+) -> None:
+    """Over-represented values of the other features, per segment (lift against everyone)."""
+    min_count = study.segmentation.min_cell
+    by_id = {fs.feature_id: fs for fs in result.features}
+    overall: dict[str, dict[str, int]] = {
+        f.id: {seg.value: seg.capacity for seg in by_id[f.id].segments} for f in in_cube
+    }
+    for feature in in_cube:
+        col = coded.columns[feature.id]
+        caps = cube.groupby(col)["capacity"].sum()
+        found: dict[str, list[Trait]] = {}
+        for other in in_cube:
+            if other is feature:
+                continue
+            ocol = coded.columns[other.id]
+            joint = cube.groupby([col, ocol], as_index=False)["capacity"].sum()
+            for row in joint.itertuples(index=False):
+                seg, value, count = str(row[0]), str(row[1]), int(row[2])
+                if value == MISSING_CODE or count < min_count:
+                    continue
+                share_in = count / int(caps[seg])
+                share_all = overall[other.id].get(value, 0) / total
+                if share_all <= 0 or share_in < TRAIT_MIN_SHARE:
+                    continue
+                lift = share_in / share_all
+                if lift >= TRAIT_MIN_LIFT:
+                    found.setdefault(seg, []).append(
+                        Trait(
+                            feature_id=other.id,
+                            feature_label=other.label,
+                            value=value,
+                            label=_label(other, value, coded.bins[other.id]),
+                            share_in_segment=share_in,
+                            share_overall=share_all,
+                            lift=lift,
+                        )
+                    )
+        for seg_stats in by_id[feature.id].segments:
+            traits = sorted(found.get(seg_stats.value, []), key=lambda t: -t.lift)
+            seg_stats.distinctive = traits[:TRAITS_PER_SEGMENT]
 
 
 def total_satisfaction(study: Study, source: TableLike) -> SatisfactionStats:
     """Baseline satisfaction of everyone in the client records."""
-    aggs = _sat_aggregates(study, source.table)
-    if not aggs:
+    settings = study.segmentation.satisfaction
+    if settings.column is None:
         return SatisfactionStats(n=0)
-    frame = execute(source.table.aggregate(**aggs))
-    r = frame.to_dict("records")[0]
-    return _satisfaction(
-        int(_or0(r["sat_n"])),
-        _or0(r["sat_sum"]),
-        int(_or0(r["sat_happy"])),
-        study.segmentation.confidence,
-    )
+    t = source.table.select(sat=source.table[settings.column].cast("float64"))
+    frame = execute(t.aggregate(**_aggregates(t, float(settings.csat_threshold), True)))
+    return _stats(frame.to_dict("records")[0], study)

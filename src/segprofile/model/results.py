@@ -27,6 +27,18 @@ class SatisfactionStats(_Result):
     csat_interval: Interval | None = Field(None, description="Интервал Уилсона")
 
 
+class Trait(_Result):
+    """A value over-represented in a segment compared with everyone (what distinguishes it)."""
+
+    feature_id: str
+    feature_label: str
+    value: str
+    label: str
+    share_in_segment: float
+    share_overall: float
+    lift: float
+
+
 class SegmentStats(_Result):
     key: str = Field(description="«признак=значение»")
     value: str = Field(description="Значение или интервал (код)")
@@ -35,6 +47,9 @@ class SegmentStats(_Result):
     share: float
     satisfaction: SatisfactionStats
     missing_value: bool = Field(False, description="Сегмент «нет данных»")
+    distinctive: list[Trait] = Field(
+        default_factory=list, description="Чем сегмент отличается по другим признакам"
+    )
 
 
 class FeatureSegmentation(_Result):
@@ -45,6 +60,14 @@ class FeatureSegmentation(_Result):
     binning: str = Field("", description="Как разбит числовой признак")
     source_kind: str | None = None
     source_reference: str = ""
+    segments: list[SegmentStats]
+
+
+class CrossSegmentation(_Result):
+    """Cross segments of a pair of features (``a=x&b=y``)."""
+
+    feature_ids: tuple[str, str]
+    label: str
     segments: list[SegmentStats]
 
 
@@ -76,4 +99,5 @@ class Profile(_Result):
     total_clients: int
     satisfaction: SatisfactionStats
     by_feature: list[FeatureSegmentation]
+    cross: list[CrossSegmentation] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

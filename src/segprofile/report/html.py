@@ -25,6 +25,13 @@ def csat_class(value: float | None) -> str:
     return "csat-good"
 
 
+def lower_first(text: str) -> str:
+    """«Сельская местность» → «сельская местность», but keeps acronyms (ЕПГУ, МФЦ) intact."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -39,6 +46,7 @@ def _environment() -> Environment:
     env.filters["ru"] = ru
     env.filters["ru_datetime"] = ru_datetime
     env.filters["csat_class"] = csat_class
+    env.filters["lower_first"] = lower_first
     return env
 
 
