@@ -54,6 +54,7 @@ __all__ = [
     "profile_to_json",
     "read_audit",
     "render_profile_html",
+    "study_from_data",
     "study_hash",
 ]
 
@@ -73,6 +74,11 @@ def load_study(path: str | Path) -> Study:
 def parse_study(text: str, *, source: str = "study.yaml") -> Study:
     """Validate a study document given as text; raises :class:`DocumentError`."""
     return spec_yaml.load_study_text(text, source=source)
+
+
+def study_from_data(data: object, *, source: str = "документ") -> Study:
+    """Validate a stored document (parsed JSON); raises :class:`DocumentError` in Russian."""
+    return spec_yaml.study_from_data(data, source=source)
 
 
 def dump_study(study: Study) -> str:

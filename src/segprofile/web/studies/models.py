@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ class StudyRevision(models.Model):
 
     def to_document(self) -> StudyDocument:
         """The stored document as the pydantic model."""
-        return StudyDocument.model_validate(self.document)
+        return pipeline.study_from_data(self.document, source=f"редакция {self.number}")
 
 
 class ProfileRun(models.Model):
