@@ -1,0 +1,418 @@
+"""Eligibility rules (M-2): a small expression language over columns, compiled to Ibis.
+
+Written by analysts, in Russian or English::
+
+    возраст >= 18 и дети > 0
+    age >= 18 and (children > 0 or pregnant = true)
+    region_type в ('rural', 'town') и не disability_in_family
+    income_band != 'above_pm' и applicant_age между 16 и 60
+    `дата рождения` есть пусто
+
+Our own recursive-descent parser turns the text into a tree; :func:`compile_rule` turns the
+tree into an Ibis boolean expression. Nothing is ever ``eval``-ed. A syntax error says where
+(character position, 1-based) and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import ibis
+import ibis.expr.types as ir
+
+from segprofile.errors import InputError
+
+# --- Tokens ------------------------------------------------------------------------------------
+
+_KEYWORDS = {
+    "и": "AND",
+    "and": "AND",
+    "или": "OR",
+    "or": "OR",
+    "не": "NOT",
+    "not": "NOT",
+    "в": "IN",
+    "in": "IN",
+    "между": "BETWEEN",
+    "between": "BETWEEN",
+    "есть": "IS",
+    "is": "IS",
+    "пусто": "NULL",
+    "null": "NULL",
+    "истина": "TRUE",
+    "true": "TRUE",
+    "да": "TRUE",
+    "ложь": "FALSE",
+    "false": "FALSE",
+    "нет": "FALSE",
+}
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<number>-?\d+(?:[.,]\d+)?(?![\w]))
+  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<quoted>`[^`]+`|\[[^\]]+\])
+  | (?P<op><=|>=|!=|<>|==|=|<|>|&&|\|\||!)
+  | (?P<punct>[(),])
+  | (?P<word>[^\W\d][\w.]*)
+    """,
+    re.VERBOSE | re.UNICODE,
+)
+
+_OP_ALIASES = {"==": "=", "<>": "!=", "&&": "AND", "||": "OR", "!": "NOT"}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # NUMBER STRING NAME OP ( ) , AND OR NOT IN BETWEEN IS NULL TRUE FALSE END
+    text: str
+    value: Any
+    pos: int  # 0-based offset in the rule text
+
+
+class RuleSyntaxError(InputError):
+    """A rule that cannot be parsed; ``position`` is 1-based, for the person editing it."""
+
+    def __init__(self, rule: str, pos: int, message: str) -> None:
+        self.rule = rule
+        self.position = pos + 1
+        pointer = " " * pos + "^"
+        super().__init__(
+            f"Ошибка в правиле отбора, позиция {pos + 1}: {message}.\n    {rule}\n    {pointer}",
+            hint="исправьте правило; пример: возраст >= 18 и дети > 0",
+        )
+
+
+def tokenize(rule: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(rule):
+        match = _TOKEN_RE.match(rule, pos)
+        if match is None:
+            raise RuleSyntaxError(rule, pos, f"непонятный символ «{rule[pos]}»")
+        kind = match.lastgroup or ""
+        text = match.group()
+        if kind == "number":
+            number = float(text.replace(",", "."))
+            tokens.append(
+                Token("NUMBER", text, int(number) if number.is_integer() else number, pos)
+            )
+        elif kind == "string":
+            body = text[1:-1]
+            tokens.append(Token("STRING", text, re.sub(r"\\(.)", r"\1", body), pos))
+        elif kind == "quoted":
+            tokens.append(Token("NAME", text, text[1:-1].strip(), pos))
+        elif kind == "op":
+            op = _OP_ALIASES.get(text, text)
+            tokens.append(Token(op if op in ("AND", "OR", "NOT") else "OP", text, op, pos))
+        elif kind == "punct":
+            tokens.append(Token(text, text, text, pos))
+        elif kind == "word":
+            keyword = _KEYWORDS.get(text.lower())
+            tokens.append(Token(keyword or "NAME", text, text, pos))
+        pos = match.end()
+    tokens.append(Token("END", "", None, len(rule)))
+    return tokens
+
+
+# --- Tree --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any
+    pos: int
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Node
+    right: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class InList:
+    operand: Node
+    values: tuple[Literal, ...]
+    negated: bool
+    pos: int
+
+
+@dataclass(frozen=True)
+class Between:
+    operand: Node
+    low: Node
+    high: Node
+    pos: int
+
+
+@dataclass(frozen=True)
+class IsNull:
+    operand: Node
+    negated: bool
+    pos: int
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # AND | OR
+    items: tuple[Node, ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+    pos: int
+
+
+Node = Column | Literal | Compare | InList | Between | IsNull | BoolOp | Not
+
+_DESCRIBE = {
+    "END": "конец правила",
+    "NUMBER": "число",
+    "STRING": "строка",
+    "NAME": "имя столбца",
+    "OP": "оператор сравнения",
+    "AND": "«и»",
+    "OR": "«или»",
+    "NOT": "«не»",
+    "IN": "«в»",
+    "BETWEEN": "«между»",
+    "IS": "«есть»",
+    "NULL": "«пусто»",
+    "TRUE": "«да»",
+    "FALSE": "«нет»",
+}
+
+
+class _Parser:
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+        self.tokens = tokenize(rule)
+        self.i = 0
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.i]
+
+    def take(self) -> Token:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def expect(self, kind: str, what: str) -> Token:
+        if self.token.kind != kind:
+            self.fail(what)
+        return self.take()
+
+    def fail(self, expected: str) -> NoReturn:
+        token = self.token
+        found = _DESCRIBE["END"] if token.kind == "END" else f"«{token.text}»"
+        raise RuleSyntaxError(self.rule, token.pos, f"ожидалось {expected}, а встретилось {found}")
+
+    def parse(self) -> Node:
+        if self.token.kind == "END":
+            raise RuleSyntaxError(self.rule, 0, "правило пустое")
+        node = self.or_expr()
+        if self.token.kind != "END":
+            self.fail("«и», «или» или конец правила")
+        return node
+
+    def or_expr(self) -> Node:
+        pos = self.token.pos
+        items = [self.and_expr()]
+        while self.token.kind == "OR":
+            self.take()
+            items.append(self.and_expr())
+        return items[0] if len(items) == 1 else BoolOp("OR", tuple(items), pos)
+
+    def and_expr(self) -> Node:
+        pos = self.token.pos
+        items = [self.not_expr()]
+        while self.token.kind == "AND":
+            self.take()
+            items.append(self.not_expr())
+        return items[0] if len(items) == 1 else BoolOp("AND", tuple(items), pos)
+
+    def not_expr(self) -> Node:
+        if self.token.kind == "NOT":
+            pos = self.take().pos
+            return Not(self.not_expr(), pos)
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        left = self.operand()
+        token = self.token
+        if token.kind == "OP":
+            self.take()
+            right = self.operand()
+            return Compare(str(token.value), left, right, token.pos)
+        negated = False
+        if token.kind == "NOT" and self.tokens[self.i + 1].kind == "IN":
+            self.take()
+            negated = True
+            token = self.token
+        if token.kind == "IN":
+            self.take()
+            self.expect("(", "«(» и список значений")
+            values = [self.literal()]
+            while self.token.kind == ",":
+                self.take()
+                values.append(self.literal())
+            self.expect(")", "«,» или «)»")
+            return InList(left, tuple(values), negated, token.pos)
+        if token.kind == "BETWEEN":
+            self.take()
+            low = self.operand()
+            self.expect("AND", "«и» между границами")
+            high = self.operand()
+            return Between(left, low, high, token.pos)
+        if token.kind == "IS":
+            self.take()
+            is_not = False
+            if self.token.kind == "NOT":
+                self.take()
+                is_not = True
+            self.expect("NULL", "«пусто»")
+            return IsNull(left, is_not, token.pos)
+        return left
+
+    def literal(self) -> Literal:
+        token = self.token
+        if token.kind in ("NUMBER", "STRING"):
+            self.take()
+            return Literal(token.value, token.pos)
+        if token.kind in ("TRUE", "FALSE"):
+            self.take()
+            return Literal(token.kind == "TRUE", token.pos)
+        self.fail("число, строка в кавычках, «да» или «нет»")
+
+    def operand(self) -> Node:
+        token = self.token
+        if token.kind == "(":
+            self.take()
+            node = self.or_expr()
+            self.expect(")", "«)»")
+            return node
+        if token.kind == "NAME":
+            self.take()
+            return Column(str(token.value), token.pos)
+        if token.kind in ("NUMBER", "STRING", "TRUE", "FALSE"):
+            return self.literal()
+        self.fail("имя столбца, число, строка в кавычках или «(»")
+
+
+def parse_rule(rule: str) -> Node:
+    """Parse rule text into a tree; raises :class:`RuleSyntaxError`."""
+    return _Parser(rule).parse()
+
+
+def rule_columns(node: Node) -> list[str]:
+    """Columns a rule refers to, in order of appearance."""
+    out: list[str] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Column):
+            if n.name not in out:
+                out.append(n.name)
+        elif isinstance(n, Compare):
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, InList | IsNull | Not):
+            walk(n.operand)
+        elif isinstance(n, Between):
+            walk(n.operand)
+            walk(n.low)
+            walk(n.high)
+        elif isinstance(n, BoolOp):
+            for item in n.items:
+                walk(item)
+
+    walk(node)
+    return out
+
+
+# --- Compilation to Ibis -----------------------------------------------------------------------
+
+
+def _value(node: Node, table: ir.Table, rule: str) -> ir.Value:
+    if isinstance(node, Column):
+        if node.name not in table.columns:
+            listed = ", ".join(table.columns)
+            raise RuleSyntaxError(rule, node.pos, f"столбца «{node.name}» нет в данных ({listed})")
+        return table[node.name]
+    if isinstance(node, Literal):
+        return ibis.literal(node.value)
+    return _bool(node, table, rule)
+
+
+def _check_types(left: ir.Value, right: ir.Value, rule: str, pos: int) -> None:
+    lt, rt = left.type(), right.type()
+    numeric = lt.is_numeric() and rt.is_numeric()
+    same = lt.is_string() == rt.is_string() and lt.is_boolean() == rt.is_boolean()
+    if not (numeric or same or lt.is_null() or rt.is_null()):
+        raise RuleSyntaxError(rule, pos, f"нельзя сравнивать значения разных типов ({lt} и {rt})")
+
+
+def _bool(node: Node, table: ir.Table, rule: str) -> ir.BooleanValue:
+    if isinstance(node, BoolOp):
+        parts = [_bool(item, table, rule) for item in node.items]
+        out = parts[0]
+        for part in parts[1:]:
+            out = (out & part) if node.op == "AND" else (out | part)
+        return out
+    if isinstance(node, Not):
+        return ~_bool(node.operand, table, rule)
+    if isinstance(node, Compare):
+        left, right = _value(node.left, table, rule), _value(node.right, table, rule)
+        _check_types(left, right, rule, node.pos)
+        ops = {
+            "=": left.__eq__,
+            "!=": left.__ne__,
+            "<": left.__lt__,
+            "<=": left.__le__,
+            ">": left.__gt__,
+            ">=": left.__ge__,
+        }
+        result: ir.BooleanValue = ops[node.op](right)
+        return result
+    if isinstance(node, InList):
+        operand = _value(node.operand, table, rule)
+        for value in node.values:
+            _check_types(operand, ibis.literal(value.value), rule, value.pos)
+        member = operand.isin([v.value for v in node.values])
+        return ~member if node.negated else member
+    if isinstance(node, Between):
+        operand = _value(node.operand, table, rule)
+        low, high = _value(node.low, table, rule), _value(node.high, table, rule)
+        _check_types(operand, low, rule, node.pos)
+        _check_types(operand, high, rule, node.pos)
+        return operand.between(low, high)
+    if isinstance(node, IsNull):
+        operand = _value(node.operand, table, rule)
+        return operand.notnull() if node.negated else operand.isnull()
+    value = _value(node, table, rule)
+    if not value.type().is_boolean():
+        pos = node.pos
+        raise RuleSyntaxError(
+            rule, pos, f"условие должно быть да/нет, а здесь значение типа {value.type()}"
+        )
+    return value
+
+
+def compile_rule(rule: str, table: ir.Table) -> ir.BooleanValue:
+    """The rule as an Ibis boolean expression over ``table``; missing values never match."""
+    node = parse_rule(rule)
+    return _bool(node, table, rule).fill_null(False)
