@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from segprofile import __version__
+from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
+from segprofile.analysis.priority import prioritise
 from segprofile.data import datasets, privacy
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.engine import Engine, SourceTable, open_source
@@ -190,13 +192,44 @@ def profile_study(
         def step(fraction: float, message: str) -> None:
             report(0.2 + 0.7 * fraction, message or "Сегментация по признакам")
 
-        by_feature = segment_by_feature(study, table, progress=step)
+        id_column = source.id_column if source.id_column in table.columns else None
+        by_feature = segment_by_feature(study, table, progress=step, id_column=id_column)
         overall = total_satisfaction(study, table)
-        report(0.95, "Сборка профиля")
         rows = table.count()
         files = [
             DataFile(source_id=source.id, path=source.path, rows=rows, sha256=table.fingerprint())
         ]
+        report(0.9, "Слепые зоны")
+        audience = None
+        for role in study.roles:
+            if role.audience is None or role.audience.population_source is None:
+                continue
+            pop_source = study.data_source(role.audience.population_source)
+            population = open_source(eng, pop_source, Path(data_dir))
+            if pop_source.count_column is not None:
+                population.require_columns(
+                    [(pop_source.count_column, "число имеющих право (count_column)")]
+                )
+            audience = blind_zones(
+                study,
+                role,
+                table,
+                population,
+                pop_source,
+                by_feature,
+                id_column=id_column,
+            )
+            files.append(
+                DataFile(
+                    source_id=pop_source.id,
+                    path=pop_source.path,
+                    rows=population.count(),
+                    sha256=population.fingerprint(),
+                )
+            )
+            break  # the first role with a population source: the applicants' audience
+        report(0.95, "Приоритеты")
+        priority = prioritise(study, by_feature.features, overall)
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
         profile = Profile(
             study_id=study.id,
@@ -223,6 +256,8 @@ def profile_study(
             satisfaction=overall,
             by_feature=by_feature.features,
             cross=by_feature.cross,
+            audience=audience,
+            priority=priority,
             warnings=by_feature.warnings,
         )
     finally:

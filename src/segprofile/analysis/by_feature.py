@@ -71,6 +71,8 @@ class ByFeatureResult:
     features: list[FeatureSegmentation]
     cross: list[CrossSegmentation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Thresholds used for every numeric feature: other tables are cut the same way.
+    edges: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _fmt(value: float) -> str:
@@ -205,7 +207,7 @@ def _satisfaction(
     )
 
 
-def _label(feature: Feature, code: str, bins: Bins | None) -> str:
+def segment_label(feature: Feature, code: str, bins: Bins | None) -> str:
     if code == MISSING_CODE:
         return MISSING_LABEL
     if code in feature.value_labels:
@@ -243,17 +245,38 @@ def _or0(value: Any) -> float:
 
 
 @dataclass
-class _Coded:
+class Coded:
     """The coded view of the client table: one string column of segment codes per feature."""
 
     table: ir.Table
     columns: dict[str, str]  # feature id → column of codes
     bins: dict[str, Bins | None]
     has_satisfaction: bool
+    edges: dict[str, list[float]]
+    has_clients: bool = False
 
 
-def _code_all(study: Study, features: list[Feature], table: ir.Table) -> _Coded:
-    edges = quantile_edges(features, table)
+def code_table(
+    study: Study,
+    features: list[Feature],
+    table: ir.Table,
+    *,
+    edges: dict[str, list[float]] | None = None,
+    id_column: str | None = None,
+    with_satisfaction: bool = True,
+    extra: dict[str, ir.Value] | None = None,
+) -> Coded:
+    """Project ``table`` to one code column per feature (``seg_i``), plus ``sat`` and ``client``.
+
+    Numeric thresholds come from ``edges`` when given (to cut another table the same way).
+    """
+    if edges is None:
+        edges = quantile_edges(features, table)
+    else:
+        edges = {**quantile_edges([f for f in features if f.id not in edges], table), **edges}
+    for feature in features:
+        if feature.type is FeatureType.numeric and feature.id not in edges:
+            edges[feature.id] = list(feature.binning.thresholds) if feature.binning else [0.0]
     columns: dict[str, str] = {}
     bins: dict[str, Bins | None] = {}
     exprs: dict[str, ir.Value] = {}
@@ -264,18 +287,28 @@ def _code_all(study: Study, features: list[Feature], table: ir.Table) -> _Coded:
         bins[feature.id] = b
         exprs[name] = code
     settings = study.segmentation.satisfaction
-    if settings.column is not None:
+    with_sat = with_satisfaction and settings.column is not None
+    if with_sat and settings.column is not None:
         exprs["sat"] = table[settings.column].cast("float64")
-    return _Coded(
+    if id_column is not None:
+        exprs["client"] = table[id_column]
+    exprs |= extra or {}
+    return Coded(
         table=table.select(**exprs),
         columns=columns,
         bins=bins,
-        has_satisfaction=settings.column is not None,
+        has_satisfaction=with_sat,
+        edges=edges,
+        has_clients=id_column is not None,
     )
 
 
-def _aggregates(t: ir.Table, threshold: float, with_sat: bool) -> dict[str, Any]:
+def _aggregates(
+    t: ir.Table, threshold: float, with_sat: bool, with_clients: bool = False
+) -> dict[str, Any]:
     aggs: dict[str, Any] = {"capacity": t.count()}
+    if with_clients:
+        aggs["clients"] = t.client.nunique()
     if with_sat:
         aggs |= {
             "sat_n": t.sat.count(),
@@ -299,13 +332,17 @@ def segment_by_feature(
     source: TableLike,
     *,
     progress: Callable[[float, str], None] | None = None,
+    id_column: str | None = None,
 ) -> ByFeatureResult:
-    """Approach 2 for every segmented feature of the study (M-5), with traits and pairs."""
+    """Approach 2 for every segmented feature of the study (M-5), with traits and pairs.
+
+    With ``id_column``, each segment also counts its distinct clients.
+    """
     report = progress or (lambda _f, _m: None)
     features = study.segmented_features()
     if not features:
         return ByFeatureResult(features=[])
-    coded = _code_all(study, features, source.table)
+    coded = code_table(study, features, source.table, id_column=id_column)
     threshold = float(study.segmentation.satisfaction.csat_threshold)
     report(0.1, "Сегменты по всем признакам")
     long = coded.table.pivot_longer(
@@ -313,7 +350,7 @@ def segment_by_feature(
     )
     frame = execute(
         long.group_by(["feature", "segment"]).aggregate(
-            **_aggregates(long, threshold, coded.has_satisfaction)
+            **_aggregates(long, threshold, coded.has_satisfaction, coded.has_clients)
         )
     )
     total = source.count()
@@ -330,17 +367,18 @@ def segment_by_feature(
             SegmentStats(
                 key=f"{feature.id}={code}",
                 value=code,
-                label=_label(feature, code, bins),
+                label=segment_label(feature, code, bins),
                 capacity=capacity[code],
                 share=capacity[code] / total if total else 0.0,
                 satisfaction=_stats(rows[code], study),
                 missing_value=code == MISSING_CODE,
+                clients=int(rows[code]["clients"]) if coded.has_clients else None,
             )
             for code in _order(feature, list(capacity), capacity, bins)
         ]
         results.append(_feature_result(feature, bins, segments))
     report(0.6, "Отличительные черты сегментов")
-    result = ByFeatureResult(features=results)
+    result = ByFeatureResult(features=results, edges=coded.edges)
     _traits_and_pairs(study, features, coded, result, total, threshold)
     report(1.0, "")
     return result
@@ -382,7 +420,7 @@ def _cube_features(features: list[Feature], levels: dict[str, int]) -> list[Feat
 def _traits_and_pairs(
     study: Study,
     features: list[Feature],
-    coded: _Coded,
+    coded: Coded,
     result: ByFeatureResult,
     total: int,
     threshold: float,
@@ -428,7 +466,7 @@ def _cross(
     fb: Feature,
     ca: str,
     cb: str,
-    coded: _Coded,
+    coded: Coded,
     joint: pd.DataFrame,
     total: int,
 ) -> CrossSegmentation:
@@ -439,7 +477,7 @@ def _cross(
     segments = []
     for r in rows:
         va, vb = str(r[ca]), str(r[cb])
-        la, lb = _label(fa, va, coded.bins[fa.id]), _label(fb, vb, coded.bins[fb.id])
+        la, lb = segment_label(fa, va, coded.bins[fa.id]), segment_label(fb, vb, coded.bins[fb.id])
         segments.append(
             SegmentStats(
                 key=f"{fa.id}={va}&{fb.id}={vb}",
@@ -456,7 +494,7 @@ def _cross(
     )
 
 
-def _codes_in_order(feature: Feature, values: pd.Series, coded: _Coded) -> list[str]:
+def _codes_in_order(feature: Feature, values: pd.Series, coded: Coded) -> list[str]:
     codes = [str(v) for v in values.unique()]
     capacity = {c: 0 for c in codes}
     return _order(feature, codes, capacity, coded.bins[feature.id])
@@ -465,7 +503,7 @@ def _codes_in_order(feature: Feature, values: pd.Series, coded: _Coded) -> list[
 def _add_traits(
     study: Study,
     in_cube: list[Feature],
-    coded: _Coded,
+    coded: Coded,
     result: ByFeatureResult,
     cube: pd.DataFrame,
     total: int,
@@ -500,7 +538,7 @@ def _add_traits(
                             feature_id=other.id,
                             feature_label=other.label,
                             value=value,
-                            label=_label(other, value, coded.bins[other.id]),
+                            label=segment_label(other, value, coded.bins[other.id]),
                             share_in_segment=share_in,
                             share_overall=share_all,
                             lift=lift,

@@ -86,3 +86,13 @@ def ru(value: StrEnum | None) -> str:
     if value is None:
         return "—"
     return RU.get(value, value.value)
+
+
+#: Parts of the priority score (M-6), in the order they are shown.
+PRIORITY_PARTS: dict[str, str] = {
+    "capacity": "ёмкость",
+    "dissatisfaction": "неудовлетворённость",
+    "blind_zone": "слепая зона",
+    "uniqueness": "уникальность проблем",
+    "sponsor": "позиция заказчика",
+}

@@ -39,6 +39,25 @@ class Trait(_Result):
     lift: float
 
 
+class BlindZone(_Result):
+    """Entitled people of a segment who do not apply (M-6)."""
+
+    entitled: float = Field(description="Имеют право (по данным о численности)")
+    entitled_interval: Interval | None = Field(None, description="Если численность — оценка")
+    applicants: int = Field(description="Обратившиеся клиенты, имеющие право")
+    blind: float = Field(description="Не обратились")
+    share: float | None = Field(None, description="Доля не обратившихся среди имеющих право")
+
+
+class Priority(_Result):
+    """A segment's priority score with its parts and the reasons in Russian (M-6)."""
+
+    score: float
+    rank: int
+    parts: dict[str, float] = Field(description="Вклад каждой части в оценку")
+    reasons: list[str]
+
+
 class SegmentStats(_Result):
     key: str = Field(description="«признак=значение»")
     value: str = Field(description="Значение или интервал (код)")
@@ -50,6 +69,9 @@ class SegmentStats(_Result):
     distinctive: list[Trait] = Field(
         default_factory=list, description="Чем сегмент отличается по другим признакам"
     )
+    clients: int | None = Field(None, description="Разных клиентов (если известен их id)")
+    blind_zone: BlindZone | None = None
+    priority: Priority | None = None
 
 
 class FeatureSegmentation(_Result):
@@ -69,6 +91,43 @@ class CrossSegmentation(_Result):
     feature_ids: tuple[str, str]
     label: str
     segments: list[SegmentStats]
+
+
+class NeverApplyingGroup(_Result):
+    """An entitled group present in the population but absent among applicants."""
+
+    values: dict[str, str] = Field(description="признак → код значения")
+    label: str
+    entitled: float
+
+
+class AudienceSummary(_Result):
+    role_id: str
+    population_source: str
+    eligibility_rule: str | None = None
+    entitled: float
+    applicants: int
+    coverage: float | None = Field(None, description="Доля обратившихся среди имеющих право")
+    never_applying: list[NeverApplyingGroup] = Field(default_factory=list)
+
+
+class SensitivityRow(_Result):
+    """How the top segments change when one weight moves by ±20 %."""
+
+    weight: str
+    change: float
+    top: list[str]
+    entered: list[str]
+    left: list[str]
+
+
+class PrioritySummary(_Result):
+    mode: str = Field(description="low | high: какая ветка правила методики применена")
+    overall_csat: float | None
+    weights: dict[str, float]
+    explanation: str
+    top: list[str] = Field(description="Ключи сегментов по убыванию приоритета")
+    sensitivity: list[SensitivityRow] = Field(default_factory=list)
 
 
 class DataFile(_Result):
@@ -100,4 +159,6 @@ class Profile(_Result):
     satisfaction: SatisfactionStats
     by_feature: list[FeatureSegmentation]
     cross: list[CrossSegmentation] = Field(default_factory=list)
+    audience: AudienceSummary | None = None
+    priority: PrioritySummary | None = None
     warnings: list[str] = Field(default_factory=list)

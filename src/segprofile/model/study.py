@@ -152,6 +152,12 @@ class DataSource(_Model):
     )
     columns: dict[str, ColumnOverride] = Field(default_factory=dict)
     keep_original: bool = False
+    sample_fraction: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="Для выборочных микроданных численности: доля выборки (оценка с интервалом)",
+    )
     description: str = ""
 
     @field_validator("path")
@@ -318,17 +324,55 @@ class SegmentNote(_Model):
     notes: str = ""
 
 
+class PriorityWeights(_Model):
+    """Weights of the priority score's parts; they are normalised to sum to 1."""
+
+    capacity: float = Field(0.45, ge=0, description="Ёмкость (доля сегмента)")
+    dissatisfaction: float = Field(0.3, ge=0, description="Неудовлетворённость (1 − CSAT)")
+    blind_zone: float = Field(0.1, ge=0, description="Слепая зона (доля не обратившихся)")
+    uniqueness: float = Field(0.05, ge=0, description="Уникальность проблем")
+    sponsor: float = Field(0.1, ge=0, description="Позиция заказчика")
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> PriorityWeights:
+        parts = (
+            self.capacity,
+            self.dissatisfaction,
+            self.blind_zone,
+            self.uniqueness,
+            self.sponsor,
+        )
+        if sum(parts) <= 0:
+            raise ValueError("хотя бы один вес должен быть больше нуля")
+        return self
+
+
+def _high_satisfaction_weights() -> PriorityWeights:
+    return PriorityWeights(
+        capacity=0.1, dissatisfaction=0.15, blind_zone=0.35, uniqueness=0.3, sponsor=0.1
+    )
+
+
 class PrioritySettings(_Model):
-    """M-6: the switch and the weights; documented defaults."""
+    """M-6: the methodology's switch and the weights, with documented defaults.
+
+    Overall CSAT below ``low_satisfaction_csat`` means satisfaction is low: the most numerous
+    (and least satisfied) segments lead (``when_low``). Otherwise blind zones and specific
+    problems lead (``when_high``).
+    """
 
     low_satisfaction_csat: float = Field(
-        0.6, ge=0, le=1, description="CSAT ниже порога — удовлетворённость низкая"
+        0.7, ge=0, le=1, description="CSAT ниже порога — удовлетворённость услугой низкая"
     )
-    weight_capacity: float = Field(0.4, ge=0)
-    weight_satisfaction: float = Field(0.3, ge=0)
-    weight_blind_zone: float = Field(0.1, ge=0)
-    weight_uniqueness: float = Field(0.1, ge=0)
-    weight_sponsor: float = Field(0.1, ge=0)
+    when_low: PriorityWeights = Field(default_factory=PriorityWeights)
+    when_high: PriorityWeights = Field(default_factory=_high_satisfaction_weights)
+    high_capacity_share: float = Field(
+        0.2, gt=0, le=1, description="Доля сегмента, начиная с которой ёмкость «высокая»"
+    )
+    large_blind_zone_share: float = Field(
+        0.3, gt=0, le=1, description="Доля не обратившихся, начиная с которой слепая зона «большая»"
+    )
+    top: int = Field(5, ge=1, le=50, description="Сколько сегментов показывать в приоритете")
 
 
 # --- M-7 … M-9 Hypotheses and research --------------------------------------------------------

@@ -8,6 +8,7 @@ from importlib.resources import files
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from segprofile.model.checks import check_study
+from segprofile.model.labels import PRIORITY_PARTS as PART_NAMES
 from segprofile.model.labels import ru
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
@@ -59,8 +60,13 @@ def render_profile_html(profile: Profile, study: Study, *, standalone: bool = Tr
     """Render the profile; ``standalone=False`` gives a fragment (``div.sp-profile``) for a page."""
     seg = study.segmentation
     template = _environment().get_template("profile.html.j2")
+    segments_by_key = {seg.key: seg for fs in profile.by_feature for seg in fs.segments}
+    feature_of = {seg.key: fs.label for fs in profile.by_feature for seg in fs.segments}
     return template.render(
         profile=profile,
+        segments_by_key=segments_by_key,
+        feature_of=feature_of,
+        part_names=PART_NAMES,
         study=study,
         standalone=standalone,
         css=profile_css(),

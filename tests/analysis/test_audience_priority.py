@@ -1,0 +1,141 @@
+"""Blind zones (M-6) and priority (M-6) on the child-benefit example's planted structure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from segprofile import pipeline
+from segprofile.model.results import Profile
+from segprofile.model.study import Hypothesis, HypothesisStatus, SegmentNote, Study
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path]:
+    data = tmp_path_factory.mktemp("child-benefit")
+    pipeline.generate_demo_data("child-benefit", data, rows=8000, seed=5)
+    return pipeline.example_study("child-benefit"), data
+
+
+@pytest.fixture(scope="module")
+def profile(example: tuple[Study, Path]) -> Profile:
+    study, data = example
+    return pipeline.profile_study(study, data)
+
+
+def _segment(profile: Profile, key: str):  # type: ignore[no-untyped-def]
+    return next(s for fs in profile.by_feature for s in fs.segments if s.key == key)
+
+
+def test_blind_zone_matches_independent_computation(
+    example: tuple[Study, Path], profile: Profile
+) -> None:
+    _, data = example
+    population = pq.read_table(data / "population.parquet").to_pandas()
+    records = pq.read_table(data / "records.parquet").to_pandas()
+    population = population[population["income_band"] != "above_pm"]
+    records = records[records["income_band"] != "above_pm"]
+    entitled = population.groupby("region_type")["entitled"].sum()
+    applied = records.groupby("region_type")["client_id"].nunique()
+    for region in ("city", "town", "rural"):
+        bz = _segment(profile, f"region_type={region}").blind_zone
+        assert bz is not None
+        assert bz.entitled == pytest.approx(entitled[region])
+        assert bz.applicants == applied[region]
+        assert bz.blind == pytest.approx(max(0.0, entitled[region] - applied[region]))
+    assert profile.audience is not None
+    assert profile.audience.entitled == pytest.approx(entitled.sum())
+    assert profile.audience.applicants == records["client_id"].nunique()
+
+
+def test_planted_blind_zones_are_found(profile: Profile) -> None:
+    rural = _segment(profile, "region_type=rural").blind_zone
+    city = _segment(profile, "region_type=city").blind_zone
+    assert rural is not None
+    assert city is not None
+    assert rural.share is not None
+    assert city.share is not None
+    assert rural.share > city.share + 0.2
+    assert profile.audience is not None
+    first = profile.audience.never_applying[0]
+    assert first.values == {
+        "region_type": "rural",
+        "single_parent": "true",
+        "disability_in_family": "true",
+    }
+    assert first.entitled > 100
+    assert "Сельская местность" in first.label
+
+
+def test_sampled_population_gives_an_interval(example: tuple[Study, Path]) -> None:
+    study, data = example
+    study = study.model_copy(deep=True)
+    study.data_source("population").sample_fraction = 0.1
+    result = pipeline.profile_study(study, data)
+    bz = _segment(result, "region_type=rural").blind_zone
+    assert bz is not None
+    assert bz.entitled_interval is not None
+    assert bz.entitled_interval.low < bz.entitled < bz.entitled_interval.high
+
+
+def test_priority_explains_every_rank(profile: Profile) -> None:
+    priority = profile.priority
+    assert priority is not None
+    assert priority.mode in ("low", "high")
+    assert sum(priority.weights.values()) == pytest.approx(1.0)
+    ranks = sorted(s.priority.rank for fs in profile.by_feature for s in fs.segments if s.priority)
+    assert ranks == list(range(1, len(ranks) + 1))
+    top = _segment(profile, priority.top[0])
+    assert top.priority is not None
+    assert any(r.startswith("ёмкость") for r in top.priority.reasons)
+    assert any("CSAT" in r for r in top.priority.reasons)
+    assert top.priority.score == pytest.approx(sum(top.priority.parts.values()))
+    assert len(priority.sensitivity) == 10
+
+
+def test_disability_segment_leads_when_satisfaction_is_high(profile: Profile) -> None:
+    # Planted: families with disability are unhappy, often refused, and half of them never apply.
+    assert profile.priority is not None
+    assert profile.priority.top[0] == "disability_in_family=true"
+
+
+def test_switch_low_satisfaction_favours_capacity(example: tuple[Study, Path]) -> None:
+    study, data = example
+    study = study.model_copy(deep=True)
+    study.priority.low_satisfaction_csat = 0.99  # everything counts as "low satisfaction"
+    study.segment_notes = []
+    result = pipeline.profile_study(study, data)
+    assert result.priority is not None
+    assert result.priority.mode == "low"
+    assert "многочисленные" in result.priority.explanation
+    top = _segment(result, result.priority.top[0])
+    assert top.capacity / result.total_clients > 0.4
+
+
+def test_sponsor_focus_raises_a_segment(example: tuple[Study, Path], profile: Profile) -> None:
+    study, data = example
+    study = study.model_copy(deep=True)
+    key = "employment=student"
+    before = _segment(profile, key).priority
+    study.segment_notes.append(SegmentNote(segment=key, sponsor_focus=True, reason="жалобы"))
+    after = _segment(pipeline.profile_study(study, data), key).priority
+    assert before is not None
+    assert after is not None
+    assert after.rank < before.rank
+    assert "позиция заказчика: жалобы" in after.reasons
+
+
+def test_problem_uniqueness_prefers_confirmed_problems() -> None:
+    from segprofile.analysis.priority import problem_uniqueness
+
+    study = pipeline.example_study("child-benefit").model_copy(deep=True)
+    study.hypotheses = [
+        Hypothesis(id="p1", kind="problem", statement="a", segments=["x=1"]),
+        Hypothesis(id="p2", kind="problem", statement="b", segments=["x=1", "x=2"]),
+        Hypothesis(id="n1", kind="need", statement="c", segments=["x=2"]),
+    ]
+    assert problem_uniqueness(study) == {"x=1": 0.5, "x=2": 0.0}
+    study.hypotheses[1].status = HypothesisStatus.confirmed
+    assert problem_uniqueness(study) == {"x=1": 0.0, "x=2": 0.0}
