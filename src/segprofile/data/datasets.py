@@ -29,13 +29,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from segprofile import __version__
 from segprofile.data import privacy
-from segprofile.data.engine import Engine, SourceTable
 from segprofile.data.privacy import PiiAction, PiiFinding, PiiKind
 from segprofile.data.readers import (
     Conversion,
@@ -58,9 +57,13 @@ from segprofile.data.schema import (
 from segprofile.errors import InputError, NotFound
 from segprofile.model.study import ColumnOverride, DataFormat, DataSource, DataSourceKind
 
+if TYPE_CHECKING:  # the engine module imports Ibis: not needed to import a file
+    from segprofile.data.engine import Engine, SourceTable
+
 log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
+PII_SAMPLE = 1000  # non-empty values per column checked for identifiers
 _SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -125,9 +128,8 @@ def _findings(
 ) -> list[PiiFinding]:
     out = []
     for col in raw.columns:
-        found = privacy.detect_column(
-            col, [r[col] for r in sample], is_date=is_date_dtype(dtypes.get(col, ""))
-        )
+        values = [r[col] for r in sample if r[col] is not None and r[col] != ""][:PII_SAMPLE]
+        found = privacy.detect_column(col, values, is_date=is_date_dtype(dtypes.get(col, "")))
         ov = overrides.get(col)
         if ov is not None and ov.pii:
             action = privacy.parse_action(ov.pii, col)
@@ -327,6 +329,8 @@ def open_version(
     version: int | None = None,
 ) -> SourceTable:
     """Open a stored version in the engine (DuckDB or Spark) for analysis."""
+    from segprofile.data.engine import SourceTable
+
     manifest = get_version(home, study_id, source.id, version)
     path = version_path(home, manifest)
     table = engine.con.read_parquet(str(path))
@@ -378,12 +382,14 @@ def _apply_type_overrides(
             raw.conversions[col] = Conversion(kind, strict=True)
 
 
-def _select_list(
-    columns: list[str], findings: list[PiiFinding]
-) -> tuple[list[str], list[dict[str, Any]]]:
+def _select_sql(columns: list[str], findings: list[PiiFinding]) -> tuple[str, list[dict[str, Any]]]:
+    """The query that writes the dataset: identifiers cleaned, made canonical, then hashed.
+
+    The three steps sit in nested selects so that the engine computes each once per row.
+    """
     by_col = {f.column: f for f in findings}
-    exprs, meta = [], []
-    for col in columns:
+    exprs, meta, cleaned, canonical = [], [], [], []
+    for i, col in enumerate(columns):
         c = quote_ident(col)
         found = by_col.get(col)
         if found is None or found.action is PiiAction.keep:
@@ -394,7 +400,10 @@ def _select_list(
         if found.action is PiiAction.drop:
             continue
         if found.action is PiiAction.pseudonymise:
-            exprs.append(f"{privacy.pseudonym_sql(found.kind, c)} AS {c}")
+            step1, step2 = quote_ident(f"__segprofile_c{i}"), quote_ident(f"__segprofile_n{i}")
+            cleaned.append(f"{privacy.clean_sql(found.kind, c)} AS {step1}")
+            canonical.append(f"{privacy.canonical_sql(found.kind, step1)} AS {step2}")
+            exprs.append(f"{privacy.hmac_sql(found.kind, step2)} AS {c}")
             meta.append({"name": col, **info})
         else:  # generalise: year of birth
             name = f"{col} (год)"
@@ -405,7 +414,11 @@ def _select_list(
             "После удаления персональных данных в файле не осталось столбцов.",
             hint="оставьте хотя бы один столбец или замените идентификаторы псевдонимами.",
         )
-    return exprs, meta
+    source = "raw"
+    if cleaned:
+        source = f"(SELECT *, {', '.join(cleaned)} FROM raw)"  # noqa: S608 — quoted identifiers
+        source = f"(SELECT *, {', '.join(canonical)} FROM {source})"  # noqa: S608
+    return f"SELECT {', '.join(exprs)} FROM {source}", meta  # noqa: S608 — quoted identifiers
 
 
 def import_data(
@@ -439,17 +452,19 @@ def import_data(
             dtypes = raw.dtypes()
             sample = raw.sample()
             findings = _findings(raw, dtypes, sample, decisions)
-            exprs, meta = _select_list(raw.columns, findings)
+            select, meta = _select_sql(raw.columns, findings)
             key_id = None
             if any(f.action is PiiAction.pseudonymise for f in findings):
                 key = privacy.load_key(root)
                 key_id = privacy.key_id(key)
                 privacy.set_key_variables(raw.con, key)
             target = quote_literal(str(tmp))
+            # Row order is not kept in the stored version: it lets the engine stream a file of
+            # any size into Parquet within its memory limit.
+            raw.con.execute("SET preserve_insertion_order = false")
             raw.run(
                 lambda: raw.con.execute(
-                    f"COPY (SELECT {', '.join(exprs)} FROM raw) TO {target} "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
-                    "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+                    f"COPY ({select}) TO {target} (FORMAT parquet, ROW_GROUP_SIZE 122880)"
                 )
             )
             details = dict(raw.details)
@@ -549,6 +564,7 @@ def _quality_of_parquet(
     meta: list[dict[str, Any]],
 ) -> QualityReport:
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     try:
         relation = f"read_parquet({quote_literal(str(path))})"
         pseudonymised = {m["name"] for m in meta if m.get("pii_action") is PiiAction.pseudonymise}

@@ -54,6 +54,8 @@ class Engine:
         if threads is not None:
             kwargs["threads"] = threads
         con = ibis.duckdb.connect(str(database), **kwargs)
+        # DuckDB draws a progress bar on stdout for long queries: it would mix with our output.
+        con.raw_sql("SET enable_progress_bar = false")
         return cls(con=con, name="duckdb")
 
     @classmethod

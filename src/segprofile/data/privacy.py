@@ -374,13 +374,22 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"segprofile-key-id:" + key).hexdigest()[:12]
 
 
+SEPARATORS = (" ", "-", "(", ")", "+", ".", "/", "\t", "\u00a0", "\u202f")
+_SEPARATOR_TABLE = str.maketrans("", "", "".join(SEPARATORS))
+_DIGIT_KINDS = (PiiKind.snils, PiiKind.inn, PiiKind.passport, PiiKind.phone)
+
+
 def normalise(kind: PiiKind, value: str) -> str:
-    """The canonical form hashed for a pseudonym (Python twin of :func:`normalise_sql`)."""
+    """The canonical form hashed for a pseudonym (Python twin of :func:`normalise_sql`).
+
+    Numbers lose their separators (spaces, dashes, brackets, plus, dots, slashes), so
+    ``112-233-445 95`` and ``11223344595`` are the same СНИЛС.
+    """
     v = value.strip()
     if kind in (PiiKind.snils, PiiKind.inn, PiiKind.passport):
-        return _digits(v)
+        return v.translate(_SEPARATOR_TABLE)
     if kind is PiiKind.phone:
-        d = _digits(v)
+        d = v.translate(_SEPARATOR_TABLE)
         if len(d) == 11 and d[0] == "8":
             d = "7" + d[1:]
         elif len(d) == 10:
@@ -406,35 +415,54 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def normalise_sql(kind: PiiKind, column_sql: str) -> str:
-    """DuckDB SQL giving the canonical text of a value (``NULL`` when empty)."""
+def clean_sql(kind: PiiKind, column_sql: str) -> str:
+    """Step 1 of the canonical text in DuckDB: digits only, or lower-cased and trimmed text."""
     v = f"trim(CAST({column_sql} AS VARCHAR))"
-    if kind in (PiiKind.snils, PiiKind.inn, PiiKind.passport):
-        expr = f"regexp_replace({v}, '[^0-9]', '', 'g')"
-    elif kind is PiiKind.phone:
-        d = f"regexp_replace({v}, '[^0-9]', '', 'g')"
-        expr = (
+    if kind in _DIGIT_KINDS:
+        # A chain of replace() is several times cheaper than a regular expression per value.
+        for sep in SEPARATORS:
+            v = f"replace({v}, '{sep}', '')"
+        return v
+    if kind is PiiKind.email:
+        return f"lower({v})"
+    if kind in (PiiKind.fio, PiiKind.address):
+        return f"trim(regexp_replace(replace(lower({v}), 'ё', 'е'), '\\s+', ' ', 'g'))"
+    return v
+
+
+def canonical_sql(kind: PiiKind, cleaned_sql: str) -> str:
+    """Step 2: phones to ``7XXXXXXXXXX``; empty → ``NULL``. Takes step 1's column."""
+    d = cleaned_sql
+    if kind is PiiKind.phone:
+        d = (
             f"CASE WHEN length({d}) = 11 AND starts_with({d}, '8') THEN '7' || substr({d}, 2) "
             f"WHEN length({d}) = 10 THEN '7' || {d} ELSE {d} END"
         )
-    elif kind is PiiKind.email:
-        expr = f"lower({v})"
-    elif kind in (PiiKind.fio, PiiKind.address):
-        expr = f"trim(regexp_replace(replace(lower({v}), 'ё', 'е'), '\\s+', ' ', 'g'))"
-    else:
-        expr = v
-    return f"nullif({expr}, '')"
+    return f"nullif({d}, '')"
 
 
-def pseudonym_sql(kind: PiiKind, column_sql: str) -> str:
-    """DuckDB SQL computing HMAC-SHA256 in the engine, keyed by the session variables.
+def normalise_sql(kind: PiiKind, column_sql: str) -> str:
+    """DuckDB SQL giving the canonical text of a value (``NULL`` when empty), in one expression."""
+    return canonical_sql(kind, clean_sql(kind, column_sql))
+
+
+def hmac_sql(kind: PiiKind, canonical: str) -> str:
+    """Step 3: HMAC-SHA256 of ``kind:canonical`` keyed by the connection's variables.
 
     HMAC(K, m) = H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)); the padded keys are set once per
     connection with :func:`set_key_variables`, so the key never appears in the SQL text.
     """
-    message = f"encode('{kind.value}:' || {normalise_sql(kind, column_sql)})"
+    message = f"encode('{kind.value}:' || {canonical})"
     inner = f"unhex(sha256(getvariable('segprofile_ipad') || {message}))"
     return f"left(sha256(getvariable('segprofile_opad') || {inner}), {PSEUDONYM_HEX})"
+
+
+def pseudonym_sql(kind: PiiKind, column_sql: str) -> str:
+    """DuckDB SQL computing a value's pseudonym in one expression (see :func:`hmac_sql`).
+
+    Imports use the three steps in nested selects instead, so each is computed once per row.
+    """
+    return hmac_sql(kind, normalise_sql(kind, column_sql))
 
 
 def set_key_variables(con: Any, key: bytes) -> None:

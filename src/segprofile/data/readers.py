@@ -339,8 +339,10 @@ class CsvDialect:
     varchar_columns: list[str]
 
 
-def _records(text: str, delimiter: str, complete: bool) -> list[tuple[int, list[str]]]:
-    """``(first line, fields)`` of each non-empty record of a sample (the cut tail dropped)."""
+def _records(
+    text: str, delimiter: str, complete: bool, limit: int = 5000
+) -> list[tuple[int, list[str]]]:
+    """``(first line, fields)`` of the first non-empty records of a sample (cut tail dropped)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     out: list[tuple[int, list[str]]] = []
     start = 1
@@ -348,6 +350,9 @@ def _records(text: str, delimiter: str, complete: bool) -> list[tuple[int, list[
         for record in reader:
             if record and any(f != "" for f in record):
                 out.append((start, record))
+                if len(out) > limit:
+                    complete = False  # the record after the limit may be cut: drop it below
+                    break
             start = reader.line_num + 1
     except csv.Error:
         if complete:
@@ -361,7 +366,7 @@ def _sniff_delimiter(text: str, complete: bool) -> str:
     best, best_score = ",", (False, 0.0, 0)
     for delim in _CANDIDATE_DELIMITERS:
         try:
-            rows = _records(text, delim, complete)[:200]
+            rows = _records(text, delim, complete, limit=200)
         except csv.Error:
             continue
         if not rows:
@@ -399,7 +404,8 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
             f"Файл {name} пуст: в нём нет ни заголовка, ни строк данных.",
             hint="выгрузите данные заново.",
         )
-    delimiter = options.delimiter or _sniff_delimiter(text, complete)
+    probe = text if len(text) <= 65536 else text[:65536]
+    delimiter = options.delimiter or _sniff_delimiter(probe, complete and probe is text)
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
     try:
@@ -875,12 +881,13 @@ def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": os.environ.get(MEMORY_ENV, "1GB"),
         "temp_directory": str(spill),
-        "preserve_insertion_order": "false",
     }
     threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
     if threads:
         config["threads"] = threads
-    return duckdb.connect(":memory:", config=config)
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def is_url(location: str | Path) -> bool:
