@@ -16,6 +16,7 @@ from pathlib import Path
 
 from segprofile import __version__
 from segprofile.analysis.audience import blind_zones
+from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
 from segprofile.analysis.priority import prioritise
 from segprofile.data import datasets, privacy
@@ -26,7 +27,7 @@ from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import DataFile, Profile, Provenance
-from segprofile.model.study import ColumnOverride, DataSource, Study
+from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind, Study
 from segprofile.report.html import profile_css, render_profile_html
 
 Progress = Callable[[float, str], None]
@@ -228,6 +229,24 @@ def profile_study(
                 )
             )
             break  # the first role with a population source: the applicants' audience
+        survey_stats = None
+        survey_source = next(
+            (d for d in study.data_sources if d.kind is DataSourceKind.survey and d.columns), None
+        )
+        if survey_source is not None:
+            report(0.93, "Нулевой замер по опросу")
+            survey = open_source(eng, survey_source, Path(data_dir))
+            survey_stats = survey_baseline(
+                study, table, survey, survey_source, by_feature, records_id=id_column
+            )
+            files.append(
+                DataFile(
+                    source_id=survey_source.id,
+                    path=survey_source.path,
+                    rows=survey.count(),
+                    sha256=survey.fingerprint(),
+                )
+            )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall)
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
@@ -258,6 +277,8 @@ def profile_study(
             cross=by_feature.cross,
             audience=audience,
             priority=priority,
+            survey=survey_stats,
+            survey_source=survey_source.id if survey_source is not None else None,
             warnings=by_feature.warnings,
         )
     finally:

@@ -27,6 +27,19 @@ class SatisfactionStats(_Result):
     csat_interval: Interval | None = Field(None, description="Интервал Уилсона")
 
 
+class SurveyStats(_Result):
+    """Baseline from survey answers (нулевой замер): satisfaction and NPS with intervals."""
+
+    n: int
+    mean: float | None = None
+    csat: float | None = None
+    csat_interval: Interval | None = None
+    nps: float | None = Field(None, description="NPS на шкале −1…1")
+    nps_interval: Interval | None = None
+    needed: int | None = Field(None, description="Нужно ответов для заданной погрешности")
+    too_small: bool = Field(False, description="Выборка меньше нужной")
+
+
 class Trait(_Result):
     """A value over-represented in a segment compared with everyone (what distinguishes it)."""
 
@@ -71,6 +84,7 @@ class SegmentStats(_Result):
     )
     clients: int | None = Field(None, description="Разных клиентов (если известен их id)")
     blind_zone: BlindZone | None = None
+    survey: SurveyStats | None = None
     priority: Priority | None = None
 
 
@@ -160,5 +174,7 @@ class Profile(_Result):
     by_feature: list[FeatureSegmentation]
     cross: list[CrossSegmentation] = Field(default_factory=list)
     audience: AudienceSummary | None = None
+    survey: SurveyStats | None = None
+    survey_source: str | None = None
     priority: PrioritySummary | None = None
     warnings: list[str] = Field(default_factory=list)
