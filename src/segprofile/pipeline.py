@@ -19,9 +19,10 @@ from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
 from segprofile.analysis.priority import prioritise
+from segprofile.analysis.rules import compile_rule, parse_rule
 from segprofile.data import datasets, privacy
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
-from segprofile.data.engine import Engine, SourceTable, open_source
+from segprofile.data.engine import Engine, SourceTable, execute, open_source
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
@@ -39,7 +40,9 @@ __all__ = [
     "Manifest",
     "Progress",
     "ReadOptions",
+    "RuleCount",
     "check",
+    "count_rule_matches",
     "delete_dataset_version",
     "dump_study",
     "example_study",
@@ -57,6 +60,7 @@ __all__ = [
     "profile_to_json",
     "read_audit",
     "render_profile_html",
+    "set_eligibility_rule",
     "study_from_data",
     "study_hash",
 ]
@@ -286,6 +290,62 @@ def profile_study(
             eng.close()
     report(1.0, "Готово")
     return profile
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """How many client records an eligibility rule selects."""
+
+    matched: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.total if self.total else 0.0
+
+
+def count_rule_matches(study: Study, data_dir: str | Path, rule: str) -> RuleCount:
+    """Count the client records an eligibility rule selects (M-2: a live count while editing).
+
+    Raises :class:`~segprofile.analysis.rules.RuleSyntaxError` (an ``InputError``) with the
+    position and what was expected.
+    """
+    source = study.client_records()
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника данных о клиентах.",
+            hint="добавьте в data_sources запись с kind: client_records.",
+        )
+    parse_rule(rule)  # syntax errors first, before any file is opened
+    eng = Engine.duckdb()
+    try:
+        table = open_source(eng, source, Path(data_dir))
+        expr = compile_rule(rule, table.table)
+        row = execute(
+            table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
+        )
+        record = row.to_dict("records")[0]
+        return RuleCount(matched=int(record["matched"] or 0), total=int(record["total"]))
+    finally:
+        eng.close()
+
+
+def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
+    """A copy of ``study`` with the role's eligibility rule replaced (validated first)."""
+    text = rule.strip()
+    if text:
+        parse_rule(text)
+    updated = study.model_copy(deep=True)
+    for role in updated.roles:
+        if role.id == role_id:
+            if role.audience is None:
+                raise InputError(
+                    f"У роли «{role_id}» не описана целевая аудитория.",
+                    hint="сначала опишите аудиторию роли в документе исследования.",
+                )
+            role.audience.eligibility_rule = text or None
+            return updated
+    raise NotFound(f"Роль «{role_id}» не найдена в исследовании.")
 
 
 def profile_to_json(profile: Profile) -> str:

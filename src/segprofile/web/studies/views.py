@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
+from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
 from segprofile.web.studies.models import ProfileRun, Study
@@ -187,6 +188,43 @@ def study_upload_data(request: HttpRequest, pk: int) -> HttpResponse:
         gettext("The data file of the source «%(source)s» was saved.") % {"source": source.id},
     )
     return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#data")
+
+
+@require_POST
+def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """HTMX: how many client records the rule being typed selects (M-2), or where it is wrong."""
+    study = _study_for(request, pk)
+    rule = request.POST.get("rule", "").strip()
+    context: dict[str, Any] = {"rule": rule}
+    if rule:
+        try:
+            count = pipeline.count_rule_matches(
+                study.current_revision().to_document(), study.data_dir(), rule
+            )
+            context |= {"count": count, "percent": percent(count.share, 1)}
+        except SegprofileError as exc:
+            context["error"] = str(exc)
+    return render(request, "studies/_rule_count.html", context)
+
+
+@require_POST
+def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
+    """Save a role's eligibility rule as a new revision of the study."""
+    study = _study_for(request, pk)
+    rule = request.POST.get("rule", "")
+    try:
+        document = pipeline.set_eligibility_rule(
+            study.current_revision().to_document(), role_id, rule
+        )
+    except SegprofileError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#roles")
+    comment = gettext("Eligibility rule of the role «%(role)s»") % {"role": role_id}
+    revision = study.add_revision(document, author=request.user, comment=comment)
+    messages.success(
+        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    )
+    return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#roles")
 
 
 @require_GET
