@@ -283,7 +283,7 @@ def profile_study(
             priority=priority,
             survey=survey_stats,
             survey_source=survey_source.id if survey_source is not None else None,
-            warnings=by_feature.warnings,
+            warnings=by_feature.warnings + (audience.warnings if audience else []),
         )
     finally:
         if own_engine:

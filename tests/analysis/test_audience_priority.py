@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -95,23 +96,37 @@ def test_priority_explains_every_rank(profile: Profile) -> None:
     assert len(priority.sensitivity) == 10
 
 
-def test_disability_segment_leads_when_satisfaction_is_high(profile: Profile) -> None:
-    # Planted: families with disability are unhappy, often refused, and half of them never apply.
+def test_low_satisfaction_puts_a_large_unhappy_segment_first(profile: Profile) -> None:
+    # The example's CSAT (≈ 0,71) is below the default threshold 0,8: the switch says "low".
     assert profile.priority is not None
-    assert profile.priority.top[0] == "disability_in_family=true"
+    assert profile.priority.mode == "low"
+    assert "многочисленные" in profile.priority.explanation
+    top = _segment(profile, profile.priority.top[0])
+    assert top.satisfaction.csat is not None
+    assert profile.satisfaction.csat is not None
+    assert top.satisfaction.csat < profile.satisfaction.csat - 0.15
+    assert top.share >= 0.1
+    happy_majority = _segment(profile, "disability_in_family=false")
+    assert happy_majority.priority is not None
+    assert "не учитывается" in happy_majority.priority.reasons[0]
 
 
-def test_switch_low_satisfaction_favours_capacity(example: tuple[Study, Path]) -> None:
+def test_high_satisfaction_puts_the_non_applying_group_first(example: tuple[Study, Path]) -> None:
     study, data = example
     study = study.model_copy(deep=True)
-    study.priority.low_satisfaction_csat = 0.99  # everything counts as "low satisfaction"
-    study.segment_notes = []
+    study.priority.low_satisfaction_csat = 0.5  # the same data now counts as "high satisfaction"
+    study.segment_notes = []  # no sponsor focus: the data alone decide
     result = pipeline.profile_study(study, data)
     assert result.priority is not None
-    assert result.priority.mode == "low"
-    assert "многочисленные" in result.priority.explanation
+    assert result.priority.mode == "high"
+    assert "слепые зоны" in result.priority.explanation
+    # Planted: rural families with a disability never apply; both segments have the largest
+    # blind zones, and one of them leads.
+    assert result.priority.top[0] in ("disability_in_family=true", "region_type=rural")
     top = _segment(result, result.priority.top[0])
-    assert top.capacity / result.total_clients > 0.4
+    assert top.blind_zone is not None
+    assert top.blind_zone.share is not None
+    assert top.blind_zone.share > 0.5
 
 
 def test_sponsor_focus_raises_a_segment(example: tuple[Study, Path], profile: Profile) -> None:
@@ -139,3 +154,28 @@ def test_problem_uniqueness_prefers_confirmed_problems() -> None:
     assert problem_uniqueness(study) == {"x=1": 0.5, "x=2": 0.0}
     study.hypotheses[1].status = HypothesisStatus.confirmed
     assert problem_uniqueness(study) == {"x=1": 0.0, "x=2": 0.0}
+
+
+def test_population_that_does_not_match_is_warned(
+    example: tuple[Study, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    study, data = example
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    population = pq.read_table(copy / "population.parquet").to_pandas()
+    # Drop the towns from the population and shrink the cities below their applicants.
+    population = population[population["region_type"] != "town"]
+    population.loc[population["region_type"] == "city", "entitled"] = 1
+    pq.write_table(
+        pa.Table.from_pandas(population, preserve_index=False), copy / "population.parquet"
+    )
+    result = pipeline.profile_study(study, copy)
+    text = "\n".join(result.warnings)
+    assert "нет значений признака «Тип населённого пункта»" in text
+    assert "Малый город" in text
+    assert "обратившихся больше, чем имеющих право" in text
+    town = _segment(result, "region_type=town")
+    assert town.blind_zone is not None
+    assert town.blind_zone.entitled == 0

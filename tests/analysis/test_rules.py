@@ -5,6 +5,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segprofile.analysis.rules import RuleSyntaxError, compile_rule, parse_rule, rule_columns
 
@@ -97,3 +99,55 @@ def test_type_mismatch_is_an_error() -> None:
 def test_no_eval_of_python() -> None:
     with pytest.raises(RuleSyntaxError):
         parse_rule("__import__('os').system('true')")
+
+
+def _error_of(func: object, text: str) -> RuleSyntaxError | None:
+    """The RuleSyntaxError ``func(text)`` raises, or None; any other exception propagates."""
+    try:
+        func(text)  # type: ignore[operator]
+    except RuleSyntaxError as exc:
+        return exc
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_fuzz_any_text_parses_or_fails_with_a_position(text: str) -> None:
+    error = _error_of(parse_rule, text)
+    if error is not None:
+        assert 1 <= error.position <= len(text) + 1
+        assert "позиция" in str(error)
+
+
+_atoms = st.sampled_from(
+    [
+        "возраст",
+        "дети",
+        "region",
+        "18",
+        "'rural'",
+        "да",
+        "(",
+        ")",
+        "и",
+        "или",
+        "не",
+        ">=",
+        "=",
+        "<",
+        "в",
+        "между",
+        ",",
+        "есть",
+        "пусто",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_atoms, max_size=12))
+def test_fuzz_token_soup_compiles_or_fails_cleanly(atoms: list[str]) -> None:
+    rule = " ".join(atoms)
+    error = _error_of(lambda r: compile_rule(r, ibis.memtable(FRAME)), rule)
+    if error is not None:
+        assert 1 <= error.position <= len(rule) + 1

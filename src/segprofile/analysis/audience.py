@@ -101,6 +101,12 @@ def blind_zones(
     total_entitled, _ = _entitled(total_entitled_raw, population_source, z)
 
     columns = pop_coded.columns
+    warnings: list[str] = []
+    if total_applicants > total_entitled:
+        warnings.append(
+            f"Обратившихся ({total_applicants}) больше, чем имеющих право по таблице численности "
+            f"({total_entitled:.0f}): проверьте, что таблица полная и за тот же период."
+        )
     if shared:
         pop_long = pop_view.pivot_longer(
             s.cols(*columns.values()), names_to="feature", values_to="segment"
@@ -115,7 +121,9 @@ def blind_zones(
         rec_frame = execute(
             rec_long.group_by(["feature", "segment"]).aggregate(applicants=applicants)
         )
-        _fill_segments(study, shared, columns, segments, pop_frame, rec_frame, population_source, z)
+        warnings += _fill_segments(
+            study, shared, columns, segments, pop_frame, rec_frame, population_source, z
+        )
     never = _never_applying(
         study, shared, pop_coded, pop_view, rec_coded.table, population_source, z
     )
@@ -127,6 +135,7 @@ def blind_zones(
         applicants=total_applicants,
         coverage=min(1.0, total_applicants / total_entitled) if total_entitled > 0 else None,
         never_applying=never,
+        warnings=warnings,
     )
 
 
@@ -139,7 +148,9 @@ def _fill_segments(
     rec_frame: pd.DataFrame,
     source: DataSource,
     z: float,
-) -> None:
+) -> list[str]:
+    """Set ``segment.blind_zone``; return warnings about tables that do not match."""
+    warnings: list[str] = []
     by_column = {name: fid for fid, name in columns.items()}
     entitled = {
         (by_column[str(r.feature)], str(r.segment)): float(r.entitled)
@@ -153,6 +164,29 @@ def _fill_segments(
     for fs in segments.features:
         if fs.feature_id not in shared_ids:
             continue
+        in_population = {code for (fid, code) in entitled if fid == fs.feature_id}
+        absent = [
+            seg.label
+            for seg in fs.segments
+            if seg.value != MISSING_CODE and seg.value not in in_population
+        ]
+        if absent:
+            warnings.append(
+                f"В таблице численности нет значений признака «{fs.label}», которые есть у "
+                f"обратившихся: {', '.join(absent)}. Слепая зона для них не оценена."
+            )
+        over = [
+            seg.label
+            for seg in fs.segments
+            if applied.get((fs.feature_id, seg.value), 0)
+            > entitled.get((fs.feature_id, seg.value), 0)
+            and seg.value in in_population
+        ]
+        if over:
+            warnings.append(
+                f"Признак «{fs.label}»: обратившихся больше, чем имеющих право, в сегментах "
+                f"{', '.join(over)} — проверьте таблицу численности."
+            )
         for seg in fs.segments:
             if seg.value == MISSING_CODE:
                 continue
@@ -167,6 +201,7 @@ def _fill_segments(
                 blind=blind,
                 share=blind / estimate if estimate > 0 else None,
             )
+    return warnings
 
 
 def _never_applying(

@@ -4,7 +4,9 @@ If the service's overall satisfaction is low, the most numerous (and least satis
 segments lead; if it is high, blind zones and specific problems lead. The score of a segment is
 a weighted sum of parts in [0, 1]:
 
-- ``capacity`` — the segment's share of its feature's clients;
+- ``capacity`` — the segment's share of its feature's clients, counted for segments that are
+  not more satisfied than the clients overall (a large but happy segment — often the
+  complement of a small unhappy one — is not where the methodology says to look);
 - ``dissatisfaction`` — 1 − CSAT (the overall CSAT when the segment has no ratings);
 - ``blind_zone`` — the share of entitled people of the segment who did not apply;
 - ``uniqueness`` — the share of the segment's problems that no other segment has
@@ -76,8 +78,9 @@ def _parts(
     feature_id = seg.key.split("=", 1)[0]
     total = feature_totals.get(feature_id) or 1
     csat = seg.satisfaction.csat if seg.satisfaction.csat is not None else overall.csat
+    happier = csat is not None and overall.csat is not None and csat > overall.csat
     return {
-        "capacity": seg.capacity / total,
+        "capacity": 0.0 if happier else seg.capacity / total,
         "dissatisfaction": 1 - csat if csat is not None else 0.0,
         "blind_zone": (seg.blind_zone.share or 0.0) if seg.blind_zone else 0.0,
         "uniqueness": uniqueness.get(seg.key, 0.0),
@@ -94,7 +97,7 @@ def _reasons(
 ) -> list[str]:
     settings = study.priority
     out = []
-    share = parts["capacity"]
+    share = seg.share
     level = (
         "высокая"
         if share >= settings.high_capacity_share
@@ -102,7 +105,12 @@ def _reasons(
         if share < settings.high_capacity_share / 4
         else "средняя"
     )
-    out.append(f"ёмкость {_pct(share)} ({seg.capacity:,} чел.) — {level}".replace(",", "\u00a0"))
+    text = f"ёмкость {_pct(seg.share)} ({seg.capacity:,} чел.) — ".replace(",", "\u00a0")
+    if parts["capacity"] == 0 and seg.share > 0:
+        text += "не учитывается: сегмент доволен больше, чем клиенты в целом"
+    else:
+        text += level
+    out.append(text)
     sat = seg.satisfaction
     if sat.csat is not None and sat.csat_interval is not None:
         half = (sat.csat_interval.high - sat.csat_interval.low) / 2

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from segprofile.model.study import Evidence, HypothesisStatus
+
 PROFILE_SCHEMA_VERSION = "1.0"
 
 
@@ -123,6 +125,7 @@ class AudienceSummary(_Result):
     applicants: int
     coverage: float | None = Field(None, description="Доля обратившихся среди имеющих право")
     never_applying: list[NeverApplyingGroup] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 class SensitivityRow(_Result):
@@ -178,3 +181,217 @@ class Profile(_Result):
     survey_source: str | None = None
     priority: PrioritySummary | None = None
     warnings: list[str] = Field(default_factory=list)
+
+
+class JourneyMetrics(_Result):
+    """M-12: what one journey costs the client, counted from its steps.
+
+    Steps without a duration, client time or service level count as zero (duration, time) or
+    as not proactive; how many there were is kept so a report can say the figure is a floor.
+    """
+
+    journey_id: str
+    kind: str = Field(description="current | target")
+    title: str
+    segments: list[str] = Field(default_factory=list, description="Пусто — общий путь")
+    steps: int = Field(description="Шагов")
+    in_person_visits: int = Field(description="Личных посещений")
+    in_person_steps: list[str] = Field(
+        default_factory=list, description="Идентификаторы шагов с личным посещением"
+    )
+    documents: int = Field(description="Разных документов, запрашиваемых у клиента")
+    duration_days: float = Field(description="Общий срок, дней")
+    client_minutes: float = Field(description="Время клиента, минут")
+    proactive_steps: int = Field(description="Шагов на верхней ступени лестницы сервиса")
+    proactive_share: float | None = Field(None, description="Доля проактивных шагов")
+    steps_without_duration: int = 0
+    steps_without_client_time: int = 0
+    steps_without_level: int = 0
+
+
+class JourneyComparison(_Result):
+    """M-12: the current journey against the target one, overall or for one segment.
+
+    Each ``*_change`` is target − current: a negative change in steps, visits, documents and
+    time is an improvement, a positive change in the proactive share is one.
+    """
+
+    segment: str | None = Field(None, description="Ключ сегмента; пусто — все клиенты")
+    current: JourneyMetrics
+    target: JourneyMetrics
+    personalised: bool = Field(description="Целевой путь задан именно для этого сегмента")
+    steps_change: int
+    in_person_visits_change: int
+    documents_change: int
+    duration_days_change: float
+    client_minutes_change: float
+    proactive_share_change: float | None = None
+
+
+# --- M-7 … M-9: hypotheses suggested from the data, research plan, survey verdicts, texts -------
+
+
+class SegmentOutcome(_Result):
+    """Refusal share and mean processing time of a segment (for suggested hypotheses, M-7)."""
+
+    key: str
+    n: int = Field(description="Заявлений в сегменте")
+    refusal_share: float | None = None
+    refusal_interval: Interval | None = None
+    mean_duration: float | None = Field(None, description="Средний срок рассмотрения")
+
+
+class SampleSize(_Result):
+    """M-8: survey respondents a segment needs for the chosen margin (with FPC)."""
+
+    key: str
+    label: str
+    population: int = Field(description="Клиентов в сегменте")
+    needed: int = Field(description="Нужно ответов для заданной погрешности")
+    have: int | None = Field(None, description="Уже есть ответов в опросе")
+    short: int | None = Field(None, description="Не хватает ответов")
+
+
+class RecruitedRespondent(_Result):
+    """One respondent proposed for an in-depth interview and the quotas (segments) they meet."""
+
+    respondent_id: str = Field(description="Псевдоним клиента или добровольца")
+    segments: list[str]
+    labels: list[str]
+    previous_interviews: int = 0
+
+
+class UncoveredSegment(_Result):
+    """A segment without a respondent, and why."""
+
+    key: str
+    label: str
+    reason: str
+    available: int = Field(0, description="Сколько людей сегмента было среди кандидатов")
+
+
+class Recruitment(_Result):
+    """M-8: interview recruitment by greedy set cover, with its approximation bound."""
+
+    respondents: list[RecruitedRespondent]
+    uncovered: list[UncoveredSegment] = Field(default_factory=list)
+    segments_total: int
+    segments_covered: int
+    per_segment: int = Field(1, description="Сколько респондентов нужно на сегмент")
+    candidates: int = Field(description="Кандидатов рассмотрено")
+    excluded_opt_out: int = 0
+    excluded_limit: int = 0
+    lower_bound: int = Field(description="Нижняя граница оптимума (число респондентов)")
+    bound_factor: float = Field(description="H(d): гарантия жадного алгоритма, d — квот на чел.")
+    explanation: str
+
+
+class GuideQuestion(_Result):
+    text: str
+    hypotheses: list[str] = Field(default_factory=list)
+    note: str = Field("", description="Для интервьюера: что проверяем (не зачитывать)")
+
+
+class GuideSection(_Result):
+    journey_step: str | None = None
+    title: str
+    questions: list[GuideQuestion]
+
+
+class InterviewGuide(_Result):
+    """M-8: a draft interview guide for one segment, grouped by journey step."""
+
+    segment: str
+    label: str
+    hypotheses: list[str]
+    sections: list[GuideSection]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class SurveyTest(_Result):
+    """M-9: one question × one segment of one hypothesis: share, interval, test, verdict."""
+
+    hypothesis: str
+    question: str
+    segment: str
+    label: str
+    support: str = Field(description="Какой ответ подтверждает гипотезу: yes | no")
+    n: int
+    yes: int = Field(description="Ответов, подтверждающих гипотезу")
+    share: float | None = None
+    interval: Interval | None = None
+    rest_n: int = 0
+    rest_yes: int = 0
+    rest_share: float | None = None
+    test: str = Field("none", description="chi2 | fisher | none")
+    statistic: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = Field(None, description="С поправкой Бенджамини — Хохберга")
+    status: HypothesisStatus = HypothesisStatus.not_enough_data
+    reason: str = ""
+
+
+class HypothesisVerdict(_Result):
+    """M-9: the verdict on a hypothesis with its reason and evidence."""
+
+    hypothesis: str
+    status: HypothesisStatus
+    reason: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class SurveyAnalysis(_Result):
+    respondents: int = Field(description="Ответов в опросе")
+    matched: int = Field(description="Ответов, связанных с сегментами")
+    tests: list[SurveyTest]
+    verdicts: list[HypothesisVerdict]
+    missing_segments: list[UncoveredSegment] = Field(
+        default_factory=list, description="Сегменты без единого респондента"
+    )
+    rules: list[str] = Field(description="Правила вердиктов, как их видит пользователь")
+    warnings: list[str] = Field(default_factory=list)
+
+
+class InterviewNote(_Result):
+    """An imported interview note or transcript, masked, split into quotes."""
+
+    source: str
+    text: str
+    quotes: list[str]
+    masked: dict[str, int] = Field(
+        default_factory=dict, description="Сколько замаскировано: names, phones, emails"
+    )
+
+
+class QuoteSuggestion(_Result):
+    """A quote suggested as evidence for a hypothesis (lemma overlap); a person confirms it."""
+
+    quote: str
+    hypothesis: str
+    score: float
+    lemmas: list[str] = Field(description="Общие леммы цитаты и гипотезы")
+
+
+class Topic(_Result):
+    index: int
+    words: list[str] = Field(description="Главные леммы темы")
+    documents: int = Field(description="Текстов, где тема главная")
+    share: float
+    examples: list[str] = Field(default_factory=list)
+
+
+class TopicSegmentShare(_Result):
+    segment: str
+    topic: int
+    documents: int
+    share: float = Field(description="Доля текстов сегмента с этой главной темой")
+
+
+class TopicModel(_Result):
+    """Topics of complaints or open answers (lemmas → TF-IDF → NMF)."""
+
+    n_documents: int
+    n_topics: int
+    topics: list[Topic]
+    by_segment: list[TopicSegmentShare] = Field(default_factory=list)
+    chosen_by: str = Field("", description="Как выбрано число тем")

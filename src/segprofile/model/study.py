@@ -362,7 +362,7 @@ class PrioritySettings(_Model):
     """
 
     low_satisfaction_csat: float = Field(
-        0.7, ge=0, le=1, description="CSAT ниже порога — удовлетворённость услугой низкая"
+        0.8, ge=0, le=1, description="CSAT ниже порога — удовлетворённость услугой низкая"
     )
     when_low: PriorityWeights = Field(default_factory=PriorityWeights)
     when_high: PriorityWeights = Field(default_factory=_high_satisfaction_weights)
