@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 
+import altair as alt
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from segprofile.model.checks import check_study
 from segprofile.model.labels import PRIORITY_PARTS as PART_NAMES
 from segprofile.model.labels import ru
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
+from segprofile.report import charts
 from segprofile.report.format import number, percent, ru_datetime
+
+log = logging.getLogger(__name__)
 
 
 def csat_class(value: float | None) -> str:
@@ -56,14 +63,26 @@ def profile_css() -> str:
     return files("segprofile.report").joinpath("templates/profile.css").read_text("utf-8")
 
 
+def _chart_svg(make: Callable[[], alt.TopLevelMixin | None]) -> Markup | None:
+    """A chart as inline SVG; a chart that cannot be drawn is left out, never fatal."""
+    try:
+        chart = make()
+        return None if chart is None else Markup(charts.to_svg(chart))  # noqa: S704 — vl-convert escapes text
+    except (ValueError, RuntimeError) as exc:
+        log.warning("chart skipped: %s", type(exc).__name__)
+        return None
+
+
 def render_profile_html(profile: Profile, study: Study, *, standalone: bool = True) -> str:
     """Render the profile; ``standalone=False`` gives a fragment (``div.sp-profile``) for a page."""
     seg = study.segmentation
     template = _environment().get_template("profile.html.j2")
     segments_by_key = {seg.key: seg for fs in profile.by_feature for seg in fs.segments}
     feature_of = {seg.key: fs.label for fs in profile.by_feature for seg in fs.segments}
+    quadrant = _chart_svg(lambda: charts.priority_quadrant(profile, min_cell=seg.min_cell))
     return template.render(
         profile=profile,
+        quadrant_svg=quadrant,
         segments_by_key=segments_by_key,
         feature_of=feature_of,
         part_names=PART_NAMES,

@@ -1,0 +1,144 @@
+"""Charts as Altair (Vega-Lite) specs, rendered offline to SVG with vl-convert.
+
+No CDN: the SVG is embedded in the HTML report and the web pages; PNG can be made from the same
+specs for DOCX and PDF.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+from segprofile.model.results import FeatureSegmentation, Profile
+
+FONT = "DejaVu Sans"
+_RU_LOCALE = {
+    "decimal": ",",
+    "thousands": "\u00a0",
+    "grouping": [3],
+    "currency": ["", "\u00a0₽"],
+}
+
+
+def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return (
+        chart.configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=12, gridColor="#e6eaf0")
+    )
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to an SVG string (offline; numbers in the Russian format)."""
+    spec: dict[str, Any] = chart.to_dict()
+    svg: str = vlc.vegalite_to_svg(spec, format_locale=_RU_LOCALE)
+    return svg
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """Render a chart to PNG bytes (for DOCX and PDF)."""
+    png: bytes = vlc.vegalite_to_png(chart.to_dict(), scale=scale, format_locale=_RU_LOCALE)
+    return png
+
+
+def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin | None:
+    """Importance × performance: capacity share against CSAT, the top segments labelled."""
+    top = set(profile.priority.top) if profile.priority else set()
+    rows = []
+    for fs in profile.by_feature:
+        for seg in fs.segments:
+            if seg.missing_value or seg.capacity < min_cell or seg.satisfaction.csat is None:
+                continue
+            rows.append(
+                {
+                    "Сегмент": f"{fs.label}: {seg.label}",
+                    "Подпись": seg.label if seg.key in top else "",
+                    "Сдвиг": (-7 if len(rows) % 2 else 9) if seg.key in top else 0,
+                    "Доля клиентов": seg.share,
+                    "CSAT": seg.satisfaction.csat,
+                    "В приоритете": "да" if seg.key in top else "нет",
+                }
+            )
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    overall = profile.satisfaction.csat
+    base = alt.Chart(frame)
+    points = base.mark_circle(size=90, opacity=0.8).encode(
+        x=alt.X("Доля клиентов:Q", axis=alt.Axis(format="%"), title="Ёмкость: доля клиентов"),
+        y=alt.Y("CSAT:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="CSAT"),
+        color=alt.Color(
+            "В приоритете:N",
+            scale=alt.Scale(domain=["да", "нет"], range=["#c0392b", "#7aa7e6"]),
+            legend=alt.Legend(title="В приоритете"),
+        ),
+        tooltip=[
+            "Сегмент",
+            alt.Tooltip("Доля клиентов:Q", format=".0%"),
+            alt.Tooltip("CSAT:Q", format=".0%"),
+        ],
+    )
+    labels = base.mark_text(align="left", dx=7, fontSize=10, color="#1d2633").encode(
+        x="Доля клиентов:Q", y="CSAT:Q", text="Подпись:N", yOffset="Сдвиг:Q"
+    )
+    layers: list[Any] = [points, labels]
+    if overall is not None:
+        rule = (
+            alt.Chart(pd.DataFrame({"y": [overall]}))
+            .mark_rule(strokeDash=[4, 4], color="#5b6778")
+            .encode(y=alt.Y("y:Q", title="CSAT"))
+        )
+        layers.insert(0, rule)
+    chart = alt.layer(*layers).properties(
+        width=560,
+        height=340,
+        title="Ёмкость и удовлетворённость сегментов (пунктир — CSAT в целом)",
+    )
+    return _config(chart)
+
+
+def capacity_csat(feature: FeatureSegmentation, *, min_cell: int) -> alt.TopLevelMixin | None:
+    """One feature: capacity bars and CSAT with its interval, segment by segment."""
+    rows = [
+        {
+            "Сегмент": seg.label,
+            "Порядок": i,
+            "Клиентов": seg.capacity,
+            "CSAT": seg.satisfaction.csat,
+            "Нижняя": seg.satisfaction.csat_interval.low
+            if seg.satisfaction.csat_interval
+            else None,
+            "Верхняя": seg.satisfaction.csat_interval.high
+            if seg.satisfaction.csat_interval
+            else None,
+        }
+        for i, seg in enumerate(feature.segments)
+        if seg.capacity >= min_cell
+    ]
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    order = alt.SortField("Порядок")
+    y = alt.Y("Сегмент:N", sort=order, title=None)
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color="#7aa7e6")
+        .encode(x=alt.X("Клиентов:Q", title="Ёмкость, клиентов"), y=y)
+        .properties(width=260, height=alt.Step(22))
+    )
+    rated = frame.dropna(subset=["CSAT"])
+    csat_base = alt.Chart(rated)
+    interval = csat_base.mark_rule(color="#5b6778").encode(
+        x=alt.X(
+            "Нижняя:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="CSAT"
+        ),
+        x2="Верхняя:Q",
+        y=y,
+    )
+    point = csat_base.mark_point(filled=True, color="#c0392b", size=50).encode(x="CSAT:Q", y=y)
+    right = alt.layer(interval, point).properties(width=220, height=alt.Step(22))
+    chart = alt.hconcat(bars, right).properties(title=feature.label)
+    return _config(chart)
