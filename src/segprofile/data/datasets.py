@@ -470,9 +470,11 @@ def import_data(
             details = dict(raw.details)
             details.pop("original_names", None)
             file_format = raw.format
-            mixed = set(raw.mixed)
-        kept = [f.column for f in findings if f.action is PiiAction.keep]
-        quality = _quality_of_parquet(tmp, decisions, source.id_column, mixed, kept, meta)
+            kept = [f.column for f in findings if f.action is PiiAction.keep]
+            # The same private connection (memory limit, spill directory) reads what was written.
+            quality = _quality_of_parquet(
+                raw.con, tmp, decisions, source.id_column, set(raw.mixed), kept, meta
+            )
         digest = _sha256(tmp)
         original = None if url else Path(location)
         file_sha = _sha256(original) if original is not None else None
@@ -556,6 +558,7 @@ def import_data(
 
 
 def _quality_of_parquet(
+    con: duckdb.DuckDBPyConnection,
     path: Path,
     decisions: dict[str, ColumnOverride],
     id_column: str | None,
@@ -563,19 +566,14 @@ def _quality_of_parquet(
     kept: list[str],
     meta: list[dict[str, Any]],
 ) -> QualityReport:
-    con = duckdb.connect(":memory:")
-    con.execute("SET enable_progress_bar = false")
-    try:
-        relation = f"read_parquet({quote_literal(str(path))})"
-        pseudonymised = {m["name"] for m in meta if m.get("pii_action") is PiiAction.pseudonymise}
-        ov = dict(decisions)
-        for name in pseudonymised:
-            ov.setdefault(name, ColumnOverride(type="identifier", use="id"))
-        return quality_report(
-            con, relation, overrides=ov, id_column=id_column, mixed=mixed, kept_pii=kept
-        )
-    finally:
-        con.close()
+    relation = f"read_parquet({quote_literal(str(path))})"
+    pseudonymised = {m["name"] for m in meta if m.get("pii_action") is PiiAction.pseudonymise}
+    ov = dict(decisions)
+    for name in pseudonymised:
+        ov.setdefault(name, ColumnOverride(type="identifier", use="id"))
+    return quality_report(
+        con, relation, overrides=ov, id_column=id_column, mixed=mixed, kept_pii=kept
+    )
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

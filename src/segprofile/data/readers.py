@@ -879,7 +879,8 @@ def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
     spill = workdir / "spill"
     spill.mkdir(parents=True, exist_ok=True)
     config: dict[str, str | bool | int | float | list[str]] = {
-        "memory_limit": os.environ.get(MEMORY_ENV, "1GB"),
+        # DuckDB's buffers; the process adds Python, Arrow and the Parquet writer on top.
+        "memory_limit": os.environ.get(MEMORY_ENV, "768MB"),
         "temp_directory": str(spill),
     }
     threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
@@ -1039,7 +1040,6 @@ def _open_csv(
             f"names=[{names}]",
             "strict_mode=true",
             "null_padding=false",
-            "max_line_size=16777216",
         ]
         if dialect.decimal == ",":
             args.append("decimal_separator=','")
