@@ -28,7 +28,8 @@ from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import DataFile, Profile, Provenance
-from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind, Study
+from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind, SegmentNote, Study
+from segprofile.report.charts import priority_quadrant, to_svg
 from segprofile.report.html import profile_css, render_profile_html
 
 Progress = Callable[[float, str], None]
@@ -54,6 +55,7 @@ __all__ = [
     "load_study",
     "open_dataset",
     "parse_study",
+    "priority_quadrant_svg",
     "profile_css",
     "profile_from_json",
     "profile_study",
@@ -61,6 +63,7 @@ __all__ = [
     "read_audit",
     "render_profile_html",
     "set_eligibility_rule",
+    "set_segment_note",
     "study_from_data",
     "study_hash",
 ]
@@ -346,6 +349,35 @@ def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
             role.audience.eligibility_rule = text or None
             return updated
     raise NotFound(f"Роль «{role_id}» не найдена в исследовании.")
+
+
+def set_segment_note(study: Study, segment: str, *, sponsor_focus: bool, reason: str = "") -> Study:
+    """A copy of ``study`` with the team's sponsor focus on a segment set (M-6)."""
+    key = segment.strip()
+    if "=" not in key:
+        raise InputError(
+            f"Ключ сегмента «{key}» не похож на «признак=значение».",
+            hint="выберите сегмент из таблицы приоритетов.",
+        )
+    feature_id = key.split("=", 1)[0]
+    if feature_id not in {f.id for f in study.features}:
+        raise NotFound(f"Признак «{feature_id}» не найден в исследовании.")
+    updated = study.model_copy(deep=True)
+    for note in updated.segment_notes:
+        if note.segment == key:
+            note.sponsor_focus = sponsor_focus
+            note.reason = reason.strip()
+            return updated
+    updated.segment_notes.append(
+        SegmentNote(segment=key, sponsor_focus=sponsor_focus, reason=reason.strip())
+    )
+    return updated
+
+
+def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
+    """The importance × performance chart of a profile as inline SVG (None if nothing to draw)."""
+    chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
+    return None if chart is None else to_svg(chart)
 
 
 def profile_to_json(profile: Profile) -> str:

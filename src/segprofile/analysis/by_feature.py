@@ -511,42 +511,53 @@ def _add_traits(
     """Over-represented values of the other features, per segment (lift against everyone)."""
     min_count = study.segmentation.min_cell
     by_id = {fs.feature_id: fs for fs in result.features}
-    overall: dict[str, dict[str, int]] = {
-        f.id: {seg.value: seg.capacity for seg in by_id[f.id].segments} for f in in_cube
-    }
+    features_by_column = {coded.columns[f.id]: f for f in in_cube}
+    overall = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "variable": coded.columns[f.id],
+                    "value": [seg.value for seg in by_id[f.id].segments],
+                    "share_overall": [seg.capacity / total for seg in by_id[f.id].segments],
+                }
+            )
+            for f in in_cube
+        ],
+        ignore_index=True,
+    )
     for feature in in_cube:
         col = coded.columns[feature.id]
-        caps = cube.groupby(col)["capacity"].sum()
+        others = [coded.columns[f.id] for f in in_cube if f is not feature]
+        # One melt and one group-by per feature: joint counts with every other feature's values.
+        long = cube[[col, "capacity", *others]].melt(id_vars=[col, "capacity"], value_vars=others)
+        joint = long.groupby([col, "variable", "value"], as_index=False)["capacity"].sum()
+        caps = cube.groupby(col)["capacity"].sum().rename("segment_capacity")
+        joint = joint.merge(caps, left_on=col, right_index=True).merge(
+            overall, on=["variable", "value"]
+        )
+        joint = joint[(joint["value"] != MISSING_CODE) & (joint["capacity"] >= min_count)]
+        joint = joint.assign(share_in=joint["capacity"] / joint["segment_capacity"])
+        joint = joint.assign(lift=joint["share_in"] / joint["share_overall"])
+        joint = joint[(joint["share_in"] >= TRAIT_MIN_SHARE) & (joint["lift"] >= TRAIT_MIN_LIFT)]
+        joint = joint.sort_values([col, "lift"], ascending=[True, False])
+        top = joint.groupby(col, sort=False).head(TRAITS_PER_SEGMENT)
         found: dict[str, list[Trait]] = {}
-        for other in in_cube:
-            if other is feature:
-                continue
-            ocol = coded.columns[other.id]
-            joint = cube.groupby([col, ocol], as_index=False)["capacity"].sum()
-            for row in joint.itertuples(index=False):
-                seg, value, count = str(row[0]), str(row[1]), int(row[2])
-                if value == MISSING_CODE or count < min_count:
-                    continue
-                share_in = count / int(caps[seg])
-                share_all = overall[other.id].get(value, 0) / total
-                if share_all <= 0 or share_in < TRAIT_MIN_SHARE:
-                    continue
-                lift = share_in / share_all
-                if lift >= TRAIT_MIN_LIFT:
-                    found.setdefault(seg, []).append(
-                        Trait(
-                            feature_id=other.id,
-                            feature_label=other.label,
-                            value=value,
-                            label=segment_label(other, value, coded.bins[other.id]),
-                            share_in_segment=share_in,
-                            share_overall=share_all,
-                            lift=lift,
-                        )
-                    )
+        for row in top.itertuples(index=False):
+            other = features_by_column[str(row.variable)]
+            value = str(row.value)
+            found.setdefault(str(getattr(row, col)), []).append(
+                Trait(
+                    feature_id=other.id,
+                    feature_label=other.label,
+                    value=value,
+                    label=segment_label(other, value, coded.bins[other.id]),
+                    share_in_segment=float(row.share_in),
+                    share_overall=float(row.share_overall),
+                    lift=float(row.lift),
+                )
+            )
         for seg_stats in by_id[feature.id].segments:
-            traits = sorted(found.get(seg_stats.value, []), key=lambda t: -t.lift)
-            seg_stats.distinctive = traits[:TRAITS_PER_SEGMENT]
+            seg_stats.distinctive = found.get(seg_stats.value, [])
 
 
 def total_satisfaction(study: Study, source: TableLike) -> SatisfactionStats:

@@ -23,5 +23,11 @@ urlpatterns = [
     path("studies/<int:pk>/runs/<int:run_pk>/", views.run_detail, name="run"),
     path("studies/<int:pk>/runs/<int:run_pk>/progress/", views.run_progress, name="run_progress"),
     path("studies/<int:pk>/runs/<int:run_pk>/profile.html", views.run_html, name="run_html"),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/priorities/",
+        views.run_priorities,
+        name="run_priorities",
+    ),
+    path("studies/<int:pk>/segment-notes/", views.segment_note_save, name="segment_note"),
     path("studies/<int:pk>/runs/<int:run_pk>/profile.json", views.run_json, name="run_json"),
 ]

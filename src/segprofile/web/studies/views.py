@@ -279,6 +279,69 @@ def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
     return run
 
 
+_PRIORITY_SORTS = {
+    "rank": lambda seg: seg.priority.rank,
+    "capacity": lambda seg: -seg.capacity,
+    "csat": lambda seg: seg.satisfaction.csat if seg.satisfaction.csat is not None else 2.0,
+    "blind": lambda seg: -(seg.blind_zone.share or 0.0) if seg.blind_zone else 1.0,
+}
+
+
+@require_GET
+def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """M-6: every ranked segment, sortable, with the quadrant chart and sponsor-focus inputs."""
+    run = _finished_run(request, pk, run_pk)
+    profile = pipeline.profile_from_json(run.result_json)
+    document = run.revision.to_document()
+    sort = request.GET.get("sort", "rank")
+    if sort not in _PRIORITY_SORTS:
+        sort = "rank"
+    rows = [
+        {"feature": fs.label, "segment": seg}
+        for fs in profile.by_feature
+        for seg in fs.segments
+        if seg.priority is not None
+    ]
+    rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
+    notes = {n.segment: n for n in document.segment_notes}
+    context = {
+        "study": run.study,
+        "run": run,
+        "profile": profile,
+        "rows": rows,
+        "sort": sort,
+        "notes": notes,
+        "chart": pipeline.priority_quadrant_svg(profile, document),
+    }
+    return render(request, "studies/priorities.html", context)
+
+
+@require_POST
+def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set or clear the sponsor focus of a segment: a new revision of the study."""
+    study = _study_for(request, pk)
+    key = request.POST.get("segment", "")
+    back = request.POST.get("next", "")
+    try:
+        document = pipeline.set_segment_note(
+            study.current_revision().to_document(),
+            key,
+            sponsor_focus=request.POST.get("sponsor_focus") == "on",
+            reason=request.POST.get("reason", ""),
+        )
+    except SegprofileError as exc:
+        messages.error(request, str(exc))
+    else:
+        comment = gettext("Sponsor focus of the segment «%(segment)s»") % {"segment": key}
+        revision = study.add_revision(document, author=request.user, comment=comment)
+        messages.success(
+            request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+        )
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
+    return redirect("studies:detail", pk=study.pk)
+
+
 @require_GET
 def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
