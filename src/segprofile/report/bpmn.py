@@ -7,8 +7,9 @@ event («потребность удовлетворена»), joined by sequenc
 service ladder: a proactive / automatic step (top level) is a ``serviceTask``, an in-person or
 first-level (personal, manual) step a ``manualTask``, any other a ``userTask``. Every task's
 ``documentation`` carries the step as «Поле: значение» lines (id, channel, level, duration,
-documents, data obtained, pains, the blueprint lanes), so :func:`journeys_from_bpmn` can read the journeys back. The BPMNDI part
-gives every shape and edge coordinates, so the diagram opens as drawn.
+documents, data obtained, pains, the blueprint lanes), so :func:`journeys_from_bpmn` can read
+the journeys back. The BPMNDI part gives every shape and edge coordinates, so the diagram opens
+as drawn.
 
 The XML is written with the standard library only; ``isExecutable="true"`` lets BPMN engines
 (SpiffWorkflow, Camunda) parse the process, though nothing in it is meant to run.
@@ -44,9 +45,9 @@ DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 # Layout, in BPMNDI units (pixels at 100 %).
 POOL_LABEL = 30  # the pool's name band on the left
 LANE_LABEL = 30  # each lane's name band
-LANE_HEIGHT = 140
-COLUMN = 190  # distance between the left edges of neighbouring tasks
-TASK_W, TASK_H = 150, 90
+LANE_HEIGHT = 170
+COLUMN = 200  # distance between the left edges of neighbouring tasks
+TASK_W, TASK_H = 160, 100
 EVENT = 36
 MARGIN = 40  # from the lane label to the start event, and after the end event
 POOL_GAP = 60

@@ -27,6 +27,7 @@ from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
 
 __all__ = [
     "COLUMNS",
+    "HEADER",
     "JourneyCsvError",
     "journeys_from_csv",
     "journeys_to_csv",
@@ -55,6 +56,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 """(field, Russian header) of every column, in file order."""
 
 HEADER = {name: header for name, header in COLUMNS}
+"""Field → Russian header."""
 _REQUIRED = ("journey", "journey_kind", "journey_title", "id", "title")
 _JOURNEY_FIELDS = ("journey_kind", "journey_title", "journey_segments")
 _LISTS = ("documents", "data_obtained", "pains")
