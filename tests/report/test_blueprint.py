@@ -71,6 +71,7 @@ def test_pains_are_marked_with_their_statements(study: Study) -> None:
     text = _texts(_parse(blueprint_svg(study, "current")))
     assert "p_docs_burden: У заявителей просят справки" in text
     assert "p_rural_mfc_wait" in text
+    assert "p_epgu_form_complex" not in text  # refuted by research: not a pain
     # Without statements the ids alone are shown.
     bare = _texts(_parse(journey_blueprint_svg(study.journeys[0])))
     assert "p_docs_burden" in bare

@@ -24,6 +24,7 @@ from segprofile.analysis.journeys import is_in_person, journey_metrics
 from segprofile.errors import NotFound
 from segprofile.model.study import (
     DEFAULT_SERVICE_LEVELS,
+    HypothesisStatus,
     Journey,
     JourneyKind,
     JourneyStep,
@@ -610,17 +611,23 @@ def blueprint_svg(
 ) -> str:
     """The service blueprint of one of the study's journeys (see :func:`journey_blueprint_svg`).
 
-    Pains are shown with their problem statements; roles and the service ladder are the study's.
+    Pains are shown with their problem statements, except problems research refuted; roles and
+    the service ladder are the study's.
 
     Raises
     ------
     NotFound
         The study has no journey with this id.
     """
+    refuted = {h.id for h in study.hypotheses if h.status is HypothesisStatus.refuted}
     for journey in study.journeys:
         if journey.id == journey_id:
+            steps = [
+                s.model_copy(update={"pains": [p for p in s.pains if p not in refuted]})
+                for s in journey.steps
+            ]
             return journey_blueprint_svg(
-                journey,
+                journey.model_copy(update={"steps": steps}),
                 service_levels=study.service_levels,
                 roles=study.roles,
                 problems={h.id: h.statement for h in study.hypotheses},
