@@ -18,6 +18,7 @@ from segprofile import __version__
 from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
+from segprofile.analysis.journeys import compare_journeys
 from segprofile.analysis.priority import prioritise
 from segprofile.analysis.rules import compile_rule, parse_rule
 from segprofile.data import datasets, privacy
@@ -256,6 +257,7 @@ def profile_study(
             )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall)
+        journeys = compare_journeys(study) if study.journeys else []
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
         profile = Profile(
             study_id=study.id,
@@ -285,6 +287,7 @@ def profile_study(
             audience=audience,
             priority=priority,
             survey=survey_stats,
+            journeys=journeys,
             survey_source=survey_source.id if survey_source is not None else None,
             warnings=by_feature.warnings + (audience.warnings if audience else []),
         )

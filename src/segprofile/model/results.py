@@ -180,6 +180,9 @@ class Profile(_Result):
     survey: SurveyStats | None = None
     survey_source: str | None = None
     priority: PrioritySummary | None = None
+    journeys: list[JourneyComparison] = Field(
+        default_factory=list, description="Текущий путь против целевого: в целом и по сегментам"
+    )
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -395,3 +398,6 @@ class TopicModel(_Result):
     topics: list[Topic]
     by_segment: list[TopicSegmentShare] = Field(default_factory=list)
     chosen_by: str = Field("", description="Как выбрано число тем")
+
+
+Profile.model_rebuild()

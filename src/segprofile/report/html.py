@@ -17,6 +17,7 @@ from segprofile.model.labels import ru
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
 from segprofile.report import charts
+from segprofile.report.blueprint import blueprint_svg
 from segprofile.report.format import number, percent, ru_datetime
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,11 @@ def _chart_svg(make: Callable[[], alt.TopLevelMixin | None]) -> Markup | None:
         return None
 
 
+def _blueprint(study: Study, journey_id: str) -> Markup | None:
+    """The journey's service blueprint as inline SVG (our own renderer escapes every text)."""
+    return Markup(blueprint_svg(study, journey_id))  # noqa: S704 — built with escaped text
+
+
 def render_profile_html(profile: Profile, study: Study, *, standalone: bool = True) -> str:
     """Render the profile; ``standalone=False`` gives a fragment (``div.sp-profile``) for a page."""
     seg = study.segmentation
@@ -80,9 +86,11 @@ def render_profile_html(profile: Profile, study: Study, *, standalone: bool = Tr
     segments_by_key = {seg.key: seg for fs in profile.by_feature for seg in fs.segments}
     feature_of = {seg.key: fs.label for fs in profile.by_feature for seg in fs.segments}
     quadrant = _chart_svg(lambda: charts.priority_quadrant(profile, min_cell=seg.min_cell))
+    blueprints = {j.id: _blueprint(study, j.id) for j in study.journeys if j.steps}
     return template.render(
         profile=profile,
         quadrant_svg=quadrant,
+        blueprints=blueprints,
         segments_by_key=segments_by_key,
         feature_of=feature_of,
         part_names=PART_NAMES,
