@@ -1,0 +1,397 @@
+"""Research plan and survey verdicts (M-8, M-9) on hand-computed values and the example."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from segprofile import pipeline
+from segprofile.analysis.hypotheses import known_segments
+from segprofile.analysis.research import (
+    LinkedSurvey,
+    QuestionLink,
+    VerdictRules,
+    analyse_survey,
+    benjamini_hochberg,
+    candidate_pool,
+    compare_shares,
+    draw_candidates,
+    greedy_cover,
+    harmonic,
+    interview_guide,
+    interview_guides,
+    link_survey,
+    question_problems,
+    recruit_respondents,
+    recruitment_frame,
+    survey_sample_sizes,
+)
+from segprofile.data.engine import Engine, open_source
+from segprofile.errors import InputError
+from segprofile.model.results import Profile
+from segprofile.model.study import (
+    Hypothesis,
+    HypothesisKind,
+    HypothesisStatus,
+    Study,
+)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path, Profile]:
+    data = tmp_path_factory.mktemp("child-benefit-research")
+    pipeline.generate_demo_data("child-benefit", data, rows=20000, seed=42)
+    study = pipeline.example_study("child-benefit")
+    return study, data, pipeline.profile_study(study, data)
+
+
+# --- Sample sizes ---------------------------------------------------------------------------
+
+
+def test_sample_sizes_match_hand_computed_fpc(example: tuple[Study, Path, Profile]) -> None:
+    study, _data, profile = example
+    rows = survey_sample_sizes(study, profile, margin=0.1, confidence=0.95)
+    n0 = 1.959963984540054**2 * 0.25 / 0.1**2  # 96.04
+    assert rows
+    for row in rows:
+        expected = math.ceil(n0 / (1 + (n0 - 1) / row.population) - 1e-9)
+        assert row.needed == expected
+        assert row.needed <= 97
+    by_key = {r.key: r for r in rows}
+    office = by_key["channel=office"]
+    assert office.have is not None
+    assert office.short == max(0, office.needed - office.have)
+    extra = survey_sample_sizes(study, profile, extra={"cluster=1": ("Кластер 1", 50)})
+    assert extra[-1].needed == 34  # 96.04 / (1 + 95.04 / 50) = 33.3
+    small = survey_sample_sizes(study, profile, extra={"cluster=2": ("Кластер 2", 1000)})
+    assert small[-1].needed == 88  # 96.04 / (1 + 95.04 / 1000) = 87.7
+
+
+# --- Set cover --------------------------------------------------------------------------------
+
+
+def _random_instance(rng: random.Random) -> tuple[np.ndarray, int]:
+    n, levels = rng.randint(4, 9), [rng.randint(2, 4) for _ in range(rng.randint(2, 4))]
+    codes = np.full((n, len(levels)), -1, dtype=np.int32)
+    offset = 0
+    for j, k in enumerate(levels):
+        for i in range(n):
+            if rng.random() > 0.1:
+                codes[i, j] = offset + rng.randrange(k)
+        offset += k
+    return codes, offset
+
+
+def _optimum(codes: np.ndarray, coverable: set[int]) -> int:
+    for size in range(len(codes) + 1):
+        for subset in itertools.combinations(range(len(codes)), size):
+            covered = {int(c) for r in subset for c in codes[r] if c >= 0}
+            if coverable <= covered:
+                return size
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_greedy_cover_within_bound_of_brute_force(seed: int) -> None:
+    codes, m = _random_instance(random.Random(seed))
+    coverable = {int(c) for c in codes.ravel() if c >= 0}
+    picks = greedy_cover(codes, np.ones(m, dtype=np.int64))
+    covered = {int(c) for r in picks for c in codes[r] if c >= 0}
+    assert covered == coverable
+    d = int((codes >= 0).sum(axis=1).max())
+    optimum = _optimum(codes, coverable)
+    assert len(picks) <= harmonic(d) * optimum + 1e-9
+    assert harmonic(d) <= math.log(d) + 1 + 1e-12
+    # The recruitment's lower bound never exceeds the optimum.
+    frame = pd.DataFrame({"id": [f"p{i}" for i in range(len(codes))]})
+    for j in range(codes.shape[1]):
+        frame[f"f{j}"] = [str(c) if c >= 0 else None for c in codes[:, j]]
+    pool = candidate_pool(
+        frame, id_column="id", quota_columns={f"f{j}": f"f{j}" for j in range(codes.shape[1])}
+    )
+    rec = recruit_respondents(pool)
+    assert rec.lower_bound <= optimum <= len(rec.respondents)
+    assert not rec.uncovered
+
+
+def test_multicover_meets_every_demand() -> None:
+    rng = np.random.default_rng(3)
+    codes = np.stack([rng.integers(0, 3, 60), 3 + rng.integers(0, 4, 60)], axis=1).astype(np.int32)
+    picks = greedy_cover(codes, np.full(7, 3))
+    counts = np.bincount(codes[picks].ravel(), minlength=7)
+    assert (counts >= 3).all()
+    assert len(set(picks)) == len(picks)
+
+
+def test_recruitment_respects_opt_outs_and_limits() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d", "e"],
+            "region": ["city", "city", "rural", "town", "town"],
+            "channel": ["epgu", "mfc", "office", "mfc", "epgu"],
+            "declined": [False, False, True, False, False],
+            "had": [0, 0, 0, 2, 0],
+        }
+    )
+    pool = candidate_pool(
+        frame,
+        id_column="id",
+        quota_columns={"region": "region", "channel": "channel"},
+        opt_out_column="declined",
+        previous_column="had",
+    )
+    rec = recruit_respondents(pool, max_interviews_per_person=2)
+    chosen = {r.respondent_id for r in rec.respondents}
+    assert "c" not in chosen  # opted out
+    assert "d" not in chosen  # already had two interviews
+    uncovered = {u.key: u.reason for u in rec.uncovered}
+    assert set(uncovered) == {"region=rural", "channel=office"}
+    assert all("отказались" in reason for reason in uncovered.values())
+    assert rec.excluded_opt_out == 1
+    assert rec.excluded_limit == 1
+    # Every coverable segment is covered.
+    covered = {s for r in rec.respondents for s in r.segments}
+    assert {"region=city", "region=town", "channel=epgu", "channel=mfc"} <= covered
+    assert "H(2)" in rec.explanation
+    table = recruitment_frame(rec)
+    assert list(table["Респондент"]) == [r.respondent_id for r in rec.respondents]
+
+
+def test_recruitment_from_the_engine_covers_every_segment(
+    example: tuple[Study, Path, Profile],
+) -> None:
+    study, data, profile = example
+    engine = Engine.duckdb()
+    try:
+        records = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        excluded = ["0" * 16]
+        pool = draw_candidates(
+            study, records, id_column="client_id", exclude_ids=excluded, limit=600, seed=1
+        )
+        assert len(pool.ids) <= 600
+        assert "0" * 16 not in set(pool.ids)
+        required = {k: v for k, v in known_segments(profile).items() if "=NA" not in k}
+        rec = recruit_respondents(pool, required=required)
+        again = recruit_respondents(
+            draw_candidates(
+                study, records, id_column="client_id", exclude_ids=excluded, limit=600, seed=1
+            ),
+            required=required,
+        )
+    finally:
+        engine.close()
+    assert [r.respondent_id for r in rec.respondents] == [
+        r.respondent_id for r in again.respondents
+    ]
+    uncovered = {u.key for u in rec.uncovered}
+    # Only the planted never-applying group has nobody in the client records: listed loudly.
+    assert uncovered == {"region_type=rural&single_parent=true&disability_in_family=true"}
+    assert "нет ни одного" in rec.uncovered[0].reason
+    covered = {s for r in rec.respondents for s in r.segments}
+    singles = {k for k in required if "&" not in k}
+    assert singles <= covered
+    assert len(rec.respondents) <= rec.bound_factor * rec.lower_bound * 3
+    assert rec.lower_bound >= 5  # applicant age has five segments
+
+
+# --- Interview guide --------------------------------------------------------------------------
+
+
+def test_question_problems_flags_leading_and_closed_questions() -> None:
+    assert question_problems("Расскажите, как вы подавали заявление.") == []
+    assert question_problems("Как вы узнали о пособии?") == []
+    assert question_problems("Не правда ли, что очередь в МФЦ слишком длинная?")
+    assert any("ли" in p for p in question_problems("Удобно ли вам было подать заявление?"))
+    assert question_problems("Вам понравилось на портале?")
+
+
+def test_interview_guide_is_open_and_grouped_by_journey_step(
+    example: tuple[Study, Path, Profile],
+) -> None:
+    study = example[0]
+    guide = interview_guide(study, "channel=office")
+    assert guide.warnings == []
+    assert "p_office_slow" in guide.hypotheses
+    assert "p_epgu_form_complex" not in guide.hypotheses  # other segment
+    steps = [s.journey_step for s in guide.sections if s.journey_step]
+    order = [f"current.{s.id}" for s in study.journeys[0].steps]
+    assert steps == sorted(steps, key=order.index)
+    assert "current.apply" in steps
+    for section in guide.sections:
+        for q in section.questions:
+            assert question_problems(q.text) == []
+            assert "клиентск" not in q.text.lower()  # never states the hypothesis
+    tagged = {h for s in guide.sections for q in s.questions for h in q.hypotheses}
+    assert "p_office_slow" in tagged
+    assert len(interview_guides(study)) == len({k for h in study.hypotheses for k in h.segments})
+
+
+# --- Statistics -------------------------------------------------------------------------------
+
+
+def test_chi_square_matches_hand_computed_value() -> None:
+    a, b, c, d = 30, 70, 50, 50
+    name, statistic, p = compare_shares(a, a + b, c, c + d)
+    n = a + b + c + d
+    chi2 = n * (a * d - b * c) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
+    assert name == "chi2"
+    assert statistic == pytest.approx(chi2, abs=1e-9)
+    assert p == pytest.approx(math.erfc(math.sqrt(chi2 / 2)), abs=1e-12)
+
+
+def test_fisher_when_an_expected_count_is_below_five() -> None:
+    name, _odds, p = compare_shares(4, 6, 2, 20)
+    assert name == "fisher"
+    assert p == pytest.approx(sps.fisher_exact([[4, 2], [2, 18]])[1], abs=1e-12)
+    assert compare_shares(40, 60, 20, 200)[0] == "chi2"
+
+
+def test_benjamini_hochberg_by_hand_and_against_statsmodels() -> None:
+    p = [0.01, 0.04, 0.03, 0.005, 0.2]
+    # Sorted: 0.005, 0.01, 0.03, 0.04, 0.2 → ×5/rank: 0.025, 0.025, 0.05, 0.05, 0.2.
+    assert benjamini_hochberg(p) == pytest.approx([0.025, 0.05, 0.05, 0.025, 0.2], abs=1e-12)
+    multitest = pytest.importorskip("statsmodels.stats.multitest")
+    rng = np.random.default_rng(5)
+    values = rng.random(40) ** 3
+    expected = multitest.multipletests(values, method="fdr_bh")[1]
+    assert benjamini_hochberg(list(values)) == pytest.approx(list(expected), abs=1e-12)
+
+
+# --- Survey verdicts on the example ------------------------------------------------------------
+
+
+def _extra_hypotheses(study: Study) -> Study:
+    study = study.model_copy(deep=True)
+    study.hypotheses += [
+        Hypothesis(
+            id="p_city_unaware",
+            kind=HypothesisKind.problem,
+            statement="Городские заявители не знают о подаче через Госуслуги.",
+            segments=["region_type=city"],
+        ),
+        Hypothesis(
+            id="p_disability_docs",
+            kind=HypothesisKind.problem,
+            statement="Семьям с инвалидом трудно собрать документы.",
+            segments=["disability_in_family=true"],
+        ),
+        Hypothesis(
+            id="p_orphan",
+            kind=HypothesisKind.problem,
+            statement="Жителям северного района трудно собрать документы.",
+            segments=["district=north"],
+        ),
+    ]
+    return study
+
+
+LINKS = [
+    QuestionLink(
+        "q_knew_about_epgu", "p_unaware_epgu", support="no", among=("channel=mfc", "channel=office")
+    ),
+    QuestionLink(
+        "q_knew_about_epgu", "p_city_unaware", support="no", among=("channel=mfc", "channel=office")
+    ),
+    QuestionLink("q_docs_difficult", "p_docs_burden"),
+    QuestionLink("q_docs_difficult", "p_epgu_form_complex"),
+    QuestionLink("q_docs_difficult", "p_disability_docs", threshold=0.4),
+    QuestionLink("q_informed_proactively", "p_no_proactive_info", support="no"),
+    QuestionLink("q_docs_difficult", "p_orphan"),
+]
+
+
+def test_verdicts_match_the_planted_structure(example: tuple[Study, Path, Profile]) -> None:
+    study, data, profile = example
+    study = _extra_hypotheses(study)
+    engine = Engine.duckdb()
+    try:
+        records = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        survey = open_source(engine, study.data_source("survey"), data)
+        linked = link_survey(study, records, survey, survey_id="client_id", records_id="client_id")
+        analysis = analyse_survey(study, linked, LINKS, universe=known_segments(profile))
+    finally:
+        engine.close()
+    verdict = {v.hypothesis: v for v in analysis.verdicts}
+    status = {h: v.status for h, v in verdict.items()}
+    # Planted problems: rural non-ЕПГУ applicants know less of ЕПГУ; in-person applicants and
+    # families with a disability find documents difficult.
+    assert status["p_unaware_epgu"] is HypothesisStatus.confirmed
+    assert status["p_docs_burden"] is HypothesisStatus.confirmed
+    assert status["p_disability_docs"] is HypothesisStatus.confirmed
+    # Planted non-problems: ЕПГУ applicants do not find documents difficult; city applicants
+    # mostly know about ЕПГУ.
+    assert status["p_epgu_form_complex"] is HypothesisStatus.refuted
+    assert status["p_city_unaware"] is HypothesisStatus.refuted
+    # Proactive informing is rare for everyone: the segments do not differ.
+    assert status["p_no_proactive_info"] is HypothesisStatus.not_enough_data
+    # A segment of a deleted feature: kept, explained, never dropped.
+    assert status["p_orphan"] is HypothesisStatus.not_enough_data
+    assert "не найден" in verdict["p_orphan"].reason
+    tests = {(t.hypothesis, t.segment): t for t in analysis.tests}
+    office = tests[("p_docs_burden", "channel=office")]
+    assert office.status is HypothesisStatus.confirmed
+    assert office.test == "chi2"
+    assert office.p_adjusted is not None
+    assert office.p_value is not None
+    assert office.p_adjusted >= office.p_value
+    mfc = tests[("p_docs_burden", "channel=mfc")]
+    assert mfc.status is HypothesisStatus.refuted  # a third, not a majority
+    assert "МФЦ" in verdict["p_docs_burden"].reason
+    evidence = verdict["p_unaware_epgu"].evidence[0]
+    assert evidence.kind.value == "survey"
+    assert evidence.value == pytest.approx(tests[("p_unaware_epgu", "region_type=rural")].share)
+    assert "q_knew_about_epgu" in evidence.source
+    # Coverage: the never-applying group has no respondent, listed loudly.
+    missing = {m.key for m in analysis.missing_segments}
+    assert "region_type=rural&single_parent=true&disability_in_family=true" in missing
+    assert any("Нет ни одного респондента" in w for w in analysis.warnings)
+    assert len(analysis.rules) >= 4
+
+
+def test_survey_shares_match_pandas(example: tuple[Study, Path, Profile]) -> None:
+    study, data, _profile = example
+    records = pd.read_parquet(data / "records.parquet")
+    survey = pd.read_parquet(data / "survey.parquet")
+    joined = survey.merge(records[["client_id", "channel"]], on="client_id")
+    linked = LinkedSurvey.from_frame(joined, {"channel": "channel"})
+    link = QuestionLink("q_docs_difficult", "p_docs_burden")
+    analysis = analyse_survey(study, linked, [link], rules=VerdictRules(min_answers=5))
+    for t in analysis.tests:
+        part = joined[joined["channel"] == t.segment.split("=")[1]]
+        rest = joined[joined["channel"] != t.segment.split("=")[1]]
+        assert t.n == len(part)
+        assert t.yes == int(part["q_docs_difficult"].sum())
+        assert t.rest_share == pytest.approx(rest["q_docs_difficult"].mean())
+
+
+def test_bad_survey_inputs_say_how_to_fix(
+    example: tuple[Study, Path, Profile], tmp_path: Path
+) -> None:
+    study, data, _profile = example
+    survey = pd.read_parquet(data / "survey.parquet")
+    survey["client_id"] = [f"x{i}" for i in range(len(survey))]
+    survey["q_free"] = "очень долго ждала"
+    survey.to_parquet(tmp_path / "survey.parquet")
+    engine = Engine.duckdb()
+    try:
+        records = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        bad = open_source(engine, study.data_source("survey"), tmp_path)
+        with pytest.raises(InputError, match="совпало 0") as info:
+            link_survey(study, records, bad, survey_id="client_id", records_id="client_id")
+        assert "признак" in str(info.value)
+        good = open_source(engine, study.data_source("survey"), data)
+        linked = link_survey(study, records, good, survey_id="client_id", records_id="client_id")
+        free = LinkedSurvey.from_frame(survey.assign(channel="epgu"), {"channel": "channel"})
+        with pytest.raises(InputError, match="свободный текст"):
+            analyse_survey(study, free, [QuestionLink("q_free", "p_docs_burden")])
+        with pytest.raises(InputError, match="шкала"):
+            analyse_survey(study, linked, [QuestionLink("q_satisfaction", "p_docs_burden")])
+    finally:
+        engine.close()
