@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from segprofile import __version__, pipeline
-from segprofile.errors import SegprofileError
+from segprofile.errors import NotFound, SegprofileError
 from segprofile.model.checks import Severity, is_complete
 from segprofile.model.spec_yaml import study_json_schema
 
@@ -348,6 +348,47 @@ def datasets(
     for m in versions:
         table.add_row(str(m.version), m.created_at, m.author, m.file, str(m.rows), m.sha256[:12])
     out.print(table)
+
+
+journeys_app = typer.Typer(
+    help="Клиентские пути: обмен в CSV и BPMN 2.0 (M-12).", no_args_is_help=True
+)
+app.add_typer(journeys_app, name="journeys")
+
+
+@journeys_app.command("export")
+def journeys_export(
+    study_path: StudyArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv или bpmn")] = "csv",
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Файл для записи")] = None,
+) -> None:
+    """Выгрузить пути исследования в CSV (шаг — строка) или BPMN 2.0 (bpmn.io, Camunda)."""
+    study = pipeline.load_study(study_path)
+    data = pipeline.export_journeys(study, fmt)
+    target = out_file or Path(f"{study.id}-journeys.{fmt}")
+    target.write_bytes(data)
+    out.print(f"Путей: {len(study.journeys)}; записано: {target}")
+
+
+@journeys_app.command("import")
+def journeys_import(
+    study_path: StudyArg,
+    file: Annotated[Path, typer.Argument(help="Файл CSV или BPMN с путями")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Куда записать документ (иначе — на место)")
+    ] = None,
+) -> None:
+    """Загрузить пути из CSV или BPMN в документ исследования (пути с тем же id заменяются)."""
+    study = pipeline.load_study(study_path)
+    fmt = "bpmn" if file.suffix.lower() in (".bpmn", ".xml") else "csv"
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"Файл {file} не найден.", hint="проверьте путь к файлу путей.") from None
+    updated = pipeline.import_journeys(study, data, fmt, source=file.name)
+    target = out_file or study_path
+    target.write_text(pipeline.dump_study(updated), encoding="utf-8")
+    out.print(f"Путей в документе: {len(updated.journeys)}; записано: {target}")
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -30,8 +30,10 @@ from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import DataFile, Profile, Provenance
 from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind, SegmentNote, Study
+from segprofile.report.bpmn import journeys_from_bpmn, journeys_to_bpmn
 from segprofile.report.charts import priority_quadrant, to_svg
 from segprofile.report.html import profile_css, render_profile_html
+from segprofile.report.journeys_csv import journeys_from_csv, journeys_to_csv
 
 Progress = Callable[[float, str], None]
 
@@ -48,8 +50,10 @@ __all__ = [
     "delete_dataset_version",
     "dump_study",
     "example_study",
+    "export_journeys",
     "generate_demo_data",
     "import_dataset",
+    "import_journeys",
     "inspect_file",
     "list_dataset_versions",
     "list_examples",
@@ -381,6 +385,42 @@ def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
     """The importance × performance chart of a profile as inline SVG (None if nothing to draw)."""
     chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
     return None if chart is None else to_svg(chart)
+
+
+JOURNEY_FORMATS = ("csv", "bpmn")
+
+
+def export_journeys(study: Study, fmt: str) -> bytes:
+    """The study's journeys as CSV (one row a step) or BPMN 2.0 XML (M-12 exchange)."""
+    if fmt == "csv":
+        return journeys_to_csv(study.journeys)
+    if fmt == "bpmn":
+        return journeys_to_bpmn(study.journeys, study).encode("utf-8")
+    raise InputError(
+        f"Неизвестный формат путей «{fmt}».",
+        hint=f"выберите один из: {', '.join(JOURNEY_FORMATS)}.",
+    )
+
+
+def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Study:
+    """A copy of ``study`` with journeys from CSV or BPMN: same ids replaced, new ones added."""
+    if fmt == "csv":
+        incoming = journeys_from_csv(data, study=study, source=source)
+    elif fmt == "bpmn":
+        incoming = journeys_from_bpmn(data, source=source)
+    else:
+        raise InputError(
+            f"Неизвестный формат путей «{fmt}».",
+            hint=f"выберите один из: {', '.join(JOURNEY_FORMATS)}.",
+        )
+    updated = study.model_copy(deep=True)
+    by_id = {j.id: i for i, j in enumerate(updated.journeys)}
+    for journey in incoming:
+        if journey.id in by_id:
+            updated.journeys[by_id[journey.id]] = journey
+        else:
+            updated.journeys.append(journey)
+    return spec_yaml.study_from_data(spec_yaml.study_to_data(updated), source=source)
 
 
 def profile_to_json(profile: Profile) -> str:

@@ -101,3 +101,28 @@ def test_console_script_entry_point(small_study_file: Path) -> None:
     )
     assert done.returncode == 1
     assert "M-12:" in done.stdout
+
+
+def test_journeys_export_and_import_round_trip(tmp_path: Path) -> None:
+    from segprofile import pipeline
+
+    study_file = tmp_path / "study.yaml"
+    original = pipeline.example_study("child-benefit")
+    study_file.write_text(pipeline.dump_study(original), encoding="utf-8")
+    csv_file = tmp_path / "journeys.csv"
+    bpmn_file = tmp_path / "journeys.bpmn"
+    assert run(["journeys", "export", str(study_file), "-f", "csv", "-o", str(csv_file)]) == 0
+    assert run(["journeys", "export", str(study_file), "-f", "bpmn", "-o", str(bpmn_file)]) == 0
+    assert csv_file.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: opens right in Excel
+    assert (
+        b"bpmn:definitions" in bpmn_file.read_bytes() or b"<definitions" in bpmn_file.read_bytes()
+    )
+    assert run(["journeys", "import", str(study_file), str(csv_file)]) == 0
+    assert load_study(study_file) == original
+
+
+def test_journeys_unknown_format_is_a_clear_error(
+    small_study_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["journeys", "export", str(small_study_file), "-f", "visio"]) == 2
+    assert "Неизвестный формат путей «visio»" in capsys.readouterr().err
