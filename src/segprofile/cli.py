@@ -350,6 +350,59 @@ def datasets(
     out.print(table)
 
 
+research_app = typer.Typer(help="Исследования: план опроса и интервью (M-8).", no_args_is_help=True)
+app.add_typer(research_app, name="research")
+
+
+@research_app.command("plan")
+def research_plan_cmd(
+    study_path: StudyArg,
+    data: Annotated[Path, typer.Option("--data", "-d", help="Каталог с данными исследования")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Куда записать план")] = Path(
+        "out/research"
+    ),
+    per_segment: Annotated[
+        int, typer.Option("--per-segment", help="Респондентов на каждый сегмент")
+    ] = 1,
+) -> None:
+    """План исследования: объём опроса по сегментам, респонденты для интервью, гайды, гипотезы."""
+    study = pipeline.load_study(study_path)
+    plan = pipeline.research_plan(study, data, per_segment=per_segment)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "respondents.csv").write_bytes(pipeline.recruitment_csv(plan.recruitment))
+    payload = {
+        "sample_sizes": [s.model_dump(mode="json") for s in plan.sample_sizes],
+        "recruitment": plan.recruitment.model_dump(mode="json"),
+        "guides": [g.model_dump(mode="json") for g in plan.guides],
+        "suggested_hypotheses": [h.model_dump(mode="json") for h in plan.suggested_hypotheses],
+    }
+    (out_dir / "research-plan.json").write_text(
+        json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    lines = ["# Гайды глубинных интервью", ""]
+    for guide in plan.guides:
+        lines += [f"## {guide.label}", ""]
+        for section in guide.sections:
+            lines += [f"### {section.title}", ""]
+            lines += [f"- {q.text}" for q in section.questions]
+            lines.append("")
+    (out_dir / "guides.md").write_text("\n".join(lines), encoding="utf-8")
+    rec = plan.recruitment
+    out.print(
+        f"Респондентов для интервью: {len(rec.respondents)}; сегментов покрыто "
+        f"{rec.segments_covered} из {rec.segments_total} (гарантия жадного алгоритма: "
+        f"не более чем в {rec.bound_factor:.2f} раза больше оптимума)."
+    )
+    for miss in rec.uncovered:
+        err.print(f"[yellow]Без респондента:[/] {miss.label} — {miss.reason}", highlight=False)
+    short = [s for s in plan.sample_sizes if s.short]
+    out.print(
+        f"Опрос: сегментов {len(plan.sample_sizes)}, из них с нехваткой ответов: {len(short)}."
+    )
+    out.print(f"Предложено гипотез из данных: {len(plan.suggested_hypotheses)}.")
+    out.print(f"Записано: {out_dir / 'respondents.csv'}, research-plan.json, guides.md")
+
+
 journeys_app = typer.Typer(
     help="Клиентские пути: обмен в CSV и BPMN 2.0 (M-12).", no_args_is_help=True
 )

@@ -18,8 +18,16 @@ from segprofile import __version__
 from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
+from segprofile.analysis.hypotheses import outcome_features, segment_outcomes, suggest_hypotheses
 from segprofile.analysis.journeys import compare_journeys
 from segprofile.analysis.priority import prioritise
+from segprofile.analysis.research import (
+    draw_candidates,
+    interview_guides,
+    recruit_respondents,
+    recruitment_frame,
+    survey_sample_sizes,
+)
 from segprofile.analysis.rules import compile_rule, parse_rule
 from segprofile.data import datasets, privacy
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
@@ -28,8 +36,22 @@ from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
-from segprofile.model.results import DataFile, Profile, Provenance
-from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind, SegmentNote, Study
+from segprofile.model.results import (
+    DataFile,
+    InterviewGuide,
+    Profile,
+    Provenance,
+    Recruitment,
+    SampleSize,
+)
+from segprofile.model.study import (
+    ColumnOverride,
+    DataSource,
+    DataSourceKind,
+    Hypothesis,
+    SegmentNote,
+    Study,
+)
 from segprofile.report.bpmn import journeys_from_bpmn, journeys_to_bpmn
 from segprofile.report.charts import priority_quadrant, to_svg
 from segprofile.report.html import profile_css, render_profile_html
@@ -66,7 +88,9 @@ __all__ = [
     "profile_study",
     "profile_to_json",
     "read_audit",
+    "recruitment_csv",
     "render_profile_html",
+    "research_plan",
     "set_eligibility_rule",
     "set_segment_note",
     "study_from_data",
@@ -385,6 +409,85 @@ def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
     """The importance × performance chart of a profile as inline SVG (None if nothing to draw)."""
     chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
     return None if chart is None else to_svg(chart)
+
+
+@dataclass(frozen=True)
+class ResearchPlanResult:
+    """M-8: what the research needs: survey sizes, interview recruits, interview guides."""
+
+    sample_sizes: list[SampleSize]
+    recruitment: Recruitment
+    guides: list[InterviewGuide]
+    suggested_hypotheses: list[Hypothesis]
+
+
+def research_plan(
+    study: Study,
+    data_dir: str | Path,
+    *,
+    profile: Profile | None = None,
+    per_segment: int = 1,
+    progress: Progress | None = None,
+) -> ResearchPlanResult:
+    """Plan the research (M-8) from the profile: survey sample sizes per segment (with FPC),
+    interview respondents covering every segment (greedy set cover over pseudonymised client
+    records, per-person limit respected), interview guides, and hypotheses suggested from the
+    data (M-7) for the team to accept or reject.
+    """
+    report = progress or _no_progress
+    if profile is None:
+        profile = profile_study(study, data_dir, progress=lambda f, m: report(0.6 * f, m))
+    source = study.client_records()
+    if source is None or source.id_column is None:
+        raise InputError(
+            "Для подбора респондентов нужен столбец с псевдонимом клиента.",
+            hint="укажите id_column у источника данных о клиентах (kind: client_records).",
+        )
+    report(0.65, "Объём выборки опроса")
+    sizes = survey_sample_sizes(study, profile)
+    eng = Engine.duckdb()
+    try:
+        records = open_source(eng, source, Path(data_dir))
+        records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
+        report(0.75, "Подбор респондентов")
+        pool = draw_candidates(
+            study,
+            records,
+            id_column=source.id_column,
+            max_interviews_per_person=study.research.max_interviews_per_person,
+            seed=study.segmentation.random_state,
+        )
+        recruitment = recruit_respondents(
+            pool,
+            per_segment=per_segment,
+            max_interviews_per_person=study.research.max_interviews_per_person,
+        )
+        report(0.9, "Гипотезы из данных")
+        refusal, duration = outcome_features(study)
+        outcomes = segment_outcomes(
+            study,
+            records,
+            refusal_column=refusal.column if refusal else None,
+            duration_column=duration.column if duration else None,
+        )
+        suggested = suggest_hypotheses(study, profile, outcomes=outcomes)
+    finally:
+        eng.close()
+    guides = interview_guides(study)
+    report(1.0, "Готово")
+    return ResearchPlanResult(
+        sample_sizes=sizes,
+        recruitment=recruitment,
+        guides=guides,
+        suggested_hypotheses=suggested,
+    )
+
+
+def recruitment_csv(recruitment: Recruitment) -> bytes:
+    """The recruited respondents with the quotas each meets, as CSV for Excel (UTF-8 BOM, ;)."""
+    frame = recruitment_frame(recruitment)
+    text: str = frame.to_csv(sep=";", index=False)
+    return ("\ufeff" + text).encode("utf-8")
 
 
 JOURNEY_FORMATS = ("csv", "bpmn")

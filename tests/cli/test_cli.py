@@ -126,3 +126,27 @@ def test_journeys_unknown_format_is_a_clear_error(
 ) -> None:
     assert run(["journeys", "export", str(small_study_file), "-f", "visio"]) == 2
     assert "Неизвестный формат путей «visio»" in capsys.readouterr().err
+
+
+def test_research_plan_covers_every_segment(tmp_path: Path) -> None:
+    from segprofile import pipeline
+
+    data = tmp_path / "data"
+    pipeline.generate_demo_data("child-benefit", data, rows=3000, seed=8)
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(
+        pipeline.dump_study(pipeline.example_study("child-benefit")), encoding="utf-8"
+    )
+    out = tmp_path / "plan"
+    assert run(["research", "plan", str(study_file), "--data", str(data), "--out", str(out)]) == 0
+    plan = json.loads((out / "research-plan.json").read_text(encoding="utf-8"))
+    rec = plan["recruitment"]
+    covered = {k for r in rec["respondents"] for k in r["segments"]}
+    missing = {u["key"] for u in rec["uncovered"]}
+    assert rec["segments_covered"] == len(covered)
+    assert rec["segments_covered"] + len(missing) == rec["segments_total"]
+    assert len(rec["respondents"]) <= rec["segments_total"]
+    assert (out / "respondents.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    guides = (out / "guides.md").read_text(encoding="utf-8")
+    assert "Расскажите" in guides
+    assert all(h["status"] == "suggested" for h in plan["suggested_hypotheses"])
