@@ -53,6 +53,8 @@ test-fast: install
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/bench_data.py
+	@if [ -f bench/bench_kprototypes.py ]; then $(PY) bench/bench_kprototypes.py; fi
 
 clean:
 	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache

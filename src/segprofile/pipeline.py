@@ -31,7 +31,7 @@ from segprofile.analysis.research import (
 from segprofile.analysis.rules import compile_rule, parse_rule
 from segprofile.data import datasets, privacy
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
-from segprofile.data.engine import Engine, SourceTable, execute, open_source
+from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
@@ -208,7 +208,7 @@ def profile_study(
             hint="добавьте в data_sources запись с kind: client_records и путём к файлу.",
         )
     own_engine = engine is None
-    eng = engine or Engine.duckdb()
+    eng = engine or connect()
     try:
         table = open_source(eng, source, Path(data_dir))
         report(0.1, "Проверка столбцов")
@@ -234,7 +234,13 @@ def profile_study(
         overall = total_satisfaction(study, table)
         rows = table.count()
         files = [
-            DataFile(source_id=source.id, path=source.path, rows=rows, sha256=table.fingerprint())
+            DataFile(
+                source_id=source.id,
+                path=source.path,
+                rows=rows,
+                sha256=table.fingerprint(),
+                version=table.version,
+            )
         ]
         report(0.9, "Слепые зоны")
         audience = None

@@ -152,6 +152,7 @@ class DataFile(_Result):
     path: str
     rows: int
     sha256: str
+    version: int | None = Field(None, description="Версия набора данных (при импорте)")
 
 
 class Provenance(_Result):
