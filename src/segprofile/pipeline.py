@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +18,13 @@ from segprofile import __version__
 from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
-from segprofile.analysis.hypotheses import outcome_features, segment_outcomes, suggest_hypotheses
-from segprofile.analysis.journeys import compare_journeys
+from segprofile.analysis.hypotheses import (
+    known_segments,
+    outcome_features,
+    segment_outcomes,
+    suggest_hypotheses,
+)
+from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
 from segprofile.analysis.priority import prioritise
 from segprofile.analysis.research import (
     draw_candidates,
@@ -49,6 +54,8 @@ from segprofile.model.study import (
     DataSource,
     DataSourceKind,
     Hypothesis,
+    HypothesisStatus,
+    Recommendation,
     SegmentNote,
     Study,
 )
@@ -67,6 +74,8 @@ __all__ = [
     "Progress",
     "ReadOptions",
     "RuleCount",
+    "accept_recommendations",
+    "accept_suggested_hypotheses",
     "check",
     "count_rule_matches",
     "delete_dataset_version",
@@ -89,12 +98,15 @@ __all__ = [
     "profile_to_json",
     "read_audit",
     "recruitment_csv",
+    "reject_suggested_hypotheses",
     "render_profile_html",
     "research_plan",
     "set_eligibility_rule",
+    "set_hypothesis_status",
     "set_segment_note",
     "study_from_data",
     "study_hash",
+    "suggested_recommendations",
 ]
 
 
@@ -530,6 +542,111 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Stud
         else:
             updated.journeys.append(journey)
     return spec_yaml.study_from_data(spec_yaml.study_to_data(updated), source=source)
+
+
+# --- M-7, M-9, M-11: the team's decisions on hypotheses and recommendations ----------------------
+# The web app calls these; each returns a changed copy that the caller stores as a new revision,
+# whose author and time are the record of the decision (M-10).
+
+
+def _hypothesis_status(status: str) -> HypothesisStatus:
+    try:
+        return HypothesisStatus(status)
+    except ValueError:
+        known = ", ".join(s.value for s in HypothesisStatus if s is not HypothesisStatus.suggested)
+        raise InputError(
+            f"Неизвестный статус гипотезы «{status}».", hint=f"выберите один из: {known}."
+        ) from None
+
+
+def set_hypothesis_status(study: Study, hypothesis_id: str, status: str, reason: str) -> Study:
+    """A copy of ``study`` with a hypothesis's status and verdict reason set (M-9).
+
+    A verdict (confirmed, refuted, not enough data) needs a reason; «suggested» is not a status
+    a person sets.
+    """
+    new_status = _hypothesis_status(status)
+    if new_status is HypothesisStatus.suggested:
+        raise InputError(
+            "Статус «предложена» ставит только программа.",
+            hint="выберите «открыта», «подтверждена», «опровергнута» или «недостаточно данных».",
+        )
+    text = reason.strip()
+    if new_status is not HypothesisStatus.open and not text:
+        raise InputError(
+            "Для вердикта по гипотезе нужна причина.",
+            hint="напишите, на каких данных основан вердикт.",
+        )
+    updated = study.model_copy(deep=True)
+    for hyp in updated.hypotheses:
+        if hyp.id == hypothesis_id:
+            hyp.status = new_status
+            hyp.verdict_reason = text
+            return updated
+    raise NotFound(f"Гипотеза «{hypothesis_id}» не найдена в исследовании.")
+
+
+def _pick(suggestions: list[Hypothesis], ids: Collection[str]) -> list[Hypothesis]:
+    by_id = {h.id: h for h in suggestions}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise NotFound(
+            f"Среди предложенных гипотез нет: {', '.join(unknown)}.",
+            hint="обновите страницу: предложения пересчитываются по последнему профилю.",
+        )
+    return [by_id[i] for i in dict.fromkeys(ids)]
+
+
+def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[str]) -> Study:
+    """A copy of ``study`` with the chosen suggestions (M-7) added as ``open`` hypotheses."""
+    chosen = _pick(suggest_hypotheses(study, profile), ids)
+    updated = study.model_copy(deep=True)
+    updated.hypotheses.extend(
+        h.model_copy(update={"status": HypothesisStatus.open}) for h in chosen
+    )
+    return updated
+
+
+def reject_suggested_hypotheses(
+    study: Study, profile: Profile, ids: Collection[str], reason: str = ""
+) -> Study:
+    """A copy of ``study`` keeping the chosen suggestions as refuted by the team.
+
+    The study has no separate list of rejections, so a rejected suggestion is kept as a refuted
+    hypothesis with the reason: it is never suggested again and the decision stays visible.
+    """
+    chosen = _pick(suggest_hypotheses(study, profile), ids)
+    why = "Отклонена командой при разборе предложений" + (
+        f": {reason.strip()}" if reason.strip() else "."
+    )
+    updated = study.model_copy(deep=True)
+    updated.hypotheses.extend(
+        h.model_copy(update={"status": HypothesisStatus.refuted, "verdict_reason": why})
+        for h in chosen
+    )
+    return updated
+
+
+def suggested_recommendations(study: Study, profile: Profile | None = None) -> list[Recommendation]:
+    """Recommendations suggested for the confirmed problems (M-11), labelled by the profile."""
+    labels = known_segments(profile) if profile is not None else None
+    return suggest_recommendations(study, segment_labels=labels)
+
+
+def accept_recommendations(
+    study: Study, ids: Collection[str], profile: Profile | None = None
+) -> Study:
+    """A copy of ``study`` with the chosen suggested recommendations (M-11) added."""
+    by_id = {r.id: r for r in suggested_recommendations(study, profile)}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise NotFound(
+            f"Среди предложенных рекомендаций нет: {', '.join(unknown)}.",
+            hint="обновите страницу: предложения пересчитываются по текущей редакции.",
+        )
+    updated = study.model_copy(deep=True)
+    updated.recommendations.extend(by_id[i] for i in dict.fromkeys(ids))
+    return updated
 
 
 def profile_to_json(profile: Profile) -> str:
