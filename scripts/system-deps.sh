@@ -5,6 +5,10 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 fc-list 2>/dev/null | grep -qi "dejavu" || need+=(fonts-dejavu-core)
+# WeasyPrint (PDF report) loads Pango through cffi; pdftotext/pdftoppm check the PDF in tests.
+ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "Нужны системные пакеты: ${need[*]}. Установите их: sudo apt-get install ${need[*]}" >&2

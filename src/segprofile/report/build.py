@@ -1,0 +1,1010 @@
+"""The report model (M-13): sections of headings, paragraphs, tables and figures.
+
+Built once from a Study and its Profile, with small-cell suppression already applied, and then
+written out as DOCX, XLSX, HTML or PDF by the sibling modules. Writers never look at the Profile
+themselves, so no format can show a number the model has hidden.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import altair as alt
+import vl_convert as vlc
+
+from segprofile.model.checks import check_study
+from segprofile.model.labels import PRIORITY_PARTS, ru
+from segprofile.model.results import (
+    CrossSegmentation,
+    FeatureSegmentation,
+    Profile,
+    SegmentStats,
+)
+from segprofile.model.study import RoleKind, Study
+from segprofile.report import charts
+from segprofile.report.blueprint import blueprint_svg
+from segprofile.report.format import NBSP, number, percent, ru_datetime
+
+log = logging.getLogger(__name__)
+
+ColumnKind = Literal["text", "int", "num1", "num2", "pct", "pct1"]
+
+
+class Suppressed:
+    """A cell hidden to protect small segments (shown as «скрыто»)."""
+
+    _instance: Suppressed | None = None
+
+    def __new__(cls) -> Suppressed:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SUPPRESSED"
+
+
+SUPPRESSED = Suppressed()
+SUPPRESSED_TEXT = "скрыто"
+
+CellValue = str | int | float | None | Suppressed
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: ColumnKind = "text"
+    width: int = 14  # characters, for XLSX
+
+
+@dataclass
+class Paragraph:
+    text: str
+    style: Literal["", "note", "warn", "item"] = ""
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 3
+
+
+@dataclass
+class Table:
+    """A table: raw values by column kind; writers format them (or keep numbers numeric)."""
+
+    name: str
+    caption: str
+    columns: list[Column]
+    rows: list[list[CellValue]] = field(default_factory=list)
+    # «profile» tables are the wide segment table meant for XLSX; the other writers skip them.
+    formats: frozenset[str] = frozenset({"docx", "xlsx", "html"})
+
+
+@dataclass
+class Figure:
+    title: str
+    svg: str
+    kind: Literal["chart", "blueprint"] = "chart"
+
+    def png(self, scale: float = 2.0) -> bytes:
+        """The figure as PNG (vl-convert's own SVG renderer: offline, no browser)."""
+        data: bytes = vlc.svg_to_png(self.svg, scale=scale)
+        return data
+
+
+Block = Paragraph | Heading | Table | Figure
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    mcodes: tuple[str, ...] = ()
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, *blocks: Block) -> Section:
+        self.blocks.extend(blocks)
+        return self
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+
+@dataclass
+class Report:
+    title: str
+    kicker: str
+    meta: list[tuple[str, str]]
+    sections: list[Section]
+    suppression_rule: str
+    suppressed: frozenset[str]
+    internal: bool = False
+
+    def section(self, section_id: str) -> Section:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+
+def format_cell(value: CellValue, kind: ColumnKind) -> str:
+    """A cell as Russian text: 12 345,6; 34 %; «—» for no value; «скрыто» for a hidden one."""
+    if isinstance(value, Suppressed):
+        return SUPPRESSED_TEXT
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if kind == "int":
+        return number(value)
+    if kind == "num1":
+        return number(value, 1)
+    if kind == "num2":
+        return number(value, 2)
+    if kind == "pct":
+        return percent(value)
+    if kind == "pct1":
+        return percent(value, 1)
+    return number(value, 2) if isinstance(value, float) else str(value)
+
+
+# --- Suppression ---------------------------------------------------------------------------------
+
+
+def suppressed_segments(segments: Sequence[SegmentStats], min_cell: int) -> set[str]:
+    """Keys to hide in one partition: the small ones, plus complements so none can be recovered.
+
+    Primary: every segment under ``min_cell`` clients. Complementary: while exactly one segment
+    is hidden (its size would be the total minus the rest) or the hidden ones together are still
+    under ``min_cell`` (their sum is the total minus the rest), the smallest shown one is hidden
+    too.
+    """
+    hidden = {s.key for s in segments if s.capacity < min_cell}
+    if not hidden:
+        return hidden
+    shown = sorted((s for s in segments if s.key not in hidden), key=lambda s: (s.capacity, s.key))
+    size = {s.key: s.capacity for s in segments}
+    while shown and (len(hidden) == 1 or sum(size[k] for k in hidden) < min_cell):
+        hidden.add(shown.pop(0).key)
+    return hidden
+
+
+def suppression(profile: Profile, study: Study) -> frozenset[str]:
+    """All suppressed segment keys of the profile (empty when small cells are allowed)."""
+    seg = study.segmentation
+    if seg.allow_small_cells:
+        return frozenset()
+    keys: set[str] = set()
+    groups: list[FeatureSegmentation | CrossSegmentation] = [*profile.by_feature, *profile.cross]
+    for group in groups:
+        keys |= suppressed_segments(group.segments, seg.min_cell)
+    return frozenset(keys)
+
+
+def masked_profile(profile: Profile, hidden: frozenset[str]) -> Profile:
+    """The profile without hidden segments (for charts, which draw every segment they get)."""
+    return profile.model_copy(
+        update={
+            "by_feature": [
+                fs.model_copy(update={"segments": [s for s in fs.segments if s.key not in hidden]})
+                for fs in profile.by_feature
+            ],
+            "cross": [
+                cs.model_copy(update={"segments": [s for s in cs.segments if s.key not in hidden]})
+                for cs in profile.cross
+            ],
+        }
+    )
+
+
+# --- Building ------------------------------------------------------------------------------------
+
+
+def _svg_figure(title: str, make: Callable[[], alt.TopLevelMixin | None]) -> Figure | None:
+    """A chart figure; a chart that cannot be drawn is left out, never fatal."""
+    try:
+        chart = make()
+        return None if chart is None else Figure(title, charts.to_svg(chart))
+    except (ValueError, RuntimeError) as exc:
+        log.warning("chart skipped: %s", type(exc).__name__)
+        return None
+
+
+def _interval(low: float | None, high: float | None, scale: float = 1.0, pct: bool = True) -> str:
+    if low is None or high is None:
+        return "—"
+    if pct:
+        return f"{number(low * 100)}–{percent(high)}"
+    return f"{number(low * scale)}…{number(high * scale)}"
+
+
+def _traits(seg: SegmentStats, limit: int = 3) -> str:
+    return "; ".join(
+        f"{t.feature_label}: {t.label} ({percent(t.share_in_segment)} против "
+        f"{percent(t.share_overall)})"
+        for t in seg.distinctive[:limit]
+    )
+
+
+class _Builder:
+    def __init__(self, profile: Profile, study: Study, *, figures: bool) -> None:
+        self.profile = profile
+        self.study = study
+        self.figures = figures
+        self.seg = study.segmentation
+        self.hidden = suppression(profile, study)
+        self.visible = masked_profile(profile, self.hidden)
+        self.confidence = percent(self.seg.confidence)
+        self.by_key = {s.key: s for fs in profile.by_feature for s in fs.segments}
+        self.by_key |= {s.key: s for cs in profile.cross for s in cs.segments}
+        self.feature_of = {s.key: fs.label for fs in profile.by_feature for s in fs.segments}
+        self.acts = {a.id: a.title for a in study.scope.legal_acts}
+
+    def name(self, key: str) -> str:
+        seg = self.by_key.get(key)
+        if seg is None:
+            return key
+        feature = self.feature_of.get(key)
+        return f"{feature}: {seg.label}" if feature else seg.label
+
+    def is_hidden(self, key: str) -> bool:
+        return key in self.hidden
+
+    # sections ---------------------------------------------------------------------------------
+
+    def scope(self) -> Section:
+        study = self.study
+        sec = Section("scope", "Область, нормативные акты и источники данных", ("M-1",))
+        sec.add(
+            Paragraph(
+                f"{ru(study.scope.kind)}: {study.scope.title}."
+                + (f" Орган: {study.scope.body}." if study.scope.body else "")
+                + " Клиенты: "
+                + ", ".join(ru(c) for c in study.scope.client_types)
+                + "."
+            )
+        )
+        if study.scope.description:
+            sec.add(Paragraph(study.scope.description))
+        acts = Table(
+            "acts",
+            "Нормативные правовые акты",
+            [Column("НПА", width=50), Column("Реквизиты", width=40)],
+            [[a.title, a.reference or "—"] for a in study.scope.legal_acts],
+        )
+        if acts.rows:
+            sec.add(acts)
+        else:
+            sec.add(Paragraph("НПА не указаны.", "note"))
+        rows_of = {f.source_id: f for f in self.profile.provenance.data_files}
+        sources = Table(
+            "data_sources",
+            "Источники данных",
+            [
+                Column("Источник", width=30),
+                Column("Вид", width=24),
+                Column("Файл", width=30),
+                Column("Строк", "int", 12),
+                Column("Версия", "int", 10),
+            ],
+        )
+        for ds in study.data_sources:
+            df = rows_of.get(ds.id)
+            sources.rows.append(
+                [
+                    ds.title or ds.id,
+                    ru(ds.kind),
+                    ds.path,
+                    df.rows if df else None,
+                    df.version if df else None,
+                ]
+            )
+        sec.add(sources)
+        return sec
+
+    def roles(self) -> Section:
+        sec = Section("roles", "Роли и целевые аудитории", ("M-2",))
+        internal = [r for r in self.study.roles if r.kind is RoleKind.internal_client]
+        if internal:
+            sec.add(
+                Paragraph(
+                    "Профиль внутреннего клиента: "
+                    + ", ".join(r.title for r in internal)
+                    + ". Клиенты — сотрудники и подразделения самой организации (M-14)."
+                )
+            )
+        table = Table(
+            "roles",
+            "Роли и аудитории",
+            [
+                Column("Роль", width=28),
+                Column("Тип", width=22),
+                Column("Целевая аудитория", width=40),
+                Column("Правовое основание", width=30),
+                Column("Правило отбора", width=30),
+            ],
+        )
+        for role in self.study.roles:
+            aud = role.audience
+            basis = (
+                "; ".join(
+                    self.acts.get(b.act, b.act) + (f", {b.article}" if b.article else "")
+                    for b in aud.legal_basis
+                )
+                if aud
+                else ""
+            )
+            table.rows.append(
+                [
+                    role.title + (f" — {role.description}" if role.description else ""),
+                    ru(role.kind),
+                    aud.description if aud else "—",
+                    basis or "—",
+                    (aud.eligibility_rule if aud and aud.eligibility_rule else "—"),
+                ]
+            )
+        if table.rows:
+            sec.add(table)
+        else:
+            sec.add(Paragraph("Роли не описаны.", "note"))
+        return sec
+
+    def features(self) -> Section:
+        sec = Section("features", "Признаки сегментации и их источники", ("M-3",))
+        table = Table(
+            "features",
+            "Признаки",
+            [
+                Column("Признак", width=30),
+                Column("Столбец", width=20),
+                Column("Тип", width=16),
+                Column("Источник", width=22),
+                Column("Обоснование", width=50),
+            ],
+        )
+        for f in self.study.features:
+            table.rows.append(
+                [
+                    f.label,
+                    f.column,
+                    ru(f.type),
+                    ru(f.source.kind) if f.source else "не указан",
+                    f.source.reference if f.source and f.source.reference else "—",
+                ]
+            )
+        return sec.add(table)
+
+    def summary(self) -> Section:
+        p, sat = self.profile, self.profile.satisfaction
+        scale = self.seg.satisfaction
+        sec = Section("summary", "Сводка", ("M-6",))
+        table = Table(
+            "summary",
+            "Сводка",
+            [Column("Показатель", width=50), Column("Значение", width=24)],
+            [
+                ["Клиентов в данных", number(p.total_clients)],
+                ["Оценок удовлетворённости", number(sat.n)],
+                [
+                    f"Средняя оценка (шкала {scale.scale_min}–{scale.scale_max})",
+                    number(sat.mean, 2),
+                ],
+                [f"CSAT — доля оценок {scale.csat_threshold} и выше", percent(sat.csat)],
+                [
+                    f"Интервал CSAT ({self.confidence})",
+                    _interval(
+                        sat.csat_interval.low if sat.csat_interval else None,
+                        sat.csat_interval.high if sat.csat_interval else None,
+                    ),
+                ],
+            ],
+        )
+        if p.survey is not None:
+            table.rows.append(["Ответов в опросе (нулевой замер)", number(p.survey.n)])
+            table.rows.append(["CSAT по опросу", percent(p.survey.csat)])
+            if p.survey.nps is not None:
+                table.rows.append(["NPS по опросу", number(p.survey.nps * 100)])
+        return sec.add(table)
+
+    def _segment_columns(self) -> list[Column]:
+        return [
+            Column("Сегмент", width=36),
+            Column("Ёмкость", "int", 12),
+            Column("Доля", "pct1", 10),
+            Column("Оценок", "int", 10),
+            Column("CSAT", "pct", 10),
+            Column(f"ДИ CSAT ({self.confidence})", width=16),
+            Column("Приоритет", "int", 10),
+            Column("Чем отличается", width=60),
+        ]
+
+    def _segment_row(self, seg: SegmentStats) -> list[CellValue]:
+        if self.is_hidden(seg.key):
+            small = seg.capacity < self.seg.min_cell
+            return [
+                seg.label,
+                f"<{NBSP}{self.seg.min_cell}" if small else SUPPRESSED,
+                SUPPRESSED,
+                SUPPRESSED,
+                SUPPRESSED,
+                SUPPRESSED,
+                SUPPRESSED,
+                "",
+            ]
+        s = seg.satisfaction
+        return [
+            seg.label,
+            seg.capacity,
+            seg.share,
+            s.n,
+            s.csat,
+            _interval(
+                s.csat_interval.low if s.csat_interval else None,
+                s.csat_interval.high if s.csat_interval else None,
+            ),
+            seg.priority.rank if seg.priority else None,
+            _traits(seg),
+        ]
+
+    def segments(self) -> Section:
+        sec = Section("segments", "Сегменты по отдельным признакам", ("M-5", "M-6"))
+        sec.add(
+            Paragraph(
+                "Ёмкость — число клиентов в сегменте; CSAT — доля оценок не ниже "
+                f"{self.seg.satisfaction.csat_threshold} с интервалом Уилсона ({self.confidence})."
+            ),
+            Paragraph(self.rule_text(), "note"),
+        )
+        for fs in self.profile.by_feature:
+            sec.add(Heading(fs.label + (f" ({fs.binning})" if fs.binning else "")))
+            sec.add(
+                Table(
+                    f"segments_{fs.feature_id}",
+                    fs.label,
+                    self._segment_columns(),
+                    [self._segment_row(s) for s in fs.segments],
+                )
+            )
+            if self.figures:
+                visible = next(f for f in self.visible.by_feature if f.feature_id == fs.feature_id)
+                fig = _svg_figure(
+                    f"{fs.label}: ёмкость и CSAT",
+                    lambda v=visible: charts.capacity_csat(v, min_cell=self.seg.min_cell),
+                )
+                if fig:
+                    sec.add(fig)
+        for cs in self.profile.cross:
+            sec.add(Heading(f"Перекрёстные сегменты: {cs.label}"))
+            sec.add(
+                Table(
+                    "cross_" + "_".join(cs.feature_ids),
+                    cs.label,
+                    self._segment_columns(),
+                    [self._segment_row(s) for s in cs.segments],
+                )
+            )
+        sec.add(self.profile_table())
+        return sec
+
+    def profile_table(self) -> Table:
+        """Every segment on one row with every measure: the profile table (XLSX)."""
+        cols = [
+            Column("Признак", width=26),
+            Column("Сегмент", width=30),
+            Column("Ключ", width=24),
+            Column("Ёмкость", "int", 11),
+            Column("Доля", "pct1", 9),
+            Column("Оценок", "int", 9),
+            Column("Средняя", "num2", 9),
+            Column("CSAT", "pct", 9),
+            Column("CSAT, нижняя граница", "pct", 11),
+            Column("CSAT, верхняя граница", "pct", 11),
+            Column("Ответов в опросе", "int", 10),
+            Column("CSAT по опросу", "pct", 10),
+            Column("NPS по опросу", "int", 10),
+            Column("Имеют право", "int", 12),
+            Column("Не обратились", "int", 12),
+            Column("Слепая зона", "pct", 10),
+            Column("Ранг приоритета", "int", 10),
+            Column("Оценка приоритета", "num2", 10),
+            Column("Почему", width=60),
+            Column("Чем отличается", width=60),
+        ]
+        table = Table(
+            "profile",
+            "Профиль: все сегменты",
+            cols,
+            formats=frozenset({"xlsx"}),
+        )
+        for fs in self.profile.by_feature:
+            for seg in fs.segments:
+                if self.is_hidden(seg.key):
+                    table.rows.append(
+                        [fs.label, seg.label, seg.key] + [SUPPRESSED] * (len(cols) - 4) + [""]
+                    )
+                    continue
+                s, sv, bz, pr = seg.satisfaction, seg.survey, seg.blind_zone, seg.priority
+                table.rows.append(
+                    [
+                        fs.label,
+                        seg.label,
+                        seg.key,
+                        seg.capacity,
+                        seg.share,
+                        s.n,
+                        s.mean,
+                        s.csat,
+                        s.csat_interval.low if s.csat_interval else None,
+                        s.csat_interval.high if s.csat_interval else None,
+                        sv.n if sv else None,
+                        sv.csat if sv else None,
+                        round(sv.nps * 100) if sv and sv.nps is not None else None,
+                        round(bz.entitled) if bz else None,
+                        round(bz.blind) if bz else None,
+                        bz.share if bz else None,
+                        pr.rank if pr else None,
+                        pr.score if pr else None,
+                        "; ".join(pr.reasons) if pr else "",
+                        _traits(seg, limit=5),
+                    ]
+                )
+        return table
+
+    def survey(self) -> Section | None:
+        p = self.profile
+        if p.survey is None:
+            return None
+        sv = p.survey
+        sec = Section("survey", "Нулевой замер по опросу", ("M-6", "M-8"))
+        text = f"Ответов: {number(sv.n)}"
+        if sv.csat is not None and sv.csat_interval:
+            text += f"; CSAT {percent(sv.csat)} ({_interval(sv.csat_interval.low, sv.csat_interval.high)})"
+        if sv.nps is not None and sv.nps_interval:
+            text += f"; NPS {number(sv.nps * 100)} ({_interval(sv.nps_interval.low, sv.nps_interval.high, 100, pct=False)})"
+        sec.add(Paragraph(text + "."))
+        if sv.needed:
+            sec.add(
+                Paragraph(
+                    f"Для погрешности ±{number(self.study.research.margin * 100)} п.{NBSP}п. "
+                    f"в сегменте нужно около {number(sv.needed)} ответов.",
+                    "note",
+                )
+            )
+        table = Table(
+            "survey",
+            "Опрос по сегментам",
+            [
+                Column("Сегмент", width=40),
+                Column("Ответов", "int", 10),
+                Column("CSAT", "pct", 10),
+                Column("ДИ CSAT", width=14),
+                Column("NPS", "int", 8),
+                Column("Выборка", width=20),
+            ],
+        )
+        for fs in p.by_feature:
+            for seg in fs.segments:
+                if seg.survey is None or self.is_hidden(seg.key):
+                    continue
+                s = seg.survey
+                table.rows.append(
+                    [
+                        f"{fs.label}: {seg.label}",
+                        s.n,
+                        s.csat,
+                        _interval(
+                            s.csat_interval.low if s.csat_interval else None,
+                            s.csat_interval.high if s.csat_interval else None,
+                        ),
+                        round(s.nps * 100) if s.nps is not None else None,
+                        f"мала: нужно {number(s.needed)}" if s.too_small else "достаточна",
+                    ]
+                )
+        return sec.add(table)
+
+    def audience(self) -> Section | None:
+        aud = self.profile.audience
+        if aud is None:
+            return None
+        sec = Section("audience", "Целевая аудитория и слепые зоны", ("M-2", "M-6"))
+        text = f"Имеют право: {number(aud.entitled)}; обратились: {number(aud.applicants)}"
+        if aud.coverage is not None:
+            text += f"; охват {percent(aud.coverage)}, слепая зона {percent(1 - aud.coverage)}"
+        if aud.eligibility_rule:
+            text += f". Правило отбора: {aud.eligibility_rule}"
+        sec.add(Paragraph(text + "."))
+        for w in aud.warnings:
+            sec.add(Paragraph(w, "warn"))
+        if aud.never_applying:
+            sec.add(
+                Table(
+                    "never_applying",
+                    "Группы, которые имеют право, но не обращаются совсем",
+                    [Column("Группа", width=60), Column("Имеют право", "int", 14)],
+                    [[g.label, round(g.entitled)] for g in aud.never_applying],
+                )
+            )
+        table = Table(
+            "blind_zones",
+            "Слепая зона по сегментам",
+            [
+                Column("Сегмент", width=40),
+                Column("Имеют право", "int", 12),
+                Column("Обратились", "int", 12),
+                Column("Не обратились", "int", 12),
+                Column("Доля слепой зоны", "pct", 12),
+            ],
+        )
+        for fs in self.profile.by_feature:
+            for seg in fs.segments:
+                bz = seg.blind_zone
+                if bz is None:
+                    continue
+                if self.is_hidden(seg.key):
+                    table.rows.append([f"{fs.label}: {seg.label}", *[SUPPRESSED] * 4])
+                    continue
+                table.rows.append(
+                    [
+                        f"{fs.label}: {seg.label}",
+                        round(bz.entitled),
+                        bz.applicants,
+                        round(bz.blind),
+                        bz.share,
+                    ]
+                )
+        if table.rows:
+            sec.add(table)
+        return sec
+
+    def priority(self) -> Section | None:
+        pr = self.profile.priority
+        if pr is None:
+            return None
+        sec = Section("priority", "Приоритет сегментов", ("M-6",))
+        sec.add(Paragraph(pr.explanation))
+        sec.add(
+            Paragraph(
+                "Веса: "
+                + ", ".join(
+                    f"{PRIORITY_PARTS.get(k, k)} {percent(w)}" for k, w in pr.weights.items()
+                )
+                + ".",
+                "note",
+            )
+        )
+        if self.figures:
+            fig = _svg_figure(
+                "Ёмкость и удовлетворённость сегментов",
+                lambda: charts.priority_quadrant(self.visible, min_cell=self.seg.min_cell),
+            )
+            if fig:
+                sec.add(fig)
+        table = Table(
+            "priority",
+            "Приоритетные сегменты",
+            [
+                Column("№", "int", 5),
+                Column("Сегмент", width=40),
+                Column("Оценка", "num2", 10),
+                Column("Почему", width=80),
+            ],
+        )
+        for key in pr.top:
+            seg = self.by_key.get(key)
+            if seg is None or seg.priority is None:
+                continue
+            hidden = self.is_hidden(key)
+            table.rows.append(
+                [
+                    seg.priority.rank,
+                    self.name(key),
+                    SUPPRESSED if hidden else seg.priority.score,
+                    SUPPRESSED if hidden else "; ".join(seg.priority.reasons),
+                ]
+            )
+        sec.add(table)
+        if pr.sensitivity:
+            sens = Table(
+                "sensitivity",
+                f"Устойчивость первой {len(pr.top)} при изменении веса на ±20 %",
+                [
+                    Column("Вес", width=26),
+                    Column("Изменение", width=12),
+                    Column("Вошли", width=50),
+                    Column("Выбыли", width=50),
+                ],
+            )
+            for row in pr.sensitivity:
+                sens.rows.append(
+                    [
+                        PRIORITY_PARTS.get(row.weight, row.weight),
+                        ("+" if row.change > 0 else "−") + percent(abs(row.change)),
+                        "; ".join(self.name(k) for k in row.entered) or "—",
+                        "; ".join(self.name(k) for k in row.left) or "—",
+                    ]
+                )
+            sec.add(sens)
+        return sec
+
+    def hypotheses(self) -> Section:
+        sec = Section(
+            "hypotheses", "Потребности и проблемы: гипотезы, статус, доказательства", ("M-7", "M-9")
+        )
+        table = Table(
+            "hypotheses",
+            "Гипотезы",
+            [
+                Column("Код", width=14),
+                Column("Вид", width=14),
+                Column("Формулировка", width=60),
+                Column("Сегменты", width=30),
+                Column("Статус", width=18),
+                Column("Доказательства", width=60),
+            ],
+        )
+        for h in self.study.hypotheses:
+            evidence = "; ".join(
+                f"{ru(e.kind)}: {e.summary}" + (f" ({e.source})" if e.source else "")
+                for e in h.evidence
+            )
+            if h.verdict_reason:
+                evidence = (evidence + "; " if evidence else "") + h.verdict_reason
+            table.rows.append(
+                [
+                    h.id,
+                    ru(h.kind),
+                    h.statement,
+                    ", ".join(self.name(k) for k in h.segments) or "все",
+                    ru(h.status),
+                    evidence or "—",
+                ]
+            )
+        if table.rows:
+            sec.add(table)
+        else:
+            sec.add(Paragraph("Гипотезы не сформулированы.", "note"))
+        return sec
+
+    def research(self) -> Section:
+        plan = self.study.research
+        sec = Section("research", "План исследования", ("M-8",))
+        sec.add(
+            Paragraph(
+                f"Погрешность опроса ±{number(plan.margin * 100)} п.{NBSP}п. при доверительной "
+                f"вероятности {percent(plan.confidence)}; не более {plan.max_interviews_per_person} "
+                "интервью на человека.",
+                "note",
+            )
+        )
+        table = Table(
+            "research",
+            "Исследовательские активности",
+            [
+                Column("Активность", width=40),
+                Column("Метод", width=20),
+                Column("Сегменты", width=30),
+                Column("Гипотезы", width=20),
+                Column("Респондентов", "int", 12),
+                Column("Статус", width=14),
+            ],
+        )
+        for a in plan.activities:
+            table.rows.append(
+                [
+                    a.title,
+                    ru(a.method),
+                    ", ".join(self.name(k) for k in a.segments) or "все",
+                    ", ".join(a.hypotheses) or "—",
+                    a.target_respondents,
+                    ru(a.status),
+                ]
+            )
+        if table.rows:
+            sec.add(table)
+        else:
+            sec.add(Paragraph("Активности не запланированы.", "note"))
+        return sec
+
+    def recommendations(self) -> Section:
+        sec = Section("recommendations", "Рекомендации", ("M-11",))
+        table = Table(
+            "recommendations",
+            "Рекомендации",
+            [
+                Column("Рекомендация", width=40),
+                Column("Вид", width=22),
+                Column("Что сделать", width=60),
+                Column("Сегменты", width=30),
+                Column("Решаемые проблемы", width=24),
+                Column("Изменение пути", width=40),
+            ],
+        )
+        for r in self.study.recommendations:
+            table.rows.append(
+                [
+                    r.title,
+                    ru(r.kind),
+                    r.description or "—",
+                    ", ".join(self.name(k) for k in r.segments) or "все",
+                    ", ".join(r.problems) or "—",
+                    r.journey_change or "—",
+                ]
+            )
+        if table.rows:
+            sec.add(table)
+        else:
+            sec.add(Paragraph("Рекомендации не сформулированы.", "note"))
+        return sec
+
+    def journeys(self) -> Section | None:
+        if not self.profile.journeys and not self.study.journeys:
+            return None
+        sec = Section("journeys", "Клиентские пути: текущий и целевой", ("M-12",))
+        if self.profile.journeys:
+            table = Table(
+                "journeys",
+                "Текущий путь → целевой",
+                [
+                    Column("Для кого", width=36),
+                    Column("Шагов", width=10),
+                    Column("Личных посещений", width=12),
+                    Column("Документов", width=12),
+                    Column("Срок, дней", width=14),
+                    Column("Время клиента, мин", width=14),
+                    Column("Проактивных шагов", width=14),
+                ],
+            )
+            for c in self.profile.journeys:
+                who = "Все клиенты" if c.segment is None else self.name(c.segment)
+                if c.personalised:
+                    who += " (свой целевой путь)"
+                cur, tgt = c.current, c.target
+                table.rows.append(
+                    [
+                        who,
+                        f"{cur.steps} → {tgt.steps}",
+                        f"{cur.in_person_visits} → {tgt.in_person_visits}",
+                        f"{cur.documents} → {tgt.documents}",
+                        f"{number(cur.duration_days, 1)} → {number(tgt.duration_days, 1)}",
+                        f"{number(cur.client_minutes)} → {number(tgt.client_minutes)}",
+                        f"{percent(cur.proactive_share)} → {percent(tgt.proactive_share)}",
+                    ]
+                )
+            sec.add(table)
+        for j in self.study.journeys:
+            if not j.steps:
+                continue
+            title = f"{j.title} ({ru(j.kind).lower()} путь)"
+            sec.add(Heading(title))
+            sec.add(
+                Paragraph(
+                    " → ".join(s.title for s in j.steps),
+                    "note",
+                )
+            )
+            if self.figures:
+                sec.add(Figure(title, blueprint_svg(self.study, j.id), "blueprint"))
+        return sec
+
+    def checks(self) -> Section:
+        sec = Section("check", "Чего не хватает профилю", ())
+        findings = check_study(self.study)
+        if not findings:
+            return sec.add(Paragraph("Все разделы методики заполнены."))
+        table = Table(
+            "check",
+            "Проверка по методике",
+            [Column("Код", width=8), Column("Важность", width=14), Column("Что не так", width=90)],
+            [[f.code, ru(f.severity) or str(f.severity), f.message] for f in findings],
+        )
+        return sec.add(table)
+
+    def provenance(self) -> Section:
+        pv = self.profile.provenance
+        sec = Section("provenance", "Происхождение результата", ())
+        study_text = pv.study_id
+        if pv.study_revision is not None:
+            study_text += f", редакция {pv.study_revision}"
+        rows: list[list[CellValue]] = [
+            ["Исследование", study_text],
+            ["Хеш документа исследования", pv.study_hash],
+            ["Отпечаток данных", pv.data_fingerprint],
+            ["Доверительная вероятность", self.confidence],
+            ["Порог малых сегментов", str(self.seg.min_cell)],
+            [
+                "Скрытие малых сегментов",
+                "отключено явной настройкой segmentation.allow_small_cells"
+                if self.seg.allow_small_cells
+                else "включено (с дополнительным скрытием)",
+            ],
+            ["Зерно генератора случайных чисел", str(pv.seed)],
+            ["Программа", f"segprofile {pv.version}, движок {pv.engine}"],
+            ["Построен", f"{ru_datetime(pv.created_at)} UTC"],
+        ]
+        sec.add(
+            Table(
+                "provenance",
+                "Происхождение",
+                [Column("Что", width=34), Column("Значение", width=80)],
+                rows,
+            )
+        )
+        files = Table(
+            "data_files",
+            "Файлы данных",
+            [
+                Column("Источник", width=20),
+                Column("Файл", width=40),
+                Column("Строк", "int", 12),
+                Column("Версия", "int", 9),
+                Column("SHA-256", width=70),
+            ],
+            [[f.source_id, f.path, f.rows, f.version, f.sha256] for f in pv.data_files],
+        )
+        return sec.add(files)
+
+    def warnings(self) -> Section | None:
+        if not self.profile.warnings:
+            return None
+        sec = Section("warnings", "Предупреждения", ())
+        return sec.add(*(Paragraph(w, "warn") for w in self.profile.warnings))
+
+    def rule_text(self) -> str:
+        if self.seg.allow_small_cells:
+            return (
+                "Скрытие малых сегментов отключено явной настройкой исследования "
+                "(segmentation.allow_small_cells); это записано в происхождении результата."
+            )
+        return (
+            f"Защита персональных данных: сегменты меньше {self.seg.min_cell} клиентов скрыты; "
+            "чтобы их нельзя было вычислить по итогу и остальным сегментам, вместе с ними "
+            "скрыт следующий по величине сегмент того же признака (дополнительное скрытие), "
+            f"пока скрытых не станет не меньше двух и в сумме не меньше {self.seg.min_cell} клиентов."
+        )
+
+    def build(self) -> Report:
+        study = self.study
+        parts: Iterable[Section | None] = (
+            self.scope(),
+            self.roles(),
+            self.features(),
+            self.summary(),
+            self.segments(),
+            self.survey(),
+            self.audience(),
+            self.priority(),
+            self.hypotheses(),
+            self.research(),
+            self.recommendations(),
+            self.journeys(),
+            self.warnings(),
+            self.checks(),
+            self.provenance(),
+        )
+        sections = [s for s in parts if s is not None]
+        internal = any(r.kind is RoleKind.internal_client for r in study.roles)
+        meta = [
+            ("Объект", f"{ru(study.scope.kind)}: {study.scope.title}"),
+            ("Клиенты", ", ".join(ru(c) for c in study.scope.client_types)),
+            ("Построен", ru_datetime(self.profile.provenance.created_at) + " UTC"),
+        ]
+        if study.scope.body:
+            meta.insert(1, ("Орган", study.scope.body))
+        return Report(
+            title=study.title,
+            kicker="Профиль внутреннего клиента" if internal else "Профиль клиентского сегмента",
+            meta=meta,
+            sections=sections,
+            suppression_rule=self.rule_text(),
+            suppressed=self.hidden,
+            internal=internal,
+        )
+
+
+def build_report(profile: Profile, study: Study, *, figures: bool = True) -> Report:
+    """The report model of a profile; ``figures=False`` skips charts and blueprints (XLSX)."""
+    return _Builder(profile, study, figures=figures).build()
