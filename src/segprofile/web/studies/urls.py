@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from segprofile.web.studies import views
+from segprofile.web.studies import views, views_journeys, views_research
 
 app_name = "studies"
 
@@ -30,4 +30,39 @@ urlpatterns = [
     ),
     path("studies/<int:pk>/segment-notes/", views.segment_note_save, name="segment_note"),
     path("studies/<int:pk>/runs/<int:run_pk>/profile.json", views.run_json, name="run_json"),
+]
+
+# Hypotheses and research (M-7 … M-9), journeys and recommendations (M-11, M-12).
+urlpatterns += [
+    path("studies/<int:pk>/hypotheses/", views_research.hypotheses_page, name="hypotheses"),
+    path(
+        "studies/<int:pk>/hypotheses/suggestions/",
+        views_research.hypothesis_suggestions,
+        name="hypothesis_suggestions",
+    ),
+    path(
+        "studies/<int:pk>/hypotheses/<str:hypothesis_id>/status/",
+        views_research.hypothesis_status,
+        name="hypothesis_status",
+    ),
+    path("studies/<int:pk>/research/", views_research.research_page, name="research"),
+    path(
+        "studies/<int:pk>/research/respondents.csv",
+        views_research.research_respondents_csv,
+        name="research_respondents",
+    ),
+    path("studies/<int:pk>/journeys/", views_journeys.journeys_page, name="journeys"),
+    path(
+        "studies/<int:pk>/journeys/export.<str:fmt>",
+        views_journeys.journeys_export,
+        name="journeys_export",
+    ),
+    path(
+        "studies/<int:pk>/journeys/import/", views_journeys.journeys_import, name="journeys_import"
+    ),
+    path(
+        "studies/<int:pk>/journeys/recommendations/",
+        views_journeys.recommendations_accept,
+        name="recommendations_accept",
+    ),
 ]

@@ -1,0 +1,275 @@
+"""Hypotheses registry (M-7, M-9) and research plan (M-8) pages.
+
+The child-benefit profile is built once per session; each test stores it as a finished run of a
+fresh study (the run page itself is tested in test_runs.py), so the pages are tested fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from segprofile import pipeline
+from segprofile.web.studies.models import ProfileRun, Study
+
+EXAMPLE = "child-benefit"
+
+
+@pytest.fixture(scope="session")
+def example_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Demo records of the example and its profile (JSON), made once."""
+    data = tmp_path_factory.mktemp("child-benefit-data")
+    pipeline.generate_demo_data(EXAMPLE, data, rows=1500, seed=4)
+    profile = pipeline.profile_study(pipeline.example_study(EXAMPLE), data)
+    return data, pipeline.profile_to_json(profile)
+
+
+def _store(user: User, built: tuple[Path, str], *, with_run: bool = True) -> Study:
+    data, result_json = built
+    study = Study.create_from_document(
+        pipeline.example_study(EXAMPLE), owner=user, comment="пример"
+    )
+    for path in data.iterdir():
+        shutil.copy(path, study.data_dir() / path.name)
+    if with_run:
+        ProfileRun.objects.create(
+            study=study,
+            revision=study.current_revision(),
+            status=ProfileRun.Status.DONE,
+            progress=1.0,
+            result_json=result_json,
+        )
+    return study
+
+
+@pytest.fixture
+def study(user: User, example_built: tuple[Path, str]) -> Study:
+    return _store(user, example_built)
+
+
+def _text(response: Any) -> str:
+    return html_lib.unescape(response.content.decode())
+
+
+def _url(name: str, study: Study, **kwargs: Any) -> str:
+    return reverse(f"studies:{name}", kwargs={"pk": study.pk, **kwargs})
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["hypotheses", "research", "research_respondents"])
+def test_pages_are_the_owners_only(
+    name: str, study: Study, client_in: Client, other_client: Client, client: Client
+) -> None:
+    url = _url(name, study)
+    assert client_in.get(url).status_code == 200
+    assert other_client.get(url).status_code == 403
+    response = client.get(url)
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [("hypothesis_suggestions", {}), ("hypothesis_status", {"hypothesis_id": "n_no_paper"})],
+)
+def test_changes_are_the_owners_only(
+    name: str, kwargs: dict[str, str], study: Study, other_client: Client, client: Client
+) -> None:
+    data = {"status": "confirmed", "reason": "x", "id": "x", "action": "accept"}
+    assert other_client.post(_url(name, study, **kwargs), data).status_code == 403
+    assert client.post(_url(name, study, **kwargs), data).status_code == 302
+    assert study.revisions.count() == 1
+
+
+# --- hypotheses ----------------------------------------------------------------------------------
+
+
+def test_registry_shows_hypotheses_with_ladder_aidas_step_and_evidence(
+    study: Study, client_in: Client
+) -> None:
+    text = _text(client_in.get(_url("hypotheses", study)))
+    document = study.current_revision().to_document()
+    hyp = next(h for h in document.hypotheses if h.id == "n_know_entitlement")
+    assert hyp.statement in text
+    assert f"{hyp.hunt_stage}. {document.hunt_ladder[hyp.hunt_stage - 1]}" in text
+    assert "current.learn" in text
+    assert "подтверждена" in text
+    assert "Предложены по данным" in text
+    assert "Как выносится вердикт по опросу" in text
+    with_evidence = next(h for h in document.hypotheses if h.evidence)
+    assert with_evidence.evidence[0].summary in text
+
+
+def test_without_a_profile_the_page_asks_to_build_it(
+    user: User, example_built: tuple[Path, str], client_in: Client
+) -> None:
+    bare = _store(user, example_built, with_run=False)
+    text = _text(client_in.get(_url("hypotheses", bare)))
+    assert "Сначала постройте профиль" in text
+    research = client_in.get(_url("research", bare))
+    assert research.status_code == 200
+    assert "Сначала постройте профиль" in _text(research)
+
+
+def _suggestions(study: Study) -> list[str]:
+    run = study.runs.get()
+    profile = pipeline.profile_from_json(run.result_json)
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
+    return [h.id for h in suggest_hypotheses(study.current_revision().to_document(), profile)]
+
+
+def test_accepting_a_suggestion_adds_it_as_open_in_a_new_revision(
+    study: Study, client_in: Client, user: User
+) -> None:
+    ids = _suggestions(study)
+    assert ids, "the example's profile should suggest hypotheses"
+    page = _text(client_in.get(_url("hypotheses", study)))
+    assert f'value="{ids[0]}"' in page
+    response = client_in.post(
+        _url("hypothesis_suggestions", study), {"id": [ids[0]], "action": "accept"}
+    )
+    assert response.status_code == 302
+    assert study.revisions.count() == 2
+    revision = study.current_revision()
+    assert revision.author == user
+    assert ids[0] in revision.comment
+    added = {h.id: h for h in revision.to_document().hypotheses}[ids[0]]
+    assert added.status.value == "open"
+    # Accepted, it is no longer suggested.
+    assert ids[0] not in _suggestions(study)
+
+
+def test_rejecting_a_suggestion_keeps_it_refuted_with_the_reason(
+    study: Study, client_in: Client
+) -> None:
+    target = _suggestions(study)[-1]
+    client_in.post(
+        _url("hypothesis_suggestions", study),
+        {"id": [target], "action": "reject", "reason": "не про нашу услугу"},
+    )
+    added = {h.id: h for h in study.current_revision().to_document().hypotheses}[target]
+    assert added.status.value == "refuted"
+    assert "не про нашу услугу" in added.verdict_reason
+    assert target not in _suggestions(study)
+
+
+def test_an_unknown_suggestion_changes_nothing(study: Study, client_in: Client) -> None:
+    response = client_in.post(
+        _url("hypothesis_suggestions", study), {"id": ["sug-nope"], "action": "accept"}, follow=True
+    )
+    assert study.revisions.count() == 1
+    assert "sug-nope" in _text(response)
+
+
+def test_status_change_is_a_revision_with_the_status_reason_and_author(
+    study: Study, client_in: Client, user: User
+) -> None:
+    url = _url("hypothesis_status", study, hypothesis_id="n_no_paper")
+    response = client_in.post(
+        url, {"status": "confirmed", "reason": "12 из 15 интервью: носили справки"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("#h-n_no_paper")
+    revision = study.current_revision()
+    assert revision.number == 2
+    assert revision.author == user
+    assert "anna" in revision.comment
+    assert "n_no_paper" in revision.comment
+    assert "подтверждена" in revision.comment
+    hyp = {h.id: h for h in revision.to_document().hypotheses}["n_no_paper"]
+    assert hyp.status.value == "confirmed"
+    assert hyp.verdict_reason == "12 из 15 интервью: носили справки"
+
+
+def test_a_verdict_without_a_reason_is_refused(study: Study, client_in: Client) -> None:
+    url = _url("hypothesis_status", study, hypothesis_id="n_no_paper")
+    response = client_in.post(url, {"status": "refuted", "reason": " "}, follow=True)
+    assert study.revisions.count() == 1
+    assert "нужна причина" in _text(response)
+    client_in.post(url, {"status": "suggested", "reason": "x"})
+    client_in.post(_url("hypothesis_status", study, hypothesis_id="nope"), {"status": "open"})
+    assert study.revisions.count() == 1
+
+
+# --- research plan -------------------------------------------------------------------------------
+
+
+def test_research_page_lists_sizes_respondents_bound_and_guides(
+    study: Study, client_in: Client
+) -> None:
+    text = _text(client_in.get(_url("research", study)))
+    assert "Объём выборки опроса" in text
+    assert "Респонденты для интервью" in text
+    assert "H(" in text
+    assert "Жадный алгоритм" in text
+    assert "Путеводители интервью" in text
+    # Each recruited respondent is listed with its pseudonym.
+    document = study.current_revision().to_document()
+    run = study.runs.get()
+    plan = pipeline.research_plan(
+        document, study.data_dir(), profile=pipeline.profile_from_json(run.result_json)
+    )
+    assert plan.recruitment.respondents
+    for respondent in plan.recruitment.respondents:
+        assert respondent.respondent_id in text
+
+
+def test_uncovered_segments_are_listed_loudly(
+    study: Study, client_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Everyone has already been interviewed as often as allowed: nobody can be recruited.
+    real = pipeline.research_plan
+
+    def exhausted(*args: Any, **kwargs: Any) -> pipeline.ResearchPlanResult:
+        plan = real(*args, **kwargs)
+        from segprofile.model.results import UncoveredSegment
+
+        lost = UncoveredSegment(
+            key="region_type=rural", label="Село", reason="все достигли предела интервью"
+        )
+        recruitment = plan.recruitment.model_copy(
+            update={"uncovered": [lost], "segments_covered": plan.recruitment.segments_total - 1}
+        )
+        return pipeline.ResearchPlanResult(
+            sample_sizes=plan.sample_sizes,
+            recruitment=recruitment,
+            guides=plan.guides,
+            suggested_hypotheses=plan.suggested_hypotheses,
+        )
+
+    monkeypatch.setattr(pipeline, "research_plan", exhausted)
+    text = _text(client_in.get(_url("research", study)))
+    assert 'role="alert" id="uncovered"' in text
+    assert "1 сегмент без респондента" in text
+    assert "Село" in text
+    assert "все достигли предела интервью" in text
+
+
+def test_research_plan_errors_are_shown_in_russian(study: Study, client_in: Client) -> None:
+    for path in study.data_dir().iterdir():
+        path.unlink()
+    response = client_in.get(_url("research", study))
+    assert response.status_code == 400
+    assert "Не удалось рассчитать план исследования" in _text(response)
+
+
+def test_respondents_csv_downloads_with_their_quotas(study: Study, client_in: Client) -> None:
+    response = client_in.get(_url("research_respondents", study))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "respondents.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) >= 2
+    assert len(rows[0]) >= 2
