@@ -444,6 +444,30 @@ def journeys_import(
     out.print(f"Путей в документе: {len(updated.journeys)}; записано: {target}")
 
 
+@app.command()
+def report(
+    study_path: StudyArg,
+    data: Annotated[
+        Path, typer.Option("--data", "-d", help="Каталог с файлами данных исследования")
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="docx, xlsx, html или pdf")] = "docx",
+    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Файл отчёта")] = None,
+) -> None:
+    """Построить профиль и записать отчёт (M-13): DOCX, XLSX, HTML или PDF."""
+    fmt = fmt.lower()
+    if fmt not in pipeline.REPORT_FORMATS:
+        raise typer.BadParameter("допустимы docx, xlsx, html, pdf", param_hint="--format")
+    study = pipeline.load_study(study_path)
+    started = time.perf_counter()
+    result = pipeline.profile_study(study, data)
+    content = pipeline.render_report(result, study, fmt)
+    target = out_file or Path(f"{study.id}-profile.{fmt}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    elapsed = time.perf_counter() - started
+    out.print(f"Отчёт записан за {elapsed:.1f} с: {target} ({len(content) // 1024} КБ).")
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; core errors become a message on stderr and an exit code."""
     try:

@@ -649,6 +649,43 @@ def accept_recommendations(
     return updated
 
 
+REPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
+}
+
+
+def render_report(profile: Profile, study: Study, fmt: str) -> bytes:
+    """The filled profile (M-13) as DOCX, XLSX, HTML or PDF, all from one report model.
+
+    Small segments are suppressed (with complementary suppression) unless the study sets
+    ``segmentation.allow_small_cells``.
+    """
+    from segprofile.report.build import build_report
+
+    if fmt not in REPORT_FORMATS:
+        raise InputError(
+            f"Неизвестный формат отчёта «{fmt}».",
+            hint="выберите один из: " + ", ".join(REPORT_FORMATS) + ".",
+        )
+    report = build_report(profile, study, figures=fmt != "xlsx")
+    if fmt == "docx":
+        from segprofile.report.docx import render_docx
+
+        return render_docx(report)
+    if fmt == "xlsx":
+        from segprofile.report.xlsx import render_xlsx
+
+        return render_xlsx(report)
+    from segprofile.report.pdf import render_html, render_pdf
+
+    if fmt == "html":
+        return render_html(report).encode("utf-8")
+    return render_pdf(report)
+
+
 def profile_to_json(profile: Profile) -> str:
     return profile.model_dump_json(indent=2)
 

@@ -8,7 +8,9 @@ themselves, so no format can show a number the model has hidden.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,7 +25,7 @@ from segprofile.model.results import (
     Profile,
     SegmentStats,
 )
-from segprofile.model.study import RoleKind, Study
+from segprofile.model.study import ClientType, RoleKind, Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
 from segprofile.report.format import NBSP, number, percent, ru_datetime
@@ -214,6 +216,15 @@ def _svg_figure(title: str, make: Callable[[], alt.TopLevelMixin | None]) -> Fig
         return None
 
 
+def _svg_figures(
+    items: Sequence[tuple[str, Callable[[], alt.TopLevelMixin | None]]],
+) -> list[Figure | None]:
+    """Several charts at once: vl-convert renders in Rust outside the GIL, so threads help."""
+    workers = max(1, min(4, os.cpu_count() or 1, len(items)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda item: _svg_figure(*item), items))
+
+
 def _interval(low: float | None, high: float | None, scale: float = 1.0, pct: bool = True) -> str:
     if low is None or high is None:
         return "—"
@@ -309,7 +320,7 @@ class _Builder:
     def roles(self) -> Section:
         sec = Section("roles", "Роли и целевые аудитории", ("M-2",))
         internal = [r for r in self.study.roles if r.kind is RoleKind.internal_client]
-        if internal:
+        if internal and ClientType.internal in self.study.scope.client_types:
             sec.add(
                 Paragraph(
                     "Профиль внутреннего клиента: "
@@ -459,30 +470,36 @@ class _Builder:
             ),
             Paragraph(self.rule_text(), "note"),
         )
-        for fs in self.profile.by_feature:
+        figures: list[Figure | None] = [None] * len(self.profile.by_feature)
+        if self.figures:
+            min_cell = self.seg.min_cell
+            figures = _svg_figures(
+                [
+                    (
+                        f"{fs.label}: ёмкость и CSAT",
+                        lambda v=fs: charts.capacity_csat(v, min_cell=min_cell),
+                    )
+                    for fs in self.visible.by_feature
+                ]
+            )
+        for fs, fig in zip(self.profile.by_feature, figures, strict=True):
             sec.add(Heading(fs.label + (f" ({fs.binning})" if fs.binning else "")))
             sec.add(
                 Table(
                     f"segments_{fs.feature_id}",
-                    fs.label,
+                    "",
                     self._segment_columns(),
                     [self._segment_row(s) for s in fs.segments],
                 )
             )
-            if self.figures:
-                visible = next(f for f in self.visible.by_feature if f.feature_id == fs.feature_id)
-                fig = _svg_figure(
-                    f"{fs.label}: ёмкость и CSAT",
-                    lambda v=visible: charts.capacity_csat(v, min_cell=self.seg.min_cell),
-                )
-                if fig:
-                    sec.add(fig)
+            if fig:
+                sec.add(fig)
         for cs in self.profile.cross:
             sec.add(Heading(f"Перекрёстные сегменты: {cs.label}"))
             sec.add(
                 Table(
                     "cross_" + "_".join(cs.feature_ids),
-                    cs.label,
+                    "",
                     self._segment_columns(),
                     [self._segment_row(s) for s in cs.segments],
                 )
@@ -562,9 +579,11 @@ class _Builder:
         sec = Section("survey", "Нулевой замер по опросу", ("M-6", "M-8"))
         text = f"Ответов: {number(sv.n)}"
         if sv.csat is not None and sv.csat_interval:
-            text += f"; CSAT {percent(sv.csat)} ({_interval(sv.csat_interval.low, sv.csat_interval.high)})"
+            ci = _interval(sv.csat_interval.low, sv.csat_interval.high)
+            text += f"; CSAT {percent(sv.csat)} ({ci})"
         if sv.nps is not None and sv.nps_interval:
-            text += f"; NPS {number(sv.nps * 100)} ({_interval(sv.nps_interval.low, sv.nps_interval.high, 100, pct=False)})"
+            ci = _interval(sv.nps_interval.low, sv.nps_interval.high, 100, pct=False)
+            text += f"; NPS {number(sv.nps * 100)} ({ci})"
         sec.add(Paragraph(text + "."))
         if sv.needed:
             sec.add(
@@ -775,7 +794,8 @@ class _Builder:
         sec.add(
             Paragraph(
                 f"Погрешность опроса ±{number(plan.margin * 100)} п.{NBSP}п. при доверительной "
-                f"вероятности {percent(plan.confidence)}; не более {plan.max_interviews_per_person} "
+                f"вероятности {percent(plan.confidence)}; "
+                f"не более {plan.max_interviews_per_person} "
                 "интервью на человека.",
                 "note",
             )
@@ -963,7 +983,8 @@ class _Builder:
             f"Защита персональных данных: сегменты меньше {self.seg.min_cell} клиентов скрыты; "
             "чтобы их нельзя было вычислить по итогу и остальным сегментам, вместе с ними "
             "скрыт следующий по величине сегмент того же признака (дополнительное скрытие), "
-            f"пока скрытых не станет не меньше двух и в сумме не меньше {self.seg.min_cell} клиентов."
+            "пока скрытых не станет не меньше двух и в сумме не меньше "
+            f"{self.seg.min_cell} клиентов."
         )
 
     def build(self) -> Report:
@@ -986,7 +1007,7 @@ class _Builder:
             self.provenance(),
         )
         sections = [s for s in parts if s is not None]
-        internal = any(r.kind is RoleKind.internal_client for r in study.roles)
+        internal = ClientType.internal in study.scope.client_types
         meta = [
             ("Объект", f"{ru(study.scope.kind)}: {study.scope.title}"),
             ("Клиенты", ", ".join(ru(c) for c in study.scope.client_types)),

@@ -1,0 +1,147 @@
+"""The report as DOCX (python-docx): headings, tables with header rows, figures, a TOC field."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from docx import Document
+from docx.document import Document as DocumentType
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from segprofile.report.build import Figure, Heading, Paragraph, Report, Table, format_cell
+
+log = logging.getLogger(__name__)
+
+FORMAT = "docx"
+_NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
+
+
+def _toc_field(doc: DocumentType) -> None:
+    """A Word table-of-contents field; Word fills it when the document is opened/updated."""
+    para = doc.add_paragraph()
+    run = para.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = 'TOC \\o "1-2" \\h \\z \\u'
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    placeholder = OxmlElement("w:t")
+    placeholder.text = "Содержание: нажмите F9, чтобы обновить оглавление."
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, instr, separate, placeholder, end):
+        run._r.append(element)
+
+
+def _repeat_header(row: object) -> None:
+    """Mark a table row as a header repeated on every page."""
+    tr_pr = row._tr.get_or_add_trPr()  # type: ignore[attr-defined]
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+
+
+def _shade(cell: object, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()  # type: ignore[attr-defined]
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    tc_pr.append(shading)
+
+
+def _table(doc: DocumentType, table: Table) -> None:
+    if table.caption:
+        caption = doc.add_paragraph(table.caption, style="Caption")
+        caption.paragraph_format.keep_with_next = True
+    out = doc.add_table(rows=1, cols=len(table.columns))
+    out.style = "Table Grid"
+    out.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header = out.rows[0]
+    _repeat_header(header)
+    for cell, column in zip(header.cells, table.columns, strict=True):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(column.title)
+        run.bold = True
+        _shade(cell, "E6EAF0")
+    for values in table.rows:
+        cells = out.add_row().cells
+        for cell, column, value in zip(cells, table.columns, values, strict=True):
+            cell.text = format_cell(value, column.kind)
+            if column.kind in _NUMERIC:
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for row in out.rows:
+        for cell in row.cells:
+            for para in cell.paragraphs:
+                for run in para.runs:
+                    run.font.size = Pt(8.5)
+    doc.add_paragraph()
+
+
+def _figure(doc: DocumentType, figure: Figure, width_cm: float) -> None:
+    try:
+        png = figure.png(scale=1.5)
+    except (ValueError, RuntimeError) as exc:
+        log.warning("figure skipped in DOCX: %s", type(exc).__name__)
+        doc.add_paragraph(f"Рисунок «{figure.title}» не удалось преобразовать в изображение.")
+        return
+    doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(figure.title, style="Caption")
+
+
+def render_docx(report: Report) -> bytes:
+    """Write the report model as a DOCX document (landscape A4: wide segment tables)."""
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.6))
+    normal = doc.styles["Normal"]
+    normal.font.name = "DejaVu Sans"
+    normal.font.size = Pt(10)
+    usable = 29.7 - 3.2
+
+    kicker = doc.add_paragraph(report.kicker)
+    kicker.runs[0].font.color.rgb = RGBColor(0x5B, 0x67, 0x78)
+    doc.add_heading(report.title, level=0)
+    for label, value in report.meta:
+        para = doc.add_paragraph()
+        para.add_run(f"{label}: ").bold = True
+        para.add_run(value)
+    doc.add_paragraph(report.suppression_rule)
+    doc.add_heading("Содержание", level=1)
+    _toc_field(doc)
+    doc.add_page_break()
+
+    for number, sec in enumerate(report.sections, start=1):
+        codes = f" ({', '.join(sec.mcodes)})" if sec.mcodes else ""
+        doc.add_heading(f"{number}. {sec.title}{codes}", level=1)
+        for block in sec.blocks:
+            if isinstance(block, Heading):
+                doc.add_heading(block.text, level=2)
+            elif isinstance(block, Paragraph):
+                para = doc.add_paragraph(block.text)
+                if block.style in ("note", "warn"):
+                    for run in para.runs:
+                        run.italic = True
+                        if block.style == "warn":
+                            run.font.color.rgb = RGBColor(0xA0, 0x3A, 0x1C)
+            elif isinstance(block, Table):
+                if FORMAT in block.formats:
+                    _table(doc, block)
+            elif isinstance(block, Figure):
+                width = usable if block.kind == "blueprint" else min(usable, 17.0)
+                _figure(doc, block, width)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,131 @@
+"""The report as one self-contained HTML file (inline CSS and SVG) and as PDF from it (WeasyPrint).
+
+The HTML is written from the report model, so it shows exactly what the DOCX and XLSX show,
+suppression included; it reuses the profile page's stylesheet and adds print rules. WeasyPrint
+renders it offline: nothing is fetched, every figure is inline SVG.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from markupsafe import Markup, escape
+
+from segprofile.report.build import Figure, Heading, Paragraph, Report, Table, format_cell
+from segprofile.report.html import profile_css
+
+log = logging.getLogger(__name__)
+
+FORMAT = "html"
+_NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
+_PRINT_CSS = """
+@page{size:A4 landscape;margin:14mm 12mm 16mm;
+  @bottom-right{content:"стр. " counter(page) " из " counter(pages);
+    font:9pt "DejaVu Sans",sans-serif;color:#5b6778}}
+.sp-profile{max-width:1200px}
+.sp-profile .sp-table{font-size:13px}
+.sp-profile .sp-table thead{display:table-header-group}
+.sp-profile .sp-table tr{break-inside:avoid}
+.sp-profile td.suppressed{color:#5b6778;font-style:italic}
+.sp-profile p.note{color:#5b6778;font-size:13px}
+.sp-profile p.warn{color:#b3261e}
+.sp-profile .sp-rule{border-left:3px solid #1f5fbf;padding:4px 10px;background:#f6f8fb}
+.sp-profile figure{margin:8px 0 14px;break-inside:avoid}
+.sp-profile figure figcaption{font-size:12px;color:#5b6778;margin-top:4px}
+.sp-profile figure.blueprint svg{width:100%;height:auto}
+.sp-profile .sp-caption{font-weight:700;margin:10px 0 2px;break-after:avoid}
+.sp-profile h3{break-after:avoid}
+@media print{.sp-profile{font-size:10pt}.sp-profile .sp-table{font-size:8.5pt}
+  .sp-profile h2{break-before:auto;break-after:avoid}.sp-profile h3{break-after:avoid}}
+"""
+
+
+def _table(table: Table) -> str:
+    head = "".join(
+        f'<th class="{"num" if c.kind in _NUMERIC else ""}">{escape(c.title)}</th>'
+        for c in table.columns
+    )
+    rows = []
+    for values in table.rows:
+        cells = []
+        for column, value in zip(table.columns, values, strict=True):
+            text = format_cell(value, column.kind)
+            classes = []
+            if column.kind in _NUMERIC:
+                classes.append("num")
+            if text == "скрыто":
+                classes.append("suppressed")
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            cells.append(f"<td{cls}>{escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    caption = f'<p class="sp-caption">{escape(table.caption)}</p>' if table.caption else ""
+    return (
+        caption + f'<table class="sp-table" data-table="{escape(table.name)}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _figure(figure: Figure, index: int) -> str:
+    # The SVG comes from vl-convert or our blueprint renderer, both of which escape their text.
+    # Blueprints share a marker id; inline in one document each needs its own.
+    text = figure.svg.replace("sp-arrow", f"sp-arrow-{index}")
+    svg = Markup(text)  # noqa: S704 — trusted renderers, see above
+    return (
+        f'<figure class="sp-chart {figure.kind}">{svg}'
+        f"<figcaption>{escape(figure.title)}</figcaption></figure>"
+    )
+
+
+def render_html(report: Report) -> str:
+    """The report model as one self-contained HTML document (prints well; no scripts, no CDN)."""
+    parts: list[str] = [
+        '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(report.kicker)} — {escape(report.title)}</title>",
+        f"<style>{profile_css()}{_PRINT_CSS}</style></head>",
+        '<body class="sp-standalone"><div class="sp-profile">',
+        f'<header class="sp-head"><p class="sp-kicker">{escape(report.kicker)}</p>',
+        f'<h1>{escape(report.title)}</h1><dl class="sp-meta">',
+    ]
+    parts += [f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in report.meta]
+    parts.append("</dl></header>")
+    parts.append(f'<p class="sp-rule">{escape(report.suppression_rule)}</p>')
+    parts.append('<nav class="sp-toc" aria-label="Содержание"><ol>')
+    parts += [
+        f'<li><a href="#sp-{escape(s.id)}">{escape(s.title)}</a></li>' for s in report.sections
+    ]
+    parts.append("</ol></nav>")
+    for number, sec in enumerate(report.sections, start=1):
+        codes = "".join(f' <span class="mcode">{escape(c)}</span>' for c in sec.mcodes)
+        parts.append(
+            f'<section id="sp-{escape(sec.id)}"><h2>{number}. {escape(sec.title)}{codes}</h2>'
+        )
+        for block in sec.blocks:
+            if isinstance(block, Heading):
+                parts.append(f"<h3>{escape(block.text)}</h3>")
+            elif isinstance(block, Paragraph):
+                cls = f' class="{block.style}"' if block.style else ""
+                parts.append(f"<p{cls}>{escape(block.text)}</p>")
+            elif isinstance(block, Table):
+                if FORMAT in block.formats:
+                    parts.append(_table(block))
+            elif isinstance(block, Figure):
+                parts.append(_figure(block, len(parts)))
+        parts.append("</section>")
+    parts.append("</div></body></html>")
+    return "\n".join(parts)
+
+
+def render_pdf(report: Report) -> bytes:
+    """The report's HTML as PDF (WeasyPrint, offline: the HTML has no external resources)."""
+    from weasyprint import HTML  # imported here: loading Pango takes a moment
+
+    def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
+        raise ValueError("внешние ресурсы в отчёте не загружаются")
+
+    pdf: bytes | None = HTML(
+        string=render_html(report), url_fetcher=no_fetch, base_url="."
+    ).write_pdf()
+    if pdf is None:  # write_pdf returns bytes when no target is given
+        raise RuntimeError("WeasyPrint did not return a document")
+    return pdf

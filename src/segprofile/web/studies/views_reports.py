@@ -1,0 +1,31 @@
+"""Downloads of a finished run's report (M-13): DOCX, XLSX and PDF built from the stored profile.
+
+Login is enforced by the middleware; the owner check is the one every run view uses.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from segprofile import pipeline
+from segprofile.web.studies.views import _finished_run
+
+DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
+
+
+@require_GET
+def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResponse:
+    """The run's report in ``fmt``; built on request from the stored profile and revision."""
+    if fmt not in DOWNLOAD_FORMATS:
+        raise Http404
+    run = _finished_run(request, pk, run_pk)
+    profile = pipeline.profile_from_json(run.result_json)
+    document = run.revision.to_document()
+    content = pipeline.render_report(profile, document, fmt)
+    content_type, extension = pipeline.REPORT_FORMATS[fmt]
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"{run.study.slug}-r{run.revision.number}-profile.{extension}"
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in filename)
+    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return response
