@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from segprofile.web.studies import views, views_journeys, views_research
+from segprofile.web.studies import views, views_journeys, views_reports, views_research
 
 app_name = "studies"
 
@@ -64,5 +64,14 @@ urlpatterns += [
         "studies/<int:pk>/journeys/recommendations/",
         views_journeys.recommendations_accept,
         name="recommendations_accept",
+    ),
+]
+
+# The filled profile as documents a body can file (M-13).
+urlpatterns += [
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/report.<str:fmt>",
+        views_reports.run_report,
+        name="run_report",
     ),
 ]
