@@ -1,0 +1,157 @@
+"""The report model: content from Study + Profile, Russian formatting, small-cell suppression."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from segprofile import pipeline
+from segprofile.model.results import SatisfactionStats, SegmentStats
+from segprofile.model.study import Study
+from segprofile.report.build import (
+    SUPPRESSED,
+    Report,
+    Table,
+    build_report,
+    format_cell,
+    suppressed_segments,
+)
+from sp_factories import SMALL_STUDY
+
+# channel: 3 clients at the office (primary), 8 by post (its complement), the rest large.
+SIZES = {"epgu": 600, "mfc": 300, "office": 3, "post": 8}
+
+
+def small_cell_study(**segmentation: object) -> Study:
+    doc = copy.deepcopy(SMALL_STUDY)
+    doc["features"][0]["value_labels"]["post"] = "Почта"
+    doc["segmentation"].update(segmentation)
+    return Study.model_validate(doc)
+
+
+def small_cell_records() -> pa.Table:
+    channel = [v for v, n in SIZES.items() for _ in range(n)]
+    n = len(channel)
+    return pa.table(
+        {
+            "channel": channel,
+            "age": [20 + i % 40 for i in range(n)],
+            "single_parent": [i % 5 == 0 for i in range(n)],
+            "region": [("city", "town", "rural")[i % 3] for i in range(n)],
+            "satisfaction": [1 + i % 5 for i in range(n)],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def small_cell_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("small-cells")
+    pq.write_table(small_cell_records(), data / "records.parquet")
+    return data
+
+
+def table(report: Report, name: str) -> Table:
+    for sec in report.sections:
+        for t in sec.tables():
+            if t.name == name:
+                return t
+    raise AssertionError(f"no table {name}")
+
+
+def segment(key: str, capacity: int) -> SegmentStats:
+    return SegmentStats(
+        key=key,
+        value=key,
+        label=key,
+        capacity=capacity,
+        share=0.0,
+        satisfaction=SatisfactionStats(n=0),
+    )
+
+
+def test_format_cell_is_russian() -> None:
+    assert format_cell(12345.6, "num1") == "12\u00a0345,6"
+    assert format_cell(0.341, "pct") == "34\u00a0%"
+    assert format_cell(None, "int") == "—"
+    assert format_cell(SUPPRESSED, "int") == "скрыто"
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hidden"),
+    [
+        ({"a": 100, "b": 50, "c": 3}, {"c", "b"}),  # one small: its smallest neighbour too
+        ({"a": 100, "b": 50, "c": 30}, set()),  # nothing small
+        ({"a": 100, "b": 1, "c": 2, "d": 40}, {"b", "c", "d"}),  # 1 + 2 < 5: add one more
+        ({"a": 100, "b": 3, "c": 4}, {"b", "c"}),  # two small, 7 together: enough
+        ({"a": 3}, {"a"}),  # nothing left to hide with
+    ],
+)
+def test_complementary_suppression(sizes: dict[str, int], hidden: set[str]) -> None:
+    segments = [segment(k, n) for k, n in sizes.items()]
+    assert suppressed_segments(segments, 5) == hidden
+
+
+def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
+    study = small_cell_study()
+    profile = pipeline.profile_study(study, small_cell_data)
+    report = build_report(profile, study, figures=False)
+    assert {"channel=office", "channel=post"} <= report.suppressed
+    rows = {row[0]: row for row in table(report, "segments_channel").rows}
+    assert rows["Приёмная"][1] == "<\u00a05"
+    assert rows["Почта"][1] is SUPPRESSED
+    assert rows["Почта"][2] is SUPPRESSED
+    shown = sum(r[1] for r in rows.values() if isinstance(r[1], int))
+    assert shown == SIZES["epgu"] + SIZES["mfc"]
+    # Total minus what is shown is the two hidden segments together, never the office alone.
+    assert profile.total_clients - shown == SIZES["office"] + SIZES["post"]
+    assert profile.total_clients - shown >= 5
+    # The wide profile table hides the same segments.
+    profile_rows = {row[2]: row for row in table(report, "profile").rows}
+    assert profile_rows["channel=post"][3] is SUPPRESSED
+    assert profile_rows["channel=epgu"][3] == SIZES["epgu"]
+    assert "дополнительное скрытие" in report.suppression_rule
+
+
+def test_allow_small_cells_shows_them_and_says_so(small_cell_data: Path) -> None:
+    study = small_cell_study(allow_small_cells=True)
+    profile = pipeline.profile_study(study, small_cell_data)
+    report = build_report(profile, study, figures=False)
+    assert report.suppressed == frozenset()
+    rows = {row[0]: row for row in table(report, "segments_channel").rows}
+    assert rows["Приёмная"][1] == 3
+    provenance = {r[0]: r[1] for r in table(report, "provenance").rows}
+    assert "отключено" in str(provenance["Скрытие малых сегментов"])
+    assert "allow_small_cells" in report.suppression_rule
+
+
+def test_sections_of_the_example(tmp_path: Path) -> None:
+    study = pipeline.example_study("internal-accounting")
+    pipeline.generate_demo_data("internal-accounting", tmp_path, rows=1000)
+    profile = pipeline.profile_study(study, tmp_path)
+    report = build_report(profile, study, figures=False)
+    ids = [s.id for s in report.sections]
+    for expected in (
+        "scope",
+        "roles",
+        "features",
+        "segments",
+        "hypotheses",
+        "research",
+        "recommendations",
+        "journeys",
+        "check",
+        "provenance",
+    ):
+        assert expected in ids
+    assert report.internal
+    assert report.kicker == "Профиль внутреннего клиента"
+    features = table(report, "features")
+    assert [r[0] for r in features.rows] == [f.label for f in study.features]
+    hyps = table(report, "hypotheses")
+    assert {r[0] for r in hyps.rows} == {h.id for h in study.hypotheses}
+    sha = {r[4] for r in table(report, "data_files").rows}
+    assert sha == {f.sha256 for f in profile.provenance.data_files}

