@@ -107,6 +107,7 @@ class Section:
     title: str
     mcodes: tuple[str, ...] = ()
     blocks: list[Block] = field(default_factory=list)
+    short: str = ""  # a sheet name (at most 31 characters in XLSX)
 
     def add(self, *blocks: Block) -> Section:
         self.blocks.extend(blocks)
@@ -269,7 +270,12 @@ class _Builder:
 
     def scope(self) -> Section:
         study = self.study
-        sec = Section("scope", "Область, нормативные акты и источники данных", ("M-1",))
+        sec = Section(
+            "scope",
+            "Область, нормативные акты и источники данных",
+            ("M-1",),
+            short="Область и данные",
+        )
         sec.add(
             Paragraph(
                 f"{ru(study.scope.kind)}: {study.scope.title}."
@@ -318,7 +324,7 @@ class _Builder:
         return sec
 
     def roles(self) -> Section:
-        sec = Section("roles", "Роли и целевые аудитории", ("M-2",))
+        sec = Section("roles", "Роли и целевые аудитории", ("M-2",), short="Роли и аудитории")
         internal = [r for r in self.study.roles if r.kind is RoleKind.internal_client]
         if internal and ClientType.internal in self.study.scope.client_types:
             sec.add(
@@ -365,7 +371,7 @@ class _Builder:
         return sec
 
     def features(self) -> Section:
-        sec = Section("features", "Признаки сегментации и их источники", ("M-3",))
+        sec = Section("features", "Признаки сегментации и их источники", ("M-3",), short="Признаки")
         table = Table(
             "features",
             "Признаки",
@@ -392,7 +398,7 @@ class _Builder:
     def summary(self) -> Section:
         p, sat = self.profile, self.profile.satisfaction
         scale = self.seg.satisfaction
-        sec = Section("summary", "Сводка", ("M-6",))
+        sec = Section("summary", "Сводка", ("M-6",), short="Сводка")
         table = Table(
             "summary",
             "Сводка",
@@ -462,7 +468,9 @@ class _Builder:
         ]
 
     def segments(self) -> Section:
-        sec = Section("segments", "Сегменты по отдельным признакам", ("M-5", "M-6"))
+        sec = Section(
+            "segments", "Сегменты по отдельным признакам", ("M-5", "M-6"), short="Сегменты"
+        )
         sec.add(
             Paragraph(
                 "Ёмкость — число клиентов в сегменте; CSAT — доля оценок не ниже "
@@ -576,7 +584,7 @@ class _Builder:
         if p.survey is None:
             return None
         sv = p.survey
-        sec = Section("survey", "Нулевой замер по опросу", ("M-6", "M-8"))
+        sec = Section("survey", "Нулевой замер по опросу", ("M-6", "M-8"), short="Опрос")
         text = f"Ответов: {number(sv.n)}"
         if sv.csat is not None and sv.csat_interval:
             ci = _interval(sv.csat_interval.low, sv.csat_interval.high)
@@ -629,7 +637,12 @@ class _Builder:
         aud = self.profile.audience
         if aud is None:
             return None
-        sec = Section("audience", "Целевая аудитория и слепые зоны", ("M-2", "M-6"))
+        sec = Section(
+            "audience",
+            "Целевая аудитория и слепые зоны",
+            ("M-2", "M-6"),
+            short="Аудитория и слепые зоны",
+        )
         text = f"Имеют право: {number(aud.entitled)}; обратились: {number(aud.applicants)}"
         if aud.coverage is not None:
             text += f"; охват {percent(aud.coverage)}, слепая зона {percent(1 - aud.coverage)}"
@@ -683,7 +696,7 @@ class _Builder:
         pr = self.profile.priority
         if pr is None:
             return None
-        sec = Section("priority", "Приоритет сегментов", ("M-6",))
+        sec = Section("priority", "Приоритет сегментов", ("M-6",), short="Приоритет")
         sec.add(Paragraph(pr.explanation))
         sec.add(
             Paragraph(
@@ -751,7 +764,10 @@ class _Builder:
 
     def hypotheses(self) -> Section:
         sec = Section(
-            "hypotheses", "Потребности и проблемы: гипотезы, статус, доказательства", ("M-7", "M-9")
+            "hypotheses",
+            "Потребности и проблемы: гипотезы, статус, доказательства",
+            ("M-7", "M-9"),
+            short="Гипотезы",
         )
         table = Table(
             "hypotheses",
@@ -790,7 +806,7 @@ class _Builder:
 
     def research(self) -> Section:
         plan = self.study.research
-        sec = Section("research", "План исследования", ("M-8",))
+        sec = Section("research", "План исследования", ("M-8",), short="План исследования")
         sec.add(
             Paragraph(
                 f"Погрешность опроса ±{number(plan.margin * 100)} п.{NBSP}п. при доверительной "
@@ -830,7 +846,7 @@ class _Builder:
         return sec
 
     def recommendations(self) -> Section:
-        sec = Section("recommendations", "Рекомендации", ("M-11",))
+        sec = Section("recommendations", "Рекомендации", ("M-11",), short="Рекомендации")
         table = Table(
             "recommendations",
             "Рекомендации",
@@ -863,7 +879,7 @@ class _Builder:
     def journeys(self) -> Section | None:
         if not self.profile.journeys and not self.study.journeys:
             return None
-        sec = Section("journeys", "Клиентские пути: текущий и целевой", ("M-12",))
+        sec = Section("journeys", "Клиентские пути: текущий и целевой", ("M-12",), short="Пути")
         if self.profile.journeys:
             table = Table(
                 "journeys",
@@ -911,7 +927,7 @@ class _Builder:
         return sec
 
     def checks(self) -> Section:
-        sec = Section("check", "Чего не хватает профилю", ())
+        sec = Section("check", "Чего не хватает профилю", (), short="Проверка по методике")
         findings = check_study(self.study)
         if not findings:
             return sec.add(Paragraph("Все разделы методики заполнены."))
@@ -925,7 +941,7 @@ class _Builder:
 
     def provenance(self) -> Section:
         pv = self.profile.provenance
-        sec = Section("provenance", "Происхождение результата", ())
+        sec = Section("provenance", "Происхождение результата", (), short="Происхождение")
         study_text = pv.study_id
         if pv.study_revision is not None:
             study_text += f", редакция {pv.study_revision}"
@@ -970,7 +986,7 @@ class _Builder:
     def warnings(self) -> Section | None:
         if not self.profile.warnings:
             return None
-        sec = Section("warnings", "Предупреждения", ())
+        sec = Section("warnings", "Предупреждения", (), short="Предупреждения")
         return sec.add(*(Paragraph(w, "warn") for w in self.profile.warnings))
 
     def rule_text(self) -> str:

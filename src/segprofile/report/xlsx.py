@@ -65,7 +65,7 @@ def _write_value(cell: Cell, value: object, column: Column) -> None:
 
 
 def _sheet_title(wb: Workbook, title: str) -> str:
-    base = _BAD_SHEET_CHARS.sub(" ", title)[:28].strip() or "Лист"
+    base = _BAD_SHEET_CHARS.sub(" ", title)[:31].strip() or "Лист"
     name, n = base, 2
     while name in wb.sheetnames:
         name = f"{base[:25]} {n}"
@@ -100,7 +100,7 @@ def _table_at(ws: Worksheet, table: Table, row: int, *, filters: bool) -> int:
 
 
 def _section_sheet(wb: Workbook, number: int, sec: Section) -> None:
-    ws = wb.create_sheet(_sheet_title(wb, f"{number}. {sec.title}"))
+    ws = wb.create_sheet(_sheet_title(wb, f"{number}. {sec.short or sec.title}"))
     _set_text(ws.cell(row=1, column=1), sec.title)
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     row = 3
