@@ -120,6 +120,11 @@ def test_without_a_profile_the_page_asks_to_build_it(
     research = client_in.get(_url("research", bare))
     assert research.status_code == 200
     assert "Сначала постройте профиль" in _text(research)
+    response = client_in.post(
+        _url("hypothesis_suggestions", bare), {"id": ["x"], "action": "accept"}, follow=True
+    )
+    assert "Сначала постройте профиль." in _text(response)
+    assert bare.revisions.count() == 1
 
 
 def _suggestions(study: Study) -> list[str]:

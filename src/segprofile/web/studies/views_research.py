@@ -168,7 +168,10 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     ids = request.POST.getlist("id")
     action = request.POST.get("action", "")
     _, profile = latest_profile(study)
-    if not ids or action not in ("accept", "reject") or profile is None:
+    if profile is None:
+        messages.error(request, gettext("Build the profile first."))
+        return _back_to_hypotheses(study, "suggested")
+    if not ids or action not in ("accept", "reject"):
         messages.error(request, gettext("Choose at least one suggestion."))
         return _back_to_hypotheses(study, "suggested")
     document = study.current_revision().to_document()
