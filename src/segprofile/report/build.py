@@ -91,6 +91,7 @@ class Figure:
     title: str
     svg: str
     kind: Literal["chart", "blueprint"] = "chart"
+    note: str = ""
 
     def png(self, scale: float = 2.0) -> bytes:
         """The figure as PNG (vl-convert's own SVG renderer: offline, no browser)."""
@@ -915,15 +916,13 @@ class _Builder:
             if not j.steps:
                 continue
             title = f"{j.title} ({ru(j.kind).lower()} путь)"
-            sec.add(Heading(title))
-            sec.add(
-                Paragraph(
-                    " → ".join(s.title for s in j.steps),
-                    "note",
-                )
-            )
+            steps = " → ".join(s.title for s in j.steps)
             if self.figures:
-                sec.add(Figure(title, blueprint_svg(self.study, j.id), "blueprint"))
+                # The figure carries its heading and step list so writers keep them together.
+                svg = blueprint_svg(self.study, j.id)
+                sec.add(Figure(title, svg, "blueprint", note=steps))
+            else:
+                sec.add(Heading(title), Paragraph(steps, "note"))
         return sec
 
     def checks(self) -> Section:

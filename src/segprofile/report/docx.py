@@ -93,9 +93,14 @@ def _figure(doc: DocumentType, figure: Figure, width_cm: float) -> None:
         log.warning("figure skipped in DOCX: %s", type(exc).__name__)
         doc.add_paragraph(f"Рисунок «{figure.title}» не удалось преобразовать в изображение.")
         return
+    if figure.kind == "blueprint":
+        doc.add_heading(figure.title, level=2)
+        note = doc.add_paragraph(figure.note)
+        note.paragraph_format.keep_with_next = True
     doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(figure.title, style="Caption")
+    if figure.kind != "blueprint":
+        doc.add_paragraph(figure.title, style="Caption")
 
 
 def render_docx(report: Report) -> bytes:

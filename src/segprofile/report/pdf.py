@@ -8,6 +8,7 @@ renders it offline: nothing is fetched, every figure is inline SVG.
 from __future__ import annotations
 
 import logging
+import re
 
 from markupsafe import Markup, escape
 
@@ -32,6 +33,7 @@ _PRINT_CSS = """
 .sp-profile .sp-rule{border-left:3px solid #1f5fbf;padding:4px 10px;background:#f6f8fb}
 .sp-profile figure{margin:8px 0 14px;break-inside:avoid}
 .sp-profile figure figcaption{font-size:12px;color:#5b6778;margin-top:4px}
+.sp-profile figure.blueprint{break-before:page;break-inside:avoid}
 .sp-profile figure.blueprint svg{width:100%;height:auto}
 .sp-profile .sp-caption{font-weight:700;margin:10px 0 2px;break-after:avoid}
 .sp-profile h3{break-after:avoid}
@@ -65,11 +67,29 @@ def _table(table: Table) -> str:
     )
 
 
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="(?P<w>[\d.]+)"\s+height="(?P<h>[\d.]+)"')
+_BLUEPRINT_WIDTH_MM = 270.0
+_BLUEPRINT_HEIGHT_MM = 140.0
+
+
 def _figure(figure: Figure, index: int) -> str:
     # The SVG comes from vl-convert or our blueprint renderer, both of which escape their text.
     # Blueprints share a marker id; inline in one document each needs its own.
     text = figure.svg.replace("sp-arrow", f"sp-arrow-{index}")
     svg = Markup(text)  # noqa: S704 — trusted renderers, see above
+    if figure.kind == "blueprint":
+        # A blueprint gets a page of its own, with its heading and steps, never split from them:
+        # its width is chosen so that its height fits under them on a landscape A4 page.
+        size = _SVG_SIZE.search(figure.svg)
+        width = _BLUEPRINT_WIDTH_MM
+        if size and float(size["h"]) > 0:
+            ratio = float(size["w"]) / float(size["h"])
+            width = min(_BLUEPRINT_WIDTH_MM, _BLUEPRINT_HEIGHT_MM * ratio)
+        return (
+            f'<figure class="sp-chart blueprint"><h3>{escape(figure.title)}</h3>'
+            f'<p class="note">{escape(figure.note)}</p>'
+            f'<div style="width:{width:.0f}mm">{svg}</div></figure>'
+        )
     return (
         f'<figure class="sp-chart {figure.kind}">{svg}'
         f"<figcaption>{escape(figure.title)}</figcaption></figure>"
