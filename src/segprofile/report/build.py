@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import altair as alt
@@ -486,7 +487,7 @@ class _Builder:
                 [
                     (
                         f"{fs.label}: ёмкость и CSAT",
-                        lambda v=fs: charts.capacity_csat(v, min_cell=min_cell),
+                        partial(charts.capacity_csat, fs, min_cell=min_cell),
                     )
                     for fs in self.visible.by_feature
                 ]
@@ -549,9 +550,8 @@ class _Builder:
         for fs in self.profile.by_feature:
             for seg in fs.segments:
                 if self.is_hidden(seg.key):
-                    table.rows.append(
-                        [fs.label, seg.label, seg.key] + [SUPPRESSED] * (len(cols) - 4) + [""]
-                    )
+                    hidden: list[CellValue] = [SUPPRESSED] * (len(cols) - 4)
+                    table.rows.append([fs.label, seg.label, seg.key, *hidden, ""])
                     continue
                 s, sv, bz, pr = seg.satisfaction, seg.survey, seg.blind_zone, seg.priority
                 table.rows.append(

@@ -126,7 +126,7 @@ def render_docx(report: Report) -> bytes:
     doc.add_paragraph(report.suppression_rule)
     doc.add_heading("Содержание", level=1)
     _toc_field(doc)
-    doc.add_page_break()
+    doc.add_page_break()  # type: ignore[no-untyped-call]
 
     for number, sec in enumerate(report.sections, start=1):
         codes = f" ({', '.join(sec.mcodes)})" if sec.mcodes else ""

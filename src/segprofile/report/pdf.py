@@ -138,7 +138,7 @@ def render_html(report: Report) -> str:
 
 def render_pdf(report: Report) -> bytes:
     """The report's HTML as PDF (WeasyPrint, offline: the HTML has no external resources)."""
-    from weasyprint import HTML  # imported here: loading Pango takes a moment
+    from weasyprint import HTML  # type: ignore[import-untyped]  # loading Pango takes a moment
 
     def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
         raise ValueError("внешние ресурсы в отчёте не загружаются")

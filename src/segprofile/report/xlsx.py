@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import re
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell.cell import Cell  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Font, PatternFill  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from segprofile.report.build import (
+    CellValue,
     Column,
     Heading,
     Paragraph,
@@ -50,9 +51,9 @@ def _set_text(cell: Cell, text: str) -> None:
     cell.data_type = "s"  # never a formula, whatever the text
 
 
-def _write_value(cell: Cell, value: object, column: Column) -> None:
+def _write_value(cell: Cell, value: CellValue, column: Column) -> None:
     if isinstance(value, Suppressed) or value is None:
-        _set_text(cell, format_cell(value, column.kind))  # type: ignore[arg-type]
+        _set_text(cell, format_cell(value, column.kind))
         cell.alignment = Alignment(horizontal="right")
     elif isinstance(value, str):
         _set_text(cell, value)
@@ -60,7 +61,7 @@ def _write_value(cell: Cell, value: object, column: Column) -> None:
     elif isinstance(value, bool):
         _set_text(cell, "да" if value else "нет")
     else:
-        cell.value = value  # type: ignore[assignment]
+        cell.value = value
         cell.number_format = _NUMBER_FORMATS.get(column.kind, "General")
 
 
