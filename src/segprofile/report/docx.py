@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from docx import Document
 from docx.document import Document as DocumentType
@@ -86,11 +88,25 @@ def _table(doc: DocumentType, table: Table) -> None:
     doc.add_paragraph()
 
 
-def _figure(doc: DocumentType, figure: Figure, width_cm: float) -> None:
+def _png(figure: Figure) -> bytes | None:
+    """The figure as PNG, or None when it cannot be converted (the document says so)."""
     try:
-        png = figure.png(scale=1.5)
+        return figure.png(scale=1.5)
     except (ValueError, RuntimeError) as exc:
         log.warning("figure skipped in DOCX: %s", type(exc).__name__)
+        return None
+
+
+def _pngs(report: Report) -> dict[int, bytes | None]:
+    """Every figure converted at once: vl-convert works outside the GIL, so threads help."""
+    figures = [b for sec in report.sections for b in sec.blocks if isinstance(b, Figure)]
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(zip(map(id, figures), pool.map(_png, figures), strict=True))
+
+
+def _figure(doc: DocumentType, figure: Figure, png: bytes | None, width_cm: float) -> None:
+    if png is None:
         doc.add_paragraph(f"Рисунок «{figure.title}» не удалось преобразовать в изображение.")
         return
     if figure.kind == "blueprint":
@@ -105,6 +121,7 @@ def _figure(doc: DocumentType, figure: Figure, width_cm: float) -> None:
 
 def render_docx(report: Report) -> bytes:
     """Write the report model as a DOCX document (landscape A4: wide segment tables)."""
+    pngs = _pngs(report)
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -146,7 +163,7 @@ def render_docx(report: Report) -> bytes:
                     _table(doc, block)
             elif isinstance(block, Figure):
                 width = usable if block.kind == "blueprint" else min(usable, 17.0)
-                _figure(doc, block, width)
+                _figure(doc, block, pngs[id(block)], width)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

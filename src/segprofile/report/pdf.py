@@ -74,8 +74,10 @@ _BLUEPRINT_HEIGHT_MM = 140.0
 
 def _figure(figure: Figure, index: int) -> str:
     # The SVG comes from vl-convert or our blueprint renderer, both of which escape their text.
-    # Blueprints share a marker id; inline in one document each needs its own.
-    text = figure.svg.replace("sp-arrow", f"sp-arrow-{index}")
+    # Blueprints share a marker id and a title id; inline in one document each needs its own.
+    text = figure.svg.replace("sp-arrow", f"sp-arrow-{index}").replace(
+        "sp-blueprint-title", f"sp-blueprint-title-{index}"
+    )
     svg = Markup(text)  # noqa: S704 — trusted renderers, see above
     if figure.kind == "blueprint":
         # A blueprint gets a page of its own, with its heading and steps, never split from them:
@@ -139,6 +141,10 @@ def render_html(report: Report) -> str:
 def render_pdf(report: Report) -> bytes:
     """The report's HTML as PDF (WeasyPrint, offline: the HTML has no external resources)."""
     from weasyprint import HTML  # type: ignore[import-untyped]  # loading Pango takes a moment
+
+    # The stylesheet is shared with the screen page; WeasyPrint warns about the properties it
+    # does not print (SVG fill in CSS, overflow-x), which is noise for the person running a report.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
     def no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
         raise ValueError("внешние ресурсы в отчёте не загружаются")
