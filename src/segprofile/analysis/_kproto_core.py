@@ -35,7 +35,6 @@ CAO_BIN_WIDTH = 0.5
 CAO_MAX_BINS = 81
 # Upper bound on Hartigan passes over the rows between two series of Lloyd rounds.
 HARTIGAN_PASSES = 10
-USE_HARTIGAN = True
 
 # Use the compiled kernels when numba is installed (same results, several times faster). The
 # tests switch this off to compare both paths.
@@ -52,9 +51,15 @@ def weighted_counts(codes: NDArray[np.integer[Any]], weights: Floats, length: in
     return np.asarray(np.bincount(codes, weights=weights, minlength=length), dtype=np.float64)
 
 
+def weighted_sum(weights: Floats, values: Floats) -> float:
+    """``Σ weights × values`` without BLAS: a BLAS dot product wakes its own thread pool, which
+    fights the compiled kernels' threads for the cores and costs more than the sum itself."""
+    return float(np.multiply(weights, values).sum())
+
+
 def array_order() -> Literal["C", "F"]:
-    """Memory layout of encoded arrays: rows for the compiled kernels, columns for NumPy's."""
-    return "C" if USE_NUMBA else "F"
+    """Memory layout of encoded arrays: column-major, which both paths read column by column."""
+    return "F"
 
 
 @dataclass(frozen=True)
@@ -183,9 +188,9 @@ def _kernel_args(data: Data, cent: Centroids, metric: Metric) -> tuple[Any, ...]
     miss = data.num_missing
     has_miss = miss is not None
     return (
-        np.ascontiguousarray(data.num),
-        np.ascontiguousarray(miss) if miss is not None else np.zeros((1, 1), dtype=np.bool_),
-        np.ascontiguousarray(data.cat),
+        np.asfortranarray(data.num),
+        np.asfortranarray(miss) if miss is not None else np.zeros((1, 1), dtype=np.bool_),
+        np.asfortranarray(data.cat),
         np.ascontiguousarray(cent.num.T),
         np.ascontiguousarray(cent.cat.T),
         num_idx,
@@ -253,8 +258,8 @@ def missing_cost(data: Data, sample_weight: Floats, metric: Metric) -> float:
     if metric.numeric_missing != "expected" or data.num_missing is None:
         return 0.0
     per_col = metric.num_weights * metric.num_var
-    per_row = data.num_missing.astype(np.float64) @ per_col
-    return float(sample_weight @ per_row)
+    per_row = (data.num_missing * per_col[None, :]).sum(axis=1)
+    return weighted_sum(sample_weight, per_row)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,9 +300,9 @@ def _accumulate(
         flat = np.zeros(int(offsets[-1]))
         miss = data.num_missing if data.num_missing is not None else np.zeros((1, 1), bool)
         nb.update_kernel(
-            np.ascontiguousarray(data.num),
-            np.ascontiguousarray(miss),
-            np.ascontiguousarray(data.cat),
+            np.asfortranarray(data.num),
+            np.asfortranarray(miss),
+            np.asfortranarray(data.cat),
             labels,
             sample_weight,
             ignore,
@@ -444,7 +449,7 @@ def _lloyd_rounds(
         cent, _sizes = update_centroids(data, labels, sample_weight, cent.k, metric, cent)
         new_labels, dmin = assign(data, cent, metric)
         _reseed_empty(data, cent, new_labels, dmin, sample_weight, metric)
-        new_cost = float(sample_weight @ dmin)
+        new_cost = weighted_sum(sample_weight, dmin)
         stop = np.array_equal(new_labels, labels) or new_cost >= cost
         labels, cost = new_labels, new_cost
         if stop:
@@ -462,9 +467,9 @@ def hartigan(data: Data, sample_weight: Floats, labels: Labels, k: int, metric: 
     miss = data.num_missing
     return int(
         nb.hartigan_kernel(
-            np.ascontiguousarray(data.num),
-            np.ascontiguousarray(miss) if miss is not None else np.zeros((1, 1), np.bool_),
-            np.ascontiguousarray(data.cat),
+            np.asfortranarray(data.num),
+            np.asfortranarray(miss) if miss is not None else np.zeros((1, 1), np.bool_),
+            np.asfortranarray(data.cat),
             labels,
             np.ascontiguousarray(sample_weight),
             k,
@@ -493,27 +498,28 @@ def lloyd(
     max_iter: int,
 ) -> RunResult:
     """One run: Lloyd's batch rounds until no label changes, then Hartigan's single-row moves
-    (which lower the cost where a whole-batch step cannot) followed by Lloyd's rounds again,
-    until Hartigan finds no move. The returned labels are always the nearest-centroid labels
-    of the returned centroids, so ``predict`` reproduces them."""
+    (which lower the cost where a whole-batch step cannot) and Lloyd's rounds again. The
+    returned labels are always the nearest-centroid labels of the returned centroids, so
+    ``predict`` reproduces them."""
     cent = init.copy()
     labels, dmin = assign(data, cent, metric)
     _reseed_empty(data, cent, labels, dmin, sample_weight, metric)
     cent, labels, dmin, n_iter, converged = _lloyd_rounds(
         data, sample_weight, cent, labels, metric, max_iter
     )
-    while USE_HARTIGAN and converged and n_iter < max_iter:
+    if converged and n_iter < max_iter:
+        # One polish: Hartigan's passes, then Lloyd's rounds back to nearest-centroid labels.
+        # (Alternating further finds little more and can take many rounds on large data.)
         work = labels.copy()
-        if hartigan(data, sample_weight, work, cent.k, metric) == 0:
-            break
-        cent, labels, dmin, rounds, converged = _lloyd_rounds(
-            data, sample_weight, cent, work, metric, max_iter - n_iter
-        )
-        n_iter += rounds
+        if hartigan(data, sample_weight, work, cent.k, metric) > 0:
+            cent, labels, dmin, rounds, converged = _lloyd_rounds(
+                data, sample_weight, cent, work, metric, max_iter - n_iter
+            )
+            n_iter += rounds
     if not converged:
         # Labels must be those of the centroids we return (predict() gives the same answer).
         labels, dmin = assign(data, cent, metric)
-    cost = float(sample_weight @ dmin) + missing_cost(data, sample_weight, metric)
+    cost = weighted_sum(sample_weight, dmin) + missing_cost(data, sample_weight, metric)
     return RunResult(cent, labels, cost, n_iter, converged)
 
 
@@ -570,7 +576,7 @@ def init_kmeanspp(
         cand_cent = seed_rows(data.take(cand), metric)
         d_cand = distances(data, cand_cent, metric)
         np.minimum(d_cand, closest[:, None], out=d_cand)
-        best = int(np.argmin(sample_weight @ d_cand))
+        best = int(np.argmin((sample_weight[:, None] * d_cand).sum(axis=0)))
         chosen.append(int(cand[best]))
         closest = d_cand[:, best].copy()
     return seed_rows(data.take(np.array(chosen, dtype=np.intp)), metric)

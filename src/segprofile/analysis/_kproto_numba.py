@@ -22,8 +22,8 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
 
 __all__ = ["AVAILABLE", "hartigan_kernel", "nearest_kernel", "update_kernel"]
 
-# Rows per parallel task: each task owns its small work vectors.
-BLOCK = 1024
+# Rows per parallel task: its (k × BLOCK) work arrays stay in the first-level cache.
+BLOCK = 512
 
 
 def _nearest(
@@ -47,10 +47,10 @@ def _nearest(
     """Distances of every row to every centroid: into ``out`` when ``full``, else only the
     nearest centroid (first minimum, like ``np.argmin``) into ``labels`` and ``dmin``.
 
-    Centroids come transposed (``(p, k)``) so the inner loop over clusters is contiguous; each
-    cluster's sum still runs over the columns in order, as in the NumPy code. The row loop is
-    written out here (not in a helper) because passing a dozen arrays per row costs more than
-    the arithmetic.
+    Rows are taken in blocks; within a block the innermost loop runs over rows of one column
+    (contiguous in the column-major arrays, so it vectorises), while each (row, cluster) sum
+    still runs over the columns in order, as in the NumPy code. A missing value under
+    ``"ignore"`` adds 0.0, which leaves the sum exactly as skipping it would.
     """
     n = num.shape[0]
     k = cnum_t.shape[1]
@@ -58,52 +58,55 @@ def _nearest(
     n_cat = cat_idx.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
     for b in prange(n_blocks):
-        acc = np.empty(k)
-        cacc = np.empty(k)
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+        start = b * BLOCK
+        m = min(n, start + BLOCK) - start
+        acc = np.zeros((k, BLOCK))
+        cacc = np.zeros((k, BLOCK))
+        for t in range(n_num):
+            j = num_idx[t]
+            w = num_w[t]
+            skip = ignore and has_miss
             for c in range(k):
-                acc[c] = 0.0
-                cacc[c] = 0.0
-            for t in range(n_num):
-                j = num_idx[t]
-                if ignore and has_miss and miss[i, j]:
-                    continue  # adds 0.0: the sum is unchanged, exactly as in NumPy
-                x = num[i, j]
-                w = num_w[t]
-                if w == 1.0:
-                    for c in range(k):
-                        diff = x - cnum_t[j, c]
-                        acc[c] = acc[c] + diff * diff
-                else:
-                    for c in range(k):
-                        diff = x - cnum_t[j, c]
-                        acc[c] = acc[c] + (diff * diff) * w
-            if n_cat > 0:
-                for t in range(n_cat):
-                    j = cat_idx[t]
-                    v = cat[i, j]
-                    w = cat_w[t]
-                    for c in range(k):
-                        # w × 1.0 or w × 0.0: the same addends as NumPy's ``neq * w``.
-                        cacc[c] = cacc[c] + w * (v != ccat_t[j, c])
-                if n_num == 0:
-                    for c in range(k):
-                        acc[c] = cacc[c] * gamma
-                else:
-                    for c in range(k):
-                        acc[c] = acc[c] + cacc[c] * gamma
-            if full:
+                centre = cnum_t[j, c]
+                row = acc[c]
+                for r in range(m):
+                    diff = num[start + r, j] - centre
+                    term = diff * diff
+                    if w != 1.0:
+                        term = term * w
+                    if skip and miss[start + r, j]:
+                        term = 0.0
+                    row[r] = row[r] + term
+        for t in range(n_cat):
+            j = cat_idx[t]
+            w = cat_w[t]
+            for c in range(k):
+                level = ccat_t[j, c]
+                row = cacc[c]
+                for r in range(m):
+                    # w × 1.0 or w × 0.0: the same addends as NumPy's ``neq * w``.
+                    row[r] = row[r] + w * (cat[start + r, j] != level)
+        if n_cat > 0:
+            for c in range(k):
+                for r in range(m):
+                    if n_num == 0:
+                        acc[c, r] = cacc[c, r] * gamma
+                    else:
+                        acc[c, r] = acc[c, r] + cacc[c, r] * gamma
+        if full:
+            for r in range(m):
                 for c in range(k):
-                    out[i, c] = acc[c]
-            else:
+                    out[start + r, c] = acc[c, r]
+        else:
+            for r in range(m):
                 best = 0
-                best_d = acc[0]
+                best_d = acc[0, r]
                 for c in range(1, k):
-                    if acc[c] < best_d:
-                        best_d = acc[c]
+                    if acc[c, r] < best_d:  # strict: the first minimum wins, like np.argmin
+                        best_d = acc[c, r]
                         best = c
-                labels[i] = best
-                dmin[i] = best_d
+                labels[start + r] = best
+                dmin[start + r] = best_d
 
 
 def _update(

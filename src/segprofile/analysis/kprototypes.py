@@ -279,7 +279,7 @@ class KPrototypes(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     n_init : int, default=10
         Number of runs (seeding, Lloyd's rounds, Hartigan's moves); the run with the lowest
         cost is kept.
-    init_sample_size : int or None, default=50_000
+    init_sample_size : int or None, default=20_000
         With more rows than this (and ``n_init > 1``), the runs are made on a random sample of
         this many rows (weights kept) and the run with the lowest cost on the sample is then
         iterated on all rows. Which basin a run falls into shows on a sample as well as on all
@@ -366,7 +366,7 @@ class KPrototypes(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         *,
         init: str = "auto",
         n_init: int = 10,
-        init_sample_size: int | None = 50_000,
+        init_sample_size: int | None = 20_000,
         max_iter: int = 100,
         gamma: float | str = "balanced",
         standardize: bool = True,
@@ -529,7 +529,7 @@ class KPrototypes(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         data, metric_parts, constant = self._encode_fit(cols, sw, weights)
         if constant:
             warnings.warn(
-                f"Column(s) {', '.join(constant)} have a single value (or no weight) and "
+                f"Column(s) {', '.join(constant)} have a single value and "
                 "contribute nothing to the clustering; drop them from the clustering columns.",
                 UserWarning,
                 stacklevel=2,
