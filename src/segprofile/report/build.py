@@ -16,6 +16,7 @@ from functools import partial
 from typing import Literal
 
 import altair as alt
+import pandas as pd
 import vl_convert as vlc
 
 from segprofile.model.checks import check_study
@@ -912,6 +913,10 @@ class _Builder:
                     ]
                 )
             sec.add(table)
+            if self.figures:
+                fig = _svg_figure("Текущий и целевой путь: все клиенты", self._journey_chart)
+                if fig:
+                    sec.add(fig)
         for j in self.study.journeys:
             if not j.steps:
                 continue
@@ -924,6 +929,46 @@ class _Builder:
             else:
                 sec.add(Heading(title), Paragraph(steps, "note"))
         return sec
+
+    def _journey_chart(self) -> alt.TopLevelMixin | None:
+        """M-12: the overall current and target journey side by side, metric by metric."""
+        overall = next((c for c in self.profile.journeys if c.segment is None), None)
+        if overall is None:
+            return None
+        metrics = (
+            ("Шагов", "steps"),
+            ("Личных посещений", "in_person_visits"),
+            ("Документов", "documents"),
+            ("Срок, дней", "duration_days"),
+            ("Время клиента, мин", "client_minutes"),
+        )
+        rows = [
+            {"Показатель": name, "Путь": kind, "Значение": float(getattr(journey, attr))}
+            for name, attr in metrics
+            for kind, journey in (("текущий", overall.current), ("целевой", overall.target))
+        ]
+        chart = (
+            alt.Chart(pd.DataFrame(rows))
+            .mark_bar()
+            .encode(
+                x=alt.X(
+                    "Путь:N", title=None, sort=["текущий", "целевой"], axis=alt.Axis(labelAngle=0)
+                ),
+                y=alt.Y("Значение:Q", title=None, axis=alt.Axis(tickMinStep=1)),
+                color=alt.Color(
+                    "Путь:N",
+                    scale=alt.Scale(domain=["текущий", "целевой"], range=["#b3261e", "#1e7b34"]),
+                    legend=None,
+                ),
+                column=alt.Column("Показатель:N", title=None, sort=[m[0] for m in metrics]),
+            )
+            .properties(width=80, height=160)
+            .resolve_scale(y="independent")
+        )
+        configured: alt.TopLevelMixin = chart.configure(font=charts.FONT).configure_view(
+            stroke=None
+        )
+        return configured
 
     def checks(self) -> Section:
         sec = Section("check", "Чего не хватает профилю", (), short="Проверка по методике")
