@@ -452,6 +452,10 @@ def report(
     ],
     fmt: Annotated[str, typer.Option("--format", "-f", help="docx, xlsx, html или pdf")] = "docx",
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Файл отчёта")] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", "-t", help="Свой шаблон .docx с подстановками (docxtpl)"),
+    ] = None,
 ) -> None:
     """Построить профиль и записать отчёт (M-13): DOCX, XLSX, HTML или PDF."""
     fmt = fmt.lower()
@@ -460,7 +464,11 @@ def report(
     study = pipeline.load_study(study_path)
     started = time.perf_counter()
     result = pipeline.profile_study(study, data)
-    content = pipeline.render_report(result, study, fmt)
+    try:
+        template_bytes = template.read_bytes() if template else None
+    except FileNotFoundError:
+        raise NotFound(f"Шаблон {template} не найден.", hint="проверьте путь к шаблону.") from None
+    content = pipeline.render_report(result, study, fmt, template=template_bytes)
     target = out_file or Path(f"{study.id}-profile.{fmt}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)

@@ -657,11 +657,14 @@ REPORT_FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-def render_report(profile: Profile, study: Study, fmt: str) -> bytes:
+def render_report(
+    profile: Profile, study: Study, fmt: str, *, template: bytes | None = None
+) -> bytes:
     """The filled profile (M-13) as DOCX, XLSX, HTML or PDF, all from one report model.
 
     Small segments are suppressed (with complementary suppression) unless the study sets
-    ``segmentation.allow_small_cells``.
+    ``segmentation.allow_small_cells``. ``template``: a body's own ``.docx`` with docxtpl
+    placeholders, filled instead of the standard layout (DOCX only).
     """
     from segprofile.report.build import build_report
 
@@ -670,10 +673,16 @@ def render_report(profile: Profile, study: Study, fmt: str) -> bytes:
             f"Неизвестный формат отчёта «{fmt}».",
             hint="выберите один из: " + ", ".join(REPORT_FORMATS) + ".",
         )
-    report = build_report(profile, study, figures=fmt != "xlsx")
+    if template is not None and fmt != "docx":
+        raise InputError(
+            "Шаблон применяется только к отчёту DOCX.", hint="уберите шаблон или выберите docx."
+        )
+    report = build_report(profile, study, figures=fmt != "xlsx" and template is None)
     if fmt == "docx":
-        from segprofile.report.docx import render_docx
+        from segprofile.report.docx import render_docx, render_docx_template
 
+        if template is not None:
+            return render_docx_template(report, template)
         return render_docx(report)
     if fmt == "xlsx":
         from segprofile.report.xlsx import render_xlsx

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import os
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentType
@@ -16,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from segprofile.errors import InputError
 from segprofile.report.build import Figure, Heading, Paragraph, Report, Table, format_cell
 
 log = logging.getLogger(__name__)
@@ -164,6 +167,72 @@ def render_docx(report: Report) -> bytes:
             elif isinstance(block, Figure):
                 width = usable if block.kind == "blueprint" else min(usable, 17.0)
                 _figure(doc, block, pngs[id(block)], width)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def template_context(report: Report) -> dict[str, Any]:
+    """What a body's own DOCX template can use: ``{{ title }}``, ``{{ s.summary.tables[0] }}``…
+
+    Every value is already formatted text (Russian numbers, «скрыто» for suppressed cells).
+    """
+    sections = []
+    for number, sec in enumerate(report.sections, start=1):
+        tables = [
+            {
+                "name": t.name,
+                "caption": t.caption,
+                "columns": [c.title for c in t.columns],
+                "rows": [
+                    [format_cell(v, c.kind) for c, v in zip(t.columns, row, strict=True)]
+                    for row in t.rows
+                ],
+            }
+            for t in sec.blocks
+            if isinstance(t, Table) and FORMAT in t.formats
+        ]
+        paragraphs = [b.text for b in sec.blocks if isinstance(b, Paragraph)]
+        sections.append(
+            {
+                "number": number,
+                "id": sec.id,
+                "title": sec.title,
+                "mcodes": ", ".join(sec.mcodes),
+                "paragraphs": paragraphs,
+                "tables": tables,
+            }
+        )
+    return {
+        "title": report.title,
+        "kicker": report.kicker,
+        "meta": [{"label": k, "value": v} for k, v in report.meta],
+        "suppression_rule": report.suppression_rule,
+        "sections": sections,
+        "s": {sec["id"]: sec for sec in sections},
+    }
+
+
+def render_docx_template(report: Report, template: bytes) -> bytes:
+    """Fill a body's own ``.docx`` template (docxtpl: Jinja placeholders) with the report.
+
+    Raises
+    ------
+    InputError
+        The template is not a DOCX file or its placeholders are not valid Jinja.
+    """
+    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+    from jinja2 import TemplateError
+
+    try:
+        doc = DocxTemplate(io.BytesIO(template))
+        doc.render(template_context(report), autoescape=True)
+    except (TemplateError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise InputError(
+            f"Шаблон отчёта не удалось заполнить ({type(exc).__name__}).",
+            hint="нужен файл .docx с подстановками вида {{ title }} или "
+            "{{ s.summary.tables[0].rows[0][1] }}; проверьте скобки {% %} и {{ }}.",
+        ) from None
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
