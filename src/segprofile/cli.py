@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from segprofile import __version__, pipeline
-from segprofile.errors import NotFound, SegprofileError
+from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model.checks import Severity, is_complete
 from segprofile.model.spec_yaml import study_json_schema
 
@@ -460,7 +460,9 @@ def report(
     """Построить профиль и записать отчёт (M-13): DOCX, XLSX, HTML или PDF."""
     fmt = fmt.lower()
     if fmt not in pipeline.REPORT_FORMATS:
-        raise typer.BadParameter("допустимы docx, xlsx, html, pdf", param_hint="--format")
+        raise InputError(
+            f"Неизвестный формат отчёта «{fmt}».", hint="выберите docx, xlsx, html или pdf."
+        )
     study = pipeline.load_study(study_path)
     started = time.perf_counter()
     result = pipeline.profile_study(study, data)

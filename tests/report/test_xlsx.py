@@ -105,3 +105,17 @@ def test_internal_accounting_example(tmp_path: Path) -> None:
         c for row in roles.iter_rows(values_only=True) for c in row if isinstance(c, str)
     )
     assert "Внутренний клиент" in texts
+
+
+def test_cli_writes_the_report(tmp_path: Path) -> None:
+    from segprofile.cli import run
+    from segprofile.model.spec_yaml import dump_study
+
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(dump_study(Study.model_validate(SMALL_STUDY)), encoding="utf-8")
+    pq.write_table(make_records(500, seed=1), tmp_path / "records.parquet")
+    out = tmp_path / "out" / "report.xlsx"
+    args = ["report", str(study_file), "--data", str(tmp_path), "--format", "xlsx", "--out"]
+    assert run([*args, str(out)]) == 0
+    assert load_workbook(out)["Титул"]["A2"].value == "Малое исследование"
+    assert run([*args[:-3], "--format", "odt", "--out", str(out)]) == 2
