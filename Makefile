@@ -46,7 +46,7 @@ $(VENV)/.installed-spark: $(VENV)/.installed
 	@touch $@
 
 test: install $(VENV)/.installed-spark system-deps lint
-	bash scripts/test-services.sh $(PY) -m pytest -q -p no:cacheprovider
+	bash scripts/test-services.sh $(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 test-fast: install
 	$(PY) -m pytest -q -m "not browser and not slow"

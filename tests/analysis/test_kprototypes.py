@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -460,16 +458,15 @@ def test_one_row_table() -> None:
         KPrototypes(2).fit(rows)
 
 
-def test_ten_thousand_levels_work_and_stay_fast() -> None:
+def test_ten_thousand_levels_work() -> None:
     rng = np.random.default_rng(0)
     rows, _ = _mixed(20_000, seed=11)
     rows["street"] = np.array([f"s{v}" for v in range(10_000)], dtype=object)[
         rng.permutation(np.arange(len(rows)) % 10_000)
     ]
-    t0 = time.perf_counter()
+    # Speed is measured in bench/bench_kprototypes.py, never asserted in tests.
     with pytest.warns(UserWarning, match="'street' has 10000 levels"):
         model = KPrototypes(4, random_state=0).fit(rows)
-    assert time.perf_counter() - t0 < 10.0
     assert model.categories_[-1].size == 10_000
     assert set(model.labels_.tolist()) == {0, 1, 2, 3}
 
@@ -498,30 +495,3 @@ def test_bad_parameters_say_what_was_expected(params: dict[str, Any], message: s
     params = {"n_clusters": 2, **params}
     with pytest.raises(ValueError, match=message):
         KPrototypes(**params).fit(rows)
-
-
-# -- speed ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def big_model() -> tuple[KPrototypes, pd.DataFrame]:
-    rows, _ = planted_mixed(100_000, n_clusters=6, n_categorical=8, n_numeric=4, random_state=12)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = KPrototypes(6, init="cao", n_init=1, max_iter=2).fit(rows)
-    return model, rows
-
-
-def test_one_iteration_on_100k_rows_is_well_under_a_second(
-    backend: str, big_model: tuple[KPrototypes, pd.DataFrame]
-) -> None:
-    model, rows = big_model
-    data = model._encode_predict(rows)
-    sw = np.ones(len(rows))
-    best = np.inf
-    for _ in range(3):
-        t0 = time.perf_counter()
-        labels, _d = core.assign(data, model._centroids, model._metric)
-        core.update_centroids(data, labels, sw, 6, model._metric, model._centroids)
-        best = min(best, time.perf_counter() - t0)
-    assert best < 0.5
