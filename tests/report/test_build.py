@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import io
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from docx import Document
 
 from segprofile import pipeline
 from segprofile.model.results import SatisfactionStats, SegmentStats
@@ -20,6 +22,8 @@ from segprofile.report.build import (
     format_cell,
     suppressed_segments,
 )
+from segprofile.report.docx import render_docx
+from segprofile.report.pdf import render_html
 from sp_factories import SMALL_STUDY
 
 # channel: 3 clients at the office (primary), 8 by post (its complement), the rest large.
@@ -114,6 +118,16 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
     assert profile_rows["channel=post"][3] is SUPPRESSED
     assert profile_rows["channel=epgu"][3] == SIZES["epgu"]
     assert "дополнительное скрытие" in report.suppression_rule
+
+    # Every writer shows the same hidden cells.
+    html = render_html(report)
+    channel_table = html.split('data-table="segments_channel"', 1)[1].split("</table>", 1)[0]
+    assert channel_table.count(">скрыто<") >= 2 * 5
+    assert ">8<" not in channel_table
+    doc = Document(io.BytesIO(render_docx(report)))
+    cells = {r.cells[0].text: [c.text for c in r.cells] for t in doc.tables for r in t.rows[1:]}
+    assert cells["Почта"][1:3] == ["скрыто", "скрыто"]
+    assert cells["Приёмная"][1] == "<\u00a05"
 
 
 def test_allow_small_cells_shows_them_and_says_so(small_cell_data: Path) -> None:
