@@ -20,6 +20,7 @@ from segprofile.report.build import (
     Table,
     build_report,
     format_cell,
+    suppressed_cross,
     suppressed_segments,
 )
 from segprofile.report.docx import render_docx
@@ -169,3 +170,17 @@ def test_sections_of_the_example(tmp_path: Path) -> None:
     assert {r[0] for r in hyps.rows} == {h.id for h in study.hypotheses}
     sha = {r[4] for r in table(report, "data_files").rows}
     assert sha == {f.sha256 for f in profile.provenance.data_files}
+
+
+def test_cross_cells_cannot_be_recovered_from_rows_or_columns() -> None:
+    # a=x: 100 = 97 + 3; a=y: 60 = 30 + 30. Hiding x&q alone would leave it as 100 − 97.
+    cells = {"a=x&b=p": 97, "a=x&b=q": 3, "a=y&b=p": 30, "a=y&b=q": 30}
+    hidden = suppressed_cross([segment(k, n) for k, n in cells.items()], 5)
+    assert hidden == set(cells)  # the row, then both columns, then the other row
+    # A hidden margin hides its whole row (its cells would add up to it).
+    cells = {"a=x&b=p": 40, "a=x&b=q": 50, "a=y&b=p": 300, "a=y&b=q": 200, "a=z&b=p": 100}
+    hidden = suppressed_cross([segment(k, n) for k, n in cells.items()], 5, {"a=x"})
+    assert {"a=x&b=p", "a=x&b=q"} <= hidden
+    for column in ("b=p", "b=q"):
+        in_column = {k for k in hidden if k.endswith(column)}
+        assert len(in_column) != 1 or sum(cells[k] for k in in_column) >= 5

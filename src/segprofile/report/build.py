@@ -22,8 +22,6 @@ import vl_convert as vlc
 from segprofile.model.checks import check_study
 from segprofile.model.labels import PRIORITY_PARTS, ru
 from segprofile.model.results import (
-    CrossSegmentation,
-    FeatureSegmentation,
     Profile,
     SegmentStats,
 )
@@ -161,6 +159,18 @@ def format_cell(value: CellValue, kind: ColumnKind) -> str:
 # --- Suppression ---------------------------------------------------------------------------------
 
 
+def _complement(segments: Sequence[SegmentStats], hidden: set[str], min_cell: int) -> set[str]:
+    """Hide more of one partition until its hidden segments cannot be told from its total."""
+    here = {s.key for s in segments if s.key in hidden}
+    if not here:
+        return set()
+    shown = sorted((s for s in segments if s.key not in here), key=lambda s: (s.capacity, s.key))
+    size = {s.key: s.capacity for s in segments}
+    while shown and (len(here) == 1 or sum(size[k] for k in here) < min_cell):
+        here.add(shown.pop(0).key)
+    return here
+
+
 def suppressed_segments(segments: Sequence[SegmentStats], min_cell: int) -> set[str]:
     """Keys to hide in one partition: the small ones, plus complements so none can be recovered.
 
@@ -169,13 +179,33 @@ def suppressed_segments(segments: Sequence[SegmentStats], min_cell: int) -> set[
     under ``min_cell`` (their sum is the total minus the rest), the smallest shown one is hidden
     too.
     """
-    hidden = {s.key for s in segments if s.capacity < min_cell}
-    if not hidden:
-        return hidden
-    shown = sorted((s for s in segments if s.key not in hidden), key=lambda s: (s.capacity, s.key))
-    size = {s.key: s.capacity for s in segments}
-    while shown and (len(hidden) == 1 or sum(size[k] for k in hidden) < min_cell):
-        hidden.add(shown.pop(0).key)
+    return _complement(segments, {s.key for s in segments if s.capacity < min_cell}, min_cell)
+
+
+def suppressed_cross(
+    segments: Sequence[SegmentStats], min_cell: int, hidden_margins: Iterable[str] = ()
+) -> set[str]:
+    """Cross cells (``a=x&b=y``) to hide: each row and each column is a partition of a margin.
+
+    A row whose margin (``a=x``) is hidden is hidden whole, or its cells would add up to it.
+    Then rows and columns are completed in turn until nothing changes.
+    """
+    margins = set(hidden_margins)
+    parts = {s.key: s.key.split("&") for s in segments}
+    hidden = {s.key for s in segments if s.capacity < min_cell or margins & set(parts[s.key])}
+    changed = True
+    while changed:
+        changed = False
+        for axis in (0, 1):
+            lines: dict[str, list[SegmentStats]] = {}
+            for seg in segments:
+                if len(parts[seg.key]) > axis:
+                    lines.setdefault(parts[seg.key][axis], []).append(seg)
+            for line in lines.values():
+                more = _complement(line, hidden, min_cell) - hidden
+                if more:
+                    hidden |= more
+                    changed = True
     return hidden
 
 
@@ -185,9 +215,10 @@ def suppression(profile: Profile, study: Study) -> frozenset[str]:
     if seg.allow_small_cells:
         return frozenset()
     keys: set[str] = set()
-    groups: list[FeatureSegmentation | CrossSegmentation] = [*profile.by_feature, *profile.cross]
-    for group in groups:
-        keys |= suppressed_segments(group.segments, seg.min_cell)
+    for feature in profile.by_feature:
+        keys |= suppressed_segments(feature.segments, seg.min_cell)
+    for cross in profile.cross:
+        keys |= suppressed_cross(cross.segments, seg.min_cell, keys)
     return frozenset(keys)
 
 
