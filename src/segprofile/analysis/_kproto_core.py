@@ -433,12 +433,13 @@ def _lloyd_rounds(
     labels: Labels,
     metric: Metric,
     max_iter: int,
+    handoff: int = 0,
 ) -> tuple[Centroids, Labels, Floats, int, bool]:
     """Lloyd's batch rounds from ``labels``: recompute every centroid, reassign every row.
 
-    Stops when no label changes; a round that changes labels without lowering the cost also
-    ends it (only ties or rounding noise can do that, e.g. duplicate centroids on duplicate
-    rows, and going on would cycle).
+    Stops when at most ``handoff`` labels change (0: none); a round that changes labels without
+    lowering the cost also ends it (only ties or rounding noise can do that, e.g. duplicate
+    centroids on duplicate rows, and going on would cycle).
     """
     dmin = np.zeros(0)
     cost = np.inf
@@ -450,7 +451,8 @@ def _lloyd_rounds(
         new_labels, dmin = assign(data, cent, metric)
         _reseed_empty(data, cent, new_labels, dmin, sample_weight, metric)
         new_cost = weighted_sum(sample_weight, dmin)
-        stop = np.array_equal(new_labels, labels) or new_cost >= cost
+        changed = int(np.count_nonzero(new_labels != labels))
+        stop = changed <= handoff or new_cost >= cost
         labels, cost = new_labels, new_cost
         if stop:
             converged = True
@@ -497,25 +499,25 @@ def lloyd(
     metric: Metric,
     max_iter: int,
 ) -> RunResult:
-    """One run: Lloyd's batch rounds until no label changes, then Hartigan's single-row moves
-    (which lower the cost where a whole-batch step cannot) and Lloyd's rounds again. The
-    returned labels are always the nearest-centroid labels of the returned centroids, so
-    ``predict`` reproduces them."""
+    """One run: Lloyd's batch rounds until at most 1 % of the rows move, Hartigan's
+    single-row moves (which also lower the cost where a whole-batch step cannot), then Lloyd's
+    rounds until no label changes. The returned labels are the nearest-centroid labels of the
+    returned centroids, so ``predict`` reproduces them."""
     cent = init.copy()
     labels, dmin = assign(data, cent, metric)
     _reseed_empty(data, cent, labels, dmin, sample_weight, metric)
+    # Batch rounds while many rows move; the long tail of rounds that move a handful of rows
+    # each is left to Hartigan's passes, which move them one by one with the centroids kept up
+    # to date, then Lloyd's rounds run until no label changes.
     cent, labels, dmin, n_iter, converged = _lloyd_rounds(
-        data, sample_weight, cent, labels, metric, max_iter
+        data, sample_weight, cent, labels, metric, max_iter, handoff=data.n_samples // 100
     )
     if converged and n_iter < max_iter:
-        # One polish: Hartigan's passes, then Lloyd's rounds back to nearest-centroid labels.
-        # (Alternating further finds little more and can take many rounds on large data.)
-        work = labels.copy()
-        if hartigan(data, sample_weight, work, cent.k, metric) > 0:
-            cent, labels, dmin, rounds, converged = _lloyd_rounds(
-                data, sample_weight, cent, work, metric, max_iter - n_iter
-            )
-            n_iter += rounds
+        hartigan(data, sample_weight, labels, cent.k, metric)
+        cent, labels, dmin, rounds, converged = _lloyd_rounds(
+            data, sample_weight, cent, labels, metric, max_iter - n_iter
+        )
+        n_iter += rounds
     if not converged:
         # Labels must be those of the centroids we return (predict() gives the same answer).
         labels, dmin = assign(data, cent, metric)

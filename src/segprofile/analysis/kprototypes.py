@@ -11,11 +11,11 @@ The distance of a row ``x`` to a centroid ``c`` is
 where ``z`` is the numeric value in working units (standardised by default), ``w`` the feature
 weights and ``γ`` (``gamma_``) the price of one categorical mismatch in squared standard
 deviations. A run is Lloyd's batch algorithm — assign every row to its nearest centroid, then
-recompute every centroid (weighted mean of the numbers, weighted mode of the categories), until
-no label changes — followed by Hartigan's single-row moves (which take into account how a move
-shifts both centroids, and so leave local optima that the batch step cannot) and Lloyd again,
-until Hartigan finds nothing to move. Labels are always nearest-centroid labels, so ``predict``
-and the engine expression reproduce ``labels_``.
+recompute every centroid (weighted mean of the numbers, weighted mode of the categories) —
+until at most 1 % of the rows move, then Hartigan's single-row moves (which take into account
+how a move shifts both centroids, and so leave local optima that the batch step cannot), then
+Lloyd's rounds again until no label changes. Labels are always nearest-centroid labels, so
+``predict`` and the engine expression reproduce ``labels_``.
 
 Missing values are never dropped; two explicit policies (parameters of the estimator):
 
