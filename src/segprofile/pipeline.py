@@ -242,7 +242,16 @@ def profile_study(
             report(0.2 + 0.7 * fraction, message or "Сегментация по признакам")
 
         id_column = source.id_column if source.id_column in table.columns else None
-        by_feature = segment_by_feature(study, table, progress=step, id_column=id_column)
+        # One row a client (the usual export): distinct-client counts equal row counts, and the
+        # costly distinct counts over the unpivoted codes are skipped.
+        ids_unique = id_column is not None and _ids_unique(table, id_column)
+        by_feature = segment_by_feature(
+            study, table, progress=step, id_column=None if ids_unique else id_column
+        )
+        if ids_unique:
+            for fs in by_feature.features:
+                for seg in fs.segments:
+                    seg.clients = seg.capacity
         overall = total_satisfaction(study, table)
         rows = table.count()
         files = [
@@ -272,7 +281,7 @@ def profile_study(
                 population,
                 pop_source,
                 by_feature,
-                id_column=id_column,
+                id_column=None if ids_unique else id_column,
             )
             files.append(
                 DataFile(
@@ -291,7 +300,13 @@ def profile_study(
             report(0.93, "Нулевой замер по опросу")
             survey = open_source(eng, survey_source, Path(data_dir))
             survey_stats = survey_baseline(
-                study, table, survey, survey_source, by_feature, records_id=id_column
+                study,
+                table,
+                survey,
+                survey_source,
+                by_feature,
+                records_id=id_column,
+                ids_unique=ids_unique,
             )
             files.append(
                 DataFile(
@@ -693,6 +708,14 @@ def render_report(
     if fmt == "html":
         return render_html(report).encode("utf-8")
     return render_pdf(report)
+
+
+def _ids_unique(table: SourceTable, id_column: str) -> bool:
+    """Whether every row of the table has its own client id (one aggregate in the engine)."""
+    t = table.table
+    row = execute(t.aggregate(rows=t.count(), ids=t[id_column].nunique()))
+    record = row.to_dict("records")[0]
+    return int(record["rows"]) == int(record["ids"])
 
 
 def profile_to_json(profile: Profile) -> str:

@@ -150,3 +150,30 @@ def test_research_plan_covers_every_segment(tmp_path: Path) -> None:
     guides = (out / "guides.md").read_text(encoding="utf-8")
     assert "Расскажите" in guides
     assert all(h["status"] == "suggested" for h in plan["suggested_hypotheses"])
+
+
+def test_html_profile_uses_complementary_suppression(small_study: object, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from segprofile import pipeline
+    from segprofile.model.study import Study
+
+    study = Study.model_validate(small_study)
+    channel = ["epgu"] * 40 + ["mfc"] * 7 + ["office"] * 3
+    table = pa.table(
+        {
+            "channel": channel,
+            "age": [30] * 50,
+            "single_parent": [False] * 50,
+            "region": ["city"] * 50,
+            "satisfaction": [5] * 50,
+        }
+    )
+    pq.write_table(table, tmp_path / "records.parquet")
+    profile = pipeline.profile_study(study, tmp_path)
+    html = pipeline.render_profile_html(profile, study)
+    rows = re.findall(r'<tr class="suppressed"><td>([^<]+)</td>', html)
+    # «Приёмная» (3) is below 5; «МФЦ» (7) is hidden too, or 50 − 40 would give 3 away.
+    assert "Приёмная" in rows
+    assert "МФЦ" in rows

@@ -84,6 +84,7 @@ def survey_baseline(
     segments: ByFeatureResult,
     *,
     records_id: str | None,
+    ids_unique: bool = False,
 ) -> SurveyStats:
     """Fill ``segment.survey`` for every segment reachable from the survey; return the overall."""
     sat_col, nps_col = survey_columns(source)
@@ -139,9 +140,12 @@ def survey_baseline(
             with_satisfaction=False,
         )
         columns = coded.columns
-        per_client = coded.table.group_by("client").aggregate(
-            **{name: coded.table[name].first() for name in columns.values()}
-        )
+        if ids_unique:
+            per_client = coded.table
+        else:
+            per_client = coded.table.group_by("client").aggregate(
+                **{name: coded.table[name].first() for name in columns.values()}
+            )
         linked = answers.join(per_client, answers.rid == per_client.client)
     else:
         own = [f for f in features if f.column in st.columns]

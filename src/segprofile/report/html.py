@@ -18,6 +18,7 @@ from segprofile.model.results import Profile
 from segprofile.model.study import Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
+from segprofile.report.build import masked_profile, suppression
 from segprofile.report.format import number, percent, ru_datetime
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,14 @@ def render_profile_html(profile: Profile, study: Study, *, standalone: bool = Tr
     template = _environment().get_template("profile.html.j2")
     segments_by_key = {seg.key: seg for fs in profile.by_feature for seg in fs.segments}
     feature_of = {seg.key: fs.label for fs in profile.by_feature for seg in fs.segments}
-    quadrant = _chart_svg(lambda: charts.priority_quadrant(profile, min_cell=seg.min_cell))
+    hidden = suppression(profile, study)
+    shown = masked_profile(profile, hidden)
+    quadrant = _chart_svg(lambda: charts.priority_quadrant(shown, min_cell=seg.min_cell))
     blueprints = {j.id: _blueprint(study, j.id) for j in study.journeys if j.steps}
     return template.render(
         profile=profile,
         quadrant_svg=quadrant,
+        hidden=hidden,
         blueprints=blueprints,
         segments_by_key=segments_by_key,
         feature_of=feature_of,
