@@ -81,7 +81,9 @@ def main() -> None:
         ours = min((_child("segprofile", data) for _ in range(3)), key=lambda r: r["seconds"])
         peer = min((_child("pandas", data) for _ in range(3)), key=lambda r: r["seconds"])
         print(
-            f"profile by feature, {ROWS:,} rows: segprofile {ours['seconds']:.2f} s, "
+            f"profile, {ROWS:,} rows (segprofile: segments of every feature, traits, blind zones, "
+            f"survey baseline, priority; peer: pandas per-feature group-bys only): "
+            f"segprofile {ours['seconds']:.2f} s, "
             f"peak {ours['peak_mb']:.0f} MB; pandas peer {peer['seconds']:.2f} s, "
             f"peak {peer['peak_mb']:.0f} MB"
         )
