@@ -6,8 +6,9 @@ same seed gives byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -115,3 +116,24 @@ def days_of_year(year: int) -> tuple[np.ndarray, np.ndarray]:
     days = np.arange(np.datetime64(f"{year}-01-01"), np.datetime64(f"{year + 1}-01-01"))
     weekday = (days.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 1970-01-01 was Thursday
     return days, weekday < 5
+
+
+def pick(rng: np.random.Generator, options: Sequence[str]) -> str:
+    """One of ``options``, uniformly (one ``rng.integers`` draw)."""
+    return options[int(rng.integers(len(options)))]
+
+
+def compose_complaint(
+    rng: np.random.Generator,
+    weights: dict[str, float],
+    topics: dict[str, Callable[[np.random.Generator, dict[str, Any]], str]],
+    facts: dict[str, Any],
+    openings: Sequence[str],
+    closings: Sequence[str],
+) -> tuple[str, str]:
+    """A topic drawn by ``weights`` and its complaint text: opening, topic body, closing."""
+    names = list(weights)
+    p = np.array([weights[k] for k in names], dtype=float)
+    topic = names[int(rng.choice(len(names), p=p / p.sum()))]
+    parts = [pick(rng, openings), topics[topic](rng, facts), pick(rng, closings)]
+    return topic, " ".join(part for part in parts if part)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from segprofile.examples._common import plural
+from segprofile.examples._common import compose_complaint, pick, plural
 
 Selector = Callable[[dict[str, np.ndarray]], np.ndarray]
 
@@ -360,7 +360,7 @@ def _waiting(rng: np.random.Generator, f: dict[str, Any]) -> str:
         f"Срок рассмотрения заявления продлили без объяснений, в итоге ждали {days}. "
         "Семья всё это время оставалась без выплаты.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _refusal_disability(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -374,7 +374,7 @@ def _refusal_disability(rng: np.random.Generator, f: dict[str, Any]) -> str:
         "Заявление рассматривали долго, а затем отказали, потому что не поступил ответ на "
         "межведомственный запрос. Справку об инвалидности мы готовы были принести сами.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _refusal_income(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -385,7 +385,7 @@ def _refusal_income(rng: np.random.Generator, f: dict[str, Any]) -> str:
         "В решении об отказе не указано, какой доход и за какие месяцы учли при расчёте.",
         "Повторно подали заявление и снова получили отказ, хотя семья живёт на пособия.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _documents(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -397,7 +397,7 @@ def _documents(rng: np.random.Generator, f: dict[str, Any]) -> str:
         "Специалист вручную переписывал документы в систему больше часа и допустил ошибку в "
         "дате рождения ребёнка.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _queue(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -407,7 +407,7 @@ def _queue(rng: np.random.Generator, f: dict[str, Any]) -> str:
         f"Записаться заранее {where} невозможно, талоны заканчиваются к обеду.",
         f"Документы {where} приняли, но передали в Социальный фонд только через неделю.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _information(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -416,7 +416,7 @@ def _information(rng: np.random.Generator, f: dict[str, Any]) -> str:
         "Никто не сообщил, что пособие нужно продлевать, выплата просто прекратилась.",
         "На горячей линии дали одну информацию, в клиентской службе — другую.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 _TOPICS: dict[str, Callable[[np.random.Generator, dict[str, Any]], str]] = {
@@ -439,12 +439,4 @@ def complaint_text(rng: np.random.Generator, facts: dict[str, Any]) -> tuple[str
         "queue": 1.2 * (facts["channel"] == _MFC) + 0.6 * (facts["region"] == _RURAL),
         "information": 0.4,
     }
-    names = list(weights)
-    p = np.array([weights[k] for k in names], dtype=float)
-    topic = names[int(rng.choice(len(names), p=p / p.sum()))]
-    parts = [
-        _OPENINGS[int(rng.integers(len(_OPENINGS)))],
-        _TOPICS[topic](rng, facts),
-        _CLOSINGS[int(rng.integers(len(_CLOSINGS)))],
-    ]
-    return topic, " ".join(p for p in parts if p)
+    return compose_complaint(rng, weights, _TOPICS, facts, _OPENINGS, _CLOSINGS)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from segprofile.examples._common import plural
+from segprofile.examples._common import compose_complaint, pick, plural
 
 StaffSelector = Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], np.ndarray]
 
@@ -262,7 +262,7 @@ def _rework(rng: np.random.Generator, f: dict[str, Any]) -> str:
         f"Документы по запросу на {_REQUEST_NAMES[f['request']]} вернули из-за формы бланка, "
         "которой нет на внутреннем портале.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _in_person_only(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -272,7 +272,7 @@ def _in_person_only(rng: np.random.Generator, f: dict[str, Any]) -> str:
         "Заявление с оригиналом подписи принимают только в головном офисе, дорога занимает полдня.",
         "Скан заявления не принимают, а почтой оригинал идёт больше недели.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _waiting(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -281,7 +281,7 @@ def _waiting(rng: np.random.Generator, f: dict[str, Any]) -> str:
         f"Запрос на {_REQUEST_NAMES[f['request']]} выполняли {days}.",
         f"Обработка запроса на {_REQUEST_NAMES[f['request']]} заняла {days}, хотя обещали быстрее.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _unclear_rules(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -291,7 +291,7 @@ def _unclear_rules(rng: np.random.Generator, f: dict[str, Any]) -> str:
         "В расчётном листке непонятные начисления, объяснить их по телефону не смогли.",
         "Порядок получения налогового вычета на детей нигде не описан.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 def _no_answer(rng: np.random.Generator, f: dict[str, Any]) -> str:
@@ -299,7 +299,7 @@ def _no_answer(rng: np.random.Generator, f: dict[str, Any]) -> str:
         "До бухгалтерии невозможно дозвониться, на письма отвечают через несколько дней.",
         "Ответ на вопрос пришёл только после напоминания руководителя.",
     )
-    return options[int(rng.integers(len(options)))]
+    return pick(rng, options)
 
 
 _TOPICS: dict[str, Callable[[np.random.Generator, dict[str, Any]], str]] = {
@@ -320,12 +320,4 @@ def complaint_text(rng: np.random.Generator, facts: dict[str, Any]) -> tuple[str
         "unclear_rules": 0.1 + 2.0 * facts["newcomer"],
         "no_answer": 0.2 + 0.8 * (facts["channel"] == "phone"),
     }
-    names = list(weights)
-    p = np.array([weights[k] for k in names], dtype=float)
-    topic = names[int(rng.choice(len(names), p=p / p.sum()))]
-    parts = [
-        _OPENINGS[int(rng.integers(len(_OPENINGS)))],
-        _TOPICS[topic](rng, facts),
-        _CLOSINGS[int(rng.integers(len(_CLOSINGS)))],
-    ]
-    return topic, " ".join(p for p in parts if p)
+    return compose_complaint(rng, weights, _TOPICS, facts, _OPENINGS, _CLOSINGS)
