@@ -163,7 +163,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
-LOCALE_PATHS = [WEB_DIR / "locale"]
+# The main catalogue first; work in progress may bring its own part (merged into the main one
+# with msgcat before a release), e.g. locale_parts/<feature>/ru/LC_MESSAGES/django.po.
+LOCALE_PATHS = [WEB_DIR / "locale", *sorted((WEB_DIR / "locale_parts").glob("*"))]
 TIME_ZONE = os.environ.get("SEGPROFILE_TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
