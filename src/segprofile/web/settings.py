@@ -165,7 +165,10 @@ LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 # The main catalogue first; work in progress may bring its own part (merged into the main one
 # with msgcat before a release), e.g. locale_parts/<feature>/ru/LC_MESSAGES/django.po.
-LOCALE_PATHS = [WEB_DIR / "locale", *sorted((WEB_DIR / "locale_parts").glob("*"))]
+LOCALE_PATHS = [
+    WEB_DIR / "locale",
+    *sorted(p for p in (WEB_DIR / "locale_parts").glob("*") if p.is_dir()),
+]
 TIME_ZONE = os.environ.get("SEGPROFILE_TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
