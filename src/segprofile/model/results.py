@@ -184,6 +184,9 @@ class Profile(_Result):
     journeys: list[JourneyComparison] = Field(
         default_factory=list, description="Текущий путь против целевого: в целом и по сегментам"
     )
+    clusters: ClusterResult | None = Field(
+        None, description="Подход 1 (M-4): кластеры похожих клиентов с портретами"
+    )
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -399,6 +402,169 @@ class TopicModel(_Result):
     topics: list[Topic]
     by_segment: list[TopicSegmentShare] = Field(default_factory=list)
     chosen_by: str = Field("", description="Как выбрано число тем")
+
+
+# --- M-4: clusters (approach 1) with portraits -------------------------------------------------
+
+
+class KDiagnostic(_Result):
+    """Quality of a clustering with ``k`` clusters: cost, silhouette, bootstrap stability."""
+
+    k: int
+    cost: float = Field(description="Стоимость k-прототипов на выборке (рабочие единицы)")
+    cost_drop: float | None = Field(
+        None, description="Относительное снижение стоимости против k − 1 (для «локтя»)"
+    )
+    silhouette: float | None = Field(None, description="Силуэт по расстоянию Гауэра на выборке")
+    stability: float | None = Field(
+        None, description="Средний ARI меток на общих точках бутстреп-выборок"
+    )
+    stability_sd: float | None = Field(None, description="Разброс ARI (стандартное отклонение)")
+    stability_runs: int = Field(0, description="Сколько пар выборок сравнено")
+    smallest_share: float | None = Field(None, description="Доля самого малого кластера")
+
+
+class KChoice(_Result):
+    """How the number of clusters was chosen, with the rule and the reason in Russian."""
+
+    k_range: tuple[int, int]
+    diagnostics: list[KDiagnostic]
+    recommended_k: int | None = Field(None, description="Рекомендованное по правилу число k")
+    chosen_k: int = Field(description="Использованное число кластеров")
+    fixed: bool = Field(False, description="Число кластеров задано в исследовании")
+    rule: str = Field(description="Правило выбора k, как его видит пользователь")
+    reason: str = Field(description="Почему рекомендовано именно это k")
+    silhouette_sample: int = Field(0, description="Строк в выборке для силуэта")
+    stability_resamples: int = Field(0, description="Бутстреп-выборок для устойчивости")
+
+
+class PortraitField(_Result):
+    """One field of a persona card or an empathy map, with where its text came from."""
+
+    key: str = Field(description="age, situation, goals, pains, channels, quote; thinks_feels…")
+    title: str = Field(description="Название поля по-русски")
+    value: str = ""
+    origin: str = Field(
+        description="data — из данных; interviews — ждёт интервью; team — правка команды"
+    )
+
+
+class PortraitTrait(_Result):
+    """A distinctive trait: a categorical value's lift, or a numeric mean's shift in SDs."""
+
+    kind: str = Field(description="categorical | numeric")
+    feature_id: str
+    feature_label: str
+    value: str = Field("", description="Код значения (для категориального признака)")
+    label: str = Field(description="Подпись: значение или «старше в среднем» и т. п.")
+    share_in_segment: float | None = None
+    share_overall: float | None = None
+    lift: float | None = None
+    mean_in_segment: float | None = None
+    mean_overall: float | None = None
+    difference_sd: float | None = Field(None, description="(среднее в сегменте − общее) / σ")
+    text: str = Field("", description="Черта одной фразой по-русски")
+
+
+class Portrait(_Result):
+    """M-4: a cluster's (or segment's) portrait — traits, name, persona and empathy map drafts."""
+
+    segment: str = Field(description="Ключ: «cluster=N» или ключ сегмента")
+    definition: list[str] = Field(
+        description="Определяющие черты «признак=значение» (по ним переносятся правки)"
+    )
+    traits: list[PortraitTrait] = Field(default_factory=list)
+    name: str
+    name_origin: str = Field("data", description="data | team")
+    persona: list[PortraitField] = Field(default_factory=list)
+    empathy_map: list[PortraitField] = Field(default_factory=list)
+    edit_similarity: float | None = Field(
+        None, description="Сходство определений (Жаккар) с перенесённой правкой команды"
+    )
+
+
+class ClusterStats(_Result):
+    key: str = Field(description="«cluster=N»")
+    number: int = Field(description="Номер кластера (с 1)")
+    label: str = Field(description="Название кластера (из портрета)")
+    capacity: int
+    share: float
+    satisfaction: SatisfactionStats
+    clients: int | None = Field(None, description="Разных клиентов (если известен их id)")
+    small: bool = Field(False, description="Меньше порога min_cell: скрывается в отчётах")
+    sample_rows: int = Field(0, description="Строк кластера в обучающей выборке")
+    prototype: dict[str, str | float | None] = Field(
+        default_factory=dict, description="Центр кластера: признак → значение"
+    )
+    definition: list[str] = Field(default_factory=list)
+    portrait: Portrait
+
+
+class ClusterCrossCell(_Result):
+    cluster: str
+    segment: str
+    count: int
+    share_of_cluster: float = Field(description="Доля кластера, попавшая в сегмент")
+    share_of_segment: float = Field(description="Доля сегмента, попавшая в кластер")
+
+
+class ClusterCrosstab(_Result):
+    """Clusters × the one-feature segments of one feature (counts and shares)."""
+
+    feature_id: str
+    feature_label: str
+    segments: list[str] = Field(description="Ключи сегментов по порядку")
+    segment_labels: list[str]
+    cells: list[ClusterCrossCell]
+
+
+class VulnerableCell(_Result):
+    cluster: str
+    count: int
+    share_of_group: float = Field(description="Доля группы, попавшая в этот кластер")
+    share_of_cluster: float = Field(description="Доля группы внутри кластера")
+
+
+class VulnerableGroupRow(_Result):
+    """A vulnerable-group value spread across the clusters (never lost inside one of them)."""
+
+    feature_id: str
+    feature_label: str
+    segment: str = Field(description="«признак=значение»")
+    value: str
+    label: str
+    total: int
+    cells: list[VulnerableCell]
+
+
+class UnmatchedPortraitEdit(_Result):
+    """A team edit that matched no cluster of this run: kept in the study and reported."""
+
+    definition: list[str]
+    name: str | None = None
+    best_segment: str | None = None
+    best_similarity: float | None = None
+
+
+class ClusterResult(_Result):
+    """M-4 approach 1: k-prototypes clusters over the whole table, with portraits."""
+
+    features: list[str]
+    feature_labels: list[str] = Field(default_factory=list)
+    k: int
+    gamma: float
+    init: str
+    n_init: int
+    sample_size: int = Field(description="Строк в обучающей выборке")
+    total_rows: int
+    random_state: int
+    choice: KChoice
+    clusters: list[ClusterStats]
+    crosstabs: list[ClusterCrosstab] = Field(default_factory=list)
+    vulnerable: list[VulnerableGroupRow] = Field(default_factory=list)
+    unmatched_edits: list[UnmatchedPortraitEdit] = Field(default_factory=list)
+    match_threshold: float = Field(0.5, description="Порог Жаккара для переноса правок")
+    warnings: list[str] = Field(default_factory=list)
 
 
 Profile.model_rebuild()

@@ -301,6 +301,67 @@ class SatisfactionSettings(_Model):
         return self
 
 
+PERSONA_FIELDS: dict[str, str] = {
+    "age": "Возраст",
+    "situation": "Жизненная ситуация",
+    "goals": "Цели",
+    "pains": "Боли",
+    "channels": "Каналы",
+    "quote": "Цитата",
+}
+EMPATHY_FIELDS: dict[str, str] = {
+    "thinks_feels": "Думает и чувствует",
+    "sees": "Видит",
+    "hears": "Слышит",
+    "says_does": "Говорит и делает",
+    "pains": "Боли",
+    "gains": "Выгоды",
+}
+
+
+class PortraitEdit(_Model):
+    """The team's edit of a portrait (M-4), kept across re-runs.
+
+    A cluster's number may change when the data change; the edit is matched by ``definition``
+    — the traits that define the cluster, as sorted «признак=значение» strings.
+    """
+
+    definition: list[str] = Field(
+        min_length=1, description="Определяющие черты «признак=значение» на момент правки"
+    )
+    segment: str = Field("", description="Ключ сегмента на момент правки (справочно)")
+    name: str | None = Field(None, description="Название портрета, заданное командой")
+    persona: dict[str, str] = Field(default_factory=dict, description="Поля карточки персоны")
+    empathy_map: dict[str, str] = Field(default_factory=dict, description="Поля карты эмпатии")
+
+    @field_validator("definition")
+    @classmethod
+    def _sorted_definition(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+    @field_validator("persona")
+    @classmethod
+    def _persona_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(PERSONA_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"неизвестные поля персоны: {', '.join(unknown)}; "
+                f"известные: {', '.join(PERSONA_FIELDS)}"
+            )
+        return value
+
+    @field_validator("empathy_map")
+    @classmethod
+    def _empathy_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(EMPATHY_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"неизвестные поля карты эмпатии: {', '.join(unknown)}; "
+                f"известные: {', '.join(EMPATHY_FIELDS)}"
+            )
+        return value
+
+
 class Segmentation(_Model):
     by_feature: ByFeatureSettings = Field(default_factory=ByFeatureSettings)
     clustering: ClusteringSettings = Field(default_factory=ClusteringSettings)
@@ -311,6 +372,9 @@ class Segmentation(_Model):
         False, description="Явное разрешение показывать малые сегменты (записывается в отчёт)"
     )
     random_state: int = 42
+    portraits: list[PortraitEdit] = Field(
+        default_factory=list, description="Правки портретов кластеров командой (M-4)"
+    )
 
 
 class SegmentNote(_Model):
