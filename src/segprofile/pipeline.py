@@ -89,6 +89,7 @@ __all__ = [
     "list_dataset_versions",
     "list_examples",
     "load_study",
+    "open_data_source",
     "open_dataset",
     "parse_study",
     "priority_quadrant_svg",
@@ -205,11 +206,14 @@ def profile_study(
     progress: Progress | None = None,
     revision: int | None = None,
     engine: Engine | None = None,
+    home: str | Path | None = None,
 ) -> Profile:
     """Build the profile: every feature's segments (M-5) with capacity and satisfaction.
 
     Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
-    come back to Python.
+    come back to Python. Each source is read from its latest imported dataset version under
+    ``home`` (see :func:`import_dataset`) when there is one, otherwise from its file in
+    ``data_dir``; the version is recorded in the provenance.
     """
     report = progress or _no_progress
     report(0.0, "Чтение данных")
@@ -222,7 +226,7 @@ def profile_study(
     own_engine = engine is None
     eng = engine or connect()
     try:
-        table = open_source(eng, source, Path(data_dir))
+        table = open_data_source(eng, study, source, data_dir, home=home)
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
         table.require_columns(
@@ -269,7 +273,7 @@ def profile_study(
             if role.audience is None or role.audience.population_source is None:
                 continue
             pop_source = study.data_source(role.audience.population_source)
-            population = open_source(eng, pop_source, Path(data_dir))
+            population = open_data_source(eng, study, pop_source, data_dir, home=home)
             if pop_source.count_column is not None:
                 population.require_columns(
                     [(pop_source.count_column, "число имеющих право (count_column)")]
@@ -289,6 +293,7 @@ def profile_study(
                     path=pop_source.path,
                     rows=population.count(),
                     sha256=population.fingerprint(),
+                    version=population.version,
                 )
             )
             break  # the first role with a population source: the applicants' audience
@@ -298,7 +303,7 @@ def profile_study(
         )
         if survey_source is not None:
             report(0.93, "Нулевой замер по опросу")
-            survey = open_source(eng, survey_source, Path(data_dir))
+            survey = open_data_source(eng, study, survey_source, data_dir, home=home)
             survey_stats = survey_baseline(
                 study,
                 table,
@@ -314,6 +319,7 @@ def profile_study(
                     path=survey_source.path,
                     rows=survey.count(),
                     sha256=survey.fingerprint(),
+                    version=survey.version,
                 )
             )
         report(0.95, "Приоритеты")
@@ -808,6 +814,22 @@ def delete_dataset_version(
 ) -> None:
     """Delete one stored version on purpose (audited)."""
     datasets.delete_version(_home(home), study_id, source_id, version, user=user)
+
+
+def open_data_source(
+    engine: Engine,
+    study: Study,
+    source: DataSource,
+    data_dir: str | Path,
+    *,
+    home: str | Path | None = None,
+) -> SourceTable:
+    """A source opened for analysis: its latest imported dataset version under ``home`` when
+    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``."""
+    root = _home(home)
+    if datasets.list_versions(root, study.id, source.id):
+        return datasets.open_version(engine, root, study.id, source)
+    return open_source(engine, source, Path(data_dir))
 
 
 def open_dataset(
