@@ -104,12 +104,10 @@ def check_study(study: Study) -> list[Finding]:
     ):
         add("M-9", "ни одна гипотеза ещё не проверена исследованием")
     # M-11
-    confirmed = {h.id for h in problems if h.status is HypothesisStatus.confirmed}
-    solved = {p for r in study.recommendations for p in r.problems}
     if not study.recommendations:
         add("M-11", "нет рекомендаций")
-    for pid in sorted(confirmed - solved):
-        add("M-11", f"подтверждённая проблема «{pid}» без рекомендации")
+    for message, severity in _unsolved_problems(study):
+        add("M-11", message, severity)
     # M-12
     kinds = {j.kind for j in study.journeys}
     if JourneyKind.current not in kinds:
@@ -126,6 +124,72 @@ def check_study(study: Study) -> list[Finding]:
                     f"у шага «{journey.id}.{step.id}» не указан уровень сервиса",
                     Severity.warning,
                 )
+    return out
+
+
+def priority_segments(study: Study) -> list[str]:
+    """The segments the study records as priority: those marked as the sponsor's focus.
+
+    The priority score itself (M-6) is computed from data when the profile is built and is not
+    stored in the document; the team's recorded choice is the sponsor focus of segment notes.
+    """
+    return list(dict.fromkeys(n.segment for n in study.segment_notes if n.sponsor_focus))
+
+
+def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
+    """M-11: confirmed problems that no recommendation lists, priority segments first.
+
+    With priority segments recorded (sponsor focus), a problem of a priority segment — or of
+    everyone (no segments) — without a recommendation is missing; a problem only of other
+    segments is a warning. Without a recorded choice every segment with confirmed problems is
+    treated as priority, and the finding says so.
+    """
+    solved = {p for r in study.recommendations for p in r.problems}
+    unsolved = [
+        h
+        for h in study.hypotheses
+        if h.kind is HypothesisKind.problem
+        and h.status is HypothesisStatus.confirmed
+        and h.id not in solved
+    ]
+    priority = priority_segments(study)
+    out: list[tuple[str, Severity]] = []
+    for hyp in unsolved:
+        whose = ", ".join(f"«{s}»" for s in hyp.segments)
+        if not priority:
+            where = f"сегментов {whose}" if hyp.segments else "всех клиентов"
+            out.append(
+                (
+                    f"подтверждённая проблема «{hyp.id}» ({where}) без рекомендации; приоритетные "
+                    "сегменты в исследовании не отмечены (фокус заказчика), поэтому проверены "
+                    "все сегменты с подтверждёнными проблемами",
+                    Severity.missing,
+                )
+            )
+        elif not hyp.segments:
+            out.append(
+                (
+                    f"подтверждённая проблема «{hyp.id}» всех клиентов, в том числе приоритетных "
+                    "сегментов, без рекомендации",
+                    Severity.missing,
+                )
+            )
+        elif hit := [s for s in hyp.segments if s in priority]:
+            out.append(
+                (
+                    f"подтверждённая проблема «{hyp.id}» приоритетного сегмента "
+                    f"{', '.join(f'«{s}»' for s in hit)} без рекомендации",
+                    Severity.missing,
+                )
+            )
+        else:
+            out.append(
+                (
+                    f"подтверждённая проблема «{hyp.id}» сегментов {whose} без рекомендации "
+                    "(эти сегменты не отмечены как приоритетные)",
+                    Severity.warning,
+                )
+            )
     return out
 
 

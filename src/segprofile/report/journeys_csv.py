@@ -9,6 +9,15 @@ escaped with ``\\``. Numbers use a decimal comma. Export → import gives the sa
 Import accepts the Russian headers of :data:`COLUMNS` or the model's field names, ``;``, ``,``
 or tab as the delimiter, UTF-8 (with or without BOM) or Windows-1251, and reports every problem
 at once, each naming the row (as Excel numbers it: the header is row 1) and the column.
+
+The order of a journey's steps is the order of its rows, unless the optional column «№ шага»
+(written on export) numbers them: then the steps are sorted by it, so rows sorted by another
+column in Excel come back in their order. A journey is an ordered list, not a graph of «next
+step» links, so a file cannot describe a cycle as such; what would make the order ambiguous or
+circular is refused with the rows named: a step id repeated within a journey, a step number
+repeated, a number missing on some steps of a journey that numbers the others. A row with a
+journey but no step is refused too: a journey without steps is empty, and empty journeys are
+not imported.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("journey_kind", "Вид пути"),
     ("journey_title", "Название пути"),
     ("journey_segments", "Сегменты пути"),
+    ("order", "№ шага"),
     ("id", "Шаг"),
     ("title", "Название шага"),
     ("role", "Роль"),
@@ -60,6 +70,9 @@ HEADER = {name: header for name, header in COLUMNS}
 _REQUIRED = ("journey", "journey_kind", "journey_title", "id", "title")
 _JOURNEY_FIELDS = ("journey_kind", "journey_title", "journey_segments")
 _LISTS = ("documents", "data_obtained", "pains")
+_STEP_FIELDS = tuple(
+    name for name, _ in COLUMNS if name not in ("journey", *_JOURNEY_FIELDS, "order")
+)
 _KINDS = {
     "current": JourneyKind.current,
     "текущий": JourneyKind.current,
@@ -112,8 +125,9 @@ def _number(value: float | int | None) -> str:
     return repr(float(value)).replace(".", ",")
 
 
-def _step_row(journey: Journey, step: JourneyStep) -> list[str]:
+def _step_row(journey: Journey, step: JourneyStep, number: int) -> list[str]:
     values = {
+        "order": str(number),
         "journey": journey.id,
         "journey_kind": _KIND_OUT[journey.kind],
         "journey_title": journey.title,
@@ -159,8 +173,8 @@ def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
                 f"у пути «{journey.id}» нет шагов: в CSV строка — это шаг",
                 hint="добавьте шаги или не выгружайте пустой путь.",
             )
-        for step in journey.steps:
-            writer.writerow(_step_row(journey, step))
+        for number, step in enumerate(journey.steps, start=1):
+            writer.writerow(_step_row(journey, step, number))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -258,6 +272,16 @@ class _Reader:
             return None
         return number
 
+    def order(self, row: int, value: str) -> int | None:
+        """The step's number from «№ шага»: a whole number from 1, or ``None`` when empty."""
+        if not value:
+            return None
+        text = value.replace("\u00a0", "").replace(" ", "")
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            self.error(row, "order", "номер шага должен быть целым числом от 1")
+            return None
+        return int(text)
+
     def step(self, row: int, cells: dict[str, str]) -> JourneyStep | None:
         before = len(self.problems)
         step_id = self.identifier(row, "id", cells.get("id", ""))
@@ -318,6 +342,35 @@ class _Draft:
     cells: dict[str, str]
     steps: list[JourneyStep] = field(default_factory=list)
     step_rows: dict[str, int] = field(default_factory=dict)
+    numbers: list[tuple[int | None, int]] = field(default_factory=list)
+    """(step number or None, row) of each step read, in row order."""
+
+    def ordered_steps(self, reader: _Reader) -> list[JourneyStep]:
+        """The steps in the order of «№ шага» when the journey numbers them, else of rows."""
+        given = [(n, row) for n, row in self.numbers if n is not None]
+        if not given:
+            return self.steps
+        first_row: dict[int, int] = {}
+        for number, row in given:
+            if number in first_row:
+                reader.error(
+                    row,
+                    "order",
+                    f"номер шага {number} уже стоит в строке {first_row[number]}: порядок шагов "
+                    "неоднозначен — у каждого шага пути свой номер",
+                )
+            else:
+                first_row[number] = row
+        for maybe, row in self.numbers:
+            if maybe is None:
+                reader.error(
+                    row,
+                    "order",
+                    f"номер шага не указан, а у других шагов этого пути (строка {given[0][1]}) "
+                    "он есть: укажите номера у всех шагов пути или ни у одного",
+                )
+        keyed = sorted(zip(self.numbers, self.steps, strict=True), key=lambda p: p[0][0] or 0)
+        return [step for _, step in keyed]
 
 
 def _read_rows(text: str, source: str) -> tuple[list[str], list[list[str]]]:
@@ -414,11 +467,22 @@ def journeys_from_csv(
             continue
         if step_id:
             draft.step_rows[step_id] = row
+        if not any(cells.get(name) for name in _STEP_FIELDS):
+            reader.error(
+                row,
+                "id",
+                f"в строке путь «{journey_id}», но нет шага: строка файла — это шаг, а пустой "
+                "путь без шагов не загружается",
+            )
+            continue
+        number = reader.order(row, cells.get("order", ""))
         step = reader.step(row, cells)
         if step is not None:
             draft.steps.append(step)
+            draft.numbers.append((number, row))
     if not drafts and not reader.problems:
         reader.error(None, None, "в файле нет ни одного шага")
+    ordered = {journey_id: draft.ordered_steps(reader) for journey_id, draft in drafts.items()}
     if reader.problems:
         raise JourneyCsvError(source, reader.problems)
     return [
@@ -427,7 +491,7 @@ def journeys_from_csv(
             kind=draft.kind or JourneyKind.current,
             title=draft.title,
             segments=draft.segments,
-            steps=draft.steps,
+            steps=ordered[journey_id],
         )
         for journey_id, draft in drafts.items()
     ]
