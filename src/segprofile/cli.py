@@ -350,7 +350,10 @@ def datasets(
     out.print(table)
 
 
-research_app = typer.Typer(help="Исследования: план опроса и интервью (M-8).", no_args_is_help=True)
+research_app = typer.Typer(
+    help="Исследования: план опроса и интервью (M-8), проверка гипотез (M-9).",
+    no_args_is_help=True,
+)
 app.add_typer(research_app, name="research")
 
 
@@ -401,6 +404,244 @@ def research_plan_cmd(
     )
     out.print(f"Предложено гипотез из данных: {len(plan.suggested_hypotheses)}.")
     out.print(f"Записано: {out_dir / 'respondents.csv'}, research-plan.json, guides.md")
+
+
+STATUS_RU = {
+    "confirmed": "подтверждена",
+    "refuted": "опровергнута",
+    "not_enough_data": "недостаточно данных",
+    "open": "открыта",
+    "suggested": "предложена",
+}
+
+
+def _write_study_choice(study_path: Path, out_file: Path | None, in_place: bool) -> Path | None:
+    if out_file is not None and in_place:
+        raise InputError(
+            "Укажите что-то одно: --out (новый файл) или --in-place (на место).",
+            hint="уберите один из ключей.",
+        )
+    return study_path if in_place else out_file
+
+
+def _p_text(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "< 0,001" if value < 0.001 else f"{value:.3f}".replace(".", ",")
+
+
+@research_app.command("import-survey")
+def research_import_survey(
+    study_path: StudyArg,
+    file: Annotated[Path, typer.Argument(help="Ответы опроса: CSV, XLSX или Parquet")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Каталог с данными исследования")],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="Сопоставление вопросов и гипотез (YAML или CSV: question, hypothesis, "
+            "support…); по умолчанию — questions источника опроса в исследовании",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Источник опроса в исследовании")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="Столбец псевдонима клиента в опросе")
+    ] = None,
+    by_features: Annotated[
+        bool,
+        typer.Option("--by-features", help="Связать ответы с сегментами по столбцам признаков"),
+    ] = False,
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="Порог доли ответов (по умолчанию 0,5)")
+    ] = None,
+    min_answers: Annotated[
+        int | None, typer.Option("--min-answers", help="Минимум ответов в сегменте (10)")
+    ] = None,
+    alpha: Annotated[
+        float | None, typer.Option("--alpha", help="Уровень значимости после поправки (0,05)")
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option("--results", "-r", help="Записать результаты проверок (.csv или .json)"),
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Записать документ с вердиктами в новый файл"),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Записать вердикты в сам документ исследования")
+    ] = False,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+) -> None:
+    """Проверить гипотезы по ответам опроса (M-9): доли, интервалы, тесты, вердикты."""
+    target = _write_study_choice(study_path, out_file, in_place)
+    study = pipeline.load_study(study_path)
+    questions = None
+    if mapping is not None:
+        try:
+            raw_mapping = mapping.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(
+                f"Файл сопоставления {mapping} не найден.", hint="проверьте путь (--mapping)."
+            ) from None
+        questions = pipeline.read_question_mapping(raw_mapping, name=mapping.name)
+    result = pipeline.import_survey(
+        study,
+        data,
+        file,
+        questions=questions,
+        source_id=source,
+        id_column=id_column,
+        by_features=by_features,
+        threshold=threshold,
+        min_answers=min_answers,
+        alpha=alpha,
+        options=_read_options(sheet, header_row, encoding, delimiter, None, None),
+    )
+    analysis = result.analysis
+    info = result.file
+    if result.joined_by == "id":
+        how = f"по идентификатору «{info.id_column}»"
+    else:
+        how = "по столбцам признаков в опросе"
+    out.print(
+        f"Опрос {info.name}: ответов {analysis.respondents}, связано с сегментами "
+        f"{analysis.matched} ({how}).",
+        highlight=False,
+    )
+    if info.dropped:
+        out.print(
+            "Удалены как персональные данные: " + ", ".join(info.dropped) + ".", highlight=False
+        )
+    if info.pseudonymised:
+        out.print("Заменены псевдонимом: " + ", ".join(info.pseudonymised) + ".", highlight=False)
+    out.print("[bold]Проверки[/] (вопрос × сегмент):")
+    for x in analysis.tests:
+        parts = [f"{x.label}: ответов {x.n}"]
+        if x.share is not None and x.interval is not None:
+            parts.append(
+                f"в пользу гипотезы {_pct(x.share)} "
+                f"[{_pct(x.interval.low)}–{_pct(x.interval.high)}]"
+            )
+        if x.rest_share is not None:
+            parts.append(f"у остальных {_pct(x.rest_share)}")
+        if x.p_value is not None:
+            test = "хи-квадрат" if x.test == "chi2" else "тест Фишера"
+            parts.append(f"{test}: p {_p_text(x.p_value)}, p (БХ) {_p_text(x.p_adjusted)}")
+        out.print(
+            f"  • {x.hypothesis} · {x.question} · "
+            + "; ".join(parts)
+            + f" → {STATUS_RU.get(x.status.value, x.status.value)}",
+            highlight=False,
+        )
+    out.print("[bold]Вердикты[/]:")
+    for v in analysis.verdicts:
+        out.print(
+            f"  • {v.hypothesis}: {STATUS_RU.get(v.status.value, v.status.value)}. {v.reason}",
+            highlight=False,
+        )
+    out.print("[bold]Правила вердиктов[/]:")
+    for line in analysis.rules:
+        out.print(f"  – {line}", highlight=False)
+    if analysis.missing_segments:
+        err.print(
+            f"[bold yellow]Сегменты без единого респондента ({len(analysis.missing_segments)}):[/]"
+        )
+        for seg in analysis.missing_segments:
+            err.print(f"  ! {seg.label} ({seg.key}) — {seg.reason}", highlight=False)
+    else:
+        out.print("[green]✓[/] В каждом сегменте профиля есть респонденты.")
+    for warning in analysis.warnings:
+        if warning.startswith("Нет ни одного респондента"):
+            continue
+        err.print(f"[yellow]Внимание:[/] {warning}", highlight=False)
+    if results is not None:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        if results.suffix.lower() == ".json":
+            results.write_text(analysis.model_dump_json(indent=2), encoding="utf-8")
+        else:
+            results.write_bytes(pipeline.survey_results_csv(result))
+        out.print(f"Результаты записаны: {results}")
+    if target is None:
+        out.print(
+            "Документ исследования не изменён: чтобы записать вердикты и доказательства в "
+            "гипотезы, укажите --in-place или --out ФАЙЛ."
+        )
+        return
+    target.write_text(pipeline.dump_study(result.study), encoding="utf-8")
+    out.print(f"Вердикты записаны в гипотезы ({len(analysis.verdicts)}): {target}", highlight=False)
+
+
+@research_app.command("import-interviews")
+def research_import_interviews(
+    study_path: StudyArg,
+    files: Annotated[list[Path], typer.Argument(help="Заметки и расшифровки интервью: TXT, DOCX")],
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="Минимальная оценка совпадения слов (0–1)")
+    ] = 0.15,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Записать документ с цитатами в новый файл"),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Записать цитаты в сам документ исследования")
+    ] = False,
+) -> None:
+    """Загрузить интервью (M-9): маскирование имён и телефонов, цитаты для гипотез.
+
+    Цитаты записываются как предложенные (неподтверждённые): подтвердить или отклонить их
+    нужно на странице гипотез.
+    """
+    target = _write_study_choice(study_path, out_file, in_place)
+    study = pipeline.load_study(study_path)
+    loaded = []
+    for path in files:
+        try:
+            loaded.append((path.name, path.read_bytes()))
+        except FileNotFoundError:
+            raise NotFound(f"Файл {path} не найден.", hint="проверьте путь к файлу.") from None
+    result = pipeline.import_interviews(study, loaded, min_score=min_score)
+    for note in result.notes:
+        masked = note.masked
+        out.print(
+            f"{note.source}: предложений {len(note.quotes)}; замаскировано имён "
+            f"{masked.get('names', 0)}, телефонов {masked.get('phones', 0)}, e-mail "
+            f"{masked.get('emails', 0)}.",
+            highlight=False,
+        )
+    by_hypothesis: dict[str, list[str]] = {}
+    for s in result.suggestions:
+        by_hypothesis.setdefault(s.hypothesis, []).append(
+            f"«{s.quote}» (общие слова: {', '.join(s.lemmas)})"
+        )
+    if not by_hypothesis:
+        err.print(
+            "[yellow]Ни одна цитата не совпала с гипотезами по словам.[/] Уменьшите --min-score "
+            "или проверьте формулировки гипотез.",
+            highlight=False,
+        )
+    for hid, quotes in by_hypothesis.items():
+        out.print(f"[bold]{hid}[/]: предложено цитат {len(quotes)}", highlight=False)
+        for quote in quotes:
+            out.print(f"  – {quote}", highlight=False)
+    if target is None:
+        out.print(
+            "Документ исследования не изменён: чтобы записать цитаты как предложенные, "
+            "укажите --in-place или --out ФАЙЛ."
+        )
+        return
+    target.write_text(pipeline.dump_study(result.study), encoding="utf-8")
+    out.print(
+        f"Предложенные цитаты ({len(result.suggestions)}) записаны: {target}. Подтвердите или "
+        "отклоните их на странице гипотез.",
+        highlight=False,
+    )
 
 
 journeys_app = typer.Typer(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from segprofile import __version__
 from segprofile.analysis.audience import blind_zones
@@ -20,6 +21,7 @@ from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
 from segprofile.analysis.hypotheses import (
     known_segments,
+    orphaned_hypotheses,
     outcome_features,
     segment_outcomes,
     suggest_hypotheses,
@@ -44,10 +46,14 @@ from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import (
     DataFile,
     InterviewGuide,
+    InterviewNote,
     Profile,
     Provenance,
+    QuoteSuggestion,
     Recruitment,
     SampleSize,
+    SurveyAnalysis,
+    TopicModel,
 )
 from segprofile.model.study import (
     ColumnOverride,
@@ -58,6 +64,7 @@ from segprofile.model.study import (
     Recommendation,
     SegmentNote,
     Study,
+    SurveyQuestion,
 )
 from segprofile.report.bpmn import journeys_from_bpmn, journeys_to_bpmn
 from segprofile.report.charts import priority_quadrant, to_svg
@@ -70,13 +77,19 @@ __all__ = [
     "ExampleInfo",
     "ImportResult",
     "Inspection",
+    "InterviewImport",
     "Manifest",
     "Progress",
     "ReadOptions",
     "RuleCount",
+    "SurveyColumn",
+    "SurveyFile",
+    "SurveyImport",
+    "TextTopics",
     "accept_recommendations",
     "accept_suggested_hypotheses",
     "check",
+    "confirm_quote",
     "count_rule_matches",
     "delete_dataset_version",
     "dump_study",
@@ -84,8 +97,11 @@ __all__ = [
     "export_journeys",
     "generate_demo_data",
     "import_dataset",
+    "import_interviews",
     "import_journeys",
+    "import_survey",
     "inspect_file",
+    "inspect_survey",
     "list_dataset_versions",
     "list_examples",
     "load_study",
@@ -98,7 +114,9 @@ __all__ = [
     "profile_study",
     "profile_to_json",
     "read_audit",
+    "read_question_mapping",
     "recruitment_csv",
+    "reject_quote",
     "reject_suggested_hypotheses",
     "render_profile_html",
     "research_plan",
@@ -108,6 +126,10 @@ __all__ = [
     "study_from_data",
     "study_hash",
     "suggested_recommendations",
+    "survey_results_csv",
+    "survey_source",
+    "text_sources",
+    "text_topics",
 ]
 
 
@@ -857,3 +879,665 @@ def read_audit(
 
 def _home(home: str | Path | None) -> Path:
     return Path(home).resolve() if home is not None else datasets.default_home()
+
+
+# --- M-9: evidence from surveys, interviews, complaints ------------------------------------------
+# ``segprofile research import-survey`` / ``import-interviews`` and the web research pages call
+# these. Answers are read by the data layer's readers (CSV, XLSX, Parquet); personal data other
+# than the join id is dropped before anything else sees it, and an id that is a real identifier
+# (СНИЛС, phone…) is replaced by the pseudonym the data import would give it.
+
+
+@dataclass(frozen=True)
+class SurveyColumn:
+    """A column of a survey file as the question → hypothesis form shows it."""
+
+    name: str
+    kind: str  # yes_no | scale | text | other
+    values: list[str]  # a few distinct values (not for personal-data columns)
+    answered: int
+
+
+@dataclass(frozen=True)
+class SurveyFile:
+    """A survey file read through the data layer: columns, a masked preview, what was done."""
+
+    name: str
+    format: str
+    rows: int
+    columns: list[SurveyColumn]
+    preview: list[dict[str, object]]
+    dropped: list[str]
+    pseudonymised: list[str]
+    id_column: str | None
+
+
+SURVEY_KIND_LABELS = {
+    "yes_no": "да / нет",
+    "scale": "шкала",
+    "text": "свободный текст",
+    "other": "другое",
+}
+
+
+def _survey_kind(dtype: str, values: list[object]) -> str:
+    from segprofile.analysis.research import NO_WORDS, YES_WORDS
+
+    present = [v for v in values if v is not None and str(v).strip() != ""]
+    if dtype.upper() == "BOOLEAN":
+        return "yes_no"
+    if not present:
+        return "other"
+    texts = {str(v).strip().lower() for v in present}
+    if texts <= (YES_WORDS | NO_WORDS):
+        return "yes_no"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "scale" if len(texts) > 2 else "yes_no"
+    if any(isinstance(v, str) for v in present):
+        return "text"
+    return "other"
+
+
+def survey_source(study: Study, source_id: str | None = None) -> DataSource | None:
+    """The study's survey source: the one named, else the first with a question mapping, else
+    the first survey source (``None`` when the study has none)."""
+    if source_id is not None:
+        source = _source(study, source_id)
+        if source.kind is not DataSourceKind.survey:
+            raise InputError(
+                f"Источник «{source_id}» — не опрос (kind: {source.kind.value}).",
+                hint="укажите источник с kind: survey.",
+            )
+        return source
+    surveys = [d for d in study.data_sources if d.kind is DataSourceKind.survey]
+    return next((d for d in surveys if d.questions), surveys[0] if surveys else None)
+
+
+def _read_survey(
+    location: str | Path,
+    study: Study,
+    *,
+    source: DataSource | None,
+    id_column: str | None,
+    options: ReadOptions | None,
+    home: str | Path | None,
+) -> tuple[SurveyFile, Any]:
+    """Read answers with the data layer's readers; personal data handled before analysis."""
+    import tempfile
+
+    import pyarrow as pa
+
+    from segprofile.analysis.research import ROW_COLUMN
+    from segprofile.data import readers
+    from segprofile.data.privacy import PiiAction, PiiKind
+
+    records = study.client_records()
+    wanted_id = id_column or (source.id_column if source is not None else None)
+    overrides = dict(records.columns if records is not None else {})
+    overrides.update(source.columns if source is not None else {})
+    with (
+        tempfile.TemporaryDirectory(prefix="segprofile-survey-") as work,
+        readers.open_raw(location, Path(work), options) as raw,
+    ):
+        dtypes = raw.dtypes()
+        sample = raw.sample()
+        table: pa.Table = raw.run(lambda: raw.con.sql("SELECT * FROM raw").to_arrow_table())
+        details = dict(raw.details)
+        name, fmt = raw.name, raw.format
+    if wanted_id is None and records is not None and records.id_column in table.column_names:
+        wanted_id = records.id_column
+    if wanted_id is not None and wanted_id not in table.column_names:
+        if id_column is not None:
+            raise InputError(
+                f"В файле опроса {name} нет столбца идентификатора «{id_column}».",
+                hint="укажите существующий столбец (--id-column) или свяжите ответы по "
+                "признакам (--by-features). Столбцы файла: " + ", ".join(table.column_names) + ".",
+            )
+        wanted_id = None
+    dropped: list[str] = []
+    pseudonymised: list[str] = []
+    for col in list(table.column_names):
+        values = [r[col] for r in sample if r[col] is not None and r[col] != ""][:200]
+        found = privacy.detect_column(col, values, is_date="DATE" in dtypes.get(col, "").upper())
+        decision = overrides.get(col)
+        action = privacy.parse_action(decision.pii, col) if decision and decision.pii else None
+        if found is None and action in (None, PiiAction.keep):
+            continue
+        if action is PiiAction.keep:
+            continue
+        if col == wanted_id:
+            if action is PiiAction.pseudonymise or (found is not None and found.by_content):
+                kind = found.kind if found is not None else PiiKind.other
+                key = privacy.load_key(_home(home))
+                ids = table.column(col).to_pylist()
+                new = pa.array(
+                    [None if v is None else privacy.pseudonym(key, kind, str(v)) for v in ids],
+                    type=pa.string(),
+                )
+                table = table.set_column(table.column_names.index(col), col, new)
+                pseudonymised.append(col)
+            continue
+        table = table.drop_columns([col])
+        dropped.append(col)
+    first = 2
+    if fmt == "xlsx" and details.get("header_rows"):
+        first = int(details["header_rows"][-1]) + 1
+    elif fmt == "csv" and not details.get("header", True):
+        first = 1
+    table = table.append_column(
+        ROW_COLUMN, pa.array(range(first, first + table.num_rows), type=pa.int64())
+    )
+    columns = []
+    for col in table.column_names:
+        if col in (ROW_COLUMN, wanted_id):
+            continue
+        values = [r.get(col) for r in sample]
+        col_kind = _survey_kind(dtypes.get(col, ""), values)
+        distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
+        columns.append(
+            SurveyColumn(
+                name=col,
+                kind=col_kind,
+                values=[] if col_kind == "text" else distinct[:6],
+                answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
+            )
+        )
+    preview = []
+    for row in table.slice(0, 8).to_pylist():
+        shown: dict[str, object] = {}
+        for col in table.column_names:
+            if col == ROW_COLUMN:
+                continue
+            value = row.get(col)
+            text = "" if value is None else str(value)
+            shown[col] = text if len(text) <= 60 else text[:57] + "…"
+        preview.append(shown)
+    info = SurveyFile(
+        name=name,
+        format=fmt,
+        rows=table.num_rows,
+        columns=columns,
+        preview=preview,
+        dropped=dropped,
+        pseudonymised=pseudonymised,
+        id_column=wanted_id,
+    )
+    return info, table
+
+
+def inspect_survey(
+    location: str | Path,
+    study: Study,
+    *,
+    source_id: str | None = None,
+    id_column: str | None = None,
+    options: ReadOptions | None = None,
+    home: str | Path | None = None,
+) -> SurveyFile:
+    """Read a survey file for the mapping form: columns with their kind, a preview."""
+    source = survey_source(study, source_id)
+    info, _ = _read_survey(
+        location, study, source=source, id_column=id_column, options=options, home=home
+    )
+    return info
+
+
+def read_question_mapping(data: bytes, *, name: str) -> list[SurveyQuestion]:
+    """A question → hypothesis mapping from YAML (a list of SurveyQuestion) or CSV.
+
+    CSV columns: ``question;hypothesis;support;segments;among;threshold;agree_from`` (only the
+    first two are required; lists separated by «,»).
+    """
+    import csv
+    import io
+
+    from pydantic import ValidationError
+
+    text = data.decode("utf-8-sig", errors="replace")
+    rows: list[dict[str, object]]
+    if name.lower().endswith((".yaml", ".yml", ".json")):
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            loaded = YAML(typ="safe", pure=True).load(text)
+        except YAMLError as exc:
+            raise InputError(
+                f"Файл сопоставления {name} — не YAML: {type(exc).__name__}.",
+                hint="запишите список вида «- question: q1\n  hypothesis: h1».",
+            ) from None
+        if isinstance(loaded, dict) and "questions" in loaded:
+            loaded = loaded["questions"]
+        if not isinstance(loaded, list):
+            raise InputError(
+                f"Файл сопоставления {name}: ожидался список вопросов.",
+                hint="запишите список вида «- question: q1\n  hypothesis: h1».",
+            )
+        rows = loaded
+    else:
+        dialect = ";" if text.count(";") >= text.count(",") else ","
+        reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+        rows = []
+        for row in reader:
+            clean: dict[str, object] = {
+                k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()
+            }
+            for key in ("segments", "among"):
+                if key in clean:
+                    clean[key] = [x.strip() for x in str(clean[key]).split(",") if x.strip()]
+            rows.append(clean)
+    out = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            out.append(SurveyQuestion.model_validate(row))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise InputError(
+                f"Файл сопоставления {name}, запись {i}: {problems}.",
+                hint="нужны question (столбец опроса) и hypothesis (идентификатор гипотезы); "
+                "support — yes или no.",
+            ) from None
+    if not out:
+        raise InputError(f"Файл сопоставления {name} пуст.", hint="добавьте вопросы.")
+    return out
+
+
+@dataclass
+class _Answers:
+    table: Any
+    rows: int
+
+    def count(self) -> int:
+        return self.rows
+
+
+@dataclass(frozen=True)
+class SurveyImport:
+    """A survey checked against the hypotheses (M-9), and the study with its verdicts."""
+
+    file: SurveyFile
+    source: str
+    questions: list[SurveyQuestion]
+    analysis: SurveyAnalysis
+    joined_by: str  # "id" | "features"
+    orphaned: dict[str, list[str]]
+    study: Study  # a copy with the verdicts and evidence applied (not stored by this function)
+
+
+def import_survey(
+    study: Study,
+    data_dir: str | Path,
+    location: str | Path,
+    *,
+    questions: list[SurveyQuestion] | None = None,
+    source_id: str | None = None,
+    id_column: str | None = None,
+    by_features: bool = False,
+    threshold: float | None = None,
+    min_answers: int | None = None,
+    alpha: float | None = None,
+    profile: Profile | None = None,
+    options: ReadOptions | None = None,
+    name: str | None = None,
+    home: str | Path | None = None,
+) -> SurveyImport:
+    """Check hypotheses against survey answers (M-9).
+
+    Answers are joined to the client records by the pseudonymised id (or, when there is no id
+    or nothing matches, by the segment features present in the survey); each question mapped to
+    a hypothesis gives per-segment shares with Wilson intervals, chi-square / Fisher tests with
+    Benjamini–Hochberg adjustment and a verdict with its reason. Segments without respondents and
+    hypotheses whose segments are gone are listed. The returned study is a copy with the verdicts
+    and evidence applied; the caller decides whether to store it.
+
+    Parameters
+    ----------
+    questions
+        The mapping; default the survey source's ``questions`` in the study.
+    source_id
+        The study's survey source (mapping, id column, personal-data decisions).
+    id_column
+        The survey's id column (default the source's, else the records' id column if present).
+    by_features
+        Join by the feature columns of the survey even when it has an id.
+    threshold, min_answers, alpha
+        Verdict rules (defaults of :class:`~segprofile.analysis.research.VerdictRules`).
+    profile
+        The latest profile (segment labels, numeric cut points, coverage); built when absent.
+    """
+    import ibis
+
+    from segprofile.analysis.by_feature import quantile_edges
+    from segprofile.analysis.hypotheses import segments_without_feature
+    from segprofile.analysis.research import (
+        VerdictRules,
+        analyse_survey,
+        apply_survey_verdicts,
+        link_survey,
+        question_links,
+    )
+
+    source = survey_source(study, source_id)
+    mapping = list(questions) if questions else list(source.questions if source else [])
+    if not mapping:
+        raise InputError(
+            "Не задано, какие вопросы опроса проверяют какие гипотезы.",
+            hint="передайте файл сопоставления (--mapping map.yaml: список question, "
+            "hypothesis, support) или задайте questions у источника опроса в исследовании.",
+        )
+    known = {h.id for h in study.hypotheses}
+    unknown = [q.hypothesis for q in mapping if q.hypothesis not in known]
+    if unknown:
+        raise InputError(
+            "В сопоставлении вопросов есть гипотезы, которых нет в исследовании: "
+            + ", ".join(f"«{u}»" for u in dict.fromkeys(unknown))
+            + ".",
+            hint="исправьте идентификаторы; гипотезы исследования: " + ", ".join(sorted(known)),
+        )
+    records_source = study.client_records()
+    if records_source is None:
+        raise InputError(
+            "В исследовании нет источника данных о клиентах: ответы не с чем связать.",
+            hint="добавьте в data_sources запись с kind: client_records.",
+        )
+    if profile is None:
+        profile = profile_study(study, data_dir)
+    info, answers = _read_survey(
+        location, study, source=source, id_column=id_column, options=options, home=home
+    )
+    absent = [q.question for q in mapping if q.question not in answers.column_names]
+    if absent:
+        raise InputError(
+            f"В файле опроса {info.name} нет вопросов (столбцов): "
+            + ", ".join(f"«{a}»" for a in dict.fromkeys(absent))
+            + ".",
+            hint="исправьте сопоставление вопросов и гипотез. Столбцы файла: "
+            + ", ".join(c.name for c in info.columns)
+            + ".",
+        )
+    survey_name = name or info.name
+    defaults = VerdictRules(confidence=study.research.confidence)
+    rules = VerdictRules(
+        threshold=threshold if threshold is not None else defaults.threshold,
+        alpha=alpha if alpha is not None else defaults.alpha,
+        min_answers=min_answers if min_answers is not None else defaults.min_answers,
+        confidence=defaults.confidence,
+    )
+    eng = Engine.duckdb()
+    try:
+        records = open_source(eng, records_source, Path(data_dir))
+        table = ibis.memtable(answers)
+        survey_id = None if by_features else info.id_column
+        records_id = records_source.id_column
+        if survey_id is not None and records_id is None:
+            survey_id = None
+        if survey_id is not None and records_id is not None:
+            records.require_columns([(records_id, "псевдоним клиента (id_column)")])
+        edges = quantile_edges(study.segmented_features(), records.table)
+        linked = link_survey(
+            study,
+            records,
+            _Answers(table, info.rows),
+            survey_id=survey_id,
+            records_id=records_id if survey_id is not None else None,
+            edges=edges,
+            fallback_to_features=True,
+        )
+        analysis = analyse_survey(
+            study,
+            linked,
+            question_links(mapping),
+            rules=rules,
+            universe=known_segments(profile),
+            source=survey_name,
+        )
+    finally:
+        eng.close()
+    orphaned = segments_without_feature(study)
+    for hid, keys in orphaned_hypotheses(study, profile).items():
+        orphaned.setdefault(hid, [])
+        orphaned[hid] += [k for k in keys if k not in orphaned[hid]]
+    for hid, keys in orphaned.items():
+        analysis.warnings.append(
+            f"Гипотеза «{hid}» ссылается на сегменты, которых нет в профиле (признак удалён или "
+            f"переименован): {', '.join(keys)}. Гипотеза сохранена и помечена как «осиротевшая»; "
+            "исправьте её сегменты."
+        )
+    updated = apply_survey_verdicts(study, analysis, source=survey_name)
+    if source is not None and questions:
+        for data_source in updated.data_sources:
+            if data_source.id == source.id:
+                data_source.questions = list(mapping)
+    return SurveyImport(
+        file=info,
+        source=survey_name,
+        questions=mapping,
+        analysis=analysis,
+        joined_by=linked.joined_by,
+        orphaned=orphaned,
+        study=updated,
+    )
+
+
+def survey_results_csv(result: SurveyImport) -> bytes:
+    """The survey's tests as CSV for Excel (UTF-8 BOM, «;»): one row per question × segment."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(
+        [
+            "Гипотеза",
+            "Вопрос",
+            "Сегмент",
+            "Ответов",
+            "В пользу гипотезы",
+            "Доля",
+            "Интервал от",
+            "Интервал до",
+            "Доля у остальных",
+            "Тест",
+            "p",
+            "p с поправкой БХ",
+            "Вердикт",
+            "Причина",
+        ]
+    )
+
+    def num(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}".replace(".", ",")
+
+    for x in result.analysis.tests:
+        writer.writerow(
+            [
+                x.hypothesis,
+                x.question,
+                x.label,
+                x.n,
+                x.yes,
+                num(x.share),
+                num(x.interval.low if x.interval else None),
+                num(x.interval.high if x.interval else None),
+                num(x.rest_share),
+                {"chi2": "хи-квадрат", "fisher": "Фишер"}.get(x.test, ""),
+                num(x.p_value),
+                num(x.p_adjusted),
+                x.status.value,
+                x.reason,
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class InterviewImport:
+    """Interview notes imported (masked) and the quotes suggested for hypotheses."""
+
+    notes: list[InterviewNote]
+    suggestions: list[QuoteSuggestion]
+    study: Study  # a copy with the suggested (unconfirmed) quotes added
+
+
+def import_interviews(
+    study: Study,
+    files: Collection[tuple[str, bytes]],
+    *,
+    min_score: float = 0.15,
+) -> InterviewImport:
+    """Interview notes and transcripts (TXT, DOCX): masked on import, split into quotes, and
+    quotes suggested as evidence for hypotheses by lemma overlap, unconfirmed (M-9).
+
+    ``files`` are ``(file name, bytes)``; a file in an unknown encoding or format stops the
+    import with an error naming it (nothing is added).
+    """
+    from segprofile.analysis.texts import import_note, suggest_quote_evidence
+
+    if not files:
+        raise InputError("Не выбрано ни одного файла интервью.", hint="загрузите TXT или DOCX.")
+    if not study.hypotheses:
+        raise InputError(
+            "В исследовании нет гипотез: цитаты не к чему предложить.",
+            hint="сначала добавьте гипотезы о потребностях и проблемах (M-7).",
+        )
+    notes = [import_note(name, data=data) for name, data in files]
+    empty = [n.source for n in notes if not n.quotes]
+    if empty:
+        raise InputError(
+            f"В файле {', '.join(empty)} нет текста.",
+            hint="проверьте, что это заметки или расшифровка интервью, а не пустой файл.",
+        )
+    updated, added = suggest_quote_evidence(study, notes, min_score=min_score)
+    return InterviewImport(notes=notes, suggestions=added, study=updated)
+
+
+def confirm_quote(
+    study: Study, hypothesis_id: str, index: int, quote: str, *, who: str, when: str
+) -> Study:
+    """A copy of ``study`` with a suggested quote confirmed as evidence (who and when noted)."""
+    from segprofile.analysis.texts import confirm_quote as confirm
+
+    return confirm(study, hypothesis_id, index, quote, who=who, when=when)
+
+
+def reject_quote(study: Study, hypothesis_id: str, index: int, quote: str) -> Study:
+    """A copy of ``study`` without a suggested quote."""
+    from segprofile.analysis.texts import reject_quote as reject
+
+    return reject(study, hypothesis_id, index, quote)
+
+
+@dataclass(frozen=True)
+class TextTopics:
+    """Topics of complaints or open answers, from a study's data source."""
+
+    source: str
+    text_column: str
+    feature: str | None  # feature label of the per-segment shares
+    model: TopicModel
+    text_columns: list[str]
+
+
+def text_sources(study: Study) -> list[DataSource]:
+    """Sources that may hold texts: complaints, surveys, interviews, other."""
+    kinds = (
+        DataSourceKind.complaints,
+        DataSourceKind.survey,
+        DataSourceKind.interviews,
+        DataSourceKind.other,
+    )
+    return [d for d in study.data_sources if d.kind in kinds]
+
+
+def text_topics(
+    study: Study,
+    data_dir: str | Path,
+    *,
+    source_id: str | None = None,
+    text_column: str | None = None,
+    feature_id: str | None = None,
+    n_topics: int | None = None,
+    limit: int = 20_000,
+) -> TextTopics:
+    """Complaint or open-answer topics (lemmas → TF-IDF → NMF) with shares per segment.
+
+    The texts' authors are joined to the client records by the records' id column when the
+    text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
+    """
+    from segprofile.analysis.texts import mine_topics, texts_with_segments
+
+    sources = text_sources(study)
+    if source_id is None:
+        if not sources:
+            raise InputError(
+                "В исследовании нет источника с текстами (жалобы, опрос, интервью).",
+                hint="добавьте в data_sources источник kind: complaints с файлом жалоб.",
+            )
+        chosen = next((d for d in sources if d.kind is DataSourceKind.complaints), sources[0])
+    else:
+        chosen = _source(study, source_id)
+    eng = Engine.duckdb()
+    try:
+        table = open_source(eng, chosen, Path(data_dir))
+        t = table.table
+        strings = [c for c in t.columns if t[c].type().is_string()]
+        if not strings:
+            raise InputError(
+                f"В файле {chosen.path} (источник «{chosen.id}») нет текстовых столбцов.",
+                hint="выберите источник с жалобами или открытыми ответами.",
+            )
+        lengths = execute(
+            t.limit(2000).aggregate(**{c: t[c].length().mean() for c in strings})
+        ).to_dict("records")[0]
+        ranked = sorted(strings, key=lambda c: -(float(lengths[c] or 0)))
+        column = text_column or ranked[0]
+        if column not in strings:
+            raise InputError(
+                f"В файле {chosen.path} нет текстового столбца «{column}».",
+                hint="текстовые столбцы: " + ", ".join(ranked) + ".",
+            )
+        records_source = study.client_records()
+        feature_label = None
+        segments = None
+        if feature_id is not None:
+            feature = next((f for f in study.features if f.id == feature_id), None)
+            if feature is None:
+                raise InputError(
+                    f"Признака «{feature_id}» нет в исследовании.",
+                    hint="выберите признак из списка.",
+                )
+            rid = records_source.id_column if records_source is not None else None
+            if records_source is None or rid is None or rid not in t.columns:
+                raise InputError(
+                    f"Тексты источника «{chosen.id}» нельзя связать с сегментами: в файле нет "
+                    f"столбца идентификатора клиента{f' «{rid}»' if rid else ''}.",
+                    hint="постройте темы без разбивки по сегментам или добавьте в файл "
+                    "псевдоним клиента.",
+                )
+            records = open_source(eng, records_source, Path(data_dir))
+            texts, segments = texts_with_segments(
+                study,
+                records,
+                t,
+                text_column=column,
+                id_column=rid,
+                records_id=rid,
+                feature_id=feature.id,
+                limit=limit,
+            )
+            feature_label = feature.label
+        else:
+            frame = execute(t.select(text=t[column]).limit(limit))
+            texts = [str(x) if x is not None else "" for x in frame["text"]]
+    finally:
+        eng.close()
+    model = mine_topics(texts, segments=segments, n_topics=n_topics)
+    return TextTopics(
+        source=chosen.id,
+        text_column=column,
+        feature=feature_label,
+        model=model,
+        text_columns=ranked,
+    )

@@ -56,6 +56,7 @@ __all__ = [
     "orphaned_hypotheses",
     "outcome_features",
     "segment_outcomes",
+    "segments_without_feature",
     "suggest_hypotheses",
 ]
 
@@ -320,6 +321,30 @@ def orphaned_hypotheses(
             key
             for key in hyp.segments
             if key not in known and not all(p in known for p in _parts(key))
+        ]
+        if missing:
+            out[hyp.id] = missing
+    return out
+
+
+def segments_without_feature(study: Study) -> dict[str, list[str]]:
+    """Hypotheses naming a segment of a feature the study no longer has (no profile needed).
+
+    A key ``feature=code`` (or a conjunction of them) is orphaned when one of its features is
+    not among the study's features; ``cluster=N`` keys belong to the clustering and are never
+    orphaned here. Returns ``{hypothesis id: [orphaned keys]}``: such hypotheses are kept and
+    marked, never dropped.
+    """
+    features = {f.id for f in study.features}
+    out: dict[str, list[str]] = {}
+    for hyp in study.hypotheses:
+        missing = [
+            key
+            for key in hyp.segments
+            if any(
+                (fid := part.partition("=")[0]) not in features and fid != "cluster"
+                for part in _parts(key)
+            )
         ]
         if missing:
             out[hyp.id] = missing

@@ -64,11 +64,14 @@ from segprofile.model.study import (
     AidasStage,
     Evidence,
     EvidenceKind,
+    Feature,
     Hypothesis,
     HypothesisKind,
     HypothesisStatus,
     JourneyKind,
     Study,
+    SurveyQuestion,
+    SurveySupport,
 )
 
 __all__ = [
@@ -77,6 +80,7 @@ __all__ = [
     "QuestionLink",
     "VerdictRules",
     "analyse_survey",
+    "apply_survey_verdicts",
     "benjamini_hochberg",
     "candidate_pool",
     "compare_shares",
@@ -85,7 +89,9 @@ __all__ = [
     "harmonic",
     "interview_guide",
     "interview_guides",
+    "link_questions",
     "link_survey",
+    "question_links",
     "question_problems",
     "recruit_respondents",
     "recruitment_frame",
@@ -1099,6 +1105,9 @@ class LinkedSurvey:
     respondents: int
     matched: int
     warnings: list[str] = field(default_factory=list)
+    #: How answers found their segments: ``id`` (the client's pseudonym), ``features`` (the
+    #: survey's own feature columns) or ``frame`` (given already joined).
+    joined_by: str = "id"
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, columns: Mapping[str, str]) -> LinkedSurvey:
@@ -1111,6 +1120,7 @@ class LinkedSurvey:
             columns={fid: f"seg__{fid}" for fid in columns},
             respondents=len(frame),
             matched=len(frame),
+            joined_by="frame",
         )
 
 
@@ -1123,6 +1133,7 @@ def link_survey(
     records_id: str | None,
     edges: dict[str, list[float]] | None = None,
     extra_columns: Mapping[str, str] | None = None,
+    fallback_to_features: bool = False,
 ) -> LinkedSurvey:
     """Join survey answers to the segments of the client records, in the engine (M-9).
 
@@ -1141,6 +1152,9 @@ def link_survey(
         Numeric cut points of the profile, so segments match the profile's.
     extra_columns
         More code columns of the records (e.g. ``{"cluster": "cluster"}``).
+    fallback_to_features
+        When no answer matches a client by id but the survey has feature columns, link by
+        them instead (with a warning saying so) rather than fail.
 
     Raises
     ------
@@ -1178,8 +1192,19 @@ def link_survey(
         columns = {fid: f"seg__{fid}" for fid in coded.columns}
         columns |= {name: f"seg__{name}" for name in (extra_columns or {})}
         matched = int(execute(linked.count()))
+        own_features = [f for f in features if f.column in st.columns]
+        if matched == 0 and fallback_to_features and own_features:
+            by_features = _link_by_features(study, own_features, st, edges, n_answers)
+            by_features.warnings.append(
+                f"Ни один из {n_answers} ответов опроса не связан с данными о клиентах по "
+                f"идентификатору «{survey_id}» (совпало 0): ответы связаны с сегментами по "
+                "столбцам признаков в самом опросе ("
+                + ", ".join(f.column for f in own_features)
+                + ")."
+            )
+            return by_features
         if matched == 0:
-            own = [f.column for f in features if f.column in st.columns]
+            own = [f.column for f in own_features]
             how = (
                 f"в опросе есть столбцы признаков ({', '.join(own)}): свяжите ответы по ним, "
                 "не указывая идентификатор"
@@ -1208,6 +1233,17 @@ def link_survey(
             hint="укажите id_column опроса (тот же псевдоним, что в данных о клиентах) или "
             "добавьте в опрос столбцы признаков.",
         )
+    return _link_by_features(study, own_features, st, edges, n_answers)
+
+
+def _link_by_features(
+    study: Study,
+    own_features: list[Feature],
+    st: ir.Table,
+    edges: dict[str, list[float]] | None,
+    n_answers: int,
+) -> LinkedSurvey:
+    """Segment codes from the feature columns of the survey itself."""
     coded = code_table(
         study,
         own_features,
@@ -1218,7 +1254,15 @@ def link_survey(
     )
     linked = coded.table.rename({f"seg__{fid}": col for fid, col in coded.columns.items()})
     columns = {fid: f"seg__{fid}" for fid in coded.columns}
-    return LinkedSurvey(linked, columns, n_answers, n_answers, [])
+    warnings = []
+    missing = [f.label for f in study.segmented_features() if f.id not in coded.columns]
+    if missing:
+        warnings.append(
+            "Ответы связаны с сегментами по столбцам признаков опроса; признаков "
+            + ", ".join(f"«{m}»" for m in missing)
+            + " в опросе нет — их сегменты не проверяются."
+        )
+    return LinkedSurvey(linked, columns, n_answers, n_answers, warnings, joined_by="features")
 
 
 def _member(linked: LinkedSurvey, key: str) -> ir.BooleanValue | None:
@@ -1252,6 +1296,23 @@ def _among(linked: LinkedSurvey, keys: Sequence[str]) -> ir.BooleanValue | None:
     return cond
 
 
+#: The survey file's row numbers (as a spreadsheet shows them), when the answers came from a
+#: file: errors name example rows instead of quoting answers.
+ROW_COLUMN = "__row"
+
+
+def _example_rows(t: ir.Table, wrong: ir.BooleanValue, n: int = 3) -> str:
+    """« (строки 4, 9, 12)» — the first rows of the file where ``wrong`` holds, if known."""
+    if ROW_COLUMN not in t.columns:
+        return ""
+    frame = execute(t.filter(wrong).select(r=t[ROW_COLUMN]).order_by("r").limit(n))
+    rows = [str(int(r)) for r in frame["r"]]
+    if not rows:
+        return ""
+    word = "строка" if len(rows) == 1 else "строки"
+    return f"; например, {word} файла {', '.join(rows)}"
+
+
 def _answers(linked: LinkedSurvey, link: QuestionLink) -> tuple[ir.BooleanValue, ir.BooleanValue]:
     """``(answered, supports)`` expressions of a question; checks the answers are yes/no."""
     t = linked.table
@@ -1268,21 +1329,24 @@ def _answers(linked: LinkedSurvey, link: QuestionLink) -> tuple[ir.BooleanValue,
         if link.agree_from is not None:
             answered, yes = col.notnull(), (col >= link.agree_from).fill_null(False)
         else:
-            bad = int(execute((col.notnull() & ~col.isin([0, 1])).cast("int64").sum()) or 0)
+            wrong = col.notnull() & ~col.isin([0, 1])
+            bad = int(execute(wrong.cast("int64").sum()) or 0)
             if bad:
                 raise InputError(
-                    f"Вопрос «{link.question}»: {bad} ответов — не 0/1, а шкала.",
+                    f"Вопрос «{link.question}»: {bad} ответов — не 0/1, а шкала"
+                    f"{_example_rows(t, wrong)}.",
                     hint="укажите agree_from — с какого балла ответ считается согласием.",
                 )
             answered, yes = col.notnull(), (col == 1).fill_null(False)
     elif dtype.is_string():
         norm = col.strip().lower()
         known = norm.isin(sorted(YES_WORDS | NO_WORDS))
-        bad = int(execute((col.notnull() & (norm != "") & ~known).cast("int64").sum()) or 0)
+        wrong = col.notnull() & (norm != "") & ~known
+        bad = int(execute(wrong.cast("int64").sum()) or 0)
         if bad:
             raise InputError(
                 f"Вопрос «{link.question}»: {bad} ответов — свободный текст, а ожидались "
-                "«да» / «нет» или шкала согласия.",
+                f"«да» / «нет» или шкала согласия{_example_rows(t, wrong)}.",
                 hint="выберите закрытый вопрос или приведите ответы к «да» / «нет»; открытые "
                 "ответы анализируйте как тексты (темы).",
             )
@@ -1509,3 +1573,76 @@ def _missing_segments(linked: LinkedSurvey, universe: Mapping[str, str]) -> list
         for key in unlinked
     ]
     return out
+
+
+def question_links(questions: Iterable[SurveyQuestion]) -> list[QuestionLink]:
+    """The study's question → hypothesis mapping (``DataSource.questions``) as links."""
+    return [
+        QuestionLink(
+            question=q.question,
+            hypothesis=q.hypothesis,
+            support="no" if q.support is SurveySupport.no else "yes",
+            segments=tuple(q.segments) if q.segments is not None else None,
+            among=tuple(q.among),
+            threshold=q.threshold,
+            agree_from=q.agree_from,
+        )
+        for q in questions
+    ]
+
+
+def link_questions(links: Iterable[QuestionLink]) -> list[SurveyQuestion]:
+    """Links as the study stores them (``DataSource.questions``)."""
+    return [
+        SurveyQuestion(
+            question=x.question,
+            hypothesis=x.hypothesis,
+            support=SurveySupport(x.support),
+            segments=list(x.segments) if x.segments is not None else None,
+            among=list(x.among),
+            threshold=x.threshold,
+            agree_from=x.agree_from,
+        )
+        for x in links
+    ]
+
+
+def apply_survey_verdicts(
+    study: Study,
+    analysis: SurveyAnalysis,
+    *,
+    source: str,
+    hypotheses: Iterable[str] | None = None,
+) -> Study:
+    """A copy of ``study`` with the survey's verdicts on its hypotheses (M-9).
+
+    Each analysed hypothesis gets the verdict's status and reason (prefixed with the survey's
+    name) and the survey's evidence; evidence of an earlier import of the same survey (same
+    ``source``) is replaced, other evidence is kept. A hypothesis is never removed, and one
+    whose segments are gone keeps its place with the reason saying so.
+
+    Parameters
+    ----------
+    source
+        The survey's name, as :func:`analyse_survey` wrote it into the evidence.
+    hypotheses
+        Apply only these verdicts (default all).
+    """
+    chosen = set(hypotheses) if hypotheses is not None else None
+    updated = study.model_copy(deep=True)
+    by_id = {h.id: h for h in updated.hypotheses}
+    prefix = f"{source}, "
+    for verdict in analysis.verdicts:
+        if chosen is not None and verdict.hypothesis not in chosen:
+            continue
+        hyp = by_id.get(verdict.hypothesis)
+        if hyp is None:
+            continue
+        hyp.evidence = [
+            e
+            for e in hyp.evidence
+            if not (e.kind is EvidenceKind.survey and e.source.startswith(prefix))
+        ] + [e.model_copy() for e in verdict.evidence]
+        hyp.status = verdict.status
+        hyp.verdict_reason = f"Опрос «{source}»: {verdict.reason}"
+    return updated

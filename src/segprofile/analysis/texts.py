@@ -49,6 +49,7 @@ from segprofile.model.study import Evidence, EvidenceKind, Hypothesis, Hypothesi
 
 __all__ = [
     "MaskedText",
+    "confirm_quote",
     "decode_text",
     "import_note",
     "lemmas",
@@ -57,7 +58,9 @@ __all__ = [
     "note_from_text",
     "quote_evidence",
     "read_text",
+    "reject_quote",
     "split_quotes",
+    "suggest_quote_evidence",
     "tag_quotes",
     "texts_with_segments",
     "topic_evidence",
@@ -593,3 +596,95 @@ def texts_with_segments(
         for c in frame["code"]
     ]
     return texts, labels
+
+
+# --- Suggested quotes in the study -------------------------------------------------------------
+
+
+def suggest_quote_evidence(
+    study: Study,
+    notes: Sequence[InterviewNote],
+    *,
+    min_score: float = 0.15,
+    per_quote: int = 2,
+) -> tuple[Study, list[QuoteSuggestion]]:
+    """A copy of ``study`` with quotes of the notes suggested as evidence for its hypotheses.
+
+    Each suggestion becomes an :class:`~segprofile.model.study.Evidence` of kind «interview»
+    with ``suggested=True`` (unconfirmed) on the hypothesis: a person confirms it
+    (:func:`confirm_quote`) or rejects it (:func:`reject_quote`). A quote already on the
+    hypothesis from the same file is not added again.
+
+    Returns
+    -------
+    (Study, list of QuoteSuggestion)
+        The updated copy and the suggestions that were added (``source`` of each evidence is
+        the note's file name).
+    """
+    updated = study.model_copy(deep=True)
+    by_id = {h.id: h for h in updated.hypotheses}
+    added: list[QuoteSuggestion] = []
+    for note in notes:
+        for suggestion in tag_quotes(
+            note.quotes, updated.hypotheses, min_score=min_score, per_quote=per_quote
+        ):
+            hyp = by_id[suggestion.hypothesis]
+            if any(e.quote == suggestion.quote and e.source == note.source for e in hyp.evidence):
+                continue
+            shared = ", ".join(suggestion.lemmas)
+            score = f"{suggestion.score:.2f}".replace(".", ",")
+            hyp.evidence.append(
+                Evidence(
+                    kind=EvidenceKind.interview,
+                    summary=(
+                        f"Цитата из интервью предложена программой по общим словам с гипотезой "
+                        f"({shared}; оценка {score}); ждёт подтверждения."
+                    ),
+                    source=note.source,
+                    quote=suggestion.quote,
+                    suggested=True,
+                )
+            )
+            added.append(suggestion)
+    return updated, added
+
+
+def _suggested_quote(study: Study, hypothesis_id: str, index: int, quote: str) -> Evidence:
+    for hyp in study.hypotheses:
+        if hyp.id != hypothesis_id:
+            continue
+        if 0 <= index < len(hyp.evidence):
+            evidence = hyp.evidence[index]
+            if evidence.suggested and evidence.quote == quote:
+                return evidence
+        raise InputError(
+            f"У гипотезы «{hypothesis_id}» нет такой предложенной цитаты (№ {index + 1}): "
+            "её уже подтвердили или отклонили.",
+            hint="обновите страницу: список цитат изменился.",
+        )
+    raise InputError(f"Гипотеза «{hypothesis_id}» не найдена в исследовании.")
+
+
+def confirm_quote(
+    study: Study, hypothesis_id: str, index: int, quote: str, *, who: str, when: str
+) -> Study:
+    """A copy of ``study`` with a suggested quote confirmed as evidence (who and when noted).
+
+    ``index`` is the evidence's position on the hypothesis and ``quote`` its text: both must
+    match, so a page shown before someone else's change cannot confirm the wrong quote.
+    """
+    updated = study.model_copy(deep=True)
+    evidence = _suggested_quote(updated, hypothesis_id, index, quote)
+    evidence.suggested = False
+    evidence.summary = f"Цитата из интервью, подтверждена исследователем ({who}, {when})."
+    return updated
+
+
+def reject_quote(study: Study, hypothesis_id: str, index: int, quote: str) -> Study:
+    """A copy of ``study`` without a suggested quote (the person found it does not fit)."""
+    updated = study.model_copy(deep=True)
+    _suggested_quote(updated, hypothesis_id, index, quote)
+    for hyp in updated.hypotheses:
+        if hyp.id == hypothesis_id:
+            del hyp.evidence[index]
+    return updated

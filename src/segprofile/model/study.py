@@ -140,6 +140,35 @@ class ColumnOverride(_Model):
     pii: str | None = Field(None, description="drop | pseudonymise | keep")
 
 
+class SurveySupport(StrEnum):
+    """Which answer to a yes/no question supports a hypothesis."""
+
+    yes = "yes"
+    no = "no"
+
+
+class SurveyQuestion(_Model):
+    """M-9: a survey question (a column of the answers) mapped to the hypothesis it checks."""
+
+    question: str = Field(min_length=1, description="Столбец ответов опроса")
+    hypothesis: Identifier = Field(description="Проверяемая гипотеза")
+    support: SurveySupport = Field(
+        SurveySupport.yes, description="Какой ответ подтверждает гипотезу: yes или no"
+    )
+    segments: list[str] | None = Field(
+        None, description="Проверяемые сегменты; пусто — сегменты гипотезы"
+    )
+    among: list[str] = Field(
+        default_factory=list, description="База: только респонденты этих сегментов"
+    )
+    threshold: float | None = Field(
+        None, gt=0, lt=1, description="Доля ответов, с которой проблема — проблема сегмента"
+    )
+    agree_from: float | None = Field(
+        None, description="Для шкалы: с какого балла ответ считается согласием"
+    )
+
+
 class DataSource(_Model):
     id: Identifier
     kind: DataSourceKind
@@ -159,6 +188,10 @@ class DataSource(_Model):
         description="Для выборочных микроданных численности: доля выборки (оценка с интервалом)",
     )
     description: str = ""
+    questions: list[SurveyQuestion] = Field(
+        default_factory=list,
+        description="Для опроса: какие вопросы проверяют какие гипотезы (M-9)",
+    )
 
     @field_validator("path")
     @classmethod
@@ -486,6 +519,9 @@ class Evidence(_Model):
     source: str = ""
     quote: str = ""
     value: float | None = None
+    suggested: bool = Field(
+        False, description="Предложено программой (цитата), ждёт подтверждения исследователем"
+    )
 
 
 class Hypothesis(_Model):
