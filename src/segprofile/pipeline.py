@@ -18,7 +18,16 @@ from typing import Any
 from segprofile import __version__
 from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
-from segprofile.analysis.by_feature import segment_by_feature, total_satisfaction
+from segprofile.analysis.by_feature import (
+    ByFeatureResult,
+    segment_by_feature,
+    total_satisfaction,
+)
+from segprofile.analysis.complaints import (
+    ComplaintUniqueness,
+    complaint_text_column,
+    complaint_uniqueness,
+)
 from segprofile.analysis.hypotheses import (
     known_segments,
     orphaned_hypotheses,
@@ -27,7 +36,7 @@ from segprofile.analysis.hypotheses import (
     suggest_hypotheses,
 )
 from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
-from segprofile.analysis.priority import prioritise
+from segprofile.analysis.priority import has_confirmed_problems, prioritise
 from segprofile.analysis.research import (
     draw_candidates,
     interview_guides,
@@ -59,6 +68,7 @@ from segprofile.model.study import (
     ColumnOverride,
     DataSource,
     DataSourceKind,
+    Feature,
     Hypothesis,
     HypothesisStatus,
     Recommendation,
@@ -344,8 +354,14 @@ def profile_study(
                     version=survey.version,
                 )
             )
+        complaints, complaints_warning = None, None
+        if not has_confirmed_problems(study):
+            report(0.94, "Темы жалоб")
+            complaints, complaints_warning = _complaint_topics(
+                study, eng, table, Path(data_dir), by_feature, id_column, features, files
+            )
         report(0.95, "Приоритеты")
-        priority = prioritise(study, by_feature.features, overall)
+        priority = prioritise(study, by_feature.features, overall, complaints=complaints)
         journeys = compare_journeys(study) if study.journeys else []
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
         profile = Profile(
@@ -378,7 +394,9 @@ def profile_study(
             survey=survey_stats,
             journeys=journeys,
             survey_source=survey_source.id if survey_source is not None else None,
-            warnings=by_feature.warnings + (audience.warnings if audience else []),
+            warnings=by_feature.warnings
+            + (audience.warnings if audience else [])
+            + [w for w in [complaints_warning] if w],
         )
     finally:
         if own_engine:
@@ -736,6 +754,66 @@ def render_report(
     if fmt == "html":
         return render_html(report).encode("utf-8")
     return render_pdf(report)
+
+
+def _complaint_topics(
+    study: Study,
+    eng: Engine,
+    records: SourceTable,
+    data_dir: Path,
+    by_feature: ByFeatureResult,
+    id_column: str | None,
+    features: list[Feature],
+    files: list[DataFile],
+) -> tuple[ComplaintUniqueness | None, str | None]:
+    """Problem uniqueness from the complaints' topics, before research confirms problems.
+
+    Needs a complaints source with a text column and the records' client id in it; when the
+    complaints cannot be used, the profile says why in a warning and goes on without them.
+    """
+    source = next((d for d in study.data_sources if d.kind is DataSourceKind.complaints), None)
+    if source is None:
+        return None, None
+    lead = f"Уникальность проблем по жалобам («{source.id}») не оценена"
+    records_source = study.client_records().id  # type: ignore[union-attr]
+    if id_column is None:
+        return None, f"{lead}: у данных о клиентах нет столбца идентификатора (id_column)."
+    try:
+        complaints = open_source(eng, source, data_dir)
+    except InputError as exc:
+        return None, f"{lead}: {exc.message}"
+    text_column = complaint_text_column(source, complaints.columns)
+    if text_column is None:
+        return None, (f"{lead}: не найден столбец текста — отметьте его в columns как use: text.")
+    if id_column not in complaints.columns:
+        return None, (
+            f"{lead}: в жалобах нет столбца «{id_column}», по которому они связываются с "
+            "заявлениями."
+        )
+    try:
+        result = complaint_uniqueness(
+            study,
+            records.table,
+            complaints.table,
+            text_column=text_column,
+            author_column=id_column,
+            records_id=id_column,
+            features=[f for f in features if f.data_source in (None, records_source)],
+            edges=by_feature.edges,
+            random_state=study.segmentation.random_state,
+        )
+    except InputError as exc:
+        return None, f"{lead}: {exc.message}"
+    files.append(
+        DataFile(
+            source_id=source.id,
+            path=source.path,
+            rows=complaints.count(),
+            sha256=complaints.fingerprint(),
+            version=complaints.version,
+        )
+    )
+    return result, None
 
 
 def _ids_unique(table: SourceTable, id_column: str) -> bool:

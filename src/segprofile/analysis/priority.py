@@ -9,8 +9,9 @@ a weighted sum of parts in [0, 1]:
   complement of a small unhappy one — is not where the methodology says to look);
 - ``dissatisfaction`` — 1 − CSAT (the overall CSAT when the segment has no ratings);
 - ``blind_zone`` — the share of entitled people of the segment who did not apply;
-- ``uniqueness`` — the share of the segment's problems that no other segment has
-  (confirmed problems once research exists, else every problem hypothesis);
+- ``uniqueness`` — the share of the segment's problems that no other segment has: confirmed
+  problems once research exists; before that complaint topics per segment when complaints
+  are available (:mod:`segprofile.analysis.complaints`); else every open problem hypothesis;
 - ``sponsor`` — 1 when the team marked the segment as the sponsor's focus.
 
 Every rank comes with its reasons in Russian, and a sensitivity table shows how the top
@@ -19,7 +20,8 @@ segments change when each weight moves by ±20 %.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from segprofile.model.labels import PRIORITY_PARTS as PART_NAMES
 from segprofile.model.results import (
@@ -31,6 +33,9 @@ from segprofile.model.results import (
     SensitivityRow,
 )
 from segprofile.model.study import HypothesisKind, HypothesisStatus, PriorityWeights, Study
+
+if TYPE_CHECKING:
+    from segprofile.analysis.complaints import ComplaintUniqueness
 
 PARTS = ("capacity", "dissatisfaction", "blind_zone", "uniqueness", "sponsor")
 
@@ -45,6 +50,14 @@ def _weights(weights: PriorityWeights) -> dict[str, float]:
     return {part: value / total for part, value in raw.items()}
 
 
+def has_confirmed_problems(study: Study) -> bool:
+    """Whether research has confirmed any problem of a segment yet."""
+    return any(
+        h.kind is HypothesisKind.problem and h.segments and h.status is HypothesisStatus.confirmed
+        for h in study.hypotheses
+    )
+
+
 def problem_uniqueness(study: Study) -> dict[str, float]:
     """Per segment key: the share of its problems that no other segment has."""
     problems = [h for h in study.hypotheses if h.kind is HypothesisKind.problem and h.segments]
@@ -56,6 +69,10 @@ def problem_uniqueness(study: Study) -> dict[str, float]:
         for key in set(hyp.segments):
             per_segment.setdefault(key, []).append(unique)
     return {key: sum(flags) / len(flags) for key, flags in per_segment.items()}
+
+
+def _no_note(key: str) -> str | None:
+    return None
 
 
 def _candidates(features: Iterable[FeatureSegmentation], min_cell: int) -> list[SegmentStats]:
@@ -94,6 +111,7 @@ def _reasons(
     parts: dict[str, float],
     weights: dict[str, float],
     sponsors: dict[str, str],
+    uniqueness_note: Callable[[str], str | None],
 ) -> list[str]:
     settings = study.priority
     out = []
@@ -128,8 +146,11 @@ def _reasons(
         bz = seg.blind_zone.share
         level = "большая" if bz >= settings.large_blind_zone_share else "небольшая"
         out.append(f"слепая зона {_pct(bz)} имеющих право — {level}")
-    if parts["uniqueness"] > 0:
-        out.append(f"уникальных проблем {_pct(parts['uniqueness'])}")
+    note = uniqueness_note(seg.key)
+    if parts["uniqueness"] > 0 or note:
+        out.append(
+            f"уникальных проблем {_pct(parts['uniqueness'])}" + (f" ({note})" if note else "")
+        )
     if seg.key in sponsors:
         reason = sponsors[seg.key]
         out.append("позиция заказчика" + (f": {reason.rstrip('.')}" if reason else ""))
@@ -150,12 +171,24 @@ def prioritise(
     study: Study,
     features: list[FeatureSegmentation],
     overall: SatisfactionStats,
+    *,
+    complaints: ComplaintUniqueness | None = None,
 ) -> PrioritySummary:
-    """Score and rank every segment (in place: ``segment.priority``); the summary for the report."""
+    """Score and rank every segment (in place: ``segment.priority``); the summary for the report.
+
+    ``complaints`` (problem uniqueness from complaint topics) is used for the uniqueness part
+    until research has confirmed problems; after that confirmed problems count.
+    """
     settings = study.priority
     low = overall.csat is None or overall.csat < settings.low_satisfaction_csat
     weights = _weights(settings.when_low if low else settings.when_high)
-    uniqueness = problem_uniqueness(study)
+    from_complaints = complaints is not None and not has_confirmed_problems(study)
+    if from_complaints and complaints is not None:
+        uniqueness = complaints.scores()
+        uniqueness_note: Callable[[str], str | None] = complaints.reason
+    else:
+        uniqueness = problem_uniqueness(study)
+        uniqueness_note = _no_note
     sponsors = {n.segment: n.reason for n in study.segment_notes if n.sponsor_focus}
     feature_totals = {fs.feature_id: sum(s.capacity for s in fs.segments) for fs in features}
     scored = [
@@ -170,7 +203,7 @@ def prioritise(
             score=score,
             rank=rank,
             parts={p: weights[p] * parts[p] for p in PARTS},
-            reasons=_reasons(study, seg, parts, weights, sponsors),
+            reasons=_reasons(study, seg, parts, weights, sponsors, uniqueness_note),
         )
     top_keys = [seg.key for seg, _ in ranked[: settings.top]]
     sensitivity = []
@@ -206,6 +239,11 @@ def prioritise(
             f"Общая удовлетворённость высокая (CSAT {_pct(overall.csat)} ≥ "
             f"{_pct(settings.low_satisfaction_csat)}): по правилу методики в приоритете слепые "
             "зоны и специфические проблемы сегментов."
+        )
+    if from_complaints and complaints is not None:
+        explanation += (
+            " Уникальность проблем оценена по темам жалоб, пока исследование не подтвердило "
+            f"проблем: {complaints.rule}."
         )
     return PrioritySummary(
         mode="low" if low else "high",
