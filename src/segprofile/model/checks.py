@@ -77,6 +77,18 @@ def check_study(study: Study) -> list[Finding]:
     audiences = [r.audience for r in study.roles if r.audience is not None]
     if audiences and not any(a.population_source for a in audiences):
         add("M-6", "нет данных о численности имеющих право: слепую зону не оценить")
+    confirmed_problems = any(
+        h.kind is HypothesisKind.problem and h.status is HypothesisStatus.confirmed
+        for h in study.hypotheses
+    )
+    if not confirmed_problems and not any(
+        s.kind is DataSourceKind.complaints for s in study.data_sources
+    ):
+        add(
+            "M-6",
+            "нет ни подтверждённых проблем, ни жалоб: уникальность проблем сегментов не оценить",
+            Severity.warning,
+        )
     # M-7
     needs = [h for h in study.hypotheses if h.kind is HypothesisKind.need]
     problems = [h for h in study.hypotheses if h.kind is HypothesisKind.problem]
