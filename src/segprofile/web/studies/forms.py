@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -153,3 +154,343 @@ class DataUploadForm(forms.Form):
                 )
         cleaned["data_source"] = source
         return cleaned
+
+
+# --- Data in: upload, inspect, confirm, import (issue #3) ---------------------------------------
+
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq")
+NEW_SOURCE = "__new__"
+
+COLUMN_TYPE_LABELS: dict[str, Any] = {
+    "categorical": _("categorical"),
+    "numeric": _("numeric"),
+    "boolean": _("yes/no"),
+    "date": _("date"),
+    "identifier": _("identifier"),
+    "text": _("free text"),
+}
+COLUMN_USE_LABELS: dict[str, Any] = {
+    "feature": _("feature candidate"),
+    "satisfaction": _("satisfaction score"),
+    "id": _("client identifier"),
+    "text": _("text for analysis"),
+    "none": _("not used"),
+}
+PII_ACTION_LABELS: dict[str, Any] = {
+    "pseudonymise": _("replace with a pseudonym"),
+    "drop": _("drop the column"),
+    "generalise": _("keep the year only"),
+    "keep": _("keep as is (give a reason)"),
+}
+PII_KIND_LABELS: dict[str, Any] = {
+    "fio": _("full name"),
+    "snils": _("SNILS"),
+    "inn": _("INN"),
+    "passport": _("passport"),
+    "phone": _("phone"),
+    "email": _("e-mail"),
+    "address": _("address"),
+    "birth_date": _("birth date"),
+    "other": _("personal data"),
+}
+SOURCE_KIND_LABELS: dict[str, Any] = {
+    "client_records": _("client records"),
+    "population": _("population counts"),
+    "survey": _("survey"),
+    "interviews": _("interviews"),
+    "complaints": _("complaints"),
+    "other": _("other"),
+}
+ENCODING_CHOICES = [
+    ("", _("detect")),
+    ("utf-8", "UTF-8"),
+    ("cp1251", "Windows-1251"),
+    ("koi8-r", "KOI8-R"),
+]
+DELIMITER_CHOICES = [
+    ("", _("detect")),
+    (";", _("semicolon ;")),
+    (",", _("comma ,")),
+    ("tab", _("tab")),
+    ("|", _("bar |")),
+]
+_SOURCE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+def plain_file_name(name: str) -> bool:
+    """A file name without folders, dots-only names or control characters."""
+    return bool(
+        name
+        and "/" not in name
+        and "\\" not in name
+        and ".." not in name
+        and name not in (".", "..")
+        and name.isprintable()
+        and len(name) <= 255
+    )
+
+
+class DataFileForm(forms.Form):
+    """A data file to inspect before import: for a source of the study or for a new one."""
+
+    source = forms.ChoiceField(label=_("Data source"))
+    new_source_id = forms.CharField(
+        label=_("Identifier of the new source"), max_length=64, required=False
+    )
+    new_source_kind = forms.ChoiceField(
+        label=_("Kind of the new source"),
+        choices=list(SOURCE_KIND_LABELS.items()),
+        required=False,
+    )
+    new_source_title = forms.CharField(
+        label=_("Title of the new source"), max_length=300, required=False
+    )
+    file = forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,  # a 0-byte file gets our own message that names it
+        help_text=_("CSV, TSV, TXT, XLSX, XLS or Parquet."),
+    )
+    sheet = forms.CharField(
+        label=_("Sheet (workbooks)"),
+        max_length=200,
+        required=False,
+        help_text=_("Name or number; empty: the first sheet with data."),
+    )
+    header_row = forms.IntegerField(
+        label=_("Header row (workbooks)"), min_value=1, max_value=1000, required=False
+    )
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODING_CHOICES, required=False)
+    delimiter = forms.ChoiceField(label=_("Delimiter"), choices=DELIMITER_CHOICES, required=False)
+
+    def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document = document
+        choices = [(s.id, f"{s.id} — {s.title or s.path}") for s in document.data_sources]
+        self.fields["source"].choices = [*choices, (NEW_SOURCE, gettext("a new source…"))]
+        self.fields["file"].widget.attrs["accept"] = ",".join(DATA_SUFFIXES)
+
+    def clean_file(self) -> UploadedFile:
+        uploaded: UploadedFile = self.cleaned_data["file"]
+        name = uploaded.name or ""
+        if not plain_file_name(name):
+            raise forms.ValidationError(
+                gettext("The file name must be a plain name without folders."), code="name"
+            )
+        suffix = PurePosixPath(name).suffix.lower()
+        if suffix not in DATA_SUFFIXES:
+            raise forms.ValidationError(
+                gettext(
+                    "The file %(name)s is not a CSV, TSV, TXT, XLSX, XLS or Parquet file. "
+                    "Save the data in one of these formats and upload it again."
+                ),
+                params={"name": name},
+                code="format",
+            )
+        size = uploaded.size or 0
+        if size == 0:
+            raise forms.ValidationError(
+                gettext(
+                    "The file %(name)s is empty (0 bytes): the upload failed or the export is "
+                    "empty. Export the data again and upload the file once more."
+                ),
+                params={"name": name},
+                code="empty",
+            )
+        limit = settings.SEGPROFILE_MAX_UPLOAD_BYTES
+        if size > limit:
+            raise forms.ValidationError(
+                gettext(
+                    "The file %(name)s is too large: %(size)s, the limit is %(limit)s. Split it "
+                    "into parts or ask the administrator to raise SEGPROFILE_MAX_UPLOAD_MB."
+                ),
+                params={
+                    "name": name,
+                    "size": filesizeformat(size),
+                    "limit": filesizeformat(limit),
+                },
+                code="too_large",
+            )
+        return uploaded
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("source") != NEW_SOURCE:
+            return cleaned
+        source_id = (cleaned.get("new_source_id") or "").strip()
+        if not _SOURCE_ID.match(source_id):
+            self.add_error(
+                "new_source_id",
+                gettext(
+                    "Give the new source a short identifier: Latin letters, digits, «_», «-», «.»."
+                ),
+            )
+        elif source_id in {s.id for s in self.document.data_sources}:
+            self.add_error(
+                "new_source_id",
+                gettext("The study already has a source «%(id)s».") % {"id": source_id},
+            )
+        if not cleaned.get("new_source_kind"):
+            self.add_error("new_source_kind", gettext("Choose the kind of the new source."))
+        cleaned["new_source_id"] = source_id
+        return cleaned
+
+    def read_options(self) -> dict[str, Any]:
+        """The reading options the user set (stored with the upload, used on every read)."""
+        data = self.cleaned_data
+        delimiter = data.get("delimiter") or None
+        return {
+            "sheet": (data.get("sheet") or "").strip() or None,
+            "header_row": data.get("header_row"),
+            "encoding": data.get("encoding") or None,
+            "delimiter": "\t" if delimiter == "tab" else delimiter,
+        }
+
+
+class ImportDecisionsForm(forms.Form):
+    """The user's decisions on an inspected file: type and use of every column, the action on
+    every column with personal data (a reason to keep one as is), the original kept or not.
+
+    Fields are numbered by column position: column names may hold any character.
+    """
+
+    extra_pii_column = forms.ChoiceField(label=_("Also personal data"), required=False)
+    extra_pii_action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[(k, PII_ACTION_LABELS[k]) for k in ("pseudonymise", "drop")],
+        required=False,
+    )
+    confirm_pii = forms.BooleanField(
+        label=_("I have checked the personal data found in the file and the actions on it."),
+        required=False,
+    )
+    keep_original = forms.BooleanField(
+        label=_("Keep the uploaded file on the server after the import"), required=False
+    )
+
+    def __init__(self, *args: Any, summary: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.summary = summary
+        self.columns: list[dict[str, Any]] = summary["columns"]
+        pii = {f["column"]: f for f in summary["pii"]}
+        self.findings = pii
+        type_choices = list(COLUMN_TYPE_LABELS.items())
+        use_choices = list(COLUMN_USE_LABELS.items())
+        reasons: dict[str, str] = summary.get("reasons", {})
+        for i, col in enumerate(self.columns):
+            self.fields[f"type_{i}"] = forms.ChoiceField(
+                label=col["name"], choices=type_choices, initial=col["type"]
+            )
+            self.fields[f"use_{i}"] = forms.ChoiceField(
+                label=col["name"], choices=use_choices, initial=col["use"]
+            )
+            self.fields[f"type_{i}"].widget.attrs["aria-label"] = gettext(
+                "Type of the column %(column)s"
+            ) % {"column": col["name"]}
+            self.fields[f"use_{i}"].widget.attrs["aria-label"] = gettext(
+                "Use of the column %(column)s"
+            ) % {"column": col["name"]}
+            finding = pii.get(col["name"])
+            if finding is None:
+                continue
+            actions = ["pseudonymise", "drop", "keep"]
+            if col.get("is_date"):
+                actions.insert(2, "generalise")
+            self.fields[f"pii_{i}"] = forms.ChoiceField(
+                label=col["name"],
+                choices=[(a, PII_ACTION_LABELS[a]) for a in actions],
+                initial=finding["action"],
+            )
+            self.fields[f"reason_{i}"] = forms.CharField(
+                label=col["name"],
+                max_length=300,
+                required=False,
+                initial=reasons.get(col["name"], ""),
+            )
+            self.fields[f"pii_{i}"].widget.attrs["aria-label"] = gettext(
+                "Action on the column %(column)s"
+            ) % {"column": col["name"]}
+            self.fields[f"reason_{i}"].widget.attrs.update(
+                {
+                    "aria-label": gettext("Why the column %(column)s is kept as is")
+                    % {"column": col["name"]},
+                    "placeholder": gettext("reason, if kept as is"),
+                }
+            )
+        self.fields["extra_pii_column"].choices = [("", "—")] + [
+            (str(i), c["name"]) for i, c in enumerate(self.columns) if c["name"] not in pii
+        ]
+        self.fields["keep_original"].initial = summary.get("keep_original", False)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row a column for the template: the column and its bound fields."""
+        out = []
+        for i, col in enumerate(self.columns):
+            out.append(
+                {
+                    "column": col,
+                    "finding": self.findings.get(col["name"]),
+                    "type": self[f"type_{i}"],
+                    "use": self[f"use_{i}"],
+                    "pii": self[f"pii_{i}"] if f"pii_{i}" in self.fields else None,
+                    "reason": self[f"reason_{i}"] if f"reason_{i}" in self.fields else None,
+                }
+            )
+        return out
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for i, col in enumerate(self.columns):
+            if cleaned.get(f"pii_{i}") == "keep" and not (cleaned.get(f"reason_{i}") or "").strip():
+                self.add_error(
+                    f"reason_{i}",
+                    gettext("Say why the column «%(column)s» with personal data is kept as is.")
+                    % {"column": col["name"]},
+                )
+        if cleaned.get("extra_pii_column") and not cleaned.get("extra_pii_action"):
+            self.add_error("extra_pii_action", gettext("Choose what to do with the column."))
+        return cleaned
+
+    def require_confirmation(self) -> bool:
+        """For the import itself (not a re-check): personal data must be confirmed."""
+        has_pii = bool(self.summary["pii"]) or bool(self.cleaned_data.get("extra_pii_column"))
+        if has_pii and not self.cleaned_data.get("confirm_pii"):
+            self.add_error(
+                "confirm_pii",
+                gettext("Confirm that you have checked the personal data and the actions on it."),
+            )
+            return False
+        return True
+
+    def decisions(self) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+        """``column → {type, use, pii}`` (changes and confirmed actions) and keep reasons."""
+        data = self.cleaned_data
+        out: dict[str, dict[str, str]] = {}
+        reasons: dict[str, str] = {}
+        for i, col in enumerate(self.columns):
+            decision: dict[str, str] = {}
+            chosen_type, chosen_use = data.get(f"type_{i}"), data.get(f"use_{i}")
+            if chosen_type and (chosen_type != col["type"] or col.get("overridden")):
+                decision["type"] = chosen_type
+            if chosen_use and (chosen_use != col["use"] or col.get("overridden")):
+                decision["use"] = chosen_use
+            action = data.get(f"pii_{i}")
+            if action:
+                decision["pii"] = action
+                if action == "keep":
+                    reasons[col["name"]] = data[f"reason_{i}"].strip()
+            if decision:
+                out[col["name"]] = decision
+        extra = data.get("extra_pii_column")
+        if extra:
+            name = self.columns[int(extra)]["name"]
+            out.setdefault(name, {})["pii"] = data.get("extra_pii_action") or "pseudonymise"
+        return out, reasons
+
+
+class DeleteVersionForm(forms.Form):
+    """Deleting a stored dataset version: only on purpose."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, delete this version for good."),
+        error_messages={"required": _("Tick the box to confirm the deletion.")},
+    )

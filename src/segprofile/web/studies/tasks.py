@@ -41,6 +41,8 @@ def _build(run_id: int) -> str:
             run.study.data_dir(),
             progress=run.report_progress,
             revision=run.revision.number,
+            # Imported dataset versions live under the study's own directory (views_data).
+            home=run.study.data_dir().parent,
         )
         result_json = pipeline.profile_to_json(profile)
         html = pipeline.render_profile_html(profile, document, standalone=True)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from segprofile.web.studies import views, views_journeys, views_reports, views_research
+from segprofile.web.studies import (
+    views,
+    views_data,
+    views_journeys,
+    views_reports,
+    views_research,
+)
 
 app_name = "studies"
 
@@ -73,5 +79,26 @@ urlpatterns += [
         "studies/<int:pk>/runs/<int:run_pk>/report.<str:fmt>",
         views_reports.run_report,
         name="run_report",
+    ),
+]
+
+# Data in (issue #3): upload, inspect, confirm and import as dataset versions.
+urlpatterns += [
+    path("studies/<int:pk>/data/sources/", views_data.data_page, name="data"),
+    path("studies/<int:pk>/data/sources/upload/", views_data.data_upload, name="data_upload"),
+    path(
+        "studies/<int:pk>/data/uploads/<str:token>/",
+        views_data.data_inspect,
+        name="data_inspect",
+    ),
+    path(
+        "studies/<int:pk>/data/uploads/<str:token>/delete/",
+        views_data.data_discard,
+        name="data_discard",
+    ),
+    path(
+        "studies/<int:pk>/data/sources/<str:source_id>/v<int:version>/delete/",
+        views_data.data_version_delete,
+        name="data_version_delete",
     ),
 ]

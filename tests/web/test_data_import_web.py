@@ -1,0 +1,558 @@
+"""The data import pages (issue #3): upload → inspect → confirm → import as a dataset version.
+
+Every bad file gets a Russian message naming it (and the row or column); nothing half-written
+stays behind; previews and messages never show a client identifier.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import json
+import random
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from segprofile import pipeline
+from segprofile.web.studies.models import Study
+from segprofile.web.studies.views_data import study_home
+
+FIO = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Андреевич"]
+
+
+def snils(rng: random.Random) -> str:
+    """A random СНИЛС with a correct checksum."""
+    while True:
+        number = "".join(str(rng.randint(0, 9)) for _ in range(9))
+        if int(number) > 1001998:
+            break
+    total = sum(int(x) * (9 - i) for i, x in enumerate(number))
+    if total > 101:
+        total %= 101
+    check = 0 if total in (100, 101) else total
+    return f"{number[:3]}-{number[3:6]}-{number[6:]} {check:02d}"
+
+
+def clients_csv(n: int = 40, *, seed: int = 5, encoding: str = "cp1251") -> tuple[bytes, dict]:
+    """A ``;`` CSV like a body's export: ФИО, СНИЛС, channel, age, rating; and its raw values."""
+    rng = random.Random(seed)
+    rows, values = [], {"fio": [], "snils": []}
+    for i in range(n):
+        fio, number = f"{FIO[i % 3]}", snils(rng)
+        values["fio"].append(fio)
+        values["snils"].append(number)
+        rating = str(rng.randint(1, 5)) if i % 4 else ""
+        rows.append(f"{fio};{number};{rng.choice(['ЕПГУ', 'МФЦ'])};{rng.randint(18, 70)};{rating}")
+    text = "ФИО;СНИЛС;Канал;Возраст;Оценка\n" + "\n".join(rows) + "\n"
+    return text.encode(encoding), values
+
+
+def page_text(response: Any) -> str:
+    return html_lib.unescape(response.content.decode()).replace("\xa0", " ")
+
+
+def upload(
+    client: Client, study: Study, name: str, content: bytes, source: str = "records", **extra: Any
+) -> Any:
+    data = {"source": source, "file": SimpleUploadedFile(name, content), **extra}
+    return client.post(reverse("studies:data_upload", kwargs={"pk": study.pk}), data)
+
+
+def token_of(response: Any) -> str:
+    assert response.status_code == 302, page_text(response)[:3000]
+    return str(response["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def meta(study: Study, token: str) -> dict[str, Any]:
+    path = study_home(study) / "uploads" / token / "upload.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def decisions(study: Study, token: str, **changes: str) -> dict[str, str]:
+    """The inspect form as shown (every default accepted), with ``changes`` by field name."""
+    summary = meta(study, token)["summary"]
+    pii = {f["column"]: f for f in summary["pii"]}
+    data = {}
+    for i, col in enumerate(summary["columns"]):
+        data[f"type_{i}"] = col["type"]
+        data[f"use_{i}"] = col["use"]
+        if col["name"] in pii:
+            data[f"pii_{i}"] = pii[col["name"]]["action"]
+            data[f"reason_{i}"] = ""
+    data.update(changes)
+    return data
+
+
+def column_index(study: Study, token: str, name: str) -> int:
+    names = [c["name"] for c in meta(study, token)["summary"]["columns"]]
+    return names.index(name)
+
+
+def inspect_url(study: Study, token: str) -> str:
+    return reverse("studies:data_inspect", kwargs={"pk": study.pk, "token": token})
+
+
+def do_import(client: Client, study: Study, token: str, **changes: str) -> Any:
+    data = decisions(study, token, confirm_pii="on", action="import", **changes)
+    return client.post(inspect_url(study, token), data)
+
+
+def versions(study: Study, source: str = "records") -> list[pipeline.Manifest]:
+    document = study.current_revision().to_document()
+    return pipeline.list_dataset_versions(document.id, source, home=study_home(study))
+
+
+def audit(study: Study) -> list[Any]:
+    return pipeline.read_audit(home=study_home(study))
+
+
+# --- the happy path ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_upload_inspect_and_import_a_cp1251_csv(client_in: Client, stored_study: Study) -> None:
+    content, values = clients_csv()
+    token = token_of(upload(client_in, stored_study, "выгрузка.csv", content))
+
+    page = page_text(client_in.get(inspect_url(stored_study, token)))
+    assert "Проверьте файл выгрузка.csv" in page
+    assert "Windows-1251" in page
+    assert "точка с запятой" in page
+    # The preview: categories shown, identifiers masked — no raw ФИО or СНИЛС anywhere.
+    assert "ЕПГУ" in page
+    assert "•••" in page
+    for raw in values["fio"] + values["snils"]:
+        assert raw not in page
+    assert "СНИЛС" in page
+    assert "по содержимому" in page
+    assert "заменить псевдонимом" in page  # the default action, to confirm
+    assert "пропущено 25" in page  # the quality report: the rating is missing in a quarter
+
+    before = stored_study.revisions.count()
+    response = do_import(client_in, stored_study, token)
+    assert response.status_code == 302
+    assert response["Location"].endswith("#records")
+    [version] = versions(stored_study)
+    assert (version.version, version.rows, version.author) == (1, 40, "anna")
+    # Pseudonymised before it was written: the stored table holds no raw identifier.
+    stored = pq.read_table(pipeline.datasets.version_path(study_home(stored_study), version))
+    cells = {str(v) for col in stored.columns for v in col.to_pylist()}
+    assert not cells & set(values["fio"] + values["snils"])
+    # The decisions are a new revision of the study; the upload is gone; the audit names anna.
+    assert stored_study.revisions.count() == before + 1
+    source = stored_study.current_revision().to_document().data_source("records")
+    assert source.columns["СНИЛС"].pii == "pseudonymise"
+    assert source.columns["ФИО"].pii == "pseudonymise"
+    assert not (study_home(stored_study) / "uploads" / token).exists()
+    [record] = audit(stored_study)
+    assert (record.user, record.event, record.version) == ("anna", "import", 1)
+    assert record.original_deleted is True
+    data_page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
+    assert "Версия 1 источника «records» загружена: 40 строк" in data_page
+    assert version.sha256[:12] in data_page
+    assert "anna" in data_page
+
+
+@pytest.mark.django_db
+def test_identifiers_and_free_text_are_masked_even_without_personal_data(
+    client_in: Client, stored_study: Study
+) -> None:
+    rows = [
+        f"{100000 + i};{'city' if i % 2 else 'rural'};"
+        f"Комментарий номер {i} о долгом ожидании ответа в приёмной ведомства"
+        for i in range(120)
+    ]
+    content = ("Номер заявления;Поселение;Отзыв\n" + "\n".join(rows) + "\n").encode()
+    token = token_of(upload(client_in, stored_study, "ids.csv", content))
+    page = page_text(client_in.get(inspect_url(stored_study, token)))
+    assert "rural" in page
+    assert "100001" not in page
+    assert "о долгом ожидании" not in page
+
+
+@pytest.mark.django_db
+def test_a_new_source_is_added_to_the_study(client_in: Client, stored_study: Study) -> None:
+    content, _ = clients_csv(12, encoding="utf-8")
+    response = upload(
+        client_in,
+        stored_study,
+        "опрос.csv",
+        content,
+        source="__new__",
+        new_source_id="survey",
+        new_source_kind="survey",
+        new_source_title="Опрос заявителей",
+    )
+    token = token_of(response)
+    assert "Для нового источника данных «survey»" in page_text(
+        client_in.get(inspect_url(stored_study, token))
+    )
+    assert do_import(client_in, stored_study, token).status_code == 302
+    document = stored_study.current_revision().to_document()
+    source = document.data_source("survey")
+    assert (source.kind.value, source.title) == ("survey", "Опрос заявителей")
+    assert [m.version for m in versions(stored_study, "survey")] == [1]
+
+
+@pytest.mark.django_db
+def test_a_new_source_needs_a_free_identifier(client_in: Client, stored_study: Study) -> None:
+    content, _ = clients_csv(5)
+    page = page_text(
+        upload(
+            client_in,
+            stored_study,
+            "a.csv",
+            content,
+            source="__new__",
+            new_source_id="records",
+            new_source_kind="survey",
+        )
+    )
+    assert page.startswith("<")
+    assert "уже есть источник «records»" in page
+    assert not (study_home(stored_study) / "uploads").exists()
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_personal_data_must_be_confirmed(client_in: Client, stored_study: Study) -> None:
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    data = decisions(stored_study, token, action="import")
+    response = client_in.post(inspect_url(stored_study, token), data)
+    assert response.status_code == 400
+    assert "Подтвердите, что проверили персональные данные" in page_text(response)
+    assert versions(stored_study) == []
+
+
+@pytest.mark.django_db
+def test_keeping_personal_data_needs_a_reason_recorded_in_audit_and_revision(
+    client_in: Client, stored_study: Study
+) -> None:
+    content, values = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    i = column_index(stored_study, token, "ФИО")
+    response = do_import(client_in, stored_study, token, **{f"pii_{i}": "keep"})
+    assert response.status_code == 400
+    assert "Укажите, почему столбец «ФИО»" in page_text(response)
+    assert versions(stored_study) == []
+
+    reason = "нужен для сверки с реестром"
+    response = do_import(
+        client_in, stored_study, token, **{f"pii_{i}": "keep", f"reason_{i}": reason}
+    )
+    assert response.status_code == 302
+    [version] = versions(stored_study)
+    stored = pq.read_table(pipeline.datasets.version_path(study_home(stored_study), version))
+    assert set(stored.column("ФИО").to_pylist()) == set(values["fio"])  # kept, as decided
+    kept = [r for r in audit(stored_study) if r.event == "keep_personal_data"]
+    assert kept[0].user == "anna"
+    assert kept[0].columns == [{"column": "ФИО", "kind": None, "action": "keep", "reason": reason}]
+    assert reason in stored_study.current_revision().comment
+
+
+@pytest.mark.django_db
+def test_overrides_are_saved_and_reapplied_on_reimport(
+    client_in: Client, stored_study: Study
+) -> None:
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "march.csv", content))
+    age = column_index(stored_study, token, "Возраст")
+    fio = column_index(stored_study, token, "ФИО")
+    response = do_import(
+        client_in, stored_study, token, **{f"type_{age}": "categorical", f"pii_{fio}": "drop"}
+    )
+    assert response.status_code == 302
+    source = stored_study.current_revision().to_document().data_source("records")
+    assert source.columns["Возраст"].type == "categorical"
+    assert source.columns["ФИО"].pii == "drop"
+
+    # The next month's file: the saved decisions are what the inspect page starts from.
+    token = token_of(upload(client_in, stored_study, "april.csv", clients_csv(seed=9)[0]))
+    summary = meta(stored_study, token)["summary"]
+    by_name = {c["name"]: c for c in summary["columns"]}
+    assert by_name["Возраст"]["type"] == "categorical"
+    assert by_name["Возраст"]["overridden"] is True
+    assert {f["column"]: f["action"] for f in summary["pii"]}["ФИО"] == "drop"
+    page = page_text(client_in.get(inspect_url(stored_study, token)))
+    assert "ваш выбор" in page
+    assert do_import(client_in, stored_study, token).status_code == 302
+    latest = versions(stored_study)[-1]
+    assert latest.version == 2
+    names = [c["name"] for c in latest.columns]
+    assert "ФИО" not in names
+    assert next(c for c in latest.columns if c["name"] == "Возраст")["type"] == "categorical"
+
+
+@pytest.mark.django_db
+def test_recheck_applies_the_choices_without_importing(
+    client_in: Client, stored_study: Study
+) -> None:
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    channel = column_index(stored_study, token, "Канал")
+    data = decisions(
+        stored_study,
+        token,
+        action="recheck",
+        extra_pii_column=str(channel),
+        extra_pii_action="drop",
+    )
+    response = client_in.post(inspect_url(stored_study, token), data)
+    assert response.status_code == 302
+    pii = {f["column"]: f["action"] for f in meta(stored_study, token)["summary"]["pii"]}
+    assert pii["Канал"] == "drop"
+    assert versions(stored_study) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("keep", [False, True])
+def test_the_upload_is_deleted_unless_kept(
+    client_in: Client, stored_study: Study, keep: bool
+) -> None:
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    extra = {"keep_original": "on"} if keep else {}
+    assert do_import(client_in, stored_study, token, **extra).status_code == 302
+    staged = study_home(stored_study) / "uploads" / token / "a.csv"
+    assert staged.exists() is keep
+    [version] = versions(stored_study)
+    assert version.original_deleted is not keep
+    page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
+    assert ("сохранён после загрузки версии 1" in page) is keep
+    if keep:  # the kept original can be deleted later
+        url = reverse("studies:data_discard", kwargs={"pk": stored_study.pk, "token": token})
+        client_in.post(url)
+        assert not staged.exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_import_keeps_the_previous_version_and_writes_nothing(
+    client_in: Client, stored_study: Study
+) -> None:
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    assert do_import(client_in, stored_study, token).status_code == 302
+    [first] = versions(stored_study)
+    revisions = stored_study.revisions.count()
+
+    token = token_of(upload(client_in, stored_study, "b.csv", content))
+    channel = column_index(stored_study, token, "Канал")
+    response = do_import(client_in, stored_study, token, **{f"type_{channel}": "numeric"})
+    assert response.status_code == 400
+    page = page_text(response)
+    assert "столбец «Канал» нельзя привести к выбранному типу" in page
+    assert "ЕПГУ" not in page.split("read-error")[1].split("</div>")[0]  # no value in the error
+    assert [m.version for m in versions(stored_study)] == [1]
+    directory = pipeline.datasets.dataset_dir(study_home(stored_study), "small", "records")
+    assert sorted(p.name for p in directory.iterdir() if not p.name.startswith(".lock")) == [
+        "v1.json",
+        "v1.parquet",
+    ]
+    assert versions(stored_study)[0].sha256 == first.sha256
+    assert stored_study.revisions.count() == revisions
+    assert (study_home(stored_study) / "uploads" / token / "b.csv").exists()  # fix and retry
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+def _workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _encrypted_workbook() -> bytes:
+    msoffcrypto = pytest.importorskip("msoffcrypto")
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = io.BytesIO(_workbook({"Лист1": [["a", "b"], [1, 2]]}))
+    out = io.BytesIO()
+    OOXMLFile(plain).encrypt("пароль123", out)
+    assert msoffcrypto is not None
+    return out.getvalue()
+
+
+BAD_FILES = {
+    "empty": ("пусто.csv", b"", "Файл пусто.csv пуст (0 байт)"),
+    "blank": ("пробелы.csv", b"\n\n  \n", "Файл пробелы.csv пуст"),
+    "header only": ("шапка.csv", "ФИО;Канал\n".encode(), "В файле шапка.csv только строка"),
+    "ragged": (
+        "рваный.csv",
+        "a;b;c\n1;2;3\n4;Петров\n5;6;7\n".encode(),
+        "Файл рваный.csv, строка 3: полей 2, а в заголовке 3",
+    ),
+    "binary": ("фото.csv", bytes(range(256)) * 20, "Файл фото.csv — не текстовый CSV"),
+    "encoding": (
+        "кодировка.csv",
+        b"a;b\n" + b"\x85\x86\x87\x88\x89\x8a;\x91\x92\x93\x94\x95\x96\n" * 20,
+        "Не удалось определить кодировку файла кодировка.csv",
+    ),
+    "collision": (
+        "имена.csv",
+        "Канал;канал ;x\n1;2;3\n".encode(),
+        "В файле имена.csv столбцы 1 («Канал») и 2 («канал»)",
+    ),
+    "format": ("данные.docx", b"PK\x03\x04 word", "Файл данные.docx не является файлом"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_files_get_a_russian_message_naming_the_file(
+    client_in: Client, stored_study: Study, case: str
+) -> None:
+    name, content, expected = BAD_FILES[case]
+    response = upload(client_in, stored_study, name, content)
+    assert response.status_code == 400
+    page = page_text(response)
+    assert expected in page
+    assert "Traceback" not in page
+    assert "Петров" not in page  # the ragged row's value is never quoted
+    uploads = study_home(stored_study) / "uploads"
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+    assert versions(stored_study) == []
+
+
+@pytest.mark.django_db
+def test_a_password_protected_workbook(client_in: Client, stored_study: Study) -> None:
+    response = upload(client_in, stored_study, "секрет.xlsx", _encrypted_workbook())
+    assert response.status_code == 400
+    page = page_text(response)
+    assert "Книга секрет.xlsx защищена паролем" in page
+    assert "Снимите пароль" in page or "снимите пароль" in page
+
+
+@pytest.mark.django_db
+def test_a_file_over_the_size_limit(client_in: Client, stored_study: Study, settings: Any) -> None:
+    settings.SEGPROFILE_MAX_UPLOAD_BYTES = 100
+    content, _ = clients_csv()
+    response = upload(client_in, stored_study, "большой.csv", content)
+    assert response.status_code == 400
+    page = page_text(response)
+    assert "Файл большой.csv слишком большой" in page
+    assert "100 байт" in page
+    assert not (study_home(stored_study) / "uploads").exists()
+
+
+@pytest.mark.django_db
+def test_the_encoding_hint_names_the_form_field(client_in: Client, stored_study: Study) -> None:
+    name, content, _ = BAD_FILES["encoding"]
+    page = page_text(upload(client_in, stored_study, name, content))
+    assert "поле «Кодировка»" in page
+    assert "--encoding" not in page
+
+
+# --- workbooks -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_workbook_sheet_is_chosen_and_can_be_changed(
+    client_in: Client, stored_study: Study
+) -> None:
+    content = _workbook(
+        {
+            "Титул": [["Отчёт о заявлениях"], [], ["Составил отдел"]],
+            "Данные": [["Канал", "Возраст"], ["ЕПГУ", 30], ["МФЦ", 41], ["ЕПГУ", 25]],
+            "Другое": [["Поселение", "Доход"], ["город", 10], ["село", 20]],
+        }
+    )
+    token = token_of(upload(client_in, stored_study, "книга.xlsx", content, sheet="Данные"))
+    summary = meta(stored_study, token)["summary"]
+    assert summary["facts"]["sheet"] == "Данные"
+    assert summary["facts"]["sheets"] == ["Титул", "Данные", "Другое"]
+    assert [c["name"] for c in summary["columns"]] == ["Канал", "Возраст"]
+    page = page_text(client_in.get(inspect_url(stored_study, token)))
+    assert "«Данные»" in page
+    assert "Прочитать этот лист" in page
+
+    response = client_in.post(
+        inspect_url(stored_study, token), {"action": "sheet", "sheet_choice": "Другое"}
+    )
+    assert response.status_code == 302
+    summary = meta(stored_study, token)["summary"]
+    assert [c["name"] for c in summary["columns"]] == ["Поселение", "Доход"]
+    assert do_import(client_in, stored_study, token).status_code == 302
+    assert versions(stored_study)[0].details["sheet"] == "Другое"
+
+
+# --- versions, access ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_version_is_deleted_only_after_confirmation(
+    client_in: Client, stored_study: Study
+) -> None:
+    for seed in (1, 2):
+        token = token_of(upload(client_in, stored_study, "a.csv", clients_csv(seed=seed)[0]))
+        assert do_import(client_in, stored_study, token).status_code == 302
+    url = reverse(
+        "studies:data_version_delete",
+        kwargs={"pk": stored_study.pk, "source_id": "records", "version": 1},
+    )
+    page = page_text(client_in.get(url))
+    assert "Удалить версию 1 источника «records»?" in page
+    assert client_in.post(url, {}).status_code == 400
+    assert [m.version for m in versions(stored_study)] == [1, 2]
+    assert client_in.post(url, {"confirm": "on"}).status_code == 302
+    assert [m.version for m in versions(stored_study)] == [2]
+    deleted = [r for r in audit(stored_study) if r.event == "delete_version"]
+    assert (deleted[0].user, deleted[0].version) == ("anna", 1)
+    assert client_in.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_other_users_see_nothing(
+    client_in: Client, other_client: Client, stored_study: Study
+) -> None:
+    token = token_of(upload(client_in, stored_study, "a.csv", clients_csv()[0]))
+    data_url = reverse("studies:data", kwargs={"pk": stored_study.pk})
+    assert other_client.get(data_url).status_code == 403
+    assert other_client.get(inspect_url(stored_study, token)).status_code == 403
+    assert upload(other_client, stored_study, "b.csv", clients_csv()[0]).status_code == 403
+    assert client_in.get(inspect_url(stored_study, "0" * 16)).status_code == 404
+    assert client_in.get(inspect_url(stored_study, "not-a-token")).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_profile_is_built_from_the_imported_version(
+    client_in: Client, stored_study: Study
+) -> None:
+    from sp_factories import make_records
+
+    table = make_records(600, seed=3)
+    buffer = io.StringIO()
+    frame = table.to_pandas()
+    frame["single_parent"] = frame["single_parent"].map({True: "да", False: "нет", None: ""})
+    frame.to_csv(buffer, sep=";", index=False)
+    token = token_of(upload(client_in, stored_study, "records.csv", buffer.getvalue().encode()))
+    assert do_import(client_in, stored_study, token).status_code == 302
+
+    client_in.post(reverse("studies:run_start", kwargs={"pk": stored_study.pk}))
+    run = stored_study.runs.get()
+    assert run.status == "done", run.error
+    profile = pipeline.profile_from_json(run.result_json)
+    assert profile.total_clients == 600  # not the 3000 rows of records.parquet
+    assert profile.provenance.data_files[0].version == 1
+
+
+@pytest.mark.django_db
+def test_the_detail_page_links_to_the_data_page(client_in: Client, stored_study: Study) -> None:
+    page = page_text(client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk})))
+    assert reverse("studies:data", kwargs={"pk": stored_study.pk}) in page
