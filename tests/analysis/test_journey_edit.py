@@ -72,8 +72,8 @@ def test_new_step_ids_skip_taken_ones(study: Study) -> None:
         ({"title": "Шаг", "role": "nobody"}, "role", "«nobody»"),
         ({"title": "Шаг", "pains": ["p_docs_burden", "p_ghost"]}, "pains", "«p_ghost»"),
         ({"title": "Шаг", "service_level": 4}, "service_level", "из 3 уровней"),
-        ({"title": ""}, "title", "title"),
-        ({"title": "Шаг", "duration_days": -1}, "duration_days", "duration_days"),
+        ({"title": ""}, "title", "«название шага»"),
+        ({"title": "Шаг", "duration_days": -1}, "duration_days", "≥ 0"),
     ],
 )
 def test_bad_steps_are_refused_naming_the_field(

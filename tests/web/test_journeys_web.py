@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html as html_lib
 import io
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -74,7 +75,11 @@ def test_page_shows_blueprints_metrics_and_the_comparison(study: Study, client_i
     assert "8 → 5" in text
     assert "-3" in text
     assert "Личных посещений" in text
-    assert "script" not in text.split("<main", 1)[1].replace("</script", "")
+    # No inline scripts or styles (CSP): the editor's script is a static file.
+    main = text.split("<main", 1)[1]
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", main, flags=re.S)
+    assert scripts == [(' src="/static/segprofile/journey-editor.js" defer', "")]
+    assert " style=" not in main
 
 
 def test_accepting_a_suggested_recommendation_makes_a_revision(

@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from segprofile.errors import InputError, NotFound
+from segprofile.model.spec_yaml import _russian as _russian_error
 from segprofile.model.study import (
     Journey,
     JourneyKind,
@@ -55,6 +56,18 @@ __all__ = [
 
 STEP_FIELDS: tuple[str, ...] = tuple(name for name in JourneyStep.model_fields if name != "id")
 """The fields of a step a person edits; the id is given by the program and never changes."""
+
+_STEP_LABELS: dict[str, str] = {
+    "title": "название шага",
+    "role": "роль",
+    "channel": "канал",
+    "service_level": "уровень сервиса",
+    "duration_days": "срок, дней",
+    "client_minutes": "время клиента, минут",
+    "documents": "документы от клиента",
+    "data_obtained": "сведения, которые ведомство получает само",
+    "pains": "проблемы",
+}
 
 _SEGMENT_RE = re.compile(r"^[^=&\s][^=&]*=[^&]+(?:&[^=&\s][^=&]*=[^&]+)*$")
 _SLUG_RE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -147,8 +160,9 @@ def _make_step(step_id: str, values: Mapping[str, Any]) -> JourneyStep:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else None
+        label = _STEP_LABELS.get(field or "", field)
         raise JourneyEditError(
-            f"Поле шага «{field}» заполнено неверно: {error['msg']}.", field=field
+            f"Поле шага «{label}» заполнено неверно: {_russian_error(error)}.", field=field
         ) from None
 
 

@@ -71,6 +71,48 @@ urlpatterns += [
         views_journeys.recommendations_accept,
         name="recommendations_accept",
     ),
+    # The journey editor: steps added, changed, moved, deleted; target journeys copied.
+    path("studies/<int:pk>/journeys/new/", views_journeys.journey_new, name="journey_new"),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/",
+        views_journeys.journey_fragment,
+        name="journey_fragment",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/delete/",
+        views_journeys.journey_delete,
+        name="journey_delete",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/steps/",
+        views_journeys.journey_step_add,
+        name="journey_step_add",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/order/",
+        views_journeys.journey_steps_order,
+        name="journey_steps_order",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/steps/<str:step_id>/",
+        views_journeys.journey_step_save,
+        name="journey_step_save",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/steps/<str:step_id>/edit/",
+        views_journeys.journey_step_edit,
+        name="journey_step_edit",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/steps/<str:step_id>/move/",
+        views_journeys.journey_step_move,
+        name="journey_step_move",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/steps/<str:step_id>/delete/",
+        views_journeys.journey_step_delete,
+        name="journey_step_delete",
+    ),
 ]
 
 # The filled profile as documents a body can file (M-13).

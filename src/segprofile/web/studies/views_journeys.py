@@ -10,20 +10,27 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from segprofile import pipeline
+from segprofile.analysis import journey_edit
 from segprofile.analysis.hypotheses import known_segments
+from segprofile.analysis.journey_edit import JourneyEditError
 from segprofile.analysis.journeys import compare_journeys, journey_metrics
-from segprofile.errors import SegprofileError
+from segprofile.errors import NotFound, SegprofileError
+from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report.blueprint import blueprint_svg
-from segprofile.web.studies.models import Study
+from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
+from segprofile.web.studies.models import Study, StudyRevision
 from segprofile.web.studies.views import _attachment, _study_for
 from segprofile.web.studies.views_research import latest_profile
 
@@ -40,42 +47,58 @@ _CONTENT_TYPES = {
 
 
 def _journeys_page(
-    request: HttpRequest, study: Study, *, import_error: str = "", status: int = 200
+    request: HttpRequest,
+    study: Study,
+    *,
+    import_error: str = "",
+    status: int = 200,
+    editing: tuple[str, str] | None = None,
 ) -> HttpResponse:
-    document = study.current_revision().to_document()
+    revision = study.current_revision()
+    document = revision.to_document()
     run, profile = latest_profile(study)
     labels = known_segments(profile) if profile is not None else {}
-
-    def names(keys: list[str]) -> list[str]:
-        return [labels.get(k, k) for k in keys]
-
+    can_edit = study.can_edit(request.user)
     journeys = [
-        {
-            "journey": j,
-            "kind": JOURNEY_KIND_LABELS.get(j.kind.value, j.kind.value),
-            "segments": names(j.segments),
-            "metrics": journey_metrics(j, document.service_levels),
-            "svg": blueprint_svg(document, j.id, segment_labels=labels),
-        }
+        _journey_context(
+            document,
+            j,
+            labels,
+            revision=revision.number,
+            can_edit=can_edit,
+            editing=editing[1] if editing and editing[0] == j.id else None,
+        )
         for j in document.journeys
-    ]
-    comparisons = [
-        {"c": c, "segment": labels.get(c.segment, c.segment) if c.segment else ""}
-        for c in compare_journeys(document)
     ]
     context = {
         "study": study,
         "document": document,
         "run": run,
         "journeys": journeys,
+        "import_error": import_error,
+        "formats": pipeline.JOURNEY_FORMATS,
+        "revision": revision.number,
+        "can_edit": can_edit,
+        "new_form": _new_target_form(document, labels),
+        **_shared_context(document, profile, labels),
+    }
+    return render(request, "studies/journeys/journeys.html", context, status=status)
+
+
+def _shared_context(
+    document: StudyDocument, profile: Any, labels: dict[str, str]
+) -> dict[str, Any]:
+    """What the page shows besides the journeys: the comparison and the recommendations."""
+    comparisons = [
+        {"c": c, "segment": labels.get(c.segment, c.segment) if c.segment else ""}
+        for c in compare_journeys(document)
+    ]
+    return {
         "comparisons": comparisons,
         "suggested": _recommendation_rows(pipeline.suggested_recommendations(document, profile)),
         "recommendations": _recommendation_rows(document.recommendations),
         "problems": {h.id: h.statement for h in document.hypotheses},
-        "import_error": import_error,
-        "formats": pipeline.JOURNEY_FORMATS,
     }
-    return render(request, "studies/journeys/journeys.html", context, status=status)
 
 
 def _recommendation_rows(recommendations: list[Any]) -> list[dict[str, Any]]:
@@ -162,3 +185,581 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
     )
     return redirect(reverse("studies:journeys", kwargs={"pk": study.pk}))
+
+
+# --- The journey editor (M-12) ------------------------------------------------------------------
+# Every change is one small operation of ``analysis.journey_edit`` applied to the latest revision
+# and stored as a new revision. A form carries the revision its journey was shown from: when the
+# journey itself changed since then (someone else edited it), the change is refused with the
+# fresh journey and nothing is overwritten; changes elsewhere in the study are kept as they are.
+# With HTMX the answer is the journey's section (metrics, blueprint, steps) plus out-of-band
+# updates of the comparison, the recommendations and a status line; without it, a redirect.
+
+
+def _journey_context(
+    document: StudyDocument,
+    journey: Journey,
+    labels: dict[str, str],
+    *,
+    revision: int,
+    can_edit: bool,
+    editing: str | None = None,
+    form: StepForm | None = None,
+    add_form: StepForm | None = None,
+    error: str = "",
+    focus: str = "",
+) -> dict[str, Any]:
+    roles = {r.id: r.title for r in document.roles}
+    statements = {h.id: h.statement for h in document.hypotheses}
+    levels = document.service_levels
+    steps = []
+    for number, step in enumerate(journey.steps, start=1):
+        level = step.service_level
+        steps.append(
+            {
+                "step": step,
+                "number": number,
+                "role": roles.get(step.role or "", step.role or ""),
+                "level": levels[level - 1] if level is not None and level <= len(levels) else "",
+                "pains": [(p, statements.get(p, p)) for p in step.pains],
+                "editing": step.id == editing,
+                "form": (
+                    form
+                    if form is not None and step.id == editing
+                    else StepForm(initial=StepForm.initial_from(step), document=document)
+                    if step.id == editing
+                    else None
+                ),
+            }
+        )
+    return {
+        "journey": journey,
+        "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
+        "segments": [labels.get(k, k) for k in journey.segments],
+        "metrics": journey_metrics(journey, document.service_levels),
+        "svg": blueprint_svg(document, journey.id, segment_labels=labels),
+        "steps": steps,
+        "revision": revision,
+        "can_edit": can_edit,
+        "add_form": add_form or StepForm(document=document),
+        "add_open": add_form is not None,
+        "error": error,
+        "focus": focus,
+    }
+
+
+def _segment_choices(document: StudyDocument, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Segments to offer for a new target journey: the sponsor's focus first, then the rest."""
+    keys: list[str] = [n.segment for n in document.segment_notes if n.sponsor_focus]
+    for hyp in document.hypotheses:
+        keys.extend(hyp.segments)
+    keys.extend(labels)
+    focus = {n.segment for n in document.segment_notes if n.sponsor_focus}
+    out = []
+    for key in dict.fromkeys(keys):
+        label = labels.get(key, key)
+        if key in focus:
+            label = gettext("%(segment)s (sponsor focus)") % {"segment": label}
+        out.append((key, label))
+    return out
+
+
+def _new_target_form(
+    document: StudyDocument, labels: dict[str, str], data: Any = None
+) -> NewTargetForm:
+    current = next((j.id for j in document.journeys if j.kind is JourneyKind.current), None)
+    return NewTargetForm(
+        data,
+        document=document,
+        segment_choices=_segment_choices(document, labels),
+        initial={"source": current, "title": gettext("Target journey")},
+    )
+
+
+def _editable(request: HttpRequest, pk: int) -> Study:
+    study = _study_for(request, pk)
+    if not study.can_edit(request.user):
+        raise PermissionDenied
+    return study
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _base(request: HttpRequest) -> int | None:
+    text = request.POST.get("revision", "")
+    return int(text) if text.isdigit() else None
+
+
+class _StaleJourneyError(Exception):
+    """The journey changed after the form was shown (by the given revision)."""
+
+    def __init__(self, revision: StudyRevision) -> None:
+        super().__init__(revision.number)
+        self.revision = revision
+
+
+def _check_base(study: Study, journey_id: str, base: int | None, latest: StudyRevision) -> None:
+    """Refuse when ``journey_id`` differs between the form's revision and the latest one."""
+    if base is None or base == latest.number:
+        return
+    shown = study.revisions.filter(number=base).first()
+    before = _find(shown.to_document(), journey_id) if shown is not None else None
+    now = _find(latest.to_document(), journey_id)
+    if shown is None or before != now:
+        changed = (
+            study.revisions.filter(number__gt=base).order_by("number").select_related("author")
+        )
+        culprit = next((r for r in changed if _find(r.to_document(), journey_id) != before), latest)
+        raise _StaleJourneyError(culprit)
+
+
+def _find(document: StudyDocument, journey_id: str) -> Journey | None:
+    return next((j for j in document.journeys if j.id == journey_id), None)
+
+
+def _stale_message(stale: _StaleJourneyError) -> str:
+    revision = stale.revision
+    author = revision.author.get_username() if revision.author is not None else "—"
+    return gettext(
+        "The journey was changed in revision %(number)s (%(author)s) after you opened it. "
+        "Your change was not saved; the journey is shown as it is now — check it and repeat."
+    ) % {"number": revision.number, "author": author}
+
+
+def _apply(
+    request: HttpRequest,
+    study: Study,
+    journey_id: str,
+    change: Any,
+    comment: str,
+    *,
+    check_base: bool = True,
+) -> tuple[StudyRevision, Any]:
+    """Apply ``change(document)`` → ``(document, extra)`` to the latest revision and store it.
+
+    Runs in one transaction with the study locked, so two edits never start from the same
+    revision. Raises :class:`_StaleJourneyError` or the operation's :class:`SegprofileError`.
+    """
+    with transaction.atomic():
+        Study.objects.select_for_update().filter(pk=study.pk).first()
+        latest = study.current_revision()
+        if check_base:
+            _check_base(study, journey_id, _base(request), latest)
+        document, extra = change(latest.to_document())
+        if document == latest.to_document():
+            return latest, extra
+        revision = study.add_revision(
+            document,
+            author=request.user,
+            comment=f"{request.user.get_username()}: {comment}",
+        )
+    return revision, extra
+
+
+def _journey_response(
+    request: HttpRequest,
+    study: Study,
+    journey_id: str,
+    *,
+    status: int = 200,
+    message: str = "",
+    created: bool = False,
+    **extra: Any,
+) -> HttpResponse:
+    """The journey's section and the out-of-band parts of the page that depend on it.
+
+    ``created`` — the section is new (appended to the list), and the new-journey form is reset.
+    """
+    revision = study.current_revision()
+    document = revision.to_document()
+    _, profile = latest_profile(study)
+    labels = known_segments(profile) if profile is not None else {}
+    journey = _find(document, journey_id)
+    context = {
+        "study": study,
+        "row": (
+            _journey_context(
+                document,
+                journey,
+                labels,
+                revision=revision.number,
+                can_edit=True,
+                **extra,
+            )
+            if journey is not None
+            else None
+        ),
+        "message": message,
+        "created": created,
+        "new_form": _new_target_form(document, labels) if created else None,
+        "can_edit": True,
+        "oob": True,
+        "revision": revision.number,
+        **_shared_context(document, profile, labels),
+    }
+    return render(request, "studies/journeys/_journey_update.html", context, status=status)
+
+
+def _done(
+    request: HttpRequest,
+    study: Study,
+    journey_id: str,
+    revision: StudyRevision,
+    text: str,
+    **kw: Any,
+) -> HttpResponse:
+    saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    if _is_htmx(request):
+        return _journey_response(request, study, journey_id, message=f"{text} {saved}", **kw)
+    messages.success(request, f"{text} {saved}")
+    return redirect(_anchor(study, journey_id))
+
+
+def _refused(
+    request: HttpRequest,
+    study: Study,
+    journey_id: str,
+    error: str,
+    status: int,
+) -> HttpResponse:
+    if _is_htmx(request):
+        response = _journey_response(
+            request, study, journey_id, status=status, error=error, message=error
+        )
+        return response
+    messages.error(request, error)
+    return redirect(_anchor(study, journey_id))
+
+
+def _anchor(study: Study, journey_id: str) -> str:
+    return reverse("studies:journeys", kwargs={"pk": study.pk}) + f"#j-{journey_id}"
+
+
+def _step_title(document: StudyDocument, journey_id: str, step_id: str) -> str:
+    journey = _find(document, journey_id)
+    step = next((s for s in journey.steps if s.id == step_id), None) if journey else None
+    return step.title if step is not None else step_id
+
+
+@require_GET
+def journey_fragment(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
+    """One journey's section as it is now (the editor's «Cancel»)."""
+    study = _study_for(request, pk)
+    if not _is_htmx(request):
+        return redirect(_anchor(study, journey_id))
+    if _find(study.current_revision().to_document(), journey_id) is None:
+        raise Http404
+    return _journey_response(request, study, journey_id, focus=request.GET.get("focus", ""))
+
+
+@require_GET
+def journey_step_edit(request: HttpRequest, pk: int, journey_id: str, step_id: str) -> HttpResponse:
+    """The form of one step, in place of the step (HTMX) or on the page."""
+    study = _editable(request, pk)
+    document = study.current_revision().to_document()
+    journey = _find(document, journey_id)
+    if journey is None or all(s.id != step_id for s in journey.steps):
+        raise Http404
+    if not _is_htmx(request):
+        return _journeys_page(request, study, editing=(journey_id, step_id))
+    return _journey_response(request, study, journey_id, editing=step_id, focus="form")
+
+
+def _step_form_error(
+    request: HttpRequest,
+    study: Study,
+    journey_id: str,
+    form: StepForm,
+    *,
+    step_id: str | None,
+    status: int = 422,
+) -> HttpResponse:
+    """The step's form again with its errors (HTMX), or the page with the form (no JS)."""
+    if not _is_htmx(request):
+        if step_id is None:
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            messages.error(request, errors)
+            return redirect(_anchor(study, journey_id))
+        response = _journeys_page(request, study, editing=(journey_id, step_id), status=status)
+        return response
+    extra: dict[str, Any] = (
+        {"editing": step_id, "form": form} if step_id is not None else {"add_form": form}
+    )
+    return _journey_response(request, study, journey_id, status=status, focus="error", **extra)
+
+
+def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | None) -> HttpResponse:
+    study = _editable(request, pk)
+    document = study.current_revision().to_document()
+    if _find(document, journey_id) is None:
+        raise Http404
+    form = StepForm(request.POST, document=document)
+    if not form.is_valid():
+        return _step_form_error(request, study, journey_id, form, step_id=step_id)
+    values = form.step_values()
+    title = values["title"]
+    try:
+        if step_id is None:
+            position = request.POST.get("position", "")
+
+            def add(doc: StudyDocument) -> tuple[StudyDocument, str]:
+                return journey_edit.add_step(
+                    doc,
+                    journey_id,
+                    values,
+                    position=int(position) if position.isdigit() else None,
+                )
+
+            revision, new_id = _apply(
+                request,
+                study,
+                journey_id,
+                add,
+                gettext("added the step «%(step)s» to the journey «%(journey)s»")
+                % {"step": title, "journey": journey_id},
+                check_base=False,
+            )
+            text = gettext("The step «%(step)s» was added.") % {"step": title}
+            return _done(request, study, journey_id, revision, text, focus=f"{new_id}:edit")
+
+        def update(doc: StudyDocument) -> tuple[StudyDocument, None]:
+            return journey_edit.update_step(doc, journey_id, step_id, values), None
+
+        revision, _ = _apply(
+            request,
+            study,
+            journey_id,
+            update,
+            gettext("changed the step «%(step)s» of the journey «%(journey)s»")
+            % {"step": step_id, "journey": journey_id},
+        )
+    except _StaleJourneyError as stale:
+        form.add_error(None, _stale_message(stale))
+        return _step_form_error(request, study, journey_id, form, step_id=step_id, status=409)
+    except JourneyEditError as exc:
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, str(exc))
+        return _step_form_error(request, study, journey_id, form, step_id=step_id)
+    except NotFound as exc:
+        return _refused(request, study, journey_id, str(exc), exc.http_status)
+    text = gettext("The step «%(step)s» was saved.") % {"step": title}
+    return _done(request, study, journey_id, revision, text, focus=f"{step_id}:edit")
+
+
+@require_POST
+def journey_step_add(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
+    """Add a step to a journey: a new revision."""
+    return _save_step(request, pk, journey_id, None)
+
+
+@require_POST
+def journey_step_save(request: HttpRequest, pk: int, journey_id: str, step_id: str) -> HttpResponse:
+    """Save a step's fields: a new revision."""
+    return _save_step(request, pk, journey_id, step_id)
+
+
+def _operate(
+    request: HttpRequest,
+    study: Study,
+    journey_id: str,
+    change: Any,
+    comment: str,
+    done: Any,
+    *,
+    check_base: bool = True,
+) -> HttpResponse:
+    """Run an operation without a form; a refusal is shown in the journey's section."""
+    try:
+        revision, extra = _apply(request, study, journey_id, change, comment, check_base=check_base)
+    except _StaleJourneyError as stale:
+        return _refused(request, study, journey_id, _stale_message(stale), 409)
+    except SegprofileError as exc:
+        return _refused(request, study, journey_id, str(exc), exc.http_status)
+    text, focus = done(extra)
+    return _done(request, study, journey_id, revision, text, focus=focus)
+
+
+@require_POST
+def journey_step_delete(
+    request: HttpRequest, pk: int, journey_id: str, step_id: str
+) -> HttpResponse:
+    """Delete a step (never the last one): a new revision."""
+    study = _editable(request, pk)
+    document = study.current_revision().to_document()
+    title = _step_title(document, journey_id, step_id)
+    journey = _find(document, journey_id)
+    ids = [s.id for s in journey.steps] if journey is not None else []
+    after = (
+        ids[ids.index(step_id) + 1] if step_id in ids[:-1] else (ids[-2] if len(ids) > 1 else "")
+    )
+
+    def delete(doc: StudyDocument) -> tuple[StudyDocument, None]:
+        return journey_edit.delete_step(doc, journey_id, step_id), None
+
+    return _operate(
+        request,
+        study,
+        journey_id,
+        delete,
+        gettext("deleted the step «%(step)s» of the journey «%(journey)s»")
+        % {"step": step_id, "journey": journey_id},
+        lambda _: (
+            gettext("The step «%(step)s» was deleted.") % {"step": title},
+            f"{after}:edit" if after else "add",
+        ),
+    )
+
+
+@require_POST
+def journey_step_move(request: HttpRequest, pk: int, journey_id: str, step_id: str) -> HttpResponse:
+    """Move a step one place up or down (the keyboard way to reorder): a new revision."""
+    study = _editable(request, pk)
+    direction = request.POST.get("direction", "")
+    if direction not in ("up", "down"):
+        return _refused(request, study, journey_id, gettext("Unknown direction of a move."), 400)
+    offset = -1 if direction == "up" else 1
+    title = _step_title(study.current_revision().to_document(), journey_id, step_id)
+
+    def move(doc: StudyDocument) -> tuple[StudyDocument, tuple[int, int]]:
+        moved, where = journey_edit.move_step(doc, journey_id, step_id, offset)
+        return moved, (where, len(journey_edit.find_journey(moved, journey_id).steps))
+
+    def done(extra: tuple[int, int]) -> tuple[str, str]:
+        where, total = extra
+        text = gettext("The step «%(step)s» is now %(position)s of %(total)s.") % {
+            "step": title,
+            "position": where + 1,
+            "total": total,
+        }
+        return text, f"{step_id}:{direction}"
+
+    return _operate(
+        request,
+        study,
+        journey_id,
+        move,
+        (
+            gettext("moved the step «%(step)s» of the journey «%(journey)s» up")
+            if direction == "up"
+            else gettext("moved the step «%(step)s» of the journey «%(journey)s» down")
+        )
+        % {"step": step_id, "journey": journey_id},
+        done,
+        # A move is relative to where the step is now, so it needs no base: pressing «up»
+        # twice quickly moves the step two places, whatever revision each press saw.
+        check_base=False,
+    )
+
+
+@require_POST
+def journey_steps_order(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
+    """Put the steps in a new order (after a drag): a new revision."""
+    study = _editable(request, pk)
+    order = request.POST.getlist("step")
+    moved = request.POST.get("moved", "")
+
+    def reorder(doc: StudyDocument) -> tuple[StudyDocument, None]:
+        return journey_edit.reorder_steps(doc, journey_id, order), None
+
+    def done(_: None) -> tuple[str, str]:
+        if moved in order:
+            title = _step_title(study.current_revision().to_document(), journey_id, moved)
+            text = gettext("The step «%(step)s» is now %(position)s of %(total)s.") % {
+                "step": title,
+                "position": order.index(moved) + 1,
+                "total": len(order),
+            }
+            return text, f"{moved}:handle"
+        return gettext("The order of the steps was saved."), ""
+
+    return _operate(
+        request,
+        study,
+        journey_id,
+        reorder,
+        gettext("reordered the steps of the journey «%(journey)s»") % {"journey": journey_id},
+        done,
+    )
+
+
+@require_POST
+def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new target journey copied from another one, common or for segments: a new revision."""
+    study = _editable(request, pk)
+    document = study.current_revision().to_document()
+    _, profile = latest_profile(study)
+    labels = known_segments(profile) if profile is not None else {}
+    form = _new_target_form(document, labels, request.POST)
+    new_id = ""
+    if form.is_valid():
+        source = form.cleaned_data["source"]
+
+        def copy(doc: StudyDocument) -> tuple[StudyDocument, str]:
+            return journey_edit.copy_journey(
+                doc,
+                source,
+                title=form.cleaned_data["title"],
+                segments=form.segment_keys(),
+                segment_labels=labels,
+            )
+
+        try:
+            revision, new_id = _apply(
+                request,
+                study,
+                source,
+                copy,
+                gettext("created the target journey «%(title)s»")
+                % {"title": form.cleaned_data["title"]},
+                check_base=False,
+            )
+        except JourneyEditError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, str(exc))
+        except NotFound as exc:
+            form.add_error("source", str(exc))
+    if not new_id:
+        if not _is_htmx(request):
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            messages.error(request, errors)
+            return redirect(reverse("studies:journeys", kwargs={"pk": study.pk}) + "#journey-new")
+        response = render(
+            request,
+            "studies/journeys/_journey_new.html",
+            {"study": study, "new_form": form, "can_edit": True, "focus_error": True},
+            status=422,
+        )
+        return retarget(reswap(response, "outerHTML"), "#journey-new")
+    text = gettext("The target journey «%(title)s» was created.") % {
+        "title": form.cleaned_data["title"]
+    }
+    if not _is_htmx(request):
+        saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
+        messages.success(request, f"{text} {saved}")
+        return redirect(_anchor(study, new_id))
+    response = _done(request, study, new_id, revision, text, focus="title", created=True)
+    return response
+
+
+@require_POST
+def journey_delete(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
+    """Delete a journey nothing refers to: a new revision."""
+    study = _editable(request, pk)
+    journey = _find(study.current_revision().to_document(), journey_id)
+    if journey is None:
+        raise Http404
+    title = journey.title
+
+    def delete(doc: StudyDocument) -> tuple[StudyDocument, None]:
+        return journey_edit.delete_journey(doc, journey_id), None
+
+    return _operate(
+        request,
+        study,
+        journey_id,
+        delete,
+        gettext("deleted the journey «%(journey)s»") % {"journey": journey_id},
+        lambda _: (gettext("The journey «%(title)s» was deleted.") % {"title": title}, ""),
+    )
