@@ -27,6 +27,7 @@ import logging
 import re
 import secrets
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +295,7 @@ def _cell(value: Any, masked: bool) -> str:
     if isinstance(value, bool):
         return str(gettext("yes") if value else gettext("no"))
     if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
+        return repr(value).replace(".", ",")
     return str(value)
 
 
@@ -338,7 +339,7 @@ def _sources(study: Study, document: StudyDocument) -> list[dict[str, Any]]:
                 "source": source,
                 "kind": SOURCE_KIND_LABELS.get(source.kind.value, source.kind.value),
                 "file": state,
-                "versions": list(reversed(versions)),
+                "versions": [{"m": m, "when": _when(m.created_at)} for m in reversed(versions)],
                 "latest": versions[-1].version if versions else None,
                 "uploads": [m for m in staged if m["source_id"] == source.id],
                 "decisions": len(source.columns),
@@ -382,6 +383,14 @@ _EVENT_LABELS = {
 }
 
 
+def _when(text: str) -> datetime | str:
+    """An ISO time of the data layer as an aware datetime (shown in the site's time zone)."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
 def _audit_row(record: AuditRecord) -> dict[str, Any]:
     """One audit line for the page: who, when, what was done to which columns (no values)."""
     actions = []
@@ -399,6 +408,7 @@ def _audit_row(record: AuditRecord) -> dict[str, Any]:
         actions.append(text)
     return {
         "record": record,
+        "when": _when(record.time),
         "event": _EVENT_LABELS.get(record.event, record.event),
         "actions": actions,
     }
@@ -666,6 +676,7 @@ def data_version_delete(
     context = {
         "study": study,
         "manifest": manifest,
+        "when": _when(manifest.created_at),
         "source_id": source_id,
         "is_latest": manifest.version == versions[-1].version,
         "previous": versions[-2].version if len(versions) > 1 else None,
