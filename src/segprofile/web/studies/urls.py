@@ -57,6 +57,21 @@ urlpatterns += [
         views_research.research_respondents_csv,
         name="research_respondents",
     ),
+    path("studies/<int:pk>/research/survey/", views_research.survey_upload, name="survey"),
+    path(
+        "studies/<int:pk>/research/survey/<str:token>/",
+        views_research.survey_map,
+        name="survey_map",
+    ),
+    path(
+        "studies/<int:pk>/research/interviews/", views_research.interviews_page, name="interviews"
+    ),
+    path(
+        "studies/<int:pk>/hypotheses/<str:hypothesis_id>/quotes/<int:index>/",
+        views_research.quote_decision,
+        name="quote_decision",
+    ),
+    path("studies/<int:pk>/research/topics/", views_research.topics_page, name="topics"),
     path("studies/<int:pk>/journeys/", views_journeys.journeys_page, name="journeys"),
     path(
         "studies/<int:pk>/journeys/export.<str:fmt>",

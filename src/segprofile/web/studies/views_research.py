@@ -6,23 +6,40 @@ every decision is a new revision of the study whose author and time are its reco
 
 from __future__ import annotations
 
+import re
+import secrets
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from segprofile import pipeline
-from segprofile.analysis.hypotheses import known_segments, orphaned_hypotheses, suggest_hypotheses
+from segprofile.analysis.hypotheses import (
+    known_segments,
+    orphaned_hypotheses,
+    segments_without_feature,
+    suggest_hypotheses,
+)
 from segprofile.analysis.research import verdict_rules_text
 from segprofile.errors import SegprofileError
 from segprofile.model.results import Profile
-from segprofile.model.study import Hypothesis, HypothesisStatus
+from segprofile.model.study import Hypothesis, HypothesisStatus, SurveyQuestion, SurveySupport
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.forms import (
+    SURVEY_SUFFIXES,
+    SurveyMappingFormSet,
+    SurveyOptionsForm,
+    SurveyUploadForm,
+    TopicsForm,
+)
 from segprofile.web.studies.models import ProfileRun, Study
 from segprofile.web.studies.views import _attachment, _study_for
 
@@ -80,8 +97,8 @@ def _hypothesis_row(
         "segments": [labels.get(key, key) for key in hyp.segments],
         "orphans": orphans,
         "evidence": [
-            {"item": e, "kind": EVIDENCE_LABELS.get(e.kind.value, e.kind.value)}
-            for e in hyp.evidence
+            {"item": e, "kind": EVIDENCE_LABELS.get(e.kind.value, e.kind.value), "index": i}
+            for i, e in enumerate(hyp.evidence)
         ],
     }
 
@@ -112,20 +129,28 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     run, profile = latest_profile(study)
     labels = known_segments(profile) if profile is not None else {}
     orphans = orphaned_hypotheses(document, profile) if profile is not None else {}
+    for hid, keys in segments_without_feature(document).items():
+        orphans[hid] = list(dict.fromkeys([*orphans.get(hid, []), *keys]))
     suggestions = suggest_hypotheses(document, profile) if profile is not None else []
     counts = {
         STATUS_LABELS[s.value]: sum(1 for h in document.hypotheses if h.status is s)
         for s in HypothesisStatus
     }
+    groups = _groups(document.hypotheses, document, labels, orphans)
+    history = status_history(study)
+    for group in groups:
+        for row in group["rows"]:
+            row["history"] = history.get(row["hyp"].id, [])
     context = {
         "study": study,
         "document": document,
         "run": run,
-        "groups": _groups(document.hypotheses, document, labels, orphans),
+        "groups": groups,
         "counts": {k: v for k, v in counts.items() if v},
         "suggestions": [_hypothesis_row(h, document, labels, []) for h in suggestions],
         "statuses": [(s, STATUS_LABELS[s]) for s in SETTABLE_STATUSES],
         "verdict_rules": verdict_rules_text(),
+        "suggested_quotes": sum(1 for h in document.hypotheses for e in h.evidence if e.suggested),
     }
     return render(request, "studies/research/hypotheses.html", context)
 
@@ -240,3 +265,399 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = _attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
     response.content = pipeline.recruitment_csv(plan.recruitment)
     return response
+
+
+# --- M-9: status history from the revisions ------------------------------------------------------
+
+
+def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, Any]]]:
+    """Every status change of every hypothesis, newest first, from the study's revisions.
+
+    Each revision names its author and time (M-10); comparing consecutive revisions tells which
+    hypothesis changed status, from what to what, and the reason then given.
+    """
+    revisions = list(study.revisions.select_related("author").order_by("-number")[:limit])[::-1]
+    history: dict[str, list[dict[str, Any]]] = {}
+    before: dict[str, str] = {}
+    for i, revision in enumerate(revisions):
+        now: dict[str, str] = {}
+        reasons: dict[str, str] = {}
+        for item in revision.document.get("hypotheses", []) or []:
+            if isinstance(item, dict) and "id" in item:
+                now[str(item["id"])] = str(item.get("status", "open"))
+                reasons[str(item["id"])] = str(item.get("verdict_reason", ""))
+        if i > 0:
+            for hid, status in now.items():
+                if before.get(hid) != status:
+                    history.setdefault(hid, []).append(
+                        {
+                            "number": revision.number,
+                            "author": revision.author,
+                            "at": revision.created_at,
+                            "old": STATUS_LABELS.get(before.get(hid, ""), "—"),
+                            "new": STATUS_LABELS.get(status, status),
+                            "reason": reasons.get(hid, ""),
+                            "comment": revision.comment,
+                        }
+                    )
+        before = now
+    for entries in history.values():
+        entries.reverse()
+    return history
+
+
+# --- M-9: survey import → mapping → analysis → verdicts -----------------------------------------
+
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _uploads(study: Study) -> Path:
+    return study.data_dir() / "research-uploads"
+
+
+def _upload_path(study: Study, token: str) -> Path:
+    if not _TOKEN.match(token):
+        raise Http404
+    for path in _uploads(study).glob(f"{token}.*"):
+        if path.suffix.lower() in SURVEY_SUFFIXES:
+            return path
+    raise Http404
+
+
+def _survey_upload_page(
+    request: HttpRequest, study: Study, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    document = study.current_revision().to_document()
+    source = pipeline.survey_source(document)
+    context = {
+        "study": study,
+        "document": document,
+        "form": SurveyUploadForm(),
+        "error": error,
+        "source": source,
+        "verdict_rules": verdict_rules_text(),
+    }
+    return render(request, "studies/research/survey_upload.html", context, status=status)
+
+
+def survey_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 1: a survey file (CSV, XLSX, Parquet) is uploaded and kept for the next steps."""
+    study = _study_for(request, pk)
+    if request.method != "POST":
+        return _survey_upload_page(request, study)
+    form = SurveyUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _survey_upload_page(request, study, error=errors, status=400)
+    upload = form.cleaned_data["file"]
+    suffix = Path(upload.name).suffix.lower()
+    token = secrets.token_hex(16)
+    target = _uploads(study) / f"{token}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    (target.parent / f"{token}.name").write_text(Path(upload.name).name, encoding="utf-8")
+    return redirect("studies:survey_map", pk=study.pk, token=token)
+
+
+def _hypothesis_choices(document: StudyDocument) -> list[tuple[str, str]]:
+    return [("", "—")] + [(h.id, f"{h.id} — {h.statement[:80]}") for h in document.hypotheses]
+
+
+def _initial_mapping(document: StudyDocument, columns: list[str]) -> list[dict[str, Any]]:
+    source = pipeline.survey_source(document)
+    stored = [q for q in (source.questions if source else []) if q.question in columns]
+    return [
+        {
+            "question": q.question,
+            "hypothesis": q.hypothesis,
+            "support": q.support.value,
+            "among": ", ".join(q.among),
+            "threshold": q.threshold,
+            "agree_from": q.agree_from,
+        }
+        for q in stored
+    ]
+
+
+def _questions(formset: Any) -> list[SurveyQuestion]:
+    out = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or not data.get("question") or not data.get("hypothesis"):
+            continue
+        among = [x.strip() for x in (data.get("among") or "").split(",") if x.strip()]
+        out.append(
+            SurveyQuestion(
+                question=data["question"],
+                hypothesis=data["hypothesis"],
+                support=SurveySupport(data.get("support") or "yes"),
+                among=among,
+                threshold=data.get("threshold"),
+                agree_from=data.get("agree_from"),
+            )
+        )
+    return out
+
+
+def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """Steps 2–4: preview, the question → hypothesis form, the analysis; «apply» stores the
+    verdicts and evidence as a new revision (the mapping too, on the study's survey source)."""
+    study = _study_for(request, pk)
+    path = _upload_path(study, token)
+    name_file = path.with_name(f"{token}.name")
+    name = name_file.read_text(encoding="utf-8") if name_file.exists() else path.name
+    document = study.current_revision().to_document()
+    context: dict[str, Any] = {"study": study, "document": document, "token": token, "name": name}
+    try:
+        info = pipeline.inspect_survey(path, document, home=settings.SEGPROFILE_HOME)
+    except SegprofileError as exc:
+        context["error"] = str(exc)
+        return render(request, "studies/research/survey_map.html", context, status=400)
+    columns = [c.name for c in info.columns]
+    hypotheses = _hypothesis_choices(document)
+    form_kwargs = {"columns": columns, "hypotheses": hypotheses}
+    if request.method == "POST":
+        formset = SurveyMappingFormSet(request.POST, form_kwargs=form_kwargs, prefix="q")
+        options = SurveyOptionsForm(request.POST, columns=columns)
+    else:
+        initial = _initial_mapping(document, columns)
+        formset = SurveyMappingFormSet(initial=initial, form_kwargs=form_kwargs, prefix="q")
+        options = SurveyOptionsForm(columns=columns, initial={"id_column": info.id_column or ""})
+    context |= {
+        "info": info,
+        "kinds": pipeline.SURVEY_KIND_LABELS,
+        "formset": formset,
+        "options": options,
+        "profile_run": latest_profile(study)[0],
+        "verdict_rules": verdict_rules_text(),
+    }
+    if request.method != "POST":
+        return render(request, "studies/research/survey_map.html", context)
+    if not (formset.is_valid() and options.is_valid()):
+        return render(request, "studies/research/survey_map.html", context, status=400)
+    questions = _questions(formset)
+    if not questions:
+        context["error"] = gettext("Map at least one question to a hypothesis.")
+        return render(request, "studies/research/survey_map.html", context, status=400)
+    opts = options.cleaned_data
+    _, profile = latest_profile(study)
+    try:
+        result = pipeline.import_survey(
+            document,
+            study.data_dir(),
+            path,
+            questions=questions,
+            id_column=opts.get("id_column") or None,
+            by_features=opts.get("id_column") == SurveyOptionsForm.BY_FEATURES,
+            threshold=opts.get("threshold"),
+            min_answers=opts.get("min_answers"),
+            alpha=opts.get("alpha"),
+            profile=profile,
+            name=name,
+            home=settings.SEGPROFILE_HOME,
+        )
+    except SegprofileError as exc:
+        context["error"] = str(exc)
+        return render(request, "studies/research/survey_map.html", context, status=400)
+    if request.POST.get("action") == "apply":
+        updated = result.study
+        source = pipeline.survey_source(updated)
+        if source is not None:
+            for data_source in updated.data_sources:
+                if data_source.id == source.id:
+                    data_source.questions = list(questions)
+        comment = gettext(
+            "%(user)s applied the verdicts of the survey %(file)s to hypotheses: %(ids)s"
+        ) % {
+            "user": request.user.get_username(),
+            "file": name,
+            "ids": ", ".join(v.hypothesis for v in result.analysis.verdicts),
+        }
+        revision = study.add_revision(updated, author=request.user, comment=comment)
+        messages.success(
+            request,
+            gettext("Revision %(number)s was saved: the verdicts are on the hypotheses.")
+            % {"number": revision.number},
+        )
+        return _back_to_hypotheses(study, "registry")
+    context |= {
+        "result": result,
+        # The segments without respondents are listed on their own.
+        "warnings": [
+            w for w in result.analysis.warnings if not w.startswith("Нет ни одного респондента")
+        ],
+        "verdicts": [
+            {
+                "verdict": v,
+                "status": STATUS_LABELS.get(v.status.value, v.status.value),
+                "hypothesis": next((h for h in document.hypotheses if h.id == v.hypothesis), None),
+            }
+            for v in result.analysis.verdicts
+        ],
+        "tests": [
+            {"test": x, "status": STATUS_LABELS.get(x.status.value, x.status.value)}
+            for x in result.analysis.tests
+        ],
+    }
+    return render(request, "studies/research/survey_map.html", context)
+
+
+# --- M-9: interviews → suggested quotes → a person confirms ---------------------------------------
+
+
+def _suggested_quotes(document: StudyDocument) -> list[dict[str, Any]]:
+    groups = []
+    for hyp in document.hypotheses:
+        quotes = [{"index": i, "evidence": e} for i, e in enumerate(hyp.evidence) if e.suggested]
+        if quotes:
+            groups.append({"hyp": hyp, "quotes": quotes})
+    return groups
+
+
+def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload interview notes (TXT, DOCX): masked, quotes suggested per hypothesis, listed for a
+    person to confirm or reject."""
+    study = _study_for(request, pk)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        files = request.FILES.getlist("files")
+        bad = [f.name for f in files if Path(f.name).suffix.lower() not in (".txt", ".docx")]
+        too_big = [
+            f.name
+            for f in files
+            if f.size is not None and f.size > settings.SEGPROFILE_MAX_STUDY_BYTES
+        ]
+        if not files:
+            error = gettext("Choose at least one TXT or DOCX file.")
+        elif bad:
+            error = gettext("Only TXT and DOCX files are accepted: %(files)s.") % {
+                "files": ", ".join(bad)
+            }
+        elif too_big:
+            error = gettext("The file is too large: %(files)s.") % {"files": ", ".join(too_big)}
+        else:
+            try:
+                result = pipeline.import_interviews(
+                    study.current_revision().to_document(),
+                    [(Path(f.name).name, f.read()) for f in files],
+                )
+            except SegprofileError as exc:
+                error = str(exc)
+            else:
+                comment = gettext(
+                    "%(user)s uploaded interviews %(files)s: %(n)s quotes suggested"
+                ) % {
+                    "user": request.user.get_username(),
+                    "files": ", ".join(n.source for n in result.notes),
+                    "n": len(result.suggestions),
+                }
+                revision = study.add_revision(result.study, author=request.user, comment=comment)
+                masked = sum(sum(n.masked.values()) for n in result.notes)
+                messages.success(
+                    request,
+                    gettext(
+                        "Revision %(number)s was saved: %(n)s quotes suggested, %(masked)s "
+                        "personal details masked."
+                    )
+                    % {"number": revision.number, "n": len(result.suggestions), "masked": masked},
+                )
+                return redirect("studies:interviews", pk=study.pk)
+        status = 400
+    document = study.current_revision().to_document()
+    context = {
+        "study": study,
+        "document": document,
+        "error": error,
+        "groups": _suggested_quotes(document),
+    }
+    return render(request, "studies/research/interviews.html", context, status=status)
+
+
+@require_POST
+def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int) -> HttpResponse:
+    """Confirm or reject a suggested quote: a new revision naming who and when."""
+    study = _study_for(request, pk)
+    action = request.POST.get("action", "")
+    quote = request.POST.get("quote", "")
+    back = request.POST.get("next", "")
+    target = (
+        reverse("studies:interviews", kwargs={"pk": study.pk})
+        if back == "interviews"
+        else reverse("studies:hypotheses", kwargs={"pk": study.pk}) + f"#h-{hypothesis_id}"
+    )
+    document = study.current_revision().to_document()
+    user = request.user.get_username()
+    try:
+        if action == "confirm":
+            when = timezone.localtime().strftime("%d.%m.%Y %H:%M")
+            document = pipeline.confirm_quote(
+                document, hypothesis_id, index, quote, who=user, when=when
+            )
+            comment = gettext("%(user)s confirmed a quote for the hypothesis «%(id)s»")
+        elif action == "reject":
+            document = pipeline.reject_quote(document, hypothesis_id, index, quote)
+            comment = gettext("%(user)s rejected a quote for the hypothesis «%(id)s»")
+        else:
+            messages.error(request, gettext("Choose to confirm or to reject the quote."))
+            return redirect(target)
+    except SegprofileError as exc:
+        messages.error(request, str(exc))
+        return redirect(target)
+    revision = study.add_revision(
+        document, author=request.user, comment=comment % {"user": user, "id": hypothesis_id}
+    )
+    messages.success(
+        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    )
+    return redirect(target)
+
+
+# --- M-9: topics of complaints and open answers --------------------------------------------------
+
+
+@require_GET
+def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Topics of complaints or open answers: top lemmas, share per segment, example quotes."""
+    study = _study_for(request, pk)
+    document = study.current_revision().to_document()
+    sources = pipeline.text_sources(document)
+    form = TopicsForm(request.GET or None, document=document)
+    context: dict[str, Any] = {"study": study, "document": document, "form": form}
+    if not sources:
+        context["error"] = gettext(
+            "The study has no source of texts (complaints, survey, interviews)."
+        )
+        return render(request, "studies/research/topics.html", context)
+    if request.GET and not form.is_valid():
+        return render(request, "studies/research/topics.html", context, status=400)
+    data = form.cleaned_data if request.GET else {}
+    try:
+        result = pipeline.text_topics(
+            document,
+            study.data_dir(),
+            source_id=data.get("source") or None,
+            text_column=data.get("column") or None,
+            feature_id=data.get("feature") or None,
+            n_topics=data.get("n_topics"),
+        )
+    except SegprofileError as exc:
+        context["error"] = str(exc)
+        return render(request, "studies/research/topics.html", context, status=400)
+    model = result.model
+    segments = list(dict.fromkeys(s.segment for s in model.by_segment))
+    share = {(s.segment, s.topic): s for s in model.by_segment}
+    context |= {
+        "result": result,
+        "topics": model.topics,
+        "segments": [
+            {
+                "name": name,
+                "cells": [share.get((name, t.index)) for t in model.topics],
+            }
+            for name in segments
+        ],
+    }
+    return render(request, "studies/research/topics.html", context)

@@ -1,0 +1,319 @@
+"""Web pages of research evidence (M-9): survey import → mapping → analysis → verdicts as a new
+revision; interviews with suggested quotes confirmed or rejected; topics; bad input."""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from segprofile import pipeline
+from segprofile.model.study import Hypothesis, HypothesisKind, HypothesisStatus
+from segprofile.web.studies.models import ProfileRun, Study
+
+EXAMPLE = "child-benefit"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    data = tmp_path_factory.mktemp("cb-web-import")
+    pipeline.generate_demo_data(EXAMPLE, data, rows=4000, seed=11)
+    profile = pipeline.profile_study(pipeline.example_study(EXAMPLE), data)
+    return data, pipeline.profile_to_json(profile)
+
+
+@pytest.fixture
+def study(user: User, built: tuple[Path, str]) -> Study:
+    data, result_json = built
+    document = pipeline.example_study(EXAMPLE)
+    document.hypotheses.append(
+        Hypothesis(
+            id="p_orphan",
+            kind=HypothesisKind.problem,
+            statement="Жителям северного района трудно собрать документы.",
+            segments=["district=north"],
+        )
+    )
+    study = Study.create_from_document(document, owner=user, comment="пример")
+    for path in data.iterdir():
+        shutil.copy(path, study.data_dir() / path.name)
+    ProfileRun.objects.create(
+        study=study,
+        revision=study.current_revision(),
+        status=ProfileRun.Status.DONE,
+        progress=1.0,
+        result_json=result_json,
+    )
+    return study
+
+
+def _text(response: Any) -> str:
+    return html_lib.unescape(response.content.decode())
+
+
+def _csv(frame: pd.DataFrame, name: str = "answers.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, frame.to_csv(sep=";", index=False).encode("utf-8"))
+
+
+def _survey(study: Study) -> pd.DataFrame:
+    return pd.read_parquet(study.data_dir() / "survey.parquet")
+
+
+def _upload(client: Client, study: Study, upload: SimpleUploadedFile) -> str:
+    response = client.post(reverse("studies:survey", kwargs={"pk": study.pk}), {"file": upload})
+    assert response.status_code == 302, _text(response)
+    return str(response["Location"])
+
+
+def _mapping(rows: list[dict[str, str]], **options: str) -> dict[str, str]:
+    data = {
+        "q-TOTAL_FORMS": str(len(rows)),
+        "q-INITIAL_FORMS": "0",
+        "q-MIN_NUM_FORMS": "0",
+        "q-MAX_NUM_FORMS": "60",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"q-{i}-{key}"] = value
+    data.update(options)
+    return data
+
+
+MAP = [
+    {"question": "q_docs_difficult", "hypothesis": "p_docs_burden", "support": "yes"},
+    {"question": "q_docs_difficult", "hypothesis": "p_epgu_form_complex", "support": "yes"},
+    {
+        "question": "q_knew_about_epgu",
+        "hypothesis": "p_unaware_epgu",
+        "support": "no",
+        "among": "channel=mfc, channel=office",
+    },
+]
+
+
+@pytest.mark.parametrize("name", ["survey", "interviews", "topics"])
+def test_pages_are_the_owners_only(
+    name: str, study: Study, client_in: Client, other_client: Client, client: Client
+) -> None:
+    url = reverse(f"studies:{name}", kwargs={"pk": study.pk})
+    assert client_in.get(url).status_code == 200
+    assert other_client.get(url).status_code == 403
+    assert client.get(url).status_code == 302
+
+
+def test_pages_are_linked_from_detail_and_hypotheses(study: Study, client_in: Client) -> None:
+    survey = reverse("studies:survey", kwargs={"pk": study.pk})
+    assert survey in _text(client_in.get(reverse("studies:detail", kwargs={"pk": study.pk})))
+    page = _text(client_in.get(reverse("studies:hypotheses", kwargs={"pk": study.pk})))
+    for name in ("survey", "interviews", "topics"):
+        assert reverse(f"studies:{name}", kwargs={"pk": study.pk}) in page
+
+
+def test_survey_import_preview_analysis_and_verdicts_as_revision(
+    study: Study, client_in: Client, user: User
+) -> None:
+    url = _upload(client_in, study, _csv(_survey(study)))
+    page = client_in.get(url)
+    text = _text(page)
+    assert page.status_code == 200, text[text.find("survey-error") :][:800]
+    assert "q_docs_difficult" in text
+    assert "да / нет" in text  # the column kinds for the mapping
+    assert "шкала" in text
+    analysed = client_in.post(url, _mapping(MAP, action="analyse"))
+    text = _text(analysed)
+    assert analysed.status_code == 200, text
+    assert "по идентификатору" in text or "id «client_id»" in text
+    assert "хи-квадрат" in text
+    assert "q (BH)" in text or "q (БХ)" in text
+    assert "Правила" in text or "verdict-rules" in text
+    assert "не ниже порога" in text  # the verdict rules and reasons are shown
+    assert 'id="apply-verdicts"' in text
+    # Coverage: the never-applying group has no respondent.
+    assert "нет ни одного респондента из этого сегмента" in text
+    before = study.revisions.count()
+    applied = client_in.post(url, _mapping(MAP, action="apply"))
+    assert applied.status_code == 302
+    assert study.revisions.count() == before + 1
+    revision = study.current_revision()
+    assert revision.author == user
+    assert "answers.csv" in revision.comment
+    document = revision.to_document()
+    status = {h.id: h.status for h in document.hypotheses}
+    assert status["p_docs_burden"] is HypothesisStatus.confirmed
+    assert status["p_epgu_form_complex"] is HypothesisStatus.refuted
+    burden = next(h for h in document.hypotheses if h.id == "p_docs_burden")
+    assert burden.verdict_reason.startswith("Опрос «answers.csv»")
+    assert any(e.source.startswith("answers.csv, ") for e in burden.evidence)
+    # The mapping is kept on the study's survey source for the next import.
+    assert [q.question for q in document.data_source("survey").questions] == [
+        "q_docs_difficult",
+        "q_docs_difficult",
+        "q_knew_about_epgu",
+    ]
+    # The registry shows the evidence, the reason and who changed the status when.
+    page = _text(client_in.get(reverse("studies:hypotheses", kwargs={"pk": study.pk})))
+    assert "Опрос «answers.csv»" in page
+    assert f"редакция {revision.number}" in page
+    assert "anna" in page
+
+
+def test_survey_xlsx_through_the_readers(study: Study, client_in: Client) -> None:
+    frame = _survey(study)
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    upload = SimpleUploadedFile("answers.xlsx", buffer.getvalue())
+    url = _upload(client_in, study, upload)
+    response = client_in.post(url, _mapping(MAP[:1], action="analyse"))
+    assert response.status_code == 200, _text(response)
+    assert "p_docs_burden" in _text(response)
+
+
+def test_ids_matching_no_one_say_how_many_and_how_to_join(study: Study, client_in: Client) -> None:
+    frame = _survey(study).assign(client_id=lambda f: [f"x{i}" for i in range(len(f))])
+    url = _upload(client_in, study, _csv(frame))
+    response = client_in.post(url, _mapping(MAP[:1], action="analyse"))
+    text = _text(response)
+    assert response.status_code == 400
+    assert "совпало 0" in text
+    assert "признак" in text
+    before = study.revisions.count()
+    assert client_in.post(url, _mapping(MAP[:1], action="apply")).status_code == 400
+    assert study.revisions.count() == before
+
+
+def test_free_text_question_names_column_and_rows(study: Study, client_in: Client) -> None:
+    frame = _survey(study)
+    values = frame["q_docs_difficult"].map({True: "да", False: "нет"}).astype(object)
+    values.iloc[[0, 2]] = "справки собирала две недели"
+    url = _upload(client_in, study, _csv(frame.assign(q_docs_difficult=values)))
+    response = client_in.post(url, _mapping(MAP[:1], action="analyse"))
+    text = _text(response)
+    assert response.status_code == 400
+    assert "Вопрос «q_docs_difficult»: 2 ответов — свободный текст" in text
+    assert "строки файла 2, 4" in text
+    alert = text[text.index('id="survey-error"') :]
+    assert "две недели" not in alert[: alert.index("</div>")]
+
+
+def test_mapping_form_errors_are_shown(study: Study, client_in: Client) -> None:
+    url = _upload(client_in, study, _csv(_survey(study)))
+    response = client_in.post(url, _mapping([{"question": "q_docs_difficult"}], action="analyse"))
+    assert response.status_code == 400
+    assert "Choose both" in _text(response) or "и вопрос, и гипотезу" in _text(response)
+
+
+def test_orphaned_hypothesis_is_kept_and_marked(study: Study, client_in: Client) -> None:
+    page = _text(client_in.get(reverse("studies:hypotheses", kwargs={"pk": study.pk})))
+    assert 'id="h-p_orphan"' in page
+    assert "district=north" in page
+    url = _upload(client_in, study, _csv(_survey(study)))
+    rows = [*MAP[:1], {"question": "q_docs_difficult", "hypothesis": "p_orphan", "support": "yes"}]
+    text = _text(client_in.post(url, _mapping(rows, action="analyse")))
+    assert "«p_orphan»" in text
+    assert "осиротевшая" in text
+    assert client_in.post(url, _mapping(rows, action="apply")).status_code == 302
+    kept = next(h for h in study.current_revision().to_document().hypotheses if h.id == "p_orphan")
+    assert kept.status is HypothesisStatus.not_enough_data
+
+
+def test_bad_upload_is_refused(study: Study, client_in: Client) -> None:
+    response = client_in.post(
+        reverse("studies:survey", kwargs={"pk": study.pk}),
+        {"file": SimpleUploadedFile("answers.pdf", b"%PDF-1.4")},
+    )
+    assert response.status_code == 400
+    bogus = reverse("studies:survey_map", kwargs={"pk": study.pk, "token": "not-a-token"})
+    assert client_in.get(bogus).status_code == 404
+
+
+NOTE = (
+    "Респондент Петров Иван Сергеевич, тел. 8 (912) 345-67-89. Подавала заявление лично в "
+    "клиентской службе СФР. «Справки о доходах пришлось собирать три раза, хотя у "
+    "государства они есть»."
+)
+
+
+def test_interviews_suggest_quotes_then_a_person_confirms_and_rejects(
+    study: Study, client_in: Client, user: User
+) -> None:
+    url = reverse("studies:interviews", kwargs={"pk": study.pk})
+    upload = SimpleUploadedFile("r01.txt", NOTE.encode("cp1251"))
+    response = client_in.post(url, {"files": [upload]})
+    assert response.status_code == 302
+    revision = study.current_revision()
+    assert "r01.txt" in revision.comment
+    page = _text(client_in.get(url))
+    assert "Справки о доходах" in page
+    assert "Петров" not in page
+    assert "345-67" not in page
+    document = revision.to_document()
+    found = [
+        (h.id, i, e) for h in document.hypotheses for i, e in enumerate(h.evidence) if e.suggested
+    ]
+    assert found
+    hid, index, evidence = found[0]
+    decide = reverse(
+        "studies:quote_decision", kwargs={"pk": study.pk, "hypothesis_id": hid, "index": index}
+    )
+    assert client_in.post(decide, {"action": "confirm", "quote": evidence.quote}).status_code == 302
+    confirmed = study.current_revision().to_document()
+    item = next(h for h in confirmed.hypotheses if h.id == hid).evidence[index]
+    assert not item.suggested
+    assert "anna" in item.summary
+    assert study.current_revision().author == user
+    # A stale page (the quote is no longer suggested) cannot decide again.
+    before = study.revisions.count()
+    client_in.post(decide, {"action": "reject", "quote": evidence.quote})
+    assert study.revisions.count() == before
+    rest = [
+        (h.id, i, e) for h in confirmed.hypotheses for i, e in enumerate(h.evidence) if e.suggested
+    ]
+    if rest:
+        rid, rindex, revidence = rest[0]
+        reject = reverse(
+            "studies:quote_decision",
+            kwargs={"pk": study.pk, "hypothesis_id": rid, "index": rindex},
+        )
+        client_in.post(reject, {"action": "reject", "quote": revidence.quote})
+        after = study.current_revision().to_document()
+        assert all(
+            e.quote != revidence.quote or not e.suggested
+            for h in after.hypotheses
+            if h.id == rid
+            for e in h.evidence
+        )
+
+
+def test_interview_in_an_unknown_encoding_is_refused(study: Study, client_in: Client) -> None:
+    url = reverse("studies:interviews", kwargs={"pk": study.pk})
+    before = study.revisions.count()
+    upload = SimpleUploadedFile("r02.txt", bytes(range(0x80, 0x100)) * 20)
+    response = client_in.post(url, {"files": [upload]})
+    text = _text(response)
+    assert response.status_code == 400
+    assert "Не удалось определить кодировку файла r02.txt" in text
+    assert study.revisions.count() == before
+
+
+def test_topics_page_shows_words_shares_and_examples(study: Study, client_in: Client) -> None:
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    response = client_in.get(url, {"source": "complaints", "feature": "channel", "n_topics": "4"})
+    text = _text(response)
+    assert response.status_code == 200, text
+    assert "4" in text
+    assert re.search(r'id="topic-shares"', text)
+    assert "МФЦ" in text
+    assert 'class="tag"' in text
+    bad = client_in.get(url, {"source": "complaints", "column": "no_such_column"})
+    assert bad.status_code == 400
+    assert "нет текстового столбца «no_such_column»" in _text(bad)
