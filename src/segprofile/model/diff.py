@@ -1,0 +1,655 @@
+"""Differences between two states of a study document, in Russian words, and three-way merges.
+
+Both work on the plain data of a document (``Study.model_dump(mode="json")``, what a stored
+revision holds) and know its shape: which lists hold items with an identifier (roles,
+features, hypotheses, journeys…), what the fields are called in Russian.
+
+- :func:`describe_changes` — «Добавлен признак «Доход»», «Изменено правило отбора роли
+  «Заявитель»: «age >= 18» → «age >= 21»»… one sentence per change (M-10: revisions are
+  compared in words, not as a raw JSON diff).
+- :func:`merge_documents` — two edits that began from the same revision: the parts that only
+  one side changed are taken from that side; a part both changed differently is a
+  :class:`Conflict` (optimistic locking: nothing is silently overwritten). A part is one item
+  of an identified list (one role, one feature, one hypothesis…), the order of such a list, or
+  one of the other sections (scope, segmentation, priority settings…).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from segprofile.model import labels
+from segprofile.model.study import (
+    AidasStage,
+    BinningMethod,
+    ClientType,
+    DataFormat,
+    DataSourceKind,
+    EvidenceKind,
+    FeatureSourceKind,
+    FeatureType,
+    HypothesisKind,
+    HypothesisStatus,
+    JourneyKind,
+    RecommendationKind,
+    ResearchMethod,
+    ResearchStatus,
+    RoleKind,
+    ScopeKind,
+)
+
+Path = tuple[str, ...]
+
+_ADDED = {"m": "Добавлен", "f": "Добавлена", "n": "Добавлено", "pl": "Добавлены"}
+_REMOVED = {"m": "Удалён", "f": "Удалена", "n": "Удалено", "pl": "Удалены"}
+_CHANGED = {"m": "Изменён", "f": "Изменена", "n": "Изменено", "pl": "Изменены"}
+_SET = {"m": "Задан", "f": "Задана", "n": "Задано", "pl": "Заданы"}
+_CLEARED = {"m": "Очищен", "f": "Очищена", "n": "Очищено", "pl": "Очищены"}
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    """An identified list of the document: its item in Russian and how an item is named."""
+
+    noun: str
+    genitive: str
+    plural_genitive: str
+    gender: str
+    key: str = "id"
+    title: str = "title"
+
+
+#: The lists whose items carry an identifier, by their path in the document.
+KEYED: dict[Path, ItemKind] = {
+    ("scope", "legal_acts"): ItemKind("НПА", "НПА", "НПА", "m"),
+    ("roles",): ItemKind("роль", "роли", "ролей", "f"),
+    ("data_sources",): ItemKind("источник данных", "источника данных", "источников данных", "m"),
+    ("features",): ItemKind("признак", "признака", "признаков", "m", title="label"),
+    ("segment_notes",): ItemKind(
+        "отметка сегмента", "отметки сегмента", "отметок сегментов", "f", "segment", "segment"
+    ),
+    ("hypotheses",): ItemKind("гипотеза", "гипотезы", "гипотез", "f", title="statement"),
+    ("research", "activities"): ItemKind("исследование", "исследования", "исследований", "n"),
+    ("journeys",): ItemKind("путь", "пути", "путей", "m"),
+    ("recommendations",): ItemKind("рекомендация", "рекомендации", "рекомендаций", "f"),
+}
+
+#: Identified lists inside an item: the steps of a journey.
+NESTED: dict[tuple[Path, str], ItemKind] = {
+    (("journeys",), "steps"): ItemKind("шаг", "шага", "шагов", "m"),
+}
+
+#: Sections of the document that are one part each (besides the identified lists in them).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "schema_version": ("версия схемы", "f"),
+    "id": ("идентификатор исследования", "m"),
+    "title": ("название исследования", "n"),
+    "scope": ("объект профилирования", "m"),
+    "segmentation": ("настройки сегментации", "pl"),
+    "priority": ("настройки приоритетов", "pl"),
+    "hunt_ladder": ("лестница Ханта", "f"),
+    "service_levels": ("лестница уровней сервиса", "f"),
+    "research": ("параметры исследований", "pl"),
+}
+
+#: Russian names of fields (the last keys of a path; a longer suffix wins), with gender.
+FIELDS: dict[Path, tuple[str, str]] = {
+    ("title",): ("название", "n"),
+    ("label",): ("подпись", "f"),
+    ("description",): ("описание", "n"),
+    ("kind",): ("вид", "m"),
+    ("body",): ("орган власти", "m"),
+    ("client_types",): ("типы клиентов", "pl"),
+    ("reference",): ("ссылка", "f"),
+    ("audience",): ("аудитория", "f"),
+    ("audience", "description"): ("описание аудитории", "n"),
+    ("audience", "eligibility_rule"): ("правило отбора", "n"),
+    ("audience", "legal_basis"): ("правовые основания", "pl"),
+    ("audience", "population_source"): ("источник численности", "m"),
+    ("path",): ("путь к файлу", "m"),
+    ("format",): ("формат", "m"),
+    ("id_column",): ("столбец идентификатора", "m"),
+    ("count_column",): ("столбец количества", "m"),
+    ("columns",): ("решения по столбцам", "pl"),
+    ("keep_original",): ("хранение исходного файла", "n"),
+    ("sample_fraction",): ("доля выборки", "f"),
+    ("column",): ("столбец", "m"),
+    ("type",): ("тип", "m"),
+    ("source",): ("источник", "m"),
+    ("source", "kind"): ("вид источника признака", "m"),
+    ("source", "reference"): ("обоснование признака", "n"),
+    ("binning",): ("разбиение", "n"),
+    ("binning", "method"): ("способ разбиения", "m"),
+    ("binning", "thresholds"): ("пороги", "pl"),
+    ("binning", "n_bins"): ("число интервалов", "n"),
+    ("binning", "labels"): ("подписи интервалов", "pl"),
+    ("binning", "unit"): ("единица измерения", "f"),
+    ("value_labels",): ("подписи значений", "pl"),
+    ("data_source",): ("таблица данных", "f"),
+    ("segment",): ("сегмент", "m"),
+    ("sponsor_focus",): ("фокус заказчика", "m"),
+    ("reason",): ("причина", "f"),
+    ("notes",): ("заметки", "pl"),
+    ("statement",): ("формулировка", "f"),
+    ("segments",): ("сегменты", "pl"),
+    ("need",): ("потребность", "f"),
+    ("hunt_stage",): ("ступень лестницы Ханта", "f"),
+    ("aidas_stage",): ("этап AIDAS", "m"),
+    ("journey_step",): ("шаг пути", "m"),
+    ("status",): ("статус", "m"),
+    ("evidence",): ("свидетельства", "pl"),
+    ("verdict_reason",): ("обоснование вывода", "n"),
+    ("method",): ("метод", "m"),
+    ("hypotheses",): ("гипотезы", "pl"),
+    ("target_respondents",): ("число респондентов", "n"),
+    ("steps",): ("шаги", "pl"),
+    ("role",): ("роль", "f"),
+    ("channel",): ("канал", "m"),
+    ("service_level",): ("уровень сервиса", "m"),
+    ("duration_days",): ("срок, дней", "m"),
+    ("client_minutes",): ("время клиента, минут", "n"),
+    ("documents",): ("документы клиента", "pl"),
+    ("data_obtained",): ("сведения, получаемые ведомством", "pl"),
+    ("pains",): ("проблемы", "pl"),
+    ("physical_evidence",): ("материальные свидетельства", "pl"),
+    ("front_stage",): ("видимая часть", "f"),
+    ("back_stage",): ("скрытая часть", "f"),
+    ("support_processes",): ("поддерживающие процессы", "pl"),
+    ("problems",): ("решаемые проблемы", "pl"),
+    ("journey",): ("целевой путь", "m"),
+    ("journey_change",): ("изменение пути", "n"),
+    ("suggested",): ("предложена программой", "n"),
+    ("enabled",): ("включено", "n"),
+    ("features",): ("признаки", "pl"),
+    ("pairs",): ("пары признаков", "pl"),
+    ("n_clusters",): ("число кластеров", "n"),
+    ("k_range",): ("диапазон числа кластеров", "m"),
+    ("gamma",): ("вес категориальных признаков (gamma)", "m"),
+    ("init",): ("начальные центры", "pl"),
+    ("n_init",): ("число запусков", "n"),
+    ("sample_size",): ("размер выборки", "m"),
+    ("scale_min",): ("нижняя граница шкалы", "f"),
+    ("scale_max",): ("верхняя граница шкалы", "f"),
+    ("csat_threshold",): ("порог «довольны»", "m"),
+    ("confidence",): ("доверительная вероятность", "f"),
+    ("min_cell",): ("минимальный размер сегмента", "m"),
+    ("allow_small_cells",): ("показ малых сегментов", "m"),
+    ("random_state",): ("начальное значение генератора", "n"),
+    ("by_feature",): ("сегментация по признакам", "f"),
+    ("clustering",): ("кластеризация", "f"),
+    ("satisfaction",): ("удовлетворённость", "f"),
+    ("low_satisfaction_csat",): ("порог низкой удовлетворённости", "m"),
+    ("when_low",): ("веса при низкой удовлетворённости", "pl"),
+    ("when_high",): ("веса при высокой удовлетворённости", "pl"),
+    ("capacity",): ("вес ёмкости", "m"),
+    ("dissatisfaction",): ("вес неудовлетворённости", "m"),
+    ("blind_zone",): ("вес слепой зоны", "m"),
+    ("uniqueness",): ("вес уникальности", "m"),
+    ("sponsor",): ("вес позиции заказчика", "m"),
+    ("high_capacity_share",): ("порог высокой ёмкости", "m"),
+    ("large_blind_zone_share",): ("порог большой слепой зоны", "m"),
+    ("top",): ("число приоритетных сегментов", "n"),
+    ("margin",): ("допустимая погрешность", "f"),
+    ("max_interviews_per_person",): ("интервью на одного человека", "pl"),
+}
+
+#: Enumerations whose values are shown by their Russian names: (list or section, field path).
+ENUMS: dict[tuple[str, Path], type[StrEnum]] = {
+    ("scope", ("kind",)): ScopeKind,
+    ("scope", ("client_types",)): ClientType,
+    ("roles", ("kind",)): RoleKind,
+    ("data_sources", ("kind",)): DataSourceKind,
+    ("data_sources", ("format",)): DataFormat,
+    ("features", ("type",)): FeatureType,
+    ("features", ("source", "kind")): FeatureSourceKind,
+    ("features", ("binning", "method")): BinningMethod,
+    ("hypotheses", ("kind",)): HypothesisKind,
+    ("hypotheses", ("status",)): HypothesisStatus,
+    ("hypotheses", ("aidas_stage",)): AidasStage,
+    ("hypotheses", ("evidence", "kind")): EvidenceKind,
+    ("activities", ("method",)): ResearchMethod,
+    ("activities", ("status",)): ResearchStatus,
+    ("journeys", ("kind",)): JourneyKind,
+    ("recommendations", ("kind",)): RecommendationKind,
+}
+
+_LONG = 80
+
+
+def _field_name(path: Path) -> tuple[str, str]:
+    for start in range(len(path)):
+        found = FIELDS.get(path[start:])
+        if found is not None:
+            return found
+    return ".".join(path), "n"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _LONG else text[: _LONG - 1] + "…"
+
+
+def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
+    """A value as it reads in a sentence: text in «», yes/no, numbers, lists, enum names."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if enum is not None and isinstance(value, str):
+        try:
+            return "«" + labels.ru(enum(value)) + "»"
+        except ValueError:
+            return f"«{value}»"
+    if isinstance(value, str):
+        return f"«{_short(value)}»"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value).replace(".", ",")
+    if isinstance(value, list | tuple):
+        if not value:
+            return "—"
+        if all(not isinstance(v, dict | list) for v in value):
+            return ", ".join(format_value(v, enum) for v in value)
+        return _count(len(value))
+    if isinstance(value, dict):
+        return _short(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    return str(value)
+
+
+def _count(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} запись"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} записи"
+    return f"{n} записей"
+
+
+def _title(item: dict[str, Any], kind: ItemKind) -> str:
+    title = item.get(kind.title) or item.get(kind.key) or "?"
+    return _short(str(title))
+
+
+def _by_key(items: list[Any], kind: ItemKind) -> dict[str, dict[str, Any]]:
+    return {
+        str(item.get(kind.key)): item
+        for item in items
+        if isinstance(item, dict) and item.get(kind.key) is not None
+    }
+
+
+# --- describing -------------------------------------------------------------------------------
+
+
+def _field_sentence(
+    field_path: Path, old: Any, new: Any, owner: str, enum: type[StrEnum] | None
+) -> str:
+    """«Изменено правило отбора роли «Заявитель»: «a» → «b»» and its kin."""
+    name, gender = _field_name(field_path)
+    target = f"{name} {owner}".strip()
+    if isinstance(old, list | type(None)) and isinstance(new, list | type(None)):
+        old_list, new_list = old or [], new or []
+        plain = all(not isinstance(v, dict | list) for v in [*old_list, *new_list])
+        if plain and old_list and new_list:
+            added = [v for v in new_list if v not in old_list]
+            removed = [v for v in old_list if v not in new_list]
+            parts = []
+            if added:
+                parts.append("добавлено " + format_value(added, enum))
+            if removed:
+                parts.append("убрано " + format_value(removed, enum))
+            if not parts:
+                parts.append("изменён порядок")
+            return f"{_CHANGED[gender]} {target}: " + "; ".join(parts)
+    if _empty(old):
+        return f"{_SET[gender]} {target}: {format_value(new, enum)}"
+    if _empty(new):
+        return f"{_CLEARED[gender]} {target} (было {format_value(old, enum)})"
+    return f"{_CHANGED[gender]} {target}: {format_value(old, enum)} → {format_value(new, enum)}"
+
+
+def _walk_fields(
+    old: Any,
+    new: Any,
+    path: Path,
+    owner: str,
+    container: str,
+    out: list[str],
+    nested: dict[str, ItemKind],
+    owner_item: tuple[ItemKind, str] | None,
+) -> None:
+    """Sentences for the changed leaves of an item or a section."""
+    if old == new:
+        return
+    if path and path[-1] in nested and isinstance(old, list) and isinstance(new, list):
+        assert owner_item is not None
+        _describe_list(old, new, nested[path[-1]], out, container, parent=owner_item)
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        # A dict keyed by data (value labels, column decisions) is one field, not a structure.
+        if path and path[-1] in ("value_labels", "columns"):
+            _dict_field(path, old, new, owner, out)
+            return
+        for key in [*old, *(k for k in new if k not in old)]:
+            _walk_fields(
+                old.get(key), new.get(key), (*path, key), owner, container, out, nested, owner_item
+            )
+        return
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and old
+        and new
+        and all(isinstance(v, dict) for v in [*old, *new])
+    ):
+        name, gender = _field_name(path)
+        if len(old) != len(new):
+            change = f"{_count(len(old))} → {_count(len(new))}"
+        else:
+            change = "изменено содержание"
+        out.append(f"{_CHANGED[gender]} {name} {owner}: {change}".replace("  ", " "))
+        return
+    out.append(_field_sentence(path, old, new, owner, ENUMS.get((container, path))))
+
+
+def _dict_field(
+    path: Path, old: dict[str, Any], new: dict[str, Any], owner: str, out: list[str]
+) -> None:
+    name, gender = _field_name(path)
+    added = [k for k in new if k not in old]
+    removed = [k for k in old if k not in new]
+    changed = [k for k in new if k in old and old[k] != new[k]]
+    parts = []
+    if added:
+        parts.append("добавлено " + format_value(added))
+    if removed:
+        parts.append("убрано " + format_value(removed))
+    if changed:
+        parts.append("изменено " + format_value(changed))
+    out.append(f"{_CHANGED[gender]} {name} {owner}: " + "; ".join(parts))
+
+
+def _describe_list(
+    old: list[Any],
+    new: list[Any],
+    kind: ItemKind,
+    out: list[str],
+    container: str,
+    parent: tuple[ItemKind, str] | None = None,
+) -> None:
+    before, after = _by_key(old, kind), _by_key(new, kind)
+    # Only journeys hold an identified list, so the accusative «в путь» equals the nominative.
+    where_in = f" в {parent[0].noun} «{parent[1]}»" if parent else ""
+    where_of = f" {parent[0].genitive} «{parent[1]}»" if parent else ""
+    for key, item in after.items():
+        if key not in before:
+            out.append(f"{_ADDED[kind.gender]} {kind.noun} «{_title(item, kind)}»{where_in}")
+    for key, item in before.items():
+        if key not in after:
+            source = f" из {parent[0].genitive} «{parent[1]}»" if parent else ""
+            out.append(f"{_REMOVED[kind.gender]} {kind.noun} «{_title(item, kind)}»{source}")
+    nested = {name: sub for (path, name), sub in NESTED.items() if KEYED.get(path) is kind}
+    for key, item in after.items():
+        if key in before and before[key] != item:
+            # Named as it was: a renamed item is recognised by its old name.
+            owner = f"{kind.genitive} «{_title(before[key], kind)}»{where_of}"
+            _walk_fields(
+                before[key],
+                item,
+                (),
+                owner,
+                container,
+                out,
+                nested,
+                (kind, _title(item, kind)),
+            )
+    common_before = [k for k in before if k in after]
+    common_after = [k for k in after if k in before]
+    if common_before != common_after:
+        out.append(f"Изменён порядок {kind.plural_genitive}{where_of}")
+
+
+def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changed from ``old`` to ``new`` (documents as plain data), one Russian sentence
+    per change, in the order of the document; empty when they are equal."""
+    out: list[str] = []
+    keys = [*old, *(k for k in new if k not in old)]
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if (key,) in KEYED:
+            _describe_list(a or [], b or [], KEYED[(key,)], out, key)
+            continue
+        name, gender = SECTIONS.get(key, (key, "n"))
+        if isinstance(a, dict) and isinstance(b, dict):
+            inner = [k for k in [*a, *(k for k in b if k not in a)] if a.get(k) != b.get(k)]
+            for sub in inner:
+                if (key, sub) in KEYED:
+                    container = "activities" if sub == "activities" else key
+                    _describe_list(
+                        a.get(sub) or [], b.get(sub) or [], KEYED[(key, sub)], out, container
+                    )
+                    continue
+                section_out: list[str] = []
+                _walk_fields(a.get(sub), b.get(sub), (sub,), "", key, section_out, {}, None)
+                out.extend(f"{name[:1].upper()}{name[1:]}: {_lower_first(s)}" for s in section_out)
+            continue
+        if key == "title":
+            out.append(f"Изменено название исследования: {format_value(a)} → {format_value(b)}")
+            continue
+        if isinstance(a, list) and isinstance(b, list):
+            out.append(_section_list_sentence(name, gender, a, b))
+            continue
+        out.append(f"{_CHANGED[gender]} {name}: {format_value(a)} → {format_value(b)}")
+    return out
+
+
+def _section_list_sentence(name: str, gender: str, old: list[Any], new: list[Any]) -> str:
+    added = [v for v in new if v not in old]
+    removed = [v for v in old if v not in new]
+    parts = []
+    if added:
+        parts.append("добавлено " + format_value(added))
+    if removed:
+        parts.append("убрано " + format_value(removed))
+    if not parts:
+        parts.append("изменён порядок")
+    return f"{_CHANGED[gender]} {name}: " + "; ".join(parts)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+# --- merging ----------------------------------------------------------------------------------
+
+_ABSENT: Any = object()
+Part = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A part both edits changed differently: its name and the three versions (``None`` when
+    the part does not exist in that version)."""
+
+    part: Part
+    title: str
+    base: Any
+    theirs: Any
+    mine: Any
+
+
+@dataclass
+class MergeResult:
+    merged: dict[str, Any]
+    conflicts: list[Conflict] = field(default_factory=list)
+    taken_from_theirs: list[str] = field(default_factory=list)
+
+
+def _get(data: dict[str, Any], path: Path) -> Any:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return _ABSENT
+        node = node[key]
+    return node
+
+
+def _parts(doc: dict[str, Any]) -> dict[Part, Any]:
+    """The document cut into independently mergeable parts."""
+    parts: dict[Part, Any] = {}
+    keyed_heads = {path[0] for path in KEYED}
+    for key, value in doc.items():
+        if (key,) in KEYED:
+            continue
+        if key in keyed_heads and isinstance(value, dict):
+            rest = {k: v for k, v in value.items() if (key, k) not in KEYED}
+            parts[(key,)] = rest
+            continue
+        parts[(key,)] = value
+    for path, kind in KEYED.items():
+        items = _get(doc, path)
+        if not isinstance(items, list):
+            continue
+        keyed = _by_key(items, kind)
+        for item_key, item in keyed.items():
+            parts[(*path, "#item", item_key)] = item
+        parts[(*path, "#order")] = list(keyed)
+    return parts
+
+
+def _part_title(part: Part, *docs: dict[str, Any]) -> str:
+    if "#item" in part:
+        index = part.index("#item")
+        path, key = part[:index], part[index + 1]
+        kind = KEYED[path]
+        for doc in docs:
+            item = (
+                _by_key(_get(doc, path) or [], kind).get(key)
+                if _get(doc, path) is not _ABSENT
+                else None
+            )
+            if item:
+                return f"{kind.noun} «{_title(item, kind)}»"
+        return f"{kind.noun} «{key}»"
+    if part[-1] == "#order":
+        return f"порядок {KEYED[part[:-1]].plural_genitive}"
+    return SECTIONS.get(part[0], (part[0], "n"))[0]
+
+
+def _merge_order(
+    base: list[str], mine: list[str], theirs: list[str], present: set[str]
+) -> list[str] | None:
+    """The merged order of an identified list, or ``None`` if both sides reordered it."""
+
+    def reordered(side: list[str]) -> bool:
+        common = [k for k in base if k in side]
+        return [k for k in side if k in base] != common
+
+    if reordered(mine) and reordered(theirs) and mine != theirs:
+        return None
+    primary, secondary = (mine, theirs) if reordered(mine) else (theirs, mine)
+    order = [k for k in primary if k in present]
+    for index, key in enumerate(secondary):
+        if key in present and key not in order:
+            # Insert after the nearest preceding key already placed.
+            before = [k for k in secondary[:index] if k in order]
+            at = order.index(before[-1]) + 1 if before else 0
+            # The other side's new items at the same spot come first (they were saved first).
+            while at < len(order) and order[at] not in secondary and order[at] not in base:
+                at += 1
+            order.insert(at, key)
+    for key in sorted(present - set(order)):
+        order.append(key)
+    return order
+
+
+def merge_documents(
+    base: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]
+) -> MergeResult:
+    """Three-way merge of a document: ``mine`` and ``theirs`` both began from ``base``.
+
+    Each part (see the module's docstring) is taken from the side that changed it; a part
+    changed on both sides to different values is a conflict. The merged document keeps the
+    key order of ``theirs`` (the newer saved state) for sections and lists.
+    """
+    pb, pm, pt = _parts(base), _parts(mine), _parts(theirs)
+    merged_parts: dict[Part, Any] = {}
+    conflicts: list[Conflict] = []
+    from_theirs: list[str] = []
+    order_parts = [p for p in {**pb, **pm, **pt} if p[-1] == "#order"]
+    for part in {**pt, **pm, **pb}:
+        if part[-1] == "#order":
+            continue
+        b, m, t = pb.get(part, _ABSENT), pm.get(part, _ABSENT), pt.get(part, _ABSENT)
+        if m == b:
+            value = t
+        elif t == b or m == t:
+            value = m
+        else:
+            conflicts.append(
+                Conflict(
+                    part,
+                    _part_title(part, mine, theirs, base),
+                    None if b is _ABSENT else b,
+                    None if t is _ABSENT else t,
+                    None if m is _ABSENT else m,
+                )
+            )
+            value = t
+        if value is not _ABSENT:
+            merged_parts[part] = value
+        if value is t and t != b:
+            from_theirs.append(_part_title(part, theirs, base))
+    result: dict[str, Any] = {}
+    for key in [*theirs, *(k for k in mine if k not in theirs)]:
+        if (key,) in merged_parts:
+            value = merged_parts[(key,)]
+            result[key] = dict(value) if isinstance(value, dict) else value
+    for part in order_parts:
+        path = part[:-1]
+        present = {p[-1] for p in merged_parts if p[:-2] == path and p[-2] == "#item"}
+        order = _merge_order(pb.get(part, []), pm.get(part, []), pt.get(part, []), present)
+        if order is None:
+            conflicts.append(
+                Conflict(part, _part_title(part), pb.get(part), pt.get(part), pm.get(part))
+            )
+            order = [k for k in pt.get(part, []) if k in present] + sorted(
+                present - set(pt.get(part, []))
+            )
+        items = [merged_parts[(*path, "#item", k)] for k in order]
+        if len(path) == 1:
+            if items or path[0] in theirs or path[0] in mine:
+                result[path[0]] = items
+        else:
+            head = result.setdefault(path[0], {})
+            if isinstance(head, dict):
+                head[path[1]] = items
+    return MergeResult(result, conflicts, from_theirs)
+
+
+def _part_document(part: Part, value: Any) -> dict[str, Any]:
+    """A document holding only ``value`` at the place of ``part`` (for describing it)."""
+    if "#item" in part:
+        path = part[: part.index("#item")]
+        items = [] if value is None else [value]
+        return {path[0]: items} if len(path) == 1 else {path[0]: {path[1]: items}}
+    if part[-1] == "#order":
+        return {}
+    return {part[0]: value}
+
+
+def describe_conflict(conflict: Conflict) -> tuple[list[str], list[str]]:
+    """What the other edit and this edit did to the conflicting part, in words."""
+    base = _part_document(conflict.part, conflict.base)
+    theirs = describe_changes(base, _part_document(conflict.part, conflict.theirs))
+    mine = describe_changes(base, _part_document(conflict.part, conflict.mine))
+    return theirs, mine

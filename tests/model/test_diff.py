@@ -1,0 +1,159 @@
+"""Differences of study documents in Russian words, and three-way merges (M-10, issue #9)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from segprofile import pipeline
+from segprofile.model.diff import describe_changes, merge_documents
+
+
+@pytest.fixture(scope="module")
+def base() -> dict[str, Any]:
+    return pipeline.example_study("child-benefit").model_dump(mode="json")
+
+
+def _copy(doc: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(doc)
+
+
+def _role(doc: dict[str, Any], role_id: str) -> dict[str, Any]:
+    return next(r for r in doc["roles"] if r["id"] == role_id)
+
+
+def test_equal_documents_have_no_changes(base: dict[str, Any]) -> None:
+    assert describe_changes(base, _copy(base)) == []
+
+
+def test_added_removed_and_renamed_items_in_words(base: dict[str, Any]) -> None:
+    new = _copy(base)
+    feature = _copy(new["features"][0])
+    feature |= {"id": "income", "label": "доход"}
+    new["features"].append(feature)
+    old_label = new["features"][0]["label"]
+    new["features"][0]["label"] = "Тип поселения"
+    removed = new["roles"].pop(1)
+    lines = describe_changes(base, new)
+    assert "Добавлен признак «доход»" in lines
+    assert f"Удалена роль «{removed['title']}»" in lines
+    assert f"Изменена подпись признака «{old_label}»: «{old_label}» → «Тип поселения»" in lines
+    assert len(lines) == 3
+
+
+def test_eligibility_rule_change_names_the_role_and_both_rules(base: dict[str, Any]) -> None:
+    new = _copy(base)
+    role = _role(new, "applicant")
+    old_rule = role["audience"]["eligibility_rule"]
+    role["audience"]["eligibility_rule"] = "age >= 21"
+    assert describe_changes(base, new) == [
+        f"Изменено правило отбора роли «{role['title']}»: «{old_rule}» → «age >= 21»"
+    ]
+    role["audience"]["eligibility_rule"] = None
+    assert describe_changes(base, new) == [
+        f"Очищено правило отбора роли «{role['title']}» (было «{old_rule}»)"
+    ]
+
+
+def test_enumerations_lists_and_nested_steps(base: dict[str, Any]) -> None:
+    new = _copy(base)
+    hyp = new["hypotheses"][0]
+    old_status = hyp["status"]
+    hyp["status"] = "refuted" if old_status != "refuted" else "confirmed"
+    hyp["segments"] = [*hyp["segments"], "возраст=18-30"]
+    journey = new["journeys"][0]
+    step = journey["steps"][0]
+    step["channel"] = "МФЦ"
+    gone = journey["steps"].pop()
+    new["segmentation"]["min_cell"] = 10
+    lines = describe_changes(base, new)
+    text = "\n".join(lines)
+    assert "Изменён статус гипотезы" in text
+    assert "«Опровергнута»" in text or "«Подтверждена»" in text
+    assert "сегменты гипотезы" in text
+    assert "«возраст=18-30»" in text
+    assert f"Изменён канал шага «{step['title']}» пути «{journey['title']}»" in text
+    assert f"Удалён шаг «{gone['title']}» из пути «{journey['title']}»" in text
+    assert "Настройки сегментации: изменён минимальный размер сегмента: 5 → 10" in text
+    assert "{" not in text  # words, not raw JSON
+
+
+def test_reordering_is_reported(base: dict[str, Any]) -> None:
+    new = _copy(base)
+    new["features"].reverse()
+    assert describe_changes(base, new) == ["Изменён порядок признаков"]
+
+
+# --- merges ------------------------------------------------------------------------------------
+
+
+def test_edits_of_different_parts_both_survive(base: dict[str, Any]) -> None:
+    theirs = _copy(base)
+    _role(theirs, "applicant")["audience"]["eligibility_rule"] = "age >= 21"
+    theirs["features"].append({**theirs["features"][0], "id": "x1", "label": "новый их"})
+    mine = _copy(base)
+    mine["hypotheses"][0]["verdict_reason"] = "по опросу"
+    mine["features"].append({**mine["features"][0], "id": "x2", "label": "новый мой"})
+    result = merge_documents(base, mine, theirs)
+    assert result.conflicts == []
+    merged = result.merged
+    assert _role(merged, "applicant")["audience"]["eligibility_rule"] == "age >= 21"
+    assert merged["hypotheses"][0]["verdict_reason"] == "по опросу"
+    assert [f["id"] for f in merged["features"]][-2:] == ["x1", "x2"]
+    pipeline.study_from_data(merged)  # still a valid document
+
+
+def test_same_part_changed_differently_is_a_conflict_with_three_versions(
+    base: dict[str, Any],
+) -> None:
+    theirs = _copy(base)
+    _role(theirs, "applicant")["audience"]["eligibility_rule"] = "age >= 21"
+    mine = _copy(base)
+    _role(mine, "applicant")["audience"]["eligibility_rule"] = "age >= 30"
+    mine["segmentation"]["min_cell"] = 7
+    result = merge_documents(base, mine, theirs)
+    assert len(result.conflicts) == 1
+    conflict = result.conflicts[0]
+    assert conflict.title.startswith("роль «")
+    assert conflict.theirs["audience"]["eligibility_rule"] == "age >= 21"
+    assert conflict.mine["audience"]["eligibility_rule"] == "age >= 30"
+    assert conflict.base == _role(base, "applicant")
+
+
+def test_same_change_on_both_sides_is_no_conflict(base: dict[str, Any]) -> None:
+    theirs = _copy(base)
+    theirs["segmentation"]["min_cell"] = 7
+    mine = _copy(theirs)
+    assert merge_documents(base, mine, theirs).conflicts == []
+
+
+def test_deleted_by_one_and_changed_by_the_other_is_a_conflict(base: dict[str, Any]) -> None:
+    theirs = _copy(base)
+    theirs["features"].pop(0)
+    mine = _copy(base)
+    mine["features"][0]["label"] = "другая подпись"
+    result = merge_documents(base, mine, theirs)
+    assert [c.title for c in result.conflicts] == ["признак «другая подпись»"]
+    assert result.conflicts[0].theirs is None
+
+
+def test_deleted_by_one_untouched_by_the_other_stays_deleted(base: dict[str, Any]) -> None:
+    theirs = _copy(base)
+    gone = theirs["hypotheses"].pop()["id"]
+    mine = _copy(base)
+    mine["title"] = "Новое название"
+    result = merge_documents(base, mine, theirs)
+    assert result.conflicts == []
+    assert gone not in [h["id"] for h in result.merged["hypotheses"]]
+    assert result.merged["title"] == "Новое название"
+
+
+def test_both_reordering_differently_is_a_conflict(base: dict[str, Any]) -> None:
+    theirs = _copy(base)
+    theirs["features"].reverse()
+    mine = _copy(base)
+    mine["features"] = mine["features"][1:] + mine["features"][:1]
+    result = merge_documents(base, mine, theirs)
+    assert [c.title for c in result.conflicts] == ["порядок признаков"]
