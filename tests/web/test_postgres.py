@@ -80,3 +80,46 @@ def test_demo_and_a_profile_run_on_postgresql(pg_env: dict[str, str]) -> None:
     _web(pg_env, "db_worker", "--batch", "--no-startup-delay", "--no-reload")
     shown = _web(pg_env, "shell", "-c", SHOW_RUN)
     assert "STATUS done True 1" in shown
+
+
+# The shared-workspace flows (roles on every URL, revisions and their history, concurrent edits
+# with row locks, the audit log, sign-in lockout) run again with PostgreSQL as the database:
+# pytest-django creates and drops its own test database on the server.
+KEY_FLOWS = (
+    "tests/web/test_team.py",
+    "tests/web/test_roles.py",
+    "tests/web/test_access.py",
+    "tests/web/test_studies.py",
+)
+
+
+def test_roles_revisions_locking_and_audit_on_postgresql(tmp_path: Path) -> None:
+    assert PG_URL is not None
+    env = {**os.environ, "DATABASE_URL": PG_URL, "SEGPROFILE_HOME": str(tmp_path)}
+    env.pop("SEGPROFILE_TEST_PG_URL", None)  # no recursion into this file
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--create-db",
+            "-o",
+            "addopts=-ra",
+            *KEY_FLOWS,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    tail = result.stdout[-3000:] + result.stderr[-2000:]
+    assert result.returncode == 0, tail
+    assert " passed" in result.stdout
+    # The row-lock test is skipped on SQLite and must really run here.
+    assert "row locks are tested on PostgreSQL" not in result.stdout, tail

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,9 @@ from django.shortcuts import render
 from django.utils import translation
 
 from segprofile.errors import SegprofileError
+
+if TYPE_CHECKING:
+    from segprofile.web.studies.models import EditConflictError
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +72,48 @@ class SegprofileErrorMiddleware:
         if not isinstance(exception, SegprofileError):
             return None
         logger.info("%s at %s", type(exception).__name__, request.path)
+        from segprofile.web.studies.models import EditConflictError
+
+        if isinstance(exception, EditConflictError):
+            return _conflict_page(request, exception)
         return render(
             request,
             "error.html",
             {"error": exception},
             status=exception.http_status,
         )
+
+
+def _yaml_text(value: object) -> str:
+    """A part of a study document as YAML, the way the study's YAML file shows it."""
+    if value is None:
+        return "— (удалено)"
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    yaml.width = 100
+    buffer = io.StringIO()
+    yaml.dump(value, buffer)
+    return buffer.getvalue()
+
+
+def _conflict_page(request: HttpRequest, error: EditConflictError) -> HttpResponse:
+    """409: the refused edit with both versions of every conflicting part, side by side."""
+    from segprofile.model.diff import describe_conflict
+
+    conflicts = []
+    for conflict in error.conflicts:
+        theirs, mine = describe_conflict(conflict)
+        conflicts.append(
+            {
+                "title": conflict.title,
+                "theirs_text": _yaml_text(conflict.theirs),
+                "mine_text": _yaml_text(conflict.mine),
+                "theirs_changes": theirs,
+                "mine_changes": mine,
+            }
+        )
+    context = {"error": error, "conflicts": conflicts, "study": error.study}
+    return render(request, "studies/team/conflict.html", context, status=error.http_status)

@@ -13,6 +13,13 @@ Everything that differs between machines comes from the environment:
 - ``SEGPROFILE_HTTPS=1`` — the site is served over HTTPS (behind a proxy that sets
   ``X-Forwarded-Proto``): secure cookies, HSTS, redirect to HTTPS.
 - ``DATABASE_URL`` — ``postgres://user:password@host:port/name`` switches to PostgreSQL.
+- ``SEGPROFILE_SESSION_HOURS`` — a session ends after this many hours without a request
+  (default 8) and when the browser closes.
+- ``SEGPROFILE_LOGIN_ATTEMPTS`` / ``SEGPROFILE_LOCKOUT_MINUTES`` — failed sign-ins (default 5)
+  that lock a user name from an address, and for how long (default 15).
+
+Production: ``DJANGO_SETTINGS_MODULE=segprofile.web.settings_production`` (HTTPS, secure
+cookies, HSTS, required secret key and host names; ``manage.py check --deploy`` is clean).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -108,6 +116,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "segprofile.web.studies",
 ]
 
@@ -125,6 +134,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "segprofile.web.middleware.SegprofileErrorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "segprofile.web.urls"
@@ -157,6 +168,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 first: new and changed passwords are hashed with it; older PBKDF2 hashes still work
+# and are re-hashed with Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# django-axes first: it refuses a locked-out user name before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("SEGPROFILE_LOGIN_ATTEMPTS", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SEGPROFILE_LOCKOUT_MINUTES", "15")))
+# A user name is locked from the address the failures came from: a colleague mistyping
+# elsewhere does not lock anybody else out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in our own audit log (studies.AuditEvent)
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = int(float(os.environ.get("SEGPROFILE_SESSION_HOURS", "8")) * 3600)
+SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "studies:list"
 LOGOUT_REDIRECT_URL = "login"

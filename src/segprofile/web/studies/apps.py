@@ -9,3 +9,7 @@ class StudiesConfig(AppConfig):
     label = "studies"
     verbose_name = _("Studies")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Sign-in, sign-out and lockout signals write the audit log.
+        from segprofile.web.studies import audit  # noqa: F401

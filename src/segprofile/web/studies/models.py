@@ -3,6 +3,8 @@
 A :class:`Study` row is a handle (slug, title, owner); its content is the latest
 :class:`StudyRevision` — every save adds a revision and nothing is ever overwritten (M-10).
 A :class:`ProfileRun` is one background build of the profile from one revision.
+A :class:`Membership` gives a user a role in a study (owner, editor, viewer); an
+:class:`AuditEvent` records who signed in, imported, exported, changed permissions or deleted.
 """
 
 from __future__ import annotations
@@ -13,17 +15,32 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import QuerySet
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
+from segprofile.errors import ConflictError, SegprofileError
+from segprofile.model import diff
 from segprofile.model.study import Study as StudyDocument
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 logger = logging.getLogger(__name__)
+
+OWNER, EDITOR, VIEWER, ADMIN = "owner", "editor", "viewer", "admin"
+CAPABILITIES = ("view", "edit", "manage")
+"""What a view may need: ``view`` (GET pages, downloads), ``edit`` (a POST that changes the
+study or its data), ``manage`` (members, audit log, deletion)."""
+CAPABILITIES_OF_ROLE: dict[str, frozenset[str]] = {
+    OWNER: frozenset({"view", "edit", "manage"}),
+    EDITOR: frozenset({"view", "edit"}),
+    VIEWER: frozenset({"view"}),
+}
 
 
 class Study(models.Model):
@@ -53,13 +70,53 @@ class Study(models.Model):
 
     # --- permissions -------------------------------------------------------------------------
 
-    def can_view(self, user: AbstractBaseUser | AnonymousUser) -> bool:
-        """The owner and superusers see a study (a fuller role model comes later)."""
-        return bool(user.is_authenticated and (user.is_superuser or user.pk == self.owner_id))
+    def role_for(self, user: AbstractBaseUser | AnonymousUser) -> str | None:
+        """The user's role here: ``owner``, ``editor``, ``viewer``, ``admin`` (an administrator
+        of the instance who is not a member) or ``None`` (no access)."""
+        if not user.is_authenticated:
+            return None
+        cache: dict[int, str | None] = self.__dict__.setdefault("_role_cache", {})
+        if user.pk not in cache:
+            role = self.memberships.filter(user_id=user.pk).values_list("role", flat=True).first()
+            if role is None and getattr(user, "is_superuser", False):
+                role = ADMIN
+            cache[user.pk] = role
+        return cache[user.pk]
 
-    can_edit = can_view
+    def can(self, user: AbstractBaseUser | AnonymousUser, need: str) -> bool:
+        """Whether ``user`` has the capability ``need`` (``view``, ``edit`` or ``manage``)."""
+        if need not in CAPABILITIES:
+            raise ValueError(f"unknown capability {need!r}")
+        role = self.role_for(user)
+        if role == ADMIN or getattr(user, "is_superuser", False):
+            return True
+        return role is not None and need in CAPABILITIES_OF_ROLE[role]
+
+    def can_view(self, user: AbstractBaseUser | AnonymousUser) -> bool:
+        """Any member (and an administrator) sees the study."""
+        return self.can(user, "view")
+
+    def can_edit(self, user: AbstractBaseUser | AnonymousUser) -> bool:
+        """Owners and editors (and an administrator) change the study."""
+        return self.can(user, "edit")
+
+    def can_manage(self, user: AbstractBaseUser | AnonymousUser) -> bool:
+        """Owners (and an administrator) manage members, see the audit log, delete."""
+        return self.can(user, "manage")
+
+    @classmethod
+    def visible_to(cls, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Study]:
+        """The studies ``user`` may open: all for an administrator, else where a member."""
+        if not user.is_authenticated:
+            return cls.objects.none()
+        if getattr(user, "is_superuser", False):
+            return cls.objects.all()
+        return cls.objects.filter(memberships__user_id=user.pk).distinct()
 
     # --- content -----------------------------------------------------------------------------
+
+    edit_base: int | None = None
+    """The revision number an edit in this request started from (set by ``_study_for``)."""
 
     def current_revision(self) -> StudyRevision:
         """The latest revision: the study's current content."""
@@ -107,21 +164,106 @@ class Study(models.Model):
         return f"{wanted}-{n}"
 
     def add_revision(
-        self, document: StudyDocument, *, author: Any, comment: str = ""
+        self,
+        document: StudyDocument,
+        *,
+        author: Any,
+        comment: str = "",
+        base: StudyRevision | int | None = None,
     ) -> StudyRevision:
-        """Store ``document`` as the next revision; the study's title follows the document."""
+        """Store ``document`` as the next revision; the study's title follows the document.
+
+        ``base`` is the revision the edit started from (a form carries its number in
+        ``base_revision``). When others saved since, their changes and this one are merged part
+        by part (roles, features, hypotheses, journeys… each item on its own, see
+        :mod:`segprofile.model.diff`): different parts both survive; the same part changed on
+        both sides raises :class:`EditConflictError` and nothing is saved. ``base=None`` stores the
+        document as it is (creation, scripts); views need not pass it: ``_study_for`` puts the
+        form's base on the study as ``edit_base`` and it is used when ``base`` is not given.
+        """
+        if base is None:
+            base = self.edit_base
+        mine = document.model_dump(mode="json")
         with transaction.atomic():
-            last = self.revisions.aggregate(n=Max("number"))["n"] or 0
+            # One writer at a time per study (PostgreSQL row lock; SQLite serialises writers).
+            Study.objects.select_for_update().filter(pk=self.pk).first()
+            latest = self.revisions.order_by("-number").first()
+            last = latest.number if latest is not None else 0
+            base_number = base.number if isinstance(base, StudyRevision) else base
+            merged_note = ""
+            if latest is not None and base_number is not None and base_number < last:
+                base_rev = self.revisions.filter(number=base_number).first()
+                if base_rev is None:
+                    raise EditConflictError([], base=base_number, latest=last, study=self)
+                result = diff.merge_documents(base_rev.document, mine, latest.document)
+                if result.conflicts:
+                    raise EditConflictError(
+                        result.conflicts, base=base_number, latest=last, study=self
+                    )
+                try:
+                    document = pipeline.study_from_data(result.merged, source="слияние правок")
+                except SegprofileError as exc:
+                    raise EditConflictError(
+                        [], base=base_number, latest=last, reason=exc.message, study=self
+                    ) from exc
+                mine = document.model_dump(mode="json")
+                merged_note = gettext(" (merged with revisions %(from)s–%(to)s)") % {
+                    "from": base_number + 1,
+                    "to": last,
+                }
             revision = StudyRevision.objects.create(
                 study=self,
                 number=last + 1,
-                document=document.model_dump(mode="json"),
+                document=mine,
                 author=author,
-                comment=comment[:500],
+                comment=(comment + merged_note)[:500],
+                base_number=base_number,
             )
             self.title = document.title
             self.save(update_fields=["title", "updated_at"])
         return revision
+
+
+class EditConflictError(ConflictError):
+    """Someone else changed the same part of the study since this edit began; nothing saved.
+
+    ``conflicts`` lists the parts (:class:`segprofile.model.diff.Conflict`) with the base,
+    the other person's and this edit's versions.
+    """
+
+    def __init__(
+        self,
+        conflicts: list[diff.Conflict],
+        *,
+        base: int,
+        latest: int,
+        reason: str = "",
+        study: Study | None = None,
+    ) -> None:
+        self.conflicts = conflicts
+        self.study = study
+        self.base = base
+        self.latest = latest
+        self.reason = reason
+        names = ", ".join(c.title for c in conflicts)
+        if conflicts:
+            message = gettext(
+                "Since revision %(base)s someone else has changed the same part of the study "
+                "(%(parts)s). Your change was not saved."
+            ) % {"base": base, "parts": names}
+        else:
+            message = gettext(
+                "Since revision %(base)s the study has changed so that your edit no longer "
+                "fits (%(reason)s). Your change was not saved."
+            ) % {"base": base, "reason": reason or gettext("the revision is gone")}
+        super().__init__(
+            message,
+            hint=gettext(
+                "compare the two versions below, open the study again (revision %(latest)s) "
+                "and repeat your change if it is still needed."
+            )
+            % {"latest": latest},
+        )
 
 
 class StudyRevision(models.Model):
@@ -142,6 +284,12 @@ class StudyRevision(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
+    base_number = models.PositiveIntegerField(
+        _("based on revision"),
+        null=True,
+        blank=True,
+        help_text=_("The revision the edit started from (another one when edits were merged)."),
+    )
 
     class Meta:
         verbose_name = _("study revision")
@@ -256,3 +404,105 @@ class ProfileRun(models.Model):
             if not self.is_finished:
                 logger.warning("Profile run %s: its task failed without a report", self.pk)
                 self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+class Membership(models.Model):
+    """A user's role in a study: owner, editor or viewer."""
+
+    class Role(models.TextChoices):
+        OWNER = OWNER, _("owner")
+        EDITOR = EDITOR, _("editor")
+        VIEWER = VIEWER, _("viewer")
+
+    study = models.ForeignKey(
+        Study, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("study")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="study_memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("study member")
+        verbose_name_plural = _("study members")
+        ordering = ("study", "role", "user__username")
+        constraints = (
+            models.UniqueConstraint(fields=["study", "user"], name="membership_unique_user"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.study}: {self.user} ({self.role})"
+
+
+@receiver(post_save, sender=Study)
+def _owner_is_a_member(sender: type[Study], instance: Study, created: bool, **kwargs: Any) -> None:
+    """The user who creates a study is its first owner."""
+    if created and not kwargs.get("raw"):
+        Membership.objects.get_or_create(
+            study=instance, user_id=instance.owner_id, defaults={"role": OWNER}
+        )
+
+
+class AuditEvent(models.Model):
+    """Who did what and when: sign-ins, imports, exports, permission changes, deletions.
+
+    ``details`` holds file names, formats, roles, revision numbers — never client values.
+    Rows outlive their study and user (``study_title`` and ``username`` keep the names).
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("signed in")
+        LOGIN_FAILED = "login_failed", _("failed sign-in")
+        LOGOUT = "logout", _("signed out")
+        LOCKED_OUT = "locked_out", _("sign-in locked")
+        IMPORT = "import", _("import")
+        EXPORT = "export", _("export")
+        MEMBER_ADDED = "member_added", _("member added")
+        MEMBER_CHANGED = "member_changed", _("member's role changed")
+        MEMBER_REMOVED = "member_removed", _("member removed")
+        RESTORED = "restored", _("revision restored")
+        DELETED = "deleted", _("deletion")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    study = models.ForeignKey(
+        Study,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("study"),
+    )
+    study_title = models.CharField(_("study title"), max_length=500, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ("-created_at", "-pk")
+        indexes = (models.Index(fields=["study", "-created_at"], name="audit_study_time"),)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"

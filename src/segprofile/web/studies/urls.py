@@ -159,3 +159,27 @@ urlpatterns += [
         name="data_version_delete",
     ),
 ]
+
+# The team's shared workspace (issue #9): members, history, profiles compared, audit, deletion.
+from segprofile.web.studies import views_team  # noqa: E402
+
+urlpatterns += [
+    path("studies/<int:pk>/members/", views_team.members, name="members"),
+    path("studies/<int:pk>/members/add/", views_team.member_add, name="member_add"),
+    path(
+        "studies/<int:pk>/members/<int:member_pk>/",
+        views_team.member_change,
+        name="member_change",
+    ),
+    path("studies/<int:pk>/history/", views_team.history, name="history"),
+    path("studies/<int:pk>/history/compare/", views_team.revision_compare, name="compare"),
+    path(
+        "studies/<int:pk>/history/<int:number>/restore/",
+        views_team.revision_restore,
+        name="restore",
+    ),
+    path("studies/<int:pk>/runs/compare/", views_team.runs_compare, name="runs_compare"),
+    path("studies/<int:pk>/audit/", views_team.study_audit, name="audit"),
+    path("studies/<int:pk>/delete/", views_team.study_delete, name="delete"),
+    path("audit/", views_team.audit_all, name="audit_all"),
+]

@@ -20,33 +20,51 @@ from segprofile import pipeline
 from segprofile.errors import SegprofileError
 from segprofile.report.format import percent
 from segprofile.web.studies import services
+from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
-from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.models import AuditEvent, ProfileRun, Study
 from segprofile.web.studies.storage import file_state, safe_data_path
 
 # --- access ------------------------------------------------------------------------------------
 
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-def _study_for(request: HttpRequest, pk: int) -> Study:
-    """The study ``pk`` if the user may see it: 404 if it does not exist, 403 if not theirs."""
-    study = get_object_or_404(Study, pk=pk)
-    if not study.can_view(request.user):
+
+def _study_for(request: HttpRequest, pk: int, need: str | None = None) -> Study:
+    """The study ``pk`` if the user has the capability ``need`` in it — the one entry point of
+    every study view.
+
+    ``need``: ``"view"`` (pages and downloads: any member), ``"edit"`` (a POST that changes the
+    study, its data or its runs: owners and editors), ``"manage"`` (members, audit log,
+    deletion: owners). Without it, a GET needs ``view`` and any other method ``edit``.
+    An administrator of the instance may do everything. Anonymous visitors never get here
+    (the login middleware sends them to the login page); a study that does not exist is 404,
+    one the user may not open or change is 403 («Доступ запрещён»).
+
+    For an edit, the revision the form was based on (its ``base_revision`` field, see the
+    ``{% base_revision_field study %}`` tag) is remembered on the study, so
+    :meth:`Study.add_revision` merges with edits saved meanwhile or refuses a conflicting one.
+    """
+    if need is None:
+        need = "view" if request.method in _SAFE_METHODS else "edit"
+    study = get_object_or_404(Study.objects.select_related("owner"), pk=pk)
+    if not study.can(request.user, need):
         raise PermissionDenied
+    if need != "view":
+        base = request.POST.get("base_revision", "")
+        study.edit_base = int(base) if base.isdigit() else None
     return study
 
 
-def _run_for(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
-    study = _study_for(request, pk)
+def _run_for(request: HttpRequest, pk: int, run_pk: int, need: str = "view") -> ProfileRun:
+    study = _study_for(request, pk, need)
     return get_object_or_404(
         ProfileRun.objects.select_related("study", "revision"), pk=run_pk, study=study
     )
 
 
 def _visible_studies(request: HttpRequest) -> QuerySet[Study]:
-    studies = Study.objects.select_related("owner")
-    if not request.user.is_superuser:
-        studies = studies.filter(owner=request.user)
-    return studies
+    return Study.visible_to(request.user).select_related("owner")
 
 
 def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
@@ -145,6 +163,7 @@ def _detail_page(
         "revisions": study.revisions.select_related("author")[:20],
         "data_form": data_form or DataUploadForm(document=document),
         "revision_form": revision_form or StudyUploadForm(),
+        "role": study.role_for(request.user),
     }
     return render(request, "studies/detail.html", context, status=status)
 
@@ -157,17 +176,24 @@ def _code_order(code: str) -> tuple[int, str]:
 
 @require_GET
 def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, _study_for(request, pk))
+    return _detail_page(request, _study_for(request, pk, need="view"))
 
 
 @require_POST
 def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     form = StudyUploadForm(request.POST, request.FILES)
     if not form.is_valid() or form.study_document is None:
         return _detail_page(request, study, revision_form=form, status=400)
     comment = form.cleaned_data["comment"] or gettext("Uploaded from a file")
     revision = study.add_revision(form.study_document, author=request.user, comment=comment)
+    upload = request.FILES.get("document")
+    audit(
+        request,
+        AuditEvent.Action.IMPORT,
+        study,
+        {"what": "study", "file": upload.name if upload else "", "revision": revision.number},
+    )
     messages.success(
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
     )
@@ -176,13 +202,24 @@ def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def study_upload_data(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     document = study.current_revision().to_document()
     form = DataUploadForm(request.POST, request.FILES, document=document)
     if not form.is_valid():
         return _detail_page(request, study, data_form=form, status=400)
     source = form.cleaned_data["data_source"]
-    services.store_data_file(study, source, form.cleaned_data["file"])
+    written = services.store_data_file(study, source, form.cleaned_data["file"])
+    audit(
+        request,
+        AuditEvent.Action.IMPORT,
+        study,
+        {
+            "what": "data",
+            "source": source.id,
+            "file": form.cleaned_data["file"].name,
+            "bytes": written,
+        },
+    )
     messages.success(
         request,
         gettext("The data file of the source «%(source)s» was saved.") % {"source": source.id},
@@ -193,7 +230,7 @@ def study_upload_data(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: how many client records the rule being typed selects (M-2), or where it is wrong."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     rule = request.POST.get("rule", "").strip()
     context: dict[str, Any] = {"rule": rule}
     if rule:
@@ -210,7 +247,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
     """Save a role's eligibility rule as a new revision of the study."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     rule = request.POST.get("rule", "")
     try:
         document = pipeline.set_eligibility_rule(
@@ -229,7 +266,7 @@ def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
 
 @require_GET
 def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     number = request.GET.get("revision")
     if number is None:
         revision = study.current_revision()
@@ -238,6 +275,7 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         raise Http404
     text = pipeline.dump_study(revision.to_document())
+    audit(request, AuditEvent.Action.EXPORT, study, {"format": "yaml", "revision": revision.number})
     return _attachment(
         text, f"{study.slug}-r{revision.number}.yaml", "application/yaml; charset=utf-8"
     )
@@ -248,14 +286,14 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def run_start(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     run = services.start_profile_run(study, request.user)
     return redirect("studies:run", pk=study.pk, run_pk=run.pk)
 
 
 @require_GET
 def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
-    run = _run_for(request, pk, run_pk)
+    run = _run_for(request, pk, run_pk, need="view")
     run.sync_with_task()
     return render(request, "studies/run.html", {"study": run.study, "run": run})
 
@@ -263,7 +301,7 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """The progress fragment HTMX polls; once the run ends, the whole page reloads."""
-    run = _run_for(request, pk, run_pk)
+    run = _run_for(request, pk, run_pk, need="view")
     run.sync_with_task()
     if run.is_finished:
         if request.htmx:  # type: ignore[attr-defined]
@@ -273,7 +311,7 @@ def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 
 
 def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
-    run = _run_for(request, pk, run_pk)
+    run = _run_for(request, pk, run_pk, need="view")
     if run.status != ProfileRun.Status.DONE:
         raise Http404
     return run
@@ -319,7 +357,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_POST
 def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Set or clear the sponsor focus of a segment: a new revision of the study."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     key = request.POST.get("segment", "")
     back = request.POST.get("next", "")
     try:
@@ -345,6 +383,7 @@ def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
+    _audit_export(request, run, "html")
     return _attachment(
         run.html,
         f"{run.study.slug}-r{run.revision.number}-profile.html",
@@ -355,8 +394,19 @@ def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
+    _audit_export(request, run, "json")
     return _attachment(
         run.result_json,
         f"{run.study.slug}-r{run.revision.number}-profile.json",
         "application/json; charset=utf-8",
+    )
+
+
+def _audit_export(request: HttpRequest, run: ProfileRun, fmt: str) -> None:
+    """Record the download of a run's profile or report (format and numbers, no content)."""
+    audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        run.study,
+        {"format": fmt, "run": run.pk, "revision": run.revision.number},
     )

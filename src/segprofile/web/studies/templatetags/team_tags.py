@@ -1,0 +1,60 @@
+"""Template tags of the shared workspace: the user's capabilities, the edit's base revision.
+
+{% load team_tags %}
+{% study_caps study as can %}
+{% if can.edit %}<form method="post" …>{% csrf_token %}{% base_revision_field study %}…{% endif %}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from segprofile.web.studies.models import Study
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What the current user may do in a study (for showing or hiding buttons)."""
+
+    role: str | None
+    view: bool
+    edit: bool
+    manage: bool
+
+
+@register.simple_tag(takes_context=True)
+def study_caps(context: template.Context, study: Study) -> Caps:
+    """The current user's role and capabilities in ``study``."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is None or study is None:
+        return Caps(None, False, False, False)
+    return Caps(
+        study.role_for(user),
+        study.can(user, "view"),
+        study.can(user, "edit"),
+        study.can(user, "manage"),
+    )
+
+
+def _current_number(study: Study) -> int:
+    cached: Any = study.__dict__.get("_current_number")
+    if cached is None:
+        cached = study.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+        study.__dict__["_current_number"] = cached
+    return int(cached)
+
+
+@register.simple_tag
+def base_revision_field(study: Study, number: int | None = None) -> SafeString:
+    """The hidden ``base_revision`` input of a form that changes the study: the revision the
+    page shows (``number``, or the current one), so a save can detect edits made meanwhile."""
+    value = number if number is not None else _current_number(study)
+    return format_html('<input type="hidden" name="base_revision" value="{}">', value)

@@ -1,0 +1,361 @@
+"""The team's shared workspace (issue #9): members and roles, history of revisions with
+differences in words, restoring a revision, comparing two profiles, the audit log, deletion.
+
+Access as everywhere: ``_study_for(request, pk, need=…)``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from segprofile import pipeline
+from segprofile.analysis.compare import compare_profiles
+from segprofile.model.diff import describe_changes
+from segprofile.web.studies.audit import audit
+from segprofile.web.studies.models import (
+    OWNER,
+    AuditEvent,
+    Membership,
+    ProfileRun,
+    Study,
+    StudyRevision,
+)
+from segprofile.web.studies.views import _study_for
+
+_AUDIT_PAGE = 100
+_HISTORY_PAGE = 30
+
+
+# --- members -----------------------------------------------------------------------------------
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+    def clean_username(self) -> Any:
+        name = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=name, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(
+                gettext("There is no active user «%(name)s». An administrator creates accounts.")
+                % {"name": name}
+            )
+        return user
+
+
+def _members_page(
+    request: HttpRequest, study: Study, form: MemberForm | None = None, status: int = 200
+) -> HttpResponse:
+    memberships = study.memberships.select_related("user", "added_by").order_by(
+        "role", "user__username"
+    )
+    context = {
+        "study": study,
+        "memberships": memberships,
+        "form": form or MemberForm(),
+        "roles": Membership.Role.choices,
+        "owners": sum(1 for m in memberships if m.role == OWNER),
+    }
+    return render(request, "studies/team/members.html", context, status=status)
+
+
+@require_GET
+def members(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who works on the study and in which role; owners add, change and remove members."""
+    return _members_page(request, _study_for(request, pk, need="manage"))
+
+
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    study = _study_for(request, pk, need="manage")
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        return _members_page(request, study, form, status=400)
+    user = form.cleaned_data["username"]
+    role = form.cleaned_data["role"]
+    if study.memberships.filter(user=user).exists():
+        form.add_error(
+            "username",
+            gettext("«%(name)s» is already a member; change the role in the list.")
+            % {"name": user.get_username()},
+        )
+        return _members_page(request, study, form, status=400)
+    Membership.objects.create(study=study, user=user, role=role, added_by=request.user)
+    audit(
+        request,
+        AuditEvent.Action.MEMBER_ADDED,
+        study,
+        {"member": user.get_username(), "role": role},
+    )
+    messages.success(
+        request,
+        gettext("%(name)s was added as %(role)s.")
+        % {"name": user.get_username(), "role": Membership.Role(role).label},
+    )
+    return redirect("studies:members", pk=study.pk)
+
+
+@require_POST
+def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """Change a member's role (``role``) or remove them (``action=remove``)."""
+    study = _study_for(request, pk, need="manage")
+    back = redirect("studies:members", pk=study.pk)
+    with transaction.atomic():
+        Study.objects.select_for_update().filter(pk=study.pk).first()
+        member = get_object_or_404(
+            Membership.objects.select_related("user"), pk=member_pk, study=study
+        )
+        name = member.user.get_username()
+        remove = request.POST.get("action") == "remove"
+        role = request.POST.get("role", "")
+        if not remove and role not in Membership.Role.values:
+            messages.error(request, gettext("Choose a role."))
+            return back
+        other_owners = study.memberships.filter(role=OWNER).exclude(pk=member.pk).count()
+        if member.role == OWNER and (remove or role != OWNER) and other_owners == 0:
+            messages.error(
+                request,
+                gettext(
+                    "The study must keep at least one owner: make someone else an owner first."
+                ),
+            )
+            return back
+        if remove:
+            member.delete()
+            action, details = (
+                AuditEvent.Action.MEMBER_REMOVED,
+                {"member": name, "role": member.role},
+            )
+            text = gettext("%(name)s no longer has access to the study.") % {"name": name}
+        elif role == member.role:
+            return back
+        else:
+            details = {"member": name, "from": member.role, "to": role}
+            member.role = role
+            member.save(update_fields=["role"])
+            action = AuditEvent.Action.MEMBER_CHANGED
+            text = gettext("%(name)s is now %(role)s.") % {
+                "name": name,
+                "role": Membership.Role(role).label,
+            }
+    audit(request, action, study, details)
+    messages.success(request, text)
+    if remove and member.user_id == request.user.pk and not study.can_view(request.user):
+        return redirect("studies:list")
+    return back
+
+
+# --- history: revisions, differences, restore ---------------------------------------------------
+
+
+@require_GET
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every revision with its author, time, comment and what changed against the previous."""
+    study = _study_for(request, pk, need="view")
+    revisions = study.revisions.select_related("author").order_by("-number")
+    page = Paginator(revisions, _HISTORY_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    numbers = [r.number - 1 for r in shown]
+    previous = {
+        r.number: r.document
+        for r in study.revisions.filter(number__in=numbers).only("number", "document")
+    }
+    rows = [
+        {
+            "revision": r,
+            "changes": describe_changes(previous[r.number - 1], r.document)
+            if r.number - 1 in previous
+            else [],
+            "first": r.number == 1,
+        }
+        for r in shown
+    ]
+    context = {
+        "study": study,
+        "rows": rows,
+        "page": page,
+        "current": study.current_revision(),
+        "runs": _finished_runs(study),
+    }
+    return render(request, "studies/team/history.html", context)
+
+
+def _revision(study: Study, value: str | None, default: StudyRevision | None) -> StudyRevision:
+    if value is None or value == "":
+        if default is None:
+            raise Http404
+        return default
+    if not value.isdigit():
+        raise Http404
+    return get_object_or_404(study.revisions.select_related("author"), number=int(value))
+
+
+@require_GET
+def revision_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two revisions compared in words: ``?a=3&b=5`` (default: the current one and the one
+    before it)."""
+    study = _study_for(request, pk, need="view")
+    current = study.current_revision()
+    new = _revision(study, request.GET.get("b"), current)
+    before = study.revisions.filter(number__lt=new.number).order_by("-number").first()
+    old = _revision(study, request.GET.get("a"), before or new)
+    context = {
+        "study": study,
+        "old": old,
+        "new": new,
+        "changes": describe_changes(old.document, new.document),
+        "numbers": list(study.revisions.order_by("-number").values_list("number", flat=True)),
+        "current": current,
+    }
+    return render(request, "studies/team/compare.html", context)
+
+
+@require_POST
+def revision_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """Revision ``number`` becomes the content again — as a new revision; nothing is lost."""
+    study = _study_for(request, pk, need="edit")
+    old = get_object_or_404(study.revisions, number=number)
+    comment = gettext("Restored revision %(number)s") % {"number": number}
+    reason = request.POST.get("comment", "").strip()
+    if reason:
+        comment += f": {reason}"
+    revision = study.add_revision(old.to_document(), author=request.user, comment=comment)
+    audit(
+        request,
+        AuditEvent.Action.RESTORED,
+        study,
+        {"restored": number, "revision": revision.number},
+    )
+    messages.success(
+        request,
+        gettext("Revision %(old)s was restored as revision %(number)s.")
+        % {"old": number, "number": revision.number},
+    )
+    return redirect("studies:history", pk=study.pk)
+
+
+# --- profiles compared -------------------------------------------------------------------------
+
+
+def _finished_runs(study: Study) -> list[ProfileRun]:
+    return list(
+        study.runs.filter(status=ProfileRun.Status.DONE)
+        .select_related("revision")
+        .defer("result_json", "html", "fragment")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@require_GET
+def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two finished profiles compared: the segments whose capacity or CSAT moved
+    (``?a=<older run>&b=<newer run>``; default: the two latest)."""
+    study = _study_for(request, pk, need="view")
+    runs = _finished_runs(study)
+    by_pk = {run.pk: run for run in runs}
+
+    def pick(name: str, default: ProfileRun | None) -> ProfileRun | None:
+        value = request.GET.get(name, "")
+        if not value:
+            return default
+        if not value.isdigit() or int(value) not in by_pk:
+            raise Http404
+        return by_pk[int(value)]
+
+    new = pick("b", runs[0] if runs else None)
+    old = pick("a", runs[1] if len(runs) > 1 else None)
+    context: dict[str, Any] = {"study": study, "runs": runs, "old": old, "new": new}
+    if old is not None and new is not None:
+        loaded = {
+            r.pk: pipeline.profile_from_json(r.result_json)
+            for r in ProfileRun.objects.filter(pk__in=[old.pk, new.pk]).only("pk", "result_json")
+        }
+        context["comparison"] = compare_profiles(loaded[old.pk], loaded[new.pk])
+        context["changes"] = (
+            describe_changes(old.revision.document, new.revision.document)
+            if old.revision_id != new.revision_id
+            else []
+        )
+    return render(request, "studies/team/runs_compare.html", context)
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+
+def _audit_page(
+    request: HttpRequest, events: Any, study: Study | None, template: str
+) -> HttpResponse:
+    action = request.GET.get("action", "")
+    if action in AuditEvent.Action.values:
+        events = events.filter(action=action)
+    page = Paginator(events.select_related("user", "study"), _AUDIT_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "study": study,
+        "page": page,
+        "actions": AuditEvent.Action.choices,
+        "action": action,
+    }
+    return render(request, template, context)
+
+
+@require_GET
+def study_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The study's audit log, for its owners."""
+    study = _study_for(request, pk, need="manage")
+    return _audit_page(request, study.audit_events.all(), study, "studies/team/audit.html")
+
+
+@require_GET
+def audit_all(request: HttpRequest) -> HttpResponse:
+    """Every audit event of the instance (sign-ins included), for administrators."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    return _audit_page(request, AuditEvent.objects.all(), None, "studies/team/audit.html")
+
+
+# --- deletion ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a study with its revisions, profiles and data files (owners, after a confirmation
+    with the study's identifier typed)."""
+    study = _study_for(request, pk, need="manage")
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm", "").strip() == study.slug:
+            details = {
+                "slug": study.slug,
+                "revisions": study.revisions.count(),
+                "runs": study.runs.count(),
+            }
+            audit(request, AuditEvent.Action.DELETED, study, details)
+            root: Path = study.data_dir().parent
+            with transaction.atomic():
+                study.runs.all().delete()
+                study.delete()
+            shutil.rmtree(root, ignore_errors=True)
+            messages.success(
+                request, gettext("The study «%(title)s» was deleted.") % {"title": study.title}
+            )
+            return redirect("studies:list")
+        error = gettext("Type the study's identifier exactly to confirm.")
+    context = {"study": study, "error": error}
+    return render(request, "studies/team/delete.html", context, status=400 if error else 200)

@@ -1,0 +1,259 @@
+"""Every URL of the app against every role (issue #9): the allowed status for each.
+
+The URL patterns are read from the resolver, so a view added later without an entry in
+``ACCESS`` fails :func:`test_every_url_has_an_access_rule`, naming what to add. For each URL
+and method the table says which capability is needed and what status an allowed user gets
+(with an empty form); an anonymous visitor is sent to the login page, an authenticated user
+without the capability gets 403 («Доступ запрещён»).
+
+Roles: anonymous, outsider (signed in, not a member), viewer, editor, owner, admin (superuser
+of the instance, not a member).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from segprofile import pipeline
+from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.models import Membership, ProfileRun, Study
+from sp_factories import make_records
+
+ROLES = ("anonymous", "outsider", "viewer", "editor", "owner", "admin")
+
+# What each capability lets in. "public": no login needed; "login": any signed-in user.
+ALLOWED = {
+    "public": set(ROLES),
+    "login": {"outsider", "viewer", "editor", "owner", "admin"},
+    "view": {"viewer", "editor", "owner", "admin"},
+    "edit": {"editor", "owner", "admin"},
+    "manage": {"owner", "admin"},
+    "admin": {"admin"},
+}
+
+# URL name → {method: (capability, status for an allowed user with an empty form)}.
+# A status may be a dict {role: status} where roles differ (e.g. the login page).
+ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
+    "studies:list": {"GET": ("login", 200)},
+    "studies:new": {"GET": ("login", 200)},
+    "studies:create_example": {"POST": ("login", 400)},
+    "studies:create_upload": {"POST": ("login", 400)},
+    "studies:detail": {"GET": ("view", 200)},
+    "studies:yaml": {"GET": ("view", 200)},
+    "studies:upload_revision": {"POST": ("edit", 400)},
+    "studies:upload_data": {"POST": ("edit", 400)},
+    "studies:rule_preview": {"POST": ("view", 200)},
+    "studies:rule_save": {"POST": ("edit", 302)},
+    "studies:run_start": {"POST": ("edit", 302)},
+    "studies:run": {"GET": ("view", 200)},
+    "studies:run_progress": {"GET": ("view", 302)},
+    "studies:run_html": {"GET": ("view", 200)},
+    "studies:run_priorities": {"GET": ("view", 200)},
+    "studies:segment_note": {"POST": ("edit", 302)},
+    "studies:run_json": {"GET": ("view", 200)},
+    "studies:hypotheses": {"GET": ("view", 200)},
+    "studies:hypothesis_suggestions": {"POST": ("edit", 302)},
+    "studies:hypothesis_status": {"POST": ("edit", 302)},
+    # The small study cannot have a research plan (no population data): 400 with the reason,
+    # and the CSV sends back to that page.
+    "studies:research": {"GET": ("view", 400)},
+    "studies:research_respondents": {"GET": ("view", 302)},
+    "studies:journeys": {"GET": ("view", 200)},
+    "studies:journeys_export": {"GET": ("view", 200)},
+    "studies:journeys_import": {"POST": ("edit", 400)},
+    "studies:recommendations_accept": {"POST": ("edit", 302)},
+    "studies:run_report": {"GET": ("view", 200)},
+    "studies:data": {"GET": ("view", 200)},
+    "studies:data_upload": {"POST": ("edit", 400)},
+    "studies:data_inspect": {"GET": ("view", 404), "POST": ("edit", 404)},
+    "studies:data_discard": {"POST": ("edit", 404)},
+    "studies:data_version_delete": {"POST": ("edit", 404)},
+    "studies:members": {"GET": ("manage", 200)},
+    "studies:member_add": {"POST": ("manage", 400)},
+    "studies:member_change": {"POST": ("manage", 302)},
+    "studies:history": {"GET": ("view", 200)},
+    "studies:compare": {"GET": ("view", 200)},
+    "studies:restore": {"POST": ("edit", 302)},
+    "studies:runs_compare": {"GET": ("view", 200)},
+    "studies:audit": {"GET": ("manage", 200)},
+    "studies:delete": {"GET": ("manage", 200), "POST": ("manage", 400)},
+    "studies:audit_all": {"GET": ("admin", 200)},
+    "login": {"GET": ("public", {"anonymous": 200, "*": 302})},
+    "logout": {"POST": ("public", 302)},
+    "set_language": {"POST": ("public", 302)},
+    "report_css": {"GET": ("public", 200)},
+}
+
+# Values of the URL parameters; a new parameter name needs an entry here.
+KWARGS: dict[str, Any] = {
+    "role_id": "applicant",
+    "hypothesis_id": "h1",
+    "token": "0123456789abcdef0123456789abcdef",
+    "source_id": "records",
+    "version": 1,
+    "number": 1,
+}
+# URL-specific parameters.
+URL_KWARGS: dict[str, dict[str, Any]] = {
+    "studies:journeys_export": {"fmt": "csv"},
+    "studies:run_report": {"fmt": "xlsx"},
+}
+
+
+def _patterns(
+    patterns: list[Any], namespace: str | None = None
+) -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = entry.namespace or namespace
+            if inner == "admin":  # Django's admin has its own staff check (tested below)
+                continue
+            yield from _patterns(entry.url_patterns, inner)
+        elif entry.name:
+            yield (f"{namespace}:{entry.name}" if namespace else entry.name), entry
+
+
+def _url_names() -> list[str]:
+    return sorted({name for name, _ in _patterns(get_resolver().url_patterns)})
+
+
+def test_every_url_has_an_access_rule() -> None:
+    names = set(_url_names())
+    missing = sorted(names - set(ACCESS))
+    assert not missing, (
+        "These URLs have no access rule in tests/web/test_roles.py ACCESS: "
+        + ", ".join(missing)
+        + ". Add each with the capability its view asks _study_for for "
+        "(view / edit / manage) and the status an allowed user gets with an empty form."
+    )
+    gone = sorted(set(ACCESS) - names)
+    assert not gone, f"ACCESS lists URLs that no longer exist: {', '.join(gone)}"
+
+
+@pytest.fixture(scope="module")
+def built_profile(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
+    """One real profile of the small study (JSON, HTML, fragment), built once."""
+    from sp_factories import SMALL_STUDY
+
+    data = tmp_path_factory.mktemp("roles-data")
+    import pyarrow.parquet as pq
+
+    pq.write_table(make_records(600, seed=3), data / "records.parquet")
+    document = StudyDocument.model_validate(SMALL_STUDY)
+    profile = pipeline.profile_study(document, data, revision=1)
+    return (
+        pipeline.profile_to_json(profile),
+        pipeline.render_profile_html(profile, document, standalone=True),
+        pipeline.render_profile_html(profile, document, standalone=False),
+    )
+
+
+@pytest.fixture
+def team(user: User, stored_study: Study, built_profile: tuple[str, str, str]) -> dict[str, Any]:
+    """The study with a member of each role, and a finished profile run."""
+    people: dict[str, User | None] = {"anonymous": None, "owner": user}
+    for role in ("outsider", "viewer", "editor"):
+        people[role] = User.objects.create_user(role, password="x")
+    people["admin"] = User.objects.create_superuser("root", password="x")
+    Membership.objects.create(study=stored_study, user=people["viewer"], role="viewer")
+    editor = Membership.objects.create(study=stored_study, user=people["editor"], role="editor")
+    result_json, html, fragment = built_profile
+    run = ProfileRun.objects.create(study=stored_study, revision=stored_study.current_revision())
+    run.mark_done(result_json=result_json, html=html, fragment=fragment)
+    return {"people": people, "study": stored_study, "run": run, "member": editor}
+
+
+def _reverse(name: str, pattern_kwargs: list[str], team: dict[str, Any]) -> str:
+    values = {
+        "pk": team["study"].pk,
+        "run_pk": team["run"].pk,
+        "member_pk": team["member"].pk,
+        **KWARGS,
+        **URL_KWARGS.get(name, {}),
+    }
+    unknown = [k for k in pattern_kwargs if k not in values]
+    assert not unknown, f"{name}: add a value for the URL parameter(s) {unknown} to KWARGS"
+    return reverse(name, kwargs={k: values[k] for k in pattern_kwargs})
+
+
+def _client(team: dict[str, Any], role: str) -> Client:
+    client = Client()
+    person = team["people"][role]
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+CASES = [(name, method) for name, methods in ACCESS.items() for method in methods]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), CASES, ids=[f"{n}-{m}" for n, m in CASES])
+def test_url_answers_each_role_as_its_rule_says(
+    name: str, method: str, team: dict[str, Any]
+) -> None:
+    patterns = dict(_patterns(get_resolver().url_patterns))
+    if name not in patterns:
+        pytest.skip(f"{name} is not in this build")
+    pattern_kwargs = list(patterns[name].pattern.converters)
+    url = _reverse(name, pattern_kwargs, team)
+    capability, allowed_status = ACCESS[name][method]
+    wrong = []
+    for role in ROLES:
+        client = _client(team, role)
+        client.raise_request_exception = False
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        if role in ALLOWED[capability]:
+            if isinstance(allowed_status, dict):
+                expected = allowed_status.get(role, allowed_status["*"])
+            else:
+                expected = allowed_status
+        elif role == "anonymous":
+            expected = 302
+        else:
+            expected = 403
+        got = response.status_code
+        if got != expected:
+            wrong.append(f"{role}: {got} (expected {expected})")
+            continue
+        if role == "anonymous" and capability != "public":
+            assert response["Location"].startswith("/accounts/login/"), (role, url)
+        if expected == 403:
+            assert "Доступ запрещён" in response.content.decode(), (role, url)
+    assert not wrong, f"{method} {url}: " + "; ".join(wrong)
+
+
+@pytest.mark.django_db
+def test_admin_site_is_for_staff_only(team: dict[str, Any]) -> None:
+    assert _client(team, "anonymous").get("/admin/").status_code == 302
+    assert _client(team, "owner").get("/admin/").status_code == 302  # not staff
+    assert _client(team, "admin").get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_viewer_sees_no_edit_buttons_and_an_editor_does(team: dict[str, Any]) -> None:
+    study = team["study"]
+    url = reverse("studies:detail", kwargs={"pk": study.pk})
+    viewer = _client(team, "viewer").get(url).content.decode()
+    editor = _client(team, "editor").get(url).content.decode()
+    owner = _client(team, "owner").get(url).content.decode()
+    for marker in ('id="build-profile"', f"studies/{study.pk}/roles/", 'name="document"'):
+        assert marker not in viewer, marker
+        assert marker in editor, marker
+    assert reverse("studies:members", kwargs={"pk": study.pk}) not in editor
+    assert reverse("studies:members", kwargs={"pk": study.pk}) in owner
+    assert reverse("studies:history", kwargs={"pk": study.pk}) in viewer
+
+
+@pytest.mark.django_db
+def test_the_list_shows_the_studies_where_one_is_a_member(team: dict[str, Any]) -> None:
+    title = team["study"].title
+    for role in ("viewer", "editor", "owner", "admin"):
+        assert title in _client(team, role).get(reverse("studies:list")).content.decode(), role
+    assert title not in _client(team, "outsider").get(reverse("studies:list")).content.decode()

@@ -1,0 +1,504 @@
+"""The team's shared workspace (issue #9): members, revisions and their history, concurrent
+edits, the audit log, deletion. Two or more clients act as different people."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from segprofile.web.studies.models import AuditEvent, Membership, ProfileRun, Study
+
+PASSWORD = "correct-horse-42"  # as in tests/web/conftest.py
+
+
+def _as(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    return User.objects.create_user("vera", password=PASSWORD)
+
+
+@pytest.fixture
+def shared(stored_study: Study, editor: User) -> Study:
+    Membership.objects.create(study=stored_study, user=editor, role="editor")
+    return stored_study
+
+
+def _rule(study: Study, role_id: str = "applicant") -> str | None:
+    document = study.current_revision().to_document()
+    role = next(r for r in document.roles if r.id == role_id)
+    assert role.audience is not None
+    return role.audience.eligibility_rule
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_owner_adds_changes_and_removes_a_member(
+    client_in: Client, stored_study: Study, other_user: User, other_client: Client
+) -> None:
+    pk = stored_study.pk
+    detail = reverse("studies:detail", kwargs={"pk": pk})
+    assert other_client.get(detail).status_code == 403
+
+    response = client_in.post(
+        reverse("studies:member_add", kwargs={"pk": pk}), {"username": "boris", "role": "viewer"}
+    )
+    assert response.status_code == 302
+    assert other_client.get(detail).status_code == 200
+    assert other_client.post(reverse("studies:run_start", kwargs={"pk": pk})).status_code == 403
+
+    member = Membership.objects.get(study=stored_study, user=other_user)
+    change = reverse("studies:member_change", kwargs={"pk": pk, "member_pk": member.pk})
+    client_in.post(change, {"role": "editor"})
+    assert other_client.post(reverse("studies:run_start", kwargs={"pk": pk})).status_code == 302
+
+    client_in.post(change, {"action": "remove"})
+    assert other_client.get(detail).status_code == 403
+
+    actions = list(
+        AuditEvent.objects.filter(study=stored_study)
+        .order_by("pk")
+        .values_list("action", "details")
+    )
+    assert [a for a, _ in actions if a.startswith("member")] == [
+        "member_added",
+        "member_changed",
+        "member_removed",
+    ]
+    assert {"member": "boris", "role": "viewer"} in [d for _, d in actions]
+
+
+@pytest.mark.django_db
+def test_members_page_in_russian_and_unknown_user(client_in: Client, stored_study: Study) -> None:
+    page = client_in.get(reverse("studies:members", kwargs={"pk": stored_study.pk}))
+    html = page.content.decode()
+    assert "Участники" in html
+    assert "последний владелец" in html
+    response = client_in.post(
+        reverse("studies:member_add", kwargs={"pk": stored_study.pk}),
+        {"username": "nobody", "role": "editor"},
+    )
+    assert response.status_code == 400
+    assert "Нет активного пользователя «nobody»" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_last_owner_cannot_be_removed_or_demoted(
+    client_in: Client, stored_study: Study, other_user: User
+) -> None:
+    owner = Membership.objects.get(study=stored_study, role="owner")
+    change = reverse("studies:member_change", kwargs={"pk": stored_study.pk, "member_pk": owner.pk})
+    for data in ({"action": "remove"}, {"role": "viewer"}):
+        response = client_in.post(change, data, follow=True)
+        assert "хотя бы один владелец" in response.content.decode()
+        owner.refresh_from_db()
+        assert owner.role == "owner"
+    # With a second owner the first may step down.
+    Membership.objects.create(study=stored_study, user=other_user, role="owner")
+    client_in.post(change, {"role": "editor"})
+    owner.refresh_from_db()
+    assert owner.role == "editor"
+
+
+@pytest.mark.django_db
+def test_an_editor_cannot_manage_members_or_delete(
+    shared: Study, editor: User, other_user: User
+) -> None:
+    client = _as(editor)
+    pk = shared.pk
+    assert client.get(reverse("studies:members", kwargs={"pk": pk})).status_code == 403
+    response = client.post(
+        reverse("studies:member_add", kwargs={"pk": pk}), {"username": "boris", "role": "owner"}
+    )
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=other_user).exists()
+    assert (
+        client.post(
+            reverse("studies:delete", kwargs={"pk": pk}), {"confirm": shared.slug}
+        ).status_code
+        == 403
+    )
+    assert Study.objects.filter(pk=pk).exists()
+
+
+# --- revisions: history, compare, restore --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_history_lists_revisions_with_changes_in_words_and_restore(
+    client_in: Client, stored_study: Study
+) -> None:
+    pk = stored_study.pk
+    client_in.post(
+        reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"}),
+        {"rule": "age >= 18", "base_revision": "1"},
+    )
+    client_in.post(
+        reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"}),
+        {"rule": "age >= 21", "base_revision": "2"},
+    )
+    html = client_in.get(reverse("studies:history", kwargs={"pk": pk})).content.decode()
+    assert "История редакций" in html
+    assert "Задано правило отбора роли «Заявитель»: «age &gt;= 18»" in html
+    assert "Изменено правило отбора роли «Заявитель»: «age &gt;= 18» → «age &gt;= 21»" in html
+    assert "anna" in html
+
+    compare = client_in.get(reverse("studies:compare", kwargs={"pk": pk}) + "?a=1&b=3")
+    text = compare.content.decode()
+    assert compare.status_code == 200
+    assert "Задано правило отбора роли «Заявитель»: «age &gt;= 21»" in text
+
+    response = client_in.post(
+        reverse("studies:restore", kwargs={"pk": pk, "number": 2}),
+        {"comment": "вернули", "base_revision": "3"},
+    )
+    assert response.status_code == 302
+    current = stored_study.current_revision()
+    assert current.number == 4
+    assert current.comment == "Восстановлена редакция 2: вернули"
+    assert _rule(stored_study) == "age >= 18"
+    assert AuditEvent.objects.filter(action="restored", study=stored_study).count() == 1
+    assert client_in.get(reverse("studies:compare", kwargs={"pk": pk}) + "?a=x").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_revision_records_its_author_and_the_profile_its_revision(
+    client_in: Client, stored_study: Study
+) -> None:
+    client_in.post(reverse("studies:run_start", kwargs={"pk": stored_study.pk}))
+    run = ProfileRun.objects.get()
+    assert run.status == "done"
+    assert run.revision.number == 1
+    assert run.revision.author is not None
+    assert run.revision.author.username == "anna"
+    assert '"study_revision":1' in run.result_json.replace(" ", "")
+
+
+@pytest.mark.django_db
+def test_two_profiles_compared_show_the_segments_that_moved(
+    client_in: Client, stored_study: Study, rewrite_records: Any
+) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pk = stored_study.pk
+    client_in.post(reverse("studies:run_start", kwargs={"pk": pk}))
+
+    def fewer_offices(table: pa.Table) -> pa.Table:
+        keep = pc.invert(pc.fill_null(pc.equal(table["channel"], "office"), False))
+        return table.filter(keep)
+
+    rewrite_records(stored_study, fewer_offices)
+    client_in.post(reverse("studies:run_start", kwargs={"pk": pk}))
+    old, new = ProfileRun.objects.order_by("pk")
+    page = client_in.get(
+        reverse("studies:runs_compare", kwargs={"pk": pk}) + f"?a={old.pk}&b={new.pk}"
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Сегменты, которые изменились" in html
+    assert "Приёмная" in html  # the office segment is gone
+    assert "исчез" in html
+
+
+# --- concurrent edits ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_two_people_editing_different_parts_both_succeed(
+    client_in: Client, shared: Study, editor: User
+) -> None:
+    pk = shared.pk
+    anna, vera = client_in, _as(editor)
+    base = str(shared.current_revision().number)
+    anna.post(
+        reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"}),
+        {"rule": "age >= 18", "base_revision": base},
+    )
+    response = vera.post(
+        reverse("studies:segment_note", kwargs={"pk": pk}),
+        {
+            "segment": "channel=epgu",
+            "sponsor_focus": "on",
+            "reason": "приоритет",
+            "base_revision": base,
+        },
+    )
+    assert response.status_code == 302
+    current = shared.current_revision()
+    assert current.number == 3
+    document = current.to_document()
+    assert _rule(shared) == "age >= 18"
+    assert [n.segment for n in document.segment_notes] == ["channel=epgu"]
+    assert current.comment.endswith("(слита с редакциями 2–2)")
+    assert current.base_number == 1
+
+
+@pytest.mark.django_db
+def test_the_same_part_gives_the_later_one_a_conflict_with_both_versions(
+    client_in: Client, shared: Study, editor: User
+) -> None:
+    pk = shared.pk
+    anna, vera = client_in, _as(editor)
+    url = reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"})
+    anna.post(url, {"rule": "age >= 18", "base_revision": "1"})
+    response = vera.post(url, {"rule": "age >= 30", "base_revision": "1"})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Кто-то другой изменил ту же часть" in html
+    assert "роль «Заявитель»" in html
+    assert "age &gt;= 18" in html  # the version saved meanwhile
+    assert "age &gt;= 30" in html  # this person's version, not saved
+    assert "Ваша версия (не сохранена)" in html
+    assert shared.revisions.count() == 2
+    assert _rule(shared) == "age >= 18"
+
+
+@pytest.mark.django_db
+def test_a_stale_whole_document_upload_conflicts_only_where_it_overlaps(
+    client_in: Client, shared: Study, editor: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from segprofile import pipeline
+
+    pk = shared.pk
+    anna, vera = client_in, _as(editor)
+    anna.post(
+        reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"}),
+        {"rule": "age >= 18", "base_revision": "1"},
+    )
+    document = shared.revisions.get(number=1).to_document()
+    changed = document.model_copy(update={"title": "Новое название"})
+    upload = SimpleUploadedFile("study.yaml", pipeline.dump_study(changed).encode())
+    response = vera.post(
+        reverse("studies:upload_revision", kwargs={"pk": pk}),
+        {"document": upload, "comment": "", "base_revision": "1"},
+    )
+    assert response.status_code == 302
+    shared.refresh_from_db()
+    assert shared.title == "Новое название"
+    assert _rule(shared) == "age >= 18"  # anna's rule survived vera's older document
+
+    role = changed.roles[0]
+    assert role.audience is not None
+    clash = changed.model_copy(
+        update={
+            "roles": [
+                role.model_copy(
+                    update={
+                        "audience": role.audience.model_copy(
+                            update={"eligibility_rule": "age > 60"}
+                        )
+                    }
+                )
+            ]
+        }
+    )
+    upload = SimpleUploadedFile("study.yaml", pipeline.dump_study(clash).encode())
+    response = vera.post(
+        reverse("studies:upload_revision", kwargs={"pk": pk}),
+        {"document": upload, "comment": "", "base_revision": "1"},
+    )
+    assert response.status_code == 409
+    assert shared.revisions.count() == 3
+
+
+@pytest.mark.django_db
+def test_without_a_base_revision_a_change_applies_to_the_current_state(
+    client_in: Client, stored_study: Study
+) -> None:
+    url = reverse("studies:rule_save", kwargs={"pk": stored_study.pk, "role_id": "applicant"})
+    client_in.post(url, {"rule": "age >= 18"})
+    client_in.post(url, {"rule": "age >= 19"})
+    assert _rule(stored_study) == "age >= 19"
+
+
+# --- audit log -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_sign_in_failure_and_sign_out_are_audited(user: User) -> None:
+    client = Client()
+    client.post(reverse("login"), {"username": "anna", "password": "wrong"})
+    client.post(reverse("login"), {"username": "anna", "password": PASSWORD})
+    client.post(reverse("logout"))
+    events = list(AuditEvent.objects.order_by("pk").values_list("action", "username"))
+    assert events == [("login_failed", "anna"), ("login", "anna"), ("logout", "anna")]
+    assert all("wrong" not in str(e.details) for e in AuditEvent.objects.all())
+
+
+@pytest.mark.django_db
+def test_exports_and_imports_are_audited_without_client_values(
+    client_in: Client, stored_study: Study
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pk = stored_study.pk
+    client_in.post(reverse("studies:run_start", kwargs={"pk": pk}))
+    run = ProfileRun.objects.get()
+    client_in.get(reverse("studies:yaml", kwargs={"pk": pk}))
+    client_in.get(reverse("studies:run_json", kwargs={"pk": pk, "run_pk": run.pk}))
+    client_in.get(reverse("studies:run_html", kwargs={"pk": pk, "run_pk": run.pk}))
+    csv = "id,channel,age\n1,Иванов Иван,33\n"
+    client_in.post(
+        reverse("studies:upload_data", kwargs={"pk": pk}),
+        {"source": "records", "file": SimpleUploadedFile("records.csv", csv.encode())},
+    )
+    events = AuditEvent.objects.filter(study=stored_study).exclude(action="login")
+    formats = sorted(e.details.get("format", "") for e in events if e.action == "export")
+    assert formats == ["html", "json", "yaml"]
+    stored = " ".join(str(e.details) for e in AuditEvent.objects.all())
+    assert "Иванов" not in stored
+    page = client_in.get(reverse("studies:audit", kwargs={"pk": pk})).content.decode()
+    assert "Журнал аудита" in page
+    assert "экспорт" in page.lower()
+
+
+@pytest.mark.django_db
+def test_the_administrator_sees_every_event_others_do_not(
+    client_in: Client, stored_study: Study
+) -> None:
+    admin = User.objects.create_superuser("root", password="x-long-password")
+    client = _as(admin)
+    html = client.get(reverse("studies:audit_all")).content.decode()
+    assert "Журнал аудита" in html
+    assert "anna" in html  # anna's sign-in (force_login) is there
+    assert client_in.get(reverse("studies:audit_all")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_deleting_a_study_needs_its_identifier_and_is_audited(
+    client_in: Client, stored_study: Study
+) -> None:
+    pk, title = stored_study.pk, stored_study.title
+    client_in.post(reverse("studies:run_start", kwargs={"pk": pk}))
+    root = stored_study.data_dir().parent
+    url = reverse("studies:delete", kwargs={"pk": pk})
+    assert client_in.post(url, {"confirm": "wrong"}).status_code == 400
+    assert Study.objects.filter(pk=pk).exists()
+    response = client_in.post(url, {"confirm": stored_study.slug})
+    assert response.status_code == 302
+    assert not Study.objects.filter(pk=pk).exists()
+    assert not root.exists()
+    event = AuditEvent.objects.get(action="deleted")
+    assert event.study is None
+    assert event.study_title == title
+    assert event.username == "anna"
+
+
+# --- sign-in security ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_repeated_failed_sign_ins_lock_the_name_with_a_russian_message(
+    user: User, settings: Any
+) -> None:
+    settings.AXES_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "anna", "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": "anna", "password": PASSWORD})
+    html = locked.content.decode()
+    assert locked.status_code == 429
+    assert "Слишком много неудачных попыток входа" in html
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="locked_out", username="anna").exists()
+    # Another name from the same address is not locked.
+    User.objects.create_user("boris", password=PASSWORD)
+    ok = Client().post(reverse("login"), {"username": "boris", "password": PASSWORD})
+    assert ok.status_code == 302
+
+
+@pytest.mark.django_db
+def test_passwords_are_hashed_with_argon2() -> None:
+    from django.conf import settings as django_settings
+    from django.contrib.auth.hashers import make_password
+    from django.test import override_settings
+
+    import segprofile.web.settings as base
+
+    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    with override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS):
+        assert make_password("секрет-123").startswith("argon2$argon2id$")
+    assert django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+@pytest.mark.django_db
+def test_session_ends_with_the_browser_and_after_idle_hours(user: User) -> None:
+    import segprofile.web.settings as base
+
+    client = Client()
+    response = client.post(reverse("login"), {"username": "anna", "password": PASSWORD})
+    cookie = response.cookies["sessionid"]
+    assert cookie["expires"] == ""  # a browser-session cookie
+    assert cookie["httponly"]
+    assert base.SESSION_COOKIE_AGE == 8 * 3600
+    assert base.SESSION_SAVE_EVERY_REQUEST is True
+    session = client.session
+    assert 0 < session.get_expiry_age() <= 8 * 3600
+
+
+def test_the_team_catalogue_part_is_compiled_and_read() -> None:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("ru"):
+        assert gettext("Someone else changed the same part") == "Кто-то другой изменил ту же часть"
+        assert re.fullmatch("[А-Яа-яё ]+", gettext("Members"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_saves_wait_for_each_other_and_merge(user: User, small_study: Any) -> None:
+    """Two saves from the same base at the same moment: the row lock orders them, the second
+    merges the first one's change (a server database; SQLite serialises writers anyway)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are tested on PostgreSQL (tests/web/test_postgres.py)")
+    study = Study.create_from_document(small_study, owner=user, comment="тест")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def save(update: dict[str, Any]) -> None:
+        try:
+            mine = Study.objects.get(pk=study.pk)
+            document = mine.revisions.get(number=1).to_document()
+            if "min_cell" in update:
+                segmentation = document.segmentation.model_copy(update=update)
+                document = document.model_copy(update={"segmentation": segmentation})
+            else:
+                document = document.model_copy(update=update)
+            barrier.wait(timeout=30)
+            mine.add_revision(document, author=user, comment="поток", base=1)
+        except BaseException as exc:  # noqa: BLE001 — handed to the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=({"title": "Название из потока"},)),
+        threading.Thread(target=save, args=({"min_cell": 9},)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert list(study.revisions.order_by("number").values_list("number", flat=True)) == [1, 2, 3]
+    document = study.current_revision().to_document()
+    assert document.title == "Название из потока"
+    assert document.segmentation.min_cell == 9
