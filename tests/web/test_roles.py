@@ -69,6 +69,21 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:journeys_import": {"POST": ("edit", 400)},
     "studies:recommendations_accept": {"POST": ("edit", 302)},
     "studies:run_report": {"GET": ("view", 200)},
+    "studies:survey": {"GET": ("view", 200), "POST": ("edit", 400)},
+    "studies:survey_map": {"GET": ("view", 404), "POST": ("edit", 404)},
+    "studies:interviews": {"GET": ("view", 200), "POST": ("edit", 400)},
+    "studies:quote_decision": {"POST": ("edit", 302)},
+    "studies:topics": {"GET": ("view", 200)},
+    # The journey editor (the small study has no journeys: 404, or back to the page).
+    "studies:journey_new": {"POST": ("edit", 302)},
+    "studies:journey_fragment": {"GET": ("view", 302)},
+    "studies:journey_delete": {"POST": ("edit", 404)},
+    "studies:journey_step_add": {"POST": ("edit", 404)},
+    "studies:journey_steps_order": {"POST": ("edit", 302)},
+    "studies:journey_step_save": {"POST": ("edit", 404)},
+    "studies:journey_step_edit": {"GET": ("edit", 404)},
+    "studies:journey_step_move": {"POST": ("edit", 302)},
+    "studies:journey_step_delete": {"POST": ("edit", 302)},
     "studies:data": {"GET": ("view", 200)},
     "studies:data_upload": {"POST": ("edit", 400)},
     "studies:data_inspect": {"GET": ("view", 404), "POST": ("edit", 404)},
@@ -98,6 +113,9 @@ KWARGS: dict[str, Any] = {
     "source_id": "records",
     "version": 1,
     "number": 1,
+    "journey_id": "current",
+    "step_id": "apply",
+    "index": 0,
 }
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {
