@@ -23,6 +23,8 @@ from segprofile.analysis.by_feature import (
     segment_by_feature,
     total_satisfaction,
 )
+from segprofile.analysis.clusters import cluster_profile
+from segprofile.analysis.clusters import segment_portrait as build_segment_portrait
 from segprofile.analysis.complaints import (
     ComplaintUniqueness,
     complaint_text_column,
@@ -36,6 +38,7 @@ from segprofile.analysis.hypotheses import (
     suggest_hypotheses,
 )
 from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
+from segprofile.analysis.portraits import edit_from_portrait
 from segprofile.analysis.priority import has_confirmed_problems, prioritise
 from segprofile.analysis.research import (
     draw_candidates,
@@ -56,6 +59,7 @@ from segprofile.model.results import (
     DataFile,
     InterviewGuide,
     InterviewNote,
+    Portrait,
     Profile,
     Provenance,
     QuoteSuggestion,
@@ -360,6 +364,15 @@ def profile_study(
             complaints, complaints_warning = _complaint_topics(
                 study, eng, table, Path(data_dir), by_feature, id_column, features, files
             )
+        report(0.9, "Кластеры")
+        clusters, cluster_warnings = cluster_profile(
+            study,
+            table,
+            by_feature,
+            id_column=None if ids_unique else id_column,
+            sample_key=id_column if ids_unique else None,
+            progress=lambda f, m: report(0.9 + 0.05 * f, m or "Кластеры"),
+        )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
         journeys = compare_journeys(study) if study.journeys else []
@@ -396,7 +409,9 @@ def profile_study(
             survey_source=survey_source.id if survey_source is not None else None,
             warnings=by_feature.warnings
             + (audience.warnings if audience else [])
-            + [w for w in [complaints_warning] if w],
+            + [w for w in [complaints_warning] if w]
+            + cluster_warnings,
+            clusters=clusters,
         )
     finally:
         if own_engine:
@@ -1619,3 +1634,66 @@ def text_topics(
         model=model,
         text_columns=ranked,
     )
+
+
+# --- M-4: portraits of clusters and segments ---------------------------------------------------
+
+
+def segment_portrait(
+    study: Study, data_dir: str | Path, segment_key: str, *, engine: Engine | None = None
+) -> Portrait:
+    """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
+    source = study.client_records()
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника данных о клиентах.",
+            hint="добавьте в data_sources запись с kind: client_records.",
+        )
+    eng = engine or connect()
+    try:
+        table = open_source(eng, source, Path(data_dir))
+        return build_segment_portrait(study, table, segment_key.strip())
+    finally:
+        if engine is None:
+            eng.close()
+
+
+def save_portrait_edit(
+    study: Study,
+    portrait: Portrait,
+    *,
+    name: str | None = None,
+    persona: dict[str, str] | None = None,
+    empathy_map: dict[str, str] | None = None,
+) -> Study:
+    """A copy of ``study`` with the team's edit of ``portrait`` stored (caller saves a revision).
+
+    The edit is stored by the portrait's definition (its defining traits), so it survives a
+    re-run that renumbers the clusters. An edit of the same definition is updated: the fields
+    given replace the stored ones, the others are kept; empty texts clear a field.
+    """
+    edit = edit_from_portrait(portrait, name=name, persona=persona, empathy_map=empathy_map)
+    updated = study.model_copy(deep=True)
+    for stored in updated.segmentation.portraits:
+        if stored.definition == edit.definition:
+            stored.segment = edit.segment
+            if name is not None:
+                stored.name = name.strip() or None
+            stored.persona = _merge_texts(stored.persona, persona)
+            stored.empathy_map = _merge_texts(stored.empathy_map, empathy_map)
+            return updated
+    edit.name = (name.strip() or None) if name is not None else None
+    edit.persona = _merge_texts({}, persona)
+    edit.empathy_map = _merge_texts({}, empathy_map)
+    updated.segmentation.portraits.append(edit)
+    return updated
+
+
+def _merge_texts(stored: dict[str, str], changes: dict[str, str] | None) -> dict[str, str]:
+    merged = dict(stored)
+    for key, text in (changes or {}).items():
+        if text.strip():
+            merged[key] = text.strip()
+        else:
+            merged.pop(key, None)
+    return merged

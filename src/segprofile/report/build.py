@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Literal, Protocol
 
 import altair as alt
 import pandas as pd
@@ -22,8 +22,13 @@ import vl_convert as vlc
 from segprofile.model.checks import check_study
 from segprofile.model.labels import PRIORITY_PARTS, ru
 from segprofile.model.results import (
+    ClusterCrosstab,
+    ClusterResult,
+    ClusterStats,
+    PortraitField,
     Profile,
     SegmentStats,
+    VulnerableGroupRow,
 )
 from segprofile.model.study import ClientType, RoleKind, Study
 from segprofile.report import charts
@@ -159,7 +164,25 @@ def format_cell(value: CellValue, kind: ColumnKind) -> str:
 # --- Suppression ---------------------------------------------------------------------------------
 
 
-def _complement(segments: Sequence[SegmentStats], hidden: set[str], min_cell: int) -> set[str]:
+class Sized(Protocol):
+    """What suppression needs of a cell: its key and its count."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def capacity(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A plain counted cell (a cluster × segment, a vulnerable group × cluster)."""
+
+    key: str
+    capacity: int
+
+
+def _complement(segments: Sequence[Sized], hidden: set[str], min_cell: int) -> set[str]:
     """Hide more of one partition until its hidden segments cannot be told from its total."""
     here = {s.key for s in segments if s.key in hidden}
     if not here:
@@ -171,7 +194,7 @@ def _complement(segments: Sequence[SegmentStats], hidden: set[str], min_cell: in
     return here
 
 
-def suppressed_segments(segments: Sequence[SegmentStats], min_cell: int) -> set[str]:
+def suppressed_segments(segments: Sequence[Sized], min_cell: int) -> set[str]:
     """Keys to hide in one partition: the small ones, plus complements so none can be recovered.
 
     Primary: every segment under ``min_cell`` clients. Complementary: while exactly one segment
@@ -183,7 +206,7 @@ def suppressed_segments(segments: Sequence[SegmentStats], min_cell: int) -> set[
 
 
 def suppressed_cross(
-    segments: Sequence[SegmentStats], min_cell: int, hidden_margins: Iterable[str] = ()
+    segments: Sequence[Sized], min_cell: int, hidden_margins: Iterable[str] = ()
 ) -> set[str]:
     """Cross cells (``a=x&b=y``) to hide: each row and each column is a partition of a margin.
 
@@ -197,7 +220,7 @@ def suppressed_cross(
     while changed:
         changed = False
         for axis in (0, 1):
-            lines: dict[str, list[SegmentStats]] = {}
+            lines: dict[str, list[Sized]] = {}
             for seg in segments:
                 if len(parts[seg.key]) > axis:
                     lines.setdefault(parts[seg.key][axis], []).append(seg)
@@ -219,7 +242,40 @@ def suppression(profile: Profile, study: Study) -> frozenset[str]:
         keys |= suppressed_segments(feature.segments, seg.min_cell)
     for cross in profile.cross:
         keys |= suppressed_cross(cross.segments, seg.min_cell, keys)
+    if profile.clusters is not None:
+        keys |= cluster_suppression(profile.clusters, seg.min_cell, frozenset(keys))
     return frozenset(keys)
+
+
+def crosstab_cells(crosstab: ClusterCrosstab) -> list[Cell]:
+    """Cluster × segment cells keyed «cluster=N&признак=значение» (zeros disclose nothing)."""
+    return [Cell(f"{c.cluster}&{c.segment}", c.count) for c in crosstab.cells if c.count]
+
+
+def vulnerable_cells(row: VulnerableGroupRow) -> list[Cell]:
+    """Vulnerable group × cluster cells keyed «признак=значение&cluster=N» (zeros omitted)."""
+    return [Cell(f"{row.segment}&{c.cluster}", c.count) for c in row.cells if c.count]
+
+
+def cluster_suppression(
+    clusters: ClusterResult, min_cell: int, hidden_segments: frozenset[str] = frozenset()
+) -> set[str]:
+    """Hidden cluster keys and cells: the clusters are a partition, their tables cross tables.
+
+    Clusters under ``min_cell`` are hidden with complements (as one feature's segments). In the
+    crosstab with one feature's segments and in the vulnerable-group table, every row and every
+    column is completed the same way; a hidden cluster or segment hides its whole row or column.
+    """
+    keys = _complement(clusters.clusters, {c.key for c in clusters.clusters if c.small}, min_cell)
+    margins = set(keys) | set(hidden_segments)
+    for crosstab in clusters.crosstabs:
+        keys |= suppressed_cross(crosstab_cells(crosstab), min_cell, margins)
+    by_feature: dict[str, list[Cell]] = {}
+    for row in clusters.vulnerable:
+        by_feature.setdefault(row.feature_id, []).extend(vulnerable_cells(row))
+    for cells in by_feature.values():
+        keys |= suppressed_cross(cells, min_cell, margins)
+    return keys
 
 
 def masked_profile(profile: Profile, hidden: frozenset[str]) -> Profile:
@@ -274,6 +330,14 @@ def _traits(seg: SegmentStats, limit: int = 3) -> str:
         f"{percent(t.share_overall)})"
         for t in seg.distinctive[:limit]
     )
+
+
+ORIGIN_TEXT = {"data": "из данных", "interviews": "ждёт интервью", "team": "правка команды"}
+
+
+def origin_text(field: PortraitField) -> str:
+    """Where a persona or empathy-map field's text came from, in Russian."""
+    return ORIGIN_TEXT.get(field.origin, field.origin)
 
 
 class _Builder:
@@ -548,6 +612,262 @@ class _Builder:
             )
         sec.add(self.profile_table())
         return sec
+
+    # clusters (M-4) ----------------------------------------------------------------------------
+
+    def clusters(self) -> Section | None:
+        result = self.profile.clusters
+        if result is None:
+            return None
+        sec = Section(
+            "clusters", "Кластеры похожих клиентов и их портреты", ("M-4",), short="Кластеры"
+        )
+        choice = result.choice
+        sec.add(
+            Paragraph(
+                f"Кластеризация k-прототипов по признакам: {', '.join(result.feature_labels)}. "
+                f"Модель обучена на выборке {number(result.sample_size)} из "
+                f"{number(result.total_rows)} строк (зерно {result.random_state}, "
+                f"инициализация {result.init}, запусков {result.n_init}, γ = "
+                f"{number(result.gamma, 2)}); затем каждая строка данных отнесена к ближайшему "
+                "центру в движке данных."
+            ),
+            Paragraph(
+                f"Число кластеров k = {choice.chosen_k}"
+                + (" (задано в исследовании). " if choice.fixed else ". ")
+                + choice.reason
+            ),
+            Paragraph(choice.rule, "note"),
+        )
+        if self.figures:
+            fig = _svg_figure("Выбор числа кластеров", partial(charts.k_diagnostics, choice))
+            if fig:
+                sec.add(fig)
+        sec.add(
+            Table(
+                "k_diagnostics",
+                "Показатели качества по k",
+                [
+                    Column("k", "int", 6),
+                    Column("Стоимость", "num1", 14),
+                    Column("Снижение от k − 1", "pct1", 14),
+                    Column("Силуэт (Гауэр)", "num2", 14),
+                    Column("Устойчивость (ARI)", "num2", 14),
+                    Column("Разброс ARI (σ)", "num2", 12),
+                    Column("Самый малый кластер", "pct1", 14),
+                ],
+                [
+                    [
+                        d.k,
+                        d.cost,
+                        d.cost_drop,
+                        d.silhouette,
+                        d.stability,
+                        d.stability_sd,
+                        d.smallest_share,
+                    ]
+                    for d in choice.diagnostics
+                ],
+            )
+        )
+        sec.add(Paragraph(self.cluster_rule_text(), "note"))
+        sec.add(
+            Table(
+                "clusters",
+                "Кластеры",
+                [
+                    Column("Кластер", width=10),
+                    Column("Портрет", width=50),
+                    Column("Ёмкость", "int", 12),
+                    Column("Доля", "pct1", 10),
+                    Column("Оценок", "int", 10),
+                    Column("CSAT", "pct", 10),
+                    Column(f"ДИ CSAT ({self.confidence})", width=16),
+                    Column("Определяющие черты", width=50),
+                ],
+                [self._cluster_row(c) for c in result.clusters],
+            )
+        )
+        for cluster in result.clusters:
+            self._cluster_card(sec, cluster)
+        if result.unmatched_edits:
+            sec.add(Heading("Правки портретов без пары в этом расчёте"))
+            sec.add(
+                Paragraph(
+                    "Эти правки команды сохранены в исследовании, но ни один кластер этого "
+                    "расчёта не похож на них достаточно (индекс Жаккара определяющих черт ниже "
+                    f"{number(result.match_threshold, 2)}): проверьте их и перенесите вручную.",
+                    "warn",
+                )
+            )
+            for edit in result.unmatched_edits:
+                best = (
+                    f"; ближе всего {edit.best_segment} ({number(edit.best_similarity or 0, 2)})"
+                    if edit.best_segment
+                    else ""
+                )
+                sec.add(
+                    Paragraph(
+                        f"«{edit.name or 'без названия'}»: {', '.join(edit.definition)}{best}",
+                        "item",
+                    )
+                )
+        for crosstab in result.crosstabs:
+            sec.add(self._crosstab_table(crosstab, result))
+        vulnerable = self._vulnerable_tables(result)
+        if vulnerable:
+            sec.add(
+                Heading("Уязвимые группы по кластерам"),
+                Paragraph(
+                    "Каждая уязвимая группа показана по всем кластерам, чтобы малая группа не "
+                    "терялась внутри большого кластера: сколько людей группы в кластере, какая "
+                    "это доля группы и какая доля кластера."
+                ),
+                *vulnerable,
+            )
+        return sec
+
+    def cluster_rule_text(self) -> str:
+        if self.seg.allow_small_cells:
+            return "Скрытие малых кластеров отключено явной настройкой исследования."
+        return (
+            f"Кластеры меньше {self.seg.min_cell} клиентов помечены как малые и скрыты (вместе "
+            "со следующим по величине, чтобы их нельзя было вычислить по итогу); в таблицах "
+            f"кластеров по сегментам и уязвимым группам скрыты клетки меньше {self.seg.min_cell} "
+            "и дополняющие их клетки той же строки и столбца."
+        )
+
+    def _cluster_row(self, c: ClusterStats) -> list[CellValue]:
+        title = f"{c.number}"
+        if self.is_hidden(c.key):
+            return [
+                title,
+                "малый кластер" if c.small else SUPPRESSED,
+                f"<{NBSP}{self.seg.min_cell}" if c.small else SUPPRESSED,
+                SUPPRESSED,
+                SUPPRESSED,
+                SUPPRESSED,
+                SUPPRESSED,
+                "",
+            ]
+        sat = c.satisfaction
+        return [
+            title,
+            c.label,
+            c.capacity,
+            c.share,
+            sat.n,
+            sat.csat,
+            _interval(
+                sat.csat_interval.low if sat.csat_interval else None,
+                sat.csat_interval.high if sat.csat_interval else None,
+            ),
+            "; ".join(self._definition_text(c.definition)),
+        ]
+
+    def _definition_text(self, definition: list[str]) -> list[str]:
+        return [self.name(key) if key in self.by_key else key for key in definition]
+
+    def _cluster_card(self, sec: Section, c: ClusterStats) -> None:
+        if self.is_hidden(c.key):
+            sec.add(
+                Heading(f"Кластер {c.number}"),
+                Paragraph(
+                    "Портрет скрыт: "
+                    + (
+                        f"в кластере меньше {self.seg.min_cell} клиентов."
+                        if c.small
+                        else "скрыт вместе с малым кластером, чтобы тот нельзя было вычислить."
+                    ),
+                    "note",
+                ),
+            )
+            return
+        portrait = c.portrait
+        mark = " (название — правка команды)" if portrait.name_origin == "team" else ""
+        sec.add(Heading(f"Кластер {c.number}. {portrait.name}{mark}"))
+        sec.add(
+            Paragraph(
+                f"{number(c.capacity)} клиентов ({percent(c.share, 1)})"
+                + (
+                    f"; CSAT {percent(c.satisfaction.csat)} по {number(c.satisfaction.n)} оценкам"
+                    if c.satisfaction.csat is not None
+                    else ""
+                )
+                + "."
+            )
+        )
+        if portrait.traits:
+            sec.add(Paragraph("Чем отличается от всех клиентов:"))
+            sec.add(*(Paragraph(t.text, "item") for t in portrait.traits))
+        origin_column = Column("Откуда", width=18)
+        sec.add(
+            Table(
+                f"persona_{c.number}",
+                "Карточка персоны (черновик)",
+                [Column("Поле", width=20), Column("Текст", width=70), origin_column],
+                [[f.title, f.value or "—", origin_text(f)] for f in portrait.persona],
+            ),
+            Table(
+                f"empathy_{c.number}",
+                "Карта эмпатии (черновик)",
+                [Column("Поле", width=20), Column("Текст", width=70), origin_column],
+                [[f.title, f.value or "—", origin_text(f)] for f in portrait.empathy_map],
+            ),
+        )
+
+    def _crosstab_table(self, crosstab: ClusterCrosstab, result: ClusterResult) -> Table:
+        cells = {(c.cluster, c.segment): c for c in crosstab.cells}
+        columns = [Column("Кластер", width=10)] + [
+            Column(label, width=16) for label in crosstab.segment_labels
+        ]
+        table = Table(
+            f"clusters_by_{crosstab.feature_id}",
+            f"Кластеры и сегменты по признаку «{crosstab.feature_label}»: клиентов (доля кластера)",
+            columns,
+        )
+        for cl in result.clusters:
+            row: list[CellValue] = [str(cl.number)]
+            for seg in crosstab.segments:
+                cell = cells.get((cl.key, seg))
+                if cell is None:
+                    row.append(None)
+                elif self.is_hidden(f"{cl.key}&{seg}") or self.is_hidden(cl.key):
+                    row.append(SUPPRESSED)
+                else:
+                    row.append(f"{number(cell.count)} ({percent(cell.share_of_cluster)})")
+            table.rows.append(row)
+        return table
+
+    def _vulnerable_tables(self, result: ClusterResult) -> list[Table]:
+        tables: list[Table] = []
+        by_feature: dict[str, list[VulnerableGroupRow]] = {}
+        for row in result.vulnerable:
+            by_feature.setdefault(row.feature_id, []).append(row)
+        for feature_id, rows in by_feature.items():
+            table = Table(
+                f"vulnerable_{feature_id}",
+                f"{rows[0].feature_label}: клиентов в кластере (доля группы; доля кластера)",
+                [Column("Группа", width=30), Column("Всего", "int", 10)]
+                + [Column(f"Кластер {c.number}", width=18) for c in result.clusters],
+            )
+            for row in rows:
+                values: list[CellValue] = [
+                    row.label,
+                    SUPPRESSED if self.is_hidden(row.segment) else row.total,
+                ]
+                for cell, cl in zip(row.cells, result.clusters, strict=True):
+                    key = f"{row.segment}&{cell.cluster}"
+                    if self.is_hidden(key) or self.is_hidden(cl.key) or self.is_hidden(row.segment):
+                        values.append(SUPPRESSED)
+                    else:
+                        values.append(
+                            f"{number(cell.count)} ({percent(cell.share_of_group)}; "
+                            f"{percent(cell.share_of_cluster)})"
+                        )
+                table.rows.append(values)
+            tables.append(table)
+        return tables
 
     def profile_table(self) -> Table:
         """Every segment on one row with every measure: the profile table (XLSX)."""
@@ -1086,6 +1406,7 @@ class _Builder:
             self.features(),
             self.summary(),
             self.segments(),
+            self.clusters(),
             self.survey(),
             self.audience(),
             self.priority(),

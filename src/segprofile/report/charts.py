@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from segprofile.model.results import FeatureSegmentation, Profile
+from segprofile.model.results import FeatureSegmentation, KChoice, Profile
 
 FONT = "DejaVu Sans"
 _RU_LOCALE = {
@@ -141,4 +141,59 @@ def capacity_csat(feature: FeatureSegmentation, *, min_cell: int) -> alt.TopLeve
     point = csat_base.mark_point(filled=True, color="#c0392b", size=50).encode(x="CSAT:Q", y=y)
     right = alt.layer(interval, point).properties(width=220, height=alt.Step(22))
     chart = alt.hconcat(bars, right).properties(title=feature.label)
+    return _config(chart)
+
+
+def k_diagnostics(choice: KChoice) -> alt.TopLevelMixin | None:
+    """Choosing k: cost, silhouette and stability against k; the recommended (chosen) k marked.
+
+    Three small panels side by side sharing the k axis; stability is drawn with its spread
+    (± one standard deviation over the resample pairs).
+    """
+    rows = [
+        {
+            "k": d.k,
+            "Стоимость": d.cost,
+            "Силуэт": d.silhouette,
+            "Устойчивость": d.stability,
+            "Нижняя": None if d.stability is None else d.stability - (d.stability_sd or 0.0),
+            "Верхняя": None if d.stability is None else d.stability + (d.stability_sd or 0.0),
+        }
+        for d in choice.diagnostics
+    ]
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    ks = [int(k) for k in frame["k"]]
+    x = alt.X("k:O", title="Число кластеров k", sort=ks, axis=alt.Axis(labelAngle=0))
+    mark_k = choice.recommended_k if choice.recommended_k is not None else choice.chosen_k
+    marks = pd.DataFrame({"k": [mark_k]})
+
+    def panel(field: str, title: str, fmt: str, extra: list[Any] | None = None) -> Any:
+        data = frame.dropna(subset=[field])
+        base = alt.Chart(data)
+        line = base.mark_line(point=True, color="#1f5fbf").encode(
+            x=x,
+            y=alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format=fmt)),
+            tooltip=["k:O", alt.Tooltip(f"{field}:Q", format=fmt)],
+        )
+        rule = alt.Chart(marks).mark_rule(color="#c0392b", strokeDash=[4, 3]).encode(x=x)
+        return alt.layer(rule, *(extra or []), line).properties(width=190, height=170)
+
+    band = (
+        alt.Chart(frame.dropna(subset=["Устойчивость"]))
+        .mark_errorband(color="#7aa7e6", opacity=0.35)
+        .encode(x=x, y=alt.Y("Нижняя:Q", title="Устойчивость (ARI)"), y2="Верхняя:Q")
+    )
+    chart = alt.hconcat(
+        panel("Стоимость", "Стоимость", ",.0f"),
+        panel("Силуэт", "Силуэт (Гауэр)", ".2f"),
+        panel("Устойчивость", "Устойчивость (ARI)", ".2f", [band]),
+    ).properties(
+        title=(
+            f"Выбор числа кластеров (красный пунктир — рекомендуемое k = {mark_k})"
+            if choice.recommended_k is not None
+            else f"Выбор числа кластеров (k = {mark_k})"
+        )
+    )
     return _config(chart)

@@ -18,7 +18,7 @@ from segprofile.model.results import Profile
 from segprofile.model.study import Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
-from segprofile.report.build import masked_profile, suppression
+from segprofile.report.build import ORIGIN_TEXT, masked_profile, suppression
 from segprofile.report.format import number, percent, ru_datetime
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ def _environment() -> Environment:
     env.filters["ru_datetime"] = ru_datetime
     env.filters["csat_class"] = csat_class
     env.filters["lower_first"] = lower_first
+    env.filters["origin"] = lambda origin: ORIGIN_TEXT.get(origin, origin)
     return env
 
 
@@ -90,7 +91,12 @@ def render_profile_html(profile: Profile, study: Study, *, standalone: bool = Tr
     shown = masked_profile(profile, hidden)
     quadrant = _chart_svg(lambda: charts.priority_quadrant(shown, min_cell=seg.min_cell))
     blueprints = {j.id: _blueprint(study, j.id) for j in study.journeys if j.steps}
+    k_chart = None
+    if profile.clusters is not None:
+        choice = profile.clusters.choice
+        k_chart = _chart_svg(lambda: charts.k_diagnostics(choice))
     return template.render(
+        k_chart_svg=k_chart,
         profile=profile,
         quadrant_svg=quadrant,
         hidden=hidden,
