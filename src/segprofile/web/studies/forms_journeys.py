@@ -36,6 +36,19 @@ class _LevelField(forms.TypedChoiceField):
         return str(value).isdigit()
 
 
+class _NumberField(forms.FloatField):
+    """A number shown without a needless «.0» (3, not 3.0); fractions are allowed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.widget.attrs["step"] = "any"
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+
 class _LinesField(forms.CharField):
     """A textarea: one item a line (documents, data obtained)."""
 
@@ -65,15 +78,19 @@ class StepForm(forms.Form):
     service_level = _LevelField(
         label=_("Service level"), required=False, coerce=int, empty_value=None
     )
-    duration_days = forms.FloatField(label=_("Duration, days"), required=False, min_value=0)
-    client_minutes = forms.FloatField(label=_("Client time, min"), required=False, min_value=0)
+    duration_days = _NumberField(label=_("Duration, days"), required=False, min_value=0)
+    client_minutes = _NumberField(label=_("Client time, min"), required=False, min_value=0)
     documents = _LinesField(
         label=_("Documents the client brings"), required=False, help_text=_("One a line")
     )
     data_obtained = _LinesField(
         label=_("Data the body obtains itself"), required=False, help_text=_("One a line")
     )
-    pains = _AnyMultipleChoiceField(label=_("Problems (pains) of the step"), required=False)
+    pains = _AnyMultipleChoiceField(
+        label=_("Problems (pains) of the step"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     physical_evidence = forms.CharField(label=_("Physical evidence"), required=False)
     front_stage = forms.CharField(label=_("Front stage (staff actions seen)"), required=False)
     back_stage = forms.CharField(label=_("Back stage (staff actions unseen)"), required=False)
@@ -90,7 +107,6 @@ class StepForm(forms.Form):
         self.fields["pains"].choices = [
             (h.id, f"{h.id} — {h.statement}") for h in [*problems, *needs]
         ]
-        self.fields["pains"].widget.attrs["size"] = str(min(8, max(3, len(problems))))
         for name in ("physical_evidence", "front_stage", "back_stage", "support_processes"):
             self.fields[name].widget = forms.Textarea(attrs={"rows": 2})
 
@@ -120,6 +136,7 @@ class NewTargetForm(forms.Form):
     segments = _AnyMultipleChoiceField(
         label=_("Segments"),
         required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("None chosen — the common target journey for all clients"),
     )
     other_segments = forms.CharField(
@@ -139,7 +156,6 @@ class NewTargetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [(j.id, j.title) for j in document.journeys]
         self.fields["segments"].choices = segment_choices
-        self.fields["segments"].widget.attrs["size"] = str(min(8, max(3, len(segment_choices))))
 
     def segment_keys(self) -> list[str]:
         keys = list(self.cleaned_data.get("segments") or [])

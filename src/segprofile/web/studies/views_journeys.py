@@ -29,8 +29,9 @@ from segprofile.errors import NotFound, SegprofileError
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report.blueprint import blueprint_svg
+from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
-from segprofile.web.studies.models import Study, StudyRevision
+from segprofile.web.studies.models import AuditEvent, Study, StudyRevision
 from segprofile.web.studies.views import _attachment, _study_for
 from segprofile.web.studies.views_research import latest_profile
 
@@ -111,13 +112,13 @@ def _recommendation_rows(recommendations: list[Any]) -> list[dict[str, Any]]:
 @require_GET
 def journeys_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-12, M-11: blueprints, metrics, current → target, recommendations, exchange."""
-    return _journeys_page(request, _study_for(request, pk))
+    return _journeys_page(request, _study_for(request, pk, need="view"))
 
 
 @require_POST
 def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Add the chosen suggested recommendations to the study: a new revision (M-11)."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     ids = request.POST.getlist("id")
     back = reverse("studies:journeys", kwargs={"pk": study.pk}) + "#recommendations"
     if not ids:
@@ -145,19 +146,20 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The study's journeys as CSV or BPMN 2.0 XML."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     if fmt not in _CONTENT_TYPES:
         raise Http404
     document: StudyDocument = study.current_revision().to_document()
     response = _attachment("", f"{study.slug}-journeys.{fmt}", _CONTENT_TYPES[fmt])
     response.content = pipeline.export_journeys(document, fmt)
+    audit(request, AuditEvent.Action.EXPORT, study, {"format": fmt, "what": "journeys"})
     return response
 
 
 @require_POST
 def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Journeys from a CSV or BPMN file: a new revision; a bad file changes nothing."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     upload = request.FILES.get("file")
     fmt = request.POST.get("format", "")
     if upload is None:
@@ -226,7 +228,11 @@ def _journey_context(
                 "form": (
                     form
                     if form is not None and step.id == editing
-                    else StepForm(initial=StepForm.initial_from(step), document=document)
+                    else StepForm(
+                        initial=StepForm.initial_from(step),
+                        document=document,
+                        auto_id=_form_ids(journey.id, step.id),
+                    )
                     if step.id == editing
                     else None
                 ),
@@ -241,11 +247,18 @@ def _journey_context(
         "steps": steps,
         "revision": revision,
         "can_edit": can_edit,
-        "add_form": add_form or StepForm(document=document),
+        "add_form": add_form or StepForm(document=document, auto_id=_form_ids(journey.id, None)),
         "add_open": add_form is not None,
         "error": error,
         "focus": focus,
     }
+
+
+def _form_ids(journey_id: str, step_id: str | None) -> str:
+    """Field ids unique on the page: each journey has its own add form and edit forms."""
+    if step_id is None:
+        return f"add-{journey_id}-%s"
+    return f"edit-{journey_id}-{step_id}-%s"
 
 
 def _segment_choices(document: StudyDocument, labels: dict[str, str]) -> list[tuple[str, str]]:
@@ -270,6 +283,7 @@ def _new_target_form(
     current = next((j.id for j in document.journeys if j.kind is JourneyKind.current), None)
     return NewTargetForm(
         data,
+        auto_id="new-journey-%s",
         document=document,
         segment_choices=_segment_choices(document, labels),
         initial={"source": current, "title": gettext("Target journey")},
@@ -277,7 +291,7 @@ def _new_target_form(
 
 
 def _editable(request: HttpRequest, pk: int) -> Study:
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     if not study.can_edit(request.user):
         raise PermissionDenied
     return study
@@ -446,7 +460,7 @@ def _step_title(document: StudyDocument, journey_id: str, step_id: str) -> str:
 @require_GET
 def journey_fragment(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
     """One journey's section as it is now (the editor's «Cancel»)."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     if not _is_htmx(request):
         return redirect(_anchor(study, journey_id))
     if _find(study.current_revision().to_document(), journey_id) is None:
@@ -495,7 +509,7 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
     document = study.current_revision().to_document()
     if _find(document, journey_id) is None:
         raise Http404
-    form = StepForm(request.POST, document=document)
+    form = StepForm(request.POST, document=document, auto_id=_form_ids(journey_id, step_id))
     if not form.is_valid():
         return _step_form_error(request, study, journey_id, form, step_id=step_id)
     values = form.step_values()
