@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +34,7 @@ from segprofile.errors import SegprofileError
 from segprofile.model.results import Profile
 from segprofile.model.study import Hypothesis, HypothesisStatus, SurveyQuestion, SurveySupport
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import (
     SURVEY_SUFFIXES,
     SurveyMappingFormSet,
@@ -40,7 +42,7 @@ from segprofile.web.studies.forms import (
     SurveyUploadForm,
     TopicsForm,
 )
-from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.models import AuditEvent, ProfileRun, Study
 from segprofile.web.studies.views import _attachment, _study_for
 
 STATUS_LABELS: dict[str, Any] = {
@@ -124,7 +126,7 @@ def _groups(
 @require_GET
 def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-7, M-9: the registry by segment, the suggestions from the latest profile, verdicts."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     document = study.current_revision().to_document()
     run, profile = latest_profile(study)
     labels = known_segments(profile) if profile is not None else {}
@@ -163,7 +165,7 @@ def _back_to_hypotheses(study: Study, anchor: str = "") -> HttpResponse:
 @require_POST
 def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> HttpResponse:
     """Set a hypothesis's status and verdict reason: a new revision naming who and what (M-9)."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     status = request.POST.get("status", "")
     reason = request.POST.get("reason", "")
     try:
@@ -189,7 +191,7 @@ def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
 @require_POST
 def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept (as open hypotheses) or reject the chosen suggestions: a new revision (M-7)."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     ids = request.POST.getlist("id")
     action = request.POST.get("action", "")
     _, profile = latest_profile(study)
@@ -240,7 +242,7 @@ def _plan(study: Study) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult 
 @require_GET
 def research_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-8: survey sample sizes, interview respondents covering every segment, guides."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     document = study.current_revision().to_document()
     run, plan, error = _plan(study)
     context = {
@@ -257,13 +259,14 @@ def research_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The recruited respondents with their quotas, as CSV for Excel."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     _, plan, error = _plan(study)
     if plan is None:
         messages.error(request, error or gettext("Build the profile first."))
         return redirect("studies:research", pk=study.pk)
     response = _attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
     response.content = pipeline.recruitment_csv(plan.recruitment)
+    audit(request, AuditEvent.Action.EXPORT, study, {"format": "csv", "what": "respondents"})
     return response
 
 
@@ -271,32 +274,33 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, Any]]]:
-    """Every status change of every hypothesis, newest first, from the study's revisions.
+    """Every verdict decision on every hypothesis, newest first, from the study's revisions.
 
     Each revision names its author and time (M-10); comparing consecutive revisions tells which
-    hypothesis changed status, from what to what, and the reason then given.
+    hypothesis changed status or verdict reason, from what to what, and the reason then given.
     """
     revisions = list(study.revisions.select_related("author").order_by("-number")[:limit])[::-1]
     history: dict[str, list[dict[str, Any]]] = {}
-    before: dict[str, str] = {}
+    before: dict[str, tuple[str, str]] = {}
     for i, revision in enumerate(revisions):
-        now: dict[str, str] = {}
-        reasons: dict[str, str] = {}
+        now: dict[str, tuple[str, str]] = {}
         for item in revision.document.get("hypotheses", []) or []:
             if isinstance(item, dict) and "id" in item:
-                now[str(item["id"])] = str(item.get("status", "open"))
-                reasons[str(item["id"])] = str(item.get("verdict_reason", ""))
+                now[str(item["id"])] = (
+                    str(item.get("status", "open")),
+                    str(item.get("verdict_reason", "")),
+                )
         if i > 0:
-            for hid, status in now.items():
-                if before.get(hid) != status:
+            for hid, (status, reason) in now.items():
+                if before.get(hid) != (status, reason):
                     history.setdefault(hid, []).append(
                         {
                             "number": revision.number,
                             "author": revision.author,
                             "at": revision.created_at,
-                            "old": STATUS_LABELS.get(before.get(hid, ""), "—"),
+                            "old": STATUS_LABELS.get(before.get(hid, ("", ""))[0], "—"),
                             "new": STATUS_LABELS.get(status, status),
-                            "reason": reasons.get(hid, ""),
+                            "reason": reason,
                             "comment": revision.comment,
                         }
                     )
@@ -342,7 +346,7 @@ def _survey_upload_page(
 
 def survey_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 1: a survey file (CSV, XLSX, Parquet) is uploaded and kept for the next steps."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     if request.method != "POST":
         return _survey_upload_page(request, study)
     form = SurveyUploadForm(request.POST, request.FILES)
@@ -381,6 +385,15 @@ def _initial_mapping(document: StudyDocument, columns: list[str]) -> list[dict[s
     ]
 
 
+def _p_value(value: float | None) -> str:
+    """A p-value as the table shows it: three decimals, or «< 0,001»."""
+    if value is None:
+        return "—"
+    if value < 0.001:
+        return "< " + number_format(0.001, 3)
+    return number_format(value, 3)
+
+
 def _questions(formset: Any) -> list[SurveyQuestion]:
     out = []
     for form in formset.forms:
@@ -404,7 +417,7 @@ def _questions(formset: Any) -> list[SurveyQuestion]:
 def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Steps 2–4: preview, the question → hypothesis form, the analysis; «apply» stores the
     verdicts and evidence as a new revision (the mapping too, on the study's survey source)."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     path = _upload_path(study, token)
     name_file = path.with_name(f"{token}.name")
     name = name_file.read_text(encoding="utf-8") if name_file.exists() else path.name
@@ -497,7 +510,12 @@ def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             for v in result.analysis.verdicts
         ],
         "tests": [
-            {"test": x, "status": STATUS_LABELS.get(x.status.value, x.status.value)}
+            {
+                "test": x,
+                "status": STATUS_LABELS.get(x.status.value, x.status.value),
+                "p": _p_value(x.p_value),
+                "q": _p_value(x.p_adjusted),
+            }
             for x in result.analysis.tests
         ],
     }
@@ -519,7 +537,7 @@ def _suggested_quotes(document: StudyDocument) -> list[dict[str, Any]]:
 def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload interview notes (TXT, DOCX): masked, quotes suggested per hypothesis, listed for a
     person to confirm or reject."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     error = ""
     status = 200
     if request.method == "POST":
@@ -579,7 +597,7 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int) -> HttpResponse:
     """Confirm or reject a suggested quote: a new revision naming who and when."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     action = request.POST.get("action", "")
     quote = request.POST.get("quote", "")
     back = request.POST.get("next", "")
@@ -621,7 +639,7 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
 @require_GET
 def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Topics of complaints or open answers: top lemmas, share per segment, example quotes."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="view")
     document = study.current_revision().to_document()
     sources = pipeline.text_sources(document)
     form = TopicsForm(request.GET or None, document=document)

@@ -1,0 +1,77 @@
+"""Browser: a survey checks hypotheses (M-9) — upload, map questions, look at the analysis with
+its rules, apply the verdicts, find them on the hypotheses with author and time."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+import pytest
+from tests.browser.conftest import ARTIFACTS
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
+    page.goto("/")
+    page.get_by_label("Имя пользователя").fill(live_app.username)
+    page.get_by_label("Пароль").fill(live_app.password)
+    page.get_by_role("button", name="Вход").click()
+    page.goto("/studies/new/")
+    page.locator('button[data-example="child-benefit"]').click()
+    expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
+    pk = re.search(r"/studies/(\d+)/$", page.url).group(1)  # type: ignore[union-attr]
+
+    # The study page links the evidence pages.
+    page.get_by_role("link", name="Доказательства: опрос, интервью, темы").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Проверка гипотез опросом")
+    expect(page.locator("#verdict-rules")).to_contain_text("Бенджамини")
+
+    survey = pd.read_parquet(live_app.home / "studies" / pk / "data" / "survey.parquet")
+    body = survey.to_csv(sep=";", index=False).encode("utf-8")
+    page.locator("input[name=file]").set_input_files(
+        {"name": "opros.csv", "mimeType": "text/csv", "buffer": body}
+    )
+    page.get_by_role("button", name="Загрузить и посмотреть").click()
+    expect(page.locator("#preview")).to_contain_text("q_docs_difficult")
+    expect(page.locator("#preview")).to_contain_text("да / нет")
+    _shot(page, "research-01-preview")
+
+    rows = [
+        ("q_docs_difficult", "p_docs_burden", "yes", ""),
+        ("q_docs_difficult", "p_epgu_form_complex", "yes", ""),
+        ("q_knew_about_epgu", "p_unaware_epgu", "no", "channel=mfc, channel=office"),
+    ]
+    for i, (question, hypothesis, support, among) in enumerate(rows):
+        page.select_option(f'select[name="q-{i}-question"]', question)
+        page.select_option(f'select[name="q-{i}-hypothesis"]', hypothesis)
+        page.select_option(f'select[name="q-{i}-support"]', support)
+        if among:
+            page.fill(f'input[name="q-{i}-among"]', among)
+    page.get_by_role("button", name="Проанализировать").click(timeout=240_000)
+    tests = page.locator("#tests")
+    expect(tests).to_be_visible(timeout=120_000)
+    expect(tests).to_contain_text("хи-квадрат")
+    expect(tests.locator(".hyp-status--confirmed").first).to_be_visible()
+    expect(tests.locator(".hyp-status--refuted").first).to_be_visible()
+    expect(page.locator("#coverage")).to_contain_text("нет ни одного респондента")
+    expect(page.locator("#verdicts")).to_contain_text("p_docs_burden")
+    expect(page.locator("#verdict-rules")).to_contain_text("Уилсона")
+    _shot(page, "research-02-analysis")
+
+    page.get_by_role("button", name="Записать вердикты в гипотезы").click(timeout=240_000)
+    expect(page).to_have_url(re.compile(r"/hypotheses/#registry$"), timeout=120_000)
+    expect(page.locator("ul.messages")).to_contain_text("вердикты записаны")
+    burden = page.locator("#h-p_docs_burden")
+    expect(burden.locator(".hyp-status")).to_have_text("подтверждена")
+    expect(burden).to_contain_text("Опрос «opros.csv»")
+    expect(burden).to_contain_text(live_app.username)
+    epgu = page.locator("#h-p_epgu_form_complex")
+    expect(epgu.locator(".hyp-status")).to_have_text("опровергнута")
+    burden.scroll_into_view_if_needed()
+    _shot(page, "research-03-hypotheses")
