@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -25,6 +25,10 @@ from segprofile import __version__, pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model.checks import Severity, is_complete
 from segprofile.model.spec_yaml import study_json_schema
+
+if TYPE_CHECKING:
+    from segprofile.model.results import Profile
+    from segprofile.model.study import Study
 
 app = typer.Typer(
     name="segprofile",
@@ -123,11 +127,48 @@ def profile(
     for fs in result.by_feature:
         summary.add_row(fs.label, str(len(fs.segments)))
     out.print(summary)
+    _print_clusters(result, study)
     out.print(
         f"Профиль построен за {elapsed:.1f} с: клиентов {result.total_clients:,}".replace(",", " ")
         + f", признаков {len(result.by_feature)}."
     )
     out.print(f"Записано: {out_dir / 'profile.html'}, {out_dir / 'profile.json'}")
+
+
+def _print_clusters(result: Profile, study: Study) -> None:
+    """Clusters (M-4): k and why, one row per cluster; small ones hidden as in the report."""
+    clusters = result.clusters
+    if clusters is None:
+        for warning in result.warnings:
+            if "Кластеризац" in warning:
+                err.print(warning, style="yellow", markup=False, highlight=False)
+        return
+    from segprofile.report.build import suppression
+
+    hidden = suppression(result, study)
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("Кластер", justify="right")
+    table.add_column("Портрет")
+    table.add_column("Клиентов", justify="right")
+    table.add_column("Доля", justify="right")
+    table.add_column("CSAT", justify="right")
+    for c in clusters.clusters:
+        if c.key in hidden:
+            small = f"< {study.segmentation.min_cell}" if c.small else "скрыто"
+            table.add_row(str(c.number), "скрыт (малый кластер)", small, "—", "—")
+            continue
+        csat = c.satisfaction.csat
+        table.add_row(
+            str(c.number),
+            c.label,
+            f"{c.capacity:,}".replace(",", " "),
+            f"{100 * c.share:.1f} %".replace(".", ","),
+            "—" if csat is None else f"{round(100 * csat)} %",
+        )
+    out.print(table)
+    out.print(f"Кластеров: {clusters.k}. {clusters.choice.reason}")
+    for warning in clusters.warnings:
+        err.print(warning, style="yellow", markup=False, highlight=False)
 
 
 @app.command("demo-data")

@@ -1,0 +1,230 @@
+"""Clusters in the report model, the HTML profile, DOCX, XLSX and the CLI (M-4, M-13)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from tests.analysis.test_clusters_pipeline import FEATURES, planted_records
+
+from segprofile import pipeline
+from segprofile.cli import run
+from segprofile.model.results import Profile
+from segprofile.model.study import Study
+from segprofile.report import charts
+from segprofile.report.build import (
+    SUPPRESSED,
+    Figure,
+    Heading,
+    Paragraph,
+    build_report,
+    cluster_suppression,
+    suppression,
+)
+from segprofile.report.html import render_profile_html
+
+
+@pytest.fixture(scope="module")
+def clustered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Profile, Path]:
+    path = tmp_path_factory.mktemp("clustered")
+    pq.write_table(planted_records(500, seed=11), path / "records.parquet")
+    from tests.sp_factories import SMALL_STUDY
+
+    data: dict[str, Any] = {
+        **SMALL_STUDY,
+        "segmentation": {
+            **SMALL_STUDY["segmentation"],  # type: ignore[dict-item]
+            "clustering": {"features": FEATURES, "k_range": [2, 4], "n_init": 2},
+        },
+    }
+    study = pipeline.study_from_data(data)
+    return study, pipeline.profile_study(study, path), path
+
+
+def _with_small_cluster(profile: Profile) -> Profile:
+    """The same profile with its smallest cluster made tiny (3 clients): it must be hidden."""
+    result = profile.clusters
+    assert result is not None
+    clusters = [c.model_copy(deep=True) for c in result.clusters]
+    clusters[-1].capacity = 3
+    clusters[-1].small = True
+    return profile.model_copy(update={"clusters": result.model_copy(update={"clusters": clusters})})
+
+
+def test_report_has_a_clusters_section(clustered: tuple[Study, Profile, Path]) -> None:
+    study, profile, _ = clustered
+    report = build_report(profile, study)
+    sec = report.section("clusters")
+    assert sec.mcodes == ("M-4",)
+    names = [t.name for t in sec.tables()]
+    assert names[:2] == ["k_diagnostics", "clusters"]
+    k = profile.clusters.k  # type: ignore[union-attr]
+    assert [f"persona_{i}" for i in range(1, k + 1)] == [
+        n for n in names if n.startswith("persona")
+    ]
+    assert {f"clusters_by_{f}" for f in FEATURES} <= set(names)
+    assert "vulnerable_single_parent" in names
+    figures = [b for b in sec.blocks if isinstance(b, Figure)]
+    assert len(figures) == 1
+    assert figures[0].svg.startswith("<svg")
+    texts = [b.text for b in sec.blocks if isinstance(b, Paragraph | Heading)]
+    assert any(t.startswith("Число кластеров k =") for t in texts)
+    assert any(t.startswith("Кластер 1. ") for t in texts)
+    persona = next(t for t in sec.tables() if t.name == "persona_1")
+    assert {row[2] for row in persona.rows} <= {"из данных", "ждёт интервью", "правка команды"}
+    assert "ждёт интервью" in {row[2] for row in persona.rows}
+    # The clusters section comes right after the one-feature segments.
+    ids = [s.id for s in report.sections]
+    assert ids.index("clusters") == ids.index("segments") + 1
+
+
+def test_small_cluster_is_hidden_with_its_complement(
+    clustered: tuple[Study, Profile, Path],
+) -> None:
+    study, profile, _ = clustered
+    masked = _with_small_cluster(profile)
+    hidden = suppression(masked, study)
+    small = masked.clusters.clusters[-1]  # type: ignore[union-attr]
+    assert small.key in hidden
+    # One hidden cluster could be recovered from the total: the next smallest is hidden too.
+    assert masked.clusters.clusters[-2].key in hidden  # type: ignore[union-attr]
+    report = build_report(masked, study, figures=False)
+    table = next(t for t in report.section("clusters").tables() if t.name == "clusters")
+    row = next(r for r in table.rows if r[0] == str(small.number))
+    assert row[1] == "малый кластер"
+    assert row[2] == "<\u00a05"
+    assert row[3] is SUPPRESSED
+    assert f"persona_{small.number}" not in {t.name for t in report.section("clusters").tables()}
+    crosstab = next(
+        t for t in report.section("clusters").tables() if t.name == "clusters_by_channel"
+    )
+    hidden_row = next(r for r in crosstab.rows if r[0] == str(small.number))
+    assert all(cell is SUPPRESSED or cell is None for cell in hidden_row[1:])
+    # The HTML profile hides it the same way.
+    html = render_profile_html(masked, study)
+    card = html.split(f'id="cluster-{small.number}"', 1)[1].split("</article>", 1)[0]
+    assert "Портрет скрыт" in card
+    assert small.label not in card
+
+
+def test_small_cells_of_cluster_tables_are_hidden() -> None:
+    from segprofile.model.results import (
+        ClusterCrossCell,
+        ClusterCrosstab,
+        ClusterResult,
+        ClusterStats,
+        KChoice,
+        Portrait,
+        SatisfactionStats,
+    )
+
+    def cluster(n: int, size: int) -> ClusterStats:
+        return ClusterStats(
+            key=f"cluster={n}",
+            number=n,
+            label=f"K{n}",
+            capacity=size,
+            share=size / 300,
+            satisfaction=SatisfactionStats(n=0),
+            portrait=Portrait(segment=f"cluster={n}", definition=[f"x={n}"], name=f"K{n}"),
+        )
+
+    counts = {("cluster=1", "f=a"): 150, ("cluster=1", "f=b"): 2, ("cluster=1", "f=c"): 48}
+    counts |= {("cluster=2", "f=a"): 60, ("cluster=2", "f=b"): 10, ("cluster=2", "f=c"): 30}
+    result = ClusterResult(
+        features=["f"],
+        k=2,
+        gamma=1.0,
+        init="cao",
+        n_init=1,
+        sample_size=300,
+        total_rows=300,
+        random_state=0,
+        choice=KChoice(k_range=(2, 2), diagnostics=[], chosen_k=2, rule="", reason=""),
+        clusters=[cluster(1, 200), cluster(2, 100)],
+        crosstabs=[
+            ClusterCrosstab(
+                feature_id="f",
+                feature_label="F",
+                segments=["f=a", "f=b", "f=c"],
+                segment_labels=["a", "b", "c"],
+                cells=[
+                    ClusterCrossCell(
+                        cluster=c, segment=s, count=n, share_of_cluster=0, share_of_segment=0
+                    )
+                    for (c, s), n in counts.items()
+                ],
+            )
+        ],
+    )
+    hidden = cluster_suppression(result, 5)
+    # The 2 is hidden; its row and its column each need a second hidden cell.
+    assert "cluster=1&f=b" in hidden
+    assert "cluster=2&f=b" in hidden  # the column f=b: 2 and 10
+    assert "cluster=1&f=c" in hidden  # the row cluster=1: the smallest other cell
+    assert "cluster=1" not in hidden
+
+
+def test_docx_and_xlsx_carry_the_clusters(clustered: tuple[Study, Profile, Path]) -> None:
+    study, profile, _ = clustered
+    doc = Document(io.BytesIO(pipeline.render_report(profile, study, "docx")))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert any("Кластеры похожих клиентов" in h for h in headings)
+    assert any(h.startswith("Кластер 1. ") for h in headings)
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert "ждёт интервью" in cells
+    book = load_workbook(io.BytesIO(pipeline.render_report(profile, study, "xlsx")))
+    sheet = book[next(name for name in book.sheetnames if name.endswith("Кластеры"))]
+    values = {str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert "Показатели качества по k" in values or any(v == "k" for v in values)
+    assert any(v.startswith("Кластеры и сегменты по признаку") for v in values)
+
+
+def test_html_profile_shows_cards_chart_and_tables(
+    clustered: tuple[Study, Profile, Path],
+) -> None:
+    study, profile, _ = clustered
+    html = render_profile_html(profile, study)
+    assert 'id="sp-clusters"' in html
+    assert 'href="#sp-clusters"' in html
+    assert html.count('class="sp-cluster"') == profile.clusters.k  # type: ignore[union-attr]
+    assert 'data-chart="k-diagnostics"' in html
+    assert 'data-section="vulnerable-clusters"' in html
+    assert html.count('data-section="cluster-crosstab"') == len(profile.clusters.crosstabs)  # type: ignore[union-attr]
+    assert 'class="origin origin-interviews">ждёт интервью' in html
+    assert 'class="origin origin-data">из данных' in html
+    # The web page embeds the fragment under a CSP without inline styles.
+    fragment = render_profile_html(profile, study, standalone=False)
+    assert " style=" not in fragment
+
+
+def test_k_chart_marks_the_recommended_k(clustered: tuple[Study, Profile, Path]) -> None:
+    _, profile, _ = clustered
+    choice = profile.clusters.choice  # type: ignore[union-attr]
+    svg = charts.to_svg(charts.k_diagnostics(choice))
+    assert f"рекомендуемое k = {choice.recommended_k}" in svg
+    assert "Силуэт (Гауэр)" in svg
+    assert "Устойчивость (ARI)" in svg
+
+
+def test_cli_profile_prints_clusters_and_writes_them(
+    clustered: tuple[Study, Profile, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study, _, data = clustered
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(pipeline.dump_study(study), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run(["profile", str(study_file), "--data", str(data), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Кластеров:" in printed
+    assert "Портрет" in printed
+    written = json.loads((out / "profile.json").read_text(encoding="utf-8"))
+    assert written["clusters"]["k"] == len(written["clusters"]["clusters"])
+    assert written["clusters"]["choice"]["reason"]
+    assert 'id="sp-clusters"' in (out / "profile.html").read_text(encoding="utf-8")
