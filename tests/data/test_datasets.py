@@ -191,3 +191,28 @@ def test_duckdb_reads_what_was_written(home: Path, tmp_path: Path, study: Study)
         f"FROM read_parquet('{result.path}')"
     ).fetchone()
     assert row == (30, 30, 32)
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        ("i", (0, 0)),  # unique integers: one bitmap pass
+        ("CASE WHEN i < 6 THEN 0 ELSE i END", (5, 1)),  # repeats: counted by grouping
+        ("i * 1000000000", (0, 0)),  # a range too wide for a bitmap
+        ("CASE WHEN i % 500 = 0 THEN NULL ELSE i % 998 END", (1, 1)),  # NULLs do not count
+        ("'к' || (i % 990)", (10, 10)),  # text identifiers
+    ],
+)
+def test_duplicate_identifiers_are_counted_exactly(ids: str, expected: tuple[int, int]) -> None:
+    from segprofile.data import schema
+
+    con = duckdb.connect()
+    table = f"CREATE TABLE t AS SELECT {ids} AS id FROM range(1000) r(i)"  # noqa: S608 — test SQL
+    con.execute(table)
+    report = schema.quality_report(con, "t", id_column="id")
+    assert report.duplicate_ids == expected[0]
+    issues = [i for i in report.issues if i.kind.value == "duplicate_ids"]
+    if expected[0]:
+        assert f"у {expected[1]} идентификаторов" in issues[0].message
+    else:
+        assert not issues

@@ -186,9 +186,17 @@ def _pct(share: float) -> str:
 TEXT_SAMPLE_ROWS = 200_000
 
 
-def _stats(con: duckdb.DuckDBPyConnection, relation: str, dtypes: dict[str, str]) -> dict[str, Any]:
-    """Exact counts and ranges in one scan; text shapes (lengths, number-like share) on a sample."""
-    aggs = ["count(*) AS n"]
+def _stats(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    dtypes: dict[str, str],
+    extra: list[str] | None = None,
+) -> dict[str, Any]:
+    """Exact counts and ranges in one scan; text shapes (lengths, number-like share) on a sample.
+
+    ``extra`` aggregates (named) ride along in the same scan.
+    """
+    aggs = ["count(*) AS n", *(extra or [])]
     text_aggs = []
     for i, (col, dtype) in enumerate(dtypes.items()):
         c = quote_ident(col)
@@ -223,8 +231,8 @@ def _stats(con: duckdb.DuckDBPyConnection, relation: str, dtypes: dict[str, str]
 def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
-    row = cur.fetchone()
-    return dict(zip(names, row or (), strict=True))
+    rows = cur.fetchall()  # to the end: the connection then runs the next statement
+    return dict(zip(names, rows[0] if rows else (), strict=True))
 
 
 def _infer(
@@ -276,9 +284,22 @@ def profile_columns(
     overrides: dict[str, ColumnOverride] | None = None,
 ) -> tuple[int, list[ColumnProfile], dict[str, Any]]:
     """Rows and a :class:`ColumnProfile` per column of ``relation`` (one engine scan)."""
+    return _profile(con, relation, _describe(con, relation), overrides, None)
+
+
+def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
-    dtypes = {str(r[0]): str(r[1]) for r in described}
-    st = _stats(con, relation, dtypes)
+    return {str(r[0]): str(r[1]) for r in described}
+
+
+def _profile(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    dtypes: dict[str, str],
+    overrides: dict[str, ColumnOverride] | None,
+    extra: list[str] | None,
+) -> tuple[int, list[ColumnProfile], dict[str, Any]]:
+    st = _stats(con, relation, dtypes, extra)
     n = int(st["n"])
     out = []
     for i, (col, dtype) in enumerate(dtypes.items()):
@@ -323,8 +344,15 @@ def quality_report(
     mixed: set[str] | None = None,
     kept_pii: list[str] | None = None,
 ) -> QualityReport:
-    """The quality report of a table: two scans at most (statistics, then targeted counts)."""
-    n, columns, _ = profile_columns(con, relation, overrides=overrides)
+    """The quality report of a table in one scan (and a small sample of the text columns).
+
+    The range checks a column may need are counted in the statistics scan, before its type and
+    use are known; duplicate integer identifiers are counted exactly in one more pass over that
+    column alone (bitmaps), others by the engine's grouping.
+    """
+    dtypes = _describe(con, relation)
+    index = {name: i for i, name in enumerate(dtypes)}
+    n, columns, st = _profile(con, relation, dtypes, overrides, _check_aggregates(dtypes, ranges))
     report = QualityReport(rows=n, columns=columns)
     issues = report.issues
     by_name = {c.name: c for c in columns}
@@ -333,12 +361,7 @@ def quality_report(
         id_column = ids[0].name if ids else None
     if id_column is not None and id_column in by_name:
         report.id_column = id_column
-        c = quote_ident(id_column)
-        dup = con.execute(
-            f"SELECT coalesce(sum(k - 1), 0), count(*) FROM (SELECT count(*) AS k FROM {relation} "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
-            f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)"
-        ).fetchone()
-        extra, keys = (int(dup[0]), int(dup[1])) if dup else (0, 0)
+        extra, keys = _duplicates(con, relation, by_name[id_column])
         report.duplicate_ids = extra
         if extra:
             issues.append(
@@ -423,27 +446,16 @@ def quality_report(
         elif is_date_dtype(col.dtype):
             checks.append((col.name, "date", 0, 0))
     if checks:
-        parts = []
-        for i, (name, kind, lo, hi) in enumerate(checks):
-            c = quote_ident(name)
+        for name, kind, lo, hi in checks:
+            i = index[name]
             if kind == "range":
-                parts.append(f"count(*) FILTER (WHERE {c} < {lo!r} OR {c} > {hi!r}) AS r{i}")
+                bad = int(st[f"rg{i}"])
             elif kind == "scale":  # a 1–5 scale with a few strays, or a 1–10 one
-                parts.append(
-                    f"CASE WHEN count(*) FILTER (WHERE {c} < 1 OR {c} > 5) <= 0.05 * count({c}) "
-                    f"THEN count(*) FILTER (WHERE {c} < 1 OR {c} > 5) "
-                    f"ELSE -count(*) FILTER (WHERE {c} < 1 OR {c} > 10) END AS r{i}"
-                )
+                bad = int(st[f"s5_{i}"])
+                if bad > 0.05 * by_name[name].non_missing:
+                    bad, hi = int(st[f"s10_{i}"]), 10
             else:
-                parts.append(
-                    f"count(*) FILTER (WHERE CAST({c} AS DATE) < DATE '1900-01-01' "
-                    f"OR CAST({c} AS DATE) > current_date) AS r{i}"
-                )
-        row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchone() or ()  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
-        for i, (name, kind, lo, hi) in enumerate(checks):
-            bad = int(row[i])
-            if kind == "scale" and bad < 0:
-                bad, hi = -bad, 10
+                bad = int(st[f"dt{i}"])
             if not bad:
                 continue
             if kind in ("range", "scale"):
@@ -466,6 +478,66 @@ def quality_report(
             )
         )
     return report
+
+
+def _check_aggregates(
+    dtypes: dict[str, str], ranges: dict[str, tuple[float, float]] | None
+) -> list[str]:
+    """Counts of out-of-range values for every check :func:`quality_report` may choose."""
+    out = []
+    for i, (name, dtype) in enumerate(dtypes.items()):
+        c = quote_ident(name)
+        if ranges and name in ranges:
+            lo, hi = ranges[name]
+            out.append(f"count(*) FILTER (WHERE {c} < {lo!r} OR {c} > {hi!r}) AS rg{i}")
+        elif is_numeric_dtype(dtype) and _AGE_NAME.search(name.casefold()):
+            out.append(f"count(*) FILTER (WHERE {c} < 0 OR {c} > 120) AS rg{i}")
+        elif is_numeric_dtype(dtype):
+            out.append(f"count(*) FILTER (WHERE {c} < 1 OR {c} > 5) AS s5_{i}")
+            out.append(f"count(*) FILTER (WHERE {c} < 1 OR {c} > 10) AS s10_{i}")
+        elif is_date_dtype(dtype):
+            out.append(
+                f"count(*) FILTER (WHERE CAST({c} AS DATE) < DATE '1900-01-01' "
+                f"OR CAST({c} AS DATE) > current_date) AS dt{i}"
+            )
+    return out
+
+
+_BITMAP_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+MAX_BITMAP_RANGE = 1 << 28  # a bitstring of 32 MiB at most
+
+
+def _duplicates(
+    con: duckdb.DuckDBPyConnection, relation: str, column: ColumnProfile
+) -> tuple[int, int]:
+    """(extra rows, identifiers seen more than once) of an identifier column, exactly.
+
+    Integers within a moderate range are counted with one bit per possible value in one cheap
+    pass (``bitstring_agg``); only when that finds repeats, or for other types, does the engine
+    group the rows by identifier.
+    """
+    c = quote_ident(column.name)
+    lo, hi = column.min, column.max
+    if (
+        column.dtype.upper() in _BITMAP_TYPES
+        and isinstance(lo, float)
+        and isinstance(hi, float)
+        and lo.is_integer()
+        and hi.is_integer()
+        and -(2.0**53) < lo <= hi < 2.0**53  # exact as doubles
+        and hi - lo < MAX_BITMAP_RANGE
+    ):
+        distinct = con.execute(
+            f"SELECT bit_count(bitstring_agg(CAST({c} AS BIGINT), {int(lo)}, {int(hi)})) "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+            f"FROM {relation} WHERE {c} IS NOT NULL"
+        ).fetchall()
+        if distinct and distinct[0][0] is not None and int(distinct[0][0]) == column.non_missing:
+            return 0, 0
+    dup = con.execute(
+        f"SELECT coalesce(sum(k - 1), 0), count(*) FROM (SELECT count(*) AS k FROM {relation} "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+        f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)"
+    ).fetchall()
+    return (int(dup[0][0]), int(dup[0][1])) if dup else (0, 0)
 
 
 def _num(value: float) -> str:
