@@ -282,3 +282,83 @@ def test_unknown_action_is_refused(home: Path, tmp_path: Path) -> None:
             keep_original=True,
             options=ReadOptions(),
         )
+
+
+# --- Compiled pseudonyms -----------------------------------------------------------------------
+
+_ALPHABET = list("0123456789 -()+./\t\n\r\u00a0\u202f8аБвЁёЙ@x.Y_😀")
+
+
+def _random_values(seed: int, count: int) -> list[str | None]:
+    rng = random.Random(seed)
+    out: list[str | None] = []
+    for _ in range(count):
+        if rng.random() < 0.03:
+            out.append(None)
+            continue
+        # Mostly short values; some longer than one 64-byte block (and than two).
+        size = rng.choice([rng.randint(0, 20), rng.randint(40, 70), rng.randint(100, 300)])
+        out.append("".join(rng.choice(_ALPHABET) for _ in range(size)))
+    return [*out, "", " ", "\u00a0", "89161234567", "9161234567", "8 916 123-45-67", "x" * 55]
+
+
+@pytest.mark.parametrize("use_openssl", [True, False])
+def test_compiled_hmac_equals_hmac_sha256(use_openssl: bool) -> None:
+    hk = pytest.importorskip("segprofile.data._hmac_kernel")
+    if not hk.AVAILABLE:
+        pytest.skip("numba не установлен")
+    import pyarrow as pa
+
+    for key in (b"k" * 32, bytes(range(16)), b"long key " * 10):  # 90 bytes: hashed first
+        hasher = hk.Hasher(key, privacy.PSEUDONYM_HEX, use_openssl=use_openssl)
+        values = _random_values(len(key), 3000)
+        array = pa.array(values, pa.string())
+        for chunk in (array, array.slice(17, 1000), array.cast(pa.large_string())):
+            got = hasher.hash_array(chunk, hk.MODE_TEXT, b"fio:").to_pylist()
+            expected = [
+                None
+                if not v
+                else hmac.new(key, b"fio:" + v.encode(), hashlib.sha256).hexdigest()[:32]
+                for v in chunk.to_pylist()
+            ]
+            assert got == expected
+
+
+def test_compiled_pseudonyms_equal_the_sql_ones_for_every_kind() -> None:
+    """The fast path gives exactly the pseudonyms earlier imports stored (same joins)."""
+    key = bytes(range(32))
+    con = duckdb.connect()
+    privacy.set_key_variables(con, key)
+    if not privacy.register_pseudonym_functions(con, key):
+        pytest.skip("компилированное ядро недоступно")
+    values = _random_values(5, 4000)
+    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [values])
+    for kind in PiiKind:
+        sql = con.execute(f"SELECT {privacy.pseudonym_sql(kind, 'v')} FROM t").fetchall()  # noqa: S608 — test SQL over our own table
+        fast = con.execute(f"SELECT {privacy.pseudonym_udf_sql(kind, 'v')} FROM t").fetchall()  # noqa: S608 — test SQL over our own table
+        assert fast == sql, kind
+        assert sum(r[0] is None for r in fast) >= values.count(None)
+    expected = hmac.new(key, b"phone:79161234567", hashlib.sha256).hexdigest()[:32]
+    got = con.execute(
+        f"SELECT {privacy.pseudonym_udf_sql(PiiKind.phone, 'v')} "  # noqa: S608 — test SQL
+        "FROM (VALUES ('+7 (916) 123-45-67'), ('89161234567'), ('916 123 45 67')) t(v)"
+    ).fetchall()
+    assert got == [(expected,)] * 3
+
+
+def test_import_with_compiled_pseudonyms_matches_sql_pseudonyms(home: Path, tmp_path: Path) -> None:
+    rows = client_rows(300, seed=8)
+    path = write_csv(tmp_path / "c.csv", rows)
+    result = import_data(path, study_id="s", source=_source(), author="a", home=home)
+    key = privacy.load_key(home)
+    con = duckdb.connect()
+    privacy.set_key_variables(con, key)
+    stored = [
+        r[0]
+        for r in con.execute(f"SELECT \"СНИЛС\" FROM read_parquet('{result.path}')").fetchall()  # noqa: S608 — test SQL over our own temp files
+    ]
+    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [[r["СНИЛС"] for r in rows]])
+    query = f"SELECT {privacy.pseudonym_sql(PiiKind.snils, 'v')} FROM t"  # noqa: S608 — test SQL
+    sql = [r[0] for r in con.execute(query).fetchall()]
+    assert sorted(stored) == sorted(sql)
+    assert all(len(p) == privacy.PSEUDONYM_HEX for p in stored)

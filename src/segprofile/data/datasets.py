@@ -382,10 +382,14 @@ def _apply_type_overrides(
             raw.conversions[col] = Conversion(kind, strict=True)
 
 
-def _select_sql(columns: list[str], findings: list[PiiFinding]) -> tuple[str, list[dict[str, Any]]]:
+def _select_sql(
+    columns: list[str], findings: list[PiiFinding], *, compiled: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
     """The query that writes the dataset: identifiers cleaned, made canonical, then hashed.
 
-    The three steps sit in nested selects so that the engine computes each once per row.
+    With ``compiled`` (after :func:`privacy.register_pseudonym_functions`) one compiled
+    function per identifier does all three steps; otherwise the three steps sit in nested
+    selects of SQL so that the engine computes each once per row.
     """
     by_col = {f.column: f for f in findings}
     exprs, meta, cleaned, canonical = [], [], [], []
@@ -399,7 +403,10 @@ def _select_sql(columns: list[str], findings: list[PiiFinding]) -> tuple[str, li
         info = {"original_name": col, "pii_kind": found.kind.value, "pii_action": found.action}
         if found.action is PiiAction.drop:
             continue
-        if found.action is PiiAction.pseudonymise:
+        if found.action is PiiAction.pseudonymise and compiled:
+            exprs.append(f"{privacy.pseudonym_udf_sql(found.kind, c)} AS {c}")
+            meta.append({"name": col, **info})
+        elif found.action is PiiAction.pseudonymise:
             step1, step2 = quote_ident(f"__segprofile_c{i}"), quote_ident(f"__segprofile_n{i}")
             cleaned.append(f"{privacy.clean_sql(found.kind, c)} AS {step1}")
             canonical.append(f"{privacy.canonical_sql(found.kind, step1)} AS {step2}")
@@ -452,12 +459,14 @@ def import_data(
             dtypes = raw.dtypes()
             sample = raw.sample()
             findings = _findings(raw, dtypes, sample, decisions)
-            select, meta = _select_sql(raw.columns, findings)
             key_id = None
+            compiled = False
             if any(f.action is PiiAction.pseudonymise for f in findings):
                 key = privacy.load_key(root)
                 key_id = privacy.key_id(key)
                 privacy.set_key_variables(raw.con, key)
+                compiled = privacy.register_pseudonym_functions(raw.con, key)
+            select, meta = _select_sql(raw.columns, findings, compiled=compiled)
             target = quote_literal(str(tmp))
             # Row order is not kept in the stored version: it lets the engine stream a file of
             # any size into Parquet within its memory limit.
