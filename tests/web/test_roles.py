@@ -88,7 +88,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:data_upload": {"POST": ("edit", 400)},
     "studies:data_inspect": {"GET": ("view", 404), "POST": ("edit", 404)},
     "studies:data_discard": {"POST": ("edit", 404)},
-    "studies:data_version_delete": {"POST": ("edit", 404)},
+    "studies:data_version_delete": {"GET": ("manage", 404), "POST": ("manage", 404)},
     "studies:members": {"GET": ("manage", 200)},
     "studies:member_add": {"POST": ("manage", 400)},
     "studies:member_change": {"POST": ("manage", 302)},

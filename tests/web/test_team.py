@@ -502,3 +502,11 @@ def test_simultaneous_saves_wait_for_each_other_and_merge(user: User, small_stud
     document = study.current_revision().to_document()
     assert document.title == "Название из потока"
     assert document.segmentation.min_cell == 9
+
+
+@pytest.mark.django_db
+def test_authenticate_without_a_request_skips_the_throttle_only(user: User) -> None:
+    from django.contrib.auth import authenticate
+
+    assert authenticate(username="anna", password=PASSWORD) == user
+    assert authenticate(username="anna", password="wrong") is None

@@ -178,7 +178,7 @@ PASSWORD_HASHERS = [
 ]
 # django-axes first: it refuses a locked-out user name before the password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "segprofile.web.auth.WebSignInThrottle",  # django-axes, for web requests
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("SEGPROFILE_LOGIN_ATTEMPTS", "5"))

@@ -48,6 +48,7 @@ from segprofile.errors import NotFound, SegprofileError
 from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
+from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import (
     COLUMN_TYPE_LABELS,
     COLUMN_USE_LABELS,
@@ -59,7 +60,7 @@ from segprofile.web.studies.forms import (
     DeleteVersionForm,
     ImportDecisionsForm,
 )
-from segprofile.web.studies.models import Study
+from segprofile.web.studies.models import AuditEvent, Study
 from segprofile.web.studies.storage import file_state, safe_data_path, store_upload
 from segprofile.web.studies.views import _study_for
 
@@ -422,13 +423,13 @@ def _initial_source(request: HttpRequest) -> dict[str, str]:
 @require_GET
 def data_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The study's data sources, their imported versions, the upload form, the audit trail."""
-    return _data_page(request, _study_for(request, pk))
+    return _data_page(request, _study_for(request, pk, need="view"))
 
 
 @require_POST
 def data_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Receive a file, inspect it at once; a file that cannot be read is not kept."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     document = study.current_revision().to_document()
     form = DataFileForm(request.POST, request.FILES, document=document)
     if not form.is_valid():
@@ -514,7 +515,7 @@ def _inspect_page(
 @require_http_methods(["GET", "POST"])
 def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: what the file holds. POST: re-check with the decisions, or import the file."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     meta = _load_upload(study, token)
     if meta.get("imported_version") is not None:
         messages.info(
@@ -625,6 +626,18 @@ def _import(
     else:
         _discard(study, meta["token"])
     logger.info("Study %s: source %s imported as version %d", study.pk, source_id, version)
+    audit(
+        request,
+        AuditEvent.Action.IMPORT,
+        study,
+        {
+            "what": "dataset",
+            "source": source_id,
+            "version": version,
+            "rows": result.manifest.rows,
+            "file": result.manifest.file,
+        },
+    )
     messages.success(
         request,
         gettext("Version %(version)s of the source «%(source)s» was imported: %(rows)s rows.")
@@ -636,7 +649,7 @@ def _import(
 @require_POST
 def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Delete an uploaded file that is waiting for import (or was kept after one)."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="edit")
     meta = _load_upload(study, token)
     _discard(study, token)
     logger.info("Study %s: staged upload deleted", study.pk)
@@ -649,7 +662,7 @@ def data_version_delete(
     request: HttpRequest, pk: int, source_id: str, version: int
 ) -> HttpResponse:
     """Delete a stored dataset version, after a confirmation page (audited)."""
-    study = _study_for(request, pk)
+    study = _study_for(request, pk, need="manage")
     document = study.current_revision().to_document()
     home = study_home(study)
     try:
@@ -667,6 +680,12 @@ def data_version_delete(
             )
         except NotFound:
             raise Http404 from None
+        audit(
+            request,
+            AuditEvent.Action.DELETED,
+            study,
+            {"what": "dataset version", "source": source_id, "version": version},
+        )
         messages.success(
             request,
             gettext("Version %(version)s of the source «%(source)s» was deleted.")

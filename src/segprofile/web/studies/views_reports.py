@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
-from segprofile.web.studies.views import _finished_run
+from segprofile.web.studies.views import _audit_export, _finished_run
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
 
@@ -28,4 +28,5 @@ def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResp
     filename = f"{run.study.slug}-r{run.revision.number}-profile.{extension}"
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in filename)
     response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    _audit_export(request, run, fmt)
     return response

@@ -58,3 +58,9 @@ def base_revision_field(study: Study, number: int | None = None) -> SafeString:
     page shows (``number``, or the current one), so a save can detect edits made meanwhile."""
     value = number if number is not None else _current_number(study)
     return format_html('<input type="hidden" name="base_revision" value="{}">', value)
+
+
+@register.filter
+def can_edit_study(study: Study, user: Any) -> bool:
+    """``{% if study|can_edit_study:user %}``: whether ``user`` may change ``study``."""
+    return bool(study is not None and user is not None and study.can(user, "edit"))
