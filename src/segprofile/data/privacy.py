@@ -497,17 +497,20 @@ def register_pseudonym_functions(con: Any, key: bytes) -> bool:
     """
     try:
         from segprofile.data import _hmac_kernel as hk
-    except ImportError:  # pragma: no cover - numba or pyarrow missing
+
+        if not hk.AVAILABLE:  # pragma: no cover - numba missing
+            return False
+        hasher = hk.Hasher(key, PSEUDONYM_HEX)
+        checked = hk.self_check(hasher, key)
+    except Exception as exc:  # noqa: BLE001 — e.g. no writable compiler cache: SQL does it
+        log.warning("compiled HMAC kernel unavailable (%s): pseudonyms computed in SQL", exc)
         return False
-    if not hk.AVAILABLE:  # pragma: no cover - numba missing
+    if not checked:  # pragma: no cover - a broken OpenSSL or compiler
+        log.warning("compiled HMAC kernel disagrees with hmac: pseudonyms computed in SQL")
         return False
     import duckdb
     from duckdb import func
 
-    hasher = hk.Hasher(key, PSEUDONYM_HEX)
-    if not hk.self_check(hasher, key):  # pragma: no cover - a broken OpenSSL or compiler
-        log.warning("compiled HMAC kernel disagrees with hmac: pseudonyms computed in SQL")
-        return False
     varchar = duckdb.sqltype("VARCHAR")
 
     def udf(mode: int, prefix: bytes) -> Any:
