@@ -103,6 +103,24 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "logout": {"POST": ("public", 302)},
     "set_language": {"POST": ("public", 302)},
     "report_css": {"GET": ("public", 200)},
+    # API tokens (any signed-in user, own tokens only) and the JSON API: it authenticates by
+    # token only, so a session — anyone's — gets 401 (tests/web/test_api*.py test the tokens).
+    "api_tokens:list": {"GET": ("login", 200), "POST": ("login", 400)},
+    "api_tokens:revoke": {"POST": ("login", 404)},
+    "api:api-root": {"GET": ("public", 404)},
+    "api:openapi-json": {"GET": ("public", 200)},
+    "api:list_studies": {"GET": ("public", 401)},
+    "api:get_study": {"GET": ("public", 401)},
+    "api:get_document": {"GET": ("public", 401)},
+    "api:get_document_yaml": {"GET": ("public", 401)},
+    "api:list_revisions": {"GET": ("public", 401)},
+    "api:create_revision": {"POST": ("public", 401)},
+    "api:list_datasets": {"GET": ("public", 401)},
+    "api:list_runs": {"GET": ("public", 401)},
+    "api:start_run": {"POST": ("public", 401)},
+    "api:get_run": {"GET": ("public", 401)},
+    "api:get_profile": {"GET": ("public", 401)},
+    "api:get_report": {"GET": ("public", 401)},
 }
 
 # Values of the URL parameters; a new parameter name needs an entry here.
@@ -116,6 +134,10 @@ KWARGS: dict[str, Any] = {
     "journey_id": "current",
     "step_id": "apply",
     "index": 0,
+    "token_pk": 1,
+    "study_id": 1,
+    "run_id": 1,
+    "fmt": "pdf",
 }
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "segprofile.web.studies",
+    "segprofile.web.api",
 ]
 
 MIDDLEWARE = [

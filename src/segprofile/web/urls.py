@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from django.views.i18n import set_language
 
 from segprofile import pipeline
+from segprofile.web.api.urls import api_urls
 
 
 @login_not_required
@@ -33,4 +34,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("report.css", report_css, name="report_css"),
+    # The JSON API (token authentication) and the page where users manage their tokens.
+    path("api/", api_urls()),
+    path("account/api-tokens/", include("segprofile.web.api.urls")),
 ]

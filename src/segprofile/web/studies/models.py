@@ -390,7 +390,11 @@ class ProfileRun(models.Model):
 
     def sync_with_task(self) -> None:
         """Fail a run whose background task ended without reporting (e.g. the worker died)."""
-        if self.is_finished or not self.task_id:
+        if self.is_finished:
+            return
+        from segprofile.web.studies.tasks import fail_if_worker_died
+
+        if fail_if_worker_died(self) or not self.task_id:  # a killed worker: see tasks.py
             return
         from django_tasks import TaskResultStatus, default_task_backend
         from django_tasks.exceptions import TaskResultDoesNotExist

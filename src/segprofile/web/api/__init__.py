@@ -1,0 +1,1 @@
+"""The JSON API (``/api/``, django-ninja) and its access tokens; worker liveness at startup."""

@@ -1,0 +1,526 @@
+"""The JSON API: studies, their documents and revisions, datasets, profile jobs, reports.
+
+Authentication: ``Authorization: Bearer <token>`` with a token the user created on the page
+«API-токены». A session cookie does not authenticate here (so there is no CSRF to forge).
+Access to a study is decided by the studies app (``_study_for``: view / edit), exactly as on
+the site. Errors are JSON: ``{"detail": "<по-русски>", "code": "<english_code>"}``.
+The OpenAPI schema is at ``/api/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
+from ninja import NinjaAPI, Path, Query, Status
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from segprofile import pipeline
+from segprofile.errors import ConflictError, DocumentError, NotFound, SegprofileError
+from segprofile.web.api.models import ApiToken
+from segprofile.web.api.schemas import (
+    DatasetOut,
+    DocumentOut,
+    ErrorOut,
+    ProfileOut,
+    RevisionIn,
+    RevisionOut,
+    RunOut,
+    SourceOut,
+    StudyDetailOut,
+    StudyOut,
+    VersionOut,
+)
+from segprofile.web.studies import services, tasks
+from segprofile.web.studies.audit import audit
+from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.views import _study_for
+
+logger = logging.getLogger(__name__)
+
+
+class TokenAuth(HttpBearer):
+    """A user's API token (only its SHA-256 is stored)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = ApiToken.authenticate(token.strip())
+        if found is None:
+            return None
+        request.user = found.user
+        return found
+
+
+api = NinjaAPI(
+    title="segprofile API",
+    version="1",
+    description=(
+        "Профиль клиентского сегмента: исследования, их документы и редакции, наборы данных, "
+        "построение профиля и отчёты. Авторизация: заголовок «Authorization: Bearer <токен>»; "
+        "токен создаётся на странице «API-токены». Ошибки — JSON с полями detail (по-русски) "
+        "и code (по-английски)."
+    ),
+    auth=TokenAuth(),
+    docs_url=None,  # Swagger UI loads scripts from other hosts, which the CSP forbids
+    urls_namespace="api",
+)
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+) -> HttpResponse:
+    body = {"detail": detail, "code": code, "errors": errors or []}
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.detail)
+
+
+@api.exception_handler(AuthenticationError)
+def _not_authenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(
+        request,
+        401,
+        "not_authenticated",
+        gettext(
+            "Authentication required: send the header «Authorization: Bearer <token>» with an "
+            "active API token (create one on the «API tokens» page)."
+        ),
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(
+        request,
+        403,
+        "forbidden",
+        gettext("Access denied: your role in this study does not allow this."),
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(
+        request, 404, "not_found", gettext("Not found: there is no such object, or it was deleted.")
+    )
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    problems = []
+    for item in exc.errors:
+        where = ".".join(str(p) for p in item.get("loc", ()))
+        problems.append({"loc": where, "msg": str(item.get("msg", "")), "type": item.get("type")})
+    listed = "; ".join(p["loc"] for p in problems) or "—"
+    return _error(
+        request,
+        422,
+        "invalid_request",
+        gettext("The request is not valid; check the fields: %(fields)s.") % {"fields": listed},
+        problems,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return _error(request, 400, "bad_request", gettext("The request body is not valid JSON."))
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(SegprofileError)
+def _segprofile_error(request: HttpRequest, exc: SegprofileError) -> HttpResponse:
+    if isinstance(exc, DocumentError):
+        problems = [{"loc": p, "line": line, "msg": t} for p, line, t in exc.problems]
+        return _error(request, 422, "invalid_document", str(exc), problems)
+    if isinstance(exc, ConflictError):
+        return _error(request, 409, "conflict", str(exc))
+    if isinstance(exc, NotFound):
+        return _error(request, 404, "not_found", str(exc))
+    status = exc.http_status if exc.http_status < 500 else 500
+    if status >= 500:
+        logger.exception("API: %s", type(exc).__name__)
+    return _error(request, 422 if status == 400 else status, "invalid_input", str(exc))
+
+
+_ERRORS: dict[int, type[ErrorOut]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _responses(ok: int, schema: Any, *extra: int) -> dict[int, Any]:
+    return {ok: schema, **_ERRORS, **dict.fromkeys(extra, ErrorOut)}
+
+
+_BINARY = {"type": "string", "format": "binary"}
+
+
+def _file_responses(content: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """OpenAPI of a download: its media types and their schemas (ninja documents JSON only)."""
+    media = {name: {"schema": schema} for name, schema in content.items()}
+    return {"responses": {"200": {"description": "OK", "content": media}}}
+
+
+# --- studies -----------------------------------------------------------------------------------
+
+StudyId = Path[int]
+
+
+def _study(request: HttpRequest, study_id: int, need: str = "view") -> Study:
+    return _study_for(request, study_id, need=need)
+
+
+def _study_out(study: Study, user: Any) -> dict[str, Any]:
+    revision = study.current_revision()
+    return {
+        "id": study.pk,
+        "slug": study.slug,
+        "title": study.title,
+        "role": study.role_for(user),
+        "revision": revision.number if revision else 0,
+        "created_at": study.created_at,
+        "updated_at": study.updated_at,
+    }
+
+
+@api.get("/studies", response=_responses(200, list[StudyOut]), tags=["studies"], summary="Studies")
+def list_studies(request: HttpRequest) -> list[dict[str, Any]]:
+    """The studies the token's user may see (as a member, or every one for an administrator)."""
+    studies = Study.visible_to(request.user).select_related("owner")
+    return [_study_out(s, request.user) for s in studies]
+
+
+@api.get(
+    "/studies/{study_id}",
+    response=_responses(200, StudyDetailOut),
+    tags=["studies"],
+    summary="A study",
+)
+def get_study(request: HttpRequest, study_id: StudyId) -> dict[str, Any]:
+    study = _study(request, study_id)
+    document = study.current_revision().to_document()
+    return {
+        **_study_out(study, request.user),
+        "can_edit": study.can_edit(request.user),
+        "can_manage": study.can_manage(request.user),
+        "data_sources": [
+            SourceOut(id=s.id, kind=s.kind.value, title=s.title, path=s.path)
+            for s in document.data_sources
+        ],
+    }
+
+
+def _revision(study: Study, number: int | None) -> StudyRevision:
+    if number is None:
+        return study.current_revision()
+    return get_object_or_404(study.revisions, number=number)
+
+
+@api.get(
+    "/studies/{study_id}/document",
+    response=_responses(200, DocumentOut),
+    tags=["studies"],
+    summary="The study document (JSON)",
+)
+def get_document(
+    request: HttpRequest, study_id: StudyId, revision: Query[int | None] = None
+) -> dict[str, Any]:
+    """The document of the current revision, or of ``revision``."""
+    study = _study(request, study_id)
+    rev = _revision(study, revision)
+    document = rev.to_document()
+    audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        study,
+        {"format": "json", "revision": rev.number, "via": "api"},
+    )
+    return {"revision": rev.number, "document": document.model_dump(mode="json")}
+
+
+@api.get(
+    "/studies/{study_id}/document.yaml",
+    response=_ERRORS,
+    tags=["studies"],
+    summary="The study document (YAML)",
+    openapi_extra=_file_responses(
+        {"application/yaml": {"type": "object", "description": "The study document."}}
+    ),
+)
+def get_document_yaml(
+    request: HttpRequest, study_id: StudyId, revision: Query[int | None] = None
+) -> HttpResponse:
+    study = _study(request, study_id)
+    rev = _revision(study, revision)
+    text = pipeline.dump_study(rev.to_document())
+    audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        study,
+        {"format": "yaml", "revision": rev.number, "via": "api"},
+    )
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = _disposition(f"{study.slug}-r{rev.number}.yaml")
+    return response
+
+
+def _disposition(filename: str) -> str:
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in filename)
+    return f'attachment; filename="{safe}"'
+
+
+@api.get(
+    "/studies/{study_id}/revisions",
+    response=_responses(200, list[RevisionOut]),
+    tags=["studies"],
+    summary="Revisions of a study",
+)
+def list_revisions(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any]]:
+    study = _study(request, study_id)
+    return [_revision_out(r) for r in study.revisions.select_related("author")]
+
+
+def _revision_out(revision: StudyRevision) -> dict[str, Any]:
+    return {
+        "number": revision.number,
+        "created_at": revision.created_at,
+        "author": revision.author.get_username() if revision.author else None,
+        "comment": revision.comment,
+        "base_number": revision.base_number,
+    }
+
+
+@api.post(
+    "/studies/{study_id}/revisions",
+    response=_responses(201, RevisionOut, 400, 409),
+    tags=["studies"],
+    summary="Save a new revision",
+)
+def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -> Status:
+    """Store a whole study document as the next revision (owners and editors).
+
+    Give the document as an object (``document``) or as YAML text (``yaml``). An invalid
+    document is refused (422) with its problems; nothing is saved.
+    """
+    study = _study(request, study_id, need="edit")
+    if (body.document is None) == (body.yaml is None):
+        raise ApiError(
+            422,
+            "invalid_request",
+            gettext("Send the document either as «document» (an object) or as «yaml» (text)."),
+        )
+    if body.yaml is not None:
+        document = pipeline.parse_study(body.yaml, source="yaml")
+    else:
+        document = pipeline.study_from_data(body.document, source="document")
+    comment = body.comment or gettext("Saved through the API")
+    revision = study.add_revision(
+        document, author=request.user, comment=comment, base=body.base_revision
+    )
+    audit(
+        request,
+        AuditEvent.Action.IMPORT,
+        study,
+        {"what": "study", "revision": revision.number, "via": "api"},
+    )
+    return Status(201, _revision_out(revision))
+
+
+# --- datasets ----------------------------------------------------------------------------------
+
+
+@api.get(
+    "/studies/{study_id}/datasets",
+    response=_responses(200, list[DatasetOut]),
+    tags=["datasets"],
+    summary="Data sources and their imported versions",
+)
+def list_datasets(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any]]:
+    study = _study(request, study_id)
+    document = study.current_revision().to_document()
+    out = []
+    for source in document.data_sources:
+        try:
+            versions = pipeline.list_dataset_versions(
+                document.id, source.id, home=study.data_dir().parent
+            )
+        except SegprofileError:
+            versions = []
+        out.append(
+            {
+                "source_id": source.id,
+                "kind": source.kind.value,
+                "title": source.title,
+                "path": source.path,
+                "versions": [
+                    VersionOut(
+                        version=m.version,
+                        created_at=m.created_at,
+                        author=m.author,
+                        file=m.file,
+                        file_format=m.file_format,
+                        rows=m.rows,
+                        sha256=m.sha256,
+                        file_sha256=m.file_sha256,
+                    )
+                    for m in versions
+                ],
+            }
+        )
+    return out
+
+
+# --- profile jobs ------------------------------------------------------------------------------
+
+
+def _run_out(run: ProfileRun) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "study_id": run.study_id,
+        "revision": run.revision.number,
+        "status": str(run.status),
+        "progress": run.progress,
+        "message": run.message,
+        "error": run.error,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "created_by": run.created_by.get_username() if run.created_by else None,
+    }
+
+
+def _run(request: HttpRequest, study_id: int, run_id: int) -> ProfileRun:
+    study = _study(request, study_id)
+    run = get_object_or_404(
+        ProfileRun.objects.select_related("study", "revision", "created_by"),
+        pk=run_id,
+        study=study,
+    )
+    tasks.fail_if_worker_died(run)
+    run.sync_with_task()
+    return run
+
+
+@api.get(
+    "/studies/{study_id}/runs",
+    response=_responses(200, list[RunOut]),
+    tags=["profiles"],
+    summary="Profile jobs of a study",
+)
+def list_runs(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any]]:
+    study = _study(request, study_id)
+    runs = list(study.runs.select_related("revision", "created_by")[:50])
+    for run in runs:
+        tasks.fail_if_worker_died(run)
+    return [_run_out(r) for r in runs]
+
+
+@api.post(
+    "/studies/{study_id}/runs",
+    response=_responses(202, RunOut),
+    tags=["profiles"],
+    summary="Start building the profile",
+)
+def start_run(request: HttpRequest, study_id: StudyId) -> Status:
+    """Queue a profile build of the current revision (owners and editors); poll its status."""
+    study = _study(request, study_id, need="edit")
+    run = services.start_profile_run(study, request.user)
+    run = ProfileRun.objects.select_related("revision", "created_by").get(pk=run.pk)
+    return Status(202, _run_out(run))
+
+
+@api.get(
+    "/studies/{study_id}/runs/{run_id}",
+    response=_responses(200, RunOut),
+    tags=["profiles"],
+    summary="Status and progress of a profile job",
+)
+def get_run(request: HttpRequest, study_id: StudyId, run_id: Path[int]) -> dict[str, Any]:
+    return _run_out(_run(request, study_id, run_id))
+
+
+def _finished(request: HttpRequest, study_id: int, run_id: int) -> ProfileRun:
+    run = _run(request, study_id, run_id)
+    if run.status == ProfileRun.Status.FAILED:
+        raise ApiError(
+            409,
+            "run_failed",
+            gettext("This profile build failed: %(error)s") % {"error": run.error},
+        )
+    if run.status != ProfileRun.Status.DONE:
+        raise ApiError(
+            409,
+            "run_not_finished",
+            gettext("The profile is not built yet (%(percent)s%%); ask again later.")
+            % {"percent": run.percent},
+        )
+    return run
+
+
+@api.get(
+    "/studies/{study_id}/runs/{run_id}/profile",
+    response=_responses(200, ProfileOut, 409),
+    tags=["profiles"],
+    summary="The finished profile (JSON)",
+)
+def get_profile(request: HttpRequest, study_id: StudyId, run_id: Path[int]) -> dict[str, Any]:
+    run = _finished(request, study_id, run_id)
+    audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        run.study,
+        {"format": "json", "run": run.pk, "revision": run.revision.number, "via": "api"},
+    )
+    return {"run": run.pk, "revision": run.revision.number, "profile": json.loads(run.result_json)}
+
+
+ReportFormat = Literal["docx", "xlsx", "html", "pdf"]
+
+
+@api.get(
+    "/studies/{study_id}/runs/{run_id}/report/{fmt}",
+    response={**_ERRORS, 409: ErrorOut},
+    tags=["profiles"],
+    summary="The report of a finished profile (DOCX, XLSX, HTML, PDF)",
+    openapi_extra=_file_responses(
+        {t.split(";")[0]: _BINARY for t, _ in pipeline.REPORT_FORMATS.values()}
+    ),
+)
+def get_report(
+    request: HttpRequest, study_id: StudyId, run_id: Path[int], fmt: Path[ReportFormat]
+) -> HttpResponse:
+    run = _finished(request, study_id, run_id)
+    profile = pipeline.profile_from_json(run.result_json)
+    content = pipeline.render_report(profile, run.revision.to_document(), fmt)
+    content_type, extension = pipeline.REPORT_FORMATS[fmt]
+    audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        run.study,
+        {"format": fmt, "run": run.pk, "revision": run.revision.number, "via": "api"},
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = _disposition(
+        f"{run.study.slug}-r{run.revision.number}-profile.{extension}"
+    )
+    return response

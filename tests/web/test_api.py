@@ -1,0 +1,357 @@
+"""The JSON API (/api/): tokens, roles, documents, revisions, datasets, jobs, profiles, reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from segprofile import pipeline
+from segprofile.model.study import Study as StudyDocument
+from segprofile.web.api.models import ApiToken, hash_token
+from segprofile.web.studies.models import AuditEvent, Membership, ProfileRun, Study
+
+pytestmark = pytest.mark.django_db
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.fixture
+def token(user: User) -> str:
+    return ApiToken.issue(user, "тесты")[1]
+
+
+@pytest.fixture
+def api() -> Client:
+    return Client()
+
+
+def _json(response: Any) -> Any:
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    return json.loads(response.content)
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+
+def test_the_token_page_shows_a_new_token_once_and_stores_only_its_hash(
+    client_in: Client, user: User
+) -> None:
+    response = client_in.post(reverse("api_tokens:list"), {"name": "скрипт отчётов"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    token = ApiToken.objects.get(user=user)
+    start = page.index('id="token-value">') + len('id="token-value">')
+    text = page[start : page.index("</code>", start)]
+    assert text.startswith("sp_")
+    assert len(text) > 40
+    assert token.key_hash == hash_token(text)
+    assert text not in {token.key_hash, token.prefix, token.name}
+    assert "Скопируйте его сейчас" in page
+    # The list shows only the beginning, never the whole token again.
+    again = client_in.get(reverse("api_tokens:list")).content.decode()
+    assert text not in again
+    assert token.prefix in again
+    assert "скрипт отчётов" in again
+
+
+def test_a_revoked_token_no_longer_authenticates(
+    client_in: Client, user: User, api: Client, token: str
+) -> None:
+    assert api.get("/api/studies", **_auth(token)).status_code == 200
+    row = ApiToken.objects.get(user=user)
+    response = client_in.post(reverse("api_tokens:revoke", kwargs={"token_pk": row.pk}))
+    assert response.status_code == 302
+    refused = api.get("/api/studies", **_auth(token))
+    assert refused.status_code == 401
+    body = _json(refused)
+    assert body["code"] == "not_authenticated"
+    assert "Authorization: Bearer" in body["detail"]
+    assert "токен" in body["detail"]
+
+
+def test_another_users_token_cannot_be_revoked(client_in: Client, other_user: User) -> None:
+    row, _text = ApiToken.issue(other_user, "чужой")
+    response = client_in.post(reverse("api_tokens:revoke", kwargs={"token_pk": row.pk}))
+    assert response.status_code == 404
+    row.refresh_from_db()
+    assert row.is_active
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "Bearer", "Bearer sp_wrong", "Basic YW5uYTpwYXNz", "Token sp_x", "Bearer " + "x" * 500],
+)
+def test_requests_without_a_valid_token_are_401(api: Client, header: str) -> None:
+    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = api.get("/api/studies", **extra)
+    assert response.status_code == 401
+    assert _json(response)["code"] == "not_authenticated"
+
+
+def test_a_signed_in_session_does_not_authenticate_the_api(client_in: Client) -> None:
+    """Only tokens count: a session cookie would make the API forgeable from another site."""
+    assert client_in.get("/api/studies").status_code == 401
+    assert client_in.post("/api/studies/1/runs").status_code == 401
+
+
+def test_the_openapi_schema_is_public_json(api: Client) -> None:
+    schema = _json(api.get("/api/openapi.json"))
+    paths = schema["paths"]
+    for path in (
+        "/api/studies",
+        "/api/studies/{study_id}",
+        "/api/studies/{study_id}/document",
+        "/api/studies/{study_id}/document.yaml",
+        "/api/studies/{study_id}/revisions",
+        "/api/studies/{study_id}/datasets",
+        "/api/studies/{study_id}/runs",
+        "/api/studies/{study_id}/runs/{run_id}",
+        "/api/studies/{study_id}/runs/{run_id}/profile",
+        "/api/studies/{study_id}/runs/{run_id}/report/{fmt}",
+    ):
+        assert path in paths, path
+    assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
+
+
+# --- studies and roles -------------------------------------------------------------------------
+
+
+def test_lists_only_the_studies_the_user_is_a_member_of(
+    api: Client, token: str, stored_study: Study, other_user: User, small_study: StudyDocument
+) -> None:
+    Study.create_from_document(small_study, owner=other_user, comment="чужое")
+    body = _json(api.get("/api/studies", **_auth(token)))
+    assert [s["id"] for s in body] == [stored_study.pk]
+    assert body[0]["role"] == "owner"
+    assert body[0]["revision"] == 1
+    assert body[0]["title"] == stored_study.title
+
+
+def test_a_study_of_someone_else_is_403_and_a_missing_one_404(
+    api: Client, token: str, other_user: User, small_study: StudyDocument
+) -> None:
+    theirs = Study.create_from_document(small_study, owner=other_user, comment="чужое")
+    forbidden = api.get(f"/api/studies/{theirs.pk}", **_auth(token))
+    assert forbidden.status_code == 403
+    assert _json(forbidden) == {
+        "detail": "Доступ запрещён: ваша роль в этом исследовании этого не позволяет.",
+        "code": "forbidden",
+        "errors": [],
+    }
+    missing = api.get("/api/studies/999999", **_auth(token))
+    assert missing.status_code == 404
+    assert _json(missing)["code"] == "not_found"
+    assert "Не найдено" in _json(missing)["detail"]
+    invalid = api.get("/api/studies/abc", **_auth(token))
+    assert invalid.status_code == 422
+    assert _json(invalid)["code"] == "invalid_request"
+
+
+def test_the_study_and_its_document(api: Client, token: str, stored_study: Study) -> None:
+    body = _json(api.get(f"/api/studies/{stored_study.pk}", **_auth(token)))
+    assert body["can_edit"]
+    assert body["can_manage"]
+    assert [s["id"] for s in body["data_sources"]] == ["records"]
+    doc = _json(api.get(f"/api/studies/{stored_study.pk}/document", **_auth(token)))
+    assert doc["revision"] == 1
+    assert (
+        pipeline.study_from_data(doc["document"]) == stored_study.current_revision().to_document()
+    )
+    yaml = api.get(f"/api/studies/{stored_study.pk}/document.yaml", **_auth(token))
+    assert yaml.status_code == 200
+    assert yaml["Content-Type"].startswith("application/yaml")
+    assert (
+        pipeline.parse_study(yaml.content.decode()) == stored_study.current_revision().to_document()
+    )
+    assert (
+        AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, study=stored_study).count() == 2
+    )
+
+
+def test_an_editor_saves_a_revision_and_a_viewer_cannot(
+    api: Client, token: str, stored_study: Study, other_user: User
+) -> None:
+    document = stored_study.current_revision().to_document().model_dump(mode="json")
+    document["title"] = "Новое название через API"
+    url = f"/api/studies/{stored_study.pk}/revisions"
+    created = api.post(
+        url, {"document": document, "comment": "из скрипта"}, "application/json", **_auth(token)
+    )
+    assert created.status_code == 201, created.content
+    assert _json(created)["number"] == 2
+    stored_study.refresh_from_db()
+    assert stored_study.title == "Новое название через API"
+    assert stored_study.current_revision().comment == "из скрипта"
+
+    Membership.objects.create(study=stored_study, user=other_user, role="viewer")
+    viewer_token = ApiToken.issue(other_user, "читатель")[1]
+    refused = api.post(url, {"document": document}, "application/json", **_auth(viewer_token))
+    assert refused.status_code == 403
+    assert stored_study.revisions.count() == 2
+    # A viewer may read, though.
+    assert (
+        api.get(f"/api/studies/{stored_study.pk}/revisions", **_auth(viewer_token)).status_code
+        == 200
+    )
+
+
+def test_a_revision_from_yaml_text(api: Client, token: str, stored_study: Study) -> None:
+    text = pipeline.dump_study(stored_study.current_revision().to_document())
+    text = text.replace(stored_study.title, "Из YAML", 1)
+    response = api.post(
+        f"/api/studies/{stored_study.pk}/revisions",
+        {"yaml": text},
+        "application/json",
+        **_auth(token),
+    )
+    assert response.status_code == 201, response.content
+    stored_study.refresh_from_db()
+    assert stored_study.title == "Из YAML"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"yaml": "title: [unclosed"}, "invalid_document"),
+        ({"yaml": "id: x\n"}, "invalid_document"),
+        ({"document": {"id": "x"}}, "invalid_document"),
+        ({}, "invalid_request"),
+        ({"yaml": "a: 1", "document": {"a": 1}}, "invalid_request"),
+        ({"document": "not an object"}, "invalid_request"),
+        ({"yaml": "a", "base_revision": 0}, "invalid_request"),
+    ],
+)
+def test_an_invalid_document_is_422_and_nothing_is_saved(
+    api: Client, token: str, stored_study: Study, body: dict[str, Any], code: str
+) -> None:
+    response = api.post(
+        f"/api/studies/{stored_study.pk}/revisions", body, "application/json", **_auth(token)
+    )
+    assert response.status_code == 422, response.content
+    payload = _json(response)
+    assert payload["code"] == code
+    assert any("а" <= ch <= "я" for ch in payload["detail"].lower())
+    assert stored_study.revisions.count() == 1
+
+
+def test_a_body_that_is_not_json_is_400(api: Client, token: str, stored_study: Study) -> None:
+    response = api.post(
+        f"/api/studies/{stored_study.pk}/revisions",
+        b"{not json",
+        "application/json",
+        **_auth(token),
+    )
+    assert response.status_code in (400, 422)
+    assert _json(response)["code"] in ("bad_request", "invalid_request")
+    assert stored_study.revisions.count() == 1
+
+
+def test_a_conflicting_edit_is_409(
+    api: Client, token: str, stored_study: Study, user: User
+) -> None:
+    base = stored_study.current_revision().to_document()
+    theirs = base.model_copy(update={"title": "Их название"})
+    stored_study.add_revision(theirs, author=user, comment="их правка")
+    mine = base.model_dump(mode="json") | {"title": "Моё название"}
+    response = api.post(
+        f"/api/studies/{stored_study.pk}/revisions",
+        {"document": mine, "base_revision": 1},
+        "application/json",
+        **_auth(token),
+    )
+    assert response.status_code == 409
+    assert _json(response)["code"] == "conflict"
+    stored_study.refresh_from_db()
+    assert stored_study.title == "Их название"
+    assert stored_study.revisions.count() == 2
+
+
+# --- datasets, jobs, profiles, reports ---------------------------------------------------------
+
+
+def test_datasets_list_the_sources_and_their_versions(
+    api: Client, token: str, stored_study: Study, small_data: Any
+) -> None:
+    document = stored_study.current_revision().to_document()
+    pipeline.import_dataset(
+        small_data / "records.parquet",
+        document,
+        "records",
+        author="anna",
+        home=stored_study.data_dir().parent,
+    )
+    body = _json(api.get(f"/api/studies/{stored_study.pk}/datasets", **_auth(token)))
+    assert [d["source_id"] for d in body] == ["records"]
+    assert [v["version"] for v in body[0]["versions"]] == [1]
+    assert body[0]["versions"][0]["rows"] == 3000
+    assert body[0]["versions"][0]["author"] == "anna"
+
+
+def test_start_a_job_poll_it_and_download_the_profile_and_reports(
+    api: Client, token: str, stored_study: Study
+) -> None:
+    started = api.post(f"/api/studies/{stored_study.pk}/runs", **_auth(token))
+    assert started.status_code == 202, started.content
+    run = _json(started)
+    status = _json(api.get(f"/api/studies/{stored_study.pk}/runs/{run['id']}", **_auth(token)))
+    assert status["status"] == "done"  # the immediate backend of the tests
+    assert status["progress"] == 1.0
+    listed = _json(api.get(f"/api/studies/{stored_study.pk}/runs", **_auth(token)))
+    assert [r["id"] for r in listed] == [run["id"]]
+    profile = _json(
+        api.get(f"/api/studies/{stored_study.pk}/runs/{run['id']}/profile", **_auth(token))
+    )
+    assert profile["profile"]["total_clients"] == 3000
+    assert profile["revision"] == 1
+    expected = {
+        "docx": (b"PK", "wordprocessingml"),
+        "xlsx": (b"PK", "spreadsheetml"),
+        "html": (b"<!DOCTYPE html", "text/html"),
+        "pdf": (b"%PDF", "application/pdf"),
+    }
+    for fmt, (magic, content_type) in expected.items():
+        response = api.get(
+            f"/api/studies/{stored_study.pk}/runs/{run['id']}/report/{fmt}", **_auth(token)
+        )
+        assert response.status_code == 200, fmt
+        assert response.content.startswith(magic), fmt
+        assert content_type in response["Content-Type"]
+        assert "attachment" in response["Content-Disposition"]
+    unknown = api.get(f"/api/studies/{stored_study.pk}/runs/{run['id']}/report/odt", **_auth(token))
+    assert unknown.status_code == 422
+
+
+def test_a_viewer_cannot_start_a_job(api: Client, stored_study: Study, other_user: User) -> None:
+    Membership.objects.create(study=stored_study, user=other_user, role="viewer")
+    viewer_token = ApiToken.issue(other_user, "читатель")[1]
+    response = api.post(f"/api/studies/{stored_study.pk}/runs", **_auth(viewer_token))
+    assert response.status_code == 403
+    assert not ProfileRun.objects.exists()
+
+
+def test_an_unfinished_or_failed_run_has_no_profile(
+    api: Client, token: str, stored_study: Study, user: User
+) -> None:
+    queued = ProfileRun.objects.create(
+        study=stored_study, revision=stored_study.current_revision(), created_by=user
+    )
+    response = api.get(f"/api/studies/{stored_study.pk}/runs/{queued.pk}/profile", **_auth(token))
+    assert response.status_code == 409
+    assert _json(response)["code"] == "run_not_finished"
+    queued.mark_failed("Нет файла")
+    response = api.get(
+        f"/api/studies/{stored_study.pk}/runs/{queued.pk}/report/pdf", **_auth(token)
+    )
+    assert response.status_code == 409
+    body = _json(response)
+    assert body["code"] == "run_failed"
+    assert "Нет файла" in body["detail"]
+    other = api.get(f"/api/studies/{stored_study.pk}/runs/{queued.pk + 1000}", **_auth(token))
+    assert other.status_code == 404
