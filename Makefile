@@ -54,6 +54,7 @@ test-fast: install
 bench: install
 	$(PY) bench/run.py
 	$(PY) bench/bench_data.py
+	$(PY) bench/bench_profile.py
 	@if [ -f bench/bench_kprototypes.py ]; then $(PY) bench/bench_kprototypes.py; fi
 
 clean:

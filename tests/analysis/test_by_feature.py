@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from segprofile import pipeline
+from segprofile.analysis import by_feature
 from segprofile.analysis.by_feature import make_bins
 from segprofile.analysis.stats import wilson_interval
 from segprofile.errors import InputError, NotFound
@@ -230,3 +231,108 @@ def test_cross_segments_of_a_pair(small_study: Study, small_data: Path) -> None:
     assert got == {f"{a}&{b}": int(n) for (a, b), n in expected.items()}
     assert cross.segments[0].label == "ЕПГУ · Да"
     assert sum(got.values()) == len(frame)
+
+
+# --- one GROUPING SETS query, and the unpivoting path of other engines ---------------------------
+
+
+def _segments(profile) -> dict[str, list[tuple[str, int, int, float | None, int | None]]]:  # type: ignore[no-untyped-def]
+    return {
+        f.feature_id: [
+            (s.value, s.capacity, s.satisfaction.n, s.satisfaction.csat, s.clients)
+            for s in f.segments
+        ]
+        for f in profile.by_feature
+    }
+
+
+def test_grouping_sets_and_unpivoting_agree(
+    small_study: Study, small_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    study = small_study.model_copy(deep=True)
+    study.segmentation.by_feature.pairs = [("channel", "age")]
+    grouped = pipeline.profile_study(study, small_data)
+    monkeypatch.setattr(by_feature, "_GROUPING_SETS_ENGINES", ())
+    unpivoted = pipeline.profile_study(study, small_data)
+    assert _segments(grouped) == _segments(unpivoted)
+    assert grouped.cross == unpivoted.cross
+    assert [s.distinctive for f in grouped.by_feature for s in f.segments] == [
+        s.distinctive for f in unpivoted.by_feature for s in f.segments
+    ]
+
+
+@pytest.mark.parametrize("engines", [by_feature._GROUPING_SETS_ENGINES, ()])
+@pytest.mark.parametrize("with_ids", [False, True])
+def test_keys_of_every_type_become_the_same_codes(
+    small_study: Study,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    engines: tuple[str, ...],
+    with_ids: bool,
+) -> None:
+    """Integers, floats, booleans and texts (a text "NA" joins the missing values)."""
+    monkeypatch.setattr(by_feature, "_GROUPING_SETS_ENGINES", engines)
+    n = 12
+    table = pa.table(
+        {
+            "client_id": [1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10],  # client 1 and 9 twice
+            "channel": [
+                "epgu",
+                "NA",
+                None,
+                "mfc",
+                "mfc",
+                None,
+                "epgu",
+                "NA",
+                "mfc",
+                "x",
+                "x",
+                None,
+            ],
+            "age": pa.array([3, 3, None, 1, 2, 2, 3, None, 1, 1, 1, 2], pa.int64()),
+            "single_parent": [
+                True,
+                None,
+                False,
+                True,
+                True,
+                None,
+                False,
+                True,
+                False,
+                None,
+                None,
+                True,
+            ],
+            "region": [1.0, 1.5, None, 2.0, 2.0, 1.0, 1.5, 1.0, None, 2.0, 2.0, 1.0],
+            "satisfaction": [5, 4, None, 1, 2, None, 3, 5, 4, None, 5, 1],
+        }
+    )
+    pq.write_table(table, tmp_path / "records.parquet")
+    document = small_study.model_dump(mode="json")
+    document["features"][1] |= {"type": "categorical", "binning": None}  # integers as they are
+    if with_ids:
+        document["data_sources"][0]["id_column"] = "client_id"
+    profile = pipeline.profile_study(Study.model_validate(document), tmp_path)
+    got = {
+        f.feature_id: {s.value: (s.capacity, s.clients) for s in f.segments}
+        for f in profile.by_feature
+    }
+    frame = table.to_pandas()
+
+    def expected(codes: pd.Series) -> dict[str, tuple[int, int | None]]:
+        out = {}
+        for code, group in frame.groupby(codes, dropna=False):
+            clients = int(group["client_id"].nunique()) if with_ids else None
+            out[str(code)] = (len(group), clients)
+        return out
+
+    assert got["channel"] == expected(frame["channel"].fillna("NA"))
+    assert got["age"] == expected(frame["age"].map(lambda v: "NA" if pd.isna(v) else str(int(v))))
+    assert got["single_parent"] == expected(
+        frame["single_parent"].map({True: "true", False: "false"}).fillna("NA")
+    )
+    region = frame["region"].map(lambda v: "NA" if pd.isna(v) else f"{v:g}".replace(",", "."))
+    assert got["region"] == expected(region)
+    assert sum(c for c, _ in got["channel"].values()) == n

@@ -19,11 +19,13 @@ from typing import Any, Protocol
 import ibis
 import ibis.expr.types as ir
 import ibis.selectors as s
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
-from segprofile.errors import InputError
+from segprofile.errors import EngineError, InputError
 from segprofile.model.results import (
     CrossSegmentation,
     FeatureSegmentation,
@@ -132,11 +134,23 @@ def _check_numeric(feature: Feature, table: ir.Table) -> None:
         )
 
 
+def _engine_name(table: ir.Table) -> str:
+    try:
+        return str(table.get_backend().name)
+    except Exception:  # noqa: BLE001 — an unbound table: no engine-specific shortcuts
+        return ""
+
+
 def quantile_edges(features: list[Feature], table: ir.Table) -> dict[str, list[float]]:
-    """Thresholds of numeric features binned by quantiles: one aggregate query for all."""
+    """Thresholds of numeric features binned by quantiles: one aggregate query for all.
+
+    DuckDB computes exact quantiles (faster there than its approximate ones); on other engines
+    (Spark) exact quantiles need a whole column in memory, so approximate ones are used.
+    """
     wanted = [f for f in features if _needs_quantiles(f)]
     if not wanted:
         return {}
+    exact = _engine_name(table) == "duckdb"
     aggs: dict[str, Any] = {}
     probs: dict[str, list[float]] = {}
     for i, feature in enumerate(wanted):
@@ -144,17 +158,43 @@ def quantile_edges(features: list[Feature], table: ir.Table) -> dict[str, list[f
         n_bins = feature.binning.n_bins if feature.binning is not None else 4
         probs[feature.id] = [j / n_bins for j in range(1, n_bins)]
         col = table[feature.column]
+        if exact:
+            aggs[f"q{i}"] = col.quantile(probs[feature.id])
+            continue
         for j, p in enumerate(probs[feature.id]):
             aggs[f"q{i}_{j}"] = col.approx_quantile(p)
     row = execute(table.aggregate(**aggs)).iloc[0]
     out: dict[str, list[float]] = {}
     for i, feature in enumerate(wanted):
-        values = [row[f"q{i}_{j}"] for j in range(len(probs[feature.id]))]
+        if exact:
+            values = list(row[f"q{i}"]) if row[f"q{i}"] is not None else []
+        else:
+            values = [row[f"q{i}_{j}"] for j in range(len(probs[feature.id]))]
         finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
         if feature.binning is not None and feature.binning.method is BinningMethod.round:
             finite = [_nice(v) for v in finite]
         out[feature.id] = sorted(set(finite)) or [0.0]  # all missing: one catch-all interval
     return out
+
+
+def _numeric_bins(
+    feature: Feature, table: ir.Table, edges: list[float] | None
+) -> tuple[list[float], Bins]:
+    """The thresholds of a numeric feature (given, declared or quantiles) and their bins."""
+    _check_numeric(feature, table)
+    binning: Binning | None = feature.binning
+    if edges is None:
+        if binning is None or binning.method is not BinningMethod.thresholds:
+            edges = quantile_edges([feature], table)[feature.id]
+        else:
+            edges = list(binning.thresholds)
+    bins = make_bins(
+        edges,
+        integer=table[feature.column].type().is_integer(),
+        labels=binning.labels if binning is not None else None,
+        unit=binning.unit if binning is not None else "",
+    )
+    return edges, bins
 
 
 def segment_code(
@@ -164,19 +204,7 @@ def segment_code(
     col = table[feature.column]
     dtype = col.type()
     if feature.type is FeatureType.numeric:
-        _check_numeric(feature, table)
-        binning: Binning | None = feature.binning
-        if edges is None:
-            if binning is None or binning.method is not BinningMethod.thresholds:
-                edges = quantile_edges([feature], table)[feature.id]
-            else:
-                edges = list(binning.thresholds)
-        bins = make_bins(
-            edges,
-            integer=dtype.is_integer(),
-            labels=binning.labels if binning is not None else None,
-            unit=binning.unit if binning is not None else "",
-        )
+        edges, bins = _numeric_bins(feature, table, edges)
         cases = [(col < edges[0], bins.codes[0])]
         cases += [(col < b, bins.codes[i + 1]) for i, b in enumerate(edges[1:])]
         expr = ibis.cases(*cases, else_=bins.codes[-1])
@@ -244,6 +272,10 @@ def _or0(value: Any) -> float:
     return 0.0 if math.isnan(value) else value
 
 
+#: Turns a key value fetched from the engine (None when missing) into a segment code.
+Decode = Callable[[Any], str]
+
+
 @dataclass
 class Coded:
     """The coded view of the client table: one string column of segment codes per feature."""
@@ -254,6 +286,8 @@ class Coded:
     has_satisfaction: bool
     edges: dict[str, list[float]]
     has_clients: bool = False
+    #: Key column → how its values become codes (from key_table); None: the columns are codes.
+    decode: dict[str, Decode] | None = None
 
 
 def code_table(
@@ -303,6 +337,139 @@ def code_table(
     )
 
 
+def _decode_text(value: Any) -> str:
+    return MISSING_CODE if value is None else str(value)
+
+
+def _decode_bool(value: Any) -> str:
+    return MISSING_CODE if value is None else ("true" if value else "false")
+
+
+def _decode_int(value: Any) -> str:
+    return MISSING_CODE if value is None else str(int(value))
+
+
+def segment_key(
+    feature: Feature,
+    table: ir.Table,
+    edges: list[float] | None = None,
+    *,
+    exact_missing: bool = False,
+) -> tuple[ir.Value, Bins | None, Decode]:
+    """A cheap grouping key for ``feature`` and how to turn its values into segment codes.
+
+    The same segments as :func:`segment_code`, without making a string for every row: strings,
+    booleans and integers are grouped as they are, numeric features by their interval's number.
+    Codes are made afterwards from the few distinct keys. A text value "NA" and a missing value
+    share the code "NA"; with ``exact_missing`` they share the key too (for distinct counts).
+    """
+    col = table[feature.column]
+    dtype = col.type()
+    if feature.type is FeatureType.numeric:
+        edges, bins = _numeric_bins(feature, table, edges)
+        # The same cases as segment_code, giving the interval's number instead of its code. An
+        # integer is below t exactly when it is below ⌈t⌉: no cast of every row to a float.
+        whole = dtype.is_integer() and all(abs(e) < 2**53 for e in edges)
+        limits: list[Any] = [math.ceil(e) for e in edges] if whole else edges
+        cases = [(col.isnull(), ibis.null("int16")), (col < limits[0], ibis.literal(0, "int16"))]
+        cases += [(col < b, ibis.literal(i + 1, "int16")) for i, b in enumerate(limits[1:])]
+        key = ibis.cases(*cases, else_=ibis.literal(len(edges), "int16"))
+        codes = bins.codes
+
+        def decode(value: Any) -> str:
+            return MISSING_CODE if value is None else codes[int(value)]
+
+        return key, bins, decode
+    if dtype.is_boolean():
+        return col, None, _decode_bool
+    if dtype.is_integer():
+        return col, None, _decode_int
+    if dtype.is_string():
+        return (col.fill_null(MISSING_CODE) if exact_missing else col), None, _decode_text
+    code, _ = segment_code(feature, table, edges)  # floats and other types: the engine's text
+    return code, None, _decode_text
+
+
+def key_table(
+    study: Study,
+    features: list[Feature],
+    table: ir.Table,
+    *,
+    id_column: str | None = None,
+) -> Coded:
+    """Like :func:`code_table`, with grouping keys instead of codes (see :func:`segment_key`).
+
+    ``Coded.decode`` turns each key column's values into codes; see :func:`fetch_decoded`.
+    """
+    edges = quantile_edges(features, table)
+    columns: dict[str, str] = {}
+    bins: dict[str, Bins | None] = {}
+    decode: dict[str, Decode] = {}
+    exprs: dict[str, ir.Value] = {}
+    for i, feature in enumerate(features):
+        name = f"seg_{i}"
+        key, b, dec = segment_key(
+            feature, table, edges.get(feature.id), exact_missing=id_column is not None
+        )
+        if feature.type is FeatureType.numeric and b is not None:
+            edges[feature.id] = list(b.edges)
+        columns[feature.id] = name
+        bins[feature.id] = b
+        decode[name] = dec
+        exprs[name] = key
+    settings = study.segmentation.satisfaction
+    with_sat = settings.column is not None
+    if settings.column is not None:
+        exprs["sat"] = table[settings.column].cast("float64")
+    if id_column is not None:
+        exprs["client"] = table[id_column]
+    return Coded(
+        table=table.select(**exprs),
+        columns=columns,
+        bins=bins,
+        has_satisfaction=with_sat,
+        edges=edges,
+        has_clients=id_column is not None,
+        decode=decode,
+    )
+
+
+def _decode_column(values: pa.ChunkedArray, decode: Decode) -> np.ndarray[Any, Any]:
+    """Codes for a column of keys: each distinct key is decoded once."""
+    encoded = values.combine_chunks().dictionary_encode()
+    codes = [decode(v) for v in encoded.dictionary.to_pylist()] + [decode(None)]
+    index = encoded.indices.fill_null(len(codes) - 1).to_numpy(zero_copy_only=False)
+    out: np.ndarray[Any, Any] = np.asarray(codes, dtype=object)[index]
+    return out
+
+
+def fetch_decoded(expr: ir.Table, coded: Coded) -> pd.DataFrame:
+    """Run a group-by over key columns; the key columns come back as codes.
+
+    Keys that share a code (a text "NA" and a missing value) are added together.
+    """
+    if coded.decode is None:
+        frame: pd.DataFrame = execute(expr)
+        return frame
+    try:
+        arrow = expr.to_pyarrow()
+    except Exception as exc:
+        raise EngineError(f"Ошибка движка данных: {type(exc).__name__}.") from exc
+    keys = [name for name in arrow.column_names if name in coded.decode]
+    data: dict[str, Any] = {}
+    for name in arrow.column_names:
+        if name in coded.decode:
+            data[name] = _decode_column(arrow[name], coded.decode[name])
+        else:
+            data[name] = arrow[name].to_numpy()
+    frame = pd.DataFrame(data)
+    if keys and frame.duplicated(keys).any():
+        # Only "clients" (distinct counts) cannot be added; exact_missing keeps those keys apart.
+        values = [c for c in frame.columns if c not in keys]
+        frame = frame.groupby(keys, as_index=False, sort=False)[values].sum()
+    return frame
+
+
 def _aggregates(
     t: ir.Table, threshold: float, with_sat: bool, with_clients: bool = False
 ) -> dict[str, Any]:
@@ -342,27 +509,37 @@ def segment_by_feature(
     features = study.segmented_features()
     if not features:
         return ByFeatureResult(features=[])
-    coded = code_table(study, features, source.table, id_column=id_column)
-    threshold = float(study.segmentation.satisfaction.csat_threshold)
     report(0.1, "Сегменты по всем признакам")
-    long = coded.table.pivot_longer(
-        s.cols(*coded.columns.values()), names_to="feature", values_to="segment"
-    )
-    frame = execute(
-        long.group_by(["feature", "segment"]).aggregate(
-            **_aggregates(long, threshold, coded.has_satisfaction, coded.has_clients)
-        )
-    )
+    results, coded = feature_segments(study, source, features, id_column=id_column)
+    report(0.6, "Отличительные черты сегментов")
+    result = ByFeatureResult(features=results, edges=coded.edges)
+    threshold = float(study.segmentation.satisfaction.csat_threshold)
+    _traits_and_pairs(study, features, coded, result, source.count(), threshold)
+    report(1.0, "")
+    return result
+
+
+def feature_segments(
+    study: Study,
+    source: TableLike,
+    features: list[Feature],
+    *,
+    id_column: str | None = None,
+) -> tuple[list[FeatureSegmentation], Coded]:
+    """Every feature's segments with capacity, share and satisfaction: one scan for all features.
+
+    The features' keys are grouped by ``GROUPING SETS`` (DuckDB, Spark), or else unpivoted and
+    grouped once. Returns the segmentations and the keyed table (for traits and cross segments).
+    """
+    keyed = key_table(study, features, source.table, id_column=id_column)
+    threshold = float(study.segmentation.satisfaction.csat_threshold)
+    rows_by_feature = _per_feature_rows(study, features, source, keyed, threshold, id_column)
     total = source.count()
-    by_column = {name: fid for fid, name in coded.columns.items()}
-    rows_by_feature: dict[str, dict[str, dict[str, Any]]] = {f.id: {} for f in features}
-    for row in frame.to_dict("records"):
-        rows_by_feature[by_column[str(row["feature"])]][str(row["segment"])] = row
     results = []
     for feature in features:
         rows = rows_by_feature[feature.id]
         capacity = {code: int(r["capacity"]) for code, r in rows.items()}
-        bins = coded.bins[feature.id]
+        bins = keyed.bins[feature.id]
         segments = [
             SegmentStats(
                 key=f"{feature.id}={code}",
@@ -372,16 +549,86 @@ def segment_by_feature(
                 share=capacity[code] / total if total else 0.0,
                 satisfaction=_stats(rows[code], study),
                 missing_value=code == MISSING_CODE,
-                clients=int(rows[code]["clients"]) if coded.has_clients else None,
+                clients=int(rows[code]["clients"]) if keyed.has_clients else None,
             )
             for code in _order(feature, list(capacity), capacity, bins)
         ]
         results.append(_feature_result(feature, bins, segments))
-    report(0.6, "Отличительные черты сегментов")
-    result = ByFeatureResult(features=results, edges=coded.edges)
-    _traits_and_pairs(study, features, coded, result, total, threshold)
-    report(1.0, "")
-    return result
+    return results, keyed
+
+
+#: Engines whose SQL has GROUPING SETS and GROUPING(), reached through Ibis's raw_sql.
+_GROUPING_SETS_ENGINES = ("duckdb", "pyspark")
+
+
+def _per_feature_rows(
+    study: Study,
+    features: list[Feature],
+    source: TableLike,
+    keyed: Coded,
+    threshold: float,
+    id_column: str | None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Feature id → segment code → aggregates (capacity, sat_n, sat_sum, sat_happy, clients)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {f.id: {} for f in features}
+    backend = keyed.table.get_backend()
+    if backend.name not in _GROUPING_SETS_ENGINES:
+        # Any Ibis engine: the codes unpivoted into (feature, segment) pairs, grouped once.
+        coded = code_table(study, features, source.table, edges=keyed.edges, id_column=id_column)
+        long = coded.table.pivot_longer(
+            s.cols(*coded.columns.values()), names_to="feature", values_to="segment"
+        )
+        frame = execute(
+            long.group_by(["feature", "segment"]).aggregate(
+                **_aggregates(long, threshold, coded.has_satisfaction, coded.has_clients)
+            )
+        )
+        by_column = {name: fid for fid, name in coded.columns.items()}
+        for row in frame.to_dict("records"):
+            out[by_column[str(row["feature"])]][str(row["segment"])] = row
+        return out
+    keys = list(keyed.columns.values())
+    aggs = ["COUNT(*) AS capacity"]
+    if keyed.has_clients:
+        aggs.append("COUNT(DISTINCT client) AS clients")
+    if keyed.has_satisfaction:
+        aggs += [
+            "COUNT(sat) AS sat_n",
+            "SUM(sat) AS sat_sum",
+            f"SUM(CASE WHEN sat >= {threshold!r} THEN 1 ELSE 0 END) AS sat_happy",
+        ]
+    grouping = [f"GROUPING({k}) AS g_{k}" for k in keys]
+    query = (
+        f"SELECT {', '.join(keys)}, {', '.join(grouping)}, {', '.join(aggs)} "  # noqa: S608
+        f"FROM ({backend.compile(keyed.table)}) AS t "
+        f"GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})"
+    )
+    by_column = {name: fid for fid, name in keyed.columns.items()}
+    values = ("capacity", "clients", "sat_n", "sat_sum", "sat_happy")
+    decode = keyed.decode or {}
+    for record in _sql_records(backend, query):
+        key = next(k for k in keys if record[f"g_{k}"] == 0)
+        code = decode[key](record[key])
+        rows = out[by_column[key]]
+        if code in rows:  # a text "NA" and a missing value: one segment
+            for v in values:
+                if v in record:
+                    rows[code][v] = _or0(rows[code][v]) + _or0(record[v])
+        else:
+            rows[code] = {v: record[v] for v in values if v in record}
+    return out
+
+
+def _sql_records(backend: Any, query: str) -> list[dict[str, Any]]:
+    """The rows of a small SQL result as dicts (DuckDB or Spark, through Ibis's raw_sql)."""
+    try:
+        result = backend.raw_sql(query)
+        if backend.name == "pyspark":
+            return [row.asDict() for row in result.collect()]
+        names = [d[0] for d in result.description]
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    except Exception as exc:
+        raise EngineError(f"Ошибка движка данных: {type(exc).__name__}.") from exc
 
 
 def _feature_result(
@@ -439,8 +686,8 @@ def _traits_and_pairs(
     if len(in_cube) >= 2:
         t = coded.table
         keys = [coded.columns[f.id] for f in in_cube]
-        cube = execute(
-            t.group_by(keys).aggregate(**_aggregates(t, threshold, coded.has_satisfaction))
+        cube = fetch_decoded(
+            t.group_by(keys).aggregate(**_aggregates(t, threshold, coded.has_satisfaction)), coded
         )
         _add_traits(study, in_cube, coded, result, cube, total)
     labels = {f.id: f for f in features}
@@ -454,8 +701,9 @@ def _traits_and_pairs(
             joint = cube.groupby([ca, cb], as_index=False)[cols].sum()
         else:
             t = coded.table
-            joint = execute(
-                t.group_by([ca, cb]).aggregate(**_aggregates(t, threshold, coded.has_satisfaction))
+            joint = fetch_decoded(
+                t.group_by([ca, cb]).aggregate(**_aggregates(t, threshold, coded.has_satisfaction)),
+                coded,
             )
         result.cross.append(_cross(study, fa, fb, ca, cb, coded, joint, total))
 
