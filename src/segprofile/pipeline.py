@@ -364,14 +364,14 @@ def profile_study(
             complaints, complaints_warning = _complaint_topics(
                 study, eng, table, Path(data_dir), by_feature, id_column, features, files
             )
-        report(0.9, "Кластеры")
+        report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
             study,
             table,
             by_feature,
             id_column=None if ids_unique else id_column,
             sample_key=id_column if ids_unique else None,
-            progress=lambda f, m: report(0.9 + 0.05 * f, m or "Кластеры"),
+            progress=lambda f, m: report(0.945 + 0.005 * f, m or "Кластеры"),
         )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
