@@ -93,6 +93,12 @@ def _name(study: Study, *traits: tuple[str, str] | tuple[str, str, str]) -> str:
             [("disability_in_family", "false"), ("children", "2–3", "2 детей")],
             "Заявители без инвалидности с 2 детьми",
         ),
+        (
+            [("channel", "epgu"), ("income_band", "half_pm_to_pm"), ("region_type", "city")],
+            "Заявители со среднедушевым доходом от 50 до 100 % ПМ в городе, подающие через "
+            "портал Госуслуг",
+        ),
+        ([("income_band", "above_pm")], "Заявители со среднедушевым доходом выше ПМ"),
     ],
 )
 def test_names_agree_in_russian(child: Study, traits: list[tuple[str, ...]], expected: str) -> None:
@@ -111,13 +117,15 @@ def test_names_agree_in_russian(child: Study, traits: list[tuple[str, ...]], exp
         (("remote_worker", "false"), "Сотрудники, работающие в офисе"),
         (("request_type", "tax_deduction"), "Сотрудники со стандартным налоговым вычетом"),
         (("position_level", "specialist"), "Сотрудники (уровень должности: специалист)"),
+        (("tenure_years", "<1", "менее 1 года"), "Сотрудники со стажем менее 1 года"),
+        (("tenure_years", "3–10", "3–10 лет"), "Сотрудники со стажем 3–10 лет"),
     ],
 )
 def test_names_for_internal_clients(
-    accounting: Study, trait: tuple[str, str], expected: str
+    accounting: Study, trait: tuple[str, ...], expected: str
 ) -> None:
     assert head_noun(accounting) == "Сотрудники"
-    assert _name(accounting, trait) == expected
+    assert _name(accounting, trait) == expected  # type: ignore[arg-type]
 
 
 def test_head_noun_falls_back_to_the_client_type(child: Study) -> None:

@@ -350,8 +350,35 @@ def _phrase_for(feature: Feature, code: str, value_label: str, out: _Phrase) -> 
         return
     if _try_noun_groups(words, out):
         return
+    if _try_measure(words, feature, out):
+        return
     own, _ = _clean(feature.label)
     out.notes.append(f"{own[:1].lower()}{own[1:]}: {text[:1].lower()}{text[1:]}")
+
+
+_COMPARISON = frozenset({"менее", "более", "меньше", "больше", "от", "до", "выше", "ниже", "свыше"})
+
+
+def _try_measure(words: list[str], feature: Feature, out: _Phrase) -> bool:
+    """A number or a comparison of the feature's quantity: «Менее 50 % ПМ» of «Доход …» →
+    «с доходом менее 50 % ПМ»; «1–3 года» of «Стаж работы» → «со стажем 1–3 года»."""
+    first = words[0].lower()
+    if not (first[:1].isdigit() or first in _COMPARISON):
+        return False
+    own, _ = _clean(feature.label)
+    head: list[str] = []
+    for word in own.split():
+        head.append(word)
+        if _parse_as(word, "NOUN") is not None and not _is_adjective(word):
+            break
+    else:
+        return False
+    phrase = _noun_phrase(head, "ablt")
+    if phrase is None:
+        return False
+    value = " ".join([words[0] if words[0].isupper() else words[0].lower(), *words[1:]])
+    out.groups.append(_prep("с", f"{phrase} {value}"))
+    return True
 
 
 def _try_verb(words: list[str], out: _Phrase) -> bool:
