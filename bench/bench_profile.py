@@ -21,7 +21,8 @@ number of ratings, their sum (the mean) and the number of ratings ≥ 4 (CSAT).
   (goal: ours at least 5× faster).
 
 Also printed, not compared: the full per-feature step (``segment_by_feature``: plus the traits
-of every segment and the cross segments) and ``pipeline.profile_study`` on the same file.
+of every segment and the cross segments) on the same file. (The whole ``profile_study`` adds
+clusters, timed by bench_kprototypes.py, and the report end to end is in run.py.)
 
 Each run is a child process: its peak memory is its own ``ru_maxrss``. The machine may be shared,
 so every side runs BENCH_PROFILE_REPEAT times and the median is printed — wall time, and the
@@ -230,14 +231,6 @@ def side_ours_full(data: Path, study_file: Path) -> Result:
     return _from_profile(segment_by_feature(study, table).features)
 
 
-def side_profile(data: Path, study_file: Path) -> Result:
-    """``pipeline.profile_study``: column checks, distinct ids, approach 2, baseline, priority."""
-    from segprofile import pipeline
-
-    study = _load_study(study_file)
-    return _from_profile(pipeline.profile_study(study, data).by_feature)
-
-
 def _sql_code(col: str) -> str:
     """The hand-written segment code of one feature (the same codes as ours, for the check)."""
     if col in CATEGORICAL:
@@ -386,7 +379,7 @@ def _agree(a: Result, b: Result) -> list[str]:
 
 
 def main() -> None:
-    sides = ("ours", "duckdb", "pandas", "ours_full", "profile")
+    sides = ("ours", "duckdb", "pandas", "ours_full")
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         data = Path(tmp)
         study_file = data / "study.json"
@@ -413,7 +406,6 @@ def main() -> None:
             "duckdb": "DuckDB: one GROUPING SETS query",
             "pandas": "pandas: read + groupby per feature",
             "ours_full": "ours: segment_by_feature (+ traits, cross)",
-            "profile": "ours: pipeline.profile_study (whole)",
         }
         for kind in sides:
             m = med[kind]
@@ -422,7 +414,7 @@ def main() -> None:
                 f"peak memory {m['peak_mb']:6.0f} MB"
             )
         results = {kind: runs[kind][0]["result"] for kind in sides}
-        for kind in ("duckdb", "pandas", "ours_full", "profile"):
+        for kind in ("duckdb", "pandas", "ours_full"):
             diffs = _agree(results["ours"], results[kind])
             verdict = "agree" if not diffs else f"DIFFER ({len(diffs)}): " + "; ".join(diffs[:3])
             print(f"  results ours vs {kind}: {verdict}")
