@@ -33,8 +33,8 @@ CHUNK_ROWS = 8192
 # in standard deviations of the column.
 CAO_BIN_WIDTH = 0.5
 CAO_MAX_BINS = 81
-# Upper bound on Hartigan passes over the rows between two series of Lloyd rounds.
-HARTIGAN_PASSES = 10
+# Upper bound on Hartigan's passes over the rows (full and partial) in one call.
+HARTIGAN_PASSES = 100
 
 # Use the compiled kernels when numba is installed (same results, several times faster). The
 # tests switch this off to compare both paths.
@@ -460,36 +460,44 @@ def _lloyd_rounds(
     return cent, labels, dmin, n_iter, converged
 
 
-def hartigan(data: Data, sample_weight: Floats, labels: Labels, k: int, metric: Metric) -> int:
-    """Hartigan's single-row moves on ``labels`` (in place); the number of rows moved."""
+def hartigan(
+    data: Data,
+    sample_weight: Floats,
+    labels: Labels,
+    k: int,
+    metric: Metric,
+    max_passes: int = HARTIGAN_PASSES,
+) -> tuple[int, bool]:
+    """Hartigan's single-row moves on ``labels`` (in place) until no row moves, in at most
+    ``max_passes`` passes over all rows; the number of such passes and whether the last one
+    moved nothing."""
     num_idx = np.array(metric.active_num, dtype=np.int64)
     cat_idx = np.array(metric.active_cat, dtype=np.int64)
-    widths = (metric.n_levels[cat_idx] + 1).astype(np.int64)
-    offsets = np.concatenate([[0], np.cumsum(widths * k)]).astype(np.int64)
     miss = data.num_missing
-    return int(
-        nb.hartigan_kernel(
-            np.asfortranarray(data.num),
-            np.asfortranarray(miss) if miss is not None else np.zeros((1, 1), np.bool_),
-            np.asfortranarray(data.cat),
-            labels,
-            np.ascontiguousarray(sample_weight),
-            k,
-            num_idx,
-            np.ascontiguousarray(metric.num_weights[num_idx]),
-            cat_idx,
-            np.ascontiguousarray(metric.cat_weights[cat_idx]),
-            float(metric.gamma),
-            metric.numeric_missing == "ignore",
-            miss is not None,
-            metric.categorical_missing == "mismatch",
-            metric.n_levels[cat_idx].astype(np.int64),
-            offsets,
-            widths,
-            HARTIGAN_PASSES,
-            _noise_level(metric),
-        )
+    skip = metric.numeric_missing == "ignore" and miss is not None
+    if skip and miss is not None:
+        miss_rows = np.ascontiguousarray(miss[:, num_idx])
+    else:
+        miss_rows = np.zeros((1, 1), np.bool_)
+    stats = np.zeros(3, dtype=np.int64)
+    nb.hartigan_kernel(
+        np.ascontiguousarray(data.num[:, num_idx]),
+        miss_rows,
+        np.ascontiguousarray(data.cat[:, cat_idx]),
+        labels,
+        np.ascontiguousarray(sample_weight),
+        k,
+        np.ascontiguousarray(metric.num_weights[num_idx]),
+        np.ascontiguousarray(metric.cat_weights[cat_idx] * metric.gamma),
+        skip,
+        metric.categorical_missing == "mismatch",
+        metric.n_levels[cat_idx].astype(np.int64),
+        (metric.n_levels[cat_idx] + 1).astype(np.int64),
+        max_passes,
+        _noise_level(metric),
+        stats,
     )
+    return int(stats[0]), bool(stats[2])
 
 
 def lloyd(
@@ -499,27 +507,33 @@ def lloyd(
     metric: Metric,
     max_iter: int,
 ) -> RunResult:
-    """One run: Lloyd's batch rounds until at most 1 % of the rows move, Hartigan's
-    single-row moves (which also lower the cost where a whole-batch step cannot), then Lloyd's
-    rounds until no label changes. The returned labels are the nearest-centroid labels of the
-    returned centroids, so ``predict`` reproduces them."""
+    """One run: every row to its nearest seed, Hartigan's single-row moves until no row
+    moves (they lower the exact cost, centroid shifts included, and so leave local optima
+    that Lloyd's batch step cannot), then Lloyd's rounds until no label changes — normally
+    one round, which confirms the partition. The returned labels are the nearest-centroid
+    labels of the returned centroids, so ``predict`` reproduces them."""
     cent = init.copy()
     labels, dmin = assign(data, cent, metric)
     _reseed_empty(data, cent, labels, dmin, sample_weight, metric)
-    # Batch rounds while many rows move; the long tail of rounds that move a handful of rows
-    # each is left to Hartigan's passes, which move them one by one with the centroids kept up
-    # to date, then Lloyd's rounds run until no label changes.
-    cent, labels, dmin, n_iter, converged = _lloyd_rounds(
-        data, sample_weight, cent, labels, metric, max_iter, handoff=data.n_samples // 100
-    )
-    if converged and n_iter < max_iter:
-        hartigan(data, sample_weight, labels, cent.k, metric)
+    n_iter = 0
+    converged = False
+    while n_iter < max_iter:
+        passes, settled = hartigan(data, sample_weight, labels, cent.k, metric, max_iter - n_iter)
+        n_iter += passes
+        if not settled or n_iter >= max_iter:
+            break
         cent, labels, dmin, rounds, converged = _lloyd_rounds(
             data, sample_weight, cent, labels, metric, max_iter - n_iter
         )
         n_iter += rounds
+        # One round that changes nothing confirms Hartigan's partition; rows that Lloyd's
+        # rounds moved may open new single-row moves.
+        if not converged or rounds == 1:
+            break
+        converged = False
     if not converged:
         # Labels must be those of the centroids we return (predict() gives the same answer).
+        cent, _sizes = update_centroids(data, labels, sample_weight, cent.k, metric, cent)
         labels, dmin = assign(data, cent, metric)
     cost = weighted_sum(sample_weight, dmin) + missing_cost(data, sample_weight, metric)
     return RunResult(cent, labels, cost, n_iter, converged)
@@ -666,37 +680,53 @@ def init_cao(
     k: int,
     metric: Metric,
     rng: np.random.Generator | None = None,
+    *,
+    categorical: bool = True,
 ) -> Centroids:
     """Cao et al. (2009): the densest row first, then each time the row maximising
     ``min over chosen seeds of density × distance`` (deterministic; lowest index on ties).
+
+    ``categorical=True``: Cao's method as made for categories — densities and distances on
+    the categorical columns alone (as kmodes does), which spreads the seeds over distinct
+    category profiles; the numeric part of each seed is the weighted mean of the rows whose
+    categories are nearest to the seed's (the seed row's own numbers where no row is).
+    ``categorical=False``, or without categorical columns: the mixed distance, and numeric
+    columns also give the density (see :func:`cao_density`); the seeds are rows.
 
     With ``rng`` (the further runs of ``n_init``), the categorical seeds stay Cao's and the
     numeric part of each is taken from a random row among those whose categories are nearest
     to the seed's (the seed row itself is one of them): the same density-chosen profiles,
     different numeric starting points.
     """
-    dens = cao_density(data, sample_weight, metric)
+    # Categories only: zero numeric weights (gamma scales all distances alike).
+    cat_only = Metric(**{**metric.__dict__, "num_weights": np.zeros_like(metric.num_weights)})
+    by_categories = categorical and bool(metric.active_cat)
+    pick = cat_only if by_categories else metric
+    dens = cao_density(data, sample_weight, pick)
     dens = np.where(sample_weight > 0, dens, 0.0)
     first = int(np.argmax(dens))
     chosen = [first]
     seed = seed_rows(data.take(np.array([first], dtype=np.intp)), metric)
-    closest = distances(data, seed, metric)[:, 0]
+    closest = distances(data, seed, pick)[:, 0]
     for _ in range(1, k):
         score = dens * closest
         nxt = int(np.argmax(score))
         chosen.append(nxt)
         seed = seed_rows(data.take(np.array([nxt], dtype=np.intp)), metric)
-        np.minimum(closest, distances(data, seed, metric)[:, 0], out=closest)
+        np.minimum(closest, distances(data, seed, pick)[:, 0], out=closest)
     seeds = seed_rows(data.take(np.array(chosen, dtype=np.intp)), metric)
-    if rng is None or not metric.active_num:
+    if not metric.active_num or (rng is None and not by_categories):
+        return seeds
+    mism = distances(data, seeds, cat_only)
+    if rng is None:
+        nearest = np.argmin(mism, axis=1)
+        means, _sizes = update_centroids(data, nearest, sample_weight, k, metric, seeds)
+        seeds.num[:] = means.num
         return seeds
     usable = sample_weight > 0
     for c in range(k):
-        mism = np.zeros(data.n_samples)
-        for j in metric.active_cat:
-            mism += np.not_equal(data.cat[:, j], seeds.cat[c, j]) * metric.cat_weights[j]
-        mism = np.where(usable, mism, np.inf)
-        near = np.flatnonzero(mism == mism.min())
+        col = np.where(usable, mism[:, c], np.inf)
+        near = np.flatnonzero(col == col.min())
         row = int(near[rng.integers(near.size)])
         seeds.num[c] = seed_rows(data.take(np.array([row], dtype=np.intp)), metric).num[0]
     return seeds

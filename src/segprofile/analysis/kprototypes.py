@@ -10,12 +10,13 @@ The distance of a row ``x`` to a centroid ``c`` is
 
 where ``z`` is the numeric value in working units (standardised by default), ``w`` the feature
 weights and ``γ`` (``gamma_``) the price of one categorical mismatch in squared standard
-deviations. A run is Lloyd's batch algorithm — assign every row to its nearest centroid, then
-recompute every centroid (weighted mean of the numbers, weighted mode of the categories) —
-until at most 1 % of the rows move, then Hartigan's single-row moves (which take into account
-how a move shifts both centroids, and so leave local optima that the batch step cannot), then
-Lloyd's rounds again until no label changes. Labels are always nearest-centroid labels, so
-``predict`` and the engine expression reproduce ``labels_``.
+deviations. A run assigns every row to its nearest seed, then makes Hartigan's single-row
+moves until no row moves: a row goes to the cluster that lowers the exact cost the most, taking
+into account how the move shifts both centroids (weighted mean of the numbers, weighted mode of
+the categories), which leaves local optima that Lloyd's batch step — assign every row to its
+nearest centroid, then recompute every centroid — cannot. Lloyd's rounds then run until no label
+changes (normally one round, which confirms the partition). Labels are always nearest-centroid
+labels, so ``predict`` and the engine expression reproduce ``labels_``.
 
 Missing values are never dropped; two explicit policies (parameters of the estimator):
 
@@ -269,10 +270,13 @@ class KPrototypes(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         Seeding of each run. ``"k-means++"``: greedy D² sampling on the mixed distance
         (``2 + ln k`` trials per centroid). ``"cao"``: Cao et al. (2009) — the densest row
         first, then the row with the largest ``density × distance`` to the seeds already
-        chosen; the density of a row is the mean relative frequency of its values (levels for
-        categories, half-σ bins for numbers). The first run is deterministic; further runs keep
-        Cao's categorical seeds and take each seed's numbers from a random row with the nearest
-        categories (without numeric columns there is one run). ``"huang"``: Huang (1998) — each
+        chosen; the density of a row is the mean relative frequency of its values. The first
+        run applies it to the categorical columns (as made for them), each seed's numbers being
+        the mean of the rows with the nearest categories; the second run to all columns (levels
+        for categories, half-σ bins for numbers; the seeds are rows). Both are deterministic;
+        further runs keep the categorical seeds of one or the other and take each seed's
+        numbers from a random row with the nearest categories (without numeric columns there
+        is one run). ``"huang"``: Huang (1998) — each
         categorical attribute drawn from its frequencies, then a random one of the nearest
         rows, whose numbers give the numeric part. ``"auto"``: Cao's deterministic seeding for
         the first run, k-means++ for the others. Case does not matter (``"Cao"`` works).
@@ -747,8 +751,10 @@ class KPrototypes(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             rng = np.random.default_rng(int(seed))
             if i == 0 and init in ("cao", "auto"):
                 start = core.init_cao(run_data, run_sw, k, metric)
+            elif init == "cao" and i == 1:
+                start = core.init_cao(run_data, run_sw, k, metric, categorical=False)
             elif init == "cao":
-                start = core.init_cao(run_data, run_sw, k, metric, rng)
+                start = core.init_cao(run_data, run_sw, k, metric, rng, categorical=i % 2 == 0)
             elif init == "huang":
                 start = core.init_huang(run_data, run_sw, k, metric, rng)
             else:
