@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -349,7 +350,13 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         "rows": rows,
         "sort": sort,
         "notes": notes,
-        "chart": pipeline.priority_quadrant_svg(profile, document),
+        # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it cached.
+        "chart": cache.get_or_set(
+            f"priority-quadrant:{run.pk}:{run.finished_at}:{document.segmentation.min_cell}",
+            lambda: pipeline.priority_quadrant_svg(profile, document) or "",
+            timeout=None,
+        )
+        or None,
     }
     return render(request, "studies/priorities.html", context)
 
