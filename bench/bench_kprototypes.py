@@ -80,15 +80,17 @@ def peer_inputs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray
 _COLD = r"""
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
+import numpy as np
 import pandas as pd
-sys.path.insert(0, sys.argv[3])
-from bench_kprototypes import K, N_CAT, N_NUM, ROWS, peer_inputs
 from segprofile.analysis._kproto_synthetic import planted_mixed
+K, N_CAT, N_NUM, ROWS = (int(v) for v in sys.argv[3:7])
 frame, _ = planted_mixed(ROWS, n_clusters=K, n_categorical=N_CAT, n_numeric=N_NUM,
                          missing_rate=0.0, random_state=5)
-num, cat, _matrix, _idx = peer_inputs(frame)
-inputs = pd.concat([pd.DataFrame(num, columns=[f"x{j}" for j in range(num.shape[1])]),
-                    pd.DataFrame(cat, columns=[f"c{j}" for j in range(cat.shape[1])])], axis=1)
+num = frame[[f"x{j}" for j in range(N_NUM)]].to_numpy(dtype=np.float64)
+num = (num - num.mean(axis=0)) / num.std(axis=0)
+cat = frame[[f"c{j}" for j in range(N_CAT)]].to_numpy(dtype=object)
+inputs = pd.concat([pd.DataFrame(num, columns=[f"x{j}" for j in range(N_NUM)]),
+                    pd.DataFrame(cat, columns=[f"c{j}" for j in range(N_CAT)])], axis=1)
 rows, gamma = int(sys.argv[1]), float(sys.argv[2])
 t0 = time.perf_counter()
 from segprofile.analysis.kprototypes import KPrototypes
@@ -104,7 +106,7 @@ def _cold_fit(rows: int, gamma: float, cache_dir: str | None = None) -> dict[str
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
     done = subprocess.run(
-        [sys.executable, "-c", _COLD, str(rows), str(gamma), str(Path(__file__).parent)],
+        [sys.executable, "-c", _COLD, str(rows), str(gamma), *map(str, (K, N_CAT, N_NUM, ROWS))],
         capture_output=True,
         text=True,
         check=True,
