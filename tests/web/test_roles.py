@@ -57,6 +57,11 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:run_priorities": {"GET": ("view", 200)},
     "studies:segment_note": {"POST": ("edit", 302)},
     "studies:run_json": {"GET": ("view", 200)},
+    # Segments and clusters of a run (the small study has no clusters: back to the page).
+    "studies:run_segments": {"GET": ("view", 200)},
+    "studies:run_clusters": {"GET": ("view", 200)},
+    "studies:run_cluster": {"GET": ("view", 302)},
+    "studies:run_cluster_edit": {"GET": ("edit", 302), "POST": ("edit", 302)},
     "studies:hypotheses": {"GET": ("view", 200)},
     "studies:hypothesis_suggestions": {"POST": ("edit", 302)},
     "studies:hypothesis_status": {"POST": ("edit", 302)},

@@ -183,3 +183,29 @@ urlpatterns += [
     path("studies/<int:pk>/delete/", views_team.study_delete, name="delete"),
     path("audit/", views_team.audit_all, name="audit_all"),
 ]
+
+# Segments (M-5) and clusters with portraits (M-4) of a finished run; the team's portrait edits.
+from segprofile.web.studies import views_segments  # noqa: E402
+
+urlpatterns += [
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/segments/",
+        views_segments.run_segments,
+        name="run_segments",
+    ),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/clusters/",
+        views_segments.run_clusters,
+        name="run_clusters",
+    ),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/clusters/<int:number>/",
+        views_segments.run_cluster,
+        name="run_cluster",
+    ),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/clusters/<int:number>/edit/",
+        views_segments.run_cluster_edit,
+        name="run_cluster_edit",
+    ),
+]

@@ -1,0 +1,694 @@
+"""Segments (M-5) and clusters with portraits (M-4) of a finished profile run.
+
+- the segments page: per feature (and per cross of two features) a table of capacity, share,
+  mean rating, CSAT with its Wilson interval, blind zone, priority rank and distinctive traits,
+  and a chart of capacity and CSAT with the interval; a feature selector swaps the part (HTMX);
+- the clusters page: the choice of k (chart, table, the Russian reason), a card per cluster
+  with its portrait (persona card and empathy map, each field with where its text came from),
+  the crosstab with one feature's segments, the vulnerable groups across the clusters;
+- the team's edit of a portrait, saved as a new revision of the study
+  (:func:`segprofile.pipeline.save_portrait_edit`) and taken by the next profile run.
+
+Small cells follow the profile's suppression (:func:`segprofile.report.build.suppression`): a
+hidden segment, cluster or cell shows no number here either. Profiles of finished runs never
+change, so a run's parsed profile and its charts (vl-convert is slow) are cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from segprofile import pipeline
+from segprofile.analysis.portraits import apply_edit
+from segprofile.errors import SegprofileError
+from segprofile.model.results import (
+    ClusterResult,
+    ClusterStats,
+    FeatureSegmentation,
+    Interval,
+    Portrait,
+    PortraitField,
+    Profile,
+    SegmentStats,
+)
+from segprofile.model.study import PortraitEdit
+from segprofile.model.study import Study as StudyDocument
+from segprofile.report import charts
+from segprofile.report.build import suppression
+from segprofile.report.format import NBSP, number, percent
+from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX, PortraitEditForm
+from segprofile.web.studies.models import ProfileRun, Study, StudyRevision
+from segprofile.web.studies.views import _study_for
+
+log = logging.getLogger(__name__)
+
+CHART_CACHE_SECONDS = 7 * 24 * 3600
+_CACHE_PREFIX = "segprofile:segments:v1"
+_NO_CHART = "-"
+
+
+# --- finished runs, parsed once -----------------------------------------------------------------
+
+
+class _Lru:
+    """A small thread-safe LRU of immutable things (parsed profiles, study documents)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_RUNS = _Lru(8)
+_DOCUMENTS = _Lru(32)
+
+
+@dataclass(frozen=True)
+class RunData:
+    """What the pages need of a finished run: its profile, its study revision, what is hidden."""
+
+    stamp: str
+    profile: Profile
+    document: StudyDocument
+    hidden: frozenset[str]
+
+    @property
+    def min_cell(self) -> int:
+        return self.document.segmentation.min_cell
+
+    def is_hidden(self, *keys: str) -> bool:
+        return any(key in self.hidden for key in keys)
+
+
+def _document(revision: StudyRevision) -> StudyDocument:
+    """A revision's document (revisions never change once written)."""
+    key = (revision.pk, revision.study_id, revision.number, revision.created_at)
+    document: StudyDocument = _DOCUMENTS.get(key, revision.to_document)
+    return document
+
+
+def _run_stamp(run: ProfileRun) -> str:
+    finished = run.finished_at.isoformat() if run.finished_at else ""
+    return f"{run.pk}:{run.study_id}:{run.revision_id}:{finished}"
+
+
+def run_data(run: ProfileRun) -> RunData:
+    """The parsed profile of a finished run, with the suppression of its study revision."""
+    stamp = _run_stamp(run)
+
+    def load() -> RunData:
+        text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
+        profile = pipeline.profile_from_json(text)
+        document = _document(run.revision)
+        return RunData(stamp, profile, document, suppression(profile, document))
+
+    data: RunData = _RUNS.get(stamp, load)
+    return data
+
+
+def _done_run(
+    request: HttpRequest, pk: int, run_pk: int, need: str = "view"
+) -> tuple[Study, ProfileRun]:
+    """The study (checked for ``need``) and its finished run, without the big text columns."""
+    study = _study_for(request, pk, need=need)
+    run = get_object_or_404(
+        ProfileRun.objects.select_related("revision").defer("result_json", "html", "fragment"),
+        pk=run_pk,
+        study=study,
+    )
+    if run.status != ProfileRun.Status.DONE:
+        raise Http404
+    run.study = study
+    return study, run
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _htmx_target(request: HttpRequest) -> str:
+    htmx = getattr(request, "htmx", None)
+    return str(htmx.target or "") if htmx else ""
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    """Pages answer HTMX with a part and browsers with the whole page: never mix them up."""
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+# --- charts, cached per run ---------------------------------------------------------------------
+
+
+def _cached_svg(data: RunData, name: str, make: Callable[[], alt.TopLevelMixin | None]) -> str:
+    """The chart ``name`` of the run as SVG ("" when there is nothing to draw), cached."""
+    digest = hashlib.sha256(f"{data.stamp}|{name}".encode()).hexdigest()[:32]
+    key = f"{_CACHE_PREFIX}:{digest}"
+    svg = cache.get(key)
+    if svg is None:
+        try:
+            chart = make()
+            svg = _NO_CHART if chart is None else charts.to_svg(chart)
+        except (ValueError, RuntimeError) as exc:  # a chart that cannot be drawn is left out
+            log.warning("chart %s skipped: %s", name, type(exc).__name__)
+            svg = _NO_CHART
+        cache.set(key, svg, CHART_CACHE_SECONDS)
+    return "" if svg == _NO_CHART else str(svg)
+
+
+# --- formatting -----------------------------------------------------------------------------------
+
+
+def _interval(interval: Interval | None) -> str:
+    """``49–59 %`` (the Wilson interval of a share)."""
+    if interval is None:
+        return ""
+    return f"{number(interval.low * 100)}–{percent(interval.high)}"
+
+
+def _csat(sat: Any) -> dict[str, str]:
+    return {
+        "csat": percent(sat.csat) if sat.csat is not None else "",
+        "interval": _interval(sat.csat_interval),
+        "n": number(sat.n),
+        "mean": number(sat.mean, 2) if sat.mean is not None else "",
+    }
+
+
+# --- the segments page (M-5) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """One feature's segments, or the cross segments of two features."""
+
+    id: str
+    label: str
+    binning: str
+    cross: bool
+    segments: list[SegmentStats]
+
+
+def _groups(profile: Profile) -> list[Group]:
+    groups = [
+        Group(fs.feature_id, fs.label, fs.binning, False, fs.segments) for fs in profile.by_feature
+    ]
+    groups += [
+        Group("&".join(cs.feature_ids), cs.label, "", True, cs.segments) for cs in profile.cross
+    ]
+    return groups
+
+
+def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
+    if data.is_hidden(seg.key):
+        small = seg.capacity < data.min_cell
+        return {
+            "key": seg.key,
+            "label": seg.label,
+            "hidden": True,
+            "small": small,
+            "capacity": f"<{NBSP}{data.min_cell}" if small else "",
+        }
+    blind = seg.blind_zone
+    return {
+        "key": seg.key,
+        "label": seg.label,
+        "hidden": False,
+        "missing": seg.missing_value,
+        "capacity": number(seg.capacity),
+        "share": percent(seg.share, 1),
+        **_csat(seg.satisfaction),
+        "blind": percent(blind.share) if blind is not None and blind.share is not None else "",
+        "blind_people": number(blind.blind) if blind is not None else "",
+        "entitled": number(blind.entitled) if blind is not None else "",
+        "rank": seg.priority.rank if seg.priority is not None else None,
+        "traits": [
+            {
+                "feature": t.feature_label,
+                "label": t.label,
+                "inside": percent(t.share_in_segment),
+                "overall": percent(t.share_overall),
+            }
+            for t in seg.distinctive[:3]
+        ],
+    }
+
+
+def _group_chart(data: RunData, group: Group) -> str:
+    visible = [s for s in group.segments if not data.is_hidden(s.key)]
+    feature = FeatureSegmentation(
+        feature_id=group.id,
+        label=group.label,
+        column="",
+        type="cross" if group.cross else "feature",
+        segments=visible,
+    )
+    return _cached_svg(
+        data,
+        f"capacity-csat:{group.id}",
+        lambda: charts.capacity_csat(feature, min_cell=data.min_cell),
+    )
+
+
+def _segments_context(data: RunData, selected: str) -> dict[str, Any]:
+    groups = _groups(data.profile)
+    group = next((g for g in groups if g.id == selected), groups[0] if groups else None)
+    context: dict[str, Any] = {"groups": groups, "group": group}
+    if group is not None:
+        rows = [_segment_row(data, s) for s in group.segments]
+        context |= {
+            "rows": rows,
+            "has_blind": any(r.get("blind") for r in rows),
+            "has_rank": any(r.get("rank") is not None for r in rows),
+            "hidden_count": sum(1 for r in rows if r["hidden"]),
+            "chart": _group_chart(data, group),
+        }
+    return context
+
+
+def _common(study: Study, run: ProfileRun, data: RunData) -> dict[str, Any]:
+    seg = data.document.segmentation
+    return {
+        "study": study,
+        "run": run,
+        "profile": data.profile,
+        "min_cell": seg.min_cell,
+        "allow_small": seg.allow_small_cells,
+        "confidence": percent(seg.confidence),
+        "overall": _csat(data.profile.satisfaction),
+        "total": number(data.profile.total_clients),
+    }
+
+
+@require_GET
+def run_segments(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """M-5: the segments of one feature at a time, with the chart; other features by HTMX."""
+    study, run = _done_run(request, pk, run_pk)
+    data = run_data(run)
+    context = _common(study, run, data) | _segments_context(data, request.GET.get("feature", ""))
+    if _is_htmx(request) and _htmx_target(request) == "segments-feature":
+        return _vary(render(request, "studies/segments/_feature.html", context))
+    return _vary(render(request, "studies/segments/segments.html", context))
+
+
+# --- the clusters page (M-4) --------------------------------------------------------------------
+
+
+ORIGINS = ("data", "interviews", "team")
+
+
+def _edit_for(document: StudyDocument, portrait: Portrait) -> PortraitEdit | None:
+    """The team's edit stored for exactly this portrait's definition (what a save updates)."""
+    definition = sorted(set(portrait.definition))
+    return next((e for e in document.segmentation.portraits if e.definition == definition), None)
+
+
+def _shown_portrait(portrait: Portrait, document: StudyDocument) -> Portrait:
+    """The run's portrait with the team's edit stored in ``document`` laid over it."""
+    edit = _edit_for(document, portrait)
+    if edit is None:
+        return portrait
+    shown = portrait.model_copy(deep=True)
+    apply_edit(shown, edit, portrait.edit_similarity or 1.0)
+    return shown
+
+
+def _fields(fields: list[PortraitField]) -> list[dict[str, str]]:
+    return [{"key": f.key, "title": f.title, "value": f.value, "origin": f.origin} for f in fields]
+
+
+def _names(data: RunData) -> dict[str, str]:
+    """«Признак: значение» of every one-feature segment key (for definitions)."""
+    return {s.key: f"{fs.label}: {s.label}" for fs in data.profile.by_feature for s in fs.segments}
+
+
+def _card(
+    data: RunData, cluster: ClusterStats, current: StudyDocument, names: dict[str, str]
+) -> dict[str, Any]:
+    """What a cluster's card shows; a hidden cluster shows only why."""
+    card: dict[str, Any] = {
+        "number": cluster.number,
+        "key": cluster.key,
+        "hidden": data.is_hidden(cluster.key),
+        "small": cluster.small,
+    }
+    if card["hidden"]:
+        return card
+    portrait = _shown_portrait(cluster.portrait, current)
+    pending = _edit_for(current, cluster.portrait) != _edit_for(data.document, cluster.portrait)
+    card |= {
+        "name": portrait.name,
+        "name_origin": portrait.name_origin,
+        "capacity": number(cluster.capacity),
+        "share": percent(cluster.share, 1),
+        **_csat(cluster.satisfaction),
+        "definition": [names.get(key, key) for key in cluster.definition],
+        "traits": [t.text for t in portrait.traits[:5] if t.text],
+        "persona": _fields(portrait.persona),
+        "empathy": _fields(portrait.empathy_map),
+        "pending": pending,
+        "portrait": portrait,
+    }
+    return card
+
+
+def _crosstab_context(data: RunData, result: ClusterResult, selected: str) -> dict[str, Any]:
+    tabs = result.crosstabs
+    crosstab = next((c for c in tabs if c.feature_id == selected), tabs[0] if tabs else None)
+    if crosstab is None:
+        return {"crosstabs": tabs, "crosstab": None}
+    cells = {(c.cluster, c.segment): c for c in crosstab.cells}
+    rows = []
+    for cl in result.clusters:
+        values: list[dict[str, Any]] = []
+        for seg in crosstab.segments:
+            cell = cells.get((cl.key, seg))
+            if cell is None:
+                values.append({"empty": True})
+            elif data.is_hidden(cl.key, seg, f"{cl.key}&{seg}"):
+                values.append({"hidden": True})
+            else:
+                values.append(
+                    {"count": number(cell.count), "share": percent(cell.share_of_cluster)}
+                )
+        rows.append({"number": cl.number, "hidden": data.is_hidden(cl.key), "cells": values})
+    return {
+        "crosstabs": tabs,
+        "crosstab": crosstab,
+        "crosstab_columns": list(zip(crosstab.segments, crosstab.segment_labels, strict=True)),
+        "crosstab_rows": rows,
+    }
+
+
+def _vulnerable_context(data: RunData, result: ClusterResult) -> list[dict[str, Any]]:
+    tables: dict[str, dict[str, Any]] = {}
+    for row in result.vulnerable:
+        table = tables.setdefault(row.feature_id, {"label": row.feature_label, "rows": []})
+        values: list[dict[str, Any]] = []
+        for cell, cl in zip(row.cells, result.clusters, strict=True):
+            if data.is_hidden(f"{row.segment}&{cell.cluster}", cl.key, row.segment):
+                values.append({"hidden": True})
+            else:
+                values.append(
+                    {
+                        "count": number(cell.count),
+                        "of_group": percent(cell.share_of_group),
+                        "of_cluster": percent(cell.share_of_cluster),
+                    }
+                )
+        table["rows"].append(
+            {
+                "label": row.label,
+                "hidden": data.is_hidden(row.segment),
+                "total": number(row.total),
+                "cells": values,
+            }
+        )
+    return list(tables.values())
+
+
+def _current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
+    revision = study.current_revision()
+    return revision, _document(revision)
+
+
+def _clusters_context(
+    request: HttpRequest, study: Study, run: ProfileRun, data: RunData
+) -> dict[str, Any]:
+    context = _common(study, run, data)
+    result = data.profile.clusters
+    settings = data.document.segmentation.clustering
+    context |= {"result": result, "enabled": settings.enabled}
+    if result is None:
+        return context
+    revision, current = _current_document(study)
+    names = _names(data)
+    choice = result.choice
+    context |= {
+        "current_revision": revision.number,
+        "can_edit": study.can(request.user, "edit"),
+        "text_limit": PORTRAIT_TEXT_MAX,
+        "k_chart": _cached_svg(data, "k-diagnostics", lambda: charts.k_diagnostics(choice)),
+        "diagnostics": [
+            {
+                "k": d.k,
+                "chosen": d.k == choice.chosen_k,
+                "recommended": d.k == choice.recommended_k,
+                "cost": number(d.cost, 1),
+                "cost_drop": percent(d.cost_drop, 1) if d.cost_drop is not None else "—",
+                "silhouette": number(d.silhouette, 2) if d.silhouette is not None else "—",
+                "stability": number(d.stability, 2) if d.stability is not None else "—",
+                "stability_sd": number(d.stability_sd, 2) if d.stability_sd is not None else "",
+                "smallest": percent(d.smallest_share, 1) if d.smallest_share is not None else "—",
+            }
+            for d in choice.diagnostics
+        ],
+        "cards": [_card(data, c, current, names) for c in result.clusters],
+        "features": ", ".join(result.feature_labels or result.features),
+        "sample_size": number(result.sample_size),
+        "total_rows": number(result.total_rows),
+        "gamma": number(result.gamma, 2),
+        "vulnerable": _vulnerable_context(data, result),
+        "match_threshold": number(result.match_threshold, 2),
+        "unmatched": [
+            {
+                "name": u.name,
+                "definition": [names.get(k, k) for k in u.definition],
+                "best": u.best_segment,
+                "similarity": number(u.best_similarity, 2) if u.best_similarity is not None else "",
+            }
+            for u in result.unmatched_edits
+        ],
+    }
+    context |= _crosstab_context(data, result, request.GET.get("crosstab", ""))
+    return context
+
+
+@require_GET
+def run_clusters(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """M-4: how k was chosen, the cluster cards with portraits, the crosstab, vulnerable groups."""
+    study, run = _done_run(request, pk, run_pk)
+    data = run_data(run)
+    if _is_htmx(request) and _htmx_target(request) == "crosstab" and data.profile.clusters:
+        context = _common(study, run, data) | _crosstab_context(
+            data, data.profile.clusters, request.GET.get("crosstab", "")
+        )
+        return _vary(render(request, "studies/segments/_crosstab.html", context))
+    context = _clusters_context(request, study, run, data)
+    editing = request.GET.get("edit", "")
+    if editing.isdigit() and context.get("cards"):
+        card = next((c for c in context["cards"] if c["number"] == int(editing)), None)
+        if card is not None and not card["hidden"] and study.can(request.user, "edit"):
+            _attach_form(card, _portrait_form(card["number"], card["portrait"]))
+    return _vary(render(request, "studies/segments/clusters.html", context))
+
+
+# --- one cluster's card and the team's edit of its portrait ---------------------------------
+
+
+def _cluster(data: RunData, number_: int) -> ClusterStats | None:
+    result = data.profile.clusters
+    if result is None:
+        return None
+    return next((c for c in result.clusters if c.number == number_), None)
+
+
+def _clusters_url(study: Study, run: ProfileRun) -> str:
+    return str(reverse("studies:run_clusters", kwargs={"pk": study.pk, "run_pk": run.pk}))
+
+
+def _missing_cluster(
+    request: HttpRequest, study: Study, run: ProfileRun, data: RunData, number_: int
+) -> HttpResponse:
+    """A cluster number this profile does not have (or hides): a clear refusal, status 404."""
+    cluster = _cluster(data, number_)
+    if cluster is not None:  # it exists but is hidden: its portrait is not shown or edited
+        text = gettext(
+            "The portrait of cluster %(number)s is hidden to protect a small group "
+            "(fewer than %(min)s clients), so it cannot be edited."
+        ) % {"number": number_, "min": data.min_cell}
+    else:
+        known = (
+            [str(c.number) for c in data.profile.clusters.clusters] if data.profile.clusters else []
+        )
+        text = gettext(
+            "There is no cluster %(number)s in this profile (clusters: %(known)s). The profile "
+            "may have been built again with other clusters: open its clusters page and choose "
+            "the cluster there."
+        ) % {"number": number_, "known": ", ".join(known) or "—"}
+    if _is_htmx(request):
+        context = {"study": study, "run": run, "number": number_, "error": text}
+        return render(request, "studies/segments/_card_missing.html", context, status=404)
+    messages.error(request, text)
+    return redirect(_clusters_url(study, run))
+
+
+def _attach_form(card: dict[str, Any], form: PortraitEditForm) -> None:
+    """Put the edit form on a card, each field with the origin of the text it starts from."""
+    card["form"] = form
+    card["form_persona"] = [
+        {"field": form[f"persona_{f['key']}"], "origin": f["origin"]} for f in card["persona"]
+    ]
+    card["form_empathy"] = [
+        {"field": form[f"empathy_{f['key']}"], "origin": f["origin"]} for f in card["empathy"]
+    ]
+    if not form.is_bound:
+        form.fields["name"].widget.attrs["autofocus"] = True
+
+
+def _portrait_form(number_: int, portrait: Portrait, data: Any = None) -> PortraitEditForm:
+    """The edit form filled with the texts the card shows (ids unique per cluster)."""
+    initial: dict[str, str] = {"name": portrait.name}
+    initial |= {f"persona_{f.key}": f.value for f in portrait.persona}
+    initial |= {f"empathy_{f.key}": f.value for f in portrait.empathy_map}
+    return PortraitEditForm(data, initial=initial, auto_id=f"portrait-{number_}-%s")
+
+
+def _card_response(
+    request: HttpRequest,
+    study: Study,
+    run: ProfileRun,
+    data: RunData,
+    cluster: ClusterStats,
+    *,
+    form: PortraitEditForm | None = None,
+    saved: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    revision, current = _current_document(study)
+    card = _card(data, cluster, current, _names(data))
+    if form is not None:
+        _attach_form(card, form)
+    context = _common(study, run, data) | {
+        "card": card,
+        "saved": saved,
+        "current_revision": revision.number,
+        "can_edit": study.can(request.user, "edit"),
+        "text_limit": PORTRAIT_TEXT_MAX,
+    }
+    return render(request, "studies/segments/_cluster_card.html", context, status=status)
+
+
+@require_GET
+def run_cluster(request: HttpRequest, pk: int, run_pk: int, number: int) -> HttpResponse:
+    """One cluster's card as it is now (the edit form's «Cancel»)."""
+    study, run = _done_run(request, pk, run_pk)
+    data = run_data(run)
+    cluster = _cluster(data, number)
+    if cluster is None or data.is_hidden(cluster.key):
+        return _missing_cluster(request, study, run, data, number)
+    if not _is_htmx(request):
+        return redirect(_clusters_url(study, run) + f"#cluster-{number}")
+    return _card_response(request, study, run, data, cluster)
+
+
+@require_http_methods(["GET", "POST"])
+def run_cluster_edit(request: HttpRequest, pk: int, run_pk: int, number: int) -> HttpResponse:
+    """GET: the edit form in place of the card. POST: save the team's texts as a revision.
+
+    Only the fields whose text differs from what the form showed are stored; they are matched
+    to the cluster by its definition when the profile is built again.
+    """
+    study, run = _done_run(request, pk, run_pk, need="edit")
+    data = run_data(run)
+    cluster = _cluster(data, number)
+    if cluster is None or data.is_hidden(cluster.key):
+        return _missing_cluster(request, study, run, data, number)
+    if request.method == "GET":
+        if not _is_htmx(request):
+            return redirect(_clusters_url(study, run) + f"?edit={number}#cluster-{number}")
+        _, current = _current_document(study)
+        form = _portrait_form(number, _shown_portrait(cluster.portrait, current))
+        return _card_response(request, study, run, data, cluster, form=form)
+
+    # The texts the form showed: those of the revision it was opened at, when known.
+    base = (
+        study.revisions.filter(number=study.edit_base).first()
+        if study.edit_base is not None
+        else None
+    )
+    latest = study.current_revision()
+    shown = _shown_portrait(cluster.portrait, _document(base or latest))
+    form = _portrait_form(number, shown, request.POST)
+    changes: tuple[str | None, dict[str, str], dict[str, str]] = (None, {}, {})
+    if form.is_valid():
+        changes = form.changes(
+            shown.name,
+            {f.key: f.value for f in shown.persona},
+            {f.key: f.value for f in shown.empathy_map},
+        )
+        if changes == (None, {}, {}):
+            form.add_error(
+                None,
+                gettext("Nothing has changed: the texts are the same as on the card."),
+            )
+    if not form.is_valid():
+        return _refuse(request, study, run, data, cluster, form)
+    name, persona, empathy = changes
+    try:
+        document = pipeline.save_portrait_edit(
+            latest.to_document(),
+            cluster.portrait,
+            name=name,
+            persona=persona or None,
+            empathy_map=empathy or None,
+        )
+    except (SegprofileError, ValueError) as exc:
+        form.add_error(None, str(exc))
+        return _refuse(request, study, run, data, cluster, form)
+    comment = form.cleaned_data.get("comment") or gettext(
+        "Portrait of cluster %(number)s «%(name)s»"
+    ) % {"number": number, "name": name or shown.name}
+    # A conflicting edit saved meanwhile raises EditConflictError: the 409 page (middleware).
+    revision = study.add_revision(document, author=request.user, comment=comment)
+    saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    if _is_htmx(request):
+        return _card_response(request, study, run, data, cluster, saved=saved)
+    messages.success(request, saved)
+    return redirect(_clusters_url(study, run) + f"#cluster-{number}")
+
+
+def _refuse(
+    request: HttpRequest,
+    study: Study,
+    run: ProfileRun,
+    data: RunData,
+    cluster: ClusterStats,
+    form: PortraitEditForm,
+) -> HttpResponse:
+    """The form again with what is wrong (status 400); nothing was saved."""
+    if _is_htmx(request):
+        return _card_response(request, study, run, data, cluster, form=form, status=400)
+    context = _clusters_context(request, study, run, data)
+    for card in context.get("cards", []):
+        if card["number"] == cluster.number:
+            _attach_form(card, form)
+    return render(request, "studies/segments/clusters.html", context, status=400)
