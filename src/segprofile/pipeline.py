@@ -362,7 +362,7 @@ def profile_study(
         if not has_confirmed_problems(study):
             report(0.94, "Темы жалоб")
             complaints, complaints_warning = _complaint_topics(
-                study, eng, table, Path(data_dir), by_feature, id_column, features, files
+                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home
             )
         report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
@@ -780,6 +780,7 @@ def _complaint_topics(
     id_column: str | None,
     features: list[Feature],
     files: list[DataFile],
+    home: str | Path | None,
 ) -> tuple[ComplaintUniqueness | None, str | None]:
     """Problem uniqueness from the complaints' topics, before research confirms problems.
 
@@ -794,7 +795,7 @@ def _complaint_topics(
     if id_column is None:
         return None, f"{lead}: у данных о клиентах нет столбца идентификатора (id_column)."
     try:
-        complaints = open_source(eng, source, data_dir)
+        complaints = open_data_source(eng, study, source, data_dir, home=home)
     except InputError as exc:
         return None, f"{lead}: {exc.message}"
     text_column = complaint_text_column(source, complaints.columns)
