@@ -199,6 +199,12 @@ class DataSource(_Model):
         parts = value.replace("\\", "/").split("/")
         if value.startswith(("/", "\\")) or ".." in parts:
             raise ValueError("путь должен быть относительным и не выходить за каталог данных")
+        # A drive («C:\\…», «C:x») is absolute on Windows; control characters (NUL) are no
+        # part of a file name.
+        if re.match(r"[A-Za-z]:", value) or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ValueError(
+                "путь должен быть относительным, без буквы диска и управляющих символов"
+            )
         return value
 
 

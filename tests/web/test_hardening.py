@@ -1,0 +1,379 @@
+"""Hardening: CSRF on every POST URL, path traversal in every upload, size limits, and
+property-based fuzzing of every upload path (never a server error, never a changed study
+unless the upload was valid)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from segprofile import pipeline
+from segprofile.web.api.models import ApiToken
+from segprofile.web.studies.models import ProfileRun, Study
+
+pytestmark = pytest.mark.django_db
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart body with file names exactly as given (the test client would strip them)."""
+    boundary = "----segprofile-hardening-boundary"
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, (filename, content) in files.items():
+        header = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        parts.append(header.encode("utf-8", "surrogateescape") + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _upload(
+    client: Client, url: str, field: str, filename: str, content: bytes, **fields: str
+) -> Any:
+    body, content_type = _multipart(fields, {field: (filename, content)})
+    return client.generic("POST", url, body, content_type=content_type)
+
+
+def _snapshot(home: Path) -> dict[str, int]:
+    """Every file under SEGPROFILE_HOME with its size (uploads staged under the study count)."""
+    return {
+        str(p.relative_to(home)): p.stat().st_size
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and "secret_key" not in p.name
+    }
+
+
+def _upload_targets(study: Study) -> list[tuple[str, str, dict[str, str], str]]:
+    """(url, file field, other fields, a valid file's suffix) of every upload path."""
+    pk = study.pk
+    return [
+        (reverse("studies:create_upload"), "document", {}, ".yaml"),
+        (reverse("studies:upload_revision", kwargs={"pk": pk}), "document", {}, ".yaml"),
+        (
+            reverse("studies:upload_data", kwargs={"pk": pk}),
+            "file",
+            {"source": "records"},
+            ".parquet",
+        ),
+        (reverse("studies:data_upload", kwargs={"pk": pk}), "file", {"source": "records"}, ".csv"),
+        (reverse("studies:survey", kwargs={"pk": pk}), "file", {}, ".csv"),
+        (reverse("studies:interviews", kwargs={"pk": pk}), "files", {}, ".txt"),
+        (reverse("studies:journeys_import", kwargs={"pk": pk}), "file", {"format": "csv"}, ".csv"),
+    ]
+
+
+def _has_russian(text: str) -> bool:
+    return any("а" <= ch <= "я" for ch in text.lower())
+
+
+# --- CSRF --------------------------------------------------------------------------------------
+
+KWARGS = {
+    "role_id": "applicant",
+    "hypothesis_id": "h1",
+    "token": "0123456789abcdef",
+    "source_id": "records",
+    "version": 1,
+    "number": 1,
+    "journey_id": "current",
+    "step_id": "apply",
+    "index": 0,
+    "token_pk": 1,
+    "member_pk": 1,
+    "fmt": "csv",
+}
+
+
+def _patterns(patterns: list[Any], prefix: str = "") -> list[tuple[str, URLPattern]]:
+    out = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = entry.namespace or prefix
+            if namespace == "admin":  # Django's own admin: its CSRF is Django's
+                continue
+            out += _patterns(entry.url_patterns, namespace)
+        elif entry.name:
+            out.append((f"{prefix}:{entry.name}" if prefix else entry.name, entry))
+    return out
+
+
+def test_every_post_url_refuses_a_request_without_the_csrf_token(
+    user: User, stored_study: Study
+) -> None:
+    """Every URL of the site, POSTed by a signed-in owner without a CSRF token: 403, and the
+    study is untouched. Only the token-authenticated JSON API is exempt (no cookies there)."""
+    run = ProfileRun.objects.create(study=stored_study, revision=stored_study.current_revision())
+    values = {
+        "pk": stored_study.pk,
+        "run_pk": run.pk,
+        "study_id": stored_study.pk,
+        "run_id": run.pk,
+        **KWARGS,
+    }
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.raise_request_exception = False
+    refused, exempt = [], []
+    for name, pattern in _patterns(get_resolver().url_patterns):
+        kwargs = {k: values[k] for k in pattern.pattern.converters}
+        url = reverse(name, kwargs=kwargs)
+        response = client.post(url, {"title": "x", "rule": "x", "name": "x"})
+        if getattr(pattern.callback, "csrf_exempt", False):
+            exempt.append(name)
+            if name != "api:openapi-json" and name != "api:api-root":
+                assert response.status_code in (401, 405), (name, response.status_code)
+            continue
+        assert response.status_code == 403, (name, url, response.status_code)
+        assert "CSRF" in response.content.decode(), name
+        refused.append(name)
+    assert len(refused) > 50
+    assert all(name.startswith("api:") for name in exempt)
+    assert stored_study.revisions.count() == 1
+    assert Study.objects.count() == 1
+    assert ProfileRun.objects.count() == 1
+
+
+def test_with_the_csrf_token_the_same_post_is_accepted(user: User, stored_study: Study) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get(reverse("studies:detail", kwargs={"pk": stored_study.pk}))
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        reverse("studies:run_start", kwargs={"pk": stored_study.pk}), {"csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+
+
+# --- path traversal ----------------------------------------------------------------------------
+
+EVIL_NAMES = [
+    "../../etc/passwd",
+    "/etc/passwd",
+    "..\\..\\windows\\win.ini",
+    "C:\\Windows\\win.ini",
+    "....//....//x.csv",
+    "a\x00b.csv",
+    "..",
+    "%2e%2e%2fx.csv",
+]
+
+
+@pytest.mark.parametrize("evil", EVIL_NAMES)
+def test_file_names_with_paths_write_nothing_outside_the_study(
+    client_in: Client, stored_study: Study, home: Path, evil: str, tmp_path: Path
+) -> None:
+    client_in.raise_request_exception = False
+    root = home.parent  # the test's own temporary directory: home and everything beside it
+    before = _snapshot(root)
+    revisions = stored_study.revisions.count()
+    for url, field, fields, suffix in _upload_targets(stored_study):
+        name = evil if "." in evil.rsplit("/", 1)[-1] else evil + suffix
+        response = _upload(client_in, url, field, name, b"id,x\n1,2\n", **fields)
+        assert response.status_code < 500, (url, name, response.status_code)
+        if response.status_code >= 400:
+            assert _has_russian(response.content.decode()), (url, name)
+    new = sorted(set(_snapshot(root)) - set(before))
+    for path in new:
+        # Only inside a study's own directory, as a plain file name, never a path.
+        parts = Path(path).parts
+        assert parts[:2] == ("home", "studies"), new
+        assert ".." not in parts
+        assert "\\" not in path
+        assert "\x00" not in path
+    assert stored_study.revisions.count() == revisions
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..\\..\\secret.parquet",
+        "data/../../x.parquet",
+        "a\x00b.parquet",
+        "C:\\data\\x.parquet",
+    ],
+)
+def test_a_study_document_with_a_data_path_outside_is_refused(
+    client_in: Client, stored_study: Study, path: str
+) -> None:
+    document = stored_study.current_revision().document
+    document["data_sources"][0]["path"] = path
+    text = json.dumps(document, ensure_ascii=False)  # JSON is YAML
+    for url in (
+        reverse("studies:create_upload"),
+        reverse("studies:upload_revision", kwargs={"pk": stored_study.pk}),
+    ):
+        response = _upload(client_in, url, "document", "study.yaml", text.encode())
+        assert response.status_code == 400, (url, path)
+        page = response.content.decode()
+        assert "data_sources" in page
+        assert _has_russian(page)
+    assert Study.objects.count() == 1
+    assert stored_study.revisions.count() == 1
+
+
+def test_the_api_refuses_a_data_path_outside(user: User, stored_study: Study) -> None:
+    token = ApiToken.issue(user, "t")[1]
+    document = stored_study.current_revision().document
+    document["data_sources"][0]["path"] = "../../etc/passwd"
+    response = Client().post(
+        f"/api/studies/{stored_study.pk}/revisions",
+        {"document": document},
+        "application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 422
+    assert json.loads(response.content)["code"] == "invalid_document"
+    assert stored_study.revisions.count() == 1
+
+
+# --- size limits -------------------------------------------------------------------------------
+
+
+def test_over_the_limit_uploads_are_refused_on_every_path(
+    client_in: Client, stored_study: Study, home: Path, settings: Any
+) -> None:
+    settings.SEGPROFILE_MAX_UPLOAD_BYTES = 2000
+    settings.SEGPROFILE_MAX_STUDY_BYTES = 2000
+    client_in.raise_request_exception = False
+    before = _snapshot(home)
+    big = b"id,x\n" + b"1,2\n" * 1000  # 4 KB
+    for url, field, fields, suffix in _upload_targets(stored_study):
+        response = _upload(client_in, url, field, "big" + suffix, big, **fields)
+        assert response.status_code == 400, (url, response.status_code)
+        page = response.content.decode()
+        assert "слишком больш" in page, url  # «Файл слишком большой (больше 2,0 КБ)»
+    assert _snapshot(home) == before
+    assert Study.objects.count() == 1
+    assert stored_study.revisions.count() == 1
+
+
+def test_an_api_body_over_the_limit_is_refused(
+    user: User, stored_study: Study, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    token = ApiToken.issue(user, "t")[1]
+    client = Client()
+    client.raise_request_exception = False
+    response = client.post(
+        f"/api/studies/{stored_study.pk}/revisions",
+        {"yaml": "x" * 20_000},
+        "application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code in (400, 413)
+    assert stored_study.revisions.count() == 1
+
+
+# --- fuzzing -----------------------------------------------------------------------------------
+
+
+def _valid_samples(study: Study, small_data: Path) -> dict[str, bytes]:
+    document = study.current_revision().to_document()
+    return {
+        ".yaml": pipeline.dump_study(document).encode(),
+        ".parquet": (small_data / "records.parquet").read_bytes(),
+        ".csv": pipeline.export_journeys(document, "csv") or b"id,x\n1,2\n",
+        ".txt": "Заявитель: долго ждал ответа, пришлось звонить трижды.".encode(),
+    }
+
+
+@st.composite
+def _mutated(draw: Any, sample: bytes) -> bytes:
+    kind = draw(st.sampled_from(["random", "truncate", "flip", "insert"]))
+    if kind == "random" or not sample:
+        return draw(st.binary(max_size=2000))
+    data = bytearray(sample)
+    if kind == "truncate":
+        return bytes(data[: draw(st.integers(0, len(data)))])
+    if kind == "flip":
+        for _ in range(draw(st.integers(1, 20))):
+            i = draw(st.integers(0, len(data) - 1))
+            data[i] = draw(st.integers(0, 255))
+        return bytes(data)
+    i = draw(st.integers(0, len(data)))
+    return bytes(data[:i]) + draw(st.binary(min_size=1, max_size=200)) + bytes(data[i:])
+
+
+@pytest.mark.parametrize("target", range(7))
+def test_fuzzed_uploads_never_crash_or_change_the_study_unless_valid(
+    client_in: Client, stored_study: Study, small_data: Path, target: int
+) -> None:
+    url, field, fields, suffix = _upload_targets(stored_study)[target]
+    sample = _valid_samples(stored_study, small_data)[".csv" if suffix == ".csv" else suffix]
+    client_in.raise_request_exception = False
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    @given(content=_mutated(sample))
+    def fuzz(content: bytes) -> None:
+        studies = Study.objects.count()
+        revisions = stored_study.revisions.count()
+        response = _upload(client_in, url, field, "fuzz" + suffix, content, **fields)
+        assert response.status_code < 500, (url, response.status_code)
+        changed = (Study.objects.count(), stored_study.revisions.count()) != (studies, revisions)
+        if response.status_code >= 400:
+            assert not changed, url
+            assert _has_russian(response.content.decode()), url
+        if changed:
+            assert response.status_code == 302, url
+
+    fuzz()
+
+
+def test_fuzzed_api_documents_never_crash_or_save_an_invalid_revision(
+    user: User, stored_study: Study
+) -> None:
+    token = ApiToken.issue(user, "fuzz")[1]
+    client = Client()
+    client.raise_request_exception = False
+    valid = pipeline.dump_study(stored_study.current_revision().to_document())
+    url = f"/api/studies/{stored_study.pk}/revisions"
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    @given(
+        text=_mutated(valid.encode()).map(lambda b: b.decode("utf-8", "replace")),
+        as_json=st.booleans(),
+    )
+    def fuzz(text: str, as_json: bool) -> None:
+        revisions = stored_study.revisions.count()
+        body: Any = {"yaml": text}
+        if as_json:
+            body = text  # the mutated text itself as the request body
+        response = client.post(url, body, "application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code in (201, 400, 409, 422), response.status_code
+        payload = json.loads(response.content)
+        if response.status_code != 201:
+            assert _has_russian(payload["detail"])
+            assert stored_study.revisions.count() == revisions
+
+    fuzz()
