@@ -432,7 +432,9 @@ class RuleCount:
         return self.matched / self.total if self.total else 0.0
 
 
-def count_rule_matches(study: Study, data_dir: str | Path, rule: str) -> RuleCount:
+def count_rule_matches(
+    study: Study, data_dir: str | Path, rule: str, *, home: str | Path | None = None
+) -> RuleCount:
     """Count the client records an eligibility rule selects (M-2: a live count while editing).
 
     Raises :class:`~segprofile.analysis.rules.RuleSyntaxError` (an ``InputError``) with the
@@ -447,7 +449,7 @@ def count_rule_matches(study: Study, data_dir: str | Path, rule: str) -> RuleCou
     parse_rule(rule)  # syntax errors first, before any file is opened
     eng = Engine.duckdb()
     try:
-        table = open_source(eng, source, Path(data_dir))
+        table = open_data_source(eng, study, source, data_dir, home=home)
         expr = compile_rule(rule, table.table)
         row = execute(
             table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
@@ -522,6 +524,7 @@ def research_plan(
     profile: Profile | None = None,
     per_segment: int = 1,
     progress: Progress | None = None,
+    home: str | Path | None = None,
 ) -> ResearchPlanResult:
     """Plan the research (M-8) from the profile: survey sample sizes per segment (with FPC),
     interview respondents covering every segment (greedy set cover over pseudonymised client
@@ -530,7 +533,9 @@ def research_plan(
     """
     report = progress or _no_progress
     if profile is None:
-        profile = profile_study(study, data_dir, progress=lambda f, m: report(0.6 * f, m))
+        profile = profile_study(
+            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home
+        )
     source = study.client_records()
     if source is None or source.id_column is None:
         raise InputError(
@@ -541,7 +546,7 @@ def research_plan(
     sizes = survey_sample_sizes(study, profile)
     eng = Engine.duckdb()
     try:
-        records = open_source(eng, source, Path(data_dir))
+        records = open_data_source(eng, study, source, data_dir, home=home)
         records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
         report(0.75, "Подбор респондентов")
         pool = draw_candidates(
@@ -1337,7 +1342,7 @@ def import_survey(
             hint="добавьте в data_sources запись с kind: client_records.",
         )
     if profile is None:
-        profile = profile_study(study, data_dir)
+        profile = profile_study(study, data_dir, home=home)
     info, answers = _read_survey(
         location, study, source=source, id_column=id_column, options=options, home=home
     )
@@ -1361,7 +1366,7 @@ def import_survey(
     )
     eng = Engine.duckdb()
     try:
-        records = open_source(eng, records_source, Path(data_dir))
+        records = open_data_source(eng, study, records_source, data_dir, home=home)
         table = ibis.memtable(answers)
         survey_id = None if by_features else info.id_column
         records_id = records_source.id_column
@@ -1554,6 +1559,7 @@ def text_topics(
     feature_id: str | None = None,
     n_topics: int | None = None,
     limit: int = 20_000,
+    home: str | Path | None = None,
 ) -> TextTopics:
     """Complaint or open-answer topics (lemmas → TF-IDF → NMF) with shares per segment.
 
@@ -1574,7 +1580,7 @@ def text_topics(
         chosen = _source(study, source_id)
     eng = Engine.duckdb()
     try:
-        table = open_source(eng, chosen, Path(data_dir))
+        table = open_data_source(eng, study, chosen, data_dir, home=home)
         t = table.table
         strings = [c for c in t.columns if t[c].type().is_string()]
         if not strings:
@@ -1610,7 +1616,7 @@ def text_topics(
                     hint="постройте темы без разбивки по сегментам или добавьте в файл "
                     "псевдоним клиента.",
                 )
-            records = open_source(eng, records_source, Path(data_dir))
+            records = open_data_source(eng, study, records_source, data_dir, home=home)
             texts, segments = texts_with_segments(
                 study,
                 records,
@@ -1641,7 +1647,12 @@ def text_topics(
 
 
 def segment_portrait(
-    study: Study, data_dir: str | Path, segment_key: str, *, engine: Engine | None = None
+    study: Study,
+    data_dir: str | Path,
+    segment_key: str,
+    *,
+    engine: Engine | None = None,
+    home: str | Path | None = None,
 ) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
     source = study.client_records()
@@ -1652,7 +1663,7 @@ def segment_portrait(
         )
     eng = engine or connect()
     try:
-        table = open_source(eng, source, Path(data_dir))
+        table = open_data_source(eng, study, source, data_dir, home=home)
         return build_segment_portrait(study, table, segment_key.strip())
     finally:
         if engine is None:

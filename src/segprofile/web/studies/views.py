@@ -237,7 +237,10 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if rule:
         try:
             count = pipeline.count_rule_matches(
-                study.current_revision().to_document(), study.data_dir(), rule
+                study.current_revision().to_document(),
+                study.data_dir(),
+                rule,
+                home=study.data_dir().parent,
             )
             context |= {"count": count, "percent": percent(count.share, 1)}
         except SegprofileError as exc:

@@ -232,7 +232,10 @@ def _plan(study: Study) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult 
         return None, None, ""
     try:
         plan = pipeline.research_plan(
-            study.current_revision().to_document(), study.data_dir(), profile=profile
+            study.current_revision().to_document(),
+            study.data_dir(),
+            profile=profile,
+            home=study.data_dir().parent,
         )
     except SegprofileError as exc:
         return run, None, str(exc)
@@ -424,7 +427,7 @@ def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     document = study.current_revision().to_document()
     context: dict[str, Any] = {"study": study, "document": document, "token": token, "name": name}
     try:
-        info = pipeline.inspect_survey(path, document, home=settings.SEGPROFILE_HOME)
+        info = pipeline.inspect_survey(path, document, home=study.data_dir().parent)
     except SegprofileError as exc:
         context["error"] = str(exc)
         return render(request, "studies/research/survey_map.html", context, status=400)
@@ -469,7 +472,8 @@ def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             alpha=opts.get("alpha"),
             profile=profile,
             name=name,
-            home=settings.SEGPROFILE_HOME,
+            # The study's own home: its dataset versions and its pseudonym key (views_data).
+            home=study.data_dir().parent,
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
@@ -660,6 +664,7 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
             text_column=data.get("column") or None,
             feature_id=data.get("feature") or None,
             n_topics=data.get("n_topics"),
+            home=study.data_dir().parent,
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
