@@ -290,7 +290,8 @@ class KPrototypes(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         rows, and it makes ten restarts affordable on a million rows. ``None``: every run uses
         all rows.
     max_iter : int, default=100
-        Maximum number of assign-and-update rounds of one run. Reaching it draws a
+        Maximum number of rounds of one run: Hartigan's passes over all rows plus Lloyd's
+        assign-and-update rounds. Reaching it draws a
         :class:`~sklearn.exceptions.ConvergenceWarning`.
     gamma : float or {"balanced", "pairwise", "huang"}, default="balanced"
         Price of one categorical mismatch, in squared working units of the numeric columns.
@@ -321,7 +322,7 @@ class KPrototypes(ClusterMixin, BaseEstimator):  # type: ignore[misc]
     cost_ : float
         Weighted sum of the distances of the training rows to their centroids (working units).
     n_iter_ : int
-        Assign-and-update rounds of the kept run.
+        Rounds of the kept run (Hartigan's passes over all rows plus Lloyd's rounds).
     gamma_ : float
         The gamma used (given or estimated), in working units.
     numeric_centroids_ : ndarray of shape (n_clusters, n_numeric), dtype float64
