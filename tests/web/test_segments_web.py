@@ -135,7 +135,7 @@ def test_segments_page_hides_suppressed_numbers(
         else:
             assert "скрыто" not in cells
     # The chart is drawn from the visible segments only.
-    chart = re.search(r'<figure class="sp-chart.*?</figure>', text, re.S)
+    chart = re.search(r'<figure class="sg-chart.*?</figure>', text, re.S)
     if chart is not None:
         for seg in feature.segments:
             if seg.key in hidden:
@@ -154,7 +154,7 @@ def test_the_feature_selector_swaps_only_the_feature_part(
     assert response.status_code == 200
     text = _text(response)
     assert "<html" not in text
-    assert '<nav class="sp-tabs"' in text
+    assert '<nav class="sg-tabs"' in text
     assert second.label in text
     assert "<svg" in text
     assert "HX-Request" in response["Vary"]
@@ -375,7 +375,7 @@ def test_an_edit_without_javascript_redirects_back_with_a_message(
     response = client_in.get(_url("run_cluster_edit", study, run, number=number))
     assert response.status_code == 302
     page = _text(client_in.get(response["Location"]))
-    assert 'class="sp-portrait-form"' in page
+    assert 'class="sg-portrait-form"' in page
     form = _shown_values(client_in, study, run, number)
     form["name"] = "Городские пользователи портала"
     response = _edit_post(client_in, study, run, number, form, follow=True)
@@ -468,7 +468,7 @@ def test_a_viewer_sees_no_edit_controls_and_cannot_edit(
     assert study.revisions.count() == before
     # The page itself still opens for a viewer, with the ?edit= link doing nothing.
     page = _text(client.get(_url("run_clusters", study, run) + f"?edit={number}"))
-    assert 'class="sp-portrait-form"' not in page
+    assert 'class="sg-portrait-form"' not in page
 
 
 @pytest.mark.django_db

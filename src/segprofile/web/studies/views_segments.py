@@ -274,8 +274,14 @@ def _group_chart(data: RunData, group: Group) -> str:
     return _cached_svg(
         data,
         f"capacity-csat:{group.id}",
-        lambda: charts.capacity_csat(feature, min_cell=data.min_cell),
+        lambda: _with_long_labels(charts.capacity_csat(feature, min_cell=data.min_cell)),
     )
+
+
+def _with_long_labels(chart: alt.TopLevelMixin | None) -> alt.TopLevelMixin | None:
+    """Segment labels on the web page are long («Город (областной центр, крупный город)»): give
+    them more room than in the printed report, where the page is narrower."""
+    return None if chart is None else chart.configure_axisY(labelLimit=300)
 
 
 def _segments_context(data: RunData, selected: str) -> dict[str, Any]:
@@ -560,6 +566,11 @@ def _attach_form(card: dict[str, Any], form: PortraitEditForm) -> None:
     card["form_empathy"] = [
         {"field": form[f"empathy_{f['key']}"], "origin": f["origin"]} for f in card["empathy"]
     ]
+    for item in card["form_persona"] + card["form_empathy"]:
+        # A box as tall as its text (up to eight lines), so the drafted text is seen whole.
+        text = str(item["field"].value() or "")
+        lines = sum(1 + len(line) // 60 for line in text.splitlines()) if text else 1
+        item["field"].field.widget.attrs["rows"] = max(2, min(8, lines))
     if not form.is_bound:
         form.fields["name"].widget.attrs["autofocus"] = True
 

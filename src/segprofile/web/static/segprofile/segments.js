@@ -9,7 +9,7 @@
   "use strict";
 
   function inPortraits(element) {
-    return Boolean(element && element.closest && element.closest("[data-sp-portraits]"));
+    return Boolean(element && element.closest && element.closest("[data-sg-portraits]"));
   }
 
   document.addEventListener("htmx:beforeSwap", function (event) {

@@ -1,0 +1,131 @@
+"""Browser: the segments and clusters pages of a built profile (M-4, M-5) — switch features
+without reloading the page, open the clusters with their portraits, edit a persona field in
+place and see it marked as the team's edit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from tests.browser.conftest import ARTIFACTS
+
+from segprofile import pipeline
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+pytestmark = pytest.mark.browser
+
+ROWS = 2000
+
+
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
+    page.goto("/")
+    page.get_by_label("Имя пользователя").fill(live_app.username)
+    page.get_by_label("Пароль").fill(live_app.password)
+    page.get_by_role("button", name="Вход").click()
+    page.goto("/studies/new/")
+    page.locator('button[data-example="child-benefit"]').click()
+    expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
+    pk = re.search(r"/studies/(\d+)/$", page.url).group(1)  # type: ignore[union-attr]
+    # A smaller demo data set than the site's default, so the profile builds quickly.
+    pipeline.generate_demo_data(
+        "child-benefit", live_app.home / "studies" / pk / "data", rows=ROWS, seed=7
+    )
+    page.get_by_role("button", name="Построить профиль").click()
+    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
+    segments_link = page.get_by_role("link", name="Сегменты", exact=True)
+    expect(segments_link).to_be_visible(timeout=600_000)
+    expect(page.locator("#run-error")).to_have_count(0)
+
+    # --- segments ------------------------------------------------------------------------
+    segments_link.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Сегменты по отдельным признакам")
+    table = page.locator("#segments-table")
+    expect(table).to_be_visible()
+    expect(table.locator("thead")).to_contain_text("ДИ 95")
+    expect(page.locator("#segments-chart svg")).to_be_visible()
+    expect(page.locator(".sg-tab.is-active")).to_have_text("Тип населённого пункта")
+    _shot(page, "segments-01-first-feature")
+
+    # Another feature: only the part below the selector is swapped (no page load).
+    page.evaluate("window.__stillHere = true")
+    page.locator(".sg-tab", has_text="Возраст заявителя").click()
+    expect(page.locator(".sg-tab.is-active")).to_have_text("Возраст заявителя")
+    expect(page).to_have_url(re.compile(r"\?feature=applicant_age$"))
+    expect(page.locator("#group-title")).to_contain_text("Возраст заявителя")
+    expect(page.locator("#segments-chart svg")).to_be_visible()
+    assert page.evaluate("window.__stillHere") is True
+    _shot(page, "segments-02-age")
+
+    # Cross segments are offered as well.
+    page.locator(".sg-tab--cross").first.click()
+    expect(page.locator("#group-title")).to_contain_text("Перекрёстные сегменты")
+    assert page.evaluate("window.__stillHere") is True
+    _shot(page, "segments-03-cross")
+
+    # --- clusters --------------------------------------------------------------------------
+    page.get_by_role("link", name="Кластеры и портреты").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Кластеры похожих клиентов")
+    expect(page.locator("#k-reason")).to_contain_text("k =")
+    expect(page.locator("#k-chart svg")).to_be_visible()
+    card = page.locator("#cluster-1")
+    expect(card.locator(".sg-persona")).to_contain_text("Возраст")
+    expect(card.locator(".sg-empathy")).to_contain_text("Думает и чувствует")
+    expect(card).to_contain_text("из данных")
+    expect(card).to_contain_text("ждёт интервью")
+    expect(page.locator("#vulnerable")).to_contain_text("Неполная семья")
+    _shot(page, "clusters-01-page")
+
+    # The crosstab's feature selector swaps the table only.
+    page.evaluate("window.__stillHere = true")
+    crosstab = page.locator("#crosstab")
+    crosstab.locator(".sg-tab", has_text="Способ подачи заявления").click()
+    expect(crosstab.locator(".sg-tab.is-active")).to_have_text("Способ подачи заявления")
+    expect(page.locator("#crosstab-table thead")).to_contain_text("МФЦ")
+    assert page.evaluate("window.__stillHere") is True
+
+    # Edit a persona field in place.
+    card.get_by_role("link", name="Изменить портрет").click()
+    form = card.locator("form.sg-portrait-form")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Название портрета")).to_be_focused()
+    _shot(page, "clusters-02-editing")
+    goals = form.locator("textarea[name=persona_goals]")
+    goals.fill("Оформить пособие без визита в МФЦ")
+    form.get_by_label("Комментарий к редакции").fill("после интервью в МФЦ")
+    form.get_by_role("button", name="Сохранить портрет").click()
+    expect(card.locator("form")).to_have_count(0)
+    expect(card.locator(".sg-saved")).to_contain_text("сохранена")
+    expect(card.locator(".sg-pending")).to_contain_text("при следующем построении профиля")
+    goals_field = card.locator(".sg-persona .sg-field", has_text="Цели")
+    expect(goals_field).to_contain_text("Оформить пособие без визита в МФЦ")
+    expect(goals_field).to_contain_text("правка команды")
+    assert page.evaluate("window.__stillHere") is True
+    card.scroll_into_view_if_needed()
+    _shot(page, "clusters-03-saved")
+
+    # An emptied form is refused in place, nothing saved.
+    card.get_by_role("link", name="Изменить портрет").click()
+    expect(form.get_by_label("Название портрета")).to_be_focused()
+    expect(form.locator("textarea[name=persona_goals]")).to_have_value(
+        "Оформить пособие без визита в МФЦ"
+    )
+    for area in form.locator("textarea").all():
+        area.fill("")
+    form.get_by_label("Название портрета").fill("")
+    form.get_by_role("button", name="Сохранить портрет").click()
+    expect(card.locator(".alert--error")).to_contain_text("Форма пуста")
+    _shot(page, "clusters-04-refused")
+    card.get_by_role("link", name="Отмена").click()
+    expect(card.locator("form")).to_have_count(0)
+
+    # After a reload the team's text is still there.
+    page.reload()
+    expect(page.locator("#cluster-1 .sg-persona")).to_contain_text(
+        "Оформить пособие без визита в МФЦ"
+    )
