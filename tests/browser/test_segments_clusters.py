@@ -129,3 +129,22 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     expect(page.locator("#cluster-1 .sg-persona")).to_contain_text(
         "Оформить пособие без визита в МФЦ"
     )
+
+    # A stale edit: someone saves cluster 2 while this form is open — the conflict page.
+    second = page.locator("#cluster-2")
+    second.get_by_role("link", name="Изменить портрет").click()
+    stale = second.locator("form.sg-portrait-form")
+    expect(stale.get_by_label("Название портрета")).to_be_focused()
+    edit_url = stale.get_attribute("action")
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    other = page.request.post(
+        edit_url,
+        form={"persona_quote": "«Коллега успел раньше»", "base_revision": "2"},
+        headers={"X-CSRFToken": token, "Referer": live_app.url + "/", "HX-Request": "true"},
+    )
+    assert other.status == 200, other.text()[:500]
+    stale.locator("textarea[name=persona_quote]").fill("«Моя цитата»")
+    stale.get_by_role("button", name="Сохранить портрет").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Кто-то другой изменил ту же часть")
+    expect(page.locator("#conflict")).to_contain_text("Ваше изменение не сохранено")
+    _shot(page, "clusters-05-conflict")
