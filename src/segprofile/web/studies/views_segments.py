@@ -551,7 +551,13 @@ def _missing_cluster(
             "the cluster there."
         ) % {"number": number_, "known": ", ".join(known) or "—"}
     if _is_htmx(request):
-        context = {"study": study, "run": run, "number": number_, "error": text}
+        context = {
+            "study": study,
+            "run": run,
+            "number": number_,
+            "error": text,
+            "saving": request.method == "POST",
+        }
         return render(request, "studies/segments/_card_missing.html", context, status=404)
     messages.error(request, text)
     return redirect(_clusters_url(study, run))
