@@ -7,8 +7,8 @@ Set-up, on a temporary SEGPROFILE_HOME: migrate, ``setup_demo --rows N`` (the ch
 example), one profile run built by the real background worker (``db_worker --batch``), then
 the app served by gunicorn (the production WSGI server) on 127.0.0.1. Locust (as a library, in
 a child process: it monkey-patches with gevent) signs 20 users in and has them browse the
-study's pages: the list, the study, the profile, the priorities, hypotheses, research plan,
-journeys. Printed: requests, failures, p50/p95/p99 per page and overall, against the goal
+study's pages: the list, the study, the profile, the priorities, segments, clusters,
+hypotheses, research plan, journeys. Printed: requests, failures, p50/p95/p99 per page and overall, against the goal
 (p95 under 300 ms for pages, no errors); ``--write-docs`` also records the figures in
 docs/benchmarks.md. A benchmark, not a test: the machine is shared and timings are noisy.
 """
@@ -51,6 +51,8 @@ PAGES = {
     "гипотезы": f"/studies/{pk}/hypotheses/",
     "план исследования": f"/studies/{pk}/research/",
     "пути клиента": f"/studies/{pk}/journeys/",
+    "сегменты": f"/studies/{pk}/runs/{run_pk}/segments/",
+    "кластеры": f"/studies/{pk}/runs/{run_pk}/clusters/",
 }
 
 
@@ -91,6 +93,10 @@ class Browser(HttpUser):
     def research(self): self._page("план исследования")
     @task(2)
     def journeys(self): self._page("пути клиента")
+    @task(2)
+    def segments(self): self._page("сегменты")
+    @task(2)
+    def clusters(self): self._page("кластеры")
 
 
 env = Environment(user_classes=[Browser], host=host)
