@@ -355,7 +355,9 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         "notes": notes,
         # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it cached.
         "chart": cache.get_or_set(
-            f"priority-quadrant:{run.pk}:{run.finished_at}:{document.segmentation.min_cell}",
+            f"priority-quadrant:{run.pk}:"
+            f"{run.finished_at.timestamp() if run.finished_at else 0}:"
+            f"{document.segmentation.min_cell}",
             lambda: pipeline.priority_quadrant_svg(profile, document) or "",
             timeout=None,
         )

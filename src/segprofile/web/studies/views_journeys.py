@@ -6,10 +6,12 @@ from ``segprofile.pipeline`` / ``analysis`` / ``report``; every change is a new 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -198,6 +200,21 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
 # updates of the comparison, the recommendations and a status line; without it, a redirect.
 
 
+def _blueprint(document: StudyDocument, journey_id: str, labels: dict[str, str]) -> str:
+    """The journey's blueprint SVG, drawn once per study content (the page's costliest part)."""
+    digest = hashlib.sha256(
+        "\x1f".join(
+            [document.model_dump_json(), journey_id, *sorted(f"{k}={v}" for k, v in labels.items())]
+        ).encode()
+    ).hexdigest()[:40]
+    svg: str = cache.get_or_set(
+        f"blueprint:{digest}",
+        lambda: blueprint_svg(document, journey_id, segment_labels=labels),
+        timeout=None,
+    )
+    return svg
+
+
 def _journey_context(
     document: StudyDocument,
     journey: Journey,
@@ -243,7 +260,7 @@ def _journey_context(
         "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
         "segments": [labels.get(k, k) for k in journey.segments],
         "metrics": journey_metrics(journey, document.service_levels),
-        "svg": blueprint_svg(document, journey.id, segment_labels=labels),
+        "svg": _blueprint(document, journey.id, labels),
         "steps": steps,
         "revision": revision,
         "can_edit": can_edit,

@@ -6,6 +6,8 @@ every decision is a new revision of the study whose author and time are its reco
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import secrets
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -82,7 +85,11 @@ def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
     )
     if run is None:
         return None, None
-    return run, pipeline.profile_from_json(run.result_json)
+    # Parsed once per server process and run (a million-row profile is ~0.2 s of JSON); the
+    # pages only read it.
+    from segprofile.web.studies.views_segments import run_data
+
+    return run, run_data(run).profile
 
 
 def _hypothesis_row(
@@ -225,20 +232,43 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 # --- M-8: the research plan ----------------------------------------------------------------------
 
 
+def _data_stamp(study: Study) -> int:
+    """Changes whenever a file or dataset version of the study is added, replaced or removed."""
+    root = study.data_dir().parent
+    stamp = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in ("uploads", "research-uploads")]
+        stamp = max(stamp, os.stat(folder).st_mtime_ns)
+        for name in files:
+            with contextlib.suppress(OSError):
+                stamp = max(stamp, os.stat(os.path.join(folder, name)).st_mtime_ns)
+    return stamp
+
+
 def _plan(study: Study) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult | None, str]:
-    """The research plan on the latest profile, or the reason there is none."""
+    """The research plan on the latest profile, or the reason there is none.
+
+    Drawing interview candidates scans every client record (seconds at a million rows), so the
+    plan is kept in the cache for its profile run, study revision and data files.
+    """
     run, profile = latest_profile(study)
-    if profile is None:
+    if profile is None or run is None:
         return None, None, ""
-    try:
-        plan = pipeline.research_plan(
-            study.current_revision().to_document(),
-            study.data_dir(),
-            profile=profile,
-            home=study.data_dir().parent,
-        )
-    except SegprofileError as exc:
-        return run, None, str(exc)
+    revision = study.current_revision()
+    stamp = run.finished_at.timestamp() if run.finished_at else 0
+    key = f"research-plan:{study.pk}:{run.pk}:{stamp}:{revision.number}:{_data_stamp(study)}"
+    plan = cache.get(key)
+    if plan is None:
+        try:
+            plan = pipeline.research_plan(
+                revision.to_document(),
+                study.data_dir(),
+                profile=profile,
+                home=study.data_dir().parent,
+            )
+        except SegprofileError as exc:
+            return run, None, str(exc)
+        cache.set(key, plan, timeout=None)
     return run, plan, ""
 
 
