@@ -212,6 +212,8 @@ def _table(result: dict[str, object]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows.items():
+        if not r["requests"]:
+            continue  # sign-ins happen during the ramp-up, before the figures are reset
         lines.append(
             f"| {name} | {r['requests']} | {r['failures']} | {r['p50']:.0f} | {r['p95']:.0f} "
             f"| {r['p99']:.0f} |"
