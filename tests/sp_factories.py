@@ -86,3 +86,16 @@ def make_records(n: int, seed: int) -> pa.Table:
             "satisfaction": pa.array(sat, pa.int64()),
         }
     )
+
+
+def make_snils(rng: random.Random) -> str:
+    """A random СНИЛС with a correct checksum, formatted ``XXX-XXX-XXX YY``."""
+    while True:
+        number = "".join(str(rng.randint(0, 9)) for _ in range(9))
+        if int(number) > 1001998:
+            break
+    total = sum(int(x) * (9 - i) for i, x in enumerate(number))
+    if total > 101:
+        total %= 101
+    check = 0 if total in (100, 101) else total
+    return f"{number[:3]}-{number[3:6]}-{number[6:]} {check:02d}"

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from sp_factories import make_snils
+
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -21,24 +23,12 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _snils(rng: random.Random) -> str:
-    while True:
-        number = "".join(str(rng.randint(0, 9)) for _ in range(9))
-        if int(number) > 1001998:
-            break
-    total = sum(int(x) * (9 - i) for i, x in enumerate(number))
-    if total > 101:
-        total %= 101
-    check = 0 if total in (100, 101) else total
-    return f"{number[:3]}-{number[3:6]}-{number[6:]} {check:02d}"
-
-
 def _export(path: Path, rows: int = 60) -> list[str]:
     """A body's export: Windows-1251, «;», decimal commas; returns the СНИЛС values."""
     rng = random.Random(11)
     lines, numbers = ["ФИО;СНИЛС;Канал подачи;Возраст;Доход;Оценка"], []
     for i in range(rows):
-        number = _snils(rng)
+        number = make_snils(rng)
         numbers.append(number)
         income = f"{rng.randint(10, 90)} {rng.randint(0, 999):03d},{rng.randint(0, 99):02d}"
         lines.append(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from sp_factories import make_snils
+
 SURNAMES = ["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Соколов", "Лебедев"]
 NAMES = ["Иван", "Пётр", "Алексей", "Сергей", "Андрей", "Дмитрий", "Михаил", "Николай"]
 PATRONYMICS = ["Иванович", "Петрович", "Сергеевич", "Андреевич", "Николаевич", "Олегович"]
@@ -15,19 +17,6 @@ COMMENTS = [
     "Не смог найти нужную форму на портале",
     "Пришлось ехать в МФЦ дважды",
 ]
-
-
-def make_snils(rng: random.Random) -> str:
-    """A random СНИЛС with a correct checksum, formatted ``XXX-XXX-XXX YY``."""
-    while True:
-        number = "".join(str(rng.randint(0, 9)) for _ in range(9))
-        if int(number) > 1001998:
-            break
-    total = sum(int(x) * (9 - i) for i, x in enumerate(number))
-    if total > 101:
-        total %= 101
-    check = 0 if total in (100, 101) else total
-    return f"{number[:3]}-{number[3:6]}-{number[6:]} {check:02d}"
 
 
 def make_inn12(rng: random.Random) -> str:

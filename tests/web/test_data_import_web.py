@@ -21,21 +21,9 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.web.studies.models import Study
 from segprofile.web.studies.views_data import study_home
+from sp_factories import make_snils
 
 FIO = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Андреевич"]
-
-
-def snils(rng: random.Random) -> str:
-    """A random СНИЛС with a correct checksum."""
-    while True:
-        number = "".join(str(rng.randint(0, 9)) for _ in range(9))
-        if int(number) > 1001998:
-            break
-    total = sum(int(x) * (9 - i) for i, x in enumerate(number))
-    if total > 101:
-        total %= 101
-    check = 0 if total in (100, 101) else total
-    return f"{number[:3]}-{number[3:6]}-{number[6:]} {check:02d}"
 
 
 def clients_csv(n: int = 40, *, seed: int = 5, encoding: str = "cp1251") -> tuple[bytes, dict]:
@@ -43,7 +31,7 @@ def clients_csv(n: int = 40, *, seed: int = 5, encoding: str = "cp1251") -> tupl
     rng = random.Random(seed)
     rows, values = [], {"fio": [], "snils": []}
     for i in range(n):
-        fio, number = f"{FIO[i % 3]}", snils(rng)
+        fio, number = f"{FIO[i % 3]}", make_snils(rng)
         values["fio"].append(fio)
         values["snils"].append(number)
         rating = str(rng.randint(1, 5)) if i % 4 else ""
