@@ -85,11 +85,7 @@ def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
     )
     if run is None:
         return None, None
-    # Parsed once per server process and run (a million-row profile is ~0.2 s of JSON); the
-    # pages only read it.
-    from segprofile.web.studies.views_segments import run_data
-
-    return run, run_data(run).profile
+    return run, pipeline.profile_from_json(run.result_json)
 
 
 def _hypothesis_row(
