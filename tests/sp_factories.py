@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pyarrow as pa
 
@@ -99,3 +100,24 @@ def make_snils(rng: random.Random) -> str:
         total %= 101
     check = 0 if total in (100, 101) else total
     return f"{number[:3]}-{number[3:6]}-{number[6:]} {check:02d}"
+
+
+def planted_check_hypotheses() -> list[Any]:
+    """Two problem hypotheses the child-benefit survey data decide: one refuted (city
+    applicants do know the portal), one confirmed (families with a disability and documents)."""
+    from segprofile.model.study import Hypothesis, HypothesisKind
+
+    return [
+        Hypothesis(
+            id="p_city_unaware",
+            kind=HypothesisKind.problem,
+            statement="Городские заявители не знают о подаче через Госуслуги.",
+            segments=["region_type=city"],
+        ),
+        Hypothesis(
+            id="p_disability_docs",
+            kind=HypothesisKind.problem,
+            statement="Семьям с инвалидом трудно собрать документы.",
+            segments=["disability_in_family=true"],
+        ),
+    ]

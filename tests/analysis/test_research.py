@@ -42,6 +42,7 @@ from segprofile.model.study import (
     HypothesisStatus,
     Study,
 )
+from sp_factories import planted_check_hypotheses
 
 
 @pytest.fixture(scope="module")
@@ -270,18 +271,7 @@ def test_benjamini_hochberg_by_hand_and_against_statsmodels() -> None:
 def _extra_hypotheses(study: Study) -> Study:
     study = study.model_copy(deep=True)
     study.hypotheses += [
-        Hypothesis(
-            id="p_city_unaware",
-            kind=HypothesisKind.problem,
-            statement="Городские заявители не знают о подаче через Госуслуги.",
-            segments=["region_type=city"],
-        ),
-        Hypothesis(
-            id="p_disability_docs",
-            kind=HypothesisKind.problem,
-            statement="Семьям с инвалидом трудно собрать документы.",
-            segments=["disability_in_family=true"],
-        ),
+        *planted_check_hypotheses(),
         Hypothesis(
             id="p_orphan",
             kind=HypothesisKind.problem,

@@ -24,6 +24,7 @@ from segprofile.model.study import (
     SurveyQuestion,
     SurveySupport,
 )
+from sp_factories import planted_check_hypotheses
 
 MAPPING = """\
 - question: q_knew_about_epgu
@@ -46,20 +47,7 @@ MAPPING = """\
 
 def _with_extra(study: Study) -> Study:
     study = study.model_copy(deep=True)
-    study.hypotheses += [
-        Hypothesis(
-            id="p_city_unaware",
-            kind=HypothesisKind.problem,
-            statement="Городские заявители не знают о подаче через Госуслуги.",
-            segments=["region_type=city"],
-        ),
-        Hypothesis(
-            id="p_disability_docs",
-            kind=HypothesisKind.problem,
-            statement="Семьям с инвалидом трудно собрать документы.",
-            segments=["disability_in_family=true"],
-        ),
-    ]
+    study.hypotheses += planted_check_hypotheses()
     return study
 
 

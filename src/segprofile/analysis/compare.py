@@ -100,11 +100,10 @@ def compare_profiles(
         if seg_old is None and seg_new is not None:
             moves.append(_move(key, group_new, seg_new.label, "appeared", None, seg_new, False))
             continue
-        if seg_new is None and seg_old is not None:
-            moves.append(_move(key, group_old, seg_old.label, "gone", seg_old, None, False))
+        if seg_new is None or seg_old is None:
+            if seg_old is not None:
+                moves.append(_move(key, group_old, seg_old.label, "gone", seg_old, None, False))
             continue
-        assert seg_old is not None
-        assert seg_new is not None
         biggest = max(seg_old.capacity, seg_new.capacity, 1)
         capacity_moved = abs(seg_new.capacity - seg_old.capacity) / biggest >= min_capacity_change
         c_old, c_new = seg_old.satisfaction.csat, seg_new.satisfaction.csat

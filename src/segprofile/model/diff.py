@@ -328,8 +328,13 @@ def _walk_fields(
     """Sentences for the changed leaves of an item or a section."""
     if old == new:
         return
-    if path and path[-1] in nested and isinstance(old, list) and isinstance(new, list):
-        assert owner_item is not None
+    if (
+        path
+        and path[-1] in nested
+        and isinstance(old, list)
+        and isinstance(new, list)
+        and owner_item is not None
+    ):
         _describe_list(old, new, nested[path[-1]], out, container, parent=owner_item)
         return
     if isinstance(old, dict) and isinstance(new, dict):
