@@ -216,3 +216,37 @@ def test_duplicate_identifiers_are_counted_exactly(ids: str, expected: tuple[int
         assert f"у {expected[1]} идентификаторов" in issues[0].message
     else:
         assert not issues
+
+
+def test_quality_of_a_parquet_file_samples_windows_and_settles_checks_by_extremes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Parquet path gives the same report as a full scan: the text shapes from row windows,
+    the range checks settled by extremes when these lie inside, counted when they do not."""
+    from segprofile.data import schema
+
+    monkeypatch.setattr(schema, "TEXT_SAMPLE_ROWS", 2_000)
+    path = tmp_path / "q.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (SELECT i AS id, 18 + i % 60 AS "Возраст", 1 + i % 5 AS "Оценка",
+                  CASE WHEN i % 4 = 0 THEN 'нет' ELSE CAST(i % 9 AS VARCHAR) END AS "Регион",
+                  CASE WHEN i % 1000 = 7 THEN 300 ELSE i % 90 END AS "Возраст клиента",
+                  DATE '2024-01-01' + CAST(i % 300 AS INTEGER) AS "Дата обращения"
+                FROM range(50000) r(i))
+            TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 2048)"""  # noqa: S608 — test SQL
+    )
+    relation = f"read_parquet('{path}')"
+    full = schema.quality_report(con, relation, id_column="id")
+    fast = schema.quality_report(con, relation, id_column="id", parquet=path)
+    issues = {(i.kind.value, i.column): i.count for i in fast.issues}
+    assert issues == {(i.kind.value, i.column): i.count for i in full.issues}
+    assert issues[("out_of_range", "Возраст клиента")] == 50
+    assert ("out_of_range", "Возраст") not in issues
+    assert ("out_of_range", "Оценка") not in issues
+    assert ("out_of_range", "Дата обращения") not in issues
+    region = fast.column("Регион")
+    assert region.numeric_share is not None
+    assert abs(region.numeric_share - 0.75) < 0.02
+    assert [c.type for c in fast.columns] == [c.type for c in full.columns]
+    assert [c.use for c in fast.columns] == [c.use for c in full.columns]

@@ -26,6 +26,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -452,6 +453,11 @@ def import_data(
     url = is_url(location)
     file_name = display_url(str(location)) if url else Path(location).name
     tmp = directory / f".import-{os.getpid()}-{os.urandom(6).hex()}.parquet"
+    original = None if url else Path(location)
+    # The checksums are read in threads beside the engine (hashlib lets go of the GIL): the
+    # file's while it is read and written, the version's while its quality is reported.
+    hashing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="segprofile-sha256")
+    file_digest = hashing.submit(_sha256, original) if original is not None else None
     try:
         with _workdir(root) as work, open_raw(location, work, options) as raw:
             dtypes = raw.dtypes()
@@ -480,13 +486,13 @@ def import_data(
             details.pop("original_names", None)
             file_format = raw.format
             kept = [f.column for f in findings if f.action is PiiAction.keep]
+            version_digest = hashing.submit(_sha256, tmp)
             # The same private connection (memory limit, spill directory) reads what was written.
             quality = _quality_of_parquet(
                 raw.con, tmp, decisions, source.id_column, set(raw.mixed), kept, meta
             )
-        digest = _sha256(tmp)
-        original = None if url else Path(location)
-        file_sha = _sha256(original) if original is not None else None
+        digest = version_digest.result()
+        file_sha = file_digest.result() if file_digest is not None else None
         file_bytes = original.stat().st_size if original is not None else None
         profiles = {c.name: c.to_dict() for c in quality.columns}
         columns = [{**profiles.get(m["name"], {}), **m} for m in meta]
@@ -519,8 +525,10 @@ def import_data(
             )
             _write_json(directory / f"v{version}.json", manifest.to_dict())
     except BaseException:
+        hashing.shutdown(wait=True, cancel_futures=True)
         tmp.unlink(missing_ok=True)
         raise
+    hashing.shutdown(wait=False)
     deleted = False
     if original is not None and not keep:
         with suppress(FileNotFoundError):
@@ -581,7 +589,7 @@ def _quality_of_parquet(
     for name in pseudonymised:
         ov.setdefault(name, ColumnOverride(type="identifier", use="id"))
     return quality_report(
-        con, relation, overrides=ov, id_column=id_column, mixed=mixed, kept_pii=kept
+        con, relation, overrides=ov, id_column=id_column, mixed=mixed, kept_pii=kept, parquet=path
     )
 
 

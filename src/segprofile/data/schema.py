@@ -14,11 +14,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from segprofile.data.readers import NUMBER_ANY_SQL, quote_ident
+from segprofile.data.readers import NUMBER_ANY_SQL, quote_ident, quote_literal
 from segprofile.errors import InputError
 from segprofile.model.study import ColumnOverride
 
@@ -191,10 +192,14 @@ def _stats(
     relation: str,
     dtypes: dict[str, str],
     extra: list[str] | None = None,
+    parquet: str | None = None,
 ) -> dict[str, Any]:
     """Exact counts and ranges in one scan; text shapes (lengths, number-like share) on a sample.
 
-    ``extra`` aggregates (named) ride along in the same scan.
+    ``extra`` aggregates (named) ride along in the same scan. When ``relation`` is the Parquet
+    file ``parquet`` (a quoted literal), the sample is a set of evenly spaced row windows that
+    the reader reaches by row number without decoding the rest; otherwise the engine's block
+    sampling.
     """
     aggs = ["count(*) AS n", *(extra or [])]
     text_aggs = []
@@ -220,12 +225,28 @@ def _stats(
     out = _one_row(con, f"SELECT {', '.join(aggs)} FROM {relation}")  # noqa: S608 — quoted identifiers
     if text_aggs:
         n = int(out["n"] or 0)
-        sample = ""
-        if n > TEXT_SAMPLE_ROWS:
+        source = relation
+        if n > TEXT_SAMPLE_ROWS and parquet is not None:
+            source = _window_sample(parquet, n)
+        elif n > TEXT_SAMPLE_ROWS:
             percent = max(100.0 * TEXT_SAMPLE_ROWS / n, 0.1)
-            sample = f" USING SAMPLE {percent:.3f}% (system, 42)"
-        out |= _one_row(con, f"SELECT {', '.join(text_aggs)} FROM {relation}{sample}")  # noqa: S608
+            source = f"{relation} USING SAMPLE {percent:.3f}% (system, 42)"
+        out |= _one_row(con, f"SELECT {', '.join(text_aggs)} FROM {source}")  # noqa: S608
     return out
+
+
+SAMPLE_WINDOWS = 20
+
+
+def _window_sample(parquet: str, n: int) -> str:
+    """About :data:`TEXT_SAMPLE_ROWS` rows of a Parquet file in evenly spaced windows."""
+    width = TEXT_SAMPLE_ROWS // SAMPLE_WINDOWS
+    step = n // SAMPLE_WINDOWS
+    windows = " OR ".join(
+        f"file_row_number BETWEEN {k * step} AND {k * step + width - 1}"
+        for k in range(SAMPLE_WINDOWS)
+    )
+    return f"(SELECT * FROM read_parquet({parquet}, file_row_number = true) WHERE {windows})"  # noqa: S608 — a quoted literal and numbers
 
 
 def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
@@ -298,8 +319,9 @@ def _profile(
     dtypes: dict[str, str],
     overrides: dict[str, ColumnOverride] | None,
     extra: list[str] | None,
+    parquet: str | None = None,
 ) -> tuple[int, list[ColumnProfile], dict[str, Any]]:
-    st = _stats(con, relation, dtypes, extra)
+    st = _stats(con, relation, dtypes, extra, parquet)
     n = int(st["n"])
     out = []
     for i, (col, dtype) in enumerate(dtypes.items()):
@@ -343,16 +365,22 @@ def quality_report(
     ranges: dict[str, tuple[float, float]] | None = None,
     mixed: set[str] | None = None,
     kept_pii: list[str] | None = None,
+    parquet: Path | None = None,
 ) -> QualityReport:
     """The quality report of a table in one scan (and a small sample of the text columns).
 
-    The range checks a column may need are counted in the statistics scan, before its type and
-    use are known; duplicate integer identifiers are counted exactly in one more pass over that
-    column alone (bitmaps), others by the engine's grouping.
+    Once the types and uses are known, the range checks they call for are settled by each
+    column's minimum and maximum where these lie inside the range, and only the others are
+    counted, in one more scan. Duplicate integer identifiers are counted exactly in one more
+    pass over that column alone (bitmaps), others by the engine's grouping. ``parquet``: the
+    file ``relation`` reads, when it is one (its row groups make the text sample cheap).
     """
     dtypes = _describe(con, relation)
     index = {name: i for i, name in enumerate(dtypes)}
-    n, columns, st = _profile(con, relation, dtypes, overrides, _check_aggregates(dtypes, ranges))
+    windows = parquet is not None and "file_row_number" not in dtypes
+    n, columns, st = _profile(
+        con, relation, dtypes, overrides, None, quote_literal(str(parquet)) if windows else None
+    )
     report = QualityReport(rows=n, columns=columns)
     issues = report.issues
     by_name = {c.name: c for c in columns}
@@ -446,6 +474,7 @@ def quality_report(
         elif is_date_dtype(col.dtype):
             checks.append((col.name, "date", 0, 0))
     if checks:
+        st |= _check_counts(con, relation, checks, by_name, index)
         for name, kind, lo, hi in checks:
             i = index[name]
             if kind == "range":
@@ -480,26 +509,42 @@ def quality_report(
     return report
 
 
-def _check_aggregates(
-    dtypes: dict[str, str], ranges: dict[str, tuple[float, float]] | None
-) -> list[str]:
-    """Counts of out-of-range values for every check :func:`quality_report` may choose."""
-    out = []
-    for i, (name, dtype) in enumerate(dtypes.items()):
+def _check_counts(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    checks: list[tuple[str, str, float, float]],
+    by_name: dict[str, ColumnProfile],
+    index: dict[str, int],
+) -> dict[str, Any]:
+    """Out-of-range counts of the checks: zero where the column's extremes lie inside the range,
+    the others counted in one scan."""
+    today = date.today().isoformat()
+    out: dict[str, Any] = {}
+    aggs = []
+    for name, kind, lo, hi in checks:
+        i, col = index[name], by_name[name]
         c = quote_ident(name)
-        if ranges and name in ranges:
-            lo, hi = ranges[name]
-            out.append(f"count(*) FILTER (WHERE {c} < {lo!r} OR {c} > {hi!r}) AS rg{i}")
-        elif is_numeric_dtype(dtype) and _AGE_NAME.search(name.casefold()):
-            out.append(f"count(*) FILTER (WHERE {c} < 0 OR {c} > 120) AS rg{i}")
-        elif is_numeric_dtype(dtype):
-            out.append(f"count(*) FILTER (WHERE {c} < 1 OR {c} > 5) AS s5_{i}")
-            out.append(f"count(*) FILTER (WHERE {c} < 1 OR {c} > 10) AS s10_{i}")
-        elif is_date_dtype(dtype):
-            out.append(
+        low, high = col.min, col.max
+        if kind == "range":
+            if isinstance(low, float) and isinstance(high, float) and lo <= low and high <= hi:
+                out[f"rg{i}"] = 0
+            else:
+                aggs.append(f"count(*) FILTER (WHERE {c} < {lo!r} OR {c} > {hi!r}) AS rg{i}")
+        elif kind == "scale":
+            if isinstance(low, float) and isinstance(high, float) and low >= 1 and high <= 5:
+                out[f"s5_{i}"] = 0
+            else:
+                aggs.append(f"count(*) FILTER (WHERE {c} < 1 OR {c} > 5) AS s5_{i}")
+                aggs.append(f"count(*) FILTER (WHERE {c} < 1 OR {c} > 10) AS s10_{i}")
+        elif isinstance(low, str) and isinstance(high, str) and low >= "1900" and high[:10] < today:
+            out[f"dt{i}"] = 0
+        else:
+            aggs.append(
                 f"count(*) FILTER (WHERE CAST({c} AS DATE) < DATE '1900-01-01' "
                 f"OR CAST({c} AS DATE) > current_date) AS dt{i}"
             )
+    if aggs:
+        out |= _one_row(con, f"SELECT {', '.join(aggs)} FROM {relation}")  # noqa: S608 — quoted identifiers
     return out
 
 
