@@ -84,6 +84,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:journey_fragment": {"GET": ("view", 302)},
     "studies:journey_delete": {"POST": ("edit", 404)},
     "studies:journey_step_add": {"POST": ("edit", 404)},
+    "studies:journey_step_add_form": {"GET": ("edit", 404)},
     "studies:journey_steps_order": {"POST": ("edit", 302)},
     "studies:journey_step_save": {"POST": ("edit", 404)},
     "studies:journey_step_edit": {"GET": ("edit", 404)},

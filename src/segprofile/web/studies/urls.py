@@ -104,6 +104,11 @@ urlpatterns += [
         name="journey_step_add",
     ),
     path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/add-step/",
+        views_journeys.journey_step_add_form,
+        name="journey_step_add_form",
+    ),
+    path(
         "studies/<int:pk>/journeys/j/<str:journey_id>/order/",
         views_journeys.journey_steps_order,
         name="journey_steps_order",

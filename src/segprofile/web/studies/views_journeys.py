@@ -24,9 +24,12 @@ from django_htmx.http import reswap, retarget
 
 from segprofile import pipeline
 from segprofile.analysis import journey_edit
-from segprofile.analysis.hypotheses import known_segments
 from segprofile.analysis.journey_edit import JourneyEditError
-from segprofile.analysis.journeys import compare_journeys, journey_metrics
+from segprofile.analysis.journeys import (
+    compare_journeys,
+    journey_metrics,
+    suggest_recommendations,
+)
 from segprofile.errors import NotFound, SegprofileError
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
@@ -35,7 +38,7 @@ from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
 from segprofile.web.studies.models import AuditEvent, Study, StudyRevision
 from segprofile.web.studies.views import _attachment, _study_for
-from segprofile.web.studies.views_research import latest_profile
+from segprofile.web.studies.views_research import ProfileFacts, latest_profile
 
 JOURNEY_KIND_LABELS: dict[str, Any] = {"current": _("current"), "target": _("target")}
 RECOMMENDATION_KIND_LABELS: dict[str, Any] = {
@@ -56,49 +59,64 @@ def _journeys_page(
     import_error: str = "",
     status: int = 200,
     editing: tuple[str, str] | None = None,
+    adding: str | None = None,
 ) -> HttpResponse:
+    """The journeys page; ``editing`` (journey, step) opens a step's form in place and
+    ``adding`` a journey's new-step form (the no-JavaScript way to both forms)."""
     revision = study.current_revision()
     document = revision.to_document()
-    run, profile = latest_profile(study)
-    labels = known_segments(profile) if profile is not None else {}
+    facts = ProfileFacts(study)
+    labels = facts.labels()
     can_edit = study.can_edit(request.user)
+    content_key = _content_key(document, labels)
     journeys = [
         _journey_context(
             document,
             j,
             labels,
+            study_pk=study.pk,
             revision=revision.number,
             can_edit=can_edit,
+            content_key=content_key,
             editing=editing[1] if editing and editing[0] == j.id else None,
+            add_form=(
+                StepForm(document=document, auto_id=_form_ids(j.id, None))
+                if adding == j.id
+                else None
+            ),
         )
         for j in document.journeys
     ]
     context = {
         "study": study,
         "document": document,
-        "run": run,
+        "run": facts.run,
         "journeys": journeys,
         "import_error": import_error,
         "formats": pipeline.JOURNEY_FORMATS,
         "revision": revision.number,
         "can_edit": can_edit,
         "new_form": _new_target_form(document, labels),
-        **_shared_context(document, profile, labels),
+        **_shared_context(document, facts, labels),
     }
     return render(request, "studies/journeys/journeys.html", context, status=status)
 
 
 def _shared_context(
-    document: StudyDocument, profile: Any, labels: dict[str, str]
+    document: StudyDocument, facts: ProfileFacts, labels: dict[str, str]
 ) -> dict[str, Any]:
     """What the page shows besides the journeys: the comparison and the recommendations."""
     comparisons = [
         {"c": c, "segment": labels.get(c.segment, c.segment) if c.segment else ""}
         for c in compare_journeys(document)
     ]
+    # As pipeline.suggested_recommendations: labelled by the profile's segments, when there is one.
+    suggested = suggest_recommendations(
+        document, segment_labels=labels if facts.run is not None else None
+    )
     return {
         "comparisons": comparisons,
-        "suggested": _recommendation_rows(pipeline.suggested_recommendations(document, profile)),
+        "suggested": _recommendation_rows(suggested),
         "recommendations": _recommendation_rows(document.recommendations),
         "problems": {h.id: h.statement for h in document.hypotheses},
     }
@@ -200,13 +218,20 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
 # updates of the comparison, the recommendations and a status line; without it, a redirect.
 
 
-def _blueprint(document: StudyDocument, journey_id: str, labels: dict[str, str]) -> str:
-    """The journey's blueprint SVG, drawn once per study content (the page's costliest part)."""
-    digest = hashlib.sha256(
+def _content_key(document: StudyDocument, labels: dict[str, str]) -> str:
+    """A digest of the study content and segment labels the blueprints are drawn from."""
+    return hashlib.sha256(
         "\x1f".join(
-            [document.model_dump_json(), journey_id, *sorted(f"{k}={v}" for k, v in labels.items())]
+            [document.model_dump_json(), *sorted(f"{k}={v}" for k, v in labels.items())]
         ).encode()
-    ).hexdigest()[:40]
+    ).hexdigest()
+
+
+def _blueprint(
+    document: StudyDocument, journey_id: str, labels: dict[str, str], content_key: str
+) -> str:
+    """The journey's blueprint SVG, drawn once per study content (the page's costliest part)."""
+    digest = hashlib.sha256(f"{content_key}\x1f{journey_id}".encode()).hexdigest()[:40]
     svg: str = cache.get_or_set(
         f"blueprint:{digest}",
         lambda: blueprint_svg(document, journey_id, segment_labels=labels),
@@ -220,8 +245,10 @@ def _journey_context(
     journey: Journey,
     labels: dict[str, str],
     *,
+    study_pk: int,
     revision: int,
     can_edit: bool,
+    content_key: str = "",
     editing: str | None = None,
     form: StepForm | None = None,
     add_form: StepForm | None = None,
@@ -231,12 +258,24 @@ def _journey_context(
     roles = {r.id: r.title for r in document.roles}
     statements = {h.id: h.statement for h in document.hypotheses}
     levels = document.service_levels
+    # A step's URLs differ only in the step id (an identifier: nothing to quote), so each is
+    # reversed once per journey — {% url %} for every step of every journey is a page's worth.
+    urls = {
+        name: reverse(
+            f"studies:journey_step_{name}",
+            kwargs={"pk": study_pk, "journey_id": journey.id, "step_id": _STEP},
+        )
+        for name in ("move", "edit", "delete")
+    }
     steps = []
     for number, step in enumerate(journey.steps, start=1):
         level = step.service_level
         steps.append(
             {
                 "step": step,
+                "move_url": urls["move"].replace(_STEP, step.id),
+                "edit_url": urls["edit"].replace(_STEP, step.id),
+                "delete_url": urls["delete"].replace(_STEP, step.id),
                 "number": number,
                 "role": roles.get(step.role or "", step.role or ""),
                 "level": levels[level - 1] if level is not None and level <= len(levels) else "",
@@ -260,15 +299,23 @@ def _journey_context(
         "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
         "segments": [labels.get(k, k) for k in journey.segments],
         "metrics": journey_metrics(journey, document.service_levels),
-        "svg": _blueprint(document, journey.id, labels),
+        "svg": _blueprint(
+            document, journey.id, labels, content_key or _content_key(document, labels)
+        ),
         "steps": steps,
         "revision": revision,
         "can_edit": can_edit,
-        "add_form": add_form or StepForm(document=document, auto_id=_form_ids(journey.id, None)),
+        # The new-step form is rendered only when open (with errors, or without JavaScript);
+        # otherwise the page fetches it when «Add a step» is opened (journey_step_add_form).
+        "add_form": add_form,
         "add_open": add_form is not None,
         "error": error,
         "focus": focus,
     }
+
+
+_STEP = "~step~"
+"""Stands for the step id in a reversed URL; never an identifier (``~`` is not allowed)."""
 
 
 def _form_ids(journey_id: str, step_id: str | None) -> str:
@@ -405,8 +452,8 @@ def _journey_response(
     """
     revision = study.current_revision()
     document = revision.to_document()
-    _, profile = latest_profile(study)
-    labels = known_segments(profile) if profile is not None else {}
+    facts = ProfileFacts(study)
+    labels = facts.labels()
     journey = _find(document, journey_id)
     context = {
         "study": study,
@@ -415,6 +462,7 @@ def _journey_response(
                 document,
                 journey,
                 labels,
+                study_pk=study.pk,
                 revision=revision.number,
                 can_edit=True,
                 **extra,
@@ -428,7 +476,7 @@ def _journey_response(
         "can_edit": True,
         "oob": True,
         "revision": revision.number,
-        **_shared_context(document, profile, labels),
+        **_shared_context(document, facts, labels),
     }
     return render(request, "studies/journeys/_journey_update.html", context, status=status)
 
@@ -496,6 +544,27 @@ def journey_step_edit(request: HttpRequest, pk: int, journey_id: str, step_id: s
     if not _is_htmx(request):
         return _journeys_page(request, study, editing=(journey_id, step_id))
     return _journey_response(request, study, journey_id, editing=step_id, focus="form")
+
+
+@require_GET
+def journey_step_add_form(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
+    """The empty form of a new step: the fragment «Add a step» fetches (HTMX), or the page with
+    the form open (without JavaScript)."""
+    study = _editable(request, pk)
+    revision = study.current_revision()
+    document = revision.to_document()
+    journey = _find(document, journey_id)
+    if journey is None:
+        raise Http404
+    if not _is_htmx(request):
+        return _journeys_page(request, study, adding=journey_id)
+    context = {
+        "study": study,
+        "j": journey,
+        "row": {"revision": revision.number, "focus": ""},
+        "form": StepForm(document=document, auto_id=_form_ids(journey_id, None)),
+    }
+    return render(request, "studies/journeys/_add_step.html", context)
 
 
 def _step_form_error(
@@ -720,8 +789,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A new target journey copied from another one, common or for segments: a new revision."""
     study = _editable(request, pk)
     document = study.current_revision().to_document()
-    _, profile = latest_profile(study)
-    labels = known_segments(profile) if profile is not None else {}
+    labels = ProfileFacts(study).labels()
     form = _new_target_form(document, labels, request.POST)
     new_id = ""
     if form.is_valid():

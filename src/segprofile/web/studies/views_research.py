@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+import segprofile
 from segprofile import pipeline
 from segprofile.analysis.hypotheses import (
     known_segments,
@@ -45,7 +46,7 @@ from segprofile.web.studies.forms import (
     SurveyUploadForm,
     TopicsForm,
 )
-from segprofile.web.studies.models import AuditEvent, ProfileRun, Study
+from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
 from segprofile.web.studies.views import _attachment, _study_for
 
 STATUS_LABELS: dict[str, Any] = {
@@ -71,21 +72,85 @@ EVIDENCE_LABELS: dict[str, Any] = {
     "open_source": _("open source"),
     "other": _("other"),
 }
+_CODE = segprofile.__version__
+"""Part of every cache key of derived values: another version of the code computes anew."""
 # The statuses a person may set; «suggested» is the program's.
 SETTABLE_STATUSES = ("open", "confirmed", "refuted", "not_enough_data")
 
 
-def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
-    """The study's latest finished profile run and its profile, or ``(None, None)``."""
-    run = (
+def latest_run(study: Study) -> ProfileRun | None:
+    """The study's latest finished profile run, without its big text columns (the profile
+    JSON and the report HTML are hundreds of kilobytes at a million rows)."""
+    run: ProfileRun | None = (
         study.runs.filter(status=ProfileRun.Status.DONE)
         .select_related("revision")
+        .defer("result_json", "html", "fragment")
         .order_by("-created_at", "-pk")
         .first()
     )
+    return run
+
+
+def _parse_profile(run: ProfileRun) -> Profile:
+    text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
+    return pipeline.profile_from_json(text)
+
+
+def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
+    """The study's latest finished profile run and its profile, or ``(None, None)``."""
+    run = latest_run(study)
     if run is None:
         return None, None
-    return run, pipeline.profile_from_json(run.result_json)
+    return run, _parse_profile(run)
+
+
+_MISSING = object()
+
+
+class ProfileFacts:
+    """The study's latest finished run and what pages derive from its profile, cached.
+
+    A page needs little of a profile (segment labels, suggestions), while reading and parsing
+    a million-row profile costs ~10 ms a request. The derived values are kept in Django's
+    cache per run (and study revision, when they depend on it); the cache hands every request
+    its own unpickled copy, so nothing one request changes reaches another. The profile is read
+    only when a value is not cached yet, and at most once a request.
+    """
+
+    def __init__(self, study: Study) -> None:
+        self.run = latest_run(study)
+        self._profile: Profile | None = None
+
+    @property
+    def profile(self) -> Profile | None:
+        """The parsed profile of :attr:`run` (read on first use), or ``None`` without a run."""
+        if self.run is None:
+            return None
+        if self._profile is None:
+            self._profile = _parse_profile(self.run)
+        return self._profile
+
+    def derived(
+        self, name: str, make: Any, default: Any, revision: StudyRevision | None = None
+    ) -> Any:
+        """``make(profile)``, cached for the run (and ``revision``); ``default`` without a run."""
+        profile_run = self.run
+        if profile_run is None:
+            return default
+        finished = profile_run.finished_at.isoformat() if profile_run.finished_at else ""
+        key = f"profile-facts:{_CODE}:{name}:{profile_run.pk}:{finished}"
+        if revision is not None:
+            key += f":{revision.pk}:{revision.number}:{revision.created_at.isoformat()}"
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = make(self.profile)
+            cache.set(key, value, timeout=None)
+        return value
+
+    def labels(self) -> dict[str, str]:
+        """Every segment key of the profile with its label (``known_segments``); ``{}``."""
+        labels: dict[str, str] = self.derived("labels", known_segments, {})
+        return labels
 
 
 def _hypothesis_row(
@@ -130,13 +195,19 @@ def _groups(
 def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-7, M-9: the registry by segment, the suggestions from the latest profile, verdicts."""
     study = _study_for(request, pk, need="view")
-    document = study.current_revision().to_document()
-    run, profile = latest_profile(study)
-    labels = known_segments(profile) if profile is not None else {}
-    orphans = orphaned_hypotheses(document, profile) if profile is not None else {}
+    revision = study.current_revision()
+    document = revision.to_document()
+    facts = ProfileFacts(study)
+    run = facts.run
+    labels = facts.labels()
+    orphans: dict[str, list[str]] = facts.derived(
+        "orphaned-hypotheses", lambda p: orphaned_hypotheses(document, p), {}, revision
+    )
     for hid, keys in segments_without_feature(document).items():
         orphans[hid] = list(dict.fromkeys([*orphans.get(hid, []), *keys]))
-    suggestions = suggest_hypotheses(document, profile) if profile is not None else []
+    suggestions: list[Hypothesis] = facts.derived(
+        "suggested-hypotheses", lambda p: suggest_hypotheses(document, p), [], revision
+    )
     counts = {
         STATUS_LABELS[s.value]: sum(1 for h in document.hypotheses if h.status is s)
         for s in HypothesisStatus
@@ -241,25 +312,27 @@ def _data_stamp(study: Study) -> int:
     return stamp
 
 
-def _plan(study: Study) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult | None, str]:
+def _plan(
+    study: Study, revision: StudyRevision | None = None
+) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult | None, str]:
     """The research plan on the latest profile, or the reason there is none.
 
     Drawing interview candidates scans every client record (seconds at a million rows), so the
     plan is kept in the cache for its profile run, study revision and data files.
     """
-    run, profile = latest_profile(study)
-    if profile is None or run is None:
+    run = latest_run(study)
+    if run is None:
         return None, None, ""
-    revision = study.current_revision()
+    revision = revision or study.current_revision()
     stamp = run.finished_at.timestamp() if run.finished_at else 0
     key = f"research-plan:{study.pk}:{run.pk}:{stamp}:{revision.number}:{_data_stamp(study)}"
     plan = cache.get(key)
-    if plan is None:
+    if plan is None:  # the profile is read only to draw a plan anew
         try:
             plan = pipeline.research_plan(
                 revision.to_document(),
                 study.data_dir(),
-                profile=profile,
+                profile=_parse_profile(run),
                 home=study.data_dir().parent,
             )
         except SegprofileError as exc:
@@ -272,8 +345,9 @@ def _plan(study: Study) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult 
 def research_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-8: survey sample sizes, interview respondents covering every segment, guides."""
     study = _study_for(request, pk, need="view")
-    document = study.current_revision().to_document()
-    run, plan, error = _plan(study)
+    revision = study.current_revision()
+    document = revision.to_document()
+    run, plan, error = _plan(study, revision)
     context = {
         "study": study,
         "document": document,
