@@ -9,17 +9,25 @@
 from __future__ import annotations
 
 import html as html_lib
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from segprofile import pipeline
+from segprofile.web import middleware_load
 from segprofile.web.studies.models import Membership, Study
 
 HX = {"HTTP_HX_REQUEST": "true"}
+PASSWORD = "correct-horse-42"  # the web tests' users (tests/web/conftest.py)
 
 
 @pytest.fixture
@@ -140,3 +148,73 @@ def test_step_controls_link_to_their_own_step(study: Study, client_in: Client) -
             for name in ("journey_step_move", "journey_step_delete"):
                 assert f'action="{_url(name, study, **ids)}"' in text
             assert f'hx-get="{_url("journey_step_edit", study, **ids)}"' in text
+
+
+# --- sessions: the idle timeout without a write on every request --------------------------------
+
+
+def _session_row(client: Client) -> Session:
+    return Session.objects.get(session_key=client.cookies["sessionid"].value)
+
+
+def _session_writes(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return sum(
+        1
+        for q in queries.captured_queries
+        if "django_session" in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    )
+
+
+def test_a_session_is_written_at_most_once_a_minute(
+    client_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = {"now": 1_900_000_000}
+    monkeypatch.setattr(middleware_load, "_now", lambda: clock["now"])
+    url = reverse("studies:list")
+    assert _session_writes(client_in, url) == 1  # the first request marks the refresh
+    first = _session_row(client_in).expire_date
+    # Within the minute: requests read the session and write nothing.
+    for seconds in (1, 30, 59):
+        clock["now"] += seconds - (clock["now"] - 1_900_000_000)
+        assert _session_writes(client_in, url) == 0
+    assert _session_row(client_in).expire_date == first
+    # A minute after the last refresh the expiry moves forward: SESSION_COOKIE_AGE from now.
+    clock["now"] = 1_900_000_000 + 60
+    assert _session_writes(client_in, url) == 1
+    moved = _session_row(client_in).expire_date
+    assert moved > first
+    expected = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    assert abs((moved - expected).total_seconds()) < 5
+    assert _session_writes(client_in, url) == 0
+
+
+def test_an_idle_session_still_ends(client_in: Client) -> None:
+    url = reverse("studies:list")
+    assert client_in.get(url).status_code == 200
+    row = _session_row(client_in)
+    # SESSION_COOKIE_AGE without a request: the stored expiry has passed.
+    Session.objects.filter(pk=row.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client_in.get(url)
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
+
+
+def test_visitors_without_a_live_session_get_none(client: Client, db: None) -> None:
+    assert client.get(reverse("login")).status_code == 200
+    assert Session.objects.count() == 0
+    client.cookies["sessionid"] = "x" * 32  # a cookie naming a session that ended
+    assert client.get(reverse("login")).status_code == 200
+    assert Session.objects.count() == 0
+
+
+def test_changes_to_a_session_are_still_saved(user: User) -> None:
+    client = Client()
+    response = client.post(reverse("login"), {"username": "anna", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("studies:list")).status_code == 200
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("studies:list")).status_code == 302

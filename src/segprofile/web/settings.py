@@ -122,10 +122,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Imports the views and freezes the start-up objects once per process, then leaves.
+    "segprofile.web.middleware_load.WarmUpMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "segprofile.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "segprofile.web.middleware_load.SessionIdleRefreshMiddleware",  # the idle timeout
     "segprofile.web.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,7 +208,9 @@ AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in our own audit log (studies.Aud
 AXES_VERBOSE = False
 
 SESSION_COOKIE_AGE = int(float(os.environ.get("SEGPROFILE_SESSION_HOURS", "8")) * 3600)
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# The age counts from the last request (an idle timeout): SessionIdleRefreshMiddleware moves the
+# expiry forward at most once a minute instead of writing the session row on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "login"
