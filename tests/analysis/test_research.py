@@ -385,3 +385,47 @@ def test_bad_survey_inputs_say_how_to_fix(
             analyse_survey(study, linked, [QuestionLink("q_satisfaction", "p_docs_burden")])
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize(("factor", "slack"), [(2.0, 64), (0.05, 0)])
+def test_candidates_are_exactly_the_first_by_hash_of_every_segment(
+    example: tuple[Study, Path, Profile], monkeypatch: pytest.MonkeyPatch, factor: float, slack: int
+) -> None:
+    """The engine returns only clients below each segment's cut; with cuts far too tight the
+    segments are asked again until the draw equals ranking every client by its hash."""
+    import ibis
+    import ibis.selectors as s
+
+    from segprofile.analysis import research
+
+    monkeypatch.setattr(research, "CUT_FACTOR", factor)
+    monkeypatch.setattr(research, "CUT_SLACK", slack)
+    study, data, _ = example
+    engine = Engine.duckdb()
+    try:
+        records = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        pool = draw_candidates(study, records, id_column="client_id", limit=300, seed=5)
+        # The oracle: every client ranked in its segments by a window in the engine.
+        coded = research.code_table(
+            study,
+            study.segmented_features(),
+            records.table,
+            id_column="client_id",
+            with_satisfaction=False,
+        )
+        t = coded.table
+        cols = list(coded.columns.values())
+        per = t.group_by("client").aggregate(**{c: t[c].first() for c in cols})
+        per = per.mutate(h=(per.client.cast("string") + "#5").hash())
+        long = per.pivot_longer(s.cols(*cols), names_to="quota", values_to="segment")
+        ranked = long.mutate(
+            r=ibis.row_number().over(group_by=[long.quota, long.segment], order_by=long.h)
+        )
+        segments = sum(1 for v in pool.eligible.values() if v > 0)
+        picked = ranked.filter(ranked.r < max(1, 300 // segments)).select("client").distinct()
+        expected = per.semi_join(picked, "client").order_by(["h", "client"]).limit(300)
+        oracle = expected.select("client").execute()["client"].astype(str).tolist()
+    finally:
+        engine.close()
+    assert list(pool.ids) == oracle
+    assert len(oracle) > 30

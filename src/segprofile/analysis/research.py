@@ -403,7 +403,11 @@ def draw_candidates(
     opted = per.opt_out
     if excluded:
         opted = opted | per.client.cast("string").isin(excluded)
-    per = per.mutate(opt_out=opted, over=(per.prev >= cap) & ~opted)
+    per = per.mutate(
+        opt_out=opted,
+        over=(per.prev >= cap) & ~opted,
+        h=(per.client.cast("string") + f"#{seed}").hash(),
+    )
     cols = list(quota.values())
     long = per.pivot_longer(s.cols(*cols), names_to="quota", values_to="segment")
     counts = execute(
@@ -416,12 +420,15 @@ def draw_candidates(
         per.aggregate(
             opt_out=per.opt_out.cast("int64").sum(),
             over=per.over.cast("int64").sum(),
+            h_lo=per.h.min(),
+            h_hi=per.h.max(),
         )
     ).to_dict("records")[0]
     by_column = {col: name for name, col in quota.items()}
     in_data: dict[str, int] = {}
     eligible: dict[str, int] = {}
-    for row in counts.to_dict("records"):
+    counts_rows = counts.to_dict("records")
+    for row in counts_rows:
         if str(row["segment"]) == MISSING_CODE:
             continue
         key = f"{by_column[str(row['quota'])]}={row['segment']}"
@@ -430,14 +437,14 @@ def draw_candidates(
     n_segments = max(1, sum(1 for v in eligible.values() if v > 0))
     per_segment = max(1, limit // n_segments)
     ok = per.filter(~per.opt_out & ~per.over)
-    ok = ok.mutate(h=(ok.client.cast("string") + f"#{seed}").hash())
-    long_ok = ok.pivot_longer(s.cols(*cols), names_to="quota", values_to="segment")
-    ranked = long_ok.mutate(
-        r=ibis.row_number().over(group_by=[long_ok.quota, long_ok.segment], order_by=long_ok.h)
+    frame = _first_by_hash(
+        ok,
+        cols,
+        {(str(r["quota"]), str(r["segment"])): int(r["eligible"] or 0) for r in counts_rows},
+        per_segment,
+        (totals["h_lo"], totals["h_hi"]),
+        limit,
     )
-    picked = ranked.filter(ranked.r < per_segment).select("client").distinct()
-    sample = ok.semi_join(picked, "client").order_by(["h", "client"]).limit(limit)
-    frame = execute(sample.select("client", "prev", *cols))
     labels = {
         f"{f.id}={code}": segment_label(f, code, coded.bins[f.id])
         for f in chosen
@@ -457,6 +464,94 @@ def draw_candidates(
     pool.excluded_opt_out = int(totals["opt_out"] or 0)
     pool.excluded_limit = int(totals["over"] or 0)
     return pool
+
+
+CUT_FACTOR = 2.0  # a segment's first cut: this many times the clients it needs…
+CUT_SLACK = 64  # …and this many more
+
+
+def _first_by_hash(
+    ok: ir.Table,
+    cols: list[str],
+    eligible: dict[tuple[str, str], int],
+    per_segment: int,
+    span: tuple[Any, Any],
+    limit: int,
+) -> pd.DataFrame:
+    """Per segment the ``per_segment`` clients first in the order of ``h``; of these the first
+    ``limit`` by ``h`` (one row each: ``client``, ``prev`` and the quota columns).
+
+    The hash spreads evenly over its range, so the first clients of a segment of ``e`` lie
+    below a cut a fraction about ``2·per_segment / e`` into the range. The engine returns only
+    the clients below the cut of one of their segments (a prefix of each segment's order),
+    about twice what is needed, and the ranking happens on that sample. A segment whose cut
+    was too tight (fewer clients came back than it needs) is asked again with a cut twice as
+    wide, up to its whole range, so the result is exactly that of ranking every client.
+    """
+    lo, hi = span
+    out_cols = ["client", "prev", *cols]
+    if lo is None or hi is None or not eligible:
+        return pd.DataFrame(columns=out_cols)
+    lo, hi = int(lo), int(hi)
+    # The segment columns are kept on each row; their copies are turned into rows.
+    keyed = ok.mutate(**{f"k_{c}": ok[c] for c in cols})
+    long_ok = keyed.pivot_longer(
+        s.cols(*(f"k_{c}" for c in cols)), names_to="quota", values_to="segment"
+    )
+    widen = {key: CUT_FACTOR for key, e in eligible.items() if e > 0}
+    seen: dict[tuple[str, str], int] = {}
+    parts: list[pd.DataFrame] = []
+    while widen:
+        cuts = {}
+        for key, factor in widen.items():
+            share = (factor * per_segment + CUT_SLACK) / eligible[key]
+            cuts[key] = hi if share >= 1 else lo + int(share * (hi - lo))
+        table = ibis.memtable(
+            pd.DataFrame(
+                {
+                    "cut_quota": [f"k_{k[0]}" for k in cuts],
+                    "cut_segment": [k[1] for k in cuts],
+                    "cut": pd.array(list(cuts.values()), dtype="int64"),
+                }
+            )
+        )
+        joined = long_ok.join(
+            table,
+            (long_ok.quota == table.cut_quota) & (long_ok.segment == table.cut_segment),
+        )
+        got = execute(joined.filter(joined.h <= joined.cut).select("h", *out_cols).distinct())
+        if got.empty:
+            break
+        parts.append(got)
+        long = got.melt(
+            id_vars=["client", "h"], value_vars=cols, var_name="quota", value_name="segment"
+        )
+        long["segment"] = long["segment"].astype(str)
+        long = long[
+            [
+                cuts.get((q, g)) is not None and h <= cuts[(q, g)]
+                for q, g, h in zip(long.quota, long.segment, long.h, strict=True)
+            ]
+        ]
+        sizes = long.groupby(["quota", "segment"]).size()
+        for key in widen:
+            seen[key] = int(sizes.get(key, 0))
+        widen = {
+            key: widen[key] * 2
+            for key in widen
+            if cuts[key] < hi and seen[key] < min(per_segment, eligible[key])
+        }
+    if not parts:
+        return pd.DataFrame(columns=out_cols)
+    rows = pd.concat(parts, ignore_index=True).drop_duplicates("client")
+    long = rows.melt(
+        id_vars=["client", "h"], value_vars=cols, var_name="quota", value_name="segment"
+    )
+    long["segment"] = long["segment"].astype(str)
+    ranked = long.sort_values(["quota", "segment", "h", "client"], kind="stable")
+    picked = set(ranked.groupby(["quota", "segment"], sort=False).head(per_segment)["client"])
+    chosen = rows[rows["client"].isin(picked)].sort_values(["h", "client"], kind="stable")
+    return chosen.head(limit)[out_cols].reset_index(drop=True)
 
 
 def greedy_cover(
