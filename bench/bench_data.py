@@ -4,6 +4,7 @@
     BENCH_DATA_ROWS=2000000 BENCH_DATA_REPEAT=1 .venv/bin/python bench/bench_data.py
     BENCH_DATA_BIG_GB=2 .venv/bin/python bench/bench_data.py   # also: peak memory on a 2 GB CSV
     BENCH_DATA_CSV=/tmp/clients.csv …                      # reuse a generated file (kept)
+    … bench/bench_data.py --write-docs                     # also record in docs/benchmarks.md
 
 Each measurement runs in its own child process (peak memory = its ru_maxrss). The kinds are
 measured in turn, round after round, so that load from other work on the machine falls on all of
@@ -34,6 +35,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _docs import stamp, write_section
 
 ROWS = int(os.environ.get("BENCH_DATA_ROWS", "10000000"))
 BIG_GB = float(os.environ.get("BENCH_DATA_BIG_GB", "0"))
@@ -140,6 +143,66 @@ def _spread(values: list[float]) -> str:
     return f"{min(values):.2f}–{max(values):.2f}" if len(values) > 1 else "—"
 
 
+def _ru(value: float, digits: int = 2) -> str:
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def _write_docs(
+    results: dict[str, list[dict[str, float]]],
+    path: Path,
+    load: tuple[list[float], list[float]],
+    pandas_full: tuple[list[float], list[float]],
+    pandas_read: tuple[list[float], list[float]],
+    pseudo: tuple[list[float], list[float]],
+) -> None:
+    names = {
+        "duckdb": "DuckDB `read_csv` → Parquet (эталон)",
+        "duckdb_table": "DuckDB `read_csv` → таблица в памяти (для сведения)",
+        "ours": "наш импорт (типы, поиск ПДн, Parquet, отчёт о качестве, SHA-256)",
+        "ours_pseudo": "наш импорт с псевдонимами двух идентификаторов",
+        "pandas_parquet": "pandas `read_csv` с типами + `to_parquet`",
+        "pandas": "pandas `read_csv` (только чтение)",
+    }
+    lines = [
+        "## Загрузка данных (`bench/bench_data.py`)",
+        "",
+        f"{stamp()}. Команда: `BENCH_DATA_REPEAT={REPEAT} .venv/bin/python bench/bench_data.py "
+        "--write-docs`.",
+        "",
+        "CSV: " + f"{ROWS:,}".replace(",", "\u00a0") + " строк, "
+        f"{path.stat().st_size / 2**20:.0f} МБ, разделитель «;»; раундов: {REPEAT}, медианы. "
+        "Цели — по времени (на двух ядрах DuckDB работает в два потока, pandas читает в один).",
+        "",
+        "| что | время, с | процессор, с | пик памяти, МБ |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind, rows in results.items():
+        lines.append(
+            f"| {names.get(kind, kind)} | {_ru(_median([r['seconds'] for r in rows]))} "
+            f"| {_ru(_median([r['cpu'] for r in rows]))} "
+            f"| {_median([r['peak_mb'] for r in rows]):.0f} |"
+        )
+
+    def verdict(ok: bool) -> str:
+        return "достигнута" if ok else "НЕ ДОСТИГНУТА"
+
+    (lc, lw), (fc, fw), (rc, rw), (pc, pw) = load, pandas_full, pandas_read, pseudo
+    lines += [
+        "",
+        "| отношение | по процессору | по времени | цель |",
+        "|---|---:|---:|---|",
+        f"| наш импорт ÷ DuckDB `read_csv` → Parquet | {_ru(_median(lc))}× | {_ru(_median(lw))}× "
+        f"| ≤ 1,3× — {verdict(_median(lw) <= 1.3)} |",
+        f"| pandas `read_csv` ÷ наш импорт | {_ru(_median(rc))}× | {_ru(_median(rw))}× "
+        f"| ≥ 3× — {verdict(_median(rw) >= 3)} |",
+        f"| pandas `read_csv` + `to_parquet` ÷ наш импорт | {_ru(_median(fc))}× "
+        f"| {_ru(_median(fw))}× | для сведения: та же работа средствами pandas |",
+        f"| псевдонимы двух столбцов, прибавка | +{(_median(pc) - 1) * 100:.0f} % "
+        f"| +{(_median(pw) - 1) * 100:.0f} % | ≤ 30 % — {verdict(_median(pw) <= 1.3)} |",
+    ]
+    write_section("bench_data", "\n".join(lines))
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-data-") as tmp:
         root = Path(tmp)
@@ -201,6 +264,8 @@ def main() -> None:
             f"({(min(ps_c) - 1) * 100:.0f}…{(max(ps_c) - 1) * 100:.0f} %) | "
             f"+{(_median(ps_w) - 1) * 100:4.0f} %   (цель ≤ 30 %)"
         )
+        if "--write-docs" in sys.argv:
+            _write_docs(results, path, (load_c, load_w), (pd_c, pd_w), (ro_c, ro_w), (ps_c, ps_w))
         if BIG_GB > 0:
             big = root / "big.csv"
             per_row = path.stat().st_size / ROWS

@@ -27,6 +27,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from _docs import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = int(os.environ.get("BENCH_LOAD_ROWS", "1000000"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
@@ -222,18 +224,7 @@ def _table(result: dict[str, object]) -> list[str]:
 
 
 def _write_docs(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    start, end = "<!-- bench_load:start -->", "<!-- bench_load:end -->"
-    block = f"{start}\n{text}\n{end}"
-    if path.exists():
-        old = path.read_text(encoding="utf-8")
-        if start in old:
-            new = re.sub(re.escape(start) + r".*?" + re.escape(end), block, old, flags=re.S)
-        else:
-            new = old.rstrip() + "\n\n" + block + "\n"
-    else:
-        new = "# Замеры производительности\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_section("bench_load", text)
 
 
 def _prepare(home: str, env: dict[str, str]) -> tuple[str, str]:
