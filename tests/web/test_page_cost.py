@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import html as html_lib
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +25,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from segprofile import pipeline
+from segprofile.analysis.hypotheses import known_segments, suggest_hypotheses
+from segprofile.model.study import Hypothesis
 from segprofile.web import middleware_load
-from segprofile.web.studies.models import Membership, Study
+from segprofile.web.studies.models import Membership, ProfileRun, Study
+from segprofile.web.studies.views import (
+    ProfileFacts,
+    current_document,
+    current_revision,
+    revision_document,
+)
 
 HX = {"HTTP_HX_REQUEST": "true"}
 PASSWORD = "correct-horse-42"  # the web tests' users (tests/web/conftest.py)
@@ -218,3 +228,144 @@ def test_changes_to_a_session_are_still_saved(user: User) -> None:
     response = client.post(reverse("logout"))
     assert response.status_code == 302
     assert client.get(reverse("studies:list")).status_code == 302
+
+
+# --- shared per-run and per-revision data: each request gets its own copy ----------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Demo records of the example and its profile (JSON), made once."""
+    data = tmp_path_factory.mktemp("child-benefit-cost")
+    pipeline.generate_demo_data("child-benefit", data, rows=1500, seed=4)
+    profile = pipeline.profile_study(pipeline.example_study("child-benefit"), data)
+    return data, pipeline.profile_to_json(profile)
+
+
+@pytest.fixture
+def profiled(user: User, built: tuple[Path, str]) -> Study:
+    data, result_json = built
+    study = Study.create_from_document(
+        pipeline.example_study("child-benefit"), owner=user, comment="пример"
+    )
+    for path in data.iterdir():
+        shutil.copy(path, study.data_dir() / path.name)
+    ProfileRun.objects.create(
+        study=study,
+        revision=study.current_revision(),
+        status=ProfileRun.Status.DONE,
+        progress=1.0,
+        result_json=result_json,
+        finished_at=timezone.now(),
+    )
+    return study
+
+
+def _suggested(study: Study) -> list[Hypothesis]:
+    revision, document = current_document(study)
+    suggested: list[Hypothesis] = ProfileFacts(study).derived(
+        "suggested-hypotheses", lambda p: suggest_hypotheses(document, p), [], revision
+    )
+    return suggested
+
+
+def test_a_change_to_derived_values_does_not_reach_the_next_request(
+    profiled: Study, client_in: Client
+) -> None:
+    profile = pipeline.profile_from_json(profiled.runs.get().result_json)
+    expected_labels = known_segments(profile)
+    expected = [h.model_dump() for h in _suggested(profiled)]  # computed, then cached
+    assert expected, "the example's profile suggests hypotheses"
+    for _ in range(2):  # the request that computed them, then one that read the cache
+        labels = ProfileFacts(profiled).labels()
+        assert labels == expected_labels
+        labels.clear()
+        suggested = _suggested(profiled)
+        assert [h.model_dump() for h in suggested] == expected
+        suggested[0].statement = "ИЗМЕНЕНО В ДРУГОМ ЗАПРОСЕ"
+        suggested[0].segments.append("feature=changed")
+        suggested.pop()
+    page = _text(client_in.get(_url("hypotheses", profiled)))
+    assert "ИЗМЕНЕНО" not in page
+    assert expected[0]["statement"] in page
+
+
+def test_a_new_revision_or_run_is_not_answered_from_the_cache(
+    profiled: Study, client_in: Client, user: User
+) -> None:
+    first = [h.id for h in _suggested(profiled)]
+    response = client_in.post(
+        _url("hypothesis_suggestions", profiled), {"id": [first[0]], "action": "accept"}
+    )
+    assert response.status_code == 302
+    assert first[0] not in [h.id for h in _suggested(profiled)]
+    # A newer run with other segment labels: the pages use its labels.
+    run = profiled.runs.get()
+    profile = pipeline.profile_from_json(run.result_json)
+    profile.by_feature[0].segments[0].label = "Новая подпись сегмента"
+    ProfileRun.objects.create(
+        study=profiled,
+        revision=profiled.current_revision(),
+        status=ProfileRun.Status.DONE,
+        progress=1.0,
+        result_json=pipeline.profile_to_json(profile),
+        finished_at=timezone.now(),
+    )
+    labels = ProfileFacts(profiled).labels()
+    assert any(label.endswith("Новая подпись сегмента") for label in labels.values())
+
+
+def test_a_change_to_a_document_does_not_reach_the_next_request(study: Study) -> None:
+    revision = current_revision(study)
+    expected = study.current_revision().to_document()
+    for _ in range(2):  # read from the database, then from the process's copy
+        document = revision_document(revision)
+        assert document == expected
+        document.hypotheses[0].statement = "ИЗМЕНЕНО"
+        document.journeys[0].steps.pop()
+        document.roles[0].title = "ИЗМЕНЕНО"
+        document.segment_notes.clear()
+    assert revision_document(current_revision(study)) == expected
+    assert current_document(study)[1] == expected
+
+
+def test_pages_read_no_big_columns(profiled: Study, client_in: Client) -> None:
+    """The study pages never read a run's profile or report, nor a revision's document, once
+    those are cached: the SQL of a warm request selects none of those columns."""
+    run = profiled.runs.get()
+    urls = [
+        _url("detail", profiled),
+        _url("hypotheses", profiled),
+        _url("journeys", profiled),
+        _url("run_priorities", profiled, run_pk=run.pk),
+    ]
+    for url in urls:
+        assert client_in.get(url).status_code == 200  # warm
+        with CaptureQueriesContext(connection) as queries:
+            assert client_in.get(url).status_code == 200
+        for query in queries.captured_queries:
+            sql = query["sql"]
+            for column in ('"result_json"', '"html"', '"fragment"', '."document"'):
+                assert column not in sql, (url, sql[:300])
+
+
+def test_the_status_history_follows_new_revisions_and_the_language(
+    profiled: Study, client_in: Client
+) -> None:
+    url = _url("hypotheses", profiled)
+    document = profiled.current_revision().to_document()
+    hypothesis = next(h for h in document.hypotheses if h.status.value == "open")
+    assert "редакция 2," not in _text(client_in.get(url))  # cached with one revision
+    response = client_in.post(
+        _url("hypothesis_status", profiled, hypothesis_id=hypothesis.id),
+        {"status": "confirmed", "reason": "опрос 2025: 64 % за"},
+    )
+    assert response.status_code == 302
+    text = _text(client_in.get(url))
+    assert "редакция 2, " in text
+    assert "anna: открыта → подтверждена" in text
+    # The cached history names the statuses in each request's language.
+    client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _text(client_in.get(url))
+    assert "revision 2, " in english
+    assert "anna: open → confirmed" in english

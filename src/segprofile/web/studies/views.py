@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
@@ -17,13 +19,17 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+import segprofile
 from segprofile import pipeline
+from segprofile.analysis.hypotheses import known_segments
 from segprofile.errors import SegprofileError
+from segprofile.model.results import Profile
+from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
-from segprofile.web.studies.models import AuditEvent, ProfileRun, Study
+from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
 from segprofile.web.studies.storage import file_state, safe_data_path
 
 # --- access ------------------------------------------------------------------------------------
@@ -57,11 +63,61 @@ def _study_for(request: HttpRequest, pk: int, need: str | None = None) -> Study:
     return study
 
 
-def _run_for(request: HttpRequest, pk: int, run_pk: int, need: str = "view") -> ProfileRun:
+def _run_for(
+    request: HttpRequest, pk: int, run_pk: int, need: str = "view", *, light: bool = False
+) -> ProfileRun:
+    """The run ``run_pk`` of the study ``pk`` (checked for ``need``); ``light`` leaves out the
+    profile, the report and the revision's document (read from the database when used)."""
     study = _study_for(request, pk, need)
-    return get_object_or_404(
-        ProfileRun.objects.select_related("study", "revision"), pk=run_pk, study=study
+    runs = ProfileRun.objects.select_related("revision")
+    if light:
+        runs = runs.defer("result_json", "html", "fragment", "revision__document")
+    run: ProfileRun = get_object_or_404(runs, pk=run_pk, study=study)
+    run.study = study
+    return run
+
+
+# --- study documents ---------------------------------------------------------------------------
+# A revision never changes once written, so each server process keeps the stored JSON of the
+# revisions it has read (never handed out) and validates a fresh document from it per request:
+# no 0.1 MB column read and decoded on every page, and nothing a request changes in its document
+# can reach another request.
+
+_STORED_DOCUMENTS: OrderedDict[tuple[int, int, str], Any] = OrderedDict()
+_STORED_LOCK = threading.Lock()
+_STORED_SIZE = 32
+
+
+def current_revision(study: Study) -> StudyRevision:
+    """The study's latest revision with its author, without reading the document column."""
+    revision: StudyRevision = (
+        study.revisions.select_related("author").defer("document").order_by("-number").first()
     )
+    study.__dict__["_current_number"] = revision.number  # for {% base_revision_field %}
+    return revision
+
+
+def revision_document(revision: StudyRevision) -> StudyDocument:
+    """The revision's document, this request's own copy."""
+    key = (revision.pk, revision.number, revision.created_at.isoformat())
+    with _STORED_LOCK:
+        data = _STORED_DOCUMENTS.get(key)
+        if data is not None:
+            _STORED_DOCUMENTS.move_to_end(key)
+    if data is None:
+        # Read anew, not from the instance: its dict could be changed by whoever holds it.
+        data = StudyRevision.objects.filter(pk=revision.pk).values_list("document", flat=True).get()
+        with _STORED_LOCK:
+            _STORED_DOCUMENTS[key] = data
+            while len(_STORED_DOCUMENTS) > _STORED_SIZE:
+                _STORED_DOCUMENTS.popitem(last=False)
+    return pipeline.study_from_data(data, source=f"редакция {revision.number}")
+
+
+def current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
+    """The study's latest revision and its document (see :func:`revision_document`)."""
+    revision = current_revision(study)
+    return revision, revision_document(revision)
 
 
 def _visible_studies(request: HttpRequest) -> QuerySet[Study]:
@@ -73,6 +129,83 @@ def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
     response["Content-Disposition"] = f'attachment; filename="{safe}"'
     return response
+
+
+# --- profiles of finished runs ----------------------------------------------------------------
+
+_CODE = segprofile.__version__
+"""Part of every cache key of derived values: another version of the code computes anew."""
+
+
+def latest_run(study: Study) -> ProfileRun | None:
+    """The study's latest finished profile run, without its big text columns (the profile
+    JSON and the report HTML are hundreds of kilobytes at a million rows)."""
+    run: ProfileRun | None = (
+        study.runs.filter(status=ProfileRun.Status.DONE)
+        .select_related("revision")
+        .defer("result_json", "html", "fragment", "revision__document")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return run
+
+
+def _parse_profile(run: ProfileRun) -> Profile:
+    text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
+    return pipeline.profile_from_json(text)
+
+
+_MISSING = object()
+
+
+class ProfileFacts:
+    """The study's latest finished run and what pages derive from its profile, cached.
+
+    A page needs little of a profile (segment labels, suggestions), while reading and parsing
+    a million-row profile costs ~10 ms a request. The derived values are kept in Django's
+    cache per run (and study revision, when they depend on it); the cache hands every request
+    its own unpickled copy, so nothing one request changes reaches another. The profile is read
+    only when a value is not cached yet, and at most once a request.
+    """
+
+    def __init__(self, study: Study, run: ProfileRun | None = None) -> None:
+        """The facts of ``run`` (a finished run of ``study``), or of the latest finished run."""
+        self.run = run if run is not None else latest_run(study)
+        self._profile: Profile | None = None
+
+    @property
+    def profile(self) -> Profile | None:
+        """The parsed profile of :attr:`run` (read on first use), or ``None`` without a run."""
+        if self.run is None:
+            return None
+        if self._profile is None:
+            self._profile = _parse_profile(self.run)
+        return self._profile
+
+    def derived(
+        self, name: str, make: Any, default: Any, revision: StudyRevision | None = None
+    ) -> Any:
+        """``make(profile)``, cached for the run (and ``revision``); ``default`` without a run."""
+        profile_run = self.run
+        if profile_run is None:
+            return default
+        finished = profile_run.finished_at.isoformat() if profile_run.finished_at else ""
+        key = (
+            f"profile-facts:{_CODE}:{name}:{profile_run.pk}:"
+            f"{profile_run.created_at.isoformat()}:{finished}"
+        )
+        if revision is not None:
+            key += f":{revision.pk}:{revision.number}:{revision.created_at.isoformat()}"
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = make(self.profile)
+            cache.set(key, value, timeout=None)
+        return value
+
+    def labels(self) -> dict[str, str]:
+        """Every segment key of the profile with its label (``known_segments``); ``{}``."""
+        labels: dict[str, str] = self.derived("labels", known_segments, {})
+        return labels
 
 
 # --- studies -----------------------------------------------------------------------------------
@@ -142,8 +275,7 @@ def _detail_page(
     revision_form: StudyUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    revision = study.current_revision()
-    document = revision.to_document()
+    revision, document = current_document(study)
     sources = []
     for source in document.data_sources:
         try:
@@ -160,8 +292,12 @@ def _detail_page(
         "sources": sources,
         "findings": findings,
         "missing_count": sum(1 for f in findings if f.severity == "missing"),
-        "runs": study.runs.select_related("revision", "created_by")[:10],
-        "revisions": study.revisions.select_related("author")[:20],
+        # Without the big columns: a run's profile and report are ~0.7 MB at a million rows,
+        # a revision's document ~0.1 MB; the lists show numbers, dates and names.
+        "runs": study.runs.select_related("revision", "created_by").defer(
+            "result_json", "html", "fragment", "revision__document"
+        )[:10],
+        "revisions": study.revisions.select_related("author").defer("document")[:20],
         "data_form": data_form or DataUploadForm(document=document),
         "revision_form": revision_form or StudyUploadForm(),
         "role": study.role_for(request.user),
@@ -329,36 +465,51 @@ _PRIORITY_SORTS = {
 }
 
 
+def _ranked(profile: Profile) -> dict[str, Any]:
+    """What the priorities page shows of a profile: its priority block and ranked segments."""
+    return {
+        "priority": profile.priority,
+        "rows": [
+            {"feature": fs.label, "segment": seg}
+            for fs in profile.by_feature
+            for seg in fs.segments
+            if seg.priority is not None
+        ],
+    }
+
+
 @require_GET
 def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """M-6: every ranked segment, sortable, with the quadrant chart and sponsor-focus inputs."""
-    run = _finished_run(request, pk, run_pk)
-    profile = pipeline.profile_from_json(run.result_json)
-    document = run.revision.to_document()
+    run = _run_for(request, pk, run_pk, need="view", light=True)
+    if run.status != ProfileRun.Status.DONE:
+        raise Http404
+    facts = ProfileFacts(run.study, run)
+    ranked = facts.derived("ranked", _ranked, {})
+    document = revision_document(run.revision)
     sort = request.GET.get("sort", "rank")
     if sort not in _PRIORITY_SORTS:
         sort = "rank"
-    rows = [
-        {"feature": fs.label, "segment": seg}
-        for fs in profile.by_feature
-        for seg in fs.segments
-        if seg.priority is not None
-    ]
+    rows = ranked["rows"]
     rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
     notes = {n.segment: n for n in document.segment_notes}
+    top = set(ranked["priority"].top) if ranked["priority"] is not None else set()
+    for row in rows:
+        row["top"] = row["segment"].key in top
+        row["note"] = notes.get(row["segment"].key)
     context = {
         "study": run.study,
         "run": run,
-        "profile": profile,
+        "priority": ranked["priority"],
         "rows": rows,
         "sort": sort,
-        "notes": notes,
+        "next": request.get_full_path(),
         # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it cached.
         "chart": cache.get_or_set(
             f"priority-quadrant:{run.pk}:"
             f"{run.finished_at.timestamp() if run.finished_at else 0}:"
             f"{document.segmentation.min_cell}",
-            lambda: pipeline.priority_quadrant_svg(profile, document) or "",
+            lambda: pipeline.priority_quadrant_svg(facts.profile, document) or "",
             timeout=None,
         )
         or None,

@@ -37,8 +37,13 @@ from segprofile.report.blueprint import blueprint_svg
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
 from segprofile.web.studies.models import AuditEvent, Study, StudyRevision
-from segprofile.web.studies.views import _attachment, _study_for
-from segprofile.web.studies.views_research import ProfileFacts, latest_profile
+from segprofile.web.studies.views import (
+    ProfileFacts,
+    _attachment,
+    _study_for,
+    current_document,
+)
+from segprofile.web.studies.views_research import latest_profile
 
 JOURNEY_KIND_LABELS: dict[str, Any] = {"current": _("current"), "target": _("target")}
 RECOMMENDATION_KIND_LABELS: dict[str, Any] = {
@@ -63,8 +68,7 @@ def _journeys_page(
 ) -> HttpResponse:
     """The journeys page; ``editing`` (journey, step) opens a step's form in place and
     ``adding`` a journey's new-step form (the no-JavaScript way to both forms)."""
-    revision = study.current_revision()
-    document = revision.to_document()
+    revision, document = current_document(study)
     facts = ProfileFacts(study)
     labels = facts.labels()
     can_edit = study.can_edit(request.user)
@@ -450,8 +454,7 @@ def _journey_response(
 
     ``created`` — the section is new (appended to the list), and the new-journey form is reset.
     """
-    revision = study.current_revision()
-    document = revision.to_document()
+    revision, document = current_document(study)
     facts = ProfileFacts(study)
     labels = facts.labels()
     journey = _find(document, journey_id)

@@ -25,10 +25,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-import segprofile
 from segprofile import pipeline
 from segprofile.analysis.hypotheses import (
-    known_segments,
     orphaned_hypotheses,
     segments_without_feature,
     suggest_hypotheses,
@@ -47,7 +45,14 @@ from segprofile.web.studies.forms import (
     TopicsForm,
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
-from segprofile.web.studies.views import _attachment, _study_for
+from segprofile.web.studies.views import (
+    ProfileFacts,
+    _attachment,
+    _parse_profile,
+    _study_for,
+    current_document,
+    latest_run,
+)
 
 STATUS_LABELS: dict[str, Any] = {
     "suggested": _("suggested"),
@@ -72,28 +77,8 @@ EVIDENCE_LABELS: dict[str, Any] = {
     "open_source": _("open source"),
     "other": _("other"),
 }
-_CODE = segprofile.__version__
-"""Part of every cache key of derived values: another version of the code computes anew."""
 # The statuses a person may set; «suggested» is the program's.
 SETTABLE_STATUSES = ("open", "confirmed", "refuted", "not_enough_data")
-
-
-def latest_run(study: Study) -> ProfileRun | None:
-    """The study's latest finished profile run, without its big text columns (the profile
-    JSON and the report HTML are hundreds of kilobytes at a million rows)."""
-    run: ProfileRun | None = (
-        study.runs.filter(status=ProfileRun.Status.DONE)
-        .select_related("revision")
-        .defer("result_json", "html", "fragment")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return run
-
-
-def _parse_profile(run: ProfileRun) -> Profile:
-    text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
-    return pipeline.profile_from_json(text)
 
 
 def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
@@ -102,55 +87,6 @@ def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
     if run is None:
         return None, None
     return run, _parse_profile(run)
-
-
-_MISSING = object()
-
-
-class ProfileFacts:
-    """The study's latest finished run and what pages derive from its profile, cached.
-
-    A page needs little of a profile (segment labels, suggestions), while reading and parsing
-    a million-row profile costs ~10 ms a request. The derived values are kept in Django's
-    cache per run (and study revision, when they depend on it); the cache hands every request
-    its own unpickled copy, so nothing one request changes reaches another. The profile is read
-    only when a value is not cached yet, and at most once a request.
-    """
-
-    def __init__(self, study: Study) -> None:
-        self.run = latest_run(study)
-        self._profile: Profile | None = None
-
-    @property
-    def profile(self) -> Profile | None:
-        """The parsed profile of :attr:`run` (read on first use), or ``None`` without a run."""
-        if self.run is None:
-            return None
-        if self._profile is None:
-            self._profile = _parse_profile(self.run)
-        return self._profile
-
-    def derived(
-        self, name: str, make: Any, default: Any, revision: StudyRevision | None = None
-    ) -> Any:
-        """``make(profile)``, cached for the run (and ``revision``); ``default`` without a run."""
-        profile_run = self.run
-        if profile_run is None:
-            return default
-        finished = profile_run.finished_at.isoformat() if profile_run.finished_at else ""
-        key = f"profile-facts:{_CODE}:{name}:{profile_run.pk}:{finished}"
-        if revision is not None:
-            key += f":{revision.pk}:{revision.number}:{revision.created_at.isoformat()}"
-        value = cache.get(key, _MISSING)
-        if value is _MISSING:
-            value = make(self.profile)
-            cache.set(key, value, timeout=None)
-        return value
-
-    def labels(self) -> dict[str, str]:
-        """Every segment key of the profile with its label (``known_segments``); ``{}``."""
-        labels: dict[str, str] = self.derived("labels", known_segments, {})
-        return labels
 
 
 def _hypothesis_row(
@@ -195,8 +131,7 @@ def _groups(
 def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-7, M-9: the registry by segment, the suggestions from the latest profile, verdicts."""
     study = _study_for(request, pk, need="view")
-    revision = study.current_revision()
-    document = revision.to_document()
+    revision, document = current_document(study)
     facts = ProfileFacts(study)
     run = facts.run
     labels = facts.labels()
@@ -345,8 +280,7 @@ def _plan(
 def research_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-8: survey sample sizes, interview respondents covering every segment, guides."""
     study = _study_for(request, pk, need="view")
-    revision = study.current_revision()
-    document = revision.to_document()
+    revision, document = current_document(study)
     run, plan, error = _plan(study, revision)
     context = {
         "study": study,
@@ -381,13 +315,35 @@ def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, A
 
     Each revision names its author and time (M-10); comparing consecutive revisions tells which
     hypothesis changed status or verdict reason, from what to what, and the reason then given.
+    Reading the last ``limit`` documents costs ~1 ms each, so the history is cached until the
+    next revision (revisions are only ever added).
     """
-    revisions = list(study.revisions.select_related("author").order_by("-number")[:limit])[::-1]
+    latest = study.revisions.order_by("-number").values_list("pk", "number", "created_at").first()
+    if latest is None:
+        return {}
+    key = f"status-history:{study.pk}:{latest[0]}:{latest[1]}:{latest[2].isoformat()}:{limit}"
+    history: dict[str, list[dict[str, Any]]] | None = cache.get(key)
+    if history is None:
+        history = _status_history(study, limit)
+        cache.set(key, history, timeout=None)
+    for entries in history.values():  # in the language of this request
+        for entry in entries:
+            entry["old"] = STATUS_LABELS.get(entry["old"], "—")
+            entry["new"] = STATUS_LABELS.get(entry["new"], entry["new"])
+    return history
+
+
+def _status_history(study: Study, limit: int) -> dict[str, list[dict[str, Any]]]:
+    revisions = list(
+        study.revisions.order_by("-number").values_list(
+            "number", "author__username", "created_at", "comment", "document"
+        )[:limit]
+    )[::-1]
     history: dict[str, list[dict[str, Any]]] = {}
     before: dict[str, tuple[str, str]] = {}
-    for i, revision in enumerate(revisions):
+    for i, (number, author, created_at, comment, document) in enumerate(revisions):
         now: dict[str, tuple[str, str]] = {}
-        for item in revision.document.get("hypotheses", []) or []:
+        for item in document.get("hypotheses", []) or []:
             if isinstance(item, dict) and "id" in item:
                 now[str(item["id"])] = (
                     str(item.get("status", "open")),
@@ -398,13 +354,13 @@ def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, A
                 if before.get(hid) != (status, reason):
                     history.setdefault(hid, []).append(
                         {
-                            "number": revision.number,
-                            "author": revision.author,
-                            "at": revision.created_at,
-                            "old": STATUS_LABELS.get(before.get(hid, ("", ""))[0], "—"),
-                            "new": STATUS_LABELS.get(status, status),
+                            "number": number,
+                            "author": author,  # the user name; None when the user is gone
+                            "at": created_at,
+                            "old": before.get(hid, ("", ""))[0],  # codes: named per request
+                            "new": status,
                             "reason": reason,
-                            "comment": revision.comment,
+                            "comment": comment,
                         }
                     )
         before = now

@@ -54,7 +54,7 @@ from segprofile.report.build import suppression
 from segprofile.report.format import NBSP, number, percent
 from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX, PortraitEditForm
 from segprofile.web.studies.models import ProfileRun, Study, StudyRevision
-from segprofile.web.studies.views import _study_for
+from segprofile.web.studies.views import _study_for, current_revision
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,9 @@ def _done_run(
     """The study (checked for ``need``) and its finished run, without the big text columns."""
     study = _study_for(request, pk, need=need)
     run = get_object_or_404(
-        ProfileRun.objects.select_related("revision").defer("result_json", "html", "fragment"),
+        ProfileRun.objects.select_related("revision").defer(
+            "result_json", "html", "fragment", "revision__document"
+        ),
         pk=run_pk,
         study=study,
     )
@@ -442,7 +444,7 @@ def _vulnerable_context(data: RunData, result: ClusterResult) -> list[dict[str, 
 
 
 def _current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
-    revision = study.current_revision()
+    revision = current_revision(study)  # its document column is read only if not parsed yet
     return revision, _document(revision)
 
 
