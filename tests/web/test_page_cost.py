@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -369,3 +370,57 @@ def test_the_status_history_follows_new_revisions_and_the_language(
     english = _text(client_in.get(url))
     assert "revision 2, " in english
     assert "anna: open → confirmed" in english
+
+
+# --- parts of pages kept rendered per process ---------------------------------------------------
+
+
+def _section(text: str, journey_id: str) -> str:
+    start = text.index(f'<section class="card journey" id="j-{journey_id}"')
+    return text[start : text.index("</section>", start)]
+
+
+def _member_client(study: Study, username: str, role: str) -> Client:
+    member = User.objects.create_user(username, password=PASSWORD)
+    Membership.objects.create(study=study, user=member, role=role)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    return client
+
+
+def test_kept_journey_parts_carry_each_requests_csrf_token(study: Study) -> None:
+    clients = [_member_client(study, name, Membership.Role.EDITOR) for name in ("vera", "gleb")]
+    for number, client in enumerate(clients, start=1):
+        section = _section(_text(client.get(_url("journeys", study))), "current")
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', section))
+        assert len(tokens) == 1
+        step = study.current_revision().to_document().journeys[0].steps[1].id
+        response = client.post(
+            _url("journey_step_move", study, journey_id="current", step_id=step),
+            {"csrfmiddlewaretoken": tokens.pop(), "direction": "up", "revision": str(number)},
+        )
+        assert response.status_code == 302  # accepted: a new revision
+        assert study.revisions.count() == number + 1
+        # The next page shows the new revision in its forms.
+        section = _section(_text(client.get(_url("journeys", study))), "current")
+        assert f'name="revision" value="{number + 1}"' in section
+        assert f'name="revision" value="{number}"' not in section
+
+
+def test_kept_journey_parts_follow_the_users_rights(study: Study, client_in: Client) -> None:
+    viewer = _member_client(study, "vera", Membership.Role.VIEWER)
+    seen = _text(viewer.get(_url("journeys", study)))
+    assert "jstep__actions" not in _section(seen, "current")
+    assert "Новый целевой путь" not in seen
+    edited = _text(client_in.get(_url("journeys", study)))
+    assert "jstep__actions" in _section(edited, "current")
+    assert "Новый целевой путь" in edited
+    assert "jstep__actions" not in _section(_text(viewer.get(_url("journeys", study))), "current")
+
+
+def test_kept_journey_parts_are_in_the_requests_language(study: Study, client_in: Client) -> None:
+    assert "Удалить путь" in _text(client_in.get(_url("journeys", study)))
+    client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _text(client_in.get(_url("journeys", study)))
+    assert "Delete the journey" in english
+    assert "Удалить путь" not in english

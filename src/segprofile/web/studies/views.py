@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -13,8 +15,12 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -206,6 +212,54 @@ class ProfileFacts:
         """Every segment key of the profile with its label (``known_segments``); ``{}``."""
         labels: dict[str, str] = self.derived("labels", known_segments, {})
         return labels
+
+
+# --- rendered parts of pages -------------------------------------------------------------------
+# Long lists of the same markup (journey steps with their buttons, the hypotheses registry) cost
+# tens of milliseconds to render and change only with the study's revision or profile run. Each
+# server process keeps such parts as rendered HTML (immutable strings) per key; the forms' CSRF
+# token, the one per-request value in them, is rendered as a placeholder and put in per request.
+
+_FRAGMENTS: OrderedDict[str, str] = OrderedDict()
+_FRAGMENTS_LOCK = threading.Lock()
+_FRAGMENTS_SIZE = 256
+_CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+"""Stands for the CSRF token in a kept part; random, so no study text can contain it."""
+
+
+def cached_fragment(
+    request: HttpRequest, key: str, template: str, context: Callable[[], dict[str, Any]]
+) -> SafeString:
+    """``template`` rendered with ``context()`` — once per process for ``key`` and language.
+
+    ``key`` must name everything the part shows: the study revision and profile run it comes
+    from, the user's capabilities… The part must not use ``request`` or ``user`` directly.
+    """
+    full_key = f"{translation.get_language()}|{key}"
+    with _FRAGMENTS_LOCK:
+        html = _FRAGMENTS.get(full_key)
+        if html is not None:
+            _FRAGMENTS.move_to_end(full_key)
+    if html is None:
+        html = render_to_string(template, {**context(), "csrf_token": _CSRF_SLOT})
+        with _FRAGMENTS_LOCK:
+            _FRAGMENTS[full_key] = html
+            while len(_FRAGMENTS) > _FRAGMENTS_SIZE:
+                _FRAGMENTS.popitem(last=False)
+    return mark_safe(html.replace(_CSRF_SLOT, get_token(request)))  # noqa: S308 — our own render
+
+
+def revision_stamp(revision: StudyRevision) -> str:
+    """Names one stored revision for a cache key (pk, number and time: never reused)."""
+    return f"{revision.pk}.{revision.number}.{revision.created_at.isoformat()}"
+
+
+def run_stamp(run: ProfileRun | None) -> str:
+    """Names one finished run (or none) for a cache key."""
+    if run is None:
+        return "-"
+    finished = run.finished_at.isoformat() if run.finished_at else ""
+    return f"{run.pk}.{run.created_at.isoformat()}.{finished}"
 
 
 # --- studies -----------------------------------------------------------------------------------

@@ -41,7 +41,10 @@ from segprofile.web.studies.views import (
     ProfileFacts,
     _attachment,
     _study_for,
+    cached_fragment,
     current_document,
+    revision_stamp,
+    run_stamp,
 )
 from segprofile.web.studies.views_research import latest_profile
 
@@ -72,25 +75,48 @@ def _journeys_page(
     facts = ProfileFacts(study)
     labels = facts.labels()
     can_edit = study.can_edit(request.user)
-    content_key = _content_key(document, labels)
-    journeys = [
-        _journey_context(
+    content: list[str] = []  # the blueprints' content digest, worked out on first need
+
+    def row(journey: Journey, **extra: Any) -> dict[str, Any]:
+        if not content:
+            content.append(_content_key(document, labels))
+        return _journey_context(
             document,
-            j,
+            journey,
             labels,
             study_pk=study.pk,
             revision=revision.number,
             can_edit=can_edit,
-            content_key=content_key,
-            editing=editing[1] if editing and editing[0] == j.id else None,
-            add_form=(
-                StepForm(document=document, auto_id=_form_ids(j.id, None))
-                if adding == j.id
-                else None
-            ),
+            content_key=content[0],
+            **extra,
         )
-        for j in document.journeys
-    ]
+
+    journeys: list[dict[str, Any]] = []
+    for j in document.journeys:
+        if editing and editing[0] == j.id:
+            journeys.append(row(j, editing=editing[1]))
+        elif adding == j.id:
+            journeys.append(
+                row(j, add_form=StepForm(document=document, auto_id=_form_ids(j.id, None)))
+            )
+        else:  # as shown to everyone with the same rights: rendered once per process
+            key = (
+                f"journey:{study.pk}:{j.id}:{revision_stamp(revision)}:"
+                f"{run_stamp(facts.run)}:{int(can_edit)}"
+            )
+            journeys.append(
+                {
+                    "html": cached_fragment(
+                        request,
+                        key,
+                        "studies/journeys/_journey.html",
+                        lambda j=j: {"study": study, "row": row(j)},
+                    )
+                }
+            )
+    # The comparison, the recommendations and the new-journey form: the same for everyone
+    # with the same rights, until the next revision or profile run.
+    stamp = f"{study.pk}:{revision_stamp(revision)}:{run_stamp(facts.run)}:{int(can_edit)}"
     context = {
         "study": study,
         "document": document,
@@ -100,8 +126,18 @@ def _journeys_page(
         "formats": pipeline.JOURNEY_FORMATS,
         "revision": revision.number,
         "can_edit": can_edit,
-        "new_form": _new_target_form(document, labels),
-        **_shared_context(document, facts, labels),
+        "shared_html": cached_fragment(
+            request,
+            f"journeys-shared:{stamp}",
+            "studies/journeys/_shared.html",
+            lambda: {
+                "study": study,
+                "journeys": document.journeys,
+                "can_edit": can_edit,
+                "new_form": _new_target_form(document, labels),
+                **_shared_context(document, facts, labels),
+            },
+        ),
     }
     return render(request, "studies/journeys/journeys.html", context, status=status)
 
