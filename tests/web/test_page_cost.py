@@ -424,3 +424,27 @@ def test_kept_journey_parts_are_in_the_requests_language(study: Study, client_in
     english = _text(client_in.get(_url("journeys", study)))
     assert "Delete the journey" in english
     assert "Удалить путь" not in english
+
+
+def test_the_kept_hypotheses_page_follows_rights_and_takes_its_forms(profiled: Study) -> None:
+    viewer = _member_client(profiled, "vera", Membership.Role.VIEWER)
+    editor = _member_client(profiled, "gleb", Membership.Role.EDITOR)
+    url = _url("hypotheses", profiled)
+    assert "Сменить статус" not in _text(viewer.get(url))
+    page = _text(editor.get(url))
+    assert "Сменить статус" in page
+    assert "Сменить статус" not in _text(viewer.get(url))
+    document = profiled.current_revision().to_document()
+    hypothesis = next(h for h in document.hypotheses if h.status.value == "open")
+    start = page.index(f'id="h-{hypothesis.id}"')
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page[start:])
+    assert token is not None
+    response = editor.post(
+        _url("hypothesis_status", profiled, hypothesis_id=hypothesis.id),
+        {"csrfmiddlewaretoken": token.group(1), "status": "confirmed", "reason": "опрос"},
+    )
+    assert response.status_code == 302
+    assert profiled.revisions.count() == 2
+    page = _text(editor.get(url))
+    assert 'name="base_revision" value="2"' in page
+    assert "gleb: открыта → подтверждена" in page

@@ -37,6 +37,7 @@ from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
 from segprofile.web.studies.storage import file_state, safe_data_path
+from segprofile.web.studies.templatetags.team_tags import Caps
 
 # --- access ------------------------------------------------------------------------------------
 
@@ -247,6 +248,17 @@ def cached_fragment(
             while len(_FRAGMENTS) > _FRAGMENTS_SIZE:
                 _FRAGMENTS.popitem(last=False)
     return mark_safe(html.replace(_CSRF_SLOT, get_token(request)))  # noqa: S308 — our own render
+
+
+def study_capabilities(request: HttpRequest, study: Study) -> Caps:
+    """The user's capabilities in ``study``, as ``{% study_caps %}`` gives them to templates."""
+    user = request.user
+    return Caps(
+        study.role_for(user),
+        study.can(user, "view"),
+        study.can(user, "edit"),
+        study.can(user, "manage"),
+    )
 
 
 def revision_stamp(revision: StudyRevision) -> str:

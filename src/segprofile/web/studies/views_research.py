@@ -45,13 +45,20 @@ from segprofile.web.studies.forms import (
     TopicsForm,
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.templatetags.team_tags import Caps
 from segprofile.web.studies.views import (
     ProfileFacts,
     _attachment,
     _parse_profile,
     _study_for,
+    cached_fragment,
     current_document,
+    current_revision,
     latest_run,
+    revision_document,
+    revision_stamp,
+    run_stamp,
+    study_capabilities,
 )
 
 STATUS_LABELS: dict[str, Any] = {
@@ -131,8 +138,24 @@ def _groups(
 def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-7, M-9: the registry by segment, the suggestions from the latest profile, verdicts."""
     study = _study_for(request, pk, need="view")
-    revision, document = current_document(study)
+    revision = current_revision(study)
     facts = ProfileFacts(study)
+    can = study_capabilities(request, study)
+    # The page changes with the revision, the profile run, the rights and the language only.
+    key = f"hypotheses:{study.pk}:{revision_stamp(revision)}:{run_stamp(facts.run)}:{can}"
+    body = cached_fragment(
+        request,
+        key,
+        "studies/research/_hypotheses_body.html",
+        lambda: _hypotheses_context(study, revision, facts, can),
+    )
+    return render(request, "studies/research/hypotheses.html", {"study": study, "body": body})
+
+
+def _hypotheses_context(
+    study: Study, revision: StudyRevision, facts: ProfileFacts, can: Caps
+) -> dict[str, Any]:
+    document = revision_document(revision)
     run = facts.run
     labels = facts.labels()
     orphans: dict[str, list[str]] = facts.derived(
@@ -152,8 +175,9 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     for group in groups:
         for row in group["rows"]:
             row["history"] = history.get(row["hyp"].id, [])
-    context = {
+    return {
         "study": study,
+        "can": can,
         "document": document,
         "run": run,
         "groups": groups,
@@ -163,7 +187,6 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
         "verdict_rules": verdict_rules_text(),
         "suggested_quotes": sum(1 for h in document.hypotheses for e in h.evidence if e.suggested),
     }
-    return render(request, "studies/research/hypotheses.html", context)
 
 
 def _back_to_hypotheses(study: Study, anchor: str = "") -> HttpResponse:
