@@ -448,3 +448,21 @@ def test_the_kept_hypotheses_page_follows_rights_and_takes_its_forms(profiled: S
     page = _text(editor.get(url))
     assert 'name="base_revision" value="2"' in page
     assert "gleb: открыта → подтверждена" in page
+
+
+def test_the_kept_study_page_follows_data_files_runs_and_rights(study: Study) -> None:
+    viewer = _member_client(study, "vera", Membership.Role.VIEWER)
+    editor = _member_client(study, "gleb", Membership.Role.EDITOR)
+    url = _url("detail", study)
+    assert 'id="build-profile"' not in _text(viewer.get(url))
+    page = _text(editor.get(url))
+    assert 'id="build-profile"' in page
+    assert 'id="build-profile"' not in _text(viewer.get(url))
+    source = study.current_revision().to_document().data_sources[0]
+    assert page.count("нет файла") >= 1
+    path = study.data_dir() / source.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * 2048)
+    assert "2,0\xa0КБ" in _text(viewer.get(url))  # the file appeared: the part is drawn again
+    ProfileRun.objects.create(study=study, revision=study.current_revision())
+    assert "в очереди" in _text(viewer.get(url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import threading
@@ -349,26 +350,51 @@ def _detail_page(
         except SuspiciousFileOperation:
             state = None
         sources.append({"source": source, "file": state})
-    findings = sorted(pipeline.check(document), key=lambda f: _code_order(f.code))
-    context: dict[str, Any] = {
-        "study": study,
-        "revision": revision,
-        "document": document,
-        "acts": {act.id: act for act in document.scope.legal_acts},
-        "sources": sources,
-        "findings": findings,
-        "missing_count": sum(1 for f in findings if f.severity == "missing"),
-        # Without the big columns: a run's profile and report are ~0.7 MB at a million rows,
-        # a revision's document ~0.1 MB; the lists show numbers, dates and names.
-        "runs": study.runs.select_related("revision", "created_by").defer(
+    # Without the big columns: a run's profile and report are ~0.7 MB at a million rows,
+    # a revision's document ~0.1 MB; the lists show numbers, dates and names.
+    runs = list(
+        study.runs.select_related("revision", "created_by").defer(
             "result_json", "html", "fragment", "revision__document"
-        )[:10],
-        "revisions": study.revisions.select_related("author").defer("document")[:20],
-        "data_form": data_form or DataUploadForm(document=document),
-        "revision_form": revision_form or StudyUploadForm(),
-        "role": study.role_for(request.user),
-    }
-    return render(request, "studies/detail.html", context, status=status)
+        )[:10]
+    )
+    can = study_capabilities(request, study)
+
+    def context() -> dict[str, Any]:
+        findings = sorted(pipeline.check(document), key=lambda f: _code_order(f.code))
+        return {
+            "study": study,
+            "can": can,
+            "revision": revision,
+            "document": document,
+            "acts": {act.id: act for act in document.scope.legal_acts},
+            "sources": sources,
+            "findings": findings,
+            "missing_count": sum(1 for f in findings if f.severity == "missing"),
+            "runs": runs,
+            "revisions": study.revisions.select_related("author").defer("document")[:20],
+            "data_form": data_form or DataUploadForm(document=document),
+            "revision_form": revision_form or StudyUploadForm(),
+            "role": can.role,
+        }
+
+    if data_form is None and revision_form is None:
+        # Everything the page shows: the revision (document, revisions list), the data files,
+        # the runs, the rights; kept rendered until one of them changes.
+        state = repr(
+            (
+                study.slug,
+                [row["file"] for row in sources],
+                [(r.pk, r.status, r.revision.number, r.created_at, r.created_by_id) for r in runs],
+            )
+        )
+        digest = hashlib.sha256(state.encode()).hexdigest()[:32]
+        key = f"detail:{study.pk}:{revision_stamp(revision)}:{can}:{digest}"
+        body = cached_fragment(request, key, "studies/_detail_body.html", context)
+    else:  # a form with errors: this request's own page
+        body = mark_safe(  # noqa: S308 — our own render
+            render_to_string("studies/_detail_body.html", context(), request=request)
+        )
+    return render(request, "studies/detail.html", {"study": study, "body": body}, status=status)
 
 
 def _code_order(code: str) -> tuple[int, str]:
