@@ -18,9 +18,11 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -52,7 +54,6 @@ from segprofile.web.studies.views import (
     _parse_profile,
     _study_for,
     cached_fragment,
-    current_document,
     current_revision,
     latest_run,
     revision_document,
@@ -270,25 +271,33 @@ def _data_stamp(study: Study) -> int:
     return stamp
 
 
+def _plan_key(study: Study, run: ProfileRun, revision: StudyRevision) -> str:
+    """The plan's cache key: its profile run, study revision and data files."""
+    stamp = run.finished_at.timestamp() if run.finished_at else 0
+    return f"research-plan:{study.pk}:{run.pk}:{stamp}:{revision.number}:{_data_stamp(study)}"
+
+
 def _plan(
-    study: Study, revision: StudyRevision | None = None
+    study: Study,
+    revision: StudyRevision | None = None,
+    run: ProfileRun | None = None,
+    key: str = "",
 ) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult | None, str]:
-    """The research plan on the latest profile, or the reason there is none.
+    """The research plan on the latest profile (``run``), or the reason there is none.
 
     Drawing interview candidates scans every client record (seconds at a million rows), so the
     plan is kept in the cache for its profile run, study revision and data files.
     """
-    run = latest_run(study)
+    run = run or latest_run(study)
     if run is None:
         return None, None, ""
-    revision = revision or study.current_revision()
-    stamp = run.finished_at.timestamp() if run.finished_at else 0
-    key = f"research-plan:{study.pk}:{run.pk}:{stamp}:{revision.number}:{_data_stamp(study)}"
+    revision = revision or current_revision(study)
+    key = key or _plan_key(study, run, revision)
     plan = cache.get(key)
     if plan is None:  # the profile is read only to draw a plan anew
         try:
             plan = pipeline.research_plan(
-                revision.to_document(),
+                revision_document(revision),
                 study.data_dir(),
                 profile=_parse_profile(run),
                 home=study.data_dir().parent,
@@ -303,17 +312,45 @@ def _plan(
 def research_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-8: survey sample sizes, interview respondents covering every segment, guides."""
     study = _study_for(request, pk, need="view")
-    revision, document = current_document(study)
-    run, plan, error = _plan(study, revision)
-    context = {
-        "study": study,
-        "document": document,
-        "run": run,
-        "plan": plan,
-        "error": error,
-        "short_total": sum(s.short or 0 for s in plan.sample_sizes) if plan else 0,
-    }
-    return render(request, "studies/research/plan.html", context, status=400 if error else 200)
+    revision = current_revision(study)
+    run = latest_run(study)
+    plan_key = _plan_key(study, run, revision) if run is not None else "-"
+    errors: list[str] = []
+
+    def context() -> dict[str, Any]:
+        _, plan, error = _plan(study, revision, run, plan_key)
+        if error:
+            errors.append(error)
+            raise _NoPlanError
+        return {
+            "study": study,
+            "document": revision_document(revision),
+            "run": run,
+            "plan": plan,
+            "error": "",
+            "short_total": sum(s.short or 0 for s in plan.sample_sizes) if plan else 0,
+        }
+
+    # The page follows the plan (run, revision, data files); kept rendered per process.
+    key = f"research-page:{plan_key}:{revision_stamp(revision)}:{run_stamp(run)}"
+    try:
+        body = cached_fragment(request, key, "studies/research/_plan_body.html", context)
+    except _NoPlanError:  # the reason, on a page of its own (not kept: the data may be fixed)
+        body = mark_safe(  # noqa: S308 — our own render
+            render_to_string(
+                "studies/research/_plan_body.html",
+                {"study": study, "run": run, "plan": None, "error": errors[0]},
+                request=request,
+            )
+        )
+        return render(
+            request, "studies/research/plan.html", {"study": study, "body": body}, status=400
+        )
+    return render(request, "studies/research/plan.html", {"study": study, "body": body})
+
+
+class _NoPlanError(Exception):
+    """The research plan could not be computed (the reason is given to the page)."""
 
 
 @require_GET
