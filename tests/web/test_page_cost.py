@@ -466,3 +466,36 @@ def test_the_kept_study_page_follows_data_files_runs_and_rights(study: Study) ->
     assert "2,0\xa0КБ" in _text(viewer.get(url))  # the file appeared: the part is drawn again
     ProfileRun.objects.create(study=study, revision=study.current_revision())
     assert "в очереди" in _text(viewer.get(url))
+
+
+def test_the_kept_priorities_page_follows_order_rights_and_revisions(profiled: Study) -> None:
+    viewer = _member_client(profiled, "vera", Membership.Role.VIEWER)
+    editor = _member_client(profiled, "gleb", Membership.Role.EDITOR)
+    run = profiled.runs.get()
+    url = _url("run_priorities", profiled, run_pk=run.pk)
+    assert "note-form" not in _text(viewer.get(url))
+    page = _text(editor.get(url))
+    assert "note-form" in page
+    assert f'name="next" value="{url}"' in page
+    by_capacity = _text(editor.get(url + "?sort=capacity"))
+    assert f'name="next" value="{url}?sort=capacity"' in by_capacity
+    ranks = [int(r) for r in re.findall(r'<td class="num">(\d+)</td>\s*<td>', page)]
+    assert ranks == sorted(ranks)
+    assert [int(r) for r in re.findall(r'<td class="num">(\d+)</td>\s*<td>', by_capacity)] != ranks
+    key = re.search(r'name="segment" value="([^"]+)"', page)
+    assert key is not None
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    response = editor.post(
+        _url("segment_note", profiled),
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "segment": key.group(1),
+            "sponsor_focus": "on",
+            "reason": "жалобы",
+            "base_revision": "1",
+            "next": url,
+        },
+    )
+    assert response.status_code == 302
+    assert 'name="base_revision" value="2"' in _text(editor.get(url))

@@ -576,37 +576,50 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _run_for(request, pk, run_pk, need="view", light=True)
     if run.status != ProfileRun.Status.DONE:
         raise Http404
-    facts = ProfileFacts(run.study, run)
-    ranked = facts.derived("ranked", _ranked, {})
-    document = revision_document(run.revision)
+    study = run.study
     sort = request.GET.get("sort", "rank")
     if sort not in _PRIORITY_SORTS:
         sort = "rank"
-    rows = ranked["rows"]
-    rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
-    notes = {n.segment: n for n in document.segment_notes}
-    top = set(ranked["priority"].top) if ranked["priority"] is not None else set()
-    for row in rows:
-        row["top"] = row["segment"].key in top
-        row["note"] = notes.get(row["segment"].key)
-    context = {
-        "study": run.study,
-        "run": run,
-        "priority": ranked["priority"],
-        "rows": rows,
-        "sort": sort,
-        "next": request.get_full_path(),
-        # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it cached.
-        "chart": cache.get_or_set(
-            f"priority-quadrant:{run.pk}:"
-            f"{run.finished_at.timestamp() if run.finished_at else 0}:"
-            f"{document.segmentation.min_cell}",
-            lambda: pipeline.priority_quadrant_svg(facts.profile, document) or "",
-            timeout=None,
-        )
-        or None,
-    }
-    return render(request, "studies/priorities.html", context)
+    current = current_revision(study)  # the forms' base revision
+    can = study_capabilities(request, study)
+    here = request.get_full_path()
+
+    def context() -> dict[str, Any]:
+        facts = ProfileFacts(study, run)
+        ranked = facts.derived("ranked", _ranked, {})
+        document = revision_document(run.revision)
+        rows = ranked["rows"]
+        rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
+        notes = {n.segment: n for n in document.segment_notes}
+        top = set(ranked["priority"].top) if ranked["priority"] is not None else set()
+        for row in rows:
+            row["top"] = row["segment"].key in top
+            row["note"] = notes.get(row["segment"].key)
+        return {
+            "study": study,
+            "can": can,
+            "run": run,
+            "priority": ranked["priority"],
+            "rows": rows,
+            "sort": sort,
+            "next": here,
+            # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it.
+            "chart": cache.get_or_set(
+                f"priority-quadrant:{run.pk}:"
+                f"{run.finished_at.timestamp() if run.finished_at else 0}:"
+                f"{document.segmentation.min_cell}",
+                lambda: pipeline.priority_quadrant_svg(facts.profile, document) or "",
+                timeout=None,
+            )
+            or None,
+        }
+
+    key = (
+        f"priorities:{study.pk}:{run_stamp(run)}:{revision_stamp(run.revision)}:"
+        f"{revision_stamp(current)}:{can}:{sort}:{here}"
+    )
+    body = cached_fragment(request, key, "studies/_priorities_body.html", context)
+    return render(request, "studies/priorities.html", {"study": study, "body": body})
 
 
 @require_POST
