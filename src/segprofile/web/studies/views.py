@@ -77,7 +77,7 @@ def _run_for(
     """The run ``run_pk`` of the study ``pk`` (checked for ``need``); ``light`` leaves out the
     profile, the report and the revision's document (read from the database when used)."""
     study = _study_for(request, pk, need)
-    runs = ProfileRun.objects.select_related("revision")
+    runs = ProfileRun.objects.select_related("revision", "created_by")
     if light:
         runs = runs.defer("result_json", "html", "fragment", "revision__document")
     run: ProfileRun = get_object_or_404(runs, pk=run_pk, study=study)
@@ -523,11 +523,34 @@ def run_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("studies:run", pk=study.pk, run_pk=run.pk)
 
 
+_FRAGMENTS_OF_RUNS: OrderedDict[str, str] = OrderedDict()
+
+
+def _run_fragment(run: ProfileRun) -> str:
+    """A finished run's profile fragment (~0.25 MB at a million rows; a run never changes once
+    done), kept per server process: an immutable string, read from the database once."""
+    key = run_stamp(run)
+    with _FRAGMENTS_LOCK:
+        text = _FRAGMENTS_OF_RUNS.get(key)
+        if text is not None:
+            _FRAGMENTS_OF_RUNS.move_to_end(key)
+            return text
+    text = ProfileRun.objects.filter(pk=run.pk).values_list("fragment", flat=True).get()
+    with _FRAGMENTS_LOCK:
+        _FRAGMENTS_OF_RUNS[key] = text
+        while len(_FRAGMENTS_OF_RUNS) > 8:
+            _FRAGMENTS_OF_RUNS.popitem(last=False)
+    return text
+
+
 @require_GET
 def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
-    run = _run_for(request, pk, run_pk, need="view")
+    run = _run_for(request, pk, run_pk, need="view", light=True)
     run.sync_with_task()
-    return render(request, "studies/run.html", {"study": run.study, "run": run})
+    fragment = _run_fragment(run) if run.status == ProfileRun.Status.DONE else ""
+    return render(
+        request, "studies/run.html", {"study": run.study, "run": run, "fragment": fragment}
+    )
 
 
 @require_GET

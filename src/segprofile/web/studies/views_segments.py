@@ -29,8 +29,10 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -54,7 +56,13 @@ from segprofile.report.build import suppression
 from segprofile.report.format import NBSP, number, percent
 from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX, PortraitEditForm
 from segprofile.web.studies.models import ProfileRun, Study, StudyRevision
-from segprofile.web.studies.views import _study_for, current_revision
+from segprofile.web.studies.views import (
+    _study_for,
+    cached_fragment,
+    current_revision,
+    revision_stamp,
+    run_stamp,
+)
 
 log = logging.getLogger(__name__)
 
@@ -510,13 +518,29 @@ def run_clusters(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
             data, data.profile.clusters, request.GET.get("crosstab", "")
         )
         return _vary(render(request, "studies/segments/_crosstab.html", context))
-    context = _clusters_context(request, study, run, data)
     editing = request.GET.get("edit", "")
-    if editing.isdigit() and context.get("cards"):
-        card = next((c for c in context["cards"] if c["number"] == int(editing)), None)
+    if editing.isdigit():  # a portrait's form open on the page (without JavaScript)
+        context = _clusters_context(request, study, run, data)
+        card = next((c for c in context.get("cards") or [] if c["number"] == int(editing)), None)
         if card is not None and not card["hidden"] and study.can(request.user, "edit"):
             _attach_form(card, _portrait_form(card["number"], card["portrait"]))
-    return _vary(render(request, "studies/segments/clusters.html", context))
+        body = mark_safe(  # noqa: S308 — our own render
+            render_to_string("studies/segments/_clusters_body.html", context, request=request)
+        )
+    else:  # the same for everyone with the same rights until a new revision: kept rendered
+        revision = current_revision(study)
+        key = (
+            f"clusters:{study.pk}:{run_stamp(run)}:{revision_stamp(revision)}:"
+            f"{int(study.can(request.user, 'edit'))}:{request.GET.get('crosstab', '')}"
+        )
+        body = cached_fragment(
+            request,
+            key,
+            "studies/segments/_clusters_body.html",
+            lambda: _clusters_context(request, study, run, data),
+        )
+    page = render(request, "studies/segments/clusters.html", {"study": study, "body": body})
+    return _vary(page)
 
 
 # --- one cluster's card and the team's edit of its portrait ---------------------------------
