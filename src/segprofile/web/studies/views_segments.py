@@ -329,10 +329,19 @@ def run_segments(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """M-5: the segments of one feature at a time, with the chart; other features by HTMX."""
     study, run = _done_run(request, pk, run_pk)
     data = run_data(run)
-    context = _common(study, run, data) | _segments_context(data, request.GET.get("feature", ""))
+    feature = request.GET.get("feature", "")
     if _is_htmx(request) and _htmx_target(request) == "segments-feature":
+        context = _common(study, run, data) | _segments_context(data, feature)
         return _vary(render(request, "studies/segments/_feature.html", context))
-    return _vary(render(request, "studies/segments/segments.html", context))
+    # A finished run's segments never change: kept rendered per run, feature and language.
+    title = hashlib.sha256(study.title.encode()).hexdigest()[:16]
+    body = cached_fragment(
+        request,
+        f"segments:{study.pk}:{run_stamp(run)}:{title}:{feature}",
+        "studies/segments/_segments_body.html",
+        lambda: _common(study, run, data) | _segments_context(data, feature),
+    )
+    return _vary(render(request, "studies/segments/segments.html", {"study": study, "body": body}))
 
 
 # --- the clusters page (M-4) --------------------------------------------------------------------
