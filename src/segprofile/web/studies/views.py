@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.db.models import Max, QuerySet
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,7 +36,14 @@ from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
-from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.models import (
+    ADMIN,
+    AuditEvent,
+    Membership,
+    ProfileRun,
+    Study,
+    StudyRevision,
+)
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.templatetags.team_tags import Caps
 
@@ -62,7 +69,18 @@ def _study_for(request: HttpRequest, pk: int, need: str | None = None) -> Study:
     """
     if need is None:
         need = "view" if request.method in _SAFE_METHODS else "edit"
-    study = get_object_or_404(Study.objects.select_related("owner"), pk=pk)
+    user = request.user
+    studies = Study.objects.select_related("owner")
+    if user.is_authenticated:
+        # The user's role comes with the study (one query instead of two on every page).
+        role = Membership.objects.filter(study=OuterRef("pk"), user_id=user.pk).values("role")
+        studies = studies.annotate(user_role=Subquery(role[:1]))
+    study = get_object_or_404(studies, pk=pk)
+    if user.is_authenticated:
+        role_of_user = study.user_role
+        if role_of_user is None and getattr(user, "is_superuser", False):
+            role_of_user = ADMIN
+        study.__dict__.setdefault("_role_cache", {})[user.pk] = role_of_user  # see role_for
     if not study.can(request.user, need):
         raise PermissionDenied
     if need != "view":
