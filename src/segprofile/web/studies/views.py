@@ -398,14 +398,14 @@ def _detail_page(
     if data_form is None and revision_form is None:
         # Everything the page shows: the revision (document, revisions list), the data files,
         # the runs, the rights; kept rendered until one of them changes.
-        state = repr(
+        shown = repr(
             (
                 study.slug,
                 [row["file"] for row in sources],
                 [(r.pk, r.status, r.revision.number, r.created_at, r.created_by_id) for r in runs],
             )
         )
-        digest = hashlib.sha256(state.encode()).hexdigest()[:32]
+        digest = hashlib.sha256(shown.encode()).hexdigest()[:32]
         key = f"detail:{study.pk}:{revision_stamp(revision)}:{can}:{digest}"
         body = cached_fragment(request, key, "studies/_detail_body.html", context)
     else:  # a form with errors: this request's own page
@@ -649,7 +649,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
                 f"priority-quadrant:{run.pk}:"
                 f"{run.finished_at.timestamp() if run.finished_at else 0}:"
                 f"{document.segmentation.min_cell}",
-                lambda: pipeline.priority_quadrant_svg(facts.profile, document) or "",
+                lambda: pipeline.priority_quadrant_svg(_parse_profile(run), document) or "",
                 timeout=None,
             )
             or None,
