@@ -499,3 +499,48 @@ def test_the_kept_priorities_page_follows_order_rights_and_revisions(profiled: S
     )
     assert response.status_code == 302
     assert 'name="base_revision" value="2"' in _text(editor.get(url))
+
+
+def test_a_warm_study_page_is_a_handful_of_reads(profiled: Study, client_in: Client) -> None:
+    """No N+1 queries and no writes: the session, the user, the study with the user's role,
+    the revision and/or the run — whatever the study holds."""
+    for number, status in enumerate(("confirmed", "refuted", "open"), start=2):
+        # More revisions, runs and members must not mean more queries.
+        client_in.post(
+            _url("hypothesis_status", profiled, hypothesis_id="n_no_paper"),
+            {"status": status, "reason": f"проверка {number}"},
+        )
+        assert profiled.revisions.count() == number
+    User.objects.create_user("vera", password=PASSWORD)
+    Membership.objects.create(
+        study=profiled, user=User.objects.get(username="vera"), role=Membership.Role.VIEWER
+    )
+    run = profiled.runs.get()
+    urls = [reverse("studies:list")] + [
+        _url(name, profiled, **kwargs)
+        for name, kwargs in (
+            ("detail", {}),
+            ("run", {"run_pk": run.pk}),
+            ("run_priorities", {"run_pk": run.pk}),
+            ("run_segments", {"run_pk": run.pk}),
+            ("run_clusters", {"run_pk": run.pk}),
+            ("hypotheses", {}),
+            ("research", {}),
+            ("journeys", {}),
+        )
+    ]
+    for url in urls:
+        client_in.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client_in.get(url)
+        assert response.status_code in (200, 400), url  # 400: the plan's reason, shown
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert len(sql) <= 5, (url, sql)
+        assert not [s for s in sql if not s.lstrip().upper().startswith("SELECT")], (url, sql)
+
+
+def test_each_server_process_freezes_its_start_up_objects(client_in: Client) -> None:
+    import gc
+
+    assert client_in.get(reverse("studies:list")).status_code == 200
+    assert gc.get_freeze_count() > 10_000  # the views and libraries imported at start
