@@ -45,8 +45,13 @@ $(VENV)/.installed-spark: $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,spark]"
 	@touch $@
 
+# Test files are spread over this many processes (a file's tests stay together: they share
+# module fixtures, the PostgreSQL schema, the worker subprocesses).
+TEST_WORKERS ?= 2
+
 test: install $(VENV)/.installed-spark system-deps lint
-	bash scripts/test-services.sh $(PY) -m pytest -q -p no:cacheprovider --durations=15
+	bash scripts/test-services.sh $(PY) -m pytest -q -p no:cacheprovider --durations=15 \
+		--numprocesses=$(TEST_WORKERS) --dist=loadfile
 
 test-fast: install
 	$(PY) -m pytest -q -m "not browser and not slow"
