@@ -10,17 +10,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from tests.browser.steps import new_example_study, shot, sign_in
 
 from sp_factories import make_snils
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 NAMES = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Андреевич"]
-
-
-def _shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def _export(path: Path, rows: int = 60) -> list[str]:
@@ -43,18 +39,13 @@ def test_import_a_cp1251_csv_with_snils(page: Any, live_app: Any, tmp_path: Path
     export = tmp_path / "обращения-март.csv"
     numbers = _export(export)
 
-    page.goto("/")
-    page.get_by_label("Имя пользователя").fill(live_app.username)
-    page.get_by_label("Пароль").fill(live_app.password)
-    page.get_by_role("button", name="Вход").click()
-    expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
-    page.goto("/studies/new/")
-    page.locator('button[data-example="child-benefit"]').click()
+    sign_in(page, live_app)
+    new_example_study(page)
     expect(page.locator("#data")).to_be_visible()
 
     page.locator("#data-import-link").click()
     expect(page.get_by_role("heading", name="Данные исследования")).to_be_visible()
-    _shot(page, "data-01-sources")
+    shot(page, "data-01-sources")
 
     page.get_by_label("Источник данных").select_option("__new__")
     page.get_by_label("Идентификатор нового источника").fill("appeals")
@@ -79,14 +70,14 @@ def test_import_a_cp1251_csv_with_snils(page: Any, live_app: Any, tmp_path: Path
     expect(page.get_by_label("Действие со столбцом СНИЛС")).to_have_value("pseudonymise")
     expect(page.get_by_label("Действие со столбцом ФИО")).to_have_value("pseudonymise")
     expect(page.get_by_label("Тип столбца Доход")).to_have_value("numeric")
-    _shot(page, "data-02-inspect")
+    shot(page, "data-02-inspect")
 
     # Confirm the types (the rating is a score, the channel a feature) and the pseudonyms.
     page.get_by_label("Назначение столбца Оценка").select_option("satisfaction")
     page.get_by_label("Действие со столбцом ФИО").select_option("drop")
     page.locator("#import-button").click()
     expect(page.locator(".errorlist")).to_contain_text("Подтвердите, что проверили")
-    _shot(page, "data-03-confirm-needed")
+    shot(page, "data-03-confirm-needed")
 
     page.get_by_label("Действие со столбцом ФИО").select_option("drop")
     page.get_by_label("Назначение столбца Оценка").select_option("satisfaction")
@@ -104,9 +95,9 @@ def test_import_a_cp1251_csv_with_snils(page: Any, live_app: Any, tmp_path: Path
     expect(versions.first).to_contain_text(export.name)
     expect(page.locator("#audit")).to_contain_text("заменить псевдонимом")
     expect(page.locator("#audit")).to_contain_text("удалить столбец")
-    _shot(page, "data-04-imported")
+    shot(page, "data-04-imported")
 
     # The decisions are a new revision of the study, re-applied on the next import.
     page.locator(".crumbs a").nth(1).click()
     expect(page.locator("#revisions")).to_contain_text("Загрузка данных: источник «appeals»")
-    _shot(page, "data-05-study")
+    shot(page, "data-05-study")

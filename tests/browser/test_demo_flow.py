@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from tests.browser.steps import shot, sign_in
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 CAPACITY = re.compile(r"^\d{1,3}(\u00a0\d{3})*$")
-
-
-def _shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _log_in(page: Any, live_app: Any) -> None:
-    page.goto("/")
-    page.get_by_label("Имя пользователя").fill(live_app.username)
-    page.get_by_label("Пароль").fill(live_app.password)
-    page.get_by_role("button", name="Вход").click()
-    expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
 
 
 def test_demo_flow(page: Any, live_app: Any) -> None:
@@ -39,28 +26,28 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.get_by_role("heading", name="Вход")).to_be_visible()
-    _shot(page, "01-login")
+    shot(page, "01-login")
 
     page.get_by_label("Имя пользователя").fill(live_app.username)
     page.get_by_label("Пароль").fill(live_app.password)
     page.get_by_role("button", name="Вход").click()
     expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
-    _shot(page, "02-empty-list")
+    shot(page, "02-empty-list")
 
     page.get_by_role("link", name="Новое исследование").first.click()
     expect(page.get_by_role("heading", name=example.title)).to_be_visible()
-    _shot(page, "03-new-study")
+    shot(page, "03-new-study")
 
     page.locator('button[data-example="child-benefit"]').click()
     expect(page.get_by_role("heading", level=1)).to_have_text(document.title)
     expect(page.locator("#features")).to_contain_text(document.features[0].label)
     expect(page.locator("#roles")).to_contain_text(document.roles[0].title)
     expect(page.locator("#check")).to_contain_text("Проверка по методике")
-    _shot(page, "04-study")
+    shot(page, "04-study")
 
     page.get_by_role("button", name="Построить профиль").click()
     expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
-    _shot(page, "05-run-started")
+    shot(page, "05-run-started")
 
     # The progress fragment polls every second and reloads the page when the job is done.
     segments = page.locator("table.sp-segments").first
@@ -72,7 +59,7 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     expect(capacity).to_have_text(CAPACITY)
     expect(page.get_by_role("link", name="Скачать profile.html")).to_be_visible()
     expect(page.get_by_role("link", name="Скачать profile.json")).to_be_visible()
-    _shot(page, "06-profile")
+    shot(page, "06-profile")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Скачать profile.json").click()
@@ -82,7 +69,7 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
 
     page.get_by_role("link", name=document.title).click()
     expect(page.locator("#runs .badge--done")).to_have_count(1)
-    _shot(page, "07-study-after-run")
+    shot(page, "07-study-after-run")
 
 
 BROKEN = """\
@@ -98,7 +85,7 @@ scope:
 def test_bad_input_is_explained_in_russian(
     page: Any, live_app: Any, small_study: StudyDocument
 ) -> None:
-    _log_in(page, live_app)
+    sign_in(page, live_app)
 
     # A document with an error: nothing is stored, the page names the line and the field.
     page.goto("/studies/new/")
@@ -111,7 +98,7 @@ def test_bad_input_is_explained_in_russian(
     expect(problems).to_be_visible()
     expect(problems).to_contain_text("scope.client_types[1]")
     expect(problems.locator("td.num").first).to_have_text("6")  # the line of client_types
-    _shot(page, "08-invalid-yaml")
+    shot(page, "08-invalid-yaml")
 
     # A valid document without data: the profile job fails and says why.
     upload = page.locator("input[name=document]")
@@ -130,4 +117,4 @@ def test_bad_input_is_explained_in_russian(
     expect(error).to_be_visible(timeout=60_000)
     expect(error).to_contain_text("Профиль построить не удалось")
     expect(error).to_contain_text("не найден")
-    _shot(page, "09-failed-run")
+    shot(page, "09-failed-run")

@@ -7,33 +7,17 @@ reload the saved order is the one the editor showed.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from tests.browser.steps import shot, sign_in
 
 from segprofile import pipeline
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 JOURNEY = "target_common"
-
-
-def _shot(page: Any, name: str, locator: Any = None) -> None:
-    if locator is not None:
-        locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    else:
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _log_in(page: Any, live_app: Any) -> None:
-    page.goto("/")
-    page.get_by_label("Имя пользователя").fill(live_app.username)
-    page.get_by_label("Пароль").fill(live_app.password)
-    page.get_by_role("button", name="Вход").click()
-    expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
 
 
 def _order(page: Any) -> list[str]:
@@ -53,7 +37,7 @@ def _wait_order(page: Any, expected: list[str]) -> None:
 def test_journey_editor(page: Any, live_app: Any) -> None:
     document = pipeline.example_study("child-benefit")
     steps = [s.id for s in next(j for j in document.journeys if j.id == JOURNEY).steps]
-    _log_in(page, live_app)
+    sign_in(page, live_app)
     page.goto("/studies/new/")
     page.locator("input[name=document]").set_input_files(
         {
@@ -69,7 +53,7 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     section = page.locator(f"#j-{JOURNEY}")
     expect(section.locator("ol.jsteps > li")).to_have_count(len(steps))
     page.evaluate("window.__noReload = true")
-    _shot(page, "20-journeys-editor")
+    shot(page, "20-journeys-editor")
 
     # Add a step: the journey redraws in place with six steps, the comparison follows.
     page.locator(f"#addstep-{JOURNEY} > summary").click()
@@ -80,7 +64,7 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     form.get_by_label("Уровень сервиса").select_option("2")
     form.get_by_label("Время клиента, мин").fill("3")
     form.get_by_label("Документы от клиента").fill("Паспорт")
-    _shot(page, "21-add-step-form", section)
+    shot(page, "21-add-step-form", section)
     form.get_by_role("button", name="Сохранить новый шаг").click()
     new = page.locator(f"#step-{JOURNEY}-s6")
     expect(new).to_contain_text("Оценить получение услуги")
@@ -100,7 +84,7 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     edit = page.locator(f"#stepform-{JOURNEY}-s6")
     expect(edit).to_contain_text("Шаг не сохранён: исправьте отмеченные поля.")
     expect(edit.locator(".field--error")).to_have_count(2)
-    _shot(page, "22-edit-step-errors", section)
+    shot(page, "22-edit-step-errors", section)
 
     # Edit it properly.
     edit.get_by_label("Шаг", exact=True).fill("Оценить услугу в личном кабинете")
@@ -112,7 +96,7 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     expect(new).to_contain_text("Оценить услугу в личном кабинете")
     expect(new.locator(".jstep__pains")).to_contain_text("p_refusal_unclear")
     expect(new.get_by_role("link", name=re.compile("Изменить"))).to_be_focused()
-    _shot(page, "23-step-saved", section)
+    shot(page, "23-step-saved", section)
 
     # Reorder by keyboard: Enter on «up», then Alt+↑; the focus stays on the moved step.
     up = new.locator('[data-move="up"]')
@@ -125,7 +109,7 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     _wait_order(page, [*steps[:3], "s6", *steps[3:]])
     expect(page.locator(f"#step-{JOURNEY}-s6 [data-move='up']")).to_be_focused()
     expect(page.locator("#journeys-status")).to_contain_text("теперь 4-й из 6")
-    _shot(page, "24-moved-by-keyboard", section)
+    shot(page, "24-moved-by-keyboard", section)
 
     # Reorder by drag: the new step's handle onto the top of the first step.
     handle = page.locator(f"#step-{JOURNEY}-s6 .jstep__handle")
@@ -135,7 +119,7 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     _wait_order(page, expected)
     expect(page.locator("#journeys-status")).to_contain_text("теперь 1-й из 6")
     assert page.evaluate("window.__noReload") is True
-    _shot(page, "25-moved-by-drag", section)
+    shot(page, "25-moved-by-drag", section)
 
     # After a reload the saved order is the one shown.
     page.reload()
@@ -144,4 +128,4 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     assert page.evaluate("window.__noReload") is None
     first_title = page.locator(f"#j-{JOURNEY} ol.jsteps > li").first.locator(".jstep__title")
     expect(first_title).to_have_text("Оценить услугу в личном кабинете")
-    _shot(page, "26-after-reload")
+    shot(page, "26-after-reload")

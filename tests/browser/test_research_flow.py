@@ -8,24 +8,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.steps import new_example_study, shot, sign_in
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
-def _shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
-    page.goto("/")
-    page.get_by_label("Имя пользователя").fill(live_app.username)
-    page.get_by_label("Пароль").fill(live_app.password)
-    page.get_by_role("button", name="Вход").click()
-    page.goto("/studies/new/")
-    page.locator('button[data-example="child-benefit"]').click()
-    expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
-    pk = re.search(r"/studies/(\d+)/$", page.url).group(1)  # type: ignore[union-attr]
+    sign_in(page, live_app)
+    pk = new_example_study(page)
 
     # The study page links the evidence pages.
     page.get_by_role("link", name="Доказательства: опрос, интервью, темы").click()
@@ -40,7 +30,7 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     page.get_by_role("button", name="Загрузить и посмотреть").click()
     expect(page.locator("#preview")).to_contain_text("q_docs_difficult")
     expect(page.locator("#preview")).to_contain_text("да / нет")
-    _shot(page, "research-01-preview")
+    shot(page, "research-01-preview")
 
     rows = [
         ("q_docs_difficult", "p_docs_burden", "yes", ""),
@@ -62,7 +52,7 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     expect(page.locator("#coverage")).to_contain_text("нет ни одного респондента")
     expect(page.locator("#verdicts")).to_contain_text("p_docs_burden")
     expect(page.locator("#verdict-rules")).to_contain_text("Уилсона")
-    _shot(page, "research-02-analysis")
+    shot(page, "research-02-analysis")
 
     page.get_by_role("button", name="Записать вердикты в гипотезы").click(timeout=240_000)
     expect(page).to_have_url(re.compile(r"/hypotheses/#registry$"), timeout=120_000)
@@ -74,4 +64,4 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     epgu = page.locator("#h-p_epgu_form_complex")
     expect(epgu.locator(".hyp-status")).to_have_text("опровергнута")
     burden.scroll_into_view_if_needed()
-    _shot(page, "research-03-hypotheses")
+    shot(page, "research-03-hypotheses")

@@ -8,30 +8,21 @@ import re
 from typing import Any
 
 import pytest
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.steps import new_example_study, shot, sign_in
 
 from segprofile import pipeline
 
 expect = pytest.importorskip("playwright.sync_api").expect
+
 
 pytestmark = pytest.mark.browser
 
 ROWS = 2000
 
 
-def _shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
-    page.goto("/")
-    page.get_by_label("Имя пользователя").fill(live_app.username)
-    page.get_by_label("Пароль").fill(live_app.password)
-    page.get_by_role("button", name="Вход").click()
-    page.goto("/studies/new/")
-    page.locator('button[data-example="child-benefit"]').click()
-    expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
-    pk = re.search(r"/studies/(\d+)/$", page.url).group(1)  # type: ignore[union-attr]
+    sign_in(page, live_app)
+    pk = new_example_study(page)
     # A smaller demo data set than the site's default, so the profile builds quickly.
     pipeline.generate_demo_data(
         "child-benefit", live_app.home / "studies" / pk / "data", rows=ROWS, seed=7
@@ -50,7 +41,7 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     expect(table.locator("thead")).to_contain_text("ДИ 95")
     expect(page.locator("#segments-chart svg")).to_be_visible()
     expect(page.locator(".sg-tab.is-active")).to_have_text("Тип населённого пункта")
-    _shot(page, "segments-01-first-feature")
+    shot(page, "segments-01-first-feature")
 
     # Another feature: only the part below the selector is swapped (no page load).
     page.evaluate("window.__stillHere = true")
@@ -60,13 +51,13 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     expect(page.locator("#group-title")).to_contain_text("Возраст заявителя")
     expect(page.locator("#segments-chart svg")).to_be_visible()
     assert page.evaluate("window.__stillHere") is True
-    _shot(page, "segments-02-age")
+    shot(page, "segments-02-age")
 
     # Cross segments are offered as well.
     page.locator(".sg-tab--cross").first.click()
     expect(page.locator("#group-title")).to_contain_text("Перекрёстные сегменты")
     assert page.evaluate("window.__stillHere") is True
-    _shot(page, "segments-03-cross")
+    shot(page, "segments-03-cross")
 
     # --- clusters --------------------------------------------------------------------------
     page.get_by_role("link", name="Кластеры и портреты").click()
@@ -79,7 +70,7 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     expect(card).to_contain_text("из данных")
     expect(card).to_contain_text("ждёт интервью")
     expect(page.locator("#vulnerable")).to_contain_text("Неполная семья")
-    _shot(page, "clusters-01-page")
+    shot(page, "clusters-01-page")
 
     # The crosstab's feature selector swaps the table only.
     page.evaluate("window.__stillHere = true")
@@ -94,7 +85,7 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     form = card.locator("form.sg-portrait-form")
     expect(form).to_be_visible()
     expect(form.get_by_label("Название портрета")).to_be_focused()
-    _shot(page, "clusters-02-editing")
+    shot(page, "clusters-02-editing")
     goals = form.locator("textarea[name=persona_goals]")
     goals.fill("Оформить пособие без визита в МФЦ")
     form.get_by_label("Комментарий к редакции").fill("после интервью в МФЦ")
@@ -107,7 +98,7 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     expect(goals_field).to_contain_text("правка команды")
     assert page.evaluate("window.__stillHere") is True
     card.scroll_into_view_if_needed()
-    _shot(page, "clusters-03-saved")
+    shot(page, "clusters-03-saved")
 
     # An emptied form is refused in place, nothing saved.
     card.get_by_role("link", name="Изменить портрет").click()
@@ -120,7 +111,7 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     form.get_by_label("Название портрета").fill("")
     form.get_by_role("button", name="Сохранить портрет").click()
     expect(card.locator(".alert--error")).to_contain_text("Форма пуста")
-    _shot(page, "clusters-04-refused")
+    shot(page, "clusters-04-refused")
     card.get_by_role("link", name="Отмена").click()
     expect(card.locator("form")).to_have_count(0)
 
@@ -147,4 +138,4 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     stale.get_by_role("button", name="Сохранить портрет").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Кто-то другой изменил ту же часть")
     expect(page.locator("#conflict")).to_contain_text("Ваше изменение не сохранено")
-    _shot(page, "clusters-05-conflict")
+    shot(page, "clusters-05-conflict")

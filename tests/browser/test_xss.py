@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from tests.browser.steps import new_example_study, sign_in
 
 from segprofile import pipeline
 
@@ -44,14 +45,6 @@ def _poisoned(data: Any, key: str | None = None, counter: list[int] | None = Non
     return data
 
 
-def _log_in(page: Any, live_app: Any) -> None:
-    page.goto("/")
-    page.get_by_label("Имя пользователя").fill(live_app.username)
-    page.get_by_label("Пароль").fill(live_app.password)
-    page.get_by_role("button", name="Вход").click()
-    expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
-
-
 def _check(page: Any, dialogs: list[str], where: str) -> None:
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(ARTIFACTS / f"xss-{where}.png"), full_page=True)
@@ -69,12 +62,9 @@ def test_payloads_in_every_text_field_are_shown_escaped(
 ) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    _log_in(page, live_app)
+    sign_in(page, live_app)
 
-    page.goto("/studies/new/")
-    page.locator('button[data-example="child-benefit"]').click()
-    expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
-    study_path = re.search(r"/studies/\d+/", page.url).group(0)  # type: ignore[union-attr]
+    study_path = f"/studies/{new_example_study(page)}/"
 
     document = pipeline.example_study("child-benefit")
     poisoned = pipeline.study_from_data(_poisoned(document.model_dump(mode="json")))
