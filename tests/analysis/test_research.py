@@ -387,7 +387,7 @@ def test_bad_survey_inputs_say_how_to_fix(
         engine.close()
 
 
-@pytest.mark.parametrize(("factor", "slack"), [(2.0, 64), (0.05, 0)])
+@pytest.mark.parametrize(("factor", "slack"), [(2.0, 64), (0.05, 0), (1e-12, 0)])
 def test_candidates_are_exactly_the_first_by_hash_of_every_segment(
     example: tuple[Study, Path, Profile], monkeypatch: pytest.MonkeyPatch, factor: float, slack: int
 ) -> None:

@@ -520,19 +520,16 @@ def _first_by_hash(
             (long_ok.quota == table.cut_quota) & (long_ok.segment == table.cut_segment),
         )
         got = execute(joined.filter(joined.h <= joined.cut).select("h", *out_cols).distinct())
-        if got.empty:
-            break
-        parts.append(got)
+        parts.append(got)  # may be empty: cuts below every hash widen like any other
         long = got.melt(
             id_vars=["client", "h"], value_vars=cols, var_name="quota", value_name="segment"
         )
         long["segment"] = long["segment"].astype(str)
-        long = long[
-            [
-                cuts.get((q, g)) is not None and h <= cuts[(q, g)]
-                for q, g, h in zip(long.quota, long.segment, long.h, strict=True)
-            ]
+        below = [
+            cuts.get((q, g)) is not None and h <= cuts[(q, g)]
+            for q, g, h in zip(long.quota, long.segment, long.h, strict=True)
         ]
+        long = long.loc[np.array(below, dtype=bool)]
         sizes = long.groupby(["quota", "segment"]).size()
         for key in widen:
             seen[key] = int(sizes.get(key, 0))
