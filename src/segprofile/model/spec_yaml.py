@@ -201,6 +201,16 @@ def study_to_data(study: Study) -> dict[str, Any]:
     return {**head, **data}
 
 
+_NEXT_LINE = "\x85"  # NEL: a line break to YAML, which ruamel's quoted styles but "…" mangle
+
+
+def _represent_str(representer: Any, data: str) -> Any:
+    """Strings as ruamel writes them, except those with NEL: double-quoted (``\\N``)."""
+    if _NEXT_LINE in data:
+        return representer.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return representer.represent_str(data)
+
+
 def dump_study(study: Study) -> str:
     """The study as YAML text (Unicode, block style, stable key order)."""
     yaml = YAML(typ="safe", pure=True)
@@ -208,6 +218,7 @@ def dump_study(study: Study) -> str:
     yaml.allow_unicode = True
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.width = 100
+    yaml.representer.add_representer(str, _represent_str)
     buffer = io.StringIO()
     yaml.dump(study_to_data(study), buffer)
     return buffer.getvalue()
