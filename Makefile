@@ -22,7 +22,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
+# The engine extension that computes pseudonyms (C; rebuilt only when its source changes).
 install: $(VENV)/.installed
+	@$(PY) -m segprofile.data.native >/dev/null
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -49,7 +51,7 @@ $(VENV)/.installed-spark: $(VENV)/.installed
 # module fixtures, the PostgreSQL schema, the worker subprocesses).
 TEST_WORKERS ?= 2
 
-test: install $(VENV)/.installed-spark system-deps lint
+test: system-deps install $(VENV)/.installed-spark lint
 	bash scripts/test-services.sh $(PY) -m pytest -q -p no:cacheprovider --durations=15 \
 		--numprocesses=$(TEST_WORKERS) --dist=loadfile
 

@@ -10,8 +10,11 @@ vectorised UDF.
 The SHA-256 block function is OpenSSL's (the library Python's ``hashlib`` uses, with the
 processor's SHA instructions when it has them), called through its address; where it cannot be
 found, a compiled Python twin of the block function does the same work more slowly. The result
-is byte-for-byte ``hmac.new(key, message, hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]``; the
-tests and a self-check at start-up compare it with :mod:`hmac`.
+is byte-for-byte ``privacy.encode_pseudonym(hmac.new(key, message, hashlib.sha256).digest())`` (the
+first 16 bytes in base64url); the tests and a self-check at start-up compare it with :mod:`hmac`.
+
+Imports prefer the engine extension of :mod:`segprofile.data.native` (the same in C, run by
+DuckDB on all its threads); this kernel is the way where no C compiler is at hand.
 
 Canonical forms are made inside the kernel for identifiers written with digits (the twin of
 ``privacy.clean_sql`` + ``privacy.canonical_sql``): every separator of ``privacy.SEPARATORS``
@@ -21,6 +24,7 @@ empty result is ``NULL``.
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import ctypes.util
 import hashlib
@@ -75,7 +79,10 @@ _K = np.array(
     ],
     dtype=np.uint32,
 )  # fmt: skip
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).copy()
+_B64URL = np.frombuffer(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8
+).copy()
+CHARS = 22  # 16 bytes of the HMAC in base64url without padding (privacy.PSEUDONYM_CHARS)
 _SEPARATOR = np.zeros(256, dtype=np.bool_)
 _SEPARATOR[list(b" -()+./\t")] = True
 
@@ -176,7 +183,7 @@ if AVAILABLE:
         return ctx[:8].copy()
 
     @njit(nogil=True, cache=True)
-    def _hmac_hex(
+    def _hmac_b64(
         fn: int,
         data: Any,
         offsets: Any,
@@ -187,7 +194,6 @@ if AVAILABLE:
         prefix: Any,
         istate: Any,
         ostate: Any,
-        nhex: int,
         out: Any,
         out_offsets: Any,
         out_mask: Any,
@@ -195,9 +201,9 @@ if AVAILABLE:
         """Pseudonyms of ``n`` strings as the buffers of an Arrow string array; returns nulls.
 
         ``offsets[i]``..``offsets[i + 1]`` delimit value ``i`` in ``data``; ``valid`` is the
-        Arrow validity bitmap starting at bit ``bit0`` (empty: no nulls). ``nhex`` hex digits
-        of each pseudonym go to ``out``, their offsets to ``out_offsets`` and their validity
-        bits to ``out_mask`` (zeroed by the caller).
+        Arrow validity bitmap starting at bit ``bit0`` (empty: no nulls). The ``CHARS``
+        base64url characters of each pseudonym go to ``out``, their offsets to
+        ``out_offsets`` and their validity bits to ``out_mask`` (zeroed by the caller).
         """
         plen = prefix.shape[0]
         longest = 0
@@ -205,6 +211,7 @@ if AVAILABLE:
             size = offsets[i + 1] - offsets[i]
             longest = max(longest, size)
         buf = np.zeros(((plen + longest + 1 + 64 + 9) // 64 + 1) * 64, dtype=np.uint8)
+        digest = np.zeros(18, dtype=np.uint8)
         obuf = np.zeros(64, dtype=np.uint8)
         obuf[32] = 0x80
         obuf[62] = 0x03  # (64 + 32) bytes = 768 bits, big-endian
@@ -287,12 +294,22 @@ if AVAILABLE:
             for j in range(8):
                 ctx[j] = ostate[j]
             _block(fn, ctx, ctx_at, obuf, obuf_at, 0, w)
-            for j in range((nhex + 1) // 2):
-                byte = (ctx[j >> 2] >> (24 - 8 * (j & 3))) & 0xFF
-                out[pos + 2 * j] = _HEX[byte >> 4]
-                if 2 * j + 1 < nhex:
-                    out[pos + 2 * j + 1] = _HEX[byte & 0xF]
-            pos += nhex
+            for j in range(4):  # the first 16 bytes of the digest, big-endian words
+                word = ctx[j]
+                digest[4 * j] = (word >> 24) & 0xFF
+                digest[4 * j + 1] = (word >> 16) & 0xFF
+                digest[4 * j + 2] = (word >> 8) & 0xFF
+                digest[4 * j + 3] = word & 0xFF
+            o = pos
+            for j in range(0, 18, 3):  # digest[16:18] are zero: the last group gives 2 characters
+                v = (np.uint32(digest[j]) << 16) | (np.uint32(digest[j + 1]) << 8) | digest[j + 2]
+                out[o] = _B64URL[v >> 18]
+                out[o + 1] = _B64URL[(v >> 12) & 63]
+                if o + 2 < pos + CHARS:
+                    out[o + 2] = _B64URL[(v >> 6) & 63]
+                    out[o + 3] = _B64URL[v & 63]
+                o += 4
+            pos += CHARS
             out_offsets[i + 1] = pos
             out_mask[i >> 3] |= np.uint8(1 << (i & 7))
             nulls -= 1
@@ -307,11 +324,10 @@ def transform_address() -> int:
 class Hasher:
     """HMAC-SHA256 pseudonyms under one key, for Arrow string arrays."""
 
-    def __init__(self, key: bytes, nhex: int, *, use_openssl: bool = True) -> None:
+    def __init__(self, key: bytes, *, use_openssl: bool = True) -> None:
         block = hashlib.sha256(key).digest() if len(key) > 64 else key
         block = block.ljust(64, b"\0")
         self.fn = transform_address() if use_openssl else 0
-        self.nhex = nhex
         self._prefixes: dict[bytes, Any] = {}
         ipad = np.frombuffer(bytes(b ^ 0x36 for b in block), dtype=np.uint8).copy()
         opad = np.frombuffer(bytes(b ^ 0x5C for b in block), dtype=np.uint8).copy()
@@ -340,10 +356,10 @@ class Hasher:
             if validity is not None and values.null_count
             else np.zeros(0, np.uint8)
         )
-        out = np.empty(n * self.nhex, dtype=np.uint8)
+        out = np.empty(n * CHARS + 2, dtype=np.uint8)  # + 2: the last group's spare bytes
         out_offsets = np.empty(n + 1, dtype=np.int32)
         out_mask = np.zeros((n + 7) // 8, dtype=np.uint8)
-        nulls = _hmac_hex(
+        nulls = _hmac_b64(
             self.fn,
             data,
             offsets,
@@ -354,7 +370,6 @@ class Hasher:
             self._prefix(prefix),
             self.istate,
             self.ostate,
-            self.nhex,
             out,
             out_offsets,
             out_mask,
@@ -365,7 +380,7 @@ class Hasher:
             [
                 pa.py_buffer(out_mask) if nulls else None,
                 pa.py_buffer(out_offsets),
-                pa.py_buffer(out[: (n - nulls) * self.nhex]),
+                pa.py_buffer(out[: (n - nulls) * CHARS]),
             ],
             null_count=nulls,
         )
@@ -382,7 +397,11 @@ def self_check(hasher: Hasher, key: bytes) -> bool:
     samples = ["112-233-445 95", "x" * 200, "ёлка\u00a07", "", None]
     got = hasher.hash_array(pa.array(samples, pa.string()), MODE_TEXT, b"other:").to_pylist()
     expected = [
-        None if not v else hmac.new(key, b"other:" + v.encode(), hashlib.sha256).hexdigest()
+        None
+        if not v
+        else base64.urlsafe_b64encode(
+            hmac.new(key, b"other:" + v.encode(), hashlib.sha256).digest()[:16]
+        ).decode()[:CHARS]
         for v in samples
     ]
-    return bool(got == [e[: hasher.nhex] if e else None for e in expected])
+    return bool(got == expected)

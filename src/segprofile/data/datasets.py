@@ -384,7 +384,10 @@ def _apply_type_overrides(
 
 
 def _select_sql(
-    columns: list[str], findings: list[PiiFinding], *, compiled: bool = False
+    columns: list[str],
+    findings: list[PiiFinding],
+    *,
+    compiled: privacy.Compiled | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The query that writes the dataset: identifiers cleaned, made canonical, then hashed.
 
@@ -405,7 +408,7 @@ def _select_sql(
         if found.action is PiiAction.drop:
             continue
         if found.action is PiiAction.pseudonymise and compiled:
-            exprs.append(f"{privacy.pseudonym_udf_sql(found.kind, c)} AS {c}")
+            exprs.append(f"{privacy.pseudonym_udf_sql(found.kind, c, compiled)} AS {c}")
             meta.append({"name": col, **info})
         elif found.action is PiiAction.pseudonymise:
             step1, step2 = quote_ident(f"__segprofile_c{i}"), quote_ident(f"__segprofile_n{i}")
@@ -466,7 +469,7 @@ def import_data(
             sample = raw.sample()
             findings = _findings(raw, dtypes, sample, decisions)
             key_id = None
-            compiled = False
+            compiled = None
             if any(f.action is PiiAction.pseudonymise for f in findings):
                 key = privacy.load_key(root)
                 key_id = privacy.key_id(key)

@@ -12,6 +12,7 @@ Nothing here logs or raises with a client value: only column names, kinds and co
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import hashlib
@@ -33,7 +34,11 @@ from segprofile.errors import InputError
 log = logging.getLogger(__name__)
 
 KEY_ENV = "SEGPROFILE_PSEUDONYM_KEY"
-PSEUDONYM_HEX = 32  # 128 bits of the HMAC: collisions are negligible for any client base
+# A pseudonym is the first 16 bytes (128 bits: collisions are negligible for any client base) of
+# the HMAC in base64url without padding (RFC 4648 §5): 22 characters. Hex would be 32, and the
+# Parquet writer's compression spends as long on those as on everything else in the file.
+PSEUDONYM_BYTES = 16
+PSEUDONYM_CHARS = 22
 
 
 class PiiKind(StrEnum):
@@ -408,7 +413,12 @@ def pseudonym(key: bytes, kind: PiiKind, value: str) -> str | None:
     if not norm:
         return None
     message = f"{kind.value}:{norm}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+    return encode_pseudonym(hmac.new(key, message, hashlib.sha256).digest())
+
+
+def encode_pseudonym(digest: bytes) -> str:
+    """The text of a pseudonym: the digest's first 16 bytes in base64url, without padding."""
+    return base64.urlsafe_b64encode(digest[:PSEUDONYM_BYTES]).decode("ascii").rstrip("=")
 
 
 def quote_ident(name: str) -> str:
@@ -454,7 +464,10 @@ def hmac_sql(kind: PiiKind, canonical: str) -> str:
     """
     message = f"encode('{kind.value}:' || {canonical})"
     inner = f"unhex(sha256(getvariable('segprofile_ipad') || {message}))"
-    return f"left(sha256(getvariable('segprofile_opad') || {inner}), {PSEUDONYM_HEX})"
+    digest = (
+        f"unhex(left(sha256(getvariable('segprofile_opad') || {inner}), {2 * PSEUDONYM_BYTES}))"
+    )
+    return f"rtrim(translate(to_base64({digest}), '+/', '-_'), '=')"
 
 
 def pseudonym_sql(kind: PiiKind, column_sql: str) -> str:
@@ -469,45 +482,62 @@ def set_key_variables(con: Any, key: bytes) -> None:
     """Store the HMAC pads in the DuckDB connection's variables (parameters, not SQL text)."""
     block = hashlib.sha256(key).digest() if len(key) > 64 else key
     block = block.ljust(64, b"\0")
-    con.execute("SET VARIABLE segprofile_ipad = ?", [bytes(b ^ 0x36 for b in block)])
-    con.execute("SET VARIABLE segprofile_opad = ?", [bytes(b ^ 0x5C for b in block)])
+    ipad, opad = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+    con.execute("SET VARIABLE segprofile_ipad = ?", [ipad])
+    con.execute("SET VARIABLE segprofile_opad = ?", [opad])
+    con.execute("SET VARIABLE segprofile_pads = ?", [ipad + opad])
 
 
 UDF_PREFIX = "segprofile_pseudonym_"
 
 
+# How the compiled functions make a value canonical (the MODE_* of _hmac_kernel, the modes of
+# native/segprofile_hmac.c): 0 as it is, 1 separators removed, 2 also a phone's leading 7.
+MODE_TEXT, MODE_DIGITS, MODE_PHONE = 0, 1, 2
+
+
 def _kernel_mode(kind: PiiKind) -> int:
-    from segprofile.data import _hmac_kernel as hk
-
     if kind is PiiKind.phone:
-        return hk.MODE_PHONE
+        return MODE_PHONE
     if kind in _DIGIT_KINDS:
-        return hk.MODE_DIGITS
-    return hk.MODE_TEXT
+        return MODE_DIGITS
+    return MODE_TEXT
 
 
-def register_pseudonym_functions(con: Any, key: bytes) -> bool:
-    """Register the compiled pseudonym functions (one per kind) in a DuckDB connection.
+class Compiled(StrEnum):
+    """The compiled way computing the pseudonyms (see :func:`register_pseudonym_functions`)."""
 
-    ``segprofile_pseudonym_<kind>(text)`` is :func:`pseudonym_sql` computed by a vectorised
-    UDF over Arrow buffers (see :mod:`segprofile.data._hmac_kernel`): byte-identical, several
-    times cheaper. The key stays in the function's closure, never in the SQL text. Returns
-    False (nothing registered) when the compiled kernel is not available or fails its
-    self-check: :func:`pseudonym_sql` is then the way.
+    extension = "extension"  # segprofile_hmac, C inside the engine (segprofile.data.native)
+    kernel = "kernel"  # the numba kernel as a vectorised Python UDF (segprofile.data._hmac_kernel)
+
+
+def register_pseudonym_functions(con: Any, key: bytes) -> Compiled | None:
+    """Make a compiled pseudonym function available in a DuckDB connection.
+
+    First choice: the engine extension ``segprofile_hmac`` (C on DuckDB's threads; the key
+    arrives as the connection variable of :func:`set_key_variables`, call that first). Where it
+    cannot be built or loaded: ``segprofile_pseudonym_<kind>(text)``, the numba kernel as a
+    vectorised UDF over Arrow buffers, the key in its closure. Both are byte-identical to
+    :func:`pseudonym`; the kernel checks itself against :mod:`hmac` first. ``None`` (nothing
+    registered) leaves :func:`pseudonym_sql`.
     """
+    from segprofile.data import native
+
+    if native.load(con):
+        return Compiled.extension
     try:
         from segprofile.data import _hmac_kernel as hk
 
         if not hk.AVAILABLE:  # pragma: no cover - numba missing
-            return False
-        hasher = hk.Hasher(key, PSEUDONYM_HEX)
+            return None
+        hasher = hk.Hasher(key)
         checked = hk.self_check(hasher, key)
     except Exception as exc:  # noqa: BLE001 — e.g. no writable compiler cache: SQL does it
         log.warning("compiled HMAC kernel unavailable (%s): pseudonyms computed in SQL", exc)
-        return False
+        return None
     if not checked:  # pragma: no cover - a broken OpenSSL or compiler
         log.warning("compiled HMAC kernel disagrees with hmac: pseudonyms computed in SQL")
-        return False
+        return None
     import duckdb
     from duckdb import func
 
@@ -530,11 +560,11 @@ def register_pseudonym_functions(con: Any, key: bytes) -> bool:
             exception_handling=duckdb.PythonExceptionHandling.DEFAULT,
             side_effects=False,
         )
-    return True
+    return Compiled.kernel
 
 
-def pseudonym_udf_sql(kind: PiiKind, column_sql: str) -> str:
-    """DuckDB SQL computing a value's pseudonym with :func:`register_pseudonym_functions`.
+def pseudonym_udf_sql(kind: PiiKind, column_sql: str, compiled: Compiled) -> str:
+    """DuckDB SQL computing a value's pseudonym by the function registered as ``compiled``.
 
     Identifiers written with digits are made canonical inside the compiled function; the
     others (e-mail, names, addresses) by the SQL of :func:`normalise_sql` first.
@@ -543,6 +573,13 @@ def pseudonym_udf_sql(kind: PiiKind, column_sql: str) -> str:
         argument = f"CAST({column_sql} AS VARCHAR)"
     else:
         argument = normalise_sql(kind, column_sql)
+    if compiled is Compiled.extension:
+        from segprofile.data import native
+
+        return (
+            f"{native.FUNCTION}(getvariable('segprofile_pads'), '{kind.value}:', "
+            f"{_kernel_mode(kind)}, {argument})"
+        )
     return f"{UDF_PREFIX}{kind.value}({argument})"
 
 

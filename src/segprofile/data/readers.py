@@ -882,6 +882,9 @@ def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
         # DuckDB's buffers; the process adds Python, Arrow and the Parquet writer on top.
         "memory_limit": os.environ.get(MEMORY_ENV, "768MB"),
         "temp_directory": str(spill),
+        # The pseudonym extension (segprofile.data.native) is built here, not signed by DuckDB;
+        # this private connection runs only our own SQL.
+        "allow_unsigned_extensions": True,
     }
     threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
     if threads:

@@ -1,0 +1,158 @@
+"""The engine extension ``segprofile_hmac``: pseudonyms computed inside DuckDB, on all its threads.
+
+``segprofile_hmac.c`` is a DuckDB extension written against DuckDB's stable C extension API
+(the headers are vendored in ``include/``, MIT licence). It is compiled here with the system's
+C compiler the first time it is needed — ``make install`` does it in advance — into a cache
+directory keyed by the source, the headers and the platform, and given the metadata footer
+DuckDB reads before it loads an extension. It is not signed: the private import connection is
+opened with ``allow_unsigned_extensions`` and loads it by full path.
+
+Where there is no compiler (or the build or load fails) :func:`load` returns False and the
+import falls back to the numba kernel of :mod:`segprofile.data._hmac_kernel`, then to SQL.
+The result is the same everywhere; the tests compare each way with :mod:`hmac`.
+
+    python -m segprofile.data.native        # build (or find) it and print its path
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+NAME = "segprofile_hmac"
+FUNCTION = "segprofile_hmac"
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / f"{NAME}.c"
+INCLUDE = HERE / "include"
+# The minimum C API the extension asks for (DUCKDB_EXTENSION_API_VERSION_* in the source).
+CAPI_VERSION = "v1.5.6"
+VERSION = "v1.0.0"
+CACHE_ENV = "SEGPROFILE_NATIVE_CACHE"
+DISABLE_ENV = "SEGPROFILE_NATIVE"  # "0": do not build or load the extension
+FLAGS = ("-O3", "-fPIC", "-shared", "-fvisibility=hidden", "-std=c11", "-Wall")
+
+
+def platform() -> str:
+    """DuckDB's platform name (``linux_amd64`` …), written into the extension's footer."""
+    import duckdb
+
+    row = duckdb.connect().execute("PRAGMA platform").fetchone()
+    return str(row[0]) if row else "unknown"
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "segprofile" / "native"
+
+
+def footer(platform_name: str) -> bytes:
+    """The 512 bytes DuckDB reads at the end of an extension file.
+
+    Eight 32-byte fields, last first: magic ``4``, platform, the C API version, the extension
+    version, the ABI ``C_STRUCT``, three unused; then a 256-byte signature (empty: unsigned).
+    """
+    fields = ["4", platform_name, CAPI_VERSION, VERSION, "C_STRUCT", "", "", ""]
+    for value in fields:
+        if len(value.encode()) > 32:
+            raise ValueError(f"extension metadata field too long: {value!r}")
+    metadata = b"".join(value.encode().ljust(32, b"\0") for value in reversed(fields))
+    return metadata + b"\0" * 256
+
+
+def compiler() -> str | None:
+    configured = os.environ.get("CC")
+    if configured:
+        return shutil.which(configured)
+    for name in ("cc", "gcc", "clang"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _fingerprint(platform_name: str) -> str:
+    digest = hashlib.sha256()
+    for path in (SOURCE, INCLUDE / "duckdb.h", INCLUDE / "duckdb_extension.h"):
+        digest.update(path.read_bytes())
+    digest.update("\0".join((platform_name, CAPI_VERSION, VERSION, *FLAGS)).encode())
+    return digest.hexdigest()[:16]
+
+
+def build(directory: Path | None = None) -> Path | None:
+    """The compiled extension, built when missing; ``None`` (with a warning) when it cannot be.
+
+    Several processes may build at once: each writes its own temporary file and renames it
+    into place, so a reader never sees half a file.
+    """
+    if os.environ.get(DISABLE_ENV) == "0":
+        return None
+    platform_name = platform()
+    target = (directory or cache_dir()) / _fingerprint(platform_name) / f"{NAME}.duckdb_extension"
+    if target.is_file():
+        return target
+    cc = compiler()
+    if cc is None:
+        log.warning("no C compiler: pseudonyms are computed by the slower fallback")
+        return None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
+            library = Path(tmp) / f"{NAME}.so"
+            command = [cc, *FLAGS, f"-I{INCLUDE}", str(SOURCE), "-o", str(library)]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+            if done.returncode != 0:
+                log.warning("the pseudonym extension did not compile: %s", done.stderr[-2000:])
+                return None
+            staged = Path(tmp) / f"{NAME}.duckdb_extension"
+            staged.write_bytes(library.read_bytes() + footer(platform_name))
+            os.replace(staged, target)
+    except OSError as exc:
+        log.warning("the pseudonym extension could not be built: %s", exc)
+        return None
+    return target
+
+
+@lru_cache(maxsize=1)
+def _built() -> Path | None:
+    return build()
+
+
+def load(con: Any) -> bool:
+    """Load the extension into a DuckDB connection opened with ``allow_unsigned_extensions``.
+
+    True when ``segprofile_hmac`` is now a function of the connection.
+    """
+    if os.environ.get(DISABLE_ENV) == "0":
+        return False
+    path = _built()
+    if path is None:
+        return False
+    import duckdb
+
+    try:
+        con.execute("LOAD '" + path.as_posix().replace("'", "''") + "'")
+    except duckdb.Error as exc:
+        log.warning("the pseudonym extension did not load: %s", exc)
+        return False
+    return True
+
+
+def main() -> int:
+    path = build()
+    if path is None:
+        print("segprofile_hmac: не собрано (нет компилятора C?) — будет медленный запасной путь")
+        return 0
+    print(path)
+    return 0
