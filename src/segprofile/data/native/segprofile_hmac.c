@@ -235,6 +235,8 @@ static void hmac_batch_shani(const uint32_t istate[8], const uint32_t ostate[8],
 
 AVX512_TARGET static inline void rounds_x16(__m512i s[8], __m512i w[16]) {
 	__m512i a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+	/* Unrolled, so that the sixteen schedule words stay in registers. */
+#pragma GCC unroll 64
 	for (int t = 0; t < 64; t++) {
 		__m512i wt;
 		if (t < 16) {
@@ -461,33 +463,42 @@ static size_t canonical(uint8_t *out, int32_t mode, const uint8_t *v, uint32_t l
 		memcpy(out, v, len);
 		return len;
 	}
-	size_t size = 0, chars = 0;
-	for (uint32_t j = 0; j < len;) {
-		uint8_t c = v[j];
-		switch (BYTE_CLASS[c]) {
-		case DROP:
-			j++;
-			continue;
-		case LEAD_C2:
-			if (j + 1 < len && v[j + 1] == 0xA0) {
+	/* Fast path, without branches: every byte is written, the write position advances past
+	 * the kept ones. A lead byte of U+00A0 or U+202F sends the value to the careful path. */
+	size_t size = 0;
+	uint8_t lead = 0;
+	for (uint32_t j = 0; j < len; j++) {
+		uint8_t c = v[j], cls = BYTE_CLASS[c];
+		out[size] = c;
+		size += cls == KEEP;
+		lead |= cls & 2;
+	}
+	if (lead) {
+		size = 0;
+		for (uint32_t j = 0; j < len;) {
+			uint8_t c = v[j];
+			uint8_t cls = BYTE_CLASS[c];
+			if (cls == DROP) {
+				j++;
+				continue;
+			}
+			if (cls == LEAD_C2 && j + 1 < len && v[j + 1] == 0xA0) {
 				j += 2;
 				continue;
 			}
-			break;
-		case LEAD_E2:
-			if (j + 2 < len && v[j + 1] == 0x80 && v[j + 2] == 0xAF) {
+			if (cls == LEAD_E2 && j + 2 < len && v[j + 1] == 0x80 && v[j + 2] == 0xAF) {
 				j += 3;
 				continue;
 			}
-			break;
-		default:
-			break;
+			out[size++] = c;
+			j++;
 		}
-		out[size++] = c;
-		chars += (c & 0xC0) != 0x80;
-		j++;
 	}
 	if (mode == 2) { /* phones: 8XXXXXXXXXX and XXXXXXXXXX become 7XXXXXXXXXX */
+		size_t chars = 0;
+		for (size_t j = 0; j < size; j++) {
+			chars += (out[j] & 0xC0) != 0x80;
+		}
 		if (chars == 11 && out[0] == '8') {
 			out[0] = '7';
 		} else if (chars == 10) {
