@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(SEGPROFILE_PORTABLE)
 #include <cpuid.h>
 #include <immintrin.h>
 #define SEGPROFILE_X86 1
@@ -315,6 +315,7 @@ AVX512_TARGET static void hmac_batch_avx512(const uint32_t istate[8], const uint
 }
 
 static int has_avx512(void) {
+	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx512f");
 }
 
@@ -338,17 +339,10 @@ static hmac_batch_fn HMAC_BATCH = hmac_batch_c;
 /* What a byte is in a number's canonical form: kept, an ASCII separator (dropped), or the
  * first byte of U+00A0 (C2 A0) or U+202F (E2 80 AF), dropped when the rest follows. */
 enum { KEEP = 0, DROP = 1, LEAD_C2 = 2, LEAD_E2 = 3 };
-static uint8_t BYTE_CLASS[256];
-
-static void init_byte_class(void) {
-	static const char separators[] = " -()+./\t";
-	memset(BYTE_CLASS, KEEP, sizeof BYTE_CLASS);
-	for (const char *c = separators; *c; c++) {
-		BYTE_CLASS[(uint8_t)*c] = DROP;
-	}
-	BYTE_CLASS[0xC2] = LEAD_C2;
-	BYTE_CLASS[0xE2] = LEAD_E2;
-}
+static const uint8_t BYTE_CLASS[256] = {
+    [' '] = DROP, ['-'] = DROP, ['('] = DROP,       [')'] = DROP,       ['+'] = DROP,
+    ['.'] = DROP, ['/'] = DROP, ['\t'] = DROP, [0xC2] = LEAD_C2, [0xE2] = LEAD_E2,
+};
 
 #define PSEUDONYM_CHARS 22
 /* A message of at most this many bytes, with its padding, fits in one block. */
@@ -368,10 +362,11 @@ static size_t pad(uint8_t *buf, size_t size) {
 	return total;
 }
 
-/* Two base64url characters for each 12-bit value. */
+/* Two base64url characters for each 12-bit value; filled once, when the library is loaded
+ * (before any query can run), and only read afterwards. */
 static uint16_t B64_PAIRS[4096];
 
-static void init_b64_pairs(void) {
+__attribute__((constructor)) static void init_b64_pairs(void) {
 	for (int v = 0; v < 4096; v++) {
 		char pair[2] = {B64URL[v >> 6], B64URL[v & 63]};
 		memcpy(&B64_PAIRS[v], pair, 2);
@@ -609,26 +604,27 @@ static void backend_function(duckdb_function_info info, duckdb_data_chunk input,
  * slower one (the tests check each against the others); it applies to the whole process. */
 static void choose_backend(void) {
 	const char *wanted = getenv("SEGPROFILE_HMAC_BACKEND");
-	COMPRESS = compress_c;
-	HMAC_BATCH = hmac_batch_c;
-	BACKEND = "c";
-	if (wanted && strcmp(wanted, "c") == 0) {
-		return;
-	}
+	compress_fn compress = compress_c;
+	hmac_batch_fn batch = hmac_batch_c;
+	const char *name = "c";
+	(void)wanted;
 #ifdef SEGPROFILE_X86
-	if (has_sha_extensions()) {
-		COMPRESS = compress_shani;
-		HMAC_BATCH = hmac_batch_shani;
-		BACKEND = "sha";
+	int slower = wanted && (strcmp(wanted, "c") == 0 || strcmp(wanted, "sha") == 0);
+	if (has_sha_extensions() && !(wanted && strcmp(wanted, "c") == 0)) {
+		compress = compress_shani;
+		batch = hmac_batch_shani;
+		name = "sha";
 	}
-	if (wanted && strcmp(wanted, "sha") == 0) {
-		return;
-	}
-	if (has_avx512()) {
-		HMAC_BATCH = hmac_batch_avx512;
-		BACKEND = "avx512";
+	if (has_avx512() && !slower) {
+		batch = hmac_batch_avx512;
+		name = "avx512";
 	}
 #endif
+	/* Each is one aligned pointer store; every choice computes the same pseudonyms, so a query
+	 * running in another thread while a second database loads the extension stays correct. */
+	COMPRESS = compress;
+	HMAC_BATCH = batch;
+	BACKEND = name;
 }
 
 static duckdb_state register_backend_function(duckdb_connection connection) {
@@ -645,8 +641,6 @@ static duckdb_state register_backend_function(duckdb_connection connection) {
 
 DUCKDB_EXTENSION_ENTRYPOINT(duckdb_connection connection, duckdb_extension_info info,
                             struct duckdb_extension_access *access) {
-	init_byte_class();
-	init_b64_pairs();
 	choose_backend();
 	duckdb_scalar_function function = duckdb_create_scalar_function();
 	duckdb_scalar_function_set_name(function, "segprofile_hmac");
