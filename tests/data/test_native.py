@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,8 @@ from segprofile.data.privacy import PiiKind
 
 KEY = b"segprofile test key \x00\xff" * 2
 BACKENDS = ("c", "sha", "avx512")
-_ALPHABET = list("0123456789 -()+./\t\n\u00a0\u202f8аБвЁёЙ@x.Y_😀\u2028")
+_ALPHABET = [*"0123456789 -()+./\t\n\r\x0b\x1d\x85\u00a0\u202f\u2007\u3000\u1680\u205f"]
+_ALPHABET += [*"8аБвЁёЙ@x.Y_😀\u2028\u200b"]
 
 
 def _canonical(mode: int, value: str) -> str:
@@ -97,8 +99,8 @@ def test_footer_is_what_duckdb_reads() -> None:
 def test_each_backend_equals_hmac(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEGPROFILE_HMAC_BACKEND", backend)
     con = _connect()
-    chosen = con.execute("SELECT segprofile_hmac_backend()").fetchone()
-    if chosen is None or chosen[0] != backend:
+    chosen = con.execute("SELECT segprofile_hmac_backend()").fetchall()
+    if chosen != [(backend,)]:
         pytest.skip(f"у этого процессора нет блока {backend}")
     values = _values(len(backend), 5000)  # more than one DuckDB vector (2048 rows)
     for mode, prefix in (
@@ -185,3 +187,103 @@ def test_without_a_compiler_the_import_falls_back(
     con = duckdb.connect(config={"allow_unsigned_extensions": True})
     privacy.set_key_variables(con, KEY)
     assert privacy.register_pseudonym_functions(con, KEY) is privacy.Compiled.kernel
+
+
+def test_arguments_that_vary_by_row_are_refused() -> None:
+    con = _connect()
+    with pytest.raises(duckdb.Error, match="same on every row"):
+        con.execute(
+            "SELECT segprofile_hmac(getvariable('segprofile_pads'), p, m, '112') "
+            "FROM (VALUES ('snils:', 1), ('inn:', 0)) t(p, m)"
+        ).fetchall()
+    with pytest.raises(duckdb.Error, match="at most 64 bytes"):
+        con.execute(
+            "SELECT segprofile_hmac(getvariable('segprofile_pads'), ?, 1, '1')", ["x" * 65]
+        ).fetchall()
+
+
+_DIGITS_AND_SPACES = st.text(
+    alphabet=st.sampled_from([*"0123456789-()+./8ё", *privacy.WHITESPACE]), max_size=40
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_DIGITS_AND_SPACES, min_size=1, max_size=30))
+def test_numbers_have_one_pseudonym_in_every_implementation(values: list[str]) -> None:
+    """The extension, the SQL fallback and privacy.pseudonym (joins in Python) agree on numbers
+    written with any white space or punctuation — so files imported any way join."""
+    con = _connect()
+    con.execute(
+        "CREATE OR REPLACE TABLE v AS SELECT * FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(v, i)",
+        [values],
+    )
+    for kind in (PiiKind.snils, PiiKind.inn, PiiKind.passport, PiiKind.phone):
+        native_sql = privacy.pseudonym_udf_sql(kind, "v", privacy.Compiled.extension)
+        fast = [r[0] for r in con.execute(f"SELECT {native_sql} FROM v ORDER BY i").fetchall()]  # noqa: S608 — our own SQL
+        plain_sql = privacy.pseudonym_sql(kind, "v")
+        plain = [r[0] for r in con.execute(f"SELECT {plain_sql} FROM v ORDER BY i").fetchall()]  # noqa: S608 — our own SQL
+        python = [privacy.pseudonym(KEY, kind, v) for v in values]
+        assert fast == plain == python, kind
+
+
+def test_a_miscompiled_extension_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension is checked against hmac after it loads; a disagreement leaves the kernel."""
+    con = duckdb.connect(config={"allow_unsigned_extensions": True})
+    privacy.set_key_variables(con, KEY)
+    monkeypatch.setattr(privacy, "pseudonym", lambda key, kind, value: "not what it computes")
+    assert privacy.register_pseudonym_functions(con, KEY) is privacy.Compiled.kernel
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A cache directory of this test's own; the process's cached build is forgotten around it."""
+    cache = tmp_path / "native-cache"
+    monkeypatch.setenv(native.CACHE_ENV, str(cache))
+    native._built.cache_clear()
+    native._rebuilt.cache_clear()
+    yield cache
+    native._built.cache_clear()
+    native._rebuilt.cache_clear()
+
+
+def test_a_damaged_cached_build_is_built_again(own_cache: Path) -> None:
+    target = native.build()
+    if target is None:
+        pytest.skip("нет компилятора C")
+    target.write_bytes(b"not a library" + native.footer(native.platform()))
+    con = duckdb.connect(config={"allow_unsigned_extensions": True})
+    assert native.load(con)
+    assert len(con.execute("SELECT segprofile_hmac_backend()").fetchall()) == 1
+    assert target.read_bytes()[:4] == b"\x7fELF"
+
+
+def test_a_build_others_may_write_is_not_loaded(own_cache: Path) -> None:
+    target = native.build()
+    if target is None:
+        pytest.skip("нет компилятора C")
+    target.chmod(0o666)
+    native._built.cache_clear()
+    assert native.build() is None
+    assert not native.load(duckdb.connect(config={"allow_unsigned_extensions": True}))
+
+
+_NAME_CHARS = [*"АБВЁЖЩЫЯабвёжщыяIVANivan@.-'", *privacy.WHITESPACE]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(_NAME_CHARS), max_size=40), min_size=1, max_size=30)
+)
+def test_names_and_emails_have_one_pseudonym_in_every_implementation(values: list[str]) -> None:
+    """Names, addresses and e-mail: the engine's normal form (SQL) equals privacy.normalise
+    for Russian and Latin letters with any white space (survey ids are hashed in Python)."""
+    con = _connect()
+    con.execute(
+        "CREATE OR REPLACE TABLE v AS SELECT * FROM unnest(?::VARCHAR[]) WITH ORDINALITY t(v, i)",
+        [values],
+    )
+    for kind in (PiiKind.fio, PiiKind.address, PiiKind.email):
+        native_sql = privacy.pseudonym_udf_sql(kind, "v", privacy.Compiled.extension)
+        fast = [r[0] for r in con.execute(f"SELECT {native_sql} FROM v ORDER BY i").fetchall()]  # noqa: S608 — our own SQL
+        python = [privacy.pseudonym(KEY, kind, v) for v in values]
+        assert fast == python, kind

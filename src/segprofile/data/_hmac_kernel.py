@@ -18,8 +18,8 @@ DuckDB on all its threads); this kernel is the way where no C compiler is at han
 
 Canonical forms are made inside the kernel for identifiers written with digits (the twin of
 ``privacy.clean_sql`` + ``privacy.canonical_sql``): every separator of ``privacy.SEPARATORS``
-removed; phones of 10 digits get a leading 7, of 11 starting with 8 have it replaced by 7; an
-empty result is ``NULL``.
+removed (any white space too); phones of 10 digits get a leading 7, of 11 starting with 8 have
+it replaced by 7; an empty result is ``NULL``.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ _B64URL = np.frombuffer(
 ).copy()
 CHARS = 22  # 16 bytes of the HMAC in base64url without padding (privacy.PSEUDONYM_CHARS)
 _SEPARATOR = np.zeros(256, dtype=np.bool_)
-_SEPARATOR[list(b" -()+./\t")] = True
+_SEPARATOR[list(b"-()+./\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")] = True
 
 
 def _openssl_transform() -> int:
@@ -121,6 +121,25 @@ if AVAILABLE:
     @njit(inline="always", cache=True)
     def _rotr(x: Any, n: int) -> Any:
         return (x >> np.uint32(n)) | (x << np.uint32(32 - n))
+
+    @njit(inline="always", cache=True)
+    def _unicode_space(data: Any, j: int, end: int) -> int:
+        """Length of the multi-byte white space at ``data[j]`` (as privacy.WHITESPACE), or 0."""
+        ch = data[j]
+        if ch == 0xC2:
+            return 2 if j + 1 < end and (data[j + 1] == 0x85 or data[j + 1] == 0xA0) else 0
+        if j + 2 >= end:
+            return 0
+        b1, b2 = data[j + 1], data[j + 2]
+        if ch == 0xE1:
+            return 3 if b1 == 0x9A and b2 == 0x80 else 0
+        if ch == 0xE2:
+            if b1 == 0x80:
+                return 3 if b2 <= 0x8A or b2 == 0xA8 or b2 == 0xA9 or b2 == 0xAF else 0
+            return 3 if b1 == 0x81 and b2 == 0x9F else 0
+        if ch == 0xE3:
+            return 3 if b1 == 0x80 and b2 == 0x80 else 0
+        return 0
 
     @njit(nogil=True, cache=True)
     def _compress(state: Any, block: Any, off: int, w: Any) -> None:
@@ -245,16 +264,9 @@ if AVAILABLE:
                     if _SEPARATOR[ch]:  # the ASCII separators of privacy.SEPARATORS
                         j += 1
                         continue
-                    if ch == 0xC2 and j + 1 < end and data[j + 1] == 0xA0:  # no-break space
-                        j += 2
-                        continue
-                    if (
-                        ch == 0xE2
-                        and j + 2 < end
-                        and data[j + 1] == 0x80
-                        and data[j + 2] == 0xAF  # narrow no-break space
-                    ):
-                        j += 3
+                    skip = _unicode_space(data, j, end)  # and the multi-byte white space
+                    if skip:
+                        j += skip
                         continue
                     buf[size] = ch
                     size += 1

@@ -379,22 +379,32 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"segprofile-key-id:" + key).hexdigest()[:12]
 
 
-SEPARATORS = (" ", "-", "(", ")", "+", ".", "/", "\t", "\u00a0", "\u202f")
+# Every character Python counts as white space (str.isspace): tabs, line and paragraph breaks,
+# the no-break and typographic spaces. Numbers lose them anywhere, with the punctuation below, in
+# every implementation alike (this module, SQL, _hmac_kernel, native/segprofile_hmac.c).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+SEPARATORS = ("-", "(", ")", "+", ".", "/", *WHITESPACE)
 _SEPARATOR_TABLE = str.maketrans("", "", "".join(SEPARATORS))
+# The same as a character class of RE2 (DuckDB's regular expressions).
+_SEPARATOR_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SEPARATORS) + "]"
 _DIGIT_KINDS = (PiiKind.snils, PiiKind.inn, PiiKind.passport, PiiKind.phone)
 
 
 def normalise(kind: PiiKind, value: str) -> str:
     """The canonical form hashed for a pseudonym (Python twin of :func:`normalise_sql`).
 
-    Numbers lose their separators (spaces, dashes, brackets, plus, dots, slashes), so
+    Numbers lose their separators (any white space, dashes, brackets, plus, dots, slashes), so
     ``112-233-445 95`` and ``11223344595`` are the same СНИЛС.
     """
-    v = value.strip()
     if kind in (PiiKind.snils, PiiKind.inn, PiiKind.passport):
-        return v.translate(_SEPARATOR_TABLE)
+        return value.translate(_SEPARATOR_TABLE)
+    v = value.strip()
     if kind is PiiKind.phone:
-        d = v.translate(_SEPARATOR_TABLE)
+        d = value.translate(_SEPARATOR_TABLE)
         if len(d) == 11 and d[0] == "8":
             d = "7" + d[1:]
         elif len(d) == 10:
@@ -427,16 +437,15 @@ def quote_ident(name: str) -> str:
 
 def clean_sql(kind: PiiKind, column_sql: str) -> str:
     """Step 1 of the canonical text in DuckDB: digits only, or lower-cased and trimmed text."""
-    v = f"trim(CAST({column_sql} AS VARCHAR))"
     if kind in _DIGIT_KINDS:
-        # A chain of replace() is several times cheaper than a regular expression per value.
-        for sep in SEPARATORS:
-            v = f"replace({v}, '{sep}', '')"
-        return v
+        return f"regexp_replace(CAST({column_sql} AS VARCHAR), '{_SEPARATOR_CLASS}', '', 'g')"
+    # White space as Python's str.strip() and str.split() see it (not only ASCII, as RE2's \s).
+    v = f"trim(CAST({column_sql} AS VARCHAR), '{WHITESPACE}')"
     if kind is PiiKind.email:
         return f"lower({v})"
     if kind in (PiiKind.fio, PiiKind.address):
-        return f"trim(regexp_replace(replace(lower({v}), 'ё', 'е'), '\\s+', ' ', 'g'))"
+        spaces = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]+"
+        return f"trim(regexp_replace(replace(lower({v}), 'ё', 'е'), '{spaces}', ' ', 'g'))"
     return v
 
 
@@ -524,7 +533,10 @@ def register_pseudonym_functions(con: Any, key: bytes) -> Compiled | None:
     from segprofile.data import native
 
     if native.load(con):
-        return Compiled.extension
+        set_key_variables(con, key)
+        if _extension_agrees(con, key):
+            return Compiled.extension
+        log.warning("the pseudonym extension disagrees with hmac: the kernel is used instead")
     try:
         from segprofile.data import _hmac_kernel as hk
 
@@ -561,6 +573,32 @@ def register_pseudonym_functions(con: Any, key: bytes) -> Compiled | None:
             side_effects=False,
         )
     return Compiled.kernel
+
+
+# Values the extension is checked on before an import uses it: one block and two (55 and 56
+# bytes with the prefix), many blocks, phones of 10 and 11 digits, separators and spaces.
+_SELF_CHECK = (
+    (PiiKind.snils, "112-233-445 95"),
+    (PiiKind.inn, "7707\u00a0083893\u3000"),
+    (PiiKind.passport, "1" * 49),
+    (PiiKind.passport, "1" * 50),
+    (PiiKind.passport, "4506 123456" * 20),
+    (PiiKind.phone, "8 (916) 123-45-67"),
+    (PiiKind.phone, "916\u202f123\u202f45\u202f67"),
+    (PiiKind.email, "ivan.petrov@mail.ru"),
+)
+
+
+def _extension_agrees(con: Any, key: bytes) -> bool:
+    """The loaded extension gives :func:`pseudonym`'s values (a miscompiled build would not)."""
+    exprs = [pseudonym_udf_sql(kind, "?", Compiled.extension) for kind, _ in _SELF_CHECK]
+    try:
+        rows = con.execute(f"SELECT {', '.join(exprs)}", [v for _, v in _SELF_CHECK]).fetchall()
+    except Exception as exc:  # noqa: BLE001 — any failure means: do not use it
+        log.warning("the pseudonym extension failed its check: %s", exc)
+        return False
+    expected = tuple(pseudonym(key, kind, value) for kind, value in _SELF_CHECK)
+    return bool(rows == [expected])
 
 
 def pseudonym_udf_sql(kind: PiiKind, column_sql: str, compiled: Compiled) -> str:

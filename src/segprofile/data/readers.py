@@ -882,10 +882,14 @@ def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
         # DuckDB's buffers; the process adds Python, Arrow and the Parquet writer on top.
         "memory_limit": os.environ.get(MEMORY_ENV, "768MB"),
         "temp_directory": str(spill),
-        # The pseudonym extension (segprofile.data.native) is built here, not signed by DuckDB;
-        # this private connection runs only our own SQL.
-        "allow_unsigned_extensions": True,
+        # Nothing is installed or loaded behind our back while untrusted files are read ...
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
     }
+    if os.environ.get("SEGPROFILE_NATIVE") != "0":
+        # ... and the one extension loaded on purpose, the pseudonyms' (segprofile.data.native),
+        # is built here, not signed by DuckDB: LOAD by its full path only.
+        config["allow_unsigned_extensions"] = True
     threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
     if threads:
         config["threads"] = threads

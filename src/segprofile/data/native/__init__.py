@@ -19,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
 from functools import lru_cache
@@ -38,6 +40,7 @@ CAPI_VERSION = "v1.5.6"
 VERSION = "v1.0.0"
 CACHE_ENV = "SEGPROFILE_NATIVE_CACHE"
 DISABLE_ENV = "SEGPROFILE_NATIVE"  # "0": do not build or load the extension
+COMPILE_TIMEOUT = 300  # seconds
 FLAGS = ("-O3", "-fPIC", "-shared", "-fvisibility=hidden", "-std=c11", "-Wall")
 
 
@@ -71,14 +74,17 @@ def footer(platform_name: str) -> bytes:
     return metadata + b"\0" * 256
 
 
-def compiler() -> str | None:
+def compiler() -> list[str] | None:
+    """The C compiler command: ``$CC`` (which may carry options, e.g. ``ccache gcc``) or cc."""
     configured = os.environ.get("CC")
     if configured:
-        return shutil.which(configured)
+        parts = shlex.split(configured)
+        found = shutil.which(parts[0]) if parts else None
+        return [found, *parts[1:]] if found else None
     for name in ("cc", "gcc", "clang"):
         found = shutil.which(name)
         if found:
-            return found
+            return [found]
     return None
 
 
@@ -90,35 +96,66 @@ def _fingerprint(platform_name: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def build(directory: Path | None = None) -> Path | None:
-    """The compiled extension, built when missing; ``None`` (with a warning) when it cannot be.
+def _trusted(path: Path) -> bool:
+    """The file and its directory are this user's, and nobody else may write them.
+
+    The library is loaded into the process that holds the pseudonym key: a file planted in a
+    shared cache directory must not be.
+    """
+    uid = os.geteuid()
+    for item in (path, path.parent):
+        info = item.stat()
+        if info.st_uid != uid or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+    return True
+
+
+def _compile(cc: list[str], library: Path, *, portable: bool) -> subprocess.CompletedProcess[str]:
+    command = [*cc, *FLAGS, *(["-DSEGPROFILE_PORTABLE"] if portable else [])]
+    command += [f"-I{INCLUDE}", str(SOURCE), "-o", str(library)]
+    return subprocess.run(  # noqa: S603 — our compiler command and files
+        command, capture_output=True, text=True, check=False, timeout=COMPILE_TIMEOUT
+    )
+
+
+def build(directory: Path | None = None, *, fresh: bool = False) -> Path | None:
+    """The compiled extension, built when missing (or ``fresh``); ``None`` when it cannot be.
 
     Several processes may build at once: each writes its own temporary file and renames it
-    into place, so a reader never sees half a file.
+    into place, so a reader never sees half a file. A compiler that rejects the x86 code (SHA,
+    AVX-512) gets a second try with the portable C alone.
     """
     if os.environ.get(DISABLE_ENV) == "0":
         return None
-    platform_name = platform()
-    target = (directory or cache_dir()) / _fingerprint(platform_name) / f"{NAME}.duckdb_extension"
-    if target.is_file():
-        return target
-    cc = compiler()
-    if cc is None:
-        log.warning("no C compiler: pseudonyms are computed by the slower fallback")
-        return None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        platform_name = platform()
+        root = Path(directory or cache_dir()).absolute()
+        target = root / _fingerprint(platform_name) / f"{NAME}.duckdb_extension"
+        if target.is_file() and not fresh:
+            if _trusted(target):
+                return target
+            log.warning("the pseudonym extension in %s is writable by others: not used", target)
+            return None
+        cc = compiler()
+        if cc is None:
+            log.warning("no C compiler: pseudonyms are computed by the slower fallback")
+            return None
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target.parent.mkdir(exist_ok=True, mode=0o700)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
             library = Path(tmp) / f"{NAME}.so"
-            command = [cc, *FLAGS, f"-I{INCLUDE}", str(SOURCE), "-o", str(library)]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+            done = _compile(cc, library, portable=False)
+            if done.returncode != 0:
+                log.info("x86 build failed, trying portable C: %s", done.stderr[-1000:])
+                done = _compile(cc, library, portable=True)
             if done.returncode != 0:
                 log.warning("the pseudonym extension did not compile: %s", done.stderr[-2000:])
                 return None
             staged = Path(tmp) / f"{NAME}.duckdb_extension"
             staged.write_bytes(library.read_bytes() + footer(platform_name))
+            staged.chmod(0o644)
             os.replace(staged, target)
-    except OSError as exc:
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as exc:
         log.warning("the pseudonym extension could not be built: %s", exc)
         return None
     return target
@@ -129,22 +166,39 @@ def _built() -> Path | None:
     return build()
 
 
+@lru_cache(maxsize=1)
+def _rebuilt() -> Path | None:
+    return build(fresh=True)
+
+
+def _load(con: Any, path: Path) -> None:
+    con.execute("LOAD '" + path.as_posix().replace("'", "''") + "'")
+
+
 def load(con: Any) -> bool:
     """Load the extension into a DuckDB connection opened with ``allow_unsigned_extensions``.
 
-    True when ``segprofile_hmac`` is now a function of the connection.
+    True when ``segprofile_hmac`` is now a function of the connection. Never raises: whatever
+    goes wrong (no compiler, a damaged cached file, a foreign DuckDB) leaves the fallback.
     """
     if os.environ.get(DISABLE_ENV) == "0":
-        return False
-    path = _built()
-    if path is None:
         return False
     import duckdb
 
     try:
-        con.execute("LOAD '" + path.as_posix().replace("'", "''") + "'")
-    except duckdb.Error as exc:
-        log.warning("the pseudonym extension did not load: %s", exc)
+        path = _built()
+        if path is None:
+            return False
+        try:
+            _load(con, path)
+        except duckdb.Error as exc:  # a damaged or stale file: built again, once per process
+            log.warning("the pseudonym extension did not load (%s): building it again", exc)
+            path = _rebuilt()
+            if path is None:
+                return False
+            _load(con, path)
+    except Exception as exc:  # noqa: BLE001 — the import goes on with the fallback
+        log.warning("the pseudonym extension is not used: %s", exc)
         return False
     return True
 

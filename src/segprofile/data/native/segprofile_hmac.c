@@ -12,7 +12,9 @@
  *   1  separators removed (СНИЛС, ИНН, passport);
  *   2  separators removed, then a phone of 10 digits gets a leading 7, of 11 starting with 8 has
  *      it replaced by 7.
- * The separators are those of privacy.SEPARATORS: space - ( ) + . / tab, U+00A0, U+202F.
+ * The separators are those of privacy.SEPARATORS: - ( ) + . / and every character Python counts
+ * as white space (ASCII tab to carriage return, U+001C..U+001F, space, U+0085, U+00A0, U+1680,
+ * U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), anywhere in the value.
  * NULL, and a value empty after cleaning, give NULL.
  *
  * As a scalar function of the engine it runs inside DuckDB's pipelines, on all its threads.
@@ -333,16 +335,47 @@ static int has_sha_extensions(void) {
 }
 #endif
 
-static compress_fn COMPRESS = compress_c;
-static hmac_batch_fn HMAC_BATCH = hmac_batch_c;
+/* Chosen when the extension is loaded (choose_backend); read with relaxed atomic loads, since
+ * another database in the same process may load it again while a query runs. Every choice
+ * computes the same pseudonyms. */
+static compress_fn COMPRESS_FN = compress_c;
+static hmac_batch_fn HMAC_BATCH_FN = hmac_batch_c;
+#define COMPRESS (__atomic_load_n(&COMPRESS_FN, __ATOMIC_RELAXED))
+#define HMAC_BATCH (__atomic_load_n(&HMAC_BATCH_FN, __ATOMIC_RELAXED))
 
 /* What a byte is in a number's canonical form: kept, an ASCII separator (dropped), or the
- * first byte of U+00A0 (C2 A0) or U+202F (E2 80 AF), dropped when the rest follows. */
-enum { KEEP = 0, DROP = 1, LEAD_C2 = 2, LEAD_E2 = 3 };
+ * first byte of a multi-byte white space (C2, E1, E2, E3), dropped when the rest follows. */
+enum { KEEP = 0, DROP = 1, LEAD = 2 };
 static const uint8_t BYTE_CLASS[256] = {
-    [' '] = DROP, ['-'] = DROP, ['('] = DROP,       [')'] = DROP,       ['+'] = DROP,
-    ['.'] = DROP, ['/'] = DROP, ['\t'] = DROP, [0xC2] = LEAD_C2, [0xE2] = LEAD_E2,
+    ['-'] = DROP,  ['('] = DROP,  [')'] = DROP,  ['+'] = DROP,  ['.'] = DROP,  ['/'] = DROP,
+    ['\t'] = DROP, ['\n'] = DROP, ['\v'] = DROP, ['\f'] = DROP, ['\r'] = DROP, [0x1C] = DROP,
+    [0x1D] = DROP, [0x1E] = DROP, [0x1F] = DROP, [' '] = DROP,  [0xC2] = LEAD,  [0xE1] = LEAD,
+    [0xE2] = LEAD, [0xE3] = LEAD,
 };
+
+/* The length of the multi-byte white space at p (U+0085, U+00A0, U+1680, U+2000..U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000), or 0. */
+static int unicode_space(const uint8_t *p, size_t left) {
+	if (p[0] == 0xC2) {
+		return left >= 2 && (p[1] == 0x85 || p[1] == 0xA0) ? 2 : 0;
+	}
+	if (left < 3) {
+		return 0;
+	}
+	switch (p[0]) {
+	case 0xE1:
+		return p[1] == 0x9A && p[2] == 0x80 ? 3 : 0;
+	case 0xE2:
+		if (p[1] == 0x80) {
+			return p[2] <= 0x8A || p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF ? 3 : 0;
+		}
+		return p[1] == 0x81 && p[2] == 0x9F ? 3 : 0;
+	case 0xE3:
+		return p[1] == 0x80 && p[2] == 0x80 ? 3 : 0;
+	default:
+		return 0;
+	}
+}
 
 #define PSEUDONYM_CHARS 22
 /* A message of at most this many bytes, with its padding, fits in one block. */
@@ -459,7 +492,7 @@ static size_t canonical(uint8_t *out, int32_t mode, const uint8_t *v, uint32_t l
 		return len;
 	}
 	/* Fast path, without branches: every byte is written, the write position advances past
-	 * the kept ones. A lead byte of U+00A0 or U+202F sends the value to the careful path. */
+	 * the kept ones. A lead byte of a multi-byte space sends the value to the careful path. */
 	size_t size = 0;
 	uint8_t lead = 0;
 	for (uint32_t j = 0; j < len; j++) {
@@ -477,12 +510,9 @@ static size_t canonical(uint8_t *out, int32_t mode, const uint8_t *v, uint32_t l
 				j++;
 				continue;
 			}
-			if (cls == LEAD_C2 && j + 1 < len && v[j + 1] == 0xA0) {
-				j += 2;
-				continue;
-			}
-			if (cls == LEAD_E2 && j + 2 < len && v[j + 1] == 0x80 && v[j + 2] == 0xAF) {
-				j += 3;
+			int skip = cls == LEAD ? unicode_space(v + j, len - j) : 0;
+			if (skip) {
+				j += (uint32_t)skip;
 				continue;
 			}
 			out[size++] = c;
@@ -503,6 +533,33 @@ static size_t canonical(uint8_t *out, int32_t mode, const uint8_t *v, uint32_t l
 		}
 	}
 	return size;
+}
+
+static int same_string(duckdb_string_t *a, duckdb_string_t *b) {
+	uint32_t la, lb;
+	const char *da = string_data(a, &la), *db = string_data(b, &lb);
+	return la == lb && (da == db || memcmp(da, db, la) == 0);
+}
+
+/* The key, prefix and mode are constants of the query: DuckDB hands them over flattened, one
+ * copy per row. Anything else (a column) would be misread as row 0's value: refused. */
+static int constant_arguments(idx_t n, duckdb_vector pads_vec, duckdb_vector prefix_vec, duckdb_vector mode_vec) {
+	duckdb_string_t *pads = (duckdb_string_t *)duckdb_vector_get_data(pads_vec);
+	duckdb_string_t *prefix = (duckdb_string_t *)duckdb_vector_get_data(prefix_vec);
+	int32_t *mode = (int32_t *)duckdb_vector_get_data(mode_vec);
+	const uint64_t *masks[3] = {duckdb_vector_get_validity(pads_vec), duckdb_vector_get_validity(prefix_vec),
+	                            duckdb_vector_get_validity(mode_vec)};
+	for (idx_t i = 1; i < n; i++) {
+		for (int k = 0; k < 3; k++) {
+			if (!row_valid(masks[k], i)) {
+				return 0;
+			}
+		}
+		if (mode[i] != mode[0] || !same_string(&pads[i], &pads[0]) || !same_string(&prefix[i], &prefix[0])) {
+			return 0;
+		}
+	}
+	return 1;
 }
 
 static void pseudonym_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
@@ -528,13 +585,21 @@ static void pseudonym_function(duckdb_function_info info, duckdb_data_chunk inpu
 		duckdb_scalar_function_set_error(info, "segprofile_hmac: pads must be 128 bytes and mode 0..2");
 		return;
 	}
+	if (prefix_len > 64) {
+		duckdb_scalar_function_set_error(info, "segprofile_hmac: the prefix must be at most 64 bytes");
+		return;
+	}
+	if (!constant_arguments(n, pads_vec, prefix_vec, mode_vec)) {
+		duckdb_scalar_function_set_error(info, "segprofile_hmac: the key, prefix and mode must be the same on every row");
+		return;
+	}
 	hmac_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
 	memcpy(ctx.istate, IV, sizeof IV);
 	memcpy(ctx.ostate, IV, sizeof IV);
 	COMPRESS(ctx.istate, pads, 1);
 	COMPRESS(ctx.ostate, pads + 64, 1);
-	if (prefix_len > 64 || !reserve(&ctx, prefix_len + 256)) {
+	if (!reserve(&ctx, prefix_len + 256)) {
 		duckdb_scalar_function_set_error(info, "segprofile_hmac: out of memory");
 		return;
 	}
@@ -595,8 +660,9 @@ static const char *BACKEND = "c";
 static void backend_function(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
 	(void)info;
 	idx_t n = duckdb_data_chunk_get_size(input);
+	const char *name = __atomic_load_n(&BACKEND, __ATOMIC_RELAXED);
 	for (idx_t i = 0; i < (n ? n : 1); i++) {
-		duckdb_vector_assign_string_element_len(output, i, BACKEND, strlen(BACKEND));
+		duckdb_vector_assign_string_element_len(output, i, name, strlen(name));
 	}
 }
 
@@ -620,11 +686,9 @@ static void choose_backend(void) {
 		name = "avx512";
 	}
 #endif
-	/* Each is one aligned pointer store; every choice computes the same pseudonyms, so a query
-	 * running in another thread while a second database loads the extension stays correct. */
-	COMPRESS = compress;
-	HMAC_BATCH = batch;
-	BACKEND = name;
+	__atomic_store_n(&COMPRESS_FN, compress, __ATOMIC_RELAXED);
+	__atomic_store_n(&HMAC_BATCH_FN, batch, __ATOMIC_RELAXED);
+	__atomic_store_n(&BACKEND, name, __ATOMIC_RELAXED);
 }
 
 static duckdb_state register_backend_function(duckdb_connection connection) {
