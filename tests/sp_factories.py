@@ -121,3 +121,30 @@ def planted_check_hypotheses() -> list[Any]:
             segments=["disability_in_family=true"],
         ),
     ]
+
+
+# Identifier-like text for the pseudonym tests: digits, separators, every kind of white space
+# (ASCII, no-break, typographic, line separators), Cyrillic, an emoji and a zero-width space.
+IDENTIFIER_ALPHABET = [*"0123456789 -()+./\t\n\r\x0b\x1d\x85\u00a0\u202f\u2007\u3000\u1680\u205f"]
+IDENTIFIER_ALPHABET += [*"8аБвЁёЙ@x.Y_😀\u2028\u200b"]
+
+
+def identifier_values(seed: int, count: int) -> list[str | None]:
+    """Random identifier-like values with the edge cases of hashing them.
+
+    Mostly one SHA-256 block after a short prefix; some longer than one 64-byte block (and than
+    two), some right at the one-block edge (55 bytes with the prefix); NULLs, empty and
+    blank values, phones of 10 and 11 digits, lone lead bytes of multi-byte spaces.
+    """
+    rng = random.Random(seed)
+    out: list[str | None] = []
+    for _ in range(count):
+        if rng.random() < 0.03:
+            out.append(None)
+            continue
+        size = rng.choice([rng.randint(0, 20), rng.randint(40, 60), rng.randint(100, 300)])
+        out.append("".join(rng.choice(IDENTIFIER_ALPHABET) for _ in range(size)))
+    edge = ["1" * n for n in range(40, 60)]
+    phones = ["89161234567", "9161234567", "8 916 123-45-67", "+7 (916) 123-45-67", "8\u00a0916"]
+    blank = ["", " ", "\u00a0", "\u202f", "\u00c2", "\u00e2\u0080", "\xc2\u2000"]
+    return [*out, *edge, *phones, *blank, "x" * 55]

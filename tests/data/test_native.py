@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 
 from segprofile.data import native, privacy
 from segprofile.data.privacy import PiiKind
+from sp_factories import identifier_values
 
 KEY = b"segprofile test key \x00\xff" * 2
 BACKENDS = ("c", "sha", "avx512")
-_ALPHABET = [*"0123456789 -()+./\t\n\r\x0b\x1d\x85\u00a0\u202f\u2007\u3000\u1680\u205f"]
-_ALPHABET += [*"8аБвЁёЙ@x.Y_😀\u2028\u200b"]
 
 
 def _canonical(mode: int, value: str) -> str:
@@ -68,22 +67,6 @@ def _hash(
     return [r[0] for r in rows]
 
 
-def _values(seed: int, count: int) -> list[str | None]:
-    rng = random.Random(seed)
-    out: list[str | None] = []
-    for _ in range(count):
-        if rng.random() < 0.03:
-            out.append(None)
-            continue
-        # Mostly one block after the prefix; some longer than one 64-byte block (and than two),
-        # and some right at the one-block edge (55 bytes with the prefix).
-        size = rng.choice([rng.randint(0, 20), rng.randint(40, 60), rng.randint(100, 300)])
-        out.append("".join(rng.choice(_ALPHABET) for _ in range(size)))
-    edge = ["1" * n for n in range(40, 60)]
-    phones = ["89161234567", "9161234567", "8 916 123-45-67", "+7 (916) 123-45-67", "8\u00a0916"]
-    return [*out, *edge, *phones, "", " ", "\u00a0", "\u202f", "\u00c2", "\u00e2\u0080", "x" * 55]
-
-
 def test_footer_is_what_duckdb_reads() -> None:
     footer = native.footer("linux_amd64")
     assert len(footer) == 512
@@ -102,7 +85,7 @@ def test_each_backend_equals_hmac(backend: str, monkeypatch: pytest.MonkeyPatch)
     chosen = con.execute("SELECT segprofile_hmac_backend()").fetchall()
     if chosen != [(backend,)]:
         pytest.skip(f"у этого процессора нет блока {backend}")
-    values = _values(len(backend), 5000)  # more than one DuckDB vector (2048 rows)
+    values = identifier_values(len(backend), 5000)  # more than one DuckDB vector (2048 rows)
     for mode, prefix in (
         (privacy.MODE_TEXT, "fio:"),
         (privacy.MODE_DIGITS, "snils:"),

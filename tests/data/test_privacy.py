@@ -20,6 +20,7 @@ from segprofile.data.privacy import PiiAction, PiiKind
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError
 from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
+from sp_factories import identifier_values
 
 
 def test_snils_checksum() -> None:
@@ -293,21 +294,6 @@ def test_unknown_action_is_refused(home: Path, tmp_path: Path) -> None:
 
 # --- Compiled pseudonyms -----------------------------------------------------------------------
 
-_ALPHABET = list("0123456789 -()+./\t\n\r\u00a0\u202f8аБвЁёЙ@x.Y_😀")
-
-
-def _random_values(seed: int, count: int) -> list[str | None]:
-    rng = random.Random(seed)
-    out: list[str | None] = []
-    for _ in range(count):
-        if rng.random() < 0.03:
-            out.append(None)
-            continue
-        # Mostly short values; some longer than one 64-byte block (and than two).
-        size = rng.choice([rng.randint(0, 20), rng.randint(40, 70), rng.randint(100, 300)])
-        out.append("".join(rng.choice(_ALPHABET) for _ in range(size)))
-    return [*out, "", " ", "\u00a0", "89161234567", "9161234567", "8 916 123-45-67", "x" * 55]
-
 
 @pytest.mark.parametrize("use_openssl", [True, False])
 def test_compiled_hmac_equals_hmac_sha256(use_openssl: bool) -> None:
@@ -318,7 +304,7 @@ def test_compiled_hmac_equals_hmac_sha256(use_openssl: bool) -> None:
 
     for key in (b"k" * 32, bytes(range(16)), b"long key " * 10):  # 90 bytes: hashed first
         hasher = hk.Hasher(key, use_openssl=use_openssl)
-        values = _random_values(len(key), 3000)
+        values = identifier_values(len(key), 3000)
         array = pa.array(values, pa.string())
         for chunk in (array, array.slice(17, 1000), array.cast(pa.large_string())):
             got = hasher.hash_array(chunk, hk.MODE_TEXT, b"fio:").to_pylist()
@@ -339,7 +325,7 @@ def test_compiled_pseudonyms_equal_the_sql_ones_for_every_kind(
     con = duckdb.connect(config={"allow_unsigned_extensions": True})
     privacy.set_key_variables(con, key)
     assert privacy.register_pseudonym_functions(con, key) is way
-    values = _random_values(5, 4000)
+    values = identifier_values(5, 4000)
     con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [values])
     for kind in PiiKind:
         sql = con.execute(f"SELECT {privacy.pseudonym_sql(kind, 'v')} FROM t").fetchall()  # noqa: S608 — test SQL over our own table

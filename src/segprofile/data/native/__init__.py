@@ -23,6 +23,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -204,9 +205,13 @@ def load(con: Any) -> bool:
 
 
 def main() -> int:
+    """``python -m segprofile.data.native``: the path of the built extension on standard output."""
     path = build()
     if path is None:
-        print("segprofile_hmac: не собрано (нет компилятора C?) — будет медленный запасной путь")
+        sys.stderr.write(
+            "segprofile_hmac: не собрано (нет компилятора C?) — псевдонимы будут считаться "
+            "медленнее, запасным путём\n"
+        )
         return 0
-    print(path)
+    sys.stdout.write(f"{path}\n")
     return 0
