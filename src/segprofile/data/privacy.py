@@ -524,11 +524,11 @@ def register_pseudonym_functions(con: Any, key: bytes) -> Compiled | None:
     """Make a compiled pseudonym function available in a DuckDB connection.
 
     First choice: the engine extension ``segprofile_hmac`` (C on DuckDB's threads; the key
-    arrives as the connection variable of :func:`set_key_variables`, call that first). Where it
-    cannot be built or loaded: ``segprofile_pseudonym_<kind>(text)``, the numba kernel as a
-    vectorised UDF over Arrow buffers, the key in its closure. Both are byte-identical to
-    :func:`pseudonym`; the kernel checks itself against :mod:`hmac` first. ``None`` (nothing
-    registered) leaves :func:`pseudonym_sql`.
+    arrives as the connection variables of :func:`set_key_variables`, set here), used only after
+    it gives :func:`pseudonym`'s values on a set of edge cases. Where it cannot be built, loaded
+    or trusted: ``segprofile_pseudonym_<kind>(text)``, the numba kernel as a vectorised UDF over
+    Arrow buffers, the key in its closure, after its own check against :mod:`hmac`. ``None``
+    (nothing registered) leaves :func:`pseudonym_sql`. All give the same pseudonyms.
     """
     from segprofile.data import native
 
