@@ -1374,6 +1374,14 @@ def import_survey(
             survey_id = None
         if survey_id is not None and records_id is not None:
             records.require_columns([(records_id, "псевдоним клиента (id_column)")])
+            if records.legacy_pseudonyms:
+                raise InputError(
+                    f"Данные «{records_source.id}» загружены прежней версией segprofile: их "
+                    "псевдонимы другого вида, и идентификаторы опроса с ними не совпадут.",
+                    hint="загрузите файл клиентов заново (появится новая версия данных) и "
+                    "повторите загрузку опроса — или свяжите ответы по признакам "
+                    "(--by-features).",
+                )
         edges = quantile_edges(study.segmented_features(), records.table)
         linked = link_survey(
             study,

@@ -7,7 +7,9 @@ tests → verdicts written into the study document.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -339,3 +341,24 @@ def test_interview_in_an_unknown_encoding_is_refused(
     assert "Не удалось определить кодировку файла r03.txt" in err
     assert "UTF-8" in err
     assert study_file.read_bytes() == before
+
+
+def test_ids_are_not_matched_against_pseudonyms_of_an_earlier_format(
+    small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Client records stored by an earlier release hold hex pseudonyms: linking survey ids to
+    them would match no one, so the import says so and how to fix it."""
+    study_file = _study_file(tmp_path, pipeline.example_study("child-benefit"))
+    mapping = _mapping(tmp_path, "question;hypothesis\nq_docs_difficult;p_docs_burden\n")
+    opened = pipeline.open_data_source
+
+    def stored_by_an_earlier_release(*args: Any, **kwargs: Any) -> Any:
+        return dataclasses.replace(opened(*args, **kwargs), legacy_pseudonyms=True)
+
+    monkeypatch.setattr(pipeline, "open_data_source", stored_by_an_earlier_release)
+    answers = _survey_csv(small, tmp_path)
+    args = ["research", "import-survey", str(study_file), str(answers), "-d", str(small)]
+    assert run([*args, "-m", str(mapping)]) == 2
+    err = capsys.readouterr().err
+    assert "прежней версией" in err
+    assert "заново" in err

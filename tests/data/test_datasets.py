@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,7 @@ from fake_clients import client_rows, write_csv
 
 from segprofile import pipeline
 from segprofile.data import datasets, privacy
+from segprofile.data.engine import Engine
 from segprofile.errors import InputError, NotFound
 from segprofile.model.study import ColumnOverride, Study
 
@@ -250,3 +252,23 @@ def test_quality_of_a_parquet_file_samples_windows_and_settles_checks_by_extreme
     assert abs(region.numeric_share - 0.75) < 0.02
     assert [c.type for c in fast.columns] == [c.type for c in full.columns]
     assert [c.use for c in fast.columns] == [c.use for c in full.columns]
+
+
+def test_versions_record_the_pseudonym_format(home: Path, tmp_path: Path, study: Study) -> None:
+    """A version with pseudonyms records their format; one of an earlier release (no format:
+    32 hex characters) is flagged, so that survey ids are not matched against it."""
+    path = write_csv(tmp_path / "a.csv", client_rows(30, seed=8))
+    result = pipeline.import_dataset(path, study, "records", author="a", home=home)
+    assert result.manifest.pseudonym_format == privacy.PSEUDONYM_FORMAT
+    assert not result.manifest.legacy_pseudonyms
+    source = next(s for s in study.data_sources if s.id == "records")
+    engine = Engine.duckdb()
+    try:
+        assert not datasets.open_version(engine, home, study.id, source).legacy_pseudonyms
+        manifest_file = next(result.path.parent.glob("v1.json"))
+        data = json.loads(manifest_file.read_text(encoding="utf-8"))
+        del data["pseudonym_format"]
+        manifest_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        assert datasets.open_version(engine, home, study.id, source).legacy_pseudonyms
+    finally:
+        engine.close()

@@ -220,6 +220,15 @@ class Manifest:
     quality: dict[str, Any]
     original_deleted: bool
     segprofile_version: str = __version__
+    pseudonym_format: str | None = None  # privacy.PSEUDONYM_FORMAT when a column has pseudonyms
+
+    @property
+    def legacy_pseudonyms(self) -> bool:
+        """Pseudonyms of an earlier format: they do not match what imports give now."""
+        pseudonymised = any(
+            c.get("pii_action") == PiiAction.pseudonymise.value for c in self.columns
+        )
+        return pseudonymised and self.pseudonym_format != privacy.PSEUDONYM_FORMAT
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -343,6 +352,7 @@ def open_version(
         _count=manifest.rows,
         _sha256=manifest.sha256,
         version=manifest.version,
+        legacy_pseudonyms=manifest.legacy_pseudonyms,
     )
 
 
@@ -525,6 +535,7 @@ def import_data(
                 key_id=key_id,
                 quality=quality.to_dict(),
                 original_deleted=False,
+                pseudonym_format=privacy.PSEUDONYM_FORMAT if key_id is not None else None,
             )
             _write_json(directory / f"v{version}.json", manifest.to_dict())
     except BaseException:

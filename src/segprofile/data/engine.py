@@ -140,6 +140,7 @@ class SourceTable:
     _count: int | None = field(default=None, repr=False)
     _sha256: str | None = field(default=None, repr=False)
     version: int | None = None  # the dataset version (segprofile.data.datasets), if stored
+    legacy_pseudonyms: bool = False  # its pseudonyms are of an earlier format (Manifest)
 
     @property
     def columns(self) -> list[str]:

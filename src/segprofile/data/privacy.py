@@ -39,6 +39,9 @@ KEY_ENV = "SEGPROFILE_PSEUDONYM_KEY"
 # Parquet writer's compression spends as long on those as on everything else in the file.
 PSEUDONYM_BYTES = 16
 PSEUDONYM_CHARS = 22
+# Recorded in each dataset version that has pseudonyms; versions without it (earlier releases)
+# hold 32 hex characters, which do not match this format.
+PSEUDONYM_FORMAT = "hmac-sha256-128-base64url"
 
 
 class PiiKind(StrEnum):
