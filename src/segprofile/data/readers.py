@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
+from segprofile.data import native
 from segprofile.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -886,7 +887,7 @@ def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
-    if os.environ.get("SEGPROFILE_NATIVE") != "0":
+    if native.enabled():
         # ... and the one extension loaded on purpose, the pseudonyms' (segprofile.data.native),
         # is built here, not signed by DuckDB: LOAD by its full path only.
         config["allow_unsigned_extensions"] = True

@@ -45,6 +45,11 @@ COMPILE_TIMEOUT = 300  # seconds
 FLAGS = ("-O3", "-fPIC", "-shared", "-fvisibility=hidden", "-std=c11", "-Wall")
 
 
+def enabled() -> bool:
+    """False when ``SEGPROFILE_NATIVE=0``: the extension is neither built nor loaded."""
+    return os.environ.get(DISABLE_ENV) != "0"
+
+
 def platform() -> str:
     """DuckDB's platform name (``linux_amd64`` …), written into the extension's footer."""
     import duckdb
@@ -126,7 +131,7 @@ def build(directory: Path | None = None, *, fresh: bool = False) -> Path | None:
     into place, so a reader never sees half a file. A compiler that rejects the x86 code (SHA,
     AVX-512) gets a second try with the portable C alone.
     """
-    if os.environ.get(DISABLE_ENV) == "0":
+    if not enabled():
         return None
     try:
         platform_name = platform()
@@ -182,7 +187,7 @@ def load(con: Any) -> bool:
     True when ``segprofile_hmac`` is now a function of the connection. Never raises: whatever
     goes wrong (no compiler, a damaged cached file, a foreign DuckDB) leaves the fallback.
     """
-    if os.environ.get(DISABLE_ENV) == "0":
+    if not enabled():
         return False
     import duckdb
 
