@@ -1,0 +1,193 @@
+"""Masking of free texts: every kind in many spellings, ordinary numbers left, in the engine."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from pii_corpus import corpus, measure
+from segprofile.data import masking
+from segprofile.data.masking import describe_masked, mask_personal_data
+
+
+def _found(text: str) -> dict[str, int]:
+    return {k: n for k, n in mask_personal_data(text).counts.items() if n}
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, object]:
+    return measure(corpus(2024, 3000), mask_personal_data)
+
+
+def test_recall_on_a_generated_corpus(scores: dict[str, object]) -> None:
+    recall = scores["recall"]
+    assert isinstance(recall, dict)
+    assert set(recall) == set(masking.KINDS)
+    for kind, share in recall.items():
+        assert share >= 0.98, (kind, share, scores["misses"])
+
+
+def test_each_kind_gets_its_own_placeholder(scores: dict[str, object]) -> None:
+    placeholder = scores["placeholder"]
+    assert isinstance(placeholder, dict)
+    assert min(placeholder.values()) >= 0.97, placeholder
+
+
+def test_few_false_positives_on_ordinary_numbers_and_words(scores: dict[str, object]) -> None:
+    assert isinstance(scores["controls"], int)
+    assert scores["controls"] > 1000
+    assert isinstance(scores["false_positive_share"], float)
+    assert scores["false_positive_share"] <= 0.01, scores["wrong"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "secret"),
+    [
+        ("СНИЛС 112-233-445 95.", "snils", "445"),
+        ("снилс 11223344595", "snils", "11223344595"),
+        ("СНИЛС: 112 233 445 95", "snils", "445 95"),
+        ("Номер 112-233-445 95 из карточки.", "snils", "445"),
+        ("СНИЛС 123-456-789 00 (с ошибкой)", "snils", "789"),
+        ("страховой номер 12345678900", "snils", "12345678900"),
+        ("ИНН 7707083893", "inn", "7707083893"),
+        ("Указала 500100732259 в графе.", "inn", "500100732259"),
+        ("инн: 123456789012", "inn", "123456789012"),
+        ("паспорт серия 4506 № 123456", "passports", "123456"),
+        ("Паспорт 45 06 123456 выдан ОВД", "passports", "123456"),
+        ("Данные паспорта 4506 123456.", "passports", "123456"),
+        ("паспорт 4506123456", "passports", "4506123456"),
+        ("Пособие на карту 4276 1600 1234 5675.", "cards", "1234"),
+        ("Карта 4276-1600-1234-5675", "cards", "5675"),
+        ("перевели на 4276160012345675", "cards", "4276160012345675"),
+        ("Мой телефон +7 (912) 345-67-89.", "phones", "345-67-89"),
+        ("звоните 8 912 345 67 89", "phones", "345 67 89"),
+        ("+79123456789", "phones", "79123456789"),
+        ("тел. 345-67-89", "phones", "345-67-89"),
+        ("Брат в Минске: +375 29 123-45-67.", "phones", "123-45-67"),
+        ("Пишите на maria.ivanova@mail.ru.", "emails", "maria.ivanova"),
+        ("Дата рождения: 12.03.1985.", "birth_dates", "12.03.1985"),
+        ("Родилась 12 марта 1985 г. в Казани.", "birth_dates", "1985"),
+        ("д.р. 12.03.85", "birth_dates", "12.03.85"),
+        ("Отец 1950 г.р., пенсионер.", "birth_dates", "1950"),
+        ("Родился в 1978 году.", "birth_dates", "1978"),
+        ("Адрес: ул. Ленина, д. 5, кв. 12.", "addresses", "кв. 12"),
+        ("г. Казань, пр-т Победы 10-45", "addresses", "10-45"),
+        ("420111, г. Казань, ул. Баумана, д. 7", "addresses", "420111"),
+        ("Живу: дом 5 квартира 12", "addresses", "квартира 12"),
+        ("Меня зовут Мария Петровна Иванова.", "names", "Иванова"),
+        ("Принимала Кузнецова А. В., вежливая.", "names", "Кузнецова"),
+    ],
+)
+def test_each_kind_in_its_spellings(text: str, kind: str, secret: str) -> None:
+    masked = mask_personal_data(text)
+    assert secret not in masked.text
+    assert masked.counts[kind] >= 1
+    assert masking.PLACEHOLDERS[kind] in masked.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Подала заявление 12.03.2024, решение пришло 5 апреля 2024 г.",
+        "Федеральный закон от 19.05.1995 № 81-ФЗ.",
+        "Пособие 24 604,30 руб., доплата 1 200 000 рублей.",
+        "Номер заявления 7707083893, статус «на рассмотрении».",
+        "Обращение № 2024-000123 закрыто.",
+        "В 2023 году обратились 1 234 567 человек, звонила 8 раз.",
+        "Горячая линия 8-800-100-00-01 не отвечает.",
+        "С 1998 года живём здесь, ребёнку 3 года.",
+        "Очередь — 30 человек, приём с 9:00 до 18:00.",
+        "МФЦ на ул. Ленина работает до восьми.",
+        "Роза цветёт в саду. Госуслуги работают. Социальный фонд принял заявление.",
+        "ИНН организации и СНИЛС сотрудника для заявления не нужны.",
+        "Код подразделения 160-005 указан неверно.",
+    ],
+)
+def test_ordinary_numbers_dates_and_words_stay(text: str) -> None:
+    assert mask_personal_data(text).text == text
+
+
+def test_a_date_after_a_name_is_a_birth_date_an_event_date_is_not() -> None:
+    assert _found("Заявитель: Иванова Мария Петровна, 12.03.1985.") == {
+        "names": 1,
+        "birth_dates": 1,
+    }
+    assert _found("Заявление от 12.03.2024 приняла Иванова М. П.") == {"names": 1}
+    # A birth word in the previous sentence does not reach the next one.
+    assert _found("Сын 2019 г.р. Подала заявление 12.03.2024.") == {"birth_dates": 1}
+
+
+def test_overlapping_kinds_count_once() -> None:
+    masked = mask_personal_data("Контакты: Иванов И. И., тел. 8 912 345-67-89, ivanov@mail.ru")
+    assert masked.counts == {
+        **dict.fromkeys(masking.KINDS, 0),
+        "names": 1,
+        "phones": 1,
+        "emails": 1,
+    }
+    assert masked.text == "Контакты: [имя], тел. [телефон], [e-mail]"
+
+
+def test_masking_twice_changes_nothing() -> None:
+    for sample in corpus(5, 400):
+        once = mask_personal_data(sample.text)
+        twice = mask_personal_data(once.text)
+        assert twice.text == once.text
+        assert twice.total == 0
+
+
+def test_describe_masked_agrees_in_number() -> None:
+    assert describe_masked({}) == "персональных данных не найдено"
+    assert describe_masked(dict.fromkeys(masking.KINDS, 0)) == "персональных данных не найдено"
+    assert (
+        describe_masked({"snils": 2, "phones": 3, "names": 1, "birth_dates": 5, "addresses": 21})
+        == "замаскировано: 1 имя, 3 телефона, 2 СНИЛС, 5 дат рождения, 21 адрес"
+    )
+    assert describe_masked({"passports": 11, "cards": 2}) == (
+        "замаскировано: 11 номеров паспорта, 2 номера карты"
+    )
+
+
+def test_mask_function_in_the_engine_masks_and_counts() -> None:
+    con = duckdb.connect()
+    tally = masking.register_mask_function(con)
+    texts = pa.table(
+        {
+            "text": [
+                "СНИЛС 112-233-445 95, звоните +7 912 345-67-89",
+                None,
+                "Всё хорошо, спасибо",
+                "Пишет Иванова Мария: maria@mail.ru",
+            ]
+        }
+    )
+    con.register("texts", texts)
+    rows = con.execute(f"SELECT {masking.mask_sql('text')} FROM texts").fetchall()  # noqa: S608 — a test over a registered table
+    assert [r[0] for r in rows] == [
+        "СНИЛС [СНИЛС], звоните [телефон]",
+        None,
+        "Всё хорошо, спасибо",
+        "Пишет [имя]: [e-mail]",
+    ]
+    assert {k: n for k, n in tally.counts.items() if n} == {
+        "snils": 1,
+        "phones": 1,
+        "names": 1,
+        "emails": 1,
+    }
+
+
+def test_columns_to_mask_are_free_texts_and_columns_with_identifiers() -> None:
+    samples: dict[str, list[object]] = {
+        "Канал": ["МФЦ", "ЕПГУ", "МФЦ", "Приёмная"] * 10,
+        "Город": ["Королёв", "Казань", "Королёв", "Уфа"] * 10,  # a surname-like town, repeated
+        "Примечание": ["звонить 8 912 345-67-89", "нет", None, "нет"],
+        "Жалоба": ["Долго ждал", "Нормально"],
+        "Ответственный": ["Иванова Мария", "Петров Олег", "Сидорова Анна", "Кузнецов Иван"],
+    }
+    assert masking.columns_to_mask(samples, free_text=["Жалоба"]) == [
+        "Примечание",
+        "Жалоба",
+        "Ответственный",
+    ]
