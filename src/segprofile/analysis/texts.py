@@ -37,7 +37,7 @@ from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.data.engine import execute
-from segprofile.data.masking import MaskedText, mask_personal_data
+from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_personal_data
 from segprofile.data.masking import morph as _morph
 from segprofile.errors import InputError
 from segprofile.model.results import (
@@ -207,6 +207,8 @@ def split_quotes(text: str) -> list[str]:
 
 # --- Masking personal data (the rule lives in segprofile.data.masking) ----------------------
 
+_PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
+
 
 def note_from_text(text: str, *, source: str) -> InterviewNote:
     """An interview note from its text: masked first, then split into quotes."""
@@ -349,7 +351,8 @@ def mine_topics(
         documents): the largest ``k`` whose silhouette is within ``tolerance`` of the best, so
         that near-equal separations favour finer topics.
     top_words, examples
-        Lemmas and example quotes (masked, the documents most typical of the topic) per topic.
+        Lemmas and example quotes (the documents most typical of the topic) per topic. Every
+        text is masked (:func:`mask_personal_data`) before its lemmas are counted.
     random_state
         Seed of NMF's initialisation (``nndsvda`` is deterministic given the data).
     """
@@ -358,7 +361,10 @@ def mine_topics(
             f"Число сегментов ({len(segments)}) не совпадает с числом текстов ({len(texts)}).",
             hint="передайте по одному сегменту на текст.",
         )
-    docs = [" ".join(lemmas(t or "")) for t in texts]
+    # Masked first, whatever table the texts came from: no name or number reaches the topic
+    # words or the examples; the placeholders themselves are no topic words.
+    masked = [mask_personal_data(t or "").text for t in texts]
+    docs = [" ".join(lemmas(_PLACEHOLDER_RE.sub(" ", t))) for t in masked]
     keep = [i for i, d in enumerate(docs) if d]
     if len(keep) < 4:
         raise InputError(
@@ -411,7 +417,7 @@ def mine_topics(
                 words=[str(w) for w in vocab[order] if fit.components[t, order[0]] > 0],
                 documents=int(members.size),
                 share=members.size / len(keep),
-                examples=[mask_personal_data(texts[keep[int(i)]]).text for i in typical],
+                examples=[masked[keep[int(i)]] for i in typical],
             )
         )
     by_segment: list[TopicSegmentShare] = []
