@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from fake_clients import write_csv
 
 from pii_corpus import corpus, measure
-from segprofile.data import masking
+from segprofile.data import masking, privacy
+from segprofile.data.datasets import import_data
 from segprofile.data.masking import describe_masked, mask_personal_data
+from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
 
 
 def _found(text: str) -> dict[str, int]:
@@ -191,3 +198,77 @@ def test_columns_to_mask_are_free_texts_and_columns_with_identifiers() -> None:
         "Жалоба",
         "Ответственный",
     ]
+
+
+# --- Dataset imports mask text columns before the Parquet file is written --------------------
+
+
+def _complaints(seed: int, n: int = 300) -> tuple[list[dict[str, str]], list[str]]:
+    """Complaints as a body exports them: a long text with planted personal data in some."""
+    rng = random.Random(seed)
+    samples = corpus(seed, n, controls=0.5)
+    rows, secrets = [], []
+    for i, sample in enumerate(samples):
+        lead = rng.choice(["Прошу разобраться.", "Жалоба на сроки.", "Добрый день!"])
+        rows.append(
+            {
+                "Номер": str(50000 + i),
+                "Канал": rng.choice(["ЕПГУ", "МФЦ", "МФЦ", "Почта"]),
+                "Текст жалобы": f"{lead} {sample.text} Прошу дать письменный ответ в срок.",
+                "Оценка": str(rng.randint(1, 5)),
+            }
+        )
+        secrets += [s for p in sample.planted for s in p.secrets if len(s) >= 6]
+    return rows, secrets
+
+
+def test_import_masks_text_columns_before_writing(home: Path, tmp_path: Path) -> None:
+    rows, secrets = _complaints(3)
+    path = write_csv(tmp_path / "жалобы.csv", rows, encoding="cp1251")
+    source = DataSource(id="complaints", kind=DataSourceKind.complaints, path="x")
+    result = import_data(path, study_id="s", source=source, author="тест", home=home)
+    stored = pq.read_table(result.path)
+    texts = stored.column("Текст жалобы").to_pylist()
+    assert len(texts) == len(rows)
+    assert secrets
+    blob = "\n".join(t for t in texts if t)
+    assert [s for s in secrets if s in blob] == []
+    assert any("[СНИЛС]" in t for t in texts)
+    assert sorted(stored.column("Канал").to_pylist()) == sorted(r["Канал"] for r in rows)
+    # What was masked is counted and recorded: in the manifest and in the audit trail.
+    manifest = result.manifest
+    assert manifest.masked["snils"] >= 1
+    assert sum(manifest.masked.values()) >= len(secrets) // 3
+    column = next(c for c in manifest.columns if c["name"] == "Текст жалобы")
+    assert column["masked"] is True
+    [record] = privacy.read_audit(home, study_id="s")
+    assert {"column": "Текст жалобы", "kind": "text", "action": "mask"} in record.columns
+    assert {"column": "Канал", "kind": "text", "action": "mask"} not in record.columns
+    raw = (home / "datasets").rglob("*")
+    assert not any(s.encode() in p.read_bytes() for p in raw if p.is_file() for s in secrets)
+
+
+def test_import_leaves_categories_and_columns_kept_on_purpose(home: Path, tmp_path: Path) -> None:
+    rows = [
+        {"Канал": c, "Примечание": n, "Телефон": p}
+        for c, n, p in zip(
+            ["ЕПГУ", "МФЦ"] * 20,
+            ["Звонить +7 912 345-67-89 после шести", "нет"] * 20,
+            ["+7 916 123-45-67", "8 916 765-43-21"] * 20,
+            strict=True,
+        )
+    ]
+    path = write_csv(tmp_path / "c.csv", rows)
+    source = DataSource(
+        id="records",
+        kind=DataSourceKind.client_records,
+        path="x",
+        columns={"Телефон": ColumnOverride(pii="keep")},
+    )
+    result = import_data(path, study_id="s", source=source, author="a", home=home)
+    stored = pq.read_table(result.path)
+    assert set(stored.column("Канал").to_pylist()) == {"ЕПГУ", "МФЦ"}
+    assert set(stored.column("Примечание").to_pylist()) == {"Звонить [телефон] после шести", "нет"}
+    # Kept raw by an explicit decision: the import does not second-guess it.
+    assert "+7 916 123-45-67" in stored.column("Телефон").to_pylist()
+    assert result.manifest.masked["phones"] == 20

@@ -55,6 +55,7 @@ __all__ = [
     "add_counts",
     "columns_to_mask",
     "describe_masked",
+    "import_text_columns",
     "mask_personal_data",
     "mask_sql",
     "mask_texts",
@@ -631,6 +632,30 @@ def register_mask_function(con: Any) -> MaskTally:
 def mask_sql(column_sql: str) -> str:
     """DuckDB SQL masking a text column with the function of :func:`register_mask_function`."""
     return f"{MASK_FUNCTION}(CAST({column_sql} AS VARCHAR))"
+
+
+def import_text_columns(
+    con: Any,
+    relation: str,
+    sample: Sequence[dict[str, Any]],
+    overrides: dict[str, Any],
+    skip: Iterable[str],
+) -> list[str]:
+    """The text columns of an import's ``relation`` to mask (see :func:`columns_to_mask`).
+
+    Free text is what the schema's own inference calls text on the sample (type or use
+    «text», the user's overrides applied); ``skip`` are the columns already dropped,
+    pseudonymised or generalised, or explicitly kept raw.
+    """
+    from segprofile.data.schema import ColumnType, ColumnUse, profile_columns
+
+    _, profiles, _ = profile_columns(con, relation, overrides=overrides)
+    skipped = set(skip)
+    texts = [p for p in profiles if p.dtype.upper() == "VARCHAR" and p.name not in skipped]
+    free = [p.name for p in texts if p.type is ColumnType.text or p.use is ColumnUse.text]
+    return columns_to_mask(
+        {p.name: [row.get(p.name) for row in sample] for p in texts}, free_text=free
+    )
 
 
 def columns_to_mask(
