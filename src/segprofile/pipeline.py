@@ -1189,11 +1189,12 @@ def _read_survey(
     # Open answers are masked before anything else sees them (names, phones, СНИЛС…).
     masked = masking.add_counts()
     for col in list(table.column_names):
-        answers = _survey_kind(dtypes.get(col, ""), [r.get(col) for r in sample])
+        values = [r.get(col) for r in sample]
         if (
             col == wanted_id
-            or answers != "text"
+            or _survey_kind(dtypes.get(col, ""), values) != "text"
             or not pa.types.is_string(table.schema.field(col).type)
+            or not masking.words(values)  # codes and ids (single tokens) stay as they are
         ):
             continue
         texts, counts = masking.mask_texts(table.column(col).to_pylist())

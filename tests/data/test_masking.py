@@ -272,3 +272,14 @@ def test_import_leaves_categories_and_columns_kept_on_purpose(home: Path, tmp_pa
     # Kept raw by an explicit decision: the import does not second-guess it.
     assert "+7 916 123-45-67" in stored.column("Телефон").to_pylist()
     assert result.manifest.masked["phones"] == 20
+
+
+def test_columns_of_codes_are_no_texts() -> None:
+    rng = random.Random(4)
+    numbers = [f"{rng.randint(10**9, 10**10 - 1)}" for _ in range(200)]  # some pass ИНН's checksum
+    samples: dict[str, list[object]] = {
+        "Номер заявления": numbers,
+        "Псевдоним": [f"{rng.getrandbits(64):016x}" for _ in range(200)],
+    }
+    assert any(mask_personal_data(n).counts["inn"] for n in numbers)
+    assert masking.columns_to_mask(samples) == []

@@ -61,6 +61,7 @@ __all__ = [
     "mask_texts",
     "morph",
     "register_mask_function",
+    "words",
 ]
 
 # Kinds in the order a summary lists them; the keys of every count.
@@ -221,8 +222,8 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 
 _GAP = r"[ \u00a0\u202f\-–—]?"
 _CARD_RE = re.compile(
-    rf"(?<![\d.,])(?:\d{{4}}(?:{_GAP}\d{{4}}){{2,3}}(?:{_GAP}\d{{1,3}})?"
-    rf"|\d{{4}}{_GAP}\d{{6}}{_GAP}\d{{4,5}}|\d{{13,19}})(?![\d])"
+    rf"(?<![\w.,])(?:\d{{4}}(?:{_GAP}\d{{4}}){{2,3}}(?:{_GAP}\d{{1,3}})?"
+    rf"|\d{{4}}{_GAP}\d{{6}}{_GAP}\d{{4,5}}|\d{{13,19}})(?![\w])"
 )
 
 
@@ -243,13 +244,13 @@ def _cards(text: str) -> list[Span]:
 
 _PASSPORT_KEYWORD_RE = re.compile(
     r"(?i)(?:сери[яиюей]|сер\.)\s*(\d{2}[ \u00a0]?\d{2})[\s,]*"
-    r"(?:(?:№|N|номер|ном\.)\s*)?(\d{6})(?!\d)"
+    r"(?:(?:№|N|номер|ном\.)\s*)?(\d{6})(?!\w)"
 )
 _PASSPORT_RE = re.compile(
-    r"(?<![\d.,])(?:\d{2}[ \u00a0]\d{2}[ \u00a0]?(?:№\s*)?\d{6}"
-    r"|\d{4}[ \u00a0]+(?:№\s*)?\d{6})(?![\d])"
+    r"(?<![\w.,])(?:\d{2}[ \u00a0]\d{2}[ \u00a0]?(?:№\s*)?\d{6}"
+    r"|\d{4}[ \u00a0]+(?:№\s*)?\d{6})(?![\w])"
 )
-_TEN_RE = re.compile(r"(?<![\d.,\-])\d{4}[ \u00a0\-]?\d{6}(?![\d\-])")
+_TEN_RE = re.compile(r"(?<![\w.,\-])\d{4}[ \u00a0\-]?\d{6}(?![\w\-])")
 
 
 def _passports(text: str) -> list[Span]:
@@ -264,7 +265,7 @@ def _passports(text: str) -> list[Span]:
 
 
 _SNILS_RE = re.compile(
-    r"(?<![\d.,\-])\d{3}[ \u00a0\-]?\d{3}[ \u00a0\-]?\d{3}[ \u00a0\-]{0,2}\d{2}(?![\d])"
+    r"(?<![\w.,\-])\d{3}[ \u00a0\-]?\d{3}[ \u00a0\-]?\d{3}[ \u00a0\-]{0,2}\d{2}(?![\w])"
 )
 _SNILS_SHAPE = re.compile(r"\d{3}-\d{3}-\d{3}[ \u00a0-]\d{2}")
 
@@ -287,7 +288,7 @@ def _snils(text: str) -> list[Span]:
     return out
 
 
-_INN_RE = re.compile(r"(?<![\d.,\-])(?:\d{12}|\d{10})(?![\d])")
+_INN_RE = re.compile(r"(?<![\w.,\-])(?:\d{12}|\d{10})(?![\w])")
 
 
 def _inn(text: str) -> list[Span]:
@@ -313,13 +314,13 @@ def _inn(text: str) -> list[Span]:
 _SEP = r"[\s\-–—.]*"
 _PHONE_RE = re.compile(
     r"(?<![\d+\w])(?:\+\s?7|8|7)"  # +7, 8 or 7, then ten digits in the usual groupings
-    rf"{_SEP}\(?\d{{3}}\)?{_SEP}\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{2}}(?![\d])"
-    r"|(?<![\d+\w])\(?9\d{2}\)?[ \u00a0\-]\d{3}[ \u00a0\-]?\d{2}[ \u00a0\-]?\d{2}(?![\d])"
-    r"|(?<![\d+\-–.,])\d{3}[\-–]\d{2}[\-–]\d{2}(?![\d\-–])"  # a local number: 123-45-67
+    rf"{_SEP}\(?\d{{3}}\)?{_SEP}\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{2}}(?![\w])"
+    r"|(?<![\d+\w])\(?9\d{2}\)?[ \u00a0\-]\d{3}[ \u00a0\-]?\d{2}[ \u00a0\-]?\d{2}(?![\w])"
+    r"|(?<![\w+\-–.,])\d{3}[\-–]\d{2}[\-–]\d{2}(?![\w\-–])"  # a local number: 123-45-67
 )
-_PHONE_INTL_RE = re.compile(r"(?<![\d\w])\+\s?[1-9][\d \u00a0\-()]{8,20}\d(?![\d])")
+_PHONE_INTL_RE = re.compile(r"(?<![\d\w])\+\s?[1-9][\d \u00a0\-()]{8,20}\d(?![\w])")
 _PHONE_KEYWORD_RE = re.compile(
-    r"(?<![\d.,\-])(?:9\d{9}|\d{2}[\-–]\d{2}[\-–]\d{2}|\d{5,7})(?![\d\-–])"
+    r"(?<![\w.,\-])(?:9\d{9}|\d{2}[\-–]\d{2}[\-–]\d{2}|\d{5,7})(?![\w\-–])"
 )
 
 
@@ -342,20 +343,19 @@ def _phones(text: str) -> list[Span]:
 
 
 _MONTHS = (
-    r"(?:январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]"
+    r"(?i:январ[яь]|феврал[яь]|марта?|апрел[яь]|ма[яй]|июн[яь]|июл[яь]|августа?|сентябр[яь]"
     r"|октябр[яь]|ноябр[яь]|декабр[яь])"
 )
 # «г.», «года» after a year, but not the «г.» of «г.р.» nor the «года» of «года рождения».
 _YEAR_WORD = r"(?:\s*(?:г\.(?!\s?р)|года?(?!\s+рожд)|г(?![а-яё.])))?"
 _DATE_RE = re.compile(
-    r"(?<![\d.,/])(?:"
+    r"(?<![\w.,/])(?:"
     r"(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:19|20)?\d{2}"
     rf"|(?:0?[1-9]|[12]\d|3[01])\s+{_MONTHS}\s+(?:19|20)\d{{2}}{_YEAR_WORD}"
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-    r")(?![\d])",
-    re.IGNORECASE,
+    r")(?![\dA-Za-zА-ЯЁа-вд-яё_])"  # «12.03.1985г.» is a date, «12.03.1985abc» is not
 )
-_YEAR_RE = re.compile(r"(?<![\d.,/\-])(?:19|20)\d{2}(?![\d.,/]\d|\d)" + _YEAR_WORD)
+_YEAR_RE = re.compile(r"(?<![\w.,/\-])(?:19|20)\d{2}(?![\d.,/]\d|\d)" + _YEAR_WORD)
 
 
 def _birth_dates(text: str, names: Sequence[Span]) -> list[Span]:
@@ -394,7 +394,7 @@ _REGION = (
     r"(?:[А-ЯЁ][а-яё]+(?:ая|ий|ой)\s+(?:обл\.|область|кр\.|край|р-н|район)"
     r"|(?:респ\.|республика)\s+[А-ЯЁ][а-яё]+)"
 )
-_POSTCODE = r"(?<!\d)\d{6}"
+_POSTCODE = r"(?<![\w.,])\d{6}(?![\w])"
 _HOUSE = r"(?:(?:д\.?|дом)\s*\d+[а-яА-Я]?(?:/\d+)?|\d+[а-яА-Я]?(?:/\d+)?(?:-\d+)?)"
 _BUILDING = r"(?:,?\s*(?:корп\.?|корпус|к\.|стр\.|строение|лит\.)\s*\d+[а-яА-Я]?)"
 _FLAT = r"(?:,?\s*(?:кв\.?|квартира|оф\.|офис|ком\.|комната)\s*\d+[а-яА-Я]?)"
@@ -658,14 +658,25 @@ def import_text_columns(
     )
 
 
+def words(values: Iterable[Any]) -> bool:
+    """Whether sample values are words (a tenth at least hold a space), not single tokens."""
+    present = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    return bool(present) and sum(any(c.isspace() for c in v) for v in present) >= 0.1 * len(present)
+
+
 def columns_to_mask(
     samples: dict[str, Sequence[Any]],
     *,
     free_text: Iterable[str] = (),
 ) -> list[str]:
-    """The text columns an import masks: the free-text ones, and any other whose sample has
-    personal data in it (a name alone counts only where most values differ: a column of a
-    few repeated categories is not a text).
+    """The text columns an import masks: the free-text ones, and any other of words whose
+    sample has personal data in it.
+
+    A column of single tokens (codes, numbers of applications, hashed ids) is no text: its
+    values are not masked, so that an application number that happens to pass the ИНН
+    checksum stays a key; identifiers in such a column are the PII detection's job. A name
+    alone counts only where most values differ (a few repeated categories such as towns are
+    not a text).
 
     ``samples`` maps each candidate (text) column to sample values; ``free_text`` names the
     columns already known as free text (by type or use).
@@ -674,10 +685,11 @@ def columns_to_mask(
     for column, values in samples.items():
         if column in chosen:
             continue
-        texts = {str(v) for v in values if isinstance(v, str) and v.strip()}
-        if not texts:
+        if not words(values):
             continue
-        varied = len(texts) > 0.5 * sum(1 for v in values if isinstance(v, str) and v.strip())
+        present = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+        texts = set(present)
+        varied = len(texts) > 0.5 * len(present)
         for text in texts:
             masked = mask_personal_data(text)
             others = masked.total - masked.counts["names"]
