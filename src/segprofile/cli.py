@@ -562,6 +562,8 @@ def research_import_survey(
         )
     if info.pseudonymised:
         out.print("Заменены псевдонимом: " + ", ".join(info.pseudonymised) + ".", highlight=False)
+    if any(info.masked.values()):
+        out.print(f"В открытых ответах {info.masked_summary}.", highlight=False)
     out.print("[bold]Проверки[/] (вопрос × сегмент):")
     for x in analysis.tests:
         parts = [f"{x.label}: ответов {x.n}"]
