@@ -157,6 +157,12 @@ def _messy(seed: int, n: int = 300) -> dict[str, tuple[list[Any], bool]]:
         ),
         "Регион": ([rng.choice(["Татарстан", "Москва", "Башкортостан"]) for _ in range(n)], False),
         "Имя файла": ([f"scan_{i:04d}.pdf" for i in range(n)], False),
+        "Имя услуги": (
+            [rng.choice(["Единое пособие", "Выплата по уходу"]) for _ in range(n)],
+            False,
+        ),
+        "Номер паспорта": ([f"{rng.randint(0, 999999):06d}" for _ in range(n)], False),
+        "Число телефонных звонков": ([rng.randint(10_000, 90_000) for _ in range(n)], False),
         "Телефон": (
             [rng.choice(["уточнить", "нет связи", "-", make_phone(rng)]) for _ in range(n)],
             False,
@@ -182,6 +188,9 @@ def _messy(seed: int, n: int = 300) -> dict[str, tuple[list[Any], bool]]:
         ("Адрес регистрации", (PiiKind.address, PiiAction.drop, False)),
         ("Регион", None),
         ("Имя файла", (PiiKind.fio, PiiAction.keep, True)),  # the name says ФИО, the values not
+        ("Имя услуги", (PiiKind.fio, PiiAction.keep, True)),  # lower-case words: no names
+        ("Номер паспорта", (PiiKind.passport, PiiAction.pseudonymise, False)),
+        ("Число телефонных звонков", (PiiKind.phone, PiiAction.keep, True)),  # large counts
         ("Телефон", (PiiKind.phone, PiiAction.keep, True)),  # a quarter phones: look at it
     ],
 )

@@ -303,7 +303,8 @@ def default_action(kind: PiiKind, *, is_date: bool) -> PiiAction:
 # kind_of_value: a column named «Телефон» may hold phones written in any way).
 FIT_SHARE = 0.8
 _YES_NO = frozenset({"да", "нет", "д", "н", "есть", "yes", "no", "y", "n", "true", "false"})
-_LETTER_WORDS = re.compile(r"^[^\W\d_]+(?:[\s.'-]+[^\W\d_]+){0,4}\.?$")
+# One to four words (or initials), each capitalised or in capitals: «Иванов», «ИВАНОВА А.С.».
+_NAME_WORDS = re.compile(r"^[^\W\d_a-zа-яё][^\W\d_]*\.?(?:[\s-]+[^\W\d_a-zа-яё][^\W\d_]*\.?){0,3}$")
 _PHONE_TEXT = re.compile(r"^[+\d\s().\-–доб]*$")
 _NUMBER_TEXT = re.compile(r"^[\d\s\-–№]*$")
 _DATE_TEXT = re.compile(
@@ -325,15 +326,17 @@ def _fits(kind: PiiKind, value: Any, *, is_date: bool) -> bool:
     text = str(value).strip()
     digits = len(_digits(text))
     if kind is PiiKind.fio:
-        return bool(_LETTER_WORDS.match(text))
+        return bool(_NAME_WORDS.match(text))
     if kind is PiiKind.snils:
         return digits == 11 and bool(_NUMBER_TEXT.match(text))
     if kind is PiiKind.inn:
         return digits in (10, 12) and bool(_NUMBER_TEXT.match(text))
-    if kind is PiiKind.passport:
-        return digits == 10 and bool(_NUMBER_TEXT.match(text))
+    if kind is PiiKind.passport:  # series and number, or the number alone
+        return digits in (6, 10) and bool(_NUMBER_TEXT.match(text))
     if kind is PiiKind.phone:
-        return 5 <= digits <= 15 and bool(_PHONE_TEXT.match(text.lower()))
+        if isinstance(value, int | float):  # a number in a table: only a whole phone number
+            return digits in (10, 11)
+        return 6 <= digits <= 15 and bool(_PHONE_TEXT.match(text.lower()))
     if kind is PiiKind.email:
         return "@" in text
     if kind is PiiKind.address:
