@@ -562,6 +562,8 @@ def research_import_survey(
         )
     if info.pseudonymised:
         out.print("Заменены псевдонимом: " + ", ".join(info.pseudonymised) + ".", highlight=False)
+    if any(info.masked.values()):
+        out.print(f"В открытых ответах {info.masked_summary}.", highlight=False)
     out.print("[bold]Проверки[/] (вопрос × сегмент):")
     for x in analysis.tests:
         parts = [f"{x.label}: ответов {x.n}"]
@@ -634,7 +636,7 @@ def research_import_interviews(
         bool, typer.Option("--in-place", help="Записать цитаты в сам документ исследования")
     ] = False,
 ) -> None:
-    """Загрузить интервью (M-9): маскирование имён и телефонов, цитаты для гипотез.
+    """Загрузить интервью (M-9): маскирование персональных данных, цитаты для гипотез.
 
     Цитаты записываются как предложенные (неподтверждённые): подтвердить или отклонить их
     нужно на странице гипотез.
@@ -649,11 +651,9 @@ def research_import_interviews(
             raise NotFound(f"Файл {path} не найден.", hint="проверьте путь к файлу.") from None
     result = pipeline.import_interviews(study, loaded, min_score=min_score)
     for note in result.notes:
-        masked = note.masked
         out.print(
-            f"{note.source}: предложений {len(note.quotes)}; замаскировано имён "
-            f"{masked.get('names', 0)}, телефонов {masked.get('phones', 0)}, e-mail "
-            f"{masked.get('emails', 0)}.",
+            f"{note.source}: предложений {len(note.quotes)}; "
+            f"{pipeline.describe_masked(note.masked)}.",
             highlight=False,
         )
     by_hypothesis: dict[str, list[str]] = {}
@@ -720,10 +720,15 @@ def journeys_import(
         data = file.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"Файл {file} не найден.", hint="проверьте путь к файлу путей.") from None
-    updated = pipeline.import_journeys(study, data, fmt, source=file.name)
+    result = pipeline.import_journeys(study, data, fmt, source=file.name)
+    updated = result.study
     target = out_file or study_path
     target.write_text(pipeline.dump_study(updated), encoding="utf-8")
-    out.print(f"Путей в документе: {len(updated.journeys)}; записано: {target}")
+    out.print(
+        f"Путей в документе: {len(updated.journeys)}; в тексте шагов {result.masked_summary}; "
+        f"записано: {target}",
+        highlight=False,
+    )
 
 
 @app.command()

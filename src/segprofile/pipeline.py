@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from segprofile.analysis.research import (
     survey_sample_sizes,
 )
 from segprofile.analysis.rules import compile_rule, parse_rule
-from segprofile.data import datasets, privacy
+from segprofile.data import datasets, masking, privacy
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
 from segprofile.data.readers import ReadOptions
@@ -75,6 +75,7 @@ from segprofile.model.study import (
     Feature,
     Hypothesis,
     HypothesisStatus,
+    Journey,
     Recommendation,
     SegmentNote,
     Study,
@@ -92,6 +93,7 @@ __all__ = [
     "ImportResult",
     "Inspection",
     "InterviewImport",
+    "JourneyImport",
     "Manifest",
     "Progress",
     "ReadOptions",
@@ -106,6 +108,7 @@ __all__ = [
     "confirm_quote",
     "count_rule_matches",
     "delete_dataset_version",
+    "describe_masked",
     "dump_study",
     "example_study",
     "export_journeys",
@@ -604,8 +607,61 @@ def export_journeys(study: Study, fmt: str) -> bytes:
     )
 
 
-def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Study:
-    """A copy of ``study`` with journeys from CSV or BPMN: same ids replaced, new ones added."""
+@dataclass(frozen=True)
+class JourneyImport:
+    """Journeys read from a file, their texts masked, and the study with them."""
+
+    study: Study  # a copy with the journeys (not stored by this function)
+    journeys: int
+    masked: dict[str, int]  # masking.KINDS → how many were masked in the step texts
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 1 телефон» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
+
+
+# The free texts of a step (names of steps, channels, documents, what staff do…): a file may carry
+# a client's name or number in any of them. Ids, roles, problem ids and numbers are no texts.
+_STEP_TEXTS = (
+    "title",
+    "channel",
+    "physical_evidence",
+    "front_stage",
+    "back_stage",
+    "support_processes",
+)
+_STEP_LISTS = ("documents", "data_obtained")
+
+
+def _mask_journeys(journeys: list[Journey]) -> tuple[list[Journey], dict[str, int]]:
+    """The journeys with personal data masked in every free text, and what was masked."""
+    total = masking.add_counts()
+    out = []
+    for journey in journeys:
+        title = masking.mask_personal_data(journey.title)
+        total = masking.add_counts(total, title.counts)
+        steps = []
+        for step in journey.steps:
+            changes: dict[str, Any] = {}
+            for name in _STEP_TEXTS:
+                masked = masking.mask_personal_data(getattr(step, name))
+                total = masking.add_counts(total, masked.counts)
+                changes[name] = masked.text
+            for name in _STEP_LISTS:
+                items, counts = masking.mask_texts(getattr(step, name))
+                total = masking.add_counts(total, counts)
+                changes[name] = items
+            steps.append(step.model_copy(update=changes))
+        out.append(journey.model_copy(update={"title": title.text, "steps": steps}))
+    return out, total
+
+
+def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> JourneyImport:
+    """A copy of ``study`` with journeys from CSV or BPMN: same ids replaced, new ones added.
+
+    Personal data in the steps' free texts is masked before the journeys join the study.
+    """
     if fmt == "csv":
         incoming = journeys_from_csv(data, study=study, source=source)
     elif fmt == "bpmn":
@@ -615,6 +671,7 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Stud
             f"Неизвестный формат путей «{fmt}».",
             hint=f"выберите один из: {', '.join(JOURNEY_FORMATS)}.",
         )
+    incoming, masked = _mask_journeys(incoming)
     updated = study.model_copy(deep=True)
     by_id = {j.id: i for i, j in enumerate(updated.journeys)}
     for journey in incoming:
@@ -622,7 +679,11 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Stud
             updated.journeys[by_id[journey.id]] = journey
         else:
             updated.journeys.append(journey)
-    return spec_yaml.study_from_data(spec_yaml.study_to_data(updated), source=source)
+    return JourneyImport(
+        study=spec_yaml.study_from_data(spec_yaml.study_to_data(updated), source=source),
+        journeys=len(incoming),
+        masked=masked,
+    )
 
 
 # --- M-7, M-9, M-11: the team's decisions on hypotheses and recommendations ----------------------
@@ -1009,6 +1070,12 @@ class SurveyFile:
     dropped: list[str]
     pseudonymised: list[str]
     id_column: str | None
+    masked: dict[str, int] = field(default_factory=dict)  # open answers: masking.KINDS → count
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 2 телефона, 1 имя» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
 
 
 SURVEY_KIND_LABELS = {
@@ -1102,8 +1169,9 @@ def _read_survey(
         action = privacy.parse_action(decision.pii, col) if decision and decision.pii else None
         if found is None and action in (None, PiiAction.keep):
             continue
-        if action is PiiAction.keep:
-            continue
+        uncertain = found is not None and found.review
+        if action is PiiAction.keep or (action is None and uncertain):
+            continue  # kept on purpose, or uncertain (marked for review): not dropped on a guess
         if col == wanted_id:
             if action is PiiAction.pseudonymise or (found is not None and found.by_content):
                 kind = found.kind if found is not None else PiiKind.other
@@ -1118,6 +1186,22 @@ def _read_survey(
             continue
         table = table.drop_columns([col])
         dropped.append(col)
+    # Open answers are masked before anything else sees them (names, phones, СНИЛС…).
+    masked = masking.add_counts()
+    for col in list(table.column_names):
+        values = [r.get(col) for r in sample]
+        if (
+            col == wanted_id
+            or _survey_kind(dtypes.get(col, ""), values) != "text"
+            or not pa.types.is_string(table.schema.field(col).type)
+            or not masking.words(values)  # codes and ids (single tokens) stay as they are
+        ):
+            continue
+        texts, counts = masking.mask_texts(table.column(col).to_pylist())
+        table = table.set_column(
+            table.column_names.index(col), col, pa.array(texts, type=pa.string())
+        )
+        masked = masking.add_counts(masked, counts)
     first = 2
     if fmt == "xlsx" and details.get("header_rows"):
         first = int(details["header_rows"][-1]) + 1
@@ -1160,6 +1244,7 @@ def _read_survey(
         dropped=dropped,
         pseudonymised=pseudonymised,
         id_column=wanted_id,
+        masked=masked,
     )
     return info, table
 
@@ -1486,6 +1571,21 @@ class InterviewImport:
     notes: list[InterviewNote]
     suggestions: list[QuoteSuggestion]
     study: Study  # a copy with the suggested (unconfirmed) quotes added
+
+    @property
+    def masked(self) -> dict[str, int]:
+        """What was masked in all the notes, by kind (masking.KINDS)."""
+        return masking.add_counts(*(note.masked for note in self.notes))
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
+
+
+def describe_masked(counts: dict[str, int]) -> str:
+    """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
+    return masking.describe_masked(counts)
 
 
 def import_interviews(

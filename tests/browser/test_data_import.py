@@ -68,7 +68,7 @@ def test_import_a_cp1251_csv_with_snils(page: Any, live_app: Any, tmp_path: Path
     pii = page.locator("#pii")
     expect(pii).to_contain_text("СНИЛС")
     expect(page.get_by_label("Действие со столбцом СНИЛС")).to_have_value("pseudonymise")
-    expect(page.get_by_label("Действие со столбцом ФИО")).to_have_value("pseudonymise")
+    expect(page.get_by_label("Действие со столбцом ФИО")).to_have_value("drop")
     expect(page.get_by_label("Тип столбца Доход")).to_have_value("numeric")
     shot(page, "data-02-inspect")
 

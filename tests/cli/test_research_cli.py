@@ -314,7 +314,7 @@ def test_import_interviews_masks_and_suggests_unconfirmed_quotes(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "r01.txt: предложений" in captured.out
-    assert "замаскировано имён 1, телефонов 1, e-mail 1" in captured.out
+    assert "замаскировано: 1 имя, 1 телефон, 1 e-mail" in captured.out
     assert "Иванова" not in captured.out
     assert "912" not in captured.out
     written = load_study(out_file)

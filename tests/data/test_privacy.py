@@ -8,11 +8,13 @@ import hmac
 import logging
 import random
 import stat
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
-from fake_clients import client_rows, make_inn12, make_snils, write_csv
+from fake_clients import client_rows, make_fio, make_inn12, make_phone, make_snils, write_csv
 
 from segprofile.data import native, privacy
 from segprofile.data.datasets import import_data, inspect
@@ -105,6 +107,128 @@ def test_ordinary_values_are_not_identifiers() -> None:
     assert privacy.detect_column("x", ["МФЦ", "ЕПГУ", "Приёмная", "МФЦ"]) is None
     assert privacy.detect_column("x", ["12", "34", "5", "1000"]) is None
     assert privacy.detect_column("x", ["Очень долго ждал ответа", "Всё быстро"]) is None
+
+
+# --- Detection on messy real-looking columns: the values decide, a name alone never drops -------
+
+
+def _messy(seed: int, n: int = 300) -> dict[str, tuple[list[Any], bool]]:
+    """Columns as exports hold them (values and whether the reader typed them as dates)."""
+    rng = random.Random(seed)
+    countries = ["Россия"] * 12 + ["United-States"] * 6 + ["Mexico", "Казахстан", "?", "Germany"]
+    towns = ["г. Казань", "Уфа", "с. Высокая Гора", "Набережные Челны", "пос. Дубки"]
+    return {
+        "Страна рождения": ([rng.choice(countries) for _ in range(n)], False),
+        "Место рождения": ([rng.choice(towns) for _ in range(n)], False),
+        "Дата рождения": (
+            [
+                f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1940, 2005)}"
+                for _ in range(n)
+            ],
+            False,
+        ),
+        "Дата рождения ребёнка": (
+            [
+                date(rng.randint(2019, 2024), rng.randint(1, 12), rng.randint(1, 28))
+                for _ in range(n)
+            ],
+            True,
+        ),
+        "Год рождения": ([rng.randint(1940, 2005) for _ in range(n)], False),
+        "ФИО заявителя": ([make_fio(rng) for _ in range(n)], False),
+        "Фамилия": ([make_fio(rng).split()[0] for _ in range(n)], False),
+        "Телефон (моб.)": ([make_phone(rng) for _ in range(n)], False),
+        "Кол-во телефонных обращений": (
+            [min(int(rng.expovariate(0.5)), 40) for _ in range(n)],
+            False,
+        ),
+        "Телефонная линия": ([rng.choice(["да", "нет", "нет"]) for _ in range(n)], False),
+        "e-mail подтверждён": ([rng.choice(["да", "нет"]) for _ in range(n)], False),
+        "ИНН организации": (
+            [rng.choice(["7707083893", "1655000010", "7736050003"]) for _ in range(n)],
+            False,
+        ),
+        "Адрес регистрации": (
+            [
+                f"г. Казань, ул. Баумана, д. {rng.randint(1, 90)}, кв. {rng.randint(1, 200)}"
+                for _ in range(n)
+            ],
+            False,
+        ),
+        "Регион": ([rng.choice(["Татарстан", "Москва", "Башкортостан"]) for _ in range(n)], False),
+        "Имя файла": ([f"scan_{i:04d}.pdf" for i in range(n)], False),
+        "Имя услуги": (
+            [rng.choice(["Единое пособие", "Выплата по уходу"]) for _ in range(n)],
+            False,
+        ),
+        "Номер паспорта": ([f"{rng.randint(0, 999999):06d}" for _ in range(n)], False),
+        "Число телефонных звонков": ([rng.randint(10_000, 90_000) for _ in range(n)], False),
+        "Телефон": (
+            [rng.choice(["уточнить", "нет связи", "-", make_phone(rng)]) for _ in range(n)],
+            False,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("Страна рождения", None),  # countries: no birth date
+        ("Место рождения", None),  # towns: no birth date
+        ("Дата рождения", (PiiKind.birth_date, PiiAction.drop, False)),  # text: cannot be a year
+        ("Дата рождения ребёнка", (PiiKind.birth_date, PiiAction.generalise, False)),
+        ("Год рождения", None),  # already a year
+        ("ФИО заявителя", (PiiKind.fio, PiiAction.drop, False)),  # names join nothing: dropped
+        ("Фамилия", (PiiKind.fio, PiiAction.drop, False)),
+        ("Телефон (моб.)", (PiiKind.phone, PiiAction.pseudonymise, False)),
+        ("Кол-во телефонных обращений", None),  # counts
+        ("Телефонная линия", None),  # да / нет
+        ("e-mail подтверждён", None),  # да / нет
+        ("ИНН организации", (PiiKind.inn, PiiAction.pseudonymise, False)),
+        ("Адрес регистрации", (PiiKind.address, PiiAction.drop, False)),
+        ("Регион", None),
+        ("Имя файла", (PiiKind.fio, PiiAction.keep, True)),  # the name says ФИО, the values not
+        ("Имя услуги", (PiiKind.fio, PiiAction.keep, True)),  # lower-case words: no names
+        ("Номер паспорта", (PiiKind.passport, PiiAction.pseudonymise, False)),
+        ("Число телефонных звонков", (PiiKind.phone, PiiAction.keep, True)),  # large counts
+        ("Телефон", (PiiKind.phone, PiiAction.keep, True)),  # a quarter phones: look at it
+    ],
+)
+def test_detection_on_messy_columns(
+    column: str, expected: tuple[PiiKind, PiiAction, bool] | None
+) -> None:
+    values, is_date = _messy(11)[column]
+    found = privacy.detect_column(column, values, is_date=is_date)
+    if expected is None:
+        assert found is None, found
+        return
+    assert found is not None
+    assert (found.kind, found.action, found.review) == expected
+    shown = found.to_dict()
+    assert shown["review"] is expected[2]
+    if found.review:
+        assert "проверьте" in found.reason
+        assert shown["reason"] == found.reason
+        assert found.action is not PiiAction.drop
+
+
+def test_an_uncertain_finding_never_drops_and_shows_why() -> None:
+    found = privacy.detect_column("Паспорт", ["см. скан", "в деле", "нет копии"])
+    assert found is not None
+    assert (found.kind, found.action, found.review) == (PiiKind.passport, PiiAction.keep, True)
+    assert found.reason.startswith("по имени столбца; значения на «паспорт» не похожи")
+    empty = privacy.detect_column("СНИЛС", [])
+    assert empty is not None
+    assert (empty.action, empty.review) == (PiiAction.keep, True)
+    assert "нет значений" in empty.reason
+    # Content decides over the name: identifiers in a column with an ordinary name.
+    hidden = privacy.detect_column("Примечание", [make_phone(random.Random(i)) for i in range(20)])
+    assert hidden is not None
+    assert (hidden.kind, hidden.action, hidden.review) == (
+        PiiKind.phone,
+        PiiAction.pseudonymise,
+        False,
+    )
 
 
 def test_pseudonym_in_the_engine_equals_hmac_sha256(home: Path) -> None:

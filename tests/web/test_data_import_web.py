@@ -135,7 +135,7 @@ def test_upload_inspect_and_import_a_cp1251_csv(client_in: Client, stored_study:
     assert stored_study.revisions.count() == before + 1
     source = stored_study.current_revision().to_document().data_source("records")
     assert source.columns["СНИЛС"].pii == "pseudonymise"
-    assert source.columns["ФИО"].pii == "pseudonymise"
+    assert source.columns["ФИО"].pii == "drop"  # names join nothing: dropped by default
     assert not (study_home(stored_study) / "uploads" / token).exists()
     [record] = audit(stored_study)
     assert (record.user, record.event, record.version) == ("anna", "import", 1)

@@ -2,9 +2,9 @@
 
 - :func:`read_text` imports a TXT (UTF-8, UTF-16, Windows-1251, KOI8-R or CP866, detected) or
   DOCX file; :func:`import_note` also masks personal data and splits the text into quotes.
-- :func:`mask_personal_data` replaces names (capitalised words that pymorphy3 tags as a first
-  name, surname or patronymic, and initials), Russian phone numbers and e-mail addresses with
-  ``[имя]``, ``[телефон]``, ``[e-mail]``, before anything is stored.
+- :func:`mask_personal_data` (from :mod:`segprofile.data.masking`, the one rule for every
+  text path) replaces names, phones, e-mails, СНИЛС, ИНН, passport and card numbers, birth
+  dates and addresses with placeholders, before anything is stored.
 - :func:`tag_quotes` suggests hypotheses for quotes by lemma overlap (razdel tokens,
   pymorphy3 lemmas, stop words removed, rarer lemmas weigh more); a person confirms them, and
   :func:`quote_evidence` turns a confirmed one into :class:`~segprofile.model.study.Evidence`.
@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.data.engine import execute
+from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_personal_data
+from segprofile.data.masking import morph as _morph
 from segprofile.errors import InputError
 from segprofile.model.results import (
     InterviewNote,
@@ -65,10 +67,6 @@ __all__ = [
     "texts_with_segments",
     "topic_evidence",
 ]
-
-NAME_MASK = "[имя]"
-PHONE_MASK = "[телефон]"
-EMAIL_MASK = "[e-mail]"
 
 # --- Reading files ----------------------------------------------------------------------------
 
@@ -166,14 +164,6 @@ def _docx_text(raw: bytes, name: str) -> str:
 # --- Russian morphology -----------------------------------------------------------------------
 
 
-@cache
-def _morph() -> Any:
-    import pymorphy3  # type: ignore[import-untyped]  # the dictionary loads once, ~0.2 s
-
-    return pymorphy3.MorphAnalyzer()
-
-
-_NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
 _STOP_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "NUMR", "PRED"})
 _STOP_TEXT = """быть мочь весь это который свой такой этот тот очень также уже ещё только один
     наш ваш мой твой их его её они она оно он мы вы я ты себя сам самый каждый другой нет да так
@@ -215,98 +205,9 @@ def split_quotes(text: str) -> list[str]:
     return [s.text.strip() for s in razdel.sentenize(text) if s.text.strip()]
 
 
-# --- Masking personal data --------------------------------------------------------------------
+# --- Masking personal data (the rule lives in segprofile.data.masking) ----------------------
 
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_SEP = r"[\s\-–—.]*"
-_PHONE_RE = re.compile(
-    r"(?<![\d+])(?:\+7|8|7)"  # +7, 8 or 7, then ten digits in the usual groupings
-    rf"{_SEP}\(?\d{{3}}\)?{_SEP}\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{2}}(?!\d)"
-    r"|(?<![\d+])\d{3}[\-–]\d{2}[\-–]\d{2}(?![\d\-–])"  # a local number: 123-45-67
-)
-_INITIALS_RE = re.compile(r"(?<![А-ЯЁа-яё])[А-ЯЁ]\.\s?(?:[А-ЯЁ]\.)?(?![А-ЯЁа-яё])")
-_CAPITALISED_RE = re.compile(r"^[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?$")
-
-
-@dataclass(frozen=True)
-class MaskedText:
-    """A text with personal data replaced, and how many of each kind were masked."""
-
-    text: str
-    counts: dict[str, int]
-
-
-def _name_score(word: str) -> float:
-    """Probability mass of pymorphy3's parses that are a first name, surname or patronymic."""
-    return float(sum(p.score for p in _morph().parse(word) if _NAME_TAGS & set(p.tag.grammemes)))
-
-
-def _sentence_starts(text: str) -> set[int]:
-    return {s.start for s in razdel.sentenize(text)}
-
-
-def _mask_names(text: str) -> tuple[str, int]:
-    starts = _sentence_starts(text)
-    tokens = list(razdel.tokenize(text))
-    is_name = [False] * len(tokens)
-    scores = [0.0] * len(tokens)
-    for i, tok in enumerate(tokens):
-        if _CAPITALISED_RE.match(tok.text):
-            scores[i] = _name_score(tok.text)
-    for i, tok in enumerate(tokens):
-        score = scores[i]
-        if score <= 0:
-            continue
-        neighbour = (i > 0 and scores[i - 1] >= 0.3) or (
-            i + 1 < len(tokens) and scores[i + 1] >= 0.3
-        )
-        initials_next = i + 1 < len(tokens) and bool(_INITIALS_RE.match(text, tokens[i + 1].start))
-        # A capitalised word inside a sentence is a name when the dictionary leans that way;
-        # at the start of a sentence (capitalised anyway) only when it is surely a name or
-        # stands next to another name or initials.
-        threshold = 0.9 if tok.start in starts else 0.3
-        if score >= threshold or (score >= 0.2 and (neighbour or initials_next)):
-            is_name[i] = True
-    spans = [(t.start, t.stop) for t, flag in zip(tokens, is_name, strict=True) if flag]
-    for match in _INITIALS_RE.finditer(text):
-        near = any(abs(match.start() - b) <= 2 or abs(match.end() - a) <= 2 for a, b in spans)
-        if near:
-            spans.append((match.start(), match.end()))
-    if not spans:
-        return text, 0
-    spans.sort()
-    merged: list[list[int]] = []
-    for a, b in spans:
-        if merged and not text[merged[-1][1] : a].strip():
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    out, last = [], 0
-    for a, b in merged:
-        out.append(text[last:a])
-        out.append(NAME_MASK)
-        last = b
-    out.append(text[last:])
-    return "".join(out), len(merged)
-
-
-def mask_personal_data(text: str) -> MaskedText:
-    """Replace e-mails, Russian phone numbers and personal names with placeholders.
-
-    Names: capitalised words that pymorphy3 tags as a first name, surname or patronymic
-    (inside a sentence when that reading is likely, at a sentence start only when it is
-    nearly certain or next to another name), and initials next to them. Phones: ``+7`` / ``8``
-    followed by ten digits in the usual groupings, and local ``123-45-67``.
-
-    Returns
-    -------
-    MaskedText
-        The masked text and counts ``{"emails", "phones", "names"}``.
-    """
-    text, emails = _EMAIL_RE.subn(EMAIL_MASK, text)
-    text, phones = _PHONE_RE.subn(PHONE_MASK, text)
-    text, names = _mask_names(text)
-    return MaskedText(text=text, counts={"emails": emails, "phones": phones, "names": names})
+_PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 
 
 def note_from_text(text: str, *, source: str) -> InterviewNote:
@@ -450,7 +351,8 @@ def mine_topics(
         documents): the largest ``k`` whose silhouette is within ``tolerance`` of the best, so
         that near-equal separations favour finer topics.
     top_words, examples
-        Lemmas and example quotes (masked, the documents most typical of the topic) per topic.
+        Lemmas and example quotes (the documents most typical of the topic) per topic. Every
+        text is masked (:func:`mask_personal_data`) before its lemmas are counted.
     random_state
         Seed of NMF's initialisation (``nndsvda`` is deterministic given the data).
     """
@@ -459,7 +361,10 @@ def mine_topics(
             f"Число сегментов ({len(segments)}) не совпадает с числом текстов ({len(texts)}).",
             hint="передайте по одному сегменту на текст.",
         )
-    docs = [" ".join(lemmas(t or "")) for t in texts]
+    # Masked first, whatever table the texts came from: no name or number reaches the topic
+    # words or the examples; the placeholders themselves are no topic words.
+    masked = [mask_personal_data(t or "").text for t in texts]
+    docs = [" ".join(lemmas(_PLACEHOLDER_RE.sub(" ", t))) for t in masked]
     keep = [i for i, d in enumerate(docs) if d]
     if len(keep) < 4:
         raise InputError(
@@ -512,7 +417,7 @@ def mine_topics(
                 words=[str(w) for w in vocab[order] if fit.components[t, order[0]] > 0],
                 documents=int(members.size),
                 share=members.size / len(keep),
-                examples=[mask_personal_data(texts[keep[int(i)]]).text for i in typical],
+                examples=[masked[keep[int(i)]] for i in typical],
             )
         )
     by_segment: list[TopicSegmentShare] = []

@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from segprofile import __version__
-from segprofile.data import privacy
+from segprofile.data import masking, privacy
 from segprofile.data.privacy import PiiAction, PiiFinding, PiiKind
 from segprofile.data.readers import (
     Conversion,
@@ -221,6 +221,7 @@ class Manifest:
     original_deleted: bool
     segprofile_version: str = __version__
     pseudonym_format: str | None = None  # privacy.PSEUDONYM_FORMAT when a column has pseudonyms
+    masked: dict[str, int] = field(default_factory=dict)  # masking.KINDS → masked in texts
 
     @property
     def legacy_pseudonyms(self) -> bool:
@@ -398,18 +399,24 @@ def _select_sql(
     findings: list[PiiFinding],
     *,
     compiled: privacy.Compiled | None = None,
+    texts: Collection[str] = (),
 ) -> tuple[str, list[dict[str, Any]]]:
     """The query that writes the dataset: identifiers cleaned, made canonical, then hashed.
 
     With ``compiled`` (after :func:`privacy.register_pseudonym_functions`) one compiled
     function per identifier does all three steps; otherwise the three steps sit in nested
-    selects of SQL so that the engine computes each once per row.
+    selects of SQL so that the engine computes each once per row. Columns in ``texts`` are
+    masked (:func:`masking.register_mask_function` must be registered).
     """
     by_col = {f.column: f for f in findings}
     exprs, meta, cleaned, canonical = [], [], [], []
     for i, col in enumerate(columns):
         c = quote_ident(col)
         found = by_col.get(col)
+        if (found is None or found.action is PiiAction.keep) and col in texts:
+            exprs.append(f"{masking.mask_sql(c)} AS {c}")
+            meta.append({"name": col, "original_name": col, "masked": True})
+            continue
         if found is None or found.action is PiiAction.keep:
             exprs.append(c)
             meta.append({"name": col, "original_name": col})
@@ -440,6 +447,19 @@ def _select_sql(
         source = f"(SELECT *, {', '.join(cleaned)} FROM raw)"  # noqa: S608 — quoted identifiers
         source = f"(SELECT *, {', '.join(canonical)} FROM {source})"  # noqa: S608
     return f"SELECT {', '.join(exprs)} FROM {source}", meta  # noqa: S608 — quoted identifiers
+
+
+def _text_columns(
+    raw: RawTable,
+    sample: list[dict[str, Any]],
+    decisions: dict[str, ColumnOverride],
+    findings: list[PiiFinding],
+) -> list[str]:
+    """Text columns to mask: all but those dropped, pseudonymised, generalised or kept raw."""
+    skip = {f.column for f in findings if f.action is not PiiAction.keep}
+    skip |= {c for c, ov in decisions.items() if ov.pii and ov.pii.strip().lower() == "keep"}
+    first = f"(SELECT * FROM raw LIMIT {max(len(sample), 1):d})"  # noqa: S608 — a number
+    return masking.import_text_columns(raw.con, first, sample, decisions, skip)
 
 
 def import_data(
@@ -485,7 +505,9 @@ def import_data(
                 key_id = privacy.key_id(key)
                 privacy.set_key_variables(raw.con, key)
                 compiled = privacy.register_pseudonym_functions(raw.con, key)
-            select, meta = _select_sql(raw.columns, findings, compiled=compiled)
+            texts = raw.run(lambda: _text_columns(raw, sample, decisions, findings))
+            tally = masking.register_mask_function(raw.con) if texts else None
+            select, meta = _select_sql(raw.columns, findings, compiled=compiled, texts=texts)
             target = quote_literal(str(tmp))
             # Row order is not kept in the stored version: it lets the engine stream a file of
             # any size into Parquet within its memory limit.
@@ -536,6 +558,7 @@ def import_data(
                 quality=quality.to_dict(),
                 original_deleted=False,
                 pseudonym_format=privacy.PSEUDONYM_FORMAT if key_id is not None else None,
+                masked=tally.counts if tally is not None else {},
             )
             _write_json(directory / f"v{version}.json", manifest.to_dict())
     except BaseException:
@@ -571,7 +594,8 @@ def import_data(
                 {"column": col, "kind": None, "action": f"type:{ov.type}"}
                 for col, ov in decisions.items()
                 if ov.type
-            ],
+            ]
+            + [{"column": col, "kind": "text", "action": "mask"} for col in texts],
             original_deleted=deleted,
             key_id=key_id,
         ),

@@ -170,11 +170,19 @@ _NAME_RULES: list[tuple[PiiKind, re.Pattern[str]]] = [
 ]
 
 
+# A place or a country of birth is no birth date: «Страна рождения», «Место рождения», «Город».
+_PLACE_NAME = re.compile(
+    r"мест\w*|стран\w*|город\w*|населен\w*|регион\w*|област\w*|country|place|city|town"
+)
+
+
 def kind_by_name(column: str) -> PiiKind | None:
     """The identifier a column's name suggests, if any."""
     name = column.casefold().replace("ё", "е")
     for kind, pattern in _NAME_RULES:
         if pattern.search(name):
+            if kind is PiiKind.birth_date and _PLACE_NAME.search(name):
+                return None
             return kind
     return None
 
@@ -258,6 +266,8 @@ class PiiFinding:
     by_content: bool
     share: float = field(metadata={"doc": "доля значений выборки, похожих на этот вид"})
     action: PiiAction
+    review: bool = False  # uncertain: kept as it is until a person looks at it
+    doubt: str = ""  # why it is uncertain, in Russian, for the inspect page
 
     @property
     def reason(self) -> str:
@@ -266,7 +276,8 @@ class PiiFinding:
             parts.append("по имени столбца")
         if self.by_content:
             parts.append(f"по содержимому ({self.share:.0%} значений выборки)")
-        return " и ".join(parts)
+        text = " и ".join(parts)
+        return f"{text}; {self.doubt}" if self.doubt else text
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -279,52 +290,146 @@ class PiiFinding:
 
 
 def default_action(kind: PiiKind, *, is_date: bool) -> PiiAction:
-    """Keep identifiers joinable (pseudonyms), drop addresses, keep only the year of birth."""
-    if kind is PiiKind.address:
+    """Pseudonymise identifiers (they join tables), drop names (they join nothing: people
+    share them and spell them differently) and addresses, keep only the year of birth."""
+    if kind in (PiiKind.fio, PiiKind.address):
         return PiiAction.drop
     if kind is PiiKind.birth_date:
         return PiiAction.generalise if is_date else PiiAction.drop
     return PiiAction.pseudonymise
 
 
-def detect_column(
-    column: str, values: Iterable[Any], *, is_date: bool = False
-) -> PiiFinding | None:
-    """Find personal data in one column from its name and a sample of its values."""
-    by_name = kind_by_name(column)
-    sample = [v for v in values if v is not None and str(v).strip() != ""]
-    content: PiiKind | None = None
-    share = 0.0
+# What a value must look like to fit the kind a column's name suggests (looser than
+# kind_of_value: a column named «Телефон» may hold phones written in any way).
+FIT_SHARE = 0.8
+_YES_NO = frozenset({"да", "нет", "д", "н", "есть", "yes", "no", "y", "n", "true", "false"})
+# One to four words (or initials), each capitalised or in capitals: «Иванов», «ИВАНОВА А.С.».
+_NAME_WORDS = re.compile(r"^[^\W\d_a-zа-яё][^\W\d_]*\.?(?:[\s-]+[^\W\d_a-zа-яё][^\W\d_]*\.?){0,3}$")
+_PHONE_TEXT = re.compile(r"^[+\d\s().\-–доб]*$")
+_NUMBER_TEXT = re.compile(r"^[\d\s\-–№]*$")
+_DATE_TEXT = re.compile(
+    r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}-\d{1,2}-\d{1,2})(?:[ T]\S*)?$"
+)
+
+
+def _is_year(value: Any) -> bool:
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    return bool(re.fullmatch(r"(19|20)\d{2}", text)) and int(text) <= date.today().year
+
+
+def _fits(kind: PiiKind, value: Any, *, is_date: bool) -> bool:
+    """Whether one value could be a ``kind`` (the column's name says so)."""
+    if kind is PiiKind.birth_date:
+        return is_date or isinstance(value, date) or bool(_DATE_TEXT.match(str(value).strip()))
+    text = str(value).strip()
+    digits = len(_digits(text))
+    if kind is PiiKind.fio:
+        return bool(_NAME_WORDS.match(text))
+    if kind is PiiKind.snils:
+        return digits == 11 and bool(_NUMBER_TEXT.match(text))
+    if kind is PiiKind.inn:
+        return digits in (10, 12) and bool(_NUMBER_TEXT.match(text))
+    if kind is PiiKind.passport:  # series and number, or the number alone
+        return digits in (6, 10) and bool(_NUMBER_TEXT.match(text))
+    if kind is PiiKind.phone:
+        if isinstance(value, int | float):  # a number in a table: only a whole phone number
+            return digits in (10, 11)
+        return 6 <= digits <= 15 and bool(_PHONE_TEXT.match(text.lower()))
+    if kind is PiiKind.email:
+        return "@" in text
+    if kind is PiiKind.address:
+        return any(c.isalpha() for c in text) and (digits > 0 or bool(_ADDRESS_MARK.search(text)))
+    return True
+
+
+def _plainly_not(value: Any) -> bool:
+    """A value no identifier can be: yes/no, a flag, a count or code of up to four digits."""
+    if isinstance(value, bool):
+        return True
+    text = str(value).strip().casefold()
+    if text in _YES_NO:
+        return True
+    if isinstance(value, int | float) or re.fullmatch(r"-?\d{1,4}(?:[.,]\d+)?", text):
+        return len(_digits(text.split(".")[0].split(",")[0])) <= 4
+    return False
+
+
+def _by_content(sample: list[Any], is_date: bool) -> tuple[PiiKind | None, float]:
+    """The identifier most sampled values look like (with its share), if enough do."""
     if is_date:
         dates = [v.date() if isinstance(v, datetime) else v for v in sample]
         dates = [v for v in dates if isinstance(v, date)]
-        if _birth_dates(dates):
-            content, share = PiiKind.birth_date, 1.0
-    elif sample:
-        counts: dict[PiiKind, int] = {}
-        for v in sample:
-            kind = kind_of_value(str(v))
-            if kind is not None:
-                counts[kind] = counts.get(kind, 0) + 1
-        if counts:
-            best = max(counts, key=lambda k: counts[k])
-            share = counts[best] / len(sample)
-            if share >= CONTENT_SHARE:
-                content = best
-    if by_name is None and content is None:
+        return (PiiKind.birth_date, 1.0) if _birth_dates(dates) else (None, 0.0)
+    counts: dict[PiiKind, int] = {}
+    for v in sample:
+        kind = kind_of_value(str(v))
+        if kind is not None:
+            counts[kind] = counts.get(kind, 0) + 1
+    if not counts:
+        return None, 0.0
+    best = max(counts, key=lambda k: counts[k])
+    share = counts[best] / len(sample)
+    return (best, share) if share >= CONTENT_SHARE else (None, share)
+
+
+def detect_column(
+    column: str, values: Iterable[Any], *, is_date: bool = False
+) -> PiiFinding | None:
+    """Find personal data in one column from its name and a sample of its values.
+
+    The values decide: a column is personal data when most sampled values look like one kind
+    of identifier (:func:`kind_of_value`, checksums included), or when its name suggests a
+    kind and the values fit it. A name alone is not enough: when the values plainly say
+    otherwise (yes/no, counts, a year of birth that is already generalised) the column is no
+    personal data; when they neither fit nor plainly disagree, the column is kept as it is and
+    marked for review (``review=True`` with a Russian ``doubt``), never dropped on a guess.
+    """
+    by_name = kind_by_name(column)
+    sample = [v for v in values if v is not None and str(v).strip() != ""]
+    content, share = _by_content(sample, is_date) if sample else (None, 0.0)
+    if content is not None:
+        return PiiFinding(
+            column=column,
+            kind=content,
+            by_name=by_name is not None,
+            by_content=True,
+            share=round(share, 3),
+            action=default_action(content, is_date=is_date),
+        )
+    if by_name is None:
         return None
-    kind = content or by_name
-    if kind is None:  # pragma: no cover — one of the two is set
+    fit = sum(_fits(by_name, v, is_date=is_date) for v in sample) / len(sample) if sample else 0.0
+    if sample and fit >= FIT_SHARE:
+        if by_name is PiiKind.birth_date and not is_date and all(_is_year(v) for v in sample):
+            return None  # a year of birth: already what generalising a birth date gives
+        return PiiFinding(
+            column=column,
+            kind=by_name,
+            by_name=True,
+            by_content=False,
+            share=round(fit, 3),
+            action=default_action(by_name, is_date=is_date),
+        )
+    if sample and all(_plainly_not(v) for v in sample):
         return None
-    if by_name is PiiKind.birth_date and content is None:
-        kind = PiiKind.birth_date
+    if by_name is PiiKind.birth_date and sample and all(_is_year(v) for v in sample):
+        return None
+    doubt = (
+        "в выборке нет значений, чтобы это проверить"
+        if not sample
+        else f"значения на «{by_name.label}» не похожи (подходят {fit:.0%} выборки)"
+    )
     return PiiFinding(
         column=column,
-        kind=kind,
-        by_name=by_name is not None,
-        by_content=content is not None,
-        share=round(share, 3),
-        action=default_action(kind, is_date=is_date),
+        kind=by_name,
+        by_name=True,
+        by_content=False,
+        share=round(fit, 3),
+        action=PiiAction.keep,
+        review=True,
+        doubt=f"{doubt}: столбец оставлен как есть — проверьте его и выберите действие",
     )
 
 

@@ -366,7 +366,9 @@ class InterviewNote(_Result):
     text: str
     quotes: list[str]
     masked: dict[str, int] = Field(
-        default_factory=dict, description="Сколько замаскировано: names, phones, emails"
+        default_factory=dict,
+        description="Сколько замаскировано по видам: names, phones, emails, snils, inn, "
+        "passports, cards, birth_dates, addresses",
     )
 
 

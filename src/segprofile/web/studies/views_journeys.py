@@ -233,18 +233,21 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
             request, study, import_error=gettext("The file is too large."), status=400
         )
     try:
-        document = pipeline.import_journeys(
+        result = pipeline.import_journeys(
             study.current_revision().to_document(), upload.read(), fmt, source=upload.name
         )
     except SegprofileError as exc:
         return _journeys_page(request, study, import_error=str(exc), status=exc.http_status)
+    document = result.study
     comment = gettext("%(user)s imported journeys from %(file)s") % {
         "user": request.user.get_username(),
         "file": upload.name,
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
     messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+        request,
+        gettext("Revision %(number)s was saved; in the step texts %(masked)s.")
+        % {"number": revision.number, "masked": result.masked_summary},
     )
     return redirect(reverse("studies:journeys", kwargs={"pk": study.pk}))
 

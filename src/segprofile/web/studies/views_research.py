@@ -693,13 +693,15 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
                     "n": len(result.suggestions),
                 }
                 revision = study.add_revision(result.study, author=request.user, comment=comment)
-                masked = sum(sum(n.masked.values()) for n in result.notes)
+                # Per kind, and per file when there are several: «r01.txt: замаскировано: …».
+                masked = result.masked_summary
+                if len(result.notes) > 1:
+                    masked = "; ".join(
+                        f"{n.source}: {pipeline.describe_masked(n.masked)}" for n in result.notes
+                    )
                 messages.success(
                     request,
-                    gettext(
-                        "Revision %(number)s was saved: %(n)s quotes suggested, %(masked)s "
-                        "personal details masked."
-                    )
+                    gettext("Revision %(number)s was saved: %(n)s quotes suggested; %(masked)s.")
                     % {"number": revision.number, "n": len(result.suggestions), "masked": masked},
                 )
                 return redirect("studies:interviews", pk=study.pk)
