@@ -26,6 +26,9 @@ import pyarrow as pa
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
 from segprofile.errors import EngineError, InputError
+from segprofile.model.labels import MISSING_CODE as MISSING_CODE
+from segprofile.model.labels import MISSING_LABEL as MISSING_LABEL
+from segprofile.model.labels import sentence_case, value_label
 from segprofile.model.results import (
     CrossSegmentation,
     FeatureSegmentation,
@@ -35,9 +38,6 @@ from segprofile.model.results import (
     Trait,
 )
 from segprofile.model.study import Binning, BinningMethod, Feature, FeatureType, Study
-
-MISSING_CODE = "NA"
-MISSING_LABEL = "Нет данных"
 
 #: A trait is reported when the value is at least this much more common in the segment…
 TRAIT_MIN_LIFT = 1.25
@@ -102,7 +102,7 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
                 made.append(f"от {_fmt(a)} до {_fmt(b)}{suffix}")
         made.append(f"{_fmt(edges[-1])} и более{suffix}")
         labels = made
-    return Bins(edges=list(edges), codes=codes, labels=labels)
+    return Bins(edges=list(edges), codes=codes, labels=[sentence_case(x) for x in labels])
 
 
 def _nice(value: float) -> float:
@@ -236,15 +236,10 @@ def _satisfaction(
 
 
 def segment_label(feature: Feature, code: str, bins: Bins | None) -> str:
-    if code == MISSING_CODE:
-        return MISSING_LABEL
-    if code in feature.value_labels:
-        return feature.value_labels[code]
-    if bins is not None:
+    """A segment's label in sentence case: the study's value label, the interval's or the code."""
+    if bins is not None and code in bins.codes and code not in feature.value_labels:
         return bins.labels[bins.codes.index(code)]
-    if feature.type is FeatureType.boolean or code in ("true", "false"):
-        return {"true": "Да", "false": "Нет"}.get(code, code)
-    return code
+    return value_label(feature, code)
 
 
 def _order(
