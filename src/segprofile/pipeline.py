@@ -20,6 +20,7 @@ from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import (
     ByFeatureResult,
+    pair_counts,
     segment_by_feature,
     total_satisfaction,
 )
@@ -39,7 +40,13 @@ from segprofile.analysis.hypotheses import (
 )
 from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
 from segprofile.analysis.portraits import edit_from_portrait
-from segprofile.analysis.priority import has_confirmed_problems, prioritise
+from segprofile.analysis.priority import (
+    PairCount,
+    add_overlaps,
+    has_confirmed_problems,
+    overlap_pairs,
+    prioritise,
+)
 from segprofile.analysis.research import (
     draw_candidates,
     interview_guides,
@@ -375,6 +382,10 @@ def profile_study(
         )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
+        counts = pair_counts(study, table, overlap_pairs(priority), edges=by_feature.edges)
+        add_overlaps(
+            study, priority, by_feature.features, {k: PairCount(**v) for k, v in counts.items()}
+        )
         journeys = compare_journeys(study) if study.journeys else []
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
         profile = Profile(
@@ -410,6 +421,7 @@ def profile_study(
             warnings=by_feature.warnings
             + (audience.warnings if audience else [])
             + [w for w in [complaints_warning] if w]
+            + priority.warnings
             + cluster_warnings,
             clusters=clusters,
         )

@@ -803,6 +803,40 @@ def _add_traits(
             seg_stats.distinctive = found.get(seg_stats.value, [])
 
 
+def pair_counts(
+    study: Study,
+    source: TableLike,
+    pairs: list[tuple[str, str]],
+    *,
+    edges: dict[str, list[float]] | None = None,
+) -> dict[tuple[str, str], dict[str, int]]:
+    """Clients in both segments of each pair («a=x», «b=y»), with their ratings: one scan.
+
+    Returns ``{(a, b): {"both", "ratings", "happy"}}``; the segments are coded as in the
+    profile (``edges``: the numeric thresholds it used).
+    """
+    if not pairs:
+        return {}
+    ids = list(dict.fromkeys(key.split("=", 1)[0] for pair in pairs for key in pair))
+    features = [study.feature(fid) for fid in ids]
+    coded = code_table(study, features, source.table, edges=edges)
+    t = coded.table
+    threshold = float(study.segmentation.satisfaction.csat_threshold)
+    aggs: dict[str, Any] = {}
+    for i, (a, b) in enumerate(pairs):
+        (fa, va), (fb, vb) = a.split("=", 1), b.split("=", 1)
+        both = (t[coded.columns[fa]] == va) & (t[coded.columns[fb]] == vb)
+        aggs[f"both_{i}"] = both.cast("int64").sum()
+        if coded.has_satisfaction:
+            aggs[f"ratings_{i}"] = (both & t.sat.notnull()).cast("int64").sum()
+            aggs[f"happy_{i}"] = (both & (t.sat >= threshold)).cast("int64").sum()
+    row = execute(t.aggregate(**aggs)).to_dict("records")[0]
+    return {
+        pair: {name: int(_or0(row.get(f"{name}_{i}"))) for name in ("both", "ratings", "happy")}
+        for i, pair in enumerate(pairs)
+    }
+
+
 def total_satisfaction(study: Study, source: TableLike) -> SatisfactionStats:
     """Baseline satisfaction of everyone in the client records."""
     settings = study.segmentation.satisfaction
