@@ -642,6 +642,8 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
             "run": run,
             "priority": ranked["priority"],
             "rows": rows,
+            "names": facts.labels(),
+            "min_cell": document.segmentation.min_cell,
             "sort": sort,
             "next": here,
             # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it.
