@@ -438,10 +438,19 @@ class QuoteSuggestion(_Result):
 
 class Topic(_Result):
     index: int
+    name: str = Field("", description="Короткое название темы")
+    name_origin: str = Field("data", description="data — из текстов; team — задано командой")
+    label_id: str | None = Field(None, description="Название команды, которое применено")
     words: list[str] = Field(description="Главные леммы темы")
+    signatures: list[list[str]] = Field(
+        default_factory=list,
+        description="Главные леммы каждой найденной темы, объединённой в эту (ключ правок)",
+    )
     documents: int = Field(description="Текстов, где тема главная")
     share: float
-    examples: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(
+        default_factory=list, description="Разные предложения из самых типичных текстов"
+    )
 
 
 class TopicSegmentShare(_Result):
@@ -449,6 +458,8 @@ class TopicSegmentShare(_Result):
     topic: int
     documents: int
     share: float = Field(description="Доля текстов сегмента с этой главной темой")
+    texts: int = Field(0, description="Текстов сегмента (с какой-либо темой)")
+    interval: Interval | None = Field(None, description="Интервал Уилсона для доли")
 
 
 class TopicModel(_Result):
@@ -459,6 +470,9 @@ class TopicModel(_Result):
     topics: list[Topic]
     by_segment: list[TopicSegmentShare] = Field(default_factory=list)
     chosen_by: str = Field("", description="Как выбрано число тем")
+    unmatched_labels: list[str] = Field(
+        default_factory=list, description="Названия команды, не нашедшие темы в этом запуске"
+    )
 
 
 # --- M-4: clusters (approach 1) with portraits -------------------------------------------------
