@@ -116,6 +116,8 @@ def test_planted_complaint_themes_are_unique_to_their_segments(
     ]
     assert any("справк" in name.lower() for name in office_names)
     assert all(f"«{name}»" in reason for name in office_names)
+    office = result.segments["channel=office"]
+    assert f"{len(office.unique)} из {len(office.problems)} проблем" in reason
 
 
 def test_profile_uses_complaints_until_problems_are_confirmed(

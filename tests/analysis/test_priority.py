@@ -18,9 +18,14 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
 from segprofile import pipeline
-from segprofile.analysis.priority import min_ratings
+from segprofile.analysis.priority import min_ratings, prioritise
 from segprofile.model.format import p_value, percent, percents
-from segprofile.model.results import Profile, SegmentStats
+from segprofile.model.results import (
+    FeatureSegmentation,
+    Profile,
+    SatisfactionStats,
+    SegmentStats,
+)
 from segprofile.model.study import Study
 from sp_census import STUDY, census_records, write_census
 
@@ -292,3 +297,60 @@ def test_a_feature_with_sixty_values(tmp_path: Path) -> None:
     )
     assert result.priority is not None
     assert result.priority.top[0] == PLANTED
+
+
+# --- The summary against the numbers it states ---------------------------------------------------
+
+
+def _feature(segments: dict[str, tuple[int, int]]) -> FeatureSegmentation:
+    """A feature «f» whose segments have (ratings, happy); capacity = ratings."""
+    total = sum(n for n, _ in segments.values())
+    return FeatureSegmentation(
+        feature_id="f",
+        label="Признак",
+        column="f",
+        type="categorical",
+        segments=[
+            SegmentStats(
+                key=f"f={code}",
+                value=code,
+                label=code,
+                capacity=n,
+                share=n / total,
+                satisfaction=SatisfactionStats(n=n, csat=happy / n),
+            )
+            for code, (n, happy) in segments.items()
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("threshold", "mode", "word", "sign"),
+    [(0.8, "low", "низкая", "<"), (0.5, "high", "высокая", "≥"), (0.7996, "high", "высокая", "≥")],
+)
+def test_the_summary_states_the_switch_with_its_numbers(
+    threshold: float, mode: str, word: str, sign: str
+) -> None:
+    study = Study.model_validate(STUDY)
+    study.priority.low_satisfaction_csat = threshold
+    feature = _feature({"a": (6000, 4798), "b": (4000, 3198)})
+    overall = SatisfactionStats(n=10_000, csat=7996 / 10_000)
+    summary = prioritise(study, [feature], overall)
+    assert summary.mode == mode
+    csat, limit = percents(overall.csat, threshold)  # type: ignore[arg-type]
+    assert f"Общая удовлетворённость {word} (CSAT {csat} {sign} {limit})" in summary.explanation
+    # Never «80 % < 80 %»: equal-looking figures get the decimals that tell them apart.
+    assert csat != limit or overall.csat == threshold
+    assert (overall.csat < threshold) == (mode == "low")  # type: ignore[operator]
+
+
+def test_rounding_never_makes_a_difference_look_like_none() -> None:
+    study = Study.model_validate(STUDY)
+    feature = _feature({"a": (20_000, 12_240), "b": (20_000, 12_280)})
+    summary = prioritise(study, [feature], SatisfactionStats(n=40_000, csat=24_520 / 40_000))
+    assert summary.top == []  # 61,2 % against 61,4 %: within chance, no segment leads
+    gap = feature.segments[0].priority.gap  # type: ignore[union-attr]
+    assert gap is not None
+    assert gap.verdict == "same"
+    reason = feature.segments[0].priority.reasons[1]  # type: ignore[union-attr]
+    assert reason.startswith("CSAT 61,2\u00a0% против 61,4\u00a0% у остальных — разница в пределах")
