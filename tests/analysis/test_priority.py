@@ -354,3 +354,16 @@ def test_rounding_never_makes_a_difference_look_like_none() -> None:
     assert gap.verdict == "same"
     reason = feature.segments[0].priority.reasons[1]  # type: ignore[union-attr]
     assert reason.startswith("CSAT 61,2\u00a0% против 61,4\u00a0% у остальных — разница в пределах")
+
+
+def test_the_quadrant_marks_segments_with_too_few_ratings(profile: Profile) -> None:
+    from segprofile.report.charts import priority_quadrant
+
+    chart = priority_quadrant(profile, min_cell=5)
+    assert chart is not None
+    datasets = chart.to_dict()["datasets"].values()
+    values = next(rows for rows in datasets if rows and "Сегмент" in rows[0])
+    status = {r["Сегмент"]: r["В приоритете"] for r in values}
+    assert status["Страна рождения: Scotland"] == "мало данных"
+    assert status["Часов в неделю: Более 50 часов"] == "да"
+    assert status["Страна рождения: United-States"] == "нет"
