@@ -385,7 +385,13 @@ def profile_study(
         )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
-        counts = pair_counts(study, table, overlap_pairs(priority), edges=by_feature.edges)
+        counts = pair_counts(
+            study,
+            table,
+            overlap_pairs(priority),
+            edges=by_feature.edges,
+            id_column=None if ids_unique else id_column,
+        )
         add_overlaps(
             study, priority, by_feature.features, {k: PairCount(**v) for k, v in counts.items()}
         )

@@ -543,6 +543,8 @@ class PairCount:
     both: int
     ratings: int = 0
     happy: int = 0
+    #: Distinct clients in both, when a client may have several rows (applications).
+    clients: int | None = None
 
 
 def overlap_pairs(summary: PrioritySummary) -> list[tuple[str, str]]:
@@ -573,14 +575,18 @@ def add_overlaps(
         sa, sb = by_key.get(a), by_key.get(b)
         if sa is None or sb is None:
             continue
-        small = 0 < count.both < min_cell
+        # The same people: distinct clients when rows are applications, else rows.
+        people = count.clients if count.clients is not None else count.both
+        of_a = sa.clients if count.clients is not None and sa.clients else sa.capacity
+        of_b = sb.clients if count.clients is not None and sb.clients else sb.capacity
+        small = 0 < people < min_cell
         summary.overlaps.append(
             SegmentOverlap(
                 a=a,
                 b=b,
-                both=None if small else count.both,
-                share_of_a=None if small or not sa.capacity else count.both / sa.capacity,
-                share_of_b=None if small or not sb.capacity else count.both / sb.capacity,
+                both=None if small else people,
+                share_of_a=None if small or not of_a else people / of_a,
+                share_of_b=None if small or not of_b else people / of_b,
             )
         )
         a_n, b_n = sa.satisfaction.n - count.ratings, sb.satisfaction.n - count.ratings
