@@ -19,7 +19,7 @@ from statsmodels.stats.multitest import multipletests
 
 from segprofile import pipeline
 from segprofile.analysis.priority import min_ratings, prioritise
-from segprofile.model.format import p_value, percent, percents
+from segprofile.model.format import number, p_value, percents, share_percent
 from segprofile.model.results import (
     FeatureSegmentation,
     Profile,
@@ -215,7 +215,7 @@ def _check_reasons(profile: Profile, study: Study) -> int:
                 assert gap.csat < gap.rest_csat  # type: ignore[operator]
             if gap.verdict == "higher":
                 assert gap.csat > gap.rest_csat  # type: ignore[operator]
-        assert f"ёмкость {percent(seg.share)}" in text
+        assert f"ёмкость {share_percent(seg.share)} ({number(seg.capacity)} чел.)" in text
         assert (seg.priority.rank is None) == (seg.priority.score == 0)
         assert all(m for m in _PERCENT.findall(text))
     return checked

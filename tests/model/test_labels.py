@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from segprofile.model.format import p_value, percent, percents, points
+from segprofile.model.format import p_value, percent, percents, points, share_percent
 from segprofile.model.labels import inline_label, sentence_case, value_label
 from segprofile.model.study import Feature
 
@@ -62,5 +62,8 @@ def test_numbers_are_written_one_way() -> None:
     assert percents(0.61, 0.63) == ("61\u00a0%", "63\u00a0%")
     assert percents(0.5, 0.5) == ("50\u00a0%", "50\u00a0%")
     assert points(0.45) == "45\u00a0п.\u00a0п."
+    assert share_percent(0.0004) == "менее 1\u00a0%"
+    assert share_percent(0.0) == "0\u00a0%"
+    assert share_percent(0.341) == "34\u00a0%"
     assert p_value(0.0004, "q") == "q < 0,001"
     assert p_value(0.0421) == "p = 0,042"

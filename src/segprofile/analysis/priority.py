@@ -48,7 +48,14 @@ from segprofile.analysis.stats import (
     required_sample,
     wilson_interval,
 )
-from segprofile.model.format import number, p_value, percent, percents, points
+from segprofile.model.format import (
+    number,
+    p_value,
+    percent,
+    percents,
+    points,
+    share_percent,
+)
 from segprofile.model.labels import PRIORITY_PARTS as PART_NAMES
 from segprofile.model.labels import inline_label
 from segprofile.model.results import (
@@ -265,7 +272,7 @@ def satisfaction_reason(gap: SatisfactionGap, study: Study) -> str:
 
 
 def _capacity_reason(seg: SegmentStats, gap: SatisfactionGap, rated: bool, study: Study) -> str:
-    text = f"ёмкость {percent(seg.share)} ({number(seg.capacity)} чел.)"
+    text = f"ёмкость {share_percent(seg.share)} ({number(seg.capacity)} чел.)"
     if not rated:
         settings = study.priority
         level = (
@@ -282,10 +289,10 @@ def _capacity_reason(seg: SegmentStats, gap: SatisfactionGap, rated: bool, study
             "удовлетворённости остальных"
         )
     why = {
-        "higher": "удовлетворённость выше, чем у остальных",
-        "same": "удовлетворённость не отличается от остальных",
-        "too_few": "мало оценок, чтобы судить об удовлетворённости",
-        "no_ratings": "нет оценок удовлетворённости",
+        "higher": "сегмент доволен больше остальных",
+        "same": "значимого разрыва в удовлетворённости нет",
+        "too_few": "мало оценок",
+        "no_ratings": "нет оценок",
     }[gap.verdict]
     return f"{text} — не учитывается: {why}"
 

@@ -27,6 +27,16 @@ def percent(share: float | None, digits: int = 0) -> str:
     return f"{number(share * 100, digits)}{NBSP}%"
 
 
+def share_percent(share: float | None) -> str:
+    """A share of clients in whole percents; a small share that is not zero never reads «0 %».
+
+    ``0.0004`` → ``менее 1 %``; ``0.341`` → ``34 %``.
+    """
+    if share is not None and 0 < share < 0.005:
+        return f"менее 1{NBSP}%"
+    return percent(share)
+
+
 def percents(a: float, b: float) -> tuple[str, str]:
     """Two shares written so that different values never read the same («80 %» and «80 %»).
 

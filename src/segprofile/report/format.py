@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from segprofile.model.format import NBSP, NNBSP, number, p_value, percent, percents, points
+from segprofile.model.format import (
+    NBSP,
+    NNBSP,
+    number,
+    p_value,
+    percent,
+    percents,
+    points,
+    share_percent,
+)
 
 __all__ = [
     "NBSP",
@@ -20,6 +29,7 @@ __all__ = [
     "points",
     "ru_date",
     "ru_datetime",
+    "share_percent",
 ]
 
 
