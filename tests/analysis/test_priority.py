@@ -203,7 +203,8 @@ def _check_reasons(profile: Profile, study: Study) -> int:
         assert low == (gap.verdict == "lower"), text
         assert high == (gap.verdict == "higher"), text
         assert ("мало данных" in text) == (gap.verdict == "too_few"), text
-        assert (gap.verdict == "too_few") == (0 < gap.n < min_ratings(study) or gap.rest_n == 0)
+        expected_too_few = gap.n > 0 and (gap.n < min_ratings(study) or gap.rest_n == 0)
+        assert (gap.verdict == "too_few") == expected_too_few
         if gap.verdict in ("lower", "higher", "same"):
             assert gap.q_value is not None
             assert alpha is not None
@@ -276,6 +277,22 @@ def test_one_segment_holds_everyone(tmp_path: Path) -> None:
     assert "все 4\u00a0000 чел. в одном сегменте «Женщины»" in warning
     assert result.priority is not None
     assert result.priority.top[0] == PLANTED
+
+
+def test_a_rest_below_min_cell_is_never_described(tmp_path: Path) -> None:
+    table = census_records(rows=4000, seed=7)
+    sexes = ["Female"] * (table.num_rows - 3) + ["Male"] * 3
+    table = table.set_column(table.schema.get_field_index("sex"), "sex", pa.array(sexes))
+    result = _profile_of(table, tmp_path)
+    female = _segments(result)["sex=Female"]
+    assert female.priority is not None
+    gap = female.priority.gap
+    assert gap is not None
+    assert gap.verdict == "too_few"
+    assert gap.rest_n == 0
+    assert gap.rest_csat is None
+    assert "остальных клиентов признака с оценками слишком мало" in female.priority.reasons[1]
+    assert _segments(result)["sex=Male"].priority is None  # 3 people: never ranked
 
 
 def test_a_feature_with_sixty_values(tmp_path: Path) -> None:

@@ -184,6 +184,8 @@ def satisfaction_gaps(
         total = totals[_feature_of(seg)]
         n, happy = seg.satisfaction.n, _happy(seg.satisfaction)
         rest_n, rest_happy = total.ratings - n, total.happy - happy
+        if total.capacity - seg.capacity < study.segmentation.min_cell:
+            rest_n = rest_happy = 0  # the rest is too few people to state anything about
         gap = SatisfactionGap(
             verdict="no_ratings",
             n=n,
@@ -253,8 +255,8 @@ def satisfaction_reason(gap: SatisfactionGap, study: Study) -> str:
         margin = points(study.research.margin)
         if gap.rest_n == 0:
             return (
-                f"мало данных: у остальных клиентов признака нет оценок, сравнить CSAT "
-                f"сегмента ({percent(gap.csat)}, оценок {number(gap.n)}) не с чем — "
+                f"мало данных: остальных клиентов признака с оценками слишком мало, сравнить "
+                f"CSAT сегмента ({percent(gap.csat)}, оценок {number(gap.n)}) не с чем — "
                 "удовлетворённость в оценку не входит"
             )
         return (
@@ -597,7 +599,10 @@ def add_overlaps(
             )
         )
         a_n, b_n = sa.satisfaction.n - count.ratings, sb.satisfaction.n - count.ratings
-        if count.both < min_cell or count.ratings < needed or a_n <= 0 or b_n <= 0:
+        # Each group compared — both, A without B, B without A — has at least min_cell people.
+        if min(people, of_a - people, of_b - people) < min_cell:
+            continue
+        if count.ratings < needed or a_n <= 0 or b_n <= 0:
             continue
         a_happy = _happy(sa.satisfaction) - count.happy
         b_happy = _happy(sb.satisfaction) - count.happy
@@ -609,6 +614,7 @@ def add_overlaps(
     for i, ((a, b), _, _) in enumerate(tests):
         q_a, q_b = adjusted[2 * i], adjusted[2 * i + 1]
         sa, sb, count = by_key[a], by_key[b], counts[(a, b)]
+        people = count.clients if count.clients is not None else count.both
         csat = count.happy / count.ratings
         a_only = (_happy(sa.satisfaction) - count.happy) / (sa.satisfaction.n - count.ratings)
         b_only = (_happy(sb.satisfaction) - count.happy) / (sb.satisfaction.n - count.ratings)
@@ -619,7 +625,7 @@ def add_overlaps(
         own, versus_a = percents(csat, a_only)
         _, versus_b = percents(csat, b_only)
         reason = (
-            f"{number(count.both)} чел., CSAT {own} — ниже, чем у остальных из "
+            f"{number(people)} чел., CSAT {own} — ниже, чем у остальных из "
             f"«{inline_label(sa.label)}» ({versus_a}, {p_value(q_a, 'q')}) и у остальных из "
             f"«{inline_label(sb.label)}» ({versus_b}, {p_value(q_b, 'q')}): сочетание двух "
             "признаков объясняет разрыв лучше, чем каждый по отдельности."
@@ -635,7 +641,7 @@ def add_overlaps(
             CrossProposal(
                 key=f"{a}&{b}",
                 label=label,
-                capacity=count.both,
+                capacity=people,
                 satisfaction=SatisfactionStats(
                     n=count.ratings, csat=csat, csat_interval=Interval(low=low, high=high)
                 ),
