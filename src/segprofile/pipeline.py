@@ -20,6 +20,7 @@ from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import (
     ByFeatureResult,
+    pair_counts,
     segment_by_feature,
     total_satisfaction,
 )
@@ -39,7 +40,13 @@ from segprofile.analysis.hypotheses import (
 )
 from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
 from segprofile.analysis.portraits import edit_from_portrait
-from segprofile.analysis.priority import has_confirmed_problems, prioritise
+from segprofile.analysis.priority import (
+    PairCount,
+    add_overlaps,
+    has_confirmed_problems,
+    overlap_pairs,
+    prioritise,
+)
 from segprofile.analysis.research import (
     draw_candidates,
     interview_guides,
@@ -80,6 +87,7 @@ from segprofile.model.study import (
     SegmentNote,
     Study,
     SurveyQuestion,
+    TopicLabel,
 )
 from segprofile.report.bpmn import journeys_from_bpmn, journeys_to_bpmn
 from segprofile.report.charts import priority_quadrant, to_svg
@@ -122,6 +130,7 @@ __all__ = [
     "list_dataset_versions",
     "list_examples",
     "load_study",
+    "merge_topics",
     "open_data_source",
     "open_dataset",
     "parse_study",
@@ -140,6 +149,7 @@ __all__ = [
     "set_eligibility_rule",
     "set_hypothesis_status",
     "set_segment_note",
+    "set_topic_name",
     "study_from_data",
     "study_hash",
     "suggested_recommendations",
@@ -378,6 +388,16 @@ def profile_study(
         )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
+        counts = pair_counts(
+            study,
+            table,
+            overlap_pairs(priority),
+            edges=by_feature.edges,
+            id_column=None if ids_unique else id_column,
+        )
+        add_overlaps(
+            study, priority, by_feature.features, {k: PairCount(**v) for k, v in counts.items()}
+        )
         journeys = compare_journeys(study) if study.journeys else []
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
         profile = Profile(
@@ -413,6 +433,7 @@ def profile_study(
             warnings=by_feature.warnings
             + (audience.warnings if audience else [])
             + [w for w in [complaints_warning] if w]
+            + priority.warnings
             + cluster_warnings,
             clusters=clusters,
         )
@@ -883,6 +904,7 @@ def _complaint_topics(
             features=[f for f in features if f.data_source in (None, records_source)],
             edges=by_feature.edges,
             random_state=study.segmentation.random_state,
+            labels=[t for t in study.topic_labels if t.source == source.id],
         )
     except InputError as exc:
         return None, f"{lead}: {exc.message}"
@@ -1674,7 +1696,7 @@ def text_topics(
     The texts' authors are joined to the client records by the records' id column when the
     text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
     """
-    from segprofile.analysis.texts import mine_topics, texts_with_segments
+    from segprofile.analysis.texts import label_topics, mine_topics, texts_with_segments
 
     sources = text_sources(study)
     if source_id is None:
@@ -1741,7 +1763,17 @@ def text_topics(
             texts = [str(x) if x is not None else "" for x in frame["text"]]
     finally:
         eng.close()
-    model = mine_topics(texts, segments=segments, n_topics=n_topics)
+    model = label_topics(
+        mine_topics(
+            texts,
+            segments=segments,
+            n_topics=n_topics,
+            random_state=study.segmentation.random_state,
+            confidence=study.segmentation.confidence,
+        ),
+        [t for t in study.topic_labels if t.source == chosen.id],
+        confidence=study.segmentation.confidence,
+    )
     return TextTopics(
         source=chosen.id,
         text_column=column,
@@ -1749,6 +1781,83 @@ def text_topics(
         model=model,
         text_columns=ranked,
     )
+
+
+def _topic_source(study: Study, source_id: str) -> DataSource:
+    source = _source(study, source_id)
+    if source not in text_sources(study):
+        raise InputError(
+            f"Источник «{source_id}» не содержит текстов (жалоб, ответов опроса, интервью).",
+            hint="выберите источник с текстами.",
+        )
+    return source
+
+
+def _new_topic_label_id(study: Study) -> str:
+    taken = {t.id for t in study.topic_labels}
+    return next(f"topic{i}" for i in range(1, len(taken) + 2) if f"topic{i}" not in taken)
+
+
+def _labels_of(study: Study, source_id: str, topics: list[list[str]]) -> list[TopicLabel]:
+    """The saved names of ``source_id`` that any of ``topics`` (lemma lists) matches."""
+    from segprofile.analysis.texts import TOPIC_MATCH
+
+    def overlap(a: list[str], b: list[str]) -> float:
+        return len(set(a) & set(b)) / len(set(a) | set(b)) if set(a) | set(b) else 0.0
+
+    return [
+        label
+        for label in study.topic_labels
+        if label.source == source_id
+        and any(overlap(t, s) >= TOPIC_MATCH for t in topics for s in label.topics)
+    ]
+
+
+def set_topic_name(study: Study, source_id: str, topic: list[list[str]], name: str) -> Study:
+    """A copy of ``study`` with a topic of ``source_id`` named by the team (caller saves it).
+
+    ``topic`` is the topic as the page shows it: the main lemmas of each topic it is made of
+    (``Topic.signatures``). A name already saved for it is replaced; an empty name removes the
+    team's name (and so undoes a merge): the topic is named from its texts again.
+    """
+    _topic_source(study, source_id)
+    topic = [list(words) for words in topic if words]
+    if not topic:
+        raise InputError("Не указана тема: нет её главных слов.", hint="обновите страницу.")
+    updated = study.model_copy(deep=True)
+    old = _labels_of(updated, source_id, topic)
+    updated.topic_labels = [t for t in updated.topic_labels if t not in old]
+    name = " ".join(name.split())
+    if name:
+        signatures = list(topic)
+        for label in old:
+            signatures += [s for s in label.topics if s not in signatures]
+        updated.topic_labels.append(
+            TopicLabel(
+                id=old[0].id if old else _new_topic_label_id(updated),
+                source=source_id,
+                name=name,
+                topics=signatures,
+            )
+        )
+    return updated
+
+
+def merge_topics(study: Study, source_id: str, topics: list[list[list[str]]], name: str) -> Study:
+    """A copy of ``study`` where the team merged topics of ``source_id`` into one, named ``name``.
+
+    ``topics``: each merged topic as its lemma lists (``Topic.signatures``), at least two. On
+    every re-run the topics matching them are shown as one topic with this name.
+    """
+    if len(topics) < 2:
+        raise InputError(
+            "Для объединения отметьте хотя бы две темы.", hint="отметьте темы и повторите."
+        )
+    if not " ".join(name.split()):
+        raise InputError(
+            "Укажите название объединённой темы.", hint="впишите название и повторите."
+        )
+    return set_topic_name(study, source_id, [s for topic in topics for s in topic], name)
 
 
 # --- M-4: portraits of clusters and segments ---------------------------------------------------

@@ -79,6 +79,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:interviews": {"GET": ("view", 200), "POST": ("edit", 400)},
     "studies:quote_decision": {"POST": ("edit", 302)},
     "studies:topics": {"GET": ("view", 200)},
+    "studies:topic_names": {"POST": ("edit", 302)},
     # The journey editor (the small study has no journeys: 404, or back to the page).
     "studies:journey_new": {"POST": ("edit", 302)},
     "studies:journey_fragment": {"GET": ("view", 302)},

@@ -29,7 +29,6 @@ come back to Python.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,10 +39,14 @@ import ibis.expr.types as ir
 import ibis.selectors as s
 import numpy as np
 import pandas as pd
-from scipy import stats as sps  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
-from segprofile.analysis.stats import required_sample, wilson_interval
+from segprofile.analysis.stats import (
+    benjamini_hochberg,
+    compare_shares,
+    required_sample,
+    wilson_interval,
+)
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import (
@@ -1092,45 +1095,6 @@ def verdict_rules_text(rules: VerdictRules | None = None) -> list[str]:
         "недостаточно данных.",
         "Поправка Бенджамини — Хохберга применяется ко всем проверкам опроса сразу.",
     ]
-
-
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p-values (false discovery rate), in the input order.
-
-    ``p_adj(i) = min over j ≥ i of p(j) · m / j`` for p sorted ascending, capped at 1.
-    """
-    p = np.asarray(p_values, dtype=float)
-    m = p.size
-    if m == 0:
-        return []
-    if np.any((p < 0) | (p > 1) | np.isnan(p)):
-        raise ValueError("p-values should be within [0, 1].")
-    order = np.argsort(p, kind="mergesort")
-    ranked = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return [float(v) for v in out]
-
-
-def compare_shares(
-    yes_in: int, n_in: int, yes_rest: int, n_rest: int
-) -> tuple[str, float | None, float]:
-    """Difference of a segment's share against the rest: ``(test, statistic, p-value)``.
-
-    Pearson's chi-square on the 2×2 table without continuity correction; Fisher's exact test
-    (two-sided; the statistic is the odds ratio) when any expected count is below 5.
-    """
-    if n_in <= 0 or n_rest <= 0:
-        raise ValueError("both groups need answers.")
-    table = np.array([[yes_in, n_in - yes_in], [yes_rest, n_rest - yes_rest]], dtype=float)
-    total = table.sum()
-    expected = table.sum(axis=1)[:, None] * table.sum(axis=0)[None, :] / total
-    if expected.min() < 5:
-        odds, p = sps.fisher_exact(table.astype(np.int64), alternative="two-sided")
-        return "fisher", float(odds) if math.isfinite(odds) else None, float(p)
-    chi2, p, _dof, _exp = sps.chi2_contingency(table, correction=False)
-    return "chi2", float(chi2), float(p)
 
 
 def segment_verdict(test: SurveyTest, rules: VerdictRules) -> tuple[HypothesisStatus, str]:

@@ -64,13 +64,40 @@ class BlindZone(_Result):
     share: float | None = Field(None, description="Доля не обратившихся среди имеющих право")
 
 
+class SatisfactionGap(_Result):
+    """A segment's CSAT against the rest of its feature's clients (M-6), tested for chance.
+
+    ``verdict``: ``lower`` / ``higher`` — the difference is significant (BH-adjusted
+    ``q_value`` below ``1 − confidence``); ``same`` — within chance; ``too_few`` — fewer
+    ratings than the study's margin needs (not judged on its point estimate); ``no_ratings``.
+    """
+
+    verdict: str = Field(description="lower | higher | same | too_few | no_ratings")
+    n: int = Field(description="Оценок в сегменте")
+    needed: int = Field(description="Оценок нужно для заданной погрешности")
+    csat: float | None = None
+    rest_n: int = Field(0, description="Оценок у остальных клиентов признака")
+    rest_csat: float | None = None
+    difference: float | None = Field(None, description="CSAT сегмента − CSAT остальных")
+    difference_interval: Interval | None = Field(None, description="Интервал Ньюкомба")
+    test: str = Field("none", description="chi2 | fisher | none")
+    p_value: float | None = None
+    q_value: float | None = Field(None, description="С поправкой Бенджамини — Хохберга")
+    affected: float = Field(
+        0.0, description="Недовольных сверх того, что было бы при CSAT остальных (при lower)"
+    )
+
+
 class Priority(_Result):
     """A segment's priority score with its parts and the reasons in Russian (M-6)."""
 
     score: float
-    rank: int
+    rank: int | None = Field(
+        description="Место по убыванию оценки; пусто — оснований для приоритета нет (оценка 0)"
+    )
     parts: dict[str, float] = Field(description="Вклад каждой части в оценку")
     reasons: list[str]
+    gap: SatisfactionGap | None = Field(None, description="Удовлетворённость против остальных")
 
 
 class SegmentStats(_Result):
@@ -138,6 +165,30 @@ class SensitivityRow(_Result):
     left: list[str]
 
 
+class SegmentOverlap(_Result):
+    """How many clients two top segments of different features share (M-6)."""
+
+    a: str = Field(description="Ключ первого сегмента")
+    b: str = Field(description="Ключ второго сегмента")
+    both: int | None = Field(None, description="В обоих сегментах; пусто — меньше min_cell")
+    share_of_a: float | None = Field(None, description="Доля первого сегмента, входящая во второй")
+    share_of_b: float | None = Field(None, description="Доля второго сегмента, входящая в первый")
+
+
+class CrossProposal(_Result):
+    """A cross segment of two top segments that explains the gap better than either alone."""
+
+    key: str = Field(description="«a=x&b=y»")
+    label: str
+    capacity: int
+    satisfaction: SatisfactionStats
+    a_only_csat: float = Field(description="CSAT первого сегмента без второго")
+    b_only_csat: float = Field(description="CSAT второго сегмента без первого")
+    q_a: float = Field(description="q сравнения с первым сегментом без второго")
+    q_b: float = Field(description="q сравнения со вторым сегментом без первого")
+    reason: str
+
+
 class PrioritySummary(_Result):
     mode: str = Field(description="low | high: какая ветка правила методики применена")
     overall_csat: float | None
@@ -145,6 +196,12 @@ class PrioritySummary(_Result):
     explanation: str
     top: list[str] = Field(description="Ключи сегментов по убыванию приоритета")
     sensitivity: list[SensitivityRow] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list, description="Правило и пороги по-русски")
+    alpha: float | None = Field(None, description="Порог значимости для q")
+    min_ratings: int | None = Field(None, description="Меньше оценок — «мало данных»")
+    overlaps: list[SegmentOverlap] = Field(default_factory=list)
+    proposals: list[CrossProposal] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 class DataFile(_Result):
@@ -383,10 +440,19 @@ class QuoteSuggestion(_Result):
 
 class Topic(_Result):
     index: int
+    name: str = Field("", description="Короткое название темы")
+    name_origin: str = Field("data", description="data — из текстов; team — задано командой")
+    label_id: str | None = Field(None, description="Название команды, которое применено")
     words: list[str] = Field(description="Главные леммы темы")
+    signatures: list[list[str]] = Field(
+        default_factory=list,
+        description="Главные леммы каждой найденной темы, объединённой в эту (ключ правок)",
+    )
     documents: int = Field(description="Текстов, где тема главная")
     share: float
-    examples: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(
+        default_factory=list, description="Разные предложения из самых типичных текстов"
+    )
 
 
 class TopicSegmentShare(_Result):
@@ -394,6 +460,8 @@ class TopicSegmentShare(_Result):
     topic: int
     documents: int
     share: float = Field(description="Доля текстов сегмента с этой главной темой")
+    texts: int = Field(0, description="Текстов сегмента (с какой-либо темой)")
+    interval: Interval | None = Field(None, description="Интервал Уилсона для доли")
 
 
 class TopicModel(_Result):
@@ -404,6 +472,9 @@ class TopicModel(_Result):
     topics: list[Topic]
     by_segment: list[TopicSegmentShare] = Field(default_factory=list)
     chosen_by: str = Field("", description="Как выбрано число тем")
+    unmatched_labels: list[str] = Field(
+        default_factory=list, description="Названия команды, не нашедшие темы в этом запуске"
+    )
 
 
 # --- M-4: clusters (approach 1) with portraits -------------------------------------------------

@@ -26,6 +26,7 @@ from segprofile.model.results import (
     ClusterResult,
     ClusterStats,
     PortraitField,
+    PrioritySummary,
     Profile,
     SegmentStats,
     VulnerableGroupRow,
@@ -1051,6 +1052,7 @@ class _Builder:
             return None
         sec = Section("priority", "Приоритет сегментов", ("M-6",), short="Приоритет")
         sec.add(Paragraph(pr.explanation))
+        sec.add(*(Paragraph(rule, "item") for rule in pr.rules))
         sec.add(
             Paragraph(
                 "Веса: "
@@ -1092,10 +1094,11 @@ class _Builder:
                 ]
             )
         sec.add(table)
+        self._priority_overlaps(sec, pr)
         if pr.sensitivity:
             sens = Table(
                 "sensitivity",
-                f"Устойчивость первой {len(pr.top)} при изменении веса на ±20 %",
+                f"Устойчивость первых {len(pr.top)} при изменении веса на ±20 %",
                 [
                     Column("Вес", width=26),
                     Column("Изменение", width=12),
@@ -1114,6 +1117,51 @@ class _Builder:
                 )
             sec.add(sens)
         return sec
+
+    def _priority_overlaps(self, sec: Section, pr: PrioritySummary) -> None:
+        """How many clients the top segments share, and the cross segments worth adding."""
+        overlaps = [o for o in pr.overlaps if not (self.is_hidden(o.a) or self.is_hidden(o.b))]
+        if overlaps:
+            table = Table(
+                "priority_overlap",
+                "Пересечение приоритетных сегментов: одни и те же клиенты",
+                [
+                    Column("Сегмент А", width=40),
+                    Column("Сегмент Б", width=40),
+                    Column("В обоих, чел.", "int", 12),
+                    Column("Доля А", "pct", 10),
+                    Column("Доля Б", "pct", 10),
+                ],
+            )
+            for o in overlaps:
+                small = o.both is None
+                table.rows.append(
+                    [
+                        self.name(o.a),
+                        self.name(o.b),
+                        f"<{NBSP}{self.seg.min_cell}" if small else o.both,
+                        SUPPRESSED if small else o.share_of_a,
+                        SUPPRESSED if small else o.share_of_b,
+                    ]
+                )
+            sec.add(table)
+        proposals = [
+            p for p in pr.proposals if not any(self.is_hidden(k) for k in p.key.split("&"))
+        ]
+        if proposals:
+            table = Table(
+                "priority_cross",
+                "Предлагаемые перекрёстные сегменты",
+                [
+                    Column("Сегмент", width=50),
+                    Column("Клиентов", "int", 10),
+                    Column("CSAT", "pct", 10),
+                    Column("Почему", width=80),
+                ],
+            )
+            for p in proposals:
+                table.rows.append([p.label, p.capacity, p.satisfaction.csat, p.reason])
+            sec.add(table)
 
     def hypotheses(self) -> Section:
         sec = Section(

@@ -52,6 +52,14 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
         for seg in fs.segments:
             if seg.missing_value or seg.capacity < min_cell or seg.satisfaction.csat is None:
                 continue
+            gap = seg.priority.gap if seg.priority else None
+            status = (
+                "да"
+                if seg.key in top
+                else "мало данных"
+                if gap is not None and gap.verdict == "too_few"
+                else "нет"
+            )
             rows.append(
                 {
                     "Сегмент": f"{fs.label}: {seg.label}",
@@ -59,7 +67,7 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
                     "Сдвиг": (-7 if len(rows) % 2 else 9) if seg.key in top else 0,
                     "Доля клиентов": seg.share,
                     "CSAT": seg.satisfaction.csat,
-                    "В приоритете": "да" if seg.key in top else "нет",
+                    "В приоритете": status,
                 }
             )
     if not rows:
@@ -72,7 +80,9 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
         y=alt.Y("CSAT:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="CSAT"),
         color=alt.Color(
             "В приоритете:N",
-            scale=alt.Scale(domain=["да", "нет"], range=["#c0392b", "#7aa7e6"]),
+            scale=alt.Scale(
+                domain=["да", "нет", "мало данных"], range=["#c0392b", "#7aa7e6", "#c8ccd2"]
+            ),
             legend=alt.Legend(title="В приоритете"),
         ),
         tooltip=[

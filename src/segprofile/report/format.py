@@ -1,27 +1,36 @@
-"""Numbers and dates the Russian way: 12 345,6; 34 %; 22.11.2026."""
+"""Numbers and dates the Russian way: 12 345,6; 34 %; 22.11.2026.
+
+The number format itself lives in :mod:`segprofile.model.format` (the analysis writes its
+reasons with it too); dates are the reports' own.
+"""
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 
-NBSP = "\u00a0"
-NNBSP = "\u202f"
+from segprofile.model.format import (
+    NBSP,
+    NNBSP,
+    number,
+    p_value,
+    percent,
+    percents,
+    points,
+    share_percent,
+)
 
-
-def number(value: float | int | None, digits: int = 0) -> str:
-    """``12345.6`` → ``12 345,6`` (a no-break space between thousands, a decimal comma)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", NBSP).replace(".", ",")
-
-
-def percent(share: float | None, digits: int = 0) -> str:
-    """``0.341`` → ``34 %``."""
-    if share is None or math.isnan(share):
-        return "—"
-    return f"{number(share * 100, digits)}{NBSP}%"
+__all__ = [
+    "NBSP",
+    "NNBSP",
+    "number",
+    "p_value",
+    "percent",
+    "percents",
+    "points",
+    "ru_date",
+    "ru_datetime",
+    "share_percent",
+]
 
 
 def ru_date(value: date | datetime | None) -> str:

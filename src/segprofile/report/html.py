@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from segprofile.model.checks import check_study
 from segprofile.model.labels import PRIORITY_PARTS as PART_NAMES
-from segprofile.model.labels import ru
+from segprofile.model.labels import inline_label, ru
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
 from segprofile.report import charts
@@ -36,10 +36,8 @@ def csat_class(value: float | None) -> str:
 
 
 def lower_first(text: str) -> str:
-    """«Сельская местность» → «сельская местность», but keeps acronyms (ЕПГУ, МФЦ) intact."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
+    """«Сельская местность» → «сельская местность»; ЕПГУ, МФЦ, HS-grad, United-States intact."""
+    return inline_label(text)
 
 
 @cache

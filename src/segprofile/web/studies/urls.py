@@ -72,6 +72,11 @@ urlpatterns += [
         name="quote_decision",
     ),
     path("studies/<int:pk>/research/topics/", views_research.topics_page, name="topics"),
+    path(
+        "studies/<int:pk>/research/topics/names/",
+        views_research.topic_names,
+        name="topic_names",
+    ),
     path("studies/<int:pk>/journeys/", views_journeys.journeys_page, name="journeys"),
     path(
         "studies/<int:pk>/journeys/export.<str:fmt>",

@@ -591,7 +591,7 @@ def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
 
 
 _PRIORITY_SORTS = {
-    "rank": lambda seg: seg.priority.rank,
+    "rank": lambda seg: (seg.priority.rank is None, seg.priority.rank or 0, -seg.capacity),
     "capacity": lambda seg: -seg.capacity,
     "csat": lambda seg: seg.satisfaction.csat if seg.satisfaction.csat is not None else 2.0,
     "blind": lambda seg: -(seg.blind_zone.share or 0.0) if seg.blind_zone else 1.0,
@@ -642,6 +642,8 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
             "run": run,
             "priority": ranked["priority"],
             "rows": rows,
+            "names": facts.labels(),
+            "min_cell": document.segmentation.min_cell,
             "sort": sort,
             "next": here,
             # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it.

@@ -7,6 +7,7 @@ every decision is a new revision of the study whose author and time are its reco
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -22,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,7 +36,7 @@ from segprofile.analysis.hypotheses import (
     suggest_hypotheses,
 )
 from segprofile.analysis.research import verdict_rules_text
-from segprofile.errors import SegprofileError
+from segprofile.errors import InputError, SegprofileError
 from segprofile.model.results import Profile
 from segprofile.model.study import Hypothesis, HypothesisStatus, SurveyQuestion, SurveySupport
 from segprofile.model.study import Study as StudyDocument
@@ -792,6 +794,9 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
     share = {(s.segment, s.topic): s for s in model.by_segment}
     context |= {
         "result": result,
+        "can": study_capabilities(request, study),
+        "query": {k: v for k, v in data.items() if v not in (None, "")},
+        "signatures": {t.index: json.dumps(t.signatures, ensure_ascii=False) for t in model.topics},
         "topics": model.topics,
         "segments": [
             {
@@ -802,3 +807,70 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         ],
     }
     return render(request, "studies/research/topics.html", context)
+
+
+TOPIC_NAME_MAX = 120
+"""Longest topic name a team may give (the study document allows as much)."""
+_TOPIC_QUERY = ("source", "column", "feature", "n_topics")
+
+
+def _topic_lemmas(value: str) -> list[list[str]]:
+    """A topic as the page posted it: the lemma lists of the topics it is made of (JSON)."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if (
+        not isinstance(data, list)
+        or not 0 < len(data) <= 50
+        or not all(
+            isinstance(words, list)
+            and 0 < len(words) <= 30
+            and all(isinstance(w, str) and 0 < len(w) <= 60 for w in words)
+            for words in data
+        )
+    ):
+        raise InputError(
+            gettext("The topic was not recognised."), hint=gettext("reload the page and retry.")
+        )
+    return data
+
+
+@require_POST
+def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a topic of texts or merge several into one: a new revision of the study (M-9)."""
+    study = _study_for(request, pk, need="edit")
+    post = request.POST
+    query = {k: post[k] for k in _TOPIC_QUERY if post.get(k)}
+    target = reverse("studies:topics", kwargs={"pk": study.pk})
+    if query:
+        target += "?" + urlencode(query)
+    document = study.current_revision().to_document()
+    name = post.get("name", "")[:TOPIC_NAME_MAX]
+    source = post.get("source", "")
+    try:
+        topics = [_topic_lemmas(v) for v in post.getlist("topic")]
+        if post.get("action") == "merge":
+            document = pipeline.merge_topics(document, source, topics, name)
+            comment = gettext("%(user)s merged %(n)s topics into «%(name)s»")
+        elif len(topics) == 1:
+            document = pipeline.set_topic_name(document, source, topics[0], name)
+            comment = (
+                gettext("%(user)s named a topic «%(name)s»")
+                if name.strip()
+                else gettext("%(user)s removed the team's name of a topic")
+            )
+        else:
+            raise InputError(
+                gettext("The topic was not recognised."),
+                hint=gettext("reload the page and retry."),
+            )
+    except SegprofileError as exc:
+        messages.error(request, str(exc))
+        return redirect(target)
+    values = {"user": request.user.get_username(), "n": len(topics), "name": name.strip()}
+    revision = study.add_revision(document, author=request.user, comment=comment % values)
+    messages.success(
+        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    )
+    return redirect(target)
