@@ -29,6 +29,9 @@ def home(tmp_path: Path, settings: Any) -> Path:
     root = tmp_path / "home"
     root.mkdir()
     settings.SEGPROFILE_HOME = root
+    # The gate's private area, beside the data home as by default (never inside it).
+    settings.SEGPROFILE_STAGING = tmp_path / "home-staging"
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "home-staging" / "incoming")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.SEGPROFILE_DEMO_ROWS = 1000
     # Real password hashing costs ~0.3 s per user; these tests are not about it.
