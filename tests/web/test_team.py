@@ -353,7 +353,7 @@ def test_exports_and_imports_are_audited_without_client_values(
     client_in.get(reverse("studies:run_html", kwargs={"pk": pk, "run_pk": run.pk}))
     csv = "id,channel,age\n1,Иванов Иван,33\n"
     client_in.post(
-        reverse("studies:upload_data", kwargs={"pk": pk}),
+        reverse("studies:data_upload", kwargs={"pk": pk}),
         {"source": "records", "file": SimpleUploadedFile("records.csv", csv.encode())},
     )
     events = AuditEvent.objects.filter(study=stored_study).exclude(action="login")
