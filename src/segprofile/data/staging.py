@@ -96,13 +96,16 @@ class Upload:
 
     @property
     def created(self) -> float:
-        """When the upload was staged (seconds since the epoch)."""
+        """When the upload was staged (seconds since the epoch); without readable metadata,
+        its last sign of activity (a file written into it)."""
         value = self.meta.get("created")
         if isinstance(value, int | float):
             return float(value)
+        times = []
         with contextlib.suppress(OSError):
-            return self.directory.stat().st_mtime
-        return 0.0
+            entries = [p for p in self.directory.iterdir() if p.name != LOCK]
+            times = [p.stat().st_mtime for p in entries or [self.directory]]
+        return max(times, default=0.0)
 
 
 # --- the root ----------------------------------------------------------------------------------
