@@ -175,8 +175,11 @@ def test_a_second_import_of_the_same_upload_is_refused_while_the_first_runs(
 ) -> None:
     response = _upload(client_in, stored_study)
     upload = staging.get(staging_root(), staging_area(stored_study), token_of(response))
+    discard = reverse("studies:data_discard", kwargs={"pk": stored_study.pk, "token": upload.token})
     with staging.hold(upload):  # another request is importing it
         refused = confirm_import(client_in, stored_study, response)
+        assert client_in.post(discard).status_code == 302
+        assert upload.path.exists()  # not pulled away from under that import
     assert refused.status_code == 302
     message = _text(client_in.get(refused["Location"]))
     assert "сейчас обрабатывается" in message

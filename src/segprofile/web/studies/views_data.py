@@ -748,7 +748,14 @@ def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Delete an uploaded file that is waiting for import (or whose upload was damaged)."""
     study = _study_for(request, pk, need="edit")
     upload = _load_upload(study, token)
-    staging.discard(staging_root(), upload.area, upload.token)
+    try:
+        with staging.hold(upload):  # not while another request imports it
+            staging.discard(staging_root(), upload.area, upload.token)
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+        return _back_to_data(study)
+    except NotFound:
+        raise Http404 from None
     logger.info("Study %s: staged upload deleted", study.pk)
     messages.success(
         request, gettext("The uploaded file %(file)s was deleted.") % {"file": upload.name or "—"}
