@@ -218,3 +218,29 @@ def test_discarding_an_area_removes_uploads_and_originals(tmp_path: Path) -> Non
 def test_clean_of_a_missing_root_does_nothing(tmp_path: Path) -> None:
     assert staging.clean(tmp_path / "never-made", hours=HOURS).total == 0
     assert not (tmp_path / "never-made").exists()
+
+
+def test_a_reads_work_folder_is_private_and_goes_even_after_a_kill(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    with staging.work_dir(root) as work:
+        (work / "converted.csv").write_bytes(b"raw, converted to UTF-8")
+        assert work.parent == root / "work"
+        assert work.stat().st_mode & 0o777 == 0o700
+        _age(work, 1)
+        assert staging.clean(root, hours=HOURS).incoming == 0  # in use: left alone
+        assert work.exists()
+    assert not work.exists()
+    dead = root / "work" / "read-killed"  # a process killed half way through a read
+    dead.mkdir()
+    (dead / "spill.tmp").write_bytes(b"raw")
+    _age(dead, 1)
+    assert staging.clean(root, hours=HOURS).incoming == 1
+    assert not dead.exists()
+
+
+def test_the_default_root_is_beside_the_data_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEGPROFILE_STAGING", raising=False)
+    monkeypatch.setenv("SEGPROFILE_HOME", "/srv/segprofile")
+    assert staging.default_root() == Path("/srv/segprofile-staging")
+    monkeypatch.setenv("SEGPROFILE_STAGING", "/srv/private/uploads")
+    assert staging.default_root() == Path("/srv/private/uploads")

@@ -85,6 +85,7 @@ def test_setup_demo_restores_missing_demo_data() -> None:
 
 def test_python_m_segprofile_web_runs_django_commands(tmp_path: Path) -> None:
     env = {**os.environ, "SEGPROFILE_HOME": str(tmp_path)}
+    env.pop("SEGPROFILE_STAGING", None)  # the default: beside this home
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
         [sys.executable, "-m", "segprofile.web", "check", "--deploy", "--fail-level", "ERROR"],

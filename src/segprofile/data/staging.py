@@ -6,6 +6,7 @@ data home (see ``docs/deploy.md``). Under it::
 
     uploads/<area>/<token>/     one directory per upload: the file and its ``.upload.json``
     incoming/                   the web server's temporary files of uploads still arriving
+    work/read-*/                one per read of a raw file: the engine's converted copy, spill
     originals/<area>/<token>/   originals kept on an owner's explicit request (never expired)
 
 ``<area>`` names whose uploads they are (the web uses one per study). Directories are created
@@ -18,7 +19,7 @@ ends, however it ends. :func:`clean` therefore removes, without touching anythin
 
 - uploads older than the expiry (``hours``), whatever their state;
 - uploads interrupted by a crash: unfinished (no readable metadata) or caught mid-import;
-- the temporary files of uploads that stopped arriving.
+- the temporary files of uploads that stopped arriving, and work folders of reads that died.
 
 Nothing here reads the content of a file or puts a client value in a message or a log line.
 """
@@ -33,6 +34,7 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +49,7 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 UPLOADS = "uploads"
 INCOMING = "incoming"
+WORK = "work"
 ORIGINALS = "originals"
 META = ".upload.json"
 LOCK = ".lock"
@@ -111,6 +114,16 @@ class Upload:
 # --- the root ----------------------------------------------------------------------------------
 
 
+def default_root() -> Path:
+    """``$SEGPROFILE_STAGING``, else ``<$SEGPROFILE_HOME>-staging`` beside the data home (the
+    web's settings follow the same rule)."""
+    configured = os.environ.get("SEGPROFILE_STAGING")
+    if configured:
+        return Path(configured).resolve()
+    home = Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
+    return home.with_name(f"{home.name}-staging")
+
+
 def prepare(root: Path) -> Path:
     """Create the staging root and its folders, owner-only; returns the root resolved.
 
@@ -118,7 +131,7 @@ def prepare(root: Path) -> Path:
     default umask would let others list the uploads).
     """
     root = Path(root).resolve()
-    for directory in (root, root / UPLOADS, root / INCOMING, root / ORIGINALS):
+    for directory in (root, root / UPLOADS, root / INCOMING, root / WORK, root / ORIGINALS):
         directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         if directory.stat().st_mode & 0o777 != DIR_MODE:
             directory.chmod(DIR_MODE)
@@ -197,6 +210,22 @@ def hold(upload: Upload) -> Iterator[Upload]:
         yield upload
     finally:
         handle.close()
+
+
+@contextlib.contextmanager
+def work_dir(root: Path | None = None) -> Iterator[Path]:
+    """A private folder for one read of a raw file — the engine's converted copy of it and its
+    spill files — locked while in use and deleted after, whatever happens (a killed process's
+    folder goes with the next :func:`clean`)."""
+    base = prepare(root or default_root()) / WORK
+    path = Path(tempfile.mkdtemp(prefix="read-", dir=base))
+    handle = _try_lock(path)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        if handle is not None:
+            handle.close()
 
 
 # --- one upload --------------------------------------------------------------------------------
@@ -374,7 +403,7 @@ class Cleaned:
 
     expired: int = 0
     interrupted: int = 0
-    incoming: int = 0
+    incoming: int = 0  # temporary files of uploads and work folders of reads that died
 
     @property
     def total(self) -> int:
@@ -418,6 +447,15 @@ def clean(root: Path, *, hours: float) -> Cleaned:
         if _orphaned(path):
             with contextlib.suppress(OSError):
                 path.unlink()
+                out.incoming += 1
+    work = root / WORK
+    for directory in work.iterdir() if work.is_dir() else ():
+        if not directory.is_dir() or now - Upload(directory).created < GRACE_SECONDS:
+            continue
+        handle = _try_lock(directory)
+        if handle is not None:
+            with handle:
+                shutil.rmtree(directory, ignore_errors=True)
                 out.incoming += 1
     if out.total:
         log.info(

@@ -38,6 +38,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from segprofile.data import staging
+
 WEB_DIR = Path(__file__).resolve().parent
 
 SEGPROFILE_HOME = Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
@@ -274,9 +276,7 @@ The profile fragment brings no ``<style>``: its stylesheet is served at ``/repor
 SEGPROFILE_MAX_UPLOAD_BYTES = int(os.environ.get("SEGPROFILE_MAX_UPLOAD_MB", "512")) * 1024 * 1024
 """Largest data file accepted through the web form."""
 
-SEGPROFILE_STAGING = Path(
-    os.environ.get("SEGPROFILE_STAGING") or f"{SEGPROFILE_HOME}-staging"
-).resolve()
+SEGPROFILE_STAGING = staging.default_root()
 """The gate's private folder: raw uploads wait here (owner-only) until imported or discarded.
 
 Apart from the data home on purpose — original and depersonalised data are never stored
