@@ -71,6 +71,15 @@ def test_create_from_example_stores_the_study_and_generates_its_data(
         assert pipeline.list_dataset_versions(document.id, source.id, home=home)
     assert [p for p in study.data_dir().rglob("*") if p.is_file()] == []
 
+    # The profile reads those versions (never a raw file from the data directory).
+    profile = pipeline.profile_study(document, study.data_dir(), home=home)
+    assert profile.total_clients == 1000
+    assert {f.source_id: f.version for f in profile.provenance.data_files} == {
+        "records": 1,
+        "population": 1,
+        "survey": 1,
+    }
+
     html = _page(client_in, study)
     assert "Исследование создано из примера" in html
     assert document.scope.title in html
