@@ -244,3 +244,15 @@ def test_the_default_root_is_beside_the_data_home(monkeypatch: pytest.MonkeyPatc
     assert staging.default_root() == Path("/srv/segprofile-staging")
     monkeypatch.setenv("SEGPROFILE_STAGING", "/srv/private/uploads")
     assert staging.default_root() == Path("/srv/private/uploads")
+
+
+def test_an_upload_still_arriving_is_not_listed_as_damaged(tmp_path: Path) -> None:
+    """A large file inspected for minutes has no metadata yet: locked, it is not «damaged»."""
+    root = tmp_path / "s"
+    with staging.create(root, AREA, name="big.csv", meta={}) as upload:
+        staging.write(upload, [b"raw"])
+        _age(upload.directory, 1)
+        assert staging.listing(root, AREA, hours=HOURS) == []
+        assert staging.clean(root, hours=HOURS).total == 0
+        staging.save(upload)
+    assert [u.token for u in staging.listing(root, AREA, hours=HOURS)] == [upload.token]

@@ -324,7 +324,8 @@ def listing(root: Path, area: str, *, hours: float) -> list[Upload]:
     """The uploads of ``area`` a person can act on, newest first.
 
     Finished uploads are listed; a damaged one is listed with ``broken`` set (so that it can
-    be deleted); one still arriving (locked, no metadata yet) and expired ones are not.
+    be deleted); one still arriving (no metadata yet, and locked or young) and expired ones
+    are not.
     """
     parent = _area_dir(root, UPLOADS, area)
     if not parent.is_dir():
@@ -337,10 +338,21 @@ def listing(root: Path, area: str, *, hours: float) -> list[Upload]:
         upload = _read(directory)
         if _expired(upload, hours, now):
             continue
-        if upload.broken == "unfinished" and now - upload.created < GRACE_SECONDS:
+        if upload.broken == "unfinished" and _arriving(upload, now):
             continue
         out.append(upload)
     return sorted(out, key=lambda u: u.created, reverse=True)
+
+
+def _arriving(upload: Upload, now: float) -> bool:
+    """An upload without metadata that may still be in the works: young, or locked."""
+    if now - upload.created < GRACE_SECONDS:
+        return True
+    handle = _try_lock(upload.directory)
+    if handle is None:
+        return True
+    handle.close()
+    return False
 
 
 def discard(root: Path, area: str, token: str) -> bool:

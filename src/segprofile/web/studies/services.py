@@ -104,19 +104,16 @@ def create_study_from_example(owner: Any, name: str, *, rows: int, seed: int) ->
 def import_demo_data(study: Study, name: str, *, rows: int, seed: int, author: str) -> None:
     """The example's synthetic data, generated in the staging area and imported through the
     gate as the first version of each source (the generated files are deleted after)."""
-    with staging.create(
-        staging_root(), staging_area(study), name=f"{name}-demo", meta={"kind": "demo"}
-    ) as work:
+    with staging.work_dir(staging_root()) as work:
         pipeline.import_demo_data(
             study.current_revision().to_document(),
             name,
-            work_dir=work.directory / "generated",
+            work_dir=work / "generated",
             rows=rows,
             seed=seed,
             author=author,
             home=study_home(study),
         )
-        staging.discard(staging_root(), work.area, work.token)
 
 
 def start_profile_run(study: Study, user: Any) -> ProfileRun:
