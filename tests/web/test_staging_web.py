@@ -360,3 +360,19 @@ def test_only_an_owner_can_keep_an_original(client_in: Client, stored_study: Stu
     assert kept.path.exists()
     editor_page = _text(client.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
     assert kept.token not in editor_page
+
+
+@pytest.mark.django_db
+def test_an_upload_caught_mid_import_is_never_offered_again(
+    client_in: Client, stored_study: Study
+) -> None:
+    token = token_of(_upload(client_in, stored_study))
+    upload = staging.get(staging_root(), staging_area(stored_study), token)
+    upload.meta["state"] = staging.IMPORTING  # the server died during its import
+    staging.save(upload)
+    opened = client_in.get(_inspect_url(stored_study, token))
+    assert opened.status_code == 302
+    page = _text(client_in.get(opened["Location"]))
+    assert "уже загружается (или его загрузка прервалась)" in page
+    assert token not in page  # not listed, and the page's cleaning removed it
+    assert _staged(stored_study) == []

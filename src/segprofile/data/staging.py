@@ -324,8 +324,8 @@ def listing(root: Path, area: str, *, hours: float) -> list[Upload]:
     """The uploads of ``area`` a person can act on, newest first.
 
     Finished uploads are listed; a damaged one is listed with ``broken`` set (so that it can
-    be deleted); one still arriving (no metadata yet, and locked or young) and expired ones
-    are not.
+    be deleted); one still arriving (no metadata yet, and locked or young), one being imported
+    and expired ones are not.
     """
     parent = _area_dir(root, UPLOADS, area)
     if not parent.is_dir():
@@ -336,8 +336,8 @@ def listing(root: Path, area: str, *, hours: float) -> list[Upload]:
         if not (_TOKEN.match(directory.name) and directory.is_dir()):
             continue
         upload = _read(directory)
-        if _expired(upload, hours, now):
-            continue
+        if _expired(upload, hours, now) or upload.state == IMPORTING:
+            continue  # an import running now, or one a crash stopped (cleaned next)
         if upload.broken == "unfinished" and _arriving(upload, now):
             continue
         out.append(upload)

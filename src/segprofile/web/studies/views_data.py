@@ -551,6 +551,16 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: what the file holds. POST: re-check with the decisions, or import the file."""
     study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     upload = _load_upload(study, token)
+    if upload.state == staging.IMPORTING:
+        messages.info(
+            request,
+            gettext(
+                "The file %(file)s is being imported (or its import was interrupted): see the "
+                "data page."
+            )
+            % {"file": upload.name},
+        )
+        return _back_to_data(study, str(upload.meta.get("source_id") or "upload"))
     if not _usable(upload):
         return _damaged(request, study, upload)
     if request.method == "GET":
