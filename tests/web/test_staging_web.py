@@ -100,7 +100,7 @@ def test_a_staging_root_inside_the_data_home_is_refused(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode != 0
-    assert "SEGPROFILE_STAGING must be a folder of its own" in result.stderr
+    assert "ImproperlyConfigured: Папка временных загрузок SEGPROFILE_STAGING" in result.stderr
 
 
 def test_django_writes_large_uploads_to_the_staging_area_locked_and_owner_only(

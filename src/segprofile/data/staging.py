@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from segprofile.errors import ConflictError, NotFound
+from segprofile.errors import ConflictError, InputError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +116,21 @@ class Upload:
 
 def default_root() -> Path:
     """``$SEGPROFILE_STAGING``, else ``<$SEGPROFILE_HOME>-staging`` beside the data home (the
-    web's settings follow the same rule)."""
-    configured = os.environ.get("SEGPROFILE_STAGING")
-    if configured:
-        return Path(configured).resolve()
+    web's settings take it from here).
+
+    A staging root inside the data home (or holding it) is refused: raw and depersonalised
+    data are never stored together.
+    """
     home = Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
-    return home.with_name(f"{home.name}-staging")
+    configured = os.environ.get("SEGPROFILE_STAGING")
+    root = Path(configured).resolve() if configured else home.with_name(f"{home.name}-staging")
+    if root.is_relative_to(home) or home.is_relative_to(root):
+        raise InputError(
+            "Папка временных загрузок SEGPROFILE_STAGING лежит в папке данных SEGPROFILE_HOME "
+            "(или содержит её), а исходные файлы нельзя хранить вместе с обезличенными данными.",
+            hint="укажите для SEGPROFILE_STAGING отдельную папку, например рядом с папкой данных.",
+        )
+    return root
 
 
 def prepare(root: Path) -> Path:

@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from segprofile.data import staging
+from segprofile.errors import InputError
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -276,18 +277,13 @@ The profile fragment brings no ``<style>``: its stylesheet is served at ``/repor
 SEGPROFILE_MAX_UPLOAD_BYTES = int(os.environ.get("SEGPROFILE_MAX_UPLOAD_MB", "512")) * 1024 * 1024
 """Largest data file accepted through the web form."""
 
-SEGPROFILE_STAGING = staging.default_root()
-"""The gate's private folder: raw uploads wait here (owner-only) until imported or discarded.
-
-Apart from the data home on purpose — original and depersonalised data are never stored
-together — and never under STATIC_ROOT or a media folder."""
-if SEGPROFILE_STAGING.is_relative_to(SEGPROFILE_HOME) or SEGPROFILE_HOME.is_relative_to(
-    SEGPROFILE_STAGING
-):
-    raise ImproperlyConfigured(
-        "SEGPROFILE_STAGING must be a folder of its own, outside SEGPROFILE_HOME "
-        "(raw uploads are never kept with the depersonalised data)"
-    )
+try:
+    SEGPROFILE_STAGING = staging.default_root()
+    """The gate's private folder: raw uploads wait here (owner-only) until imported or
+    discarded; apart from the data home on purpose (original and depersonalised data are never
+    stored together), and never under STATIC_ROOT or a media folder."""
+except InputError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 SEGPROFILE_STAGING_HOURS = float(os.environ.get("SEGPROFILE_STAGING_HOURS", "24"))
 """Uploads not imported within this many hours are deleted (at start, on a schedule, by
