@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ from segprofile.analysis.research import (
     survey_sample_sizes,
 )
 from segprofile.analysis.rules import compile_rule, parse_rule
-from segprofile.data import datasets, masking, privacy
+from segprofile.data import datasets, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
 from segprofile.data.readers import ReadOptions
@@ -122,6 +123,7 @@ __all__ = [
     "export_journeys",
     "generate_demo_data",
     "import_dataset",
+    "import_demo_data",
     "import_interviews",
     "import_journeys",
     "import_survey",
@@ -150,6 +152,7 @@ __all__ = [
     "set_hypothesis_status",
     "set_segment_note",
     "set_topic_name",
+    "staging",
     "study_from_data",
     "study_hash",
     "suggested_recommendations",
@@ -243,6 +246,41 @@ def generate_demo_data(
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = _example(name).generate(rows=rows, seed=seed, out_dir=out)
     return files
+
+
+def import_demo_data(
+    study: Study,
+    name: str,
+    *,
+    work_dir: str | Path,
+    author: str,
+    rows: int = 20_000,
+    seed: int = 42,
+    home: str | Path | None = None,
+) -> list[ImportResult]:
+    """The example's synthetic data imported as the first version of each of ``study``'s
+    sources, through the gate like any file.
+
+    The files are generated into ``work_dir`` (a private staging folder, never the study's
+    data directory) and deleted again whatever happens.
+    """
+    work = Path(work_dir)
+    try:
+        generated = {p.name: p for p in generate_demo_data(name, work, rows=rows, seed=seed)}
+        return [
+            import_dataset(
+                generated[Path(source.path).name],
+                study,
+                source.id,
+                author=author,
+                keep_original=False,
+                home=home,
+            )
+            for source in study.data_sources
+            if Path(source.path).name in generated
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # --- Profiles ----------------------------------------------------------------------------------
@@ -1082,7 +1120,7 @@ class SurveyColumn:
 
 @dataclass(frozen=True)
 class SurveyFile:
-    """A survey file read through the data layer: columns, a masked preview, what was done."""
+    """Stored survey answers: columns, a preview, what the gate did to personal data."""
 
     name: str
     format: str
@@ -1092,6 +1130,8 @@ class SurveyFile:
     dropped: list[str]
     pseudonymised: list[str]
     id_column: str | None
+    source_id: str = ""  # the study's survey source and the stored version read
+    version: int | None = None
     masked: dict[str, int] = field(default_factory=dict)  # open answers: masking.KINDS → count
 
     @property
@@ -1141,150 +1181,98 @@ def survey_source(study: Study, source_id: str | None = None) -> DataSource | No
     return next((d for d in surveys if d.questions), surveys[0] if surveys else None)
 
 
-def _read_survey(
-    location: str | Path,
+def _survey_version(
     study: Study,
-    *,
     source: DataSource | None,
+    *,
+    version: int | None,
     id_column: str | None,
-    options: ReadOptions | None,
     home: str | Path | None,
 ) -> tuple[SurveyFile, Any]:
-    """Read answers with the data layer's readers; personal data handled before analysis."""
-    import tempfile
+    """The answers of a stored survey version, as the mapping form and the analysis use them.
 
+    The version went through the gate (:func:`import_dataset`): its personal data was dropped
+    or pseudonymised as the user decided, so nothing here reads a raw file.
+    """
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    from segprofile.analysis.research import ROW_COLUMN
-    from segprofile.data import readers
-    from segprofile.data.privacy import PiiAction, PiiKind
-
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
+            hint="добавьте в data_sources источник с kind: survey и загрузите в него файл ответов.",
+        )
+    root = _home(home)
+    manifest = datasets.get_version(root, study.id, source.id, version)
+    table = pq.read_table(datasets.version_path(root, manifest))
     records = study.client_records()
-    wanted_id = id_column or (source.id_column if source is not None else None)
-    overrides = dict(records.columns if records is not None else {})
-    overrides.update(source.columns if source is not None else {})
-    with (
-        tempfile.TemporaryDirectory(prefix="segprofile-survey-") as work,
-        readers.open_raw(location, Path(work), options) as raw,
-    ):
-        dtypes = raw.dtypes()
-        sample = raw.sample()
-        table: pa.Table = raw.run(lambda: raw.con.sql("SELECT * FROM raw").to_arrow_table())
-        details = dict(raw.details)
-        name, fmt = raw.name, raw.format
+    wanted_id = id_column or source.id_column
     if wanted_id is None and records is not None and records.id_column in table.column_names:
         wanted_id = records.id_column
     if wanted_id is not None and wanted_id not in table.column_names:
         if id_column is not None:
             raise InputError(
-                f"В файле опроса {name} нет столбца идентификатора «{id_column}».",
-                hint="укажите существующий столбец (--id-column) или свяжите ответы по "
-                "признакам (--by-features). Столбцы файла: " + ", ".join(table.column_names) + ".",
+                f"В ответах опроса {manifest.file} нет столбца идентификатора «{id_column}».",
+                hint="укажите существующий столбец или свяжите ответы по признакам. Столбцы "
+                "опроса: " + ", ".join(table.column_names) + ".",
             )
         wanted_id = None
-    dropped: list[str] = []
-    pseudonymised: list[str] = []
-    for col in list(table.column_names):
-        values = [r[col] for r in sample if r[col] is not None and r[col] != ""][:200]
-        found = privacy.detect_column(col, values, is_date="DATE" in dtypes.get(col, "").upper())
-        decision = overrides.get(col)
-        action = privacy.parse_action(decision.pii, col) if decision and decision.pii else None
-        if found is None and action in (None, PiiAction.keep):
-            continue
-        uncertain = found is not None and found.review
-        if action is PiiAction.keep or (action is None and uncertain):
-            continue  # kept on purpose, or uncertain (marked for review): not dropped on a guess
-        if col == wanted_id:
-            if action is PiiAction.pseudonymise or (found is not None and found.by_content):
-                kind = found.kind if found is not None else PiiKind.other
-                key = privacy.load_key(_home(home))
-                ids = table.column(col).to_pylist()
-                new = pa.array(
-                    [None if v is None else privacy.pseudonym(key, kind, str(v)) for v in ids],
-                    type=pa.string(),
-                )
-                table = table.set_column(table.column_names.index(col), col, new)
-                pseudonymised.append(col)
-            continue
-        table = table.drop_columns([col])
-        dropped.append(col)
-    # Open answers are masked before anything else sees them (names, phones, СНИЛС…).
-    masked = masking.add_counts()
-    for col in list(table.column_names):
-        values = [r.get(col) for r in sample]
-        if (
-            col == wanted_id
-            or _survey_kind(dtypes.get(col, ""), values) != "text"
-            or not pa.types.is_string(table.schema.field(col).type)
-            or not masking.words(values)  # codes and ids (single tokens) stay as they are
-        ):
-            continue
-        texts, counts = masking.mask_texts(table.column(col).to_pylist())
-        table = table.set_column(
-            table.column_names.index(col), col, pa.array(texts, type=pa.string())
-        )
-        masked = masking.add_counts(masked, counts)
-    first = 2
-    if fmt == "xlsx" and details.get("header_rows"):
-        first = int(details["header_rows"][-1]) + 1
-    elif fmt == "csv" and not details.get("header", True):
-        first = 1
-    table = table.append_column(
-        ROW_COLUMN, pa.array(range(first, first + table.num_rows), type=pa.int64())
-    )
+    sample = table.slice(0, datasets.PII_SAMPLE).to_pylist()
     columns = []
-    for col in table.column_names:
-        if col in (ROW_COLUMN, wanted_id):
+    for column in table.schema:
+        if column.name == wanted_id:
             continue
-        values = [r.get(col) for r in sample]
-        col_kind = _survey_kind(dtypes.get(col, ""), values)
+        values = [r.get(column.name) for r in sample]
+        dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
+        col_kind = _survey_kind(dtype, values)
         distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
         columns.append(
             SurveyColumn(
-                name=col,
+                name=column.name,
                 kind=col_kind,
                 values=[] if col_kind == "text" else distinct[:6],
                 answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
             )
         )
     preview = []
-    for row in table.slice(0, 8).to_pylist():
+    for row in sample[:8]:
         shown: dict[str, object] = {}
-        for col in table.column_names:
-            if col == ROW_COLUMN:
-                continue
-            value = row.get(col)
+        for col, value in row.items():
             text = "" if value is None else str(value)
             shown[col] = text if len(text) <= 60 else text[:57] + "…"
         preview.append(shown)
+    actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
     info = SurveyFile(
-        name=name,
-        format=fmt,
-        rows=table.num_rows,
+        name=manifest.file,
+        format=manifest.file_format,
+        rows=manifest.rows,
         columns=columns,
         preview=preview,
-        dropped=dropped,
-        pseudonymised=pseudonymised,
+        dropped=[c for c, a in actions.items() if a == privacy.PiiAction.drop.value],
+        pseudonymised=[c for c, a in actions.items() if a == privacy.PiiAction.pseudonymise.value],
         id_column=wanted_id,
-        masked=masked,
+        source_id=source.id,
+        version=manifest.version,
+        masked=dict(manifest.masked),
     )
     return info, table
 
 
 def inspect_survey(
-    location: str | Path,
     study: Study,
     *,
     source_id: str | None = None,
+    version: int | None = None,
     id_column: str | None = None,
-    options: ReadOptions | None = None,
     home: str | Path | None = None,
 ) -> SurveyFile:
-    """Read a survey file for the mapping form: columns with their kind, a preview."""
+    """A stored survey version for the mapping form: columns with their kind, a preview.
+
+    The answers come in through the gate like every file (:func:`import_dataset` into the
+    study's survey source); ``version`` defaults to the latest.
+    """
     source = survey_source(study, source_id)
-    info, _ = _read_survey(
-        location, study, source=source, id_column=id_column, options=options, home=home
-    )
+    info, _ = _survey_version(study, source, version=version, id_column=id_column, home=home)
     return info
 
 
@@ -1375,8 +1363,9 @@ class SurveyImport:
 def import_survey(
     study: Study,
     data_dir: str | Path,
-    location: str | Path,
+    location: str | Path | None = None,
     *,
+    version: int | None = None,
     questions: list[SurveyQuestion] | None = None,
     source_id: str | None = None,
     id_column: str | None = None,
@@ -1387,9 +1376,15 @@ def import_survey(
     profile: Profile | None = None,
     options: ReadOptions | None = None,
     name: str | None = None,
+    author: str | None = None,
     home: str | Path | None = None,
 ) -> SurveyImport:
     """Check hypotheses against survey answers (M-9).
+
+    The answers are a stored version of the study's survey source (``version``, default the
+    latest). A file given as ``location`` goes through the gate first: it is imported with the
+    source's saved decisions and the defaults (:func:`import_dataset`; the file itself is left
+    as it is) as a new version, which is then read — no path reads a raw survey file.
 
     Answers are joined to the client records by the pseudonymised id (or, when there is no id
     or nothing matches, by the segment features present in the survey); each question mapped to
@@ -1448,18 +1443,33 @@ def import_survey(
             "В исследовании нет источника данных о клиентах: ответы не с чем связать.",
             hint="добавьте в data_sources запись с kind: client_records.",
         )
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
+            hint="добавьте в data_sources источник с kind: survey.",
+        )
+    if location is not None:
+        import getpass
+
+        version = import_dataset(
+            location,
+            study,
+            source.id,
+            author=author or getpass.getuser(),
+            options=options,
+            keep_original=True,
+            home=home,
+        ).manifest.version
     if profile is None:
         profile = profile_study(study, data_dir, home=home)
-    info, answers = _read_survey(
-        location, study, source=source, id_column=id_column, options=options, home=home
-    )
+    info, answers = _survey_version(study, source, version=version, id_column=id_column, home=home)
     absent = [q.question for q in mapping if q.question not in answers.column_names]
     if absent:
         raise InputError(
-            f"В файле опроса {info.name} нет вопросов (столбцов): "
+            f"В ответах опроса {info.name} нет вопросов (столбцов): "
             + ", ".join(f"«{a}»" for a in dict.fromkeys(absent))
             + ".",
-            hint="исправьте сопоставление вопросов и гипотез. Столбцы файла: "
+            hint="исправьте сопоставление вопросов и гипотез. Столбцы опроса: "
             + ", ".join(c.name for c in info.columns)
             + ".",
         )

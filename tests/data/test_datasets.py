@@ -153,7 +153,10 @@ def test_inspect_with_study_applies_saved_decisions(
     assert {f.column: f.action.value for f in result.pii}["Комментарий"] == "drop"
     assert result.quality.id_column == "Номер заявления"
     assert path.exists()
-    assert not list((home / "tmp").iterdir())
+    # The read's work folder (the raw file's converted copy) was in the staging area, and
+    # is gone; nothing was written to the data home.
+    assert not list((home.with_name("home-staging") / "work").iterdir())
+    assert not (home / "tmp").exists()
 
 
 def test_quality_report_finds_the_problems(home: Path, tmp_path: Path) -> None:

@@ -83,7 +83,11 @@ def test_open_survey_answers_are_masked_before_the_preview(tmp_path: Path) -> No
     frame["Комментарий"] = comments
     path = tmp_path / "answers.csv"
     frame.to_csv(path, sep=";", index=False)
-    info = pipeline.inspect_survey(path, study, home=tmp_path / "home")
+    home = tmp_path / "home"
+    source = pipeline.survey_source(study)
+    assert source is not None
+    pipeline.import_dataset(path, study, source.id, author="анна", home=home)
+    info = pipeline.inspect_survey(study, home=home)
     assert _nonzero(info.masked) == {**ALL_KINDS, "names": 2, "phones": 2}
     assert info.masked_summary.startswith("замаскировано: 2 имени, 2 телефона")
     shown = "\n".join(str(row.get("Комментарий", "")) for row in info.preview)

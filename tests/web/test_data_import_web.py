@@ -1,15 +1,16 @@
 """The data import pages (issue #3): upload → inspect → confirm → import as a dataset version.
 
 Every bad file gets a Russian message naming it (and the row or column); nothing half-written
-stays behind; previews and messages never show a client identifier.
+stays behind; previews and messages never show a client identifier. The uploaded file waits in
+the private staging area, never in the data home, and is deleted when its import ends.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import io
-import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -19,8 +20,9 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
+from segprofile.pipeline import staging
 from segprofile.web.studies.models import Study
-from segprofile.web.studies.views_data import study_home
+from segprofile.web.studies.services import staging_area, staging_root, study_home
 from sp_factories import make_snils
 
 FIO = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Андреевич"]
@@ -57,8 +59,18 @@ def token_of(response: Any) -> str:
 
 
 def meta(study: Study, token: str) -> dict[str, Any]:
-    path = study_home(study) / "uploads" / token / "upload.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return staging.get(staging_root(), staging_area(study), token).meta
+
+
+def staged_files(study: Study) -> list[Path]:
+    """Every file of the study's uploads in the staging area (kept originals included)."""
+    root = staging_root()
+    return [
+        p
+        for kind in (staging.UPLOADS, staging.ORIGINALS)
+        for p in (root / kind / staging_area(study)).rglob("*")
+        if p.is_file()
+    ]
 
 
 def decisions(study: Study, token: str, **changes: str) -> dict[str, str]:
@@ -136,7 +148,8 @@ def test_upload_inspect_and_import_a_cp1251_csv(client_in: Client, stored_study:
     source = stored_study.current_revision().to_document().data_source("records")
     assert source.columns["СНИЛС"].pii == "pseudonymise"
     assert source.columns["ФИО"].pii == "drop"  # names join nothing: dropped by default
-    assert not (study_home(stored_study) / "uploads" / token).exists()
+    assert staged_files(stored_study) == []
+    assert not (study_home(stored_study) / "uploads").exists()  # never in the data home
     [record] = audit(stored_study)
     assert (record.user, record.event, record.version) == ("anna", "import", 1)
     assert record.original_deleted is True
@@ -203,7 +216,7 @@ def test_a_new_source_needs_a_free_identifier(client_in: Client, stored_study: S
     )
     assert page.startswith("<")
     assert "уже есть источник «records»" in page
-    assert not (study_home(stored_study) / "uploads").exists()
+    assert staged_files(stored_study) == []
 
 
 # --- decisions -----------------------------------------------------------------------------------
@@ -302,23 +315,41 @@ def test_recheck_applies_the_choices_without_importing(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("keep", [False, True])
-def test_the_upload_is_deleted_unless_kept(
+def test_the_upload_is_deleted_unless_an_owner_keeps_it(
     client_in: Client, stored_study: Study, keep: bool
 ) -> None:
     content, _ = clients_csv()
     token = token_of(upload(client_in, stored_study, "a.csv", content))
+    staged = staging.get(staging_root(), staging_area(stored_study), token).path
+    assert staged.read_bytes() == content
     extra = {"keep_original": "on"} if keep else {}
     assert do_import(client_in, stored_study, token, **extra).status_code == 302
-    staged = study_home(stored_study) / "uploads" / token / "a.csv"
-    assert staged.exists() is keep
+    assert not staged.exists()  # never left among the uploads waiting for import
     [version] = versions(stored_study)
     assert version.original_deleted is not keep
+    kept = staging.originals(staging_root(), staging_area(stored_study))
+    assert len(kept) == int(keep)
     page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
-    assert ("сохранён после загрузки версии 1" in page) is keep
-    if keep:  # the kept original can be deleted later
-        url = reverse("studies:data_discard", kwargs={"pk": stored_study.pk, "token": token})
-        client_in.post(url)
-        assert not staged.exists()
+    assert ("Исходные файлы, сохранённые владельцем" in page) is keep
+    events = [r.event for r in audit(stored_study)]
+    assert ("keep_original" in events) is keep
+    if keep:  # apart from the data, owner-only, audited; it can be deleted later
+        original = kept[0]
+        assert not original.path.is_relative_to(study_home(stored_study))
+        assert original.path.read_bytes() == content
+        assert original.path.stat().st_mode & 0o777 == 0o600
+        url = reverse(
+            "studies:data_original_delete",
+            kwargs={"pk": stored_study.pk, "token": original.token},
+        )
+        assert client_in.post(url).status_code == 302
+        assert not original.path.exists()
+        assert [r.event for r in audit(stored_study)][-1] == "delete_original"
+        from segprofile.web.studies.models import AuditEvent
+
+        details = [e.details for e in AuditEvent.objects.filter(study=stored_study)]
+        assert {"what": "original", "source": "records", "version": 1, "file": "a.csv"} in details
+    assert staged_files(stored_study) == []
 
 
 @pytest.mark.django_db
@@ -346,7 +377,9 @@ def test_a_failed_import_keeps_the_previous_version_and_writes_nothing(
     ]
     assert versions(stored_study)[0].sha256 == first.sha256
     assert stored_study.revisions.count() == revisions
-    assert (study_home(stored_study) / "uploads" / token / "b.csv").exists()  # fix and retry
+    # The import ended: its raw upload is gone too, and the page says to upload it again.
+    assert staged_files(stored_study) == []
+    assert "загрузите его снова" in page
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -413,8 +446,7 @@ def test_bad_files_get_a_russian_message_naming_the_file(
     assert expected in page
     assert "Traceback" not in page
     assert "Петров" not in page  # the ragged row's value is never quoted
-    uploads = study_home(stored_study) / "uploads"
-    assert not uploads.exists() or list(uploads.iterdir()) == []
+    assert staged_files(stored_study) == []
     assert versions(stored_study) == []
 
 
@@ -436,7 +468,7 @@ def test_a_file_over_the_size_limit(client_in: Client, stored_study: Study, sett
     page = page_text(response)
     assert "Файл большой.csv слишком большой" in page
     assert "100 байт" in page
-    assert not (study_home(stored_study) / "uploads").exists()
+    assert staged_files(stored_study) == []
 
 
 @pytest.mark.django_db
@@ -514,7 +546,7 @@ def test_other_users_see_nothing(
     assert other_client.get(data_url).status_code == 403
     assert other_client.get(inspect_url(stored_study, token)).status_code == 403
     assert upload(other_client, stored_study, "b.csv", clients_csv()[0]).status_code == 403
-    assert client_in.get(inspect_url(stored_study, "0" * 16)).status_code == 404
+    assert client_in.get(inspect_url(stored_study, "0" * 32)).status_code == 404
     assert client_in.get(inspect_url(stored_study, "not-a-token")).status_code == 404
 
 

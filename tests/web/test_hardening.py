@@ -67,13 +67,13 @@ def _upload_targets(study: Study) -> list[tuple[str, str, dict[str, str], str]]:
         (reverse("studies:create_upload"), "document", {}, ".yaml"),
         (reverse("studies:upload_revision", kwargs={"pk": pk}), "document", {}, ".yaml"),
         (
-            reverse("studies:upload_data", kwargs={"pk": pk}),
+            reverse("studies:data_upload", kwargs={"pk": pk}),
             "file",
             {"source": "records"},
             ".parquet",
         ),
         (reverse("studies:data_upload", kwargs={"pk": pk}), "file", {"source": "records"}, ".csv"),
-        (reverse("studies:survey", kwargs={"pk": pk}), "file", {}, ".csv"),
+        (reverse("studies:survey", kwargs={"pk": pk}), "file", {"source": "__new__"}, ".csv"),
         (reverse("studies:interviews", kwargs={"pk": pk}), "files", {}, ".txt"),
         (reverse("studies:journeys_import", kwargs={"pk": pk}), "file", {"format": "csv"}, ".csv"),
     ]
@@ -191,9 +191,10 @@ def test_file_names_with_paths_write_nothing_outside_the_study(
             assert _has_russian(response.content.decode()), (url, name)
     new = sorted(set(_snapshot(root)) - set(before))
     for path in new:
-        # Only inside a study's own directory, as a plain file name, never a path.
+        # Only inside a study's own directory or an upload's own folder in the staging area,
+        # as a plain file name, never a path.
         parts = Path(path).parts
-        assert parts[:2] == ("home", "studies"), new
+        assert parts[:2] in (("home", "studies"), ("home-staging", "uploads")), new
         assert ".." not in parts
         assert "\\" not in path
         assert "\x00" not in path
@@ -262,6 +263,7 @@ def test_over_the_limit_uploads_are_refused_on_every_path(
         page = response.content.decode()
         assert "слишком больш" in page, url  # «Файл слишком большой (больше 2,0 КБ)»
     assert _snapshot(home) == before
+    assert _snapshot(Path(settings.SEGPROFILE_STAGING)) == {}
     assert Study.objects.count() == 1
     assert stored_study.revisions.count() == 1
 

@@ -23,8 +23,6 @@ import json
 import logging
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -35,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from segprofile import __version__
-from segprofile.data import masking, privacy
+from segprofile.data import masking, privacy, staging
 from segprofile.data.privacy import PiiAction, PiiFinding, PiiKind
 from segprofile.data.readers import (
     Conversion,
@@ -110,17 +108,6 @@ class Inspection:
         }
 
 
-@contextmanager
-def _workdir(home: Path) -> Iterator[Path]:
-    base = home / "tmp"
-    base.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix="import-", dir=base))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def _findings(
     raw: RawTable,
     dtypes: dict[str, str],
@@ -164,7 +151,8 @@ def inspect(
 ) -> Inspection:
     """Read a file (or database table) once and report what it holds; nothing is stored."""
     ov = overrides or {}
-    with _workdir(home or default_home()) as work, open_raw(location, work, options) as raw:
+    # The raw file's converted copy and spill stay in the staging area, never the data home.
+    with staging.work_dir() as work, open_raw(location, work, options) as raw:
         dtypes = raw.dtypes()
         sample = raw.sample()
         pii = _findings(raw, dtypes, sample, ov)
@@ -492,7 +480,7 @@ def import_data(
     hashing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="segprofile-sha256")
     file_digest = hashing.submit(_sha256, original) if original is not None else None
     try:
-        with _workdir(root) as work, open_raw(location, work, options) as raw:
+        with staging.work_dir() as work, open_raw(location, work, options) as raw:
             dtypes = raw.dtypes()
             _apply_type_overrides(raw, dtypes, decisions)
             dtypes = raw.dtypes()

@@ -10,6 +10,10 @@ Everything that differs between machines comes from the environment:
 - ``SEGPROFILE_ALLOWED_HOSTS`` — comma-separated host names (default ``127.0.0.1,localhost``).
 - ``SEGPROFILE_CSRF_TRUSTED_ORIGINS`` — comma-separated origins behind a reverse proxy.
 - ``SEGPROFILE_MAX_UPLOAD_MB`` — largest data file accepted through the web (default 512).
+- ``SEGPROFILE_STAGING`` — the private folder where uploaded files wait, raw, until they are
+  imported or discarded (default ``<SEGPROFILE_HOME>-staging``; never inside the data home).
+- ``SEGPROFILE_STAGING_HOURS`` — an upload not imported within this many hours is deleted
+  (default 24).
 - ``SEGPROFILE_HTTPS=1`` — the site is served over HTTPS (behind a proxy that sets
   ``X-Forwarded-Proto``): secure cookies, HSTS, redirect to HTTPS.
 - ``DATABASE_URL`` — ``postgres://user:password@host:port/name`` switches to PostgreSQL.
@@ -33,6 +37,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from segprofile.data import staging
+from segprofile.errors import InputError
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -269,6 +276,29 @@ The profile fragment brings no ``<style>``: its stylesheet is served at ``/repor
 
 SEGPROFILE_MAX_UPLOAD_BYTES = int(os.environ.get("SEGPROFILE_MAX_UPLOAD_MB", "512")) * 1024 * 1024
 """Largest data file accepted through the web form."""
+
+try:
+    SEGPROFILE_STAGING = staging.default_root()
+    """The gate's private folder: raw uploads wait here (owner-only) until imported or
+    discarded; apart from the data home on purpose (original and depersonalised data are never
+    stored together), and never under STATIC_ROOT or a media folder."""
+except InputError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
+SEGPROFILE_STAGING_HOURS = float(os.environ.get("SEGPROFILE_STAGING_HOURS", "24"))
+"""Uploads not imported within this many hours are deleted (at start, on a schedule, by
+``manage.py clean_staging``)."""
+
+# Uploads up to 2.5 MB are held in memory; larger ones are written to the staging area (not the
+# system temp folder), owner-only and locked while their request lives (see storage.py).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = str(SEGPROFILE_STAGING / "incoming")
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "segprofile.web.studies.storage.StagingUploadHandler",
+]
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 SEGPROFILE_MAX_STUDY_BYTES = 2 * 1024 * 1024
 """Largest study document (YAML) accepted through the web form."""

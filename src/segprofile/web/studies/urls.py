@@ -22,7 +22,6 @@ urlpatterns = [
     path("studies/<int:pk>/", views.study_detail, name="detail"),
     path("studies/<int:pk>/study.yaml", views.study_yaml, name="yaml"),
     path("studies/<int:pk>/revisions/", views.study_upload_revision, name="upload_revision"),
-    path("studies/<int:pk>/data/", views.study_upload_data, name="upload_data"),
     path("studies/<int:pk>/rule-preview/", views.rule_preview, name="rule_preview"),
     path("studies/<int:pk>/roles/<str:role_id>/rule/", views.rule_save, name="rule_save"),
     path("studies/<int:pk>/runs/", views.run_start, name="run_start"),
@@ -59,7 +58,7 @@ urlpatterns += [
     ),
     path("studies/<int:pk>/research/survey/", views_research.survey_upload, name="survey"),
     path(
-        "studies/<int:pk>/research/survey/<str:token>/",
+        "studies/<int:pk>/research/survey/<str:source_id>/v<int:version>/",
         views_research.survey_map,
         name="survey_map",
     ),
@@ -162,6 +161,11 @@ urlpatterns += [
         "studies/<int:pk>/data/uploads/<str:token>/delete/",
         views_data.data_discard,
         name="data_discard",
+    ),
+    path(
+        "studies/<int:pk>/data/originals/<str:token>/delete/",
+        views_data.data_original_delete,
+        name="data_original_delete",
     ),
     path(
         "studies/<int:pk>/data/sources/<str:source_id>/v<int:version>/delete/",

@@ -8,6 +8,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
+from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
 from segprofile.web.studies.models import (
     ADMIN,
     AuditEvent,
@@ -356,18 +357,35 @@ def _detail_page(
     request: HttpRequest,
     study: Study,
     *,
-    data_form: DataUploadForm | None = None,
     revision_form: StudyUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     revision, document = current_document(study)
     sources = []
     for source in document.data_sources:
+        # What the profile reads: the latest imported version (a file in the data directory
+        # only for a study set up by hand, before the import existed).
         try:
-            state = file_state(safe_data_path(study.data_dir(), source.path))
-        except SuspiciousFileOperation:
-            state = None
-        sources.append({"source": source, "file": state})
+            versions = pipeline.list_dataset_versions(
+                document.id, source.id, home=study.data_dir().parent
+            )
+        except SegprofileError:
+            versions = []
+        latest = versions[-1] if versions else None
+        state = None
+        if latest is None:
+            try:
+                state = file_state(safe_data_path(study.data_dir(), source.path))
+            except SuspiciousFileOperation:
+                state = None
+        sources.append(
+            {
+                "source": source,
+                "file": state,
+                "version": latest,
+                "imported": datetime.fromisoformat(latest.created_at) if latest else None,
+            }
+        )
     # Without the big columns: a run's profile and report are ~0.7 MB at a million rows,
     # a revision's document ~0.1 MB; the lists show numbers, dates and names.
     runs = list(
@@ -390,18 +408,17 @@ def _detail_page(
             "missing_count": sum(1 for f in findings if f.severity == "missing"),
             "runs": runs,
             "revisions": study.revisions.select_related("author").defer("document")[:20],
-            "data_form": data_form or DataUploadForm(document=document),
             "revision_form": revision_form or StudyUploadForm(),
             "role": can.role,
         }
 
-    if data_form is None and revision_form is None:
+    if revision_form is None:
         # Everything the page shows: the revision (document, revisions list), the data files,
         # the runs, the rights; kept rendered until one of them changes.
         shown = repr(
             (
                 study.slug,
-                [row["file"] for row in sources],
+                [(row["file"], row["version"] and row["version"].sha256) for row in sources],
                 [(r.pk, r.status, r.revision.number, r.created_at, r.created_by_id) for r in runs],
             )
         )
@@ -445,33 +462,6 @@ def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
     )
     return redirect("studies:detail", pk=study.pk)
-
-
-@require_POST
-def study_upload_data(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="edit")
-    document = study.current_revision().to_document()
-    form = DataUploadForm(request.POST, request.FILES, document=document)
-    if not form.is_valid():
-        return _detail_page(request, study, data_form=form, status=400)
-    source = form.cleaned_data["data_source"]
-    written = services.store_data_file(study, source, form.cleaned_data["file"])
-    audit(
-        request,
-        AuditEvent.Action.IMPORT,
-        study,
-        {
-            "what": "data",
-            "source": source.id,
-            "file": form.cleaned_data["file"].name,
-            "bytes": written,
-        },
-    )
-    messages.success(
-        request,
-        gettext("The data file of the source «%(source)s» was saved.") % {"source": source.id},
-    )
-    return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#data")
 
 
 @require_POST

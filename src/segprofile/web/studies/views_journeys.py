@@ -228,13 +228,19 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if fmt not in pipeline.JOURNEY_FORMATS:
         fmt = "bpmn" if upload.name.lower().endswith((".bpmn", ".xml")) else "csv"
-    if upload.size is not None and upload.size > settings.SEGPROFILE_MAX_STUDY_BYTES:
-        return _journeys_page(
-            request, study, import_error=gettext("The file is too large."), status=400
-        )
+    # The bytes are read into memory once; a large upload's temporary file (in the private
+    # staging area) is deleted at once, whatever happens — only the parsed journeys are kept.
+    try:
+        if upload.size is not None and upload.size > settings.SEGPROFILE_MAX_STUDY_BYTES:
+            return _journeys_page(
+                request, study, import_error=gettext("The file is too large."), status=400
+            )
+        data = upload.read()
+    finally:
+        upload.close()
     try:
         result = pipeline.import_journeys(
-            study.current_revision().to_document(), upload.read(), fmt, source=upload.name
+            study.current_revision().to_document(), data, fmt, source=upload.name
         )
     except SegprofileError as exc:
         return _journeys_page(request, study, import_error=str(exc), status=exc.http_status)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segprofile import pipeline
 from segprofile.analysis.compare import compare_profiles
 from segprofile.model.diff import describe_changes
+from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
     OWNER,
@@ -348,10 +349,13 @@ def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
             }
             audit(request, AuditEvent.Action.DELETED, study, details)
             root: Path = study.data_dir().parent
+            area = services.staging_area(study)
             with transaction.atomic():
                 study.runs.all().delete()
                 study.delete()
             shutil.rmtree(root, ignore_errors=True)
+            # Its uploads waiting for import and any original kept by an owner go too.
+            pipeline.staging.discard_area(services.staging_root(), area)
             messages.success(
                 request, gettext("The study «%(title)s» was deleted.") % {"title": study.title}
             )
