@@ -272,7 +272,7 @@ def test_file_over_the_size_limit(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "big.csv", client_rows(200, seed=1))
     text = _fails(path, tmp_path / "w", ReadOptions(max_bytes=1024))
     assert "слишком большой" in text
-    assert "1024 байт" in text
+    assert "при пределе 1 КБ" in text
 
 
 def test_names_colliding_after_normalisation(tmp_path: Path) -> None:

@@ -80,20 +80,86 @@ class ReadOptions:
     max_bytes: int | None = None
 
 
-def max_bytes_default() -> int:
+# --- Limits ------------------------------------------------------------------------------------
+# Each is checked before the parser allocates; each has a setting (documented in docs/deploy.md).
+
+COLUMNS_ENV = "SEGPROFILE_MAX_COLUMNS"
+DEFAULT_MAX_COLUMNS = 2000
+CELL_ENV = "SEGPROFILE_MAX_CELL_KB"
+DEFAULT_MAX_CELL_KB = 128
+SHEET_CELLS_ENV = "SEGPROFILE_MAX_SHEET_CELLS"
+DEFAULT_MAX_SHEET_CELLS = 10_000_000
+UNZIPPED_ENV = "SEGPROFILE_MAX_UNZIPPED_MB"
+DEFAULT_MAX_UNZIPPED_MB = 1024
+ZIP_RATIO_ENV = "SEGPROFILE_MAX_ZIP_RATIO"
+DEFAULT_MAX_ZIP_RATIO = 100
+ZIP_RATIO_FROM = 10 << 20  # smaller members may compress any way they like: harmless
+ZIP_MAX_MEMBERS = 10_000
+
+
+def _env_number(name: str, default: float) -> float:
+    """A positive number from the environment; anything else is the default."""
     try:
-        mb = float(os.environ.get(SIZE_ENV, DEFAULT_MAX_MB))
+        value = float(os.environ.get(name, default))
     except ValueError:
-        mb = DEFAULT_MAX_MB
-    return int(mb * 1024 * 1024)
+        return default
+    return value if math.isfinite(value) and value > 0 else default
 
 
-def _size_text(n: int) -> str:
-    if n >= 1 << 30:
-        return f"{n / (1 << 30):.1f} ГБ".replace(".", ",")
-    if n >= 1 << 20:
-        return f"{n / (1 << 20):.1f} МБ".replace(".", ",")
+def max_bytes_default() -> int:
+    return int(_env_number(SIZE_ENV, DEFAULT_MAX_MB) * 1024 * 1024)
+
+
+def max_columns() -> int:
+    """Most columns a CSV file or a sheet may have."""
+    return int(_env_number(COLUMNS_ENV, DEFAULT_MAX_COLUMNS))
+
+
+def max_cell_bytes() -> int:
+    """Longest value of one CSV cell, in bytes."""
+    return int(_env_number(CELL_ENV, DEFAULT_MAX_CELL_KB) * 1024)
+
+
+def max_sheet_cells() -> int:
+    """Most cells (rows × columns of the used area) a sheet may have."""
+    return int(_env_number(SHEET_CELLS_ENV, DEFAULT_MAX_SHEET_CELLS))
+
+
+def max_unzipped_bytes() -> int:
+    """Most bytes a zipped file (XLSX, DOCX) may unpack to, all its parts together."""
+    return int(_env_number(UNZIPPED_ENV, DEFAULT_MAX_UNZIPPED_MB) * 1024 * 1024)
+
+
+def max_zip_ratio() -> float:
+    """Highest compression ratio of a large part of a zipped file (a zip bomb's is thousands)."""
+    return _env_number(ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)
+
+
+def _line_limit() -> int:
+    """Longest line the engine reads: DuckDB's own 2 MB, or more when cells may be longer."""
+    return max(2 << 20, max_cell_bytes() + (1 << 20))
+
+
+def _count_text(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def size_text(n: int) -> str:
+    """A size in bytes as people read it: «512 байт», «3,4 КБ», «1,0 МБ», «2,5 ГБ»."""
+    for unit, shift in (("ГБ", 30), ("МБ", 20), ("КБ", 10)):
+        if n >= 1 << shift:
+            number = f"{n / (1 << shift):.1f}".removesuffix(".0").replace(".", ",")
+            return f"{number} {unit}"
     return f"{n} байт"
+
+
+def sizes_text(size: int, limit: int) -> tuple[str, str]:
+    """A size and its limit that read differently whenever they differ (bytes when rounding
+    would make them look equal: never «1,0 МБ при пределе 1,0 МБ»)."""
+    shown = size_text(size), size_text(limit)
+    if shown[0] == shown[1] and size != limit:
+        return f"{_count_text(size)} байт", f"{_count_text(limit)} байт"
+    return shown
 
 
 def quote_ident(name: str) -> str:
@@ -340,25 +406,73 @@ class CsvDialect:
     varchar_columns: list[str]
 
 
+def _too_many_columns(name: str, line: int, count: int, limit: int) -> InputError:
+    return InputError(
+        f"Файл {name}, строка {line}: столбцов {_count_text(count)} при пределе "
+        f"{_count_text(limit)}.",
+        hint="проверьте разделитель столбцов (--delimiter) или разбейте таблицу на несколько "
+        f"файлов; предел задаёт администратор ({COLUMNS_ENV}).",
+    )
+
+
+def _cell_too_long(name: str, line: int, column: int | None, limit: int) -> InputError:
+    where = f", столбец {column}" if column is not None else ""
+    return InputError(
+        f"Файл {name}, строка {line}{where}: значение длиннее предела {size_text(limit)} — "
+        "такое бывает, когда в строке не закрыта кавычка.",
+        hint="проверьте кавычки в этой строке; длинный текст сократите или вынесите в "
+        f"отдельный файл; предел задаёт администратор ({CELL_ENV}).",
+    )
+
+
+def _check_record(name: str, line: int, record: list[str]) -> None:
+    """Refuse a record wider than the column limit or with a value longer than the cell limit."""
+    columns = max_columns()
+    if len(record) > columns:
+        raise _too_many_columns(name, line, len(record), columns)
+    limit = max_cell_bytes()
+    for i, value in enumerate(record):
+        if len(value) * 4 > limit and len(value.encode("utf-8")) > limit:
+            raise _cell_too_long(name, line, i + 1, limit)
+
+
 def _records(
-    text: str, delimiter: str, complete: bool, limit: int = 5000
+    text: str,
+    delimiter: str,
+    complete: bool,
+    limit: int = 5000,
+    *,
+    checked: str | None = None,
 ) -> list[tuple[int, list[str]]]:
-    """``(first line, fields)`` of the first non-empty records of a sample (cut tail dropped)."""
+    """``(first line, fields)`` of the first non-empty records of a sample (cut tail dropped).
+
+    ``checked``: the file's name — every record, the cut one included, is held to the column
+    and cell limits, and a value over the cell limit is said as such (not as a syntax error).
+    """
+    if checked is not None:
+        # The csv module refuses fields over its own limit (128 KiB by default); ours decides.
+        csv.field_size_limit(max(csv.field_size_limit(), max_cell_bytes()))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     out: list[tuple[int, list[str]]] = []
     start = 1
+    cut = not complete
     try:
         for record in reader:
+            if checked is not None:
+                _check_record(checked, start, record)
             if record and any(f != "" for f in record):
                 out.append((start, record))
                 if len(out) > limit:
-                    complete = False  # the record after the limit may be cut: drop it below
+                    cut = True  # the record after the limit may be cut: drop it below
                     break
             start = reader.line_num + 1
-    except csv.Error:
+    except csv.Error as exc:
+        if checked is not None and "field larger than field limit" in str(exc):
+            raise _cell_too_long(checked, start, None, max_cell_bytes()) from None
         if complete:
             raise
-    if not complete and out:
+        cut = False  # the records read before the error are whole
+    if cut and out:
         out.pop()
     return out
 
@@ -378,12 +492,80 @@ def _sniff_delimiter(text: str, complete: bool) -> str:
         score = (header > 1, consistent, header)
         if score > best_score:
             best, best_score = delim, score
+    if best_score[2] == 0:
+        # Not one whole record in the probe (a very wide first row): the most frequent wins.
+        counts = {delim: text.count(delim) for delim in _CANDIDATE_DELIMITERS}
+        frequent = max(counts, key=lambda d: counts[d])
+        if counts[frequent]:
+            best = frequent
     return best
 
 
 def _looks_numeric(value: str) -> bool:
     v = value.strip()
     return bool(v) and bool(NUMBER_ANY.match(v))
+
+
+DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def _value_shaped(value: object) -> bool:
+    """A number, a date or a logical value (a cell of a workbook that is not text counts too)."""
+    if value is None:
+        return False
+    if not isinstance(value, str):
+        return True
+    v = value.strip()
+    return bool(
+        _looks_numeric(v) or DATE_DMY.match(v) or DATETIME_DMY.match(v) or DATE_ISO.match(v)
+    )
+
+
+def identifier_kinds(values: list[object]) -> list[str]:
+    """Names of the identifier kinds (ФИО, СНИЛС, телефон…) the values look like, no values."""
+    from segprofile.data.privacy import kind_of_value
+
+    kinds: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            kind = kind_of_value(value)
+            if kind is not None and kind.label not in kinds:
+                kinds.append(kind.label)
+    return kinds
+
+
+def first_row_is_data(first: list[object], below: list[list[object]]) -> bool:
+    """Whether a table's first row holds values, not column names.
+
+    Values, when a cell looks like a personal identifier (ФИО, СНИЛС, телефон, e-mail… by
+    :func:`segprofile.data.privacy.kind_of_value`), when every cell is a number or a date, or
+    when more of its cells repeat as values of their own column below (a name does not) than
+    stand as text over a column of numbers or dates (as names do).
+    """
+    cells = [(i, v) for i, v in enumerate(first) if v is not None and str(v).strip()]
+    if not cells:
+        return False
+    if identifier_kinds([v for _, v in cells]):
+        return True
+    if all(_value_shaped(v) for _, v in cells):
+        return True
+    repeated = named = 0
+    for i, value in cells:
+        column = [r[i] for r in below[:500] if i < len(r) and r[i] is not None]
+        column = [v for v in column if str(v).strip()]
+        if not column:
+            continue
+        text = str(value).strip()
+        if any(str(v).strip() == text for v in column):
+            repeated += 1
+        elif not _value_shaped(value) and all(_value_shaped(v) for v in column):
+            named += 1
+    return repeated > named
+
+
+def generated_names(width: int) -> list[str]:
+    """Names of the columns of a table without a header row: «столбец_1», «столбец_2», …"""
+    return [f"столбец_{i + 1}" for i in range(width)]
 
 
 def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvDialect:
@@ -410,17 +592,23 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
     try:
-        rows = _records(text, delimiter, complete)
+        rows = _records(text, delimiter, complete, checked=name)
     except csv.Error:
         raise InputError(
             f"Файл {name}: не удалось разобрать строки CSV (незакрытые кавычки или двоичные "
             "данные).",
             hint="проверьте кавычки в файле или пересохраните его из Excel как CSV.",
         ) from None
+    if complete and rows:
+        _refuse_open_quote(text, delimiter, rows[-1][0], name)
     if not rows:
-        raise InputError(f"Файл {name} пуст: в нём нет строк.", hint="выгрузите данные заново.")
+        raise InputError(
+            f"Файл {name}: в первых {size_text(SAMPLE_BYTES)} нет ни одной целой строки.",
+            hint="проверьте кавычки и разделители в начале файла или пересохраните его из Excel "
+            "как CSV.",
+        )
     _header_line, header_fields = rows[0]
-    header = not all(_looks_numeric(f) for f in header_fields)
+    header = not first_row_is_data(list(header_fields), [list(r) for _, r in rows[1:]])
     data = rows[1:] if header else rows
     if header and not data and complete:
         raise InputError(
@@ -435,7 +623,7 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
                 hint="проверьте разделители и кавычки в этой строке (значение с разделителем "
                 "внутри должно быть в кавычках).",
             )
-    originals = header_fields if header else [f"столбец_{i + 1}" for i in range(width)]
+    originals = header_fields if header else generated_names(width)
     names = [normalise_name(v, i + 1) for i, v in enumerate(originals)]
     check_names(names, name, originals)
     columns = list(zip(*(r for _, r in data), strict=False)) if data else [()] * width
@@ -463,6 +651,22 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
         original_names=[str(o) for o in originals],
         varchar_columns=varchar,
     )
+
+
+def _refuse_open_quote(text: str, delimiter: str, last: int, name: str) -> None:
+    """A whole file whose last record opens a quote it never closes: say where it opens."""
+    tail = "".join(io.StringIO(text, newline="").readlines()[last - 1 :])
+    reader = csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError(
+                f"Файл {name}, строка {last}: кавычка открыта и не закрыта до конца файла.",
+                hint="закройте кавычку в этой строке (кавычка внутри значения пишется двумя "
+                'кавычками: "") и загрузите файл снова.',
+            ) from None
 
 
 # --- Workbooks ---------------------------------------------------------------------------------
@@ -853,7 +1057,13 @@ class RawTable:
                 hint="проверьте разделители и кавычки в этой строке (значение с разделителем "
                 "внутри должно быть в кавычках).",
             )
-        if "unicode" in message.lower() or "utf" in message.lower():
+        if "unterminated quote" in message:
+            return InputError(
+                f"Файл {self.name}{where}: кавычка открыта и не закрыта.",
+                hint="закройте кавычку в этой строке (кавычка внутри значения пишется двумя "
+                'кавычками: "") и загрузите файл снова.',
+            )
+        if "invalid unicode" in message.lower():
             return InputError(
                 f"Файл {self.name}{where}: байты не в кодировке UTF-8.",
                 hint="укажите кодировку файла явно (--encoding cp1251 или koi8-r) или сохраните "
@@ -861,8 +1071,16 @@ class RawTable:
             )
         if "Maximum line size" in message or "maximum_line_size" in message:
             return InputError(
-                f"Файл {self.name}{where}: слишком длинная строка (незакрытые кавычки?).",
-                hint="проверьте кавычки в файле.",
+                f"Файл {self.name}{where}: строка длиннее предела {size_text(_line_limit())} — "
+                "такое бывает, когда в строке не закрыта кавычка.",
+                hint="проверьте кавычки в этой строке; длинный текст сократите; предел задаёт "
+                f"администратор ({CELL_ENV}).",
+            )
+        if "Error when sniffing" in message:
+            return InputError(
+                f"Файл {self.name}: не удалось разобрать строки CSV (кавычки или разделители).",
+                hint="проверьте кавычки и разделители в файле или пересохраните его из Excel "
+                "как CSV.",
             )
         if "Out of Memory" in message:
             return InputError(
@@ -956,8 +1174,9 @@ def _open_file(
         )
     limit = opts.max_bytes if opts.max_bytes is not None else max_bytes_default()
     if size > limit:
+        shown, allowed = sizes_text(size, limit)
         raise InputError(
-            f"Файл {name} слишком большой: {_size_text(size)} при пределе {_size_text(limit)}.",
+            f"Файл {name} слишком большой: {shown} при пределе {allowed}.",
             hint=f"разбейте файл на части или увеличьте предел ({SIZE_ENV}).",
         )
     fmt = file_format(path)
@@ -1048,6 +1267,7 @@ def _open_csv(
             f"names=[{names}]",
             "strict_mode=true",
             "null_padding=false",
+            f"max_line_size={_line_limit()}",
         ]
         if dialect.decimal == ",":
             args.append("decimal_separator=','")
