@@ -27,6 +27,7 @@ import math
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ CHUNK_BYTES = 4 << 20
 SAMPLE_ROWS = 5000
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".dsv"}
-XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 SQL_SCHEMES = ("postgres://", "postgresql://", "mysql://", "sqlite://", "duckdb://", "mssql://")
 
@@ -669,13 +670,314 @@ def _refuse_open_quote(text: str, delimiter: str, last: int, name: str) -> None:
             ) from None
 
 
+# --- Zipped files (XLSX, DOCX) -----------------------------------------------------------------
+# A zipped file says how large its parts are before anything is unpacked: the directory is
+# checked first, then every part is unpacked as a stream that stops at the size it declares
+# (Python's zipfile; a part longer than declared fails its CRC-32), before any parser sees it.
+
+
+def _zip_error(name: str, what: str, problem: str, hint: str) -> InputError:
+    return InputError(f"{what} {name}: {problem}.", hint=hint)
+
+
+def checked_zip_members(archive: zipfile.ZipFile, name: str, *, what: str) -> list[zipfile.ZipInfo]:
+    """The parts of ``archive`` once their declared sizes pass the limits (or InputError).
+
+    ``what`` names the kind of file in messages («Книга», «Документ»).
+    """
+    infos = archive.infolist()
+    redo = "сохраните файл заново в программе, которая его создала, и загрузите снова"
+    if len(infos) > ZIP_MAX_MEMBERS:
+        raise _zip_error(
+            name,
+            what,
+            f"в архиве {_count_text(len(infos))} частей при пределе {_count_text(ZIP_MAX_MEMBERS)}",
+            redo + ".",
+        )
+    total = sum(info.file_size for info in infos)
+    limit = max_unzipped_bytes()
+    if total > limit:
+        shown, allowed = sizes_text(total, limit)
+        raise _zip_error(
+            name,
+            what,
+            f"после распаковки займёт {shown} при пределе {allowed}",
+            f"сохраните данные частями или в CSV; предел задаёт администратор ({UNZIPPED_ENV}).",
+        )
+    ratio_limit = max_zip_ratio()
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > ZIP_RATIO_FROM and ratio > ratio_limit:
+            raise _zip_error(
+                name,
+                what,
+                f"часть файла сжата в {ratio:,.0f} раз при пределе {ratio_limit:,.0f}".replace(
+                    ",", "\u00a0"
+                )
+                + " — так устроены «zip-бомбы»",
+                redo + f"; предел задаёт администратор ({ZIP_RATIO_ENV}).",
+            )
+    return infos
+
+
+@contextmanager
+def open_zip(source: Path | bytes, name: str, *, what: str, fmt: str) -> Iterator[zipfile.ZipFile]:
+    """The file as a zip archive whose directory passed :func:`checked_zip_members`.
+
+    ``what`` and ``fmt`` name the kind of file in messages: «Книга», «XLSX».
+    """
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise InputError(
+            f"{what} {name} не читается: это не {fmt} или файл повреждён.",
+            hint=f"проверьте, что выбран нужный файл, и сохраните его заново как {fmt}.",
+        ) from None
+    with archive:
+        checked_zip_members(archive, name, what=what)
+        yield archive
+
+
 # --- Workbooks ---------------------------------------------------------------------------------
+
+# Where a cell of a sheet's XML is: ``<c r="AB12" …>``, as every spreadsheet program writes it.
+_CELL_TAG = re.compile(rb'<c r="([A-Za-z]{1,4})')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref="[A-Za-z]{1,3}\d{1,7}:([A-Za-z]{1,3})\d')
+_MAX_ROWS = 1_048_576
+_MAX_COLUMNS = 16_384
+_TAG_TAIL = 4096
+_SCAN_CHUNK = 4 << 20
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _greater(bound: str, alphabet: str) -> str:
+    """A regex for strings over ``alphabet`` (ordered, compared by length, then letter by
+    letter — row numbers and column letters) greater than ``bound``: longer ones, and those of
+    its length that go above it at some position."""
+    first, last = alphabet[0], alphabet[-1]
+    any_char = f"[{first}-{last}]"
+    options = [f"{any_char}{{{len(bound) + 1}}}"]
+    for i, ch in enumerate(bound):
+        if ch != last:
+            above = f"[{chr(ord(ch) + 1)}-{last}]"
+            rest = f"{any_char}{{{len(bound) - i - 1}}}" if i < len(bound) - 1 else ""
+            options.append(re.escape(bound[:i]) + above + rest)
+    return "|".join(options)
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _beyond(columns: int, rows: int) -> re.Pattern[bytes]:
+    """A cell written otherwise than ``<c r="AB12"`` (no ``r`` first, lower case), or one past
+    ``columns`` or ``rows``. One search per piece: the reference need not be read to its end,
+    so a cut or endless one is found too."""
+    col = _greater(_column_letters(columns), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    row = _greater(str(rows), "0123456789")
+    pattern = f'<c(?:[>\t\n\r]| (?!r=")| r="(?:[a-z]|{col}|[A-Z]{{1,3}}(?:{row})))'
+    return re.compile(pattern.encode())
+
+
+class _IrregularSheetError(Exception):
+    """A sheet part that does not look as spreadsheet programs write it: read it exactly."""
+
+
+def _chunks(member: Any) -> Iterator[bytes]:
+    """The part in pieces cut before a tag, so no cell reference is split between two."""
+    tail = b""
+    while True:
+        chunk = member.read(_SCAN_CHUNK)
+        if not chunk:
+            if tail:
+                yield tail
+            return
+        buffer = tail + chunk
+        cut = buffer.rfind(b"<")
+        if cut == -1 or len(buffer) - cut > _TAG_TAIL:
+            cut = len(buffer)
+        yield buffer[:cut]
+        tail = buffer[cut:]
+
+
+def _fast_extent(member: Any, budget: int) -> tuple[int, int]:
+    """(rows, columns) bound of the cells of a sheet part as spreadsheet programs write it,
+    within ``budget``: the column bound from the first piece and the declared dimension, the
+    row bound what the budget leaves; one search per piece finds any cell beyond. Raises
+    :class:`_IrregularSheetError` when the part needs the exact reading.
+    """
+    bounds: tuple[int, int] | None = None
+    beyond: re.Pattern[bytes] | None = None
+    first = True
+    for piece in _chunks(member):
+        if first:
+            first = False
+            head = piece[:1024]
+            if b"\x00" in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise _IrregularSheetError
+        if _PREFIXED_CELL.search(piece):
+            raise _IrregularSheetError
+        if bounds is None:
+            letters = set(_CELL_TAG.findall(piece))
+            if not letters and b"<c" not in piece:
+                continue
+            columns = max((_column_number(c) for c in letters), default=1)
+            declared = _DIMENSION.search(piece)
+            if declared is not None:
+                columns = max(columns, _column_number(declared.group(1)))
+            columns = min(columns, _MAX_COLUMNS)
+            bounds = (max(budget // columns, 1), columns)
+            beyond = _beyond(bounds[1], bounds[0])
+        assert beyond is not None
+        if beyond.search(piece):
+            raise _IrregularSheetError
+    return bounds or (0, 0)
+
+
+def _exact_extent(member: Any) -> tuple[int, int]:
+    """(rows, columns) of the area a spreadsheet reader fills, read element by element as it
+    reads them: ``r`` of cells and rows, or their order when ``r`` is absent."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    rows = columns = 0
+    row_index = col_index = 0
+    stack: list[Any] = []
+    try:
+        # expat (2.4+) refuses entity expansion bombs and reads no external entities.
+        for event, element in iterparse(member, events=("start", "end")):  # noqa: S314
+            tag = element.tag.rpartition("}")[2]
+            if event == "start":
+                stack.append(element)
+                if tag == "row":
+                    ref = element.get("r")
+                    if ref is not None:
+                        row_index = _reference(b"A" + ref.encode("ascii", "replace"))[0]
+                elif tag == "c":
+                    ref = element.get("r")
+                    if ref is not None:
+                        row, col = _reference(ref.encode("ascii", "replace"))
+                        col_index = col
+                    else:
+                        row, col = row_index, col_index
+                    col_index += 1
+                    rows, columns = max(rows, row + 1), max(columns, col + 1)
+                continue
+            stack.pop()
+            element.clear()
+            if stack:
+                stack[-1].clear()  # a part's elements are read once: keep none of them
+            if tag == "row":
+                row_index += 1
+                col_index = 0
+    except (ParseError, ValueError):
+        raise _IrregularSheetError from None
+    return rows, columns
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """XML in UTF-8 (with or without BOM) or UTF-16, possibly after white space."""
+    return head.lstrip(b" \t\r\n").startswith((b"<", codecs.BOM_UTF8)) or head.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<")
+    )
+
+
+def _reference(ref: bytes) -> tuple[int, int]:
+    """0-based (row, column) of «AB12»; ValueError for anything else or out of any sheet."""
+    found = re.fullmatch(rb"([A-Za-z]{1,3})(\d{1,7})", ref.strip())
+    if found is None:
+        raise ValueError(ref)
+    row, col = int(found.group(2)) - 1, _column_number(found.group(1)) - 1
+    if not (0 <= row < _MAX_ROWS and 0 <= col < _MAX_COLUMNS):
+        raise ValueError(ref)
+    return row, col
+
+
+def check_workbook(path: Path, name: str) -> None:
+    """Refuse a zipped workbook (XLSX, XLSM) before the spreadsheet reader opens it: parts
+    that unpack too large or too well (a zip bomb), a damaged part, or a sheet whose used area
+    (rows × columns, which the reader allocates whole) is over :func:`max_sheet_cells`."""
+    budget = max_sheet_cells()
+    with open_zip(path, name, what="Книга", fmt="XLSX") as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            try:
+                with archive.open(info) as member:
+                    head = member.read(4)
+                    if not _looks_like_xml(head):
+                        while member.read(_SCAN_CHUNK):  # unpacked only to check its CRC-32
+                            pass
+                        continue
+                with archive.open(info) as member:
+                    try:
+                        extent: tuple[int, int] | None = _fast_extent(member, budget)
+                    except _IrregularSheetError:
+                        extent = None
+                if extent is None:
+                    with archive.open(info) as member:
+                        extent = _exact_extent(member)
+            except _IrregularSheetError:
+                raise InputError(
+                    f"Книга {name} повреждена: лист не читается как XLSX.",
+                    hint="откройте книгу в Excel, сохраните её заново как XLSX и загрузите снова.",
+                ) from None
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+                raise InputError(
+                    f"Книга {name} повреждена: одна из её частей не распаковывается.",
+                    hint="откройте книгу в Excel, сохраните её заново как XLSX и загрузите снова.",
+                ) from None
+            rows, columns = extent
+            if rows * columns > budget:
+                raise _sheet_too_large(name, None, rows, columns, budget)
+
+
+def _sheet_too_large(
+    name: str, sheet: str | None, rows: int, columns: int, budget: int
+) -> InputError:
+    where = f"лист «{sheet}»" if sheet else "лист"
+    return InputError(
+        f"Книга {name}: {where} занимает {_count_text(rows)} строк × {_count_text(columns)} "
+        f"столбцов ({_count_text(rows * columns)} ячеек) при пределе {_count_text(budget)} ячеек.",
+        hint="удалите лишнее, в том числе пустые оформленные ячейки далеко от таблицы (Ctrl+End "
+        "в Excel показывает последнюю занятую ячейку), или сохраните нужный лист в CSV; предел "
+        f"задаёт администратор ({SHEET_CELLS_ENV}).",
+    )
 
 
 def _encrypted_ooxml(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     return head.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in head
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of XLS (and of encrypted XLSX)
+
+
+def _not_a_workbook(head: bytes, name: str) -> InputError:
+    what = next((w for magic, w in _MAGIC if head.startswith(magic)), None)
+    if what is None:
+        try:
+            head.decode("utf-8")
+            what = "текстовый файл (может быть, CSV с другим расширением)"
+        except UnicodeDecodeError:
+            what = "файл неизвестного формата"
+    return InputError(
+        f"Файл {name} — не книга Excel (ни XLSX, ни XLS): похоже, это {what}.",
+        hint="проверьте, что выбран нужный файл; книгу сохраните в Excel как XLSX, таблицу в "
+        "тексте — с расширением .csv.",
+    )
 
 
 def _password_error(name: str) -> InputError:
@@ -693,7 +995,7 @@ class Sheet:
     table: pa.Table
     sheet: str
     sheets: list[str]
-    header_rows: tuple[int, int]  # 1-based first and last header row
+    header_rows: tuple[int, int] | None  # 1-based first and last header row; None: no header
     original_names: list[str]
 
 
@@ -746,8 +1048,9 @@ def _flatten_header(
     first, last = block
     owner: dict[tuple[int, int], tuple[int, int]] = {}
     for (r0, c0), (r1, c1) in merged:
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
+        # Only the header's cells are looked up: a merge over the whole sheet costs nothing.
+        for r in range(max(r0, first), min(r1, last) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
                 owner[(r, c)] = (r0, c0)
     names = []
     for c in range(width):
@@ -814,6 +1117,12 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
 
     if _encrypted_ooxml(path):
         raise _password_error(name)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        check_workbook(path, name)
+    elif not head.startswith(_OLE):
+        raise _not_a_workbook(head, name)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -830,10 +1139,15 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
     chosen = _choose_sheet(book, sheets, options.sheet, name)
     try:
         sheet = book.get_sheet_by_name(chosen)
+        budget = max_sheet_cells()
+        if sheet.height * sheet.width > budget:  # an old XLS is not checked before it opens
+            raise _sheet_too_large(name, chosen, sheet.height, sheet.width, budget)
         raw = sheet.to_python(skip_empty_area=False)
         merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
     except python_calamine.PasswordError:
         raise _password_error(name) from None
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001
         raise InputError(
             f"Не удалось прочитать лист «{chosen}» книги {name} ({type(exc).__name__}).",
@@ -857,7 +1171,31 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
     width = max(len(r) for r in rows)
     while width > 0 and all(len(r) < width or r[width - 1] is None for r in rows[block[0] :]):
         width -= 1
-    names = _flatten_header(rows, block, merged, width)
+    if width > max_columns():
+        raise InputError(
+            f"В листе «{chosen}» книги {name} столбцов {_count_text(width)} при пределе "
+            f"{_count_text(max_columns())}.",
+            hint="удалите лишние столбцы или разбейте таблицу на несколько листов; предел задаёт "
+            f"администратор ({COLUMNS_ENV}).",
+        )
+    header_rows: tuple[int, int] | None = (block[0] + 1, block[1] + 1)
+    heading = rows[block[0] : block[1] + 1]
+    below = rows[block[1] + 1 : block[1] + 501]
+    kinds = identifier_kinds([v for r in heading for v in r[:width]])
+    if first is not None and kinds:
+        raise InputError(
+            f"Строка {first + 1} листа «{chosen}» книги {name}, указанная как заголовок, похожа "
+            f"на данные клиента ({', '.join(kinds)}), а не на имена столбцов.",
+            hint="укажите строку, где написаны имена столбцов (--header-row), или оставьте поле "
+            "пустым, если строки заголовка в листе нет.",
+        )
+    if first is None and (kinds or first_row_is_data(heading[0][:width], below)):
+        # No header row: values never become names; the first row is data.
+        header_rows = None
+        names = generated_names(width)
+        block = (block[0], block[0] - 1)
+    else:
+        names = _flatten_header(rows, block, merged, width)
     originals = list(names)
     names = [normalise_name(n, i + 1) for i, n in enumerate(names)]
     check_names(names, f"{name} (лист «{chosen}»)", originals)
@@ -874,7 +1212,7 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
         table=pa.table(columns),
         sheet=chosen,
         sheets=sheets,
-        header_rows=(block[0] + 1, block[1] + 1),
+        header_rows=header_rows,
         original_names=originals,
     )
 
@@ -1196,7 +1534,8 @@ def _open_file(
             details={
                 "sheet": sheet.sheet,
                 "sheets": sheet.sheets,
-                "header_rows": list(sheet.header_rows),
+                "header_rows": list(sheet.header_rows) if sheet.header_rows else None,
+                "header": sheet.header_rows is not None,
                 "original_names": sheet.original_names,
             },
         )
