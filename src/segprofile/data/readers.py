@@ -94,6 +94,8 @@ UNZIPPED_ENV = "SEGPROFILE_MAX_UNZIPPED_MB"
 DEFAULT_MAX_UNZIPPED_MB = 1024
 ZIP_RATIO_ENV = "SEGPROFILE_MAX_ZIP_RATIO"
 DEFAULT_MAX_ZIP_RATIO = 100
+DOCUMENT_XML_ENV = "SEGPROFILE_MAX_DOCX_XML_MB"
+DEFAULT_MAX_DOCUMENT_XML_MB = 10
 ZIP_RATIO_FROM = 10 << 20  # smaller members may compress any way they like: harmless
 ZIP_MAX_MEMBERS = 10_000
 
@@ -141,8 +143,20 @@ def _line_limit() -> int:
     return max(2 << 20, max_cell_bytes() + (1 << 20))
 
 
+def max_document_xml_bytes() -> int:
+    """Largest XML part of a DOCX (its text and markup), unpacked, in bytes."""
+    return int(_env_number(DOCUMENT_XML_ENV, DEFAULT_MAX_DOCUMENT_XML_MB) * 1024 * 1024)
+
+
 def _count_text(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")
+
+
+def _counted(n: int, one: str, few: str, many: str) -> str:
+    """«1 строка», «3 строки», «11 строк»: the number and its word in agreement."""
+    tens, units = n % 100, n % 10
+    word = many if 11 <= tens <= 14 else one if units == 1 else few if 2 <= units <= 4 else many
+    return f"{_count_text(n)} {word}"
 
 
 def size_text(n: int) -> str:
@@ -691,7 +705,8 @@ def checked_zip_members(archive: zipfile.ZipFile, name: str, *, what: str) -> li
         raise _zip_error(
             name,
             what,
-            f"в архиве {_count_text(len(infos))} частей при пределе {_count_text(ZIP_MAX_MEMBERS)}",
+            f"в архиве {_counted(len(infos), 'часть', 'части', 'частей')} при пределе "
+            f"{_count_text(ZIP_MAX_MEMBERS)}",
             redo + ".",
         )
     total = sum(info.file_size for info in infos)
@@ -711,10 +726,8 @@ def checked_zip_members(archive: zipfile.ZipFile, name: str, *, what: str) -> li
             raise _zip_error(
                 name,
                 what,
-                f"часть файла сжата в {ratio:,.0f} раз при пределе {ratio_limit:,.0f}".replace(
-                    ",", "\u00a0"
-                )
-                + " — так устроены «zip-бомбы»",
+                f"часть файла сжата в {_counted(round(ratio), 'раз', 'раза', 'раз')} при "
+                f"пределе {_count_text(round(ratio_limit))} — так устроены «zip-бомбы»",
                 redo + f"; предел задаёт администратор ({ZIP_RATIO_ENV}).",
             )
     return infos
@@ -948,8 +961,10 @@ def _sheet_too_large(
 ) -> InputError:
     where = f"лист «{sheet}»" if sheet else "лист"
     return InputError(
-        f"Книга {name}: {where} занимает {_count_text(rows)} строк × {_count_text(columns)} "
-        f"столбцов ({_count_text(rows * columns)} ячеек) при пределе {_count_text(budget)} ячеек.",
+        f"Книга {name}: {where} занимает {_counted(rows, 'строку', 'строки', 'строк')} × "
+        f"{_counted(columns, 'столбец', 'столбца', 'столбцов')} — "
+        f"{_counted(rows * columns, 'ячейку', 'ячейки', 'ячеек')} при пределе "
+        f"{_count_text(budget)}.",
         hint="удалите лишнее, в том числе пустые оформленные ячейки далеко от таблицы (Ctrl+End "
         "в Excel показывает последнюю занятую ячейку), или сохраните нужный лист в CSV; предел "
         f"задаёт администратор ({SHEET_CELLS_ENV}).",
