@@ -223,9 +223,8 @@ def yaml_depth_bomb(depth: int = 20_000, *, flow: bool = True) -> str:
     if flow:
         value = "[" * depth + "]" * depth
         return f"schema_version: 1\nid: deep\ntitle: deep\nroles: {value}\n"
-    lines = ["schema_version: 1", "id: deep", "title: deep", "roles:"]
-    lines += ["  " * (i + 1) + "-" for i in range(depth)]
-    return "\n".join(lines) + "\n"
+    # Block style, compact: «- - - …» is a list in a list in a list.
+    return "schema_version: 1\nid: deep\ntitle: deep\nroles:\n  " + "- " * depth + "x\n"
 
 
 def far_cell_xlsx(ref: str = "XFD1048576") -> bytes:
