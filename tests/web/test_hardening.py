@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from segprofile import pipeline
 from segprofile.web.api.models import ApiToken
-from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.models import AuditEvent, ProfileRun, Study
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +236,7 @@ def test_the_api_refuses_a_data_path_outside(user: User, stored_study: Study) ->
     document["data_sources"][0]["path"] = "../../etc/passwd"
     response = Client().post(
         f"/api/studies/{stored_study.pk}/revisions",
-        {"document": document},
+        {"document": document, "base_revision": 1},
         "application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
@@ -275,7 +275,7 @@ def test_an_api_body_over_the_limit_is_refused(
     client.raise_request_exception = False
     response = client.post(
         f"/api/studies/{stored_study.pk}/revisions",
-        {"yaml": "x" * 20_000},
+        {"yaml": "x" * 20_000, "base_revision": 1},
         "application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
@@ -366,7 +366,7 @@ def test_fuzzed_api_documents_never_crash_or_save_an_invalid_revision(
     )
     def fuzz(text: str, as_json: bool) -> None:
         revisions = stored_study.revisions.count()
-        body: Any = {"yaml": text}
+        body: Any = {"yaml": text, "base_revision": revisions}
         if as_json:
             body = text  # the mutated text itself as the request body
         response = client.post(url, body, "application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -377,3 +377,81 @@ def test_fuzzed_api_documents_never_crash_or_save_an_invalid_revision(
             assert stored_study.revisions.count() == revisions
 
     fuzz()
+
+
+# --- the client's address behind a reverse proxy -----------------------------------------------
+
+PROXY = "127.0.0.1"
+PASSWORD = "correct-horse-42"  # as in tests/web/conftest.py
+
+
+def _sign_in(forwarded: str | None, password: str, *, remote: str = PROXY) -> Any:
+    headers = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded
+    return Client(**headers).post(reverse("login"), {"username": "anna", "password": password})
+
+
+def test_behind_a_trusted_proxy_the_lockout_and_the_audit_see_the_real_address(
+    user: User, settings: Any
+) -> None:
+    settings.SEGPROFILE_TRUSTED_PROXIES = [PROXY]
+    settings.AXES_FAILURE_LIMIT = 5
+    # Five wrong passwords from one client; the proxy appends each client's address.
+    statuses = [_sign_in("203.0.113.5", "wrong").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]  # the fifth failure locks
+    assert _sign_in("203.0.113.5", PASSWORD).status_code == 429
+    # The same user from another address is not locked out.
+    assert _sign_in("198.51.100.7", PASSWORD).status_code == 302
+    # What a client writes into the header itself is not believed: the proxy's hop counts.
+    assert _sign_in("198.51.100.7, 203.0.113.5", PASSWORD).status_code == 429
+    failed = AuditEvent.objects.filter(action="login_failed")
+    assert {e.ip_address for e in failed} == {"203.0.113.5"}
+    assert AuditEvent.objects.get(action="login").ip_address == "198.51.100.7"
+
+
+def test_a_forwarded_address_from_an_untrusted_peer_is_ignored(user: User, settings: Any) -> None:
+    settings.SEGPROFILE_TRUSTED_PROXIES = [PROXY]
+    settings.AXES_FAILURE_LIMIT = 5
+    attacker = "192.0.2.50"
+    # A new spoofed address with every attempt: all count against the attacker's own.
+    for i in range(5):
+        _sign_in(f"10.0.0.{i}", "wrong", remote=attacker)
+    assert _sign_in("10.0.0.99", PASSWORD, remote=attacker).status_code == 429
+    assert set(AuditEvent.objects.values_list("ip_address", flat=True)) == {attacker}
+    # The real user behind the proxy is not locked out.
+    assert _sign_in("198.51.100.7", PASSWORD).status_code == 302
+
+
+def test_without_trusted_proxies_the_header_is_never_believed(user: User, settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from segprofile.web.studies.audit import client_address
+
+    settings.SEGPROFILE_TRUSTED_PROXIES = []
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert client_address(request) == PROXY
+    settings.SEGPROFILE_TRUSTED_PROXIES = ["127.0.0.0/8", "10.0.0.0/8"]
+    for header, expected in [
+        ("203.0.113.5", "203.0.113.5"),
+        ("203.0.113.5, 10.1.2.3", "203.0.113.5"),  # two proxies of ours
+        ("garbage, 10.1.2.3", "10.1.2.3"),  # not an address: the last hop believed
+        ("", PROXY),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+    ]:
+        request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=header)
+        assert client_address(request) == expected, header
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_start() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from segprofile.web.settings import _trusted_proxies
+
+    assert _trusted_proxies(["127.0.0.1", "10.0.0.0/8", "::1"]) == [
+        "127.0.0.1",
+        "10.0.0.0/8",
+        "::1",
+    ]
+    with pytest.raises(ImproperlyConfigured, match="не адрес и не сеть"):
+        _trusted_proxies(["nginx.local"])
