@@ -455,3 +455,27 @@ def test_a_trusted_proxy_that_is_not_an_address_stops_the_start() -> None:
     ]
     with pytest.raises(ImproperlyConfigured, match="не адрес и не сеть"):
         _trusted_proxies(["nginx.local"])
+
+
+# --- no user-name enumeration ------------------------------------------------------------------
+
+
+def test_adding_a_member_answers_the_same_whether_the_name_exists(
+    client_in: Client, stored_study: Study, other_user: User
+) -> None:
+    from django.contrib.messages import get_messages
+
+    User.objects.create_user("inactive", password=PASSWORD, is_active=False)
+    url = reverse("studies:member_add", kwargs={"pk": stored_study.pk})
+    answers = {}
+    for name in ("boris", "nobody", "inactive"):
+        response = client_in.post(url, {"username": name, "role": "viewer"})
+        texts = [str(m).replace(name, "NAME") for m in get_messages(response.wsgi_request)]
+        answers[name] = (response.status_code, response["Location"], texts)
+        client_in.get(response["Location"])  # shows, and so clears, the message
+    assert answers["boris"] == answers["nobody"] == answers["inactive"]
+    assert answers["boris"][0] == 302
+    members = set(stored_study.memberships.values_list("user__username", flat=True))
+    assert members == {"anna", "boris"}
+    added = AuditEvent.objects.filter(action="member_added").values_list("details", flat=True)
+    assert list(added) == [{"member": "boris", "role": "viewer"}]
