@@ -479,3 +479,46 @@ def test_adding_a_member_answers_the_same_whether_the_name_exists(
     assert members == {"anna", "boris"}
     added = AuditEvent.objects.filter(action="member_added").values_list("details", flat=True)
     assert list(added) == [{"member": "boris", "role": "viewer"}]
+
+
+# --- a refused journey step edit without JavaScript ----------------------------------------------
+
+
+def test_a_stale_step_edit_without_javascript_keeps_the_typed_text_and_shows_both_versions(
+    client_in: Client, user: User, other_user: User
+) -> None:
+    import html
+
+    study = Study.create_from_document(
+        pipeline.example_study("child-benefit"), owner=user, comment="пример"
+    )
+    # Someone else renames the step first: revision 2.
+    document = study.current_revision().to_document()
+    step = document.journeys[0].steps[1]
+    step.title = "Название другого человека"
+    study.add_revision(document, author=other_user, comment="другой")
+    url = reverse(
+        "studies:journey_step_save",
+        kwargs={"pk": study.pk, "journey_id": document.journeys[0].id, "step_id": step.id},
+    )
+    typed = {
+        "title": "Моё название шага",
+        "role": step.role or "",
+        "channel": "ЕПГУ",
+        "service_level": "3",
+        "duration_days": "2",
+        "client_minutes": "15",
+        "documents": "",
+        "data_obtained": "",
+        "pains": [],
+        "revision": "1",
+    }
+    response = client_in.post(url, typed)  # no HX-Request: the plain form
+    assert response.status_code == 409
+    text = html.unescape(response.content.decode())
+    assert "Путь изменён в редакции 2 (boris)" in text  # why
+    assert 'value="Моё название шага"' in text  # what was typed is kept
+    assert "Шаг сейчас, после другой правки:" in text
+    assert "Название другого человека" in text  # the version saved now
+    assert 'name="revision" value="2"' in text  # saving again applies to the new state
+    assert study.revisions.count() == 2
