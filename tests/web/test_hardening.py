@@ -522,3 +522,30 @@ def test_a_stale_step_edit_without_javascript_keeps_the_typed_text_and_shows_bot
     assert "Название другого человека" in text  # the version saved now
     assert 'name="revision" value="2"' in text  # saving again applies to the new state
     assert study.revisions.count() == 2
+
+
+# --- no server path in a run's error -------------------------------------------------------------
+
+
+def test_a_failed_run_names_files_within_the_study_not_server_paths(
+    stored_study: Study, user: User, home: Path
+) -> None:
+    from segprofile.web.studies import services
+    from segprofile.web.studies.models import without_server_paths
+
+    (stored_study.data_dir() / "records.parquet").unlink()
+    run = services.start_profile_run(stored_study, user)
+    run.refresh_from_db()
+    assert run.status == ProfileRun.Status.FAILED
+    assert "records.parquet" in run.error
+    assert str(home) not in run.error
+    assert "/studies/" not in run.error
+    # Every path form: a data file, the data folder, anything else of the server.
+    data = stored_study.data_dir()
+    text = f"Нет {data}/sub/a.csv; в каталоге {data}. Ключ {home}/keys/k.key, {data.parent}/x"
+    assert without_server_paths(text, data) == (
+        "Нет sub/a.csv; в каталоге данных исследования. Ключ служебный файл, служебный файл"
+    )
+    assert without_server_paths("доля 1/2, ЕПГУ/МФЦ, 10/20/30", data) == (
+        "доля 1/2, ЕПГУ/МФЦ, 10/20/30"
+    )
