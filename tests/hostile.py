@@ -14,14 +14,17 @@ that tries to allocate 549 GB fails the test instead of taking the machine down.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import resource
 import struct
 import subprocess
 import sys
 import textwrap
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +97,9 @@ def sheet_xml(
             if isinstance(value, int | float):
                 parts.append(f'<c r="{ref}"><v>{value}</v></c>')
             else:
-                parts.append(f'<c r="{ref}" t="inlineStr"><is><t>{_escape(str(value))}</t></is></c>')
+                parts.append(
+                    f'<c r="{ref}" t="inlineStr"><is><t>{_escape(str(value))}</t></is></c>'
+                )
         parts.append("</row>")
     parts.append(extra_cells)
     parts.append("</sheetData></worksheet>")
@@ -244,7 +249,9 @@ def far_cell_without_references_xlsx() -> bytes:
 def zip_bomb_xlsx(megabytes: int = 200) -> bytes:
     """A sheet padded with ``megabytes`` of white space: unpacks ~1,000 times larger."""
     padding = " " * (megabytes << 20)
-    return xlsx_bytes(sheet_xml([["a", "b"], [1, 2]]).replace("<sheetData>", padding + "<sheetData>"))
+    return xlsx_bytes(
+        sheet_xml([["a", "b"], [1, 2]]).replace("<sheetData>", padding + "<sheetData>")
+    )
 
 
 def lying_bomb_xlsx(megabytes: int = 64) -> bytes:
@@ -313,6 +320,29 @@ _CHILD = textwrap.dedent(
 )
 
 
+@contextlib.contextmanager
+def memory_cap(extra_mb: int = 2048) -> Iterator[None]:
+    """Limit this process's address space to what it uses now plus ``extra_mb`` while inside.
+
+    For in-process tests of whole upload paths: a parser that regresses and tries to allocate
+    gigabytes gets an allocation failure (and the test fails) instead of the machine's memory.
+    """
+    used = 0
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                used = int(line.split()[1]) * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = used + (extra_mb << 20)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 @dataclass(frozen=True)
 class CappedResult:
     returncode: int
@@ -321,14 +351,16 @@ class CappedResult:
     stderr: str
 
 
-def run_capped(path: Path, work: Path, *, memory_mb: int = 2048, timeout: float = 120) -> CappedResult:
+def run_capped(
+    path: Path, work: Path, *, memory_mb: int = 2048, timeout: float = 120
+) -> CappedResult:
     """Read ``path`` (by its suffix: a data file, a DOCX/TXT note or a study YAML) in a child
     process limited to ``memory_mb`` of address space and ``timeout`` seconds."""
     env = dict(os.environ)
     src = str(Path(__file__).resolve().parents[1] / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("SEGPROFILE_IMPORT_THREADS", "1")
-    proc = subprocess.run(  # noqa: S603 — our own interpreter and script
+    proc = subprocess.run(
         [sys.executable, "-c", _CHILD, str(memory_mb), str(path), str(work)],
         capture_output=True,
         text=True,
@@ -354,6 +386,7 @@ __all__ = [
     "far_cell_xlsx",
     "headerless_csv",
     "lying_zip",
+    "memory_cap",
     "run_capped",
     "sheet_xml",
     "xlsx_bytes",
