@@ -4,6 +4,7 @@ unless the upload was valid)."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -549,3 +550,110 @@ def test_a_failed_run_names_files_within_the_study_not_server_paths(
     assert without_server_paths("доля 1/2, ЕПГУ/МФЦ, 10/20/30", data) == (
         "доля 1/2, ЕПГУ/МФЦ, 10/20/30"
     )
+
+
+# --- the hostile corpus through the upload paths that exist now ----------------------------------
+
+_DATA_REFUSED = {
+    "far.xlsx": "при пределе 10\u00a0000\u00a0000",
+    "far-z.xlsx": "при пределе 10\u00a0000\u00a0000",
+    "far-noref.xlsx": "при пределе 10\u00a0000\u00a0000",
+    "bomb.xlsx": "«zip-бомбы»",
+    "lying.xlsx": "не распаковывается",
+    "wide.csv": "при пределе 2\u00a0000",
+    "longcell.csv": "длиннее предела 128 КБ",
+    "nul.csv": "двоичные данные",
+    "mixed.csv": "кодировку",
+    "quote.csv": "кавычка открыта и не закрыта",
+    "png.csv": "изображение PNG",
+    "random.xlsx": "не книга Excel",
+    "text.xlsx": "текстовый файл",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, Any]:
+    import hostile
+
+    return hostile.corpus()
+
+
+def _uploads_left(study: Study) -> list[str]:
+    uploads = study.data_dir().parent / "uploads"
+    return (
+        sorted(str(p.relative_to(uploads)) for p in uploads.rglob("*")) if uploads.exists() else []
+    )
+
+
+@pytest.mark.parametrize("name", sorted(_DATA_REFUSED))
+def test_a_hostile_data_file_is_refused_on_the_data_page_and_nothing_is_kept(
+    client_in: Client, stored_study: Study, corpus: dict[str, Any], name: str
+) -> None:
+    import hostile
+
+    client_in.raise_request_exception = False
+    url = reverse("studies:data_upload", kwargs={"pk": stored_study.pk})
+    before = stored_study.revisions.count()
+    with hostile.memory_cap(2048):
+        response = _upload(client_in, url, "file", name, corpus[name].data, source="records")
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400, (name, response.status_code)
+    assert _DATA_REFUSED[name] in page, name
+    assert _uploads_left(stored_study) == []
+    assert stored_study.revisions.count() == before
+
+
+def test_a_headerless_csv_of_clients_never_shows_or_stores_a_value_as_a_name(
+    client_in: Client, stored_study: Study, corpus: dict[str, Any], home: Path, caplog: Any
+) -> None:
+    import hostile
+
+    caplog.set_level("DEBUG")
+    url = reverse("studies:data_upload", kwargs={"pk": stored_study.pk})
+    response = _upload(
+        client_in, url, "file", "clients.csv", corpus["headerless.csv"].data, source="records"
+    )
+    assert response.status_code == 302
+    page = html.unescape(client_in.get(response["Location"]).content.decode())
+    assert "столбец_1" in page
+    stored = " ".join(
+        p.read_text(errors="replace")
+        for p in (home / "studies").rglob("*")
+        if p.is_file() and p.suffix in (".json", ".yaml", ".jsonl", ".log")
+    )
+    audit = json.dumps(list(AuditEvent.objects.values_list("details", flat=True)))
+    for value in hostile.CLIENT:
+        assert value not in page, value
+        assert value not in stored, value
+        assert value not in audit, value
+        assert value not in caplog.text, value
+
+
+@pytest.mark.parametrize("name", ["alias.yaml", "deep.yaml", "deep-block.yaml"])
+def test_a_hostile_study_document_is_refused_on_every_path(
+    client_in: Client, stored_study: Study, user: User, corpus: dict[str, Any], name: str
+) -> None:
+    import hostile
+
+    expected = "ссылки YAML" if name == "alias.yaml" else "глубже 50 уровней"
+    data = corpus[name].data
+    client_in.raise_request_exception = False
+    with hostile.memory_cap(2048):
+        for url in (
+            reverse("studies:create_upload"),
+            reverse("studies:upload_revision", kwargs={"pk": stored_study.pk}),
+        ):
+            response = _upload(client_in, url, "document", name, data)
+            assert response.status_code == 400, (url, response.status_code)
+            assert expected in html.unescape(response.content.decode()), url
+        token = ApiToken.issue(user, "t")[1]
+        response = Client().post(
+            f"/api/studies/{stored_study.pk}/revisions",
+            {"yaml": data.decode(), "base_revision": 1},
+            "application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+    assert response.status_code == 422
+    assert expected in json.loads(response.content)["detail"]
+    assert Study.objects.count() == 1
+    assert stored_study.revisions.count() == 1
