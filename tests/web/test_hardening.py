@@ -657,3 +657,25 @@ def test_a_hostile_study_document_is_refused_on_every_path(
     assert expected in json.loads(response.content)["detail"]
     assert Study.objects.count() == 1
     assert stored_study.revisions.count() == 1
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "pdf", "binary", "docx"])
+def test_a_binary_chosen_as_journeys_csv_is_refused_not_a_server_error(
+    corpus: dict[str, Any], kind: str
+) -> None:
+    """The journeys import's parser (the view is being rebuilt; its parser is tested here)."""
+    import os
+
+    import hostile
+    from segprofile.errors import InputError
+
+    data = {
+        "xlsx": corpus["far.xlsx"].data,
+        "pdf": b"%PDF-1.4\n" + os.urandom(600),
+        "binary": bytes(range(256)) * 4,
+        "docx": hostile.docx_bytes(["Текст"]),
+    }[kind]
+    with pytest.raises(InputError, match="не текстовый CSV"):
+        pipeline.import_journeys(
+            pipeline.example_study("child-benefit"), data, "csv", source="j.csv"
+        )

@@ -343,7 +343,8 @@ _MAGIC = [
 ]
 
 
-def _refuse_binary(head: bytes, name: str) -> None:
+def refuse_binary(head: bytes, name: str) -> None:
+    """Refuse a file meant to be text (CSV) that starts like a binary: say what it looks like."""
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise InputError(
@@ -586,7 +587,7 @@ def generated_names(width: int) -> list[str]:
 def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvDialect:
     """Encoding, delimiter, decimal mark, header and names of a CSV file, from its samples."""
     samples = _read_samples(path, size)
-    _refuse_binary(samples[0], name)
+    refuse_binary(samples[0], name)
     encoding = options.encoding or detect_encoding(samples, name=name)
     complete = size <= SAMPLE_BYTES
     try:

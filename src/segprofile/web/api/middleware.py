@@ -21,6 +21,13 @@ API_PREFIX = "/api/"
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: ("bad_request", gettext("The request is not valid.")),
+        403: (
+            "forbidden",
+            gettext(
+                "Refused: the request did not pass the access or the forgery (CSRF) check. The "
+                "API takes requests with the header «Authorization: Bearer <token>»."
+            ),
+        ),
         404: (
             "not_found",
             gettext("Not found: there is no such address in the API (see /api/openapi.json)."),
@@ -41,16 +48,19 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 def _json_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     status = response.status_code
-    code, detail = _messages().get(
-        status,
-        (
-            "internal_error" if status >= 500 else "error",
+    if status >= 500:
+        code, detail = (
+            "internal_error",
             gettext(
                 "Internal error of the server; nothing was changed by this request. The "
                 "administrator finds the details in the server log."
             ),
-        ),
-    )
+        )
+    else:
+        code, detail = _messages().get(
+            status,
+            ("error", gettext("The request was refused (HTTP %(status)s).") % {"status": status}),
+        )
     allowed = response.get("Allow", "")
     if status == 405:
         detail = detail % {"method": request.method, "allowed": allowed or "—"}
