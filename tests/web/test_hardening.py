@@ -679,3 +679,39 @@ def test_a_binary_chosen_as_journeys_csv_is_refused_not_a_server_error(
         pipeline.import_journeys(
             pipeline.example_study("child-benefit"), data, "csv", source="j.csv"
         )
+
+
+# --- eligibility rules that broke the preview or the save ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "said"),
+    [
+        ("(" * 5000 + "children > 1" + ")" * 5000, "длиннее 5000 символов"),
+        ("(" * 200 + "children > 1" + ")" * 200, "глубже 30 уровней"),
+        ("не " * 500 + "single_parent", "глубже 30 уровней"),
+        ("children > 99999999999999999999", "число слишком большое"),
+        (" или ".join(f"children = {i}" for i in range(250)), "Подходит"),
+    ],
+)
+def test_rules_that_broke_the_server_get_a_message(
+    client_in: Client, user: User, rule: str, said: str
+) -> None:
+    from segprofile.web.studies import services
+
+    study = services.create_study_from_example(user, "child-benefit", rows=500, seed=3)
+    client_in.raise_request_exception = False
+    preview = client_in.post(
+        reverse("studies:rule_preview", kwargs={"pk": study.pk}),
+        {"rule": rule},
+        HTTP_HX_REQUEST="true",
+    )
+    assert preview.status_code < 500
+    assert said in html.unescape(preview.content.decode())
+    before = study.revisions.count()
+    saved = client_in.post(
+        reverse("studies:rule_save", kwargs={"pk": study.pk, "role_id": "applicant"}),
+        {"rule": rule},
+    )
+    assert saved.status_code < 500
+    assert study.revisions.count() == before + (1 if said == "Подходит" else 0)
