@@ -715,3 +715,17 @@ def test_rules_that_broke_the_server_get_a_message(
     )
     assert saved.status_code < 500
     assert study.revisions.count() == before + (1 if said == "Подходит" else 0)
+
+
+def test_a_file_just_over_the_limit_is_not_said_to_equal_it(
+    client_in: Client, stored_study: Study, settings: Any
+) -> None:
+    settings.SEGPROFILE_MAX_UPLOAD_BYTES = 1 << 20
+    url = reverse("studies:data_upload", kwargs={"pk": stored_study.pk})
+    content = b"a;b\n" + b"1;2\n" * ((1 << 20) // 4)  # 1 MB and 4 bytes
+    response = _upload(client_in, url, "file", "big.csv", content, source="records")
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "1\u00a0048\u00a0580 байт" in page
+    assert "1\u00a0048\u00a0576 байт" in page
+    assert "1,0 МБ" not in page
