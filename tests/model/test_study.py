@@ -286,3 +286,18 @@ def test_fuzz_any_text_loads_or_fails_with_a_document_error(text: str) -> None:
     if error is not None:
         assert error.problems
         assert "Traceback" not in str(error)
+
+
+def test_every_uploaded_yaml_gets_the_same_limits() -> None:
+    """load_yaml_data: plain data for other YAML uploads (e.g. a survey's question mapping)."""
+    import hostile
+
+    from segprofile.model.spec_yaml import load_yaml_data
+
+    assert load_yaml_data("- question: q1\n  hypothesis: h1\n", source="m.yaml") == [
+        {"question": "q1", "hypothesis": "h1"}
+    ]
+    with pytest.raises(DocumentError, match="ссылки YAML"):
+        load_yaml_data(hostile.yaml_alias_bomb(), source="m.yaml")
+    with pytest.raises(DocumentError, match="глубже 50 уровней"):
+        load_yaml_data(hostile.yaml_depth_bomb(1000), source="m.yaml")
