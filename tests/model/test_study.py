@@ -291,7 +291,6 @@ def test_fuzz_any_text_loads_or_fails_with_a_document_error(text: str) -> None:
 def test_every_uploaded_yaml_gets_the_same_limits() -> None:
     """load_yaml_data: plain data for other YAML uploads (e.g. a survey's question mapping)."""
     import hostile
-
     from segprofile.model.spec_yaml import load_yaml_data
 
     assert load_yaml_data("- question: q1\n  hypothesis: h1\n", source="m.yaml") == [
