@@ -272,8 +272,11 @@ def inspect(
         if details.get("decimal") == ",":
             facts.append("десятичная запятая")
     if "sheet" in details:
-        first, last = details["header_rows"]
-        rows_text = f"строка {first}" if first == last else f"строки {first}–{last}"
+        if details.get("header_rows"):
+            first, last = details["header_rows"]
+            rows_text = f"строка {first}" if first == last else f"строки {first}–{last}"
+        else:
+            rows_text = "нет (первая строка — данные; столбцы названы по номерам)"
         facts.append(f"лист «{details['sheet']}», заголовок: {rows_text}")
     out.print(f"Файл {result.file}: " + ", ".join(facts) + ".", highlight=False)
     out.print(

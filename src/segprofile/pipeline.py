@@ -1290,16 +1290,8 @@ def read_question_mapping(data: bytes, *, name: str) -> list[SurveyQuestion]:
     text = data.decode("utf-8-sig", errors="replace")
     rows: list[dict[str, object]]
     if name.lower().endswith((".yaml", ".yml", ".json")):
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
-
-        try:
-            loaded = YAML(typ="safe", pure=True).load(text)
-        except YAMLError as exc:
-            raise InputError(
-                f"Файл сопоставления {name} — не YAML: {type(exc).__name__}.",
-                hint="запишите список вида «- question: q1\n  hypothesis: h1».",
-            ) from None
+        # The limits of study documents (no aliases, bounded nesting) hold here too.
+        loaded = spec_yaml.load_yaml_data(text, source=name)
         if isinstance(loaded, dict) and "questions" in loaded:
             loaded = loaded["questions"]
         if not isinstance(loaded, list):

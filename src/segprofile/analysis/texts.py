@@ -156,9 +156,33 @@ def read_text(path: str | Path, *, data: bytes | None = None) -> str:
     )
 
 
+def _check_docx(raw: bytes, name: str) -> None:
+    """Refuse a DOCX that would unpack too large before python-docx parses it (a 181 KB file
+    can hold a gigabyte of XML): the zip directory's limits, and every XML part's size."""
+    from segprofile.data.readers import (
+        DOCUMENT_XML_ENV,
+        max_document_xml_bytes,
+        open_zip,
+        sizes_text,
+    )
+
+    limit = max_document_xml_bytes()
+    with open_zip(raw, name, what="Документ", fmt="DOCX") as archive:
+        for info in archive.infolist():
+            if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > limit:
+                size, allowed = sizes_text(info.file_size, limit)
+                raise InputError(
+                    f"Документ {name}: текст с разметкой после распаковки занимает {size} при "
+                    f"пределе {allowed}.",
+                    hint="разделите документ на части или сохраните его как простой текст (TXT); "
+                    f"предел задаёт администратор ({DOCUMENT_XML_ENV}).",
+                )
+
+
 def _docx_text(raw: bytes, name: str) -> str:
     from docx import Document  # python-docx: only needed for DOCX uploads
 
+    _check_docx(raw, name)
     try:
         document = Document(io.BytesIO(raw))
     except Exception as exc:  # noqa: BLE001 — any parse failure is a bad upload, said plainly

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from segprofile.data.readers import refuse_binary
 from segprofile.errors import InputError
 from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
 
@@ -181,14 +182,23 @@ def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
 # --- Import ------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes | str) -> str:
+def _decode(data: bytes | str, source: str) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
+    # A workbook, a PDF or a picture chosen by mistake: said as such, not a server error.
+    refuse_binary(data[:65536], source)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         # Excel in a Russian locale saves «CSV (разделители — запятые)» in Windows-1251.
         return data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"Файл {source} — не текст в UTF-8 или Windows-1251.",
+            hint="сохраните пути в Excel как «CSV UTF-8» и загрузите снова.",
+        ) from None
 
 
 def _split(text: str) -> list[str]:
@@ -413,7 +423,7 @@ def journeys_from_csv(
         the study does not have, a repeated step, a journey whose rows disagree on its kind,
         title or segments, or a file without steps.
     """
-    header, body = _read_rows(_decode(data), source)
+    header, body = _read_rows(_decode(data, source), source)
     problems: list[tuple[int | None, str | None, str]] = []
     names: list[str | None] = []
     headers: dict[str, str] = {}

@@ -21,6 +21,8 @@ Everything that differs between machines comes from the environment:
   (default 8) and when the browser closes.
 - ``SEGPROFILE_LOGIN_ATTEMPTS`` / ``SEGPROFILE_LOCKOUT_MINUTES`` — failed sign-ins (default 5)
   that lock a user name from an address, and for how long (default 15).
+- ``SEGPROFILE_TRUSTED_PROXIES`` — comma-separated addresses or networks of the reverse proxies
+  whose ``X-Forwarded-For`` is believed (default none: the address is ``REMOTE_ADDR``).
 
 Production: ``DJANGO_SETTINGS_MODULE=segprofile.web.settings_production`` (HTTPS, secure
 cookies, HSTS, required secret key and host names; ``manage.py check --deploy`` is clean).
@@ -29,6 +31,7 @@ cookies, HSTS, required secret key and host names; ``manage.py check --deploy`` 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -145,6 +148,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "segprofile.web.middleware.SegprofileErrorMiddleware",
+    # Errors under /api/ that Django, not the API, answers (404, 405, 413, 500) as JSON.
+    "segprofile.web.api.middleware.ApiJsonErrorsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -202,6 +207,26 @@ AUTHENTICATION_BACKENDS = [
     "segprofile.web.auth.WebSignInThrottle",  # django-axes, for web requests
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+
+def _trusted_proxies(items: list[str]) -> list[str]:
+    """Addresses or networks of our reverse proxies, checked here so a typo stops the start."""
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"SEGPROFILE_TRUSTED_PROXIES: «{item}» — не адрес и не сеть (пример: 127.0.0.1, "
+                "10.0.0.0/8, ::1)."
+            ) from None
+    return items
+
+
+SEGPROFILE_TRUSTED_PROXIES = _trusted_proxies(_env_list("SEGPROFILE_TRUSTED_PROXIES", ""))
+"""Reverse proxies whose X-Forwarded-For is believed; empty: the client is REMOTE_ADDR."""
+
+# The sign-in lockout and the audit log see the same address: the client's, behind our proxies.
+AXES_CLIENT_IP_CALLABLE = "segprofile.web.studies.audit.client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("SEGPROFILE_LOGIN_ATTEMPTS", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SEGPROFILE_LOCKOUT_MINUTES", "15")))
 # A user name is locked from the address the failures came from: a colleague mistyping

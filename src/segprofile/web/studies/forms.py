@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,19 @@ class StudyUploadForm(forms.Form):
         except SegprofileError as exc:
             raise forms.ValidationError(str(exc), code="document") from None
         return uploaded
+
+
+def _sizes(size: int, limit: int) -> tuple[str, str]:
+    """A size and its limit as people read them, never «1,0 МБ при пределе 1,0 МБ»: in bytes
+    when rounding would make them look the same."""
+    shown = filesizeformat(size), filesizeformat(limit)
+    if shown[0] != shown[1] or size == limit:
+        return shown
+    unit = gettext("bytes")
+    return (
+        f"{number_format(size, force_grouping=True)} {unit}",
+        f"{number_format(limit, force_grouping=True)} {unit}",
+    )
 
 
 # --- Data in: upload, inspect, confirm, import (issue #3) ---------------------------------------
@@ -226,11 +240,7 @@ class DataFileForm(forms.Form):
                     "The file %(name)s is too large: %(size)s, the limit is %(limit)s. Split it "
                     "into parts or ask the administrator to raise SEGPROFILE_MAX_UPLOAD_MB."
                 ),
-                params={
-                    "name": name,
-                    "size": filesizeformat(size),
-                    "limit": filesizeformat(limit),
-                },
+                params=dict(zip(("size", "limit"), _sizes(size, limit), strict=True), name=name),
                 code="too_large",
             )
         return uploaded

@@ -10,6 +10,7 @@ A :class:`Membership` gives a user a role in a study (owner, editor, viewer); an
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -384,7 +385,7 @@ class ProfileRun(models.Model):
 
     def mark_failed(self, error: str) -> None:
         self.status = self.Status.FAILED
-        self.error = error
+        self.error = without_server_paths(error, self.study.data_dir())
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "finished_at"])
 
@@ -408,6 +409,27 @@ class ProfileRun(models.Model):
             if not self.is_finished:
                 logger.warning("Profile run %s: its task failed without a report", self.pk)
                 self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+# An absolute path in a message: starts after a space, a quote or the start, has a folder.
+_ABSOLUTE_PATH = re.compile(r"""(?<![\w/.:~-])(?:/[^\s/«»"'<>|:;,()]+){2,}/?""")
+
+
+def without_server_paths(text: str, data_dir: Path) -> str:
+    """A message with no path of the server in it: a file of the study's data is named by its
+    path within the study's data («records.csv»), the data folder as «данных исследования»
+    (after «в каталоге»), any other file as «служебный файл»."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = match.group(0).rstrip(".!?")  # the sentence's full stop is not the path's
+        end = match.group(0)[len(path) :]
+        try:
+            inside = Path(path.rstrip("/")).relative_to(data_dir)
+        except ValueError:
+            return "служебный файл" + end
+        return (str(inside) if str(inside) != "." else "данных исследования") + end
+
+    return _ABSOLUTE_PATH.sub(replace, text)
 
 
 class Membership(models.Model):

@@ -48,15 +48,10 @@ class MemberForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
-    def clean_username(self) -> Any:
-        name = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username=name, is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(
-                gettext("There is no active user «%(name)s». An administrator creates accounts.")
-                % {"name": name}
-            )
-        return user
+    def clean_username(self) -> str:
+        # Whether such a user exists is not said here: the form would tell any owner of any
+        # study which accounts exist (member_add answers the same either way).
+        return str(self.cleaned_data["username"]).strip()
 
 
 def _members_page(
@@ -83,30 +78,35 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add the account with exactly this name. The answer is the same whether such an account
+    exists or not, so the form cannot be used to find out which names exist; the members list
+    shows who was added."""
     study = _study_for(request, pk, need="manage")
     form = MemberForm(request.POST)
     if not form.is_valid():
         return _members_page(request, study, form, status=400)
-    user = form.cleaned_data["username"]
+    name = form.cleaned_data["username"]
     role = form.cleaned_data["role"]
-    if study.memberships.filter(user=user).exists():
+    user = get_user_model().objects.filter(username=name, is_active=True).first()
+    if user is not None and study.memberships.filter(user=user).exists():
+        # Members are listed on this very page: saying so tells nothing new.
         form.add_error(
             "username",
             gettext("«%(name)s» is already a member; change the role in the list.")
-            % {"name": user.get_username()},
+            % {"name": name},
         )
         return _members_page(request, study, form, status=400)
-    Membership.objects.create(study=study, user=user, role=role, added_by=request.user)
-    audit(
-        request,
-        AuditEvent.Action.MEMBER_ADDED,
-        study,
-        {"member": user.get_username(), "role": role},
-    )
+    if user is not None:
+        Membership.objects.create(study=study, user=user, role=role, added_by=request.user)
+        audit(request, AuditEvent.Action.MEMBER_ADDED, study, {"member": name, "role": role})
     messages.success(
         request,
-        gettext("%(name)s was added as %(role)s.")
-        % {"name": user.get_username(), "role": Membership.Role(role).label},
+        gettext(
+            "If there is an active account «%(name)s», it now has the role «%(role)s» in this "
+            "study and is in the list below. Check the name letter by letter; accounts are "
+            "created by an administrator."
+        )
+        % {"name": name, "role": Membership.Role(role).label},
     )
     return redirect("studies:members", pk=study.pk)
 
