@@ -34,6 +34,7 @@ from pydantic import ValidationError
 from segprofile.data.readers import refuse_binary
 from segprofile.errors import InputError
 from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
+from segprofile.report.format import csv_bytes
 
 __all__ = [
     "COLUMNS",
@@ -165,18 +166,15 @@ def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
     bytes
         The file's content, ready to save as ``journeys.csv``.
     """
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for _, header in COLUMNS])
+    rows = []
     for journey in journeys:
         if not journey.steps:
             raise InputError(
                 f"у пути «{journey.id}» нет шагов: в CSV строка — это шаг",
                 hint="добавьте шаги или не выгружайте пустой путь.",
             )
-        for number, step in enumerate(journey.steps, start=1):
-            writer.writerow(_step_row(journey, step, number))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        rows += [_step_row(journey, step, n) for n, step in enumerate(journey.steps, start=1)]
+    return csv_bytes([header for _, header in COLUMNS], rows)
 
 
 # --- Import ------------------------------------------------------------------------------------
@@ -396,6 +394,14 @@ def _read_rows(text: str, source: str) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def _unneutralise(text: str) -> str:
+    """A cell as it was before :func:`~segprofile.report.format.neutralise` (a round trip
+    through our own export does not grow apostrophes)."""
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return text[1:]
+    return text
+
+
 def journeys_from_csv(
     data: bytes | str, *, study: Study | None = None, source: str = "journeys.csv"
 ) -> list[Journey]:
@@ -457,7 +463,9 @@ def journeys_from_csv(
         if len(raw) > len(names) and any(c.strip() for c in raw[len(names) :]):
             reader.error(row, None, "в строке больше значений, чем столбцов в заголовке")
         cells = {
-            name: value.strip() for name, value in zip(names, raw, strict=False) if name is not None
+            name: _unneutralise(value.strip())
+            for name, value in zip(names, raw, strict=False)
+            if name is not None
         }
         journey_id = reader.identifier(row, "journey", cells.get("journey", ""))
         if journey_id is None:

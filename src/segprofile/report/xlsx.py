@@ -27,9 +27,9 @@ from segprofile.report.build import (
     Table,
     format_cell,
 )
+from segprofile.report.format import neutralise
 
 FORMAT = "xlsx"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_FORMATS = {
     "int": "# ##0",
     "num1": "# ##0.0",
@@ -39,11 +39,6 @@ _NUMBER_FORMATS = {
 }
 _HEADER_FILL = PatternFill("solid", fgColor="E6EAF0")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]\*\?/\\:]")
-
-
-def neutralise(text: str) -> str:
-    """Text that cannot start a formula: a leading ``'`` before ``= + - @``, tab or CR."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _set_text(cell: Cell, text: str) -> None:
