@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from segprofile.model.results import Interval, Profile, SegmentStats
+from segprofile.model.results import Interval, Profile, SegmentStats, known
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,9 @@ def compare_profiles(
             if seg_old is not None:
                 moves.append(_move(key, group_old, seg_old.label, "gone", seg_old, None, False))
             continue
-        biggest = max(seg_old.capacity, seg_new.capacity, 1)
-        capacity_moved = abs(seg_new.capacity - seg_old.capacity) / biggest >= min_capacity_change
+        old_capacity, new_capacity = known(seg_old.capacity), known(seg_new.capacity)
+        biggest = max(old_capacity, new_capacity, 1)
+        capacity_moved = abs(new_capacity - old_capacity) / biggest >= min_capacity_change
         c_old, c_new = seg_old.satisfaction.csat, seg_new.satisfaction.csat
         csat_moved = (c_old is None) != (c_new is None) or (
             c_old is not None and c_new is not None and abs(c_new - c_old) >= min_csat_change

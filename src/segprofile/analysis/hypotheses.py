@@ -34,7 +34,7 @@ from segprofile.analysis.by_feature import TableLike, code_table
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
-from segprofile.model.results import Interval, Profile, SegmentOutcome, SegmentStats
+from segprofile.model.results import Interval, Profile, SegmentOutcome, SegmentStats, known
 from segprofile.model.study import (
     AidasStage,
     Feature,
@@ -441,15 +441,15 @@ def _candidates(profile: Profile, skip_features: set[str], min_n: int) -> list[_
             single[seg.key] = seg
             if fs.feature_id in skip_features:
                 continue
-            if not seg.missing_value and seg.capacity >= min_n:
-                out.append(_Candidate(seg.key, seg.label, seg.capacity, seg))
+            if not seg.missing_value and known(seg.capacity) >= min_n:
+                out.append(_Candidate(seg.key, seg.label, known(seg.capacity), seg))
     for cross in profile.cross:
         if set(cross.feature_ids) & skip_features:
             continue
         for seg in cross.segments:
             parents = tuple(single[p] for p in _parts(seg.key) if p in single)
-            if not seg.missing_value and seg.capacity >= min_n and len(parents) == 2:
-                out.append(_Candidate(seg.key, seg.label, seg.capacity, seg, parents))
+            if not seg.missing_value and known(seg.capacity) >= min_n and len(parents) == 2:
+                out.append(_Candidate(seg.key, seg.label, known(seg.capacity), seg, parents))
     return sorted(out, key=lambda c: (-c.capacity, c.key))
 
 

@@ -31,6 +31,7 @@ from segprofile.model.results import (
     SatisfactionStats,
     SegmentStats,
     SensitivityRow,
+    known,
 )
 from segprofile.model.study import HypothesisKind, HypothesisStatus, PriorityWeights, Study
 
@@ -80,7 +81,7 @@ def _candidates(features: Iterable[FeatureSegmentation], min_cell: int) -> list[
         seg
         for fs in features
         for seg in fs.segments
-        if not seg.missing_value and seg.capacity >= min_cell
+        if not seg.missing_value and known(seg.capacity) >= min_cell
     ]
 
 
@@ -97,7 +98,7 @@ def _parts(
     csat = seg.satisfaction.csat if seg.satisfaction.csat is not None else overall.csat
     happier = csat is not None and overall.csat is not None and csat > overall.csat
     return {
-        "capacity": 0.0 if happier else seg.capacity / total,
+        "capacity": 0.0 if happier else known(seg.capacity) / total,
         "dissatisfaction": 1 - csat if csat is not None else 0.0,
         "blind_zone": (seg.blind_zone.share or 0.0) if seg.blind_zone else 0.0,
         "uniqueness": uniqueness.get(seg.key, 0.0),
@@ -115,7 +116,7 @@ def _reasons(
 ) -> list[str]:
     settings = study.priority
     out = []
-    share = seg.share
+    share = known(seg.share)
     level = (
         "высокая"
         if share >= settings.high_capacity_share
@@ -123,8 +124,8 @@ def _reasons(
         if share < settings.high_capacity_share / 4
         else "средняя"
     )
-    text = f"ёмкость {_pct(seg.share)} ({seg.capacity:,} чел.) — ".replace(",", "\u00a0")
-    if parts["capacity"] == 0 and seg.share > 0:
+    text = f"ёмкость {_pct(share)} ({seg.capacity:,} чел.) — ".replace(",", "\u00a0")
+    if parts["capacity"] == 0 and share > 0:
         text += "не учитывается: сегмент доволен больше, чем клиенты в целом"
     else:
         text += level
@@ -164,7 +165,7 @@ def _rank(
 ) -> list[tuple[SegmentStats, float]]:
     totals = [(seg, sum(weights[p] * parts[p] for p in PARTS)) for seg, parts in scored]
     # Ties: the larger segment first, then the key, so the order is stable.
-    return sorted(totals, key=lambda item: (-item[1], -item[0].capacity, item[0].key))
+    return sorted(totals, key=lambda item: (-item[1], -known(item[0].capacity), item[0].key))
 
 
 def prioritise(
@@ -190,7 +191,7 @@ def prioritise(
         uniqueness = problem_uniqueness(study)
         uniqueness_note = _no_note
     sponsors = {n.segment: n.reason for n in study.segment_notes if n.sponsor_focus}
-    feature_totals = {fs.feature_id: sum(s.capacity for s in fs.segments) for fs in features}
+    feature_totals = {fs.feature_id: sum(known(s.capacity) for s in fs.segments) for fs in features}
     scored = [
         (seg, _parts(study, seg, overall, uniqueness, sponsors, feature_totals))
         for seg in _candidates(features, study.segmentation.min_cell)

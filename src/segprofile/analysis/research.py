@@ -59,6 +59,7 @@ from segprofile.model.results import (
     SurveyAnalysis,
     SurveyTest,
     UncoveredSegment,
+    known,
 )
 from segprofile.model.study import (
     AidasStage,
@@ -169,7 +170,7 @@ def survey_sample_sizes(
     groups += [("", cross.segments) for cross in profile.cross]
     for feature_label, segments in groups:
         for seg in segments:
-            population = seg.clients if seg.clients is not None else seg.capacity
+            population = seg.clients if seg.clients is not None else known(seg.capacity)
             if seg.missing_value or population <= 0:
                 continue
             needed = required_sample(margin, confidence, population)
