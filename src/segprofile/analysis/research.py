@@ -1137,7 +1137,7 @@ def compare_shares(
 def segment_verdict(test: SurveyTest, rules: VerdictRules) -> tuple[HypothesisStatus, str]:
     """The verdict for one question × segment by :class:`VerdictRules`, with its reason."""
     threshold = rules.threshold
-    if test.n < rules.min_answers or test.share is None or test.interval is None:
+    if known(test.n) < rules.min_answers or test.share is None or test.interval is None:
         return (
             HypothesisStatus.not_enough_data,
             f"мало ответов: {test.n} при минимуме {rules.min_answers}",
@@ -1631,7 +1631,7 @@ def _hypothesis_verdict(hid: str, tests: list[SurveyTest], source: str) -> Hypot
         reason = "Недостаточно данных: " + listed(unclear) + "."
         if refuted:
             reason += " Опровергнута для: " + listed(refuted) + "."
-    evidence = [_test_evidence(x, source) for x in tests if x.n > 0]
+    evidence = [_test_evidence(x, source) for x in tests if known(x.n) > 0]
     return HypothesisVerdict(hypothesis=hid, status=status, reason=reason, evidence=evidence)
 
 

@@ -30,11 +30,12 @@ def known(value: _T | None) -> _T:
     return value
 
 
-Hidden = Literal["small", "complement", "few_ratings"]
+Hidden = Literal["small", "complement", "few_ratings", "cell"]
 """Why a published number is hidden (disclosure control, ``analysis.suppression``):
 ``small`` — fewer than ``min_cell`` people; ``complement`` — hidden so that a small neighbour
 cannot be worked out from totals; ``few_ratings`` — a statistic of fewer than ``min_cell``
-people or answers."""
+people or answers; ``cell`` — a cell of a two-way table (small or protecting one: not said
+which, since that would place people)."""
 
 
 class Interval(_Result):
@@ -359,12 +360,12 @@ class SurveyTest(_Result):
     segment: str
     label: str
     support: str = Field(description="Какой ответ подтверждает гипотезу: yes | no")
-    n: int
-    yes: int = Field(description="Ответов, подтверждающих гипотезу")
+    n: int | None = Field(description="Ответов в сегменте (скрыто — None)")
+    yes: int | None = Field(description="Ответов, подтверждающих гипотезу (скрыто — None)")
     share: float | None = None
     interval: Interval | None = None
     rest_n: int = 0
-    rest_yes: int = 0
+    rest_yes: int | None = 0
     rest_share: float | None = None
     test: str = Field("none", description="chi2 | fisher | none")
     statistic: float | None = None
