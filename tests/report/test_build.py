@@ -12,8 +12,8 @@ import pytest
 from docx import Document
 
 from segprofile import pipeline
-from segprofile.model.study import Study
 from segprofile.analysis.suppression import UNSUPPRESSED_BANNER, protect_partition
+from segprofile.model.study import Study
 from segprofile.report.build import (
     SUPPRESSED,
     Report,

@@ -1570,7 +1570,9 @@ def analyse_survey(
         )
         x.status, x.reason = segment_verdict(x, r)
     verdicts = [
-        _hypothesis_verdict(h, [x for x in tests if x.hypothesis == h], source)
+        _hypothesis_verdict(
+            h, [x for x in tests if x.hypothesis == h], source, study.segmentation.min_cell
+        )
         for h in dict.fromkeys(x.hypothesis for x in tests)
     ]
     missing = _missing_segments(linked, universe or {})
@@ -1607,7 +1609,9 @@ def _test_evidence(x: SurveyTest, source: str) -> Evidence:
     )
 
 
-def _hypothesis_verdict(hid: str, tests: list[SurveyTest], source: str) -> HypothesisVerdict:
+def _hypothesis_verdict(
+    hid: str, tests: list[SurveyTest], source: str, min_cell: int = 1
+) -> HypothesisVerdict:
     """One verdict per hypothesis from its question × segment tests."""
     confirmed = [x for x in tests if x.status is HypothesisStatus.confirmed]
     refuted = [x for x in tests if x.status is HypothesisStatus.refuted]
@@ -1631,7 +1635,8 @@ def _hypothesis_verdict(hid: str, tests: list[SurveyTest], source: str) -> Hypot
         reason = "Недостаточно данных: " + listed(unclear) + "."
         if refuted:
             reason += " Опровергнута для: " + listed(refuted) + "."
-    evidence = [_test_evidence(x, source) for x in tests if known(x.n) > 0]
+    # Evidence is written into the study and its reports: never from fewer than min_cell answers.
+    evidence = [_test_evidence(x, source) for x in tests if known(x.n) >= max(1, min_cell)]
     return HypothesisVerdict(hypothesis=hid, status=status, reason=reason, evidence=evidence)
 
 
