@@ -265,11 +265,15 @@ class _Suppressor:
         return sv
 
     def _rated(
-        self, segments: Sequence[SegmentStats], numbers: Callable[[SegmentStats], int | None]
+        self,
+        segments: Sequence[SegmentStats],
+        numbers: Callable[[SegmentStats], int | None],
+        hidden: Iterable[str] = (),
     ) -> dict[str, Hidden]:
-        """Segments whose rating (or answer) counts are hidden, over one partition."""
+        """Segments whose rating (or answer) counts are hidden, over one partition whose
+        ``hidden`` segments are hidden whole already."""
         counts = {s.key: numbers(s) or 0 for s in segments if numbers(s) is not None}
-        protected = protect_partition(counts, self.min_cell)
+        protected = protect_partition(counts, self.min_cell, hidden)
         return {k: ("few_ratings" if r == "small" else r) for k, r in protected.items()}
 
     # -- one-feature segments -----------------------------------------------------------------
@@ -277,9 +281,8 @@ class _Suppressor:
     def feature(self, fs: FeatureSegmentation) -> FeatureSegmentation:
         capacity = {s.key: s.capacity or 0 for s in fs.segments}
         hidden = protect_partition(capacity, self.min_cell)
-        shown = [s for s in fs.segments if s.key not in hidden]
-        rated = self._rated(shown, lambda s: s.satisfaction.n)
-        answered = self._rated(shown, lambda s: s.survey.n if s.survey else None)
+        rated = self._rated(fs.segments, lambda s: s.satisfaction.n, hidden)
+        answered = self._rated(fs.segments, lambda s: s.survey.n if s.survey else None, hidden)
         segments = [
             self.hidden_segment(s, hidden[s.key])
             if s.key in hidden
