@@ -229,7 +229,8 @@ def check_table(
         goal[index[("cell", k)]] = 1
         lo = linprog(goal, A_eq=np.array(a_eq), b_eq=b_eq, bounds=(0, None))
         hi = linprog(-goal, A_eq=np.array(a_eq), b_eq=b_eq, bounds=(0, None))
-        assert lo.status == 0 and hi.status == 0, "the published table must be consistent"
+        assert lo.status == 0, "the published table must be consistent"
+        assert hi.status == 0, "the published table must be consistent"
         return round(lo.fun), round(-hi.fun)
 
     pinned = []
@@ -375,7 +376,8 @@ def test_published_profile_hides_every_small_number() -> None:
     assert region["rural"].hidden == "complement"
     assert region["rural"].capacity is None
     assert suppress(published, study()) is published  # idempotent
-    assert published.disclosure is not None and published.disclosure.suppressed
+    assert published.disclosure is not None
+    assert published.disclosure.suppressed
     for fs in published.by_feature:
         counts = {s.key: CHANNEL.get(s.value) or REGION[s.value] for s in fs.segments}
         assert one_way(counts, {s.key: s.capacity for s in fs.segments}, TOTAL) == []
@@ -396,7 +398,7 @@ def test_cluster_by_segment_table_places_no_one() -> None:
     cells = {(c.cluster, c.segment): c for c in crosstab.cells}
     truth = {(cl, f"channel={v}"): n for cl, row in CROSS.items() for v, n in row.items()}
     shown: dict[tuple[str, str], int | None] = {}
-    for key, v in truth.items():
+    for key, _v in truth.items():
         cell = cells.get(key)
         shown[key] = 0 if cell is None else cell.count  # a missing cell reads as zero
     # The office person is in cluster 2: neither zero of that column is shown.
@@ -411,7 +413,8 @@ def test_cluster_by_segment_table_places_no_one() -> None:
 
 def test_unsuppressed_is_marked_and_published_cannot_be_unsuppressed() -> None:
     raw = unsuppressed(planted_profile(), study())
-    assert raw.disclosure is not None and not raw.disclosure.suppressed
+    assert raw.disclosure is not None
+    assert not raw.disclosure.suppressed
     assert raw.by_feature[0].segments[2].capacity == 1
     with pytest.raises(ValueError, match="published"):
         unsuppressed(suppress(planted_profile(), study()), study())
@@ -477,7 +480,10 @@ def test_survey_shares_of_few_answers_are_hidden() -> None:
         p_value=0.04,
     )
     (hidden,) = protect_survey_tests([test], MIN_CELL)
-    assert hidden.n is None and hidden.yes is None
-    assert hidden.share is None and hidden.p_value is None and hidden.interval is None
+    assert hidden.n is None
+    assert hidden.yes is None
+    assert hidden.share is None
+    assert hidden.p_value is None
+    assert hidden.interval is None
     big = test.model_copy(update={"n": 40, "yes": 30})
     assert protect_survey_tests([big], MIN_CELL)[0].share == 0.75
