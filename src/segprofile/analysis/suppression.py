@@ -15,7 +15,10 @@ Rules
   is hidden is hidden whole. In a line with a hidden cell, zeros are hidden too: a shown zero
   beside one hidden cell would tell in which row the hidden people are. Every hidden cell of a
   two-way table has the same label («скрыто»), since telling a small cell from its complement
-  would place people as well.
+  would place people as well. Last, each table is audited by a small linear program: while a
+  reader could narrow a hidden small cell (tell that someone is there, or that fewer than
+  ``min_cell`` are) beyond what the published totals alone say, one more neighbouring cell —
+  the smallest shown one of its row or column — is hidden.
 * Statistics (mean, CSAT, NPS, intervals, shares, tests) of fewer than ``min_cell`` ratings or
   answers are hidden («мало оценок»), with the same complementary rule over the rating counts.
 * People of a hidden segment are never listed with that membership (interview recruitment).
@@ -30,7 +33,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
+
+from scipy.optimize import linprog  # type: ignore[import-untyped]
 
 from segprofile.model.results import (
     ClusterCrossCell,
@@ -122,10 +127,13 @@ def protect_table(
 ) -> set[tuple[K, K]]:
     """Hidden cells of a two-way table whose row and column totals may be known.
 
-    ``cells`` must hold every cell of the grid, zeros included. A cell under ``min_cell``
-    (but not zero) is hidden; a hidden row or column is hidden whole. Then, line by line:
-    zeros beside a hidden cell are hidden, and the line is completed as a partition
-    (:func:`protect_partition`), until nothing changes.
+    ``cells`` must hold every cell of the grid, zeros included; a row's total is published
+    unless the row is in ``hidden_rows`` (columns alike), the grand total always. A cell under
+    ``min_cell`` (but not zero) is hidden; a hidden row or column is hidden whole. Then, line by
+    line: zeros beside a hidden cell are hidden, and the line is completed as a partition
+    (:func:`protect_partition`), until nothing changes. Last, the table is audited (see
+    :func:`_exposed`): while a hidden cell can be narrowed by a reader beyond what the published
+    totals alone say, the smallest shown cell of its row or column is hidden too.
     """
     rows, cols = set(hidden_rows), set(hidden_columns)
     hidden = {rc for rc, c in cells.items() if 0 < c < min_cell or rc[0] in rows or rc[1] in cols}
@@ -135,18 +143,154 @@ def protect_table(
         for rc in cells:
             by_line.setdefault(rc[axis], []).append(rc)
         lines.extend(by_line.values())
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if not any(rc in hidden for rc in line):
+    audit = _Audit(cells, rows, cols, min_cell)
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                if not any(rc in hidden for rc in line):
+                    continue
+                more = {rc for rc in line if cells[rc] == 0}
+                more |= _complement({rc: cells[rc] for rc in line}, hidden | more, min_cell)
+                if more - hidden:
+                    hidden |= more
+                    changed = True
+        exposed = audit.exposed(hidden)
+        if exposed is None:
+            return hidden
+        hidden.add(audit.neighbour(exposed, hidden))
+
+
+class _Audit(Generic[K]):
+    """Can a reader of a published two-way table narrow a hidden cell?
+
+    A linear program over the published table: the unknowns are its hidden cells (every one
+    ≥ 0), the constraints the published row and column totals and the grand total. For a
+    hidden cell its smallest and largest possible value are solved for. A small cell
+    (0 < v < ``min_cell``) is exposed when its smallest value is above what the totals alone
+    allow (a reader knows someone is there, so in which row and column) or its largest is
+    under ``min_cell`` (a reader knows the group is small); a hidden zero is exposed when it
+    cannot be anything but zero. Totals alone already bound a cell (row r and column c known:
+    at least r + c − N); a table need only tell no more than its totals. Two-way tables are
+    totally unimodular, so the linear bounds are those of whole numbers too.
+    """
+
+    def __init__(
+        self, cells: Mapping[tuple[K, K], int], rows: set[K], cols: set[K], min_cell: int
+    ) -> None:
+        self.cells = cells
+        self.min_cell = min_cell
+        self.order = sorted(cells, key=str)
+        self.row_total: dict[K, int] = {}
+        self.col_total: dict[K, int] = {}
+        for (r, c), v in cells.items():
+            self.row_total[r] = self.row_total.get(r, 0) + v
+            self.col_total[c] = self.col_total.get(c, 0) + v
+        self.hidden_rows, self.hidden_cols = rows, cols
+        self.known_rows = [r for r in self.row_total if r not in rows]
+        self.known_cols = [c for c in self.col_total if c not in cols]
+        self.baseline: dict[tuple[K, K], tuple[float, float]] = {}
+        # Hiding more only widens what a reader can say of a cell: a safe cell stays safe.
+        self.safe: set[tuple[K, K]] = set()
+
+    def bounds(
+        self, hidden: Sequence[tuple[K, K]], cell: tuple[K, K], *, low: bool = True
+    ) -> tuple[float, float]:
+        """Smallest and largest value of ``cell`` given everything but ``hidden`` is shown
+        (the smallest is 0 without solving when ``low`` is false)."""
+        index = {rc: i for i, rc in enumerate(hidden)}
+        a_eq: list[list[float]] = []
+        b_eq: list[float] = []
+        lines: list[tuple[int, K | None, int]] = [
+            (0, r, self.row_total[r]) for r in self.known_rows
+        ]
+        lines += [(1, c, self.col_total[c]) for c in self.known_cols]
+        lines.append((2, None, sum(self.row_total.values())))
+        for axis, key, total in lines:
+            coef = [0.0] * len(hidden)
+            rest = float(total)
+            for rc in self.cells:
+                if axis < 2 and rc[axis] != key:
+                    continue
+                if rc in index:
+                    coef[index[rc]] = 1.0
+                else:
+                    rest -= self.cells[rc]
+            if any(coef):
+                a_eq.append(coef)
+                b_eq.append(rest)
+        goal = [0.0] * len(hidden)
+        goal[index[cell]] = 1.0
+        top = linprog([-g for g in goal], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = -float(top.fun) if top.status == 0 else float("inf")
+        if not low:
+            return 0.0, high
+        bottom = linprog(goal, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        return (float(bottom.fun) if bottom.status == 0 else 0.0), high
+
+    def swappable(self, cell: tuple[K, K], hidden: set[tuple[K, K]]) -> bool:
+        """A quick sufficient test that ``cell`` is safe: its value can be moved to other
+        hidden cells and back without changing a published total, far enough that a reader
+        can tell it neither from 0 nor from ``min_cell`` (a hidden zero: from 1). Either along
+        a rectangle of hidden cells (the opposite corner holds at least its value, the two
+        others at least what it lacks), or along its line to a cell whose cross line has an
+        unpublished total, as its own does."""
+        r, c = cell
+        v = self.cells[cell]
+        lack = self.min_cell - v if v else 1
+        rows, cols = self.hidden_rows, self.hidden_cols
+        for r2, c2 in hidden:
+            if r2 == r and c2 != c:  # along the row, both columns' totals unpublished
+                if c in cols and c2 in cols and self.cells[(r, c2)] >= lack:
+                    return True
+            elif c2 == c and r2 != r:  # along the column, both rows' totals unpublished
+                if r in rows and r2 in rows and self.cells[(r2, c)] >= lack:
+                    return True
+            elif r2 != r and self.cells[(r2, c2)] >= v:  # the opposite corner of a rectangle
+                sides = ((r, c2), (r2, c))
+                if all(s in hidden and self.cells[s] >= lack for s in sides):
+                    return True
+        return False
+
+    def exposed(self, hidden: set[tuple[K, K]]) -> tuple[K, K] | None:
+        """The first hidden cell (in a fixed order) a reader can narrow, or ``None``."""
+        unknown = [rc for rc in self.order if rc in hidden]
+        for rc in unknown:
+            v = self.cells[rc]
+            if v >= self.min_cell or rc in self.safe:
                 continue
-            more = {rc for rc in line if cells[rc] == 0}
-            more |= _complement({rc: cells[rc] for rc in line}, hidden | more, min_cell)
-            if more - hidden:
-                hidden |= more
-                changed = True
-    return hidden
+            if self.swappable(rc, hidden):
+                self.safe.add(rc)
+                continue
+            low, high = self.bounds(unknown, rc, low=v > 0)
+            enough = float(self.min_cell if v else 1)
+            if low > _EPS or high < enough - _EPS:
+                # Narrower than «anything from 0 to min_cell»: no more than the totals say?
+                if rc not in self.baseline:
+                    self.baseline[rc] = self.bounds(self.order, rc, low=v > 0)
+                base_low, base_high = self.baseline[rc]
+                if low > base_low + _EPS or high < min(enough, base_high) - _EPS:
+                    return rc
+            self.safe.add(rc)
+        return None
+
+    def neighbour(self, cell: tuple[K, K], hidden: set[tuple[K, K]]) -> tuple[K, K]:
+        """The shown cell to hide next for ``cell``: the smallest of its row or column (least
+        lost), else the smallest in any line with a hidden cell, else the smallest at all."""
+        shown = [rc for rc in self.order if rc not in hidden]
+        hidden_lines = {(0, rc[0]) for rc in hidden} | {(1, rc[1]) for rc in hidden}
+        for pool in (
+            [rc for rc in shown if rc[0] == cell[0] or rc[1] == cell[1]],
+            [rc for rc in shown if (0, rc[0]) in hidden_lines or (1, rc[1]) in hidden_lines],
+            shown,
+        ):
+            if pool:
+                return min(pool, key=lambda rc: self.cells[rc])
+        raise AssertionError("an exposed cell in a table with nothing shown")
+
+
+_EPS = 1e-6
 
 
 @dataclass(frozen=True)
