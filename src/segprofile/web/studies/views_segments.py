@@ -246,7 +246,7 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
             "key": seg.key,
             "label": seg.label,
             "hidden": True,
-            "small": True,  # the capacity cell says why it is hidden
+            "reason": seg.hidden,  # the capacity cell says why it is hidden
             "capacity": pipeline.hidden_reason_text(seg.hidden, data.min_cell),
         }
     blind = seg.blind_zone
