@@ -429,21 +429,31 @@ def test_unsuppressed_is_marked_and_published_cannot_be_unsuppressed() -> None:
         unsuppressed(suppress(planted_profile(), study()), study())
 
 
-def test_priorities_and_journeys_leave_out_hidden_segments() -> None:
-    from segprofile.model.results import PrioritySummary
+def test_priorities_leave_out_hidden_segments_and_ranks_have_no_gaps() -> None:
+    from segprofile.model.results import Priority, PrioritySummary
 
     profile = planted_profile()
+    # Ranked: the 12-person region hidden as a complement (1), a large segment (2), the one
+    # with 3 ratings — its score carries their satisfaction (3), two more large ones (4, 5).
+    order = ["region=rural", "channel=epgu", "channel=mfc", "region=city", "region=town"]
+    for fs in profile.by_feature:
+        for seg in fs.segments:
+            if seg.key in order:
+                rank = order.index(seg.key) + 1
+                seg.priority = Priority(score=1 / rank, rank=rank, parts={}, reasons=["CSAT 75 %"])
     profile.priority = PrioritySummary(
-        mode="low",
-        overall_csat=0.7,
-        weights={},
-        explanation="",
-        top=["region=rural", "channel=epgu", "channel=office"],
+        mode="low", overall_csat=0.7, weights={}, explanation="", top=order[:3]
     )
     published = suppress(profile, study())
+    ranks = {
+        s.key: s.priority.rank for fs in published.by_feature for s in fs.segments if s.priority
+    }
+    assert ranks == {"channel=epgu": 1, "region=city": 2, "region=town": 3}
     assert published.priority is not None
-    assert published.priority.top == ["channel=epgu"]
+    assert published.priority.top == ["channel=epgu", "region=city", "region=town"]
     assert {"region=rural", "channel=office"} <= hidden_keys(published)
+    # The computed profile is left as it was.
+    assert [s.priority.rank for s in profile.by_feature[1].segments if s.priority] == [4, 5, 1]
 
 
 def test_respondents_of_hidden_segments_are_not_listed() -> None:

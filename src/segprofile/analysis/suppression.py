@@ -373,6 +373,7 @@ class _Suppressor:
     def __init__(self, profile: Profile, min_cell: int) -> None:
         self.profile = profile
         self.min_cell = min_cell
+        self.published_features: list[FeatureSegmentation] = []
 
     def run(self) -> Profile:
         p = self.profile
@@ -391,7 +392,9 @@ class _Suppressor:
             }
         )
         hidden = hidden_keys(published)
-        published.priority = self.priority(p.priority, hidden)
+        unranked = self.rerank(published.by_feature)
+        self.published_features = published.by_feature
+        published.priority = self.priority(p.priority, hidden | unranked)
         published.journeys = [j for j in p.journeys if j.segment is None or j.segment not in hidden]
         published.disclosure = Disclosure(min_cell=self.min_cell, hidden_segments=len(hidden))
         return published
@@ -672,20 +675,53 @@ class _Suppressor:
 
     # -- priorities -------------------------------------------------------------------------
 
+    @staticmethod
+    def rerank(features: Sequence[FeatureSegmentation]) -> frozenset[str]:
+        """Ranks of the shown segments renumbered 1, 2, 3… (in place, on the published copies):
+        a gap would tell that a hidden segment ranks there. A shown segment whose ratings are
+        hidden loses its rank (its score carries that satisfaction); its key is returned."""
+        unranked = set()
+        ranked = []
+        for fs in features:
+            for seg in fs.segments:
+                if seg.priority is None:
+                    continue
+                if seg.satisfaction.hidden:
+                    seg.priority = None
+                    unranked.add(seg.key)
+                elif seg.priority.rank is not None:
+                    ranked.append(seg)
+        ranked.sort(key=lambda seg: seg.priority.rank if seg.priority else 0)
+        for rank, seg in enumerate(ranked, start=1):
+            if seg.priority is not None and seg.priority.rank != rank:
+                seg.priority = seg.priority.model_copy(update={"rank": rank})
+        return frozenset(unranked)
+
     def priority(
         self, summary: PrioritySummary | None, hidden: frozenset[str]
     ) -> PrioritySummary | None:
-        """Hidden segments leave the ranking shown (their own ``priority`` is already gone)."""
+        """Hidden and unranked segments leave the ranking shown (their own ``priority`` is
+        already gone); the top is refilled, the sensitivity rows only lose them."""
         if summary is None:
             return None
+        # The top is refilled from the shown ranking (the same order, hidden ones left out),
+        # so that its length does not tell that a hidden segment was in it.
+        ranked = [
+            seg
+            for fs in self.published_features
+            for seg in fs.segments
+            if seg.priority is not None and seg.priority.rank is not None
+        ]
+        ranked.sort(key=lambda seg: seg.priority.rank if seg.priority else 0)
+        top = [seg.key for seg in ranked][: len(summary.top)]
         return summary.model_copy(
             update={
-                "top": [k for k in summary.top if k not in hidden],
+                "top": top,
                 "sensitivity": [
                     row.model_copy(
                         update={
                             "top": [k for k in row.top if k not in hidden],
-                            "entered": [k for k in row.entered if k not in hidden],
+                            "entered": [k for k in row.entered if k not in hidden and k not in top],
                             "left": [k for k in row.left if k not in hidden],
                         }
                     )
