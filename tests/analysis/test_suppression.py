@@ -35,6 +35,8 @@ from segprofile.analysis.suppression import (
     protect_recruitment,
     protect_survey_tests,
     protect_table,
+    protect_topics,
+    small_share,
     suppress,
     unsuppressed,
 )
@@ -44,6 +46,7 @@ from segprofile.model.results import (
     ClusterResult,
     ClusterStats,
     FeatureSegmentation,
+    Interval,
     KChoice,
     Portrait,
     Profile,
@@ -53,8 +56,12 @@ from segprofile.model.results import (
     SatisfactionStats,
     SegmentStats,
     SurveyTest,
+    Topic,
+    TopicModel,
+    TopicSegmentShare,
+    Trait,
 )
-from segprofile.model.study import Study
+from segprofile.model.study import HypothesisStatus, Study
 from sp_factories import SMALL_STUDY
 
 MIN_CELL = 5
@@ -506,3 +513,109 @@ def test_survey_shares_of_few_answers_are_hidden() -> None:
     assert hidden.interval is None
     big = test.model_copy(update={"n": 40, "yes": 30})
     assert protect_survey_tests([big], MIN_CELL)[0].share == 0.75
+
+
+# --- shares that tell a small count ------------------------------------------------------------
+
+
+def test_a_share_is_small_when_its_part_or_its_rest_is() -> None:
+    assert small_share(3, 400, MIN_CELL)  # 3 people
+    assert small_share(38, 40, MIN_CELL)  # 2 did not
+    assert not small_share(0, 40, MIN_CELL)  # nobody: no group
+    assert not small_share(40, 40, MIN_CELL)  # everybody
+    assert not small_share(20, 40, MIN_CELL)
+
+
+def _survey_test(n: int, yes: int, rest_n: int = 400, rest_yes: int = 100) -> SurveyTest:
+    return SurveyTest(
+        hypothesis="H1",
+        question="q",
+        segment="channel=mfc",
+        label="МФЦ",
+        support="yes",
+        n=n,
+        yes=yes,
+        share=yes / n,
+        interval=Interval(low=0.8, high=0.99),
+        rest_n=rest_n,
+        rest_yes=rest_yes,
+        rest_share=rest_yes / rest_n,
+        test="fisher",
+        statistic=3.0,
+        p_value=0.01,
+        p_adjusted=0.02,
+        status=HypothesisStatus.confirmed,
+        reason="доля 95 % (интервал 83–99 %, ответов 40)",
+    )
+
+
+def test_a_survey_share_telling_a_few_answers_is_hidden_with_its_test() -> None:
+    (got,) = protect_survey_tests([_survey_test(40, 38)], MIN_CELL)
+    assert got.n == 40  # the segment answered enough
+    assert got.yes is None
+    assert got.share is None
+    assert got.interval is None
+    assert got.p_value is None  # the test would give the share back
+    assert got.status is HypothesisStatus.confirmed  # the verdict stays
+    assert not any(ch.isdigit() for ch in got.reason.replace("меньше 5", ""))
+    assert protect_survey_tests([got], MIN_CELL) == [got]  # idempotent
+    # The rest it is compared with: 2 of 400 said «да».
+    (rest,) = protect_survey_tests([_survey_test(40, 20, 400, 2)], MIN_CELL)
+    assert rest.share == 0.5
+    assert rest.rest_yes is None
+    assert rest.rest_share is None
+    assert rest.p_value is None
+    (fine,) = protect_survey_tests([_survey_test(40, 20)], MIN_CELL)
+    assert fine.p_value == 0.01
+    assert fine.rest_share == 0.25
+
+
+def test_topic_shares_tell_no_small_count() -> None:
+    topics = [
+        Topic(index=i, words=["w"], documents=d, share=d / 200) for i, d in enumerate([150, 47, 3])
+    ]
+    grid = {("a", 0): 100, ("a", 1): 40, ("a", 2): 2, ("b", 0): 50, ("b", 1): 7, ("b", 2): 1}
+    model = TopicModel(
+        n_documents=200,
+        n_topics=3,
+        topics=topics,
+        by_segment=[
+            TopicSegmentShare(segment=s, topic=t, documents=d, share=0.0)
+            for (s, t), d in grid.items()
+        ],
+    )
+    got = protect_topics(model, MIN_CELL)
+    # The topic of 3 texts, and the next smallest with it (or 200 − 150 − 47 gives 3).
+    assert [t.index for t in got.topics] == [0]
+    assert {(r.segment, r.topic) for r in got.by_segment} <= {("a", 0), ("b", 0)}
+    shown = {(r.segment, r.topic): r.documents for r in got.by_segment}
+    truth = {(s, str(t)): d for (s, t), d in grid.items()}
+    published = {(s, str(t)): shown.get((s, t)) for (s, t) in grid}
+    rows = {"a": 142, "b": 58}  # the shares give each segment's texts away
+    cols: dict[str, int | None] = {"0": 150, "1": None, "2": None}
+    assert check_table(truth, published, rows, cols, 200) == []
+
+
+def test_traits_tell_no_small_count() -> None:
+    def trait(value: str, share: float) -> Trait:
+        return Trait(
+            feature_id="region",
+            feature_label="Район",
+            value=value,
+            label=value,
+            share_in_segment=share,
+            share_overall=0.1,
+            lift=2.0,
+        )
+
+    profile = planted_profile()
+    epgu = profile.by_feature[0].segments[0]  # 500 people
+    mfc = profile.by_feature[0].segments[1]  # 300 people
+    # city 496 of 500 leaves 4 outside: a small count; rural is a hidden segment.
+    epgu.distinctive = [trait("city", 496 / 500), trait("rural", 10 / 500)]
+    # town 290 and city 8 leave 2 of 300: the smaller one goes, then 10 are left over.
+    mfc.distinctive = [trait("town", 290 / 300), trait("city", 8 / 300)]
+    published = suppress(profile, study())
+    shown = {s.key: [t.value for t in s.distinctive] for s in published.by_feature[0].segments}
+    assert shown["channel=epgu"] == []
+    assert shown["channel=mfc"] == ["town"]

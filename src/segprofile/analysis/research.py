@@ -44,6 +44,7 @@ from scipy import stats as sps  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.analysis.stats import required_sample, wilson_interval
+from segprofile.analysis.suppression import protect_survey_tests
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import (
@@ -1569,6 +1570,9 @@ def analyse_survey(
             else VerdictRules(own, rules.alpha, rules.min_answers, rules.confidence)
         )
         x.status, x.reason = segment_verdict(x, r)
+    # Verdicts and evidence are written into the study and shown everywhere: they are built
+    # from the tests as they may be shown (no figure of fewer than min_cell answers).
+    tests = protect_survey_tests(tests, study.segmentation.min_cell)
     verdicts = [
         _hypothesis_verdict(
             h, [x for x in tests if x.hypothesis == h], source, study.segmentation.min_cell
@@ -1636,7 +1640,11 @@ def _hypothesis_verdict(
         if refuted:
             reason += " Опровергнута для: " + listed(refuted) + "."
     # Evidence is written into the study and its reports: never from fewer than min_cell answers.
-    evidence = [_test_evidence(x, source) for x in tests if known(x.n) >= max(1, min_cell)]
+    evidence = [
+        _test_evidence(x, source)
+        for x in tests
+        if x.n is not None and x.n >= max(1, min_cell) and x.yes is not None
+    ]
     return HypothesisVerdict(hypothesis=hid, status=status, reason=reason, evidence=evidence)
 
 

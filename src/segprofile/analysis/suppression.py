@@ -47,6 +47,7 @@ from segprofile.model.results import (
     FeatureSegmentation,
     Hidden,
     Portrait,
+    PortraitTrait,
     PrioritySummary,
     Profile,
     Recruitment,
@@ -57,12 +58,14 @@ from segprofile.model.results import (
     SurveyTest,
     TopicModel,
     TopicSegmentShare,
+    Trait,
     VulnerableCell,
     VulnerableGroupRow,
 )
-from segprofile.model.study import Study
+from segprofile.model.study import HypothesisStatus, Study
 
 K = TypeVar("K", bound=Hashable)
+T = TypeVar("T", Trait, PortraitTrait)
 
 
 def number(value: int) -> str:
@@ -86,6 +89,13 @@ def hidden_text(reason: Hidden | None, min_cell: int) -> str:
 
 
 # --- the rules over plain counts -----------------------------------------------------------------
+
+
+def small_share(part: int, whole: int, min_cell: int) -> bool:
+    """Whether a share ``part / whole`` of a shown ``whole`` tells a count of fewer than
+    ``min_cell`` people: the part, or the rest (a share of 95 % of 40 says that 2 did not).
+    Nobody (0) and everybody are not small counts."""
+    return 0 < part < min_cell or 0 < whole - part < min_cell
 
 
 def protect_partition(
@@ -374,9 +384,18 @@ class _Suppressor:
         self.profile = profile
         self.min_cell = min_cell
         self.published_features: list[FeatureSegmentation] = []
+        self.hidden_by_feature: dict[str, dict[str, Hidden]] = {}
+        self.hidden_one: set[str] = set()
 
     def run(self) -> Profile:
         p = self.profile
+        self.hidden_by_feature = {
+            fs.feature_id: protect_partition(
+                {s.key: s.capacity or 0 for s in fs.segments}, self.min_cell
+            )
+            for fs in p.by_feature
+        }
+        self.hidden_one = {k for h in self.hidden_by_feature.values() for k in h}
         features = [self.feature(fs) for fs in p.by_feature]
         hidden_one = {s.key for fs in features for s in fs.segments if s.hidden}
         labels = {s.key: s.label for fs in p.by_feature for s in fs.segments}
@@ -426,8 +445,7 @@ class _Suppressor:
     # -- one-feature segments -----------------------------------------------------------------
 
     def feature(self, fs: FeatureSegmentation) -> FeatureSegmentation:
-        capacity = {s.key: s.capacity or 0 for s in fs.segments}
-        hidden = protect_partition(capacity, self.min_cell)
+        hidden = self.hidden_by_feature[fs.feature_id]
         rated = self._rated(fs.segments, lambda s: s.satisfaction.n, hidden)
         answered = self._rated(fs.segments, lambda s: s.survey.n if s.survey else None, hidden)
         segments = [
@@ -453,10 +471,7 @@ class _Suppressor:
     def shown_segment(
         self, seg: SegmentStats, rated: Hidden | None, answered: Hidden | None
     ) -> SegmentStats:
-        capacity = seg.capacity or 0
-        traits = [
-            t for t in seg.distinctive if round(t.share_in_segment * capacity) >= self.min_cell
-        ]
+        traits = self.traits(seg.distinctive, seg.capacity or 0)
         bz = seg.blind_zone
         if bz is not None and (bz.applicants < self.min_cell or bz.blind < self.min_cell):
             bz = None
@@ -470,6 +485,36 @@ class _Suppressor:
                 "blind_zone": bz,
             }
         )
+
+    def traits(self, traits: Sequence[T], capacity: int) -> list[T]:
+        """The traits of a shown group (segment or cluster) that tell no small count.
+
+        A trait's share is a count (share × size): it is left out when that count, or the
+        rest of the group, is under ``min_cell`` (:func:`small_share`), and when its value is a
+        hidden segment (its overall share would give that segment's size). The traits of one
+        feature are counts of one partition of the group: while what they leave over is a
+        small count, the smallest of them is left out too. Numeric traits (a mean) stay.
+        """
+        counts: dict[int, int] = {}
+        for i, t in enumerate(traits):
+            if t.share_in_segment is None:
+                continue
+            count = round(t.share_in_segment * capacity)
+            hidden = f"{t.feature_id}={t.value}" in self.hidden_one
+            if (
+                not hidden
+                and count >= self.min_cell
+                and not small_share(count, capacity, self.min_cell)
+            ):
+                counts[i] = count
+        by_feature: dict[str, list[int]] = {}
+        for i in counts:
+            by_feature.setdefault(traits[i].feature_id, []).append(i)
+        for shown in by_feature.values():
+            shown.sort(key=lambda i: counts[i])
+            while shown and small_share(sum(counts[i] for i in shown), capacity, self.min_cell):
+                counts.pop(shown.pop(0))
+        return [t for i, t in enumerate(traits) if t.share_in_segment is None or i in counts]
 
     # -- pairs of features --------------------------------------------------------------------
 
@@ -564,12 +609,7 @@ class _Suppressor:
         )
 
     def shown_cluster(self, c: ClusterStats, rated: Hidden | None) -> ClusterStats:
-        capacity = c.capacity or 0
-        traits = [
-            t
-            for t in c.portrait.traits
-            if t.share_in_segment is None or round(t.share_in_segment * capacity) >= self.min_cell
-        ]
+        traits = self.traits(c.portrait.traits, c.capacity or 0)
         return c.model_copy(
             update={
                 "satisfaction": _hidden_satisfaction(
@@ -781,8 +821,14 @@ def protect_sample_sizes(
 
 
 def protect_survey_tests(tests: Sequence[SurveyTest], min_cell: int) -> list[SurveyTest]:
-    """Survey tests with the share, interval and test hidden where fewer than ``min_cell``
-    people answered in the segment (or in the rest it is compared with)."""
+    """Survey tests as they may be shown and used as evidence.
+
+    Fewer than ``min_cell`` answers in the segment (or in the rest it is compared with): no
+    share, interval, test or verdict («мало ответов»). A share telling that fewer than
+    ``min_cell`` answered «да» or «нет» (:func:`small_share`) is hidden with its interval and
+    the test (the test would give it back); the verdict stays, its reason without numbers.
+    Idempotent.
+    """
     out = []
     for t in tests:
         n = t.n if t.n is not None else 0
@@ -799,23 +845,58 @@ def protect_survey_tests(tests: Sequence[SurveyTest], min_cell: int) -> list[Sur
                     "statistic": None,
                     "p_value": None,
                     "p_adjusted": None,
-                    "reason": "мало ответов",
+                    "status": HypothesisStatus.not_enough_data,
+                    # No answers at all tells of nobody; its reason (e.g. an orphaned
+                    # segment) stays.
+                    "reason": t.reason if n == 0 and t.reason else "мало ответов",
                 }
             )
+            out.append(t)
+            continue
+        own = t.yes is not None and small_share(t.yes, n, min_cell)
+        rest = t.rest_yes is not None and small_share(t.rest_yes, t.rest_n, min_cell)
+        if own or rest:
+            update: dict[str, object] = {
+                "test": "none",
+                "statistic": None,
+                "p_value": None,
+                "p_adjusted": None,
+                "reason": f"доля скрыта: «да» или «нет» ответили меньше {min_cell} человек",
+            }
+            if own:
+                update |= {"yes": None, "share": None, "interval": None}
+            if rest:
+                update |= {"rest_yes": None, "rest_share": None}
+            t = t.model_copy(update=update)
         out.append(t)
     return out
 
 
 def protect_topics(model: TopicModel, min_cell: int) -> TopicModel:
-    """Topic shares per segment only where the segment has at least ``min_cell`` texts and
-    the topic at least ``min_cell`` of them."""
-    texts: dict[str, int] = {}
-    for row in model.by_segment:
-        texts[row.segment] = texts.get(row.segment, 0) + row.documents
+    """Topics and their shares per segment as they may be shown.
+
+    The topics partition the texts: a topic of fewer than ``min_cell`` texts is left out with
+    its complement (:func:`protect_partition`). ``by_segment`` (the segments of one feature)
+    is a two-way table, segments × topics, whose margins the shares give away: it is protected
+    as any other (:func:`protect_table`), a segment of fewer than ``min_cell`` texts hidden
+    whole; a hidden cell is left out.
+    """
+    topic_docs = {str(t.index): t.documents for t in model.topics}
+    hidden_topics = protect_partition(topic_docs, min_cell)
+    grid = {(row.segment, str(row.topic)): row.documents for row in model.by_segment}
+    segments = sorted({seg for seg, _ in grid})
+    cells = {(seg, t): grid.get((seg, t), 0) for seg in segments for t in topic_docs}
+    texts = {seg: sum(cells[(seg, t)] for t in topic_docs) for seg in segments}
+    hidden_cells = protect_table(
+        cells,
+        min_cell,
+        hidden_rows=protect_partition(texts, min_cell),
+        hidden_columns=hidden_topics,
+    )
     rows: list[TopicSegmentShare] = [
         row
         for row in model.by_segment
-        if texts[row.segment] >= min_cell and row.documents >= min_cell
+        if (row.segment, str(row.topic)) not in hidden_cells and str(row.topic) not in hidden_topics
     ]
-    topics = [t for t in model.topics if t.documents >= min_cell]
+    topics = [t for t in model.topics if str(t.index) not in hidden_topics]
     return model.model_copy(update={"by_segment": rows, "topics": topics})
