@@ -95,6 +95,23 @@ def planted_study() -> Any:
         "rural": "Село",
         "island": "Остров",
     }
+    data["data_sources"].append(
+        {"id": "complaints", "kind": "complaints", "path": "complaints.parquet"}
+    )
+    data["hypotheses"] = [
+        {
+            "id": "h_mfc_docs",
+            "kind": "problem",
+            "statement": "В МФЦ трудно собрать документы.",
+            "segments": ["channel=mfc"],
+        },
+        {
+            "id": "h_office_docs",
+            "kind": "problem",
+            "statement": "В приёмной трудно собрать документы.",
+            "segments": ["channel=office"],
+        },
+    ]
     data["segmentation"]["clustering"] = {
         "features": ["channel", "age", "region"],
         "k_range": [2, 3],
@@ -103,11 +120,35 @@ def planted_study() -> Any:
     return pipeline.study_from_data(data)
 
 
+TOPICS = [
+    "долго ждали в очереди, очередь большая, ожидание больше часа",
+    "сайт госуслуг не работает, ошибка при загрузке документов на портале",
+    "требуют лишние справки, справка о доходах, не хватает документов",
+]
+
+
+def planted_complaints(records: pa.Table, seed: int = 16) -> pa.Table:
+    """Texts by client: many from the large channels, 2 from the one «Приёмная» client and
+    1 from each «Почта» client."""
+    rng = random.Random(seed)
+    ids, texts = [], []
+    for client, channel in zip(
+        records["client_id"].to_pylist(), records["channel"].to_pylist(), strict=True
+    ):
+        count = {"office": 2, "post": 1}.get(channel, 1 if rng.random() < 0.3 else 0)
+        for _ in range(count):
+            ids.append(client)
+            texts.append(f"{rng.choice(TOPICS)}, {rng.choice(['снова', 'опять', 'очень'])}")
+    return pa.table({"client_id": pa.array(ids, pa.string()), "text": pa.array(texts)})
+
+
 @pytest.fixture
 def built(user: User, client_in: Client, tmp_path: Path) -> Iterator[tuple[Study, ProfileRun]]:
     cache.clear()
     study = Study.create_from_document(planted_study(), owner=user, comment="тест")
-    pq.write_table(planted_records(), study.data_dir() / "records.parquet")
+    records = planted_records()
+    pq.write_table(records, study.data_dir() / "records.parquet")
+    pq.write_table(planted_complaints(records), study.data_dir() / "complaints.parquet")
     client_in.post(reverse("studies:run_start", kwargs={"pk": study.pk}))
     run = ProfileRun.objects.latest("pk")
     assert run.status == ProfileRun.Status.DONE, run.error
@@ -353,6 +394,93 @@ def test_reports_in_every_format_hide_every_small_group(
         pytest.skip("pdftotext (poppler-utils) is not installed")
     pdf = client_in.get(_run_url("run_report", study, run, fmt="pdf")).content
     assert check_rows(pdf_rows(pdf_text(pdf, tmp_path)), "pdf") >= len(HIDDEN)
+
+
+def planted_survey(seed: int = 17) -> bytes:
+    """Answers joined by the segment features: 38 of 40 МФЦ answers say «да» (the 2 «нет» are
+    a small count), the one «Приёмная» client answers too."""
+    rng = random.Random(seed)
+    rows = ["channel;region;q_docs"]
+    rows += [f"mfc;city;{'да' if i < 38 else 'нет'}" for i in range(40)]
+    rows += [f"epgu;{rng.choice(['city', 'town'])};{rng.choice(['да', 'нет', 'нет'])}"]
+    rows += [
+        f"epgu;{rng.choice(['city', 'town'])};{rng.choice(['да', 'нет', 'нет'])}"
+        for _ in range(199)
+    ]
+    rows.append("office;city;да")
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+@pytest.mark.django_db
+def test_survey_results_and_verdicts_show_no_small_count(
+    built: tuple[Study, ProfileRun], client_in: Client
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    study, _ = built
+    upload = SimpleUploadedFile("answers.csv", planted_survey())
+    response = client_in.post(reverse("studies:survey", kwargs={"pk": study.pk}), {"file": upload})
+    assert response.status_code == 302, _text(response)
+    url = str(response["Location"])
+    mapping = {
+        "q-TOTAL_FORMS": "2",
+        "q-INITIAL_FORMS": "0",
+        "q-MIN_NUM_FORMS": "0",
+        "q-MAX_NUM_FORMS": "60",
+        "q-0-question": "q_docs",
+        "q-0-hypothesis": "h_mfc_docs",
+        "q-0-support": "yes",
+        "q-1-question": "q_docs",
+        "q-1-hypothesis": "h_office_docs",
+        "q-1-support": "yes",
+        "id_column": "__features__",
+        "min_answers": "1",
+    }
+    analysed = client_in.post(url, {**mapping, "action": "analyse"})
+    text = html_lib.unescape(analysed.content.decode())
+    assert analysed.status_code == 200, re.sub(r"<[^>]+>", " ", text[text.find("error") :])[:1500]
+    rows = {
+        row[2].rsplit(": ", 1)[-1]: row
+        for row in html_rows(text)
+        if len(row) > 5 and row[0].startswith("h_")
+    }
+    assert set(rows) == {"МФЦ", "Приёмная"}, rows
+    mfc = " ".join(rows["МФЦ"][4:])
+    assert "95" not in mfc  # 38 of 40: the 2 «нет» would be told
+    assert "38" not in " ".join(rows["МФЦ"])
+    assert "40" in rows["МФЦ"][3]  # the answers themselves are enough
+    assert no_digits(" ".join(rows["Приёмная"][3:]).replace(f"меньше {MIN_CELL}", ""))
+    # Applied, the verdicts and evidence written into the study carry no such figure.
+    assert client_in.post(url, {**mapping, "action": "apply"}).status_code == 302
+    document = study.current_revision().to_document()
+    for hyp in document.hypotheses:
+        words = " ".join([hyp.verdict_reason, *(e.summary for e in hyp.evidence)])
+        assert "95" not in words, hyp.id
+        assert "38 из" not in words, hyp.id
+        assert not hyp.evidence, hyp.id  # no share may be shown, so no evidence from it
+    page = _text(client_in.get(reverse("studies:hypotheses", kwargs={"pk": study.pk})))
+    assert "38 из 40" not in page
+    mfc_card = page[page.index("h_mfc_docs") :][:3000]
+    assert "95\u00a0% (" not in mfc_card
+
+
+@pytest.mark.django_db
+def test_topic_shares_show_no_small_count(
+    built: tuple[Study, ProfileRun], client_in: Client
+) -> None:
+    study, _ = built
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    response = client_in.get(url, {"source": "complaints", "feature": "channel", "n_topics": "3"})
+    text = _text(response)
+    section = text[text.index('id="topic-shares"') :]
+    rows = html_rows(section.split("</table>", 1)[0])
+    assert any("ЕПГУ" in row[0] for row in rows), rows  # the shares of the large segment
+    for row in rows[1:]:
+        assert row[0] not in HIDDEN.values(), row
+        for cell in row[1:]:
+            count = re.search(r"\((\d+)\)", cell)
+            if count:
+                assert int(count.group(1)) >= MIN_CELL, row
 
 
 # --- the owner's unsuppressed output -------------------------------------------------------------
