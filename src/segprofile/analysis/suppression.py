@@ -21,6 +21,11 @@ Rules
   the smallest shown one of its row or column — is hidden.
 * Statistics (mean, CSAT, NPS, intervals, shares, tests) of fewer than ``min_cell`` ratings or
   answers are hidden («мало оценок»), with the same complementary rule over the rating counts.
+* A share of a shown whole that tells a count of fewer than ``min_cell`` — the part or the
+  rest (:func:`small_share`) — is hidden: survey shares with their intervals and tests,
+  traits of segments and clusters, topic shares (topics × segments as a two-way table).
+* Ranks of the shown segments are renumbered without gaps; a segment whose ratings are hidden
+  is not ranked (its score carries them).
 * People of a hidden segment are never listed with that membership (interview recruitment).
 * Live counts under ``min_cell``, or leaving fewer than ``min_cell`` outside, are given as a
   bound («меньше 5»), never exactly.
