@@ -363,9 +363,11 @@ def test_pages_show_no_figure_of_a_small_group(
         assert f">{label}<" not in text, label
     # The research plan: no quota and no respondent of a hidden segment.
     text = _text(client_in.get(reverse("studies:research", kwargs={"pk": study.pk})))
-    for label in HIDDEN.values():
-        assert label not in text, label
-    assert check_rows(html_rows(text), "research") == 0
+    # (An interview guide may be named after a hidden segment that has a hypothesis: it
+    # carries no figure.) No table row — sample sizes, quotas, respondents — names one.
+    for row in html_rows(text):
+        for label in HIDDEN.values():
+            assert not any(label in cell for cell in row), (label, row)
     csv = client_in.get(reverse("studies:research_respondents", kwargs={"pk": study.pk}))
     assert csv.status_code == 200
     body = csv.content.decode("utf-8-sig")
