@@ -398,6 +398,31 @@ def test_reports_in_every_format_hide_every_small_group(
     assert check_rows(pdf_rows(pdf_text(pdf, tmp_path)), "pdf") >= len(HIDDEN)
 
 
+@pytest.mark.django_db
+def test_runs_comparison_shows_no_figure_of_a_small_group(
+    built: tuple[Study, ProfileRun], client_in: Client
+) -> None:
+    study, _ = built
+    # A second profile on changed data: two more «Приёмная» clients (1 → 3), one «Почта» fewer.
+    path = study.data_dir() / "records.parquet"
+    table = pq.read_table(path)
+    channel = table["channel"].to_pylist()
+    epgu = [i for i, c in enumerate(channel) if c == "epgu"][:2]
+    for i in epgu:
+        channel[i] = "office"
+    channel[channel.index("post")] = "epgu"
+    table = table.set_column(table.schema.get_field_index("channel"), "channel", [channel])
+    pq.write_table(table, path)
+    client_in.post(reverse("studies:run_start", kwargs={"pk": study.pk}))
+    assert ProfileRun.objects.filter(study=study, status=ProfileRun.Status.DONE).count() == 2
+    text = _text(client_in.get(reverse("studies:runs_compare", kwargs={"pk": study.pk})))
+    assert "→" in text  # the two runs are compared
+    rows = [row for row in html_rows(text) if any(c in HIDDEN.values() for c in row)]
+    for row in rows:
+        figures = [c for c in row if c not in HIDDEN.values()]
+        assert all(no_digits(c) for c in figures), row
+
+
 def planted_survey(seed: int = 17) -> bytes:
     """Answers joined by the segment features: 38 of 40 МФЦ answers say «да» (the 2 «нет» are
     a small count), the one «Приёмная» client answers too."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from segprofile.model.results import Interval, Profile, SegmentStats, known
+from segprofile.model.results import Interval, Profile, SegmentStats
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,11 @@ def compare_profiles(
     min_capacity_change: float = 0.05,
     min_csat_change: float = 0.02,
 ) -> ProfileComparison:
-    """The segments of ``new`` whose capacity or CSAT moved against ``old``, largest first."""
+    """The segments of ``new`` whose capacity or CSAT moved against ``old``, largest first.
+
+    Pages compare published profiles: a segment hidden in one of them is listed as moved with
+    its hidden side empty; one hidden in both counts as unchanged.
+    """
     before, after = _segments(old), _segments(new)
     moves: list[SegmentMove] = []
     unchanged = 0
@@ -104,7 +108,13 @@ def compare_profiles(
             if seg_old is not None:
                 moves.append(_move(key, group_old, seg_old.label, "gone", seg_old, None, False))
             continue
-        old_capacity, new_capacity = known(seg_old.capacity), known(seg_new.capacity)
+        if seg_old.capacity is None or seg_new.capacity is None:  # hidden (published profiles)
+            if seg_old.capacity is None and seg_new.capacity is None:
+                unchanged += 1
+            else:
+                moves.append(_move(key, group_new, seg_new.label, "moved", seg_old, seg_new, False))
+            continue
+        old_capacity, new_capacity = seg_old.capacity, seg_new.capacity
         biggest = max(old_capacity, new_capacity, 1)
         capacity_moved = abs(new_capacity - old_capacity) / biggest >= min_capacity_change
         c_old, c_new = seg_old.satisfaction.csat, seg_new.satisfaction.csat
