@@ -619,3 +619,25 @@ def test_traits_tell_no_small_count() -> None:
     shown = {s.key: [t.value for t in s.distinctive] for s in published.by_feature[0].segments}
     assert shown["channel=epgu"] == []
     assert shown["channel=mfc"] == ["town"]
+
+
+def test_suggested_hypotheses_quote_no_hidden_figure() -> None:
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
+    profile = planted_profile()
+    profile.satisfaction = SatisfactionStats(
+        n=420, mean=4.5, csat=0.9, csat_interval=Interval(low=0.87, high=0.93)
+    )
+    channel = profile.by_feature[0].segments
+    # ЕПГУ: 400 ratings, far below everyone; МФЦ: 300 people but 3 ratings, all bad.
+    channel[0].satisfaction = SatisfactionStats(
+        n=400, mean=2.0, csat=0.3, csat_interval=Interval(low=0.25, high=0.35)
+    )
+    channel[1].satisfaction = SatisfactionStats(
+        n=3, mean=1.0, csat=0.0, csat_interval=Interval(low=0.0, high=0.56)
+    )
+    suggested = suggest_hypotheses(study(), profile)
+    keys = {key for h in suggested for key in h.segments}
+    assert "channel=epgu" in keys
+    assert "channel=mfc" not in keys  # its CSAT rests on 3 ratings
+    assert not keys & hidden_keys(suppress(profile, study()))
