@@ -114,7 +114,9 @@ def profile(
         def progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message[:36])
 
-        result = pipeline.profile_study(study, data, progress=progress)
+        computed = pipeline.profile_study(study, data, progress=progress)
+    # Every output shows the published profile: small groups hidden (disclosure control).
+    result = pipeline.published_profile(computed, study)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "profile.json").write_text(pipeline.profile_to_json(result), encoding="utf-8")
     (out_dir / "profile.html").write_text(
@@ -136,16 +138,15 @@ def profile(
 
 
 def _print_clusters(result: Profile, study: Study) -> None:
-    """Clusters (M-4): k and why, one row per cluster; small ones hidden as in the report."""
+    """Clusters (M-4) of a published profile: k and why, one row per cluster; a hidden one
+    says why, as in the report."""
     clusters = result.clusters
     if clusters is None:
         for warning in result.warnings:
             if "Кластеризац" in warning:
                 err.print(warning, style="yellow", markup=False, highlight=False)
         return
-    from segprofile.report.build import suppression
-
-    hidden = suppression(result, study)
+    min_cell = study.segmentation.min_cell
     table = Table(show_header=True, header_style="bold")
     table.add_column("Кластер", justify="right")
     table.add_column("Портрет")
@@ -153,9 +154,9 @@ def _print_clusters(result: Profile, study: Study) -> None:
     table.add_column("Доля", justify="right")
     table.add_column("CSAT", justify="right")
     for c in clusters.clusters:
-        if c.key in hidden:
-            small = f"< {study.segmentation.min_cell}" if c.small else "скрыто"
-            table.add_row(str(c.number), "скрыт (малый кластер)", small, "—", "—")
+        if c.hidden or c.capacity is None or c.share is None:
+            why = pipeline.hidden_reason_text(c.hidden, min_cell) or "скрыто"
+            table.add_row(str(c.number), "скрыт", why, "—", "—")
             continue
         csat = c.satisfaction.csat
         table.add_row(
@@ -163,7 +164,9 @@ def _print_clusters(result: Profile, study: Study) -> None:
             c.label,
             f"{c.capacity:,}".replace(",", " "),
             f"{100 * c.share:.1f} %".replace(".", ","),
-            "—" if csat is None else f"{round(100 * csat)} %",
+            pipeline.hidden_reason_text(c.satisfaction.hidden, min_cell)
+            if c.satisfaction.hidden
+            else ("—" if csat is None else f"{round(100 * csat)} %"),
         )
     out.print(table)
     out.print(f"Кластеров: {clusters.k}. {clusters.choice.reason}")
@@ -568,8 +571,10 @@ def research_import_survey(
     if any(info.masked.values()):
         out.print(f"В открытых ответах {info.masked_summary}.", highlight=False)
     out.print("[bold]Проверки[/] (вопрос × сегмент):")
+    min_cell = study.segmentation.min_cell
     for x in analysis.tests:
-        parts = [f"{x.label}: ответов {x.n}"]
+        answers = f"меньше {min_cell}" if x.n is None else str(x.n)
+        parts = [f"{x.label}: ответов {answers}"]
         if x.share is not None and x.interval is not None:
             parts.append(
                 f"в пользу гипотезы {_pct(x.share)} "

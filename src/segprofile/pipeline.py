@@ -56,6 +56,19 @@ from segprofile.analysis.research import (
     survey_sample_sizes,
 )
 from segprofile.analysis.rules import compile_rule, parse_rule
+from segprofile.analysis.suppression import (
+    LiveCount,
+    hidden_keys,
+    hidden_text,
+    live_count,
+    protect_recruitment,
+    protect_sample_sizes,
+    protect_survey_tests,
+    protect_topics,
+    shown_keys,
+    suppress,
+    unsuppressed,
+)
 from segprofile.data import datasets, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
@@ -65,6 +78,7 @@ from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import (
     DataFile,
+    Hidden,
     InterviewGuide,
     InterviewNote,
     Portrait,
@@ -484,13 +498,20 @@ def profile_study(
 
 @dataclass(frozen=True)
 class RuleCount:
-    """How many client records an eligibility rule selects."""
+    """How many client records an eligibility rule selects, as a viewer may see it.
 
-    matched: int
+    ``matched`` is ``None`` when the exact number would tell about fewer than ``min_cell``
+    people (selected, or left outside); ``text`` then gives a bound («меньше 5 из 20 000»).
+    """
+
+    matched: int | None
     total: int
+    text: str
 
     @property
-    def share(self) -> float:
+    def share(self) -> float | None:
+        if self.matched is None:
+            return None
         return self.matched / self.total if self.total else 0.0
 
 
@@ -517,9 +538,12 @@ def count_rule_matches(
             table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
         )
         record = row.to_dict("records")[0]
-        return RuleCount(matched=int(record["matched"] or 0), total=int(record["total"]))
     finally:
         eng.close()
+    shown: LiveCount = live_count(
+        int(record["matched"] or 0), int(record["total"]), study.segmentation.min_cell
+    )
+    return RuleCount(matched=shown.matched, total=shown.total, text=shown.text)
 
 
 def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
@@ -605,7 +629,11 @@ def research_plan(
             hint="укажите id_column у источника данных о клиентах (kind: client_records).",
         )
     report(0.65, "Объём выборки опроса")
-    sizes = survey_sample_sizes(study, profile)
+    # What the plan shows passes disclosure control: segments the profile hides have no
+    # sample size, no quota and no respondent listed with their membership.
+    shown = shown_keys(suppress(profile, study))
+    min_cell = study.segmentation.min_cell
+    sizes = protect_sample_sizes(survey_sample_sizes(study, profile), shown, min_cell)
     eng = Engine.duckdb()
     try:
         records = open_data_source(eng, study, source, data_dir, home=home)
@@ -618,10 +646,15 @@ def research_plan(
             max_interviews_per_person=study.research.max_interviews_per_person,
             seed=study.segmentation.random_state,
         )
-        recruitment = recruit_respondents(
-            pool,
-            per_segment=per_segment,
-            max_interviews_per_person=study.research.max_interviews_per_person,
+        quotas = {k: pool.labels.get(k, k) for k in (pool.in_data or pool.segments) if k in shown}
+        recruitment = protect_recruitment(
+            recruit_respondents(
+                pool,
+                per_segment=per_segment,
+                max_interviews_per_person=study.research.max_interviews_per_person,
+                required=quotas,
+            ),
+            shown,
         )
         report(0.9, "Гипотезы из данных")
         refusal, duration = outcome_features(study)
@@ -631,7 +664,11 @@ def research_plan(
             refusal_column=refusal.column if refusal else None,
             duration_column=duration.column if duration else None,
         )
-        suggested = suggest_hypotheses(study, profile, outcomes=outcomes)
+        suggested = [
+            h
+            for h in suggest_hypotheses(study, profile, outcomes=outcomes)
+            if all(part in shown for key in h.segments for part in key.split("&"))
+        ]
     finally:
         eng.close()
     guides = interview_guides(study)
@@ -644,8 +681,14 @@ def research_plan(
     )
 
 
-def recruitment_csv(recruitment: Recruitment) -> bytes:
-    """The recruited respondents with the quotas each meets, as CSV for Excel (UTF-8 BOM, ;)."""
+def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = None) -> bytes:
+    """The recruited respondents with the quotas each meets, as CSV for Excel (UTF-8 BOM, ;).
+
+    ``shown``: the segment keys the profile shows (:func:`published_profile`); memberships
+    in any other segment are dropped. A plan from :func:`research_plan` is already protected.
+    """
+    if shown is not None:
+        recruitment = protect_recruitment(recruitment, shown)
     frame = recruitment_frame(recruitment)
     text: str = frame.to_csv(sep=";", index=False)
     return ("\ufeff" + text).encode("utf-8")
@@ -859,13 +902,19 @@ REPORT_FORMATS: dict[str, tuple[str, str]] = {
 
 
 def render_report(
-    profile: Profile, study: Study, fmt: str, *, template: bytes | None = None
+    profile: Profile,
+    study: Study,
+    fmt: str,
+    *,
+    template: bytes | None = None,
+    unsuppressed: bool = False,
 ) -> bytes:
     """The filled profile (M-13) as DOCX, XLSX, HTML or PDF, all from one report model.
 
-    Small segments are suppressed (with complementary suppression) unless the study sets
-    ``segmentation.allow_small_cells``. ``template``: a body's own ``.docx`` with docxtpl
-    placeholders, filled instead of the standard layout (DOCX only).
+    Small groups are hidden (``analysis.suppression``) unless ``unsuppressed``: an owner's
+    explicit request for this one output, which then says so on every page. ``template``: a
+    body's own ``.docx`` with docxtpl placeholders, filled instead of the standard layout
+    (DOCX only).
     """
     from segprofile.report.build import build_report
 
@@ -878,7 +927,9 @@ def render_report(
         raise InputError(
             "Шаблон применяется только к отчёту DOCX.", hint="уберите шаблон или выберите docx."
         )
-    report = build_report(profile, study, figures=fmt != "xlsx" and template is None)
+    report = build_report(
+        profile, study, figures=fmt != "xlsx" and template is None, unsuppressed=unsuppressed
+    )
     if fmt == "docx":
         from segprofile.report.docx import render_docx, render_docx_template
 
@@ -967,7 +1018,30 @@ def _ids_unique(table: SourceTable, id_column: str) -> bool:
 
 
 def profile_to_json(profile: Profile) -> str:
+    """The profile as JSON, as it is (publish it first: :func:`published_profile`)."""
     return profile.model_dump_json(indent=2)
+
+
+def hidden_segments(profile: Profile) -> frozenset[str]:
+    """Keys of the segments and clusters a published profile hides."""
+    return hidden_keys(profile)
+
+
+def hidden_reason_text(reason: Hidden | None, min_cell: int) -> str:
+    """What a hidden number reads as («скрыто: меньше 5», «мало оценок»…)."""
+    return hidden_text(reason, min_cell)
+
+
+def published_profile(profile: Profile, study: Study) -> Profile:
+    """The profile every output shows: small groups hidden (``analysis.suppression``)."""
+    return suppress(profile, study)
+
+
+def published_profile_json(text: str, study: Study, *, raw: bool = False) -> str:
+    """A stored profile's JSON for a download: published, or — ``raw``, an owner's explicit
+    request for one output — unsuppressed and marked so in ``disclosure``."""
+    profile = profile_from_json(text)
+    return profile_to_json(unsuppressed(profile, study) if raw else suppress(profile, study))
 
 
 def profile_from_json(text: str) -> Profile:
@@ -1522,6 +1596,8 @@ def import_survey(
             "исправьте её сегменты."
         )
     updated = apply_survey_verdicts(study, analysis, source=survey_name)
+    # What the results page and CSV show: no share or test of fewer than min_cell answers.
+    analysis.tests = protect_survey_tests(analysis.tests, study.segmentation.min_cell)
     if source is not None and questions:
         for data_source in updated.data_sources:
             if data_source.id == source.id:
@@ -1566,7 +1642,7 @@ def survey_results_csv(result: SurveyImport) -> bytes:
     def num(value: float | None) -> str:
         return "" if value is None else f"{value:.4f}".replace(".", ",")
 
-    for x in result.analysis.tests:
+    for x in protect_survey_tests(result.analysis.tests, result.study.segmentation.min_cell):
         writer.writerow(
             [
                 x.hypothesis,
@@ -1765,16 +1841,20 @@ def text_topics(
             texts = [str(x) if x is not None else "" for x in frame["text"]]
     finally:
         eng.close()
-    model = label_topics(
-        mine_topics(
-            texts,
-            segments=segments,
-            n_topics=n_topics,
-            random_state=study.segmentation.random_state,
+    # Shares per segment of fewer than min_cell texts are not shown (disclosure control).
+    model = protect_topics(
+        label_topics(
+            mine_topics(
+                texts,
+                segments=segments,
+                n_topics=n_topics,
+                random_state=study.segmentation.random_state,
+                confidence=study.segmentation.confidence,
+            ),
+            [t for t in study.topic_labels if t.source == chosen.id],
             confidence=study.segmentation.confidence,
         ),
-        [t for t in study.topic_labels if t.source == chosen.id],
-        confidence=study.segmentation.confidence,
+        study.segmentation.min_cell,
     )
     return TextTopics(
         source=chosen.id,

@@ -36,6 +36,7 @@ from segprofile.model.results import (
     SatisfactionStats,
     SegmentStats,
     Trait,
+    known,
 )
 from segprofile.model.study import Binning, BinningMethod, Feature, FeatureType, Study
 
@@ -761,7 +762,7 @@ def _add_traits(
                 {
                     "variable": coded.columns[f.id],
                     "value": [seg.value for seg in by_id[f.id].segments],
-                    "share_overall": [seg.capacity / total for seg in by_id[f.id].segments],
+                    "share_overall": [known(seg.capacity) / total for seg in by_id[f.id].segments],
                 }
             )
             for f in in_cube

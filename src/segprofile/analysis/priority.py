@@ -69,6 +69,7 @@ from segprofile.model.results import (
     SegmentOverlap,
     SegmentStats,
     SensitivityRow,
+    known,
 )
 from segprofile.model.study import HypothesisKind, HypothesisStatus, PriorityWeights, Study
 
@@ -115,7 +116,7 @@ def _no_note(key: str) -> str | None:
 
 def _happy(stats: SatisfactionStats) -> int:
     """Ratings at or above the threshold (CSAT × ratings is a whole number up to rounding)."""
-    return round((stats.csat or 0.0) * stats.n)
+    return round((stats.csat or 0.0) * known(stats.n))
 
 
 def min_ratings(study: Study) -> int:
@@ -137,8 +138,8 @@ class _Totals:
 def _feature_totals(features: Iterable[FeatureSegmentation]) -> dict[str, _Totals]:
     return {
         fs.feature_id: _Totals(
-            capacity=sum(s.capacity for s in fs.segments),
-            ratings=sum(s.satisfaction.n for s in fs.segments),
+            capacity=sum(known(s.capacity) for s in fs.segments),
+            ratings=sum(known(s.satisfaction.n) for s in fs.segments),
             happy=sum(_happy(s.satisfaction) for s in fs.segments),
         )
         for fs in features
@@ -155,9 +156,9 @@ def _candidates(
     """Segments that may be ranked: known value, at least ``min_cell``, not everyone."""
     out = []
     for fs in features:
-        total = sum(s.capacity for s in fs.segments)
-        known = [s for s in fs.segments if not s.missing_value]
-        whole = [s for s in known if total and s.capacity == total]
+        total = sum(known(s.capacity) for s in fs.segments)
+        present = [s for s in fs.segments if not s.missing_value]
+        whole = [s for s in present if total and s.capacity == total]
         if whole:
             warnings.append(
                 f"Признак «{fs.label}» не делит клиентов: все {number(total)} чел. в одном "
@@ -166,7 +167,7 @@ def _candidates(
                 "сегментации."
             )
             continue
-        out += [s for s in known if s.capacity >= min_cell]
+        out += [s for s in present if known(s.capacity) >= min_cell]
     return out
 
 
@@ -182,9 +183,9 @@ def satisfaction_gaps(
     tested: list[str] = []
     for seg in candidates:
         total = totals[_feature_of(seg)]
-        n, happy = seg.satisfaction.n, _happy(seg.satisfaction)
+        n, happy = known(seg.satisfaction.n), _happy(seg.satisfaction)
         rest_n, rest_happy = total.ratings - n, total.happy - happy
-        if total.capacity - seg.capacity < study.segmentation.min_cell:
+        if total.capacity - known(seg.capacity) < study.segmentation.min_cell:
             rest_n = rest_happy = 0  # the rest is too few people to state anything about
         gap = SatisfactionGap(
             verdict="no_ratings",
@@ -215,7 +216,7 @@ def satisfaction_gaps(
         diff = gap.difference or 0.0
         if q < alpha and diff < 0:
             gap.verdict = "lower"
-            gap.affected = by_key[key].capacity * -diff
+            gap.affected = known(by_key[key].capacity) * -diff
         elif q < alpha and diff > 0:
             gap.verdict = "higher"
         else:
@@ -237,7 +238,7 @@ def _parts(
         dissatisfaction = -(gap.difference or 0.0) if gap.verdict == "lower" else 0.0
     else:
         total = feature_totals[_feature_of(seg)].capacity or 1
-        capacity, dissatisfaction = seg.capacity / total, 0.0
+        capacity, dissatisfaction = known(seg.capacity) / total, 0.0
     return {
         "capacity": capacity,
         "dissatisfaction": dissatisfaction,
@@ -274,14 +275,15 @@ def satisfaction_reason(gap: SatisfactionGap, study: Study) -> str:
 
 
 def _capacity_reason(seg: SegmentStats, gap: SatisfactionGap, rated: bool, study: Study) -> str:
-    text = f"ёмкость {share_percent(seg.share)} ({number(seg.capacity)} чел.)"
+    share = known(seg.share)
+    text = f"ёмкость {share_percent(share)} ({number(known(seg.capacity))} чел.)"
     if not rated:
         settings = study.priority
         level = (
             "высокая"
-            if seg.share >= settings.high_capacity_share
+            if share >= settings.high_capacity_share
             else "низкая"
-            if seg.share < settings.high_capacity_share / 4
+            if share < settings.high_capacity_share / 4
             else "средняя"
         )
         return f"{text} — {level}"
@@ -343,7 +345,7 @@ def _rank(
 ) -> list[tuple[SegmentStats, float]]:
     totals = [(seg, sum(weights[p] * parts[p] for p in PARTS)) for seg, parts in scored]
     # Ties: the larger segment first, then the key, so the order is stable.
-    return sorted(totals, key=lambda item: (-item[1], -item[0].capacity, item[0].key))
+    return sorted(totals, key=lambda item: (-item[1], -known(item[0].capacity), item[0].key))
 
 
 def _top(ranked: list[tuple[SegmentStats, float]], n: int) -> list[str]:
@@ -391,10 +393,10 @@ def _warnings(
 ) -> list[str]:
     out = []
     column = study.segmentation.satisfaction.column
-    if overall.n > 0 and overall.csat in (0.0, 1.0):
+    if known(overall.n) > 0 and overall.csat in (0.0, 1.0):
         side = "не ниже" if overall.csat == 1.0 else "ниже"
         out.append(
-            f"Все {number(overall.n)} оценок удовлетворённости {side} порога «доволен» "
+            f"Все {number(known(overall.n))} оценок удовлетворённости {side} порога «доволен» "
             f"({study.segmentation.satisfaction.csat_threshold}): CSAT {percent(overall.csat)} "
             "у всех сегментов, различий по удовлетворённости нет, и приоритеты строятся только "
             f"по слепым зонам, уникальности проблем и позиции заказчика. Проверьте столбец "
@@ -402,17 +404,17 @@ def _warnings(
         )
     min_cell = study.segmentation.min_cell
     for fs in features:
-        known = [s for s in fs.segments if not s.missing_value]
-        if len(known) < MANY_SEGMENTS:
+        present = [s for s in fs.segments if not s.missing_value]
+        if len(present) < MANY_SEGMENTS:
             continue
         weak = [
             s
-            for s in known
-            if s.capacity < min_cell or (s.key in gaps and gaps[s.key].verdict == "too_few")
+            for s in present
+            if known(s.capacity) < min_cell or (s.key in gaps and gaps[s.key].verdict == "too_few")
         ]
-        if len(weak) * 2 >= len(known):
+        if len(weak) * 2 >= len(present):
             out.append(
-                f"Признак «{fs.label}» делит клиентов на {number(len(known))} сегментов, и "
+                f"Признак «{fs.label}» делит клиентов на {number(len(present))} сегментов, и "
                 f"{number(len(weak))} из них слишком малы, чтобы сравнивать удовлетворённость. "
                 "Объедините редкие значения (например, пороги binning для числового признака "
                 "или одну подпись в value_labels для нескольких значений) или уберите признак "
@@ -448,7 +450,7 @@ def prioritise(
     warnings: list[str] = []
     candidates = _candidates(features, study.segmentation.min_cell, warnings)
     gaps = satisfaction_gaps(study, features, candidates)
-    rated = overall.n > 0
+    rated = known(overall.n) > 0
     max_affected = max((g.affected for g in gaps.values()), default=0.0)
     scored = [
         (
@@ -586,9 +588,10 @@ def add_overlaps(
             continue
         # The same people: distinct clients when rows are applications, else rows.
         people = count.clients if count.clients is not None else count.both
-        of_a = sa.clients if count.clients is not None and sa.clients else sa.capacity
-        of_b = sb.clients if count.clients is not None and sb.clients else sb.capacity
-        small = 0 < people < min_cell
+        of_a = sa.clients if count.clients is not None and sa.clients else known(sa.capacity)
+        of_b = sb.clients if count.clients is not None and sb.clients else known(sb.capacity)
+        # No group of fewer than min_cell people — both, A without B, B without A — is told.
+        small = any(0 < n < min_cell for n in (people, of_a - people, of_b - people))
         summary.overlaps.append(
             SegmentOverlap(
                 a=a,
@@ -598,7 +601,8 @@ def add_overlaps(
                 share_of_b=None if small or not of_b else people / of_b,
             )
         )
-        a_n, b_n = sa.satisfaction.n - count.ratings, sb.satisfaction.n - count.ratings
+        a_n = known(sa.satisfaction.n) - count.ratings
+        b_n = known(sb.satisfaction.n) - count.ratings
         # Each group compared — both, A without B, B without A — has at least min_cell people.
         if min(people, of_a - people, of_b - people) < min_cell:
             continue
@@ -616,8 +620,10 @@ def add_overlaps(
         sa, sb, count = by_key[a], by_key[b], counts[(a, b)]
         people = count.clients if count.clients is not None else count.both
         csat = count.happy / count.ratings
-        a_only = (_happy(sa.satisfaction) - count.happy) / (sa.satisfaction.n - count.ratings)
-        b_only = (_happy(sb.satisfaction) - count.happy) / (sb.satisfaction.n - count.ratings)
+        a_n = known(sa.satisfaction.n) - count.ratings
+        b_n = known(sb.satisfaction.n) - count.ratings
+        a_only = (_happy(sa.satisfaction) - count.happy) / a_n
+        b_only = (_happy(sb.satisfaction) - count.happy) / b_n
         if not (q_a < alpha and q_b < alpha and csat < a_only and csat < b_only):
             continue
         fa, fb = a.split("=", 1)[0], b.split("=", 1)[0]

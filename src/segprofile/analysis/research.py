@@ -47,6 +47,7 @@ from segprofile.analysis.stats import (
     required_sample,
     wilson_interval,
 )
+from segprofile.analysis.suppression import protect_survey_tests
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import (
@@ -62,6 +63,7 @@ from segprofile.model.results import (
     SurveyAnalysis,
     SurveyTest,
     UncoveredSegment,
+    known,
 )
 from segprofile.model.study import (
     AidasStage,
@@ -172,7 +174,7 @@ def survey_sample_sizes(
     groups += [("", cross.segments) for cross in profile.cross]
     for feature_label, segments in groups:
         for seg in segments:
-            population = seg.clients if seg.clients is not None else seg.capacity
+            population = seg.clients if seg.clients is not None else known(seg.capacity)
             if seg.missing_value or population <= 0:
                 continue
             needed = required_sample(margin, confidence, population)
@@ -1100,7 +1102,7 @@ def verdict_rules_text(rules: VerdictRules | None = None) -> list[str]:
 def segment_verdict(test: SurveyTest, rules: VerdictRules) -> tuple[HypothesisStatus, str]:
     """The verdict for one question × segment by :class:`VerdictRules`, with its reason."""
     threshold = rules.threshold
-    if test.n < rules.min_answers or test.share is None or test.interval is None:
+    if known(test.n) < rules.min_answers or test.share is None or test.interval is None:
         return (
             HypothesisStatus.not_enough_data,
             f"мало ответов: {test.n} при минимуме {rules.min_answers}",
@@ -1532,8 +1534,13 @@ def analyse_survey(
             else VerdictRules(own, rules.alpha, rules.min_answers, rules.confidence)
         )
         x.status, x.reason = segment_verdict(x, r)
+    # Verdicts and evidence are written into the study and shown everywhere: they are built
+    # from the tests as they may be shown (no figure of fewer than min_cell answers).
+    tests = protect_survey_tests(tests, study.segmentation.min_cell)
     verdicts = [
-        _hypothesis_verdict(h, [x for x in tests if x.hypothesis == h], source)
+        _hypothesis_verdict(
+            h, [x for x in tests if x.hypothesis == h], source, study.segmentation.min_cell
+        )
         for h in dict.fromkeys(x.hypothesis for x in tests)
     ]
     missing = _missing_segments(linked, universe or {})
@@ -1570,7 +1577,9 @@ def _test_evidence(x: SurveyTest, source: str) -> Evidence:
     )
 
 
-def _hypothesis_verdict(hid: str, tests: list[SurveyTest], source: str) -> HypothesisVerdict:
+def _hypothesis_verdict(
+    hid: str, tests: list[SurveyTest], source: str, min_cell: int = 1
+) -> HypothesisVerdict:
     """One verdict per hypothesis from its question × segment tests."""
     confirmed = [x for x in tests if x.status is HypothesisStatus.confirmed]
     refuted = [x for x in tests if x.status is HypothesisStatus.refuted]
@@ -1594,7 +1603,12 @@ def _hypothesis_verdict(hid: str, tests: list[SurveyTest], source: str) -> Hypot
         reason = "Недостаточно данных: " + listed(unclear) + "."
         if refuted:
             reason += " Опровергнута для: " + listed(refuted) + "."
-    evidence = [_test_evidence(x, source) for x in tests if x.n > 0]
+    # Evidence is written into the study and its reports: never from fewer than min_cell answers.
+    evidence = [
+        _test_evidence(x, source)
+        for x in tests
+        if x.n is not None and x.n >= max(1, min_cell) and x.yes is not None
+    ]
     return HypothesisVerdict(hypothesis=hid, status=status, reason=reason, evidence=evidence)
 
 

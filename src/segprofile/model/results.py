@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +16,28 @@ class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_T = TypeVar("_T")
+
+
+def known(value: _T | None) -> _T:
+    """A number of a computed profile; a published one (hidden numbers are ``None``) is refused.
+
+    Analysis works on computed profiles only; this fails loudly if a published profile, whose
+    hidden numbers are ``None``, reaches it.
+    """
+    if value is None:
+        raise ValueError("a published (suppressed) profile cannot be analysed again")
+    return value
+
+
+Hidden = Literal["small", "complement", "few_ratings", "cell"]
+"""Why a published number is hidden (disclosure control, ``analysis.suppression``):
+``small`` — fewer than ``min_cell`` people; ``complement`` — hidden so that a small neighbour
+cannot be worked out from totals; ``few_ratings`` — a statistic of fewer than ``min_cell``
+people or answers; ``cell`` — a cell of a two-way table (small or protecting one: not said
+which, since that would place people)."""
+
+
 class Interval(_Result):
     low: float
     high: float
@@ -23,16 +46,17 @@ class Interval(_Result):
 class SatisfactionStats(_Result):
     """Baseline satisfaction of a group: ratings on the study's scale."""
 
-    n: int = Field(description="Число клиентов с оценкой")
+    n: int | None = Field(description="Число клиентов с оценкой (скрыто — None)")
     mean: float | None = None
     csat: float | None = Field(None, description="Доля оценок не ниже порога (4–5)")
     csat_interval: Interval | None = Field(None, description="Интервал Уилсона")
+    hidden: Hidden | None = Field(None, description="Почему показатели скрыты")
 
 
 class SurveyStats(_Result):
     """Baseline from survey answers (нулевой замер): satisfaction and NPS with intervals."""
 
-    n: int
+    n: int | None
     mean: float | None = None
     csat: float | None = None
     csat_interval: Interval | None = None
@@ -40,6 +64,7 @@ class SurveyStats(_Result):
     nps_interval: Interval | None = None
     needed: int | None = Field(None, description="Нужно ответов для заданной погрешности")
     too_small: bool = Field(False, description="Выборка меньше нужной")
+    hidden: Hidden | None = Field(None, description="Почему показатели скрыты")
 
 
 class Trait(_Result):
@@ -104,10 +129,11 @@ class SegmentStats(_Result):
     key: str = Field(description="«признак=значение»")
     value: str = Field(description="Значение или интервал (код)")
     label: str = Field(description="Подпись сегмента")
-    capacity: int
-    share: float
+    capacity: int | None = Field(description="Клиентов в сегменте (скрыто — None)")
+    share: float | None
     satisfaction: SatisfactionStats
     missing_value: bool = Field(False, description="Сегмент «нет данных»")
+    hidden: Hidden | None = Field(None, description="Почему сегмент скрыт")
     distinctive: list[Trait] = Field(
         default_factory=list, description="Чем сегмент отличается по другим признакам"
     )
@@ -245,6 +271,17 @@ class Profile(_Result):
         None, description="Подход 1 (M-4): кластеры похожих клиентов с портретами"
     )
     warnings: list[str] = Field(default_factory=list)
+    disclosure: Disclosure | None = Field(
+        None, description="Как защищены малые группы; пусто — профиль ещё не защищён"
+    )
+
+
+class Disclosure(_Result):
+    """How a published profile was protected (``analysis.suppression.suppress``)."""
+
+    min_cell: int
+    suppressed: bool = Field(True, description="False — выгрузка без защиты малых групп")
+    hidden_segments: int = Field(0, description="Скрыто сегментов и кластеров")
 
 
 class JourneyMetrics(_Result):
@@ -380,12 +417,12 @@ class SurveyTest(_Result):
     segment: str
     label: str
     support: str = Field(description="Какой ответ подтверждает гипотезу: yes | no")
-    n: int
-    yes: int = Field(description="Ответов, подтверждающих гипотезу")
+    n: int | None = Field(description="Ответов в сегменте (скрыто — None)")
+    yes: int | None = Field(description="Ответов, подтверждающих гипотезу (скрыто — None)")
     share: float | None = None
     interval: Interval | None = None
     rest_n: int = 0
-    rest_yes: int = 0
+    rest_yes: int | None = 0
     rest_share: float | None = None
     test: str = Field("none", description="chi2 | fisher | none")
     statistic: float | None = None
@@ -560,8 +597,9 @@ class ClusterStats(_Result):
     key: str = Field(description="«cluster=N»")
     number: int = Field(description="Номер кластера (с 1)")
     label: str = Field(description="Название кластера (из портрета)")
-    capacity: int
-    share: float
+    capacity: int | None = Field(description="Клиентов в кластере (скрыто — None)")
+    share: float | None
+    hidden: Hidden | None = Field(None, description="Почему кластер скрыт")
     satisfaction: SatisfactionStats
     clients: int | None = Field(None, description="Разных клиентов (если известен их id)")
     small: bool = Field(False, description="Меньше порога min_cell: скрывается в отчётах")
@@ -576,9 +614,10 @@ class ClusterStats(_Result):
 class ClusterCrossCell(_Result):
     cluster: str
     segment: str
-    count: int
-    share_of_cluster: float = Field(description="Доля кластера, попавшая в сегмент")
-    share_of_segment: float = Field(description="Доля сегмента, попавшая в кластер")
+    count: int | None
+    share_of_cluster: float | None = Field(description="Доля кластера, попавшая в сегмент")
+    share_of_segment: float | None = Field(description="Доля сегмента, попавшая в кластер")
+    hidden: Hidden | None = None
 
 
 class ClusterCrosstab(_Result):
@@ -593,9 +632,10 @@ class ClusterCrosstab(_Result):
 
 class VulnerableCell(_Result):
     cluster: str
-    count: int
-    share_of_group: float = Field(description="Доля группы, попавшая в этот кластер")
-    share_of_cluster: float = Field(description="Доля группы внутри кластера")
+    count: int | None
+    share_of_group: float | None = Field(description="Доля группы, попавшая в этот кластер")
+    share_of_cluster: float | None = Field(description="Доля группы внутри кластера")
+    hidden: Hidden | None = None
 
 
 class VulnerableGroupRow(_Result):
@@ -606,8 +646,9 @@ class VulnerableGroupRow(_Result):
     segment: str = Field(description="«признак=значение»")
     value: str
     label: str
-    total: int
+    total: int | None
     cells: list[VulnerableCell]
+    hidden: Hidden | None = None
 
 
 class UnmatchedPortraitEdit(_Result):

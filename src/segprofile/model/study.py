@@ -408,7 +408,9 @@ class Segmentation(_Model):
     confidence: float = Field(0.95, gt=0.5, lt=1)
     min_cell: int = Field(5, ge=1, description="Сегменты меньше порога скрываются в отчётах")
     allow_small_cells: bool = Field(
-        False, description="Явное разрешение показывать малые сегменты (записывается в отчёт)"
+        False,
+        description="Устарело: защиту малых групп не отключает (выгрузку без защиты может "
+        "запросить только владелец, для одного файла)",
     )
     random_state: int = 42
     portraits: list[PortraitEdit] = Field(

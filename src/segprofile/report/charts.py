@@ -50,7 +50,8 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
     rows = []
     for fs in profile.by_feature:
         for seg in fs.segments:
-            if seg.missing_value or seg.capacity < min_cell or seg.satisfaction.csat is None:
+            hidden = seg.capacity is None or seg.capacity < min_cell  # a published profile
+            if seg.missing_value or hidden or seg.satisfaction.csat is None:
                 continue
             gap = seg.priority.gap if seg.priority else None
             status = (
@@ -126,7 +127,7 @@ def capacity_csat(feature: FeatureSegmentation, *, min_cell: int) -> alt.TopLeve
             else None,
         }
         for i, seg in enumerate(feature.segments)
-        if seg.capacity >= min_cell
+        if seg.capacity is not None and seg.capacity >= min_cell
     ]
     if not rows:
         return None

@@ -141,6 +141,13 @@ def render_xlsx(report: Report) -> bytes:
                 _table_at(ws, block, 1, filters=True)
     for number, sec in enumerate(report.sections, start=1):
         _section_sheet(wb, number, sec)
+    if report.banner:  # an unsuppressed output says so on every sheet and printed page
+        _set_text(cover.cell(row=len(report.meta) + 6, column=1), report.banner)
+        cover.cell(row=len(report.meta) + 6, column=1).font = Font(bold=True, color="B3261E")
+        for ws in wb.worksheets:
+            ws.oddHeader.center.text = report.banner
+            ws.oddFooter.center.text = report.banner
+            ws.sheet_properties.tabColor = "B3261E"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

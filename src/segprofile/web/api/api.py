@@ -575,15 +575,35 @@ def _finished(request: HttpRequest, study_id: int, run_id: int) -> ProfileRun:
     tags=["profiles"],
     summary="The finished profile (JSON)",
 )
-def get_profile(request: HttpRequest, study_id: StudyId, run_id: Path[int]) -> dict[str, Any]:
+def get_profile(
+    request: HttpRequest, study_id: StudyId, run_id: Path[int], unsuppressed: bool = False
+) -> dict[str, Any]:
+    """Small groups are hidden; ``unsuppressed=true`` (owners only) shows them in this one
+    output, audited and marked in ``profile.disclosure``."""
     run = _finished(request, study_id, run_id)
-    audit(
-        request,
-        AuditEvent.Action.EXPORT,
-        run.study,
-        {"format": "json", "run": run.pk, "revision": run.revision.number, "via": "api"},
-    )
-    return {"run": run.pk, "revision": run.revision.number, "profile": json.loads(run.result_json)}
+    raw = _unsuppressed(request, run, unsuppressed)
+    audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, "json", raw))
+    text = pipeline.published_profile_json(run.result_json, run.revision.to_document(), raw=raw)
+    return {"run": run.pk, "revision": run.revision.number, "profile": json.loads(text)}
+
+
+def _unsuppressed(request: HttpRequest, run: ProfileRun, asked: bool) -> bool:
+    """An owner's request for figures without disclosure control; anyone else gets 403."""
+    if asked and not run.study.can(request.user, "manage"):
+        raise PermissionDenied
+    return asked
+
+
+def _export_details(run: ProfileRun, fmt: str, raw: bool) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "format": fmt,
+        "run": run.pk,
+        "revision": run.revision.number,
+        "via": "api",
+    }
+    if raw:
+        details["unsuppressed"] = True
+    return details
 
 
 ReportFormat = Literal["docx", "xlsx", "html", "pdf"]
@@ -599,18 +619,18 @@ ReportFormat = Literal["docx", "xlsx", "html", "pdf"]
     ),
 )
 def get_report(
-    request: HttpRequest, study_id: StudyId, run_id: Path[int], fmt: Path[ReportFormat]
+    request: HttpRequest,
+    study_id: StudyId,
+    run_id: Path[int],
+    fmt: Path[ReportFormat],
+    unsuppressed: bool = False,
 ) -> HttpResponse:
     run = _finished(request, study_id, run_id)
+    raw = _unsuppressed(request, run, unsuppressed)
     profile = pipeline.profile_from_json(run.result_json)
-    content = pipeline.render_report(profile, run.revision.to_document(), fmt)
+    content = pipeline.render_report(profile, run.revision.to_document(), fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
-    audit(
-        request,
-        AuditEvent.Action.EXPORT,
-        run.study,
-        {"format": fmt, "run": run.pk, "revision": run.revision.number, "via": "api"},
-    )
+    audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, fmt, raw))
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = _disposition(
         f"{run.study.slug}-r{run.revision.number}-profile.{extension}"

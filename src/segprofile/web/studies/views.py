@@ -178,8 +178,29 @@ def latest_run(study: Study) -> ProfileRun | None:
 
 
 def _parse_profile(run: ProfileRun) -> Profile:
+    """The run's computed profile — for the pipeline only; pages show :func:`published`."""
     text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
     return pipeline.profile_from_json(text)
+
+
+def published(run: ProfileRun, profile: Profile | None = None) -> Profile:
+    """What a page may show of the run's profile: small groups hidden by the rules of the
+    run's own study revision (``analysis.suppression``, applied on reading)."""
+    return pipeline.published_profile(
+        profile if profile is not None else _parse_profile(run), revision_document(run.revision)
+    )
+
+
+def unsuppressed_requested(request: HttpRequest, study: Study) -> bool:
+    """Whether this download asks for figures without disclosure control (``unsuppressed=1``).
+
+    Only an owner (or an administrator) may, for one output at a time; anyone else gets 403.
+    """
+    if request.GET.get("unsuppressed") not in ("1", "true", "on"):
+        return False
+    if not study.can(request.user, "manage"):
+        raise PermissionDenied
+    return True
 
 
 _MISSING = object()
@@ -478,7 +499,9 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 rule,
                 home=study.data_dir().parent,
             )
-            context |= {"count": count, "percent": percent(count.share, 1)}
+            # Under min_cell (selected or left outside) the count reads as a bound only.
+            share = count.share
+            context |= {"count": count, "percent": percent(share, 1) if share is not None else ""}
         except SegprofileError as exc:
             context["error"] = str(exc)
     return render(request, "studies/_rule_count.html", context)
@@ -617,7 +640,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 
     def context() -> dict[str, Any]:
         facts = ProfileFacts(study, run)
-        ranked = facts.derived("ranked", _ranked, {})
+        ranked = facts.derived("ranked", lambda p: _ranked(published(run, p)), {})
         document = revision_document(run.revision)
         rows = ranked["rows"]
         rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
@@ -641,7 +664,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
                 f"priority-quadrant:{run.pk}:"
                 f"{run.finished_at.timestamp() if run.finished_at else 0}:"
                 f"{document.segmentation.min_cell}",
-                lambda: pipeline.priority_quadrant_svg(_parse_profile(run), document) or "",
+                lambda: pipeline.priority_quadrant_svg(published(run), document) or "",
                 timeout=None,
             )
             or None,
@@ -695,19 +718,20 @@ def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
-    _audit_export(request, run, "json")
+    raw = unsuppressed_requested(request, run.study)
+    _audit_export(request, run, "json", unsuppressed=raw)
     return _attachment(
-        run.result_json,
+        pipeline.published_profile_json(run.result_json, revision_document(run.revision), raw=raw),
         f"{run.study.slug}-r{run.revision.number}-profile.json",
         "application/json; charset=utf-8",
     )
 
 
-def _audit_export(request: HttpRequest, run: ProfileRun, fmt: str) -> None:
+def _audit_export(
+    request: HttpRequest, run: ProfileRun, fmt: str, *, unsuppressed: bool = False
+) -> None:
     """Record the download of a run's profile or report (format and numbers, no content)."""
-    audit(
-        request,
-        AuditEvent.Action.EXPORT,
-        run.study,
-        {"format": fmt, "run": run.pk, "revision": run.revision.number},
-    )
+    details: dict[str, Any] = {"format": fmt, "run": run.pk, "revision": run.revision.number}
+    if unsuppressed:
+        details["unsuppressed"] = True  # figures of small groups shown: an owner's request
+    audit(request, AuditEvent.Action.EXPORT, run.study, details)

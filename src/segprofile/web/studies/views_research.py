@@ -629,6 +629,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         return render(request, "studies/research/survey_map.html", context, status=400)
     opts = options.cleaned_data
     _, profile = latest_profile(study)
+    by_features = opts.get("id_column") == SurveyOptionsForm.BY_FEATURES
     try:
         result = pipeline.import_survey(
             document,
@@ -636,8 +637,8 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             source_id=source_id,
             version=version,
             questions=questions,
-            id_column=opts.get("id_column") or None,
-            by_features=opts.get("id_column") == SurveyOptionsForm.BY_FEATURES,
+            id_column=None if by_features else (opts.get("id_column") or None),
+            by_features=by_features,
             threshold=opts.get("threshold"),
             min_answers=opts.get("min_answers"),
             alpha=opts.get("alpha"),

@@ -35,7 +35,7 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
-from segprofile.web.studies.views import _study_for
+from segprofile.web.studies.views import _study_for, revision_document
 
 _AUDIT_PAGE = 100
 _HISTORY_PAGE = 30
@@ -282,9 +282,12 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
     old = pick("a", runs[1] if len(runs) > 1 else None)
     context: dict[str, Any] = {"study": study, "runs": runs, "old": old, "new": new}
     if old is not None and new is not None:
+        # Each run as its pages show it: small groups hidden by its own revision's rules.
         loaded = {
-            r.pk: pipeline.profile_from_json(r.result_json)
-            for r in ProfileRun.objects.filter(pk__in=[old.pk, new.pk]).only("pk", "result_json")
+            r.pk: pipeline.published_profile(
+                pipeline.profile_from_json(r.result_json), revision_document(r.revision)
+            )
+            for r in ProfileRun.objects.filter(pk__in=[old.pk, new.pk]).select_related("revision")
         }
         context["comparison"] = compare_profiles(loaded[old.pk], loaded[new.pk])
         context["changes"] = (
