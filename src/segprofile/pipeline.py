@@ -51,6 +51,7 @@ from segprofile.analysis.rules import compile_rule, parse_rule
 from segprofile.data import datasets, privacy
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
+from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
@@ -96,6 +97,7 @@ __all__ = [
     "Progress",
     "ReadOptions",
     "RuleCount",
+    "StudyKey",
     "SurveyColumn",
     "SurveyFile",
     "SurveyImport",
@@ -116,6 +118,7 @@ __all__ = [
     "import_survey",
     "inspect_file",
     "inspect_survey",
+    "key_store_path",
     "list_dataset_versions",
     "list_examples",
     "load_study",
@@ -130,10 +133,13 @@ __all__ = [
     "read_audit",
     "read_question_mapping",
     "recruitment_csv",
+    "reidentify",
     "reject_quote",
     "reject_suggested_hypotheses",
     "render_profile_html",
     "research_plan",
+    "retire_study_key",
+    "rotate_key",
     "set_eligibility_rule",
     "set_hypothesis_status",
     "set_segment_note",
@@ -243,6 +249,7 @@ def profile_study(
     revision: int | None = None,
     engine: Engine | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> Profile:
     """Build the profile: every feature's segments (M-5) with capacity and satisfaction.
 
@@ -262,7 +269,7 @@ def profile_study(
     own_engine = engine is None
     eng = engine or connect()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
         table.require_columns(
@@ -309,7 +316,7 @@ def profile_study(
             if role.audience is None or role.audience.population_source is None:
                 continue
             pop_source = study.data_source(role.audience.population_source)
-            population = open_data_source(eng, study, pop_source, data_dir, home=home)
+            population = open_data_source(eng, study, pop_source, data_dir, home=home, key=key)
             if pop_source.count_column is not None:
                 population.require_columns(
                     [(pop_source.count_column, "число имеющих право (count_column)")]
@@ -339,7 +346,7 @@ def profile_study(
         )
         if survey_source is not None:
             report(0.93, "Нулевой замер по опросу")
-            survey = open_data_source(eng, study, survey_source, data_dir, home=home)
+            survey = open_data_source(eng, study, survey_source, data_dir, home=home, key=key)
             survey_stats = survey_baseline(
                 study,
                 table,
@@ -362,7 +369,7 @@ def profile_study(
         if not has_confirmed_problems(study):
             report(0.94, "Темы жалоб")
             complaints, complaints_warning = _complaint_topics(
-                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home
+                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home, key
             )
         report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
@@ -433,7 +440,12 @@ class RuleCount:
 
 
 def count_rule_matches(
-    study: Study, data_dir: str | Path, rule: str, *, home: str | Path | None = None
+    study: Study,
+    data_dir: str | Path,
+    rule: str,
+    *,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> RuleCount:
     """Count the client records an eligibility rule selects (M-2: a live count while editing).
 
@@ -449,7 +461,7 @@ def count_rule_matches(
     parse_rule(rule)  # syntax errors first, before any file is opened
     eng = Engine.duckdb()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         expr = compile_rule(rule, table.table)
         row = execute(
             table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
@@ -525,6 +537,7 @@ def research_plan(
     per_segment: int = 1,
     progress: Progress | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> ResearchPlanResult:
     """Plan the research (M-8) from the profile: survey sample sizes per segment (with FPC),
     interview respondents covering every segment (greedy set cover over pseudonymised client
@@ -534,7 +547,7 @@ def research_plan(
     report = progress or _no_progress
     if profile is None:
         profile = profile_study(
-            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home
+            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home, key=key
         )
     source = study.client_records()
     if source is None or source.id_column is None:
@@ -546,7 +559,7 @@ def research_plan(
     sizes = survey_sample_sizes(study, profile)
     eng = Engine.duckdb()
     try:
-        records = open_data_source(eng, study, source, data_dir, home=home)
+        records = open_data_source(eng, study, source, data_dir, home=home, key=key)
         records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
         report(0.75, "Подбор респондентов")
         pool = draw_candidates(
@@ -786,6 +799,7 @@ def _complaint_topics(
     features: list[Feature],
     files: list[DataFile],
     home: str | Path | None,
+    key: StudyKey | None,
 ) -> tuple[ComplaintUniqueness | None, str | None]:
     """Problem uniqueness from the complaints' topics, before research confirms problems.
 
@@ -800,7 +814,7 @@ def _complaint_topics(
     if id_column is None:
         return None, f"{lead}: у данных о клиентах нет столбца идентификатора (id_column)."
     try:
-        complaints = open_data_source(eng, study, source, data_dir, home=home)
+        complaints = open_data_source(eng, study, source, data_dir, home=home, key=key)
     except InputError as exc:
         return None, f"{lead}: {exc.message}"
     text_column = complaint_text_column(source, complaints.columns)
@@ -907,20 +921,115 @@ def import_dataset(
     author: str,
     options: ReadOptions | None = None,
     overrides: dict[str, ColumnOverride] | None = None,
-    keep_original: bool | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    delete_input: bool = False,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> ImportResult:
-    """Import a file as a new version of a study's data source (pseudonymised, audited)."""
+    """Import a file as a new version of a study's data source (pseudonymised, audited).
+
+    Pseudonyms use the study's key: ``key`` (default: named by the study's id, in the key store
+    ``$SEGPROFILE_KEYS``, else beside the data directory — :func:`key_store_path`). An identifier
+    kept as it is needs its reason in ``keep_reasons``. The input file is left in place unless
+    ``delete_input`` (a copy staged by the caller).
+    """
+    root = _home(home)
     return datasets.import_data(
         location,
         study_id=study.id,
         source=_source(study, source_id),
         author=author,
-        home=Path(home) if home is not None else None,
+        home=root,
         options=options,
         overrides=overrides,
-        keep_original=keep_original,
+        key=datasets.key_ref(root, study.id, key),
+        keep_reasons=keep_reasons,
+        delete_input=delete_input,
     )
+
+
+def rotate_key(
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    author: str,
+    options: ReadOptions | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
+) -> ImportResult:
+    """Give the study a new pseudonym key: the source's original file is imported again under
+    it as a new version (audited as ``rotate_key``). The previous key is retired, not deleted:
+    earlier versions stay readable and can still be re-identified."""
+    root = _home(home)
+    return datasets.import_data(
+        location,
+        study_id=study.id,
+        source=_source(study, source_id),
+        author=author,
+        home=root,
+        options=options,
+        key=datasets.key_ref(root, study.id, key),
+        keep_reasons=keep_reasons,
+        rotate_key=True,
+    )
+
+
+# The column of the respondents CSV (recruitment_csv) that holds each respondent's pseudonym.
+RESPONDENT_COLUMN = "Респондент"
+
+
+def reidentify(
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    respondents: str | Path,
+    out: str | Path,
+    user: str,
+    options: ReadOptions | None = None,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
+) -> datasets.Reidentification:
+    """M-8 recruitment: the contacts of the respondents chosen by pseudonym, for the key holder.
+
+    ``respondents`` is the research plan's respondents CSV (:func:`recruitment_csv`); its
+    pseudonyms are matched against pseudonyms computed again over the body's original file
+    (``location``) with the study's key, and the contact rows (the columns with personal data)
+    of those found are written to ``out`` — a new file of the caller's choice; nothing raw is
+    stored by segprofile. Audited (counts only).
+    """
+    root = _home(home)
+    wanted = datasets.read_column(respondents, RESPONDENT_COLUMN, home=root)
+    if not wanted:
+        raise InputError(
+            f"В файле {Path(respondents).name} нет ни одного респондента (столбец "
+            f"«{RESPONDENT_COLUMN}» пуст).",
+            hint="выгрузите файл респондентов из плана исследования заново.",
+        )
+    return datasets.reidentify(
+        location,
+        study_id=study.id,
+        source=_source(study, source_id),
+        wanted=set(wanted),
+        out=Path(out),
+        user=user,
+        home=root,
+        key=datasets.key_ref(root, study.id, key),
+        options=options,
+        respondent_column=RESPONDENT_COLUMN,
+    )
+
+
+def key_store_path(home: str | Path | None = None) -> Path:
+    """Where the pseudonym keys live: ``$SEGPROFILE_KEYS``, else ``<data directory>-keys``."""
+    return privacy.default_key_store(_home(home))
+
+
+def retire_study_key(key: StudyKey) -> str | None:
+    """Move a study's key aside (a new study takes over its name); the old key's id, if any."""
+    return privacy.retire_key(key)
 
 
 def list_dataset_versions(
@@ -944,6 +1053,7 @@ def open_data_source(
     data_dir: str | Path,
     *,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SourceTable:
     """A source opened for analysis: its latest imported dataset version under ``home`` when
     there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``."""
@@ -1060,6 +1170,7 @@ def _read_survey(
     id_column: str | None,
     options: ReadOptions | None,
     home: str | Path | None,
+    key: StudyKey | None,
 ) -> tuple[SurveyFile, Any]:
     """Read answers with the data layer's readers; personal data handled before analysis."""
     import tempfile
@@ -1107,10 +1218,10 @@ def _read_survey(
         if col == wanted_id:
             if action is PiiAction.pseudonymise or (found is not None and found.by_content):
                 kind = found.kind if found is not None else PiiKind.other
-                key = privacy.load_key(_home(home))
+                secret, _ = datasets.study_key(_home(home), study.id, key)
                 ids = table.column(col).to_pylist()
                 new = pa.array(
-                    [None if v is None else privacy.pseudonym(key, kind, str(v)) for v in ids],
+                    [None if v is None else privacy.pseudonym(secret, kind, str(v)) for v in ids],
                     type=pa.string(),
                 )
                 table = table.set_column(table.column_names.index(col), col, new)
@@ -1172,11 +1283,12 @@ def inspect_survey(
     id_column: str | None = None,
     options: ReadOptions | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SurveyFile:
     """Read a survey file for the mapping form: columns with their kind, a preview."""
     source = survey_source(study, source_id)
     info, _ = _read_survey(
-        location, study, source=source, id_column=id_column, options=options, home=home
+        location, study, source=source, id_column=id_column, options=options, home=home, key=key
     )
     return info
 
@@ -1281,6 +1393,7 @@ def import_survey(
     options: ReadOptions | None = None,
     name: str | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SurveyImport:
     """Check hypotheses against survey answers (M-9).
 
@@ -1342,9 +1455,9 @@ def import_survey(
             hint="добавьте в data_sources запись с kind: client_records.",
         )
     if profile is None:
-        profile = profile_study(study, data_dir, home=home)
+        profile = profile_study(study, data_dir, home=home, key=key)
     info, answers = _read_survey(
-        location, study, source=source, id_column=id_column, options=options, home=home
+        location, study, source=source, id_column=id_column, options=options, home=home, key=key
     )
     absent = [q.question for q in mapping if q.question not in answers.column_names]
     if absent:
@@ -1366,7 +1479,7 @@ def import_survey(
     )
     eng = Engine.duckdb()
     try:
-        records = open_data_source(eng, study, records_source, data_dir, home=home)
+        records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
         table = ibis.memtable(answers)
         survey_id = None if by_features else info.id_column
         records_id = records_source.id_column
@@ -1568,6 +1681,7 @@ def text_topics(
     n_topics: int | None = None,
     limit: int = 20_000,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> TextTopics:
     """Complaint or open-answer topics (lemmas → TF-IDF → NMF) with shares per segment.
 
@@ -1588,7 +1702,7 @@ def text_topics(
         chosen = _source(study, source_id)
     eng = Engine.duckdb()
     try:
-        table = open_data_source(eng, study, chosen, data_dir, home=home)
+        table = open_data_source(eng, study, chosen, data_dir, home=home, key=key)
         t = table.table
         strings = [c for c in t.columns if t[c].type().is_string()]
         if not strings:
@@ -1624,7 +1738,7 @@ def text_topics(
                     hint="постройте темы без разбивки по сегментам или добавьте в файл "
                     "псевдоним клиента.",
                 )
-            records = open_data_source(eng, study, records_source, data_dir, home=home)
+            records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
             texts, segments = texts_with_segments(
                 study,
                 records,
@@ -1661,6 +1775,7 @@ def segment_portrait(
     *,
     engine: Engine | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
     source = study.client_records()
@@ -1671,7 +1786,7 @@ def segment_portrait(
         )
     eng = engine or connect()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         return build_segment_portrait(study, table, segment_key.strip())
     finally:
         if engine is None:

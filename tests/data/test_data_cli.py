@@ -45,10 +45,11 @@ def test_inspect_json_and_bad_file_exit_code(
     assert "Traceback" not in err
 
 
-def test_import_creates_a_version_and_deletes_the_original(
+def test_import_creates_a_version_and_never_deletes_the_users_file(
     home: Path, tmp_path: Path, small_study_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(40, seed=5))
+    before = path.read_bytes()
     code = run(
         [
             "import",
@@ -67,8 +68,9 @@ def test_import_creates_a_version_and_deletes_the_original(
     assert code == 0, out
     assert "Загружена версия 1" in out
     assert "«Телефон» (телефон): удалить" in out
-    assert "удалён" in out
-    assert not path.exists()
+    assert "удалён" not in out
+    assert path.exists()
+    assert path.read_bytes() == before
     assert run(["datasets", "small", "records"]) == 0
     listing = capsys.readouterr().out
     assert "тест" in listing

@@ -36,6 +36,7 @@ from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import (
     ADMIN,
     AuditEvent,
@@ -487,6 +488,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 study.data_dir(),
                 rule,
                 home=study.data_dir().parent,
+                key=study_key(study),
             )
             context |= {"count": count, "percent": percent(count.share, 1)}
         except SegprofileError as exc:

@@ -60,6 +60,7 @@ from segprofile.web.studies.forms import (
     DeleteVersionForm,
     ImportDecisionsForm,
 )
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, Study
 from segprofile.web.studies.storage import file_state, safe_data_path, store_upload
 from segprofile.web.studies.views import _study_for
@@ -587,8 +588,10 @@ def _import(
         source_id,
         author=user,
         options=_read_options(meta),
-        keep_original=meta["keep"],
+        keep_reasons=reasons,
+        delete_input=not meta["keep"],
         home=study_home(study),
+        key=study_key(study),
     )
     version = result.manifest.version
     if reasons:

@@ -46,6 +46,7 @@ from segprofile.web.studies.forms import (
     SurveyUploadForm,
     TopicsForm,
 )
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
 from segprofile.web.studies.templatetags.team_tags import Caps
 from segprofile.web.studies.views import (
@@ -301,6 +302,7 @@ def _plan(
                 study.data_dir(),
                 profile=_parse_profile(run),
                 home=study.data_dir().parent,
+                key=study_key(study),
             )
         except SegprofileError as exc:
             return run, None, str(exc)
@@ -543,7 +545,9 @@ def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     document = study.current_revision().to_document()
     context: dict[str, Any] = {"study": study, "document": document, "token": token, "name": name}
     try:
-        info = pipeline.inspect_survey(path, document, home=study.data_dir().parent)
+        info = pipeline.inspect_survey(
+            path, document, home=study.data_dir().parent, key=study_key(study)
+        )
     except SegprofileError as exc:
         context["error"] = str(exc)
         return render(request, "studies/research/survey_map.html", context, status=400)
@@ -588,8 +592,9 @@ def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             alpha=opts.get("alpha"),
             profile=profile,
             name=name,
-            # The study's own home: its dataset versions and its pseudonym key (views_data).
+            # The study's own home: its dataset versions; its own pseudonym key.
             home=study.data_dir().parent,
+            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
@@ -781,6 +786,7 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
             feature_id=data.get("feature") or None,
             n_topics=data.get("n_topics"),
             home=study.data_dir().parent,
+            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
