@@ -50,7 +50,7 @@ from segprofile.analysis.research import (
 from segprofile.analysis.rules import compile_rule, parse_rule
 from segprofile.data import datasets, privacy
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
-from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
+from segprofile.data.engine import Engine, SourceTable, connect, execute
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
@@ -1056,11 +1056,13 @@ def open_data_source(
     key: StudyKey | None = None,
 ) -> SourceTable:
     """A source opened for analysis: its latest imported dataset version under ``home`` when
-    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``."""
+    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``,
+    with its personal data depersonalised on the fly as an import would (``key``: the study's
+    pseudonym key, see :func:`import_dataset`)."""
     root = _home(home)
     if datasets.list_versions(root, study.id, source.id):
         return datasets.open_version(engine, root, study.id, source)
-    return open_source(engine, source, Path(data_dir))
+    return datasets.open_raw_source(engine, root, study.id, source, Path(data_dir), key)
 
 
 def open_dataset(

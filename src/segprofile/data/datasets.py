@@ -356,6 +356,54 @@ def open_version(
     )
 
 
+def open_raw_source(
+    engine: Engine,
+    home: Path,
+    study_id: str,
+    source: DataSource,
+    data_dir: Path,
+    key: privacy.StudyKey | None = None,
+) -> SourceTable:
+    """A source's file read for analysis without an import, depersonalised on the fly.
+
+    The columns with personal data (the source's decisions and what detection finds) are
+    dropped, generalised or pseudonymised by the import's own SQL (:func:`_select_sql`, the
+    study's key), in a view of the engine — so no raw identifier reaches a result. A file
+    without personal data is read as it is. On an engine other than DuckDB a file that needs
+    it is refused: it has to be imported first.
+    """
+    from segprofile.data.engine import open_source
+    from segprofile.data.readers import SAMPLE_ROWS
+
+    opened = open_source(engine, source, data_dir)
+    table = opened.table
+    dtypes = {str(c): str(t).upper() for c, t in table.schema().items()}
+    sample = table.limit(SAMPLE_ROWS).to_pyarrow().to_pylist()
+    findings = _findings(list(dtypes), dtypes, sample, dict(source.columns))
+    if all(f.action is PiiAction.keep for f in findings):
+        return opened
+    if engine.name != "duckdb":
+        kinds = ", ".join(dict.fromkeys(f.kind.label for f in findings))
+        raise InputError(
+            f"В файле {opened.path.name} (источник «{source.id}») есть персональные данные "
+            f"({kinds}), а на движке {engine.name} их нельзя обезличить при чтении.",
+            hint="загрузите файл (segprofile import или страница «Данные»): он сохранится "
+            "обезличенным, и профиль будет строиться по загруженной версии.",
+        )
+    con = engine.con.con
+    if any(f.action is PiiAction.pseudonymise for f in findings):
+        secret, _ = study_key(home, study_id, key)
+        privacy.set_key_variables(con, secret)
+    select, _ = _select_sql(list(dtypes), findings, relation=quote_ident(table.get_name()))
+    view = f"segprofile_depersonalised_{os.urandom(6).hex()}"
+    con.execute(f"CREATE TEMP VIEW {quote_ident(view)} AS {select}")
+    log.info(
+        "source %s read from its file with %d columns depersonalised", source.id, len(findings)
+    )
+    opened.table = engine.con.table(view)
+    return opened
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
