@@ -382,6 +382,9 @@ _EVENT_LABELS = {
     "import": _("import"),
     "delete_version": _("version deleted"),
     "keep_personal_data": _("personal data kept as is"),
+    "rotate_key": _("pseudonym key changed"),
+    "reidentify": _("respondents' contacts found (re-identification)"),
+    "key_adopted": _("pseudonym key moved into the key store"),
 }
 
 
