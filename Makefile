@@ -64,4 +64,4 @@ bench: install
 	$(PY) bench/bench_load.py
 
 clean:
-	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var var-keys out .pytest_cache .mypy_cache .ruff_cache

@@ -13,9 +13,10 @@ The flow for a data source of the study (or a new one):
    revision of the study; the upload is deleted unless the user keeps it; the audit trail names
    the user.
 
-Datasets, the audit trail and the pseudonym key of a study live under its own directory
+Datasets and the audit trail of a study live under its own directory
 (``SEGPROFILE_HOME/studies/<pk>/``), so studies never share them; ``profile_study`` reads the
-latest version from there (see ``tasks.build_profile``).
+latest version from there (see ``tasks.build_profile``). Its pseudonym key lives apart from the
+data, in the key store (``keys.study_key``).
 
 Nothing here logs or shows a client value: previews are masked and messages name columns only.
 """
