@@ -6,6 +6,7 @@ found come back as a download; nothing raw stays on the server (files, database,
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import random
@@ -157,3 +158,26 @@ def test_a_new_study_under_a_reused_number_does_not_inherit_the_old_key(
     assert second.pk == first.pk + 1
     assert not stale.exists()
     assert len(list((key_store() / "retired").glob(f"web-study-{second.pk}.*.key"))) == 1
+
+
+def test_the_key_is_in_no_table_of_the_app_database(
+    client_in: Client, stored_study: Study, imported: dict[str, Any]
+) -> None:
+    """Profile runs, task results, revisions, the audit log: the key is in none of them."""
+    from django.apps import apps
+    from django.core import serializers
+
+    assert client_in.post(reverse("studies:run_start", kwargs={"pk": stored_study.pk})).status_code
+    response = _post(client_in, stored_study, imported["content"], imported["respondents"])
+    assert response.status_code == 200
+    key = bytes.fromhex((key_store() / f"web-study-{stored_study.pk}.key").read_text())
+    forms = [key.hex(), key.hex().upper(), base64.b64encode(key).decode()]
+    forms.append(base64.urlsafe_b64encode(key).decode())
+    dump = "".join(
+        serializers.serialize("json", model.objects.all()) for model in apps.get_models()
+    )
+    assert '"found"' in dump  # the re-identification's audit event is in the dump ...
+    assert "total_clients" in dump  # ... and the profile run's result
+    for form in forms:
+        assert form not in dump
+        assert form not in response.content.decode("utf-8-sig")
