@@ -335,3 +335,17 @@ def test_a_manifest_records_the_key_id_and_name_never_the_key(
 def test_key_names_are_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="Недопустимое имя ключа"):
         StudyKey(tmp_path, "../escape")
+
+
+def test_after_a_rotation_every_source_of_the_study_uses_the_new_key(
+    home: Path, records: Path, study: Study
+) -> None:
+    """The expected key is the newest recorded one, even within the same second."""
+    second = study.data_sources[0].model_copy(update={"id": "records2"})
+    study.data_sources.append(second)
+    pipeline.import_dataset(records, study, "records2", author="a", home=home)
+    pipeline.import_dataset(records, study, "records", author="a", home=home)
+    rotated = pipeline.rotate_key(records, study, "records", author="a", home=home)
+    other = pipeline.import_dataset(records, study, "records2", author="a", home=home)
+    assert other.manifest.key_id == rotated.manifest.key_id
+    assert _snils(other.path) == _snils(rotated.path)

@@ -493,7 +493,8 @@ def recorded_key_id(home: Path, study_id: str) -> str | None:
         with suppress(OSError, ValueError, KeyError):
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("key_id") and (path.with_suffix(".parquet")).is_file():
-                stamp = (str(data["created_at"]), int(data["version"]), str(data["key_id"]))
+                # created_at has whole seconds; the manifest's write time orders within one.
+                stamp = (str(data["created_at"]), path.stat().st_mtime_ns, str(data["key_id"]))
                 newest = max(newest or stamp, stamp)
     return newest[2] if newest else None
 
@@ -608,6 +609,7 @@ def import_data(
     file_digest = hashing.submit(_sha256, original) if original is not None else None
     ref: privacy.StudyKey | None = None
     previous_key: str | None = None
+    aside: Path | None = None
     installed = False
     try:
         with _workdir(root) as work, open_raw(location, work, options) as raw:
@@ -662,7 +664,7 @@ def import_data(
                 c["pii_action"] = c["pii_action"].value
         with _locked(directory):
             if new_key is not None and ref is not None:
-                previous_key = privacy.install_key(ref, new_key)
+                previous_key, aside = privacy.install_key(ref, new_key)
                 installed = True
             version = max(_versions(directory), default=0) + 1
             final = directory / f"v{version}.parquet"
@@ -699,7 +701,7 @@ def import_data(
         hashing.shutdown(wait=True, cancel_futures=True)
         tmp.unlink(missing_ok=True)
         if installed and ref is not None:
-            privacy.restore_key(ref, previous_key)
+            privacy.restore_key(ref, aside)
         raise
     hashing.shutdown(wait=False)
     deleted = False

@@ -641,33 +641,8 @@ def key_with_id(ref: StudyKey, kid: str) -> bytes:
     raise _missing_key(ref, kid)
 
 
-def install_key(ref: StudyKey, key: bytes) -> str | None:
-    """Make ``key`` the study's current key; the previous one is retired (its id returned)."""
-    _prepare_store(ref.store)
-    previous = None
-    if ref.path.exists():
-        with contextlib.suppress(InputError):
-            previous = key_id(_read_key_file(ref.path, ref.name))
-        aside = ref.retired_path(previous or f"damaged-{secrets.token_hex(3)}")
-        try:
-            aside.parent.mkdir(mode=0o700, exist_ok=True)
-            os.replace(ref.path, aside)
-        except OSError as exc:
-            raise _store_error(ref.store, exc) from None
-    _write_key_file(ref.path, key, ref.store)
-    return previous
-
-
-def restore_key(ref: StudyKey, previous: str | None) -> None:
-    """Undo :func:`install_key` (a rotation that failed): the previous key is current again."""
-    with contextlib.suppress(OSError):
-        ref.path.unlink()
-        if previous is not None:
-            os.replace(ref.retired_path(previous), ref.path)
-
-
-def retire_key(ref: StudyKey) -> str | None:
-    """Move the study's current key aside (a new study reusing the name); its id, if any."""
+def _move_aside(ref: StudyKey) -> tuple[str | None, Path] | None:
+    """Move the current key file to ``retired/`` (a damaged one too); its id and new place."""
     if not ref.path.exists():
         return None
     kid = None
@@ -679,8 +654,33 @@ def retire_key(ref: StudyKey) -> str | None:
         os.replace(ref.path, aside)
     except OSError as exc:
         raise _store_error(ref.store, exc) from None
-    log.warning("pseudonym key %s moved aside to %s", ref.name, aside.name)
-    return kid
+    return kid, aside
+
+
+def install_key(ref: StudyKey, key: bytes) -> tuple[str | None, Path | None]:
+    """Make ``key`` the study's current key; the previous one is retired. Returns its id and
+    where it went (for :func:`restore_key`)."""
+    _prepare_store(ref.store)
+    moved = _move_aside(ref)
+    _write_key_file(ref.path, key, ref.store)
+    return moved if moved is not None else (None, None)
+
+
+def restore_key(ref: StudyKey, aside: Path | None) -> None:
+    """Undo :func:`install_key` (a rotation that failed): the previous key is current again."""
+    with contextlib.suppress(OSError):
+        ref.path.unlink()
+        if aside is not None:
+            os.replace(aside, ref.path)
+
+
+def retire_key(ref: StudyKey) -> str | None:
+    """Move the study's current key aside (a new study reusing the name); its id, if any."""
+    moved = _move_aside(ref)
+    if moved is None:
+        return None
+    log.warning("pseudonym key %s moved aside to %s", ref.name, moved[1].name)
+    return moved[0]
 
 
 def adopt_legacy_key(ref: StudyKey, home: Path, expected: str) -> bool:
