@@ -439,7 +439,10 @@ def hmac_sql(kind: PiiKind, canonical: str) -> str:
     digest = (
         f"unhex(left(sha256(getvariable('segprofile_opad') || {inner}), {2 * PSEUDONYM_BYTES}))"
     )
-    return f"rtrim(translate(to_base64({digest}), '+/', '-_'), '=')"
+    # 16 bytes are 22 base64 characters and «==»: cutting is cheaper than trimming, and two
+    # replaces cheaper than translate (a fifth of the whole expression's time).
+    text = f"left(to_base64({digest}), {PSEUDONYM_CHARS})"
+    return f"replace(replace({text}, '+', '-'), '/', '_')"
 
 
 def set_key_variables(con: Any, key: bytes) -> None:
