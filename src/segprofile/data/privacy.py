@@ -350,6 +350,7 @@ _SEPARATOR_TABLE = str.maketrans("", "", "".join(SEPARATORS))
 # The same as a character class of RE2 (DuckDB's regular expressions).
 _SEPARATOR_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SEPARATORS) + "]"
 _DIGIT_KINDS = (PiiKind.snils, PiiKind.inn, PiiKind.passport, PiiKind.phone)
+_COMMON_SEPARATORS = (" ", "-", "(", ")", "+", ".", "/")
 
 
 def normalise(kind: PiiKind, value: str) -> str:
@@ -406,7 +407,12 @@ def quote_ident(name: str) -> str:
 def clean_sql(kind: PiiKind, column_sql: str) -> str:
     """Step 1 of the canonical text in DuckDB: digits only, or lower-cased and trimmed text."""
     if kind in _DIGIT_KINDS:
-        return f"regexp_replace(CAST({column_sql} AS VARCHAR), '{_SEPARATOR_CLASS}', '', 'g')"
+        # The usual separators go by replace (a byte search), what is left by the regular
+        # expression: a phone costs half as much as with the expression alone.
+        text = f"CAST({column_sql} AS VARCHAR)"
+        for ch in _COMMON_SEPARATORS:
+            text = f"replace({text}, '{ch}', '')"
+        return f"regexp_replace({text}, '{_SEPARATOR_CLASS}', '', 'g')"
     # White space as Python's str.strip() and str.split() see it (not only ASCII, as RE2's \s).
     v = f"trim(CAST({column_sql} AS VARCHAR), '{WHITESPACE}')"
     if kind is PiiKind.email:
