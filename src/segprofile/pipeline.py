@@ -256,7 +256,8 @@ def profile_study(
     Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
     come back to Python. Each source is read from its latest imported dataset version under
     ``home`` (see :func:`import_dataset`) when there is one, otherwise from its file in
-    ``data_dir``; the version is recorded in the provenance.
+    ``data_dir``, depersonalised on the fly under the study's pseudonym key ``key`` (see
+    :func:`open_data_source`); the version is recorded in the provenance.
     """
     report = progress or _no_progress
     report(0.0, "Чтение данных")
