@@ -1,5 +1,5 @@
 """The command line: ``segprofile check | profile | schema | demo-data | examples | inspect | import
-| datasets``.
+| datasets | keys rotate | reidentify | research … | journeys … | report``.
 
 Core errors are translated here: a Russian message on stderr and the error's exit code
 (2 — bad input, 1 — the profile is incomplete), never a traceback.
@@ -28,7 +28,7 @@ from segprofile.model.spec_yaml import study_json_schema
 
 if TYPE_CHECKING:
     from segprofile.model.results import Profile
-    from segprofile.model.study import Study
+    from segprofile.model.study import ColumnOverride, Study
 
 app = typer.Typer(
     name="segprofile",
@@ -315,6 +315,15 @@ def inspect(
         out.print("[green]✓[/] Замечаний к качеству данных нет.")
 
 
+KeepReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--keep-reason",
+        help="Почему столбцы с персональными данными остаются без изменений (для журнала)",
+    ),
+]
+
+
 @app.command("import")
 def import_(
     location: FileArg,
@@ -322,7 +331,8 @@ def import_(
     study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
     author: Annotated[str | None, typer.Option("--author", help="Кто загружает")] = None,
     keep_original: Annotated[
-        bool, typer.Option("--keep-original", help="Не удалять исходный файл после загрузки")
+        bool,
+        typer.Option("--keep-original", hidden=True, help="Не действует: файл не удаляется"),
     ] = False,
     drop: Annotated[
         list[str] | None, typer.Option("--drop", help="Удалить столбец (можно несколько раз)")
@@ -333,6 +343,7 @@ def import_(
     keep: Annotated[
         list[str] | None, typer.Option("--keep", help="Оставить столбец без изменений")
     ] = None,
+    keep_reason: KeepReasonOpt = None,
     sheet: SheetOpt = None,
     header_row: HeaderRowOpt = None,
     encoding: EncodingOpt = None,
@@ -342,26 +353,54 @@ def import_(
 ) -> None:
     """Загрузить файл как новую версию источника данных (с псевдонимизацией).
 
-    Исходный файл удаляется после загрузки, если не указан --keep-original.
+    Исходный файл остаётся на месте: программа его не удаляет и не изменяет.
     """
-    import getpass
-
-    from segprofile.model.study import ColumnOverride
-
     study = pipeline.load_study(study_path)
-    decisions: dict[str, ColumnOverride] = {}
-    for action, columns in (("drop", drop), ("pseudonymise", pseudonymise), ("keep", keep)):
-        for col in columns or []:
-            decisions[col] = ColumnOverride(pii=action)
+    decisions = _decisions(drop, pseudonymise, keep)
     result = pipeline.import_dataset(
         location,
         study,
         source,
-        author=author or getpass.getuser(),
+        author=_author(author),
         options=_read_options(sheet, header_row, encoding, delimiter, table, query),
         overrides=decisions,
-        keep_original=True if keep_original else None,
+        keep_reasons=_keep_reasons(study, source, decisions, keep_reason),
     )
+    _print_import(result)
+
+
+def _author(author: str | None) -> str:
+    import getpass
+
+    return author or getpass.getuser()
+
+
+def _decisions(
+    drop: list[str] | None, pseudonymise: list[str] | None, keep: list[str] | None
+) -> dict[str, ColumnOverride]:
+    from segprofile.model.study import ColumnOverride
+
+    decisions: dict[str, ColumnOverride] = {}
+    for action, columns in (("drop", drop), ("pseudonymise", pseudonymise), ("keep", keep)):
+        for col in columns or []:
+            decisions[col] = ColumnOverride(pii=action)
+    return decisions
+
+
+def _keep_reasons(
+    study: Study, source_id: str, decisions: dict[str, ColumnOverride], reason: str | None
+) -> dict[str, str]:
+    """The one --keep-reason for every column kept as it is (here or in the study document)."""
+    if not reason or not reason.strip():
+        return {}
+    kept = dict(decisions)
+    for s in study.data_sources:
+        if s.id == source_id:
+            kept = {**s.columns, **decisions}
+    return {col: reason.strip() for col, ov in kept.items() if ov.pii == "keep"}
+
+
+def _print_import(result: pipeline.ImportResult) -> None:
     m = result.manifest
     out.print(
         f"Загружена версия {m.version} источника «{m.source_id}»: строк {m.rows:,}".replace(
@@ -375,8 +414,6 @@ def import_(
     for issue in result.quality.issues:
         out.print(f"  ! {issue.message}", highlight=False)
     out.print(f"Записано: {result.path}")
-    if m.original_deleted:
-        out.print(f"Исходный файл {m.file} удалён (укажите --keep-original, чтобы сохранить).")
 
 
 @app.command()
@@ -395,6 +432,101 @@ def datasets(
     for m in versions:
         table.add_row(str(m.version), m.created_at, m.author, m.file, str(m.rows), m.sha256[:12])
     out.print(table)
+
+
+keys_app = typer.Typer(
+    help="Ключи псевдонимизации: у каждого исследования свой, в хранилище ключей.",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    location: FileArg,
+    source: Annotated[str, typer.Option("--source", "-s", help="Источник данных исследования")],
+    study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
+    author: Annotated[str | None, typer.Option("--author", help="Кто меняет ключ")] = None,
+    keep_reason: KeepReasonOpt = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    table: TableOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Сменить ключ исследования: исходный файл загружается заново с новым ключом.
+
+    Получается новая версия источника с новыми псевдонимами; прежние версии остаются и
+    читаются, прежний ключ переносится в retired/ хранилища ключей. Действие записывается
+    в журнал.
+    """
+    study = pipeline.load_study(study_path)
+    result = pipeline.rotate_key(
+        location,
+        study,
+        source,
+        author=_author(author),
+        options=_read_options(sheet, header_row, encoding, delimiter, table, query),
+        keep_reasons=_keep_reasons(study, source, {}, keep_reason),
+    )
+    _print_import(result)
+    out.print(
+        f"Ключ исследования «{study.id}» заменён: новый отпечаток {result.manifest.key_id}. "
+        "Другие источники исследования с псевдонимами загрузите заново, чтобы они связывались "
+        "с этой версией.",
+        highlight=False,
+    )
+
+
+@app.command()
+def reidentify(
+    location: Annotated[str, typer.Argument(help="Исходный файл ведомства (тот, что загружали)")],
+    source: Annotated[str, typer.Option("--source", "-s", help="Источник данных исследования")],
+    study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
+    respondents: Annotated[
+        Path, typer.Option("--respondents", help="Файл респондентов плана (respondents.csv)")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Куда записать контакты (CSV)")],
+    user: Annotated[str | None, typer.Option("--author", help="Кто запрашивает")] = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+) -> None:
+    """Контакты выбранных респондентов (M-8): псевдонимы вычисляются заново по исходному файлу.
+
+    Нужен ключ исследования. В OUT попадают только строки выбранных респондентов и только
+    столбцы с персональными данными; программа ничего из них не хранит. Действие записывается
+    в журнал (количества, без значений).
+    """
+    study = pipeline.load_study(study_path)
+    result = pipeline.reidentify(
+        location,
+        study,
+        source,
+        respondents=respondents,
+        out=out_file,
+        user=_author(user),
+        options=_read_options(sheet, header_row, encoding, delimiter, None, None),
+    )
+    out.print(
+        f"Найдено респондентов: {result.found} из {result.requested}; строк с контактами: "
+        f"{result.rows}. Записано: {out_file}",
+        highlight=False,
+    )
+    if result.found < result.requested:
+        err.print(
+            f"[yellow]Не найдено {result.requested - result.found}:[/] их псевдонимов нет в этом "
+            "файле (другая выгрузка или другой ключ).",
+            highlight=False,
+        )
+    if result.same_file is False:
+        err.print(
+            f"[yellow]Файл отличается от загруженного в версии {result.version}[/] (другая "
+            "выгрузка): контакты найдены по совпавшим псевдонимам.",
+            highlight=False,
+        )
 
 
 research_app = typer.Typer(

@@ -71,7 +71,8 @@ from segprofile.analysis.suppression import (
 )
 from segprofile.data import datasets, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
-from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
+from segprofile.data.engine import Engine, SourceTable, connect, execute
+from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
@@ -121,6 +122,7 @@ __all__ = [
     "Progress",
     "ReadOptions",
     "RuleCount",
+    "StudyKey",
     "SurveyColumn",
     "SurveyFile",
     "SurveyImport",
@@ -143,6 +145,7 @@ __all__ = [
     "import_survey",
     "inspect_file",
     "inspect_survey",
+    "key_store_path",
     "list_dataset_versions",
     "list_examples",
     "load_study",
@@ -158,10 +161,13 @@ __all__ = [
     "read_audit",
     "read_question_mapping",
     "recruitment_csv",
+    "reidentify",
     "reject_quote",
     "reject_suggested_hypotheses",
     "render_profile_html",
     "research_plan",
+    "retire_study_key",
+    "rotate_key",
     "set_eligibility_rule",
     "set_hypothesis_status",
     "set_segment_note",
@@ -271,6 +277,7 @@ def import_demo_data(
     rows: int = 20_000,
     seed: int = 42,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> list[ImportResult]:
     """The example's synthetic data imported as the first version of each of ``study``'s
     sources, through the gate like any file.
@@ -287,8 +294,8 @@ def import_demo_data(
                 study,
                 source.id,
                 author=author,
-                keep_original=False,
                 home=home,
+                key=key,
             )
             for source in study.data_sources
             if Path(source.path).name in generated
@@ -308,13 +315,15 @@ def profile_study(
     revision: int | None = None,
     engine: Engine | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> Profile:
     """Build the profile: every feature's segments (M-5) with capacity and satisfaction.
 
     Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
     come back to Python. Each source is read from its latest imported dataset version under
     ``home`` (see :func:`import_dataset`) when there is one, otherwise from its file in
-    ``data_dir``; the version is recorded in the provenance.
+    ``data_dir``, depersonalised on the fly under the study's pseudonym key ``key`` (see
+    :func:`open_data_source`); the version is recorded in the provenance.
     """
     report = progress or _no_progress
     report(0.0, "Чтение данных")
@@ -327,7 +336,7 @@ def profile_study(
     own_engine = engine is None
     eng = engine or connect()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
         table.require_columns(
@@ -374,7 +383,7 @@ def profile_study(
             if role.audience is None or role.audience.population_source is None:
                 continue
             pop_source = study.data_source(role.audience.population_source)
-            population = open_data_source(eng, study, pop_source, data_dir, home=home)
+            population = open_data_source(eng, study, pop_source, data_dir, home=home, key=key)
             if pop_source.count_column is not None:
                 population.require_columns(
                     [(pop_source.count_column, "число имеющих право (count_column)")]
@@ -404,7 +413,7 @@ def profile_study(
         )
         if survey_source is not None:
             report(0.93, "Нулевой замер по опросу")
-            survey = open_data_source(eng, study, survey_source, data_dir, home=home)
+            survey = open_data_source(eng, study, survey_source, data_dir, home=home, key=key)
             survey_stats = survey_baseline(
                 study,
                 table,
@@ -427,7 +436,7 @@ def profile_study(
         if not has_confirmed_problems(study):
             report(0.94, "Темы жалоб")
             complaints, complaints_warning = _complaint_topics(
-                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home
+                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home, key
             )
         report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
@@ -516,7 +525,12 @@ class RuleCount:
 
 
 def count_rule_matches(
-    study: Study, data_dir: str | Path, rule: str, *, home: str | Path | None = None
+    study: Study,
+    data_dir: str | Path,
+    rule: str,
+    *,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> RuleCount:
     """Count the client records an eligibility rule selects (M-2: a live count while editing).
 
@@ -532,7 +546,7 @@ def count_rule_matches(
     parse_rule(rule)  # syntax errors first, before any file is opened
     eng = Engine.duckdb()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         expr = compile_rule(rule, table.table)
         row = execute(
             table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
@@ -611,6 +625,7 @@ def research_plan(
     per_segment: int = 1,
     progress: Progress | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> ResearchPlanResult:
     """Plan the research (M-8) from the profile: survey sample sizes per segment (with FPC),
     interview respondents covering every segment (greedy set cover over pseudonymised client
@@ -620,7 +635,7 @@ def research_plan(
     report = progress or _no_progress
     if profile is None:
         profile = profile_study(
-            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home
+            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home, key=key
         )
     source = study.client_records()
     if source is None or source.id_column is None:
@@ -636,7 +651,7 @@ def research_plan(
     sizes = protect_sample_sizes(survey_sample_sizes(study, profile), shown, min_cell)
     eng = Engine.duckdb()
     try:
-        records = open_data_source(eng, study, source, data_dir, home=home)
+        records = open_data_source(eng, study, source, data_dir, home=home, key=key)
         records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
         report(0.75, "Подбор респондентов")
         pool = draw_candidates(
@@ -957,6 +972,7 @@ def _complaint_topics(
     features: list[Feature],
     files: list[DataFile],
     home: str | Path | None,
+    key: StudyKey | None,
 ) -> tuple[ComplaintUniqueness | None, str | None]:
     """Problem uniqueness from the complaints' topics, before research confirms problems.
 
@@ -971,7 +987,7 @@ def _complaint_topics(
     if id_column is None:
         return None, f"{lead}: у данных о клиентах нет столбца идентификатора (id_column)."
     try:
-        complaints = open_data_source(eng, study, source, data_dir, home=home)
+        complaints = open_data_source(eng, study, source, data_dir, home=home, key=key)
     except InputError as exc:
         return None, f"{lead}: {exc.message}"
     text_column = complaint_text_column(source, complaints.columns)
@@ -1102,20 +1118,115 @@ def import_dataset(
     author: str,
     options: ReadOptions | None = None,
     overrides: dict[str, ColumnOverride] | None = None,
-    keep_original: bool | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    delete_input: bool = False,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> ImportResult:
-    """Import a file as a new version of a study's data source (pseudonymised, audited)."""
+    """Import a file as a new version of a study's data source (pseudonymised, audited).
+
+    Pseudonyms use the study's key: ``key`` (default: named by the study's id, in the key store
+    ``$SEGPROFILE_KEYS``, else beside the data directory — :func:`key_store_path`). An identifier
+    kept as it is needs its reason in ``keep_reasons``. The input file is left in place unless
+    ``delete_input`` (a copy staged by the caller).
+    """
+    root = _home(home)
     return datasets.import_data(
         location,
         study_id=study.id,
         source=_source(study, source_id),
         author=author,
-        home=Path(home) if home is not None else None,
+        home=root,
         options=options,
         overrides=overrides,
-        keep_original=keep_original,
+        key=datasets.key_ref(root, study.id, key),
+        keep_reasons=keep_reasons,
+        delete_input=delete_input,
     )
+
+
+def rotate_key(
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    author: str,
+    options: ReadOptions | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
+) -> ImportResult:
+    """Give the study a new pseudonym key: the source's original file is imported again under
+    it as a new version (audited as ``rotate_key``). The previous key is retired, not deleted:
+    earlier versions stay readable and can still be re-identified."""
+    root = _home(home)
+    return datasets.import_data(
+        location,
+        study_id=study.id,
+        source=_source(study, source_id),
+        author=author,
+        home=root,
+        options=options,
+        key=datasets.key_ref(root, study.id, key),
+        keep_reasons=keep_reasons,
+        rotate_key=True,
+    )
+
+
+# The column of the respondents CSV (recruitment_csv) that holds each respondent's pseudonym.
+RESPONDENT_COLUMN = "Респондент"
+
+
+def reidentify(
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    respondents: str | Path,
+    out: str | Path,
+    user: str,
+    options: ReadOptions | None = None,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
+) -> datasets.Reidentification:
+    """M-8 recruitment: the contacts of the respondents chosen by pseudonym, for the key holder.
+
+    ``respondents`` is the research plan's respondents CSV (:func:`recruitment_csv`); its
+    pseudonyms are matched against pseudonyms computed again over the body's original file
+    (``location``) with the study's key, and the contact rows (the columns with personal data)
+    of those found are written to ``out`` — a new file of the caller's choice; nothing raw is
+    stored by segprofile. Audited (counts only).
+    """
+    root = _home(home)
+    wanted = datasets.read_column(respondents, RESPONDENT_COLUMN, home=root)
+    if not wanted:
+        raise InputError(
+            f"В файле {Path(respondents).name} нет ни одного респондента (столбец "
+            f"«{RESPONDENT_COLUMN}» пуст).",
+            hint="выгрузите файл респондентов из плана исследования заново.",
+        )
+    return datasets.reidentify(
+        location,
+        study_id=study.id,
+        source=_source(study, source_id),
+        wanted=set(wanted),
+        out=Path(out),
+        user=user,
+        home=root,
+        key=datasets.key_ref(root, study.id, key),
+        options=options,
+        respondent_column=RESPONDENT_COLUMN,
+    )
+
+
+def key_store_path(home: str | Path | None = None) -> Path:
+    """Where the pseudonym keys live: ``$SEGPROFILE_KEYS``, else ``<data directory>-keys``."""
+    return privacy.default_key_store(_home(home))
+
+
+def retire_study_key(key: StudyKey) -> str | None:
+    """Move a study's key aside (a new study takes over its name); the old key's id, if any."""
+    return privacy.retire_key(key)
 
 
 def list_dataset_versions(
@@ -1139,13 +1250,16 @@ def open_data_source(
     data_dir: str | Path,
     *,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SourceTable:
     """A source opened for analysis: its latest imported dataset version under ``home`` when
-    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``."""
+    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``,
+    with its personal data depersonalised on the fly as an import would (``key``: the study's
+    pseudonym key, see :func:`import_dataset`)."""
     root = _home(home)
     if datasets.list_versions(root, study.id, source.id):
         return datasets.open_version(engine, root, study.id, source)
-    return open_source(engine, source, Path(data_dir))
+    return datasets.open_raw_source(engine, root, study.id, source, Path(data_dir), key)
 
 
 def open_dataset(
@@ -1339,6 +1453,7 @@ def inspect_survey(
     version: int | None = None,
     id_column: str | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SurveyFile:
     """A stored survey version for the mapping form: columns with their kind, a preview.
 
@@ -1444,6 +1559,7 @@ def import_survey(
     name: str | None = None,
     author: str | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SurveyImport:
     """Check hypotheses against survey answers (M-9).
 
@@ -1523,11 +1639,11 @@ def import_survey(
             source.id,
             author=author or getpass.getuser(),
             options=options,
-            keep_original=True,
             home=home,
+            key=key,
         ).manifest.version
     if profile is None:
-        profile = profile_study(study, data_dir, home=home)
+        profile = profile_study(study, data_dir, home=home, key=key)
     info, answers = _survey_version(study, source, version=version, id_column=id_column, home=home)
     absent = [q.question for q in mapping if q.question not in answers.column_names]
     if absent:
@@ -1549,7 +1665,7 @@ def import_survey(
     )
     eng = Engine.duckdb()
     try:
-        records = open_data_source(eng, study, records_source, data_dir, home=home)
+        records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
         table = ibis.memtable(answers)
         survey_id = None if by_features else info.id_column
         records_id = records_source.id_column
@@ -1768,6 +1884,7 @@ def text_topics(
     n_topics: int | None = None,
     limit: int = 20_000,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> TextTopics:
     """Complaint or open-answer topics (lemmas → TF-IDF → NMF) with shares per segment.
 
@@ -1788,7 +1905,7 @@ def text_topics(
         chosen = _source(study, source_id)
     eng = Engine.duckdb()
     try:
-        table = open_data_source(eng, study, chosen, data_dir, home=home)
+        table = open_data_source(eng, study, chosen, data_dir, home=home, key=key)
         t = table.table
         strings = [c for c in t.columns if t[c].type().is_string()]
         if not strings:
@@ -1824,7 +1941,7 @@ def text_topics(
                     hint="постройте темы без разбивки по сегментам или добавьте в файл "
                     "псевдоним клиента.",
                 )
-            records = open_data_source(eng, study, records_source, data_dir, home=home)
+            records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
             texts, segments = texts_with_segments(
                 study,
                 records,
@@ -1952,6 +2069,7 @@ def segment_portrait(
     *,
     engine: Engine | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
     source = study.client_records()
@@ -1962,7 +2080,7 @@ def segment_portrait(
         )
     eng = engine or connect()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         return build_segment_portrait(study, table, segment_key.strip())
     finally:
         if engine is None:

@@ -38,14 +38,12 @@ def test_reimport_creates_versions_and_reapplies_overrides(
     first = write_csv(tmp_path / "a.csv", client_rows(120, seed=1), encoding="cp1251")
     v1 = pipeline.import_dataset(first, study, "records", author="анна", home=home)
     second = write_csv(tmp_path / "b.csv", client_rows(150, seed=2))
-    v2 = pipeline.import_dataset(
-        second, study, "records", author="борис", home=home, keep_original=True
-    )
+    v2 = pipeline.import_dataset(second, study, "records", author="борис", home=home)
     assert (v1.manifest.version, v2.manifest.version) == (1, 2)
     assert (v1.manifest.rows, v2.manifest.rows) == (120, 150)
     assert v1.path.is_file()
     assert v2.path.is_file()
-    assert not first.exists()
+    assert first.exists()  # the user's files are never deleted
     assert second.exists()
     versions = pipeline.list_dataset_versions("small", "records", home=home)
     assert [m.version for m in versions] == [1, 2]
@@ -71,7 +69,7 @@ def test_failed_import_leaves_previous_version_and_no_partial_file(
     home: Path, tmp_path: Path, study: Study, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(50, seed=1))
-    pipeline.import_dataset(path, study, "records", author="a", home=home, keep_original=True)
+    pipeline.import_dataset(path, study, "records", author="a", home=home)
     directory = datasets.dataset_dir(home, "small", "records")
     before = _files(directory)
     # 1. Failure inside the engine: a text column forced to numbers.
@@ -82,7 +80,6 @@ def test_failed_import_leaves_previous_version_and_no_partial_file(
             "records",
             author="a",
             home=home,
-            keep_original=True,
             overrides={"Канал": ColumnOverride(type="numeric")},
         )
     assert _files(directory) == before
@@ -93,7 +90,7 @@ def test_failed_import_leaves_previous_version_and_no_partial_file(
 
     monkeypatch.setattr(datasets, "_sha256", boom)
     with pytest.raises(OSError, match="диск"):
-        pipeline.import_dataset(path, study, "records", author="a", home=home, keep_original=True)
+        pipeline.import_dataset(path, study, "records", author="a", home=home)
     assert _files(directory) == before
     assert path.exists()
     assert [m.version for m in pipeline.list_dataset_versions("small", "records", home=home)] == [1]

@@ -68,6 +68,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     # and the CSV sends back to that page.
     "studies:research": {"GET": ("view", 400)},
     "studies:research_respondents": {"GET": ("view", 302)},
+    "studies:reidentify": {"GET": ("manage", 200), "POST": ("manage", 400)},
     "studies:journeys": {"GET": ("view", 200)},
     "studies:journeys_export": {"GET": ("view", 200)},
     "studies:journeys_import": {"POST": ("edit", 400)},

@@ -38,7 +38,6 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
-from segprofile.data import native
 from segprofile.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -1455,14 +1454,10 @@ def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
         # DuckDB's buffers; the process adds Python, Arrow and the Parquet writer on top.
         "memory_limit": os.environ.get(MEMORY_ENV, "768MB"),
         "temp_directory": str(spill),
-        # Nothing is installed or loaded behind our back while untrusted files are read ...
+        # Nothing is installed or loaded behind our back while untrusted files are read.
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
-    if native.enabled():
-        # ... and the one extension loaded on purpose, the pseudonyms' (segprofile.data.native),
-        # is built here, not signed by DuckDB: LOAD by its full path only.
-        config["allow_unsigned_extensions"] = True
     threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
     if threads:
         config["threads"] = threads

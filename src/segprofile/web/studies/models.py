@@ -27,6 +27,7 @@ from segprofile import pipeline
 from segprofile.errors import ConflictError, SegprofileError
 from segprofile.model import diff
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.keys import retire_stale_key
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -136,6 +137,7 @@ class Study(models.Model):
             )
             study.add_revision(document, author=owner, comment=comment)
         study._prepare_data_dir()
+        retire_stale_key(study)
         return study
 
     def _prepare_data_dir(self) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from segprofile import pipeline
 from segprofile.pipeline import staging
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import ProfileRun, Study
 from segprofile.web.studies.tasks import build_profile
 
@@ -113,6 +114,7 @@ def import_demo_data(study: Study, name: str, *, rows: int, seed: int, author: s
             seed=seed,
             author=author,
             home=study_home(study),
+            key=study_key(study),
         )
 
 

@@ -32,6 +32,7 @@ from django_tasks import task
 
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import ProfileRun
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def _build(run_id: int) -> str:
                 revision=run.revision.number,
                 # Imported dataset versions live under the study's own directory (views_data).
                 home=run.study.data_dir().parent,
+                key=study_key(run.study),
             )
             result_json = pipeline.profile_to_json(profile)
             html = pipeline.render_profile_html(profile, document, standalone=True)

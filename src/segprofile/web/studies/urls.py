@@ -223,3 +223,10 @@ urlpatterns += [
         name="run_cluster_edit",
     ),
 ]
+
+# Re-identification by the key holder (M-8 recruitment): contacts of the chosen respondents.
+from segprofile.web.studies import views_keys  # noqa: E402
+
+urlpatterns += [
+    path("studies/<int:pk>/research/contacts/", views_keys.reidentify, name="reidentify"),
+]

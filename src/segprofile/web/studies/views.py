@@ -37,6 +37,7 @@ from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import (
     ADMIN,
     AuditEvent,
@@ -498,6 +499,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 study.data_dir(),
                 rule,
                 home=study.data_dir().parent,
+                key=study_key(study),
             )
             # Under min_cell (selected or left outside) the count reads as a bound only.
             share = count.share

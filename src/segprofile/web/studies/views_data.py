@@ -19,9 +19,10 @@ Every web form that takes a data file comes here: the study page links to this p
 source chosen, and the survey page stages its file here too (``then="survey"`` sends the user
 back to the question mapping after the import).
 
-Datasets, the audit trail and the pseudonym key of a study live under its own directory
+Datasets and the audit trail of a study live under its own directory
 (``SEGPROFILE_HOME/studies/<pk>/``), so studies never share them; ``profile_study`` reads the
-latest version from there (see ``tasks.build_profile``). Raw files never go there.
+latest version from there (see ``tasks.build_profile``). Its pseudonym key lives apart from the
+data, in the key store (``keys.study_key``).
 
 Nothing here logs or shows a client value: previews are masked and messages name columns only.
 """
@@ -63,6 +64,7 @@ from segprofile.web.studies.forms import (
     DeleteVersionForm,
     ImportDecisionsForm,
 )
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, Study
 from segprofile.web.studies.services import (
     clean_staging,
@@ -423,6 +425,9 @@ _EVENT_LABELS = {
     "keep_personal_data": _("personal data kept as is"),
     "keep_original": _("original file kept"),
     "delete_original": _("kept original deleted"),
+    "rotate_key": _("pseudonym key changed"),
+    "reidentify": _("respondents' contacts found (re-identification)"),
+    "key_adopted": _("pseudonym key moved into the key store"),
 }
 
 
@@ -655,8 +660,9 @@ def _import(
             source_id,
             author=user,
             options=_read_options(upload),
-            keep_original=keep,
+            keep_reasons=reasons,
             home=study_home(study),
+            key=study_key(study),
         )
         if keep:
             kept = staging.keep_original(
@@ -666,25 +672,6 @@ def _import(
         if kept is None:
             staging.discard(staging_root(), upload.area, upload.token)
     version = result.manifest.version
-    home = study_home(study)
-    if reasons:
-        write_audit(
-            home,
-            AuditRecord(
-                time=now_iso(),
-                user=user,
-                event="keep_personal_data",
-                study_id=updated.id,
-                source_id=source_id,
-                file=result.manifest.file,
-                file_sha256=result.manifest.file_sha256,
-                version=version,
-                columns=[
-                    {"column": c, "kind": None, "action": "keep", "reason": r}
-                    for c, r in reasons.items()
-                ],
-            ),
-        )
     if kept is not None:
         _audit_original(request, study, kept, updated.id, "keep_original", result.manifest)
     current = study.current_revision().to_document()

@@ -54,6 +54,7 @@ from segprofile.web.studies.forms import (
     SurveyUploadForm,
     TopicsForm,
 )
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
 from segprofile.web.studies.templatetags.team_tags import Caps
 from segprofile.web.studies.views import (
@@ -315,6 +316,7 @@ def _plan(
                 study.data_dir(),
                 profile=_parse_profile(run),
                 home=study.data_dir().parent,
+                key=study_key(study),
             )
         except SegprofileError as exc:
             return run, None, str(exc)
@@ -644,8 +646,9 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             alpha=opts.get("alpha"),
             profile=profile,
             name=name,
-            # The study's own home: its dataset versions and its pseudonym key (views_data).
+            # The study's own home (its dataset versions) and its own pseudonym key.
             home=home,
+            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
@@ -842,6 +845,7 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
             feature_id=data.get("feature") or None,
             n_topics=data.get("n_topics"),
             home=study.data_dir().parent,
+            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
