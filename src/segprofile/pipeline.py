@@ -294,6 +294,7 @@ def import_demo_data(
                 study,
                 source.id,
                 author=author,
+                delete_input=True,  # generated in a private work folder: nothing to keep
                 home=home,
                 key=key,
             )

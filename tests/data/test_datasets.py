@@ -272,3 +272,27 @@ def test_versions_record_the_pseudonym_format(home: Path, tmp_path: Path, study:
         assert datasets.open_version(engine, home, study.id, source).legacy_pseudonyms
     finally:
         engine.close()
+
+
+def test_an_uncertain_column_is_kept_with_its_doubt_in_the_audit(
+    home: Path, tmp_path: Path
+) -> None:
+    """A name that says «Телефон» over values that are no phones: kept (not dropped on a guess),
+    no reason asked of the user, the doubt recorded; an explicit keep still needs a reason."""
+    rows = [
+        {"Телефон": v, "Канал": c}
+        for v, c in zip(["уточнить", "нет связи", "-"] * 10, ["ЕПГУ", "МФЦ"] * 15, strict=True)
+    ]
+    path = write_csv(tmp_path / "c.csv", rows)
+    source = datasets.adhoc_source()
+    result = datasets.import_data(path, study_id="s", source=source, author="a", home=home)
+    [finding] = result.pii
+    assert (finding.action, finding.review) == (privacy.PiiAction.keep, True)
+    assert path.exists()  # the user's own file stays
+    [record] = privacy.read_audit(home, study_id="s")
+    [entry] = [c for c in record.columns if c["column"] == "Телефон"]
+    assert entry["action"] == "keep"
+    assert "проверьте" in entry["reason"]
+    explicit = source.model_copy(update={"columns": {"Телефон": ColumnOverride(pii="keep")}})
+    with pytest.raises(InputError, match="причина не указана"):
+        datasets.import_data(path, study_id="s", source=explicit, author="a", home=home)

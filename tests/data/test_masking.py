@@ -265,7 +265,14 @@ def test_import_leaves_categories_and_columns_kept_on_purpose(home: Path, tmp_pa
         path="x",
         columns={"Телефон": ColumnOverride(pii="keep")},
     )
-    result = import_data(path, study_id="s", source=source, author="a", home=home)
+    result = import_data(
+        path,
+        study_id="s",
+        source=source,
+        author="a",
+        home=home,
+        keep_reasons={"Телефон": "служебные номера"},
+    )
     stored = pq.read_table(result.path)
     assert set(stored.column("Канал").to_pylist()) == {"ЕПГУ", "МФЦ"}
     assert set(stored.column("Примечание").to_pylist()) == {"Звонить [телефон] после шести", "нет"}

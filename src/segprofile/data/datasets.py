@@ -548,9 +548,13 @@ def study_key(
 
 
 def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> None:
-    """An identifier stored as it is needs a stated reason (it goes into the audit trail)."""
+    """An identifier stored as it is needs a stated reason (it goes into the audit trail).
+
+    An uncertain finding (``review``: the column's name says personal data, its values do not)
+    is kept without one — dropping on a guess would lose data — and its doubt is recorded.
+    """
     for f in findings:
-        if f.action is PiiAction.keep and not reasons.get(f.column, "").strip():
+        if f.action is PiiAction.keep and not f.review and not reasons.get(f.column, "").strip():
             raise InputError(
                 f"Столбец «{f.column}» ({f.kind.label}) остаётся без изменений, а причина не "
                 "указана.",
@@ -572,7 +576,7 @@ def _audit_columns(
         if f.action is PiiAction.pseudonymise:
             entry["key_id"] = key_id
         elif f.action is PiiAction.keep:
-            entry["reason"] = reasons.get(f.column, "").strip()
+            entry["reason"] = reasons.get(f.column, "").strip() or (f.doubt if f.review else "")
         out.append(entry)
     out += [
         {"column": col, "kind": None, "action": f"type:{ov.type}"}

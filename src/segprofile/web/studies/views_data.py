@@ -661,6 +661,7 @@ def _import(
             author=user,
             options=_read_options(upload),
             keep_reasons=reasons,
+            delete_input=not keep,  # the staged copy (an owner's kept original is moved after)
             home=study_home(study),
             key=study_key(study),
         )
