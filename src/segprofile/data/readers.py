@@ -1302,6 +1302,8 @@ def guess_conversion(values: list[str]) -> Conversion | None:
     if all(NUMBER_ANY.match(v) for v in texts):
         if any(len(v) > 1 and v[0] == "0" and v[1].isdigit() for v in texts):
             return None  # leading zeros: an identifier, not a number
+        if all(v.isdigit() and len(v) >= 10 for v in texts):
+            return None  # ten digits and more each (ИНН, phones, accounts): identifiers too
         return Conversion("number")
     if all(DATE_DMY.match(v) for v in texts):
         return Conversion("date")
