@@ -447,7 +447,9 @@ CANARY_STUDY = {
 def canary_files(folder: Path, rows: list[CanaryRow]) -> dict[str, Path]:
     """The canary inputs of :data:`CANARY_STUDY` written into ``folder``: the records (cp1251 CSV
     with every kind, and the same as XLSX), complaints, survey answers, interview transcripts
-    (TXT in cp1251, DOCX) and a journeys CSV. Returns name → path."""
+    (TXT in cp1251, DOCX) and a journeys CSV; and two files named after a client, as people
+    name them (a transcript, the complaints again). Returns key → path; the key is the file's
+    name except for those two («interview-named.txt», «complaints-named.csv»)."""
     folder.mkdir(parents=True, exist_ok=True)
     complaints = ("СНИЛС", "Канал", "Текст обращения")
     contents = {
@@ -458,11 +460,17 @@ def canary_files(folder: Path, rows: list[CanaryRow]) -> dict[str, Path]:
         "interview-1.txt": canary_transcript(rows[:3], encoding="cp1251"),
         "interview-2.docx": canary_transcript_docx(rows[3:6]),
         "journeys.csv": canary_journeys_csv(rows[6:10]),
+        "interview-named.txt": canary_transcript(rows[10:11]),
+        "complaints-named.csv": canary_csv(rows, columns=complaints),
+    }
+    names = {
+        "interview-named.txt": f"Интервью {rows[10].fio}.txt",
+        "complaints-named.csv": f"Жалобы {rows[11].fio}.csv",
     }
     paths = {}
-    for name, data in contents.items():
-        paths[name] = folder / name
-        paths[name].write_bytes(data)
+    for key, data in contents.items():
+        paths[key] = folder / names.get(key, key)
+        paths[key].write_bytes(data)
     return paths
 
 
@@ -563,7 +571,8 @@ def scan_bytes(data: bytes, values: Iterable[str], where: str) -> list[Hit]:
             hits += scan_bytes(gzip.decompress(data), wanted, f"{where} (gzip)")
     if data[:5] == b"%PDF-":
         hits += scan_text(pdf_text(data), wanted, f"{where} (PDF text)")
-    hits += _scan_decoded(data, wanted, where)
+    # A value found in the bytes as they are is named once, not again for each decoding.
+    hits += [h for h in _scan_decoded(data, wanted, where) if h.value not in seen]
     return hits
 
 

@@ -194,6 +194,7 @@ def _commands(r: CanaryRun) -> list[tuple[list[str], int]]:
                 str(out / "study-survey.yaml"),
                 f["interview-1.txt"],
                 f["interview-2.docx"],
+                f["interview-named.txt"],
                 f["выгрузка.txt"],
                 f["реестр.txt"],
                 "--min-score",
@@ -210,7 +211,8 @@ def _commands(r: CanaryRun) -> list[tuple[list[str], int]]:
         *reports,
         (["profile", final, "--data", data, "--out", str(out / "profile-final")], 0),
         (["keys", "rotate", f["records.xlsx"], "-s", "records", "--study", study], 0),
-        (["import", f["complaints.csv"], "-s", "complaints", "--study", study], 0),
+        (["import", f["complaints-named.csv"], "-s", "complaints", "--study", study], 0),
+        (["inspect", f["complaints-named.csv"]], 0),
         (["datasets", "canary", "complaints"], 0),
         (["profile", final, "--data", data, "--out", str(out / "profile-rotated")], 0),
     ]
@@ -325,7 +327,9 @@ def test_the_users_files_stay_as_they_were(canary_run: CanaryRun) -> None:
         assert path.is_file(), name
         assert _digest(path) == canary_run.digests[name], name
     # Nothing else was written beside them.
-    assert {p.name for p in canary_run.path("in").iterdir()} == set(canary_run.inputs)
+    assert {p.name for p in canary_run.path("in").iterdir()} == {
+        p.name for p in canary_run.inputs.values()
+    }
 
 
 def _rows_of(hits: list[Hit]) -> set[int]:

@@ -167,6 +167,21 @@ def test_a_table_taken_for_a_text_is_masked_column_by_column(delimiter: str) -> 
     assert again.total == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Интервью Кузнецова Анна Сергеевна.docx", "Интервью [имя].docx"),
+        ("интервью_Петрова_Анна.txt", "интервью [имя].txt"),
+        ("СНИЛС 112-233-445 95.csv", "СНИЛС [СНИЛС].csv"),
+        ("выгрузка_2024_03.xlsx", "выгрузка_2024_03.xlsx"),  # nothing to mask: as it is
+        ("records.v2.parquet", "records.v2.parquet"),
+        ("Жалобы МФЦ.csv", "Жалобы МФЦ.csv"),
+    ],
+)
+def test_a_file_name_is_masked_as_a_text(name: str, shown: str) -> None:
+    assert masking.mask_file_name(name) == shown
+
+
 def test_prose_with_semicolons_is_no_table() -> None:
     text = (
         "Пришла в МФЦ; ждала час; ушла ни с чем.\n"

@@ -79,7 +79,7 @@ def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: P
     inspection = pipeline.inspect_file(inputs["records.csv"], study=study, source_id="records")
     for name, source in (
         ("records.csv", "records"),
-        ("complaints.csv", "complaints"),
+        ("complaints-named.csv", "complaints"),  # a file named after a client
         ("records.xlsx", "records"),  # a second version, from the workbook
     ):
         imported = pipeline.import_dataset(inputs[name], study, source, author="анна", home=home)
@@ -129,7 +129,10 @@ def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: P
         )
         result.add(f"topics-{source_id}.json", topics.model.model_dump_json())
 
-    transcripts = [(n, inputs[n].read_bytes()) for n in ("interview-1.txt", "interview-2.docx")]
+    transcripts = [
+        (inputs[n].name, inputs[n].read_bytes())
+        for n in ("interview-1.txt", "interview-2.docx", "interview-named.txt")
+    ]
     # An export taken for notes: a table with every kind and nothing around its values.
     transcripts.append(("реестр.txt", canary_csv(ROWS, columns=tuple(COLUMNS))))
     interviews = pipeline.import_interviews(survey.study, transcripts, min_score=0.05)
@@ -203,4 +206,5 @@ def test_no_output_and_no_stored_file_holds_a_raw_value(outputs: Outputs) -> Non
 
 def test_the_users_files_are_left_in_place(outputs: Outputs) -> None:
     assert all(p.is_file() for p in outputs.inputs.values())
-    assert {p.name for p in (outputs.inputs["records.csv"].parent).iterdir()} == set(outputs.inputs)
+    folder = outputs.inputs["records.csv"].parent
+    assert {p.name for p in folder.iterdir()} == {p.name for p in outputs.inputs.values()}

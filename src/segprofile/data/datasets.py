@@ -628,7 +628,7 @@ def import_data(
     directory = dataset_dir(root, study_id, source.id)
     directory.mkdir(parents=True, exist_ok=True)
     url = is_url(location)
-    file_name = display_url(str(location)) if url else Path(location).name
+    file_name = display_url(str(location)) if url else masking.mask_file_name(Path(location).name)
     tmp = directory / f".import-{os.getpid()}-{os.urandom(6).hex()}.parquet"
     original = None if url else Path(location)
     # The checksums are read in threads beside the engine (hashlib lets go of the GIL): the

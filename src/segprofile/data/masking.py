@@ -64,6 +64,7 @@ __all__ = [
     "columns_to_mask",
     "describe_masked",
     "import_text_columns",
+    "mask_file_name",
     "mask_personal_data",
     "mask_sql",
     "mask_texts",
@@ -638,6 +639,20 @@ def _mask_prose(text: str) -> MaskedText:
         last = b
     out.append(text[last:])
     return MaskedText(text="".join(out), counts=counts)
+
+
+def mask_file_name(name: str) -> str:
+    """A file's name as it may be shown and recorded: personal data in it masked.
+
+    Transcripts and exports are often named after a person («Интервью Иванова_А_С.docx»);
+    the name goes into messages, manifests, the audit log and the sources of quotes. Underscores
+    are read as spaces; a name with nothing to mask is returned as it is.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or not suffix.isalnum() or len(suffix) > 5:
+        stem, dot, suffix = name, "", ""
+    masked = mask_personal_data(stem.replace("_", " "))
+    return name if masked.total == 0 else masked.text + dot + suffix
 
 
 def mask_texts(texts: Iterable[str | None]) -> tuple[list[str | None], dict[str, int]]:

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
+from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -1514,7 +1515,7 @@ def open_raw(
 def _open_file(
     con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path
 ) -> RawTable:
-    name = path.name
+    name = mask_file_name(path.name)  # a file may be named after a client
     if not path.is_file():
         raise InputError(f"Файл {name} не найден.", hint="проверьте путь к файлу.")
     size = path.stat().st_size
@@ -1585,7 +1586,7 @@ def _open_file(
 def _open_csv(
     con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path, size: int
 ) -> RawTable:
-    name = path.name
+    name = mask_file_name(path.name)
     dialect = sniff_csv(path, opts, name=name, size=size)
     target = path
     if dialect.encoding not in ("utf-8", "utf-8-sig"):
