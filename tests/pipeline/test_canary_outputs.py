@@ -7,7 +7,8 @@ journeys CSV — are imported with :func:`pipeline.import_dataset` (and the surv
 profile and its JSON, the profile page, the research plan and its respondents CSV, complaint
 and open-answer topics, interview notes and quotes, imported journeys and their exports, the
 survey's verdicts and results CSV, every report format (published and unsuppressed), the study
-document of every step as YAML, the inspection shown before import. Each output's bytes, and the
+document of every step as YAML, the inspection shown before import; and a profile, plan and
+topics of the same files read raw, without an import. Each output's bytes, and the
 data home, key store and staging area, are scanned for every spelling of every raw value: 0 hits.
 A positive control shows the scanner finds the values in the inputs, and in every report format
 when a value is put into a report on purpose.
@@ -152,6 +153,25 @@ def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: P
     for fmt in ("csv", "bpmn"):
         result.add(f"journeys.{fmt}", pipeline.export_journeys(final, fmt))
 
+    # The same files read raw for analysis, without an import (depersonalised on the fly); the
+    # engine reads UTF-8 only, so the raw folder has the UTF-8 export.
+    raw_study = study.model_copy(update={"id": "canary-raw"})
+    raw = root / "raw"
+    raw.mkdir()
+    (raw / "records.csv").write_bytes(canary_csv(ROWS, columns=tuple(COLUMNS), encoding="utf-8"))
+    complaints = ("СНИЛС", "Канал", "Текст обращения")
+    (raw / "complaints.csv").write_bytes(canary_csv(ROWS, columns=complaints, encoding="utf-8"))
+    raw_profile = pipeline.profile_study(raw_study, raw, home=home)
+    result.add("raw-profile.json", pipeline.profile_to_json(raw_profile))
+    raw_plan = pipeline.research_plan(raw_study, raw, profile=raw_profile, home=home)
+    result.add("raw-respondents.csv", pipeline.recruitment_csv(raw_plan.recruitment))
+    raw_topics = pipeline.text_topics(
+        raw_study, raw, source_id="complaints", feature_id="channel", home=home
+    )
+    assert raw_topics.feature is not None
+    result.add("raw-topics.json", raw_topics.model.model_dump_json())
+    assert not pipeline.list_dataset_versions("canary-raw", "records", home=home)
+
     final_profile = pipeline.profile_study(final, data, home=home)
     for fmt in pipeline.REPORT_FORMATS:
         result.add(f"report.{fmt}", pipeline.render_report(final_profile, final, fmt))
@@ -206,5 +226,5 @@ def test_no_output_and_no_stored_file_holds_a_raw_value(outputs: Outputs) -> Non
 
 def test_the_users_files_are_left_in_place(outputs: Outputs) -> None:
     assert all(p.is_file() for p in outputs.inputs.values())
-    folder = outputs.inputs["records.csv"].parent
+    folder = outputs.inputs["records.csv"].parent  # (the raw folder is the test's own)
     assert {p.name for p in folder.iterdir()} == {p.name for p in outputs.inputs.values()}
