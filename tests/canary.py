@@ -363,6 +363,19 @@ def canary_journeys_csv(rows: Sequence[CanaryRow], *, journey: str = "canary") -
     return ("\r\n".join(lines) + "\r\n").encode("cp1251")
 
 
+def canary_journeys_bpmn(rows: Sequence[CanaryRow], *, journey: str = "canary_bpmn") -> bytes:
+    """The journeys of :func:`canary_journeys_csv` as BPMN 2.0 (a modeller's file): the raw
+    values in the names of tasks and in their documentation."""
+    from segprofile.model.study import Study
+    from segprofile.report.bpmn import journeys_to_bpmn
+    from segprofile.report.journeys_csv import journeys_from_csv
+
+    study = Study.model_validate(CANARY_STUDY)
+    data = canary_journeys_csv(rows, journey=journey)
+    journeys = journeys_from_csv(data, study=study, source="journeys.csv")  # not masked
+    return journeys_to_bpmn(journeys, study).encode("utf-8")
+
+
 # A study whose sources are the canary files, as a body would describe its exports: records
 # keyed by СНИЛС (pseudonymised on import), complaints and survey answers keyed by the same
 # СНИЛС, hypotheses that the transcripts and the survey speak to.
@@ -447,7 +460,7 @@ CANARY_STUDY = {
 def canary_files(folder: Path, rows: list[CanaryRow]) -> dict[str, Path]:
     """The canary inputs of :data:`CANARY_STUDY` written into ``folder``: the records (cp1251 CSV
     with every kind, and the same as XLSX), complaints, survey answers, interview transcripts
-    (TXT in cp1251, DOCX) and a journeys CSV; and two files named after a client, as people
+    (TXT in cp1251, DOCX), journeys (CSV, BPMN); and two files named after a client, as people
     name them (a transcript, the complaints again). Returns key → path; the key is the file's
     name except for those two («interview-named.txt», «complaints-named.csv»)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -460,6 +473,7 @@ def canary_files(folder: Path, rows: list[CanaryRow]) -> dict[str, Path]:
         "interview-1.txt": canary_transcript(rows[:3], encoding="cp1251"),
         "interview-2.docx": canary_transcript_docx(rows[3:6]),
         "journeys.csv": canary_journeys_csv(rows[6:10]),
+        "journeys.bpmn": canary_journeys_bpmn(rows[12:15]),
         "interview-named.txt": canary_transcript(rows[10:11]),
         "complaints-named.csv": canary_csv(rows, columns=complaints),
     }

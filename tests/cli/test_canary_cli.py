@@ -1,18 +1,19 @@
 """The canary through every CLI command that reads files (issue 15).
 
 Canary files — records with every identifier kind (cp1251 «;» CSV and XLSX), complaints, survey
-answers with an open answer, interview transcripts (TXT, DOCX, and an export taken for one by
-mistake), a journeys CSV — go through ``check``, ``inspect``, ``profile`` (on the raw files and
-on the imported ones), ``import``, ``datasets``, ``research plan``, ``reidentify``, ``research
-import-survey``, ``research import-interviews``, ``journeys import``/``export``, ``report`` in
-every format and ``keys rotate``, with a data home, key store and staging area of their own, in
-one run of the CLI's runner. Then every place is scanned — the data home (Parquet decoded, the
-audit log), the key store, the staging area, the system temp folder, the working folder, every
-output (DOCX and XLSX unzipped, PDF as text), the captured output of every command and the log —
-for every spelling of every raw value: 0 hits. The user's own files (unchanged, still there) and
-the contacts file that ``reidentify`` writes for the key holder are the only places with raw
-values; the contacts hold the chosen respondents alone. Positive controls show that the scanner
-finds the values in the inputs and sees into every kind of output.
+answers with an open answer, interview transcripts (TXT, DOCX, and exports taken for them by
+mistake), journeys (CSV, BPMN), files named after a client — go through ``check``, ``inspect``,
+``profile`` (on the raw files and on the imported ones), ``import``, ``datasets``, ``research
+plan``, ``reidentify``, ``research import-survey``, ``research import-interviews``, ``journeys
+import``/``export``, ``report`` in every format and ``keys rotate``, with a data home, key store
+and staging area of their own, in one run of the CLI's runner. Then every place is scanned — the
+data home (Parquet decoded, the audit log), the key store, the staging area, the system temp
+folder, the working folder, every output (DOCX and XLSX unzipped, PDF as text), the captured
+output of every command and the log — for every spelling of every raw value: 0 hits. The user's
+own files (unchanged, still there) and the contacts file that ``reidentify`` writes for the key
+holder are the only places with raw values; the contacts hold the chosen respondents alone.
+Positive controls show that the scanner finds the values in the inputs and sees into every kind
+of output.
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ def _commands(r: CanaryRun) -> list[tuple[list[str], int]]:
             0,
         ),
         (["journeys", "import", str(out / "study-quotes.yaml"), f["journeys.csv"], "-o", final], 0),
+        (["journeys", "import", final, f["journeys.bpmn"]], 0),  # in place
         (["journeys", "import", final, f["records.csv"], "-o", str(out / "wrong.yaml")], 2),
         (["journeys", "export", final, "--out", str(out / "journeys.csv")], 0),
         (["journeys", "export", final, "-f", "bpmn", "--out", str(out / "journeys.bpmn")], 0),
@@ -276,6 +278,8 @@ def test_every_command_did_its_work(canary_run: CanaryRun) -> None:
     assert canary_run.path("segprofile.log").stat().st_size > 0
     # The texts came through, masked: quotes, journey steps and the report show placeholders.
     final = (out / "study-final.yaml").read_text(encoding="utf-8")
+    journeys = pipeline.load_study(out / "study-final.yaml").journeys
+    assert [j.id for j in journeys] == ["canary", "canary_bpmn"]
     for placeholder in ("[имя]", "[СНИЛС]", "[ИНН]", "[паспорт]", "[телефон]", "[адрес]"):
         assert placeholder in final, placeholder
     assert "[имя]" in (out / "report.html").read_text(encoding="utf-8")
