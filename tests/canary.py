@@ -262,6 +262,8 @@ def canary_xlsx(rows: list[CanaryRow], *, columns: Sequence[str] = tuple(COLUMNS
     book = Workbook()
     sheet = book.active
     sheet.title = "Выгрузка"
+    sheet.append(["Сведения о заявителях пособия за 2024 год"])
+    sheet.append([])
     sheet.append(list(columns))
     for r in rows:
         sheet.append([_typed(c, r) for c in columns])
