@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from fake_clients import client_rows, write_csv
 
+from canary import canary_rows, canary_xlsx, needles, scan_text
 from segprofile import pipeline
 from segprofile.data import datasets, privacy
 from segprofile.data.engine import Engine
@@ -154,6 +155,30 @@ def test_inspect_with_study_applies_saved_decisions(
     # is gone; nothing was written to the data home.
     assert not list((home.with_name("home-staging") / "work").iterdir())
     assert not (home / "tmp").exists()
+
+
+def test_an_inspection_shows_no_value_of_personal_data_identifiers_or_free_text(
+    home: Path, tmp_path: Path
+) -> None:
+    """``segprofile inspect --json``: personal data, identifiers and free text are masked in the
+    preview, and their smallest and largest values (one person's birth date, ИНН) are not
+    shown; other columns' ranges are."""
+    rows = canary_rows(30, seed=4)
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(canary_xlsx(rows))
+    inspection = pipeline.inspect_file(path, home=home)
+    found = {f.column: (f.kind.value, f.action.value) for f in inspection.pii}
+    assert found["ИНН"] == ("inn", "pseudonymise")  # typed as text, read as text
+    assert found["Дата рождения"] == ("birth_date", "generalise")
+    shown = inspection.to_dict()
+    assert scan_text(json.dumps(shown, ensure_ascii=False, default=str), needles(rows)) == []
+    columns = {c["name"]: c for c in shown["quality"]["columns"]}
+    assert columns["Дата рождения"]["min"] is None
+    assert columns["Возраст"]["min"] == min(r.age for r in rows)
+    assert {row["Текст обращения"] for row in shown["preview"]} == {"•••"}
+    # Positive control: unmasked, the same dictionary has the raw values.
+    raw = json.dumps(inspection.to_dict(mask_pii=False), ensure_ascii=False, default=str)
+    assert scan_text(raw, needles(rows))
 
 
 def test_quality_report_finds_the_problems(home: Path, tmp_path: Path) -> None:

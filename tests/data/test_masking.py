@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from fake_clients import write_csv
 
+from canary import COLUMNS, canary_csv, canary_rows, needles, scan_text
 from pii_corpus import corpus, measure
 from segprofile.data import masking, privacy
 from segprofile.data.datasets import import_data
@@ -144,6 +145,53 @@ def test_masking_twice_changes_nothing() -> None:
         assert twice.total == 0
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_table_taken_for_a_text_is_masked_column_by_column(delimiter: str) -> None:
+    """An export saved as text and uploaded as interview notes: its bare birth dates and
+    passport numbers have no words around them, but their columns say what they are."""
+    rows = canary_rows(40, seed=9)
+    text = canary_csv(rows, columns=tuple(COLUMNS), delimiter=delimiter).decode("cp1251")
+    assert scan_text(text, needles(rows))  # positive control
+    masked = mask_personal_data(text)
+    assert scan_text(masked.text, needles(rows)) == []
+    assert masked.counts["birth_dates"] >= len(rows)
+    assert masked.counts["passports"] >= len(rows)
+    lines = masked.text.splitlines()
+    assert lines[0] == delimiter.join(COLUMNS)  # the header stays
+    first = lines[1].split(delimiter)
+    kinds = ("names", "snils", "inn", "passports", "phones", "emails", "addresses", "birth_dates")
+    assert first[:8] == [masking.PLACEHOLDERS[k] for k in kinds]
+    assert first[8:10] == [rows[0].channel, str(rows[0].age)]  # no personal data: as it was
+    again = mask_personal_data(masked.text)
+    assert again.text == masked.text
+    assert again.total == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Интервью Кузнецова Анна Сергеевна.docx", "Интервью [имя].docx"),
+        ("интервью_Петрова_Анна.txt", "интервью [имя].txt"),
+        ("СНИЛС 112-233-445 95.csv", "СНИЛС [СНИЛС].csv"),
+        ("выгрузка_2024_03.xlsx", "выгрузка_2024_03.xlsx"),  # nothing to mask: as it is
+        ("records.v2.parquet", "records.v2.parquet"),
+        ("Жалобы МФЦ.csv", "Жалобы МФЦ.csv"),
+    ],
+)
+def test_a_file_name_is_masked_as_a_text(name: str, shown: str) -> None:
+    assert masking.mask_file_name(name) == shown
+
+
+def test_prose_with_semicolons_is_no_table() -> None:
+    text = (
+        "Пришла в МФЦ; ждала час; ушла ни с чем.\n"
+        "Во второй раз всё приняли; решение пришло через месяц.\n"
+        "Звонила Петрова Анна; ей ответили быстро.\n"
+    )
+    masked = mask_personal_data(text)
+    assert masked.text == text.replace("Петрова Анна", "[имя]")
+
+
 def test_describe_masked_agrees_in_number() -> None:
     assert describe_masked({}) == "персональных данных не найдено"
     assert describe_masked(dict.fromkeys(masking.KINDS, 0)) == "персональных данных не найдено"
@@ -271,7 +319,7 @@ def test_import_leaves_categories_and_columns_kept_on_purpose(home: Path, tmp_pa
         source=source,
         author="a",
         home=home,
-        keep_reasons={"Телефон": "служебные номера"},
+        keep_reasons={"Телефон": "контакты для обзвона по согласию"},
     )
     stored = pq.read_table(result.path)
     assert set(stored.column("Канал").to_pylist()) == {"ЕПГУ", "МФЦ"}

@@ -100,6 +100,26 @@ def test_leading_zeros_stay_text_and_mixed_columns_fall_back_to_text(tmp_path: P
     assert len(loaded) == 3000
 
 
+def test_ten_digits_and_more_in_text_cells_stay_text(tmp_path: Path) -> None:
+    """ИНН typed as text in a workbook stay text: as numbers (DOUBLE) they were no ИНН to the
+    personal-data check (``564533553400.0``) and their pseudonyms were of other digits."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["ИНН", "Сумма", "Номер"])
+    ws.append(["564533553400", "1234567890", "12"])
+    ws.append(["428290487261", "15", "1234567890"])
+    wb.save(tmp_path / "inn.xlsx")
+    details, loaded = _load(tmp_path / "inn.xlsx", tmp_path / "w")
+    assert details["types"]["ИНН"] == "VARCHAR"
+    assert [r[0] for r in loaded] == ["564533553400", "428290487261"]
+    # Numbers among shorter ones are numbers still.
+    assert details["types"]["Сумма"] == "DOUBLE"
+    assert details["types"]["Номер"] == "DOUBLE"
+
+
 def test_yes_no_columns_become_booleans(tmp_path: Path) -> None:
     path = tmp_path / "b.csv"
     path.write_text("id;Многодетная\n1;Да\n2;нет\n3;\n4;ДА\n", encoding="utf-8")

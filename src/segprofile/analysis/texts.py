@@ -39,7 +39,7 @@ from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
-from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_personal_data
+from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_file_name, mask_personal_data
 from segprofile.data.masking import morph as _morph
 from segprofile.errors import InputError
 from segprofile.model.format import percent
@@ -281,7 +281,8 @@ def note_from_text(text: str, *, source: str) -> InterviewNote:
 
 def import_note(path: str | Path, *, data: bytes | None = None) -> InterviewNote:
     """Import an interview note or transcript (TXT or DOCX) with personal data masked."""
-    return note_from_text(read_text(path, data=data), source=Path(path).name)
+    # The file's name becomes the quotes' source: a transcript is often named after a person.
+    return note_from_text(read_text(path, data=data), source=mask_file_name(Path(path).name))
 
 
 # --- Quotes → hypotheses ----------------------------------------------------------------------

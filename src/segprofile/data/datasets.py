@@ -47,6 +47,7 @@ from segprofile.data.readers import (
 )
 from segprofile.data.schema import (
     ColumnType,
+    ColumnUse,
     QualityReport,
     is_date_dtype,
     json_value,
@@ -63,6 +64,9 @@ log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 PII_SAMPLE = 1000  # non-empty values per column checked for identifiers
+# Columns whose values an inspection never shows, besides those with personal data.
+_MASKED_TYPES = frozenset({ColumnType.identifier, ColumnType.text})
+_MASKED_USES = frozenset({ColumnUse.id, ColumnUse.text})
 _SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -90,19 +94,32 @@ class Inspection:
     def rows(self) -> int:
         return self.quality.rows
 
+    def masked_columns(self) -> set[str]:
+        """Columns never shown raw: personal data, identifiers and free text (may hold names)."""
+        out = {f.column for f in self.pii}
+        for col in self.quality.columns:
+            if col.type in _MASKED_TYPES or col.use in _MASKED_USES:
+                out.add(col.name)
+        return out
+
     def to_dict(self, *, mask_pii: bool = True) -> dict[str, Any]:
-        """JSON-ready; cells of columns with personal data are masked unless asked otherwise."""
-        masked = {f.column for f in self.pii} if mask_pii else set()
+        """JSON-ready; the cells, minimum and maximum of the :meth:`masked_columns` are hidden
+        unless asked otherwise (the smallest birth date is one person's birth date)."""
+        masked = self.masked_columns() if mask_pii else set()
         preview = [
             {k: ("•••" if k in masked and v is not None else v) for k, v in row.items()}
             for row in self.preview
         ]
+        quality = self.quality.to_dict()
+        for col in quality["columns"]:
+            if col["name"] in masked:
+                col["min"] = col["max"] = None
         return {
             "file": self.file,
             "format": self.format,
             "details": self.details,
             "rows": self.rows,
-            "quality": self.quality.to_dict(),
+            "quality": quality,
             "pii": [f.to_dict() for f in self.pii],
             "preview": preview,
         }
@@ -615,7 +632,7 @@ def import_data(
     directory = dataset_dir(root, study_id, source.id)
     directory.mkdir(parents=True, exist_ok=True)
     url = is_url(location)
-    file_name = display_url(str(location)) if url else Path(location).name
+    file_name = display_url(str(location)) if url else masking.mask_file_name(Path(location).name)
     tmp = directory / f".import-{os.getpid()}-{os.urandom(6).hex()}.parquet"
     original = None if url else Path(location)
     # The checksums are read in threads beside the engine (hashlib lets go of the GIL): the

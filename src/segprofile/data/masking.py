@@ -27,6 +27,12 @@ spans and replaces each with its placeholder:
   a sentence when that reading is likely, at a sentence start only when nearly certain or next
   to another name), and initials next to them → ``[имя]``.
 
+A text that is a table (an export saved as text and taken for notes: lines of cells between
+«;» or tabs) has no sentences around its values to tell what they are; its columns are judged
+as an import judges them (:func:`privacy.detect_column`: the header and the values), and every
+cell of a column with personal data becomes that kind's placeholder; other cells are masked
+as texts.
+
 The counts are honest: one per masked span, by kind (:data:`KINDS`). Masking a masked text
 changes nothing. :func:`register_mask_function` makes the same function available to DuckDB,
 so that a dataset import masks text columns before its Parquet file is written.
@@ -36,6 +42,8 @@ Nothing here logs a text or a value.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -44,7 +52,7 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
-from segprofile.data.privacy import inn_valid, snils_valid
+from segprofile.data.privacy import PiiKind, detect_column, inn_valid, snils_valid
 
 __all__ = [
     "KINDS",
@@ -56,6 +64,7 @@ __all__ = [
     "columns_to_mask",
     "describe_masked",
     "import_text_columns",
+    "mask_file_name",
     "mask_personal_data",
     "mask_sql",
     "mask_texts",
@@ -526,6 +535,78 @@ def mask_personal_data(text: str) -> MaskedText:
     MaskedText
         The masked text and the count of each kind in :data:`KINDS` (zeros included).
     """
+    if not text:
+        return MaskedText(text=text, counts=dict.fromkeys(KINDS, 0))
+    table = _table(text)
+    if table is not None:
+        return _mask_table(*table)
+    return _mask_prose(text)
+
+
+# The kind of a column's personal data → the placeholder its cells get in a table.
+_COLUMN_KINDS = {
+    PiiKind.fio: "names",
+    PiiKind.snils: "snils",
+    PiiKind.inn: "inn",
+    PiiKind.passport: "passports",
+    PiiKind.phone: "phones",
+    PiiKind.email: "emails",
+    PiiKind.address: "addresses",
+    PiiKind.birth_date: "birth_dates",
+}
+_PLACEHOLDER_SET = frozenset(PLACEHOLDERS.values())
+_TABLE_MIN_LINES = 3  # a header and two rows at least
+_TABLE_MIN_CELLS = 3
+
+
+def _table(text: str) -> tuple[str, list[list[str]]] | None:
+    """The delimiter and rows of a text that is a table («;» or tab between cells, the same
+    number of cells on nine lines in ten), else ``None``."""
+    if text.count("\n") < _TABLE_MIN_LINES - 1:
+        return None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < _TABLE_MIN_LINES:
+        return None
+    for delimiter in (";", "\t"):
+        if lines[0].count(delimiter) < _TABLE_MIN_CELLS - 1:
+            continue
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        width = len(rows[0])
+        if sum(len(row) == width for row in rows) >= 0.9 * len(rows):
+            return delimiter, rows
+    return None
+
+
+def _mask_table(delimiter: str, rows: list[list[str]]) -> MaskedText:
+    """A table's cells masked: the whole cell in a column with personal data, else as text.
+    The first line is taken for the header (its names help to judge the columns)."""
+    header, body = rows[0], rows[1:]
+    counts = dict.fromkeys(KINDS, 0)
+    kinds: list[str | None] = []
+    for i, name in enumerate(header):
+        values = [row[i] for row in body if i < len(row) and row[i].strip()]
+        found = detect_column(name, values)
+        kinds.append(_COLUMN_KINDS.get(found.kind) if found is not None else None)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    for row in body:
+        cells = []
+        for i, cell in enumerate(row):
+            kind = kinds[i] if i < len(kinds) else None
+            if kind is not None and cell.strip() and cell.strip() not in _PLACEHOLDER_SET:
+                cells.append(PLACEHOLDERS[kind])
+                counts[kind] += 1
+                continue
+            masked = _mask_prose(cell)
+            cells.append(masked.text)
+            counts = add_counts(counts, masked.counts)
+        writer.writerow(cells)
+    return MaskedText(text=out.getvalue(), counts=counts)
+
+
+def _mask_prose(text: str) -> MaskedText:
+    """:func:`mask_personal_data` of a text that is not a table."""
     counts = dict.fromkeys(KINDS, 0)
     if not text:
         return MaskedText(text=text, counts=counts)
@@ -558,6 +639,20 @@ def mask_personal_data(text: str) -> MaskedText:
         last = b
     out.append(text[last:])
     return MaskedText(text="".join(out), counts=counts)
+
+
+def mask_file_name(name: str) -> str:
+    """A file's name as it may be shown and recorded: personal data in it masked.
+
+    Transcripts and exports are often named after a person («Интервью Иванова_А_С.docx»);
+    the name goes into messages, manifests, the audit log and the sources of quotes. Underscores
+    are read as spaces; a name with nothing to mask is returned as it is.
+    """
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or not suffix.isalnum() or len(suffix) > 5:
+        stem, dot, suffix = name, "", ""
+    masked = mask_personal_data(stem.replace("_", " "))
+    return name if masked.total == 0 else masked.text + dot + suffix
 
 
 def mask_texts(texts: Iterable[str | None]) -> tuple[list[str | None], dict[str, int]]:

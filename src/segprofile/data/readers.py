@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
+from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -1302,6 +1303,8 @@ def guess_conversion(values: list[str]) -> Conversion | None:
     if all(NUMBER_ANY.match(v) for v in texts):
         if any(len(v) > 1 and v[0] == "0" and v[1].isdigit() for v in texts):
             return None  # leading zeros: an identifier, not a number
+        if all(v.isdigit() and len(v) >= 10 for v in texts):
+            return None  # ten digits and more each (ИНН, phones, accounts): identifiers too
         return Conversion("number")
     if all(DATE_DMY.match(v) for v in texts):
         return Conversion("date")
@@ -1512,7 +1515,7 @@ def open_raw(
 def _open_file(
     con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path
 ) -> RawTable:
-    name = path.name
+    name = mask_file_name(path.name)  # a file may be named after a client
     if not path.is_file():
         raise InputError(f"Файл {name} не найден.", hint="проверьте путь к файлу.")
     size = path.stat().st_size
@@ -1583,7 +1586,7 @@ def _open_file(
 def _open_csv(
     con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path, size: int
 ) -> RawTable:
-    name = path.name
+    name = mask_file_name(path.name)
     dialect = sniff_csv(path, opts, name=name, size=size)
     target = path
     if dialect.encoding not in ("utf-8", "utf-8-sig"):
