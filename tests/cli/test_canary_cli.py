@@ -132,9 +132,9 @@ def _commands(r: CanaryRun) -> list[tuple[list[str], int]]:
         (["inspect", f["records.csv"], "--json"], 0),
         (["inspect", f["records.xlsx"], "--json"], 0),
         (["inspect", f["survey.csv"]], 0),
-        # The export before any import: the engine cannot read cp1251 (a clear error) …
-        (["profile", study, "--data", data, "--out", str(out / "none")], 2),
-        # … in UTF-8 it is read and depersonalised on the fly.
+        # The export before any import (cp1251, «;»), read and depersonalised on the fly …
+        (["profile", study, "--data", data, "--out", str(out / "raw-cp1251")], 0),
+        # … and in UTF-8 the same.
         (["profile", study, "--data", raw, "--out", str(out / "raw-profile")], 0),
         (["research", "plan", study, "--data", raw, "--out", str(out / "raw-plan")], 0),
         # An identifier kept as it is without a reason is refused, naming the column only.

@@ -16,7 +16,6 @@ from segprofile.cli import run
 from segprofile.data import privacy
 from segprofile.data.engine import Engine
 from segprofile.data.privacy import PiiKind
-from segprofile.errors import InputError
 from segprofile.model.spec_yaml import dump_study
 from segprofile.model.study import ColumnOverride, Study
 
@@ -108,22 +107,3 @@ def test_no_raw_identifier_reaches_the_profile_or_the_respondents(
     found = [r for r in rows if r["СНИЛС"] in text]
     assert found
     assert len({r["СНИЛС"] for r in found}) == respondents.count("\n") - 1
-
-
-def test_spark_refuses_a_file_it_cannot_depersonalise(
-    home: Path, study: Study, data: tuple[Path, list[dict[str, str]]]
-) -> None:
-    directory, _ = data
-
-    class NotDuckDB(Engine):
-        pass
-
-    engine = Engine.duckdb()
-    other = NotDuckDB(con=engine.con, name="pyspark")
-    try:
-        with pytest.raises(InputError, match="нельзя обезличить при чтении") as err:
-            pipeline.open_data_source(other, study, study.data_sources[0], directory, home=home)
-    finally:
-        engine.close()
-    assert "СНИЛС" in str(err.value)
-    assert "загрузите файл" in (err.value.hint or "")

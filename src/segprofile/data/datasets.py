@@ -370,44 +370,48 @@ def open_raw_source(
     data_dir: Path,
     key: privacy.StudyKey | None = None,
 ) -> SourceTable:
-    """A source's file read for analysis without an import, depersonalised on the fly.
+    """A source's file read for analysis without an import, through the gate's own steps.
 
-    The columns with personal data (the source's decisions and what detection finds) are
-    dropped, generalised or pseudonymised by the import's own SQL (:func:`_select_sql`, the
-    study's key), in a view of the engine — so no raw identifier reaches a result. A file
-    without personal data is read as it is. On an engine other than DuckDB a file that needs
-    it is refused: it has to be imported first.
+    The file is read as an import reads it (encodings, delimiters, header rows, sheets, the
+    limits of :mod:`~segprofile.data.readers`), its personal data dropped, generalised or
+    pseudonymised (the study's key) and its free texts masked by the import's SQL
+    (:func:`_select_sql`) into a private work folder of the staging area — never stored as a
+    version. The engine (DuckDB or Spark) reads that copy; the folder goes when it closes.
     """
-    from segprofile.data.engine import open_source
-    from segprofile.data.readers import SAMPLE_ROWS
+    from segprofile.data.engine import SourceTable, source_file
 
-    opened = open_source(engine, source, data_dir)
-    table = opened.table
-    dtypes = {str(c): str(t).upper() for c, t in table.schema().items()}
-    sample = table.limit(SAMPLE_ROWS).to_pyarrow().to_pylist()
-    findings = _findings(list(dtypes), dtypes, sample, dict(source.columns))
-    if all(f.action is PiiAction.keep for f in findings):
-        return opened
-    if engine.name != "duckdb":
-        kinds = ", ".join(dict.fromkeys(f.kind.label for f in findings))
-        raise InputError(
-            f"В файле {opened.path.name} (источник «{source.id}») есть персональные данные "
-            f"({kinds}), а на движке {engine.name} их нельзя обезличить при чтении.",
-            hint="загрузите файл (segprofile import или страница «Данные»): он сохранится "
-            "обезличенным, и профиль будет строиться по загруженной версии.",
+    path = source_file(source, data_dir)
+    work = engine.hold(staging.work_dir())
+    target = work / "depersonalised.parquet"
+    decisions = dict(source.columns)
+    with open_raw(path, work / "read") as raw:
+        dtypes = raw.dtypes()
+        _apply_type_overrides(raw, dtypes, decisions)
+        dtypes = raw.dtypes()
+        sample = raw.sample()
+        findings = _findings(raw.columns, dtypes, sample, decisions)
+        if any(f.action is PiiAction.pseudonymise for f in findings):
+            secret, _ = study_key(home, study_id, key)
+            privacy.set_key_variables(raw.con, secret)
+        texts = raw.run(lambda: _text_columns(raw, sample, decisions, findings))
+        if texts:
+            masking.register_mask_function(raw.con)
+        select, _ = _select_sql(raw.columns, findings, texts=texts)
+        raw.con.execute("SET preserve_insertion_order = false")
+        raw.run(
+            lambda: raw.con.execute(
+                f"COPY ({select}) TO {quote_literal(str(target))} (FORMAT parquet)"
+            )
         )
-    con = engine.con.con
-    if any(f.action is PiiAction.pseudonymise for f in findings):
-        secret, _ = study_key(home, study_id, key)
-        privacy.set_key_variables(con, secret)
-    select, _ = _select_sql(list(dtypes), findings, relation=quote_ident(table.get_name()))
-    view = f"segprofile_depersonalised_{os.urandom(6).hex()}"
-    con.execute(f"CREATE TEMP VIEW {quote_ident(view)} AS {select}")
     log.info(
-        "source %s read from its file with %d columns depersonalised", source.id, len(findings)
+        "source %s read from its file: %d columns with personal data, %d texts masked",
+        source.id,
+        len(findings),
+        len(texts),
     )
-    opened.table = engine.con.table(view)
-    return opened
+    return SourceTable(
+        engine=engine, source=source, path=path, table=engine.con.read_parquet(str(target))
+    )
 
 
 def _sha256(path: Path) -> str:
