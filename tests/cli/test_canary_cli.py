@@ -103,7 +103,15 @@ def _logged_to(path: Path) -> Iterator[None]:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     level = root.level
-    root.addHandler(handler)
+    # Loggers that do not propagate (the web settings' ``segprofile`` logger, once Django has
+    # been set up by an earlier test in this process) get the handler too.
+    isolated = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.propagate
+    ]
+    for logger in (root, *isolated):
+        logger.addHandler(handler)
     root.setLevel(logging.DEBUG)
     logging.captureWarnings(True)
     try:
@@ -111,7 +119,8 @@ def _logged_to(path: Path) -> Iterator[None]:
     finally:
         logging.captureWarnings(False)
         root.setLevel(level)
-        root.removeHandler(handler)
+        for logger in (root, *isolated):
+            logger.removeHandler(handler)
         handler.close()
 
 
