@@ -341,8 +341,11 @@ def _inspect(
     """Inspect the staged file with the source's saved decisions (and ``overrides``)."""
     source_id = upload.meta["source_id"]
     existing = source_id in {s.id for s in document.data_sources}
-    inspection = pipeline.inspect_file(
+    # Parsed in a child process with memory and time limits: a hostile file fails this request.
+    inspection = pipeline.run_isolated(
+        pipeline.inspect_file,
         upload.path,
+        file=upload.name,
         options=_read_options(upload),
         study=document if existing else None,
         source_id=source_id if existing else None,
