@@ -84,12 +84,20 @@ class Limits:
 # --- the child ---------------------------------------------------------------------------------
 
 
+def _lower(kind: int, soft: int, hard: int) -> None:
+    """Set a limit, never above one the process already has (it may not raise those)."""
+    _, inherited = resource.getrlimit(kind)
+    if inherited != resource.RLIM_INFINITY:
+        soft, hard = min(soft, inherited), min(hard, inherited)
+    resource.setrlimit(kind, (soft, hard))
+
+
 def _limit_self(limits: Limits) -> None:
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _lower(resource.RLIMIT_CORE, 0, 0)
     cpu = max(1, math.ceil(limits.seconds))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + _CPU_GRACE_SECONDS))
+    _lower(resource.RLIMIT_CPU, cpu, cpu + _CPU_GRACE_SECONDS)
     memory = limits.memory_mb << 20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _lower(resource.RLIMIT_AS, memory, memory)
 
 
 def _child(
