@@ -180,8 +180,9 @@ def _import(import_id: int) -> str:
             kept = None
             try:
                 base = study.current_revision()
+                before = base.to_document()
                 document = with_decisions(
-                    document_with_source(base.to_document(), upload), job.source_id, job.decisions
+                    document_with_source(before, upload), job.source_id, job.decisions
                 )
                 author = job.created_by.get_username() if job.created_by else ""
                 result = pipeline.run_isolated(
@@ -204,7 +205,7 @@ def _import(import_id: int) -> str:
                     staging.discard(root, area, upload.token)
             job.report_progress(0.9, gettext("Saving the decisions on the columns"))
             warning = _after_import(
-                job, document, base.number, result, kept, home=study_home(study)
+                job, (before, base.number), document, result, kept, home=study_home(study)
             )
             job.mark_done(
                 version=result.manifest.version, rows=result.manifest.rows, warning=warning
@@ -234,14 +235,15 @@ def _import(import_id: int) -> str:
 
 def _after_import(
     job: DataImport,
+    base: tuple[StudyDocument, int],
     document: StudyDocument,
-    base: int,
     result: pipeline.ImportResult,
     kept: staging.Upload | None,
     *,
     home: Path,
 ) -> str:
-    """Audit the import and save the decisions as a revision; returns a warning (or "")."""
+    """Audit the import and save the decisions as a revision over ``base`` (the document they
+    were applied to and its revision number); returns a warning (or "")."""
     manifest = result.manifest
     author = job.created_by.get_username() if job.created_by else ""
     if job.reasons:
@@ -289,7 +291,7 @@ def _after_import(
         )
     warning = ""
     study = job.study
-    if document.model_dump(mode="json") != study.current_revision().document:
+    if document.model_dump(mode="json") != base[0].model_dump(mode="json"):
         comment = gettext("Data import: source «%(source)s», version %(version)s") % {
             "source": job.source_id,
             "version": manifest.version,
@@ -298,7 +300,7 @@ def _after_import(
             kept_columns = "; ".join(f"«{c}»: {r}" for c, r in job.reasons.items())
             comment += ". " + gettext("Personal data kept as is: %(kept)s") % {"kept": kept_columns}
         try:  # merged part by part with edits saved while the file was read
-            study.add_revision(document, author=job.created_by, comment=comment, base=base)
+            study.add_revision(document, author=job.created_by, comment=comment, base=base[1])
         except ConflictError as exc:
             warning = gettext(
                 "The decisions on the columns were not saved in the study: %(reason)s"
