@@ -69,9 +69,11 @@ from segprofile.analysis.suppression import (
     suppress,
     unsuppressed,
 )
-from segprofile.data import datasets, masking, privacy, staging
+from segprofile.data import datasets, isolation, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.engine import Engine, SourceTable, connect, execute
+from segprofile.data.isolation import Limits as ParseLimits
+from segprofile.data.isolation import run_isolated
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
@@ -119,6 +121,7 @@ __all__ = [
     "InterviewImport",
     "JourneyImport",
     "Manifest",
+    "ParseLimits",
     "Progress",
     "ReadOptions",
     "RuleCount",
@@ -168,11 +171,13 @@ __all__ = [
     "research_plan",
     "retire_study_key",
     "rotate_key",
+    "run_isolated",
     "set_eligibility_rule",
     "set_hypothesis_status",
     "set_segment_note",
     "set_topic_name",
     "staging",
+    "start_isolation",
     "study_from_data",
     "study_hash",
     "suggested_recommendations",
@@ -185,6 +190,12 @@ __all__ = [
 
 def _no_progress(fraction: float, message: str) -> None:
     """Default progress callback: ignore."""
+
+
+def start_isolation() -> None:
+    """Start the fork server of :func:`run_isolated`'s children now, with this module loaded
+    (a server process does it at start; otherwise the first parse of an upload waits for it)."""
+    isolation.start([__name__])
 
 
 # --- Documents ---------------------------------------------------------------------------------

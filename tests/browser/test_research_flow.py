@@ -33,8 +33,9 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     page.get_by_role("button", name="Загрузить и проверить").click()
     expect(page.get_by_role("heading", name="Проверьте файл opros.csv")).to_be_visible()
     page.locator("#import-button").click()
+    # Imported by the background worker (its page shows the progress), then the mapping.
+    expect(page.locator("#preview")).to_contain_text("q_docs_difficult", timeout=120_000)
     expect(page.get_by_role("heading", level=1)).to_contain_text("opros.csv")
-    expect(page.locator("#preview")).to_contain_text("q_docs_difficult")
     expect(page.locator("#preview")).to_contain_text("да / нет")
     shot(page, "research-01-preview")
 

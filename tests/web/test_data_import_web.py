@@ -24,6 +24,7 @@ from segprofile.pipeline import staging
 from segprofile.web.studies.models import Study
 from segprofile.web.studies.services import staging_area, staging_root, study_home
 from sp_factories import make_snils
+from upload_gate import follow_import
 
 FIO = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Андреевич"]
 
@@ -98,8 +99,10 @@ def inspect_url(study: Study, token: str) -> str:
 
 
 def do_import(client: Client, study: Study, token: str, **changes: str) -> Any:
+    """Confirm the import; the answer of the import's page once the job ran (the tests'
+    immediate backend runs it at once)."""
     data = decisions(study, token, confirm_pii="on", action="import", **changes)
-    return client.post(inspect_url(study, token), data)
+    return follow_import(client, client.post(inspect_url(study, token), data))
 
 
 def versions(study: Study, source: str = "records") -> list[pipeline.Manifest]:
@@ -365,8 +368,9 @@ def test_a_failed_import_keeps_the_previous_version_and_writes_nothing(
     token = token_of(upload(client_in, stored_study, "b.csv", content))
     channel = column_index(stored_study, token, "Канал")
     response = do_import(client_in, stored_study, token, **{f"type_{channel}": "numeric"})
-    assert response.status_code == 400
+    assert response.status_code == 200  # the import's page: its job failed
     page = page_text(response)
+    assert "Ничего не загружено:" in page
     assert "столбец «Канал» нельзя привести к выбранному типу" in page
     assert "ЕПГУ" not in page.split("read-error")[1].split("</div>")[0]  # no value in the error
     assert [m.version for m in versions(stored_study)] == [1]
@@ -576,3 +580,88 @@ def test_the_profile_is_built_from_the_imported_version(
 def test_the_detail_page_links_to_the_data_page(client_in: Client, stored_study: Study) -> None:
     page = page_text(client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk})))
     assert reverse("studies:data", kwargs={"pk": stored_study.pk}) in page
+
+
+# --- the import job ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_job_applies_the_decisions_to_the_latest_revision(
+    client_in: Client, stored_study: Study, user: Any
+) -> None:
+    """Someone saves another part of the study after the import was confirmed and before the
+    worker takes it: both the decisions and that edit are in the study afterwards."""
+    from segprofile.web.studies.models import DataImport
+    from segprofile.web.studies.services import start_data_import
+
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    job = DataImport.objects.create(
+        study=stored_study,
+        token=token,
+        source_id="records",
+        file="a.csv",
+        decisions={"Возраст": {"type": "categorical"}},
+        created_by=user,
+    )
+    edited = stored_study.current_revision().to_document().model_copy(deep=True)
+    edited.title = "Пособие: второй замер"
+    stored_study.add_revision(edited, author=user, comment="другая правка")
+    job = start_data_import(job)
+    assert (job.status, job.version, job.rows, job.warning) == ("done", 1, 40, "")
+    document = stored_study.current_revision().to_document()
+    assert document.title == "Пособие: второй замер"
+    assert document.data_source("records").columns["Возраст"].type == "categorical"
+    assert staged_files(stored_study) == []
+
+
+@pytest.mark.django_db
+def test_an_import_whose_worker_died_is_failed_with_a_russian_message(
+    client_in: Client, stored_study: Study, user: Any, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from segprofile.web.studies.models import DataImport
+
+    settings.SEGPROFILE_WORKER_STALE_SECONDS = 60
+    job = DataImport.objects.create(
+        study=stored_study, token="0" * 32, source_id="records", file="a.csv", created_by=user
+    )
+    # Running, without a heartbeat, for longer than a worker may stay silent: its worker died.
+    DataImport.objects.filter(pk=job.pk).update(
+        status="running", started_at=timezone.now() - timedelta(seconds=120)
+    )
+    url = reverse("studies:data_import", kwargs={"pk": stored_study.pk, "import_pk": job.pk})
+    page = page_text(client_in.get(url))
+    assert "Фоновый обработчик остановился во время загрузки этого файла" in page
+    assert DataImport.objects.get(pk=job.pk).status == "failed"
+
+
+@pytest.mark.django_db
+def test_a_queued_import_shows_its_progress_and_the_upload_links_to_it(
+    client_in: Client, stored_study: Study, settings: Any
+) -> None:
+    """With a worker that has not taken the job yet: the import page waits, the data page and
+    the inspect page lead to it, and a second import of the same upload is refused."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    queued = client_in.post(
+        inspect_url(stored_study, token),
+        decisions(stored_study, token, confirm_pii="on", action="import"),
+    )
+    assert queued.status_code == 302
+    page = page_text(client_in.get(queued["Location"]))
+    assert "Загрузка файла a.csv" in page
+    assert "Ожидание фонового обработчика" in page
+    assert client_in.get(inspect_url(stored_study, token))["Location"] == queued["Location"]
+    data_page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
+    assert "Загружается: ход загрузки" in data_page
+    again = client_in.post(
+        inspect_url(stored_study, token),
+        decisions(stored_study, token, confirm_pii="on", action="import"),
+    )
+    assert again["Location"] == queued["Location"]  # not a second job
+    assert versions(stored_study) == []

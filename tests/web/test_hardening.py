@@ -97,6 +97,7 @@ KWARGS = {
     "step_id": "apply",
     "index": 0,
     "token_pk": 1,
+    "import_pk": 1,
     "member_pk": 1,
     "fmt": "csv",
 }

@@ -227,7 +227,7 @@ def work_dir(root: Path | None = None) -> Iterator[Path]:
     spill files — locked while in use and deleted after, whatever happens (a killed process's
     folder goes with the next :func:`clean`)."""
     base = prepare(root or default_root()) / WORK
-    path = Path(tempfile.mkdtemp(prefix="read-", dir=base))
+    path = Path(tempfile.mkdtemp(prefix=f"read-{os.getpid()}-", dir=base))
     handle = _try_lock(path)
     try:
         yield path
@@ -235,6 +235,17 @@ def work_dir(root: Path | None = None) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
         if handle is not None:
             handle.close()
+
+
+def discard_work_of(pid: int, root: Path | None = None) -> int:
+    """Delete the work folders of a process that died (``data.isolation``'s parse children):
+    the next :func:`clean` would, but only after :data:`GRACE_SECONDS`. Returns how many."""
+    base = Path(root or default_root()).resolve() / WORK
+    count = 0
+    for path in base.glob(f"read-{int(pid)}-*") if base.is_dir() else ():
+        shutil.rmtree(path, ignore_errors=True)
+        count += 1
+    return count
 
 
 # --- one upload --------------------------------------------------------------------------------

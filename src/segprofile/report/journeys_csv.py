@@ -430,6 +430,13 @@ def journeys_from_csv(
         title or segments, or a file without steps.
     """
     header, body = _read_rows(_decode(data, source), source)
+    if all(_field_of(cell) is None for cell in header):
+        # No header at all (a client's row, say): its cells are never quoted as names.
+        known = ", ".join(f"«{h}»" for _, h in COLUMNS)
+        raise JourneyCsvError(
+            source,
+            [(1, None, f"в первой строке нет ни одного столбца путей клиента; известные: {known}")],
+        )
     problems: list[tuple[int | None, str | None, str]] = []
     names: list[str | None] = []
     headers: dict[str, str] = {}

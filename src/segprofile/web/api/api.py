@@ -422,7 +422,10 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
             gettext("Send the document either as «document» (an object) or as «yaml» (text)."),
         )
     if body.yaml is not None:
-        document = pipeline.parse_study(body.yaml, source="yaml")
+        # Parsed in a child process with memory and time limits, like every uploaded file.
+        document = pipeline.run_isolated(
+            pipeline.parse_study, body.yaml, source="yaml", file="yaml"
+        )
     else:
         document = pipeline.study_from_data(body.document, source="document")
     comment = body.comment or gettext("Saved through the API")

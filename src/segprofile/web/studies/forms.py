@@ -70,7 +70,10 @@ class StudyUploadForm(forms.Form):
             ) from None
         source = PurePosixPath((uploaded.name or "study.yaml").replace("\\", "/")).name
         try:
-            self.study_document = pipeline.parse_study(text, source=source)
+            # Parsed in a child process with memory and time limits, like every uploaded file.
+            self.study_document = pipeline.run_isolated(
+                pipeline.parse_study, text, source=source, file=source
+            )
         except DocumentError as exc:
             self.document_error = exc
             raise forms.ValidationError(exc.message, code="document") from None

@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from segprofile import pipeline
 from segprofile.pipeline import staging
 from segprofile.web.studies.keys import study_key
-from segprofile.web.studies.models import ProfileRun, Study
-from segprofile.web.studies.tasks import build_profile
+from segprofile.web.studies.models import DataImport, ProfileRun, Study
+from segprofile.web.studies.tasks import build_profile, import_upload
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,15 @@ def import_demo_data(study: Study, name: str, *, rows: int, seed: int, author: s
             home=study_home(study),
             key=study_key(study),
         )
+
+
+def start_data_import(job: DataImport) -> DataImport:
+    """Queue the import of a staged upload (the row holds the user's decisions)."""
+    result = import_upload.enqueue(job.pk)
+    # Only the task id column: with an immediate backend the task has already written the rest.
+    DataImport.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
 
 
 def start_profile_run(study: Study, user: Any) -> ProfileRun:

@@ -163,6 +163,16 @@ urlpatterns += [
         name="data_discard",
     ),
     path(
+        "studies/<int:pk>/data/imports/<int:import_pk>/",
+        views_data.data_import,
+        name="data_import",
+    ),
+    path(
+        "studies/<int:pk>/data/imports/<int:import_pk>/progress/",
+        views_data.data_import_progress,
+        name="data_import_progress",
+    ),
+    path(
         "studies/<int:pk>/data/originals/<str:token>/delete/",
         views_data.data_original_delete,
         name="data_original_delete",

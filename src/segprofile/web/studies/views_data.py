@@ -9,11 +9,17 @@ The flow for a data source of the study (or a new one):
 2. inspect — the first rows (identifiers, personal data and free text masked), every column's
    inferred type and use to confirm or change, the personal data found with the action on each,
    the quality report;
-3. import — ``pipeline.import_dataset`` writes a new dataset version (pseudonymised in the
-   engine before anything is written); the decisions go into the source's ``columns`` as a new
-   revision of the study; the staged upload is deleted when the import ends, failed or not
-   (an owner may keep the original, apart from the data and audited); the audit trail names
-   the user.
+3. import — a background job (``tasks.import_upload``, a :class:`DataImport` row with the
+   decisions) runs ``pipeline.import_dataset``, which writes a new dataset version
+   (pseudonymised in the engine before anything is written); the decisions go into the
+   source's ``columns`` as a new revision of the study; the staged upload is deleted when the
+   import ends, failed or not (an owner may keep the original, apart from the data and
+   audited); the audit trail names the user. The import's page shows its progress, then
+   leads to the data page (or the survey's question mapping) with the result.
+
+Every uploaded file is parsed in a child process with memory and time limits
+(``pipeline.run_isolated``): the inspection here, the import in the worker. A hostile file
+fails its own request or job; the server process never parses it itself.
 
 Every web form that takes a data file comes here: the study page links to this page with the
 source chosen, and the survey page stages its file here too (``then="survey"`` sends the user
@@ -31,7 +37,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -43,16 +48,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from segprofile import pipeline
 from segprofile.data.privacy import AuditRecord, now_iso, write_audit
-from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS, ReadOptions
+from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS
 from segprofile.errors import ConflictError, NotFound, SegprofileError
-from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
+from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
 from segprofile.report.format import percent
-from segprofile.web.studies.audit import audit
+from segprofile.web.studies.audit import audit, client_address
 from segprofile.web.studies.forms import (
     COLUMN_TYPE_LABELS,
     COLUMN_USE_LABELS,
@@ -64,15 +70,16 @@ from segprofile.web.studies.forms import (
     DeleteVersionForm,
     ImportDecisionsForm,
 )
-from segprofile.web.studies.keys import study_key
-from segprofile.web.studies.models import AuditEvent, Study
+from segprofile.web.studies.models import AuditEvent, DataImport, Study
 from segprofile.web.studies.services import (
     clean_staging,
     staging_area,
     staging_root,
+    start_data_import,
     study_home,
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
+from segprofile.web.studies.tasks import document_with_source, read_options, with_decisions
 from segprofile.web.studies.views import _study_for, study_capabilities
 
 logger = logging.getLogger(__name__)
@@ -98,6 +105,15 @@ def _hint(error: SegprofileError) -> str:
 
 def error_context(error: SegprofileError) -> dict[str, str]:
     return {"message": error.message, "hint": _hint(error)}
+
+
+def _import_error(job: DataImport) -> dict[str, str]:
+    """A failed import's error as the pages show it (the upload is gone: say so)."""
+    hint = job.hint
+    for option, field in _CLI_OPTIONS.items():
+        hint = hint.replace(option, field)
+    again = gettext("The uploaded file was deleted: upload it again after the correction.")
+    return {"message": job.error, "hint": " ".join(part for part in (hint, again) if part)}
 
 
 # --- staged uploads ----------------------------------------------------------------------------
@@ -142,10 +158,20 @@ def _upload_row(upload: staging.Upload) -> dict[str, Any]:
 
 
 def staged_uploads(study: Study) -> list[dict[str, Any]]:
+    """The study's uploads waiting for import; those whose import is queued or running link
+    to its page."""
     hours = settings.SEGPROFILE_STAGING_HOURS
-    return [
+    rows = [
         _upload_row(u) for u in staging.listing(staging_root(), staging_area(study), hours=hours)
     ]
+    if rows:
+        active = (DataImport.Status.QUEUED, DataImport.Status.RUNNING)
+        jobs = dict(
+            DataImport.objects.filter(study=study, status__in=active).values_list("token", "pk")
+        )
+        for row in rows:
+            row["import_pk"] = jobs.get(row["token"])
+    return rows
 
 
 def stage_file(
@@ -192,52 +218,6 @@ def stage_file(
         uploaded.close()  # a large upload's temporary file goes now, not at the end
     logger.info("Study %s: file staged for source %s", study.pk, source_id)
     return upload.token
-
-
-def _read_options(upload: staging.Upload) -> ReadOptions:
-    opts = upload.meta.get("options", {})
-    return ReadOptions(
-        encoding=opts.get("encoding"),
-        delimiter=opts.get("delimiter"),
-        sheet=opts.get("sheet"),
-        header_row=opts.get("header_row"),
-        max_bytes=settings.SEGPROFILE_MAX_UPLOAD_BYTES,
-    )
-
-
-# --- the study document ------------------------------------------------------------------------
-
-
-def _document_with_source(document: StudyDocument, upload: staging.Upload) -> StudyDocument:
-    """The document with the upload's new source added (if it is for a new one)."""
-    new = upload.meta.get("new_source")
-    if not new or new["id"] in {s.id for s in document.data_sources}:
-        return document
-    updated = document.model_copy(deep=True)
-    updated.data_sources.append(
-        DataSource(
-            id=new["id"],
-            kind=DataSourceKind(new["kind"]),
-            title=new.get("title", ""),
-            path=f"{new['id']}{Path(upload.name).suffix.lower()}",
-        )
-    )
-    return updated
-
-
-def _with_decisions(
-    document: StudyDocument, source_id: str, decisions: dict[str, dict[str, str]]
-) -> StudyDocument:
-    """A copy whose source keeps ``decisions`` in ``columns`` (over the earlier ones)."""
-    updated = document.model_copy(deep=True)
-    for source in updated.data_sources:
-        if source.id == source_id:
-            columns = dict(source.columns)
-            for name, decision in decisions.items():
-                before = columns.get(name, ColumnOverride())
-                columns[name] = before.model_copy(update=decision)
-            source.columns = columns
-    return pipeline.study_from_data(updated.model_dump(mode="json"), source="data import")
 
 
 # --- inspection --------------------------------------------------------------------------------
@@ -343,9 +323,12 @@ def _inspect(
     """Inspect the staged file with the source's saved decisions (and ``overrides``)."""
     source_id = upload.meta["source_id"]
     existing = source_id in {s.id for s in document.data_sources}
-    inspection = pipeline.inspect_file(
+    # Parsed in a child process with memory and time limits: a hostile file fails this request.
+    inspection = pipeline.run_isolated(
+        pipeline.inspect_file,
         upload.path,
-        options=_read_options(upload),
+        file=upload.name,
+        options=read_options(upload),
         study=document if existing else None,
         source_id=source_id if existing else None,
         overrides=overrides,
@@ -556,6 +539,9 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: what the file holds. POST: re-check with the decisions, or import the file."""
     study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     upload = _load_upload(study, token)
+    queued = _active_import(study, token)
+    if queued is not None:  # its import has started: its page shows how it goes
+        return redirect("studies:data_import", pk=study.pk, import_pk=queued.pk)
     if upload.state == staging.IMPORTING:
         messages.info(
             request,
@@ -575,42 +561,64 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     form = ImportDecisionsForm(request.POST, summary=upload.meta["summary"], can_keep=can_keep)
     try:
         with staging.hold(upload):
+            if _active_import(study, token) is not None:  # queued by another request just now
+                raise ConflictError(
+                    gettext("The file %(file)s is already being imported.") % {"file": upload.name}
+                )
             if action == "sheet":
                 return _change_sheet(request, study, upload)
             if not form.is_valid() or (action == "import" and not form.require_confirmation()):
                 return _inspect_page(request, study, upload, form=form, status=400)
             decisions, reasons = form.decisions()
             upload.meta["reasons"] = reasons
-            document = _document_with_source(study.current_revision().to_document(), upload)
-            updated = _with_decisions(document, upload.meta["source_id"], decisions)
+            document = document_with_source(study.current_revision().to_document(), upload)
+            updated = with_decisions(document, upload.meta["source_id"], decisions)
             if action == "recheck":
                 upload.meta["summary"] = _inspect(study, updated, upload)
                 staging.save(upload)
                 return redirect("studies:data_inspect", pk=study.pk, token=token)
-            keep = bool(form.cleaned_data.get("keep_original")) and can_keep
-            return _import(request, study, upload, updated, reasons, keep=keep)
+            staging.save(upload)  # the reasons, should the import fail and the page come back
+            job = DataImport.objects.create(
+                study=study,
+                token=upload.token,
+                source_id=upload.meta["source_id"],
+                file=upload.name[:200],
+                decisions=decisions,
+                reasons=reasons,
+                keep_original=bool(form.cleaned_data.get("keep_original")) and can_keep,
+                then=str(upload.meta.get("then") or ""),
+                created_by=request.user,
+                ip_address=client_address(request),
+            )
     except ConflictError as exc:
         messages.error(request, str(exc))
         return _back_to_data(study)
     except NotFound:
         raise Http404 from None
-    except SegprofileError as exc:
-        logger.info("Study %s: import refused (%s)", study.pk, type(exc).__name__)
-        if upload.directory.is_dir():  # a re-check that failed: the decisions can be changed
-            return _inspect_page(
-                request, study, upload, form=form, error=error_context(exc), status=400
-            )
-        # The import failed and its upload is gone (deleted in any case): say so and why.
-        error = error_context(exc)
-        error["hint"] = " ".join(
-            part
-            for part in (
-                error["hint"],
-                gettext("The uploaded file was deleted: upload it again after the correction."),
-            )
-            if part
+    except SegprofileError as exc:  # a re-check that failed: the decisions can be changed
+        logger.info("Study %s: re-check refused (%s)", study.pk, type(exc).__name__)
+        return _inspect_page(
+            request, study, upload, form=form, error=error_context(exc), status=400
         )
-        return _data_page(request, study, error=error, status=exc.http_status)
+    # Queued once the upload is let go: the worker holds it while it imports.
+    job = start_data_import(job)
+    logger.info("Study %s: import %s of source %s queued", study.pk, job.pk, job.source_id)
+    return redirect("studies:data_import", pk=study.pk, import_pk=job.pk)
+
+
+def _active_import(study: Study, token: str) -> DataImport | None:
+    """The queued or running import of the upload ``token``, if there is one."""
+    active = (DataImport.Status.QUEUED, DataImport.Status.RUNNING)
+    job: DataImport | None = (
+        DataImport.objects.filter(study=study, token=token, status__in=active)
+        .order_by("-pk")
+        .first()
+    )
+    if job is not None:
+        job.sync_with_task()
+        if job.is_finished:
+            return None
+    return job
 
 
 def _change_sheet(request: HttpRequest, study: Study, upload: staging.Upload) -> HttpResponse:
@@ -622,7 +630,7 @@ def _change_sheet(request: HttpRequest, study: Study, upload: staging.Upload) ->
     previous = dict(meta["options"])
     meta["options"]["sheet"] = sheet
     meta["options"]["header_row"] = None
-    document = _document_with_source(study.current_revision().to_document(), upload)
+    document = document_with_source(study.current_revision().to_document(), upload)
     try:
         meta["summary"] = _inspect(study, document, upload)
     except SegprofileError as exc:
@@ -633,90 +641,68 @@ def _change_sheet(request: HttpRequest, study: Study, upload: staging.Upload) ->
     return redirect("studies:data_inspect", pk=study.pk, token=upload.token)
 
 
-def _import(
-    request: HttpRequest,
-    study: Study,
-    upload: staging.Upload,
-    updated: StudyDocument,
-    reasons: dict[str, str],
-    *,
-    keep: bool,
-) -> HttpResponse:
-    """Import the staged file; on success save the decisions as a new revision.
+# --- the import, run by the background worker -------------------------------------------------
 
-    The staged upload is deleted when the import ends, whether it succeeded or not; a crash
-    half way leaves it marked as importing, and the next cleaning deletes it. Only an owner's
-    explicit request keeps the original, moved apart from the data.
-    """
-    source_id = upload.meta["source_id"]
-    user = request.user.get_username()
-    upload.meta["state"] = staging.IMPORTING
-    staging.save(upload)
-    kept = None
+
+def _import_for(request: HttpRequest, pk: int, import_pk: int) -> DataImport:
+    study = _study_for(request, pk, need="view")
     try:
-        result = pipeline.import_dataset(
-            upload.path,
-            updated,
-            source_id,
-            author=user,
-            options=_read_options(upload),
-            keep_reasons=reasons,
-            delete_input=not keep,  # the staged copy (an owner's kept original is moved after)
-            home=study_home(study),
-            key=study_key(study),
+        job = DataImport.objects.select_related("study", "created_by").get(
+            pk=import_pk, study=study
         )
-        if keep:
-            kept = staging.keep_original(
-                upload, staging_root(), source_id=source_id, version=result.manifest.version
-            )
-    finally:
-        if kept is None:
-            staging.discard(staging_root(), upload.area, upload.token)
-    version = result.manifest.version
-    if kept is not None:
-        _audit_original(request, study, kept, updated.id, "keep_original", result.manifest)
-    current = study.current_revision().to_document()
-    if updated.model_dump(mode="json") != current.model_dump(mode="json"):
-        comment = gettext("Data import: source «%(source)s», version %(version)s") % {
-            "source": source_id,
-            "version": version,
-        }
-        if reasons:
-            kept_columns = "; ".join(f"«{c}»: {r}" for c, r in reasons.items())
-            comment += ". " + gettext("Personal data kept as is: %(kept)s") % {"kept": kept_columns}
-        study.add_revision(updated, author=request.user, comment=comment)
-    logger.info("Study %s: source %s imported as version %d", study.pk, source_id, version)
-    audit(
-        request,
-        AuditEvent.Action.IMPORT,
-        study,
-        {
-            "what": "dataset",
-            "source": source_id,
-            "version": version,
-            "rows": result.manifest.rows,
-            "file": result.manifest.file,
-        },
-    )
+    except DataImport.DoesNotExist:
+        raise Http404 from None
+    job.sync_with_task()
+    return job
+
+
+def _imported(request: HttpRequest, job: DataImport) -> HttpResponse:
+    """A finished import: its result as a message, on the page the user goes on from."""
     messages.success(
         request,
         gettext("Version %(version)s of the source «%(source)s» was imported: %(rows)s rows.")
-        % {"version": version, "source": source_id, "rows": result.manifest.rows},
+        % {"version": job.version, "source": job.source_id, "rows": job.rows},
     )
-    if upload.meta.get("then") == THEN_SURVEY:
-        return redirect("studies:survey_map", pk=study.pk, source_id=source_id, version=version)
-    return redirect(reverse("studies:data", kwargs={"pk": study.pk}) + f"#{source_id}")
+    if job.warning:
+        messages.warning(request, job.warning)
+    if job.then == THEN_SURVEY:
+        return redirect(
+            "studies:survey_map", pk=job.study_id, source_id=job.source_id, version=job.version
+        )
+    return redirect(reverse("studies:data", kwargs={"pk": job.study_id}) + f"#{job.source_id}")
 
 
-def _audit_original(
-    request: HttpRequest,
-    study: Study,
-    original: staging.Upload,
-    study_id: str,
-    event: str,
-    manifest: pipeline.Manifest | None = None,
+@require_GET
+def data_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+    """An import's page: its progress while the worker imports, its error if it failed; once
+    done, the data page (or the survey's question mapping) with the result."""
+    job = _import_for(request, pk, import_pk)
+    if job.status == DataImport.Status.DONE:
+        return _imported(request, job)
+    context = {
+        "study": job.study,
+        "job": job,
+        "error": _import_error(job) if job.status == DataImport.Status.FAILED else None,
+    }
+    return render(request, "studies/data/import.html", context)
+
+
+@require_GET
+def data_import_progress(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+    """The progress fragment HTMX polls; once the import ends, the whole page reloads."""
+    job = _import_for(request, pk, import_pk)
+    if job.is_finished:
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponseClientRefresh()
+        return redirect("studies:data_import", pk=job.study_id, import_pk=job.pk)
+    return render(request, "studies/data/_import_progress.html", {"study": job.study, "job": job})
+
+
+def _audit_original_deleted(
+    request: HttpRequest, study: Study, original: staging.Upload, study_id: str
 ) -> None:
-    """Keeping or deleting an original: in the study's audit log and in the data audit trail."""
+    """Deleting a kept original: in the study's audit log and in the data audit trail (keeping
+    one is audited by the import job, ``tasks.import_upload``)."""
     source_id = str(original.meta.get("source_id", ""))
     version = original.meta.get("version")
     write_audit(
@@ -724,18 +710,17 @@ def _audit_original(
         AuditRecord(
             time=now_iso(),
             user=request.user.get_username(),
-            event=event,
+            event="delete_original",
             study_id=study_id,
             source_id=source_id,
             file=original.name,
-            file_sha256=manifest.file_sha256 if manifest is not None else None,
             version=version if isinstance(version, int) else None,
-            original_deleted=event == "delete_original",
+            original_deleted=True,
         ),
     )
     audit(
         request,
-        AuditEvent.Action.IMPORT if event == "keep_original" else AuditEvent.Action.DELETED,
+        AuditEvent.Action.DELETED,
         study,
         {"what": "original", "source": source_id, "version": version, "file": original.name},
     )
@@ -771,7 +756,7 @@ def data_original_delete(request: HttpRequest, pk: int, token: str) -> HttpRespo
         raise Http404 from None
     staging.delete_original(staging_root(), original.area, original.token)
     document = study.current_revision().to_document()
-    _audit_original(request, study, original, document.id, "delete_original")
+    _audit_original_deleted(request, study, original, document.id)
     messages.success(
         request, gettext("The uploaded file %(file)s was deleted.") % {"file": original.name or "—"}
     )

@@ -244,8 +244,14 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
     finally:
         upload.close()
     try:
-        result = pipeline.import_journeys(
-            study.current_revision().to_document(), data, fmt, source=upload.name
+        # Parsed in a child process with memory and time limits, like every uploaded file.
+        result = pipeline.run_isolated(
+            pipeline.import_journeys,
+            study.current_revision().to_document(),
+            data,
+            fmt,
+            source=upload.name,
+            file=upload.name,
         )
     except SegprofileError as exc:
         return _journeys_page(request, study, import_error=str(exc), status=exc.http_status)

@@ -741,8 +741,12 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
                 with f:
                     contents.append((Path(f.name).name, f.read()))
             try:
-                result = pipeline.import_interviews(
-                    study.current_revision().to_document(), contents
+                # Parsed in a child process with memory and time limits (a DOCX may be a bomb).
+                result = pipeline.run_isolated(
+                    pipeline.import_interviews,
+                    study.current_revision().to_document(),
+                    contents,
+                    file=", ".join(name for name, _ in contents),
                 )
             except SegprofileError as exc:
                 error = str(exc)
