@@ -295,6 +295,29 @@ def test_a_rest_below_min_cell_is_never_described(tmp_path: Path) -> None:
     assert _segments(result)["sex=Male"].priority is None  # 3 people: never ranked
 
 
+def test_a_rest_with_few_ratings_is_never_described(tmp_path: Path) -> None:
+    """The rest has people enough but only 3 ratings: their CSAT is never published."""
+    table = census_records(rows=4000, seed=8)
+    sexes = table.column("sex").to_pylist()
+    ratings = table.column("satisfaction").to_pylist()
+    males = [i for i, s in enumerate(sexes) if s == "Male"]
+    kept = set(males[:3])
+    ratings = [
+        None if s == "Male" and i not in kept else r
+        for i, (s, r) in enumerate(zip(sexes, ratings, strict=True))
+    ]
+    table = table.set_column(
+        table.schema.get_field_index("satisfaction"), "satisfaction", pa.array(ratings, pa.int64())
+    )
+    result = _profile_of(table, tmp_path)
+    female = _segments(result)["sex=Female"]
+    assert female.priority is not None
+    assert female.priority.gap is not None
+    gap = female.priority.gap
+    assert (gap.verdict, gap.rest_n, gap.rest_csat, gap.difference) == ("too_few", 0, None, None)
+    assert "остальных клиентов признака с оценками слишком мало" in female.priority.reasons[1]
+
+
 def test_a_feature_with_sixty_values(tmp_path: Path) -> None:
     table = census_records(rows=6000, seed=5)
     codes = [f"R{i % 60:02d}" for i in range(table.num_rows)]

@@ -185,8 +185,10 @@ def satisfaction_gaps(
         total = totals[_feature_of(seg)]
         n, happy = known(seg.satisfaction.n), _happy(seg.satisfaction)
         rest_n, rest_happy = total.ratings - n, total.happy - happy
-        if total.capacity - known(seg.capacity) < study.segmentation.min_cell:
-            rest_n = rest_happy = 0  # the rest is too few people to state anything about
+        min_cell = study.segmentation.min_cell
+        if total.capacity - known(seg.capacity) < min_cell or rest_n < min_cell:
+            # the rest is too few people (or ratings) to state anything about
+            rest_n = rest_happy = 0
         gap = SatisfactionGap(
             verdict="no_ratings",
             n=n,
