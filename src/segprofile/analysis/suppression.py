@@ -67,15 +67,11 @@ from segprofile.model.results import (
     VulnerableCell,
     VulnerableGroupRow,
 )
+from segprofile.model.format import number, percent
 from segprofile.model.study import HypothesisStatus, Study
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T", Trait, PortraitTrait)
-
-
-def number(value: int) -> str:
-    """``12345`` → ``12 345`` (as ``report.format.number``, which this layer cannot import)."""
-    return f"{value:,}".replace(",", "\u00a0")
 
 
 UNSUPPRESSED_BANNER = "Без защиты малых групп — только для служебного пользования"
@@ -320,8 +316,11 @@ class LiveCount:
 def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
     """How many of ``total`` records a condition selects, as the viewer may see it.
 
-    Under ``min_cell`` reads «меньше 5»; when fewer than ``min_cell`` are left outside, the
-    count is given as a bound too (the outside would be total − matched).
+    Never exact: two conditions that differ by one person («пол = Ж» and «пол = Ж и канал ≠
+    X») would tell that person's traits by the difference of their counts. The count is rounded
+    to a multiple of :func:`live_count_step`; under ``min_cell`` it reads «меньше 5», and when
+    fewer than ``min_cell`` are left outside it is a bound too (the outside would be
+    total − matched).
     """
     if matched < min_cell:
         text = f"меньше {number(min_cell)} из {number(total)}"
@@ -329,7 +328,15 @@ def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
     if total - matched < min_cell:
         text = f"больше {number(total - min_cell)} из {number(total)}"
         return LiveCount(None, total, text)
-    return LiveCount(matched, total, f"{number(matched)} из {number(total)}")
+    step = live_count_step(min_cell)
+    rounded = min(total, max(step, round(matched / step) * step))
+    share = percent(rounded / total, 1) if total else ""
+    return LiveCount(None, total, f"около {number(rounded)} из {number(total)} ({share})")
+
+
+def live_count_step(min_cell: int) -> int:
+    """The rounding of live counts: 10, or ``min_cell`` when that is larger."""
+    return max(10, min_cell)
 
 
 # --- the published profile -----------------------------------------------------------------------
