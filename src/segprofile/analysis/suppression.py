@@ -42,6 +42,7 @@ from typing import Generic, TypeVar
 
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
+from segprofile.model.format import number, percent
 from segprofile.model.results import (
     ClusterCrossCell,
     ClusterCrosstab,
@@ -67,7 +68,6 @@ from segprofile.model.results import (
     VulnerableCell,
     VulnerableGroupRow,
 )
-from segprofile.model.format import number, percent
 from segprofile.model.study import HypothesisStatus, Study
 
 K = TypeVar("K", bound=Hashable)
