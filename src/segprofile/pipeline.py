@@ -281,7 +281,7 @@ def import_demo_data(
 
 def profile_study(
     study: Study,
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     *,
     progress: Progress | None = None,
     revision: int | None = None,
@@ -294,8 +294,9 @@ def profile_study(
     Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
     come back to Python. Each source is read from its latest imported dataset version under
     ``home`` (see :func:`import_dataset`) when there is one, otherwise from its file in
-    ``data_dir``, depersonalised on the fly under the study's pseudonym key ``key`` (see
-    :func:`open_data_source`); the version is recorded in the provenance.
+    ``data_dir`` (``None``: imported versions only), depersonalised on the fly under the
+    study's pseudonym key ``key`` (see :func:`open_data_source`); the version is recorded in
+    the provenance.
     """
     from segprofile.data.engine import connect
 
@@ -427,7 +428,7 @@ def profile_study(
         if not has_confirmed_problems(study):
             report(0.94, "Темы жалоб")
             complaints, complaints_warning = _complaint_topics(
-                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home, key
+                study, eng, table, data_dir, by_feature, id_column, features, files, home, key
             )
         report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
@@ -993,7 +994,7 @@ def _complaint_topics(
     study: Study,
     eng: Engine,
     records: SourceTable,
-    data_dir: Path,
+    data_dir: str | Path | None,
     by_feature: ByFeatureResult,
     id_column: str | None,
     features: list[Feature],
@@ -1286,7 +1287,7 @@ def open_data_source(
     engine: Engine,
     study: Study,
     source: DataSource,
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     *,
     home: str | Path | None = None,
     key: StudyKey | None = None,
@@ -1294,9 +1295,10 @@ def open_data_source(
     """A source opened for analysis: its latest imported dataset version under ``home`` when
     there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``,
     with its personal data depersonalised on the fly as an import would (``key``: the study's
-    pseudonym key, see :func:`import_dataset`)."""
+    pseudonym key, see :func:`import_dataset`). Without ``data_dir`` a source that has no
+    imported version is an error that says to import it."""
     root = _home(home)
-    if datasets.list_versions(root, study.id, source.id):
+    if data_dir is None or datasets.list_versions(root, study.id, source.id):
         return datasets.open_version(engine, root, study.id, source)
     return datasets.open_raw_source(engine, root, study.id, source, Path(data_dir), key)
 
