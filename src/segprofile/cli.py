@@ -10,25 +10,25 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from segprofile import __version__, pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
-from segprofile.model.checks import Severity, is_complete
-from segprofile.model.spec_yaml import study_json_schema
 
 if TYPE_CHECKING:
+    from segprofile import pipeline
     from segprofile.model.results import Profile
     from segprofile.model.study import ColumnOverride, Study
+
+# Only the standard library, Typer and Rich's console are imported above: ``--help`` and a
+# mistyped option answer at once. Each command imports the pipeline (and with it the engine,
+# the analysis and the report writers) when it runs.
 
 app = typer.Typer(
     name="segprofile",
@@ -47,6 +47,8 @@ StudyArg = Annotated[Path, typer.Argument(help="Документ исследо�
 
 def _version(value: bool) -> None:
     if value:
+        from segprofile import __version__
+
         out.print(f"segprofile {__version__}")
         raise typer.Exit()
 
@@ -64,6 +66,8 @@ def _root(
 @app.command()
 def schema() -> None:
     """Напечатать JSON Schema документа исследования."""
+    from segprofile.model.spec_yaml import study_json_schema
+
     out.print_json(json.dumps(study_json_schema(), ensure_ascii=False))
 
 
@@ -73,6 +77,9 @@ def check(study_path: StudyArg) -> None:
 
     Код выхода: 0 — профиль полон, 1 — чего-то не хватает, 2 — документ с ошибками.
     """
+    from segprofile import pipeline
+    from segprofile.model.checks import Severity, is_complete
+
     study = pipeline.load_study(study_path)
     findings = pipeline.check(study)
     for finding in findings:
@@ -98,6 +105,11 @@ def profile(
     ),
 ) -> None:
     """Построить профиль: OUT/profile.html и OUT/profile.json."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     started = time.perf_counter()
     with Progress(
@@ -140,6 +152,10 @@ def profile(
 def _print_clusters(result: Profile, study: Study) -> None:
     """Clusters (M-4) of a published profile: k and why, one row per cluster; a hidden one
     says why, as in the report."""
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     clusters = result.clusters
     if clusters is None:
         for warning in result.warnings:
@@ -186,6 +202,8 @@ def demo_data(
     ),
 ) -> None:
     """Сгенерировать синтетические данные примера (Parquet)."""
+    from segprofile import pipeline
+
     started = time.perf_counter()
     files = pipeline.generate_demo_data(example, out_dir, rows=rows, seed=seed)
     elapsed = time.perf_counter() - started
@@ -199,6 +217,10 @@ def demo_data(
 @app.command()
 def examples() -> None:
     """Перечислить встроенные примеры."""
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     table = Table(show_header=True, header_style="bold")
     table.add_column("Пример")
     table.add_column("Название")
@@ -216,6 +238,8 @@ def _read_options(
     table: str | None,
     query: str | None,
 ) -> pipeline.ReadOptions:
+    from segprofile import pipeline
+
     return pipeline.ReadOptions(
         sheet=sheet,
         header_row=header_row,
@@ -259,6 +283,10 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Вывести отчёт в JSON")] = False,
 ) -> None:
     """Проверить файл перед загрузкой: типы столбцов, персональные данные, качество."""
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     result = pipeline.inspect_file(
         location, options=_read_options(sheet, header_row, encoding, delimiter, table, query)
     )
@@ -355,6 +383,8 @@ def import_(
 
     Исходный файл остаётся на месте: программа его не удаляет и не изменяет.
     """
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     decisions = _decisions(drop, pseudonymise, keep)
     result = pipeline.import_dataset(
@@ -422,6 +452,10 @@ def datasets(
     source: Annotated[str, typer.Argument(help="Источник данных")],
 ) -> None:
     """Перечислить загруженные версии источника данных."""
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     versions = pipeline.list_dataset_versions(study_id, source)
     if not versions:
         out.print(f"У источника «{source}» исследования «{study_id}» нет загруженных версий.")
@@ -461,6 +495,8 @@ def keys_rotate(
     читаются, прежний ключ переносится в retired/ хранилища ключей. Действие записывается
     в журнал.
     """
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     result = pipeline.rotate_key(
         location,
@@ -500,6 +536,8 @@ def reidentify(
     столбцы с персональными данными; программа ничего из них не хранит. Действие записывается
     в журнал (количества, без значений).
     """
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     result = pipeline.reidentify(
         location,
@@ -548,6 +586,8 @@ def research_plan_cmd(
     ] = 1,
 ) -> None:
     """План исследования: объём опроса по сегментам, респонденты для интервью, гайды, гипотезы."""
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     plan = pipeline.research_plan(study, data, per_segment=per_segment)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -659,6 +699,8 @@ def research_import_survey(
     delimiter: DelimiterOpt = None,
 ) -> None:
     """Проверить гипотезы по ответам опроса (M-9): доли, интервалы, тесты, вердикты."""
+    from segprofile import pipeline
+
     target = _write_study_choice(study_path, out_file, in_place)
     study = pipeline.load_study(study_path)
     questions = None
@@ -781,6 +823,8 @@ def research_import_interviews(
     Цитаты записываются как предложенные (неподтверждённые): подтвердить или отклонить их
     нужно на странице гипотез.
     """
+    from segprofile import pipeline
+
     target = _write_study_choice(study_path, out_file, in_place)
     study = pipeline.load_study(study_path)
     loaded = []
@@ -838,6 +882,8 @@ def journeys_export(
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Файл для записи")] = None,
 ) -> None:
     """Выгрузить пути исследования в CSV (шаг — строка) или BPMN 2.0 (bpmn.io, Camunda)."""
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     data = pipeline.export_journeys(study, fmt)
     target = out_file or Path(f"{study.id}-journeys.{fmt}")
@@ -854,6 +900,8 @@ def journeys_import(
     ] = None,
 ) -> None:
     """Загрузить пути из CSV или BPMN в документ исследования (пути с тем же id заменяются)."""
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     fmt = "bpmn" if file.suffix.lower() in (".bpmn", ".xml") else "csv"
     try:
@@ -885,6 +933,8 @@ def report(
     ] = None,
 ) -> None:
     """Построить профиль и записать отчёт (M-13): DOCX, XLSX, HTML или PDF."""
+    from segprofile import pipeline
+
     fmt = fmt.lower()
     if fmt not in pipeline.REPORT_FORMATS:
         raise InputError(
@@ -908,18 +958,21 @@ def report(
 def run(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; core errors become a message on stderr and an exit code."""
     try:
-        code = app(args=argv, standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except SegprofileError as exc:
-        err.print(f"[bold red]Ошибка:[/] {exc}", highlight=False)
-        return exc.exit_code
+        code = app(args=argv, prog_name="segprofile", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         err.print("Прервано.")
         return 130
+    except SegprofileError as exc:
+        _print_error(exc)
+        return exc.exit_code
+    except typer.TyperException as exc:  # a usage error found by the parser (Click's family)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as asked
+            err.print(exc.format_message(), markup=False, highlight=False)
+            return 2
+        _print_error(_usage_error(exc, argv if argv is not None else sys.argv[1:]))
+        return 2
     except Exception as exc:
         if os.environ.get("SEGPROFILE_DEBUG"):
             raise
@@ -930,6 +983,110 @@ def run(argv: list[str] | None = None) -> int:
         )
         return 70
     return code if isinstance(code, int) else 0
+
+
+def _print_error(exc: SegprofileError) -> None:
+    err.print(f"[bold red]Ошибка:[/] {exc}", markup=True, highlight=False)
+
+
+# What a parameter of each type takes, for «недопустимое значение» (by the annotation's name).
+_EXPECTED = {"int": "целое число", "float": "число (например, 0.05)", "bool": "да или нет"}
+
+
+def _usage_error(exc: Exception, argv: list[str]) -> InputError:
+    """A usage error of the parser (missing or unknown option, bad value, extra argument) said
+    in Russian, with what to do; the exit code is 2, as for any bad input."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else _command_path(argv)
+    see = f" (справка — {command} --help)."
+    param = getattr(exc, "param", None)
+    kind = type(exc).__name__
+    if kind == "MissingParameter" and param is not None:
+        if param.param_type_name == "argument":
+            return InputError(
+                f"Не указан аргумент {_param_text(param)}.", hint="добавьте его в команду" + see
+            )
+        return InputError(
+            f"Не указан обязательный параметр {_param_text(param)}.",
+            hint=f"добавьте {param.opts[0]} и значение" + see,
+        )
+    if kind == "NoSuchOption":
+        close = sorted(getattr(exc, "possibilities", None) or [])
+        guess = f" — возможно, имелся в виду {' или '.join(close)}" if close else ""
+        return InputError(
+            f"У команды {command} нет параметра {getattr(exc, 'option_name', '')}.",
+            hint=f"проверьте написание{guess}" + see,
+        )
+    if kind == "BadParameter" and param is not None:
+        expected = _EXPECTED.get(_annotation_name(param), "")
+        return InputError(
+            f"Недопустимое значение параметра {_param_text(param)}"
+            + (f": нужно {expected}." if expected else "."),
+            hint="исправьте значение" + see,
+        )
+    if kind == "BadOptionUsage":
+        name = getattr(exc, "option_name", "")
+        if "does not take a value" in str(exc):
+            return InputError(
+                f"Параметр {name} не принимает значения.", hint=f"уберите «=…» после {name}" + see
+            )
+        return InputError(
+            f"После параметра {name} нет значения.", hint=f"укажите значение после {name}" + see
+        )
+    message = str(exc)
+    if match := re.match(r"No such command (.+)\.$", message):
+        name = match.group(1).strip("'\"")
+        commands = ", ".join(ctx.command.list_commands(ctx)) if ctx is not None else ""
+        return InputError(
+            f"Нет команды «{name}».",
+            hint=(f"выберите одну из команд: {commands}" if commands else "проверьте команду")
+            + see,
+        )
+    if match := re.match(r"Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$", message):
+        return InputError(
+            f"Лишние аргументы: {match.group(1)}.",
+            hint="уберите лишнее; путь с пробелами заключите в кавычки" + see,
+        )
+    if message == "Missing command.":
+        return InputError("Не указана команда.", hint="укажите команду" + see)
+    return InputError(f"Команда записана неверно ({message}).", hint="проверьте команду" + see)
+
+
+def _command_path(argv: list[str]) -> str:
+    """``segprofile research plan`` from the command line, for errors the parser raises
+    without saying in which command."""
+    group = typer.main.get_command(app)
+    path = ["segprofile"]
+    for token in argv:
+        sub = getattr(group, "commands", {}).get(token)
+        if sub is None:
+            if not token.startswith("-"):
+                break
+            continue
+        path.append(token)
+        group = sub
+    return " ".join(path)
+
+
+def _param_text(param: Any) -> str:
+    """``--data (-d) — каталог с файлами данных…`` or ``STUDY_PATH — документ исследования``."""
+    if param.param_type_name == "argument":
+        name = str(param.name).upper()
+    else:
+        name = " (".join(param.opts[:2]) + (")" if len(param.opts) > 1 else "")
+    described = str(getattr(param, "help", None) or "").strip()
+    if not described:
+        return name
+    return f"{name} — {described[0].lower()}{described[1:]}"
+
+
+def _annotation_name(param: Any) -> str:
+    """The Python type a parameter takes (``int``, ``float``…), when Typer tells it."""
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and candidate is not type(None):
+            return candidate.__name__
+    return ""
 
 
 def main() -> None:
