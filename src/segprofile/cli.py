@@ -94,23 +94,41 @@ def check(study_path: StudyArg) -> None:
     raise typer.Exit(1)
 
 
-@app.command()
-def profile(
-    study_path: StudyArg,
-    data: Annotated[
-        Path, typer.Option("--data", "-d", help="Каталог с файлами данных исследования")
-    ],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Куда записать профиль")] = Path(
-        "out"
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Каталог с файлами данных; без него берутся последние загруженные версии "
+        "источников (segprofile import)",
     ),
-) -> None:
-    """Построить профиль: OUT/profile.html и OUT/profile.json."""
+]
+OutDirOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Папка для результатов; файлы называются по исследованию и формату",
+    ),
+]
+
+
+@app.command()
+def profile(study_path: StudyArg, data: DataOpt = None, out_dir: OutDirOpt = Path("out")) -> None:
+    """Построить профиль: OUT/ИД-profile.html и OUT/ИД-profile.json (ИД — id исследования).
+
+    Каждый источник читается из последней загруженной версии (segprofile import), а если
+    у источника нет загруженных версий — из его файла в каталоге --data.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from segprofile import pipeline
+    from segprofile.model.format import number
 
     study = pipeline.load_study(study_path)
+    _require_data(study, study_path, data)
+    folder = _out_dir(out_dir)
     started = time.perf_counter()
     with Progress(
         TextColumn("{task.description:<36}"),
@@ -129,11 +147,10 @@ def profile(
         computed = pipeline.profile_study(study, data, progress=progress)
     # Every output shows the published profile: small groups hidden (disclosure control).
     result = pipeline.published_profile(computed, study)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "profile.json").write_text(pipeline.profile_to_json(result), encoding="utf-8")
-    (out_dir / "profile.html").write_text(
-        pipeline.render_profile_html(result, study), encoding="utf-8"
-    )
+    html_file = folder / f"{study.id}-profile.html"
+    json_file = folder / f"{study.id}-profile.json"
+    json_file.write_text(pipeline.profile_to_json(result), encoding="utf-8")
+    html_file.write_text(pipeline.render_profile_html(result, study), encoding="utf-8")
     elapsed = time.perf_counter() - started
     summary = Table(show_header=True, header_style="bold")
     summary.add_column("Признак")
@@ -143,10 +160,57 @@ def profile(
     out.print(summary)
     _print_clusters(result, study)
     out.print(
-        f"Профиль построен за {elapsed:.1f} с: клиентов {result.total_clients:,}".replace(",", " ")
-        + f", признаков {len(result.by_feature)}."
+        f"Профиль построен за {number(elapsed, 1)} с: клиентов {number(result.total_clients)}, "
+        f"признаков {len(result.by_feature)}."
     )
-    out.print(f"Записано: {out_dir / 'profile.html'}, {out_dir / 'profile.json'}")
+    _print_data_used(result, data)
+    out.print(f"Записано: {html_file}, {json_file}", highlight=False)
+
+
+def _require_data(study: Study, study_path: Path, data: Path | None) -> None:
+    """Without --data the client records must have an imported version (a clear error if not)."""
+    if data is not None:
+        return
+    from segprofile import pipeline
+
+    source = study.client_records()
+    if source is None or pipeline.list_dataset_versions(study.id, source.id):
+        return  # no client records: the pipeline says what to add to the document
+    raise InputError(
+        f"Нет данных для профиля: источник «{source.id}» исследования «{study.id}» ещё не "
+        "загружен, а каталог с файлами (--data) не указан.",
+        hint=f"загрузите файл командой segprofile import ФАЙЛ --study {study_path} --source "
+        f"{source.id} или укажите каталог с файлами: --data КАТАЛОГ.",
+    )
+
+
+def _print_data_used(result: Profile, data: Path | None) -> None:
+    """Which data the profile was built from: an imported version or a file in --data."""
+    used = [
+        f"«{f.source_id}» — загруженная версия {f.version}"
+        if f.version is not None
+        else f"«{f.source_id}» — файл из каталога {data}"
+        for f in result.provenance.data_files
+    ]
+    if used:
+        out.print("Данные: " + "; ".join(used) + ".", highlight=False)
+
+
+def _out_dir(path: Path) -> Path:
+    """The --out folder, created when missing."""
+    if path.exists() and not path.is_dir():
+        raise InputError(
+            f"--out {path}: это файл, а нужна папка.",
+            hint="укажите папку (например, --out out): имена файлов программа даёт сама — "
+            "по исследованию и формату.",
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        raise InputError(
+            f"Не удалось создать папку {path}.", hint="проверьте путь и права на запись."
+        ) from None
+    return path
 
 
 def _print_clusters(result: Profile, study: Study) -> None:
@@ -922,37 +986,69 @@ def journeys_import(
 @app.command()
 def report(
     study_path: StudyArg,
-    data: Annotated[
-        Path, typer.Option("--data", "-d", help="Каталог с файлами данных исследования")
-    ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="docx, xlsx, html или pdf")] = "docx",
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Файл отчёта")] = None,
+    data: DataOpt = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="docx, xlsx, html или pdf (по умолчанию docx)"),
+    ] = None,
+    out_dir: OutDirOpt = Path("out"),
     template: Annotated[
         Path | None,
         typer.Option("--template", "-t", help="Свой шаблон .docx с подстановками (docxtpl)"),
     ] = None,
 ) -> None:
-    """Построить профиль и записать отчёт (M-13): DOCX, XLSX, HTML или PDF."""
-    from segprofile import pipeline
+    """Построить профиль и записать отчёт (M-13): OUT/ИД-report.docx, .xlsx, .html или .pdf.
 
-    fmt = fmt.lower()
-    if fmt not in pipeline.REPORT_FORMATS:
-        raise InputError(
-            f"Неизвестный формат отчёта «{fmt}».", hint="выберите docx, xlsx, html или pdf."
-        )
+    --out — папка, как у profile: отчёты разных форматов не затирают друг друга. Можно указать
+    и файл с расширением отчёта (--out отчёт.pdf): отчёт запишется в него, а формат возьмётся
+    из расширения. Данные читаются так же, как в profile.
+    """
+    from segprofile import pipeline
+    from segprofile.model.format import number
+
+    file, fmt = _report_target(out_dir, fmt, pipeline.REPORT_FORMATS)
     study = pipeline.load_study(study_path)
-    started = time.perf_counter()
-    result = pipeline.profile_study(study, data)
+    _require_data(study, study_path, data)
     try:
         template_bytes = template.read_bytes() if template else None
     except FileNotFoundError:
         raise NotFound(f"Шаблон {template} не найден.", hint="проверьте путь к шаблону.") from None
+    started = time.perf_counter()
+    result = pipeline.profile_study(study, data)
     content = pipeline.render_report(result, study, fmt, template=template_bytes)
-    target = out_file or Path(f"{study.id}-profile.{fmt}")
+    extension = pipeline.REPORT_FORMATS[fmt][1]
+    target = file or _out_dir(out_dir) / f"{study.id}-report.{extension}"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     elapsed = time.perf_counter() - started
-    out.print(f"Отчёт записан за {elapsed:.1f} с: {target} ({len(content) // 1024} КБ).")
+    out.print(
+        f"Отчёт записан за {number(elapsed, 1)} с: {target} ({number(len(content) // 1024)} КБ).",
+        highlight=False,
+    )
+    _print_data_used(result, data)
+
+
+def _report_target(
+    out_dir: Path, fmt: str | None, formats: dict[str, Any]
+) -> tuple[Path | None, str]:
+    """The report's format, and its file when --out names one (``отчёт.pdf``) instead of a
+    folder; a format and an extension that disagree are an error."""
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in formats:
+            raise InputError(
+                f"Неизвестный формат отчёта «{fmt}».", hint="выберите docx, xlsx, html или pdf."
+            )
+    suffix = out_dir.suffix.lower().lstrip(".")
+    if suffix not in formats or out_dir.is_dir():
+        return None, fmt or "docx"
+    if fmt is not None and fmt != suffix:
+        raise InputError(
+            f"--out {out_dir} — файл .{suffix}, а формат отчёта — {fmt}.",
+            hint=f"укажите папку (например, --out out) — файл будет назван по исследованию и "
+            f"формату — или имя файла с расширением .{fmt}.",
+        )
+    return out_dir, suffix
 
 
 def run(argv: list[str] | None = None) -> int:
