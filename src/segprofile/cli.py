@@ -128,6 +128,12 @@ def profile(study_path: StudyArg, data: DataOpt = None, out_dir: OutDirOpt = Pat
 
     study = pipeline.load_study(study_path)
     _require_data(study, study_path, data)
+    if out_dir.suffix.lower() in (".html", ".json") and not out_dir.is_dir():
+        raise InputError(
+            f"--out {out_dir}: нужна папка, а не файл — profile записывает два файла, "
+            f"{study.id}-profile.html и {study.id}-profile.json.",
+            hint="укажите папку, например --out out.",
+        )
     folder = _out_dir(out_dir)
     started = time.perf_counter()
     with Progress(

@@ -76,6 +76,12 @@ def test_out_that_is_a_file_is_a_clear_error(
     assert code == 2
     assert "это файл, а нужна папка" in capsys.readouterr().err
     assert old.read_bytes() == b"old"
+    # A file name for the profile: it writes two files, so --out must be a folder.
+    page = tmp_path / "профиль.html"
+    code = run(["profile", str(small_study_file), "--data", str(small_data), "--out", str(page)])
+    assert code == 2
+    assert "small-profile.html и small-profile.json" in capsys.readouterr().err
+    assert not page.exists()
 
 
 def test_profile_without_data_reads_the_latest_imported_version(
