@@ -1,8 +1,9 @@
 """The command line: ``segprofile check | profile | schema | demo-data | examples | inspect | import
 | datasets | keys rotate | reidentify | research … | journeys … | report``.
 
-Core errors are translated here: a Russian message on stderr and the error's exit code
-(2 — bad input, 1 — the profile is incomplete), never a traceback.
+Core errors and the parser's usage errors are translated here: a Russian message on stderr that
+says what to do, and an exit code (2 — bad input or a mistyped command, 1 — the profile is
+incomplete), never a traceback.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
     from segprofile.model.study import ColumnOverride, Study
 
 # Only the standard library, Typer and Rich's console are imported above: ``--help`` and a
-# mistyped option answer at once. Each command imports the pipeline (and with it the engine,
-# the analysis and the report writers) when it runs.
+# mistyped option answer at once. Each command imports the pipeline when it runs, and the
+# pipeline imports the engine, the analysis and the report writers where they are used.
 
 app = typer.Typer(
     name="segprofile",
@@ -180,8 +181,10 @@ def _require_data(study: Study, study_path: Path, data: Path | None) -> None:
     from segprofile import pipeline
 
     source = study.client_records()
-    if source is None or pipeline.list_dataset_versions(study.id, source.id):
-        return  # no client records: the pipeline says what to add to the document
+    if source is None:
+        return  # the pipeline says what to add to the document
+    if pipeline.list_dataset_versions(study.id, source.id):
+        return
     raise InputError(
         f"Нет данных для профиля: источник «{source.id}» исследования «{study.id}» ещё не "
         "загружен, а каталог с файлами (--data) не указан.",
