@@ -1007,11 +1007,11 @@ def _complaint_topics(
     Needs a complaints source with a text column and the records' client id in it; when the
     complaints cannot be used, the profile says why in a warning and goes on without them.
     """
-    from segprofile.analysis.complaints import complaint_text_column, complaint_uniqueness
-
     source = next((d for d in study.data_sources if d.kind is DataSourceKind.complaints), None)
     if source is None:
         return None, None
+    from segprofile.analysis.complaints import complaint_text_column, complaint_uniqueness
+
     lead = f"Уникальность проблем по жалобам («{source.id}») не оценена"
     records_source = study.client_records().id  # type: ignore[union-attr]
     if id_column is None:

@@ -160,3 +160,14 @@ def test_import_and_profile_load_no_analysis_before_the_data(
         f"assert run(['profile', {study!r}, '--data', 'absent']) == 2", tmp_path
     )
     assert profiled.isdisjoint(ANALYSIS), profiled
+
+
+def test_a_profile_without_clusters_loads_no_clustering_library(
+    tmp_path: Path, small_study_file: Path, small_data: Path
+) -> None:
+    """The small study clusters nothing and has no complaints: scikit-learn and numba (the
+    clustering and the topics of complaints) are never loaded."""
+    argv = ["profile", str(small_study_file), "--data", str(small_data), "-o", str(tmp_path)]
+    loaded = _imported_after(f"assert run({argv!r}) == 0", tmp_path)
+    assert loaded.isdisjoint({"sklearn", "numba"}), loaded
+    assert "segprofile.analysis.by_feature" in loaded  # it did profile
