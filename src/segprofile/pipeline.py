@@ -14,64 +14,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segprofile import __version__
-from segprofile.analysis.audience import blind_zones
-from segprofile.analysis.baseline import survey_baseline
-from segprofile.analysis.by_feature import (
-    ByFeatureResult,
-    pair_counts,
-    segment_by_feature,
-    total_satisfaction,
-)
-from segprofile.analysis.clusters import cluster_profile
-from segprofile.analysis.clusters import segment_portrait as build_segment_portrait
-from segprofile.analysis.complaints import (
-    ComplaintUniqueness,
-    complaint_text_column,
-    complaint_uniqueness,
-)
-from segprofile.analysis.hypotheses import (
-    known_segments,
-    orphaned_hypotheses,
-    outcome_features,
-    segment_outcomes,
-    suggest_hypotheses,
-)
 from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
-from segprofile.analysis.portraits import edit_from_portrait
-from segprofile.analysis.priority import (
-    PairCount,
-    add_overlaps,
-    has_confirmed_problems,
-    overlap_pairs,
-    prioritise,
-)
-from segprofile.analysis.research import (
-    draw_candidates,
-    interview_guides,
-    recruit_respondents,
-    recruitment_frame,
-    survey_sample_sizes,
-)
-from segprofile.analysis.rules import compile_rule, parse_rule
-from segprofile.analysis.suppression import (
-    LiveCount,
-    hidden_keys,
-    hidden_text,
-    live_count,
-    protect_recruitment,
-    protect_sample_sizes,
-    protect_survey_tests,
-    protect_topics,
-    shown_keys,
-    suppress,
-    unsuppressed,
-)
 from segprofile.data import datasets, isolation, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
-from segprofile.data.engine import Engine, SourceTable, connect, execute
 from segprofile.data.isolation import Limits as ParseLimits
 from segprofile.data.isolation import run_isolated
 from segprofile.data.privacy import StudyKey
@@ -108,9 +56,32 @@ from segprofile.model.study import (
     TopicLabel,
 )
 from segprofile.report.bpmn import journeys_from_bpmn, journeys_to_bpmn
-from segprofile.report.charts import priority_quadrant, to_svg
-from segprofile.report.html import profile_css, render_profile_html
 from segprofile.report.journeys_csv import journeys_from_csv, journeys_to_csv
+
+if TYPE_CHECKING:
+    from segprofile.analysis.by_feature import ByFeatureResult
+    from segprofile.analysis.complaints import ComplaintUniqueness
+    from segprofile.analysis.suppression import LiveCount
+    from segprofile.data.engine import Engine, SourceTable
+    from segprofile.report.html import profile_css, render_profile_html
+
+# The engine (Ibis), the analysis (SciPy, scikit-learn, numba) and the report writers (Altair)
+# are imported by the functions that use them, so that importing this module — every command
+# of the CLI does — stays light. Names re-exported from them load on first use.
+_LAZY = {
+    "Engine": "segprofile.data.engine",
+    "profile_css": "segprofile.report.html",
+    "render_profile_html": "segprofile.report.html",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name]), name)
+
 
 Progress = Callable[[float, str], None]
 
@@ -321,7 +292,7 @@ def import_demo_data(
 
 def profile_study(
     study: Study,
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     *,
     progress: Progress | None = None,
     revision: int | None = None,
@@ -334,9 +305,12 @@ def profile_study(
     Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
     come back to Python. Each source is read from its latest imported dataset version under
     ``home`` (see :func:`import_dataset`) when there is one, otherwise from its file in
-    ``data_dir``, depersonalised on the fly under the study's pseudonym key ``key`` (see
-    :func:`open_data_source`); the version is recorded in the provenance.
+    ``data_dir`` (``None``: imported versions only), depersonalised on the fly under the
+    study's pseudonym key ``key`` (see :func:`open_data_source`); the version is recorded in
+    the provenance.
     """
+    from segprofile.data.engine import connect
+
     report = progress or _no_progress
     report(0.0, "Чтение данных")
     source = study.client_records()
@@ -349,6 +323,23 @@ def profile_study(
     eng = engine or connect()
     try:
         table = open_data_source(eng, study, source, data_dir, home=home, key=key)
+        # The analysis is imported once the data is open: a wrong path fails at once.
+        from segprofile.analysis.audience import blind_zones
+        from segprofile.analysis.baseline import survey_baseline
+        from segprofile.analysis.by_feature import (
+            pair_counts,
+            segment_by_feature,
+            total_satisfaction,
+        )
+        from segprofile.analysis.clusters import cluster_profile
+        from segprofile.analysis.priority import (
+            PairCount,
+            add_overlaps,
+            has_confirmed_problems,
+            overlap_pairs,
+            prioritise,
+        )
+
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
         table.require_columns(
@@ -448,7 +439,7 @@ def profile_study(
         if not has_confirmed_problems(study):
             report(0.94, "Темы жалоб")
             complaints, complaints_warning = _complaint_topics(
-                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home, key
+                study, eng, table, data_dir, by_feature, id_column, features, files, home, key
             )
         report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
@@ -549,6 +540,10 @@ def count_rule_matches(
     Raises :class:`~segprofile.analysis.rules.RuleSyntaxError` (an ``InputError``) with the
     position and what was expected.
     """
+    from segprofile.analysis.rules import compile_rule, parse_rule
+    from segprofile.analysis.suppression import live_count
+    from segprofile.data.engine import Engine, execute
+
     source = study.client_records()
     if source is None:
         raise InputError(
@@ -574,6 +569,8 @@ def count_rule_matches(
 
 def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
     """A copy of ``study`` with the role's eligibility rule replaced (validated first)."""
+    from segprofile.analysis.rules import parse_rule
+
     text = rule.strip()
     if text:
         parse_rule(text)
@@ -615,6 +612,8 @@ def set_segment_note(study: Study, segment: str, *, sponsor_focus: bool, reason:
 
 def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
     """The importance × performance chart of a profile as inline SVG (None if nothing to draw)."""
+    from segprofile.report.charts import priority_quadrant, to_svg
+
     chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
     return None if chart is None else to_svg(chart)
 
@@ -644,6 +643,25 @@ def research_plan(
     records, per-person limit respected), interview guides, and hypotheses suggested from the
     data (M-7) for the team to accept or reject.
     """
+    from segprofile.analysis.hypotheses import (
+        outcome_features,
+        segment_outcomes,
+        suggest_hypotheses,
+    )
+    from segprofile.analysis.research import (
+        draw_candidates,
+        interview_guides,
+        recruit_respondents,
+        survey_sample_sizes,
+    )
+    from segprofile.analysis.suppression import (
+        protect_recruitment,
+        protect_sample_sizes,
+        shown_keys,
+        suppress,
+    )
+    from segprofile.data.engine import Engine
+
     report = progress or _no_progress
     if profile is None:
         profile = profile_study(
@@ -714,6 +732,9 @@ def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = Non
     ``shown``: the segment keys the profile shows (:func:`published_profile`); memberships
     in any other segment are dropped. A plan from :func:`research_plan` is already protected.
     """
+    from segprofile.analysis.research import recruitment_frame
+    from segprofile.analysis.suppression import protect_recruitment
+
     if shown is not None:
         recruitment = protect_recruitment(recruitment, shown)
     frame = recruitment_frame(recruitment)
@@ -870,6 +891,8 @@ def _pick(suggestions: list[Hypothesis], ids: Collection[str]) -> list[Hypothesi
 
 def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[str]) -> Study:
     """A copy of ``study`` with the chosen suggestions (M-7) added as ``open`` hypotheses."""
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
     chosen = _pick(suggest_hypotheses(study, profile), ids)
     updated = study.model_copy(deep=True)
     updated.hypotheses.extend(
@@ -886,6 +909,8 @@ def reject_suggested_hypotheses(
     The study has no separate list of rejections, so a rejected suggestion is kept as a refuted
     hypothesis with the reason: it is never suggested again and the decision stays visible.
     """
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
     chosen = _pick(suggest_hypotheses(study, profile), ids)
     why = "Отклонена командой при разборе предложений" + (
         f": {reason.strip()}" if reason.strip() else "."
@@ -900,6 +925,8 @@ def reject_suggested_hypotheses(
 
 def suggested_recommendations(study: Study, profile: Profile | None = None) -> list[Recommendation]:
     """Recommendations suggested for the confirmed problems (M-11), labelled by the profile."""
+    from segprofile.analysis.hypotheses import known_segments
+
     labels = known_segments(profile) if profile is not None else None
     return suggest_recommendations(study, segment_labels=labels)
 
@@ -978,7 +1005,7 @@ def _complaint_topics(
     study: Study,
     eng: Engine,
     records: SourceTable,
-    data_dir: Path,
+    data_dir: str | Path | None,
     by_feature: ByFeatureResult,
     id_column: str | None,
     features: list[Feature],
@@ -994,6 +1021,8 @@ def _complaint_topics(
     source = next((d for d in study.data_sources if d.kind is DataSourceKind.complaints), None)
     if source is None:
         return None, None
+    from segprofile.analysis.complaints import complaint_text_column, complaint_uniqueness
+
     lead = f"Уникальность проблем по жалобам («{source.id}») не оценена"
     records_source = study.client_records().id  # type: ignore[union-attr]
     if id_column is None:
@@ -1039,6 +1068,8 @@ def _complaint_topics(
 
 def _ids_unique(table: SourceTable, id_column: str) -> bool:
     """Whether every row of the table has its own client id (one aggregate in the engine)."""
+    from segprofile.data.engine import execute
+
     t = table.table
     row = execute(t.aggregate(rows=t.count(), ids=t[id_column].nunique()))
     record = row.to_dict("records")[0]
@@ -1052,22 +1083,30 @@ def profile_to_json(profile: Profile) -> str:
 
 def hidden_segments(profile: Profile) -> frozenset[str]:
     """Keys of the segments and clusters a published profile hides."""
+    from segprofile.analysis.suppression import hidden_keys
+
     return hidden_keys(profile)
 
 
 def hidden_reason_text(reason: Hidden | None, min_cell: int) -> str:
     """What a hidden number reads as («скрыто: меньше 5», «мало оценок»…)."""
+    from segprofile.analysis.suppression import hidden_text
+
     return hidden_text(reason, min_cell)
 
 
 def published_profile(profile: Profile, study: Study) -> Profile:
     """The profile every output shows: small groups hidden (``analysis.suppression``)."""
+    from segprofile.analysis.suppression import suppress
+
     return suppress(profile, study)
 
 
 def published_profile_json(text: str, study: Study, *, raw: bool = False) -> str:
     """A stored profile's JSON for a download: published, or — ``raw``, an owner's explicit
     request for one output — unsuppressed and marked so in ``disclosure``."""
+    from segprofile.analysis.suppression import suppress, unsuppressed
+
     profile = profile_from_json(text)
     return profile_to_json(unsuppressed(profile, study) if raw else suppress(profile, study))
 
@@ -1259,7 +1298,7 @@ def open_data_source(
     engine: Engine,
     study: Study,
     source: DataSource,
-    data_dir: str | Path,
+    data_dir: str | Path | None,
     *,
     home: str | Path | None = None,
     key: StudyKey | None = None,
@@ -1267,9 +1306,10 @@ def open_data_source(
     """A source opened for analysis: its latest imported dataset version under ``home`` when
     there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``,
     with its personal data depersonalised on the fly as an import would (``key``: the study's
-    pseudonym key, see :func:`import_dataset`)."""
+    pseudonym key, see :func:`import_dataset`). Without ``data_dir`` a source that has no
+    imported version is an error that says to import it."""
     root = _home(home)
-    if datasets.list_versions(root, study.id, source.id):
+    if data_dir is None or datasets.list_versions(root, study.id, source.id):
         return datasets.open_version(engine, root, study.id, source)
     return datasets.open_raw_source(engine, root, study.id, source, Path(data_dir), key)
 
@@ -1605,7 +1645,11 @@ def import_survey(
     import ibis
 
     from segprofile.analysis.by_feature import quantile_edges
-    from segprofile.analysis.hypotheses import segments_without_feature
+    from segprofile.analysis.hypotheses import (
+        known_segments,
+        orphaned_hypotheses,
+        segments_without_feature,
+    )
     from segprofile.analysis.research import (
         VerdictRules,
         analyse_survey,
@@ -1613,6 +1657,8 @@ def import_survey(
         link_survey,
         question_links,
     )
+    from segprofile.analysis.suppression import protect_survey_tests
+    from segprofile.data.engine import Engine
 
     source = survey_source(study, source_id)
     mapping = list(questions) if questions else list(source.questions if source else [])
@@ -1745,6 +1791,8 @@ def survey_results_csv(result: SurveyImport) -> bytes:
     """The survey's tests as CSV for Excel (UTF-8 BOM, «;»): one row per question × segment."""
     import csv
     import io
+
+    from segprofile.analysis.suppression import protect_survey_tests
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
@@ -1903,7 +1951,9 @@ def text_topics(
     The texts' authors are joined to the client records by the records' id column when the
     text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
     """
+    from segprofile.analysis.suppression import protect_topics
     from segprofile.analysis.texts import label_topics, mine_topics, texts_with_segments
+    from segprofile.data.engine import Engine, execute
 
     sources = text_sources(study)
     if source_id is None:
@@ -2084,6 +2134,9 @@ def segment_portrait(
     key: StudyKey | None = None,
 ) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
+    from segprofile.analysis.clusters import segment_portrait as build_segment_portrait
+    from segprofile.data.engine import connect
+
     source = study.client_records()
     if source is None:
         raise InputError(
@@ -2113,6 +2166,8 @@ def save_portrait_edit(
     re-run that renumbers the clusters. An edit of the same definition is updated: the fields
     given replace the stored ones, the others are kept; empty texts clear a field.
     """
+    from segprofile.analysis.portraits import edit_from_portrait
+
     edit = edit_from_portrait(portrait, name=name, persona=persona, empathy_map=empathy_map)
     updated = study.model_copy(deep=True)
     for stored in updated.segmentation.portraits:

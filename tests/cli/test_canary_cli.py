@@ -281,7 +281,7 @@ def test_every_command_did_its_work(canary_run: CanaryRun) -> None:
     out = canary_run.path("out")
     for name in ("report.html", "report.docx", "report.xlsx", "report.pdf"):
         assert (out / name).stat().st_size > 1000, name
-    assert (out / "profile" / "profile.json").is_file()
+    assert (out / "profile" / "canary-profile.json").is_file()
     assert (out / "plan" / "respondents.csv").is_file()
     assert (out / "survey-results.csv").is_file()
     assert canary_run.path("segprofile.log").stat().st_size > 0

@@ -60,7 +60,8 @@ def test_profile_writes_html_and_json(
     out = tmp_path / "out"
     code = run(["profile", str(small_study_file), "--data", str(small_data), "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    html = (out / "profile.html").read_text(encoding="utf-8")
+    # Named by the study (its id «small»), as every output of --out.
+    html = (out / "small-profile.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="ru">' in html
     assert "Канал подачи" in html
@@ -68,7 +69,7 @@ def test_profile_writes_html_and_json(
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html
     assert "<script" not in html
-    data = json.loads((out / "profile.json").read_text(encoding="utf-8"))
+    data = json.loads((out / "small-profile.json").read_text(encoding="utf-8"))
     assert data["total_clients"] == 3000
     assert {f["feature_id"] for f in data["by_feature"]} == {
         "channel",

@@ -42,8 +42,6 @@ from segprofile.analysis.by_feature import (
     segment_code,
     segment_label,
 )
-from segprofile.analysis.choose_k import FitSettings, diagnose, fit, single_thread
-from segprofile.analysis.kprototypes import assignment_expression
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import (
@@ -224,6 +222,8 @@ class ClusterFit:
 
     def assignment(self, table: Any) -> Any:
         """Each row's engine cluster label (0-based, the model's order) as an Ibis expression."""
+        from segprofile.analysis.kprototypes import assignment_expression
+
         return assignment_expression(self.model, table, self.columns)
 
 
@@ -290,6 +290,9 @@ def fit_clusters(
             f"построено {distinct} кластеров. Уменьшите n_clusters или добавьте признаки."
         )
         fixed_k = distinct
+    # scikit-learn and numba load only when there is something to cluster.
+    from segprofile.analysis.choose_k import FitSettings, diagnose, fit, single_thread
+
     fit_settings = FitSettings(
         categorical=prepared.categorical,
         gamma=settings.gamma if settings.gamma is not None else "balanced",

@@ -33,13 +33,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -1102,6 +1104,8 @@ def _display(value: Any) -> str:
 
 
 def _arrow_column(values: list[Any]) -> pa.Array:
+    import pyarrow as pa
+
     present = [v for v in values if v is not None]
     kinds = {type(v) for v in present}
     if not present:
@@ -1129,6 +1133,7 @@ def _arrow_column(values: list[Any]) -> pa.Array:
 
 def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
     """One sheet of a workbook as an Arrow table with flattened header names."""
+    import pyarrow as pa
     import python_calamine
 
     if _encrypted_ooxml(path):
@@ -1364,6 +1369,8 @@ class RawTable:
 
     def run(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the view; engine errors become fixes (and a retry) or InputError."""
+        import pyarrow as pa  # here, not at the top: a command starts without it
+
         for _ in range(len(self.columns) + 3):
             try:
                 self.build()
