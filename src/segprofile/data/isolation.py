@@ -123,7 +123,9 @@ def _child(
     except MemoryError:
         answer = ("memory",)
     except BaseException as exc:  # noqa: BLE001 — any failure is the file's, told by type only
-        answer = ("crash", type(exc).__name__)
+        # The engine's own (duckdb.OutOfMemoryException) is the memory limit too.
+        out_of_memory = "OutOfMemory" in type(exc).__name__
+        answer = ("memory",) if out_of_memory else ("crash", type(exc).__name__)
     try:
         conn.send(answer)
     except MemoryError:
@@ -166,10 +168,29 @@ def _death(code: int | None) -> str:
     return f"код {code}"
 
 
+# What a parse imports, loaded once in the fork server rather than in every child under its
+# memory limit (the pipeline imports them lazily, in the functions that use them).
+_PARSE_MODULES = [
+    "duckdb",
+    "pyarrow",
+    "openpyxl",
+    "docx",
+    "segprofile.data.datasets",
+    "segprofile.data.readers",
+    "segprofile.data.masking",
+    "segprofile.data.engine",
+    "segprofile.model.spec_yaml",
+]
+
+
+def _preload(modules: list[str]) -> None:
+    _CONTEXT.set_forkserver_preload([*_PARSE_MODULES, *modules])
+
+
 def start(modules: list[str]) -> None:
     """Start the fork server now, with ``modules`` imported, rather than at the first parse
     (a server process calls this at start: importing the package takes seconds)."""
-    _CONTEXT.set_forkserver_preload(modules)
+    _preload(modules)
     multiprocessing.forkserver.ensure_running()  # type: ignore[attr-defined]
 
 
@@ -190,7 +211,7 @@ def run_isolated(
     or :class:`InputError` when the child ran out of memory or time or died.
     """
     limits = limits or Limits.from_env()
-    _CONTEXT.set_forkserver_preload([func.__module__])
+    _preload([func.__module__])
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
         target=_child,
