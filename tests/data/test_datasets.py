@@ -9,10 +9,11 @@ import duckdb
 import pytest
 from fake_clients import client_rows, write_csv
 
-from canary import canary_rows, canary_xlsx, needles, scan_text
+from canary import COLUMNS, canary_csv, canary_rows, canary_xlsx, needles, scan_text
 from segprofile import pipeline
 from segprofile.data import datasets, privacy
 from segprofile.data.engine import Engine
+from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model.study import ColumnOverride, Study
 
@@ -179,6 +180,29 @@ def test_an_inspection_shows_no_value_of_personal_data_identifiers_or_free_text(
     # Positive control: unmasked, the same dictionary has the raw values.
     raw = json.dumps(inspection.to_dict(mask_pii=False), ensure_ascii=False, default=str)
     assert scan_text(raw, needles(rows))
+
+
+def test_a_title_above_the_header_of_a_csv_is_left_out(home: Path, tmp_path: Path) -> None:
+    """Excel saves a sheet with a title as «Выгрузка…;;;;»: the title and the date line are
+    left out and the header is read from the third line — the birth dates are found by their
+    column's name (with the title taken as the header they were stored as they came)."""
+    rows = canary_rows(40, seed=6)
+    body = canary_csv(rows, columns=tuple(COLUMNS)).decode("cp1251")
+    pad = ";" * (len(COLUMNS) - 1)
+    text = f"Выгрузка обращений за 2026 год{pad}\r\nСформировано 01.12.2026{pad}\r\n{body}"
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("cp1251"))
+    inspection = pipeline.inspect_file(path, home=home)
+    assert inspection.rows == 40
+    assert inspection.details["skipped_lines"] == 2
+    found = {f.column: f.kind.value for f in inspection.pii}
+    assert found["Дата рождения"] == "birth_date"
+    assert found["СНИЛС"] == "snils"
+    # Told explicitly, the header line is taken as it is (a line number, as in Notepad).
+    told = pipeline.inspect_file(path, home=home, options=ReadOptions(header_row=3))
+    assert told.rows == 40
+    with pytest.raises(InputError, match="строка 50"):
+        pipeline.inspect_file(path, home=home, options=ReadOptions(header_row=50))
 
 
 def test_quality_report_finds_the_problems(home: Path, tmp_path: Path) -> None:

@@ -422,6 +422,7 @@ class CsvDialect:
     names: list[str]
     original_names: list[str]
     varchar_columns: list[str]
+    skip_lines: int = 0  # lines above the header (a title, a date of the export) left out
 
 
 def _too_many_columns(name: str, line: int, count: int, limit: int) -> InputError:
@@ -625,6 +626,9 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
             hint="проверьте кавычки и разделители в начале файла или пересохраните его из Excel "
             "как CSV.",
         )
+    top = _first_table_row(rows, options.header_row, name)
+    rows = rows[top:]
+    skip_lines = rows[0][0] - 1
     _header_line, header_fields = rows[0]
     header = not first_row_is_data(list(header_fields), [list(r) for _, r in rows[1:]])
     data = rows[1:] if header else rows
@@ -668,7 +672,33 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
         names=names,
         original_names=[str(o) for o in originals],
         varchar_columns=varchar,
+        skip_lines=skip_lines,
     )
+
+
+def _first_table_row(rows: list[tuple[int, list[str]]], header_row: int | None, name: str) -> int:
+    """Index of the record the table starts at: ``header_row`` (a line of the file, 1-based)
+    when given; else the first record that fills at least half of the widest record's fields
+    — a title above the header («Выгрузка обращений за 2026 год;;;;», as Excel saves a sheet
+    with a title) is left out, as in a workbook (:func:`_header_block`)."""
+    if header_row is not None:
+        for i, (line, _fields) in enumerate(rows):
+            if line == header_row:
+                return i
+            if line > header_row:
+                break
+        raise InputError(
+            f"В файле {name} строка {header_row} пуста или не начинает запись, заголовок с неё "
+            "прочитать нельзя.",
+            hint="укажите номер строки, в которой стоят названия столбцов (как в Блокноте), "
+            "или оставьте поле пустым — строка заголовка найдётся сама.",
+        )
+    counts = [sum(f.strip() != "" for f in fields) for _, fields in rows[:50]]
+    widest = max(counts, default=0)
+    if widest <= 1:
+        return 0
+    need = max(2, math.ceil(widest * 0.5))
+    return next((i for i, c in enumerate(counts) if c >= need), 0)
 
 
 def _refuse_open_quote(text: str, delimiter: str, last: int, name: str) -> None:
@@ -1612,6 +1642,7 @@ def _open_csv(
             "decimal": dialect.decimal,
             "header": dialect.header,
             "original_names": dialect.original_names,
+            "skipped_lines": dialect.skip_lines,
         },
         types={c: "VARCHAR" for c in dialect.varchar_columns},
     )
@@ -1624,6 +1655,7 @@ def _open_csv(
             "quote='\"'",
             "escape='\"'",
             f"header={'true' if dialect.header else 'false'}",
+            f"skip={dialect.skip_lines}",
             f"names=[{names}]",
             "strict_mode=true",
             "null_padding=false",
