@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from segprofile import __version__, pipeline
+from segprofile import __version__, config, pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model.checks import Severity, is_complete
 from segprofile.model.spec_yaml import study_json_schema
@@ -921,7 +920,7 @@ def run(argv: list[str] | None = None) -> int:
         err.print("Прервано.")
         return 130
     except Exception as exc:
-        if os.environ.get("SEGPROFILE_DEBUG"):
+        if config.current().debug:
             raise
         log.debug("internal error", exc_info=True)
         err.print(
@@ -934,7 +933,12 @@ def run(argv: list[str] | None = None) -> int:
 
 def main() -> None:
     """Console entry point."""
-    logging.basicConfig(level=os.environ.get("SEGPROFILE_LOG", "WARNING"))
+    try:
+        level = config.current().log
+    except SegprofileError as exc:  # a setting that cannot be used: said like any other error
+        err.print(f"[bold red]Ошибка:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    logging.basicConfig(level=level)
     sys.exit(run())
 
 

@@ -45,7 +45,7 @@ from canary import (
     scan_text,
     scanned_files,
 )
-from segprofile import pipeline
+from segprofile import config, pipeline
 from segprofile.cli import run
 from segprofile.model.spec_yaml import dump_study
 from segprofile.model.study import Study
@@ -255,6 +255,7 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> CanaryRun:
         mp.setenv("SEGPROFILE_STAGING", str(root / "staging"))
         mp.delenv("SEGPROFILE_PSEUDONYM_KEY", raising=False)
         mp.delenv("SEGPROFILE_DEBUG", raising=False)
+        mp.setattr(config, "_current", None)  # read from this environment
         mp.setattr(tempfile, "tempdir", str(root / "system-temp"))
         mp.chdir(root / "cwd")
         for argv, _ in _commands(result):

@@ -6,7 +6,7 @@ Spark runs in local mode (local[2], two shuffle partitions), one session for the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +88,8 @@ def test_out_of_range_check_works_on_every_engine(
         table.require_range("satisfaction", 1, 3)
 
 
-def test_engine_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SEGPROFILE_HOME", str(tmp_path))
+def test_engine_urls(tmp_path: Path, configure: Callable[..., Any]) -> None:
+    configure(home=tmp_path)
     eng = connect("duckdb://profiles.duckdb")
     assert eng.name == "duckdb"
     assert (tmp_path / "engine" / "profiles.duckdb").exists()

@@ -9,7 +9,9 @@ import base64
 import json
 import logging
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -69,18 +71,18 @@ def test_one_key_per_study_in_a_private_store_apart_from_the_data(
 
 
 def test_the_default_store_is_a_sibling_of_the_data_directory(
-    home: Path, records: Path, study: Study, monkeypatch: pytest.MonkeyPatch
+    home: Path, records: Path, study: Study, configure: Callable[..., Any]
 ) -> None:
-    monkeypatch.delenv(privacy.KEYS_ENV)
+    configure(keys=None)
     pipeline.import_dataset(records, study, "records", author="a", home=home)
     assert (home.parent / f"{home.name}-keys" / "small.key").is_file()
     assert pipeline.key_store_path(home) == home.parent / f"{home.name}-keys"
 
 
 def test_a_key_store_inside_the_data_directory_is_refused(
-    home: Path, records: Path, study: Study, monkeypatch: pytest.MonkeyPatch
+    home: Path, records: Path, study: Study, configure: Callable[..., Any]
 ) -> None:
-    monkeypatch.setenv(privacy.KEYS_ENV, str(home / "keys"))
+    configure(keys=home / "keys")
     with pytest.raises(InputError, match="внутри каталога данных") as err:
         pipeline.import_dataset(records, study, "records", author="a", home=home)
     assert "SEGPROFILE_KEYS" in (err.value.hint or "")
@@ -143,11 +145,11 @@ def test_another_key_is_an_error(home: Path, records: Path, study: Study) -> Non
 
 
 def test_a_key_store_that_cannot_be_written_is_an_error(
-    home: Path, records: Path, study: Study, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, records: Path, study: Study, tmp_path: Path, configure: Callable[..., Any]
 ) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    monkeypatch.setenv(privacy.KEYS_ENV, str(blocker / "keys"))
+    configure(keys=blocker / "keys")
     before = _everything_under(home)
     with pytest.raises(InputError, match="недоступно для записи") as err:
         pipeline.import_dataset(records, study, "records", author="a", home=home)

@@ -33,7 +33,7 @@ from canary import (
     scan,
     scan_bytes,
 )
-from segprofile import pipeline
+from segprofile import config, pipeline
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
 
@@ -71,6 +71,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Outputs:
         mp.setenv("SEGPROFILE_KEYS", str(keys))
         mp.setenv("SEGPROFILE_STAGING", str(staging))
         mp.delenv("SEGPROFILE_PSEUDONYM_KEY", raising=False)
+        mp.setattr(config, "_current", None)  # read from this environment
         return _run(root, inputs, home, keys, staging)
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from segprofile import __version__
+from segprofile import __version__, config
 from segprofile.data import masking, privacy, staging
 from segprofile.data.privacy import PiiAction, PiiFinding, PiiKind
 from segprofile.data.readers import (
@@ -72,7 +72,7 @@ _SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 def default_home() -> Path:
     """``$SEGPROFILE_HOME`` (the data directory), ``./var`` when unset."""
-    return Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
+    return config.current().home
 
 
 # --- Inspection --------------------------------------------------------------------------------
