@@ -124,7 +124,7 @@ def test_open_dataset_exposes_version_and_fingerprint(
 ) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(70, seed=9))
     result = pipeline.import_dataset(path, study, "records", author="a", home=home)
-    engine = pipeline.Engine.duckdb()
+    engine = Engine.duckdb()
     table = pipeline.open_dataset(engine, study, "records", home=home)
     assert table.version == 1
     assert table.count() == 70
@@ -137,7 +137,7 @@ def test_open_dataset_exposes_version_and_fingerprint(
 
 def test_no_dataset_yet_is_a_clear_not_found(home: Path, study: Study) -> None:
     with pytest.raises(NotFound, match="ещё не загружены"):
-        pipeline.open_dataset(pipeline.Engine.duckdb(), study, "records", home=home)
+        pipeline.open_dataset(Engine.duckdb(), study, "records", home=home)
 
 
 def test_inspect_with_study_applies_saved_decisions(

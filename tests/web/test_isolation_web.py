@@ -50,8 +50,8 @@ def no_parsing_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(datasets, "open_raw", _parsed_here)
     monkeypatch.setattr(texts, "read_text", _parsed_here)
     monkeypatch.setattr(spec_yaml, "load_study_text", _parsed_here)
-    monkeypatch.setattr(pipeline, "journeys_from_csv", _parsed_here)
-    monkeypatch.setattr(pipeline, "journeys_from_bpmn", _parsed_here)
+    monkeypatch.setattr(pipeline.journeys, "journeys_from_csv", _parsed_here)
+    monkeypatch.setattr(pipeline.journeys, "journeys_from_bpmn", _parsed_here)
 
 
 EXAMPLE = pipeline.example_study("child-benefit")  # read before the parsers are trapped
