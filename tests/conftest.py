@@ -4,7 +4,7 @@ test gets a pseudonym key store of its own and its settings read from its own en
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +59,16 @@ def small_study_file(tmp_path: Path, small_study: Study) -> Path:
     path = tmp_path / "study.yaml"
     path.write_text(dump_study(small_study), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Iterator[object]:
+    """One local Spark session for the whole test run (local[2], 2 shuffle partitions)."""
+    pytest.importorskip(
+        "pyspark", reason="дополнение spark не установлено: pip install -e .[spark]"
+    )
+    from segprofile.data.engine import connect
+
+    engine = connect("pyspark://local[2]?spark.driver.memory=1g")
+    yield engine
+    engine.close()

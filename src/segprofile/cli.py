@@ -113,7 +113,7 @@ def profile(
         def progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message[:36])
 
-        computed = pipeline.profile_study(study, data, progress=progress)
+        computed = pipeline.profile_study(_workspace(data), study, progress=progress)
     # Every output shows the published profile: small groups hidden (disclosure control).
     result = pipeline.published_profile(computed, study)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -259,7 +259,9 @@ def inspect(
 ) -> None:
     """Проверить файл перед загрузкой: типы столбцов, персональные данные, качество."""
     result = pipeline.inspect_file(
-        location, options=_read_options(sheet, header_row, encoding, delimiter, table, query)
+        _workspace(),
+        location,
+        options=_read_options(sheet, header_row, encoding, delimiter, table, query),
     )
     if as_json:
         out.print_json(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
@@ -357,6 +359,7 @@ def import_(
     study = pipeline.load_study(study_path)
     decisions = _decisions(drop, pseudonymise, keep)
     result = pipeline.import_dataset(
+        _workspace(),
         location,
         study,
         source,
@@ -366,6 +369,11 @@ def import_(
         keep_reasons=_keep_reasons(study, source, decisions, keep_reason),
     )
     _print_import(result)
+
+
+def _workspace(data: Path | None = None) -> pipeline.Workspace:
+    """Where the study's data, keys and audit live (the settings); its files in ``data``."""
+    return pipeline.Workspace.from_config(data_dir=data)
 
 
 def _author(author: str | None) -> str:
@@ -421,7 +429,7 @@ def datasets(
     source: Annotated[str, typer.Argument(help="Источник данных")],
 ) -> None:
     """Перечислить загруженные версии источника данных."""
-    versions = pipeline.list_dataset_versions(study_id, source)
+    versions = pipeline.list_dataset_versions(_workspace(), study_id, source)
     if not versions:
         out.print(f"У источника «{source}» исследования «{study_id}» нет загруженных версий.")
         return
@@ -462,6 +470,7 @@ def keys_rotate(
     """
     study = pipeline.load_study(study_path)
     result = pipeline.rotate_key(
+        _workspace(),
         location,
         study,
         source,
@@ -501,6 +510,7 @@ def reidentify(
     """
     study = pipeline.load_study(study_path)
     result = pipeline.reidentify(
+        _workspace(),
         location,
         study,
         source,
@@ -548,7 +558,7 @@ def research_plan_cmd(
 ) -> None:
     """План исследования: объём опроса по сегментам, респонденты для интервью, гайды, гипотезы."""
     study = pipeline.load_study(study_path)
-    plan = pipeline.research_plan(study, data, per_segment=per_segment)
+    plan = pipeline.research_plan(_workspace(data), study, per_segment=per_segment)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "respondents.csv").write_bytes(pipeline.recruitment_csv(plan.recruitment))
     payload = {
@@ -670,8 +680,8 @@ def research_import_survey(
             ) from None
         questions = pipeline.read_question_mapping(raw_mapping, name=mapping.name)
     result = pipeline.import_survey(
+        _workspace(data),
         study,
-        data,
         file,
         questions=questions,
         source_id=source,
@@ -891,7 +901,7 @@ def report(
         )
     study = pipeline.load_study(study_path)
     started = time.perf_counter()
-    result = pipeline.profile_study(study, data)
+    result = pipeline.profile_study(_workspace(data), study)
     try:
         template_bytes = template.read_bytes() if template else None
     except FileNotFoundError:

@@ -155,14 +155,7 @@ class Config:
         home (or holding it) is refused: raw and depersonalised data are never stored
         together."""
         root = self.staging or self.home.with_name(f"{self.home.name}-staging")
-        if root.is_relative_to(self.home) or self.home.is_relative_to(root):
-            raise ConfigError(
-                "Папка временных загрузок SEGPROFILE_STAGING лежит в папке данных "
-                "SEGPROFILE_HOME (или содержит её), а исходные файлы нельзя хранить вместе с "
-                "обезличенными данными.",
-                hint="укажите для SEGPROFILE_STAGING отдельную папку, например рядом с папкой "
-                "данных.",
-            )
+        check_apart(root, self.home)
         return root
 
     def require(self, name: str) -> None:
@@ -173,6 +166,19 @@ class Config:
                 f"{env} не задан: в рабочей конфигурации он обязателен.",
                 hint=f"задайте {env} в окружении (см. docs/deploy.md).",
             )
+
+
+def check_apart(staging: Path, home: Path) -> None:
+    """Refuse a staging area inside the data home or holding it: raw and depersonalised data
+    are never stored together."""
+    staging, home = staging.resolve(), home.resolve()
+    if staging.is_relative_to(home) or home.is_relative_to(staging):
+        raise ConfigError(
+            "Папка временных загрузок SEGPROFILE_STAGING лежит в папке данных "
+            "SEGPROFILE_HOME (или содержит её), а исходные файлы нельзя хранить вместе с "
+            "обезличенными данными.",
+            hint="укажите для SEGPROFILE_STAGING отдельную папку, например рядом с папкой данных.",
+        )
 
 
 @dataclass(frozen=True)

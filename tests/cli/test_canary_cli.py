@@ -271,11 +271,11 @@ def test_every_command_did_its_work(canary_run: CanaryRun) -> None:
     for command, code in zip(canary_run.commands, expected, strict=True):
         assert command.code == code, f"{command.argv}: {command.err or command.out}"
         assert "Traceback" not in command.err + command.out
-    home = canary_run.path("home")
+    ws = pipeline.Workspace.in_folder(canary_run.root)  # where the commands kept everything
     for source, versions in (("records", 2), ("complaints", 2), ("survey", 2)):
-        stored = pipeline.list_dataset_versions("canary", source, home=home)
+        stored = pipeline.list_dataset_versions(ws, "canary", source)
         assert len(stored) == versions, source
-    events = [a.event for a in pipeline.read_audit(home=home)]
+    events = [a.event for a in pipeline.read_audit(ws)]
     assert {"import", "reidentify", "rotate_key"} <= set(events)
     assert (canary_run.path("keys") / "canary.key").is_file()
     assert list((canary_run.path("keys") / "retired").iterdir())

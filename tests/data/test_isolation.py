@@ -83,7 +83,13 @@ def _csv(tmp_path: Path) -> Path:
 
 def test_the_result_comes_back_from_a_child_with_the_limits_set(tmp_path: Path) -> None:
     path = _csv(tmp_path)
-    inspection = run_isolated(pipeline.inspect_file, path, file=path.name, limits=ROOMY)
+    inspection = run_isolated(
+        pipeline.inspect_file,
+        pipeline.Workspace.in_folder(tmp_path),
+        path,
+        file=path.name,
+        limits=ROOMY,
+    )
     assert (inspection.file, inspection.rows) == ("заявления.csv", 500)
     assert [c.name for c in inspection.quality.columns] == ["Номер", "Канал", "Возраст"]
     memory, cpu, core = run_isolated(_limits_seen, file="—", limits=Limits(5000, 42))
@@ -115,7 +121,13 @@ def test_the_child_takes_the_callers_settings_at_each_call(
 def test_a_normal_file_over_a_tiny_memory_limit_is_a_russian_message(tmp_path: Path) -> None:
     path = _csv(tmp_path)
     with pytest.raises(InputError) as raised:
-        run_isolated(pipeline.inspect_file, path, file=path.name, limits=Limits(64, 60))
+        run_isolated(
+            pipeline.inspect_file,
+            pipeline.Workspace.in_folder(tmp_path),
+            path,
+            file=path.name,
+            limits=Limits(64, 60),
+        )
     message = str(raised.value)
     assert message.startswith(
         "Файл заявления.csv не удалось разобрать в пределах 64 МБ памяти и 60 с: "
@@ -123,7 +135,16 @@ def test_a_normal_file_over_a_tiny_memory_limit_is_a_russian_message(tmp_path: P
     assert "не хватило памяти" in message
     assert "SEGPROFILE_PARSE_MEMORY_MB" in message
     # The caller lives on: the next parse with room is fine.
-    assert run_isolated(pipeline.inspect_file, path, file=path.name, limits=ROOMY).rows == 500
+    assert (
+        run_isolated(
+            pipeline.inspect_file,
+            pipeline.Workspace.in_folder(tmp_path),
+            path,
+            file=path.name,
+            limits=ROOMY,
+        ).rows
+        == 500
+    )
 
 
 def test_a_memory_error_in_the_child_is_told_as_such() -> None:

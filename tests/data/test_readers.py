@@ -194,7 +194,7 @@ def test_parquet_is_read_directly(tmp_path: Path) -> None:
 
 def test_inspect_reports_types_uses_pii_and_preview(home: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "c.csv", client_rows(400, seed=5), encoding="cp1251")
-    result = inspect(path, home=home)
+    result = inspect(path)
     cols = {c.name: c for c in result.quality.columns}
     assert result.rows == 400
     assert result.details["encoding"] == "cp1251"
@@ -409,7 +409,7 @@ def test_a_headerless_csv_with_personal_data_never_names_columns_by_its_values(
 ) -> None:
     path = tmp_path / "clients.csv"
     path.write_bytes(hostile.headerless_csv())
-    result = inspect(path, home=home)
+    result = inspect(path)
     names = [c.name for c in result.quality.columns]
     assert names == [f"столбец_{i}" for i in range(1, 7)]
     assert result.rows == 12  # the first client is a row, not a header

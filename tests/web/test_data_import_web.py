@@ -22,7 +22,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.data import datasets, staging
 from segprofile.web.studies.models import Study
-from segprofile.web.studies.services import staging_area, staging_root, study_home
+from segprofile.web.studies.services import staging_area, staging_root, study_home, workspace_for
 from sp_factories import make_snils
 from upload_gate import follow_import
 
@@ -107,11 +107,11 @@ def do_import(client: Client, study: Study, token: str, **changes: str) -> Any:
 
 def versions(study: Study, source: str = "records") -> list[pipeline.Manifest]:
     document = study.current_revision().to_document()
-    return pipeline.list_dataset_versions(document.id, source, home=study_home(study))
+    return pipeline.list_dataset_versions(workspace_for(study), document.id, source)
 
 
 def audit(study: Study) -> list[Any]:
-    return pipeline.read_audit(home=study_home(study))
+    return pipeline.read_audit(workspace_for(study))
 
 
 # --- the happy path ------------------------------------------------------------------------------

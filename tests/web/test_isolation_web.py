@@ -26,7 +26,7 @@ from segprofile import pipeline
 from segprofile.pipeline import staging
 from segprofile.web.api.models import ApiToken
 from segprofile.web.studies.models import DataImport, Study
-from segprofile.web.studies.services import staging_root, study_home
+from segprofile.web.studies.services import staging_root, study_home, workspace_for
 from upload_gate import confirm_import, token_of
 
 CORPUS = hostile.corpus()
@@ -160,8 +160,7 @@ def test_a_good_file_is_inspected_rechecked_and_imported_outside_the_server(
     job = DataImport.objects.get()
     assert (job.status, job.version, job.rows) == ("done", 1, 60)
     document = stored_study.current_revision().to_document()
-    home = study_home(stored_study)
-    [version] = pipeline.list_dataset_versions(document.id, "records", home=home)
+    [version] = pipeline.list_dataset_versions(workspace_for(stored_study), document.id, "records")
     assert version.details["sheet"] == "Данные"
     assert _staging_left() == []
 

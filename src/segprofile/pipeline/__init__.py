@@ -1,8 +1,16 @@
 """The one Python API behind every face: the CLI builds on it, the web serves it, tests call it.
 
-One module per stage of the methodology; this package re-exports them all, so callers write
-``from segprofile import pipeline; pipeline.profile_study(...)``:
+Every function that reads or stores data takes a :class:`~segprofile.pipeline.workspace.Workspace`
+first: where the study's data, keys and audit live and which engine runs it. The CLI builds it
+from the settings, the web from the study, tests in a temporary folder::
 
+    ws = pipeline.Workspace.in_folder(tmp_path)  # tmp_path/home, keys, staging, data
+    pipeline.import_dataset(ws, "export/records.csv", study, "records", author="анна")
+    profile = pipeline.profile_study(ws, study)
+
+One module per stage of the methodology; this package re-exports them all:
+
+- :mod:`~segprofile.pipeline.workspace` — the :class:`Workspace`;
 - :mod:`~segprofile.pipeline.documents` — study documents and the worked examples;
 - :mod:`~segprofile.pipeline.data_in` — any file with client data through the gate: inspect,
   import (pseudonymised, audited), versions, keys, re-identification;
@@ -34,7 +42,6 @@ from segprofile.pipeline.data_in import (
     import_dataset,
     import_demo_data,
     inspect_file,
-    key_store_path,
     list_dataset_versions,
     open_data_source,
     open_dataset,
@@ -114,7 +121,7 @@ from segprofile.pipeline.research import (
     text_sources,
     text_topics,
 )
-from segprofile.pipeline.workspace import Progress
+from segprofile.pipeline.workspace import Progress, Workspace
 
 __all__ = [
     "JOURNEY_FORMATS",
@@ -137,6 +144,7 @@ __all__ = [
     "SurveyFile",
     "SurveyImport",
     "TextTopics",
+    "Workspace",
     "accept_recommendations",
     "accept_suggested_hypotheses",
     "check",
@@ -157,7 +165,6 @@ __all__ = [
     "import_survey",
     "inspect_file",
     "inspect_survey",
-    "key_store_path",
     "list_dataset_versions",
     "list_examples",
     "load_study",

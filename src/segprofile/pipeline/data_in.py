@@ -8,10 +8,9 @@ personal-data findings to confirm, quality) → the user's decisions saved in
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from segprofile.data import datasets, isolation, privacy
+from segprofile.data import datasets, isolation, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.engine import Engine, SourceTable
 from segprofile.data.privacy import StudyKey
@@ -22,7 +21,8 @@ from segprofile.model.study import (
     DataSource,
     Study,
 )
-from segprofile.pipeline.documents import _example, _source
+from segprofile.pipeline.documents import _example, find_source
+from segprofile.pipeline.workspace import Workspace
 
 
 def start_isolation() -> None:
@@ -44,50 +44,44 @@ def generate_demo_data(
 
 
 def import_demo_data(
+    ws: Workspace,
     study: Study,
     name: str,
     *,
-    work_dir: str | Path,
     author: str,
     rows: int = 20_000,
     seed: int = 42,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> list[ImportResult]:
     """The example's synthetic data imported as the first version of each of ``study``'s
     sources, through the gate like any file.
 
-    The files are generated into ``work_dir`` (a private staging folder, never the study's
+    The files are generated into a private work folder of the staging area (never the study's
     data directory) and deleted again whatever happens.
     """
-    work = Path(work_dir)
-    try:
+    with staging.work_dir(ws.staging) as work:
         generated = {p.name: p for p in generate_demo_data(name, work, rows=rows, seed=seed)}
         return [
             import_dataset(
+                ws,
                 generated[Path(source.path).name],
                 study,
                 source.id,
                 author=author,
                 delete_input=True,  # generated in a private work folder: nothing to keep
-                home=home,
-                key=key,
             )
             for source in study.data_sources
             if Path(source.path).name in generated
         ]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def inspect_file(
+    ws: Workspace,
     location: str | Path,
     *,
     options: ReadOptions | None = None,
     study: Study | None = None,
     source_id: str | None = None,
     overrides: dict[str, ColumnOverride] | None = None,
-    home: str | Path | None = None,
 ) -> Inspection:
     """Preview a file or database table before import: types, personal data, quality.
 
@@ -96,20 +90,21 @@ def inspect_file(
     decisions: dict[str, ColumnOverride] = {}
     id_column = None
     if study is not None and source_id is not None:
-        source = _source(study, source_id)
+        source = find_source(study, source_id)
         decisions.update(source.columns)
         id_column = source.id_column
     decisions.update(overrides or {})
     return datasets.inspect(
         location,
-        home=Path(home) if home is not None else None,
         options=options,
         overrides=decisions,
         id_column=id_column,
+        staging_root=ws.staging,
     )
 
 
 def import_dataset(
+    ws: Workspace,
     location: str | Path,
     study: Study,
     source_id: str,
@@ -119,32 +114,30 @@ def import_dataset(
     overrides: dict[str, ColumnOverride] | None = None,
     keep_reasons: dict[str, str] | None = None,
     delete_input: bool = False,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> ImportResult:
     """Import a file as a new version of a study's data source (pseudonymised, audited).
 
-    Pseudonyms use the study's key: ``key`` (default: named by the study's id, in the key store
-    ``$SEGPROFILE_KEYS``, else beside the data directory — :func:`key_store_path`). An identifier
-    kept as it is needs its reason in ``keep_reasons``. The input file is left in place unless
-    ``delete_input`` (a copy staged by the caller).
+    Pseudonyms use the study's key in the workspace's key store (:meth:`Workspace.key`). An
+    identifier kept as it is needs its reason in ``keep_reasons``. The input file is left in
+    place unless ``delete_input`` (a copy staged by the caller).
     """
-    root = _home(home)
     return datasets.import_data(
         location,
         study_id=study.id,
-        source=_source(study, source_id),
+        source=find_source(study, source_id),
         author=author,
-        home=root,
+        home=ws.home,
         options=options,
         overrides=overrides,
-        key=datasets.key_ref(root, study.id, key),
+        key=datasets.key_ref(ws.home, study.id, ws.key(study)),
         keep_reasons=keep_reasons,
         delete_input=delete_input,
+        staging_root=ws.staging,
     )
 
 
 def rotate_key(
+    ws: Workspace,
     location: str | Path,
     study: Study,
     source_id: str,
@@ -152,23 +145,21 @@ def rotate_key(
     author: str,
     options: ReadOptions | None = None,
     keep_reasons: dict[str, str] | None = None,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> ImportResult:
     """Give the study a new pseudonym key: the source's original file is imported again under
     it as a new version (audited as ``rotate_key``). The previous key is retired, not deleted:
     earlier versions stay readable and can still be re-identified."""
-    root = _home(home)
     return datasets.import_data(
         location,
         study_id=study.id,
-        source=_source(study, source_id),
+        source=find_source(study, source_id),
         author=author,
-        home=root,
+        home=ws.home,
         options=options,
-        key=datasets.key_ref(root, study.id, key),
+        key=datasets.key_ref(ws.home, study.id, ws.key(study)),
         keep_reasons=keep_reasons,
         rotate_key=True,
+        staging_root=ws.staging,
     )
 
 
@@ -177,6 +168,7 @@ RESPONDENT_COLUMN = "Респондент"
 
 
 def reidentify(
+    ws: Workspace,
     location: str | Path,
     study: Study,
     source_id: str,
@@ -185,8 +177,6 @@ def reidentify(
     out: str | Path,
     user: str,
     options: ReadOptions | None = None,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> datasets.Reidentification:
     """M-8 recruitment: the contacts of the respondents chosen by pseudonym, for the key holder.
 
@@ -196,8 +186,7 @@ def reidentify(
     of those found are written to ``out`` — a new file of the caller's choice; nothing raw is
     stored by segprofile. Audited (counts only).
     """
-    root = _home(home)
-    wanted = datasets.read_column(respondents, RESPONDENT_COLUMN, home=root)
+    wanted = datasets.read_column(respondents, RESPONDENT_COLUMN, staging_root=ws.staging)
     if not wanted:
         raise InputError(
             f"В файле {Path(respondents).name} нет ни одного респондента (столбец "
@@ -207,20 +196,16 @@ def reidentify(
     return datasets.reidentify(
         location,
         study_id=study.id,
-        source=_source(study, source_id),
+        source=find_source(study, source_id),
         wanted=set(wanted),
         out=Path(out),
         user=user,
-        home=root,
-        key=datasets.key_ref(root, study.id, key),
+        home=ws.home,
+        key=datasets.key_ref(ws.home, study.id, ws.key(study)),
         options=options,
         respondent_column=RESPONDENT_COLUMN,
+        staging_root=ws.staging,
     )
-
-
-def key_store_path(home: str | Path | None = None) -> Path:
-    """Where the pseudonym keys live: ``$SEGPROFILE_KEYS``, else ``<data directory>-keys``."""
-    return privacy.default_key_store(_home(home))
 
 
 def retire_study_key(key: StudyKey) -> str | None:
@@ -228,61 +213,42 @@ def retire_study_key(key: StudyKey) -> str | None:
     return privacy.retire_key(key)
 
 
-def list_dataset_versions(
-    study_id: str, source_id: str, *, home: str | Path | None = None
-) -> list[Manifest]:
+def list_dataset_versions(ws: Workspace, study_id: str, source_id: str) -> list[Manifest]:
     """Stored versions of a data source, oldest first."""
-    return datasets.list_versions(_home(home), study_id, source_id)
+    return datasets.list_versions(ws.home, study_id, source_id)
 
 
 def delete_dataset_version(
-    study_id: str, source_id: str, version: int, *, user: str, home: str | Path | None = None
+    ws: Workspace, study_id: str, source_id: str, version: int, *, user: str
 ) -> None:
     """Delete one stored version on purpose (audited)."""
-    datasets.delete_version(_home(home), study_id, source_id, version, user=user)
+    datasets.delete_version(ws.home, study_id, source_id, version, user=user)
 
 
 def open_data_source(
-    engine: Engine,
-    study: Study,
-    source: DataSource,
-    data_dir: str | Path,
-    *,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
+    ws: Workspace, engine: Engine, study: Study, source: DataSource
 ) -> SourceTable:
-    """A source opened for analysis: its latest imported dataset version under ``home`` when
-    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``,
-    with its personal data depersonalised on the fly as an import would (``key``: the study's
-    pseudonym key, see :func:`import_dataset`)."""
-    root = _home(home)
-    if datasets.list_versions(root, study.id, source.id):
-        return datasets.open_version(engine, root, study.id, source)
-    return datasets.open_raw_source(engine, root, study.id, source, Path(data_dir), key)
+    """A source opened for analysis: its latest imported dataset version when there is one
+    (``.version`` says which), otherwise the file at its ``path`` in the workspace's
+    ``data_dir``, with its personal data depersonalised on the fly as an import would (under
+    the study's key). Without a ``data_dir`` a source must have an imported version."""
+    if ws.data_dir is None or datasets.list_versions(ws.home, study.id, source.id):
+        return datasets.open_version(engine, ws.home, study.id, source)
+    return datasets.open_raw_source(
+        engine, ws.home, study.id, source, ws.data_dir, ws.key(study), staging_root=ws.staging
+    )
 
 
 def open_dataset(
-    engine: Engine,
-    study: Study,
-    source_id: str,
-    *,
-    version: int | None = None,
-    home: str | Path | None = None,
+    ws: Workspace, engine: Engine, study: Study, source_id: str, *, version: int | None = None
 ) -> SourceTable:
     """A stored version (latest by default) opened in the engine; ``.version`` and
     ``.fingerprint()`` identify it for provenance."""
-    return datasets.open_version(engine, _home(home), study.id, _source(study, source_id), version)
+    return datasets.open_version(engine, ws.home, study.id, find_source(study, source_id), version)
 
 
 def read_audit(
-    *,
-    study_id: str | None = None,
-    source_id: str | None = None,
-    home: str | Path | None = None,
+    ws: Workspace, *, study_id: str | None = None, source_id: str | None = None
 ) -> list[privacy.AuditRecord]:
     """The import audit trail (who, which file, what was done to which column)."""
-    return privacy.read_audit(_home(home), study_id=study_id, source_id=source_id)
-
-
-def _home(home: str | Path | None) -> Path:
-    return Path(home).resolve() if home is not None else datasets.default_home()
+    return privacy.read_audit(ws.home, study_id=study_id, source_id=source_id)

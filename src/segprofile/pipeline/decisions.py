@@ -27,7 +27,7 @@ from segprofile.model.study import (
     Study,
     TopicLabel,
 )
-from segprofile.pipeline.documents import _source
+from segprofile.pipeline.documents import find_source
 from segprofile.pipeline.research import text_sources
 
 
@@ -189,7 +189,7 @@ def reject_quote(study: Study, hypothesis_id: str, index: int, quote: str) -> St
 
 
 def _topic_source(study: Study, source_id: str) -> DataSource:
-    source = _source(study, source_id)
+    source = find_source(study, source_id)
     if source not in text_sources(study):
         raise InputError(
             f"Источник «{source_id}» не содержит текстов (жалоб, ответов опроса, интервью).",

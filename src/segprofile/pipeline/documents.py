@@ -79,7 +79,7 @@ def example_study(name: str) -> Study:
     return load_study(_example(name).study_path)
 
 
-def _source(study: Study, source_id: str) -> DataSource:
+def find_source(study: Study, source_id: str) -> DataSource:
     for source in study.data_sources:
         if source.id == source_id:
             return source

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from segprofile import __version__
 from segprofile.analysis.audience import blind_zones
@@ -37,8 +36,7 @@ from segprofile.analysis.suppression import (
     LiveCount,
     live_count,
 )
-from segprofile.data.engine import Engine, SourceTable, connect, execute
-from segprofile.data.privacy import StudyKey
+from segprofile.data.engine import Engine, SourceTable, execute
 from segprofile.errors import InputError
 from segprofile.model.results import (
     DataFile,
@@ -53,26 +51,23 @@ from segprofile.model.study import (
 )
 from segprofile.pipeline.data_in import open_data_source
 from segprofile.pipeline.documents import study_hash
-from segprofile.pipeline.workspace import Progress, _no_progress
+from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
 
 
 def profile_study(
+    ws: Workspace,
     study: Study,
-    data_dir: str | Path,
     *,
     progress: Progress | None = None,
     revision: int | None = None,
-    engine: Engine | None = None,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> Profile:
     """Build the profile: every feature's segments (M-5) with capacity and satisfaction.
 
-    Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
-    come back to Python. Each source is read from its latest imported dataset version under
-    ``home`` (see :func:`import_dataset`) when there is one, otherwise from its file in
-    ``data_dir``, depersonalised on the fly under the study's pseudonym key ``key`` (see
-    :func:`open_data_source`); the version is recorded in the provenance.
+    Reads the client records through Ibis on the workspace's engine (DuckDB or Spark); only
+    aggregates come back to Python. Each source is read from its latest imported dataset version
+    when there is one, otherwise from its file in the workspace's ``data_dir``, depersonalised on
+    the fly (:func:`~segprofile.pipeline.data_in.open_data_source`); the version is recorded in
+    the provenance.
     """
     report = progress or _no_progress
     report(0.0, "Чтение данных")
@@ -82,10 +77,8 @@ def profile_study(
             "В исследовании нет источника данных о клиентах.",
             hint="добавьте в data_sources запись с kind: client_records и путём к файлу.",
         )
-    own_engine = engine is None
-    eng = engine or connect()
-    try:
-        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
+    with ws.connect() as eng:
+        table = open_data_source(ws, eng, study, source)
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
         table.require_columns(
@@ -132,7 +125,7 @@ def profile_study(
             if role.audience is None or role.audience.population_source is None:
                 continue
             pop_source = study.data_source(role.audience.population_source)
-            population = open_data_source(eng, study, pop_source, data_dir, home=home, key=key)
+            population = open_data_source(ws, eng, study, pop_source)
             if pop_source.count_column is not None:
                 population.require_columns(
                     [(pop_source.count_column, "число имеющих право (count_column)")]
@@ -162,7 +155,7 @@ def profile_study(
         )
         if survey_source is not None:
             report(0.93, "Нулевой замер по опросу")
-            survey = open_data_source(eng, study, survey_source, data_dir, home=home, key=key)
+            survey = open_data_source(ws, eng, study, survey_source)
             survey_stats = survey_baseline(
                 study,
                 table,
@@ -185,7 +178,7 @@ def profile_study(
         if not has_confirmed_problems(study):
             report(0.94, "Темы жалоб")
             complaints, complaints_warning = _complaint_topics(
-                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home, key
+                ws, study, eng, table, by_feature, id_column, features, files
             )
         report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
@@ -247,9 +240,6 @@ def profile_study(
             + cluster_warnings,
             clusters=clusters,
         )
-    finally:
-        if own_engine:
-            eng.close()
     report(1.0, "Готово")
     return profile
 
@@ -273,14 +263,7 @@ class RuleCount:
         return self.matched / self.total if self.total else 0.0
 
 
-def count_rule_matches(
-    study: Study,
-    data_dir: str | Path,
-    rule: str,
-    *,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
-) -> RuleCount:
+def count_rule_matches(ws: Workspace, study: Study, rule: str) -> RuleCount:
     """Count the client records an eligibility rule selects (M-2: a live count while editing).
 
     Raises :class:`~segprofile.analysis.rules.RuleSyntaxError` (an ``InputError``) with the
@@ -293,16 +276,13 @@ def count_rule_matches(
             hint="добавьте в data_sources запись с kind: client_records.",
         )
     parse_rule(rule)  # syntax errors first, before any file is opened
-    eng = Engine.duckdb()
-    try:
-        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
+    with ws.connect() as eng:
+        table = open_data_source(ws, eng, study, source)
         expr = compile_rule(rule, table.table)
         row = execute(
             table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
         )
         record = row.to_dict("records")[0]
-    finally:
-        eng.close()
     shown: LiveCount = live_count(
         int(record["matched"] or 0), int(record["total"]), study.segmentation.min_cell
     )
@@ -310,16 +290,14 @@ def count_rule_matches(
 
 
 def _complaint_topics(
+    ws: Workspace,
     study: Study,
     eng: Engine,
     records: SourceTable,
-    data_dir: Path,
     by_feature: ByFeatureResult,
     id_column: str | None,
     features: list[Feature],
     files: list[DataFile],
-    home: str | Path | None,
-    key: StudyKey | None,
 ) -> tuple[ComplaintUniqueness | None, str | None]:
     """Problem uniqueness from the complaints' topics, before research confirms problems.
 
@@ -334,7 +312,7 @@ def _complaint_topics(
     if id_column is None:
         return None, f"{lead}: у данных о клиентах нет столбца идентификатора (id_column)."
     try:
-        complaints = open_data_source(eng, study, source, data_dir, home=home, key=key)
+        complaints = open_data_source(ws, eng, study, source)
     except InputError as exc:
         return None, f"{lead}: {exc.message}"
     text_column = complaint_text_column(source, complaints.columns)
@@ -380,15 +358,7 @@ def _ids_unique(table: SourceTable, id_column: str) -> bool:
     return int(record["rows"]) == int(record["ids"])
 
 
-def segment_portrait(
-    study: Study,
-    data_dir: str | Path,
-    segment_key: str,
-    *,
-    engine: Engine | None = None,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
-) -> Portrait:
+def segment_portrait(ws: Workspace, study: Study, segment_key: str) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
     source = study.client_records()
     if source is None:
@@ -396,10 +366,6 @@ def segment_portrait(
             "В исследовании нет источника данных о клиентах.",
             hint="добавьте в data_sources запись с kind: client_records.",
         )
-    eng = engine or connect()
-    try:
-        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
+    with ws.connect() as eng:
+        table = open_data_source(ws, eng, study, source)
         return build_segment_portrait(study, table, segment_key.strip())
-    finally:
-        if engine is None:
-            eng.close()

@@ -36,8 +36,7 @@ from segprofile.analysis.suppression import (
     suppress,
 )
 from segprofile.data import datasets, masking, privacy
-from segprofile.data.engine import Engine, execute
-from segprofile.data.privacy import StudyKey
+from segprofile.data.engine import execute
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError
 from segprofile.model import spec_yaml
@@ -58,10 +57,10 @@ from segprofile.model.study import (
     Study,
     SurveyQuestion,
 )
-from segprofile.pipeline.data_in import _home, import_dataset, open_data_source
-from segprofile.pipeline.documents import _source
+from segprofile.pipeline.data_in import import_dataset, open_data_source
+from segprofile.pipeline.documents import find_source
 from segprofile.pipeline.profile import profile_study
-from segprofile.pipeline.workspace import Progress, _no_progress
+from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
 
 
 @dataclass(frozen=True)
@@ -75,14 +74,12 @@ class ResearchPlanResult:
 
 
 def research_plan(
+    ws: Workspace,
     study: Study,
-    data_dir: str | Path,
     *,
     profile: Profile | None = None,
     per_segment: int = 1,
     progress: Progress | None = None,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> ResearchPlanResult:
     """Plan the research (M-8) from the profile: survey sample sizes per segment (with FPC),
     interview respondents covering every segment (greedy set cover over pseudonymised client
@@ -90,67 +87,66 @@ def research_plan(
     data (M-7) for the team to accept or reject.
     """
     report = progress or _no_progress
-    if profile is None:
-        profile = profile_study(
-            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home, key=key
-        )
-    source = study.client_records()
-    if source is None or source.id_column is None:
-        raise InputError(
-            "Для подбора респондентов нужен столбец с псевдонимом клиента.",
-            hint="укажите id_column у источника данных о клиентах (kind: client_records).",
-        )
-    report(0.65, "Объём выборки опроса")
-    # What the plan shows passes disclosure control: segments the profile hides have no
-    # sample size, no quota and no respondent listed with their membership.
-    shown = shown_keys(suppress(profile, study))
-    min_cell = study.segmentation.min_cell
-    sizes = protect_sample_sizes(survey_sample_sizes(study, profile), shown, min_cell)
-    eng = Engine.duckdb()
-    try:
-        records = open_data_source(eng, study, source, data_dir, home=home, key=key)
-        records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
-        report(0.75, "Подбор респондентов")
-        pool = draw_candidates(
-            study,
-            records,
-            id_column=source.id_column,
-            max_interviews_per_person=study.research.max_interviews_per_person,
-            seed=study.segmentation.random_state,
-        )
-        quotas = {k: pool.labels.get(k, k) for k in (pool.in_data or pool.segments) if k in shown}
-        recruitment = protect_recruitment(
-            recruit_respondents(
-                pool,
-                per_segment=per_segment,
+    # One engine for the profile (when not given) and the draw: Spark starts once.
+    with ws.session() as ws:
+        if profile is None:
+            profile = profile_study(ws, study, progress=lambda f, m: report(0.6 * f, m))
+        source = study.client_records()
+        if source is None or source.id_column is None:
+            raise InputError(
+                "Для подбора респондентов нужен столбец с псевдонимом клиента.",
+                hint="укажите id_column у источника данных о клиентах (kind: client_records).",
+            )
+        report(0.65, "Объём выборки опроса")
+        # What the plan shows passes disclosure control: segments the profile hides have no
+        # sample size, no quota and no respondent listed with their membership.
+        shown = shown_keys(suppress(profile, study))
+        min_cell = study.segmentation.min_cell
+        sizes = protect_sample_sizes(survey_sample_sizes(study, profile), shown, min_cell)
+        with ws.connect() as eng:
+            records = open_data_source(ws, eng, study, source)
+            records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
+            report(0.75, "Подбор респондентов")
+            pool = draw_candidates(
+                study,
+                records,
+                id_column=source.id_column,
                 max_interviews_per_person=study.research.max_interviews_per_person,
-                required=quotas,
-            ),
-            shown,
+                seed=study.segmentation.random_state,
+            )
+            quotas = {
+                k: pool.labels.get(k, k) for k in (pool.in_data or pool.segments) if k in shown
+            }
+            recruitment = protect_recruitment(
+                recruit_respondents(
+                    pool,
+                    per_segment=per_segment,
+                    max_interviews_per_person=study.research.max_interviews_per_person,
+                    required=quotas,
+                ),
+                shown,
+            )
+            report(0.9, "Гипотезы из данных")
+            refusal, duration = outcome_features(study)
+            outcomes = segment_outcomes(
+                study,
+                records,
+                refusal_column=refusal.column if refusal else None,
+                duration_column=duration.column if duration else None,
+            )
+            suggested = [
+                h
+                for h in suggest_hypotheses(study, profile, outcomes=outcomes)
+                if all(part in shown for key in h.segments for part in key.split("&"))
+            ]
+        guides = interview_guides(study)
+        report(1.0, "Готово")
+        return ResearchPlanResult(
+            sample_sizes=sizes,
+            recruitment=recruitment,
+            guides=guides,
+            suggested_hypotheses=suggested,
         )
-        report(0.9, "Гипотезы из данных")
-        refusal, duration = outcome_features(study)
-        outcomes = segment_outcomes(
-            study,
-            records,
-            refusal_column=refusal.column if refusal else None,
-            duration_column=duration.column if duration else None,
-        )
-        suggested = [
-            h
-            for h in suggest_hypotheses(study, profile, outcomes=outcomes)
-            if all(part in shown for key in h.segments for part in key.split("&"))
-        ]
-    finally:
-        eng.close()
-    guides = interview_guides(study)
-    report(1.0, "Готово")
-    return ResearchPlanResult(
-        sample_sizes=sizes,
-        recruitment=recruitment,
-        guides=guides,
-        suggested_hypotheses=suggested,
-    )
 
 
 def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = None) -> bytes:
@@ -228,7 +224,7 @@ def survey_source(study: Study, source_id: str | None = None) -> DataSource | No
     """The study's survey source: the one named, else the first with a question mapping, else
     the first survey source (``None`` when the study has none)."""
     if source_id is not None:
-        source = _source(study, source_id)
+        source = find_source(study, source_id)
         if source.kind is not DataSourceKind.survey:
             raise InputError(
                 f"Источник «{source_id}» — не опрос (kind: {source.kind.value}).",
@@ -240,12 +236,12 @@ def survey_source(study: Study, source_id: str | None = None) -> DataSource | No
 
 
 def _survey_version(
+    ws: Workspace,
     study: Study,
     source: DataSource | None,
     *,
     version: int | None,
     id_column: str | None,
-    home: str | Path | None,
 ) -> tuple[SurveyFile, Any]:
     """The answers of a stored survey version, as the mapping form and the analysis use them.
 
@@ -260,9 +256,8 @@ def _survey_version(
             "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
             hint="добавьте в data_sources источник с kind: survey и загрузите в него файл ответов.",
         )
-    root = _home(home)
-    manifest = datasets.get_version(root, study.id, source.id, version)
-    table = pq.read_table(datasets.version_path(root, manifest))
+    manifest = datasets.get_version(ws.home, study.id, source.id, version)
+    table = pq.read_table(datasets.version_path(ws.home, manifest))
     records = study.client_records()
     wanted_id = id_column or source.id_column
     if wanted_id is None and records is not None and records.id_column in table.column_names:
@@ -317,13 +312,12 @@ def _survey_version(
 
 
 def inspect_survey(
+    ws: Workspace,
     study: Study,
     *,
     source_id: str | None = None,
     version: int | None = None,
     id_column: str | None = None,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> SurveyFile:
     """A stored survey version for the mapping form: columns with their kind, a preview.
 
@@ -331,7 +325,7 @@ def inspect_survey(
     study's survey source); ``version`` defaults to the latest.
     """
     source = survey_source(study, source_id)
-    info, _ = _survey_version(study, source, version=version, id_column=id_column, home=home)
+    info, _ = _survey_version(ws, study, source, version=version, id_column=id_column)
     return info
 
 
@@ -412,8 +406,8 @@ class SurveyImport:
 
 
 def import_survey(
+    ws: Workspace,
     study: Study,
-    data_dir: str | Path,
     location: str | Path | None = None,
     *,
     version: int | None = None,
@@ -428,8 +422,6 @@ def import_survey(
     options: ReadOptions | None = None,
     name: str | None = None,
     author: str | None = None,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> SurveyImport:
     """Check hypotheses against survey answers (M-9).
 
@@ -504,99 +496,97 @@ def import_survey(
         import getpass
 
         version = import_dataset(
+            ws,
             location,
             study,
             source.id,
             author=author or getpass.getuser(),
             options=options,
-            home=home,
-            key=key,
         ).manifest.version
-    if profile is None:
-        profile = profile_study(study, data_dir, home=home, key=key)
-    info, answers = _survey_version(study, source, version=version, id_column=id_column, home=home)
-    absent = [q.question for q in mapping if q.question not in answers.column_names]
-    if absent:
-        raise InputError(
-            f"В ответах опроса {info.name} нет вопросов (столбцов): "
-            + ", ".join(f"«{a}»" for a in dict.fromkeys(absent))
-            + ".",
-            hint="исправьте сопоставление вопросов и гипотез. Столбцы опроса: "
-            + ", ".join(c.name for c in info.columns)
-            + ".",
+    # One engine for the profile (when not given) and the linking: Spark starts once.
+    with ws.session() as ws:
+        if profile is None:
+            profile = profile_study(ws, study)
+        info, answers = _survey_version(ws, study, source, version=version, id_column=id_column)
+        absent = [q.question for q in mapping if q.question not in answers.column_names]
+        if absent:
+            raise InputError(
+                f"В ответах опроса {info.name} нет вопросов (столбцов): "
+                + ", ".join(f"«{a}»" for a in dict.fromkeys(absent))
+                + ".",
+                hint="исправьте сопоставление вопросов и гипотез. Столбцы опроса: "
+                + ", ".join(c.name for c in info.columns)
+                + ".",
+            )
+        survey_name = name or info.name
+        defaults = VerdictRules(confidence=study.research.confidence)
+        rules = VerdictRules(
+            threshold=threshold if threshold is not None else defaults.threshold,
+            alpha=alpha if alpha is not None else defaults.alpha,
+            min_answers=min_answers if min_answers is not None else defaults.min_answers,
+            confidence=defaults.confidence,
         )
-    survey_name = name or info.name
-    defaults = VerdictRules(confidence=study.research.confidence)
-    rules = VerdictRules(
-        threshold=threshold if threshold is not None else defaults.threshold,
-        alpha=alpha if alpha is not None else defaults.alpha,
-        min_answers=min_answers if min_answers is not None else defaults.min_answers,
-        confidence=defaults.confidence,
-    )
-    eng = Engine.duckdb()
-    try:
-        records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
-        table = ibis.memtable(answers)
-        survey_id = None if by_features else info.id_column
-        records_id = records_source.id_column
-        if survey_id is not None and records_id is None:
-            survey_id = None
-        if survey_id is not None and records_id is not None:
-            records.require_columns([(records_id, "псевдоним клиента (id_column)")])
-            if records.legacy_pseudonyms:
-                raise InputError(
-                    f"Данные «{records_source.id}» загружены прежней версией segprofile: их "
-                    "псевдонимы другого вида, и идентификаторы опроса с ними не совпадут.",
-                    hint="загрузите файл клиентов заново (появится новая версия данных) и "
-                    "повторите загрузку опроса — или свяжите ответы по признакам "
-                    "(--by-features).",
-                )
-        edges = quantile_edges(study.segmented_features(), records.table)
-        linked = link_survey(
-            study,
-            records,
-            _Answers(table, info.rows),
-            survey_id=survey_id,
-            records_id=records_id if survey_id is not None else None,
-            edges=edges,
-            fallback_to_features=True,
-        )
-        analysis = analyse_survey(
-            study,
-            linked,
-            question_links(mapping),
-            rules=rules,
-            universe=known_segments(profile),
+        with ws.connect() as eng:
+            records = open_data_source(ws, eng, study, records_source)
+            table = ibis.memtable(answers)
+            survey_id = None if by_features else info.id_column
+            records_id = records_source.id_column
+            if survey_id is not None and records_id is None:
+                survey_id = None
+            if survey_id is not None and records_id is not None:
+                records.require_columns([(records_id, "псевдоним клиента (id_column)")])
+                if records.legacy_pseudonyms:
+                    raise InputError(
+                        f"Данные «{records_source.id}» загружены прежней версией segprofile: их "
+                        "псевдонимы другого вида, и идентификаторы опроса с ними не совпадут.",
+                        hint="загрузите файл клиентов заново (появится новая версия данных) и "
+                        "повторите загрузку опроса — или свяжите ответы по признакам "
+                        "(--by-features).",
+                    )
+            edges = quantile_edges(study.segmented_features(), records.table)
+            linked = link_survey(
+                study,
+                records,
+                _Answers(table, info.rows),
+                survey_id=survey_id,
+                records_id=records_id if survey_id is not None else None,
+                edges=edges,
+                fallback_to_features=True,
+            )
+            analysis = analyse_survey(
+                study,
+                linked,
+                question_links(mapping),
+                rules=rules,
+                universe=known_segments(profile),
+                source=survey_name,
+            )
+        orphaned = segments_without_feature(study)
+        for hid, keys in orphaned_hypotheses(study, profile).items():
+            orphaned.setdefault(hid, [])
+            orphaned[hid] += [k for k in keys if k not in orphaned[hid]]
+        for hid, keys in orphaned.items():
+            analysis.warnings.append(
+                f"Гипотеза «{hid}» ссылается на сегменты, которых нет в профиле (признак удалён "
+                f"или переименован): {', '.join(keys)}. Гипотеза сохранена и помечена как "
+                "«осиротевшая»; исправьте её сегменты."
+            )
+        updated = apply_survey_verdicts(study, analysis, source=survey_name)
+        # What the results page and CSV show: no share or test of fewer than min_cell answers.
+        analysis.tests = protect_survey_tests(analysis.tests, study.segmentation.min_cell)
+        if source is not None and questions:
+            for data_source in updated.data_sources:
+                if data_source.id == source.id:
+                    data_source.questions = list(mapping)
+        return SurveyImport(
+            file=info,
             source=survey_name,
+            questions=mapping,
+            analysis=analysis,
+            joined_by=linked.joined_by,
+            orphaned=orphaned,
+            study=updated,
         )
-    finally:
-        eng.close()
-    orphaned = segments_without_feature(study)
-    for hid, keys in orphaned_hypotheses(study, profile).items():
-        orphaned.setdefault(hid, [])
-        orphaned[hid] += [k for k in keys if k not in orphaned[hid]]
-    for hid, keys in orphaned.items():
-        analysis.warnings.append(
-            f"Гипотеза «{hid}» ссылается на сегменты, которых нет в профиле (признак удалён или "
-            f"переименован): {', '.join(keys)}. Гипотеза сохранена и помечена как «осиротевшая»; "
-            "исправьте её сегменты."
-        )
-    updated = apply_survey_verdicts(study, analysis, source=survey_name)
-    # What the results page and CSV show: no share or test of fewer than min_cell answers.
-    analysis.tests = protect_survey_tests(analysis.tests, study.segmentation.min_cell)
-    if source is not None and questions:
-        for data_source in updated.data_sources:
-            if data_source.id == source.id:
-                data_source.questions = list(mapping)
-    return SurveyImport(
-        file=info,
-        source=survey_name,
-        questions=mapping,
-        analysis=analysis,
-        joined_by=linked.joined_by,
-        orphaned=orphaned,
-        study=updated,
-    )
 
 
 def survey_results_csv(result: SurveyImport) -> bytes:
@@ -729,16 +719,14 @@ def text_sources(study: Study) -> list[DataSource]:
 
 
 def text_topics(
+    ws: Workspace,
     study: Study,
-    data_dir: str | Path,
     *,
     source_id: str | None = None,
     text_column: str | None = None,
     feature_id: str | None = None,
     n_topics: int | None = None,
     limit: int = 20_000,
-    home: str | Path | None = None,
-    key: StudyKey | None = None,
 ) -> TextTopics:
     """Complaint or open-answer topics (lemmas → TF-IDF → NMF) with shares per segment.
 
@@ -756,10 +744,9 @@ def text_topics(
             )
         chosen = next((d for d in sources if d.kind is DataSourceKind.complaints), sources[0])
     else:
-        chosen = _source(study, source_id)
-    eng = Engine.duckdb()
-    try:
-        table = open_data_source(eng, study, chosen, data_dir, home=home, key=key)
+        chosen = find_source(study, source_id)
+    with ws.connect() as eng:
+        table = open_data_source(ws, eng, study, chosen)
         t = table.table
         strings = [c for c in t.columns if t[c].type().is_string()]
         if not strings:
@@ -795,7 +782,7 @@ def text_topics(
                     hint="постройте темы без разбивки по сегментам или добавьте в файл "
                     "псевдоним клиента.",
                 )
-            records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
+            records = open_data_source(ws, eng, study, records_source)
             texts, segments = texts_with_segments(
                 study,
                 records,
@@ -810,8 +797,6 @@ def text_topics(
         else:
             frame = execute(t.select(text=t[column]).limit(limit))
             texts = [str(x) if x is not None else "" for x in frame["text"]]
-    finally:
-        eng.close()
     # Shares per segment of fewer than min_cell texts are not shown (disclosure control).
     model = protect_topics(
         label_topics(
