@@ -43,7 +43,8 @@ from segprofile import pipeline
 study = pipeline.example_study("child-benefit")
 t0 = time.perf_counter()
 if kind == "segprofile":
-    profile = pipeline.profile_study(study, data)
+    ws = pipeline.Workspace.in_folder(data.parent / "workspace", data_dir=data)
+    profile = pipeline.profile_study(ws, study)
     n_segments = sum(len(f.segments) for f in profile.by_feature)
 else:
     import numpy as np

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from segprofile import config
 from segprofile.errors import InputError, NotFound, SegprofileError
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def profile(study_path: StudyArg, data: DataOpt = None, out_dir: OutDirOpt = Pat
         def progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message[:36])
 
-        computed = pipeline.profile_study(study, data, progress=progress)
+        computed = pipeline.profile_study(_workspace(data), study, progress=progress)
     # Every output shows the published profile: small groups hidden (disclosure control).
     result = pipeline.published_profile(computed, study)
     html_file = folder / f"{study.id}-profile.html"
@@ -183,7 +183,7 @@ def _require_data(study: Study, study_path: Path, data: Path | None) -> None:
     source = study.client_records()
     if source is None:
         return  # the pipeline says what to add to the document
-    if pipeline.list_dataset_versions(study.id, source.id):
+    if pipeline.list_dataset_versions(_workspace(), study.id, source.id):
         return
     raise InputError(
         f"Нет данных для профиля: источник «{source.id}» исследования «{study.id}» ещё не "
@@ -361,7 +361,9 @@ def inspect(
     from segprofile import pipeline
 
     result = pipeline.inspect_file(
-        location, options=_read_options(sheet, header_row, encoding, delimiter, table, query)
+        _workspace(),
+        location,
+        options=_read_options(sheet, header_row, encoding, delimiter, table, query),
     )
     if as_json:
         out.print_json(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
@@ -461,6 +463,7 @@ def import_(
     study = pipeline.load_study(study_path)
     decisions = _decisions(drop, pseudonymise, keep)
     result = pipeline.import_dataset(
+        _workspace(),
         location,
         study,
         source,
@@ -470,6 +473,13 @@ def import_(
         keep_reasons=_keep_reasons(study, source, decisions, keep_reason),
     )
     _print_import(result)
+
+
+def _workspace(data: Path | None = None) -> pipeline.Workspace:
+    """Where the study's data, keys and audit live (the settings); its files in ``data``."""
+    from segprofile import pipeline
+
+    return pipeline.Workspace.from_config(data_dir=data)
 
 
 def _author(author: str | None) -> str:
@@ -529,7 +539,7 @@ def datasets(
 
     from segprofile import pipeline
 
-    versions = pipeline.list_dataset_versions(study_id, source)
+    versions = pipeline.list_dataset_versions(_workspace(), study_id, source)
     if not versions:
         out.print(f"У источника «{source}» исследования «{study_id}» нет загруженных версий.")
         return
@@ -572,6 +582,7 @@ def keys_rotate(
 
     study = pipeline.load_study(study_path)
     result = pipeline.rotate_key(
+        _workspace(),
         location,
         study,
         source,
@@ -613,6 +624,7 @@ def reidentify(
 
     study = pipeline.load_study(study_path)
     result = pipeline.reidentify(
+        _workspace(),
         location,
         study,
         source,
@@ -662,7 +674,7 @@ def research_plan_cmd(
     from segprofile import pipeline
 
     study = pipeline.load_study(study_path)
-    plan = pipeline.research_plan(study, data, per_segment=per_segment)
+    plan = pipeline.research_plan(_workspace(data), study, per_segment=per_segment)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "respondents.csv").write_bytes(pipeline.recruitment_csv(plan.recruitment))
     payload = {
@@ -786,8 +798,8 @@ def research_import_survey(
             ) from None
         questions = pipeline.read_question_mapping(raw_mapping, name=mapping.name)
     result = pipeline.import_survey(
+        _workspace(data),
         study,
-        data,
         file,
         questions=questions,
         source_id=source,
@@ -1023,7 +1035,7 @@ def report(
     except FileNotFoundError:
         raise NotFound(f"Шаблон {template} не найден.", hint="проверьте путь к шаблону.") from None
     started = time.perf_counter()
-    result = pipeline.profile_study(study, data)
+    result = pipeline.profile_study(_workspace(data), study)
     content = pipeline.render_report(result, study, fmt, template=template_bytes)
     extension = pipeline.REPORT_FORMATS[fmt][1]
     target = file or _out_dir(out_dir) / f"{study.id}-report.{extension}"
@@ -1079,7 +1091,7 @@ def run(argv: list[str] | None = None) -> int:
         _print_error(_usage_error(exc, argv if argv is not None else sys.argv[1:]))
         return 2
     except Exception as exc:
-        if os.environ.get("SEGPROFILE_DEBUG"):
+        if config.current().debug:
             raise
         log.debug("internal error", exc_info=True)
         err.print(
@@ -1196,7 +1208,12 @@ def _annotation_name(param: Any) -> str:
 
 def main() -> None:
     """Console entry point."""
-    logging.basicConfig(level=os.environ.get("SEGPROFILE_LOG", "WARNING"))
+    try:
+        level = config.current().log
+    except SegprofileError as exc:  # a setting that cannot be used: said like any other error
+        err.print(f"[bold red]Ошибка:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    logging.basicConfig(level=level)
     sys.exit(run())
 
 

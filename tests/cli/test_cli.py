@@ -172,7 +172,7 @@ def test_html_profile_uses_complementary_suppression(small_study: object, tmp_pa
         }
     )
     pq.write_table(table, tmp_path / "records.parquet")
-    profile = pipeline.profile_study(study, tmp_path)
+    profile = pipeline.profile_study(pipeline.Workspace.from_config(data_dir=tmp_path), study)
     html = pipeline.render_profile_html(profile, study)
     rows = dict(
         re.findall(r'<tr class="suppressed"><td>([^<]+)</td><td class="num">([^<]+)<', html)

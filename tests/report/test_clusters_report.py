@@ -44,7 +44,13 @@ def clustered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Profile,
         },
     }
     study = pipeline.study_from_data(data)
-    return study, pipeline.profile_study(study, path), path
+    return (
+        study,
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=path), study
+        ),
+        path,
+    )
 
 
 def _with_small_cluster(profile: Profile) -> Profile:

@@ -28,7 +28,11 @@ EXAMPLE = "child-benefit"
 def example_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
     data = tmp_path_factory.mktemp("child-benefit-data")
     pipeline.generate_demo_data(EXAMPLE, data, rows=1000, seed=4)
-    profile = pipeline.profile_study(pipeline.example_study(EXAMPLE), data, revision=1)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        pipeline.example_study(EXAMPLE),
+        revision=1,
+    )
     assert profile.clusters is not None, profile.warnings
     return pipeline.profile_to_json(profile)
 

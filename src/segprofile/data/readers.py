@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 
+from segprofile import config
+from segprofile.config import SETTINGS
 from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
 
@@ -47,9 +49,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SIZE_ENV = "SEGPROFILE_MAX_FILE_MB"
-DEFAULT_MAX_MB = 20 * 1024
-MEMORY_ENV = "SEGPROFILE_IMPORT_MEMORY"
+SIZE_ENV = SETTINGS["max_file_mb"].name
+MEMORY_ENV = SETTINGS["import_memory"].name
 SAMPLE_BYTES = 1 << 20
 CHUNK_BYTES = 4 << 20
 SAMPLE_ROWS = 5000
@@ -86,58 +87,43 @@ class ReadOptions:
 # --- Limits ------------------------------------------------------------------------------------
 # Each is checked before the parser allocates; each has a setting (documented in docs/deploy.md).
 
-COLUMNS_ENV = "SEGPROFILE_MAX_COLUMNS"
-DEFAULT_MAX_COLUMNS = 2000
-CELL_ENV = "SEGPROFILE_MAX_CELL_KB"
-DEFAULT_MAX_CELL_KB = 128
-SHEET_CELLS_ENV = "SEGPROFILE_MAX_SHEET_CELLS"
-DEFAULT_MAX_SHEET_CELLS = 10_000_000
-UNZIPPED_ENV = "SEGPROFILE_MAX_UNZIPPED_MB"
-DEFAULT_MAX_UNZIPPED_MB = 1024
-ZIP_RATIO_ENV = "SEGPROFILE_MAX_ZIP_RATIO"
-DEFAULT_MAX_ZIP_RATIO = 100
-DOCUMENT_XML_ENV = "SEGPROFILE_MAX_DOCX_XML_MB"
-DEFAULT_MAX_DOCUMENT_XML_MB = 10
+COLUMNS_ENV = SETTINGS["max_columns"].name
+CELL_ENV = SETTINGS["max_cell_kb"].name
+SHEET_CELLS_ENV = SETTINGS["max_sheet_cells"].name
+UNZIPPED_ENV = SETTINGS["max_unzipped_mb"].name
+ZIP_RATIO_ENV = SETTINGS["max_zip_ratio"].name
+DOCUMENT_XML_ENV = SETTINGS["max_docx_xml_mb"].name
 ZIP_RATIO_FROM = 10 << 20  # smaller members may compress any way they like: harmless
 ZIP_MAX_MEMBERS = 10_000
 
 
-def _env_number(name: str, default: float) -> float:
-    """A positive number from the environment; anything else is the default."""
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
-
-
 def max_bytes_default() -> int:
-    return int(_env_number(SIZE_ENV, DEFAULT_MAX_MB) * 1024 * 1024)
+    return int(config.current().max_file_mb * 1024 * 1024)
 
 
 def max_columns() -> int:
     """Most columns a CSV file or a sheet may have."""
-    return int(_env_number(COLUMNS_ENV, DEFAULT_MAX_COLUMNS))
+    return config.current().max_columns
 
 
 def max_cell_bytes() -> int:
     """Longest value of one CSV cell, in bytes."""
-    return int(_env_number(CELL_ENV, DEFAULT_MAX_CELL_KB) * 1024)
+    return int(config.current().max_cell_kb * 1024)
 
 
 def max_sheet_cells() -> int:
     """Most cells (rows × columns of the used area) a sheet may have."""
-    return int(_env_number(SHEET_CELLS_ENV, DEFAULT_MAX_SHEET_CELLS))
+    return config.current().max_sheet_cells
 
 
 def max_unzipped_bytes() -> int:
     """Most bytes a zipped file (XLSX, DOCX) may unpack to, all its parts together."""
-    return int(_env_number(UNZIPPED_ENV, DEFAULT_MAX_UNZIPPED_MB) * 1024 * 1024)
+    return int(config.current().max_unzipped_mb * 1024 * 1024)
 
 
 def max_zip_ratio() -> float:
     """Highest compression ratio of a large part of a zipped file (a zip bomb's is thousands)."""
-    return _env_number(ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)
+    return config.current().max_zip_ratio
 
 
 def _line_limit() -> int:
@@ -147,7 +133,7 @@ def _line_limit() -> int:
 
 def max_document_xml_bytes() -> int:
     """Largest XML part of a DOCX (its text and markup), unpacked, in bytes."""
-    return int(_env_number(DOCUMENT_XML_ENV, DEFAULT_MAX_DOCUMENT_XML_MB) * 1024 * 1024)
+    return int(config.current().max_docx_xml_mb * 1024 * 1024)
 
 
 def _count_text(n: int) -> str:
@@ -1490,18 +1476,18 @@ class RawTable:
 def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
     spill = workdir / "spill"
     spill.mkdir(parents=True, exist_ok=True)
-    config: dict[str, str | bool | int | float | list[str]] = {
+    settings = config.current()
+    options: dict[str, str | bool | int | float | list[str]] = {
         # DuckDB's buffers; the process adds Python, Arrow and the Parquet writer on top.
-        "memory_limit": os.environ.get(MEMORY_ENV, "768MB"),
+        "memory_limit": settings.import_memory,
         "temp_directory": str(spill),
         # Nothing is installed or loaded behind our back while untrusted files are read.
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
-    threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
-    if threads:
-        config["threads"] = threads
-    con = duckdb.connect(":memory:", config=config)
+    if settings.import_threads is not None:
+        options["threads"] = settings.import_threads
+    con = duckdb.connect(":memory:", config=options)
     con.execute("SET enable_progress_bar = false")
     return con
 
