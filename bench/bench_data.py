@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -101,8 +102,10 @@ print(json.dumps({"call": elapsed, "call_cpu": cpu, "rows": rows}))
 # a Python one-liner.
 _DUCKDB_COMMAND = (
     "import duckdb, sys; "
+    "duckdb.execute('SET enable_progress_bar = false'); "
     "duckdb.execute(f\"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) TO '{sys.argv[2]}' "
-    '(FORMAT parquet)")'
+    '(FORMAT parquet)"); '
+    "print(duckdb.execute(f\"SELECT count(*) FROM read_parquet('{sys.argv[2]}')\").fetchone()[0])"
 )
 
 
@@ -183,10 +186,19 @@ def _process(args: list[str], env: dict[str, str] | None = None) -> tuple[dict[s
     return {"seconds": wall, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024}, text
 
 
-def _parquet_rows(path: Path) -> int:
-    import pyarrow.parquet as pq
+def _in_child(path: Path, rows: int) -> None:
+    """Make the CSV in a child process: Linux carries a process's peak memory over into the
+    children it starts, so the parent stays small for the peaks measured."""
+    code = "import sys; sys.path.insert(0, sys.argv[1]); from bench_data import generate; "
+    code += "from pathlib import Path; generate(Path(sys.argv[2]), int(sys.argv[3]))"
+    here = str(Path(__file__).parent)
+    subprocess.run([sys.executable, "-c", code, here, str(path), str(rows)], check=True)
 
-    return int(pq.ParquetFile(path).metadata.num_rows)
+
+def _rows(text: str) -> int:
+    """The last number a command printed (its count of rows; spaces group the digits)."""
+    numbers = re.findall(r"\d[\d\u00a0 ]*\d|\d", text)
+    return int(re.sub(r"\D", "", numbers[-1])) if numbers else -1
 
 
 def measure(kind: str, path: Path, work: Path, study: Path) -> dict[str, float]:
@@ -197,10 +209,11 @@ def measure(kind: str, path: Path, work: Path, study: Path) -> dict[str, float]:
         program = shutil.which("duckdb")
         if program:
             sql = f"COPY (SELECT * FROM read_csv('{path}')) TO '{out}' (FORMAT parquet)"  # noqa: S608
-            result, _ = _process([program, "-c", sql])
+            count = f"SELECT count(*) FROM read_parquet('{out}')"  # noqa: S608
+            result, text = _process([program, "-csv", "-noheader", "-c", f"{sql}; {count}"])
         else:
-            result, _ = _process([sys.executable, "-c", _DUCKDB_COMMAND, str(path), str(out)])
-        return result | {"rows": _parquet_rows(out)}
+            result, text = _process([sys.executable, "-c", _DUCKDB_COMMAND, str(path), str(out)])
+        return result | {"rows": _rows(text)}
     if kind.startswith("cli"):
         env = {
             **os.environ,
@@ -218,9 +231,9 @@ def measure(kind: str, path: Path, work: Path, study: Path) -> dict[str, float]:
         script = Path(sys.executable).with_name("segprofile")
         command = [str(script)] if script.exists() else [sys.executable, "-m", "segprofile.cli"]
         args = ["import", str(path), "--source", "records", "--study", str(study), *decisions]
-        result, _ = _process([*command, *args, "--author", "bench"], env)
-        written = list((work / "home").rglob("v1.parquet"))
-        return result | {"rows": _parquet_rows(written[0]) if written else -1}
+        result, text = _process([*command, *args, "--author", "bench"], env)
+        found = re.search(r"строк ([\d\u00a0 ]+)", text)
+        return result | {"rows": int(re.sub(r"\D", "", found.group(1))) if found else -1}
     result, text = _process([sys.executable, "-c", _CHILD, kind, str(path), str(work)])
     line = [x for x in text.splitlines() if x.startswith("{")][-1]
     child: dict[str, float] = json.loads(line)
@@ -279,7 +292,7 @@ def main() -> None:
         else:
             path = Path(CSV) if CSV else root / "clients.csv"
             t0 = time.perf_counter()
-            generate(path, ROWS)
+            _in_child(path, ROWS)
             print(f"CSV: {ROWS:,} строк, создан за {time.perf_counter() - t0:.1f} с")
         study = root / "study.json"
         study.write_text(json.dumps(study_document(path), ensure_ascii=False), encoding="utf-8")
@@ -371,7 +384,7 @@ def main() -> None:
         if BIG_GB > 0:
             big = root / "big.csv"
             per_row = path.stat().st_size / ROWS
-            generate(big, int(BIG_GB * 2**30 / per_row))
+            _in_child(big, int(BIG_GB * 2**30 / per_row))
             if not CSV:
                 path.unlink()
             for kind in ("cli", "cli_pseudo"):
