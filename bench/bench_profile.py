@@ -490,7 +490,8 @@ def _verdict(ok: bool) -> str:
 
 
 def main() -> None:
-    print(f"load average {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
         data = Path(tmp)
         study_file = data / "study.json"
@@ -561,7 +562,8 @@ def main() -> None:
             lines = [
                 "## Профиль по признакам (`bench/bench_profile.py`)",
                 "",
-                f"{stamp()}. Команда: `BENCH_PROFILE_ROWS={ROWS} BENCH_PROFILE_REPEAT={REPEAT} "
+                f"{stamp()} (в начале {_ru(load, 1)}). Команда: "
+                f"`BENCH_PROFILE_ROWS={ROWS} BENCH_PROFILE_REPEAT={REPEAT} "
                 ".venv/bin/python bench/bench_profile.py --write-docs`.",
                 "",
                 f"Parquet: {rows_ru} строк, 12 признаков ({size:.0f} МБ); раундов: {REPEAT}, "
