@@ -138,7 +138,7 @@ def profile_first_use(data: Path, out_dir: Path, lines: list[str]) -> None:
     ]
     for name, r in (
         ("с пустым кэшем numba (ничего не скомпилировано)", first_use),
-        ("первый после установки", first),
+        ("первый с кэшем numba, как его оставила установка", first),
         ("второй", second),
     ):
         lines.append(f"| {name} | {_ru(r['seconds'])} | {_ru(r['cpu'])} | {r['peak_mb']:.0f} |")
