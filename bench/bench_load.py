@@ -28,7 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _docs import write_section
+from _docs import stamp, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = int(os.environ.get("BENCH_LOAD_ROWS", "1000000"))
@@ -228,6 +228,8 @@ def _prepare(home: str, env: dict[str, str]) -> tuple[str, str]:
 
 
 def main() -> None:
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} ({os.cpu_count()} cores)")
     keep = os.environ.get("BENCH_LOAD_HOME")
     with tempfile.TemporaryDirectory(prefix="segprofile-load-") as tmp:
         home = keep or tmp
@@ -306,9 +308,10 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if "--write-docs" in sys.argv:
+        load_ru = f"{load:.1f}".replace(".", ",")
         _write_docs(
             "## Нагрузка на веб-приложение (`bench/bench_load.py`)\n\n"
-            f"Замер {time.strftime('%d.%m.%Y')}. Команда: "
+            f"{stamp()} (в начале {load_ru}). Команда: "
             "`.venv/bin/python bench/bench_load.py --write-docs`.\n\n" + text
         )
 
