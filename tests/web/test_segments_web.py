@@ -138,6 +138,9 @@ def test_segments_page_hides_suppressed_numbers(
             # No number of the hidden segment: neither its capacity nor its CSAT.
             numbers = re.sub(r"<[^>]+>", " ", cells).replace(f"меньше {min_cell}", "")
             assert not re.search(r"\d", numbers.replace(seg.label, "")), numbers
+        elif seg.satisfaction.hidden:  # shown, its CSAT hidden (few ratings, or a small share)
+            assert pipeline.hidden_reason_text(seg.satisfaction.hidden, min_cell) in cells
+            assert f"{sizes[seg.key]:,}".replace(",", "\u00a0") in cells
         else:
             assert "скрыто" not in cells
     # The chart is drawn from the visible segments only.
