@@ -31,7 +31,9 @@ if TYPE_CHECKING:  # the engine module imports Ibis: not needed to import a file
 def start_isolation() -> None:
     """Start the fork server of :func:`run_isolated`'s children now, with this module loaded
     (a server process does it at start; otherwise the first parse of an upload waits for it)."""
-    isolation.start([__name__])
+    # Interview notes are read with analysis.texts (scikit-learn): imported once in the
+    # server, not in each child under its memory limit.
+    isolation.start([__name__, "segprofile.analysis.texts"])
 
 
 def generate_demo_data(
