@@ -25,9 +25,15 @@ One module per stage of the methodology; this package re-exports them all:
 
 Errors are :class:`~segprofile.errors.SegprofileError` subclasses with Russian messages; the
 CLI and the web translate them (exit code, HTTP status).
+
+Importing the package is light: the stages import the engine (Ibis), the analysis (SciPy,
+scikit-learn) and the report writers (Altair) in the functions that use them, so a command
+starts at once. A server process calls :func:`preload` at start instead.
 """
 
 from __future__ import annotations
+
+import importlib
 
 from segprofile.data import staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
@@ -123,6 +129,39 @@ from segprofile.pipeline.research import (
 )
 from segprofile.pipeline.workspace import Progress, Workspace
 
+# What the stages import in the functions that use them. The writers of report files (DOCX,
+# XLSX, PDF) are left to the first report: a server seldom needs them.
+_USED_BY_STAGES = (
+    "segprofile.data.engine",
+    "segprofile.analysis.audience",
+    "segprofile.analysis.baseline",
+    "segprofile.analysis.by_feature",
+    "segprofile.analysis.clusters",
+    "segprofile.analysis.complaints",
+    "segprofile.analysis.hypotheses",
+    "segprofile.analysis.portraits",
+    "segprofile.analysis.priority",
+    "segprofile.analysis.research",
+    "segprofile.analysis.rules",
+    "segprofile.analysis.suppression",
+    "segprofile.analysis.texts",
+    "segprofile.report.build",
+    "segprofile.report.charts",
+    "segprofile.report.html",
+)
+
+
+def preload() -> None:
+    """Import now what the stages import where they use them (seconds: SciPy, scikit-learn,
+    Altair…).
+
+    A server process — the web at start, the background worker — calls this so that no request
+    or job waits for the imports; a command of the CLI does not, and starts at once.
+    """
+    for name in _USED_BY_STAGES:
+        importlib.import_module(name)
+
+
 __all__ = [
     "JOURNEY_FORMATS",
     "REPORT_FORMATS",
@@ -172,6 +211,7 @@ __all__ = [
     "open_data_source",
     "open_dataset",
     "parse_study",
+    "preload",
     "priority_quadrant_svg",
     "profile_css",
     "profile_from_json",

@@ -9,10 +9,10 @@ personal-data findings to confirm, quality) → the user's decisions saved in
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segprofile.data import datasets, isolation, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
-from segprofile.data.engine import Engine, SourceTable
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError
@@ -24,11 +24,16 @@ from segprofile.model.study import (
 from segprofile.pipeline.documents import _example, find_source
 from segprofile.pipeline.workspace import Workspace
 
+if TYPE_CHECKING:  # the engine module imports Ibis: not needed to import a file
+    from segprofile.data.engine import Engine, SourceTable
+
 
 def start_isolation() -> None:
     """Start the fork server of :func:`run_isolated`'s children now, with this module loaded
     (a server process does it at start; otherwise the first parse of an upload waits for it)."""
-    isolation.start([__name__])
+    # Interview notes are read with analysis.texts (scikit-learn): imported once in the
+    # server, not in each child under its memory limit.
+    isolation.start([__name__, "segprofile.analysis.texts"])
 
 
 def generate_demo_data(

@@ -6,13 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from segprofile.analysis.hypotheses import (
-    known_segments,
-    suggest_hypotheses,
-)
 from segprofile.analysis.journeys import suggest_recommendations
-from segprofile.analysis.portraits import edit_from_portrait
-from segprofile.analysis.rules import parse_rule
 from segprofile.errors import InputError, NotFound
 from segprofile.model.results import (
     Portrait,
@@ -33,6 +27,8 @@ from segprofile.pipeline.research import text_sources
 
 def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
     """A copy of ``study`` with the role's eligibility rule replaced (validated first)."""
+    from segprofile.analysis.rules import parse_rule
+
     text = rule.strip()
     if text:
         parse_rule(text)
@@ -122,6 +118,8 @@ def _pick(suggestions: list[Hypothesis], ids: Collection[str]) -> list[Hypothesi
 
 def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[str]) -> Study:
     """A copy of ``study`` with the chosen suggestions (M-7) added as ``open`` hypotheses."""
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
     chosen = _pick(suggest_hypotheses(study, profile), ids)
     updated = study.model_copy(deep=True)
     updated.hypotheses.extend(
@@ -138,6 +136,8 @@ def reject_suggested_hypotheses(
     The study has no separate list of rejections, so a rejected suggestion is kept as a refuted
     hypothesis with the reason: it is never suggested again and the decision stays visible.
     """
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
     chosen = _pick(suggest_hypotheses(study, profile), ids)
     why = "Отклонена командой при разборе предложений" + (
         f": {reason.strip()}" if reason.strip() else "."
@@ -152,6 +152,8 @@ def reject_suggested_hypotheses(
 
 def suggested_recommendations(study: Study, profile: Profile | None = None) -> list[Recommendation]:
     """Recommendations suggested for the confirmed problems (M-11), labelled by the profile."""
+    from segprofile.analysis.hypotheses import known_segments
+
     labels = known_segments(profile) if profile is not None else None
     return suggest_recommendations(study, segment_labels=labels)
 
@@ -279,6 +281,8 @@ def save_portrait_edit(
     re-run that renumbers the clusters. An edit of the same definition is updated: the fields
     given replace the stored ones, the others are kept; empty texts clear a field.
     """
+    from segprofile.analysis.portraits import edit_from_portrait
+
     edit = edit_from_portrait(portrait, name=name, persona=persona, empathy_map=empathy_map)
     updated = study.model_copy(deep=True)
     for stored in updated.segmentation.portraits:

@@ -4,12 +4,6 @@ HTML or PDF."""
 
 from __future__ import annotations
 
-from segprofile.analysis.suppression import (
-    hidden_keys,
-    hidden_text,
-    suppress,
-    unsuppressed,
-)
 from segprofile.errors import InputError
 from segprofile.model.results import (
     Hidden,
@@ -18,13 +12,15 @@ from segprofile.model.results import (
 from segprofile.model.study import (
     Study,
 )
-from segprofile.report.charts import priority_quadrant, to_svg
-from segprofile.report.html import profile_css as profile_css
-from segprofile.report.html import render_profile_html as render_profile_html
+
+# Disclosure control (SciPy) and the report writers (Altair, Jinja2…) are imported where they
+# are used: importing the pipeline — every command of the CLI does — stays light.
 
 
 def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
     """The importance × performance chart of a profile as inline SVG (None if nothing to draw)."""
+    from segprofile.report.charts import priority_quadrant, to_svg
+
     chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
     return None if chart is None else to_svg(chart)
 
@@ -83,6 +79,28 @@ def render_report(
     return render_pdf(report)
 
 
+def render_profile_html(
+    profile: Profile, study: Study, *, standalone: bool = True, unsuppressed_output: bool = False
+) -> str:
+    """The profile as an HTML page, or (``standalone=False``) a fragment for a page.
+
+    Small groups are hidden unless ``unsuppressed_output``: an owner's explicit request for
+    this one output, which the page then says at its top.
+    """
+    from segprofile.report import html
+
+    return html.render_profile_html(
+        profile, study, standalone=standalone, unsuppressed_output=unsuppressed_output
+    )
+
+
+def profile_css() -> str:
+    """The style sheet of the profile's HTML."""
+    from segprofile.report import html
+
+    return html.profile_css()
+
+
 def profile_to_json(profile: Profile) -> str:
     """The profile as JSON, as it is (publish it first: :func:`published_profile`)."""
     return profile.model_dump_json(indent=2)
@@ -90,22 +108,30 @@ def profile_to_json(profile: Profile) -> str:
 
 def hidden_segments(profile: Profile) -> frozenset[str]:
     """Keys of the segments and clusters a published profile hides."""
+    from segprofile.analysis.suppression import hidden_keys
+
     return hidden_keys(profile)
 
 
 def hidden_reason_text(reason: Hidden | None, min_cell: int) -> str:
     """What a hidden number reads as («скрыто: меньше 5», «мало оценок»…)."""
+    from segprofile.analysis.suppression import hidden_text
+
     return hidden_text(reason, min_cell)
 
 
 def published_profile(profile: Profile, study: Study) -> Profile:
     """The profile every output shows: small groups hidden (``analysis.suppression``)."""
+    from segprofile.analysis.suppression import suppress
+
     return suppress(profile, study)
 
 
 def published_profile_json(text: str, study: Study, *, raw: bool = False) -> str:
     """A stored profile's JSON for a download: published, or — ``raw``, an owner's explicit
     request for one output — unsuppressed and marked so in ``disclosure``."""
+    from segprofile.analysis.suppression import suppress, unsuppressed
+
     profile = profile_from_json(text)
     return profile_to_json(unsuppressed(profile, study) if raw else suppress(profile, study))
 

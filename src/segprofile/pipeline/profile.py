@@ -6,37 +6,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from segprofile import __version__
-from segprofile.analysis.audience import blind_zones
-from segprofile.analysis.baseline import survey_baseline
-from segprofile.analysis.by_feature import (
-    ByFeatureResult,
-    pair_counts,
-    segment_by_feature,
-    total_satisfaction,
-)
-from segprofile.analysis.clusters import cluster_profile
-from segprofile.analysis.clusters import segment_portrait as build_segment_portrait
-from segprofile.analysis.complaints import (
-    ComplaintUniqueness,
-    complaint_text_column,
-    complaint_uniqueness,
-)
 from segprofile.analysis.journeys import compare_journeys
-from segprofile.analysis.priority import (
-    PairCount,
-    add_overlaps,
-    has_confirmed_problems,
-    overlap_pairs,
-    prioritise,
-)
-from segprofile.analysis.rules import compile_rule, parse_rule
-from segprofile.analysis.suppression import (
-    LiveCount,
-    live_count,
-)
-from segprofile.data.engine import Engine, SourceTable, execute
 from segprofile.errors import InputError
 from segprofile.model.results import (
     DataFile,
@@ -52,6 +25,14 @@ from segprofile.model.study import (
 from segprofile.pipeline.data_in import open_data_source
 from segprofile.pipeline.documents import study_hash
 from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
+
+if TYPE_CHECKING:
+    from segprofile.analysis.by_feature import ByFeatureResult
+    from segprofile.analysis.complaints import ComplaintUniqueness
+    from segprofile.data.engine import Engine, SourceTable
+
+# The engine's functions (Ibis) and the analysis (SciPy, scikit-learn, numba) are imported
+# where they are used: importing the pipeline — every command of the CLI does — stays light.
 
 
 def profile_study(
@@ -79,6 +60,23 @@ def profile_study(
         )
     with ws.connect() as eng:
         table = open_data_source(ws, eng, study, source)
+        # The analysis is imported once the data is open: a wrong path fails at once.
+        from segprofile.analysis.audience import blind_zones
+        from segprofile.analysis.baseline import survey_baseline
+        from segprofile.analysis.by_feature import (
+            pair_counts,
+            segment_by_feature,
+            total_satisfaction,
+        )
+        from segprofile.analysis.clusters import cluster_profile
+        from segprofile.analysis.priority import (
+            PairCount,
+            add_overlaps,
+            has_confirmed_problems,
+            overlap_pairs,
+            prioritise,
+        )
+
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
         table.require_columns(
@@ -269,6 +267,10 @@ def count_rule_matches(ws: Workspace, study: Study, rule: str) -> RuleCount:
     Raises :class:`~segprofile.analysis.rules.RuleSyntaxError` (an ``InputError``) with the
     position and what was expected.
     """
+    from segprofile.analysis.rules import compile_rule, parse_rule
+    from segprofile.analysis.suppression import live_count
+    from segprofile.data.engine import execute
+
     source = study.client_records()
     if source is None:
         raise InputError(
@@ -283,7 +285,7 @@ def count_rule_matches(ws: Workspace, study: Study, rule: str) -> RuleCount:
             table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
         )
         record = row.to_dict("records")[0]
-    shown: LiveCount = live_count(
+    shown = live_count(
         int(record["matched"] or 0), int(record["total"]), study.segmentation.min_cell
     )
     return RuleCount(matched=shown.matched, total=shown.total, text=shown.text)
@@ -307,6 +309,8 @@ def _complaint_topics(
     source = next((d for d in study.data_sources if d.kind is DataSourceKind.complaints), None)
     if source is None:
         return None, None
+    from segprofile.analysis.complaints import complaint_text_column, complaint_uniqueness
+
     lead = f"Уникальность проблем по жалобам («{source.id}») не оценена"
     records_source = study.client_records().id  # type: ignore[union-attr]
     if id_column is None:
@@ -352,6 +356,8 @@ def _complaint_topics(
 
 def _ids_unique(table: SourceTable, id_column: str) -> bool:
     """Whether every row of the table has its own client id (one aggregate in the engine)."""
+    from segprofile.data.engine import execute
+
     t = table.table
     row = execute(t.aggregate(rows=t.count(), ids=t[id_column].nunique()))
     record = row.to_dict("records")[0]
@@ -360,6 +366,8 @@ def _ids_unique(table: SourceTable, id_column: str) -> bool:
 
 def segment_portrait(ws: Workspace, study: Study, segment_key: str) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
+    from segprofile.analysis.clusters import segment_portrait as build_segment_portrait
+
     source = study.client_records()
     if source is None:
         raise InputError(

@@ -13,30 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from segprofile.analysis.hypotheses import (
-    known_segments,
-    orphaned_hypotheses,
-    outcome_features,
-    segment_outcomes,
-    suggest_hypotheses,
-)
-from segprofile.analysis.research import (
-    draw_candidates,
-    interview_guides,
-    recruit_respondents,
-    recruitment_frame,
-    survey_sample_sizes,
-)
-from segprofile.analysis.suppression import (
-    protect_recruitment,
-    protect_sample_sizes,
-    protect_survey_tests,
-    protect_topics,
-    shown_keys,
-    suppress,
-)
 from segprofile.data import datasets, masking, privacy
-from segprofile.data.engine import execute
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError
 from segprofile.model import spec_yaml
@@ -86,6 +63,24 @@ def research_plan(
     records, per-person limit respected), interview guides, and hypotheses suggested from the
     data (M-7) for the team to accept or reject.
     """
+    from segprofile.analysis.hypotheses import (
+        outcome_features,
+        segment_outcomes,
+        suggest_hypotheses,
+    )
+    from segprofile.analysis.research import (
+        draw_candidates,
+        interview_guides,
+        recruit_respondents,
+        survey_sample_sizes,
+    )
+    from segprofile.analysis.suppression import (
+        protect_recruitment,
+        protect_sample_sizes,
+        shown_keys,
+        suppress,
+    )
+
     report = progress or _no_progress
     # One engine for the profile (when not given) and the draw: Spark starts once.
     with ws.session() as ws:
@@ -155,6 +150,9 @@ def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = Non
     ``shown``: the segment keys the profile shows (:func:`published_profile`); memberships
     in any other segment are dropped. A plan from :func:`research_plan` is already protected.
     """
+    from segprofile.analysis.research import recruitment_frame
+    from segprofile.analysis.suppression import protect_recruitment
+
     if shown is not None:
         recruitment = protect_recruitment(recruitment, shown)
     frame = recruitment_frame(recruitment)
@@ -455,7 +453,11 @@ def import_survey(
     import ibis
 
     from segprofile.analysis.by_feature import quantile_edges
-    from segprofile.analysis.hypotheses import segments_without_feature
+    from segprofile.analysis.hypotheses import (
+        known_segments,
+        orphaned_hypotheses,
+        segments_without_feature,
+    )
     from segprofile.analysis.research import (
         VerdictRules,
         analyse_survey,
@@ -463,6 +465,7 @@ def import_survey(
         link_survey,
         question_links,
     )
+    from segprofile.analysis.suppression import protect_survey_tests
 
     source = survey_source(study, source_id)
     mapping = list(questions) if questions else list(source.questions if source else [])
@@ -593,6 +596,8 @@ def survey_results_csv(result: SurveyImport) -> bytes:
     """The survey's tests as CSV for Excel (UTF-8 BOM, «;»): one row per question × segment."""
     import csv
     import io
+
+    from segprofile.analysis.suppression import protect_survey_tests
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
@@ -733,7 +738,9 @@ def text_topics(
     The texts' authors are joined to the client records by the records' id column when the
     text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
     """
+    from segprofile.analysis.suppression import protect_topics
     from segprofile.analysis.texts import label_topics, mine_topics, texts_with_segments
+    from segprofile.data.engine import execute
 
     sources = text_sources(study)
     if source_id is None:

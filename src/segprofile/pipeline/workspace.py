@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segprofile import config
-from segprofile.data.engine import Engine, connect
 from segprofile.data.privacy import StudyKey
 from segprofile.model.study import Study
+
+if TYPE_CHECKING:  # the engine module imports Ibis: loaded when an engine is connected
+    from segprofile.data.engine import Engine
 
 Progress = Callable[[float, str], None]
 
@@ -105,9 +108,11 @@ class Workspace:
     def connect(self) -> Iterator[Engine]:
         """The engine for one piece of work: connected from the URL and closed after, or the
         open engine given."""
-        if isinstance(self.engine, Engine):
+        if not isinstance(self.engine, str):
             yield self.engine
             return
+        from segprofile.data.engine import connect
+
         engine = connect(self.engine)
         try:
             yield engine
