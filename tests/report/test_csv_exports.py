@@ -43,3 +43,33 @@ def test_journey_export_neutralises_step_texts_and_reads_back() -> None:
     [back] = journeys_from_csv(data, source="journeys.csv")  # our own export reads back as it was
     assert back.title == journey.title
     assert [s.title for s in back.steps] == ["+cmd|' /C calc'!A0", "@SUM"]
+
+
+def test_the_respondents_export_goes_through_the_one_writer() -> None:
+    """research/respondents.csv: a segment label that came with the data as a formula stays a
+    label (the issue found «=HYPERLINK(…)» written as it came)."""
+    from segprofile import pipeline
+    from segprofile.model.results import RecruitedRespondent, Recruitment
+
+    recruitment = Recruitment(
+        respondents=[
+            RecruitedRespondent(
+                respondent_id="Ab3_x",
+                segments=["district==HYPERLINK(1)"],
+                labels=['=HYPERLINK("http://x","y")'],
+                previous_interviews=1,
+            )
+        ],
+        segments_total=1,
+        segments_covered=1,
+        candidates=1,
+        lower_bound=1,
+        bound_factor=1.0,
+        explanation="",
+    )
+    data = pipeline.recruitment_csv(recruitment)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Респондент"
+    assert rows[1][1] == '\'=HYPERLINK("http://x","y")'
+    assert rows[1][3] == "1"

@@ -152,12 +152,12 @@ def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = Non
     """
     from segprofile.analysis.research import recruitment_frame
     from segprofile.analysis.suppression import protect_recruitment
+    from segprofile.report.format import csv_bytes
 
     if shown is not None:
         recruitment = protect_recruitment(recruitment, shown)
     frame = recruitment_frame(recruitment)
-    text: str = frame.to_csv(sep=";", index=False)
-    return ("\ufeff" + text).encode("utf-8")
+    return csv_bytes(list(frame.columns), frame.itertuples(index=False, name=None))
 
 
 @dataclass(frozen=True)
@@ -594,37 +594,33 @@ def import_survey(
 
 def survey_results_csv(result: SurveyImport) -> bytes:
     """The survey's tests as CSV for Excel (UTF-8 BOM, «;»): one row per question × segment."""
-    import csv
-    import io
-
     from segprofile.analysis.suppression import protect_survey_tests
+    from segprofile.report.format import csv_bytes
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(
-        [
-            "Гипотеза",
-            "Вопрос",
-            "Сегмент",
-            "Ответов",
-            "В пользу гипотезы",
-            "Доля",
-            "Интервал от",
-            "Интервал до",
-            "Доля у остальных",
-            "Тест",
-            "p",
-            "p с поправкой БХ",
-            "Вердикт",
-            "Причина",
-        ]
-    )
+    header = [
+        "Гипотеза",
+        "Вопрос",
+        "Сегмент",
+        "Ответов",
+        "В пользу гипотезы",
+        "Доля",
+        "Интервал от",
+        "Интервал до",
+        "Доля у остальных",
+        "Тест",
+        "p",
+        "p с поправкой БХ",
+        "Вердикт",
+        "Причина",
+    ]
 
     def num(value: float | None) -> str:
         return "" if value is None else f"{value:.4f}".replace(".", ",")
 
-    for x in protect_survey_tests(result.analysis.tests, result.study.segmentation.min_cell):
-        writer.writerow(
+    tests = protect_survey_tests(result.analysis.tests, result.study.segmentation.min_cell)
+    return csv_bytes(
+        header,
+        (
             [
                 x.hypothesis,
                 x.question,
@@ -641,8 +637,9 @@ def survey_results_csv(result: SurveyImport) -> bytes:
                 x.status.value,
                 x.reason,
             ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            for x in tests
+        ),
+    )
 
 
 @dataclass(frozen=True)
