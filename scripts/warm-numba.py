@@ -10,7 +10,6 @@ afterwards: the kernels are compiled for the arrays a real profile passes them.
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -23,12 +22,6 @@ ROWS = 3_000
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="segprofile-warm-") as tmp:
         root = Path(tmp)
-        for name, folder in (
-            ("SEGPROFILE_HOME", "home"),
-            ("SEGPROFILE_KEYS", "keys"),
-            ("SEGPROFILE_STAGING", "staging"),
-        ):
-            os.environ[name] = str(root / folder)
         from segprofile import pipeline
         from segprofile.analysis import _kproto_numba
 
@@ -38,7 +31,8 @@ def main() -> int:
         started = time.perf_counter()
         study = pipeline.example_study(EXAMPLE)
         pipeline.generate_demo_data(EXAMPLE, root / "data", rows=ROWS, seed=1)
-        profile = pipeline.profile_study(study, root / "data")
+        workspace = pipeline.Workspace.in_folder(root, data_dir=root / "data")
+        profile = pipeline.profile_study(workspace, study)
         if profile.clusters is None:
             print("Ядра кластеризации не скомпилированы: пример не дал кластеров.", file=sys.stderr)
             return 1
