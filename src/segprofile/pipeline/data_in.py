@@ -119,6 +119,7 @@ def import_dataset(
     overrides: dict[str, ColumnOverride] | None = None,
     keep_reasons: dict[str, str] | None = None,
     delete_input: bool = False,
+    _rotate_key: bool = False,
 ) -> ImportResult:
     """Import a file as a new version of a study's data source (pseudonymised, audited).
 
@@ -137,6 +138,7 @@ def import_dataset(
         key=datasets.key_ref(ws.home, study.id, ws.key(study)),
         keep_reasons=keep_reasons,
         delete_input=delete_input,
+        rotate_key=_rotate_key,
         staging_root=ws.staging,
     )
 
@@ -154,17 +156,15 @@ def rotate_key(
     """Give the study a new pseudonym key: the source's original file is imported again under
     it as a new version (audited as ``rotate_key``). The previous key is retired, not deleted:
     earlier versions stay readable and can still be re-identified."""
-    return datasets.import_data(
+    return import_dataset(
+        ws,
         location,
-        study_id=study.id,
-        source=find_source(study, source_id),
+        study,
+        source_id,
         author=author,
-        home=ws.home,
         options=options,
-        key=datasets.key_ref(ws.home, study.id, ws.key(study)),
         keep_reasons=keep_reasons,
-        rotate_key=True,
-        staging_root=ws.staging,
+        _rotate_key=True,
     )
 
 
