@@ -186,6 +186,10 @@ def test_a_killed_worker_fails_the_run_which_can_be_built_again(tmp_path: Path) 
         assert status == "failed"
         assert "Фоновый обработчик остановился" in error
         assert "запустите построение заново" in error
+        # The heartbeat goes a moment after the status is written.
+        deadline = time.monotonic() + 30
+        while heartbeat.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not heartbeat.exists()
 
         # The run page and the API say so, in Russian.

@@ -23,6 +23,7 @@ from segprofile.model.study import (
 )
 from segprofile.pipeline.documents import _example, find_source
 from segprofile.pipeline.workspace import Workspace
+from segprofile.report.format import restore
 
 if TYPE_CHECKING:  # the engine module imports Ibis: not needed to import a file
     from segprofile.data.engine import Engine, SourceTable
@@ -191,7 +192,11 @@ def reidentify(
     of those found are written to ``out`` — a new file of the caller's choice; nothing raw is
     stored by segprofile. Audited (counts only).
     """
-    wanted = datasets.read_column(respondents, RESPONDENT_COLUMN, staging_root=ws.staging)
+    # The CSV was written by csv_bytes, which puts ``'`` before a pseudonym starting with ``-``.
+    wanted = [
+        restore(v)
+        for v in datasets.read_column(respondents, RESPONDENT_COLUMN, staging_root=ws.staging)
+    ]
     if not wanted:
         raise InputError(
             f"В файле {Path(respondents).name} нет ни одного респондента (столбец "

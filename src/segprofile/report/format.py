@@ -60,6 +60,11 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def restore(text: str) -> str:
+    """The value :func:`neutralise` was given: a pseudonym starting with ``-`` reads back whole."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """CSV for Excel in a Russian locale: UTF-8 with BOM, «;», CRLF; no cell can be a formula.
 
