@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tests.sp_factories import SMALL_STUDY, make_records
 
 from segprofile import pipeline
+from segprofile.analysis.choose_k import FitSettings, encoding, fit, for_encoding
+from segprofile.analysis.clusters import fit_clusters
+from segprofile.data.engine import connect, execute, open_source
 from segprofile.errors import InputError
 from segprofile.model.study import Study
 
@@ -338,3 +343,29 @@ def test_a_clustering_column_missing_from_the_data(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="нет столбцов для кластеризации") as err:
         pipeline.profile_study(study, _write(tmp_path, make_records(50, seed=1)))
     assert "«income»" in str(err.value)
+
+
+@pytest.mark.parametrize("method", ["kprototypes", "onehot"])
+def test_engine_labels_every_row_as_the_model_did(tmp_path: Path, method: str) -> None:
+    """Under either encoding the engine's expression gives each row its sample label (the
+    sample is the whole table here), indicators computed in the same projection."""
+    path = _write(tmp_path, planted_records(500, seed=8))
+    study = _study(n_clusters=3)
+    engine = connect()
+    try:
+        source = open_source(engine, study.client_records(), path)  # type: ignore[arg-type]
+        fitted, _ = fit_clusters(study, source)
+        assert fitted is not None
+        prepared = fitted.prepared
+        enc = encoding(prepared.frame, prepared.categorical, method)
+        assert enc is not None
+        settings = for_encoding(
+            FitSettings(categorical=prepared.categorical, n_init=2, random_state=1), enc
+        )
+        model = fit(settings, enc.apply(prepared.frame), 3).model
+        forced = replace(fitted, model=model, encoding=enc)
+        labels = execute(source.table.select(cluster=forced.assignment(source.table)))["cluster"]
+    finally:
+        engine.close()
+    assert len(labels) == 500
+    assert labels.to_numpy().tolist() == np.asarray(model.labels_).tolist()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
@@ -42,7 +42,14 @@ from segprofile.analysis.by_feature import (
     segment_code,
     segment_label,
 )
-from segprofile.analysis.choose_k import FitSettings, diagnose, fit, single_thread
+from segprofile.analysis.choose_k import (
+    Encoding,
+    FitSettings,
+    diagnose,
+    fit,
+    for_encoding,
+    single_thread,
+)
 from segprofile.analysis.kprototypes import assignment_expression
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
@@ -195,6 +202,15 @@ def _russian_fit_warning(message: str) -> str:
     return f"Предупреждение кластеризации: {message}"
 
 
+def weak_structure_warning(reason: str) -> str:
+    """The warning for clusters that do not hold up, with what to do instead."""
+    return (
+        f"Структура кластеров слабая: {reason}. Кластеры и их портреты здесь — грубое "
+        "приближение, а не типы клиентов: опирайтесь на сегменты по отдельным признакам "
+        "(второй подход методики, M-5), а кластеры используйте как подсказку для интервью."
+    )
+
+
 def _code_of(value: Any, feature: Feature) -> str | float | None:
     """A centroid value as the one-feature segments write it (codes), numbers as numbers."""
     if feature.type is FeatureType.numeric:
@@ -217,14 +233,27 @@ class ClusterFit:
     choice: KChoice
     total: int
     warnings: list[str]
-
-    @property
-    def columns(self) -> list[str]:
-        return [f.column for f in self.prepared.features]
+    encoding: Encoding
 
     def assignment(self, table: Any) -> Any:
-        """Each row's engine cluster label (0-based, the model's order) as an Ibis expression."""
-        return assignment_expression(self.model, table, self.columns)
+        """Each row's engine cluster label (0-based, the model's order) as an Ibis expression.
+
+        Under the one-hot method the indicator columns are computed first, in the same
+        projection: 1.0 where the value is the level (for the missing level: where the value
+        is missing), else 0.0 — as :meth:`Encoding.apply` makes them for the sample.
+        """
+        enc = self.encoding
+        inputs: list[Any] = []
+        for name in enc.columns:
+            source = enc.indicators.get(name)
+            if source is None:
+                inputs.append(name)
+                continue
+            column, level = source
+            x = table[column]
+            hit = x.isnull() if level is None else (x == level).fill_null(False)
+            inputs.append(hit.ifelse(1.0, 0.0).cast("float64"))
+        return assignment_expression(self.model, table, inputs)
 
 
 def fit_clusters(
@@ -300,21 +329,25 @@ def fit_clusters(
     report(0.1, "Подбор числа кластеров")
     diagnostics = diagnose(frame, fit_settings, (low, high), fixed_k=fixed_k)
     choice = diagnostics.choice
-    final = FitSettings(
-        categorical=prepared.categorical,
-        gamma=settings.gamma if settings.gamma is not None else diagnostics.gamma,
-        init=settings.init.value,
-        n_init=settings.n_init,
-        random_state=seed,
+    enc = diagnostics.encoding
+    if choice.weak:
+        notes.append(weak_structure_warning(choice.weak_reason))
+    final = for_encoding(
+        replace(
+            fit_settings,
+            gamma=settings.gamma if settings.gamma is not None else diagnostics.gamma,
+        ),
+        enc,
     )
     report(0.6, "Кластеризация выборки")
+    data = enc.apply(frame)
     if len(frame) <= SMALL_SAMPLE:
         with single_thread():
-            fitted = fit(final, frame, choice.chosen_k)
+            fitted = fit(final, data, choice.chosen_k)
     else:
-        fitted = fit(final, frame, choice.chosen_k)
+        fitted = fit(final, data, choice.chosen_k)
     notes += list(dict.fromkeys(_russian_fit_warning(m) for m in fitted.warnings))
-    return ClusterFit(fitted.model, prepared, choice, total, notes), notes
+    return ClusterFit(fitted.model, prepared, choice, total, notes, enc), notes
 
 
 def cluster_profile(
@@ -553,7 +586,7 @@ def _aggregate(
                 clients=int(r["clients"]) if groups.has_clients else None,
                 small=group.capacity < min_cell,
                 sample_rows=int(sample_sizes[c]) if c < sample_sizes.size else 0,
-                prototype=_prototype(model, prepared, c),
+                prototype=_prototype(cf, c),
                 definition=portrait.definition,
                 portrait=portrait,
             )
@@ -585,13 +618,23 @@ def _aggregate(
     )
 
 
-def _prototype(model: Any, prepared: Prepared, c: int) -> dict[str, str | float | None]:
-    """The centroid of engine cluster ``c``: feature id → number, or code of the mode."""
+def _prototype(cf: ClusterFit, c: int) -> dict[str, str | float | None]:
+    """The centroid of engine cluster ``c``: feature id → number, or code of the mode (under
+    the one-hot method: of the level with the largest share in the cluster)."""
+    model, enc = cf.model, cf.encoding
     out: dict[str, str | float | None] = {}
-    position = {name: j for j, name in enumerate(prepared.frame.columns)}
+    position = {name: j for j, name in enumerate(enc.columns)}
     num_index = {int(j): i for i, j in enumerate(model.numeric_features_)}
     cat_index = {int(j): i for i, j in enumerate(model.categorical_features_)}
-    for feature in prepared.features:
+    shares: dict[str, list[tuple[float, Any]]] = {}
+    for name, (column, level) in enc.indicators.items():
+        share = float(model.numeric_centroids_[c, num_index[position[name]]])
+        shares.setdefault(column, []).append((share, level))
+    for feature in cf.prepared.features:
+        if feature.column in shares:
+            _share, level = max(shares[feature.column], key=lambda item: item[0])
+            out[feature.id] = _code_of(level, feature)
+            continue
         j = position[feature.column]
         if j in num_index:
             out[feature.id] = _code_of(model.numeric_centroids_[c, num_index[j]], feature)

@@ -870,10 +870,13 @@ def _seeding(
 ) -> core.Centroids:
     """The seeds of run ``i``: Cao's for the first run of "cao" and "auto", then random
     seedings with the run's own generator — k-means++ and Huang's in turn for "cao", k-means++
-    for "auto" — so that every run starts elsewhere."""
+    for "auto" — so that every run starts elsewhere. Without categorical columns, k-means++
+    takes Huang's turns."""
     if init in ("cao", "auto") and i == 0:
         return core.init_cao(data, sw, k, metric)
-    if init == "huang" or (init == "cao" and i % 2 == 0):
+    # Huang's method draws categories; without them it would only draw random rows, which
+    # k-means++ does better.
+    if init == "huang" or (init == "cao" and i % 2 == 0 and metric.active_cat):
         return core.init_huang(data, sw, k, metric, rng)
     return core.init_kmeanspp(data, sw, k, metric, rng)
 

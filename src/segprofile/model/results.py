@@ -411,6 +411,7 @@ class KDiagnostic(_Result):
     """Quality of a clustering with ``k`` clusters: cost, silhouette, bootstrap stability."""
 
     k: int
+    method: str = Field("kprototypes", description="kprototypes | onehot: как вошли категории")
     cost: float = Field(description="Стоимость k-прототипов на выборке (рабочие единицы)")
     cost_drop: float | None = Field(
         None, description="Относительное снижение стоимости против k − 1 (для «локтя»)"
@@ -428,12 +429,19 @@ class KChoice(_Result):
     """How the number of clusters was chosen, with the rule and the reason in Russian."""
 
     k_range: tuple[int, int]
-    diagnostics: list[KDiagnostic]
+    diagnostics: list[KDiagnostic] = Field(description="Показатели по k выбранного метода")
+    compared: list[KDiagnostic] = Field(
+        default_factory=list, description="Показатели по k других методов, с которыми сравнивали"
+    )
+    method: str = Field("kprototypes", description="Выбранный метод: kprototypes | onehot")
+    method_label: str = Field("", description="Выбранный метод по-русски")
     recommended_k: int | None = Field(None, description="Рекомендованное по правилу число k")
     chosen_k: int = Field(description="Использованное число кластеров")
     fixed: bool = Field(False, description="Число кластеров задано в исследовании")
     rule: str = Field(description="Правило выбора k, как его видит пользователь")
     reason: str = Field(description="Почему рекомендовано именно это k")
+    weak: bool = Field(False, description="Структура кластеров слабая (неустойчива или размыта)")
+    weak_reason: str = Field("", description="Почему структура слабая")
     silhouette_sample: int = Field(0, description="Строк в выборке для силуэта")
     stability_resamples: int = Field(0, description="Бутстреп-выборок для устойчивости")
 
