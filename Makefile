@@ -22,9 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-# The engine extension that computes pseudonyms (C; rebuilt only when its source changes).
 install: $(VENV)/.installed
-	@$(PY) -m segprofile.data.native >/dev/null
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -66,4 +64,4 @@ bench: install
 	$(PY) bench/bench_load.py
 
 clean:
-	rm -rf $(VENV) var out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var var-keys out .pytest_cache .mypy_cache .ruff_cache

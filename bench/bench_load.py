@@ -1,6 +1,7 @@
-"""Web load: 20 concurrent users browsing a study whose profile was built from 1,000,000 rows.
+"""Web load: 20 concurrent users browsing a study whose profile was built from 1,000,000 rows,
+without and then with a hostile upload every few seconds.
 
-    .venv/bin/python bench/bench_load.py            # 1,000,000 rows, 20 users, 60 s
+    .venv/bin/python bench/bench_load.py            # 1,000,000 rows, 20 users, 2 × 60 s
     BENCH_LOAD_ROWS=100000 BENCH_LOAD_SECONDS=20 .venv/bin/python bench/bench_load.py
 
 Set-up, on a temporary SEGPROFILE_HOME: migrate, ``setup_demo --rows N`` (the child-benefit
@@ -8,9 +9,15 @@ example), one profile run built by the real background worker (``db_worker --bat
 the app served by gunicorn (the production WSGI server) on 127.0.0.1. Locust (as a library, in
 a child process: it monkey-patches with gevent) signs 20 users in and has them browse the
 study's pages: the list, the study, the profile, the priorities, segments, clusters,
-hypotheses, research plan, journeys. Printed: requests, failures, p50/p95/p99 per page and overall, against the goal
-(p95 under 300 ms for pages, no errors); ``--write-docs`` also records the figures in
-docs/benchmarks.md. A benchmark, not a test: the machine is shared and timings are noisy.
+hypotheses, research plan, journeys. The same browsing is measured twice: alone, then with
+one more user who uploads a file of the hostile corpus (``tests/hostile.py``: far-cell and
+zip-bomb workbooks, a CSV of 100,000 columns or with a 10 MB cell, binaries named .csv…)
+through the data page every ``BENCH_LOAD_HOSTILE_SECONDS`` (3) seconds; each is parsed in a
+child process with limits and refused (issue 16), and the pages must not stall meanwhile.
+Printed: requests, failures, p50/p95/p99 per page in both runs and the hostile uploads' own
+timings, against the goal (p95 under 300 ms for every page, no errors); ``--write-docs`` also
+records the figures in docs/benchmarks.md. A benchmark, not a test: the machine is shared and
+timings are noisy (the load average is printed with them).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from _docs import write_section
 
@@ -34,18 +42,23 @@ ROWS = int(os.environ.get("BENCH_LOAD_ROWS", "1000000"))
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
 SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 WORKERS = int(os.environ.get("BENCH_LOAD_WORKERS", "3"))
+HOSTILE_SECONDS = float(os.environ.get("BENCH_LOAD_HOSTILE_SECONDS", "3"))
+HOSTILE = "враждебная загрузка"
 GOAL_P95_MS = 300
 PY = sys.executable
 
 _LOCUST = r"""
-import json, sys
+import itertools, json, sys
+from pathlib import Path
 from gevent import monkey
 monkey.patch_all()
 import gevent
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant_pacing, task
 from locust.env import Environment
 
 host, pk, run_pk, users, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+hostile_dir, hostile_every = sys.argv[6], float(sys.argv[7])
+HOSTILE = "враждебная загрузка"
 PAGES = {
     "список исследований": "/",
     "исследование": f"/studies/{pk}/",
@@ -59,21 +72,29 @@ PAGES = {
 }
 
 
+signed_in = [0]
+
+
+def sign_in(user):
+    user.client.get("/accounts/login/", name="вход (форма)")
+    token = user.client.cookies.get("csrftoken", "")
+    with user.client.post(
+        "/accounts/login/",
+        {"username": "demo", "password": "demo", "csrfmiddlewaretoken": token},
+        headers={"Referer": host + "/accounts/login/"},
+        name="вход",
+        catch_response=True,
+    ) as response:
+        if "sessionid" not in user.client.cookies:
+            response.failure(f"вход не удался (HTTP {response.status_code})")
+    signed_in[0] += 1
+
+
 class Browser(HttpUser):
     wait_time = between(0.5, 2.0)
 
     def on_start(self):
-        self.client.get("/accounts/login/", name="вход (форма)")
-        token = self.client.cookies.get("csrftoken", "")
-        with self.client.post(
-            "/accounts/login/",
-            {"username": "demo", "password": "demo", "csrfmiddlewaretoken": token},
-            headers={"Referer": host + "/accounts/login/"},
-            name="вход",
-            catch_response=True,
-        ) as response:
-            if "sessionid" not in self.client.cookies:
-                response.failure(f"вход не удался (HTTP {response.status_code})")
+        sign_in(self)
 
     def _page(self, name):
         with self.client.get(PAGES[name], name=name, catch_response=True) as response:
@@ -102,12 +123,52 @@ class Browser(HttpUser):
     def clusters(self): self._page("кластеры")
 
 
-env = Environment(user_classes=[Browser], host=host)
+FILES = sorted(Path(hostile_dir).iterdir()) if hostile_dir else []
+ACCEPTED = {"headerless.csv"}  # read without a header row (generated names): staged, not refused
+
+
+class HostileUploader(HttpUser):
+    # One user who uploads a hostile file through the data page every few seconds.
+
+    fixed_count = 1
+    wait_time = constant_pacing(hostile_every)
+
+    def on_start(self):
+        sign_in(self)
+        self.files = itertools.cycle(FILES)
+
+    @task
+    def upload(self):
+        path = next(self.files)
+        url = f"/studies/{pk}/data/sources/upload/"
+        with self.client.post(
+            url,
+            data={"source": "records", "csrfmiddlewaretoken": self.client.cookies["csrftoken"]},
+            files={"file": (path.name, path.read_bytes())},
+            headers={"Referer": host + f"/studies/{pk}/data/sources/"},
+            name=HOSTILE,
+            catch_response=True,
+            allow_redirects=False,
+        ) as response:
+            expected = 302 if path.name in ACCEPTED else 400
+            if response.status_code == expected:
+                response.success()
+            else:
+                response.failure(f"{path.name}: HTTP {response.status_code}, ожидался {expected}")
+
+
+classes = [Browser, HostileUploader] if FILES else [Browser]
+env = Environment(user_classes=classes, host=host)
 runner = env.create_local_runner()
 # Users arrive over a few seconds (4 a second, each signing in: Argon2 is slow on purpose);
 # the figures are the steady state of all of them browsing, from the moment the last one is in.
-runner.start(users, spawn_rate=4)
-gevent.sleep(users / 4 + 3)
+everyone = users + (1 if FILES else 0)
+runner.start(everyone, spawn_rate=4)
+for _ in range(600):
+    if signed_in[0] >= everyone:
+        break
+    gevent.sleep(0.5)
+gevent.sleep(3)
 env.stats.reset_all()
 gevent.sleep(seconds)
 runner.stop()
@@ -121,7 +182,6 @@ for (name, method), entry in sorted(env.stats.entries.items()):
         "p95": entry.get_response_time_percentile(0.95),
         "p99": entry.get_response_time_percentile(0.99),
     }
-pages = [r for n, r in rows.items() if not n.startswith("вход")]
 total = env.stats.total
 errors = [f"{e.method} {e.name}: {e.error} ×{e.occurrences}" for e in env.stats.errors.values()]
 print(json.dumps({"rows": rows, "errors": errors, "rps": total.total_rps,
@@ -206,21 +266,110 @@ def _wait(port: int, server: subprocess.Popen[bytes], timeout: float = 120) -> N
         raise SystemExit("gunicorn did not start")
 
 
-def _table(result: dict[str, object]) -> list[str]:
-    rows = result["rows"]
-    assert isinstance(rows, dict)
+def _table(calm: dict[str, Any], hostile: dict[str, Any]) -> list[str]:
+    """Every page's requests and timings in both runs, side by side; then the hostile uploads."""
     lines = [
-        "| страница | запросов | ошибок | p50, мс | p95, мс | p99, мс |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| страница | запросов | ошибок | p50, мс | p95, мс | p99, мс "
+        "| запросов | ошибок | p50, мс | p95, мс | p99, мс |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, r in rows.items():
+    empty = {"requests": 0, "failures": 0, "p50": 0, "p95": 0, "p99": 0}
+
+    def cells(r: dict[str, Any]) -> str:
         if not r["requests"]:
-            continue  # sign-ins happen during the ramp-up, before the figures are reset
-        lines.append(
-            f"| {name} | {r['requests']} | {r['failures']} | {r['p50']:.0f} | {r['p95']:.0f} "
-            f"| {r['p99']:.0f} |"
+            return "— | — | — | — | —"
+        return (
+            f"{r['requests']} | {r['failures']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f}"
         )
+
+    for name in sorted(set(calm["rows"]) | set(hostile["rows"])):
+        a, b = calm["rows"].get(name, empty), hostile["rows"].get(name, empty)
+        if not a["requests"] and not b["requests"]:
+            continue  # sign-ins happen during the ramp-up, before the figures are reset
+        lines.append(f"| {name} | {cells(a)} | {cells(b)} |")
     return lines
+
+
+def _pages(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        n: r
+        for n, r in result["rows"].items()
+        if not n.startswith("вход") and n != HOSTILE and r["requests"]
+    }
+
+
+def _hostile_files(folder: Path) -> Path:
+    """The hostile corpus's data files (CSV, XLSX), written into ``folder``."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import hostile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, item in hostile.corpus().items():
+        if name.endswith((".csv", ".xlsx")):
+            (folder / name).write_bytes(item.data)
+    return folder
+
+
+def _parse_servers_ready(master: int, timeout: float = 300) -> float:
+    """Wait until every gunicorn worker's parse fork server has loaded the package (seconds of
+    processor time at start: its time stops growing); returns how long that took from now."""
+    t0 = time.monotonic()
+    before: dict[int, int] = {}
+    while time.monotonic() - t0 < timeout:
+        parents: dict[int, int] = {}
+        cpu: dict[int, int] = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            parents[int(proc.name)] = int(fields[1])
+            if b"multiprocessing.forkserver" in cmdline:
+                cpu[int(proc.name)] = int(fields[11]) + int(fields[12])  # utime + stime
+        workers = {pid for pid, parent in parents.items() if parent == master}
+        servers = {pid: t for pid, t in cpu.items() if parents.get(pid) in workers}
+        if len(servers) >= WORKERS and all(before.get(p) == t for p, t in servers.items()):
+            return time.monotonic() - t0
+        before = servers
+        time.sleep(2)
+    raise SystemExit("the gunicorn workers did not start their parse fork servers")
+
+
+def _locust(port: int, pk: str, run_pk: str, hostile: Path | None) -> dict[str, Any]:
+    done = subprocess.run(
+        [
+            PY,
+            "-c",
+            _LOCUST,
+            f"http://127.0.0.1:{port}",
+            pk,
+            run_pk,
+            str(USERS),
+            str(SECONDS),
+            str(hostile or ""),
+            str(HOSTILE_SECONDS),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"locust failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if not _pages(result):
+        raise SystemExit(
+            f"no page was requested: {json.dumps(result, ensure_ascii=False)}\n"
+            f"{done.stderr[-3000:]}"
+        )
+    return result
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}".replace(".", ",")
 
 
 def _write_docs(text: str) -> None:
@@ -265,6 +414,7 @@ def main() -> None:
         Path(home).mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "SEGPROFILE_HOME": home, "SEGPROFILE_DEBUG": ""}
         pk, run_pk = _prepare(home, env)
+        files = _hostile_files(Path(tmp) / "hostile")
         port = _free_port()
         server = subprocess.Popen(
             [
@@ -289,22 +439,13 @@ def main() -> None:
             first = _warm(port, pk, run_pk)
             print("first visits (charts and the research plan drawn, then cached):")
             print("  " + "; ".join(first))
-            done = subprocess.run(
-                [
-                    PY,
-                    "-c",
-                    _LOCUST,
-                    f"http://127.0.0.1:{port}",
-                    pk,
-                    run_pk,
-                    str(USERS),
-                    str(SECONDS),
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=ROOT,
-            )
+            ready = _parse_servers_ready(server.pid)
+            print(f"parse fork servers of {WORKERS} workers up ({ready:.1f} s after the warm-up)")
+            loads = [_load()]
+            calm = _locust(port, pk, run_pk, None)
+            loads.append(_load())
+            hostile = _locust(port, pk, run_pk, files)
+            loads.append(_load())
         finally:
             server.terminate()
             try:
@@ -312,29 +453,43 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-        if done.returncode != 0:
-            raise SystemExit(f"locust failed:\n{done.stderr[-3000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-    rows = result["rows"]
-    pages = {n: r for n, r in rows.items() if not n.startswith("вход")}
-    if not pages:
-        raise SystemExit(
-            f"no page was requested: {json.dumps(result, ensure_ascii=False)}\n{done.stderr[-3000:]}"
+    summaries = []
+    verdicts = []
+    for title, result in (("без враждебных загрузок", calm), ("с ними", hostile)):
+        pages = _pages(result)
+        worst = max(r["p95"] for r in pages.values())
+        failures = result["failures"]
+        met = worst < GOAL_P95_MS and failures == 0
+        verdicts.append(met)
+        rps_ru = f"{result['rps']:.1f}".replace(".", ",")
+        summaries.append(
+            f"{title}: {result['requests']} запросов ({rps_ru} в с), ошибок {failures}, "
+            f"худший p95 страницы {worst:.0f} мс"
         )
-    worst = max(r["p95"] for r in pages.values())
-    failures = result["failures"]
-    verdict = "цель достигнута" if worst < GOAL_P95_MS and failures == 0 else "ЦЕЛЬ НЕ ДОСТИГНУТА"
+    uploads = hostile["rows"].get(HOSTILE, {"requests": 0, "failures": 0, "p50": 0, "p95": 0})
     rows_ru = f"{ROWS:,}".replace(",", "\u00a0")
-    rps_ru = f"{result['rps']:.1f}".replace(".", ",")
+    every = f"{HOSTILE_SECONDS:g}".replace(".", ",")
+    verdict = "цель достигнута" if all(verdicts) else "ЦЕЛЬ НЕ ДОСТИГНУТА"
     summary = (
-        f"{USERS} пользователей, {SECONDS} с, профиль из {rows_ru} строк, gunicorn "
-        f"{WORKERS}×4 потока, 2 ядра: {result['requests']} запросов ({rps_ru} в с), "
-        f"ошибок {failures}; худший p95 страницы {worst:.0f} мс (цель < {GOAL_P95_MS} мс) — "
-        f"{verdict}."
+        f"{USERS} пользователей, по {SECONDS} с, профиль из {rows_ru} строк, gunicorn "
+        f"{WORKERS}×4 потока, 2 ядра; средняя загрузка машины {' → '.join(loads)}. "
+        + "; ".join(summaries)
+        + f" (цель < {GOAL_P95_MS} мс) — {verdict}. Враждебная загрузка — файл из набора "
+        f"`tests/hostile.py` через страницу данных каждые {every} с, разбор в дочернем процессе "
+        f"с пределами: {uploads['requests']} загрузок, неожиданных ответов {uploads['failures']} "
+        f"(ожидается отказ 400 с сообщением, для CSV без заголовка — проверка файла); p50 "
+        f"{uploads['p50']:.0f} мс, p95 {uploads['p95']:.0f} мс."
     )
-    lines = [summary, "", *_table(result)]
-    if result["errors"]:
-        lines += ["", "Ошибки:", *[f"- {e}" for e in result["errors"]]]
+    lines = [
+        summary,
+        "",
+        "Слева — без враждебных загрузок, справа — с ними.",
+        "",
+        *_table(calm, hostile),
+    ]
+    errors = calm["errors"] + hostile["errors"]
+    if errors:
+        lines += ["", "Ошибки:", *[f"- {e}" for e in errors]]
     text = "\n".join(lines)
     print(text)
     if "--write-docs" in sys.argv:

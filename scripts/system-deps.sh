@@ -9,8 +9,6 @@ fc-list 2>/dev/null | grep -qi "dejavu" || need+=(fonts-dejavu-core)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
-# A C compiler builds the pseudonym extension of the engine (segprofile.data.native).
-command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "Нужны системные пакеты: ${need[*]}. Установите их: sudo apt-get install ${need[*]}" >&2

@@ -1,4 +1,5 @@
-"""Shared fixtures: a small study and seeded synthetic client records, made by code."""
+"""Shared fixtures: a small study and seeded synthetic client records, made by code; every
+test gets a pseudonym key store of its own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ import pytest
 from segprofile.model.spec_yaml import dump_study
 from segprofile.model.study import Study
 from sp_factories import SMALL_STUDY, make_records
+
+
+@pytest.fixture(autouse=True)
+def _own_key_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pseudonym keys go to a fresh directory outside every test's data directory (never to the
+    developer's ``./var-keys``); no key from the environment of an earlier release."""
+    monkeypatch.setenv("SEGPROFILE_KEYS", str(tmp_path_factory.mktemp("keys")))
+    monkeypatch.delenv("SEGPROFILE_PSEUDONYM_KEY", raising=False)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """The command line: ``segprofile check | profile | schema | demo-data | examples | inspect | import
-| datasets``.
+| datasets | keys rotate | reidentify | research … | journeys … | report``.
 
 Core errors are translated here: a Russian message on stderr and the error's exit code
 (2 — bad input, 1 — the profile is incomplete), never a traceback.
@@ -28,7 +28,7 @@ from segprofile.model.spec_yaml import study_json_schema
 
 if TYPE_CHECKING:
     from segprofile.model.results import Profile
-    from segprofile.model.study import Study
+    from segprofile.model.study import ColumnOverride, Study
 
 app = typer.Typer(
     name="segprofile",
@@ -114,7 +114,9 @@ def profile(
         def progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message[:36])
 
-        result = pipeline.profile_study(study, data, progress=progress)
+        computed = pipeline.profile_study(study, data, progress=progress)
+    # Every output shows the published profile: small groups hidden (disclosure control).
+    result = pipeline.published_profile(computed, study)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "profile.json").write_text(pipeline.profile_to_json(result), encoding="utf-8")
     (out_dir / "profile.html").write_text(
@@ -136,16 +138,15 @@ def profile(
 
 
 def _print_clusters(result: Profile, study: Study) -> None:
-    """Clusters (M-4): k and why, one row per cluster; small ones hidden as in the report."""
+    """Clusters (M-4) of a published profile: k and why, one row per cluster; a hidden one
+    says why, as in the report."""
     clusters = result.clusters
     if clusters is None:
         for warning in result.warnings:
             if "Кластеризац" in warning:
                 err.print(warning, style="yellow", markup=False, highlight=False)
         return
-    from segprofile.report.build import suppression
-
-    hidden = suppression(result, study)
+    min_cell = study.segmentation.min_cell
     table = Table(show_header=True, header_style="bold")
     table.add_column("Кластер", justify="right")
     table.add_column("Портрет")
@@ -153,9 +154,9 @@ def _print_clusters(result: Profile, study: Study) -> None:
     table.add_column("Доля", justify="right")
     table.add_column("CSAT", justify="right")
     for c in clusters.clusters:
-        if c.key in hidden:
-            small = f"< {study.segmentation.min_cell}" if c.small else "скрыто"
-            table.add_row(str(c.number), "скрыт (малый кластер)", small, "—", "—")
+        if c.hidden or c.capacity is None or c.share is None:
+            why = pipeline.hidden_reason_text(c.hidden, min_cell) or "скрыто"
+            table.add_row(str(c.number), "скрыт", why, "—", "—")
             continue
         csat = c.satisfaction.csat
         table.add_row(
@@ -163,7 +164,9 @@ def _print_clusters(result: Profile, study: Study) -> None:
             c.label,
             f"{c.capacity:,}".replace(",", " "),
             f"{100 * c.share:.1f} %".replace(".", ","),
-            "—" if csat is None else f"{round(100 * csat)} %",
+            pipeline.hidden_reason_text(c.satisfaction.hidden, min_cell)
+            if c.satisfaction.hidden
+            else ("—" if csat is None else f"{round(100 * csat)} %"),
         )
     out.print(table)
     out.print(f"Кластеров: {clusters.k}. {clusters.choice.reason}")
@@ -272,8 +275,11 @@ def inspect(
         if details.get("decimal") == ",":
             facts.append("десятичная запятая")
     if "sheet" in details:
-        first, last = details["header_rows"]
-        rows_text = f"строка {first}" if first == last else f"строки {first}–{last}"
+        if details.get("header_rows"):
+            first, last = details["header_rows"]
+            rows_text = f"строка {first}" if first == last else f"строки {first}–{last}"
+        else:
+            rows_text = "нет (первая строка — данные; столбцы названы по номерам)"
         facts.append(f"лист «{details['sheet']}», заголовок: {rows_text}")
     out.print(f"Файл {result.file}: " + ", ".join(facts) + ".", highlight=False)
     out.print(
@@ -309,6 +315,15 @@ def inspect(
         out.print("[green]✓[/] Замечаний к качеству данных нет.")
 
 
+KeepReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--keep-reason",
+        help="Почему столбцы с персональными данными остаются без изменений (для журнала)",
+    ),
+]
+
+
 @app.command("import")
 def import_(
     location: FileArg,
@@ -316,7 +331,8 @@ def import_(
     study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
     author: Annotated[str | None, typer.Option("--author", help="Кто загружает")] = None,
     keep_original: Annotated[
-        bool, typer.Option("--keep-original", help="Не удалять исходный файл после загрузки")
+        bool,
+        typer.Option("--keep-original", hidden=True, help="Не действует: файл не удаляется"),
     ] = False,
     drop: Annotated[
         list[str] | None, typer.Option("--drop", help="Удалить столбец (можно несколько раз)")
@@ -327,6 +343,7 @@ def import_(
     keep: Annotated[
         list[str] | None, typer.Option("--keep", help="Оставить столбец без изменений")
     ] = None,
+    keep_reason: KeepReasonOpt = None,
     sheet: SheetOpt = None,
     header_row: HeaderRowOpt = None,
     encoding: EncodingOpt = None,
@@ -336,26 +353,54 @@ def import_(
 ) -> None:
     """Загрузить файл как новую версию источника данных (с псевдонимизацией).
 
-    Исходный файл удаляется после загрузки, если не указан --keep-original.
+    Исходный файл остаётся на месте: программа его не удаляет и не изменяет.
     """
-    import getpass
-
-    from segprofile.model.study import ColumnOverride
-
     study = pipeline.load_study(study_path)
-    decisions: dict[str, ColumnOverride] = {}
-    for action, columns in (("drop", drop), ("pseudonymise", pseudonymise), ("keep", keep)):
-        for col in columns or []:
-            decisions[col] = ColumnOverride(pii=action)
+    decisions = _decisions(drop, pseudonymise, keep)
     result = pipeline.import_dataset(
         location,
         study,
         source,
-        author=author or getpass.getuser(),
+        author=_author(author),
         options=_read_options(sheet, header_row, encoding, delimiter, table, query),
         overrides=decisions,
-        keep_original=True if keep_original else None,
+        keep_reasons=_keep_reasons(study, source, decisions, keep_reason),
     )
+    _print_import(result)
+
+
+def _author(author: str | None) -> str:
+    import getpass
+
+    return author or getpass.getuser()
+
+
+def _decisions(
+    drop: list[str] | None, pseudonymise: list[str] | None, keep: list[str] | None
+) -> dict[str, ColumnOverride]:
+    from segprofile.model.study import ColumnOverride
+
+    decisions: dict[str, ColumnOverride] = {}
+    for action, columns in (("drop", drop), ("pseudonymise", pseudonymise), ("keep", keep)):
+        for col in columns or []:
+            decisions[col] = ColumnOverride(pii=action)
+    return decisions
+
+
+def _keep_reasons(
+    study: Study, source_id: str, decisions: dict[str, ColumnOverride], reason: str | None
+) -> dict[str, str]:
+    """The one --keep-reason for every column kept as it is (here or in the study document)."""
+    if not reason or not reason.strip():
+        return {}
+    kept = dict(decisions)
+    for s in study.data_sources:
+        if s.id == source_id:
+            kept = {**s.columns, **decisions}
+    return {col: reason.strip() for col, ov in kept.items() if ov.pii == "keep"}
+
+
+def _print_import(result: pipeline.ImportResult) -> None:
     m = result.manifest
     out.print(
         f"Загружена версия {m.version} источника «{m.source_id}»: строк {m.rows:,}".replace(
@@ -369,8 +414,6 @@ def import_(
     for issue in result.quality.issues:
         out.print(f"  ! {issue.message}", highlight=False)
     out.print(f"Записано: {result.path}")
-    if m.original_deleted:
-        out.print(f"Исходный файл {m.file} удалён (укажите --keep-original, чтобы сохранить).")
 
 
 @app.command()
@@ -389,6 +432,101 @@ def datasets(
     for m in versions:
         table.add_row(str(m.version), m.created_at, m.author, m.file, str(m.rows), m.sha256[:12])
     out.print(table)
+
+
+keys_app = typer.Typer(
+    help="Ключи псевдонимизации: у каждого исследования свой, в хранилище ключей.",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    location: FileArg,
+    source: Annotated[str, typer.Option("--source", "-s", help="Источник данных исследования")],
+    study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
+    author: Annotated[str | None, typer.Option("--author", help="Кто меняет ключ")] = None,
+    keep_reason: KeepReasonOpt = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    table: TableOpt = None,
+    query: QueryOpt = None,
+) -> None:
+    """Сменить ключ исследования: исходный файл загружается заново с новым ключом.
+
+    Получается новая версия источника с новыми псевдонимами; прежние версии остаются и
+    читаются, прежний ключ переносится в retired/ хранилища ключей. Действие записывается
+    в журнал.
+    """
+    study = pipeline.load_study(study_path)
+    result = pipeline.rotate_key(
+        location,
+        study,
+        source,
+        author=_author(author),
+        options=_read_options(sheet, header_row, encoding, delimiter, table, query),
+        keep_reasons=_keep_reasons(study, source, {}, keep_reason),
+    )
+    _print_import(result)
+    out.print(
+        f"Ключ исследования «{study.id}» заменён: новый отпечаток {result.manifest.key_id}. "
+        "Другие источники исследования с псевдонимами загрузите заново, чтобы они связывались "
+        "с этой версией.",
+        highlight=False,
+    )
+
+
+@app.command()
+def reidentify(
+    location: Annotated[str, typer.Argument(help="Исходный файл ведомства (тот, что загружали)")],
+    source: Annotated[str, typer.Option("--source", "-s", help="Источник данных исследования")],
+    study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
+    respondents: Annotated[
+        Path, typer.Option("--respondents", help="Файл респондентов плана (respondents.csv)")
+    ],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="Куда записать контакты (CSV)")],
+    user: Annotated[str | None, typer.Option("--author", help="Кто запрашивает")] = None,
+    sheet: SheetOpt = None,
+    header_row: HeaderRowOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+) -> None:
+    """Контакты выбранных респондентов (M-8): псевдонимы вычисляются заново по исходному файлу.
+
+    Нужен ключ исследования. В OUT попадают только строки выбранных респондентов и только
+    столбцы с персональными данными; программа ничего из них не хранит. Действие записывается
+    в журнал (количества, без значений).
+    """
+    study = pipeline.load_study(study_path)
+    result = pipeline.reidentify(
+        location,
+        study,
+        source,
+        respondents=respondents,
+        out=out_file,
+        user=_author(user),
+        options=_read_options(sheet, header_row, encoding, delimiter, None, None),
+    )
+    out.print(
+        f"Найдено респондентов: {result.found} из {result.requested}; строк с контактами: "
+        f"{result.rows}. Записано: {out_file}",
+        highlight=False,
+    )
+    if result.found < result.requested:
+        err.print(
+            f"[yellow]Не найдено {result.requested - result.found}:[/] их псевдонимов нет в этом "
+            "файле (другая выгрузка или другой ключ).",
+            highlight=False,
+        )
+    if result.same_file is False:
+        err.print(
+            f"[yellow]Файл отличается от загруженного в версии {result.version}[/] (другая "
+            "выгрузка): контакты найдены по совпавшим псевдонимам.",
+            highlight=False,
+        )
 
 
 research_app = typer.Typer(
@@ -562,9 +700,13 @@ def research_import_survey(
         )
     if info.pseudonymised:
         out.print("Заменены псевдонимом: " + ", ".join(info.pseudonymised) + ".", highlight=False)
+    if any(info.masked.values()):
+        out.print(f"В открытых ответах {info.masked_summary}.", highlight=False)
     out.print("[bold]Проверки[/] (вопрос × сегмент):")
+    min_cell = study.segmentation.min_cell
     for x in analysis.tests:
-        parts = [f"{x.label}: ответов {x.n}"]
+        answers = f"меньше {min_cell}" if x.n is None else str(x.n)
+        parts = [f"{x.label}: ответов {answers}"]
         if x.share is not None and x.interval is not None:
             parts.append(
                 f"в пользу гипотезы {_pct(x.share)} "
@@ -634,7 +776,7 @@ def research_import_interviews(
         bool, typer.Option("--in-place", help="Записать цитаты в сам документ исследования")
     ] = False,
 ) -> None:
-    """Загрузить интервью (M-9): маскирование имён и телефонов, цитаты для гипотез.
+    """Загрузить интервью (M-9): маскирование персональных данных, цитаты для гипотез.
 
     Цитаты записываются как предложенные (неподтверждённые): подтвердить или отклонить их
     нужно на странице гипотез.
@@ -649,11 +791,9 @@ def research_import_interviews(
             raise NotFound(f"Файл {path} не найден.", hint="проверьте путь к файлу.") from None
     result = pipeline.import_interviews(study, loaded, min_score=min_score)
     for note in result.notes:
-        masked = note.masked
         out.print(
-            f"{note.source}: предложений {len(note.quotes)}; замаскировано имён "
-            f"{masked.get('names', 0)}, телефонов {masked.get('phones', 0)}, e-mail "
-            f"{masked.get('emails', 0)}.",
+            f"{note.source}: предложений {len(note.quotes)}; "
+            f"{pipeline.describe_masked(note.masked)}.",
             highlight=False,
         )
     by_hypothesis: dict[str, list[str]] = {}
@@ -720,10 +860,15 @@ def journeys_import(
         data = file.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"Файл {file} не найден.", hint="проверьте путь к файлу путей.") from None
-    updated = pipeline.import_journeys(study, data, fmt, source=file.name)
+    result = pipeline.import_journeys(study, data, fmt, source=file.name)
+    updated = result.study
     target = out_file or study_path
     target.write_text(pipeline.dump_study(updated), encoding="utf-8")
-    out.print(f"Путей в документе: {len(updated.journeys)}; записано: {target}")
+    out.print(
+        f"Путей в документе: {len(updated.journeys)}; в тексте шагов {result.masked_summary}; "
+        f"записано: {target}",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from segprofile.analysis.audience import blind_zones
 from segprofile.analysis.baseline import survey_baseline
 from segprofile.analysis.by_feature import (
     ByFeatureResult,
+    pair_counts,
     segment_by_feature,
     total_satisfaction,
 )
@@ -39,7 +41,13 @@ from segprofile.analysis.hypotheses import (
 )
 from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
 from segprofile.analysis.portraits import edit_from_portrait
-from segprofile.analysis.priority import has_confirmed_problems, prioritise
+from segprofile.analysis.priority import (
+    PairCount,
+    add_overlaps,
+    has_confirmed_problems,
+    overlap_pairs,
+    prioritise,
+)
 from segprofile.analysis.research import (
     draw_candidates,
     interview_guides,
@@ -48,15 +56,32 @@ from segprofile.analysis.research import (
     survey_sample_sizes,
 )
 from segprofile.analysis.rules import compile_rule, parse_rule
-from segprofile.data import datasets, privacy
+from segprofile.analysis.suppression import (
+    LiveCount,
+    hidden_keys,
+    hidden_text,
+    live_count,
+    protect_recruitment,
+    protect_sample_sizes,
+    protect_survey_tests,
+    protect_topics,
+    shown_keys,
+    suppress,
+    unsuppressed,
+)
+from segprofile.data import datasets, isolation, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
-from segprofile.data.engine import Engine, SourceTable, connect, execute, open_source
+from segprofile.data.engine import Engine, SourceTable, connect, execute
+from segprofile.data.isolation import Limits as ParseLimits
+from segprofile.data.isolation import run_isolated
+from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model import spec_yaml
 from segprofile.model.checks import Finding, check_study
 from segprofile.model.results import (
     DataFile,
+    Hidden,
     InterviewGuide,
     InterviewNote,
     Portrait,
@@ -75,10 +100,12 @@ from segprofile.model.study import (
     Feature,
     Hypothesis,
     HypothesisStatus,
+    Journey,
     Recommendation,
     SegmentNote,
     Study,
     SurveyQuestion,
+    TopicLabel,
 )
 from segprofile.report.bpmn import journeys_from_bpmn, journeys_to_bpmn
 from segprofile.report.charts import priority_quadrant, to_svg
@@ -92,10 +119,13 @@ __all__ = [
     "ImportResult",
     "Inspection",
     "InterviewImport",
+    "JourneyImport",
     "Manifest",
+    "ParseLimits",
     "Progress",
     "ReadOptions",
     "RuleCount",
+    "StudyKey",
     "SurveyColumn",
     "SurveyFile",
     "SurveyImport",
@@ -106,19 +136,23 @@ __all__ = [
     "confirm_quote",
     "count_rule_matches",
     "delete_dataset_version",
+    "describe_masked",
     "dump_study",
     "example_study",
     "export_journeys",
     "generate_demo_data",
     "import_dataset",
+    "import_demo_data",
     "import_interviews",
     "import_journeys",
     "import_survey",
     "inspect_file",
     "inspect_survey",
+    "key_store_path",
     "list_dataset_versions",
     "list_examples",
     "load_study",
+    "merge_topics",
     "open_data_source",
     "open_dataset",
     "parse_study",
@@ -130,13 +164,20 @@ __all__ = [
     "read_audit",
     "read_question_mapping",
     "recruitment_csv",
+    "reidentify",
     "reject_quote",
     "reject_suggested_hypotheses",
     "render_profile_html",
     "research_plan",
+    "retire_study_key",
+    "rotate_key",
+    "run_isolated",
     "set_eligibility_rule",
     "set_hypothesis_status",
     "set_segment_note",
+    "set_topic_name",
+    "staging",
+    "start_isolation",
     "study_from_data",
     "study_hash",
     "suggested_recommendations",
@@ -149,6 +190,12 @@ __all__ = [
 
 def _no_progress(fraction: float, message: str) -> None:
     """Default progress callback: ignore."""
+
+
+def start_isolation() -> None:
+    """Start the fork server of :func:`run_isolated`'s children now, with this module loaded
+    (a server process does it at start; otherwise the first parse of an upload waits for it)."""
+    isolation.start([__name__])
 
 
 # --- Documents ---------------------------------------------------------------------------------
@@ -232,6 +279,43 @@ def generate_demo_data(
     return files
 
 
+def import_demo_data(
+    study: Study,
+    name: str,
+    *,
+    work_dir: str | Path,
+    author: str,
+    rows: int = 20_000,
+    seed: int = 42,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
+) -> list[ImportResult]:
+    """The example's synthetic data imported as the first version of each of ``study``'s
+    sources, through the gate like any file.
+
+    The files are generated into ``work_dir`` (a private staging folder, never the study's
+    data directory) and deleted again whatever happens.
+    """
+    work = Path(work_dir)
+    try:
+        generated = {p.name: p for p in generate_demo_data(name, work, rows=rows, seed=seed)}
+        return [
+            import_dataset(
+                generated[Path(source.path).name],
+                study,
+                source.id,
+                author=author,
+                delete_input=True,  # generated in a private work folder: nothing to keep
+                home=home,
+                key=key,
+            )
+            for source in study.data_sources
+            if Path(source.path).name in generated
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # --- Profiles ----------------------------------------------------------------------------------
 
 
@@ -243,13 +327,15 @@ def profile_study(
     revision: int | None = None,
     engine: Engine | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> Profile:
     """Build the profile: every feature's segments (M-5) with capacity and satisfaction.
 
     Reads the client records through Ibis on the engine (DuckDB by default); only aggregates
     come back to Python. Each source is read from its latest imported dataset version under
     ``home`` (see :func:`import_dataset`) when there is one, otherwise from its file in
-    ``data_dir``; the version is recorded in the provenance.
+    ``data_dir``, depersonalised on the fly under the study's pseudonym key ``key`` (see
+    :func:`open_data_source`); the version is recorded in the provenance.
     """
     report = progress or _no_progress
     report(0.0, "Чтение данных")
@@ -262,7 +348,7 @@ def profile_study(
     own_engine = engine is None
     eng = engine or connect()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
         table.require_columns(
@@ -309,7 +395,7 @@ def profile_study(
             if role.audience is None or role.audience.population_source is None:
                 continue
             pop_source = study.data_source(role.audience.population_source)
-            population = open_data_source(eng, study, pop_source, data_dir, home=home)
+            population = open_data_source(eng, study, pop_source, data_dir, home=home, key=key)
             if pop_source.count_column is not None:
                 population.require_columns(
                     [(pop_source.count_column, "число имеющих право (count_column)")]
@@ -339,7 +425,7 @@ def profile_study(
         )
         if survey_source is not None:
             report(0.93, "Нулевой замер по опросу")
-            survey = open_data_source(eng, study, survey_source, data_dir, home=home)
+            survey = open_data_source(eng, study, survey_source, data_dir, home=home, key=key)
             survey_stats = survey_baseline(
                 study,
                 table,
@@ -362,7 +448,7 @@ def profile_study(
         if not has_confirmed_problems(study):
             report(0.94, "Темы жалоб")
             complaints, complaints_warning = _complaint_topics(
-                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home
+                study, eng, table, Path(data_dir), by_feature, id_column, features, files, home, key
             )
         report(0.945, "Кластеры")
         clusters, cluster_warnings = cluster_profile(
@@ -375,6 +461,16 @@ def profile_study(
         )
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
+        counts = pair_counts(
+            study,
+            table,
+            overlap_pairs(priority),
+            edges=by_feature.edges,
+            id_column=None if ids_unique else id_column,
+        )
+        add_overlaps(
+            study, priority, by_feature.features, {k: PairCount(**v) for k, v in counts.items()}
+        )
         journeys = compare_journeys(study) if study.journeys else []
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
         profile = Profile(
@@ -410,6 +506,7 @@ def profile_study(
             warnings=by_feature.warnings
             + (audience.warnings if audience else [])
             + [w for w in [complaints_warning] if w]
+            + priority.warnings
             + cluster_warnings,
             clusters=clusters,
         )
@@ -422,18 +519,30 @@ def profile_study(
 
 @dataclass(frozen=True)
 class RuleCount:
-    """How many client records an eligibility rule selects."""
+    """How many client records an eligibility rule selects, as a viewer may see it.
 
-    matched: int
+    ``matched`` is ``None`` when the exact number would tell about fewer than ``min_cell``
+    people (selected, or left outside); ``text`` then gives a bound («меньше 5 из 20 000»).
+    """
+
+    matched: int | None
     total: int
+    text: str
 
     @property
-    def share(self) -> float:
+    def share(self) -> float | None:
+        if self.matched is None:
+            return None
         return self.matched / self.total if self.total else 0.0
 
 
 def count_rule_matches(
-    study: Study, data_dir: str | Path, rule: str, *, home: str | Path | None = None
+    study: Study,
+    data_dir: str | Path,
+    rule: str,
+    *,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> RuleCount:
     """Count the client records an eligibility rule selects (M-2: a live count while editing).
 
@@ -449,15 +558,18 @@ def count_rule_matches(
     parse_rule(rule)  # syntax errors first, before any file is opened
     eng = Engine.duckdb()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         expr = compile_rule(rule, table.table)
         row = execute(
             table.table.aggregate(matched=expr.cast("int64").sum(), total=table.table.count())
         )
         record = row.to_dict("records")[0]
-        return RuleCount(matched=int(record["matched"] or 0), total=int(record["total"]))
     finally:
         eng.close()
+    shown: LiveCount = live_count(
+        int(record["matched"] or 0), int(record["total"]), study.segmentation.min_cell
+    )
+    return RuleCount(matched=shown.matched, total=shown.total, text=shown.text)
 
 
 def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
@@ -525,6 +637,7 @@ def research_plan(
     per_segment: int = 1,
     progress: Progress | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> ResearchPlanResult:
     """Plan the research (M-8) from the profile: survey sample sizes per segment (with FPC),
     interview respondents covering every segment (greedy set cover over pseudonymised client
@@ -534,7 +647,7 @@ def research_plan(
     report = progress or _no_progress
     if profile is None:
         profile = profile_study(
-            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home
+            study, data_dir, progress=lambda f, m: report(0.6 * f, m), home=home, key=key
         )
     source = study.client_records()
     if source is None or source.id_column is None:
@@ -543,10 +656,14 @@ def research_plan(
             hint="укажите id_column у источника данных о клиентах (kind: client_records).",
         )
     report(0.65, "Объём выборки опроса")
-    sizes = survey_sample_sizes(study, profile)
+    # What the plan shows passes disclosure control: segments the profile hides have no
+    # sample size, no quota and no respondent listed with their membership.
+    shown = shown_keys(suppress(profile, study))
+    min_cell = study.segmentation.min_cell
+    sizes = protect_sample_sizes(survey_sample_sizes(study, profile), shown, min_cell)
     eng = Engine.duckdb()
     try:
-        records = open_data_source(eng, study, source, data_dir, home=home)
+        records = open_data_source(eng, study, source, data_dir, home=home, key=key)
         records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
         report(0.75, "Подбор респондентов")
         pool = draw_candidates(
@@ -556,10 +673,15 @@ def research_plan(
             max_interviews_per_person=study.research.max_interviews_per_person,
             seed=study.segmentation.random_state,
         )
-        recruitment = recruit_respondents(
-            pool,
-            per_segment=per_segment,
-            max_interviews_per_person=study.research.max_interviews_per_person,
+        quotas = {k: pool.labels.get(k, k) for k in (pool.in_data or pool.segments) if k in shown}
+        recruitment = protect_recruitment(
+            recruit_respondents(
+                pool,
+                per_segment=per_segment,
+                max_interviews_per_person=study.research.max_interviews_per_person,
+                required=quotas,
+            ),
+            shown,
         )
         report(0.9, "Гипотезы из данных")
         refusal, duration = outcome_features(study)
@@ -569,7 +691,11 @@ def research_plan(
             refusal_column=refusal.column if refusal else None,
             duration_column=duration.column if duration else None,
         )
-        suggested = suggest_hypotheses(study, profile, outcomes=outcomes)
+        suggested = [
+            h
+            for h in suggest_hypotheses(study, profile, outcomes=outcomes)
+            if all(part in shown for key in h.segments for part in key.split("&"))
+        ]
     finally:
         eng.close()
     guides = interview_guides(study)
@@ -582,8 +708,14 @@ def research_plan(
     )
 
 
-def recruitment_csv(recruitment: Recruitment) -> bytes:
-    """The recruited respondents with the quotas each meets, as CSV for Excel (UTF-8 BOM, ;)."""
+def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = None) -> bytes:
+    """The recruited respondents with the quotas each meets, as CSV for Excel (UTF-8 BOM, ;).
+
+    ``shown``: the segment keys the profile shows (:func:`published_profile`); memberships
+    in any other segment are dropped. A plan from :func:`research_plan` is already protected.
+    """
+    if shown is not None:
+        recruitment = protect_recruitment(recruitment, shown)
     frame = recruitment_frame(recruitment)
     text: str = frame.to_csv(sep=";", index=False)
     return ("\ufeff" + text).encode("utf-8")
@@ -604,8 +736,61 @@ def export_journeys(study: Study, fmt: str) -> bytes:
     )
 
 
-def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Study:
-    """A copy of ``study`` with journeys from CSV or BPMN: same ids replaced, new ones added."""
+@dataclass(frozen=True)
+class JourneyImport:
+    """Journeys read from a file, their texts masked, and the study with them."""
+
+    study: Study  # a copy with the journeys (not stored by this function)
+    journeys: int
+    masked: dict[str, int]  # masking.KINDS → how many were masked in the step texts
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 1 телефон» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
+
+
+# The free texts of a step (names of steps, channels, documents, what staff do…): a file may carry
+# a client's name or number in any of them. Ids, roles, problem ids and numbers are no texts.
+_STEP_TEXTS = (
+    "title",
+    "channel",
+    "physical_evidence",
+    "front_stage",
+    "back_stage",
+    "support_processes",
+)
+_STEP_LISTS = ("documents", "data_obtained")
+
+
+def _mask_journeys(journeys: list[Journey]) -> tuple[list[Journey], dict[str, int]]:
+    """The journeys with personal data masked in every free text, and what was masked."""
+    total = masking.add_counts()
+    out = []
+    for journey in journeys:
+        title = masking.mask_personal_data(journey.title)
+        total = masking.add_counts(total, title.counts)
+        steps = []
+        for step in journey.steps:
+            changes: dict[str, Any] = {}
+            for name in _STEP_TEXTS:
+                masked = masking.mask_personal_data(getattr(step, name))
+                total = masking.add_counts(total, masked.counts)
+                changes[name] = masked.text
+            for name in _STEP_LISTS:
+                items, counts = masking.mask_texts(getattr(step, name))
+                total = masking.add_counts(total, counts)
+                changes[name] = items
+            steps.append(step.model_copy(update=changes))
+        out.append(journey.model_copy(update={"title": title.text, "steps": steps}))
+    return out, total
+
+
+def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> JourneyImport:
+    """A copy of ``study`` with journeys from CSV or BPMN: same ids replaced, new ones added.
+
+    Personal data in the steps' free texts is masked before the journeys join the study.
+    """
     if fmt == "csv":
         incoming = journeys_from_csv(data, study=study, source=source)
     elif fmt == "bpmn":
@@ -615,6 +800,7 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Stud
             f"Неизвестный формат путей «{fmt}».",
             hint=f"выберите один из: {', '.join(JOURNEY_FORMATS)}.",
         )
+    incoming, masked = _mask_journeys(incoming)
     updated = study.model_copy(deep=True)
     by_id = {j.id: i for i, j in enumerate(updated.journeys)}
     for journey in incoming:
@@ -622,7 +808,11 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Stud
             updated.journeys[by_id[journey.id]] = journey
         else:
             updated.journeys.append(journey)
-    return spec_yaml.study_from_data(spec_yaml.study_to_data(updated), source=source)
+    return JourneyImport(
+        study=spec_yaml.study_from_data(spec_yaml.study_to_data(updated), source=source),
+        journeys=len(incoming),
+        masked=masked,
+    )
 
 
 # --- M-7, M-9, M-11: the team's decisions on hypotheses and recommendations ----------------------
@@ -739,13 +929,19 @@ REPORT_FORMATS: dict[str, tuple[str, str]] = {
 
 
 def render_report(
-    profile: Profile, study: Study, fmt: str, *, template: bytes | None = None
+    profile: Profile,
+    study: Study,
+    fmt: str,
+    *,
+    template: bytes | None = None,
+    unsuppressed: bool = False,
 ) -> bytes:
     """The filled profile (M-13) as DOCX, XLSX, HTML or PDF, all from one report model.
 
-    Small segments are suppressed (with complementary suppression) unless the study sets
-    ``segmentation.allow_small_cells``. ``template``: a body's own ``.docx`` with docxtpl
-    placeholders, filled instead of the standard layout (DOCX only).
+    Small groups are hidden (``analysis.suppression``) unless ``unsuppressed``: an owner's
+    explicit request for this one output, which then says so on every page. ``template``: a
+    body's own ``.docx`` with docxtpl placeholders, filled instead of the standard layout
+    (DOCX only).
     """
     from segprofile.report.build import build_report
 
@@ -758,7 +954,9 @@ def render_report(
         raise InputError(
             "Шаблон применяется только к отчёту DOCX.", hint="уберите шаблон или выберите docx."
         )
-    report = build_report(profile, study, figures=fmt != "xlsx" and template is None)
+    report = build_report(
+        profile, study, figures=fmt != "xlsx" and template is None, unsuppressed=unsuppressed
+    )
     if fmt == "docx":
         from segprofile.report.docx import render_docx, render_docx_template
 
@@ -786,6 +984,7 @@ def _complaint_topics(
     features: list[Feature],
     files: list[DataFile],
     home: str | Path | None,
+    key: StudyKey | None,
 ) -> tuple[ComplaintUniqueness | None, str | None]:
     """Problem uniqueness from the complaints' topics, before research confirms problems.
 
@@ -800,7 +999,7 @@ def _complaint_topics(
     if id_column is None:
         return None, f"{lead}: у данных о клиентах нет столбца идентификатора (id_column)."
     try:
-        complaints = open_data_source(eng, study, source, data_dir, home=home)
+        complaints = open_data_source(eng, study, source, data_dir, home=home, key=key)
     except InputError as exc:
         return None, f"{lead}: {exc.message}"
     text_column = complaint_text_column(source, complaints.columns)
@@ -822,6 +1021,7 @@ def _complaint_topics(
             features=[f for f in features if f.data_source in (None, records_source)],
             edges=by_feature.edges,
             random_state=study.segmentation.random_state,
+            labels=[t for t in study.topic_labels if t.source == source.id],
         )
     except InputError as exc:
         return None, f"{lead}: {exc.message}"
@@ -846,7 +1046,30 @@ def _ids_unique(table: SourceTable, id_column: str) -> bool:
 
 
 def profile_to_json(profile: Profile) -> str:
+    """The profile as JSON, as it is (publish it first: :func:`published_profile`)."""
     return profile.model_dump_json(indent=2)
+
+
+def hidden_segments(profile: Profile) -> frozenset[str]:
+    """Keys of the segments and clusters a published profile hides."""
+    return hidden_keys(profile)
+
+
+def hidden_reason_text(reason: Hidden | None, min_cell: int) -> str:
+    """What a hidden number reads as («скрыто: меньше 5», «мало оценок»…)."""
+    return hidden_text(reason, min_cell)
+
+
+def published_profile(profile: Profile, study: Study) -> Profile:
+    """The profile every output shows: small groups hidden (``analysis.suppression``)."""
+    return suppress(profile, study)
+
+
+def published_profile_json(text: str, study: Study, *, raw: bool = False) -> str:
+    """A stored profile's JSON for a download: published, or — ``raw``, an owner's explicit
+    request for one output — unsuppressed and marked so in ``disclosure``."""
+    profile = profile_from_json(text)
+    return profile_to_json(unsuppressed(profile, study) if raw else suppress(profile, study))
 
 
 def profile_from_json(text: str) -> Profile:
@@ -907,20 +1130,115 @@ def import_dataset(
     author: str,
     options: ReadOptions | None = None,
     overrides: dict[str, ColumnOverride] | None = None,
-    keep_original: bool | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    delete_input: bool = False,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> ImportResult:
-    """Import a file as a new version of a study's data source (pseudonymised, audited)."""
+    """Import a file as a new version of a study's data source (pseudonymised, audited).
+
+    Pseudonyms use the study's key: ``key`` (default: named by the study's id, in the key store
+    ``$SEGPROFILE_KEYS``, else beside the data directory — :func:`key_store_path`). An identifier
+    kept as it is needs its reason in ``keep_reasons``. The input file is left in place unless
+    ``delete_input`` (a copy staged by the caller).
+    """
+    root = _home(home)
     return datasets.import_data(
         location,
         study_id=study.id,
         source=_source(study, source_id),
         author=author,
-        home=Path(home) if home is not None else None,
+        home=root,
         options=options,
         overrides=overrides,
-        keep_original=keep_original,
+        key=datasets.key_ref(root, study.id, key),
+        keep_reasons=keep_reasons,
+        delete_input=delete_input,
     )
+
+
+def rotate_key(
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    author: str,
+    options: ReadOptions | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
+) -> ImportResult:
+    """Give the study a new pseudonym key: the source's original file is imported again under
+    it as a new version (audited as ``rotate_key``). The previous key is retired, not deleted:
+    earlier versions stay readable and can still be re-identified."""
+    root = _home(home)
+    return datasets.import_data(
+        location,
+        study_id=study.id,
+        source=_source(study, source_id),
+        author=author,
+        home=root,
+        options=options,
+        key=datasets.key_ref(root, study.id, key),
+        keep_reasons=keep_reasons,
+        rotate_key=True,
+    )
+
+
+# The column of the respondents CSV (recruitment_csv) that holds each respondent's pseudonym.
+RESPONDENT_COLUMN = "Респондент"
+
+
+def reidentify(
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    respondents: str | Path,
+    out: str | Path,
+    user: str,
+    options: ReadOptions | None = None,
+    home: str | Path | None = None,
+    key: StudyKey | None = None,
+) -> datasets.Reidentification:
+    """M-8 recruitment: the contacts of the respondents chosen by pseudonym, for the key holder.
+
+    ``respondents`` is the research plan's respondents CSV (:func:`recruitment_csv`); its
+    pseudonyms are matched against pseudonyms computed again over the body's original file
+    (``location``) with the study's key, and the contact rows (the columns with personal data)
+    of those found are written to ``out`` — a new file of the caller's choice; nothing raw is
+    stored by segprofile. Audited (counts only).
+    """
+    root = _home(home)
+    wanted = datasets.read_column(respondents, RESPONDENT_COLUMN, home=root)
+    if not wanted:
+        raise InputError(
+            f"В файле {Path(respondents).name} нет ни одного респондента (столбец "
+            f"«{RESPONDENT_COLUMN}» пуст).",
+            hint="выгрузите файл респондентов из плана исследования заново.",
+        )
+    return datasets.reidentify(
+        location,
+        study_id=study.id,
+        source=_source(study, source_id),
+        wanted=set(wanted),
+        out=Path(out),
+        user=user,
+        home=root,
+        key=datasets.key_ref(root, study.id, key),
+        options=options,
+        respondent_column=RESPONDENT_COLUMN,
+    )
+
+
+def key_store_path(home: str | Path | None = None) -> Path:
+    """Where the pseudonym keys live: ``$SEGPROFILE_KEYS``, else ``<data directory>-keys``."""
+    return privacy.default_key_store(_home(home))
+
+
+def retire_study_key(key: StudyKey) -> str | None:
+    """Move a study's key aside (a new study takes over its name); the old key's id, if any."""
+    return privacy.retire_key(key)
 
 
 def list_dataset_versions(
@@ -944,13 +1262,16 @@ def open_data_source(
     data_dir: str | Path,
     *,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SourceTable:
     """A source opened for analysis: its latest imported dataset version under ``home`` when
-    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``."""
+    there is one (``.version`` says which), otherwise the file at its ``path`` in ``data_dir``,
+    with its personal data depersonalised on the fly as an import would (``key``: the study's
+    pseudonym key, see :func:`import_dataset`)."""
     root = _home(home)
     if datasets.list_versions(root, study.id, source.id):
         return datasets.open_version(engine, root, study.id, source)
-    return open_source(engine, source, Path(data_dir))
+    return datasets.open_raw_source(engine, root, study.id, source, Path(data_dir), key)
 
 
 def open_dataset(
@@ -999,7 +1320,7 @@ class SurveyColumn:
 
 @dataclass(frozen=True)
 class SurveyFile:
-    """A survey file read through the data layer: columns, a masked preview, what was done."""
+    """Stored survey answers: columns, a preview, what the gate did to personal data."""
 
     name: str
     format: str
@@ -1009,6 +1330,14 @@ class SurveyFile:
     dropped: list[str]
     pseudonymised: list[str]
     id_column: str | None
+    source_id: str = ""  # the study's survey source and the stored version read
+    version: int | None = None
+    masked: dict[str, int] = field(default_factory=dict)  # open answers: masking.KINDS → count
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 2 телефона, 1 имя» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
 
 
 SURVEY_KIND_LABELS = {
@@ -1052,132 +1381,99 @@ def survey_source(study: Study, source_id: str | None = None) -> DataSource | No
     return next((d for d in surveys if d.questions), surveys[0] if surveys else None)
 
 
-def _read_survey(
-    location: str | Path,
+def _survey_version(
     study: Study,
-    *,
     source: DataSource | None,
+    *,
+    version: int | None,
     id_column: str | None,
-    options: ReadOptions | None,
     home: str | Path | None,
 ) -> tuple[SurveyFile, Any]:
-    """Read answers with the data layer's readers; personal data handled before analysis."""
-    import tempfile
+    """The answers of a stored survey version, as the mapping form and the analysis use them.
 
+    The version went through the gate (:func:`import_dataset`): its personal data was dropped
+    or pseudonymised as the user decided, so nothing here reads a raw file.
+    """
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    from segprofile.analysis.research import ROW_COLUMN
-    from segprofile.data import readers
-    from segprofile.data.privacy import PiiAction, PiiKind
-
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
+            hint="добавьте в data_sources источник с kind: survey и загрузите в него файл ответов.",
+        )
+    root = _home(home)
+    manifest = datasets.get_version(root, study.id, source.id, version)
+    table = pq.read_table(datasets.version_path(root, manifest))
     records = study.client_records()
-    wanted_id = id_column or (source.id_column if source is not None else None)
-    overrides = dict(records.columns if records is not None else {})
-    overrides.update(source.columns if source is not None else {})
-    with (
-        tempfile.TemporaryDirectory(prefix="segprofile-survey-") as work,
-        readers.open_raw(location, Path(work), options) as raw,
-    ):
-        dtypes = raw.dtypes()
-        sample = raw.sample()
-        table: pa.Table = raw.run(lambda: raw.con.sql("SELECT * FROM raw").to_arrow_table())
-        details = dict(raw.details)
-        name, fmt = raw.name, raw.format
+    wanted_id = id_column or source.id_column
     if wanted_id is None and records is not None and records.id_column in table.column_names:
         wanted_id = records.id_column
     if wanted_id is not None and wanted_id not in table.column_names:
         if id_column is not None:
             raise InputError(
-                f"В файле опроса {name} нет столбца идентификатора «{id_column}».",
-                hint="укажите существующий столбец (--id-column) или свяжите ответы по "
-                "признакам (--by-features). Столбцы файла: " + ", ".join(table.column_names) + ".",
+                f"В ответах опроса {manifest.file} нет столбца идентификатора «{id_column}».",
+                hint="укажите существующий столбец или свяжите ответы по признакам. Столбцы "
+                "опроса: " + ", ".join(table.column_names) + ".",
             )
         wanted_id = None
-    dropped: list[str] = []
-    pseudonymised: list[str] = []
-    for col in list(table.column_names):
-        values = [r[col] for r in sample if r[col] is not None and r[col] != ""][:200]
-        found = privacy.detect_column(col, values, is_date="DATE" in dtypes.get(col, "").upper())
-        decision = overrides.get(col)
-        action = privacy.parse_action(decision.pii, col) if decision and decision.pii else None
-        if found is None and action in (None, PiiAction.keep):
-            continue
-        if action is PiiAction.keep:
-            continue
-        if col == wanted_id:
-            if action is PiiAction.pseudonymise or (found is not None and found.by_content):
-                kind = found.kind if found is not None else PiiKind.other
-                key = privacy.load_key(_home(home))
-                ids = table.column(col).to_pylist()
-                new = pa.array(
-                    [None if v is None else privacy.pseudonym(key, kind, str(v)) for v in ids],
-                    type=pa.string(),
-                )
-                table = table.set_column(table.column_names.index(col), col, new)
-                pseudonymised.append(col)
-            continue
-        table = table.drop_columns([col])
-        dropped.append(col)
-    first = 2
-    if fmt == "xlsx" and details.get("header_rows"):
-        first = int(details["header_rows"][-1]) + 1
-    elif fmt == "csv" and not details.get("header", True):
-        first = 1
-    table = table.append_column(
-        ROW_COLUMN, pa.array(range(first, first + table.num_rows), type=pa.int64())
-    )
+    sample = table.slice(0, datasets.PII_SAMPLE).to_pylist()
     columns = []
-    for col in table.column_names:
-        if col in (ROW_COLUMN, wanted_id):
+    for column in table.schema:
+        if column.name == wanted_id:
             continue
-        values = [r.get(col) for r in sample]
-        col_kind = _survey_kind(dtypes.get(col, ""), values)
+        values = [r.get(column.name) for r in sample]
+        dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
+        col_kind = _survey_kind(dtype, values)
         distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
         columns.append(
             SurveyColumn(
-                name=col,
+                name=column.name,
                 kind=col_kind,
                 values=[] if col_kind == "text" else distinct[:6],
                 answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
             )
         )
     preview = []
-    for row in table.slice(0, 8).to_pylist():
+    for row in sample[:8]:
         shown: dict[str, object] = {}
-        for col in table.column_names:
-            if col == ROW_COLUMN:
-                continue
-            value = row.get(col)
+        for col, value in row.items():
             text = "" if value is None else str(value)
             shown[col] = text if len(text) <= 60 else text[:57] + "…"
         preview.append(shown)
+    actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
     info = SurveyFile(
-        name=name,
-        format=fmt,
-        rows=table.num_rows,
+        name=manifest.file,
+        format=manifest.file_format,
+        rows=manifest.rows,
         columns=columns,
         preview=preview,
-        dropped=dropped,
-        pseudonymised=pseudonymised,
+        dropped=[c for c, a in actions.items() if a == privacy.PiiAction.drop.value],
+        pseudonymised=[c for c, a in actions.items() if a == privacy.PiiAction.pseudonymise.value],
         id_column=wanted_id,
+        source_id=source.id,
+        version=manifest.version,
+        masked=dict(manifest.masked),
     )
     return info, table
 
 
 def inspect_survey(
-    location: str | Path,
     study: Study,
     *,
     source_id: str | None = None,
+    version: int | None = None,
     id_column: str | None = None,
-    options: ReadOptions | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SurveyFile:
-    """Read a survey file for the mapping form: columns with their kind, a preview."""
+    """A stored survey version for the mapping form: columns with their kind, a preview.
+
+    The answers come in through the gate like every file (:func:`import_dataset` into the
+    study's survey source); ``version`` defaults to the latest.
+    """
     source = survey_source(study, source_id)
-    info, _ = _read_survey(
-        location, study, source=source, id_column=id_column, options=options, home=home
-    )
+    info, _ = _survey_version(study, source, version=version, id_column=id_column, home=home)
     return info
 
 
@@ -1195,16 +1491,8 @@ def read_question_mapping(data: bytes, *, name: str) -> list[SurveyQuestion]:
     text = data.decode("utf-8-sig", errors="replace")
     rows: list[dict[str, object]]
     if name.lower().endswith((".yaml", ".yml", ".json")):
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
-
-        try:
-            loaded = YAML(typ="safe", pure=True).load(text)
-        except YAMLError as exc:
-            raise InputError(
-                f"Файл сопоставления {name} — не YAML: {type(exc).__name__}.",
-                hint="запишите список вида «- question: q1\n  hypothesis: h1».",
-            ) from None
+        # The limits of study documents (no aliases, bounded nesting) hold here too.
+        loaded = spec_yaml.load_yaml_data(text, source=name)
         if isinstance(loaded, dict) and "questions" in loaded:
             loaded = loaded["questions"]
         if not isinstance(loaded, list):
@@ -1268,8 +1556,9 @@ class SurveyImport:
 def import_survey(
     study: Study,
     data_dir: str | Path,
-    location: str | Path,
+    location: str | Path | None = None,
     *,
+    version: int | None = None,
     questions: list[SurveyQuestion] | None = None,
     source_id: str | None = None,
     id_column: str | None = None,
@@ -1280,9 +1569,16 @@ def import_survey(
     profile: Profile | None = None,
     options: ReadOptions | None = None,
     name: str | None = None,
+    author: str | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> SurveyImport:
     """Check hypotheses against survey answers (M-9).
+
+    The answers are a stored version of the study's survey source (``version``, default the
+    latest). A file given as ``location`` goes through the gate first: it is imported with the
+    source's saved decisions and the defaults (:func:`import_dataset`; the file itself is left
+    as it is) as a new version, which is then read — no path reads a raw survey file.
 
     Answers are joined to the client records by the pseudonymised id (or, when there is no id
     or nothing matches, by the segment features present in the survey); each question mapped to
@@ -1341,18 +1637,33 @@ def import_survey(
             "В исследовании нет источника данных о клиентах: ответы не с чем связать.",
             hint="добавьте в data_sources запись с kind: client_records.",
         )
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
+            hint="добавьте в data_sources источник с kind: survey.",
+        )
+    if location is not None:
+        import getpass
+
+        version = import_dataset(
+            location,
+            study,
+            source.id,
+            author=author or getpass.getuser(),
+            options=options,
+            home=home,
+            key=key,
+        ).manifest.version
     if profile is None:
-        profile = profile_study(study, data_dir, home=home)
-    info, answers = _read_survey(
-        location, study, source=source, id_column=id_column, options=options, home=home
-    )
+        profile = profile_study(study, data_dir, home=home, key=key)
+    info, answers = _survey_version(study, source, version=version, id_column=id_column, home=home)
     absent = [q.question for q in mapping if q.question not in answers.column_names]
     if absent:
         raise InputError(
-            f"В файле опроса {info.name} нет вопросов (столбцов): "
+            f"В ответах опроса {info.name} нет вопросов (столбцов): "
             + ", ".join(f"«{a}»" for a in dict.fromkeys(absent))
             + ".",
-            hint="исправьте сопоставление вопросов и гипотез. Столбцы файла: "
+            hint="исправьте сопоставление вопросов и гипотез. Столбцы опроса: "
             + ", ".join(c.name for c in info.columns)
             + ".",
         )
@@ -1366,7 +1677,7 @@ def import_survey(
     )
     eng = Engine.duckdb()
     try:
-        records = open_data_source(eng, study, records_source, data_dir, home=home)
+        records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
         table = ibis.memtable(answers)
         survey_id = None if by_features else info.id_column
         records_id = records_source.id_column
@@ -1413,6 +1724,8 @@ def import_survey(
             "исправьте её сегменты."
         )
     updated = apply_survey_verdicts(study, analysis, source=survey_name)
+    # What the results page and CSV show: no share or test of fewer than min_cell answers.
+    analysis.tests = protect_survey_tests(analysis.tests, study.segmentation.min_cell)
     if source is not None and questions:
         for data_source in updated.data_sources:
             if data_source.id == source.id:
@@ -1457,7 +1770,7 @@ def survey_results_csv(result: SurveyImport) -> bytes:
     def num(value: float | None) -> str:
         return "" if value is None else f"{value:.4f}".replace(".", ",")
 
-    for x in result.analysis.tests:
+    for x in protect_survey_tests(result.analysis.tests, result.study.segmentation.min_cell):
         writer.writerow(
             [
                 x.hypothesis,
@@ -1486,6 +1799,21 @@ class InterviewImport:
     notes: list[InterviewNote]
     suggestions: list[QuoteSuggestion]
     study: Study  # a copy with the suggested (unconfirmed) quotes added
+
+    @property
+    def masked(self) -> dict[str, int]:
+        """What was masked in all the notes, by kind (masking.KINDS)."""
+        return masking.add_counts(*(note.masked for note in self.notes))
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
+
+
+def describe_masked(counts: dict[str, int]) -> str:
+    """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
+    return masking.describe_masked(counts)
 
 
 def import_interviews(
@@ -1568,13 +1896,14 @@ def text_topics(
     n_topics: int | None = None,
     limit: int = 20_000,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> TextTopics:
     """Complaint or open-answer topics (lemmas → TF-IDF → NMF) with shares per segment.
 
     The texts' authors are joined to the client records by the records' id column when the
     text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
     """
-    from segprofile.analysis.texts import mine_topics, texts_with_segments
+    from segprofile.analysis.texts import label_topics, mine_topics, texts_with_segments
 
     sources = text_sources(study)
     if source_id is None:
@@ -1588,7 +1917,7 @@ def text_topics(
         chosen = _source(study, source_id)
     eng = Engine.duckdb()
     try:
-        table = open_data_source(eng, study, chosen, data_dir, home=home)
+        table = open_data_source(eng, study, chosen, data_dir, home=home, key=key)
         t = table.table
         strings = [c for c in t.columns if t[c].type().is_string()]
         if not strings:
@@ -1624,7 +1953,7 @@ def text_topics(
                     hint="постройте темы без разбивки по сегментам или добавьте в файл "
                     "псевдоним клиента.",
                 )
-            records = open_data_source(eng, study, records_source, data_dir, home=home)
+            records = open_data_source(eng, study, records_source, data_dir, home=home, key=key)
             texts, segments = texts_with_segments(
                 study,
                 records,
@@ -1641,7 +1970,21 @@ def text_topics(
             texts = [str(x) if x is not None else "" for x in frame["text"]]
     finally:
         eng.close()
-    model = mine_topics(texts, segments=segments, n_topics=n_topics)
+    # Shares per segment of fewer than min_cell texts are not shown (disclosure control).
+    model = protect_topics(
+        label_topics(
+            mine_topics(
+                texts,
+                segments=segments,
+                n_topics=n_topics,
+                random_state=study.segmentation.random_state,
+                confidence=study.segmentation.confidence,
+            ),
+            [t for t in study.topic_labels if t.source == chosen.id],
+            confidence=study.segmentation.confidence,
+        ),
+        study.segmentation.min_cell,
+    )
     return TextTopics(
         source=chosen.id,
         text_column=column,
@@ -1649,6 +1992,83 @@ def text_topics(
         model=model,
         text_columns=ranked,
     )
+
+
+def _topic_source(study: Study, source_id: str) -> DataSource:
+    source = _source(study, source_id)
+    if source not in text_sources(study):
+        raise InputError(
+            f"Источник «{source_id}» не содержит текстов (жалоб, ответов опроса, интервью).",
+            hint="выберите источник с текстами.",
+        )
+    return source
+
+
+def _new_topic_label_id(study: Study) -> str:
+    taken = {t.id for t in study.topic_labels}
+    return next(f"topic{i}" for i in range(1, len(taken) + 2) if f"topic{i}" not in taken)
+
+
+def _labels_of(study: Study, source_id: str, topics: list[list[str]]) -> list[TopicLabel]:
+    """The saved names of ``source_id`` that any of ``topics`` (lemma lists) matches."""
+    from segprofile.analysis.texts import TOPIC_MATCH
+
+    def overlap(a: list[str], b: list[str]) -> float:
+        return len(set(a) & set(b)) / len(set(a) | set(b)) if set(a) | set(b) else 0.0
+
+    return [
+        label
+        for label in study.topic_labels
+        if label.source == source_id
+        and any(overlap(t, s) >= TOPIC_MATCH for t in topics for s in label.topics)
+    ]
+
+
+def set_topic_name(study: Study, source_id: str, topic: list[list[str]], name: str) -> Study:
+    """A copy of ``study`` with a topic of ``source_id`` named by the team (caller saves it).
+
+    ``topic`` is the topic as the page shows it: the main lemmas of each topic it is made of
+    (``Topic.signatures``). A name already saved for it is replaced; an empty name removes the
+    team's name (and so undoes a merge): the topic is named from its texts again.
+    """
+    _topic_source(study, source_id)
+    topic = [list(words) for words in topic if words]
+    if not topic:
+        raise InputError("Не указана тема: нет её главных слов.", hint="обновите страницу.")
+    updated = study.model_copy(deep=True)
+    old = _labels_of(updated, source_id, topic)
+    updated.topic_labels = [t for t in updated.topic_labels if t not in old]
+    name = " ".join(name.split())
+    if name:
+        signatures = list(topic)
+        for label in old:
+            signatures += [s for s in label.topics if s not in signatures]
+        updated.topic_labels.append(
+            TopicLabel(
+                id=old[0].id if old else _new_topic_label_id(updated),
+                source=source_id,
+                name=name,
+                topics=signatures,
+            )
+        )
+    return updated
+
+
+def merge_topics(study: Study, source_id: str, topics: list[list[list[str]]], name: str) -> Study:
+    """A copy of ``study`` where the team merged topics of ``source_id`` into one, named ``name``.
+
+    ``topics``: each merged topic as its lemma lists (``Topic.signatures``), at least two. On
+    every re-run the topics matching them are shown as one topic with this name.
+    """
+    if len(topics) < 2:
+        raise InputError(
+            "Для объединения отметьте хотя бы две темы.", hint="отметьте темы и повторите."
+        )
+    if not " ".join(name.split()):
+        raise InputError(
+            "Укажите название объединённой темы.", hint="впишите название и повторите."
+        )
+    return set_topic_name(study, source_id, [s for topic in topics for s in topic], name)
 
 
 # --- M-4: portraits of clusters and segments ---------------------------------------------------
@@ -1661,6 +2081,7 @@ def segment_portrait(
     *,
     engine: Engine | None = None,
     home: str | Path | None = None,
+    key: StudyKey | None = None,
 ) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
     source = study.client_records()
@@ -1671,7 +2092,7 @@ def segment_portrait(
         )
     eng = engine or connect()
     try:
-        table = open_data_source(eng, study, source, data_dir, home=home)
+        table = open_data_source(eng, study, source, data_dir, home=home, key=key)
         return build_segment_portrait(study, table, segment_key.strip())
     finally:
         if engine is None:

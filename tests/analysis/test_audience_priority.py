@@ -86,8 +86,15 @@ def test_priority_explains_every_rank(profile: Profile) -> None:
     assert priority is not None
     assert priority.mode in ("low", "high")
     assert sum(priority.weights.values()) == pytest.approx(1.0)
-    ranks = sorted(s.priority.rank for fs in profile.by_feature for s in fs.segments if s.priority)
+    segments = [s for fs in profile.by_feature for s in fs.segments if s.priority]
+    ranks = sorted(s.priority.rank for s in segments if s.priority and s.priority.rank)
     assert ranks == list(range(1, len(ranks) + 1))
+    # A segment ranks only when its score is above zero; the others say why they do not.
+    for seg in segments:
+        assert seg.priority is not None
+        assert (seg.priority.rank is not None) == (seg.priority.score > 0)
+        if seg.priority.rank is None:
+            assert "оснований для приоритета нет" in seg.priority.reasons[-1]
     top = _segment(profile, priority.top[0])
     assert top.priority is not None
     assert any(r.startswith("ёмкость") for r in top.priority.reasons)
@@ -138,7 +145,8 @@ def test_sponsor_focus_raises_a_segment(example: tuple[Study, Path], profile: Pr
     after = _segment(pipeline.profile_study(study, data), key).priority
     assert before is not None
     assert after is not None
-    assert after.rank < before.rank
+    assert after.rank is not None
+    assert before.rank is None or after.rank < before.rank
     assert "позиция заказчика: жалобы" in after.reasons
 
 

@@ -93,7 +93,7 @@ def test_labels_order_and_missing(small_study: Study, small_data: Path) -> None:
     assert [s.label for s in channel.segments] == ["ЕПГУ", "МФЦ", "Приёмная", "Нет данных"]
     age = profile.by_feature[1]
     assert [s.label for s in age.segments] == [
-        "менее 25",
+        "Менее 25",
         "25–34",
         "35–44",
         "45 и более",
@@ -120,7 +120,7 @@ def test_quantile_binning_without_thresholds(small_study: Study, small_data: Pat
 
 def test_make_bins_labels() -> None:
     bins = make_bins([2, 3], integer=True, labels=None, unit="")
-    assert bins.labels == ["менее 2", "2", "3 и более"]
+    assert bins.labels == ["Менее 2", "2", "3 и более"]
     assert bins.codes == ["<2", "2–3", "≥3"]
 
 

@@ -110,7 +110,14 @@ def test_planted_complaint_themes_are_unique_to_their_segments(
     reason = result.reason("channel=office")
     assert reason is not None
     assert "по темам жалоб" in reason
-    assert "справка" in reason
+    # The unique problem is named by its topic's name, from its texts.
+    office_names = [
+        t.name for t in result.model.topics if t.index in result.segments["channel=office"].unique
+    ]
+    assert any("справк" in name.lower() for name in office_names)
+    assert all(f"«{name}»" in reason for name in office_names)
+    office = result.segments["channel=office"]
+    assert f"{len(office.unique)} из {len(office.problems)} проблем" in reason
 
 
 def test_profile_uses_complaints_until_problems_are_confirmed(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import ibis
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segprofile.analysis.rules import RuleSyntaxError, compile_rule, parse_rule, rule_columns
+from segprofile.analysis.rules import (
+    MAX_NESTING,
+    MAX_RULE_CHARS,
+    RuleSyntaxError,
+    compile_rule,
+    parse_rule,
+    rule_columns,
+)
 
 FRAME = pd.DataFrame(
     {
@@ -110,8 +119,8 @@ def _error_of(func: object, text: str) -> RuleSyntaxError | None:
     return None
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=timedelta(milliseconds=500))
+@given(st.text(max_size=60) | st.text(alphabet="()не !1a=", min_size=100, max_size=6000))
 def test_fuzz_any_text_parses_or_fails_with_a_position(text: str) -> None:
     error = _error_of(parse_rule, text)
     if error is not None:
@@ -140,14 +149,68 @@ _atoms = st.sampled_from(
         ",",
         "есть",
         "пусто",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "1,5",
+        "((((((((((",
+        "не не не не не не не не не не",
+        "`дата рождения`",
     ]
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_atoms, max_size=12))
+# The deadline guards against a hang (not a timing goal: CI machines are shared and noisy).
+@settings(max_examples=300, deadline=timedelta(seconds=30))
+@given(st.lists(_atoms, max_size=40))
 def test_fuzz_token_soup_compiles_or_fails_cleanly(atoms: list[str]) -> None:
     rule = " ".join(atoms)
     error = _error_of(lambda r: compile_rule(r, ibis.memtable(FRAME)), rule)
     if error is not None:
         assert 1 <= error.position <= len(rule) + 1
+
+
+# --- Limits: no rule makes the parser or the engine fail otherwise than with a position -------
+
+
+def test_brackets_and_negations_deeper_than_the_limit_are_refused_where_they_go_too_deep() -> None:
+    deep = "(" * (MAX_NESTING + 1) + "дети > 1" + ")" * (MAX_NESTING + 1)
+    with pytest.raises(RuleSyntaxError, match="глубже 30 уровней") as info:
+        parse_rule(deep)
+    assert info.value.position == MAX_NESTING + 1
+    with pytest.raises(RuleSyntaxError, match="глубже"):
+        parse_rule("не " * 100 + "single")
+    # At the limit the rule still works.
+    ok = "(" * MAX_NESTING + "дети > 1" + ")" * MAX_NESTING
+    assert matches(ok) == [2, 4, 5]
+    assert matches("не " * 10 + "single") == [0, 2, 5]
+
+
+def test_a_rule_longer_than_the_limit_is_refused_with_an_excerpt() -> None:
+    rule = "дети > 0" + " или дети = 2" * 1000
+    assert len(rule) > MAX_RULE_CHARS
+    with pytest.raises(RuleSyntaxError, match=f"длиннее {MAX_RULE_CHARS} символов") as info:
+        parse_rule(rule)
+    shown = str(info.value).splitlines()[1]
+    assert len(shown) < 120
+    assert shown.strip().startswith("…")
+
+
+def test_hundreds_of_conditions_compile_to_a_shallow_expression_and_run() -> None:
+    rule = "(" + " или ".join(f"дети = {i}" for i in range(300)) + ") и возраст > 0"
+    assert len(rule) < MAX_RULE_CHARS
+    assert matches(rule) == [0, 1, 2, 3, 5]
+    assert matches(" и ".join(["возраст > 0"] * 300)) == [0, 1, 2, 3, 5]
+
+
+@pytest.mark.parametrize(
+    "number", ["9223372036854775808", "-9223372036854775809", "99999999999999999999999", "1" * 400]
+)
+def test_integers_beyond_64_bits_are_refused_at_the_number(number: str) -> None:
+    with pytest.raises(RuleSyntaxError, match="число слишком большое") as info:
+        parse_rule(f"дети > {number}")
+    assert info.value.position == 8
+
+
+def test_the_largest_64_bit_integers_are_exact() -> None:
+    assert matches("дети < 9223372036854775807") == [0, 1, 2, 3, 4, 5]
+    assert matches("дети > -9223372036854775808 и дети < 2") == [0, 1, 3]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from segprofile.analysis.stats import wilson_interval, z_value
+from segprofile.analysis.stats import newcombe_interval, wilson_interval, z_value
 
 
 def test_z_value_95() -> None:
@@ -29,3 +29,21 @@ def test_wilson_rejects_bad_counts() -> None:
         wilson_interval(0, 0)
     with pytest.raises(ValueError, match="successes=6"):
         wilson_interval(6, 5)
+
+
+@pytest.mark.parametrize(
+    ("a", "n_a", "b", "n_b"),
+    [(56, 70, 48, 80), (9, 10, 3, 10), (0, 13, 500, 900), (2, 13, 17000, 27000)],
+)
+def test_newcombe_matches_statsmodels(a: int, n_a: int, b: int, n_b: int) -> None:
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    expected = confint_proportions_2indep(a, n_a, b, n_b, method="newcomb", compare="diff")
+    assert newcombe_interval(a, n_a, b, n_b) == pytest.approx(expected, abs=1e-9)
+
+
+def test_newcombe_textbook_value() -> None:
+    # Newcombe (1998), example (a): 56/70 − 48/80, method 10: 0.0524 to 0.3339.
+    low, high = newcombe_interval(56, 70, 48, 80)
+    assert low == pytest.approx(0.0524, abs=1e-4)
+    assert high == pytest.approx(0.3339, abs=1e-4)

@@ -33,6 +33,11 @@ PLANTED = (
 )
 
 
+def _found(counts: dict[str, int]) -> dict[str, int]:
+    """The kinds that were masked (counts carry every kind, zeros included)."""
+    return {kind: n for kind, n in counts.items() if n}
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("child-benefit-texts")
@@ -55,7 +60,7 @@ def test_masking_removes_names_phones_and_emails() -> None:
         "mail.ru",
     ):
         assert planted not in masked.text
-    assert masked.counts == {"emails": 1, "phones": 3, "names": 3}
+    assert _found(masked.counts) == {"emails": 1, "phones": 3, "names": 3}
     # Ordinary words, dates and counts stay.
     for word in ("Меня зовут", "МФЦ", "справкой", "очередь", "10.04.2024", "16 рабочих дней"):
         assert word in masked.text
@@ -70,7 +75,7 @@ def test_masking_leaves_ordinary_capitalised_words() -> None:
 def test_example_interview_notes_have_nothing_to_mask(demo: Path) -> None:
     notes = pd.read_parquet(demo / "interviews.parquet")
     for text in notes["text"]:
-        assert mask_personal_data(text).counts == {"emails": 0, "phones": 0, "names": 0}
+        assert mask_personal_data(text).total == 0
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1251", "koi8_r", "cp866"])
@@ -105,7 +110,7 @@ def test_docx_and_txt_import_mask_on_the_way_in(tmp_path: Path) -> None:
     assert "Анн" not in note.text
     assert "anna@example.org" not in note.text
     assert "912" not in note.text
-    assert note.masked == {"emails": 1, "phones": 1, "names": 1}
+    assert _found(note.masked) == {"emails": 1, "phones": 1, "names": 1}
     assert any("Госуслуги" in q for q in note.quotes)
     txt = tmp_path / "note.txt"
     txt.write_bytes("Звонил Пётр Иванович Смирнов.".encode("cp1251"))

@@ -78,6 +78,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     env = {
         **os.environ,
         "SEGPROFILE_HOME": str(home),
+        "SEGPROFILE_KEYS": str(tmp_path_factory.mktemp("segprofile-keys")),
         "DJANGO_SETTINGS_MODULE": "segprofile.web.settings",
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
         "PYTHONUNBUFFERED": "1",

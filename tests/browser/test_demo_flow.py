@@ -111,7 +111,7 @@ def test_bad_input_is_explained_in_russian(
     )
     page.get_by_role("button", name="Загрузить и проверить").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(small_study.title)
-    expect(page.locator("#data")).to_contain_text("нет файла")
+    expect(page.locator("#data")).to_contain_text("данных пока нет")
     page.get_by_role("button", name="Построить профиль").click()
     error = page.locator("#run-error")
     expect(error).to_be_visible(timeout=60_000)

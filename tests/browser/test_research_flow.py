@@ -22,13 +22,20 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Проверка гипотез опросом")
     expect(page.locator("#verdict-rules")).to_contain_text("Бенджамини")
 
-    survey = pd.read_parquet(live_app.home / "studies" / pk / "data" / "survey.parquet")
-    body = survey.to_csv(sep=";", index=False).encode("utf-8")
+    # The demo's answers are already a version of the survey source: offered, not asked for.
+    expect(page.locator("#stored-surveys")).to_contain_text("версия 1")
+    stored = next((live_app.home / "studies" / pk / "datasets").glob("*/survey/v1.parquet"))
+    body = pd.read_parquet(stored).to_csv(sep=";", index=False).encode("utf-8")
+    # A new file of answers goes through the data import's checks, then to the mapping.
     page.locator("input[name=file]").set_input_files(
         {"name": "opros.csv", "mimeType": "text/csv", "buffer": body}
     )
-    page.get_by_role("button", name="Загрузить и посмотреть").click()
-    expect(page.locator("#preview")).to_contain_text("q_docs_difficult")
+    page.get_by_role("button", name="Загрузить и проверить").click()
+    expect(page.get_by_role("heading", name="Проверьте файл opros.csv")).to_be_visible()
+    page.locator("#import-button").click()
+    # Imported by the background worker (its page shows the progress), then the mapping.
+    expect(page.locator("#preview")).to_contain_text("q_docs_difficult", timeout=120_000)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("opros.csv")
     expect(page.locator("#preview")).to_contain_text("да / нет")
     shot(page, "research-01-preview")
 

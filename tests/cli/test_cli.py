@@ -173,7 +173,10 @@ def test_html_profile_uses_complementary_suppression(small_study: object, tmp_pa
     pq.write_table(table, tmp_path / "records.parquet")
     profile = pipeline.profile_study(study, tmp_path)
     html = pipeline.render_profile_html(profile, study)
-    rows = re.findall(r'<tr class="suppressed"><td>([^<]+)</td>', html)
+    rows = dict(
+        re.findall(r'<tr class="suppressed"><td>([^<]+)</td><td class="num">([^<]+)<', html)
+    )
     # «Приёмная» (3) is below 5; «МФЦ» (7) is hidden too, or 50 − 40 would give 3 away.
-    assert "Приёмная" in rows
-    assert "МФЦ" in rows
+    assert rows["Приёмная"] == "скрыто: меньше 5"
+    assert rows["МФЦ"] == "скрыто, чтобы нельзя было вычислить соседние"
+    assert "&lt;" not in html.split('id="sp-segments"', 1)[1].split("</section>", 1)[0]

@@ -9,18 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from segprofile.data.privacy import KEY_ENV
-
 PG_ENV = "SEGPROFILE_TEST_PG_URL"
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private data directory; no pseudonym key from the environment."""
+    """A private data directory (its key store: tests/conftest.py)."""
     path = tmp_path / "home"
     path.mkdir()
     monkeypatch.setenv("SEGPROFILE_HOME", str(path))
-    monkeypatch.delenv(KEY_ENV, raising=False)
     return path
 
 

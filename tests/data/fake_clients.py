@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from sp_factories import make_snils
+from sp_factories import make_records, make_snils
 
 SURNAMES = ["Иванов", "Петров", "Сидоров", "Кузнецов", "Смирнов", "Попов", "Соколов", "Лебедев"]
 NAMES = ["Иван", "Пётр", "Алексей", "Сергей", "Андрей", "Дмитрий", "Михаил", "Николай"]
@@ -64,6 +64,27 @@ def client_rows(n: int, seed: int) -> list[dict[str, str]]:
                 "Канал": rng.choice(CHANNELS),
                 "Оценка": str(rng.randint(1, 5)) if rng.random() < 0.7 else "",
                 "Комментарий": rng.choice(COMMENTS),
+            }
+        )
+    return rows
+
+
+def records_with_contacts(n: int, seed: int) -> list[dict[str, str]]:
+    """The small study's features with the contacts a body's export carries (a few people
+    apply twice, with another phone the second time)."""
+    rng = random.Random(seed)
+    table = make_records(n, seed).to_pylist()
+    people = [(make_fio(rng), make_snils(rng)) for _ in range(n - n // 10)]
+    rows = []
+    for i, rec in enumerate(table):
+        fio, snils = people[i] if i < len(people) else people[rng.randrange(len(people))]
+        rows.append(
+            {
+                "ФИО": fio,
+                "СНИЛС": snils,
+                "Телефон": make_phone(rng),
+                "Эл. почта": f"client{i}@mail.example.ru",
+                **{k: "" if v is None else str(v).lower() for k, v in rec.items()},
             }
         )
     return rows

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 from fake_clients import client_rows, write_csv
 
+from canary import canary_rows, canary_xlsx, needles, scan_text
 from segprofile import pipeline
 from segprofile.data import datasets, privacy
 from segprofile.data.engine import Engine
@@ -38,14 +39,12 @@ def test_reimport_creates_versions_and_reapplies_overrides(
     first = write_csv(tmp_path / "a.csv", client_rows(120, seed=1), encoding="cp1251")
     v1 = pipeline.import_dataset(first, study, "records", author="анна", home=home)
     second = write_csv(tmp_path / "b.csv", client_rows(150, seed=2))
-    v2 = pipeline.import_dataset(
-        second, study, "records", author="борис", home=home, keep_original=True
-    )
+    v2 = pipeline.import_dataset(second, study, "records", author="борис", home=home)
     assert (v1.manifest.version, v2.manifest.version) == (1, 2)
     assert (v1.manifest.rows, v2.manifest.rows) == (120, 150)
     assert v1.path.is_file()
     assert v2.path.is_file()
-    assert not first.exists()
+    assert first.exists()  # the user's files are never deleted
     assert second.exists()
     versions = pipeline.list_dataset_versions("small", "records", home=home)
     assert [m.version for m in versions] == [1, 2]
@@ -71,7 +70,7 @@ def test_failed_import_leaves_previous_version_and_no_partial_file(
     home: Path, tmp_path: Path, study: Study, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(50, seed=1))
-    pipeline.import_dataset(path, study, "records", author="a", home=home, keep_original=True)
+    pipeline.import_dataset(path, study, "records", author="a", home=home)
     directory = datasets.dataset_dir(home, "small", "records")
     before = _files(directory)
     # 1. Failure inside the engine: a text column forced to numbers.
@@ -82,7 +81,6 @@ def test_failed_import_leaves_previous_version_and_no_partial_file(
             "records",
             author="a",
             home=home,
-            keep_original=True,
             overrides={"Канал": ColumnOverride(type="numeric")},
         )
     assert _files(directory) == before
@@ -93,7 +91,7 @@ def test_failed_import_leaves_previous_version_and_no_partial_file(
 
     monkeypatch.setattr(datasets, "_sha256", boom)
     with pytest.raises(OSError, match="диск"):
-        pipeline.import_dataset(path, study, "records", author="a", home=home, keep_original=True)
+        pipeline.import_dataset(path, study, "records", author="a", home=home)
     assert _files(directory) == before
     assert path.exists()
     assert [m.version for m in pipeline.list_dataset_versions("small", "records", home=home)] == [1]
@@ -153,7 +151,34 @@ def test_inspect_with_study_applies_saved_decisions(
     assert {f.column: f.action.value for f in result.pii}["Комментарий"] == "drop"
     assert result.quality.id_column == "Номер заявления"
     assert path.exists()
-    assert not list((home / "tmp").iterdir())
+    # The read's work folder (the raw file's converted copy) was in the staging area, and
+    # is gone; nothing was written to the data home.
+    assert not list((home.with_name("home-staging") / "work").iterdir())
+    assert not (home / "tmp").exists()
+
+
+def test_an_inspection_shows_no_value_of_personal_data_identifiers_or_free_text(
+    home: Path, tmp_path: Path
+) -> None:
+    """``segprofile inspect --json``: personal data, identifiers and free text are masked in the
+    preview, and their smallest and largest values (one person's birth date, ИНН) are not
+    shown; other columns' ranges are."""
+    rows = canary_rows(30, seed=4)
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(canary_xlsx(rows))
+    inspection = pipeline.inspect_file(path, home=home)
+    found = {f.column: (f.kind.value, f.action.value) for f in inspection.pii}
+    assert found["ИНН"] == ("inn", "pseudonymise")  # typed as text, read as text
+    assert found["Дата рождения"] == ("birth_date", "generalise")
+    shown = inspection.to_dict()
+    assert scan_text(json.dumps(shown, ensure_ascii=False, default=str), needles(rows)) == []
+    columns = {c["name"]: c for c in shown["quality"]["columns"]}
+    assert columns["Дата рождения"]["min"] is None
+    assert columns["Возраст"]["min"] == min(r.age for r in rows)
+    assert {row["Текст обращения"] for row in shown["preview"]} == {"•••"}
+    # Positive control: unmasked, the same dictionary has the raw values.
+    raw = json.dumps(inspection.to_dict(mask_pii=False), ensure_ascii=False, default=str)
+    assert scan_text(raw, needles(rows))
 
 
 def test_quality_report_finds_the_problems(home: Path, tmp_path: Path) -> None:
@@ -272,3 +297,27 @@ def test_versions_record_the_pseudonym_format(home: Path, tmp_path: Path, study:
         assert datasets.open_version(engine, home, study.id, source).legacy_pseudonyms
     finally:
         engine.close()
+
+
+def test_an_uncertain_column_is_kept_with_its_doubt_in_the_audit(
+    home: Path, tmp_path: Path
+) -> None:
+    """A name that says «Телефон» over values that are no phones: kept (not dropped on a guess),
+    no reason asked of the user, the doubt recorded; an explicit keep still needs a reason."""
+    rows = [
+        {"Телефон": v, "Канал": c}
+        for v, c in zip(["уточнить", "нет связи", "-"] * 10, ["ЕПГУ", "МФЦ"] * 15, strict=True)
+    ]
+    path = write_csv(tmp_path / "c.csv", rows)
+    source = datasets.adhoc_source()
+    result = datasets.import_data(path, study_id="s", source=source, author="a", home=home)
+    [finding] = result.pii
+    assert (finding.action, finding.review) == (privacy.PiiAction.keep, True)
+    assert path.exists()  # the user's own file stays
+    [record] = privacy.read_audit(home, study_id="s")
+    [entry] = [c for c in record.columns if c["column"] == "Телефон"]
+    assert entry["action"] == "keep"
+    assert "проверьте" in entry["reason"]
+    explicit = source.model_copy(update={"columns": {"Телефон": ColumnOverride(pii="keep")}})
+    with pytest.raises(InputError, match="причина не указана"):
+        datasets.import_data(path, study_id="s", source=explicit, author="a", home=home)

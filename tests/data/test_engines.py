@@ -101,3 +101,26 @@ def test_engine_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         connect("oracle://x")
     with pytest.raises(InputError, match="задан неверно"):
         connect("local[2]")
+
+
+def test_a_raw_file_is_read_through_the_gate_on_every_engine(
+    engine: Engine, home: Path, tmp_path: Path, small_study: Study
+) -> None:
+    """A raw cp1251 export (no import) read for analysis: the same readers as an import, its
+    identifiers pseudonymised and its names dropped before the engine sees it."""
+    rows = client_rows(120, seed=21)
+    data = tmp_path / "raw"
+    data.mkdir()
+    write_csv(data / "records.csv", rows, encoding="cp1251")
+    study = small_study.model_copy(deep=True)
+    study.data_sources[0].path = "records.csv"
+    table = pipeline.open_data_source(engine, study, study.data_sources[0], data, home=home)
+    assert table.version is None
+    assert "ФИО" not in table.columns
+    stored = table.table.select("СНИЛС", "Канал").to_pyarrow().to_pylist()
+    assert len(stored) == 120
+    raw = {r["СНИЛС"] for r in rows}
+    assert not raw & {r["СНИЛС"] for r in stored}
+    assert all(len(r["СНИЛС"]) == 22 for r in stored)  # pseudonyms
+    assert sorted({r["Канал"] for r in stored}) == sorted({r["Канал"] for r in rows})
+    assert not any(home.rglob("*.parquet"))  # nothing stored as a version

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import random
-import stat
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
-from fake_clients import client_rows, make_inn12, make_snils, write_csv
+from fake_clients import client_rows, make_fio, make_inn12, make_phone, make_snils, write_csv
 
-from segprofile.data import native, privacy
+from segprofile.data import privacy
 from segprofile.data.datasets import import_data, inspect
 from segprofile.data.privacy import PiiAction, PiiKind
 from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError
 from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
-from sp_factories import identifier_values
 
 
 def test_snils_checksum() -> None:
@@ -107,68 +104,126 @@ def test_ordinary_values_are_not_identifiers() -> None:
     assert privacy.detect_column("x", ["Очень долго ждал ответа", "Всё быстро"]) is None
 
 
-def test_pseudonym_in_the_engine_equals_hmac_sha256(home: Path) -> None:
-    key = privacy.load_key(home)
-    con = duckdb.connect()
-    privacy.set_key_variables(con, key)
-    values = ["112-233-445 95", "11223344595", " 112 233 445 95 ", None, ""]
-    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [values])
-    got = [
-        r[0]
-        for r in con.execute(
-            f"SELECT {privacy.pseudonym_sql(PiiKind.snils, 'v')} FROM t"  # noqa: S608 — test SQL over our own temp files
-        ).fetchall()
-    ]
-    expected = _hmac(key, b"snils:11223344595")
-    assert got == [expected, expected, expected, None, None]
-    assert privacy.pseudonym(key, PiiKind.snils, "112-233-445 95") == expected
+# --- Detection on messy real-looking columns: the values decide, a name alone never drops -------
+
+
+def _messy(seed: int, n: int = 300) -> dict[str, tuple[list[Any], bool]]:
+    """Columns as exports hold them (values and whether the reader typed them as dates)."""
+    rng = random.Random(seed)
+    countries = ["Россия"] * 12 + ["United-States"] * 6 + ["Mexico", "Казахстан", "?", "Germany"]
+    towns = ["г. Казань", "Уфа", "с. Высокая Гора", "Набережные Челны", "пос. Дубки"]
+    return {
+        "Страна рождения": ([rng.choice(countries) for _ in range(n)], False),
+        "Место рождения": ([rng.choice(towns) for _ in range(n)], False),
+        "Дата рождения": (
+            [
+                f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{rng.randint(1940, 2005)}"
+                for _ in range(n)
+            ],
+            False,
+        ),
+        "Дата рождения ребёнка": (
+            [
+                date(rng.randint(2019, 2024), rng.randint(1, 12), rng.randint(1, 28))
+                for _ in range(n)
+            ],
+            True,
+        ),
+        "Год рождения": ([rng.randint(1940, 2005) for _ in range(n)], False),
+        "ФИО заявителя": ([make_fio(rng) for _ in range(n)], False),
+        "Фамилия": ([make_fio(rng).split()[0] for _ in range(n)], False),
+        "Телефон (моб.)": ([make_phone(rng) for _ in range(n)], False),
+        "Кол-во телефонных обращений": (
+            [min(int(rng.expovariate(0.5)), 40) for _ in range(n)],
+            False,
+        ),
+        "Телефонная линия": ([rng.choice(["да", "нет", "нет"]) for _ in range(n)], False),
+        "e-mail подтверждён": ([rng.choice(["да", "нет"]) for _ in range(n)], False),
+        "ИНН организации": (
+            [rng.choice(["7707083893", "1655000010", "7736050003"]) for _ in range(n)],
+            False,
+        ),
+        "Адрес регистрации": (
+            [
+                f"г. Казань, ул. Баумана, д. {rng.randint(1, 90)}, кв. {rng.randint(1, 200)}"
+                for _ in range(n)
+            ],
+            False,
+        ),
+        "Регион": ([rng.choice(["Татарстан", "Москва", "Башкортостан"]) for _ in range(n)], False),
+        "Имя файла": ([f"scan_{i:04d}.pdf" for i in range(n)], False),
+        "Имя услуги": (
+            [rng.choice(["Единое пособие", "Выплата по уходу"]) for _ in range(n)],
+            False,
+        ),
+        "Номер паспорта": ([f"{rng.randint(0, 999999):06d}" for _ in range(n)], False),
+        "Число телефонных звонков": ([rng.randint(10_000, 90_000) for _ in range(n)], False),
+        "Телефон": (
+            [rng.choice(["уточнить", "нет связи", "-", make_phone(rng)]) for _ in range(n)],
+            False,
+        ),
+    }
 
 
 @pytest.mark.parametrize(
-    ("kind", "a", "b"),
+    ("column", "expected"),
     [
-        (PiiKind.phone, "+7 (916) 123-45-67", "89161234567"),
-        (PiiKind.phone, "9161234567", "7-916-123-45-67"),
-        (PiiKind.email, "Ivan.Petrov@Mail.RU ", "ivan.petrov@mail.ru"),
-        (PiiKind.fio, "Ёлкин  Пётр Иванович", "елкин пётр иванович"),
-        (PiiKind.inn, "500100732259", "5001 0073 2259"),
+        ("Страна рождения", None),  # countries: no birth date
+        ("Место рождения", None),  # towns: no birth date
+        ("Дата рождения", (PiiKind.birth_date, PiiAction.drop, False)),  # text: cannot be a year
+        ("Дата рождения ребёнка", (PiiKind.birth_date, PiiAction.generalise, False)),
+        ("Год рождения", None),  # already a year
+        ("ФИО заявителя", (PiiKind.fio, PiiAction.drop, False)),  # names join nothing: dropped
+        ("Фамилия", (PiiKind.fio, PiiAction.drop, False)),
+        ("Телефон (моб.)", (PiiKind.phone, PiiAction.pseudonymise, False)),
+        ("Кол-во телефонных обращений", None),  # counts
+        ("Телефонная линия", None),  # да / нет
+        ("e-mail подтверждён", None),  # да / нет
+        ("ИНН организации", (PiiKind.inn, PiiAction.pseudonymise, False)),
+        ("Адрес регистрации", (PiiKind.address, PiiAction.drop, False)),
+        ("Регион", None),
+        ("Имя файла", (PiiKind.fio, PiiAction.keep, True)),  # the name says ФИО, the values not
+        ("Имя услуги", (PiiKind.fio, PiiAction.keep, True)),  # lower-case words: no names
+        ("Номер паспорта", (PiiKind.passport, PiiAction.pseudonymise, False)),
+        ("Число телефонных звонков", (PiiKind.phone, PiiAction.keep, True)),  # large counts
+        ("Телефон", (PiiKind.phone, PiiAction.keep, True)),  # a quarter phones: look at it
     ],
 )
-def test_equal_people_get_equal_pseudonyms_in_sql_and_python(kind: PiiKind, a: str, b: str) -> None:
-    key = b"k" * 32
-    con = duckdb.connect()
-    privacy.set_key_variables(con, key)
-    sql = privacy.pseudonym_sql(kind, "v")
-    got = [
-        r[0]
-        for r in con.execute(f"SELECT {sql} FROM (VALUES (?), (?)) AS t(v)", [a, b]).fetchall()  # noqa: S608 — test SQL over our own temp files
-    ]
-    assert got[0] == got[1] == privacy.pseudonym(key, kind, a) == privacy.pseudonym(key, kind, b)
+def test_detection_on_messy_columns(
+    column: str, expected: tuple[PiiKind, PiiAction, bool] | None
+) -> None:
+    values, is_date = _messy(11)[column]
+    found = privacy.detect_column(column, values, is_date=is_date)
+    if expected is None:
+        assert found is None, found
+        return
+    assert found is not None
+    assert (found.kind, found.action, found.review) == expected
+    shown = found.to_dict()
+    assert shown["review"] is expected[2]
+    if found.review:
+        assert "проверьте" in found.reason
+        assert shown["reason"] == found.reason
+        assert found.action is not PiiAction.drop
 
 
-def test_key_file_is_private_and_stable(home: Path) -> None:
-    key = privacy.load_key(home)
-    path = home / "keys" / "pseudonym.key"
-    assert len(key) == 32
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert privacy.load_key(home) == key
-    assert not (home / "datasets").exists() or path not in (home / "datasets").rglob("*")
-
-
-def test_key_from_the_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(privacy.KEY_ENV, "ab" * 32)
-    assert privacy.load_key(home) == bytes.fromhex("ab" * 32)
-    assert not (home / "keys" / "pseudonym.key").exists()
-    monkeypatch.setenv(privacy.KEY_ENV, "zz")
-    with pytest.raises(InputError, match="задан неверно"):
-        privacy.load_key(home)
-
-
-def _hmac(key: bytes, message: bytes) -> str:
-    """The expected pseudonym: HMAC-SHA256's first 16 bytes in base64url, no padding."""
-    digest = hmac.new(key, message, hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+def test_an_uncertain_finding_never_drops_and_shows_why() -> None:
+    found = privacy.detect_column("Паспорт", ["см. скан", "в деле", "нет копии"])
+    assert found is not None
+    assert (found.kind, found.action, found.review) == (PiiKind.passport, PiiAction.keep, True)
+    assert found.reason.startswith("по имени столбца; значения на «паспорт» не похожи")
+    empty = privacy.detect_column("СНИЛС", [])
+    assert empty is not None
+    assert (empty.action, empty.review) == (PiiAction.keep, True)
+    assert "нет значений" in empty.reason
+    # Content decides over the name: identifiers in a column with an ordinary name.
+    hidden = privacy.detect_column("Примечание", [make_phone(random.Random(i)) for i in range(20)])
+    assert hidden is not None
+    assert (hidden.kind, hidden.action, hidden.review) == (
+        PiiKind.phone,
+        PiiAction.pseudonymise,
+        False,
+    )
 
 
 def _source(**columns: ColumnOverride) -> DataSource:
@@ -209,9 +264,7 @@ def test_no_client_value_in_logs_errors_or_stored_files(
     messages: list[str] = []
     with caplog.at_level(logging.DEBUG):
         inspect(path, home=home)
-        result = import_data(
-            path, study_id="s", source=_source(), author="тест", home=home, keep_original=True
-        )
+        result = import_data(path, study_id="s", source=_source(), author="тест", home=home)
         # Errors that concern those very columns: a bad type override, an impossible action.
         for override in (ColumnOverride(type="numeric"), ColumnOverride(pii="explode")):
             with pytest.raises(InputError) as err:
@@ -221,7 +274,6 @@ def test_no_client_value_in_logs_errors_or_stored_files(
                     source=_source(**{"ФИО": override}),
                     author="тест",
                     home=home,
-                    keep_original=True,
                 )
             messages.append(str(err.value))
         ragged = tmp_path / "ragged.csv"
@@ -246,7 +298,14 @@ def test_actions_drop_generalise_keep_and_audit(home: Path, tmp_path: Path) -> N
     source = _source(
         **{"Телефон": ColumnOverride(pii="drop"), "Эл. почта": ColumnOverride(pii="keep")}
     )
-    result = import_data(path, study_id="s", source=source, author="аналитик", home=home)
+    result = import_data(
+        path,
+        study_id="s",
+        source=source,
+        author="аналитик",
+        home=home,
+        keep_reasons={"Эл. почта": "адрес нужен для рассылки опроса"},
+    )
     con = duckdb.connect()
     names = [
         r[0]
@@ -274,8 +333,18 @@ def test_actions_drop_generalise_keep_and_audit(home: Path, tmp_path: Path) -> N
     assert record.file == "c.csv"
     assert record.version == 1
     assert {"column": "Телефон", "kind": "phone", "action": "drop"} in record.columns
-    assert record.original_deleted is True
-    assert not path.exists()
+    assert {
+        "column": "Эл. почта",
+        "kind": "email",
+        "action": "keep",
+        "reason": "адрес нужен для рассылки опроса",
+    } in record.columns
+    snils = next(c for c in record.columns if c["column"] == "СНИЛС")
+    assert snils["action"] == "pseudonymise"
+    assert snils["key_id"] == record.key_id == result.manifest.key_id
+    assert record.key_name == "s"
+    assert record.original_deleted is False
+    assert path.exists()  # the user's file is never deleted
 
 
 def test_unknown_action_is_refused(home: Path, tmp_path: Path) -> None:
@@ -287,72 +356,5 @@ def test_unknown_action_is_refused(home: Path, tmp_path: Path) -> None:
             source=_source(**{"ФИО": ColumnOverride(pii="hide")}),
             author="a",
             home=home,
-            keep_original=True,
             options=ReadOptions(),
         )
-
-
-# --- Compiled pseudonyms -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("use_openssl", [True, False])
-def test_compiled_hmac_equals_hmac_sha256(use_openssl: bool) -> None:
-    hk = pytest.importorskip("segprofile.data._hmac_kernel")
-    if not hk.AVAILABLE:
-        pytest.skip("numba не установлен")
-    import pyarrow as pa
-
-    for key in (b"k" * 32, bytes(range(16)), b"long key " * 10):  # 90 bytes: hashed first
-        hasher = hk.Hasher(key, use_openssl=use_openssl)
-        values = identifier_values(len(key), 3000)
-        array = pa.array(values, pa.string())
-        for chunk in (array, array.slice(17, 1000), array.cast(pa.large_string())):
-            got = hasher.hash_array(chunk, hk.MODE_TEXT, b"fio:").to_pylist()
-            expected = [
-                None if not v else _hmac(key, b"fio:" + v.encode()) for v in chunk.to_pylist()
-            ]
-            assert got == expected
-
-
-@pytest.mark.parametrize("way", list(privacy.Compiled))
-def test_compiled_pseudonyms_equal_the_sql_ones_for_every_kind(
-    way: privacy.Compiled, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each fast path gives exactly the pseudonyms of the SQL one (same joins across files)."""
-    if way is privacy.Compiled.kernel:
-        monkeypatch.setenv(native.DISABLE_ENV, "0")
-    key = bytes(range(32))
-    con = duckdb.connect(config={"allow_unsigned_extensions": True})
-    privacy.set_key_variables(con, key)
-    assert privacy.register_pseudonym_functions(con, key) is way
-    values = identifier_values(5, 4000)
-    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [values])
-    for kind in PiiKind:
-        sql = con.execute(f"SELECT {privacy.pseudonym_sql(kind, 'v')} FROM t").fetchall()  # noqa: S608 — test SQL over our own table
-        fast = con.execute(f"SELECT {privacy.pseudonym_udf_sql(kind, 'v', way)} FROM t").fetchall()  # noqa: S608 — test SQL over our own table
-        assert fast == sql, kind
-        assert sum(r[0] is None for r in fast) >= values.count(None)
-    expected = _hmac(key, b"phone:79161234567")
-    got = con.execute(
-        f"SELECT {privacy.pseudonym_udf_sql(PiiKind.phone, 'v', way)} "  # noqa: S608 — test SQL
-        "FROM (VALUES ('+7 (916) 123-45-67'), ('89161234567'), ('916 123 45 67')) t(v)"
-    ).fetchall()
-    assert got == [(expected,)] * 3
-
-
-def test_import_with_compiled_pseudonyms_matches_sql_pseudonyms(home: Path, tmp_path: Path) -> None:
-    rows = client_rows(300, seed=8)
-    path = write_csv(tmp_path / "c.csv", rows)
-    result = import_data(path, study_id="s", source=_source(), author="a", home=home)
-    key = privacy.load_key(home)
-    con = duckdb.connect()
-    privacy.set_key_variables(con, key)
-    stored = [
-        r[0]
-        for r in con.execute(f"SELECT \"СНИЛС\" FROM read_parquet('{result.path}')").fetchall()  # noqa: S608 — test SQL over our own temp files
-    ]
-    con.execute("CREATE TABLE t AS SELECT unnest(?::VARCHAR[]) AS v", [[r["СНИЛС"] for r in rows]])
-    query = f"SELECT {privacy.pseudonym_sql(PiiKind.snils, 'v')} FROM t"  # noqa: S608 — test SQL
-    sql = [r[0] for r in con.execute(query).fetchall()]
-    assert sorted(stored) == sorted(sql)
-    assert all(len(p) == privacy.PSEUDONYM_CHARS for p in stored)

@@ -17,11 +17,11 @@ from segprofile.model.study import Study
 
 
 def _import(study: Study, data: Path, home: Path, rows: int, name: str) -> int:
-    """Import the first ``rows`` records as a new version (from a copy: the upload is deleted)."""
-    upload = home / name
+    """Import the first ``rows`` records as a new version (from a file of their own)."""
+    upload = home.parent / name
     pq.write_table(pq.read_table(data / "records.parquet").slice(0, rows), upload)
     result = pipeline.import_dataset(upload, study, "records", author="tester", home=home)
-    assert not upload.exists()  # the original is deleted after import
+    assert upload.exists()  # the user's file is never deleted
     return result.manifest.version
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 from fake_clients import client_rows, write_csv
 
+import hostile
 from segprofile.data.datasets import inspect
-from segprofile.data.readers import ReadOptions, detect_encoding, open_raw
+from segprofile.data.readers import (
+    ReadOptions,
+    detect_encoding,
+    first_row_is_data,
+    open_raw,
+    sizes_text,
+)
 from segprofile.errors import InputError
 
 RUSSIAN = (
@@ -90,6 +98,26 @@ def test_leading_zeros_stay_text_and_mixed_columns_fall_back_to_text(tmp_path: P
     assert loaded[0][1] == "000001"
     assert details["types"]["смесь"] == "VARCHAR"  # numbers and one text: kept as text
     assert len(loaded) == 3000
+
+
+def test_ten_digits_and_more_in_text_cells_stay_text(tmp_path: Path) -> None:
+    """ИНН typed as text in a workbook stay text: as numbers (DOUBLE) they were no ИНН to the
+    personal-data check (``564533553400.0``) and their pseudonyms were of other digits."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["ИНН", "Сумма", "Номер"])
+    ws.append(["564533553400", "1234567890", "12"])
+    ws.append(["428290487261", "15", "1234567890"])
+    wb.save(tmp_path / "inn.xlsx")
+    details, loaded = _load(tmp_path / "inn.xlsx", tmp_path / "w")
+    assert details["types"]["ИНН"] == "VARCHAR"
+    assert [r[0] for r in loaded] == ["564533553400", "428290487261"]
+    # Numbers among shorter ones are numbers still.
+    assert details["types"]["Сумма"] == "DOUBLE"
+    assert details["types"]["Номер"] == "DOUBLE"
 
 
 def test_yes_no_columns_become_booleans(tmp_path: Path) -> None:
@@ -272,7 +300,7 @@ def test_file_over_the_size_limit(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "big.csv", client_rows(200, seed=1))
     text = _fails(path, tmp_path / "w", ReadOptions(max_bytes=1024))
     assert "слишком большой" in text
-    assert "1024 байт" in text
+    assert "при пределе 1 КБ" in text
 
 
 def test_names_colliding_after_normalisation(tmp_path: Path) -> None:
@@ -312,3 +340,213 @@ def test_wrong_declared_encoding_names_the_line(tmp_path: Path) -> None:
     path.write_bytes("a;b\n1;2\n3;привет\n".encode("cp1251"))
     text = _fails(path, tmp_path / "w", ReadOptions(encoding="utf-8"))
     assert "UTF-8" in text or "utf-8" in text
+
+
+# --- Hostile files: refused before the parser allocates, each with its limit named ----------------
+
+_REFUSED = {
+    "far.xlsx": "при пределе 10\u00a0000\u00a0000",
+    "far-z.xlsx": "1\u00a0048\u00a0576 строк × 26 столбцов",
+    "far-noref.xlsx": "при пределе 10\u00a0000\u00a0000",
+    "bomb.xlsx": "«zip-бомбы»",
+    "lying.xlsx": "не распаковывается",
+    "bomb.docx": "«zip-бомбы»",
+    "random.docx": "это не DOCX или файл повреждён",
+    "wide.csv": "столбцов 100\u00a0000 при пределе 2\u00a0000",
+    "longcell.csv": "строка 2: значение длиннее предела 128 КБ",
+    "nul.csv": "двоичные данные",
+    "mixed.csv": "кодировку",
+    "quote.csv": "строка 2: кавычка открыта и не закрыта",
+    "png.csv": "изображение PNG",
+    "random.xlsx": "не книга Excel",
+    "text.xlsx": "текстовый файл",
+    "alias.yaml": "ссылки YAML",
+    "deep.yaml": "глубже 50 уровней",
+    "deep-block.yaml": "глубже 50 уровней",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, hostile.HostileFile]:
+    return hostile.corpus()
+
+
+@pytest.mark.parametrize("name", sorted(_REFUSED))
+def test_a_hostile_file_is_refused_with_its_limit_under_a_memory_cap(
+    name: str, corpus: dict[str, hostile.HostileFile], tmp_path: Path
+) -> None:
+    """Read in a child process limited to 2 GB: a reader that tries to allocate the area of a
+    far cell (549 GB) or unpack a bomb dies there, and this test fails, instead of the host."""
+    path = tmp_path / name
+    path.write_bytes(corpus[name].data)
+    result = hostile.run_capped(path, tmp_path / "work", memory_mb=2048)
+    assert result.ok is False, (result.returncode, result.stderr[-500:])
+    assert _REFUSED[name] in result.error
+    assert name in result.error  # the message names the file
+    assert "Traceback" not in result.error
+
+
+def test_the_memory_cap_catches_a_reader_that_allocates_the_far_area(
+    corpus: dict[str, hostile.HostileFile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the check the far cell kills its process: the cap turns that into a failure."""
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(corpus["far.xlsx"].data)
+    sitecustomize = tmp_path / "nocheck" / "sitecustomize.py"
+    sitecustomize.parent.mkdir()
+    sitecustomize.write_text(
+        "import segprofile.data.readers as r\nr.check_workbook = lambda path, name: None\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(sitecustomize.parent))
+    result = hostile.run_capped(path, tmp_path / "work", memory_mb=2048)
+    assert result.ok is None
+    assert result.returncode != 0
+
+
+def test_a_headerless_csv_with_personal_data_never_names_columns_by_its_values(
+    home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "clients.csv"
+    path.write_bytes(hostile.headerless_csv())
+    result = inspect(path, home=home)
+    names = [c.name for c in result.quality.columns]
+    assert names == [f"столбец_{i}" for i in range(1, 7)]
+    assert result.rows == 12  # the first client is a row, not a header
+    shown = json.dumps(result.details, ensure_ascii=False) + " ".join(names)
+    for value in hostile.CLIENT:
+        assert value not in shown
+    found = {f.column: f.kind.value for f in result.pii}
+    assert found["столбец_1"] == "fio"
+    assert found["столбец_4"] == "email"
+
+
+@pytest.mark.parametrize(
+    ("first", "rest", "is_data"),
+    [
+        (["ФИО", "Возраст", "Канал"], [["Иванов И.", "34", "МФЦ"]], False),
+        (["Регион", "2022", "2023"], [["Москва", "10", "12"], ["Тверь", "3", "4"]], False),
+        (["1", "2,5", "01.02.2023"], [["3", "4", "05.06.2023"]], True),
+        (
+            ["Москва", "мужской", "да"],
+            [["Тверь", "женский", "нет"], ["Москва", "мужской", "да"]],
+            True,
+        ),
+        (["Иван", "ivan@mail.ru"], [["Пётр", "petr@mail.ru"]], True),
+        (["Код", "Название"], [["01", "Москва"], ["02", "Тверь"]], False),
+    ],
+)
+def test_a_first_row_of_values_is_not_a_header(
+    first: list[object], rest: list[list[object]], is_data: bool
+) -> None:
+    assert first_row_is_data(first, rest) is is_data
+
+
+def test_a_headerless_workbook_is_read_with_generated_names(tmp_path: Path) -> None:
+    rows: list[list[object]] = [[*hostile.CLIENT, 30 + i] for i in range(3)]
+    path = tmp_path / "clients.xlsx"
+    path.write_bytes(hostile.xlsx_bytes(hostile.sheet_xml(rows)))
+    details, loaded = _load(path, tmp_path / "w")
+    assert details["columns"] == ["столбец_1", "столбец_2", "столбец_3", "столбец_4", "столбец_5"]
+    assert details["header"] is False
+    assert details["header_rows"] is None
+    assert len(loaded) == 3
+    # Told that the first row is the header, the reader refuses and names kinds, not values.
+    with pytest.raises(InputError, match="похожа на данные клиента") as err:
+        _load(path, tmp_path / "w2", ReadOptions(header_row=1))
+    assert "ФИО" in str(err.value)
+    assert all(value not in str(err.value) for value in hostile.CLIENT)
+
+
+def test_a_workbook_with_year_headers_keeps_its_header(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["Регион", 2022, 2023], ["Москва", 10, 12], ["Тверь", 3, 4]]
+    path = tmp_path / "years.xlsx"
+    path.write_bytes(hostile.xlsx_bytes(hostile.sheet_xml(rows, dimension="A1:C3")))
+    details, loaded = _load(path, tmp_path / "w")
+    assert details["columns"] == ["Регион", "2022", "2023"]
+    assert loaded == [("Москва", 10, 12), ("Тверь", 3, 4)]
+
+
+def test_sheets_written_otherwise_are_read_exactly_and_within_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells without ``r`` (their order places them), attributes in another order, a prefixed
+    namespace: read exactly, and the same budget applies."""
+    cells = "".join(
+        f'<row><c t="inlineStr"><is><t>h{i}</t></is></c><c><v>{i}</v></c></row>' for i in range(5)
+    )
+    plain = hostile._SHEET_HEAD + f"<sheetData>{cells}</sheetData></worksheet>"
+    path = tmp_path / "noref.xlsx"
+    path.write_bytes(hostile.xlsx_bytes(plain))
+    details, loaded = _load(path, tmp_path / "w")
+    assert len(details["columns"]) == 2
+    assert len(loaded) == 4
+    monkeypatch.setenv("SEGPROFILE_MAX_SHEET_CELLS", "9")
+    with pytest.raises(InputError, match="5 строк × 2 столбца — 10 ячеек при пределе 9"):
+        _load(path, tmp_path / "w2")
+    reordered = hostile.sheet_xml([["a", "b"], [1, 2], [3, 4]]).replace('<c r="', '<c s="0" r="')
+    path.write_bytes(hostile.xlsx_bytes(reordered))
+    monkeypatch.setenv("SEGPROFILE_MAX_SHEET_CELLS", "5")
+    with pytest.raises(InputError, match="3 строки × 2 столбца"):
+        _load(path, tmp_path / "w3")
+
+
+def test_a_budget_big_enough_reads_a_sheet_past_its_first_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet wider further down than in its first rows passes the quick search's bound and
+    is measured exactly: within the budget it is read."""
+    rows: list[list[object]] = [["id", "value"]] + [[i, i * 2] for i in range(20)]
+    rows.append([99, 1, "хвост"])
+    path = tmp_path / "ragged.xlsx"
+    path.write_bytes(hostile.xlsx_bytes(hostile.sheet_xml(rows)))
+    monkeypatch.setenv("SEGPROFILE_MAX_SHEET_CELLS", "70")
+    details, loaded = _load(path, tmp_path / "w")
+    assert len(loaded) == 21
+    assert len(details["columns"]) == 3
+
+
+def test_a_merge_over_the_whole_sheet_costs_nothing(tmp_path: Path) -> None:
+    """17 billion merged cells: only the header's are looked at (it was a loop over all)."""
+    merge = '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'
+    sheet = hostile.sheet_xml([["a", "b"], [1, 2]]).replace("</worksheet>", merge + "</worksheet>")
+    path = tmp_path / "merge.xlsx"
+    path.write_bytes(hostile.xlsx_bytes(sheet))
+    with pytest.raises(InputError, match="называются одинаково"):
+        _load(path, tmp_path / "w")  # both columns take the merge's «a»
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "shown"),
+    [
+        (1_048_577, 1_048_576, ("1\u00a0048\u00a0577 байт", "1\u00a0048\u00a0576 байт")),
+        (3 << 20, 1 << 20, ("3 МБ", "1 МБ")),
+        (1_500_000, 1 << 20, ("1,4 МБ", "1 МБ")),
+        (512, 2048, ("512 байт", "2 КБ")),
+    ],
+)
+def test_sizes_in_messages_never_read_the_same_when_they_differ(
+    size: int, limit: int, shown: tuple[str, str]
+) -> None:
+    assert sizes_text(size, limit) == shown
+
+
+def test_limits_come_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text("a;b;c\n1;2;" + "x" * 3000 + "\n", encoding="utf-8")
+    monkeypatch.setenv("SEGPROFILE_MAX_COLUMNS", "2")
+    assert "столбцов 3 при пределе 2" in _fails(path, tmp_path / "w1")
+    monkeypatch.setenv("SEGPROFILE_MAX_COLUMNS", "garbage")  # a bad value: the default
+    monkeypatch.setenv("SEGPROFILE_MAX_CELL_KB", "2")
+    assert "строка 2, столбец 3: значение длиннее предела 2 КБ" in _fails(path, tmp_path / "w2")
+    monkeypatch.setenv("SEGPROFILE_MAX_CELL_KB", "4")
+    details, _ = _load(path, tmp_path / "w3")
+    assert details["columns"] == ["a", "b", "c"]
+
+
+def test_an_unterminated_quote_far_in_the_file_is_said_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "far-quote.csv"
+    body = "".join(f"{i};x\n" for i in range(300_000))
+    path.write_text("a;b\n" + body + '1;"open\n2;b\n', encoding="utf-8")
+    text = _fails(path, tmp_path / "w")
+    assert "кавычка открыта и не закрыта" in text
+    assert "UTF-8" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from hypothesis import example, given, settings
@@ -191,3 +192,113 @@ def test_round_trip_keeps_unicode_line_breaks(text: str) -> None:
     study = Study.model_validate(SMALL_STUDY)
     study.title = text
     assert load_study_text(dump_study(study)).title == text
+
+
+# --- Hostile documents: refused with a line and a reason, quickly --------------------------------
+
+
+def test_an_alias_bomb_is_refused_at_its_first_alias() -> None:
+    import time
+
+    import hostile
+
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match="ссылки YAML") as info:
+        load_study_text(hostile.yaml_alias_bomb(levels=12, width=12))
+    assert time.perf_counter() - started < 1  # it took 17.9 s and 380 MB at nine levels
+    assert info.value.problems[0][1] == 5  # the line of the first «*a0»
+    with pytest.raises(DocumentError, match="ссылки YAML"):
+        load_study_text("schema_version: 1\nid: x\ntitle: x\nscope: &s {kind: service}\nx: *s\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(lambda h: h.yaml_depth_bomb(20_000), id="flow-20000"),
+        pytest.param(lambda h: h.yaml_depth_bomb(5_000), id="flow-5000"),
+        pytest.param(lambda h: h.yaml_depth_bomb(20_000, flow=False), id="block-20000"),
+        pytest.param(lambda h: h.yaml_depth_bomb(60), id="flow-60"),
+    ],
+)
+def test_nesting_deeper_than_the_limit_is_refused(text: object) -> None:
+    import hostile
+
+    with pytest.raises(DocumentError, match="глубже 50 уровней") as info:
+        load_study_text(text(hostile))  # type: ignore[operator]
+    assert info.value.problems[0][1] is not None
+
+
+def test_data_nested_deeper_than_the_limit_is_refused_without_recursion() -> None:
+    from segprofile.model.spec_yaml import study_from_data
+
+    deep: object = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(DocumentError, match="глубже 50 уровней"):
+        study_from_data({"id": "x", "title": "x", "roles": deep}, source="document")
+
+
+def test_the_depth_limit_is_a_setting(small_study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = dump_study(small_study)
+    monkeypatch.setenv("SEGPROFILE_YAML_MAX_DEPTH", "3")
+    with pytest.raises(DocumentError, match="глубже 3 уровней"):
+        load_study_text(text)
+    monkeypatch.setenv("SEGPROFILE_YAML_MAX_DEPTH", "не число")
+    assert load_study_text(text) == small_study
+
+
+def test_the_dumper_never_writes_anchors(small_study: Study) -> None:
+    study = small_study.model_copy(deep=True)
+    # The same list object twice: a YAML dumper would write «&id001» and «*id001».
+    shared = ["region"]
+    study.hypotheses.append(
+        Hypothesis(id="h1", kind="problem", statement="а", segments=shared, hunt_stage=1)
+    )
+    study.hypotheses.append(
+        Hypothesis(id="h2", kind="problem", statement="б", segments=shared, hunt_stage=1)
+    )
+    text = dump_study(study)
+    assert "&id" not in text
+    assert "*id" not in text
+    assert load_study_text(text) == study
+
+
+# A flow value thousands of brackets deep costs ruamel's scanner about 1.5 s at most on an idle
+# machine (it looks ahead for keys), whatever the depth up to the 2 MB a document may have. The
+# deadline is a guard against a hang, not a timing goal: CI machines are shared and a loaded one
+# took 6.4 s for that case.
+@settings(max_examples=300, deadline=timedelta(seconds=60))
+@given(
+    st.text(max_size=300)
+    | st.text(alphabet="[]{}-:&*!|>'\"\n #ab1", max_size=400)
+    | st.builds(
+        lambda d, s: "a: " + "[" * d + s + "]" * d, st.integers(0, 3000), st.text(max_size=5)
+    )
+)
+@example("a: &x [1]\nb: *x")
+@example("- " * 3000 + "x")
+@example("\x00\ufeff")
+def test_fuzz_any_text_loads_or_fails_with_a_document_error(text: str) -> None:
+    """Whatever the text, a study or DocumentError (an InputError), in bounded time."""
+    error: DocumentError | None = None
+    try:
+        load_study_text(text)
+    except DocumentError as exc:
+        error = exc
+    if error is not None:
+        assert error.problems
+        assert "Traceback" not in str(error)
+
+
+def test_every_uploaded_yaml_gets_the_same_limits() -> None:
+    """load_yaml_data: plain data for other YAML uploads (e.g. a survey's question mapping)."""
+    import hostile
+    from segprofile.model.spec_yaml import load_yaml_data
+
+    assert load_yaml_data("- question: q1\n  hypothesis: h1\n", source="m.yaml") == [
+        {"question": "q1", "hypothesis": "h1"}
+    ]
+    with pytest.raises(DocumentError, match="ссылки YAML"):
+        load_yaml_data(hostile.yaml_alias_bomb(), source="m.yaml")
+    with pytest.raises(DocumentError, match="глубже 50 уровней"):
+        load_yaml_data(hostile.yaml_depth_bomb(1000), source="m.yaml")

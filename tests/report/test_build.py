@@ -12,16 +12,15 @@ import pytest
 from docx import Document
 
 from segprofile import pipeline
-from segprofile.model.results import SatisfactionStats, SegmentStats
+from segprofile.analysis.suppression import UNSUPPRESSED_BANNER, protect_partition
 from segprofile.model.study import Study
 from segprofile.report.build import (
     SUPPRESSED,
     Report,
+    Suppressed,
     Table,
     build_report,
     format_cell,
-    suppressed_cross,
-    suppressed_segments,
 )
 from segprofile.report.docx import render_docx
 from segprofile.report.pdf import render_html
@@ -67,37 +66,11 @@ def table(report: Report, name: str) -> Table:
     raise AssertionError(f"no table {name}")
 
 
-def segment(key: str, capacity: int) -> SegmentStats:
-    return SegmentStats(
-        key=key,
-        value=key,
-        label=key,
-        capacity=capacity,
-        share=0.0,
-        satisfaction=SatisfactionStats(n=0),
-    )
-
-
 def test_format_cell_is_russian() -> None:
     assert format_cell(12345.6, "num1") == "12\u00a0345,6"
     assert format_cell(0.341, "pct") == "34\u00a0%"
     assert format_cell(None, "int") == "—"
     assert format_cell(SUPPRESSED, "int") == "скрыто"
-
-
-@pytest.mark.parametrize(
-    ("sizes", "hidden"),
-    [
-        ({"a": 100, "b": 50, "c": 3}, {"c", "b"}),  # one small: its smallest neighbour too
-        ({"a": 100, "b": 50, "c": 30}, set()),  # nothing small
-        ({"a": 100, "b": 1, "c": 2, "d": 40}, {"b", "c", "d"}),  # 1 + 2 < 5: add one more
-        ({"a": 100, "b": 3, "c": 4}, {"b", "c"}),  # two small, 7 together: enough
-        ({"a": 3}, {"a"}),  # nothing left to hide with
-    ],
-)
-def test_complementary_suppression(sizes: dict[str, int], hidden: set[str]) -> None:
-    segments = [segment(k, n) for k, n in sizes.items()]
-    assert suppressed_segments(segments, 5) == hidden
 
 
 def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
@@ -106,9 +79,10 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
     report = build_report(profile, study, figures=False)
     assert {"channel=office", "channel=post"} <= report.suppressed
     rows = {row[0]: row for row in table(report, "segments_channel").rows}
-    assert rows["Приёмная"][1] == "<\u00a05"
-    assert rows["Почта"][1] is SUPPRESSED
-    assert rows["Почта"][2] is SUPPRESSED
+    # Labels tell the truth: small, or hidden to protect a neighbour (never «< 5» on 8).
+    assert format_cell(rows["Приёмная"][1], "int") == "скрыто: меньше 5"
+    assert format_cell(rows["Почта"][1], "int") == "скрыто, чтобы нельзя было вычислить соседние"
+    assert isinstance(rows["Почта"][2], Suppressed)
     shown = sum(r[1] for r in rows.values() if isinstance(r[1], int))
     assert shown == SIZES["epgu"] + SIZES["mfc"]
     # Total minus what is shown is the two hidden segments together, never the office alone.
@@ -116,9 +90,9 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
     assert profile.total_clients - shown >= 5
     # The wide profile table hides the same segments.
     profile_rows = {row[2]: row for row in table(report, "profile").rows}
-    assert profile_rows["channel=post"][3] is SUPPRESSED
+    assert isinstance(profile_rows["channel=post"][3], Suppressed)
     assert profile_rows["channel=epgu"][3] == SIZES["epgu"]
-    assert "дополнительное скрытие" in report.suppression_rule
+    assert "следующие по величине" in report.suppression_rule
 
     # Every writer shows the same hidden cells.
     html = render_html(report)
@@ -127,20 +101,30 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
     assert ">8<" not in channel_table
     doc = Document(io.BytesIO(render_docx(report)))
     cells = {r.cells[0].text: [c.text for c in r.cells] for t in doc.tables for r in t.rows[1:]}
-    assert cells["Почта"][1:3] == ["скрыто", "скрыто"]
-    assert cells["Приёмная"][1] == "<\u00a05"
+    assert cells["Почта"][1:3] == ["скрыто, чтобы нельзя было вычислить соседние", "скрыто"]
+    assert cells["Приёмная"][1] == "скрыто: меньше 5"
 
 
-def test_allow_small_cells_shows_them_and_says_so(small_cell_data: Path) -> None:
+def test_study_setting_no_longer_turns_suppression_off(small_cell_data: Path) -> None:
+    # Unsuppressed figures are an owner's request for one output, never a study setting.
     study = small_cell_study(allow_small_cells=True)
     profile = pipeline.profile_study(study, small_cell_data)
     report = build_report(profile, study, figures=False)
+    assert "channel=office" in report.suppressed
+    assert report.banner == ""
+
+
+def test_unsuppressed_output_shows_them_and_says_so(small_cell_data: Path) -> None:
+    study = small_cell_study()
+    profile = pipeline.profile_study(study, small_cell_data)
+    report = build_report(profile, study, figures=False, unsuppressed=True)
     assert report.suppressed == frozenset()
     rows = {row[0]: row for row in table(report, "segments_channel").rows}
     assert rows["Приёмная"][1] == 3
     provenance = {r[0]: r[1] for r in table(report, "provenance").rows}
-    assert "отключено" in str(provenance["Скрытие малых сегментов"])
-    assert "allow_small_cells" in report.suppression_rule
+    assert "ОТКЛЮЧЕНО" in str(provenance["Скрытие малых групп"])
+    assert report.banner == UNSUPPRESSED_BANNER
+    assert UNSUPPRESSED_BANNER in report.suppression_rule
 
 
 def test_sections_of_the_example(tmp_path: Path) -> None:
@@ -172,15 +156,5 @@ def test_sections_of_the_example(tmp_path: Path) -> None:
     assert sha == {f.sha256 for f in profile.provenance.data_files}
 
 
-def test_cross_cells_cannot_be_recovered_from_rows_or_columns() -> None:
-    # a=x: 100 = 97 + 3; a=y: 60 = 30 + 30. Hiding x&q alone would leave it as 100 − 97.
-    cells = {"a=x&b=p": 97, "a=x&b=q": 3, "a=y&b=p": 30, "a=y&b=q": 30}
-    hidden = suppressed_cross([segment(k, n) for k, n in cells.items()], 5)
-    assert hidden == set(cells)  # the row, then both columns, then the other row
-    # A hidden margin hides its whole row (its cells would add up to it).
-    cells = {"a=x&b=p": 40, "a=x&b=q": 50, "a=y&b=p": 300, "a=y&b=q": 200, "a=z&b=p": 100}
-    hidden = suppressed_cross([segment(k, n) for k, n in cells.items()], 5, {"a=x"})
-    assert {"a=x&b=p", "a=x&b=q"} <= hidden
-    for column in ("b=p", "b=q"):
-        in_column = {k for k in hidden if k.endswith(column)}
-        assert len(in_column) != 1 or sum(cells[k] for k in in_column) >= 5
+def test_one_partition_rule_hides_the_next_smallest() -> None:
+    assert set(protect_partition({"a": 100, "b": 50, "c": 3}, 5)) == {"b", "c"}

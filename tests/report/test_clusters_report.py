@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from tests.analysis.test_clusters_pipeline import FEATURES, planted_records
 
 from segprofile import pipeline
+from segprofile.analysis.suppression import protect_partition, protect_table, suppress
 from segprofile.cli import run
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
@@ -23,9 +24,8 @@ from segprofile.report.build import (
     Figure,
     Heading,
     Paragraph,
+    Suppressed,
     build_report,
-    cluster_suppression,
-    suppression,
 )
 from segprofile.report.html import render_profile_html
 
@@ -89,86 +89,53 @@ def test_small_cluster_is_hidden_with_its_complement(
 ) -> None:
     study, profile, _ = clustered
     masked = _with_small_cluster(profile)
-    hidden = suppression(masked, study)
-    small = masked.clusters.clusters[-1]  # type: ignore[union-attr]
-    assert small.key in hidden
+    published = suppress(masked, study)
+    assert published.clusters is not None
+    small = published.clusters.clusters[-1]
+    assert small.hidden == "small"
+    assert small.capacity is None
     # One hidden cluster could be recovered from the total: the next smallest is hidden too.
-    assert masked.clusters.clusters[-2].key in hidden  # type: ignore[union-attr]
+    others = sorted(
+        (c for c in masked.clusters.clusters[:-1]),  # type: ignore[union-attr]
+        key=lambda c: c.capacity or 0,
+    )
+    by_key = {c.key: c for c in published.clusters.clusters}
+    assert by_key[others[0].key].hidden == "complement"
+    assert all(not by_key[c.key].hidden for c in others[1:])
     report = build_report(masked, study, figures=False)
     table = next(t for t in report.section("clusters").tables() if t.name == "clusters")
     row = next(r for r in table.rows if r[0] == str(small.number))
-    assert row[1] == "малый кластер"
-    assert row[2] == "<\u00a05"
-    assert row[3] is SUPPRESSED
+    assert row[1] == Suppressed("скрыто: меньше 5")
+    assert row[2] is SUPPRESSED
     assert f"persona_{small.number}" not in {t.name for t in report.section("clusters").tables()}
     crosstab = next(
         t for t in report.section("clusters").tables() if t.name == "clusters_by_channel"
     )
     hidden_row = next(r for r in crosstab.rows if r[0] == str(small.number))
-    assert all(cell is SUPPRESSED or cell is None for cell in hidden_row[1:])
+    assert all(isinstance(cell, Suppressed) or cell is None for cell in hidden_row[1:])
     # The HTML profile hides it the same way.
     html = render_profile_html(masked, study)
     card = html.split(f'id="cluster-{small.number}"', 1)[1].split("</article>", 1)[0]
     assert "Портрет скрыт" in card
-    assert small.label not in card
+    assert masked.clusters.clusters[-1].label not in card  # type: ignore[union-attr]
 
 
 def test_small_cells_of_cluster_tables_are_hidden() -> None:
-    from segprofile.model.results import (
-        ClusterCrossCell,
-        ClusterCrosstab,
-        ClusterResult,
-        ClusterStats,
-        KChoice,
-        Portrait,
-        SatisfactionStats,
-    )
-
-    def cluster(n: int, size: int) -> ClusterStats:
-        return ClusterStats(
-            key=f"cluster={n}",
-            number=n,
-            label=f"K{n}",
-            capacity=size,
-            share=size / 300,
-            satisfaction=SatisfactionStats(n=0),
-            portrait=Portrait(segment=f"cluster={n}", definition=[f"x={n}"], name=f"K{n}"),
-        )
-
     counts = {("cluster=1", "f=a"): 150, ("cluster=1", "f=b"): 2, ("cluster=1", "f=c"): 48}
     counts |= {("cluster=2", "f=a"): 60, ("cluster=2", "f=b"): 10, ("cluster=2", "f=c"): 30}
-    result = ClusterResult(
-        features=["f"],
-        k=2,
-        gamma=1.0,
-        init="cao",
-        n_init=1,
-        sample_size=300,
-        total_rows=300,
-        random_state=0,
-        choice=KChoice(k_range=(2, 2), diagnostics=[], chosen_k=2, rule="", reason=""),
-        clusters=[cluster(1, 200), cluster(2, 100)],
-        crosstabs=[
-            ClusterCrosstab(
-                feature_id="f",
-                feature_label="F",
-                segments=["f=a", "f=b", "f=c"],
-                segment_labels=["a", "b", "c"],
-                cells=[
-                    ClusterCrossCell(
-                        cluster=c, segment=s, count=n, share_of_cluster=0, share_of_segment=0
-                    )
-                    for (c, s), n in counts.items()
-                ],
-            )
-        ],
+    rows = {"cluster=1": 200, "cluster=2": 100}
+    columns = {"f=a": 210, "f=b": 12, "f=c": 78}
+    hidden = protect_table(
+        counts,
+        5,
+        hidden_rows=protect_partition(rows, 5),
+        hidden_columns=protect_partition(columns, 5),
     )
-    hidden = cluster_suppression(result, 5)
     # The 2 is hidden; its row and its column each need a second hidden cell.
-    assert "cluster=1&f=b" in hidden
-    assert "cluster=2&f=b" in hidden  # the column f=b: 2 and 10
-    assert "cluster=1&f=c" in hidden  # the row cluster=1: the smallest other cell
-    assert "cluster=1" not in hidden
+    assert ("cluster=1", "f=b") in hidden
+    assert ("cluster=2", "f=b") in hidden  # the column f=b: 2 and 10
+    assert ("cluster=1", "f=c") in hidden  # the row cluster=1: the smallest other cell
+    assert ("cluster=1", "f=a") not in hidden  # the cluster itself is shown
 
 
 def test_docx_and_xlsx_carry_the_clusters(clustered: tuple[Study, Profile, Path]) -> None:

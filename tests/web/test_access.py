@@ -22,7 +22,7 @@ def _urls(study: Study, run: ProfileRun) -> list[tuple[str, str]]:
         ("get", reverse("studies:detail", kwargs=s)),
         ("get", reverse("studies:yaml", kwargs=s)),
         ("post", reverse("studies:upload_revision", kwargs=s)),
-        ("post", reverse("studies:upload_data", kwargs=s)),
+        ("post", reverse("studies:data_upload", kwargs=s)),
         ("post", reverse("studies:run_start", kwargs=s)),
         ("get", reverse("studies:run", kwargs=r)),
         ("get", reverse("studies:run_progress", kwargs=r)),

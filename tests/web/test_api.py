@@ -182,7 +182,10 @@ def test_an_editor_saves_a_revision_and_a_viewer_cannot(
     document["title"] = "Новое название через API"
     url = f"/api/studies/{stored_study.pk}/revisions"
     created = api.post(
-        url, {"document": document, "comment": "из скрипта"}, "application/json", **_auth(token)
+        url,
+        {"document": document, "comment": "из скрипта", "base_revision": 1},
+        "application/json",
+        **_auth(token),
     )
     assert created.status_code == 201, created.content
     assert _json(created)["number"] == 2
@@ -192,7 +195,9 @@ def test_an_editor_saves_a_revision_and_a_viewer_cannot(
 
     Membership.objects.create(study=stored_study, user=other_user, role="viewer")
     viewer_token = ApiToken.issue(other_user, "читатель")[1]
-    refused = api.post(url, {"document": document}, "application/json", **_auth(viewer_token))
+    refused = api.post(
+        url, {"document": document, "base_revision": 2}, "application/json", **_auth(viewer_token)
+    )
     assert refused.status_code == 403
     assert stored_study.revisions.count() == 2
     # A viewer may read, though.
@@ -207,7 +212,7 @@ def test_a_revision_from_yaml_text(api: Client, token: str, stored_study: Study)
     text = text.replace(stored_study.title, "Из YAML", 1)
     response = api.post(
         f"/api/studies/{stored_study.pk}/revisions",
-        {"yaml": text},
+        {"yaml": text, "base_revision": 1},
         "application/json",
         **_auth(token),
     )
@@ -219,13 +224,18 @@ def test_a_revision_from_yaml_text(api: Client, token: str, stored_study: Study)
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        ({"yaml": "title: [unclosed"}, "invalid_document"),
-        ({"yaml": "id: x\n"}, "invalid_document"),
-        ({"document": {"id": "x"}}, "invalid_document"),
-        ({}, "invalid_request"),
-        ({"yaml": "a: 1", "document": {"a": 1}}, "invalid_request"),
-        ({"document": "not an object"}, "invalid_request"),
-        ({"yaml": "a", "base_revision": 0}, "invalid_request"),
+        ({"yaml": "title: [unclosed", "base_revision": 1}, "invalid_document"),
+        ({"yaml": "id: x\n", "base_revision": 1}, "invalid_document"),
+        ({"document": {"id": "x"}, "base_revision": 1}, "invalid_document"),
+        ({"base_revision": 1}, "invalid_request"),
+        ({"yaml": "a: 1", "document": {"a": 1}, "base_revision": 1}, "invalid_request"),
+        ({"document": "not an object", "base_revision": 1}, "invalid_request"),
+        ({"yaml": "a", "base_revision": 0}, "invalid_base_revision"),
+        ({"yaml": "a"}, "base_revision_required"),
+        ({"yaml": "a", "base_revision": 2**63 + 1}, "invalid_base_revision"),
+        ({"yaml": "a", "base_revision": "один"}, "invalid_base_revision"),
+        ({"yaml": "a", "base_revision": 5}, "invalid_base_revision"),
+        ({"yaml": "a: &x [1]\nb: *x\n", "base_revision": 1}, "invalid_document"),
     ],
 )
 def test_an_invalid_document_is_422_and_nothing_is_saved(
@@ -253,7 +263,7 @@ def test_a_body_that_is_not_json_is_400(api: Client, token: str, stored_study: S
     assert stored_study.revisions.count() == 1
 
 
-def test_a_conflicting_edit_is_409(
+def test_a_conflicting_edit_is_409_with_both_versions(
     api: Client, token: str, stored_study: Study, user: User
 ) -> None:
     base = stored_study.current_revision().to_document()
@@ -267,10 +277,125 @@ def test_a_conflicting_edit_is_409(
         **_auth(token),
     )
     assert response.status_code == 409
-    assert _json(response)["code"] == "conflict"
+    body = _json(response)
+    assert body["code"] == "conflict"
+    assert (body["base_revision"], body["latest_revision"]) == (1, 2)
+    [part] = body["conflicts"]
+    assert (part["theirs"], part["mine"]) == ("Их название", "Моё название")
+    assert part["base"] == base.title
     stored_study.refresh_from_db()
     assert stored_study.title == "Их название"
     assert stored_study.revisions.count() == 2
+
+
+def test_two_clients_a_write_without_base_is_refused_and_a_stale_one_is_409(
+    api: Client, token: str, stored_study: Study, other_user: User
+) -> None:
+    """Two programs edit the same study: neither can silently undo the other's edit."""
+    Membership.objects.create(study=stored_study, user=other_user, role="editor")
+    other_token = ApiToken.issue(other_user, "второй клиент")[1]
+    url = f"/api/studies/{stored_study.pk}/revisions"
+
+    def read(tok: str) -> tuple[int, dict[str, Any]]:
+        got = _json(api.get(f"/api/studies/{stored_study.pk}/document", **_auth(tok)))
+        return got["revision"], got["document"]
+
+    # Both read revision 1.
+    (first_base, first_doc), (second_base, second_doc) = read(token), read(other_token)
+    assert first_base == second_base == 1
+    # The first saves a new title from revision 1.
+    first_doc["title"] = "Название первого клиента"
+    saved = api.post(
+        url,
+        {"document": first_doc, "base_revision": first_base},
+        "application/json",
+        **_auth(token),
+    )
+    assert saved.status_code == 201, saved.content
+    # The second, without a base, is refused: it would have overwritten the new title.
+    second_doc["title"] = "Название второго клиента"
+    blind = api.post(url, {"document": second_doc}, "application/json", **_auth(other_token))
+    assert blind.status_code == 422
+    assert _json(blind)["code"] == "base_revision_required"
+    assert "base_revision" in _json(blind)["detail"]
+    # With its (now stale) base it gets a conflict naming both titles, and nothing is saved.
+    stale = api.post(
+        url,
+        {"document": second_doc, "base_revision": second_base},
+        "application/json",
+        **_auth(other_token),
+    )
+    assert stale.status_code == 409
+    conflict = _json(stale)
+    assert conflict["latest_revision"] == 2
+    assert [(c["theirs"], c["mine"]) for c in conflict["conflicts"]] == [
+        ("Название первого клиента", "Название второго клиента")
+    ]
+    # A change of another part from the stale base is merged, not refused.
+    second_doc["title"] = first_doc["title"]
+    second_doc["scope"] = second_doc["scope"] | {"title": "Другая область"}
+    merged = api.post(
+        url,
+        {"document": second_doc, "base_revision": second_base},
+        "application/json",
+        **_auth(other_token),
+    )
+    assert merged.status_code == 201, merged.content
+    stored_study.refresh_from_db()
+    assert stored_study.title == "Название первого клиента"
+    assert stored_study.revisions.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/no-such-thing", 404),
+        ("delete", "/api/studies/{pk}/revisions", 405),
+        ("put", "/api/studies/{pk}", 405),
+        ("get", "/api/studies/99999999999999999999999", 404),
+        ("get", "/api/studies/{pk}/document?revision=99999999999999999999999", 404),
+    ],
+)
+def test_every_api_error_is_json_in_russian(
+    api: Client, token: str, stored_study: Study, method: str, path: str, status: int
+) -> None:
+    response = getattr(api, method)(path.format(pk=stored_study.pk), **_auth(token))
+    assert response.status_code == status
+    body = _json(response)
+    assert any("а" <= ch <= "я" for ch in body["detail"].lower()), body
+    assert body["code"]
+
+
+def test_a_body_over_the_limit_is_413_json(
+    api: Client, token: str, stored_study: Study, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    api.raise_request_exception = False
+    response = api.post(
+        f"/api/studies/{stored_study.pk}/revisions",
+        {"yaml": "x" * 20_000, "base_revision": 1},
+        "application/json",
+        **_auth(token),
+    )
+    assert response.status_code == 413
+    assert _json(response)["code"] == "too_large"
+    assert stored_study.revisions.count() == 1
+
+
+def test_an_unexpected_error_is_json_and_logged(
+    api: Client, token: str, stored_study: Study, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("/var/lib/segprofile/secret/path")
+
+    monkeypatch.setattr(pipeline, "list_dataset_versions", broken)
+    monkeypatch.setattr(Study, "current_revision", broken)
+    api.raise_request_exception = False
+    response = api.get(f"/api/studies/{stored_study.pk}/datasets", **_auth(token))
+    assert response.status_code == 500
+    body = _json(response)
+    assert body["code"] == "internal_error"
+    assert "/var/lib" not in body["detail"]
 
 
 # --- datasets, jobs, profiles, reports ---------------------------------------------------------

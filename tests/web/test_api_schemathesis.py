@@ -60,7 +60,11 @@ def _with_examples(
     """The served schema with real ids as examples of the path parameters and a real study
     document as the example of a new revision."""
     body = raw["paths"]["/api/studies/{study_id}/revisions"]["post"]["requestBody"]
-    body["content"]["application/json"]["example"] = {"document": document, "comment": "пример"}
+    body["content"]["application/json"]["example"] = {
+        "document": document,
+        "comment": "пример",
+        "base_revision": 1,
+    }
     for operations in raw["paths"].values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):

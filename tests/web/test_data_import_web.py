@@ -1,15 +1,16 @@
 """The data import pages (issue #3): upload → inspect → confirm → import as a dataset version.
 
 Every bad file gets a Russian message naming it (and the row or column); nothing half-written
-stays behind; previews and messages never show a client identifier.
+stays behind; previews and messages never show a client identifier. The uploaded file waits in
+the private staging area, never in the data home, and is deleted when its import ends.
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import io
-import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -19,9 +20,11 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
+from segprofile.pipeline import staging
 from segprofile.web.studies.models import Study
-from segprofile.web.studies.views_data import study_home
+from segprofile.web.studies.services import staging_area, staging_root, study_home
 from sp_factories import make_snils
+from upload_gate import follow_import
 
 FIO = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Андреевич"]
 
@@ -57,8 +60,18 @@ def token_of(response: Any) -> str:
 
 
 def meta(study: Study, token: str) -> dict[str, Any]:
-    path = study_home(study) / "uploads" / token / "upload.json"
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return staging.get(staging_root(), staging_area(study), token).meta
+
+
+def staged_files(study: Study) -> list[Path]:
+    """Every file of the study's uploads in the staging area (kept originals included)."""
+    root = staging_root()
+    return [
+        p
+        for kind in (staging.UPLOADS, staging.ORIGINALS)
+        for p in (root / kind / staging_area(study)).rglob("*")
+        if p.is_file()
+    ]
 
 
 def decisions(study: Study, token: str, **changes: str) -> dict[str, str]:
@@ -86,8 +99,10 @@ def inspect_url(study: Study, token: str) -> str:
 
 
 def do_import(client: Client, study: Study, token: str, **changes: str) -> Any:
+    """Confirm the import; the answer of the import's page once the job ran (the tests'
+    immediate backend runs it at once)."""
     data = decisions(study, token, confirm_pii="on", action="import", **changes)
-    return client.post(inspect_url(study, token), data)
+    return follow_import(client, client.post(inspect_url(study, token), data))
 
 
 def versions(study: Study, source: str = "records") -> list[pipeline.Manifest]:
@@ -135,8 +150,9 @@ def test_upload_inspect_and_import_a_cp1251_csv(client_in: Client, stored_study:
     assert stored_study.revisions.count() == before + 1
     source = stored_study.current_revision().to_document().data_source("records")
     assert source.columns["СНИЛС"].pii == "pseudonymise"
-    assert source.columns["ФИО"].pii == "pseudonymise"
-    assert not (study_home(stored_study) / "uploads" / token).exists()
+    assert source.columns["ФИО"].pii == "drop"  # names join nothing: dropped by default
+    assert staged_files(stored_study) == []
+    assert not (study_home(stored_study) / "uploads").exists()  # never in the data home
     [record] = audit(stored_study)
     assert (record.user, record.event, record.version) == ("anna", "import", 1)
     assert record.original_deleted is True
@@ -203,7 +219,7 @@ def test_a_new_source_needs_a_free_identifier(client_in: Client, stored_study: S
     )
     assert page.startswith("<")
     assert "уже есть источник «records»" in page
-    assert not (study_home(stored_study) / "uploads").exists()
+    assert staged_files(stored_study) == []
 
 
 # --- decisions -----------------------------------------------------------------------------------
@@ -240,9 +256,9 @@ def test_keeping_personal_data_needs_a_reason_recorded_in_audit_and_revision(
     [version] = versions(stored_study)
     stored = pq.read_table(pipeline.datasets.version_path(study_home(stored_study), version))
     assert set(stored.column("ФИО").to_pylist()) == set(values["fio"])  # kept, as decided
-    kept = [r for r in audit(stored_study) if r.event == "keep_personal_data"]
-    assert kept[0].user == "anna"
-    assert kept[0].columns == [{"column": "ФИО", "kind": None, "action": "keep", "reason": reason}]
+    [record] = [r for r in audit(stored_study) if r.event == "import"]  # one record says it all
+    assert record.user == "anna"
+    assert {"column": "ФИО", "kind": "fio", "action": "keep", "reason": reason} in record.columns
     assert reason in stored_study.current_revision().comment
 
 
@@ -302,23 +318,41 @@ def test_recheck_applies_the_choices_without_importing(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("keep", [False, True])
-def test_the_upload_is_deleted_unless_kept(
+def test_the_upload_is_deleted_unless_an_owner_keeps_it(
     client_in: Client, stored_study: Study, keep: bool
 ) -> None:
     content, _ = clients_csv()
     token = token_of(upload(client_in, stored_study, "a.csv", content))
+    staged = staging.get(staging_root(), staging_area(stored_study), token).path
+    assert staged.read_bytes() == content
     extra = {"keep_original": "on"} if keep else {}
     assert do_import(client_in, stored_study, token, **extra).status_code == 302
-    staged = study_home(stored_study) / "uploads" / token / "a.csv"
-    assert staged.exists() is keep
+    assert not staged.exists()  # never left among the uploads waiting for import
     [version] = versions(stored_study)
     assert version.original_deleted is not keep
+    kept = staging.originals(staging_root(), staging_area(stored_study))
+    assert len(kept) == int(keep)
     page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
-    assert ("сохранён после загрузки версии 1" in page) is keep
-    if keep:  # the kept original can be deleted later
-        url = reverse("studies:data_discard", kwargs={"pk": stored_study.pk, "token": token})
-        client_in.post(url)
-        assert not staged.exists()
+    assert ("Исходные файлы, сохранённые владельцем" in page) is keep
+    events = [r.event for r in audit(stored_study)]
+    assert ("keep_original" in events) is keep
+    if keep:  # apart from the data, owner-only, audited; it can be deleted later
+        original = kept[0]
+        assert not original.path.is_relative_to(study_home(stored_study))
+        assert original.path.read_bytes() == content
+        assert original.path.stat().st_mode & 0o777 == 0o600
+        url = reverse(
+            "studies:data_original_delete",
+            kwargs={"pk": stored_study.pk, "token": original.token},
+        )
+        assert client_in.post(url).status_code == 302
+        assert not original.path.exists()
+        assert [r.event for r in audit(stored_study)][-1] == "delete_original"
+        from segprofile.web.studies.models import AuditEvent
+
+        details = [e.details for e in AuditEvent.objects.filter(study=stored_study)]
+        assert {"what": "original", "source": "records", "version": 1, "file": "a.csv"} in details
+    assert staged_files(stored_study) == []
 
 
 @pytest.mark.django_db
@@ -334,8 +368,9 @@ def test_a_failed_import_keeps_the_previous_version_and_writes_nothing(
     token = token_of(upload(client_in, stored_study, "b.csv", content))
     channel = column_index(stored_study, token, "Канал")
     response = do_import(client_in, stored_study, token, **{f"type_{channel}": "numeric"})
-    assert response.status_code == 400
+    assert response.status_code == 200  # the import's page: its job failed
     page = page_text(response)
+    assert "Ничего не загружено:" in page
     assert "столбец «Канал» нельзя привести к выбранному типу" in page
     assert "ЕПГУ" not in page.split("read-error")[1].split("</div>")[0]  # no value in the error
     assert [m.version for m in versions(stored_study)] == [1]
@@ -346,7 +381,9 @@ def test_a_failed_import_keeps_the_previous_version_and_writes_nothing(
     ]
     assert versions(stored_study)[0].sha256 == first.sha256
     assert stored_study.revisions.count() == revisions
-    assert (study_home(stored_study) / "uploads" / token / "b.csv").exists()  # fix and retry
+    # The import ended: its raw upload is gone too, and the page says to upload it again.
+    assert staged_files(stored_study) == []
+    assert "загрузите его снова" in page
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -413,8 +450,7 @@ def test_bad_files_get_a_russian_message_naming_the_file(
     assert expected in page
     assert "Traceback" not in page
     assert "Петров" not in page  # the ragged row's value is never quoted
-    uploads = study_home(stored_study) / "uploads"
-    assert not uploads.exists() or list(uploads.iterdir()) == []
+    assert staged_files(stored_study) == []
     assert versions(stored_study) == []
 
 
@@ -436,7 +472,7 @@ def test_a_file_over_the_size_limit(client_in: Client, stored_study: Study, sett
     page = page_text(response)
     assert "Файл большой.csv слишком большой" in page
     assert "100 байт" in page
-    assert not (study_home(stored_study) / "uploads").exists()
+    assert staged_files(stored_study) == []
 
 
 @pytest.mark.django_db
@@ -514,7 +550,7 @@ def test_other_users_see_nothing(
     assert other_client.get(data_url).status_code == 403
     assert other_client.get(inspect_url(stored_study, token)).status_code == 403
     assert upload(other_client, stored_study, "b.csv", clients_csv()[0]).status_code == 403
-    assert client_in.get(inspect_url(stored_study, "0" * 16)).status_code == 404
+    assert client_in.get(inspect_url(stored_study, "0" * 32)).status_code == 404
     assert client_in.get(inspect_url(stored_study, "not-a-token")).status_code == 404
 
 
@@ -544,3 +580,88 @@ def test_the_profile_is_built_from_the_imported_version(
 def test_the_detail_page_links_to_the_data_page(client_in: Client, stored_study: Study) -> None:
     page = page_text(client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk})))
     assert reverse("studies:data", kwargs={"pk": stored_study.pk}) in page
+
+
+# --- the import job ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_job_applies_the_decisions_to_the_latest_revision(
+    client_in: Client, stored_study: Study, user: Any
+) -> None:
+    """Someone saves another part of the study after the import was confirmed and before the
+    worker takes it: both the decisions and that edit are in the study afterwards."""
+    from segprofile.web.studies.models import DataImport
+    from segprofile.web.studies.services import start_data_import
+
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    job = DataImport.objects.create(
+        study=stored_study,
+        token=token,
+        source_id="records",
+        file="a.csv",
+        decisions={"Возраст": {"type": "categorical"}},
+        created_by=user,
+    )
+    edited = stored_study.current_revision().to_document().model_copy(deep=True)
+    edited.title = "Пособие: второй замер"
+    stored_study.add_revision(edited, author=user, comment="другая правка")
+    job = start_data_import(job)
+    assert (job.status, job.version, job.rows, job.warning) == ("done", 1, 40, "")
+    document = stored_study.current_revision().to_document()
+    assert document.title == "Пособие: второй замер"
+    assert document.data_source("records").columns["Возраст"].type == "categorical"
+    assert staged_files(stored_study) == []
+
+
+@pytest.mark.django_db
+def test_an_import_whose_worker_died_is_failed_with_a_russian_message(
+    client_in: Client, stored_study: Study, user: Any, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from segprofile.web.studies.models import DataImport
+
+    settings.SEGPROFILE_WORKER_STALE_SECONDS = 60
+    job = DataImport.objects.create(
+        study=stored_study, token="0" * 32, source_id="records", file="a.csv", created_by=user
+    )
+    # Running, without a heartbeat, for longer than a worker may stay silent: its worker died.
+    DataImport.objects.filter(pk=job.pk).update(
+        status="running", started_at=timezone.now() - timedelta(seconds=120)
+    )
+    url = reverse("studies:data_import", kwargs={"pk": stored_study.pk, "import_pk": job.pk})
+    page = page_text(client_in.get(url))
+    assert "Фоновый обработчик остановился во время загрузки этого файла" in page
+    assert DataImport.objects.get(pk=job.pk).status == "failed"
+
+
+@pytest.mark.django_db
+def test_a_queued_import_shows_its_progress_and_the_upload_links_to_it(
+    client_in: Client, stored_study: Study, settings: Any
+) -> None:
+    """With a worker that has not taken the job yet: the import page waits, the data page and
+    the inspect page lead to it, and a second import of the same upload is refused."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    queued = client_in.post(
+        inspect_url(stored_study, token),
+        decisions(stored_study, token, confirm_pii="on", action="import"),
+    )
+    assert queued.status_code == 302
+    page = page_text(client_in.get(queued["Location"]))
+    assert "Загрузка файла a.csv" in page
+    assert "Ожидание фонового обработчика" in page
+    assert client_in.get(inspect_url(stored_study, token))["Location"] == queued["Location"]
+    data_page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
+    assert "Загружается: ход загрузки" in data_page
+    again = client_in.post(
+        inspect_url(stored_study, token),
+        decisions(stored_study, token, confirm_pii="on", action="import"),
+    )
+    assert again["Location"] == queued["Location"]  # not a second job
+    assert versions(stored_study) == []

@@ -1,4 +1,5 @@
-"""Data files: stored at the source's path under the study's data dir; bad uploads refused."""
+"""One way in for data files: the study page only links to the data page's gate (the quick
+upload form that stored a raw file in the data directory is gone); safe paths."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -25,50 +27,44 @@ def _parquet_bytes(rows: int) -> bytes:
     return buffer.getvalue()
 
 
-def _upload(client: Client, study: Study, source: str, name: str, content: bytes) -> str:
-    response = client.post(
-        reverse("studies:upload_data", kwargs={"pk": study.pk}),
-        {"source": source, "file": SimpleUploadedFile(name, content)},
-    )
-    return f"{response.status_code}\n" + html_lib.unescape(response.content.decode())
-
-
 @pytest.mark.django_db
-def test_a_data_file_is_stored_at_the_sources_path(client_in: Client, stored_study: Study) -> None:
+def test_the_quick_upload_form_is_gone(client_in: Client, stored_study: Study) -> None:
+    before = (stored_study.data_dir() / "records.parquet").read_bytes()
+    url = f"/studies/{stored_study.pk}/data/"
     content = _parquet_bytes(10)
-    page = _upload(client_in, stored_study, "records", "выгрузка-март.parquet", content)
-    assert page.startswith("302")
-    target = stored_study.data_dir() / "records.parquet"
-    assert target.read_bytes() == content
-    assert list(target.parent.glob(".upload-*")) == []  # no temporary file left behind
-    html = html_lib.unescape(
+    response = client_in.post(
+        url, {"source": "records", "file": SimpleUploadedFile("records.parquet", content)}
+    )
+    assert response.status_code == 404
+    assert (stored_study.data_dir() / "records.parquet").read_bytes() == before
+    page = html_lib.unescape(
         client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk})).content.decode()
     )
-    assert "Файл данных источника «records» сохранён" in html
+    assert url not in page.replace(reverse("studies:data", kwargs={"pk": stored_study.pk}), "")
+    assert 'enctype="multipart/form-data"' not in page.split('id="data"')[1].split("</section>")[0]
+    # The user's intent is kept: «Загрузить данные» opens the gate with that source chosen.
+    gate = reverse("studies:data", kwargs={"pk": stored_study.pk}) + "?source=records#upload"
+    assert gate in page
+    assert "Загрузить данные" in page
+    chosen = html_lib.unescape(client_in.get(gate).content.decode())
+    assert '<option value="records" selected>' in chosen
 
 
 @pytest.mark.django_db
-def test_a_traversal_source_name_is_refused(
-    client_in: Client, stored_study: Study, home: Path
-) -> None:
-    before = (stored_study.data_dir() / "records.parquet").read_bytes()
-    page = _upload(client_in, stored_study, "../../x.parquet", "x.parquet", _parquet_bytes(3))
-    assert page.startswith("400")
-    assert "Ничего не сохранено" in page
-    assert not list(home.parent.rglob("x.parquet"))
-    assert (stored_study.data_dir() / "records.parquet").read_bytes() == before
-
-
-@pytest.mark.django_db
-def test_a_traversal_file_name_never_leaves_the_data_dir(
+def test_a_traversal_file_name_never_reaches_the_disk(
     client_in: Client, stored_study: Study, home: Path
 ) -> None:
     content = _parquet_bytes(4)
-    _upload(client_in, stored_study, "records", "../../x.parquet", content)
-    # Whatever the client calls the file, it can only ever land at the source's own path.
-    assert not list(home.parent.rglob("x.parquet"))
+    response = client_in.post(
+        reverse("studies:data_upload", kwargs={"pk": stored_study.pk}),
+        {"source": "records", "file": SimpleUploadedFile("../../x.parquet", content)},
+    )
+    assert response.status_code == 302  # Django keeps the last part of the name only
     written = [p for p in home.parent.rglob("*") if p.is_file() and p.read_bytes() == content]
-    assert written in ([], [stored_study.data_dir() / "records.parquet"])
+    # Only in the staging area, in its own upload's folder: never in the data home.
+    uploads = Path(settings.SEGPROFILE_STAGING) / "uploads"
+    assert [p.relative_to(uploads).parts[2:] for p in written] == [("x.parquet",)]
+    assert not list(home.rglob("x.parquet"))
 
 
 @pytest.mark.parametrize(
@@ -85,37 +81,24 @@ def test_safe_data_path_accepts_a_nested_relative_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_a_file_of_another_format_is_refused_and_the_old_file_kept(
+def test_the_study_page_shows_the_imported_version_not_a_missing_file(
     client_in: Client, stored_study: Study
 ) -> None:
-    target = stored_study.data_dir() / "records.parquet"
-    before = target.read_bytes()
-    page = _upload(client_in, stored_study, "records", "records.csv", b"a,b\n1,2\n")
-    assert page.startswith("400")
-    assert "нужен файл .parquet, а загружен .csv" in page
-    assert target.read_bytes() == before
-
-
-@pytest.mark.django_db
-def test_a_file_that_is_not_parquet_inside_is_refused(
-    client_in: Client, stored_study: Study
-) -> None:
-    target = stored_study.data_dir() / "records.parquet"
-    before = target.read_bytes()
-    page = _upload(client_in, stored_study, "records", "records.parquet", b"not parquet at all")
-    assert page.startswith("400")
-    assert "не является корректным файлом .parquet" in page
-    assert target.read_bytes() == before
-
-
-@pytest.mark.django_db
-def test_a_file_over_the_size_limit_is_refused(
-    client_in: Client, stored_study: Study, settings: object
-) -> None:
-    settings.SEGPROFILE_MAX_UPLOAD_BYTES = 100  # type: ignore[attr-defined]
-    target = stored_study.data_dir() / "records.parquet"
-    before = target.read_bytes()
-    page = _upload(client_in, stored_study, "records", "records.parquet", _parquet_bytes(50))
-    assert page.startswith("400")
-    assert "Файл слишком большой" in page
-    assert target.read_bytes() == before
+    (stored_study.data_dir() / "records.parquet").unlink()
+    url = reverse("studies:detail", kwargs={"pk": stored_study.pk})
+    assert "данных пока нет" in html_lib.unescape(client_in.get(url).content.decode())
+    content = _parquet_bytes(30)
+    response = client_in.post(
+        reverse("studies:data_upload", kwargs={"pk": stored_study.pk}),
+        {"source": "records", "file": SimpleUploadedFile("март.parquet", content)},
+    )
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    inspect = reverse("studies:data_inspect", kwargs={"pk": stored_study.pk, "token": token})
+    data = {"type_0": "categorical", "use_0": "feature", "type_1": "numeric", "use_1": "feature"}
+    assert client_in.post(inspect, {**data, "action": "import"}).status_code == 302
+    page = html_lib.unescape(client_in.get(url).content.decode())
+    section = page.split('id="data"')[1].split("</section>")[0]
+    assert "версия 1" in section
+    assert "строк: 30" in section
+    assert "нет файла" not in section
+    assert "данных пока нет" not in section

@@ -127,7 +127,7 @@ def test_export_bpmn_is_bpmn_xml_with_a_task_per_step(study: Study, client_in: C
     tasks = [el for el in root.iter() if el.tag.endswith("Task") or el.tag == f"{BPMN}task"]
     assert len(tasks) == sum(len(j.steps) for j in document.journeys)
     # It parses back into the same journeys.
-    back = pipeline.import_journeys(document, response.content, "bpmn", source="export.bpmn")
+    back = pipeline.import_journeys(document, response.content, "bpmn", source="export.bpmn").study
     assert [len(j.steps) for j in back.journeys] == [len(j.steps) for j in document.journeys]
     assert client_in.get(_url("journeys_export", study, fmt="pdf")).status_code == 404
 

@@ -49,6 +49,7 @@ def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     separator = "&" if "?" in PG_URL else "?"
     url = f"{PG_URL}{separator}options={quote(f'-csearch_path={SCHEMA}')}"
     env = {**os.environ, "SEGPROFILE_HOME": str(tmp_path), "DATABASE_URL": url}
+    env.pop("SEGPROFILE_STAGING", None)  # the default: beside this home
     env.pop("DJANGO_SETTINGS_MODULE", None)
     try:
         yield env
@@ -96,6 +97,7 @@ KEY_FLOWS = (
 def test_roles_revisions_locking_and_audit_on_postgresql(tmp_path: Path) -> None:
     assert PG_URL is not None
     env = {**os.environ, "DATABASE_URL": PG_URL, "SEGPROFILE_HOME": str(tmp_path)}
+    env.pop("SEGPROFILE_STAGING", None)  # the default: beside this home
     env.pop("SEGPROFILE_TEST_PG_URL", None)  # no recursion into this file
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from segprofile import pipeline
 from segprofile.web.studies import services
 from segprofile.web.studies.models import ProfileRun, Study
 
@@ -83,3 +84,22 @@ def test_a_bad_segment_key_changes_nothing(client: Client, built: tuple[Study, P
     assert study.revisions.count() == before
     assert "«nonsense» не найден" in html_lib.unescape(response.content.decode())
     assert response.redirect_chain[-1][0] == reverse("studies:detail", kwargs={"pk": study.pk})
+
+
+@pytest.mark.django_db
+def test_priorities_page_states_the_rule_and_the_overlaps(
+    client: Client, built: tuple[Study, ProfileRun]
+) -> None:
+    study, run = built
+    text = _page(client, study, run)
+    text_json = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
+    profile = pipeline.profile_from_json(text_json)
+    assert profile.priority is not None
+    assert "Как строится приоритет" in text
+    assert profile.priority.rules[0] in text
+    if profile.priority.overlaps:
+        assert "Пересечение приоритетных сегментов" in text
+        first = profile.priority.overlaps[0]
+        assert (str(first.both) if first.both is not None else "&lt;") in text
+    for proposal in profile.priority.proposals:
+        assert proposal.reason in text

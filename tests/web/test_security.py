@@ -37,6 +37,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "SEGPROFILE_ALLOWED_HOSTS": "segprofile.example.org",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("SEGPROFILE_STAGING", None)  # the default: beside this home
     env.update(extra)
     return env
 

@@ -18,7 +18,6 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.model.results import Profile
-from segprofile.report.build import suppression
 from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX
 from segprofile.web.studies.models import Membership, ProfileRun, Study
 
@@ -116,9 +115,11 @@ def test_segments_page_hides_suppressed_numbers(
         document.segmentation.min_cell = min_cell
 
     study, run = _store(user, example_profile, change=strict)
-    profile = _profile(run)
-    hidden = suppression(profile, study.current_revision().to_document())
+    computed = _profile(run)
+    profile = pipeline.published_profile(computed, study.current_revision().to_document())
+    hidden = pipeline.hidden_segments(profile)
     feature = next(fs for fs in profile.by_feature if any(s.key in hidden for s in fs.segments))
+    sizes = {s.key: s.capacity for fs in computed.by_feature for s in fs.segments}
     response = client_in.get(_url("run_segments", study, run) + f"?feature={feature.feature_id}")
     text = _text(response)
     assert f"меньше {min_cell} клиентов скрыты" in text
@@ -127,10 +128,11 @@ def test_segments_page_hides_suppressed_numbers(
         if seg.key in hidden:
             assert "скрыто" in cells
             assert f'data-segment="{seg.key}" class="is-hidden"' in text
-            if seg.capacity < min_cell:
-                assert f"<\u00a0{min_cell}" in cells
+            why = f"скрыто: меньше {min_cell}" if seg.hidden == "small" else "соседние"
+            assert why in cells
+            assert (sizes[seg.key] or 0) < min_cell or seg.hidden == "complement"
             # No number of the hidden segment: neither its capacity nor its CSAT.
-            numbers = re.sub(r"<[^>]+>", " ", cells).replace(f"<\u00a0{min_cell}", "")
+            numbers = re.sub(r"<[^>]+>", " ", cells).replace(f"меньше {min_cell}", "")
             assert not re.search(r"\d", numbers.replace(seg.label, "")), numbers
         else:
             assert "скрыто" not in cells

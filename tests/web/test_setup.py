@@ -9,6 +9,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
@@ -57,9 +58,15 @@ def test_setup_demo_is_idempotent() -> None:
     assert study.revisions.count() == 1
     document = study.current_revision().to_document()
     assert document == pipeline.example_study("child-benefit")
-    records = document.client_records()
-    assert records is not None
-    assert (study.data_dir() / records.path).is_file()
+    # Through the gate: every source imported as version 1, no raw file in the data directory
+    # and nothing left in the staging area.
+    home = study.data_dir().parent
+    for source in document.data_sources:
+        [version] = pipeline.list_dataset_versions(document.id, source.id, home=home)
+        assert (version.version, version.author, version.original_deleted) == (1, "demo", True)
+    assert [p for p in study.data_dir().rglob("*") if p.is_file()] == []
+    staged = Path(settings.SEGPROFILE_STAGING) / "uploads"
+    assert [p for p in staged.rglob("*") if p.is_file()] == []
     assert "уже есть" in out.getvalue()
 
 
@@ -67,16 +74,18 @@ def test_setup_demo_is_idempotent() -> None:
 def test_setup_demo_restores_missing_demo_data() -> None:
     call_command("setup_demo", rows=500, stdout=StringIO())
     study = Study.objects.get()
-    records = study.current_revision().to_document().client_records()
-    assert records is not None
-    (study.data_dir() / records.path).unlink()
+    document = study.current_revision().to_document()
+    home = study.data_dir().parent
+    pipeline.delete_dataset_version(document.id, "records", 1, user="demo", home=home)
     call_command("setup_demo", rows=500, stdout=StringIO())
-    assert (study.data_dir() / records.path).is_file()
+    versions = pipeline.list_dataset_versions(document.id, "records", home=home)
+    assert [v.version for v in versions] == [1]
     assert Study.objects.count() == 1
 
 
 def test_python_m_segprofile_web_runs_django_commands(tmp_path: Path) -> None:
     env = {**os.environ, "SEGPROFILE_HOME": str(tmp_path)}
+    env.pop("SEGPROFILE_STAGING", None)  # the default: beside this home
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
         [sys.executable, "-m", "segprofile.web", "check", "--deploy", "--fail-level", "ERROR"],

@@ -65,9 +65,20 @@ def test_create_from_example_stores_the_study_and_generates_its_data(
     assert document == pipeline.example_study("child-benefit")
     assert study.title == document.title
 
-    records = document.client_records()
-    assert records is not None
-    assert (study.data_dir() / records.path).is_file()
+    # The demo data came in through the gate: a version of each source, no raw file kept.
+    home = study.data_dir().parent
+    for source in document.data_sources:
+        assert pipeline.list_dataset_versions(document.id, source.id, home=home)
+    assert [p for p in study.data_dir().rglob("*") if p.is_file()] == []
+
+    # The profile reads those versions (never a raw file from the data directory).
+    profile = pipeline.profile_study(document, study.data_dir(), home=home)
+    assert profile.total_clients == 1000
+    assert {f.source_id: f.version for f in profile.provenance.data_files} == {
+        "records": 1,
+        "population": 1,
+        "survey": 1,
+    }
 
     html = _page(client_in, study)
     assert "Исследование создано из примера" in html
@@ -123,8 +134,8 @@ def test_upload_of_a_valid_document_creates_a_study(
     assert "Атрибут документов или сведений" in html
     assert "Социально уязвимая группа" in html
     assert "пороги: 25, 35, 45" in html
-    assert "records.parquet" in html
-    assert "нет файла" in html
+    assert "records" in html
+    assert "данных пока нет" in html  # nothing imported yet
 
 
 @pytest.mark.django_db

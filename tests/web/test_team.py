@@ -4,14 +4,18 @@ edits, the audit log, deletion. Two or more clients act as different people."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from segprofile.web.studies.models import AuditEvent, Membership, ProfileRun, Study
+from segprofile.web.studies.services import staging_area
 
 PASSWORD = "correct-horse-42"  # as in tests/web/conftest.py
 
@@ -85,12 +89,15 @@ def test_members_page_in_russian_and_unknown_user(client_in: Client, stored_stud
     html = page.content.decode()
     assert "Участники" in html
     assert "последний владелец" in html
+    # An unknown name gets the same answer as a known one (tests/web/test_hardening.py).
     response = client_in.post(
         reverse("studies:member_add", kwargs={"pk": stored_study.pk}),
         {"username": "nobody", "role": "editor"},
+        follow=True,
     )
-    assert response.status_code == 400
-    assert "Нет активного пользователя «nobody»" in response.content.decode()
+    assert response.status_code == 200
+    assert "Если есть активная учётная запись «nobody»" in response.content.decode()
+    assert stored_study.memberships.count() == 1
 
 
 @pytest.mark.django_db
@@ -353,7 +360,7 @@ def test_exports_and_imports_are_audited_without_client_values(
     client_in.get(reverse("studies:run_html", kwargs={"pk": pk, "run_pk": run.pk}))
     csv = "id,channel,age\n1,Иванов Иван,33\n"
     client_in.post(
-        reverse("studies:upload_data", kwargs={"pk": pk}),
+        reverse("studies:data_upload", kwargs={"pk": pk}),
         {"source": "records", "file": SimpleUploadedFile("records.csv", csv.encode())},
     )
     events = AuditEvent.objects.filter(study=stored_study).exclude(action="login")
@@ -385,6 +392,13 @@ def test_deleting_a_study_needs_its_identifier_and_is_audited(
     pk, title = stored_study.pk, stored_study.title
     client_in.post(reverse("studies:run_start", kwargs={"pk": pk}))
     root = stored_study.data_dir().parent
+    # A file waiting for import in the staging area goes with the study.
+    client_in.post(
+        reverse("studies:data_upload", kwargs={"pk": pk}),
+        {"source": "records", "file": SimpleUploadedFile("march.csv", b"id,channel\n1,mfc\n")},
+    )
+    staged = Path(settings.SEGPROFILE_STAGING) / "uploads" / staging_area(stored_study)
+    assert any(p.is_file() for p in staged.rglob("*"))
     url = reverse("studies:delete", kwargs={"pk": pk})
     assert client_in.post(url, {"confirm": "wrong"}).status_code == 400
     assert Study.objects.filter(pk=pk).exists()
@@ -392,6 +406,7 @@ def test_deleting_a_study_needs_its_identifier_and_is_audited(
     assert response.status_code == 302
     assert not Study.objects.filter(pk=pk).exists()
     assert not root.exists()
+    assert not staged.exists()
     event = AuditEvent.objects.get(action="deleted")
     assert event.study is None
     assert event.study_title == title

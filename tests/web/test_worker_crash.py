@@ -158,7 +158,7 @@ def test_a_killed_worker_fails_the_run_which_can_be_built_again(tmp_path: Path) 
     ids = _django(home, SETUP)
     study_id, run_id = ids["study"], ids["run"]
     before = _stored_state(home, study_id)
-    assert any(name.startswith("data/") for name in before)
+    assert any(name.startswith("datasets/") for name in before)  # imported through the gate
     assert "revision 1" in before
 
     worker = _start_worker(home, "worker-1")

@@ -26,6 +26,9 @@ import pyarrow as pa
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
 from segprofile.errors import EngineError, InputError
+from segprofile.model.labels import MISSING_CODE as MISSING_CODE
+from segprofile.model.labels import MISSING_LABEL as MISSING_LABEL
+from segprofile.model.labels import sentence_case, value_label
 from segprofile.model.results import (
     CrossSegmentation,
     FeatureSegmentation,
@@ -33,11 +36,9 @@ from segprofile.model.results import (
     SatisfactionStats,
     SegmentStats,
     Trait,
+    known,
 )
 from segprofile.model.study import Binning, BinningMethod, Feature, FeatureType, Study
-
-MISSING_CODE = "NA"
-MISSING_LABEL = "Нет данных"
 
 #: A trait is reported when the value is at least this much more common in the segment…
 TRAIT_MIN_LIFT = 1.25
@@ -102,7 +103,7 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
                 made.append(f"от {_fmt(a)} до {_fmt(b)}{suffix}")
         made.append(f"{_fmt(edges[-1])} и более{suffix}")
         labels = made
-    return Bins(edges=list(edges), codes=codes, labels=labels)
+    return Bins(edges=list(edges), codes=codes, labels=[sentence_case(x) for x in labels])
 
 
 def _nice(value: float) -> float:
@@ -236,15 +237,10 @@ def _satisfaction(
 
 
 def segment_label(feature: Feature, code: str, bins: Bins | None) -> str:
-    if code == MISSING_CODE:
-        return MISSING_LABEL
-    if code in feature.value_labels:
-        return feature.value_labels[code]
-    if bins is not None:
+    """A segment's label in sentence case: the study's value label, the interval's or the code."""
+    if bins is not None and code in bins.codes and code not in feature.value_labels:
         return bins.labels[bins.codes.index(code)]
-    if feature.type is FeatureType.boolean or code in ("true", "false"):
-        return {"true": "Да", "false": "Нет"}.get(code, code)
-    return code
+    return value_label(feature, code)
 
 
 def _order(
@@ -766,7 +762,7 @@ def _add_traits(
                 {
                     "variable": coded.columns[f.id],
                     "value": [seg.value for seg in by_id[f.id].segments],
-                    "share_overall": [seg.capacity / total for seg in by_id[f.id].segments],
+                    "share_overall": [known(seg.capacity) / total for seg in by_id[f.id].segments],
                 }
             )
             for f in in_cube
@@ -806,6 +802,45 @@ def _add_traits(
             )
         for seg_stats in by_id[feature.id].segments:
             seg_stats.distinctive = found.get(seg_stats.value, [])
+
+
+def pair_counts(
+    study: Study,
+    source: TableLike,
+    pairs: list[tuple[str, str]],
+    *,
+    edges: dict[str, list[float]] | None = None,
+    id_column: str | None = None,
+) -> dict[tuple[str, str], dict[str, int]]:
+    """Rows in both segments of each pair («a=x», «b=y»), with their ratings: one scan.
+
+    Returns ``{(a, b): {"both", "ratings", "happy"}}``, and ``"clients"`` — distinct clients
+    in both — with ``id_column``; the segments are coded as in the profile (``edges``: the
+    numeric thresholds it used).
+    """
+    if not pairs:
+        return {}
+    ids = list(dict.fromkeys(key.split("=", 1)[0] for pair in pairs for key in pair))
+    features = [study.feature(fid) for fid in ids]
+    coded = code_table(study, features, source.table, edges=edges, id_column=id_column)
+    t = coded.table
+    threshold = float(study.segmentation.satisfaction.csat_threshold)
+    aggs: dict[str, Any] = {}
+    for i, (a, b) in enumerate(pairs):
+        (fa, va), (fb, vb) = a.split("=", 1), b.split("=", 1)
+        both = (t[coded.columns[fa]] == va) & (t[coded.columns[fb]] == vb)
+        aggs[f"both_{i}"] = both.cast("int64").sum()
+        if coded.has_clients:
+            aggs[f"clients_{i}"] = t.client.nunique(where=both)
+        if coded.has_satisfaction:
+            aggs[f"ratings_{i}"] = (both & t.sat.notnull()).cast("int64").sum()
+            aggs[f"happy_{i}"] = (both & (t.sat >= threshold)).cast("int64").sum()
+    row = execute(t.aggregate(**aggs)).to_dict("records")[0]
+    names = ("both", "ratings", "happy") + (("clients",) if coded.has_clients else ())
+    return {
+        pair: {name: int(_or0(row.get(f"{name}_{i}"))) for name in names}
+        for i, pair in enumerate(pairs)
+    }
 
 
 def total_satisfaction(study: Study, source: TableLike) -> SatisfactionStats:

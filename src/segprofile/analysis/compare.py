@@ -90,7 +90,11 @@ def compare_profiles(
     min_capacity_change: float = 0.05,
     min_csat_change: float = 0.02,
 ) -> ProfileComparison:
-    """The segments of ``new`` whose capacity or CSAT moved against ``old``, largest first."""
+    """The segments of ``new`` whose capacity or CSAT moved against ``old``, largest first.
+
+    Pages compare published profiles: a segment hidden in one of them is listed as moved with
+    its hidden side empty; one hidden in both counts as unchanged.
+    """
     before, after = _segments(old), _segments(new)
     moves: list[SegmentMove] = []
     unchanged = 0
@@ -104,8 +108,15 @@ def compare_profiles(
             if seg_old is not None:
                 moves.append(_move(key, group_old, seg_old.label, "gone", seg_old, None, False))
             continue
-        biggest = max(seg_old.capacity, seg_new.capacity, 1)
-        capacity_moved = abs(seg_new.capacity - seg_old.capacity) / biggest >= min_capacity_change
+        if seg_old.capacity is None or seg_new.capacity is None:  # hidden (published profiles)
+            if seg_old.capacity is None and seg_new.capacity is None:
+                unchanged += 1
+            else:
+                moves.append(_move(key, group_new, seg_new.label, "moved", seg_old, seg_new, False))
+            continue
+        old_capacity, new_capacity = seg_old.capacity, seg_new.capacity
+        biggest = max(old_capacity, new_capacity, 1)
+        capacity_moved = abs(new_capacity - old_capacity) / biggest >= min_capacity_change
         c_old, c_new = seg_old.satisfaction.csat, seg_new.satisfaction.csat
         csat_moved = (c_old is None) != (c_new is None) or (
             c_old is not None and c_new is not None and abs(c_new - c_old) >= min_csat_change

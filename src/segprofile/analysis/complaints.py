@@ -22,17 +22,18 @@ The rule is stated in every reason it produces, so the team can check it against
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
 
 from segprofile.analysis.by_feature import MISSING_CODE, code_table
-from segprofile.analysis.texts import mine_topics
+from segprofile.analysis.texts import label_topics, mine_topics
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import TopicModel
-from segprofile.model.study import DataSource, Feature, Study
+from segprofile.model.study import DataSource, Feature, Study, TopicLabel
 
 PRESENCE_SHARE = 0.10
 PRESENCE_MIN = 3
@@ -79,7 +80,7 @@ class ComplaintUniqueness:
         seg = self.segments.get(key)
         if seg is None or not seg.problems:
             return None
-        words = {t.index: "«" + ", ".join(t.words[:3]) + "»" for t in self.model.topics}
+        words = {t.index: "«" + (t.name or ", ".join(t.words[:3])) + "»" for t in self.model.topics}
         text = (
             f"по темам жалоб: {len(seg.unique)} из {len(seg.problems)} проблем есть только у "
             "этого сегмента"
@@ -146,11 +147,13 @@ def complaint_uniqueness(
     edges: dict[str, list[float]] | None = None,
     limit: int = 20_000,
     random_state: int = 42,
+    labels: Sequence[TopicLabel] = (),
 ) -> ComplaintUniqueness:
     """Problem uniqueness of every one-feature segment from complaint topics.
 
     The join and the segment codes run in the engine; at most ``limit`` complaints (text and
-    codes, no identifiers) come back to Python for topic mining.
+    codes, no identifiers) come back to Python for topic mining. ``labels``: the team's names
+    and merges of these topics (:func:`~segprofile.analysis.texts.label_topics`).
     """
     for column, what in ((text_column, "текста жалобы"), (author_column, "автора жалобы")):
         if column not in complaints.columns:
@@ -192,8 +195,11 @@ def complaint_uniqueness(
         _SEP.join(f"{f.id}={row[c]}" for f, c in zip(features, cols, strict=True))
         for row in frame[cols].to_dict("records")
     ]
-    model = mine_topics(
-        [str(t) for t in frame["text"]], segments=signatures, random_state=random_state
+    model = label_topics(
+        mine_topics(
+            [str(t) for t in frame["text"]], segments=signatures, random_state=random_state
+        ),
+        labels,
     )
     segments: dict[str, SegmentTopics] = {}
     for feature in features:

@@ -32,6 +32,7 @@ import ibis.selectors as s
 
 from segprofile.analysis.by_feature import TableLike, code_table
 from segprofile.analysis.stats import wilson_interval
+from segprofile.analysis.suppression import small_share, suppress
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import Interval, Profile, SegmentOutcome, SegmentStats
@@ -441,15 +442,17 @@ def _candidates(profile: Profile, skip_features: set[str], min_n: int) -> list[_
             single[seg.key] = seg
             if fs.feature_id in skip_features:
                 continue
-            if not seg.missing_value and seg.capacity >= min_n:
+            # A hidden segment (capacity None in the published profile) is never suggested.
+            if not seg.missing_value and seg.capacity is not None and seg.capacity >= min_n:
                 out.append(_Candidate(seg.key, seg.label, seg.capacity, seg))
     for cross in profile.cross:
         if set(cross.feature_ids) & skip_features:
             continue
         for seg in cross.segments:
             parents = tuple(single[p] for p in _parts(seg.key) if p in single)
-            if not seg.missing_value and seg.capacity >= min_n and len(parents) == 2:
-                out.append(_Candidate(seg.key, seg.label, seg.capacity, seg, parents))
+            shown = seg.capacity is not None and seg.capacity >= min_n
+            if not seg.missing_value and shown and len(parents) == 2:
+                out.append(_Candidate(seg.key, seg.label, seg.capacity or 0, seg, parents))
     return sorted(out, key=lambda c: (-c.capacity, c.key))
 
 
@@ -491,7 +494,12 @@ def _csat_proposals(
 
 
 def _outcome_proposals(
-    candidates: list[_Candidate], outcomes: Outcomes, rules: SuggestionRules, top: int, min_n: int
+    candidates: list[_Candidate],
+    outcomes: Outcomes,
+    rules: SuggestionRules,
+    top: int,
+    min_n: int,
+    min_cell: int = 1,
 ) -> list[_Proposal]:
     out: list[_Proposal] = []
     base = outcomes.overall
@@ -509,6 +517,8 @@ def _outcome_proposals(
             and o.refusal_share >= ref_base * rules.refusal_ratio
             and o.refusal_share - ref_base >= rules.refusal_gap
             and o.refusal_interval.low > ref_base
+            # the share would tell a count of fewer than min_cell refusals (or of the rest)
+            and not small_share(round(o.refusal_share * o.n), o.n, min_cell)
         ):
             out.append(
                 _Proposal(
@@ -628,6 +638,7 @@ def suggest_hypotheses(
         The study: its hypotheses (never duplicated), current journey, Hunt's ladder.
     profile
         The computed profile: segments with capacity, CSAT, blind zone; pairs of features.
+        Suggestions are made from its published form (``analysis.suppression``).
     outcomes
         Refusal share and processing time per segment (:func:`segment_outcomes`); without
         them only satisfaction and awareness hypotheses are suggested.
@@ -653,11 +664,15 @@ def suggest_hypotheses(
     skip = {f.id for f in (refusal, duration) if f is not None}
     if outcomes is not None:
         skip |= {f for f in (outcomes.refusal_feature, outcomes.duration_feature) if f}
-    candidates = _candidates(profile, skip, min_n)
+    # A suggestion quotes its figures: it is made from the published profile only (no hidden
+    # segment, no statistic of fewer than min_cell ratings).
+    published = suppress(profile, study)
+    candidates = _candidates(published, skip, min_n)
     top, low = len(study.hunt_ladder), min(2, len(study.hunt_ladder))
-    proposals = _csat_proposals(candidates, profile.satisfaction.csat, rules, top)
+    proposals = _csat_proposals(candidates, published.satisfaction.csat, rules, top)
     if outcomes is not None:
-        proposals += _outcome_proposals(candidates, outcomes, rules, top, min_n)
+        min_cell = study.segmentation.min_cell
+        proposals += _outcome_proposals(candidates, outcomes, rules, top, min_n, min_cell)
     proposals += _awareness_proposals(study, profile, candidates, rules, low)
 
     order = list(IDEAS)

@@ -39,6 +39,7 @@ from segprofile.model.results import (
     JourneyMetrics,
     Profile,
 )
+from segprofile.model.results import known as known_number
 from segprofile.model.study import (
     DEFAULT_SERVICE_LEVELS,
     Hypothesis,
@@ -699,6 +700,6 @@ def _top_channels(cross: CrossSegmentation, channel_feature: str) -> dict[str, s
         other = next((p for p in parts if p.split("=", 1)[0] != channel_feature), None)
         if channel_key is None or other is None:
             continue
-        if other not in best or seg.capacity > best[other][0]:
-            best[other] = (seg.capacity, channel_key)
+        if other not in best or known_number(seg.capacity) > best[other][0]:
+            best[other] = (known_number(seg.capacity), channel_key)
     return {key: channel for key, (_, channel) in best.items()}

@@ -38,6 +38,7 @@ from segprofile.model.results import (
     PortraitTrait,
     SatisfactionStats,
     UnmatchedPortraitEdit,
+    known,
 )
 from segprofile.model.study import (
     EMPATHY_FIELDS,
@@ -610,7 +611,7 @@ def persona_and_empathy(
     ):
         pains = (
             f"Удовлетворённость ниже средней: CSAT {_pct(sat.csat)} против {_pct(sat_all.csat)} "
-            f"в целом (по {_int(sat.n)} оценкам); причины уточнить на интервью"
+            f"в целом (по {_int(known(sat.n))} оценкам); причины уточнить на интервью"
         )
     persona = [
         _field(PERSONA_FIELDS, "age", age_text, DATA if age_text else INTERVIEWS),

@@ -29,7 +29,6 @@ come back to Python.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,10 +39,15 @@ import ibis.expr.types as ir
 import ibis.selectors as s
 import numpy as np
 import pandas as pd
-from scipy import stats as sps  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
-from segprofile.analysis.stats import required_sample, wilson_interval
+from segprofile.analysis.stats import (
+    benjamini_hochberg,
+    compare_shares,
+    required_sample,
+    wilson_interval,
+)
+from segprofile.analysis.suppression import protect_survey_tests
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import (
@@ -59,6 +63,7 @@ from segprofile.model.results import (
     SurveyAnalysis,
     SurveyTest,
     UncoveredSegment,
+    known,
 )
 from segprofile.model.study import (
     AidasStage,
@@ -169,7 +174,7 @@ def survey_sample_sizes(
     groups += [("", cross.segments) for cross in profile.cross]
     for feature_label, segments in groups:
         for seg in segments:
-            population = seg.clients if seg.clients is not None else seg.capacity
+            population = seg.clients if seg.clients is not None else known(seg.capacity)
             if seg.missing_value or population <= 0:
                 continue
             needed = required_sample(margin, confidence, population)
@@ -1094,49 +1099,10 @@ def verdict_rules_text(rules: VerdictRules | None = None) -> list[str]:
     ]
 
 
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """Benjamini–Hochberg adjusted p-values (false discovery rate), in the input order.
-
-    ``p_adj(i) = min over j ≥ i of p(j) · m / j`` for p sorted ascending, capped at 1.
-    """
-    p = np.asarray(p_values, dtype=float)
-    m = p.size
-    if m == 0:
-        return []
-    if np.any((p < 0) | (p > 1) | np.isnan(p)):
-        raise ValueError("p-values should be within [0, 1].")
-    order = np.argsort(p, kind="mergesort")
-    ranked = p[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return [float(v) for v in out]
-
-
-def compare_shares(
-    yes_in: int, n_in: int, yes_rest: int, n_rest: int
-) -> tuple[str, float | None, float]:
-    """Difference of a segment's share against the rest: ``(test, statistic, p-value)``.
-
-    Pearson's chi-square on the 2×2 table without continuity correction; Fisher's exact test
-    (two-sided; the statistic is the odds ratio) when any expected count is below 5.
-    """
-    if n_in <= 0 or n_rest <= 0:
-        raise ValueError("both groups need answers.")
-    table = np.array([[yes_in, n_in - yes_in], [yes_rest, n_rest - yes_rest]], dtype=float)
-    total = table.sum()
-    expected = table.sum(axis=1)[:, None] * table.sum(axis=0)[None, :] / total
-    if expected.min() < 5:
-        odds, p = sps.fisher_exact(table.astype(np.int64), alternative="two-sided")
-        return "fisher", float(odds) if math.isfinite(odds) else None, float(p)
-    chi2, p, _dof, _exp = sps.chi2_contingency(table, correction=False)
-    return "chi2", float(chi2), float(p)
-
-
 def segment_verdict(test: SurveyTest, rules: VerdictRules) -> tuple[HypothesisStatus, str]:
     """The verdict for one question × segment by :class:`VerdictRules`, with its reason."""
     threshold = rules.threshold
-    if test.n < rules.min_answers or test.share is None or test.interval is None:
+    if known(test.n) < rules.min_answers or test.share is None or test.interval is None:
         return (
             HypothesisStatus.not_enough_data,
             f"мало ответов: {test.n} при минимуме {rules.min_answers}",
@@ -1568,8 +1534,13 @@ def analyse_survey(
             else VerdictRules(own, rules.alpha, rules.min_answers, rules.confidence)
         )
         x.status, x.reason = segment_verdict(x, r)
+    # Verdicts and evidence are written into the study and shown everywhere: they are built
+    # from the tests as they may be shown (no figure of fewer than min_cell answers).
+    tests = protect_survey_tests(tests, study.segmentation.min_cell)
     verdicts = [
-        _hypothesis_verdict(h, [x for x in tests if x.hypothesis == h], source)
+        _hypothesis_verdict(
+            h, [x for x in tests if x.hypothesis == h], source, study.segmentation.min_cell
+        )
         for h in dict.fromkeys(x.hypothesis for x in tests)
     ]
     missing = _missing_segments(linked, universe or {})
@@ -1606,7 +1577,9 @@ def _test_evidence(x: SurveyTest, source: str) -> Evidence:
     )
 
 
-def _hypothesis_verdict(hid: str, tests: list[SurveyTest], source: str) -> HypothesisVerdict:
+def _hypothesis_verdict(
+    hid: str, tests: list[SurveyTest], source: str, min_cell: int = 1
+) -> HypothesisVerdict:
     """One verdict per hypothesis from its question × segment tests."""
     confirmed = [x for x in tests if x.status is HypothesisStatus.confirmed]
     refuted = [x for x in tests if x.status is HypothesisStatus.refuted]
@@ -1630,7 +1603,12 @@ def _hypothesis_verdict(hid: str, tests: list[SurveyTest], source: str) -> Hypot
         reason = "Недостаточно данных: " + listed(unclear) + "."
         if refuted:
             reason += " Опровергнута для: " + listed(refuted) + "."
-    evidence = [_test_evidence(x, source) for x in tests if x.n > 0]
+    # Evidence is written into the study and its reports: never from fewer than min_cell answers.
+    evidence = [
+        _test_evidence(x, source)
+        for x in tests
+        if x.n is not None and x.n >= max(1, min_cell) and x.yes is not None
+    ]
     return HypothesisVerdict(hypothesis=hid, status=status, reason=reason, evidence=evidence)
 
 

@@ -10,11 +10,13 @@ Written by analysts, in Russian or English::
 
 Our own recursive-descent parser turns the text into a tree; :func:`compile_rule` turns the
 tree into an Ibis boolean expression. Nothing is ever ``eval``-ed. A syntax error says where
-(character position, 1-based) and what was expected.
+(character position, 1-based) and what was expected. A rule is at most :data:`MAX_RULE_CHARS`
+long and nests at most :data:`MAX_NESTING` brackets and «не» deep; integers fit in 64 bits.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -64,6 +66,14 @@ _TOKEN_RE = re.compile(
 
 _OP_ALIASES = {"==": "=", "<>": "!=", "&&": "AND", "||": "OR", "!": "NOT"}
 
+MAX_RULE_CHARS = 5000
+"""Longest rule (a list of a few hundred codes fits; the engine need not compile more)."""
+
+MAX_NESTING = 30
+"""Deepest nesting of brackets and «не» (people write two or three)."""
+
+_INT64 = 2**63
+
 
 @dataclass(frozen=True)
 class Token:
@@ -79,14 +89,49 @@ class RuleSyntaxError(InputError):
     def __init__(self, rule: str, pos: int, message: str) -> None:
         self.rule = rule
         self.position = pos + 1
-        pointer = " " * pos + "^"
+        shown, at = _excerpt(rule, pos)
+        pointer = " " * at + "^"
         super().__init__(
-            f"Ошибка в правиле отбора, позиция {pos + 1}: {message}.\n    {rule}\n    {pointer}",
+            f"Ошибка в правиле отбора, позиция {pos + 1}: {message}.\n    {shown}\n    {pointer}",
             hint="исправьте правило; пример: возраст >= 18 и дети > 0",
         )
 
 
+def _excerpt(rule: str, pos: int, width: int = 100) -> tuple[str, int]:
+    """The part of a long rule around ``pos`` (with «…» where it is cut) and ``pos`` in it."""
+    line = " ".join(rule.split("\n"))
+    if len(line) <= width:
+        return line, pos
+    start = max(0, min(pos - width // 2, len(line) - width))
+    end = start + width
+    shown = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+    return shown, pos - start + (1 if start else 0)
+
+
+def _number(rule: str, text: str, pos: int) -> int | float:
+    """The value of a number token: an exact integer within 64 bits, or a finite float."""
+    whole, _, fraction = text.replace(",", ".").partition(".")
+    if not fraction.strip("0"):
+        value = int(whole)
+        if not -_INT64 <= value < _INT64:
+            raise RuleSyntaxError(
+                rule, pos, "число слишком большое (по модулю не больше 9 223 372 036 854 775 807)"
+            )
+        return value
+    number = float(text.replace(",", "."))
+    if not math.isfinite(number) or abs(number) >= _INT64:
+        raise RuleSyntaxError(rule, pos, "число слишком большое")
+    return number
+
+
 def tokenize(rule: str) -> list[Token]:
+    if len(rule) > MAX_RULE_CHARS:
+        raise RuleSyntaxError(
+            rule,
+            MAX_RULE_CHARS,
+            f"правило длиннее {MAX_RULE_CHARS} символов; разбейте его на части или "
+            "сократите списки значений",
+        )
     tokens: list[Token] = []
     pos = 0
     while pos < len(rule):
@@ -96,10 +141,7 @@ def tokenize(rule: str) -> list[Token]:
         kind = match.lastgroup or ""
         text = match.group()
         if kind == "number":
-            number = float(text.replace(",", "."))
-            tokens.append(
-                Token("NUMBER", text, int(number) if number.is_integer() else number, pos)
-            )
+            tokens.append(Token("NUMBER", text, _number(rule, text, pos), pos))
         elif kind == "string":
             body = text[1:-1]
             tokens.append(Token("STRING", text, re.sub(r"\\(.)", r"\1", body), pos))
@@ -202,6 +244,17 @@ class _Parser:
         self.rule = rule
         self.tokens = tokenize(rule)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self, token: Token) -> None:
+        """One more bracket or «не» around what follows; refused past :data:`MAX_NESTING`."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise RuleSyntaxError(
+                self.rule,
+                token.pos,
+                f"скобки и «не» вложены глубже {MAX_NESTING} уровней; упростите правило",
+            )
 
     @property
     def token(self) -> Token:
@@ -248,8 +301,11 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.token.kind == "NOT":
-            pos = self.take().pos
-            return Not(self.not_expr(), pos)
+            token = self.take()
+            self.deeper(token)
+            node = Not(self.not_expr(), token.pos)
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -303,8 +359,10 @@ class _Parser:
         token = self.token
         if token.kind == "(":
             self.take()
+            self.deeper(token)
             node = self.or_expr()
             self.expect(")", "«)»")
+            self.depth -= 1
             return node
         if token.kind == "NAME":
             self.take()
@@ -369,10 +427,15 @@ def _check_types(left: ir.Value, right: ir.Value, rule: str, pos: int) -> None:
 def _bool(node: Node, table: ir.Table, rule: str) -> ir.BooleanValue:
     if isinstance(node, BoolOp):
         parts = [_bool(item, table, rule) for item in node.items]
-        out = parts[0]
-        for part in parts[1:]:
-            out = (out & part) if node.op == "AND" else (out | part)
-        return out
+        # Joined pairwise, as a balanced tree: hundreds of conditions stay a shallow expression
+        # (a chain as deep as the rule is long exhausts the engine's compiler).
+        while len(parts) > 1:
+            pairs = [
+                (a & b) if node.op == "AND" else (a | b)
+                for a, b in zip(parts[::2], parts[1::2], strict=False)
+            ]
+            parts = pairs + parts[len(pairs) * 2 :]
+        return parts[0]
     if isinstance(node, Not):
         return ~_bool(node.operand, table, rule)
     if isinstance(node, Compare):

@@ -1,9 +1,13 @@
-"""Small statistics used across the analysis: intervals for proportions."""
+"""Small statistics used across the analysis: intervals and tests for proportions."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from statistics import NormalDist
+
+import numpy as np
+from scipy import stats as sps  # type: ignore[import-untyped]
 
 
 def z_value(confidence: float) -> float:
@@ -62,3 +66,59 @@ def nps_interval(
     variance = (pp + pd_ - nps * nps) / n
     half = z_value(confidence) * math.sqrt(max(variance, 0.0))
     return nps, max(-1.0, nps - half), min(1.0, nps + half)
+
+
+def newcombe_interval(
+    successes_a: int, n_a: int, successes_b: int, n_b: int, confidence: float = 0.95
+) -> tuple[float, float]:
+    """Newcombe's hybrid score interval for the difference of two shares ``p_a − p_b``.
+
+    Built from the two Wilson intervals (Newcombe 1998, method 10): good at small counts and
+    near 0 or 1, where the Wald interval fails.
+    """
+    p_a, p_b = successes_a / n_a, successes_b / n_b
+    low_a, high_a = wilson_interval(successes_a, n_a, confidence)
+    low_b, high_b = wilson_interval(successes_b, n_b, confidence)
+    diff = p_a - p_b
+    low = diff - math.sqrt((p_a - low_a) ** 2 + (high_b - p_b) ** 2)
+    high = diff + math.sqrt((high_a - p_a) ** 2 + (p_b - low_b) ** 2)
+    return max(-1.0, low), min(1.0, high)
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (false discovery rate), in the input order.
+
+    ``p_adj(i) = min over j ≥ i of p(j) · m / j`` for p sorted ascending, capped at 1.
+    """
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    if m == 0:
+        return []
+    if np.any((p < 0) | (p > 1) | np.isnan(p)):
+        raise ValueError("p-values should be within [0, 1].")
+    order = np.argsort(p, kind="mergesort")
+    ranked = p[order] * m / np.arange(1, m + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return [float(v) for v in out]
+
+
+def compare_shares(
+    yes_in: int, n_in: int, yes_rest: int, n_rest: int
+) -> tuple[str, float | None, float]:
+    """Difference of a segment's share against the rest: ``(test, statistic, p-value)``.
+
+    Pearson's chi-square on the 2×2 table without continuity correction; Fisher's exact test
+    (two-sided; the statistic is the odds ratio) when any expected count is below 5.
+    """
+    if n_in <= 0 or n_rest <= 0:
+        raise ValueError("both groups need answers.")
+    table = np.array([[yes_in, n_in - yes_in], [yes_rest, n_rest - yes_rest]], dtype=float)
+    total = table.sum()
+    expected = table.sum(axis=1)[:, None] * table.sum(axis=0)[None, :] / total
+    if expected.min() < 5:
+        odds, p = sps.fisher_exact(table.astype(np.int64), alternative="two-sided")
+        return "fisher", float(odds) if math.isfinite(odds) else None, float(p)
+    chi2, p, _dof, _exp = sps.chi2_contingency(table, correction=False)
+    return "chi2", float(chi2), float(p)

@@ -2,9 +2,9 @@
 
 - :func:`read_text` imports a TXT (UTF-8, UTF-16, Windows-1251, KOI8-R or CP866, detected) or
   DOCX file; :func:`import_note` also masks personal data and splits the text into quotes.
-- :func:`mask_personal_data` replaces names (capitalised words that pymorphy3 tags as a first
-  name, surname or patronymic, and initials), Russian phone numbers and e-mail addresses with
-  ``[имя]``, ``[телефон]``, ``[e-mail]``, before anything is stored.
+- :func:`mask_personal_data` (from :mod:`segprofile.data.masking`, the one rule for every
+  text path) replaces names, phones, e-mails, СНИЛС, ИНН, passport and card numbers, birth
+  dates and addresses with placeholders, before anything is stored.
 - :func:`tag_quotes` suggests hypotheses for quotes by lemma overlap (razdel tokens,
   pymorphy3 lemmas, stop words removed, rarer lemmas weigh more); a person confirms them, and
   :func:`quote_evidence` turns a confirmed one into :class:`~segprofile.model.study.Evidence`.
@@ -22,9 +22,10 @@ import io
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -36,22 +37,36 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[impo
 from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
+from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
+from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_file_name, mask_personal_data
+from segprofile.data.masking import morph as _morph
 from segprofile.errors import InputError
+from segprofile.model.format import percent
+from segprofile.model.labels import sentence_case
 from segprofile.model.results import (
+    Interval,
     InterviewNote,
     QuoteSuggestion,
     Topic,
     TopicModel,
     TopicSegmentShare,
 )
-from segprofile.model.study import Evidence, EvidenceKind, Hypothesis, HypothesisStatus, Study
+from segprofile.model.study import (
+    Evidence,
+    EvidenceKind,
+    Hypothesis,
+    HypothesisStatus,
+    Study,
+    TopicLabel,
+)
 
 __all__ = [
     "MaskedText",
     "confirm_quote",
     "decode_text",
     "import_note",
+    "label_topics",
     "lemmas",
     "mask_personal_data",
     "mine_topics",
@@ -64,11 +79,8 @@ __all__ = [
     "tag_quotes",
     "texts_with_segments",
     "topic_evidence",
+    "topic_name",
 ]
-
-NAME_MASK = "[имя]"
-PHONE_MASK = "[телефон]"
-EMAIL_MASK = "[e-mail]"
 
 # --- Reading files ----------------------------------------------------------------------------
 
@@ -144,9 +156,33 @@ def read_text(path: str | Path, *, data: bytes | None = None) -> str:
     )
 
 
+def _check_docx(raw: bytes, name: str) -> None:
+    """Refuse a DOCX that would unpack too large before python-docx parses it (a 181 KB file
+    can hold a gigabyte of XML): the zip directory's limits, and every XML part's size."""
+    from segprofile.data.readers import (
+        DOCUMENT_XML_ENV,
+        max_document_xml_bytes,
+        open_zip,
+        sizes_text,
+    )
+
+    limit = max_document_xml_bytes()
+    with open_zip(raw, name, what="Документ", fmt="DOCX") as archive:
+        for info in archive.infolist():
+            if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > limit:
+                size, allowed = sizes_text(info.file_size, limit)
+                raise InputError(
+                    f"Документ {name}: текст с разметкой после распаковки занимает {size} при "
+                    f"пределе {allowed}.",
+                    hint="разделите документ на части или сохраните его как простой текст (TXT); "
+                    f"предел задаёт администратор ({DOCUMENT_XML_ENV}).",
+                )
+
+
 def _docx_text(raw: bytes, name: str) -> str:
     from docx import Document  # python-docx: only needed for DOCX uploads
 
+    _check_docx(raw, name)
     try:
         document = Document(io.BytesIO(raw))
     except Exception as exc:  # noqa: BLE001 — any parse failure is a bad upload, said plainly
@@ -166,14 +202,6 @@ def _docx_text(raw: bytes, name: str) -> str:
 # --- Russian morphology -----------------------------------------------------------------------
 
 
-@cache
-def _morph() -> Any:
-    import pymorphy3  # type: ignore[import-untyped]  # the dictionary loads once, ~0.2 s
-
-    return pymorphy3.MorphAnalyzer()
-
-
-_NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
 _STOP_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "NUMR", "PRED"})
 _STOP_TEXT = """быть мочь весь это который свой такой этот тот очень также уже ещё только один
     наш ваш мой твой их его её они она оно он мы вы я ты себя сам самый каждый другой нет да так
@@ -182,16 +210,36 @@ _STOP_TEXT = """быть мочь весь это который свой так
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
+@dataclass(frozen=True)
+class _Word:
+    """What the analysis needs of a word's grammar (pymorphy3's likeliest parse)."""
+
+    lemma: str | None  # the content lemma; None for a stop word
+    pos: str | None
+    case: str | None
+    #: The word's readings as a noun: (normal form, number), the likeliest first.
+    nouns: tuple[tuple[str, str | None], ...]
+
+
 @lru_cache(maxsize=200_000)
+def _word(word: str) -> _Word:
+    """The grammar of a lower-case word (parsed once: parsing is the slow part)."""
+    parses = _morph().parse(word)
+    parse = parses[0]
+    lemma: str | None = str(parse.normal_form)
+    if parse.tag.POS in _STOP_POS or lemma in STOP_WORDS or len(lemma or "") < 2:
+        lemma = None
+    nouns = tuple(
+        (str(p.normal_form), p.tag.number)
+        for p in sorted(parses, key=lambda p: -p.score)
+        if p.tag.POS == "NOUN"
+    )
+    return _Word(lemma=lemma, pos=parse.tag.POS, case=parse.tag.case, nouns=nouns)
+
+
 def _lemma(word: str) -> str | None:
     """The lemma of a lower-case word, or ``None`` for a stop word."""
-    parse = _morph().parse(word)[0]
-    if parse.tag.POS in _STOP_POS:
-        return None
-    lemma = str(parse.normal_form)
-    if lemma in STOP_WORDS or len(lemma) < 2:
-        return None
-    return lemma
+    return _word(word).lemma
 
 
 _WORD_RE = re.compile(r"^[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё-]*$")
@@ -215,98 +263,9 @@ def split_quotes(text: str) -> list[str]:
     return [s.text.strip() for s in razdel.sentenize(text) if s.text.strip()]
 
 
-# --- Masking personal data --------------------------------------------------------------------
+# --- Masking personal data (the rule lives in segprofile.data.masking) ----------------------
 
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_SEP = r"[\s\-–—.]*"
-_PHONE_RE = re.compile(
-    r"(?<![\d+])(?:\+7|8|7)"  # +7, 8 or 7, then ten digits in the usual groupings
-    rf"{_SEP}\(?\d{{3}}\)?{_SEP}\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{2}}(?!\d)"
-    r"|(?<![\d+])\d{3}[\-–]\d{2}[\-–]\d{2}(?![\d\-–])"  # a local number: 123-45-67
-)
-_INITIALS_RE = re.compile(r"(?<![А-ЯЁа-яё])[А-ЯЁ]\.\s?(?:[А-ЯЁ]\.)?(?![А-ЯЁа-яё])")
-_CAPITALISED_RE = re.compile(r"^[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?$")
-
-
-@dataclass(frozen=True)
-class MaskedText:
-    """A text with personal data replaced, and how many of each kind were masked."""
-
-    text: str
-    counts: dict[str, int]
-
-
-def _name_score(word: str) -> float:
-    """Probability mass of pymorphy3's parses that are a first name, surname or patronymic."""
-    return float(sum(p.score for p in _morph().parse(word) if _NAME_TAGS & set(p.tag.grammemes)))
-
-
-def _sentence_starts(text: str) -> set[int]:
-    return {s.start for s in razdel.sentenize(text)}
-
-
-def _mask_names(text: str) -> tuple[str, int]:
-    starts = _sentence_starts(text)
-    tokens = list(razdel.tokenize(text))
-    is_name = [False] * len(tokens)
-    scores = [0.0] * len(tokens)
-    for i, tok in enumerate(tokens):
-        if _CAPITALISED_RE.match(tok.text):
-            scores[i] = _name_score(tok.text)
-    for i, tok in enumerate(tokens):
-        score = scores[i]
-        if score <= 0:
-            continue
-        neighbour = (i > 0 and scores[i - 1] >= 0.3) or (
-            i + 1 < len(tokens) and scores[i + 1] >= 0.3
-        )
-        initials_next = i + 1 < len(tokens) and bool(_INITIALS_RE.match(text, tokens[i + 1].start))
-        # A capitalised word inside a sentence is a name when the dictionary leans that way;
-        # at the start of a sentence (capitalised anyway) only when it is surely a name or
-        # stands next to another name or initials.
-        threshold = 0.9 if tok.start in starts else 0.3
-        if score >= threshold or (score >= 0.2 and (neighbour or initials_next)):
-            is_name[i] = True
-    spans = [(t.start, t.stop) for t, flag in zip(tokens, is_name, strict=True) if flag]
-    for match in _INITIALS_RE.finditer(text):
-        near = any(abs(match.start() - b) <= 2 or abs(match.end() - a) <= 2 for a, b in spans)
-        if near:
-            spans.append((match.start(), match.end()))
-    if not spans:
-        return text, 0
-    spans.sort()
-    merged: list[list[int]] = []
-    for a, b in spans:
-        if merged and not text[merged[-1][1] : a].strip():
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    out, last = [], 0
-    for a, b in merged:
-        out.append(text[last:a])
-        out.append(NAME_MASK)
-        last = b
-    out.append(text[last:])
-    return "".join(out), len(merged)
-
-
-def mask_personal_data(text: str) -> MaskedText:
-    """Replace e-mails, Russian phone numbers and personal names with placeholders.
-
-    Names: capitalised words that pymorphy3 tags as a first name, surname or patronymic
-    (inside a sentence when that reading is likely, at a sentence start only when it is
-    nearly certain or next to another name), and initials next to them. Phones: ``+7`` / ``8``
-    followed by ten digits in the usual groupings, and local ``123-45-67``.
-
-    Returns
-    -------
-    MaskedText
-        The masked text and counts ``{"emails", "phones", "names"}``.
-    """
-    text, emails = _EMAIL_RE.subn(EMAIL_MASK, text)
-    text, phones = _PHONE_RE.subn(PHONE_MASK, text)
-    text, names = _mask_names(text)
-    return MaskedText(text=text, counts={"emails": emails, "phones": phones, "names": names})
+_PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 
 
 def note_from_text(text: str, *, source: str) -> InterviewNote:
@@ -322,7 +281,8 @@ def note_from_text(text: str, *, source: str) -> InterviewNote:
 
 def import_note(path: str | Path, *, data: bytes | None = None) -> InterviewNote:
     """Import an interview note or transcript (TXT or DOCX) with personal data masked."""
-    return note_from_text(read_text(path, data=data), source=Path(path).name)
+    # The file's name becomes the quotes' source: a transcript is often named after a person.
+    return note_from_text(read_text(path, data=data), source=mask_file_name(Path(path).name))
 
 
 # --- Quotes → hypotheses ----------------------------------------------------------------------
@@ -435,6 +395,7 @@ def mine_topics(
     top_words: int = 8,
     examples: int = 3,
     random_state: int = 42,
+    confidence: float = 0.95,
 ) -> TopicModel:
     """Topics of complaints or open answers: lemmas → TF-IDF → NMF (deterministic).
 
@@ -443,14 +404,19 @@ def mine_topics(
     texts
         One text per document.
     segments
-        The segment of each document (key or label), for topic shares per segment.
+        The segment of each document (key or label), for topic shares per segment (with
+        Wilson intervals at ``confidence``).
     n_topics
         Number of topics; ``None`` chooses it in ``k_range`` by how well the documents
         separate by their main topic (silhouette, cosine, in topic space, on up to 3 000
         documents): the largest ``k`` whose silhouette is within ``tolerance`` of the best, so
         that near-equal separations favour finer topics.
     top_words, examples
-        Lemmas and example quotes (masked, the documents most typical of the topic) per topic.
+        Lemmas and example quotes per topic. Every text is masked (:func:`mask_personal_data`)
+        before its lemmas are counted. A topic is named by its most frequent phrase of its main
+        lemmas, in agreed form (:func:`topic_name`); the examples are different sentences from
+        the documents most typical of the topic, the most telling first — no sentence is shown
+        twice.
     random_state
         Seed of NMF's initialisation (``nndsvda`` is deterministic given the data).
     """
@@ -459,7 +425,11 @@ def mine_topics(
             f"Число сегментов ({len(segments)}) не совпадает с числом текстов ({len(texts)}).",
             hint="передайте по одному сегменту на текст.",
         )
-    docs = [" ".join(lemmas(t or "")) for t in texts]
+    # Masked first, whatever table the texts came from: no name or number reaches the topic
+    # words or the examples; the placeholders themselves are no topic words.
+    masked = [mask_personal_data(t or "").text for t in texts]
+    tokens = [_tokens(_PLACEHOLDER_RE.sub(" ", t)) for t in masked]
+    docs = [" ".join(t.lemma for t in ts if t is not None and t.lemma) for ts in tokens]
     keep = [i for i, d in enumerate(docs) if d]
     if len(keep) < 4:
         raise InputError(
@@ -501,32 +471,37 @@ def mine_topics(
             f"(силуэт {_dec(fit.separation)} при лучшем {_dec(best)}, допуск {_dec(tolerance)})"
         )
     main = fit.weights.argmax(axis=1)
+    index = {str(w): j for j, w in enumerate(vocab)}
+    facts = [_facts(tokens[i]) for i in keep]
+    everyone = _Frequencies.of(facts)
     topics = []
+    candidates: dict[int, list[str]] = {}
     for t in range(fit.k):
         order = np.argsort(-fit.components[t])[:top_words]
         members = np.flatnonzero(main == t)
-        typical = members[np.argsort(-fit.weights[members, t])][:examples]
+        typical = members[np.argsort(-fit.weights[members, t], kind="stable")]
+        words = [str(w) for w in vocab[order] if fit.components[t, order[0]] > 0]
+        weight = {w: float(fit.components[t, index[w]]) for w in index}
+        member_texts = [masked[keep[int(i)]] for i in typical[:_EXAMPLE_DOCS]]
+        named = _Frequencies.of([facts[int(i)] for i in typical[:_NAME_DOCS]])
+        candidates[t] = _name_candidates(named, everyone, words, weight)
         topics.append(
             Topic(
                 index=t,
-                words=[str(w) for w in vocab[order] if fit.components[t, order[0]] > 0],
+                words=words,
+                signatures=[words],
                 documents=int(members.size),
                 share=members.size / len(keep),
-                examples=[mask_personal_data(texts[keep[int(i)]]).text for i in typical],
+                examples=_examples(member_texts, words, weight, examples),
             )
         )
+    _distinct_names(topics, candidates)
     by_segment: list[TopicSegmentShare] = []
     if segments is not None:
         seg = [str(segments[i]) for i in keep]
-        totals = Counter(seg)
         pairs = Counter((seg[j], int(main[j])) for j in range(len(keep)))
-        for (name, t), count in sorted(pairs.items()):
-            by_segment.append(
-                TopicSegmentShare(
-                    segment=name, topic=t, documents=count, share=count / totals[name]
-                )
-            )
-    topics.sort(key=lambda tp: -tp.documents)
+        by_segment = _segment_shares(pairs, confidence)
+    topics.sort(key=lambda tp: (-tp.documents, tp.index))
     return TopicModel(
         n_documents=len(keep),
         n_topics=fit.k,
@@ -536,21 +511,459 @@ def mine_topics(
     )
 
 
+def _segment_shares(
+    pairs: Mapping[tuple[str, int], int], confidence: float
+) -> list[TopicSegmentShare]:
+    """Per segment and topic: texts, share of the segment's texts and its Wilson interval."""
+    totals: Counter[str] = Counter()
+    for (name, _), count in pairs.items():
+        totals[name] += count
+    out = []
+    for (name, t), count in sorted(pairs.items()):
+        low, high = wilson_interval(count, totals[name], confidence)
+        out.append(
+            TopicSegmentShare(
+                segment=name,
+                topic=t,
+                documents=count,
+                share=count / totals[name],
+                texts=totals[name],
+                interval=Interval(low=low, high=high),
+            )
+        )
+    return out
+
+
 def _dec(value: float) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
+# --- Topic names and example quotes ------------------------------------------------------------
+
+#: Documents of a topic read for its name, and for its example quotes.
+_NAME_DOCS = 300
+_EXAMPLE_DOCS = 60
+#: A phrase names a topic when it is in at least this share of the topic's documents (and 2).
+_PHRASE_SHARE = 0.2
+#: …and at least this many times as common in the topic as in all the texts.
+_MIN_LIFT = 1.2
+_LIFT_CAP = 3.0
+#: A sentence with fewer content lemmas is too short to stand for a topic.
+_MIN_QUOTE_LEMMAS = 3
+_NOUNS = frozenset({"NOUN"})
+_ADJECTIVES = frozenset({"ADJF", "PRTF"})
+_PROPER = frozenset({"Geox", "Orgn", "Name", "Surn", "Patr", "Trad"})
+
+
+@dataclass(frozen=True)
+class _Token:
+    surface: str
+    lemma: str | None  # a content lemma; None for stop words
+    pos: str | None
+    case: str | None
+    abbreviation: bool
+
+    @property
+    def noun(self) -> bool:
+        return self.lemma is not None and (self.pos in _NOUNS or self.abbreviation)
+
+
+def _tokens(text: str) -> list[_Token | None]:
+    """Word tokens with their grammar; ``None`` where punctuation breaks a phrase."""
+    out: list[_Token | None] = []
+    for token in razdel.tokenize(text):
+        word = token.text
+        if not _WORD_RE.match(word):
+            out.append(None)
+            continue
+        info = _word(word.lower().replace("ё", "е"))
+        out.append(
+            _Token(
+                surface=word,
+                lemma=info.lemma,
+                pos=info.pos,
+                case=info.case,
+                abbreviation=word.isupper() and len(word) > 1,
+            )
+        )
+    return out
+
+
+def _phrases(tokens: list[_Token | None]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """Noun phrases of a text: ``(kind, lemmas, surface words)``.
+
+    ``adj`` — an adjective agreeing with its noun («долгое ожидание»); ``gen`` — a noun with a
+    noun in the genitive («срок рассмотрения», «МФЦ районного центра»); ``prep`` — a noun, a
+    preposition and a noun («очереди в МФЦ», «справки о доходах»).
+    """
+    out: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+    n = len(tokens)
+    for i in range(n - 1):
+        a, b = tokens[i], tokens[i + 1]
+        if a is None or b is None or a.lemma is None:
+            continue
+        if a.pos in _ADJECTIVES and b.noun and b.lemma and (b.abbreviation or a.case == b.case):
+            out.append(("adj", (a.lemma, b.lemma), (a.surface, b.surface)))
+        if not a.noun:
+            continue
+        c = tokens[i + 2] if i + 2 < n else None
+        if b.lemma is not None and b.noun and (b.case == "gent" or b.abbreviation):
+            out.append(("gen", (a.lemma, b.lemma), (a.surface, b.surface)))
+        if (
+            b.lemma is not None
+            and b.pos in _ADJECTIVES
+            and b.case == "gent"
+            and c is not None
+            and c.noun
+            and c.case == "gent"
+            and c.lemma is not None
+        ):
+            out.append(("gen", (a.lemma, b.lemma, c.lemma), (a.surface, b.surface, c.surface)))
+        if b.lemma is None and b.pos == "PREP" and c is not None and c.noun and c.lemma:
+            out.append(("prep", (a.lemma, c.lemma), (a.surface, b.surface, c.surface)))
+            d = tokens[i + 3] if i + 3 < n else None
+            if d is not None and d.noun and d.lemma and d.case == "gent":
+                words = (a.surface, b.surface, c.surface, d.surface)
+                out.append(("prep", (a.lemma, c.lemma, d.lemma), words))
+    return out
+
+
+def _noun_parse(surface: str, lemma: str) -> Any:
+    """The parse of ``surface`` as the noun ``lemma`` (the likeliest such), or ``None``."""
+    parses = [
+        p
+        for p in _morph().parse(surface.lower().replace("ё", "е"))
+        if p.normal_form == lemma and p.tag.POS in _NOUNS
+    ]
+    return max(parses, key=lambda p: p.score) if parses else None
+
+
+def _keep_case(surface: str) -> str:
+    """A dependent word as it reads inside a name: lower case unless an abbreviation or name."""
+    if surface.isupper() and len(surface) > 1:
+        return surface
+    parse = _morph().parse(surface.lower())[0]
+    if _PROPER & set(parse.tag.grammemes):
+        return surface
+    return surface.lower()
+
+
+def _nominative(surface: str, lemma: str) -> tuple[str, Any]:
+    """The noun in the nominative of the number it has in the text, and its parse."""
+    if surface.isupper() and len(surface) > 1:
+        return surface, None
+    parse = _noun_parse(surface, lemma)
+    if parse is None:
+        return surface.lower(), None
+    number = parse.tag.number or "sing"
+    form = parse.inflect({"nomn", number})
+    return (str(form.word) if form is not None else lemma), (form or parse)
+
+
+def _render(kind: str, words: tuple[str, ...], lemma_tuple: tuple[str, ...]) -> str:
+    if kind == "adj":
+        noun, parse = _nominative(words[1], lemma_tuple[1])
+        adjective = words[0].lower()
+        # An abbreviation has no gender in the dictionary: the adjective keeps its own.
+        grammemes = {"nomn"}
+        if parse is not None:
+            grammemes.add(parse.tag.number or "sing")
+            if parse.tag.number != "plur" and parse.tag.gender:
+                grammemes.add(parse.tag.gender)
+        adj = next(
+            (
+                p
+                for p in _morph().parse(adjective.replace("ё", "е"))
+                if p.normal_form == lemma_tuple[0] and p.tag.POS in _ADJECTIVES
+            ),
+            None,
+        )
+        form = adj.inflect(grammemes) if adj is not None else None
+        if form is not None:
+            adjective = str(form.word)
+        return sentence_case(f"{adjective} {noun}")
+    head, _ = _nominative(words[0], lemma_tuple[0])
+    return sentence_case(" ".join([head, *(_keep_case(w) for w in words[1:])]))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What naming needs of one text: its noun phrases and its nouns (with their number)."""
+
+    phrases: dict[tuple[str, tuple[str, ...]], tuple[str, ...]]  # (kind, lemmas) → as written
+    nouns: dict[str, str | None]  # lemma → "sing" / "plur" when the text says so clearly
+
+
+def _facts(tokens: list[_Token | None]) -> _Facts:
+    phrases: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+    for kind, lemma_tuple, surface in _phrases(tokens):
+        phrases.setdefault((kind, lemma_tuple), surface)
+    nouns: dict[str, str | None] = {}
+    for token in tokens:
+        if token is None or not token.noun or token.lemma is None:
+            continue
+        readings = {
+            n
+            for lemma, n in _word(token.surface.lower().replace("ё", "е")).nouns
+            if lemma == token.lemma
+        }
+        number = next(iter(readings)) if len(readings) == 1 else None
+        if nouns.get(token.lemma) is None:
+            nouns[token.lemma] = number
+    return _Facts(phrases=phrases, nouns=nouns)
+
+
+@dataclass
+class _Frequencies:
+    """In how many texts of a group each phrase and each noun is, and how they are written."""
+
+    texts: int
+    phrases: Counter[tuple[str, tuple[str, ...]]]
+    nouns: Counter[str]
+    surfaces: dict[tuple[str, tuple[str, ...]], Counter[tuple[str, ...]]]
+    numbers: dict[str, Counter[str]]
+
+    @classmethod
+    def of(cls, facts: Sequence[_Facts]) -> _Frequencies:
+        out = cls(len(facts), Counter(), Counter(), {}, {})
+        for fact in facts:
+            out.phrases.update(fact.phrases.keys())
+            out.nouns.update(fact.nouns.keys())
+            for key, surface in fact.phrases.items():
+                out.surfaces.setdefault(key, Counter())[surface] += 1
+            for lemma, number in fact.nouns.items():
+                if number is not None:
+                    out.numbers.setdefault(lemma, Counter())[number] += 1
+        return out
+
+
+def _distinctive(
+    counts: Counter[Any],
+    texts: int,
+    everyone: Counter[Any],
+    total: int,
+    weight: Mapping[str, float],
+    lemmas_of: Callable[[Any], tuple[str, ...]],
+) -> list[Any]:
+    """Keys in at least a fifth of the group's texts (and two), more common there than in all.
+
+    Ranked by the share in the group × log(lift), the lift counting up to :data:`_LIFT_CAP`
+    (beyond it a phrase is telling enough, and the more common one names the topic better);
+    ties go to the phrase whose lemmas weigh more in the topic, then to the longer one.
+    """
+    need = max(2.0, _PHRASE_SHARE * texts)
+    scored = []
+    for key, count in counts.items():
+        if count < need:
+            continue
+        share = count / texts
+        lift = share / (everyone[key] / total)
+        if lift > _MIN_LIFT:
+            own = lemmas_of(key)
+            heft = sum(weight.get(lemma, 0.0) for lemma in set(own))
+            rank = -share * math.log(min(lift, _LIFT_CAP))
+            scored.append((rank, -heft, -len(own), str(key), key))
+    return [item[-1] for item in sorted(scored)]
+
+
+def topic_name(documents: Sequence[str], others: Sequence[str] = ()) -> str:
+    """A short Russian name of a topic from its typical documents, set against the others.
+
+    The name is the noun phrase (an agreed adjective and a noun, a noun with a genitive, a
+    noun with a preposition) that is in the most of the topic's documents — at least a fifth
+    of them and two — and more common there than in all the texts; it is put in the
+    nominative with its adjective agreed (pymorphy3): «Срок рассмотрения», «Очереди в МФЦ»,
+    «Горячая линия». Without such a phrase: the topic's two most telling nouns («Документы и
+    справки»), in the number the texts use; else its main lemma.
+    """
+    group = [_facts(_tokens(text)) for text in documents]
+    everyone = _Frequencies.of(group + [_facts(_tokens(text)) for text in others])
+    words = [lemma for lemma, _ in _Frequencies.of(group).nouns.most_common()]
+    return _name_candidates(_Frequencies.of(group), everyone, words, {})[0]
+
+
+def _name_candidates(
+    group: _Frequencies,
+    everyone: _Frequencies,
+    words: Sequence[str],
+    weight: Mapping[str, float],
+) -> list[str]:
+    """Names for a topic, the best first (see :func:`topic_name`); never empty."""
+    names = []
+    phrases = _distinctive(
+        group.phrases, group.texts, everyone.phrases, everyone.texts, weight, lambda k: k[1]
+    )
+    for key in phrases:
+        surface = max(group.surfaces[key].items(), key=lambda item: (item[1], item[0]))[0]
+        names.append(_render(key[0], surface, key[1]))
+    nouns = _distinctive(
+        group.nouns, group.texts, everyone.nouns, everyone.texts, weight, lambda k: (k,)
+    )[:2]
+    if nouns:
+        known = {n: group.numbers[n].most_common(1)[0][0] for n in nouns if n in group.numbers}
+        forms = []
+        for lemma in nouns:
+            number = known.get(lemma) or next(iter(known.values()), "sing")
+            parse = next((p for p in _morph().parse(lemma) if p.tag.POS in _NOUNS), None)
+            form = parse.inflect({"nomn", number}) if parse is not None else None
+            word = str(form.word) if form is not None else lemma
+            forms.append(word.upper() if len(word) <= 5 and parse is None else word)
+        names.append(sentence_case(" и ".join(forms)))
+    names.append(sentence_case(words[0]) if words else "Без названия")
+    return list(dict.fromkeys(names))
+
+
+def _distinct_names(topics: list[Topic], candidates: Mapping[int, list[str]]) -> None:
+    """Give every topic its best name that no larger topic took; else a bracketed lemma."""
+    taken: set[str] = set()
+    for topic in sorted(topics, key=lambda t: (-t.documents, t.index)):
+        name = next((c for c in candidates[topic.index] if c not in taken), None)
+        if name is None:
+            first = candidates[topic.index][0]
+            named = set(lemmas(first))
+            extra = next((w for w in topic.words if w not in named), str(topic.index + 1))
+            name = f"{first} ({extra})"
+        topic.name = name
+        taken.add(name)
+
+
+def _examples(
+    documents: Sequence[str], words: Sequence[str], weight: Mapping[str, float], limit: int
+) -> list[str]:
+    """Different sentences (masked) of the most typical documents, the most telling first.
+
+    A sentence counts when it has one of the topic's main lemmas and weighs at least a quarter
+    of the best sentence in the topic; it is left out when another with the same content
+    lemmas was chosen (the same sentence with another date or number, another form of a word)
+    or when it has fewer than three content lemmas (greetings, «прошу разобраться»).
+    """
+    main = set(words)
+    candidates: list[tuple[float, int, str, frozenset[str]]] = []
+    for rank, text in enumerate(documents):
+        for sentence in split_quotes(mask_personal_data(text).text):
+            bag = frozenset(lemmas(sentence))
+            if len(bag) < _MIN_QUOTE_LEMMAS or not bag & main:
+                continue
+            score = sum(weight.get(lemma, 0.0) for lemma in bag) / math.sqrt(len(bag))
+            candidates.append((score, rank, sentence, bag))
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    best = candidates[0][0] if candidates else 0.0
+    chosen: list[str] = []
+    bags: list[frozenset[str]] = []
+    for score, _, sentence, bag in candidates:
+        if score < best / 4 or len(chosen) == limit:
+            break
+        if bag in bags:
+            continue
+        chosen.append(sentence)
+        bags.append(bag)
+    return chosen
+
+
+# --- The team's names and merges, kept across re-runs ------------------------------------------
+
+#: A saved name goes to a new topic whose main lemmas overlap its own at least this much
+#: (Jaccard of the main lemmas: 4 of 8 shared is 0,33).
+TOPIC_MATCH = 0.3
+
+
+def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+def label_topics(
+    model: TopicModel, labels: Sequence[TopicLabel], *, confidence: float = 0.95
+) -> TopicModel:
+    """The topics with the team's names, and the topics the team merged made one.
+
+    Each found topic takes the saved name whose stored topics share the most of its main
+    lemmas (Jaccard ≥ :data:`TOPIC_MATCH`); topics that take the same name are merged: their
+    texts, shares per segment (and intervals) add up, their lemmas and examples are joined.
+    Names that match no topic are listed in ``unmatched_labels``.
+    """
+    if not labels:
+        return model
+    # Each stored topic goes to the found topic most like it, the closest pairs first; a found
+    # topic takes one name only. Topics that take the same name are merged.
+    candidates = sorted(
+        (
+            (-_jaccard(topic.words, sig), label.id, n, topic.index, label)
+            for label in labels
+            for n, sig in enumerate(label.topics)
+            for topic in model.topics
+        ),
+        key=lambda item: item[:4],
+    )
+    match: dict[int, TopicLabel] = {}
+    placed: set[tuple[str, int]] = set()
+    for similarity, label_id, n, index, saved in candidates:
+        if -similarity < TOPIC_MATCH or (label_id, n) in placed:
+            continue
+        if index in match and match[index].id != label_id:
+            continue
+        match[index] = saved
+        placed.add((label_id, n))
+    groups: dict[str, list[Topic]] = {}
+    for topic in model.topics:
+        found = match.get(topic.index)
+        groups.setdefault(found.id if found else f"\x00{topic.index}", []).append(topic)
+    by_id = {label.id: label for label in labels}
+    topics: list[Topic] = []
+    target: dict[int, int] = {}
+    for key, members in groups.items():
+        label = by_id.get(key)
+        first = min(members, key=lambda t: t.index)
+        for member in members:
+            target[member.index] = first.index
+        if label is None:
+            topics.append(first)
+            continue
+        packs = zip_longest(*(m.words for m in members))
+        words = list(dict.fromkeys(w for pack in packs for w in pack if w is not None))
+        examples: list[str] = []
+        for member in sorted(members, key=lambda t: -t.documents):
+            examples += [e for e in member.examples if e not in examples]
+        topics.append(
+            first.model_copy(
+                update={
+                    "name": label.name,
+                    "name_origin": "team",
+                    "label_id": label.id,
+                    "words": words[: max(len(first.words), 1)],
+                    "signatures": [s for m in members for s in m.signatures],
+                    "documents": sum(m.documents for m in members),
+                    "share": sum(m.share for m in members),
+                    "examples": examples[: max(len(first.examples), 3)],
+                }
+            )
+        )
+    pairs: Counter[tuple[str, int]] = Counter()
+    for share in model.by_segment:
+        pairs[(share.segment, target[share.topic])] += share.documents
+    topics.sort(key=lambda tp: (-tp.documents, tp.index))
+    used = {label.id for label in match.values()}
+    return model.model_copy(
+        update={
+            "topics": topics,
+            "n_topics": len(topics),
+            "by_segment": _segment_shares(pairs, confidence) if model.by_segment else [],
+            "unmatched_labels": [label.name for label in labels if label.id not in used],
+        }
+    )
+
+
 def topic_evidence(model: TopicModel, topic: int, *, source: str) -> Evidence:
-    """Evidence from a topic of complaints: its share, its words and its most typical text."""
+    """Evidence from a topic of complaints: its share, its name and its most typical text."""
     found = next((t for t in model.topics if t.index == topic), None)
     if found is None:
         raise InputError(f"Темы {topic} нет в модели из {model.n_topics} тем.")
-    share = f"{round(found.share * 100):d}\u00a0%"
+    name = found.name or ", ".join(found.words[:5])
     return Evidence(
         kind=EvidenceKind.complaint,
         summary=(
-            f"Тема «{', '.join(found.words[:5])}»: главная в {found.documents} из "
-            f"{model.n_documents} текстов ({share})."
+            f"Тема «{name}» ({', '.join(found.words[:5])}): главная в {found.documents} из "
+            f"{model.n_documents} текстов ({percent(found.share)})."
         ),
         source=source,
         quote=found.examples[0] if found.examples else "",

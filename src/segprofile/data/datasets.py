@@ -23,9 +23,7 @@ import json
 import logging
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -35,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from segprofile import __version__
-from segprofile.data import privacy
+from segprofile.data import masking, privacy, staging
 from segprofile.data.privacy import PiiAction, PiiFinding, PiiKind
 from segprofile.data.readers import (
     Conversion,
@@ -49,6 +47,7 @@ from segprofile.data.readers import (
 )
 from segprofile.data.schema import (
     ColumnType,
+    ColumnUse,
     QualityReport,
     is_date_dtype,
     json_value,
@@ -65,6 +64,9 @@ log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 PII_SAMPLE = 1000  # non-empty values per column checked for identifiers
+# Columns whose values an inspection never shows, besides those with personal data.
+_MASKED_TYPES = frozenset({ColumnType.identifier, ColumnType.text})
+_MASKED_USES = frozenset({ColumnUse.id, ColumnUse.text})
 _SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -92,43 +94,45 @@ class Inspection:
     def rows(self) -> int:
         return self.quality.rows
 
+    def masked_columns(self) -> set[str]:
+        """Columns never shown raw: personal data, identifiers and free text (may hold names)."""
+        out = {f.column for f in self.pii}
+        for col in self.quality.columns:
+            if col.type in _MASKED_TYPES or col.use in _MASKED_USES:
+                out.add(col.name)
+        return out
+
     def to_dict(self, *, mask_pii: bool = True) -> dict[str, Any]:
-        """JSON-ready; cells of columns with personal data are masked unless asked otherwise."""
-        masked = {f.column for f in self.pii} if mask_pii else set()
+        """JSON-ready; the cells, minimum and maximum of the :meth:`masked_columns` are hidden
+        unless asked otherwise (the smallest birth date is one person's birth date)."""
+        masked = self.masked_columns() if mask_pii else set()
         preview = [
             {k: ("•••" if k in masked and v is not None else v) for k, v in row.items()}
             for row in self.preview
         ]
+        quality = self.quality.to_dict()
+        for col in quality["columns"]:
+            if col["name"] in masked:
+                col["min"] = col["max"] = None
         return {
             "file": self.file,
             "format": self.format,
             "details": self.details,
             "rows": self.rows,
-            "quality": self.quality.to_dict(),
+            "quality": quality,
             "pii": [f.to_dict() for f in self.pii],
             "preview": preview,
         }
 
 
-@contextmanager
-def _workdir(home: Path) -> Iterator[Path]:
-    base = home / "tmp"
-    base.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix="import-", dir=base))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def _findings(
-    raw: RawTable,
+    columns: list[str],
     dtypes: dict[str, str],
     sample: list[dict[str, Any]],
     overrides: dict[str, ColumnOverride],
 ) -> list[PiiFinding]:
     out = []
-    for col in raw.columns:
+    for col in columns:
         values = [r[col] for r in sample if r[col] is not None and r[col] != ""][:PII_SAMPLE]
         found = privacy.detect_column(col, values, is_date=is_date_dtype(dtypes.get(col, "")))
         ov = overrides.get(col)
@@ -164,10 +168,11 @@ def inspect(
 ) -> Inspection:
     """Read a file (or database table) once and report what it holds; nothing is stored."""
     ov = overrides or {}
-    with _workdir(home or default_home()) as work, open_raw(location, work, options) as raw:
+    # The raw file's converted copy and spill stay in the staging area, never the data home.
+    with staging.work_dir() as work, open_raw(location, work, options) as raw:
         dtypes = raw.dtypes()
         sample = raw.sample()
-        pii = _findings(raw, dtypes, sample, ov)
+        pii = _findings(raw.columns, dtypes, sample, ov)
         quality = raw.run(
             lambda: quality_report(
                 raw.con, "raw", overrides=ov, id_column=id_column, mixed=raw.mixed
@@ -221,6 +226,7 @@ class Manifest:
     original_deleted: bool
     segprofile_version: str = __version__
     pseudonym_format: str | None = None  # privacy.PSEUDONYM_FORMAT when a column has pseudonyms
+    masked: dict[str, int] = field(default_factory=dict)  # masking.KINDS → masked in texts
 
     @property
     def legacy_pseudonyms(self) -> bool:
@@ -356,6 +362,58 @@ def open_version(
     )
 
 
+def open_raw_source(
+    engine: Engine,
+    home: Path,
+    study_id: str,
+    source: DataSource,
+    data_dir: Path,
+    key: privacy.StudyKey | None = None,
+) -> SourceTable:
+    """A source's file read for analysis without an import, through the gate's own steps.
+
+    The file is read as an import reads it (encodings, delimiters, header rows, sheets, the
+    limits of :mod:`~segprofile.data.readers`), its personal data dropped, generalised or
+    pseudonymised (the study's key) and its free texts masked by the import's SQL
+    (:func:`_select_sql`) into a private work folder of the staging area — never stored as a
+    version. The engine (DuckDB or Spark) reads that copy; the folder goes when it closes.
+    """
+    from segprofile.data.engine import SourceTable, source_file
+
+    path = source_file(source, data_dir)
+    work = engine.hold(staging.work_dir())
+    target = work / "depersonalised.parquet"
+    decisions = dict(source.columns)
+    with open_raw(path, work / "read") as raw:
+        dtypes = raw.dtypes()
+        _apply_type_overrides(raw, dtypes, decisions)
+        dtypes = raw.dtypes()
+        sample = raw.sample()
+        findings = _findings(raw.columns, dtypes, sample, decisions)
+        if any(f.action is PiiAction.pseudonymise for f in findings):
+            secret, _ = study_key(home, study_id, key)
+            privacy.set_key_variables(raw.con, secret)
+        texts = raw.run(lambda: _text_columns(raw, sample, decisions, findings))
+        if texts:
+            masking.register_mask_function(raw.con)
+        select, _ = _select_sql(raw.columns, findings, texts=texts)
+        raw.con.execute("SET preserve_insertion_order = false")
+        raw.run(
+            lambda: raw.con.execute(
+                f"COPY ({select}) TO {quote_literal(str(target))} (FORMAT parquet)"
+            )
+        )
+    log.info(
+        "source %s read from its file: %d columns with personal data, %d texts masked",
+        source.id,
+        len(findings),
+        len(texts),
+    )
+    return SourceTable(
+        engine=engine, source=source, path=path, table=engine.con.read_parquet(str(target))
+    )
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -397,19 +455,26 @@ def _select_sql(
     columns: list[str],
     findings: list[PiiFinding],
     *,
-    compiled: privacy.Compiled | None = None,
+    relation: str = "raw",
+    texts: Collection[str] = (),
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The query that writes the dataset: identifiers cleaned, made canonical, then hashed.
+    """The query that depersonalises ``relation``: identifiers cleaned, made canonical, hashed.
 
-    With ``compiled`` (after :func:`privacy.register_pseudonym_functions`) one compiled
-    function per identifier does all three steps; otherwise the three steps sit in nested
-    selects of SQL so that the engine computes each once per row.
+    The one place where the decisions on columns become SQL — for imports, for raw files read
+    for analysis and for re-identification. The three steps of a pseudonym sit in nested
+    selects so that the engine computes each once per row (the key is in the connection's
+    variables: :func:`privacy.set_key_variables`). Columns in ``texts``
+    are masked (:func:`masking.register_mask_function` must be registered).
     """
     by_col = {f.column: f for f in findings}
     exprs, meta, cleaned, canonical = [], [], [], []
     for i, col in enumerate(columns):
         c = quote_ident(col)
         found = by_col.get(col)
+        if (found is None or found.action is PiiAction.keep) and col in texts:
+            exprs.append(f"{masking.mask_sql(c)} AS {c}")
+            meta.append({"name": col, "original_name": col, "masked": True})
+            continue
         if found is None or found.action is PiiAction.keep:
             exprs.append(c)
             meta.append({"name": col, "original_name": col})
@@ -417,10 +482,7 @@ def _select_sql(
         info = {"original_name": col, "pii_kind": found.kind.value, "pii_action": found.action}
         if found.action is PiiAction.drop:
             continue
-        if found.action is PiiAction.pseudonymise and compiled:
-            exprs.append(f"{privacy.pseudonym_udf_sql(found.kind, c, compiled)} AS {c}")
-            meta.append({"name": col, **info})
-        elif found.action is PiiAction.pseudonymise:
+        if found.action is PiiAction.pseudonymise:
             step1, step2 = quote_ident(f"__segprofile_c{i}"), quote_ident(f"__segprofile_n{i}")
             cleaned.append(f"{privacy.clean_sql(found.kind, c)} AS {step1}")
             canonical.append(f"{privacy.canonical_sql(found.kind, step1)} AS {step2}")
@@ -435,11 +497,114 @@ def _select_sql(
             "После удаления персональных данных в файле не осталось столбцов.",
             hint="оставьте хотя бы один столбец или замените идентификаторы псевдонимами.",
         )
-    source = "raw"
+    source = relation
     if cleaned:
-        source = f"(SELECT *, {', '.join(cleaned)} FROM raw)"  # noqa: S608 — quoted identifiers
+        source = f"(SELECT *, {', '.join(cleaned)} FROM {relation})"  # noqa: S608 — quoted identifiers
         source = f"(SELECT *, {', '.join(canonical)} FROM {source})"  # noqa: S608
     return f"SELECT {', '.join(exprs)} FROM {source}", meta  # noqa: S608 — quoted identifiers
+
+
+def _text_columns(
+    raw: RawTable,
+    sample: list[dict[str, Any]],
+    decisions: dict[str, ColumnOverride],
+    findings: list[PiiFinding],
+) -> list[str]:
+    """Text columns to mask: all but those dropped, pseudonymised, generalised or kept raw."""
+    skip = {f.column for f in findings if f.action is not PiiAction.keep}
+    skip |= {c for c, ov in decisions.items() if ov.pii and ov.pii.strip().lower() == "keep"}
+    first = f"(SELECT * FROM raw LIMIT {max(len(sample), 1):d})"  # noqa: S608 — a number
+    return masking.import_text_columns(raw.con, first, sample, decisions, skip)
+
+
+def recorded_key_id(home: Path, study_id: str) -> str | None:
+    """The key id of the study's newest stored version that has pseudonyms (``None``: none)."""
+    base = home / "datasets" / _slug(study_id, "исследования")
+    newest: tuple[str, int, str] | None = None
+    for path in base.glob("*/v*.json") if base.is_dir() else []:
+        with suppress(OSError, ValueError, KeyError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("key_id") and (path.with_suffix(".parquet")).is_file():
+                # created_at has whole seconds; the manifest's write time orders within one.
+                stamp = (str(data["created_at"]), path.stat().st_mtime_ns, str(data["key_id"]))
+                newest = max(newest or stamp, stamp)
+    return newest[2] if newest else None
+
+
+def key_ref(home: Path, study_id: str, key: privacy.StudyKey | None = None) -> privacy.StudyKey:
+    """``key``, or the study's key in the default key store; refused inside the data directory."""
+    ref = key or privacy.StudyKey(privacy.default_key_store(home), study_id)
+    ref.check_apart_from(home)
+    ref.check_apart_from(default_home())
+    return ref
+
+
+def study_key(
+    home: Path, study_id: str, key: privacy.StudyKey | None = None, *, user: str = "segprofile"
+) -> tuple[bytes, privacy.StudyKey]:
+    """The study's pseudonym key and where it lives (by default the key store beside ``home``,
+    the key named by the study's id). Created only while no stored version records a key; a key
+    an earlier release kept in the data directory is moved into the key store (audited)."""
+    ref = key_ref(home, study_id, key)
+    expected = recorded_key_id(home, study_id)
+    if (
+        expected is not None
+        and not ref.path.exists()
+        and privacy.adopt_legacy_key(ref, home, expected)
+    ):
+        privacy.write_audit(
+            home,
+            privacy.AuditRecord(
+                time=privacy.now_iso(),
+                user=user,
+                event="key_adopted",
+                study_id=study_id,
+                source_id="",
+                file="",
+                key_id=expected,
+                key_name=ref.name,
+            ),
+        )
+    return privacy.load_key(ref, expected=expected), ref
+
+
+def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> None:
+    """An identifier stored as it is needs a stated reason (it goes into the audit trail).
+
+    An uncertain finding (``review``: the column's name says personal data, its values do not)
+    is kept without one — dropping on a guess would lose data — and its doubt is recorded.
+    """
+    for f in findings:
+        if f.action is PiiAction.keep and not f.review and not reasons.get(f.column, "").strip():
+            raise InputError(
+                f"Столбец «{f.column}» ({f.kind.label}) остаётся без изменений, а причина не "
+                "указана.",
+                hint="персональные данные хранятся как есть только с записанной причиной "
+                "(в командной строке — --keep-reason «…»); или выберите для столбца "
+                "pseudonymise либо drop.",
+            )
+
+
+def _audit_columns(
+    findings: list[PiiFinding],
+    decisions: dict[str, ColumnOverride],
+    key_id: str | None,
+    reasons: dict[str, str],
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for f in findings:
+        entry: dict[str, Any] = {"column": f.column, "kind": f.kind.value, "action": f.action.value}
+        if f.action is PiiAction.pseudonymise:
+            entry["key_id"] = key_id
+        elif f.action is PiiAction.keep:
+            entry["reason"] = reasons.get(f.column, "").strip() or (f.doubt if f.review else "")
+        out.append(entry)
+    out += [
+        {"column": col, "kind": None, "action": f"type:{ov.type}"}
+        for col, ov in decisions.items()
+        if ov.type
+    ]
+    return out
 
 
 def import_data(
@@ -451,41 +616,64 @@ def import_data(
     home: Path | None = None,
     options: ReadOptions | None = None,
     overrides: dict[str, ColumnOverride] | None = None,
-    keep_original: bool | None = None,
+    key: privacy.StudyKey | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    delete_input: bool = False,
+    rotate_key: bool = False,
 ) -> ImportResult:
     """Read, pseudonymise and store one file (or database table) as a new dataset version.
 
-    ``overrides`` (column → decision) are applied over ``source.columns``. The previous
-    versions are never touched; on any failure nothing of this import remains.
+    ``overrides`` (column → decision) are applied over ``source.columns``; an identifier kept as
+    it is needs its reason in ``keep_reasons``. Pseudonyms use the study's key (``key``, see
+    :func:`study_key`); ``rotate_key`` makes a new key for this version instead, and the old one
+    is retired. The input file is never deleted unless ``delete_input`` (a staged copy of the
+    web's own). The previous versions are never touched; on any failure — an interruption
+    included — nothing of this import remains and the study's key is as it was.
     """
     root = home or default_home()
     decisions = {**source.columns, **(overrides or {})}
+    reasons = keep_reasons or {}
     directory = dataset_dir(root, study_id, source.id)
     directory.mkdir(parents=True, exist_ok=True)
-    keep = source.keep_original if keep_original is None else keep_original
     url = is_url(location)
-    file_name = display_url(str(location)) if url else Path(location).name
+    file_name = display_url(str(location)) if url else masking.mask_file_name(Path(location).name)
     tmp = directory / f".import-{os.getpid()}-{os.urandom(6).hex()}.parquet"
     original = None if url else Path(location)
     # The checksums are read in threads beside the engine (hashlib lets go of the GIL): the
     # file's while it is read and written, the version's while its quality is reported.
     hashing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="segprofile-sha256")
     file_digest = hashing.submit(_sha256, original) if original is not None else None
+    ref: privacy.StudyKey | None = None
+    previous_key: str | None = None
+    aside: Path | None = None
+    installed = False
     try:
-        with _workdir(root) as work, open_raw(location, work, options) as raw:
+        with staging.work_dir() as work, open_raw(location, work, options) as raw:
             dtypes = raw.dtypes()
             _apply_type_overrides(raw, dtypes, decisions)
             dtypes = raw.dtypes()
             sample = raw.sample()
-            findings = _findings(raw, dtypes, sample, decisions)
+            findings = _findings(raw.columns, dtypes, sample, decisions)
+            _check_keep_reasons(findings, reasons)
             key_id = None
-            compiled = None
+            new_key: bytes | None = None
             if any(f.action is PiiAction.pseudonymise for f in findings):
-                key = privacy.load_key(root)
-                key_id = privacy.key_id(key)
-                privacy.set_key_variables(raw.con, key)
-                compiled = privacy.register_pseudonym_functions(raw.con, key)
-            select, meta = _select_sql(raw.columns, findings, compiled=compiled)
+                if rotate_key:
+                    ref = key_ref(root, study_id, key)
+                    pseudonym_key = new_key = privacy.new_key()
+                else:
+                    pseudonym_key, ref = study_key(root, study_id, key, user=author)
+                key_id = privacy.key_id(pseudonym_key)
+                privacy.set_key_variables(raw.con, pseudonym_key)
+            elif rotate_key:
+                raise InputError(
+                    f"В файле {raw.name} нет столбцов, которые заменяются псевдонимами: менять "
+                    "ключ для него незачем.",
+                    hint="проверьте решения по столбцам с персональными данными (pseudonymise).",
+                )
+            texts = raw.run(lambda: _text_columns(raw, sample, decisions, findings))
+            tally = masking.register_mask_function(raw.con) if texts else None
+            select, meta = _select_sql(raw.columns, findings, texts=texts)
             target = quote_literal(str(tmp))
             # Row order is not kept in the stored version: it lets the engine stream a file of
             # any size into Parquet within its memory limit.
@@ -513,9 +701,11 @@ def import_data(
             if isinstance(c.get("pii_action"), PiiAction):
                 c["pii_action"] = c["pii_action"].value
         with _locked(directory):
+            if new_key is not None and ref is not None:
+                previous_key, aside = privacy.install_key(ref, new_key)
+                installed = True
             version = max(_versions(directory), default=0) + 1
             final = directory / f"v{version}.parquet"
-            os.replace(tmp, final)
             manifest = Manifest(
                 study_id=study_id,
                 source_id=source.id,
@@ -536,15 +726,25 @@ def import_data(
                 quality=quality.to_dict(),
                 original_deleted=False,
                 pseudonym_format=privacy.PSEUDONYM_FORMAT if key_id is not None else None,
+                masked=tally.counts if tally is not None else {},
             )
+            # The manifest first, then the data under its final name: a version exists (see
+            # _versions) only when both are there.
             _write_json(directory / f"v{version}.json", manifest.to_dict())
+            try:
+                os.replace(tmp, final)
+            except BaseException:
+                (directory / f"v{version}.json").unlink(missing_ok=True)
+                raise
     except BaseException:
         hashing.shutdown(wait=True, cancel_futures=True)
         tmp.unlink(missing_ok=True)
+        if installed and ref is not None:
+            privacy.restore_key(ref, aside)
         raise
     hashing.shutdown(wait=False)
     deleted = False
-    if original is not None and not keep:
+    if original is not None and delete_input:
         with suppress(FileNotFoundError):
             original.unlink()
             deleted = True
@@ -556,24 +756,19 @@ def import_data(
         privacy.AuditRecord(
             time=manifest.created_at,
             user=author,
-            event="import",
+            event="rotate_key" if rotate_key else "import",
             study_id=study_id,
             source_id=source.id,
             file=file_name,
             file_sha256=file_sha,
             version=manifest.version,
             rows=manifest.rows,
-            columns=[
-                {"column": f.column, "kind": f.kind.value, "action": f.action.value}
-                for f in findings
-            ]
-            + [
-                {"column": col, "kind": None, "action": f"type:{ov.type}"}
-                for col, ov in decisions.items()
-                if ov.type
-            ],
+            columns=_audit_columns(findings, decisions, key_id, reasons)
+            + [{"column": col, "kind": "text", "action": "mask"} for col in texts],
             original_deleted=deleted,
             key_id=key_id,
+            key_name=ref.name if ref is not None else None,
+            details={"previous_key_id": previous_key} if rotate_key else {},
         ),
     )
     log.info(
@@ -586,6 +781,192 @@ def import_data(
     return ImportResult(
         manifest=manifest, quality=quality, pii=findings, path=directory / manifest.parquet
     )
+
+
+# --- Re-identification (M-8 recruitment) ------------------------------------------------------
+
+_RESPONDENT = "__segprofile_respondent"
+
+
+@dataclass(frozen=True)
+class Reidentification:
+    """What a re-identification found (counts only: the contacts are in the output file)."""
+
+    requested: int
+    found: int
+    rows: int
+    columns: list[str]
+    version: int | None
+    same_file: bool | None  # the original is byte for byte the file of that version
+
+
+def _pseudonym_column(home: Path, study_id: str, source: DataSource) -> tuple[PiiKind, str, int]:
+    """The kind, key id and version of the pseudonymised id column of the latest version."""
+    manifest = get_version(home, study_id, source.id)
+    entry = next((c for c in manifest.columns if c.get("name") == source.id_column), None)
+    if entry is None or entry.get("pii_action") != PiiAction.pseudonymise.value:
+        raise InputError(
+            f"В версии {manifest.version} источника «{source.id}» столбец «{source.id_column}» "
+            "не заменён псевдонимом: по нему нельзя найти контакты.",
+            hint="укажите в id_column источника столбец, который при загрузке заменяется "
+            "псевдонимом (СНИЛС, телефон, e-mail…), и загрузите файл заново.",
+        )
+    if manifest.legacy_pseudonyms or manifest.key_id is None:
+        raise InputError(
+            f"Версия {manifest.version} источника «{source.id}» загружена прежней версией "
+            "segprofile: её псевдонимы другого вида.",
+            hint="загрузите исходный файл заново (появится новая версия), постройте план "
+            "исследования по ней и повторите.",
+        )
+    return PiiKind(entry["pii_kind"]), manifest.key_id, manifest.version
+
+
+def _check_output(out: Path, home: Path, store: Path) -> None:
+    target = out.resolve()
+    if out.exists() or out.is_symlink():
+        raise InputError(
+            f"Файл {out} уже существует: программа не перезаписывает файлы.",
+            hint="укажите имя нового файла для контактов.",
+        )
+    for inside in (home.resolve(), store.resolve()):
+        if target.is_relative_to(inside):
+            raise InputError(
+                f"Файл контактов {out} нельзя записать в {inside}: там хранятся "
+                "псевдонимизированные данные или ключи, исходные данные — отдельно от них.",
+                hint="укажите файл в другом каталоге.",
+            )
+    if not target.parent.is_dir():
+        raise InputError(f"Каталога {target.parent} для файла контактов нет.", hint="создайте его.")
+
+
+def _write_contacts(out: Path, header: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """CSV for Excel (UTF-8 with BOM, «;»), readable by its owner only, never over a file."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(buffer.getvalue())
+
+
+def reidentify(
+    location: str | Path,
+    *,
+    study_id: str,
+    source: DataSource,
+    wanted: set[str],
+    out: Path,
+    user: str,
+    home: Path | None = None,
+    key: privacy.StudyKey | None = None,
+    options: ReadOptions | None = None,
+    respondent_column: str = "Респондент",
+) -> Reidentification:
+    """Write the contact rows of the respondents chosen by pseudonym (``wanted``) to ``out``.
+
+    The pseudonyms are computed again over the body's original file — the same reader, the same
+    decisions on columns and the same SQL as the import, under the key recorded by the source's
+    latest version. Nothing raw is kept by us: the rows go to ``out`` only (a new file, outside
+    the data directory and the key store). Audited with counts, never values.
+    """
+    root = home or default_home()
+    ref = key_ref(root, study_id, key)
+    if source.id_column is None:
+        raise InputError(
+            f"У источника «{source.id}» не указан столбец с идентификатором клиента (id_column).",
+            hint="укажите id_column: по нему подобраны респонденты плана исследования.",
+        )
+    _check_output(out, root, ref.store)
+    if list_versions(root, study_id, source.id):
+        kind, kid, version = _pseudonym_column(root, study_id, source)
+        secret = privacy.key_with_id(ref, kid)
+        stored_sha = get_version(root, study_id, source.id, version).file_sha256
+    else:  # respondents drawn from the raw file itself (open_data_source's fallback)
+        secret, kid, version, stored_sha = privacy.existing_key(ref), None, None, None
+        kind = None
+    decisions = dict(source.columns)
+    with staging.work_dir() as work, open_raw(location, work, options) as raw:
+        dtypes = raw.dtypes()
+        _apply_type_overrides(raw, dtypes, decisions)
+        dtypes = raw.dtypes()
+        findings = _findings(raw.columns, dtypes, raw.sample(), decisions)
+        id_finding = next((f for f in findings if f.column == source.id_column), None)
+        if source.id_column not in raw.columns or id_finding is None:
+            raise InputError(
+                f"В файле {raw.name} нет столбца «{source.id_column}» с идентификатором клиента "
+                "или он не содержит персональных данных.",
+                hint="укажите исходный файл, из которого загружен источник "
+                f"«{source.id}». Столбцы файла: " + ", ".join(raw.columns) + ".",
+            )
+        kind = kind or id_finding.kind
+        contact = [f.column for f in findings]
+        privacy.set_key_variables(raw.con, secret)
+        relation = (
+            f"(SELECT *, {quote_ident(source.id_column)} AS {quote_ident(_RESPONDENT)} FROM raw)"  # noqa: S608 — quoted identifiers
+        )
+        respondent = PiiFinding(
+            column=_RESPONDENT,
+            kind=kind,
+            by_name=False,
+            by_content=False,
+            share=0.0,
+            action=PiiAction.pseudonymise,
+        )
+        select, _ = _select_sql([_RESPONDENT, *contact], [respondent], relation=relation)
+        query = (
+            f"SELECT DISTINCT * FROM ({select}) "  # noqa: S608 — quoted identifiers
+            f"WHERE {quote_ident(_RESPONDENT)} IN (SELECT unnest(?::VARCHAR[])) ORDER BY ALL"
+        )
+        rows = raw.run(lambda: raw.con.execute(query, [sorted(wanted)]).fetchall())
+        name = raw.name
+    same_file = None
+    if stored_sha is not None and not is_url(location):
+        same_file = _sha256(Path(location)) == stored_sha
+    _write_contacts(out, [respondent_column, *contact], rows)
+    found = len({r[0] for r in rows})
+    privacy.write_audit(
+        root,
+        privacy.AuditRecord(
+            time=privacy.now_iso(),
+            user=user,
+            event="reidentify",
+            study_id=study_id,
+            source_id=source.id,
+            file=name,
+            version=version,
+            rows=len(rows),
+            columns=[{"column": c, "kind": None, "action": "reidentify"} for c in contact],
+            key_id=kid or privacy.key_id(secret),
+            key_name=ref.name,
+            details={"respondents": len(wanted), "found": found, "out": out.name},
+        ),
+    )
+    log.info("re-identified %d of %d respondents (%d rows)", found, len(wanted), len(rows))
+    return Reidentification(
+        requested=len(wanted),
+        found=found,
+        rows=len(rows),
+        columns=contact,
+        version=version,
+        same_file=same_file,
+    )
+
+
+def read_column(location: str | Path, column: str, *, home: Path | None = None) -> list[str]:
+    """The non-empty values of one column of a small file (e.g. respondents' pseudonyms)."""
+    with staging.work_dir() as work, open_raw(location, work) as raw:
+        if column not in raw.columns:
+            raise InputError(
+                f"В файле {raw.name} нет столбца «{column}».",
+                hint="Столбцы файла: " + ", ".join(raw.columns) + ".",
+            )
+        query = f"SELECT DISTINCT CAST({quote_ident(column)} AS VARCHAR) FROM raw"  # noqa: S608
+        values = raw.run(lambda: raw.con.execute(query).fetchall())
+    return sorted(str(v[0]).strip() for v in values if v[0] is not None and str(v[0]).strip())
 
 
 def _quality_of_parquet(

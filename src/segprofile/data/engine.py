@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,13 @@ class Engine:
 
     con: Any
     name: str
+    # What lives as long as the connection: e.g. the private folder of a raw file read for
+    # analysis (closed with the engine).
+    _held: ExitStack = field(default_factory=ExitStack, repr=False)
+
+    def hold(self, context: AbstractContextManager[Any]) -> Any:
+        """Enter ``context`` for the life of this engine (left when it closes)."""
+        return self._held.enter_context(context)
 
     @classmethod
     def duckdb(cls, database: str | Path = ":memory:", *, threads: int | None = None) -> Engine:
@@ -91,9 +99,12 @@ class Engine:
         return cls(con=ibis.pyspark.connect(session), name="pyspark")
 
     def close(self) -> None:
-        disconnect = getattr(self.con, "disconnect", None)
-        if disconnect is not None:
-            disconnect()
+        try:
+            disconnect = getattr(self.con, "disconnect", None)
+            if disconnect is not None:
+                disconnect()
+        finally:
+            self._held.close()
 
 
 def engine_home() -> Path:
@@ -238,8 +249,8 @@ def resolve_path(source: DataSource, data_dir: Path) -> Path:
     return path
 
 
-def open_source(engine: Engine, source: DataSource, data_dir: Path) -> SourceTable:
-    """Open a data source's file in the engine (lazily: nothing is read into Python)."""
+def source_file(source: DataSource, data_dir: Path) -> Path:
+    """The existing file of a data source in ``data_dir`` (a clear error when it is not there)."""
     if not data_dir.is_dir():
         raise NotFound(
             f"Каталог данных {data_dir} не найден.",
@@ -252,6 +263,12 @@ def open_source(engine: Engine, source: DataSource, data_dir: Path) -> SourceTab
             f"Файл данных {source.path} (источник «{source.id}») не найден в каталоге {data_dir}.",
             hint="положите файл в каталог данных или исправьте path в data_sources.",
         )
+    return path
+
+
+def open_source(engine: Engine, source: DataSource, data_dir: Path) -> SourceTable:
+    """Open a data source's file in the engine (lazily: nothing is read into Python)."""
+    path = source_file(source, data_dir)
     fmt = _format_of(source, path)
     try:
         if fmt is DataFormat.parquet:

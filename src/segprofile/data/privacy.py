@@ -2,10 +2,12 @@
 
 Identifiers are found by column name and by content (a sample of values): ФИО, СНИЛС (with its
 checksum), ИНН (10 and 12 digits, with checksums), passport numbers, phones, e-mail, addresses and
-birth dates. On import each is dropped, generalised (birth date → year) or replaced by a salted
-pseudonym: HMAC-SHA256 under a key kept apart from the engine files, computed inside the engine
-before anything is written. The same person gets the same pseudonym in every file, because values
-are normalised first (digits only for numbers, lower case for e-mail and names, ``+7`` phones).
+birth dates. On import each is dropped, generalised (birth date → year) or replaced by a
+pseudonym: HMAC-SHA256 under the study's own key, computed inside the engine by its own SHA-256
+before anything is written (Python's :mod:`hmac` gives the same for single values). Within a
+study the same person gets the same pseudonym in every file, because values are normalised first
+(digits only for numbers, lower case for e-mail and names, ``+7`` phones); two studies have
+unrelated keys. Keys live in a key store apart from the data (:class:`StudyKey`).
 
 Nothing here logs or raises with a client value: only column names, kinds and counts.
 """
@@ -33,7 +35,11 @@ from segprofile.errors import InputError
 
 log = logging.getLogger(__name__)
 
-KEY_ENV = "SEGPROFILE_PSEUDONYM_KEY"
+KEYS_ENV = "SEGPROFILE_KEYS"  # the key store directory (default: beside the data directory)
+# Earlier releases kept one key for everything here or in $SEGPROFILE_HOME/keys/pseudonym.key; it
+# is only read to move a study's key into the key store (see adopt_legacy_key).
+LEGACY_KEY_ENV = "SEGPROFILE_PSEUDONYM_KEY"
+KEY_BYTES = 32
 # A pseudonym is the first 16 bytes (128 bits: collisions are negligible for any client base) of
 # the HMAC in base64url without padding (RFC 4648 §5): 22 characters. Hex would be 32, and the
 # Parquet writer's compression spends as long on those as on everything else in the file.
@@ -170,11 +176,19 @@ _NAME_RULES: list[tuple[PiiKind, re.Pattern[str]]] = [
 ]
 
 
+# A place or a country of birth is no birth date: «Страна рождения», «Место рождения», «Город».
+_PLACE_NAME = re.compile(
+    r"мест\w*|стран\w*|город\w*|населен\w*|регион\w*|област\w*|country|place|city|town"
+)
+
+
 def kind_by_name(column: str) -> PiiKind | None:
     """The identifier a column's name suggests, if any."""
     name = column.casefold().replace("ё", "е")
     for kind, pattern in _NAME_RULES:
         if pattern.search(name):
+            if kind is PiiKind.birth_date and _PLACE_NAME.search(name):
+                return None
             return kind
     return None
 
@@ -258,6 +272,8 @@ class PiiFinding:
     by_content: bool
     share: float = field(metadata={"doc": "доля значений выборки, похожих на этот вид"})
     action: PiiAction
+    review: bool = False  # uncertain: kept as it is until a person looks at it
+    doubt: str = ""  # why it is uncertain, in Russian, for the inspect page
 
     @property
     def reason(self) -> str:
@@ -266,7 +282,8 @@ class PiiFinding:
             parts.append("по имени столбца")
         if self.by_content:
             parts.append(f"по содержимому ({self.share:.0%} значений выборки)")
-        return " и ".join(parts)
+        text = " и ".join(parts)
+        return f"{text}; {self.doubt}" if self.doubt else text
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -279,112 +296,155 @@ class PiiFinding:
 
 
 def default_action(kind: PiiKind, *, is_date: bool) -> PiiAction:
-    """Keep identifiers joinable (pseudonyms), drop addresses, keep only the year of birth."""
-    if kind is PiiKind.address:
+    """Pseudonymise identifiers (they join tables), drop names (they join nothing: people
+    share them and spell them differently) and addresses, keep only the year of birth."""
+    if kind in (PiiKind.fio, PiiKind.address):
         return PiiAction.drop
     if kind is PiiKind.birth_date:
         return PiiAction.generalise if is_date else PiiAction.drop
     return PiiAction.pseudonymise
 
 
-def detect_column(
-    column: str, values: Iterable[Any], *, is_date: bool = False
-) -> PiiFinding | None:
-    """Find personal data in one column from its name and a sample of its values."""
-    by_name = kind_by_name(column)
-    sample = [v for v in values if v is not None and str(v).strip() != ""]
-    content: PiiKind | None = None
-    share = 0.0
+# What a value must look like to fit the kind a column's name suggests (looser than
+# kind_of_value: a column named «Телефон» may hold phones written in any way).
+FIT_SHARE = 0.8
+_YES_NO = frozenset({"да", "нет", "д", "н", "есть", "yes", "no", "y", "n", "true", "false"})
+# One to four words (or initials), each capitalised or in capitals: «Иванов», «ИВАНОВА А.С.».
+_NAME_WORDS = re.compile(r"^[^\W\d_a-zа-яё][^\W\d_]*\.?(?:[\s-]+[^\W\d_a-zа-яё][^\W\d_]*\.?){0,3}$")
+_PHONE_TEXT = re.compile(r"^[+\d\s().\-–доб]*$")
+_NUMBER_TEXT = re.compile(r"^[\d\s\-–№]*$")
+_DATE_TEXT = re.compile(
+    r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}-\d{1,2}-\d{1,2})(?:[ T]\S*)?$"
+)
+
+
+def _is_year(value: Any) -> bool:
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    return bool(re.fullmatch(r"(19|20)\d{2}", text)) and int(text) <= date.today().year
+
+
+def _fits(kind: PiiKind, value: Any, *, is_date: bool) -> bool:
+    """Whether one value could be a ``kind`` (the column's name says so)."""
+    if kind is PiiKind.birth_date:
+        return is_date or isinstance(value, date) or bool(_DATE_TEXT.match(str(value).strip()))
+    text = str(value).strip()
+    digits = len(_digits(text))
+    if kind is PiiKind.fio:
+        return bool(_NAME_WORDS.match(text))
+    if kind is PiiKind.snils:
+        return digits == 11 and bool(_NUMBER_TEXT.match(text))
+    if kind is PiiKind.inn:
+        return digits in (10, 12) and bool(_NUMBER_TEXT.match(text))
+    if kind is PiiKind.passport:  # series and number, or the number alone
+        return digits in (6, 10) and bool(_NUMBER_TEXT.match(text))
+    if kind is PiiKind.phone:
+        if isinstance(value, int | float):  # a number in a table: only a whole phone number
+            return digits in (10, 11)
+        return 6 <= digits <= 15 and bool(_PHONE_TEXT.match(text.lower()))
+    if kind is PiiKind.email:
+        return "@" in text
+    if kind is PiiKind.address:
+        return any(c.isalpha() for c in text) and (digits > 0 or bool(_ADDRESS_MARK.search(text)))
+    return True
+
+
+def _plainly_not(value: Any) -> bool:
+    """A value no identifier can be: yes/no, a flag, a count or code of up to four digits."""
+    if isinstance(value, bool):
+        return True
+    text = str(value).strip().casefold()
+    if text in _YES_NO:
+        return True
+    if isinstance(value, int | float) or re.fullmatch(r"-?\d{1,4}(?:[.,]\d+)?", text):
+        return len(_digits(text.split(".")[0].split(",")[0])) <= 4
+    return False
+
+
+def _by_content(sample: list[Any], is_date: bool) -> tuple[PiiKind | None, float]:
+    """The identifier most sampled values look like (with its share), if enough do."""
     if is_date:
         dates = [v.date() if isinstance(v, datetime) else v for v in sample]
         dates = [v for v in dates if isinstance(v, date)]
-        if _birth_dates(dates):
-            content, share = PiiKind.birth_date, 1.0
-    elif sample:
-        counts: dict[PiiKind, int] = {}
-        for v in sample:
-            kind = kind_of_value(str(v))
-            if kind is not None:
-                counts[kind] = counts.get(kind, 0) + 1
-        if counts:
-            best = max(counts, key=lambda k: counts[k])
-            share = counts[best] / len(sample)
-            if share >= CONTENT_SHARE:
-                content = best
-    if by_name is None and content is None:
+        return (PiiKind.birth_date, 1.0) if _birth_dates(dates) else (None, 0.0)
+    counts: dict[PiiKind, int] = {}
+    for v in sample:
+        kind = kind_of_value(str(v))
+        if kind is not None:
+            counts[kind] = counts.get(kind, 0) + 1
+    if not counts:
+        return None, 0.0
+    best = max(counts, key=lambda k: counts[k])
+    share = counts[best] / len(sample)
+    return (best, share) if share >= CONTENT_SHARE else (None, share)
+
+
+def detect_column(
+    column: str, values: Iterable[Any], *, is_date: bool = False
+) -> PiiFinding | None:
+    """Find personal data in one column from its name and a sample of its values.
+
+    The values decide: a column is personal data when most sampled values look like one kind
+    of identifier (:func:`kind_of_value`, checksums included), or when its name suggests a
+    kind and the values fit it. A name alone is not enough: when the values plainly say
+    otherwise (yes/no, counts, a year of birth that is already generalised) the column is no
+    personal data; when they neither fit nor plainly disagree, the column is kept as it is and
+    marked for review (``review=True`` with a Russian ``doubt``), never dropped on a guess.
+    """
+    by_name = kind_by_name(column)
+    sample = [v for v in values if v is not None and str(v).strip() != ""]
+    content, share = _by_content(sample, is_date) if sample else (None, 0.0)
+    if content is not None:
+        return PiiFinding(
+            column=column,
+            kind=content,
+            by_name=by_name is not None,
+            by_content=True,
+            share=round(share, 3),
+            action=default_action(content, is_date=is_date),
+        )
+    if by_name is None:
         return None
-    kind = content or by_name
-    if kind is None:  # pragma: no cover — one of the two is set
+    fit = sum(_fits(by_name, v, is_date=is_date) for v in sample) / len(sample) if sample else 0.0
+    if sample and fit >= FIT_SHARE:
+        if by_name is PiiKind.birth_date and not is_date and all(_is_year(v) for v in sample):
+            return None  # a year of birth: already what generalising a birth date gives
+        return PiiFinding(
+            column=column,
+            kind=by_name,
+            by_name=True,
+            by_content=False,
+            share=round(fit, 3),
+            action=default_action(by_name, is_date=is_date),
+        )
+    if sample and all(_plainly_not(v) for v in sample):
         return None
-    if by_name is PiiKind.birth_date and content is None:
-        kind = PiiKind.birth_date
+    if by_name is PiiKind.birth_date and sample and all(_is_year(v) for v in sample):
+        return None
+    doubt = (
+        "в выборке нет значений, чтобы это проверить"
+        if not sample
+        else f"значения на «{by_name.label}» не похожи (подходят {fit:.0%} выборки)"
+    )
     return PiiFinding(
         column=column,
-        kind=kind,
-        by_name=by_name is not None,
-        by_content=content is not None,
-        share=round(share, 3),
-        action=default_action(kind, is_date=is_date),
+        kind=by_name,
+        by_name=True,
+        by_content=False,
+        share=round(fit, 3),
+        action=PiiAction.keep,
+        review=True,
+        doubt=f"{doubt}: столбец оставлен как есть — проверьте его и выберите действие",
     )
 
 
 # --- Pseudonyms --------------------------------------------------------------------------------
 
 
-def keys_dir(home: Path) -> Path:
-    return home / "keys"
-
-
-def load_key(home: Path) -> bytes:
-    """The pseudonym key: ``$SEGPROFILE_PSEUDONYM_KEY`` (hex) or ``HOME/keys/pseudonym.key``.
-
-    The file is created on first use with 32 random bytes, readable by the owner only. It lives
-    apart from ``HOME/datasets`` so that copying the datasets does not copy the key.
-    """
-    env = os.environ.get(KEY_ENV)
-    if env:
-        try:
-            key = bytes.fromhex(env.strip())
-        except ValueError:
-            key = b""
-        if len(key) < 16:
-            raise InputError(
-                f"Ключ псевдонимизации в {KEY_ENV} задан неверно.",
-                hint="укажите не меньше 32 шестнадцатеричных символов (16 байт) или удалите "
-                "переменную, чтобы ключ создался в каталоге данных.",
-            )
-        return key
-    directory = keys_dir(home)
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
-    path = directory / "pseudonym.key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        text = path.read_text(encoding="ascii").strip()
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            raise InputError(
-                f"Файл ключа псевдонимизации {path} повреждён.",
-                hint="восстановите его из резервной копии: без него псевдонимы новых файлов "
-                "не совпадут с прежними.",
-            ) from None
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        key = secrets.token_bytes(32)
-        handle.write(key.hex() + "\n")
-    log.info("pseudonym key created in %s", directory)
-    return key
-
-
-def key_id(key: bytes) -> str:
-    """A short public fingerprint of the key: tells whether two imports used the same key."""
-    return hashlib.sha256(b"segprofile-key-id:" + key).hexdigest()[:12]
-
-
 # Every character Python counts as white space (str.isspace): tabs, line and paragraph breaks,
 # the no-break and typographic spaces. Numbers lose them anywhere, with the punctuation below, in
-# every implementation alike (this module, SQL, _hmac_kernel, native/segprofile_hmac.c).
+# Python (:func:`normalise`) and in the engine (:func:`clean_sql`) alike.
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
     "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -395,10 +455,11 @@ _SEPARATOR_TABLE = str.maketrans("", "", "".join(SEPARATORS))
 # The same as a character class of RE2 (DuckDB's regular expressions).
 _SEPARATOR_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SEPARATORS) + "]"
 _DIGIT_KINDS = (PiiKind.snils, PiiKind.inn, PiiKind.passport, PiiKind.phone)
+_COMMON_SEPARATORS = (" ", "-", "(", ")", "+", ".", "/")
 
 
 def normalise(kind: PiiKind, value: str) -> str:
-    """The canonical form hashed for a pseudonym (Python twin of :func:`normalise_sql`).
+    """The canonical form hashed for a pseudonym (as :func:`clean_sql` + :func:`canonical_sql`).
 
     Numbers lose their separators (any white space, dashes, brackets, plus, dots, slashes), so
     ``112-233-445 95`` and ``11223344595`` are the same СНИЛС.
@@ -414,10 +475,20 @@ def normalise(kind: PiiKind, value: str) -> str:
             d = "7" + d
         return d
     if kind is PiiKind.email:
-        return v.lower()
+        return _lower(v)
     if kind in (PiiKind.fio, PiiKind.address):
-        return " ".join(v.lower().replace("ё", "е").split())
+        return " ".join(_lower(v).replace("ё", "е").split())
     return v
+
+
+# The engine lowers letter by letter; Python's str.lower also knows a final sigma (Σ → ς at the
+# end of a word) and turns İ into two characters. These two are all that differ.
+_AS_THE_ENGINE_LOWERS = str.maketrans({"\u0130": "i", "\u03a3": "\u03c3"})
+
+
+def _lower(value: str) -> str:
+    """Lower case exactly as DuckDB's ``lower`` gives it."""
+    return value.translate(_AS_THE_ENGINE_LOWERS).lower()
 
 
 def pseudonym(key: bytes, kind: PiiKind, value: str) -> str | None:
@@ -441,7 +512,12 @@ def quote_ident(name: str) -> str:
 def clean_sql(kind: PiiKind, column_sql: str) -> str:
     """Step 1 of the canonical text in DuckDB: digits only, or lower-cased and trimmed text."""
     if kind in _DIGIT_KINDS:
-        return f"regexp_replace(CAST({column_sql} AS VARCHAR), '{_SEPARATOR_CLASS}', '', 'g')"
+        # The usual separators go by replace (a byte search), what is left by the regular
+        # expression: a phone costs half as much as with the expression alone.
+        text = f"CAST({column_sql} AS VARCHAR)"
+        for ch in _COMMON_SEPARATORS:
+            text = f"replace({text}, '{ch}', '')"
+        return f"regexp_replace({text}, '{_SEPARATOR_CLASS}', '', 'g')"
     # White space as Python's str.strip() and str.split() see it (not only ASCII, as RE2's \s).
     v = f"trim(CAST({column_sql} AS VARCHAR), '{WHITESPACE}')"
     if kind is PiiKind.email:
@@ -463,11 +539,6 @@ def canonical_sql(kind: PiiKind, cleaned_sql: str) -> str:
     return f"nullif({d}, '')"
 
 
-def normalise_sql(kind: PiiKind, column_sql: str) -> str:
-    """DuckDB SQL giving the canonical text of a value (``NULL`` when empty), in one expression."""
-    return canonical_sql(kind, clean_sql(kind, column_sql))
-
-
 def hmac_sql(kind: PiiKind, canonical: str) -> str:
     """Step 3: HMAC-SHA256 of ``kind:canonical`` keyed by the connection's variables.
 
@@ -479,15 +550,10 @@ def hmac_sql(kind: PiiKind, canonical: str) -> str:
     digest = (
         f"unhex(left(sha256(getvariable('segprofile_opad') || {inner}), {2 * PSEUDONYM_BYTES}))"
     )
-    return f"rtrim(translate(to_base64({digest}), '+/', '-_'), '=')"
-
-
-def pseudonym_sql(kind: PiiKind, column_sql: str) -> str:
-    """DuckDB SQL computing a value's pseudonym in one expression (see :func:`hmac_sql`).
-
-    Imports use the three steps in nested selects instead, so each is computed once per row.
-    """
-    return hmac_sql(kind, normalise_sql(kind, column_sql))
+    # 16 bytes are 22 base64 characters and «==»: cutting is cheaper than trimming, and two
+    # replaces cheaper than translate (a fifth of the whole expression's time).
+    text = f"left(to_base64({digest}), {PSEUDONYM_CHARS})"
+    return f"replace(replace({text}, '+', '-'), '/', '_')"
 
 
 def set_key_variables(con: Any, key: bytes) -> None:
@@ -497,152 +563,277 @@ def set_key_variables(con: Any, key: bytes) -> None:
     ipad, opad = bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
     con.execute("SET VARIABLE segprofile_ipad = ?", [ipad])
     con.execute("SET VARIABLE segprofile_opad = ?", [opad])
-    con.execute("SET VARIABLE segprofile_pads = ?", [ipad + opad])
 
 
-UDF_PREFIX = "segprofile_pseudonym_"
+# --- Keys --------------------------------------------------------------------------------------
+# One key per study, in a key store apart from the data directory: a copy of the data without the
+# store cannot be linked back to people (152-ФЗ: the additional information is kept apart).
 
-
-# How the compiled functions make a value canonical (the MODE_* of _hmac_kernel, the modes of
-# native/segprofile_hmac.c): 0 as it is, 1 separators removed, 2 also a phone's leading 7.
-MODE_TEXT, MODE_DIGITS, MODE_PHONE = 0, 1, 2
-
-
-def _kernel_mode(kind: PiiKind) -> int:
-    if kind is PiiKind.phone:
-        return MODE_PHONE
-    if kind in _DIGIT_KINDS:
-        return MODE_DIGITS
-    return MODE_TEXT
-
-
-class Compiled(StrEnum):
-    """The compiled way computing the pseudonyms (see :func:`register_pseudonym_functions`)."""
-
-    extension = "extension"  # segprofile_hmac, C inside the engine (segprofile.data.native)
-    kernel = "kernel"  # the numba kernel as a vectorised Python UDF (segprofile.data._hmac_kernel)
-
-
-def register_pseudonym_functions(con: Any, key: bytes) -> Compiled | None:
-    """Make a compiled pseudonym function available in a DuckDB connection.
-
-    First choice: the engine extension ``segprofile_hmac`` (C on DuckDB's threads; the key
-    arrives as the connection variables of :func:`set_key_variables`, set here), used only after
-    it gives :func:`pseudonym`'s values on a set of edge cases. Where it cannot be built, loaded
-    or trusted: ``segprofile_pseudonym_<kind>(text)``, the numba kernel as a vectorised UDF over
-    Arrow buffers, the key in its closure, after its own check against :mod:`hmac`. ``None``
-    (nothing registered) leaves :func:`pseudonym_sql`. All give the same pseudonyms.
-    """
-    from segprofile.data import native
-
-    if native.load(con):
-        set_key_variables(con, key)
-        if _extension_agrees(con, key):
-            return Compiled.extension
-        log.warning("the pseudonym extension disagrees with hmac: the kernel is used instead")
-    try:
-        from segprofile.data import _hmac_kernel as hk
-
-        if not hk.AVAILABLE:  # pragma: no cover - numba missing
-            return None
-        hasher = hk.Hasher(key)
-        checked = hk.self_check(hasher, key)
-    except Exception as exc:  # noqa: BLE001 — e.g. no writable compiler cache: SQL does it
-        log.warning("compiled HMAC kernel unavailable (%s): pseudonyms computed in SQL", exc)
-        return None
-    if not checked:  # pragma: no cover - a broken OpenSSL or compiler
-        log.warning("compiled HMAC kernel disagrees with hmac: pseudonyms computed in SQL")
-        return None
-    import duckdb
-    from duckdb import func
-
-    varchar = duckdb.sqltype("VARCHAR")
-
-    def udf(mode: int, prefix: bytes) -> Any:
-        def function(values: Any) -> Any:
-            return hasher.hash_array(values, mode, prefix)
-
-        return function
-
-    for kind in PiiKind:
-        con.create_function(
-            UDF_PREFIX + kind.value,
-            udf(_kernel_mode(kind), f"{kind.value}:".encode()),
-            [varchar],
-            varchar,
-            type=func.ARROW,
-            null_handling=func.SPECIAL,
-            exception_handling=duckdb.PythonExceptionHandling.DEFAULT,
-            side_effects=False,
-        )
-    return Compiled.kernel
-
-
-# Values the extension is checked on before an import uses it: one block and two (55 and 56
-# bytes with the prefix), many blocks, phones of 10 and 11 digits, separators and spaces.
-_SELF_CHECK = (
-    (PiiKind.snils, "112-233-445 95"),
-    (PiiKind.inn, "7707\u00a0083893\u3000"),
-    (PiiKind.passport, "1" * 49),
-    (PiiKind.passport, "1" * 50),
-    (PiiKind.passport, "4506 123456" * 20),
-    (PiiKind.phone, "8 (916) 123-45-67"),
-    (PiiKind.phone, "916\u202f123\u202f45\u202f67"),
-    (PiiKind.email, "ivan.petrov@mail.ru"),
+_KEY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+_STORE_HINT = (
+    f"дайте программе права на запись в этот каталог или укажите другой в {KEYS_ENV} "
+    "(вне каталога данных)."
 )
 
 
-def _extension_agrees(con: Any, key: bytes) -> bool:
-    """The loaded extension gives :func:`pseudonym`'s values (a miscompiled build would not)."""
-    exprs = [pseudonym_udf_sql(kind, "?", Compiled.extension) for kind, _ in _SELF_CHECK]
-    try:
-        rows = con.execute(f"SELECT {', '.join(exprs)}", [v for _, v in _SELF_CHECK]).fetchall()
-    except Exception as exc:  # noqa: BLE001 — any failure means: do not use it
-        log.warning("the pseudonym extension failed its check: %s", exc)
-        return False
-    expected = tuple(pseudonym(key, kind, value) for kind, value in _SELF_CHECK)
-    return bool(rows == [expected])
+def default_key_store(home: Path) -> Path:
+    """``$SEGPROFILE_KEYS``, else the data directory's sibling ``<home>-keys``."""
+    configured = os.environ.get(KEYS_ENV, "").strip()
+    if configured:
+        return Path(configured).resolve()
+    return home.with_name(f"{home.name}-keys")
 
 
-def pseudonym_udf_sql(kind: PiiKind, column_sql: str, compiled: Compiled) -> str:
-    """DuckDB SQL computing a value's pseudonym by the function registered as ``compiled``.
+def new_key() -> bytes:
+    """A new random pseudonym key."""
+    return secrets.token_bytes(KEY_BYTES)
 
-    Identifiers written with digits are made canonical inside the compiled function; the
-    others (e-mail, names, addresses) by the SQL of :func:`normalise_sql` first.
+
+def key_id(key: bytes) -> str:
+    """A short public fingerprint of the key: tells whether two imports used the same key."""
+    return hashlib.sha256(b"segprofile-key-id:" + key).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class StudyKey:
+    """Where one study's pseudonym key lives: the key store and the key's name in it.
+
+    The store is a directory readable by its owner only (0700); a key is a file
+    ``<name>.key`` (0600) holding 32 random bytes in hex. A replaced key is moved to
+    ``retired/<name>.<key id>.key``, so versions pseudonymised with it can still be re-identified.
     """
-    if kind in _DIGIT_KINDS:
-        argument = f"CAST({column_sql} AS VARCHAR)"
-    else:
-        argument = normalise_sql(kind, column_sql)
-    if compiled is Compiled.extension:
-        from segprofile.data import native
 
-        return (
-            f"{native.FUNCTION}(getvariable('segprofile_pads'), '{kind.value}:', "
-            f"{_kernel_mode(kind)}, {argument})"
+    store: Path
+    name: str
+
+    def __post_init__(self) -> None:
+        if not _KEY_NAME.match(self.name):
+            raise InputError(
+                f"Недопустимое имя ключа псевдонимизации: «{self.name}».",
+                hint="латиница, цифры, «_», «-», «.», не длиннее 64 символов (имя ключа — "
+                "идентификатор исследования).",
+            )
+
+    @property
+    def path(self) -> Path:
+        return self.store / f"{self.name}.key"
+
+    def retired_path(self, kid: str) -> Path:
+        return self.store / "retired" / f"{self.name}.{kid}.key"
+
+    def check_apart_from(self, home: Path) -> None:
+        """Refuse a key store inside the data directory (copies of the data would carry keys)."""
+        store, data = self.store.resolve(), home.resolve()
+        if store == data or store.is_relative_to(data):
+            raise InputError(
+                f"Хранилище ключей псевдонимизации {store} находится внутри каталога данных "
+                f"{data}.",
+                hint=f"ключи хранятся отдельно от данных: укажите в {KEYS_ENV} каталог вне "
+                "каталога данных (по умолчанию — соседний каталог «…-keys»).",
+            )
+
+
+def _read_key_file(path: Path, name: str) -> bytes:
+    """The key in ``path``; a clear error when it cannot be read or is not 32 bytes in hex."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"Файл ключа псевдонимизации исследования «{name}» {path} не читается "
+            f"({type(exc).__name__}).",
+            hint="проверьте права на файл (владелец — пользователь программы, режим 600) или "
+            "восстановите файл из резервной копии хранилища ключей.",
+        ) from None
+    try:
+        key = bytes.fromhex(data.decode("ascii"))
+    except ValueError:  # UnicodeDecodeError too
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise InputError(
+            f"Файл ключа псевдонимизации исследования «{name}» {path} повреждён: в нём должно "
+            f"быть {KEY_BYTES} байта ({2 * KEY_BYTES} шестнадцатеричных знака).",
+            hint="восстановите файл из резервной копии хранилища ключей или смените ключ "
+            "(ротация: исходный файл загружается заново с новым ключом).",
         )
-    return f"{UDF_PREFIX}{kind.value}({argument})"
+    return key
+
+
+def _missing_key(ref: StudyKey, expected: str) -> InputError:
+    return InputError(
+        f"Нет ключа псевдонимизации исследования «{ref.name}»: файл {ref.path} не найден, а "
+        f"загруженные данные исследования псевдонимизированы ключом с отпечатком {expected}. "
+        "Новый ключ не создан: с ним псевдонимы не совпали бы с прежними.",
+        hint=f"восстановите файл из резервной копии хранилища ключей ({KEYS_ENV}) или смените "
+        "ключ (ротация: исходный файл загружается заново с новым ключом — segprofile keys "
+        "rotate).",
+    )
+
+
+def _store_error(store: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"Хранилище ключей псевдонимизации {store} недоступно для записи ({type(exc).__name__}).",
+        hint=_STORE_HINT,
+    )
+
+
+def _prepare_store(store: Path) -> None:
+    try:
+        store.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(store, 0o700)
+    except OSError as exc:
+        raise _store_error(store, exc) from None
+
+
+def _write_key_file(path: Path, key: bytes, store: Path) -> None:
+    """Write a new key file (0600) that does not exist yet; whole or not at all."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)  # fails when the file appeared meanwhile: never overwrite a key
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise _store_error(store, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def load_key(ref: StudyKey, *, expected: str | None) -> bytes:
+    """The study's key for pseudonymising; created only while nothing of the study records one.
+
+    ``expected`` is the key id recorded by the study's stored data (``None``: none yet). A key
+    that is missing, unreadable, of the wrong length or another than ``expected`` is an
+    :class:`InputError` saying what to do — a new key is never made silently in its place.
+    """
+    if not ref.path.exists() and not ref.path.is_symlink():
+        if expected is not None:
+            raise _missing_key(ref, expected)
+        _prepare_store(ref.store)
+        key = new_key()
+        try:
+            _write_key_file(ref.path, key, ref.store)
+        except FileExistsError:  # another import created it at the same moment
+            return load_key(ref, expected=expected)
+        log.info("pseudonym key %s created (key id %s)", ref.name, key_id(key))
+        return key
+    key = _read_key_file(ref.path, ref.name)
+    if expected is not None and key_id(key) != expected:
+        raise InputError(
+            f"Файл ключа псевдонимизации {ref.path} содержит другой ключ (отпечаток "
+            f"{key_id(key)}), а загруженные данные исследования «{ref.name}» "
+            f"псевдонимизированы ключом с отпечатком {expected}.",
+            hint="верните прежний файл ключа из резервной копии хранилища ключей или смените "
+            "ключ (ротация: исходный файл загружается заново с новым ключом).",
+        )
+    return key
+
+
+def existing_key(ref: StudyKey) -> bytes:
+    """The study's current key; an error when there is none (nothing is created)."""
+    if not ref.path.exists():
+        raise InputError(
+            f"Нет ключа псевдонимизации исследования «{ref.name}»: файл {ref.path} не найден.",
+            hint="псевдонимы этого исследования ещё не вычислялись, или хранилище ключей "
+            f"({KEYS_ENV}) не то: восстановите файл ключа из резервной копии.",
+        )
+    return _read_key_file(ref.path, ref.name)
+
+
+def key_with_id(ref: StudyKey, kid: str) -> bytes:
+    """The study's key with id ``kid`` (current or retired) — to recompute stored pseudonyms."""
+    for path in (ref.path, ref.retired_path(kid)):
+        if path.exists():
+            key = _read_key_file(path, ref.name)
+            if key_id(key) == kid:
+                return key
+    raise _missing_key(ref, kid)
+
+
+def _move_aside(ref: StudyKey) -> tuple[str | None, Path] | None:
+    """Move the current key file to ``retired/`` (a damaged one too); its id and new place."""
+    if not ref.path.exists():
+        return None
+    kid = None
+    with contextlib.suppress(InputError):
+        kid = key_id(_read_key_file(ref.path, ref.name))
+    aside = ref.retired_path(kid or f"damaged-{secrets.token_hex(3)}")
+    try:
+        aside.parent.mkdir(mode=0o700, exist_ok=True)
+        os.replace(ref.path, aside)
+    except OSError as exc:
+        raise _store_error(ref.store, exc) from None
+    return kid, aside
+
+
+def install_key(ref: StudyKey, key: bytes) -> tuple[str | None, Path | None]:
+    """Make ``key`` the study's current key; the previous one is retired. Returns its id and
+    where it went (for :func:`restore_key`)."""
+    _prepare_store(ref.store)
+    moved = _move_aside(ref)
+    _write_key_file(ref.path, key, ref.store)
+    return moved if moved is not None else (None, None)
+
+
+def restore_key(ref: StudyKey, aside: Path | None) -> None:
+    """Undo :func:`install_key` (a rotation that failed): the previous key is current again."""
+    with contextlib.suppress(OSError):
+        ref.path.unlink()
+        if aside is not None:
+            os.replace(aside, ref.path)
+
+
+def retire_key(ref: StudyKey) -> str | None:
+    """Move the study's current key aside (a new study reusing the name); its id, if any."""
+    moved = _move_aside(ref)
+    if moved is None:
+        return None
+    log.warning("pseudonym key %s moved aside to %s", ref.name, moved[1].name)
+    return moved[0]
+
+
+def adopt_legacy_key(ref: StudyKey, home: Path, expected: str) -> bool:
+    """Move the key an earlier release used (``HOME/keys/pseudonym.key`` or
+    ``$SEGPROFILE_PSEUDONYM_KEY``) into the key store when it is the one ``expected``."""
+    candidates: list[bytes] = []
+    legacy = home / "keys" / "pseudonym.key"
+    if legacy.is_file():
+        with contextlib.suppress(InputError):
+            candidates.append(_read_key_file(legacy, ref.name))
+    env = os.environ.get(LEGACY_KEY_ENV, "").strip()
+    with contextlib.suppress(ValueError):
+        candidates.append(bytes.fromhex(env))
+    for key in candidates:
+        if len(key) == KEY_BYTES and key_id(key) == expected:
+            _prepare_store(ref.store)
+            _write_key_file(ref.path, key, ref.store)
+            log.warning("pseudonym key %s moved into the key store from its old place", ref.name)
+            return True
+    return False
 
 
 # --- Audit -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ColumnAction:
-    """What an import did to one column."""
-
-    column: str
-    action: str  # PiiAction value, or "type:<type>" for a type override
-    kind: str | None = None
-
-
-@dataclass(frozen=True)
 class AuditRecord:
-    """One line of the audit trail: who did what to which file and columns."""
+    """One line of the audit trail: who did what, when, to which file and columns, and how.
+
+    ``columns`` holds one entry per column acted on: ``column``, ``kind`` (the identifier),
+    ``action`` (``drop`` | ``pseudonymise`` | ``generalise`` | ``keep`` | ``type:<type>``), and
+    ``key_id`` for a pseudonymised column or ``reason`` for an identifier kept as it is.
+    ``details`` carries counts (never values), e.g. of a re-identification.
+    """
 
     time: str
     user: str
-    event: str  # import | delete_version | delete_original
+    # import | rotate_key | reidentify | delete_version | keep_personal_data | key_adopted
+    event: str
     study_id: str
     source_id: str
     file: str
@@ -652,6 +843,8 @@ class AuditRecord:
     columns: list[dict[str, Any]] = field(default_factory=list)
     original_deleted: bool | None = None
     key_id: str | None = None
+    key_name: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

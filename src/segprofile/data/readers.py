@@ -27,6 +27,7 @@ import math
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
-from segprofile.data import native
+from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ CHUNK_BYTES = 4 << 20
 SAMPLE_ROWS = 5000
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".dsv"}
-XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 SQL_SCHEMES = ("postgres://", "postgresql://", "mysql://", "sqlite://", "duckdb://", "mssql://")
 
@@ -80,20 +81,100 @@ class ReadOptions:
     max_bytes: int | None = None
 
 
-def max_bytes_default() -> int:
+# --- Limits ------------------------------------------------------------------------------------
+# Each is checked before the parser allocates; each has a setting (documented in docs/deploy.md).
+
+COLUMNS_ENV = "SEGPROFILE_MAX_COLUMNS"
+DEFAULT_MAX_COLUMNS = 2000
+CELL_ENV = "SEGPROFILE_MAX_CELL_KB"
+DEFAULT_MAX_CELL_KB = 128
+SHEET_CELLS_ENV = "SEGPROFILE_MAX_SHEET_CELLS"
+DEFAULT_MAX_SHEET_CELLS = 10_000_000
+UNZIPPED_ENV = "SEGPROFILE_MAX_UNZIPPED_MB"
+DEFAULT_MAX_UNZIPPED_MB = 1024
+ZIP_RATIO_ENV = "SEGPROFILE_MAX_ZIP_RATIO"
+DEFAULT_MAX_ZIP_RATIO = 100
+DOCUMENT_XML_ENV = "SEGPROFILE_MAX_DOCX_XML_MB"
+DEFAULT_MAX_DOCUMENT_XML_MB = 10
+ZIP_RATIO_FROM = 10 << 20  # smaller members may compress any way they like: harmless
+ZIP_MAX_MEMBERS = 10_000
+
+
+def _env_number(name: str, default: float) -> float:
+    """A positive number from the environment; anything else is the default."""
     try:
-        mb = float(os.environ.get(SIZE_ENV, DEFAULT_MAX_MB))
+        value = float(os.environ.get(name, default))
     except ValueError:
-        mb = DEFAULT_MAX_MB
-    return int(mb * 1024 * 1024)
+        return default
+    return value if math.isfinite(value) and value > 0 else default
 
 
-def _size_text(n: int) -> str:
-    if n >= 1 << 30:
-        return f"{n / (1 << 30):.1f} ГБ".replace(".", ",")
-    if n >= 1 << 20:
-        return f"{n / (1 << 20):.1f} МБ".replace(".", ",")
+def max_bytes_default() -> int:
+    return int(_env_number(SIZE_ENV, DEFAULT_MAX_MB) * 1024 * 1024)
+
+
+def max_columns() -> int:
+    """Most columns a CSV file or a sheet may have."""
+    return int(_env_number(COLUMNS_ENV, DEFAULT_MAX_COLUMNS))
+
+
+def max_cell_bytes() -> int:
+    """Longest value of one CSV cell, in bytes."""
+    return int(_env_number(CELL_ENV, DEFAULT_MAX_CELL_KB) * 1024)
+
+
+def max_sheet_cells() -> int:
+    """Most cells (rows × columns of the used area) a sheet may have."""
+    return int(_env_number(SHEET_CELLS_ENV, DEFAULT_MAX_SHEET_CELLS))
+
+
+def max_unzipped_bytes() -> int:
+    """Most bytes a zipped file (XLSX, DOCX) may unpack to, all its parts together."""
+    return int(_env_number(UNZIPPED_ENV, DEFAULT_MAX_UNZIPPED_MB) * 1024 * 1024)
+
+
+def max_zip_ratio() -> float:
+    """Highest compression ratio of a large part of a zipped file (a zip bomb's is thousands)."""
+    return _env_number(ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)
+
+
+def _line_limit() -> int:
+    """Longest line the engine reads: DuckDB's own 2 MB, or more when cells may be longer."""
+    return max(2 << 20, max_cell_bytes() + (1 << 20))
+
+
+def max_document_xml_bytes() -> int:
+    """Largest XML part of a DOCX (its text and markup), unpacked, in bytes."""
+    return int(_env_number(DOCUMENT_XML_ENV, DEFAULT_MAX_DOCUMENT_XML_MB) * 1024 * 1024)
+
+
+def _count_text(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def _counted(n: int, one: str, few: str, many: str) -> str:
+    """«1 строка», «3 строки», «11 строк»: the number and its word in agreement."""
+    tens, units = n % 100, n % 10
+    word = many if 11 <= tens <= 14 else one if units == 1 else few if 2 <= units <= 4 else many
+    return f"{_count_text(n)} {word}"
+
+
+def size_text(n: int) -> str:
+    """A size in bytes as people read it: «512 байт», «3,4 КБ», «1,0 МБ», «2,5 ГБ»."""
+    for unit, shift in (("ГБ", 30), ("МБ", 20), ("КБ", 10)):
+        if n >= 1 << shift:
+            number = f"{n / (1 << shift):.1f}".removesuffix(".0").replace(".", ",")
+            return f"{number} {unit}"
     return f"{n} байт"
+
+
+def sizes_text(size: int, limit: int) -> tuple[str, str]:
+    """A size and its limit that read differently whenever they differ (bytes when rounding
+    would make them look equal: never «1,0 МБ при пределе 1,0 МБ»)."""
+    shown = size_text(size), size_text(limit)
+    if shown[0] == shown[1] and size != limit:
+        return f"{_count_text(size)} байт", f"{_count_text(limit)} байт"
+    return shown
 
 
 def quote_ident(name: str) -> str:
@@ -262,7 +343,8 @@ _MAGIC = [
 ]
 
 
-def _refuse_binary(head: bytes, name: str) -> None:
+def refuse_binary(head: bytes, name: str) -> None:
+    """Refuse a file meant to be text (CSV) that starts like a binary: say what it looks like."""
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise InputError(
@@ -340,25 +422,73 @@ class CsvDialect:
     varchar_columns: list[str]
 
 
+def _too_many_columns(name: str, line: int, count: int, limit: int) -> InputError:
+    return InputError(
+        f"Файл {name}, строка {line}: столбцов {_count_text(count)} при пределе "
+        f"{_count_text(limit)}.",
+        hint="проверьте разделитель столбцов (--delimiter) или разбейте таблицу на несколько "
+        f"файлов; предел задаёт администратор ({COLUMNS_ENV}).",
+    )
+
+
+def _cell_too_long(name: str, line: int, column: int | None, limit: int) -> InputError:
+    where = f", столбец {column}" if column is not None else ""
+    return InputError(
+        f"Файл {name}, строка {line}{where}: значение длиннее предела {size_text(limit)} — "
+        "такое бывает, когда в строке не закрыта кавычка.",
+        hint="проверьте кавычки в этой строке; длинный текст сократите или вынесите в "
+        f"отдельный файл; предел задаёт администратор ({CELL_ENV}).",
+    )
+
+
+def _check_record(name: str, line: int, record: list[str]) -> None:
+    """Refuse a record wider than the column limit or with a value longer than the cell limit."""
+    columns = max_columns()
+    if len(record) > columns:
+        raise _too_many_columns(name, line, len(record), columns)
+    limit = max_cell_bytes()
+    for i, value in enumerate(record):
+        if len(value) * 4 > limit and len(value.encode("utf-8")) > limit:
+            raise _cell_too_long(name, line, i + 1, limit)
+
+
 def _records(
-    text: str, delimiter: str, complete: bool, limit: int = 5000
+    text: str,
+    delimiter: str,
+    complete: bool,
+    limit: int = 5000,
+    *,
+    checked: str | None = None,
 ) -> list[tuple[int, list[str]]]:
-    """``(first line, fields)`` of the first non-empty records of a sample (cut tail dropped)."""
+    """``(first line, fields)`` of the first non-empty records of a sample (cut tail dropped).
+
+    ``checked``: the file's name — every record, the cut one included, is held to the column
+    and cell limits, and a value over the cell limit is said as such (not as a syntax error).
+    """
+    if checked is not None:
+        # The csv module refuses fields over its own limit (128 KiB by default); ours decides.
+        csv.field_size_limit(max(csv.field_size_limit(), max_cell_bytes()))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     out: list[tuple[int, list[str]]] = []
     start = 1
+    cut = not complete
     try:
         for record in reader:
+            if checked is not None:
+                _check_record(checked, start, record)
             if record and any(f != "" for f in record):
                 out.append((start, record))
                 if len(out) > limit:
-                    complete = False  # the record after the limit may be cut: drop it below
+                    cut = True  # the record after the limit may be cut: drop it below
                     break
             start = reader.line_num + 1
-    except csv.Error:
+    except csv.Error as exc:
+        if checked is not None and "field larger than field limit" in str(exc):
+            raise _cell_too_long(checked, start, None, max_cell_bytes()) from None
         if complete:
             raise
-    if not complete and out:
+        cut = False  # the records read before the error are whole
+    if cut and out:
         out.pop()
     return out
 
@@ -378,6 +508,12 @@ def _sniff_delimiter(text: str, complete: bool) -> str:
         score = (header > 1, consistent, header)
         if score > best_score:
             best, best_score = delim, score
+    if best_score[2] == 0:
+        # Not one whole record in the probe (a very wide first row): the most frequent wins.
+        counts = {delim: text.count(delim) for delim in _CANDIDATE_DELIMITERS}
+        frequent = max(counts, key=lambda d: counts[d])
+        if counts[frequent]:
+            best = frequent
     return best
 
 
@@ -386,10 +522,72 @@ def _looks_numeric(value: str) -> bool:
     return bool(v) and bool(NUMBER_ANY.match(v))
 
 
+DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def _value_shaped(value: object) -> bool:
+    """A number, a date or a logical value (a cell of a workbook that is not text counts too)."""
+    if value is None:
+        return False
+    if not isinstance(value, str):
+        return True
+    v = value.strip()
+    return bool(
+        _looks_numeric(v) or DATE_DMY.match(v) or DATETIME_DMY.match(v) or DATE_ISO.match(v)
+    )
+
+
+def identifier_kinds(values: list[object]) -> list[str]:
+    """Names of the identifier kinds (ФИО, СНИЛС, телефон…) the values look like, no values."""
+    from segprofile.data.privacy import kind_of_value
+
+    kinds: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            kind = kind_of_value(value)
+            if kind is not None and kind.label not in kinds:
+                kinds.append(kind.label)
+    return kinds
+
+
+def first_row_is_data(first: list[object], below: list[list[object]]) -> bool:
+    """Whether a table's first row holds values, not column names.
+
+    Values, when a cell looks like a personal identifier (ФИО, СНИЛС, телефон, e-mail… by
+    :func:`segprofile.data.privacy.kind_of_value`), when every cell is a number or a date, or
+    when more of its cells repeat as values of their own column below (a name does not) than
+    stand as text over a column of numbers or dates (as names do).
+    """
+    cells = [(i, v) for i, v in enumerate(first) if v is not None and str(v).strip()]
+    if not cells:
+        return False
+    if identifier_kinds([v for _, v in cells]):
+        return True
+    if all(_value_shaped(v) for _, v in cells):
+        return True
+    repeated = named = 0
+    for i, value in cells:
+        column = [r[i] for r in below[:500] if i < len(r) and r[i] is not None]
+        column = [v for v in column if str(v).strip()]
+        if not column:
+            continue
+        text = str(value).strip()
+        if any(str(v).strip() == text for v in column):
+            repeated += 1
+        elif not _value_shaped(value) and all(_value_shaped(v) for v in column):
+            named += 1
+    return repeated > named
+
+
+def generated_names(width: int) -> list[str]:
+    """Names of the columns of a table without a header row: «столбец_1», «столбец_2», …"""
+    return [f"столбец_{i + 1}" for i in range(width)]
+
+
 def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvDialect:
     """Encoding, delimiter, decimal mark, header and names of a CSV file, from its samples."""
     samples = _read_samples(path, size)
-    _refuse_binary(samples[0], name)
+    refuse_binary(samples[0], name)
     encoding = options.encoding or detect_encoding(samples, name=name)
     complete = size <= SAMPLE_BYTES
     try:
@@ -410,17 +608,23 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
     try:
-        rows = _records(text, delimiter, complete)
+        rows = _records(text, delimiter, complete, checked=name)
     except csv.Error:
         raise InputError(
             f"Файл {name}: не удалось разобрать строки CSV (незакрытые кавычки или двоичные "
             "данные).",
             hint="проверьте кавычки в файле или пересохраните его из Excel как CSV.",
         ) from None
+    if complete and rows:
+        _refuse_open_quote(text, delimiter, rows[-1][0], name)
     if not rows:
-        raise InputError(f"Файл {name} пуст: в нём нет строк.", hint="выгрузите данные заново.")
+        raise InputError(
+            f"Файл {name}: в первых {size_text(SAMPLE_BYTES)} нет ни одной целой строки.",
+            hint="проверьте кавычки и разделители в начале файла или пересохраните его из Excel "
+            "как CSV.",
+        )
     _header_line, header_fields = rows[0]
-    header = not all(_looks_numeric(f) for f in header_fields)
+    header = not first_row_is_data(list(header_fields), [list(r) for _, r in rows[1:]])
     data = rows[1:] if header else rows
     if header and not data and complete:
         raise InputError(
@@ -435,7 +639,7 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
                 hint="проверьте разделители и кавычки в этой строке (значение с разделителем "
                 "внутри должно быть в кавычках).",
             )
-    originals = header_fields if header else [f"столбец_{i + 1}" for i in range(width)]
+    originals = header_fields if header else generated_names(width)
     names = [normalise_name(v, i + 1) for i, v in enumerate(originals)]
     check_names(names, name, originals)
     columns = list(zip(*(r for _, r in data), strict=False)) if data else [()] * width
@@ -465,13 +669,331 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
     )
 
 
+def _refuse_open_quote(text: str, delimiter: str, last: int, name: str) -> None:
+    """A whole file whose last record opens a quote it never closes: say where it opens."""
+    tail = "".join(io.StringIO(text, newline="").readlines()[last - 1 :])
+    reader = csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError(
+                f"Файл {name}, строка {last}: кавычка открыта и не закрыта до конца файла.",
+                hint="закройте кавычку в этой строке (кавычка внутри значения пишется двумя "
+                'кавычками: "") и загрузите файл снова.',
+            ) from None
+
+
+# --- Zipped files (XLSX, DOCX) -----------------------------------------------------------------
+# A zipped file says how large its parts are before anything is unpacked: the directory is
+# checked first, then every part is unpacked as a stream that stops at the size it declares
+# (Python's zipfile; a part longer than declared fails its CRC-32), before any parser sees it.
+
+
+def _zip_error(name: str, what: str, problem: str, hint: str) -> InputError:
+    return InputError(f"{what} {name}: {problem}.", hint=hint)
+
+
+def checked_zip_members(archive: zipfile.ZipFile, name: str, *, what: str) -> list[zipfile.ZipInfo]:
+    """The parts of ``archive`` once their declared sizes pass the limits (or InputError).
+
+    ``what`` names the kind of file in messages («Книга», «Документ»).
+    """
+    infos = archive.infolist()
+    redo = "сохраните файл заново в программе, которая его создала, и загрузите снова"
+    if len(infos) > ZIP_MAX_MEMBERS:
+        raise _zip_error(
+            name,
+            what,
+            f"в архиве {_counted(len(infos), 'часть', 'части', 'частей')} при пределе "
+            f"{_count_text(ZIP_MAX_MEMBERS)}",
+            redo + ".",
+        )
+    total = sum(info.file_size for info in infos)
+    limit = max_unzipped_bytes()
+    if total > limit:
+        shown, allowed = sizes_text(total, limit)
+        raise _zip_error(
+            name,
+            what,
+            f"после распаковки займёт {shown} при пределе {allowed}",
+            f"сохраните данные частями или в CSV; предел задаёт администратор ({UNZIPPED_ENV}).",
+        )
+    ratio_limit = max_zip_ratio()
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > ZIP_RATIO_FROM and ratio > ratio_limit:
+            raise _zip_error(
+                name,
+                what,
+                f"часть файла сжата в {_counted(round(ratio), 'раз', 'раза', 'раз')} при "
+                f"пределе {_count_text(round(ratio_limit))} — так устроены «zip-бомбы»",
+                redo + f"; предел задаёт администратор ({ZIP_RATIO_ENV}).",
+            )
+    return infos
+
+
+@contextmanager
+def open_zip(source: Path | bytes, name: str, *, what: str, fmt: str) -> Iterator[zipfile.ZipFile]:
+    """The file as a zip archive whose directory passed :func:`checked_zip_members`.
+
+    ``what`` and ``fmt`` name the kind of file in messages: «Книга», «XLSX».
+    """
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise InputError(
+            f"{what} {name} не читается: это не {fmt} или файл повреждён.",
+            hint=f"проверьте, что выбран нужный файл, и сохраните его заново как {fmt}.",
+        ) from None
+    with archive:
+        checked_zip_members(archive, name, what=what)
+        yield archive
+
+
 # --- Workbooks ---------------------------------------------------------------------------------
+
+# Where a cell of a sheet's XML is: ``<c r="AB12" …>``, as every spreadsheet program writes it.
+_CELL_TAG = re.compile(rb'<c r="([A-Za-z]{1,4})')
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref="[A-Za-z]{1,3}\d{1,7}:([A-Za-z]{1,3})\d')
+_MAX_ROWS = 1_048_576
+_MAX_COLUMNS = 16_384
+_TAG_TAIL = 4096
+_SCAN_CHUNK = 4 << 20
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _greater(bound: str, alphabet: str) -> str:
+    """A regex for strings over ``alphabet`` (ordered, compared by length, then letter by
+    letter — row numbers and column letters) greater than ``bound``: longer ones, and those of
+    its length that go above it at some position."""
+    first, last = alphabet[0], alphabet[-1]
+    any_char = f"[{first}-{last}]"
+    options = [f"{any_char}{{{len(bound) + 1}}}"]
+    for i, ch in enumerate(bound):
+        if ch != last:
+            above = f"[{chr(ord(ch) + 1)}-{last}]"
+            rest = f"{any_char}{{{len(bound) - i - 1}}}" if i < len(bound) - 1 else ""
+            options.append(re.escape(bound[:i]) + above + rest)
+    return "|".join(options)
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _beyond(columns: int, rows: int) -> re.Pattern[bytes]:
+    """A cell written otherwise than ``<c r="AB12"`` (no ``r`` first, lower case), or one past
+    ``columns`` or ``rows``. One search per piece: the reference need not be read to its end,
+    so a cut or endless one is found too."""
+    col = _greater(_column_letters(columns), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    row = _greater(str(rows), "0123456789")
+    pattern = f'<c(?:[>\t\n\r]| (?!r=")| r="(?:[a-z]|{col}|[A-Z]{{1,3}}(?:{row})))'
+    return re.compile(pattern.encode())
+
+
+class _IrregularSheetError(Exception):
+    """A sheet part that does not look as spreadsheet programs write it: read it exactly."""
+
+
+def _chunks(member: Any) -> Iterator[bytes]:
+    """The part in pieces cut before a tag, so no cell reference is split between two."""
+    tail = b""
+    while True:
+        chunk = member.read(_SCAN_CHUNK)
+        if not chunk:
+            if tail:
+                yield tail
+            return
+        buffer = tail + chunk
+        cut = buffer.rfind(b"<")
+        if cut == -1 or len(buffer) - cut > _TAG_TAIL:
+            cut = len(buffer)
+        yield buffer[:cut]
+        tail = buffer[cut:]
+
+
+def _fast_extent(member: Any, budget: int) -> tuple[int, int]:
+    """(rows, columns) bound of the cells of a sheet part as spreadsheet programs write it,
+    within ``budget``: the column bound from the first piece and the declared dimension, the
+    row bound what the budget leaves; one search per piece finds any cell beyond. Raises
+    :class:`_IrregularSheetError` when the part needs the exact reading.
+    """
+    bounds: tuple[int, int] | None = None
+    beyond: re.Pattern[bytes] | None = None
+    first = True
+    for piece in _chunks(member):
+        if first:
+            first = False
+            head = piece[:1024]
+            if b"\x00" in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise _IrregularSheetError
+        if _PREFIXED_CELL.search(piece):
+            raise _IrregularSheetError
+        if bounds is None:
+            letters = set(_CELL_TAG.findall(piece))
+            if not letters and b"<c" not in piece:
+                continue
+            columns = max((_column_number(c) for c in letters), default=1)
+            declared = _DIMENSION.search(piece)
+            if declared is not None:
+                columns = max(columns, _column_number(declared.group(1)))
+            columns = min(columns, _MAX_COLUMNS)
+            bounds = (max(budget // columns, 1), columns)
+            beyond = _beyond(bounds[1], bounds[0])
+        assert beyond is not None
+        if beyond.search(piece):
+            raise _IrregularSheetError
+    return bounds or (0, 0)
+
+
+def _exact_extent(member: Any) -> tuple[int, int]:
+    """(rows, columns) of the area a spreadsheet reader fills, read element by element as it
+    reads them: ``r`` of cells and rows, or their order when ``r`` is absent."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    rows = columns = 0
+    row_index = col_index = 0
+    stack: list[Any] = []
+    try:
+        # expat (2.4+) refuses entity expansion bombs and reads no external entities.
+        for event, element in iterparse(member, events=("start", "end")):  # noqa: S314
+            tag = element.tag.rpartition("}")[2]
+            if event == "start":
+                stack.append(element)
+                if tag == "row":
+                    ref = element.get("r")
+                    if ref is not None:
+                        row_index = _reference(b"A" + ref.encode("ascii", "replace"))[0]
+                elif tag == "c":
+                    ref = element.get("r")
+                    if ref is not None:
+                        row, col = _reference(ref.encode("ascii", "replace"))
+                        col_index = col
+                    else:
+                        row, col = row_index, col_index
+                    col_index += 1
+                    rows, columns = max(rows, row + 1), max(columns, col + 1)
+                continue
+            stack.pop()
+            element.clear()
+            if stack:
+                stack[-1].clear()  # a part's elements are read once: keep none of them
+            if tag == "row":
+                row_index += 1
+                col_index = 0
+    except (ParseError, ValueError):
+        raise _IrregularSheetError from None
+    return rows, columns
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """XML in UTF-8 (with or without BOM) or UTF-16, possibly after white space."""
+    return head.lstrip(b" \t\r\n").startswith((b"<", codecs.BOM_UTF8)) or head.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<")
+    )
+
+
+def _reference(ref: bytes) -> tuple[int, int]:
+    """0-based (row, column) of «AB12»; ValueError for anything else or out of any sheet."""
+    found = re.fullmatch(rb"([A-Za-z]{1,3})(\d{1,7})", ref.strip())
+    if found is None:
+        raise ValueError(ref)
+    row, col = int(found.group(2)) - 1, _column_number(found.group(1)) - 1
+    if not (0 <= row < _MAX_ROWS and 0 <= col < _MAX_COLUMNS):
+        raise ValueError(ref)
+    return row, col
+
+
+def check_workbook(path: Path, name: str) -> None:
+    """Refuse a zipped workbook (XLSX, XLSM) before the spreadsheet reader opens it: parts
+    that unpack too large or too well (a zip bomb), a damaged part, or a sheet whose used area
+    (rows × columns, which the reader allocates whole) is over :func:`max_sheet_cells`."""
+    budget = max_sheet_cells()
+    with open_zip(path, name, what="Книга", fmt="XLSX") as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            try:
+                with archive.open(info) as member:
+                    head = member.read(4)
+                    if not _looks_like_xml(head):
+                        while member.read(_SCAN_CHUNK):  # unpacked only to check its CRC-32
+                            pass
+                        continue
+                with archive.open(info) as member:
+                    try:
+                        extent: tuple[int, int] | None = _fast_extent(member, budget)
+                    except _IrregularSheetError:
+                        extent = None
+                if extent is None:
+                    with archive.open(info) as member:
+                        extent = _exact_extent(member)
+            except _IrregularSheetError:
+                raise InputError(
+                    f"Книга {name} повреждена: лист не читается как XLSX.",
+                    hint="откройте книгу в Excel, сохраните её заново как XLSX и загрузите снова.",
+                ) from None
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+                raise InputError(
+                    f"Книга {name} повреждена: одна из её частей не распаковывается.",
+                    hint="откройте книгу в Excel, сохраните её заново как XLSX и загрузите снова.",
+                ) from None
+            rows, columns = extent
+            if rows * columns > budget:
+                raise _sheet_too_large(name, None, rows, columns, budget)
+
+
+def _sheet_too_large(
+    name: str, sheet: str | None, rows: int, columns: int, budget: int
+) -> InputError:
+    where = f"лист «{sheet}»" if sheet else "лист"
+    return InputError(
+        f"Книга {name}: {where} занимает {_counted(rows, 'строку', 'строки', 'строк')} × "
+        f"{_counted(columns, 'столбец', 'столбца', 'столбцов')} — "
+        f"{_counted(rows * columns, 'ячейку', 'ячейки', 'ячеек')} при пределе "
+        f"{_count_text(budget)}.",
+        hint="удалите лишнее, в том числе пустые оформленные ячейки далеко от таблицы (Ctrl+End "
+        "в Excel показывает последнюю занятую ячейку), или сохраните нужный лист в CSV; предел "
+        f"задаёт администратор ({SHEET_CELLS_ENV}).",
+    )
 
 
 def _encrypted_ooxml(path: Path) -> bool:
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     return head.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in head
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of XLS (and of encrypted XLSX)
+
+
+def _not_a_workbook(head: bytes, name: str) -> InputError:
+    what = next((w for magic, w in _MAGIC if head.startswith(magic)), None)
+    if what is None:
+        try:
+            head.decode("utf-8")
+            what = "текстовый файл (может быть, CSV с другим расширением)"
+        except UnicodeDecodeError:
+            what = "файл неизвестного формата"
+    return InputError(
+        f"Файл {name} — не книга Excel (ни XLSX, ни XLS): похоже, это {what}.",
+        hint="проверьте, что выбран нужный файл; книгу сохраните в Excel как XLSX, таблицу в "
+        "тексте — с расширением .csv.",
+    )
 
 
 def _password_error(name: str) -> InputError:
@@ -489,7 +1011,7 @@ class Sheet:
     table: pa.Table
     sheet: str
     sheets: list[str]
-    header_rows: tuple[int, int]  # 1-based first and last header row
+    header_rows: tuple[int, int] | None  # 1-based first and last header row; None: no header
     original_names: list[str]
 
 
@@ -542,8 +1064,9 @@ def _flatten_header(
     first, last = block
     owner: dict[tuple[int, int], tuple[int, int]] = {}
     for (r0, c0), (r1, c1) in merged:
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
+        # Only the header's cells are looked up: a merge over the whole sheet costs nothing.
+        for r in range(max(r0, first), min(r1, last) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
                 owner[(r, c)] = (r0, c0)
     names = []
     for c in range(width):
@@ -610,6 +1133,12 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
 
     if _encrypted_ooxml(path):
         raise _password_error(name)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        check_workbook(path, name)
+    elif not head.startswith(_OLE):
+        raise _not_a_workbook(head, name)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -626,10 +1155,15 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
     chosen = _choose_sheet(book, sheets, options.sheet, name)
     try:
         sheet = book.get_sheet_by_name(chosen)
+        budget = max_sheet_cells()
+        if sheet.height * sheet.width > budget:  # an old XLS is not checked before it opens
+            raise _sheet_too_large(name, chosen, sheet.height, sheet.width, budget)
         raw = sheet.to_python(skip_empty_area=False)
         merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
     except python_calamine.PasswordError:
         raise _password_error(name) from None
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001
         raise InputError(
             f"Не удалось прочитать лист «{chosen}» книги {name} ({type(exc).__name__}).",
@@ -653,7 +1187,31 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
     width = max(len(r) for r in rows)
     while width > 0 and all(len(r) < width or r[width - 1] is None for r in rows[block[0] :]):
         width -= 1
-    names = _flatten_header(rows, block, merged, width)
+    if width > max_columns():
+        raise InputError(
+            f"В листе «{chosen}» книги {name} столбцов {_count_text(width)} при пределе "
+            f"{_count_text(max_columns())}.",
+            hint="удалите лишние столбцы или разбейте таблицу на несколько листов; предел задаёт "
+            f"администратор ({COLUMNS_ENV}).",
+        )
+    header_rows: tuple[int, int] | None = (block[0] + 1, block[1] + 1)
+    heading = rows[block[0] : block[1] + 1]
+    below = rows[block[1] + 1 : block[1] + 501]
+    kinds = identifier_kinds([v for r in heading for v in r[:width]])
+    if first is not None and kinds:
+        raise InputError(
+            f"Строка {first + 1} листа «{chosen}» книги {name}, указанная как заголовок, похожа "
+            f"на данные клиента ({', '.join(kinds)}), а не на имена столбцов.",
+            hint="укажите строку, где написаны имена столбцов (--header-row), или оставьте поле "
+            "пустым, если строки заголовка в листе нет.",
+        )
+    if first is None and (kinds or first_row_is_data(heading[0][:width], below)):
+        # No header row: values never become names; the first row is data.
+        header_rows = None
+        names = generated_names(width)
+        block = (block[0], block[0] - 1)
+    else:
+        names = _flatten_header(rows, block, merged, width)
     originals = list(names)
     names = [normalise_name(n, i + 1) for i, n in enumerate(names)]
     check_names(names, f"{name} (лист «{chosen}»)", originals)
@@ -670,7 +1228,7 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
         table=pa.table(columns),
         sheet=chosen,
         sheets=sheets,
-        header_rows=(block[0] + 1, block[1] + 1),
+        header_rows=header_rows,
         original_names=originals,
     )
 
@@ -745,6 +1303,8 @@ def guess_conversion(values: list[str]) -> Conversion | None:
     if all(NUMBER_ANY.match(v) for v in texts):
         if any(len(v) > 1 and v[0] == "0" and v[1].isdigit() for v in texts):
             return None  # leading zeros: an identifier, not a number
+        if all(v.isdigit() and len(v) >= 10 for v in texts):
+            return None  # ten digits and more each (ИНН, phones, accounts): identifiers too
         return Conversion("number")
     if all(DATE_DMY.match(v) for v in texts):
         return Conversion("date")
@@ -853,7 +1413,13 @@ class RawTable:
                 hint="проверьте разделители и кавычки в этой строке (значение с разделителем "
                 "внутри должно быть в кавычках).",
             )
-        if "unicode" in message.lower() or "utf" in message.lower():
+        if "unterminated quote" in message:
+            return InputError(
+                f"Файл {self.name}{where}: кавычка открыта и не закрыта.",
+                hint="закройте кавычку в этой строке (кавычка внутри значения пишется двумя "
+                'кавычками: "") и загрузите файл снова.',
+            )
+        if "invalid unicode" in message.lower():
             return InputError(
                 f"Файл {self.name}{where}: байты не в кодировке UTF-8.",
                 hint="укажите кодировку файла явно (--encoding cp1251 или koi8-r) или сохраните "
@@ -861,8 +1427,16 @@ class RawTable:
             )
         if "Maximum line size" in message or "maximum_line_size" in message:
             return InputError(
-                f"Файл {self.name}{where}: слишком длинная строка (незакрытые кавычки?).",
-                hint="проверьте кавычки в файле.",
+                f"Файл {self.name}{where}: строка длиннее предела {size_text(_line_limit())} — "
+                "такое бывает, когда в строке не закрыта кавычка.",
+                hint="проверьте кавычки в этой строке; длинный текст сократите; предел задаёт "
+                f"администратор ({CELL_ENV}).",
+            )
+        if "Error when sniffing" in message:
+            return InputError(
+                f"Файл {self.name}: не удалось разобрать строки CSV (кавычки или разделители).",
+                hint="проверьте кавычки и разделители в файле или пересохраните его из Excel "
+                "как CSV.",
             )
         if "Out of Memory" in message:
             return InputError(
@@ -883,14 +1457,10 @@ def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
         # DuckDB's buffers; the process adds Python, Arrow and the Parquet writer on top.
         "memory_limit": os.environ.get(MEMORY_ENV, "768MB"),
         "temp_directory": str(spill),
-        # Nothing is installed or loaded behind our back while untrusted files are read ...
+        # Nothing is installed or loaded behind our back while untrusted files are read.
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
-    if native.enabled():
-        # ... and the one extension loaded on purpose, the pseudonyms' (segprofile.data.native),
-        # is built here, not signed by DuckDB: LOAD by its full path only.
-        config["allow_unsigned_extensions"] = True
     threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
     if threads:
         config["threads"] = threads
@@ -945,7 +1515,7 @@ def open_raw(
 def _open_file(
     con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path
 ) -> RawTable:
-    name = path.name
+    name = mask_file_name(path.name)  # a file may be named after a client
     if not path.is_file():
         raise InputError(f"Файл {name} не найден.", hint="проверьте путь к файлу.")
     size = path.stat().st_size
@@ -956,8 +1526,9 @@ def _open_file(
         )
     limit = opts.max_bytes if opts.max_bytes is not None else max_bytes_default()
     if size > limit:
+        shown, allowed = sizes_text(size, limit)
         raise InputError(
-            f"Файл {name} слишком большой: {_size_text(size)} при пределе {_size_text(limit)}.",
+            f"Файл {name} слишком большой: {shown} при пределе {allowed}.",
             hint=f"разбейте файл на части или увеличьте предел ({SIZE_ENV}).",
         )
     fmt = file_format(path)
@@ -977,7 +1548,8 @@ def _open_file(
             details={
                 "sheet": sheet.sheet,
                 "sheets": sheet.sheets,
-                "header_rows": list(sheet.header_rows),
+                "header_rows": list(sheet.header_rows) if sheet.header_rows else None,
+                "header": sheet.header_rows is not None,
                 "original_names": sheet.original_names,
             },
         )
@@ -1014,7 +1586,7 @@ def _open_file(
 def _open_csv(
     con: duckdb.DuckDBPyConnection, path: Path, opts: ReadOptions, workdir: Path, size: int
 ) -> RawTable:
-    name = path.name
+    name = mask_file_name(path.name)
     dialect = sniff_csv(path, opts, name=name, size=size)
     target = path
     if dialect.encoding not in ("utf-8", "utf-8-sig"):
@@ -1048,6 +1620,7 @@ def _open_csv(
             f"names=[{names}]",
             "strict_mode=true",
             "null_padding=false",
+            f"max_line_size={_line_limit()}",
         ]
         if dialect.decimal == ",":
             args.append("decimal_separator=','")

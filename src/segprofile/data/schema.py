@@ -47,6 +47,7 @@ class ColumnType(StrEnum):
 class ColumnUse(StrEnum):
     feature = "feature"
     satisfaction = "satisfaction"
+    nps = "nps"  # a survey's 0–10 recommendation score (analysis.baseline reads it)
     id = "id"
     text = "text"
     none = "none"
@@ -56,6 +57,7 @@ class ColumnUse(StrEnum):
         return {
             "feature": "кандидат в признаки",
             "satisfaction": "оценка удовлетворённости",
+            "nps": "оценка NPS (0–10)",
             "id": "идентификатор",
             "text": "текст для анализа",
             "none": "не использовать",

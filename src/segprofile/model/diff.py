@@ -75,6 +75,9 @@ KEYED: dict[Path, ItemKind] = {
     ("research", "activities"): ItemKind("исследование", "исследования", "исследований", "n"),
     ("journeys",): ItemKind("путь", "пути", "путей", "m"),
     ("recommendations",): ItemKind("рекомендация", "рекомендации", "рекомендаций", "f"),
+    ("topic_labels",): ItemKind(
+        "название темы", "названия темы", "названий тем", "n", title="name"
+    ),
 }
 
 #: Identified lists inside an item: the steps of a journey.
@@ -194,6 +197,8 @@ FIELDS: dict[Path, tuple[str, str]] = {
     ("top",): ("число приоритетных сегментов", "n"),
     ("margin",): ("допустимая погрешность", "f"),
     ("max_interviews_per_person",): ("интервью на одного человека", "pl"),
+    ("name",): ("текст", "m"),
+    ("topics",): ("объединённые темы", "pl"),
 }
 
 #: Enumerations whose values are shown by their Russian names: (list or section, field path).

@@ -9,6 +9,7 @@ from segprofile.model.study import (
     ClientType,
     DataSourceKind,
     EvidenceKind,
+    Feature,
     FeatureSourceKind,
     FeatureType,
     HypothesisKind,
@@ -96,3 +97,56 @@ PRIORITY_PARTS: dict[str, str] = {
     "uniqueness": "уникальность проблем",
     "sponsor": "позиция заказчика",
 }
+
+
+# --- Labels of category values: one casing everywhere ------------------------------------------
+
+#: The label of the segment of clients whose value is missing.
+MISSING_CODE = "NA"
+MISSING_LABEL = "Нет данных"
+BOOLEAN_LABELS = {"true": "Да", "false": "Нет"}
+
+
+def sentence_case(text: str) -> str:
+    """A label as it starts a line: the first letter upper case, the rest as written.
+
+    «в браке» → «В браке»; «HS-grad», «United-States», «МФЦ» and «25–39 лет» stay as they are
+    (codes and abbreviations keep their own casing: never «hS-grad»).
+    """
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
+
+
+def _is_abbreviation(word: str) -> bool:
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) > 1 and letters[0].isupper() and letters[1].isupper()
+
+
+def inline_label(text: str) -> str:
+    """A label inside a sentence: «Сельская местность» → «сельская местность».
+
+    Only a Cyrillic first word that is not an abbreviation goes lower case: «МФЦ», «HS-grad»
+    and «United-States» (codes and names from the data) keep their casing.
+    """
+    text = " ".join(text.split())
+    first = text.split(" ", 1)[0] if text else ""
+    if not first or _is_abbreviation(first):
+        return text
+    if not ("А" <= first[0] <= "Я" or first[0] == "Ё"):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def value_label(feature: Feature, code: str) -> str:
+    """The label of a category value of ``feature``, in sentence case.
+
+    The study's ``value_labels`` first, then «Да» / «Нет» for booleans and «Нет данных» for a
+    missing value; a value without a label is shown as the data have it (sentence case only).
+    Numeric intervals are labelled where they are cut (``analysis.by_feature``).
+    """
+    if code == MISSING_CODE:
+        return MISSING_LABEL
+    label = feature.value_labels.get(code)
+    if label is None and (feature.type is FeatureType.boolean or code in BOOLEAN_LABELS):
+        label = BOOLEAN_LABELS.get(code)
+    return sentence_case(label if label is not None else code)

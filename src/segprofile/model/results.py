@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,6 +16,28 @@ class _Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_T = TypeVar("_T")
+
+
+def known(value: _T | None) -> _T:
+    """A number of a computed profile; a published one (hidden numbers are ``None``) is refused.
+
+    Analysis works on computed profiles only; this fails loudly if a published profile, whose
+    hidden numbers are ``None``, reaches it.
+    """
+    if value is None:
+        raise ValueError("a published (suppressed) profile cannot be analysed again")
+    return value
+
+
+Hidden = Literal["small", "complement", "few_ratings", "cell"]
+"""Why a published number is hidden (disclosure control, ``analysis.suppression``):
+``small`` — fewer than ``min_cell`` people; ``complement`` — hidden so that a small neighbour
+cannot be worked out from totals; ``few_ratings`` — a statistic of fewer than ``min_cell``
+people or answers; ``cell`` — a cell of a two-way table (small or protecting one: not said
+which, since that would place people)."""
+
+
 class Interval(_Result):
     low: float
     high: float
@@ -23,16 +46,17 @@ class Interval(_Result):
 class SatisfactionStats(_Result):
     """Baseline satisfaction of a group: ratings on the study's scale."""
 
-    n: int = Field(description="Число клиентов с оценкой")
+    n: int | None = Field(description="Число клиентов с оценкой (скрыто — None)")
     mean: float | None = None
     csat: float | None = Field(None, description="Доля оценок не ниже порога (4–5)")
     csat_interval: Interval | None = Field(None, description="Интервал Уилсона")
+    hidden: Hidden | None = Field(None, description="Почему показатели скрыты")
 
 
 class SurveyStats(_Result):
     """Baseline from survey answers (нулевой замер): satisfaction and NPS with intervals."""
 
-    n: int
+    n: int | None
     mean: float | None = None
     csat: float | None = None
     csat_interval: Interval | None = None
@@ -40,6 +64,7 @@ class SurveyStats(_Result):
     nps_interval: Interval | None = None
     needed: int | None = Field(None, description="Нужно ответов для заданной погрешности")
     too_small: bool = Field(False, description="Выборка меньше нужной")
+    hidden: Hidden | None = Field(None, description="Почему показатели скрыты")
 
 
 class Trait(_Result):
@@ -64,23 +89,51 @@ class BlindZone(_Result):
     share: float | None = Field(None, description="Доля не обратившихся среди имеющих право")
 
 
+class SatisfactionGap(_Result):
+    """A segment's CSAT against the rest of its feature's clients (M-6), tested for chance.
+
+    ``verdict``: ``lower`` / ``higher`` — the difference is significant (BH-adjusted
+    ``q_value`` below ``1 − confidence``); ``same`` — within chance; ``too_few`` — fewer
+    ratings than the study's margin needs (not judged on its point estimate); ``no_ratings``.
+    """
+
+    verdict: str = Field(description="lower | higher | same | too_few | no_ratings")
+    n: int = Field(description="Оценок в сегменте")
+    needed: int = Field(description="Оценок нужно для заданной погрешности")
+    csat: float | None = None
+    rest_n: int = Field(0, description="Оценок у остальных клиентов признака")
+    rest_csat: float | None = None
+    difference: float | None = Field(None, description="CSAT сегмента − CSAT остальных")
+    difference_interval: Interval | None = Field(None, description="Интервал Ньюкомба")
+    test: str = Field("none", description="chi2 | fisher | none")
+    p_value: float | None = None
+    q_value: float | None = Field(None, description="С поправкой Бенджамини — Хохберга")
+    affected: float = Field(
+        0.0, description="Недовольных сверх того, что было бы при CSAT остальных (при lower)"
+    )
+
+
 class Priority(_Result):
     """A segment's priority score with its parts and the reasons in Russian (M-6)."""
 
     score: float
-    rank: int
+    rank: int | None = Field(
+        description="Место по убыванию оценки; пусто — оснований для приоритета нет (оценка 0)"
+    )
     parts: dict[str, float] = Field(description="Вклад каждой части в оценку")
     reasons: list[str]
+    gap: SatisfactionGap | None = Field(None, description="Удовлетворённость против остальных")
 
 
 class SegmentStats(_Result):
     key: str = Field(description="«признак=значение»")
     value: str = Field(description="Значение или интервал (код)")
     label: str = Field(description="Подпись сегмента")
-    capacity: int
-    share: float
+    capacity: int | None = Field(description="Клиентов в сегменте (скрыто — None)")
+    share: float | None
     satisfaction: SatisfactionStats
     missing_value: bool = Field(False, description="Сегмент «нет данных»")
+    hidden: Hidden | None = Field(None, description="Почему сегмент скрыт")
     distinctive: list[Trait] = Field(
         default_factory=list, description="Чем сегмент отличается по другим признакам"
     )
@@ -138,6 +191,30 @@ class SensitivityRow(_Result):
     left: list[str]
 
 
+class SegmentOverlap(_Result):
+    """How many clients two top segments of different features share (M-6)."""
+
+    a: str = Field(description="Ключ первого сегмента")
+    b: str = Field(description="Ключ второго сегмента")
+    both: int | None = Field(None, description="В обоих сегментах; пусто — меньше min_cell")
+    share_of_a: float | None = Field(None, description="Доля первого сегмента, входящая во второй")
+    share_of_b: float | None = Field(None, description="Доля второго сегмента, входящая в первый")
+
+
+class CrossProposal(_Result):
+    """A cross segment of two top segments that explains the gap better than either alone."""
+
+    key: str = Field(description="«a=x&b=y»")
+    label: str
+    capacity: int
+    satisfaction: SatisfactionStats
+    a_only_csat: float = Field(description="CSAT первого сегмента без второго")
+    b_only_csat: float = Field(description="CSAT второго сегмента без первого")
+    q_a: float = Field(description="q сравнения с первым сегментом без второго")
+    q_b: float = Field(description="q сравнения со вторым сегментом без первого")
+    reason: str
+
+
 class PrioritySummary(_Result):
     mode: str = Field(description="low | high: какая ветка правила методики применена")
     overall_csat: float | None
@@ -145,6 +222,12 @@ class PrioritySummary(_Result):
     explanation: str
     top: list[str] = Field(description="Ключи сегментов по убыванию приоритета")
     sensitivity: list[SensitivityRow] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list, description="Правило и пороги по-русски")
+    alpha: float | None = Field(None, description="Порог значимости для q")
+    min_ratings: int | None = Field(None, description="Меньше оценок — «мало данных»")
+    overlaps: list[SegmentOverlap] = Field(default_factory=list)
+    proposals: list[CrossProposal] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 class DataFile(_Result):
@@ -188,6 +271,17 @@ class Profile(_Result):
         None, description="Подход 1 (M-4): кластеры похожих клиентов с портретами"
     )
     warnings: list[str] = Field(default_factory=list)
+    disclosure: Disclosure | None = Field(
+        None, description="Как защищены малые группы; пусто — профиль ещё не защищён"
+    )
+
+
+class Disclosure(_Result):
+    """How a published profile was protected (``analysis.suppression.suppress``)."""
+
+    min_cell: int
+    suppressed: bool = Field(True, description="False — выгрузка без защиты малых групп")
+    hidden_segments: int = Field(0, description="Скрыто сегментов и кластеров")
 
 
 class JourneyMetrics(_Result):
@@ -323,12 +417,12 @@ class SurveyTest(_Result):
     segment: str
     label: str
     support: str = Field(description="Какой ответ подтверждает гипотезу: yes | no")
-    n: int
-    yes: int = Field(description="Ответов, подтверждающих гипотезу")
+    n: int | None = Field(description="Ответов в сегменте (скрыто — None)")
+    yes: int | None = Field(description="Ответов, подтверждающих гипотезу (скрыто — None)")
     share: float | None = None
     interval: Interval | None = None
     rest_n: int = 0
-    rest_yes: int = 0
+    rest_yes: int | None = 0
     rest_share: float | None = None
     test: str = Field("none", description="chi2 | fisher | none")
     statistic: float | None = None
@@ -366,7 +460,9 @@ class InterviewNote(_Result):
     text: str
     quotes: list[str]
     masked: dict[str, int] = Field(
-        default_factory=dict, description="Сколько замаскировано: names, phones, emails"
+        default_factory=dict,
+        description="Сколько замаскировано по видам: names, phones, emails, snils, inn, "
+        "passports, cards, birth_dates, addresses",
     )
 
 
@@ -381,10 +477,19 @@ class QuoteSuggestion(_Result):
 
 class Topic(_Result):
     index: int
+    name: str = Field("", description="Короткое название темы")
+    name_origin: str = Field("data", description="data — из текстов; team — задано командой")
+    label_id: str | None = Field(None, description="Название команды, которое применено")
     words: list[str] = Field(description="Главные леммы темы")
+    signatures: list[list[str]] = Field(
+        default_factory=list,
+        description="Главные леммы каждой найденной темы, объединённой в эту (ключ правок)",
+    )
     documents: int = Field(description="Текстов, где тема главная")
     share: float
-    examples: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(
+        default_factory=list, description="Разные предложения из самых типичных текстов"
+    )
 
 
 class TopicSegmentShare(_Result):
@@ -392,6 +497,8 @@ class TopicSegmentShare(_Result):
     topic: int
     documents: int
     share: float = Field(description="Доля текстов сегмента с этой главной темой")
+    texts: int = Field(0, description="Текстов сегмента (с какой-либо темой)")
+    interval: Interval | None = Field(None, description="Интервал Уилсона для доли")
 
 
 class TopicModel(_Result):
@@ -402,6 +509,9 @@ class TopicModel(_Result):
     topics: list[Topic]
     by_segment: list[TopicSegmentShare] = Field(default_factory=list)
     chosen_by: str = Field("", description="Как выбрано число тем")
+    unmatched_labels: list[str] = Field(
+        default_factory=list, description="Названия команды, не нашедшие темы в этом запуске"
+    )
 
 
 # --- M-4: clusters (approach 1) with portraits -------------------------------------------------
@@ -495,8 +605,9 @@ class ClusterStats(_Result):
     key: str = Field(description="«cluster=N»")
     number: int = Field(description="Номер кластера (с 1)")
     label: str = Field(description="Название кластера (из портрета)")
-    capacity: int
-    share: float
+    capacity: int | None = Field(description="Клиентов в кластере (скрыто — None)")
+    share: float | None
+    hidden: Hidden | None = Field(None, description="Почему кластер скрыт")
     satisfaction: SatisfactionStats
     clients: int | None = Field(None, description="Разных клиентов (если известен их id)")
     small: bool = Field(False, description="Меньше порога min_cell: скрывается в отчётах")
@@ -511,9 +622,10 @@ class ClusterStats(_Result):
 class ClusterCrossCell(_Result):
     cluster: str
     segment: str
-    count: int
-    share_of_cluster: float = Field(description="Доля кластера, попавшая в сегмент")
-    share_of_segment: float = Field(description="Доля сегмента, попавшая в кластер")
+    count: int | None
+    share_of_cluster: float | None = Field(description="Доля кластера, попавшая в сегмент")
+    share_of_segment: float | None = Field(description="Доля сегмента, попавшая в кластер")
+    hidden: Hidden | None = None
 
 
 class ClusterCrosstab(_Result):
@@ -528,9 +640,10 @@ class ClusterCrosstab(_Result):
 
 class VulnerableCell(_Result):
     cluster: str
-    count: int
-    share_of_group: float = Field(description="Доля группы, попавшая в этот кластер")
-    share_of_cluster: float = Field(description="Доля группы внутри кластера")
+    count: int | None
+    share_of_group: float | None = Field(description="Доля группы, попавшая в этот кластер")
+    share_of_cluster: float | None = Field(description="Доля группы внутри кластера")
+    hidden: Hidden | None = None
 
 
 class VulnerableGroupRow(_Result):
@@ -541,8 +654,9 @@ class VulnerableGroupRow(_Result):
     segment: str = Field(description="«признак=значение»")
     value: str
     label: str
-    total: int
+    total: int | None
     cells: list[VulnerableCell]
+    hidden: Hidden | None = None
 
 
 class UnmatchedPortraitEdit(_Result):

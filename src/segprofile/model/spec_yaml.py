@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from segprofile.errors import DocumentError, NotFound
@@ -118,12 +121,47 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     )
 
 
+DEPTH_ENV = "SEGPROFILE_YAML_MAX_DEPTH"
+DEFAULT_MAX_DEPTH = 50
+
+
+def max_depth() -> int:
+    """Deepest nesting of lists and dictionaries a study document may have (a real one has 7)."""
+    try:
+        value = float(os.environ.get(DEPTH_ENV, DEFAULT_MAX_DEPTH))
+    except ValueError:
+        return DEFAULT_MAX_DEPTH
+    return int(value) if math.isfinite(value) and value >= 1 else DEFAULT_MAX_DEPTH
+
+
+def _depth_problem(depth: int) -> str:
+    return (
+        f"вложенность списков и словарей глубже {depth} уровней; в документе исследования их не "
+        f"больше десяти — проверьте скобки и отступы (предел задаёт администратор: {DEPTH_ENV})"
+    )
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    """Whether ``data`` (dicts and lists) nests deeper than ``limit``; no recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def study_from_data(data: Any, *, source: str, tree: Any = None) -> Study:
     """Validate a parsed document; raise :class:`DocumentError` with every problem found."""
     if not isinstance(data, dict):
         raise DocumentError(
             source, [("", None, "документ должен быть словарём полей исследования")]
         )
+    if _too_deep(data, max_depth()):
+        raise DocumentError(source, [("", None, _depth_problem(max_depth()))])
     try:
         study = Study.model_validate(data)
     except ValidationError as exc:
@@ -140,10 +178,69 @@ def study_from_data(data: Any, *, source: str, tree: Any = None) -> Study:
     return study
 
 
+class _AliasError(MarkedYAMLError):
+    """An alias (``*name``) in a document: refused, it is how a 500-byte text becomes gigabytes."""
+
+
+class _NoAliasComposer(Composer):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        from ruamel.yaml.events import AliasEvent
+
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            raise _AliasError(None, None, "alias", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+_ALIAS_PROBLEM = (
+    "ссылки YAML («&имя» и «*имя») не поддерживаются; запишите значение полностью там, где "
+    "оно нужно"
+)
+
+
 def _yaml() -> YAML:
+    """The loader of study documents: no aliases, nesting at most :func:`max_depth` deep."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.Composer = _NoAliasComposer
+    yaml.max_depth = max_depth()
     return yaml
+
+
+def _line(exc: MarkedYAMLError) -> int | None:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark is not None else None
+
+
+def load_yaml_data(text: str, *, source: str) -> Any:
+    """YAML (or JSON) text as plain dicts and lists, with the limits of study documents (no
+    aliases, bounded nesting) and Russian errors; for every YAML a user uploads."""
+    return _plain(_load_tree(text, source=source))
+
+
+def _load_tree(text: str, *, source: str) -> Any:
+    try:
+        return _yaml().load(text)
+    except _AliasError as exc:
+        raise DocumentError(source, [("", _line(exc), _ALIAS_PROBLEM)]) from None
+    except MaxDepthExceededError as exc:
+        raise DocumentError(source, [("", _line(exc), _depth_problem(max_depth()))]) from None
+    except MarkedYAMLError as exc:
+        problem = exc.problem or "ошибка синтаксиса"
+        raise DocumentError(
+            source,
+            [
+                (
+                    "",
+                    _line(exc),
+                    f"это не корректный YAML ({problem}); проверьте отступы и двоеточия",
+                )
+            ],
+        ) from None
+    except YAMLError as exc:
+        raise DocumentError(source, [("", None, f"это не корректный YAML ({exc})")]) from None
+    except RecursionError:  # a parser's own recursion, beyond our depth check: said the same
+        raise DocumentError(source, [("", None, _depth_problem(max_depth()))]) from None
 
 
 def _plain(node: Any) -> Any:
@@ -159,18 +256,7 @@ def _plain(node: Any) -> Any:
 
 def load_study_text(text: str, *, source: str = "study.yaml") -> Study:
     """Parse YAML (or JSON, which is YAML) text into a :class:`Study`."""
-    try:
-        tree = _yaml().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or "ошибка синтаксиса"
-        raise DocumentError(
-            source,
-            [("", line, f"это не корректный YAML ({problem}); проверьте отступы и двоеточия")],
-        ) from None
-    except YAMLError as exc:
-        raise DocumentError(source, [("", None, f"это не корректный YAML ({exc})")]) from None
+    tree = _load_tree(text, source=source)
     if tree is None:
         raise DocumentError(source, [("", None, "документ пуст")])
     return study_from_data(_plain(tree), source=source, tree=tree)
@@ -219,6 +305,8 @@ def dump_study(study: Study) -> str:
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     yaml.width = 100
     yaml.representer.add_representer(str, _represent_str)
+    # Never «&id001 … *id001»: the loader refuses aliases, so the dumper must not write them.
+    yaml.representer.ignore_aliases = lambda data: True
     buffer = io.StringIO()
     yaml.dump(study_to_data(study), buffer)
     return buffer.getvalue()

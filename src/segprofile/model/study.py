@@ -408,7 +408,9 @@ class Segmentation(_Model):
     confidence: float = Field(0.95, gt=0.5, lt=1)
     min_cell: int = Field(5, ge=1, description="Сегменты меньше порога скрываются в отчётах")
     allow_small_cells: bool = Field(
-        False, description="Явное разрешение показывать малые сегменты (записывается в отчёт)"
+        False,
+        description="Устарело: защиту малых групп не отключает (выгрузку без защиты может "
+        "запросить только владелец, для одного файла)",
     )
     random_state: int = 42
     portraits: list[PortraitEdit] = Field(
@@ -580,6 +582,38 @@ class ResearchPlan(_Model):
     activities: list[ResearchActivity] = Field(default_factory=list)
 
 
+class TopicLabel(_Model):
+    """The team's name for a topic of texts (M-9), kept across re-runs.
+
+    Topics are found anew on every run; a saved name is matched to the new topics by their
+    main lemmas. ``topics`` holds the main lemmas of each topic the name was given to: one
+    list for a renamed topic, several for topics the team merged into one.
+    """
+
+    id: Identifier
+    source: Identifier = Field(description="Источник текстов (жалобы, опрос, интервью)")
+    name: str = Field(min_length=1, max_length=120, description="Название темы")
+    topics: list[list[str]] = Field(
+        min_length=1, description="Главные леммы каждой объединённой темы на момент правки"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("название темы не может быть пустым")
+        return value
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, value: list[list[str]]) -> list[list[str]]:
+        cleaned = [list(dict.fromkeys(w.strip() for w in words if w.strip())) for words in value]
+        if any(not words for words in cleaned):
+            raise ValueError("у каждой темы должна быть хотя бы одна лемма")
+        return cleaned
+
+
 # --- M-11, M-12 Journeys and recommendations --------------------------------------------------
 
 DEFAULT_SERVICE_LEVELS: list[str] = [
@@ -661,6 +695,9 @@ class Study(_Model):
     )
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     research: ResearchPlan = Field(default_factory=ResearchPlan)
+    topic_labels: list[TopicLabel] = Field(
+        default_factory=list, description="Названия и объединения тем текстов, заданные командой"
+    )
     journeys: list[Journey] = Field(default_factory=list)
     recommendations: list[Recommendation] = Field(default_factory=list)
 
@@ -723,6 +760,7 @@ def reference_problems(study: Study) -> list[tuple[tuple[str | int, ...], str]]:
     hypotheses = unique(("hypotheses",), study.hypotheses)
     journeys = unique(("journeys",), study.journeys)
     unique(("recommendations",), study.recommendations)
+    unique(("topic_labels",), study.topic_labels)
     unique(("research", "activities"), study.research.activities)
 
     def missing(path: tuple[str | int, ...], what: str, ref: str, known: set[str]) -> None:
@@ -730,6 +768,8 @@ def reference_problems(study: Study) -> list[tuple[tuple[str | int, ...], str]]:
             listed = ", ".join(sorted(known)) or "нет ни одного"
             problems.append((path, f"{what} «{ref}» не найден(а); известные: {listed}"))
 
+    for i, topic in enumerate(study.topic_labels):
+        missing(("topic_labels", i, "source"), "источник данных", topic.source, sources)
     for i, role in enumerate(study.roles):
         if role.audience is None:
             continue

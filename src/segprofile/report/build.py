@@ -13,21 +13,32 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal, Protocol
+from typing import Literal
 
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from segprofile.analysis.suppression import (
+    UNSUPPRESSED_BANNER,
+    hidden_keys,
+    hidden_text,
+    suppress,
+    unsuppressed,
+)
 from segprofile.model.checks import check_study
 from segprofile.model.labels import PRIORITY_PARTS, ru
 from segprofile.model.results import (
     ClusterCrosstab,
     ClusterResult,
     ClusterStats,
+    Hidden,
     PortraitField,
+    PrioritySummary,
     Profile,
+    SatisfactionStats,
     SegmentStats,
+    SurveyStats,
     VulnerableGroupRow,
 )
 from segprofile.model.study import ClientType, RoleKind, Study
@@ -40,15 +51,11 @@ log = logging.getLogger(__name__)
 ColumnKind = Literal["text", "int", "num1", "num2", "pct", "pct1"]
 
 
+@dataclass(frozen=True)
 class Suppressed:
-    """A cell hidden to protect small segments (shown as «скрыто»)."""
+    """A cell hidden to protect small groups; ``text`` says why («скрыто: меньше 5»…)."""
 
-    _instance: Suppressed | None = None
-
-    def __new__(cls) -> Suppressed:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    text: str = "скрыто"
 
     def __repr__(self) -> str:
         return "SUPPRESSED"
@@ -132,6 +139,7 @@ class Report:
     suppression_rule: str
     suppressed: frozenset[str]
     internal: bool = False
+    banner: str = ""  # on every page of an unsuppressed output (an owner's explicit request)
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:
@@ -143,7 +151,7 @@ class Report:
 def format_cell(value: CellValue, kind: ColumnKind) -> str:
     """A cell as Russian text: 12 345,6; 34 %; «—» for no value; «скрыто» for a hidden one."""
     if isinstance(value, Suppressed):
-        return SUPPRESSED_TEXT
+        return value.text
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -161,125 +169,11 @@ def format_cell(value: CellValue, kind: ColumnKind) -> str:
     return number(value, 2) if isinstance(value, float) else str(value)
 
 
-# --- Suppression ---------------------------------------------------------------------------------
-
-
-class Sized(Protocol):
-    """What suppression needs of a cell: its key and its count."""
-
-    @property
-    def key(self) -> str: ...
-
-    @property
-    def capacity(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A plain counted cell (a cluster × segment, a vulnerable group × cluster)."""
-
-    key: str
-    capacity: int
-
-
-def _complement(segments: Sequence[Sized], hidden: set[str], min_cell: int) -> set[str]:
-    """Hide more of one partition until its hidden segments cannot be told from its total."""
-    here = {s.key for s in segments if s.key in hidden}
-    if not here:
-        return set()
-    shown = sorted((s for s in segments if s.key not in here), key=lambda s: (s.capacity, s.key))
-    size = {s.key: s.capacity for s in segments}
-    while shown and (len(here) == 1 or sum(size[k] for k in here) < min_cell):
-        here.add(shown.pop(0).key)
-    return here
-
-
-def suppressed_segments(segments: Sequence[Sized], min_cell: int) -> set[str]:
-    """Keys to hide in one partition: the small ones, plus complements so none can be recovered.
-
-    Primary: every segment under ``min_cell`` clients. Complementary: while exactly one segment
-    is hidden (its size would be the total minus the rest) or the hidden ones together are still
-    under ``min_cell`` (their sum is the total minus the rest), the smallest shown one is hidden
-    too.
-    """
-    return _complement(segments, {s.key for s in segments if s.capacity < min_cell}, min_cell)
-
-
-def suppressed_cross(
-    segments: Sequence[Sized], min_cell: int, hidden_margins: Iterable[str] = ()
-) -> set[str]:
-    """Cross cells (``a=x&b=y``) to hide: each row and each column is a partition of a margin.
-
-    A row whose margin (``a=x``) is hidden is hidden whole, or its cells would add up to it.
-    Then rows and columns are completed in turn until nothing changes.
-    """
-    margins = set(hidden_margins)
-    parts = {s.key: s.key.split("&") for s in segments}
-    hidden = {s.key for s in segments if s.capacity < min_cell or margins & set(parts[s.key])}
-    changed = True
-    while changed:
-        changed = False
-        for axis in (0, 1):
-            lines: dict[str, list[Sized]] = {}
-            for seg in segments:
-                if len(parts[seg.key]) > axis:
-                    lines.setdefault(parts[seg.key][axis], []).append(seg)
-            for line in lines.values():
-                more = _complement(line, hidden, min_cell) - hidden
-                if more:
-                    hidden |= more
-                    changed = True
-    return hidden
-
-
-def suppression(profile: Profile, study: Study) -> frozenset[str]:
-    """All suppressed segment keys of the profile (empty when small cells are allowed)."""
-    seg = study.segmentation
-    if seg.allow_small_cells:
-        return frozenset()
-    keys: set[str] = set()
-    for feature in profile.by_feature:
-        keys |= suppressed_segments(feature.segments, seg.min_cell)
-    for cross in profile.cross:
-        keys |= suppressed_cross(cross.segments, seg.min_cell, keys)
-    if profile.clusters is not None:
-        keys |= cluster_suppression(profile.clusters, seg.min_cell, frozenset(keys))
-    return frozenset(keys)
-
-
-def crosstab_cells(crosstab: ClusterCrosstab) -> list[Cell]:
-    """Cluster × segment cells keyed «cluster=N&признак=значение» (zeros disclose nothing)."""
-    return [Cell(f"{c.cluster}&{c.segment}", c.count) for c in crosstab.cells if c.count]
-
-
-def vulnerable_cells(row: VulnerableGroupRow) -> list[Cell]:
-    """Vulnerable group × cluster cells keyed «признак=значение&cluster=N» (zeros omitted)."""
-    return [Cell(f"{row.segment}&{c.cluster}", c.count) for c in row.cells if c.count]
-
-
-def cluster_suppression(
-    clusters: ClusterResult, min_cell: int, hidden_segments: frozenset[str] = frozenset()
-) -> set[str]:
-    """Hidden cluster keys and cells: the clusters are a partition, their tables cross tables.
-
-    Clusters under ``min_cell`` are hidden with complements (as one feature's segments). In the
-    crosstab with one feature's segments and in the vulnerable-group table, every row and every
-    column is completed the same way; a hidden cluster or segment hides its whole row or column.
-    """
-    keys = _complement(clusters.clusters, {c.key for c in clusters.clusters if c.small}, min_cell)
-    margins = set(keys) | set(hidden_segments)
-    for crosstab in clusters.crosstabs:
-        keys |= suppressed_cross(crosstab_cells(crosstab), min_cell, margins)
-    by_feature: dict[str, list[Cell]] = {}
-    for row in clusters.vulnerable:
-        by_feature.setdefault(row.feature_id, []).extend(vulnerable_cells(row))
-    for cells in by_feature.values():
-        keys |= suppressed_cross(cells, min_cell, margins)
-    return keys
+# --- Suppression (the rules live in analysis.suppression; this only shows them) ---------------
 
 
 def masked_profile(profile: Profile, hidden: frozenset[str]) -> Profile:
-    """The profile without hidden segments (for charts, which draw every segment they get)."""
+    """The published profile without hidden segments (charts draw every segment they get)."""
     return profile.model_copy(
         update={
             "by_feature": [
@@ -341,12 +235,15 @@ def origin_text(field: PortraitField) -> str:
 
 
 class _Builder:
-    def __init__(self, profile: Profile, study: Study, *, figures: bool) -> None:
+    def __init__(self, profile: Profile, study: Study, *, figures: bool, raw: bool = False) -> None:
+        # Every number below comes from the published profile: hidden ones are None.
+        profile = unsuppressed(profile, study) if raw else suppress(profile, study)
+        self.raw = raw
         self.profile = profile
         self.study = study
         self.figures = figures
         self.seg = study.segmentation
-        self.hidden = suppression(profile, study)
+        self.hidden = hidden_keys(profile)
         self.visible = masked_profile(profile, self.hidden)
         self.confidence = percent(self.seg.confidence)
         self.by_key = {s.key: s for fs in profile.by_feature for s in fs.segments}
@@ -363,6 +260,14 @@ class _Builder:
 
     def is_hidden(self, key: str) -> bool:
         return key in self.hidden
+
+    def hide(self, reason: Hidden | None) -> Suppressed:
+        """A hidden cell saying why."""
+        return Suppressed(hidden_text(reason, self.seg.min_cell) or SUPPRESSED_TEXT)
+
+    def rated(self, value: CellValue, sat: SatisfactionStats | SurveyStats) -> CellValue:
+        """A statistic of ratings (or answers), or why it is hidden."""
+        return self.hide(sat.hidden) if sat.hidden else value
 
     # sections ---------------------------------------------------------------------------------
 
@@ -503,24 +408,32 @@ class _Builder:
             [Column("Показатель", width=50), Column("Значение", width=24)],
             [
                 ["Клиентов в данных", number(p.total_clients)],
-                ["Оценок удовлетворённости", number(sat.n)],
+                ["Оценок удовлетворённости", self.rated(number(sat.n), sat)],
                 [
                     f"Средняя оценка (шкала {scale.scale_min}–{scale.scale_max})",
-                    number(sat.mean, 2),
+                    self.rated(number(sat.mean, 2), sat),
                 ],
-                [f"CSAT — доля оценок {scale.csat_threshold} и выше", percent(sat.csat)],
+                [
+                    f"CSAT — доля оценок {scale.csat_threshold} и выше",
+                    self.rated(percent(sat.csat), sat),
+                ],
                 [
                     f"Интервал CSAT ({self.confidence})",
-                    _interval(
-                        sat.csat_interval.low if sat.csat_interval else None,
-                        sat.csat_interval.high if sat.csat_interval else None,
+                    self.rated(
+                        _interval(
+                            sat.csat_interval.low if sat.csat_interval else None,
+                            sat.csat_interval.high if sat.csat_interval else None,
+                        ),
+                        sat,
                     ),
                 ],
             ],
         )
         if p.survey is not None:
-            table.rows.append(["Ответов в опросе (нулевой замер)", number(p.survey.n)])
-            table.rows.append(["CSAT по опросу", percent(p.survey.csat)])
+            table.rows.append(
+                ["Ответов в опросе (нулевой замер)", self.rated(number(p.survey.n), p.survey)]
+            )
+            table.rows.append(["CSAT по опросу", self.rated(percent(p.survey.csat), p.survey)])
             if p.survey.nps is not None:
                 table.rows.append(["NPS по опросу", number(p.survey.nps * 100)])
         return sec.add(table)
@@ -538,28 +451,21 @@ class _Builder:
         ]
 
     def _segment_row(self, seg: SegmentStats) -> list[CellValue]:
-        if self.is_hidden(seg.key):
-            small = seg.capacity < self.seg.min_cell
-            return [
-                seg.label,
-                f"<{NBSP}{self.seg.min_cell}" if small else SUPPRESSED,
-                SUPPRESSED,
-                SUPPRESSED,
-                SUPPRESSED,
-                SUPPRESSED,
-                SUPPRESSED,
-                "",
-            ]
+        if seg.hidden:
+            return [seg.label, self.hide(seg.hidden), *[SUPPRESSED] * 5, ""]
         s = seg.satisfaction
         return [
             seg.label,
             seg.capacity,
             seg.share,
-            s.n,
-            s.csat,
-            _interval(
-                s.csat_interval.low if s.csat_interval else None,
-                s.csat_interval.high if s.csat_interval else None,
+            self.rated(s.n, s),
+            self.rated(s.csat, s),
+            self.rated(
+                _interval(
+                    s.csat_interval.low if s.csat_interval else None,
+                    s.csat_interval.high if s.csat_interval else None,
+                ),
+                s,
             ),
             seg.priority.rank if seg.priority else None,
             _traits(seg),
@@ -728,39 +634,33 @@ class _Builder:
         return sec
 
     def cluster_rule_text(self) -> str:
-        if self.seg.allow_small_cells:
-            return "Скрытие малых кластеров отключено явной настройкой исследования."
+        if self.raw:
+            return UNSUPPRESSED_BANNER + "."
         return (
-            f"Кластеры меньше {self.seg.min_cell} клиентов помечены как малые и скрыты (вместе "
-            "со следующим по величине, чтобы их нельзя было вычислить по итогу); в таблицах "
-            f"кластеров по сегментам и уязвимым группам скрыты клетки меньше {self.seg.min_cell} "
-            "и дополняющие их клетки той же строки и столбца."
+            f"Кластеры меньше {self.seg.min_cell} клиентов скрыты (вместе со следующим по "
+            "величине, чтобы их нельзя было вычислить по итогу); в таблицах кластеров по "
+            f"сегментам и уязвимым группам скрыты клетки меньше {self.seg.min_cell}, "
+            "дополняющие их клетки той же строки и столбца и нули рядом со скрытыми клетками."
         )
 
     def _cluster_row(self, c: ClusterStats) -> list[CellValue]:
         title = f"{c.number}"
-        if self.is_hidden(c.key):
-            return [
-                title,
-                "малый кластер" if c.small else SUPPRESSED,
-                f"<{NBSP}{self.seg.min_cell}" if c.small else SUPPRESSED,
-                SUPPRESSED,
-                SUPPRESSED,
-                SUPPRESSED,
-                SUPPRESSED,
-                "",
-            ]
+        if c.hidden:
+            return [title, self.hide(c.hidden), *[SUPPRESSED] * 5, ""]
         sat = c.satisfaction
         return [
             title,
             c.label,
             c.capacity,
             c.share,
-            sat.n,
-            sat.csat,
-            _interval(
-                sat.csat_interval.low if sat.csat_interval else None,
-                sat.csat_interval.high if sat.csat_interval else None,
+            self.rated(sat.n, sat),
+            self.rated(sat.csat, sat),
+            self.rated(
+                _interval(
+                    sat.csat_interval.low if sat.csat_interval else None,
+                    sat.csat_interval.high if sat.csat_interval else None,
+                ),
+                sat,
             ),
             "; ".join(self._definition_text(c.definition)),
         ]
@@ -769,14 +669,14 @@ class _Builder:
         return [self.name(key) if key in self.by_key else key for key in definition]
 
     def _cluster_card(self, sec: Section, c: ClusterStats) -> None:
-        if self.is_hidden(c.key):
+        if c.hidden:
             sec.add(
                 Heading(f"Кластер {c.number}"),
                 Paragraph(
                     "Портрет скрыт: "
                     + (
                         f"в кластере меньше {self.seg.min_cell} клиентов."
-                        if c.small
+                        if c.hidden == "small"
                         else "скрыт вместе с малым кластером, чтобы тот нельзя было вычислить."
                     ),
                     "note",
@@ -791,7 +691,7 @@ class _Builder:
                 f"{number(c.capacity)} клиентов ({percent(c.share, 1)})"
                 + (
                     f"; CSAT {percent(c.satisfaction.csat)} по {number(c.satisfaction.n)} оценкам"
-                    if c.satisfaction.csat is not None
+                    if c.satisfaction.csat is not None and not c.satisfaction.hidden
                     else ""
                 )
                 + "."
@@ -832,8 +732,8 @@ class _Builder:
                 cell = cells.get((cl.key, seg))
                 if cell is None:
                     row.append(None)
-                elif self.is_hidden(f"{cl.key}&{seg}") or self.is_hidden(cl.key):
-                    row.append(SUPPRESSED)
+                elif cell.hidden or cell.count is None:
+                    row.append(self.hide(cell.hidden))
                 else:
                     row.append(f"{number(cell.count)} ({percent(cell.share_of_cluster)})")
             table.rows.append(row)
@@ -854,12 +754,11 @@ class _Builder:
             for row in rows:
                 values: list[CellValue] = [
                     row.label,
-                    SUPPRESSED if self.is_hidden(row.segment) else row.total,
+                    self.hide(row.hidden) if row.total is None else row.total,
                 ]
-                for cell, cl in zip(row.cells, result.clusters, strict=True):
-                    key = f"{row.segment}&{cell.cluster}"
-                    if self.is_hidden(key) or self.is_hidden(cl.key) or self.is_hidden(row.segment):
-                        values.append(SUPPRESSED)
+                for cell in row.cells:
+                    if cell.hidden or cell.count is None:
+                        values.append(self.hide(cell.hidden))
                     else:
                         values.append(
                             f"{number(cell.count)} ({percent(cell.share_of_group)}; "
@@ -901,11 +800,13 @@ class _Builder:
         )
         for fs in self.profile.by_feature:
             for seg in fs.segments:
-                if self.is_hidden(seg.key):
-                    hidden: list[CellValue] = [SUPPRESSED] * (len(cols) - 4)
+                if seg.hidden:
+                    why = self.hide(seg.hidden)
+                    hidden: list[CellValue] = [why] + [SUPPRESSED] * (len(cols) - 5)
                     table.rows.append([fs.label, seg.label, seg.key, *hidden, ""])
                     continue
                 s, sv, bz, pr = seg.satisfaction, seg.survey, seg.blind_zone, seg.priority
+                survey_hidden = sv is not None and sv.hidden is not None
                 table.rows.append(
                     [
                         fs.label,
@@ -913,14 +814,18 @@ class _Builder:
                         seg.key,
                         seg.capacity,
                         seg.share,
-                        s.n,
-                        s.mean,
-                        s.csat,
-                        s.csat_interval.low if s.csat_interval else None,
-                        s.csat_interval.high if s.csat_interval else None,
-                        sv.n if sv else None,
-                        sv.csat if sv else None,
-                        round(sv.nps * 100) if sv and sv.nps is not None else None,
+                        self.rated(s.n, s),
+                        self.rated(s.mean, s),
+                        self.rated(s.csat, s),
+                        self.rated(s.csat_interval.low if s.csat_interval else None, s),
+                        self.rated(s.csat_interval.high if s.csat_interval else None, s),
+                        self.rated(sv.n, sv) if sv else None,
+                        self.rated(sv.csat, sv) if sv else None,
+                        self.hide(sv.hidden)
+                        if sv and survey_hidden
+                        else round(sv.nps * 100)
+                        if sv and sv.nps is not None
+                        else None,
                         round(bz.entitled) if bz else None,
                         round(bz.blind) if bz else None,
                         bz.share if bz else None,
@@ -938,6 +843,10 @@ class _Builder:
             return None
         sv = p.survey
         sec = Section("survey", "Нулевой замер по опросу", ("M-6", "M-8"), short="Опрос")
+        if sv.hidden:
+            return sec.add(
+                Paragraph(f"Ответов в опросе {hidden_text(sv.hidden, self.seg.min_cell)}.", "note")
+            )
         text = f"Ответов: {number(sv.n)}"
         if sv.csat is not None and sv.csat_interval:
             ci = _interval(sv.csat_interval.low, sv.csat_interval.high)
@@ -968,19 +877,22 @@ class _Builder:
         )
         for fs in p.by_feature:
             for seg in fs.segments:
-                if seg.survey is None or self.is_hidden(seg.key):
+                if seg.survey is None or seg.hidden:
                     continue
                 s = seg.survey
                 table.rows.append(
                     [
                         f"{fs.label}: {seg.label}",
-                        s.n,
-                        s.csat,
-                        _interval(
-                            s.csat_interval.low if s.csat_interval else None,
-                            s.csat_interval.high if s.csat_interval else None,
+                        self.rated(s.n, s),
+                        self.rated(s.csat, s),
+                        self.rated(
+                            _interval(
+                                s.csat_interval.low if s.csat_interval else None,
+                                s.csat_interval.high if s.csat_interval else None,
+                            ),
+                            s,
                         ),
-                        round(s.nps * 100) if s.nps is not None else None,
+                        self.rated(round(s.nps * 100) if s.nps is not None else None, s),
                         f"мала: нужно {number(s.needed)}" if s.too_small else "достаточна",
                     ]
                 )
@@ -1027,10 +939,7 @@ class _Builder:
         for fs in self.profile.by_feature:
             for seg in fs.segments:
                 bz = seg.blind_zone
-                if bz is None:
-                    continue
-                if self.is_hidden(seg.key):
-                    table.rows.append([f"{fs.label}: {seg.label}", *[SUPPRESSED] * 4])
+                if bz is None or seg.hidden:
                     continue
                 table.rows.append(
                     [
@@ -1051,6 +960,7 @@ class _Builder:
             return None
         sec = Section("priority", "Приоритет сегментов", ("M-6",), short="Приоритет")
         sec.add(Paragraph(pr.explanation))
+        sec.add(*(Paragraph(rule, "item") for rule in pr.rules))
         sec.add(
             Paragraph(
                 "Веса: "
@@ -1082,20 +992,22 @@ class _Builder:
             seg = self.by_key.get(key)
             if seg is None or seg.priority is None:
                 continue
-            hidden = self.is_hidden(key)
+            if seg.hidden:
+                continue
             table.rows.append(
                 [
                     seg.priority.rank,
                     self.name(key),
-                    SUPPRESSED if hidden else seg.priority.score,
-                    SUPPRESSED if hidden else "; ".join(seg.priority.reasons),
+                    seg.priority.score,
+                    "; ".join(seg.priority.reasons),
                 ]
             )
         sec.add(table)
+        self._priority_overlaps(sec, pr)
         if pr.sensitivity:
             sens = Table(
                 "sensitivity",
-                f"Устойчивость первой {len(pr.top)} при изменении веса на ±20 %",
+                f"Устойчивость первых {len(pr.top)} при изменении веса на ±20 %",
                 [
                     Column("Вес", width=26),
                     Column("Изменение", width=12),
@@ -1114,6 +1026,51 @@ class _Builder:
                 )
             sec.add(sens)
         return sec
+
+    def _priority_overlaps(self, sec: Section, pr: PrioritySummary) -> None:
+        """How many clients the top segments share, and the cross segments worth adding."""
+        overlaps = [o for o in pr.overlaps if not (self.is_hidden(o.a) or self.is_hidden(o.b))]
+        if overlaps:
+            table = Table(
+                "priority_overlap",
+                "Пересечение приоритетных сегментов: одни и те же клиенты",
+                [
+                    Column("Сегмент А", width=40),
+                    Column("Сегмент Б", width=40),
+                    Column("В обоих, чел.", "int", 12),
+                    Column("Доля А", "pct", 10),
+                    Column("Доля Б", "pct", 10),
+                ],
+            )
+            for o in overlaps:
+                small = o.both is None
+                table.rows.append(
+                    [
+                        self.name(o.a),
+                        self.name(o.b),
+                        f"<{NBSP}{self.seg.min_cell}" if small else o.both,
+                        SUPPRESSED if small else o.share_of_a,
+                        SUPPRESSED if small else o.share_of_b,
+                    ]
+                )
+            sec.add(table)
+        proposals = [
+            p for p in pr.proposals if not any(self.is_hidden(k) for k in p.key.split("&"))
+        ]
+        if proposals:
+            table = Table(
+                "priority_cross",
+                "Предлагаемые перекрёстные сегменты",
+                [
+                    Column("Сегмент", width=50),
+                    Column("Клиентов", "int", 10),
+                    Column("CSAT", "pct", 10),
+                    Column("Почему", width=80),
+                ],
+            )
+            for p in proposals:
+                table.rows.append([p.label, p.capacity, p.satisfaction.csat, p.reason])
+            sec.add(table)
 
     def hypotheses(self) -> Section:
         sec = Section(
@@ -1347,9 +1304,9 @@ class _Builder:
             ["Доверительная вероятность", self.confidence],
             ["Порог малых сегментов", str(self.seg.min_cell)],
             [
-                "Скрытие малых сегментов",
-                "отключено явной настройкой segmentation.allow_small_cells"
-                if self.seg.allow_small_cells
+                "Скрытие малых групп",
+                "ОТКЛЮЧЕНО для этой выгрузки по запросу владельца исследования"
+                if self.raw
                 else "включено (с дополнительным скрытием)",
             ],
             ["Зерно генератора случайных чисел", str(pv.seed)],
@@ -1385,17 +1342,19 @@ class _Builder:
         return sec.add(*(Paragraph(w, "warn") for w in self.profile.warnings))
 
     def rule_text(self) -> str:
-        if self.seg.allow_small_cells:
+        if self.raw:
             return (
-                "Скрытие малых сегментов отключено явной настройкой исследования "
-                "(segmentation.allow_small_cells); это записано в происхождении результата."
+                UNSUPPRESSED_BANNER + ": малые группы в этой выгрузке не скрыты по явному "
+                "запросу владельца исследования; запрос записан в журнал."
             )
+        m = self.seg.min_cell
         return (
-            f"Защита персональных данных: сегменты меньше {self.seg.min_cell} клиентов скрыты; "
-            "чтобы их нельзя было вычислить по итогу и остальным сегментам, вместе с ними "
-            "скрыт следующий по величине сегмент того же признака (дополнительное скрытие), "
-            "пока скрытых не станет не меньше двух и в сумме не меньше "
-            f"{self.seg.min_cell} клиентов."
+            f"Защита персональных данных: сегменты меньше {m} клиентов скрыты («скрыто: меньше "
+            f"{m}»); чтобы их нельзя было вычислить по итогу и остальным сегментам, вместе с "
+            "ними скрыты следующие по величине сегменты того же признака («скрыто, чтобы нельзя "
+            f"было вычислить соседние»), пока скрытых не станет не меньше двух и в сумме не "
+            f"меньше {m} клиентов. Средние, CSAT, NPS и интервалы по менее чем {m} оценкам не "
+            "показаны («мало оценок»)."
         )
 
     def build(self) -> Report:
@@ -1435,9 +1394,16 @@ class _Builder:
             suppression_rule=self.rule_text(),
             suppressed=self.hidden,
             internal=internal,
+            banner=UNSUPPRESSED_BANNER if self.raw else "",
         )
 
 
-def build_report(profile: Profile, study: Study, *, figures: bool = True) -> Report:
-    """The report model of a profile; ``figures=False`` skips charts and blueprints (XLSX)."""
-    return _Builder(profile, study, figures=figures).build()
+def build_report(
+    profile: Profile, study: Study, *, figures: bool = True, unsuppressed: bool = False
+) -> Report:
+    """The report model of a profile; ``figures=False`` skips charts and blueprints (XLSX).
+
+    Small groups are hidden (:func:`~segprofile.analysis.suppression.suppress`) unless
+    ``unsuppressed`` — an owner's explicit request for one output, which every page then says.
+    """
+    return _Builder(profile, study, figures=figures, raw=unsuppressed).build()

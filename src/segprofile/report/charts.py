@@ -50,8 +50,17 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
     rows = []
     for fs in profile.by_feature:
         for seg in fs.segments:
-            if seg.missing_value or seg.capacity < min_cell or seg.satisfaction.csat is None:
+            hidden = seg.capacity is None or seg.capacity < min_cell  # a published profile
+            if seg.missing_value or hidden or seg.satisfaction.csat is None:
                 continue
+            gap = seg.priority.gap if seg.priority else None
+            status = (
+                "да"
+                if seg.key in top
+                else "мало данных"
+                if gap is not None and gap.verdict == "too_few"
+                else "нет"
+            )
             rows.append(
                 {
                     "Сегмент": f"{fs.label}: {seg.label}",
@@ -59,7 +68,7 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
                     "Сдвиг": (-7 if len(rows) % 2 else 9) if seg.key in top else 0,
                     "Доля клиентов": seg.share,
                     "CSAT": seg.satisfaction.csat,
-                    "В приоритете": "да" if seg.key in top else "нет",
+                    "В приоритете": status,
                 }
             )
     if not rows:
@@ -72,7 +81,9 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
         y=alt.Y("CSAT:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="CSAT"),
         color=alt.Color(
             "В приоритете:N",
-            scale=alt.Scale(domain=["да", "нет"], range=["#c0392b", "#7aa7e6"]),
+            scale=alt.Scale(
+                domain=["да", "нет", "мало данных"], range=["#c0392b", "#7aa7e6", "#c8ccd2"]
+            ),
             legend=alt.Legend(title="В приоритете"),
         ),
         tooltip=[
@@ -116,7 +127,7 @@ def capacity_csat(feature: FeatureSegmentation, *, min_cell: int) -> alt.TopLeve
             else None,
         }
         for i, seg in enumerate(feature.segments)
-        if seg.capacity >= min_cell
+        if seg.capacity is not None and seg.capacity >= min_cell
     ]
     if not rows:
         return None

@@ -135,6 +135,13 @@ def render_docx(report: Report) -> bytes:
     normal.font.name = "DejaVu Sans"
     normal.font.size = Pt(10)
     usable = 29.7 - 3.2
+    if report.banner:  # an unsuppressed output says so on every page
+        for part in (section.header, section.footer):
+            banner = part.paragraphs[0]
+            banner.text = report.banner
+            banner.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            banner.runs[0].bold = True
+            banner.runs[0].font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
 
     kicker = doc.add_paragraph(report.kicker)
     kicker.runs[0].font.color.rgb = RGBColor(0x5B, 0x67, 0x78)
@@ -208,6 +215,7 @@ def template_context(report: Report) -> dict[str, Any]:
         "kicker": report.kicker,
         "meta": [{"label": k, "value": v} for k, v in report.meta],
         "suppression_rule": report.suppression_rule,
+        "banner": report.banner,
         "sections": sections,
         "s": {sec["id"]: sec for sec in sections},
     }

@@ -1,27 +1,41 @@
-"""Numbers and dates the Russian way: 12 345,6; 34 %; 22.11.2026."""
+"""Numbers and dates the Russian way: 12 345,6; 34 %; 22.11.2026.
+
+The number format itself lives in :mod:`segprofile.model.format` (the analysis writes its
+reasons with it too); dates are the reports' own.
+"""
 
 from __future__ import annotations
 
-import math
+import csv
+import io
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-NBSP = "\u00a0"
-NNBSP = "\u202f"
+from segprofile.model.format import (
+    NBSP,
+    NNBSP,
+    number,
+    p_value,
+    percent,
+    percents,
+    points,
+    share_percent,
+)
 
-
-def number(value: float | int | None, digits: int = 0) -> str:
-    """``12345.6`` → ``12 345,6`` (a no-break space between thousands, a decimal comma)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", NBSP).replace(".", ",")
-
-
-def percent(share: float | None, digits: int = 0) -> str:
-    """``0.341`` → ``34 %``."""
-    if share is None or math.isnan(share):
-        return "—"
-    return f"{number(share * 100, digits)}{NBSP}%"
+__all__ = [
+    "NBSP",
+    "NNBSP",
+    "csv_bytes",
+    "neutralise",
+    "number",
+    "p_value",
+    "percent",
+    "percents",
+    "points",
+    "ru_date",
+    "ru_datetime",
+    "share_percent",
+]
 
 
 def ru_date(value: date | datetime | None) -> str:
@@ -34,3 +48,29 @@ def ru_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     return value.strftime("%d.%m.%Y %H:%M")
+
+
+# A cell a spreadsheet could take for a formula (OWASP, "CSV injection"): ``= + - @``, a tab or
+# a carriage return first. Numbers are written as numbers, not as text, so they keep their sign.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text that cannot start a formula: a leading ``'`` before ``= + - @``, tab or CR."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV for Excel in a Russian locale: UTF-8 with BOM, «;», CRLF; no cell can be a formula.
+
+    Every CSV the product writes goes through here, so a label such as ``=HYPERLINK(…)`` that
+    came with the client data stays a label in Excel and LibreOffice, as in the XLSX report.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([neutralise(str(h)) for h in header])
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else neutralise(v) if isinstance(v, str) else str(v) for v in row]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -8,17 +8,24 @@ from functools import cache
 from importlib.resources import files
 
 import altair as alt
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from markupsafe import Markup
 
+from segprofile.analysis.suppression import (
+    UNSUPPRESSED_BANNER,
+    hidden_keys,
+    hidden_text,
+    suppress,
+    unsuppressed,
+)
 from segprofile.model.checks import check_study
 from segprofile.model.labels import PRIORITY_PARTS as PART_NAMES
-from segprofile.model.labels import ru
+from segprofile.model.labels import inline_label, ru
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
-from segprofile.report.build import ORIGIN_TEXT, masked_profile, suppression
+from segprofile.report.build import ORIGIN_TEXT, masked_profile
 from segprofile.report.format import number, percent, ru_datetime
 
 log = logging.getLogger(__name__)
@@ -36,10 +43,8 @@ def csat_class(value: float | None) -> str:
 
 
 def lower_first(text: str) -> str:
-    """«Сельская местность» → «сельская местность», but keeps acronyms (ЕПГУ, МФЦ) intact."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
-        return text[0].lower() + text[1:]
-    return text
+    """«Сельская местность» → «сельская местность»; ЕПГУ, МФЦ, HS-grad, United-States intact."""
+    return inline_label(text)
 
 
 @cache
@@ -58,6 +63,7 @@ def _environment() -> Environment:
     env.filters["csat_class"] = csat_class
     env.filters["lower_first"] = lower_first
     env.filters["origin"] = lambda origin: ORIGIN_TEXT.get(origin, origin)
+    env.filters["why"] = pass_context(lambda ctx, reason: hidden_text(reason, ctx["min_cell"]))
     return env
 
 
@@ -81,13 +87,20 @@ def _blueprint(study: Study, journey_id: str) -> Markup | None:
     return Markup(blueprint_svg(study, journey_id))  # noqa: S704 — built with escaped text
 
 
-def render_profile_html(profile: Profile, study: Study, *, standalone: bool = True) -> str:
-    """Render the profile; ``standalone=False`` gives a fragment (``div.sp-profile``) for a page."""
+def render_profile_html(
+    profile: Profile, study: Study, *, standalone: bool = True, unsuppressed_output: bool = False
+) -> str:
+    """Render the profile; ``standalone=False`` gives a fragment (``div.sp-profile``) for a page.
+
+    Small groups are hidden (``analysis.suppression``) unless ``unsuppressed_output``: an
+    owner's explicit request for this one output, which the page then says at its top.
+    """
     seg = study.segmentation
     template = _environment().get_template("profile.html.j2")
+    profile = unsuppressed(profile, study) if unsuppressed_output else suppress(profile, study)
     segments_by_key = {seg.key: seg for fs in profile.by_feature for seg in fs.segments}
     feature_of = {seg.key: fs.label for fs in profile.by_feature for seg in fs.segments}
-    hidden = suppression(profile, study)
+    hidden = hidden_keys(profile)
     shown = masked_profile(profile, hidden)
     quadrant = _chart_svg(lambda: charts.priority_quadrant(shown, min_cell=seg.min_cell))
     blueprints = {j.id: _blueprint(study, j.id) for j in study.journeys if j.steps}
@@ -111,5 +124,6 @@ def render_profile_html(profile: Profile, study: Study, *, standalone: bool = Tr
         findings=check_study(study),
         confidence=percent(seg.confidence),
         min_cell=seg.min_cell,
-        suppress=not seg.allow_small_cells,
+        suppress=not unsuppressed_output,
+        banner=UNSUPPRESSED_BANNER if unsuppressed_output else "",
     )

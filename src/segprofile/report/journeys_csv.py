@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from segprofile.data.readers import refuse_binary
 from segprofile.errors import InputError
 from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
+from segprofile.report.format import csv_bytes
 
 __all__ = [
     "COLUMNS",
@@ -164,31 +166,37 @@ def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
     bytes
         The file's content, ready to save as ``journeys.csv``.
     """
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for _, header in COLUMNS])
+    rows = []
     for journey in journeys:
         if not journey.steps:
             raise InputError(
                 f"у пути «{journey.id}» нет шагов: в CSV строка — это шаг",
                 hint="добавьте шаги или не выгружайте пустой путь.",
             )
-        for number, step in enumerate(journey.steps, start=1):
-            writer.writerow(_step_row(journey, step, number))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        rows += [_step_row(journey, step, n) for n, step in enumerate(journey.steps, start=1)]
+    return csv_bytes([header for _, header in COLUMNS], rows)
 
 
 # --- Import ------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes | str) -> str:
+def _decode(data: bytes | str, source: str) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
+    # A workbook, a PDF or a picture chosen by mistake: said as such, not a server error.
+    refuse_binary(data[:65536], source)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         # Excel in a Russian locale saves «CSV (разделители — запятые)» in Windows-1251.
         return data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"Файл {source} — не текст в UTF-8 или Windows-1251.",
+            hint="сохраните пути в Excel как «CSV UTF-8» и загрузите снова.",
+        ) from None
 
 
 def _split(text: str) -> list[str]:
@@ -386,6 +394,14 @@ def _read_rows(text: str, source: str) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def _unneutralise(text: str) -> str:
+    """A cell as it was before :func:`~segprofile.report.format.neutralise` (a round trip
+    through our own export does not grow apostrophes)."""
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return text[1:]
+    return text
+
+
 def journeys_from_csv(
     data: bytes | str, *, study: Study | None = None, source: str = "journeys.csv"
 ) -> list[Journey]:
@@ -413,7 +429,14 @@ def journeys_from_csv(
         the study does not have, a repeated step, a journey whose rows disagree on its kind,
         title or segments, or a file without steps.
     """
-    header, body = _read_rows(_decode(data), source)
+    header, body = _read_rows(_decode(data, source), source)
+    if all(_field_of(cell) is None for cell in header):
+        # No header at all (a client's row, say): its cells are never quoted as names.
+        known = ", ".join(f"«{h}»" for _, h in COLUMNS)
+        raise JourneyCsvError(
+            source,
+            [(1, None, f"в первой строке нет ни одного столбца путей клиента; известные: {known}")],
+        )
     problems: list[tuple[int | None, str | None, str]] = []
     names: list[str | None] = []
     headers: dict[str, str] = {}
@@ -447,7 +470,9 @@ def journeys_from_csv(
         if len(raw) > len(names) and any(c.strip() for c in raw[len(names) :]):
             reader.error(row, None, "в строке больше значений, чем столбцов в заголовке")
         cells = {
-            name: value.strip() for name, value in zip(names, raw, strict=False) if name is not None
+            name: _unneutralise(value.strip())
+            for name, value in zip(names, raw, strict=False)
+            if name is not None
         }
         journey_id = reader.identifier(row, "journey", cells.get("journey", ""))
         if journey_id is None:

@@ -109,6 +109,14 @@ def render_html(report: Report) -> str:
         f'<header class="sp-head"><p class="sp-kicker">{escape(report.kicker)}</p>',
         f'<h1>{escape(report.title)}</h1><dl class="sp-meta">',
     ]
+    if report.banner:  # an unsuppressed output says so on every printed page and on top
+        text = report.banner.replace("\\", "").replace('"', "")
+        parts[3] = parts[3].replace(
+            "</style>",
+            f'@page{{@top-center{{content:"{text}";font:bold 10pt "DejaVu Sans",sans-serif;'
+            "color:#b3261e}}</style>",
+        )
+        parts.insert(5, f'<p class="sp-banner warn"><strong>{escape(report.banner)}</strong></p>')
     parts += [f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in report.meta]
     parts.append("</dl></header>")
     parts.append(f'<p class="sp-rule">{escape(report.suppression_rule)}</p>')

@@ -27,9 +27,9 @@ from segprofile.report.build import (
     Table,
     format_cell,
 )
+from segprofile.report.format import neutralise
 
 FORMAT = "xlsx"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_FORMATS = {
     "int": "# ##0",
     "num1": "# ##0.0",
@@ -39,11 +39,6 @@ _NUMBER_FORMATS = {
 }
 _HEADER_FILL = PatternFill("solid", fgColor="E6EAF0")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]\*\?/\\:]")
-
-
-def neutralise(text: str) -> str:
-    """Text that cannot start a formula: a leading ``'`` before ``= + - @``, tab or CR."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _set_text(cell: Cell, text: str) -> None:
@@ -146,6 +141,13 @@ def render_xlsx(report: Report) -> bytes:
                 _table_at(ws, block, 1, filters=True)
     for number, sec in enumerate(report.sections, start=1):
         _section_sheet(wb, number, sec)
+    if report.banner:  # an unsuppressed output says so on every sheet and printed page
+        _set_text(cover.cell(row=len(report.meta) + 6, column=1), report.banner)
+        cover.cell(row=len(report.meta) + 6, column=1).font = Font(bold=True, color="B3261E")
+        for ws in wb.worksheets:
+            ws.oddHeader.center.text = report.banner
+            ws.oddFooter.center.text = report.banner
+            ws.sheet_properties.tabColor = "B3261E"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -3,7 +3,8 @@
 - :class:`SessionIdleRefreshMiddleware` — the idle timeout of a session without writing the
   session row on every request (SQLite lets one process write at a time);
 - :class:`WarmUpMiddleware` — each server process loads the views once at start and takes what it
-  loaded out of Python's garbage collector, whose full passes over it stalled requests.
+  loaded out of Python's garbage collector, whose full passes over it stalled requests; it also
+  starts the fork server that parses uploaded files (``pipeline.run_isolated``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_resolver
+
+from segprofile import pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +88,11 @@ class WarmUpMiddleware:
                 _warm["done"] = True
                 started = time.perf_counter()
                 get_resolver().url_patterns  # noqa: B018 — imports every view module
+                # Uploaded files are parsed in children of a fork server that imports the
+                # package (seconds): started now, beside the first requests, not by an upload.
+                threading.Thread(
+                    target=pipeline.start_isolation, name="start-isolation", daemon=True
+                ).start()
                 gc.collect()
                 gc.freeze()
                 # Back in the collector's sight at exit, so the interpreter frees them as usual

@@ -10,6 +10,10 @@ Everything that differs between machines comes from the environment:
 - ``SEGPROFILE_ALLOWED_HOSTS`` — comma-separated host names (default ``127.0.0.1,localhost``).
 - ``SEGPROFILE_CSRF_TRUSTED_ORIGINS`` — comma-separated origins behind a reverse proxy.
 - ``SEGPROFILE_MAX_UPLOAD_MB`` — largest data file accepted through the web (default 512).
+- ``SEGPROFILE_STAGING`` — the private folder where uploaded files wait, raw, until they are
+  imported or discarded (default ``<SEGPROFILE_HOME>-staging``; never inside the data home).
+- ``SEGPROFILE_STAGING_HOURS`` — an upload not imported within this many hours is deleted
+  (default 24).
 - ``SEGPROFILE_HTTPS=1`` — the site is served over HTTPS (behind a proxy that sets
   ``X-Forwarded-Proto``): secure cookies, HSTS, redirect to HTTPS.
 - ``DATABASE_URL`` — ``postgres://user:password@host:port/name`` switches to PostgreSQL.
@@ -17,6 +21,8 @@ Everything that differs between machines comes from the environment:
   (default 8) and when the browser closes.
 - ``SEGPROFILE_LOGIN_ATTEMPTS`` / ``SEGPROFILE_LOCKOUT_MINUTES`` — failed sign-ins (default 5)
   that lock a user name from an address, and for how long (default 15).
+- ``SEGPROFILE_TRUSTED_PROXIES`` — comma-separated addresses or networks of the reverse proxies
+  whose ``X-Forwarded-For`` is believed (default none: the address is ``REMOTE_ADDR``).
 
 Production: ``DJANGO_SETTINGS_MODULE=segprofile.web.settings_production`` (HTTPS, secure
 cookies, HSTS, required secret key and host names; ``manage.py check --deploy`` is clean).
@@ -25,6 +31,7 @@ cookies, HSTS, required secret key and host names; ``manage.py check --deploy`` 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -33,6 +40,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from segprofile.data import staging
+from segprofile.errors import InputError
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -138,6 +148,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "segprofile.web.middleware.SegprofileErrorMiddleware",
+    # Errors under /api/ that Django, not the API, answers (404, 405, 413, 500) as JSON.
+    "segprofile.web.api.middleware.ApiJsonErrorsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -195,6 +207,26 @@ AUTHENTICATION_BACKENDS = [
     "segprofile.web.auth.WebSignInThrottle",  # django-axes, for web requests
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+
+def _trusted_proxies(items: list[str]) -> list[str]:
+    """Addresses or networks of our reverse proxies, checked here so a typo stops the start."""
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"SEGPROFILE_TRUSTED_PROXIES: «{item}» — не адрес и не сеть (пример: 127.0.0.1, "
+                "10.0.0.0/8, ::1)."
+            ) from None
+    return items
+
+
+SEGPROFILE_TRUSTED_PROXIES = _trusted_proxies(_env_list("SEGPROFILE_TRUSTED_PROXIES", ""))
+"""Reverse proxies whose X-Forwarded-For is believed; empty: the client is REMOTE_ADDR."""
+
+# The sign-in lockout and the audit log see the same address: the client's, behind our proxies.
+AXES_CLIENT_IP_CALLABLE = "segprofile.web.studies.audit.client_address"
 AXES_FAILURE_LIMIT = int(os.environ.get("SEGPROFILE_LOGIN_ATTEMPTS", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SEGPROFILE_LOCKOUT_MINUTES", "15")))
 # A user name is locked from the address the failures came from: a colleague mistyping
@@ -269,6 +301,29 @@ The profile fragment brings no ``<style>``: its stylesheet is served at ``/repor
 
 SEGPROFILE_MAX_UPLOAD_BYTES = int(os.environ.get("SEGPROFILE_MAX_UPLOAD_MB", "512")) * 1024 * 1024
 """Largest data file accepted through the web form."""
+
+try:
+    SEGPROFILE_STAGING = staging.default_root()
+    """The gate's private folder: raw uploads wait here (owner-only) until imported or
+    discarded; apart from the data home on purpose (original and depersonalised data are never
+    stored together), and never under STATIC_ROOT or a media folder."""
+except InputError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
+SEGPROFILE_STAGING_HOURS = float(os.environ.get("SEGPROFILE_STAGING_HOURS", "24"))
+"""Uploads not imported within this many hours are deleted (at start, on a schedule, by
+``manage.py clean_staging``)."""
+
+# Uploads up to 2.5 MB are held in memory; larger ones are written to the staging area (not the
+# system temp folder), owner-only and locked while their request lives (see storage.py).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = str(SEGPROFILE_STAGING / "incoming")
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "segprofile.web.studies.storage.StagingUploadHandler",
+]
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 SEGPROFILE_MAX_STUDY_BYTES = 2 * 1024 * 1024
 """Largest study document (YAML) accepted through the web form."""

@@ -13,7 +13,7 @@ import json
 import logging
 from typing import Any, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
@@ -24,8 +24,11 @@ from ninja.security import HttpBearer
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, DocumentError, NotFound, SegprofileError
+from segprofile.model.diff import describe_conflict
 from segprofile.web.api.models import ApiToken
 from segprofile.web.api.schemas import (
+    MAX_REVISION,
+    ConflictOut,
     DatasetOut,
     DocumentOut,
     ErrorOut,
@@ -40,7 +43,13 @@ from segprofile.web.api.schemas import (
 )
 from segprofile.web.studies import services, tasks
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.models import (
+    AuditEvent,
+    EditConflictError,
+    ProfileRun,
+    Study,
+    StudyRevision,
+)
 from segprofile.web.studies.views import _study_for
 
 logger = logging.getLogger(__name__)
@@ -133,6 +142,20 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     for item in exc.errors:
         where = ".".join(str(p) for p in item.get("loc", ()))
         problems.append({"loc": where, "msg": str(item.get("msg", "")), "type": item.get("type")})
+    base = [p for p in problems if p["loc"].endswith("base_revision")]
+    if base:
+        return _error(
+            request,
+            422,
+            "base_revision_required" if base[0]["type"] == "missing" else "invalid_base_revision",
+            gettext(
+                "Give «base_revision»: the number of the revision your edit started from (the "
+                "«revision» of GET /studies/{id} or of its document), a whole number from 1 to "
+                "%(max)s. Without it the save could silently undo someone else's edit."
+            )
+            % {"max": MAX_REVISION},
+            problems,
+        )
     listed = "; ".join(p["loc"] for p in problems) or "—"
     return _error(
         request,
@@ -140,6 +163,62 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         "invalid_request",
         gettext("The request is not valid; check the fields: %(fields)s.") % {"fields": listed},
         problems,
+    )
+
+
+@api.exception_handler(EditConflictError)
+def _edit_conflict(request: HttpRequest, exc: EditConflictError) -> HttpResponse:
+    """409 with both versions of every part changed on both sides, as the site shows them."""
+    parts = []
+    for conflict in exc.conflicts:
+        theirs, mine = describe_conflict(conflict)
+        parts.append(
+            {
+                "part": ".".join(conflict.part),
+                "title": conflict.title,
+                "base": conflict.base,
+                "theirs": conflict.theirs,
+                "mine": conflict.mine,
+                "theirs_changes": theirs,
+                "mine_changes": mine,
+            }
+        )
+    body = {
+        "detail": str(exc),
+        "code": "conflict",
+        "errors": [],
+        "base_revision": exc.base,
+        "latest_revision": exc.latest,
+        "conflicts": parts,
+    }
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(
+        request,
+        413,
+        "too_large",
+        gettext(
+            "The request body is larger than the server accepts. Send a smaller document (the "
+            "administrator sets the limit)."
+        ),
+    )
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The net under every endpoint: a JSON answer, the details in the server log only."""
+    logger.exception("API: unexpected %s at %s", type(exc).__name__, request.path)
+    return _error(
+        request,
+        500,
+        "internal_error",
+        gettext(
+            "Internal error of the server; nothing was changed by this request. The "
+            "administrator finds the details in the server log."
+        ),
     )
 
 
@@ -312,17 +391,30 @@ def _revision_out(revision: StudyRevision) -> dict[str, Any]:
 
 @api.post(
     "/studies/{study_id}/revisions",
-    response=_responses(201, RevisionOut, 400, 409),
+    response={**_responses(201, RevisionOut, 400, 413), 409: ConflictOut},
     tags=["studies"],
     summary="Save a new revision",
 )
 def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -> Status:
     """Store a whole study document as the next revision (owners and editors).
 
-    Give the document as an object (``document``) or as YAML text (``yaml``). An invalid
-    document is refused (422) with its problems; nothing is saved.
+    Give the document as an object (``document``) or as YAML text (``yaml``), and always the
+    revision the edit started from (``base_revision``). An invalid document is refused (422)
+    with its problems; an edit of a part someone else changed since is refused (409) with both
+    versions; nothing is saved.
     """
     study = _study(request, study_id, need="edit")
+    latest = study.current_revision().number
+    if body.base_revision > latest:
+        raise ApiError(
+            422,
+            "invalid_base_revision",
+            gettext(
+                "There is no revision %(base)s yet: the latest is %(latest)s. Give the revision "
+                "your edit started from."
+            )
+            % {"base": body.base_revision, "latest": latest},
+        )
     if (body.document is None) == (body.yaml is None):
         raise ApiError(
             422,
@@ -330,7 +422,10 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
             gettext("Send the document either as «document» (an object) or as «yaml» (text)."),
         )
     if body.yaml is not None:
-        document = pipeline.parse_study(body.yaml, source="yaml")
+        # Parsed in a child process with memory and time limits, like every uploaded file.
+        document = pipeline.run_isolated(
+            pipeline.parse_study, body.yaml, source="yaml", file="yaml"
+        )
     else:
         document = pipeline.study_from_data(body.document, source="document")
     comment = body.comment or gettext("Saved through the API")
@@ -483,15 +578,35 @@ def _finished(request: HttpRequest, study_id: int, run_id: int) -> ProfileRun:
     tags=["profiles"],
     summary="The finished profile (JSON)",
 )
-def get_profile(request: HttpRequest, study_id: StudyId, run_id: Path[int]) -> dict[str, Any]:
+def get_profile(
+    request: HttpRequest, study_id: StudyId, run_id: Path[int], unsuppressed: bool = False
+) -> dict[str, Any]:
+    """Small groups are hidden; ``unsuppressed=true`` (owners only) shows them in this one
+    output, audited and marked in ``profile.disclosure``."""
     run = _finished(request, study_id, run_id)
-    audit(
-        request,
-        AuditEvent.Action.EXPORT,
-        run.study,
-        {"format": "json", "run": run.pk, "revision": run.revision.number, "via": "api"},
-    )
-    return {"run": run.pk, "revision": run.revision.number, "profile": json.loads(run.result_json)}
+    raw = _unsuppressed(request, run, unsuppressed)
+    audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, "json", raw))
+    text = pipeline.published_profile_json(run.result_json, run.revision.to_document(), raw=raw)
+    return {"run": run.pk, "revision": run.revision.number, "profile": json.loads(text)}
+
+
+def _unsuppressed(request: HttpRequest, run: ProfileRun, asked: bool) -> bool:
+    """An owner's request for figures without disclosure control; anyone else gets 403."""
+    if asked and not run.study.can(request.user, "manage"):
+        raise PermissionDenied
+    return asked
+
+
+def _export_details(run: ProfileRun, fmt: str, raw: bool) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "format": fmt,
+        "run": run.pk,
+        "revision": run.revision.number,
+        "via": "api",
+    }
+    if raw:
+        details["unsuppressed"] = True
+    return details
 
 
 ReportFormat = Literal["docx", "xlsx", "html", "pdf"]
@@ -507,18 +622,18 @@ ReportFormat = Literal["docx", "xlsx", "html", "pdf"]
     ),
 )
 def get_report(
-    request: HttpRequest, study_id: StudyId, run_id: Path[int], fmt: Path[ReportFormat]
+    request: HttpRequest,
+    study_id: StudyId,
+    run_id: Path[int],
+    fmt: Path[ReportFormat],
+    unsuppressed: bool = False,
 ) -> HttpResponse:
     run = _finished(request, study_id, run_id)
+    raw = _unsuppressed(request, run, unsuppressed)
     profile = pipeline.profile_from_json(run.result_json)
-    content = pipeline.render_report(profile, run.revision.to_document(), fmt)
+    content = pipeline.render_report(profile, run.revision.to_document(), fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
-    audit(
-        request,
-        AuditEvent.Action.EXPORT,
-        run.study,
-        {"format": fmt, "run": run.pk, "revision": run.revision.number, "via": "api"},
-    )
+    audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, fmt, raw))
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = _disposition(
         f"{run.study.slug}-r{run.revision.number}-profile.{extension}"

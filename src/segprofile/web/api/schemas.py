@@ -54,18 +54,42 @@ class DocumentOut(Schema):
     document: dict[str, Any] = Field(description="The study document (the YAML's content).")
 
 
+MAX_REVISION = 2**31 - 1
+"""The largest revision number the database holds (an integer column on every backend)."""
+
+
 class RevisionIn(Schema):
     """A new revision: the whole document, as an object (``document``) or YAML text (``yaml``)."""
 
     document: dict[str, Any] | None = None
     yaml: str | None = Field(default=None, max_length=2 * 1024 * 1024)
     comment: str = Field(default="", max_length=500)
-    base_revision: int | None = Field(
-        default=None,
+    base_revision: int = Field(
         ge=1,
-        description="The revision the edit started from: edits saved since are merged part by "
-        "part, the same part changed on both sides is a 409 conflict.",
+        le=MAX_REVISION,
+        description="Required: the revision the edit started from (``revision`` of the study or "
+        "of its document). Edits saved since are merged part by part; the same part changed on "
+        "both sides is a 409 conflict with both versions. Without it a write could silently "
+        "undo someone else's edit, so it is refused.",
     )
+
+
+class ConflictPart(Schema):
+    part: str = Field(description="Where in the document, e.g. ``roles.applicant``.")
+    title: str = Field(description="The part in words (in Russian).")
+    base: Any = Field(description="The part in the base revision (null: it did not exist).")
+    theirs: Any = Field(description="The part as saved since by someone else.")
+    mine: Any = Field(description="The part as this request wanted it.")
+    theirs_changes: list[str] = Field(description="What the other edit did, in words.")
+    mine_changes: list[str] = Field(description="What this edit did, in words.")
+
+
+class ConflictOut(ErrorOut):
+    """409: someone else changed the same part since ``base_revision``; nothing was saved."""
+
+    base_revision: int
+    latest_revision: int
+    conflicts: list[ConflictPart] = Field(default_factory=list)
 
 
 class VersionOut(Schema):

@@ -13,3 +13,8 @@ class StudiesConfig(AppConfig):
     def ready(self) -> None:
         # Sign-in, sign-out and lockout signals write the audit log.
         from segprofile.web.studies import audit  # noqa: F401
+        from segprofile.web.studies.services import clean_at_start
+
+        # Every process start (runserver, each gunicorn worker, the task worker, a command):
+        # what a killed process left in the staging area goes; uploads in use stay.
+        clean_at_start()

@@ -20,9 +20,11 @@ texts that quote them. The log is shown to every owner of the study.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -48,11 +50,52 @@ def _clean(details: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _ip(request: HttpRequest | None) -> str | None:
-    if request is None:
+def _address(text: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if not isinstance(text, str):
         return None
-    address = request.META.get("REMOTE_ADDR") or None
-    return address if isinstance(address, str) else None
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return mapped or address
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address of the person behind a request, for the audit log and the sign-in lockout.
+
+    ``REMOTE_ADDR``, unless it is one of ``settings.SEGPROFILE_TRUSTED_PROXIES`` (addresses or
+    networks of our own reverse proxies): then ``X-Forwarded-For`` is read from the right, each
+    trusted proxy's hop skipped, and the first address not ours is the client's. Whatever a
+    client writes into the header itself stands to the left of that and is never believed; a
+    request from an address not trusted is taken at its ``REMOTE_ADDR`` whatever it sends.
+    (django-axes asks this function: ``AXES_CLIENT_IP_CALLABLE``.)
+    """
+    remote = _address(request.META.get("REMOTE_ADDR"))
+    trusted = [
+        ipaddress.ip_network(item, strict=False)
+        for item in getattr(settings, "SEGPROFILE_TRUSTED_PROXIES", ())
+    ]
+
+    def ours(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(address.version == net.version and address in net for net in trusted)
+
+    if remote is None or not ours(remote):
+        return str(remote) if remote is not None else None
+    client = remote
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    for hop in reversed([h for h in forwarded.split(",") if h.strip()]):
+        address = _address(hop)
+        if address is None:
+            break  # a proxy of ours never writes this: stop at the last hop we can believe
+        client = address
+        if not ours(address):
+            break
+    return str(client)
+
+
+def _ip(request: HttpRequest | None) -> str | None:
+    return client_address(request) if request is not None else None
 
 
 def audit(

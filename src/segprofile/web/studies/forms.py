@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +70,10 @@ class StudyUploadForm(forms.Form):
             ) from None
         source = PurePosixPath((uploaded.name or "study.yaml").replace("\\", "/")).name
         try:
-            self.study_document = pipeline.parse_study(text, source=source)
+            # Parsed in a child process with memory and time limits, like every uploaded file.
+            self.study_document = pipeline.run_isolated(
+                pipeline.parse_study, text, source=source, file=source
+            )
         except DocumentError as exc:
             self.document_error = exc
             raise forms.ValidationError(exc.message, code="document") from None
@@ -78,82 +82,17 @@ class StudyUploadForm(forms.Form):
         return uploaded
 
 
-class DataUploadForm(forms.Form):
-    """A data file for one of the study's data sources, stored at the source's ``path``."""
-
-    source = forms.ChoiceField(label=_("Data source"))
-    file = forms.FileField(label=_("File"))
-
-    def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.document = document
-        self.fields["source"].choices = [
-            (s.id, f"{s.id} — {s.path}") for s in document.data_sources
-        ]
-
-    def clean_file(self) -> UploadedFile:
-        uploaded: UploadedFile = self.cleaned_data["file"]
-        name = uploaded.name or ""
-        # Django already reduces the client's file name to its last component; refuse anything
-        # that still looks like a path instead of trusting that.
-        if (
-            not name
-            or "/" in name
-            or "\\" in name
-            or name in (".", "..")
-            or ".." in name
-            or not name.isprintable()
-            or len(name) > 255
-        ):
-            raise forms.ValidationError(
-                gettext("The file name must be a plain name without folders."), code="name"
-            )
-        limit = settings.SEGPROFILE_MAX_UPLOAD_BYTES
-        if uploaded.size is not None and uploaded.size > limit:
-            raise forms.ValidationError(
-                gettext("The file is too large (over %(limit)s)."),
-                params={"limit": filesizeformat(limit)},
-                code="too_large",
-            )
-        return uploaded
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        source_id = cleaned.get("source")
-        uploaded: UploadedFile | None = cleaned.get("file")
-        if not source_id or uploaded is None:
-            return cleaned
-        source = self.document.data_source(source_id)
-        expected = PurePosixPath(source.path).suffix.lower()
-        got = PurePosixPath(uploaded.name or "").suffix.lower()
-        if expected and got != expected:
-            self.add_error(
-                "file",
-                forms.ValidationError(
-                    gettext(
-                        "The source «%(source)s» expects a %(expected)s file; this one is %(got)s."
-                    ),
-                    params={"source": source.id, "expected": expected, "got": got or "—"},
-                    code="extension",
-                ),
-            )
-            return cleaned
-        magic = _MAGIC.get(expected)
-        if magic:
-            uploaded.seek(0)
-            head = uploaded.read(8)
-            uploaded.seek(0)
-            if not head.startswith(magic):
-                self.add_error(
-                    "file",
-                    forms.ValidationError(
-                        gettext("The file is not a valid %(expected)s file."),
-                        params={"expected": expected},
-                        code="format",
-                    ),
-                )
-        cleaned["data_source"] = source
-        return cleaned
+def _sizes(size: int, limit: int) -> tuple[str, str]:
+    """A size and its limit as people read them, never «1,0 МБ при пределе 1,0 МБ»: in bytes
+    when rounding would make them look the same."""
+    shown = filesizeformat(size), filesizeformat(limit)
+    if shown[0] != shown[1] or size == limit:
+        return shown
+    unit = gettext("bytes")
+    return (
+        f"{number_format(size, force_grouping=True)} {unit}",
+        f"{number_format(limit, force_grouping=True)} {unit}",
+    )
 
 
 # --- Data in: upload, inspect, confirm, import (issue #3) ---------------------------------------
@@ -172,6 +111,7 @@ COLUMN_TYPE_LABELS: dict[str, Any] = {
 COLUMN_USE_LABELS: dict[str, Any] = {
     "feature": _("feature candidate"),
     "satisfaction": _("satisfaction score"),
+    "nps": _("NPS score (0–10)"),
     "id": _("client identifier"),
     "text": _("text for analysis"),
     "none": _("not used"),
@@ -303,11 +243,7 @@ class DataFileForm(forms.Form):
                     "The file %(name)s is too large: %(size)s, the limit is %(limit)s. Split it "
                     "into parts or ask the administrator to raise SEGPROFILE_MAX_UPLOAD_MB."
                 ),
-                params={
-                    "name": name,
-                    "size": filesizeformat(size),
-                    "limit": filesizeformat(limit),
-                },
+                params=dict(zip(("size", "limit"), _sizes(size, limit), strict=True), name=name),
                 code="too_large",
             )
         return uploaded
@@ -348,7 +284,8 @@ class DataFileForm(forms.Form):
 
 class ImportDecisionsForm(forms.Form):
     """The user's decisions on an inspected file: type and use of every column, the action on
-    every column with personal data (a reason to keep one as is), the original kept or not.
+    every column with personal data (a reason to keep one as is), and — for an owner only —
+    whether the original is kept.
 
     Fields are numbered by column position: column names may hold any character.
     """
@@ -364,11 +301,19 @@ class ImportDecisionsForm(forms.Form):
         required=False,
     )
     keep_original = forms.BooleanField(
-        label=_("Keep the uploaded file on the server after the import"), required=False
+        label=_(
+            "Keep the original file after the import, apart from the data (owners only; "
+            "recorded in the audit log)"
+        ),
+        required=False,
     )
 
-    def __init__(self, *args: Any, summary: dict[str, Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, summary: dict[str, Any], can_keep: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not can_keep:  # only an owner may keep an original (issue 15)
+            del self.fields["keep_original"]
         self.summary = summary
         self.columns: list[dict[str, Any]] = summary["columns"]
         pii = {f["column"]: f for f in summary["pii"]}
@@ -419,7 +364,6 @@ class ImportDecisionsForm(forms.Form):
         self.fields["extra_pii_column"].choices = [("", "—")] + [
             (str(i), c["name"]) for i, c in enumerate(self.columns) if c["name"] not in pii
         ]
-        self.fields["keep_original"].initial = summary.get("keep_original", False)
 
     def rows(self) -> list[dict[str, Any]]:
         """One row a column for the template: the column and its bound fields."""
@@ -502,19 +446,27 @@ SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
 
 
 class SurveyUploadForm(forms.Form):
-    """A file of survey answers (CSV, XLSX, Parquet), one row per respondent."""
+    """A file of survey answers (CSV, XLSX, Parquet), one row per respondent, for one of the
+    study's survey sources (or a new one); it goes through the data import's checks."""
 
+    source = forms.ChoiceField(label=_("Survey source"))
     file = forms.FileField(
         label=_("Survey answers"),
         help_text=_(
-            "CSV, XLSX or Parquet, one row per respondent: the client's pseudonym (or the "
+            "CSV, XLSX or Parquet, one row per respondent: the client's identifier (or the "
             "segment features) and one column per question."
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sources: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = ",".join(SURVEY_SUFFIXES)
+        self.fields["source"].choices = [
+            *((s.id, f"{s.id} — {s.title or s.path}") for s in sources),
+            (NEW_SOURCE, gettext("a new survey source")),
+        ]
+        if sources:
+            self.fields["source"].initial = sources[0].id
 
     def clean_file(self) -> UploadedFile:
         uploaded: UploadedFile = self.cleaned_data["file"]
@@ -522,13 +474,6 @@ class SurveyUploadForm(forms.Form):
         if PurePosixPath(name).suffix.lower() not in SURVEY_SUFFIXES:
             raise forms.ValidationError(
                 gettext("A survey file must be CSV, XLSX or Parquet."), code="extension"
-            )
-        limit = settings.SEGPROFILE_MAX_UPLOAD_BYTES
-        if uploaded.size is not None and uploaded.size > limit:
-            raise forms.ValidationError(
-                gettext("The file is too large (over %(limit)s)."),
-                params={"limit": filesizeformat(limit)},
-                code="too_large",
             )
         return uploaded
 

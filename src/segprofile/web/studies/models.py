@@ -2,7 +2,8 @@
 
 A :class:`Study` row is a handle (slug, title, owner); its content is the latest
 :class:`StudyRevision` — every save adds a revision and nothing is ever overwritten (M-10).
-A :class:`ProfileRun` is one background build of the profile from one revision.
+A :class:`ProfileRun` is one background build of the profile from one revision; a
+:class:`DataImport` one background import of an uploaded file as a dataset version.
 A :class:`Membership` gives a user a role in a study (owner, editor, viewer); an
 :class:`AuditEvent` records who signed in, imported, exported, changed permissions or deleted.
 """
@@ -10,6 +11,7 @@ A :class:`Membership` gives a user a role in a study (owner, editor, viewer); an
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,7 @@ from segprofile import pipeline
 from segprofile.errors import ConflictError, SegprofileError
 from segprofile.model import diff
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.keys import retire_stale_key
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -135,6 +138,7 @@ class Study(models.Model):
             )
             study.add_revision(document, author=owner, comment=comment)
         study._prepare_data_dir()
+        retire_stale_key(study)
         return study
 
     def _prepare_data_dir(self) -> None:
@@ -384,7 +388,7 @@ class ProfileRun(models.Model):
 
     def mark_failed(self, error: str) -> None:
         self.status = self.Status.FAILED
-        self.error = error
+        self.error = without_server_paths(error, self.study.data_dir())
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "finished_at"])
 
@@ -392,22 +396,138 @@ class ProfileRun(models.Model):
         """Fail a run whose background task ended without reporting (e.g. the worker died)."""
         if self.is_finished:
             return
-        from segprofile.web.studies.tasks import fail_if_worker_died
+        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
 
-        if fail_if_worker_died(self) or not self.task_id:  # a killed worker: see tasks.py
+        # A killed worker: see tasks.py.
+        if fail_if_worker_died(self) or not task_failed(self.task_id):
             return
-        from django_tasks import TaskResultStatus, default_task_backend
-        from django_tasks.exceptions import TaskResultDoesNotExist
+        self.refresh_from_db()
+        if not self.is_finished:
+            logger.warning("Profile run %s: its task failed without a report", self.pk)
+            self.mark_failed(str(_("The background job stopped unexpectedly.")))
 
+
+class DataImport(models.Model):
+    """One import of a staged upload as a new dataset version, run by the background worker.
+
+    The user's decisions on the columns (the inspect form) are stored here; the worker applies
+    them to the study's latest revision, imports the file in an isolated child process
+    (``pipeline.run_isolated``), saves the decisions as a new revision and deletes the upload.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    study = models.ForeignKey(
+        Study, on_delete=models.CASCADE, related_name="imports", verbose_name=_("study")
+    )
+    token = models.CharField(_("upload"), max_length=32)
+    source_id = models.CharField(_("data source"), max_length=100)
+    file = models.CharField(_("file"), max_length=200)
+    decisions = models.JSONField(_("decisions on columns"), default=dict)
+    reasons = models.JSONField(_("reasons to keep personal data"), default=dict)
+    keep_original = models.BooleanField(_("keep the original"), default=False)
+    then = models.CharField(_("next page"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    message = models.CharField(_("stage"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    hint = models.TextField(_("what to do"), blank=True)
+    warning = models.TextField(_("warning"), blank=True)
+    version = models.PositiveIntegerField(_("version"), null=True, blank=True)
+    rows = models.BigIntegerField(_("rows"), null=True, blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("data import")
+        verbose_name_plural = _("data imports")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.study} {self.source_id} ({self.file}): {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(max(0.0, min(1.0, self.progress)) * 100)
+
+    def mark_running(self) -> None:
+        self.status = self.Status.RUNNING
+        self.started_at = timezone.now()
+        self.save(update_fields=["status", "started_at"])
+
+    def report_progress(self, fraction: float, message: str) -> None:
+        self.progress = max(0.0, min(1.0, float(fraction)))
+        self.message = message[:300]
+        DataImport.objects.filter(pk=self.pk).update(progress=self.progress, message=self.message)
+
+    def mark_done(self, *, version: int, rows: int, warning: str = "") -> None:
+        self.status = self.Status.DONE
+        self.progress = 1.0
+        self.version, self.rows, self.warning = version, rows, warning
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "progress", "version", "rows", "warning", "finished_at"])
+
+    def mark_failed(self, error: str, hint: str = "") -> None:
+        self.status = self.Status.FAILED
+        self.error = without_server_paths(error, self.study.data_dir())
+        self.hint = without_server_paths(hint, self.study.data_dir())
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "hint", "finished_at"])
+
+    def sync_with_task(self) -> None:
+        """Fail an import whose background task ended without reporting (the worker died)."""
+        if self.is_finished:
+            return
+        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
+
+        if fail_if_worker_died(self) or not task_failed(self.task_id):
+            return
+        self.refresh_from_db()
+        if not self.is_finished:
+            logger.warning("Data import %s: its task failed without a report", self.pk)
+            self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+# An absolute path in a message: starts after a space, a quote or the start, has a folder.
+_ABSOLUTE_PATH = re.compile(r"""(?<![\w/.:~-])(?:/[^\s/«»"'<>|:;,()]+){2,}/?""")
+
+
+def without_server_paths(text: str, data_dir: Path) -> str:
+    """A message with no path of the server in it: a file of the study's data is named by its
+    path within the study's data («records.csv»), the data folder as «данных исследования»
+    (after «в каталоге»), any other file as «служебный файл»."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = match.group(0).rstrip(".!?")  # the sentence's full stop is not the path's
+        end = match.group(0)[len(path) :]
         try:
-            result = default_task_backend.get_result(self.task_id)
-        except (NotImplementedError, TaskResultDoesNotExist):
-            return
-        if result.status == TaskResultStatus.FAILED:
-            self.refresh_from_db()
-            if not self.is_finished:
-                logger.warning("Profile run %s: its task failed without a report", self.pk)
-                self.mark_failed(str(_("The background job stopped unexpectedly.")))
+            inside = Path(path.rstrip("/")).relative_to(data_dir)
+        except ValueError:
+            return "служебный файл" + end
+        return (str(inside) if str(inside) != "." else "данных исследования") + end
+
+    return _ABSOLUTE_PATH.sub(replace, text)
 
 
 class Membership(models.Model):

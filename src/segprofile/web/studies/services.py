@@ -1,4 +1,4 @@
-"""Operations that span the database, the data directory and the pipeline.
+"""Operations that span the database, the data directory, the staging area and the pipeline.
 
 Views and management commands call these; they hold no business rules of their own — the
 rules are in :mod:`segprofile.pipeline`.
@@ -8,26 +8,82 @@ from __future__ import annotations
 
 import logging
 import shutil
+from pathlib import Path
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
+from django.conf import settings
 from django.utils.translation import gettext
 
 from segprofile import pipeline
-from segprofile.model.study import DataSource
-from segprofile.web.studies.models import ProfileRun, Study
-from segprofile.web.studies.storage import safe_data_path, store_upload
-from segprofile.web.studies.tasks import build_profile
+from segprofile.pipeline import staging
+from segprofile.web.studies.keys import study_key
+from segprofile.web.studies.models import DataImport, ProfileRun, Study
+from segprofile.web.studies.tasks import build_profile, import_upload
 
 logger = logging.getLogger(__name__)
 
 
+# --- the staging area (the gate's private folder, apart from the data home) ---------------------
+
+
+def staging_root() -> Path:
+    """``SEGPROFILE_STAGING``: where uploaded files wait, raw, until imported or discarded."""
+    return Path(settings.SEGPROFILE_STAGING)
+
+
+def staging_area(study: Study) -> str:
+    """The study's folder name in the staging area.
+
+    The creation time is part of it: a study made under the number of an older, deleted one
+    (a database restored from a backup) never sees that one's files.
+    """
+    return f"study-{study.pk}-{study.created_at:%Y%m%dT%H%M%S}"
+
+
+def study_home(study: Study) -> Path:
+    """Where a study's datasets, audit trail and key live (``tasks`` uses the same)."""
+    return study.data_dir().parent
+
+
+def clean_staging() -> staging.Cleaned:
+    """Remove expired and interrupted uploads (any in use are left alone)."""
+    return staging.clean(staging_root(), hours=settings.SEGPROFILE_STAGING_HOURS)
+
+
+def clean_at_start() -> None:
+    """At every start of a server or worker process: what a crash left behind goes.
+
+    Besides :func:`clean_staging`: raw upload folders that earlier releases kept inside the
+    data home (``studies/<n>/uploads``, ``studies/<n>/data/research-uploads``) are deleted.
+    """
+    try:
+        staging.prepare(staging_root())  # Django's check wants FILE_UPLOAD_TEMP_DIR to exist
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(mode=staging.DIR_MODE, exist_ok=True)
+        clean_staging()
+        studies = Path(settings.SEGPROFILE_HOME) / "studies"
+        legacy = [
+            *studies.glob("*/uploads"),
+            *studies.glob("*/data/research-uploads"),
+        ]
+        for folder in legacy:
+            shutil.rmtree(folder, ignore_errors=True)
+        if legacy:
+            logger.warning(
+                "Deleted %d folders of raw uploads kept in the data home by an earlier release",
+                len(legacy),
+            )
+    except OSError as exc:  # never stop a start-up over a cleaning
+        logger.warning("Cleaning the staging area at start failed: %s", type(exc).__name__)
+
+
+# --- studies -----------------------------------------------------------------------------------
+
+
 def create_study_from_example(owner: Any, name: str, *, rows: int, seed: int) -> Study:
-    """A new study from the example ``name``, with the example's demo data generated.
+    """A new study from the example ``name``, with the example's demo data imported.
 
     The study row is committed before the data is generated (so the database is not locked
-    meanwhile); if generation fails, the study and its directory are removed again.
+    meanwhile); if the data fails, the study and its directory are removed again.
     """
     document = pipeline.example_study(name)
     study = Study.create_from_document(
@@ -36,24 +92,39 @@ def create_study_from_example(owner: Any, name: str, *, rows: int, seed: int) ->
         comment=gettext("Created from the example «%(name)s»") % {"name": name},
     )
     try:
-        pipeline.generate_demo_data(name, study.data_dir(), rows=rows, seed=seed)
+        import_demo_data(study, name, rows=rows, seed=seed, author=owner.get_username())
     except BaseException:
-        shutil.rmtree(study.data_dir().parent, ignore_errors=True)
+        shutil.rmtree(study_home(study), ignore_errors=True)
+        staging.discard_area(staging_root(), staging_area(study))
         study.delete()
         raise
     logger.info("Study %s created from example %s (%d rows)", study.pk, name, rows)
     return study
 
 
-def store_data_file(study: Study, source: DataSource, uploaded: UploadedFile) -> int:
-    """Store ``uploaded`` as the data file of ``source``; returns the bytes written."""
-    target = safe_data_path(study.data_dir(), source.path)
-    written = store_upload(uploaded, target)
-    Study.objects.filter(pk=study.pk).update(updated_at=timezone.now())
-    logger.info(
-        "Study %s: data file of source %s replaced (%d bytes)", study.pk, source.id, written
-    )
-    return written
+def import_demo_data(study: Study, name: str, *, rows: int, seed: int, author: str) -> None:
+    """The example's synthetic data, generated in the staging area and imported through the
+    gate as the first version of each source (the generated files are deleted after)."""
+    with staging.work_dir(staging_root()) as work:
+        pipeline.import_demo_data(
+            study.current_revision().to_document(),
+            name,
+            work_dir=work / "generated",
+            rows=rows,
+            seed=seed,
+            author=author,
+            home=study_home(study),
+            key=study_key(study),
+        )
+
+
+def start_data_import(job: DataImport) -> DataImport:
+    """Queue the import of a staged upload (the row holds the user's decisions)."""
+    result = import_upload.enqueue(job.pk)
+    # Only the task id column: with an immediate backend the task has already written the rest.
+    DataImport.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
 
 
 def start_profile_run(study: Study, user: Any) -> ProfileRun:

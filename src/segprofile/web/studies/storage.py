@@ -1,16 +1,18 @@
-"""Files of a study on disk: safe paths under its data directory, atomic writes of uploads."""
+"""Files of a study on disk: safe paths under its data directory; where uploads arrive."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.utils import timezone
+
+from segprofile import pipeline
 
 
 def safe_data_path(data_dir: Path, relative: str) -> Path:
@@ -29,25 +31,20 @@ def safe_data_path(data_dir: Path, relative: str) -> Path:
     return target
 
 
-def store_upload(uploaded: UploadedFile, target: Path) -> int:
-    """Write ``uploaded`` to ``target`` atomically; returns the bytes written.
+class StagingUploadHandler(TemporaryFileUploadHandler):
+    """Django's temporary files of large uploads, in the private staging area and locked.
 
-    The file goes to a temporary name beside ``target`` first and replaces it only when
-    complete, so a failed upload never damages the data file that was there before.
+    Files up to ``FILE_UPLOAD_MAX_MEMORY_SIZE`` stay in memory; larger ones are written to
+    ``FILE_UPLOAD_TEMP_DIR`` (``<SEGPROFILE_STAGING>/incoming``, owner-only) instead of the
+    system temp folder. The file is locked while its request lives, so the start-up and
+    scheduled cleaning delete only what a killed process left behind.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=target.parent)
-    written = 0
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for chunk in uploaded.chunks():
-                handle.write(chunk)
-                written += len(chunk)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return written
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        pipeline.staging.prepare(Path(settings.SEGPROFILE_STAGING))
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+        super().new_file(*args, **kwargs)
+        pipeline.staging.lock_file(self.file.file)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,20 @@
-"""Background jobs (django-tasks): building a profile without blocking a request.
+"""Background jobs (django-tasks): building a profile and importing an uploaded file without
+blocking a request.
+
+The import (:func:`import_upload`) parses the raw file in a child process with memory and time
+limits (``pipeline.run_isolated``): a hostile file fails its own job and the worker lives on.
 
 Liveness. A worker killed in the middle of a job (``kill -9``, out of memory, a power cut)
-cannot mark its run failed; django-tasks then keeps the task «running» for ever. So while a
-run builds, its worker keeps a heartbeat file ``SEGPROFILE_HOME/workers/run-<id>.json``
-(process id, host, PID namespace; the file's modification time is the beat, renewed every
-``SEGPROFILE_WORKER_HEARTBEAT_SECONDS`` by a thread of the worker). A running run is taken
-for dead — and marked failed with a Russian message, so it can be started again — when its
-worker's process is gone (same host and PID namespace), or its heartbeat is older than
-``SEGPROFILE_WORKER_STALE_SECONDS``, or it has no heartbeat at all that long after it started.
-The check runs whenever a run is looked at (:meth:`ProfileRun.sync_with_task`: the run page,
-its progress, the API), when a job starts and when a worker process starts.
+cannot mark its job failed; django-tasks then keeps the task «running» for ever. So while a
+job runs, its worker keeps a heartbeat file ``SEGPROFILE_HOME/workers/run-<id>.json`` (a
+profile run; ``import-<id>.json`` for an import) with the process id, host and PID namespace;
+the file's modification time is the beat, renewed every ``SEGPROFILE_WORKER_HEARTBEAT_SECONDS``
+by a thread of the worker. A running job is taken for dead — and marked failed with a Russian
+message, so it can be started again — when its worker's process is gone (same host and PID
+namespace), or its heartbeat is older than ``SEGPROFILE_WORKER_STALE_SECONDS``, or it has no
+heartbeat at all that long after it started. The check runs whenever a job is looked at
+(``sync_with_task``: the run or import page, its progress, the API), when a job starts and when
+a worker process starts.
 """
 
 from __future__ import annotations
@@ -31,8 +36,14 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from segprofile import pipeline
-from segprofile.errors import SegprofileError
-from segprofile.web.studies.models import ProfileRun
+from segprofile.data.privacy import AuditRecord, now_iso, write_audit
+from segprofile.errors import ConflictError, NotFound, SegprofileError
+from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
+from segprofile.model.study import Study as StudyDocument
+from segprofile.pipeline import staging
+from segprofile.web.studies.audit import audit
+from segprofile.web.studies.keys import study_key
+from segprofile.web.studies.models import AuditEvent, DataImport, ProfileRun
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +77,7 @@ def _build(run_id: int) -> str:
                 revision=run.revision.number,
                 # Imported dataset versions live under the study's own directory (views_data).
                 home=run.study.data_dir().parent,
+                key=study_key(run.study),
             )
             result_json = pipeline.profile_to_json(profile)
             html = pipeline.render_profile_html(profile, document, standalone=True)
@@ -88,6 +100,219 @@ def _build(run_id: int) -> str:
     return str(run.status)
 
 
+# --- importing an uploaded file ------------------------------------------------------------------
+
+
+def document_with_source(document: StudyDocument, upload: staging.Upload) -> StudyDocument:
+    """The document with the upload's new source added (if it is for a new one)."""
+    new = upload.meta.get("new_source")
+    if not new or new["id"] in {s.id for s in document.data_sources}:
+        return document
+    updated = document.model_copy(deep=True)
+    updated.data_sources.append(
+        DataSource(
+            id=new["id"],
+            kind=DataSourceKind(new["kind"]),
+            title=new.get("title", ""),
+            path=f"{new['id']}{Path(upload.name).suffix.lower()}",
+        )
+    )
+    return updated
+
+
+def with_decisions(
+    document: StudyDocument, source_id: str, decisions: dict[str, dict[str, str]]
+) -> StudyDocument:
+    """A copy whose source keeps ``decisions`` in ``columns`` (over the earlier ones)."""
+    updated = document.model_copy(deep=True)
+    for source in updated.data_sources:
+        if source.id == source_id:
+            columns = dict(source.columns)
+            for name, decision in decisions.items():
+                before = columns.get(name, ColumnOverride())
+                columns[name] = before.model_copy(update=decision)
+            source.columns = columns
+    return pipeline.study_from_data(updated.model_dump(mode="json"), source="data import")
+
+
+def read_options(upload: staging.Upload) -> pipeline.ReadOptions:
+    """How to read a staged upload: the options the user chose on the upload form."""
+    opts = upload.meta.get("options", {})
+    return pipeline.ReadOptions(
+        encoding=opts.get("encoding"),
+        delimiter=opts.get("delimiter"),
+        sheet=opts.get("sheet"),
+        header_row=opts.get("header_row"),
+        max_bytes=settings.SEGPROFILE_MAX_UPLOAD_BYTES,
+    )
+
+
+@task()
+def import_upload(import_id: int) -> str:
+    """Import the staged upload of ``DataImport(import_id)`` as a new dataset version.
+
+    The decisions on the columns are applied to the study's latest revision; the file is read,
+    pseudonymised and stored in an isolated child process; the decisions become a new
+    revision. The staged upload is deleted when the import ends, whether it succeeded or not
+    (an owner may keep the original, apart from the data and audited). A
+    :class:`SegprofileError` — a bad file, a file over the parse limits — ends the import
+    ``failed`` with its Russian message; the task itself then succeeds.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        reap_dead_runs()
+        return _import(import_id)
+
+
+def _import(import_id: int) -> str:
+    # Not at the top: services imports this module to queue its jobs.
+    from segprofile.web.studies.services import staging_area, staging_root, study_home
+
+    job = DataImport.objects.select_related("study", "created_by").get(pk=import_id)
+    if job.is_finished:
+        return str(job.status)
+    study = job.study
+    root, area = staging_root(), staging_area(study)
+    try:
+        upload = staging.get(root, area, job.token)
+        with staging.hold(upload), heartbeat(job.pk, kind="import"):
+            job.mark_running()
+            job.report_progress(0.05, gettext("Reading the file, depersonalising and storing it"))
+            upload.meta["state"] = staging.IMPORTING  # a crash from here: cleaned as interrupted
+            staging.save(upload)
+            kept = None
+            try:
+                base = study.current_revision()
+                before = base.to_document()
+                document = with_decisions(
+                    document_with_source(before, upload), job.source_id, job.decisions
+                )
+                author = job.created_by.get_username() if job.created_by else ""
+                result = pipeline.run_isolated(
+                    pipeline.import_dataset,
+                    upload.path,
+                    document,
+                    job.source_id,
+                    file=upload.name,
+                    author=author,
+                    options=read_options(upload),
+                    keep_reasons=job.reasons,
+                    # the staged copy (an owner's kept original is moved after)
+                    delete_input=not job.keep_original,
+                    home=study_home(study),
+                    key=study_key(study),
+                )
+                if job.keep_original:
+                    kept = staging.keep_original(
+                        upload, root, source_id=job.source_id, version=result.manifest.version
+                    )
+            finally:
+                if kept is None:
+                    staging.discard(root, area, upload.token)
+            job.report_progress(0.9, gettext("Saving the decisions on the columns"))
+            warning = _after_import(
+                job, (before, base.number), document, result, kept, home=study_home(study)
+            )
+            job.mark_done(
+                version=result.manifest.version, rows=result.manifest.rows, warning=warning
+            )
+    except NotFound:
+        job.mark_failed(
+            gettext("The uploaded file %(file)s is no longer there: it was deleted or expired.")
+            % {"file": job.file},
+            gettext("upload the file again."),
+        )
+    except SegprofileError as exc:  # the file's fault (or another import of it): the job's end
+        logger.info("Data import %s failed: %s", job.pk, type(exc).__name__)
+        job.mark_failed(exc.message, exc.hint or "")
+    except Exception:
+        logger.exception("Data import %s failed unexpectedly", job.pk)
+        job.mark_failed(
+            gettext(
+                "Internal error while importing the file. The administrator can find the "
+                "details in the worker log."
+            ),
+            gettext("upload the file again."),
+        )
+        raise
+    logger.info("Data import %s: %s", job.pk, job.status)
+    return str(job.status)
+
+
+def _after_import(
+    job: DataImport,
+    base: tuple[StudyDocument, int],
+    document: StudyDocument,
+    result: pipeline.ImportResult,
+    kept: staging.Upload | None,
+    *,
+    home: Path,
+) -> str:
+    """Audit the import and save the decisions as a revision over ``base`` (the document they
+    were applied to and its revision number); returns a warning (or "")."""
+    manifest = result.manifest
+    author = job.created_by.get_username() if job.created_by else ""
+    if kept is not None:
+        write_audit(
+            home,
+            AuditRecord(
+                time=now_iso(),
+                user=author,
+                event="keep_original",
+                study_id=document.id,
+                source_id=job.source_id,
+                file=kept.name,
+                file_sha256=manifest.file_sha256,
+                version=manifest.version,
+                original_deleted=False,
+            ),
+        )
+        _audit(
+            job,
+            AuditEvent.Action.IMPORT,
+            {
+                "what": "original",
+                "source": job.source_id,
+                "version": manifest.version,
+                "file": kept.name,
+            },
+        )
+    warning = ""
+    study = job.study
+    if document.model_dump(mode="json") != base[0].model_dump(mode="json"):
+        comment = gettext("Data import: source «%(source)s», version %(version)s") % {
+            "source": job.source_id,
+            "version": manifest.version,
+        }
+        if job.reasons:
+            kept_columns = "; ".join(f"«{c}»: {r}" for c, r in job.reasons.items())
+            comment += ". " + gettext("Personal data kept as is: %(kept)s") % {"kept": kept_columns}
+        try:  # merged part by part with edits saved while the file was read
+            study.add_revision(document, author=job.created_by, comment=comment, base=base[1])
+        except ConflictError as exc:
+            warning = gettext(
+                "The decisions on the columns were not saved in the study: %(reason)s"
+            ) % {"reason": exc.message}
+    _audit(
+        job,
+        AuditEvent.Action.IMPORT,
+        {
+            "what": "dataset",
+            "source": job.source_id,
+            "version": manifest.version,
+            "rows": manifest.rows,
+            "file": manifest.file,
+        },
+    )
+    return warning
+
+
+def _audit(job: DataImport, action: str, details: dict[str, Any]) -> None:
+    """An audit event by the user who started the import, from the address they used."""
+    event = audit(None, action, job.study, details, user=job.created_by)
+    if job.ip_address:
+        AuditEvent.objects.filter(pk=event.pk).update(ip_address=job.ip_address)
+
+
 # --- liveness ----------------------------------------------------------------------------------
 
 
@@ -103,8 +328,12 @@ def heartbeat_dir() -> Path:
     return Path(settings.SEGPROFILE_HOME) / "workers"
 
 
-def heartbeat_path(run_id: int) -> Path:
-    return heartbeat_dir() / f"run-{int(run_id)}.json"
+def heartbeat_path(run_id: int, kind: str = "run") -> Path:
+    return heartbeat_dir() / f"{kind}-{int(run_id)}.json"
+
+
+def _kind(job: ProfileRun | DataImport) -> str:
+    return "import" if isinstance(job, DataImport) else "run"
 
 
 def _pid_namespace() -> str:
@@ -115,13 +344,13 @@ def _pid_namespace() -> str:
 
 
 @contextlib.contextmanager
-def heartbeat(run_id: int) -> Iterator[Path]:
-    """Keep ``run-<id>.json`` fresh while the block runs; remove it afterwards.
+def heartbeat(run_id: int, kind: str = "run") -> Iterator[Path]:
+    """Keep ``<kind>-<id>.json`` fresh while the block runs; remove it afterwards.
 
     The beat is the file's modification time, renewed by a daemon thread: it stops with the
     process, however the process ends.
     """
-    path = heartbeat_path(run_id)
+    path = heartbeat_path(run_id, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     info = {
         "run": int(run_id),
@@ -140,7 +369,7 @@ def heartbeat(run_id: int) -> Iterator[Path]:
             with contextlib.suppress(OSError):
                 os.utime(path)
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-run-{run_id}", daemon=True)
+    thread = threading.Thread(target=beat, name=f"heartbeat-{kind}-{run_id}", daemon=True)
     thread.start()
     try:
         yield path
@@ -174,11 +403,11 @@ def _process_gone(info: dict[str, Any]) -> bool:
     return state in ("Z", "X")
 
 
-def worker_is_dead(run: ProfileRun) -> bool:
-    """Whether the worker building ``run`` (a running run) has died."""
-    if run.status != ProfileRun.Status.RUNNING:
+def worker_is_dead(run: ProfileRun | DataImport) -> bool:
+    """Whether the worker running ``run`` (a running profile run or import) has died."""
+    if run.status != run.Status.RUNNING:
         return False
-    path = heartbeat_path(run.pk)
+    path = heartbeat_path(run.pk, _kind(run))
     now = time.time()
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
@@ -197,24 +426,47 @@ def worker_is_dead(run: ProfileRun) -> bool:
     return now - beat > _stale_seconds()
 
 
-def fail_if_worker_died(run: ProfileRun) -> bool:
-    """Mark ``run`` failed if its worker died; returns whether it did."""
+def fail_if_worker_died(run: ProfileRun | DataImport) -> bool:
+    """Mark ``run`` (a profile run or an import) failed if its worker died; returns whether
+    it did."""
     if not worker_is_dead(run):
         return False
-    updated = ProfileRun.objects.filter(pk=run.pk, status=ProfileRun.Status.RUNNING).update(
-        status=ProfileRun.Status.FAILED,
-        error=gettext(
+    if isinstance(run, DataImport):
+        error = gettext(
+            "The background worker stopped while importing this file (the process ended "
+            "unexpectedly). Nothing was stored from this import and the uploaded file was "
+            "deleted; upload it again."
+        )
+    else:
+        error = gettext(
             "The background worker stopped while building this profile (the process ended "
             "unexpectedly). Nothing was saved from this run; start the build again."
-        ),
-        finished_at=timezone.now(),
+        )
+    updated = (
+        type(run)
+        .objects.filter(pk=run.pk, status=run.Status.RUNNING)
+        .update(status=run.Status.FAILED, error=error, finished_at=timezone.now())
     )
     run.refresh_from_db()
-    heartbeat_path(run.pk).unlink(missing_ok=True)
+    heartbeat_path(run.pk, _kind(run)).unlink(missing_ok=True)
     if updated:
-        logger.warning("Profile run %s: its worker died; marked failed", run.pk)
+        logger.warning("%s %s: its worker died; marked failed", type(run).__name__, run.pk)
         _fail_task(run.task_id)
     return bool(updated)
+
+
+def task_failed(task_id: str) -> bool:
+    """Whether the background task ``task_id`` is known to have failed."""
+    if not task_id:
+        return False
+    from django_tasks import TaskResultStatus, default_task_backend
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    try:
+        result = default_task_backend.get_result(task_id)
+    except (NotImplementedError, TaskResultDoesNotExist):
+        return False
+    return bool(result.status == TaskResultStatus.FAILED)
 
 
 def _fail_task(task_id: str) -> None:
@@ -231,9 +483,13 @@ def _fail_task(task_id: str) -> None:
 
 
 def reap_dead_runs() -> int:
-    """Fail every running run whose worker died; returns how many."""
+    """Fail every running profile run and import whose worker died; returns how many."""
     count = 0
-    for run in ProfileRun.objects.filter(status=ProfileRun.Status.RUNNING):
+    running: list[ProfileRun | DataImport] = [
+        *ProfileRun.objects.filter(status=ProfileRun.Status.RUNNING),
+        *DataImport.objects.filter(status=DataImport.Status.RUNNING),
+    ]
+    for run in running:
         with translation.override(settings.LANGUAGE_CODE):
             count += fail_if_worker_died(run)
     return count
@@ -241,7 +497,8 @@ def reap_dead_runs() -> int:
 
 def reap_dead_runs_soon() -> None:
     """At a worker's start (the app registry is still loading): reap from a thread once the
-    apps are ready."""
+    apps are ready, then start the fork server that imports parse in (seconds: not in the
+    first import job)."""
 
     def reap() -> None:
         from django.apps import apps
@@ -259,5 +516,6 @@ def reap_dead_runs_soon() -> None:
             logger.info("Worker start: runs of dead workers not checked", exc_info=True)
         finally:
             connection.close()
+        pipeline.start_isolation()
 
     threading.Thread(target=reap, name="reap-dead-runs", daemon=True).start()

@@ -22,7 +22,6 @@ urlpatterns = [
     path("studies/<int:pk>/", views.study_detail, name="detail"),
     path("studies/<int:pk>/study.yaml", views.study_yaml, name="yaml"),
     path("studies/<int:pk>/revisions/", views.study_upload_revision, name="upload_revision"),
-    path("studies/<int:pk>/data/", views.study_upload_data, name="upload_data"),
     path("studies/<int:pk>/rule-preview/", views.rule_preview, name="rule_preview"),
     path("studies/<int:pk>/roles/<str:role_id>/rule/", views.rule_save, name="rule_save"),
     path("studies/<int:pk>/runs/", views.run_start, name="run_start"),
@@ -59,7 +58,7 @@ urlpatterns += [
     ),
     path("studies/<int:pk>/research/survey/", views_research.survey_upload, name="survey"),
     path(
-        "studies/<int:pk>/research/survey/<str:token>/",
+        "studies/<int:pk>/research/survey/<str:source_id>/v<int:version>/",
         views_research.survey_map,
         name="survey_map",
     ),
@@ -72,6 +71,11 @@ urlpatterns += [
         name="quote_decision",
     ),
     path("studies/<int:pk>/research/topics/", views_research.topics_page, name="topics"),
+    path(
+        "studies/<int:pk>/research/topics/names/",
+        views_research.topic_names,
+        name="topic_names",
+    ),
     path("studies/<int:pk>/journeys/", views_journeys.journeys_page, name="journeys"),
     path(
         "studies/<int:pk>/journeys/export.<str:fmt>",
@@ -159,6 +163,21 @@ urlpatterns += [
         name="data_discard",
     ),
     path(
+        "studies/<int:pk>/data/imports/<int:import_pk>/",
+        views_data.data_import,
+        name="data_import",
+    ),
+    path(
+        "studies/<int:pk>/data/imports/<int:import_pk>/progress/",
+        views_data.data_import_progress,
+        name="data_import_progress",
+    ),
+    path(
+        "studies/<int:pk>/data/originals/<str:token>/delete/",
+        views_data.data_original_delete,
+        name="data_original_delete",
+    ),
+    path(
         "studies/<int:pk>/data/sources/<str:source_id>/v<int:version>/delete/",
         views_data.data_version_delete,
         name="data_version_delete",
@@ -213,4 +232,11 @@ urlpatterns += [
         views_segments.run_cluster_edit,
         name="run_cluster_edit",
     ),
+]
+
+# Re-identification by the key holder (M-8 recruitment): contacts of the chosen respondents.
+from segprofile.web.studies import views_keys  # noqa: E402
+
+urlpatterns += [
+    path("studies/<int:pk>/research/contacts/", views_keys.reidentify, name="reidentify"),
 ]

@@ -8,6 +8,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,8 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms import DataUploadForm, ExampleForm, StudyUploadForm
+from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import (
     ADMIN,
     AuditEvent,
@@ -177,8 +179,29 @@ def latest_run(study: Study) -> ProfileRun | None:
 
 
 def _parse_profile(run: ProfileRun) -> Profile:
+    """The run's computed profile — for the pipeline only; pages show :func:`published`."""
     text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
     return pipeline.profile_from_json(text)
+
+
+def published(run: ProfileRun, profile: Profile | None = None) -> Profile:
+    """What a page may show of the run's profile: small groups hidden by the rules of the
+    run's own study revision (``analysis.suppression``, applied on reading)."""
+    return pipeline.published_profile(
+        profile if profile is not None else _parse_profile(run), revision_document(run.revision)
+    )
+
+
+def unsuppressed_requested(request: HttpRequest, study: Study) -> bool:
+    """Whether this download asks for figures without disclosure control (``unsuppressed=1``).
+
+    Only an owner (or an administrator) may, for one output at a time; anyone else gets 403.
+    """
+    if request.GET.get("unsuppressed") not in ("1", "true", "on"):
+        return False
+    if not study.can(request.user, "manage"):
+        raise PermissionDenied
+    return True
 
 
 _MISSING = object()
@@ -356,18 +379,35 @@ def _detail_page(
     request: HttpRequest,
     study: Study,
     *,
-    data_form: DataUploadForm | None = None,
     revision_form: StudyUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     revision, document = current_document(study)
     sources = []
     for source in document.data_sources:
+        # What the profile reads: the latest imported version (a file in the data directory
+        # only for a study set up by hand, before the import existed).
         try:
-            state = file_state(safe_data_path(study.data_dir(), source.path))
-        except SuspiciousFileOperation:
-            state = None
-        sources.append({"source": source, "file": state})
+            versions = pipeline.list_dataset_versions(
+                document.id, source.id, home=study.data_dir().parent
+            )
+        except SegprofileError:
+            versions = []
+        latest = versions[-1] if versions else None
+        state = None
+        if latest is None:
+            try:
+                state = file_state(safe_data_path(study.data_dir(), source.path))
+            except SuspiciousFileOperation:
+                state = None
+        sources.append(
+            {
+                "source": source,
+                "file": state,
+                "version": latest,
+                "imported": datetime.fromisoformat(latest.created_at) if latest else None,
+            }
+        )
     # Without the big columns: a run's profile and report are ~0.7 MB at a million rows,
     # a revision's document ~0.1 MB; the lists show numbers, dates and names.
     runs = list(
@@ -390,18 +430,17 @@ def _detail_page(
             "missing_count": sum(1 for f in findings if f.severity == "missing"),
             "runs": runs,
             "revisions": study.revisions.select_related("author").defer("document")[:20],
-            "data_form": data_form or DataUploadForm(document=document),
             "revision_form": revision_form or StudyUploadForm(),
             "role": can.role,
         }
 
-    if data_form is None and revision_form is None:
+    if revision_form is None:
         # Everything the page shows: the revision (document, revisions list), the data files,
         # the runs, the rights; kept rendered until one of them changes.
         shown = repr(
             (
                 study.slug,
-                [row["file"] for row in sources],
+                [(row["file"], row["version"] and row["version"].sha256) for row in sources],
                 [(r.pk, r.status, r.revision.number, r.created_at, r.created_by_id) for r in runs],
             )
         )
@@ -448,33 +487,6 @@ def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def study_upload_data(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="edit")
-    document = study.current_revision().to_document()
-    form = DataUploadForm(request.POST, request.FILES, document=document)
-    if not form.is_valid():
-        return _detail_page(request, study, data_form=form, status=400)
-    source = form.cleaned_data["data_source"]
-    written = services.store_data_file(study, source, form.cleaned_data["file"])
-    audit(
-        request,
-        AuditEvent.Action.IMPORT,
-        study,
-        {
-            "what": "data",
-            "source": source.id,
-            "file": form.cleaned_data["file"].name,
-            "bytes": written,
-        },
-    )
-    messages.success(
-        request,
-        gettext("The data file of the source «%(source)s» was saved.") % {"source": source.id},
-    )
-    return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#data")
-
-
-@require_POST
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: how many client records the rule being typed selects (M-2), or where it is wrong."""
     study = _study_for(request, pk, need="view")
@@ -487,8 +499,11 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
                 study.data_dir(),
                 rule,
                 home=study.data_dir().parent,
+                key=study_key(study),
             )
-            context |= {"count": count, "percent": percent(count.share, 1)}
+            # Under min_cell (selected or left outside) the count reads as a bound only.
+            share = count.share
+            context |= {"count": count, "percent": percent(share, 1) if share is not None else ""}
         except SegprofileError as exc:
             context["error"] = str(exc)
     return render(request, "studies/_rule_count.html", context)
@@ -591,7 +606,7 @@ def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
 
 
 _PRIORITY_SORTS = {
-    "rank": lambda seg: seg.priority.rank,
+    "rank": lambda seg: (seg.priority.rank is None, seg.priority.rank or 0, -seg.capacity),
     "capacity": lambda seg: -seg.capacity,
     "csat": lambda seg: seg.satisfaction.csat if seg.satisfaction.csat is not None else 2.0,
     "blind": lambda seg: -(seg.blind_zone.share or 0.0) if seg.blind_zone else 1.0,
@@ -627,7 +642,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 
     def context() -> dict[str, Any]:
         facts = ProfileFacts(study, run)
-        ranked = facts.derived("ranked", _ranked, {})
+        ranked = facts.derived("ranked", lambda p: _ranked(published(run, p)), {})
         document = revision_document(run.revision)
         rows = ranked["rows"]
         rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
@@ -642,6 +657,8 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
             "run": run,
             "priority": ranked["priority"],
             "rows": rows,
+            "names": facts.labels(),
+            "min_cell": document.segmentation.min_cell,
             "sort": sort,
             "next": here,
             # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it.
@@ -649,7 +666,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
                 f"priority-quadrant:{run.pk}:"
                 f"{run.finished_at.timestamp() if run.finished_at else 0}:"
                 f"{document.segmentation.min_cell}",
-                lambda: pipeline.priority_quadrant_svg(_parse_profile(run), document) or "",
+                lambda: pipeline.priority_quadrant_svg(published(run), document) or "",
                 timeout=None,
             )
             or None,
@@ -703,19 +720,20 @@ def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
-    _audit_export(request, run, "json")
+    raw = unsuppressed_requested(request, run.study)
+    _audit_export(request, run, "json", unsuppressed=raw)
     return _attachment(
-        run.result_json,
+        pipeline.published_profile_json(run.result_json, revision_document(run.revision), raw=raw),
         f"{run.study.slug}-r{run.revision.number}-profile.json",
         "application/json; charset=utf-8",
     )
 
 
-def _audit_export(request: HttpRequest, run: ProfileRun, fmt: str) -> None:
+def _audit_export(
+    request: HttpRequest, run: ProfileRun, fmt: str, *, unsuppressed: bool = False
+) -> None:
     """Record the download of a run's profile or report (format and numbers, no content)."""
-    audit(
-        request,
-        AuditEvent.Action.EXPORT,
-        run.study,
-        {"format": fmt, "run": run.pk, "revision": run.revision.number},
-    )
+    details: dict[str, Any] = {"format": fmt, "run": run.pk, "revision": run.revision.number}
+    if unsuppressed:
+        details["unsuppressed"] = True  # figures of small groups shown: an owner's request
+    audit(request, AuditEvent.Action.EXPORT, run.study, details)

@@ -2,33 +2,41 @@
 
 The flow for a data source of the study (or a new one):
 
-1. upload — the file is kept under ``<study>/uploads/<token>/`` and inspected at once
+1. upload — the file is staged in the private staging area (``pipeline.staging``, under
+   ``SEGPROFILE_STAGING``, apart from the data home, owner-only) and inspected at once
    (``pipeline.inspect_file``); a file that cannot be read is deleted again and the page says
    why, naming the file, row and column;
 2. inspect — the first rows (identifiers, personal data and free text masked), every column's
    inferred type and use to confirm or change, the personal data found with the action on each,
    the quality report;
-3. import — ``pipeline.import_dataset`` writes a new dataset version (pseudonymised in the
-   engine before anything is written); the decisions go into the source's ``columns`` as a new
-   revision of the study; the upload is deleted unless the user keeps it; the audit trail names
-   the user.
+3. import — a background job (``tasks.import_upload``, a :class:`DataImport` row with the
+   decisions) runs ``pipeline.import_dataset``, which writes a new dataset version
+   (pseudonymised in the engine before anything is written); the decisions go into the
+   source's ``columns`` as a new revision of the study; the staged upload is deleted when the
+   import ends, failed or not (an owner may keep the original, apart from the data and
+   audited); the audit trail names the user. The import's page shows its progress, then
+   leads to the data page (or the survey's question mapping) with the result.
 
-Datasets, the audit trail and the pseudonym key of a study live under its own directory
+Every uploaded file is parsed in a child process with memory and time limits
+(``pipeline.run_isolated``): the inspection here, the import in the worker. A hostile file
+fails its own request or job; the server process never parses it itself.
+
+Every web form that takes a data file comes here: the study page links to this page with the
+source chosen, and the survey page stages its file here too (``then="survey"`` sends the user
+back to the question mapping after the import).
+
+Datasets and the audit trail of a study live under its own directory
 (``SEGPROFILE_HOME/studies/<pk>/``), so studies never share them; ``profile_study`` reads the
-latest version from there (see ``tasks.build_profile``).
+latest version from there (see ``tasks.build_profile``). Its pseudonym key lives apart from the
+data, in the key store (``keys.study_key``).
 
 Nothing here logs or shows a client value: previews are masked and messages name columns only.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-import secrets
-import shutil
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -40,15 +48,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from segprofile import pipeline
 from segprofile.data.privacy import AuditRecord, now_iso, write_audit
-from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS, ReadOptions
-from segprofile.errors import NotFound, SegprofileError
-from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
+from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS
+from segprofile.errors import ConflictError, NotFound, SegprofileError
+from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
+from segprofile.pipeline import staging
 from segprofile.report.format import percent
-from segprofile.web.studies.audit import audit
+from segprofile.web.studies.audit import audit, client_address
 from segprofile.web.studies.forms import (
     COLUMN_TYPE_LABELS,
     COLUMN_USE_LABELS,
@@ -60,14 +70,21 @@ from segprofile.web.studies.forms import (
     DeleteVersionForm,
     ImportDecisionsForm,
 )
-from segprofile.web.studies.models import AuditEvent, Study
-from segprofile.web.studies.storage import file_state, safe_data_path, store_upload
-from segprofile.web.studies.views import _study_for
+from segprofile.web.studies.models import AuditEvent, DataImport, Study
+from segprofile.web.studies.services import (
+    clean_staging,
+    staging_area,
+    staging_root,
+    start_data_import,
+    study_home,
+)
+from segprofile.web.studies.storage import file_state, safe_data_path
+from segprofile.web.studies.tasks import document_with_source, read_options, with_decisions
+from segprofile.web.studies.views import _study_for, study_capabilities
 
 logger = logging.getLogger(__name__)
 
 MASK = "•••"
-_TOKEN = re.compile(r"^[0-9a-f]{16}$")
 _MASKED_TYPES = {"identifier", "text"}
 _MASKED_USES = {"id", "text"}
 # The readers' hints name the CLI's options; on the page they are the upload form's fields.
@@ -79,15 +96,6 @@ _CLI_OPTIONS = {
 }
 
 
-def study_home(study: Study) -> Path:
-    """Where a study's datasets, audit trail, key and uploads live (``tasks`` uses the same)."""
-    return study.data_dir().parent
-
-
-def _uploads(study: Study) -> Path:
-    return study_home(study) / "uploads"
-
-
 def _hint(error: SegprofileError) -> str:
     hint = error.hint or ""
     for option, field in _CLI_OPTIONS.items():
@@ -95,115 +103,121 @@ def _hint(error: SegprofileError) -> str:
     return hint
 
 
-def _error_context(error: SegprofileError) -> dict[str, str]:
+def error_context(error: SegprofileError) -> dict[str, str]:
     return {"message": error.message, "hint": _hint(error)}
+
+
+def _import_error(job: DataImport) -> dict[str, str]:
+    """A failed import's error as the pages show it (the upload is gone: say so)."""
+    hint = job.hint
+    for option, field in _CLI_OPTIONS.items():
+        hint = hint.replace(option, field)
+    again = gettext("The uploaded file was deleted: upload it again after the correction.")
+    return {"message": job.error, "hint": " ".join(part for part in (hint, again) if part)}
 
 
 # --- staged uploads ----------------------------------------------------------------------------
 
-
-def _stage_name(name: str) -> str:
-    """The uploaded file's own name, made safe to store (the messages name the file by it)."""
-    clean = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\:*?"<>|').strip()
-    clean = clean.lstrip(".") or "upload"
-    if len(clean) > 120:
-        stem, dot, suffix = clean.rpartition(".")
-        clean = (stem[: 119 - len(suffix)] + dot + suffix) if dot else clean[:120]
-    return clean
+# What a data upload's metadata must hold to be opened; anything less is shown as damaged.
+_REQUIRED = ("source_id", "options", "summary", "user", "created_at")
+THEN_SURVEY = "survey"
 
 
-def _meta_path(study: Study, token: str) -> Path:
-    if not _TOKEN.match(token):
-        raise Http404
-    return _uploads(study) / token / "upload.json"
+def _usable(upload: staging.Upload) -> bool:
+    meta = upload.meta
+    return (
+        not upload.broken
+        and meta.get("kind") == "data"
+        and all(key in meta for key in _REQUIRED)
+        and isinstance(meta["summary"], dict)
+        and isinstance(meta["options"], dict)
+    )
 
 
-def _load_upload(study: Study, token: str) -> dict[str, Any]:
-    path = _meta_path(study, token)
+def _load_upload(study: Study, token: str) -> staging.Upload:
+    """The staged upload ``token`` of the study (404 when there is none)."""
     try:
-        meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return staging.get(staging_root(), staging_area(study), token)
+    except NotFound:
         raise Http404 from None
-    if not (path.parent / meta["file"]).is_file():
-        raise Http404
-    return meta
 
 
-def _save_upload(study: Study, meta: dict[str, Any]) -> None:
-    path = _meta_path(study, meta["token"])
-    tmp = path.with_name(".upload.json.tmp")
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
-    tmp.replace(path)
+def _upload_row(upload: staging.Upload) -> dict[str, Any]:
+    """One staged (or kept) upload as the data page lists it."""
+    meta = upload.meta
+    return {
+        "token": upload.token,
+        "file": upload.name or "—",
+        "size": meta.get("size"),
+        "user": meta.get("user", ""),
+        "when": datetime.fromtimestamp(upload.created, tz=UTC),
+        "source_id": meta.get("source_id", ""),
+        "version": meta.get("version"),
+        "broken": not _usable(upload) and upload.state != staging.KEPT,
+    }
 
 
-def _upload_file(study: Study, meta: dict[str, Any]) -> Path:
-    return _uploads(study) / meta["token"] / meta["file"]
-
-
-def _discard(study: Study, token: str) -> None:
-    if _TOKEN.match(token):
-        shutil.rmtree(_uploads(study) / token, ignore_errors=True)
-
-
-def _staged_uploads(study: Study) -> list[dict[str, Any]]:
-    root = _uploads(study)
-    out = []
-    if root.is_dir():
-        for directory in sorted(root.iterdir()):
-            if not _TOKEN.match(directory.name):
-                continue
-            try:
-                meta = _load_upload(study, directory.name)
-            except Http404:
-                continue
-            out.append(meta)
-    return sorted(out, key=lambda m: m.get("created_at", ""), reverse=True)
-
-
-def _read_options(meta: dict[str, Any]) -> ReadOptions:
-    opts = meta.get("options", {})
-    return ReadOptions(
-        encoding=opts.get("encoding"),
-        delimiter=opts.get("delimiter"),
-        sheet=opts.get("sheet"),
-        header_row=opts.get("header_row"),
-        max_bytes=settings.SEGPROFILE_MAX_UPLOAD_BYTES,
-    )
-
-
-# --- the study document ------------------------------------------------------------------------
-
-
-def _document_with_source(document: StudyDocument, meta: dict[str, Any]) -> StudyDocument:
-    """The document with the upload's new source added (if it is for a new one)."""
-    new = meta.get("new_source")
-    if not new or new["id"] in {s.id for s in document.data_sources}:
-        return document
-    updated = document.model_copy(deep=True)
-    updated.data_sources.append(
-        DataSource(
-            id=new["id"],
-            kind=DataSourceKind(new["kind"]),
-            title=new.get("title", ""),
-            path=f"{new['id']}{Path(meta['file']).suffix.lower()}",
+def staged_uploads(study: Study) -> list[dict[str, Any]]:
+    """The study's uploads waiting for import; those whose import is queued or running link
+    to its page."""
+    hours = settings.SEGPROFILE_STAGING_HOURS
+    rows = [
+        _upload_row(u) for u in staging.listing(staging_root(), staging_area(study), hours=hours)
+    ]
+    if rows:
+        active = (DataImport.Status.QUEUED, DataImport.Status.RUNNING)
+        jobs = dict(
+            DataImport.objects.filter(study=study, status__in=active).values_list("token", "pk")
         )
-    )
-    return updated
+        for row in rows:
+            row["import_pk"] = jobs.get(row["token"])
+    return rows
 
 
-def _with_decisions(
-    document: StudyDocument, source_id: str, decisions: dict[str, dict[str, str]]
-) -> StudyDocument:
-    """A copy whose source keeps ``decisions`` in ``columns`` (over the earlier ones)."""
-    updated = document.model_copy(deep=True)
-    for source in updated.data_sources:
-        if source.id == source_id:
-            columns = dict(source.columns)
-            for name, decision in decisions.items():
-                before = columns.get(name, ColumnOverride())
-                columns[name] = before.model_copy(update=decision)
-            source.columns = columns
-    return pipeline.study_from_data(updated.model_dump(mode="json"), source="data import")
+def stage_file(
+    request: HttpRequest,
+    study: Study,
+    document: StudyDocument,
+    form: DataFileForm,
+    *,
+    then: str = "",
+) -> str:
+    """Stage the form's file and inspect it at once; returns the upload's token.
+
+    A file that cannot be read raises :class:`SegprofileError` and is deleted again. The
+    metadata is written last, once the inspection is in it: a listed upload always opens.
+    """
+    uploaded = form.cleaned_data["file"]
+    source_id = form.cleaned_data["source"]
+    new_source = None
+    if source_id == NEW_SOURCE:
+        source_id = form.cleaned_data["new_source_id"]
+        new_source = {
+            "id": source_id,
+            "kind": form.cleaned_data["new_source_kind"],
+            "title": form.cleaned_data["new_source_title"].strip(),
+        }
+    clean_staging()  # the schedule: every new upload first removes the expired ones
+    meta: dict[str, Any] = {
+        "kind": "data",
+        "source_id": source_id,
+        "new_source": new_source,
+        "options": form.read_options(),
+        "user": request.user.get_username(),
+        "created_at": timezone.now().isoformat(timespec="seconds"),
+        "then": then,
+    }
+    try:
+        with staging.create(
+            staging_root(), staging_area(study), name=uploaded.name or "upload", meta=meta
+        ) as upload:
+            staging.write(upload, uploaded.chunks())
+            upload.meta["summary"] = _inspect(study, document, upload)
+            staging.save(upload)
+    finally:
+        uploaded.close()  # a large upload's temporary file goes now, not at the end
+    logger.info("Study %s: file staged for source %s", study.pk, source_id)
+    return upload.token
 
 
 # --- inspection --------------------------------------------------------------------------------
@@ -303,16 +317,20 @@ def _cell(value: Any, masked: bool) -> str:
 def _inspect(
     study: Study,
     document: StudyDocument,
-    meta: dict[str, Any],
+    upload: staging.Upload,
     overrides: dict[str, ColumnOverride] | None = None,
 ) -> dict[str, Any]:
     """Inspect the staged file with the source's saved decisions (and ``overrides``)."""
-    existing = meta["source_id"] in {s.id for s in document.data_sources}
-    inspection = pipeline.inspect_file(
-        _upload_file(study, meta),
-        options=_read_options(meta),
+    source_id = upload.meta["source_id"]
+    existing = source_id in {s.id for s in document.data_sources}
+    # Parsed in a child process with memory and time limits: a hostile file fails this request.
+    inspection = pipeline.run_isolated(
+        pipeline.inspect_file,
+        upload.path,
+        file=upload.name,
+        options=read_options(upload),
         study=document if existing else None,
-        source_id=meta["source_id"] if existing else None,
+        source_id=source_id if existing else None,
         overrides=overrides,
         home=study_home(study),
     )
@@ -322,9 +340,10 @@ def _inspect(
 # --- pages -------------------------------------------------------------------------------------
 
 
-def _sources(study: Study, document: StudyDocument) -> list[dict[str, Any]]:
+def _sources(
+    study: Study, document: StudyDocument, staged: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     home = study_home(study)
-    staged = _staged_uploads(study)
     rows = []
     for source in document.data_sources:
         try:
@@ -342,7 +361,7 @@ def _sources(study: Study, document: StudyDocument) -> list[dict[str, Any]]:
                 "file": state,
                 "versions": [{"m": m, "when": _when(m.created_at)} for m in reversed(versions)],
                 "latest": versions[-1].version if versions else None,
-                "uploads": [m for m in staged if m["source_id"] == source.id],
+                "uploads": [u for u in staged if u["source_id"] == source.id],
                 "decisions": len(source.columns),
             }
         )
@@ -359,20 +378,26 @@ def _data_page(
 ) -> HttpResponse:
     document = study.current_revision().to_document()
     known = {s.id for s in document.data_sources}
+    can = study_capabilities(request, study)
     try:
         audit = pipeline.read_audit(study_id=document.id, home=study_home(study))
     except SegprofileError:
         audit = []
+    staged = staged_uploads(study)
+    kept = staging.originals(staging_root(), staging_area(study)) if can.manage else []
     context = {
         "study": study,
+        "can": can,
         "document": document,
-        "sources": _sources(study, document),
-        "new_uploads": [m for m in _staged_uploads(study) if m["source_id"] not in known],
+        "sources": _sources(study, document, staged),
+        "new_uploads": [u for u in staged if u["source_id"] not in known],
+        "originals": [_upload_row(u) for u in kept],
         "form": form or DataFileForm(document=document, initial=_initial_source(request)),
         "error": error,
         "audit": [_audit_row(r) for r in reversed(audit)][:20],
         "new_source": NEW_SOURCE,
         "max_bytes": settings.SEGPROFILE_MAX_UPLOAD_BYTES,
+        "staging_hours": round(settings.SEGPROFILE_STAGING_HOURS),
     }
     return render(request, "studies/data/data.html", context, status=status)
 
@@ -381,6 +406,11 @@ _EVENT_LABELS = {
     "import": _("import"),
     "delete_version": _("version deleted"),
     "keep_personal_data": _("personal data kept as is"),
+    "keep_original": _("original file kept"),
+    "delete_original": _("kept original deleted"),
+    "rotate_key": _("pseudonym key changed"),
+    "reidentify": _("respondents' contacts found (re-identification)"),
+    "key_adopted": _("pseudonym key moved into the key store"),
 }
 
 
@@ -423,7 +453,9 @@ def _initial_source(request: HttpRequest) -> dict[str, str]:
 @require_GET
 def data_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The study's data sources, their imported versions, the upload form, the audit trail."""
-    return _data_page(request, _study_for(request, pk, need="view"))
+    study = _study_for(request, pk, need="view")
+    clean_staging()
+    return _data_page(request, study)
 
 
 @require_POST
@@ -434,69 +466,59 @@ def data_upload(request: HttpRequest, pk: int) -> HttpResponse:
     form = DataFileForm(request.POST, request.FILES, document=document)
     if not form.is_valid():
         return _data_page(request, study, form=form, status=400)
-    uploaded = form.cleaned_data["file"]
-    source_id = form.cleaned_data["source"]
-    new_source = None
-    if source_id == NEW_SOURCE:
-        source_id = form.cleaned_data["new_source_id"]
-        new_source = {
-            "id": source_id,
-            "kind": form.cleaned_data["new_source_kind"],
-            "title": form.cleaned_data["new_source_title"].strip(),
-        }
-    token = secrets.token_hex(8)
-    meta: dict[str, Any] = {
-        "token": token,
-        "file": _stage_name(uploaded.name or "upload"),
-        "source_id": source_id,
-        "new_source": new_source,
-        "options": form.read_options(),
-        "user": request.user.get_username(),
-        "created_at": timezone.now().isoformat(timespec="seconds"),
-        "imported_version": None,
-    }
-    directory = _uploads(study) / token
-    directory.mkdir(parents=True)
     try:
-        meta["size"] = store_upload(uploaded, directory / meta["file"])
-        _save_upload(study, meta)
-        meta["summary"] = _inspect(study, document, meta)
-        _save_upload(study, meta)
+        token = stage_file(request, study, document, form)
     except SegprofileError as exc:
-        _discard(study, token)
         logger.info("Study %s: upload refused (%s)", study.pk, type(exc).__name__)
         return _data_page(
-            request, study, form=form, error=_error_context(exc), status=exc.http_status
+            request, study, form=form, error=error_context(exc), status=exc.http_status
         )
-    except BaseException:
-        _discard(study, token)
-        raise
-    logger.info("Study %s: file staged for source %s", study.pk, source_id)
     return redirect("studies:data_inspect", pk=study.pk, token=token)
+
+
+def _back_to_data(study: Study, anchor: str = "upload") -> HttpResponse:
+    return redirect(reverse("studies:data", kwargs={"pk": study.pk}) + f"#{anchor}")
+
+
+def _damaged(request: HttpRequest, study: Study, upload: staging.Upload) -> HttpResponse:
+    """An upload whose record is damaged (a crash while it was written): it can only go."""
+    messages.error(
+        request,
+        gettext(
+            "The uploaded file %(file)s cannot be opened: its upload was interrupted. Delete it "
+            "and upload the file again."
+        )
+        % {"file": upload.name or "—"},
+    )
+    return _back_to_data(study)
 
 
 def _inspect_page(
     request: HttpRequest,
     study: Study,
-    meta: dict[str, Any],
+    upload: staging.Upload,
     *,
     form: ImportDecisionsForm | None = None,
     error: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    meta = upload.meta
+    can = study_capabilities(request, study)
     summary = meta["summary"]
     if form is None:
         summary = {
             **summary,
             "reasons": meta.get("reasons", {}),
-            "keep_original": meta.get("keep", False),
+            "keep_original": False,
         }
-        form = ImportDecisionsForm(summary=summary)
+        form = ImportDecisionsForm(summary=summary, can_keep=can.manage)
     document = study.current_revision().to_document()
     existing = next((s for s in document.data_sources if s.id == meta["source_id"]), None)
     context = {
         "study": study,
+        "can": can,
         "meta": meta,
+        "upload": upload,
         "summary": summary,
         "source": existing,
         "form": form,
@@ -516,145 +538,229 @@ def _inspect_page(
 def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: what the file holds. POST: re-check with the decisions, or import the file."""
     study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
-    meta = _load_upload(study, token)
-    if meta.get("imported_version") is not None:
+    upload = _load_upload(study, token)
+    queued = _active_import(study, token)
+    if queued is not None:  # its import has started: its page shows how it goes
+        return redirect("studies:data_import", pk=study.pk, import_pk=queued.pk)
+    if upload.state == staging.IMPORTING:
         messages.info(
             request,
-            gettext("This file was already imported as version %(version)s.")
-            % {"version": meta["imported_version"]},
+            gettext(
+                "The file %(file)s is being imported (or its import was interrupted): see the "
+                "data page."
+            )
+            % {"file": upload.name},
         )
-        return redirect(reverse("studies:data", kwargs={"pk": study.pk}) + f"#{meta['source_id']}")
+        return _back_to_data(study, str(upload.meta.get("source_id") or "upload"))
+    if not _usable(upload):
+        return _damaged(request, study, upload)
     if request.method == "GET":
-        return _inspect_page(request, study, meta)
+        return _inspect_page(request, study, upload)
     action = request.POST.get("action", "import")
-    if action == "sheet":
-        return _change_sheet(request, study, meta)
-    form = ImportDecisionsForm(request.POST, summary=meta["summary"])
-    if not form.is_valid() or (action == "import" and not form.require_confirmation()):
-        return _inspect_page(request, study, meta, form=form, status=400)
-    decisions, reasons = form.decisions()
-    meta["reasons"] = reasons
-    meta["keep"] = bool(form.cleaned_data.get("keep_original"))
-    document = _document_with_source(study.current_revision().to_document(), meta)
+    can_keep = study.can(request.user, "manage")
+    form = ImportDecisionsForm(request.POST, summary=upload.meta["summary"], can_keep=can_keep)
     try:
-        updated = _with_decisions(document, meta["source_id"], decisions)
-        if action == "recheck":
-            meta["summary"] = _inspect(study, updated, meta)
-            _save_upload(study, meta)
-            return redirect("studies:data_inspect", pk=study.pk, token=token)
-        return _import(request, study, meta, document, updated, reasons)
-    except SegprofileError as exc:
-        logger.info("Study %s: import refused (%s)", study.pk, type(exc).__name__)
-        _save_upload(study, meta)
+        with staging.hold(upload):
+            if _active_import(study, token) is not None:  # queued by another request just now
+                raise ConflictError(
+                    gettext("The file %(file)s is already being imported.") % {"file": upload.name}
+                )
+            if action == "sheet":
+                return _change_sheet(request, study, upload)
+            if not form.is_valid() or (action == "import" and not form.require_confirmation()):
+                return _inspect_page(request, study, upload, form=form, status=400)
+            decisions, reasons = form.decisions()
+            upload.meta["reasons"] = reasons
+            document = document_with_source(study.current_revision().to_document(), upload)
+            updated = with_decisions(document, upload.meta["source_id"], decisions)
+            if action == "recheck":
+                upload.meta["summary"] = _inspect(study, updated, upload)
+                staging.save(upload)
+                return redirect("studies:data_inspect", pk=study.pk, token=token)
+            staging.save(upload)  # the reasons, should the import fail and the page come back
+            job = DataImport.objects.create(
+                study=study,
+                token=upload.token,
+                source_id=upload.meta["source_id"],
+                file=upload.name[:200],
+                decisions=decisions,
+                reasons=reasons,
+                keep_original=bool(form.cleaned_data.get("keep_original")) and can_keep,
+                then=str(upload.meta.get("then") or ""),
+                created_by=request.user,
+                ip_address=client_address(request),
+            )
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+        return _back_to_data(study)
+    except NotFound:
+        raise Http404 from None
+    except SegprofileError as exc:  # a re-check that failed: the decisions can be changed
+        logger.info("Study %s: re-check refused (%s)", study.pk, type(exc).__name__)
         return _inspect_page(
-            request, study, meta, form=form, error=_error_context(exc), status=exc.http_status
+            request, study, upload, form=form, error=error_context(exc), status=400
         )
+    # Queued once the upload is let go: the worker holds it while it imports.
+    job = start_data_import(job)
+    logger.info("Study %s: import %s of source %s queued", study.pk, job.pk, job.source_id)
+    return redirect("studies:data_import", pk=study.pk, import_pk=job.pk)
 
 
-def _change_sheet(request: HttpRequest, study: Study, meta: dict[str, Any]) -> HttpResponse:
+def _active_import(study: Study, token: str) -> DataImport | None:
+    """The queued or running import of the upload ``token``, if there is one."""
+    active = (DataImport.Status.QUEUED, DataImport.Status.RUNNING)
+    job: DataImport | None = (
+        DataImport.objects.filter(study=study, token=token, status__in=active)
+        .order_by("-pk")
+        .first()
+    )
+    if job is not None:
+        job.sync_with_task()
+        if job.is_finished:
+            return None
+    return job
+
+
+def _change_sheet(request: HttpRequest, study: Study, upload: staging.Upload) -> HttpResponse:
     """Read another sheet of the workbook (the decisions made so far belong to the old one)."""
+    meta = upload.meta
     sheet = request.POST.get("sheet_choice", "")
     if sheet not in meta["summary"]["facts"]["sheets"]:
         raise Http404
     previous = dict(meta["options"])
     meta["options"]["sheet"] = sheet
     meta["options"]["header_row"] = None
-    document = _document_with_source(study.current_revision().to_document(), meta)
+    document = document_with_source(study.current_revision().to_document(), upload)
     try:
-        meta["summary"] = _inspect(study, document, meta)
+        meta["summary"] = _inspect(study, document, upload)
     except SegprofileError as exc:
         meta["options"] = previous
-        return _inspect_page(request, study, meta, error=_error_context(exc), status=400)
+        return _inspect_page(request, study, upload, error=error_context(exc), status=400)
     meta.pop("reasons", None)
-    _save_upload(study, meta)
-    return redirect("studies:data_inspect", pk=study.pk, token=meta["token"])
+    staging.save(upload)
+    return redirect("studies:data_inspect", pk=study.pk, token=upload.token)
 
 
-def _import(
-    request: HttpRequest,
-    study: Study,
-    meta: dict[str, Any],
-    document: StudyDocument,
-    updated: StudyDocument,
-    reasons: dict[str, str],
-) -> HttpResponse:
-    """Import the staged file; on success save the decisions as a new revision."""
-    source_id = meta["source_id"]
-    user = request.user.get_username()
-    result = pipeline.import_dataset(
-        _upload_file(study, meta),
-        updated,
-        source_id,
-        author=user,
-        options=_read_options(meta),
-        keep_original=meta["keep"],
-        home=study_home(study),
-    )
-    version = result.manifest.version
-    if reasons:
-        write_audit(
-            study_home(study),
-            AuditRecord(
-                time=now_iso(),
-                user=user,
-                event="keep_personal_data",
-                study_id=updated.id,
-                source_id=source_id,
-                file=result.manifest.file,
-                file_sha256=result.manifest.file_sha256,
-                version=version,
-                columns=[
-                    {"column": c, "kind": None, "action": "keep", "reason": r}
-                    for c, r in reasons.items()
-                ],
-            ),
+# --- the import, run by the background worker -------------------------------------------------
+
+
+def _import_for(request: HttpRequest, pk: int, import_pk: int) -> DataImport:
+    study = _study_for(request, pk, need="view")
+    try:
+        job = DataImport.objects.select_related("study", "created_by").get(
+            pk=import_pk, study=study
         )
-    current = study.current_revision().to_document()
-    if updated.model_dump(mode="json") != current.model_dump(mode="json"):
-        comment = gettext("Data import: source «%(source)s», version %(version)s") % {
-            "source": source_id,
-            "version": version,
-        }
-        if reasons:
-            kept = "; ".join(f"«{c}»: {r}" for c, r in reasons.items())
-            comment += ". " + gettext("Personal data kept as is: %(kept)s") % {"kept": kept}
-        study.add_revision(updated, author=request.user, comment=comment)
-    if meta["keep"]:
-        meta["imported_version"] = version
-        meta.pop("reasons", None)
-        _save_upload(study, meta)
-    else:
-        _discard(study, meta["token"])
-    logger.info("Study %s: source %s imported as version %d", study.pk, source_id, version)
-    audit(
-        request,
-        AuditEvent.Action.IMPORT,
-        study,
-        {
-            "what": "dataset",
-            "source": source_id,
-            "version": version,
-            "rows": result.manifest.rows,
-            "file": result.manifest.file,
-        },
-    )
+    except DataImport.DoesNotExist:
+        raise Http404 from None
+    job.sync_with_task()
+    return job
+
+
+def _imported(request: HttpRequest, job: DataImport) -> HttpResponse:
+    """A finished import: its result as a message, on the page the user goes on from."""
     messages.success(
         request,
         gettext("Version %(version)s of the source «%(source)s» was imported: %(rows)s rows.")
-        % {"version": version, "source": source_id, "rows": result.manifest.rows},
+        % {"version": job.version, "source": job.source_id, "rows": job.rows},
     )
-    return redirect(reverse("studies:data", kwargs={"pk": study.pk}) + f"#{source_id}")
+    if job.warning:
+        messages.warning(request, job.warning)
+    if job.then == THEN_SURVEY:
+        return redirect(
+            "studies:survey_map", pk=job.study_id, source_id=job.source_id, version=job.version
+        )
+    return redirect(reverse("studies:data", kwargs={"pk": job.study_id}) + f"#{job.source_id}")
+
+
+@require_GET
+def data_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+    """An import's page: its progress while the worker imports, its error if it failed; once
+    done, the data page (or the survey's question mapping) with the result."""
+    job = _import_for(request, pk, import_pk)
+    if job.status == DataImport.Status.DONE:
+        return _imported(request, job)
+    context = {
+        "study": job.study,
+        "job": job,
+        "error": _import_error(job) if job.status == DataImport.Status.FAILED else None,
+    }
+    return render(request, "studies/data/import.html", context)
+
+
+@require_GET
+def data_import_progress(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
+    """The progress fragment HTMX polls; once the import ends, the whole page reloads."""
+    job = _import_for(request, pk, import_pk)
+    if job.is_finished:
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponseClientRefresh()
+        return redirect("studies:data_import", pk=job.study_id, import_pk=job.pk)
+    return render(request, "studies/data/_import_progress.html", {"study": job.study, "job": job})
+
+
+def _audit_original_deleted(
+    request: HttpRequest, study: Study, original: staging.Upload, study_id: str
+) -> None:
+    """Deleting a kept original: in the study's audit log and in the data audit trail (keeping
+    one is audited by the import job, ``tasks.import_upload``)."""
+    source_id = str(original.meta.get("source_id", ""))
+    version = original.meta.get("version")
+    write_audit(
+        study_home(study),
+        AuditRecord(
+            time=now_iso(),
+            user=request.user.get_username(),
+            event="delete_original",
+            study_id=study_id,
+            source_id=source_id,
+            file=original.name,
+            version=version if isinstance(version, int) else None,
+            original_deleted=True,
+        ),
+    )
+    audit(
+        request,
+        AuditEvent.Action.DELETED,
+        study,
+        {"what": "original", "source": source_id, "version": version, "file": original.name},
+    )
 
 
 @require_POST
 def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
-    """Delete an uploaded file that is waiting for import (or was kept after one)."""
+    """Delete an uploaded file that is waiting for import (or whose upload was damaged)."""
     study = _study_for(request, pk, need="edit")
-    meta = _load_upload(study, token)
-    _discard(study, token)
+    upload = _load_upload(study, token)
+    try:
+        with staging.hold(upload):  # not while another request imports it
+            staging.discard(staging_root(), upload.area, upload.token)
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+        return _back_to_data(study)
+    except NotFound:
+        raise Http404 from None
     logger.info("Study %s: staged upload deleted", study.pk)
-    messages.success(request, gettext("The uploaded file %(file)s was deleted.") % meta)
-    return redirect(reverse("studies:data", kwargs={"pk": study.pk}) + "#upload")
+    messages.success(
+        request, gettext("The uploaded file %(file)s was deleted.") % {"file": upload.name or "—"}
+    )
+    return _back_to_data(study)
+
+
+@require_POST
+def data_original_delete(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """Delete an original an owner kept after its import (owners only; audited)."""
+    study = _study_for(request, pk, need="manage")
+    try:
+        original = staging.get_original(staging_root(), staging_area(study), token)
+    except NotFound:
+        raise Http404 from None
+    staging.delete_original(staging_root(), original.area, original.token)
+    document = study.current_revision().to_document()
+    _audit_original_deleted(request, study, original, document.id)
+    messages.success(
+        request, gettext("The uploaded file %(file)s was deleted.") % {"file": original.name or "—"}
+    )
+    return _back_to_data(study, "originals")
 
 
 @require_http_methods(["GET", "POST"])

@@ -67,10 +67,14 @@ def _journeys_page(
     import_error: str = "",
     status: int = 200,
     editing: tuple[str, str] | None = None,
+    form: StepForm | None = None,
+    conflict: bool = False,
     adding: str | None = None,
 ) -> HttpResponse:
     """The journeys page; ``editing`` (journey, step) opens a step's form in place and
-    ``adding`` a journey's new-step form (the no-JavaScript way to both forms)."""
+    ``adding`` a journey's new-step form (the no-JavaScript way to both forms). ``form``: the
+    step's form as it was sent (with what was typed and its errors); ``conflict``: someone
+    else changed the journey meanwhile, so the step as it is now is shown beside it."""
     revision, document = current_document(study)
     facts = ProfileFacts(study)
     labels = facts.labels()
@@ -94,7 +98,8 @@ def _journeys_page(
     journeys: list[dict[str, Any]] = []
     for j in document.journeys:
         if editing and editing[0] == j.id:
-            journeys.append(row(j, editing=editing[1]))
+            focus = "error" if form is not None and form.errors else ""
+            journeys.append(row(j, editing=editing[1], form=form, conflict=conflict, focus=focus))
         elif adding == j.id:
             journeys.append(
                 row(j, add_form=StepForm(document=document, auto_id=_form_ids(j.id, None)))
@@ -228,23 +233,38 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if fmt not in pipeline.JOURNEY_FORMATS:
         fmt = "bpmn" if upload.name.lower().endswith((".bpmn", ".xml")) else "csv"
-    if upload.size is not None and upload.size > settings.SEGPROFILE_MAX_STUDY_BYTES:
-        return _journeys_page(
-            request, study, import_error=gettext("The file is too large."), status=400
-        )
+    # The bytes are read into memory once; a large upload's temporary file (in the private
+    # staging area) is deleted at once, whatever happens — only the parsed journeys are kept.
     try:
-        document = pipeline.import_journeys(
-            study.current_revision().to_document(), upload.read(), fmt, source=upload.name
+        if upload.size is not None and upload.size > settings.SEGPROFILE_MAX_STUDY_BYTES:
+            return _journeys_page(
+                request, study, import_error=gettext("The file is too large."), status=400
+            )
+        data = upload.read()
+    finally:
+        upload.close()
+    try:
+        # Parsed in a child process with memory and time limits, like every uploaded file.
+        result = pipeline.run_isolated(
+            pipeline.import_journeys,
+            study.current_revision().to_document(),
+            data,
+            fmt,
+            source=upload.name,
+            file=upload.name,
         )
     except SegprofileError as exc:
         return _journeys_page(request, study, import_error=str(exc), status=exc.http_status)
+    document = result.study
     comment = gettext("%(user)s imported journeys from %(file)s") % {
         "user": request.user.get_username(),
         "file": upload.name,
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
     messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+        request,
+        gettext("Revision %(number)s was saved; in the step texts %(masked)s.")
+        % {"number": revision.number, "masked": result.masked_summary},
     )
     return redirect(reverse("studies:journeys", kwargs={"pk": study.pk}))
 
@@ -294,6 +314,7 @@ def _journey_context(
     add_form: StepForm | None = None,
     error: str = "",
     focus: str = "",
+    conflict: bool = False,
 ) -> dict[str, Any]:
     roles = {r.id: r.title for r in document.roles}
     statements = {h.id: h.statement for h in document.hypotheses}
@@ -321,6 +342,8 @@ def _journey_context(
                 "level": levels[level - 1] if level is not None and level <= len(levels) else "",
                 "pains": [(p, statements.get(p, p)) for p in step.pains],
                 "editing": step.id == editing,
+                # The step as saved now, beside the form of a refused edit (both versions).
+                "conflict": conflict and step.id == editing,
                 "form": (
                     form
                     if form is not None and step.id == editing
@@ -615,16 +638,27 @@ def _step_form_error(
     step_id: str | None,
     status: int = 422,
 ) -> HttpResponse:
-    """The step's form again with its errors (HTMX), or the page with the form (no JS)."""
+    """The step's form again with what was typed and its errors (HTMX: the journey's section;
+    without JavaScript: the whole page with the form open). A conflict (409) shows the step as
+    saved now beside the form."""
+    conflict = status == 409
     if not _is_htmx(request):
         if step_id is None:
             errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
             messages.error(request, errors)
             return redirect(_anchor(study, journey_id))
-        response = _journeys_page(request, study, editing=(journey_id, step_id), status=status)
-        return response
+        return _journeys_page(
+            request,
+            study,
+            editing=(journey_id, step_id),
+            form=form,
+            conflict=conflict,
+            status=status,
+        )
     extra: dict[str, Any] = (
-        {"editing": step_id, "form": form} if step_id is not None else {"add_form": form}
+        {"editing": step_id, "form": form, "conflict": conflict}
+        if step_id is not None
+        else {"add_form": form}
     )
     return _journey_response(request, study, journey_id, status=status, focus="error", **extra)
 

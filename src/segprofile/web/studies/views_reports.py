@@ -9,7 +9,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
-from segprofile.web.studies.views import _audit_export, _finished_run
+from segprofile.web.studies.views import (
+    _audit_export,
+    _finished_run,
+    revision_document,
+    unsuppressed_requested,
+)
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
 
@@ -20,13 +25,14 @@ def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResp
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404
     run = _finished_run(request, pk, run_pk)
+    raw = unsuppressed_requested(request, run.study)  # an owner's, for this one output
     profile = pipeline.profile_from_json(run.result_json)
-    document = run.revision.to_document()
-    content = pipeline.render_report(profile, document, fmt)
+    document = revision_document(run.revision)
+    content = pipeline.render_report(profile, document, fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
     response = HttpResponse(content, content_type=content_type)
     filename = f"{run.study.slug}-r{run.revision.number}-profile.{extension}"
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in filename)
     response["Content-Disposition"] = f'attachment; filename="{safe}"'
-    _audit_export(request, run, fmt)
+    _audit_export(request, run, fmt, unsuppressed=raw)
     return response

@@ -7,9 +7,8 @@ every decision is a new revision of the study whose author and time are its reco
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import re
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,18 +34,27 @@ from segprofile.analysis.hypotheses import (
     suggest_hypotheses,
 )
 from segprofile.analysis.research import verdict_rules_text
-from segprofile.errors import SegprofileError
+from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model.results import Profile
-from segprofile.model.study import Hypothesis, HypothesisStatus, SurveyQuestion, SurveySupport
+from segprofile.model.study import (
+    DataSource,
+    DataSourceKind,
+    Hypothesis,
+    HypothesisStatus,
+    SurveyQuestion,
+    SurveySupport,
+)
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import (
-    SURVEY_SUFFIXES,
+    NEW_SOURCE,
+    DataFileForm,
     SurveyMappingFormSet,
     SurveyOptionsForm,
     SurveyUploadForm,
     TopicsForm,
 )
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
 from segprofile.web.studies.templatetags.team_tags import Caps
 from segprofile.web.studies.views import (
@@ -60,6 +69,12 @@ from segprofile.web.studies.views import (
     revision_stamp,
     run_stamp,
     study_capabilities,
+)
+from segprofile.web.studies.views_data import (
+    THEN_SURVEY,
+    error_context,
+    stage_file,
+    staged_uploads,
 )
 
 STATUS_LABELS: dict[str, Any] = {
@@ -301,6 +316,7 @@ def _plan(
                 study.data_dir(),
                 profile=_parse_profile(run),
                 home=study.data_dir().parent,
+                key=study_key(study),
             )
         except SegprofileError as exc:
             return run, None, str(exc)
@@ -430,67 +446,101 @@ def _status_history(study: Study, limit: int) -> dict[str, list[dict[str, Any]]]
 
 
 # --- M-9: survey import → mapping → analysis → verdicts -----------------------------------------
-
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _uploads(study: Study) -> Path:
-    return study.data_dir() / "research-uploads"
+# The answers come in through the gate like every data file: staged privately, inspected, the
+# personal data decided on the data page's inspect page, imported as a version of the study's
+# survey source (the staged file deleted), and only then mapped and analysed — from the stored
+# version, never from the raw file.
 
 
-def _upload_path(study: Study, token: str) -> Path:
-    if not _TOKEN.match(token):
-        raise Http404
-    for path in _uploads(study).glob(f"{token}.*"):
-        if path.suffix.lower() in SURVEY_SUFFIXES:
-            return path
-    raise Http404
+def _survey_sources(study: Study, document: StudyDocument) -> list[dict[str, Any]]:
+    """The study's survey sources with their latest stored version (``None``: nothing yet)."""
+    home = study.data_dir().parent
+    out = []
+    for source in document.data_sources:
+        if source.kind is not DataSourceKind.survey:
+            continue
+        try:
+            versions = pipeline.list_dataset_versions(document.id, source.id, home=home)
+        except SegprofileError:
+            versions = []
+        out.append({"source": source, "latest": versions[-1] if versions else None})
+    return out
+
+
+def _new_survey_id(document: StudyDocument) -> str:
+    """``survey``, or ``survey-2``, ``survey-3``… — the first identifier the study has not used."""
+    taken = {s.id for s in document.data_sources}
+    names = ("survey" if n == 1 else f"survey-{n}" for n in range(1, len(taken) + 2))
+    return next(name for name in names if name not in taken)
 
 
 def _survey_upload_page(
-    request: HttpRequest, study: Study, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    study: Study,
+    *,
+    form: SurveyUploadForm | None = None,
+    error: dict[str, str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     document = study.current_revision().to_document()
-    source = pipeline.survey_source(document)
+    sources = _survey_sources(study, document)
+    waiting = [
+        u
+        for u in staged_uploads(study)
+        if u["source_id"] in {row["source"].id for row in sources} or u["source_id"] == ""
+    ]
     context = {
         "study": study,
         "document": document,
-        "form": SurveyUploadForm(),
+        "form": form or SurveyUploadForm(sources=[r["source"] for r in sources]),
         "error": error,
-        "source": source,
+        "sources": sources,
+        "source": pipeline.survey_source(document),
+        "waiting": waiting,
         "verdict_rules": verdict_rules_text(),
     }
     return render(request, "studies/research/survey_upload.html", context, status=status)
 
 
 def survey_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    """Step 1: a survey file (CSV, XLSX, Parquet) is uploaded and kept for the next steps."""
+    """Step 1: the stored surveys to analyse, or a new file of answers through the gate."""
     study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     if request.method != "POST":
         return _survey_upload_page(request, study)
-    form = SurveyUploadForm(request.POST, request.FILES)
+    document = study.current_revision().to_document()
+    sources = [r["source"] for r in _survey_sources(study, document)]
+    form = SurveyUploadForm(request.POST, request.FILES, sources=sources)
     if not form.is_valid():
-        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _survey_upload_page(request, study, error=errors, status=400)
-    upload = form.cleaned_data["file"]
-    suffix = Path(upload.name).suffix.lower()
-    token = secrets.token_hex(16)
-    target = _uploads(study) / f"{token}{suffix}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    (target.parent / f"{token}.name").write_text(Path(upload.name).name, encoding="utf-8")
-    return redirect("studies:survey_map", pk=study.pk, token=token)
+        return _survey_upload_page(request, study, form=form, status=400)
+    chosen = form.cleaned_data["source"]
+    gate = {"source": chosen}
+    if chosen == NEW_SOURCE:
+        gate |= {
+            "new_source_id": _new_survey_id(document),
+            "new_source_kind": DataSourceKind.survey.value,
+            "new_source_title": gettext("Survey"),
+        }
+    data_form = DataFileForm(gate, request.FILES, document=document)
+    if not data_form.is_valid():
+        errors = "; ".join(str(e) for errs in data_form.errors.values() for e in errs)
+        return _survey_upload_page(
+            request, study, form=form, error={"message": errors, "hint": ""}, status=400
+        )
+    try:
+        token = stage_file(request, study, document, data_form, then=THEN_SURVEY)
+    except SegprofileError as exc:
+        return _survey_upload_page(
+            request, study, form=form, error=error_context(exc), status=exc.http_status
+        )
+    return redirect("studies:data_inspect", pk=study.pk, token=token)
 
 
 def _hypothesis_choices(document: StudyDocument) -> list[tuple[str, str]]:
     return [("", "—")] + [(h.id, f"{h.id} — {h.statement[:80]}") for h in document.hypotheses]
 
 
-def _initial_mapping(document: StudyDocument, columns: list[str]) -> list[dict[str, Any]]:
-    source = pipeline.survey_source(document)
-    stored = [q for q in (source.questions if source else []) if q.question in columns]
+def _initial_mapping(source: DataSource, columns: list[str]) -> list[dict[str, Any]]:
+    stored = [q for q in source.questions if q.question in columns]
     return [
         {
             "question": q.question,
@@ -533,20 +583,26 @@ def _questions(formset: Any) -> list[SurveyQuestion]:
     return out
 
 
-def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
-    """Steps 2–4: preview, the question → hypothesis form, the analysis; «apply» stores the
-    verdicts and evidence as a new revision (the mapping too, on the study's survey source)."""
+def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> HttpResponse:
+    """Steps 2–4 on a stored survey version: preview, the question → hypothesis form, the
+    analysis; «apply» stores the verdicts and evidence as a new revision (the mapping too, on
+    the study's survey source)."""
     study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
-    path = _upload_path(study, token)
-    name_file = path.with_name(f"{token}.name")
-    name = name_file.read_text(encoding="utf-8") if name_file.exists() else path.name
     document = study.current_revision().to_document()
-    context: dict[str, Any] = {"study": study, "document": document, "token": token, "name": name}
+    home = study.data_dir().parent
+    source = next((s for s in document.data_sources if s.id == source_id), None)
+    if source is None or source.kind is not DataSourceKind.survey:
+        raise Http404
+    context: dict[str, Any] = {"study": study, "document": document, "source": source}
     try:
-        info = pipeline.inspect_survey(path, document, home=study.data_dir().parent)
+        info = pipeline.inspect_survey(document, source_id=source_id, version=version, home=home)
+    except NotFound:
+        raise Http404 from None
     except SegprofileError as exc:
         context["error"] = str(exc)
         return render(request, "studies/research/survey_map.html", context, status=400)
+    name = info.name
+    context |= {"version": version, "name": name}
     columns = [c.name for c in info.columns]
     hypotheses = _hypothesis_choices(document)
     form_kwargs = {"columns": columns, "hypotheses": hypotheses}
@@ -554,7 +610,7 @@ def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         formset = SurveyMappingFormSet(request.POST, form_kwargs=form_kwargs, prefix="q")
         options = SurveyOptionsForm(request.POST, columns=columns)
     else:
-        initial = _initial_mapping(document, columns)
+        initial = _initial_mapping(source, columns)
         formset = SurveyMappingFormSet(initial=initial, form_kwargs=form_kwargs, prefix="q")
         options = SurveyOptionsForm(columns=columns, initial={"id_column": info.id_column or ""})
     context |= {
@@ -575,32 +631,33 @@ def survey_map(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         return render(request, "studies/research/survey_map.html", context, status=400)
     opts = options.cleaned_data
     _, profile = latest_profile(study)
+    by_features = opts.get("id_column") == SurveyOptionsForm.BY_FEATURES
     try:
         result = pipeline.import_survey(
             document,
             study.data_dir(),
-            path,
+            source_id=source_id,
+            version=version,
             questions=questions,
-            id_column=opts.get("id_column") or None,
-            by_features=opts.get("id_column") == SurveyOptionsForm.BY_FEATURES,
+            id_column=None if by_features else (opts.get("id_column") or None),
+            by_features=by_features,
             threshold=opts.get("threshold"),
             min_answers=opts.get("min_answers"),
             alpha=opts.get("alpha"),
             profile=profile,
             name=name,
-            # The study's own home: its dataset versions and its pseudonym key (views_data).
-            home=study.data_dir().parent,
+            # The study's own home (its dataset versions) and its own pseudonym key.
+            home=home,
+            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
         return render(request, "studies/research/survey_map.html", context, status=400)
     if request.POST.get("action") == "apply":
         updated = result.study
-        source = pipeline.survey_source(updated)
-        if source is not None:
-            for data_source in updated.data_sources:
-                if data_source.id == source.id:
-                    data_source.questions = list(questions)
+        for data_source in updated.data_sources:
+            if data_source.id == source_id:
+                data_source.questions = list(questions)
         comment = gettext(
             "%(user)s applied the verdicts of the survey %(file)s to hypotheses: %(ids)s"
         ) % {
@@ -677,10 +734,19 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
         elif too_big:
             error = gettext("The file is too large: %(files)s.") % {"files": ", ".join(too_big)}
         else:
+            # The bytes are held in memory only: a large upload's temporary file (in the
+            # private staging area) goes at once; only the masked notes are ever kept.
+            contents = []
+            for f in files:
+                with f:
+                    contents.append((Path(f.name).name, f.read()))
             try:
-                result = pipeline.import_interviews(
+                # Parsed in a child process with memory and time limits (a DOCX may be a bomb).
+                result = pipeline.run_isolated(
+                    pipeline.import_interviews,
                     study.current_revision().to_document(),
-                    [(Path(f.name).name, f.read()) for f in files],
+                    contents,
+                    file=", ".join(name for name, _ in contents),
                 )
             except SegprofileError as exc:
                 error = str(exc)
@@ -693,13 +759,15 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
                     "n": len(result.suggestions),
                 }
                 revision = study.add_revision(result.study, author=request.user, comment=comment)
-                masked = sum(sum(n.masked.values()) for n in result.notes)
+                # Per kind, and per file when there are several: «r01.txt: замаскировано: …».
+                masked = result.masked_summary
+                if len(result.notes) > 1:
+                    masked = "; ".join(
+                        f"{n.source}: {pipeline.describe_masked(n.masked)}" for n in result.notes
+                    )
                 messages.success(
                     request,
-                    gettext(
-                        "Revision %(number)s was saved: %(n)s quotes suggested, %(masked)s "
-                        "personal details masked."
-                    )
+                    gettext("Revision %(number)s was saved: %(n)s quotes suggested; %(masked)s.")
                     % {"number": revision.number, "n": len(result.suggestions), "masked": masked},
                 )
                 return redirect("studies:interviews", pk=study.pk)
@@ -781,6 +849,7 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
             feature_id=data.get("feature") or None,
             n_topics=data.get("n_topics"),
             home=study.data_dir().parent,
+            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
@@ -790,6 +859,9 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
     share = {(s.segment, s.topic): s for s in model.by_segment}
     context |= {
         "result": result,
+        "can": study_capabilities(request, study),
+        "query": {k: v for k, v in data.items() if v not in (None, "")},
+        "signatures": {t.index: json.dumps(t.signatures, ensure_ascii=False) for t in model.topics},
         "topics": model.topics,
         "segments": [
             {
@@ -800,3 +872,70 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         ],
     }
     return render(request, "studies/research/topics.html", context)
+
+
+TOPIC_NAME_MAX = 120
+"""Longest topic name a team may give (the study document allows as much)."""
+_TOPIC_QUERY = ("source", "column", "feature", "n_topics")
+
+
+def _topic_lemmas(value: str) -> list[list[str]]:
+    """A topic as the page posted it: the lemma lists of the topics it is made of (JSON)."""
+    try:
+        data = json.loads(value)
+    except ValueError:
+        data = None
+    if (
+        not isinstance(data, list)
+        or not 0 < len(data) <= 50
+        or not all(
+            isinstance(words, list)
+            and 0 < len(words) <= 30
+            and all(isinstance(w, str) and 0 < len(w) <= 60 for w in words)
+            for words in data
+        )
+    ):
+        raise InputError(
+            gettext("The topic was not recognised."), hint=gettext("reload the page and retry.")
+        )
+    return data
+
+
+@require_POST
+def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a topic of texts or merge several into one: a new revision of the study (M-9)."""
+    study = _study_for(request, pk, need="edit")
+    post = request.POST
+    query = {k: post[k] for k in _TOPIC_QUERY if post.get(k)}
+    target = reverse("studies:topics", kwargs={"pk": study.pk})
+    if query:
+        target += "?" + urlencode(query)
+    document = study.current_revision().to_document()
+    name = post.get("name", "")[:TOPIC_NAME_MAX]
+    source = post.get("source", "")
+    try:
+        topics = [_topic_lemmas(v) for v in post.getlist("topic")]
+        if post.get("action") == "merge":
+            document = pipeline.merge_topics(document, source, topics, name)
+            comment = gettext("%(user)s merged %(n)s topics into «%(name)s»")
+        elif len(topics) == 1:
+            document = pipeline.set_topic_name(document, source, topics[0], name)
+            comment = (
+                gettext("%(user)s named a topic «%(name)s»")
+                if name.strip()
+                else gettext("%(user)s removed the team's name of a topic")
+            )
+        else:
+            raise InputError(
+                gettext("The topic was not recognised."),
+                hint=gettext("reload the page and retry."),
+            )
+    except SegprofileError as exc:
+        messages.error(request, str(exc))
+        return redirect(target)
+    values = {"user": request.user.get_username(), "n": len(topics), "name": name.strip()}
+    revision = study.add_revision(document, author=request.user, comment=comment % values)
+    messages.success(
+        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    )
+    return redirect(target)

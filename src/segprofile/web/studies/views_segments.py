@@ -52,8 +52,7 @@ from segprofile.model.results import (
 from segprofile.model.study import PortraitEdit
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report import charts
-from segprofile.report.build import suppression
-from segprofile.report.format import NBSP, number, percent
+from segprofile.report.format import number, percent
 from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX, PortraitEditForm
 from segprofile.web.studies.models import ProfileRun, Study, StudyRevision
 from segprofile.web.studies.views import (
@@ -134,9 +133,10 @@ def run_data(run: ProfileRun) -> RunData:
 
     def load() -> RunData:
         text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
-        profile = pipeline.profile_from_json(text)
         document = _document(run.revision)
-        return RunData(stamp, profile, document, suppression(profile, document))
+        # Pages show only the published profile: small groups hidden (analysis.suppression).
+        profile = pipeline.published_profile(pipeline.profile_from_json(text), document)
+        return RunData(stamp, profile, document, pipeline.hidden_segments(profile))
 
     data: RunData = _RUNS.get(stamp, load)
     return data
@@ -204,7 +204,10 @@ def _interval(interval: Interval | None) -> str:
     return f"{number(interval.low * 100)}–{percent(interval.high)}"
 
 
-def _csat(sat: Any) -> dict[str, str]:
+def _csat(sat: Any, min_cell: int = 5) -> dict[str, str]:
+    if sat.hidden:  # a statistic of too few ratings: the reason, no number
+        why = pipeline.hidden_reason_text(sat.hidden, min_cell)
+        return {"csat": why, "interval": "", "n": why, "mean": ""}
     return {
         "csat": percent(sat.csat) if sat.csat is not None else "",
         "interval": _interval(sat.csat_interval),
@@ -238,14 +241,13 @@ def _groups(profile: Profile) -> list[Group]:
 
 
 def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
-    if data.is_hidden(seg.key):
-        small = seg.capacity < data.min_cell
+    if seg.hidden:
         return {
             "key": seg.key,
             "label": seg.label,
             "hidden": True,
-            "small": small,
-            "capacity": f"<{NBSP}{data.min_cell}" if small else "",
+            "reason": seg.hidden,  # the capacity cell says why it is hidden
+            "capacity": pipeline.hidden_reason_text(seg.hidden, data.min_cell),
         }
     blind = seg.blind_zone
     return {
@@ -255,7 +257,7 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
         "missing": seg.missing_value,
         "capacity": number(seg.capacity),
         "share": percent(seg.share, 1),
-        **_csat(seg.satisfaction),
+        **_csat(seg.satisfaction, data.min_cell),
         "blind": percent(blind.share) if blind is not None and blind.share is not None else "",
         "blind_people": number(blind.blind) if blind is not None else "",
         "entitled": number(blind.entitled) if blind is not None else "",
@@ -317,9 +319,9 @@ def _common(study: Study, run: ProfileRun, data: RunData) -> dict[str, Any]:
         "run": run,
         "profile": data.profile,
         "min_cell": seg.min_cell,
-        "allow_small": seg.allow_small_cells,
+        "allow_small": False,  # only an owner's single download is ever unsuppressed
         "confidence": percent(seg.confidence),
-        "overall": _csat(data.profile.satisfaction),
+        "overall": _csat(data.profile.satisfaction, seg.min_cell),
         "total": number(data.profile.total_clients),
     }
 
@@ -382,8 +384,8 @@ def _card(
     card: dict[str, Any] = {
         "number": cluster.number,
         "key": cluster.key,
-        "hidden": data.is_hidden(cluster.key),
-        "small": cluster.small,
+        "hidden": cluster.hidden is not None,
+        "small": cluster.hidden == "small",
     }
     if card["hidden"]:
         return card
@@ -394,7 +396,7 @@ def _card(
         "name_origin": portrait.name_origin,
         "capacity": number(cluster.capacity),
         "share": percent(cluster.share, 1),
-        **_csat(cluster.satisfaction),
+        **_csat(cluster.satisfaction, data.min_cell),
         "definition": [names.get(key, key) for key in cluster.definition],
         "traits": [t.text for t in portrait.traits[:5] if t.text],
         "persona": _fields(portrait.persona),
@@ -418,7 +420,7 @@ def _crosstab_context(data: RunData, result: ClusterResult, selected: str) -> di
             cell = cells.get((cl.key, seg))
             if cell is None:
                 values.append({"empty": True})
-            elif data.is_hidden(cl.key, seg, f"{cl.key}&{seg}"):
+            elif cell.count is None:
                 values.append({"hidden": True})
             else:
                 values.append(
@@ -438,8 +440,8 @@ def _vulnerable_context(data: RunData, result: ClusterResult) -> list[dict[str, 
     for row in result.vulnerable:
         table = tables.setdefault(row.feature_id, {"label": row.feature_label, "rows": []})
         values: list[dict[str, Any]] = []
-        for cell, cl in zip(row.cells, result.clusters, strict=True):
-            if data.is_hidden(f"{row.segment}&{cell.cluster}", cl.key, row.segment):
+        for cell in row.cells:
+            if cell.count is None:
                 values.append({"hidden": True})
             else:
                 values.append(
@@ -452,7 +454,7 @@ def _vulnerable_context(data: RunData, result: ClusterResult) -> list[dict[str, 
         table["rows"].append(
             {
                 "label": row.label,
-                "hidden": data.is_hidden(row.segment),
+                "hidden": row.total is None,
                 "total": number(row.total),
                 "cells": values,
             }

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segprofile import pipeline
 from segprofile.analysis.compare import compare_profiles
 from segprofile.model.diff import describe_changes
+from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
     OWNER,
@@ -34,7 +35,7 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
-from segprofile.web.studies.views import _study_for
+from segprofile.web.studies.views import _study_for, revision_document
 
 _AUDIT_PAGE = 100
 _HISTORY_PAGE = 30
@@ -47,15 +48,10 @@ class MemberForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
-    def clean_username(self) -> Any:
-        name = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username=name, is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(
-                gettext("There is no active user «%(name)s». An administrator creates accounts.")
-                % {"name": name}
-            )
-        return user
+    def clean_username(self) -> str:
+        # Whether such a user exists is not said here: the form would tell any owner of any
+        # study which accounts exist (member_add answers the same either way).
+        return str(self.cleaned_data["username"]).strip()
 
 
 def _members_page(
@@ -82,30 +78,35 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add the account with exactly this name. The answer is the same whether such an account
+    exists or not, so the form cannot be used to find out which names exist; the members list
+    shows who was added."""
     study = _study_for(request, pk, need="manage")
     form = MemberForm(request.POST)
     if not form.is_valid():
         return _members_page(request, study, form, status=400)
-    user = form.cleaned_data["username"]
+    name = form.cleaned_data["username"]
     role = form.cleaned_data["role"]
-    if study.memberships.filter(user=user).exists():
+    user = get_user_model().objects.filter(username=name, is_active=True).first()
+    if user is not None and study.memberships.filter(user=user).exists():
+        # Members are listed on this very page: saying so tells nothing new.
         form.add_error(
             "username",
             gettext("«%(name)s» is already a member; change the role in the list.")
-            % {"name": user.get_username()},
+            % {"name": name},
         )
         return _members_page(request, study, form, status=400)
-    Membership.objects.create(study=study, user=user, role=role, added_by=request.user)
-    audit(
-        request,
-        AuditEvent.Action.MEMBER_ADDED,
-        study,
-        {"member": user.get_username(), "role": role},
-    )
+    if user is not None:
+        Membership.objects.create(study=study, user=user, role=role, added_by=request.user)
+        audit(request, AuditEvent.Action.MEMBER_ADDED, study, {"member": name, "role": role})
     messages.success(
         request,
-        gettext("%(name)s was added as %(role)s.")
-        % {"name": user.get_username(), "role": Membership.Role(role).label},
+        gettext(
+            "If there is an active account «%(name)s», it now has the role «%(role)s» in this "
+            "study and is in the list below. Check the name letter by letter; accounts are "
+            "created by an administrator."
+        )
+        % {"name": name, "role": Membership.Role(role).label},
     )
     return redirect("studies:members", pk=study.pk)
 
@@ -281,9 +282,12 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
     old = pick("a", runs[1] if len(runs) > 1 else None)
     context: dict[str, Any] = {"study": study, "runs": runs, "old": old, "new": new}
     if old is not None and new is not None:
+        # Each run as its pages show it: small groups hidden by its own revision's rules.
         loaded = {
-            r.pk: pipeline.profile_from_json(r.result_json)
-            for r in ProfileRun.objects.filter(pk__in=[old.pk, new.pk]).only("pk", "result_json")
+            r.pk: pipeline.published_profile(
+                pipeline.profile_from_json(r.result_json), revision_document(r.revision)
+            )
+            for r in ProfileRun.objects.filter(pk__in=[old.pk, new.pk]).select_related("revision")
         }
         context["comparison"] = compare_profiles(loaded[old.pk], loaded[new.pk])
         context["changes"] = (
@@ -348,10 +352,13 @@ def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
             }
             audit(request, AuditEvent.Action.DELETED, study, details)
             root: Path = study.data_dir().parent
+            area = services.staging_area(study)
             with transaction.atomic():
                 study.runs.all().delete()
                 study.delete()
             shutil.rmtree(root, ignore_errors=True)
+            # Its uploads waiting for import and any original kept by an owner go too.
+            pipeline.staging.discard_area(services.staging_root(), area)
             messages.success(
                 request, gettext("The study «%(title)s» was deleted.") % {"title": study.title}
             )

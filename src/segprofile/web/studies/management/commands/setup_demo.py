@@ -24,7 +24,7 @@ DEMO_EXAMPLE = "child-benefit"
 class Command(BaseCommand):
     help = (
         "Create the demo user (demo/demo) and the demo study from the child-benefit example "
-        "with generated data, unless they exist."
+        "with generated data imported through the gate, unless they exist."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -57,9 +57,13 @@ class Command(BaseCommand):
                 f"Создано демонстрационное исследование «{study.title}» (№ {study.pk})."
             )
             return
-        records = study.current_revision().to_document().client_records()
-        if records is not None and not (study.data_dir() / records.path).is_file():
-            pipeline.generate_demo_data(example, study.data_dir(), rows=rows, seed=seed)
+        document = study.current_revision().to_document()
+        records = document.client_records()
+        home = services.study_home(study)
+        if records is not None and not pipeline.list_dataset_versions(
+            document.id, records.id, home=home
+        ):
+            services.import_demo_data(study, example, rows=rows, seed=seed, author=user.username)
             self.stdout.write(f"Восстановлены данные демонстрационного исследования № {study.pk}.")
         else:
             self.stdout.write(

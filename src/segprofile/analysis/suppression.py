@@ -1,0 +1,913 @@
+"""Disclosure control: the one place that decides which published numbers are hidden.
+
+Every output (web pages, ``profile.json`` and the API, the HTML, DOCX, XLSX and PDF reports,
+the CSV exports) shows a *published* profile made by :func:`suppress`: the computed
+:class:`~segprofile.model.results.Profile` with every number that concerns fewer than
+``segmentation.min_cell`` people set to ``None`` and a reason (``hidden``) beside it.
+
+Rules
+-----
+* Counts under ``min_cell`` are hidden (primary suppression). In a partition (the segments of
+  one feature, the clusters) more is hidden until no hidden count can be worked out from the
+  total: at least two hidden, and together at least ``min_cell`` (complementary suppression).
+* Two-way tables (pairs of features, clusters × segments, vulnerable groups × clusters) are
+  protected line by line, rows and columns in turn, until nothing changes. A line whose margin
+  is hidden is hidden whole. In a line with a hidden cell, zeros are hidden too: a shown zero
+  beside one hidden cell would tell in which row the hidden people are. Every hidden cell of a
+  two-way table has the same label («скрыто»), since telling a small cell from its complement
+  would place people as well. Last, each table is audited by a small linear program: while a
+  reader could narrow a hidden small cell (tell that someone is there, or that fewer than
+  ``min_cell`` are) beyond what the published totals alone say, one more neighbouring cell —
+  the smallest shown one of its row or column — is hidden.
+* Statistics (mean, CSAT, NPS, intervals, shares, tests) of fewer than ``min_cell`` ratings or
+  answers are hidden («мало оценок»), with the same complementary rule over the rating counts.
+* A share of a shown whole that tells a count of fewer than ``min_cell`` — the part or the
+  rest (:func:`small_share`) — is hidden: survey shares with their intervals and tests,
+  traits of segments and clusters, topic shares (topics × segments as a two-way table).
+* Ranks of the shown segments are renumbered without gaps; a segment whose ratings are hidden
+  is not ranked (its score carries them).
+* People of a hidden segment are never listed with that membership (interview recruitment).
+* Live counts under ``min_cell``, or leaving fewer than ``min_cell`` outside, are given as a
+  bound («меньше 5»), never exactly.
+
+Only an owner may ask for one unsuppressed output (:func:`unsuppressed`); it is marked so on
+every page by the writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from scipy.optimize import linprog  # type: ignore[import-untyped]
+
+from segprofile.model.results import (
+    ClusterCrossCell,
+    ClusterCrosstab,
+    ClusterResult,
+    ClusterStats,
+    CrossSegmentation,
+    Disclosure,
+    FeatureSegmentation,
+    Hidden,
+    Portrait,
+    PortraitTrait,
+    PrioritySummary,
+    Profile,
+    Recruitment,
+    SampleSize,
+    SatisfactionStats,
+    SegmentStats,
+    SurveyStats,
+    SurveyTest,
+    TopicModel,
+    TopicSegmentShare,
+    Trait,
+    VulnerableCell,
+    VulnerableGroupRow,
+)
+from segprofile.model.study import HypothesisStatus, Study
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T", Trait, PortraitTrait)
+
+
+def number(value: int) -> str:
+    """``12345`` → ``12 345`` (as ``report.format.number``, which this layer cannot import)."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+UNSUPPRESSED_BANNER = "Без защиты малых групп — только для служебного пользования"
+
+
+def hidden_text(reason: Hidden | None, min_cell: int) -> str:
+    """What a hidden number reads as, in Russian (``""`` for a shown one)."""
+    if reason is None:
+        return ""
+    return {
+        "small": f"скрыто: меньше {min_cell}",
+        "complement": "скрыто, чтобы нельзя было вычислить соседние",
+        "few_ratings": "мало оценок",
+        "cell": "скрыто",
+    }[reason]
+
+
+# --- the rules over plain counts -----------------------------------------------------------------
+
+
+def small_share(part: int, whole: int, min_cell: int) -> bool:
+    """Whether a share ``part / whole`` of a shown ``whole`` tells a count of fewer than
+    ``min_cell`` people: the part, or the rest (a share of 95 % of 40 says that 2 did not).
+    Nobody (0) and everybody are not small counts."""
+    return 0 < part < min_cell or 0 < whole - part < min_cell
+
+
+def protect_partition(
+    counts: Mapping[K, int], min_cell: int, hidden: Iterable[K] = ()
+) -> dict[K, Hidden]:
+    """Hidden parts of one partition (its total is known): the small and their complements.
+
+    ``counts``: part → count; ``hidden``: parts hidden already for another reason. Primary:
+    every part under ``min_cell``. Complementary: while exactly one part is hidden (it would
+    be the total minus the rest) or the hidden ones together are under ``min_cell``, the
+    smallest shown part is hidden too.
+    """
+    out: dict[K, Hidden] = {k: "small" for k, c in counts.items() if c < min_cell}
+    for k in hidden:
+        if k in counts:
+            out.setdefault(k, "complement")
+    for k in _complement(counts, set(out), min_cell) - set(out):
+        out[k] = "complement"
+    return out
+
+
+def _complement(counts: Mapping[K, int], hidden: set[K], min_cell: int) -> set[K]:
+    """``hidden`` grown by the smallest shown parts until it cannot be told from the total."""
+    here = {k for k in counts if k in hidden}
+    if not here:
+        return set()
+    shown = sorted((k for k in counts if k not in here), key=lambda k: (counts[k], str(k)))
+    while shown and (len(here) == 1 or sum(counts[k] for k in here) < min_cell):
+        here.add(shown.pop(0))
+    return here
+
+
+def protect_table(
+    cells: Mapping[tuple[K, K], int],
+    min_cell: int,
+    *,
+    hidden_rows: Iterable[K] = (),
+    hidden_columns: Iterable[K] = (),
+) -> set[tuple[K, K]]:
+    """Hidden cells of a two-way table whose row and column totals may be known.
+
+    ``cells`` must hold every cell of the grid, zeros included; a row's total is published
+    unless the row is in ``hidden_rows`` (columns alike), the grand total always. A cell under
+    ``min_cell`` (but not zero) is hidden; a hidden row or column is hidden whole. Then, line by
+    line: zeros beside a hidden cell are hidden, and the line is completed as a partition
+    (:func:`protect_partition`), until nothing changes. Last, the table is audited (see
+    :func:`_exposed`): while a hidden cell can be narrowed by a reader beyond what the published
+    totals alone say, the smallest shown cell of its row or column is hidden too.
+    """
+    rows, cols = set(hidden_rows), set(hidden_columns)
+    hidden = {rc for rc, c in cells.items() if 0 < c < min_cell or rc[0] in rows or rc[1] in cols}
+    lines: list[list[tuple[K, K]]] = []
+    for axis in (0, 1):
+        by_line: dict[K, list[tuple[K, K]]] = {}
+        for rc in cells:
+            by_line.setdefault(rc[axis], []).append(rc)
+        lines.extend(by_line.values())
+    audit = _Audit(cells, rows, cols, min_cell)
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                if not any(rc in hidden for rc in line):
+                    continue
+                more = {rc for rc in line if cells[rc] == 0}
+                more |= _complement({rc: cells[rc] for rc in line}, hidden | more, min_cell)
+                if more - hidden:
+                    hidden |= more
+                    changed = True
+        exposed = audit.exposed(hidden)
+        if exposed is None:
+            return hidden
+        hidden.add(audit.neighbour(exposed, hidden))
+
+
+class _Audit(Generic[K]):
+    """Can a reader of a published two-way table narrow a hidden cell?
+
+    A linear program over the published table: the unknowns are its hidden cells (every one
+    ≥ 0), the constraints the published row and column totals and the grand total. For a
+    hidden cell its smallest and largest possible value are solved for. A small cell
+    (0 < v < ``min_cell``) is exposed when its smallest value is above what the totals alone
+    allow (a reader knows someone is there, so in which row and column) or its largest is
+    under ``min_cell`` (a reader knows the group is small); a hidden zero is exposed when it
+    cannot be anything but zero. Totals alone already bound a cell (row r and column c known:
+    at least r + c − N); a table need only tell no more than its totals. Two-way tables are
+    totally unimodular, so the linear bounds are those of whole numbers too.
+    """
+
+    def __init__(
+        self, cells: Mapping[tuple[K, K], int], rows: set[K], cols: set[K], min_cell: int
+    ) -> None:
+        self.cells = cells
+        self.min_cell = min_cell
+        self.order = sorted(cells, key=str)
+        self.row_total: dict[K, int] = {}
+        self.col_total: dict[K, int] = {}
+        for (r, c), v in cells.items():
+            self.row_total[r] = self.row_total.get(r, 0) + v
+            self.col_total[c] = self.col_total.get(c, 0) + v
+        self.hidden_rows, self.hidden_cols = rows, cols
+        self.known_rows = [r for r in self.row_total if r not in rows]
+        self.known_cols = [c for c in self.col_total if c not in cols]
+        self.baseline: dict[tuple[K, K], tuple[float, float]] = {}
+        # Hiding more only widens what a reader can say of a cell: a safe cell stays safe.
+        self.safe: set[tuple[K, K]] = set()
+
+    def bounds(
+        self, hidden: Sequence[tuple[K, K]], cell: tuple[K, K], *, low: bool = True
+    ) -> tuple[float, float]:
+        """Smallest and largest value of ``cell`` given everything but ``hidden`` is shown
+        (the smallest is 0 without solving when ``low`` is false)."""
+        index = {rc: i for i, rc in enumerate(hidden)}
+        a_eq: list[list[float]] = []
+        b_eq: list[float] = []
+        lines: list[tuple[int, K | None, int]] = [
+            (0, r, self.row_total[r]) for r in self.known_rows
+        ]
+        lines += [(1, c, self.col_total[c]) for c in self.known_cols]
+        lines.append((2, None, sum(self.row_total.values())))
+        for axis, key, total in lines:
+            coef = [0.0] * len(hidden)
+            rest = float(total)
+            for rc in self.cells:
+                if axis < 2 and rc[axis] != key:
+                    continue
+                if rc in index:
+                    coef[index[rc]] = 1.0
+                else:
+                    rest -= self.cells[rc]
+            if any(coef):
+                a_eq.append(coef)
+                b_eq.append(rest)
+        goal = [0.0] * len(hidden)
+        goal[index[cell]] = 1.0
+        top = linprog([-g for g in goal], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        high = -float(top.fun) if top.status == 0 else float("inf")
+        if not low:
+            return 0.0, high
+        bottom = linprog(goal, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        return (float(bottom.fun) if bottom.status == 0 else 0.0), high
+
+    def swappable(self, cell: tuple[K, K], hidden: set[tuple[K, K]]) -> bool:
+        """A quick sufficient test that ``cell`` is safe: its value can be moved to other
+        hidden cells and back without changing a published total, far enough that a reader
+        can tell it neither from 0 nor from ``min_cell`` (a hidden zero: from 1). Either along
+        a rectangle of hidden cells (the opposite corner holds at least its value, the two
+        others at least what it lacks), or along its line to a cell whose cross line has an
+        unpublished total, as its own does."""
+        r, c = cell
+        v = self.cells[cell]
+        lack = self.min_cell - v if v else 1
+        rows, cols = self.hidden_rows, self.hidden_cols
+        for r2, c2 in hidden:
+            if r2 == r and c2 != c:  # along the row, both columns' totals unpublished
+                if c in cols and c2 in cols and self.cells[(r, c2)] >= lack:
+                    return True
+            elif c2 == c and r2 != r:  # along the column, both rows' totals unpublished
+                if r in rows and r2 in rows and self.cells[(r2, c)] >= lack:
+                    return True
+            elif r2 != r and self.cells[(r2, c2)] >= v:  # the opposite corner of a rectangle
+                sides = ((r, c2), (r2, c))
+                if all(s in hidden and self.cells[s] >= lack for s in sides):
+                    return True
+        return False
+
+    def exposed(self, hidden: set[tuple[K, K]]) -> tuple[K, K] | None:
+        """The first hidden cell (in a fixed order) a reader can narrow, or ``None``."""
+        unknown = [rc for rc in self.order if rc in hidden]
+        for rc in unknown:
+            v = self.cells[rc]
+            if v >= self.min_cell or rc in self.safe:
+                continue
+            if self.swappable(rc, hidden):
+                self.safe.add(rc)
+                continue
+            low, high = self.bounds(unknown, rc, low=v > 0)
+            enough = float(self.min_cell if v else 1)
+            if low > _EPS or high < enough - _EPS:
+                # Narrower than «anything from 0 to min_cell»: no more than the totals say?
+                if rc not in self.baseline:
+                    self.baseline[rc] = self.bounds(self.order, rc, low=v > 0)
+                base_low, base_high = self.baseline[rc]
+                if low > base_low + _EPS or high < min(enough, base_high) - _EPS:
+                    return rc
+            self.safe.add(rc)
+        return None
+
+    def neighbour(self, cell: tuple[K, K], hidden: set[tuple[K, K]]) -> tuple[K, K]:
+        """The shown cell to hide next for ``cell``: the smallest of its row or column (least
+        lost), else the smallest in any line with a hidden cell, else the smallest at all."""
+        shown = [rc for rc in self.order if rc not in hidden]
+        hidden_lines = {(0, rc[0]) for rc in hidden} | {(1, rc[1]) for rc in hidden}
+        for pool in (
+            [rc for rc in shown if rc[0] == cell[0] or rc[1] == cell[1]],
+            [rc for rc in shown if (0, rc[0]) in hidden_lines or (1, rc[1]) in hidden_lines],
+            shown,
+        ):
+            if pool:
+                return min(pool, key=lambda rc: self.cells[rc])
+        raise AssertionError("an exposed cell in a table with nothing shown")
+
+
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class LiveCount:
+    """A count shown while editing (the rule preview): exact only when it is safe."""
+
+    matched: int | None
+    total: int
+    text: str
+
+
+def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
+    """How many of ``total`` records a condition selects, as the viewer may see it.
+
+    Under ``min_cell`` reads «меньше 5»; when fewer than ``min_cell`` are left outside, the
+    count is given as a bound too (the outside would be total − matched).
+    """
+    if matched < min_cell:
+        text = f"меньше {number(min_cell)} из {number(total)}"
+        return LiveCount(None, total, text)
+    if total - matched < min_cell:
+        text = f"больше {number(total - min_cell)} из {number(total)}"
+        return LiveCount(None, total, text)
+    return LiveCount(matched, total, f"{number(matched)} из {number(total)}")
+
+
+# --- the published profile -----------------------------------------------------------------------
+
+
+def suppress(profile: Profile, study: Study) -> Profile:
+    """The published form of a computed profile (idempotent: a published one is returned).
+
+    Every count under the study's ``segmentation.min_cell`` and every statistic of fewer
+    ratings is ``None`` with its reason in ``hidden``; segments, clusters and cells hidden to
+    protect them are too. ``profile.disclosure`` records that this was done.
+    """
+    if profile.disclosure is not None:
+        return profile
+    return _Suppressor(profile, study.segmentation.min_cell).run()
+
+
+def unsuppressed(profile: Profile, study: Study) -> Profile:
+    """The computed profile marked as an unsuppressed output (an owner's explicit request)."""
+    if profile.disclosure is not None and profile.disclosure.suppressed:
+        raise ValueError("a published profile has no hidden numbers left to show")
+    return profile.model_copy(
+        update={"disclosure": Disclosure(min_cell=study.segmentation.min_cell, suppressed=False)}
+    )
+
+
+def hidden_keys(profile: Profile) -> frozenset[str]:
+    """Keys of the segments and clusters a published profile hides."""
+    keys = {s.key for fs in profile.by_feature for s in fs.segments if s.hidden}
+    keys |= {s.key for cs in profile.cross for s in cs.segments if s.hidden}
+    if profile.clusters is not None:
+        keys |= {c.key for c in profile.clusters.clusters if c.hidden}
+    return frozenset(keys)
+
+
+def shown_keys(profile: Profile) -> frozenset[str]:
+    """Keys of the segments and clusters a published profile shows."""
+    keys = {s.key for fs in profile.by_feature for s in fs.segments if not s.hidden}
+    keys |= {s.key for cs in profile.cross for s in cs.segments if not s.hidden}
+    if profile.clusters is not None:
+        keys |= {c.key for c in profile.clusters.clusters if not c.hidden}
+    return frozenset(keys)
+
+
+def _hidden_satisfaction(sat: SatisfactionStats, reason: Hidden) -> SatisfactionStats:
+    return SatisfactionStats(n=None, hidden=reason)
+
+
+def _hidden_survey(sv: SurveyStats | None, reason: Hidden) -> SurveyStats | None:
+    if sv is None:
+        return None
+    return SurveyStats(n=None, needed=sv.needed, hidden=reason)
+
+
+class _Suppressor:
+    def __init__(self, profile: Profile, min_cell: int) -> None:
+        self.profile = profile
+        self.min_cell = min_cell
+        self.published_features: list[FeatureSegmentation] = []
+        self.hidden_by_feature: dict[str, dict[str, Hidden]] = {}
+        self.hidden_one: set[str] = set()
+
+    def run(self) -> Profile:
+        p = self.profile
+        self.hidden_by_feature = {
+            fs.feature_id: protect_partition(
+                {s.key: s.capacity or 0 for s in fs.segments}, self.min_cell
+            )
+            for fs in p.by_feature
+        }
+        self.hidden_one = {k for h in self.hidden_by_feature.values() for k in h}
+        features = [self.feature(fs) for fs in p.by_feature]
+        hidden_one = {s.key for fs in features for s in fs.segments if s.hidden}
+        labels = {s.key: s.label for fs in p.by_feature for s in fs.segments}
+        cross = [self.cross(cs, hidden_one, labels) for cs in p.cross]
+        clusters = self.clusters(p.clusters, hidden_one) if p.clusters is not None else None
+        published = p.model_copy(
+            update={
+                "satisfaction": self.overall(p.satisfaction),
+                "survey": self.survey_stats(p.survey),
+                "by_feature": features,
+                "cross": cross,
+                "clusters": clusters,
+            }
+        )
+        hidden = hidden_keys(published)
+        unranked = self.rerank(published.by_feature)
+        self.published_features = published.by_feature
+        published.priority = self.priority(p.priority, hidden | unranked)
+        published.journeys = [j for j in p.journeys if j.segment is None or j.segment not in hidden]
+        published.disclosure = Disclosure(min_cell=self.min_cell, hidden_segments=len(hidden))
+        return published
+
+    # -- statistics of ratings and answers --------------------------------------------------
+
+    def overall(self, sat: SatisfactionStats) -> SatisfactionStats:
+        if sat.n is not None and sat.n < self.min_cell:
+            return _hidden_satisfaction(sat, "few_ratings")
+        return sat
+
+    def survey_stats(self, sv: SurveyStats | None) -> SurveyStats | None:
+        if sv is not None and sv.n is not None and sv.n < self.min_cell:
+            return _hidden_survey(sv, "few_ratings")
+        return sv
+
+    def _rated(
+        self,
+        segments: Sequence[SegmentStats],
+        numbers: Callable[[SegmentStats], int | None],
+        hidden: Iterable[str] = (),
+    ) -> dict[str, Hidden]:
+        """Segments whose rating (or answer) counts are hidden, over one partition whose
+        ``hidden`` segments are hidden whole already."""
+        counts = {s.key: numbers(s) or 0 for s in segments if numbers(s) is not None}
+        protected = protect_partition(counts, self.min_cell, hidden)
+        return {k: ("few_ratings" if r == "small" else r) for k, r in protected.items()}
+
+    # -- one-feature segments -----------------------------------------------------------------
+
+    def feature(self, fs: FeatureSegmentation) -> FeatureSegmentation:
+        hidden = self.hidden_by_feature[fs.feature_id]
+        rated = self._rated(fs.segments, lambda s: s.satisfaction.n, hidden)
+        answered = self._rated(fs.segments, lambda s: s.survey.n if s.survey else None, hidden)
+        segments = [
+            self.hidden_segment(s, hidden[s.key])
+            if s.key in hidden
+            else self.shown_segment(s, rated.get(s.key), answered.get(s.key))
+            for s in fs.segments
+        ]
+        return fs.model_copy(update={"segments": segments})
+
+    def hidden_segment(self, seg: SegmentStats, reason: Hidden) -> SegmentStats:
+        return SegmentStats(
+            key=seg.key,
+            value=seg.value,
+            label=seg.label,
+            capacity=None,
+            share=None,
+            satisfaction=_hidden_satisfaction(seg.satisfaction, reason),
+            missing_value=seg.missing_value,
+            hidden=reason,
+        )
+
+    def shown_segment(
+        self, seg: SegmentStats, rated: Hidden | None, answered: Hidden | None
+    ) -> SegmentStats:
+        traits = self.traits(seg.distinctive, seg.capacity or 0)
+        bz = seg.blind_zone
+        if bz is not None and (bz.applicants < self.min_cell or bz.blind < self.min_cell):
+            bz = None
+        return seg.model_copy(
+            update={
+                "satisfaction": _hidden_satisfaction(seg.satisfaction, rated)
+                if rated
+                else seg.satisfaction,
+                "survey": _hidden_survey(seg.survey, answered) if answered else seg.survey,
+                "distinctive": traits,
+                "blind_zone": bz,
+            }
+        )
+
+    def traits(self, traits: Sequence[T], capacity: int) -> list[T]:
+        """The traits of a shown group (segment or cluster) that tell no small count.
+
+        A trait's share is a count (share × size): it is left out when that count, or the
+        rest of the group, is under ``min_cell`` (:func:`small_share`), and when its value is a
+        hidden segment (its overall share would give that segment's size). The traits of one
+        feature are counts of one partition of the group: while what they leave over is a
+        small count, the smallest of them is left out too. Numeric traits (a mean) stay.
+        """
+        counts: dict[int, int] = {}
+        for i, t in enumerate(traits):
+            if t.share_in_segment is None:
+                continue
+            count = round(t.share_in_segment * capacity)
+            hidden = f"{t.feature_id}={t.value}" in self.hidden_one
+            if (
+                not hidden
+                and count >= self.min_cell
+                and not small_share(count, capacity, self.min_cell)
+            ):
+                counts[i] = count
+        by_feature: dict[str, list[int]] = {}
+        for i in counts:
+            by_feature.setdefault(traits[i].feature_id, []).append(i)
+        for shown in by_feature.values():
+            shown.sort(key=lambda i: counts[i])
+            while shown and small_share(sum(counts[i] for i in shown), capacity, self.min_cell):
+                counts.pop(shown.pop(0))
+        return [t for i, t in enumerate(traits) if t.share_in_segment is None or i in counts]
+
+    # -- pairs of features --------------------------------------------------------------------
+
+    def cross(
+        self, cs: CrossSegmentation, hidden_one: set[str], labels: Mapping[str, str]
+    ) -> CrossSegmentation:
+        by_key = {s.key: s for s in cs.segments}
+        grid = {tuple(s.key.split("&", 1)): s.capacity or 0 for s in cs.segments}
+        rows = sorted({r for r, _ in grid})
+        cols = sorted({c for _, c in grid})
+        cells: dict[tuple[str, str], int] = {
+            (r, c): grid.get((r, c), 0) for r in rows for c in cols
+        }
+        hidden = protect_table(
+            cells,
+            self.min_cell,
+            hidden_rows=[r for r in rows if r in hidden_one],
+            hidden_columns=[c for c in cols if c in hidden_one],
+        )
+        shown = [s for s in cs.segments if tuple(s.key.split("&", 1)) not in hidden]
+        rated = self._rated(shown, lambda s: s.satisfaction.n)
+        segments: list[SegmentStats] = []
+        for r, c in cells:
+            key = f"{r}&{c}"
+            seg = by_key.get(key)
+            if (r, c) in hidden:
+                label = seg.label if seg else f"{labels.get(r, r)} · {labels.get(c, c)}"
+                segments.append(
+                    SegmentStats(
+                        key=key,
+                        value=seg.value if seg else "",
+                        label=label,
+                        capacity=None,
+                        share=None,
+                        satisfaction=SatisfactionStats(n=None, hidden="cell"),
+                        missing_value=seg.missing_value if seg else False,
+                        hidden="cell",
+                    )
+                )
+            elif seg is not None:
+                segments.append(self.shown_segment(seg, rated.get(key), None))
+        return cs.model_copy(update={"segments": segments})
+
+    # -- clusters ---------------------------------------------------------------------------
+
+    def clusters(self, result: ClusterResult, hidden_one: set[str]) -> ClusterResult:
+        capacity = {c.key: c.capacity or 0 for c in result.clusters}
+        hidden = protect_partition(capacity, self.min_cell)
+        shown = [c for c in result.clusters if c.key not in hidden]
+        rated = protect_partition(
+            {c.key: c.satisfaction.n or 0 for c in shown if c.satisfaction.n is not None},
+            self.min_cell,
+        )
+        clusters = [
+            self.hidden_cluster(c, hidden[c.key])
+            if c.key in hidden
+            else self.shown_cluster(c, rated.get(c.key))
+            for c in result.clusters
+        ]
+        crosstabs, vulnerable = self.cluster_tables(result, set(hidden), hidden_one)
+        choice = result.choice.model_copy(
+            update={
+                "diagnostics": [
+                    d.model_copy(update={"smallest_share": None})
+                    if d.smallest_share is not None
+                    and d.smallest_share * result.sample_size < self.min_cell
+                    else d
+                    for d in result.choice.diagnostics
+                ]
+            }
+        )
+        return result.model_copy(
+            update={
+                "clusters": clusters,
+                "crosstabs": crosstabs,
+                "vulnerable": vulnerable,
+                "choice": choice,
+            }
+        )
+
+    def hidden_cluster(self, c: ClusterStats, reason: Hidden) -> ClusterStats:
+        return ClusterStats(
+            key=c.key,
+            number=c.number,
+            label=f"Кластер {c.number}",
+            capacity=None,
+            share=None,
+            satisfaction=_hidden_satisfaction(c.satisfaction, reason),
+            small=reason == "small",
+            hidden=reason,
+            portrait=Portrait(segment=c.key, definition=[], name=f"Кластер {c.number}"),
+        )
+
+    def shown_cluster(self, c: ClusterStats, rated: Hidden | None) -> ClusterStats:
+        traits = self.traits(c.portrait.traits, c.capacity or 0)
+        return c.model_copy(
+            update={
+                "satisfaction": _hidden_satisfaction(
+                    c.satisfaction, "few_ratings" if rated == "small" else rated
+                )
+                if rated
+                else c.satisfaction,
+                "sample_rows": c.sample_rows if c.sample_rows >= self.min_cell else 0,
+                "portrait": c.portrait.model_copy(update={"traits": traits}),
+            }
+        )
+
+    def cluster_tables(
+        self, result: ClusterResult, hidden_clusters: set[str], hidden_one: set[str]
+    ) -> tuple[list[ClusterCrosstab], list[VulnerableGroupRow]]:
+        """Clusters × segments and vulnerable groups × clusters, one table per feature.
+
+        Both tables of a feature count the same people (cluster ∩ segment), so their cells
+        are protected together and hidden alike in both.
+        """
+        cluster_keys = [c.key for c in result.clusters]
+        grids: dict[str, dict[tuple[str, str], int]] = {}
+        for ct in result.crosstabs:
+            grid = grids.setdefault(ct.feature_id, {})
+            for key in ct.segments:
+                for cl in cluster_keys:
+                    grid.setdefault((cl, key), 0)
+            for cell in ct.cells:
+                grid[(cell.cluster, cell.segment)] = cell.count or 0
+        for row in result.vulnerable:
+            grid = grids.setdefault(row.feature_id, {})
+            for cl in cluster_keys:
+                grid.setdefault((cl, row.segment), 0)
+            for vc in row.cells:
+                grid[(vc.cluster, row.segment)] = vc.count or 0
+        hidden: dict[str, set[tuple[str, str]]] = {
+            fid: protect_table(
+                grid,
+                self.min_cell,
+                hidden_rows=hidden_clusters,
+                hidden_columns=hidden_one,
+            )
+            for fid, grid in grids.items()
+        }
+
+        def cross_cell(fid: str, cell: ClusterCrossCell) -> ClusterCrossCell:
+            if (cell.cluster, cell.segment) not in hidden[fid]:
+                return cell
+            return ClusterCrossCell(
+                cluster=cell.cluster,
+                segment=cell.segment,
+                count=None,
+                share_of_cluster=None,
+                share_of_segment=None,
+                hidden="cell",
+            )
+
+        crosstabs = []
+        for ct in result.crosstabs:
+            present = {(c.cluster, c.segment) for c in ct.cells}
+            cells = [cross_cell(ct.feature_id, c) for c in ct.cells]
+            # A missing cell is a zero: where zeros are hidden, it is listed as hidden too.
+            cells += [
+                ClusterCrossCell(
+                    cluster=cl,
+                    segment=seg,
+                    count=None,
+                    share_of_cluster=None,
+                    share_of_segment=None,
+                    hidden="cell",
+                )
+                for cl in cluster_keys
+                for seg in ct.segments
+                if (cl, seg) not in present and (cl, seg) in hidden[ct.feature_id]
+            ]
+            crosstabs.append(ct.model_copy(update={"cells": cells}))
+
+        vulnerable = []
+        for row in result.vulnerable:
+            cells_v = [
+                VulnerableCell(
+                    cluster=vc.cluster,
+                    count=None,
+                    share_of_group=None,
+                    share_of_cluster=None,
+                    hidden="cell",
+                )
+                if (vc.cluster, row.segment) in hidden[row.feature_id]
+                else vc
+                for vc in row.cells
+            ]
+            row_hidden: Hidden | None = "cell" if row.segment in hidden_one else None
+            vulnerable.append(
+                row.model_copy(
+                    update={
+                        "cells": cells_v,
+                        "total": None if row_hidden else row.total,
+                        "hidden": row_hidden,
+                    }
+                )
+            )
+        return crosstabs, vulnerable
+
+    # -- priorities -------------------------------------------------------------------------
+
+    @staticmethod
+    def rerank(features: Sequence[FeatureSegmentation]) -> frozenset[str]:
+        """Ranks of the shown segments renumbered 1, 2, 3… (in place, on the published copies):
+        a gap would tell that a hidden segment ranks there. A shown segment whose ratings are
+        hidden loses its rank (its score carries that satisfaction); its key is returned."""
+        unranked = set()
+        ranked = []
+        for fs in features:
+            for seg in fs.segments:
+                if seg.priority is None:
+                    continue
+                if seg.satisfaction.hidden:
+                    seg.priority = None
+                    unranked.add(seg.key)
+                elif seg.priority.rank is not None:
+                    ranked.append(seg)
+        ranked.sort(key=lambda seg: (seg.priority.rank or 0) if seg.priority else 0)
+        for rank, seg in enumerate(ranked, start=1):
+            if seg.priority is not None and seg.priority.rank != rank:
+                seg.priority = seg.priority.model_copy(update={"rank": rank})
+        return frozenset(unranked)
+
+    def priority(
+        self, summary: PrioritySummary | None, hidden: frozenset[str]
+    ) -> PrioritySummary | None:
+        """Hidden and unranked segments leave the ranking shown (their own ``priority`` is
+        already gone); the top is refilled, the sensitivity rows only lose them."""
+        if summary is None:
+            return None
+        # The top is refilled from the shown ranking (the same order, hidden ones left out),
+        # so that its length does not tell that a hidden segment was in it.
+        ranked = [
+            seg
+            for fs in self.published_features
+            for seg in fs.segments
+            if seg.priority is not None and seg.priority.rank is not None
+        ]
+        ranked.sort(key=lambda seg: (seg.priority.rank or 0) if seg.priority else 0)
+        top = [seg.key for seg in ranked][: len(summary.top)]
+
+        def shown(key: str) -> bool:
+            return not any(part in hidden for part in key.split("&"))
+
+        return summary.model_copy(
+            update={
+                "top": top,
+                "overlaps": [o for o in summary.overlaps if shown(o.a) and shown(o.b)],
+                "proposals": [p for p in summary.proposals if shown(p.key)],
+                "sensitivity": [
+                    row.model_copy(
+                        update={
+                            "top": [k for k in row.top if k not in hidden],
+                            "entered": [k for k in row.entered if k not in hidden and k not in top],
+                            "left": [k for k in row.left if k not in hidden],
+                        }
+                    )
+                    for row in summary.sensitivity
+                ],
+            }
+        )
+
+
+# --- research outputs ----------------------------------------------------------------------------
+
+
+def protect_recruitment(recruitment: Recruitment, shown: frozenset[str]) -> Recruitment:
+    """Interview recruitment without any membership in a segment the profile does not show.
+
+    Quotas of hidden segments are dropped; a respondent keeps only the shown segments they
+    meet, and one left with none is not listed (they were chosen for a hidden quota only).
+    """
+
+    def visible(key: str) -> bool:
+        return all(part in shown for part in key.split("&"))
+
+    respondents = []
+    for r in recruitment.respondents:
+        pairs = [(k, lab) for k, lab in zip(r.segments, r.labels, strict=True) if visible(k)]
+        if pairs:
+            respondents.append(
+                r.model_copy(
+                    update={"segments": [k for k, _ in pairs], "labels": [lab for _, lab in pairs]}
+                )
+            )
+    uncovered = [u for u in recruitment.uncovered if visible(u.key)]
+    dropped_quotas = len(recruitment.uncovered) - len(uncovered)
+    total = max(0, recruitment.segments_total - dropped_quotas)
+    return recruitment.model_copy(
+        update={
+            "respondents": respondents,
+            "uncovered": uncovered,
+            "segments_total": total,
+            "segments_covered": min(recruitment.segments_covered, total - len(uncovered)),
+        }
+    )
+
+
+def protect_sample_sizes(
+    sizes: Sequence[SampleSize], shown: frozenset[str], min_cell: int
+) -> list[SampleSize]:
+    """Survey sample sizes of shown segments only; answer counts under ``min_cell`` hidden."""
+    out = []
+    for s in sizes:
+        if not all(part in shown for part in s.key.split("&")):
+            continue
+        if s.have is not None and s.have < min_cell:
+            s = s.model_copy(update={"have": None, "short": None})
+        out.append(s)
+    return out
+
+
+def protect_survey_tests(tests: Sequence[SurveyTest], min_cell: int) -> list[SurveyTest]:
+    """Survey tests as they may be shown and used as evidence.
+
+    Fewer than ``min_cell`` answers in the segment (or in the rest it is compared with): no
+    share, interval, test or verdict («мало ответов»). A share telling that fewer than
+    ``min_cell`` answered «да» or «нет» (:func:`small_share`) is hidden with its interval and
+    the test (the test would give it back); the verdict stays, its reason without numbers.
+    Idempotent.
+    """
+    out = []
+    for t in tests:
+        n = t.n if t.n is not None else 0
+        if n < min_cell or 0 < t.rest_n < min_cell:
+            t = t.model_copy(
+                update={
+                    "n": None if n < min_cell else n,
+                    "yes": None,
+                    "share": None,
+                    "interval": None,
+                    "rest_yes": None,
+                    "rest_share": None,
+                    "test": "none",
+                    "statistic": None,
+                    "p_value": None,
+                    "p_adjusted": None,
+                    "status": HypothesisStatus.not_enough_data,
+                    # No answers at all tells of nobody; its reason (e.g. an orphaned
+                    # segment) stays.
+                    "reason": t.reason if n == 0 and t.reason else "мало ответов",
+                }
+            )
+            out.append(t)
+            continue
+        own = t.yes is not None and small_share(t.yes, n, min_cell)
+        rest = t.rest_yes is not None and small_share(t.rest_yes, t.rest_n, min_cell)
+        if own or rest:
+            update: dict[str, object] = {
+                "test": "none",
+                "statistic": None,
+                "p_value": None,
+                "p_adjusted": None,
+                "reason": f"доля скрыта: «да» или «нет» ответили меньше {min_cell} человек",
+            }
+            if own:
+                update |= {"yes": None, "share": None, "interval": None}
+            if rest:
+                update |= {"rest_yes": None, "rest_share": None}
+            t = t.model_copy(update=update)
+        out.append(t)
+    return out
+
+
+def protect_topics(model: TopicModel, min_cell: int) -> TopicModel:
+    """Topics and their shares per segment as they may be shown.
+
+    The topics partition the texts: a topic of fewer than ``min_cell`` texts is left out with
+    its complement (:func:`protect_partition`). ``by_segment`` (the segments of one feature)
+    is a two-way table, segments × topics, whose margins the shares give away: it is protected
+    as any other (:func:`protect_table`), a segment of fewer than ``min_cell`` texts hidden
+    whole; a hidden cell is left out.
+    """
+    topic_docs = {str(t.index): t.documents for t in model.topics}
+    hidden_topics = protect_partition(topic_docs, min_cell)
+    grid = {(row.segment, str(row.topic)): row.documents for row in model.by_segment}
+    segments = sorted({seg for seg, _ in grid})
+    cells = {(seg, t): grid.get((seg, t), 0) for seg in segments for t in topic_docs}
+    texts = {seg: sum(cells[(seg, t)] for t in topic_docs) for seg in segments}
+    hidden_cells = protect_table(
+        cells,
+        min_cell,
+        hidden_rows=protect_partition(texts, min_cell),
+        hidden_columns=hidden_topics,
+    )
+    rows: list[TopicSegmentShare] = [
+        row
+        for row in model.by_segment
+        if (row.segment, str(row.topic)) not in hidden_cells and str(row.topic) not in hidden_topics
+    ]
+    topics = [t for t in model.topics if str(t.index) not in hidden_topics]
+    return model.model_copy(update={"by_segment": rows, "topics": topics})

@@ -1,0 +1,61 @@
+"""Numbers the Russian way, for every text the program writes: 12 345,6; 34 %; q < 0,001.
+
+One place for the number format: the analysis writes its reasons with these, the reports and
+the web show figures with the same ones (``segprofile.report.format`` re-exports them).
+"""
+
+from __future__ import annotations
+
+import math
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    """``12345.6`` → ``12 345,6`` (a no-break space between thousands, a decimal comma)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def percent(share: float | None, digits: int = 0) -> str:
+    """``0.341`` → ``34 %``."""
+    if share is None or math.isnan(share):
+        return "—"
+    return f"{number(share * 100, digits)}{NBSP}%"
+
+
+def share_percent(share: float | None) -> str:
+    """A share of clients in whole percents; a small share that is not zero never reads «0 %».
+
+    ``0.0004`` → ``менее 1 %``; ``0.341`` → ``34 %``.
+    """
+    if share is not None and 0 < share < 0.005:
+        return f"менее 1{NBSP}%"
+    return percent(share)
+
+
+def percents(a: float, b: float) -> tuple[str, str]:
+    """Two shares written so that different values never read the same («80 %» and «80 %»).
+
+    Whole percents when they differ; else one or two decimals, as few as tell them apart.
+    """
+    for digits in (0, 1, 2):
+        left, right = percent(a, digits), percent(b, digits)
+        if left != right or a == b:
+            return left, right
+    return left, right
+
+
+def points(share: float, digits: int = 0) -> str:
+    """A difference of shares in percentage points: ``0.1`` → ``10 п. п.``"""
+    return f"{number(share * 100, digits)}{NBSP}п.{NBSP}п."
+
+
+def p_value(value: float, name: str = "p") -> str:
+    """``p = 0,042`` or ``p < 0,001`` (``name`` may be «q» for an adjusted p-value)."""
+    if value < 0.001:
+        return f"{name} < 0,001"
+    return f"{name} = {number(value, 3)}"

@@ -1,0 +1,146 @@
+"""Re-identification for the key holder (M-8 recruitment): contacts of the chosen respondents.
+
+Only an owner of the study may do it (``need="manage"``). The owner uploads the body's original
+file and the respondents CSV of the research plan; both are kept in a private temporary
+directory for this request only and deleted in ``finally``. The pseudonyms are computed again
+over the original with the study's key (:func:`segprofile.pipeline.reidentify`), and the contact
+rows of the respondents found are sent back as a download — nothing of them is stored. Audited
+in the app's audit log and the study's data audit trail (counts, never values).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from segprofile import pipeline
+from segprofile.errors import InputError, SegprofileError
+from segprofile.model.study import DataSourceKind
+from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.audit import audit
+from segprofile.web.studies.keys import study_key
+from segprofile.web.studies.models import AuditEvent, Study
+from segprofile.web.studies.views import _study_for
+
+logger = logging.getLogger(__name__)
+
+_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".pq"}
+
+
+class ReidentifyForm(forms.Form):
+    """The source, the body's original file and the respondents chosen by pseudonym."""
+
+    source = forms.ChoiceField(label=_("Client records source"))
+    original = forms.FileField(label=_("The body's original file (the one that was imported)"))
+    respondents = forms.FileField(label=_("Respondents of the research plan (respondents.csv)"))
+
+    def __init__(self, *args: object, document: StudyDocument, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["source"].choices = [
+            (s.id, f"{s.id} — {s.title}" if s.title else s.id)
+            for s in document.data_sources
+            if s.kind is DataSourceKind.client_records and s.id_column
+        ]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        for name in ("original", "respondents"):
+            upload = cleaned.get(name)
+            size = upload.size if isinstance(upload, UploadedFile) else None
+            if size is not None and size > settings.SEGPROFILE_MAX_UPLOAD_BYTES:
+                self.add_error(name, gettext("The file is larger than the web accepts."))
+        return cleaned
+
+
+def _save(upload: UploadedFile, directory: Path, stem: str) -> Path:
+    """The upload as a file of our private directory, under a name of ours (its type kept)."""
+    suffix = Path(upload.name or "").suffix.lower()
+    path = directory / (stem + (suffix if suffix in _SUFFIXES else ".csv"))
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reidentify(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form, or the contacts CSV of the respondents found (owners only)."""
+    study = _study_for(request, pk, need="manage")
+    document = study.current_revision().to_document()
+    form = ReidentifyForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        document=document,
+    )
+    context: dict[str, object] = {"study": study, "form": form}
+    if request.method != "POST":
+        return render(request, "studies/keys/reidentify.html", context)
+    if not form.is_valid():
+        return render(request, "studies/keys/reidentify.html", context, status=400)
+    try:
+        return _contacts(request, study, document, form)
+    except SegprofileError as exc:
+        context["error"] = str(exc)
+        return render(request, "studies/keys/reidentify.html", context, status=400)
+
+
+def _contacts(
+    request: HttpRequest, study: Study, document: StudyDocument, form: ReidentifyForm
+) -> HttpResponse:
+    data = form.cleaned_data
+    original_name = Path(data["original"].name or "").name
+    work = Path(tempfile.mkdtemp(prefix="segprofile-reidentify-"))  # mode 0700
+    try:
+        original = _save(data["original"], work, "original")
+        respondents = _save(data["respondents"], work, "respondents")
+        out = work / "contacts.csv"
+        result = pipeline.reidentify(
+            original,
+            document,
+            data["source"],
+            respondents=respondents,
+            out=out,
+            user=request.user.get_username(),
+            home=study.data_dir().parent,
+            key=study_key(study),
+        )
+        content = out.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"Не удалось принять файлы ({type(exc).__name__}).",
+            hint="повторите попытку; если не выйдет — обратитесь к администратору.",
+        ) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        study,
+        {
+            "what": "respondents' contacts (re-identification)",
+            "source": data["source"],
+            "file": original_name,
+            "respondents": result.requested,
+            "found": result.found,
+            "rows": result.rows,
+        },
+    )
+    logger.info("contacts of %d respondents sent for study %s", result.found, study.pk)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{study.slug}-contacts.csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

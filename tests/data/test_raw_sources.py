@@ -1,0 +1,109 @@
+"""Files read for analysis without an import are depersonalised on the fly, as an import would.
+
+``segprofile profile --data DIR`` and ``segprofile research plan`` read a source's file when no
+version of it is imported: its identifiers must reach no output (profile, respondents CSV).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fake_clients import records_with_contacts, write_csv
+
+from segprofile import pipeline
+from segprofile.cli import run
+from segprofile.data import privacy
+from segprofile.data.engine import Engine
+from segprofile.data.privacy import PiiKind
+from segprofile.model.spec_yaml import dump_study
+from segprofile.model.study import ColumnOverride, Study
+
+
+@pytest.fixture
+def study(small_study: Study) -> Study:
+    source = small_study.data_sources[0]
+    source.path = "records.csv"
+    source.id_column = "СНИЛС"
+    source.columns = {"Эл. почта": ColumnOverride(pii="drop")}
+    return small_study
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Path, list[dict[str, str]]]:
+    directory = tmp_path / "data"
+    directory.mkdir()
+    rows = records_with_contacts(500, seed=4)
+    write_csv(directory / "records.csv", rows)
+    return directory, rows
+
+
+def test_identifiers_are_depersonalised_by_the_import_sql(
+    home: Path, study: Study, data: tuple[Path, list[dict[str, str]]]
+) -> None:
+    directory, rows = data
+    engine = Engine.duckdb()
+    try:
+        table = pipeline.open_data_source(
+            engine, study, study.data_sources[0], directory, home=home
+        )
+        columns = table.columns
+        stored = table.table.select("СНИЛС").to_pyarrow().to_pylist()
+        assert table.count() == len(rows)
+    finally:
+        engine.close()
+    assert "Эл. почта" not in columns  # the study's decision: drop
+    assert "channel" in columns
+    key = privacy.existing_key(privacy.StudyKey(privacy.default_key_store(home), "small"))
+    snils = {privacy.pseudonym(key, PiiKind.snils, r["СНИЛС"]) for r in rows}
+    assert {r["СНИЛС"] for r in stored} == snils
+    assert "ФИО" not in columns  # names join nothing: dropped by default
+    assert not any(home.rglob("*.parquet"))  # nothing stored: read on the fly
+
+
+def test_a_file_without_personal_data_is_read_as_it_is(
+    home: Path, small_study: Study, small_data: Path
+) -> None:
+    engine = Engine.duckdb()
+    try:
+        table = pipeline.open_data_source(
+            engine, small_study, small_study.data_sources[0], small_data, home=home
+        )
+        assert table.columns == ["channel", "age", "single_parent", "region", "satisfaction"]
+    finally:
+        engine.close()
+    assert not list(privacy.default_key_store(home).glob("*.key"))  # no key needed, none made
+
+
+def test_no_raw_identifier_reaches_the_profile_or_the_respondents(
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    data: tuple[Path, list[dict[str, str]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    directory, rows = data
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(dump_study(study), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run(["profile", str(study_file), "--data", str(directory), "--out", str(out)]) == 0
+    plan = tmp_path / "plan"
+    args = ["research", "plan", str(study_file), "--data", str(directory), "--out", str(plan)]
+    assert run(args) == 0
+    printed = capsys.readouterr()
+    outputs = b"".join(p.read_bytes() for p in [*out.iterdir(), *plan.iterdir()])
+    outputs += (printed.out + printed.err).encode()
+    respondents = (plan / "respondents.csv").read_text(encoding="utf-8-sig")
+    assert respondents.count("\n") > 1
+    for r in rows:
+        for column in ("СНИЛС", "ФИО", "Телефон", "Эл. почта"):
+            assert r[column].encode() not in outputs, column
+    # The key holder gets the contacts back from the same file.
+    contacts = tmp_path / "contacts.csv"
+    reid = ["reidentify", str(directory / "records.csv"), "--study", str(study_file)]
+    reid += ["--source", "records", "--respondents", str(plan / "respondents.csv")]
+    assert run([*reid, "--out", str(contacts)]) == 0
+    text = contacts.read_text(encoding="utf-8-sig")
+    found = [r for r in rows if r["СНИЛС"] in text]
+    assert found
+    assert len({r["СНИЛС"] for r in found}) == respondents.count("\n") - 1

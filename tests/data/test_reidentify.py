@@ -1,0 +1,171 @@
+"""Re-identification (M-8 recruitment): contacts of chosen respondents, only for the key holder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import stat
+from pathlib import Path
+
+import pytest
+from fake_clients import records_with_contacts, write_csv
+
+from segprofile import pipeline
+from segprofile.data import datasets, privacy
+from segprofile.data.privacy import PiiKind
+from segprofile.errors import InputError, NotFound
+from segprofile.model.study import Study
+
+
+@pytest.fixture
+def study(small_study: Study) -> Study:
+    small_study.data_sources[0].id_column = "СНИЛС"
+    return small_study
+
+
+@pytest.fixture
+def original(tmp_path: Path) -> tuple[Path, list[dict[str, str]]]:
+    rows = records_with_contacts(600, seed=5)
+    return write_csv(tmp_path / "выгрузка.csv", rows, encoding="cp1251"), rows
+
+
+def _respondents(study: Study, home: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    plan = pipeline.research_plan(study, data, home=home)
+    path = tmp_path / "respondents.csv"
+    path.write_bytes(pipeline.recruitment_csv(plan.recruitment))
+    return path, [r.respondent_id for r in plan.recruitment.respondents]
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    text = path.read_bytes().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def test_contacts_of_the_chosen_respondents_only(
+    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+) -> None:
+    path, rows = original
+    pipeline.import_dataset(path, study, "records", author="a", home=home)
+    respondents, chosen = _respondents(study, home, tmp_path)
+    assert chosen
+    out = tmp_path / "контакты.csv"
+    result = pipeline.reidentify(
+        path, study, "records", respondents=respondents, out=out, user="рекрутер", home=home
+    )
+    assert (result.requested, result.found) == (len(chosen), len(chosen))
+    assert result.same_file is True
+    assert result.version == 1
+    contacts = _read(out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert list(contacts[0]) == ["Респондент", "ФИО", "СНИЛС", "Телефон", "Эл. почта"]
+    key = privacy.key_with_id(
+        privacy.StudyKey(privacy.default_key_store(home), "small"),
+        pipeline.list_dataset_versions("small", "records", home=home)[0].key_id or "",
+    )
+    # Each row is a chosen respondent's own, and only chosen respondents are there.
+    assert {c["Респондент"] for c in contacts} == set(chosen)
+    for c in contacts:
+        assert privacy.pseudonym(key, PiiKind.snils, c["СНИЛС"]) == c["Респондент"]
+    by_snils = {r["СНИЛС"]: r for r in rows}
+    assert all(c["ФИО"] == by_snils[c["СНИЛС"]]["ФИО"] for c in contacts)
+    assert "channel" not in contacts[0]  # only the columns with personal data
+    assert len(contacts) == result.rows >= len(chosen)
+    # Nothing raw is stored by us: the contacts are in the user's file only.
+    stored = b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
+    for c in contacts:
+        assert c["СНИЛС"].encode() not in stored
+        assert c["ФИО"].encode() not in stored
+    record = pipeline.read_audit(home=home)[-1]
+    assert record.event == "reidentify"
+    assert record.user == "рекрутер"
+    assert record.file == "выгрузка.csv"
+    assert record.details == {"respondents": len(chosen), "found": len(chosen), "out": out.name}
+    assert record.rows == len(contacts)
+    assert path.exists()
+
+
+def test_respondents_not_in_the_file_are_counted_not_invented(
+    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+) -> None:
+    path, rows = original
+    pipeline.import_dataset(path, study, "records", author="a", home=home)
+    _, chosen = _respondents(study, home, tmp_path)
+    later = write_csv(tmp_path / "другая.csv", rows[1:], encoding="cp1251")
+    wanted = tmp_path / "wanted.csv"
+    wanted.write_text("Респондент\n" + "\n".join([*chosen, "нетТакогоПсевдонима0000"]) + "\n")
+    result = pipeline.reidentify(
+        later, study, "records", respondents=wanted, out=tmp_path / "c.csv", user="a", home=home
+    )
+    assert result.requested == len(chosen) + 1
+    assert result.found <= len(chosen)
+    assert result.same_file is False
+
+
+@pytest.mark.parametrize("where", ["exists", "home", "keys"])
+def test_the_output_never_overwrites_nor_lands_in_data_or_keys(
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    original: tuple[Path, list[dict[str, str]]],
+    where: str,
+) -> None:
+    path, _ = original
+    pipeline.import_dataset(path, study, "records", author="a", home=home)
+    respondents, _ = _respondents(study, home, tmp_path)
+    out = {
+        "exists": respondents,
+        "home": home / "contacts.csv",
+        "keys": privacy.default_key_store(home) / "contacts.csv",
+    }[where]
+    before = out.read_bytes() if out.exists() else None
+    with pytest.raises(InputError) as err:
+        pipeline.reidentify(
+            path, study, "records", respondents=respondents, out=out, user="a", home=home
+        )
+    assert str(out) in str(err.value)
+    assert (out.read_bytes() if out.exists() else None) == before
+    assert pipeline.read_audit(home=home)[-1].event == "import"
+
+
+def test_without_the_key_there_are_no_contacts(
+    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+) -> None:
+    path, _ = original
+    pipeline.import_dataset(path, study, "records", author="a", home=home)
+    respondents, _ = _respondents(study, home, tmp_path)
+    (privacy.default_key_store(home) / "small.key").unlink()
+    out = tmp_path / "c.csv"
+    with pytest.raises(InputError, match="Нет ключа псевдонимизации"):
+        pipeline.reidentify(
+            path, study, "records", respondents=respondents, out=out, user="a", home=home
+        )
+    assert not out.exists()
+
+
+def test_a_respondents_file_without_pseudonyms_is_refused(
+    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+) -> None:
+    path, _ = original
+    pipeline.import_dataset(path, study, "records", author="a", home=home)
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("Номер;Сегмент\n1;a\n")
+    with pytest.raises(InputError, match="нет столбца «Респондент»"):
+        pipeline.reidentify(
+            path, study, "records", respondents=wrong, out=tmp_path / "c.csv", user="a", home=home
+        )
+
+
+def test_nothing_imported_and_no_key_means_nothing_to_find(
+    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+) -> None:
+    path, _ = original
+    wanted = tmp_path / "wanted.csv"
+    wanted.write_text("Респондент\nabc\n")
+    with pytest.raises((InputError, NotFound)):
+        pipeline.reidentify(
+            path, study, "records", respondents=wanted, out=tmp_path / "c.csv", user="a", home=home
+        )
+    assert not (tmp_path / "c.csv").exists()
+    assert not datasets.list_versions(home, "small", "records")

@@ -1,0 +1,124 @@
+"""The topics page (M-9): topic names, shares with intervals, and the team's renames and merges
+saved as revisions and applied on the next visit."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from segprofile import pipeline
+from segprofile.web.studies.models import Study
+
+EXAMPLE = "child-benefit"
+QUERY = {"source": "complaints", "feature": "channel", "n_topics": "4"}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("cb-topics")
+    pipeline.generate_demo_data(EXAMPLE, directory, rows=4000, seed=11)
+    return directory
+
+
+@pytest.fixture
+def study(user: User, data: Path) -> Study:
+    study = Study.create_from_document(
+        pipeline.example_study(EXAMPLE), owner=user, comment="пример"
+    )
+    for path in data.iterdir():
+        shutil.copy(path, study.data_dir() / path.name)
+    return study
+
+
+def _text(response: Any) -> str:
+    return html_lib.unescape(response.content.decode())
+
+
+def _signatures(text: str) -> list[str]:
+    """The topics as the rename forms post them, in the order of the page (raw HTML)."""
+    found = re.findall(
+        r'name="action" value="rename">\s*<input type="hidden" name="topic" value="([^"]+)"', text
+    )
+    return [html_lib.unescape(v) for v in found]
+
+
+def test_topics_are_named_and_shares_have_intervals(study: Study, client_in: Client) -> None:
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    text = _text(client_in.get(url, QUERY))
+    model = pipeline.text_topics(
+        study.current_revision().to_document(),
+        study.data_dir(),
+        source_id="complaints",
+        feature_id="channel",
+        n_topics=4,
+        home=study.data_dir().parent,
+    ).model
+    for topic in model.topics:
+        assert f"<strong>{topic.name}</strong>" in text
+    share = model.by_segment[0]
+    assert share.interval is not None
+    low, high = round(share.interval.low * 100), round(share.interval.high * 100)
+    assert f"({low}–{high}\u00a0%; {share.documents})" in text.replace("&nbsp;", "\u00a0")
+
+
+@pytest.mark.django_db
+def test_rename_and_merge_are_revisions_applied_on_the_next_visit(
+    study: Study, client_in: Client
+) -> None:
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    names_url = reverse("studies:topic_names", kwargs={"pk": study.pk})
+    page = _text(client_in.get(url, QUERY))
+    topics = _signatures(client_in.get(url, QUERY).content.decode())
+    assert len(topics) == 4
+    before = study.revisions.count()
+    response = client_in.post(
+        names_url, {"action": "rename", "topic": topics[0], "name": "Наша тема", **QUERY}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(url + "?")
+    assert study.revisions.count() == before + 1
+    page = _text(client_in.get(url, QUERY))
+    assert '<strong>Наша тема</strong> <span class="tag">название команды</span>' in page
+    response = client_in.post(
+        names_url, {"action": "merge", "topic": topics[1:3], "name": "Вместе", **QUERY}
+    )
+    assert response.status_code == 302
+    document = study.current_revision().to_document()
+    assert sorted(t.name for t in document.topic_labels) == ["Вместе", "Наша тема"]
+    merged = next(t for t in document.topic_labels if t.name == "Вместе")
+    assert merged.topics == [*json.loads(topics[1]), *json.loads(topics[2])]
+    page = _text(client_in.get(url, QUERY))
+    assert "<strong>Вместе</strong>" in page
+    assert len(_signatures(client_in.get(url, QUERY).content.decode())) == 3
+
+
+@pytest.mark.django_db
+def test_bad_topic_posts_change_nothing(study: Study, client_in: Client) -> None:
+    names_url = reverse("studies:topic_names", kwargs={"pk": study.pk})
+    before = study.revisions.count()
+    cases = (
+        ({"action": "rename", "topic": "not json", "name": "x", **QUERY}, "Тема не распознана"),
+        (
+            {"action": "rename", "topic": '[["a"]]', "name": "x", "source": "records"},
+            "не содержит текстов",
+        ),
+        ({"action": "merge", "topic": '[["a"]]', "name": "x", **QUERY}, "хотя бы две темы"),
+        (
+            {"action": "merge", "topic": ['[["a"]]', '[["b"]]'], "name": " ", **QUERY},
+            "Укажите название объединённой темы",
+        ),
+    )
+    for data, message in cases:
+        response = client_in.post(names_url, data, follow=True)
+        assert response.status_code in (200, 400)
+        assert message in _text(response)
+    assert study.revisions.count() == before
