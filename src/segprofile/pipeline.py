@@ -40,6 +40,7 @@ from segprofile.analysis.hypotheses import (
     suggest_hypotheses,
 )
 from segprofile.analysis.journeys import compare_journeys, suggest_recommendations
+from segprofile.analysis.personas import LinkedSources
 from segprofile.analysis.portraits import edit_from_portrait
 from segprofile.analysis.priority import (
     PairCount,
@@ -95,6 +96,7 @@ from segprofile.model.results import (
 )
 from segprofile.model.study import (
     ColumnOverride,
+    DataFormat,
     DataSource,
     DataSourceKind,
     Feature,
@@ -451,14 +453,19 @@ def profile_study(
                 study, eng, table, Path(data_dir), by_feature, id_column, features, files, home, key
             )
         report(0.945, "Кластеры")
+        linked, linked_warnings = _linked_sources(
+            study, eng, Path(data_dir), id_column, complaints, files, home, key
+        )
         clusters, cluster_warnings = cluster_profile(
             study,
             table,
             by_feature,
             id_column=None if ids_unique else id_column,
             sample_key=id_column if ids_unique else None,
+            linked=linked,
             progress=lambda f, m: report(0.945 + 0.005 * f, m or "Кластеры"),
         )
+        cluster_warnings = linked_warnings + cluster_warnings
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
         counts = pair_counts(
@@ -1035,6 +1042,75 @@ def _complaint_topics(
         )
     )
     return result, None
+
+
+def _linked_sources(
+    study: Study,
+    eng: Engine,
+    data_dir: Path,
+    id_column: str | None,
+    complaints: ComplaintUniqueness | None,
+    files: list[DataFile],
+    home: str | Path | None,
+    key: StudyKey | None,
+) -> tuple[LinkedSources | None, list[str]]:
+    """The survey (with questions mapped to hypotheses) and the complaints, opened for the
+    clusters' personas; a source that cannot be opened is left out with a warning."""
+    if not study.segmentation.clustering.enabled or id_column is None:
+        return None, []
+    wanted = {
+        DataSourceKind.survey: next(
+            (d for d in study.data_sources if d.kind is DataSourceKind.survey and d.questions),
+            None,
+        ),
+        DataSourceKind.complaints: next(
+            (d for d in study.data_sources if d.kind is DataSourceKind.complaints), None
+        ),
+        # Interview notes as a table (a text per row, with the client's id); notes kept as
+        # TXT or DOCX files are imported as quotes instead (M-9).
+        DataSourceKind.interviews: next(
+            (
+                d
+                for d in study.data_sources
+                if d.kind is DataSourceKind.interviews
+                and d.format is not DataFormat.text
+                and Path(d.path).suffix.lower() not in (".txt", ".docx", ".doc")
+            ),
+            None,
+        ),
+    }
+    opened: dict[DataSourceKind, tuple[SourceTable, DataSource]] = {}
+    warnings: list[str] = []
+    for kind, source in wanted.items():
+        if source is None:
+            continue
+        try:
+            table = open_data_source(eng, study, source, data_dir, home=home, key=key)
+        except InputError as exc:
+            warnings.append(
+                f"Источник «{source.title or source.id}» не вошёл в портреты кластеров: "
+                f"{exc.message}"
+            )
+            continue
+        opened[kind] = (table, source)
+        if all(f.source_id != source.id for f in files):
+            files.append(
+                DataFile(
+                    source_id=source.id,
+                    path=source.path,
+                    rows=table.count(),
+                    sha256=table.fingerprint(),
+                    version=table.version,
+                )
+            )
+    linked = LinkedSources(
+        records_id=id_column,
+        survey=opened.get(DataSourceKind.survey),
+        complaints=opened.get(DataSourceKind.complaints),
+        interviews=opened.get(DataSourceKind.interviews),
+        complaint_topics=complaints.model.n_topics if complaints is not None else None,
+    )
+    return linked, warnings
 
 
 def _ids_unique(table: SourceTable, id_column: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from segprofile import pipeline
+from segprofile.analysis.personas import satisfaction_pains
 from segprofile.analysis.portraits import (
     DATA,
     INTERVIEWS,
@@ -341,7 +342,16 @@ def test_portrait_fields_say_where_they_come_from(child: Study) -> None:
     features = [
         child.feature(f) for f in ("region_type", "channel", "single_parent", "applicant_age")
     ]
-    portrait = build_portrait(child, group, everyone, features, _label(child), min_count=5)
+    pains = satisfaction_pains(child, {"cluster=2": group.satisfaction}, everyone.satisfaction)
+    portrait = build_portrait(
+        child,
+        group,
+        everyone,
+        features,
+        _label(child),
+        min_count=5,
+        findings=pains.findings["cluster=2"],
+    )
     assert [f.key for f in portrait.persona] == list(PERSONA_FIELDS)
     assert [f.key for f in portrait.empathy_map] == list(EMPATHY_FIELDS)
     persona = {f.key: f for f in portrait.persona}
@@ -349,9 +359,15 @@ def test_portrait_fields_say_where_they_come_from(child: Study) -> None:
     assert "24,0" in persona["age"].value
     assert persona["channels"].origin == DATA
     assert persona["channels"].value.startswith("МФЦ — 75")
-    # CSAT interval (0.39–0.61) lies below everyone's 0.7: a pain from the data.
+    assert persona["channels"].sources == ["данные о клиентах"]
+    # CSAT 50 % of 80 ratings against 75 % of the other 320: lower beyond chance, a pain.
     assert persona["pains"].origin == DATA
-    assert "CSAT 50" in persona["pains"].value
+    assert "CSAT 50\u00a0% против 75\u00a0%" in persona["pains"].value
+    assert persona["pains"].sources == ["оценки удовлетворённости в данных о клиентах"]
+    # Every statement of a drafted field keeps its source; the value is made of them.
+    for item in portrait.persona + portrait.empathy_map:
+        assert item.value == "; ".join(n.text for n in item.notes)
+        assert (item.origin == DATA) == bool(item.notes)
     assert persona["goals"].origin == INTERVIEWS
     assert persona["goals"].value == ""
     assert persona["quote"].origin == INTERVIEWS

@@ -26,7 +26,7 @@ import ibis.selectors as s
 import numpy as np
 import pandas as pd
 
-from segprofile.analysis import portraits
+from segprofile.analysis import personas, portraits
 from segprofile.analysis.by_feature import (
     CUBE_MAX_LEVELS,
     MISSING_CODE,
@@ -357,11 +357,14 @@ def cluster_profile(
     *,
     id_column: str | None = None,
     sample_key: str | None = None,
+    linked: personas.LinkedSources | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[ClusterResult | None, list[str]]:
     """Clusters of the client table (M-4) with portraits; ``None`` and warnings when impossible.
 
     ``id_column``: count distinct clients per cluster. ``sample_key``: see :func:`fit_clusters`.
+    ``linked``: the survey and complaints linked to the records by the client's pseudonym, for
+    the personas (:mod:`segprofile.analysis.personas`).
     """
     report = progress or (lambda _f, _m: None)
     cf, notes = fit_clusters(study, source, sample_key=sample_key, progress=report)
@@ -369,7 +372,8 @@ def cluster_profile(
         return None, notes
     model, prepared, settings = cf.model, cf.prepared, study.segmentation.clustering
     report(0.75, "Отнесение всех строк к кластерам")
-    counted = _aggregate(study, source, by_feature, cf, id_column=id_column)
+    counted = _aggregate(study, source, by_feature, cf, id_column=id_column, linked=linked)
+    notes += counted.warnings
     report(1.0, "")
     result = ClusterResult(
         features=[f.id for f in prepared.features],
@@ -398,6 +402,7 @@ class _Counted:
     crosstabs: list[ClusterCrosstab]
     vulnerable: list[VulnerableGroupRow]
     unmatched: list[UnmatchedPortraitEdit]
+    warnings: list[str] = field(default_factory=list)
 
 
 def _num(value: Any) -> float:
@@ -543,14 +548,16 @@ def _aggregate(
     cf: ClusterFit,
     *,
     id_column: str | None,
+    linked: personas.LinkedSources | None = None,
 ) -> _Counted:
     """Assign every row in the engine; count per cluster; draft the portraits."""
     model, prepared = cf.model, cf.prepared
+    assignment = cf.assignment(source.table)
     groups = count_groups(
         study,
         source,
         by_feature.edges,
-        cf.assignment(source.table),
+        assignment,
         extra_features=prepared.features,
         id_column=id_column,
     )
@@ -567,13 +574,31 @@ def _aggregate(
     sample_sizes = np.bincount(
         np.asarray(model.labels_, dtype=np.int64), minlength=int(model.n_clusters)
     )
+    members = {c: groups.group(c, f"cluster={number_of[c]}", study) for c in order}
+    evidence = personas.gather(
+        study,
+        source,
+        assignment.substitute({c: number_of[c] for c in order}),
+        linked,
+        {g.key: g for g in members.values()},
+        everyone,
+        {g.key: f"Кластер {number_of[c]}" for c, g in members.items()},
+        edges=by_feature.edges,
+    )
     clusters: list[ClusterStats] = []
     for c in order:
         r = rows[c]
-        key = f"cluster={number_of[c]}"
-        group = groups.group(c, key, study)
+        group = members[c]
+        key = group.key
         portrait = portraits.build_portrait(
-            study, group, everyone, trait_features, label, min_count=min_cell, defining=defining
+            study,
+            group,
+            everyone,
+            trait_features,
+            label,
+            min_count=min_cell,
+            defining=defining,
+            findings=evidence.findings.get(key, []),
         )
         clusters.append(
             ClusterStats(
@@ -614,7 +639,11 @@ def _aggregate(
         for row in _vulnerable(feature, everyone_values, clusters, by_cluster, groups.bins, label)
     ]
     return _Counted(
-        clusters=clusters, crosstabs=crosstabs, vulnerable=vulnerable_rows, unmatched=unmatched
+        clusters=clusters,
+        crosstabs=crosstabs,
+        vulnerable=vulnerable_rows,
+        unmatched=unmatched,
+        warnings=evidence.warnings,
     )
 
 
@@ -778,6 +807,9 @@ def segment_portrait(
         text=f"{feature.label}: {groups.label(feature, code)}",
     )
     others = [f for f in groups.trait_features() if f.id != feature.id]
+    pains = personas.satisfaction_pains(
+        study, {segment_key: group.satisfaction}, groups.everyone.satisfaction
+    )
     portrait = portraits.build_portrait(
         study,
         group,
@@ -787,6 +819,10 @@ def segment_portrait(
         min_count=study.segmentation.min_cell,
         own=own,
         own_feature=feature,
+        findings=[
+            *pains.findings.get(segment_key, []),
+            *personas.interview_findings(study, group),
+        ],
     )
     portraits.apply_edits([portrait], study.segmentation.portraits)
     return portrait

@@ -32,14 +32,16 @@ from functools import cache
 from typing import Any
 
 from segprofile.analysis.by_feature import MISSING_CODE, TRAIT_MIN_LIFT, TRAIT_MIN_SHARE
+from segprofile.analysis.suppression import small_share
+from segprofile.model.format import number, percent
 from segprofile.model.labels import inline_label
 from segprofile.model.results import (
     Portrait,
     PortraitField,
+    PortraitNote,
     PortraitTrait,
     SatisfactionStats,
     UnmatchedPortraitEdit,
-    known,
 )
 from segprofile.model.study import (
     EMPATHY_FIELDS,
@@ -87,18 +89,6 @@ class GroupCounts:
 Labeller = Callable[[Feature, str], str]
 
 
-def _ru(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _int(value: int) -> str:
-    return f"{value:,}".replace(",", "\u00a0")
-
-
-def _pct(value: float) -> str:
-    return f"{round(100 * value)}\u00a0%"
-
-
 def find_traits(
     study: Study,
     group: GroupCounts,
@@ -139,8 +129,8 @@ def find_traits(
                         share_overall=share_all,
                         lift=lift,
                         text=(
-                            f"{feature.label}: {value_label} — {_pct(share_in)} "
-                            f"(в целом {_pct(share_all)}, в {_ru(lift)} раза чаще)"
+                            f"{feature.label}: {value_label} — {percent(share_in)} "
+                            f"(в целом {percent(share_all)}, в {number(lift, 1)} раза чаще)"
                         ),
                     ),
                 )
@@ -168,8 +158,9 @@ def find_traits(
                         mean_overall=mean_all,
                         difference_sd=diff,
                         text=(
-                            f"{feature.label}: в среднем {_ru(mean)} (в целом {_ru(mean_all)}; "
-                            f"{'+' if diff > 0 else '−'}{_ru(abs(diff))}\u00a0σ)"
+                            f"{feature.label}: в среднем {number(mean, 1)} "
+                            f"(в целом {number(mean_all, 1)}; "
+                            f"{'+' if diff > 0 else '−'}{number(abs(diff), 1)}\u00a0σ)"
                         ),
                     ),
                 )
@@ -380,12 +371,15 @@ def _is_sex(feature: Feature) -> bool:
 def _part_for(feature: Feature, code: str, value_label: str) -> _Part:
     """Turn one trait into part of a name (see :func:`portrait_name`)."""
     text, remark = _clean(value_label)
-    if feature.type is FeatureType.boolean and code == "true":
-        # «Один родитель» says less than the feature «Неполная семья (один родитель)».
+    if feature.type is FeatureType.boolean and code in ("true", "false"):
+        # «Один родитель» says less than the feature «Неполная семья (один родитель)»; its
+        # «Нет» is «не из неполных семей».
         own, _ = _clean(feature.label)
         found = _try_noun_groups(own.split())
-        if found is not None:
+        if found is not None and code == "true":
             return found
+        if found is not None and found.text.split(" ", 1)[0] in ("из", "в", "во"):
+            return _group(f"не {found.text}")
     if remark:
         found = _try_noun_groups(remark.split(), modifiers_only=True)
         if found is not None:
@@ -757,6 +751,21 @@ def portrait_name(
 
 # --- persona card and empathy map --------------------------------------------------------------
 
+PERSONA = "persona"
+EMPATHY = "empathy"
+RECORDS = "данные о клиентах"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A statement for a portrait's persona card and empathy map, with where it came from.
+
+    ``fields``: the fields it goes to, as (``persona`` | ``empathy``, field key).
+    """
+
+    fields: tuple[tuple[str, str], ...]
+    note: PortraitNote
+
 
 def _channel_feature(features: Sequence[Feature]) -> Feature | None:
     for feature in features:
@@ -766,18 +775,69 @@ def _channel_feature(features: Sequence[Feature]) -> Feature | None:
 
 
 def _top_values(
-    feature: Feature, group: GroupCounts, label: Labeller, limit: int = 2
-) -> list[tuple[str, float]]:
+    feature: Feature, group: GroupCounts, label: Labeller, min_cell: int, limit: int = 2
+) -> list[tuple[str, str, float]]:
+    """The most frequent values (code, label, share) that tell no count under ``min_cell``."""
     counts = group.values.get(feature.id, {})
+    total = group.capacity
     ranked = sorted(
-        ((c, n) for c, n in counts.items() if c != MISSING_CODE), key=lambda cn: (-cn[1], cn[0])
+        (
+            (c, n)
+            for c, n in counts.items()
+            if c != MISSING_CODE and n >= min_cell and not small_share(n, total, min_cell)
+        ),
+        key=lambda cn: (-cn[1], cn[0]),
     )
-    total = group.capacity or 1
-    return [(label(feature, c), n / total) for c, n in ranked[:limit]]
+    return [(c, label(feature, c), n / total) for c, n in ranked[:limit]]
 
 
-def _field(fields: dict[str, str], key: str, value: str, origin: str) -> PortraitField:
-    return PortraitField(key=key, title=fields[key], value=value, origin=origin)
+def _from_records(
+    group: GroupCounts,
+    everyone: GroupCounts,
+    traits: Sequence[PortraitTrait],
+    features: Sequence[Feature],
+    label: Labeller,
+    min_cell: int,
+) -> list[Finding]:
+    """What the client records say: age, situation (the traits), channels."""
+    out: list[Finding] = []
+    age = next((f for f in features if _is_age(f) and f.type is FeatureType.numeric), None)
+    if age is not None and group.means.get(age.id) is not None:
+        mean = group.means[age.id] or 0.0
+        overall = everyone.means.get(age.id)
+        text = f"в среднем {number(mean, 1)}" + (
+            f" (в целом {number(overall, 1)})" if overall is not None else ""
+        )
+        out.append(Finding(((PERSONA, "age"),), PortraitNote(text=text, source=RECORDS)))
+    for trait in [t for t in traits if t.kind == "categorical"][:4]:
+        out.append(
+            Finding(
+                ((PERSONA, "situation"),),
+                PortraitNote(
+                    text=trait.text,
+                    source=RECORDS,
+                    basis=f"trait:{trait.feature_id}={trait.value}",
+                ),
+            )
+        )
+    channel = _channel_feature(features)
+    top = _top_values(channel, group, label, min_cell) if channel is not None else []
+    if channel is not None and top:
+        text = "; ".join(f"{name} — {percent(share)}" for _, name, share in top)
+        basis = "segments:" + "|".join(f"{channel.id}={code}" for code, _, _ in top)
+        note = PortraitNote(text=text, source=RECORDS, basis=basis)
+        says = PortraitNote(text=f"Обращается: {text}", source=RECORDS, basis=basis)
+        out += [Finding(((PERSONA, "channels"),), note), Finding(((EMPATHY, "says_does"),), says)]
+    return out
+
+
+def _fields(titles: dict[str, str], part: str, findings: Sequence[Finding]) -> list[PortraitField]:
+    out = []
+    for key, title in titles.items():
+        notes = [f.note for f in findings if (part, key) in f.fields]
+        notes = list({n.text: n for n in notes}.values())  # the same statement once
+        out.append(PortraitField(key=key, title=title, origin=INTERVIEWS).drafted(notes))
+    return out
 
 
 def persona_and_empathy(
@@ -787,55 +847,16 @@ def persona_and_empathy(
     traits: Sequence[PortraitTrait],
     features: Sequence[Feature],
     label: Labeller,
+    *,
+    min_cell: int | None = None,
+    findings: Sequence[Finding] = (),
 ) -> tuple[list[PortraitField], list[PortraitField]]:
-    """Draft a persona card and an empathy map: what the data say, the rest waits for interviews."""
-    age = next((f for f in features if _is_age(f) and f.type is FeatureType.numeric), None)
-    age_text = ""
-    if age is not None and group.means.get(age.id) is not None:
-        mean = group.means[age.id] or 0.0
-        overall = everyone.means.get(age.id)
-        age_text = f"в среднем {_ru(mean)}" + (
-            f" (в целом {_ru(overall)})" if overall is not None else ""
-        )
-    situation = [t.text for t in traits if t.kind == "categorical"][:4]
-    channel = _channel_feature(features)
-    channel_text = ""
-    if channel is not None:
-        channel_text = "; ".join(
-            f"{name} — {_pct(share)}" for name, share in _top_values(channel, group, label)
-        )
-    pains = ""
-    sat, sat_all = group.satisfaction, everyone.satisfaction
-    if (
-        sat.csat is not None
-        and sat_all.csat is not None
-        and sat.csat_interval is not None
-        and sat.csat_interval.high < sat_all.csat
-    ):
-        pains = (
-            f"Удовлетворённость ниже средней: CSAT {_pct(sat.csat)} против {_pct(sat_all.csat)} "
-            f"в целом (по {_int(known(sat.n))} оценкам); причины уточнить на интервью"
-        )
-    persona = [
-        _field(PERSONA_FIELDS, "age", age_text, DATA if age_text else INTERVIEWS),
-        _field(
-            PERSONA_FIELDS, "situation", "; ".join(situation), DATA if situation else INTERVIEWS
-        ),
-        _field(PERSONA_FIELDS, "goals", "", INTERVIEWS),
-        _field(PERSONA_FIELDS, "pains", pains, DATA if pains else INTERVIEWS),
-        _field(PERSONA_FIELDS, "channels", channel_text, DATA if channel_text else INTERVIEWS),
-        _field(PERSONA_FIELDS, "quote", "", INTERVIEWS),
-    ]
-    says = f"Обращается: {channel_text}" if channel_text else ""
-    empathy = [
-        _field(EMPATHY_FIELDS, "thinks_feels", "", INTERVIEWS),
-        _field(EMPATHY_FIELDS, "sees", "", INTERVIEWS),
-        _field(EMPATHY_FIELDS, "hears", "", INTERVIEWS),
-        _field(EMPATHY_FIELDS, "says_does", says, DATA if says else INTERVIEWS),
-        _field(EMPATHY_FIELDS, "pains", pains, DATA if pains else INTERVIEWS),
-        _field(EMPATHY_FIELDS, "gains", "", INTERVIEWS),
-    ]
-    return persona, empathy
+    """Draft a persona card and an empathy map from the records and the ``findings`` of the
+    group's members' linked sources (:mod:`segprofile.analysis.personas`); a field with no
+    material waits for interviews. Every statement keeps its source."""
+    cell = study.segmentation.min_cell if min_cell is None else min_cell
+    every = [*_from_records(group, everyone, traits, features, label, cell), *findings]
+    return _fields(PERSONA_FIELDS, PERSONA, every), _fields(EMPATHY_FIELDS, EMPATHY, every)
 
 
 def build_portrait(
@@ -849,18 +870,22 @@ def build_portrait(
     defining: set[str] | None = None,
     own: PortraitTrait | None = None,
     own_feature: Feature | None = None,
+    findings: Sequence[Finding] = (),
 ) -> Portrait:
     """The drafted portrait of a group (before the team's edits are applied).
 
     ``defining``: the features a definition and a name are made of (a cluster's clustering
     features). ``own``: for a one-feature segment, its own value — the definition is then the
-    segment's key and the name starts from that value.
+    segment's key and the name starts from that value. ``findings``: what the members' linked
+    survey answers, complaints and interviews say (:mod:`segprofile.analysis.personas`).
     """
     traits = find_traits(study, group, everyone, features, label, min_count=min_count)
     by_id = {f.id: f for f in features}
     if own_feature is not None:
         by_id[own_feature.id] = own_feature
-    persona, empathy = persona_and_empathy(study, group, everyone, traits, features, label)
+    persona, empathy = persona_and_empathy(
+        study, group, everyone, traits, features, label, min_cell=min_count, findings=findings
+    )
     naming = defining_traits(traits, defining)
     if own is not None:
         naming = [own, *[t for t in naming if t.feature_id != own.feature_id]]
@@ -879,9 +904,9 @@ def unique_names(portraits: Sequence[Portrait], numbers: Sequence[int]) -> None:
     seen: dict[str, int] = {}
     for portrait in portraits:
         seen[portrait.name] = seen.get(portrait.name, 0) + 1
-    for portrait, number in zip(portraits, numbers, strict=True):
+    for portrait, n in zip(portraits, numbers, strict=True):
         if seen[portrait.name] > 1 and portrait.name_origin == DATA:
-            portrait.name = f"{portrait.name} (кластер {number})"
+            portrait.name = f"{portrait.name} (кластер {n})"
 
 
 # --- the team's edits -------------------------------------------------------------------------
@@ -907,6 +932,7 @@ def apply_edit(portrait: Portrait, edit: PortraitEdit, similarity: float) -> Non
             if item.key in texts:
                 item.value = texts[item.key]
                 item.origin = TEAM
+                item.notes = []
     portrait.edit_similarity = similarity
 
 

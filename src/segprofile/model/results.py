@@ -556,6 +556,20 @@ class KChoice(_Result):
     stability_resamples: int = Field(0, description="Бутстреп-выборок для устойчивости")
 
 
+class PortraitNote(_Result):
+    """One statement of a drafted portrait field, with where it came from."""
+
+    text: str
+    source: str = Field(
+        description="Откуда: данные о клиентах, опрос «…», жалобы «…», интервью (гипотеза «…»)"
+    )
+    basis: str = Field(
+        "",
+        description="На чём основано (для защиты малых групп): satisfaction — оценки кластера; "
+        "trait:<признак>=<значение> — черта; survey, complaints, interviews, records",
+    )
+
+
 class PortraitField(_Result):
     """One field of a persona card or an empathy map, with where its text came from."""
 
@@ -565,6 +579,27 @@ class PortraitField(_Result):
     origin: str = Field(
         description="data — из данных; interviews — ждёт интервью; team — правка команды"
     )
+    notes: list[PortraitNote] = Field(
+        default_factory=list, description="Из чего составлен черновик поля, с источником каждого"
+    )
+
+    @property
+    def sources(self) -> list[str]:
+        """Where the drafted text came from, each source once, in order."""
+        return list(dict.fromkeys(n.source for n in self.notes))
+
+    def drafted(self, notes: list[PortraitNote]) -> PortraitField:
+        """A copy drafted from ``notes`` (their texts joined); with none it waits for
+        interviews. A team's text is kept as it is."""
+        if self.origin == "team":
+            return self
+        return self.model_copy(
+            update={
+                "notes": notes,
+                "value": "; ".join(n.text for n in notes),
+                "origin": "data" if notes else "interviews",
+            }
+        )
 
 
 class PortraitTrait(_Result):
