@@ -22,6 +22,7 @@ from segprofile.analysis.choose_k import (
     recommend_k,
     silhouette,
     weak_structure,
+    weak_structure_text,
 )
 from segprofile.model.results import KDiagnostic
 
@@ -174,7 +175,7 @@ def test_rule_tolerances_are_the_stated_ones() -> None:
 def test_rule_without_a_stable_k_takes_the_most_stable() -> None:
     k, reason = recommend_k([_row(2, 0.3, 0.5), _row(3, 0.3, 0.6), _row(4, 0.3, 0.55)])
     assert k == 3
-    assert "слабая" in reason
+    assert "ни одно k не устойчиво" in reason
 
 
 def test_rule_without_stability_falls_back_to_the_elbow() -> None:
@@ -333,3 +334,6 @@ def test_noise_is_reported_as_weak_structure() -> None:
     assert chosen.silhouette is not None
     assert chosen.stability < STABLE_ARI or chosen.silhouette < WEAK_SILHOUETTE
     assert choice.weak_reason == weak_structure(chosen, choice.diagnostics)
+    # Said plainly where k is explained, with what to do instead.
+    assert choice.reason.endswith(weak_structure_text(choice.weak_reason))
+    assert "опирайтесь на сегменты по отдельным признакам" in choice.reason

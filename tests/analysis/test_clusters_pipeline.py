@@ -369,3 +369,97 @@ def test_engine_labels_every_row_as_the_model_did(tmp_path: Path, method: str) -
         engine.close()
     assert len(labels) == 500
     assert labels.to_numpy().tolist() == np.asarray(model.labels_).tolist()
+
+
+# --- bad input: a warning that says what to do, never a crash or a misleading name ---------------
+
+
+def _column(table: pa.Table, name: str, values: list[Any], kind: pa.DataType) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(name), name, pa.array(values, kind))
+
+
+def test_every_rating_identical(tmp_path: Path) -> None:
+    table = planted_records(600, seed=21)
+    table = _column(table, "satisfaction", [5] * 600, pa.int64())
+    profile = _profile(tmp_path, table)
+    assert profile.clusters is not None
+    warning = next(w for w in profile.warnings if "оценок удовлетворённости не ниже" in w)
+    assert "Проверьте столбец «satisfaction»" in warning
+    for cluster in profile.clusters.clusters:
+        notes = [n for f in cluster.portrait.persona for n in f.notes]
+        assert not any(n.basis == "satisfaction" for n in notes)
+
+
+def test_one_segment_holds_everyone(tmp_path: Path) -> None:
+    table = _column(planted_records(600, seed=22), "region", ["city"] * 600, pa.string())
+    profile = _profile(tmp_path, table)
+    assert profile.clusters is not None
+    assert "region" not in profile.clusters.features
+    warning = next(w for w in profile.warnings if "одно значение" in w and "Тип поселения" in w)
+    assert "уберите его из segmentation.clustering.features" in warning
+    # Everyone is in the city: no cluster is named by it.
+    assert not any("город" in c.portrait.name for c in profile.clusters.clusters)
+
+
+def test_a_feature_with_sixty_values(tmp_path: Path) -> None:
+    rng = random.Random(23)
+    districts = [f"d{i:02d}" for i in range(60)]
+    values = [
+        rng.choice(districts[:5]) if rng.random() < 0.6 else rng.choice(districts)
+        for _ in range(1200)
+    ]
+    table = _column(planted_records(1200, seed=23), "region", values, pa.string())
+    profile = _profile(tmp_path, table)
+    assert profile.clusters is not None
+    assert "region" in profile.clusters.features  # kept, with advice
+    warning = next(w for w in profile.warnings if "60 различных значений" in w)
+    assert "Укрупните значения" in warning
+    for cluster in profile.clusters.clusters:
+        assert cluster.portrait.name
+        # A district held by few members never names a cluster as if all lived there.
+        for trait in cluster.portrait.traits:
+            if trait.feature_id == "region" and trait.label in cluster.portrait.name:
+                assert (trait.share_in_segment or 0) >= 0.5 or "каждый" in cluster.portrait.name
+
+
+def test_a_cluster_all_missing_in_one_feature(tmp_path: Path) -> None:
+    """Applicants at the office have no age in the export (a field the office does not fill):
+    their cluster is named and warned about as a gap in the data, not as a client type."""
+    table = planted_records(900, seed=24)
+    channel = table.column("channel").to_pylist()
+    ages = [
+        None if ch == "office" else a
+        for ch, a in zip(channel, table.column("age").to_pylist(), strict=True)
+    ]
+    table = _column(table, "age", ages, pa.int64())
+    profile = _profile(tmp_path, table, n_clusters=3)
+    assert profile.clusters is not None
+    gap = [
+        c for c in profile.clusters.clusters if "без данных о признаке «Возраст»" in c.portrait.name
+    ]
+    assert gap
+    cluster = gap[0]
+    assert cluster.portrait.name.startswith("Заявители")
+    warning = next(
+        w
+        for w in profile.warnings
+        if w.startswith(f"Кластер {cluster.number}: значение признака «Возраст»")
+    )
+    assert "пропускам" in warning
+    assert "segmentation.clustering.features" in warning
+    # Nothing is said of its age as if it were known.
+    age = next(f for f in cluster.portrait.persona if f.key == "age")
+    assert age.value == ""
+
+
+def test_a_k_range_wider_than_the_data_allows(tmp_path: Path) -> None:
+    table = planted_records(40, seed=25)
+    profile = _profile(tmp_path, table, k_range=[2, 20])
+    assert profile.clusters is not None
+    warning = next(w for w in profile.warnings if "диапазон k сокращён до 2–8" in w)
+    assert "min_cell" in warning
+    assert max(d.k for d in profile.clusters.choice.diagnostics) <= 8
+    fixed = _profile(tmp_path, table, n_clusters=15)
+    assert fixed.clusters is not None
+    assert fixed.clusters.k <= 8
+    assert any("n_clusters = 15" in w for w in fixed.warnings)

@@ -575,7 +575,7 @@ def _diagnose(
         chosen_k=chosen,
         fixed=fixed_k is not None,
         rule=RULE,
-        reason=reason,
+        reason=reason if weak is None else f"{reason} {weak_structure_text(weak)}",
         weak=weak is not None,
         weak_reason=weak or "",
         silhouette_sample=sil_rows,
@@ -629,6 +629,15 @@ def weak_structure(row: KDiagnostic | None, rows: Sequence[KDiagnostic]) -> str 
     return "; ".join(reasons)
 
 
+def weak_structure_text(reason: str) -> str:
+    """What weak clusters mean for the team, in Russian, with what to do instead."""
+    return (
+        f"Структура кластеров слабая: {reason}. Кластеры и их портреты здесь — грубое "
+        "приближение, а не типы клиентов: опирайтесь на сегменты по отдельным признакам "
+        "(второй подход методики, M-5), а кластеры используйте как подсказку для интервью."
+    )
+
+
 def recommend_k(rows: Sequence[KDiagnostic]) -> tuple[int | None, str]:
     """Apply :data:`RULE` to the diagnostics; returns k and the reason in Russian."""
     row, reason = recommend(rows)
@@ -680,8 +689,7 @@ def recommend(
             pick = max(measured, key=lambda r: (r.stability or 0.0, -r.k))
             steps.append(
                 f"ни одно k не устойчиво (ARI ниже {_ru(STABLE_ARI)}): выбрано самое устойчивое "
-                f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)}); структура кластеров "
-                "слабая, портреты стоит проверять интервью"
+                f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)})"
             )
         return pick, _sentence(steps)
     drops = [r.cost_drop for r in candidates if r.cost_drop is not None]

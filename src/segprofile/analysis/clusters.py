@@ -49,10 +49,12 @@ from segprofile.analysis.choose_k import (
     fit,
     for_encoding,
     single_thread,
+    weak_structure_text,
 )
 from segprofile.analysis.kprototypes import assignment_expression
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
+from segprofile.model.format import percent
 from segprofile.model.results import (
     ClusterCrossCell,
     ClusterCrosstab,
@@ -69,6 +71,8 @@ from segprofile.model.study import Feature, FeatureSourceKind, FeatureType, Stud
 
 #: A categorical clustering feature with more levels than this (in the sample) is set aside.
 MAX_CLUSTER_LEVELS = 100
+#: From this many levels a categorical clustering feature is kept with a warning.
+MANY_CLUSTER_LEVELS = 30
 #: Samples up to this many rows are fitted on one thread (threads cost more than they save).
 SMALL_SAMPLE = 20_000
 
@@ -183,6 +187,13 @@ def prepare(
                     "уберите признак из segmentation.clustering.features."
                 )
                 continue
+            if levels > MANY_CLUSTER_LEVELS:
+                notes.append(
+                    f"Признак «{feature.label}» имеет {_fmt(levels)} различных значений: редкие "
+                    "из них почти не влияют на кластеры, а черты портретов по нему дробятся. "
+                    "Укрупните значения (объедините редкие в группы) или уберите признак из "
+                    "segmentation.clustering.features."
+                )
             out[feature.column] = col.astype("object").where(~missing, None)
             categorical.append(feature.column)
         kept.append(feature)
@@ -200,15 +211,6 @@ def _russian_fit_warning(message: str) -> str:
     if "single value" in message:
         return "Столбец с одним значением не влияет на кластеры; уберите его из признаков."
     return f"Предупреждение кластеризации: {message}"
-
-
-def weak_structure_warning(reason: str) -> str:
-    """The warning for clusters that do not hold up, with what to do instead."""
-    return (
-        f"Структура кластеров слабая: {reason}. Кластеры и их портреты здесь — грубое "
-        "приближение, а не типы клиентов: опирайтесь на сегменты по отдельным признакам "
-        "(второй подход методики, M-5), а кластеры используйте как подсказку для интервью."
-    )
 
 
 def _code_of(value: Any, feature: Feature) -> str | float | None:
@@ -305,20 +307,39 @@ def fit_clusters(
         )
         return None, notes
     low, high = settings.k_range
+    fixed_k = settings.n_clusters
+    min_cell = study.segmentation.min_cell
+    # Beyond this many clusters some must hold fewer than min_cell clients (and be hidden).
+    room = max(2, total // min_cell)
     if high > distinct:
         notes.append(
-            f"Различных сочетаний признаков кластеризации только {distinct}: k больше этого "
-            f"не имеет смысла, диапазон k сокращён до {min(low, distinct)}–{distinct}. "
+            f"Различных сочетаний признаков кластеризации только {_fmt(distinct)}: k больше "
+            f"этого не имеет смысла, диапазон k сокращён до {min(low, distinct)}–{distinct}. "
             "Добавьте признаки или уменьшите k_range."
         )
         low, high = min(low, distinct), distinct
-    fixed_k = settings.n_clusters
+    if high > room:
+        notes.append(
+            f"Строк в данных: {_fmt(total)} — больше {room} кластеров, в каждом из которых не "
+            f"меньше {min_cell} клиентов (порог min_cell), из них не составить, а меньшие "
+            f"кластеры скрываются: диапазон k сокращён до {min(low, room)}–{room}. Уменьшите "
+            "k_range или загрузите все данные о клиентах."
+        )
+        low, high = min(low, room), room
     if fixed_k is not None and fixed_k > distinct:
         notes.append(
-            f"Задано n_clusters = {fixed_k}, но различных сочетаний признаков только {distinct}: "
-            f"построено {distinct} кластеров. Уменьшите n_clusters или добавьте признаки."
+            f"Задано n_clusters = {fixed_k}, но различных сочетаний признаков только "
+            f"{_fmt(distinct)}: построено {distinct} кластеров. Уменьшите n_clusters или "
+            "добавьте признаки."
         )
         fixed_k = distinct
+    if fixed_k is not None and fixed_k > room:
+        notes.append(
+            f"Задано n_clusters = {fixed_k}, но строк в данных {_fmt(total)}: при пороге "
+            f"min_cell = {min_cell} больше {room} кластеров не показать, построено {room}. "
+            "Уменьшите n_clusters."
+        )
+        fixed_k = room
     fit_settings = FitSettings(
         categorical=prepared.categorical,
         gamma=settings.gamma if settings.gamma is not None else "balanced",
@@ -331,7 +352,7 @@ def fit_clusters(
     choice = diagnostics.choice
     enc = diagnostics.encoding
     if choice.weak:
-        notes.append(weak_structure_warning(choice.weak_reason))
+        notes.append(weak_structure_text(choice.weak_reason))
     final = for_encoding(
         replace(
             fit_settings,
@@ -585,6 +606,13 @@ def _aggregate(
         {g.key: f"Кластер {number_of[c]}" for c, g in members.items()},
         edges=by_feature.edges,
     )
+    gaps = {c: _missing(members[c], prepared.features) for c in order}
+    warnings = [
+        _missing_warning(number_of[c], label, share, members[c].capacity, min_cell)
+        for c in order
+        if members[c].capacity >= min_cell
+        for label, share in gaps[c]
+    ]
     clusters: list[ClusterStats] = []
     for c in order:
         r = rows[c]
@@ -599,6 +627,7 @@ def _aggregate(
             min_count=min_cell,
             defining=defining,
             findings=evidence.findings.get(key, []),
+            missing=gaps[c],
         )
         clusters.append(
             ClusterStats(
@@ -643,7 +672,37 @@ def _aggregate(
         crosstabs=crosstabs,
         vulnerable=vulnerable_rows,
         unmatched=unmatched,
-        warnings=evidence.warnings,
+        warnings=evidence.warnings + warnings,
+    )
+
+
+#: A cluster whose members lack a clustering feature this often is named and warned about.
+MOSTLY_MISSING = 0.5
+
+
+def _missing(group: portraits.GroupCounts, features: list[Feature]) -> list[tuple[str, float]]:
+    """(feature label, share) of the clustering features most of the group has no value of."""
+    out = []
+    for feature in features:
+        n = group.values.get(feature.id, {}).get(MISSING_CODE, 0)
+        share = n / group.capacity if group.capacity else 0.0
+        if share >= MOSTLY_MISSING:
+            out.append((feature.label, share))
+    return sorted(out, key=lambda item: -item[1])
+
+
+def _missing_warning(number: int, label: str, share: float, capacity: int, min_cell: int) -> str:
+    count = round(share * capacity)
+    if count == capacity:
+        who = "ни у одного его клиента"
+    elif capacity - count < min_cell:
+        who = "почти ни у кого из его клиентов"
+    else:
+        who = f"у {percent(1 - share)} его клиентов"
+    return (
+        f"Кластер {number}: значение признака «{label}» есть {who}, так что кластер собран "
+        "скорее по пропускам в выгрузке, чем по сходству клиентов. Проверьте, почему столбец "
+        "пуст, и заполните его — или уберите признак из segmentation.clustering.features."
     )
 
 

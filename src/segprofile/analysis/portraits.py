@@ -373,8 +373,12 @@ def _part_for(feature: Feature, code: str, value_label: str) -> _Part:
     text, remark = _clean(value_label)
     if feature.type is FeatureType.boolean and code in ("true", "false"):
         # «Один родитель» says less than the feature «Неполная семья (один родитель)»; its
-        # «Нет» is «не из неполных семей».
+        # «Нет» is «не из неполных семей». A feature about a person («Одинокий родитель»)
+        # names the people: «Одинокие родители».
         own, _ = _clean(feature.label)
+        people = _try_people(own.split())
+        if people is not None and code == "true":
+            return people
         found = _try_noun_groups(own.split())
         if found is not None and code == "true":
             return found
@@ -536,6 +540,20 @@ def _try_adjectives(words: list[str], feature: Feature) -> _Part | None:
     plural = str(form.word) if form is not None else words[0].lower()
     one = str(single.word) if single is not None else words[0].lower()
     return _Part(BEFORE, plural, one=f"— {one}", many=f"— {plural}")
+
+
+def _try_people(words: list[str]) -> _Part | None:
+    """«Одинокий родитель» → «Одинокие родители» (an adjective and an animate noun)."""
+    if len(words) != 2 or _parses(words[0])[0].tag.POS != "ADJF":
+        return None
+    noun = _parse_as(words[1], "NOUN")
+    if noun is None or "anim" not in noun.tag or _parses(words[1])[0].tag.POS != "NOUN":
+        return None
+    many = _noun_phrase(words, "nomn", "plur")
+    if many is None:
+        return None
+    one = " ".join(w.lower() for w in words)
+    return _Part(HEAD, many[:1].upper() + many[1:], one=f"— {one}", many=f"— {many.lower()}")
 
 
 def _try_number_noun(words: list[str]) -> _Part | None:
@@ -703,7 +721,11 @@ def _ordered_parts(traits: Sequence[PortraitTrait], features: dict[str, Feature]
 
 
 def portrait_name(
-    study: Study, traits: Sequence[PortraitTrait], features: dict[str, Feature]
+    study: Study,
+    traits: Sequence[PortraitTrait],
+    features: dict[str, Feature],
+    *,
+    missing: Sequence[tuple[str, float]] = (),
 ) -> str:
     """A Russian name from the traits the group's members share, with agreement (pymorphy3).
 
@@ -721,8 +743,18 @@ def portrait_name(
     dependent words a participle in a clause after a comma («работающие по найму»), a channel
     «подающие через X» (accusative). A value no rule fits is named in brackets as
     «признак: значение», codes and proper names in their own case.
+
+    ``missing``: (feature label, share) of features the members mostly have no value of; such
+    a group is named by that first («Заявители без данных о признаке «Канал подачи»»), never
+    by what the few others share.
     """
-    parts = _ordered_parts(traits, features)
+    gaps = [
+        _Part(GROUP, f"без данных о признаке «{label}»", one=f"— без данных о признаке «{label}»")
+        for label, _ in missing
+    ]
+    for part, (_, share) in zip(gaps, missing, strict=True):
+        part.share = share
+    parts = [*gaps, *_ordered_parts(traits, features)]
     shared = [p for p in parts if p.share >= SHARED][:DEFINITION_SIZE]
     head = head_noun(study)
     if not shared:
@@ -802,7 +834,10 @@ def _from_records(
     """What the client records say: age, situation (the traits), channels."""
     out: list[Finding] = []
     age = next((f for f in features if _is_age(f) and f.type is FeatureType.numeric), None)
-    if age is not None and group.means.get(age.id) is not None:
+    unknown = group.values.get(age.id, {}).get(MISSING_CODE, 0) if age is not None else 0
+    # A mean of the few whose age is known would pass for the group's: it waits instead.
+    known_age = group.capacity > 0 and unknown < SHARED * group.capacity
+    if age is not None and known_age and group.means.get(age.id) is not None:
         mean = group.means[age.id] or 0.0
         overall = everyone.means.get(age.id)
         text = f"в среднем {number(mean, 1)}" + (
@@ -871,6 +906,7 @@ def build_portrait(
     own: PortraitTrait | None = None,
     own_feature: Feature | None = None,
     findings: Sequence[Finding] = (),
+    missing: Sequence[tuple[str, float]] = (),
 ) -> Portrait:
     """The drafted portrait of a group (before the team's edits are applied).
 
@@ -878,6 +914,7 @@ def build_portrait(
     features). ``own``: for a one-feature segment, its own value — the definition is then the
     segment's key and the name starts from that value. ``findings``: what the members' linked
     survey answers, complaints and interviews say (:mod:`segprofile.analysis.personas`).
+    ``missing``: features most members have no value of (see :func:`portrait_name`).
     """
     traits = find_traits(study, group, everyone, features, label, min_count=min_count)
     by_id = {f.id: f for f in features}
@@ -893,7 +930,7 @@ def build_portrait(
         segment=group.key,
         definition=[group.key] if own is not None else definition(naming, group.key),
         traits=traits,
-        name=portrait_name(study, naming, by_id),
+        name=portrait_name(study, naming, by_id, missing=missing),
         persona=persona,
         empathy_map=empathy,
     )
