@@ -14,8 +14,10 @@ import pytest
 from tests.sp_factories import SMALL_STUDY, make_records
 
 from segprofile import pipeline
+from segprofile.analysis._kproto_synthetic import planted_clients, planted_clients_features
 from segprofile.analysis.choose_k import FitSettings, encoding, fit, for_encoding
 from segprofile.analysis.clusters import fit_clusters
+from segprofile.analysis.portraits import SHARED, head_noun, how_many, portrait_name
 from segprofile.data.engine import connect, execute, open_source
 from segprofile.errors import InputError
 from segprofile.model.study import Study
@@ -463,3 +465,65 @@ def test_a_k_range_wider_than_the_data_allows(tmp_path: Path) -> None:
     assert fixed.clusters is not None
     assert fixed.clusters.k <= 8
     assert any("n_clusters = 15" in w for w in fixed.warnings)
+
+
+def test_names_agree_with_the_shares_they_state(tmp_path: Path) -> None:
+    """On a realistic export: a trait held by fewer than half of a cluster never names it
+    plainly; when none reaches half, the name says how many hold the one it names."""
+    frame, _ = planted_clients(3000, n_segments=5, separation=1.8, random_state=4)
+    frame.insert(0, "client_id", [f"c{i:05d}" for i in range(len(frame))])
+    frame.to_parquet(tmp_path / "records.parquet", index=False)
+    features = planted_clients_features()
+    study = pipeline.study_from_data(
+        {
+            "id": "names",
+            "title": "Имена кластеров",
+            "scope": {
+                "kind": "service",
+                "title": "Услуга",
+                "body": "Ведомство",
+                "client_types": ["citizen"],
+            },
+            "roles": [{"id": "applicant", "kind": "applicant", "title": "Заявитель"}],
+            "data_sources": [
+                {
+                    "id": "records",
+                    "kind": "client_records",
+                    "path": "records.parquet",
+                    "id_column": "client_id",
+                    "columns": {"client_id": {"pii": "keep"}},
+                }
+            ],
+            "features": features,
+            "segmentation": {
+                "satisfaction": {"column": "satisfaction"},
+                "clustering": {"features": [f["id"] for f in features], "n_clusters": 5},
+            },
+        }
+    )
+    profile = pipeline.profile_study(study, tmp_path)
+    assert profile.clusters is not None
+    by_id = {f.id: f for f in study.features}
+    head = head_noun(study)
+    quantified = 0
+    for cluster in profile.clusters.clusters:
+        name = cluster.portrait.name
+        traits = [t for t in cluster.portrait.traits if t.kind == "categorical"]
+        assert traits, name
+        shared = [t for t in traits if (t.share_in_segment or 0) >= SHARED]
+        if "среди которых" in name:
+            quantified += 1
+            assert not shared, name
+            words = {w for t in traits for w in how_many(t.share_in_segment or 0)[:3]}
+            assert any(w in name for w in words), name
+            continue
+        assert shared, name
+        for trait in traits:
+            if (trait.share_in_segment or 0) >= SHARED:
+                continue
+            alone = trait.model_copy(update={"share_in_segment": 1.0})
+            phrase = portrait_name(study, [alone], by_id).removeprefix(head).strip(" ,()")
+            assert phrase.lower() not in name.lower(), (name, trait.text)
+    print(f"\n{quantified} of {len(profile.clusters.clusters)} names say how many")
+    for cluster in profile.clusters.clusters:
+        print(cluster.portrait.name)
