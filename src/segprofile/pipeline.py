@@ -1086,6 +1086,12 @@ def _linked_sources(
             continue
         try:
             table = open_data_source(eng, study, source, data_dir, home=home, key=key)
+        except NotFound:
+            warnings.append(
+                f"Источник «{source.title or source.id}» не вошёл в портреты кластеров: его "
+                "данные ещё не загружены. Загрузите файл на странице данных исследования."
+            )
+            continue
         except InputError as exc:
             warnings.append(
                 f"Источник «{source.title or source.id}» не вошёл в портреты кластеров: "

@@ -421,3 +421,18 @@ def test_a_minimum_cell_larger_than_the_groups_leaves_only_what_is_safe(
     groups = {c.key: c.satisfaction for c in profile.clusters.clusters}
     lenient = satisfaction_pains(planted_study(), groups, everyone)
     assert office.key in lenient.findings
+
+
+def test_a_linked_source_not_yet_uploaded_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    planted_study_files(tmp_path, n=900, seed=5)
+    (tmp_path / "survey.parquet").unlink()
+    study = planted_study()
+    study.data_sources[1].columns = {}  # no rating column: only the personas read the survey
+    profile = pipeline.profile_study(study, tmp_path)
+    assert profile.clusters is not None
+    warning = next(w for w in profile.warnings if w.startswith("Источник «Опрос заявителей»"))
+    assert "ещё не загружены" in warning
+    assert str(tmp_path) not in warning  # no server path in what the team reads
+    # The complaints and interviews still speak.
+    sources = {s for c in profile.clusters.clusters for f in c.portrait.persona for s in f.sources}
+    assert "жалобы «Жалобы»" in sources
