@@ -22,7 +22,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-install: $(VENV)/.installed
+# numba compiles the clustering kernels on their first call: compile them here, once, into its
+# cache (beside the kernels' source, or $NUMBA_CACHE_DIR), so that the user's first profile is as
+# fast as the second; again whenever numba or the kernels change.
+$(VENV)/.numba-warm: $(VENV)/.installed src/segprofile/analysis/_kproto_numba.py
+	$(PY) scripts/warm-numba.py
+	@touch $@
+
+install: $(VENV)/.installed $(VENV)/.numba-warm
 
 system-deps:
 	@bash scripts/system-deps.sh

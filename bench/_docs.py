@@ -13,9 +13,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 def stamp() -> str:
     """The date and the machine's load average, for the heading line of a section."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"Замер {date.today():%d.%m.%Y}, средняя загрузка машины {load:.1f}".replace(
-        f"{load:.1f}", f"{load:.1f}".replace(".", ",")
-    )
+    load_ru = f"{load:.1f}".replace(".", ",")
+    return f"Замер {date.today():%d.%m.%Y}, средняя загрузка машины {load_ru}"
 
 
 def write_section(name: str, text: str) -> None:

@@ -6,31 +6,36 @@
     BENCH_DATA_CSV=/tmp/clients.csv …                      # reuse a generated file (kept)
     … bench/bench_data.py --write-docs                     # also record in docs/benchmarks.md
 
-Each measurement runs in its own child process (peak memory = its ru_maxrss). The kinds are
-measured in turn, round after round, so that load from other work on the machine falls on all of
-them alike; medians are printed with their spread (min–max). Ratios use the processor time of
-the children (user + system), which other load disturbs less than wall time; both are printed,
-and the ratios by wall time too.
+Every measurement is a child process, measured from outside (wall time, processor time of user
++ system, peak memory: wait4). The kinds run in turn, round after round, so that load from other
+work on the machine falls on all of them alike; medians are printed with their spread.
 
-1. DuckDB's own ``read_csv`` of the file into Parquet — the reference (and, for information,
-   into an in-memory DuckDB table, first round only).
-2. Our import (``segprofile.data.datasets.import_data``) with the two identifier columns kept
-   (with a stated reason, as the import requires): sniffing, typing, the PII scan, the Parquet
-   version, its quality report, the SHA-256 of the file and of the version, the manifest.
-   Goal ≤ 1.3× the reference.
-3. The same with both identifiers pseudonymised (HMAC-SHA256 by the engine's own SHA-256, under
-   the study's key, before anything is written). Goal ≤ 4× the plain import (2.).
-4. For information, without a goal: pandas ``read_csv`` with the types our import finds and
-   ``to_parquet`` of the frame — the same load with pandas, without the quality report and the
-   checksums our import adds; and ``read_csv`` alone (types inferred, nothing written). The old
-   goal «ours ≥ 3× faster than pandas read_csv» cannot be met with pandas 3 (its Arrow strings
-   read this file faster than DuckDB's own read_csv); no new goal has been set.
+Commands, as a user runs them (the goals):
+
+1. DuckDB's ``read_csv`` of the file into Parquet as one command — the ``duckdb`` command-line
+   program when it is installed, else ``python -c`` with the duckdb package (the same engine;
+   the interpreter's start-up, about 0.2 s, is counted against the reference).
+2. ``segprofile import`` of the file into a study's data source, the two identifier columns
+   kept (``--keep`` with a reason): start-up, sniffing, typing, the PII scan, the Parquet
+   version, its quality report, the SHA-256 of the file and of the version, the manifest, the
+   audit record. Goal ≤ 1.3× the reference (1.), by wall time. Measured warm (numba's cache as
+   the installation left it) every round, and at first use once: an empty ``NUMBA_CACHE_DIR``,
+   as on a machine where nothing has run yet.
+3. ``segprofile import`` with both identifiers pseudonymised (HMAC-SHA256 by the engine's own
+   SHA-256, under the study's key, before anything is written). Goal ≤ 4× the plain import (2.).
+
+Inside Python, for information (what the web's worker does, a process already started): DuckDB's
+``read_csv`` → Parquet and ``segprofile.data.datasets.import_data``, each timed around the call;
+pandas ``read_csv`` with the types our import finds and ``to_parquet`` (the same load with
+pandas, without the quality report and the checksums), and ``read_csv`` alone.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,41 +49,43 @@ ROWS = int(os.environ.get("BENCH_DATA_ROWS", "10000000"))
 BIG_GB = float(os.environ.get("BENCH_DATA_BIG_GB", "0"))
 REPEAT = max(1, int(os.environ.get("BENCH_DATA_REPEAT", "3")))
 CSV = os.environ.get("BENCH_DATA_CSV")
+KEEP = ("СНИЛС", "Телефон")  # the identifier columns of the generated file
 
+# In-Python kinds: the child imports what it needs, then times the call itself.
 _CHILD = r"""
 import json, os, resource, sys, time
 from pathlib import Path
 kind, path, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+if kind == "ours":
+    from segprofile.data.datasets import adhoc_source, import_data
+    from segprofile.model.study import ColumnOverride
+elif kind.startswith("duckdb"):
+    import duckdb
+else:
+    import pandas as pd
 t0 = time.perf_counter()
 _u = resource.getrusage(resource.RUSAGE_SELF)
 cpu0 = _u.ru_utime + _u.ru_stime
 rows = None
 if kind == "duckdb":
-    import duckdb
     con = duckdb.connect()
     out = work / "duckdb.parquet"
     con.execute(f"COPY (SELECT * FROM read_csv('{path}')) TO '{out}' (FORMAT parquet)")
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
 elif kind == "duckdb_table":
-    import duckdb
     con = duckdb.connect()
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
     rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
-elif kind in ("ours", "ours_pseudo"):
-    from segprofile.data.datasets import adhoc_source, import_data
-    from segprofile.model.study import ColumnOverride
+elif kind == "ours":
     keep = {"СНИЛС": ColumnOverride(pii="keep"), "Телефон": ColumnOverride(pii="keep")}
     reasons = {"СНИЛС": "бенчмарк", "Телефон": "бенчмарк"}
     result = import_data(path, study_id="bench", source=adhoc_source(kind), author="bench",
-                         home=work / "home", overrides=keep if kind == "ours" else None,
-                         keep_reasons=reasons if kind == "ours" else None)
+                         home=work / "home", overrides=keep, keep_reasons=reasons)
     rows = result.manifest.rows
 elif kind == "pandas":
-    import pandas as pd
     frame = pd.read_csv(path, sep=";")
     rows = len(frame)
 elif kind == "pandas_parquet":
-    import pandas as pd
     types = {"Номер заявления": "int64", "СНИЛС": "str", "Телефон": "str", "Возраст": "int64",
              "Доход": "float64", "Канал": "str", "Тип поселения": "str", "Оценка": "Int64",
              "Многодетная семья": "boolean"}
@@ -88,9 +95,18 @@ elif kind == "pandas_parquet":
 elapsed = time.perf_counter() - t0
 usage = resource.getrusage(resource.RUSAGE_SELF)
 cpu = usage.ru_utime + usage.ru_stime - cpu0
-print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024,
-                  "rows": rows}))
+print(json.dumps({"call": elapsed, "call_cpu": cpu, "rows": rows}))
 """
+
+# The reference as a command: DuckDB's own program if installed, else the same engine from
+# a Python one-liner.
+_DUCKDB_COMMAND = (
+    "import duckdb, sys; "
+    "duckdb.execute('SET enable_progress_bar = false'); "
+    "duckdb.execute(f\"COPY (SELECT * FROM read_csv('{sys.argv[1]}')) TO '{sys.argv[2]}' "
+    '(FORMAT parquet)"); '
+    "print(duckdb.execute(f\"SELECT count(*) FROM read_parquet('{sys.argv[2]}')\").fetchone()[0])"
+)
 
 
 def generate(path: Path, rows: int) -> None:
@@ -120,24 +136,135 @@ def generate(path: Path, rows: int) -> None:
     )
 
 
-def measure(kind: str, path: Path, work: Path) -> dict[str, float]:
+def study_document(csv: Path) -> dict[str, object]:
+    """The smallest study with the CSV as its client records (for ``segprofile import``)."""
+    return {
+        "id": "bench",
+        "title": "Бенчмарк загрузки",
+        "scope": {
+            "kind": "service",
+            "title": "Пособие",
+            "body": "Ведомство",
+            "client_types": ["citizen"],
+            "legal_acts": [{"id": "law", "title": "Закон", "reference": "№ 1-ФЗ"}],
+        },
+        "roles": [
+            {
+                "id": "applicant",
+                "kind": "applicant",
+                "title": "Заявитель",
+                "audience": {
+                    "description": "Заявители",
+                    "legal_basis": [{"act": "law", "article": "ст. 1"}],
+                },
+            }
+        ],
+        "data_sources": [
+            {
+                "id": "records",
+                "kind": "client_records",
+                "path": csv.name,
+                "id_column": "Номер заявления",
+            }
+        ],
+        "features": [],
+    }
+
+
+def _process(args: list[str], env: dict[str, str] | None = None) -> tuple[dict[str, float], str]:
+    """Run a command to its end: wall, processor time (user + system), peak memory; output."""
+    with tempfile.TemporaryFile("w+") as out:  # a file, not a pipe: wait4 reads nothing
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        out.seek(0)
+        text = out.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args[:3])} … failed:\n{text[-3000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"seconds": wall, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024}, text
+
+
+def _in_child(path: Path, rows: int) -> None:
+    """Make the CSV in a child process: Linux carries a process's peak memory over into the
+    children it starts, so the parent stays small for the peaks measured."""
+    code = "import sys; sys.path.insert(0, sys.argv[1]); from bench_data import generate; "
+    code += "from pathlib import Path; generate(Path(sys.argv[2]), int(sys.argv[3]))"
+    here = str(Path(__file__).parent)
+    subprocess.run([sys.executable, "-c", code, here, str(path), str(rows)], check=True)
+
+
+def _rows(text: str) -> int:
+    """The last number a command printed (its count of rows; spaces group the digits)."""
+    numbers = re.findall(r"\d[\d\u00a0 ]*\d|\d", text)
+    return int(re.sub(r"\D", "", numbers[-1])) if numbers else -1
+
+
+def measure(kind: str, path: Path, work: Path, study: Path) -> dict[str, float]:
+    """One kind in a new process (see the module's docstring)."""
     work.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, kind, str(path), str(work)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"{kind} failed:\n{proc.stderr[-3000:]}")
-    line = [x for x in proc.stdout.splitlines() if x.startswith("{")][-1]
-    result: dict[str, float] = json.loads(line)
-    return result
+    if kind == "duckdb_cmd":
+        out = work / "duckdb.parquet"
+        program = shutil.which("duckdb")
+        if program:
+            sql = f"COPY (SELECT * FROM read_csv('{path}')) TO '{out}' (FORMAT parquet)"  # noqa: S608
+            count = f"SELECT count(*) FROM read_parquet('{out}')"  # noqa: S608
+            result, text = _process([program, "-csv", "-noheader", "-c", f"{sql}; {count}"])
+        else:
+            result, text = _process([sys.executable, "-c", _DUCKDB_COMMAND, str(path), str(out)])
+        return result | {"rows": _rows(text)}
+    if kind.startswith("cli"):
+        env = {
+            **os.environ,
+            "SEGPROFILE_HOME": str(work / "home"),
+            "SEGPROFILE_KEYS": str(work / "keys"),
+            "SEGPROFILE_STAGING": str(work / "staging"),
+        }
+        if kind == "cli_first":  # nothing compiled yet: numba's cache is empty
+            env["NUMBA_CACHE_DIR"] = str(work / "numba-cache")
+        if kind == "cli_pseudo":
+            decisions = [a for col in KEEP for a in ("--pseudonymise", col)]
+        else:
+            decisions = [a for col in KEEP for a in ("--keep", col)]
+            decisions += ["--keep-reason", "бенчмарк"]
+        script = Path(sys.executable).with_name("segprofile")
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "segprofile.cli"]
+        args = ["import", str(path), "--source", "records", "--study", str(study), *decisions]
+        result, text = _process([*command, *args, "--author", "bench"], env)
+        found = re.search(r"строк ([\d\u00a0 ]+)", text)
+        return result | {"rows": int(re.sub(r"\D", "", found.group(1))) if found else -1}
+    result, text = _process([sys.executable, "-c", _CHILD, kind, str(path), str(work)])
+    line = [x for x in text.splitlines() if x.startswith("{")][-1]
+    child: dict[str, float] = json.loads(line)
+    return result | child
 
 
-KINDS = ("duckdb", "ours", "ours_pseudo", "pandas_parquet", "pandas")
-LOAD_GOAL = 1.3  # our import ÷ DuckDB read_csv → Parquet, by wall time
+#: (kind, ratio to, goal): the commands first, then the same inside Python, then pandas.
+KINDS = ("duckdb_cmd", "cli", "cli_pseudo", "duckdb", "ours", "pandas_parquet", "pandas")
+ONCE = ("cli_first", "duckdb_table")  # first round only
+LOAD_GOAL = 1.3  # segprofile import ÷ DuckDB read_csv → Parquet as commands, by wall time
 PSEUDO_GOAL = 4.0  # the import with two identifiers pseudonymised ÷ the plain import
+NAMES = {
+    "duckdb_cmd": "DuckDB `read_csv` → Parquet, команда (эталон)",
+    "cli": "`segprofile import` (повторный запуск)",
+    "cli_first": "`segprofile import`, первый запуск (пустой кэш numba)",
+    "cli_pseudo": "`segprofile import` с псевдонимами двух идентификаторов",
+    "duckdb": "DuckDB `read_csv` → Parquet, вызов в Python",
+    "ours": "наш импорт, вызов в Python (`import_data`)",
+    "duckdb_table": "DuckDB `read_csv` → таблица в памяти, вызов в Python",
+    "pandas_parquet": "pandas `read_csv` с типами + `to_parquet`, вызов в Python",
+    "pandas": "pandas `read_csv` (только чтение), вызов в Python",
+}
+
+
+def _time(r: dict[str, float]) -> float:
+    """The figure compared: a command's wall time, or the call's inside Python."""
+    return r.get("call", r["seconds"])
+
+
+def _cpu(r: dict[str, float]) -> float:
+    return r.get("call_cpu", r["cpu"])
 
 
 def _verdict(ok: bool) -> str:
@@ -156,135 +283,112 @@ def _ru(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def _write_docs(
-    results: dict[str, list[dict[str, float]]],
-    path: Path,
-    load: tuple[list[float], list[float]],
-    pandas_full: tuple[list[float], list[float]],
-    pandas_read: tuple[list[float], list[float]],
-    pseudo: tuple[list[float], list[float]],
-) -> None:
-    names = {
-        "duckdb": "DuckDB `read_csv` → Parquet (эталон)",
-        "duckdb_table": "DuckDB `read_csv` → таблица в памяти (для сведения)",
-        "ours": "наш импорт (типы, поиск ПДн, Parquet, отчёт о качестве, SHA-256)",
-        "ours_pseudo": "наш импорт с псевдонимами двух идентификаторов",
-        "pandas_parquet": "pandas `read_csv` с типами + `to_parquet`",
-        "pandas": "pandas `read_csv` (только чтение)",
-    }
-    lines = [
-        "## Загрузка данных (`bench/bench_data.py`)",
-        "",
-        f"{stamp()}. Команда: `BENCH_DATA_ROWS={ROWS} BENCH_DATA_REPEAT={REPEAT} "
-        ".venv/bin/python bench/bench_data.py --write-docs`.",
-        "",
-        "CSV: " + f"{ROWS:,}".replace(",", "\u00a0") + " строк, "
-        f"{path.stat().st_size / 2**20:.0f} МБ, разделитель «;»; раундов: {REPEAT}, медианы. "
-        "Цели — по времени (на двух ядрах DuckDB работает в два потока, pandas читает в один).",
-        "",
-        "| что | время, с | процессор, с | пик памяти, МБ |",
-        "|---|---:|---:|---:|",
-    ]
-    for kind, rows in results.items():
-        lines.append(
-            f"| {names.get(kind, kind)} | {_ru(_median([r['seconds'] for r in rows]))} "
-            f"| {_ru(_median([r['cpu'] for r in rows]))} "
-            f"| {_median([r['peak_mb'] for r in rows]):.0f} |"
-        )
-
-    (lc, lw), (fc, fw), (rc, rw), (pc, pw) = load, pandas_full, pandas_read, pseudo
-    lines += [
-        "",
-        "| отношение | по процессору | по времени | цель |",
-        "|---|---:|---:|---|",
-        f"| наш импорт ÷ DuckDB `read_csv` → Parquet | {_ru(_median(lc))}× | {_ru(_median(lw))}× "
-        f"| ≤ 1,3× — {_verdict(_median(lw) <= LOAD_GOAL)} |",
-        f"| импорт с псевдонимами двух столбцов ÷ наш импорт | {_ru(_median(pc))}× "
-        f"| {_ru(_median(pw))}× | ≤ 4× — {_verdict(_median(pw) <= PSEUDO_GOAL)} |",
-        f"| pandas `read_csv` ÷ наш импорт | {_ru(_median(rc))}× | {_ru(_median(rw))}× "
-        "| для сведения, без цели |",
-        f"| pandas `read_csv` + `to_parquet` ÷ наш импорт | {_ru(_median(fc))}× "
-        f"| {_ru(_median(fw))}× | для сведения: та же работа средствами pandas |",
-    ]
-    write_section("bench_data", "\n".join(lines))
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-data-") as tmp:
         root = Path(tmp)
         if CSV and Path(CSV).is_file():
             path = Path(CSV)
-            print(f"CSV: {path} (готовый файл, {ROWS:,} строк)")
+            print(f"CSV: {path} (готовый файл)")
         else:
             path = Path(CSV) if CSV else root / "clients.csv"
             t0 = time.perf_counter()
-            generate(path, ROWS)
+            _in_child(path, ROWS)
             print(f"CSV: {ROWS:,} строк, создан за {time.perf_counter() - t0:.1f} с")
+        study = root / "study.json"
+        study.write_text(json.dumps(study_document(path), ensure_ascii=False), encoding="utf-8")
+        load_before = os.getloadavg()[0]
         print(
             f"размер {path.stat().st_size / 2**20:,.0f} МБ; раундов: {REPEAT}; средняя загрузка "
-            f"машины {os.getloadavg()[0]:.1f} (ядер {os.cpu_count()})"
+            f"машины {load_before:.1f} (ядер {os.cpu_count()}); программа duckdb: "
+            f"{shutil.which('duckdb') or 'нет, вместо неё python -c с пакетом duckdb'}"
         )
-        results: dict[str, list[dict[str, float]]] = {k: [] for k in KINDS}
+        results: dict[str, list[dict[str, float]]] = {k: [] for k in (*KINDS, *ONCE)}
         for round_no in range(REPEAT):
-            kinds = (*KINDS, "duckdb_table") if round_no == 0 else KINDS
+            kinds = (*KINDS, *ONCE) if round_no == 0 else KINDS
             for kind in kinds:
-                r = measure(kind, path, root / f"{kind}-{round_no}")
-                results.setdefault(kind, []).append(r)
+                r = measure(kind, path, root / f"{kind}-{round_no}", study)
+                shutil.rmtree(root / f"{kind}-{round_no}", ignore_errors=True)
+                results[kind].append(r)
+                inner = f" (вызов {r['call']:6.2f} с)" if "call" in r else ""
                 print(
-                    f"  [{round_no + 1}] {kind:<14} {r['seconds']:7.2f} с "
-                    f"(процессор {r['cpu']:7.2f} с)   пик памяти {r['peak_mb']:6.0f} МБ   "
-                    f"строк {int(r['rows']):,}",
+                    f"  [{round_no + 1}] {kind:<14} {r['seconds']:7.2f} с{inner}, процессор "
+                    f"{r['cpu']:7.2f} с, пик памяти {r['peak_mb']:6.0f} МБ, строк {int(r['rows']):,}",
                     flush=True,
                 )
-        print("Медианы (разброс min–max):")
-        cpu = {k: [r["cpu"] for r in v] for k, v in results.items()}
-        wall = {k: [r["seconds"] for r in v] for k, v in results.items()}
+        t = {k: [_time(r) for r in v] for k, v in results.items()}
+        c = {k: [_cpu(r) for r in v] for k, v in results.items()}
+        print("Медианы (разброс min–max): команды — весь процесс, в Python — вызов")
         for kind in results:
             print(
-                f"  {kind:<14} процессор {_median(cpu[kind]):7.2f} с ({_spread(cpu[kind])})   "
-                f"время {_median(wall[kind]):7.2f} с ({_spread(wall[kind])})"
+                f"  {kind:<14} время {_median(t[kind]):7.2f} с ({_spread(t[kind])})   "
+                f"процессор {_median(c[kind]):7.2f} с ({_spread(c[kind])})"
             )
 
-        def ratios(a: str, b: str) -> tuple[list[float], list[float]]:
-            """Per-round ratios a / b by processor time and by wall time."""
-            by_cpu = [x / y for x, y in zip(cpu[a], cpu[b], strict=False)]
-            by_wall = [x / y for x, y in zip(wall[a], wall[b], strict=False)]
-            return by_cpu, by_wall
+        def ratio(a: str, b: str) -> tuple[float, float]:
+            """a ÷ b by wall time and by processor time, medians of the rounds' ratios."""
+            n = min(len(t[a]), len(t[b]))
+            return (
+                _median([x / y for x, y in zip(t[a][:n], t[b][:n], strict=True)]),
+                _median([x / y for x, y in zip(c[a][:n], c[b][:n], strict=True)]),
+            )
 
-        print("Отношения (медиана по раундам, разброс; по процессорному времени | по времени):")
-        load_c, load_w = ratios("ours", "duckdb")
-        print(
-            f"наш импорт / read_csv DuckDB → Parquet:    {_median(load_c):5.2f}× "
-            f"({_spread(load_c)}) | {_median(load_w):5.2f}×   (цель ≤ 1,3× по времени — "
-            f"{_verdict(_median(load_w) <= LOAD_GOAL)})"
-        )
-        ps_c, ps_w = ratios("ours_pseudo", "ours")
-        print(
-            f"с псевдонимами двух столбцов / без них:  {_median(ps_c):5.2f}× "
-            f"({_spread(ps_c)}) | {_median(ps_w):5.2f}×   (цель ≤ 4× по времени — "
-            f"{_verdict(_median(ps_w) <= PSEUDO_GOAL)})"
-        )
-        pd_c, pd_w = ratios("pandas_parquet", "ours")
-        print(
-            f"pandas read_csv+to_parquet / наш импорт: {_median(pd_c):5.2f}× "
-            f"({_spread(pd_c)}) | {_median(pd_w):5.2f}×   (для сведения, без цели)"
-        )
-        ro_c, ro_w = ratios("pandas", "ours")
-        print(
-            f"pandas read_csv (только чтение) / наш:    {_median(ro_c):5.2f}× "
-            f"({_spread(ro_c)}) | {_median(ro_w):5.2f}×   (для сведения, без цели)"
-        )
-        print(f"средняя загрузка машины после замера: {os.getloadavg()[0]:.1f}")
+        rows = [
+            ("cli", "duckdb_cmd", f"≤ {_ru(LOAD_GOAL, 1)}×", LOAD_GOAL, "le"),
+            ("cli_pseudo", "cli", f"≤ {PSEUDO_GOAL:g}×", PSEUDO_GOAL, "le"),
+            ("cli_first", "cli", "для сведения (первый запуск ÷ повторный)", None, ""),
+            ("ours", "duckdb", "для сведения (внутри Python)", None, ""),
+            ("pandas_parquet", "ours", "для сведения", None, ""),
+            ("pandas", "ours", "для сведения", None, ""),
+        ]
+        table = [
+            "| отношение | по времени | по процессору | цель |",
+            "|---|---:|---:|---|",
+        ]
+        print("Отношения (по времени | по процессору):")
+        for a, b, goal, limit, _ in rows:
+            w, p = ratio(a, b)
+            verdict = "" if limit is None else f" — {_verdict(w <= limit)}"
+            print(f"  {a} / {b}: {w:5.2f}× | {p:5.2f}×   ({goal}{verdict})")
+            table.append(f"| {NAMES[a]} ÷ {NAMES[b]} | {_ru(w)}× | {_ru(p)}× | {goal}{verdict} |")
+        load_after = os.getloadavg()[0]
+        print(f"средняя загрузка машины после замера: {load_after:.1f}")
         if "--write-docs" in sys.argv:
-            _write_docs(results, path, (load_c, load_w), (pd_c, pd_w), (ro_c, ro_w), (ps_c, ps_w))
+            lines = [
+                "## Загрузка данных (`bench/bench_data.py`)",
+                "",
+                f"{stamp()} (в начале {_ru(load_before, 1)}). Команда: "
+                f"`BENCH_DATA_ROWS={ROWS} BENCH_DATA_REPEAT={REPEAT} "
+                ".venv/bin/python bench/bench_data.py --write-docs`.",
+                "",
+                "CSV: " + f"{ROWS:,}".replace(",", "\u00a0") + " строк, "
+                f"{path.stat().st_size / 2**20:.0f} МБ, разделитель «;»; раундов: {REPEAT} "
+                "(первый запуск и таблица в памяти — один раз), медианы. Команды измерены "
+                "целиком, как их запускает пользователь (время процесса); «вызов в Python» — "
+                "только вызов в уже запущенном процессе, как в фоновом обработчике. Программы "
+                "`duckdb` на машине "
+                + (
+                    "есть."
+                    if shutil.which("duckdb")
+                    else "нет: эталон — `python -c` с пакетом duckdb."
+                ),
+                "",
+                "| что | время, с | процессор, с | пик памяти, МБ |",
+                "|---|---:|---:|---:|",
+            ]
+            for kind, runs in results.items():
+                lines.append(
+                    f"| {NAMES[kind]} | {_ru(_median(t[kind]))} | {_ru(_median(c[kind]))} "
+                    f"| {_median([r['peak_mb'] for r in runs]):.0f} |"
+                )
+            write_section("bench_data", "\n".join([*lines, "", *table]))
         if BIG_GB > 0:
             big = root / "big.csv"
             per_row = path.stat().st_size / ROWS
-            generate(big, int(BIG_GB * 2**30 / per_row))
+            _in_child(big, int(BIG_GB * 2**30 / per_row))
             if not CSV:
                 path.unlink()
-            for kind in ("ours", "ours_pseudo"):
-                r = measure(kind, big, root / f"big-{kind}")
+            for kind in ("cli", "cli_pseudo"):
+                r = measure(kind, big, root / f"big-{kind}", study)
                 print(
                     f"CSV {big.stat().st_size / 2**30:.2f} ГБ, {kind}: {r['seconds']:.1f} с, "
                     f"пик памяти {r['peak_mb']:.0f} МБ (цель < 1536 МБ)"

@@ -1,13 +1,17 @@
 """Shared fixtures: a small study and seeded synthetic client records, made by code; every
-test gets a pseudonym key store of its own."""
+test gets a pseudonym key store of its own and its settings read from its own environment."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
+from segprofile import config
 from segprofile.model.spec_yaml import dump_study
 from segprofile.model.study import Study
 from sp_factories import SMALL_STUDY, make_records
@@ -21,6 +25,20 @@ def _own_key_store(
     developer's ``./var-keys``); no key from the environment of an earlier release."""
     monkeypatch.setenv("SEGPROFILE_KEYS", str(tmp_path_factory.mktemp("keys")))
     monkeypatch.delenv("SEGPROFILE_PSEUDONYM_KEY", raising=False)
+    # The settings are read once: each test reads them again, from its own environment.
+    monkeypatch.setattr(config, "_current", None)
+
+
+@pytest.fixture
+def configure(monkeypatch: pytest.MonkeyPatch) -> Callable[..., config.Config]:
+    """Change settings for the rest of a test: ``configure(max_columns=2)``."""
+
+    def apply(**values: Any) -> config.Config:
+        changed = dataclasses.replace(config.current(), **values)
+        monkeypatch.setattr(config, "_current", changed)
+        return changed
+
+    return apply
 
 
 @pytest.fixture
@@ -41,3 +59,16 @@ def small_study_file(tmp_path: Path, small_study: Study) -> Path:
     path = tmp_path / "study.yaml"
     path.write_text(dump_study(small_study), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Iterator[object]:
+    """One local Spark session for the whole test run (local[2], 2 shuffle partitions)."""
+    pytest.importorskip(
+        "pyspark", reason="дополнение spark не установлено: pip install -e .[spark]"
+    )
+    from segprofile.data.engine import connect
+
+    engine = connect("pyspark://local[2]?spark.driver.memory=1g")
+    yield engine
+    engine.close()

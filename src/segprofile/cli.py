@@ -1,34 +1,35 @@
 """The command line: ``segprofile check | profile | schema | demo-data | examples | inspect | import
 | datasets | keys rotate | reidentify | research … | journeys … | report``.
 
-Core errors are translated here: a Russian message on stderr and the error's exit code
-(2 — bad input, 1 — the profile is incomplete), never a traceback.
+Core errors and the parser's usage errors are translated here: a Russian message on stderr that
+says what to do, and an exit code (2 — bad input or a mistyped command, 1 — the profile is
+incomplete), never a traceback.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from segprofile import __version__, pipeline
+from segprofile import config
 from segprofile.errors import InputError, NotFound, SegprofileError
-from segprofile.model.checks import Severity, is_complete
-from segprofile.model.spec_yaml import study_json_schema
 
 if TYPE_CHECKING:
+    from segprofile import pipeline
     from segprofile.model.results import Profile
     from segprofile.model.study import ColumnOverride, Study
+
+# Only the standard library, Typer and Rich's console are imported above: ``--help`` and a
+# mistyped option answer at once. Each command imports the pipeline when it runs, and the
+# pipeline imports the engine, the analysis and the report writers where they are used.
 
 app = typer.Typer(
     name="segprofile",
@@ -47,6 +48,8 @@ StudyArg = Annotated[Path, typer.Argument(help="Документ исследо�
 
 def _version(value: bool) -> None:
     if value:
+        from segprofile import __version__
+
         out.print(f"segprofile {__version__}")
         raise typer.Exit()
 
@@ -64,6 +67,8 @@ def _root(
 @app.command()
 def schema() -> None:
     """Напечатать JSON Schema документа исследования."""
+    from segprofile.model.spec_yaml import study_json_schema
+
     out.print_json(json.dumps(study_json_schema(), ensure_ascii=False))
 
 
@@ -73,6 +78,9 @@ def check(study_path: StudyArg) -> None:
 
     Код выхода: 0 — профиль полон, 1 — чего-то не хватает, 2 — документ с ошибками.
     """
+    from segprofile import pipeline
+    from segprofile.model.checks import Severity, is_complete
+
     study = pipeline.load_study(study_path)
     findings = pipeline.check(study)
     for finding in findings:
@@ -87,18 +95,47 @@ def check(study_path: StudyArg) -> None:
     raise typer.Exit(1)
 
 
-@app.command()
-def profile(
-    study_path: StudyArg,
-    data: Annotated[
-        Path, typer.Option("--data", "-d", help="Каталог с файлами данных исследования")
-    ],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Куда записать профиль")] = Path(
-        "out"
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Каталог с файлами данных; без него берутся последние загруженные версии "
+        "источников (segprofile import)",
     ),
-) -> None:
-    """Построить профиль: OUT/profile.html и OUT/profile.json."""
+]
+OutDirOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Папка для результатов; файлы называются по исследованию и формату",
+    ),
+]
+
+
+@app.command()
+def profile(study_path: StudyArg, data: DataOpt = None, out_dir: OutDirOpt = Path("out")) -> None:
+    """Построить профиль: OUT/ИД-profile.html и OUT/ИД-profile.json (ИД — id исследования).
+
+    Каждый источник читается из последней загруженной версии (segprofile import), а если
+    у источника нет загруженных версий — из его файла в каталоге --data.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from segprofile import pipeline
+    from segprofile.model.format import number
+
     study = pipeline.load_study(study_path)
+    _require_data(study, study_path, data)
+    if out_dir.suffix.lower() in (".html", ".json") and not out_dir.is_dir():
+        raise InputError(
+            f"--out {out_dir}: нужна папка, а не файл — profile записывает два файла, "
+            f"{study.id}-profile.html и {study.id}-profile.json.",
+            hint="укажите папку, например --out out.",
+        )
+    folder = _out_dir(out_dir)
     started = time.perf_counter()
     with Progress(
         TextColumn("{task.description:<36}"),
@@ -114,14 +151,13 @@ def profile(
         def progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message[:36])
 
-        computed = pipeline.profile_study(study, data, progress=progress)
+        computed = pipeline.profile_study(_workspace(data), study, progress=progress)
     # Every output shows the published profile: small groups hidden (disclosure control).
     result = pipeline.published_profile(computed, study)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "profile.json").write_text(pipeline.profile_to_json(result), encoding="utf-8")
-    (out_dir / "profile.html").write_text(
-        pipeline.render_profile_html(result, study), encoding="utf-8"
-    )
+    html_file = folder / f"{study.id}-profile.html"
+    json_file = folder / f"{study.id}-profile.json"
+    json_file.write_text(pipeline.profile_to_json(result), encoding="utf-8")
+    html_file.write_text(pipeline.render_profile_html(result, study), encoding="utf-8")
     elapsed = time.perf_counter() - started
     summary = Table(show_header=True, header_style="bold")
     summary.add_column("Признак")
@@ -131,15 +167,68 @@ def profile(
     out.print(summary)
     _print_clusters(result, study)
     out.print(
-        f"Профиль построен за {elapsed:.1f} с: клиентов {result.total_clients:,}".replace(",", " ")
-        + f", признаков {len(result.by_feature)}."
+        f"Профиль построен за {number(elapsed, 1)} с: клиентов {number(result.total_clients)}, "
+        f"признаков {len(result.by_feature)}."
     )
-    out.print(f"Записано: {out_dir / 'profile.html'}, {out_dir / 'profile.json'}")
+    _print_data_used(result, data)
+    out.print(f"Записано: {html_file}, {json_file}", highlight=False)
+
+
+def _require_data(study: Study, study_path: Path, data: Path | None) -> None:
+    """Without --data the client records must have an imported version (a clear error if not)."""
+    if data is not None:
+        return
+    from segprofile import pipeline
+
+    source = study.client_records()
+    if source is None:
+        return  # the pipeline says what to add to the document
+    if pipeline.list_dataset_versions(_workspace(), study.id, source.id):
+        return
+    raise InputError(
+        f"Нет данных для профиля: источник «{source.id}» исследования «{study.id}» ещё не "
+        "загружен, а каталог с файлами (--data) не указан.",
+        hint=f"загрузите файл командой segprofile import ФАЙЛ --study {study_path} --source "
+        f"{source.id} или укажите каталог с файлами: --data КАТАЛОГ.",
+    )
+
+
+def _print_data_used(result: Profile, data: Path | None) -> None:
+    """Which data the profile was built from: an imported version or a file in --data."""
+    used = [
+        f"«{f.source_id}» — загруженная версия {f.version}"
+        if f.version is not None
+        else f"«{f.source_id}» — файл из каталога {data}"
+        for f in result.provenance.data_files
+    ]
+    if used:
+        out.print("Данные: " + "; ".join(used) + ".", highlight=False)
+
+
+def _out_dir(path: Path) -> Path:
+    """The --out folder, created when missing."""
+    if path.exists() and not path.is_dir():
+        raise InputError(
+            f"--out {path}: это файл, а нужна папка.",
+            hint="укажите папку (например, --out out): имена файлов программа даёт сама — "
+            "по исследованию и формату.",
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        raise InputError(
+            f"Не удалось создать папку {path}.", hint="проверьте путь и права на запись."
+        ) from None
+    return path
 
 
 def _print_clusters(result: Profile, study: Study) -> None:
     """Clusters (M-4) of a published profile: k and why, one row per cluster; a hidden one
     says why, as in the report."""
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     clusters = result.clusters
     if clusters is None:
         for warning in result.warnings:
@@ -186,6 +275,8 @@ def demo_data(
     ),
 ) -> None:
     """Сгенерировать синтетические данные примера (Parquet)."""
+    from segprofile import pipeline
+
     started = time.perf_counter()
     files = pipeline.generate_demo_data(example, out_dir, rows=rows, seed=seed)
     elapsed = time.perf_counter() - started
@@ -199,6 +290,10 @@ def demo_data(
 @app.command()
 def examples() -> None:
     """Перечислить встроенные примеры."""
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     table = Table(show_header=True, header_style="bold")
     table.add_column("Пример")
     table.add_column("Название")
@@ -216,6 +311,8 @@ def _read_options(
     table: str | None,
     query: str | None,
 ) -> pipeline.ReadOptions:
+    from segprofile import pipeline
+
     return pipeline.ReadOptions(
         sheet=sheet,
         header_row=header_row,
@@ -259,8 +356,14 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Вывести отчёт в JSON")] = False,
 ) -> None:
     """Проверить файл перед загрузкой: типы столбцов, персональные данные, качество."""
+    from rich.table import Table
+
+    from segprofile import pipeline
+
     result = pipeline.inspect_file(
-        location, options=_read_options(sheet, header_row, encoding, delimiter, table, query)
+        _workspace(),
+        location,
+        options=_read_options(sheet, header_row, encoding, delimiter, table, query),
     )
     if as_json:
         out.print_json(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
@@ -355,9 +458,12 @@ def import_(
 
     Исходный файл остаётся на месте: программа его не удаляет и не изменяет.
     """
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     decisions = _decisions(drop, pseudonymise, keep)
     result = pipeline.import_dataset(
+        _workspace(),
         location,
         study,
         source,
@@ -367,6 +473,13 @@ def import_(
         keep_reasons=_keep_reasons(study, source, decisions, keep_reason),
     )
     _print_import(result)
+
+
+def _workspace(data: Path | None = None) -> pipeline.Workspace:
+    """Where the study's data, keys and audit live (the settings); its files in ``data``."""
+    from segprofile import pipeline
+
+    return pipeline.Workspace.from_config(data_dir=data)
 
 
 def _author(author: str | None) -> str:
@@ -422,7 +535,11 @@ def datasets(
     source: Annotated[str, typer.Argument(help="Источник данных")],
 ) -> None:
     """Перечислить загруженные версии источника данных."""
-    versions = pipeline.list_dataset_versions(study_id, source)
+    from rich.table import Table
+
+    from segprofile import pipeline
+
+    versions = pipeline.list_dataset_versions(_workspace(), study_id, source)
     if not versions:
         out.print(f"У источника «{source}» исследования «{study_id}» нет загруженных версий.")
         return
@@ -461,8 +578,11 @@ def keys_rotate(
     читаются, прежний ключ переносится в retired/ хранилища ключей. Действие записывается
     в журнал.
     """
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     result = pipeline.rotate_key(
+        _workspace(),
         location,
         study,
         source,
@@ -500,8 +620,11 @@ def reidentify(
     столбцы с персональными данными; программа ничего из них не хранит. Действие записывается
     в журнал (количества, без значений).
     """
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     result = pipeline.reidentify(
+        _workspace(),
         location,
         study,
         source,
@@ -548,8 +671,10 @@ def research_plan_cmd(
     ] = 1,
 ) -> None:
     """План исследования: объём опроса по сегментам, респонденты для интервью, гайды, гипотезы."""
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
-    plan = pipeline.research_plan(study, data, per_segment=per_segment)
+    plan = pipeline.research_plan(_workspace(data), study, per_segment=per_segment)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "respondents.csv").write_bytes(pipeline.recruitment_csv(plan.recruitment))
     payload = {
@@ -659,6 +784,8 @@ def research_import_survey(
     delimiter: DelimiterOpt = None,
 ) -> None:
     """Проверить гипотезы по ответам опроса (M-9): доли, интервалы, тесты, вердикты."""
+    from segprofile import pipeline
+
     target = _write_study_choice(study_path, out_file, in_place)
     study = pipeline.load_study(study_path)
     questions = None
@@ -671,8 +798,8 @@ def research_import_survey(
             ) from None
         questions = pipeline.read_question_mapping(raw_mapping, name=mapping.name)
     result = pipeline.import_survey(
+        _workspace(data),
         study,
-        data,
         file,
         questions=questions,
         source_id=source,
@@ -781,6 +908,8 @@ def research_import_interviews(
     Цитаты записываются как предложенные (неподтверждённые): подтвердить или отклонить их
     нужно на странице гипотез.
     """
+    from segprofile import pipeline
+
     target = _write_study_choice(study_path, out_file, in_place)
     study = pipeline.load_study(study_path)
     loaded = []
@@ -838,6 +967,8 @@ def journeys_export(
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Файл для записи")] = None,
 ) -> None:
     """Выгрузить пути исследования в CSV (шаг — строка) или BPMN 2.0 (bpmn.io, Camunda)."""
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     data = pipeline.export_journeys(study, fmt)
     target = out_file or Path(f"{study.id}-journeys.{fmt}")
@@ -854,6 +985,8 @@ def journeys_import(
     ] = None,
 ) -> None:
     """Загрузить пути из CSV или BPMN в документ исследования (пути с тем же id заменяются)."""
+    from segprofile import pipeline
+
     study = pipeline.load_study(study_path)
     fmt = "bpmn" if file.suffix.lower() in (".bpmn", ".xml") else "csv"
     try:
@@ -874,54 +1007,91 @@ def journeys_import(
 @app.command()
 def report(
     study_path: StudyArg,
-    data: Annotated[
-        Path, typer.Option("--data", "-d", help="Каталог с файлами данных исследования")
-    ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="docx, xlsx, html или pdf")] = "docx",
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Файл отчёта")] = None,
+    data: DataOpt = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="docx, xlsx, html или pdf (по умолчанию docx)"),
+    ] = None,
+    out_dir: OutDirOpt = Path("out"),
     template: Annotated[
         Path | None,
         typer.Option("--template", "-t", help="Свой шаблон .docx с подстановками (docxtpl)"),
     ] = None,
 ) -> None:
-    """Построить профиль и записать отчёт (M-13): DOCX, XLSX, HTML или PDF."""
-    fmt = fmt.lower()
-    if fmt not in pipeline.REPORT_FORMATS:
-        raise InputError(
-            f"Неизвестный формат отчёта «{fmt}».", hint="выберите docx, xlsx, html или pdf."
-        )
+    """Построить профиль и записать отчёт (M-13): OUT/ИД-report.docx, .xlsx, .html или .pdf.
+
+    --out — папка, как у profile: отчёты разных форматов не затирают друг друга. Можно указать
+    и файл с расширением отчёта (--out отчёт.pdf): отчёт запишется в него, а формат возьмётся
+    из расширения. Данные читаются так же, как в profile.
+    """
+    from segprofile import pipeline
+    from segprofile.model.format import number
+
+    file, fmt = _report_target(out_dir, fmt, pipeline.REPORT_FORMATS)
     study = pipeline.load_study(study_path)
-    started = time.perf_counter()
-    result = pipeline.profile_study(study, data)
+    _require_data(study, study_path, data)
     try:
         template_bytes = template.read_bytes() if template else None
     except FileNotFoundError:
         raise NotFound(f"Шаблон {template} не найден.", hint="проверьте путь к шаблону.") from None
+    started = time.perf_counter()
+    result = pipeline.profile_study(_workspace(data), study)
     content = pipeline.render_report(result, study, fmt, template=template_bytes)
-    target = out_file or Path(f"{study.id}-profile.{fmt}")
+    extension = pipeline.REPORT_FORMATS[fmt][1]
+    target = file or _out_dir(out_dir) / f"{study.id}-report.{extension}"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     elapsed = time.perf_counter() - started
-    out.print(f"Отчёт записан за {elapsed:.1f} с: {target} ({len(content) // 1024} КБ).")
+    out.print(
+        f"Отчёт записан за {number(elapsed, 1)} с: {target} ({number(len(content) // 1024)} КБ).",
+        highlight=False,
+    )
+    _print_data_used(result, data)
+
+
+def _report_target(
+    out_dir: Path, fmt: str | None, formats: dict[str, Any]
+) -> tuple[Path | None, str]:
+    """The report's format, and its file when --out names one (``отчёт.pdf``) instead of a
+    folder; a format and an extension that disagree are an error."""
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in formats:
+            raise InputError(
+                f"Неизвестный формат отчёта «{fmt}».", hint="выберите docx, xlsx, html или pdf."
+            )
+    suffix = out_dir.suffix.lower().lstrip(".")
+    if suffix not in formats or out_dir.is_dir():
+        return None, fmt or "docx"
+    if fmt is not None and fmt != suffix:
+        raise InputError(
+            f"--out {out_dir} — файл .{suffix}, а формат отчёта — {fmt}.",
+            hint=f"укажите папку (например, --out out) — файл будет назван по исследованию и "
+            f"формату — или имя файла с расширением .{fmt}.",
+        )
+    return out_dir, suffix
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; core errors become a message on stderr and an exit code."""
     try:
-        code = app(args=argv, standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except SegprofileError as exc:
-        err.print(f"[bold red]Ошибка:[/] {exc}", highlight=False)
-        return exc.exit_code
+        code = app(args=argv, prog_name="segprofile", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         err.print("Прервано.")
         return 130
+    except SegprofileError as exc:
+        _print_error(exc)
+        return exc.exit_code
+    except typer.TyperException as exc:  # a usage error found by the parser (Click's family)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as asked
+            err.print(exc.format_message(), markup=False, highlight=False)
+            return 2
+        _print_error(_usage_error(exc, argv if argv is not None else sys.argv[1:]))
+        return 2
     except Exception as exc:
-        if os.environ.get("SEGPROFILE_DEBUG"):
+        if config.current().debug:
             raise
         log.debug("internal error", exc_info=True)
         err.print(
@@ -932,9 +1102,118 @@ def run(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
+def _print_error(exc: SegprofileError) -> None:
+    err.print(f"[bold red]Ошибка:[/] {exc}", markup=True, highlight=False)
+
+
+# What a parameter of each type takes, for «недопустимое значение» (by the annotation's name).
+_EXPECTED = {"int": "целое число", "float": "число (например, 0.05)", "bool": "да или нет"}
+
+
+def _usage_error(exc: Exception, argv: list[str]) -> InputError:
+    """A usage error of the parser (missing or unknown option, bad value, extra argument) said
+    in Russian, with what to do; the exit code is 2, as for any bad input."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else _command_path(argv)
+    see = f" (справка — {command} --help)."
+    param = getattr(exc, "param", None)
+    kind = type(exc).__name__
+    if kind == "MissingParameter" and param is not None:
+        if param.param_type_name == "argument":
+            return InputError(
+                f"Не указан аргумент {_param_text(param)}.", hint="добавьте его в команду" + see
+            )
+        return InputError(
+            f"Не указан обязательный параметр {_param_text(param)}.",
+            hint=f"добавьте {param.opts[0]} и значение" + see,
+        )
+    if kind == "NoSuchOption":
+        close = sorted(getattr(exc, "possibilities", None) or [])
+        guess = f" — возможно, имелся в виду {' или '.join(close)}" if close else ""
+        return InputError(
+            f"У команды {command} нет параметра {getattr(exc, 'option_name', '')}.",
+            hint=f"проверьте написание{guess}" + see,
+        )
+    if kind == "BadParameter" and param is not None:
+        expected = _EXPECTED.get(_annotation_name(param), "")
+        return InputError(
+            f"Недопустимое значение параметра {_param_text(param)}"
+            + (f": нужно {expected}." if expected else "."),
+            hint="исправьте значение" + see,
+        )
+    if kind == "BadOptionUsage":
+        name = getattr(exc, "option_name", "")
+        if "does not take a value" in str(exc):
+            return InputError(
+                f"Параметр {name} не принимает значения.", hint=f"уберите «=…» после {name}" + see
+            )
+        return InputError(
+            f"После параметра {name} нет значения.", hint=f"укажите значение после {name}" + see
+        )
+    message = str(exc)
+    if match := re.match(r"No such command (.+)\.$", message):
+        name = match.group(1).strip("'\"")
+        commands = ", ".join(ctx.command.list_commands(ctx)) if ctx is not None else ""
+        return InputError(
+            f"Нет команды «{name}».",
+            hint=(f"выберите одну из команд: {commands}" if commands else "проверьте команду")
+            + see,
+        )
+    if match := re.match(r"Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$", message):
+        return InputError(
+            f"Лишние аргументы: {match.group(1)}.",
+            hint="уберите лишнее; путь с пробелами заключите в кавычки" + see,
+        )
+    if message == "Missing command.":
+        return InputError("Не указана команда.", hint="укажите команду" + see)
+    return InputError(f"Команда записана неверно ({message}).", hint="проверьте команду" + see)
+
+
+def _command_path(argv: list[str]) -> str:
+    """``segprofile research plan`` from the command line, for errors the parser raises
+    without saying in which command."""
+    group = typer.main.get_command(app)
+    path = ["segprofile"]
+    for token in argv:
+        sub = getattr(group, "commands", {}).get(token)
+        if sub is None:
+            if not token.startswith("-"):
+                break
+            continue
+        path.append(token)
+        group = sub
+    return " ".join(path)
+
+
+def _param_text(param: Any) -> str:
+    """``--data (-d) — каталог с файлами данных…`` or ``STUDY_PATH — документ исследования``."""
+    if param.param_type_name == "argument":
+        name = str(param.name).upper()
+    else:
+        name = " (".join(param.opts[:2]) + (")" if len(param.opts) > 1 else "")
+    described = str(getattr(param, "help", None) or "").strip()
+    if not described:
+        return name
+    return f"{name} — {described[0].lower()}{described[1:]}"
+
+
+def _annotation_name(param: Any) -> str:
+    """The Python type a parameter takes (``int``, ``float``…), when Typer tells it."""
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and candidate is not type(None):
+            return candidate.__name__
+    return ""
+
+
 def main() -> None:
     """Console entry point."""
-    logging.basicConfig(level=os.environ.get("SEGPROFILE_LOG", "WARNING"))
+    try:
+        level = config.current().log
+    except SegprofileError as exc:  # a setting that cannot be used: said like any other error
+        err.print(f"[bold red]Ошибка:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    logging.basicConfig(level=level)
     sys.exit(run())
 
 

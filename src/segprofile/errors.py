@@ -75,3 +75,10 @@ class EngineError(SegprofileError):
 
     http_status = 500
     exit_code = 4
+
+
+class ConfigError(SegprofileError):
+    """A setting in the environment that cannot be used (see :mod:`segprofile.config`)."""
+
+    http_status = 500
+    exit_code = 78  # EX_CONFIG of sysexits.h

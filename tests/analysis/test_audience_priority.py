@@ -21,9 +21,11 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path]:
 
 
 @pytest.fixture(scope="module")
-def profile(example: tuple[Study, Path]) -> Profile:
+def profile(example: tuple[Study, Path], tmp_path_factory: pytest.TempPathFactory) -> Profile:
     study, data = example
-    return pipeline.profile_study(study, data)
+    return pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
+    )
 
 
 def _segment(profile: Profile, key: str):  # type: ignore[no-untyped-def]
@@ -70,11 +72,11 @@ def test_planted_blind_zones_are_found(profile: Profile) -> None:
     assert "Сельская местность" in first.label
 
 
-def test_sampled_population_gives_an_interval(example: tuple[Study, Path]) -> None:
+def test_sampled_population_gives_an_interval(example: tuple[Study, Path], tmp_path: Path) -> None:
     study, data = example
     study = study.model_copy(deep=True)
     study.data_source("population").sample_fraction = 0.1
-    result = pipeline.profile_study(study, data)
+    result = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
     bz = _segment(result, "region_type=rural").blind_zone
     assert bz is not None
     assert bz.entitled_interval is not None
@@ -118,12 +120,14 @@ def test_low_satisfaction_puts_a_large_unhappy_segment_first(profile: Profile) -
     assert "не учитывается" in happy_majority.priority.reasons[0]
 
 
-def test_high_satisfaction_puts_the_non_applying_group_first(example: tuple[Study, Path]) -> None:
+def test_high_satisfaction_puts_the_non_applying_group_first(
+    example: tuple[Study, Path], tmp_path: Path
+) -> None:
     study, data = example
     study = study.model_copy(deep=True)
     study.priority.low_satisfaction_csat = 0.5  # the same data now counts as "high satisfaction"
     study.segment_notes = []  # no sponsor focus: the data alone decide
-    result = pipeline.profile_study(study, data)
+    result = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
     assert result.priority is not None
     assert result.priority.mode == "high"
     assert "слепые зоны" in result.priority.explanation
@@ -136,13 +140,17 @@ def test_high_satisfaction_puts_the_non_applying_group_first(example: tuple[Stud
     assert top.blind_zone.share > 0.5
 
 
-def test_sponsor_focus_raises_a_segment(example: tuple[Study, Path], profile: Profile) -> None:
+def test_sponsor_focus_raises_a_segment(
+    example: tuple[Study, Path], profile: Profile, tmp_path: Path
+) -> None:
     study, data = example
     study = study.model_copy(deep=True)
     key = "employment=student"
     before = _segment(profile, key).priority
     study.segment_notes.append(SegmentNote(segment=key, sponsor_focus=True, reason="жалобы"))
-    after = _segment(pipeline.profile_study(study, data), key).priority
+    after = _segment(
+        pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study), key
+    ).priority
     assert before is not None
     assert after is not None
     assert after.rank is not None
@@ -179,7 +187,7 @@ def test_population_that_does_not_match_is_warned(
     pq.write_table(
         pa.Table.from_pandas(population, preserve_index=False), copy / "population.parquet"
     )
-    result = pipeline.profile_study(study, copy)
+    result = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=copy), study)
     text = "\n".join(result.warnings)
     assert "нет значений признака «Тип населённого пункта»" in text
     assert "Малый город" in text

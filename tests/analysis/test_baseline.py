@@ -33,9 +33,9 @@ def test_nps_interval_known_value() -> None:
     assert high - low == pytest.approx(2 * 1.959964 * ((0.7 - 0.09) / 100) ** 0.5, abs=1e-6)
 
 
-def test_survey_by_channel_matches_pandas(example: tuple[Study, Path]) -> None:
+def test_survey_by_channel_matches_pandas(example: tuple[Study, Path], tmp_path: Path) -> None:
     study, data = example
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
     records = pq.read_table(data / "records.parquet").to_pandas()
     survey = pq.read_table(data / "survey.parquet").to_pandas()
     first = records.groupby("client_id", as_index=False)["channel"].first()
@@ -66,11 +66,11 @@ def test_survey_by_channel_matches_pandas(example: tuple[Study, Path]) -> None:
     assert profile.survey.n == len(survey)
 
 
-def test_small_samples_are_flagged(example: tuple[Study, Path]) -> None:
+def test_small_samples_are_flagged(example: tuple[Study, Path], tmp_path: Path) -> None:
     study, data = example
     study = study.model_copy(deep=True)
     study.research.margin = 0.03
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
     flagged = [
         s for fs in profile.by_feature for s in fs.segments if s.survey and s.survey.too_small
     ]
@@ -78,14 +78,16 @@ def test_small_samples_are_flagged(example: tuple[Study, Path]) -> None:
     assert all(s.survey is not None and s.survey.n < s.survey.needed for s in flagged)  # type: ignore[operator]
 
 
-def test_survey_without_marked_columns_is_a_clear_error(example: tuple[Study, Path]) -> None:
+def test_survey_without_marked_columns_is_a_clear_error(
+    example: tuple[Study, Path], tmp_path: Path
+) -> None:
     study, data = example
     study = study.model_copy(deep=True)
     study.data_source("survey").columns = {"q_nps": ColumnOverride(use="nps")}
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
     assert profile.survey is not None
     assert profile.survey.csat is None
     assert profile.survey.nps is not None
     study.data_source("survey").columns = {"q_missing": ColumnOverride(use="satisfaction")}
     with pytest.raises(InputError, match="нет столбца «q_missing»"):
-        pipeline.profile_study(study, data)
+        pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)

@@ -46,9 +46,11 @@ def _codes(frame: pd.DataFrame, feature: str) -> pd.Series:
 
 @pytest.mark.parametrize("feature", ["channel", "age", "single_parent", "region"])
 def test_segments_match_independent_pandas(
-    small_study: Study, small_data: Path, feature: str
+    small_study: Study, small_data: Path, feature: str, tmp_path: Path
 ) -> None:
-    profile = pipeline.profile_study(small_study, small_data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), small_study
+    )
     frame = pq.read_table(small_data / "records.parquet").to_pandas()
     expected = _expected(frame, _codes(frame, feature))
     result = next(f for f in profile.by_feature if f.feature_id == feature)
@@ -67,8 +69,10 @@ def test_segments_match_independent_pandas(
     assert sum(s.capacity for s in result.segments) == len(frame)
 
 
-def test_profile_records_provenance(small_study: Study, small_data: Path) -> None:
-    profile = pipeline.profile_study(small_study, small_data, revision=3)
+def test_profile_records_provenance(small_study: Study, small_data: Path, tmp_path: Path) -> None:
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), small_study, revision=3
+    )
     prov = profile.provenance
     assert prov.study_hash == pipeline.study_hash(small_study)
     assert prov.study_revision == 3
@@ -80,15 +84,19 @@ def test_profile_records_provenance(small_study: Study, small_data: Path) -> Non
     assert again == profile
 
 
-def test_overall_satisfaction(small_study: Study, small_data: Path) -> None:
-    profile = pipeline.profile_study(small_study, small_data)
+def test_overall_satisfaction(small_study: Study, small_data: Path, tmp_path: Path) -> None:
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), small_study
+    )
     rated = pq.read_table(small_data / "records.parquet").to_pandas()["satisfaction"].dropna()
     assert profile.satisfaction.n == len(rated)
     assert profile.satisfaction.csat == pytest.approx((rated >= 4).mean())
 
 
-def test_labels_order_and_missing(small_study: Study, small_data: Path) -> None:
-    profile = pipeline.profile_study(small_study, small_data)
+def test_labels_order_and_missing(small_study: Study, small_data: Path, tmp_path: Path) -> None:
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), small_study
+    )
     channel = profile.by_feature[0]
     assert [s.label for s in channel.segments] == ["ЕПГУ", "МФЦ", "Приёмная", "Нет данных"]
     age = profile.by_feature[1]
@@ -101,18 +109,28 @@ def test_labels_order_and_missing(small_study: Study, small_data: Path) -> None:
     ]
 
 
-def test_progress_is_reported_in_order(small_study: Study, small_data: Path) -> None:
+def test_progress_is_reported_in_order(
+    small_study: Study, small_data: Path, tmp_path: Path
+) -> None:
     seen: list[float] = []
-    pipeline.profile_study(small_study, small_data, progress=lambda f, _m: seen.append(f))
+    pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data),
+        small_study,
+        progress=lambda f, _m: seen.append(f),
+    )
     assert seen[0] == 0.0
     assert seen[-1] == 1.0
     assert seen == sorted(seen)
 
 
-def test_quantile_binning_without_thresholds(small_study: Study, small_data: Path) -> None:
+def test_quantile_binning_without_thresholds(
+    small_study: Study, small_data: Path, tmp_path: Path
+) -> None:
     study = small_study.model_copy(deep=True)
     study.features[1].binning = None
-    profile = pipeline.profile_study(study, small_data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), study
+    )
     age = profile.by_feature[1]
     assert 4 <= len(age.segments) <= 5
     assert age.binning.startswith("квантили")
@@ -129,16 +147,18 @@ def test_make_bins_labels() -> None:
 
 def test_missing_data_file(small_study: Study, tmp_path: Path) -> None:
     with pytest.raises(NotFound) as info:
-        pipeline.profile_study(small_study, tmp_path)
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), small_study
+        )
     assert "records.parquet" in str(info.value)
     assert "Что сделать" in str(info.value)
 
 
-def test_feature_column_absent(small_study: Study, small_data: Path) -> None:
+def test_feature_column_absent(small_study: Study, small_data: Path, tmp_path: Path) -> None:
     study = small_study.model_copy(deep=True)
     study.features[3].column = "settlement"
     with pytest.raises(InputError) as info:
-        pipeline.profile_study(study, small_data)
+        pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), study)
     text = str(info.value)
     assert "«settlement»" in text
     assert "признак «region»" in text
@@ -157,7 +177,9 @@ def test_satisfaction_outside_scale(small_study: Study, tmp_path: Path) -> None:
     )
     pq.write_table(table, tmp_path / "records.parquet")
     with pytest.raises(InputError) as info:
-        pipeline.profile_study(small_study, tmp_path)
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), small_study
+        )
     text = str(info.value)
     assert "«satisfaction»" in text
     assert "2 значений вне шкалы 1–5" in text
@@ -177,11 +199,17 @@ def test_satisfaction_column_must_be_numeric(small_study: Study, tmp_path: Path)
     )
     pq.write_table(table, tmp_path / "records.parquet")
     with pytest.raises(InputError, match="должен быть числовым"):
-        pipeline.profile_study(small_study, tmp_path)
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), small_study
+        )
 
 
-def test_traits_match_independent_lift(small_study: Study, small_data: Path) -> None:
-    profile = pipeline.profile_study(small_study, small_data)
+def test_traits_match_independent_lift(
+    small_study: Study, small_data: Path, tmp_path: Path
+) -> None:
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), small_study
+    )
     frame = pq.read_table(small_data / "records.parquet").to_pandas()
     office = next(s for s in profile.by_feature[0].segments if s.key == "channel=office")
     codes = _codes(frame, "age")
@@ -212,7 +240,9 @@ def test_planted_trait_is_found(small_study: Study, tmp_path: Path) -> None:
         }
     )
     pq.write_table(table, tmp_path / "records.parquet")
-    profile = pipeline.profile_study(small_study, tmp_path)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), small_study
+    )
     office = next(s for s in profile.by_feature[0].segments if s.value == "office")
     top = office.distinctive[0]
     assert (top.feature_id, top.value) == ("region", "rural")
@@ -220,10 +250,12 @@ def test_planted_trait_is_found(small_study: Study, tmp_path: Path) -> None:
     assert top.lift > 3
 
 
-def test_cross_segments_of_a_pair(small_study: Study, small_data: Path) -> None:
+def test_cross_segments_of_a_pair(small_study: Study, small_data: Path, tmp_path: Path) -> None:
     study = small_study.model_copy(deep=True)
     study.segmentation.by_feature.pairs = [("channel", "single_parent")]
-    profile = pipeline.profile_study(study, small_data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), study
+    )
     (cross,) = profile.cross
     frame = pq.read_table(small_data / "records.parquet").to_pandas()
     expected = frame.groupby([frame["channel"].fillna("NA"), _codes(frame, "single_parent")]).size()
@@ -247,13 +279,17 @@ def _segments(profile) -> dict[str, list[tuple[str, int, int, float | None, int 
 
 
 def test_grouping_sets_and_unpivoting_agree(
-    small_study: Study, small_data: Path, monkeypatch: pytest.MonkeyPatch
+    small_study: Study, small_data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     study = small_study.model_copy(deep=True)
     study.segmentation.by_feature.pairs = [("channel", "age")]
-    grouped = pipeline.profile_study(study, small_data)
+    grouped = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), study
+    )
     monkeypatch.setattr(by_feature, "_GROUPING_SETS_ENGINES", ())
-    unpivoted = pipeline.profile_study(study, small_data)
+    unpivoted = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_data), study
+    )
     assert _segments(grouped) == _segments(unpivoted)
     assert grouped.cross == unpivoted.cross
     assert [s.distinctive for f in grouped.by_feature for s in f.segments] == [
@@ -314,7 +350,10 @@ def test_keys_of_every_type_become_the_same_codes(
     document["features"][1] |= {"type": "categorical", "binning": None}  # integers as they are
     if with_ids:
         document["data_sources"][0]["id_column"] = "client_id"
-    profile = pipeline.profile_study(Study.model_validate(document), tmp_path)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path),
+        Study.model_validate(document),
+    )
     got = {
         f.feature_id: {s.value: (s.capacity, s.clients) for s in f.segments}
         for f in profile.by_feature

@@ -74,7 +74,13 @@ def planted_records(n: int, seed: int) -> pa.Table:
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path, Any]:
     path = _write(tmp_path_factory.mktemp("small"), planted_records(600, seed=5))
     study = _study()
-    return study, path, pipeline.profile_study(study, path)
+    return (
+        study,
+        path,
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=path), study
+        ),
+    )
 
 
 def test_clusters_partition_the_table(small: tuple[Study, Path, Any]) -> None:
@@ -140,9 +146,11 @@ def test_vulnerable_group_is_shown_across_every_cluster(small: tuple[Study, Path
         assert sum(c.share_of_group for c in row.cells) == pytest.approx(1.0)
 
 
-def test_same_data_and_seed_give_the_same_clusters(small: tuple[Study, Path, Any]) -> None:
+def test_same_data_and_seed_give_the_same_clusters(
+    small: tuple[Study, Path, Any], tmp_path: Path
+) -> None:
     study, path, profile = small
-    again = pipeline.profile_study(study, path)
+    again = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=path), study)
     assert again.clusters is not None
     first = [(c.capacity, c.definition, c.label) for c in profile.clusters.clusters]
     second = [(c.capacity, c.definition, c.label) for c in again.clusters.clusters]
@@ -180,7 +188,9 @@ def test_team_edits_survive_a_rerun_on_reordered_data(
     order = list(range(table.num_rows))
     random.Random(1).shuffle(order)
     shuffled = _write(tmp_path, table.take(order))
-    rerun = pipeline.profile_study(edited, shuffled)
+    rerun = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=shuffled), edited
+    )
     named = [c for c in rerun.clusters.clusters if c.portrait.name_origin == "team"]
     assert len(named) == 1
     hit = named[0]
@@ -196,42 +206,61 @@ def test_team_edits_survive_a_rerun_on_reordered_data(
 
 def test_an_edit_without_a_matching_cluster_is_kept_and_reported(
     small: tuple[Study, Path, Any],
+    tmp_path: Path,
 ) -> None:
     study, path, profile = small
     stale = profile.clusters.clusters[0].portrait.model_copy(
         update={"definition": ["region=moon", "channel=pigeon"]}
     )
     edited = pipeline.save_portrait_edit(study, stale, name="Старый портрет")
-    rerun = pipeline.profile_study(edited, path)
+    rerun = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=path), edited)
     assert [u.name for u in rerun.clusters.unmatched_edits] == ["Старый портрет"]
     assert all(c.portrait.name_origin == "data" for c in rerun.clusters.clusters)
     assert edited.segmentation.portraits[0].name == "Старый портрет"  # still in the study
 
 
-def test_portrait_of_a_one_feature_segment_on_request(small: tuple[Study, Path, Any]) -> None:
+def test_portrait_of_a_one_feature_segment_on_request(
+    small: tuple[Study, Path, Any], tmp_path: Path
+) -> None:
     study, path, _ = small
-    portrait = pipeline.segment_portrait(study, path, "channel=mfc")
+    portrait = pipeline.segment_portrait(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=path), study, "channel=mfc"
+    )
     assert portrait.segment == "channel=mfc"
     assert portrait.definition == ["channel=mfc"]
     assert "МФЦ" in portrait.name
     assert all(t.feature_id != "channel" for t in portrait.traits)
     assert next(f.key for f in portrait.persona) == "age"
     with pytest.raises(InputError, match="не найден"):
-        pipeline.segment_portrait(study, path, "nope=1")
+        pipeline.segment_portrait(
+            pipeline.Workspace.in_folder(tmp_path, data_dir=path), study, "nope=1"
+        )
     with pytest.raises(InputError, match="нет ни одного клиента"):
-        pipeline.segment_portrait(study, path, "channel=telegraph")
+        pipeline.segment_portrait(
+            pipeline.Workspace.in_folder(tmp_path, data_dir=path), study, "channel=telegraph"
+        )
     with pytest.raises(InputError, match="задан неверно"):
-        pipeline.segment_portrait(study, path, "channel")
+        pipeline.segment_portrait(
+            pipeline.Workspace.in_folder(tmp_path, data_dir=path), study, "channel"
+        )
     # A team edit of a segment portrait is matched by its key.
     edited = pipeline.save_portrait_edit(study, portrait, name="Клиенты МФЦ")
-    assert pipeline.segment_portrait(edited, path, "channel=mfc").name == "Клиенты МФЦ"
+    assert (
+        pipeline.segment_portrait(
+            pipeline.Workspace.in_folder(tmp_path, data_dir=path), edited, "channel=mfc"
+        ).name
+        == "Клиенты МФЦ"
+    )
 
 
 # --- bad input: a clear warning or error, never a crash ---------------------------------------
 
 
 def _profile(tmp_path: Path, table: pa.Table, **clustering: Any) -> Any:
-    return pipeline.profile_study(_study(**clustering), _write(tmp_path, table))
+    return pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=_write(tmp_path, table)),
+        _study(**clustering),
+    )
 
 
 def test_k_larger_than_the_distinct_rows(tmp_path: Path) -> None:
@@ -343,7 +372,12 @@ def test_a_clustering_column_missing_from_the_data(tmp_path: Path) -> None:
     }
     study = pipeline.study_from_data(data)
     with pytest.raises(InputError, match="нет столбцов для кластеризации") as err:
-        pipeline.profile_study(study, _write(tmp_path, make_records(50, seed=1)))
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(
+                tmp_path, data_dir=_write(tmp_path, make_records(50, seed=1))
+            ),
+            study,
+        )
     assert "«income»" in str(err.value)
 
 
@@ -501,7 +535,9 @@ def test_names_agree_with_the_shares_they_state(tmp_path: Path) -> None:
             },
         }
     )
-    profile = pipeline.profile_study(study, tmp_path)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=tmp_path), study
+    )
     assert profile.clusters is not None
     by_id = {f.id: f for f in study.features}
     head = head_noun(study)

@@ -16,10 +16,11 @@ from segprofile.model.study import Study
 from sp_factories import make_records
 
 
-def _profile(study: Study, table: pa.Table, tmp: Path) -> Profile:
-    tmp.mkdir()
-    pq.write_table(table, tmp / "records.parquet")
-    return pipeline.profile_study(study, tmp)
+def _profile(study: Study, table: pa.Table, root: Path) -> Profile:
+    data = root / "data"  # the workspace's default data folder
+    data.mkdir(parents=True)
+    pq.write_table(table, data / "records.parquet")
+    return pipeline.profile_study(pipeline.Workspace.in_folder(root), study)
 
 
 @pytest.fixture(scope="module")

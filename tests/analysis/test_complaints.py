@@ -122,9 +122,10 @@ def test_planted_complaint_themes_are_unique_to_their_segments(
 
 def test_profile_uses_complaints_until_problems_are_confirmed(
     example: tuple[Study, Path],
+    tmp_path: Path,
 ) -> None:
     study, data = example
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
     assert profile.priority is not None
     assert "по темам жалоб" in profile.priority.explanation
     office = _segment(profile, "channel=office")
@@ -134,7 +135,7 @@ def test_profile_uses_complaints_until_problems_are_confirmed(
     assert any(f.source_id == "complaints" for f in profile.provenance.data_files)
 
     confirmed = pipeline.example_study("child-benefit")  # research done: hypotheses count
-    after = pipeline.profile_study(confirmed, data)
+    after = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), confirmed)
     assert after.priority is not None
     assert "по темам жалоб" not in after.priority.explanation
     assert not any(
@@ -150,12 +151,14 @@ def test_unusable_complaints_are_warned_not_fatal(
     example: tuple[Study, Path], tmp_path: Path
 ) -> None:
     study, data = example
-    for path in data.iterdir():
+    for path in data.glob("*.parquet"):
         if path.name != "complaints.parquet":
             shutil.copy(path, tmp_path / path.name)
     table = pq.read_table(data / "complaints.parquet").drop_columns(["client_id"])
     pq.write_table(table, tmp_path / "complaints.parquet")
-    profile = pipeline.profile_study(study, tmp_path)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), study
+    )
     warning = next(w for w in profile.warnings if "жалобам" in w)
     assert "client_id" in warning
     assert profile.priority is not None

@@ -32,7 +32,9 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path, Prof
     data = tmp_path_factory.mktemp("child-benefit-hypotheses")
     pipeline.generate_demo_data("child-benefit", data, rows=20000, seed=42)
     study = pipeline.example_study("child-benefit")
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
+    )
     engine = Engine.duckdb()
     try:
         records = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]

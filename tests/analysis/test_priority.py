@@ -40,9 +40,13 @@ def census(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path, pd.Da
 
 
 @pytest.fixture(scope="module")
-def profile(census: tuple[Study, Path, pd.DataFrame]) -> Profile:
+def profile(
+    census: tuple[Study, Path, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
+) -> Profile:
     study, data, _ = census
-    return pipeline.profile_study(study, data)
+    return pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
+    )
 
 
 def _segments(profile: Profile) -> dict[str, SegmentStats]:
@@ -238,7 +242,9 @@ def test_every_reason_agrees_with_its_numbers(
 def test_child_benefit_reasons_agree_with_their_numbers(tmp_path: Path) -> None:
     pipeline.generate_demo_data("child-benefit", tmp_path, rows=6000, seed=11)
     study = pipeline.example_study("child-benefit")
-    result = pipeline.profile_study(study, tmp_path)
+    result = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), study
+    )
     assert _check_reasons(result, study) > 10
 
 
@@ -247,7 +253,10 @@ def test_child_benefit_reasons_agree_with_their_numbers(tmp_path: Path) -> None:
 
 def _profile_of(table: pa.Table, tmp_path: Path, study: dict | None = None) -> Profile:  # type: ignore[type-arg]
     pq.write_table(table, tmp_path / "records.parquet")
-    return pipeline.profile_study(Study.model_validate(study or STUDY), tmp_path)
+    return pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path),
+        Study.model_validate(study or STUDY),
+    )
 
 
 def test_every_rating_identical(tmp_path: Path) -> None:

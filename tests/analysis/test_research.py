@@ -50,7 +50,13 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path, Prof
     data = tmp_path_factory.mktemp("child-benefit-research")
     pipeline.generate_demo_data("child-benefit", data, rows=20000, seed=42)
     study = pipeline.example_study("child-benefit")
-    return study, data, pipeline.profile_study(study, data)
+    return (
+        study,
+        data,
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
+        ),
+    )
 
 
 # --- Sample sizes ---------------------------------------------------------------------------

@@ -365,7 +365,17 @@ def test_live_counts_are_bounds_under_min_cell() -> None:
     assert live_count(3, 20_000, 5).text == "меньше 5 из 20\u00a0000"
     assert live_count(19_998, 20_000, 5).matched is None  # 2 left outside
     assert "19\u00a0995" in live_count(19_998, 20_000, 5).text
-    assert live_count(500, 20_000, 5).matched == 500
+    assert live_count(500, 20_000, 5).text == "около 500 из 20\u00a0000 (2,5\u00a0%)"
+
+
+def test_live_counts_are_rounded_so_that_two_rules_cannot_be_differenced() -> None:
+    """«Пол = Ж» and «пол = Ж и канал ≠ X» differ by the one person of channel X: the two
+    counts read the same, so the difference does not tell her sex."""
+    one, other = live_count(12_219, 20_000, 5), live_count(12_218, 20_000, 5)
+    assert one.matched is None
+    assert other.matched is None
+    assert one.text == other.text == "около 12\u00a0220 из 20\u00a0000 (61,1\u00a0%)"
+    assert live_count(1_234, 20_000, 25).text.startswith("около 1\u00a0225 ")  # min_cell steps
 
 
 # --- the published profile ---------------------------------------------------------------------
@@ -455,9 +465,11 @@ def test_priorities_leave_out_hidden_segments_and_ranks_have_no_gaps() -> None:
     ranks = {
         s.key: s.priority.rank for fs in published.by_feature for s in fs.segments if s.priority
     }
-    assert ranks == {"channel=epgu": 1, "region=city": 2, "region=town": 3}
+    # «epgu» and «town» lose their CSAT as complements: the hidden channels together have 4
+    # dissatisfied ratings, «rural» and «island» together 4 satisfied ones (CSAT 75 % of 6).
+    assert ranks == {"region=city": 1}
     assert published.priority is not None
-    assert published.priority.top == ["channel=epgu", "region=city", "region=town"]
+    assert published.priority.top == ["region=city"]
     assert {"region=rural", "channel=office"} <= hidden_keys(published)
     # The computed profile is left as it was.
     assert [s.priority.rank for s in profile.by_feature[1].segments if s.priority] == [4, 5, 1]
@@ -641,3 +653,41 @@ def test_suggested_hypotheses_quote_no_hidden_figure() -> None:
     assert "channel=epgu" in keys
     assert "channel=mfc" not in keys  # its CSAT rests on 3 ratings
     assert not keys & hidden_keys(suppress(profile, study()))
+
+
+def test_a_csat_that_tells_a_few_dissatisfied_is_hidden_with_its_complement() -> None:
+    """14 of 17 satisfied says that 3 rated low (the walk-through's «Киргизия»): that CSAT is
+    hidden, and — the overall CSAT being shown — so is the smallest other one that would give
+    it back by subtraction."""
+
+    def seg(value: str, n: int, happy: int) -> SegmentStats:
+        return SegmentStats(
+            key=f"country={value}",
+            value=value,
+            label=value,
+            capacity=n + 10,
+            share=None,
+            satisfaction=SatisfactionStats(n=n, mean=4.0, csat=happy / n),
+        )
+
+    segments = [seg("ru", 600, 400), seg("kg", 17, 14), seg("am", 81, 60), seg("uz", 40, 40)]
+    profile = planted_profile()
+    profile.by_feature.append(
+        profile.by_feature[0].model_copy(update={"feature_id": "country", "segments": segments})
+    )
+    published = suppress(profile, study())
+    shown = {s.key: s.satisfaction for s in published.by_feature[-1].segments}
+    assert shown["country=kg"].hidden == "share"
+    assert shown["country=kg"].csat is None
+    assert hidden_text("share", 5) == "скрыто: довольных или недовольных меньше 5"
+    assert shown["country=am"].hidden == "complement"  # 21 dissatisfied, the smallest shown
+    assert shown["country=ru"].csat == pytest.approx(400 / 600)
+    assert shown["country=uz"].csat == 1.0  # nobody dissatisfied is no count
+
+
+def test_the_overall_csat_that_tells_a_few_dissatisfied_is_hidden() -> None:
+    profile = planted_profile()
+    profile.satisfaction = SatisfactionStats(n=400, mean=4.9, csat=398 / 400)
+    published = suppress(profile, study())
+    assert published.satisfaction.hidden == "share"
+    assert published.satisfaction.csat is None

@@ -45,7 +45,7 @@ from canary import (
     scan_text,
     scanned_files,
 )
-from segprofile import pipeline
+from segprofile import config, pipeline
 from segprofile.cli import run
 from segprofile.model.spec_yaml import dump_study
 from segprofile.model.study import Study
@@ -255,6 +255,7 @@ def canary_run(tmp_path_factory: pytest.TempPathFactory) -> CanaryRun:
         mp.setenv("SEGPROFILE_STAGING", str(root / "staging"))
         mp.delenv("SEGPROFILE_PSEUDONYM_KEY", raising=False)
         mp.delenv("SEGPROFILE_DEBUG", raising=False)
+        mp.setattr(config, "_current", None)  # read from this environment
         mp.setattr(tempfile, "tempdir", str(root / "system-temp"))
         mp.chdir(root / "cwd")
         for argv, _ in _commands(result):
@@ -270,18 +271,18 @@ def test_every_command_did_its_work(canary_run: CanaryRun) -> None:
     for command, code in zip(canary_run.commands, expected, strict=True):
         assert command.code == code, f"{command.argv}: {command.err or command.out}"
         assert "Traceback" not in command.err + command.out
-    home = canary_run.path("home")
+    ws = pipeline.Workspace.in_folder(canary_run.root)  # where the commands kept everything
     for source, versions in (("records", 2), ("complaints", 2), ("survey", 2)):
-        stored = pipeline.list_dataset_versions("canary", source, home=home)
+        stored = pipeline.list_dataset_versions(ws, "canary", source)
         assert len(stored) == versions, source
-    events = [a.event for a in pipeline.read_audit(home=home)]
+    events = [a.event for a in pipeline.read_audit(ws)]
     assert {"import", "reidentify", "rotate_key"} <= set(events)
     assert (canary_run.path("keys") / "canary.key").is_file()
     assert list((canary_run.path("keys") / "retired").iterdir())
     out = canary_run.path("out")
     for name in ("report.html", "report.docx", "report.xlsx", "report.pdf"):
         assert (out / name).stat().st_size > 1000, name
-    assert (out / "profile" / "profile.json").is_file()
+    assert (out / "profile" / "canary-profile.json").is_file()
     assert (out / "plan" / "respondents.csv").is_file()
     assert (out / "survey-results.csv").is_file()
     assert canary_run.path("segprofile.log").stat().st_size > 0

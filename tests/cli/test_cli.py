@@ -60,7 +60,8 @@ def test_profile_writes_html_and_json(
     out = tmp_path / "out"
     code = run(["profile", str(small_study_file), "--data", str(small_data), "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    html = (out / "profile.html").read_text(encoding="utf-8")
+    # Named by the study (its id «small»), as every output of --out.
+    html = (out / "small-profile.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="ru">' in html
     assert "Канал подачи" in html
@@ -68,7 +69,7 @@ def test_profile_writes_html_and_json(
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "@import" not in html
     assert "<script" not in html
-    data = json.loads((out / "profile.json").read_text(encoding="utf-8"))
+    data = json.loads((out / "small-profile.json").read_text(encoding="utf-8"))
     assert data["total_clients"] == 3000
     assert {f["feature_id"] for f in data["by_feature"]} == {
         "channel",
@@ -171,7 +172,7 @@ def test_html_profile_uses_complementary_suppression(small_study: object, tmp_pa
         }
     )
     pq.write_table(table, tmp_path / "records.parquet")
-    profile = pipeline.profile_study(study, tmp_path)
+    profile = pipeline.profile_study(pipeline.Workspace.from_config(data_dir=tmp_path), study)
     html = pipeline.render_profile_html(profile, study)
     rows = dict(
         re.findall(r'<tr class="suppressed"><td>([^<]+)</td><td class="num">([^<]+)<', html)

@@ -355,7 +355,7 @@ def test_ids_are_not_matched_against_pseudonyms_of_an_earlier_format(
     def stored_by_an_earlier_release(*args: Any, **kwargs: Any) -> Any:
         return dataclasses.replace(opened(*args, **kwargs), legacy_pseudonyms=True)
 
-    monkeypatch.setattr(pipeline, "open_data_source", stored_by_an_earlier_release)
+    monkeypatch.setattr(pipeline.research, "open_data_source", stored_by_an_earlier_release)
     answers = _survey_csv(small, tmp_path)
     args = ["research", "import-survey", str(study_file), str(answers), "-d", str(small)]
     assert run([*args, "-m", str(mapping)]) == 2

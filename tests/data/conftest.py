@@ -1,13 +1,14 @@
-"""Fixtures for the data layer: a private SEGPROFILE_HOME, seeded Russian client records, the
-PostgreSQL URL from ``scripts/test-services.sh`` and one Spark session for the whole run."""
+"""Fixtures for the data layer: a private SEGPROFILE_HOME and its workspace, the PostgreSQL URL
+from ``scripts/test-services.sh`` (the Spark session: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from segprofile.pipeline import Workspace
 
 PG_ENV = "SEGPROFILE_TEST_PG_URL"
 
@@ -21,6 +22,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture
+def ws(home: Path) -> Workspace:
+    """The workspace the settings describe: the data home ``home``, the test's own key store
+    (tests/conftest.py), the staging area beside the home."""
+    return Workspace.from_config()
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     url = os.environ.get(PG_ENV)
@@ -30,16 +38,3 @@ def pg_url() -> str:
             "делает это сам)"
         )
     return url
-
-
-@pytest.fixture(scope="session")
-def spark_engine() -> Iterator[object]:
-    """One local Spark session for the whole test run (local[2], 2 shuffle partitions)."""
-    pytest.importorskip(
-        "pyspark", reason="дополнение spark не установлено: pip install -e .[spark]"
-    )
-    from segprofile.data.engine import connect
-
-    engine = connect("pyspark://local[2]?spark.driver.memory=1g")
-    yield engine
-    engine.close()

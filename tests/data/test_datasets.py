@@ -9,10 +9,11 @@ import duckdb
 import pytest
 from fake_clients import client_rows, write_csv
 
-from canary import canary_rows, canary_xlsx, needles, scan_text
+from canary import COLUMNS, canary_csv, canary_rows, canary_xlsx, needles, scan_text
 from segprofile import pipeline
 from segprofile.data import datasets, privacy
 from segprofile.data.engine import Engine
+from segprofile.data.readers import ReadOptions
 from segprofile.errors import InputError, NotFound
 from segprofile.model.study import ColumnOverride, Study
 
@@ -34,19 +35,19 @@ def _files(directory: Path) -> list[str]:
 
 
 def test_reimport_creates_versions_and_reapplies_overrides(
-    home: Path, tmp_path: Path, study: Study
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
 ) -> None:
     first = write_csv(tmp_path / "a.csv", client_rows(120, seed=1), encoding="cp1251")
-    v1 = pipeline.import_dataset(first, study, "records", author="анна", home=home)
+    v1 = pipeline.import_dataset(ws, first, study, "records", author="анна")
     second = write_csv(tmp_path / "b.csv", client_rows(150, seed=2))
-    v2 = pipeline.import_dataset(second, study, "records", author="борис", home=home)
+    v2 = pipeline.import_dataset(ws, second, study, "records", author="борис")
     assert (v1.manifest.version, v2.manifest.version) == (1, 2)
     assert (v1.manifest.rows, v2.manifest.rows) == (120, 150)
     assert v1.path.is_file()
     assert v2.path.is_file()
     assert first.exists()  # the user's files are never deleted
     assert second.exists()
-    versions = pipeline.list_dataset_versions("small", "records", home=home)
+    versions = pipeline.list_dataset_versions(ws, "small", "records")
     assert [m.version for m in versions] == [1, 2]
     assert [m.author for m in versions] == ["анна", "борис"]
     for result in (v1, v2):
@@ -67,20 +68,24 @@ def test_reimport_creates_versions_and_reapplies_overrides(
 
 
 def test_failed_import_leaves_previous_version_and_no_partial_file(
-    home: Path, tmp_path: Path, study: Study, monkeypatch: pytest.MonkeyPatch
+    ws: pipeline.Workspace,
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(50, seed=1))
-    pipeline.import_dataset(path, study, "records", author="a", home=home)
+    pipeline.import_dataset(ws, path, study, "records", author="a")
     directory = datasets.dataset_dir(home, "small", "records")
     before = _files(directory)
     # 1. Failure inside the engine: a text column forced to numbers.
     with pytest.raises(InputError, match="«Канал» нельзя привести"):
         pipeline.import_dataset(
+            ws,
             path,
             study,
             "records",
             author="a",
-            home=home,
             overrides={"Канал": ColumnOverride(type="numeric")},
         )
     assert _files(directory) == before
@@ -91,60 +96,62 @@ def test_failed_import_leaves_previous_version_and_no_partial_file(
 
     monkeypatch.setattr(datasets, "_sha256", boom)
     with pytest.raises(OSError, match="диск"):
-        pipeline.import_dataset(path, study, "records", author="a", home=home)
+        pipeline.import_dataset(ws, path, study, "records", author="a")
     assert _files(directory) == before
     assert path.exists()
-    assert [m.version for m in pipeline.list_dataset_versions("small", "records", home=home)] == [1]
+    assert [m.version for m in pipeline.list_dataset_versions(ws, "small", "records")] == [1]
     assert len(privacy.read_audit(home)) == 1
 
 
-def test_delete_version_on_purpose_is_audited(home: Path, tmp_path: Path, study: Study) -> None:
+def test_delete_version_on_purpose_is_audited(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
+) -> None:
     for seed in (1, 2, 3):
         path = write_csv(tmp_path / f"{seed}.csv", client_rows(20, seed=seed))
-        pipeline.import_dataset(path, study, "records", author="a", home=home)
-    pipeline.delete_dataset_version("small", "records", 2, user="админ", home=home)
-    assert [m.version for m in pipeline.list_dataset_versions("small", "records", home=home)] == [
+        pipeline.import_dataset(ws, path, study, "records", author="a")
+    pipeline.delete_dataset_version(ws, "small", "records", 2, user="админ")
+    assert [m.version for m in pipeline.list_dataset_versions(ws, "small", "records")] == [
         1,
         3,
     ]
-    audit = pipeline.read_audit(home=home, study_id="small")
+    audit = pipeline.read_audit(ws, study_id="small")
     assert [r.event for r in audit] == ["import", "import", "import", "delete_version"]
     assert audit[-1].user == "админ"
     assert audit[-1].version == 2
     path = write_csv(tmp_path / "4.csv", client_rows(20, seed=4))
-    assert (
-        pipeline.import_dataset(path, study, "records", author="a", home=home).manifest.version == 4
-    )
+    assert pipeline.import_dataset(ws, path, study, "records", author="a").manifest.version == 4
     with pytest.raises(NotFound, match="Версии 2"):
         datasets.get_version(home, "small", "records", 2)
 
 
 def test_open_dataset_exposes_version_and_fingerprint(
-    home: Path, tmp_path: Path, study: Study
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
 ) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(70, seed=9))
-    result = pipeline.import_dataset(path, study, "records", author="a", home=home)
-    engine = pipeline.Engine.duckdb()
-    table = pipeline.open_dataset(engine, study, "records", home=home)
+    result = pipeline.import_dataset(ws, path, study, "records", author="a")
+    engine = Engine.duckdb()
+    table = pipeline.open_dataset(ws, engine, study, "records")
     assert table.version == 1
     assert table.count() == 70
     assert table.fingerprint() == result.manifest.sha256
     assert "Канал" in table.columns
     with pytest.raises(NotFound, match="нет источника данных «survey»"):
-        pipeline.open_dataset(engine, study, "survey", home=home)
+        pipeline.open_dataset(ws, engine, study, "survey")
     engine.close()
 
 
-def test_no_dataset_yet_is_a_clear_not_found(home: Path, study: Study) -> None:
+def test_no_dataset_yet_is_a_clear_not_found(
+    ws: pipeline.Workspace, home: Path, study: Study
+) -> None:
     with pytest.raises(NotFound, match="ещё не загружены"):
-        pipeline.open_dataset(pipeline.Engine.duckdb(), study, "records", home=home)
+        pipeline.open_dataset(ws, Engine.duckdb(), study, "records")
 
 
 def test_inspect_with_study_applies_saved_decisions(
-    home: Path, tmp_path: Path, study: Study
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
 ) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(40, seed=3))
-    result = pipeline.inspect_file(path, study=study, source_id="records", home=home)
+    result = pipeline.inspect_file(ws, path, study=study, source_id="records")
     cols = {c.name: c for c in result.quality.columns}
     assert cols["Возраст"].type.value == "categorical"
     assert cols["Возраст"].overridden
@@ -158,7 +165,7 @@ def test_inspect_with_study_applies_saved_decisions(
 
 
 def test_an_inspection_shows_no_value_of_personal_data_identifiers_or_free_text(
-    home: Path, tmp_path: Path
+    ws: pipeline.Workspace, home: Path, tmp_path: Path
 ) -> None:
     """``segprofile inspect --json``: personal data, identifiers and free text are masked in the
     preview, and their smallest and largest values (one person's birth date, ИНН) are not
@@ -166,7 +173,7 @@ def test_an_inspection_shows_no_value_of_personal_data_identifiers_or_free_text(
     rows = canary_rows(30, seed=4)
     path = tmp_path / "export.xlsx"
     path.write_bytes(canary_xlsx(rows))
-    inspection = pipeline.inspect_file(path, home=home)
+    inspection = pipeline.inspect_file(ws, path)
     found = {f.column: (f.kind.value, f.action.value) for f in inspection.pii}
     assert found["ИНН"] == ("inn", "pseudonymise")  # typed as text, read as text
     assert found["Дата рождения"] == ("birth_date", "generalise")
@@ -181,7 +188,34 @@ def test_an_inspection_shows_no_value_of_personal_data_identifiers_or_free_text(
     assert scan_text(raw, needles(rows))
 
 
-def test_quality_report_finds_the_problems(home: Path, tmp_path: Path) -> None:
+def test_a_title_above_the_header_of_a_csv_is_left_out(
+    ws: pipeline.Workspace, tmp_path: Path
+) -> None:
+    """Excel saves a sheet with a title as «Выгрузка…;;;;»: the title and the date line are
+    left out and the header is read from the third line — the birth dates are found by their
+    column's name (with the title taken as the header they were stored as they came)."""
+    rows = canary_rows(40, seed=6)
+    body = canary_csv(rows, columns=tuple(COLUMNS)).decode("cp1251")
+    pad = ";" * (len(COLUMNS) - 1)
+    text = f"Выгрузка обращений за 2026 год{pad}\r\nСформировано 01.12.2026{pad}\r\n{body}"
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("cp1251"))
+    inspection = pipeline.inspect_file(ws, path)
+    assert inspection.rows == 40
+    assert inspection.details["skipped_lines"] == 2
+    found = {f.column: f.kind.value for f in inspection.pii}
+    assert found["Дата рождения"] == "birth_date"
+    assert found["СНИЛС"] == "snils"
+    # Told explicitly, the header line is taken as it is (a line number, as in Notepad).
+    told = pipeline.inspect_file(ws, path, options=ReadOptions(header_row=3))
+    assert told.rows == 40
+    with pytest.raises(InputError, match="строка 50"):
+        pipeline.inspect_file(ws, path, options=ReadOptions(header_row=50))
+
+
+def test_quality_report_finds_the_problems(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path
+) -> None:
     lines = ["id;Возраст;Оценка;Регион;Пусто;Дата обращения"]
     for i in range(200):
         age = "150" if i < 3 else str(20 + i % 50)
@@ -192,7 +226,7 @@ def test_quality_report_finds_the_problems(home: Path, tmp_path: Path) -> None:
         lines.append(f"{ident};{age};{score};{region};;{date}")
     path = tmp_path / "q.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    report = pipeline.inspect_file(path, home=home).quality
+    report = pipeline.inspect_file(ws, path).quality
     kinds = {(i.kind.value, i.column): i for i in report.issues}
     assert report.rows == 200
     assert kinds[("duplicate_ids", "id")].count == 2
@@ -209,9 +243,11 @@ def test_study_and_source_ids_cannot_escape_the_data_directory(home: Path) -> No
         datasets.dataset_dir(home, "../etc", "x")
 
 
-def test_duckdb_reads_what_was_written(home: Path, tmp_path: Path, study: Study) -> None:
+def test_duckdb_reads_what_was_written(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
+) -> None:
     path = write_csv(tmp_path / "a.csv", client_rows(30, seed=8))
-    result = pipeline.import_dataset(path, study, "records", author="a", home=home)
+    result = pipeline.import_dataset(ws, path, study, "records", author="a")
     con = duckdb.connect()
     row = con.execute(
         f'SELECT count(*), count(DISTINCT "СНИЛС"), min(length("СНИЛС")) '  # noqa: S608 — test SQL over our own temp files
@@ -279,11 +315,13 @@ def test_quality_of_a_parquet_file_samples_windows_and_settles_checks_by_extreme
     assert [c.use for c in fast.columns] == [c.use for c in full.columns]
 
 
-def test_versions_record_the_pseudonym_format(home: Path, tmp_path: Path, study: Study) -> None:
+def test_versions_record_the_pseudonym_format(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
+) -> None:
     """A version with pseudonyms records their format; one of an earlier release (no format:
     32 hex characters) is flagged, so that survey ids are not matched against it."""
     path = write_csv(tmp_path / "a.csv", client_rows(30, seed=8))
-    result = pipeline.import_dataset(path, study, "records", author="a", home=home)
+    result = pipeline.import_dataset(ws, path, study, "records", author="a")
     assert result.manifest.pseudonym_format == privacy.PSEUDONYM_FORMAT
     assert not result.manifest.legacy_pseudonyms
     source = next(s for s in study.data_sources if s.id == "records")

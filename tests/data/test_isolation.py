@@ -10,11 +10,13 @@ import os
 import resource
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from segprofile import pipeline
+from segprofile import config, pipeline
 from segprofile.data import isolation, staging
 from segprofile.data.isolation import Limits, run_isolated
 from segprofile.errors import DocumentError, InputError
@@ -32,6 +34,10 @@ def _limits_seen() -> tuple[int, int, int]:
 
 def _environment(name: str) -> tuple[str | None, str, int]:
     return os.environ.get(name), os.getcwd(), os.getpid()
+
+
+def _max_columns() -> int:
+    return config.current().max_columns
 
 
 def _allocate(megabytes: int) -> int:
@@ -77,7 +83,13 @@ def _csv(tmp_path: Path) -> Path:
 
 def test_the_result_comes_back_from_a_child_with_the_limits_set(tmp_path: Path) -> None:
     path = _csv(tmp_path)
-    inspection = run_isolated(pipeline.inspect_file, path, file=path.name, limits=ROOMY)
+    inspection = run_isolated(
+        pipeline.inspect_file,
+        pipeline.Workspace.in_folder(tmp_path),
+        path,
+        file=path.name,
+        limits=ROOMY,
+    )
     assert (inspection.file, inspection.rows) == ("заявления.csv", 500)
     assert [c.name for c in inspection.quality.columns] == ["Номер", "Канал", "Возраст"]
     memory, cpu, core = run_isolated(_limits_seen, file="—", limits=Limits(5000, 42))
@@ -95,19 +107,27 @@ def test_the_childs_error_comes_back_as_it_was_raised() -> None:
 
 
 def test_the_child_takes_the_callers_settings_at_each_call(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configure: Callable[..., Any]
 ) -> None:
-    run_isolated(_environment, "SEGPROFILE_MAX_COLUMNS", file="—", limits=ROOMY)
-    monkeypatch.setenv("SEGPROFILE_MAX_COLUMNS", "7")
+    assert run_isolated(_max_columns, file="—", limits=ROOMY) == 2000
+    configure(max_columns=7)
+    monkeypatch.setenv("SEGPROFILE_SOMETHING", "x")
     monkeypatch.chdir(tmp_path)
-    value, cwd, _ = run_isolated(_environment, "SEGPROFILE_MAX_COLUMNS", file="—", limits=ROOMY)
-    assert (value, cwd) == ("7", str(tmp_path))
+    assert run_isolated(_max_columns, file="—", limits=ROOMY) == 7
+    value, cwd, _ = run_isolated(_environment, "SEGPROFILE_SOMETHING", file="—", limits=ROOMY)
+    assert (value, cwd) == ("x", str(tmp_path))
 
 
 def test_a_normal_file_over_a_tiny_memory_limit_is_a_russian_message(tmp_path: Path) -> None:
     path = _csv(tmp_path)
     with pytest.raises(InputError) as raised:
-        run_isolated(pipeline.inspect_file, path, file=path.name, limits=Limits(64, 60))
+        run_isolated(
+            pipeline.inspect_file,
+            pipeline.Workspace.in_folder(tmp_path),
+            path,
+            file=path.name,
+            limits=Limits(64, 60),
+        )
     message = str(raised.value)
     assert message.startswith(
         "Файл заявления.csv не удалось разобрать в пределах 64 МБ памяти и 60 с: "
@@ -115,7 +135,16 @@ def test_a_normal_file_over_a_tiny_memory_limit_is_a_russian_message(tmp_path: P
     assert "не хватило памяти" in message
     assert "SEGPROFILE_PARSE_MEMORY_MB" in message
     # The caller lives on: the next parse with room is fine.
-    assert run_isolated(pipeline.inspect_file, path, file=path.name, limits=ROOMY).rows == 500
+    assert (
+        run_isolated(
+            pipeline.inspect_file,
+            pipeline.Workspace.in_folder(tmp_path),
+            path,
+            file=path.name,
+            limits=ROOMY,
+        ).rows
+        == 500
+    )
 
 
 def test_a_memory_error_in_the_child_is_told_as_such() -> None:
@@ -158,11 +187,7 @@ def test_a_killed_childs_copy_of_the_raw_file_is_deleted(staging_root: Path) -> 
     assert list((staging_root / staging.WORK).iterdir()) == []
 
 
-def test_limits_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert Limits.from_env() == Limits(6144, 600)
-    monkeypatch.setenv(isolation.MEMORY_ENV, "2500")
-    monkeypatch.setenv(isolation.SECONDS_ENV, "90")
-    assert Limits.from_env() == Limits(2500, 90)
-    monkeypatch.setenv(isolation.MEMORY_ENV, "много")
-    monkeypatch.setenv(isolation.SECONDS_ENV, "-1")
-    assert Limits.from_env() == Limits(6144, 600)
+def test_limits_are_settings(configure: Callable[..., Any]) -> None:
+    assert Limits.from_config() == Limits(6144, 600)
+    configure(parse_memory_mb=2500, parse_seconds=90)
+    assert Limits.from_config() == Limits(2500, 90)

@@ -42,8 +42,8 @@ def pg_table(pg_url: str) -> str:
     return "clients"
 
 
-def test_inspect_a_table(pg_url: str, pg_table: str, home: Path) -> None:
-    result = pipeline.inspect_file(pg_url, options=ReadOptions(table=pg_table), home=home)
+def test_inspect_a_table(ws: pipeline.Workspace, pg_url: str, pg_table: str, home: Path) -> None:
+    result = pipeline.inspect_file(ws, pg_url, options=ReadOptions(table=pg_table))
     assert result.format == "sql"
     assert result.rows == 300
     assert {f.column: f.kind.value for f in result.pii} == {"ФИО": "fio", "СНИЛС": "snils"}
@@ -51,33 +51,40 @@ def test_inspect_a_table(pg_url: str, pg_table: str, home: Path) -> None:
 
 
 def test_import_a_query_pseudonymised(
-    pg_url: str, pg_table: str, home: Path, small_study: Study
+    ws: pipeline.Workspace, pg_url: str, pg_table: str, home: Path, small_study: Study
 ) -> None:
     query = f'SELECT "СНИЛС", "Возраст", "Канал" FROM {pg_table} WHERE "Возраст" >= 40'  # noqa: S608 — test SQL over our own temp files
     result = pipeline.import_dataset(
-        pg_url, small_study, "records", author="a", options=ReadOptions(query=query), home=home
+        ws,
+        pg_url,
+        small_study,
+        "records",
+        author="a",
+        options=ReadOptions(query=query),
     )
     expected = sum(int(r["Возраст"]) >= 40 for r in client_rows(300, seed=31))
     assert result.manifest.rows == expected
     assert result.manifest.file_sha256 is None
     cols = {c["name"]: c for c in result.manifest.columns}
     assert cols["СНИЛС"]["pii_action"] == "pseudonymise"
-    audit = pipeline.read_audit(home=home)
+    audit = pipeline.read_audit(ws)
     assert audit[-1].file.startswith("postgresql://segprofile@127.0.0.1")
 
 
-def test_url_table_parameter_and_missing_table(pg_url: str, pg_table: str, home: Path) -> None:
-    result = pipeline.inspect_file(f"{pg_url}?table={pg_table}", home=home)
+def test_url_table_parameter_and_missing_table(
+    ws: pipeline.Workspace, pg_url: str, pg_table: str, home: Path
+) -> None:
+    result = pipeline.inspect_file(ws, f"{pg_url}?table={pg_table}")
     assert result.rows == 300
     with pytest.raises(InputError, match="не указана таблица"):
-        pipeline.inspect_file(pg_url, home=home)
+        pipeline.inspect_file(ws, pg_url)
     with pytest.raises(InputError, match="Не удалось открыть") as err:
-        pipeline.inspect_file(pg_url, options=ReadOptions(table="no_such_table"), home=home)
+        pipeline.inspect_file(ws, pg_url, options=ReadOptions(table="no_such_table"))
     assert "127.0.0.1" in str(err.value)
 
 
-def test_password_is_never_shown(home: Path) -> None:
+def test_password_is_never_shown(ws: pipeline.Workspace, home: Path) -> None:
     url = "postgresql://user:TopSecret@127.0.0.1:1/none"
     with pytest.raises(InputError) as err:
-        pipeline.inspect_file(url, options=ReadOptions(table="t"), home=home)
+        pipeline.inspect_file(ws, url, options=ReadOptions(table="t"))
     assert "TopSecret" not in str(err.value)

@@ -263,7 +263,7 @@ def test_no_client_value_in_logs_errors_or_stored_files(
     secrets = [r[c] for r in rows for c in ("ФИО", "СНИЛС", "ИНН", "Телефон", "Эл. почта")]
     messages: list[str] = []
     with caplog.at_level(logging.DEBUG):
-        inspect(path, home=home)
+        inspect(path)
         result = import_data(path, study_id="s", source=_source(), author="тест", home=home)
         # Errors that concern those very columns: a bad type override, an impossible action.
         for override in (ColumnOverride(type="numeric"), ColumnOverride(pii="explode")):

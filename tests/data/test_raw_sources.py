@@ -39,13 +39,13 @@ def data(tmp_path: Path) -> tuple[Path, list[dict[str, str]]]:
 
 
 def test_identifiers_are_depersonalised_by_the_import_sql(
-    home: Path, study: Study, data: tuple[Path, list[dict[str, str]]]
+    ws: pipeline.Workspace, home: Path, study: Study, data: tuple[Path, list[dict[str, str]]]
 ) -> None:
     directory, rows = data
     engine = Engine.duckdb()
     try:
         table = pipeline.open_data_source(
-            engine, study, study.data_sources[0], directory, home=home
+            ws.reading(directory), engine, study, study.data_sources[0]
         )
         columns = table.columns
         stored = table.table.select("СНИЛС").to_pyarrow().to_pylist()
@@ -62,12 +62,15 @@ def test_identifiers_are_depersonalised_by_the_import_sql(
 
 
 def test_a_file_without_personal_data_is_read_as_it_is(
-    home: Path, small_study: Study, small_data: Path
+    ws: pipeline.Workspace, home: Path, small_study: Study, small_data: Path
 ) -> None:
     engine = Engine.duckdb()
     try:
         table = pipeline.open_data_source(
-            engine, small_study, small_study.data_sources[0], small_data, home=home
+            ws.reading(small_data),
+            engine,
+            small_study,
+            small_study.data_sources[0],
         )
         assert table.columns == ["channel", "age", "single_parent", "region", "satisfaction"]
     finally:

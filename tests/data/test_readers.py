@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +194,7 @@ def test_parquet_is_read_directly(tmp_path: Path) -> None:
 
 def test_inspect_reports_types_uses_pii_and_preview(home: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "c.csv", client_rows(400, seed=5), encoding="cp1251")
-    result = inspect(path, home=home)
+    result = inspect(path)
     cols = {c.name: c for c in result.quality.columns}
     assert result.rows == 400
     assert result.details["encoding"] == "cp1251"
@@ -408,7 +409,7 @@ def test_a_headerless_csv_with_personal_data_never_names_columns_by_its_values(
 ) -> None:
     path = tmp_path / "clients.csv"
     path.write_bytes(hostile.headerless_csv())
-    result = inspect(path, home=home)
+    result = inspect(path)
     names = [c.name for c in result.quality.columns]
     assert names == [f"столбец_{i}" for i in range(1, 7)]
     assert result.rows == 12  # the first client is a row, not a header
@@ -467,7 +468,7 @@ def test_a_workbook_with_year_headers_keeps_its_header(tmp_path: Path) -> None:
 
 
 def test_sheets_written_otherwise_are_read_exactly_and_within_the_budget(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, configure: Callable[..., Any]
 ) -> None:
     """Cells without ``r`` (their order places them), attributes in another order, a prefixed
     namespace: read exactly, and the same budget applies."""
@@ -480,18 +481,18 @@ def test_sheets_written_otherwise_are_read_exactly_and_within_the_budget(
     details, loaded = _load(path, tmp_path / "w")
     assert len(details["columns"]) == 2
     assert len(loaded) == 4
-    monkeypatch.setenv("SEGPROFILE_MAX_SHEET_CELLS", "9")
+    configure(max_sheet_cells=9)
     with pytest.raises(InputError, match="5 строк × 2 столбца — 10 ячеек при пределе 9"):
         _load(path, tmp_path / "w2")
     reordered = hostile.sheet_xml([["a", "b"], [1, 2], [3, 4]]).replace('<c r="', '<c s="0" r="')
     path.write_bytes(hostile.xlsx_bytes(reordered))
-    monkeypatch.setenv("SEGPROFILE_MAX_SHEET_CELLS", "5")
+    configure(max_sheet_cells=5)
     with pytest.raises(InputError, match="3 строки × 2 столбца"):
         _load(path, tmp_path / "w3")
 
 
 def test_a_budget_big_enough_reads_a_sheet_past_its_first_piece(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, configure: Callable[..., Any]
 ) -> None:
     """A sheet wider further down than in its first rows passes the quick search's bound and
     is measured exactly: within the budget it is read."""
@@ -499,7 +500,7 @@ def test_a_budget_big_enough_reads_a_sheet_past_its_first_piece(
     rows.append([99, 1, "хвост"])
     path = tmp_path / "ragged.xlsx"
     path.write_bytes(hostile.xlsx_bytes(hostile.sheet_xml(rows)))
-    monkeypatch.setenv("SEGPROFILE_MAX_SHEET_CELLS", "70")
+    configure(max_sheet_cells=70)
     details, loaded = _load(path, tmp_path / "w")
     assert len(loaded) == 21
     assert len(details["columns"]) == 3
@@ -530,15 +531,14 @@ def test_sizes_in_messages_never_read_the_same_when_they_differ(
     assert sizes_text(size, limit) == shown
 
 
-def test_limits_come_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_limits_come_from_settings(tmp_path: Path, configure: Callable[..., Any]) -> None:
     path = tmp_path / "w.csv"
     path.write_text("a;b;c\n1;2;" + "x" * 3000 + "\n", encoding="utf-8")
-    monkeypatch.setenv("SEGPROFILE_MAX_COLUMNS", "2")
+    configure(max_columns=2)
     assert "столбцов 3 при пределе 2" in _fails(path, tmp_path / "w1")
-    monkeypatch.setenv("SEGPROFILE_MAX_COLUMNS", "garbage")  # a bad value: the default
-    monkeypatch.setenv("SEGPROFILE_MAX_CELL_KB", "2")
+    configure(max_columns=2000, max_cell_kb=2)
     assert "строка 2, столбец 3: значение длиннее предела 2 КБ" in _fails(path, tmp_path / "w2")
-    monkeypatch.setenv("SEGPROFILE_MAX_CELL_KB", "4")
+    configure(max_cell_kb=4)
     details, _ = _load(path, tmp_path / "w3")
     assert details["columns"] == ["a", "b", "c"]
 

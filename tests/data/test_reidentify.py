@@ -29,10 +29,10 @@ def original(tmp_path: Path) -> tuple[Path, list[dict[str, str]]]:
     return write_csv(tmp_path / "выгрузка.csv", rows, encoding="cp1251"), rows
 
 
-def _respondents(study: Study, home: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+def _respondents(ws: pipeline.Workspace, study: Study, tmp_path: Path) -> tuple[Path, list[str]]:
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
-    plan = pipeline.research_plan(study, data, home=home)
+    plan = pipeline.research_plan(ws.reading(data), study)
     path = tmp_path / "respondents.csv"
     path.write_bytes(pipeline.recruitment_csv(plan.recruitment))
     return path, [r.respondent_id for r in plan.recruitment.respondents]
@@ -44,15 +44,25 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def test_contacts_of_the_chosen_respondents_only(
-    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+    ws: pipeline.Workspace,
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    original: tuple[Path, list[dict[str, str]]],
 ) -> None:
     path, rows = original
-    pipeline.import_dataset(path, study, "records", author="a", home=home)
-    respondents, chosen = _respondents(study, home, tmp_path)
+    pipeline.import_dataset(ws, path, study, "records", author="a")
+    respondents, chosen = _respondents(ws, study, tmp_path)
     assert chosen
     out = tmp_path / "контакты.csv"
     result = pipeline.reidentify(
-        path, study, "records", respondents=respondents, out=out, user="рекрутер", home=home
+        ws,
+        path,
+        study,
+        "records",
+        respondents=respondents,
+        out=out,
+        user="рекрутер",
     )
     assert (result.requested, result.found) == (len(chosen), len(chosen))
     assert result.same_file is True
@@ -62,7 +72,7 @@ def test_contacts_of_the_chosen_respondents_only(
     assert list(contacts[0]) == ["Респондент", "ФИО", "СНИЛС", "Телефон", "Эл. почта"]
     key = privacy.key_with_id(
         privacy.StudyKey(privacy.default_key_store(home), "small"),
-        pipeline.list_dataset_versions("small", "records", home=home)[0].key_id or "",
+        pipeline.list_dataset_versions(ws, "small", "records")[0].key_id or "",
     )
     # Each row is a chosen respondent's own, and only chosen respondents are there.
     assert {c["Респондент"] for c in contacts} == set(chosen)
@@ -77,7 +87,7 @@ def test_contacts_of_the_chosen_respondents_only(
     for c in contacts:
         assert c["СНИЛС"].encode() not in stored
         assert c["ФИО"].encode() not in stored
-    record = pipeline.read_audit(home=home)[-1]
+    record = pipeline.read_audit(ws)[-1]
     assert record.event == "reidentify"
     assert record.user == "рекрутер"
     assert record.file == "выгрузка.csv"
@@ -87,16 +97,26 @@ def test_contacts_of_the_chosen_respondents_only(
 
 
 def test_respondents_not_in_the_file_are_counted_not_invented(
-    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+    ws: pipeline.Workspace,
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    original: tuple[Path, list[dict[str, str]]],
 ) -> None:
     path, rows = original
-    pipeline.import_dataset(path, study, "records", author="a", home=home)
-    _, chosen = _respondents(study, home, tmp_path)
+    pipeline.import_dataset(ws, path, study, "records", author="a")
+    _, chosen = _respondents(ws, study, tmp_path)
     later = write_csv(tmp_path / "другая.csv", rows[1:], encoding="cp1251")
     wanted = tmp_path / "wanted.csv"
     wanted.write_text("Респондент\n" + "\n".join([*chosen, "нетТакогоПсевдонима0000"]) + "\n")
     result = pipeline.reidentify(
-        later, study, "records", respondents=wanted, out=tmp_path / "c.csv", user="a", home=home
+        ws,
+        later,
+        study,
+        "records",
+        respondents=wanted,
+        out=tmp_path / "c.csv",
+        user="a",
     )
     assert result.requested == len(chosen) + 1
     assert result.found <= len(chosen)
@@ -105,6 +125,7 @@ def test_respondents_not_in_the_file_are_counted_not_invented(
 
 @pytest.mark.parametrize("where", ["exists", "home", "keys"])
 def test_the_output_never_overwrites_nor_lands_in_data_or_keys(
+    ws: pipeline.Workspace,
     home: Path,
     tmp_path: Path,
     study: Study,
@@ -112,8 +133,8 @@ def test_the_output_never_overwrites_nor_lands_in_data_or_keys(
     where: str,
 ) -> None:
     path, _ = original
-    pipeline.import_dataset(path, study, "records", author="a", home=home)
-    respondents, _ = _respondents(study, home, tmp_path)
+    pipeline.import_dataset(ws, path, study, "records", author="a")
+    respondents, _ = _respondents(ws, study, tmp_path)
     out = {
         "exists": respondents,
         "home": home / "contacts.csv",
@@ -122,50 +143,86 @@ def test_the_output_never_overwrites_nor_lands_in_data_or_keys(
     before = out.read_bytes() if out.exists() else None
     with pytest.raises(InputError) as err:
         pipeline.reidentify(
-            path, study, "records", respondents=respondents, out=out, user="a", home=home
+            ws,
+            path,
+            study,
+            "records",
+            respondents=respondents,
+            out=out,
+            user="a",
         )
     assert str(out) in str(err.value)
     assert (out.read_bytes() if out.exists() else None) == before
-    assert pipeline.read_audit(home=home)[-1].event == "import"
+    assert pipeline.read_audit(ws)[-1].event == "import"
 
 
 def test_without_the_key_there_are_no_contacts(
-    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+    ws: pipeline.Workspace,
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    original: tuple[Path, list[dict[str, str]]],
 ) -> None:
     path, _ = original
-    pipeline.import_dataset(path, study, "records", author="a", home=home)
-    respondents, _ = _respondents(study, home, tmp_path)
+    pipeline.import_dataset(ws, path, study, "records", author="a")
+    respondents, _ = _respondents(ws, study, tmp_path)
     (privacy.default_key_store(home) / "small.key").unlink()
     out = tmp_path / "c.csv"
     with pytest.raises(InputError, match="Нет ключа псевдонимизации"):
         pipeline.reidentify(
-            path, study, "records", respondents=respondents, out=out, user="a", home=home
+            ws,
+            path,
+            study,
+            "records",
+            respondents=respondents,
+            out=out,
+            user="a",
         )
     assert not out.exists()
 
 
 def test_a_respondents_file_without_pseudonyms_is_refused(
-    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+    ws: pipeline.Workspace,
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    original: tuple[Path, list[dict[str, str]]],
 ) -> None:
     path, _ = original
-    pipeline.import_dataset(path, study, "records", author="a", home=home)
+    pipeline.import_dataset(ws, path, study, "records", author="a")
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("Номер;Сегмент\n1;a\n")
     with pytest.raises(InputError, match="нет столбца «Респондент»"):
         pipeline.reidentify(
-            path, study, "records", respondents=wrong, out=tmp_path / "c.csv", user="a", home=home
+            ws,
+            path,
+            study,
+            "records",
+            respondents=wrong,
+            out=tmp_path / "c.csv",
+            user="a",
         )
 
 
 def test_nothing_imported_and_no_key_means_nothing_to_find(
-    home: Path, tmp_path: Path, study: Study, original: tuple[Path, list[dict[str, str]]]
+    ws: pipeline.Workspace,
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    original: tuple[Path, list[dict[str, str]]],
 ) -> None:
     path, _ = original
     wanted = tmp_path / "wanted.csv"
     wanted.write_text("Респондент\nabc\n")
     with pytest.raises((InputError, NotFound)):
         pipeline.reidentify(
-            path, study, "records", respondents=wanted, out=tmp_path / "c.csv", user="a", home=home
+            ws,
+            path,
+            study,
+            "records",
+            respondents=wanted,
+            out=tmp_path / "c.csv",
+            user="a",
         )
     assert not (tmp_path / "c.csv").exists()
     assert not datasets.list_versions(home, "small", "records")

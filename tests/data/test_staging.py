@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from segprofile.data import staging
-from segprofile.errors import ConflictError, InputError, NotFound
+from segprofile.errors import ConflictError, NotFound
 
 AREA = "study-1-20261206T100000"
 HOURS = 24.0
@@ -236,18 +236,6 @@ def test_a_reads_work_folder_is_private_and_goes_even_after_a_kill(tmp_path: Pat
     _age(dead, 1)
     assert staging.clean(root, hours=HOURS).incoming == 1
     assert not dead.exists()
-
-
-def test_the_default_root_is_beside_the_data_home(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SEGPROFILE_STAGING", raising=False)
-    monkeypatch.setenv("SEGPROFILE_HOME", "/srv/segprofile")
-    assert staging.default_root() == Path("/srv/segprofile-staging")
-    monkeypatch.setenv("SEGPROFILE_STAGING", "/srv/private/uploads")
-    assert staging.default_root() == Path("/srv/private/uploads")
-    for inside in ("/srv/segprofile/staging", "/srv/segprofile", "/srv"):
-        monkeypatch.setenv("SEGPROFILE_STAGING", inside)
-        with pytest.raises(InputError, match="нельзя хранить вместе"):
-            staging.default_root()
 
 
 def test_an_upload_still_arriving_is_not_listed_as_damaged(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -238,12 +240,12 @@ def test_data_nested_deeper_than_the_limit_is_refused_without_recursion() -> Non
         study_from_data({"id": "x", "title": "x", "roles": deep}, source="document")
 
 
-def test_the_depth_limit_is_a_setting(small_study: Study, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_depth_limit_is_a_setting(small_study: Study, configure: Callable[..., Any]) -> None:
     text = dump_study(small_study)
-    monkeypatch.setenv("SEGPROFILE_YAML_MAX_DEPTH", "3")
+    configure(yaml_max_depth=3)
     with pytest.raises(DocumentError, match="глубже 3 уровней"):
         load_study_text(text)
-    monkeypatch.setenv("SEGPROFILE_YAML_MAX_DEPTH", "не число")
+    configure(yaml_max_depth=50)
     assert load_study_text(text) == small_study
 
 

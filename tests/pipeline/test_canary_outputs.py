@@ -33,7 +33,7 @@ from canary import (
     scan,
     scan_bytes,
 )
-from segprofile import pipeline
+from segprofile import config, pipeline
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
 
@@ -71,22 +71,24 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Outputs:
         mp.setenv("SEGPROFILE_KEYS", str(keys))
         mp.setenv("SEGPROFILE_STAGING", str(staging))
         mp.delenv("SEGPROFILE_PSEUDONYM_KEY", raising=False)
+        mp.setattr(config, "_current", None)  # read from this environment
         return _run(root, inputs, home, keys, staging)
 
 
 def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: Path) -> Outputs:
+    # root/home, root/keys, root/staging: as the environment says (the CLI canary's too)
+    ws = pipeline.Workspace.in_folder(root, data_dir=root / "in")
     study = Study.model_validate(CANARY_STUDY)
-    data = root / "in"
-    inspection = pipeline.inspect_file(inputs["records.csv"], study=study, source_id="records")
+    inspection = pipeline.inspect_file(ws, inputs["records.csv"], study=study, source_id="records")
     for name, source in (
         ("records.csv", "records"),
         ("complaints-named.csv", "complaints"),  # a file named after a client
         ("records.xlsx", "records"),  # a second version, from the workbook
     ):
-        imported = pipeline.import_dataset(inputs[name], study, source, author="анна", home=home)
+        imported = pipeline.import_dataset(ws, inputs[name], study, source, author="анна")
         assert imported.manifest.rows == len(ROWS)
 
-    computed = pipeline.profile_study(study, data, home=home)
+    computed = pipeline.profile_study(ws, study)
     published = pipeline.published_profile(computed, study)
     result = Outputs(home, keys, staging, inputs, study, published)
     result.add("inspection.json", json.dumps(inspection.to_dict(), ensure_ascii=False, default=str))
@@ -95,7 +97,7 @@ def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: P
     result.add("profile.html", pipeline.render_profile_html(published, study))
     result.add("quadrant.svg", pipeline.priority_quadrant_svg(published, study) or "")
 
-    plan = pipeline.research_plan(study, data, profile=computed, home=home)
+    plan = pipeline.research_plan(ws, study, profile=computed)
     result.add("respondents.csv", pipeline.recruitment_csv(plan.recruitment))
     result.add(
         "research-plan.json",
@@ -112,7 +114,11 @@ def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: P
     assert plan.recruitment.respondents
 
     survey = pipeline.import_survey(
-        study, data, inputs["survey.csv"], author="анна", home=home, profile=computed
+        ws,
+        study,
+        inputs["survey.csv"],
+        author="анна",
+        profile=computed,
     )
     assert survey.file.pseudonymised
     assert survey.file.dropped
@@ -126,7 +132,10 @@ def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: P
 
     for source_id, column in (("complaints", None), ("survey", "Что мешало?")):
         topics = pipeline.text_topics(
-            survey.study, data, source_id=source_id, text_column=column, home=home
+            ws,
+            survey.study,
+            source_id=source_id,
+            text_column=column,
         )
         result.add(f"topics-{source_id}.json", topics.model.model_dump_json())
 
@@ -161,18 +170,21 @@ def _run(root: Path, inputs: dict[str, Path], home: Path, keys: Path, staging: P
     (raw / "records.csv").write_bytes(canary_csv(ROWS, columns=tuple(COLUMNS), encoding="utf-8"))
     complaints = ("СНИЛС", "Канал", "Текст обращения")
     (raw / "complaints.csv").write_bytes(canary_csv(ROWS, columns=complaints, encoding="utf-8"))
-    raw_profile = pipeline.profile_study(raw_study, raw, home=home)
+    raw_profile = pipeline.profile_study(ws.reading(raw), raw_study)
     result.add("raw-profile.json", pipeline.profile_to_json(raw_profile))
-    raw_plan = pipeline.research_plan(raw_study, raw, profile=raw_profile, home=home)
+    raw_plan = pipeline.research_plan(ws.reading(raw), raw_study, profile=raw_profile)
     result.add("raw-respondents.csv", pipeline.recruitment_csv(raw_plan.recruitment))
     raw_topics = pipeline.text_topics(
-        raw_study, raw, source_id="complaints", feature_id="channel", home=home
+        ws.reading(raw),
+        raw_study,
+        source_id="complaints",
+        feature_id="channel",
     )
     assert raw_topics.feature is not None
     result.add("raw-topics.json", raw_topics.model.model_dump_json())
-    assert not pipeline.list_dataset_versions("canary-raw", "records", home=home)
+    assert not pipeline.list_dataset_versions(ws, "canary-raw", "records")
 
-    final_profile = pipeline.profile_study(final, data, home=home)
+    final_profile = pipeline.profile_study(ws, final)
     for fmt in pipeline.REPORT_FORMATS:
         result.add(f"report.{fmt}", pipeline.render_report(final_profile, final, fmt))
     result.add(

@@ -83,11 +83,11 @@ def test_open_survey_answers_are_masked_before_the_preview(tmp_path: Path) -> No
     frame["Комментарий"] = comments
     path = tmp_path / "answers.csv"
     frame.to_csv(path, sep=";", index=False)
-    home = tmp_path / "home"
+    ws = pipeline.Workspace.in_folder(tmp_path)
     source = pipeline.survey_source(study)
     assert source is not None
-    pipeline.import_dataset(path, study, source.id, author="анна", home=home)
-    info = pipeline.inspect_survey(study, home=home)
+    pipeline.import_dataset(ws, path, study, source.id, author="анна")
+    info = pipeline.inspect_survey(ws, study)
     assert _nonzero(info.masked) == {**ALL_KINDS, "names": 2, "phones": 2}
     assert info.masked_summary.startswith("замаскировано: 2 имени, 2 телефона")
     shown = "\n".join(str(row.get("Комментарий", "")) for row in info.preview)
@@ -142,7 +142,9 @@ def test_topics_of_a_raw_complaints_file_are_masked(tmp_path: Path) -> None:
         texts[i] = f"{texts[i]} Заявитель Кузнецова Анна Сергеевна, тел. 8 912 345-67-89."
     complaints["text"] = texts
     complaints.to_parquet(data / "complaints.parquet", index=False)
-    topics = pipeline.text_topics(study, data, text_column="text", home=tmp_path / "home")
+    topics = pipeline.text_topics(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=data), study, text_column="text"
+    )
     shown = " ".join(
         [*(w for t in topics.model.topics for w in t.words)]
         + [e for t in topics.model.topics for e in t.examples]

@@ -73,9 +73,11 @@ def test_format_cell_is_russian() -> None:
     assert format_cell(SUPPRESSED, "int") == "скрыто"
 
 
-def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
+def test_small_segment_cannot_be_recovered(small_cell_data: Path, tmp_path: Path) -> None:
     study = small_cell_study()
-    profile = pipeline.profile_study(study, small_cell_data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_cell_data), study
+    )
     report = build_report(profile, study, figures=False)
     assert {"channel=office", "channel=post"} <= report.suppressed
     rows = {row[0]: row for row in table(report, "segments_channel").rows}
@@ -105,18 +107,24 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path) -> None:
     assert cells["Приёмная"][1] == "скрыто: меньше 5"
 
 
-def test_study_setting_no_longer_turns_suppression_off(small_cell_data: Path) -> None:
+def test_study_setting_no_longer_turns_suppression_off(
+    small_cell_data: Path, tmp_path: Path
+) -> None:
     # Unsuppressed figures are an owner's request for one output, never a study setting.
     study = small_cell_study(allow_small_cells=True)
-    profile = pipeline.profile_study(study, small_cell_data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_cell_data), study
+    )
     report = build_report(profile, study, figures=False)
     assert "channel=office" in report.suppressed
     assert report.banner == ""
 
 
-def test_unsuppressed_output_shows_them_and_says_so(small_cell_data: Path) -> None:
+def test_unsuppressed_output_shows_them_and_says_so(small_cell_data: Path, tmp_path: Path) -> None:
     study = small_cell_study()
-    profile = pipeline.profile_study(study, small_cell_data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=small_cell_data), study
+    )
     report = build_report(profile, study, figures=False, unsuppressed=True)
     assert report.suppressed == frozenset()
     rows = {row[0]: row for row in table(report, "segments_channel").rows}
@@ -130,7 +138,9 @@ def test_unsuppressed_output_shows_them_and_says_so(small_cell_data: Path) -> No
 def test_sections_of_the_example(tmp_path: Path) -> None:
     study = pipeline.example_study("internal-accounting")
     pipeline.generate_demo_data("internal-accounting", tmp_path, rows=1000)
-    profile = pipeline.profile_study(study, tmp_path)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), study
+    )
     report = build_report(profile, study, figures=False)
     ids = [s.id for s in report.sections]
     for expected in (

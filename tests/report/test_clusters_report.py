@@ -44,7 +44,13 @@ def clustered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Profile,
         },
     }
     study = pipeline.study_from_data(data)
-    return study, pipeline.profile_study(study, path), path
+    return (
+        study,
+        pipeline.profile_study(
+            pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=path), study
+        ),
+        path,
+    )
 
 
 def _with_small_cluster(profile: Profile) -> Profile:
@@ -195,7 +201,8 @@ def test_cli_profile_prints_clusters_and_writes_them(
     printed = capsys.readouterr().out
     assert "Кластеров:" in printed
     assert "Портрет" in printed
-    written = json.loads((out / "profile.json").read_text(encoding="utf-8"))
+    written = json.loads((out / f"{study.id}-profile.json").read_text(encoding="utf-8"))
     assert written["clusters"]["k"] == len(written["clusters"]["clusters"])
     assert written["clusters"]["choice"]["reason"]
-    assert 'id="sp-clusters"' in (out / "profile.html").read_text(encoding="utf-8")
+    html = (out / f"{study.id}-profile.html").read_text(encoding="utf-8")
+    assert 'id="sp-clusters"' in html

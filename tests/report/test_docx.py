@@ -22,7 +22,9 @@ def small_docx(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     study = Study.model_validate(SMALL_STUDY)
     data = tmp_path_factory.mktemp("docx")
     pq.write_table(make_records(2000, seed=5), data / "records.parquet")
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
+    )
     return Document(io.BytesIO(pipeline.render_report(profile, study, "docx"))), profile
 
 
@@ -69,7 +71,9 @@ def test_figures_are_images(small_docx) -> None:  # type: ignore[no-untyped-def]
 def test_child_benefit_example(tmp_path: Path) -> None:
     study = pipeline.example_study("child-benefit")
     pipeline.generate_demo_data("child-benefit", tmp_path, rows=1500)
-    profile = pipeline.profile_study(study, tmp_path)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), study
+    )
     # Without figures to keep the test quick; the small study above checks them.
     doc = Document(io.BytesIO(render_docx(build_report(profile, study, figures=False))))
     body = "\n".join(texts(doc))

@@ -27,7 +27,9 @@ def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     study = Study.model_validate(SMALL_STUDY)
     data = tmp_path_factory.mktemp("pdf")
     pq.write_table(make_records(2000, seed=11), data / "records.parquet")
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
+    )
     return build_report(profile, study), profile
 
 

@@ -15,7 +15,12 @@ from sp_census import STUDY, write_census
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     study = Study.model_validate(STUDY)
-    profile = pipeline.profile_study(study, write_census(tmp_path_factory.mktemp("census")))
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(
+            tmp_path_factory.mktemp("ws"), data_dir=write_census(tmp_path_factory.mktemp("census"))
+        ),
+        study,
+    )
     return study, profile
 
 

@@ -27,7 +27,9 @@ def workbook(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     study = Study.model_validate(doc)
     data = tmp_path_factory.mktemp("xlsx")
     pq.write_table(make_records(2000, seed=3), data / "records.parquet")
-    profile = pipeline.profile_study(study, data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
+    )
     content = pipeline.render_report(profile, study, "xlsx")
     return load_workbook(io.BytesIO(content)), profile
 
@@ -98,7 +100,9 @@ def test_a_sheet_per_section_with_russian_text(workbook) -> None:  # type: ignor
 def test_internal_accounting_example(tmp_path: Path) -> None:
     study = pipeline.example_study("internal-accounting")
     pipeline.generate_demo_data("internal-accounting", tmp_path, rows=800)
-    profile = pipeline.profile_study(study, tmp_path)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), study
+    )
     wb = load_workbook(io.BytesIO(pipeline.render_report(profile, study, "xlsx")))
     assert wb["Титул"]["A1"].value == "Профиль внутреннего клиента"
     roles = next(ws for ws in wb.worksheets if "Роли" in ws.title)

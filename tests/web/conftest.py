@@ -34,6 +34,7 @@ def home(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Path
     settings.SEGPROFILE_STAGING = tmp_path / "home-staging"
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "home-staging" / "incoming")
     monkeypatch.setenv("SEGPROFILE_STAGING", str(settings.SEGPROFILE_STAGING))
+    settings.SEGPROFILE_KEYS = tmp_path / "home-keys"  # every study's key, apart from the home
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.SEGPROFILE_DEMO_ROWS = 1000
     # Real password hashing costs ~0.3 s per user; these tests are not about it.

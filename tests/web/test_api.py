@@ -14,6 +14,7 @@ from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.api.models import ApiToken, hash_token
 from segprofile.web.studies.models import AuditEvent, Membership, ProfileRun, Study
+from segprofile.web.studies.services import workspace_for
 
 pytestmark = pytest.mark.django_db
 
@@ -406,11 +407,11 @@ def test_datasets_list_the_sources_and_their_versions(
 ) -> None:
     document = stored_study.current_revision().to_document()
     pipeline.import_dataset(
+        workspace_for(stored_study),
         small_data / "records.parquet",
         document,
         "records",
         author="anna",
-        home=stored_study.data_dir().parent,
     )
     body = _json(api.get(f"/api/studies/{stored_study.pk}/datasets", **_auth(token)))
     assert [d["source_id"] for d in body] == ["records"]

@@ -162,9 +162,8 @@ def test_no_raw_value_is_left_after_the_data_page_the_survey_and_the_journeys_im
     assert hits == [], _report(hits)
     # The imports did happen (a scan of nothing would pass too).
     document = example.current_revision().to_document()
-    root = services.study_home(example)
     for source in ("export", "survey"):
-        assert pipeline.list_dataset_versions(document.id, source, home=root)
+        assert pipeline.list_dataset_versions(services.workspace_for(example), document.id, source)
 
 
 @pytest.mark.django_db

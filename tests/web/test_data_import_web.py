@@ -20,9 +20,9 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
-from segprofile.pipeline import staging
+from segprofile.data import datasets, staging
 from segprofile.web.studies.models import Study
-from segprofile.web.studies.services import staging_area, staging_root, study_home
+from segprofile.web.studies.services import staging_area, staging_root, study_home, workspace_for
 from sp_factories import make_snils
 from upload_gate import follow_import
 
@@ -107,11 +107,11 @@ def do_import(client: Client, study: Study, token: str, **changes: str) -> Any:
 
 def versions(study: Study, source: str = "records") -> list[pipeline.Manifest]:
     document = study.current_revision().to_document()
-    return pipeline.list_dataset_versions(document.id, source, home=study_home(study))
+    return pipeline.list_dataset_versions(workspace_for(study), document.id, source)
 
 
 def audit(study: Study) -> list[Any]:
-    return pipeline.read_audit(home=study_home(study))
+    return pipeline.read_audit(workspace_for(study))
 
 
 # --- the happy path ------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def test_upload_inspect_and_import_a_cp1251_csv(client_in: Client, stored_study:
     [version] = versions(stored_study)
     assert (version.version, version.rows, version.author) == (1, 40, "anna")
     # Pseudonymised before it was written: the stored table holds no raw identifier.
-    stored = pq.read_table(pipeline.datasets.version_path(study_home(stored_study), version))
+    stored = pq.read_table(datasets.version_path(study_home(stored_study), version))
     cells = {str(v) for col in stored.columns for v in col.to_pylist()}
     assert not cells & set(values["fio"] + values["snils"])
     # The decisions are a new revision of the study; the upload is gone; the audit names anna.
@@ -254,7 +254,7 @@ def test_keeping_personal_data_needs_a_reason_recorded_in_audit_and_revision(
     )
     assert response.status_code == 302
     [version] = versions(stored_study)
-    stored = pq.read_table(pipeline.datasets.version_path(study_home(stored_study), version))
+    stored = pq.read_table(datasets.version_path(study_home(stored_study), version))
     assert set(stored.column("ФИО").to_pylist()) == set(values["fio"])  # kept, as decided
     [record] = [r for r in audit(stored_study) if r.event == "import"]  # one record says it all
     assert record.user == "anna"
@@ -374,7 +374,7 @@ def test_a_failed_import_keeps_the_previous_version_and_writes_nothing(
     assert "столбец «Канал» нельзя привести к выбранному типу" in page
     assert "ЕПГУ" not in page.split("read-error")[1].split("</div>")[0]  # no value in the error
     assert [m.version for m in versions(stored_study)] == [1]
-    directory = pipeline.datasets.dataset_dir(study_home(stored_study), "small", "records")
+    directory = datasets.dataset_dir(study_home(stored_study), "small", "records")
     assert sorted(p.name for p in directory.iterdir() if not p.name.startswith(".lock")) == [
         "v1.json",
         "v1.parquet",

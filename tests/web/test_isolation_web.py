@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from segprofile import pipeline
 from segprofile.pipeline import staging
 from segprofile.web.api.models import ApiToken
 from segprofile.web.studies.models import DataImport, Study
-from segprofile.web.studies.services import staging_root, study_home
+from segprofile.web.studies.services import staging_root, study_home, workspace_for
 from upload_gate import confirm_import, token_of
 
 CORPUS = hostile.corpus()
@@ -49,8 +50,8 @@ def no_parsing_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(datasets, "open_raw", _parsed_here)
     monkeypatch.setattr(texts, "read_text", _parsed_here)
     monkeypatch.setattr(spec_yaml, "load_study_text", _parsed_here)
-    monkeypatch.setattr(pipeline, "journeys_from_csv", _parsed_here)
-    monkeypatch.setattr(pipeline, "journeys_from_bpmn", _parsed_here)
+    monkeypatch.setattr(pipeline.journeys, "journeys_from_csv", _parsed_here)
+    monkeypatch.setattr(pipeline.journeys, "journeys_from_bpmn", _parsed_here)
 
 
 EXAMPLE = pipeline.example_study("child-benefit")  # read before the parsers are trapped
@@ -159,15 +160,14 @@ def test_a_good_file_is_inspected_rechecked_and_imported_outside_the_server(
     job = DataImport.objects.get()
     assert (job.status, job.version, job.rows) == ("done", 1, 60)
     document = stored_study.current_revision().to_document()
-    home = study_home(stored_study)
-    [version] = pipeline.list_dataset_versions(document.id, "records", home=home)
+    [version] = pipeline.list_dataset_versions(workspace_for(stored_study), document.id, "records")
     assert version.details["sheet"] == "Данные"
     assert _staging_left() == []
 
 
 @pytest.mark.django_db
 def test_a_parse_over_the_memory_limit_is_a_russian_message_and_the_server_lives_on(
-    client_in: Client, stored_study: Study, monkeypatch: pytest.MonkeyPatch
+    client_in: Client, stored_study: Study, configure: Callable[..., Any]
 ) -> None:
     content = ("Канал;Возраст\n" + "".join(f"ЕПГУ;{20 + i % 40}\n" for i in range(200))).encode()
     url = reverse("studies:data_upload", kwargs={"pk": stored_study.pk})
@@ -180,7 +180,7 @@ def test_a_parse_over_the_memory_limit_is_a_russian_message_and_the_server_lives
     staged = upload()
     token_of(staged)
     # 64 MB for a parse child: the program alone takes more, so a normal file cannot be read.
-    monkeypatch.setenv("SEGPROFILE_PARSE_MEMORY_MB", "64")
+    configure(parse_memory_mb=64)
     refused = upload()  # the inspection, in the request
     assert refused.status_code == 400
     page = _text(refused)
@@ -189,7 +189,7 @@ def test_a_parse_over_the_memory_limit_is_a_russian_message_and_the_server_lives
     assert "SEGPROFILE_PARSE_MEMORY_MB" in page
     # The import, in the job: it fails, not the worker. (Python may hang starting a thread
     # without memory; the clock then ends it: a short one here.)
-    monkeypatch.setenv("SEGPROFILE_PARSE_SECONDS", "15")
+    configure(parse_seconds=15)
     response = confirm_import(client_in, stored_study, staged)
     assert response.status_code == 200  # the import's page, telling why it failed
     assert "Файл заявления.csv не удалось разобрать в пределах 64 МБ памяти и 15 с" in _text(
@@ -198,8 +198,7 @@ def test_a_parse_over_the_memory_limit_is_a_russian_message_and_the_server_lives
     assert DataImport.objects.get().status == "failed"
     assert _staging_left() == []
     # The same server and worker go on as usual once the limits allow it.
-    monkeypatch.delenv("SEGPROFILE_PARSE_MEMORY_MB")
-    monkeypatch.delenv("SEGPROFILE_PARSE_SECONDS")
+    configure(parse_memory_mb=6144, parse_seconds=600)
     assert confirm_import(client_in, stored_study, upload()).status_code == 302
     assert DataImport.objects.filter(status="done").count() == 1
     assert _staging_left() == []

@@ -239,7 +239,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Demo records of the example and its profile (JSON), made once."""
     data = tmp_path_factory.mktemp("child-benefit-cost")
     pipeline.generate_demo_data("child-benefit", data, rows=1500, seed=4)
-    profile = pipeline.profile_study(pipeline.example_study("child-benefit"), data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        pipeline.example_study("child-benefit"),
+    )
     return data, pipeline.profile_to_json(profile)
 
 

@@ -29,7 +29,10 @@ EXAMPLE = "child-benefit"
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     data = tmp_path_factory.mktemp("cb-web-import")
     pipeline.generate_demo_data(EXAMPLE, data, rows=4000, seed=11)
-    profile = pipeline.profile_study(pipeline.example_study(EXAMPLE), data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        pipeline.example_study(EXAMPLE),
+    )
     return data, pipeline.profile_to_json(profile)
 
 

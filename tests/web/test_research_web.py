@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.services import workspace_for
 
 EXAMPLE = "child-benefit"
 
@@ -29,7 +30,10 @@ def example_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """Demo records of the example and its profile (JSON), made once."""
     data = tmp_path_factory.mktemp("child-benefit-data")
     pipeline.generate_demo_data(EXAMPLE, data, rows=1500, seed=4)
-    profile = pipeline.profile_study(pipeline.example_study(EXAMPLE), data)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        pipeline.example_study(EXAMPLE),
+    )
     return data, pipeline.profile_to_json(profile)
 
 
@@ -224,7 +228,7 @@ def test_research_page_lists_sizes_respondents_bound_and_guides(
     document = study.current_revision().to_document()
     run = study.runs.get()
     plan = pipeline.research_plan(
-        document, study.data_dir(), profile=pipeline.profile_from_json(run.result_json)
+        workspace_for(study), document, profile=pipeline.profile_from_json(run.result_json)
     )
     assert plan.recruitment.respondents
     for respondent in plan.recruitment.respondents:

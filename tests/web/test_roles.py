@@ -197,7 +197,11 @@ def built_profile(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, s
 
     pq.write_table(make_records(600, seed=3), data / "records.parquet")
     document = StudyDocument.model_validate(SMALL_STUDY)
-    profile = pipeline.profile_study(document, data, revision=1)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        document,
+        revision=1,
+    )
     return (
         pipeline.profile_to_json(profile),
         pipeline.render_profile_html(profile, document, standalone=True),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
 from segprofile.web.studies.models import ProfileRun, Study, without_server_paths
+from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.tasks import build_profile
 
 Rewrite = Callable[[Study, Callable[[pa.Table], pa.Table]], None]
@@ -37,7 +38,7 @@ def _run_page(client: Client, run: ProfileRun) -> str:
 def _expected_error(study: Study) -> SegprofileError:
     """The error the pipeline itself raises for this study's current data."""
     with pytest.raises(SegprofileError) as caught:
-        pipeline.profile_study(study.current_revision().to_document(), study.data_dir())
+        pipeline.profile_study(workspace_for(study), study.current_revision().to_document())
     return caught.value
 
 
@@ -95,7 +96,7 @@ def test_the_result_is_the_same_profile_as_the_pipeline_builds(
 ) -> None:
     run = _start(client_in, stored_study)
     document = stored_study.current_revision().to_document()
-    direct = pipeline.profile_study(document, stored_study.data_dir(), revision=1)
+    direct = pipeline.profile_study(workspace_for(stored_study), document, revision=1)
     stored = pipeline.profile_from_json(run.result_json)
     assert stored.by_feature == direct.by_feature
     assert stored.satisfaction == direct.satisfaction

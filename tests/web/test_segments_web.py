@@ -28,7 +28,11 @@ EXAMPLE = "child-benefit"
 def example_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
     data = tmp_path_factory.mktemp("child-benefit-data")
     pipeline.generate_demo_data(EXAMPLE, data, rows=1000, seed=4)
-    profile = pipeline.profile_study(pipeline.example_study(EXAMPLE), data, revision=1)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        pipeline.example_study(EXAMPLE),
+        revision=1,
+    )
     assert profile.clusters is not None, profile.warnings
     return pipeline.profile_to_json(profile)
 
@@ -134,6 +138,9 @@ def test_segments_page_hides_suppressed_numbers(
             # No number of the hidden segment: neither its capacity nor its CSAT.
             numbers = re.sub(r"<[^>]+>", " ", cells).replace(f"меньше {min_cell}", "")
             assert not re.search(r"\d", numbers.replace(seg.label, "")), numbers
+        elif seg.satisfaction.hidden:  # shown, its CSAT hidden (few ratings, or a small share)
+            assert pipeline.hidden_reason_text(seg.satisfaction.hidden, min_cell) in cells
+            assert f"{sizes[seg.key]:,}".replace(",", "\u00a0") in cells
         else:
             assert "скрыто" not in cells
     # The chart is drawn from the visible segments only.

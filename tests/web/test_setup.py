@@ -18,6 +18,7 @@ from django.core.management import call_command
 from segprofile import pipeline
 from segprofile.web.settings import database_from_url
 from segprofile.web.studies.models import Study
+from segprofile.web.studies.services import workspace_for
 
 
 def test_sqlite_is_the_default_database_in_wal_mode(tmp_path: Path) -> None:
@@ -60,9 +61,8 @@ def test_setup_demo_is_idempotent() -> None:
     assert document == pipeline.example_study("child-benefit")
     # Through the gate: every source imported as version 1, no raw file in the data directory
     # and nothing left in the staging area.
-    home = study.data_dir().parent
     for source in document.data_sources:
-        [version] = pipeline.list_dataset_versions(document.id, source.id, home=home)
+        [version] = pipeline.list_dataset_versions(workspace_for(study), document.id, source.id)
         assert (version.version, version.author, version.original_deleted) == (1, "demo", True)
     assert [p for p in study.data_dir().rglob("*") if p.is_file()] == []
     staged = Path(settings.SEGPROFILE_STAGING) / "uploads"
@@ -75,10 +75,9 @@ def test_setup_demo_restores_missing_demo_data() -> None:
     call_command("setup_demo", rows=500, stdout=StringIO())
     study = Study.objects.get()
     document = study.current_revision().to_document()
-    home = study.data_dir().parent
-    pipeline.delete_dataset_version(document.id, "records", 1, user="demo", home=home)
+    pipeline.delete_dataset_version(workspace_for(study), document.id, "records", 1, user="demo")
     call_command("setup_demo", rows=500, stdout=StringIO())
-    versions = pipeline.list_dataset_versions(document.id, "records", home=home)
+    versions = pipeline.list_dataset_versions(workspace_for(study), document.id, "records")
     assert [v.version for v in versions] == [1]
     assert Study.objects.count() == 1
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.pipeline import staging
 from segprofile.web.studies.models import Membership, Study
-from segprofile.web.studies.services import staging_area, staging_root, study_home
+from segprofile.web.studies.services import staging_area, staging_root, workspace_for
 from segprofile.web.studies.storage import StagingUploadHandler
 from upload_gate import confirm_import, default_decisions, follow_import, token_of
 
@@ -65,8 +65,10 @@ def _inspect_url(study: Study, token: str) -> str:
 
 def _versions(study: Study) -> list[int]:
     document = study.current_revision().to_document()
-    home = study_home(study)
-    return [m.version for m in pipeline.list_dataset_versions(document.id, "records", home=home)]
+    return [
+        m.version
+        for m in pipeline.list_dataset_versions(workspace_for(study), document.id, "records")
+    ]
 
 
 # --- owner-only, apart from the data home --------------------------------------------------------
@@ -349,7 +351,7 @@ def test_only_an_owner_can_keep_an_original(client_in: Client, stored_study: Stu
     assert _versions(stored_study) == [1]
     assert staging.originals(staging_root(), staging_area(stored_study)) == []
     assert _staged(stored_study) == []
-    events = [r.event for r in pipeline.read_audit(home=study_home(stored_study))]
+    events = [r.event for r in pipeline.read_audit(workspace_for(stored_study))]
     assert "keep_original" not in events
     # Nor can an editor delete an original an owner kept.
     owner_upload = _upload(client_in, stored_study)

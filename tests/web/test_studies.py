@@ -14,6 +14,7 @@ from segprofile import pipeline
 from segprofile.errors import DocumentError
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.models import Study
+from segprofile.web.studies.services import workspace_for
 
 BROKEN_YAML = """\
 id: broken
@@ -66,13 +67,12 @@ def test_create_from_example_stores_the_study_and_generates_its_data(
     assert study.title == document.title
 
     # The demo data came in through the gate: a version of each source, no raw file kept.
-    home = study.data_dir().parent
     for source in document.data_sources:
-        assert pipeline.list_dataset_versions(document.id, source.id, home=home)
+        assert pipeline.list_dataset_versions(workspace_for(study), document.id, source.id)
     assert [p for p in study.data_dir().rglob("*") if p.is_file()] == []
 
     # The profile reads those versions (never a raw file from the data directory).
-    profile = pipeline.profile_study(document, study.data_dir(), home=home)
+    profile = pipeline.profile_study(workspace_for(study), document)
     assert profile.total_clients == 1000
     assert {f.source_id: f.version for f in profile.provenance.data_files} == {
         "records": 1,

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.web.studies.models import Study
+from segprofile.web.studies.services import workspace_for
 
 EXAMPLE = "child-benefit"
 QUERY = {"source": "complaints", "feature": "channel", "n_topics": "4"}
@@ -55,12 +56,11 @@ def test_topics_are_named_and_shares_have_intervals(study: Study, client_in: Cli
     url = reverse("studies:topics", kwargs={"pk": study.pk})
     text = _text(client_in.get(url, QUERY))
     model = pipeline.text_topics(
+        workspace_for(study),
         study.current_revision().to_document(),
-        study.data_dir(),
         source_id="complaints",
         feature_id="channel",
         n_topics=4,
-        home=study.data_dir().parent,
     ).model
     for topic in model.topics:
         assert f"<strong>{topic.name}</strong>" in text

@@ -21,8 +21,9 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
-from segprofile.web.studies.keys import key_store, study_key
+from segprofile.web.studies.keys import key_store
 from segprofile.web.studies.models import AuditEvent, Membership, Study
+from segprofile.web.studies.services import workspace_for
 from sp_factories import make_records, make_snils
 
 SURNAMES = ["Иванов", "Петрова", "Сидоров", "Кузнецова", "Смирнов"]
@@ -58,10 +59,10 @@ def imported(stored_study: Study, tmp_path: Path) -> dict[str, Any]:
     content, rows = original_csv(500, seed=8)
     original = tmp_path / "выгрузка.csv"
     original.write_bytes(content)
-    home = stored_study.data_dir().parent
-    key = study_key(stored_study)
-    pipeline.import_dataset(original, document, "records", author="anna", home=home, key=key)
-    plan = pipeline.research_plan(document, stored_study.data_dir(), home=home, key=key)
+    pipeline.import_dataset(
+        workspace_for(stored_study), original, document, "records", author="anna"
+    )
+    plan = pipeline.research_plan(workspace_for(stored_study), document)
     respondents = pipeline.recruitment_csv(plan.recruitment)
     chosen = [r.respondent_id for r in plan.recruitment.respondents]
     assert chosen
@@ -119,7 +120,7 @@ def test_the_owner_gets_the_contacts_and_nothing_raw_stays(
     for c in contacts:
         assert c["СНИЛС"].encode() not in stored
         assert c["СНИЛС"] not in str(event.details)
-    trail = pipeline.read_audit(home=stored_study.data_dir().parent)
+    trail = pipeline.read_audit(workspace_for(stored_study))
     assert trail[-1].event == "reidentify"
     assert trail[-1].user == "anna"
 

@@ -416,7 +416,10 @@ def key_table(
     settings = study.segmentation.satisfaction
     with_sat = settings.column is not None
     if settings.column is not None:
-        exprs["sat"] = table[settings.column].cast("float64")
+        # Whole ratings are summed as they are: a cast of every row to a float costs the
+        # grouping a fifth of its time on DuckDB.
+        sat = table[settings.column]
+        exprs["sat"] = sat if sat.type().is_integer() else sat.cast("float64")
     if id_column is not None:
         exprs["client"] = table[id_column]
     return Coded(
@@ -591,7 +594,7 @@ def _per_feature_rows(
         aggs += [
             "COUNT(sat) AS sat_n",
             "SUM(sat) AS sat_sum",
-            f"SUM(CASE WHEN sat >= {threshold!r} THEN 1 ELSE 0 END) AS sat_happy",
+            f"COUNT_IF(sat >= {threshold!r}) AS sat_happy",
         ]
     grouping = [f"GROUPING({k}) AS g_{k}" for k in keys]
     query = (

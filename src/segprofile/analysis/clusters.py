@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.selectors as s
@@ -42,16 +42,6 @@ from segprofile.analysis.by_feature import (
     segment_code,
     segment_label,
 )
-from segprofile.analysis.choose_k import (
-    Encoding,
-    FitSettings,
-    diagnose,
-    fit,
-    for_encoding,
-    single_thread,
-    weak_structure_text,
-)
-from segprofile.analysis.kprototypes import assignment_expression
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.format import percent
@@ -68,6 +58,9 @@ from segprofile.model.results import (
     VulnerableGroupRow,
 )
 from segprofile.model.study import Feature, FeatureSourceKind, FeatureType, Study
+
+if TYPE_CHECKING:
+    from segprofile.analysis.choose_k import Encoding
 
 #: A categorical clustering feature with more levels than this (in the sample) is set aside.
 MAX_CLUSTER_LEVELS = 100
@@ -244,6 +237,8 @@ class ClusterFit:
         projection: 1.0 where the value is the level (for the missing level: where the value
         is missing), else 0.0 — as :meth:`Encoding.apply` makes them for the sample.
         """
+        from segprofile.analysis.kprototypes import assignment_expression
+
         enc = self.encoding
         inputs: list[Any] = []
         for name in enc.columns:
@@ -340,6 +335,16 @@ def fit_clusters(
             "Уменьшите n_clusters."
         )
         fixed_k = room
+    # scikit-learn and numba load only when there is something to cluster.
+    from segprofile.analysis.choose_k import (
+        FitSettings,
+        diagnose,
+        fit,
+        for_encoding,
+        single_thread,
+        weak_structure_text,
+    )
+
     fit_settings = FitSettings(
         categorical=prepared.categorical,
         gamma=settings.gamma if settings.gamma is not None else "balanced",

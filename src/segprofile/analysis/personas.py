@@ -38,7 +38,6 @@ import ibis
 import ibis.expr.types as ir
 
 from segprofile.analysis.by_feature import TableLike
-from segprofile.analysis.complaints import complaint_text_column
 from segprofile.analysis.portraits import EMPATHY, PERSONA, SHARED, Finding, GroupCounts
 from segprofile.analysis.research import (
     QuestionLink,
@@ -48,14 +47,6 @@ from segprofile.analysis.research import (
 )
 from segprofile.analysis.stats import benjamini_hochberg, compare_shares
 from segprofile.analysis.suppression import small_share
-from segprofile.analysis.texts import (
-    label_topics,
-    lemmas,
-    mask_personal_data,
-    mine_topics,
-    split_quotes,
-    typical_quotes,
-)
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.format import number, p_value, percents
@@ -121,7 +112,8 @@ def satisfaction_pains(
 ) -> Evidence:
     """A pain for every group whose CSAT is below the rest's beyond chance (BH-adjusted).
 
-    Groups or rests with fewer than ``min_cell`` ratings are not tested.
+    Groups or rests with fewer than ``min_cell`` ratings, or satisfied or other ratings, are
+    not tested (their CSAT is not shown).
     """
     out = Evidence()
     min_cell = study.segmentation.min_cell
@@ -133,6 +125,8 @@ def satisfaction_pains(
             continue
         happy = _happy(sat)
         rest_n, rest_happy = total_n - n, total_happy - happy
+        if small_share(happy, n, min_cell) or small_share(rest_happy, rest_n, min_cell):
+            continue  # a CSAT of a few satisfied (or other) ratings is not shown
         _test, _statistic, p = compare_shares(happy, n, rest_happy, rest_n)
         tested.append((key, n, happy, rest_n, rest_happy, p))
     adjusted = benjamini_hochberg([t[-1] for t in tested])
@@ -336,6 +330,10 @@ def complaint_findings(
     out = Evidence()
     if linked.complaints is None:
         return out
+    # Topics need scikit-learn: loaded only when there are complaints.
+    from segprofile.analysis.complaints import complaint_text_column
+    from segprofile.analysis.texts import label_topics, mine_topics, typical_quotes
+
     complaints, source = linked.complaints
     name = _source_name(source)
     lead = f"Жалобы «{name}» не вошли в портреты кластеров"
@@ -491,6 +489,9 @@ def interview_note_findings(
     out = Evidence()
     if linked.interviews is None or linked.records_id is None:
         return out
+    from segprofile.analysis.complaints import complaint_text_column
+    from segprofile.analysis.texts import lemmas, mask_personal_data, split_quotes
+
     notes, source = linked.interviews
     name = _source_name(source)
     table = notes.table

@@ -297,7 +297,8 @@ def _capacity_reason(seg: SegmentStats, gap: SatisfactionGap, rated: bool, study
     why = {
         "higher": "сегмент доволен больше остальных",
         "same": "значимого разрыва в удовлетворённости нет",
-        "too_few": "мало оценок",
+        # Not «мало оценок» — that is what a statistic of fewer than min_cell ratings reads.
+        "too_few": "оценок меньше, чем нужно для сравнения с заданной погрешностью",
         "no_ratings": "нет оценок",
     }[gap.verdict]
     return f"{text} — не учитывается: {why}"

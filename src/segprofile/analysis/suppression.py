@@ -38,10 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
+from segprofile.model.format import number, percent
 from segprofile.model.results import (
     ClusterCrossCell,
     ClusterCrosstab,
@@ -75,11 +76,6 @@ K = TypeVar("K", bound=Hashable)
 T = TypeVar("T", Trait, PortraitTrait)
 
 
-def number(value: int) -> str:
-    """``12345`` → ``12 345`` (as ``report.format.number``, which this layer cannot import)."""
-    return f"{value:,}".replace(",", "\u00a0")
-
-
 UNSUPPRESSED_BANNER = "Без защиты малых групп — только для служебного пользования"
 
 
@@ -91,6 +87,7 @@ def hidden_text(reason: Hidden | None, min_cell: int) -> str:
         "small": f"скрыто: меньше {min_cell}",
         "complement": "скрыто, чтобы нельзя было вычислить соседние",
         "few_ratings": "мало оценок",
+        "share": f"скрыто: довольных или недовольных меньше {min_cell}",
         "cell": "скрыто",
     }[reason]
 
@@ -322,8 +319,11 @@ class LiveCount:
 def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
     """How many of ``total`` records a condition selects, as the viewer may see it.
 
-    Under ``min_cell`` reads «меньше 5»; when fewer than ``min_cell`` are left outside, the
-    count is given as a bound too (the outside would be total − matched).
+    Never exact: two conditions that differ by one person («пол = Ж» and «пол = Ж и канал ≠
+    X») would tell that person's traits by the difference of their counts. The count is rounded
+    to a multiple of :func:`live_count_step`; under ``min_cell`` it reads «меньше 5», and when
+    fewer than ``min_cell`` are left outside it is a bound too (the outside would be
+    total − matched).
     """
     if matched < min_cell:
         text = f"меньше {number(min_cell)} из {number(total)}"
@@ -331,7 +331,15 @@ def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
     if total - matched < min_cell:
         text = f"больше {number(total - min_cell)} из {number(total)}"
         return LiveCount(None, total, text)
-    return LiveCount(matched, total, f"{number(matched)} из {number(total)}")
+    step = live_count_step(min_cell)
+    rounded = min(total, max(step, round(matched / step) * step))
+    share = percent(rounded / total, 1) if total else ""
+    return LiveCount(None, total, f"около {number(rounded)} из {number(total)} ({share})")
+
+
+def live_count_step(min_cell: int) -> int:
+    """The rounding of live counts: 10, or ``min_cell`` when that is larger."""
+    return max(10, min_cell)
 
 
 # --- the published profile -----------------------------------------------------------------------
@@ -386,6 +394,21 @@ def _hidden_survey(sv: SurveyStats | None, reason: Hidden) -> SurveyStats | None
     return SurveyStats(n=None, needed=sv.needed, hidden=reason)
 
 
+def _satisfied(sat: SatisfactionStats) -> int | None:
+    """The ratings at or above the CSAT threshold (``csat × n``), when both are known; no
+    ratings are none of either."""
+    if sat.n == 0:
+        return 0
+    if sat.csat is None or sat.n is None:
+        return None
+    return round(sat.csat * sat.n)
+
+
+def _dissatisfied(sat: SatisfactionStats) -> int | None:
+    happy = _satisfied(sat)
+    return None if happy is None else (sat.n or 0) - happy
+
+
 class _Suppressor:
     def __init__(self, profile: Profile, min_cell: int) -> None:
         self.profile = profile
@@ -430,6 +453,9 @@ class _Suppressor:
     def overall(self, sat: SatisfactionStats) -> SatisfactionStats:
         if sat.n is not None and sat.n < self.min_cell:
             return _hidden_satisfaction(sat, "few_ratings")
+        happy = _satisfied(sat)
+        if happy is not None and small_share(happy, sat.n or 0, self.min_cell):
+            return _hidden_satisfaction(sat, "share")
         return sat
 
     def survey_stats(self, sv: SurveyStats | None) -> SurveyStats | None:
@@ -439,8 +465,8 @@ class _Suppressor:
 
     def _rated(
         self,
-        segments: Sequence[SegmentStats],
-        numbers: Callable[[SegmentStats], int | None],
+        segments: Sequence[SegmentStats] | Sequence[ClusterStats],
+        numbers: Callable[[Any], int | None],
         hidden: Iterable[str] = (),
     ) -> dict[str, Hidden]:
         """Segments whose rating (or answer) counts are hidden, over one partition whose
@@ -449,11 +475,34 @@ class _Suppressor:
         protected = protect_partition(counts, self.min_cell, hidden)
         return {k: ("few_ratings" if r == "small" else r) for k, r in protected.items()}
 
+    def _rated_satisfaction(
+        self, groups: Sequence[SegmentStats] | Sequence[ClusterStats], hidden: Iterable[str] = ()
+    ) -> dict[str, Hidden]:
+        """Groups of one partition (segments of a feature, cells of a cross, clusters) whose
+        satisfaction is hidden: too few ratings, and a CSAT that tells a small count. A group's
+        satisfied ratings and its other ratings are two more partitions of the same ratings
+        (their totals follow from the overall CSAT): a CSAT of 14 of 17 says that 3 rated low,
+        so such a group is hidden («share») and its complements with it. ``groups`` are the
+        computed ones, ``hidden`` already hidden whole (they count towards the totals)."""
+        hidden = set(hidden)
+        out = self._rated(groups, lambda g: g.satisfaction.n, hidden)
+        for part in (_satisfied, _dissatisfied):
+            counts = {g.key: count for g in groups if (count := part(g.satisfaction)) is not None}
+            shown_zero = {k for k, c in counts.items() if c == 0 and k not in hidden}
+            protected = protect_partition(
+                {k: c for k, c in counts.items() if k not in shown_zero},  # nobody is no count
+                self.min_cell,
+                hidden | set(out),
+            )
+            for k, reason in protected.items():
+                out.setdefault(k, "share" if reason == "small" else reason)
+        return {k: r for k, r in out.items() if k not in hidden}
+
     # -- one-feature segments -----------------------------------------------------------------
 
     def feature(self, fs: FeatureSegmentation) -> FeatureSegmentation:
         hidden = self.hidden_by_feature[fs.feature_id]
-        rated = self._rated(fs.segments, lambda s: s.satisfaction.n, hidden)
+        rated = self._rated_satisfaction(fs.segments, hidden)
         answered = self._rated(fs.segments, lambda s: s.survey.n if s.survey else None, hidden)
         segments = [
             self.hidden_segment(s, hidden[s.key])
@@ -541,8 +590,10 @@ class _Suppressor:
             hidden_rows=[r for r in rows if r in hidden_one],
             hidden_columns=[c for c in cols if c in hidden_one],
         )
-        shown = [s for s in cs.segments if tuple(s.key.split("&", 1)) not in hidden]
-        rated = self._rated(shown, lambda s: s.satisfaction.n)
+        rated = self._rated_satisfaction(
+            cs.segments,
+            [s.key for s in cs.segments if tuple(s.key.split("&", 1)) in hidden],
+        )
         segments: list[SegmentStats] = []
         for r, c in cells:
             key = f"{r}&{c}"
@@ -570,11 +621,7 @@ class _Suppressor:
     def clusters(self, result: ClusterResult, hidden_one: set[str]) -> ClusterResult:
         capacity = {c.key: c.capacity or 0 for c in result.clusters}
         hidden = protect_partition(capacity, self.min_cell)
-        shown = [c for c in result.clusters if c.key not in hidden]
-        rated = protect_partition(
-            {c.key: c.satisfaction.n or 0 for c in shown if c.satisfaction.n is not None},
-            self.min_cell,
-        )
+        rated = self._rated_satisfaction(result.clusters, hidden)
         clusters = [
             self.hidden_cluster(c, hidden[c.key])
             if c.key in hidden
@@ -619,9 +666,7 @@ class _Suppressor:
         traits = self.traits(c.portrait.traits, c.capacity or 0)
         return c.model_copy(
             update={
-                "satisfaction": _hidden_satisfaction(
-                    c.satisfaction, "few_ratings" if rated == "small" else rated
-                )
+                "satisfaction": _hidden_satisfaction(c.satisfaction, rated)
                 if rated
                 else c.satisfaction,
                 "sample_rows": c.sample_rows if c.sample_rows >= self.min_cell else 0,

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from segprofile import __version__
+from segprofile import __version__, config
 from segprofile.data import masking, privacy, staging
 from segprofile.data.privacy import PiiAction, PiiFinding, PiiKind
 from segprofile.data.readers import (
@@ -72,7 +72,7 @@ _SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 def default_home() -> Path:
     """``$SEGPROFILE_HOME`` (the data directory), ``./var`` when unset."""
-    return Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
+    return config.current().home
 
 
 # --- Inspection --------------------------------------------------------------------------------
@@ -161,15 +161,17 @@ def _findings(
 def inspect(
     location: str | Path,
     *,
-    home: Path | None = None,
     options: ReadOptions | None = None,
     overrides: dict[str, ColumnOverride] | None = None,
     id_column: str | None = None,
+    staging_root: Path | None = None,
 ) -> Inspection:
-    """Read a file (or database table) once and report what it holds; nothing is stored."""
+    """Read a file (or database table) once and report what it holds; nothing is stored.
+
+    ``staging_root``: the staging area the raw file is read in (default: the settings')."""
     ov = overrides or {}
     # The raw file's converted copy and spill stay in the staging area, never the data home.
-    with staging.work_dir() as work, open_raw(location, work, options) as raw:
+    with staging.work_dir(staging_root) as work, open_raw(location, work, options) as raw:
         dtypes = raw.dtypes()
         sample = raw.sample()
         pii = _findings(raw.columns, dtypes, sample, ov)
@@ -369,6 +371,7 @@ def open_raw_source(
     source: DataSource,
     data_dir: Path,
     key: privacy.StudyKey | None = None,
+    staging_root: Path | None = None,
 ) -> SourceTable:
     """A source's file read for analysis without an import, through the gate's own steps.
 
@@ -381,7 +384,7 @@ def open_raw_source(
     from segprofile.data.engine import SourceTable, source_file
 
     path = source_file(source, data_dir)
-    work = engine.hold(staging.work_dir())
+    work = engine.hold(staging.work_dir(staging_root))
     target = work / "depersonalised.parquet"
     decisions = dict(source.columns)
     with open_raw(path, work / "read") as raw:
@@ -620,6 +623,7 @@ def import_data(
     keep_reasons: dict[str, str] | None = None,
     delete_input: bool = False,
     rotate_key: bool = False,
+    staging_root: Path | None = None,
 ) -> ImportResult:
     """Read, pseudonymise and store one file (or database table) as a new dataset version.
 
@@ -648,7 +652,7 @@ def import_data(
     aside: Path | None = None
     installed = False
     try:
-        with staging.work_dir() as work, open_raw(location, work, options) as raw:
+        with staging.work_dir(staging_root) as work, open_raw(location, work, options) as raw:
             dtypes = raw.dtypes()
             _apply_type_overrides(raw, dtypes, decisions)
             dtypes = raw.dtypes()
@@ -865,6 +869,7 @@ def reidentify(
     key: privacy.StudyKey | None = None,
     options: ReadOptions | None = None,
     respondent_column: str = "Респондент",
+    staging_root: Path | None = None,
 ) -> Reidentification:
     """Write the contact rows of the respondents chosen by pseudonym (``wanted``) to ``out``.
 
@@ -889,7 +894,7 @@ def reidentify(
         secret, kid, version, stored_sha = privacy.existing_key(ref), None, None, None
         kind = None
     decisions = dict(source.columns)
-    with staging.work_dir() as work, open_raw(location, work, options) as raw:
+    with staging.work_dir(staging_root) as work, open_raw(location, work, options) as raw:
         dtypes = raw.dtypes()
         _apply_type_overrides(raw, dtypes, decisions)
         dtypes = raw.dtypes()
@@ -956,9 +961,11 @@ def reidentify(
     )
 
 
-def read_column(location: str | Path, column: str, *, home: Path | None = None) -> list[str]:
+def read_column(
+    location: str | Path, column: str, *, staging_root: Path | None = None
+) -> list[str]:
     """The non-empty values of one column of a small file (e.g. respondents' pseudonyms)."""
-    with staging.work_dir() as work, open_raw(location, work) as raw:
+    with staging.work_dir(staging_root) as work, open_raw(location, work) as raw:
         if column not in raw.columns:
             raise InputError(
                 f"В файле {raw.name} нет столбца «{column}».",

@@ -16,7 +16,6 @@ Error messages name files, columns and row numbers — never client values.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from urllib.parse import parse_qsl
 import ibis
 import ibis.expr.types as ir
 
+from segprofile import config
 from segprofile.errors import EngineError, InputError, NotFound
 from segprofile.model.study import DataFormat, DataSource
 
@@ -109,12 +109,12 @@ class Engine:
 
 def engine_home() -> Path:
     """Where DuckDB database files named by a relative URL live."""
-    return Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve() / "engine"
+    return config.current().home / "engine"
 
 
 def connect(url: str | None = None) -> Engine:
     """Connect to the engine named by ``url`` (default: ``$SEGPROFILE_ENGINE``, else DuckDB)."""
-    text = url or os.environ.get("SEGPROFILE_ENGINE") or "duckdb://"
+    text = url or config.current().engine
     scheme, sep, rest = text.partition("://")
     if not sep:
         raise InputError(

@@ -15,7 +15,8 @@ single-threaded process started once per calling process, with the calling funct
 imported, that forks a child per call. Forking the caller itself is unsafe (DuckDB's and the
 web server's threads, locks held by them), and a freshly spawned interpreter would import the
 whole package on every call (seconds). The child takes the caller's environment and working
-directory at each call, so settings changed after the fork server started still hold.
+directory and settings (:mod:`segprofile.config`) at each call, so settings changed after the
+fork server started still hold.
 
 Work folders the child had in the staging area (``staging.work_dir``: the raw file's converted
 copy) are deleted when the child dies without cleaning them.
@@ -36,6 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from segprofile import config
+from segprofile.config import SETTINGS
 from segprofile.data import staging
 from segprofile.errors import InputError, SegprofileError
 
@@ -43,22 +46,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MEMORY_ENV = "SEGPROFILE_PARSE_MEMORY_MB"
-DEFAULT_MEMORY_MB = 6144
-SECONDS_ENV = "SEGPROFILE_PARSE_SECONDS"
-DEFAULT_SECONDS = 600
+MEMORY_ENV = SETTINGS["parse_memory_mb"].name
+SECONDS_ENV = SETTINGS["parse_seconds"].name
+DEFAULT_MEMORY_MB = SETTINGS["parse_memory_mb"].default
 _CPU_GRACE_SECONDS = 2  # after SIGXCPU at the soft limit, SIGKILL at the hard one
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-
-
-def _env_number(name: str, default: float) -> float:
-    """A positive number from the environment; anything else is the default."""
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
 
 
 @dataclass(frozen=True)
@@ -69,11 +62,9 @@ class Limits:
     seconds: float
 
     @classmethod
-    def from_env(cls) -> Limits:
-        return cls(
-            memory_mb=int(_env_number(MEMORY_ENV, DEFAULT_MEMORY_MB)),
-            seconds=_env_number(SECONDS_ENV, DEFAULT_SECONDS),
-        )
+    def from_config(cls) -> Limits:
+        settings = config.current()
+        return cls(memory_mb=settings.parse_memory_mb, seconds=settings.parse_seconds)
 
     def text(self) -> str:
         """«6144 МБ памяти и 600 с» for messages."""
@@ -108,12 +99,14 @@ def _child(
     limits: Limits,
     env: dict[str, str],
     cwd: str,
+    settings: config.Config,
 ) -> None:
     """Run ``func`` under the limits; send back one answer: ``("ok", result)``,
     ``("error", class, message, hint, state)``, ``("memory",)`` or ``("crash", type name)``."""
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
+    config.use(settings)
     try:
         _limit_self(limits)
         answer: tuple[Any, ...] = ("ok", func(*args, **kwargs))
@@ -123,7 +116,9 @@ def _child(
     except MemoryError:
         answer = ("memory",)
     except BaseException as exc:  # noqa: BLE001 — any failure is the file's, told by type only
-        answer = ("crash", type(exc).__name__)
+        # The engine's own (duckdb.OutOfMemoryException) is the memory limit too.
+        out_of_memory = "OutOfMemory" in type(exc).__name__
+        answer = ("memory",) if out_of_memory else ("crash", type(exc).__name__)
     try:
         conn.send(answer)
     except MemoryError:
@@ -166,10 +161,29 @@ def _death(code: int | None) -> str:
     return f"код {code}"
 
 
+# What a parse imports, loaded once in the fork server rather than in every child under its
+# memory limit (the pipeline imports them lazily, in the functions that use them).
+_PARSE_MODULES = [
+    "duckdb",
+    "pyarrow",
+    "openpyxl",
+    "docx",
+    "segprofile.data.datasets",
+    "segprofile.data.readers",
+    "segprofile.data.masking",
+    "segprofile.data.engine",
+    "segprofile.model.spec_yaml",
+]
+
+
+def _preload(modules: list[str]) -> None:
+    _CONTEXT.set_forkserver_preload([*_PARSE_MODULES, *modules])
+
+
 def start(modules: list[str]) -> None:
     """Start the fork server now, with ``modules`` imported, rather than at the first parse
     (a server process calls this at start: importing the package takes seconds)."""
-    _CONTEXT.set_forkserver_preload(modules)
+    _preload(modules)
     multiprocessing.forkserver.ensure_running()  # type: ignore[attr-defined]
 
 
@@ -189,8 +203,8 @@ def run_isolated(
     for any ``multiprocessing`` child). Raises the function's own :class:`SegprofileError`,
     or :class:`InputError` when the child ran out of memory or time or died.
     """
-    limits = limits or Limits.from_env()
-    _CONTEXT.set_forkserver_preload([func.__module__])
+    limits = limits or Limits.from_config()
+    _preload([func.__module__])
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
         target=_child,
@@ -202,6 +216,7 @@ def run_isolated(
             limits,
             dict(os.environ),
             os.getcwd(),
+            config.current(),
         ),
         name="segprofile-parse",
         daemon=True,

@@ -486,7 +486,7 @@ def _names(text: str) -> list[Span]:
         i + 1 < len(words) and not text[words[i][1] : words[i + 1][0]].strip()
         for i in range(len(words))
     ]
-    spans: list[Span] = []
+    named: set[int] = set()
     for i, (a, b) in enumerate(words):
         score = scores[i]
         if not capitalised[i] or _PLACE_BEFORE.search(text, max(0, a - 12), a):
@@ -505,7 +505,21 @@ def _names(text: str) -> list[Span]:
         # stands next to another name or initials.
         threshold = 0.9 if _at_sentence_start(text, a) else 0.3
         if score >= threshold or (score >= 0.2 and (neighbour or initials)) or surname:
-            spans.append((a, b))
+            named.add(i)
+    # The rest of a full name beside a found part: «Комаров Максим Петрович» — «Максим» is also
+    # a noun and «Комаров» a plural one, but a patronymic makes them a name. A capitalised
+    # neighbour with a surname's ending or any name reading joins, up to three words.
+    for _ in range(2):
+        for i in sorted(named):
+            for j in (i - 1, i + 1):
+                if j < 0 or j >= len(words) or j in named or not joined[min(i, j)]:
+                    continue
+                a, b = words[j]
+                if not capitalised[j] or _PLACE_BEFORE.search(text, max(0, a - 12), a):
+                    continue
+                if scores[j] >= 0.1 or _SURNAME_END.search(text, a, b):
+                    named.add(j)
+    spans: list[Span] = [words[i] for i in sorted(named)]
     for match in _INITIALS_RE.finditer(text):
         near = any(abs(match.start() - b) <= 2 or abs(match.end() - a) <= 2 for a, b in spans)
         if near:

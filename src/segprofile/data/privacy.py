@@ -31,14 +31,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from segprofile import config
+from segprofile.config import SETTINGS
 from segprofile.errors import InputError
 
 log = logging.getLogger(__name__)
 
-KEYS_ENV = "SEGPROFILE_KEYS"  # the key store directory (default: beside the data directory)
+KEYS_ENV = SETTINGS["keys"].name  # the key store directory (default: beside the data directory)
 # Earlier releases kept one key for everything here or in $SEGPROFILE_HOME/keys/pseudonym.key; it
 # is only read to move a study's key into the key store (see adopt_legacy_key).
-LEGACY_KEY_ENV = "SEGPROFILE_PSEUDONYM_KEY"
+LEGACY_KEY_ENV = SETTINGS["legacy_pseudonym_key"].name
 KEY_BYTES = 32
 # A pseudonym is the first 16 bytes (128 bits: collisions are negligible for any client base) of
 # the HMAC in base64url without padding (RFC 4648 §5): 22 characters. Hex would be 32, and the
@@ -578,10 +580,8 @@ _STORE_HINT = (
 
 def default_key_store(home: Path) -> Path:
     """``$SEGPROFILE_KEYS``, else the data directory's sibling ``<home>-keys``."""
-    configured = os.environ.get(KEYS_ENV, "").strip()
-    if configured:
-        return Path(configured).resolve()
-    return home.with_name(f"{home.name}-keys")
+    configured = config.current().keys
+    return configured if configured is not None else home.with_name(f"{home.name}-keys")
 
 
 def new_key() -> bytes:
@@ -805,7 +805,7 @@ def adopt_legacy_key(ref: StudyKey, home: Path, expected: str) -> bool:
     if legacy.is_file():
         with contextlib.suppress(InputError):
             candidates.append(_read_key_file(legacy, ref.name))
-    env = os.environ.get(LEGACY_KEY_ENV, "").strip()
+    env = config.current().legacy_pseudonym_key
     with contextlib.suppress(ValueError):
         candidates.append(bytes.fromhex(env))
     for key in candidates:

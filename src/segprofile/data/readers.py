@@ -33,21 +33,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pyarrow as pa
 
+from segprofile import config
+from segprofile.config import SETTINGS
 from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SIZE_ENV = "SEGPROFILE_MAX_FILE_MB"
-DEFAULT_MAX_MB = 20 * 1024
-MEMORY_ENV = "SEGPROFILE_IMPORT_MEMORY"
+SIZE_ENV = SETTINGS["max_file_mb"].name
+MEMORY_ENV = SETTINGS["import_memory"].name
 SAMPLE_BYTES = 1 << 20
 CHUNK_BYTES = 4 << 20
 SAMPLE_ROWS = 5000
@@ -84,58 +87,43 @@ class ReadOptions:
 # --- Limits ------------------------------------------------------------------------------------
 # Each is checked before the parser allocates; each has a setting (documented in docs/deploy.md).
 
-COLUMNS_ENV = "SEGPROFILE_MAX_COLUMNS"
-DEFAULT_MAX_COLUMNS = 2000
-CELL_ENV = "SEGPROFILE_MAX_CELL_KB"
-DEFAULT_MAX_CELL_KB = 128
-SHEET_CELLS_ENV = "SEGPROFILE_MAX_SHEET_CELLS"
-DEFAULT_MAX_SHEET_CELLS = 10_000_000
-UNZIPPED_ENV = "SEGPROFILE_MAX_UNZIPPED_MB"
-DEFAULT_MAX_UNZIPPED_MB = 1024
-ZIP_RATIO_ENV = "SEGPROFILE_MAX_ZIP_RATIO"
-DEFAULT_MAX_ZIP_RATIO = 100
-DOCUMENT_XML_ENV = "SEGPROFILE_MAX_DOCX_XML_MB"
-DEFAULT_MAX_DOCUMENT_XML_MB = 10
+COLUMNS_ENV = SETTINGS["max_columns"].name
+CELL_ENV = SETTINGS["max_cell_kb"].name
+SHEET_CELLS_ENV = SETTINGS["max_sheet_cells"].name
+UNZIPPED_ENV = SETTINGS["max_unzipped_mb"].name
+ZIP_RATIO_ENV = SETTINGS["max_zip_ratio"].name
+DOCUMENT_XML_ENV = SETTINGS["max_docx_xml_mb"].name
 ZIP_RATIO_FROM = 10 << 20  # smaller members may compress any way they like: harmless
 ZIP_MAX_MEMBERS = 10_000
 
 
-def _env_number(name: str, default: float) -> float:
-    """A positive number from the environment; anything else is the default."""
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if math.isfinite(value) and value > 0 else default
-
-
 def max_bytes_default() -> int:
-    return int(_env_number(SIZE_ENV, DEFAULT_MAX_MB) * 1024 * 1024)
+    return int(config.current().max_file_mb * 1024 * 1024)
 
 
 def max_columns() -> int:
     """Most columns a CSV file or a sheet may have."""
-    return int(_env_number(COLUMNS_ENV, DEFAULT_MAX_COLUMNS))
+    return config.current().max_columns
 
 
 def max_cell_bytes() -> int:
     """Longest value of one CSV cell, in bytes."""
-    return int(_env_number(CELL_ENV, DEFAULT_MAX_CELL_KB) * 1024)
+    return int(config.current().max_cell_kb * 1024)
 
 
 def max_sheet_cells() -> int:
     """Most cells (rows × columns of the used area) a sheet may have."""
-    return int(_env_number(SHEET_CELLS_ENV, DEFAULT_MAX_SHEET_CELLS))
+    return config.current().max_sheet_cells
 
 
 def max_unzipped_bytes() -> int:
     """Most bytes a zipped file (XLSX, DOCX) may unpack to, all its parts together."""
-    return int(_env_number(UNZIPPED_ENV, DEFAULT_MAX_UNZIPPED_MB) * 1024 * 1024)
+    return int(config.current().max_unzipped_mb * 1024 * 1024)
 
 
 def max_zip_ratio() -> float:
     """Highest compression ratio of a large part of a zipped file (a zip bomb's is thousands)."""
-    return _env_number(ZIP_RATIO_ENV, DEFAULT_MAX_ZIP_RATIO)
+    return config.current().max_zip_ratio
 
 
 def _line_limit() -> int:
@@ -145,7 +133,7 @@ def _line_limit() -> int:
 
 def max_document_xml_bytes() -> int:
     """Largest XML part of a DOCX (its text and markup), unpacked, in bytes."""
-    return int(_env_number(DOCUMENT_XML_ENV, DEFAULT_MAX_DOCUMENT_XML_MB) * 1024 * 1024)
+    return int(config.current().max_docx_xml_mb * 1024 * 1024)
 
 
 def _count_text(n: int) -> str:
@@ -420,6 +408,7 @@ class CsvDialect:
     names: list[str]
     original_names: list[str]
     varchar_columns: list[str]
+    skip_lines: int = 0  # lines above the header (a title, a date of the export) left out
 
 
 def _too_many_columns(name: str, line: int, count: int, limit: int) -> InputError:
@@ -623,6 +612,9 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
             hint="проверьте кавычки и разделители в начале файла или пересохраните его из Excel "
             "как CSV.",
         )
+    top = _first_table_row(rows, options.header_row, name)
+    rows = rows[top:]
+    skip_lines = rows[0][0] - 1
     _header_line, header_fields = rows[0]
     header = not first_row_is_data(list(header_fields), [list(r) for _, r in rows[1:]])
     data = rows[1:] if header else rows
@@ -666,7 +658,33 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
         names=names,
         original_names=[str(o) for o in originals],
         varchar_columns=varchar,
+        skip_lines=skip_lines,
     )
+
+
+def _first_table_row(rows: list[tuple[int, list[str]]], header_row: int | None, name: str) -> int:
+    """Index of the record the table starts at: ``header_row`` (a line of the file, 1-based)
+    when given; else the first record that fills at least half of the widest record's fields
+    — a title above the header («Выгрузка обращений за 2026 год;;;;», as Excel saves a sheet
+    with a title) is left out, as in a workbook (:func:`_header_block`)."""
+    if header_row is not None:
+        for i, (line, _fields) in enumerate(rows):
+            if line == header_row:
+                return i
+            if line > header_row:
+                break
+        raise InputError(
+            f"В файле {name} строка {header_row} пуста или не начинает запись, заголовок с неё "
+            "прочитать нельзя.",
+            hint="укажите номер строки, в которой стоят названия столбцов (как в Блокноте), "
+            "или оставьте поле пустым — строка заголовка найдётся сама.",
+        )
+    counts = [sum(f.strip() != "" for f in fields) for _, fields in rows[:50]]
+    widest = max(counts, default=0)
+    if widest <= 1:
+        return 0
+    need = max(2, math.ceil(widest * 0.5))
+    return next((i for i, c in enumerate(counts) if c >= need), 0)
 
 
 def _refuse_open_quote(text: str, delimiter: str, last: int, name: str) -> None:
@@ -1102,6 +1120,8 @@ def _display(value: Any) -> str:
 
 
 def _arrow_column(values: list[Any]) -> pa.Array:
+    import pyarrow as pa
+
     present = [v for v in values if v is not None]
     kinds = {type(v) for v in present}
     if not present:
@@ -1129,6 +1149,7 @@ def _arrow_column(values: list[Any]) -> pa.Array:
 
 def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
     """One sheet of a workbook as an Arrow table with flattened header names."""
+    import pyarrow as pa
     import python_calamine
 
     if _encrypted_ooxml(path):
@@ -1364,6 +1385,8 @@ class RawTable:
 
     def run(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the view; engine errors become fixes (and a retry) or InputError."""
+        import pyarrow as pa  # here, not at the top: a command starts without it
+
         for _ in range(len(self.columns) + 3):
             try:
                 self.build()
@@ -1453,18 +1476,18 @@ class RawTable:
 def _connect_work(workdir: Path) -> duckdb.DuckDBPyConnection:
     spill = workdir / "spill"
     spill.mkdir(parents=True, exist_ok=True)
-    config: dict[str, str | bool | int | float | list[str]] = {
+    settings = config.current()
+    options: dict[str, str | bool | int | float | list[str]] = {
         # DuckDB's buffers; the process adds Python, Arrow and the Parquet writer on top.
-        "memory_limit": os.environ.get(MEMORY_ENV, "768MB"),
+        "memory_limit": settings.import_memory,
         "temp_directory": str(spill),
         # Nothing is installed or loaded behind our back while untrusted files are read.
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
     }
-    threads = os.environ.get("SEGPROFILE_IMPORT_THREADS")
-    if threads:
-        config["threads"] = threads
-    con = duckdb.connect(":memory:", config=config)
+    if settings.import_threads is not None:
+        options["threads"] = settings.import_threads
+    con = duckdb.connect(":memory:", config=options)
     con.execute("SET enable_progress_bar = false")
     return con
 
@@ -1605,6 +1628,7 @@ def _open_csv(
             "decimal": dialect.decimal,
             "header": dialect.header,
             "original_names": dialect.original_names,
+            "skipped_lines": dialect.skip_lines,
         },
         types={c: "VARCHAR" for c in dialect.varchar_columns},
     )
@@ -1617,6 +1641,7 @@ def _open_csv(
             "quote='\"'",
             "escape='\"'",
             f"header={'true' if dialect.header else 'false'}",
+            f"skip={dialect.skip_lines}",
             f"names=[{names}]",
             "strict_mode=true",
             "null_padding=false",

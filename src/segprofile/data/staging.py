@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from segprofile.errors import ConflictError, InputError, NotFound
+from segprofile import config
+from segprofile.errors import ConflictError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -115,22 +116,9 @@ class Upload:
 
 
 def default_root() -> Path:
-    """``$SEGPROFILE_STAGING``, else ``<$SEGPROFILE_HOME>-staging`` beside the data home (the
-    web's settings take it from here).
-
-    A staging root inside the data home (or holding it) is refused: raw and depersonalised
-    data are never stored together.
-    """
-    home = Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
-    configured = os.environ.get("SEGPROFILE_STAGING")
-    root = Path(configured).resolve() if configured else home.with_name(f"{home.name}-staging")
-    if root.is_relative_to(home) or home.is_relative_to(root):
-        raise InputError(
-            "Папка временных загрузок SEGPROFILE_STAGING лежит в папке данных SEGPROFILE_HOME "
-            "(или содержит её), а исходные файлы нельзя хранить вместе с обезличенными данными.",
-            hint="укажите для SEGPROFILE_STAGING отдельную папку, например рядом с папкой данных.",
-        )
-    return root
+    """``$SEGPROFILE_STAGING``, else ``<$SEGPROFILE_HOME>-staging`` beside the data home
+    (:attr:`segprofile.config.Config.staging_root`: one inside the data home is refused)."""
+    return config.current().staging_root
 
 
 def prepare(root: Path) -> Path:

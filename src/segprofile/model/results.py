@@ -30,12 +30,13 @@ def known(value: _T | None) -> _T:
     return value
 
 
-Hidden = Literal["small", "complement", "few_ratings", "cell"]
+Hidden = Literal["small", "complement", "few_ratings", "share", "cell"]
 """Why a published number is hidden (disclosure control, ``analysis.suppression``):
 ``small`` — fewer than ``min_cell`` people; ``complement`` — hidden so that a small neighbour
 cannot be worked out from totals; ``few_ratings`` — a statistic of fewer than ``min_cell``
-people or answers; ``cell`` — a cell of a two-way table (small or protecting one: not said
-which, since that would place people)."""
+people or answers; ``share`` — a CSAT whose satisfied (or other) ratings are fewer than
+``min_cell`` (14 of 17 says that 3 rated low); ``cell`` — a cell of a two-way table (small or
+protecting one: not said which, since that would place people)."""
 
 
 class Interval(_Result):

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from segprofile import config
+from segprofile.config import SETTINGS
 from segprofile.errors import DocumentError, NotFound
 from segprofile.model.study import Study, reference_problems
 
@@ -121,17 +121,12 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     )
 
 
-DEPTH_ENV = "SEGPROFILE_YAML_MAX_DEPTH"
-DEFAULT_MAX_DEPTH = 50
+DEPTH_ENV = SETTINGS["yaml_max_depth"].name
 
 
 def max_depth() -> int:
     """Deepest nesting of lists and dictionaries a study document may have (a real one has 7)."""
-    try:
-        value = float(os.environ.get(DEPTH_ENV, DEFAULT_MAX_DEPTH))
-    except ValueError:
-        return DEFAULT_MAX_DEPTH
-    return int(value) if math.isfinite(value) and value >= 1 else DEFAULT_MAX_DEPTH
+    return max(1, config.current().yaml_max_depth)
 
 
 def _depth_problem(depth: int) -> str:

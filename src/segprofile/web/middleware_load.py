@@ -2,9 +2,10 @@
 
 - :class:`SessionIdleRefreshMiddleware` — the idle timeout of a session without writing the
   session row on every request (SQLite lets one process write at a time);
-- :class:`WarmUpMiddleware` — each server process loads the views once at start and takes what it
-  loaded out of Python's garbage collector, whose full passes over it stalled requests; it also
-  starts the fork server that parses uploaded files (``pipeline.run_isolated``).
+- :class:`WarmUpMiddleware` — each server process loads the views and what the pipeline uses
+  once at start and takes what it loaded out of Python's garbage collector, whose full passes
+  over it stalled requests; it also starts the fork server that parses uploaded files
+  (``pipeline.run_isolated``).
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ _warm = {"done": False}
 
 
 class WarmUpMiddleware:
-    """At start, once per process: import every view, then freeze the collected objects.
+    """At start, once per process: import every view and what the pipeline uses
+    (:func:`~segprofile.pipeline.preload`), then freeze the collected objects.
 
     The app imports large libraries (DuckDB, Arrow, Altair, pandas…): some 300,000 objects that
     live as long as the process. Python's full garbage-collection pass walks all of them — about
@@ -88,6 +90,9 @@ class WarmUpMiddleware:
                 _warm["done"] = True
                 started = time.perf_counter()
                 get_resolver().url_patterns  # noqa: B018 — imports every view module
+                # The pipeline imports the analysis and the report writers where they are
+                # used (so that a command starts at once): here all at start, not by a request.
+                pipeline.preload()
                 # Uploaded files are parsed in children of a fork server that imports the
                 # package (seconds): started now, beside the first requests, not by an upload.
                 threading.Thread(

@@ -1,28 +1,9 @@
 """Django settings of the segprofile web app.
 
-Everything that differs between machines comes from the environment:
-
-- ``SEGPROFILE_HOME`` — data directory (default ``./var``): the SQLite database, the studies'
-  data files, collected static files and the generated secret key live here.
-- ``SEGPROFILE_DEBUG=1`` — Django's debug mode (tracebacks in the browser); off by default.
-- ``SEGPROFILE_SECRET_KEY`` — the secret key; without it one is generated once and kept in
-  ``SEGPROFILE_HOME/secret_key``.
-- ``SEGPROFILE_ALLOWED_HOSTS`` — comma-separated host names (default ``127.0.0.1,localhost``).
-- ``SEGPROFILE_CSRF_TRUSTED_ORIGINS`` — comma-separated origins behind a reverse proxy.
-- ``SEGPROFILE_MAX_UPLOAD_MB`` — largest data file accepted through the web (default 512).
-- ``SEGPROFILE_STAGING`` — the private folder where uploaded files wait, raw, until they are
-  imported or discarded (default ``<SEGPROFILE_HOME>-staging``; never inside the data home).
-- ``SEGPROFILE_STAGING_HOURS`` — an upload not imported within this many hours is deleted
-  (default 24).
-- ``SEGPROFILE_HTTPS=1`` — the site is served over HTTPS (behind a proxy that sets
-  ``X-Forwarded-Proto``): secure cookies, HSTS, redirect to HTTPS.
-- ``DATABASE_URL`` — ``postgres://user:password@host:port/name`` switches to PostgreSQL.
-- ``SEGPROFILE_SESSION_HOURS`` — a session ends after this many hours without a request
-  (default 8) and when the browser closes.
-- ``SEGPROFILE_LOGIN_ATTEMPTS`` / ``SEGPROFILE_LOCKOUT_MINUTES`` — failed sign-ins (default 5)
-  that lock a user name from an address, and for how long (default 15).
-- ``SEGPROFILE_TRUSTED_PROXIES`` — comma-separated addresses or networks of the reverse proxies
-  whose ``X-Forwarded-For`` is believed (default none: the address is ``REMOTE_ADDR``).
+Everything that differs between machines is a setting of :mod:`segprofile.config` (read once
+from the environment, documented in ``docs/deploy.md``); this module only turns them into
+Django's names. Without ``SEGPROFILE_SECRET_KEY`` a development key is generated once into
+``SEGPROFILE_HOME/secret_key`` (owner-only).
 
 Production: ``DJANGO_SETTINGS_MODULE=segprofile.web.settings_production`` (HTTPS, secure
 cookies, HSTS, required secret key and host names; ``manage.py check --deploy`` is clean).
@@ -41,31 +22,41 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from segprofile.data import staging
-from segprofile.errors import InputError
+from segprofile import config
+from segprofile.errors import SegprofileError
 
 WEB_DIR = Path(__file__).resolve().parent
 
-SEGPROFILE_HOME = Path(os.environ.get("SEGPROFILE_HOME", "var")).resolve()
+try:
+    CONFIG = config.current()
+    """The settings in force (:mod:`segprofile.config`), read once."""
+    SEGPROFILE_STAGING = CONFIG.staging_root
+    """The gate's private folder: raw uploads wait here (owner-only) until imported or
+    discarded; apart from the data home on purpose (original and depersonalised data are never
+    stored together), and never under STATIC_ROOT or a media folder."""
+except SegprofileError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
+SEGPROFILE_HOME = CONFIG.home
 """Root of everything the app stores on disk."""
 
-DEBUG = os.environ.get("SEGPROFILE_DEBUG", "") == "1"
+SEGPROFILE_KEYS = CONFIG.key_store
+"""The pseudonym key store, apart from the data home (each web study's key is named by it)."""
 
+SEGPROFILE_ENGINE = CONFIG.engine
+"""The engine that computes profiles (``duckdb://``, ``pyspark://…``)."""
 
-def _env_list(name: str, default: str) -> list[str]:
-    """A comma-separated environment variable as a list of non-empty items."""
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+DEBUG = CONFIG.debug
 
 
 def _secret_key(home: Path) -> str:
-    """The secret key from the environment, or one generated once and kept under ``home``.
+    """The secret key from the settings, or a development one generated once into ``home``.
 
     If ``home`` cannot be written (a read-only checkout running only the tests), the key lives
     for this process only: sessions then do not survive a restart, nothing else breaks.
     """
-    key = os.environ.get("SEGPROFILE_SECRET_KEY")
-    if key:
-        return key
+    if CONFIG.secret_key:
+        return CONFIG.secret_key
     path = home / "secret_key"
     try:
         if path.exists():
@@ -112,8 +103,8 @@ def database_from_url(url: str | None, home: Path) -> dict[str, Any]:
 
 
 SECRET_KEY = _secret_key(SEGPROFILE_HOME)
-ALLOWED_HOSTS = _env_list("SEGPROFILE_ALLOWED_HOSTS", "127.0.0.1,localhost")
-CSRF_TRUSTED_ORIGINS = _env_list("SEGPROFILE_CSRF_TRUSTED_ORIGINS", "")
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
+CSRF_TRUSTED_ORIGINS = list(CONFIG.csrf_trusted_origins)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -173,7 +164,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"), SEGPROFILE_HOME)}
+DATABASES = {"default": database_from_url(CONFIG.database_url, SEGPROFILE_HOME)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -222,13 +213,13 @@ def _trusted_proxies(items: list[str]) -> list[str]:
     return items
 
 
-SEGPROFILE_TRUSTED_PROXIES = _trusted_proxies(_env_list("SEGPROFILE_TRUSTED_PROXIES", ""))
+SEGPROFILE_TRUSTED_PROXIES = _trusted_proxies(list(CONFIG.trusted_proxies))
 """Reverse proxies whose X-Forwarded-For is believed; empty: the client is REMOTE_ADDR."""
 
 # The sign-in lockout and the audit log see the same address: the client's, behind our proxies.
 AXES_CLIENT_IP_CALLABLE = "segprofile.web.studies.audit.client_address"
-AXES_FAILURE_LIMIT = int(os.environ.get("SEGPROFILE_LOGIN_ATTEMPTS", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SEGPROFILE_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = CONFIG.login_attempts
+AXES_COOLOFF_TIME = timedelta(minutes=CONFIG.lockout_minutes)
 # A user name is locked from the address the failures came from: a colleague mistyping
 # elsewhere does not lock anybody else out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -239,7 +230,7 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in our own audit log (studies.AuditEvent)
 AXES_VERBOSE = False
 
-SESSION_COOKIE_AGE = int(float(os.environ.get("SEGPROFILE_SESSION_HOURS", "8")) * 3600)
+SESSION_COOKIE_AGE = int(CONFIG.session_hours * 3600)
 # The age counts from the last request (an idle timeout): SessionIdleRefreshMiddleware moves the
 # expiry forward at most once a minute instead of writing the session row on every request.
 SESSION_SAVE_EVERY_REQUEST = False
@@ -257,7 +248,7 @@ LOCALE_PATHS = [
     WEB_DIR / "locale",
     *sorted(p for p in (WEB_DIR / "locale_parts").glob("*") if p.is_dir()),
 ]
-TIME_ZONE = os.environ.get("SEGPROFILE_TIME_ZONE", "Europe/Moscow")
+TIME_ZONE = CONFIG.time_zone
 USE_I18N = True
 USE_TZ = True
 
@@ -282,7 +273,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-if os.environ.get("SEGPROFILE_HTTPS", "") == "1":
+if CONFIG.https:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31_536_000
@@ -299,18 +290,10 @@ SEGPROFILE_CSP = (
 The profile fragment brings no ``<style>``: its stylesheet is served at ``/report.css``.
 """
 
-SEGPROFILE_MAX_UPLOAD_BYTES = int(os.environ.get("SEGPROFILE_MAX_UPLOAD_MB", "512")) * 1024 * 1024
+SEGPROFILE_MAX_UPLOAD_BYTES = CONFIG.max_upload_mb * 1024 * 1024
 """Largest data file accepted through the web form."""
 
-try:
-    SEGPROFILE_STAGING = staging.default_root()
-    """The gate's private folder: raw uploads wait here (owner-only) until imported or
-    discarded; apart from the data home on purpose (original and depersonalised data are never
-    stored together), and never under STATIC_ROOT or a media folder."""
-except InputError as exc:
-    raise ImproperlyConfigured(str(exc)) from None
-
-SEGPROFILE_STAGING_HOURS = float(os.environ.get("SEGPROFILE_STAGING_HOURS", "24"))
+SEGPROFILE_STAGING_HOURS = CONFIG.staging_hours
 """Uploads not imported within this many hours are deleted (at start, on a schedule, by
 ``manage.py clean_staging``)."""
 

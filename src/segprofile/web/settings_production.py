@@ -13,33 +13,27 @@ Everything of :mod:`segprofile.web.settings`, plus what a server on the network 
 
 from __future__ import annotations
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
+from segprofile.errors import ConfigError
 from segprofile.web.settings import *  # noqa: F403 — the base settings, refined below
-from segprofile.web.settings import _env_list
+from segprofile.web.settings import CONFIG
 
-
-def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ImproperlyConfigured(
-            f"{name} не задан: в рабочей конфигурации (settings_production) он обязателен."
-        )
-    return value
-
+try:
+    CONFIG.require("secret_key")
+    CONFIG.require("allowed_hosts")
+except ConfigError as exc:
+    raise ImproperlyConfigured(exc.message) from None
 
 DEBUG = False
-SECRET_KEY = _required("SEGPROFILE_SECRET_KEY")
-_required("SEGPROFILE_ALLOWED_HOSTS")
-ALLOWED_HOSTS = _env_list("SEGPROFILE_ALLOWED_HOSTS", "")
+SECRET_KEY = CONFIG.secret_key
+ALLOWED_HOSTS = list(CONFIG.allowed_hosts)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True
-SECURE_HSTS_SECONDS = int(os.environ.get("SEGPROFILE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = os.environ.get("SEGPROFILE_HSTS_PRELOAD", "1") == "1"
+SECURE_HSTS_PRELOAD = CONFIG.hsts_preload
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"  # only over HTTPS, only this host, path /

@@ -457,7 +457,7 @@ def list_datasets(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any
     for source in document.data_sources:
         try:
             versions = pipeline.list_dataset_versions(
-                document.id, source.id, home=study.data_dir().parent
+                services.workspace_for(study), document.id, source.id
             )
         except SegprofileError:
             versions = []

@@ -16,6 +16,9 @@ class ApiConfig(AppConfig):
         # A background worker that starts fails the runs a killed worker left «running»
         # (see segprofile.web.studies.tasks); the web process does it when a run is viewed.
         if "db_worker" in sys.argv[1:3]:
+            from segprofile import pipeline
             from segprofile.web.studies.tasks import reap_dead_runs_soon
 
+            # What a job uses, imported now rather than by the first job.
+            pipeline.preload()
             reap_dead_runs_soon()

@@ -121,6 +121,7 @@ PII_ACTION_LABELS: dict[str, Any] = {
     "drop": _("drop the column"),
     "generalise": _("keep the year only"),
     "keep": _("keep as is (give a reason)"),
+    "mask": _("personal data in the texts masked"),
 }
 PII_KIND_LABELS: dict[str, Any] = {
     "fio": _("full name"),

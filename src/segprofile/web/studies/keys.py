@@ -1,6 +1,6 @@
 """Each web study's pseudonym key: ``web-study-<pk>`` in the key store beside the data directory.
 
-Pass :func:`study_key` as ``key=`` wherever a pipeline call may pseudonymise (imports, surveys,
+``services.workspace_for`` names it in every pipeline call about the study (imports, surveys,
 raw files read for analysis, re-identification). The store is ``$SEGPROFILE_KEYS``, else
 ``<SEGPROFILE_HOME>-keys`` — never inside the data directory (docs/deploy.md).
 """
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def key_store() -> Path:
     """The directory of every study's key (owner only)."""
-    return pipeline.key_store_path(settings.SEGPROFILE_HOME)
+    return Path(settings.SEGPROFILE_KEYS)
 
 
 def study_key(study: Study) -> pipeline.StudyKey:

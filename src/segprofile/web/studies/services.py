@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from segprofile import pipeline
 from segprofile.pipeline import staging
-from segprofile.web.studies.keys import study_key
+from segprofile.web.studies.keys import key_store, study_key
 from segprofile.web.studies.models import DataImport, ProfileRun, Study
 from segprofile.web.studies.tasks import build_profile, import_upload
 
@@ -41,8 +41,22 @@ def staging_area(study: Study) -> str:
 
 
 def study_home(study: Study) -> Path:
-    """Where a study's datasets, audit trail and key live (``tasks`` uses the same)."""
+    """Where a study's datasets and audit trail live (``tasks`` uses the same)."""
     return study.data_dir().parent
+
+
+def workspace_for(study: Study) -> pipeline.Workspace:
+    """Where the study's data, keys and audit live, for every pipeline call about it: its own
+    folder in the data home (files in ``data/``), its key ``web-study-<pk>`` in the key store,
+    the staging area; the engine of the settings."""
+    return pipeline.Workspace(
+        home=study_home(study),
+        keys=key_store(),
+        staging=staging_root(),
+        data_dir=study.data_dir(),
+        engine=settings.SEGPROFILE_ENGINE,
+        key_name=study_key(study).name,
+    )
 
 
 def clean_staging() -> staging.Cleaned:
@@ -105,17 +119,14 @@ def create_study_from_example(owner: Any, name: str, *, rows: int, seed: int) ->
 def import_demo_data(study: Study, name: str, *, rows: int, seed: int, author: str) -> None:
     """The example's synthetic data, generated in the staging area and imported through the
     gate as the first version of each source (the generated files are deleted after)."""
-    with staging.work_dir(staging_root()) as work:
-        pipeline.import_demo_data(
-            study.current_revision().to_document(),
-            name,
-            work_dir=work / "generated",
-            rows=rows,
-            seed=seed,
-            author=author,
-            home=study_home(study),
-            key=study_key(study),
-        )
+    pipeline.import_demo_data(
+        workspace_for(study),
+        study.current_revision().to_document(),
+        name,
+        rows=rows,
+        seed=seed,
+        author=author,
+    )
 
 
 def start_data_import(job: DataImport) -> DataImport:

@@ -42,7 +42,6 @@ from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, DataImport, ProfileRun
 
 logger = logging.getLogger(__name__)
@@ -70,14 +69,13 @@ def _build(run_id: int) -> str:
         run.mark_running()
         try:
             document = run.revision.to_document()
+            from segprofile.web.studies.services import workspace_for
+
             profile = pipeline.profile_study(
+                workspace_for(run.study),
                 document,
-                run.study.data_dir(),
                 progress=run.report_progress,
                 revision=run.revision.number,
-                # Imported dataset versions live under the study's own directory (views_data).
-                home=run.study.data_dir().parent,
-                key=study_key(run.study),
             )
             result_json = pipeline.profile_to_json(profile)
             html = pipeline.render_profile_html(profile, document, standalone=True)
@@ -165,7 +163,12 @@ def import_upload(import_id: int) -> str:
 
 def _import(import_id: int) -> str:
     # Not at the top: services imports this module to queue its jobs.
-    from segprofile.web.studies.services import staging_area, staging_root, study_home
+    from segprofile.web.studies.services import (
+        staging_area,
+        staging_root,
+        study_home,
+        workspace_for,
+    )
 
     job = DataImport.objects.select_related("study", "created_by").get(pk=import_id)
     if job.is_finished:
@@ -189,6 +192,7 @@ def _import(import_id: int) -> str:
                 author = job.created_by.get_username() if job.created_by else ""
                 result = pipeline.run_isolated(
                     pipeline.import_dataset,
+                    workspace_for(study),
                     upload.path,
                     document,
                     job.source_id,
@@ -198,8 +202,6 @@ def _import(import_id: int) -> str:
                     keep_reasons=job.reasons,
                     # the staged copy (an owner's kept original is moved after)
                     delete_input=not job.keep_original,
-                    home=study_home(study),
-                    key=study_key(study),
                 )
                 if job.keep_original:
                     kept = staging.keep_original(

@@ -37,7 +37,6 @@ from segprofile.report.format import percent
 from segprofile.web.studies import services
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
-from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import (
     ADMIN,
     AuditEvent,
@@ -389,7 +388,7 @@ def _detail_page(
         # only for a study set up by hand, before the import existed).
         try:
             versions = pipeline.list_dataset_versions(
-                document.id, source.id, home=study.data_dir().parent
+                services.workspace_for(study), document.id, source.id
             )
         except SegprofileError:
             versions = []
@@ -495,11 +494,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     if rule:
         try:
             count = pipeline.count_rule_matches(
-                study.current_revision().to_document(),
-                study.data_dir(),
-                rule,
-                home=study.data_dir().parent,
-                key=study_key(study),
+                services.workspace_for(study), study.current_revision().to_document(), rule
             )
             # Under min_cell (selected or left outside) the count reads as a bound only.
             share = count.share

@@ -77,6 +77,7 @@ from segprofile.web.studies.services import (
     staging_root,
     start_data_import,
     study_home,
+    workspace_for,
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.tasks import document_with_source, read_options, with_decisions
@@ -326,13 +327,13 @@ def _inspect(
     # Parsed in a child process with memory and time limits: a hostile file fails this request.
     inspection = pipeline.run_isolated(
         pipeline.inspect_file,
+        workspace_for(study),
         upload.path,
         file=upload.name,
         options=read_options(upload),
         study=document if existing else None,
         source_id=source_id if existing else None,
         overrides=overrides,
-        home=study_home(study),
     )
     return _summary(inspection)
 
@@ -343,7 +344,7 @@ def _inspect(
 def _sources(
     study: Study, document: StudyDocument, staged: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    home = study_home(study)
+    ws = workspace_for(study)
     rows = []
     for source in document.data_sources:
         try:
@@ -351,7 +352,7 @@ def _sources(
         except Exception:  # noqa: BLE001 — a path the model accepted but the disk refuses
             state = None
         try:
-            versions = pipeline.list_dataset_versions(document.id, source.id, home=home)
+            versions = pipeline.list_dataset_versions(ws, document.id, source.id)
         except SegprofileError:
             versions = []
         rows.append(
@@ -380,7 +381,7 @@ def _data_page(
     known = {s.id for s in document.data_sources}
     can = study_capabilities(request, study)
     try:
-        audit = pipeline.read_audit(study_id=document.id, home=study_home(study))
+        audit = pipeline.read_audit(workspace_for(study), study_id=document.id)
     except SegprofileError:
         audit = []
     staged = staged_uploads(study)
@@ -770,9 +771,9 @@ def data_version_delete(
     """Delete a stored dataset version, after a confirmation page (audited)."""
     study = _study_for(request, pk, need="manage")
     document = study.current_revision().to_document()
-    home = study_home(study)
+    ws = workspace_for(study)
     try:
-        versions = pipeline.list_dataset_versions(document.id, source_id, home=home)
+        versions = pipeline.list_dataset_versions(ws, document.id, source_id)
     except SegprofileError:
         raise Http404 from None
     manifest = next((m for m in versions if m.version == version), None)
@@ -782,7 +783,7 @@ def data_version_delete(
     if request.method == "POST" and form.is_valid():
         try:
             pipeline.delete_dataset_version(
-                document.id, source_id, version, user=request.user.get_username(), home=home
+                ws, document.id, source_id, version, user=request.user.get_username()
             )
         except NotFound:
             raise Http404 from None

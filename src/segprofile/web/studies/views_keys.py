@@ -31,8 +31,8 @@ from segprofile.errors import InputError, SegprofileError
 from segprofile.model.study import DataSourceKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, Study
+from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.views import _study_for
 
 logger = logging.getLogger(__name__)
@@ -109,14 +109,13 @@ def _contacts(
         respondents = _save(data["respondents"], work, "respondents")
         out = work / "contacts.csv"
         result = pipeline.reidentify(
+            workspace_for(study),
             original,
             document,
             data["source"],
             respondents=respondents,
             out=out,
             user=request.user.get_username(),
-            home=study.data_dir().parent,
-            key=study_key(study),
         )
         content = out.read_bytes()
     except OSError as exc:

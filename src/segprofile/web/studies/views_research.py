@@ -54,8 +54,8 @@ from segprofile.web.studies.forms import (
     SurveyUploadForm,
     TopicsForm,
 )
-from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.templatetags.team_tags import Caps
 from segprofile.web.studies.views import (
     ProfileFacts,
@@ -312,11 +312,7 @@ def _plan(
     if plan is None:  # the profile is read only to draw a plan anew
         try:
             plan = pipeline.research_plan(
-                revision_document(revision),
-                study.data_dir(),
-                profile=_parse_profile(run),
-                home=study.data_dir().parent,
-                key=study_key(study),
+                workspace_for(study), revision_document(revision), profile=_parse_profile(run)
             )
         except SegprofileError as exc:
             return run, None, str(exc)
@@ -454,13 +450,13 @@ def _status_history(study: Study, limit: int) -> dict[str, list[dict[str, Any]]]
 
 def _survey_sources(study: Study, document: StudyDocument) -> list[dict[str, Any]]:
     """The study's survey sources with their latest stored version (``None``: nothing yet)."""
-    home = study.data_dir().parent
+    ws = workspace_for(study)
     out = []
     for source in document.data_sources:
         if source.kind is not DataSourceKind.survey:
             continue
         try:
-            versions = pipeline.list_dataset_versions(document.id, source.id, home=home)
+            versions = pipeline.list_dataset_versions(ws, document.id, source.id)
         except SegprofileError:
             versions = []
         out.append({"source": source, "latest": versions[-1] if versions else None})
@@ -589,13 +585,13 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     the study's survey source)."""
     study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
     document = study.current_revision().to_document()
-    home = study.data_dir().parent
+    ws = workspace_for(study)
     source = next((s for s in document.data_sources if s.id == source_id), None)
     if source is None or source.kind is not DataSourceKind.survey:
         raise Http404
     context: dict[str, Any] = {"study": study, "document": document, "source": source}
     try:
-        info = pipeline.inspect_survey(document, source_id=source_id, version=version, home=home)
+        info = pipeline.inspect_survey(ws, document, source_id=source_id, version=version)
     except NotFound:
         raise Http404 from None
     except SegprofileError as exc:
@@ -634,8 +630,8 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     by_features = opts.get("id_column") == SurveyOptionsForm.BY_FEATURES
     try:
         result = pipeline.import_survey(
+            ws,
             document,
-            study.data_dir(),
             source_id=source_id,
             version=version,
             questions=questions,
@@ -646,9 +642,6 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             alpha=opts.get("alpha"),
             profile=profile,
             name=name,
-            # The study's own home (its dataset versions) and its own pseudonym key.
-            home=home,
-            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
@@ -842,14 +835,12 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data if request.GET else {}
     try:
         result = pipeline.text_topics(
+            workspace_for(study),
             document,
-            study.data_dir(),
             source_id=data.get("source") or None,
             text_column=data.get("column") or None,
             feature_id=data.get("feature") or None,
             n_topics=data.get("n_topics"),
-            home=study.data_dir().parent,
-            key=study_key(study),
         )
     except SegprofileError as exc:
         context["error"] = str(exc)

@@ -59,9 +59,8 @@ class Command(BaseCommand):
             return
         document = study.current_revision().to_document()
         records = document.client_records()
-        home = services.study_home(study)
         if records is not None and not pipeline.list_dataset_versions(
-            document.id, records.id, home=home
+            services.workspace_for(study), document.id, records.id
         ):
             services.import_demo_data(study, example, rows=rows, seed=seed, author=user.username)
             self.stdout.write(f"Восстановлены данные демонстрационного исследования № {study.pk}.")

@@ -1,0 +1,250 @@
+"""The one Python API behind every face: the CLI builds on it, the web serves it, tests call it.
+
+Every function that reads or stores data takes a :class:`~segprofile.pipeline.workspace.Workspace`
+first: where the study's data, keys and audit live and which engine runs it. The CLI builds it
+from the settings, the web from the study, tests in a temporary folder::
+
+    ws = pipeline.Workspace.in_folder(tmp_path)  # tmp_path/home, keys, staging, data
+    pipeline.import_dataset(ws, "export/records.csv", study, "records", author="анна")
+    profile = pipeline.profile_study(ws, study)
+
+One module per stage of the methodology; this package re-exports them all:
+
+- :mod:`~segprofile.pipeline.workspace` — the :class:`Workspace`;
+- :mod:`~segprofile.pipeline.documents` — study documents and the worked examples;
+- :mod:`~segprofile.pipeline.data_in` — any file with client data through the gate: inspect,
+  import (pseudonymised, audited), versions, keys, re-identification;
+- :mod:`~segprofile.pipeline.profile` — the profile (M-2…M-6), rule counts, portraits;
+- :mod:`~segprofile.pipeline.research` — the research plan (M-8), surveys, interviews and
+  topics as evidence (M-9);
+- :mod:`~segprofile.pipeline.decisions` — the team's decisions, each a changed copy of the
+  study that the caller stores as a revision (M-7, M-9, M-11);
+- :mod:`~segprofile.pipeline.journeys` — journeys in and out as CSV or BPMN (M-12);
+- :mod:`~segprofile.pipeline.outputs` — what every output shows: the published profile,
+  reports (M-13), JSON.
+
+Errors are :class:`~segprofile.errors.SegprofileError` subclasses with Russian messages; the
+CLI and the web translate them (exit code, HTTP status).
+
+Importing the package is light: the stages import the engine (Ibis), the analysis (SciPy,
+scikit-learn) and the report writers (Altair) in the functions that use them, so a command
+starts at once. A server process calls :func:`preload` at start instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from segprofile.data import staging
+from segprofile.data.datasets import ImportResult, Inspection, Manifest
+from segprofile.data.isolation import Limits as ParseLimits
+from segprofile.data.isolation import run_isolated
+from segprofile.data.privacy import StudyKey
+from segprofile.data.readers import ReadOptions
+from segprofile.pipeline.data_in import (
+    RESPONDENT_COLUMN,
+    delete_dataset_version,
+    generate_demo_data,
+    import_dataset,
+    import_demo_data,
+    inspect_file,
+    list_dataset_versions,
+    open_data_source,
+    open_dataset,
+    read_audit,
+    reidentify,
+    retire_study_key,
+    rotate_key,
+    start_isolation,
+)
+from segprofile.pipeline.decisions import (
+    accept_recommendations,
+    accept_suggested_hypotheses,
+    confirm_quote,
+    merge_topics,
+    reject_quote,
+    reject_suggested_hypotheses,
+    save_portrait_edit,
+    set_eligibility_rule,
+    set_hypothesis_status,
+    set_segment_note,
+    set_topic_name,
+    suggested_recommendations,
+)
+from segprofile.pipeline.documents import (
+    ExampleInfo,
+    check,
+    dump_study,
+    example_study,
+    list_examples,
+    load_study,
+    parse_study,
+    study_from_data,
+    study_hash,
+)
+from segprofile.pipeline.journeys import (
+    JOURNEY_FORMATS,
+    JourneyImport,
+    export_journeys,
+    import_journeys,
+)
+from segprofile.pipeline.outputs import (
+    REPORT_FORMATS,
+    hidden_reason_text,
+    hidden_segments,
+    priority_quadrant_svg,
+    profile_css,
+    profile_from_json,
+    profile_to_json,
+    published_profile,
+    published_profile_json,
+    render_profile_html,
+    render_report,
+)
+from segprofile.pipeline.profile import (
+    RuleCount,
+    count_rule_matches,
+    profile_study,
+    segment_portrait,
+)
+from segprofile.pipeline.research import (
+    SURVEY_KIND_LABELS,
+    InterviewImport,
+    ResearchPlanResult,
+    SurveyColumn,
+    SurveyFile,
+    SurveyImport,
+    TextTopics,
+    describe_masked,
+    import_interviews,
+    import_survey,
+    inspect_survey,
+    read_question_mapping,
+    recruitment_csv,
+    research_plan,
+    survey_results_csv,
+    survey_source,
+    text_sources,
+    text_topics,
+)
+from segprofile.pipeline.workspace import Progress, Workspace
+
+# What the stages import in the functions that use them. The writers of report files (DOCX,
+# XLSX, PDF) are left to the first report: a server seldom needs them.
+_USED_BY_STAGES = (
+    "segprofile.data.engine",
+    "segprofile.analysis.audience",
+    "segprofile.analysis.baseline",
+    "segprofile.analysis.by_feature",
+    "segprofile.analysis.clusters",
+    "segprofile.analysis.complaints",
+    "segprofile.analysis.hypotheses",
+    "segprofile.analysis.personas",
+    "segprofile.analysis.portraits",
+    "segprofile.analysis.priority",
+    "segprofile.analysis.research",
+    "segprofile.analysis.rules",
+    "segprofile.analysis.suppression",
+    "segprofile.analysis.texts",
+    "segprofile.report.build",
+    "segprofile.report.charts",
+    "segprofile.report.html",
+)
+
+
+def preload() -> None:
+    """Import now what the stages import where they use them (seconds: SciPy, scikit-learn,
+    Altair…).
+
+    A server process — the web at start, the background worker — calls this so that no request
+    or job waits for the imports; a command of the CLI does not, and starts at once.
+    """
+    for name in _USED_BY_STAGES:
+        importlib.import_module(name)
+
+
+__all__ = [
+    "JOURNEY_FORMATS",
+    "REPORT_FORMATS",
+    "RESPONDENT_COLUMN",
+    "SURVEY_KIND_LABELS",
+    "ExampleInfo",
+    "ImportResult",
+    "Inspection",
+    "InterviewImport",
+    "JourneyImport",
+    "Manifest",
+    "ParseLimits",
+    "Progress",
+    "ReadOptions",
+    "ResearchPlanResult",
+    "RuleCount",
+    "StudyKey",
+    "SurveyColumn",
+    "SurveyFile",
+    "SurveyImport",
+    "TextTopics",
+    "Workspace",
+    "accept_recommendations",
+    "accept_suggested_hypotheses",
+    "check",
+    "confirm_quote",
+    "count_rule_matches",
+    "delete_dataset_version",
+    "describe_masked",
+    "dump_study",
+    "example_study",
+    "export_journeys",
+    "generate_demo_data",
+    "hidden_reason_text",
+    "hidden_segments",
+    "import_dataset",
+    "import_demo_data",
+    "import_interviews",
+    "import_journeys",
+    "import_survey",
+    "inspect_file",
+    "inspect_survey",
+    "list_dataset_versions",
+    "list_examples",
+    "load_study",
+    "merge_topics",
+    "open_data_source",
+    "open_dataset",
+    "parse_study",
+    "preload",
+    "priority_quadrant_svg",
+    "profile_css",
+    "profile_from_json",
+    "profile_study",
+    "profile_to_json",
+    "published_profile",
+    "published_profile_json",
+    "read_audit",
+    "read_question_mapping",
+    "recruitment_csv",
+    "reidentify",
+    "reject_quote",
+    "reject_suggested_hypotheses",
+    "render_profile_html",
+    "render_report",
+    "research_plan",
+    "retire_study_key",
+    "rotate_key",
+    "run_isolated",
+    "save_portrait_edit",
+    "segment_portrait",
+    "set_eligibility_rule",
+    "set_hypothesis_status",
+    "set_segment_note",
+    "set_topic_name",
+    "staging",
+    "start_isolation",
+    "study_from_data",
+    "study_hash",
+    "suggested_recommendations",
+    "survey_results_csv",
+    "survey_source",
+    "text_sources",
+    "text_topics",
+]

@@ -1,0 +1,259 @@
+"""Data in: any file with client data goes through the gate — inspected, then imported as a
+pseudonymised, audited dataset version (``data.datasets``); versions, keys, re-identification.
+
+The web upload page calls these in order: :func:`inspect_file` (preview, inferred types,
+personal-data findings to confirm, quality) → the user's decisions saved in
+``DataSource.columns`` → :func:`import_dataset`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segprofile.data import datasets, isolation, privacy, staging
+from segprofile.data.datasets import ImportResult, Inspection, Manifest
+from segprofile.data.privacy import StudyKey
+from segprofile.data.readers import ReadOptions
+from segprofile.errors import InputError
+from segprofile.model.study import (
+    ColumnOverride,
+    DataSource,
+    Study,
+)
+from segprofile.pipeline.documents import _example, find_source
+from segprofile.pipeline.workspace import Workspace
+
+if TYPE_CHECKING:  # the engine module imports Ibis: not needed to import a file
+    from segprofile.data.engine import Engine, SourceTable
+
+
+def start_isolation() -> None:
+    """Start the fork server of :func:`run_isolated`'s children now, with this module loaded
+    (a server process does it at start; otherwise the first parse of an upload waits for it)."""
+    # Interview notes are read with analysis.texts (scikit-learn): imported once in the
+    # server, not in each child under its memory limit.
+    isolation.start([__name__, "segprofile.analysis.texts"])
+
+
+def generate_demo_data(
+    name: str, out_dir: str | Path, *, rows: int = 20_000, seed: int = 42
+) -> list[Path]:
+    """Write the example's synthetic data (Parquet) into ``out_dir``; returns the files."""
+    if rows < 100:
+        raise InputError(f"Слишком мало строк: {rows}.", hint="задайте --rows не меньше 100.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = _example(name).generate(rows=rows, seed=seed, out_dir=out)
+    return files
+
+
+def import_demo_data(
+    ws: Workspace,
+    study: Study,
+    name: str,
+    *,
+    author: str,
+    rows: int = 20_000,
+    seed: int = 42,
+) -> list[ImportResult]:
+    """The example's synthetic data imported as the first version of each of ``study``'s
+    sources, through the gate like any file.
+
+    The files are generated into a private work folder of the staging area (never the study's
+    data directory) and deleted again whatever happens.
+    """
+    with staging.work_dir(ws.staging) as work:
+        generated = {p.name: p for p in generate_demo_data(name, work, rows=rows, seed=seed)}
+        return [
+            import_dataset(
+                ws,
+                generated[Path(source.path).name],
+                study,
+                source.id,
+                author=author,
+                delete_input=True,  # generated in a private work folder: nothing to keep
+            )
+            for source in study.data_sources
+            if Path(source.path).name in generated
+        ]
+
+
+def inspect_file(
+    ws: Workspace,
+    location: str | Path,
+    *,
+    options: ReadOptions | None = None,
+    study: Study | None = None,
+    source_id: str | None = None,
+    overrides: dict[str, ColumnOverride] | None = None,
+) -> Inspection:
+    """Preview a file or database table before import: types, personal data, quality.
+
+    With ``study`` and ``source_id`` the source's saved column decisions are applied.
+    """
+    decisions: dict[str, ColumnOverride] = {}
+    id_column = None
+    if study is not None and source_id is not None:
+        source = find_source(study, source_id)
+        decisions.update(source.columns)
+        id_column = source.id_column
+    decisions.update(overrides or {})
+    return datasets.inspect(
+        location,
+        options=options,
+        overrides=decisions,
+        id_column=id_column,
+        staging_root=ws.staging,
+    )
+
+
+def import_dataset(
+    ws: Workspace,
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    author: str,
+    options: ReadOptions | None = None,
+    overrides: dict[str, ColumnOverride] | None = None,
+    keep_reasons: dict[str, str] | None = None,
+    delete_input: bool = False,
+) -> ImportResult:
+    """Import a file as a new version of a study's data source (pseudonymised, audited).
+
+    Pseudonyms use the study's key in the workspace's key store (:meth:`Workspace.key`). An
+    identifier kept as it is needs its reason in ``keep_reasons``. The input file is left in
+    place unless ``delete_input`` (a copy staged by the caller).
+    """
+    return datasets.import_data(
+        location,
+        study_id=study.id,
+        source=find_source(study, source_id),
+        author=author,
+        home=ws.home,
+        options=options,
+        overrides=overrides,
+        key=datasets.key_ref(ws.home, study.id, ws.key(study)),
+        keep_reasons=keep_reasons,
+        delete_input=delete_input,
+        staging_root=ws.staging,
+    )
+
+
+def rotate_key(
+    ws: Workspace,
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    author: str,
+    options: ReadOptions | None = None,
+    keep_reasons: dict[str, str] | None = None,
+) -> ImportResult:
+    """Give the study a new pseudonym key: the source's original file is imported again under
+    it as a new version (audited as ``rotate_key``). The previous key is retired, not deleted:
+    earlier versions stay readable and can still be re-identified."""
+    return datasets.import_data(
+        location,
+        study_id=study.id,
+        source=find_source(study, source_id),
+        author=author,
+        home=ws.home,
+        options=options,
+        key=datasets.key_ref(ws.home, study.id, ws.key(study)),
+        keep_reasons=keep_reasons,
+        rotate_key=True,
+        staging_root=ws.staging,
+    )
+
+
+# The column of the respondents CSV (recruitment_csv) that holds each respondent's pseudonym.
+RESPONDENT_COLUMN = "Респондент"
+
+
+def reidentify(
+    ws: Workspace,
+    location: str | Path,
+    study: Study,
+    source_id: str,
+    *,
+    respondents: str | Path,
+    out: str | Path,
+    user: str,
+    options: ReadOptions | None = None,
+) -> datasets.Reidentification:
+    """M-8 recruitment: the contacts of the respondents chosen by pseudonym, for the key holder.
+
+    ``respondents`` is the research plan's respondents CSV (:func:`recruitment_csv`); its
+    pseudonyms are matched against pseudonyms computed again over the body's original file
+    (``location``) with the study's key, and the contact rows (the columns with personal data)
+    of those found are written to ``out`` — a new file of the caller's choice; nothing raw is
+    stored by segprofile. Audited (counts only).
+    """
+    wanted = datasets.read_column(respondents, RESPONDENT_COLUMN, staging_root=ws.staging)
+    if not wanted:
+        raise InputError(
+            f"В файле {Path(respondents).name} нет ни одного респондента (столбец "
+            f"«{RESPONDENT_COLUMN}» пуст).",
+            hint="выгрузите файл респондентов из плана исследования заново.",
+        )
+    return datasets.reidentify(
+        location,
+        study_id=study.id,
+        source=find_source(study, source_id),
+        wanted=set(wanted),
+        out=Path(out),
+        user=user,
+        home=ws.home,
+        key=datasets.key_ref(ws.home, study.id, ws.key(study)),
+        options=options,
+        respondent_column=RESPONDENT_COLUMN,
+        staging_root=ws.staging,
+    )
+
+
+def retire_study_key(key: StudyKey) -> str | None:
+    """Move a study's key aside (a new study takes over its name); the old key's id, if any."""
+    return privacy.retire_key(key)
+
+
+def list_dataset_versions(ws: Workspace, study_id: str, source_id: str) -> list[Manifest]:
+    """Stored versions of a data source, oldest first."""
+    return datasets.list_versions(ws.home, study_id, source_id)
+
+
+def delete_dataset_version(
+    ws: Workspace, study_id: str, source_id: str, version: int, *, user: str
+) -> None:
+    """Delete one stored version on purpose (audited)."""
+    datasets.delete_version(ws.home, study_id, source_id, version, user=user)
+
+
+def open_data_source(
+    ws: Workspace, engine: Engine, study: Study, source: DataSource
+) -> SourceTable:
+    """A source opened for analysis: its latest imported dataset version when there is one
+    (``.version`` says which), otherwise the file at its ``path`` in the workspace's
+    ``data_dir``, with its personal data depersonalised on the fly as an import would (under
+    the study's key). Without a ``data_dir`` a source must have an imported version."""
+    if ws.data_dir is None or datasets.list_versions(ws.home, study.id, source.id):
+        return datasets.open_version(engine, ws.home, study.id, source)
+    return datasets.open_raw_source(
+        engine, ws.home, study.id, source, ws.data_dir, ws.key(study), staging_root=ws.staging
+    )
+
+
+def open_dataset(
+    ws: Workspace, engine: Engine, study: Study, source_id: str, *, version: int | None = None
+) -> SourceTable:
+    """A stored version (latest by default) opened in the engine; ``.version`` and
+    ``.fingerprint()`` identify it for provenance."""
+    return datasets.open_version(engine, ws.home, study.id, find_source(study, source_id), version)
+
+
+def read_audit(
+    ws: Workspace, *, study_id: str | None = None, source_id: str | None = None
+) -> list[privacy.AuditRecord]:
+    """The import audit trail (who, which file, what was done to which column)."""
+    return privacy.read_audit(ws.home, study_id=study_id, source_id=source_id)

@@ -1,0 +1,310 @@
+"""The team's decisions (M-2, M-4, M-6, M-7, M-9, M-11). Each returns a changed copy of the
+study that the caller stores as a new revision, whose author and time are the record of the
+decision (M-10)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from segprofile.analysis.journeys import suggest_recommendations
+from segprofile.errors import InputError, NotFound
+from segprofile.model.results import (
+    Portrait,
+    Profile,
+)
+from segprofile.model.study import (
+    DataSource,
+    Hypothesis,
+    HypothesisStatus,
+    Recommendation,
+    SegmentNote,
+    Study,
+    TopicLabel,
+)
+from segprofile.pipeline.documents import find_source
+from segprofile.pipeline.research import text_sources
+
+
+def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
+    """A copy of ``study`` with the role's eligibility rule replaced (validated first)."""
+    from segprofile.analysis.rules import parse_rule
+
+    text = rule.strip()
+    if text:
+        parse_rule(text)
+    updated = study.model_copy(deep=True)
+    for role in updated.roles:
+        if role.id == role_id:
+            if role.audience is None:
+                raise InputError(
+                    f"У роли «{role_id}» не описана целевая аудитория.",
+                    hint="сначала опишите аудиторию роли в документе исследования.",
+                )
+            role.audience.eligibility_rule = text or None
+            return updated
+    raise NotFound(f"Роль «{role_id}» не найдена в исследовании.")
+
+
+def set_segment_note(study: Study, segment: str, *, sponsor_focus: bool, reason: str = "") -> Study:
+    """A copy of ``study`` with the team's sponsor focus on a segment set (M-6)."""
+    key = segment.strip()
+    if "=" not in key:
+        raise InputError(
+            f"Ключ сегмента «{key}» не похож на «признак=значение».",
+            hint="выберите сегмент из таблицы приоритетов.",
+        )
+    feature_id = key.split("=", 1)[0]
+    if feature_id not in {f.id for f in study.features}:
+        raise NotFound(f"Признак «{feature_id}» не найден в исследовании.")
+    updated = study.model_copy(deep=True)
+    for note in updated.segment_notes:
+        if note.segment == key:
+            note.sponsor_focus = sponsor_focus
+            note.reason = reason.strip()
+            return updated
+    updated.segment_notes.append(
+        SegmentNote(segment=key, sponsor_focus=sponsor_focus, reason=reason.strip())
+    )
+    return updated
+
+
+def _hypothesis_status(status: str) -> HypothesisStatus:
+    try:
+        return HypothesisStatus(status)
+    except ValueError:
+        known = ", ".join(s.value for s in HypothesisStatus if s is not HypothesisStatus.suggested)
+        raise InputError(
+            f"Неизвестный статус гипотезы «{status}».", hint=f"выберите один из: {known}."
+        ) from None
+
+
+def set_hypothesis_status(study: Study, hypothesis_id: str, status: str, reason: str) -> Study:
+    """A copy of ``study`` with a hypothesis's status and verdict reason set (M-9).
+
+    A verdict (confirmed, refuted, not enough data) needs a reason; «suggested» is not a status
+    a person sets.
+    """
+    new_status = _hypothesis_status(status)
+    if new_status is HypothesisStatus.suggested:
+        raise InputError(
+            "Статус «предложена» ставит только программа.",
+            hint="выберите «открыта», «подтверждена», «опровергнута» или «недостаточно данных».",
+        )
+    text = reason.strip()
+    if new_status is not HypothesisStatus.open and not text:
+        raise InputError(
+            "Для вердикта по гипотезе нужна причина.",
+            hint="напишите, на каких данных основан вердикт.",
+        )
+    updated = study.model_copy(deep=True)
+    for hyp in updated.hypotheses:
+        if hyp.id == hypothesis_id:
+            hyp.status = new_status
+            hyp.verdict_reason = text
+            return updated
+    raise NotFound(f"Гипотеза «{hypothesis_id}» не найдена в исследовании.")
+
+
+def _pick(suggestions: list[Hypothesis], ids: Collection[str]) -> list[Hypothesis]:
+    by_id = {h.id: h for h in suggestions}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise NotFound(
+            f"Среди предложенных гипотез нет: {', '.join(unknown)}.",
+            hint="обновите страницу: предложения пересчитываются по последнему профилю.",
+        )
+    return [by_id[i] for i in dict.fromkeys(ids)]
+
+
+def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[str]) -> Study:
+    """A copy of ``study`` with the chosen suggestions (M-7) added as ``open`` hypotheses."""
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
+    chosen = _pick(suggest_hypotheses(study, profile), ids)
+    updated = study.model_copy(deep=True)
+    updated.hypotheses.extend(
+        h.model_copy(update={"status": HypothesisStatus.open}) for h in chosen
+    )
+    return updated
+
+
+def reject_suggested_hypotheses(
+    study: Study, profile: Profile, ids: Collection[str], reason: str = ""
+) -> Study:
+    """A copy of ``study`` keeping the chosen suggestions as refuted by the team.
+
+    The study has no separate list of rejections, so a rejected suggestion is kept as a refuted
+    hypothesis with the reason: it is never suggested again and the decision stays visible.
+    """
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
+    chosen = _pick(suggest_hypotheses(study, profile), ids)
+    why = "Отклонена командой при разборе предложений" + (
+        f": {reason.strip()}" if reason.strip() else "."
+    )
+    updated = study.model_copy(deep=True)
+    updated.hypotheses.extend(
+        h.model_copy(update={"status": HypothesisStatus.refuted, "verdict_reason": why})
+        for h in chosen
+    )
+    return updated
+
+
+def suggested_recommendations(study: Study, profile: Profile | None = None) -> list[Recommendation]:
+    """Recommendations suggested for the confirmed problems (M-11), labelled by the profile."""
+    from segprofile.analysis.hypotheses import known_segments
+
+    labels = known_segments(profile) if profile is not None else None
+    return suggest_recommendations(study, segment_labels=labels)
+
+
+def accept_recommendations(
+    study: Study, ids: Collection[str], profile: Profile | None = None
+) -> Study:
+    """A copy of ``study`` with the chosen suggested recommendations (M-11) added."""
+    by_id = {r.id: r for r in suggested_recommendations(study, profile)}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise NotFound(
+            f"Среди предложенных рекомендаций нет: {', '.join(unknown)}.",
+            hint="обновите страницу: предложения пересчитываются по текущей редакции.",
+        )
+    updated = study.model_copy(deep=True)
+    updated.recommendations.extend(by_id[i] for i in dict.fromkeys(ids))
+    return updated
+
+
+def confirm_quote(
+    study: Study, hypothesis_id: str, index: int, quote: str, *, who: str, when: str
+) -> Study:
+    """A copy of ``study`` with a suggested quote confirmed as evidence (who and when noted)."""
+    from segprofile.analysis.texts import confirm_quote as confirm
+
+    return confirm(study, hypothesis_id, index, quote, who=who, when=when)
+
+
+def reject_quote(study: Study, hypothesis_id: str, index: int, quote: str) -> Study:
+    """A copy of ``study`` without a suggested quote."""
+    from segprofile.analysis.texts import reject_quote as reject
+
+    return reject(study, hypothesis_id, index, quote)
+
+
+def _topic_source(study: Study, source_id: str) -> DataSource:
+    source = find_source(study, source_id)
+    if source not in text_sources(study):
+        raise InputError(
+            f"Источник «{source_id}» не содержит текстов (жалоб, ответов опроса, интервью).",
+            hint="выберите источник с текстами.",
+        )
+    return source
+
+
+def _new_topic_label_id(study: Study) -> str:
+    taken = {t.id for t in study.topic_labels}
+    return next(f"topic{i}" for i in range(1, len(taken) + 2) if f"topic{i}" not in taken)
+
+
+def _labels_of(study: Study, source_id: str, topics: list[list[str]]) -> list[TopicLabel]:
+    """The saved names of ``source_id`` that any of ``topics`` (lemma lists) matches."""
+    from segprofile.analysis.texts import TOPIC_MATCH
+
+    def overlap(a: list[str], b: list[str]) -> float:
+        return len(set(a) & set(b)) / len(set(a) | set(b)) if set(a) | set(b) else 0.0
+
+    return [
+        label
+        for label in study.topic_labels
+        if label.source == source_id
+        and any(overlap(t, s) >= TOPIC_MATCH for t in topics for s in label.topics)
+    ]
+
+
+def set_topic_name(study: Study, source_id: str, topic: list[list[str]], name: str) -> Study:
+    """A copy of ``study`` with a topic of ``source_id`` named by the team (caller saves it).
+
+    ``topic`` is the topic as the page shows it: the main lemmas of each topic it is made of
+    (``Topic.signatures``). A name already saved for it is replaced; an empty name removes the
+    team's name (and so undoes a merge): the topic is named from its texts again.
+    """
+    _topic_source(study, source_id)
+    topic = [list(words) for words in topic if words]
+    if not topic:
+        raise InputError("Не указана тема: нет её главных слов.", hint="обновите страницу.")
+    updated = study.model_copy(deep=True)
+    old = _labels_of(updated, source_id, topic)
+    updated.topic_labels = [t for t in updated.topic_labels if t not in old]
+    name = " ".join(name.split())
+    if name:
+        signatures = list(topic)
+        for label in old:
+            signatures += [s for s in label.topics if s not in signatures]
+        updated.topic_labels.append(
+            TopicLabel(
+                id=old[0].id if old else _new_topic_label_id(updated),
+                source=source_id,
+                name=name,
+                topics=signatures,
+            )
+        )
+    return updated
+
+
+def merge_topics(study: Study, source_id: str, topics: list[list[list[str]]], name: str) -> Study:
+    """A copy of ``study`` where the team merged topics of ``source_id`` into one, named ``name``.
+
+    ``topics``: each merged topic as its lemma lists (``Topic.signatures``), at least two. On
+    every re-run the topics matching them are shown as one topic with this name.
+    """
+    if len(topics) < 2:
+        raise InputError(
+            "Для объединения отметьте хотя бы две темы.", hint="отметьте темы и повторите."
+        )
+    if not " ".join(name.split()):
+        raise InputError(
+            "Укажите название объединённой темы.", hint="впишите название и повторите."
+        )
+    return set_topic_name(study, source_id, [s for topic in topics for s in topic], name)
+
+
+def save_portrait_edit(
+    study: Study,
+    portrait: Portrait,
+    *,
+    name: str | None = None,
+    persona: dict[str, str] | None = None,
+    empathy_map: dict[str, str] | None = None,
+) -> Study:
+    """A copy of ``study`` with the team's edit of ``portrait`` stored (caller saves a revision).
+
+    The edit is stored by the portrait's definition (its defining traits), so it survives a
+    re-run that renumbers the clusters. An edit of the same definition is updated: the fields
+    given replace the stored ones, the others are kept; empty texts clear a field.
+    """
+    from segprofile.analysis.portraits import edit_from_portrait
+
+    edit = edit_from_portrait(portrait, name=name, persona=persona, empathy_map=empathy_map)
+    updated = study.model_copy(deep=True)
+    for stored in updated.segmentation.portraits:
+        if stored.definition == edit.definition:
+            stored.segment = edit.segment
+            if name is not None:
+                stored.name = name.strip() or None
+            stored.persona = _merge_texts(stored.persona, persona)
+            stored.empathy_map = _merge_texts(stored.empathy_map, empathy_map)
+            return updated
+    edit.name = (name.strip() or None) if name is not None else None
+    edit.persona = _merge_texts({}, persona)
+    edit.empathy_map = _merge_texts({}, empathy_map)
+    updated.segmentation.portraits.append(edit)
+    return updated
+
+
+def _merge_texts(stored: dict[str, str], changes: dict[str, str] | None) -> dict[str, str]:
+    merged = dict(stored)
+    for key, text in (changes or {}).items():
+        if text.strip():
+            merged[key] = text.strip()
+        else:
+            merged.pop(key, None)
+    return merged

@@ -1,0 +1,90 @@
+"""Study documents (YAML or JSON, validated), their checks by M-code, and the worked examples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from segprofile.errors import NotFound
+from segprofile.model import spec_yaml
+from segprofile.model.checks import Finding, check_study
+from segprofile.model.study import (
+    DataSource,
+    Study,
+)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study document (YAML or JSON)."""
+    return spec_yaml.load_study(path)
+
+
+def parse_study(text: str, *, source: str = "study.yaml") -> Study:
+    """Validate a study document given as text; raises :class:`DocumentError`."""
+    return spec_yaml.load_study_text(text, source=source)
+
+
+def study_from_data(data: object, *, source: str = "документ") -> Study:
+    """Validate a stored document (parsed JSON); raises :class:`DocumentError` in Russian."""
+    return spec_yaml.study_from_data(data, source=source)
+
+
+def dump_study(study: Study) -> str:
+    return spec_yaml.dump_study(study)
+
+
+def study_hash(study: Study) -> str:
+    """SHA-256 of the canonical JSON of the study: equal documents hash equal."""
+    canonical = json.dumps(
+        study.model_dump(mode="json"), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check(study: Study) -> list[Finding]:
+    """What the profile still lacks, by M-code."""
+    return check_study(study)
+
+
+@dataclass(frozen=True)
+class ExampleInfo:
+    name: str
+    title: str
+    description: str
+    study_path: Path
+
+
+def list_examples() -> list[ExampleInfo]:
+    from segprofile import examples
+
+    return [
+        ExampleInfo(e.name, e.title, e.description, e.study_path)
+        for e in examples.EXAMPLES.values()
+    ]
+
+
+def _example(name: str):  # type: ignore[no-untyped-def]
+    from segprofile import examples
+
+    try:
+        return examples.EXAMPLES[name]
+    except KeyError:
+        known = ", ".join(sorted(examples.EXAMPLES))
+        raise NotFound(f"Пример «{name}» не найден.", hint=f"доступные примеры: {known}.") from None
+
+
+def example_study(name: str) -> Study:
+    return load_study(_example(name).study_path)
+
+
+def find_source(study: Study, source_id: str) -> DataSource:
+    for source in study.data_sources:
+        if source.id == source_id:
+            return source
+    known = ", ".join(s.id for s in study.data_sources) or "нет ни одного"
+    raise NotFound(
+        f"В исследовании «{study.id}» нет источника данных «{source_id}».",
+        hint=f"источники исследования: {known}.",
+    )

@@ -1,0 +1,140 @@
+"""What every output shows: the published profile (small groups hidden by
+``analysis.suppression``), its JSON, the priority chart and the report (M-13) as DOCX, XLSX,
+HTML or PDF."""
+
+from __future__ import annotations
+
+from segprofile.errors import InputError
+from segprofile.model.results import (
+    Hidden,
+    Profile,
+)
+from segprofile.model.study import (
+    Study,
+)
+
+# Disclosure control (SciPy) and the report writers (Altair, Jinja2…) are imported where they
+# are used: importing the pipeline — every command of the CLI does — stays light.
+
+
+def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
+    """The importance × performance chart of a profile as inline SVG (None if nothing to draw)."""
+    from segprofile.report.charts import priority_quadrant, to_svg
+
+    chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
+    return None if chart is None else to_svg(chart)
+
+
+REPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
+}
+
+
+def render_report(
+    profile: Profile,
+    study: Study,
+    fmt: str,
+    *,
+    template: bytes | None = None,
+    unsuppressed: bool = False,
+) -> bytes:
+    """The filled profile (M-13) as DOCX, XLSX, HTML or PDF, all from one report model.
+
+    Small groups are hidden (``analysis.suppression``) unless ``unsuppressed``: an owner's
+    explicit request for this one output, which then says so on every page. ``template``: a
+    body's own ``.docx`` with docxtpl placeholders, filled instead of the standard layout
+    (DOCX only).
+    """
+    from segprofile.report.build import build_report
+
+    if fmt not in REPORT_FORMATS:
+        raise InputError(
+            f"Неизвестный формат отчёта «{fmt}».",
+            hint="выберите один из: " + ", ".join(REPORT_FORMATS) + ".",
+        )
+    if template is not None and fmt != "docx":
+        raise InputError(
+            "Шаблон применяется только к отчёту DOCX.", hint="уберите шаблон или выберите docx."
+        )
+    report = build_report(
+        profile, study, figures=fmt != "xlsx" and template is None, unsuppressed=unsuppressed
+    )
+    if fmt == "docx":
+        from segprofile.report.docx import render_docx, render_docx_template
+
+        if template is not None:
+            return render_docx_template(report, template)
+        return render_docx(report)
+    if fmt == "xlsx":
+        from segprofile.report.xlsx import render_xlsx
+
+        return render_xlsx(report)
+    from segprofile.report.pdf import render_html, render_pdf
+
+    if fmt == "html":
+        return render_html(report).encode("utf-8")
+    return render_pdf(report)
+
+
+def render_profile_html(
+    profile: Profile, study: Study, *, standalone: bool = True, unsuppressed_output: bool = False
+) -> str:
+    """The profile as an HTML page, or (``standalone=False``) a fragment for a page.
+
+    Small groups are hidden unless ``unsuppressed_output``: an owner's explicit request for
+    this one output, which the page then says at its top.
+    """
+    from segprofile.report import html
+
+    return html.render_profile_html(
+        profile, study, standalone=standalone, unsuppressed_output=unsuppressed_output
+    )
+
+
+def profile_css() -> str:
+    """The style sheet of the profile's HTML."""
+    from segprofile.report import html
+
+    return html.profile_css()
+
+
+def profile_to_json(profile: Profile) -> str:
+    """The profile as JSON, as it is (publish it first: :func:`published_profile`)."""
+    return profile.model_dump_json(indent=2)
+
+
+def hidden_segments(profile: Profile) -> frozenset[str]:
+    """Keys of the segments and clusters a published profile hides."""
+    from segprofile.analysis.suppression import hidden_keys
+
+    return hidden_keys(profile)
+
+
+def hidden_reason_text(reason: Hidden | None, min_cell: int) -> str:
+    """What a hidden number reads as («скрыто: меньше 5», «мало оценок»…)."""
+    from segprofile.analysis.suppression import hidden_text
+
+    return hidden_text(reason, min_cell)
+
+
+def published_profile(profile: Profile, study: Study) -> Profile:
+    """The profile every output shows: small groups hidden (``analysis.suppression``)."""
+    from segprofile.analysis.suppression import suppress
+
+    return suppress(profile, study)
+
+
+def published_profile_json(text: str, study: Study, *, raw: bool = False) -> str:
+    """A stored profile's JSON for a download: published, or — ``raw``, an owner's explicit
+    request for one output — unsuppressed and marked so in ``disclosure``."""
+    from segprofile.analysis.suppression import suppress, unsuppressed
+
+    profile = profile_from_json(text)
+    return profile_to_json(unsuppressed(profile, study) if raw else suppress(profile, study))
+
+
+def profile_from_json(text: str) -> Profile:
+    return Profile.model_validate_json(text)

@@ -1,0 +1,828 @@
+"""Research (M-8) and evidence (M-9): the research plan, survey answers checked against the
+hypotheses, interview notes, topics of complaints and open answers.
+
+Answers are read from stored dataset versions — they came in through the gate like every file
+(:func:`~segprofile.pipeline.data_in.import_dataset`): personal data other than the join id was
+dropped, and an id that is a real identifier (СНИЛС, phone…) replaced by its pseudonym.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from segprofile.data import datasets, masking, privacy
+from segprofile.data.readers import ReadOptions
+from segprofile.errors import InputError
+from segprofile.model import spec_yaml
+from segprofile.model.results import (
+    InterviewGuide,
+    InterviewNote,
+    Profile,
+    QuoteSuggestion,
+    Recruitment,
+    SampleSize,
+    SurveyAnalysis,
+    TopicModel,
+)
+from segprofile.model.study import (
+    DataSource,
+    DataSourceKind,
+    Hypothesis,
+    Study,
+    SurveyQuestion,
+)
+from segprofile.pipeline.data_in import import_dataset, open_data_source
+from segprofile.pipeline.documents import find_source
+from segprofile.pipeline.profile import profile_study
+from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
+
+
+@dataclass(frozen=True)
+class ResearchPlanResult:
+    """M-8: what the research needs: survey sizes, interview recruits, interview guides."""
+
+    sample_sizes: list[SampleSize]
+    recruitment: Recruitment
+    guides: list[InterviewGuide]
+    suggested_hypotheses: list[Hypothesis]
+
+
+def research_plan(
+    ws: Workspace,
+    study: Study,
+    *,
+    profile: Profile | None = None,
+    per_segment: int = 1,
+    progress: Progress | None = None,
+) -> ResearchPlanResult:
+    """Plan the research (M-8) from the profile: survey sample sizes per segment (with FPC),
+    interview respondents covering every segment (greedy set cover over pseudonymised client
+    records, per-person limit respected), interview guides, and hypotheses suggested from the
+    data (M-7) for the team to accept or reject.
+    """
+    from segprofile.analysis.hypotheses import (
+        outcome_features,
+        segment_outcomes,
+        suggest_hypotheses,
+    )
+    from segprofile.analysis.research import (
+        draw_candidates,
+        interview_guides,
+        recruit_respondents,
+        survey_sample_sizes,
+    )
+    from segprofile.analysis.suppression import (
+        protect_recruitment,
+        protect_sample_sizes,
+        shown_keys,
+        suppress,
+    )
+
+    report = progress or _no_progress
+    # One engine for the profile (when not given) and the draw: Spark starts once.
+    with ws.session() as ws:
+        if profile is None:
+            profile = profile_study(ws, study, progress=lambda f, m: report(0.6 * f, m))
+        source = study.client_records()
+        if source is None or source.id_column is None:
+            raise InputError(
+                "Для подбора респондентов нужен столбец с псевдонимом клиента.",
+                hint="укажите id_column у источника данных о клиентах (kind: client_records).",
+            )
+        report(0.65, "Объём выборки опроса")
+        # What the plan shows passes disclosure control: segments the profile hides have no
+        # sample size, no quota and no respondent listed with their membership.
+        shown = shown_keys(suppress(profile, study))
+        min_cell = study.segmentation.min_cell
+        sizes = protect_sample_sizes(survey_sample_sizes(study, profile), shown, min_cell)
+        with ws.connect() as eng:
+            records = open_data_source(ws, eng, study, source)
+            records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
+            report(0.75, "Подбор респондентов")
+            pool = draw_candidates(
+                study,
+                records,
+                id_column=source.id_column,
+                max_interviews_per_person=study.research.max_interviews_per_person,
+                seed=study.segmentation.random_state,
+            )
+            quotas = {
+                k: pool.labels.get(k, k) for k in (pool.in_data or pool.segments) if k in shown
+            }
+            recruitment = protect_recruitment(
+                recruit_respondents(
+                    pool,
+                    per_segment=per_segment,
+                    max_interviews_per_person=study.research.max_interviews_per_person,
+                    required=quotas,
+                ),
+                shown,
+            )
+            report(0.9, "Гипотезы из данных")
+            refusal, duration = outcome_features(study)
+            outcomes = segment_outcomes(
+                study,
+                records,
+                refusal_column=refusal.column if refusal else None,
+                duration_column=duration.column if duration else None,
+            )
+            suggested = [
+                h
+                for h in suggest_hypotheses(study, profile, outcomes=outcomes)
+                if all(part in shown for key in h.segments for part in key.split("&"))
+            ]
+        guides = interview_guides(study)
+        report(1.0, "Готово")
+        return ResearchPlanResult(
+            sample_sizes=sizes,
+            recruitment=recruitment,
+            guides=guides,
+            suggested_hypotheses=suggested,
+        )
+
+
+def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = None) -> bytes:
+    """The recruited respondents with the quotas each meets, as CSV for Excel (UTF-8 BOM, ;).
+
+    ``shown``: the segment keys the profile shows (:func:`published_profile`); memberships
+    in any other segment are dropped. A plan from :func:`research_plan` is already protected.
+    """
+    from segprofile.analysis.research import recruitment_frame
+    from segprofile.analysis.suppression import protect_recruitment
+
+    if shown is not None:
+        recruitment = protect_recruitment(recruitment, shown)
+    frame = recruitment_frame(recruitment)
+    text: str = frame.to_csv(sep=";", index=False)
+    return ("\ufeff" + text).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class SurveyColumn:
+    """A column of a survey file as the question → hypothesis form shows it."""
+
+    name: str
+    kind: str  # yes_no | scale | text | other
+    values: list[str]  # a few distinct values (not for personal-data columns)
+    answered: int
+
+
+@dataclass(frozen=True)
+class SurveyFile:
+    """Stored survey answers: columns, a preview, what the gate did to personal data."""
+
+    name: str
+    format: str
+    rows: int
+    columns: list[SurveyColumn]
+    preview: list[dict[str, object]]
+    dropped: list[str]
+    pseudonymised: list[str]
+    id_column: str | None
+    source_id: str = ""  # the study's survey source and the stored version read
+    version: int | None = None
+    masked: dict[str, int] = field(default_factory=dict)  # open answers: masking.KINDS → count
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 2 телефона, 1 имя» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
+
+
+SURVEY_KIND_LABELS = {
+    "yes_no": "да / нет",
+    "scale": "шкала",
+    "text": "свободный текст",
+    "other": "другое",
+}
+
+
+def _survey_kind(dtype: str, values: list[object]) -> str:
+    from segprofile.analysis.research import NO_WORDS, YES_WORDS
+
+    present = [v for v in values if v is not None and str(v).strip() != ""]
+    if dtype.upper() == "BOOLEAN":
+        return "yes_no"
+    if not present:
+        return "other"
+    texts = {str(v).strip().lower() for v in present}
+    if texts <= (YES_WORDS | NO_WORDS):
+        return "yes_no"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "scale" if len(texts) > 2 else "yes_no"
+    if any(isinstance(v, str) for v in present):
+        return "text"
+    return "other"
+
+
+def survey_source(study: Study, source_id: str | None = None) -> DataSource | None:
+    """The study's survey source: the one named, else the first with a question mapping, else
+    the first survey source (``None`` when the study has none)."""
+    if source_id is not None:
+        source = find_source(study, source_id)
+        if source.kind is not DataSourceKind.survey:
+            raise InputError(
+                f"Источник «{source_id}» — не опрос (kind: {source.kind.value}).",
+                hint="укажите источник с kind: survey.",
+            )
+        return source
+    surveys = [d for d in study.data_sources if d.kind is DataSourceKind.survey]
+    return next((d for d in surveys if d.questions), surveys[0] if surveys else None)
+
+
+def _survey_version(
+    ws: Workspace,
+    study: Study,
+    source: DataSource | None,
+    *,
+    version: int | None,
+    id_column: str | None,
+) -> tuple[SurveyFile, Any]:
+    """The answers of a stored survey version, as the mapping form and the analysis use them.
+
+    The version went through the gate (:func:`import_dataset`): its personal data was dropped
+    or pseudonymised as the user decided, so nothing here reads a raw file.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
+            hint="добавьте в data_sources источник с kind: survey и загрузите в него файл ответов.",
+        )
+    manifest = datasets.get_version(ws.home, study.id, source.id, version)
+    table = pq.read_table(datasets.version_path(ws.home, manifest))
+    records = study.client_records()
+    wanted_id = id_column or source.id_column
+    if wanted_id is None and records is not None and records.id_column in table.column_names:
+        wanted_id = records.id_column
+    if wanted_id is not None and wanted_id not in table.column_names:
+        if id_column is not None:
+            raise InputError(
+                f"В ответах опроса {manifest.file} нет столбца идентификатора «{id_column}».",
+                hint="укажите существующий столбец или свяжите ответы по признакам. Столбцы "
+                "опроса: " + ", ".join(table.column_names) + ".",
+            )
+        wanted_id = None
+    sample = table.slice(0, datasets.PII_SAMPLE).to_pylist()
+    columns = []
+    for column in table.schema:
+        if column.name == wanted_id:
+            continue
+        values = [r.get(column.name) for r in sample]
+        dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
+        col_kind = _survey_kind(dtype, values)
+        distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
+        columns.append(
+            SurveyColumn(
+                name=column.name,
+                kind=col_kind,
+                values=[] if col_kind == "text" else distinct[:6],
+                answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
+            )
+        )
+    preview = []
+    for row in sample[:8]:
+        shown: dict[str, object] = {}
+        for col, value in row.items():
+            text = "" if value is None else str(value)
+            shown[col] = text if len(text) <= 60 else text[:57] + "…"
+        preview.append(shown)
+    actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
+    info = SurveyFile(
+        name=manifest.file,
+        format=manifest.file_format,
+        rows=manifest.rows,
+        columns=columns,
+        preview=preview,
+        dropped=[c for c, a in actions.items() if a == privacy.PiiAction.drop.value],
+        pseudonymised=[c for c, a in actions.items() if a == privacy.PiiAction.pseudonymise.value],
+        id_column=wanted_id,
+        source_id=source.id,
+        version=manifest.version,
+        masked=dict(manifest.masked),
+    )
+    return info, table
+
+
+def inspect_survey(
+    ws: Workspace,
+    study: Study,
+    *,
+    source_id: str | None = None,
+    version: int | None = None,
+    id_column: str | None = None,
+) -> SurveyFile:
+    """A stored survey version for the mapping form: columns with their kind, a preview.
+
+    The answers come in through the gate like every file (:func:`import_dataset` into the
+    study's survey source); ``version`` defaults to the latest.
+    """
+    source = survey_source(study, source_id)
+    info, _ = _survey_version(ws, study, source, version=version, id_column=id_column)
+    return info
+
+
+def read_question_mapping(data: bytes, *, name: str) -> list[SurveyQuestion]:
+    """A question → hypothesis mapping from YAML (a list of SurveyQuestion) or CSV.
+
+    CSV columns: ``question;hypothesis;support;segments;among;threshold;agree_from`` (only the
+    first two are required; lists separated by «,»).
+    """
+    import csv
+    import io
+
+    from pydantic import ValidationError
+
+    text = data.decode("utf-8-sig", errors="replace")
+    rows: list[dict[str, object]]
+    if name.lower().endswith((".yaml", ".yml", ".json")):
+        # The limits of study documents (no aliases, bounded nesting) hold here too.
+        loaded = spec_yaml.load_yaml_data(text, source=name)
+        if isinstance(loaded, dict) and "questions" in loaded:
+            loaded = loaded["questions"]
+        if not isinstance(loaded, list):
+            raise InputError(
+                f"Файл сопоставления {name}: ожидался список вопросов.",
+                hint="запишите список вида «- question: q1\n  hypothesis: h1».",
+            )
+        rows = loaded
+    else:
+        dialect = ";" if text.count(";") >= text.count(",") else ","
+        reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+        rows = []
+        for row in reader:
+            clean: dict[str, object] = {
+                k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()
+            }
+            for key in ("segments", "among"):
+                if key in clean:
+                    clean[key] = [x.strip() for x in str(clean[key]).split(",") if x.strip()]
+            rows.append(clean)
+    out = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            out.append(SurveyQuestion.model_validate(row))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise InputError(
+                f"Файл сопоставления {name}, запись {i}: {problems}.",
+                hint="нужны question (столбец опроса) и hypothesis (идентификатор гипотезы); "
+                "support — yes или no.",
+            ) from None
+    if not out:
+        raise InputError(f"Файл сопоставления {name} пуст.", hint="добавьте вопросы.")
+    return out
+
+
+@dataclass
+class _Answers:
+    table: Any
+    rows: int
+
+    def count(self) -> int:
+        return self.rows
+
+
+@dataclass(frozen=True)
+class SurveyImport:
+    """A survey checked against the hypotheses (M-9), and the study with its verdicts."""
+
+    file: SurveyFile
+    source: str
+    questions: list[SurveyQuestion]
+    analysis: SurveyAnalysis
+    joined_by: str  # "id" | "features"
+    orphaned: dict[str, list[str]]
+    study: Study  # a copy with the verdicts and evidence applied (not stored by this function)
+
+
+def import_survey(
+    ws: Workspace,
+    study: Study,
+    location: str | Path | None = None,
+    *,
+    version: int | None = None,
+    questions: list[SurveyQuestion] | None = None,
+    source_id: str | None = None,
+    id_column: str | None = None,
+    by_features: bool = False,
+    threshold: float | None = None,
+    min_answers: int | None = None,
+    alpha: float | None = None,
+    profile: Profile | None = None,
+    options: ReadOptions | None = None,
+    name: str | None = None,
+    author: str | None = None,
+) -> SurveyImport:
+    """Check hypotheses against survey answers (M-9).
+
+    The answers are a stored version of the study's survey source (``version``, default the
+    latest). A file given as ``location`` goes through the gate first: it is imported with the
+    source's saved decisions and the defaults (:func:`import_dataset`; the file itself is left
+    as it is) as a new version, which is then read — no path reads a raw survey file.
+
+    Answers are joined to the client records by the pseudonymised id (or, when there is no id
+    or nothing matches, by the segment features present in the survey); each question mapped to
+    a hypothesis gives per-segment shares with Wilson intervals, chi-square / Fisher tests with
+    Benjamini–Hochberg adjustment and a verdict with its reason. Segments without respondents and
+    hypotheses whose segments are gone are listed. The returned study is a copy with the verdicts
+    and evidence applied; the caller decides whether to store it.
+
+    Parameters
+    ----------
+    questions
+        The mapping; default the survey source's ``questions`` in the study.
+    source_id
+        The study's survey source (mapping, id column, personal-data decisions).
+    id_column
+        The survey's id column (default the source's, else the records' id column if present).
+    by_features
+        Join by the feature columns of the survey even when it has an id.
+    threshold, min_answers, alpha
+        Verdict rules (defaults of :class:`~segprofile.analysis.research.VerdictRules`).
+    profile
+        The latest profile (segment labels, numeric cut points, coverage); built when absent.
+    """
+    import ibis
+
+    from segprofile.analysis.by_feature import quantile_edges
+    from segprofile.analysis.hypotheses import (
+        known_segments,
+        orphaned_hypotheses,
+        segments_without_feature,
+    )
+    from segprofile.analysis.research import (
+        VerdictRules,
+        analyse_survey,
+        apply_survey_verdicts,
+        link_survey,
+        question_links,
+    )
+    from segprofile.analysis.suppression import protect_survey_tests
+
+    source = survey_source(study, source_id)
+    mapping = list(questions) if questions else list(source.questions if source else [])
+    if not mapping:
+        raise InputError(
+            "Не задано, какие вопросы опроса проверяют какие гипотезы.",
+            hint="передайте файл сопоставления (--mapping map.yaml: список question, "
+            "hypothesis, support) или задайте questions у источника опроса в исследовании.",
+        )
+    known = {h.id for h in study.hypotheses}
+    unknown = [q.hypothesis for q in mapping if q.hypothesis not in known]
+    if unknown:
+        raise InputError(
+            "В сопоставлении вопросов есть гипотезы, которых нет в исследовании: "
+            + ", ".join(f"«{u}»" for u in dict.fromkeys(unknown))
+            + ".",
+            hint="исправьте идентификаторы; гипотезы исследования: " + ", ".join(sorted(known)),
+        )
+    records_source = study.client_records()
+    if records_source is None:
+        raise InputError(
+            "В исследовании нет источника данных о клиентах: ответы не с чем связать.",
+            hint="добавьте в data_sources запись с kind: client_records.",
+        )
+    if source is None:
+        raise InputError(
+            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
+            hint="добавьте в data_sources источник с kind: survey.",
+        )
+    if location is not None:
+        import getpass
+
+        version = import_dataset(
+            ws,
+            location,
+            study,
+            source.id,
+            author=author or getpass.getuser(),
+            options=options,
+        ).manifest.version
+    # One engine for the profile (when not given) and the linking: Spark starts once.
+    with ws.session() as ws:
+        if profile is None:
+            profile = profile_study(ws, study)
+        info, answers = _survey_version(ws, study, source, version=version, id_column=id_column)
+        absent = [q.question for q in mapping if q.question not in answers.column_names]
+        if absent:
+            raise InputError(
+                f"В ответах опроса {info.name} нет вопросов (столбцов): "
+                + ", ".join(f"«{a}»" for a in dict.fromkeys(absent))
+                + ".",
+                hint="исправьте сопоставление вопросов и гипотез. Столбцы опроса: "
+                + ", ".join(c.name for c in info.columns)
+                + ".",
+            )
+        survey_name = name or info.name
+        defaults = VerdictRules(confidence=study.research.confidence)
+        rules = VerdictRules(
+            threshold=threshold if threshold is not None else defaults.threshold,
+            alpha=alpha if alpha is not None else defaults.alpha,
+            min_answers=min_answers if min_answers is not None else defaults.min_answers,
+            confidence=defaults.confidence,
+        )
+        with ws.connect() as eng:
+            records = open_data_source(ws, eng, study, records_source)
+            table = ibis.memtable(answers)
+            survey_id = None if by_features else info.id_column
+            records_id = records_source.id_column
+            if survey_id is not None and records_id is None:
+                survey_id = None
+            if survey_id is not None and records_id is not None:
+                records.require_columns([(records_id, "псевдоним клиента (id_column)")])
+                if records.legacy_pseudonyms:
+                    raise InputError(
+                        f"Данные «{records_source.id}» загружены прежней версией segprofile: их "
+                        "псевдонимы другого вида, и идентификаторы опроса с ними не совпадут.",
+                        hint="загрузите файл клиентов заново (появится новая версия данных) и "
+                        "повторите загрузку опроса — или свяжите ответы по признакам "
+                        "(--by-features).",
+                    )
+            edges = quantile_edges(study.segmented_features(), records.table)
+            linked = link_survey(
+                study,
+                records,
+                _Answers(table, info.rows),
+                survey_id=survey_id,
+                records_id=records_id if survey_id is not None else None,
+                edges=edges,
+                fallback_to_features=True,
+            )
+            analysis = analyse_survey(
+                study,
+                linked,
+                question_links(mapping),
+                rules=rules,
+                universe=known_segments(profile),
+                source=survey_name,
+            )
+        orphaned = segments_without_feature(study)
+        for hid, keys in orphaned_hypotheses(study, profile).items():
+            orphaned.setdefault(hid, [])
+            orphaned[hid] += [k for k in keys if k not in orphaned[hid]]
+        for hid, keys in orphaned.items():
+            analysis.warnings.append(
+                f"Гипотеза «{hid}» ссылается на сегменты, которых нет в профиле (признак удалён "
+                f"или переименован): {', '.join(keys)}. Гипотеза сохранена и помечена как "
+                "«осиротевшая»; исправьте её сегменты."
+            )
+        updated = apply_survey_verdicts(study, analysis, source=survey_name)
+        # What the results page and CSV show: no share or test of fewer than min_cell answers.
+        analysis.tests = protect_survey_tests(analysis.tests, study.segmentation.min_cell)
+        if source is not None and questions:
+            for data_source in updated.data_sources:
+                if data_source.id == source.id:
+                    data_source.questions = list(mapping)
+        return SurveyImport(
+            file=info,
+            source=survey_name,
+            questions=mapping,
+            analysis=analysis,
+            joined_by=linked.joined_by,
+            orphaned=orphaned,
+            study=updated,
+        )
+
+
+def survey_results_csv(result: SurveyImport) -> bytes:
+    """The survey's tests as CSV for Excel (UTF-8 BOM, «;»): one row per question × segment."""
+    import csv
+    import io
+
+    from segprofile.analysis.suppression import protect_survey_tests
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(
+        [
+            "Гипотеза",
+            "Вопрос",
+            "Сегмент",
+            "Ответов",
+            "В пользу гипотезы",
+            "Доля",
+            "Интервал от",
+            "Интервал до",
+            "Доля у остальных",
+            "Тест",
+            "p",
+            "p с поправкой БХ",
+            "Вердикт",
+            "Причина",
+        ]
+    )
+
+    def num(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}".replace(".", ",")
+
+    for x in protect_survey_tests(result.analysis.tests, result.study.segmentation.min_cell):
+        writer.writerow(
+            [
+                x.hypothesis,
+                x.question,
+                x.label,
+                x.n,
+                x.yes,
+                num(x.share),
+                num(x.interval.low if x.interval else None),
+                num(x.interval.high if x.interval else None),
+                num(x.rest_share),
+                {"chi2": "хи-квадрат", "fisher": "Фишер"}.get(x.test, ""),
+                num(x.p_value),
+                num(x.p_adjusted),
+                x.status.value,
+                x.reason,
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class InterviewImport:
+    """Interview notes imported (masked) and the quotes suggested for hypotheses."""
+
+    notes: list[InterviewNote]
+    suggestions: list[QuoteSuggestion]
+    study: Study  # a copy with the suggested (unconfirmed) quotes added
+
+    @property
+    def masked(self) -> dict[str, int]:
+        """What was masked in all the notes, by kind (masking.KINDS)."""
+        return masking.add_counts(*(note.masked for note in self.notes))
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
+
+
+def describe_masked(counts: dict[str, int]) -> str:
+    """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
+    return masking.describe_masked(counts)
+
+
+def import_interviews(
+    study: Study,
+    files: Collection[tuple[str, bytes]],
+    *,
+    min_score: float = 0.15,
+) -> InterviewImport:
+    """Interview notes and transcripts (TXT, DOCX): masked on import, split into quotes, and
+    quotes suggested as evidence for hypotheses by lemma overlap, unconfirmed (M-9).
+
+    ``files`` are ``(file name, bytes)``; a file in an unknown encoding or format stops the
+    import with an error naming it (nothing is added).
+    """
+    from segprofile.analysis.texts import import_note, suggest_quote_evidence
+
+    if not files:
+        raise InputError("Не выбрано ни одного файла интервью.", hint="загрузите TXT или DOCX.")
+    if not study.hypotheses:
+        raise InputError(
+            "В исследовании нет гипотез: цитаты не к чему предложить.",
+            hint="сначала добавьте гипотезы о потребностях и проблемах (M-7).",
+        )
+    notes = [import_note(name, data=data) for name, data in files]
+    empty = [n.source for n in notes if not n.quotes]
+    if empty:
+        raise InputError(
+            f"В файле {', '.join(empty)} нет текста.",
+            hint="проверьте, что это заметки или расшифровка интервью, а не пустой файл.",
+        )
+    updated, added = suggest_quote_evidence(study, notes, min_score=min_score)
+    return InterviewImport(notes=notes, suggestions=added, study=updated)
+
+
+@dataclass(frozen=True)
+class TextTopics:
+    """Topics of complaints or open answers, from a study's data source."""
+
+    source: str
+    text_column: str
+    feature: str | None  # feature label of the per-segment shares
+    model: TopicModel
+    text_columns: list[str]
+
+
+def text_sources(study: Study) -> list[DataSource]:
+    """Sources that may hold texts: complaints, surveys, interviews, other."""
+    kinds = (
+        DataSourceKind.complaints,
+        DataSourceKind.survey,
+        DataSourceKind.interviews,
+        DataSourceKind.other,
+    )
+    return [d for d in study.data_sources if d.kind in kinds]
+
+
+def text_topics(
+    ws: Workspace,
+    study: Study,
+    *,
+    source_id: str | None = None,
+    text_column: str | None = None,
+    feature_id: str | None = None,
+    n_topics: int | None = None,
+    limit: int = 20_000,
+) -> TextTopics:
+    """Complaint or open-answer topics (lemmas → TF-IDF → NMF) with shares per segment.
+
+    The texts' authors are joined to the client records by the records' id column when the
+    text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
+    """
+    from segprofile.analysis.suppression import protect_topics
+    from segprofile.analysis.texts import label_topics, mine_topics, texts_with_segments
+    from segprofile.data.engine import execute
+
+    sources = text_sources(study)
+    if source_id is None:
+        if not sources:
+            raise InputError(
+                "В исследовании нет источника с текстами (жалобы, опрос, интервью).",
+                hint="добавьте в data_sources источник kind: complaints с файлом жалоб.",
+            )
+        chosen = next((d for d in sources if d.kind is DataSourceKind.complaints), sources[0])
+    else:
+        chosen = find_source(study, source_id)
+    with ws.connect() as eng:
+        table = open_data_source(ws, eng, study, chosen)
+        t = table.table
+        strings = [c for c in t.columns if t[c].type().is_string()]
+        if not strings:
+            raise InputError(
+                f"В файле {chosen.path} (источник «{chosen.id}») нет текстовых столбцов.",
+                hint="выберите источник с жалобами или открытыми ответами.",
+            )
+        lengths = execute(
+            t.limit(2000).aggregate(**{c: t[c].length().mean() for c in strings})
+        ).to_dict("records")[0]
+        ranked = sorted(strings, key=lambda c: -(float(lengths[c] or 0)))
+        column = text_column or ranked[0]
+        if column not in strings:
+            raise InputError(
+                f"В файле {chosen.path} нет текстового столбца «{column}».",
+                hint="текстовые столбцы: " + ", ".join(ranked) + ".",
+            )
+        records_source = study.client_records()
+        feature_label = None
+        segments = None
+        if feature_id is not None:
+            feature = next((f for f in study.features if f.id == feature_id), None)
+            if feature is None:
+                raise InputError(
+                    f"Признака «{feature_id}» нет в исследовании.",
+                    hint="выберите признак из списка.",
+                )
+            rid = records_source.id_column if records_source is not None else None
+            if records_source is None or rid is None or rid not in t.columns:
+                raise InputError(
+                    f"Тексты источника «{chosen.id}» нельзя связать с сегментами: в файле нет "
+                    f"столбца идентификатора клиента{f' «{rid}»' if rid else ''}.",
+                    hint="постройте темы без разбивки по сегментам или добавьте в файл "
+                    "псевдоним клиента.",
+                )
+            records = open_data_source(ws, eng, study, records_source)
+            texts, segments = texts_with_segments(
+                study,
+                records,
+                t,
+                text_column=column,
+                id_column=rid,
+                records_id=rid,
+                feature_id=feature.id,
+                limit=limit,
+            )
+            feature_label = feature.label
+        else:
+            frame = execute(t.select(text=t[column]).limit(limit))
+            texts = [str(x) if x is not None else "" for x in frame["text"]]
+    # Shares per segment of fewer than min_cell texts are not shown (disclosure control).
+    model = protect_topics(
+        label_topics(
+            mine_topics(
+                texts,
+                segments=segments,
+                n_topics=n_topics,
+                random_state=study.segmentation.random_state,
+                confidence=study.segmentation.confidence,
+            ),
+            [t for t in study.topic_labels if t.source == chosen.id],
+            confidence=study.segmentation.confidence,
+        ),
+        study.segmentation.min_cell,
+    )
+    return TextTopics(
+        source=chosen.id,
+        text_column=column,
+        feature=feature_label,
+        model=model,
+        text_columns=ranked,
+    )

@@ -1,0 +1,212 @@
+"""The Python API itself, around one Workspace made in a temporary folder: a file in through
+the gate, the profile on the stored version, the research plan, the team's decisions and
+every output — and where each of them keeps what it keeps.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from segprofile import pipeline
+from segprofile.analysis.suppression import live_count
+from segprofile.config import from_mapping
+from segprofile.errors import ConfigError, InputError, NotFound
+from segprofile.model.study import HypothesisStatus, Study
+from sp_factories import make_records, make_snils
+
+ROWS = 1200
+TINY = 3  # clients of the rare settlement type: fewer than min_cell, never shown
+
+
+def _records(rows: int, seed: int) -> pa.Table:
+    """Seeded client records with a СНИЛС per client and a settlement type of 3 people."""
+    rng = random.Random(seed)
+    table = make_records(rows, seed=seed)
+    region = table["region"].to_pylist()
+    for i in range(TINY):
+        region[i * 7] = "village"
+    table = table.set_column(table.schema.get_field_index("region"), "region", pa.array(region))
+    return table.append_column("snils", pa.array([make_snils(rng) for _ in range(rows)]))
+
+
+@pytest.fixture
+def study(small_study: Study) -> Study:
+    small_study.data_sources[0].id_column = "snils"
+    return small_study
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    """The body's export, outside the workspace."""
+    path = tmp_path / "export" / "заявления.parquet"
+    path.parent.mkdir()
+    pq.write_table(_records(ROWS, seed=5), path)
+    return path
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> pipeline.Workspace:
+    return pipeline.Workspace.in_folder(tmp_path / "ws")
+
+
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_workspace_in_a_folder_keeps_data_keys_and_audit_apart(
+    ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    result = pipeline.import_dataset(ws, export, study, "records", author="анна")
+    assert result.manifest.version == 1
+    assert result.path.is_relative_to(ws.home / "datasets" / "small" / "records")
+    assert (ws.keys / "small.key").is_file()  # the study's key, in the store, named by its id
+    assert not any(p.suffix == ".key" for p in ws.home.rglob("*"))
+    assert export.is_file()  # the body's file is left where it was
+    assert _files(ws.staging / "work") == set()  # the raw file's working copy is gone
+    [record] = pipeline.read_audit(ws, study_id="small")
+    assert (record.event, record.user, record.version) == ("import", "анна", 1)
+    stored = pq.read_table(result.path)["snils"].to_pylist()
+    raw = set(pq.read_table(export)["snils"].to_pylist())
+    assert not raw & set(stored)  # pseudonyms, never the СНИЛС
+    assert [m.version for m in pipeline.list_dataset_versions(ws, "small", "records")] == [1]
+
+
+def test_the_workspace_names_the_key(
+    tmp_path: Path, ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    named = pipeline.Workspace(
+        home=ws.home, keys=ws.keys, staging=ws.staging, key_name="web-study-7"
+    )
+    pipeline.import_dataset(named, export, study, "records", author="анна")
+    assert [p.name for p in ws.keys.glob("*.key")] == ["web-study-7.key"]
+
+
+def test_staging_inside_the_data_home_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="нельзя хранить вместе"):
+        pipeline.Workspace(home=tmp_path, keys=tmp_path.parent / "k", staging=tmp_path / "s")
+
+
+def test_the_cli_builds_its_workspace_from_the_settings(tmp_path: Path) -> None:
+    settings = from_mapping(
+        {"SEGPROFILE_HOME": str(tmp_path / "data"), "SEGPROFILE_ENGINE": "duckdb://"}
+    )
+    ws = pipeline.Workspace.from_config(settings, data_dir=tmp_path / "files")
+    assert (ws.home, ws.keys, ws.staging) == (
+        tmp_path / "data",
+        tmp_path / "data-keys",
+        tmp_path / "data-staging",
+    )
+    assert ws.data_dir == tmp_path / "files"
+    assert ws.engine == "duckdb://"
+
+
+def test_the_profile_reads_the_stored_version_and_hides_small_groups(
+    ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    profile = pipeline.profile_study(ws, study, revision=4)
+    assert profile.total_clients == ROWS
+    [records] = profile.provenance.data_files
+    assert (records.source_id, records.version) == ("records", 1)
+    assert profile.provenance.study_revision == 4
+    region = next(f for f in profile.by_feature if f.feature_id == "region")
+    assert {s.value: s.capacity for s in region.segments}["village"] == TINY
+    published = pipeline.published_profile(profile, study)
+    assert "region=village" in pipeline.hidden_segments(published)
+    shown = next(f for f in published.by_feature if f.feature_id == "region")
+    village = next(s for s in shown.segments if s.value == "village")
+    assert village.capacity is None  # the number about 3 people is gone
+    assert '"capacity": 3,' not in pipeline.profile_to_json(published)
+
+
+def test_without_a_data_folder_only_stored_versions_are_read(
+    ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    imported_only = pipeline.Workspace(home=ws.home, keys=ws.keys, staging=ws.staging)
+    with pytest.raises(NotFound):
+        pipeline.profile_study(imported_only, study)
+    pipeline.import_dataset(imported_only, export, study, "records", author="анна")
+    assert pipeline.profile_study(imported_only, study).total_clients == ROWS
+
+
+def test_rule_counts_never_tell_about_fewer_than_min_cell(
+    ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    count = pipeline.count_rule_matches(ws, study, "age < 25")
+    ages = pq.read_table(export)["age"]
+    young = pc.sum(pc.less(ages, 25)).as_py()
+    assert count.text == live_count(young, ROWS, 5).text  # rounded: never an exact count
+    assert count.total == ROWS
+    tiny = pipeline.count_rule_matches(ws, study, "region = 'village'")
+    assert tiny.matched is None
+    assert "меньше 5" in tiny.text
+    with pytest.raises(InputError, match="позиц"):
+        pipeline.count_rule_matches(ws, study, "age <")
+
+
+def test_the_research_plan_recruits_pseudonyms_of_shown_segments_only(
+    ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    profile = pipeline.profile_study(ws, study)
+    plan = pipeline.research_plan(ws, study, profile=profile)
+    respondents = {r.respondent_id for r in plan.recruitment.respondents}
+    assert respondents
+    raw = set(pq.read_table(export)["snils"].to_pylist())
+    assert not respondents & raw  # pseudonyms only
+    quotas = {q for r in plan.recruitment.respondents for q in r.segments}
+    assert "region=village" not in quotas
+    assert all(s.key != "region=village" for s in plan.sample_sizes)
+    csv = pipeline.recruitment_csv(plan.recruitment).decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith(pipeline.RESPONDENT_COLUMN)
+    assert not any(value in csv for value in raw)
+
+
+def test_decisions_are_changed_copies_and_need_their_reasons(
+    ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    profile = pipeline.profile_study(ws, study)
+    suggested = pipeline.research_plan(ws, study, profile=profile).suggested_hypotheses
+    assert suggested
+    chosen = suggested[0].id
+    accepted = pipeline.accept_suggested_hypotheses(study, profile, [chosen])
+    assert study.hypotheses == []  # the input is never changed
+    [hypothesis] = accepted.hypotheses
+    assert (hypothesis.id, hypothesis.status) == (chosen, HypothesisStatus.open)
+    with pytest.raises(InputError, match="нужна причина"):
+        pipeline.set_hypothesis_status(accepted, chosen, "confirmed", " ")
+    decided = pipeline.set_hypothesis_status(accepted, chosen, "confirmed", "опрос, 62 %")
+    assert decided.hypotheses[0].status is HypothesisStatus.confirmed
+    with pytest.raises(NotFound):
+        pipeline.accept_suggested_hypotheses(study, profile, ["no-such-suggestion"])
+    ruled = pipeline.set_eligibility_rule(study, "applicant", "age >= 18")
+    assert ruled.roles[0].audience is not None
+    assert ruled.roles[0].audience.eligibility_rule == "age >= 18"
+    with pytest.raises(InputError):
+        pipeline.set_eligibility_rule(study, "applicant", "age >=")
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("html", b"<!DOCTYPE html"), ("xlsx", b"PK")])
+def test_every_report_comes_from_the_published_profile(
+    ws: pipeline.Workspace, study: Study, export: Path, fmt: str, magic: bytes
+) -> None:
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    profile = pipeline.profile_study(ws, study)
+    content = pipeline.render_report(profile, study, fmt)
+    assert content.lstrip().startswith(magic)
+    assert len(content) > 2000
+    unprotected = pipeline.profile_from_json(
+        pipeline.published_profile_json(pipeline.profile_to_json(profile), study, raw=True)
+    )
+    assert unprotected.disclosure is not None
+    assert unprotected.disclosure.suppressed is False  # an owner's explicit request, marked so
+    with pytest.raises(InputError, match="Неизвестный формат"):
+        pipeline.render_report(profile, study, "odt")

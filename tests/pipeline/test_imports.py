@@ -1,0 +1,87 @@
+"""What importing the pipeline loads: no heavy library for a command, which starts at once;
+everything its stages use after :func:`pipeline.preload` (a server process at start)."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import segprofile
+from segprofile import pipeline
+
+# Libraries that cost a command seconds and hundreds of megabytes before it reads any data.
+HEAVY = {"altair", "ibis", "numba", "pandas", "pyarrow", "scipy", "sklearn", "vl_convert"}
+# Imported by the first report or demo, never preloaded.
+ON_FIRST_USE = {
+    "segprofile.examples",
+    "segprofile.report.docx",
+    "segprofile.report.pdf",
+    "segprofile.report.xlsx",
+}
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict[str, set[str]]:
+    """The modules of a fresh interpreter after ``import segprofile.pipeline``, then after
+    ``pipeline.preload()``."""
+    script = (
+        "import json, sys\n"
+        "from segprofile import pipeline\n"
+        "imported = sorted(sys.modules)\n"
+        "pipeline.preload()\n"
+        "print(json.dumps({'imported': imported, 'preloaded': sorted(sys.modules)}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(segprofile.__file__).parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return {k: set(v) for k, v in found.items()}
+
+
+def _top(names: set[str]) -> set[str]:
+    return {name.partition(".")[0] for name in names}
+
+
+def _imported_in_functions() -> set[str]:
+    """Our modules that a stage of the pipeline imports inside a function."""
+    found: set[str] = set()
+    for path in Path(pipeline.__file__).parent.glob("*.py"):
+        for func in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(func, ast.FunctionDef):
+                continue
+            for node in ast.walk(func):
+                if not isinstance(node, ast.ImportFrom) or node.module is None:
+                    continue
+                if not node.module.startswith("segprofile"):
+                    continue
+                package = hasattr(importlib.import_module(node.module), "__path__")
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    is_module = package and importlib.util.find_spec(sub) is not None
+                    found.add(sub if is_module else node.module)
+    return found
+
+
+def test_importing_the_pipeline_loads_no_heavy_library(loaded: dict[str, set[str]]) -> None:
+    assert _top(loaded["imported"]).isdisjoint(HEAVY), _top(loaded["imported"]) & HEAVY
+    assert "segprofile.analysis.by_feature" not in loaded["imported"]
+    assert "segprofile.report.html" not in loaded["imported"]
+
+
+def test_preload_imports_what_every_stage_imports_where_it_is_used(
+    loaded: dict[str, set[str]],
+) -> None:
+    used = _imported_in_functions()
+    assert {"segprofile.analysis.by_feature", "segprofile.report.html"} <= used  # the scan works
+    missing = used - ON_FIRST_USE - loaded["preloaded"]
+    assert not missing, f"add to pipeline._USED_BY_STAGES: {sorted(missing)}"
+    assert loaded["preloaded"].isdisjoint(ON_FIRST_USE)

@@ -1,0 +1,29 @@
+"""Which data a profile reads: the latest imported version of each source, else its file in
+the data folder; without a data folder, a source never imported is a clear error."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from segprofile import pipeline
+from segprofile.errors import NotFound
+from segprofile.model.study import Study
+from sp_factories import make_records
+
+
+def test_without_a_data_folder_only_imported_versions_are_read(
+    small_study: Study, tmp_path: Path
+) -> None:
+    ws = dataclasses.replace(pipeline.Workspace.in_folder(tmp_path), data_dir=None)
+    with pytest.raises(NotFound, match="«records» исследования «small» данные ещё не загружены"):
+        pipeline.profile_study(ws, small_study)
+    records = tmp_path / "records.parquet"
+    pq.write_table(make_records(700, seed=5), records)
+    pipeline.import_dataset(ws, records, small_study, "records", author="тест")
+    profile = pipeline.profile_study(ws, small_study)
+    assert profile.total_clients == 700
+    assert [(f.source_id, f.version) for f in profile.provenance.data_files] == [("records", 1)]
