@@ -8,16 +8,21 @@ import pytest
 from sklearn.metrics import silhouette_score
 
 from segprofile.analysis.choose_k import (
+    MAX_INDICATORS,
     RULE,
     SILHOUETTE_TOLERANCE,
     STABLE_ARI,
+    WEAK_SILHOUETTE,
     FitSettings,
     bootstrap_stability,
     diagnose,
+    encoding,
     gower_matrix,
     mixed_columns,
     recommend_k,
     silhouette,
+    weak_structure,
+    weak_structure_text,
 )
 from segprofile.model.results import KDiagnostic
 
@@ -170,7 +175,7 @@ def test_rule_tolerances_are_the_stated_ones() -> None:
 def test_rule_without_a_stable_k_takes_the_most_stable() -> None:
     k, reason = recommend_k([_row(2, 0.3, 0.5), _row(3, 0.3, 0.6), _row(4, 0.3, 0.55)])
     assert k == 3
-    assert "слабая" in reason
+    assert "ни одно k не устойчиво" in reason
 
 
 def test_rule_without_stability_falls_back_to_the_elbow() -> None:
@@ -238,3 +243,97 @@ def test_diagnose_is_reproducible() -> None:
     a = diagnose(frame, settings, (2, 4)).choice
     b = diagnose(frame, settings, (2, 4)).choice
     assert a.model_dump() == b.model_dump()
+
+
+# --- the methods: categories as modes (k-prototypes) or as standardised indicators ----------------
+
+
+def test_onehot_encoding_gives_one_indicator_per_level_and_one_for_missing() -> None:
+    frame = _mixed_frame(200, seed=4)
+    enc = encoding(frame, ["channel", "region"], "onehot")
+    assert enc is not None
+    assert enc.categorical == []
+    data = enc.apply(frame)
+    assert list(data.columns) == enc.columns
+    # The numbers stay as they are; every categorical column becomes its levels' indicators.
+    pd.testing.assert_series_equal(data["age"], frame["age"])
+    for column in ("channel", "region"):
+        names = [n for n, (c, _) in enc.indicators.items() if c == column]
+        levels = {level for n, (c, level) in enc.indicators.items() if c == column}
+        assert levels == set(frame[column].dropna()) | (
+            {None} if frame[column].isna().any() else set()
+        )
+        # Exactly one indicator is set in every row, the missing level's where the value is.
+        assert (data[names].sum(axis=1) == 1.0).all()
+    missing = next(
+        n for n, (c, level) in enc.indicators.items() if c == "channel" and level is None
+    )
+    assert (data[missing] == frame["channel"].isna().astype(float)).all()
+    kproto = encoding(frame, ["channel", "region"], "kprototypes")
+    assert kproto is not None
+    assert kproto.categorical == ["channel", "region"]
+
+
+def test_onehot_is_declined_without_categories_or_with_too_many_indicators() -> None:
+    numbers = pd.DataFrame({"x": np.arange(10.0), "y": np.arange(10.0) ** 2})
+    assert encoding(numbers, [], "onehot") is None
+    many = pd.DataFrame({"code": [f"v{i}" for i in range(MAX_INDICATORS + 1)], "x": 1.0})
+    assert encoding(many, ["code"], "onehot") is None
+
+
+def test_method_is_chosen_by_the_same_silhouette_and_named() -> None:
+    frame, _ = _planted()
+    choice = diagnose(frame, FitSettings(categorical=["kind"], n_init=2), (2, 4)).choice
+    assert choice.method in ("kprototypes", "onehot")
+    assert choice.method_label
+    assert {d.method for d in choice.diagnostics} == {choice.method}
+    assert {d.method for d in choice.compared} == {"kprototypes", "onehot"} - {choice.method}
+    # The chosen pair (method, k) has the best silhouette among the stable ones at that k.
+    own = next(d for d in choice.diagnostics if d.k == choice.chosen_k)
+    other = next(d for d in choice.compared if d.k == choice.chosen_k)
+    assert own.silhouette is not None
+    assert other.silhouette is not None
+    assert own.silhouette >= other.silhouette - SILHOUETTE_TOLERANCE
+
+
+def test_a_k_with_a_tiny_cluster_is_not_recommended() -> None:
+    rows = [
+        _row(2, 0.30, 0.95),
+        KDiagnostic(k=3, cost=30.0, silhouette=0.32, stability=0.9, smallest_share=0.01),
+    ]
+    k, reason = recommend_k(rows)
+    assert k == 2
+    assert "меньше 3 %" in reason
+
+
+def test_weak_structure_is_said_with_the_numbers() -> None:
+    strong = KDiagnostic(k=3, cost=1.0, silhouette=0.5, stability=0.9)
+    assert weak_structure(strong, [strong]) is None
+    unstable = KDiagnostic(k=3, cost=1.0, silhouette=0.5, stability=0.4)
+    text = weak_structure(unstable, [unstable])
+    assert text is not None
+    assert "неустойчивы" in text
+    assert "0,40" in text
+    blurred = KDiagnostic(k=3, cost=1.0, silhouette=0.1, stability=0.9)
+    text = weak_structure(blurred, [blurred])
+    assert text is not None
+    assert "силуэт 0,10" in text
+
+
+def test_noise_is_reported_as_weak_structure() -> None:
+    rng = np.random.default_rng(11)
+    n = 400
+    noise = pd.DataFrame({f"x{i}": rng.normal(0, 1, n) for i in range(5)})
+    noise["kind"] = rng.choice(["a", "b", "c", "d"], n).astype(object)
+    noise["region"] = rng.choice(["city", "town", "rural"], n).astype(object)
+    settings = FitSettings(categorical=["kind", "region"], n_init=2)
+    choice = diagnose(noise, settings, (2, 5)).choice
+    assert choice.weak
+    chosen = next(d for d in choice.diagnostics if d.k == choice.chosen_k)
+    assert chosen.stability is not None
+    assert chosen.silhouette is not None
+    assert chosen.stability < STABLE_ARI or chosen.silhouette < WEAK_SILHOUETTE
+    assert choice.weak_reason == weak_structure(chosen, choice.diagnostics)
+    # Said plainly where k is explained, with what to do instead.
+    assert choice.reason.endswith(weak_structure_text(choice.weak_reason))
+    assert "опирайтесь на сегменты по отдельным признакам" in choice.reason

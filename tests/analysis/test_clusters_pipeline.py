@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from tests.sp_factories import SMALL_STUDY, make_records
 
 from segprofile import pipeline
+from segprofile.analysis._kproto_synthetic import planted_clients, planted_clients_features
+from segprofile.analysis.choose_k import FitSettings, encoding, fit, for_encoding
+from segprofile.analysis.clusters import fit_clusters
+from segprofile.analysis.portraits import SHARED, head_noun, how_many, portrait_name
+from segprofile.data.engine import connect, execute, open_source
 from segprofile.errors import InputError
 from segprofile.model.study import Study
 
@@ -372,3 +379,187 @@ def test_a_clustering_column_missing_from_the_data(tmp_path: Path) -> None:
             study,
         )
     assert "«income»" in str(err.value)
+
+
+@pytest.mark.parametrize("method", ["kprototypes", "onehot"])
+def test_engine_labels_every_row_as_the_model_did(tmp_path: Path, method: str) -> None:
+    """Under either encoding the engine's expression gives each row its sample label (the
+    sample is the whole table here), indicators computed in the same projection."""
+    path = _write(tmp_path, planted_records(500, seed=8))
+    study = _study(n_clusters=3)
+    engine = connect()
+    try:
+        source = open_source(engine, study.client_records(), path)  # type: ignore[arg-type]
+        fitted, _ = fit_clusters(study, source)
+        assert fitted is not None
+        prepared = fitted.prepared
+        enc = encoding(prepared.frame, prepared.categorical, method)
+        assert enc is not None
+        settings = for_encoding(
+            FitSettings(categorical=prepared.categorical, n_init=2, random_state=1), enc
+        )
+        model = fit(settings, enc.apply(prepared.frame), 3).model
+        forced = replace(fitted, model=model, encoding=enc)
+        labels = execute(source.table.select(cluster=forced.assignment(source.table)))["cluster"]
+    finally:
+        engine.close()
+    assert len(labels) == 500
+    assert labels.to_numpy().tolist() == np.asarray(model.labels_).tolist()
+
+
+# --- bad input: a warning that says what to do, never a crash or a misleading name ---------------
+
+
+def _column(table: pa.Table, name: str, values: list[Any], kind: pa.DataType) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(name), name, pa.array(values, kind))
+
+
+def test_every_rating_identical(tmp_path: Path) -> None:
+    table = planted_records(600, seed=21)
+    table = _column(table, "satisfaction", [5] * 600, pa.int64())
+    profile = _profile(tmp_path, table)
+    assert profile.clusters is not None
+    warning = next(w for w in profile.warnings if "оценок удовлетворённости не ниже" in w)
+    assert "Проверьте столбец «satisfaction»" in warning
+    for cluster in profile.clusters.clusters:
+        notes = [n for f in cluster.portrait.persona for n in f.notes]
+        assert not any(n.basis == "satisfaction" for n in notes)
+
+
+def test_one_segment_holds_everyone(tmp_path: Path) -> None:
+    table = _column(planted_records(600, seed=22), "region", ["city"] * 600, pa.string())
+    profile = _profile(tmp_path, table)
+    assert profile.clusters is not None
+    assert "region" not in profile.clusters.features
+    warning = next(w for w in profile.warnings if "одно значение" in w and "Тип поселения" in w)
+    assert "уберите его из segmentation.clustering.features" in warning
+    # Everyone is in the city: no cluster is named by it.
+    assert not any("город" in c.portrait.name for c in profile.clusters.clusters)
+
+
+def test_a_feature_with_sixty_values(tmp_path: Path) -> None:
+    rng = random.Random(23)
+    districts = [f"d{i:02d}" for i in range(60)]
+    values = [
+        rng.choice(districts[:5]) if rng.random() < 0.6 else rng.choice(districts)
+        for _ in range(1200)
+    ]
+    table = _column(planted_records(1200, seed=23), "region", values, pa.string())
+    profile = _profile(tmp_path, table)
+    assert profile.clusters is not None
+    assert "region" in profile.clusters.features  # kept, with advice
+    warning = next(w for w in profile.warnings if "60 различных значений" in w)
+    assert "Укрупните значения" in warning
+    for cluster in profile.clusters.clusters:
+        assert cluster.portrait.name
+        # A district held by few members never names a cluster as if all lived there.
+        for trait in cluster.portrait.traits:
+            if trait.feature_id == "region" and trait.label in cluster.portrait.name:
+                assert (trait.share_in_segment or 0) >= 0.5 or "каждый" in cluster.portrait.name
+
+
+def test_a_cluster_all_missing_in_one_feature(tmp_path: Path) -> None:
+    """Applicants at the office have no age in the export (a field the office does not fill):
+    their cluster is named and warned about as a gap in the data, not as a client type."""
+    table = planted_records(900, seed=24)
+    channel = table.column("channel").to_pylist()
+    ages = [
+        None if ch == "office" else a
+        for ch, a in zip(channel, table.column("age").to_pylist(), strict=True)
+    ]
+    table = _column(table, "age", ages, pa.int64())
+    profile = _profile(tmp_path, table, n_clusters=3)
+    assert profile.clusters is not None
+    gap = [
+        c for c in profile.clusters.clusters if "без данных о признаке «Возраст»" in c.portrait.name
+    ]
+    assert gap
+    cluster = gap[0]
+    assert cluster.portrait.name.startswith("Заявители")
+    warning = next(
+        w
+        for w in profile.warnings
+        if w.startswith(f"Кластер {cluster.number}: значение признака «Возраст»")
+    )
+    assert "пропускам" in warning
+    assert "segmentation.clustering.features" in warning
+    # Nothing is said of its age as if it were known.
+    age = next(f for f in cluster.portrait.persona if f.key == "age")
+    assert age.value == ""
+
+
+def test_a_k_range_wider_than_the_data_allows(tmp_path: Path) -> None:
+    table = planted_records(40, seed=25)
+    profile = _profile(tmp_path, table, k_range=[2, 20])
+    assert profile.clusters is not None
+    warning = next(w for w in profile.warnings if "диапазон k сокращён до 2–8" in w)
+    assert "min_cell" in warning
+    assert max(d.k for d in profile.clusters.choice.diagnostics) <= 8
+    fixed = _profile(tmp_path, table, n_clusters=15)
+    assert fixed.clusters is not None
+    assert fixed.clusters.k <= 8
+    assert any("n_clusters = 15" in w for w in fixed.warnings)
+
+
+def test_names_agree_with_the_shares_they_state(tmp_path: Path) -> None:
+    """On a realistic export: a trait held by fewer than half of a cluster never names it
+    plainly; when none reaches half, the name says how many hold the one it names."""
+    frame, _ = planted_clients(3000, n_segments=5, separation=1.8, random_state=4)
+    frame.insert(0, "client_id", [f"c{i:05d}" for i in range(len(frame))])
+    frame.to_parquet(tmp_path / "records.parquet", index=False)
+    features = planted_clients_features()
+    study = pipeline.study_from_data(
+        {
+            "id": "names",
+            "title": "Имена кластеров",
+            "scope": {
+                "kind": "service",
+                "title": "Услуга",
+                "body": "Ведомство",
+                "client_types": ["citizen"],
+            },
+            "roles": [{"id": "applicant", "kind": "applicant", "title": "Заявитель"}],
+            "data_sources": [
+                {
+                    "id": "records",
+                    "kind": "client_records",
+                    "path": "records.parquet",
+                    "id_column": "client_id",
+                    "columns": {"client_id": {"pii": "keep"}},
+                }
+            ],
+            "features": features,
+            "segmentation": {
+                "satisfaction": {"column": "satisfaction"},
+                "clustering": {"features": [f["id"] for f in features], "n_clusters": 5},
+            },
+        }
+    )
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path, data_dir=tmp_path), study
+    )
+    assert profile.clusters is not None
+    by_id = {f.id: f for f in study.features}
+    head = head_noun(study)
+    quantified = 0
+    for cluster in profile.clusters.clusters:
+        name = cluster.portrait.name
+        traits = [t for t in cluster.portrait.traits if t.kind == "categorical"]
+        assert traits, name
+        shared = [t for t in traits if (t.share_in_segment or 0) >= SHARED]
+        if "среди которых" in name:
+            quantified += 1
+            assert not shared, name
+            words = {w for t in traits for w in how_many(t.share_in_segment or 0)[:3]}
+            assert any(w in name for w in words), name
+            continue
+        assert shared, name
+        for trait in traits:
+            if (trait.share_in_segment or 0) >= SHARED:
+                continue
+            alone = trait.model_copy(update={"share_in_segment": 1.0})
+            phrase = portrait_name(study, [alone], by_id).removeprefix(head).strip(" ,()")
+            assert phrase.lower() not in name.lower(), (name, trait.text)
+    print(f"\n{quantified} of {len(profile.clusters.clusters)} names say how many")
+    for cluster in profile.clusters.clusters:
+        print(cluster.portrait.name)

@@ -13,7 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from segprofile.analysis import _kproto_core as core
-from segprofile.analysis import _kproto_numba
+from segprofile.analysis import _kproto_numba, kprototypes
 from segprofile.analysis._kproto_synthetic import planted_mixed
 from segprofile.analysis.kprototypes import KPrototypes
 
@@ -435,6 +435,46 @@ def test_more_runs_never_cost_more(init: str) -> None:
     one = KPrototypes(4, init=init, n_init=1, random_state=3).fit(rows)
     six = KPrototypes(4, init=init, n_init=6, random_state=3).fit(rows)
     assert six.cost_ <= one.cost_
+
+
+def test_restarts_start_from_different_seedings() -> None:
+    """Run 0 of "cao" is Cao's; the others are random seedings (k-means++ and Huang's in
+    turn), each from its own generator: no two runs start alike."""
+    rows, _ = _mixed(800, seed=5)
+    model = KPrototypes(4, init="cao", n_init=2, random_state=0).fit(rows)
+    data, _parts, _ = model._encode_fit(
+        kprototypes._read_columns(rows), np.ones(len(rows)), np.ones(rows.shape[1])
+    )
+    metric, sw = model._metric, np.ones(len(rows))
+    starts = [
+        kprototypes._seeding(i, "cao", data, sw, 4, metric, np.random.default_rng(i))
+        for i in range(5)
+    ]
+    keys = {(s.num.round(9).tobytes(), s.cat.tobytes()) for s in starts}
+    assert len(keys) == 5
+    cao = core.init_cao(data, sw, 4, metric)
+    np.testing.assert_array_equal(starts[0].cat, cao.cat)
+
+
+def test_restarts_find_what_the_first_run_misses() -> None:
+    """On planted data where Cao's run ends in a poor local optimum, the further runs and the
+    random swaps find a cheaper partition; the same random state gives the same one."""
+    rows, _ = planted_mixed(1500, n_clusters=5, random_state=3, missing_rate=0.0)
+    one = KPrototypes(5, init="cao", n_init=1).fit(rows)
+    five = KPrototypes(5, init="cao", n_init=5, random_state=0).fit(rows)
+    again = KPrototypes(5, init="cao", n_init=5, random_state=0).fit(rows)
+    assert five.cost_ < one.cost_ * 0.999
+    assert again.cost_ == five.cost_
+    np.testing.assert_array_equal(again.labels_, five.labels_)
+
+
+def test_swaps_never_raise_the_cost() -> None:
+    rows, _ = _mixed(1000, seed=6)
+    plain = KPrototypes(4, n_init=3, n_swaps=0, random_state=3).fit(rows)
+    swapped = KPrototypes(4, n_init=3, random_state=3).fit(rows)
+    assert swapped.cost_ <= plain.cost_
+    with pytest.raises(ValueError, match="n_swaps=-1 should be 'auto' or an integer >= 0"):
+        KPrototypes(2, n_swaps=-1).fit(rows)
 
 
 def test_init_sample_size_runs_on_a_sample_then_refines_on_all_rows() -> None:

@@ -8,9 +8,11 @@ Measured on the data below (seeded; asserted as orderings; ``pytest -s`` prints 
 * 1,000 rows of the same kind, n_init=3: ours (defaults) ARI 0.80; init "cao" 0.55 vs kmodes
   "Cao" 0.36; init "huang" 0.74 vs kmodes "Huang" 0.36 (kmodes gets z-scored, mean-imputed
   numbers and a "missing" level: its best use).
-* Cost at kmodes' own gamma on z-scored data without missing values (400 rows, one shared cost
-  function, same init and n_init): ours/kmodes 1.000, 0.999, 1.000 (Cao) and 1.000, 1.000,
-  0.997 (Huang) on the three data sets — parity, see the test's docstring.
+* Best cost at kmodes' own gamma on z-scored data without missing values (1,500 rows, one
+  shared cost function, n_init = 5, best of three random states): ours never above kmodes'
+  best (Cao and Huang) — e.g. seed 3, k = 5: 4352.33 against 4352.50, where ours was 4378.0
+  (+0.6 %) while every restart was seeded by Cao; on soybean (k-modes) k = 5: 176 mismatches
+  against 177, k = 6: 160 against 162.
 * Gamma: "balanced" ARI 0.83 / 0.83 vs Huang's rule 0.30 / 0.20 where categories carry the
   segments.
 """
@@ -18,6 +20,7 @@ Measured on the data below (seeded; asserted as orderings; ``pytest -s`` prints 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,9 @@ from segprofile.analysis._kproto_synthetic import planted_mixed
 from segprofile.analysis.kprototypes import KPrototypes
 
 kmodes_kprototypes = pytest.importorskip("kmodes.kprototypes")
+kmodes_kmodes = pytest.importorskip("kmodes.kmodes")
+
+SOYBEAN = Path(__file__).parents[1] / "data" / "soybean.csv"
 
 
 def mixed_cost(num: np.ndarray, cat: np.ndarray, labels: np.ndarray, gamma: float) -> float:
@@ -68,10 +74,10 @@ def _peer_inputs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return num, cat, matrix, list(range(len(num_cols), len(num_cols) + len(cat_cols)))
 
 
-def _kmodes(matrix: np.ndarray, cat_idx: list[int], **params: Any) -> Any:
+def _kmodes(matrix: np.ndarray, cat_idx: list[int], seed: int = 0, **params: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return kmodes_kprototypes.KPrototypes(n_jobs=1, random_state=0, **params).fit(
+        return kmodes_kprototypes.KPrototypes(n_jobs=1, random_state=seed, **params).fit(
             matrix, categorical=cat_idx
         )
 
@@ -136,11 +142,28 @@ def test_same_init_and_n_init_as_kmodes_scores_at_least_as_well(
     assert ari_ours >= ari_peer
 
 
-def _same_objective(
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int], pd.DataFrame]:
-    """z-scored numbers without missing values: both estimators minimise the same cost."""
-    frame, _ = planted_mixed(400, random_state=seed, missing_rate=0.0)
+def _best_of_three(fit_cost: Any) -> float:
+    return min(fit_cost(random_state) for random_state in range(3))
+
+
+@pytest.mark.parametrize(
+    ("seed", "k"),
+    [
+        (1, 2),
+        (3, 5),
+        pytest.param(3, 7, marks=pytest.mark.slow),
+        pytest.param(4, 4, marks=pytest.mark.slow),
+    ],
+)
+def test_best_cost_not_above_kmodes_at_the_same_restarts(seed: int, k: int) -> None:
+    """Same data, k, gamma (kmodes' own) and n_init (5); costs from one shared function.
+
+    Our best over three random states against kmodes' best over its two inits ("Cao", "Huang")
+    and three random states each. Measured on 24 such data sets (seeds 0-7, k = 4, 5, 7): ours
+    was never above; without the random swaps, 29 % of them were (up to +0.6 %), and with
+    every run seeded by Cao as before, restarts found nothing new (seed 3, k = 5: +0.6 %).
+    """
+    frame, _ = planted_mixed(1500, n_clusters=5, random_state=seed, missing_rate=0.0)
     num, cat, matrix, cat_idx = _peer_inputs(frame)
     inputs = pd.concat(
         [
@@ -149,40 +172,49 @@ def _same_objective(
         ],
         axis=1,
     )
-    return num, cat, matrix, cat_idx, inputs
+    peers = [
+        _kmodes(matrix, cat_idx, n_clusters=k, init=init, n_init=5, seed=rs)
+        for init in ("Cao", "Huang")
+        for rs in range(3)
+    ]
+    gamma = float(peers[0].gamma)
+    peer_best = min(mixed_cost(num, cat, np.asarray(p.labels_), gamma) for p in peers)
+
+    def ours(random_state: int) -> float:
+        model = KPrototypes(
+            k, init="cao", n_init=5, gamma=gamma, standardize=False, random_state=random_state
+        ).fit(inputs)
+        return mixed_cost(num, cat, model.labels_, gamma)
+
+    best = _best_of_three(ours)
+    print(f"seed {seed}, k = {k}: best cost ours {best:.2f}, kmodes {peer_best:.2f}")
+    assert best <= peer_best * (1 + 1e-12)
 
 
-@pytest.mark.parametrize(("ours_init", "peer_init"), [("cao", "Cao"), ("huang", "Huang")])
-def test_cost_no_worse_than_kmodes_at_the_same_gamma(ours_init: str, peer_init: str) -> None:
-    """Same k, init, n_init (3) and gamma (kmodes' own), costs from one shared function.
+@pytest.mark.parametrize("k", [3, 4, 5, 6])
+def test_soybean_best_cost_not_above_kmodes(k: int) -> None:
+    """k-modes on the 35 categories of soybean: our best mismatch count over three random
+    states is at most kmodes' best (Cao and Huang, three random states each), n_init = 5."""
+    frame = pd.read_csv(SOYBEAN, header=None)
+    rows = frame.iloc[:, :35].astype(str)
+    cat = rows.to_numpy(dtype=object)
+    none = np.empty((len(rows), 0))
+    peers = [
+        kmodes_kmodes.KModes(n_clusters=k, init=init, n_init=5, random_state=rs).fit(cat)
+        for init in ("Cao", "Huang")
+        for rs in range(3)
+    ]
+    peer_best = min(mixed_cost(none, cat, np.asarray(p.labels_), 1.0) for p in peers)
 
-    Each run of either estimator ends in some local optimum, so on a single data set either may
-    win by a fraction of a percent. Measured over 8 data sets (400 rows, seeds 0-7, n_init=3):
-    ours/kmodes from 0.997 to 1.001 (mean 0.999) with Cao and from 0.997 to 1.004 (mean 1.0004)
-    with Huang; per single run, the mean excess over the best cost found was the same for both
-    (1.004-1.02, 500 rows). So at equal restarts the two are at parity, not one ahead: the mean
-    over the first three data sets must be within 0.5 %. With more restarts, which cost us
-    milliseconds, ours must be within 0.5 % on each.
-    """
-    same_runs, more_runs = [], []
-    for seed in (0, 1, 2):
-        num, cat, matrix, cat_idx, inputs = _same_objective(seed)
-        peer = _kmodes(matrix, cat_idx, n_clusters=4, init=peer_init, n_init=3)
-        gamma = float(peer.gamma)
-        cost_peer = mixed_cost(num, cat, np.asarray(peer.labels_), gamma)
-        kw: dict[str, Any] = {"gamma": gamma, "standardize": False, "random_state": 0}
-        same = KPrototypes(4, init=ours_init, n_init=3, **kw).fit(inputs)
-        more = KPrototypes(4, init=ours_init, n_init=10, **kw).fit(inputs)
-        same_runs.append(mixed_cost(num, cat, same.labels_, gamma) / cost_peer)
-        more_runs.append(mixed_cost(num, cat, more.labels_, gamma) / cost_peer)
-        # Our own cost_ is the same quantity: its centroids are the cluster means and modes.
-        assert same.cost_ == pytest.approx(mixed_cost(num, cat, same.labels_, gamma), rel=1e-6)
-    print(
-        f"init {ours_init}: cost ours/kmodes at n_init=3 {np.round(same_runs, 4)}, "
-        f"ours at n_init=10 {np.round(more_runs, 4)}"
-    )
-    assert np.mean(same_runs) <= 1.005
-    assert max(more_runs) <= 1.005
+    def ours(random_state: int) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 14 of the 35 columns are constant
+            model = KPrototypes(k, init="cao", n_init=5, random_state=random_state).fit(rows)
+        return mixed_cost(none, cat, model.labels_, 1.0)
+
+    best = _best_of_three(ours)
+    print(f"soybean k = {k}: mismatches ours {best:.0f}, kmodes {peer_best:.0f}")
+    assert best <= peer_best
 
 
 def test_balanced_gamma_beats_huangs_rule() -> None:

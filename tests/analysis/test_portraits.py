@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from segprofile import pipeline
+from segprofile.analysis.personas import satisfaction_pains
 from segprofile.analysis.portraits import (
     DATA,
     INTERVIEWS,
@@ -67,7 +70,7 @@ def _name(study: Study, *traits: tuple[str, str] | tuple[str, str, str]) -> str:
         ),
         (
             [("single_parent", "true"), ("region_type", "town"), ("employment", "unemployed")],
-            "Заявители из неполных семей в малом городе, не работающие",
+            "Неработающие заявители из неполных семей в малом городе",
         ),
         (
             [("disability_in_family", "true"), ("channel", "office")],
@@ -103,6 +106,145 @@ def _name(study: Study, *traits: tuple[str, str] | tuple[str, str, str]) -> str:
 )
 def test_names_agree_in_russian(child: Study, traits: list[tuple[str, ...]], expected: str) -> None:
     assert _name(child, *traits) == expected  # type: ignore[arg-type]
+
+
+def _shared(study: Study, fid: str, code: str, share: float, label: str | None = None):  # type: ignore[no-untyped-def]
+    trait = _trait(study, fid, code, label)
+    trait.share_in_segment = share
+    return trait
+
+
+@pytest.mark.parametrize(
+    ("traits", "expected"),
+    [
+        # Held by three in four or more: as it is; by half or more: «в основном»; the channel
+        # held by 30 % distinguishes the cluster but does not name it.
+        (
+            [
+                ("region_type", "rural", 0.9),
+                ("single_parent", "true", 0.6),
+                ("channel", "mfc", 0.3),
+            ],
+            "Заявители в сельской местности, в основном из неполных семей",
+        ),
+        # The issue's cases: no trait held by half → the name says how many hold the first.
+        (
+            [("income_band", "above_pm", 0.34)],
+            "Заявители, среди которых каждый третий — со среднедушевым доходом выше ПМ",
+        ),
+        (
+            [("applicant_age", "≥36", 0.486, "36 лет и старше")],
+            "Заявители, среди которых почти половина — в возрасте 36 лет и старше",
+        ),
+        (
+            [("region_type", "rural", 0.26)],
+            "Заявители, среди которых каждый четвёртый — из сельской местности",
+        ),
+        (
+            [("employment", "self_employed", 0.45)],
+            "Заявители, среди которых почти половина — самозанятые",
+        ),
+        (
+            [("employment", "self_employed", 0.3)],
+            "Заявители, среди которых каждый третий — самозанятый",
+        ),
+        (
+            [("employment", "employed", 0.2)],
+            "Заявители, среди которых каждый пятый работает по найму",
+        ),
+        (
+            [("channel", "mfc", 0.24)],
+            "Заявители, среди которых каждый четвёртый подаёт через МФЦ",
+        ),
+        ([("employment", "unemployed", 0.6)], "Заявители, в основном неработающие"),
+        ([], "Заявители без выраженных отличий"),
+    ],
+)
+def test_a_name_holds_only_what_half_of_the_members_share(
+    child: Study, traits: list[tuple[Any, ...]], expected: str
+) -> None:
+    features = {f.id: f for f in child.features}
+    made = [_shared(child, t[0], t[1], t[2], *t[3:]) for t in traits]
+    assert portrait_name(child, made, features) == expected
+
+
+def _adult_like() -> Study:
+    """A study as an analyst makes it from a census-like export: codes without labels."""
+    return pipeline.study_from_data(
+        {
+            "id": "adult",
+            "title": "Перепись",
+            "scope": {
+                "kind": "service",
+                "title": "Услуга",
+                "body": "Ведомство",
+                "client_types": ["citizen"],
+            },
+            "roles": [{"id": "applicant", "kind": "applicant", "title": "Заявитель"}],
+            "features": [
+                {
+                    "id": "sex",
+                    "column": "sex",
+                    "label": "Пол",
+                    "value_labels": {"Female": "Женский", "Male": "Мужской"},
+                },
+                {"id": "education", "column": "education", "label": "Образование"},
+                {"id": "country", "column": "native_country", "label": "Страна рождения"},
+                {
+                    "id": "hours",
+                    "column": "hours",
+                    "label": "Часов работы в неделю",
+                    "type": "numeric",
+                },
+                {"id": "age", "column": "age", "label": "Возраст", "type": "numeric"},
+                {
+                    "id": "single",
+                    "column": "single",
+                    "label": "Одинокий родитель",
+                    "type": "boolean",
+                },
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("traits", "expected"),
+    [
+        ([("sex", "Female", 0.9, "Женский")], "Женщины"),
+        ([("sex", "Female", 0.6, "Женский")], "Заявители, в основном женщины"),
+        ([("sex", "Female", 0.34, "Женский")], "Заявители, среди которых каждая третья — женщина"),
+        # A code without a value label keeps its case: never «hS-grad».
+        ([("education", "HS-grad", 0.8, "HS-grad")], "Заявители (образование: HS-grad)"),
+        (
+            [("education", "HS-grad", 0.3, "HS-grad")],
+            "Заявители, среди которых у каждого третьего образование — HS-grad",
+        ),
+        ([("country", "Россия", 0.9, "Россия")], "Заявители из России"),
+        (
+            [("hours", "≥51", 0.326, "51 и более")],
+            "Заявители, среди которых каждый третий — с числом часов работы в неделю 51 и более",
+        ),
+        ([("age", "<25", 0.8, "Менее 25 лет")], "Заявители моложе 25 лет"),
+        ([("single", "true", 0.9, "Да")], "Одинокие родители"),
+        (
+            [("single", "true", 0.3, "Да")],
+            "Заявители, среди которых каждый третий — одинокий родитель",
+        ),
+        ([("age", "≥60", 0.8, "60 и более лет")], "Заявители в возрасте 60 и более лет"),
+    ],
+)
+def test_names_never_misstate_a_census_like_export(
+    traits: list[tuple[Any, ...]], expected: str
+) -> None:
+    study = _adult_like()
+    features = {f.id: f for f in study.features}
+    made = [_shared(study, *t[:3], t[3]) for t in traits]
+    name = portrait_name(study, made, features)
+    assert name == expected
+    assert "Женские" not in name
+    assert "с возрастом" not in name
+    assert "с часами" not in name
 
 
 @pytest.mark.parametrize(
@@ -211,7 +353,16 @@ def test_portrait_fields_say_where_they_come_from(child: Study) -> None:
     features = [
         child.feature(f) for f in ("region_type", "channel", "single_parent", "applicant_age")
     ]
-    portrait = build_portrait(child, group, everyone, features, _label(child), min_count=5)
+    pains = satisfaction_pains(child, {"cluster=2": group.satisfaction}, everyone.satisfaction)
+    portrait = build_portrait(
+        child,
+        group,
+        everyone,
+        features,
+        _label(child),
+        min_count=5,
+        findings=pains.findings["cluster=2"],
+    )
     assert [f.key for f in portrait.persona] == list(PERSONA_FIELDS)
     assert [f.key for f in portrait.empathy_map] == list(EMPATHY_FIELDS)
     persona = {f.key: f for f in portrait.persona}
@@ -219,9 +370,15 @@ def test_portrait_fields_say_where_they_come_from(child: Study) -> None:
     assert "24,0" in persona["age"].value
     assert persona["channels"].origin == DATA
     assert persona["channels"].value.startswith("МФЦ — 75")
-    # CSAT interval (0.39–0.61) lies below everyone's 0.7: a pain from the data.
+    assert persona["channels"].sources == ["данные о клиентах"]
+    # CSAT 50 % of 80 ratings against 75 % of the other 320: lower beyond chance, a pain.
     assert persona["pains"].origin == DATA
-    assert "CSAT 50" in persona["pains"].value
+    assert "CSAT 50\u00a0% против 75\u00a0%" in persona["pains"].value
+    assert persona["pains"].sources == ["оценки удовлетворённости в данных о клиентах"]
+    # Every statement of a drafted field keeps its source; the value is made of them.
+    for item in portrait.persona + portrait.empathy_map:
+        assert item.value == "; ".join(n.text for n in item.notes)
+        assert (item.origin == DATA) == bool(item.notes)
     assert persona["goals"].origin == INTERVIEWS
     assert persona["goals"].value == ""
     assert persona["quote"].origin == INTERVIEWS

@@ -238,9 +238,10 @@ def test_clusters_page_shows_k_choice_cards_crosstab_and_vulnerable_groups(
         assert f'id="cluster-{cluster.number}"' in text
         if not cluster.small:
             assert cluster.portrait.name in text
-    # Field origins, in Russian.
+    # Field origins, in Russian, and the sources a drafted field was made from.
     assert "из данных" in text
     assert "ждёт интервью" in text
+    assert "данные о клиентах" in text
     assert "Карточка персоны (черновик)" in text
     assert "Карта эмпатии (черновик)" in text
     # The crosstab and the vulnerable groups (never hidden as a section).

@@ -641,6 +641,27 @@ def init_huang(
     return seed_rows(data.take(np.array(chosen, dtype=np.intp)), metric)
 
 
+def swap_centroid(
+    best: Centroids,
+    data: Data,
+    sample_weight: Floats,
+    metric: Metric,
+    rng: np.random.Generator,
+) -> Centroids:
+    """Random swap (Fränti 2018): one centroid, drawn at random, moved onto a random row.
+
+    A run from the swapped centroids ends in a neighbouring local optimum, kept only when it
+    costs less: the search leaves the basin in which every restart may have ended.
+    """
+    cent = best.copy()
+    j = int(rng.integers(cent.k))
+    row = int(_weighted_choice(rng, sample_weight, 1)[0])
+    seed = seed_rows(data.take(np.array([row], dtype=np.intp)), metric)
+    cent.num[j] = seed.num[0]
+    cent.cat[j] = seed.cat[0]
+    return cent
+
+
 def cao_density(data: Data, sample_weight: Floats, metric: Metric) -> Floats:
     """Cao et al. (2009) density: the mean relative frequency of a row's values over columns.
 
@@ -679,28 +700,20 @@ def init_cao(
     sample_weight: Floats,
     k: int,
     metric: Metric,
-    rng: np.random.Generator | None = None,
-    *,
-    categorical: bool = True,
 ) -> Centroids:
     """Cao et al. (2009): the densest row first, then each time the row maximising
     ``min over chosen seeds of density × distance`` (deterministic; lowest index on ties).
 
-    ``categorical=True``: Cao's method as made for categories — densities and distances on
-    the categorical columns alone (as kmodes does), which spreads the seeds over distinct
+    With categorical columns, Cao's method as made for categories — densities and distances
+    on the categorical columns alone (as kmodes does), which spreads the seeds over distinct
     category profiles; the numeric part of each seed is the weighted mean of the rows whose
     categories are nearest to the seed's (the seed row's own numbers where no row is).
-    ``categorical=False``, or without categorical columns: the mixed distance, and numeric
-    columns also give the density (see :func:`cao_density`); the seeds are rows.
-
-    With ``rng`` (the further runs of ``n_init``), the categorical seeds stay Cao's and the
-    numeric part of each is taken from a random row among those whose categories are nearest
-    to the seed's (the seed row itself is one of them): the same density-chosen profiles,
-    different numeric starting points.
+    Without categorical columns: the mixed distance, numeric columns giving the density (see
+    :func:`cao_density`); the seeds are rows.
     """
     # Categories only: zero numeric weights (gamma scales all distances alike).
     cat_only = Metric(**{**metric.__dict__, "num_weights": np.zeros_like(metric.num_weights)})
-    by_categories = categorical and bool(metric.active_cat)
+    by_categories = bool(metric.active_cat)
     pick = cat_only if by_categories else metric
     dens = cao_density(data, sample_weight, pick)
     dens = np.where(sample_weight > 0, dens, 0.0)
@@ -715,20 +728,11 @@ def init_cao(
         seed = seed_rows(data.take(np.array([nxt], dtype=np.intp)), metric)
         np.minimum(closest, distances(data, seed, pick)[:, 0], out=closest)
     seeds = seed_rows(data.take(np.array(chosen, dtype=np.intp)), metric)
-    if not metric.active_num or (rng is None and not by_categories):
+    if not metric.active_num or not by_categories:
         return seeds
-    mism = distances(data, seeds, cat_only)
-    if rng is None:
-        nearest = np.argmin(mism, axis=1)
-        means, _sizes = update_centroids(data, nearest, sample_weight, k, metric, seeds)
-        seeds.num[:] = means.num
-        return seeds
-    usable = sample_weight > 0
-    for c in range(k):
-        col = np.where(usable, mism[:, c], np.inf)
-        near = np.flatnonzero(col == col.min())
-        row = int(near[rng.integers(near.size)])
-        seeds.num[c] = seed_rows(data.take(np.array([row], dtype=np.intp)), metric).num[0]
+    nearest = np.argmin(distances(data, seeds, cat_only), axis=1)
+    means, _sizes = update_centroids(data, nearest, sample_weight, k, metric, seeds)
+    seeds.num[:] = means.num
     return seeds
 
 

@@ -34,7 +34,7 @@ import contextlib
 import itertools
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -50,11 +50,21 @@ SILHOUETTE_SAMPLE = 2_000
 STABILITY_SAMPLE = 3_000
 #: Bootstrap resamples per k (all pairs are compared: 4 resamples → 6 pairs).
 STABILITY_RESAMPLES = 4
+#: Random swaps per cluster in every bootstrap fit (the fit of each k on the sample makes as
+#: many runs and swaps as the final fit: its labels give the silhouette). Without swaps the
+#: runs' own scatter halves the measured stability of the one-hot method at some k.
+DIAGNOSTIC_SWAPS = 1
 #: Rows on which the cost curve is fitted for every k.
 DIAGNOSTIC_SAMPLE = 5_000
 SILHOUETTE_TOLERANCE = 0.05
 #: Mean bootstrap ARI from which a k counts as stable.
 STABLE_ARI = 0.75
+#: A k whose smallest cluster holds less than this share of the sample is not recommended: such
+#: a cluster gathers a few unusual rows (a rare value), not a type of client.
+MIN_CLUSTER_SHARE = 0.03
+#: Below this Gower silhouette the clusters are not told apart: the structure is weak
+#: (Kaufman & Rousseeuw: up to 0.25 "no substantial structure").
+WEAK_SILHOUETTE = 0.25
 ELBOW_TIE = 0.005
 
 
@@ -178,6 +188,86 @@ def silhouette(distance: NDArray[np.float64], labels: NDArray[np.int64]) -> floa
     return float(s.mean())
 
 
+# --- the methods ---------------------------------------------------------------------------------
+
+#: How categorical columns enter the model. ``kprototypes``: as categories — a cluster's centre
+#: is their mode and a mismatch costs gamma. ``onehot``: as indicator columns of their levels
+#: (the missing level included), standardised with the numbers, so a centre holds each level's
+#: share in the cluster and k-prototypes becomes k-means on standardised one-hot data.
+METHODS: tuple[str, ...] = ("kprototypes", "onehot")
+METHOD_NAMES: dict[str, str] = {
+    "kprototypes": "k-прототипы (категории — модой кластера)",
+    "onehot": "k-средних по стандартизованным индикаторам категорий (one-hot)",
+}
+#: The one-hot method is tried only up to this many indicator columns in all.
+MAX_INDICATORS = 200
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How the sample's columns become the model's input columns (see :data:`METHODS`)."""
+
+    method: str
+    #: The model's input columns, in order.
+    columns: list[str]
+    #: The model's categorical input columns (none under ``onehot``).
+    categorical: list[str]
+    #: Indicator column → (source column, level); the level ``None`` stands for a missing value.
+    indicators: dict[str, tuple[str, object]] = field(default_factory=dict)
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The model's input frame: the columns as they are, or with indicators for categories."""
+        if not self.indicators:
+            return frame[self.columns]
+        out: dict[str, object] = {}
+        for name in self.columns:
+            source = self.indicators.get(name)
+            if source is None:
+                out[name] = frame[name]
+                continue
+            column, level = source
+            values = frame[column]
+            hit = values.isna() if level is None else (values == level) & values.notna()
+            out[name] = hit.to_numpy(dtype=np.float64)
+        return pd.DataFrame(out, index=frame.index)
+
+
+def for_encoding(settings: FitSettings, enc: Encoding) -> FitSettings:
+    """The fit settings of a method: its categorical columns; under one-hot, k-means++ seeds
+    every run (Cao's and Huang's seedings are made for categories, and on indicators alone
+    Cao's seeds far worse)."""
+    init = settings.init if enc.method == "kprototypes" else "k-means++"
+    return replace(settings, categorical=enc.categorical, init=init)
+
+
+def encoding(frame: pd.DataFrame, categorical: Sequence[str], method: str) -> Encoding | None:
+    """The encoding of ``method`` for ``frame``; ``None`` when the method does not apply (one-hot
+    without categories, or with more than :data:`MAX_INDICATORS` indicator columns)."""
+    columns = list(frame.columns)
+    cats = [c for c in columns if c in set(categorical)]
+    if method == "kprototypes":
+        return Encoding(method=method, columns=columns, categorical=cats)
+    if not cats:
+        return None
+    indicators: dict[str, tuple[str, object]] = {}
+    names: list[str] = []
+    for column in columns:
+        if column not in cats:
+            names.append(column)
+            continue
+        values = frame[column]
+        levels = sorted(values.dropna().unique().tolist(), key=lambda v: (str(type(v)), str(v)))
+        if bool(values.isna().any()):
+            levels.append(None)
+        for level in levels:
+            name = f"_sp_onehot_{len(indicators)}"
+            indicators[name] = (column, level)
+            names.append(name)
+    if len(indicators) > MAX_INDICATORS:
+        return None
+    return Encoding(method=method, columns=names, categorical=[], indicators=indicators)
+
+
 # --- the diagnostics ---------------------------------------------------------------------------
 
 
@@ -191,12 +281,20 @@ class FitSettings:
     n_init: int = 5
     random_state: int = 42
 
-    def model(self, k: int, *, n_init: int | None = None, seed: int | None = None) -> KPrototypes:
+    def model(
+        self,
+        k: int,
+        *,
+        n_init: int | None = None,
+        seed: int | None = None,
+        n_swaps: int | str = "auto",
+    ) -> KPrototypes:
         return KPrototypes(
             n_clusters=k,
             init=self.init,
             n_init=self.n_init if n_init is None else n_init,
             gamma=self.gamma,
+            n_swaps=n_swaps,
             random_state=self.random_state if seed is None else seed,
         )
 
@@ -229,11 +327,21 @@ def single_thread() -> Iterator[None]:
         numba.set_num_threads(before)
 
 
-def fit(settings: FitSettings, frame: pd.DataFrame, k: int, **kwargs: int) -> Fitted:
+def fit(
+    settings: FitSettings,
+    frame: pd.DataFrame,
+    k: int,
+    *,
+    n_init: int | None = None,
+    seed: int | None = None,
+    n_swaps: int | str = "auto",
+) -> Fitted:
     """Fit one model, collecting its warnings instead of printing them."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = settings.model(k, **kwargs).fit(frame, categorical=settings.categorical)
+        model = settings.model(k, n_init=n_init, seed=seed, n_swaps=n_swaps).fit(
+            frame, categorical=settings.categorical
+        )
     return Fitted(model=model, warnings=[str(w.message) for w in caught])
 
 
@@ -254,7 +362,14 @@ def bootstrap_stability(
     labelings = []
     for run in range(resamples):
         idx = rng.integers(0, n, size=n)
-        fitted = fit(settings, frame.iloc[idx], k, n_init=n_init, seed=seed + run)
+        fitted = fit(
+            settings,
+            frame.iloc[idx],
+            k,
+            n_init=n_init,
+            seed=seed + run,
+            n_swaps=DIAGNOSTIC_SWAPS * k,
+        )
         labels = np.full(n, -1, dtype=np.int64)
         # A row drawn twice gets the same label both times (labels are nearest-centroid).
         labels[idx] = fitted.model.labels_
@@ -273,6 +388,7 @@ def bootstrap_stability(
 class Diagnostics:
     choice: KChoice
     gamma: float
+    encoding: Encoding
     warnings: list[str] = field(default_factory=list)
 
 
@@ -282,17 +398,21 @@ def diagnose(
     k_range: tuple[int, int],
     *,
     fixed_k: int | None = None,
+    methods: Sequence[str] = METHODS,
     diagnostic_sample: int = DIAGNOSTIC_SAMPLE,
     silhouette_sample: int = SILHOUETTE_SAMPLE,
     stability_sample: int = STABILITY_SAMPLE,
     resamples: int = STABILITY_RESAMPLES,
 ) -> Diagnostics:
-    """Cost, silhouette and stability for every k of ``k_range`` (and ``fixed_k``), the choice.
+    """Cost, silhouette and stability for every method and every k of ``k_range``; the choice.
 
     ``frame`` holds the clustering columns of the sample (categorical ones named in
-    ``settings.categorical``). With ``fixed_k`` (the study fixes the number of clusters) the
-    diagnostics are computed for information, more cheaply (one run per fit, two resamples).
-    The gamma of the first fit is kept for all others, so every k is measured with one metric.
+    ``settings.categorical``). Every method of ``methods`` (see :data:`METHODS`) is fitted for
+    every k and judged by the same Gower silhouette (on the original columns) and bootstrap
+    stability; :func:`recommend_k` chooses among all the (method, k) pairs. With ``fixed_k``
+    (the study fixes the number of clusters) the diagnostics are computed more cheaply (one
+    run per fit, two resamples). Within a method, the gamma of the first fit is kept for all
+    others, so every k is measured with one metric.
     """
     with single_thread():
         return _diagnose(
@@ -300,6 +420,7 @@ def diagnose(
             settings,
             k_range,
             fixed_k=fixed_k,
+            methods=methods,
             diagnostic_sample=diagnostic_sample,
             silhouette_sample=silhouette_sample,
             stability_sample=stability_sample,
@@ -307,51 +428,49 @@ def diagnose(
         )
 
 
-def _diagnose(
+@dataclass
+class _MethodRows:
+    encoding: Encoding
+    rows: list[KDiagnostic]
+    gamma: float
+    warnings: list[str]
+
+
+def _method_rows(
     frame: pd.DataFrame,
+    enc: Encoding,
     settings: FitSettings,
-    k_range: tuple[int, int],
+    ks: list[int],
+    distance: NDArray[np.float64],
     *,
+    n_init: int,
+    resamples: int,
+    stability_sample: int,
     fixed_k: int | None = None,
-    diagnostic_sample: int = DIAGNOSTIC_SAMPLE,
-    silhouette_sample: int = SILHOUETTE_SAMPLE,
-    stability_sample: int = STABILITY_SAMPLE,
-    resamples: int = STABILITY_RESAMPLES,
-) -> Diagnostics:
-    rng = np.random.default_rng(settings.random_state)
-    n = len(frame)
-    order = rng.permutation(n)
-    diag = frame.iloc[order[: min(n, diagnostic_sample)]].reset_index(drop=True)
-    distinct = len(diag.drop_duplicates())
-    ks = list(range(k_range[0], k_range[1] + 1))
-    if fixed_k is not None and fixed_k not in ks:
-        ks.append(fixed_k)
-        ks.sort()
-    ks = [k for k in ks if k <= distinct]
-    cheap = fixed_k is not None
-    n_init = 1 if cheap else min(settings.n_init, 2)
-    resamples = 2 if cheap else resamples
-    messages: list[str] = []
+) -> _MethodRows:
+    """The diagnostics of one method for every k (``distance``: Gower, on the first rows).
+
+    Each k is fitted as the final fit would be (all runs and swaps: its labels give the
+    silhouette); with ``fixed_k`` only that k is, the others, for information, with one run.
+    """
+    data = enc.apply(frame)
+    method_settings = for_encoding(settings, enc)
+
+    def fit_k(how: FitSettings, k: int) -> Fitted:
+        if fixed_k is None or k == fixed_k:
+            return fit(how, data, k)
+        return fit(how, data, k, n_init=1, n_swaps=0)
 
     base_k = max(1, ks[0] - 1) if ks else 1
-    first = fit(settings, diag, base_k, n_init=n_init)
-    messages += first.warnings
+    first = fit_k(method_settings, base_k)
     gamma = float(first.model.gamma_)
-    fixed = FitSettings(
-        categorical=settings.categorical,
-        gamma=gamma,
-        init=settings.init,
-        n_init=settings.n_init,
-        random_state=settings.random_state,
-    )
+    fixed = replace(method_settings, gamma=gamma)
     costs = {base_k: float(first.model.cost_)}
-    sil_rows = min(len(diag), silhouette_sample)
-    sil_cols = mixed_columns(diag.iloc[:sil_rows], settings.categorical)
-    distance = gower_matrix(sil_cols)
-    stab_frame = diag.iloc[: min(len(diag), stability_sample)].reset_index(drop=True)
+    sil_rows = distance.shape[0]
+    stab_frame = data.iloc[: min(len(data), stability_sample)].reset_index(drop=True)
     rows: list[KDiagnostic] = []
     for k in ks:
-        fitted = first if k == base_k else fit(fixed, diag, k, n_init=n_init)
+        fitted = first if k == base_k else fit_k(fixed, k)
         costs[k] = float(fitted.model.cost_)
         labels = np.asarray(fitted.model.labels_, dtype=np.int64)
         prev = costs.get(k - 1)
@@ -368,6 +487,7 @@ def _diagnose(
         rows.append(
             KDiagnostic(
                 k=k,
+                method=enc.method,
                 cost=costs[k],
                 cost_drop=drop,
                 silhouette=silhouette(distance, labels[:sil_rows]),
@@ -377,36 +497,172 @@ def _diagnose(
                 smallest_share=float(sizes.min() / sizes.sum()) if sizes.sum() else None,
             )
         )
-    recommended, reason = recommend_k(rows)
+    return _MethodRows(encoding=enc, rows=rows, gamma=gamma, warnings=first.warnings)
+
+
+def _diagnose(
+    frame: pd.DataFrame,
+    settings: FitSettings,
+    k_range: tuple[int, int],
+    *,
+    fixed_k: int | None,
+    methods: Sequence[str],
+    diagnostic_sample: int,
+    silhouette_sample: int,
+    stability_sample: int,
+    resamples: int,
+) -> Diagnostics:
+    rng = np.random.default_rng(settings.random_state)
+    n = len(frame)
+    order = rng.permutation(n)
+    diag = frame.iloc[order[: min(n, diagnostic_sample)]].reset_index(drop=True)
+    distinct = len(diag.drop_duplicates())
+    ks = list(range(k_range[0], k_range[1] + 1))
+    if fixed_k is not None and fixed_k not in ks:
+        ks.append(fixed_k)
+        ks.sort()
+    ks = [k for k in ks if k <= distinct]
+    cheap = fixed_k is not None
+    n_init = 1 if cheap else min(settings.n_init, 2)  # per bootstrap fit
+    resamples = 2 if cheap else resamples
+    sil_rows = min(len(diag), silhouette_sample)
+    distance = gower_matrix(mixed_columns(diag.iloc[:sil_rows], settings.categorical))
+    measured: dict[str, _MethodRows] = {}
+    for method in methods:
+        enc = encoding(diag, settings.categorical, method)
+        if enc is None:
+            continue
+        measured[method] = _method_rows(
+            diag,
+            enc,
+            settings,
+            ks,
+            distance,
+            n_init=n_init,
+            resamples=resamples,
+            stability_sample=stability_sample,
+            fixed_k=fixed_k,
+        )
+    if not measured:  # every method declined: k-prototypes always applies
+        raise ValueError(f"no clustering method applies; methods={list(methods)!r}")
+    pooled = [row for m in measured.values() for row in m.rows]
+    recommended, reason = recommend(pooled)
     if fixed_k is not None:
+        at_k = [r for r in pooled if r.k == fixed_k]
+        pick = _best_at(at_k) if at_k else None
+        method = pick.method if pick is not None else next(iter(measured))
         chosen = fixed_k
         reason = f"Число кластеров задано в исследовании: k = {fixed_k}. " + (
-            f"По правилу было бы рекомендовано k = {recommended} ({reason})"
+            f"По правилу было бы рекомендовано k = {recommended.k} ({reason})"
             if recommended is not None
             else reason
         )
+        if pick is not None and len(at_k) > 1:
+            reason += f" При k = {fixed_k} взят метод «{METHOD_NAMES[method]}»: {_why(pick, at_k)}."
     else:
-        chosen = recommended if recommended is not None else (ks[0] if ks else 1)
+        method = recommended.method if recommended is not None else next(iter(measured))
+        chosen = recommended.k if recommended is not None else (ks[0] if ks else 1)
+    own = measured[method]
+    row = next((r for r in own.rows if r.k == chosen), None)
+    weak = weak_structure(row, own.rows)
     choice = KChoice(
         k_range=k_range,
-        diagnostics=rows,
-        recommended_k=recommended,
+        diagnostics=own.rows,
+        compared=[r for m, mr in measured.items() if m != method for r in mr.rows],
+        method=method,
+        method_label=METHOD_NAMES[method],
+        recommended_k=recommended.k if recommended is not None else None,
         chosen_k=chosen,
         fixed=fixed_k is not None,
         rule=RULE,
-        reason=reason,
+        reason=reason if weak is None else f"{reason} {weak_structure_text(weak)}",
+        weak=weak is not None,
+        weak_reason=weak or "",
         silhouette_sample=sil_rows,
         stability_resamples=resamples,
     )
-    return Diagnostics(choice=choice, gamma=gamma, warnings=messages)
+    messages = [w for m in measured.values() for w in m.warnings]
+    return Diagnostics(choice=choice, gamma=own.gamma, encoding=own.encoding, warnings=messages)
+
+
+def _best_at(rows: Sequence[KDiagnostic]) -> KDiagnostic:
+    """Of several methods at one fixed k: the best separated (Gower silhouette)."""
+    return max(
+        rows,
+        key=lambda r: (
+            r.silhouette if r.silhouette is not None else -1.0,
+            -METHODS.index(r.method),
+        ),
+    )
+
+
+def _why(pick: KDiagnostic, rows: Sequence[KDiagnostic]) -> str:
+    others = [r for r in rows if r is not pick]
+    parts = [
+        f"силуэт {_ru(pick.silhouette) if pick.silhouette is not None else '—'} против "
+        + ", ".join(_ru(r.silhouette) if r.silhouette is not None else "—" for r in others)
+    ]
+    return "; ".join(parts)
+
+
+def weak_structure(row: KDiagnostic | None, rows: Sequence[KDiagnostic]) -> str | None:
+    """Why the chosen clustering is weak, in Russian; ``None`` when it holds up.
+
+    Weak: the chosen k is not stable (mean bootstrap ARI below :data:`STABLE_ARI`) or its
+    clusters are poorly separated (Gower silhouette below :data:`WEAK_SILHOUETTE`).
+    """
+    if row is None:
+        return None
+    reasons = []
+    if row.stability is not None and row.stability < STABLE_ARI:
+        reasons.append(
+            f"кластеры неустойчивы: на бутстреп-выборках разбиение совпадает лишь на "
+            f"{_ru(row.stability)} (ARI; устойчивым считается от {_ru(STABLE_ARI)})"
+        )
+    if row.silhouette is not None and row.silhouette < WEAK_SILHOUETTE:
+        reasons.append(
+            f"кластеры плохо отделены друг от друга: силуэт {_ru(row.silhouette)} (ниже "
+            f"{_ru(WEAK_SILHOUETTE)} — явной структуры нет)"
+        )
+    if not reasons:
+        return None
+    return "; ".join(reasons)
+
+
+def weak_structure_text(reason: str) -> str:
+    """What weak clusters mean for the team, in Russian, with what to do instead."""
+    return (
+        f"Структура кластеров слабая: {reason}. Кластеры и их портреты здесь — грубое "
+        "приближение, а не типы клиентов: опирайтесь на сегменты по отдельным признакам "
+        "(второй подход методики, M-5), а кластеры используйте как подсказку для интервью."
+    )
 
 
 def recommend_k(rows: Sequence[KDiagnostic]) -> tuple[int | None, str]:
     """Apply :data:`RULE` to the diagnostics; returns k and the reason in Russian."""
+    row, reason = recommend(rows)
+    return (row.k if row is not None else None), reason
+
+
+def recommend(
+    rows: Sequence[KDiagnostic], min_share: float = MIN_CLUSTER_SHARE
+) -> tuple[KDiagnostic | None, str]:
+    """Apply :data:`RULE` to the diagnostics of one or several methods; the row and the reason.
+
+    Several methods are compared as more candidates: among pairs (method, k) with the same k
+    the one with the better silhouette is taken.
+    """
     if not rows:
         return None, "нет ни одного допустимого k (слишком мало различных строк)"
     candidates = list(rows)
     steps: list[str] = []
+    sizable = [r for r in candidates if r.smallest_share is None or r.smallest_share >= min_share]
+    if sizable and len(sizable) < len(candidates):
+        steps.append(
+            f"k с кластером меньше {_ru(100 * min_share, 0)} % выборки не рассматриваются "
+            f"({_ks([r for r in candidates if r not in sizable], rows)})"
+        )
+        candidates = sizable
     sils = [r.silhouette for r in candidates if r.silhouette is not None]
     if sils:
         best = max(sils)
@@ -416,27 +672,26 @@ def recommend_k(rows: Sequence[KDiagnostic]) -> tuple[int | None, str]:
             if r.silhouette is not None and r.silhouette >= best - SILHOUETTE_TOLERANCE - 1e-12
         ]
         steps.append(
-            f"силуэт близок к лучшему ({_ru(best)}) у k = {_ks(candidates)}"
+            f"силуэт близок к лучшему ({_ru(best)}) у k = {_ks(candidates, rows)}"
             if len(candidates) > 1
-            else f"лучший силуэт ({_ru(best)}) у k = {candidates[0].k}"
+            else f"лучший силуэт ({_ru(best)}) у k = {_ks(candidates, rows)}"
         )
     measured = [r for r in candidates if r.stability is not None]
     if measured:
         stable = [r for r in measured if r.stability is not None and r.stability >= STABLE_ARI]
         if stable:
-            pick = max(stable, key=lambda r: r.k)
+            pick = max(stable, key=lambda r: (r.k, r.silhouette or 0.0))
             steps.append(
-                f"устойчивы (ARI ≥ {_ru(STABLE_ARI)}) k = {_ks(stable)}; выбрано наибольшее "
-                f"k = {pick.k} (ARI {_ru(pick.stability or 0.0)})"
+                f"устойчивы (ARI ≥ {_ru(STABLE_ARI)}) k = {_ks(stable, rows)}; выбрано наибольшее "
+                f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)})"
             )
         else:
             pick = max(measured, key=lambda r: (r.stability or 0.0, -r.k))
             steps.append(
                 f"ни одно k не устойчиво (ARI ниже {_ru(STABLE_ARI)}): выбрано самое устойчивое "
-                f"k = {pick.k} (ARI {_ru(pick.stability or 0.0)}); структура кластеров слабая, "
-                "портреты стоит проверять интервью"
+                f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)})"
             )
-        return pick.k, _sentence(steps)
+        return pick, _sentence(steps)
     drops = [r.cost_drop for r in candidates if r.cost_drop is not None]
     if len(candidates) > 1 and drops:
         top = max(drops)
@@ -445,12 +700,12 @@ def recommend_k(rows: Sequence[KDiagnostic]) -> tuple[int | None, str]:
         ]
         steps.append(
             "устойчивость не измерена (мало строк); наибольшее снижение стоимости от k − 1 "
-            f"(локоть: {_ru(100 * top, 1)} %) у k = {_ks(candidates)}"
+            f"(локоть: {_ru(100 * top, 1)} %) у k = {_ks(candidates, rows)}"
         )
-    pick = min(candidates, key=lambda r: r.k)
+    pick = min(candidates, key=lambda r: (r.k, -(r.silhouette or 0.0)))
     if len(candidates) > 1:
-        steps.append(f"из равных выбрано меньшее k = {pick.k}")
-    return pick.k, _sentence(steps)
+        steps.append(f"из равных выбрано меньшее k = {_ks([pick], rows)}")
+    return pick, _sentence(steps)
 
 
 def _sentence(steps: list[str]) -> str:
@@ -458,5 +713,11 @@ def _sentence(steps: list[str]) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _ks(rows: Sequence[KDiagnostic]) -> str:
-    return ", ".join(str(r.k) for r in rows)
+SHORT_NAMES = {"kprototypes": "k-прототипы", "onehot": "one-hot"}
+
+
+def _ks(rows: Sequence[KDiagnostic], every: Sequence[KDiagnostic]) -> str:
+    """«3, 4» — or, when several methods were compared, «3 (k-прототипы), 4 (one-hot)»."""
+    if len({r.method for r in every}) <= 1:
+        return ", ".join(dict.fromkeys(str(r.k) for r in rows))
+    return ", ".join(f"{r.k} ({SHORT_NAMES.get(r.method, r.method)})" for r in rows)

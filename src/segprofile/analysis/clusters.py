@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.selectors as s
 import numpy as np
 import pandas as pd
 
-from segprofile.analysis import portraits
+from segprofile.analysis import personas, portraits
 from segprofile.analysis.by_feature import (
     CUBE_MAX_LEVELS,
     MISSING_CODE,
@@ -44,6 +44,7 @@ from segprofile.analysis.by_feature import (
 )
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
+from segprofile.model.format import percent
 from segprofile.model.results import (
     ClusterCrossCell,
     ClusterCrosstab,
@@ -58,8 +59,13 @@ from segprofile.model.results import (
 )
 from segprofile.model.study import Feature, FeatureSourceKind, FeatureType, Study
 
+if TYPE_CHECKING:
+    from segprofile.analysis.choose_k import Encoding
+
 #: A categorical clustering feature with more levels than this (in the sample) is set aside.
 MAX_CLUSTER_LEVELS = 100
+#: From this many levels a categorical clustering feature is kept with a warning.
+MANY_CLUSTER_LEVELS = 30
 #: Samples up to this many rows are fitted on one thread (threads cost more than they save).
 SMALL_SAMPLE = 20_000
 
@@ -174,6 +180,13 @@ def prepare(
                     "уберите признак из segmentation.clustering.features."
                 )
                 continue
+            if levels > MANY_CLUSTER_LEVELS:
+                notes.append(
+                    f"Признак «{feature.label}» имеет {_fmt(levels)} различных значений: редкие "
+                    "из них почти не влияют на кластеры, а черты портретов по нему дробятся. "
+                    "Укрупните значения (объедините редкие в группы) или уберите признак из "
+                    "segmentation.clustering.features."
+                )
             out[feature.column] = col.astype("object").where(~missing, None)
             categorical.append(feature.column)
         kept.append(feature)
@@ -215,16 +228,29 @@ class ClusterFit:
     choice: KChoice
     total: int
     warnings: list[str]
-
-    @property
-    def columns(self) -> list[str]:
-        return [f.column for f in self.prepared.features]
+    encoding: Encoding
 
     def assignment(self, table: Any) -> Any:
-        """Each row's engine cluster label (0-based, the model's order) as an Ibis expression."""
+        """Each row's engine cluster label (0-based, the model's order) as an Ibis expression.
+
+        Under the one-hot method the indicator columns are computed first, in the same
+        projection: 1.0 where the value is the level (for the missing level: where the value
+        is missing), else 0.0 — as :meth:`Encoding.apply` makes them for the sample.
+        """
         from segprofile.analysis.kprototypes import assignment_expression
 
-        return assignment_expression(self.model, table, self.columns)
+        enc = self.encoding
+        inputs: list[Any] = []
+        for name in enc.columns:
+            source = enc.indicators.get(name)
+            if source is None:
+                inputs.append(name)
+                continue
+            column, level = source
+            x = table[column]
+            hit = x.isnull() if level is None else (x == level).fill_null(False)
+            inputs.append(hit.ifelse(1.0, 0.0).cast("float64"))
+        return assignment_expression(self.model, table, inputs)
 
 
 def fit_clusters(
@@ -276,22 +302,48 @@ def fit_clusters(
         )
         return None, notes
     low, high = settings.k_range
+    fixed_k = settings.n_clusters
+    min_cell = study.segmentation.min_cell
+    # Beyond this many clusters some must hold fewer than min_cell clients (and be hidden).
+    room = max(2, total // min_cell)
     if high > distinct:
         notes.append(
-            f"Различных сочетаний признаков кластеризации только {distinct}: k больше этого "
-            f"не имеет смысла, диапазон k сокращён до {min(low, distinct)}–{distinct}. "
+            f"Различных сочетаний признаков кластеризации только {_fmt(distinct)}: k больше "
+            f"этого не имеет смысла, диапазон k сокращён до {min(low, distinct)}–{distinct}. "
             "Добавьте признаки или уменьшите k_range."
         )
         low, high = min(low, distinct), distinct
-    fixed_k = settings.n_clusters
+    if high > room:
+        notes.append(
+            f"Строк в данных: {_fmt(total)} — больше {room} кластеров, в каждом из которых не "
+            f"меньше {min_cell} клиентов (порог min_cell), из них не составить, а меньшие "
+            f"кластеры скрываются: диапазон k сокращён до {min(low, room)}–{room}. Уменьшите "
+            "k_range или загрузите все данные о клиентах."
+        )
+        low, high = min(low, room), room
     if fixed_k is not None and fixed_k > distinct:
         notes.append(
-            f"Задано n_clusters = {fixed_k}, но различных сочетаний признаков только {distinct}: "
-            f"построено {distinct} кластеров. Уменьшите n_clusters или добавьте признаки."
+            f"Задано n_clusters = {fixed_k}, но различных сочетаний признаков только "
+            f"{_fmt(distinct)}: построено {distinct} кластеров. Уменьшите n_clusters или "
+            "добавьте признаки."
         )
         fixed_k = distinct
+    if fixed_k is not None and fixed_k > room:
+        notes.append(
+            f"Задано n_clusters = {fixed_k}, но строк в данных {_fmt(total)}: при пороге "
+            f"min_cell = {min_cell} больше {room} кластеров не показать, построено {room}. "
+            "Уменьшите n_clusters."
+        )
+        fixed_k = room
     # scikit-learn and numba load only when there is something to cluster.
-    from segprofile.analysis.choose_k import FitSettings, diagnose, fit, single_thread
+    from segprofile.analysis.choose_k import (
+        FitSettings,
+        diagnose,
+        fit,
+        for_encoding,
+        single_thread,
+        weak_structure_text,
+    )
 
     fit_settings = FitSettings(
         categorical=prepared.categorical,
@@ -303,21 +355,25 @@ def fit_clusters(
     report(0.1, "Подбор числа кластеров")
     diagnostics = diagnose(frame, fit_settings, (low, high), fixed_k=fixed_k)
     choice = diagnostics.choice
-    final = FitSettings(
-        categorical=prepared.categorical,
-        gamma=settings.gamma if settings.gamma is not None else diagnostics.gamma,
-        init=settings.init.value,
-        n_init=settings.n_init,
-        random_state=seed,
+    enc = diagnostics.encoding
+    if choice.weak:
+        notes.append(weak_structure_text(choice.weak_reason))
+    final = for_encoding(
+        replace(
+            fit_settings,
+            gamma=settings.gamma if settings.gamma is not None else diagnostics.gamma,
+        ),
+        enc,
     )
     report(0.6, "Кластеризация выборки")
+    data = enc.apply(frame)
     if len(frame) <= SMALL_SAMPLE:
         with single_thread():
-            fitted = fit(final, frame, choice.chosen_k)
+            fitted = fit(final, data, choice.chosen_k)
     else:
-        fitted = fit(final, frame, choice.chosen_k)
+        fitted = fit(final, data, choice.chosen_k)
     notes += list(dict.fromkeys(_russian_fit_warning(m) for m in fitted.warnings))
-    return ClusterFit(fitted.model, prepared, choice, total, notes), notes
+    return ClusterFit(fitted.model, prepared, choice, total, notes, enc), notes
 
 
 def cluster_profile(
@@ -327,11 +383,14 @@ def cluster_profile(
     *,
     id_column: str | None = None,
     sample_key: str | None = None,
+    linked: personas.LinkedSources | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[ClusterResult | None, list[str]]:
     """Clusters of the client table (M-4) with portraits; ``None`` and warnings when impossible.
 
     ``id_column``: count distinct clients per cluster. ``sample_key``: see :func:`fit_clusters`.
+    ``linked``: the survey and complaints linked to the records by the client's pseudonym, for
+    the personas (:mod:`segprofile.analysis.personas`).
     """
     report = progress or (lambda _f, _m: None)
     cf, notes = fit_clusters(study, source, sample_key=sample_key, progress=report)
@@ -339,7 +398,8 @@ def cluster_profile(
         return None, notes
     model, prepared, settings = cf.model, cf.prepared, study.segmentation.clustering
     report(0.75, "Отнесение всех строк к кластерам")
-    counted = _aggregate(study, source, by_feature, cf, id_column=id_column)
+    counted = _aggregate(study, source, by_feature, cf, id_column=id_column, linked=linked)
+    notes += counted.warnings
     report(1.0, "")
     result = ClusterResult(
         features=[f.id for f in prepared.features],
@@ -368,6 +428,7 @@ class _Counted:
     crosstabs: list[ClusterCrosstab]
     vulnerable: list[VulnerableGroupRow]
     unmatched: list[UnmatchedPortraitEdit]
+    warnings: list[str] = field(default_factory=list)
 
 
 def _num(value: Any) -> float:
@@ -513,14 +574,16 @@ def _aggregate(
     cf: ClusterFit,
     *,
     id_column: str | None,
+    linked: personas.LinkedSources | None = None,
 ) -> _Counted:
     """Assign every row in the engine; count per cluster; draft the portraits."""
     model, prepared = cf.model, cf.prepared
+    assignment = cf.assignment(source.table)
     groups = count_groups(
         study,
         source,
         by_feature.edges,
-        cf.assignment(source.table),
+        assignment,
         extra_features=prepared.features,
         id_column=id_column,
     )
@@ -537,13 +600,39 @@ def _aggregate(
     sample_sizes = np.bincount(
         np.asarray(model.labels_, dtype=np.int64), minlength=int(model.n_clusters)
     )
+    members = {c: groups.group(c, f"cluster={number_of[c]}", study) for c in order}
+    evidence = personas.gather(
+        study,
+        source,
+        assignment.substitute({c: number_of[c] for c in order}),
+        linked,
+        {g.key: g for g in members.values()},
+        everyone,
+        {g.key: f"Кластер {number_of[c]}" for c, g in members.items()},
+        edges=by_feature.edges,
+    )
+    gaps = {c: _missing(members[c], prepared.features) for c in order}
+    warnings = [
+        _missing_warning(number_of[c], label, share, members[c].capacity, min_cell)
+        for c in order
+        if members[c].capacity >= min_cell
+        for label, share in gaps[c]
+    ]
     clusters: list[ClusterStats] = []
     for c in order:
         r = rows[c]
-        key = f"cluster={number_of[c]}"
-        group = groups.group(c, key, study)
+        group = members[c]
+        key = group.key
         portrait = portraits.build_portrait(
-            study, group, everyone, trait_features, label, min_count=min_cell, defining=defining
+            study,
+            group,
+            everyone,
+            trait_features,
+            label,
+            min_count=min_cell,
+            defining=defining,
+            findings=evidence.findings.get(key, []),
+            missing=gaps[c],
         )
         clusters.append(
             ClusterStats(
@@ -556,7 +645,7 @@ def _aggregate(
                 clients=int(r["clients"]) if groups.has_clients else None,
                 small=group.capacity < min_cell,
                 sample_rows=int(sample_sizes[c]) if c < sample_sizes.size else 0,
-                prototype=_prototype(model, prepared, c),
+                prototype=_prototype(cf, c),
                 definition=portrait.definition,
                 portrait=portrait,
             )
@@ -584,17 +673,61 @@ def _aggregate(
         for row in _vulnerable(feature, everyone_values, clusters, by_cluster, groups.bins, label)
     ]
     return _Counted(
-        clusters=clusters, crosstabs=crosstabs, vulnerable=vulnerable_rows, unmatched=unmatched
+        clusters=clusters,
+        crosstabs=crosstabs,
+        vulnerable=vulnerable_rows,
+        unmatched=unmatched,
+        warnings=evidence.warnings + warnings,
     )
 
 
-def _prototype(model: Any, prepared: Prepared, c: int) -> dict[str, str | float | None]:
-    """The centroid of engine cluster ``c``: feature id → number, or code of the mode."""
+#: A cluster whose members lack a clustering feature this often is named and warned about.
+MOSTLY_MISSING = 0.5
+
+
+def _missing(group: portraits.GroupCounts, features: list[Feature]) -> list[tuple[str, float]]:
+    """(feature label, share) of the clustering features most of the group has no value of."""
+    out = []
+    for feature in features:
+        n = group.values.get(feature.id, {}).get(MISSING_CODE, 0)
+        share = n / group.capacity if group.capacity else 0.0
+        if share >= MOSTLY_MISSING:
+            out.append((feature.label, share))
+    return sorted(out, key=lambda item: -item[1])
+
+
+def _missing_warning(number: int, label: str, share: float, capacity: int, min_cell: int) -> str:
+    count = round(share * capacity)
+    if count == capacity:
+        who = "ни у одного его клиента"
+    elif capacity - count < min_cell:
+        who = "почти ни у кого из его клиентов"
+    else:
+        who = f"у {percent(1 - share)} его клиентов"
+    return (
+        f"Кластер {number}: значение признака «{label}» есть {who}, так что кластер собран "
+        "скорее по пропускам в выгрузке, чем по сходству клиентов. Проверьте, почему столбец "
+        "пуст, и заполните его — или уберите признак из segmentation.clustering.features."
+    )
+
+
+def _prototype(cf: ClusterFit, c: int) -> dict[str, str | float | None]:
+    """The centroid of engine cluster ``c``: feature id → number, or code of the mode (under
+    the one-hot method: of the level with the largest share in the cluster)."""
+    model, enc = cf.model, cf.encoding
     out: dict[str, str | float | None] = {}
-    position = {name: j for j, name in enumerate(prepared.frame.columns)}
+    position = {name: j for j, name in enumerate(enc.columns)}
     num_index = {int(j): i for i, j in enumerate(model.numeric_features_)}
     cat_index = {int(j): i for i, j in enumerate(model.categorical_features_)}
-    for feature in prepared.features:
+    shares: dict[str, list[tuple[float, Any]]] = {}
+    for name, (column, level) in enc.indicators.items():
+        share = float(model.numeric_centroids_[c, num_index[position[name]]])
+        shares.setdefault(column, []).append((share, level))
+    for feature in cf.prepared.features:
+        if feature.column in shares:
+            _share, level = max(shares[feature.column], key=lambda item: item[0])
+            out[feature.id] = _code_of(level, feature)
+            continue
         j = position[feature.column]
         if j in num_index:
             out[feature.id] = _code_of(model.numeric_centroids_[c, num_index[j]], feature)
@@ -738,6 +871,9 @@ def segment_portrait(
         text=f"{feature.label}: {groups.label(feature, code)}",
     )
     others = [f for f in groups.trait_features() if f.id != feature.id]
+    pains = personas.satisfaction_pains(
+        study, {segment_key: group.satisfaction}, groups.everyone.satisfaction
+    )
     portrait = portraits.build_portrait(
         study,
         group,
@@ -747,6 +883,10 @@ def segment_portrait(
         min_count=study.segmentation.min_cell,
         own=own,
         own_feature=feature,
+        findings=[
+            *pains.findings.get(segment_key, []),
+            *personas.interview_findings(study, group),
+        ],
     )
     portraits.apply_edits([portrait], study.segmentation.portraits)
     return portrait

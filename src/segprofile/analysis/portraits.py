@@ -32,13 +32,16 @@ from functools import cache
 from typing import Any
 
 from segprofile.analysis.by_feature import MISSING_CODE, TRAIT_MIN_LIFT, TRAIT_MIN_SHARE
+from segprofile.analysis.suppression import small_share
+from segprofile.model.format import number, percent
+from segprofile.model.labels import inline_label
 from segprofile.model.results import (
     Portrait,
     PortraitField,
+    PortraitNote,
     PortraitTrait,
     SatisfactionStats,
     UnmatchedPortraitEdit,
-    known,
 )
 from segprofile.model.study import (
     EMPATHY_FIELDS,
@@ -86,18 +89,6 @@ class GroupCounts:
 Labeller = Callable[[Feature, str], str]
 
 
-def _ru(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def _int(value: int) -> str:
-    return f"{value:,}".replace(",", "\u00a0")
-
-
-def _pct(value: float) -> str:
-    return f"{round(100 * value)}\u00a0%"
-
-
 def find_traits(
     study: Study,
     group: GroupCounts,
@@ -138,8 +129,8 @@ def find_traits(
                         share_overall=share_all,
                         lift=lift,
                         text=(
-                            f"{feature.label}: {value_label} — {_pct(share_in)} "
-                            f"(в целом {_pct(share_all)}, в {_ru(lift)} раза чаще)"
+                            f"{feature.label}: {value_label} — {percent(share_in)} "
+                            f"(в целом {percent(share_all)}, в {number(lift, 1)} раза чаще)"
                         ),
                     ),
                 )
@@ -167,8 +158,9 @@ def find_traits(
                         mean_overall=mean_all,
                         difference_sd=diff,
                         text=(
-                            f"{feature.label}: в среднем {_ru(mean)} (в целом {_ru(mean_all)}; "
-                            f"{'+' if diff > 0 else '−'}{_ru(abs(diff))}\u00a0σ)"
+                            f"{feature.label}: в среднем {number(mean, 1)} "
+                            f"(в целом {number(mean_all, 1)}; "
+                            f"{'+' if diff > 0 else '−'}{number(abs(diff), 1)}\u00a0σ)"
                         ),
                     ),
                 )
@@ -204,6 +196,12 @@ def definition(traits: Sequence[PortraitTrait], fallback: str) -> list[str]:
 
 # --- the name ---------------------------------------------------------------------------------
 
+#: A trait goes into a name as it is from this share of the group's members; from half of them
+#: up to this share it reads «в основном …»; held by fewer than half, it is named only when no
+#: trait reaches half, with how many hold it («каждый третий …»).
+SHARED_PLAINLY = 0.75
+SHARED = 0.5
+
 
 @cache
 def _morph() -> Any:
@@ -221,6 +219,8 @@ _PLACE_NOUNS = frozenset(
 _UNIT_NOUNS = frozenset({"департамент", "отдел", "управление", "подразделение", "служба", "филиал"})
 _FAMILY_NOUNS = frozenset({"семья"})
 _VIA_DATIVE = frozenset({"почта", "телефон"})
+_FEMALE = frozenset({"женский", "женщина", "ж", "female", "f", "woman"})
+_MALE = frozenset({"мужской", "мужчина", "м", "male", "m", "man"})
 _TOKEN_RE = re.compile(
     r"[A-Za-zА-Яа-яЁё0-9%]+(?:[-–][A-Za-zА-Яа-яЁё0-9%]+)*|[^\sA-Za-zА-Яа-яЁё0-9]"
 )
@@ -239,17 +239,46 @@ def _parse_as(word: str, pos: str) -> Any | None:
 
 def _inflect(parse: Any, grammemes: set[str], original: str) -> str:
     form = parse.inflect(grammemes)
+    stem = original.lower()[: max(3, len(original) - 2)]
+    if form is not None and not str(form.word).startswith(stem):
+        # A lexeme with two stems («высший» / «высочайший» of «высокий»): keep the word's own.
+        forms = [f for f in parse.lexeme if grammemes <= set(f.tag.grammemes)]
+        form = max(forms, key=lambda f: _common_prefix(str(f.word), original.lower()), default=form)
     text = str(form.word) if form is not None else original.lower()
     return _keep_case(original, text)
 
 
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
 def _keep_case(original: str, text: str) -> str:
-    """Abbreviations keep their case; other words go lower case (a name's middle)."""
+    """Abbreviations and proper names keep their case; other words go lower case."""
     if len(original) > 1 and original.isupper():
         return original
     if original[:1].isupper() and original[1:2].isupper():
         return original
+    if original[:1].isupper() and _is_proper(original):
+        return text[:1].upper() + text[1:]
     return text
+
+
+def _is_proper(word: str) -> bool:
+    """A place or a person's name («Россия», «Москва»): written with a capital letter."""
+    first = _parses(word)[0]
+    return bool({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad"} & set(first.tag.grammemes))
+
+
+def _inline(text: str) -> str:
+    """A value label inside a sentence: «Сельская местность» → «сельская местность»; codes,
+    abbreviations and proper names keep their case («HS-grad», «МФЦ», «Россия»)."""
+    first = text.split(" ", 1)[0] if text else ""
+    if first and first[:1].isupper() and _is_proper(first):
+        return text
+    return inline_label(text)
 
 
 def _clean(label: str) -> tuple[str, str]:
@@ -294,18 +323,38 @@ def _noun_phrase(words: list[str], case: str, number: str | None = None) -> str 
     return " ".join([*mods, head, *words[i + 1 :]])
 
 
+# Kinds of a name's parts: what replaces the head noun («Женщины»), what stands before it
+# («Самозанятые», «Неработающие»), prepositional groups after it («из сельской местности»),
+# participial clauses after a comma («подающие через МФЦ»), and «признак: значение» in
+# brackets when no rule fits.
+HEAD, BEFORE, GROUP, CLAUSE, NOTE = "head", "before", "group", "clause", "note"
+
+
 @dataclass
-class _Phrase:
-    before: list[str] = field(default_factory=list)  # adjectives before the head noun
-    groups: list[str] = field(default_factory=list)  # prepositional groups after it
-    clauses: list[str] = field(default_factory=list)  # participial clauses after a comma
-    notes: list[str] = field(default_factory=list)  # «признак: значение» when nothing fits
+class _Part:
+    """One trait as part of a name, and as said of a share of the group («каждый третий …»)."""
+
+    kind: str
+    text: str
+    #: Predicate about one person («— самозанятый», «работает по найму», «— из города»).
+    one: str = ""
+    #: Predicate about a share («почти половина — самозанятые»); ``one`` when empty.
+    many: str = ""
+    feminine: bool = False
+    share: float = 1.0
 
 
-def _channel_verb(feature: Feature) -> str | None:
+def _verb_predicate(verb: Any, rest: list[str], negated: bool) -> str:
+    """«работает по найму», «не работает»: the verb in the 3rd person singular present."""
+    form = verb.inflect({"sing", "3per", "pres"}) or verb
+    return " ".join([*(["не"] if negated else []), str(form.word), *rest])
+
+
+def _channel_verb(feature: Feature) -> tuple[str, str] | None:
+    """The participle and the verb of a channel feature: («подающие», «подаёт»)."""
     lemmas = {p.normal_form for w in _TOKEN_RE.findall(feature.label.lower()) for p in _parses(w)}
     if "канал" in lemmas or ("способ" in lemmas and lemmas & {"подача", "обращение"}):
-        return "подающие" if "подача" in lemmas else "обращающиеся"
+        return ("подающие", "подаёт") if "подача" in lemmas else ("обращающиеся", "обращается")
     return None
 
 
@@ -313,178 +362,279 @@ def _is_age(feature: Feature) -> bool:
     return "возраст" in feature.label.lower()
 
 
-def _phrase_for(feature: Feature, code: str, value_label: str, out: _Phrase) -> None:
+def _is_sex(feature: Feature) -> bool:
+    own, _ = _clean(feature.label)
+    words = _TOKEN_RE.findall(own.lower())
+    return bool(words) and _parses(words[0])[0].normal_form == "пол"
+
+
+def _part_for(feature: Feature, code: str, value_label: str) -> _Part:
     """Turn one trait into part of a name (see :func:`portrait_name`)."""
     text, remark = _clean(value_label)
-    if feature.type is FeatureType.boolean and code == "true":
-        # «Один родитель» says less than the feature «Неполная семья (один родитель)».
+    if feature.type is FeatureType.boolean and code in ("true", "false"):
+        # «Один родитель» says less than the feature «Неполная семья (один родитель)»; its
+        # «Нет» is «не из неполных семей». A feature about a person («Одинокий родитель»)
+        # names the people: «Одинокие родители».
         own, _ = _clean(feature.label)
-        if _try_noun_groups(own.split(), out):
-            return
-    if remark and _try_noun_groups(remark.split(), out, modifiers_only=True):
-        return
+        people = _try_people(own.split())
+        if people is not None and code == "true":
+            return people
+        found = _try_noun_groups(own.split())
+        if found is not None and code == "true":
+            return found
+        if found is not None and found.text.split(" ", 1)[0] in ("из", "в", "во"):
+            return _group(f"не {found.text}")
+    if remark:
+        found = _try_noun_groups(remark.split(), modifiers_only=True)
+        if found is not None:
+            return found
     words = text.split()
     if not words:
-        return
-    verb = _channel_verb(feature)
-    if verb is not None:
-        first = _parses(words[0])[0]
-        if first.tag.POS == "ADVB":
-            out.clauses.append(f"{verb} {text[:1].lower()}{text[1:]}")
-            return
-        lemma = first.normal_form
-        if lemma in _VIA_DATIVE:
-            phrase = _noun_phrase(words, "datv")
-            out.clauses.append(f"{verb} по {phrase or text}")
-        else:
-            phrase = _noun_phrase(words, "accs")
-            out.clauses.append(f"{verb} через {phrase or text}")
-        return
-    if _is_age(feature) and words[0][:1].isdigit():
-        out.groups.append(f"в возрасте {text}")
-        return
-    if _try_verb(words, out) or _try_have(words, out):
-        return
-    if _try_lone_adjective(words, feature, out):
-        return
-    if _try_number_noun(words, out):
-        return
-    if _try_noun_groups(words, out):
-        return
-    if _try_measure(words, feature, out):
-        return
+        return _note(feature, value_label)
+    tries: list[Callable[[], _Part | None]] = [
+        lambda: _try_sex(words, feature),
+        lambda: _try_channel(words, text, feature),
+        lambda: _try_age(words, text, feature),
+        lambda: _try_verb(words),
+        lambda: _try_have(words),
+        lambda: _try_preposition(words, text),
+        lambda: _try_adjectives(words, feature),
+        lambda: _try_number_noun(words),
+        lambda: _try_place_name(words),
+        lambda: _try_noun_groups(words),
+        lambda: _try_measure(words, feature),
+    ]
+    for attempt in tries:
+        found = attempt()
+        if found is not None:
+            return found
+    return _note(feature, text)
+
+
+def _note(feature: Feature, text: str) -> _Part:
     own, _ = _clean(feature.label)
-    out.notes.append(f"{own[:1].lower()}{own[1:]}: {text[:1].lower()}{text[1:]}")
+    return _Part(NOTE, f"{_inline(own)}: {_inline(text)}", one=f"{_inline(own)} — {_inline(text)}")
 
 
-_COMPARISON = frozenset({"менее", "более", "меньше", "больше", "от", "до", "выше", "ниже", "свыше"})
+def _group(text: str) -> _Part:
+    return _Part(GROUP, text, one=f"— {text}")
 
 
-def _try_measure(words: list[str], feature: Feature, out: _Phrase) -> bool:
-    """A number or a comparison of the feature's quantity: «Менее 50 % ПМ» of «Доход …» →
-    «с доходом менее 50 % ПМ»; «1–3 года» of «Стаж работы» → «со стажем 1–3 года»."""
-    first = words[0].lower()
-    if not (first[:1].isdigit() or first in _COMPARISON):
-        return False
-    own, _ = _clean(feature.label)
-    head: list[str] = []
-    for word in own.split():
-        head.append(word)
-        if _parse_as(word, "NOUN") is not None and not _is_adjective(word):
-            break
+def _try_sex(words: list[str], feature: Feature) -> _Part | None:
+    """«Пол: Женский» → «Женщины» (never «Женские заявители»)."""
+    if not _is_sex(feature) or len(words) != 1:
+        return None
+    lemma = _parses(words[0].lower())[0].normal_form
+    if words[0].lower() in _FEMALE or lemma in _FEMALE:
+        return _Part(HEAD, "Женщины", one="— женщина", many="— женщины", feminine=True)
+    if words[0].lower() in _MALE or lemma in _MALE:
+        return _Part(HEAD, "Мужчины", one="— мужчина", many="— мужчины")
+    return None
+
+
+def _try_channel(words: list[str], text: str, feature: Feature) -> _Part | None:
+    """«МФЦ» of «Канал подачи» → «подающие через МФЦ»; «Почта» → «подающие по почте»."""
+    verbs = _channel_verb(feature)
+    if verbs is None:
+        return None
+    participle, verb = verbs
+    first = _parses(words[0])[0]
+    if first.tag.POS == "ADVB":
+        rest = _inline(text)
+    elif first.normal_form in _VIA_DATIVE:
+        rest = f"по {_noun_phrase(words, 'datv') or text}"
     else:
-        return False
-    phrase = _noun_phrase(head, "ablt")
-    if phrase is None:
-        return False
-    value = " ".join([words[0] if words[0].isupper() else words[0].lower(), *words[1:]])
-    out.groups.append(_prep("с", f"{phrase} {value}"))
-    return True
+        rest = f"через {_noun_phrase(words, 'accs') or text}"
+    return _Part(CLAUSE, f"{participle} {rest}", one=f"{verb} {rest}")
 
 
-def _try_verb(words: list[str], out: _Phrase) -> bool:
-    """«Работает по найму» → «работающие по найму»; «Не работает» → «не работающие»."""
+_YOUNGER = frozenset({"менее", "меньше", "младше", "моложе", "до"})
+_OLDER = frozenset({"более", "больше", "старше", "свыше"})
+
+
+def _try_age(words: list[str], text: str, feature: Feature) -> _Part | None:
+    """«25–34 лет» → «в возрасте 25–34 лет»; «Менее 25 лет» → «моложе 25 лет»."""
+    if not _is_age(feature):
+        return None
+    first = words[0].lower()
+    if first[:1].isdigit() or first == "от":
+        return _group(f"в возрасте {_inline(text)}")
+    if len(words) > 1 and words[1][:1].isdigit() and first in _YOUNGER | _OLDER:
+        rest = " ".join(words[1:])
+        if len(words) == 2:
+            rest += " лет"
+        return _group(f"{'моложе' if first in _YOUNGER else 'старше'} {rest}")
+    return None
+
+
+def _try_verb(words: list[str]) -> _Part | None:
+    """«Работает по найму» → «работающие по найму»; «Не работает» → «Неработающие»."""
     negated = words[0].lower() == "не" and len(words) > 1
     i = 1 if negated else 0
     verb = _parse_as(words[i], "VERB")
     if verb is None or "pres" not in verb.tag or _parses(words[i])[0].tag.POS != "VERB":
-        return False
+        return None
     form = verb.inflect({"PRTF", "actv", "pres", "plur", "nomn"})
     if form is None:
-        return False
+        return None
     rest = words[i + 1 :]
-    out.clauses.append(" ".join([*(["не"] if negated else []), str(form.word), *rest]))
-    return True
+    one = _verb_predicate(verb, rest, negated)
+    if not rest:
+        # A participle without dependent words stands before the noun, «не» written with it.
+        return _Part(BEFORE, ("не" if negated else "") + str(form.word), one=one)
+    return _Part(CLAUSE, " ".join([*(["не"] if negated else []), str(form.word), *rest]), one=one)
 
 
-def _try_have(words: list[str], out: _Phrase) -> bool:
+def _try_have(words: list[str]) -> _Part | None:
     """«Есть инвалидность в семье» → «с инвалидностью в семье»; «Нет …» → «без …»."""
     first = words[0].lower()
     if first not in ("есть", "нет") or len(words) < 2:
-        return False
+        return None
     if first == "есть":
         phrase = _noun_phrase(words[1:], "ablt")
-        if phrase is None:
-            return False
-        out.groups.append(_prep("с", phrase))
-    else:
-        out.groups.append("без " + " ".join(w.lower() if not w.isupper() else w for w in words[1:]))
-    return True
+        return None if phrase is None else _group(_prep("с", phrase))
+    return _group("без " + " ".join(w.lower() if not w.isupper() else w for w in words[1:]))
 
 
-def _try_lone_adjective(words: list[str], feature: Feature, out: _Phrase) -> bool:
-    """«Самозанятый» (about a person) → «Самозанятые …»; «Повторное» + «обращение» → a group."""
-    if len(words) != 1:
-        return False
-    adj = _parse_as(words[0], "ADJF")
-    if adj is None or _parses(words[0])[0].tag.POS != "ADJF":
-        return False
-    if adj.tag.gender == "masc" or adj.tag.gender is None:
-        form = adj.inflect({"plur", "nomn"})
-        out.before.append(str(form.word) if form is not None else words[0].lower())
-        return True
-    own, _ = _clean(feature.label)
-    for word in own.split():
-        noun = _parse_as(word, "NOUN")
-        if noun is not None and noun.tag.gender == adj.tag.gender:
-            return _try_noun_groups([words[0], word], out)
-    return False
-
-
-def _try_number_noun(words: list[str], out: _Phrase) -> bool:
-    """«1 ребёнок» → «с 1 ребёнком»; «2 детей» → «с 2 детьми»."""
-    if len(words) != 2 or not words[0].isdigit():
-        return False
-    noun = _parse_as(words[1], "NOUN")
-    if noun is None:
-        return False
-    number = "sing" if int(words[0]) % 10 == 1 and int(words[0]) % 100 != 11 else "plur"
-    out.groups.append(f"с {words[0]} {_inflect(noun, {'ablt', number}, words[1])}")  # «с 2»
-    return True
+def _try_preposition(words: list[str], text: str) -> _Part | None:
+    """A value that is already a prepositional group: «В браке», «На пенсии», «Не в браке»."""
+    i = 1 if words[0].lower() == "не" and len(words) > 2 else 0
+    if _parses(words[i].lower())[0].tag.POS != "PREP" or len(words) < i + 2:
+        return None
+    if words[i].lower() in _COMPARISON or words[i + 1][:1].isdigit():
+        return None  # «От 50 до 100 % ПМ», «До 3 лет»: a measure of the feature
+    return _group(_inline(text))
 
 
 def _is_adjective(word: str) -> bool:
     return any(p.tag.POS == "ADJF" for p in _parses(word))
 
 
-def _try_noun_groups(words: list[str], out: _Phrase, *, modifiers_only: bool = False) -> bool:
+def _feature_noun(feature: Feature) -> tuple[str, Any] | None:
+    """The head noun of a feature's label («Образование» → образование, neuter)."""
+    own, _ = _clean(feature.label)
+    for word in own.split():
+        noun = _parse_as(word, "NOUN")
+        if noun is not None and not _is_adjective(word):
+            return word, noun
+    return None
+
+
+def _try_adjectives(words: list[str], feature: Feature) -> _Part | None:
+    """Adjectives only. Agreeing with the feature's noun they describe it: «Среднее
+    профессиональное» of «Образование» → «со средним профессиональным образованием»; a
+    masculine one about a person goes before the head: «Самозанятый» → «Самозанятые»."""
+    if any(_parses(w)[0].tag.POS != "ADJF" for w in words):
+        return None
+    first: Any = _parses(words[0])[0]
+    gender = first.tag.gender
+    noun = _feature_noun(feature)
+    if noun is not None and gender is not None and noun[1].tag.gender == gender:
+        phrase = _noun_phrase([*words, noun[0].lower()], "ablt")
+        if phrase is not None:
+            return _group(_prep("с", phrase))
+    if len(words) != 1 or gender not in ("masc", None):
+        return None
+    form = first.inflect({"plur", "nomn"})
+    single = first.inflect({"sing", "masc", "nomn"})
+    plural = str(form.word) if form is not None else words[0].lower()
+    one = str(single.word) if single is not None else words[0].lower()
+    return _Part(BEFORE, plural, one=f"— {one}", many=f"— {plural}")
+
+
+def _try_people(words: list[str]) -> _Part | None:
+    """«Одинокий родитель» → «Одинокие родители» (an adjective and an animate noun)."""
+    if len(words) != 2 or _parses(words[0])[0].tag.POS != "ADJF":
+        return None
+    noun = _parse_as(words[1], "NOUN")
+    if noun is None or "anim" not in noun.tag or _parses(words[1])[0].tag.POS != "NOUN":
+        return None
+    many = _noun_phrase(words, "nomn", "plur")
+    if many is None:
+        return None
+    one = " ".join(w.lower() for w in words)
+    return _Part(HEAD, many[:1].upper() + many[1:], one=f"— {one}", many=f"— {many.lower()}")
+
+
+def _try_number_noun(words: list[str]) -> _Part | None:
+    """«1 ребёнок» → «с 1 ребёнком»; «2 детей» → «с 2 детьми»."""
+    if len(words) != 2 or not words[0].isdigit():
+        return None
+    noun = _parse_as(words[1], "NOUN")
+    if noun is None:
+        return None
+    number = "sing" if int(words[0]) % 10 == 1 and int(words[0]) % 100 != 11 else "plur"
+    return _group(f"с {words[0]} {_inflect(noun, {'ablt', number}, words[1])}")  # «с 2»
+
+
+def _try_place_name(words: list[str]) -> _Part | None:
+    """A country or a place by its name: «Казахстан» → «из Казахстана»."""
+    if len(words) != 1 or not words[0][:1].isupper():
+        return None
+    noun = _parse_as(words[0], "NOUN")
+    if noun is None or "Geox" not in noun.tag:
+        return None
+    return _group(f"из {_inflect(noun, {'gent', 'sing'}, words[0])}")
+
+
+def _try_noun_groups(words: list[str], *, modifiers_only: bool = False) -> _Part | None:
     """An «[прил.] сущ. …» phrase: a place, a family, a unit, or «с …» (instrumental)."""
     lead = 0
     while lead < len(words) - 1 and _is_adjective(words[lead]):
         lead += 1
     if lead >= len(words):
-        return False
+        return None
     head = _parse_as(words[lead], "NOUN")
     if head is None:
-        return False
+        return None
     lemma = str(head.normal_form)
     if lemma in _FAMILY_NOUNS:
         phrase = _noun_phrase(words, "gent", "plur")
-        if phrase is None:
-            return False
-        out.groups.append(_prep("из", phrase))
-        return True
+        return None if phrase is None else _group(_prep("из", phrase))
     if modifiers_only:
-        return False
+        return None
     if lemma in _PLACE_NOUNS:
-        phrase = _noun_phrase(words, "loct")
+        phrase, origin = _noun_phrase(words, "loct"), _noun_phrase(words, "gent")
         if phrase is None:
-            return False
-        out.groups.append(_prep("в", phrase))
-        return True
+            return None
+        # «в сельской местности», but one of them is «из сельской местности».
+        return _Part(GROUP, _prep("в", phrase), one=f"— из {origin or phrase}")
     if lemma in _UNIT_NOUNS:
         phrase = _noun_phrase(words, "gent")
-        if phrase is None:
-            return False
-        out.groups.append(_prep("из", phrase))
-        return True
+        return None if phrase is None else _group(_prep("из", phrase))
     if lead == 0:
-        return False
+        return None
     phrase = _noun_phrase(words, "ablt")
+    return None if phrase is None else _group(_prep("с", phrase))
+
+
+_COMPARISON = frozenset({"менее", "более", "меньше", "больше", "от", "до", "выше", "ниже", "свыше"})
+
+
+def _try_measure(words: list[str], feature: Feature) -> _Part | None:
+    """A number or a comparison of the feature's quantity: «Менее 50 % ПМ» of «Доход …» →
+    «с доходом менее 50 % ПМ»; «1–3 года» of «Стаж работы» → «со стажем 1–3 года»; a count
+    («Часов работы в неделю: 51 и более») → «с числом часов работы в неделю 51 и более»."""
+    first = words[0].lower()
+    if not (first[:1].isdigit() or first in _COMPARISON):
+        return None
+    own, _ = _clean(feature.label)
+    value = " ".join([words[0] if words[0].isupper() else words[0].lower(), *words[1:]])
+    head: list[str] = []
+    for word in own.split():
+        head.append(word)
+        noun = _parse_as(word, "NOUN")
+        if noun is not None and not _is_adjective(word):
+            break
+    else:
+        return None
+    if not any(p.tag.POS == "NOUN" and "nomn" in p.tag for p in _parses(head[-1])):
+        # «Часов работы», «Обращений за год»: a count in the genitive.
+        return _group(f"с числом {_inline(own)} {value}")
+    phrase = _noun_phrase(head, "ablt")
     if phrase is None:
-        return False
-    out.groups.append(_prep("с", phrase))
-    return True
+        return None
+    return _group(_prep("с", f"{phrase} {value}"))
 
 
 _VOWELS = set("аеёиоуыэюяaeiouy")
@@ -518,41 +668,135 @@ def head_noun(study: Study) -> str:
     return "Клиенты"
 
 
-def portrait_name(
-    study: Study, traits: Sequence[PortraitTrait], features: dict[str, Feature]
-) -> str:
-    """A Russian name from the defining traits, with agreement (pymorphy3).
+_ORDINALS = {
+    3: ("третий", "третья", "третьего"),
+    4: ("четвёртый", "четвёртая", "четвёртого"),
+    5: ("пятый", "пятая", "пятого"),
+    6: ("шестой", "шестая", "шестого"),
+    7: ("седьмой", "седьмая", "седьмого"),
+    8: ("восьмой", "восьмая", "восьмого"),
+    9: ("девятый", "девятая", "девятого"),
+    10: ("десятый", "десятая", "десятого"),
+}
 
-    Adjectives about a person go before the plural head noun («Самозанятые заявители»);
-    places take «в» + prepositional, families «из» + genitive plural, «Есть X» becomes «с X»
-    (instrumental), a present-tense verb becomes a participle in a clause after a comma
-    («работающие по найму»), a channel «подающие через X» (accusative). A value no rule fits is
-    named in brackets as «признак: значение».
+
+def how_many(share: float) -> tuple[str, str, str, bool]:
+    """How many of a group, in words: (masculine, feminine, genitive, a share of many).
+
+    ``0.45`` → «почти половина»; ``0.34`` → «каждый третий» (the nearest 1/n, n ≤ 10).
     """
-    out = _Phrase()
+    if share >= SHARED:
+        return "половина", "половина", "половины", True
+    if share >= 0.4:
+        return "почти половина", "почти половина", "почти половины", True
+    n = min(10, max(3, round(1 / share))) if share > 0 else 10
+    masc, fem, gen = _ORDINALS[n]
+    return f"каждый {masc}", f"каждая {fem}", f"каждого {gen}", False
+
+
+def _said_of_share(part: _Part) -> str:
+    """«каждый третий — из сельской местности», «у почти половины образование — HS-grad»."""
+    masc, fem, gen, many = how_many(part.share)
+    if part.kind == NOTE:
+        return f"у {gen} {part.one}"
+    predicate = (part.many or part.one) if many else part.one
+    who = fem if part.feminine and not many else masc
+    return f"{who} {predicate}"
+
+
+def _ordered_parts(traits: Sequence[PortraitTrait], features: dict[str, Feature]) -> list[_Part]:
+    parts: list[_Part] = []
     seen: set[str] = set()
     for trait in traits:
         if trait.kind != "categorical" or trait.feature_id in seen:
             continue
-        seen.add(trait.feature_id)
         feature = features.get(trait.feature_id)
-        if feature is not None:
-            _phrase_for(feature, trait.value, trait.label, out)
-        if len(seen) == DEFINITION_SIZE:
-            break
+        if feature is None:
+            continue
+        seen.add(trait.feature_id)
+        part = _part_for(feature, trait.value, trait.label)
+        part.share = 1.0 if trait.share_in_segment is None else trait.share_in_segment
+        parts.append(part)
+    return parts
+
+
+def portrait_name(
+    study: Study,
+    traits: Sequence[PortraitTrait],
+    features: dict[str, Feature],
+    *,
+    missing: Sequence[tuple[str, float]] = (),
+) -> str:
+    """A Russian name from the traits the group's members share, with agreement (pymorphy3).
+
+    Only traits held by at least half of the members name the group (at most
+    :data:`DEFINITION_SIZE`, in the order given): from :data:`SHARED_PLAINLY` as they are,
+    below it after «в основном». When no trait is held by half, the name says how many hold
+    the first one: «Заявители, среди которых каждый третий — из сельской местности». The rest
+    of what distinguishes the group is in its traits (with their shares), not in its name.
+
+    Sex names the people («Женщины»); adjectives and participles without dependent words about
+    a person go before the plural head noun («Самозанятые заявители», «Неработающие
+    заявители»); places take «в» + prepositional, families «из» + genitive plural, a place
+    name «из» + genitive, «Есть X» becomes «с X» (instrumental), adjectives of the feature's
+    noun «с …» («со средним профессиональным образованием»), a present-tense verb with
+    dependent words a participle in a clause after a comma («работающие по найму»), a channel
+    «подающие через X» (accusative). A value no rule fits is named in brackets as
+    «признак: значение», codes and proper names in their own case.
+
+    ``missing``: (feature label, share) of features the members mostly have no value of; such
+    a group is named by that first («Заявители без данных о признаке «Канал подачи»»), never
+    by what the few others share.
+    """
+    gaps = [
+        _Part(GROUP, f"без данных о признаке «{label}»", one=f"— без данных о признаке «{label}»")
+        for label, _ in missing
+    ]
+    for part, (_, share) in zip(gaps, missing, strict=True):
+        part.share = share
+    parts = [*gaps, *_ordered_parts(traits, features)]
+    shared = [p for p in parts if p.share >= SHARED][:DEFINITION_SIZE]
     head = head_noun(study)
-    if out.before:
-        first = out.before[0]
-        head = " ".join([first.capitalize(), *out.before[1:], head.lower()])
-    name = " ".join([head, *out.groups])
-    if out.clauses:
-        name += ", " + ", ".join(out.clauses)
-    if out.notes:
-        name += " (" + "; ".join(out.notes) + ")"
+    if not shared:
+        if not parts:
+            return f"{head} без выраженных отличий"
+        return f"{head}, среди которых {_said_of_share(parts[0])}"
+    plain = [p for p in shared if p.share >= SHARED_PLAINLY]
+    mostly = [p for p in shared if p.share < SHARED_PLAINLY]
+    people = next((p.text for p in plain if p.kind == HEAD), head)
+    before = [p.text for p in plain if p.kind == BEFORE]
+    if before:
+        people = " ".join([before[0].capitalize(), *before[1:], people.lower()])
+    name = " ".join([people, *(p.text for p in plain if p.kind == GROUP)])
+    clauses = [p.text for p in plain if p.kind == CLAUSE]
+    mostly_texts = [p.text.lower() if p.kind == HEAD else p.text for p in mostly if p.kind != NOTE]
+    if mostly_texts:
+        clauses.append("в основном " + " и ".join(mostly_texts))
+    if clauses:
+        name += ", " + ", ".join(clauses)
+    notes = [p.text for p in plain if p.kind == NOTE]
+    notes += [f"в основном {p.text}" for p in mostly if p.kind == NOTE]
+    if notes:
+        name += " (" + "; ".join(notes) + ")"
     return name
 
 
 # --- persona card and empathy map --------------------------------------------------------------
+
+PERSONA = "persona"
+EMPATHY = "empathy"
+RECORDS = "данные о клиентах"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A statement for a portrait's persona card and empathy map, with where it came from.
+
+    ``fields``: the fields it goes to, as (``persona`` | ``empathy``, field key).
+    """
+
+    fields: tuple[tuple[str, str], ...]
+    note: PortraitNote
 
 
 def _channel_feature(features: Sequence[Feature]) -> Feature | None:
@@ -563,18 +807,72 @@ def _channel_feature(features: Sequence[Feature]) -> Feature | None:
 
 
 def _top_values(
-    feature: Feature, group: GroupCounts, label: Labeller, limit: int = 2
-) -> list[tuple[str, float]]:
+    feature: Feature, group: GroupCounts, label: Labeller, min_cell: int, limit: int = 2
+) -> list[tuple[str, str, float]]:
+    """The most frequent values (code, label, share) that tell no count under ``min_cell``."""
     counts = group.values.get(feature.id, {})
+    total = group.capacity
     ranked = sorted(
-        ((c, n) for c, n in counts.items() if c != MISSING_CODE), key=lambda cn: (-cn[1], cn[0])
+        (
+            (c, n)
+            for c, n in counts.items()
+            if c != MISSING_CODE and n >= min_cell and not small_share(n, total, min_cell)
+        ),
+        key=lambda cn: (-cn[1], cn[0]),
     )
-    total = group.capacity or 1
-    return [(label(feature, c), n / total) for c, n in ranked[:limit]]
+    return [(c, label(feature, c), n / total) for c, n in ranked[:limit]]
 
 
-def _field(fields: dict[str, str], key: str, value: str, origin: str) -> PortraitField:
-    return PortraitField(key=key, title=fields[key], value=value, origin=origin)
+def _from_records(
+    group: GroupCounts,
+    everyone: GroupCounts,
+    traits: Sequence[PortraitTrait],
+    features: Sequence[Feature],
+    label: Labeller,
+    min_cell: int,
+) -> list[Finding]:
+    """What the client records say: age, situation (the traits), channels."""
+    out: list[Finding] = []
+    age = next((f for f in features if _is_age(f) and f.type is FeatureType.numeric), None)
+    unknown = group.values.get(age.id, {}).get(MISSING_CODE, 0) if age is not None else 0
+    # A mean of the few whose age is known would pass for the group's: it waits instead.
+    known_age = group.capacity > 0 and unknown < SHARED * group.capacity
+    if age is not None and known_age and group.means.get(age.id) is not None:
+        mean = group.means[age.id] or 0.0
+        overall = everyone.means.get(age.id)
+        text = f"в среднем {number(mean, 1)}" + (
+            f" (в целом {number(overall, 1)})" if overall is not None else ""
+        )
+        out.append(Finding(((PERSONA, "age"),), PortraitNote(text=text, source=RECORDS)))
+    for trait in [t for t in traits if t.kind == "categorical"][:4]:
+        out.append(
+            Finding(
+                ((PERSONA, "situation"),),
+                PortraitNote(
+                    text=trait.text,
+                    source=RECORDS,
+                    basis=f"trait:{trait.feature_id}={trait.value}",
+                ),
+            )
+        )
+    channel = _channel_feature(features)
+    top = _top_values(channel, group, label, min_cell) if channel is not None else []
+    if channel is not None and top:
+        text = "; ".join(f"{name} — {percent(share)}" for _, name, share in top)
+        basis = "segments:" + "|".join(f"{channel.id}={code}" for code, _, _ in top)
+        note = PortraitNote(text=text, source=RECORDS, basis=basis)
+        says = PortraitNote(text=f"Обращается: {text}", source=RECORDS, basis=basis)
+        out += [Finding(((PERSONA, "channels"),), note), Finding(((EMPATHY, "says_does"),), says)]
+    return out
+
+
+def _fields(titles: dict[str, str], part: str, findings: Sequence[Finding]) -> list[PortraitField]:
+    out = []
+    for key, title in titles.items():
+        notes = [f.note for f in findings if (part, key) in f.fields]
+        notes = list({n.text: n for n in notes}.values())  # the same statement once
+        out.append(PortraitField(key=key, title=title, origin=INTERVIEWS).drafted(notes))
+    return out
 
 
 def persona_and_empathy(
@@ -584,55 +882,16 @@ def persona_and_empathy(
     traits: Sequence[PortraitTrait],
     features: Sequence[Feature],
     label: Labeller,
+    *,
+    min_cell: int | None = None,
+    findings: Sequence[Finding] = (),
 ) -> tuple[list[PortraitField], list[PortraitField]]:
-    """Draft a persona card and an empathy map: what the data say, the rest waits for interviews."""
-    age = next((f for f in features if _is_age(f) and f.type is FeatureType.numeric), None)
-    age_text = ""
-    if age is not None and group.means.get(age.id) is not None:
-        mean = group.means[age.id] or 0.0
-        overall = everyone.means.get(age.id)
-        age_text = f"в среднем {_ru(mean)}" + (
-            f" (в целом {_ru(overall)})" if overall is not None else ""
-        )
-    situation = [t.text for t in traits if t.kind == "categorical"][:4]
-    channel = _channel_feature(features)
-    channel_text = ""
-    if channel is not None:
-        channel_text = "; ".join(
-            f"{name} — {_pct(share)}" for name, share in _top_values(channel, group, label)
-        )
-    pains = ""
-    sat, sat_all = group.satisfaction, everyone.satisfaction
-    if (
-        sat.csat is not None
-        and sat_all.csat is not None
-        and sat.csat_interval is not None
-        and sat.csat_interval.high < sat_all.csat
-    ):
-        pains = (
-            f"Удовлетворённость ниже средней: CSAT {_pct(sat.csat)} против {_pct(sat_all.csat)} "
-            f"в целом (по {_int(known(sat.n))} оценкам); причины уточнить на интервью"
-        )
-    persona = [
-        _field(PERSONA_FIELDS, "age", age_text, DATA if age_text else INTERVIEWS),
-        _field(
-            PERSONA_FIELDS, "situation", "; ".join(situation), DATA if situation else INTERVIEWS
-        ),
-        _field(PERSONA_FIELDS, "goals", "", INTERVIEWS),
-        _field(PERSONA_FIELDS, "pains", pains, DATA if pains else INTERVIEWS),
-        _field(PERSONA_FIELDS, "channels", channel_text, DATA if channel_text else INTERVIEWS),
-        _field(PERSONA_FIELDS, "quote", "", INTERVIEWS),
-    ]
-    says = f"Обращается: {channel_text}" if channel_text else ""
-    empathy = [
-        _field(EMPATHY_FIELDS, "thinks_feels", "", INTERVIEWS),
-        _field(EMPATHY_FIELDS, "sees", "", INTERVIEWS),
-        _field(EMPATHY_FIELDS, "hears", "", INTERVIEWS),
-        _field(EMPATHY_FIELDS, "says_does", says, DATA if says else INTERVIEWS),
-        _field(EMPATHY_FIELDS, "pains", pains, DATA if pains else INTERVIEWS),
-        _field(EMPATHY_FIELDS, "gains", "", INTERVIEWS),
-    ]
-    return persona, empathy
+    """Draft a persona card and an empathy map from the records and the ``findings`` of the
+    group's members' linked sources (:mod:`segprofile.analysis.personas`); a field with no
+    material waits for interviews. Every statement keeps its source."""
+    cell = study.segmentation.min_cell if min_cell is None else min_cell
+    every = [*_from_records(group, everyone, traits, features, label, cell), *findings]
+    return _fields(PERSONA_FIELDS, PERSONA, every), _fields(EMPATHY_FIELDS, EMPATHY, every)
 
 
 def build_portrait(
@@ -646,18 +905,24 @@ def build_portrait(
     defining: set[str] | None = None,
     own: PortraitTrait | None = None,
     own_feature: Feature | None = None,
+    findings: Sequence[Finding] = (),
+    missing: Sequence[tuple[str, float]] = (),
 ) -> Portrait:
     """The drafted portrait of a group (before the team's edits are applied).
 
     ``defining``: the features a definition and a name are made of (a cluster's clustering
     features). ``own``: for a one-feature segment, its own value — the definition is then the
-    segment's key and the name starts from that value.
+    segment's key and the name starts from that value. ``findings``: what the members' linked
+    survey answers, complaints and interviews say (:mod:`segprofile.analysis.personas`).
+    ``missing``: features most members have no value of (see :func:`portrait_name`).
     """
     traits = find_traits(study, group, everyone, features, label, min_count=min_count)
     by_id = {f.id: f for f in features}
     if own_feature is not None:
         by_id[own_feature.id] = own_feature
-    persona, empathy = persona_and_empathy(study, group, everyone, traits, features, label)
+    persona, empathy = persona_and_empathy(
+        study, group, everyone, traits, features, label, min_cell=min_count, findings=findings
+    )
     naming = defining_traits(traits, defining)
     if own is not None:
         naming = [own, *[t for t in naming if t.feature_id != own.feature_id]]
@@ -665,7 +930,7 @@ def build_portrait(
         segment=group.key,
         definition=[group.key] if own is not None else definition(naming, group.key),
         traits=traits,
-        name=portrait_name(study, naming, by_id),
+        name=portrait_name(study, naming, by_id, missing=missing),
         persona=persona,
         empathy_map=empathy,
     )
@@ -676,9 +941,9 @@ def unique_names(portraits: Sequence[Portrait], numbers: Sequence[int]) -> None:
     seen: dict[str, int] = {}
     for portrait in portraits:
         seen[portrait.name] = seen.get(portrait.name, 0) + 1
-    for portrait, number in zip(portraits, numbers, strict=True):
+    for portrait, n in zip(portraits, numbers, strict=True):
         if seen[portrait.name] > 1 and portrait.name_origin == DATA:
-            portrait.name = f"{portrait.name} (кластер {number})"
+            portrait.name = f"{portrait.name} (кластер {n})"
 
 
 # --- the team's edits -------------------------------------------------------------------------
@@ -704,6 +969,7 @@ def apply_edit(portrait: Portrait, edit: PortraitEdit, similarity: float) -> Non
             if item.key in texts:
                 item.value = texts[item.key]
                 item.origin = TEAM
+                item.notes = []
     portrait.edit_similarity = similarity
 
 

@@ -53,6 +53,8 @@ from segprofile.model.results import (
     FeatureSegmentation,
     Hidden,
     Portrait,
+    PortraitField,
+    PortraitNote,
     PortraitTrait,
     PrioritySummary,
     Profile,
@@ -668,7 +670,39 @@ class _Suppressor:
                 if rated
                 else c.satisfaction,
                 "sample_rows": c.sample_rows if c.sample_rows >= self.min_cell else 0,
-                "portrait": c.portrait.model_copy(update={"traits": traits}),
+                "portrait": self.portrait(c.portrait, traits, ratings_hidden=rated is not None),
+            }
+        )
+
+    def portrait(
+        self, portrait: Portrait, traits: list[PortraitTrait], *, ratings_hidden: bool
+    ) -> Portrait:
+        """The portrait with its shown traits, and persona and empathy-map statements that rest
+        on nothing hidden: a trait left out, a hidden segment's share, hidden ratings."""
+        kept = {f"{t.feature_id}={t.value}" for t in traits}
+
+        def shown(note: PortraitNote) -> bool:
+            kind, _, what = note.basis.partition(":")
+            if kind == "satisfaction":
+                return not ratings_hidden
+            if kind == "trait":
+                return what in kept
+            if kind == "segments":
+                return not set(what.split("|")) & self.hidden_one
+            return True
+
+        def fields(items: list[PortraitField]) -> list[PortraitField]:
+            out = []
+            for item in items:
+                notes = [n for n in item.notes if shown(n)]
+                out.append(item if len(notes) == len(item.notes) else item.drafted(notes))
+            return out
+
+        return portrait.model_copy(
+            update={
+                "traits": traits,
+                "persona": fields(portrait.persona),
+                "empathy_map": fields(portrait.empathy_map),
             }
         )
 

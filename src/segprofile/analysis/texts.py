@@ -80,6 +80,7 @@ __all__ = [
     "texts_with_segments",
     "topic_evidence",
     "topic_name",
+    "typical_quotes",
 ]
 
 # --- Reading files ----------------------------------------------------------------------------
@@ -858,6 +859,13 @@ def _examples(
         chosen.append(sentence)
         bags.append(bag)
     return chosen
+
+
+def typical_quotes(documents: Sequence[str], words: Sequence[str], limit: int) -> list[str]:
+    """Different sentences (masked) of ``documents`` most typical of a topic's main lemmas
+    ``words`` (the first weighs most), e.g. a cluster's own complaints on a topic."""
+    weight = {w: 1.0 / (1 + i) for i, w in enumerate(words)}
+    return _examples(documents, words, weight, limit)
 
 
 # --- The team's names and merges, kept across re-runs ------------------------------------------

@@ -522,6 +522,7 @@ class KDiagnostic(_Result):
     """Quality of a clustering with ``k`` clusters: cost, silhouette, bootstrap stability."""
 
     k: int
+    method: str = Field("kprototypes", description="kprototypes | onehot: как вошли категории")
     cost: float = Field(description="Стоимость k-прототипов на выборке (рабочие единицы)")
     cost_drop: float | None = Field(
         None, description="Относительное снижение стоимости против k − 1 (для «локтя»)"
@@ -539,14 +540,35 @@ class KChoice(_Result):
     """How the number of clusters was chosen, with the rule and the reason in Russian."""
 
     k_range: tuple[int, int]
-    diagnostics: list[KDiagnostic]
+    diagnostics: list[KDiagnostic] = Field(description="Показатели по k выбранного метода")
+    compared: list[KDiagnostic] = Field(
+        default_factory=list, description="Показатели по k других методов, с которыми сравнивали"
+    )
+    method: str = Field("kprototypes", description="Выбранный метод: kprototypes | onehot")
+    method_label: str = Field("", description="Выбранный метод по-русски")
     recommended_k: int | None = Field(None, description="Рекомендованное по правилу число k")
     chosen_k: int = Field(description="Использованное число кластеров")
     fixed: bool = Field(False, description="Число кластеров задано в исследовании")
     rule: str = Field(description="Правило выбора k, как его видит пользователь")
     reason: str = Field(description="Почему рекомендовано именно это k")
+    weak: bool = Field(False, description="Структура кластеров слабая (неустойчива или размыта)")
+    weak_reason: str = Field("", description="Почему структура слабая")
     silhouette_sample: int = Field(0, description="Строк в выборке для силуэта")
     stability_resamples: int = Field(0, description="Бутстреп-выборок для устойчивости")
+
+
+class PortraitNote(_Result):
+    """One statement of a drafted portrait field, with where it came from."""
+
+    text: str
+    source: str = Field(
+        description="Откуда: данные о клиентах, опрос «…», жалобы «…», интервью (гипотеза «…»)"
+    )
+    basis: str = Field(
+        "",
+        description="На чём основано (для защиты малых групп): satisfaction — оценки кластера; "
+        "trait:<признак>=<значение> — черта; survey, complaints, interviews, records",
+    )
 
 
 class PortraitField(_Result):
@@ -558,6 +580,27 @@ class PortraitField(_Result):
     origin: str = Field(
         description="data — из данных; interviews — ждёт интервью; team — правка команды"
     )
+    notes: list[PortraitNote] = Field(
+        default_factory=list, description="Из чего составлен черновик поля, с источником каждого"
+    )
+
+    @property
+    def sources(self) -> list[str]:
+        """Where the drafted text came from, each source once, in order."""
+        return list(dict.fromkeys(n.source for n in self.notes))
+
+    def drafted(self, notes: list[PortraitNote]) -> PortraitField:
+        """A copy drafted from ``notes`` (their texts joined); with none it waits for
+        interviews. A team's text is kept as it is."""
+        if self.origin == "team":
+            return self
+        return self.model_copy(
+            update={
+                "notes": notes,
+                "value": "; ".join(n.text for n in notes),
+                "origin": "data" if notes else "interviews",
+            }
+        )
 
 
 class PortraitTrait(_Result):

@@ -312,7 +312,7 @@ class ClusteringSettings(_Model):
     k_range: tuple[int, int] = (2, 8)
     gamma: float | None = Field(None, gt=0)
     init: ClusterInit = ClusterInit.cao
-    n_init: int = Field(5, ge=1, le=100)
+    n_init: int = Field(10, ge=1, le=100)
     sample_size: int = Field(50_000, ge=100)
 
     @field_validator("k_range")

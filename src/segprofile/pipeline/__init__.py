@@ -139,6 +139,7 @@ _USED_BY_STAGES = (
     "segprofile.analysis.clusters",
     "segprofile.analysis.complaints",
     "segprofile.analysis.hypotheses",
+    "segprofile.analysis.personas",
     "segprofile.analysis.portraits",
     "segprofile.analysis.priority",
     "segprofile.analysis.research",

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from segprofile import __version__
 from segprofile.analysis.journeys import compare_journeys
-from segprofile.errors import InputError
+from segprofile.errors import InputError, NotFound
 from segprofile.model.results import (
     DataFile,
     Portrait,
@@ -18,6 +19,8 @@ from segprofile.model.results import (
     Provenance,
 )
 from segprofile.model.study import (
+    DataFormat,
+    DataSource,
     DataSourceKind,
     Feature,
     Study,
@@ -29,6 +32,7 @@ from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
 if TYPE_CHECKING:
     from segprofile.analysis.by_feature import ByFeatureResult
     from segprofile.analysis.complaints import ComplaintUniqueness
+    from segprofile.analysis.personas import LinkedSources
     from segprofile.data.engine import Engine, SourceTable
 
 # The engine's functions (Ibis) and the analysis (SciPy, scikit-learn, numba) are imported
@@ -179,14 +183,17 @@ def profile_study(
                 ws, study, eng, table, by_feature, id_column, features, files
             )
         report(0.945, "Кластеры")
+        linked, linked_warnings = _linked_sources(ws, study, eng, id_column, complaints, files)
         clusters, cluster_warnings = cluster_profile(
             study,
             table,
             by_feature,
             id_column=None if ids_unique else id_column,
             sample_key=id_column if ids_unique else None,
+            linked=linked,
             progress=lambda f, m: report(0.945 + 0.005 * f, m or "Кластеры"),
         )
+        cluster_warnings = linked_warnings + cluster_warnings
         report(0.95, "Приоритеты")
         priority = prioritise(study, by_feature.features, overall, complaints=complaints)
         counts = pair_counts(
@@ -352,6 +359,82 @@ def _complaint_topics(
         )
     )
     return result, None
+
+
+def _linked_sources(
+    ws: Workspace,
+    study: Study,
+    eng: Engine,
+    id_column: str | None,
+    complaints: ComplaintUniqueness | None,
+    files: list[DataFile],
+) -> tuple[LinkedSources | None, list[str]]:
+    """The survey (with questions mapped to hypotheses), the complaints and the interview
+    notes kept as a table, opened for the clusters' personas; a source that cannot be opened
+    is left out with a warning."""
+    from segprofile.analysis.personas import LinkedSources
+
+    if not study.segmentation.clustering.enabled or id_column is None:
+        return None, []
+    wanted = {
+        DataSourceKind.survey: next(
+            (d for d in study.data_sources if d.kind is DataSourceKind.survey and d.questions),
+            None,
+        ),
+        DataSourceKind.complaints: next(
+            (d for d in study.data_sources if d.kind is DataSourceKind.complaints), None
+        ),
+        # Interview notes as a table (a text per row, with the client's id); notes kept as
+        # TXT or DOCX files are imported as quotes instead (M-9).
+        DataSourceKind.interviews: next(
+            (
+                d
+                for d in study.data_sources
+                if d.kind is DataSourceKind.interviews
+                and d.format is not DataFormat.text
+                and PurePath(d.path).suffix.lower() not in (".txt", ".docx", ".doc")
+            ),
+            None,
+        ),
+    }
+    opened: dict[DataSourceKind, tuple[SourceTable, DataSource]] = {}
+    warnings: list[str] = []
+    for kind, source in wanted.items():
+        if source is None:
+            continue
+        try:
+            table = open_data_source(ws, eng, study, source)
+        except NotFound:
+            warnings.append(
+                f"Источник «{source.title or source.id}» не вошёл в портреты кластеров: его "
+                "данные ещё не загружены. Загрузите файл на странице данных исследования."
+            )
+            continue
+        except InputError as exc:
+            warnings.append(
+                f"Источник «{source.title or source.id}» не вошёл в портреты кластеров: "
+                f"{exc.message}"
+            )
+            continue
+        opened[kind] = (table, source)
+        if all(f.source_id != source.id for f in files):
+            files.append(
+                DataFile(
+                    source_id=source.id,
+                    path=source.path,
+                    rows=table.count(),
+                    sha256=table.fingerprint(),
+                    version=table.version,
+                )
+            )
+    linked = LinkedSources(
+        records_id=id_column,
+        survey=opened.get(DataSourceKind.survey),
+        complaints=opened.get(DataSourceKind.complaints),
+        interviews=opened.get(DataSourceKind.interviews),
+        complaint_topics=complaints.model.n_topics if complaints is not None else None,
+    )
+    return linked, warnings
 
 
 def _ids_unique(table: SourceTable, id_column: str) -> bool:

@@ -230,8 +230,11 @@ ORIGIN_TEXT = {"data": "из данных", "interviews": "ждёт интерв
 
 
 def origin_text(field: PortraitField) -> str:
-    """Where a persona or empathy-map field's text came from, in Russian."""
-    return ORIGIN_TEXT.get(field.origin, field.origin)
+    """Where a persona or empathy-map field's text came from, in Russian (with its sources)."""
+    text = ORIGIN_TEXT.get(field.origin, field.origin)
+    if field.origin == "data" and field.notes:
+        return f"{text}: {'; '.join(field.sources)}"
+    return text
 
 
 class _Builder:

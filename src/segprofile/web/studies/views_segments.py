@@ -369,7 +369,16 @@ def _shown_portrait(portrait: Portrait, document: StudyDocument) -> Portrait:
 
 
 def _fields(fields: list[PortraitField]) -> list[dict[str, str]]:
-    return [{"key": f.key, "title": f.title, "value": f.value, "origin": f.origin} for f in fields]
+    return [
+        {
+            "key": f.key,
+            "title": f.title,
+            "value": f.value,
+            "origin": f.origin,
+            "sources": "; ".join(f.sources) if f.origin == "data" else "",
+        }
+        for f in fields
+    ]
 
 
 def _names(data: RunData) -> dict[str, str]:
