@@ -9,7 +9,9 @@ example), one profile run built by the real background worker (``db_worker --bat
 the app served by gunicorn (the production WSGI server) on 127.0.0.1. Locust (as a library, in
 a child process: it monkey-patches with gevent) signs 20 users in and has them browse the
 study's pages: the list, the study, the profile, the priorities, segments, clusters,
-hypotheses, research plan, journeys. The same browsing is measured twice: alone, then with
+hypotheses, research plan, journeys. Nothing is opened before the figures start (every user
+signs in, then all browse): each page's first visit, on a server just started, is counted. The
+same browsing is measured twice: alone, then with
 one more user who uploads a file of the hostile corpus (``tests/hostile.py``: far-cell and
 zip-bomb workbooks, a CSV of 100,000 columns or with a 10 MB cell, binaries named .csv…)
 through the data page every ``BENCH_LOAD_HOSTILE_SECONDS`` (3) seconds; each is parsed in a
@@ -218,38 +220,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _warm(port: int, pk: str, run_pk: str) -> list[str]:
-    """Sign in once and open every page: the first visit draws charts and the research plan
-    (cached on disk for all server processes). Returns the first-visit timings, for the record."""
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    base = f"http://127.0.0.1:{port}"
-    page = opener.open(base + "/accounts/login/", timeout=60).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    data = urllib.parse.urlencode(
-        {"username": "demo", "password": "demo", "csrfmiddlewaretoken": token}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310 — http://127.0.0.1 only
-        base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"}
-    )
-    opener.open(request, timeout=60).read()
-    out = []
-    for path in (
-        "/",
-        f"/studies/{pk}/",
-        f"/studies/{pk}/runs/{run_pk}/",
-        f"/studies/{pk}/runs/{run_pk}/priorities/",
-        f"/studies/{pk}/runs/{run_pk}/segments/",
-        f"/studies/{pk}/runs/{run_pk}/clusters/",
-        f"/studies/{pk}/hypotheses/",
-        f"/studies/{pk}/research/",
-        f"/studies/{pk}/journeys/",
-    ):
-        t0 = time.perf_counter()
-        opener.open(base + path, timeout=600).read()
-        out.append(f"{path} {1000 * (time.perf_counter() - t0):.0f} мс")
-    return out
-
-
 def _wait(port: int, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
     """Return once every worker has answered (the login page is warm), or fail."""
     deadline = time.monotonic() + timeout
@@ -436,11 +406,8 @@ def main() -> None:
         )
         try:
             _wait(port, server)
-            first = _warm(port, pk, run_pk)
-            print("first visits (charts and the research plan drawn, then cached):")
-            print("  " + "; ".join(first))
             ready = _parse_servers_ready(server.pid)
-            print(f"parse fork servers of {WORKERS} workers up ({ready:.1f} s after the warm-up)")
+            print(f"parse fork servers of {WORKERS} workers up ({ready:.1f} s after the start)")
             loads = [_load()]
             calm = _locust(port, pk, run_pk, None)
             loads.append(_load())
