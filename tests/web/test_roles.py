@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies import access
 from segprofile.web.studies.models import Membership, ProfileRun, Study
 from sp_factories import make_records
 
@@ -180,7 +181,7 @@ def test_every_url_has_an_access_rule() -> None:
     assert not missing, (
         "These URLs have no access rule in tests/web/test_roles.py ACCESS: "
         + ", ".join(missing)
-        + ". Add each with the capability its view asks _study_for for "
+        + ". Add each with the capability its view asks access.study_for for "
         "(view / edit / manage) and the status an allowed user gets with an empty form."
     )
     gone = sorted(set(ACCESS) - names)
@@ -308,3 +309,14 @@ def test_the_list_shows_the_studies_where_one_is_a_member(team: dict[str, Any]) 
     for role in ("viewer", "editor", "owner", "admin"):
         assert title in _client(team, role).get(reverse("studies:list")).content.decode(), role
     assert title not in _client(team, "outsider").get(reverse("studies:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_lists_of_studies_follow_the_same_rule(team: dict[str, Any]) -> None:
+    """``access.studies_for`` (the list page, the API's list) lets in whom ``study_for`` does."""
+    for role in ROLES:
+        user = team["people"][role] or AnonymousUser()
+        for need in ("view", "edit", "manage"):
+            listed = access.studies_for(user, need).filter(pk=team["study"].pk).exists()
+            assert listed == (role in ALLOWED[need]), (role, need)
+            assert listed == team["study"].can(user, need), (role, need)

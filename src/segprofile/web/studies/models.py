@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -78,13 +77,17 @@ class Study(models.Model):
         of the instance who is not a member) or ``None`` (no access)."""
         if not user.is_authenticated:
             return None
-        cache: dict[int, str | None] = self.__dict__.setdefault("_role_cache", {})
-        if user.pk not in cache:
+        roles: dict[int, str | None] = self.__dict__.setdefault("_roles", {})
+        if user.pk not in roles:
             role = self.memberships.filter(user_id=user.pk).values_list("role", flat=True).first()
             if role is None and getattr(user, "is_superuser", False):
                 role = ADMIN
-            cache[user.pk] = role
-        return cache[user.pk]
+            roles[user.pk] = role
+        return roles[user.pk]
+
+    def remember_role(self, user: AbstractBaseUser, role: str | None) -> None:
+        """Give this instance the user's role, read with the study (see ``access.study_for``)."""
+        self.__dict__.setdefault("_roles", {})[user.pk] = role
 
     def can(self, user: AbstractBaseUser | AnonymousUser, need: str) -> bool:
         """Whether ``user`` has the capability ``need`` (``view``, ``edit`` or ``manage``)."""
@@ -107,19 +110,10 @@ class Study(models.Model):
         """Owners (and an administrator) manage members, see the audit log, delete."""
         return self.can(user, "manage")
 
-    @classmethod
-    def visible_to(cls, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Study]:
-        """The studies ``user`` may open: all for an administrator, else where a member."""
-        if not user.is_authenticated:
-            return cls.objects.none()
-        if getattr(user, "is_superuser", False):
-            return cls.objects.all()
-        return cls.objects.filter(memberships__user_id=user.pk).distinct()
-
     # --- content -----------------------------------------------------------------------------
 
     edit_base: int | None = None
-    """The revision number an edit in this request started from (set by ``_study_for``)."""
+    """The revision number an edit in this request started from (set by ``access.study_for``)."""
 
     def current_revision(self) -> StudyRevision:
         """The latest revision: the study's current content."""
@@ -182,7 +176,7 @@ class Study(models.Model):
         by part (roles, features, hypotheses, journeys… each item on its own, see
         :mod:`segprofile.model.diff`): different parts both survive; the same part changed on
         both sides raises :class:`EditConflictError` and nothing is saved. ``base=None`` stores the
-        document as it is (creation, scripts); views need not pass it: ``_study_for`` puts the
+        document as it is (creation, scripts); views need not pass it: ``access.study_for`` puts the
         form's base on the study as ``edit_base`` and it is used when ``base`` is not given.
         """
         if base is None:

@@ -14,8 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.core.exceptions import SuspiciousFileOperation
+from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,76 +34,19 @@ from segprofile.errors import SegprofileError
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
-from segprofile.web.studies import services
+from segprofile.web.studies import access, services
+from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
 from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import (
-    ADMIN,
     AuditEvent,
-    Membership,
     ProfileRun,
     Study,
     StudyRevision,
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.templatetags.team_tags import Caps
-
-# --- access ------------------------------------------------------------------------------------
-
-_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def _study_for(request: HttpRequest, pk: int, need: str | None = None) -> Study:
-    """The study ``pk`` if the user has the capability ``need`` in it — the one entry point of
-    every study view.
-
-    ``need``: ``"view"`` (pages and downloads: any member), ``"edit"`` (a POST that changes the
-    study, its data or its runs: owners and editors), ``"manage"`` (members, audit log,
-    deletion: owners). Without it, a GET needs ``view`` and any other method ``edit``.
-    An administrator of the instance may do everything. Anonymous visitors never get here
-    (the login middleware sends them to the login page); a study that does not exist is 404,
-    one the user may not open or change is 403 («Доступ запрещён»).
-
-    For an edit, the revision the form was based on (its ``base_revision`` field, see the
-    ``{% base_revision_field study %}`` tag) is remembered on the study, so
-    :meth:`Study.add_revision` merges with edits saved meanwhile or refuses a conflicting one.
-    """
-    if need is None:
-        need = "view" if request.method in _SAFE_METHODS else "edit"
-    user = request.user
-    studies = Study.objects.select_related("owner")
-    if user.is_authenticated:
-        # The user's role comes with the study (one query instead of two on every page).
-        role = Membership.objects.filter(study=OuterRef("pk"), user_id=user.pk).values("role")
-        studies = studies.annotate(user_role=Subquery(role[:1]))
-    study = get_object_or_404(studies, pk=pk)
-    if user.is_authenticated:
-        role_of_user = study.user_role
-        if role_of_user is None and getattr(user, "is_superuser", False):
-            role_of_user = ADMIN
-        study.__dict__.setdefault("_role_cache", {})[user.pk] = role_of_user  # see role_for
-    if not study.can(request.user, need):
-        raise PermissionDenied
-    if need != "view":
-        base = request.POST.get("base_revision", "")
-        study.edit_base = int(base) if base.isdigit() else None
-    return study
-
-
-def _run_for(
-    request: HttpRequest, pk: int, run_pk: int, need: str = "view", *, light: bool = False
-) -> ProfileRun:
-    """The run ``run_pk`` of the study ``pk`` (checked for ``need``); ``light`` leaves out the
-    profile, the report and the revision's document (read from the database when used)."""
-    study = _study_for(request, pk, need)
-    runs = ProfileRun.objects.select_related("revision", "created_by")
-    if light:
-        runs = runs.defer("result_json", "html", "fragment", "revision__document")
-    run: ProfileRun = get_object_or_404(runs, pk=run_pk, study=study)
-    run.study = study
-    return run
-
 
 # --- study documents ---------------------------------------------------------------------------
 # A revision never changes once written, so each server process keeps the stored JSON of the
@@ -149,7 +92,7 @@ def current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
 
 
 def _visible_studies(request: HttpRequest) -> QuerySet[Study]:
-    return Study.visible_to(request.user).select_related("owner")
+    return access.studies_for(request.user).select_related("owner")
 
 
 def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
@@ -190,18 +133,6 @@ def published(run: ProfileRun, profile: Profile | None = None) -> Profile:
     return pipeline.published_profile(
         profile if profile is not None else _parse_profile(run), revision_document(run.revision)
     )
-
-
-def unsuppressed_requested(request: HttpRequest, study: Study) -> bool:
-    """Whether this download asks for figures without disclosure control (``unsuppressed=1``).
-
-    Only an owner (or an administrator) may, for one output at a time; anyone else gets 403.
-    """
-    if request.GET.get("unsuppressed") not in ("1", "true", "on"):
-        return False
-    if not study.can(request.user, "manage"):
-        raise PermissionDenied
-    return True
 
 
 _MISSING = object()
@@ -462,12 +393,12 @@ def _code_order(code: str) -> tuple[int, str]:
 
 @require_GET
 def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, _study_for(request, pk, need="view"))
+    return _detail_page(request, study_for(request, pk, need="view"))
 
 
 @require_POST
 def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     form = StudyUploadForm(request.POST, request.FILES)
     if not form.is_valid() or form.study_document is None:
         return _detail_page(request, study, revision_form=form, status=400)
@@ -489,7 +420,7 @@ def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: how many client records the rule being typed selects (M-2), or where it is wrong."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     rule = request.POST.get("rule", "").strip()
     context: dict[str, Any] = {"rule": rule}
     if rule:
@@ -512,7 +443,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
     """Save a role's eligibility rule as a new revision of the study."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     rule = request.POST.get("rule", "")
     try:
         document = pipeline.set_eligibility_rule(
@@ -531,7 +462,7 @@ def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
 
 @require_GET
 def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     number = request.GET.get("revision")
     if number is None:
         revision = study.current_revision()
@@ -551,7 +482,7 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def run_start(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     run = services.start_profile_run(study, request.user)
     return redirect("studies:run", pk=study.pk, run_pk=run.pk)
 
@@ -578,7 +509,7 @@ def _run_fragment(run: ProfileRun) -> str:
 
 @require_GET
 def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
-    run = _run_for(request, pk, run_pk, need="view", light=True)
+    run = run_for(request, pk, run_pk, need="view", light=True)
     run.sync_with_task()
     fragment = _run_fragment(run) if run.status == ProfileRun.Status.DONE else ""
     return render(
@@ -589,7 +520,7 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """The progress fragment HTMX polls; once the run ends, the whole page reloads."""
-    run = _run_for(request, pk, run_pk, need="view")
+    run = run_for(request, pk, run_pk, need="view")
     run.sync_with_task()
     if run.is_finished:
         if request.htmx:  # type: ignore[attr-defined]
@@ -599,10 +530,7 @@ def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 
 
 def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
-    run = _run_for(request, pk, run_pk, need="view")
-    if run.status != ProfileRun.Status.DONE:
-        raise Http404
-    return run
+    return run_for(request, pk, run_pk, done=True)
 
 
 _PRIORITY_SORTS = {
@@ -629,7 +557,7 @@ def _ranked(profile: Profile) -> dict[str, Any]:
 @require_GET
 def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """M-6: every ranked segment, sortable, with the quadrant chart and sponsor-focus inputs."""
-    run = _run_for(request, pk, run_pk, need="view", light=True)
+    run = run_for(request, pk, run_pk, need="view", light=True)
     if run.status != ProfileRun.Status.DONE:
         raise Http404
     study = run.study
@@ -683,7 +611,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_POST
 def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Set or clear the sponsor focus of a segment: a new revision of the study."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     key = request.POST.get("segment", "")
     back = request.POST.get("next", "")
     try:
@@ -720,7 +648,7 @@ def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
-    raw = unsuppressed_requested(request, run.study)
+    raw = access.unsuppressed_requested(request, run.study)
     _audit_export(request, run, "json", unsuppressed=raw)
     return _attachment(
         pipeline.published_profile_json(run.result_json, revision_document(run.revision), raw=raw),

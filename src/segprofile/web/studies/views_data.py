@@ -58,6 +58,7 @@ from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
 from segprofile.report.format import percent
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit, client_address
 from segprofile.web.studies.forms import (
     COLUMN_TYPE_LABELS,
@@ -80,7 +81,7 @@ from segprofile.web.studies.services import (
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.tasks import document_with_source, read_options, with_decisions
-from segprofile.web.studies.views import _study_for, study_capabilities
+from segprofile.web.studies.views import study_capabilities
 
 logger = logging.getLogger(__name__)
 
@@ -453,7 +454,7 @@ def _initial_source(request: HttpRequest) -> dict[str, str]:
 @require_GET
 def data_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The study's data sources, their imported versions, the upload form, the audit trail."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     clean_staging()
     return _data_page(request, study)
 
@@ -461,7 +462,7 @@ def data_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def data_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Receive a file, inspect it at once; a file that cannot be read is not kept."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     document = study.current_revision().to_document()
     form = DataFileForm(request.POST, request.FILES, document=document)
     if not form.is_valid():
@@ -537,7 +538,7 @@ def _inspect_page(
 @require_http_methods(["GET", "POST"])
 def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: what the file holds. POST: re-check with the decisions, or import the file."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     upload = _load_upload(study, token)
     queued = _active_import(study, token)
     if queued is not None:  # its import has started: its page shows how it goes
@@ -645,7 +646,7 @@ def _change_sheet(request: HttpRequest, study: Study, upload: staging.Upload) ->
 
 
 def _import_for(request: HttpRequest, pk: int, import_pk: int) -> DataImport:
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     try:
         job = DataImport.objects.select_related("study", "created_by").get(
             pk=import_pk, study=study
@@ -729,7 +730,7 @@ def _audit_original_deleted(
 @require_POST
 def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Delete an uploaded file that is waiting for import (or whose upload was damaged)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     upload = _load_upload(study, token)
     try:
         with staging.hold(upload):  # not while another request imports it
@@ -749,7 +750,7 @@ def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 @require_POST
 def data_original_delete(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Delete an original an owner kept after its import (owners only; audited)."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     try:
         original = staging.get_original(staging_root(), staging_area(study), token)
     except NotFound:
@@ -768,7 +769,7 @@ def data_version_delete(
     request: HttpRequest, pk: int, source_id: str, version: int
 ) -> HttpResponse:
     """Delete a stored dataset version, after a confirmation page (audited)."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     document = study.current_revision().to_document()
     home = study_home(study)
     try:

@@ -1,6 +1,6 @@
 """Views of journeys and recommendations (M-11, M-12): blueprints, metrics, exchange.
 
-Thin: access through ``_study_for``; metrics, blueprints, suggestions, export and import come
+Thin: access through ``access.study_for``; metrics, blueprints, suggestions, export and import come
 from ``segprofile.pipeline`` / ``analysis`` / ``report``; every change is a new revision.
 """
 
@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,13 +33,13 @@ from segprofile.errors import NotFound, SegprofileError
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report.blueprint import blueprint_svg
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
 from segprofile.web.studies.models import AuditEvent, Study, StudyRevision
 from segprofile.web.studies.views import (
     ProfileFacts,
     _attachment,
-    _study_for,
     cached_fragment,
     current_document,
     revision_stamp,
@@ -177,13 +176,13 @@ def _recommendation_rows(recommendations: list[Any]) -> list[dict[str, Any]]:
 @require_GET
 def journeys_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-12, M-11: blueprints, metrics, current → target, recommendations, exchange."""
-    return _journeys_page(request, _study_for(request, pk, need="view"))
+    return _journeys_page(request, study_for(request, pk, need="view"))
 
 
 @require_POST
 def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Add the chosen suggested recommendations to the study: a new revision (M-11)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     ids = request.POST.getlist("id")
     back = reverse("studies:journeys", kwargs={"pk": study.pk}) + "#recommendations"
     if not ids:
@@ -211,7 +210,7 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The study's journeys as CSV or BPMN 2.0 XML."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     if fmt not in _CONTENT_TYPES:
         raise Http404
     document: StudyDocument = study.current_revision().to_document()
@@ -224,7 +223,7 @@ def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_POST
 def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Journeys from a CSV or BPMN file: a new revision; a bad file changes nothing."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     upload = request.FILES.get("file")
     fmt = request.POST.get("format", "")
     if upload is None:
@@ -418,10 +417,7 @@ def _new_target_form(
 
 
 def _editable(request: HttpRequest, pk: int) -> Study:
-    study = _study_for(request, pk, need="edit")
-    if not study.can_edit(request.user):
-        raise PermissionDenied
-    return study
+    return study_for(request, pk, need="edit")
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -587,7 +583,7 @@ def _step_title(document: StudyDocument, journey_id: str, step_id: str) -> str:
 @require_GET
 def journey_fragment(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
     """One journey's section as it is now (the editor's «Cancel»)."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     if not _is_htmx(request):
         return redirect(_anchor(study, journey_id))
     if _find(study.current_revision().to_document(), journey_id) is None:

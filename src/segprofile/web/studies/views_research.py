@@ -1,6 +1,6 @@
 """Views of hypotheses and research (M-7, M-8, M-9): the registry, suggestions, the research plan.
 
-Thin, like the rest: access through ``_study_for``, decisions through ``segprofile.pipeline``;
+Thin, like the rest: access through ``access.study_for``, decisions through ``segprofile.pipeline``;
 every decision is a new revision of the study whose author and time are its record (M-10).
 """
 
@@ -45,6 +45,7 @@ from segprofile.model.study import (
     SurveySupport,
 )
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import (
     NEW_SOURCE,
@@ -61,7 +62,6 @@ from segprofile.web.studies.views import (
     ProfileFacts,
     _attachment,
     _parse_profile,
-    _study_for,
     cached_fragment,
     current_revision,
     latest_run,
@@ -153,7 +153,7 @@ def _groups(
 @require_GET
 def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-7, M-9: the registry by segment, the suggestions from the latest profile, verdicts."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     revision = current_revision(study)
     facts = ProfileFacts(study)
     can = study_capabilities(request, study)
@@ -213,7 +213,7 @@ def _back_to_hypotheses(study: Study, anchor: str = "") -> HttpResponse:
 @require_POST
 def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> HttpResponse:
     """Set a hypothesis's status and verdict reason: a new revision naming who and what (M-9)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     status = request.POST.get("status", "")
     reason = request.POST.get("reason", "")
     try:
@@ -239,7 +239,7 @@ def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
 @require_POST
 def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept (as open hypotheses) or reject the chosen suggestions: a new revision (M-7)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     ids = request.POST.getlist("id")
     action = request.POST.get("action", "")
     _, profile = latest_profile(study)
@@ -327,7 +327,7 @@ def _plan(
 @require_GET
 def research_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-8: survey sample sizes, interview respondents covering every segment, guides."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     revision = current_revision(study)
     run = latest_run(study)
     plan_key = _plan_key(study, run, revision) if run is not None else "-"
@@ -372,7 +372,7 @@ class _NoPlanError(Exception):
 @require_GET
 def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The recruited respondents with their quotas, as CSV for Excel."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     _, plan, error = _plan(study)
     if plan is None:
         messages.error(request, error or gettext("Build the profile first."))
@@ -504,7 +504,7 @@ def _survey_upload_page(
 
 def survey_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 1: the stored surveys to analyse, or a new file of answers through the gate."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     if request.method != "POST":
         return _survey_upload_page(request, study)
     document = study.current_revision().to_document()
@@ -587,7 +587,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     """Steps 2–4 on a stored survey version: preview, the question → hypothesis form, the
     analysis; «apply» stores the verdicts and evidence as a new revision (the mapping too, on
     the study's survey source)."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     document = study.current_revision().to_document()
     home = study.data_dir().parent
     source = next((s for s in document.data_sources if s.id == source_id), None)
@@ -714,7 +714,7 @@ def _suggested_quotes(document: StudyDocument) -> list[dict[str, Any]]:
 def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload interview notes (TXT, DOCX): masked, quotes suggested per hypothesis, listed for a
     person to confirm or reject."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     error = ""
     status = 200
     if request.method == "POST":
@@ -785,7 +785,7 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int) -> HttpResponse:
     """Confirm or reject a suggested quote: a new revision naming who and when."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     action = request.POST.get("action", "")
     quote = request.POST.get("quote", "")
     back = request.POST.get("next", "")
@@ -827,7 +827,7 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
 @require_GET
 def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Topics of complaints or open answers: top lemmas, share per segment, example quotes."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     document = study.current_revision().to_document()
     sources = pipeline.text_sources(document)
     form = TopicsForm(request.GET or None, document=document)
@@ -904,7 +904,7 @@ def _topic_lemmas(value: str) -> list[list[str]]:
 @require_POST
 def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename a topic of texts or merge several into one: a new revision of the study (M-9)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     post = request.POST
     query = {k: post[k] for k in _TOPIC_QUERY if post.get(k)}
     target = reverse("studies:topics", kwargs={"pk": study.pk})

@@ -27,8 +27,8 @@ from typing import Any
 import altair as alt
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -53,10 +53,10 @@ from segprofile.model.study import PortraitEdit
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report import charts
 from segprofile.report.format import number, percent
+from segprofile.web.studies.access import run_for
 from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX, PortraitEditForm
 from segprofile.web.studies.models import ProfileRun, Study, StudyRevision
 from segprofile.web.studies.views import (
-    _study_for,
     cached_fragment,
     current_revision,
     revision_stamp,
@@ -146,18 +146,8 @@ def _done_run(
     request: HttpRequest, pk: int, run_pk: int, need: str = "view"
 ) -> tuple[Study, ProfileRun]:
     """The study (checked for ``need``) and its finished run, without the big text columns."""
-    study = _study_for(request, pk, need=need)
-    run = get_object_or_404(
-        ProfileRun.objects.select_related("revision").defer(
-            "result_json", "html", "fragment", "revision__document"
-        ),
-        pk=run_pk,
-        study=study,
-    )
-    if run.status != ProfileRun.Status.DONE:
-        raise Http404
-    run.study = study
-    return study, run
+    run = run_for(request, pk, run_pk, need, light=True, done=True)
+    return run.study, run
 
 
 def _is_htmx(request: HttpRequest) -> bool:
