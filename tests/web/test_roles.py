@@ -65,9 +65,11 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:hypotheses": {"GET": ("view", 200)},
     "studies:hypothesis_suggestions": {"POST": ("edit", 302)},
     "studies:hypothesis_status": {"POST": ("edit", 302)},
-    # The small study cannot have a research plan (no population data): 400 with the reason,
-    # and the CSV sends back to that page.
-    "studies:research": {"GET": ("view", 400)},
+    # The research plan is a background job: the page shows it (none yet here), the CSV of a
+    # plan not computed sends back to the page, so does its progress once nothing is running.
+    "studies:research": {"GET": ("view", 200)},
+    "studies:research_plan_start": {"POST": ("edit", 302)},
+    "studies:research_progress": {"GET": ("view", 302)},
     "studies:research_respondents": {"GET": ("view", 302)},
     "studies:reidentify": {"GET": ("manage", 200), "POST": ("manage", 400)},
     "studies:journeys": {"GET": ("view", 200)},

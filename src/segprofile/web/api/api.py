@@ -41,7 +41,7 @@ from segprofile.web.api.schemas import (
     StudyOut,
     VersionOut,
 )
-from segprofile.web.studies import access, services, tasks
+from segprofile.web.studies import access, runs, services, tasks
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
     AuditEvent,
@@ -576,7 +576,12 @@ def get_profile(
     run = _finished(request, study_id, run_id)
     raw = _unsuppressed(request, run, unsuppressed)
     audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, "json", raw))
-    text = pipeline.published_profile_json(run.result_json, run.revision.to_document(), raw=raw)
+    if raw:  # an owner's request for this one output: computed now
+        text = pipeline.published_profile_json(
+            run.result_json, run.revision.to_document(), raw=True
+        )
+    else:
+        text = runs.published_json(run)
     return {"run": run.pk, "revision": run.revision.number, "profile": json.loads(text)}
 
 

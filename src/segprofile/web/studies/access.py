@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
-BIG_RUN_COLUMNS = ("result_json", "html", "fragment", "revision__document")
-"""What a run's lists and light reads leave out (hundreds of kilobytes at a million rows)."""
+RUN_TEXTS = ("result_json", "published_json", "html", "fragment")
+"""A run's big columns (hundreds of kilobytes at a million rows)."""
+BIG_RUN_COLUMNS = (*RUN_TEXTS, "revision__document")
+"""What a run's lists and light reads leave out (read from the database when used)."""
 
 
 def studies_for(user: AbstractBaseUser | AnonymousUser, need: str = "view") -> QuerySet[Study]:
@@ -84,17 +86,21 @@ def run_for(
     need: str = "view",
     *,
     light: bool = False,
+    pages: bool = False,
     done: bool = False,
 ) -> ProfileRun:
     """The run ``run_pk`` of the study ``pk`` (checked for ``need``), with its study.
 
-    ``light`` leaves out the big columns (read from the database when used); ``done`` makes a
-    run that has not finished well a 404.
+    ``light`` leaves out the big columns (read from the database when used), ``pages`` all but
+    what the run's pages read (the published profile, the revision's document); ``done`` makes
+    a run that has not finished well a 404.
     """
     study = study_for(request, pk, need)
     runs = ProfileRun.objects.select_related("revision", "created_by")
     if light:
         runs = runs.defer(*BIG_RUN_COLUMNS)
+    elif pages:
+        runs = runs.defer(*(c for c in RUN_TEXTS if c != "published_json"))
     run: ProfileRun = get_object_or_404(runs, pk=run_pk, study=study)
     if done and run.status != ProfileRun.Status.DONE:
         raise Http404

@@ -22,6 +22,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from pydantic import TypeAdapter
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, SegprofileError
@@ -341,6 +342,14 @@ class ProfileRun(models.Model):
     result_json = models.TextField(_("profile (JSON)"), blank=True)
     html = models.TextField(_("profile (HTML document)"), blank=True)
     fragment = models.TextField(_("profile (HTML fragment)"), blank=True)
+    # What pages need, computed once by the worker (segprofile.web.studies.runs).
+    published_json = models.TextField(_("published profile (JSON)"), blank=True)
+    labels = models.JSONField(_("segment labels"), default=dict, blank=True)
+    pages_version = models.PositiveSmallIntegerField(
+        _("version of the page data"),
+        default=0,
+        help_text=_("0: not prepared yet (a run stored by an earlier release)."),
+    )
 
     class Meta:
         verbose_name = _("profile run")
@@ -399,6 +408,24 @@ class ProfileRun(models.Model):
         if not self.is_finished:
             logger.warning("Profile run %s: its task failed without a report", self.pk)
             self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+class RunChart(models.Model):
+    """One chart of a finished run as SVG, drawn once by the worker (see ``runs``)."""
+
+    run = models.ForeignKey(
+        ProfileRun, on_delete=models.CASCADE, related_name="charts", verbose_name=_("profile run")
+    )
+    name = models.CharField(_("chart"), max_length=300)
+    svg = models.TextField(_("SVG"), blank=True)
+
+    class Meta:
+        verbose_name = _("chart of a profile run")
+        verbose_name_plural = _("charts of profile runs")
+        constraints = (models.UniqueConstraint(fields=["run", "name"], name="run_chart_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.name}"
 
 
 class DataImport(models.Model):
@@ -501,6 +528,129 @@ class DataImport(models.Model):
         if not self.is_finished:
             logger.warning("Data import %s: its task failed without a report", self.pk)
             self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+class ResearchPlan(models.Model):
+    """One computation of the research plan (M-8) by the background worker: on a finished
+    profile run, a study revision and the data versions it read.
+
+    The plan is stored as JSON (``pipeline.ResearchPlanResult``); it is stale once the study
+    has a newer finished run, a newer revision or newer data (:meth:`stale_reasons`).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    study = models.ForeignKey(
+        Study, on_delete=models.CASCADE, related_name="plans", verbose_name=_("study")
+    )
+    run = models.ForeignKey(
+        ProfileRun, on_delete=models.CASCADE, related_name="plans", verbose_name=_("profile run")
+    )
+    revision = models.ForeignKey(
+        StudyRevision, on_delete=models.PROTECT, related_name="+", verbose_name=_("revision")
+    )
+    data_versions = models.JSONField(_("data versions"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    message = models.CharField(_("stage"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    result_json = models.TextField(_("plan (JSON)"), blank=True)
+
+    class Meta:
+        verbose_name = _("research plan")
+        verbose_name_plural = _("research plans")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.study}: {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(max(0.0, min(1.0, self.progress)) * 100)
+
+    def plan(self) -> pipeline.ResearchPlanResult | None:
+        """The computed plan, or ``None`` until it is done."""
+        if self.status != self.Status.DONE:
+            return None
+        return _PLAN.validate_json(self.result_json)
+
+    def stale_reasons(
+        self, run: ProfileRun | None, revision: StudyRevision, data_versions: dict[str, Any]
+    ) -> list[str]:
+        """Why the plan no longer matches the study (the latest finished ``run``, the current
+        ``revision`` and ``data_versions``); empty when it does."""
+        reasons = []
+        if run is not None and run.pk != self.run_id:
+            reasons.append(gettext("a newer profile has been built"))
+        if revision.pk != self.revision_id:
+            reasons.append(
+                gettext("the study has changed (revision %(number)s)") % {"number": revision.number}
+            )
+        if data_versions != self.data_versions:
+            reasons.append(gettext("new data has been imported"))
+        return reasons
+
+    def mark_running(self) -> None:
+        self.status = self.Status.RUNNING
+        self.started_at = timezone.now()
+        self.save(update_fields=["status", "started_at"])
+
+    def report_progress(self, fraction: float, message: str) -> None:
+        self.progress = max(0.0, min(1.0, float(fraction)))
+        self.message = message[:300]
+        ResearchPlan.objects.filter(pk=self.pk).update(progress=self.progress, message=self.message)
+
+    def mark_done(self, plan: pipeline.ResearchPlanResult) -> None:
+        self.status = self.Status.DONE
+        self.progress = 1.0
+        self.finished_at = timezone.now()
+        self.result_json = _PLAN.dump_json(plan).decode()
+        self.save(update_fields=["status", "progress", "finished_at", "result_json"])
+
+    def mark_failed(self, error: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = without_server_paths(error, self.study.data_dir())
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "finished_at"])
+
+    def sync_with_task(self) -> None:
+        """Fail a plan whose background task ended without reporting (the worker died)."""
+        if self.is_finished:
+            return
+        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
+
+        if fail_if_worker_died(self) or not task_failed(self.task_id):
+            return
+        self.refresh_from_db()
+        if not self.is_finished:
+            logger.warning("Research plan %s: its task failed without a report", self.pk)
+            self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+_PLAN = TypeAdapter(pipeline.ResearchPlanResult)
+"""The stored form of a research plan (its parts are the model's result types)."""
 
 
 # An absolute path in a message: starts after a space, a quote or the start, has a folder.

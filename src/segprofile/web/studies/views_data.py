@@ -48,7 +48,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRefresh
 
 from segprofile import pipeline
 from segprofile.data.privacy import AuditRecord, now_iso, write_audit
@@ -58,6 +57,7 @@ from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
 from segprofile.report.format import percent
+from segprofile.web.studies import htmx
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit, client_address
 from segprofile.web.studies.forms import (
@@ -692,11 +692,13 @@ def data_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
 def data_import_progress(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
     """The progress fragment HTMX polls; once the import ends, the whole page reloads."""
     job = _import_for(request, pk, import_pk)
-    if job.is_finished:
-        if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponseClientRefresh()
-        return redirect("studies:data_import", pk=job.study_id, import_pk=job.pk)
-    return render(request, "studies/data/_import_progress.html", {"study": job.study, "job": job})
+    return htmx.job_progress(
+        request,
+        finished=job.is_finished,
+        page=reverse("studies:data_import", kwargs={"pk": job.study_id, "import_pk": job.pk}),
+        template="studies/data/_import_progress.html",
+        context={"study": job.study, "job": job},
+    )
 
 
 def _audit_original_deleted(

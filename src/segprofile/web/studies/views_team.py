@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segprofile import pipeline
 from segprofile.analysis.compare import compare_profiles
 from segprofile.model.diff import describe_changes
-from segprofile.web.studies import access, services
+from segprofile.web.studies import access, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
@@ -35,7 +35,6 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
-from segprofile.web.studies.views import revision_document
 
 _AUDIT_PAGE = 100
 _HISTORY_PAGE = 30
@@ -257,7 +256,7 @@ def _finished_runs(study: Study) -> list[ProfileRun]:
     return list(
         study.runs.filter(status=ProfileRun.Status.DONE)
         .select_related("revision")
-        .defer("result_json", "html", "fragment")
+        .defer(*access.RUN_TEXTS)
         .order_by("-created_at", "-pk")
     )
 
@@ -267,8 +266,8 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two finished profiles compared: the segments whose capacity or CSAT moved
     (``?a=<older run>&b=<newer run>``; default: the two latest)."""
     study = study_for(request, pk, need="view")
-    runs = _finished_runs(study)
-    by_pk = {run.pk: run for run in runs}
+    finished = _finished_runs(study)
+    by_pk = {run.pk: run for run in finished}
 
     def pick(name: str, default: ProfileRun | None) -> ProfileRun | None:
         value = request.GET.get(name, "")
@@ -278,18 +277,12 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         return by_pk[int(value)]
 
-    new = pick("b", runs[0] if runs else None)
-    old = pick("a", runs[1] if len(runs) > 1 else None)
-    context: dict[str, Any] = {"study": study, "runs": runs, "old": old, "new": new}
+    new = pick("b", finished[0] if finished else None)
+    old = pick("a", finished[1] if len(finished) > 1 else None)
+    context: dict[str, Any] = {"study": study, "runs": finished, "old": old, "new": new}
     if old is not None and new is not None:
         # Each run as its pages show it: small groups hidden by its own revision's rules.
-        loaded = {
-            r.pk: pipeline.published_profile(
-                pipeline.profile_from_json(r.result_json), revision_document(r.revision)
-            )
-            for r in ProfileRun.objects.filter(pk__in=[old.pk, new.pk]).select_related("revision")
-        }
-        context["comparison"] = compare_profiles(loaded[old.pk], loaded[new.pk])
+        context["comparison"] = compare_profiles(runs.published(old), runs.published(new))
         context["changes"] = (
             describe_changes(old.revision.document, new.revision.document)
             if old.revision_id != new.revision_id
