@@ -101,7 +101,8 @@ class Browser(HttpUser):
     def _page(self, name):
         with self.client.get(PAGES[name], name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
+                why = f" ({str(response.error)[:120]})" if response.error else ""
+                response.failure(f"HTTP {response.status_code}{why}")
             elif "login" in response.url:
                 response.failure("перенаправление на вход")
 
@@ -397,6 +398,10 @@ def main() -> None:
                 "--threads",
                 "4",
                 "--graceful-timeout",
+                "5",
+                # Longer than a user's pause between pages (up to 2 s): otherwise the server
+                # closes an idle connection just as the next request is sent on it.
+                "--keep-alive",
                 "5",
                 "--log-level",
                 "warning",
