@@ -311,6 +311,16 @@ def test_a_run_stored_by_an_earlier_release_is_prepared_on_its_first_read(
     assert not writes
 
 
+def test_a_run_prepared_meanwhile_is_not_prepared_again(profiled: Study) -> None:
+    """Two first reads of an old run at once: the second store keeps what the first wrote."""
+    run = profiled.runs.get()
+    charts = sorted(run.charts.values_list("pk", flat=True))
+    stale = ProfileRun.objects.get(pk=run.pk)
+    runs.store(stale, runs.RunPages(published_json="{}", labels={}), replace=False)
+    assert sorted(run.charts.values_list("pk", flat=True)) == charts
+    assert stale.published_json == ProfileRun.objects.get(pk=run.pk).published_json != "{}"
+
+
 def test_pages_read_what_the_run_stored_not_the_computed_profile(
     profiled: Study, client_in: Client
 ) -> None:

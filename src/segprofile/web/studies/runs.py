@@ -135,9 +135,20 @@ def _svg(name: str, draw: Callable[[], str | None]) -> str:
         return ""
 
 
-def store(run: ProfileRun, pages: RunPages) -> None:
-    """Write ``pages`` with ``run`` (replacing what an earlier version stored)."""
+def store(run: ProfileRun, pages: RunPages, *, replace: bool = True) -> None:
+    """Write ``pages`` with ``run``, replacing what an earlier version stored (unless
+    ``replace`` is false and another process has just stored the current version)."""
     with transaction.atomic():
+        # One writer at a time per run (PostgreSQL row lock; SQLite serialises writers).
+        stored = (
+            ProfileRun.objects.select_for_update()
+            .filter(pk=run.pk)
+            .values_list("pages_version", flat=True)
+            .first()
+        )
+        if not replace and stored == PAGES_VERSION:
+            run.refresh_from_db(fields=["published_json", "labels", "pages_version"])
+            return
         RunChart.objects.filter(run_id=run.pk).delete()
         RunChart.objects.bulk_create(
             RunChart(run_id=run.pk, name=name, svg=svg) for name, svg in pages.charts.items()
@@ -159,7 +170,7 @@ def _ensure(run: ProfileRun) -> None:
     document = pipeline.study_from_data(
         run.revision.document, source=f"редакция {run.revision.number}"
     )
-    store(run, prepare(pipeline.profile_from_json(text), document))
+    store(run, prepare(pipeline.profile_from_json(text), document), replace=False)
     logger.info("Profile run %s: page data prepared on first read", run.pk)
 
 
