@@ -9,9 +9,9 @@ example), one profile run built by the real background worker (``db_worker --bat
 the app served by gunicorn (the production WSGI server) on 127.0.0.1. Locust (as a library, in
 a child process: it monkey-patches with gevent) signs 20 users in and has them browse the
 study's pages: the list, the study, the profile, the priorities, segments, clusters,
-hypotheses, research plan, journeys. Nothing is warmed up and no figure is reset: the first
-visit of every page (charts drawn, the research plan read) counts in the first run like any
-other request. The same browsing is measured twice: alone, then with
+hypotheses, research plan, journeys. Nothing is opened before the figures start (every user
+signs in, then all browse): each page's first visit, on a server just started, is counted. The
+same browsing is measured twice: alone, then with
 one more user who uploads a file of the hostile corpus (``tests/hostile.py``: far-cell and
 zip-bomb workbooks, a CSV of 100,000 columns or with a 10 MB cell, binaries named .csv…)
 through the data page every ``BENCH_LOAD_HOSTILE_SECONDS`` (3) seconds; each is parsed in a
@@ -100,7 +100,8 @@ class Browser(HttpUser):
     def _page(self, name):
         with self.client.get(PAGES[name], name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
+                why = f" ({str(response.error)[:120]})" if response.error else ""
+                response.failure(f"HTTP {response.status_code}{why}")
             elif "login" in response.url:
                 response.failure("перенаправление на вход")
 
@@ -397,6 +398,10 @@ def main() -> None:
                 "--threads",
                 "4",
                 "--graceful-timeout",
+                "5",
+                # Longer than a user's pause between pages (up to 2 s): otherwise the server
+                # closes an idle connection just as the next request is sent on it.
+                "--keep-alive",
                 "5",
                 "--log-level",
                 "warning",

@@ -17,10 +17,18 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.models import Study
 
 PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parse_server() -> None:
+    """The fork server of isolated parses, started once as a server process starts it
+    (``segprofile.web.wsgi``), before any test points the temporary folder elsewhere."""
+    pipeline.start_isolation()
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,10 @@
-"""What keeps the study pages cheap per request (issue #9, load) without losing anything.
+"""What keeps the study pages cheap per request (issues #9 and #18, load) without a cache.
 
 - The journeys page does not render a new-step form for every journey: «Add a step» fetches it
   (HTMX) when opened, and without JavaScript a link opens the page with the form in place.
-- Values derived from a profile (segment labels, suggestions) are cached per run and revision;
-  every request gets its own copy, so a change made in one request never reaches the next.
+- What pages show of a finished run (the published profile, segment labels, charts) is computed
+  once by the worker and stored with the run; the pages read it, never the computed profile.
+- The web keeps no cache of its own: the one cache (journey blueprints) is ``drawings``.
 """
 
 from __future__ import annotations
@@ -26,16 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from segprofile import pipeline
-from segprofile.analysis.hypotheses import known_segments, suggest_hypotheses
-from segprofile.model.study import Hypothesis
+from segprofile.analysis.hypotheses import known_segments
+from segprofile.model.study import Study as StudyDocument
 from segprofile.web import middleware_load
+from segprofile.web.studies import access, runs
 from segprofile.web.studies.models import Membership, ProfileRun, Study
-from segprofile.web.studies.views import (
-    ProfileFacts,
-    current_document,
-    current_revision,
-    revision_document,
-)
+from segprofile.web.studies.tasks import build_profile
 
 HX = {"HTTP_HX_REQUEST": "true"}
 PASSWORD = "correct-horse-42"  # the web tests' users (tests/web/conftest.py)
@@ -231,7 +228,7 @@ def test_changes_to_a_session_are_still_saved(user: User) -> None:
     assert client.get(reverse("studies:list")).status_code == 302
 
 
-# --- shared per-run and per-revision data: each request gets its own copy ----------------------
+# --- what pages show of a run: stored with it ------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -248,13 +245,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 @pytest.fixture
 def profiled(user: User, built: tuple[Path, str]) -> Study:
+    """The example with a finished run whose pages' data the worker stored."""
     data, result_json = built
     study = Study.create_from_document(
         pipeline.example_study("child-benefit"), owner=user, comment="пример"
     )
     for path in data.iterdir():
         shutil.copy(path, study.data_dir() / path.name)
-    ProfileRun.objects.create(
+    run = ProfileRun.objects.create(
         study=study,
         revision=study.current_revision(),
         status=ProfileRun.Status.DONE,
@@ -262,52 +260,113 @@ def profiled(user: User, built: tuple[Path, str]) -> Study:
         result_json=result_json,
         finished_at=timezone.now(),
     )
+    runs.store(run, runs.prepare(pipeline.profile_from_json(result_json), _document(study)))
     return study
 
 
-def _suggested(study: Study) -> list[Hypothesis]:
-    revision, document = current_document(study)
-    suggested: list[Hypothesis] = ProfileFacts(study).derived(
-        "suggested-hypotheses", lambda p: suggest_hypotheses(document, p), [], revision
+def _document(study: Study) -> StudyDocument:
+    return study.current_revision().to_document()
+
+
+def test_a_built_run_stores_what_its_pages_show(stored_study: Study, user: User) -> None:
+    run = ProfileRun.objects.create(
+        study=stored_study, revision=stored_study.current_revision(), created_by=user
     )
-    return suggested
+    assert build_profile.call(run.pk) == "done"
+    run.refresh_from_db()
+    document = _document(stored_study)
+    profile = pipeline.profile_from_json(run.result_json)
+    # What suppression on every read used to give, once.
+    assert run.published_json == pipeline.published_profile_json(run.result_json, document)
+    assert run.labels == known_segments(profile)
+    assert run.pages_version == runs.PAGES_VERSION
+    names = set(run.charts.values_list("name", flat=True))
+    assert runs.PRIORITY_QUADRANT in names
+    for group in runs.segment_groups(profile):
+        assert runs.capacity_csat(group.id) in names
+    assert any(svg.startswith("<svg") for svg in run.charts.values_list("svg", flat=True))
+    # And its research plan is queued (here: computed at once) on the same run and revision.
+    plan = stored_study.plans.get()
+    assert (plan.run_id, plan.revision_id) == (run.pk, run.revision_id)
 
 
-def test_a_change_to_derived_values_does_not_reach_the_next_request(
+def test_a_run_stored_by_an_earlier_release_is_prepared_on_its_first_read(
+    profiled: Study, built: tuple[Path, str], client_in: Client
+) -> None:
+    _, result_json = built
+    old = ProfileRun.objects.create(
+        study=profiled,
+        revision=profiled.current_revision(),
+        status=ProfileRun.Status.DONE,
+        progress=1.0,
+        result_json=result_json,
+        finished_at=timezone.now(),
+    )
+    assert old.pages_version == 0
+    url = _url("run_priorities", profiled, run_pk=old.pk)
+    assert client_in.get(url).status_code == 200
+    old.refresh_from_db()
+    assert old.pages_version == runs.PAGES_VERSION
+    assert old.published_json == profiled.runs.exclude(pk=old.pk).get().published_json
+    with CaptureQueriesContext(connection) as queries:
+        assert client_in.get(url).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert not writes
+
+
+def test_a_run_prepared_meanwhile_is_not_prepared_again(profiled: Study) -> None:
+    """Two first reads of an old run at once: the second store keeps what the first wrote."""
+    run = profiled.runs.get()
+    charts = sorted(run.charts.values_list("pk", flat=True))
+    stale = ProfileRun.objects.get(pk=run.pk)
+    runs.store(stale, runs.RunPages(published_json="{}", labels={}), replace=False)
+    assert sorted(run.charts.values_list("pk", flat=True)) == charts
+    assert stale.published_json == ProfileRun.objects.get(pk=run.pk).published_json != "{}"
+
+
+def test_pages_read_what_the_run_stored_not_the_computed_profile(
     profiled: Study, client_in: Client
 ) -> None:
-    profile = pipeline.profile_from_json(profiled.runs.get().result_json)
-    expected_labels = known_segments(profile)
-    expected = [h.model_dump() for h in _suggested(profiled)]  # computed, then cached
-    assert expected, "the example's profile suggests hypotheses"
-    for _ in range(2):  # the request that computed them, then one that read the cache
-        labels = ProfileFacts(profiled).labels()
-        assert labels == expected_labels
-        labels.clear()
-        suggested = _suggested(profiled)
-        assert [h.model_dump() for h in suggested] == expected
-        suggested[0].statement = "ИЗМЕНЕНО В ДРУГОМ ЗАПРОСЕ"
-        suggested[0].segments.append("feature=changed")
-        suggested.pop()
+    """The run's pages read its published profile and charts; the study pages read neither the
+    profile, nor the report, nor a published profile."""
+    run = profiled.runs.get()
+    for name, columns in (
+        ("run_priorities", ("result_json", "html", "fragment")),
+        ("run_segments", ("result_json", "html", "fragment")),
+        ("run_clusters", ("result_json", "html", "fragment")),
+        ("run", ("result_json", "published_json", "html")),
+    ):
+        url = _url(name, profiled, run_pk=run.pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert client_in.get(url).status_code == 200
+        for query in queries.captured_queries:
+            for column in columns:
+                assert f'"studies_profilerun"."{column}"' not in query["sql"], (url, column)
+    for name in ("detail", "journeys", "research"):
+        url = _url(name, profiled)
+        with CaptureQueriesContext(connection) as queries:
+            assert client_in.get(url).status_code == 200
+        for query in queries.captured_queries:
+            for column in access.RUN_TEXTS:
+                assert f'"studies_profilerun"."{column}"' not in query["sql"], (url, column)
+
+
+def test_a_new_revision_or_run_is_shown_at_once(profiled: Study, client_in: Client) -> None:
     page = _text(client_in.get(_url("hypotheses", profiled)))
-    assert "ИЗМЕНЕНО" not in page
-    assert expected[0]["statement"] in page
-
-
-def test_a_new_revision_or_run_is_not_answered_from_the_cache(
-    profiled: Study, client_in: Client, user: User
-) -> None:
-    first = [h.id for h in _suggested(profiled)]
+    first = re.findall(r'name="id" value="(sug-[^"]+)"', page)
+    assert first, "the example's profile suggests hypotheses"
     response = client_in.post(
         _url("hypothesis_suggestions", profiled), {"id": [first[0]], "action": "accept"}
     )
     assert response.status_code == 302
-    assert first[0] not in [h.id for h in _suggested(profiled)]
+    page = _text(client_in.get(_url("hypotheses", profiled)))
+    assert first[0] not in re.findall(r'name="id" value="(sug-[^"]+)"', page)
     # A newer run with other segment labels: the pages use its labels.
     run = profiled.runs.get()
     profile = pipeline.profile_from_json(run.result_json)
-    profile.by_feature[0].segments[0].label = "Новая подпись сегмента"
-    ProfileRun.objects.create(
+    feature = profile.by_feature[0]
+    feature.segments[0].label = "Новая подпись сегмента"
+    newer = ProfileRun.objects.create(
         study=profiled,
         revision=profiled.current_revision(),
         status=ProfileRun.Status.DONE,
@@ -315,42 +374,23 @@ def test_a_new_revision_or_run_is_not_answered_from_the_cache(
         result_json=pipeline.profile_to_json(profile),
         finished_at=timezone.now(),
     )
-    labels = ProfileFacts(profiled).labels()
-    assert any(label.endswith("Новая подпись сегмента") for label in labels.values())
+    runs.store(newer, runs.prepare(profile, _document(profiled)))
+    assert runs.labels(newer)[feature.segments[0].key].endswith("Новая подпись сегмента")
 
 
-def test_a_change_to_a_document_does_not_reach_the_next_request(study: Study) -> None:
-    revision = current_revision(study)
-    expected = study.current_revision().to_document()
-    for _ in range(2):  # read from the database, then from the process's copy
-        document = revision_document(revision)
-        assert document == expected
-        document.hypotheses[0].statement = "ИЗМЕНЕНО"
-        document.journeys[0].steps.pop()
-        document.roles[0].title = "ИЗМЕНЕНО"
-        document.segment_notes.clear()
-    assert revision_document(current_revision(study)) == expected
-    assert current_document(study)[1] == expected
-
-
-def test_pages_read_no_big_columns(profiled: Study, client_in: Client) -> None:
-    """The study pages never read a run's profile or report, nor a revision's document, once
-    those are cached: the SQL of a warm request selects none of those columns."""
-    run = profiled.runs.get()
-    urls = [
-        _url("detail", profiled),
-        _url("hypotheses", profiled),
-        _url("journeys", profiled),
-        _url("run_priorities", profiled, run_pk=run.pk),
-    ]
-    for url in urls:
-        assert client_in.get(url).status_code == 200  # warm
-        with CaptureQueriesContext(connection) as queries:
-            assert client_in.get(url).status_code == 200
-        for query in queries.captured_queries:
-            sql = query["sql"]
-            for column in ('"result_json"', '"html"', '"fragment"', '."document"'):
-                assert column not in sql, (url, sql[:300])
+def test_the_web_keeps_no_cache_of_its_own() -> None:
+    """No per-process caches, no pre-rendered pages, no garbage-collector tricks in the web:
+    the one cache is ``studies/drawings.py``, on Django's cache framework."""
+    web = Path(runs.__file__).resolve().parents[1]
+    banned = ("lru_cache", "OrderedDict", "gc.freeze", "csrf-slot", "cached_fragment")
+    for path in web.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for word in banned:
+            assert word not in text, f"{path.relative_to(web)}: {word}"
+        if path.name != "drawings.py":
+            assert "from django.core.cache import" not in text, path.relative_to(web)
+    for path in web.rglob("*.html"):
+        assert "{{ body }}" not in path.read_text(encoding="utf-8"), path.relative_to(web)
 
 
 def test_the_status_history_follows_new_revisions_and_the_language(
@@ -359,7 +399,7 @@ def test_the_status_history_follows_new_revisions_and_the_language(
     url = _url("hypotheses", profiled)
     document = profiled.current_revision().to_document()
     hypothesis = next(h for h in document.hypotheses if h.status.value == "open")
-    assert "редакция 2," not in _text(client_in.get(url))  # cached with one revision
+    assert "редакция 2," not in _text(client_in.get(url))
     response = client_in.post(
         _url("hypothesis_status", profiled, hypothesis_id=hypothesis.id),
         {"status": "confirmed", "reason": "опрос 2025: 64 % за"},
@@ -368,14 +408,14 @@ def test_the_status_history_follows_new_revisions_and_the_language(
     text = _text(client_in.get(url))
     assert "редакция 2, " in text
     assert "anna: открыта → подтверждена" in text
-    # The cached history names the statuses in each request's language.
+    # The history names the statuses in each request's language.
     client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = _text(client_in.get(url))
     assert "revision 2, " in english
     assert "anna: open → confirmed" in english
 
 
-# --- parts of pages kept rendered per process ---------------------------------------------------
+# --- parts of pages: each request its own (tokens, rights, language) ---------------------------
 
 
 def _section(text: str, journey_id: str) -> str:
@@ -391,7 +431,7 @@ def _member_client(study: Study, username: str, role: str) -> Client:
     return client
 
 
-def test_kept_journey_parts_carry_each_requests_csrf_token(study: Study) -> None:
+def test_journey_parts_carry_each_requests_csrf_token(study: Study) -> None:
     clients = [_member_client(study, name, Membership.Role.EDITOR) for name in ("vera", "gleb")]
     for number, client in enumerate(clients, start=1):
         section = _section(_text(client.get(_url("journeys", study))), "current")
@@ -410,7 +450,7 @@ def test_kept_journey_parts_carry_each_requests_csrf_token(study: Study) -> None
         assert f'name="revision" value="{number}"' not in section
 
 
-def test_kept_journey_parts_follow_the_users_rights(study: Study, client_in: Client) -> None:
+def test_journey_parts_follow_the_users_rights(study: Study, client_in: Client) -> None:
     viewer = _member_client(study, "vera", Membership.Role.VIEWER)
     seen = _text(viewer.get(_url("journeys", study)))
     assert "jstep__actions" not in _section(seen, "current")
@@ -421,7 +461,7 @@ def test_kept_journey_parts_follow_the_users_rights(study: Study, client_in: Cli
     assert "jstep__actions" not in _section(_text(viewer.get(_url("journeys", study))), "current")
 
 
-def test_kept_journey_parts_are_in_the_requests_language(study: Study, client_in: Client) -> None:
+def test_journey_parts_are_in_the_requests_language(study: Study, client_in: Client) -> None:
     assert "Удалить путь" in _text(client_in.get(_url("journeys", study)))
     client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = _text(client_in.get(_url("journeys", study)))
@@ -429,7 +469,7 @@ def test_kept_journey_parts_are_in_the_requests_language(study: Study, client_in
     assert "Удалить путь" not in english
 
 
-def test_the_kept_hypotheses_page_follows_rights_and_takes_its_forms(profiled: Study) -> None:
+def test_the_hypotheses_page_follows_rights_and_takes_its_forms(profiled: Study) -> None:
     viewer = _member_client(profiled, "vera", Membership.Role.VIEWER)
     editor = _member_client(profiled, "gleb", Membership.Role.EDITOR)
     url = _url("hypotheses", profiled)
@@ -453,7 +493,7 @@ def test_the_kept_hypotheses_page_follows_rights_and_takes_its_forms(profiled: S
     assert "gleb: открыта → подтверждена" in page
 
 
-def test_the_kept_study_page_follows_data_files_runs_and_rights(study: Study) -> None:
+def test_the_study_page_follows_data_files_runs_and_rights(study: Study) -> None:
     viewer = _member_client(study, "vera", Membership.Role.VIEWER)
     editor = _member_client(study, "gleb", Membership.Role.EDITOR)
     url = _url("detail", study)
@@ -466,13 +506,13 @@ def test_the_kept_study_page_follows_data_files_runs_and_rights(study: Study) ->
     path = study.data_dir() / source.path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"x" * 2048)
-    # A file appeared (a study set up by hand): the part is drawn again.
+    # A file appeared (a study set up by hand): the page shows it.
     assert f"файл {source.path} (загружен без проверки)" in _text(viewer.get(url))
     ProfileRun.objects.create(study=study, revision=study.current_revision())
     assert "в очереди" in _text(viewer.get(url))
 
 
-def test_the_kept_priorities_page_follows_order_rights_and_revisions(profiled: Study) -> None:
+def test_the_priorities_page_follows_order_rights_and_revisions(profiled: Study) -> None:
     viewer = _member_client(profiled, "vera", Membership.Role.VIEWER)
     editor = _member_client(profiled, "gleb", Membership.Role.EDITOR)
     run = profiled.runs.get()
@@ -507,7 +547,8 @@ def test_the_kept_priorities_page_follows_order_rights_and_revisions(profiled: S
 
 def test_a_warm_study_page_is_a_handful_of_reads(profiled: Study, client_in: Client) -> None:
     """No N+1 queries and no writes: the session, the user, the study with the user's role,
-    the revision and/or the run — whatever the study holds."""
+    the revision and/or the run, what the page reads of them (the stored profile, a chart, the
+    revisions' history) — whatever the study holds."""
     for number, status in enumerate(("confirmed", "refuted", "open"), start=2):
         # More revisions, runs and members must not mean more queries.
         client_in.post(
@@ -539,12 +580,5 @@ def test_a_warm_study_page_is_a_handful_of_reads(profiled: Study, client_in: Cli
             response = client_in.get(url)
         assert response.status_code in (200, 400), url  # 400: the plan's reason, shown
         sql = [q["sql"] for q in queries.captured_queries]
-        assert len(sql) <= 5, (url, sql)
+        assert len(sql) <= 7, (url, sql)
         assert not [s for s in sql if not s.lstrip().upper().startswith("SELECT")], (url, sql)
-
-
-def test_each_server_process_freezes_its_start_up_objects(client_in: Client) -> None:
-    import gc
-
-    assert client_in.get(reverse("studies:list")).status_code == 200
-    assert gc.get_freeze_count() > 10_000  # the views and libraries imported at start

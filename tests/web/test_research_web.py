@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
-from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies import services
+from segprofile.web.studies.models import Membership, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.services import workspace_for
 
 EXAMPLE = "child-benefit"
@@ -60,6 +61,15 @@ def study(user: User, example_built: tuple[Path, str]) -> Study:
     return _store(user, example_built)
 
 
+@pytest.fixture
+def planned(study: Study, user: User) -> Study:
+    """The study with its research plan computed by the (immediate) background job."""
+    run = study.runs.get()
+    plan = services.start_research_plan(study, run, study.current_revision(), user)
+    assert plan.status == ResearchPlan.Status.DONE, plan.error
+    return study
+
+
 def _text(response: Any) -> str:
     return html_lib.unescape(response.content.decode())
 
@@ -73,9 +83,9 @@ def _url(name: str, study: Study, **kwargs: Any) -> str:
 
 @pytest.mark.parametrize("name", ["hypotheses", "research", "research_respondents"])
 def test_pages_are_the_owners_only(
-    name: str, study: Study, client_in: Client, other_client: Client, client: Client
+    name: str, planned: Study, client_in: Client, other_client: Client, client: Client
 ) -> None:
-    url = _url(name, study)
+    url = _url(name, planned)
     assert client_in.get(url).status_code == 200
     assert other_client.get(url).status_code == 403
     response = client.get(url)
@@ -216,23 +226,135 @@ def test_a_verdict_without_a_reason_is_refused(study: Study, client_in: Client) 
 
 
 def test_research_page_lists_sizes_respondents_bound_and_guides(
-    study: Study, client_in: Client
+    planned: Study, client_in: Client
 ) -> None:
-    text = _text(client_in.get(_url("research", study)))
+    text = _text(client_in.get(_url("research", planned)))
     assert "Объём выборки опроса" in text
     assert "Респонденты для интервью" in text
     assert "H(" in text
     assert "Жадный алгоритм" in text
     assert "Путеводители интервью" in text
+    assert "Рассчитан по профилю редакции 1, редакции 1 исследования" in text
+    assert 'id="plan-stale"' not in text
     # Each recruited respondent is listed with its pseudonym.
-    document = study.current_revision().to_document()
-    run = study.runs.get()
+    document = planned.current_revision().to_document()
+    run = planned.runs.get()
     plan = pipeline.research_plan(
-        workspace_for(study), document, profile=pipeline.profile_from_json(run.result_json)
+        workspace_for(planned), document, profile=pipeline.profile_from_json(run.result_json)
     )
     assert plan.recruitment.respondents
     for respondent in plan.recruitment.respondents:
         assert respondent.respondent_id in text
+
+
+def test_a_page_never_computes_the_plan(
+    study: Study, client_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def forbidden(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the research plan was computed in a request")
+
+    monkeypatch.setattr(pipeline, "research_plan", forbidden)
+    response = client_in.get(_url("research", study))
+    assert response.status_code == 200
+    text = _text(response)
+    assert "План исследования ещё не рассчитан." in text
+    assert f'action="{_url("research_plan_start", study)}"' in text
+    assert "Рассчитать план" in text
+    assert client_in.get(_url("research_respondents", study)).status_code == 302
+    assert not study.plans.exists()
+
+
+def test_a_viewer_sees_the_plan_state_but_cannot_start_it(
+    study: Study, other_user: User, other_client: Client
+) -> None:
+    Membership.objects.create(study=study, user=other_user, role=Membership.Role.VIEWER)
+    text = _text(other_client.get(_url("research", study)))
+    assert "План исследования ещё не рассчитан." in text
+    assert "research_plan_start" not in text
+    assert _url("research_plan_start", study) not in text
+    assert "Рассчитать план может владелец или редактор исследования." in text
+    assert other_client.post(_url("research_plan_start", study)).status_code == 403
+    assert not study.plans.exists()
+
+
+def test_the_plan_is_a_job_with_progress(study: Study, user: User, client_in: Client) -> None:
+    run = study.runs.get()
+    job = ResearchPlan.objects.create(
+        study=study, run=run, revision=study.current_revision(), created_by=user
+    )
+    page = _text(client_in.get(_url("research", study)))
+    assert 'id="plan-progress"' in page
+    assert f'hx-get="{_url("research_progress", study)}"' in page
+    assert "Ожидание фонового обработчика" in page
+    job.mark_running()
+    job.report_progress(0.75, "Подбор респондентов")
+    part = client_in.get(_url("research_progress", study), HTTP_HX_REQUEST="true")
+    assert part.status_code == 200
+    text = _text(part)
+    assert "75%" in text
+    assert "Подбор респондентов" in text
+    assert "<html" not in text
+    # Once the job has ended, HTMX reloads the page; a browser is sent to it.
+    job.mark_failed("Нет данных о численности.")
+    done = client_in.get(_url("research_progress", study), HTTP_HX_REQUEST="true")
+    assert done.status_code == 200
+    assert done["HX-Refresh"] == "true"
+    assert client_in.get(_url("research_progress", study))["Location"] == _url("research", study)
+    failed = _text(client_in.get(_url("research", study)))
+    assert "Не удалось рассчитать план исследования" in failed
+    assert "Нет данных о численности." in failed
+    assert "Рассчитать план" in failed
+
+
+def test_starting_the_plan_computes_it_in_the_background_job(
+    study: Study, client_in: Client
+) -> None:
+    response = client_in.post(_url("research_plan_start", study))
+    assert response.status_code == 302
+    assert response["Location"] == _url("research", study)
+    job = study.plans.get()
+    assert job.status == ResearchPlan.Status.DONE
+    assert job.run == study.runs.get()
+    assert job.revision == study.current_revision()
+    assert job.data_versions == services.data_versions(
+        study, study.current_revision().to_document()
+    )
+    plan = job.plan()
+    assert plan is not None
+    assert plan.recruitment.respondents
+    # The same plan asked for twice while it waits is queued once.
+    job.status = ResearchPlan.Status.QUEUED
+    job.save(update_fields=["status"])
+    client_in.post(_url("research_plan_start", study))
+    assert study.plans.count() == 1
+
+
+def test_a_stale_plan_says_why_and_offers_to_compute_it_again(
+    planned: Study, client_in: Client, user: User
+) -> None:
+    document = planned.current_revision().to_document()
+    document.title += " (уточнено)"
+    planned.add_revision(document, author=user, comment="уточнение")
+    text = _text(client_in.get(_url("research", planned)))
+    assert 'id="plan-stale"' in text
+    assert "План устарел" in text
+    assert "исследование изменилось (редакция 2)" in text
+    assert "Респонденты для интервью" in text  # still shown, marked as out of date
+    # A newer profile makes it stale too.
+    run = planned.runs.get()
+    ProfileRun.objects.create(
+        study=planned,
+        revision=planned.current_revision(),
+        status=ProfileRun.Status.DONE,
+        progress=1.0,
+        result_json=run.result_json,
+    )
+    text = _text(client_in.get(_url("research", planned)))
+    assert "построен более новый профиль" in text
+    client_in.post(_url("research_plan_start", planned))
+    text = _text(client_in.get(_url("research", planned)))
+    assert 'id="plan-stale"' not in text
+    assert "Рассчитан по профилю редакции 2, редакции 2 исследования" in text
 
 
 def test_uncovered_segments_are_listed_loudly(
@@ -259,6 +381,7 @@ def test_uncovered_segments_are_listed_loudly(
         )
 
     monkeypatch.setattr(pipeline, "research_plan", exhausted)
+    client_in.post(_url("research_plan_start", study))
     text = _text(client_in.get(_url("research", study)))
     assert 'role="alert" id="uncovered"' in text
     assert "1 сегмент без респондента" in text
@@ -269,13 +392,16 @@ def test_uncovered_segments_are_listed_loudly(
 def test_research_plan_errors_are_shown_in_russian(study: Study, client_in: Client) -> None:
     for path in study.data_dir().iterdir():
         path.unlink()
+    client_in.post(_url("research_plan_start", study))
+    assert study.plans.get().status == ResearchPlan.Status.FAILED
     response = client_in.get(_url("research", study))
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Не удалось рассчитать план исследования" in _text(response)
+    assert client_in.get(_url("research_respondents", study)).status_code == 302
 
 
-def test_respondents_csv_downloads_with_their_quotas(study: Study, client_in: Client) -> None:
-    response = client_in.get(_url("research_respondents", study))
+def test_respondents_csv_downloads_with_their_quotas(planned: Study, client_in: Client) -> None:
+    response = client_in.get(_url("research_respondents", planned))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "respondents.csv" in response["Content-Disposition"]

@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies import access
 from segprofile.web.studies.models import Membership, ProfileRun, Study
 from sp_factories import make_records
 
@@ -64,9 +65,11 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:hypotheses": {"GET": ("view", 200)},
     "studies:hypothesis_suggestions": {"POST": ("edit", 302)},
     "studies:hypothesis_status": {"POST": ("edit", 302)},
-    # The small study cannot have a research plan (no population data): 400 with the reason,
-    # and the CSV sends back to that page.
-    "studies:research": {"GET": ("view", 400)},
+    # The research plan is a background job: the page shows it (none yet here), the CSV of a
+    # plan not computed sends back to the page, so does its progress once nothing is running.
+    "studies:research": {"GET": ("view", 200)},
+    "studies:research_plan_start": {"POST": ("edit", 302)},
+    "studies:research_progress": {"GET": ("view", 302)},
     "studies:research_respondents": {"GET": ("view", 302)},
     "studies:reidentify": {"GET": ("manage", 200), "POST": ("manage", 400)},
     "studies:journeys": {"GET": ("view", 200)},
@@ -180,7 +183,7 @@ def test_every_url_has_an_access_rule() -> None:
     assert not missing, (
         "These URLs have no access rule in tests/web/test_roles.py ACCESS: "
         + ", ".join(missing)
-        + ". Add each with the capability its view asks _study_for for "
+        + ". Add each with the capability its view asks access.study_for for "
         "(view / edit / manage) and the status an allowed user gets with an empty form."
     )
     gone = sorted(set(ACCESS) - names)
@@ -312,3 +315,14 @@ def test_the_list_shows_the_studies_where_one_is_a_member(team: dict[str, Any]) 
     for role in ("viewer", "editor", "owner", "admin"):
         assert title in _client(team, role).get(reverse("studies:list")).content.decode(), role
     assert title not in _client(team, "outsider").get(reverse("studies:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_lists_of_studies_follow_the_same_rule(team: dict[str, Any]) -> None:
+    """``access.studies_for`` (the list page, the API's list) lets in whom ``study_for`` does."""
+    for role in ROLES:
+        user = team["people"][role] or AnonymousUser()
+        for need in ("view", "edit", "manage"):
+            listed = access.studies_for(user, need).filter(pk=team["study"].pk).exists()
+            assert listed == (role in ALLOWED[need]), (role, need)
+            assert listed == team["study"].can(user, need), (role, need)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.model.results import Profile
 from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX
-from segprofile.web.studies.models import Membership, ProfileRun, Study
+from segprofile.web.studies.models import Membership, ProfileRun, RunChart, Study
 
 EXAMPLE = "child-benefit"
 
@@ -182,29 +182,36 @@ def test_the_feature_selector_swaps_only_the_feature_part(
 
 
 @pytest.mark.django_db
-def test_charts_are_cached_per_run_and_feature(
+def test_charts_are_drawn_once_per_run_and_stored_with_it(
     client_in: Client, built: tuple[Study, ProfileRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from segprofile.web.studies import views_segments
+    from segprofile.web.studies import runs
 
-    study, run = built
+    study, run = built  # stored as an earlier release did: without its pages' data
     calls: list[str] = []
-    real = views_segments.charts.to_svg
+    real = runs.charts.to_svg
 
     def counting(chart: Any) -> str:
         calls.append("x")
         return str(real(chart))
 
-    monkeypatch.setattr(views_segments.charts, "to_svg", counting)
+    monkeypatch.setattr(runs.charts, "to_svg", counting)
     url = _url("run_segments", study, run)
     first = _text(client_in.get(url))
+    profile = _profile(run)
+    groups = len(profile.by_feature) + len(profile.cross)
+    drawn = len(calls)
+    assert 1 < drawn <= groups + 2  # every group's chart, the quadrant and the choice of k
+    assert RunChart.objects.filter(run=run).count() == groups + 1 + (profile.clusters is not None)
     second = _text(client_in.get(url))
-    assert len(calls) == 1
-    assert re.search(r"<svg.*?</svg>", first, re.S).group(0) == re.search(  # type: ignore[union-attr]
-        r"<svg.*?</svg>", second, re.S
-    ).group(0)
-    client_in.get(url + "?feature=" + _profile(run).by_feature[1].feature_id)
-    assert len(calls) == 2
+    other = _text(client_in.get(url + "?feature=" + profile.by_feature[1].feature_id))
+    client_in.get(_url("run_priorities", study, run))
+    client_in.get(_url("run_clusters", study, run))
+    assert len(calls) == drawn  # read from the run from then on
+    svg = re.search(r"<svg.*?</svg>", first, re.S)
+    assert svg is not None
+    assert svg.group(0) in second
+    assert svg.group(0) not in other
 
 
 @pytest.mark.django_db

@@ -78,6 +78,9 @@ def test_create_from_example_stores_the_study_and_generates_its_data(
         "records": 1,
         "population": 1,
         "survey": 1,
+        # The clusters' personas read what the members' complaints and interviews say (M-4).
+        "complaints": 1,
+        "interviews": 1,
     }
 
     html = _page(client_in, study)

@@ -123,8 +123,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Imports the views and freezes the start-up objects once per process, then leaves.
-    "segprofile.web.middleware_load.WarmUpMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "segprofile.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -169,8 +167,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Drawn charts and research plans are cached on disk under SEGPROFILE_HOME, shared by every
-# server process and kept across restarts (keys carry the run, revision and data they came from).
+# The one cache (studies/drawings.py: journey blueprints of the current document), on disk under
+# SEGPROFILE_HOME, shared by every server process; its keys are digests of what was drawn.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -2,7 +2,7 @@
 
 Authentication: ``Authorization: Bearer <token>`` with a token the user created on the page
 «API-токены». A session cookie does not authenticate here (so there is no CSRF to forge).
-Access to a study is decided by the studies app (``_study_for``: view / edit), exactly as on
+Access to a study is decided by the studies app's one rule (``access``), exactly as on
 the site. Errors are JSON: ``{"detail": "<по-русски>", "code": "<english_code>"}``.
 The OpenAPI schema is at ``/api/openapi.json``.
 """
@@ -41,7 +41,7 @@ from segprofile.web.api.schemas import (
     StudyOut,
     VersionOut,
 )
-from segprofile.web.studies import services, tasks
+from segprofile.web.studies import access, runs, services, tasks
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
     AuditEvent,
@@ -50,7 +50,6 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
-from segprofile.web.studies.views import _study_for
 
 logger = logging.getLogger(__name__)
 
@@ -265,10 +264,6 @@ def _file_responses(content: dict[str, dict[str, Any]]) -> dict[str, Any]:
 StudyId = Path[int]
 
 
-def _study(request: HttpRequest, study_id: int, need: str = "view") -> Study:
-    return _study_for(request, study_id, need=need)
-
-
 def _study_out(study: Study, user: Any) -> dict[str, Any]:
     revision = study.current_revision()
     return {
@@ -285,7 +280,7 @@ def _study_out(study: Study, user: Any) -> dict[str, Any]:
 @api.get("/studies", response=_responses(200, list[StudyOut]), tags=["studies"], summary="Studies")
 def list_studies(request: HttpRequest) -> list[dict[str, Any]]:
     """The studies the token's user may see (as a member, or every one for an administrator)."""
-    studies = Study.visible_to(request.user).select_related("owner")
+    studies = access.studies_for(request.user).select_related("owner")
     return [_study_out(s, request.user) for s in studies]
 
 
@@ -296,7 +291,7 @@ def list_studies(request: HttpRequest) -> list[dict[str, Any]]:
     summary="A study",
 )
 def get_study(request: HttpRequest, study_id: StudyId) -> dict[str, Any]:
-    study = _study(request, study_id)
+    study = access.study_for(request, study_id)
     document = study.current_revision().to_document()
     return {
         **_study_out(study, request.user),
@@ -325,7 +320,7 @@ def get_document(
     request: HttpRequest, study_id: StudyId, revision: Query[int | None] = None
 ) -> dict[str, Any]:
     """The document of the current revision, or of ``revision``."""
-    study = _study(request, study_id)
+    study = access.study_for(request, study_id)
     rev = _revision(study, revision)
     document = rev.to_document()
     audit(
@@ -349,7 +344,7 @@ def get_document(
 def get_document_yaml(
     request: HttpRequest, study_id: StudyId, revision: Query[int | None] = None
 ) -> HttpResponse:
-    study = _study(request, study_id)
+    study = access.study_for(request, study_id)
     rev = _revision(study, revision)
     text = pipeline.dump_study(rev.to_document())
     audit(
@@ -375,7 +370,7 @@ def _disposition(filename: str) -> str:
     summary="Revisions of a study",
 )
 def list_revisions(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any]]:
-    study = _study(request, study_id)
+    study = access.study_for(request, study_id)
     return [_revision_out(r) for r in study.revisions.select_related("author")]
 
 
@@ -403,7 +398,7 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
     with its problems; an edit of a part someone else changed since is refused (409) with both
     versions; nothing is saved.
     """
-    study = _study(request, study_id, need="edit")
+    study = access.study_for(request, study_id, need="edit")
     latest = study.current_revision().number
     if body.base_revision > latest:
         raise ApiError(
@@ -451,7 +446,7 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
     summary="Data sources and their imported versions",
 )
 def list_datasets(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any]]:
-    study = _study(request, study_id)
+    study = access.study_for(request, study_id)
     document = study.current_revision().to_document()
     out = []
     for source in document.data_sources:
@@ -505,12 +500,7 @@ def _run_out(run: ProfileRun) -> dict[str, Any]:
 
 
 def _run(request: HttpRequest, study_id: int, run_id: int) -> ProfileRun:
-    study = _study(request, study_id)
-    run = get_object_or_404(
-        ProfileRun.objects.select_related("study", "revision", "created_by"),
-        pk=run_id,
-        study=study,
-    )
+    run = access.run_for(request, study_id, run_id)
     tasks.fail_if_worker_died(run)
     run.sync_with_task()
     return run
@@ -523,7 +513,7 @@ def _run(request: HttpRequest, study_id: int, run_id: int) -> ProfileRun:
     summary="Profile jobs of a study",
 )
 def list_runs(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any]]:
-    study = _study(request, study_id)
+    study = access.study_for(request, study_id)
     runs = list(study.runs.select_related("revision", "created_by")[:50])
     for run in runs:
         tasks.fail_if_worker_died(run)
@@ -538,7 +528,7 @@ def list_runs(request: HttpRequest, study_id: StudyId) -> list[dict[str, Any]]:
 )
 def start_run(request: HttpRequest, study_id: StudyId) -> Status:
     """Queue a profile build of the current revision (owners and editors); poll its status."""
-    study = _study(request, study_id, need="edit")
+    study = access.study_for(request, study_id, need="edit")
     run = services.start_profile_run(study, request.user)
     run = ProfileRun.objects.select_related("revision", "created_by").get(pk=run.pk)
     return Status(202, _run_out(run))
@@ -586,15 +576,18 @@ def get_profile(
     run = _finished(request, study_id, run_id)
     raw = _unsuppressed(request, run, unsuppressed)
     audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, "json", raw))
-    text = pipeline.published_profile_json(run.result_json, run.revision.to_document(), raw=raw)
+    if raw:  # an owner's request for this one output: computed now
+        text = pipeline.published_profile_json(
+            run.result_json, run.revision.to_document(), raw=True
+        )
+    else:
+        text = runs.published_json(run)
     return {"run": run.pk, "revision": run.revision.number, "profile": json.loads(text)}
 
 
 def _unsuppressed(request: HttpRequest, run: ProfileRun, asked: bool) -> bool:
     """An owner's request for figures without disclosure control; anyone else gets 403."""
-    if asked and not run.study.can(request.user, "manage"):
-        raise PermissionDenied
-    return asked
+    return access.unsuppressed_requested(request, run.study, asked)
 
 
 def _export_details(run: ProfileRun, fmt: str, raw: bool) -> dict[str, Any]:

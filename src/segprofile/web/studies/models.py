@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from pydantic import TypeAdapter
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, SegprofileError
@@ -78,13 +78,17 @@ class Study(models.Model):
         of the instance who is not a member) or ``None`` (no access)."""
         if not user.is_authenticated:
             return None
-        cache: dict[int, str | None] = self.__dict__.setdefault("_role_cache", {})
-        if user.pk not in cache:
+        roles: dict[int, str | None] = self.__dict__.setdefault("_roles", {})
+        if user.pk not in roles:
             role = self.memberships.filter(user_id=user.pk).values_list("role", flat=True).first()
             if role is None and getattr(user, "is_superuser", False):
                 role = ADMIN
-            cache[user.pk] = role
-        return cache[user.pk]
+            roles[user.pk] = role
+        return roles[user.pk]
+
+    def remember_role(self, user: AbstractBaseUser, role: str | None) -> None:
+        """Give this instance the user's role, read with the study (see ``access.study_for``)."""
+        self.__dict__.setdefault("_roles", {})[user.pk] = role
 
     def can(self, user: AbstractBaseUser | AnonymousUser, need: str) -> bool:
         """Whether ``user`` has the capability ``need`` (``view``, ``edit`` or ``manage``)."""
@@ -107,19 +111,10 @@ class Study(models.Model):
         """Owners (and an administrator) manage members, see the audit log, delete."""
         return self.can(user, "manage")
 
-    @classmethod
-    def visible_to(cls, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Study]:
-        """The studies ``user`` may open: all for an administrator, else where a member."""
-        if not user.is_authenticated:
-            return cls.objects.none()
-        if getattr(user, "is_superuser", False):
-            return cls.objects.all()
-        return cls.objects.filter(memberships__user_id=user.pk).distinct()
-
     # --- content -----------------------------------------------------------------------------
 
     edit_base: int | None = None
-    """The revision number an edit in this request started from (set by ``_study_for``)."""
+    """The revision number an edit in this request started from (set by ``access.study_for``)."""
 
     def current_revision(self) -> StudyRevision:
         """The latest revision: the study's current content."""
@@ -182,7 +177,7 @@ class Study(models.Model):
         by part (roles, features, hypotheses, journeys… each item on its own, see
         :mod:`segprofile.model.diff`): different parts both survive; the same part changed on
         both sides raises :class:`EditConflictError` and nothing is saved. ``base=None`` stores the
-        document as it is (creation, scripts); views need not pass it: ``_study_for`` puts the
+        document as it is (creation, scripts); views need not pass it: ``access.study_for`` puts the
         form's base on the study as ``edit_base`` and it is used when ``base`` is not given.
         """
         if base is None:
@@ -347,6 +342,14 @@ class ProfileRun(models.Model):
     result_json = models.TextField(_("profile (JSON)"), blank=True)
     html = models.TextField(_("profile (HTML document)"), blank=True)
     fragment = models.TextField(_("profile (HTML fragment)"), blank=True)
+    # What pages need, computed once by the worker (segprofile.web.studies.runs).
+    published_json = models.TextField(_("published profile (JSON)"), blank=True)
+    labels = models.JSONField(_("segment labels"), default=dict, blank=True)
+    pages_version = models.PositiveSmallIntegerField(
+        _("version of the page data"),
+        default=0,
+        help_text=_("0: not prepared yet (a run stored by an earlier release)."),
+    )
 
     class Meta:
         verbose_name = _("profile run")
@@ -405,6 +408,24 @@ class ProfileRun(models.Model):
         if not self.is_finished:
             logger.warning("Profile run %s: its task failed without a report", self.pk)
             self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+class RunChart(models.Model):
+    """One chart of a finished run as SVG, drawn once by the worker (see ``runs``)."""
+
+    run = models.ForeignKey(
+        ProfileRun, on_delete=models.CASCADE, related_name="charts", verbose_name=_("profile run")
+    )
+    name = models.CharField(_("chart"), max_length=300)
+    svg = models.TextField(_("SVG"), blank=True)
+
+    class Meta:
+        verbose_name = _("chart of a profile run")
+        verbose_name_plural = _("charts of profile runs")
+        constraints = (models.UniqueConstraint(fields=["run", "name"], name="run_chart_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.name}"
 
 
 class DataImport(models.Model):
@@ -507,6 +528,129 @@ class DataImport(models.Model):
         if not self.is_finished:
             logger.warning("Data import %s: its task failed without a report", self.pk)
             self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+class ResearchPlan(models.Model):
+    """One computation of the research plan (M-8) by the background worker: on a finished
+    profile run, a study revision and the data versions it read.
+
+    The plan is stored as JSON (``pipeline.ResearchPlanResult``); it is stale once the study
+    has a newer finished run, a newer revision or newer data (:meth:`stale_reasons`).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    study = models.ForeignKey(
+        Study, on_delete=models.CASCADE, related_name="plans", verbose_name=_("study")
+    )
+    run = models.ForeignKey(
+        ProfileRun, on_delete=models.CASCADE, related_name="plans", verbose_name=_("profile run")
+    )
+    revision = models.ForeignKey(
+        StudyRevision, on_delete=models.PROTECT, related_name="+", verbose_name=_("revision")
+    )
+    data_versions = models.JSONField(_("data versions"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    message = models.CharField(_("stage"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    result_json = models.TextField(_("plan (JSON)"), blank=True)
+
+    class Meta:
+        verbose_name = _("research plan")
+        verbose_name_plural = _("research plans")
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.study}: {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(max(0.0, min(1.0, self.progress)) * 100)
+
+    def plan(self) -> pipeline.ResearchPlanResult | None:
+        """The computed plan, or ``None`` until it is done."""
+        if self.status != self.Status.DONE:
+            return None
+        return _PLAN.validate_json(self.result_json)
+
+    def stale_reasons(
+        self, run: ProfileRun | None, revision: StudyRevision, data_versions: dict[str, Any]
+    ) -> list[str]:
+        """Why the plan no longer matches the study (the latest finished ``run``, the current
+        ``revision`` and ``data_versions``); empty when it does."""
+        reasons = []
+        if run is not None and run.pk != self.run_id:
+            reasons.append(gettext("a newer profile has been built"))
+        if revision.pk != self.revision_id:
+            reasons.append(
+                gettext("the study has changed (revision %(number)s)") % {"number": revision.number}
+            )
+        if data_versions != self.data_versions:
+            reasons.append(gettext("new data has been imported"))
+        return reasons
+
+    def mark_running(self) -> None:
+        self.status = self.Status.RUNNING
+        self.started_at = timezone.now()
+        self.save(update_fields=["status", "started_at"])
+
+    def report_progress(self, fraction: float, message: str) -> None:
+        self.progress = max(0.0, min(1.0, float(fraction)))
+        self.message = message[:300]
+        ResearchPlan.objects.filter(pk=self.pk).update(progress=self.progress, message=self.message)
+
+    def mark_done(self, plan: pipeline.ResearchPlanResult) -> None:
+        self.status = self.Status.DONE
+        self.progress = 1.0
+        self.finished_at = timezone.now()
+        self.result_json = _PLAN.dump_json(plan).decode()
+        self.save(update_fields=["status", "progress", "finished_at", "result_json"])
+
+    def mark_failed(self, error: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = without_server_paths(error, self.study.data_dir())
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "finished_at"])
+
+    def sync_with_task(self) -> None:
+        """Fail a plan whose background task ended without reporting (the worker died)."""
+        if self.is_finished:
+            return
+        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
+
+        if fail_if_worker_died(self) or not task_failed(self.task_id):
+            return
+        self.refresh_from_db()
+        if not self.is_finished:
+            logger.warning("Research plan %s: its task failed without a report", self.pk)
+            self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+_PLAN = TypeAdapter(pipeline.ResearchPlanResult)
+"""The stored form of a research plan (its parts are the model's result types)."""
 
 
 # An absolute path in a message: starts after a space, a quote or the start, has a folder.

@@ -15,10 +15,12 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from segprofile import pipeline
+from segprofile.errors import SegprofileError
+from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
 from segprofile.web.studies.keys import key_store, study_key
-from segprofile.web.studies.models import DataImport, ProfileRun, Study
-from segprofile.web.studies.tasks import build_profile, import_upload
+from segprofile.web.studies.models import DataImport, ProfileRun, ResearchPlan, Study, StudyRevision
+from segprofile.web.studies.tasks import build_profile, build_research_plan, import_upload
 
 logger = logging.getLogger(__name__)
 
@@ -147,3 +149,38 @@ def start_profile_run(study: Study, user: Any) -> ProfileRun:
     ProfileRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
     run.refresh_from_db()
     return run
+
+
+def data_versions(study: Study, document: StudyDocument) -> dict[str, int | None]:
+    """The latest imported version of each of the study's data sources (``None``: none yet)."""
+    versions: dict[str, int | None] = {}
+    for source in document.data_sources:
+        try:
+            found = pipeline.list_dataset_versions(workspace_for(study), document.id, source.id)
+        except SegprofileError:
+            found = []
+        versions[source.id] = found[-1].version if found else None
+    return versions
+
+
+def start_research_plan(
+    study: Study, run: ProfileRun, revision: StudyRevision, user: Any
+) -> ResearchPlan:
+    """Queue the research plan on ``run`` and ``revision`` with the study's data as it is now;
+    the same plan already waiting or being computed is not queued twice."""
+    versions = data_versions(study, revision.to_document())
+    pending = study.plans.filter(
+        run=run,
+        revision=revision,
+        status__in=(ResearchPlan.Status.QUEUED, ResearchPlan.Status.RUNNING),
+    ).first()
+    if pending is not None and pending.data_versions == versions:
+        return pending
+    plan = ResearchPlan.objects.create(
+        study=study, run=run, revision=revision, data_versions=versions, created_by=user
+    )
+    result = build_research_plan.enqueue(plan.pk)
+    # Only the task id column: with an immediate backend the task has already written the rest.
+    ResearchPlan.objects.filter(pk=plan.pk).update(task_id=str(result.id))
+    plan.refresh_from_db()
+    return plan

@@ -1,20 +1,20 @@
-"""Background jobs (django-tasks): building a profile and importing an uploaded file without
-blocking a request.
+"""Background jobs (django-tasks): building a profile (with what its pages show), computing the
+research plan and importing an uploaded file, without blocking a request.
 
 The import (:func:`import_upload`) parses the raw file in a child process with memory and time
 limits (``pipeline.run_isolated``): a hostile file fails its own job and the worker lives on.
 
 Liveness. A worker killed in the middle of a job (``kill -9``, out of memory, a power cut)
-cannot mark its job failed; django-tasks then keeps the task «running» for ever. So while a
-job runs, its worker keeps a heartbeat file ``SEGPROFILE_HOME/workers/run-<id>.json`` (a
-profile run; ``import-<id>.json`` for an import) with the process id, host and PID namespace;
-the file's modification time is the beat, renewed every ``SEGPROFILE_WORKER_HEARTBEAT_SECONDS``
-by a thread of the worker. A running job is taken for dead — and marked failed with a Russian
-message, so it can be started again — when its worker's process is gone (same host and PID
-namespace), or its heartbeat is older than ``SEGPROFILE_WORKER_STALE_SECONDS``, or it has no
-heartbeat at all that long after it started. The check runs whenever a job is looked at
-(``sync_with_task``: the run or import page, its progress, the API), when a job starts and when
-a worker process starts.
+cannot mark its job failed; django-tasks then keeps the task «running» for ever. So while a job
+runs, its worker keeps a heartbeat file ``SEGPROFILE_HOME/workers/run-<id>.json`` (a profile
+run; ``import-<id>.json`` for an import, ``plan-<id>.json`` for a research plan) with the
+process id, host and PID namespace; the file's modification time is the beat, renewed every
+``SEGPROFILE_WORKER_HEARTBEAT_SECONDS`` by a thread of the worker. A running job is taken for
+dead — and marked failed with a Russian message, so it can be started again — when its worker's
+process is gone (same host and PID namespace), or its heartbeat is older than
+``SEGPROFILE_WORKER_STALE_SECONDS``, or it has no heartbeat at all that long after it started.
+The check runs whenever a job is looked at (``sync_with_task``: the run, import or plan page,
+its progress, the API), when a job starts and when a worker process starts.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ from segprofile.errors import ConflictError, NotFound, SegprofileError
 from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
+from segprofile.web.studies import runs
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.models import AuditEvent, DataImport, ProfileRun
+from segprofile.web.studies.models import AuditEvent, DataImport, ProfileRun, ResearchPlan
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +75,15 @@ def _build(run_id: int) -> str:
             profile = pipeline.profile_study(
                 workspace_for(run.study),
                 document,
-                progress=run.report_progress,
+                progress=lambda fraction, message: run.report_progress(0.9 * fraction, message),
                 revision=run.revision.number,
             )
             result_json = pipeline.profile_to_json(profile)
             html = pipeline.render_profile_html(profile, document, standalone=True)
             fragment = pipeline.render_profile_html(profile, document, standalone=False)
+            # What the pages show of it, once: the published profile, labels, charts.
+            run.report_progress(0.95, gettext("Drawing the charts of the pages"))
+            runs.store(run, runs.prepare(profile, document))
         except SegprofileError as exc:
             logger.info("Profile run %s failed: %s", run.pk, type(exc).__name__)
             run.mark_failed(str(exc))
@@ -95,7 +99,69 @@ def _build(run_id: int) -> str:
             raise
         run.mark_done(result_json=result_json, html=html, fragment=fragment)
     logger.info("Profile run %s done", run.pk)
+    _plan_after(run)
     return str(run.status)
+
+
+def _plan_after(run: ProfileRun) -> None:
+    """Queue the research plan on a run just built (its first visit then finds it computed)."""
+    from segprofile.web.studies.services import start_research_plan
+
+    try:
+        start_research_plan(run.study, run, run.revision, run.created_by)
+    except Exception:  # the run is done whatever happens to its plan
+        logger.exception("Research plan after profile run %s not queued", run.pk)
+
+
+# --- the research plan (M-8) -------------------------------------------------------------------
+
+
+@task()
+def build_research_plan(plan_id: int) -> str:
+    """Compute the research plan of ``ResearchPlan(plan_id)``, writing progress and the result.
+
+    Drawing interview candidates scans every client record (seconds at a million rows), so it is
+    a job of its own. A :class:`SegprofileError` (no pseudonym column, no population figures…)
+    ends the plan ``failed`` with its Russian message; the task itself then succeeds.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        reap_dead_runs()
+        return _research_plan(plan_id)
+
+
+def _research_plan(plan_id: int) -> str:
+    from segprofile.web.studies.services import workspace_for
+
+    plan = ResearchPlan.objects.select_related("study", "run", "revision").get(pk=plan_id)
+    if plan.is_finished:
+        return str(plan.status)
+    study = plan.study
+    with heartbeat(plan.pk, kind="plan"):
+        plan.mark_running()
+        try:
+            plan.report_progress(0.05, gettext("Reading the profile"))
+            result = pipeline.research_plan(
+                workspace_for(study),
+                plan.revision.to_document(),
+                profile=pipeline.profile_from_json(plan.run.result_json),
+                progress=plan.report_progress,
+            )
+        except SegprofileError as exc:
+            logger.info("Research plan %s failed: %s", plan.pk, type(exc).__name__)
+            plan.mark_failed(str(exc))
+            return str(plan.status)
+        except Exception:
+            logger.exception("Research plan %s failed unexpectedly", plan.pk)
+            plan.mark_failed(
+                gettext(
+                    "Internal error while computing the research plan. The administrator can "
+                    "find the details in the worker log."
+                )
+            )
+            raise
+        plan.mark_done(result)
+    logger.info("Research plan %s done", plan.pk)
+    return str(plan.status)
 
 
 # --- importing an uploaded file ------------------------------------------------------------------
@@ -334,8 +400,14 @@ def heartbeat_path(run_id: int, kind: str = "run") -> Path:
     return heartbeat_dir() / f"{kind}-{int(run_id)}.json"
 
 
-def _kind(job: ProfileRun | DataImport) -> str:
-    return "import" if isinstance(job, DataImport) else "run"
+Job = ProfileRun | DataImport | ResearchPlan
+"""A background job with a status, a heartbeat and a task."""
+
+
+def _kind(job: Job) -> str:
+    if isinstance(job, DataImport):
+        return "import"
+    return "plan" if isinstance(job, ResearchPlan) else "run"
 
 
 def _pid_namespace() -> str:
@@ -405,7 +477,7 @@ def _process_gone(info: dict[str, Any]) -> bool:
     return state in ("Z", "X")
 
 
-def worker_is_dead(run: ProfileRun | DataImport) -> bool:
+def worker_is_dead(run: Job) -> bool:
     """Whether the worker running ``run`` (a running profile run or import) has died."""
     if run.status != run.Status.RUNNING:
         return False
@@ -428,7 +500,7 @@ def worker_is_dead(run: ProfileRun | DataImport) -> bool:
     return now - beat > _stale_seconds()
 
 
-def fail_if_worker_died(run: ProfileRun | DataImport) -> bool:
+def fail_if_worker_died(run: Job) -> bool:
     """Mark ``run`` (a profile run or an import) failed if its worker died; returns whether
     it did."""
     if not worker_is_dead(run):
@@ -438,6 +510,11 @@ def fail_if_worker_died(run: ProfileRun | DataImport) -> bool:
             "The background worker stopped while importing this file (the process ended "
             "unexpectedly). Nothing was stored from this import and the uploaded file was "
             "deleted; upload it again."
+        )
+    elif isinstance(run, ResearchPlan):
+        error = gettext(
+            "The background worker stopped while computing the research plan (the process "
+            "ended unexpectedly); compute it again."
         )
     else:
         error = gettext(
@@ -485,11 +562,13 @@ def _fail_task(task_id: str) -> None:
 
 
 def reap_dead_runs() -> int:
-    """Fail every running profile run and import whose worker died; returns how many."""
+    """Fail every running job (profile run, import, research plan) whose worker died; returns
+    how many."""
     count = 0
-    running: list[ProfileRun | DataImport] = [
+    running: list[Job] = [
         *ProfileRun.objects.filter(status=ProfileRun.Status.RUNNING),
         *DataImport.objects.filter(status=DataImport.Status.RUNNING),
+        *ResearchPlan.objects.filter(status=ResearchPlan.Status.RUNNING),
     ]
     for run in running:
         with translation.override(settings.LANGUAGE_CODE):

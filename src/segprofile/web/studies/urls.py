@@ -52,6 +52,16 @@ urlpatterns += [
     ),
     path("studies/<int:pk>/research/", views_research.research_page, name="research"),
     path(
+        "studies/<int:pk>/research/plan/",
+        views_research.research_plan_start,
+        name="research_plan_start",
+    ),
+    path(
+        "studies/<int:pk>/research/plan/progress/",
+        views_research.research_progress,
+        name="research_progress",
+    ),
+    path(
         "studies/<int:pk>/research/respondents.csv",
         views_research.research_respondents_csv,
         name="research_respondents",

@@ -2,45 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.core.exceptions import SuspiciousFileOperation
+from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRefresh
 
-import segprofile
 from segprofile import pipeline
-from segprofile.analysis.hypotheses import known_segments
 from segprofile.errors import SegprofileError
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
-from segprofile.web.studies import services
+from segprofile.web.studies import access, htmx, runs, services
+from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
 from segprofile.web.studies.models import (
-    ADMIN,
     AuditEvent,
-    Membership,
     ProfileRun,
     Study,
     StudyRevision,
@@ -48,71 +34,7 @@ from segprofile.web.studies.models import (
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.templatetags.team_tags import Caps
 
-# --- access ------------------------------------------------------------------------------------
-
-_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def _study_for(request: HttpRequest, pk: int, need: str | None = None) -> Study:
-    """The study ``pk`` if the user has the capability ``need`` in it — the one entry point of
-    every study view.
-
-    ``need``: ``"view"`` (pages and downloads: any member), ``"edit"`` (a POST that changes the
-    study, its data or its runs: owners and editors), ``"manage"`` (members, audit log,
-    deletion: owners). Without it, a GET needs ``view`` and any other method ``edit``.
-    An administrator of the instance may do everything. Anonymous visitors never get here
-    (the login middleware sends them to the login page); a study that does not exist is 404,
-    one the user may not open or change is 403 («Доступ запрещён»).
-
-    For an edit, the revision the form was based on (its ``base_revision`` field, see the
-    ``{% base_revision_field study %}`` tag) is remembered on the study, so
-    :meth:`Study.add_revision` merges with edits saved meanwhile or refuses a conflicting one.
-    """
-    if need is None:
-        need = "view" if request.method in _SAFE_METHODS else "edit"
-    user = request.user
-    studies = Study.objects.select_related("owner")
-    if user.is_authenticated:
-        # The user's role comes with the study (one query instead of two on every page).
-        role = Membership.objects.filter(study=OuterRef("pk"), user_id=user.pk).values("role")
-        studies = studies.annotate(user_role=Subquery(role[:1]))
-    study = get_object_or_404(studies, pk=pk)
-    if user.is_authenticated:
-        role_of_user = study.user_role
-        if role_of_user is None and getattr(user, "is_superuser", False):
-            role_of_user = ADMIN
-        study.__dict__.setdefault("_role_cache", {})[user.pk] = role_of_user  # see role_for
-    if not study.can(request.user, need):
-        raise PermissionDenied
-    if need != "view":
-        base = request.POST.get("base_revision", "")
-        study.edit_base = int(base) if base.isdigit() else None
-    return study
-
-
-def _run_for(
-    request: HttpRequest, pk: int, run_pk: int, need: str = "view", *, light: bool = False
-) -> ProfileRun:
-    """The run ``run_pk`` of the study ``pk`` (checked for ``need``); ``light`` leaves out the
-    profile, the report and the revision's document (read from the database when used)."""
-    study = _study_for(request, pk, need)
-    runs = ProfileRun.objects.select_related("revision", "created_by")
-    if light:
-        runs = runs.defer("result_json", "html", "fragment", "revision__document")
-    run: ProfileRun = get_object_or_404(runs, pk=run_pk, study=study)
-    run.study = study
-    return run
-
-
 # --- study documents ---------------------------------------------------------------------------
-# A revision never changes once written, so each server process keeps the stored JSON of the
-# revisions it has read (never handed out) and validates a fresh document from it per request:
-# no 0.1 MB column read and decoded on every page, and nothing a request changes in its document
-# can reach another request.
-
-_STORED_DOCUMENTS: OrderedDict[tuple[int, int, str], Any] = OrderedDict()
-_STORED_LOCK = threading.Lock()
-_STORED_SIZE = 32
 
 
 def current_revision(study: Study) -> StudyRevision:
@@ -125,30 +47,19 @@ def current_revision(study: Study) -> StudyRevision:
 
 
 def revision_document(revision: StudyRevision) -> StudyDocument:
-    """The revision's document, this request's own copy."""
-    key = (revision.pk, revision.number, revision.created_at.isoformat())
-    with _STORED_LOCK:
-        data = _STORED_DOCUMENTS.get(key)
-        if data is not None:
-            _STORED_DOCUMENTS.move_to_end(key)
-    if data is None:
-        # Read anew, not from the instance: its dict could be changed by whoever holds it.
-        data = StudyRevision.objects.filter(pk=revision.pk).values_list("document", flat=True).get()
-        with _STORED_LOCK:
-            _STORED_DOCUMENTS[key] = data
-            while len(_STORED_DOCUMENTS) > _STORED_SIZE:
-                _STORED_DOCUMENTS.popitem(last=False)
-    return pipeline.study_from_data(data, source=f"редакция {revision.number}")
+    """The revision's document (its column is read now if the revision was fetched without it)."""
+    return revision.to_document()
 
 
 def current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
-    """The study's latest revision and its document (see :func:`revision_document`)."""
-    revision = current_revision(study)
-    return revision, revision_document(revision)
+    """The study's latest revision (with its author) and its document, in one read."""
+    revision: StudyRevision = study.revisions.select_related("author").order_by("-number").first()
+    study.__dict__["_current_number"] = revision.number  # for {% base_revision_field %}
+    return revision, revision.to_document()
 
 
 def _visible_studies(request: HttpRequest) -> QuerySet[Study]:
-    return Study.visible_to(request.user).select_related("owner")
+    return access.studies_for(request.user).select_related("owner")
 
 
 def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
@@ -160,9 +71,6 @@ def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
 
 # --- profiles of finished runs ----------------------------------------------------------------
 
-_CODE = segprofile.__version__
-"""Part of every cache key of derived values: another version of the code computes anew."""
-
 
 def latest_run(study: Study) -> ProfileRun | None:
     """The study's latest finished profile run, without its big text columns (the profile
@@ -170,125 +78,17 @@ def latest_run(study: Study) -> ProfileRun | None:
     run: ProfileRun | None = (
         study.runs.filter(status=ProfileRun.Status.DONE)
         .select_related("revision")
-        .defer("result_json", "html", "fragment", "revision__document")
+        .defer(*access.BIG_RUN_COLUMNS)
         .order_by("-created_at", "-pk")
         .first()
     )
     return run
 
 
-def _parse_profile(run: ProfileRun) -> Profile:
-    """The run's computed profile — for the pipeline only; pages show :func:`published`."""
+def computed_profile(run: ProfileRun) -> Profile:
+    """The run's profile as computed — for the pipeline only; pages show ``runs.published``."""
     text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
     return pipeline.profile_from_json(text)
-
-
-def published(run: ProfileRun, profile: Profile | None = None) -> Profile:
-    """What a page may show of the run's profile: small groups hidden by the rules of the
-    run's own study revision (``analysis.suppression``, applied on reading)."""
-    return pipeline.published_profile(
-        profile if profile is not None else _parse_profile(run), revision_document(run.revision)
-    )
-
-
-def unsuppressed_requested(request: HttpRequest, study: Study) -> bool:
-    """Whether this download asks for figures without disclosure control (``unsuppressed=1``).
-
-    Only an owner (or an administrator) may, for one output at a time; anyone else gets 403.
-    """
-    if request.GET.get("unsuppressed") not in ("1", "true", "on"):
-        return False
-    if not study.can(request.user, "manage"):
-        raise PermissionDenied
-    return True
-
-
-_MISSING = object()
-
-
-class ProfileFacts:
-    """The study's latest finished run and what pages derive from its profile, cached.
-
-    A page needs little of a profile (segment labels, suggestions), while reading and parsing
-    a million-row profile costs ~10 ms a request. The derived values are kept in Django's
-    cache per run (and study revision, when they depend on it); the cache hands every request
-    its own unpickled copy, so nothing one request changes reaches another. The profile is read
-    only when a value is not cached yet, and at most once a request.
-    """
-
-    def __init__(self, study: Study, run: ProfileRun | None = None) -> None:
-        """The facts of ``run`` (a finished run of ``study``), or of the latest finished run."""
-        self.run = run if run is not None else latest_run(study)
-        self._profile: Profile | None = None
-
-    @property
-    def profile(self) -> Profile | None:
-        """The parsed profile of :attr:`run` (read on first use), or ``None`` without a run."""
-        if self.run is None:
-            return None
-        if self._profile is None:
-            self._profile = _parse_profile(self.run)
-        return self._profile
-
-    def derived(
-        self, name: str, make: Any, default: Any, revision: StudyRevision | None = None
-    ) -> Any:
-        """``make(profile)``, cached for the run (and ``revision``); ``default`` without a run."""
-        profile_run = self.run
-        if profile_run is None:
-            return default
-        finished = profile_run.finished_at.isoformat() if profile_run.finished_at else ""
-        key = (
-            f"profile-facts:{_CODE}:{name}:{profile_run.pk}:"
-            f"{profile_run.created_at.isoformat()}:{finished}"
-        )
-        if revision is not None:
-            key += f":{revision.pk}:{revision.number}:{revision.created_at.isoformat()}"
-        value = cache.get(key, _MISSING)
-        if value is _MISSING:
-            value = make(self.profile)
-            cache.set(key, value, timeout=None)
-        return value
-
-    def labels(self) -> dict[str, str]:
-        """Every segment key of the profile with its label (``known_segments``); ``{}``."""
-        labels: dict[str, str] = self.derived("labels", known_segments, {})
-        return labels
-
-
-# --- rendered parts of pages -------------------------------------------------------------------
-# Long lists of the same markup (journey steps with their buttons, the hypotheses registry) cost
-# tens of milliseconds to render and change only with the study's revision or profile run. Each
-# server process keeps such parts as rendered HTML (immutable strings) per key; the forms' CSRF
-# token, the one per-request value in them, is rendered as a placeholder and put in per request.
-
-_FRAGMENTS: OrderedDict[str, str] = OrderedDict()
-_FRAGMENTS_LOCK = threading.Lock()
-_FRAGMENTS_SIZE = 256
-_CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
-"""Stands for the CSRF token in a kept part; random, so no study text can contain it."""
-
-
-def cached_fragment(
-    request: HttpRequest, key: str, template: str, context: Callable[[], dict[str, Any]]
-) -> SafeString:
-    """``template`` rendered with ``context()`` — once per process for ``key`` and language.
-
-    ``key`` must name everything the part shows: the study revision and profile run it comes
-    from, the user's capabilities… The part must not use ``request`` or ``user`` directly.
-    """
-    full_key = f"{translation.get_language()}|{key}"
-    with _FRAGMENTS_LOCK:
-        html = _FRAGMENTS.get(full_key)
-        if html is not None:
-            _FRAGMENTS.move_to_end(full_key)
-    if html is None:
-        html = render_to_string(template, {**context(), "csrf_token": _CSRF_SLOT})
-        with _FRAGMENTS_LOCK:
-            _FRAGMENTS[full_key] = html
-            while len(_FRAGMENTS) > _FRAGMENTS_SIZE:
-                _FRAGMENTS.popitem(last=False)
-    return mark_safe(html.replace(_CSRF_SLOT, get_token(request)))  # noqa: S308 — our own render
 
 
 def study_capabilities(request: HttpRequest, study: Study) -> Caps:
@@ -300,19 +100,6 @@ def study_capabilities(request: HttpRequest, study: Study) -> Caps:
         study.can(user, "edit"),
         study.can(user, "manage"),
     )
-
-
-def revision_stamp(revision: StudyRevision) -> str:
-    """Names one stored revision for a cache key (pk, number and time: never reused)."""
-    return f"{revision.pk}.{revision.number}.{revision.created_at.isoformat()}"
-
-
-def run_stamp(run: ProfileRun | None) -> str:
-    """Names one finished run (or none) for a cache key."""
-    if run is None:
-        return "-"
-    finished = run.finished_at.isoformat() if run.finished_at else ""
-    return f"{run.pk}.{run.created_at.isoformat()}.{finished}"
 
 
 # --- studies -----------------------------------------------------------------------------------
@@ -409,48 +196,26 @@ def _detail_page(
         )
     # Without the big columns: a run's profile and report are ~0.7 MB at a million rows,
     # a revision's document ~0.1 MB; the lists show numbers, dates and names.
-    runs = list(
-        study.runs.select_related("revision", "created_by").defer(
-            "result_json", "html", "fragment", "revision__document"
-        )[:10]
+    recent = list(
+        study.runs.select_related("revision", "created_by").defer(*access.BIG_RUN_COLUMNS)[:10]
     )
     can = study_capabilities(request, study)
-
-    def context() -> dict[str, Any]:
-        findings = sorted(pipeline.check(document), key=lambda f: _code_order(f.code))
-        return {
-            "study": study,
-            "can": can,
-            "revision": revision,
-            "document": document,
-            "acts": {act.id: act for act in document.scope.legal_acts},
-            "sources": sources,
-            "findings": findings,
-            "missing_count": sum(1 for f in findings if f.severity == "missing"),
-            "runs": runs,
-            "revisions": study.revisions.select_related("author").defer("document")[:20],
-            "revision_form": revision_form or StudyUploadForm(),
-            "role": can.role,
-        }
-
-    if revision_form is None:
-        # Everything the page shows: the revision (document, revisions list), the data files,
-        # the runs, the rights; kept rendered until one of them changes.
-        shown = repr(
-            (
-                study.slug,
-                [(row["file"], row["version"] and row["version"].sha256) for row in sources],
-                [(r.pk, r.status, r.revision.number, r.created_at, r.created_by_id) for r in runs],
-            )
-        )
-        digest = hashlib.sha256(shown.encode()).hexdigest()[:32]
-        key = f"detail:{study.pk}:{revision_stamp(revision)}:{can}:{digest}"
-        body = cached_fragment(request, key, "studies/_detail_body.html", context)
-    else:  # a form with errors: this request's own page
-        body = mark_safe(  # noqa: S308 — our own render
-            render_to_string("studies/_detail_body.html", context(), request=request)
-        )
-    return render(request, "studies/detail.html", {"study": study, "body": body}, status=status)
+    findings = sorted(pipeline.check(document), key=lambda f: _code_order(f.code))
+    context = {
+        "study": study,
+        "can": can,
+        "revision": revision,
+        "document": document,
+        "acts": {act.id: act for act in document.scope.legal_acts},
+        "sources": sources,
+        "findings": findings,
+        "missing_count": sum(1 for f in findings if f.severity == "missing"),
+        "runs": recent,
+        "revisions": study.revisions.select_related("author").defer("document")[:20],
+        "revision_form": revision_form or StudyUploadForm(),
+        "role": can.role,
+    }
+    return render(request, "studies/detail.html", context, status=status)
 
 
 def _code_order(code: str) -> tuple[int, str]:
@@ -461,12 +226,12 @@ def _code_order(code: str) -> tuple[int, str]:
 
 @require_GET
 def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, _study_for(request, pk, need="view"))
+    return _detail_page(request, study_for(request, pk, need="view"))
 
 
 @require_POST
 def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     form = StudyUploadForm(request.POST, request.FILES)
     if not form.is_valid() or form.study_document is None:
         return _detail_page(request, study, revision_form=form, status=400)
@@ -488,7 +253,7 @@ def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: how many client records the rule being typed selects (M-2), or where it is wrong."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     rule = request.POST.get("rule", "").strip()
     context: dict[str, Any] = {"rule": rule}
     if rule:
@@ -507,7 +272,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
     """Save a role's eligibility rule as a new revision of the study."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     rule = request.POST.get("rule", "")
     try:
         document = pipeline.set_eligibility_rule(
@@ -526,7 +291,7 @@ def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
 
 @require_GET
 def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     number = request.GET.get("revision")
     if number is None:
         revision = study.current_revision()
@@ -546,36 +311,16 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def run_start(request: HttpRequest, pk: int) -> HttpResponse:
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     run = services.start_profile_run(study, request.user)
     return redirect("studies:run", pk=study.pk, run_pk=run.pk)
 
 
-_FRAGMENTS_OF_RUNS: OrderedDict[str, str] = OrderedDict()
-
-
-def _run_fragment(run: ProfileRun) -> str:
-    """A finished run's profile fragment (~0.25 MB at a million rows; a run never changes once
-    done), kept per server process: an immutable string, read from the database once."""
-    key = run_stamp(run)
-    with _FRAGMENTS_LOCK:
-        text = _FRAGMENTS_OF_RUNS.get(key)
-        if text is not None:
-            _FRAGMENTS_OF_RUNS.move_to_end(key)
-            return text
-    text = ProfileRun.objects.filter(pk=run.pk).values_list("fragment", flat=True).get()
-    with _FRAGMENTS_LOCK:
-        _FRAGMENTS_OF_RUNS[key] = text
-        while len(_FRAGMENTS_OF_RUNS) > 8:
-            _FRAGMENTS_OF_RUNS.popitem(last=False)
-    return text
-
-
 @require_GET
 def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
-    run = _run_for(request, pk, run_pk, need="view", light=True)
+    run = run_for(request, pk, run_pk, light=True)
     run.sync_with_task()
-    fragment = _run_fragment(run) if run.status == ProfileRun.Status.DONE else ""
+    fragment = run.fragment if run.status == ProfileRun.Status.DONE else ""  # read now
     return render(
         request, "studies/run.html", {"study": run.study, "run": run, "fragment": fragment}
     )
@@ -584,20 +329,19 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """The progress fragment HTMX polls; once the run ends, the whole page reloads."""
-    run = _run_for(request, pk, run_pk, need="view")
+    run = run_for(request, pk, run_pk, light=True)
     run.sync_with_task()
-    if run.is_finished:
-        if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponseClientRefresh()
-        return redirect("studies:run", pk=run.study_id, run_pk=run.pk)
-    return render(request, "studies/_progress.html", {"study": run.study, "run": run})
+    return htmx.job_progress(
+        request,
+        finished=run.is_finished,
+        page=reverse("studies:run", kwargs={"pk": run.study_id, "run_pk": run.pk}),
+        template="studies/_progress.html",
+        context={"study": run.study, "run": run},
+    )
 
 
 def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
-    run = _run_for(request, pk, run_pk, need="view")
-    if run.status != ProfileRun.Status.DONE:
-        raise Http404
-    return run
+    return run_for(request, pk, run_pk, light=True, done=True)
 
 
 _PRIORITY_SORTS = {
@@ -624,61 +368,40 @@ def _ranked(profile: Profile) -> dict[str, Any]:
 @require_GET
 def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """M-6: every ranked segment, sortable, with the quadrant chart and sponsor-focus inputs."""
-    run = _run_for(request, pk, run_pk, need="view", light=True)
-    if run.status != ProfileRun.Status.DONE:
-        raise Http404
+    run = run_for(request, pk, run_pk, pages=True, done=True)
     study = run.study
     sort = request.GET.get("sort", "rank")
     if sort not in _PRIORITY_SORTS:
         sort = "rank"
-    current = current_revision(study)  # the forms' base revision
-    can = study_capabilities(request, study)
-    here = request.get_full_path()
-
-    def context() -> dict[str, Any]:
-        facts = ProfileFacts(study, run)
-        ranked = facts.derived("ranked", lambda p: _ranked(published(run, p)), {})
-        document = revision_document(run.revision)
-        rows = ranked["rows"]
-        rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
-        notes = {n.segment: n for n in document.segment_notes}
-        top = set(ranked["priority"].top) if ranked["priority"] is not None else set()
-        for row in rows:
-            row["top"] = row["segment"].key in top
-            row["note"] = notes.get(row["segment"].key)
-        return {
-            "study": study,
-            "can": can,
-            "run": run,
-            "priority": ranked["priority"],
-            "rows": rows,
-            "names": facts.labels(),
-            "min_cell": document.segmentation.min_cell,
-            "sort": sort,
-            "next": here,
-            # vl-convert takes ~0.3–1 s a chart: draw it once per run and threshold, keep it.
-            "chart": cache.get_or_set(
-                f"priority-quadrant:{run.pk}:"
-                f"{run.finished_at.timestamp() if run.finished_at else 0}:"
-                f"{document.segmentation.min_cell}",
-                lambda: pipeline.priority_quadrant_svg(published(run), document) or "",
-                timeout=None,
-            )
-            or None,
-        }
-
-    key = (
-        f"priorities:{study.pk}:{run_stamp(run)}:{revision_stamp(run.revision)}:"
-        f"{revision_stamp(current)}:{can}:{sort}:{here}"
-    )
-    body = cached_fragment(request, key, "studies/_priorities_body.html", context)
-    return render(request, "studies/priorities.html", {"study": study, "body": body})
+    current_revision(study)  # the forms' base revision
+    ranked = _ranked(runs.published(run))
+    document = revision_document(run.revision)
+    rows = ranked["rows"]
+    rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
+    notes = {n.segment: n for n in document.segment_notes}
+    top = set(ranked["priority"].top) if ranked["priority"] is not None else set()
+    for row in rows:
+        row["top"] = row["segment"].key in top
+        row["note"] = notes.get(row["segment"].key)
+    context = {
+        "study": study,
+        "can": study_capabilities(request, study),
+        "run": run,
+        "priority": ranked["priority"],
+        "rows": rows,
+        "names": runs.labels(run),
+        "min_cell": document.segmentation.min_cell,
+        "sort": sort,
+        "next": request.get_full_path(),
+        "chart": runs.chart(run, runs.PRIORITY_QUADRANT) or None,
+    }
+    return render(request, "studies/priorities.html", context)
 
 
 @require_POST
 def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Set or clear the sponsor focus of a segment: a new revision of the study."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     key = request.POST.get("segment", "")
     back = request.POST.get("next", "")
     try:
@@ -715,10 +438,16 @@ def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 @require_GET
 def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
-    raw = unsuppressed_requested(request, run.study)
+    raw = access.unsuppressed_requested(request, run.study)
     _audit_export(request, run, "json", unsuppressed=raw)
+    if raw:  # an owner's request for this one output: computed now
+        text = pipeline.published_profile_json(
+            run.result_json, revision_document(run.revision), raw=True
+        )
+    else:
+        text = runs.published_json(run)
     return _attachment(
-        pipeline.published_profile_json(run.result_json, revision_document(run.revision), raw=raw),
+        text,
         f"{run.study.slug}-r{run.revision.number}-profile.json",
         "application/json; charset=utf-8",
     )

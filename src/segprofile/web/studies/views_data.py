@@ -48,7 +48,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRefresh
 
 from segprofile import pipeline
 from segprofile.data.privacy import AuditRecord, now_iso, write_audit
@@ -58,6 +57,8 @@ from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
 from segprofile.report.format import percent
+from segprofile.web.studies import htmx
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit, client_address
 from segprofile.web.studies.forms import (
     COLUMN_TYPE_LABELS,
@@ -81,7 +82,7 @@ from segprofile.web.studies.services import (
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.tasks import document_with_source, read_options, with_decisions
-from segprofile.web.studies.views import _study_for, study_capabilities
+from segprofile.web.studies.views import study_capabilities
 
 logger = logging.getLogger(__name__)
 
@@ -454,7 +455,7 @@ def _initial_source(request: HttpRequest) -> dict[str, str]:
 @require_GET
 def data_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The study's data sources, their imported versions, the upload form, the audit trail."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     clean_staging()
     return _data_page(request, study)
 
@@ -462,7 +463,7 @@ def data_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def data_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Receive a file, inspect it at once; a file that cannot be read is not kept."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     document = study.current_revision().to_document()
     form = DataFileForm(request.POST, request.FILES, document=document)
     if not form.is_valid():
@@ -538,7 +539,7 @@ def _inspect_page(
 @require_http_methods(["GET", "POST"])
 def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """GET: what the file holds. POST: re-check with the decisions, or import the file."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     upload = _load_upload(study, token)
     queued = _active_import(study, token)
     if queued is not None:  # its import has started: its page shows how it goes
@@ -646,7 +647,7 @@ def _change_sheet(request: HttpRequest, study: Study, upload: staging.Upload) ->
 
 
 def _import_for(request: HttpRequest, pk: int, import_pk: int) -> DataImport:
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     try:
         job = DataImport.objects.select_related("study", "created_by").get(
             pk=import_pk, study=study
@@ -692,11 +693,13 @@ def data_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
 def data_import_progress(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
     """The progress fragment HTMX polls; once the import ends, the whole page reloads."""
     job = _import_for(request, pk, import_pk)
-    if job.is_finished:
-        if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponseClientRefresh()
-        return redirect("studies:data_import", pk=job.study_id, import_pk=job.pk)
-    return render(request, "studies/data/_import_progress.html", {"study": job.study, "job": job})
+    return htmx.job_progress(
+        request,
+        finished=job.is_finished,
+        page=reverse("studies:data_import", kwargs={"pk": job.study_id, "import_pk": job.pk}),
+        template="studies/data/_import_progress.html",
+        context={"study": job.study, "job": job},
+    )
 
 
 def _audit_original_deleted(
@@ -730,7 +733,7 @@ def _audit_original_deleted(
 @require_POST
 def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Delete an uploaded file that is waiting for import (or whose upload was damaged)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     upload = _load_upload(study, token)
     try:
         with staging.hold(upload):  # not while another request imports it
@@ -750,7 +753,7 @@ def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 @require_POST
 def data_original_delete(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Delete an original an owner kept after its import (owners only; audited)."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     try:
         original = staging.get_original(staging_root(), staging_area(study), token)
     except NotFound:
@@ -769,7 +772,7 @@ def data_version_delete(
     request: HttpRequest, pk: int, source_id: str, version: int
 ) -> HttpResponse:
     """Delete a stored dataset version, after a confirmation page (audited)."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     document = study.current_revision().to_document()
     ws = workspace_for(study)
     try:

@@ -1,18 +1,15 @@
 """Views of journeys and recommendations (M-11, M-12): blueprints, metrics, exchange.
 
-Thin: access through ``_study_for``; metrics, blueprints, suggestions, export and import come
+Thin: access through ``access.study_for``; metrics, blueprints, suggestions, export and import come
 from ``segprofile.pipeline`` / ``analysis`` / ``report``; every change is a new revision.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,19 +30,12 @@ from segprofile.analysis.journeys import (
 from segprofile.errors import NotFound, SegprofileError
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
-from segprofile.report.blueprint import blueprint_svg
+from segprofile.web.studies import drawings, htmx, runs
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
-from segprofile.web.studies.models import AuditEvent, Study, StudyRevision
-from segprofile.web.studies.views import (
-    ProfileFacts,
-    _attachment,
-    _study_for,
-    cached_fragment,
-    current_document,
-    revision_stamp,
-    run_stamp,
-)
+from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.views import _attachment, current_document, latest_run
 from segprofile.web.studies.views_research import latest_profile
 
 JOURNEY_KIND_LABELS: dict[str, Any] = {"current": _("current"), "target": _("target")}
@@ -76,79 +66,45 @@ def _journeys_page(
     step's form as it was sent (with what was typed and its errors); ``conflict``: someone
     else changed the journey meanwhile, so the step as it is now is shown beside it."""
     revision, document = current_document(study)
-    facts = ProfileFacts(study)
-    labels = facts.labels()
+    run = latest_run(study)
+    labels = runs.labels(run)
     can_edit = study.can_edit(request.user)
-    content: list[str] = []  # the blueprints' content digest, worked out on first need
-
-    def row(journey: Journey, **extra: Any) -> dict[str, Any]:
-        if not content:
-            content.append(_content_key(document, labels))
-        return _journey_context(
-            document,
-            journey,
-            labels,
-            study_pk=study.pk,
-            revision=revision.number,
-            can_edit=can_edit,
-            content_key=content[0],
-            **extra,
-        )
-
     journeys: list[dict[str, Any]] = []
     for j in document.journeys:
+        extra: dict[str, Any] = {}
         if editing and editing[0] == j.id:
             focus = "error" if form is not None and form.errors else ""
-            journeys.append(row(j, editing=editing[1], form=form, conflict=conflict, focus=focus))
+            extra = {"editing": editing[1], "form": form, "conflict": conflict, "focus": focus}
         elif adding == j.id:
-            journeys.append(
-                row(j, add_form=StepForm(document=document, auto_id=_form_ids(j.id, None)))
+            extra = {"add_form": StepForm(document=document, auto_id=_form_ids(j.id, None))}
+        journeys.append(
+            _journey_context(
+                document,
+                j,
+                labels,
+                study_pk=study.pk,
+                revision=revision.number,
+                can_edit=can_edit,
+                **extra,
             )
-        else:  # as shown to everyone with the same rights: rendered once per process
-            key = (
-                f"journey:{study.pk}:{j.id}:{revision_stamp(revision)}:"
-                f"{run_stamp(facts.run)}:{int(can_edit)}"
-            )
-            journeys.append(
-                {
-                    "html": cached_fragment(
-                        request,
-                        key,
-                        "studies/journeys/_journey.html",
-                        lambda j=j: {"study": study, "row": row(j)},
-                    )
-                }
-            )
-    # The comparison, the recommendations and the new-journey form: the same for everyone
-    # with the same rights, until the next revision or profile run.
-    stamp = f"{study.pk}:{revision_stamp(revision)}:{run_stamp(facts.run)}:{int(can_edit)}"
+        )
     context = {
         "study": study,
         "document": document,
-        "run": facts.run,
+        "run": run,
         "journeys": journeys,
         "import_error": import_error,
         "formats": pipeline.JOURNEY_FORMATS,
         "revision": revision.number,
         "can_edit": can_edit,
-        "shared_html": cached_fragment(
-            request,
-            f"journeys-shared:{stamp}",
-            "studies/journeys/_shared.html",
-            lambda: {
-                "study": study,
-                "journeys": document.journeys,
-                "can_edit": can_edit,
-                "new_form": _new_target_form(document, labels),
-                **_shared_context(document, facts, labels),
-            },
-        ),
+        "new_form": _new_target_form(document, labels) if can_edit else None,
+        **_shared_context(document, run, labels),
     }
     return render(request, "studies/journeys/journeys.html", context, status=status)
 
 
 def _shared_context(
-    document: StudyDocument, facts: ProfileFacts, labels: dict[str, str]
+    document: StudyDocument, run: ProfileRun | None, labels: dict[str, str]
 ) -> dict[str, Any]:
     """What the page shows besides the journeys: the comparison and the recommendations."""
     comparisons = [
@@ -157,7 +113,7 @@ def _shared_context(
     ]
     # As pipeline.suggested_recommendations: labelled by the profile's segments, when there is one.
     suggested = suggest_recommendations(
-        document, segment_labels=labels if facts.run is not None else None
+        document, segment_labels=labels if run is not None else None
     )
     return {
         "comparisons": comparisons,
@@ -177,13 +133,13 @@ def _recommendation_rows(recommendations: list[Any]) -> list[dict[str, Any]]:
 @require_GET
 def journeys_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-12, M-11: blueprints, metrics, current → target, recommendations, exchange."""
-    return _journeys_page(request, _study_for(request, pk, need="view"))
+    return _journeys_page(request, study_for(request, pk, need="view"))
 
 
 @require_POST
 def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Add the chosen suggested recommendations to the study: a new revision (M-11)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     ids = request.POST.getlist("id")
     back = reverse("studies:journeys", kwargs={"pk": study.pk}) + "#recommendations"
     if not ids:
@@ -211,7 +167,7 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The study's journeys as CSV or BPMN 2.0 XML."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     if fmt not in _CONTENT_TYPES:
         raise Http404
     document: StudyDocument = study.current_revision().to_document()
@@ -224,7 +180,7 @@ def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_POST
 def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Journeys from a CSV or BPMN file: a new revision; a bad file changes nothing."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     upload = request.FILES.get("file")
     fmt = request.POST.get("format", "")
     if upload is None:
@@ -278,28 +234,6 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
 # updates of the comparison, the recommendations and a status line; without it, a redirect.
 
 
-def _content_key(document: StudyDocument, labels: dict[str, str]) -> str:
-    """A digest of the study content and segment labels the blueprints are drawn from."""
-    return hashlib.sha256(
-        "\x1f".join(
-            [document.model_dump_json(), *sorted(f"{k}={v}" for k, v in labels.items())]
-        ).encode()
-    ).hexdigest()
-
-
-def _blueprint(
-    document: StudyDocument, journey_id: str, labels: dict[str, str], content_key: str
-) -> str:
-    """The journey's blueprint SVG, drawn once per study content (the page's costliest part)."""
-    digest = hashlib.sha256(f"{content_key}\x1f{journey_id}".encode()).hexdigest()[:40]
-    svg: str = cache.get_or_set(
-        f"blueprint:{digest}",
-        lambda: blueprint_svg(document, journey_id, segment_labels=labels),
-        timeout=None,
-    )
-    return svg
-
-
 def _journey_context(
     document: StudyDocument,
     journey: Journey,
@@ -308,7 +242,6 @@ def _journey_context(
     study_pk: int,
     revision: int,
     can_edit: bool,
-    content_key: str = "",
     editing: str | None = None,
     form: StepForm | None = None,
     add_form: StepForm | None = None,
@@ -362,9 +295,7 @@ def _journey_context(
         "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
         "segments": [labels.get(k, k) for k in journey.segments],
         "metrics": journey_metrics(journey, document.service_levels),
-        "svg": _blueprint(
-            document, journey.id, labels, content_key or _content_key(document, labels)
-        ),
+        "svg": drawings.blueprint(document, journey.id, labels),
         "steps": steps,
         "revision": revision,
         "can_edit": can_edit,
@@ -418,14 +349,7 @@ def _new_target_form(
 
 
 def _editable(request: HttpRequest, pk: int) -> Study:
-    study = _study_for(request, pk, need="edit")
-    if not study.can_edit(request.user):
-        raise PermissionDenied
-    return study
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+    return study_for(request, pk, need="edit")
 
 
 def _base(request: HttpRequest) -> int | None:
@@ -514,8 +438,8 @@ def _journey_response(
     ``created`` — the section is new (appended to the list), and the new-journey form is reset.
     """
     revision, document = current_document(study)
-    facts = ProfileFacts(study)
-    labels = facts.labels()
+    run = latest_run(study)
+    labels = runs.labels(run)
     journey = _find(document, journey_id)
     context = {
         "study": study,
@@ -538,7 +462,7 @@ def _journey_response(
         "can_edit": True,
         "oob": True,
         "revision": revision.number,
-        **_shared_context(document, facts, labels),
+        **_shared_context(document, run, labels),
     }
     return render(request, "studies/journeys/_journey_update.html", context, status=status)
 
@@ -552,7 +476,7 @@ def _done(
     **kw: Any,
 ) -> HttpResponse:
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    if _is_htmx(request):
+    if htmx.is_htmx(request):
         return _journey_response(request, study, journey_id, message=f"{text} {saved}", **kw)
     messages.success(request, f"{text} {saved}")
     return redirect(_anchor(study, journey_id))
@@ -565,7 +489,7 @@ def _refused(
     error: str,
     status: int,
 ) -> HttpResponse:
-    if _is_htmx(request):
+    if htmx.is_htmx(request):
         response = _journey_response(
             request, study, journey_id, status=status, error=error, message=error
         )
@@ -587,8 +511,8 @@ def _step_title(document: StudyDocument, journey_id: str, step_id: str) -> str:
 @require_GET
 def journey_fragment(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
     """One journey's section as it is now (the editor's «Cancel»)."""
-    study = _study_for(request, pk, need="view")
-    if not _is_htmx(request):
+    study = study_for(request, pk, need="view")
+    if not htmx.is_htmx(request):
         return redirect(_anchor(study, journey_id))
     if _find(study.current_revision().to_document(), journey_id) is None:
         raise Http404
@@ -603,7 +527,7 @@ def journey_step_edit(request: HttpRequest, pk: int, journey_id: str, step_id: s
     journey = _find(document, journey_id)
     if journey is None or all(s.id != step_id for s in journey.steps):
         raise Http404
-    if not _is_htmx(request):
+    if not htmx.is_htmx(request):
         return _journeys_page(request, study, editing=(journey_id, step_id))
     return _journey_response(request, study, journey_id, editing=step_id, focus="form")
 
@@ -618,7 +542,7 @@ def journey_step_add_form(request: HttpRequest, pk: int, journey_id: str) -> Htt
     journey = _find(document, journey_id)
     if journey is None:
         raise Http404
-    if not _is_htmx(request):
+    if not htmx.is_htmx(request):
         return _journeys_page(request, study, adding=journey_id)
     context = {
         "study": study,
@@ -642,7 +566,7 @@ def _step_form_error(
     without JavaScript: the whole page with the form open). A conflict (409) shows the step as
     saved now beside the form."""
     conflict = status == 409
-    if not _is_htmx(request):
+    if not htmx.is_htmx(request):
         if step_id is None:
             errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
             messages.error(request, errors)
@@ -862,7 +786,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
     """A new target journey copied from another one, common or for segments: a new revision."""
     study = _editable(request, pk)
     document = study.current_revision().to_document()
-    labels = ProfileFacts(study).labels()
+    labels = runs.labels(latest_run(study))
     form = _new_target_form(document, labels, request.POST)
     new_id = ""
     if form.is_valid():
@@ -893,7 +817,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
         except NotFound as exc:
             form.add_error("source", str(exc))
     if not new_id:
-        if not _is_htmx(request):
+        if not htmx.is_htmx(request):
             errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
             messages.error(request, errors)
             return redirect(reverse("studies:journeys", kwargs={"pk": study.pk}) + "#journey-new")
@@ -907,7 +831,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
     text = gettext("The target journey «%(title)s» was created.") % {
         "title": form.cleaned_data["title"]
     }
-    if not _is_htmx(request):
+    if not htmx.is_htmx(request):
         saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
         messages.success(request, f"{text} {saved}")
         return redirect(_anchor(study, new_id))

@@ -30,10 +30,10 @@ from segprofile import pipeline
 from segprofile.errors import InputError, SegprofileError
 from segprofile.model.study import DataSourceKind
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import AuditEvent, Study
 from segprofile.web.studies.services import workspace_for
-from segprofile.web.studies.views import _study_for
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _save(upload: UploadedFile, directory: Path, stem: str) -> Path:
 @require_http_methods(["GET", "POST"])
 def reidentify(request: HttpRequest, pk: int) -> HttpResponse:
     """The form, or the contacts CSV of the respondents found (owners only)."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     document = study.current_revision().to_document()
     form = ReidentifyForm(
         request.POST if request.method == "POST" else None,

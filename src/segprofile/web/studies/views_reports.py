@@ -1,6 +1,6 @@
 """Downloads of a finished run's report (M-13): DOCX, XLSX and PDF built from the stored profile.
 
-Login is enforced by the middleware; the owner check is the one every run view uses.
+Login is enforced by the middleware; access is the one rule of every view (``access``).
 """
 
 from __future__ import annotations
@@ -9,12 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
-from segprofile.web.studies.views import (
-    _audit_export,
-    _finished_run,
-    revision_document,
-    unsuppressed_requested,
-)
+from segprofile.web.studies import access
+from segprofile.web.studies.views import _audit_export, revision_document
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
 
@@ -24,8 +20,8 @@ def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResp
     """The run's report in ``fmt``; built on request from the stored profile and revision."""
     if fmt not in DOWNLOAD_FORMATS:
         raise Http404
-    run = _finished_run(request, pk, run_pk)
-    raw = unsuppressed_requested(request, run.study)  # an owner's, for this one output
+    run = access.run_for(request, pk, run_pk, done=True)
+    raw = access.unsuppressed_requested(request, run.study)  # an owner's, for this one output
     profile = pipeline.profile_from_json(run.result_json)
     document = revision_document(run.revision)
     content = pipeline.render_report(profile, document, fmt, unsuppressed=raw)

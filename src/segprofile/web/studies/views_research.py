@@ -1,28 +1,23 @@
 """Views of hypotheses and research (M-7, M-8, M-9): the registry, suggestions, the research plan.
 
-Thin, like the rest: access through ``_study_for``, decisions through ``segprofile.pipeline``;
+Thin, like the rest: access through ``access.study_for``, decisions through ``segprofile.pipeline``;
 every decision is a new revision of the study whose author and time are its record (M-10).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -45,6 +40,8 @@ from segprofile.model.study import (
     SurveySupport,
 )
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies import access, htmx, runs, services
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms import (
     NEW_SOURCE,
@@ -54,20 +51,13 @@ from segprofile.web.studies.forms import (
     SurveyUploadForm,
     TopicsForm,
 )
-from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.services import workspace_for
-from segprofile.web.studies.templatetags.team_tags import Caps
 from segprofile.web.studies.views import (
-    ProfileFacts,
     _attachment,
-    _parse_profile,
-    _study_for,
-    cached_fragment,
-    current_revision,
+    computed_profile,
+    current_document,
     latest_run,
-    revision_document,
-    revision_stamp,
-    run_stamp,
     study_capabilities,
 )
 from segprofile.web.studies.views_data import (
@@ -109,7 +99,7 @@ def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
     run = latest_run(study)
     if run is None:
         return None, None
-    return run, _parse_profile(run)
+    return run, computed_profile(run)
 
 
 def _hypothesis_row(
@@ -153,35 +143,16 @@ def _groups(
 @require_GET
 def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     """M-7, M-9: the registry by segment, the suggestions from the latest profile, verdicts."""
-    study = _study_for(request, pk, need="view")
-    revision = current_revision(study)
-    facts = ProfileFacts(study)
-    can = study_capabilities(request, study)
-    # The page changes with the revision, the profile run, the rights and the language only.
-    key = f"hypotheses:{study.pk}:{revision_stamp(revision)}:{run_stamp(facts.run)}:{can}"
-    body = cached_fragment(
-        request,
-        key,
-        "studies/research/_hypotheses_body.html",
-        lambda: _hypotheses_context(study, revision, facts, can),
-    )
-    return render(request, "studies/research/hypotheses.html", {"study": study, "body": body})
-
-
-def _hypotheses_context(
-    study: Study, revision: StudyRevision, facts: ProfileFacts, can: Caps
-) -> dict[str, Any]:
-    document = revision_document(revision)
-    run = facts.run
-    labels = facts.labels()
-    orphans: dict[str, list[str]] = facts.derived(
-        "orphaned-hypotheses", lambda p: orphaned_hypotheses(document, p), {}, revision
-    )
+    study = study_for(request, pk, need="view")
+    _, document = current_document(study)
+    run, profile = latest_profile(study)
+    labels = runs.labels(run)
+    # Suggestions and orphans follow the current revision: made from the profile as computed,
+    # published by the current rules (analysis.suppression, inside suggest_hypotheses).
+    orphans = orphaned_hypotheses(document, profile) if profile is not None else {}
     for hid, keys in segments_without_feature(document).items():
         orphans[hid] = list(dict.fromkeys([*orphans.get(hid, []), *keys]))
-    suggestions: list[Hypothesis] = facts.derived(
-        "suggested-hypotheses", lambda p: suggest_hypotheses(document, p), [], revision
-    )
+    suggestions = suggest_hypotheses(document, profile) if profile is not None else []
     counts = {
         STATUS_LABELS[s.value]: sum(1 for h in document.hypotheses if h.status is s)
         for s in HypothesisStatus
@@ -191,9 +162,9 @@ def _hypotheses_context(
     for group in groups:
         for row in group["rows"]:
             row["history"] = history.get(row["hyp"].id, [])
-    return {
+    context = {
         "study": study,
-        "can": can,
+        "can": study_capabilities(request, study),
         "document": document,
         "run": run,
         "groups": groups,
@@ -203,6 +174,7 @@ def _hypotheses_context(
         "verdict_rules": verdict_rules_text(),
         "suggested_quotes": sum(1 for h in document.hypotheses for e in h.evidence if e.suggested),
     }
+    return render(request, "studies/research/hypotheses.html", context)
 
 
 def _back_to_hypotheses(study: Study, anchor: str = "") -> HttpResponse:
@@ -213,7 +185,7 @@ def _back_to_hypotheses(study: Study, anchor: str = "") -> HttpResponse:
 @require_POST
 def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> HttpResponse:
     """Set a hypothesis's status and verdict reason: a new revision naming who and what (M-9)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     status = request.POST.get("status", "")
     reason = request.POST.get("reason", "")
     try:
@@ -239,7 +211,7 @@ def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
 @require_POST
 def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept (as open hypotheses) or reject the chosen suggestions: a new revision (M-7)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     ids = request.POST.getlist("id")
     action = request.POST.get("action", "")
     _, profile = latest_profile(study)
@@ -273,105 +245,86 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 # --- M-8: the research plan ----------------------------------------------------------------------
 
 
-def _data_stamp(study: Study) -> int:
-    """Changes whenever a file or dataset version of the study is added, replaced or removed."""
-    root = study.data_dir().parent
-    stamp = 0
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in ("uploads", "research-uploads")]
-        stamp = max(stamp, os.stat(folder).st_mtime_ns)
-        for name in files:
-            with contextlib.suppress(OSError):
-                stamp = max(stamp, os.stat(os.path.join(folder, name)).st_mtime_ns)
-    return stamp
-
-
-def _plan_key(study: Study, run: ProfileRun, revision: StudyRevision) -> str:
-    """The plan's cache key: its profile run, study revision and data files."""
-    stamp = run.finished_at.timestamp() if run.finished_at else 0
-    return f"research-plan:{study.pk}:{run.pk}:{stamp}:{revision.number}:{_data_stamp(study)}"
-
-
-def _plan(
-    study: Study,
-    revision: StudyRevision | None = None,
-    run: ProfileRun | None = None,
-    key: str = "",
-) -> tuple[ProfileRun | None, pipeline.ResearchPlanResult | None, str]:
-    """The research plan on the latest profile (``run``), or the reason there is none.
-
-    Drawing interview candidates scans every client record (seconds at a million rows), so the
-    plan is kept in the cache for its profile run, study revision and data files.
-    """
-    run = run or latest_run(study)
-    if run is None:
-        return None, None, ""
-    revision = revision or current_revision(study)
-    key = key or _plan_key(study, run, revision)
-    plan = cache.get(key)
-    if plan is None:  # the profile is read only to draw a plan anew
-        try:
-            plan = pipeline.research_plan(
-                workspace_for(study), revision_document(revision), profile=_parse_profile(run)
-            )
-        except SegprofileError as exc:
-            return run, None, str(exc)
-        cache.set(key, plan, timeout=None)
-    return run, plan, ""
+def _latest_plan(study: Study) -> ResearchPlan | None:
+    """The study's latest research plan job (waiting, computing, done or failed)."""
+    plan: ResearchPlan | None = (
+        study.plans.select_related("revision", "run__revision")
+        .defer("revision__document", *(f"run__{c}" for c in access.RUN_TEXTS))
+        .first()
+    )
+    return plan
 
 
 @require_GET
 def research_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """M-8: survey sample sizes, interview respondents covering every segment, guides."""
-    study = _study_for(request, pk, need="view")
-    revision = current_revision(study)
+    """M-8: survey sample sizes, interview respondents covering every segment, guides.
+
+    The plan is computed by the background worker (``tasks.build_research_plan``), after each
+    profile build and when the team asks; the page shows its progress, then the plan, and says
+    when the study has changed since.
+    """
+    study = study_for(request, pk, need="view")
+    revision, document = current_document(study)
     run = latest_run(study)
-    plan_key = _plan_key(study, run, revision) if run is not None else "-"
-    errors: list[str] = []
-
-    def context() -> dict[str, Any]:
-        _, plan, error = _plan(study, revision, run, plan_key)
-        if error:
-            errors.append(error)
-            raise _NoPlanError
-        return {
-            "study": study,
-            "document": revision_document(revision),
-            "run": run,
-            "plan": plan,
-            "error": "",
-            "short_total": sum(s.short or 0 for s in plan.sample_sizes) if plan else 0,
-        }
-
-    # The page follows the plan (run, revision, data files); kept rendered per process.
-    key = f"research-page:{plan_key}:{revision_stamp(revision)}:{run_stamp(run)}"
-    try:
-        body = cached_fragment(request, key, "studies/research/_plan_body.html", context)
-    except _NoPlanError:  # the reason, on a page of its own (not kept: the data may be fixed)
-        body = mark_safe(  # noqa: S308 — our own render
-            render_to_string(
-                "studies/research/_plan_body.html",
-                {"study": study, "run": run, "plan": None, "error": errors[0]},
-                request=request,
-            )
-        )
-        return render(
-            request, "studies/research/plan.html", {"study": study, "body": body}, status=400
-        )
-    return render(request, "studies/research/plan.html", {"study": study, "body": body})
+    job = _latest_plan(study)
+    if job is not None:
+        job.sync_with_task()
+    plan = job.plan() if job is not None else None
+    stale = (
+        job.stale_reasons(run, revision, services.data_versions(study, document))
+        if job is not None and job.is_finished
+        else []
+    )
+    context = {
+        "study": study,
+        "can": study_capabilities(request, study),
+        # The plan's own revision: its margin and confidence are those the plan used.
+        "document": job.revision.to_document() if plan is not None else document,
+        "run": run,
+        "job": job,
+        "plan": plan,
+        "stale": stale,
+        "short_total": sum(s.short or 0 for s in plan.sample_sizes) if plan else 0,
+    }
+    return render(request, "studies/research/plan.html", context)
 
 
-class _NoPlanError(Exception):
-    """The research plan could not be computed (the reason is given to the page)."""
+@require_POST
+def research_plan_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Compute the research plan anew: on the latest profile, the current revision and data."""
+    study = study_for(request, pk, need="edit")
+    run = latest_run(study)
+    if run is None:
+        messages.error(request, gettext("Build the profile first."))
+    else:
+        services.start_research_plan(study, run, study.current_revision(), request.user)
+    return redirect("studies:research", pk=study.pk)
+
+
+@require_GET
+def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's progress part HTMX polls; once the plan is computed, the page reloads."""
+    study = study_for(request, pk, need="view")
+    job = _latest_plan(study)
+    if job is not None:
+        job.sync_with_task()
+    return htmx.job_progress(
+        request,
+        finished=job is None or job.is_finished,
+        page=reverse("studies:research", kwargs={"pk": study.pk}),
+        template="studies/research/_plan_progress.html",
+        context={"study": study, "job": job},
+    )
 
 
 @require_GET
 def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The recruited respondents with their quotas, as CSV for Excel."""
-    study = _study_for(request, pk, need="view")
-    _, plan, error = _plan(study)
+    """The recruited respondents of the latest computed plan with their quotas, as CSV."""
+    study = study_for(request, pk, need="view")
+    job = study.plans.filter(status=ResearchPlan.Status.DONE).first()
+    plan = job.plan() if job is not None else None
     if plan is None:
-        messages.error(request, error or gettext("Build the profile first."))
+        messages.error(request, gettext("The research plan has not been computed yet."))
         return redirect("studies:research", pk=study.pk)
     response = _attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
     response.content = pipeline.recruitment_csv(plan.recruitment)
@@ -387,35 +340,18 @@ def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, A
 
     Each revision names its author and time (M-10); comparing consecutive revisions tells which
     hypothesis changed status or verdict reason, from what to what, and the reason then given.
-    Reading the last ``limit`` documents costs ~1 ms each, so the history is cached until the
-    next revision (revisions are only ever added).
+    Only the hypotheses of each document are read (the engine extracts them from the JSON).
     """
-    latest = study.revisions.order_by("-number").values_list("pk", "number", "created_at").first()
-    if latest is None:
-        return {}
-    key = f"status-history:{study.pk}:{latest[0]}:{latest[1]}:{latest[2].isoformat()}:{limit}"
-    history: dict[str, list[dict[str, Any]]] | None = cache.get(key)
-    if history is None:
-        history = _status_history(study, limit)
-        cache.set(key, history, timeout=None)
-    for entries in history.values():  # in the language of this request
-        for entry in entries:
-            entry["old"] = STATUS_LABELS.get(entry["old"], "—")
-            entry["new"] = STATUS_LABELS.get(entry["new"], entry["new"])
-    return history
-
-
-def _status_history(study: Study, limit: int) -> dict[str, list[dict[str, Any]]]:
     revisions = list(
         study.revisions.order_by("-number").values_list(
-            "number", "author__username", "created_at", "comment", "document"
+            "number", "author__username", "created_at", "comment", "document__hypotheses"
         )[:limit]
     )[::-1]
     history: dict[str, list[dict[str, Any]]] = {}
     before: dict[str, tuple[str, str]] = {}
-    for i, (number, author, created_at, comment, document) in enumerate(revisions):
+    for i, (number, author, created_at, comment, hypotheses) in enumerate(revisions):
         now: dict[str, tuple[str, str]] = {}
-        for item in document.get("hypotheses", []) or []:
+        for item in hypotheses or []:
             if isinstance(item, dict) and "id" in item:
                 now[str(item["id"])] = (
                     str(item.get("status", "open")),
@@ -424,13 +360,14 @@ def _status_history(study: Study, limit: int) -> dict[str, list[dict[str, Any]]]
         if i > 0:
             for hid, (status, reason) in now.items():
                 if before.get(hid) != (status, reason):
+                    old = before.get(hid, ("", ""))[0]
                     history.setdefault(hid, []).append(
                         {
                             "number": number,
                             "author": author,  # the user name; None when the user is gone
                             "at": created_at,
-                            "old": before.get(hid, ("", ""))[0],  # codes: named per request
-                            "new": status,
+                            "old": STATUS_LABELS.get(old, "—"),
+                            "new": STATUS_LABELS.get(status, status),
                             "reason": reason,
                             "comment": comment,
                         }
@@ -500,7 +437,7 @@ def _survey_upload_page(
 
 def survey_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 1: the stored surveys to analyse, or a new file of answers through the gate."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     if request.method != "POST":
         return _survey_upload_page(request, study)
     document = study.current_revision().to_document()
@@ -583,7 +520,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     """Steps 2–4 on a stored survey version: preview, the question → hypothesis form, the
     analysis; «apply» stores the verdicts and evidence as a new revision (the mapping too, on
     the study's survey source)."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     document = study.current_revision().to_document()
     ws = workspace_for(study)
     source = next((s for s in document.data_sources if s.id == source_id), None)
@@ -707,7 +644,7 @@ def _suggested_quotes(document: StudyDocument) -> list[dict[str, Any]]:
 def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload interview notes (TXT, DOCX): masked, quotes suggested per hypothesis, listed for a
     person to confirm or reject."""
-    study = _study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
     error = ""
     status = 200
     if request.method == "POST":
@@ -778,7 +715,7 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int) -> HttpResponse:
     """Confirm or reject a suggested quote: a new revision naming who and when."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     action = request.POST.get("action", "")
     quote = request.POST.get("quote", "")
     back = request.POST.get("next", "")
@@ -820,7 +757,7 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
 @require_GET
 def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Topics of complaints or open answers: top lemmas, share per segment, example quotes."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     document = study.current_revision().to_document()
     sources = pipeline.text_sources(document)
     form = TopicsForm(request.GET or None, document=document)
@@ -895,7 +832,7 @@ def _topic_lemmas(value: str) -> list[list[str]]:
 @require_POST
 def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename a topic of texts or merge several into one: a new revision of the study (M-9)."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     post = request.POST
     query = {k: post[k] for k in _TOPIC_QUERY if post.get(k)}
     target = reverse("studies:topics", kwargs={"pk": study.pk})

@@ -10,29 +10,20 @@
   (:func:`segprofile.pipeline.save_portrait_edit`) and taken by the next profile run.
 
 Small cells follow the profile's suppression (:func:`segprofile.report.build.suppression`): a
-hidden segment, cluster or cell shows no number here either. Profiles of finished runs never
-change, so a run's parsed profile and its charts (vl-convert is slow) are cached.
+hidden segment, cluster or cell shows no number here either. The published profile and the
+charts are the run's own, stored by the worker (:mod:`segprofile.web.studies.runs`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 from django.contrib import messages
-from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -42,7 +33,6 @@ from segprofile.errors import SegprofileError
 from segprofile.model.results import (
     ClusterResult,
     ClusterStats,
-    FeatureSegmentation,
     Interval,
     Portrait,
     PortraitField,
@@ -51,58 +41,23 @@ from segprofile.model.results import (
 )
 from segprofile.model.study import PortraitEdit
 from segprofile.model.study import Study as StudyDocument
-from segprofile.report import charts
 from segprofile.report.format import number, percent
+from segprofile.web.studies import htmx, runs
+from segprofile.web.studies.access import run_for
 from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX, PortraitEditForm
-from segprofile.web.studies.models import ProfileRun, Study, StudyRevision
-from segprofile.web.studies.views import (
-    _study_for,
-    cached_fragment,
-    current_revision,
-    revision_stamp,
-    run_stamp,
-)
+from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.views import current_document
 
 log = logging.getLogger(__name__)
 
-CHART_CACHE_SECONDS = 7 * 24 * 3600
-_CACHE_PREFIX = "segprofile:segments:v1"
-_NO_CHART = "-"
-
-
-# --- finished runs, parsed once -----------------------------------------------------------------
-
-
-class _Lru:
-    """A small thread-safe LRU of immutable things (parsed profiles, study documents)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any, make: Callable[[], Any]) -> Any:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-_RUNS = _Lru(8)
-_DOCUMENTS = _Lru(32)
+# --- finished runs -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class RunData:
     """What the pages need of a finished run: its profile, its study revision, what is hidden."""
 
-    stamp: str
+    run: ProfileRun
     profile: Profile
     document: StudyDocument
     hidden: frozenset[str]
@@ -115,83 +70,18 @@ class RunData:
         return any(key in self.hidden for key in keys)
 
 
-def _document(revision: StudyRevision) -> StudyDocument:
-    """A revision's document (revisions never change once written)."""
-    key = (revision.pk, revision.study_id, revision.number, revision.created_at)
-    document: StudyDocument = _DOCUMENTS.get(key, revision.to_document)
-    return document
-
-
-def _run_stamp(run: ProfileRun) -> str:
-    finished = run.finished_at.isoformat() if run.finished_at else ""
-    return f"{run.pk}:{run.study_id}:{run.revision_id}:{finished}"
-
-
 def run_data(run: ProfileRun) -> RunData:
-    """The parsed profile of a finished run, with the suppression of its study revision."""
-    stamp = _run_stamp(run)
-
-    def load() -> RunData:
-        text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
-        document = _document(run.revision)
-        # Pages show only the published profile: small groups hidden (analysis.suppression).
-        profile = pipeline.published_profile(pipeline.profile_from_json(text), document)
-        return RunData(stamp, profile, document, pipeline.hidden_segments(profile))
-
-    data: RunData = _RUNS.get(stamp, load)
-    return data
+    """The published profile of a finished run (stored by the worker), with its revision."""
+    profile = runs.published(run)
+    return RunData(run, profile, run.revision.to_document(), pipeline.hidden_segments(profile))
 
 
 def _done_run(
     request: HttpRequest, pk: int, run_pk: int, need: str = "view"
 ) -> tuple[Study, ProfileRun]:
-    """The study (checked for ``need``) and its finished run, without the big text columns."""
-    study = _study_for(request, pk, need=need)
-    run = get_object_or_404(
-        ProfileRun.objects.select_related("revision").defer(
-            "result_json", "html", "fragment", "revision__document"
-        ),
-        pk=run_pk,
-        study=study,
-    )
-    if run.status != ProfileRun.Status.DONE:
-        raise Http404
-    run.study = study
-    return study, run
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _htmx_target(request: HttpRequest) -> str:
-    htmx = getattr(request, "htmx", None)
-    return str(htmx.target or "") if htmx else ""
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    """Pages answer HTMX with a part and browsers with the whole page: never mix them up."""
-    patch_vary_headers(response, ("HX-Request", "HX-Target"))
-    return response
-
-
-# --- charts, cached per run ---------------------------------------------------------------------
-
-
-def _cached_svg(data: RunData, name: str, make: Callable[[], alt.TopLevelMixin | None]) -> str:
-    """The chart ``name`` of the run as SVG ("" when there is nothing to draw), cached."""
-    digest = hashlib.sha256(f"{data.stamp}|{name}".encode()).hexdigest()[:32]
-    key = f"{_CACHE_PREFIX}:{digest}"
-    svg = cache.get(key)
-    if svg is None:
-        try:
-            chart = make()
-            svg = _NO_CHART if chart is None else charts.to_svg(chart)
-        except (ValueError, RuntimeError) as exc:  # a chart that cannot be drawn is left out
-            log.warning("chart %s skipped: %s", name, type(exc).__name__)
-            svg = _NO_CHART
-        cache.set(key, svg, CHART_CACHE_SECONDS)
-    return "" if svg == _NO_CHART else str(svg)
+    """The study (checked for ``need``) and its finished run, with what its pages read."""
+    run = run_for(request, pk, run_pk, need, pages=True, done=True)
+    return run.study, run
 
 
 # --- formatting -----------------------------------------------------------------------------------
@@ -217,27 +107,6 @@ def _csat(sat: Any, min_cell: int = 5) -> dict[str, str]:
 
 
 # --- the segments page (M-5) ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Group:
-    """One feature's segments, or the cross segments of two features."""
-
-    id: str
-    label: str
-    binning: str
-    cross: bool
-    segments: list[SegmentStats]
-
-
-def _groups(profile: Profile) -> list[Group]:
-    groups = [
-        Group(fs.feature_id, fs.label, fs.binning, False, fs.segments) for fs in profile.by_feature
-    ]
-    groups += [
-        Group("&".join(cs.feature_ids), cs.label, "", True, cs.segments) for cs in profile.cross
-    ]
-    return groups
 
 
 def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
@@ -274,30 +143,8 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
     }
 
 
-def _group_chart(data: RunData, group: Group) -> str:
-    visible = [s for s in group.segments if not data.is_hidden(s.key)]
-    feature = FeatureSegmentation(
-        feature_id=group.id,
-        label=group.label,
-        column="",
-        type="cross" if group.cross else "feature",
-        segments=visible,
-    )
-    return _cached_svg(
-        data,
-        f"capacity-csat:{group.id}",
-        lambda: _with_long_labels(charts.capacity_csat(feature, min_cell=data.min_cell)),
-    )
-
-
-def _with_long_labels(chart: alt.TopLevelMixin | None) -> alt.TopLevelMixin | None:
-    """Segment labels on the web page are long («Город (областной центр, крупный город)»): give
-    them more room than in the printed report, where the page is narrower."""
-    return None if chart is None else chart.configure_axisY(labelLimit=300)
-
-
 def _segments_context(data: RunData, selected: str) -> dict[str, Any]:
-    groups = _groups(data.profile)
+    groups = runs.segment_groups(data.profile)
     group = next((g for g in groups if g.id == selected), groups[0] if groups else None)
     context: dict[str, Any] = {"groups": groups, "group": group}
     if group is not None:
@@ -307,7 +154,7 @@ def _segments_context(data: RunData, selected: str) -> dict[str, Any]:
             "has_blind": any(r.get("blind") for r in rows),
             "has_rank": any(r.get("rank") is not None for r in rows),
             "hidden_count": sum(1 for r in rows if r["hidden"]),
-            "chart": _group_chart(data, group),
+            "chart": runs.chart(data.run, runs.capacity_csat(group.id)),
         }
     return context
 
@@ -331,19 +178,10 @@ def run_segments(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """M-5: the segments of one feature at a time, with the chart; other features by HTMX."""
     study, run = _done_run(request, pk, run_pk)
     data = run_data(run)
-    feature = request.GET.get("feature", "")
-    if _is_htmx(request) and _htmx_target(request) == "segments-feature":
-        context = _common(study, run, data) | _segments_context(data, feature)
-        return _vary(render(request, "studies/segments/_feature.html", context))
-    # A finished run's segments never change: kept rendered per run, feature and language.
-    title = hashlib.sha256(study.title.encode()).hexdigest()[:16]
-    body = cached_fragment(
-        request,
-        f"segments:{study.pk}:{run_stamp(run)}:{title}:{feature}",
-        "studies/segments/_segments_body.html",
-        lambda: _common(study, run, data) | _segments_context(data, feature),
-    )
-    return _vary(render(request, "studies/segments/segments.html", {"study": study, "body": body}))
+    context = _common(study, run, data) | _segments_context(data, request.GET.get("feature", ""))
+    if htmx.is_htmx(request) and htmx.target(request) == "segments-feature":
+        return htmx.vary(render(request, "studies/segments/_feature.html", context))
+    return htmx.vary(render(request, "studies/segments/segments.html", context))
 
 
 # --- the clusters page (M-4) --------------------------------------------------------------------
@@ -471,11 +309,6 @@ def _vulnerable_context(data: RunData, result: ClusterResult) -> list[dict[str, 
     return list(tables.values())
 
 
-def _current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
-    revision = current_revision(study)  # its document column is read only if not parsed yet
-    return revision, _document(revision)
-
-
 def _clusters_context(
     request: HttpRequest, study: Study, run: ProfileRun, data: RunData
 ) -> dict[str, Any]:
@@ -485,14 +318,14 @@ def _clusters_context(
     context |= {"result": result, "enabled": settings.enabled}
     if result is None:
         return context
-    revision, current = _current_document(study)
+    revision, current = current_document(study)
     names = _names(data)
     choice = result.choice
     context |= {
         "current_revision": revision.number,
         "can_edit": study.can(request.user, "edit"),
         "text_limit": PORTRAIT_TEXT_MAX,
-        "k_chart": _cached_svg(data, "k-diagnostics", lambda: charts.k_diagnostics(choice)),
+        "k_chart": runs.chart(data.run, runs.K_DIAGNOSTICS),
         "diagnostics": [
             {
                 "k": d.k,
@@ -533,34 +366,18 @@ def run_clusters(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     """M-4: how k was chosen, the cluster cards with portraits, the crosstab, vulnerable groups."""
     study, run = _done_run(request, pk, run_pk)
     data = run_data(run)
-    if _is_htmx(request) and _htmx_target(request) == "crosstab" and data.profile.clusters:
+    if htmx.is_htmx(request) and htmx.target(request) == "crosstab" and data.profile.clusters:
         context = _common(study, run, data) | _crosstab_context(
             data, data.profile.clusters, request.GET.get("crosstab", "")
         )
-        return _vary(render(request, "studies/segments/_crosstab.html", context))
+        return htmx.vary(render(request, "studies/segments/_crosstab.html", context))
+    context = _clusters_context(request, study, run, data)
     editing = request.GET.get("edit", "")
     if editing.isdigit():  # a portrait's form open on the page (without JavaScript)
-        context = _clusters_context(request, study, run, data)
         card = next((c for c in context.get("cards") or [] if c["number"] == int(editing)), None)
         if card is not None and not card["hidden"] and study.can(request.user, "edit"):
             _attach_form(card, _portrait_form(card["number"], card["portrait"]))
-        body = mark_safe(  # noqa: S308 — our own render
-            render_to_string("studies/segments/_clusters_body.html", context, request=request)
-        )
-    else:  # the same for everyone with the same rights until a new revision: kept rendered
-        revision = current_revision(study)
-        key = (
-            f"clusters:{study.pk}:{run_stamp(run)}:{revision_stamp(revision)}:"
-            f"{int(study.can(request.user, 'edit'))}:{request.GET.get('crosstab', '')}"
-        )
-        body = cached_fragment(
-            request,
-            key,
-            "studies/segments/_clusters_body.html",
-            lambda: _clusters_context(request, study, run, data),
-        )
-    page = render(request, "studies/segments/clusters.html", {"study": study, "body": body})
-    return _vary(page)
+    return htmx.vary(render(request, "studies/segments/clusters.html", context))
 
 
 # --- one cluster's card and the team's edit of its portrait ---------------------------------
@@ -596,7 +413,7 @@ def _missing_cluster(
             "may have been built again with other clusters: open its clusters page and choose "
             "the cluster there."
         ) % {"number": number_, "known": ", ".join(known) or "—"}
-    if _is_htmx(request):
+    if htmx.is_htmx(request):
         context = {
             "study": study,
             "run": run,
@@ -646,7 +463,7 @@ def _card_response(
     saved: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    revision, current = _current_document(study)
+    revision, current = current_document(study)
     card = _card(data, cluster, current, _names(data))
     if form is not None:
         _attach_form(card, form)
@@ -668,7 +485,7 @@ def run_cluster(request: HttpRequest, pk: int, run_pk: int, number: int) -> Http
     cluster = _cluster(data, number)
     if cluster is None or data.is_hidden(cluster.key):
         return _missing_cluster(request, study, run, data, number)
-    if not _is_htmx(request):
+    if not htmx.is_htmx(request):
         return redirect(_clusters_url(study, run) + f"#cluster-{number}")
     return _card_response(request, study, run, data, cluster)
 
@@ -686,9 +503,9 @@ def run_cluster_edit(request: HttpRequest, pk: int, run_pk: int, number: int) ->
     if cluster is None or data.is_hidden(cluster.key):
         return _missing_cluster(request, study, run, data, number)
     if request.method == "GET":
-        if not _is_htmx(request):
+        if not htmx.is_htmx(request):
             return redirect(_clusters_url(study, run) + f"?edit={number}#cluster-{number}")
-        _, current = _current_document(study)
+        _, current = current_document(study)
         form = _portrait_form(number, _shown_portrait(cluster.portrait, current))
         return _card_response(request, study, run, data, cluster, form=form)
 
@@ -699,7 +516,7 @@ def run_cluster_edit(request: HttpRequest, pk: int, run_pk: int, number: int) ->
         else None
     )
     latest = study.current_revision()
-    shown = _shown_portrait(cluster.portrait, _document(base or latest))
+    shown = _shown_portrait(cluster.portrait, (base or latest).to_document())
     form = _portrait_form(number, shown, request.POST)
     changes: tuple[str | None, dict[str, str], dict[str, str]] = (None, {}, {})
     if form.is_valid():
@@ -733,7 +550,7 @@ def run_cluster_edit(request: HttpRequest, pk: int, run_pk: int, number: int) ->
     # A conflicting edit saved meanwhile raises EditConflictError: the 409 page (middleware).
     revision = study.add_revision(document, author=request.user, comment=comment)
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    if _is_htmx(request):
+    if htmx.is_htmx(request):
         return _card_response(request, study, run, data, cluster, saved=saved)
     messages.success(request, saved)
     return redirect(_clusters_url(study, run) + f"#cluster-{number}")
@@ -748,7 +565,7 @@ def _refuse(
     form: PortraitEditForm,
 ) -> HttpResponse:
     """The form again with what is wrong (status 400); nothing was saved."""
-    if _is_htmx(request):
+    if htmx.is_htmx(request):
         return _card_response(request, study, run, data, cluster, form=form, status=400)
     context = _clusters_context(request, study, run, data)
     for card in context.get("cards", []):

@@ -1,7 +1,7 @@
 """The team's shared workspace (issue #9): members and roles, history of revisions with
 differences in words, restoring a revision, comparing two profiles, the audit log, deletion.
 
-Access as everywhere: ``_study_for(request, pk, need=…)``.
+Access as everywhere: ``study_for(request, pk, need=…)``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segprofile import pipeline
 from segprofile.analysis.compare import compare_profiles
 from segprofile.model.diff import describe_changes
-from segprofile.web.studies import services
+from segprofile.web.studies import access, runs, services
+from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
     OWNER,
@@ -35,7 +35,6 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
-from segprofile.web.studies.views import _study_for, revision_document
 
 _AUDIT_PAGE = 100
 _HISTORY_PAGE = 30
@@ -73,7 +72,7 @@ def _members_page(
 @require_GET
 def members(request: HttpRequest, pk: int) -> HttpResponse:
     """Who works on the study and in which role; owners add, change and remove members."""
-    return _members_page(request, _study_for(request, pk, need="manage"))
+    return _members_page(request, study_for(request, pk, need="manage"))
 
 
 @require_POST
@@ -81,7 +80,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add the account with exactly this name. The answer is the same whether such an account
     exists or not, so the form cannot be used to find out which names exist; the members list
     shows who was added."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     form = MemberForm(request.POST)
     if not form.is_valid():
         return _members_page(request, study, form, status=400)
@@ -114,7 +113,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     """Change a member's role (``role``) or remove them (``action=remove``)."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     back = redirect("studies:members", pk=study.pk)
     with transaction.atomic():
         Study.objects.select_for_update().filter(pk=study.pk).first()
@@ -167,7 +166,7 @@ def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every revision with its author, time, comment and what changed against the previous."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     revisions = study.revisions.select_related("author").order_by("-number")
     page = Paginator(revisions, _HISTORY_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
@@ -210,7 +209,7 @@ def _revision(study: Study, value: str | None, default: StudyRevision | None) ->
 def revision_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two revisions compared in words: ``?a=3&b=5`` (default: the current one and the one
     before it)."""
-    study = _study_for(request, pk, need="view")
+    study = study_for(request, pk, need="view")
     current = study.current_revision()
     new = _revision(study, request.GET.get("b"), current)
     before = study.revisions.filter(number__lt=new.number).order_by("-number").first()
@@ -229,7 +228,7 @@ def revision_compare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def revision_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """Revision ``number`` becomes the content again — as a new revision; nothing is lost."""
-    study = _study_for(request, pk, need="edit")
+    study = study_for(request, pk, need="edit")
     old = get_object_or_404(study.revisions, number=number)
     comment = gettext("Restored revision %(number)s") % {"number": number}
     reason = request.POST.get("comment", "").strip()
@@ -257,7 +256,7 @@ def _finished_runs(study: Study) -> list[ProfileRun]:
     return list(
         study.runs.filter(status=ProfileRun.Status.DONE)
         .select_related("revision")
-        .defer("result_json", "html", "fragment")
+        .defer(*access.RUN_TEXTS)
         .order_by("-created_at", "-pk")
     )
 
@@ -266,9 +265,9 @@ def _finished_runs(study: Study) -> list[ProfileRun]:
 def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
     """Two finished profiles compared: the segments whose capacity or CSAT moved
     (``?a=<older run>&b=<newer run>``; default: the two latest)."""
-    study = _study_for(request, pk, need="view")
-    runs = _finished_runs(study)
-    by_pk = {run.pk: run for run in runs}
+    study = study_for(request, pk, need="view")
+    finished = _finished_runs(study)
+    by_pk = {run.pk: run for run in finished}
 
     def pick(name: str, default: ProfileRun | None) -> ProfileRun | None:
         value = request.GET.get(name, "")
@@ -278,18 +277,12 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         return by_pk[int(value)]
 
-    new = pick("b", runs[0] if runs else None)
-    old = pick("a", runs[1] if len(runs) > 1 else None)
-    context: dict[str, Any] = {"study": study, "runs": runs, "old": old, "new": new}
+    new = pick("b", finished[0] if finished else None)
+    old = pick("a", finished[1] if len(finished) > 1 else None)
+    context: dict[str, Any] = {"study": study, "runs": finished, "old": old, "new": new}
     if old is not None and new is not None:
         # Each run as its pages show it: small groups hidden by its own revision's rules.
-        loaded = {
-            r.pk: pipeline.published_profile(
-                pipeline.profile_from_json(r.result_json), revision_document(r.revision)
-            )
-            for r in ProfileRun.objects.filter(pk__in=[old.pk, new.pk]).select_related("revision")
-        }
-        context["comparison"] = compare_profiles(loaded[old.pk], loaded[new.pk])
+        context["comparison"] = compare_profiles(runs.published(old), runs.published(new))
         context["changes"] = (
             describe_changes(old.revision.document, new.revision.document)
             if old.revision_id != new.revision_id
@@ -322,15 +315,14 @@ def _audit_page(
 @require_GET
 def study_audit(request: HttpRequest, pk: int) -> HttpResponse:
     """The study's audit log, for its owners."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     return _audit_page(request, study.audit_events.all(), study, "studies/team/audit.html")
 
 
 @require_GET
 def audit_all(request: HttpRequest) -> HttpResponse:
     """Every audit event of the instance (sign-ins included), for administrators."""
-    if not request.user.is_superuser:
-        raise PermissionDenied
+    access.require_admin(request)
     return _audit_page(request, AuditEvent.objects.all(), None, "studies/team/audit.html")
 
 
@@ -341,7 +333,7 @@ def audit_all(request: HttpRequest) -> HttpResponse:
 def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a study with its revisions, profiles and data files (owners, after a confirmation
     with the study's identifier typed)."""
-    study = _study_for(request, pk, need="manage")
+    study = study_for(request, pk, need="manage")
     error = ""
     if request.method == "POST":
         if request.POST.get("confirm", "").strip() == study.slug:

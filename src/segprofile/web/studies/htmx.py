@@ -1,0 +1,48 @@
+"""The one HTMX helper of the views: is this an HTMX request, for which part, and the answer to
+a background job's progress poll.
+
+A page that HTMX may ask for a part answers with the part (a template whose name starts with
+``_``, included by the page's own template) and the browser with the whole page; :func:`vary`
+keeps caches from mixing them up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRefresh
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether HTMX sent the request (it asks for a part of a page)."""
+    return bool(getattr(request, "htmx", False))
+
+
+def target(request: HttpRequest) -> str:
+    """The id of the element an HTMX request will swap ("" for a browser's request)."""
+    htmx = getattr(request, "htmx", None)
+    return str(htmx.target or "") if htmx else ""
+
+
+def vary(response: HttpResponse) -> HttpResponse:
+    """Mark a response that differs for HTMX requests and their targets."""
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+def job_progress(
+    request: HttpRequest,
+    *,
+    finished: bool,
+    page: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The progress part of a background job, which HTMX polls; once the job has ended the
+    whole page reloads (HTMX) or the browser is sent to the job's ``page``."""
+    if finished:
+        return HttpResponseClientRefresh() if is_htmx(request) else redirect(page)
+    return render(request, template, context)

@@ -1,0 +1,200 @@
+"""What the pages need from a finished profile run: computed once by the worker, stored with it.
+
+- the published profile: small groups hidden by the rules of the run's own study revision
+  (``analysis.suppression``) — what every page, the JSON download and the API show;
+- the segment labels (hypotheses, journeys, the registry name segments by them);
+- the charts as SVG (vl-convert takes up to a second a chart): the priority quadrant, capacity
+  and CSAT of each feature's segments (and of each pair of features), the choice of k.
+
+:func:`prepare` computes them from the profile, :func:`store` writes them with the run
+(``tasks.build_profile`` does both before marking the run done); pages read them with
+:func:`published`, :func:`chart` and :func:`labels`. A finished run stored by an earlier release
+(or with an older :data:`PAGES_VERSION`) has them computed and stored on its first read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import altair as alt
+from django.db import transaction
+
+from segprofile import pipeline
+from segprofile.analysis.hypotheses import known_segments
+from segprofile.model.results import FeatureSegmentation, Profile, SegmentStats
+from segprofile.model.study import Study as StudyDocument
+from segprofile.report import charts
+from segprofile.web.studies.models import ProfileRun, RunChart
+
+logger = logging.getLogger(__name__)
+
+PAGES_VERSION = 1
+"""Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
+
+PRIORITY_QUADRANT = "priority-quadrant"
+K_DIAGNOSTICS = "k-diagnostics"
+
+
+def capacity_csat(group_id: str) -> str:
+    """The name of the capacity and CSAT chart of one group of segments."""
+    return f"capacity-csat:{group_id}"
+
+
+@dataclass(frozen=True)
+class Group:
+    """One feature's segments, or the cross segments of two features."""
+
+    id: str
+    label: str
+    binning: str
+    cross: bool
+    segments: list[SegmentStats]
+
+
+def segment_groups(profile: Profile) -> list[Group]:
+    """The profile's segments by feature, then by pair of features."""
+    groups = [
+        Group(fs.feature_id, fs.label, fs.binning, False, fs.segments) for fs in profile.by_feature
+    ]
+    groups += [
+        Group("&".join(cs.feature_ids), cs.label, "", True, cs.segments) for cs in profile.cross
+    ]
+    return groups
+
+
+@dataclass(frozen=True)
+class RunPages:
+    """What :func:`store` writes with a run."""
+
+    published_json: str
+    labels: dict[str, str]
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+def prepare(profile: Profile, document: StudyDocument) -> RunPages:
+    """The published profile, the labels and the charts of ``profile`` (built from ``document``,
+    the run's own revision)."""
+    published = pipeline.published_profile(profile, document)
+    return RunPages(
+        published_json=pipeline.profile_to_json(published),
+        labels=known_segments(profile),
+        charts=dict(_charts(published, document)),
+    )
+
+
+def _charts(published: Profile, document: StudyDocument) -> Iterator[tuple[str, str]]:
+    min_cell = document.segmentation.min_cell
+    yield (
+        PRIORITY_QUADRANT,
+        _svg(PRIORITY_QUADRANT, lambda: pipeline.priority_quadrant_svg(published, document)),
+    )
+    hidden = pipeline.hidden_segments(published)
+    for group in segment_groups(published):
+        feature = FeatureSegmentation(
+            feature_id=group.id,
+            label=group.label,
+            column="",
+            type="cross" if group.cross else "feature",
+            segments=[s for s in group.segments if s.key not in hidden],
+        )
+        yield (
+            capacity_csat(group.id),
+            _svg(
+                capacity_csat(group.id),
+                lambda feature=feature: _drawn(
+                    _with_long_labels(charts.capacity_csat(feature, min_cell=min_cell))
+                ),
+            ),
+        )
+    clusters = published.clusters
+    if clusters is not None:
+        yield (
+            K_DIAGNOSTICS,
+            _svg(K_DIAGNOSTICS, lambda: _drawn(charts.k_diagnostics(clusters.choice))),
+        )
+
+
+def _drawn(chart: alt.TopLevelMixin | None) -> str | None:
+    return None if chart is None else charts.to_svg(chart)
+
+
+def _with_long_labels(chart: alt.TopLevelMixin | None) -> alt.TopLevelMixin | None:
+    """Segment labels on the web page are long («Город (областной центр, крупный город)»): give
+    them more room than in the printed report, where the page is narrower."""
+    return None if chart is None else chart.configure_axisY(labelLimit=300)
+
+
+def _svg(name: str, draw: Callable[[], str | None]) -> str:
+    """The chart as SVG; "" when there is nothing to draw or it cannot be drawn (left out)."""
+    try:
+        return draw() or ""
+    except (ValueError, RuntimeError) as exc:
+        logger.warning("chart %s skipped: %s", name, type(exc).__name__)
+        return ""
+
+
+def store(run: ProfileRun, pages: RunPages, *, replace: bool = True) -> None:
+    """Write ``pages`` with ``run``, replacing what an earlier version stored (unless
+    ``replace`` is false and another process has just stored the current version)."""
+    with transaction.atomic():
+        # One writer at a time per run (PostgreSQL row lock; SQLite serialises writers).
+        stored = (
+            ProfileRun.objects.select_for_update()
+            .filter(pk=run.pk)
+            .values_list("pages_version", flat=True)
+            .first()
+        )
+        if not replace and stored == PAGES_VERSION:
+            run.refresh_from_db(fields=["published_json", "labels", "pages_version"])
+            return
+        RunChart.objects.filter(run_id=run.pk).delete()
+        RunChart.objects.bulk_create(
+            RunChart(run_id=run.pk, name=name, svg=svg) for name, svg in pages.charts.items()
+        )
+        ProfileRun.objects.filter(pk=run.pk).update(
+            published_json=pages.published_json,
+            labels=pages.labels,
+            pages_version=PAGES_VERSION,
+        )
+    run.published_json, run.labels = pages.published_json, pages.labels
+    run.pages_version = PAGES_VERSION
+
+
+def _ensure(run: ProfileRun) -> None:
+    """Prepare the pages of a finished run stored without them (an earlier release)."""
+    if run.pages_version == PAGES_VERSION or run.status != ProfileRun.Status.DONE:
+        return
+    text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
+    document = pipeline.study_from_data(
+        run.revision.document, source=f"редакция {run.revision.number}"
+    )
+    store(run, prepare(pipeline.profile_from_json(text), document), replace=False)
+    logger.info("Profile run %s: page data prepared on first read", run.pk)
+
+
+def published(run: ProfileRun) -> Profile:
+    """The run's published profile (what a page may show)."""
+    return pipeline.profile_from_json(published_json(run))
+
+
+def published_json(run: ProfileRun) -> str:
+    """The run's published profile as JSON (for downloads and the API)."""
+    _ensure(run)
+    return run.published_json  # read now if the run was fetched without it
+
+
+def chart(run: ProfileRun, name: str) -> str:
+    """The run's chart ``name`` as SVG ("" when there is nothing to draw)."""
+    _ensure(run)
+    svg = RunChart.objects.filter(run_id=run.pk, name=name).values_list("svg", flat=True).first()
+    return svg or ""
+
+
+def labels(run: ProfileRun | None) -> dict[str, str]:
+    """Every segment key of the run's profile with its label; ``{}`` without a run."""
+    if run is None:
+        return {}
+    _ensure(run)
+    return dict(run.labels)
