@@ -56,6 +56,19 @@ def test_short_single_byte_samples_choose_the_right_code_page(encoding: str) -> 
         assert detect_encoding([text.encode(encoding)], name="x.csv") == encoding
 
 
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8-r"])
+def test_a_few_abbreviations_repeated_do_not_outvote_the_header(encoding: str) -> None:
+    # Values such as МФЦ/ЕПГУ repeated thousands of times (rare letters) and an em dash: read
+    # letter by letter they made a cp1251 export look like KOI8-R («дНУНД» for «Доход»).
+    lines = ["Доход;Оценка;Канал"] + [
+        f"{'—' if i % 9 == 0 else i};{'нет ответа' if i % 7 == 0 else 5};"
+        f"{'МФЦ' if i % 3 else 'ЕПГУ'}"
+        for i in range(20_000)
+    ]
+    data = "\n".join(lines).encode(encoding, errors="replace" if encoding == "koi8-r" else "strict")
+    assert detect_encoding([data], name="x.csv") == encoding
+
+
 @pytest.mark.parametrize("delimiter", [";", ",", "\t", "|"])
 def test_delimiters_are_sniffed(delimiter: str, tmp_path: Path) -> None:
     rows = client_rows(50, seed=3)
@@ -93,12 +106,45 @@ def test_decimal_comma_spaced_thousands_and_quoted_newlines(tmp_path: Path) -> N
 def test_leading_zeros_stay_text_and_mixed_columns_fall_back_to_text(tmp_path: Path) -> None:
     body = "".join(f"{i};{i:06d};{i}\n" for i in range(1, 3000))
     path = tmp_path / "z.csv"
-    path.write_text("n;код;смесь\n" + body + "3000;003000;нет данных\n", encoding="utf-8")
+    path.write_text("n;код;смесь\n" + body + "3000;003000;уточнить\n", encoding="utf-8")
     details, loaded = _load(path, tmp_path / "w")
     assert details["types"]["код"] == "VARCHAR"
     assert loaded[0][1] == "000001"
     assert details["types"]["смесь"] == "VARCHAR"  # numbers and one text: kept as text
     assert len(loaded) == 3000
+
+
+def test_missing_value_marks_in_number_and_date_columns_are_missing(tmp_path: Path) -> None:
+    """«н/д», «нет данных», «—», «#Н/Д», «нет ответа» in a column of numbers or dates are what
+    exports write for no value: the column stays a number (date), they are missing — also when
+    the first such mark is past the rows the engine's sniffer looked at."""
+    lines = ["Доход;Оценка;Дата;Канал"]
+    for i in range(30_000):
+        income = ("н/д", "нет данных", "—", "#Н/Д")[i % 4] if i % 23 == 0 else f"{1000 + i},50"
+        rating = "нет ответа" if i % 7 == 0 else str(1 + i % 5)
+        date = "н/д" if i % 11 == 0 else f"{1 + i % 28:02d}.{1 + i % 12:02d}.2023"
+        lines.append(f"{income};{rating};{date};{'МФЦ' if i % 3 else 'ЕПГУ'}")
+    lines.append("1 234,50;5;01.01.2024;н/д")  # a mark in a text column stays a value
+    lines.append("н/д;5;01.01.2024;МФЦ")  # and past the sniffed rows in a number column
+    path = tmp_path / "marks.csv"
+    path.write_bytes("\n".join(lines).encode("cp1251"))
+    details, loaded = _load(path, tmp_path / "w")
+    assert details["types"]["Доход"] == "DOUBLE"
+    assert details["types"]["Оценка"] in ("BIGINT", "DOUBLE")
+    assert details["types"]["Дата"] == "DATE"
+    assert details["types"]["Канал"] == "VARCHAR"
+    incomes = [r[0] for r in loaded]
+    assert incomes[1] == 1001.5
+    assert incomes[0] is None
+    assert sum(v is None for v in incomes) == len(range(0, 30_000, 23)) + 1
+    assert incomes[-2] == 1234.5
+    assert sum(r[1] is None for r in loaded) == len(range(0, 30_000, 7))
+    assert loaded[-2][3] == "н/д"
+    # Any other text among the numbers still keeps the column as text, with the value intact.
+    path.write_bytes("\n".join([*lines, "уточнить;5;01.01.2024;МФЦ"]).encode("cp1251"))
+    details, loaded = _load(path, tmp_path / "w2")
+    assert details["types"]["Доход"] == "VARCHAR"
+    assert loaded[-1][0] == "уточнить"
 
 
 def test_ten_digits_and_more_in_text_cells_stay_text(tmp_path: Path) -> None:
@@ -168,9 +214,11 @@ def test_xlsx_merged_multi_row_header_is_flattened(tmp_path: Path) -> None:
     assert details["header_rows"] == [3, 4]
     assert details["types"]["Возраст"] == "BIGINT"
     assert details["types"]["Доход, руб. / Пенсия"] == "BIGINT"
-    assert details["types"]["Доход, руб. / Зарплата"] == "VARCHAR"  # a text among numbers
+    # «нет данных» among numbers is a missing value, not a reason to read the column as text.
+    assert details["types"]["Доход, руб. / Зарплата"] == "DOUBLE"
     assert details["types"]["Дата обращения"] in ("DATE", "TIMESTAMP")
     assert len(loaded) == 3
+    assert [r[1] for r in loaded] == [35000.5, 42000, None]
     assert loaded[1][2] == 12000
 
 

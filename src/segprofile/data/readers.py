@@ -253,11 +253,15 @@ def _cyrillic_score(text: str) -> tuple[float, float]:
     if not high:
         return 1.0, 0.0
     plausible = sum(_is_cyrillic_letter(ch) or ch in _PLAUSIBLE_HIGH for ch in high) / len(high)
-    letters = [ch.lower() for ch in high if _is_cyrillic_letter(ch)]
+    # Over distinct words: an export repeats a few values (МФЦ, ЕПГУ) thousands of times, and
+    # their rare letters must not outvote the rest of the text.
+    words = set(re.findall(r"[А-Яа-яЁё]{2,}", text))
+    letters = [ch.lower() for w in words for ch in w] or [
+        ch.lower() for ch in high if _is_cyrillic_letter(ch)
+    ]
     likelihood = sum(_RU_LOG.get(ch, -9.0) for ch in letters) / max(len(letters), 1)
     # Words written in one case or Capitalised are normal; "иВАНОВ" is what a wrong code page
     # gives (cp1251 and KOI8-R swap the cases of Cyrillic letters).
-    words = re.findall(r"[А-Яа-яЁё]{2,}", text)
     if words:
         wellformed = sum(w.islower() or w.isupper() or w.istitle() for w in words) / len(words)
         likelihood += 3.0 * wellformed
@@ -395,6 +399,31 @@ NUMBER_ANY = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,]\
 NUMBER_ANY_SQL = r"^\s*[+-]?(\d{1,3}([ \x{00a0}\x{202f}]\d{3})+|\d+)([.,]\d+)?\s*$"
 DATE_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
 DATETIME_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}[ T]\d{1,2}:\d{2}(:\d{2})?$")
+#: What exports write in a number or date column for «no value» (compared in lower case): in a
+#: column whose other values are all numbers or dates these are missing values, not text.
+MISSING_MARKS = frozenset(
+    {
+        "н/д",
+        "нд",
+        "н.д.",
+        "#н/д",
+        "n/a",
+        "#n/a",
+        "na",
+        "nan",
+        "null",
+        "none",
+        "нет данных",
+        "не указано",
+        "не указан",
+        "нет ответа",
+        "затрудняюсь ответить",
+        "-",
+        "—",
+        "–",
+        "?",
+    }
+)
 YES = {"да", "д", "yes", "y", "true", "истина", "+"}
 NO = {"нет", "н", "no", "n", "false", "ложь", "-"}
 
@@ -1285,25 +1314,36 @@ class Conversion:
     strict: bool = False  # a user's override: failure is an error, not a fallback to text
 
 
+#: Types the engine's sniffer gives, as the conversion that reads the same values from text.
+_SNIFFED_KINDS = {
+    **dict.fromkeys(
+        ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"), "number"
+    ),
+    "DATE": "date",
+    "TIMESTAMP": "datetime",
+}
+
+
 def conversion_sql(column_sql: str, conversion: Conversion, code: str) -> str:
     """DuckDB SQL converting a text column; a value that does not fit raises ``code``."""
     v = f"trim(CAST({column_sql} AS VARCHAR))"
     fail = f"error('{code}')"
+    marks = ", ".join(quote_literal(x) for x in sorted(MISSING_MARKS))
+    missing = f"{column_sql} IS NULL OR {v} = '' OR lower({v}) IN ({marks})"
     if conversion.kind == "number":
         clean = f"replace(regexp_replace({v}, '[\\s\\x{{00a0}}\\x{{202f}}]', '', 'g'), ',', '.')"
         return (
-            f"CASE WHEN {column_sql} IS NULL OR {v} = '' THEN NULL "
-            f"ELSE coalesce(TRY_CAST({clean} AS DOUBLE), {fail}) END"
+            f"CASE WHEN {missing} THEN NULL ELSE coalesce(TRY_CAST({clean} AS DOUBLE), {fail}) END"
         )
     if conversion.kind == "date":
         return (
-            f"CASE WHEN {column_sql} IS NULL OR {v} = '' THEN NULL "
+            f"CASE WHEN {missing} THEN NULL "
             f"ELSE coalesce(CAST(try_strptime({v}, '%d.%m.%Y') AS DATE), "
             f"TRY_CAST({v} AS DATE), {fail}) END"
         )
     if conversion.kind == "datetime":
         return (
-            f"CASE WHEN {column_sql} IS NULL OR {v} = '' THEN NULL "
+            f"CASE WHEN {missing} THEN NULL "
             f"ELSE coalesce(try_strptime({v}, ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M']), "
             f"TRY_CAST({v} AS TIMESTAMP), {fail}) END"
         )
@@ -1317,8 +1357,15 @@ def conversion_sql(column_sql: str, conversion: Conversion, code: str) -> str:
 
 
 def guess_conversion(values: list[str]) -> Conversion | None:
-    """Numbers with spaced thousands or a decimal comma, dd.mm.yyyy dates, да/нет."""
-    texts = [v.strip() for v in values if v is not None and v.strip()]
+    """Numbers with spaced thousands or a decimal comma, dd.mm.yyyy dates, да/нет; among
+    numbers and dates, «н/д», «нет данных», «—»… (:data:`MISSING_MARKS`) are missing values."""
+    given = [v.strip() for v in values if v is not None and v.strip()]
+    if not given:
+        return None
+    lowered = {v.lower() for v in given}
+    if lowered <= YES | NO and lowered & YES and lowered & NO and not lowered <= {"+", "-"}:
+        return Conversion("bool")
+    texts = [v for v in given if v.lower() not in MISSING_MARKS]
     if not texts:
         return None
     if all(NUMBER_ANY.match(v) for v in texts):
@@ -1331,9 +1378,6 @@ def guess_conversion(values: list[str]) -> Conversion | None:
         return Conversion("date")
     if all(DATETIME_DMY.match(v) or DATE_DMY.match(v) for v in texts):
         return Conversion("datetime")
-    lowered = {v.lower() for v in texts}
-    if lowered <= YES | NO and lowered & YES and lowered & NO and not lowered <= {"+", "-"}:
-        return Conversion("bool")
     return None
 
 
@@ -1423,8 +1467,16 @@ class RawTable:
             return None
         typed = re.search(r'Error when converting column "(.+?)"', message)
         if typed and typed.group(1) in self.columns and self.types.get(typed.group(1)) != "VARCHAR":
-            self.types[typed.group(1)] = "VARCHAR"
-            self.mixed.add(typed.group(1))
+            col = typed.group(1)
+            self.types[col] = "VARCHAR"
+            # A number or date column with a value past the sniffed rows: read as text and
+            # converted by us, so «н/д» is a missing value; other text makes it mixed (above).
+            target = re.search(r"as type (\w+)", message)
+            kind = _SNIFFED_KINDS.get(target.group(1) if target else "")
+            if kind and col not in self.mixed and col not in self.conversions:
+                self.conversions[col] = Conversion(kind)
+            else:
+                self.mixed.add(col)
             return None
         line = re.search(r"CSV Error on Line: (\d+)", message)
         where = f", строка {line.group(1)}" if line else ""
