@@ -1467,16 +1467,16 @@ class RawTable:
             return None
         typed = re.search(r'Error when converting column "(.+?)"', message)
         if typed and typed.group(1) in self.columns and self.types.get(typed.group(1)) != "VARCHAR":
-            col = typed.group(1)
-            self.types[col] = "VARCHAR"
+            failed: str = typed.group(1)
+            self.types[failed] = "VARCHAR"
             # A number or date column with a value past the sniffed rows: read as text and
             # converted by us, so «н/д» is a missing value; other text makes it mixed (above).
             target = re.search(r"as type (\w+)", message)
             kind = _SNIFFED_KINDS.get(target.group(1) if target else "")
-            if kind and col not in self.mixed and col not in self.conversions:
-                self.conversions[col] = Conversion(kind)
+            if kind and failed not in self.mixed and failed not in self.conversions:
+                self.conversions[failed] = Conversion(kind)
             else:
-                self.mixed.add(col)
+                self.mixed.add(failed)
             return None
         line = re.search(r"CSV Error on Line: (\d+)", message)
         where = f", строка {line.group(1)}" if line else ""
