@@ -1471,8 +1471,8 @@ class RawTable:
             self.types[failed] = "VARCHAR"
             # A number or date column with a value past the sniffed rows: read as text and
             # converted by us, so «н/д» is a missing value; other text makes it mixed (above).
-            target = re.search(r"as type (\w+)", message)
-            kind = _SNIFFED_KINDS.get(target.group(1) if target else "")
+            sniffed = re.search(r"as type (\w+)", message)
+            kind = _SNIFFED_KINDS.get(sniffed.group(1) if sniffed else "")
             if kind and failed not in self.mixed and failed not in self.conversions:
                 self.conversions[failed] = Conversion(kind)
             else:
