@@ -1472,9 +1472,9 @@ class RawTable:
             # A number or date column with a value past the sniffed rows: read as text and
             # converted by us, so «н/д» is a missing value; other text makes it mixed (above).
             sniffed = re.search(r"as type (\w+)", message)
-            kind = _SNIFFED_KINDS.get(sniffed.group(1) if sniffed else "")
-            if kind and failed not in self.mixed and failed not in self.conversions:
-                self.conversions[failed] = Conversion(kind)
+            as_kind = _SNIFFED_KINDS.get(sniffed.group(1) if sniffed else "")
+            if as_kind and failed not in self.mixed and failed not in self.conversions:
+                self.conversions[failed] = Conversion(as_kind)
             else:
                 self.mixed.add(failed)
             return None
