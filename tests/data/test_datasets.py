@@ -67,6 +67,33 @@ def test_reimport_creates_versions_and_reapplies_overrides(
     assert len(m.file_sha256 or "") == 64
 
 
+def test_a_chosen_type_some_values_do_not_fit_is_said_at_the_check_with_count_and_line(
+    tmp_path: Path,
+) -> None:
+    """The check page's re-check applies the chosen types as the import does: the values that
+    do not fit are counted and the first one's line named — past the rows the engine sniffed
+    too — and never quoted; «н/д» is a missing value, not a misfit."""
+    lines = ["Выгрузка получателей за 2024 год", "Код;Доход;Канал"]
+    for i in range(1, 30_001):
+        income = "около 5000" if i in (24_000, 24_500) else "н/д" if i % 97 == 0 else str(i * 3)
+        lines.append(f"{i:05d};{income};{'МФЦ' if i % 4 else 'ЕПГУ'}")
+    path = tmp_path / "export.csv"
+    path.write_bytes("\n".join(lines).encode("cp1251"))
+    staging_root = tmp_path / "staging"
+    plain = datasets.inspect(path, staging_root=staging_root)
+    assert "Доход" in plain.mixed  # as it is: numbers and text, kept as text
+    with pytest.raises(InputError) as err:
+        datasets.inspect(
+            path, overrides={"Доход": ColumnOverride(type="numeric")}, staging_root=staging_root
+        )
+    message = err.value.message
+    assert "столбец «Доход» нельзя привести к выбранному типу (число)" in message
+    assert "значений: 2" in message
+    assert "в строке 24\u00a0002 файла" in message  # title line, header, then record 24 000
+    assert "около" not in message
+    assert "н/д" in (err.value.hint or "")
+
+
 def test_failed_import_leaves_previous_version_and_no_partial_file(
     ws: pipeline.Workspace,
     home: Path,

@@ -173,6 +173,10 @@ def inspect(
     # The raw file's converted copy and spill stay in the staging area, never the data home.
     with staging.work_dir(staging_root) as work, open_raw(location, work, options) as raw:
         dtypes = raw.dtypes()
+        # The types the person chose, as the import applies them: a value that does not fit is
+        # said here, on the check page, not first when the file is imported.
+        _apply_type_overrides(raw, dtypes, ov)
+        dtypes = raw.dtypes()
         sample = raw.sample()
         pii = _findings(raw.columns, dtypes, sample, ov)
         quality = raw.run(
@@ -449,9 +453,11 @@ def _apply_type_overrides(
                 raw.conversions.pop(col, None)
                 source = raw.source_columns[raw.columns.index(col)]
                 raw.extra[col] = f"CAST({quote_ident(source)} AS VARCHAR)"
-        elif dtype == "VARCHAR" or col in raw.conversions:
+        else:
             kind = {ColumnType.numeric: "number", ColumnType.boolean: "bool"}.get(wanted, "date")
-            raw.conversions[col] = Conversion(kind, strict=True)
+            raw.chosen[col] = kind
+            if dtype == "VARCHAR" or col in raw.conversions:
+                raw.conversions[col] = Conversion(kind, strict=True)
 
 
 def _select_sql(

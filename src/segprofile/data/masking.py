@@ -53,6 +53,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from segprofile.data.privacy import PiiKind, detect_column, inn_valid, snils_valid
+from segprofile.model.format import plural
 
 __all__ = [
     "KINDS",
@@ -134,19 +135,9 @@ class MaskedText:
         return sum(self.counts.values())
 
 
-def _plural(n: int, forms: tuple[str, str, str]) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        word = forms[0]
-    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        word = forms[1]
-    else:
-        word = forms[2]
-    return f"{n} {word}"
-
-
 def describe_masked(counts: dict[str, int]) -> str:
     """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
-    parts = [_plural(counts[k], _FORMS[k]) for k in KINDS if counts.get(k)]
+    parts = [plural(counts[k], *_FORMS[k]) for k in KINDS if counts.get(k)]
     if not parts:
         return "персональных данных не найдено"
     return "замаскировано: " + ", ".join(parts)

@@ -28,6 +28,7 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from segprofile import config
 from segprofile.config import SETTINGS
 from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
+from segprofile.model.format import number
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -521,9 +523,11 @@ def _sniff_delimiter(text: str, complete: bool) -> str:
         if not rows:
             continue
         widths = [len(r) for _, r in rows]
-        header = widths[0]
-        consistent = sum(w == header for w in widths) / len(widths)
-        score = (header > 1, consistent, header)
+        # The width most records have: a title line above the table («Выгрузка за 2024 год»,
+        # no delimiter in it) must not make every line one field.
+        usual = Counter(widths).most_common(1)[0][0]
+        consistent = sum(w == usual for w in widths) / len(widths)
+        score = (usual > 1, consistent, usual)
         if score > best_score:
             best, best_score = delim, score
     if best_score[2] == 0:
@@ -1324,6 +1328,9 @@ _SNIFFED_KINDS = {
 }
 
 
+_KIND_NAMES = {"number": "число", "date": "дата", "datetime": "дата и время", "bool": "да/нет"}
+
+
 def conversion_sql(column_sql: str, conversion: Conversion, code: str) -> str:
     """DuckDB SQL converting a text column; a value that does not fit raises ``code``."""
     v = f"trim(CAST({column_sql} AS VARCHAR))"
@@ -1396,6 +1403,7 @@ class RawTable:
     conversions: dict[str, Conversion] = field(default_factory=dict)
     mixed: set[str] = field(default_factory=set)  # columns left as text: values of two kinds
     extra: dict[str, str] = field(default_factory=dict)  # column → replacement select SQL
+    chosen: dict[str, str] = field(default_factory=dict)  # column → conversion kind a user chose
 
     def build(self) -> None:
         """(Re)create the view ``raw`` with the current conversions."""
@@ -1446,6 +1454,50 @@ class RawTable:
             hint="сохраните файл в UTF-8 CSV и попробуйте снова.",
         )
 
+    def _not_of_type(self, col: str, conversion: Conversion) -> InputError:
+        """The error for a type the user chose that some values of ``col`` do not fit: how many
+        and where the first is (its line in the file where that is known), never the value."""
+        source = quote_ident(self.source_columns[self.columns.index(col)])
+        attempt = conversion_sql(source, conversion, "").replace("error('')", "NULL")
+        given = f"nullif(trim(CAST({source} AS VARCHAR)), '')"
+        marks = ", ".join(quote_literal(x) for x in sorted(MISSING_MARKS))
+        try:
+            bad, first = self.con.execute(
+                f"SELECT count(*), min(n) FROM (SELECT row_number() OVER () AS n, "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+                f"{given} AS given, {attempt} AS converted FROM {self.source_sql()}) "
+                f"WHERE given IS NOT NULL AND converted IS NULL AND lower(given) NOT IN ({marks})"
+            ).fetchone() or (0, None)
+        except duckdb.Error:
+            bad, first = 0, None
+        where = ""
+        if first is not None:
+            line = self._file_line(int(first))
+            where = (
+                f"; первое — в строке {number(line)} файла"
+                if line is not None
+                else f"; первое — в записи № {number(int(first))}"
+            )
+        count = f"значений: {number(int(bad))}" if bad else "часть значений"
+        return InputError(
+            f"Файл {self.name}: столбец «{col}» нельзя привести к выбранному типу "
+            f"({_KIND_NAMES[conversion.kind]}) — не подходит {count}{where}.",
+            hint="исправьте эти значения в файле (пустая ячейка, «н/д» или «нет данных» — "
+            "пропуск) или выберите для столбца другой тип.",
+        )
+
+    def _file_line(self, record: int) -> int | None:
+        """The line (row) of the file where data record ``record`` (from 1) is, if known."""
+        if self.format == "csv":
+            return (
+                int(self.details.get("skipped_lines") or 0)
+                + int(bool(self.details.get("header")))
+                + record
+            )
+        rows = self.details.get("header_rows")
+        if self.format == "xlsx" and rows:
+            return int(max(rows)) + record
+        return None
+
     def _diagnose(self, message: str, kind: str) -> InputError | None:
         """Turn an engine error into a fix (returns None: retry) or a Russian InputError.
 
@@ -1457,11 +1509,7 @@ class RawTable:
             col = self.columns[int(conv.group(1))]
             conversion = self.conversions.pop(col, None)
             if conversion is not None and conversion.strict:
-                return InputError(
-                    f"Файл {self.name}: столбец «{col}» нельзя привести к выбранному типу — "
-                    "часть значений не подходит.",
-                    hint="исправьте значения в файле или выберите для столбца другой тип.",
-                )
+                return self._not_of_type(col, conversion)
             self.mixed.add(col)
             log.info("column %r kept as text: values of more than one kind", col)
             return None
@@ -1473,7 +1521,9 @@ class RawTable:
             # converted by us, so «н/д» is a missing value; other text makes it mixed (above).
             sniffed = re.search(r"as type (\w+)", message)
             as_kind = _SNIFFED_KINDS.get(sniffed.group(1) if sniffed else "")
-            if as_kind and failed not in self.mixed and failed not in self.conversions:
+            if failed in self.chosen:  # the type a person chose: a value not of it is an error
+                self.conversions[failed] = Conversion(self.chosen[failed], strict=True)
+            elif as_kind and failed not in self.mixed and failed not in self.conversions:
                 self.conversions[failed] = Conversion(as_kind)
             else:
                 self.mixed.add(failed)

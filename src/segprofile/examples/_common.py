@@ -92,18 +92,6 @@ def nps_from_rating(rng: np.random.Generator, rating: np.ndarray) -> np.ndarray:
     return np.asarray(np.clip(np.rint(base + noise), 0, 10), dtype=np.int64)
 
 
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian plural: ``plural(3, "день", "дня", "дней")`` → «3 дня»."""
-    n_abs = abs(n)
-    if n_abs % 10 == 1 and n_abs % 100 != 11:
-        word = one
-    elif 2 <= n_abs % 10 <= 4 and not 12 <= n_abs % 100 <= 14:
-        word = few
-    else:
-        word = many
-    return f"{n} {word}"
-
-
 def write_parquet(table: pa.Table, path: Path) -> Path:
     """Write without pandas metadata or timestamps, so equal tables give equal bytes."""
     table = table.replace_schema_metadata(None)

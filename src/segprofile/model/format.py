@@ -20,6 +20,19 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural with the count: ``plural(3, "день", "дня", "дней")`` → «3 дня»
+    (thousands spaced as :func:`number` spaces them)."""
+    n_abs = abs(n)
+    if n_abs % 10 == 1 and n_abs % 100 != 11:
+        word = one
+    elif 2 <= n_abs % 10 <= 4 and not 12 <= n_abs % 100 <= 14:
+        word = few
+    else:
+        word = many
+    return f"{number(n)} {word}"
+
+
 def percent(share: float | None, digits: int = 0) -> str:
     """``0.341`` → ``34 %``."""
     if share is None or math.isnan(share):

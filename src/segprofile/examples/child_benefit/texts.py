@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from segprofile.examples._common import compose_complaint, pick, plural
+from segprofile.examples._common import compose_complaint, pick
+from segprofile.model.format import plural
 
 Selector = Callable[[dict[str, np.ndarray]], np.ndarray]
 
