@@ -295,7 +295,7 @@ def test_an_all_missing_column(tmp_path: Path) -> None:
     assert "region" not in profile.clusters.features
     warning = next(w for w in profile.warnings if "«region»" in w)
     assert "пуст во всех строках" in warning
-    assert "segmentation.clustering.features" in warning
+    assert "не включайте признак в кластеризацию" in warning
 
 
 def test_a_constant_column(tmp_path: Path) -> None:
@@ -351,7 +351,7 @@ def test_every_clustering_column_unusable(tmp_path: Path) -> None:
 def test_clustering_without_features_says_what_to_do(tmp_path: Path) -> None:
     profile = _profile(tmp_path, make_records(50, seed=1), features=[])
     assert profile.clusters is None
-    assert any("признаки не выбраны" in w for w in profile.warnings)
+    assert any("признаки для неё не выбраны" in w for w in profile.warnings)
     off = _profile(tmp_path, make_records(50, seed=1), enabled=False)
     assert off.clusters is None
     assert not any("Кластеризац" in w for w in off.warnings)
@@ -432,7 +432,7 @@ def test_one_segment_holds_everyone(tmp_path: Path) -> None:
     assert profile.clusters is not None
     assert "region" not in profile.clusters.features
     warning = next(w for w in profile.warnings if "одно значение" in w and "Тип поселения" in w)
-    assert "уберите его из segmentation.clustering.features" in warning
+    assert "исключён из кластеризации" in warning
     # Everyone is in the city: no cluster is named by it.
     assert not any("город" in c.portrait.name for c in profile.clusters.clusters)
 
@@ -482,7 +482,7 @@ def test_a_cluster_all_missing_in_one_feature(tmp_path: Path) -> None:
         if w.startswith(f"Кластер {cluster.number}: значение признака «Возраст»")
     )
     assert "пропускам" in warning
-    assert "segmentation.clustering.features" in warning
+    assert "не включайте признак в кластеризацию" in warning
     # Nothing is said of its age as if it were known.
     age = next(f for f in cluster.portrait.persona if f.key == "age")
     assert age.value == ""

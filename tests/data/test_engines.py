@@ -93,3 +93,36 @@ def test_a_raw_file_is_read_through_the_gate_on_every_engine(
     assert all(len(r["СНИЛС"]) == 22 for r in stored)  # pseudonyms
     assert sorted({r["Канал"] for r in stored}) == sorted({r["Канал"] for r in rows})
     assert not any(home.rglob("*.parquet"))  # nothing stored as a version
+
+
+def test_messages_name_an_imported_version_by_its_source_never_its_file(tmp_path: Path) -> None:
+    """«В данных «Данные о клиентах» (загруженная версия 3) нет столбцов…», not «v3.parquet»;
+    the column's type in Russian; the hint speaks of the study, not of YAML fields."""
+    import ibis
+
+    from segprofile.data.engine import SourceTable
+    from segprofile.model.study import DataSource, DataSourceKind
+
+    source = DataSource(
+        id="records", kind=DataSourceKind.client_records, title="Данные о клиентах", path="x.csv"
+    )
+    engine = Engine.duckdb()
+    try:
+        table = SourceTable(
+            engine=engine,
+            source=source,
+            path=tmp_path / "datasets" / "v3.parquet",
+            table=ibis.memtable({"Канал": ["МФЦ", "ЕПГУ"], "Оценка": ["5", "4"]}),
+            version=3,
+        )
+        with pytest.raises(InputError) as err:
+            table.require_columns([("Доход", "признак «Доход»")])
+        text = err.value.message + (err.value.hint or "")
+        assert "В данных «Данные о клиентах» (загруженная версия 3) нет столбцов" in text
+        assert "v3.parquet" not in text
+        assert "column" not in text
+        with pytest.raises(InputError, match="а он текстовый") as err:
+            table.require_range("Оценка", 1, 5)
+        assert "v3.parquet" not in err.value.message
+    finally:
+        engine.close()

@@ -105,14 +105,12 @@ def clustering_features(study: Study, table_columns: list[str]) -> tuple[list[Fe
         chosen.append(feature)
     absent = [f for f in chosen if f.column not in table_columns]
     if absent:
-        listed = "; ".join(f"«{f.column}» (признак «{f.id}»)" for f in absent)
+        listed = "; ".join(f"«{f.column}» (признак «{f.label}»)" for f in absent)
         raise InputError(
             f"В данных о клиентах нет столбцов для кластеризации: {listed}.",
             hint=(
-                "исправьте поле column признака или уберите его из "
-                "segmentation.clustering.features. Столбцы файла: "
-                + ", ".join(sorted(table_columns))
-                + "."
+                "выберите для признака столбец, который есть в данных, или уберите признак из "
+                "кластеризации. Столбцы данных: " + ", ".join(sorted(table_columns)) + "."
             ),
         )
     return chosen, notes
@@ -150,8 +148,8 @@ def prepare(
         if bool(missing.all()):
             notes.append(
                 f"Признак «{feature.label}» (столбец «{feature.column}») пуст во всех строках "
-                "выборки и исключён из кластеризации: заполните столбец или уберите признак из "
-                "segmentation.clustering.features."
+                "выборки и исключён из кластеризации: заполните столбец или не включайте "
+                "признак в кластеризацию."
             )
             continue
         if feature.type is FeatureType.numeric:
@@ -160,7 +158,7 @@ def prepare(
             if values.nunique(dropna=True) <= 1:
                 notes.append(
                     f"Признак «{feature.label}» принимает одно значение и не различает клиентов: "
-                    "исключён из кластеризации; уберите его из segmentation.clustering.features."
+                    "исключён из кластеризации."
                 )
                 continue
             out[feature.column] = values
@@ -169,7 +167,7 @@ def prepare(
             if levels <= 1:
                 notes.append(
                     f"Признак «{feature.label}» принимает одно значение и не различает клиентов: "
-                    "исключён из кластеризации; уберите его из segmentation.clustering.features."
+                    "исключён из кластеризации."
                 )
                 continue
             if levels > MAX_CLUSTER_LEVELS:
@@ -177,15 +175,15 @@ def prepare(
                     f"Признак «{feature.label}» имеет {_fmt(levels)} различных значений (больше "
                     f"{MAX_CLUSTER_LEVELS}) — это похоже на идентификатор или свободный текст: "
                     "исключён из кластеризации. Укрупните значения (объедините в группы) или "
-                    "уберите признак из segmentation.clustering.features."
+                    "не включайте признак в кластеризацию."
                 )
                 continue
             if levels > MANY_CLUSTER_LEVELS:
                 notes.append(
                     f"Признак «{feature.label}» имеет {_fmt(levels)} различных значений: редкие "
                     "из них почти не влияют на кластеры, а черты портретов по нему дробятся. "
-                    "Укрупните значения (объедините редкие в группы) или уберите признак из "
-                    "segmentation.clustering.features."
+                    "Укрупните значения (объедините редкие в группы) или не включайте "
+                    "признак в кластеризацию."
                 )
             out[feature.column] = col.astype("object").where(~missing, None)
             categorical.append(feature.column)
@@ -271,8 +269,8 @@ def fit_clusters(
         return None, []
     if not settings.features:
         return None, [
-            "Кластеризация включена, но признаки не выбраны: перечислите их в "
-            "segmentation.clustering.features (или выключите кластеризацию, enabled: false)."
+            "Кластеризация включена, но признаки для неё не выбраны: выберите их в настройках "
+            "кластеризации (или выключите кластеризацию)."
         ]
     features, notes = clustering_features(study, list(source.table.columns))
     total = source.count()
@@ -290,7 +288,7 @@ def fit_clusters(
     if not prepared.features:
         notes.append(
             "Кластеризация не выполнена: ни один из признаков не пригоден (см. предупреждения "
-            "выше). Выберите другие признаки в segmentation.clustering.features."
+            "выше). Выберите другие признаки кластеризации."
         )
         return None, notes
     frame = prepared.frame
@@ -707,7 +705,7 @@ def _missing_warning(number: int, label: str, share: float, capacity: int, min_c
     return (
         f"Кластер {number}: значение признака «{label}» есть {who}, так что кластер собран "
         "скорее по пропускам в выгрузке, чем по сходству клиентов. Проверьте, почему столбец "
-        "пуст, и заполните его — или уберите признак из segmentation.clustering.features."
+        "пуст, и заполните его — или не включайте признак в кластеризацию."
     )
 
 
@@ -838,7 +836,8 @@ def segment_portrait(
     if not _feature_table_ok(study, feature) or feature.column not in source.table.columns:
         raise InputError(
             f"Столбца «{feature.column}» признака «{fid}» нет в данных о клиентах.",
-            hint="портрет строится по данным о клиентах; исправьте поле column признака.",
+            hint="портрет строится по данным о клиентах; выберите для признака столбец, который "
+            "есть в данных.",
         )
     known_edges = dict(edges or {})
     if feature.type is FeatureType.numeric and feature.id not in known_edges:

@@ -140,6 +140,17 @@ def connect(url: str | None = None) -> Engine:
     )
 
 
+def _type_ru(dtype: Any) -> str:
+    """«текстовый», «логический (да/нет)», «дата» — how a column's type is named to people."""
+    if dtype.is_string():
+        return "текстовый"
+    if dtype.is_boolean():
+        return "логический (да/нет)"
+    if dtype.is_temporal():
+        return "с датами"
+    return f"типа {dtype}"
+
+
 @dataclass
 class SourceTable:
     """One data source opened in the engine: the Ibis table and where it came from."""
@@ -156,6 +167,15 @@ class SourceTable:
     @property
     def columns(self) -> list[str]:
         return list(self.table.columns)
+
+    @property
+    def described(self) -> str:
+        """The data as messages name it: an imported version by its source and number (never
+        its internal file name), a file as it is called."""
+        title = self.source.title or self.source.id
+        if self.version is not None:
+            return f"данных «{title}» (загруженная версия {self.version})"
+        return f"файле {self.path.name} (источник «{title}»)"
 
     def count(self) -> int:
         if self._count is None:
@@ -180,10 +200,10 @@ class SourceTable:
             listed = "; ".join(f"«{col}» ({what})" for col, what in absent)
             available = ", ".join(sorted(have))
             raise InputError(
-                f"В файле {self.path.name} (источник «{self.source.id}») нет столбцов: {listed}.",
+                f"В {self.described} нет столбцов: {listed}.",
                 hint=(
-                    "исправьте поле column в документе исследования или загрузите файл с этими "
-                    f"столбцами. Столбцы файла: {available}."
+                    "выберите в исследовании столбцы, которые есть в данных, или загрузите файл "
+                    f"с этими столбцами. Столбцы данных: {available}."
                 ),
             )
 
@@ -192,8 +212,8 @@ class SourceTable:
         col = self.table[column]
         if not col.type().is_numeric():
             raise InputError(
-                f"Столбец «{column}» в файле {self.path.name} должен быть числовым "
-                f"(оценки от {_num(low)} до {_num(high)}), а он имеет тип {col.type()}.",
+                f"Столбец «{column}» в {self.described} должен быть числовым "
+                f"(оценки от {_num(low)} до {_num(high)}), а он {_type_ru(col.type())}.",
                 hint="приведите столбец к числам или укажите в документе другой столбец оценки.",
             )
         bad = col.notnull() & ((col < low) | (col > high))
@@ -202,11 +222,12 @@ class SourceTable:
             row = self._first_row_out_of_range(column, low, high)
             where = f" (первая — строка {row})" if row is not None else ""
             raise InputError(
-                f"Столбец «{column}» в файле {self.path.name}: {n_bad} значений вне шкалы "
+                f"Столбец «{column}» в {self.described}: {n_bad} значений вне шкалы "
                 f"{_num(low)}–{_num(high)}{where}.",
                 hint=(
                     "исправьте или удалите эти значения (пустое значение означает «нет оценки»), "
-                    "либо задайте шкалу в segmentation.satisfaction (scale_min, scale_max)."
+                    "либо задайте в настройках удовлетворённости шкалу оценок (scale_min, "
+                    "scale_max)."
                 ),
             )
 
