@@ -1,0 +1,150 @@
+"""Quality, measured: planted segments in realistic mixed exports are recovered by the
+profile's clusters as well as by scikit-learn's KMeans on one-hot encoded, standardised data (M-4).
+
+One test over twelve exports (seconds each): the peer is fitted once per export and compared
+with the profile's clusters at the planted k and at the k the rule recommends.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from segprofile import pipeline
+from segprofile.analysis._kproto_synthetic import (
+    CLIENT_LEVELS,
+    CLIENT_NUMERIC,
+    planted_clients,
+    planted_clients_features,
+)
+from segprofile.analysis.clusters import fit_clusters
+from segprofile.data.engine import connect, execute, open_source
+from segprofile.model.study import Study
+
+# --- planted segments in a realistic export: the profile's clusters against KMeans ----------------
+
+CLIENT_ROWS = 10_000
+#: KMeans is fitted with this many random states per export and its ARIs averaged: one fit
+#: is a lottery between basins of nearly the same cost (on one export a single k-means++ run
+#: reached the best of them one time in six, for scikit-learn's KMeans and ours alike).
+PEER_STATES = 3
+#: Exports compared. On a single export either side may be far ahead (±0.2 ARI: the lowest
+#: cost is not always the planted partition, and KMeans' ten runs do not always reach it), so
+#: the bar is on the mean over a dozen.
+SEEDS = range(12)
+
+
+def _clients_study(n_clusters: int | None) -> Study:
+    features = planted_clients_features()
+    return pipeline.study_from_data(
+        {
+            "id": "planted",
+            "title": "Заложенные сегменты",
+            "scope": {
+                "kind": "service",
+                "title": "Услуга",
+                "body": "Ведомство",
+                "client_types": ["citizen"],
+            },
+            "roles": [{"id": "applicant", "kind": "applicant", "title": "Заявитель"}],
+            "data_sources": [
+                {
+                    "id": "records",
+                    "kind": "client_records",
+                    "path": "records.parquet",
+                    "id_column": "client_id",
+                }
+            ],
+            "features": features,
+            "segmentation": {
+                "satisfaction": {"column": "satisfaction"},
+                "clustering": {
+                    "features": [f["id"] for f in features],
+                    "k_range": [2, 8],
+                    "n_clusters": n_clusters,
+                },
+            },
+        }
+    )
+
+
+def _kmeans_one_hot(frame: pd.DataFrame, k: int, random_state: int) -> np.ndarray:
+    """scikit-learn's KMeans on one-hot encoded categories (missing = own level) and numbers
+    (missing = the mean), every column standardised; n_init = 10."""
+    categorical = [c for c in frame if c in CLIENT_LEVELS]
+    numeric = [c for c in frame if c in CLIENT_NUMERIC]
+    hot = OneHotEncoder(sparse_output=False).fit_transform(
+        frame[categorical].astype(object).where(frame[categorical].notna(), "<NA>")
+    )
+    numbers = frame[numeric].fillna(frame[numeric].mean()).to_numpy()
+    x = StandardScaler().fit_transform(np.hstack([hot, numbers]))
+    return np.asarray(KMeans(k, n_init=10, random_state=random_state).fit(x).labels_)
+
+
+def _profile_ari(tmp: Path, seed: int) -> tuple[float, str, float, str, float]:
+    n_segments = 4 + seed % 3
+    frame, truth = planted_clients(
+        CLIENT_ROWS, n_segments=n_segments, separation=1.8, random_state=seed
+    )
+    frame.insert(0, "client_id", [f"c{i:06d}" for i in range(len(frame))])
+    frame.to_parquet(tmp / "records.parquet", index=False)
+    ours: list[tuple[float, str]] = []
+    for n_clusters in (n_segments, None):
+        study = _clients_study(n_clusters)
+        engine = connect()
+        try:
+            source = open_source(engine, study.client_records(), tmp)  # type: ignore[arg-type]
+            fitted, _ = fit_clusters(study, source, sample_key="client_id")
+            assert fitted is not None
+            table = source.table
+            labels = execute(table.select("client_id", cluster=fitted.assignment(table)))
+        finally:
+            engine.close()
+        cluster = labels.set_index("client_id")["cluster"].reindex(frame["client_id"]).to_numpy()
+        how = f"{fitted.choice.method} k={fitted.choice.chosen_k}"
+        ours.append((float(adjusted_rand_score(truth, cluster)), how))
+    peer = float(
+        np.mean(
+            [
+                adjusted_rand_score(truth, _kmeans_one_hot(frame, n_segments, random_state))
+                for random_state in range(PEER_STATES)
+            ]
+        )
+    )
+    (fixed, how_fixed), (chosen, how_chosen) = ours
+    return fixed, how_fixed, chosen, how_chosen, peer
+
+
+@pytest.mark.slow
+def test_planted_segments_recovered_as_well_as_kmeans_on_one_hot(tmp_path: Path) -> None:
+    """The profile's clusters recover the planted segments at least as well as KMeans on
+    standardised one-hot data given the planted k: the mean ARI over twelve exports no more
+    than 0.02 below, both with k fixed at the planted number (the method chosen by the Gower
+    silhouette at that k, every row labelled in the engine) and with k chosen by the rule
+    (which may choose a coarser or finer k on a single export).
+
+    Measured (2026-12-06): k fixed 0.778, recommended k 0.769, KMeans 0.747 (one-hot chosen on
+    nine exports, k-prototypes on three); k-prototypes alone (categories by their mode) was far
+    behind on such data (ARI 0.57 against 0.78 at 20,000 rows, nine exports)."""
+    fixed, chosen, peers = [], [], []
+    for seed in SEEDS:
+        a, how_a, b, how_b, peer = _profile_ari(tmp_path, seed)
+        print(
+            f"\nseed {seed}: ARI k fixed {a:.3f} ({how_a}), recommended {b:.3f} ({how_b}), "
+            f"KMeans one-hot at the planted k {peer:.3f}"
+        )
+        fixed.append(a)
+        chosen.append(b)
+        peers.append(peer)
+    print(
+        f"mean ARI: k fixed {np.mean(fixed):.3f}, recommended {np.mean(chosen):.3f}, "
+        f"KMeans {np.mean(peers):.3f}"
+    )
+    assert np.mean(fixed) >= np.mean(peers) - 0.02
+    assert np.mean(chosen) >= np.mean(peers) - 0.02
