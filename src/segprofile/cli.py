@@ -82,7 +82,8 @@ def check(study_path: StudyArg) -> None:
     from segprofile.model.checks import Severity, is_complete
 
     study = pipeline.load_study(study_path)
-    findings = pipeline.check(study)
+    # With the data imported for it: what the document names that the data lack, too.
+    findings = pipeline.check_with_data(_workspace(), study)
     for finding in findings:
         style = "red" if finding.severity is Severity.missing else "yellow"
         mark = "✗" if finding.severity is Severity.missing else "!"

@@ -125,6 +125,28 @@ def test_the_profile_reads_the_stored_version_and_hides_small_groups(
     assert '"capacity": 3,' not in pipeline.profile_to_json(published)
 
 
+def test_the_check_with_data_names_what_the_imported_data_lack(
+    ws: pipeline.Workspace, study: Study, export: Path, tmp_path: Path
+) -> None:
+    """A document that is «complete» on paper is not complete when the imported data lack the
+    columns it names: the study page's check says which, by M-code."""
+    assert not [f for f in pipeline.check_with_data(ws, study) if "загруженн" in f.message]
+    table = pq.read_table(export).drop(["region", "satisfaction"])
+    lacking = tmp_path / "без региона.parquet"
+    pq.write_table(table, lacking)
+    pipeline.import_dataset(ws, lacking, study, "records", author="анна")
+    found = [f for f in pipeline.check_with_data(ws, study) if "загруженн" in f.message]
+    by_code = {f.code: f.message for f in found}
+    assert set(by_code) == {"M-3", "M-6"}
+    region = next(f for f in study.features if f.column == "region")
+    assert f"признак «{region.label}»: столбца «region» нет" in by_code["M-3"]
+    assert "оценки удовлетворённости «satisfaction»" in by_code["M-6"]
+    assert any(f.severity == "missing" for f in found)
+    # The version with every column makes the findings go.
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    assert not [f for f in pipeline.check_with_data(ws, study) if "загруженн" in f.message]
+
+
 def test_without_a_data_folder_only_stored_versions_are_read(
     ws: pipeline.Workspace, study: Study, export: Path
 ) -> None:

@@ -205,5 +205,63 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
     return out
 
 
+def check_data_columns(study: Study, columns: dict[str, set[str]]) -> list[Finding]:
+    """What the study names in its data that the data do not have: ``columns`` are the column
+    names of each source's imported data (sources not imported yet are not judged)."""
+    out: list[Finding] = []
+    records = study.client_records()
+
+    def title(source_id: str) -> str:
+        try:
+            source = study.data_source(source_id)
+        except KeyError:
+            return source_id
+        return source.title or source.id
+
+    def absent(source_id: str | None, column: str | None) -> bool:
+        return source_id in columns and column is not None and column not in columns[source_id]
+
+    for feature in study.features:
+        where = feature.data_source or (records.id if records else None)
+        if absent(where, feature.column):
+            out.append(
+                Finding(
+                    "M-3",
+                    f"признак «{feature.label}»: столбца «{feature.column}» нет в загруженных "
+                    f"данных «{title(str(where))}» — выберите другой столбец или загрузите "
+                    "файл с ним",
+                )
+            )
+    sat = study.segmentation.satisfaction.column
+    if records is not None and absent(records.id, sat):
+        out.append(
+            Finding(
+                "M-6",
+                f"столбца оценки удовлетворённости «{sat}» нет в загруженных данных "
+                f"«{title(records.id)}» — выберите столбец оценки",
+            )
+        )
+    for source in study.data_sources:
+        if absent(source.id, source.id_column):
+            out.append(
+                Finding(
+                    "M-8",
+                    f"столбца идентификатора клиента «{source.id_column}» нет в загруженных "
+                    f"данных «{title(source.id)}»: по ним нельзя набрать респондентов и "
+                    "связать их с другими источниками",
+                    Severity.warning,
+                )
+            )
+        if absent(source.id, source.count_column):
+            out.append(
+                Finding(
+                    "M-2",
+                    f"столбца численности «{source.count_column}» нет в загруженных данных "
+                    f"«{title(source.id)}» — без него не оценить слепую зону",
+                )
+            )
+    return out
+
+
 def is_complete(findings: list[Finding]) -> bool:
     return not any(f.severity is Severity.missing for f in findings)

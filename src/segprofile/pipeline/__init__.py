@@ -74,6 +74,7 @@ from segprofile.pipeline.decisions import (
 from segprofile.pipeline.documents import (
     ExampleInfo,
     check,
+    check_with_data,
     dump_study,
     example_study,
     list_examples,
@@ -188,6 +189,7 @@ __all__ = [
     "accept_recommendations",
     "accept_suggested_hypotheses",
     "check",
+    "check_with_data",
     "confirm_quote",
     "count_rule_matches",
     "delete_dataset_version",

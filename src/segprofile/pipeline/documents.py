@@ -9,11 +9,12 @@ from pathlib import Path
 
 from segprofile.errors import NotFound
 from segprofile.model import spec_yaml
-from segprofile.model.checks import Finding, check_study
+from segprofile.model.checks import Finding, check_data_columns, check_study
 from segprofile.model.study import (
     DataSource,
     Study,
 )
+from segprofile.pipeline.workspace import Workspace
 
 
 def load_study(path: str | Path) -> Study:
@@ -46,6 +47,19 @@ def study_hash(study: Study) -> str:
 def check(study: Study) -> list[Finding]:
     """What the profile still lacks, by M-code."""
     return check_study(study)
+
+
+def check_with_data(ws: Workspace, study: Study) -> list[Finding]:
+    """:func:`check`, and what the study names in its data that the latest imported version of
+    each source does not have (a feature's column, the rating, the id or count column)."""
+    from segprofile.data import datasets
+
+    columns: dict[str, set[str]] = {}
+    for source in study.data_sources:
+        versions = datasets.list_versions(ws.home, study.id, source.id)
+        if versions:
+            columns[source.id] = {str(c["name"]) for c in versions[-1].columns}
+    return check_study(study) + check_data_columns(study, columns)
 
 
 @dataclass(frozen=True)
