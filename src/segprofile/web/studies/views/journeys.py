@@ -33,10 +33,10 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import drawings, htmx, runs
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
+from segprofile.web.studies.forms.journeys import NewTargetForm, StepForm
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
-from segprofile.web.studies.views import _attachment, current_document, latest_run
-from segprofile.web.studies.views_research import latest_profile
+from segprofile.web.studies.views.research import latest_profile
+from segprofile.web.studies.views.study import _attachment, current_document, latest_run
 
 JOURNEY_KIND_LABELS: dict[str, Any] = {"current": _("current"), "target": _("target")}
 RECOMMENDATION_KIND_LABELS: dict[str, Any] = {

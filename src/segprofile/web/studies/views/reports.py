@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
 from segprofile.web.studies import access
-from segprofile.web.studies.views import _audit_export, revision_document
+from segprofile.web.studies.views.study import _audit_export, revision_document
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
 

@@ -43,7 +43,7 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms import (
+from segprofile.web.studies.forms.data import (
     NEW_SOURCE,
     DataFileForm,
     SurveyMappingFormSet,
@@ -53,18 +53,18 @@ from segprofile.web.studies.forms import (
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.services import workspace_for
-from segprofile.web.studies.views import (
+from segprofile.web.studies.views.data import (
+    THEN_SURVEY,
+    error_context,
+    stage_file,
+    staged_uploads,
+)
+from segprofile.web.studies.views.study import (
     _attachment,
     computed_profile,
     current_document,
     latest_run,
     study_capabilities,
-)
-from segprofile.web.studies.views_data import (
-    THEN_SURVEY,
-    error_context,
-    stage_file,
-    staged_uploads,
 )
 
 STATUS_LABELS: dict[str, Any] = {

@@ -24,7 +24,7 @@ from segprofile.report.format import percent
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
+from segprofile.web.studies.forms.data import ExampleForm, StudyUploadForm
 from segprofile.web.studies.models import (
     AuditEvent,
     ProfileRun,
@@ -108,7 +108,7 @@ def study_capabilities(request: HttpRequest, study: Study) -> Caps:
 @require_GET
 def study_list(request: HttpRequest) -> HttpResponse:
     studies = _visible_studies(request).annotate(last_revision=Max("revisions__number"))
-    return render(request, "studies/list.html", {"studies": studies})
+    return render(request, "studies/study/list.html", {"studies": studies})
 
 
 def _new_page(
@@ -123,7 +123,7 @@ def _new_page(
         "example_form": example_form or ExampleForm(),
         "upload_form": upload_form or StudyUploadForm(),
     }
-    return render(request, "studies/new.html", context, status=status)
+    return render(request, "studies/study/new.html", context, status=status)
 
 
 @require_GET
@@ -215,7 +215,7 @@ def _detail_page(
         "revision_form": revision_form or StudyUploadForm(),
         "role": can.role,
     }
-    return render(request, "studies/detail.html", context, status=status)
+    return render(request, "studies/study/detail.html", context, status=status)
 
 
 def _code_order(code: str) -> tuple[int, str]:
@@ -266,7 +266,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
             context |= {"count": count, "percent": percent(share, 1) if share is not None else ""}
         except SegprofileError as exc:
             context["error"] = str(exc)
-    return render(request, "studies/_rule_count.html", context)
+    return render(request, "studies/study/_rule_count.html", context)
 
 
 @require_POST
@@ -322,7 +322,7 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run.sync_with_task()
     fragment = run.fragment if run.status == ProfileRun.Status.DONE else ""  # read now
     return render(
-        request, "studies/run.html", {"study": run.study, "run": run, "fragment": fragment}
+        request, "studies/study/run.html", {"study": run.study, "run": run, "fragment": fragment}
     )
 
 
@@ -335,7 +335,7 @@ def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         request,
         finished=run.is_finished,
         page=reverse("studies:run", kwargs={"pk": run.study_id, "run_pk": run.pk}),
-        template="studies/_progress.html",
+        template="studies/study/_progress.html",
         context={"study": run.study, "run": run},
     )
 
@@ -395,7 +395,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         "next": request.get_full_path(),
         "chart": runs.chart(run, runs.PRIORITY_QUADRANT) or None,
     }
-    return render(request, "studies/priorities.html", context)
+    return render(request, "studies/study/priorities.html", context)
 
 
 @require_POST
