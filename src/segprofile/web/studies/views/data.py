@@ -82,7 +82,7 @@ from segprofile.web.studies.services import (
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.tasks import document_with_source, read_options, with_decisions
-from segprofile.web.studies.views.study import study_capabilities
+from segprofile.web.studies.views.common import study_capabilities
 
 logger = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.journeys import NewTargetForm, StepForm
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.views.common import attachment, current_document, latest_run
 from segprofile.web.studies.views.research import latest_profile
-from segprofile.web.studies.views.study import _attachment, current_document, latest_run
 
 JOURNEY_KIND_LABELS: dict[str, Any] = {"current": _("current"), "target": _("target")}
 RECOMMENDATION_KIND_LABELS: dict[str, Any] = {
@@ -171,7 +171,7 @@ def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in _CONTENT_TYPES:
         raise Http404
     document: StudyDocument = study.current_revision().to_document()
-    response = _attachment("", f"{study.slug}-journeys.{fmt}", _CONTENT_TYPES[fmt])
+    response = attachment("", f"{study.slug}-journeys.{fmt}", _CONTENT_TYPES[fmt])
     response.content = pipeline.export_journeys(document, fmt)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": fmt, "what": "journeys"})
     return response

@@ -11,7 +11,6 @@ in the app's audit log and the study's data audit trail (counts, never values).
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -34,6 +33,7 @@ from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import AuditEvent, Study
 from segprofile.web.studies.services import workspace_for
+from segprofile.web.studies.views.common import attachment
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,4 @@ def _contacts(
         },
     )
     logger.info("contacts of %d respondents sent for study %s", result.found, study.pk)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{study.slug}-contacts.csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, f"{study.slug}-contacts.csv", "text/csv; charset=utf-8")

@@ -53,18 +53,18 @@ from segprofile.web.studies.forms.data import (
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.services import workspace_for
+from segprofile.web.studies.views.common import (
+    attachment,
+    computed_profile,
+    current_document,
+    latest_run,
+    study_capabilities,
+)
 from segprofile.web.studies.views.data import (
     THEN_SURVEY,
     error_context,
     stage_file,
     staged_uploads,
-)
-from segprofile.web.studies.views.study import (
-    _attachment,
-    computed_profile,
-    current_document,
-    latest_run,
-    study_capabilities,
 )
 
 STATUS_LABELS: dict[str, Any] = {
@@ -326,7 +326,7 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if plan is None:
         messages.error(request, gettext("The research plan has not been computed yet."))
         return redirect("studies:research", pk=study.pk)
-    response = _attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
+    response = attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
     response.content = pipeline.recruitment_csv(plan.recruitment)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "csv", "what": "respondents"})
     return response

@@ -46,7 +46,7 @@ from segprofile.web.studies import htmx, runs
 from segprofile.web.studies.access import run_for
 from segprofile.web.studies.forms.data import PORTRAIT_TEXT_MAX, PortraitEditForm
 from segprofile.web.studies.models import ProfileRun, Study
-from segprofile.web.studies.views.study import current_document
+from segprofile.web.studies.views.common import current_document
 
 log = logging.getLogger(__name__)
 

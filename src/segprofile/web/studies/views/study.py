@@ -1,4 +1,5 @@
-"""Views: thin — check access, validate a form, call a service or the pipeline, render."""
+"""The study's own pages: the list, a new study, the study page with its rules and revisions,
+profile runs, their downloads and the priorities (M-6)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
 from segprofile.model.results import Profile
-from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import run_for, study_for
@@ -32,7 +32,13 @@ from segprofile.web.studies.models import (
     StudyRevision,
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
-from segprofile.web.studies.templatetags.team_tags import Caps
+from segprofile.web.studies.views.common import (
+    attachment,
+    audit_export,
+    current_document,
+    revision_document,
+    study_capabilities,
+)
 
 # --- study documents ---------------------------------------------------------------------------
 
@@ -46,60 +52,8 @@ def current_revision(study: Study) -> StudyRevision:
     return revision
 
 
-def revision_document(revision: StudyRevision) -> StudyDocument:
-    """The revision's document (its column is read now if the revision was fetched without it)."""
-    return revision.to_document()
-
-
-def current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
-    """The study's latest revision (with its author) and its document, in one read."""
-    revision: StudyRevision = study.revisions.select_related("author").order_by("-number").first()
-    study.__dict__["_current_number"] = revision.number  # for {% base_revision_field %}
-    return revision, revision.to_document()
-
-
 def _visible_studies(request: HttpRequest) -> QuerySet[Study]:
     return access.studies_for(request.user).select_related("owner")
-
-
-def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
-    return response
-
-
-# --- profiles of finished runs ----------------------------------------------------------------
-
-
-def latest_run(study: Study) -> ProfileRun | None:
-    """The study's latest finished profile run, without its big text columns (the profile
-    JSON and the report HTML are hundreds of kilobytes at a million rows)."""
-    run: ProfileRun | None = (
-        study.runs.filter(status=ProfileRun.Status.DONE)
-        .select_related("revision")
-        .defer(*access.BIG_RUN_COLUMNS)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return run
-
-
-def computed_profile(run: ProfileRun) -> Profile:
-    """The run's profile as computed — for the pipeline only; pages show ``runs.published``."""
-    text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
-    return pipeline.profile_from_json(text)
-
-
-def study_capabilities(request: HttpRequest, study: Study) -> Caps:
-    """The user's capabilities in ``study``, as ``{% study_caps %}`` gives them to templates."""
-    user = request.user
-    return Caps(
-        study.role_for(user),
-        study.can(user, "view"),
-        study.can(user, "edit"),
-        study.can(user, "manage"),
-    )
 
 
 # --- studies -----------------------------------------------------------------------------------
@@ -301,7 +255,7 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     text = pipeline.dump_study(revision.to_document())
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "yaml", "revision": revision.number})
-    return _attachment(
+    return attachment(
         text, f"{study.slug}-r{revision.number}.yaml", "application/yaml; charset=utf-8"
     )
 
@@ -427,8 +381,8 @@ def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
-    _audit_export(request, run, "html")
-    return _attachment(
+    audit_export(request, run, "html")
+    return attachment(
         run.html,
         f"{run.study.slug}-r{run.revision.number}-profile.html",
         "text/html; charset=utf-8",
@@ -439,25 +393,15 @@ def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
     raw = access.unsuppressed_requested(request, run.study)
-    _audit_export(request, run, "json", unsuppressed=raw)
+    audit_export(request, run, "json", unsuppressed=raw)
     if raw:  # an owner's request for this one output: computed now
         text = pipeline.published_profile_json(
             run.result_json, revision_document(run.revision), raw=True
         )
     else:
         text = runs.published_json(run)
-    return _attachment(
+    return attachment(
         text,
         f"{run.study.slug}-r{run.revision.number}-profile.json",
         "application/json; charset=utf-8",
     )
-
-
-def _audit_export(
-    request: HttpRequest, run: ProfileRun, fmt: str, *, unsuppressed: bool = False
-) -> None:
-    """Record the download of a run's profile or report (format and numbers, no content)."""
-    details: dict[str, Any] = {"format": fmt, "run": run.pk, "revision": run.revision.number}
-    if unsuppressed:
-        details["unsuppressed"] = True  # figures of small groups shown: an owner's request
-    audit(request, AuditEvent.Action.EXPORT, run.study, details)
