@@ -43,9 +43,8 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms.data import (
-    NEW_SOURCE,
-    DataFileForm,
+from segprofile.web.studies.forms.data import NEW_SOURCE, DataFileForm
+from segprofile.web.studies.forms.research import (
     SurveyMappingFormSet,
     SurveyOptionsForm,
     SurveyUploadForm,

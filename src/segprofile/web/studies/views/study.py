@@ -24,7 +24,7 @@ from segprofile.report.format import percent
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms.data import ExampleForm, StudyUploadForm
+from segprofile.web.studies.forms.study import ExampleForm, StudyUploadForm
 from segprofile.web.studies.models import (
     AuditEvent,
     ProfileRun,
