@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget
 
 from segprofile import pipeline
 from segprofile.analysis import journey_edit
@@ -827,7 +826,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
             {"study": study, "new_form": form, "can_edit": True, "focus_error": True},
             status=422,
         )
-        return retarget(reswap(response, "outerHTML"), "#journey-new")
+        return htmx.replace(response, "#journey-new")
     text = gettext("The target journey «%(title)s» was created.") % {
         "title": form.cleaned_data["title"]
     }
