@@ -127,12 +127,12 @@ def test_unknown_study_is_404(client_in: Client) -> None:
 def test_unexpected_error_is_a_russian_500_without_traceback(
     client_in: Client, stored_study: Study, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from segprofile.web.studies import views
+    from segprofile.web.studies.views import study as study_views
 
     def broken(*args: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(views.pipeline, "check", broken)
+    monkeypatch.setattr(study_views.pipeline, "check", broken)
     client_in.raise_request_exception = False
     response = client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk}))
     html = response.content.decode()
@@ -147,12 +147,12 @@ def test_core_error_escaping_a_view_is_shown_with_its_status_and_message(
     client_in: Client, stored_study: Study, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from segprofile.errors import NotFound
-    from segprofile.web.studies import views
+    from segprofile.web.studies.views import study as study_views
 
     def missing(*args: object) -> None:
         raise NotFound("Файл не найден.", hint="загрузите его.")
 
-    monkeypatch.setattr(views.pipeline, "dump_study", missing)
+    monkeypatch.setattr(study_views.pipeline, "dump_study", missing)
     response = client_in.get(reverse("studies:yaml", kwargs={"pk": stored_study.pk}))
     html = response.content.decode()
     assert response.status_code == 404

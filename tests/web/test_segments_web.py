@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.model.results import Profile
-from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX
+from segprofile.web.studies.forms.segments import PORTRAIT_TEXT_MAX
 from segprofile.web.studies.models import Membership, ProfileRun, RunChart, Study
 
 EXAMPLE = "child-benefit"

@@ -1,5 +1,5 @@
-"""The one HTMX helper of the views: is this an HTMX request, for which part, and the answer to
-a background job's progress poll.
+"""The one HTMX helper of the views: is this an HTMX request, for which part, where its answer
+goes, and the answer to a background job's progress poll.
 
 A page that HTMX may ask for a part answers with the part (a template whose name starts with
 ``_``, included by the page's own template) and the browser with the whole page; :func:`vary`
@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -31,6 +31,12 @@ def vary(response: HttpResponse) -> HttpResponse:
     """Mark a response that differs for HTMX requests and their targets."""
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
+
+
+def replace(response: HttpResponse, selector: str) -> HttpResponse:
+    """Have HTMX put ``response`` in place of the element ``selector`` (not of the one that
+    asked), e.g. a form shown again with its errors."""
+    return retarget(reswap(response, "outerHTML"), selector)
 
 
 def job_progress(

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -18,7 +17,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
@@ -27,6 +25,7 @@ from segprofile.model.diff import describe_changes
 from segprofile.web.studies import access, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
+from segprofile.web.studies.forms.team import MemberForm
 from segprofile.web.studies.models import (
     OWNER,
     AuditEvent,
@@ -41,16 +40,6 @@ _HISTORY_PAGE = 30
 
 
 # --- members -----------------------------------------------------------------------------------
-
-
-class MemberForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
-
-    def clean_username(self) -> str:
-        # Whether such a user exists is not said here: the form would tell any owner of any
-        # study which accounts exist (member_add answers the same either way).
-        return str(self.cleaned_data["username"]).strip()
 
 
 def _members_page(

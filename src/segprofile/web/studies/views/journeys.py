@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget
 
 from segprofile import pipeline
 from segprofile.analysis import journey_edit
@@ -33,10 +32,10 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import drawings, htmx, runs
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
+from segprofile.web.studies.forms.journeys import NewTargetForm, StepForm
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
-from segprofile.web.studies.views import _attachment, current_document, latest_run
-from segprofile.web.studies.views_research import latest_profile
+from segprofile.web.studies.views.common import attachment, current_document, latest_run
+from segprofile.web.studies.views.research import latest_profile
 
 JOURNEY_KIND_LABELS: dict[str, Any] = {"current": _("current"), "target": _("target")}
 RECOMMENDATION_KIND_LABELS: dict[str, Any] = {
@@ -171,7 +170,7 @@ def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in _CONTENT_TYPES:
         raise Http404
     document: StudyDocument = study.current_revision().to_document()
-    response = _attachment("", f"{study.slug}-journeys.{fmt}", _CONTENT_TYPES[fmt])
+    response = attachment("", f"{study.slug}-journeys.{fmt}", _CONTENT_TYPES[fmt])
     response.content = pipeline.export_journeys(document, fmt)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": fmt, "what": "journeys"})
     return response
@@ -827,7 +826,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
             {"study": study, "new_form": form, "can_edit": True, "focus_error": True},
             status=422,
         )
-        return retarget(reswap(response, "outerHTML"), "#journey-new")
+        return htmx.replace(response, "#journey-new")
     text = gettext("The target journey «%(title)s» was created.") % {
         "title": form.cleaned_data["title"]
     }

@@ -44,9 +44,9 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import number, percent
 from segprofile.web.studies import htmx, runs
 from segprofile.web.studies.access import run_for
-from segprofile.web.studies.forms import PORTRAIT_TEXT_MAX, PortraitEditForm
+from segprofile.web.studies.forms.segments import PORTRAIT_TEXT_MAX, PortraitEditForm
 from segprofile.web.studies.models import ProfileRun, Study
-from segprofile.web.studies.views import current_document
+from segprofile.web.studies.views.common import current_document
 
 log = logging.getLogger(__name__)
 

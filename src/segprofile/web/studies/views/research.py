@@ -43,9 +43,8 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms import (
-    NEW_SOURCE,
-    DataFileForm,
+from segprofile.web.studies.forms.data import NEW_SOURCE, DataFileForm
+from segprofile.web.studies.forms.research import (
     SurveyMappingFormSet,
     SurveyOptionsForm,
     SurveyUploadForm,
@@ -53,14 +52,14 @@ from segprofile.web.studies.forms import (
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.services import workspace_for
-from segprofile.web.studies.views import (
-    _attachment,
+from segprofile.web.studies.views.common import (
+    attachment,
     computed_profile,
     current_document,
     latest_run,
     study_capabilities,
 )
-from segprofile.web.studies.views_data import (
+from segprofile.web.studies.views.data import (
     THEN_SURVEY,
     error_context,
     stage_file,
@@ -326,7 +325,7 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if plan is None:
         messages.error(request, gettext("The research plan has not been computed yet."))
         return redirect("studies:research", pk=study.pk)
-    response = _attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
+    response = attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
     response.content = pipeline.recruitment_csv(plan.recruitment)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "csv", "what": "respondents"})
     return response

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
 from segprofile.web.studies import access
-from segprofile.web.studies.views import _audit_export, revision_document
+from segprofile.web.studies.views.common import attachment, audit_export, revision_document
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
 
@@ -26,9 +26,7 @@ def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResp
     document = revision_document(run.revision)
     content = pipeline.render_report(profile, document, fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
-    response = HttpResponse(content, content_type=content_type)
-    filename = f"{run.study.slug}-r{run.revision.number}-profile.{extension}"
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in filename)
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
-    _audit_export(request, run, fmt, unsuppressed=raw)
-    return response
+    audit_export(request, run, fmt, unsuppressed=raw)
+    return attachment(
+        content, f"{run.study.slug}-r{run.revision.number}-profile.{extension}", content_type
+    )

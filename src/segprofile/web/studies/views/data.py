@@ -60,7 +60,7 @@ from segprofile.report.format import percent
 from segprofile.web.studies import htmx
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit, client_address
-from segprofile.web.studies.forms import (
+from segprofile.web.studies.forms.data import (
     COLUMN_TYPE_LABELS,
     COLUMN_USE_LABELS,
     NEW_SOURCE,
@@ -82,7 +82,7 @@ from segprofile.web.studies.services import (
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.tasks import document_with_source, read_options, with_decisions
-from segprofile.web.studies.views import study_capabilities
+from segprofile.web.studies.views.common import study_capabilities
 
 logger = logging.getLogger(__name__)
 

@@ -11,58 +11,29 @@ in the app's audit log and the study's data audit trail (counts, never values).
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from segprofile import pipeline
 from segprofile.errors import InputError, SegprofileError
-from segprofile.model.study import DataSourceKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
+from segprofile.web.studies.forms.keys import ReidentifyForm
 from segprofile.web.studies.models import AuditEvent, Study
 from segprofile.web.studies.services import workspace_for
+from segprofile.web.studies.views.common import attachment
 
 logger = logging.getLogger(__name__)
 
 _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".pq"}
-
-
-class ReidentifyForm(forms.Form):
-    """The source, the body's original file and the respondents chosen by pseudonym."""
-
-    source = forms.ChoiceField(label=_("Client records source"))
-    original = forms.FileField(label=_("The body's original file (the one that was imported)"))
-    respondents = forms.FileField(label=_("Respondents of the research plan (respondents.csv)"))
-
-    def __init__(self, *args: object, document: StudyDocument, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["source"].choices = [
-            (s.id, f"{s.id} — {s.title}" if s.title else s.id)
-            for s in document.data_sources
-            if s.kind is DataSourceKind.client_records and s.id_column
-        ]
-
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean() or {}
-        for name in ("original", "respondents"):
-            upload = cleaned.get(name)
-            size = upload.size if isinstance(upload, UploadedFile) else None
-            if size is not None and size > settings.SEGPROFILE_MAX_UPLOAD_BYTES:
-                self.add_error(name, gettext("The file is larger than the web accepts."))
-        return cleaned
 
 
 def _save(upload: UploadedFile, directory: Path, stem: str) -> Path:
@@ -139,7 +110,4 @@ def _contacts(
         },
     )
     logger.info("contacts of %d respondents sent for study %s", result.found, study.pk)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{study.slug}-contacts.csv")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, f"{study.slug}-contacts.csv", "text/csv; charset=utf-8")

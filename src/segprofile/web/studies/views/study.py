@@ -1,4 +1,5 @@
-"""Views: thin — check access, validate a form, call a service or the pipeline, render."""
+"""The study's own pages: the list, a new study, the study page with its rules and revisions,
+profile runs, their downloads and the priorities (M-6)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
 from segprofile.model.results import Profile
-from segprofile.model.study import Study as StudyDocument
 from segprofile.report.format import percent
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms import ExampleForm, StudyUploadForm
+from segprofile.web.studies.forms.study import ExampleForm, StudyUploadForm
 from segprofile.web.studies.models import (
     AuditEvent,
     ProfileRun,
@@ -32,7 +32,13 @@ from segprofile.web.studies.models import (
     StudyRevision,
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
-from segprofile.web.studies.templatetags.team_tags import Caps
+from segprofile.web.studies.views.common import (
+    attachment,
+    audit_export,
+    current_document,
+    revision_document,
+    study_capabilities,
+)
 
 # --- study documents ---------------------------------------------------------------------------
 
@@ -46,60 +52,8 @@ def current_revision(study: Study) -> StudyRevision:
     return revision
 
 
-def revision_document(revision: StudyRevision) -> StudyDocument:
-    """The revision's document (its column is read now if the revision was fetched without it)."""
-    return revision.to_document()
-
-
-def current_document(study: Study) -> tuple[StudyRevision, StudyDocument]:
-    """The study's latest revision (with its author) and its document, in one read."""
-    revision: StudyRevision = study.revisions.select_related("author").order_by("-number").first()
-    study.__dict__["_current_number"] = revision.number  # for {% base_revision_field %}
-    return revision, revision.to_document()
-
-
 def _visible_studies(request: HttpRequest) -> QuerySet[Study]:
     return access.studies_for(request.user).select_related("owner")
-
-
-def _attachment(content: str, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
-    return response
-
-
-# --- profiles of finished runs ----------------------------------------------------------------
-
-
-def latest_run(study: Study) -> ProfileRun | None:
-    """The study's latest finished profile run, without its big text columns (the profile
-    JSON and the report HTML are hundreds of kilobytes at a million rows)."""
-    run: ProfileRun | None = (
-        study.runs.filter(status=ProfileRun.Status.DONE)
-        .select_related("revision")
-        .defer(*access.BIG_RUN_COLUMNS)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return run
-
-
-def computed_profile(run: ProfileRun) -> Profile:
-    """The run's profile as computed — for the pipeline only; pages show ``runs.published``."""
-    text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
-    return pipeline.profile_from_json(text)
-
-
-def study_capabilities(request: HttpRequest, study: Study) -> Caps:
-    """The user's capabilities in ``study``, as ``{% study_caps %}`` gives them to templates."""
-    user = request.user
-    return Caps(
-        study.role_for(user),
-        study.can(user, "view"),
-        study.can(user, "edit"),
-        study.can(user, "manage"),
-    )
 
 
 # --- studies -----------------------------------------------------------------------------------
@@ -108,7 +62,7 @@ def study_capabilities(request: HttpRequest, study: Study) -> Caps:
 @require_GET
 def study_list(request: HttpRequest) -> HttpResponse:
     studies = _visible_studies(request).annotate(last_revision=Max("revisions__number"))
-    return render(request, "studies/list.html", {"studies": studies})
+    return render(request, "studies/study/list.html", {"studies": studies})
 
 
 def _new_page(
@@ -123,7 +77,7 @@ def _new_page(
         "example_form": example_form or ExampleForm(),
         "upload_form": upload_form or StudyUploadForm(),
     }
-    return render(request, "studies/new.html", context, status=status)
+    return render(request, "studies/study/new.html", context, status=status)
 
 
 @require_GET
@@ -215,7 +169,7 @@ def _detail_page(
         "revision_form": revision_form or StudyUploadForm(),
         "role": can.role,
     }
-    return render(request, "studies/detail.html", context, status=status)
+    return render(request, "studies/study/detail.html", context, status=status)
 
 
 def _code_order(code: str) -> tuple[int, str]:
@@ -266,7 +220,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
             context |= {"count": count, "percent": percent(share, 1) if share is not None else ""}
         except SegprofileError as exc:
             context["error"] = str(exc)
-    return render(request, "studies/_rule_count.html", context)
+    return render(request, "studies/study/_rule_count.html", context)
 
 
 @require_POST
@@ -301,7 +255,7 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     text = pipeline.dump_study(revision.to_document())
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "yaml", "revision": revision.number})
-    return _attachment(
+    return attachment(
         text, f"{study.slug}-r{revision.number}.yaml", "application/yaml; charset=utf-8"
     )
 
@@ -322,7 +276,7 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run.sync_with_task()
     fragment = run.fragment if run.status == ProfileRun.Status.DONE else ""  # read now
     return render(
-        request, "studies/run.html", {"study": run.study, "run": run, "fragment": fragment}
+        request, "studies/study/run.html", {"study": run.study, "run": run, "fragment": fragment}
     )
 
 
@@ -335,7 +289,7 @@ def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         request,
         finished=run.is_finished,
         page=reverse("studies:run", kwargs={"pk": run.study_id, "run_pk": run.pk}),
-        template="studies/_progress.html",
+        template="studies/study/_progress.html",
         context={"study": run.study, "run": run},
     )
 
@@ -395,7 +349,7 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         "next": request.get_full_path(),
         "chart": runs.chart(run, runs.PRIORITY_QUADRANT) or None,
     }
-    return render(request, "studies/priorities.html", context)
+    return render(request, "studies/study/priorities.html", context)
 
 
 @require_POST
@@ -427,8 +381,8 @@ def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
-    _audit_export(request, run, "html")
-    return _attachment(
+    audit_export(request, run, "html")
+    return attachment(
         run.html,
         f"{run.study.slug}-r{run.revision.number}-profile.html",
         "text/html; charset=utf-8",
@@ -439,25 +393,15 @@ def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
     raw = access.unsuppressed_requested(request, run.study)
-    _audit_export(request, run, "json", unsuppressed=raw)
+    audit_export(request, run, "json", unsuppressed=raw)
     if raw:  # an owner's request for this one output: computed now
         text = pipeline.published_profile_json(
             run.result_json, revision_document(run.revision), raw=True
         )
     else:
         text = runs.published_json(run)
-    return _attachment(
+    return attachment(
         text,
         f"{run.study.slug}-r{run.revision.number}-profile.json",
         "application/json; charset=utf-8",
     )
-
-
-def _audit_export(
-    request: HttpRequest, run: ProfileRun, fmt: str, *, unsuppressed: bool = False
-) -> None:
-    """Record the download of a run's profile or report (format and numbers, no content)."""
-    details: dict[str, Any] = {"format": fmt, "run": run.pk, "revision": run.revision.number}
-    if unsuppressed:
-        details["unsuppressed"] = True  # figures of small groups shown: an owner's request
-    audit(request, AuditEvent.Action.EXPORT, run.study, details)

@@ -1,0 +1,18 @@
+"""Forms of the team area: a member added with a role."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from segprofile.web.studies.models import Membership
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+    def clean_username(self) -> str:
+        # Whether such a user exists is not said here: the form would tell any owner of any
+        # study which accounts exist (member_add answers the same either way).
+        return str(self.cleaned_data["username"]).strip()
