@@ -665,3 +665,20 @@ def test_a_queued_import_shows_its_progress_and_the_upload_links_to_it(
     )
     assert again["Location"] == queued["Location"]  # not a second job
     assert versions(stored_study) == []
+
+
+@pytest.mark.django_db
+def test_the_study_page_check_names_the_columns_the_imported_data_lack(
+    client_in: Client, stored_study: Study
+) -> None:
+    """An export without the study's feature columns: the methodology check on the study page
+    says so by M-code, instead of calling the profile complete."""
+    content, _ = clients_csv()
+    token = token_of(upload(client_in, stored_study, "a.csv", content))
+    assert do_import(client_in, stored_study, token).status_code == 302
+    page = page_text(client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk})))
+    document = stored_study.current_revision().to_document()
+    absent = [f for f in document.features if f.column not in {"Канал", "Возраст", "Оценка"}]
+    assert absent
+    for feature in absent:
+        assert f"признак «{feature.label}»: столбца «{feature.column}» нет в загруженных" in page

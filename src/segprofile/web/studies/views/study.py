@@ -154,7 +154,10 @@ def _detail_page(
         study.runs.select_related("revision", "created_by").defer(*access.BIG_RUN_COLUMNS)[:10]
     )
     can = study_capabilities(request, study)
-    findings = sorted(pipeline.check(document), key=lambda f: _code_order(f.code))
+    findings = sorted(
+        pipeline.check_with_data(services.workspace_for(study), document),
+        key=lambda f: _code_order(f.code),
+    )
     context = {
         "study": study,
         "can": can,
