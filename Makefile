@@ -68,6 +68,7 @@ bench: install
 	$(PY) bench/bench_data.py
 	$(PY) bench/bench_profile.py
 	@if [ -f bench/bench_kprototypes.py ]; then $(PY) bench/bench_kprototypes.py; fi
+	$(PY) bench/bench_clusters.py
 	$(PY) bench/bench_load.py
 
 clean:

@@ -386,3 +386,20 @@ def test_an_uncertain_column_is_kept_with_its_doubt_in_the_audit(
     explicit = source.model_copy(update={"columns": {"Телефон": ColumnOverride(pii="keep")}})
     with pytest.raises(InputError, match="причина не указана"):
         datasets.import_data(path, study_id="s", source=explicit, author="a", home=home)
+
+
+def test_a_file_without_a_header_row_gets_one_message_not_one_per_column(tmp_path: Path) -> None:
+    lines = [
+        f"Иванов Иван Иванович;{'МФЦ' if i % 3 else 'ЕПГУ'};{18 + i % 60};{1 + i % 5}"
+        for i in range(300)
+    ]
+    path = tmp_path / "no-header.csv"
+    path.write_bytes("\n".join(lines).encode("cp1251"))
+    found = datasets.inspect(path, staging_root=tmp_path / "staging")
+    about = [i.message for i in found.quality.issues if "назван" in i.message]
+    assert about == [
+        "В файле нет строки с названиями столбцов: первая строка — уже данные, и столбцы "
+        "названы «столбец_1»…«столбец_4». Добавьте в файл первой строкой названия столбцов и "
+        "загрузите его снова."
+    ]
+    assert all("Иванов" not in i.message for i in found.quality.issues)

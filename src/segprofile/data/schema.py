@@ -404,6 +404,32 @@ def quality_report(
                 )
             )
     checks: list[tuple[str, str, float, float]] = []  # column, kind, low, high
+    unnamed = [c.name for c in columns if re.fullmatch(r"столбец_\d+", c.name)]
+    if unnamed and len(unnamed) == len(columns):
+        issues.append(
+            QualityIssue(
+                IssueKind.suspicious,
+                None,
+                0,
+                "В файле нет строки с названиями столбцов: первая строка — уже данные, и "
+                f"столбцы названы «{unnamed[0]}»…«{unnamed[-1]}». Добавьте в файл первой "
+                "строкой названия столбцов и загрузите его снова.",
+            )
+        )
+    elif unnamed:
+        listed = ", ".join(f"«{name}»" for name in unnamed)
+        issues.append(
+            QualityIssue(
+                IssueKind.suspicious,
+                None,
+                0,
+                f"У столбцов {listed} нет названия в заголовке: впишите названия в первую "
+                "строку файла."
+                if len(unnamed) > 1
+                else f"У столбца {listed} нет названия в заголовке: впишите его в первую "
+                "строку файла.",
+            )
+        )
     for col in columns:
         share = col.missing_share
         if col.non_missing == 0 and n:
@@ -432,15 +458,6 @@ def quality_report(
                     col.name,
                     col.non_missing,
                     f"Столбец «{col.name}» постоянен: одно значение на все строки.",
-                )
-            )
-        if re.fullmatch(r"столбец_\d+", col.name):
-            issues.append(
-                QualityIssue(
-                    IssueKind.suspicious,
-                    col.name,
-                    0,
-                    f"У столбца «{col.name}» нет имени в заголовке.",
                 )
             )
         if col.numeric_share is not None and (
