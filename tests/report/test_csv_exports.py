@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from segprofile.model.study import Journey, JourneyKind, JourneyStep
 from segprofile.report.format import csv_bytes, restore
 from segprofile.report.journeys_csv import journeys_from_csv, journeys_to_csv
@@ -84,3 +86,25 @@ def test_a_pseudonym_starting_with_a_minus_reads_back_whole() -> None:
     assert cells == ["'-Q4kqyCxur1lFKXO4HLXenw", "vS_w3Hqz7"]
     assert [restore(c) for c in cells] == ["-Q4kqyCxur1lFKXO4HLXenw", "vS_w3Hqz7"]
     assert restore("'text") == "'text"  # an apostrophe the user typed stays
+
+
+def test_times_are_shown_in_the_installations_zone_and_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+
+    from segprofile import config
+    from segprofile.report.format import ru_datetime
+
+    moment = datetime(2026, 12, 6, 2, 27, tzinfo=UTC)
+    monkeypatch.setenv("SEGPROFILE_TIME_ZONE", "Europe/Moscow")
+    config.use(None)
+    try:
+        assert ru_datetime(moment) == "06.12.2026 05:27 (МСК)"  # as the web's header shows it
+        monkeypatch.setenv("SEGPROFILE_TIME_ZONE", "Asia/Kamchatka")
+        config.use(None)
+        assert ru_datetime(moment) == "06.12.2026 14:27 (UTC+12)"
+        assert ru_datetime(None) == "—"
+    finally:
+        monkeypatch.delenv("SEGPROFILE_TIME_ZONE")
+        config.use(None)

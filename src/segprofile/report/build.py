@@ -1314,7 +1314,7 @@ class _Builder:
             ],
             ["Зерно генератора случайных чисел", str(pv.seed)],
             ["Программа", f"segprofile {pv.version}, движок {pv.engine}"],
-            ["Построен", f"{ru_datetime(pv.created_at)} UTC"],
+            ["Построен", ru_datetime(pv.created_at)],
         ]
         sec.add(
             Table(
@@ -1385,7 +1385,7 @@ class _Builder:
         meta = [
             ("Объект", f"{ru(study.scope.kind)}: {study.scope.title}"),
             ("Клиенты", ", ".join(ru(c) for c in study.scope.client_types)),
-            ("Построен", ru_datetime(self.profile.provenance.created_at) + " UTC"),
+            ("Построен", ru_datetime(self.profile.provenance.created_at)),
         ]
         if study.scope.body:
             meta.insert(1, ("Орган", study.scope.body))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from segprofile.model.format import (
     NBSP,
@@ -45,9 +45,23 @@ def ru_date(value: date | datetime | None) -> str:
 
 
 def ru_datetime(value: datetime | None) -> str:
+    """``06.12.2026 13:27 (МСК)``: a moment in the installation's time zone
+    (``SEGPROFILE_TIME_ZONE``, as the web pages show it), named; a naive value is UTC."""
     if value is None:
         return "—"
-    return value.strftime("%d.%m.%Y %H:%M")
+    from zoneinfo import ZoneInfo
+
+    from segprofile import config
+
+    name = config.current().time_zone
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(name))
+    if name == "Europe/Moscow":
+        zone = "МСК"
+    else:
+        offset = local.utcoffset() or timedelta(0)
+        hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
+        zone = f"UTC{hours:+d}" + (f":{rest:02d}" if rest else "") if offset else "UTC"
+    return f"{local:%d.%m.%Y %H:%M} ({zone})"
 
 
 # A cell a spreadsheet could take for a formula (OWASP, "CSV injection"): ``= + - @``, a tab or
