@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from segprofile import pipeline
-from segprofile.model.diff import describe_changes, merge_documents
+from segprofile.model.diff import describe_changes, first_change, merge_documents
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +120,24 @@ def test_same_part_changed_differently_is_a_conflict_with_three_versions(
     assert conflict.theirs["audience"]["eligibility_rule"] == "age >= 21"
     assert conflict.mine["audience"]["eligibility_rule"] == "age >= 30"
     assert conflict.base == _role(base, "applicant")
+
+
+def test_first_change_names_the_document_that_changed_the_conflicting_part(
+    base: dict[str, Any],
+) -> None:
+    # Saved after the base: a change elsewhere, the change of the journey, another change.
+    elsewhere = _copy(base)
+    elsewhere["segmentation"]["min_cell"] = 9
+    journey = _copy(elsewhere)
+    journey["journeys"][0]["steps"][0]["title"] = "Узнать о праве (изменено)"
+    later = _copy(journey)
+    later["title"] = "Другое название"
+    mine = _copy(base)
+    mine["journeys"][0]["steps"][0]["title"] = "Моё название"
+    result = merge_documents(base, mine, later)
+    assert [c.part for c in result.conflicts] == [("journeys", "#item", base["journeys"][0]["id"])]
+    assert first_change(result.conflicts, [elsewhere, journey, later]) == 1
+    assert first_change(result.conflicts, [elsewhere]) is None
 
 
 def test_same_change_on_both_sides_is_no_conflict(base: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ features, hypotheses, journeys…), what the fields are called in Russian.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -644,6 +645,19 @@ def merge_documents(
             if isinstance(head, dict):
                 head[path[1]] = items
     return MergeResult(result, conflicts, from_theirs)
+
+
+def first_change(conflicts: Sequence[Conflict], later: Sequence[dict[str, Any]]) -> int | None:
+    """Which of the documents saved after the base (oldest first) first changed a part of
+    ``conflicts``: its index in ``later``, or ``None`` when none did (the conflict is then with
+    the merged whole, not with one part)."""
+    for index, document in enumerate(later):
+        parts = _parts(document)
+        for conflict in conflicts:
+            value = parts.get(conflict.part, _ABSENT)
+            if (None if value is _ABSENT else value) != conflict.base:
+                return index
+    return None
 
 
 def _part_document(part: Part, value: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,21 +19,27 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from segprofile import pipeline
-from segprofile.analysis import journey_edit
-from segprofile.analysis.journey_edit import JourneyEditError
 from segprofile.analysis.journeys import (
     compare_journeys,
     journey_metrics,
     suggest_recommendations,
 )
 from segprofile.errors import NotFound, SegprofileError
+from segprofile.model import journey_edit
+from segprofile.model.journey_edit import JourneyEditError
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import drawings, htmx, runs
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms_journeys import NewTargetForm, StepForm
-from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.models import (
+    AuditEvent,
+    EditConflictError,
+    ProfileRun,
+    Study,
+    StudyRevision,
+)
 from segprofile.web.studies.views import _attachment, current_document, latest_run
 from segprofile.web.studies.views_research import latest_profile
 
@@ -226,10 +231,10 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- The journey editor (M-12) ------------------------------------------------------------------
-# Every change is one small operation of ``analysis.journey_edit`` applied to the latest revision
-# and stored as a new revision. A form carries the revision its journey was shown from: when the
-# journey itself changed since then (someone else edited it), the change is refused with the
-# fresh journey and nothing is overwritten; changes elsewhere in the study are kept as they are.
+# Every change is one small operation of ``model.journey_edit`` stored as a new revision. A form
+# carries the revision its journey was shown from; the change is merged part by part with what
+# others saved since, like every edit: when the journey itself changed meanwhile, the change is
+# refused with the fresh journey and nothing is overwritten; changes elsewhere are kept.
 # With HTMX the answer is the journey's section (metrics, blueprint, steps) plus out-of-band
 # updates of the comparison, the recommendations and a status line; without it, a redirect.
 
@@ -357,35 +362,12 @@ def _base(request: HttpRequest) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-class _StaleJourneyError(Exception):
-    """The journey changed after the form was shown (by the given revision)."""
-
-    def __init__(self, revision: StudyRevision) -> None:
-        super().__init__(revision.number)
-        self.revision = revision
-
-
-def _check_base(study: Study, journey_id: str, base: int | None, latest: StudyRevision) -> None:
-    """Refuse when ``journey_id`` differs between the form's revision and the latest one."""
-    if base is None or base == latest.number:
-        return
-    shown = study.revisions.filter(number=base).first()
-    before = _find(shown.to_document(), journey_id) if shown is not None else None
-    now = _find(latest.to_document(), journey_id)
-    if shown is None or before != now:
-        changed = (
-            study.revisions.filter(number__gt=base).order_by("number").select_related("author")
-        )
-        culprit = next((r for r in changed if _find(r.to_document(), journey_id) != before), latest)
-        raise _StaleJourneyError(culprit)
-
-
 def _find(document: StudyDocument, journey_id: str) -> Journey | None:
     return next((j for j in document.journeys if j.id == journey_id), None)
 
 
-def _stale_message(stale: _StaleJourneyError) -> str:
-    revision = stale.revision
+def _stale_message(study: Study, conflict: EditConflictError) -> str:
+    revision = study.revisions.select_related("author").get(number=conflict.changed_in)
     author = revision.author.get_username() if revision.author is not None else "—"
     return gettext(
         "The journey was changed in revision %(number)s (%(author)s) after you opened it. "
@@ -402,24 +384,29 @@ def _apply(
     *,
     check_base: bool = True,
 ) -> tuple[StudyRevision, Any]:
-    """Apply ``change(document)`` → ``(document, extra)`` to the latest revision and store it.
+    """Apply ``change(document)`` → ``(document, extra)`` and store it as a new revision.
 
-    Runs in one transaction with the study locked, so two edits never start from the same
-    revision. Raises :class:`_StaleJourneyError` or the operation's :class:`SegprofileError`.
+    ``check_base``: the change is to the journey as the form showed it, so it is applied to the
+    form's revision; otherwise (add, move, copy: relative to the journey as it is now) to the
+    latest. Either way what others saved since is merged part by part, as for every edit
+    (``Study.add_revision``): a journey changed on both sides raises :class:`EditConflictError`
+    and nothing is saved. The operation's refusals are :class:`SegprofileError`.
     """
-    with transaction.atomic():
-        Study.objects.select_for_update().filter(pk=study.pk).first()
-        latest = study.current_revision()
-        if check_base:
-            _check_base(study, journey_id, _base(request), latest)
-        document, extra = change(latest.to_document())
-        if document == latest.to_document():
-            return latest, extra
-        revision = study.add_revision(
-            document,
-            author=request.user,
-            comment=f"{request.user.get_username()}: {comment}",
-        )
+    latest = study.current_revision()
+    base = _base(request) if check_base else None
+    start = latest
+    if base is not None and base < latest.number:
+        start = study.revisions.filter(number=base).first() or latest
+    before = start.to_document()
+    document, extra = change(before)
+    if document == before:
+        return latest, extra
+    revision = study.add_revision(
+        document,
+        author=request.user,
+        comment=f"{request.user.get_username()}: {comment}",
+        base=start.number,
+    )
     return revision, extra
 
 
@@ -632,8 +619,8 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
             gettext("changed the step «%(step)s» of the journey «%(journey)s»")
             % {"step": step_id, "journey": journey_id},
         )
-    except _StaleJourneyError as stale:
-        form.add_error(None, _stale_message(stale))
+    except EditConflictError as conflict:
+        form.add_error(None, _stale_message(study, conflict))
         return _step_form_error(request, study, journey_id, form, step_id=step_id, status=409)
     except JourneyEditError as exc:
         field = exc.field if exc.field in form.fields else None
@@ -670,8 +657,8 @@ def _operate(
     """Run an operation without a form; a refusal is shown in the journey's section."""
     try:
         revision, extra = _apply(request, study, journey_id, change, comment, check_base=check_base)
-    except _StaleJourneyError as stale:
-        return _refused(request, study, journey_id, _stale_message(stale), 409)
+    except EditConflictError as conflict:
+        return _refused(request, study, journey_id, _stale_message(study, conflict), 409)
     except SegprofileError as exc:
         return _refused(request, study, journey_id, str(exc), exc.http_status)
     text, focus = done(extra)
