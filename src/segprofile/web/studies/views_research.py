@@ -30,6 +30,7 @@ from segprofile.analysis.hypotheses import (
 )
 from segprofile.analysis.research import verdict_rules_text
 from segprofile.errors import InputError, NotFound, SegprofileError
+from segprofile.model import diff
 from segprofile.model.results import Profile
 from segprofile.model.study import (
     DataSource,
@@ -336,46 +337,28 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, Any]]]:
-    """Every verdict decision on every hypothesis, newest first, from the study's revisions.
-
-    Each revision names its author and time (M-10); comparing consecutive revisions tells which
-    hypothesis changed status or verdict reason, from what to what, and the reason then given.
-    Only the hypotheses of each document are read (the engine extracts them from the JSON).
-    """
-    revisions = list(
-        study.revisions.order_by("-number").values_list(
-            "number", "author__username", "created_at", "comment", "document__hypotheses"
-        )[:limit]
-    )[::-1]
-    history: dict[str, list[dict[str, Any]]] = {}
-    before: dict[str, tuple[str, str]] = {}
-    for i, (number, author, created_at, comment, hypotheses) in enumerate(revisions):
-        now: dict[str, tuple[str, str]] = {}
-        for item in hypotheses or []:
-            if isinstance(item, dict) and "id" in item:
-                now[str(item["id"])] = (
-                    str(item.get("status", "open")),
-                    str(item.get("verdict_reason", "")),
-                )
-        if i > 0:
-            for hid, (status, reason) in now.items():
-                if before.get(hid) != (status, reason):
-                    old = before.get(hid, ("", ""))[0]
-                    history.setdefault(hid, []).append(
-                        {
-                            "number": number,
-                            "author": author,  # the user name; None when the user is gone
-                            "at": created_at,
-                            "old": STATUS_LABELS.get(old, "—"),
-                            "new": STATUS_LABELS.get(status, status),
-                            "reason": reason,
-                            "comment": comment,
-                        }
-                    )
-        before = now
-    for entries in history.values():
-        entries.reverse()
-    return history
+    """Every verdict decision on every hypothesis, newest first, from the study's last
+    ``limit`` revisions (``model.diff.status_history``), with the statuses as the page names
+    them. Only the hypotheses of each document are read (the engine extracts them)."""
+    revisions = study.revisions.order_by("-number").values_list(
+        "number", "author__username", "created_at", "comment", "document__hypotheses"
+    )[:limit]
+    history = diff.status_history(diff.RevisionHypotheses(*r) for r in list(revisions)[::-1])
+    return {
+        hid: [
+            {
+                "number": c.number,
+                "author": c.author,
+                "at": c.at,
+                "old": STATUS_LABELS.get(c.old, "—"),
+                "new": STATUS_LABELS.get(c.new, c.new),
+                "reason": c.reason,
+                "comment": c.comment,
+            }
+            for c in changes
+        ]
+        for hid, changes in history.items()
+    }
 
 
 # --- M-9: survey import → mapping → analysis → verdicts -----------------------------------------
