@@ -49,6 +49,7 @@ from segprofile.analysis.stats import (
 )
 from segprofile.analysis.suppression import protect_survey_tests
 from segprofile.data.engine import execute
+from segprofile.data.surveys import NO_WORDS, YES_WORDS
 from segprofile.errors import InputError
 from segprofile.model.results import (
     GuideQuestion,
@@ -1009,13 +1010,6 @@ def interview_guides(
 
 
 # --- M-9: survey answers → verdicts ---------------------------------------------------------------
-
-YES_WORDS = frozenset(
-    {"да", "yes", "true", "1", "1.0", "согласен", "согласна", "скорее да", "верно", "y", "д"}
-)
-NO_WORDS = frozenset(
-    {"нет", "no", "false", "0", "0.0", "не согласен", "не согласна", "скорее нет", "неверно", "n"}
-)
 
 
 @dataclass(frozen=True)

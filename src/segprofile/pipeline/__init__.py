@@ -41,6 +41,12 @@ from segprofile.data.isolation import Limits as ParseLimits
 from segprofile.data.isolation import run_isolated
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
+from segprofile.data.surveys import (
+    SURVEY_KIND_LABELS,
+    SurveyColumn,
+    SurveyFile,
+    read_question_mapping,
+)
 from segprofile.pipeline.data_in import (
     RESPONDENT_COLUMN,
     delete_dataset_version,
@@ -108,18 +114,14 @@ from segprofile.pipeline.profile import (
     segment_portrait,
 )
 from segprofile.pipeline.research import (
-    SURVEY_KIND_LABELS,
     InterviewImport,
     ResearchPlanResult,
-    SurveyColumn,
-    SurveyFile,
     SurveyImport,
     TextTopics,
     describe_masked,
     import_interviews,
     import_survey,
     inspect_survey,
-    read_question_mapping,
     recruitment_csv,
     research_plan,
     survey_results_csv,
