@@ -39,7 +39,7 @@ from segprofile.data import staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.isolation import Limits as ParseLimits
 from segprofile.data.isolation import run_isolated
-from segprofile.data.privacy import StudyKey
+from segprofile.data.privacy import MASK, StudyKey, mask_preview
 from segprofile.data.readers import ReadOptions
 from segprofile.data.surveys import (
     SURVEY_KIND_LABELS,
@@ -167,6 +167,7 @@ def preload() -> None:
 
 __all__ = [
     "JOURNEY_FORMATS",
+    "MASK",
     "REPORT_FORMATS",
     "RESPONDENT_COLUMN",
     "SURVEY_KIND_LABELS",
@@ -210,6 +211,7 @@ __all__ = [
     "list_dataset_versions",
     "list_examples",
     "load_study",
+    "mask_preview",
     "merge_topics",
     "open_data_source",
     "open_dataset",

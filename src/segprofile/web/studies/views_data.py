@@ -86,9 +86,6 @@ from segprofile.web.studies.views import study_capabilities
 
 logger = logging.getLogger(__name__)
 
-MASK = "•••"
-_MASKED_TYPES = {"identifier", "text"}
-_MASKED_USES = {"id", "text"}
 # The readers' hints name the CLI's options; on the page they are the upload form's fields.
 _CLI_OPTIONS = {
     "--encoding": "поле «Кодировка»",
@@ -225,18 +222,9 @@ def stage_file(
 # --- inspection --------------------------------------------------------------------------------
 
 
-def _masked(inspection: pipeline.Inspection) -> set[str]:
-    """Columns never shown raw: personal data, identifiers and free text (may hold names)."""
-    out = {f.column for f in inspection.pii}
-    for col in inspection.quality.columns:
-        if col.type.value in _MASKED_TYPES or col.use.value in _MASKED_USES:
-            out.add(col.name)
-    return out
-
-
 def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
     """What the inspect page shows, JSON-ready, with the preview already masked."""
-    masked = _masked(inspection)
+    masked = inspection.masked_columns()
     pii = {f.column: f for f in inspection.pii}
     columns = []
     for col in inspection.quality.columns:
@@ -262,7 +250,8 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
         )
     names: list[str] = [str(c["name"]) for c in columns]
     preview = [
-        [_cell(row.get(name), name in masked) for name in names] for row in inspection.preview
+        [_cell(row.get(name)) for name in names]
+        for row in pipeline.mask_preview(inspection.preview, masked)
     ]
     details = inspection.details
     facts = {
@@ -304,11 +293,9 @@ def _range_value(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any, masked: bool) -> str:
+def _cell(value: Any) -> str:
     if value is None or value == "":
         return ""
-    if masked:
-        return MASK
     if isinstance(value, bool):
         return str(gettext("yes") if value else gettext("no"))
     if isinstance(value, float):
@@ -531,7 +518,7 @@ def _inspect_page(
         "kind_labels": PII_KIND_LABELS,
         "action_labels": PII_ACTION_LABELS,
         "source_kind": SOURCE_KIND_LABELS.get((meta.get("new_source") or {}).get("kind", ""), ""),
-        "mask": MASK,
+        "mask": pipeline.MASK,
     }
     return render(request, "studies/data/inspect.html", context, status=status)
 
