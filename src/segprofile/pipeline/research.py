@@ -70,12 +70,9 @@ def research_plan(
         segment_outcomes,
         suggest_hypotheses,
     )
-    from segprofile.analysis.research import (
-        draw_candidates,
-        interview_guides,
-        recruit_respondents,
-        survey_sample_sizes,
-    )
+    from segprofile.analysis.research.guides import interview_guides
+    from segprofile.analysis.research.recruitment import draw_candidates, recruit_respondents
+    from segprofile.analysis.research.sample_sizes import survey_sample_sizes
     from segprofile.analysis.suppression import (
         protect_recruitment,
         protect_sample_sizes,
@@ -152,7 +149,7 @@ def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = Non
     ``shown``: the segment keys the profile shows (:func:`published_profile`); memberships
     in any other segment are dropped. A plan from :func:`research_plan` is already protected.
     """
-    from segprofile.analysis.research import recruitment_frame
+    from segprofile.analysis.research.recruitment import recruitment_frame
     from segprofile.analysis.suppression import protect_recruitment
     from segprofile.report.format import csv_bytes
 
@@ -277,7 +274,7 @@ def import_survey(
     by_features
         Join by the feature columns of the survey even when it has an id.
     threshold, min_answers, alpha
-        Verdict rules (defaults of :class:`~segprofile.analysis.research.VerdictRules`).
+        Verdict rules (defaults of :class:`~segprofile.analysis.research.survey.VerdictRules`).
     profile
         The latest profile (segment labels, numeric cut points, coverage); built when absent.
     """
@@ -289,7 +286,7 @@ def import_survey(
         orphaned_hypotheses,
         segments_without_feature,
     )
-    from segprofile.analysis.research import (
+    from segprofile.analysis.research.survey import (
         VerdictRules,
         analyse_survey,
         apply_survey_verdicts,
