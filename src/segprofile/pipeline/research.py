@@ -281,11 +281,7 @@ def import_survey(
     import ibis
 
     from segprofile.analysis.by_feature import quantile_edges
-    from segprofile.analysis.hypotheses import (
-        known_segments,
-        orphaned_hypotheses,
-        segments_without_feature,
-    )
+    from segprofile.analysis.hypotheses import known_segments
     from segprofile.analysis.research.survey import (
         VerdictRules,
         analyse_survey,
@@ -294,6 +290,7 @@ def import_survey(
         question_links,
     )
     from segprofile.analysis.suppression import protect_survey_tests
+    from segprofile.pipeline.decisions import orphaned_hypotheses
 
     source = survey_source(study, source_id)
     mapping = list(questions) if questions else list(source.questions if source else [])
@@ -392,10 +389,7 @@ def import_survey(
                 universe=known_segments(profile),
                 source=survey_name,
             )
-        orphaned = segments_without_feature(study)
-        for hid, keys in orphaned_hypotheses(study, profile).items():
-            orphaned.setdefault(hid, [])
-            orphaned[hid] += [k for k in keys if k not in orphaned[hid]]
+        orphaned = orphaned_hypotheses(study, profile)
         for hid, keys in orphaned.items():
             analysis.warnings.append(
                 f"Гипотеза «{hid}» ссылается на сегменты, которых нет в профиле (признак удалён "
@@ -418,6 +412,13 @@ def import_survey(
             orphaned=orphaned,
             study=updated,
         )
+
+
+def verdict_rules_text() -> list[str]:
+    """The rules that turn survey answers into verdicts (M-9), in Russian, with the defaults."""
+    from segprofile.analysis.research.survey import verdict_rules_text as rules_text
+
+    return rules_text()
 
 
 def survey_results_csv(result: SurveyImport) -> bytes:

@@ -50,13 +50,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
-from segprofile.data.privacy import AuditRecord, now_iso, write_audit
-from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS
 from segprofile.errors import ConflictError, NotFound, SegprofileError
+from segprofile.model.format import percent
 from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
-from segprofile.report.format import percent
 from segprofile.web.studies import htmx
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit, client_address
@@ -77,7 +75,6 @@ from segprofile.web.studies.services import (
     staging_area,
     staging_root,
     start_data_import,
-    study_home,
     workspace_for,
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
@@ -256,8 +253,10 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
     details = inspection.details
     facts = {
         "format": inspection.format.upper(),
-        "encoding": ENCODING_LABELS.get(details.get("encoding", ""), details.get("encoding")),
-        "delimiter": DELIMITER_LABELS.get(details.get("delimiter", "")),
+        "encoding": pipeline.ENCODING_LABELS.get(
+            details.get("encoding", ""), details.get("encoding")
+        ),
+        "delimiter": pipeline.DELIMITER_LABELS.get(details.get("delimiter", "")),
         "decimal_comma": details.get("decimal") == ",",
         "sheet": details.get("sheet"),
         "sheets": details.get("sheets", []),
@@ -411,7 +410,7 @@ def _when(text: str) -> datetime | str:
         return text
 
 
-def _audit_row(record: AuditRecord) -> dict[str, Any]:
+def _audit_row(record: pipeline.AuditRecord) -> dict[str, Any]:
     """One audit line for the page: who, when, what was done to which columns (no values)."""
     actions = []
     for col in record.columns:
@@ -696,18 +695,14 @@ def _audit_original_deleted(
     one is audited by the import job, ``tasks.import_upload``)."""
     source_id = str(original.meta.get("source_id", ""))
     version = original.meta.get("version")
-    write_audit(
-        study_home(study),
-        AuditRecord(
-            time=now_iso(),
-            user=request.user.get_username(),
-            event="delete_original",
-            study_id=study_id,
-            source_id=source_id,
-            file=original.name,
-            version=version if isinstance(version, int) else None,
-            original_deleted=True,
-        ),
+    pipeline.audit_original(
+        workspace_for(study),
+        kept=False,
+        user=request.user.get_username(),
+        study_id=study_id,
+        source_id=source_id,
+        file=original.name,
+        version=version if isinstance(version, int) else None,
     )
     audit(
         request,

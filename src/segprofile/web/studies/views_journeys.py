@@ -19,11 +19,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from segprofile import pipeline
-from segprofile.analysis.journeys import (
-    compare_journeys,
-    journey_metrics,
-    suggest_recommendations,
-)
 from segprofile.errors import NotFound, SegprofileError
 from segprofile.model import journey_edit
 from segprofile.model.journey_edit import JourneyEditError
@@ -114,10 +109,10 @@ def _shared_context(
     """What the page shows besides the journeys: the comparison and the recommendations."""
     comparisons = [
         {"c": c, "segment": labels.get(c.segment, c.segment) if c.segment else ""}
-        for c in compare_journeys(document)
+        for c in pipeline.compare_journeys(document)
     ]
-    # As pipeline.suggested_recommendations: labelled by the profile's segments, when there is one.
-    suggested = suggest_recommendations(
+    # Labelled by the profile's segments (the run's stored labels), when there is one.
+    suggested = pipeline.suggested_recommendations(
         document, segment_labels=labels if run is not None else None
     )
     return {
@@ -299,7 +294,7 @@ def _journey_context(
         "journey": journey,
         "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
         "segments": [labels.get(k, k) for k in journey.segments],
-        "metrics": journey_metrics(journey, document.service_levels),
+        "metrics": pipeline.journey_metrics(journey, document.service_levels),
         "svg": drawings.blueprint(document, journey.id, labels),
         "steps": steps,
         "revision": revision,

@@ -23,12 +23,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from segprofile import pipeline
-from segprofile.analysis.hypotheses import (
-    orphaned_hypotheses,
-    segments_without_feature,
-    suggest_hypotheses,
-)
-from segprofile.analysis.research import verdict_rules_text
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model.results import Profile
@@ -150,10 +144,8 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     labels = runs.labels(run)
     # Suggestions and orphans follow the current revision: made from the profile as computed,
     # published by the current rules (analysis.suppression, inside suggest_hypotheses).
-    orphans = orphaned_hypotheses(document, profile) if profile is not None else {}
-    for hid, keys in segments_without_feature(document).items():
-        orphans[hid] = list(dict.fromkeys([*orphans.get(hid, []), *keys]))
-    suggestions = suggest_hypotheses(document, profile) if profile is not None else []
+    orphans = pipeline.orphaned_hypotheses(document, profile)
+    suggestions = pipeline.suggested_hypotheses(document, profile)
     counts = {
         STATUS_LABELS[s.value]: sum(1 for h in document.hypotheses if h.status is s)
         for s in HypothesisStatus
@@ -172,7 +164,7 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": {k: v for k, v in counts.items() if v},
         "suggestions": [_hypothesis_row(h, document, labels, []) for h in suggestions],
         "statuses": [(s, STATUS_LABELS[s]) for s in SETTABLE_STATUSES],
-        "verdict_rules": verdict_rules_text(),
+        "verdict_rules": pipeline.verdict_rules_text(),
         "suggested_quotes": sum(1 for h in document.hypotheses for e in h.evidence if e.suggested),
     }
     return render(request, "studies/research/hypotheses.html", context)
@@ -413,7 +405,7 @@ def _survey_upload_page(
         "sources": sources,
         "source": pipeline.survey_source(document),
         "waiting": waiting,
-        "verdict_rules": verdict_rules_text(),
+        "verdict_rules": pipeline.verdict_rules_text(),
     }
     return render(request, "studies/research/survey_upload.html", context, status=status)
 
@@ -535,7 +527,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         "formset": formset,
         "options": options,
         "profile_run": latest_profile(study)[0],
-        "verdict_rules": verdict_rules_text(),
+        "verdict_rules": pipeline.verdict_rules_text(),
     }
     if request.method != "POST":
         return render(request, "studies/research/survey_map.html", context)
