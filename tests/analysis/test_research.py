@@ -402,17 +402,17 @@ def test_candidates_are_exactly_the_first_by_hash_of_every_segment(
     import ibis
     import ibis.selectors as s
 
-    from segprofile.analysis import research
+    from segprofile.analysis.research import recruitment
 
-    monkeypatch.setattr(research, "CUT_FACTOR", factor)
-    monkeypatch.setattr(research, "CUT_SLACK", slack)
+    monkeypatch.setattr(recruitment, "CUT_FACTOR", factor)
+    monkeypatch.setattr(recruitment, "CUT_SLACK", slack)
     study, data, _ = example
     engine = Engine.duckdb()
     try:
         records = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
         pool = draw_candidates(study, records, id_column="client_id", limit=300, seed=5)
         # The oracle: every client ranked in its segments by a window in the engine.
-        coded = research.code_table(
+        coded = recruitment.code_table(
             study,
             study.segmented_features(),
             records.table,

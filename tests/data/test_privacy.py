@@ -358,3 +358,63 @@ def test_unknown_action_is_refused(home: Path, tmp_path: Path) -> None:
             home=home,
             options=ReadOptions(),
         )
+
+
+# --- previews ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column_type", "column_use", "personal", "hidden"),
+    [
+        ("categorical", "feature", False, False),
+        ("numeric", "satisfaction", False, False),
+        ("date", "feature", True, True),  # a birth date found as personal data
+        ("identifier", "none", False, True),
+        ("categorical", "id", False, True),  # chosen as the id by the user
+        ("text", "feature", False, True),
+        ("categorical", "text", False, True),  # free text may hold names
+    ],
+)
+def test_what_a_preview_hides(
+    column_type: str, column_use: str, personal: bool, hidden: bool
+) -> None:
+    assert privacy.hidden_in_preview(column_type, column_use, personal=personal) is hidden
+
+
+def test_mask_preview_hides_every_value_of_the_hidden_columns_only() -> None:
+    rng = random.Random(7)
+    rows = [
+        {"ФИО": make_fio(rng), "СНИЛС": make_snils(rng), "Район": "Центральный", "Доход": 10.5},
+        {"ФИО": "", "СНИЛС": None, "Район": None, "Доход": 0},
+    ]
+    shown = privacy.mask_preview(rows, {"ФИО", "СНИЛС"})
+    assert shown == [
+        {"ФИО": privacy.MASK, "СНИЛС": privacy.MASK, "Район": "Центральный", "Доход": 10.5},
+        {"ФИО": "", "СНИЛС": None, "Район": None, "Доход": 0},
+    ]
+    assert rows[0]["ФИО"] != privacy.MASK  # the rows given are left as they were
+
+
+def test_an_inspection_masks_what_the_preview_hides(tmp_path: Path) -> None:
+    rng = random.Random(11)
+    path = tmp_path / "clients.csv"
+    rows = [
+        {
+            "ФИО": make_fio(rng),
+            "Телефон": make_phone(rng),
+            "Район": rng.choices(["Центр", "Север"], weights=[95, 5])[0],
+            "Обращение": ""
+            if rng.random() < 0.1
+            else f"Подала заявление {rng.randint(1, 28)} числа, ответа нет уже {i % 40 + 2} дней, "
+            "прошу разобраться и перезвонить",
+        }
+        for i in range(60)
+    ]
+    write_csv(path, rows)
+    inspection = inspect(path)
+    hidden = inspection.masked_columns()
+    assert {"ФИО", "Телефон", "Обращение"} <= hidden
+    assert "Район" not in hidden
+    preview = inspection.to_dict()["preview"]
+    assert {row["ФИО"] for row in preview} == {privacy.MASK}
+    assert {row["Район"] for row in preview} <= {"Центр", "Север"}

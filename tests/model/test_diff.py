@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from segprofile import pipeline
-from segprofile.model.diff import describe_changes, merge_documents
+from segprofile.model.diff import (
+    RevisionHypotheses,
+    describe_changes,
+    first_change,
+    merge_documents,
+    status_history,
+)
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +129,24 @@ def test_same_part_changed_differently_is_a_conflict_with_three_versions(
     assert conflict.base == _role(base, "applicant")
 
 
+def test_first_change_names_the_document_that_changed_the_conflicting_part(
+    base: dict[str, Any],
+) -> None:
+    # Saved after the base: a change elsewhere, the change of the journey, another change.
+    elsewhere = _copy(base)
+    elsewhere["segmentation"]["min_cell"] = 9
+    journey = _copy(elsewhere)
+    journey["journeys"][0]["steps"][0]["title"] = "Узнать о праве (изменено)"
+    later = _copy(journey)
+    later["title"] = "Другое название"
+    mine = _copy(base)
+    mine["journeys"][0]["steps"][0]["title"] = "Моё название"
+    result = merge_documents(base, mine, later)
+    assert [c.part for c in result.conflicts] == [("journeys", "#item", base["journeys"][0]["id"])]
+    assert first_change(result.conflicts, [elsewhere, journey, later]) == 1
+    assert first_change(result.conflicts, [elsewhere]) is None
+
+
 def test_same_change_on_both_sides_is_no_conflict(base: dict[str, Any]) -> None:
     theirs = _copy(base)
     theirs["segmentation"]["min_cell"] = 7
@@ -157,3 +182,35 @@ def test_both_reordering_differently_is_a_conflict(base: dict[str, Any]) -> None
     mine["features"] = mine["features"][1:] + mine["features"][:1]
     result = merge_documents(base, mine, theirs)
     assert [c.title for c in result.conflicts] == ["порядок признаков"]
+
+
+def test_status_history_lists_each_verdict_decision_newest_first(base: dict[str, Any]) -> None:
+    at = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
+    first = base["hypotheses"]
+    hid, other = first[0]["id"], first[1]["id"]
+    confirmed = _copy(first)
+    confirmed[0] |= {"status": "confirmed", "verdict_reason": "опрос: 64 % за"}
+    renamed = _copy(confirmed)
+    renamed[1]["statement"] = "Другая формулировка"  # not a status change
+    refuted = _copy(renamed)
+    refuted[0] |= {"status": "refuted", "verdict_reason": "интервью"}
+    added = [*_copy(refuted), {"id": "h_new", "status": "open"}, {"no id": True}, "junk"]
+    revisions = [
+        RevisionHypotheses(1, "anna", at, "создано", first),
+        RevisionHypotheses(2, "anna", at, "статус", confirmed),
+        RevisionHypotheses(3, None, at, "формулировка", renamed),
+        RevisionHypotheses(4, "boris", at, "статус", refuted),
+        RevisionHypotheses(5, "boris", at, "новая", added),
+    ]
+    history = status_history(revisions)
+    assert [(c.number, c.author, c.old, c.new, c.reason) for c in history[hid]] == [
+        (4, "boris", "confirmed", "refuted", "интервью"),
+        (2, "anna", first[0].get("status", "open"), "confirmed", "опрос: 64 % за"),
+    ]
+    assert other not in history
+    assert [(c.number, c.old, c.new) for c in history["h_new"]] == [(5, "", "open")]
+    # The first revision is the state before the history; a damaged list reads as empty.
+    assert status_history(revisions[:1]) == {}
+    assert status_history([RevisionHypotheses(1, None, at, "", None), revisions[1]]).keys() == {
+        h["id"] for h in confirmed
+    }

@@ -297,6 +297,26 @@ def test_editing_a_journey_someone_changed_meanwhile_is_refused(
     assert titles["current"] == "Узнать о праве (изменено)"
 
 
+def test_a_refused_journey_edit_names_the_revision_that_changed_the_journey(
+    study: Study, client_in: Client, other_user: User
+) -> None:
+    # Revision 2 changes the current journey; revision 3, later, only the segmentation.
+    document = _doc(study)
+    document.journeys[0].steps[0].title = "Узнать о праве (изменено)"
+    study.add_revision(document, author=other_user, comment="другой")
+    document = _doc(study)
+    document.segmentation.min_cell = document.segmentation.min_cell + 1
+    study.add_revision(document, author=None, comment="настройки")
+    response = client_in.post(
+        _url("journey_step_save", study, journey_id="current", step_id="collect"),
+        _step_data(title="Моё название", revision="1"),
+        **HX,
+    )
+    assert response.status_code == 409
+    assert "Путь изменён в редакции 2 (boris)" in _text(response)
+    assert study.revisions.count() == 3
+
+
 def test_a_new_target_journey_for_a_segment(study: Study, client_in: Client) -> None:
     response = client_in.post(
         _url("journey_new", study),

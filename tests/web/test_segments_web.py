@@ -185,17 +185,17 @@ def test_the_feature_selector_swaps_only_the_feature_part(
 def test_charts_are_drawn_once_per_run_and_stored_with_it(
     client_in: Client, built: tuple[Study, ProfileRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from segprofile.web.studies import runs
+    from segprofile.report import charts  # the pipeline's chart writer, imported where used
 
     study, run = built  # stored as an earlier release did: without its pages' data
     calls: list[str] = []
-    real = runs.charts.to_svg
+    real = charts.to_svg
 
     def counting(chart: Any) -> str:
         calls.append("x")
         return str(real(chart))
 
-    monkeypatch.setattr(runs.charts, "to_svg", counting)
+    monkeypatch.setattr(charts, "to_svg", counting)
     url = _url("run_segments", study, run)
     first = _text(client_in.get(url))
     profile = _profile(run)

@@ -9,7 +9,7 @@ cluster's drafts take from:
   chance is a pain; a gap within chance is no pain, however it looks;
 * **survey answers** linked to the records by the client's pseudonym — every question the
   study maps to a hypothesis is checked per cluster as the research checks it per segment
-  (:func:`~segprofile.analysis.research.analyse_survey`: the share of supporting answers at
+  (:func:`~segprofile.analysis.research.survey.analyse_survey`: the share of supporting answers at
   least the threshold and higher than in the other respondents beyond chance, BH across all
   tests). Confirmed for a cluster: a need is a goal (and a gain), a problem a pain;
 * **complaints** linked by the client's pseudonym — their topics (lemmas → TF-IDF → NMF,
@@ -39,7 +39,7 @@ import ibis.expr.types as ir
 
 from segprofile.analysis.by_feature import TableLike
 from segprofile.analysis.portraits import EMPATHY, PERSONA, SHARED, Finding, GroupCounts
-from segprofile.analysis.research import (
+from segprofile.analysis.research.survey import (
     QuestionLink,
     VerdictRules,
     analyse_survey,

@@ -47,7 +47,6 @@ from segprofile.data.readers import (
 )
 from segprofile.data.schema import (
     ColumnType,
-    ColumnUse,
     QualityReport,
     is_date_dtype,
     json_value,
@@ -64,9 +63,6 @@ log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 PII_SAMPLE = 1000  # non-empty values per column checked for identifiers
-# Columns whose values an inspection never shows, besides those with personal data.
-_MASKED_TYPES = frozenset({ColumnType.identifier, ColumnType.text})
-_MASKED_USES = frozenset({ColumnUse.id, ColumnUse.text})
 _SLUG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -95,21 +91,19 @@ class Inspection:
         return self.quality.rows
 
     def masked_columns(self) -> set[str]:
-        """Columns never shown raw: personal data, identifiers and free text (may hold names)."""
-        out = {f.column for f in self.pii}
-        for col in self.quality.columns:
-            if col.type in _MASKED_TYPES or col.use in _MASKED_USES:
-                out.add(col.name)
-        return out
+        """Columns never shown raw (:func:`privacy.hidden_in_preview`)."""
+        personal = {f.column for f in self.pii}
+        return personal | {
+            col.name
+            for col in self.quality.columns
+            if privacy.hidden_in_preview(col.type, col.use, personal=col.name in personal)
+        }
 
     def to_dict(self, *, mask_pii: bool = True) -> dict[str, Any]:
         """JSON-ready; the cells, minimum and maximum of the :meth:`masked_columns` are hidden
         unless asked otherwise (the smallest birth date is one person's birth date)."""
         masked = self.masked_columns() if mask_pii else set()
-        preview = [
-            {k: ("•••" if k in masked and v is not None else v) for k, v in row.items()}
-            for row in self.preview
-        ]
+        preview = privacy.mask_preview(self.preview, masked)
         quality = self.quality.to_dict()
         for col in quality["columns"]:
             if col["name"] in masked:

@@ -24,7 +24,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -439,6 +439,33 @@ def detect_column(
         review=True,
         doubt=f"{doubt}: столбец оставлен как есть — проверьте его и выберите действие",
     )
+
+
+# --- Previews: what a page or a command shows of a file before it is imported -------------------
+
+MASK = "•••"
+"""What a preview shows in place of a value it never shows raw."""
+_HIDDEN_TYPES = frozenset({"identifier", "text"})
+_HIDDEN_USES = frozenset({"id", "text"})
+
+
+def hidden_in_preview(column_type: str, column_use: str, *, personal: bool = False) -> bool:
+    """Whether a preview hides a column's values (and its minimum and maximum: the smallest
+    birth date is one person's birth date): personal data, identifiers, and free text, which
+    may hold names. ``column_type`` and ``column_use`` are those the inspection inferred or
+    the user chose (``schema.ColumnType``, ``schema.ColumnUse``)."""
+    return personal or column_type in _HIDDEN_TYPES or column_use in _HIDDEN_USES
+
+
+def mask_preview(
+    rows: Iterable[Mapping[str, Any]], hidden: Collection[str]
+) -> list[dict[str, Any]]:
+    """``rows`` with every value of the ``hidden`` columns shown as :data:`MASK`; an empty
+    cell stays empty (it tells nothing about anyone)."""
+    return [
+        {k: MASK if k in hidden and v is not None and v != "" else v for k, v in row.items()}
+        for row in rows
+    ]
 
 
 # --- Pseudonyms --------------------------------------------------------------------------------

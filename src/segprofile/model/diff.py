@@ -7,6 +7,8 @@ features, hypotheses, journeys…), what the fields are called in Russian.
 - :func:`describe_changes` — «Добавлен признак «Доход»», «Изменено правило отбора роли
   «Заявитель»: «age >= 18» → «age >= 21»»… one sentence per change (M-10: revisions are
   compared in words, not as a raw JSON diff).
+- :func:`status_history` — every verdict decision on every hypothesis, from consecutive
+  revisions (M-9, M-10: each revision names its author and time).
 - :func:`merge_documents` — two edits that began from the same revision: the parts that only
   one side changed are taken from that side; a part both changed differently is a
   :class:`Conflict` (optimistic locking: nothing is silently overwritten). A part is one item
@@ -17,9 +19,11 @@ features, hypotheses, journeys…), what the fields are called in Russian.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from segprofile.model import labels
 from segprofile.model.study import (
@@ -646,6 +650,19 @@ def merge_documents(
     return MergeResult(result, conflicts, from_theirs)
 
 
+def first_change(conflicts: Sequence[Conflict], later: Sequence[dict[str, Any]]) -> int | None:
+    """Which of the documents saved after the base (oldest first) first changed a part of
+    ``conflicts``: its index in ``later``, or ``None`` when none did (the conflict is then with
+    the merged whole, not with one part)."""
+    for index, document in enumerate(later):
+        parts = _parts(document)
+        for conflict in conflicts:
+            value = parts.get(conflict.part, _ABSENT)
+            if (None if value is _ABSENT else value) != conflict.base:
+                return index
+    return None
+
+
 def _part_document(part: Part, value: Any) -> dict[str, Any]:
     """A document holding only ``value`` at the place of ``part`` (for describing it)."""
     if "#item" in part:
@@ -663,3 +680,74 @@ def describe_conflict(conflict: Conflict) -> tuple[list[str], list[str]]:
     theirs = describe_changes(base, _part_document(conflict.part, conflict.theirs))
     mine = describe_changes(base, _part_document(conflict.part, conflict.mine))
     return theirs, mine
+
+
+# --- the status history of hypotheses ------------------------------------------------------------
+
+
+class RevisionHypotheses(NamedTuple):
+    """What the status history reads of a revision: its number, author and time, comment, and
+    the hypotheses of its document as stored (a list of plain dicts, or ``None``)."""
+
+    number: int
+    author: str | None  # None when the author's account is gone
+    at: datetime
+    comment: str
+    hypotheses: Any
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One verdict decision: the revision that made it and the status before and after
+    (``old`` is ``""`` for a hypothesis the revision added)."""
+
+    number: int
+    author: str | None
+    at: datetime
+    old: str
+    new: str
+    reason: str
+    comment: str
+
+
+def _statuses(hypotheses: Any) -> dict[str, tuple[str, str]]:
+    """Hypothesis id → (status, verdict reason), from the stored list of a revision."""
+    out: dict[str, tuple[str, str]] = {}
+    for item in hypotheses if isinstance(hypotheses, list) else []:
+        if isinstance(item, dict) and "id" in item:
+            out[str(item["id"])] = (
+                str(item.get("status", HypothesisStatus.open.value)),
+                str(item.get("verdict_reason", "")),
+            )
+    return out
+
+
+def status_history(revisions: Iterable[RevisionHypotheses]) -> dict[str, list[StatusChange]]:
+    """Every change of a hypothesis's status or verdict reason, by hypothesis, newest first.
+
+    ``revisions`` are consecutive, oldest first; the first is the state before the history
+    (its hypotheses are not changes). Comparing each with the one before tells which
+    hypothesis changed, from what to what, and the reason then given.
+    """
+    history: dict[str, list[StatusChange]] = {}
+    before: dict[str, tuple[str, str]] | None = None
+    for revision in revisions:
+        now = _statuses(revision.hypotheses)
+        if before is not None:
+            for hid, (status, reason) in now.items():
+                if before.get(hid) != (status, reason):
+                    history.setdefault(hid, []).append(
+                        StatusChange(
+                            number=revision.number,
+                            author=revision.author,
+                            at=revision.at,
+                            old=before.get(hid, ("", ""))[0],
+                            new=status,
+                            reason=reason,
+                            comment=revision.comment,
+                        )
+                    )
+        before = now
+    for changes in history.values():
+        changes.reverse()
+    return history

@@ -35,14 +35,23 @@ from __future__ import annotations
 
 import importlib
 
+from segprofile.analysis.compare import compare_profiles
+from segprofile.analysis.journeys import compare_journeys, journey_metrics
 from segprofile.data import staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.isolation import Limits as ParseLimits
 from segprofile.data.isolation import run_isolated
-from segprofile.data.privacy import StudyKey
-from segprofile.data.readers import ReadOptions
+from segprofile.data.privacy import MASK, AuditRecord, StudyKey, mask_preview
+from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS, ReadOptions
+from segprofile.data.surveys import (
+    SURVEY_KIND_LABELS,
+    SurveyColumn,
+    SurveyFile,
+    read_question_mapping,
+)
 from segprofile.pipeline.data_in import (
     RESPONDENT_COLUMN,
+    audit_original,
     delete_dataset_version,
     generate_demo_data,
     import_dataset,
@@ -62,6 +71,9 @@ from segprofile.pipeline.decisions import (
     accept_suggested_hypotheses,
     confirm_quote,
     merge_topics,
+    orphaned_hypotheses,
+    portrait_edit,
+    portrait_with_edit,
     reject_quote,
     reject_suggested_hypotheses,
     save_portrait_edit,
@@ -69,6 +81,7 @@ from segprofile.pipeline.decisions import (
     set_hypothesis_status,
     set_segment_note,
     set_topic_name,
+    suggested_hypotheses,
     suggested_recommendations,
 )
 from segprofile.pipeline.documents import (
@@ -91,8 +104,10 @@ from segprofile.pipeline.journeys import (
 )
 from segprofile.pipeline.outputs import (
     REPORT_FORMATS,
+    capacity_csat_svg,
     hidden_reason_text,
     hidden_segments,
+    k_diagnostics_svg,
     priority_quadrant_svg,
     profile_css,
     profile_from_json,
@@ -106,29 +121,28 @@ from segprofile.pipeline.profile import (
     RuleCount,
     count_rule_matches,
     profile_study,
+    segment_labels,
     segment_portrait,
 )
 from segprofile.pipeline.research import (
-    SURVEY_KIND_LABELS,
     InterviewImport,
     ResearchPlanResult,
-    SurveyColumn,
-    SurveyFile,
     SurveyImport,
     TextTopics,
     describe_masked,
     import_interviews,
     import_survey,
     inspect_survey,
-    read_question_mapping,
     recruitment_csv,
     research_plan,
     survey_results_csv,
     survey_source,
     text_sources,
     text_topics,
+    verdict_rules_text,
 )
 from segprofile.pipeline.workspace import Progress, Workspace
+from segprofile.report.blueprint import blueprint_svg
 
 # What the stages import in the functions that use them. The writers of report files (DOCX,
 # XLSX, PDF) are left to the first report: a server seldom needs them.
@@ -165,10 +179,14 @@ def preload() -> None:
 
 
 __all__ = [
+    "DELIMITER_LABELS",
+    "ENCODING_LABELS",
     "JOURNEY_FORMATS",
+    "MASK",
     "REPORT_FORMATS",
     "RESPONDENT_COLUMN",
     "SURVEY_KIND_LABELS",
+    "AuditRecord",
     "ExampleInfo",
     "ImportResult",
     "Inspection",
@@ -188,8 +206,13 @@ __all__ = [
     "Workspace",
     "accept_recommendations",
     "accept_suggested_hypotheses",
+    "audit_original",
+    "blueprint_svg",
+    "capacity_csat_svg",
     "check",
     "check_with_data",
+    "compare_journeys",
+    "compare_profiles",
     "confirm_quote",
     "count_rule_matches",
     "delete_dataset_version",
@@ -207,13 +230,19 @@ __all__ = [
     "import_survey",
     "inspect_file",
     "inspect_survey",
+    "journey_metrics",
+    "k_diagnostics_svg",
     "list_dataset_versions",
     "list_examples",
     "load_study",
+    "mask_preview",
     "merge_topics",
     "open_data_source",
     "open_dataset",
+    "orphaned_hypotheses",
     "parse_study",
+    "portrait_edit",
+    "portrait_with_edit",
     "preload",
     "priority_quadrant_svg",
     "profile_css",
@@ -235,6 +264,7 @@ __all__ = [
     "rotate_key",
     "run_isolated",
     "save_portrait_edit",
+    "segment_labels",
     "segment_portrait",
     "set_eligibility_rule",
     "set_hypothesis_status",
@@ -244,9 +274,11 @@ __all__ = [
     "start_isolation",
     "study_from_data",
     "study_hash",
+    "suggested_hypotheses",
     "suggested_recommendations",
     "survey_results_csv",
     "survey_source",
     "text_sources",
     "text_topics",
+    "verdict_rules_text",
 ]

@@ -262,3 +262,32 @@ def read_audit(
 ) -> list[privacy.AuditRecord]:
     """The import audit trail (who, which file, what was done to which column)."""
     return privacy.read_audit(ws.home, study_id=study_id, source_id=source_id)
+
+
+def audit_original(
+    ws: Workspace,
+    *,
+    kept: bool,
+    user: str,
+    study_id: str,
+    source_id: str,
+    file: str,
+    version: int | None = None,
+    file_sha256: str | None = None,
+) -> None:
+    """Record in the audit trail that an upload's original file was kept apart from the data
+    (``kept``) or, later, deleted: who, which study, source, file and version (no values)."""
+    privacy.write_audit(
+        ws.home,
+        privacy.AuditRecord(
+            time=privacy.now_iso(),
+            user=user,
+            event="keep_original" if kept else "delete_original",
+            study_id=study_id,
+            source_id=source_id,
+            file=file,
+            file_sha256=file_sha256,
+            version=version,
+            original_deleted=not kept,
+        ),
+    )

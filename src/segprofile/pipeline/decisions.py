@@ -4,7 +4,7 @@ decision (M-10)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from segprofile.analysis.journeys import suggest_recommendations
 from segprofile.errors import InputError, NotFound
@@ -16,6 +16,7 @@ from segprofile.model.study import (
     DataSource,
     Hypothesis,
     HypothesisStatus,
+    PortraitEdit,
     Recommendation,
     SegmentNote,
     Study,
@@ -116,6 +117,26 @@ def _pick(suggestions: list[Hypothesis], ids: Collection[str]) -> list[Hypothesi
     return [by_id[i] for i in dict.fromkeys(ids)]
 
 
+def suggested_hypotheses(study: Study, profile: Profile | None) -> list[Hypothesis]:
+    """Hypotheses suggested from the profile (M-7) for the team to accept or reject, made from
+    the profile as computed and published by the study's current rules; none without one."""
+    from segprofile.analysis.hypotheses import suggest_hypotheses
+
+    return suggest_hypotheses(study, profile) if profile is not None else []
+
+
+def orphaned_hypotheses(study: Study, profile: Profile | None = None) -> dict[str, list[str]]:
+    """Hypothesis id → the segments it names that no longer exist: not in ``profile`` (when
+    given), or of a feature the study no longer has (a feature removed or renamed)."""
+    from segprofile.analysis.hypotheses import orphaned_hypotheses as not_in_profile
+    from segprofile.analysis.hypotheses import segments_without_feature
+
+    orphans = not_in_profile(study, profile) if profile is not None else {}
+    for hid, keys in segments_without_feature(study).items():
+        orphans[hid] = list(dict.fromkeys([*orphans.get(hid, []), *keys]))
+    return orphans
+
+
 def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[str]) -> Study:
     """A copy of ``study`` with the chosen suggestions (M-7) added as ``open`` hypotheses."""
     from segprofile.analysis.hypotheses import suggest_hypotheses
@@ -150,12 +171,19 @@ def reject_suggested_hypotheses(
     return updated
 
 
-def suggested_recommendations(study: Study, profile: Profile | None = None) -> list[Recommendation]:
-    """Recommendations suggested for the confirmed problems (M-11), labelled by the profile."""
+def suggested_recommendations(
+    study: Study,
+    profile: Profile | None = None,
+    *,
+    segment_labels: Mapping[str, str] | None = None,
+) -> list[Recommendation]:
+    """Recommendations suggested for the confirmed problems (M-11), labelled by the profile's
+    segments (or by ``segment_labels``, a run's stored labels)."""
     from segprofile.analysis.hypotheses import known_segments
 
-    labels = known_segments(profile) if profile is not None else None
-    return suggest_recommendations(study, segment_labels=labels)
+    if segment_labels is None and profile is not None:
+        segment_labels = known_segments(profile)
+    return suggest_recommendations(study, segment_labels=segment_labels)
 
 
 def accept_recommendations(
@@ -265,6 +293,26 @@ def merge_topics(study: Study, source_id: str, topics: list[list[list[str]]], na
             "Укажите название объединённой темы.", hint="впишите название и повторите."
         )
     return set_topic_name(study, source_id, [s for topic in topics for s in topic], name)
+
+
+def portrait_edit(study: Study, portrait: Portrait) -> PortraitEdit | None:
+    """The team's edit stored in ``study`` for exactly this portrait's definition (the one
+    :func:`save_portrait_edit` updates)."""
+    definition = sorted(set(portrait.definition))
+    return next((e for e in study.segmentation.portraits if e.definition == definition), None)
+
+
+def portrait_with_edit(portrait: Portrait, study: Study) -> Portrait:
+    """The portrait with the team's edit stored in ``study`` laid over it (a copy), or the
+    portrait itself when there is none."""
+    from segprofile.analysis.portraits import apply_edit
+
+    edit = portrait_edit(study, portrait)
+    if edit is None:
+        return portrait
+    shown = portrait.model_copy(deep=True)
+    apply_edit(shown, edit, portrait.edit_similarity or 1.0)
+    return shown
 
 
 def save_portrait_edit(

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from segprofile.errors import InputError
 from segprofile.model.results import (
+    FeatureSegmentation,
     Hidden,
+    KChoice,
     Profile,
 )
 from segprofile.model.study import (
@@ -22,6 +24,28 @@ def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
     from segprofile.report.charts import priority_quadrant, to_svg
 
     chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
+    return None if chart is None else to_svg(chart)
+
+
+def capacity_csat_svg(
+    feature: FeatureSegmentation, study: Study, *, label_limit: int | None = None
+) -> str | None:
+    """One feature's (or pair's) capacity and CSAT, segment by segment, as inline SVG (None if
+    nothing to draw); ``label_limit``: room for the segment labels, in pixels."""
+    from segprofile.report.charts import capacity_csat, to_svg
+
+    chart = capacity_csat(feature, min_cell=study.segmentation.min_cell)
+    if chart is None:
+        return None
+    return to_svg(chart if label_limit is None else chart.configure_axisY(labelLimit=label_limit))
+
+
+def k_diagnostics_svg(choice: KChoice) -> str | None:
+    """Choosing k (cost, silhouette and stability against k) as inline SVG (None if nothing to
+    draw)."""
+    from segprofile.report.charts import k_diagnostics, to_svg
+
+    chart = k_diagnostics(choice)
     return None if chart is None else to_svg(chart)
 
 

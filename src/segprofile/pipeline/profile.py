@@ -447,6 +447,13 @@ def _ids_unique(table: SourceTable, id_column: str) -> bool:
     return int(record["rows"]) == int(record["ids"])
 
 
+def segment_labels(profile: Profile) -> dict[str, str]:
+    """Every segment key of the profile (a feature's, a pair's, a cluster's) → its label."""
+    from segprofile.analysis.hypotheses import known_segments
+
+    return known_segments(profile)
+
+
 def segment_portrait(ws: Workspace, study: Study, segment_key: str) -> Portrait:
     """The portrait of a one-feature segment «признак=значение», with the team's edits applied."""
     from segprofile.analysis.clusters import segment_portrait as build_segment_portrait

@@ -9,14 +9,16 @@ dropped, and an id that is a real identifier (СНИЛС, phone…) replaced by 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from segprofile.data import datasets, masking, privacy
+from segprofile.data import masking, surveys
 from segprofile.data.readers import ReadOptions
+from segprofile.data.surveys import (
+    SurveyFile,
+)
 from segprofile.errors import InputError
-from segprofile.model import spec_yaml
 from segprofile.model.results import (
     InterviewGuide,
     InterviewNote,
@@ -68,12 +70,9 @@ def research_plan(
         segment_outcomes,
         suggest_hypotheses,
     )
-    from segprofile.analysis.research import (
-        draw_candidates,
-        interview_guides,
-        recruit_respondents,
-        survey_sample_sizes,
-    )
+    from segprofile.analysis.research.guides import interview_guides
+    from segprofile.analysis.research.recruitment import draw_candidates, recruit_respondents
+    from segprofile.analysis.research.sample_sizes import survey_sample_sizes
     from segprofile.analysis.suppression import (
         protect_recruitment,
         protect_sample_sizes,
@@ -150,7 +149,7 @@ def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = Non
     ``shown``: the segment keys the profile shows (:func:`published_profile`); memberships
     in any other segment are dropped. A plan from :func:`research_plan` is already protected.
     """
-    from segprofile.analysis.research import recruitment_frame
+    from segprofile.analysis.research.recruitment import recruitment_frame
     from segprofile.analysis.suppression import protect_recruitment
     from segprofile.report.format import csv_bytes
 
@@ -158,64 +157,6 @@ def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = Non
         recruitment = protect_recruitment(recruitment, shown)
     frame = recruitment_frame(recruitment)
     return csv_bytes(list(frame.columns), frame.itertuples(index=False, name=None))
-
-
-@dataclass(frozen=True)
-class SurveyColumn:
-    """A column of a survey file as the question → hypothesis form shows it."""
-
-    name: str
-    kind: str  # yes_no | scale | text | other
-    values: list[str]  # a few distinct values (not for personal-data columns)
-    answered: int
-
-
-@dataclass(frozen=True)
-class SurveyFile:
-    """Stored survey answers: columns, a preview, what the gate did to personal data."""
-
-    name: str
-    format: str
-    rows: int
-    columns: list[SurveyColumn]
-    preview: list[dict[str, object]]
-    dropped: list[str]
-    pseudonymised: list[str]
-    id_column: str | None
-    source_id: str = ""  # the study's survey source and the stored version read
-    version: int | None = None
-    masked: dict[str, int] = field(default_factory=dict)  # open answers: masking.KINDS → count
-
-    @property
-    def masked_summary(self) -> str:
-        """«замаскировано: 2 телефона, 1 имя» or «персональных данных не найдено»."""
-        return masking.describe_masked(self.masked)
-
-
-SURVEY_KIND_LABELS = {
-    "yes_no": "да / нет",
-    "scale": "шкала",
-    "text": "свободный текст",
-    "other": "другое",
-}
-
-
-def _survey_kind(dtype: str, values: list[object]) -> str:
-    from segprofile.analysis.research import NO_WORDS, YES_WORDS
-
-    present = [v for v in values if v is not None and str(v).strip() != ""]
-    if dtype.upper() == "BOOLEAN":
-        return "yes_no"
-    if not present:
-        return "other"
-    texts = {str(v).strip().lower() for v in present}
-    if texts <= (YES_WORDS | NO_WORDS):
-        return "yes_no"
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
-        return "scale" if len(texts) > 2 else "yes_no"
-    if any(isinstance(v, str) for v in present):
-        return "text"
-    return "other"
 
 
 def survey_source(study: Study, source_id: str | None = None) -> DataSource | None:
@@ -229,8 +170,8 @@ def survey_source(study: Study, source_id: str | None = None) -> DataSource | No
                 hint="укажите источник с kind: survey.",
             )
         return source
-    surveys = [d for d in study.data_sources if d.kind is DataSourceKind.survey]
-    return next((d for d in surveys if d.questions), surveys[0] if surveys else None)
+    found = [d for d in study.data_sources if d.kind is DataSourceKind.survey]
+    return next((d for d in found if d.questions), found[0] if found else None)
 
 
 def _survey_version(
@@ -241,72 +182,13 @@ def _survey_version(
     version: int | None,
     id_column: str | None,
 ) -> tuple[SurveyFile, Any]:
-    """The answers of a stored survey version, as the mapping form and the analysis use them.
-
-    The version went through the gate (:func:`import_dataset`): its personal data was dropped
-    or pseudonymised as the user decided, so nothing here reads a raw file.
-    """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
+    """The answers of a stored survey version, as the mapping form and the analysis use them."""
     if source is None:
         raise InputError(
             "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
             hint="добавьте в data_sources источник с kind: survey и загрузите в него файл ответов.",
         )
-    manifest = datasets.get_version(ws.home, study.id, source.id, version)
-    table = pq.read_table(datasets.version_path(ws.home, manifest))
-    records = study.client_records()
-    wanted_id = id_column or source.id_column
-    if wanted_id is None and records is not None and records.id_column in table.column_names:
-        wanted_id = records.id_column
-    if wanted_id is not None and wanted_id not in table.column_names:
-        if id_column is not None:
-            raise InputError(
-                f"В ответах опроса {manifest.file} нет столбца идентификатора «{id_column}».",
-                hint="укажите существующий столбец или свяжите ответы по признакам. Столбцы "
-                "опроса: " + ", ".join(table.column_names) + ".",
-            )
-        wanted_id = None
-    sample = table.slice(0, datasets.PII_SAMPLE).to_pylist()
-    columns = []
-    for column in table.schema:
-        if column.name == wanted_id:
-            continue
-        values = [r.get(column.name) for r in sample]
-        dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
-        col_kind = _survey_kind(dtype, values)
-        distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
-        columns.append(
-            SurveyColumn(
-                name=column.name,
-                kind=col_kind,
-                values=[] if col_kind == "text" else distinct[:6],
-                answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
-            )
-        )
-    preview = []
-    for row in sample[:8]:
-        shown: dict[str, object] = {}
-        for col, value in row.items():
-            text = "" if value is None else str(value)
-            shown[col] = text if len(text) <= 60 else text[:57] + "…"
-        preview.append(shown)
-    actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
-    info = SurveyFile(
-        name=manifest.file,
-        format=manifest.file_format,
-        rows=manifest.rows,
-        columns=columns,
-        preview=preview,
-        dropped=[c for c, a in actions.items() if a == privacy.PiiAction.drop.value],
-        pseudonymised=[c for c, a in actions.items() if a == privacy.PiiAction.pseudonymise.value],
-        id_column=wanted_id,
-        source_id=source.id,
-        version=manifest.version,
-        masked=dict(manifest.masked),
-    )
-    return info, table
+    return surveys.read_survey_version(ws.home, study, source, version=version, id_column=id_column)
 
 
 def inspect_survey(
@@ -325,60 +207,6 @@ def inspect_survey(
     source = survey_source(study, source_id)
     info, _ = _survey_version(ws, study, source, version=version, id_column=id_column)
     return info
-
-
-def read_question_mapping(data: bytes, *, name: str) -> list[SurveyQuestion]:
-    """A question → hypothesis mapping from YAML (a list of SurveyQuestion) or CSV.
-
-    CSV columns: ``question;hypothesis;support;segments;among;threshold;agree_from`` (only the
-    first two are required; lists separated by «,»).
-    """
-    import csv
-    import io
-
-    from pydantic import ValidationError
-
-    text = data.decode("utf-8-sig", errors="replace")
-    rows: list[dict[str, object]]
-    if name.lower().endswith((".yaml", ".yml", ".json")):
-        # The limits of study documents (no aliases, bounded nesting) hold here too.
-        loaded = spec_yaml.load_yaml_data(text, source=name)
-        if isinstance(loaded, dict) and "questions" in loaded:
-            loaded = loaded["questions"]
-        if not isinstance(loaded, list):
-            raise InputError(
-                f"Файл сопоставления {name}: ожидался список вопросов.",
-                hint="запишите список вида «- question: q1\n  hypothesis: h1».",
-            )
-        rows = loaded
-    else:
-        dialect = ";" if text.count(";") >= text.count(",") else ","
-        reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
-        rows = []
-        for row in reader:
-            clean: dict[str, object] = {
-                k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()
-            }
-            for key in ("segments", "among"):
-                if key in clean:
-                    clean[key] = [x.strip() for x in str(clean[key]).split(",") if x.strip()]
-            rows.append(clean)
-    out = []
-    for i, row in enumerate(rows, start=1):
-        try:
-            out.append(SurveyQuestion.model_validate(row))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            raise InputError(
-                f"Файл сопоставления {name}, запись {i}: {problems}.",
-                hint="нужны question (столбец опроса) и hypothesis (идентификатор гипотезы); "
-                "support — yes или no.",
-            ) from None
-    if not out:
-        raise InputError(f"Файл сопоставления {name} пуст.", hint="добавьте вопросы.")
-    return out
 
 
 @dataclass
@@ -446,19 +274,15 @@ def import_survey(
     by_features
         Join by the feature columns of the survey even when it has an id.
     threshold, min_answers, alpha
-        Verdict rules (defaults of :class:`~segprofile.analysis.research.VerdictRules`).
+        Verdict rules (defaults of :class:`~segprofile.analysis.research.survey.VerdictRules`).
     profile
         The latest profile (segment labels, numeric cut points, coverage); built when absent.
     """
     import ibis
 
     from segprofile.analysis.by_feature import quantile_edges
-    from segprofile.analysis.hypotheses import (
-        known_segments,
-        orphaned_hypotheses,
-        segments_without_feature,
-    )
-    from segprofile.analysis.research import (
+    from segprofile.analysis.hypotheses import known_segments
+    from segprofile.analysis.research.survey import (
         VerdictRules,
         analyse_survey,
         apply_survey_verdicts,
@@ -466,6 +290,7 @@ def import_survey(
         question_links,
     )
     from segprofile.analysis.suppression import protect_survey_tests
+    from segprofile.pipeline.decisions import orphaned_hypotheses
 
     source = survey_source(study, source_id)
     mapping = list(questions) if questions else list(source.questions if source else [])
@@ -564,10 +389,7 @@ def import_survey(
                 universe=known_segments(profile),
                 source=survey_name,
             )
-        orphaned = segments_without_feature(study)
-        for hid, keys in orphaned_hypotheses(study, profile).items():
-            orphaned.setdefault(hid, [])
-            orphaned[hid] += [k for k in keys if k not in orphaned[hid]]
+        orphaned = orphaned_hypotheses(study, profile)
         for hid, keys in orphaned.items():
             analysis.warnings.append(
                 f"Гипотеза «{hid}» ссылается на сегменты, которых нет в профиле (признак удалён "
@@ -590,6 +412,13 @@ def import_survey(
             orphaned=orphaned,
             study=updated,
         )
+
+
+def verdict_rules_text() -> list[str]:
+    """The rules that turn survey answers into verdicts (M-9), in Russian, with the defaults."""
+    from segprofile.analysis.research.survey import verdict_rules_text as rules_text
+
+    return rules_text()
 
 
 def survey_results_csv(result: SurveyImport) -> bytes:

@@ -17,8 +17,8 @@ import json
 from django.core.cache import cache
 
 import segprofile
+from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
-from segprofile.report.blueprint import blueprint_svg
 
 _VERSION = segprofile.__version__
 """Part of every key: another version of the code draws anew."""
@@ -33,7 +33,7 @@ def blueprint(document: StudyDocument, journey_id: str, labels: dict[str, str]) 
     """The service blueprint of the journey ``journey_id`` of ``document`` as SVG."""
     journey = next((j for j in document.journeys if j.id == journey_id), None)
     if journey is None:  # blueprint_svg says which journeys there are
-        return blueprint_svg(document, journey_id, segment_labels=labels)
+        return pipeline.blueprint_svg(document, journey_id, segment_labels=labels)
     key = _key(
         "blueprint",
         journey.model_dump(mode="json"),
@@ -43,6 +43,8 @@ def blueprint(document: StudyDocument, journey_id: str, labels: dict[str, str]) 
         {k: labels.get(k) for k in journey.segments},
     )
     svg: str = cache.get_or_set(
-        key, lambda: blueprint_svg(document, journey_id, segment_labels=labels), timeout=None
+        key,
+        lambda: pipeline.blueprint_svg(document, journey_id, segment_labels=labels),
+        timeout=None,
     )
     return svg

@@ -196,8 +196,18 @@ class Study(models.Model):
                     raise EditConflictError([], base=base_number, latest=last, study=self)
                 result = diff.merge_documents(base_rev.document, mine, latest.document)
                 if result.conflicts:
+                    later = list(
+                        self.revisions.filter(number__gt=base_number)
+                        .order_by("number")
+                        .values_list("number", "document")
+                    )
+                    first = diff.first_change(result.conflicts, [doc for _, doc in later])
                     raise EditConflictError(
-                        result.conflicts, base=base_number, latest=last, study=self
+                        result.conflicts,
+                        base=base_number,
+                        latest=last,
+                        study=self,
+                        changed_in=later[first][0] if first is not None else last,
                     )
                 try:
                     document = pipeline.study_from_data(result.merged, source="слияние правок")
@@ -238,11 +248,14 @@ class EditConflictError(ConflictError):
         latest: int,
         reason: str = "",
         study: Study | None = None,
+        changed_in: int | None = None,
     ) -> None:
         self.conflicts = conflicts
         self.study = study
         self.base = base
         self.latest = latest
+        # The first revision after the base that changed a conflicting part (else the latest).
+        self.changed_in = latest if changed_in is None else changed_in
         self.reason = reason
         names = ", ".join(c.title for c in conflicts)
         if conflicts:

@@ -18,14 +18,11 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import altair as alt
 from django.db import transaction
 
 from segprofile import pipeline
-from segprofile.analysis.hypotheses import known_segments
 from segprofile.model.results import FeatureSegmentation, Profile, SegmentStats
 from segprofile.model.study import Study as StudyDocument
-from segprofile.report import charts
 from segprofile.web.studies.models import ProfileRun, RunChart
 
 logger = logging.getLogger(__name__)
@@ -79,13 +76,12 @@ def prepare(profile: Profile, document: StudyDocument) -> RunPages:
     published = pipeline.published_profile(profile, document)
     return RunPages(
         published_json=pipeline.profile_to_json(published),
-        labels=known_segments(profile),
+        labels=pipeline.segment_labels(profile),
         charts=dict(_charts(published, document)),
     )
 
 
 def _charts(published: Profile, document: StudyDocument) -> Iterator[tuple[str, str]]:
-    min_cell = document.segmentation.min_cell
     yield (
         PRIORITY_QUADRANT,
         _svg(PRIORITY_QUADRANT, lambda: pipeline.priority_quadrant_svg(published, document)),
@@ -103,8 +99,10 @@ def _charts(published: Profile, document: StudyDocument) -> Iterator[tuple[str, 
             capacity_csat(group.id),
             _svg(
                 capacity_csat(group.id),
-                lambda feature=feature: _drawn(
-                    _with_long_labels(charts.capacity_csat(feature, min_cell=min_cell))
+                # Segment labels on the web page are long («Город (областной центр, крупный
+                # город)»): more room than in the printed report, where the page is narrower.
+                lambda feature=feature: pipeline.capacity_csat_svg(
+                    feature, document, label_limit=300
                 ),
             ),
         )
@@ -112,18 +110,8 @@ def _charts(published: Profile, document: StudyDocument) -> Iterator[tuple[str, 
     if clusters is not None:
         yield (
             K_DIAGNOSTICS,
-            _svg(K_DIAGNOSTICS, lambda: _drawn(charts.k_diagnostics(clusters.choice))),
+            _svg(K_DIAGNOSTICS, lambda: pipeline.k_diagnostics_svg(clusters.choice)),
         )
-
-
-def _drawn(chart: alt.TopLevelMixin | None) -> str | None:
-    return None if chart is None else charts.to_svg(chart)
-
-
-def _with_long_labels(chart: alt.TopLevelMixin | None) -> alt.TopLevelMixin | None:
-    """Segment labels on the web page are long («Город (областной центр, крупный город)»): give
-    them more room than in the printed report, where the page is narrower."""
-    return None if chart is None else chart.configure_axisY(labelLimit=300)
 
 
 def _svg(name: str, draw: Callable[[], str | None]) -> str:

@@ -36,7 +36,6 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from segprofile import pipeline
-from segprofile.data.privacy import AuditRecord, now_iso, write_audit
 from segprofile.errors import ConflictError, NotFound, SegprofileError
 from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
 from segprofile.model.study import Study as StudyDocument
@@ -232,7 +231,6 @@ def _import(import_id: int) -> str:
     from segprofile.web.studies.services import (
         staging_area,
         staging_root,
-        study_home,
         workspace_for,
     )
 
@@ -278,7 +276,7 @@ def _import(import_id: int) -> str:
                     staging.discard(root, area, upload.token)
             job.report_progress(0.9, gettext("Saving the decisions on the columns"))
             warning = _after_import(
-                job, (before, base.number), document, result, kept, home=study_home(study)
+                job, (before, base.number), document, result, kept, ws=workspace_for(study)
             )
             job.mark_done(
                 version=result.manifest.version, rows=result.manifest.rows, warning=warning
@@ -313,26 +311,22 @@ def _after_import(
     result: pipeline.ImportResult,
     kept: staging.Upload | None,
     *,
-    home: Path,
+    ws: pipeline.Workspace,
 ) -> str:
     """Audit the import and save the decisions as a revision over ``base`` (the document they
     were applied to and its revision number); returns a warning (or "")."""
     manifest = result.manifest
     author = job.created_by.get_username() if job.created_by else ""
     if kept is not None:
-        write_audit(
-            home,
-            AuditRecord(
-                time=now_iso(),
-                user=author,
-                event="keep_original",
-                study_id=document.id,
-                source_id=job.source_id,
-                file=kept.name,
-                file_sha256=manifest.file_sha256,
-                version=manifest.version,
-                original_deleted=False,
-            ),
+        pipeline.audit_original(
+            ws,
+            kept=True,
+            user=author,
+            study_id=document.id,
+            source_id=job.source_id,
+            file=kept.name,
+            file_sha256=manifest.file_sha256,
+            version=manifest.version,
         )
         _audit(
             job,

@@ -1,7 +1,7 @@
 """Forms of the journey editor (M-12): a step's fields, a new target journey.
 
 The forms check types and shapes (numbers, lines of text); whether a role, a problem or a service
-level exists in the study is checked by :mod:`segprofile.analysis.journey_edit`, whose Russian
+level exists in the study is checked by :mod:`segprofile.model.journey_edit`, whose Russian
 message names the unknown value — so the role and pains fields accept any value here and offer
 the study's ones as choices.
 """

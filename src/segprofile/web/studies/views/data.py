@@ -50,13 +50,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
-from segprofile.data.privacy import AuditRecord, now_iso, write_audit
-from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS
 from segprofile.errors import ConflictError, NotFound, SegprofileError
+from segprofile.model.format import percent
 from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
-from segprofile.report.format import percent
 from segprofile.web.studies import htmx
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit, client_address
@@ -77,7 +75,6 @@ from segprofile.web.studies.services import (
     staging_area,
     staging_root,
     start_data_import,
-    study_home,
     workspace_for,
 )
 from segprofile.web.studies.storage import file_state, safe_data_path
@@ -86,9 +83,6 @@ from segprofile.web.studies.views.common import study_capabilities
 
 logger = logging.getLogger(__name__)
 
-MASK = "•••"
-_MASKED_TYPES = {"identifier", "text"}
-_MASKED_USES = {"id", "text"}
 # The readers' hints name the CLI's options; on the page they are the upload form's fields.
 _CLI_OPTIONS = {
     "--encoding": "поле «Кодировка»",
@@ -225,18 +219,9 @@ def stage_file(
 # --- inspection --------------------------------------------------------------------------------
 
 
-def _masked(inspection: pipeline.Inspection) -> set[str]:
-    """Columns never shown raw: personal data, identifiers and free text (may hold names)."""
-    out = {f.column for f in inspection.pii}
-    for col in inspection.quality.columns:
-        if col.type.value in _MASKED_TYPES or col.use.value in _MASKED_USES:
-            out.add(col.name)
-    return out
-
-
 def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
     """What the inspect page shows, JSON-ready, with the preview already masked."""
-    masked = _masked(inspection)
+    masked = inspection.masked_columns()
     pii = {f.column: f for f in inspection.pii}
     columns = []
     for col in inspection.quality.columns:
@@ -262,13 +247,16 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
         )
     names: list[str] = [str(c["name"]) for c in columns]
     preview = [
-        [_cell(row.get(name), name in masked) for name in names] for row in inspection.preview
+        [_cell(row.get(name)) for name in names]
+        for row in pipeline.mask_preview(inspection.preview, masked)
     ]
     details = inspection.details
     facts = {
         "format": inspection.format.upper(),
-        "encoding": ENCODING_LABELS.get(details.get("encoding", ""), details.get("encoding")),
-        "delimiter": DELIMITER_LABELS.get(details.get("delimiter", "")),
+        "encoding": pipeline.ENCODING_LABELS.get(
+            details.get("encoding", ""), details.get("encoding")
+        ),
+        "delimiter": pipeline.DELIMITER_LABELS.get(details.get("delimiter", "")),
         "decimal_comma": details.get("decimal") == ",",
         "sheet": details.get("sheet"),
         "sheets": details.get("sheets", []),
@@ -304,11 +292,9 @@ def _range_value(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any, masked: bool) -> str:
+def _cell(value: Any) -> str:
     if value is None or value == "":
         return ""
-    if masked:
-        return MASK
     if isinstance(value, bool):
         return str(gettext("yes") if value else gettext("no"))
     if isinstance(value, float):
@@ -424,7 +410,7 @@ def _when(text: str) -> datetime | str:
         return text
 
 
-def _audit_row(record: AuditRecord) -> dict[str, Any]:
+def _audit_row(record: pipeline.AuditRecord) -> dict[str, Any]:
     """One audit line for the page: who, when, what was done to which columns (no values)."""
     actions = []
     for col in record.columns:
@@ -531,7 +517,7 @@ def _inspect_page(
         "kind_labels": PII_KIND_LABELS,
         "action_labels": PII_ACTION_LABELS,
         "source_kind": SOURCE_KIND_LABELS.get((meta.get("new_source") or {}).get("kind", ""), ""),
-        "mask": MASK,
+        "mask": pipeline.MASK,
     }
     return render(request, "studies/data/inspect.html", context, status=status)
 
@@ -709,18 +695,14 @@ def _audit_original_deleted(
     one is audited by the import job, ``tasks.import_upload``)."""
     source_id = str(original.meta.get("source_id", ""))
     version = original.meta.get("version")
-    write_audit(
-        study_home(study),
-        AuditRecord(
-            time=now_iso(),
-            user=request.user.get_username(),
-            event="delete_original",
-            study_id=study_id,
-            source_id=source_id,
-            file=original.name,
-            version=version if isinstance(version, int) else None,
-            original_deleted=True,
-        ),
+    pipeline.audit_original(
+        workspace_for(study),
+        kept=False,
+        user=request.user.get_username(),
+        study_id=study_id,
+        source_id=source_id,
+        file=original.name,
+        version=version if isinstance(version, int) else None,
     )
     audit(
         request,

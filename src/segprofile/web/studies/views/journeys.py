@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,21 +18,22 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from segprofile import pipeline
-from segprofile.analysis import journey_edit
-from segprofile.analysis.journey_edit import JourneyEditError
-from segprofile.analysis.journeys import (
-    compare_journeys,
-    journey_metrics,
-    suggest_recommendations,
-)
 from segprofile.errors import NotFound, SegprofileError
+from segprofile.model import journey_edit
+from segprofile.model.journey_edit import JourneyEditError
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import drawings, htmx, runs
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.journeys import NewTargetForm, StepForm
-from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
+from segprofile.web.studies.models import (
+    AuditEvent,
+    EditConflictError,
+    ProfileRun,
+    Study,
+    StudyRevision,
+)
 from segprofile.web.studies.views.common import attachment, current_document, latest_run
 from segprofile.web.studies.views.research import latest_profile
 
@@ -108,10 +108,10 @@ def _shared_context(
     """What the page shows besides the journeys: the comparison and the recommendations."""
     comparisons = [
         {"c": c, "segment": labels.get(c.segment, c.segment) if c.segment else ""}
-        for c in compare_journeys(document)
+        for c in pipeline.compare_journeys(document)
     ]
-    # As pipeline.suggested_recommendations: labelled by the profile's segments, when there is one.
-    suggested = suggest_recommendations(
+    # Labelled by the profile's segments (the run's stored labels), when there is one.
+    suggested = pipeline.suggested_recommendations(
         document, segment_labels=labels if run is not None else None
     )
     return {
@@ -225,10 +225,10 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- The journey editor (M-12) ------------------------------------------------------------------
-# Every change is one small operation of ``analysis.journey_edit`` applied to the latest revision
-# and stored as a new revision. A form carries the revision its journey was shown from: when the
-# journey itself changed since then (someone else edited it), the change is refused with the
-# fresh journey and nothing is overwritten; changes elsewhere in the study are kept as they are.
+# Every change is one small operation of ``model.journey_edit`` stored as a new revision. A form
+# carries the revision its journey was shown from; the change is merged part by part with what
+# others saved since, like every edit: when the journey itself changed meanwhile, the change is
+# refused with the fresh journey and nothing is overwritten; changes elsewhere are kept.
 # With HTMX the answer is the journey's section (metrics, blueprint, steps) plus out-of-band
 # updates of the comparison, the recommendations and a status line; without it, a redirect.
 
@@ -293,7 +293,7 @@ def _journey_context(
         "journey": journey,
         "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
         "segments": [labels.get(k, k) for k in journey.segments],
-        "metrics": journey_metrics(journey, document.service_levels),
+        "metrics": pipeline.journey_metrics(journey, document.service_levels),
         "svg": drawings.blueprint(document, journey.id, labels),
         "steps": steps,
         "revision": revision,
@@ -356,35 +356,12 @@ def _base(request: HttpRequest) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-class _StaleJourneyError(Exception):
-    """The journey changed after the form was shown (by the given revision)."""
-
-    def __init__(self, revision: StudyRevision) -> None:
-        super().__init__(revision.number)
-        self.revision = revision
-
-
-def _check_base(study: Study, journey_id: str, base: int | None, latest: StudyRevision) -> None:
-    """Refuse when ``journey_id`` differs between the form's revision and the latest one."""
-    if base is None or base == latest.number:
-        return
-    shown = study.revisions.filter(number=base).first()
-    before = _find(shown.to_document(), journey_id) if shown is not None else None
-    now = _find(latest.to_document(), journey_id)
-    if shown is None or before != now:
-        changed = (
-            study.revisions.filter(number__gt=base).order_by("number").select_related("author")
-        )
-        culprit = next((r for r in changed if _find(r.to_document(), journey_id) != before), latest)
-        raise _StaleJourneyError(culprit)
-
-
 def _find(document: StudyDocument, journey_id: str) -> Journey | None:
     return next((j for j in document.journeys if j.id == journey_id), None)
 
 
-def _stale_message(stale: _StaleJourneyError) -> str:
-    revision = stale.revision
+def _stale_message(study: Study, conflict: EditConflictError) -> str:
+    revision = study.revisions.select_related("author").get(number=conflict.changed_in)
     author = revision.author.get_username() if revision.author is not None else "—"
     return gettext(
         "The journey was changed in revision %(number)s (%(author)s) after you opened it. "
@@ -401,24 +378,29 @@ def _apply(
     *,
     check_base: bool = True,
 ) -> tuple[StudyRevision, Any]:
-    """Apply ``change(document)`` → ``(document, extra)`` to the latest revision and store it.
+    """Apply ``change(document)`` → ``(document, extra)`` and store it as a new revision.
 
-    Runs in one transaction with the study locked, so two edits never start from the same
-    revision. Raises :class:`_StaleJourneyError` or the operation's :class:`SegprofileError`.
+    ``check_base``: the change is to the journey as the form showed it, so it is applied to the
+    form's revision; otherwise (add, move, copy: relative to the journey as it is now) to the
+    latest. Either way what others saved since is merged part by part, as for every edit
+    (``Study.add_revision``): a journey changed on both sides raises :class:`EditConflictError`
+    and nothing is saved. The operation's refusals are :class:`SegprofileError`.
     """
-    with transaction.atomic():
-        Study.objects.select_for_update().filter(pk=study.pk).first()
-        latest = study.current_revision()
-        if check_base:
-            _check_base(study, journey_id, _base(request), latest)
-        document, extra = change(latest.to_document())
-        if document == latest.to_document():
-            return latest, extra
-        revision = study.add_revision(
-            document,
-            author=request.user,
-            comment=f"{request.user.get_username()}: {comment}",
-        )
+    latest = study.current_revision()
+    base = _base(request) if check_base else None
+    start = latest
+    if base is not None and base < latest.number:
+        start = study.revisions.filter(number=base).first() or latest
+    before = start.to_document()
+    document, extra = change(before)
+    if document == before:
+        return latest, extra
+    revision = study.add_revision(
+        document,
+        author=request.user,
+        comment=f"{request.user.get_username()}: {comment}",
+        base=start.number,
+    )
     return revision, extra
 
 
@@ -631,8 +613,8 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
             gettext("changed the step «%(step)s» of the journey «%(journey)s»")
             % {"step": step_id, "journey": journey_id},
         )
-    except _StaleJourneyError as stale:
-        form.add_error(None, _stale_message(stale))
+    except EditConflictError as conflict:
+        form.add_error(None, _stale_message(study, conflict))
         return _step_form_error(request, study, journey_id, form, step_id=step_id, status=409)
     except JourneyEditError as exc:
         field = exc.field if exc.field in form.fields else None
@@ -669,8 +651,8 @@ def _operate(
     """Run an operation without a form; a refusal is shown in the journey's section."""
     try:
         revision, extra = _apply(request, study, journey_id, change, comment, check_base=check_base)
-    except _StaleJourneyError as stale:
-        return _refused(request, study, journey_id, _stale_message(stale), 409)
+    except EditConflictError as conflict:
+        return _refused(request, study, journey_id, _stale_message(study, conflict), 409)
     except SegprofileError as exc:
         return _refused(request, study, journey_id, str(exc), exc.http_status)
     text, focus = done(extra)

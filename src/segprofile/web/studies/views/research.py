@@ -23,13 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from segprofile import pipeline
-from segprofile.analysis.hypotheses import (
-    orphaned_hypotheses,
-    segments_without_feature,
-    suggest_hypotheses,
-)
-from segprofile.analysis.research import verdict_rules_text
 from segprofile.errors import InputError, NotFound, SegprofileError
+from segprofile.model import diff
 from segprofile.model.results import Profile
 from segprofile.model.study import (
     DataSource,
@@ -148,10 +143,8 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     labels = runs.labels(run)
     # Suggestions and orphans follow the current revision: made from the profile as computed,
     # published by the current rules (analysis.suppression, inside suggest_hypotheses).
-    orphans = orphaned_hypotheses(document, profile) if profile is not None else {}
-    for hid, keys in segments_without_feature(document).items():
-        orphans[hid] = list(dict.fromkeys([*orphans.get(hid, []), *keys]))
-    suggestions = suggest_hypotheses(document, profile) if profile is not None else []
+    orphans = pipeline.orphaned_hypotheses(document, profile)
+    suggestions = pipeline.suggested_hypotheses(document, profile)
     counts = {
         STATUS_LABELS[s.value]: sum(1 for h in document.hypotheses if h.status is s)
         for s in HypothesisStatus
@@ -170,7 +163,7 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": {k: v for k, v in counts.items() if v},
         "suggestions": [_hypothesis_row(h, document, labels, []) for h in suggestions],
         "statuses": [(s, STATUS_LABELS[s]) for s in SETTABLE_STATUSES],
-        "verdict_rules": verdict_rules_text(),
+        "verdict_rules": pipeline.verdict_rules_text(),
         "suggested_quotes": sum(1 for h in document.hypotheses for e in h.evidence if e.suggested),
     }
     return render(request, "studies/research/hypotheses.html", context)
@@ -335,46 +328,28 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, Any]]]:
-    """Every verdict decision on every hypothesis, newest first, from the study's revisions.
-
-    Each revision names its author and time (M-10); comparing consecutive revisions tells which
-    hypothesis changed status or verdict reason, from what to what, and the reason then given.
-    Only the hypotheses of each document are read (the engine extracts them from the JSON).
-    """
-    revisions = list(
-        study.revisions.order_by("-number").values_list(
-            "number", "author__username", "created_at", "comment", "document__hypotheses"
-        )[:limit]
-    )[::-1]
-    history: dict[str, list[dict[str, Any]]] = {}
-    before: dict[str, tuple[str, str]] = {}
-    for i, (number, author, created_at, comment, hypotheses) in enumerate(revisions):
-        now: dict[str, tuple[str, str]] = {}
-        for item in hypotheses or []:
-            if isinstance(item, dict) and "id" in item:
-                now[str(item["id"])] = (
-                    str(item.get("status", "open")),
-                    str(item.get("verdict_reason", "")),
-                )
-        if i > 0:
-            for hid, (status, reason) in now.items():
-                if before.get(hid) != (status, reason):
-                    old = before.get(hid, ("", ""))[0]
-                    history.setdefault(hid, []).append(
-                        {
-                            "number": number,
-                            "author": author,  # the user name; None when the user is gone
-                            "at": created_at,
-                            "old": STATUS_LABELS.get(old, "—"),
-                            "new": STATUS_LABELS.get(status, status),
-                            "reason": reason,
-                            "comment": comment,
-                        }
-                    )
-        before = now
-    for entries in history.values():
-        entries.reverse()
-    return history
+    """Every verdict decision on every hypothesis, newest first, from the study's last
+    ``limit`` revisions (``model.diff.status_history``), with the statuses as the page names
+    them. Only the hypotheses of each document are read (the engine extracts them)."""
+    revisions = study.revisions.order_by("-number").values_list(
+        "number", "author__username", "created_at", "comment", "document__hypotheses"
+    )[:limit]
+    history = diff.status_history(diff.RevisionHypotheses(*r) for r in list(revisions)[::-1])
+    return {
+        hid: [
+            {
+                "number": c.number,
+                "author": c.author,
+                "at": c.at,
+                "old": STATUS_LABELS.get(c.old, "—"),
+                "new": STATUS_LABELS.get(c.new, c.new),
+                "reason": c.reason,
+                "comment": c.comment,
+            }
+            for c in changes
+        ]
+        for hid, changes in history.items()
+    }
 
 
 # --- M-9: survey import → mapping → analysis → verdicts -----------------------------------------
@@ -429,7 +404,7 @@ def _survey_upload_page(
         "sources": sources,
         "source": pipeline.survey_source(document),
         "waiting": waiting,
-        "verdict_rules": verdict_rules_text(),
+        "verdict_rules": pipeline.verdict_rules_text(),
     }
     return render(request, "studies/research/survey_upload.html", context, status=status)
 
@@ -551,7 +526,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         "formset": formset,
         "options": options,
         "profile_run": latest_profile(study)[0],
-        "verdict_rules": verdict_rules_text(),
+        "verdict_rules": pipeline.verdict_rules_text(),
     }
     if request.method != "POST":
         return render(request, "studies/research/survey_map.html", context)

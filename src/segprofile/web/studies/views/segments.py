@@ -28,8 +28,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from segprofile import pipeline
-from segprofile.analysis.portraits import apply_edit
 from segprofile.errors import SegprofileError
+from segprofile.model.format import number, percent
 from segprofile.model.results import (
     ClusterResult,
     ClusterStats,
@@ -39,9 +39,7 @@ from segprofile.model.results import (
     Profile,
     SegmentStats,
 )
-from segprofile.model.study import PortraitEdit
 from segprofile.model.study import Study as StudyDocument
-from segprofile.report.format import number, percent
 from segprofile.web.studies import htmx, runs
 from segprofile.web.studies.access import run_for
 from segprofile.web.studies.forms.segments import PORTRAIT_TEXT_MAX, PortraitEditForm
@@ -190,22 +188,6 @@ def run_segments(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
 ORIGINS = ("data", "interviews", "team")
 
 
-def _edit_for(document: StudyDocument, portrait: Portrait) -> PortraitEdit | None:
-    """The team's edit stored for exactly this portrait's definition (what a save updates)."""
-    definition = sorted(set(portrait.definition))
-    return next((e for e in document.segmentation.portraits if e.definition == definition), None)
-
-
-def _shown_portrait(portrait: Portrait, document: StudyDocument) -> Portrait:
-    """The run's portrait with the team's edit stored in ``document`` laid over it."""
-    edit = _edit_for(document, portrait)
-    if edit is None:
-        return portrait
-    shown = portrait.model_copy(deep=True)
-    apply_edit(shown, edit, portrait.edit_similarity or 1.0)
-    return shown
-
-
 def _fields(fields: list[PortraitField]) -> list[dict[str, str]]:
     return [
         {
@@ -236,8 +218,10 @@ def _card(
     }
     if card["hidden"]:
         return card
-    portrait = _shown_portrait(cluster.portrait, current)
-    pending = _edit_for(current, cluster.portrait) != _edit_for(data.document, cluster.portrait)
+    portrait = pipeline.portrait_with_edit(cluster.portrait, current)
+    pending = pipeline.portrait_edit(current, cluster.portrait) != pipeline.portrait_edit(
+        data.document, cluster.portrait
+    )
     card |= {
         "name": portrait.name,
         "name_origin": portrait.name_origin,
@@ -506,7 +490,7 @@ def run_cluster_edit(request: HttpRequest, pk: int, run_pk: int, number: int) ->
         if not htmx.is_htmx(request):
             return redirect(_clusters_url(study, run) + f"?edit={number}#cluster-{number}")
         _, current = current_document(study)
-        form = _portrait_form(number, _shown_portrait(cluster.portrait, current))
+        form = _portrait_form(number, pipeline.portrait_with_edit(cluster.portrait, current))
         return _card_response(request, study, run, data, cluster, form=form)
 
     # The texts the form showed: those of the revision it was opened at, when known.
@@ -516,7 +500,7 @@ def run_cluster_edit(request: HttpRequest, pk: int, run_pk: int, number: int) ->
         else None
     )
     latest = study.current_revision()
-    shown = _shown_portrait(cluster.portrait, (base or latest).to_document())
+    shown = pipeline.portrait_with_edit(cluster.portrait, (base or latest).to_document())
     form = _portrait_form(number, shown, request.POST)
     changes: tuple[str | None, dict[str, str], dict[str, str]] = (None, {}, {})
     if form.is_valid():

@@ -20,7 +20,6 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
-from segprofile.analysis.compare import compare_profiles
 from segprofile.model.diff import describe_changes
 from segprofile.web.studies import access, runs, services
 from segprofile.web.studies.access import study_for
@@ -271,7 +270,7 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"study": study, "runs": finished, "old": old, "new": new}
     if old is not None and new is not None:
         # Each run as its pages show it: small groups hidden by its own revision's rules.
-        context["comparison"] = compare_profiles(runs.published(old), runs.published(new))
+        context["comparison"] = pipeline.compare_profiles(runs.published(old), runs.published(new))
         context["changes"] = (
             describe_changes(old.revision.document, new.revision.document)
             if old.revision_id != new.revision_id

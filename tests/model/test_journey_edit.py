@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from segprofile.analysis.journey_edit import (
+from segprofile.errors import NotFound
+from segprofile.examples import EXAMPLES
+from segprofile.model.journey_edit import (
     JourneyEditError,
     StaleOrderError,
     add_step,
@@ -17,8 +19,6 @@ from segprofile.analysis.journey_edit import (
     reorder_steps,
     update_step,
 )
-from segprofile.errors import NotFound
-from segprofile.examples import EXAMPLES
 from segprofile.model.spec_yaml import load_study
 from segprofile.model.study import JourneyKind, Study, reference_problems
 

@@ -1,0 +1,31 @@
+"""What the research modules share: segment keys read as features and their labels."""
+
+from __future__ import annotations
+
+from segprofile.analysis.by_feature import segment_label
+from segprofile.model.study import (
+    Study,
+)
+
+
+def key_parts(key: str) -> list[tuple[str, str]]:
+    """``"a=x&b=y"`` → ``[("a", "x"), ("b", "y")]``."""
+    out = []
+    for part in key.split("&"):
+        fid, sep, code = part.partition("=")
+        if sep:
+            out.append((fid, code))
+    return out
+
+
+def key_label(study: Study, key: str) -> str:
+    """A readable label of a segment key from the study's features (value labels)."""
+    labels = []
+    for fid, code in key_parts(key):
+        try:
+            feature = study.feature(fid)
+        except KeyError:
+            labels.append(f"{fid}: {code}")
+            continue
+        labels.append(f"{feature.label}: {segment_label(feature, code, None)}")
+    return " · ".join(labels) or key

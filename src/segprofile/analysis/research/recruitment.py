@@ -1,0 +1,586 @@
+"""M-8: a small set of interview respondents such that every segment of every feature (and
+every cluster, given as one more column of codes) has at least one: greedy set cover on a numpy
+matrix of segment indexes, with its approximation bound stated, excluding people who opted out
+or reached the per-person interview limit; segments nobody can cover are listed with the reason.
+
+Only the interview candidates (a bounded sample) come back to Python from the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import ibis.selectors as s
+import numpy as np
+import pandas as pd
+
+from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
+from segprofile.data.engine import execute
+from segprofile.errors import InputError
+from segprofile.model.results import (
+    RecruitedRespondent,
+    Recruitment,
+    UncoveredSegment,
+)
+from segprofile.model.study import (
+    Study,
+)
+
+
+def harmonic(d: int) -> float:
+    """``H(d) = 1 + 1/2 + … + 1/d`` (≤ ln d + 1): the greedy set cover's guarantee."""
+    return float(sum(1.0 / i for i in range(1, d + 1)))
+
+
+@dataclass
+class CandidatePool:
+    """People who may be interviewed, as a matrix of segment indexes (one column per feature).
+
+    ``codes[i, j]`` is the index in ``segments`` of person ``i``'s segment of quota column
+    ``j`` (a feature or the clusters), ``-1`` when the value is missing (no quota).
+    """
+
+    ids: np.ndarray  # (n,) identifiers (pseudonyms), str
+    codes: np.ndarray  # (n, q) int32
+    segments: list[str]  # segment keys: quotas
+    labels: dict[str, str]
+    columns: list[str]  # quota column names (feature ids, "cluster"…)
+    previous: np.ndarray  # (n,) interviews each person already had
+    opted_out: np.ndarray  # (n,) bool
+    #: People of each segment in the whole data (before exclusions); for the reasons.
+    in_data: dict[str, int] = field(default_factory=dict)
+    #: Eligible people of each segment in the whole data (after the engine's exclusions);
+    #: empty when the pool is all there is (counted from the pool then).
+    eligible: dict[str, int] = field(default_factory=dict)
+    excluded_opt_out: int = 0
+    excluded_limit: int = 0
+
+
+def candidate_pool(
+    frame: pd.DataFrame,
+    *,
+    id_column: str,
+    quota_columns: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    previous_column: str | None = None,
+    opt_out_column: str | None = None,
+) -> CandidatePool:
+    """A pool from a table already in memory: coded client rows or a list of volunteers.
+
+    Parameters
+    ----------
+    frame
+        One row per person: an identifier and one column of segment codes per quota.
+    id_column
+        The identifier (a pseudonym; it is returned in the list, never logged).
+    quota_columns
+        ``{quota name: column}``, e.g. ``{"channel": "channel", "cluster": "cluster"}``; the
+        segment keys are ``name=code``. Missing values and ``"NA"`` are not quotas.
+    labels
+        Readable labels of segment keys.
+    previous_column, opt_out_column
+        Interviews already had; ``True`` for people who declined to take part.
+    """
+    missing = [c for c in [id_column, *quota_columns.values()] if c not in frame.columns]
+    if missing:
+        raise InputError(
+            "В списке кандидатов нет столбцов: " + ", ".join(f"«{c}»" for c in missing) + ".",
+            hint="нужны столбец идентификатора и по столбцу кодов сегментов на каждый признак.",
+        )
+    n = len(frame)
+    segments: list[str] = []
+    index: dict[str, int] = {}
+    codes = np.full((n, len(quota_columns)), -1, dtype=np.int32)
+    for j, (name, column) in enumerate(quota_columns.items()):
+        values = frame[column].astype("string").fillna(MISSING_CODE).to_numpy(dtype=object)
+        uniques, inverse = np.unique(values, return_inverse=True)
+        mapping = np.full(len(uniques), -1, dtype=np.int32)
+        for u, value in enumerate(uniques):
+            if value == MISSING_CODE or value == "":
+                continue
+            key = f"{name}={value}"
+            if key not in index:
+                index[key] = len(segments)
+                segments.append(key)
+            mapping[u] = index[key]
+        codes[:, j] = mapping[inverse]
+    previous = (
+        pd.to_numeric(frame[previous_column], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+        if previous_column
+        else np.zeros(n, dtype=np.int64)
+    )
+    opted = (
+        frame[opt_out_column].fillna(False).astype(bool).to_numpy()
+        if opt_out_column
+        else np.zeros(n, dtype=bool)
+    )
+    counts = {key: int((codes == i).any(axis=1).sum()) for i, key in enumerate(segments)}
+    return CandidatePool(
+        ids=frame[id_column].astype("string").to_numpy(dtype=object),
+        codes=codes,
+        segments=segments,
+        labels={key: (labels or {}).get(key, key) for key in segments},
+        columns=list(quota_columns),
+        previous=previous,
+        opted_out=opted,
+        in_data=counts,
+    )
+
+
+def draw_candidates(
+    study: Study,
+    source: TableLike,
+    *,
+    id_column: str,
+    features: Sequence[str] | None = None,
+    extra_columns: Mapping[str, str] | None = None,
+    opt_out_column: str | None = None,
+    previous_column: str | None = None,
+    exclude_ids: Iterable[str] = (),
+    previous: Mapping[str, int] | None = None,
+    max_interviews_per_person: int | None = None,
+    edges: dict[str, list[float]] | None = None,
+    limit: int = 50_000,
+    seed: int | None = None,
+) -> CandidatePool:
+    """Draw interview candidates from the client records in the engine (M-8).
+
+    One row per client (its first record). People who opted out, who are listed in
+    ``exclude_ids`` or who reached the interview limit are excluded in the engine. Then, for
+    every segment, up to ``limit / segments`` eligible clients are taken in a seeded
+    pseudo-random order (a hash of the id), so that rare segments are always represented and
+    at most ``limit`` rows come back.
+
+    Parameters
+    ----------
+    study
+        Features (``features``: ids, default the segmented ones), numeric cut points, seed.
+    source
+        The client records opened in the engine (or any table with the same columns).
+    id_column
+        The pseudonymised client id.
+    extra_columns
+        More quota columns of codes, e.g. ``{"cluster": "cluster"}`` for clusters.
+    opt_out_column, previous_column
+        Columns of the table: declined to take part (bool); interviews already had (int).
+    exclude_ids, previous
+        The same from outside the table: a registry of opt-outs; ``{id: interviews had}``.
+    max_interviews_per_person
+        Default ``study.research.max_interviews_per_person``.
+    edges
+        Numeric cut points of the profile (``ByFeatureResult.edges``).
+    limit, seed
+        Upper bound on candidates returned; seed of the order (default the study's).
+    """
+    if limit < 1:
+        raise InputError(f"limit={limit}: нужно не меньше 1 кандидата.")
+    table = source.table
+    cap = max_interviews_per_person or study.research.max_interviews_per_person
+    seed = study.segmentation.random_state if seed is None else seed
+    chosen = (
+        [study.feature(f) for f in features] if features is not None else study.segmented_features()
+    )
+    needed = [id_column, *(extra_columns or {}).values()]
+    needed += [c for c in (opt_out_column, previous_column) if c]
+    absent = [c for c in needed if c not in table.columns]
+    if absent:
+        raise InputError(
+            "В данных о клиентах нет столбцов: " + ", ".join(f"«{c}»" for c in absent) + ".",
+            hint="укажите существующие столбцы идентификатора, отказа от участия и числа "
+            "прошедших интервью.",
+        )
+    extra: dict[str, ir.Value] = {}
+    for name, column in (extra_columns or {}).items():
+        extra[f"q_{name}"] = table[column].cast("string").fill_null(MISSING_CODE)
+    if opt_out_column:
+        extra["opt_out"] = table[opt_out_column].cast("boolean").fill_null(False)
+    if previous_column:
+        extra["prev"] = table[previous_column].cast("int64").fill_null(0)
+    coded = code_table(
+        study,
+        chosen,
+        table,
+        edges=edges,
+        id_column=id_column,
+        with_satisfaction=False,
+        extra=extra,
+    )
+    quota = {f.id: coded.columns[f.id] for f in chosen}
+    quota |= {name: f"q_{name}" for name in (extra_columns or {})}
+    t = coded.table
+    aggs: dict[str, Any] = {col: t[col].first() for col in quota.values()}
+    if opt_out_column:
+        aggs["opt_out"] = t.opt_out.max()
+    if previous_column:
+        aggs["prev"] = t.prev.max()
+    per = t.group_by("client").aggregate(**aggs)
+    if not previous_column:
+        per = per.mutate(prev=ibis.literal(0, type="int64"))
+    if not opt_out_column:
+        per = per.mutate(opt_out=ibis.literal(False))
+    if previous:
+        outside = ibis.memtable(
+            pd.DataFrame(
+                {"pid": [str(k) for k in previous], "pcount": [int(v) for v in previous.values()]}
+            )
+        )
+        per = per.left_join(outside, per.client.cast("string") == outside.pid)
+        per = per.mutate(prev=per.prev + per.pcount.fill_null(0)).drop("pid", "pcount")
+    excluded = [str(x) for x in exclude_ids]
+    opted = per.opt_out
+    if excluded:
+        opted = opted | per.client.cast("string").isin(excluded)
+    per = per.mutate(
+        opt_out=opted,
+        over=(per.prev >= cap) & ~opted,
+        h=(per.client.cast("string") + f"#{seed}").hash(),
+    )
+    cols = list(quota.values())
+    long = per.pivot_longer(s.cols(*cols), names_to="quota", values_to="segment")
+    counts = execute(
+        long.group_by(["quota", "segment"]).aggregate(
+            in_data=long.count(),
+            eligible=(~long.opt_out & ~long.over).cast("int64").sum(),
+        )
+    )
+    totals = execute(
+        per.aggregate(
+            opt_out=per.opt_out.cast("int64").sum(),
+            over=per.over.cast("int64").sum(),
+            h_lo=per.h.min(),
+            h_hi=per.h.max(),
+        )
+    ).to_dict("records")[0]
+    by_column = {col: name for name, col in quota.items()}
+    in_data: dict[str, int] = {}
+    eligible: dict[str, int] = {}
+    counts_rows = counts.to_dict("records")
+    for row in counts_rows:
+        if str(row["segment"]) == MISSING_CODE:
+            continue
+        key = f"{by_column[str(row['quota'])]}={row['segment']}"
+        in_data[key] = int(row["in_data"])
+        eligible[key] = int(row["eligible"] or 0)
+    n_segments = max(1, sum(1 for v in eligible.values() if v > 0))
+    per_segment = max(1, limit // n_segments)
+    ok = per.filter(~per.opt_out & ~per.over)
+    frame = _first_by_hash(
+        ok,
+        cols,
+        {(str(r["quota"]), str(r["segment"])): int(r["eligible"] or 0) for r in counts_rows},
+        per_segment,
+        (totals["h_lo"], totals["h_hi"]),
+        limit,
+    )
+    labels = {
+        f"{f.id}={code}": segment_label(f, code, coded.bins[f.id])
+        for f in chosen
+        for code in {k.split("=", 1)[1] for k in in_data if k.startswith(f"{f.id}=")}
+    }
+    pool = candidate_pool(
+        frame,
+        id_column="client",
+        quota_columns=quota,
+        labels=labels,
+        previous_column="prev",
+    )
+    for key in in_data:
+        pool.labels.setdefault(key, labels.get(key, key))
+    pool.in_data = in_data
+    pool.eligible = eligible
+    pool.excluded_opt_out = int(totals["opt_out"] or 0)
+    pool.excluded_limit = int(totals["over"] or 0)
+    return pool
+
+
+CUT_FACTOR = 2.0  # a segment's first cut: this many times the clients it needs…
+CUT_SLACK = 64  # …and this many more
+
+
+def _first_by_hash(
+    ok: ir.Table,
+    cols: list[str],
+    eligible: dict[tuple[str, str], int],
+    per_segment: int,
+    span: tuple[Any, Any],
+    limit: int,
+) -> pd.DataFrame:
+    """Per segment the ``per_segment`` clients first in the order of ``h``; of these the first
+    ``limit`` by ``h`` (one row each: ``client``, ``prev`` and the quota columns).
+
+    The hash spreads evenly over its range, so the first clients of a segment of ``e`` lie
+    below a cut a fraction about ``2·per_segment / e`` into the range. The engine returns only
+    the clients below the cut of one of their segments (a prefix of each segment's order),
+    about twice what is needed, and the ranking happens on that sample. A segment whose cut
+    was too tight (fewer clients came back than it needs) is asked again with a cut twice as
+    wide, up to its whole range, so the result is exactly that of ranking every client.
+    """
+    lo, hi = span
+    out_cols = ["client", "prev", *cols]
+    if lo is None or hi is None or not eligible:
+        return pd.DataFrame(columns=out_cols)
+    lo, hi = int(lo), int(hi)
+    # The segment columns are kept on each row; their copies are turned into rows.
+    keyed = ok.mutate(**{f"k_{c}": ok[c] for c in cols})
+    long_ok = keyed.pivot_longer(
+        s.cols(*(f"k_{c}" for c in cols)), names_to="quota", values_to="segment"
+    )
+    widen = {key: CUT_FACTOR for key, e in eligible.items() if e > 0}
+    seen: dict[tuple[str, str], int] = {}
+    parts: list[pd.DataFrame] = []
+    while widen:
+        cuts = {}
+        for key, factor in widen.items():
+            share = (factor * per_segment + CUT_SLACK) / eligible[key]
+            cuts[key] = hi if share >= 1 else lo + int(share * (hi - lo))
+        table = ibis.memtable(
+            pd.DataFrame(
+                {
+                    "cut_quota": [f"k_{k[0]}" for k in cuts],
+                    "cut_segment": [k[1] for k in cuts],
+                    "cut": pd.array(list(cuts.values()), dtype="int64"),
+                }
+            )
+        )
+        joined = long_ok.join(
+            table,
+            (long_ok.quota == table.cut_quota) & (long_ok.segment == table.cut_segment),
+        )
+        got = execute(joined.filter(joined.h <= joined.cut).select("h", *out_cols).distinct())
+        parts.append(got)  # may be empty: cuts below every hash widen like any other
+        long = got.melt(
+            id_vars=["client", "h"], value_vars=cols, var_name="quota", value_name="segment"
+        )
+        long["segment"] = long["segment"].astype(str)
+        below = [
+            cuts.get((q, g)) is not None and h <= cuts[(q, g)]
+            for q, g, h in zip(long.quota, long.segment, long.h, strict=True)
+        ]
+        long = long.loc[np.array(below, dtype=bool)]
+        sizes = long.groupby(["quota", "segment"]).size()
+        for key in widen:
+            seen[key] = int(sizes.get(key, 0))
+        widen = {
+            key: widen[key] * 2
+            for key in widen
+            if cuts[key] < hi and seen[key] < min(per_segment, eligible[key])
+        }
+    if not parts:
+        return pd.DataFrame(columns=out_cols)
+    rows = pd.concat(parts, ignore_index=True).drop_duplicates("client")
+    long = rows.melt(
+        id_vars=["client", "h"], value_vars=cols, var_name="quota", value_name="segment"
+    )
+    long["segment"] = long["segment"].astype(str)
+    ranked = long.sort_values(["quota", "segment", "h", "client"], kind="stable")
+    picked = set(ranked.groupby(["quota", "segment"], sort=False).head(per_segment)["client"])
+    chosen = rows[rows["client"].isin(picked)].sort_values(["h", "client"], kind="stable")
+    return chosen.head(limit)[out_cols].reset_index(drop=True)
+
+
+def greedy_cover(
+    codes: np.ndarray, demand: np.ndarray, *, priority: np.ndarray | None = None
+) -> list[int]:
+    """Greedy (multi)set cover: rows chosen until no row meets any remaining demand.
+
+    Parameters
+    ----------
+    codes
+        ``(n, q)`` segment indexes per row (``-1`` = none); a row covers the segments it lists.
+    demand
+        ``(m,)`` respondents still needed per segment.
+    priority
+        ``(n,)`` tie-breaker: among rows of equal gain the highest priority wins, then the
+        first row.
+
+    Returns
+    -------
+    list of int
+        Chosen rows in the order chosen. Every segment that some row lists ends with its
+        demand met or with every row listing it chosen. Greedy is within ``H(d)`` of the
+        fewest rows, ``d`` the most segments one row lists (Johnson 1974, Lovász 1975,
+        Chvátal 1979; for demands above one, Dobson 1982).
+    """
+    need = np.asarray(demand, dtype=np.int64).copy()
+    valid = codes >= 0
+    safe = np.where(valid, codes, 0)
+    active = np.arange(codes.shape[0])
+    tie = np.zeros(codes.shape[0]) if priority is None else np.asarray(priority, dtype=float)
+    # Gains only fall, so a row with no gain never comes back: drop it from the active set.
+    span = float(np.ptp(tie)) + 1.0 if tie.size else 1.0
+    picks: list[int] = []
+    while active.size:
+        gain = (valid[active] & (need[safe[active]] > 0)).sum(axis=1)
+        keep = gain > 0
+        active, gain = active[keep], gain[keep]
+        if not active.size:
+            break
+        score = gain + (tie[active] - tie.min()) / (span + 1.0)
+        best = int(np.argmax(score))
+        row = int(active[best])
+        picks.append(row)
+        need[codes[row][valid[row]]] -= 1
+        active = np.delete(active, best)
+    return picks
+
+
+def recruit_respondents(
+    pool: CandidatePool,
+    *,
+    per_segment: int = 1,
+    max_interviews_per_person: int = 1,
+    required: Mapping[str, str] | None = None,
+) -> Recruitment:
+    """Choose a small set of respondents so every segment has ``per_segment`` of them (M-8).
+
+    Parameters
+    ----------
+    pool
+        Candidates (:func:`draw_candidates` or :func:`candidate_pool`).
+    per_segment
+        Respondents needed per segment (quota).
+    max_interviews_per_person
+        A person who already had this many interviews is not chosen
+        (``ResearchPlan.max_interviews_per_person``); people who opted out never are.
+    required
+        Segments that must be covered, ``{key: label}``; conjunctions ``a=x&b=y`` are allowed
+        (e.g. a never-applying group). Default: every segment found in the data.
+
+    Returns
+    -------
+    Recruitment
+        The chosen people with the quotas each meets, the segments left uncovered with the
+        reason (listed, never dropped), and the guarantee: greedy is within ``H(d) ≤ ln d + 1``
+        of the optimum, ``d`` the number of quotas one person can meet; a lower bound on the
+        optimum is the largest number of segments one quota column must cover.
+    """
+    if per_segment < 1:
+        raise InputError(f"per_segment={per_segment}: нужен хотя бы 1 респондент на сегмент.")
+    if max_interviews_per_person < 1:
+        raise InputError(
+            f"max_interviews_per_person={max_interviews_per_person}: предел должен быть ≥ 1."
+        )
+    m = len(pool.segments)
+    over = ~pool.opted_out & (pool.previous >= max_interviews_per_person)
+    rows = np.flatnonzero(~pool.opted_out & ~over)
+    index = {key: i for i, key in enumerate(pool.segments)}
+    required = dict(required or {})
+    wanted = list(required) or list(pool.in_data) or list(pool.segments)
+
+    def members(key: str) -> np.ndarray:
+        """Rows of the pool (all of them) that belong to every part of ``key``."""
+        mask = np.ones(pool.codes.shape[0], dtype=bool)
+        for part in key.split("&"):
+            i = index.get(part)
+            if i is None:
+                return np.zeros_like(mask)
+            mask &= (pool.codes == i).any(axis=1)
+        return mask
+
+    eligible_mask = np.zeros(pool.codes.shape[0], dtype=bool)
+    eligible_mask[rows] = True
+    demand = np.zeros(m, dtype=np.int64)
+    for key in wanted:
+        if "&" not in key and key in index:
+            demand[index[key]] = per_segment
+    picks = greedy_cover(pool.codes[rows], demand, priority=-pool.previous[rows])
+    chosen = [int(rows[p]) for p in picks]
+    in_chosen = np.zeros(pool.codes.shape[0], dtype=bool)
+    in_chosen[chosen] = True
+    # Conjunctions (pairs, never-applying groups): add people who match every part.
+    for key in (k for k in wanted if "&" in k):
+        mask = members(key)
+        short = per_segment - int((mask & in_chosen).sum())
+        extra = np.flatnonzero(mask & eligible_mask & ~in_chosen)[: max(0, short)]
+        chosen.extend(int(r) for r in extra)
+        in_chosen[extra] = True
+
+    uncovered = []
+    for key in wanted:
+        mask = members(key)
+        got = int((mask & in_chosen).sum())
+        if got >= per_segment:
+            continue
+        label = required.get(key) or pool.labels.get(key) or key
+        in_data = pool.in_data.get(key, int(mask.sum()))
+        eligible = pool.eligible.get(key, int((mask & eligible_mask).sum()))
+        if in_data == 0:
+            reason = (
+                "в данных нет ни одного человека из этого сегмента: ищите респондентов среди "
+                "добровольцев, через органы соцзащиты или местную администрацию"
+            )
+        elif eligible == 0:
+            reason = (
+                f"все {in_data} человек сегмента отказались от участия или уже прошли "
+                f"{max_interviews_per_person} интервью (предел на человека)"
+            )
+        else:
+            reason = f"нашлось только {got} из {per_segment} нужных респондентов"
+        uncovered.append(UncoveredSegment(key=key, label=label, reason=reason, available=got))
+
+    eligible_codes = pool.codes[rows]
+    d = int((eligible_codes >= 0).sum(axis=1).max()) if rows.size else 0
+    available = np.zeros(m, dtype=np.int64)
+    for j in range(eligible_codes.shape[1]):
+        col = eligible_codes[:, j]
+        np.add.at(available, col[col >= 0], 1)
+    lower = 0
+    for j in range(eligible_codes.shape[1]):
+        in_col = np.unique(eligible_codes[:, j])
+        in_col = in_col[in_col >= 0]
+        lower = max(lower, int(np.minimum(demand[in_col], available[in_col]).sum()))
+    factor = harmonic(max(d, 1))
+    respondents = [
+        RecruitedRespondent(
+            respondent_id=str(pool.ids[r]),
+            segments=[pool.segments[i] for i in pool.codes[r] if i >= 0],
+            labels=[
+                pool.labels.get(pool.segments[i], pool.segments[i]) for i in pool.codes[r] if i >= 0
+            ],
+            previous_interviews=int(pool.previous[r]),
+        )
+        for r in chosen
+    ]
+    n = len(respondents)
+    opted = pool.excluded_opt_out + int(pool.opted_out.sum())
+    limited = pool.excluded_limit + int(over.sum())
+    ratio = f"{n / lower:.2f}".replace(".", ",") if lower else "—"
+    explanation = (
+        f"Подобрано респондентов: {n}; покрыто сегментов: {len(wanted) - len(uncovered)} из "
+        f"{len(wanted)} (по {per_segment} на сегмент). Жадный алгоритм покрытия множеств: на "
+        "каждом шаге выбирается человек, закрывающий больше всего ещё не закрытых квот. "
+        f"Гарантия: список не более чем в H({d}) = {factor:.2f} ≤ ln {d} + 1 раз длиннее "
+        f"оптимального ({d} — сколько квот может закрыть один человек). Нижняя граница "
+        f"оптимума — {lower} (столько респондентов нужно сегментам одного признака, и один "
+        f"человек закрывает в признаке только одну квоту), так что список длиннее "
+        f"оптимального не более чем в {ratio} раза. Исключены: отказались от участия — "
+        f"{opted}, достигли предела интервью ({max_interviews_per_person}) — {limited}."
+    ).replace(f"{factor:.2f}", f"{factor:.2f}".replace(".", ","))
+    return Recruitment(
+        respondents=respondents,
+        uncovered=uncovered,
+        segments_total=len(wanted),
+        segments_covered=len(wanted) - len(uncovered),
+        per_segment=per_segment,
+        candidates=int(pool.codes.shape[0]),
+        excluded_opt_out=opted,
+        excluded_limit=limited,
+        lower_bound=lower,
+        bound_factor=factor,
+        explanation=explanation,
+    )
+
+
+def recruitment_frame(recruitment: Recruitment) -> pd.DataFrame:
+    """The recruitment as a table to export (CSV / XLSX): one row per respondent."""
+    return pd.DataFrame(
+        {
+            "Респондент": [r.respondent_id for r in recruitment.respondents],
+            "Квоты (сегменты)": ["; ".join(r.labels) for r in recruitment.respondents],
+            "Ключи сегментов": ["; ".join(r.segments) for r in recruitment.respondents],
+            "Прошёл интервью ранее": [r.previous_interviews for r in recruitment.respondents],
+        }
+    )

@@ -1,0 +1,219 @@
+"""Survey answers as stored (M-9): a dataset version of a survey source read for the question
+→ hypothesis form and the analysis, and the question mapping read from a file.
+
+The answers came in through the gate like every file (``datasets.import_data``): personal data
+other than the join id was dropped, and an id that is a real identifier (СНИЛС, phone…)
+replaced by its pseudonym. Nothing here reads a raw survey file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segprofile.data import datasets, masking, privacy
+from segprofile.errors import InputError
+from segprofile.model import spec_yaml
+from segprofile.model.study import DataSource, Study, SurveyQuestion
+
+if TYPE_CHECKING:  # pyarrow is imported where the answers are read: not to import a module
+    import pyarrow as pa
+
+YES_WORDS = frozenset(
+    {"да", "yes", "true", "1", "1.0", "согласен", "согласна", "скорее да", "верно", "y", "д"}
+)
+"""Answers that read as «yes» (lower case, trimmed)."""
+NO_WORDS = frozenset(
+    {"нет", "no", "false", "0", "0.0", "не согласен", "не согласна", "скорее нет", "неверно", "n"}
+)
+"""Answers that read as «no» (lower case, trimmed)."""
+
+SURVEY_KIND_LABELS = {
+    "yes_no": "да / нет",
+    "scale": "шкала",
+    "text": "свободный текст",
+    "other": "другое",
+}
+"""The kinds of a survey column, as the mapping form names them."""
+
+PREVIEW_ROWS = 8
+PREVIEW_CHARS = 60
+SAMPLE_VALUES = 6
+
+
+@dataclass(frozen=True)
+class SurveyColumn:
+    """A column of a survey file as the question → hypothesis form shows it."""
+
+    name: str
+    kind: str  # yes_no | scale | text | other
+    values: list[str]  # a few distinct values (not for personal-data columns)
+    answered: int
+
+
+@dataclass(frozen=True)
+class SurveyFile:
+    """Stored survey answers: columns, a preview, what the gate did to personal data."""
+
+    name: str
+    format: str
+    rows: int
+    columns: list[SurveyColumn]
+    preview: list[dict[str, object]]
+    dropped: list[str]
+    pseudonymised: list[str]
+    id_column: str | None
+    source_id: str = ""  # the study's survey source and the stored version read
+    version: int | None = None
+    masked: dict[str, int] = field(default_factory=dict)  # open answers: masking.KINDS → count
+
+    @property
+    def masked_summary(self) -> str:
+        """«замаскировано: 2 телефона, 1 имя» or «персональных данных не найдено»."""
+        return masking.describe_masked(self.masked)
+
+
+def answer_kind(dtype: str, values: list[object]) -> str:
+    """The kind of a survey column from its type and a sample of its answers: ``yes_no``,
+    ``scale``, ``text`` or ``other``."""
+    present = [v for v in values if v is not None and str(v).strip() != ""]
+    if dtype.upper() == "BOOLEAN":
+        return "yes_no"
+    if not present:
+        return "other"
+    texts = {str(v).strip().lower() for v in present}
+    if texts <= (YES_WORDS | NO_WORDS):
+        return "yes_no"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "scale" if len(texts) > 2 else "yes_no"
+    if any(isinstance(v, str) for v in present):
+        return "text"
+    return "other"
+
+
+def _cut(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "…"
+
+
+def read_survey_version(
+    home: Path,
+    study: Study,
+    source: DataSource,
+    *,
+    version: int | None = None,
+    id_column: str | None = None,
+) -> tuple[SurveyFile, pa.Table]:
+    """The answers of a stored version of the survey source ``source`` (default the latest):
+    what the mapping form shows and the table the analysis reads.
+
+    The id column is ``id_column``, else the source's, else the client records' id column when
+    the answers have it; a named ``id_column`` the answers lack is an :class:`InputError`.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    manifest = datasets.get_version(home, study.id, source.id, version)
+    table = pq.read_table(datasets.version_path(home, manifest))
+    records = study.client_records()
+    wanted_id = id_column or source.id_column
+    if wanted_id is None and records is not None and records.id_column in table.column_names:
+        wanted_id = records.id_column
+    if wanted_id is not None and wanted_id not in table.column_names:
+        if id_column is not None:
+            raise InputError(
+                f"В ответах опроса {manifest.file} нет столбца идентификатора «{id_column}».",
+                hint="укажите существующий столбец или свяжите ответы по признакам. Столбцы "
+                "опроса: " + ", ".join(table.column_names) + ".",
+            )
+        wanted_id = None
+    sample = table.slice(0, datasets.PII_SAMPLE).to_pylist()
+    columns = []
+    for column in table.schema:
+        if column.name == wanted_id:
+            continue
+        values = [r.get(column.name) for r in sample]
+        dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
+        kind = answer_kind(dtype, values)
+        distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
+        columns.append(
+            SurveyColumn(
+                name=column.name,
+                kind=kind,
+                values=[] if kind == "text" else distinct[:SAMPLE_VALUES],
+                answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
+            )
+        )
+    preview: list[dict[str, object]] = [
+        {str(col): _cut(value) for col, value in row.items()} for row in sample[:PREVIEW_ROWS]
+    ]
+    actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
+    info = SurveyFile(
+        name=manifest.file,
+        format=manifest.file_format,
+        rows=manifest.rows,
+        columns=columns,
+        preview=preview,
+        dropped=[c for c, a in actions.items() if a == privacy.PiiAction.drop.value],
+        pseudonymised=[c for c, a in actions.items() if a == privacy.PiiAction.pseudonymise.value],
+        id_column=wanted_id,
+        source_id=source.id,
+        version=manifest.version,
+        masked=dict(manifest.masked),
+    )
+    return info, table
+
+
+def read_question_mapping(data: bytes, *, name: str) -> list[SurveyQuestion]:
+    """A question → hypothesis mapping from YAML (a list of SurveyQuestion) or CSV.
+
+    CSV columns: ``question;hypothesis;support;segments;among;threshold;agree_from`` (only the
+    first two are required; lists separated by «,»).
+    """
+    import csv
+    import io
+
+    from pydantic import ValidationError
+
+    text = data.decode("utf-8-sig", errors="replace")
+    rows: list[dict[str, object]]
+    if name.lower().endswith((".yaml", ".yml", ".json")):
+        # The limits of study documents (no aliases, bounded nesting) hold here too.
+        loaded = spec_yaml.load_yaml_data(text, source=name)
+        if isinstance(loaded, dict) and "questions" in loaded:
+            loaded = loaded["questions"]
+        if not isinstance(loaded, list):
+            raise InputError(
+                f"Файл сопоставления {name}: ожидался список вопросов.",
+                hint="запишите список вида «- question: q1\n  hypothesis: h1».",
+            )
+        rows = loaded
+    else:
+        dialect = ";" if text.count(";") >= text.count(",") else ","
+        reader = csv.DictReader(io.StringIO(text), delimiter=dialect)
+        rows = []
+        for row in reader:
+            clean: dict[str, object] = {
+                k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()
+            }
+            for key in ("segments", "among"):
+                if key in clean:
+                    clean[key] = [x.strip() for x in str(clean[key]).split(",") if x.strip()]
+            rows.append(clean)
+    out = []
+    for i, row in enumerate(rows, start=1):
+        try:
+            out.append(SurveyQuestion.model_validate(row))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise InputError(
+                f"Файл сопоставления {name}, запись {i}: {problems}.",
+                hint="нужны question (столбец опроса) и hypothesis (идентификатор гипотезы); "
+                "support — yes или no.",
+            ) from None
+    if not out:
+        raise InputError(f"Файл сопоставления {name} пуст.", hint="добавьте вопросы.")
+    return out

@@ -1,0 +1,99 @@
+"""Survey answers as stored: the columns and preview the mapping form shows, the question
+mapping read from YAML or CSV (M-9)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from segprofile import pipeline
+from segprofile.data.surveys import (
+    PREVIEW_CHARS,
+    PREVIEW_ROWS,
+    answer_kind,
+    read_question_mapping,
+    read_survey_version,
+)
+from segprofile.errors import InputError
+
+
+@pytest.mark.parametrize(
+    ("dtype", "values", "kind"),
+    [
+        ("BOOLEAN", [True, None, False], "yes_no"),
+        ("VARCHAR", ["Да", " нет ", "скорее да", None, ""], "yes_no"),
+        ("BIGINT", [1, 0, 1, 1], "yes_no"),
+        ("BIGINT", [1, 5, 3, 4, 2], "scale"),
+        ("DOUBLE", [4.5, 3.0, 1.5], "scale"),
+        ("VARCHAR", ["долго ждала", "да", "нет"], "text"),
+        ("VARCHAR", [None, "", "  "], "other"),
+        ("DATE", [object()], "other"),
+    ],
+)
+def test_answer_kind(dtype: str, values: list[object], kind: str) -> None:
+    assert answer_kind(dtype, values) == kind
+
+
+def _answers(tmp_path: Path, rows: int = 120) -> Path:
+    """Messy answers: a dominant «да», a tiny «нет», gaps, a 1–5 scale, long free texts."""
+    rng = random.Random(18)
+    lines = ["client_id;Доволен;Оценка;Комментарий"]
+    for i in range(rows):
+        pleased = rng.choices(["да", "нет", ""], weights=[90, 3, 7])[0]
+        score = rng.choice(["1", "2", "3", "4", "5", ""])
+        comment = rng.choice(["", "Всё устроило.", "Ждала решения почти месяц, " * 5])
+        lines.append(f"c{i:05d};{pleased};{score};{comment}")
+    path = tmp_path / "answers.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_stored_survey_version_is_read_for_the_mapping_form(tmp_path: Path) -> None:
+    study = pipeline.example_study("child-benefit")
+    source = pipeline.survey_source(study)
+    assert source is not None
+    ws = pipeline.Workspace.in_folder(tmp_path)
+    pipeline.import_dataset(ws, _answers(tmp_path), study, source.id, author="анна")
+    info, table = read_survey_version(ws.home, study, source)
+    assert (info.rows, table.num_rows, info.version, info.source_id) == (120, 120, 1, "survey")
+    assert info.id_column == "client_id"  # the source's id column, left out of the columns
+    kinds = {c.name: c.kind for c in info.columns}
+    assert kinds == {"Доволен": "yes_no", "Оценка": "scale", "Комментарий": "text"}
+    pleased = next(c for c in info.columns if c.name == "Доволен")
+    assert set(pleased.values) == {"True", "False"}  # the import read «да» / «нет» as yes / no
+    assert 0 < pleased.answered < 120  # the gaps are not answers
+    assert next(c for c in info.columns if c.name == "Комментарий").values == []
+    assert len(info.preview) == PREVIEW_ROWS
+    longest = max(len(str(row["Комментарий"])) for row in info.preview)
+    assert longest <= PREVIEW_CHARS
+    with pytest.raises(InputError, match="нет столбца идентификатора «респондент»"):
+        read_survey_version(ws.home, study, source, id_column="респондент")
+
+
+def test_question_mapping_from_csv_and_yaml() -> None:
+    text = "question;hypothesis;support;among\nДоволен;h1;no;a=1, b=2\nОценка;h2;;\n"
+    questions = read_question_mapping(text.encode("utf-8-sig"), name="map.csv")
+    assert [(q.question, q.hypothesis, q.support.value) for q in questions] == [
+        ("Доволен", "h1", "no"),
+        ("Оценка", "h2", "yes"),
+    ]
+    assert questions[0].among == ["a=1", "b=2"]
+    yaml = "questions:\n  - question: Доволен\n    hypothesis: h1\n"
+    assert read_question_mapping(yaml.encode(), name="map.yaml")[0].hypothesis == "h1"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "message"),
+    [
+        ("question;hypothesis\nДоволен;\n", "map.csv", "Файл сопоставления map.csv, запись 1"),
+        ("question;hypothesis\n", "map.csv", "пуст"),
+        ("question: q1\n", "map.yaml", "ожидался список вопросов"),
+    ],
+)
+def test_a_bad_question_mapping_names_the_file_and_record(
+    text: str, name: str, message: str
+) -> None:
+    with pytest.raises(InputError, match=message):
+        read_question_mapping(text.encode(), name=name)
