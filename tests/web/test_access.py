@@ -132,7 +132,7 @@ def test_unexpected_error_is_a_russian_500_without_traceback(
     def broken(*args: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(study_views.pipeline, "check", broken)
+    monkeypatch.setattr(study_views.pipeline, "check_with_data", broken)
     client_in.raise_request_exception = False
     response = client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk}))
     html = response.content.decode()

@@ -135,7 +135,7 @@ def test_upload_of_a_valid_document_creates_a_study(
     assert "Закон о пособии, ст. 2" in html  # legal basis resolved to the act's title
     assert "Канал подачи" in html
     assert "Атрибут документов или сведений" in html
-    assert "Социально уязвимая группа" in html
+    assert "Социально незащищённая группа" in html
     assert "пороги: 25, 35, 45" in html
     assert "records" in html
     assert "данных пока нет" in html  # nothing imported yet

@@ -21,7 +21,6 @@ from segprofile import pipeline
 from segprofile.errors import SegprofileError
 from segprofile.model.format import percent
 from segprofile.model.results import Profile
-from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
