@@ -574,8 +574,9 @@ PACK_MAX_CELLS = 10_000
 def _grouping_sets(keys: list[str], levels: dict[str, int]) -> list[list[str]]:
     """One grouping set per key; keys of known few values packed together (see PACK_MAX_CELLS).
 
-    Every grouping set is a hash table the engine fills from every row: a packed set of six
-    keys costs about what one costs, and its few thousand rows are added up per key afterwards.
+    Every grouping set is a hash table the engine fills from every row: one set of six such keys
+    costs the engine about two thirds of six sets (DuckDB, 10M rows), and its few thousand rows
+    are added up per key afterwards.
     """
     sets: list[list[str]] = []
     packed: list[str] = []
