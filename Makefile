@@ -29,7 +29,10 @@ $(VENV)/.numba-warm: $(VENV)/.installed src/segprofile/analysis/_kproto_numba.py
 	$(PY) scripts/warm-numba.py
 	@touch $@
 
+# Our modules' bytecode is written here too: a command does not compile them on every start
+# where Python writes none itself (PYTHONDONTWRITEBYTECODE, a read-only checkout).
 install: $(VENV)/.installed $(VENV)/.numba-warm
+	@$(PY) -m compileall -q src
 
 system-deps:
 	@bash scripts/system-deps.sh

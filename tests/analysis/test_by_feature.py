@@ -297,6 +297,28 @@ def test_grouping_sets_and_unpivoting_agree(
     ]
 
 
+def test_grouping_sets_pack_keys_of_few_known_values() -> None:
+    levels = {"b": 3, "c": 5, "d": 5, "e": 3}
+    sets = by_feature._grouping_sets(["a", "b", "c", "d", "e", "f"], levels)
+    assert sets == [["a"], ["f"], ["b", "c", "d", "e"]]
+    assert by_feature._grouping_sets(["b", "c", "d"], {"b": 30, "c": 300, "d": 2}) == [
+        ["b", "c"],
+        ["d"],
+    ]
+
+
+def test_packed_keys_give_what_one_set_per_key_gives(
+    small_study: Study, small_data: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    workspace = pipeline.Workspace.in_folder(tmp_path, data_dir=small_data)
+    packed = pipeline.profile_study(workspace, small_study)
+    monkeypatch.setattr(by_feature, "PACK_MAX_CELLS", 1)  # every key in a set of its own
+    apart = pipeline.profile_study(workspace, small_study)
+    assert _segments(packed) == _segments(apart)
+    means = [(s.key, s.satisfaction.mean) for f in packed.by_feature for s in f.segments]
+    assert means == [(s.key, s.satisfaction.mean) for f in apart.by_feature for s in f.segments]
+
+
 @pytest.mark.parametrize("engines", [by_feature._GROUPING_SETS_ENGINES, ()])
 @pytest.mark.parametrize("with_ids", [False, True])
 def test_keys_of_every_type_become_the_same_codes(

@@ -85,3 +85,35 @@ def test_preload_imports_what_every_stage_imports_where_it_is_used(
     missing = used - ON_FIRST_USE - loaded["preloaded"]
     assert not missing, f"add to pipeline._USED_BY_STAGES: {sorted(missing)}"
     assert loaded["preloaded"].isdisjoint(ON_FIRST_USE)
+
+
+@pytest.mark.parametrize("missing", ["folder", "file", "version"])
+def test_missing_data_is_said_before_the_engine_starts(
+    tmp_path: Path, small_study_file: Path, missing: str
+) -> None:
+    """A wrong data folder, a missing file or no imported version: NotFound before Ibis loads."""
+    data = {"folder": tmp_path / "absent", "file": tmp_path / "empty", "version": None}[missing]
+    (tmp_path / "empty").mkdir()
+    script = (
+        "import json, sys\n"
+        "from segprofile import pipeline\n"
+        "from segprofile.errors import NotFound\n"
+        "ws = pipeline.Workspace.in_folder(sys.argv[1])\n"
+        "if sys.argv[3]:\n"
+        "    ws = ws.reading(sys.argv[3])\n"
+        "else:\n"
+        "    ws = pipeline.Workspace(home=ws.home, keys=ws.keys, staging=ws.staging)\n"
+        "try:\n"
+        "    pipeline.profile_study(ws, pipeline.load_study(sys.argv[2]))\n"
+        "except NotFound as exc:\n"
+        "    print(json.dumps({'error': str(exc), 'ibis': 'ibis' in sys.modules}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(segprofile.__file__).parents[1])}
+    args = [str(tmp_path / "ws"), str(small_study_file), str(data or "")]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, env=env
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not found["ibis"]
+    expected = {"folder": "Каталог данных", "file": "Файл данных", "version": "не загружены"}
+    assert expected[missing] in found["error"]

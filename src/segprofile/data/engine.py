@@ -20,15 +20,15 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
-
-import ibis
-import ibis.expr.types as ir
 
 from segprofile import config
 from segprofile.errors import EngineError, InputError, NotFound
 from segprofile.model.study import DataFormat, DataSource
+
+if TYPE_CHECKING:  # Ibis is imported when an engine is connected: a missing file fails at once
+    import ibis.expr.types as ir
 
 _SUFFIX_FORMAT = {
     ".parquet": DataFormat.parquet,
@@ -58,6 +58,8 @@ class Engine:
     @classmethod
     def duckdb(cls, database: str | Path = ":memory:", *, threads: int | None = None) -> Engine:
         """An embedded DuckDB engine (in memory unless a database file is given)."""
+        import ibis
+
         kwargs: dict[str, Any] = {}
         if threads is not None:
             kwargs["threads"] = threads
@@ -96,6 +98,8 @@ class Engine:
                 hint="проверьте, что установлена Java 17 (JAVA_HOME) и адрес кластера доступен.",
             ) from exc
         session.sparkContext.setLogLevel("ERROR")
+        import ibis
+
         return cls(con=ibis.pyspark.connect(session), name="pyspark")
 
     def close(self) -> None:

@@ -1404,9 +1404,13 @@ class RawTable:
     mixed: set[str] = field(default_factory=set)  # columns left as text: values of two kinds
     extra: dict[str, str] = field(default_factory=dict)  # column → replacement select SQL
     chosen: dict[str, str] = field(default_factory=dict)  # column → conversion kind a user chose
+    # The view as last created, and its column types: the engine binds (and sniffs a CSV)
+    # anew for each, so neither is redone while the conversions stay as they are.
+    _view: str = field(default="", repr=False)
+    _dtypes: dict[str, str] | None = field(default=None, repr=False)
 
     def build(self) -> None:
-        """(Re)create the view ``raw`` with the current conversions."""
+        """(Re)create the view ``raw`` with the current conversions (unless it has them)."""
         exprs = []
         for i, (name, src) in enumerate(zip(self.columns, self.source_columns, strict=True)):
             col = quote_ident(src)
@@ -1417,13 +1421,22 @@ class RawTable:
             else:
                 expr = col
             exprs.append(f"{expr} AS {quote_ident(name)}")
-        self.con.execute(
+        view = (
             f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {', '.join(exprs)} FROM {self.source_sql()}"  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
         )
+        if view != self._view:
+            self._view, self._dtypes = "", None
+            self.con.execute(view)
+            self._view = view
 
     def dtypes(self) -> dict[str, str]:
-        rows = self.run(lambda: self.con.execute("DESCRIBE raw").fetchall())
-        return {str(r[0]): str(r[1]) for r in rows}
+        def describe() -> dict[str, str]:
+            if self._dtypes is None:
+                rows = self.con.execute("DESCRIBE raw").fetchall()
+                self._dtypes = {str(r[0]): str(r[1]) for r in rows}
+            return dict(self._dtypes)
+
+        return self.run(describe)
 
     def sample(self, n: int = SAMPLE_ROWS) -> list[dict[str, Any]]:
         """The first ``n`` rows as Python values (for inference and PII detection only)."""

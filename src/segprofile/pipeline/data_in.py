@@ -242,11 +242,32 @@ def open_data_source(
     (``.version`` says which), otherwise the file at its ``path`` in the workspace's
     ``data_dir``, with its personal data depersonalised on the fly as an import would (under
     the study's key). Without a ``data_dir`` a source must have an imported version."""
-    if ws.data_dir is None or datasets.list_versions(ws.home, study.id, source.id):
+    data_dir = _data_dir_for(ws, study, source)
+    if data_dir is None:
         return datasets.open_version(engine, ws.home, study.id, source)
     return datasets.open_raw_source(
-        engine, ws.home, study.id, source, ws.data_dir, ws.key(study), staging_root=ws.staging
+        engine, ws.home, study.id, source, data_dir, ws.key(study), staging_root=ws.staging
     )
+
+
+def check_data_source(ws: Workspace, study: Study, source: DataSource) -> None:
+    """Raise what :func:`open_data_source` would for a missing version, data folder or file —
+    before an engine is started (a wrong ``--data`` fails at once)."""
+    from segprofile.data.engine import source_file
+
+    data_dir = _data_dir_for(ws, study, source)
+    if data_dir is None:
+        datasets.get_version(ws.home, study.id, source.id)
+    else:
+        source_file(source, data_dir)
+
+
+def _data_dir_for(ws: Workspace, study: Study, source: DataSource) -> Path | None:
+    """Where a source is read from: ``None`` for its latest imported version, else the folder
+    of its file (while it has no version)."""
+    if ws.data_dir is None or datasets.list_versions(ws.home, study.id, source.id):
+        return None
+    return ws.data_dir
 
 
 def open_dataset(

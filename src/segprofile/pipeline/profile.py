@@ -25,7 +25,7 @@ from segprofile.model.study import (
     Feature,
     Study,
 )
-from segprofile.pipeline.data_in import open_data_source
+from segprofile.pipeline.data_in import check_data_source, open_data_source
 from segprofile.pipeline.documents import study_hash
 from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
 
@@ -62,9 +62,10 @@ def profile_study(
             "В исследовании нет источника данных о клиентах.",
             hint="добавьте в data_sources запись с kind: client_records и путём к файлу.",
         )
+    check_data_source(ws, study, source)  # before the engine starts: a wrong path fails at once
     with ws.connect() as eng:
         table = open_data_source(ws, eng, study, source)
-        # The analysis is imported once the data is open: a wrong path fails at once.
+        # The analysis is imported once the data is open.
         from segprofile.analysis.audience import blind_zones
         from segprofile.analysis.baseline import survey_baseline
         from segprofile.analysis.by_feature import (
