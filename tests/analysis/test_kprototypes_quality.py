@@ -148,12 +148,9 @@ def _best_of_three(fit_cost: Any) -> float:
 
 @pytest.mark.parametrize(
     ("seed", "k"),
-    [
-        (1, 2),
-        (3, 5),
-        pytest.param(3, 7, marks=pytest.mark.slow),
-        pytest.param(4, 4, marks=pytest.mark.slow),
-    ],
+    # Two of the 24 data sets measured (below): the kmodes peer is slow pure Python, and
+    # ``make test`` keeps to its time; (3, 5) is the one where Cao-only restarts lost.
+    [(1, 2), (3, 5)],
 )
 def test_best_cost_not_above_kmodes_at_the_same_restarts(seed: int, k: int) -> None:
     """Same data, k, gamma (kmodes' own) and n_init (5); costs from one shared function.
