@@ -319,7 +319,88 @@ class StudyRevision(models.Model):
         return pipeline.study_from_data(self.document, source=f"редакция {self.number}")
 
 
-class ProfileRun(models.Model):
+class BackgroundJob:
+    """What the background jobs (a profile run, a data import, a research plan) share: the
+    status, the progress the worker reports, the end, and failing a job whose worker died. A
+    plain mixin: each model keeps its own columns (``status``, ``progress``, ``message``,
+    ``error``, ``task_id``, ``started_at``, ``finished_at``) and its own ``Status`` choices.
+
+    Each state change writes only its own columns, so a progress update from the worker never
+    overwrites a field another process wrote in between.
+    """
+
+    Status: Any
+    objects: Any
+    pk: Any
+    study: Any
+    status: str
+    progress: float
+    message: str
+    task_id: str
+    started_at: Any
+    finished_at: Any
+
+    if TYPE_CHECKING:  # models.Model's, which comes after this mixin
+
+        def save(self, *args: Any, **kwargs: Any) -> None: ...
+        def refresh_from_db(self, *args: Any, **kwargs: Any) -> None: ...
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(max(0.0, min(1.0, self.progress)) * 100)
+
+    def mark_running(self) -> None:
+        self.status = self.Status.RUNNING
+        self.started_at = timezone.now()
+        self.save(update_fields=["status", "started_at"])
+
+    def report_progress(self, fraction: float, message: str) -> None:
+        self.progress = max(0.0, min(1.0, float(fraction)))
+        self.message = message[:300]
+        type(self).objects.filter(pk=self.pk).update(progress=self.progress, message=self.message)
+
+    def _end(self, status: str, **columns: Any) -> None:
+        """Write the end: ``status``, the finishing time and the given columns."""
+        self.status = status
+        self.finished_at = timezone.now()
+        for name, value in columns.items():
+            setattr(self, name, value)
+        self.save(update_fields=["status", "finished_at", *columns])
+
+    def _done(self, **columns: Any) -> None:
+        self._end(self.Status.DONE, progress=1.0, **columns)
+
+    def _failed(self, **texts: str) -> None:
+        """Failed, with its Russian texts (``error``, ``hint``) free of server paths."""
+        folder = self.study.data_dir()
+        self._end(
+            self.Status.FAILED,
+            **{name: without_server_paths(text, folder) for name, text in texts.items()},
+        )
+
+    def mark_failed(self, error: str) -> None:
+        self._failed(error=error)
+
+    def sync_with_task(self) -> None:
+        """Fail a job whose background task ended without reporting (its worker died)."""
+        if self.is_finished:
+            return
+        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
+
+        # A killed worker: see tasks.py.
+        if fail_if_worker_died(self) or not task_failed(self.task_id):  # type: ignore[arg-type]
+            return
+        self.refresh_from_db()
+        if not self.is_finished:
+            logger.warning("%s %s: its task failed without a report", type(self).__name__, self.pk)
+            self.mark_failed(str(_("The background job stopped unexpectedly.")))
+
+
+class ProfileRun(BackgroundJob, models.Model):
     """One build of the profile of a study revision, executed by the background worker."""
 
     class Status(models.TextChoices):
@@ -372,55 +453,8 @@ class ProfileRun(models.Model):
     def __str__(self) -> str:
         return f"{self.study} #{self.revision.number}: {self.status}"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def percent(self) -> int:
-        return round(max(0.0, min(1.0, self.progress)) * 100)
-
-    # Each state change writes only its own columns, so a progress update from the worker never
-    # overwrites a field another process wrote in between.
-
-    def mark_running(self) -> None:
-        self.status = self.Status.RUNNING
-        self.started_at = timezone.now()
-        self.save(update_fields=["status", "started_at"])
-
-    def report_progress(self, fraction: float, message: str) -> None:
-        self.progress = max(0.0, min(1.0, float(fraction)))
-        self.message = message[:300]
-        ProfileRun.objects.filter(pk=self.pk).update(progress=self.progress, message=self.message)
-
     def mark_done(self, *, result_json: str, html: str, fragment: str) -> None:
-        self.status = self.Status.DONE
-        self.progress = 1.0
-        self.finished_at = timezone.now()
-        self.result_json, self.html, self.fragment = result_json, html, fragment
-        self.save(
-            update_fields=["status", "progress", "finished_at", "result_json", "html", "fragment"]
-        )
-
-    def mark_failed(self, error: str) -> None:
-        self.status = self.Status.FAILED
-        self.error = without_server_paths(error, self.study.data_dir())
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "error", "finished_at"])
-
-    def sync_with_task(self) -> None:
-        """Fail a run whose background task ended without reporting (e.g. the worker died)."""
-        if self.is_finished:
-            return
-        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
-
-        # A killed worker: see tasks.py.
-        if fail_if_worker_died(self) or not task_failed(self.task_id):
-            return
-        self.refresh_from_db()
-        if not self.is_finished:
-            logger.warning("Profile run %s: its task failed without a report", self.pk)
-            self.mark_failed(str(_("The background job stopped unexpectedly.")))
+        self._done(result_json=result_json, html=html, fragment=fragment)
 
 
 class RunChart(models.Model):
@@ -441,7 +475,7 @@ class RunChart(models.Model):
         return f"{self.run_id}: {self.name}"
 
 
-class DataImport(models.Model):
+class DataImport(BackgroundJob, models.Model):
     """One import of a staged upload as a new dataset version, run by the background worker.
 
     The user's decisions on the columns (the inspect form) are stored here; the worker applies
@@ -497,53 +531,14 @@ class DataImport(models.Model):
     def __str__(self) -> str:
         return f"{self.study} {self.source_id} ({self.file}): {self.status}"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def percent(self) -> int:
-        return round(max(0.0, min(1.0, self.progress)) * 100)
-
-    def mark_running(self) -> None:
-        self.status = self.Status.RUNNING
-        self.started_at = timezone.now()
-        self.save(update_fields=["status", "started_at"])
-
-    def report_progress(self, fraction: float, message: str) -> None:
-        self.progress = max(0.0, min(1.0, float(fraction)))
-        self.message = message[:300]
-        DataImport.objects.filter(pk=self.pk).update(progress=self.progress, message=self.message)
-
     def mark_done(self, *, version: int, rows: int, warning: str = "") -> None:
-        self.status = self.Status.DONE
-        self.progress = 1.0
-        self.version, self.rows, self.warning = version, rows, warning
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "progress", "version", "rows", "warning", "finished_at"])
+        self._done(version=version, rows=rows, warning=warning)
 
     def mark_failed(self, error: str, hint: str = "") -> None:
-        self.status = self.Status.FAILED
-        self.error = without_server_paths(error, self.study.data_dir())
-        self.hint = without_server_paths(hint, self.study.data_dir())
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "error", "hint", "finished_at"])
-
-    def sync_with_task(self) -> None:
-        """Fail an import whose background task ended without reporting (the worker died)."""
-        if self.is_finished:
-            return
-        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
-
-        if fail_if_worker_died(self) or not task_failed(self.task_id):
-            return
-        self.refresh_from_db()
-        if not self.is_finished:
-            logger.warning("Data import %s: its task failed without a report", self.pk)
-            self.mark_failed(str(_("The background job stopped unexpectedly.")))
+        self._failed(error=error, hint=hint)
 
 
-class ResearchPlan(models.Model):
+class ResearchPlan(BackgroundJob, models.Model):
     """One computation of the research plan (M-8) by the background worker: on a finished
     profile run, a study revision and the data versions it read.
 
@@ -595,14 +590,6 @@ class ResearchPlan(models.Model):
     def __str__(self) -> str:
         return f"{self.study}: {self.status}"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def percent(self) -> int:
-        return round(max(0.0, min(1.0, self.progress)) * 100)
-
     def plan(self) -> pipeline.ResearchPlanResult | None:
         """The computed plan, or ``None`` until it is done."""
         if self.status != self.Status.DONE:
@@ -625,41 +612,8 @@ class ResearchPlan(models.Model):
             reasons.append(gettext("new data has been imported"))
         return reasons
 
-    def mark_running(self) -> None:
-        self.status = self.Status.RUNNING
-        self.started_at = timezone.now()
-        self.save(update_fields=["status", "started_at"])
-
-    def report_progress(self, fraction: float, message: str) -> None:
-        self.progress = max(0.0, min(1.0, float(fraction)))
-        self.message = message[:300]
-        ResearchPlan.objects.filter(pk=self.pk).update(progress=self.progress, message=self.message)
-
     def mark_done(self, plan: pipeline.ResearchPlanResult) -> None:
-        self.status = self.Status.DONE
-        self.progress = 1.0
-        self.finished_at = timezone.now()
-        self.result_json = _PLAN.dump_json(plan).decode()
-        self.save(update_fields=["status", "progress", "finished_at", "result_json"])
-
-    def mark_failed(self, error: str) -> None:
-        self.status = self.Status.FAILED
-        self.error = without_server_paths(error, self.study.data_dir())
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "error", "finished_at"])
-
-    def sync_with_task(self) -> None:
-        """Fail a plan whose background task ended without reporting (the worker died)."""
-        if self.is_finished:
-            return
-        from segprofile.web.studies.tasks import fail_if_worker_died, task_failed
-
-        if fail_if_worker_died(self) or not task_failed(self.task_id):
-            return
-        self.refresh_from_db()
-        if not self.is_finished:
-            logger.warning("Research plan %s: its task failed without a report", self.pk)
-            self.mark_failed(str(_("The background job stopped unexpectedly.")))
+        self._done(result_json=_PLAN.dump_json(plan).decode())
 
 
 _PLAN = TypeAdapter(pipeline.ResearchPlanResult)
