@@ -67,12 +67,11 @@ def test_reimport_creates_versions_and_reapplies_overrides(
     assert len(m.file_sha256 or "") == 64
 
 
-def test_a_chosen_type_some_values_do_not_fit_is_said_at_the_check_with_count_and_line(
-    tmp_path: Path,
-) -> None:
-    """The check page's re-check applies the chosen types as the import does: the values that
-    do not fit are counted and the first one's line named — past the rows the engine sniffed
-    too — and never quoted; «н/д» is a missing value, not a misfit."""
+def test_numbers_with_a_few_stray_texts_are_numbers_and_the_texts_counted(tmp_path: Path) -> None:
+    """«Доход» of 30 000 numbers with two «около 5000» (past the rows the engine sniffed) is a
+    number column, not «идентификатор клиента»: the two are missing values, counted and the first
+    one's line named in the quality report — never quoted; «н/д» is a missing value, not a misfit.
+    A type chosen on the check page is applied by the re-check as by the import."""
     lines = ["Выгрузка получателей за 2024 год", "Код;Доход;Канал"]
     for i in range(1, 30_001):
         income = "около 5000" if i in (24_000, 24_500) else "н/д" if i % 97 == 0 else str(i * 3)
@@ -80,16 +79,38 @@ def test_a_chosen_type_some_values_do_not_fit_is_said_at_the_check_with_count_an
     path = tmp_path / "export.csv"
     path.write_bytes("\n".join(lines).encode("cp1251"))
     staging_root = tmp_path / "staging"
-    plain = datasets.inspect(path, staging_root=staging_root)
-    assert "Доход" in plain.mixed  # as it is: numbers and text, kept as text
+    for overrides in ({}, {"Доход": ColumnOverride(type="numeric")}):
+        inspection = datasets.inspect(path, overrides=overrides, staging_root=staging_root)
+        income = next(c for c in inspection.quality.columns if c.name == "Доход")
+        assert income.type.value == "numeric"
+        assert income.dtype == "BIGINT"  # whole numbers stay whole («2», not «2,0»)
+        issue = next(i for i in inspection.quality.issues if i.column == "Доход")
+        assert issue.count == 2
+        assert "2 значения — не числа (первое — в строке 24\u00a0002 файла)" in issue.message
+        assert "пропуск" in issue.message
+        assert "около" not in json.dumps([i.message for i in inspection.quality.issues])
+
+
+def test_a_chosen_type_many_values_do_not_fit_is_said_at_the_check_with_count_and_line(
+    tmp_path: Path,
+) -> None:
+    """More than a few values that do not fit the chosen type: an error at the check with their
+    count and the first one's line, never a value."""
+    lines = ["Код;Доход"]
+    for i in range(1, 3_001):
+        lines.append(f"{i:05d};{'около 5000' if i % 10 == 0 else i * 3}")
+    path = tmp_path / "export.csv"
+    path.write_bytes("\n".join(lines).encode("cp1251"))
     with pytest.raises(InputError) as err:
         datasets.inspect(
-            path, overrides={"Доход": ColumnOverride(type="numeric")}, staging_root=staging_root
+            path,
+            overrides={"Доход": ColumnOverride(type="numeric")},
+            staging_root=tmp_path / "staging",
         )
     message = err.value.message
     assert "столбец «Доход» нельзя привести к выбранному типу (число)" in message
-    assert "значений: 2" in message
-    assert "в строке 24\u00a0002 файла" in message  # title line, header, then record 24 000
+    assert "значений: 300" in message
+    assert "в строке 11 файла" in message
     assert "около" not in message
     assert "н/д" in (err.value.hint or "")
 

@@ -93,7 +93,7 @@ def test_decimal_comma_spaced_thousands_and_quoted_newlines(tmp_path: Path) -> N
     assert details["decimal"] == ","
     assert types["Доход"] == "DOUBLE"
     assert types["Доля"] == "DOUBLE"
-    assert types["Сумма"] == "DOUBLE"
+    assert types["Сумма"] == "BIGINT"  # whole numbers stay whole
     assert types["Дата"] == "DATE"
     assert [r[0] for r in loaded] == [1234.5, 987.25, 12000.0]
     assert [r[1] for r in loaded] == [0.5, 1.25, 2.0]
@@ -104,13 +104,22 @@ def test_decimal_comma_spaced_thousands_and_quoted_newlines(tmp_path: Path) -> N
 
 
 def test_leading_zeros_stay_text_and_mixed_columns_fall_back_to_text(tmp_path: Path) -> None:
-    body = "".join(f"{i};{i:06d};{i}\n" for i in range(1, 3000))
+    body = "".join(f"{i};{i:06d};{i};{i if i % 5 else 'уточнить'}\n" for i in range(1, 3000))
     path = tmp_path / "z.csv"
-    path.write_text("n;код;смесь\n" + body + "3000;003000;уточнить\n", encoding="utf-8")
-    details, loaded = _load(path, tmp_path / "w")
-    assert details["types"]["код"] == "VARCHAR"
+    path.write_text("n;код;смесь;текст\n" + body + "3000;003000;уточнить;1\n", encoding="utf-8")
+    with open_raw(path, tmp_path / "w") as raw:
+        loaded = raw.run(lambda: raw.con.execute("SELECT * FROM raw").fetchall())
+        types, coerced = raw.dtypes(), raw.coerced
+    assert types["код"] == "VARCHAR"
     assert loaded[0][1] == "000001"
-    assert details["types"]["смесь"] == "VARCHAR"  # numbers and one text: kept as text
+    # Numbers with one stray text: whole numbers, the text a missing value, counted with its line.
+    assert types["смесь"] == "BIGINT"
+    assert loaded[-1][2] is None
+    assert coerced["смесь"] == (1, "в строке 3\u00a0001 файла")
+    # A fifth of the values text: not a number column, kept as text with every value intact.
+    assert types["текст"] == "VARCHAR"
+    assert "текст" not in coerced
+    assert loaded[4][3] == "уточнить"
     assert len(loaded) == 3000
 
 
@@ -140,11 +149,13 @@ def test_missing_value_marks_in_number_and_date_columns_are_missing(tmp_path: Pa
     assert incomes[-2] == 1234.5
     assert sum(r[1] is None for r in loaded) == len(range(0, 30_000, 7))
     assert loaded[-2][3] == "н/д"
-    # Any other text among the numbers still keeps the column as text, with the value intact.
+    # Another text among the numbers, past the sniffed rows: a missing value, counted.
     path.write_bytes("\n".join([*lines, "уточнить;5;01.01.2024;МФЦ"]).encode("cp1251"))
-    details, loaded = _load(path, tmp_path / "w2")
-    assert details["types"]["Доход"] == "VARCHAR"
-    assert loaded[-1][0] == "уточнить"
+    with open_raw(path, tmp_path / "w2") as raw:
+        loaded = raw.run(lambda: raw.con.execute("SELECT * FROM raw").fetchall())
+        assert raw.dtypes()["Доход"] == "DOUBLE"
+        assert raw.coerced["Доход"] == (1, "в строке 30\u00a0004 файла")
+    assert loaded[-1][0] is None
 
 
 def test_ten_digits_and_more_in_text_cells_stay_text(tmp_path: Path) -> None:
@@ -163,8 +174,8 @@ def test_ten_digits_and_more_in_text_cells_stay_text(tmp_path: Path) -> None:
     assert details["types"]["ИНН"] == "VARCHAR"
     assert [r[0] for r in loaded] == ["564533553400", "428290487261"]
     # Numbers among shorter ones are numbers still.
-    assert details["types"]["Сумма"] == "DOUBLE"
-    assert details["types"]["Номер"] == "DOUBLE"
+    assert details["types"]["Сумма"] == "BIGINT"
+    assert details["types"]["Номер"] == "BIGINT"
 
 
 def test_yes_no_columns_become_booleans(tmp_path: Path) -> None:

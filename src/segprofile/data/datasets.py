@@ -175,7 +175,12 @@ def inspect(
         pii = _findings(raw.columns, dtypes, sample, ov)
         quality = raw.run(
             lambda: quality_report(
-                raw.con, "raw", overrides=ov, id_column=id_column, mixed=raw.mixed
+                raw.con,
+                "raw",
+                overrides=ov,
+                id_column=id_column,
+                mixed=raw.mixed,
+                coerced=raw.coerced,
             )
         )
         preview = [{k: json_value(v) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]]
@@ -449,6 +454,9 @@ def _apply_type_overrides(
                 raw.extra[col] = f"CAST({quote_ident(source)} AS VARCHAR)"
         else:
             kind = {ColumnType.numeric: "number", ColumnType.boolean: "bool"}.get(wanted, "date")
+            guessed = raw.conversions.get(col)
+            if kind == "number" and guessed is not None and guessed.kind == "integer":
+                kind = "integer"  # whole numbers stay whole (a fraction later widens them)
             raw.chosen[col] = kind
             if dtype == "VARCHAR" or col in raw.conversions:
                 raw.conversions[col] = Conversion(kind, strict=True)
@@ -694,7 +702,7 @@ def import_data(
             version_digest = hashing.submit(_sha256, tmp)
             # The same private connection (memory limit, spill directory) reads what was written.
             quality = _quality_of_parquet(
-                raw.con, tmp, decisions, source.id_column, set(raw.mixed), kept, meta
+                raw.con, tmp, decisions, source.id_column, set(raw.mixed), kept, meta, raw.coerced
             )
         digest = version_digest.result()
         file_sha = file_digest.result() if file_digest is not None else None
@@ -984,6 +992,7 @@ def _quality_of_parquet(
     mixed: set[str],
     kept: list[str],
     meta: list[dict[str, Any]],
+    coerced: dict[str, tuple[int, str]],
 ) -> QualityReport:
     relation = f"read_parquet({quote_literal(str(path))})"
     pseudonymised = {m["name"] for m in meta if m.get("pii_action") is PiiAction.pseudonymise}
@@ -991,7 +1000,14 @@ def _quality_of_parquet(
     for name in pseudonymised:
         ov.setdefault(name, ColumnOverride(type="identifier", use="id"))
     return quality_report(
-        con, relation, overrides=ov, id_column=id_column, mixed=mixed, kept_pii=kept, parquet=path
+        con,
+        relation,
+        overrides=ov,
+        id_column=id_column,
+        mixed=mixed,
+        coerced=coerced,
+        kept_pii=kept,
+        parquet=path,
     )
 
 

@@ -31,7 +31,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -398,6 +398,7 @@ NUMBER_SPACED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?$
 NUMBER_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 NUMBER_DOT = re.compile(r"^[+-]?\d+\.\d+$")
 NUMBER_ANY = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,]\d+)?$")
+INTEGER = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)$")
 NUMBER_ANY_SQL = r"^\s*[+-]?(\d{1,3}([ \x{00a0}\x{202f}]\d{3})+|\d+)([.,]\d+)?\s*$"
 DATE_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
 DATETIME_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}[ T]\d{1,2}:\d{2}(:\d{2})?$")
@@ -1314,33 +1315,46 @@ def _choose_sheet(book: Any, sheets: list[str], wanted: str | None, name: str) -
 class Conversion:
     """A text column the engine turns into numbers, dates or booleans on the fly."""
 
-    kind: str  # number | date | datetime | bool
+    kind: str  # integer | number | date | datetime | bool
     strict: bool = False  # a user's override: failure is an error, not a fallback to text
+    lenient: bool = False  # the few values that do not fit are missing (counted: RawTable.coerced)
+
+
+#: The largest share of a column's given values that may not fit its type and be read as
+#: missing (counted and reported) instead of keeping the column as text or failing.
+LENIENT_SHARE = 0.05
 
 
 #: Types the engine's sniffer gives, as the conversion that reads the same values from text.
 _SNIFFED_KINDS = {
-    **dict.fromkeys(
-        ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"), "number"
-    ),
+    **dict.fromkeys(("DOUBLE", "FLOAT"), "number"),
+    **dict.fromkeys(("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT"), "integer"),
     "DATE": "date",
     "TIMESTAMP": "datetime",
 }
 
 
-_KIND_NAMES = {"number": "число", "date": "дата", "datetime": "дата и время", "bool": "да/нет"}
+_KIND_NAMES = {
+    "integer": "число",
+    "number": "число",
+    "date": "дата",
+    "datetime": "дата и время",
+    "bool": "да/нет",
+}
 
 
 def conversion_sql(column_sql: str, conversion: Conversion, code: str) -> str:
     """DuckDB SQL converting a text column; a value that does not fit raises ``code``."""
     v = f"trim(CAST({column_sql} AS VARCHAR))"
-    fail = f"error('{code}')"
+    fail = "NULL" if conversion.lenient else f"error('{code}')"
     marks = ", ".join(quote_literal(x) for x in sorted(MISSING_MARKS))
     missing = f"{column_sql} IS NULL OR {v} = '' OR lower({v}) IN ({marks})"
-    if conversion.kind == "number":
+    if conversion.kind in ("number", "integer"):
         clean = f"replace(regexp_replace({v}, '[\\s\\x{{00a0}}\\x{{202f}}]', '', 'g'), ',', '.')"
+        sql_type = "BIGINT" if conversion.kind == "integer" else "DOUBLE"
         return (
-            f"CASE WHEN {missing} THEN NULL ELSE coalesce(TRY_CAST({clean} AS DOUBLE), {fail}) END"
+            f"CASE WHEN {missing} THEN NULL "
+            f"ELSE coalesce(TRY_CAST({clean} AS {sql_type}), {fail}) END"
         )
     if conversion.kind == "date":
         return (
@@ -1375,12 +1389,18 @@ def guess_conversion(values: list[str]) -> Conversion | None:
     texts = [v for v in given if v.lower() not in MISSING_MARKS]
     if not texts:
         return None
-    if all(NUMBER_ANY.match(v) for v in texts):
-        if any(len(v) > 1 and v[0] == "0" and v[1].isdigit() for v in texts):
+    numbers = [v for v in texts if NUMBER_ANY.match(v)]
+    # Numbers with a stray text or two («около 5000»): tried as numbers; the full scan counts
+    # the misfits and reads them as missing if they are few (RawTable._diagnose).
+    if len(numbers) == len(texts) or (
+        len(numbers) >= 20 and len(numbers) >= (1 - LENIENT_SHARE) * len(texts)
+    ):
+        if any(len(v) > 1 and v[0] == "0" and v[1].isdigit() for v in numbers):
             return None  # leading zeros: an identifier, not a number
-        if all(v.isdigit() and len(v) >= 10 for v in texts):
+        if all(v.isdigit() and len(v) >= 10 for v in numbers):
             return None  # ten digits and more each (ИНН, phones, accounts): identifiers too
-        return Conversion("number")
+        whole = all(INTEGER.match(v) for v in numbers)
+        return Conversion("integer" if whole else "number")
     if all(DATE_DMY.match(v) for v in texts):
         return Conversion("date")
     if all(DATETIME_DMY.match(v) or DATE_DMY.match(v) for v in texts):
@@ -1402,6 +1422,9 @@ class RawTable:
     types: dict[str, str] = field(default_factory=dict)  # CSV type overrides
     conversions: dict[str, Conversion] = field(default_factory=dict)
     mixed: set[str] = field(default_factory=set)  # columns left as text: values of two kinds
+    # Columns of numbers or dates with a few values of another kind, read as missing:
+    # column → (how many, the file line (or record) of the first).
+    coerced: dict[str, tuple[int, str]] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # column → replacement select SQL
     chosen: dict[str, str] = field(default_factory=dict)  # column → conversion kind a user chose
     # The view as last created, and its column types: the engine binds (and sniffs a CSV)
@@ -1467,33 +1490,40 @@ class RawTable:
             hint="сохраните файл в UTF-8 CSV и попробуйте снова.",
         )
 
-    def _not_of_type(self, col: str, conversion: Conversion) -> InputError:
-        """The error for a type the user chose that some values of ``col`` do not fit: how many
-        and where the first is (its line in the file where that is known), never the value."""
+    def _misfits(self, col: str, conversion: Conversion) -> tuple[int, int, str]:
+        """(values of ``col`` that do not fit ``conversion``, values given, where the first
+        misfit is: «в строке N файла» or «в записи № N»); counted, never the values."""
         source = quote_ident(self.source_columns[self.columns.index(col)])
-        attempt = conversion_sql(source, conversion, "").replace("error('')", "NULL")
+        attempt = conversion_sql(source, replace(conversion, lenient=True), "")
         given = f"nullif(trim(CAST({source} AS VARCHAR)), '')"
         marks = ", ".join(quote_literal(x) for x in sorted(MISSING_MARKS))
         try:
-            bad, first = self.con.execute(
-                f"SELECT count(*), min(n) FROM (SELECT row_number() OVER () AS n, "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+            bad, total, first = self.con.execute(
+                f"SELECT count(*) FILTER (WHERE converted IS NULL), count(*), "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+                f"min(n) FILTER (WHERE converted IS NULL) FROM (SELECT row_number() OVER () AS n, "
                 f"{given} AS given, {attempt} AS converted FROM {self.source_sql()}) "
-                f"WHERE given IS NOT NULL AND converted IS NULL AND lower(given) NOT IN ({marks})"
-            ).fetchone() or (0, None)
+                f"WHERE given IS NOT NULL AND lower(given) NOT IN ({marks})"
+            ).fetchone() or (0, 0, None)
         except duckdb.Error:
-            bad, first = 0, None
+            return 0, 0, ""
         where = ""
         if first is not None:
             line = self._file_line(int(first))
             where = (
-                f"; первое — в строке {number(line)} файла"
+                f"в строке {number(line)} файла"
                 if line is not None
-                else f"; первое — в записи № {number(int(first))}"
+                else f"в записи № {number(int(first))}"
             )
-        count = f"значений: {number(int(bad))}" if bad else "часть значений"
+        return int(bad), int(total), where
+
+    def _not_of_type(self, col: str, conversion: Conversion, bad: int, where: str) -> InputError:
+        """The error for a type the user chose that many values of ``col`` do not fit: how many
+        and where the first is (its line in the file where that is known), never the value."""
+        count = f"значений: {number(bad)}" if bad else "часть значений"
         return InputError(
             f"Файл {self.name}: столбец «{col}» нельзя привести к выбранному типу "
-            f"({_KIND_NAMES[conversion.kind]}) — не подходит {count}{where}.",
+            f"({_KIND_NAMES[conversion.kind]}) — не подходит {count}"
+            f"{'; первое — ' + where if where else ''}.",
             hint="исправьте эти значения в файле (пустая ячейка, «н/д» или «нет данных» — "
             "пропуск) или выберите для столбца другой тип.",
         )
@@ -1521,8 +1551,22 @@ class RawTable:
         if conv:
             col = self.columns[int(conv.group(1))]
             conversion = self.conversions.pop(col, None)
-            if conversion is not None and conversion.strict:
-                return self._not_of_type(col, conversion)
+            if conversion is not None:
+                bad, total, where = self._misfits(col, conversion)
+                if conversion.kind == "integer" and bad:
+                    as_number = replace(conversion, kind="number")
+                    if self._misfits(col, as_number)[0] < bad:
+                        # Fractions among whole numbers: read the column as numbers with
+                        # fractions (what else does not fit is counted on the next try).
+                        self.conversions[col] = as_number
+                        return None
+                if 0 < bad <= LENIENT_SHARE * total:
+                    self.conversions[col] = replace(conversion, lenient=True)
+                    self.coerced[col] = (bad, where)
+                    log.info("column %r: %d values of another kind read as missing", col, bad)
+                    return None
+                if conversion.strict:
+                    return self._not_of_type(col, conversion, bad, where)
             self.mixed.add(col)
             log.info("column %r kept as text: values of more than one kind", col)
             return None

@@ -21,6 +21,7 @@ import duckdb
 
 from segprofile.data.readers import NUMBER_ANY_SQL, quote_ident, quote_literal
 from segprofile.errors import InputError
+from segprofile.model.format import plural
 from segprofile.model.study import ColumnOverride
 
 
@@ -89,6 +90,11 @@ _ID_NAME = re.compile(
 )
 _SAT_NAME = re.compile(r"удовлетвор|оценк|csat|rating|балл|satisf|(^|[^a-z])nps([^a-z]|$)")
 _AGE_NAME = re.compile(r"возраст|(^|[^a-z])age([^a-z]|$)|лет$")
+#: Names of amounts and measures: unique whole numbers under such a name are values, not ids.
+_MEASURE_NAME = re.compile(
+    r"доход|сумм|зарплат|заработ|пенси|пособи|стоимост|цена|платеж|платёж|выплат|площад|"
+    r"стаж|расход|income|amount|salary|wage|price|cost|sum$|payment"
+)
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
 
 
@@ -276,7 +282,15 @@ def _infer(
             return ColumnType.boolean, ColumnUse.feature
         if (
             is_integer_dtype(d)
-            and (id_name or (unique and nn >= 100 and not _AGE_NAME.search(lowered)))
+            and (
+                id_name
+                or (
+                    unique
+                    and nn >= 100
+                    and not _AGE_NAME.search(lowered)
+                    and not _MEASURE_NAME.search(lowered)
+                )
+            )
             and (id_name or (lo is not None and lo >= 0))
         ):
             return ColumnType.identifier, ColumnUse.id
@@ -290,8 +304,14 @@ def _infer(
         spaces = float(st.get(f"sp{i}") or 0.0)
         if avg_len > 60 or spaces >= 5:
             return ColumnType.text, ColumnUse.text
+        snn = int(st.get(f"snn{i}") or 0)
+        mostly_numbers = snn > 0 and int(st.get(f"num{i}") or 0) >= 0.5 * snn
         if id_name and unique:
             return ColumnType.identifier, ColumnUse.id
+        if mostly_numbers and not id_name:
+            # Numbers kept as text because of other values among them: not an identifier
+            # (the quality report says what is mixed in).
+            return ColumnType.categorical, ColumnUse.none
         if unique and nn >= 20 and distinct > 50:
             return ColumnType.identifier, ColumnUse.id
         if distinct > 200 and distinct > 0.5 * nn:
@@ -366,6 +386,7 @@ def quality_report(
     id_column: str | None = None,
     ranges: dict[str, tuple[float, float]] | None = None,
     mixed: set[str] | None = None,
+    coerced: dict[str, tuple[int, str]] | None = None,
     kept_pii: list[str] | None = None,
     parquet: Path | None = None,
 ) -> QualityReport:
@@ -470,6 +491,26 @@ def quality_report(
                     col.non_missing,
                     f"В столбце «{col.name}» смешаны типы: {_pct(col.numeric_share)} значений — "
                     "числа, остальные — текст.",
+                )
+            )
+        if col.name in (coerced or {}):
+            bad, where = (coerced or {})[col.name]
+            date_like = is_date_dtype(col.dtype)
+            kind = (
+                ("дата" if date_like else "число")
+                if bad == 1
+                else ("даты" if date_like else "числа")
+            )
+            issues.append(
+                QualityIssue(
+                    IssueKind.mixed_types,
+                    col.name,
+                    bad,
+                    f"В столбце «{col.name}» {plural(bad, 'значение', 'значения', 'значений')} "
+                    f"— не {kind}{' (первое — ' + where + ')' if where else ''}: "
+                    f"{'оно считается пропуском' if bad == 1 else 'они считаются пропусками'}. "
+                    "Если это ошибка, исправьте их в файле и "
+                    "загрузите его снова.",
                 )
             )
         if col.type is ColumnType.categorical and col.cardinality > 1000:
