@@ -143,6 +143,9 @@ def test_progress_fragment_polls_while_running_and_reloads_when_done(
     assert "42%" in html
     assert "Признак «Возраст»" in html
     assert "<html" not in html
+    # The status badge in the page's head follows the job (it said «в очереди» until the end).
+    assert f'id="job-status-{run.pk}" hx-swap-oob="true"' in html
+    assert "badge--running" in html
 
     page = _run_page(client_in, run)
     assert 'hx-trigger="every 1s"' in page

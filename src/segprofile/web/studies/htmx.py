@@ -44,11 +44,14 @@ def job_progress(
     *,
     finished: bool,
     page: str,
-    template: str,
-    context: dict[str, Any],
+    job: Any,
+    poll: str,
+    oob: bool = False,
 ) -> HttpResponse:
-    """The progress part of a background job, which HTMX polls; once the job has ended the
-    whole page reloads (HTMX) or the browser is sent to the job's ``page``."""
+    """The progress part of a background job, which HTMX polls at ``poll``; once the job has
+    ended the whole page reloads (HTMX) or the browser is sent to the job's ``page``. ``oob``:
+    the page shows the job's status badge (``job-status-<pk>``), refreshed with the progress."""
     if finished:
         return HttpResponseClientRefresh() if is_htmx(request) else redirect(page)
-    return render(request, template, context)
+    context = {"job": job, "poll": poll, "oob": oob}
+    return render(request, "studies/_job_progress.html", context)

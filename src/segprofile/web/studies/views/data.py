@@ -683,8 +683,8 @@ def data_import_progress(request: HttpRequest, pk: int, import_pk: int) -> HttpR
         request,
         finished=job.is_finished,
         page=reverse("studies:data_import", kwargs={"pk": job.study_id, "import_pk": job.pk}),
-        template="studies/data/_import_progress.html",
-        context={"study": job.study, "job": job},
+        job=job,
+        poll=request.path,
     )
 
 

@@ -304,8 +304,8 @@ def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         finished=job is None or job.is_finished,
         page=reverse("studies:research", kwargs={"pk": study.pk}),
-        template="studies/research/_plan_progress.html",
-        context={"study": study, "job": job},
+        job=job,
+        poll=request.path,
     )
 
 

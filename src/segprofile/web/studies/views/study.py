@@ -292,8 +292,9 @@ def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         request,
         finished=run.is_finished,
         page=reverse("studies:run", kwargs={"pk": run.study_id, "run_pk": run.pk}),
-        template="studies/study/_progress.html",
-        context={"study": run.study, "run": run},
+        job=run,
+        poll=request.path,
+        oob=True,
     )
 
 
