@@ -232,3 +232,30 @@ def test_every_report_comes_from_the_published_profile(
     assert unprotected.disclosure.suppressed is False  # an owner's explicit request, marked so
     with pytest.raises(InputError, match="Неизвестный формат"):
         pipeline.render_report(profile, study, "odt")
+
+
+def test_the_segments_only_profile_skips_the_linked_sources_and_keeps_the_segments(
+    ws: pipeline.Workspace, study: Study, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``personas=False`` (the survey import, the research plan): the same segments and clusters,
+    without reading the survey, complaints and interviews linked to the members."""
+    from segprofile.pipeline import profile as profile_module
+
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    full = pipeline.profile_study(ws, study)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("linked sources opened")
+
+    monkeypatch.setattr(profile_module, "_linked_sources", refuse)
+    light = pipeline.profile_study(ws, study, personas=False)
+
+    def keys(p: object) -> list[tuple[str, int | None]]:
+        return [(s.key, s.capacity) for f in p.by_feature for s in f.segments]  # type: ignore[attr-defined]
+
+    assert keys(light) == keys(full)
+    assert (light.clusters is None) == (full.clusters is None)
+    if full.clusters is not None and light.clusters is not None:
+        assert [c.capacity for c in light.clusters.clusters] == [
+            c.capacity for c in full.clusters.clusters
+        ]

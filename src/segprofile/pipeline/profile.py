@@ -45,8 +45,13 @@ def profile_study(
     *,
     progress: Progress | None = None,
     revision: int | None = None,
+    personas: bool = True,
 ) -> Profile:
     """Build the profile: every feature's segments (M-5) with capacity and satisfaction.
+
+    ``personas=False``: the clusters' personas leave out what the members' linked survey,
+    complaints and interviews say (most of a small profile's time) — for callers that need the
+    segments only, e.g. the survey import.
 
     Reads the client records through Ibis on the workspace's engine (DuckDB or Spark); only
     aggregates come back to Python. Each source is read from its latest imported dataset version
@@ -184,7 +189,11 @@ def profile_study(
                 ws, study, eng, table, by_feature, id_column, features, files
             )
         report(0.945, "Кластеры")
-        linked, linked_warnings = _linked_sources(ws, study, eng, id_column, complaints, files)
+        linked, linked_warnings = (
+            _linked_sources(ws, study, eng, id_column, complaints, files)
+            if personas
+            else (None, [])
+        )
         clusters, cluster_warnings = cluster_profile(
             study,
             table,

@@ -84,7 +84,9 @@ def research_plan(
     # One engine for the profile (when not given) and the draw: Spark starts once.
     with ws.session() as ws:
         if profile is None:
-            profile = profile_study(ws, study, progress=lambda f, m: report(0.6 * f, m))
+            profile = profile_study(
+                ws, study, progress=lambda f, m: report(0.6 * f, m), personas=False
+            )
         source = study.client_records()
         if source is None or source.id_column is None:
             raise InputError(
@@ -333,8 +335,8 @@ def import_survey(
         ).manifest.version
     # One engine for the profile (when not given) and the linking: Spark starts once.
     with ws.session() as ws:
-        if profile is None:
-            profile = profile_study(ws, study)
+        if profile is None:  # the segments only: the personas' evidence is not used here
+            profile = profile_study(ws, study, personas=False)
         info, answers = _survey_version(ws, study, source, version=version, id_column=id_column)
         absent = [q.question for q in mapping if q.question not in answers.column_names]
         if absent:
