@@ -517,3 +517,20 @@ def test_the_same_item_edited_twice_is_409_with_both_versions(
     gone = _send(other, "delete", url + "?base_revision=1")
     assert gone.status_code == 409, gone.content
     assert stored_study.revisions.count() == 2
+
+
+def test_the_openapi_schema_lists_the_sections_and_lists(token: str) -> None:
+    schema = _json(Client().get("/api/openapi.json"))
+    paths = schema["paths"]
+    assert set(paths["/api/studies"]) == {"get", "post"}
+    assert set(paths["/api/studies/{study_id}/sections/{section}"]) == {"get", "put"}
+    assert set(paths["/api/studies/{study_id}/lists/{list_name}"]) == {"get", "post"}
+    item = paths["/api/studies/{study_id}/lists/{list_name}/{item_id}"]
+    assert set(item) == {"get", "put", "delete"}
+    section = paths["/api/studies/{study_id}/sections/{section}"]["get"]["parameters"][1]
+    assert section["schema"]["enum"] == list(parts.SECTIONS)
+    assert item["delete"]["parameters"][1]["schema"]["enum"] == list(parts.LISTS)
+    assert {"scope", "roles", "features", "segmentation", "priority", "research"} <= set(
+        parts.SECTIONS
+    )
+    assert 409 in {int(code) for code in item["put"]["responses"]}
