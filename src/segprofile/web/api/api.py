@@ -1,5 +1,11 @@
 """The JSON API: studies, their documents and revisions, datasets, profile jobs, reports.
 
+A new study is made from its scope alone (``POST /studies``, as the site's guided start); its
+document is then edited whole (``/revisions``) or part by part, as the site's section forms do:
+a section (``/sections/{section}``) or one item of a list (``/lists/{list}/{id}``), changed by
+:mod:`segprofile.model.parts`, validated by the model, stored as a revision merged with the
+edits saved since the request's ``base_revision`` (the same part changed on both sides: 409).
+
 Authentication: ``Authorization: Bearer <token>`` with a token the user created on the page
 «API-токены». A session cookie does not authenticate here (so there is no CSRF to forge).
 Access to a study is decided by the studies app's one rule (``access``), exactly as on
@@ -77,8 +83,9 @@ api = NinjaAPI(
     title="segprofile API",
     version="1",
     description=(
-        "Профиль клиентского сегмента: исследования, их документы и редакции, наборы данных, "
-        "построение профиля и отчёты. Авторизация: заголовок «Authorization: Bearer <токен>»; "
+        "Профиль клиентского сегмента: исследования, их документы и редакции, разделы и элементы "
+        "документа, наборы данных, построение профиля и отчёты. Авторизация: заголовок "
+        "«Authorization: Bearer <токен>»; "
         "токен создаётся на странице «API-токены». Ошибки — JSON с полями detail (по-русски) "
         "и code (по-английски)."
     ),
@@ -453,7 +460,7 @@ def _check_base(study: Study, base: int) -> None:
 
 @api.post(
     "/studies",
-    response={**_responses(201, StudyDetailOut, 400, 413)},
+    response=_responses(201, StudyDetailOut, 400, 413),
     tags=["studies"],
     summary="Create a study",
 )
@@ -477,7 +484,7 @@ def create_study(request: HttpRequest, body: StudyIn) -> Status:
         study,
         {"what": "study", "created": True, "revision": 1, "via": "api"},
     )
-    study = access.study_for(request, study.pk)
+    study = access.study_for(request, study.pk)  # with the user's role, as every study read
     return Status(201, _study_detail_out(study, request.user, document))
 
 
@@ -518,7 +525,6 @@ def _save_part(
     comment: str,
     section: str,
     item_id: str | None = None,
-    read: Callable[[dict[str, Any]], Any] | None = None,
 ) -> StudyRevision:
     """Apply ``change`` to the base revision's document, validate it with the model and store
     it as the next revision, merged with edits saved since (or 409), as the site's forms do."""
