@@ -134,6 +134,16 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "api:get_run": {"GET": ("public", 401)},
     "api:get_profile": {"GET": ("public", 401)},
     "api:get_report": {"GET": ("public", 401)},
+    # issue 19: the API's new study and its document's parts (roles: test_api_sections.py).
+    # A PUT or DELETE shares its address with a GET: the address is what is checked here.
+    "api:create_study": {"POST": ("public", 401)},
+    "api:get_section": {"GET": ("public", 401)},
+    "api:put_section": {"GET": ("public", 401)},
+    "api:get_list": {"GET": ("public", 401)},
+    "api:add_item": {"POST": ("public", 401)},
+    "api:get_item": {"GET": ("public", 401)},
+    "api:put_item": {"GET": ("public", 401)},
+    "api:delete_item": {"GET": ("public", 401)},
 }
 
 # Values of the URL parameters; a new parameter name needs an entry here.
@@ -152,6 +162,9 @@ KWARGS: dict[str, Any] = {
     "study_id": 1,
     "run_id": 1,
     "fmt": "pdf",
+    "section": "scope",
+    "list_name": "roles",
+    "item_id": "applicant",
 }
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {

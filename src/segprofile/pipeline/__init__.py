@@ -92,9 +92,11 @@ from segprofile.pipeline.documents import (
     example_study,
     list_examples,
     load_study,
+    new_study,
     parse_study,
     study_from_data,
     study_hash,
+    study_id_for,
 )
 from segprofile.pipeline.journeys import (
     JOURNEY_FORMATS,
@@ -237,6 +239,7 @@ __all__ = [
     "load_study",
     "mask_preview",
     "merge_topics",
+    "new_study",
     "open_data_source",
     "open_dataset",
     "orphaned_hypotheses",
@@ -274,6 +277,7 @@ __all__ = [
     "start_isolation",
     "study_from_data",
     "study_hash",
+    "study_id_for",
     "suggested_hypotheses",
     "suggested_recommendations",
     "survey_results_csv",

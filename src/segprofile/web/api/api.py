@@ -1,5 +1,11 @@
 """The JSON API: studies, their documents and revisions, datasets, profile jobs, reports.
 
+A new study is made from its scope alone (``POST /studies``, as the site's guided start); its
+document is then edited whole (``/revisions``) or part by part, as the site's section forms do:
+a section (``/sections/{section}``) or one item of a list (``/lists/{list}/{id}``), changed by
+:mod:`segprofile.model.parts`, validated by the model, stored as a revision merged with the
+edits saved since the request's ``base_revision`` (the same part changed on both sides: 409).
+
 Authentication: ``Authorization: Bearer <token>`` with a token the user created on the page
 «API-токены». A session cookie does not authenticate here (so there is no CSRF to forge).
 Access to a study is decided by the studies app's one rule (``access``), exactly as on
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -24,20 +31,27 @@ from ninja.security import HttpBearer
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, DocumentError, NotFound, SegprofileError
-from segprofile.model.diff import describe_conflict
+from segprofile.model import parts
+from segprofile.model.diff import describe_changes, describe_conflict
 from segprofile.web.api.models import ApiToken
 from segprofile.web.api.schemas import (
+    BASE_REVISION_HELP,
     MAX_REVISION,
     ConflictOut,
     DatasetOut,
     DocumentOut,
     ErrorOut,
+    ItemIn,
+    PartOut,
     ProfileOut,
     RevisionIn,
     RevisionOut,
     RunOut,
+    SavedOut,
+    SectionIn,
     SourceOut,
     StudyDetailOut,
+    StudyIn,
     StudyOut,
     VersionOut,
 )
@@ -69,8 +83,9 @@ api = NinjaAPI(
     title="segprofile API",
     version="1",
     description=(
-        "Профиль клиентского сегмента: исследования, их документы и редакции, наборы данных, "
-        "построение профиля и отчёты. Авторизация: заголовок «Authorization: Bearer <токен>»; "
+        "Профиль клиентского сегмента: исследования, их документы и редакции, разделы и элементы "
+        "документа, наборы данных, построение профиля и отчёты. Авторизация: заголовок "
+        "«Authorization: Bearer <токен>»; "
         "токен создаётся на странице «API-токены». Ошибки — JSON с полями detail (по-русски) "
         "и code (по-английски)."
     ),
@@ -292,11 +307,14 @@ def list_studies(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def get_study(request: HttpRequest, study_id: StudyId) -> dict[str, Any]:
     study = access.study_for(request, study_id)
-    document = study.current_revision().to_document()
+    return _study_detail_out(study, request.user, study.current_revision().to_document())
+
+
+def _study_detail_out(study: Study, user: Any, document: Any) -> dict[str, Any]:
     return {
-        **_study_out(study, request.user),
-        "can_edit": study.can_edit(request.user),
-        "can_manage": study.can_manage(request.user),
+        **_study_out(study, user),
+        "can_edit": study.can_edit(user),
+        "can_manage": study.can_manage(user),
         "data_sources": [
             SourceOut(id=s.id, kind=s.kind.value, title=s.title, path=s.path)
             for s in document.data_sources
@@ -399,17 +417,7 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
     versions; nothing is saved.
     """
     study = access.study_for(request, study_id, need="edit")
-    latest = study.current_revision().number
-    if body.base_revision > latest:
-        raise ApiError(
-            422,
-            "invalid_base_revision",
-            gettext(
-                "There is no revision %(base)s yet: the latest is %(latest)s. Give the revision "
-                "your edit started from."
-            )
-            % {"base": body.base_revision, "latest": latest},
-        )
+    _check_base(study, body.base_revision)
     if (body.document is None) == (body.yaml is None):
         raise ApiError(
             422,
@@ -434,6 +442,293 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
         {"what": "study", "revision": revision.number, "via": "api"},
     )
     return Status(201, _revision_out(revision))
+
+
+def _check_base(study: Study, base: int) -> None:
+    latest = study.current_revision().number
+    if base > latest:
+        raise ApiError(
+            422,
+            "invalid_base_revision",
+            gettext(
+                "There is no revision %(base)s yet: the latest is %(latest)s. Give the revision "
+                "your edit started from."
+            )
+            % {"base": base, "latest": latest},
+        )
+
+
+@api.post(
+    "/studies",
+    response=_responses(201, StudyDetailOut, 400, 413),
+    tags=["studies"],
+    summary="Create a study",
+)
+def create_study(request: HttpRequest, body: StudyIn) -> Status:
+    """A new study from its scope alone, as the site's «Новое исследование» makes it: what is
+    profiled, its title, the body, the clients and the legal acts. The token's user becomes
+    its owner; everything else is added section by section (``/sections``, ``/lists``)."""
+    document = pipeline.new_study(
+        kind=body.kind,
+        title=body.title,
+        body=body.body,
+        client_types=body.client_types,
+        legal_acts=[act.dict(exclude_none=True) for act in body.legal_acts],
+        description=body.description,
+    )
+    comment = body.comment or gettext("Created through the API")
+    study = Study.create_from_document(document, owner=request.user, comment=comment)
+    audit(
+        request,
+        AuditEvent.Action.IMPORT,
+        study,
+        {"what": "study", "created": True, "revision": 1, "via": "api"},
+    )
+    study = access.study_for(request, study.pk)  # with the user's role, as every study read
+    return Status(201, _study_detail_out(study, request.user, document))
+
+
+# --- sections and items of the study document ---------------------------------------------------
+
+SectionName = Literal[parts.SECTIONS]  # type: ignore[valid-type]
+ListName = Literal[tuple(parts.LISTS)]  # type: ignore[valid-type]
+_WRITE = {**_responses(200, SavedOut, 400, 413), 409: ConflictOut}
+
+
+def _read_part(
+    request: HttpRequest,
+    study_id: int,
+    revision: int | None,
+    section: str,
+    read: Callable[[dict[str, Any]], Any],
+    item_id: str | None = None,
+) -> dict[str, Any]:
+    study = access.study_for(request, study_id)
+    rev = _revision(study, revision)
+    value = read(rev.document)
+    where = section if item_id is None else f"{section}/{item_id}"
+    audit(
+        request,
+        AuditEvent.Action.EXPORT,
+        study,
+        {"format": "json", "part": where, "revision": rev.number, "via": "api"},
+    )
+    return {"revision": rev.number, "section": section, "id": item_id, "value": value}
+
+
+def _save_part(
+    request: HttpRequest,
+    study_id: int,
+    base_revision: int,
+    change: parts.Change,
+    *,
+    comment: str,
+    section: str,
+    item_id: str | None = None,
+) -> StudyRevision:
+    """Apply ``change`` to the base revision's document, validate it with the model and store
+    it as the next revision, merged with edits saved since (or 409), as the site's forms do."""
+    study = access.study_for(request, study_id, need="edit")
+    _check_base(study, base_revision)
+    base = _revision(study, base_revision).to_document()
+    document = parts.apply(base, change, source="запрос")
+    if not comment:
+        changes = describe_changes(base.model_dump(mode="json"), document.model_dump(mode="json"))
+        comment = gettext("Through the API: %(changes)s") % {
+            "changes": "; ".join(changes) or gettext("nothing changed")
+        }
+    revision = study.add_revision(
+        document, author=request.user, comment=comment, base=base_revision
+    )
+    where = section if item_id is None else f"{section}/{item_id}"
+    audit(
+        request,
+        AuditEvent.Action.IMPORT,
+        study,
+        {"what": "part", "part": where, "revision": revision.number, "via": "api"},
+    )
+    return revision
+
+
+def _saved(
+    revision: StudyRevision,
+    section: str,
+    read: Callable[[dict[str, Any]], Any],
+    item_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "revision": _revision_out(revision),
+        "section": section,
+        "id": item_id,
+        "value": read(revision.document),
+    }
+
+
+@api.get(
+    "/studies/{study_id}/sections/{section}",
+    response=_responses(200, PartOut),
+    tags=["document"],
+    summary="A section of the study document",
+)
+def get_section(
+    request: HttpRequest,
+    study_id: StudyId,
+    section: Path[SectionName],
+    revision: Query[int | None] = None,
+) -> dict[str, Any]:
+    """A section of the current revision's document (or of ``revision``): ``scope``,
+    ``roles``, ``features``, ``segmentation``, ``priority``, ``research``…"""
+    return _read_part(
+        request, study_id, revision, section, lambda data: parts.section(data, section)
+    )
+
+
+@api.put(
+    "/studies/{study_id}/sections/{section}",
+    response=_WRITE,
+    tags=["document"],
+    summary="Replace a section of the study document",
+)
+def put_section(
+    request: HttpRequest, study_id: StudyId, section: Path[SectionName], body: SectionIn
+) -> dict[str, Any]:
+    """Replace the whole section with ``value`` (owners and editors). The document is checked
+    by the model: a refused value is 422 with the path and a Russian message, nothing saved."""
+    revision = _save_part(
+        request,
+        study_id,
+        body.base_revision,
+        lambda data: parts.set_section(data, section, body.value),
+        comment=body.comment,
+        section=section,
+    )
+    return _saved(revision, section, lambda data: parts.section(data, section))
+
+
+@api.get(
+    "/studies/{study_id}/lists/{list_name}",
+    response=_responses(200, PartOut),
+    tags=["document"],
+    summary="The items of a list of the study document",
+)
+def get_list(
+    request: HttpRequest,
+    study_id: StudyId,
+    list_name: Path[ListName],
+    revision: Query[int | None] = None,
+) -> dict[str, Any]:
+    """The items of a list with identifiers: ``legal_acts`` (of the scope), ``roles``,
+    ``features``, ``hypotheses``, ``activities`` (of the research plan), ``journeys``,
+    ``recommendations``…"""
+    return _read_part(
+        request, study_id, revision, list_name, lambda data: parts.items(data, list_name)
+    )
+
+
+@api.post(
+    "/studies/{study_id}/lists/{list_name}",
+    response={**_WRITE, 201: SavedOut},
+    tags=["document"],
+    summary="Add an item to a list of the study document",
+)
+def add_item(
+    request: HttpRequest, study_id: StudyId, list_name: Path[ListName], body: ItemIn
+) -> Status:
+    """Add ``item`` at the end of the list (owners and editors); its ``id`` must be new."""
+    item_id = str(body.item.get("id", ""))
+    revision = _save_part(
+        request,
+        study_id,
+        body.base_revision,
+        lambda data: parts.add_item(data, list_name, body.item),
+        comment=body.comment,
+        section=list_name,
+        item_id=item_id,
+    )
+    return Status(
+        201,
+        _saved(revision, list_name, lambda data: parts.item(data, list_name, item_id), item_id),
+    )
+
+
+ItemId = Path[str]
+
+
+@api.get(
+    "/studies/{study_id}/lists/{list_name}/{item_id}",
+    response=_responses(200, PartOut),
+    tags=["document"],
+    summary="An item of a list of the study document",
+)
+def get_item(
+    request: HttpRequest,
+    study_id: StudyId,
+    list_name: Path[ListName],
+    item_id: ItemId,
+    revision: Query[int | None] = None,
+) -> dict[str, Any]:
+    return _read_part(
+        request,
+        study_id,
+        revision,
+        list_name,
+        lambda data: parts.item(data, list_name, item_id),
+        item_id,
+    )
+
+
+@api.put(
+    "/studies/{study_id}/lists/{list_name}/{item_id}",
+    response=_WRITE,
+    tags=["document"],
+    summary="Replace an item of a list of the study document",
+)
+def put_item(
+    request: HttpRequest,
+    study_id: StudyId,
+    list_name: Path[ListName],
+    item_id: ItemId,
+    body: ItemIn,
+) -> dict[str, Any]:
+    """Replace the item with ``item`` in its place (owners and editors); the id stays."""
+    revision = _save_part(
+        request,
+        study_id,
+        body.base_revision,
+        lambda data: parts.replace_item(data, list_name, item_id, body.item),
+        comment=body.comment,
+        section=list_name,
+        item_id=item_id,
+    )
+    return _saved(revision, list_name, lambda data: parts.item(data, list_name, item_id), item_id)
+
+
+@api.delete(
+    "/studies/{study_id}/lists/{list_name}/{item_id}",
+    response=_WRITE,
+    tags=["document"],
+    summary="Delete an item of a list of the study document",
+)
+def delete_item(
+    request: HttpRequest,
+    study_id: StudyId,
+    list_name: Path[ListName],
+    item_id: ItemId,
+    base_revision: int = Query(..., ge=1, le=MAX_REVISION, description=BASE_REVISION_HELP),
+    comment: str = Query("", max_length=500),
+) -> dict[str, Any]:
+    """Delete the item (owners and editors). What still refers to it (a role to a legal act, a
+    recommendation to a problem…) makes it 422 with those places; nothing is deleted."""
+    revision = _save_part(
+        request,
+        study_id,
+        base_revision,
+        lambda data: parts.delete_item(data, list_name, item_id),
+        comment=comment,
+        section=list_name,
+        item_id=item_id,
+    )
+    return _saved(revision, list_name, lambda data: None, item_id)
 
 
 # --- datasets ----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from segprofile.model.study import ClientType, ScopeKind
+
 
 class ErrorOut(Schema):
     """Every error: a Russian ``detail`` for people, an English ``code`` for programs."""
@@ -129,3 +131,76 @@ class ProfileOut(Schema):
     run: int
     revision: int
     profile: dict[str, Any] = Field(description="The profile (the same JSON as profile.json).")
+
+
+# --- a new study, and the parts of a study's document ------------------------------------------
+
+BASE_REVISION_HELP = (
+    "Required: the revision the edit started from (``revision`` of what you read). Edits saved "
+    "since are merged part by part (each section, each item of a list); the same part changed "
+    "on both sides is a 409 conflict with both versions."
+)
+
+
+class LegalActIn(Schema):
+    id: str | None = Field(
+        default=None,
+        description="Short identifier (Latin letters, digits, «_», «-», «.»); empty: act1, act2…",
+    )
+    title: str = Field(description="The act's title, e.g. «Федеральный закон № 81-ФЗ».")
+    reference: str = Field(default="", description="Number, date, link.")
+
+
+class StudyIn(Schema):
+    """A new study from its scope alone (M-1), as the browser's guided start makes it.
+
+    The values are checked by the study document's model: a refused one is 422 with its path in
+    the document (``scope.kind``, ``scope.legal_acts[0].title``…) and a Russian message.
+    """
+
+    kind: str = Field(
+        description="What is profiled.", json_schema_extra={"enum": [k.value for k in ScopeKind]}
+    )
+    title: str = Field(description="Its title; also the study's title.")
+    body: str = Field(default="", description="The government body or organisation.")
+    client_types: list[str] = Field(
+        description="Whose needs: internal clients, citizens, business (at least one).",
+        json_schema_extra={"items": {"type": "string", "enum": [c.value for c in ClientType]}},
+    )
+    legal_acts: list[LegalActIn] = Field(default_factory=list)
+    description: str = ""
+    comment: str = Field(default="", max_length=500)
+
+
+class PartOut(Schema):
+    """A section of the study document, a list, or one item of a list, as stored."""
+
+    revision: int = Field(description="The revision it was read from (give it as base_revision).")
+    section: str = Field(description="The section or list, e.g. ``scope`` or ``legal_acts``.")
+    id: str | None = Field(description="The item's id, for one item of a list.")
+    value: Any = Field(description="The part of the document (the YAML's content).")
+
+
+class SectionIn(Schema):
+    """The new value of a whole section (as GET gives it, changed)."""
+
+    value: Any = Field(description="The section: an object, a list or a text, as GET gives it.")
+    comment: str = Field(default="", max_length=500)
+    base_revision: int = Field(ge=1, le=MAX_REVISION, description=BASE_REVISION_HELP)
+
+
+class ItemIn(Schema):
+    """One item of a list: a new one, or the new value of an existing one."""
+
+    item: dict[str, Any] = Field(description="The item (its fields as in the document).")
+    comment: str = Field(default="", max_length=500)
+    base_revision: int = Field(ge=1, le=MAX_REVISION, description=BASE_REVISION_HELP)
+
+
+class SavedOut(Schema):
+    """A saved edit: the new revision and the part as it now stands (after merging)."""
+
+    revision: RevisionOut
+    section: str
+    id: str | None
+    value: Any = Field(description="The part as saved; null after a deletion.")
