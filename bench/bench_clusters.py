@@ -24,7 +24,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "examples"), str(ROOT / "tests")]
 
+import test_planted_clusters  # noqa: E402
 from test_planted_clusters import SEEDS, planted_ari  # noqa: E402
+
+test_planted_clusters.CLIENT_ROWS = 10_000  # the test uses 5,000 to keep make test short
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 
