@@ -1,7 +1,7 @@
 """What a journey step is linked to (M-12 with M-7, M-9, M-11), and how research-backed it is.
 
 A step's problems are the hypotheses it names as pains and those whose ``journey_step`` names
-the step (the two ways the document links them, as :func:`segprofile.analysis.journeys.problem_steps`
+the step (the two ways the document links them, read as ``analysis.journeys.problem_steps``
 reads them). The recommendations on a step are those solving one of its problems; the
 recommendations on a journey are those that change it (``Recommendation.journey``).
 
