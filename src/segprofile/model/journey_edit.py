@@ -44,6 +44,7 @@ __all__ = [
     "JourneyEditError",
     "StaleOrderError",
     "add_step",
+    "check_segment_keys",
     "check_step",
     "delete_journey",
     "delete_step",
@@ -342,7 +343,8 @@ def _journey_id(study: Study, kind: JourneyKind, segments: Sequence[str]) -> str
     return candidate
 
 
-def _check_segments(segments: Sequence[str]) -> list[str]:
+def check_segment_keys(segments: Sequence[str]) -> list[str]:
+    """The segment keys without blanks and repeats; a malformed key is refused by name."""
     clean: list[str] = []
     for key in segments:
         key = key.strip()
@@ -431,7 +433,7 @@ def new_journey(
     copied = find_journey(updated, source) if source is not None else None
     if not title.strip():
         raise JourneyEditError("У нового пути должно быть название.", field="title")
-    keys = _check_segments(segments)
+    keys = check_segment_keys(segments)
     if copied is not None and not copied.steps:
         raise JourneyEditError(
             f"У пути «{copied.title}» нет шагов: копировать нечего.",
@@ -475,7 +477,7 @@ def update_journey(
     journey = find_journey(updated, journey_id)
     if not title.strip():
         raise JourneyEditError("У пути должно быть название.", field="title")
-    keys = _check_segments(segments)
+    keys = check_segment_keys(segments)
     _check_clients(updated, kind, keys, labels, other_than=journey_id)
     recs = [r.id for r in updated.recommendations if r.journey == journey_id]
     if kind is JourneyKind.current and journey.kind is JourneyKind.target and recs:

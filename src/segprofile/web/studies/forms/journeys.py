@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from segprofile.model import journey_edit
 from segprofile.model.study import HypothesisKind, JourneyKind, JourneyStep
 from segprofile.model.study import Study as StudyDocument
 
@@ -160,6 +161,14 @@ class JourneyForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["segments"].choices = segment_choices
+
+    def clean_other_segments(self) -> str:
+        text: str = self.cleaned_data.get("other_segments") or ""
+        try:  # the model's rule of a segment key, its message beside this field
+            journey_edit.check_segment_keys(text.split(";"))
+        except journey_edit.JourneyEditError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text
 
     def journey_kind(self) -> JourneyKind:
         return JourneyKind(self.cleaned_data["kind"])
