@@ -88,7 +88,7 @@ def test_a_study_without_journeys_shows_how_to_start(
     assert "выберите вид «текущий»" in text
     # The form starts a current journey from nothing: the kind and the start are chosen already.
     assert '<option value="current" selected>' in text
-    assert '<option value="" selected>пустого пути: шаги добавляются по одному</option>' in text
+    assert '<option value="" selected>пустого пути</option>' in text
     assert 'value="Текущий путь"' in text
     # No profile yet: the form says where the segments will come from.
     assert "Сегменты последнего профиля появятся здесь" in text

@@ -101,6 +101,7 @@ from segprofile.pipeline.journeys import (
     JourneyImport,
     export_journeys,
     import_journeys,
+    segment_key_label,
 )
 from segprofile.pipeline.outputs import (
     REPORT_FORMATS,
@@ -227,6 +228,7 @@ __all__ = [
     "import_demo_data",
     "import_interviews",
     "import_journeys",
+    "segment_key_label",
     "import_survey",
     "inspect_file",
     "inspect_survey",

@@ -183,12 +183,16 @@ class JourneyForm(forms.Form):
 class NewJourneyForm(JourneyForm):
     """A new journey: from nothing (no steps yet) or a copy of an existing journey's steps."""
 
-    source = _AnyChoiceField(label=_("Start with"), required=False)
+    source = _AnyChoiceField(
+        label=_("Start with"),
+        required=False,
+        help_text=_("An empty journey gets its steps one by one; a copy can then be changed."),
+    )
     field_order: ClassVar[list[str]] = ["kind", "title", "source", "segments", "other_segments"]
 
     def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [("", _("an empty journey: add the steps one by one"))] + [
+        self.fields["source"].choices = [("", _("an empty journey"))] + [
             (j.id, _("a copy of the steps of «%(title)s»") % {"title": j.title})
             for j in document.journeys
             if j.steps

@@ -336,7 +336,9 @@ def _journey_context(
     return {
         "journey": journey,
         "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
-        "segments": [labels.get(k, k) for k in journey.segments],
+        "segments": [
+            labels.get(k) or pipeline.segment_key_label(document, k) for k in journey.segments
+        ],
         "metrics": pipeline.journey_metrics(journey, document.service_levels),
         # An empty journey has nothing to draw: the section says so instead.
         "svg": drawings.blueprint(document, journey.id, labels) if journey.steps else "",
@@ -381,7 +383,7 @@ def _segment_choices(
     focus = {n.segment for n in document.segment_notes if n.sponsor_focus}
     out = []
     for key in dict.fromkeys(keys):
-        label = labels.get(key, key)
+        label = labels.get(key) or pipeline.segment_key_label(document, key)
         if key in focus:
             label = gettext("%(segment)s (sponsor focus)") % {"segment": label}
         out.append((key, label))
@@ -492,8 +494,7 @@ def _journey_response(
 ) -> HttpResponse:
     """The journey's section and the out-of-band parts of the page that depend on it.
 
-    ``created`` — the section is new (appended to the list). The new-journey form is reset when
-    a journey was created or deleted (its list of journeys to copy changed).
+    ``created`` — the section is new (appended to the list).
     """
     revision, document = current_document(study)
     run = latest_run(study)
@@ -516,7 +517,13 @@ def _journey_response(
         ),
         "message": message,
         "created": created,
-        "new_form": (_new_journey_form(document, labels) if created or journey is None else None),
+        # Fresh when the journeys one may copy changed: one created or deleted, or one that
+        # got its first step or lost its last (an empty journey has nothing to copy).
+        "new_form": (
+            _new_journey_form(document, labels)
+            if created or journey is None or len(journey.steps) <= 1
+            else None
+        ),
         "no_journeys": not document.journeys,
         "empty_journeys": [j.title for j in document.journeys if not j.steps],
         "formats": pipeline.JOURNEY_FORMATS,
