@@ -145,6 +145,8 @@ def test_journeys_from_nothing(page: Any, live_app: Any) -> None:
     # Renamed in place; the comparison follows without a reload.
     target.get_by_role("link", name=re.compile("^Изменить название, вид или сегменты")).click()
     head = page.locator("#journeyform-target")
+    expect(head.get_by_label("Название пути")).to_be_focused()
+    shot(page, "j19-05-journey-head-form", target)
     head.get_by_label("Название пути").fill("Целевой путь: уведомление без визита")
     head.get_by_role("button", name="Сохранить путь").click()
     expect(target.get_by_role("heading", level=2)).to_have_text(
@@ -155,11 +157,11 @@ def test_journeys_from_nothing(page: Any, live_app: Any) -> None:
 
     page.reload()
     expect(page.locator("#j-target figure.blueprint svg")).to_be_visible()
-    shot(page, "j19-05-journeys-page")
+    shot(page, "j19-06-journeys-page")
     page.locator("#j-current figure.blueprint").scroll_into_view_if_needed()
-    shot(page, "j19-06-blueprint-1366", page.locator("#j-current figure.blueprint"))
+    shot(page, "j19-07-blueprint-1366", page.locator("#j-current figure.blueprint"))
     page.locator("#comparison").scroll_into_view_if_needed()
-    shot(page, "j19-07-comparison-1366", page.locator("#comparison"))
+    shot(page, "j19-08-comparison-1366", page.locator("#comparison"))
     _fits(page, "journeys page")
 
 
@@ -172,9 +174,9 @@ def test_the_example_journeys_fit_1366(page: Any, live_app: Any) -> None:
     expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
     page.goto(page.url + "journeys/")
     expect(page.locator("figure.blueprint svg")).to_have_count(5)
-    shot(page, "j19-08-example-journeys")
+    shot(page, "j19-09-example-journeys")
     page.locator("#j-current figure.blueprint").scroll_into_view_if_needed()
-    shot(page, "j19-09-example-blueprint", page.locator("#j-current figure.blueprint"))
+    shot(page, "j19-10-example-blueprint", page.locator("#j-current figure.blueprint"))
     _fits(page, "example journeys")
     # At actual size the eight steps scroll sideways in a box no taller than the screen.
     page.locator("#j-current").get_by_label("Чертёж в натуральную величину").check()
@@ -182,4 +184,4 @@ def test_the_example_journeys_fit_1366(page: Any, live_app: Any) -> None:
     assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
     assert figure.evaluate("f => f.getBoundingClientRect().height <= window.innerHeight")
     figure.evaluate("f => f.scrollLeft = f.scrollWidth")
-    shot(page, "j19-10-example-blueprint-actual-size", figure)
+    shot(page, "j19-11-example-blueprint-actual-size", figure)

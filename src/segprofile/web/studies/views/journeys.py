@@ -279,9 +279,10 @@ def _journey_context(
         )
         for name in ("move", "edit", "delete")
     }
-    # Problems open on the hypotheses page; recommendations on this page's own list for now
-    # (a page of recommendations would take these links, by the same anchors).
+    # Problems open on the hypotheses page (#h-<id>), recommendations in this page's own list
+    # (#rec-<id>); a page of recommendations takes these links by setting its URL here.
     hypotheses_url = reverse("studies:hypotheses", kwargs={"pk": study_pk})
+    recommendations_url = ""
     steps = []
     for number, (step, link) in enumerate(zip(journey.steps, links.steps, strict=True), start=1):
         level = step.service_level
@@ -344,6 +345,7 @@ def _journey_context(
         "svg": drawings.blueprint(document, journey.id, labels) if journey.steps else "",
         "steps": steps,
         "recommendations": links.recommendations,
+        "recommendations_url": recommendations_url,
         "revision": revision,
         "can_edit": can_edit,
         # The journey's own form (kind, title, segments) in place of its head, and — after a
