@@ -10,13 +10,14 @@ from segprofile.model.journey_edit import (
     JourneyEditError,
     StaleOrderError,
     add_step,
-    copy_journey,
     delete_journey,
     delete_step,
     find_journey,
     move_step,
+    new_journey,
     new_step_id,
     reorder_steps,
+    update_journey,
     update_step,
 )
 from segprofile.model.spec_yaml import load_study
@@ -120,13 +121,14 @@ def test_delete_step(study: Study) -> None:
     assert "consent" not in _ids(changed, "target_common")
 
 
-def test_the_last_step_is_not_deleted(study: Study) -> None:
+def test_the_last_step_can_be_deleted_and_the_journey_stays_empty(study: Study) -> None:
+    # An empty journey may exist while it is built; the page and the check say it has no steps.
     journey = find_journey(study, "target_office")
     shrunk = study
-    for step in journey.steps[1:]:
+    for step in journey.steps:
         shrunk = delete_step(shrunk, "target_office", step.id)
-    with pytest.raises(JourneyEditError, match=r"последний в пути.*пустой путь не сохраняется"):
-        delete_step(shrunk, "target_office", journey.steps[0].id)
+    assert find_journey(shrunk, "target_office").steps == []
+    assert reorder_steps(shrunk, "target_office", []) == shrunk
 
 
 def test_a_step_a_hypothesis_refers_to_is_not_deleted(study: Study) -> None:
@@ -167,13 +169,17 @@ def test_an_out_of_date_order_is_a_conflict(study: Study) -> None:
     assert caught.value.http_status == 409
     with pytest.raises(StaleOrderError, match="в пути нет шагов «ghost»"):
         reorder_steps(study, "target_common", [*order, "ghost"])
-    with pytest.raises(JourneyEditError, match="пуст"):
+    with pytest.raises(JourneyEditError, match="пуст: в нём нет ни одного шага"):
         reorder_steps(study, "target_common", [])
 
 
-def test_copy_journey_for_a_segment(study: Study) -> None:
-    changed, new_id = copy_journey(
-        study, "current", title="Целевой путь самозанятых", segments=["employment=self_employed"]
+def test_new_journey_copied_for_a_segment(study: Study) -> None:
+    changed, new_id = new_journey(
+        study,
+        JourneyKind.target,
+        source="current",
+        title="Целевой путь самозанятых",
+        segments=["employment=self_employed"],
     )
     assert new_id == "target_employment_self_employed"
     journey = find_journey(changed, new_id)
@@ -185,22 +191,27 @@ def test_copy_journey_for_a_segment(study: Study) -> None:
     assert find_journey(edited, "current").steps[2].title != "Подать на ЕПГУ"
 
 
-def test_copy_journey_refuses_clients_who_have_a_target(study: Study) -> None:
+def test_new_journey_copied_refuses_clients_who_have_a_target(study: Study) -> None:
     with pytest.raises(JourneyEditError, match="Общий целевой путь уже есть") as caught:
-        copy_journey(study, "current", title="Ещё один")
+        new_journey(study, JourneyKind.target, source="current", title="Ещё один")
     assert caught.value.field == "segments"
     with pytest.raises(JourneyEditError, match=r"«Канал: клиентская служба».*уже есть"):
-        copy_journey(
+        new_journey(
             study,
-            "current",
+            JourneyKind.target,
+            source="current",
             title="Ещё один",
             segments=["channel=office"],
             segment_labels={"channel=office": "Канал: клиентская служба"},
         )
     with pytest.raises(JourneyEditError, match="признак=значение"):
-        copy_journey(study, "current", title="Путь", segments=["просто текст"])
+        new_journey(
+            study, JourneyKind.target, source="current", title="Путь", segments=["просто текст"]
+        )
     with pytest.raises(JourneyEditError, match="название"):
-        copy_journey(study, "current", title="  ", segments=["employment=student"])
+        new_journey(
+            study, JourneyKind.target, source="current", title="  ", segments=["employment=student"]
+        )
 
 
 def test_a_common_target_is_made_when_there_is_none(study: Study) -> None:
@@ -210,7 +221,7 @@ def test_a_common_target_is_made_when_there_is_none(study: Study) -> None:
             "recommendations": [],
         }
     )
-    changed, new_id = copy_journey(bare, "current", title="Целевой путь")
+    changed, new_id = new_journey(bare, JourneyKind.target, source="current", title="Целевой путь")
     assert new_id == "target"
     assert find_journey(changed, "target").segments == []
 
@@ -220,9 +231,83 @@ def test_delete_journey_only_when_nothing_refers_to_it(study: Study) -> None:
         delete_journey(study, "target_office")
     with pytest.raises(JourneyEditError, match="гипотезы"):
         delete_journey(study, "current")
-    changed, new_id = copy_journey(
-        study, "current", title="Временный", segments=["employment=student"]
+    changed, new_id = new_journey(
+        study,
+        JourneyKind.target,
+        source="current",
+        title="Временный",
+        segments=["employment=student"],
     )
     assert [j.id for j in delete_journey(changed, new_id).journeys] == [
         j.id for j in study.journeys
     ]
+
+
+def test_a_journey_from_nothing_is_empty_and_of_the_chosen_kind() -> None:
+    example = load_study(EXAMPLES["child-benefit"].study_path)
+    hypotheses = [h.model_copy(update={"journey_step": None}) for h in example.hypotheses]
+    bare = example.model_copy(
+        update={"journeys": [], "recommendations": [], "hypotheses": hypotheses}
+    )
+    changed, current = new_journey(bare, JourneyKind.current, title="  Как сейчас  ")
+    assert current == "current"
+    journey = find_journey(changed, "current")
+    assert (journey.kind, journey.title, journey.segments, journey.steps) == (
+        JourneyKind.current,
+        "Как сейчас",
+        [],
+        [],
+    )
+    assert reference_problems(changed) == []
+    # A second common current journey would be ambiguous; one for a segment is not.
+    with pytest.raises(JourneyEditError, match="Общий текущий путь уже есть: «Как сейчас»"):
+        new_journey(changed, JourneyKind.current, title="Ещё один")
+    changed, own = new_journey(
+        changed, JourneyKind.current, title="Сельские семьи", segments=["region_type=rural"]
+    )
+    assert own == "current_region_type_rural"
+    with pytest.raises(JourneyEditError, match="уже есть свой текущий путь: «Сельские семьи»"):
+        new_journey(changed, JourneyKind.current, title="Ещё", segments=["region_type=rural"])
+    # An empty journey has nothing to copy: the message says how to start instead.
+    with pytest.raises(JourneyEditError, match="нет шагов: копировать нечего") as caught:
+        new_journey(changed, JourneyKind.target, title="Цель", source="current")
+    assert caught.value.field == "source"
+    # Steps are then added one by one to the empty journey.
+    changed, step = add_step(changed, "current", {"title": "Узнать о пособии"})
+    assert (step, _ids(changed, "current")) == ("s1", ["s1"])
+
+
+def test_update_journey_changes_title_kind_and_segments_only(study: Study) -> None:
+    before = find_journey(study, "target_rural")
+    changed = update_journey(
+        study,
+        "target_rural",
+        kind=JourneyKind.target,
+        title="Сельские семьи: заявление на месте",
+        segments=["region_type=rural", "employment=student"],
+    )
+    after = find_journey(changed, "target_rural")
+    assert after.title == "Сельские семьи: заявление на месте"
+    assert after.segments == ["region_type=rural", "employment=student"]
+    assert after.steps == before.steps
+    assert find_journey(study, "target_rural").title == before.title  # the original is untouched
+    with pytest.raises(JourneyEditError, match="У пути должно быть название") as caught:
+        update_journey(study, "target_rural", kind=JourneyKind.target, title=" ")
+    assert caught.value.field == "title"
+    # The segments of another target journey, or a second common one, are refused.
+    with pytest.raises(JourneyEditError, match="уже есть свой целевой путь") as caught:
+        update_journey(
+            study, "target_rural", kind=JourneyKind.target, title="x", segments=["channel=office"]
+        )
+    assert caught.value.field == "segments"
+    with pytest.raises(JourneyEditError, match="Общий целевой путь уже есть"):
+        update_journey(study, "target_rural", kind=JourneyKind.target, title="x")
+    # Recommendations change the target journey: it cannot become a current one.
+    with pytest.raises(JourneyEditError, match="нельзя сделать текущим") as caught:
+        update_journey(
+            study, "target_office", kind=JourneyKind.current, title="x", segments=["channel=x"]
+        )
+    assert caught.value.field == "kind"
+    # A journey keeps its own clients when only its title changes.
+    renamed = update_journey(study, "current", kind=JourneyKind.current, title="Сейчас")
+    assert find_journey(renamed, "current").title == "Сейчас"

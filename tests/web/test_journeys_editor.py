@@ -77,7 +77,7 @@ def test_the_page_has_an_editor_for_every_journey(study: Study, client_in: Clien
         for step in journey.steps:
             assert f'id="step-{journey.id}-{step.id}"' in text
     assert "Добавить шаг" in text
-    assert "Новый целевой путь" in text
+    assert "Новый путь" in text
     assert f"Переместить «{document.journeys[0].steps[0].title}» выше" in text
 
 
@@ -236,7 +236,9 @@ def test_an_order_from_an_old_page_is_a_conflict(study: Study, client_in: Client
     assert study.revisions.count() == 1
 
 
-def test_the_last_step_is_not_deleted(study: Study, client_in: Client) -> None:
+def test_the_last_step_leaves_an_empty_journey_that_says_so(
+    study: Study, client_in: Client
+) -> None:
     ids = _steps(study, "target_office")
     for step_id in ids[1:]:
         response = client_in.post(
@@ -252,9 +254,15 @@ def test_the_last_step_is_not_deleted(study: Study, client_in: Client) -> None:
         {"revision": str(study.current_revision().number)},
         **HX,
     )
-    assert response.status_code == 400
-    assert "пустой путь не сохраняется" in _text(response)
-    assert study.revisions.count() == count
+    # An empty journey may exist while it is built: the section says it has no steps and
+    # opens the form of the first one.
+    assert response.status_code == 200
+    assert _steps(study, "target_office") == []
+    assert study.revisions.count() == count + 1
+    main = _main_swap(_text(response))
+    assert "В пути пока нет шагов." in main
+    assert 'id="addform-target_office"' in main
+    assert "<svg" not in main
 
 
 def test_a_step_a_hypothesis_refers_to_is_not_deleted(study: Study, client_in: Client) -> None:
@@ -321,6 +329,7 @@ def test_a_new_target_journey_for_a_segment(study: Study, client_in: Client) -> 
     response = client_in.post(
         _url("journey_new", study),
         {
+            "kind": "target",
             "source": "current",
             "title": "Целевой путь самозанятых",
             "segments": ["employment=self_employed"],
@@ -348,9 +357,11 @@ def test_a_new_target_journey_for_a_segment(study: Study, client_in: Client) -> 
 
 def test_a_second_common_target_journey_is_refused(study: Study, client_in: Client) -> None:
     response = client_in.post(
-        _url("journey_new", study), {"source": "current", "title": "Ещё один"}, **HX
+        _url("journey_new", study),
+        {"kind": "target", "source": "current", "title": "Ещё один"},
+        **HX,
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response["HX-Retarget"] == "#journey-new"
     text = _text(response)
     assert "Общий целевой путь уже есть" in text
@@ -358,10 +369,10 @@ def test_a_second_common_target_journey_is_refused(study: Study, client_in: Clie
     assert study.revisions.count() == 1
     response = client_in.post(
         _url("journey_new", study),
-        {"source": "current", "title": "Путь", "other_segments": "просто текст"},
+        {"kind": "target", "source": "current", "title": "Путь", "other_segments": "просто текст"},
         **HX,
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "нужен вид «признак=значение»" in _text(response)
 
 
@@ -373,7 +384,12 @@ def test_deleting_journeys(study: Study, client_in: Client) -> None:
     assert "r_office_digitise" in _text(response)
     client_in.post(
         _url("journey_new", study),
-        {"source": "current", "title": "Временный", "other_segments": "employment=student"},
+        {
+            "kind": "target",
+            "source": "current",
+            "title": "Временный",
+            "other_segments": "employment=student",
+        },
         **HX,
     )
     new_id = _doc(study).journeys[-1].id

@@ -84,9 +84,11 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:topics": {"GET": ("view", 200)},
     "studies:topic_names": {"POST": ("edit", 302)},
     # The journey editor (the small study has no journeys: 404, or back to the page).
-    "studies:journey_new": {"POST": ("edit", 302)},
+    "studies:journey_new": {"POST": ("edit", 400)},
     "studies:journey_fragment": {"GET": ("view", 302)},
     "studies:journey_delete": {"POST": ("edit", 404)},
+    "studies:journey_edit": {"GET": ("edit", 404)},
+    "studies:journey_save": {"POST": ("edit", 404)},
     "studies:journey_step_add": {"POST": ("edit", 404)},
     "studies:journey_step_add_form": {"GET": ("edit", 404)},
     "studies:journey_steps_order": {"POST": ("edit", 302)},

@@ -6,8 +6,8 @@ refused with :class:`JourneyEditError` in Russian, naming the field and the reas
 
 * a step's role or pain (problem hypothesis) that the study does not have, a service level
   outside the study's ladder;
-* an empty journey: the last step of a journey cannot be deleted (delete the journey instead),
-  and a journey is never created without steps;
+* a journey may be empty (no steps) while it is built from nothing; the page, the export and the
+  methodology check say so;
 * a new order of steps that is not the journey's steps each exactly once. A journey is an
   ordered list, not a graph of «next step» links, so it cannot contain a cycle as such; the
   ways an order can go wrong are a step listed twice (the journey would come back to a step it
@@ -15,9 +15,10 @@ refused with :class:`JourneyEditError` in Russian, naming the field and the reas
   have (the page was out of date);
 * deleting a step or a journey something still refers to (a hypothesis's ``journey_step``, a
   recommendation's target ``journey``);
-* a second target journey for the same clients: one common target journey, and at most one own
-  target journey per segment, since :func:`~segprofile.analysis.journeys.journey_for_segment`
-  must know which one applies.
+* a second journey of the same kind for the same clients: one common current and one common
+  target journey, and at most one own journey of each kind per segment, since
+  :func:`~segprofile.analysis.journeys.journey_for_segment` must know which one applies;
+* a target journey that recommendations change made a current one.
 """
 
 from __future__ import annotations
@@ -43,14 +44,16 @@ __all__ = [
     "JourneyEditError",
     "StaleOrderError",
     "add_step",
+    "check_segment_keys",
     "check_step",
-    "copy_journey",
     "delete_journey",
     "delete_step",
     "find_journey",
     "move_step",
+    "new_journey",
     "new_step_id",
     "reorder_steps",
+    "update_journey",
     "update_step",
 ]
 
@@ -245,17 +248,11 @@ def _referring_hypotheses(study: Study, journey_id: str, step_id: str | None) ->
 
 
 def delete_step(study: Study, journey_id: str, step_id: str) -> Study:
-    """A copy of ``study`` without the step; the last step of a journey is never deleted."""
+    """A copy of ``study`` without the step (the last one too: the journey is then empty)."""
     updated = study.model_copy(deep=True)
     journey = find_journey(updated, journey_id)
     index = _step_index(journey, step_id)
     title = journey.steps[index].title
-    if len(journey.steps) == 1:
-        raise JourneyEditError(
-            f"Шаг «{title}» — последний в пути «{journey.title}»: путь без шагов не показывает, "
-            "как клиент получает услугу, поэтому пустой путь не сохраняется.",
-            hint="сначала добавьте другой шаг или удалите путь целиком.",
-        )
     refs = _referring_hypotheses(updated, journey_id, step_id)
     if refs:
         raise JourneyEditError(
@@ -296,9 +293,9 @@ def reorder_steps(study: Study, journey_id: str, order: Sequence[str]) -> Study:
     """
     updated = study.model_copy(deep=True)
     journey = find_journey(updated, journey_id)
-    if not order:
+    if not order and journey.steps:
         raise JourneyEditError(
-            f"Новый порядок шагов пути «{journey.title}» пуст: путь без шагов не сохраняется."
+            f"Новый порядок шагов пути «{journey.title}» пуст: в нём нет ни одного шага пути."
         )
     by_id = {s.id: s for s in journey.steps}
     seen: set[str] = set()
@@ -327,11 +324,17 @@ def reorder_steps(study: Study, journey_id: str, order: Sequence[str]) -> Study:
     return _final(updated)
 
 
-def _journey_id(study: Study, segments: Sequence[str]) -> str:
-    base = "target"
+_KIND_NAMES: dict[JourneyKind, str] = {
+    JourneyKind.current: "текущий",
+    JourneyKind.target: "целевой",
+}
+
+
+def _journey_id(study: Study, kind: JourneyKind, segments: Sequence[str]) -> str:
+    base = kind.value
     if segments:
         slug = _SLUG_RE.sub("_", "_".join(segments)).strip("_.-") or "segment"
-        base = f"target_{slug}"[:56]
+        base = f"{kind.value}_{slug}"[:56]
     taken = {j.id for j in study.journeys}
     candidate, n = base, 2
     while candidate in taken:
@@ -340,7 +343,8 @@ def _journey_id(study: Study, segments: Sequence[str]) -> str:
     return candidate
 
 
-def _check_segments(segments: Sequence[str]) -> list[str]:
+def check_segment_keys(segments: Sequence[str]) -> list[str]:
+    """The segment keys without blanks and repeats; a malformed key is refused by name."""
     clean: list[str] = []
     for key in segments:
         key = key.strip()
@@ -357,77 +361,136 @@ def _check_segments(segments: Sequence[str]) -> list[str]:
     return clean
 
 
-def copy_journey(
+def _check_clients(
     study: Study,
-    source_id: str,
+    kind: JourneyKind,
+    keys: Sequence[str],
+    labels: Mapping[str, str],
+    *,
+    other_than: str | None = None,
+) -> None:
+    """Refuse a second journey of ``kind`` for the same clients (common, or a segment's own)."""
+    same = [j for j in study.journeys if j.kind is kind and j.id != other_than]
+    name = _KIND_NAMES[kind]
+    if not keys:
+        common = next((j for j in same if not j.segments), None)
+        if common is not None:
+            raise JourneyEditError(
+                f"Общий {name} путь уже есть: «{common.title}». Второй общий {name} путь "
+                f"сделал бы неясным, какой из них {name}.",
+                field="segments",
+                hint="выберите сегменты для персонального пути или измените существующий.",
+            )
+    for key in keys:
+        own = next((j for j in same if key in j.segments), None)
+        if own is not None:
+            raise JourneyEditError(
+                f"У сегмента «{labels.get(key, key)}» уже есть свой {name} путь: «{own.title}».",
+                field="segments",
+                hint="измените существующий путь или уберите этот сегмент из списка.",
+            )
+
+
+def new_journey(
+    study: Study,
+    kind: JourneyKind,
     *,
     title: str,
     segments: Sequence[str] = (),
+    source: str | None = None,
     segment_labels: Mapping[str, str] | None = None,
 ) -> tuple[Study, str]:
-    """A copy of ``study`` with a new *target* journey copied step by step from ``source_id``.
+    """A copy of ``study`` with a new journey: empty (built from nothing) or a step-by-step
+    copy of the journey ``source``.
 
     Parameters
     ----------
-    source_id
-        The journey to start from, usually the current one.
+    kind
+        Current (as the service works now) or target (as it should work).
     title
         The new journey's title.
     segments
-        Segment keys the target journey is for; empty — the common target journey.
+        Segment keys the journey is for; empty — the common journey for all clients.
+    source
+        The journey whose steps the new one starts with (usually the current one for a target
+        journey); ``None`` — no steps: the team adds them one by one.
     segment_labels
         Segment key → label, for the messages.
 
     Returns
     -------
     tuple[Study, str]
-        The changed copy and the new journey's id (``target`` or ``target_<segments>``).
+        The changed copy and the new journey's id (``current``, ``target_<segments>``…).
 
     Raises
     ------
     JourneyEditError
         An empty title, a malformed segment key, a source without steps, or clients who already
-        have a target journey (the one common, or a segment's own).
+        have a journey of this kind (the one common, or a segment's own).
     """
     labels = dict(segment_labels or {})
     updated = study.model_copy(deep=True)
-    source = find_journey(updated, source_id)
+    copied = find_journey(updated, source) if source is not None else None
     if not title.strip():
         raise JourneyEditError("У нового пути должно быть название.", field="title")
-    keys = _check_segments(segments)
-    if not source.steps:
+    keys = check_segment_keys(segments)
+    if copied is not None and not copied.steps:
         raise JourneyEditError(
-            f"У пути «{source.title}» нет шагов: копия была бы пустым путём.", field="source"
+            f"У пути «{copied.title}» нет шагов: копировать нечего.",
+            field="source",
+            hint="выберите «пустой путь» и добавьте шаги по одному.",
         )
-    targets = [j for j in updated.journeys if j.kind is JourneyKind.target]
-    if not keys:
-        common = next((j for j in targets if not j.segments), None)
-        if common is not None:
-            raise JourneyEditError(
-                f"Общий целевой путь уже есть: «{common.title}». Второй общий целевой путь "
-                "сделал бы неясным, какой из них целевой.",
-                field="segments",
-                hint="выберите сегменты для персонального пути или измените существующий.",
-            )
-    for key in keys:
-        own = next((j for j in targets if key in j.segments), None)
-        if own is not None:
-            raise JourneyEditError(
-                f"У сегмента «{labels.get(key, key)}» уже есть свой целевой путь: «{own.title}».",
-                field="segments",
-                hint="измените существующий путь или уберите этот сегмент из списка.",
-            )
-    new_id = _journey_id(updated, keys)
+    _check_clients(updated, kind, keys, labels)
+    new_id = _journey_id(updated, kind, keys)
     updated.journeys.append(
         Journey(
             id=new_id,
-            kind=JourneyKind.target,
+            kind=kind,
             title=title.strip(),
             segments=keys,
-            steps=[s.model_copy(deep=True) for s in source.steps],
+            steps=[s.model_copy(deep=True) for s in copied.steps] if copied is not None else [],
         )
     )
     return _final(updated), new_id
+
+
+def update_journey(
+    study: Study,
+    journey_id: str,
+    *,
+    kind: JourneyKind,
+    title: str,
+    segments: Sequence[str] = (),
+    segment_labels: Mapping[str, str] | None = None,
+) -> Study:
+    """A copy of ``study`` with the journey's title, kind and segments changed (its id and
+    steps stay).
+
+    Raises
+    ------
+    JourneyEditError
+        An empty title, a malformed segment key, clients who already have a journey of this
+        kind, or a target journey that recommendations change made a current one.
+    """
+    labels = dict(segment_labels or {})
+    updated = study.model_copy(deep=True)
+    journey = find_journey(updated, journey_id)
+    if not title.strip():
+        raise JourneyEditError("У пути должно быть название.", field="title")
+    keys = check_segment_keys(segments)
+    _check_clients(updated, kind, keys, labels, other_than=journey_id)
+    recs = [r.id for r in updated.recommendations if r.journey == journey_id]
+    if kind is JourneyKind.current and journey.kind is JourneyKind.target and recs:
+        raise JourneyEditError(
+            f"Путь «{journey.title}» нельзя сделать текущим: в него как в целевой путь вносят "
+            f"изменения рекомендации {_listed(recs)}.",
+            field="kind",
+            hint="сначала укажите этим рекомендациям другой целевой путь.",
+        )
+    journey.kind = kind
+    journey.title = title.strip()
+    journey.segments = keys
+    return _final(updated)
 
 
 def delete_journey(study: Study, journey_id: str) -> Study:

@@ -103,6 +103,7 @@ from segprofile.pipeline.journeys import (
     JourneyImport,
     export_journeys,
     import_journeys,
+    segment_key_label,
 )
 from segprofile.pipeline.outputs import (
     REPORT_FORMATS,
@@ -267,6 +268,7 @@ __all__ = [
     "rotate_key",
     "run_isolated",
     "save_portrait_edit",
+    "segment_key_label",
     "segment_labels",
     "segment_portrait",
     "set_eligibility_rule",

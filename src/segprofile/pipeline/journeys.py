@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from segprofile.analysis.research._common import key_label
 from segprofile.data import masking
 from segprofile.errors import InputError
 from segprofile.model import spec_yaml
@@ -17,6 +18,12 @@ from segprofile.report.bpmn import journeys_from_bpmn, journeys_to_bpmn
 from segprofile.report.journeys_csv import journeys_from_csv, journeys_to_csv
 
 JOURNEY_FORMATS = ("csv", "bpmn")
+
+
+def segment_key_label(study: Study, key: str) -> str:
+    """A readable name of a segment key from the study's features and value labels («Канал
+    подачи: МФЦ»), for segments no profile has named yet."""
+    return key_label(study, key)
 
 
 def export_journeys(study: Study, fmt: str) -> bytes:

@@ -99,7 +99,7 @@ urlpatterns += [
         journeys.recommendations_accept,
         name="recommendations_accept",
     ),
-    # The journey editor: steps added, changed, moved, deleted; target journeys copied.
+    # The journey editor: steps added, changed, moved, deleted; journeys created (empty or copied).
     path("studies/<int:pk>/journeys/new/", journeys.journey_new, name="journey_new"),
     path(
         "studies/<int:pk>/journeys/j/<str:journey_id>/",
@@ -145,6 +145,20 @@ urlpatterns += [
         "studies/<int:pk>/journeys/j/<str:journey_id>/steps/<str:step_id>/delete/",
         journeys.journey_step_delete,
         name="journey_step_delete",
+    ),
+]
+
+# issue 19: journeys — a journey's kind, title and segments edited in place.
+urlpatterns += [
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/edit/",
+        journeys.journey_edit_form,
+        name="journey_edit",
+    ),
+    path(
+        "studies/<int:pk>/journeys/j/<str:journey_id>/save/",
+        journeys.journey_save,
+        name="journey_save",
     ),
 ]
 

@@ -1,4 +1,4 @@
-"""Forms of the journey editor (M-12): a step's fields, a new target journey.
+"""Forms of the journey editor (M-12): a step's fields, a journey's kind, title and clients.
 
 The forms check types and shapes (numbers, lines of text); whether a role, a problem or a service
 level exists in the study is checked by :mod:`segprofile.model.journey_edit`, whose Russian
@@ -8,12 +8,13 @@ the study's ones as choices.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from segprofile.model.study import HypothesisKind, JourneyStep
+from segprofile.model import journey_edit
+from segprofile.model.study import HypothesisKind, JourneyKind, JourneyStep
 from segprofile.model.study import Study as StudyDocument
 
 
@@ -128,16 +129,22 @@ class StepForm(forms.Form):
         return data
 
 
-class NewTargetForm(forms.Form):
-    """A new target journey, copied from an existing journey: common or for segments."""
+JOURNEY_KINDS: list[tuple[str, Any]] = [
+    (JourneyKind.current.value, _("current — as the service works now")),
+    (JourneyKind.target.value, _("target — as it should work")),
+]
 
-    source = forms.ChoiceField(label=_("Copy the steps of"))
-    title = forms.CharField(label=_("Title of the new journey"), max_length=300)
+
+class JourneyForm(forms.Form):
+    """A journey's kind, title and clients (common, or for segments of the latest profile)."""
+
+    kind = forms.ChoiceField(label=_("Kind of journey"), choices=JOURNEY_KINDS)
+    title = forms.CharField(label=_("Title of the journey"), max_length=300)
     segments = _AnyMultipleChoiceField(
         label=_("Segments"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("None chosen — the common target journey for all clients"),
+        help_text=_("None chosen — the common journey for all clients"),
     )
     other_segments = forms.CharField(
         label=_("Other segment keys"),
@@ -149,16 +156,47 @@ class NewTargetForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        document: StudyDocument,
         segment_choices: list[tuple[str, str]],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = [(j.id, j.title) for j in document.journeys]
         self.fields["segments"].choices = segment_choices
+
+    def clean_other_segments(self) -> str:
+        text: str = self.cleaned_data.get("other_segments") or ""
+        try:  # the model's rule of a segment key, its message beside this field
+            journey_edit.check_segment_keys(text.split(";"))
+        except journey_edit.JourneyEditError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text
+
+    def journey_kind(self) -> JourneyKind:
+        return JourneyKind(self.cleaned_data["kind"])
 
     def segment_keys(self) -> list[str]:
         keys = list(self.cleaned_data.get("segments") or [])
         extra = self.cleaned_data.get("other_segments") or ""
         keys.extend(k.strip() for k in extra.split(";") if k.strip())
         return list(dict.fromkeys(keys))
+
+
+class NewJourneyForm(JourneyForm):
+    """A new journey: from nothing (no steps yet) or a copy of an existing journey's steps."""
+
+    source = _AnyChoiceField(
+        label=_("Start with"),
+        required=False,
+        help_text=_("An empty journey gets its steps one by one; a copy can then be changed."),
+    )
+    field_order: ClassVar[list[str]] = ["kind", "title", "source", "segments", "other_segments"]
+
+    def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("an empty journey"))] + [
+            (j.id, _("a copy of the steps of «%(title)s»") % {"title": j.title})
+            for j in document.journeys
+            if j.steps
+        ]
+
+    def source_id(self) -> str | None:
+        return self.cleaned_data.get("source") or None

@@ -21,12 +21,13 @@ from segprofile import pipeline
 from segprofile.errors import NotFound, SegprofileError
 from segprofile.model import journey_edit
 from segprofile.model.journey_edit import JourneyEditError
+from segprofile.model.journey_links import journey_links
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import drawings, htmx, runs
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms.journeys import NewTargetForm, StepForm
+from segprofile.web.studies.forms.journeys import JourneyForm, NewJourneyForm, StepForm
 from segprofile.web.studies.models import (
     AuditEvent,
     EditConflictError,
@@ -35,13 +36,18 @@ from segprofile.web.studies.models import (
     StudyRevision,
 )
 from segprofile.web.studies.views.common import attachment, current_document, latest_run
-from segprofile.web.studies.views.research import latest_profile
+from segprofile.web.studies.views.research import KIND_LABELS, STATUS_LABELS, latest_profile
 
 JOURNEY_KIND_LABELS: dict[str, Any] = {"current": _("current"), "target": _("target")}
 RECOMMENDATION_KIND_LABELS: dict[str, Any] = {
     "optimisation": _("journey optimisation"),
     "personalisation": _("personalisation"),
     "informing": _("informing"),
+}
+BACKING_LABELS: dict[str, Any] = {
+    "no_data": _("no data"),
+    "partial": _("partly"),
+    "confirmed": _("confirmed by research"),
 }
 _CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -54,16 +60,19 @@ def _journeys_page(
     study: Study,
     *,
     import_error: str = "",
+    export_error: str = "",
     status: int = 200,
     editing: tuple[str, str] | None = None,
-    form: StepForm | None = None,
+    form: StepForm | JourneyForm | None = None,
     conflict: bool = False,
     adding: str | None = None,
+    new_form: NewJourneyForm | None = None,
 ) -> HttpResponse:
-    """The journeys page; ``editing`` (journey, step) opens a step's form in place and
-    ``adding`` a journey's new-step form (the no-JavaScript way to both forms). ``form``: the
-    step's form as it was sent (with what was typed and its errors); ``conflict``: someone
-    else changed the journey meanwhile, so the step as it is now is shown beside it."""
+    """The journeys page; ``editing`` (journey, step) opens a step's form in place (the step
+    ``""``: the journey's own form — kind, title, segments) and ``adding`` a journey's new-step
+    form (the no-JavaScript way to the forms). ``form``: the form as it was sent (with what was
+    typed and its errors); ``conflict``: someone else changed the journey meanwhile, so the
+    journey as it is now is shown beside it. ``new_form``: the new-journey form as it was sent."""
     revision, document = current_document(study)
     run = latest_run(study)
     labels = runs.labels(run)
@@ -93,10 +102,14 @@ def _journeys_page(
         "run": run,
         "journeys": journeys,
         "import_error": import_error,
+        "export_error": export_error,
+        "empty_journeys": [j.title for j in document.journeys if not j.steps],
+        "no_journeys": not document.journeys,
         "formats": pipeline.JOURNEY_FORMATS,
         "revision": revision.number,
         "can_edit": can_edit,
-        "new_form": _new_target_form(document, labels) if can_edit else None,
+        "new_form": (new_form or _new_journey_form(document, labels)) if can_edit else None,
+        "focus_error": new_form is not None,
         **_shared_context(document, run, labels),
     }
     return render(request, "studies/journeys/journeys.html", context, status=status)
@@ -170,8 +183,12 @@ def journeys_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in _CONTENT_TYPES:
         raise Http404
     document: StudyDocument = study.current_revision().to_document()
+    try:
+        content = pipeline.export_journeys(document, fmt)
+    except SegprofileError as exc:  # an empty journey has no rows: the page says which
+        return _journeys_page(request, study, export_error=str(exc), status=exc.http_status)
     response = attachment("", f"{study.slug}-journeys.{fmt}", _CONTENT_TYPES[fmt])
-    response.content = pipeline.export_journeys(document, fmt)
+    response.content = content
     audit(request, AuditEvent.Action.EXPORT, study, {"format": fmt, "what": "journeys"})
     return response
 
@@ -242,15 +259,17 @@ def _journey_context(
     revision: int,
     can_edit: bool,
     editing: str | None = None,
-    form: StepForm | None = None,
+    form: StepForm | JourneyForm | None = None,
     add_form: StepForm | None = None,
     error: str = "",
     focus: str = "",
     conflict: bool = False,
 ) -> dict[str, Any]:
+    """One journey's section. ``editing``: a step id (its form in place of the step) or ``""``
+    (the journey's own form — kind, title, segments — in place of its head)."""
     roles = {r.id: r.title for r in document.roles}
-    statements = {h.id: h.statement for h in document.hypotheses}
     levels = document.service_levels
+    links = journey_links(document, journey)
     # A step's URLs differ only in the step id (an identifier: nothing to quote), so each is
     # reversed once per journey — {% url %} for every step of every journey is a page's worth.
     urls = {
@@ -260,8 +279,12 @@ def _journey_context(
         )
         for name in ("move", "edit", "delete")
     }
+    # Problems open on the hypotheses page (#h-<id>), recommendations in this page's own list
+    # (#rec-<id>); a page of recommendations takes these links by setting its URL here.
+    hypotheses_url = reverse("studies:hypotheses", kwargs={"pk": study_pk})
+    recommendations_url = ""
     steps = []
-    for number, step in enumerate(journey.steps, start=1):
+    for number, (step, link) in enumerate(zip(journey.steps, links.steps, strict=True), start=1):
         level = step.service_level
         steps.append(
             {
@@ -272,13 +295,25 @@ def _journey_context(
                 "number": number,
                 "role": roles.get(step.role or "", step.role or ""),
                 "level": levels[level - 1] if level is not None and level <= len(levels) else "",
-                "pains": [(p, statements.get(p, p)) for p in step.pains],
+                "problems": [
+                    {
+                        "hyp": h,
+                        "kind": KIND_LABELS.get(h.kind.value, h.kind.value),
+                        "status": STATUS_LABELS.get(h.status.value, h.status.value),
+                        "url": f"{hypotheses_url}#h-{h.id}",
+                    }
+                    for h in link.problems
+                ],
+                "missing": link.missing,
+                "recommendations": link.recommendations,
+                "backing": link.backing.value,
+                "backing_label": BACKING_LABELS[link.backing.value],
                 "editing": step.id == editing,
                 # The step as saved now, beside the form of a refused edit (both versions).
                 "conflict": conflict and step.id == editing,
                 "form": (
                     form
-                    if form is not None and step.id == editing
+                    if isinstance(form, StepForm) and step.id == editing
                     else StepForm(
                         initial=StepForm.initial_from(step),
                         document=document,
@@ -289,15 +324,34 @@ def _journey_context(
                 ),
             }
         )
+    if add_form is None and editing is None and can_edit and not journey.steps:
+        # An empty journey shows its new-step form at once: adding a step is what is next.
+        add_form = StepForm(document=document, auto_id=_form_ids(journey.id, None))
+    head_form = None
+    if editing == "":
+        head_form = (
+            form
+            if isinstance(form, JourneyForm)
+            else _journey_form(document, labels, journey=journey)
+        )
     return {
         "journey": journey,
         "kind": JOURNEY_KIND_LABELS.get(journey.kind.value, journey.kind.value),
-        "segments": [labels.get(k, k) for k in journey.segments],
+        "segments": [
+            labels.get(k) or pipeline.segment_key_label(document, k) for k in journey.segments
+        ],
         "metrics": pipeline.journey_metrics(journey, document.service_levels),
-        "svg": drawings.blueprint(document, journey.id, labels),
+        # An empty journey has nothing to draw: the section says so instead.
+        "svg": drawings.blueprint(document, journey.id, labels) if journey.steps else "",
         "steps": steps,
+        "recommendations": links.recommendations,
+        "recommendations_url": recommendations_url,
         "revision": revision,
         "can_edit": can_edit,
+        # The journey's own form (kind, title, segments) in place of its head, and — after a
+        # refused save because someone changed the journey meanwhile — the journey as saved now.
+        "head_form": head_form,
+        "head_conflict": conflict and editing == "",
         # The new-step form is rendered only when open (with errors, or without JavaScript);
         # otherwise the page fetches it when «Add a step» is opened (journey_step_add_form).
         "add_form": add_form,
@@ -318,32 +372,58 @@ def _form_ids(journey_id: str, step_id: str | None) -> str:
     return f"edit-{journey_id}-{step_id}-%s"
 
 
-def _segment_choices(document: StudyDocument, labels: dict[str, str]) -> list[tuple[str, str]]:
-    """Segments to offer for a new target journey: the sponsor's focus first, then the rest."""
+def _segment_choices(
+    document: StudyDocument, labels: dict[str, str], extra: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """Segments to offer for a journey: the sponsor's focus first, then those of hypotheses,
+    then the latest profile's (by their names there), then ``extra`` (the journey's own)."""
     keys: list[str] = [n.segment for n in document.segment_notes if n.sponsor_focus]
     for hyp in document.hypotheses:
         keys.extend(hyp.segments)
     keys.extend(labels)
+    keys.extend(extra or [])
     focus = {n.segment for n in document.segment_notes if n.sponsor_focus}
     out = []
     for key in dict.fromkeys(keys):
-        label = labels.get(key, key)
+        label = labels.get(key) or pipeline.segment_key_label(document, key)
         if key in focus:
             label = gettext("%(segment)s (sponsor focus)") % {"segment": label}
         out.append((key, label))
     return out
 
 
-def _new_target_form(
+def _new_journey_form(
     document: StudyDocument, labels: dict[str, str], data: Any = None
-) -> NewTargetForm:
-    current = next((j.id for j in document.journeys if j.kind is JourneyKind.current), None)
-    return NewTargetForm(
+) -> NewJourneyForm:
+    """The new-journey form: the current journey first, then target ones copied from it."""
+    current = next((j for j in document.journeys if j.kind is JourneyKind.current), None)
+    kind = JourneyKind.target if current is not None else JourneyKind.current
+    return NewJourneyForm(
         data,
         auto_id="new-journey-%s",
         document=document,
         segment_choices=_segment_choices(document, labels),
-        initial={"source": current, "title": gettext("Target journey")},
+        initial={
+            "kind": kind.value,
+            "source": current.id if current is not None and current.steps else "",
+            "title": gettext("Target journey") if current else gettext("Current journey"),
+        },
+    )
+
+
+def _journey_form(
+    document: StudyDocument, labels: dict[str, str], *, journey: Journey, data: Any = None
+) -> JourneyForm:
+    """The form of a journey's kind, title and segments, filled with what is saved."""
+    return JourneyForm(
+        data,
+        auto_id=f"journey-{journey.id}-%s",
+        segment_choices=_segment_choices(document, labels, journey.segments),
+        initial={
+            "kind": journey.kind.value,
+            "title": journey.title,
+            "segments": list(journey.segments),
+        },
     )
 
 
@@ -416,7 +496,7 @@ def _journey_response(
 ) -> HttpResponse:
     """The journey's section and the out-of-band parts of the page that depend on it.
 
-    ``created`` — the section is new (appended to the list), and the new-journey form is reset.
+    ``created`` — the section is new (appended to the list).
     """
     revision, document = current_document(study)
     run = latest_run(study)
@@ -439,7 +519,16 @@ def _journey_response(
         ),
         "message": message,
         "created": created,
-        "new_form": _new_target_form(document, labels) if created else None,
+        # Fresh when the journeys one may copy changed: one created or deleted, or one that
+        # got its first step or lost its last (an empty journey has nothing to copy).
+        "new_form": (
+            _new_journey_form(document, labels)
+            if created or journey is None or len(journey.steps) <= 1
+            else None
+        ),
+        "no_journeys": not document.journeys,
+        "empty_journeys": [j.title for j in document.journeys if not j.steps],
+        "formats": pipeline.JOURNEY_FORMATS,
         "can_edit": True,
         "oob": True,
         "revision": revision.number,
@@ -764,21 +853,24 @@ def journey_steps_order(request: HttpRequest, pk: int, journey_id: str) -> HttpR
 
 @require_POST
 def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
-    """A new target journey copied from another one, common or for segments: a new revision."""
+    """A new current or target journey, common or for segments, from nothing (no steps yet) or
+    copied from another journey's steps: a new revision."""
     study = _editable(request, pk)
     document = study.current_revision().to_document()
     labels = runs.labels(latest_run(study))
-    form = _new_target_form(document, labels, request.POST)
+    form = _new_journey_form(document, labels, request.POST)
     new_id = ""
     if form.is_valid():
-        source = form.cleaned_data["source"]
+        kind = form.journey_kind()
+        title = form.cleaned_data["title"]
 
-        def copy(doc: StudyDocument) -> tuple[StudyDocument, str]:
-            return journey_edit.copy_journey(
+        def create(doc: StudyDocument) -> tuple[StudyDocument, str]:
+            return journey_edit.new_journey(
                 doc,
-                source,
-                title=form.cleaned_data["title"],
+                kind,
+                title=title,
                 segments=form.segment_keys(),
+                source=form.source_id(),
                 segment_labels=labels,
             )
 
@@ -786,10 +878,9 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
             revision, new_id = _apply(
                 request,
                 study,
-                source,
-                copy,
-                gettext("created the target journey «%(title)s»")
-                % {"title": form.cleaned_data["title"]},
+                "",
+                create,
+                gettext("created the journey «%(title)s»") % {"title": title},
                 check_base=False,
             )
         except JourneyEditError as exc:
@@ -799,25 +890,98 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("source", str(exc))
     if not new_id:
         if not htmx.is_htmx(request):
-            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-            messages.error(request, errors)
-            return redirect(reverse("studies:journeys", kwargs={"pk": study.pk}) + "#journey-new")
+            return _journeys_page(request, study, new_form=form, status=400)
         response = render(
             request,
             "studies/journeys/_journey_new.html",
             {"study": study, "new_form": form, "can_edit": True, "focus_error": True},
-            status=422,
+            status=400,
         )
         return htmx.replace(response, "#journey-new")
-    text = gettext("The target journey «%(title)s» was created.") % {
-        "title": form.cleaned_data["title"]
-    }
+    text = (
+        gettext("The current journey «%(title)s» was created.")
+        if kind is JourneyKind.current
+        else gettext("The target journey «%(title)s» was created.")
+    ) % {"title": title}
     if not htmx.is_htmx(request):
         saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
         messages.success(request, f"{text} {saved}")
         return redirect(_anchor(study, new_id))
-    response = _done(request, study, new_id, revision, text, focus="title", created=True)
-    return response
+    return _done(request, study, new_id, revision, text, focus="title", created=True)
+
+
+@require_GET
+def journey_edit_form(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
+    """The form of a journey's kind, title and segments, in place of its head (HTMX) or on
+    the page."""
+    study = _editable(request, pk)
+    if _find(study.current_revision().to_document(), journey_id) is None:
+        raise Http404
+    if not htmx.is_htmx(request):
+        return _journeys_page(request, study, editing=(journey_id, ""))
+    return _journey_response(request, study, journey_id, editing="", focus="head")
+
+
+@require_POST
+def journey_save(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse:
+    """Save a journey's kind, title and segments: a new revision (its steps stay)."""
+    study = _editable(request, pk)
+    document = study.current_revision().to_document()
+    journey = _find(document, journey_id)
+    if journey is None:
+        raise Http404
+    labels = runs.labels(latest_run(study))
+    form = _journey_form(document, labels, journey=journey, data=request.POST)
+    status = 400
+    if form.is_valid():
+
+        def update(doc: StudyDocument) -> tuple[StudyDocument, None]:
+            changed = journey_edit.update_journey(
+                doc,
+                journey_id,
+                kind=form.journey_kind(),
+                title=form.cleaned_data["title"],
+                segments=form.segment_keys(),
+                segment_labels=labels,
+            )
+            return changed, None
+
+        try:
+            revision, _ = _apply(
+                request,
+                study,
+                journey_id,
+                update,
+                gettext("changed the title, kind or segments of the journey «%(journey)s»")
+                % {"journey": journey_id},
+            )
+        except EditConflictError as conflict:
+            form.add_error(None, _stale_message(study, conflict))
+            status = 409
+        except JourneyEditError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        except NotFound as exc:
+            return _refused(request, study, journey_id, str(exc), exc.http_status)
+        else:
+            text = gettext("The journey «%(title)s» was saved.") % {
+                "title": form.cleaned_data["title"]
+            }
+            return _done(request, study, journey_id, revision, text, focus="title")
+    conflict = status == 409
+    if not htmx.is_htmx(request):
+        return _journeys_page(
+            request, study, editing=(journey_id, ""), form=form, conflict=conflict, status=status
+        )
+    return _journey_response(
+        request,
+        study,
+        journey_id,
+        status=status,
+        editing="",
+        form=form,
+        conflict=conflict,
+        focus="error",
+    )
 
 
 @require_POST
