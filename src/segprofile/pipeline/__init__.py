@@ -141,6 +141,14 @@ from segprofile.pipeline.research import (
     text_topics,
     verdict_rules_text,
 )
+from segprofile.pipeline.uploads import (
+    SectionChange,
+    UploadSettings,
+    section_changes,
+    take_sections,
+    takes_settings,
+    with_upload_settings,
+)
 from segprofile.pipeline.workspace import Progress, Workspace
 from segprofile.report.blueprint import blueprint_svg
 
@@ -198,11 +206,13 @@ __all__ = [
     "ReadOptions",
     "ResearchPlanResult",
     "RuleCount",
+    "SectionChange",
     "StudyKey",
     "SurveyColumn",
     "SurveyFile",
     "SurveyImport",
     "TextTopics",
+    "UploadSettings",
     "Workspace",
     "accept_recommendations",
     "accept_suggested_hypotheses",
@@ -264,6 +274,7 @@ __all__ = [
     "rotate_key",
     "run_isolated",
     "save_portrait_edit",
+    "section_changes",
     "segment_labels",
     "segment_portrait",
     "set_eligibility_rule",
@@ -278,7 +289,10 @@ __all__ = [
     "suggested_recommendations",
     "survey_results_csv",
     "survey_source",
+    "take_sections",
+    "takes_settings",
     "text_sources",
     "text_topics",
     "verdict_rules_text",
+    "with_upload_settings",
 ]
