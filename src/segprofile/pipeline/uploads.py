@@ -167,6 +167,16 @@ def section_name(key: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def _without_prefix(sentence: str, name: str) -> str:
+    """«Объект профилирования: изменено название…» under the heading «Объект
+    профилирования» reads «Изменено название…»."""
+    prefix = f"{name}: "
+    if sentence.startswith(prefix):
+        rest = sentence[len(prefix) :]
+        return rest[:1].upper() + rest[1:]
+    return sentence
+
+
 def section_changes(current: Study, uploaded: Study) -> list[SectionChange]:
     """The sections (top-level parts of the document) that differ between ``current`` and
     ``uploaded``, in the document's order, each with what taking the file's version would do;
@@ -176,8 +186,12 @@ def section_changes(current: Study, uploaded: Study) -> list[SectionChange]:
     for key in [*old, *(k for k in new if k not in old)]:
         if old.get(key) == new.get(key):
             continue
-        sentences = diff.describe_changes({key: old.get(key)}, {key: new.get(key)})
-        out.append(SectionChange(key, section_name(key), sentences or ["изменения в порядке"]))
+        name = section_name(key)
+        sentences = [
+            _without_prefix(s, name)
+            for s in diff.describe_changes({key: old.get(key)}, {key: new.get(key)})
+        ]
+        out.append(SectionChange(key, name, sentences or ["изменён порядок"]))
     return out
 
 
