@@ -147,6 +147,20 @@ def test_a_good_import_writes_the_choices_as_one_revision_used_by_the_profile(
     assert profile.satisfaction is not None
     assert 150 < profile.satisfaction.n < 300  # 400 rows, ~40 % unrated, ~6 % «н/д»
 
+    # Point 8: the study page's data card reads the import, and every time names its zone.
+    detail = text_of(client_in.get(reverse("studies:detail", kwargs={"pk": bare_study.pk})))
+    card = detail[detail.index('id="data"') :]
+    assert "версия 1" in card
+    assert "нет файла" not in detail
+    assert "данных ещё нет" not in card
+    assert re.search(r"\d\d:\d\d \(МСК\)", card)
+    page = text_of(
+        client_in.get(reverse("studies:run", kwargs={"pk": bare_study.pk, "run_pk": built.pk}))
+    )
+    # The page's header and the profile built in the worker: one zone, named.
+    assert len(re.findall(r"\d\d:\d\d \(МСК\)", page)) >= 2
+    assert "UTC" not in page
+
 
 @pytest.mark.django_db
 def test_browser_edits_saved_meanwhile_are_merged_not_lost(
