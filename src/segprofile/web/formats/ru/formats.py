@@ -2,5 +2,5 @@
 
 from segprofile.web.formats import zone_suffix
 
-DATETIME_FORMAT = "j E Y г. H:i" + zone_suffix()
+DATETIME_FORMAT = "d.m.Y H:i" + zone_suffix()  # as the reports write it
 SHORT_DATETIME_FORMAT = "d.m.Y H:i" + zone_suffix()

@@ -284,8 +284,11 @@ def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
                 form.add_error(None, f"{path}: {text}" if path else text)
         return _choice_page(request, study, base, form, data["file"], status=400)
     names = ", ".join(row["section"].name for row in form.rows() if row["section"].key in taken)
-    comment = data["comment"] or gettext("Uploaded from a file")
-    comment += ". " + gettext("Taken from the file: %(sections)s") % {"sections": names}
+    taken_text = gettext("From the file «%(file)s» taken: %(sections)s") % {
+        "file": data["file"],
+        "sections": names,
+    }
+    comment = f"{data['comment']}. {taken_text}" if data["comment"] else taken_text
     revision = study.add_revision(document, author=request.user, comment=comment)
     audit(
         request,
