@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from segprofile import pipeline
-from segprofile.errors import DocumentError, SegprofileError
+from segprofile.errors import SegprofileError
 from segprofile.model.format import percent
 from segprofile.model.results import Profile
 from segprofile.web.studies import access, htmx, runs, services
@@ -279,9 +279,13 @@ def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
         document = pipeline.take_sections(current, uploaded, taken)
     except SegprofileError as exc:
         form.add_error(None, exc.message)
-        if isinstance(exc, DocumentError):
-            for path, _line, text in exc.problems:
-                form.add_error(None, f"{path}: {text}" if path else text)
+        form.add_error(
+            None,
+            gettext(
+                "Take linked sections together (hypotheses with the research plan, journeys and "
+                "recommendations; features with the segmentation settings) or keep them both."
+            ),
+        )
         return _choice_page(request, study, base, form, data["file"], status=400)
     names = ", ".join(row["section"].name for row in form.rows() if row["section"].key in taken)
     taken_text = gettext("From the file «%(file)s» taken: %(sections)s") % {
