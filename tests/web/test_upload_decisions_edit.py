@@ -268,3 +268,21 @@ def test_a_survey_file_sets_no_study_settings(client_in: Client, bare_study: Stu
     )
     page = text_of(client_in.get(inspect_url(bare_study, token)))
     assert "Что исследование возьмёт из этого файла" not in page
+
+
+@pytest.mark.django_db
+def test_a_recheck_keeps_the_choices_and_is_not_refused_for_them(
+    client_in: Client, bare_study: Study
+) -> None:
+    token = staged(client_in, bare_study)
+    rating = index(bare_study, token, "Оценка")
+    data = form_data(bare_study, token, action="recheck", **{f"type_{rating}": "categorical"})
+    data["id_column"] = index(bare_study, token, "Номер заявления")
+    response = client_in.post(inspect_url(bare_study, token), data)
+    assert response.status_code == 302  # re-checked with the new type
+    page = text_of(client_in.get(inspect_url(bare_study, token)))
+    section = page[page.index('id="study-settings"') : page.index('id="pii"')]
+    assert re.search(
+        r'name="id_column".*?<option value="\d+" selected>Номер заявления<', section, re.S
+    )
+    assert not DataImport.objects.filter(study=bare_study).exists()

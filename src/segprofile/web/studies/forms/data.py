@@ -517,12 +517,16 @@ class ImportDecisionsForm(forms.Form):
                 )
         if cleaned.get("extra_pii_column") and not cleaned.get("extra_pii_action"):
             self.add_error("extra_pii_action", gettext("Choose what to do with the column."))
-        if self.settings_source is not None:
-            self._clean_settings(cleaned)
         return cleaned
 
     def require_confirmation(self) -> bool:
-        """For the import itself (not a re-check): personal data must be confirmed."""
+        """For the import itself (not a re-check): personal data must be confirmed, and the
+        study settings chosen must fit the columns' types and actions."""
+        ok = True
+        if self.settings_source is not None:
+            errors = len(self.errors)
+            self._clean_settings(self.cleaned_data)
+            ok = len(self.errors) == errors
         has_pii = bool(self.summary["pii"]) or bool(self.cleaned_data.get("extra_pii_column"))
         if has_pii and not self.cleaned_data.get("confirm_pii"):
             self.add_error(
@@ -530,7 +534,7 @@ class ImportDecisionsForm(forms.Form):
                 gettext("Confirm that you have checked the personal data and the actions on it."),
             )
             return False
-        return True
+        return ok
 
     def decisions(self) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         """``column → {type, use, pii}`` (changes and confirmed actions) and keep reasons."""
