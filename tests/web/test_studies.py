@@ -207,6 +207,15 @@ def test_a_new_revision_is_stored_and_older_ones_stay_downloadable(
         reverse("studies:upload_revision", kwargs={"pk": stored_study.pk}),
         {"document": _yaml_file(pipeline.dump_study(changed))},
     )
+    # Issue 19: what the file changes is shown first; the person takes the file's title.
+    assert response.status_code == 200
+    assert stored_study.revisions.count() == 1
+    payload = re.search(r'name="payload" value="([^"]+)"', response.content.decode())
+    assert payload is not None
+    response = client_in.post(
+        reverse("studies:upload_revision", kwargs={"pk": stored_study.pk}),
+        {"payload": payload.group(1), "base_revision": "1", "section_title": "take"},
+    )
     assert response.status_code == 302
     stored_study.refresh_from_db()
     assert stored_study.revisions.count() == 2

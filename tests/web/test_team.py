@@ -293,6 +293,10 @@ def test_a_stale_whole_document_upload_conflicts_only_where_it_overlaps(
         reverse("studies:upload_revision", kwargs={"pk": pk}),
         {"document": upload, "comment": "", "base_revision": "1"},
     )
+    # Issue 19: the upload shows what would change per section; nothing is stored yet.
+    assert response.status_code == 200
+    assert re.findall(r'id="section-(\w+)"', response.content.decode()) == ["title", "roles"]
+    response = _choose(vera, pk, response, title="take", roles="keep")
     assert response.status_code == 302
     shared.refresh_from_db()
     assert shared.title == "Новое название"
@@ -314,12 +318,31 @@ def test_a_stale_whole_document_upload_conflicts_only_where_it_overlaps(
         }
     )
     upload = SimpleUploadedFile("study.yaml", pipeline.dump_study(clash).encode())
-    response = vera.post(
+    shown = vera.post(
         reverse("studies:upload_revision", kwargs={"pk": pk}),
-        {"document": upload, "comment": "", "base_revision": "1"},
+        {"document": upload, "comment": "", "base_revision": "3"},
     )
+    assert shown.status_code == 200
+    anna.post(  # meanwhile, the same role changed in the browser
+        reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"}),
+        {"rule": "age >= 21", "base_revision": "3"},
+    )
+    response = _choose(vera, pk, shown, roles="take")
     assert response.status_code == 409
-    assert shared.revisions.count() == 3
+    assert shared.revisions.count() == 4
+    assert _rule(shared) == "age >= 21"
+
+
+def _choose(client: Client, pk: int, shown: Any, **choices: str) -> Any:
+    """Answer the page of an uploaded revision's changes: keep or take, per section."""
+    page = shown.content.decode()
+    payload = re.search(r'name="payload" value="([^"]+)"', page)
+    base = re.search(r'name="base_revision" value="(\d+)"', page)
+    assert payload
+    assert base
+    data = {"payload": payload.group(1), "base_revision": base.group(1)}
+    data |= {f"section_{key}": value for key, value in choices.items()}
+    return client.post(reverse("studies:upload_revision", kwargs={"pk": pk}), data)
 
 
 @pytest.mark.django_db

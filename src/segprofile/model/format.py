@@ -7,6 +7,7 @@ the web show figures with the same ones (``segprofile.report.format`` re-exports
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -72,3 +73,17 @@ def p_value(value: float, name: str = "p") -> str:
     if value < 0.001:
         return f"{name} < 0,001"
     return f"{name} = {number(value, 3)}"
+
+
+def zone_label(name: str, moment: datetime | None = None) -> str:
+    """How a time zone is named beside a time: «МСК» for Moscow, else its offset from UTC at
+    ``moment`` (now when ``None``): «UTC+7», «UTC+5:30», «UTC»."""
+    if name == "Europe/Moscow":
+        return "МСК"
+    from zoneinfo import ZoneInfo
+
+    offset = (moment or datetime.now(UTC)).astimezone(ZoneInfo(name)).utcoffset()
+    if not offset:
+        return "UTC"
+    hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
+    return f"UTC{hours:+d}" + (f":{rest:02d}" if rest else "")

@@ -176,6 +176,9 @@ class DataSource(_Model):
     path: str = Field(min_length=1, description="Путь к файлу относительно каталога данных")
     format: DataFormat = DataFormat.auto
     id_column: str | None = None
+    date_column: str | None = Field(
+        None, description="Столбец даты обращения (выбран при загрузке данных)"
+    )
     count_column: str | None = Field(
         None, description="Для таблиц численности: столбец с числом лиц в строке"
     )

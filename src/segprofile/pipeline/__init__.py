@@ -144,6 +144,14 @@ from segprofile.pipeline.research import (
     text_topics,
     verdict_rules_text,
 )
+from segprofile.pipeline.uploads import (
+    SectionChange,
+    UploadSettings,
+    section_changes,
+    take_sections,
+    takes_settings,
+    with_upload_settings,
+)
 from segprofile.pipeline.workspace import Progress, Workspace
 from segprofile.report.blueprint import blueprint_svg
 
@@ -201,11 +209,13 @@ __all__ = [
     "ReadOptions",
     "ResearchPlanResult",
     "RuleCount",
+    "SectionChange",
     "StudyKey",
     "SurveyColumn",
     "SurveyFile",
     "SurveyImport",
     "TextTopics",
+    "UploadSettings",
     "Workspace",
     "accept_recommendations",
     "accept_suggested_hypotheses",
@@ -268,6 +278,7 @@ __all__ = [
     "rotate_key",
     "run_isolated",
     "save_portrait_edit",
+    "section_changes",
     "segment_key_label",
     "segment_labels",
     "segment_portrait",
@@ -284,7 +295,10 @@ __all__ = [
     "suggested_recommendations",
     "survey_results_csv",
     "survey_source",
+    "take_sections",
+    "takes_settings",
     "text_sources",
     "text_topics",
     "verdict_rules_text",
+    "with_upload_settings",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from segprofile.model.format import (
     NBSP,
@@ -20,6 +20,7 @@ from segprofile.model.format import (
     percents,
     points,
     share_percent,
+    zone_label,
 )
 
 __all__ = [
@@ -55,12 +56,7 @@ def ru_datetime(value: datetime | None) -> str:
 
     name = config.current().time_zone
     local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(name))
-    if name == "Europe/Moscow":
-        zone = "МСК"
-    else:
-        offset = local.utcoffset() or timedelta(0)
-        hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
-        zone = f"UTC{hours:+d}" + (f":{rest:02d}" if rest else "") if offset else "UTC"
+    zone = zone_label(name, local)
     return f"{local:%d.%m.%Y %H:%M} ({zone})"
 
 

@@ -247,6 +247,8 @@ LOCALE_PATHS = [
     *sorted(p for p in (WEB_DIR / "locale_parts").glob("*") if p.is_dir()),
 ]
 TIME_ZONE = CONFIG.time_zone
+# Times shown with the zone's name, «06.12.2026 13:27 (МСК)», as the reports show them.
+FORMAT_MODULE_PATH = "segprofile.web.formats"
 USE_I18N = True
 USE_TZ = True
 

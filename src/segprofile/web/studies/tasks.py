@@ -42,7 +42,14 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
 from segprofile.web.studies import runs
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.models import AuditEvent, DataImport, ProfileRun, ResearchPlan
+from segprofile.web.studies.models import (
+    AuditEvent,
+    DataImport,
+    ProfileRun,
+    ResearchPlan,
+    Study,
+    StudyRevision,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +205,17 @@ def with_decisions(
     return pipeline.study_from_data(updated.model_dump(mode="json"), source="data import")
 
 
+def _import_base(study: Study, upload: staging.Upload) -> StudyRevision:
+    """The revision the import's decisions apply to: the one the check page showed (its
+    ``base_revision``), so that edits saved since are merged part by part, not overwritten;
+    the latest when the page named none or it is gone."""
+    number = upload.meta.get("base_revision")
+    revision = None
+    if isinstance(number, int):
+        revision = study.revisions.filter(number=number).first()
+    return revision if revision is not None else study.current_revision()
+
+
 def read_options(upload: staging.Upload) -> pipeline.ReadOptions:
     """How to read a staged upload: the options the user chose on the upload form."""
     opts = upload.meta.get("options", {})
@@ -248,11 +266,16 @@ def _import(import_id: int) -> str:
             staging.save(upload)
             kept = None
             try:
-                base = study.current_revision()
+                base = _import_base(study, upload)
                 before = base.to_document()
                 document = with_decisions(
                     document_with_source(before, upload), job.source_id, job.decisions
                 )
+                chosen = upload.meta.get("settings")
+                if chosen:  # rating, id, date and features chosen on the check page
+                    document = pipeline.with_upload_settings(
+                        document, pipeline.UploadSettings.from_data(chosen)
+                    )
                 author = job.created_by.get_username() if job.created_by else ""
                 result = pipeline.run_isolated(
                     pipeline.import_dataset,

@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
 
 
@@ -246,7 +247,12 @@ class ImportDecisionsForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, summary: dict[str, Any], can_keep: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        summary: dict[str, Any],
+        can_keep: bool = False,
+        settings_of: tuple[StudyDocument, str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         if not can_keep:  # only an owner may keep an original (issue 15)
@@ -301,6 +307,188 @@ class ImportDecisionsForm(forms.Form):
         self.fields["extra_pii_column"].choices = [("", "—")] + [
             (str(i), c["name"]) for i, c in enumerate(self.columns) if c["name"] not in pii
         ]
+        self.settings_source: str | None = None
+        self.existing_features: list[str] = []
+        if settings_of is not None:
+            self._settings_fields(*settings_of)
+
+    # --- the study settings chosen here (issue 19): rating, id, date, features ------------------
+
+    def _settings_fields(self, document: StudyDocument, source_id: str) -> None:
+        """The fields that write the study's settings from this file: which column is the
+        satisfaction rating, the client id, the date, and which become features."""
+        self.settings_source = source_id
+        source = next((s for s in document.data_sources if s.id == source_id), None)
+        records = document.client_records()
+        default_table = records.id if records is not None else source_id
+        names = [c["name"] for c in self.columns]
+
+        def index(name: str | None) -> str:
+            return str(names.index(name)) if name in names else ""
+
+        def first(test: Any) -> str:
+            return next((str(i) for i, c in enumerate(self.columns) if test(c)), "")
+
+        features = {
+            f.column for f in document.features if (f.data_source or default_table) == source_id
+        }
+        self.existing_features = [n for n in names if n in features]
+        any_column = [("", gettext("— not in this file —"))] + [
+            (str(i), n) for i, n in enumerate(names)
+        ]
+        rating = index(document.segmentation.satisfaction.column) or first(
+            lambda c: c["use"] == "satisfaction"
+        )
+        id_column = index(source.id_column if source else None) or index(
+            self.summary["quality"].get("id_column")
+        )
+        date = index(source.date_column if source else None) or first(
+            lambda c: c["type"] == "date" and not c["pii"]
+        )
+        chosen_before = self.summary.get("settings")  # a re-check keeps what was chosen
+        if chosen_before:
+            rating = index(chosen_before.get("rating_column"))
+            id_column = index(chosen_before.get("id_column"))
+            date = index(chosen_before.get("date_column"))
+        self.fields["rating_column"] = forms.ChoiceField(
+            label=_("Satisfaction rating"), choices=any_column, initial=rating, required=False
+        )
+        self.fields["id_column"] = forms.ChoiceField(
+            label=_("Client identifier"), choices=any_column, initial=id_column, required=False
+        )
+        self.fields["date_column"] = forms.ChoiceField(
+            label=_("Date of the request"), choices=any_column, initial=date, required=False
+        )
+        candidates = [
+            (str(i), c["name"])
+            for i, c in enumerate(self.columns)
+            if c["name"] not in features
+            and c["type"] in pipeline.uploads.FEATURE_TYPES
+            and c["use"] not in ("satisfaction", "nps", "id")
+            and not c["pii"]
+        ]
+        if chosen_before:
+            before = {str(c) for c, _t in chosen_before.get("features") or []}
+            picked = [i for i, n in candidates if n in before]
+        else:
+            picked = [i for i, _n in candidates if self.columns[int(i)]["use"] == "feature"]
+        self.fields["feature_columns"] = forms.MultipleChoiceField(
+            label=_("New features"),
+            choices=candidates,
+            initial=picked,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+
+    def settings_rows(self) -> dict[str, Any] | None:
+        """The settings fields for the template (``None`` when this file sets none)."""
+        if self.settings_source is None:
+            return None
+        return {
+            "columns": [self["rating_column"], self["id_column"], self["date_column"]],
+            "features": self["feature_columns"],
+            "existing": self.existing_features,
+        }
+
+    def _clean_settings(self, cleaned: dict[str, Any]) -> None:
+        chosen: dict[str, str] = {}
+        for field in ("rating_column", "id_column", "date_column"):
+            value = cleaned.get(field) or ""
+            if not value:
+                continue
+            other = next((f for f, v in chosen.items() if v == value), None)
+            if other is not None:
+                self.add_error(
+                    field,
+                    gettext("The column «%(column)s» is already chosen as «%(other)s».")
+                    % {
+                        "column": self.columns[int(value)]["name"],
+                        "other": self.fields[other].label,
+                    },
+                )
+                continue
+            chosen[field] = value
+            name = self.columns[int(value)]["name"]
+            chosen_type = cleaned.get(f"type_{value}")
+            if cleaned.get(f"pii_{value}") == "drop":
+                self.add_error(
+                    field,
+                    gettext(
+                        "The column «%(column)s» is dropped on import: choose another column or "
+                        "another action on it."
+                    )
+                    % {"column": name},
+                )
+            elif field == "rating_column" and chosen_type != "numeric":
+                self.add_error(
+                    field,
+                    gettext(
+                        "A rating must be a number: set the type of the column «%(column)s» to "
+                        "«numeric» in the table above (cells such as «н/д» are read as missing)."
+                    )
+                    % {"column": name},
+                )
+            elif field == "date_column" and chosen_type != "date":
+                self.add_error(
+                    field,
+                    gettext(
+                        "Set the type of the column «%(column)s» to «date» in the table above, or "
+                        "choose another column."
+                    )
+                    % {"column": name},
+                )
+        wrong = []
+        for value in cleaned.get("feature_columns") or []:
+            col = self.columns[int(value)]
+            if value in chosen.values():  # the rating, id or date: not a feature as well
+                continue
+            if cleaned.get(f"type_{value}") not in pipeline.uploads.FEATURE_TYPES:
+                wrong.append(
+                    gettext(
+                        "«%(column)s» is of the type «%(type)s»; a feature is categorical, "
+                        "numeric or yes/no"
+                    )
+                    % {
+                        "column": col["name"],
+                        "type": COLUMN_TYPE_LABELS.get(cleaned.get(f"type_{value}") or "", "—"),
+                    }
+                )
+            elif cleaned.get(f"pii_{value}") in ("drop", "pseudonymise") or (
+                cleaned.get("extra_pii_column") == value
+            ):
+                wrong.append(
+                    gettext("«%(column)s» holds personal data and is not kept as it is")
+                    % {"column": col["name"]}
+                )
+        if wrong:
+            self.add_error(
+                "feature_columns",
+                gettext("These columns cannot be features: %(list)s.") % {"list": "; ".join(wrong)},
+            )
+
+    def upload_settings(self) -> pipeline.UploadSettings | None:
+        """The chosen settings (column names), for the import to write into the study."""
+        if self.settings_source is None:
+            return None
+        data = self.cleaned_data
+
+        def name(field: str) -> str | None:
+            value = data.get(field) or ""
+            return self.columns[int(value)]["name"] if value else None
+
+        taken = {data.get(f) for f in ("rating_column", "id_column", "date_column")}
+        features = [
+            (self.columns[int(v)]["name"], str(data.get(f"type_{v}")))
+            for v in data.get("feature_columns") or []
+            if v not in taken
+        ]
+        return pipeline.UploadSettings(
+            source_id=self.settings_source,
+            rating_column=name("rating_column"),
+            id_column=name("id_column"),
+            date_column=name("date_column"),
+            features=features,
+        )
 
     def rows(self) -> list[dict[str, Any]]:
         """One row a column for the template: the column and its bound fields."""
@@ -332,7 +520,13 @@ class ImportDecisionsForm(forms.Form):
         return cleaned
 
     def require_confirmation(self) -> bool:
-        """For the import itself (not a re-check): personal data must be confirmed."""
+        """For the import itself (not a re-check): personal data must be confirmed, and the
+        study settings chosen must fit the columns' types and actions."""
+        ok = True
+        if self.settings_source is not None:
+            errors = len(self.errors)
+            self._clean_settings(self.cleaned_data)
+            ok = len(self.errors) == errors
         has_pii = bool(self.summary["pii"]) or bool(self.cleaned_data.get("extra_pii_column"))
         if has_pii and not self.cleaned_data.get("confirm_pii"):
             self.add_error(
@@ -340,7 +534,7 @@ class ImportDecisionsForm(forms.Form):
                 gettext("Confirm that you have checked the personal data and the actions on it."),
             )
             return False
-        return True
+        return ok
 
     def decisions(self) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         """``column → {type, use, pii}`` (changes and confirmed actions) and keep reasons."""

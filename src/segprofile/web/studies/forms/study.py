@@ -72,3 +72,39 @@ class StudyUploadForm(forms.Form):
         except SegprofileError as exc:
             raise forms.ValidationError(str(exc), code="document") from None
         return uploaded
+
+
+KEEP, TAKE = "keep", "take"
+
+
+class RevisionChoiceForm(forms.Form):
+    """Which sections of an uploaded study document replace the study's (issue 19): one
+    choice per section the file would change — keep the current version or take the file's.
+    The file's document rides along signed (``payload``): nothing is stored before the choice.
+    """
+
+    payload = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, sections: list[pipeline.SectionChange], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        for section in sections:
+            self.fields[f"section_{section.key}"] = forms.ChoiceField(
+                label=section.name,
+                choices=[
+                    (KEEP, _("keep the current version")),
+                    (TAKE, _("take the file's version")),
+                ],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Choose: keep the current version or take the file's.")
+                },
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row a section for the template: what would change and its choice."""
+        return [{"section": s, "choice": self[f"section_{s.key}"]} for s in self.sections]
+
+    def taken(self) -> list[str]:
+        """The sections whose file version was chosen."""
+        return [s.key for s in self.sections if self.cleaned_data.get(f"section_{s.key}") == TAKE]

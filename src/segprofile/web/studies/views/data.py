@@ -481,6 +481,18 @@ def _damaged(request: HttpRequest, study: Study, upload: staging.Upload) -> Http
     return _back_to_data(study)
 
 
+def _settings_of(
+    document: StudyDocument, upload: staging.Upload
+) -> tuple[StudyDocument, str] | None:
+    """What the check page's study settings (rating, id, date, features) are chosen for: the
+    study's client records only (issue 19)."""
+    source_id = str(upload.meta["source_id"])
+    new_kind = (upload.meta.get("new_source") or {}).get("kind")
+    if pipeline.takes_settings(document, source_id, new_kind):
+        return document, source_id
+    return None
+
+
 def _inspect_page(
     request: HttpRequest,
     study: Study,
@@ -493,14 +505,18 @@ def _inspect_page(
     meta = upload.meta
     can = study_capabilities(request, study)
     summary = meta["summary"]
+    revision = study.current_revision()
+    document = revision.to_document()
     if form is None:
         summary = {
             **summary,
             "reasons": meta.get("reasons", {}),
+            "settings": meta.get("settings"),
             "keep_original": False,
         }
-        form = ImportDecisionsForm(summary=summary, can_keep=can.manage)
-    document = study.current_revision().to_document()
+        form = ImportDecisionsForm(
+            summary=summary, can_keep=can.manage, settings_of=_settings_of(document, upload)
+        )
     existing = next((s for s in document.data_sources if s.id == meta["source_id"]), None)
     context = {
         "study": study,
@@ -511,6 +527,8 @@ def _inspect_page(
         "source": existing,
         "form": form,
         "rows": form.rows(),
+        "settings": form.settings_rows(),
+        "revision": revision,
         "error": error,
         "type_labels": COLUMN_TYPE_LABELS,
         "use_labels": COLUMN_USE_LABELS,
@@ -546,7 +564,12 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         return _inspect_page(request, study, upload)
     action = request.POST.get("action", "import")
     can_keep = study.can(request.user, "manage")
-    form = ImportDecisionsForm(request.POST, summary=upload.meta["summary"], can_keep=can_keep)
+    form = ImportDecisionsForm(
+        request.POST,
+        summary=upload.meta["summary"],
+        can_keep=can_keep,
+        settings_of=_settings_of(study.current_revision().to_document(), upload),
+    )
     try:
         with staging.hold(upload):
             if _active_import(study, token) is not None:  # queued by another request just now
@@ -559,6 +582,11 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                 return _inspect_page(request, study, upload, form=form, status=400)
             decisions, reasons = form.decisions()
             upload.meta["reasons"] = reasons
+            # The study settings chosen here (kept for a re-check), written by the import over
+            # the revision the page showed: merged with edits saved meanwhile.
+            chosen = form.upload_settings()
+            upload.meta["settings"] = chosen.to_data() if chosen is not None else None
+            upload.meta["base_revision"] = study.edit_base
             document = document_with_source(study.current_revision().to_document(), upload)
             updated = with_decisions(document, upload.meta["source_id"], decisions)
             if action == "recheck":

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import SuspiciousFileOperation
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +25,11 @@ from segprofile.model.results import Profile
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
-from segprofile.web.studies.forms.study import ExampleForm, StudyUploadForm
+from segprofile.web.studies.forms.study import (
+    ExampleForm,
+    RevisionChoiceForm,
+    StudyUploadForm,
+)
 from segprofile.web.studies.models import (
     AuditEvent,
     ProfileRun,
@@ -186,20 +191,114 @@ def study_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, study_for(request, pk, need="view"))
 
 
+_UPLOAD_SALT = "segprofile.study-upload"
+_UPLOAD_MAX_AGE = 24 * 3600  # a choice page left open longer: upload the file again
+
+
 @require_POST
 def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
+    """A study document uploaded as a revision never replaces work silently (issue 19): the
+    sections the file would change are shown in words, and the person chooses, per section,
+    to keep the current version or take the file's; only then is a revision stored (over the
+    revision the choice page showed, merged with edits saved meanwhile)."""
     study = study_for(request, pk, need="edit")
+    if "payload" in request.POST:
+        return _upload_chosen(request, study)
     form = StudyUploadForm(request.POST, request.FILES)
     if not form.is_valid() or form.study_document is None:
         return _detail_page(request, study, revision_form=form, status=400)
-    comment = form.cleaned_data["comment"] or gettext("Uploaded from a file")
-    revision = study.add_revision(form.study_document, author=request.user, comment=comment)
+    revision = study.current_revision()
     upload = request.FILES.get("document")
+    name = upload.name if upload else ""
+    changes = pipeline.section_changes(revision.to_document(), form.study_document)
+    if not changes:
+        messages.info(
+            request,
+            gettext("The file %(file)s is the same as revision %(number)s: nothing was stored.")
+            % {"file": name, "number": revision.number},
+        )
+        return redirect("studies:detail", pk=study.pk)
+    payload = signing.dumps(
+        {
+            "document": form.study_document.model_dump(mode="json"),
+            "file": name,
+            "comment": form.cleaned_data["comment"],
+        },
+        salt=f"{_UPLOAD_SALT}:{study.pk}",
+        compress=True,
+    )
+    choice = RevisionChoiceForm(initial={"payload": payload}, sections=changes)
+    return _choice_page(request, study, revision, choice, name)
+
+
+def _choice_page(
+    request: HttpRequest,
+    study: Study,
+    revision: StudyRevision,
+    form: RevisionChoiceForm,
+    file: str,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"study": study, "revision": revision, "form": form, "file": file}
+    return render(request, "studies/study/upload_choice.html", context, status=status)
+
+
+def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
+    """The choice made: the chosen sections taken from the file, the others kept."""
+    try:
+        data = signing.loads(
+            request.POST.get("payload", ""),
+            salt=f"{_UPLOAD_SALT}:{study.pk}",
+            max_age=_UPLOAD_MAX_AGE,
+        )
+        uploaded = pipeline.study_from_data(data["document"], source=data["file"] or "файл")
+    except (signing.BadSignature, KeyError, TypeError, SegprofileError):
+        messages.error(
+            request,
+            gettext(
+                "The page of the choice is out of date or damaged: upload the file again. "
+                "Nothing was stored."
+            ),
+        )
+        return redirect("studies:detail", pk=study.pk)
+    base = None
+    if study.edit_base is not None:
+        base = study.revisions.filter(number=study.edit_base).first()
+    if base is None:
+        base = study.current_revision()
+        study.edit_base = base.number
+    current = base.to_document()
+    form = RevisionChoiceForm(request.POST, sections=pipeline.section_changes(current, uploaded))
+    if not form.is_valid():
+        return _choice_page(request, study, base, form, data["file"], status=400)
+    taken = form.taken()
+    if not taken:
+        messages.info(request, gettext("Every section was kept: nothing was stored."))
+        return redirect("studies:detail", pk=study.pk)
+    try:
+        document = pipeline.take_sections(current, uploaded, taken)
+    except SegprofileError as exc:
+        form.add_error(None, exc.message)
+        form.add_error(
+            None,
+            gettext(
+                "Take linked sections together (hypotheses with the research plan, journeys and "
+                "recommendations; features with the segmentation settings) or keep them both."
+            ),
+        )
+        return _choice_page(request, study, base, form, data["file"], status=400)
+    names = ", ".join(row["section"].name for row in form.rows() if row["section"].key in taken)
+    taken_text = gettext("From the file «%(file)s» taken: %(sections)s") % {
+        "file": data["file"],
+        "sections": names,
+    }
+    comment = f"{data['comment']}. {taken_text}" if data["comment"] else taken_text
+    revision = study.add_revision(document, author=request.user, comment=comment)
     audit(
         request,
         AuditEvent.Action.IMPORT,
         study,
-        {"what": "study", "file": upload.name if upload else "", "revision": revision.number},
+        {"what": "study", "file": data["file"], "revision": revision.number, "sections": taken},
     )
     messages.success(
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
