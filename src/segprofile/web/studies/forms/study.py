@@ -136,7 +136,12 @@ class RoleForm(forms.Form):
     def _posted_rows(self) -> int:
         if not self.is_bound:
             return 0
-        return sum(1 for key in self.data if str(key).startswith("act_"))
+        filled = [
+            int(key[4:])
+            for key, value in self.data.items()
+            if str(key).startswith("act_") and str(key)[4:].isdigit() and value
+        ]
+        return min(max(filled, default=-1) + 1, 50)  # rows up to the last one filled
 
     @property
     def basis_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -249,7 +254,7 @@ class SettingsForm(forms.Form):
     )
     k_min = forms.IntegerField(label=_("from"), required=False)
     k_max = forms.IntegerField(label=_("to"), required=False)
-    n_clusters = forms.IntegerField(label=_("Clusters"), required=False)
+    n_clusters = forms.IntegerField(label=_("Fixed number"), required=False)
     satisfaction_column = forms.CharField(label=_("Satisfaction rating column"), required=False)
     scale_min = forms.IntegerField(label=_("Lowest rating"))
     scale_max = forms.IntegerField(label=_("Highest rating"))

@@ -400,7 +400,16 @@ def priority_preview(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse
     published before it is shown)."""
     run = run_for(request, pk, run_pk, light=True, done=True)
     form = PriorityForm(request.POST)
-    context: dict[str, Any] = {"study": run.study, "run": run, "preview": True, "form": form}
+    page = reverse("studies:run_priorities", kwargs={"pk": run.study.pk, "run_pk": run.pk})
+    context: dict[str, Any] = {
+        "study": run.study,
+        "run": run,
+        "preview": True,
+        "form": form,
+        "can": study_capabilities(request, run.study),  # the sponsor-focus forms, as on the page
+        "next": page,
+        "sort": "rank",
+    }
     if form.is_valid():
         data = revision_document(run.revision).model_dump(mode="json")
         form.change(data)
