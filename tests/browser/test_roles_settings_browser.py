@@ -81,6 +81,6 @@ def test_roles_settings_and_priority_in_place(page: Any, live_app: Any) -> None:
     page.get_by_role("button", name="Сохранить порог и веса").click()
     expect(page.locator(".message--success")).to_contain_text("Редакция 4 сохранена")
     expect(page.locator("#priority-settings input[name='low_satisfaction_csat']")).to_have_value(
-        "0.0"
+        "0"
     )
     assert pk

@@ -418,8 +418,9 @@ class PriorityForm(forms.Form):
     @classmethod
     def initial_of(cls, document: StudyDocument) -> dict[str, Any]:
         settings = document.priority
+        share = round(settings.low_satisfaction_csat * 100, 1)
         initial: dict[str, Any] = {
-            "low_satisfaction_csat": round(settings.low_satisfaction_csat * 100, 1)
+            "low_satisfaction_csat": int(share) if share.is_integer() else share
         }
         for mode in ("when_low", "when_high"):
             weights = getattr(settings, mode)
