@@ -192,3 +192,16 @@ def test_the_live_count_reads_the_rule_of_the_form(client_in: Client, stored_stu
     answer = client_in.post(url, {"eligibility_rule": "age >= 18"}, **HTMX)
     assert answer.status_code == 200
     assert "из 3\u00a0000" in answer.content.decode()  # the count of the rule typed in the form
+
+
+def test_every_filled_legal_basis_row_is_kept_even_after_empty_ones(
+    client_in: Client, stored_study: Study
+) -> None:
+    url = reverse("studies:role_edit", kwargs={"pk": stored_study.pk, "role_id": "applicant"})
+    form = client_in.get(url, **HTMX).context["role_form"]
+    assert form.basis_count == 2  # the stored basis and one empty row to add to
+    values = _form(stored_study, kind="applicant", act_0="", article_0="", act_1="")
+    values |= {"act_2": "law", "article_2": "ст. 7"}
+    assert client_in.post(url, values, **HTMX).status_code == 200
+    audience = _document(stored_study).roles[0].audience
+    assert [(b.act, b.article) for b in audience.legal_basis] == [("law", "ст. 7")]

@@ -104,7 +104,7 @@ class RoleForm(forms.Form):
     population_source = forms.ChoiceField(label=_("Population table"), required=False)
 
     def __init__(
-        self, *args: Any, document: StudyDocument, basis_rows: int = 1, **kwargs: Any
+        self, *args: Any, document: StudyDocument, basis_rows: int = 0, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         from segprofile.model.study import DataSourceKind, RoleKind
