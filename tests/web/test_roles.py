@@ -57,6 +57,15 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:run_priorities": {"GET": ("view", 200)},
     "studies:segment_note": {"POST": ("edit", 302)},
     "studies:run_json": {"GET": ("view", 200)},
+    # issue 19: roles and audiences, segmentation settings, priority threshold and weights
+    "studies:roles_section": {"GET": ("view", 200)},
+    "studies:role_new": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:role_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:role_delete": {"POST": ("edit", {"editor": 302, "*": 404})},
+    "studies:settings_section": {"GET": ("view", 200)},
+    "studies:settings_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:priority_preview": {"POST": ("view", 200)},
+    "studies:priority_save": {"POST": ("edit", 400)},
     # Segments and clusters of a run (the small study has no clusters: back to the page).
     "studies:run_segments": {"GET": ("view", 200)},
     "studies:run_clusters": {"GET": ("view", 200)},

@@ -111,14 +111,21 @@ def check(study: Study) -> list[Finding]:
 def check_with_data(ws: Workspace, study: Study) -> list[Finding]:
     """:func:`check`, and what the study names in its data that the latest imported version of
     each source does not have (a feature's column, the rating, the id or count column)."""
+    columns = {source_id: set(names) for source_id, names in imported_columns(ws, study).items()}
+    return check_study(study) + check_data_columns(study, columns)
+
+
+def imported_columns(ws: Workspace, study: Study) -> dict[str, list[str]]:
+    """Per data source with an imported version: the columns of its latest version, in order
+    (what a form offers to choose from: the rating column, the id column, a feature's column)."""
     from segprofile.data import datasets
 
-    columns: dict[str, set[str]] = {}
+    columns: dict[str, list[str]] = {}
     for source in study.data_sources:
         versions = datasets.list_versions(ws.home, study.id, source.id)
         if versions:
-            columns[source.id] = {str(c["name"]) for c in versions[-1].columns}
-    return check_study(study) + check_data_columns(study, columns)
+            columns[source.id] = [str(c["name"]) for c in versions[-1].columns]
+    return columns
 
 
 @dataclass(frozen=True)

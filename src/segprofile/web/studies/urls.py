@@ -257,3 +257,23 @@ urlpatterns += [
 urlpatterns += [
     path("studies/<int:pk>/research/contacts/", keys.reidentify, name="reidentify"),
 ]
+
+# issue 19: roles and audiences (M-2), segmentation settings (M-4…M-6), priority (M-6)
+urlpatterns += [
+    path("studies/<int:pk>/roles/", study.roles_section, name="roles_section"),
+    path("studies/<int:pk>/roles/new/", study.role_edit, name="role_new"),
+    path("studies/<int:pk>/roles/<str:role_id>/", study.role_edit, name="role_edit"),
+    path("studies/<int:pk>/roles/<str:role_id>/delete/", study.role_delete, name="role_delete"),
+    path("studies/<int:pk>/settings/", study.settings_section, name="settings_section"),
+    path("studies/<int:pk>/settings/edit/", study.settings_edit, name="settings_edit"),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/priorities/preview/",
+        study.priority_preview,
+        name="priority_preview",
+    ),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/priorities/settings/",
+        study.priority_save,
+        name="priority_save",
+    ),
+]
