@@ -141,6 +141,18 @@ from segprofile.pipeline.research import (
     text_topics,
     verdict_rules_text,
 )
+
+# issue 19: a new study from nothing, its scope edited in place, the stages of the methodology
+from segprofile.pipeline.scope import (
+    add_legal_act,
+    change_legal_act,
+    new_study,
+    remove_legal_act,
+    roles_citing,
+    set_scope,
+    study_title,
+)
+from segprofile.pipeline.stages import Stage, StageState, StudyStages, study_stages
 from segprofile.pipeline.workspace import Progress, Workspace
 from segprofile.report.blueprint import blueprint_svg
 
@@ -198,7 +210,10 @@ __all__ = [
     "ReadOptions",
     "ResearchPlanResult",
     "RuleCount",
+    "Stage",
+    "StageState",
     "StudyKey",
+    "StudyStages",
     "SurveyColumn",
     "SurveyFile",
     "SurveyImport",
@@ -206,9 +221,11 @@ __all__ = [
     "Workspace",
     "accept_recommendations",
     "accept_suggested_hypotheses",
+    "add_legal_act",
     "audit_original",
     "blueprint_svg",
     "capacity_csat_svg",
+    "change_legal_act",
     "check",
     "check_with_data",
     "compare_journeys",
@@ -237,6 +254,7 @@ __all__ = [
     "load_study",
     "mask_preview",
     "merge_topics",
+    "new_study",
     "open_data_source",
     "open_dataset",
     "orphaned_hypotheses",
@@ -257,10 +275,12 @@ __all__ = [
     "reidentify",
     "reject_quote",
     "reject_suggested_hypotheses",
+    "remove_legal_act",
     "render_profile_html",
     "render_report",
     "research_plan",
     "retire_study_key",
+    "roles_citing",
     "rotate_key",
     "run_isolated",
     "save_portrait_edit",
@@ -268,12 +288,15 @@ __all__ = [
     "segment_portrait",
     "set_eligibility_rule",
     "set_hypothesis_status",
+    "set_scope",
     "set_segment_note",
     "set_topic_name",
     "staging",
     "start_isolation",
     "study_from_data",
     "study_hash",
+    "study_stages",
+    "study_title",
     "suggested_hypotheses",
     "suggested_recommendations",
     "survey_results_csv",

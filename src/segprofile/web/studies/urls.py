@@ -10,6 +10,7 @@ from segprofile.web.studies.views import (
     keys,
     reports,
     research,
+    scope,
     segments,
     study,
     team,
@@ -242,4 +243,18 @@ urlpatterns += [
 # Re-identification by the key holder (M-8 recruitment): contacts of the chosen respondents.
 urlpatterns += [
     path("studies/<int:pk>/research/contacts/", keys.reidentify, name="reidentify"),
+]
+
+# issue 19: a new study from nothing, the scope and its legal acts edited in place (M-1)
+urlpatterns += [
+    path("studies/new/blank/", study.study_create_blank, name="create_blank"),
+    path("studies/<int:pk>/scope/", scope.scope_section, name="scope"),
+    path("studies/<int:pk>/scope/edit/", scope.scope_edit, name="scope_edit"),
+    path("studies/<int:pk>/scope/acts/new/", scope.legal_act_add, name="legal_act_add"),
+    path("studies/<int:pk>/scope/acts/<str:act_id>/", scope.legal_act_edit, name="legal_act_edit"),
+    path(
+        "studies/<int:pk>/scope/acts/<str:act_id>/delete/",
+        scope.legal_act_delete,
+        name="legal_act_delete",
+    ),
 ]
