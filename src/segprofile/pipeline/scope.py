@@ -106,7 +106,7 @@ def _act(data: dict[str, Any], act_id: str) -> dict[str, Any]:
 def add_legal_act(data: dict[str, Any], *, title: str, reference: str = "") -> str:
     """Append a legal act to the scope in ``data``; returns its new identifier."""
     acts = _acts(data)
-    act_id = identifier_from(title, {a.get("id") for a in acts}, fallback="npa", length=24)
+    act_id = identifier_from(title, {str(a.get("id")) for a in acts}, fallback="npa", length=24)
     acts.append({"id": act_id, "title": title.strip(), "reference": reference.strip()})
     return act_id
 
