@@ -42,6 +42,7 @@ def _section(
         "revision": revision,
         "document": document,
         "base": base or revision.number,
+        "inline": htmx.is_htmx(request),
         **state,
     }
     return htmx.vary(render(request, SECTION, context, status=status))
@@ -99,7 +100,7 @@ def scope_edit(request: HttpRequest, pk: int) -> HttpResponse:
         pipeline.set_scope(data, **form.scope_fields())
 
     return _answer(
-        request, study, form, change, gettext("Scope"), {"scope_form": form}, prefix="scope"
+        request, study, form, change, gettext("Scope changed"), {"scope_form": form}, prefix="scope"
     )
 
 
