@@ -67,13 +67,14 @@ def test_start_from_nothing(page: Any, live_app: Any) -> None:
         ("Постановление Правительства Н-ской области о порядке выплаты", "от 01.02.2022 № 17-п"),
     ):
         scope.locator("#act-add").click()
+        expect(scope.locator("#act-form")).to_be_visible()
         if title.startswith("Указ"):
-            scope.get_by_role("button", name="Добавить НПА").click()
+            scope.get_by_role("button", name="Сохранить НПА").click()
             expect(scope.locator(".field__error")).to_have_text("Напишите название НПА.")
             shot(page, "start-05-act-refused", scope)
         scope.locator("#act-form").get_by_label("НПА", exact=True).fill(title)
         scope.locator("#act-form").get_by_label("Номер, дата, ссылка").fill(reference)
-        scope.get_by_role("button", name="Добавить НПА").click()
+        scope.get_by_role("button", name="Сохранить НПА").click()
         expect(scope.get_by_text(title)).to_be_visible()
     expect(scope.locator(".acts__item")).to_have_count(3)
     shot(page, "start-06-acts", scope)
