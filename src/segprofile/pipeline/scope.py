@@ -135,7 +135,7 @@ def remove_legal_act(data: dict[str, Any], act_id: str) -> None:
         one = len(citing) == 1
         raise InputError(
             f"НПА «{act.get('title')}» не удалён: на него как на правовое основание "
-            f"ссылается {'роль' if one else 'роли'} {names}. Сначала уберите его из правового "
-            f"основания {'этой роли' if one else 'этих ролей'} (раздел «Роли»)."
+            f"{'ссылается роль' if one else 'ссылаются роли'} {names}. Сначала уберите его "
+            f"из правового основания {'этой роли' if one else 'этих ролей'} (раздел «Роли»)."
         )
     data["scope"]["legal_acts"] = [a for a in _acts(data) if a.get("id") != act_id]
