@@ -202,7 +202,8 @@ def _detail_page(
     stages = pipeline.study_stages(
         findings,
         client_data=any(row["version"] is not None for row in sources if row["source"] is records),
-        profile_built=study.runs.filter(status=ProfileRun.Status.DONE).exists(),
+        # The latest ten runs are read anyway; an older finished one is no profile of today.
+        profile_built=any(run.status == ProfileRun.Status.DONE for run in recent),
     )
     context = {
         "study": study,
