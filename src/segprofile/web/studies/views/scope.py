@@ -26,6 +26,7 @@ from segprofile.web.studies.sections import Change, save_part
 from segprofile.web.studies.views.common import current_document, study_capabilities
 
 SECTION = "studies/study/sections/_scope.html"
+PAGE = "studies/scope/page.html"  # the section alone on a page, for a browser without HTMX
 ANCHOR = "#scope"
 
 
@@ -45,7 +46,8 @@ def _section(
         "inline": htmx.is_htmx(request),
         **state,
     }
-    return htmx.vary(render(request, SECTION, context, status=status))
+    template = SECTION if htmx.is_htmx(request) else PAGE
+    return htmx.vary(render(request, template, context, status=status))
 
 
 def _back(study: Study) -> HttpResponse:
