@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from segprofile.errors import NotFound
 from segprofile.model import spec_yaml
@@ -33,62 +30,6 @@ def parse_study(text: str, *, source: str = "study.yaml") -> Study:
 def study_from_data(data: object, *, source: str = "документ") -> Study:
     """Validate a stored document (parsed JSON); raises :class:`DocumentError` in Russian."""
     return spec_yaml.study_from_data(data, source=source)
-
-
-# fmt: off
-_LATIN = str.maketrans(dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
-    "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
-    "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "iu", "ia",
-], strict=True)))
-# fmt: on
-
-
-def study_id_for(title: str) -> str:
-    """A short identifier made from a title: «Пособие на ребёнка» → ``posobie-na-rebenka``."""
-    latin = title.lower().translate(_LATIN)
-    slug = ""
-    for word in re.findall(r"[a-z0-9]+", latin):
-        if slug and len(slug) + 1 + len(word) > 40:
-            break
-        slug = f"{slug}-{word}" if slug else word[:40]
-    return slug or "study"
-
-
-def new_study(
-    *,
-    kind: str,
-    title: str,
-    body: str = "",
-    client_types: Iterable[str],
-    legal_acts: Iterable[Mapping[str, Any]] = (),
-    description: str = "",
-    study_id: str | None = None,
-) -> Study:
-    """A new study document from its scope alone (M-1): what is profiled, its title, the body,
-    the clients (internal, citizens, business) and the legal acts; the rest is filled in later.
-
-    A legal act without an ``id`` gets ``act1``, ``act2``…; the study's id is made from the
-    title unless given. Raises :class:`DocumentError` with the model's problems by path
-    (``scope.title``, ``scope.legal_acts[0].title``…).
-    """
-    acts = [
-        {**act, "id": act.get("id") or f"act{number}"}
-        for number, act in enumerate(legal_acts, start=1)
-    ]
-    title = title.strip()
-    data = {
-        "id": study_id or study_id_for(title),
-        "title": title,
-        "scope": {
-            "kind": kind,
-            "title": title,
-            "body": body.strip(),
-            "client_types": list(client_types),
-            "legal_acts": acts,
-            "description": description,
-        },
-    }
-    return study_from_data(data, source="новое исследование")
 
 
 def dump_study(study: Study) -> str:

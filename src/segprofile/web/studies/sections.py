@@ -94,6 +94,12 @@ def _report(error: SegprofileError, form: forms.Form | None, prefix: str) -> Non
     form.add_error(None, str(error))  # with its hint: what to do
 
 
+def report_problems(error: SegprofileError, form: forms.Form | None, prefix: str = "") -> None:
+    """Put what the model refused on ``form`` as :func:`save_part` does (beside the field its
+    path names after ``prefix``, else above the form): for a form that creates a document."""
+    _report(error, form, prefix)
+
+
 def changed_document(
     study: Study, change: Change, *, form: forms.Form | None = None, prefix: str = ""
 ) -> StudyDocument | None:

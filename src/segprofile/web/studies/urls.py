@@ -10,6 +10,7 @@ from segprofile.web.studies.views import (
     keys,
     reports,
     research,
+    scope,
     segments,
     study,
     team,
@@ -275,5 +276,19 @@ urlpatterns += [
         "studies/<int:pk>/runs/<int:run_pk>/priorities/settings/",
         study.priority_save,
         name="priority_save",
+    ),
+]
+
+# issue 19: a new study from nothing, the scope and its legal acts edited in place (M-1)
+urlpatterns += [
+    path("studies/new/blank/", study.study_create_blank, name="create_blank"),
+    path("studies/<int:pk>/scope/", scope.scope_section, name="scope"),
+    path("studies/<int:pk>/scope/edit/", scope.scope_edit, name="scope_edit"),
+    path("studies/<int:pk>/scope/acts/new/", scope.legal_act_add, name="legal_act_add"),
+    path("studies/<int:pk>/scope/acts/<str:act_id>/", scope.legal_act_edit, name="legal_act_edit"),
+    path(
+        "studies/<int:pk>/scope/acts/<str:act_id>/delete/",
+        scope.legal_act_delete,
+        name="legal_act_delete",
     ),
 ]

@@ -1,5 +1,5 @@
-"""Forms of a study: one made from an example, a study document uploaded as a study or a
-revision."""
+"""Forms of a study: one started from nothing (its scope), one made from an example, a study
+document uploaded as a study or a revision."""
 
 from __future__ import annotations
 
@@ -15,11 +15,38 @@ from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
+from segprofile.model.study import ScopeKind
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.forms.scope import LegalActRows, ScopeForm
 
 
 def _example_choices() -> list[tuple[str, str]]:
     return [(e.name, e.title) for e in pipeline.list_examples()]
+
+
+class NewStudyForm(ScopeForm):
+    """The guided start of a study from nothing: its scope (M-1); the legal acts come in rows
+    beside it (:func:`legal_act_rows`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"kind": ScopeKind.service.value})
+        kwargs.setdefault("prefix", "new")
+        super().__init__(*args, **kwargs)
+
+
+def legal_act_rows(data: Any = None) -> Any:
+    """The guided start's rows of legal acts (empty rows are skipped)."""
+    return LegalActRows(data, prefix="acts")
+
+
+def filled_acts(rows: Any) -> list[dict[str, str]]:
+    """The legal acts (``title``, ``reference``) of the filled rows of a valid
+    :func:`legal_act_rows`."""
+    return [
+        {"title": r["title"], "reference": r.get("reference", "")}
+        for r in rows.cleaned_data
+        if r.get("title")
+    ]
 
 
 class ExampleForm(forms.Form):

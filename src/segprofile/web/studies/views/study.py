@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
-from segprofile.errors import NotFound, SegprofileError
+from segprofile.errors import DocumentError, NotFound, SegprofileError
 from segprofile.model.format import percent
 from segprofile.model.labels import PRIORITY_PARTS
 from segprofile.model.results import Profile
@@ -30,11 +30,14 @@ from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.study import (
     ExampleForm,
+    NewStudyForm,
     PriorityForm,
     RevisionChoiceForm,
     RoleForm,
     SettingsForm,
     StudyUploadForm,
+    filled_acts,
+    legal_act_rows,
 )
 from segprofile.web.studies.models import (
     AuditEvent,
@@ -42,6 +45,7 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
+from segprofile.web.studies.sections import report_problems
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.views.common import (
     attachment,
@@ -82,9 +86,13 @@ def _new_page(
     *,
     example_form: ExampleForm | None = None,
     upload_form: StudyUploadForm | None = None,
+    blank_form: NewStudyForm | None = None,
+    act_rows: Any = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
+        "blank_form": blank_form or NewStudyForm(),
+        "act_rows": act_rows or legal_act_rows(),
         "examples": pipeline.list_examples(),
         "example_form": example_form or ExampleForm(),
         "upload_form": upload_form or StudyUploadForm(),
@@ -98,6 +106,29 @@ def study_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+def study_create_blank(request: HttpRequest) -> HttpResponse:
+    """A study from nothing: the guided start's scope and legal acts become its first revision;
+    its page then says what to do next (upload the client data)."""
+    form = NewStudyForm(request.POST)
+    rows = legal_act_rows(request.POST)
+    if form.is_valid() and rows.is_valid():
+        try:
+            document = pipeline.new_study(**form.scope_fields(), legal_acts=filled_acts(rows))
+        except DocumentError as exc:
+            report_problems(exc, form, "scope")
+        else:
+            study = Study.create_from_document(
+                document, owner=request.user, comment=gettext("Started from nothing: the scope")
+            )
+            messages.success(
+                request,
+                gettext("The study was created. Next, upload the client data: see below."),
+            )
+            return redirect("studies:detail", pk=study.pk)
+    return _new_page(request, blank_form=form, act_rows=rows, status=400)
+
+
+@require_POST
 def study_create_from_example(request: HttpRequest) -> HttpResponse:
     form = ExampleForm(request.POST)
     if not form.is_valid():
@@ -108,11 +139,17 @@ def study_create_from_example(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["example"],
             rows=settings.SEGPROFILE_DEMO_ROWS,
             seed=settings.SEGPROFILE_DEMO_SEED,
+            build=True,
         )
     except SegprofileError as exc:
         form.add_error(None, str(exc))
         return _new_page(request, example_form=form, status=exc.http_status)
-    messages.success(request, gettext("The study was created from the example, with demo data."))
+    messages.success(
+        request,
+        gettext(
+            "The study was created from the example, with demo data; its profile is being built."
+        ),
+    )
     return redirect("studies:detail", pk=study.pk)
 
 
@@ -171,11 +208,19 @@ def _detail_page(
         pipeline.check_with_data(services.workspace_for(study), document),
         key=lambda f: _code_order(f.code),
     )
+    records = document.client_records()
+    stages = pipeline.study_stages(
+        findings,
+        client_data=any(row["version"] is not None for row in sources if row["source"] is records),
+        # The latest ten runs are read anyway; an older finished one is no profile of today.
+        profile_built=any(run.status == ProfileRun.Status.DONE for run in recent),
+    )
     context = {
         "study": study,
         "can": can,
         "revision": revision,
         "document": document,
+        "stages": stages,
         "acts": {act.id: act for act in document.scope.legal_acts},
         "sources": sources,
         "findings": findings,
