@@ -62,9 +62,12 @@ def test_columns_have_kinds_and_only_values_enough_people_share(
     assert "tiny-village" not in by_name["region"].examples  # 2 rows < min_cell
     assert set(by_name["region"].examples) <= {"city", "town", "rural"}
     # Protected columns: offered without values, marked why.
-    assert by_name["email"].examples == [] and "псевдоним" in by_name["email"].protected
-    assert by_name["СНИЛС"].examples == [] and by_name["СНИЛС"].usable
-    assert by_name["ФИО"].dropped and not by_name["ФИО"].usable
+    assert by_name["email"].examples == []
+    assert "псевдоним" in by_name["email"].protected
+    assert by_name["СНИЛС"].examples == []
+    assert by_name["СНИЛС"].usable
+    assert by_name["ФИО"].dropped
+    assert not by_name["ФИО"].usable
     assert "удалён" in by_name["ФИО"].protected
     assert "ФИО" not in columns.names
 
@@ -136,7 +139,8 @@ def test_a_name_merging_every_value_is_refused(
         pipeline.check_value_labels(ws, study, feature, path="value_labels")
     path, _line, text = caught.value.problems[0]
     assert path == "value_labels"
-    assert "«Все»" in text and "один сегмент" in text
+    assert "«Все»" in text
+    assert "один сегмент" in text
     with pytest.raises(InputError):
         pipeline.preview_feature(ws, study, feature)
     # Two of three merged: allowed.
@@ -162,7 +166,8 @@ def test_without_imported_data_nothing_is_offered_or_judged(tmp_path: Path) -> N
     study = Study.model_validate(SMALL_STUDY)
     ws = pipeline.Workspace.in_folder(tmp_path)
     columns = pipeline.feature_columns(ws, study)
-    assert columns.version is None and columns.columns == []
+    assert columns.version is None
+    assert columns.columns == []
     assert pipeline.missing_columns(ws, study) == {}
     with pytest.raises(InputError, match="не загружены"):
         pipeline.preview_feature(ws, study, study.feature("age"))

@@ -107,6 +107,7 @@ from segprofile.pipeline.features import (
     feature_columns,
     feature_references,
     missing_columns,
+    new_feature_id,
     preview_feature,
     remove_feature,
 )
@@ -259,6 +260,7 @@ __all__ = [
     "mask_preview",
     "merge_topics",
     "missing_columns",
+    "new_feature_id",
     "open_data_source",
     "open_dataset",
     "orphaned_hypotheses",

@@ -8,6 +8,7 @@ masked or kept as personal data; sizes are live counts (rounded, bounds under ``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -350,3 +351,19 @@ def remove_feature(data: dict[str, Any], feature_id: str) -> None:
         settings["features"] = [f for f in settings.get("features", []) if f != feature_id]
     by_feature = seg["by_feature"]
     by_feature["pairs"] = [p for p in by_feature.get("pairs", []) if feature_id not in p]
+
+
+_LATIN = "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch _ y _ e iu ia"
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", _LATIN.split(" "), strict=True))
+
+
+def new_feature_id(study: Study, column: str) -> str:
+    """An identifier for a new feature on ``column``, unique in the study: the column's name
+    in Latin letters («Канал подачи» → ``kanal_podachi``)."""
+    text = "".join(_TRANSLIT.get(ch, ch) for ch in column.lower())
+    base = re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:48] or "feature"
+    taken = {f.id for f in study.features}
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate
