@@ -23,9 +23,9 @@ BLANK_VALUE_ROWS = 2
 
 BINNING_CHOICES = [
     ("", _("Quartiles (four equal groups)")),
-    (BinningMethod.thresholds.value, _("Thresholds: from a legal act or the team's decision")),
-    (BinningMethod.quantiles.value, _("Quantiles: groups of equal size")),
-    (BinningMethod.round.value, _("Round bins: quantiles with round bounds")),
+    (BinningMethod.thresholds.value, _("Thresholds (a legal act, a decision)")),
+    (BinningMethod.quantiles.value, _("Quantiles (groups of equal size)")),
+    (BinningMethod.round.value, _("Round bounds (rounded quantiles)")),
 ]
 
 
@@ -87,7 +87,7 @@ class FeatureForm(forms.Form):
         label=_("Reference"), max_length=REFERENCE_MAX, required=False
     )
     binning_method = forms.ChoiceField(
-        label=_("Segments of a number"), choices=BINNING_CHOICES, required=False
+        label=_("How to cut the number"), choices=BINNING_CHOICES, required=False
     )
     thresholds = forms.CharField(label=_("Thresholds"), max_length=500, required=False)
     n_bins = forms.IntegerField(
