@@ -189,3 +189,28 @@ def test_removing_a_feature_removes_what_names_it() -> None:
     assert [f.id for f in after.features] == ["channel", "single_parent", "region"]
     assert after.segmentation.clustering.features == ["channel"]
     assert after.segmentation.by_feature.pairs == []
+
+
+def test_names_and_merges_reach_the_profile_and_its_report(
+    imported: tuple[pipeline.Workspace, Study],
+) -> None:
+    ws, study = imported
+    data = study.model_dump(mode="json")
+    data["features"][0]["value_labels"] = {"epgu": "Портал", "mfc": "Лично", "office": "Лично"}
+    data["features"][3]["value_labels"] = {"city": "Город", "town": "Посёлок", "rural": "Село"}
+    data["segmentation"]["clustering"]["enabled"] = False
+    named = pipeline.study_from_data(data, source="тест")
+    profile = pipeline.published_profile(pipeline.profile_study(ws, named), named)
+    by_id = {fs.feature_id: fs for fs in profile.by_feature}
+    assert [s.label for s in by_id["channel"].segments if not s.missing_value] == [
+        "Портал",
+        "Лично",
+    ]
+    labels = [s.label for s in by_id["region"].segments]
+    assert labels[:3] == ["Город", "Посёлок", "Село"]
+    html = pipeline.render_profile_html(profile, named, standalone=False)
+    assert "Лично" in html
+    assert "Посёлок" in html
+    assert ">office<" not in html.lower()
+    assert ">rural<" not in html.lower()
+    assert ">town<" not in html.lower()
