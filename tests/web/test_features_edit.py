@@ -330,3 +330,20 @@ def test_the_same_feature_edited_twice_is_a_conflict_with_both_versions(
     assert "18" in html
     assert "40" in html
     assert study.current_revision().number == before
+
+
+def test_a_form_drawn_again_keeps_the_revision_it_began_from(
+    client_in: Client, study: Study
+) -> None:
+    base = study.current_revision().number
+    client_in.post(_url("feature_pair_add", study), {"first": "channel", "second": "age"}, **HX)
+    assert study.current_revision().number == base + 1
+    query = f"?column=age&type=numeric&base_revision={base}"
+    again = client_in.get(_url("feature_edit", study, feature_id="age") + query, **HX)
+    assert f'name="base_revision" value="{base}"' in again.content.decode()
+    refused = client_in.post(
+        _url("feature_edit", study, feature_id="age"),
+        _age(study, thresholds="45; 25", base_revision=base),
+        **HX,
+    )
+    assert f'name="base_revision" value="{base}"' in refused.content.decode()

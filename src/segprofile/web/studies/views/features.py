@@ -89,10 +89,14 @@ def _form_response(
     status: int = 200,
 ) -> HttpResponse:
     revision = study.current_revision()
+    # The form keeps the revision it began from while it is drawn again (column, type changed)
+    # or refused, so that its save merges with edits made meanwhile.
+    base = request.GET.get("base_revision") or request.POST.get("base_revision") or ""
     context = {
         "study": study,
         "document": document,
         "revision": revision,
+        "base_revision": int(base) if base.isdigit() else revision.number,
         "form": form,
         "feature": feature,
         "columns": form.available,
