@@ -150,6 +150,22 @@ def test_a_name_merging_every_value_is_refused(
     pipeline.check_value_labels(ws, study, some)
 
 
+def test_a_preview_never_names_a_value_fewer_than_min_cell_have(
+    imported: tuple[pipeline.Workspace, Study],
+) -> None:
+    ws, study = imported
+    preview = pipeline.preview_feature(ws, study, study.feature("region"))
+    labels = [s.label.lower() for s in preview.segments]
+    assert "tiny-village" not in labels
+    assert len(labels) == 3
+    assert preview.more == 1
+    # An identifier as a feature: thousands of one-person segments, none of them listed.
+    email = Feature(id="email", column="email", label="Почта")
+    many = pipeline.preview_feature(ws, study, email)
+    assert many.segments == []
+    assert many.more > 2000
+
+
 def test_missing_columns_and_a_preview_on_them(
     imported: tuple[pipeline.Workspace, Study],
 ) -> None:

@@ -347,3 +347,10 @@ def test_a_form_drawn_again_keeps_the_revision_it_began_from(
         **HX,
     )
     assert f'name="base_revision" value="{base}"' in refused.content.decode()
+
+
+def test_the_preview_of_an_identifier_names_no_value(client_in: Client, study: Study) -> None:
+    data = _form(study, column="email", label="Почта", value_code=[], value_label=[])
+    html = client_in.post(_url("feature_preview", study), data, **HX).content.decode()
+    assert "сегментов не показаны" in html
+    assert "@mail.ru" not in html

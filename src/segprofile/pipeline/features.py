@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 EXAMPLES = 3
 #: Values of a column offered for Russian names (the most frequent first).
 MAX_VALUES = 40
+#: Segments listed in a preview.
+MAX_PREVIEW = 30
 
 #: The kinds of the import's column profile that suggest a feature's type.
 _FEATURE_TYPES = {
@@ -102,6 +104,9 @@ class FeaturePreview:
     segments: list[PreviewSegment]
     binning: str  # the thresholds used, in words («пороги: 25; 35; 45»), or ""
     total: int
+    #: Segments not listed: values fewer than ``min_cell`` rows have, and those past
+    #: :data:`MAX_PREVIEW`.
+    more: int = 0
 
 
 def _records(study: Study, feature: Feature | None = None) -> DataSource | None:
@@ -315,15 +320,27 @@ def preview_feature(ws: Workspace, study: Study, feature: Feature) -> FeaturePre
         records = open_dataset(ws, eng, study, source.id, version=manifest.version)
         (result,), _ = feature_segments(alone, records, [feature])
         total = records.count()
-    segments = [
-        PreviewSegment(
-            label=s.label,
-            size=live_count(s.capacity or 0, total, min_cell).text,
-            missing_value=s.missing_value,
+    segments: list[PreviewSegment] = []
+    rare = 0
+    for s in result.segments:
+        capacity = s.capacity or 0
+        # A value fewer than min_cell rows have is never named: the data's own word for a
+        # few people (an interval, a name the team gave or «Нет данных» is no such word).
+        raw = feature.type is not FeatureType.numeric and s.value not in feature.value_labels
+        if raw and not s.missing_value and capacity < min_cell:
+            rare += 1
+            continue
+        if len(segments) >= MAX_PREVIEW:
+            rare += 1
+            continue
+        segments.append(
+            PreviewSegment(
+                label=s.label,
+                size=live_count(capacity, total, min_cell).text,
+                missing_value=s.missing_value,
+            )
         )
-        for s in result.segments
-    ]
-    return FeaturePreview(segments=segments, binning=result.binning, total=total)
+    return FeaturePreview(segments=segments, binning=result.binning, total=total, more=rare)
 
 
 def feature_references(study: Study, feature_id: str) -> list[str]:
