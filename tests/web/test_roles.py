@@ -163,6 +163,16 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "api:get_item": {"GET": ("public", 401)},
     "api:put_item": {"GET": ("public", 401)},
     "api:delete_item": {"GET": ("public", 401)},
+    # issue 19: features (M-3). A browser's GET of the section goes to the study page; the
+    # first editor deletes the feature, whoever comes after finds it gone.
+    "studies:features": {"GET": ("view", 302)},
+    "studies:feature_add": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:feature_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:feature_preview": {"POST": ("edit", 200)},
+    "studies:feature_preview_edit": {"POST": ("edit", 200)},
+    "studies:feature_delete": {"POST": ("edit", {"editor": 302, "*": 404})},
+    "studies:feature_pair_add": {"POST": ("edit", 302)},
+    "studies:feature_pair_delete": {"POST": ("edit", 302)},
 }
 
 # Values of the URL parameters; a new parameter name needs an entry here.
@@ -185,6 +195,9 @@ KWARGS: dict[str, Any] = {
     "list_name": "roles",
     "item_id": "applicant",
     "act_id": "law",
+    "feature_id": "channel",
+    "first": "channel",
+    "second": "age",
 }
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {

@@ -6,6 +6,7 @@ from django.urls import path
 
 from segprofile.web.studies.views import (
     data,
+    features,
     journeys,
     keys,
     reports,
@@ -290,5 +291,33 @@ urlpatterns += [
         "studies/<int:pk>/scope/acts/<str:act_id>/delete/",
         scope.legal_act_delete,
         name="legal_act_delete",
+    ),
+]
+
+# issue 19: features (M-3), edited in place on the study page.
+urlpatterns += [
+    path("studies/<int:pk>/features/", features.features_section, name="features"),
+    path("studies/<int:pk>/features/add/", features.feature_form, name="feature_add"),
+    path("studies/<int:pk>/features/preview/", features.feature_preview, name="feature_preview"),
+    path("studies/<int:pk>/features/pairs/", features.feature_pair_add, name="feature_pair_add"),
+    path(
+        "studies/<int:pk>/features/pairs/<str:first>/<str:second>/delete/",
+        features.feature_pair_delete,
+        name="feature_pair_delete",
+    ),
+    path(
+        "studies/<int:pk>/features/<str:feature_id>/edit/",
+        features.feature_form,
+        name="feature_edit",
+    ),
+    path(
+        "studies/<int:pk>/features/<str:feature_id>/preview/",
+        features.feature_preview,
+        name="feature_preview_edit",
+    ),
+    path(
+        "studies/<int:pk>/features/<str:feature_id>/delete/",
+        features.feature_delete,
+        name="feature_delete",
     ),
 ]
