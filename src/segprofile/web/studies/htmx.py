@@ -13,7 +13,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    HttpResponseClientRefresh,
+    reswap,
+    retarget,
+)
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -37,6 +42,12 @@ def replace(response: HttpResponse, selector: str) -> HttpResponse:
     """Have HTMX put ``response`` in place of the element ``selector`` (not of the one that
     asked), e.g. a form shown again with its errors."""
     return retarget(reswap(response, "outerHTML"), selector)
+
+
+def go(request: HttpRequest, url: str) -> HttpResponse:
+    """Send the browser to the page ``url`` (an anchor included): HTMX loads it whole, a
+    browser's request is redirected — after a save that changes more than the form's part."""
+    return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url)
 
 
 def job_progress(
