@@ -493,50 +493,60 @@ def save_hypothesis(
     return updated
 
 
-def hypothesis_uses(study: Study, hypothesis_id: str) -> list[str]:
-    """What in ``study`` depends on a hypothesis, in Russian (recommendations aside: they keep a
-    deleted problem, marked)."""
-    uses = [
+def hypothesis_uses(study: Study, hypothesis_id: str) -> tuple[list[str], list[str]]:
+    """What in ``study`` names a hypothesis, in Russian: ``(blocking, unlinked)``.
+
+    Blocking: problems whose unmet need it is, survey questions that check it (their verdicts
+    would lose their subject). Unlinked on deletion: journey steps it is a pain of, research
+    activities that plan to check it. Recommendations keep a deleted problem, marked.
+    """
+    blocking = [
         f"проблема «{h.id}» (её неудовлетворённая потребность)"
         for h in study.hypotheses
         if h.need == hypothesis_id
     ]
-    uses += [
-        f"шаг «{step.title}» пути «{journey.title}» (проблемы шага)"
-        for journey in study.journeys
-        for step in journey.steps
-        if hypothesis_id in step.pains
-    ]
-    uses += [
-        f"исследование «{a.title}»"
-        for a in study.research.activities
-        if hypothesis_id in a.hypotheses
-    ]
-    uses += [
+    blocking += [
         f"вопрос «{q.question}» опроса «{s.title or s.id}»"
         for s in study.data_sources
         for q in s.questions
         if q.hypothesis == hypothesis_id
     ]
-    return uses
+    unlinked = [
+        f"шаг «{step.title}» пути «{journey.title}»"
+        for journey in study.journeys
+        for step in journey.steps
+        if hypothesis_id in step.pains
+    ]
+    unlinked += [
+        f"исследование «{a.title}»"
+        for a in study.research.activities
+        if hypothesis_id in a.hypotheses
+    ]
+    return blocking, unlinked
 
 
 def delete_hypothesis(study: Study, hypothesis_id: str) -> Study:
     """A copy of ``study`` without the hypothesis (M-7).
 
-    Refused while a problem, a journey step, a research activity or a survey question depends
-    on it (the message lists them). Recommendations that solve it keep it in their problems,
-    marked as deleted on their page, so nothing the team wrote is lost.
+    Refused while a problem names it as its unmet need or a survey question checks it (the
+    message lists them). Journey steps and research activities that name it no longer do
+    (:func:`hypothesis_uses` lists them for the record). Recommendations that solve it keep it
+    in their problems, marked as deleted on their page, so that link is not lost.
     """
     index = hypothesis_index(study, hypothesis_id)
-    uses = hypothesis_uses(study, hypothesis_id)
-    if uses:
+    blocking, _ = hypothesis_uses(study, hypothesis_id)
+    if blocking:
         raise InputError(
-            f"Гипотезу «{hypothesis_id}» нельзя удалить: на неё ссылаются {'; '.join(uses)}.",
+            f"Гипотезу «{hypothesis_id}» нельзя удалить: на неё ссылаются {'; '.join(blocking)}.",
             hint="сначала уберите эти ссылки, затем удалите гипотезу.",
         )
     updated = study.model_copy(deep=True)
     del updated.hypotheses[index]
+    for journey in updated.journeys:
+        for step in journey.steps:
+            step.pains = [p for p in step.pains if p != hypothesis_id]
+    for activity in updated.research.activities:
+        activity.hypotheses = [h for h in activity.hypotheses if h != hypothesis_id]
     return updated
 
 

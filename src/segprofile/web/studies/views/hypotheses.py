@@ -168,5 +168,8 @@ def hypothesis_delete(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
         "user": request.user.get_username(),
         "id": hypothesis_id,
     }
+    _, unlinked = decisions.hypothesis_uses(sections.base_document(study), hypothesis_id)
+    if unlinked:
+        comment += gettext("; no longer named by: %(what)s") % {"what": "; ".join(unlinked)}
     sections.save_part(request, study, change, comment=comment)
     return htmx.go(request, _page(study, "registry"))
