@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from segprofile.errors import DocumentError
 from segprofile.model import diff, labels
+from segprofile.model.checks import Severity, check_study
 from segprofile.model.spec_yaml import dump_study, load_study_text
 from segprofile.model.study import (
     Hypothesis,
@@ -108,3 +109,11 @@ def test_statuses_have_russian_names_and_changes_read_in_words(small_study: Stud
     assert "«Выполнена»" in sentences
     assert "ответственный" in sentences
     assert "срок выполнения" in sentences
+
+
+def test_the_check_names_a_recommendation_whose_problem_was_deleted(small_study: Study) -> None:
+    study = _with_recommendation(small_study, problems=["p1", "p_gone"])
+    findings = [f for f in check_study(study) if f.code == "M-11" and "p_gone" in f.message]
+    assert len(findings) == 1
+    assert findings[0].severity is Severity.warning
+    assert "Сократить срок" in findings[0].message

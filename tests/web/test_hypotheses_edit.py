@@ -98,7 +98,7 @@ def test_the_form_offers_the_studys_own_choices_in_russian(study: Study, client_
     response = client_in.get(_url("hypothesis_new", study), **HX)
     assert response.status_code == 200
     page = _text(response)
-    assert 'id="hypothesis-form"' in page
+    assert 'id="hypothesis-form-new"' in page
     assert "<html" not in page  # the part, for HTMX
     # Segments by their names (keys stored), grouped by feature; the study's ladder; AIDAS in
     # Russian; steps of the journeys; needs by their statements.
@@ -168,7 +168,7 @@ def test_a_bad_value_is_named_beside_its_field_and_nothing_is_stored(
     before = study.current_revision().number
     response = client_in.post(_url("hypothesis_new", study), _good(study, **{field: value}), **HX)
     assert response.status_code == 400
-    assert response["HX-Retarget"] == "#hypothesis-form"
+    assert response["HX-Retarget"] == '[id="hypothesis-form-new"]'
     errors = _field_errors(_text(response), field)
     assert any(words in e for e in errors), errors
     assert study.current_revision().number == before

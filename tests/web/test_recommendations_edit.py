@@ -144,7 +144,7 @@ def test_a_new_recommendation_is_the_next_revision(study: Study, client_in: Clie
         ("problems", "n_fast_decision", "корректный вариант"),  # a need is not offered
         ("journey", "current", "корректный вариант"),  # a current journey is not offered
         ("status", "finished", "корректный вариант"),
-        ("due_date", "31.02.2027", "корректную дату"),
+        ("due_date", "31.02.2027", "ДД.ММ.ГГГГ"),
         ("segments", "region_type=mars", "корректный вариант"),
     ],
 )
@@ -155,7 +155,7 @@ def test_a_bad_value_is_named_beside_its_field_and_nothing_is_stored(
     url = _url("recommendation_new", study)
     response = client_in.post(url, _good(study, **{field: value}), **HX)
     assert response.status_code == 400
-    assert response["HX-Retarget"] == "#recommendation-form"
+    assert response["HX-Retarget"] == '[id="recommendation-form-new"]'
     errors = _field_errors(_text(response), field)
     assert any(words in e for e in errors), errors
     assert study.current_revision().number == before

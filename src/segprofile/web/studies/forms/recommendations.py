@@ -80,6 +80,8 @@ class RecommendationForm(forms.Form):
     due_date = forms.DateField(
         label=_("Due date"),
         required=False,
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+        error_messages={"invalid": _("Enter a real date as DD.MM.YYYY, e.g. 31.03.2027.")},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 

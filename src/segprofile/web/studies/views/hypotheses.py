@@ -71,10 +71,14 @@ def _answer(
         "cancel": _page(study, f"h-{hypothesis_id}" if hypothesis_id else "registry"),
         # The revision the edit began from, kept when the form comes back with its errors.
         "base": study.edit_base or study.current_revision().number,
+        # Unique on the page: several items may be open for editing at once.
+        "form_id": f"hypothesis-form-{hypothesis_id or 'new'}",
     }
     if htmx.is_htmx(request):
         response = render(request, "studies/hypotheses/_form.html", context, status=status)
-        return htmx.replace(response, "#hypothesis-form") if status == 400 else response
+        # An attribute selector: an identifier may hold a dot.
+        selector = f'[id="{context["form_id"]}"]'
+        return htmx.replace(response, selector) if status == 400 else response
     return render(request, "studies/hypotheses/form.html", context, status=status)
 
 

@@ -100,10 +100,14 @@ def _answer(
         ),
         "cancel": _page(study, f"r-{recommendation_id}" if recommendation_id else "list"),
         "base": study.edit_base or study.current_revision().number,
+        # Unique on the page: several items may be open for editing at once.
+        "form_id": f"recommendation-form-{recommendation_id or 'new'}",
     }
     if htmx.is_htmx(request):
         response = render(request, "studies/recommendations/_form.html", context, status=status)
-        return htmx.replace(response, "#recommendation-form") if status == 400 else response
+        # An attribute selector: an identifier may hold a dot.
+        selector = f'[id="{context["form_id"]}"]'
+        return htmx.replace(response, selector) if status == 400 else response
     return render(request, "studies/recommendations/form.html", context, status=status)
 
 
