@@ -41,7 +41,7 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     form.get_by_label("Шаг пути").select_option(value="current.learn")
     form.get_by_label("Источник").fill("Интервью с заявителями")
     form.locator('input[value="region_type=rural"]').check()
-    shot(page, "hyp-01-new-need-form")
+    shot(page, "hyp-01-new-need-form", form)
     form.get_by_role("button", name="Сохранить").click()
     need = page.locator("#h-n1")
     expect(need).to_contain_text("Узнать заранее, сколько займёт рассмотрение")
@@ -59,7 +59,7 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     form.get_by_role("button", name="Сохранить").click()
     error = page.locator("#hypothesis-form-new .field--error .field__error")
     expect(error).to_contain_text("только у проблемы")
-    shot(page, "hyp-02-error-beside-field")
+    shot(page, "hyp-02-error-beside-field", page.locator("#hypothesis-form-new"))
     form = page.locator("#hypothesis-form-new")
     form.get_by_label("Вид").select_option(label="Проблема")
     form.locator('input[value="region_type=rural"]').check()
@@ -74,32 +74,36 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     expect(form).to_contain_text("Принять предложение с правками")
     statement = form.get_by_label("Формулировка")
     statement.fill(statement.input_value() + " (проверить на интервью)")
-    shot(page, "hyp-03-suggestion-edit")
+    shot(page, "hyp-03-suggestion-edit", form)
     form.get_by_role("button", name="Принять с правками").click()
     accepted = page.locator("article.hyp", has_text="(проверить на интервью)")
     expect(accepted).to_be_visible()
-    expect(accepted).to_contain_text("Требует проверки")  # open, not suggested
-    shot(page, "hyp-04-registry")
+    expect(accepted).to_contain_text("открыта")  # open, not suggested
+    shot(page, "hyp-04-accepted", accepted)
 
     # --- a recommendation for the problem ------------------------------------------------
     page.locator("#h-p1").get_by_role("link", name="написать рекомендацию").click()
     form = page.locator("#recommendation-form-new")
     expect(form.locator('input[value="p1"]')).to_be_checked()
     form.get_by_label("Вид").select_option(label="Повышение информированности")
-    form.get_by_label("Рекомендация").fill("Сообщать срок рассмотрения в СМС при подаче")
+    form.get_by_label("Рекомендация", exact=True).fill(
+        "Сообщать срок рассмотрения в СМС при подаче"
+    )
     form.get_by_label("Целевой путь, который меняется").select_option(index=1)
-    form.get_by_label("Изменение пути").fill("На шаге «Подать заявление» — СМС со сроком.")
-    form.get_by_label("Ответственный").fill("Отдел социальных выплат")
-    form.get_by_label("Статус").select_option(label="Выполняется")
-    form.get_by_label("Срок").fill("2027-03-31")
-    shot(page, "hyp-05-recommendation-form")
+    form.get_by_label("Изменение пути", exact=True).fill(
+        "На шаге «Подать заявление» — СМС со сроком."
+    )
+    form.get_by_label("Ответственный", exact=True).fill("Отдел социальных выплат")
+    form.get_by_label("Статус", exact=True).select_option(label="Выполняется")
+    form.get_by_label("Срок", exact=True).fill("2027-03-31")
+    shot(page, "hyp-05-recommendation-form", form)
     form.get_by_role("button", name="Сохранить").click()
     rec = page.locator("#r-r1")
     expect(rec).to_contain_text("Сообщать срок рассмотрения в СМС")
     expect(rec).to_contain_text("Выполняется")
     expect(rec).to_contain_text("31.03.2027")
     expect(rec).to_contain_text("Отдел социальных выплат")
-    shot(page, "hyp-06-recommendations")
+    shot(page, "hyp-06-recommendation", rec)
 
     # --- back from the problem to its recommendation and the journey it changes ----------
     rec.get_by_role("link", name=re.compile("Сельским семьям не сообщают")).click()

@@ -107,7 +107,7 @@ def test_the_form_offers_the_studys_own_choices_in_russian(study: Study, client_
     document = _doc(study)
     assert f"1. {document.hunt_ladder[0]}" in page
     assert "Внимание" in page
-    assert "Удовлетворение" in page
+    assert "Удовлетворённость" in page
     assert 'value="current.learn"' in page
     assert "Получить решение и первую выплату быстро" in page
     assert "лестниц" in page  # the guidance

@@ -9,6 +9,7 @@ keeps caches from mixing them up.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -47,7 +48,15 @@ def replace(response: HttpResponse, selector: str) -> HttpResponse:
 def go(request: HttpRequest, url: str) -> HttpResponse:
     """Send the browser to the page ``url`` (an anchor included): HTMX loads it whole, a
     browser's request is redirected — after a save that changes more than the form's part."""
-    return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url)
+    if not is_htmx(request):
+        return redirect(url)
+    response = HttpResponseClientRedirect(url)
+    details = getattr(request, "htmx", None)
+    current = str(details.current_url or "") if details else ""
+    if urlsplit(current).path == urlsplit(url).path:
+        # Only the anchor differs: the browser would just scroll; have HTMX reload the page.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def job_progress(

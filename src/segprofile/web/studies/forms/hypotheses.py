@@ -102,7 +102,15 @@ class HypothesisForm(forms.Form):
     aidas_stage = forms.ChoiceField(
         label="AIDAS",
         required=False,
-        choices=[("", "—"), *((a.value, labels.ru(a)) for a in AidasStage)],
+        # The names the hypotheses page shows (views.research.AIDAS_LABELS).
+        choices=[
+            ("", "—"),
+            (AidasStage.attention.value, _("Attention")),
+            (AidasStage.interest.value, _("Interest")),
+            (AidasStage.desire.value, _("Desire")),
+            (AidasStage.action.value, _("Action")),
+            (AidasStage.satisfaction.value, _("Satisfaction")),
+        ],
     )
     journey_step = forms.ChoiceField(label=_("Journey step"), required=False)
     source = forms.CharField(
