@@ -104,6 +104,7 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     expect(rec).to_contain_text("31.03.2027")
     expect(rec).to_contain_text("Отдел социальных выплат")
     shot(page, "hyp-06-recommendation", rec)
+    shot(page, "hyp-06-recommendations-page")
 
     # --- back from the problem to its recommendation and the journey it changes ----------
     rec.get_by_role("link", name=re.compile("Сельским семьям не сообщают")).click()
