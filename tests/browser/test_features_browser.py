@@ -88,7 +88,7 @@ def test_features_in_place(page: Any, live_app: Any) -> None:
     expect(preview).to_contain_text("округлённые квантили", timeout=WAIT)
     shot(page, "features-04-round-bins", section)
     form.get_by_role("button", name="Сохранить").click()
-    expect(section.locator("#feature-applicant_age_2")).to_contain_text(
+    expect(section.locator("#feature-applicant-age")).to_contain_text(
         "круглые границы", timeout=WAIT
     )
     section.scroll_into_view_if_needed()

@@ -123,7 +123,7 @@ def test_a_new_feature_is_saved_as_a_revision_with_its_names(
     assert response.status_code == 200
     assert 'id="features"' in response.content.decode()
     assert study.current_revision().number == before + 1
-    feature = _document(study).feature("region_2")
+    feature = _document(study).feature("region-2")
     assert feature.label == "Тип поселения (новый)"
     assert feature.value_labels == {"city": "Город", "town": "Посёлок", "rural": "Село"}
     assert feature.source is not None

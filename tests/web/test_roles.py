@@ -74,6 +74,15 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:hypotheses": {"GET": ("view", 200)},
     "studies:hypothesis_suggestions": {"POST": ("edit", 302)},
     "studies:hypothesis_status": {"POST": ("edit", 302)},
+    # Hypotheses and recommendations written in the browser (the small study has none: 404).
+    "studies:hypothesis_new": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:hypothesis_edit": {"GET": ("edit", 404), "POST": ("edit", 404)},
+    "studies:hypothesis_delete": {"POST": ("edit", 404)},
+    "studies:recommendations": {"GET": ("view", 200)},
+    "studies:recommendation_new": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:recommendation_edit": {"GET": ("edit", 404), "POST": ("edit", 404)},
+    "studies:recommendation_delete": {"POST": ("edit", 404)},
+    "studies:recommendation_suggestions": {"POST": ("edit", 302)},
     # The research plan is a background job: the page shows it (none yet here), the CSV of a
     # plan not computed sends back to the page, so does its progress once nothing is running.
     "studies:research": {"GET": ("view", 200)},
@@ -179,6 +188,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
 KWARGS: dict[str, Any] = {
     "role_id": "applicant",
     "hypothesis_id": "h1",
+    "recommendation_id": "r1",
     "token": "0123456789abcdef0123456789abcdef",
     "source_id": "records",
     "version": 1,

@@ -16,6 +16,7 @@ from segprofile.model.study import (
     HypothesisStatus,
     JourneyKind,
     RecommendationKind,
+    RecommendationStatus,
     ResearchMethod,
     ResearchStatus,
     RoleKind,
@@ -79,6 +80,10 @@ RU: dict[StrEnum, str] = {
     RecommendationKind.optimisation: "Оптимизация клиентского пути",
     RecommendationKind.personalisation: "Персонализация",
     RecommendationKind.informing: "Повышение информированности",
+    RecommendationStatus.planned: "Запланирована",
+    RecommendationStatus.in_progress: "Выполняется",
+    RecommendationStatus.done: "Выполнена",
+    RecommendationStatus.declined: "Отклонена",
 }
 
 

@@ -7,8 +7,10 @@ from django.urls import path
 from segprofile.web.studies.views import (
     data,
     features,
+    hypotheses,
     journeys,
     keys,
+    recommendations,
     reports,
     research,
     scope,
@@ -319,5 +321,45 @@ urlpatterns += [
         "studies/<int:pk>/features/<str:feature_id>/delete/",
         features.feature_delete,
         name="feature_delete",
+    ),
+]
+
+# issue 19: hypotheses (M-7) and recommendations (M-11) written, changed and deleted in the browser.
+urlpatterns += [
+    path("studies/<int:pk>/hypotheses/new/", hypotheses.hypothesis_new, name="hypothesis_new"),
+    path(
+        "studies/<int:pk>/hypotheses/<str:hypothesis_id>/edit/",
+        hypotheses.hypothesis_edit,
+        name="hypothesis_edit",
+    ),
+    path(
+        "studies/<int:pk>/hypotheses/<str:hypothesis_id>/delete/",
+        hypotheses.hypothesis_delete,
+        name="hypothesis_delete",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/",
+        recommendations.recommendations_page,
+        name="recommendations",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/new/",
+        recommendations.recommendation_new,
+        name="recommendation_new",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/suggestions/",
+        recommendations.recommendation_suggestions,
+        name="recommendation_suggestions",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/<str:recommendation_id>/edit/",
+        recommendations.recommendation_edit,
+        name="recommendation_edit",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/<str:recommendation_id>/delete/",
+        recommendations.recommendation_delete,
+        name="recommendation_delete",
     ),
 ]
