@@ -41,6 +41,7 @@ from segprofile.model.study import (
     RecommendationKind,
     ResearchMethod,
     ResearchStatus,
+    RespondentStatus,
     RoleKind,
     ScopeKind,
 )
@@ -152,6 +153,9 @@ FIELDS: dict[Path, tuple[str, str]] = {
     ("method",): ("метод", "m"),
     ("hypotheses",): ("гипотезы", "pl"),
     ("target_respondents",): ("число респондентов", "n"),
+    ("targets",): ("цели по сегментам", "pl"),
+    ("respondents",): ("респонденты", "pl"),
+    ("note",): ("заметка", "f"),
     ("steps",): ("шаги", "pl"),
     ("role",): ("роль", "f"),
     ("channel",): ("канал", "m"),
@@ -221,6 +225,7 @@ ENUMS: dict[tuple[str, Path], type[StrEnum]] = {
     ("hypotheses", ("evidence", "kind")): EvidenceKind,
     ("activities", ("method",)): ResearchMethod,
     ("activities", ("status",)): ResearchStatus,
+    ("activities", ("respondents", "status")): RespondentStatus,
     ("journeys", ("kind",)): JourneyKind,
     ("recommendations", ("kind",)): RecommendationKind,
 }

@@ -18,6 +18,7 @@ from segprofile.model.study import (
     RecommendationKind,
     ResearchMethod,
     ResearchStatus,
+    RespondentStatus,
     RoleKind,
     ScopeKind,
 )
@@ -74,6 +75,10 @@ RU: dict[StrEnum, str] = {
     ResearchStatus.planned: "Запланировано",
     ResearchStatus.in_progress: "Идёт",
     ResearchStatus.done: "Завершено",
+    RespondentStatus.invited: "Приглашён",
+    RespondentStatus.interviewed: "Интервью проведено",
+    RespondentStatus.refused: "Отказался от интервью",
+    RespondentStatus.opted_out: "Просит больше не приглашать",
     JourneyKind.current: "Текущий",
     JourneyKind.target: "Целевой",
     RecommendationKind.optimisation: "Оптимизация клиентского пути",
