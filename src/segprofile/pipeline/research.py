@@ -810,3 +810,30 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
             )
         )
     return ResearchCoverage(activities=activities, hypotheses=hypotheses)
+
+
+def survey_sizes(study: Study, profile: Profile) -> list[SampleSize]:
+    """Survey answers each shown segment needs for the study's current margin and confidence
+    (M-8), from a computed ``profile``: arithmetic only, so a page may show it as the team
+    changes the margin. Hidden segments have no row; answer counts under ``min_cell`` none."""
+    from segprofile.analysis.research.sample_sizes import survey_sample_sizes
+    from segprofile.analysis.suppression import protect_sample_sizes, shown_keys, suppress
+
+    shown = shown_keys(suppress(profile, study))
+    return protect_sample_sizes(
+        survey_sample_sizes(study, profile), shown, study.segmentation.min_cell
+    )
+
+
+def plan_inputs_changed(planned: Study, current: Study) -> bool:
+    """Whether ``current`` differs from the revision a research plan was computed on in what
+    the plan reads: not in the team's record of the research (activities, targets,
+    respondents), nor in the survey margin (the page computes the sizes anew)."""
+
+    def inputs(study: Study) -> dict[str, Any]:
+        data = study.model_dump(mode="json")
+        research = data.pop("research")
+        data["max_interviews_per_person"] = research["max_interviews_per_person"]
+        return data
+
+    return inputs(planned) != inputs(current)
