@@ -142,6 +142,10 @@ def test_an_activity_with_targets_for_two_segments_is_a_revision(
     # The old page with its computed plan is not out of date for this.
     page = _text(client_in.get(_url("research", study)))
     assert 'id="plan-stale"' not in page
+    # Every text of the plan's parts is Russian (none left as its English message id).
+    for english in ("How many answers", "Interviews and surveys", "Target", "Coverage", "Edit"):
+        assert english not in page
+    assert "Пример: ±5 п. п. при 95 % — если в ответах доля 40 %" in page
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,6 @@ from segprofile.model.study import (
     DataSourceKind,
     Hypothesis,
     ResearchActivity,
-    ResearchMethod,
     ResearchStatus,
     Respondent,
     RespondentStatus,
@@ -767,15 +766,17 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
     """M-8: how far the research has got, from the study alone (no data is read).
 
     Per activity and segment: the target, and the respondents invited, interviewed, refused or
-    opted out. A hypothesis is covered when an activity naming it has interviewed someone from
-    one of its segments (anyone, for a hypothesis about every client), or is a survey or desk
-    study marked done.
+    opted out (the segments an older document lists without targets are shown with none). A
+    hypothesis is covered when an activity naming it has interviewed someone from one of its
+    segments (anyone, for a hypothesis about every client), or is marked done.
     """
     names = dict(labels or {})
     activities = []
     for act in study.research.activities:
         targets = {t.segment: t.respondents for t in act.targets}
-        keys = list(dict.fromkeys([*targets, *(r.segment for r in act.respondents)]))
+        keys = list(
+            dict.fromkeys([*targets, *act.segments, *(r.segment for r in act.respondents)])
+        )
         rows = []
         for key in keys:
             counts: dict[str, int] = {}
@@ -798,11 +799,7 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
             if r.status is RespondentStatus.interviewed
             and (not hyp.segments or r.segment in hyp.segments)
         )
-        done = any(
-            a.method in (ResearchMethod.survey, ResearchMethod.desk)
-            and a.status is ResearchStatus.done
-            for a in naming
-        )
+        done = any(a.status is ResearchStatus.done for a in naming)
         state = "covered" if heard or done else ("planned" if naming else "not_planned")
         hypotheses.append(
             HypothesisCoverage(

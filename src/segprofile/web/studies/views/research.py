@@ -409,7 +409,10 @@ def _activity_form(
     run = latest_run(study)
     published = runs.published(run) if run is not None else None
     segments = pipeline.research_segments(published) if published is not None else {}
-    hypotheses = [(h.id, f"{h.id} — {h.statement[:90]}") for h in document.hypotheses]
+    hypotheses = [
+        (h.id, f"{h.id} — " + (h.statement if len(h.statement) <= 110 else h.statement[:109] + "…"))
+        for h in document.hypotheses
+    ]
     return ActivityForm(data, hypotheses=hypotheses, segments=segments, **kwargs)
 
 
