@@ -774,9 +774,7 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
     activities = []
     for act in study.research.activities:
         targets = {t.segment: t.respondents for t in act.targets}
-        keys = list(
-            dict.fromkeys([*targets, *act.segments, *(r.segment for r in act.respondents)])
-        )
+        keys = list(dict.fromkeys([*targets, *act.segments, *(r.segment for r in act.respondents)]))
         rows = []
         for key in keys:
             counts: dict[str, int] = {}
