@@ -170,3 +170,19 @@ def test_the_teams_record_does_not_make_a_computed_plan_out_of_date() -> None:
     changed = planned.model_copy(deep=True)
     changed.features = changed.features[:1]
     assert pipeline.plan_inputs_changed(planned, changed)
+
+
+def test_survey_sizes_follow_the_margin_from_the_plans_segments() -> None:
+    from segprofile.model.results import SampleSize
+
+    planned = [
+        SampleSize(key="channel=epgu", label="ЕПГУ", population=12_000, needed=96, have=150),
+        SampleSize(key="channel=office", label="Приёмная", population=40, needed=29, have=None),
+    ]
+    wide = pipeline.survey_sizes(_study(margin=0.1, confidence=0.95), planned)
+    narrow = pipeline.survey_sizes(_study(margin=0.05, confidence=0.99), planned)
+    assert [s.needed for s in wide] == [96, 29]  # 1.96² · 0.25 / 0.1² with the FPC
+    assert narrow[0].needed > wide[0].needed
+    assert narrow[1].needed <= 40  # never more than the segment has
+    assert (wide[0].short, narrow[0].short) == (0, narrow[0].needed - 150)
+    assert narrow[1].short is None  # no answers known: nothing short is claimed

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
+from segprofile.analysis.research import survey_sample_sizes
 from segprofile.model.results import RecruitedRespondent, Recruitment
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import services
@@ -67,8 +68,10 @@ def study(stored_study: Study, user: User, small_profile: str) -> Study:
         bound_factor=1.5,
         explanation="Для интервью подобрано 4 человека.",
     )
+    document = stored_study.current_revision().to_document()
+    sizes = survey_sample_sizes(document, pipeline.profile_from_json(small_profile))
     plan = pipeline.ResearchPlanResult(
-        sample_sizes=[], recruitment=recruitment, guides=[], suggested_hypotheses=[]
+        sample_sizes=sizes, recruitment=recruitment, guides=[], suggested_hypotheses=[]
     )
     job = ResearchPlan.objects.create(
         study=stored_study, run=run, revision=stored_study.current_revision(), created_by=user
@@ -203,9 +206,15 @@ def test_the_margin_changes_the_sample_sizes_at_once(study: Study, client_in: Cl
     assert research.margin == pytest.approx(0.05)
     assert research.confidence == pytest.approx(0.99)
     assert research.max_interviews_per_person == 2
-    profile = pipeline.profile_from_json(study.runs.get().result_json)
-    sizes = pipeline.survey_sizes(_doc(study), profile)
+    planned = study.plans.get().plan()
+    assert planned is not None
+    sizes = pipeline.survey_sizes(_doc(study), planned.sample_sizes)
     assert sizes
+    assert all(
+        now.needed > before.needed
+        for now, before in zip(sizes, planned.sample_sizes, strict=True)
+        if before.needed < before.population
+    )
     text = _text(response)
     for size in sizes[:3]:
         assert f'<td class="num">{size.needed}</td>' in response.content.decode()

@@ -8,7 +8,7 @@ dropped, and an id that is a real identifier (СНИЛС, phone…) replaced by 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -807,17 +807,20 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
     return ResearchCoverage(activities=activities, hypotheses=hypotheses)
 
 
-def survey_sizes(study: Study, profile: Profile) -> list[SampleSize]:
-    """Survey answers each shown segment needs for the study's current margin and confidence
-    (M-8), from a computed ``profile``: arithmetic only, so a page may show it as the team
-    changes the margin. Hidden segments have no row; answer counts under ``min_cell`` none."""
-    from segprofile.analysis.research.sample_sizes import survey_sample_sizes
-    from segprofile.analysis.suppression import protect_sample_sizes, shown_keys, suppress
+def survey_sizes(study: Study, planned: Sequence[SampleSize]) -> list[SampleSize]:
+    """The survey answers each segment of a computed plan needs at the study's current margin
+    and confidence (M-8): arithmetic on the plan's segment sizes, so a page shows the change
+    at once without reading the profile. The plan's rows are already published (no hidden
+    segment, no answer count under ``min_cell``)."""
+    from segprofile.analysis.stats import required_sample
 
-    shown = shown_keys(suppress(profile, study))
-    return protect_sample_sizes(
-        survey_sample_sizes(study, profile), shown, study.segmentation.min_cell
-    )
+    margin, confidence = study.research.margin, study.research.confidence
+    out = []
+    for row in planned:
+        needed = required_sample(margin, confidence, row.population)
+        short = max(0, needed - row.have) if row.have is not None else None
+        out.append(row.model_copy(update={"needed": needed, "short": short}))
+    return out
 
 
 def plan_inputs_changed(planned: Study, current: Study) -> bool:

@@ -272,10 +272,10 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         if not pipeline.plan_inputs_changed(job.revision.to_document(), document):
             since = job.revision
         stale = job.stale_reasons(run, since, services.data_versions(study, document))
-    published = runs.published(run) if run is not None else None
-    segments = pipeline.research_segments(published) if published is not None else {}
-    labels = {**runs.labels(run), **segments}
-    sizes = pipeline.survey_sizes(document, computed_profile(run)) if run is not None else []
+    # No profile is read here (pages read none): labels are stored with the run, the
+    # segments' sizes with the plan.
+    labels = runs.labels(run)
+    sizes = pipeline.survey_sizes(document, plan.sample_sizes) if plan is not None else []
     return {
         "study": study,
         "can": study_capabilities(request, study),
@@ -286,7 +286,6 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         "stale": stale,
         "sizes": sizes,
         "short_total": sum(s.short or 0 for s in sizes),
-        "segments": segments,
         "coverage": pipeline.research_coverage(document, labels),
         "listed": _listed(plan, document),
         "labels": labels,
