@@ -103,7 +103,8 @@ def test_plan_interviews_mark_respondents_and_set_the_margin(page: Any, live_app
     shot(page, "research-plan-07-margin", settings)
     settings.get_by_role("button", name="Сохранить").click()
     settings = page.locator("#research-settings")
-    expect(settings).to_contain_text("±5 п. п. при доверительной вероятности 99 %")
+    expect(settings).to_contain_text("Погрешность ±5")
+    expect(settings).to_contain_text("при доверительной вероятности 99 %")
     settings.locator("summary").click()
     after = settings.locator("tbody tr").first.locator("td").nth(2).inner_text()
     assert int(after.replace("\u00a0", "").replace(" ", "")) > int(

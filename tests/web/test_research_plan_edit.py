@@ -148,7 +148,7 @@ def test_an_activity_with_targets_for_two_segments_is_a_revision(
     # Every text of the plan's parts is Russian (none left as its English message id).
     for english in ("How many answers", "Interviews and surveys", "Target", "Coverage", "Edit"):
         assert english not in page
-    assert "Пример: ±5 п. п. при 95 % — если в ответах доля 40 %" in page
+    assert "Пример: ±5 п.\u00a0п. при 95 % — если в ответах доля 40 %" in page
 
 
 @pytest.mark.parametrize(
