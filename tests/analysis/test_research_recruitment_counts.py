@@ -18,7 +18,7 @@ import pytest
 
 from segprofile.analysis.research import draw_candidates, recruit_respondents
 from segprofile.data.engine import Engine, open_source
-from segprofile.model.study import Study
+from segprofile.model.study import ResearchActivity, Study
 
 RARE = 19  # clients whose only letter by post is a repeat application
 
@@ -148,3 +148,37 @@ def test_an_uncovered_segment_says_how_many_people_it_has(
     assert f"все {RARE} человек" in lost["channel=post"].reason
     assert "H(" not in rec.explanation
     assert "просили больше не приглашать — 19" in rec.explanation
+
+
+def test_the_teams_opt_outs_and_interviews_reach_the_next_plan(
+    records: tuple[Study, Path, pa.Table], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Marked «просит больше не приглашать» or «интервью проведено» (the limit is one) in the
+    study: the next plan proposes neither person again."""
+    from segprofile import pipeline
+
+    study, data, _ = records
+    ws = pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data)
+    first = pipeline.research_plan(ws, study)
+    chosen = [r.respondent_id for r in first.recruitment.respondents]
+    assert len(chosen) >= 2
+    marked = study.model_copy(deep=True)
+    marked.research.activities = [
+        ResearchActivity.model_validate(
+            {
+                "id": "interviews",
+                "method": "interview",
+                "title": "Интервью",
+                "respondents": [
+                    {"id": chosen[0], "segment": "channel=epgu", "status": "opted_out"},
+                    {"id": chosen[1], "segment": "channel=epgu", "status": "interviewed"},
+                ],
+            }
+        )
+    ]
+    again = pipeline.research_plan(ws, marked)
+    proposed = {r.respondent_id for r in again.recruitment.respondents}
+    assert chosen[0] not in proposed
+    assert chosen[1] not in proposed
+    assert again.recruitment.excluded_opt_out == 1
+    assert again.recruitment.excluded_limit == 1

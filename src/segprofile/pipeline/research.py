@@ -105,10 +105,19 @@ def research_plan(
             records = open_data_source(ws, eng, study, source)
             records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
             report(0.75, "Подбор респондентов")
+            # The team's record counts: who asked not to be invited again is never proposed,
+            # an interview held counts towards the per-person limit.
+            people = [r for a in study.research.activities for r in a.respondents]
+            held: dict[str, int] = {}
+            for r in people:
+                if r.status is RespondentStatus.interviewed:
+                    held[r.id] = held.get(r.id, 0) + 1
             pool = draw_candidates(
                 study,
                 records,
                 id_column=source.id_column,
+                exclude_ids=[r.id for r in people if r.status is RespondentStatus.opted_out],
+                previous=held,
                 max_interviews_per_person=study.research.max_interviews_per_person,
                 seed=study.segmentation.random_state,
             )
