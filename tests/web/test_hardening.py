@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from segprofile import pipeline
 from segprofile.web.api.models import ApiToken
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study
+from url_values import KWARGS
 
 pytestmark = pytest.mark.django_db
 
@@ -85,31 +86,6 @@ def _has_russian(text: str) -> bool:
 
 
 # --- CSRF --------------------------------------------------------------------------------------
-
-KWARGS = {
-    "role_id": "applicant",
-    "hypothesis_id": "h1",
-    "token": "0123456789abcdef",
-    "source_id": "records",
-    "version": 1,
-    "number": 1,
-    "journey_id": "current",
-    "step_id": "apply",
-    "index": 0,
-    "token_pk": 1,
-    "import_pk": 1,
-    "member_pk": 1,
-    "fmt": "csv",
-    # issue 19: the parts of the document edited in the browser and the API
-    "recommendation_id": "r1",
-    "section": "scope",
-    "list_name": "roles",
-    "item_id": "applicant",
-    "act_id": "law",
-    "feature_id": "channel",
-    "first": "channel",
-    "second": "age",
-}
 
 
 def _patterns(patterns: list[Any], prefix: str = "") -> list[tuple[str, URLPattern]]:

@@ -25,6 +25,7 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import access
 from segprofile.web.studies.models import Membership, ProfileRun, Study
 from sp_factories import make_records
+from url_values import KWARGS
 
 ROLES = ("anonymous", "outsider", "viewer", "editor", "owner", "admin")
 
@@ -193,32 +194,6 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
 }
 
 # Values of the URL parameters; a new parameter name needs an entry here.
-KWARGS: dict[str, Any] = {
-    "role_id": "applicant",
-    "hypothesis_id": "h1",
-    "recommendation_id": "r1",
-    "token": "0123456789abcdef0123456789abcdef",
-    "source_id": "records",
-    "version": 1,
-    "number": 1,
-    "journey_id": "current",
-    "step_id": "apply",
-    "index": 0,
-    "token_pk": 1,
-    "import_pk": 1,
-    "study_id": 1,
-    "run_id": 1,
-    "fmt": "pdf",
-    "section": "scope",
-    "list_name": "roles",
-    "item_id": "applicant",
-    "act_id": "law",
-    "feature_id": "channel",
-    "first": "channel",
-    "second": "age",
-    "activity_id": "interviews",
-    "respondent_id": "r1",
-}
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {
     "studies:journeys_export": {"fmt": "csv"},
