@@ -45,13 +45,15 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     expect(page.locator("#check")).to_contain_text("Проверка по методике")
     shot(page, "04-study")
 
-    page.get_by_role("button", name="Построить профиль").click()
+    # A study from an example opens with its profile being built (issue 19): open that run.
+    expect(page.locator("#runs .runs__item")).to_have_count(1)
+    page.locator("#runs .runs__item a").first.click()
     expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
     shot(page, "05-run-started")
 
     # The progress fragment polls every second and reloads the page when the job is done.
     segments = page.locator("table.sp-segments").first
-    expect(segments).to_be_visible(timeout=90_000)
+    expect(segments).to_be_visible(timeout=240_000)
     expect(page.locator("#run-error")).to_have_count(0)
     profile_features = page.locator(".sp-feature h3")
     expect(profile_features.first).to_contain_text(document.segmented_features()[0].label)

@@ -7,8 +7,8 @@ import pytest
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, NotFound
+from segprofile.model.ids import identifier_from
 from segprofile.model.study import Study
-from segprofile.pipeline.uploads import feature_id_for
 
 
 def test_settings_are_written_without_duplicating_features(small_study: Study) -> None:
@@ -29,7 +29,7 @@ def test_settings_are_written_without_duplicating_features(small_study: Study) -
     assert (source.id_column, source.date_column) == ("Номер заявления", "Дата обращения")
     added = updated.features[len(small_study.features) :]
     assert [(f.id, f.label, f.type.value) for f in added] == [
-        ("kategoriya_zayavitelya", "Категория заявителя", "categorical"),
+        ("kategoriia-zaiavitelia", "Категория заявителя", "categorical"),
         ("stazh", "Стаж", "numeric"),
     ]
     assert all(f.data_source is None for f in added)  # the study's first client records
@@ -52,10 +52,10 @@ def test_only_the_studys_client_records_take_settings(small_study: Study) -> Non
 
 
 def test_feature_ids_are_latin_and_unique() -> None:
-    assert feature_id_for("Категория заявителя", set()) == "kategoriya_zayavitelya"
-    assert feature_id_for("Категория", {"kategoriya"}) == "kategoriya_2"
-    assert feature_id_for("2024", set()) == "f_2024"
-    assert feature_id_for("№", set()) == "feature"
+    assert identifier_from("Категория заявителя", set()) == "kategoriia-zaiavitelia"
+    assert identifier_from("Категория", {"kategoriia"}) == "kategoriia-2"
+    assert identifier_from("2024", set()) == "2024"
+    assert identifier_from("№", set(), fallback="feature") == "feature"
 
 
 def test_sections_are_described_and_taken_by_choice(small_study: Study) -> None:

@@ -70,13 +70,13 @@ def test_a_new_study_from_its_scope_alone(api: Client, user: User) -> None:
     assert response.status_code == 201, response.content
     out = _json(response)
     assert (out["role"], out["revision"], out["can_edit"]) == ("owner", 1, True)
-    assert out["title"] == body["title"]
+    assert out["title"] == f"Профиль клиентских сегментов меры поддержки «{body['title']}»"
     study = Study.objects.get(pk=out["id"])
     document = pipeline.study_from_data(_document(study))
     assert document.id == "ezhemesiachnaia-vyplata-na-rebenka-ot-3"
     assert document.scope.kind.value == "support_measure"
     assert document.scope.body == body["body"]
-    assert [a.id for a in document.scope.legal_acts] == ["act1", "pp384"]
+    assert [a.id for a in document.scope.legal_acts] == ["ukaz-prezidenta-rf-199", "pp384"]
     assert study.current_revision().author == user
     assert study.current_revision().comment == "Создано через API"
     assert AuditEvent.objects.filter(study=study, action=AuditEvent.Action.IMPORT).count() == 1

@@ -57,6 +57,15 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:run_priorities": {"GET": ("view", 200)},
     "studies:segment_note": {"POST": ("edit", 302)},
     "studies:run_json": {"GET": ("view", 200)},
+    # issue 19: roles and audiences, segmentation settings, priority threshold and weights
+    "studies:roles_section": {"GET": ("view", 200)},
+    "studies:role_new": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:role_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:role_delete": {"POST": ("edit", {"editor": 302, "*": 404})},
+    "studies:settings_section": {"GET": ("view", 200)},
+    "studies:settings_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:priority_preview": {"POST": ("view", 200)},
+    "studies:priority_save": {"POST": ("edit", 400)},
     # Segments and clusters of a run (the small study has no clusters: back to the page).
     "studies:run_segments": {"GET": ("view", 200)},
     "studies:run_clusters": {"GET": ("view", 200)},
@@ -114,6 +123,14 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:audit": {"GET": ("manage", 200)},
     "studies:delete": {"GET": ("manage", 200), "POST": ("manage", 400)},
     "studies:audit_all": {"GET": ("admin", 200)},
+    # issue 19: a new study from nothing; the scope and its legal acts edited in place (the
+    # small study's only act is cited by a role: deleting it is refused).
+    "studies:create_blank": {"POST": ("login", 400)},
+    "studies:scope": {"GET": ("view", 200)},
+    "studies:scope_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:legal_act_add": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:legal_act_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:legal_act_delete": {"POST": ("edit", 400)},
     "login": {"GET": ("public", {"anonymous": 200, "*": 302})},
     "logout": {"POST": ("public", 302)},
     "set_language": {"POST": ("public", 302)},
@@ -167,6 +184,7 @@ KWARGS: dict[str, Any] = {
     "section": "scope",
     "list_name": "roles",
     "item_id": "applicant",
+    "act_id": "law",
 }
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {

@@ -136,7 +136,7 @@ def test_a_good_import_writes_the_choices_as_one_revision_used_by_the_profile(
     assert features["Категория"].type.value == "categorical"
     assert features["Возраст"].type.value == "numeric"
     assert features["Канал подачи"].id == "kanal"  # the existing feature is untouched
-    assert features["Категория"].id == "kategoriya"
+    assert features["Категория"].id == "kategoriia"
 
     # The next profile reads the rating: satisfaction numbers, not «0 оценок».
     run = client_in.post(reverse("studies:run_start", kwargs={"pk": bare_study.pk}))

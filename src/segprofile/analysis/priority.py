@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from segprofile.analysis.stats import (
     benjamini_hochberg,
@@ -73,8 +73,19 @@ from segprofile.model.results import (
 )
 from segprofile.model.study import HypothesisKind, HypothesisStatus, PriorityWeights, Study
 
-if TYPE_CHECKING:
-    from segprofile.analysis.complaints import ComplaintUniqueness
+
+class Uniqueness(Protocol):
+    """Problem uniqueness per segment from complaint topics
+    (:class:`~segprofile.analysis.complaints.ComplaintUniqueness`, or the scores a stored
+    profile kept when its priority is worked out again)."""
+
+    @property
+    def rule(self) -> str: ...
+
+    def scores(self) -> dict[str, float]: ...
+
+    def reason(self, key: str) -> str | None: ...
+
 
 PARTS = ("capacity", "dissatisfaction", "blind_zone", "uniqueness", "sponsor")
 #: A feature with at least this many segments, most of them too small to compare, is warned.
@@ -431,7 +442,7 @@ def prioritise(
     features: list[FeatureSegmentation],
     overall: SatisfactionStats,
     *,
-    complaints: ComplaintUniqueness | None = None,
+    complaints: Uniqueness | None = None,
 ) -> PrioritySummary:
     """Score and rank every segment (in place: ``segment.priority``); the summary for the report.
 
@@ -513,7 +524,7 @@ def _explanation(
     low: bool,
     top: list[str],
     from_complaints: bool,
-    complaints: ComplaintUniqueness | None,
+    complaints: Uniqueness | None,
 ) -> str:
     settings = study.priority
     if overall.csat is None:

@@ -20,22 +20,49 @@ class Severity(StrEnum):
     warning = "warning"  # complete, but worth a look
 
 
+#: Where a finding of each M-code is fixed: a section of the study page (``scope``, ``roles``,
+#: ``features``, ``settings``) or a page of the study (``data``, ``hypotheses``, ``research``,
+#: ``survey``, ``recommendations``, ``journeys``). A finding may name another place.
+FIX_PLACES: dict[str, str] = {
+    "M-1": "scope",
+    "M-2": "roles",
+    "M-3": "features",
+    "M-4": "settings",
+    "M-5": "features",
+    "M-6": "settings",
+    "M-7": "hypotheses",
+    "M-8": "research",
+    "M-9": "survey",
+    "M-11": "recommendations",
+    "M-12": "journeys",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
     message: str
     severity: Severity = Severity.missing
+    place: str = ""
+    """Where it is fixed, when not where its M-code is (:data:`FIX_PLACES`)."""
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
+
+    @property
+    def fixed_in(self) -> str:
+        """The place (see :data:`FIX_PLACES`) where what the finding says is fixed."""
+        return self.place or FIX_PLACES.get(self.code, "")
 
 
 def check_study(study: Study) -> list[Finding]:
     """List, by M-code, what the document still lacks for a complete profile."""
     out: list[Finding] = []
 
-    def add(code: str, message: str, severity: Severity = Severity.missing) -> None:
-        out.append(Finding(code, message, severity))
+    def add(
+        code: str, message: str, severity: Severity = Severity.missing, place: str = ""
+    ) -> None:
+        out.append(Finding(code, message, severity, place))
 
     # M-1
     if not study.scope.body:
@@ -51,7 +78,11 @@ def check_study(study: Study) -> list[Finding]:
         elif not role.audience.legal_basis:
             add("M-2", f"у аудитории роли «{role.id}» нет правового основания (legal_basis)")
     if study.client_records() is None:
-        add("M-2", "нет источника данных о клиентах (data_sources с kind: client_records)")
+        add(
+            "M-2",
+            "нет источника данных о клиентах (data_sources с kind: client_records)",
+            place="data",
+        )
     # M-3
     if not study.features:
         add("M-3", "не выбраны признаки сегментации (features)")
@@ -76,7 +107,7 @@ def check_study(study: Study) -> list[Finding]:
         add("M-6", "нет данных для нулевого замера удовлетворённости (столбец оценки или опрос)")
     audiences = [r.audience for r in study.roles if r.audience is not None]
     if audiences and not any(a.population_source for a in audiences):
-        add("M-6", "нет данных о численности имеющих право: слепую зону не оценить")
+        add("M-6", "нет данных о численности имеющих право: слепую зону не оценить", place="roles")
     confirmed_problems = any(
         h.kind is HypothesisKind.problem and h.status is HypothesisStatus.confirmed
         for h in study.hypotheses
@@ -88,6 +119,7 @@ def check_study(study: Study) -> list[Finding]:
             "M-6",
             "нет ни подтверждённых проблем, ни жалоб: уникальность проблем сегментов не оценить",
             Severity.warning,
+            place="hypotheses",
         )
     # M-7
     needs = [h for h in study.hypotheses if h.kind is HypothesisKind.need]
@@ -110,7 +142,7 @@ def check_study(study: Study) -> list[Finding]:
             hyp.status in (HypothesisStatus.confirmed, HypothesisStatus.refuted)
             and not hyp.evidence
         ):
-            add("M-9", f"гипотеза «{hyp.id}» имеет вердикт без доказательств")
+            add("M-9", f"гипотеза «{hyp.id}» имеет вердикт без доказательств", place="hypotheses")
     if study.hypotheses and all(
         h.status in (HypothesisStatus.open, HypothesisStatus.suggested) for h in study.hypotheses
     ):
@@ -250,6 +282,7 @@ def check_data_columns(study: Study, columns: dict[str, set[str]]) -> list[Findi
                     f"данных «{title(source.id)}»: по ним нельзя набрать респондентов и "
                     "связать их с другими источниками",
                     Severity.warning,
+                    place="settings",
                 )
             )
         if absent(source.id, source.count_column):

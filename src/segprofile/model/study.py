@@ -766,10 +766,17 @@ def reference_problems(study: Study) -> list[tuple[tuple[str | int, ...], str]]:
     unique(("topic_labels",), study.topic_labels)
     unique(("research", "activities"), study.research.activities)
 
-    def missing(path: tuple[str | int, ...], what: str, ref: str, known: set[str]) -> None:
+    feminine = {"гипотеза", "гипотеза-потребность", "роль"}
+
+    def missing(
+        path: tuple[str | int, ...], what: str, ref: str, known: set[str], whose: str = ""
+    ) -> None:
         if ref not in known:
             listed = ", ".join(sorted(known)) or "нет ни одного"
-            problems.append((path, f"{what} «{ref}» не найден(а); известные: {listed}"))
+            found = "не найдена" if what in feminine else "не найден"
+            problems.append(
+                (path, f"{what} «{ref}»{whose} {found} в исследовании; известные: {listed}")
+            )
 
     for i, topic in enumerate(study.topic_labels):
         missing(("topic_labels", i, "source"), "источник данных", topic.source, sources)
@@ -777,7 +784,13 @@ def reference_problems(study: Study) -> list[tuple[tuple[str | int, ...], str]]:
         if role.audience is None:
             continue
         for j, basis in enumerate(role.audience.legal_basis):
-            missing(("roles", i, "audience", "legal_basis", j, "act"), "НПА", basis.act, acts)
+            missing(
+                ("roles", i, "audience", "legal_basis", j, "act"),
+                "НПА",
+                basis.act,
+                acts,
+                f" (правовое основание роли «{role.title}»)",
+            )
         if role.audience.population_source is not None:
             missing(
                 ("roles", i, "audience", "population_source"),

@@ -356,3 +356,55 @@ def _merge_texts(stored: dict[str, str], changes: dict[str, str] | None) -> dict
         else:
             merged.pop(key, None)
     return merged
+
+
+# --- issue 19: roles and their audiences (M-2) ---------------------------------------------------
+
+
+def check_eligibility_rule(rule: str) -> str | None:
+    """The rule as it will be stored (trimmed; ``None`` when empty), or
+    :class:`~segprofile.analysis.rules.RuleSyntaxError` saying where it is wrong."""
+    from segprofile.analysis.rules import parse_rule
+
+    text = rule.strip()
+    if not text:
+        return None
+    parse_rule(text)
+    return text
+
+
+def new_role_id(taken: Collection[str], kind: str) -> str:
+    """An identifier for a new role: its kind (``applicant``), numbered when ``taken``."""
+    if kind not in taken:
+        return kind
+    number = 2
+    while f"{kind}-{number}" in taken:
+        number += 1
+    return f"{kind}-{number}"
+
+
+def journey_steps_of_role(study: Study, role_id: str) -> list[str]:
+    """The journey steps the role performs, as «путь «…», шаг «…»»."""
+    return [
+        f"путь «{journey.title}», шаг «{step.title}»"
+        for journey in study.journeys
+        for step in journey.steps
+        if step.role == role_id
+    ]
+
+
+def delete_role(study: Study, role_id: str) -> Study:
+    """A copy of ``study`` without the role; refused while a journey step names it (a step's
+    role must exist in the document, so the step would be left pointing at nothing)."""
+    if not any(role.id == role_id for role in study.roles):
+        raise NotFound(f"Роль «{role_id}» не найдена в исследовании.")
+    steps = journey_steps_of_role(study, role_id)
+    if steps:
+        raise InputError(
+            f"Роль «{role_id}» не удалена: её выполняют шаги путей клиента — {'; '.join(steps)}.",
+            hint="сначала назначьте этим шагам другую роль или уберите у них роль в редакторе "
+            "путей, затем удалите роль.",
+        )
+    updated = study.model_copy(deep=True)
+    updated.roles = [role for role in updated.roles if role.id != role_id]
+    return updated

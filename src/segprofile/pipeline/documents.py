@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from segprofile.errors import NotFound
 from segprofile.model import spec_yaml
@@ -35,62 +32,6 @@ def study_from_data(data: object, *, source: str = "документ") -> Study:
     return spec_yaml.study_from_data(data, source=source)
 
 
-# fmt: off
-_LATIN = str.maketrans(dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", [
-    "a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
-    "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "iu", "ia",
-], strict=True)))
-# fmt: on
-
-
-def study_id_for(title: str) -> str:
-    """A short identifier made from a title: «Пособие на ребёнка» → ``posobie-na-rebenka``."""
-    latin = title.lower().translate(_LATIN)
-    slug = ""
-    for word in re.findall(r"[a-z0-9]+", latin):
-        if slug and len(slug) + 1 + len(word) > 40:
-            break
-        slug = f"{slug}-{word}" if slug else word[:40]
-    return slug or "study"
-
-
-def new_study(
-    *,
-    kind: str,
-    title: str,
-    body: str = "",
-    client_types: Iterable[str],
-    legal_acts: Iterable[Mapping[str, Any]] = (),
-    description: str = "",
-    study_id: str | None = None,
-) -> Study:
-    """A new study document from its scope alone (M-1): what is profiled, its title, the body,
-    the clients (internal, citizens, business) and the legal acts; the rest is filled in later.
-
-    A legal act without an ``id`` gets ``act1``, ``act2``…; the study's id is made from the
-    title unless given. Raises :class:`DocumentError` with the model's problems by path
-    (``scope.title``, ``scope.legal_acts[0].title``…).
-    """
-    acts = [
-        {**act, "id": act.get("id") or f"act{number}"}
-        for number, act in enumerate(legal_acts, start=1)
-    ]
-    title = title.strip()
-    data = {
-        "id": study_id or study_id_for(title),
-        "title": title,
-        "scope": {
-            "kind": kind,
-            "title": title,
-            "body": body.strip(),
-            "client_types": list(client_types),
-            "legal_acts": acts,
-            "description": description,
-        },
-    }
-    return study_from_data(data, source="новое исследование")
-
-
 def dump_study(study: Study) -> str:
     return spec_yaml.dump_study(study)
 
@@ -111,14 +52,21 @@ def check(study: Study) -> list[Finding]:
 def check_with_data(ws: Workspace, study: Study) -> list[Finding]:
     """:func:`check`, and what the study names in its data that the latest imported version of
     each source does not have (a feature's column, the rating, the id or count column)."""
+    columns = {source_id: set(names) for source_id, names in imported_columns(ws, study).items()}
+    return check_study(study) + check_data_columns(study, columns)
+
+
+def imported_columns(ws: Workspace, study: Study) -> dict[str, list[str]]:
+    """Per data source with an imported version: the columns of its latest version, in order
+    (what a form offers to choose from: the rating column, the id column, a feature's column)."""
     from segprofile.data import datasets
 
-    columns: dict[str, set[str]] = {}
+    columns: dict[str, list[str]] = {}
     for source in study.data_sources:
         versions = datasets.list_versions(ws.home, study.id, source.id)
         if versions:
-            columns[source.id] = {str(c["name"]) for c in versions[-1].columns}
-    return check_study(study) + check_data_columns(study, columns)
+            columns[source.id] = [str(c["name"]) for c in versions[-1].columns]
+    return columns
 
 
 @dataclass(frozen=True)

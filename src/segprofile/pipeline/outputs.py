@@ -4,6 +4,8 @@ HTML or PDF."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from segprofile.errors import InputError
 from segprofile.model.results import (
     FeatureSegmentation,
@@ -149,6 +151,60 @@ def published_profile(profile: Profile, study: Study) -> Profile:
     from segprofile.analysis.suppression import suppress
 
     return suppress(profile, study)
+
+
+@dataclass(frozen=True)
+class _StoredUniqueness:
+    """The complaint-based uniqueness a stored profile scored, read back from its parts."""
+
+    parts: dict[str, float]
+    notes: dict[str, str]
+    rule: str
+
+    def scores(self) -> dict[str, float]:
+        return self.parts
+
+    def reason(self, key: str) -> str | None:
+        return self.notes.get(key)
+
+
+def _stored_uniqueness(profile: Profile) -> _StoredUniqueness | None:
+    """What the profile's priority took from complaint topics, or ``None`` when it did not."""
+    from segprofile.analysis.complaints import RULE
+
+    summary = profile.priority
+    weight = summary.weights.get("uniqueness", 0.0) if summary is not None else 0.0
+    if summary is None or RULE not in summary.explanation or weight <= 0:
+        return None
+    parts: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    for fs in profile.by_feature:
+        for seg in fs.segments:
+            if seg.priority is None:
+                continue
+            parts[seg.key] = seg.priority.parts.get("uniqueness", 0.0) / weight
+            for reason in seg.priority.reasons:
+                if reason.startswith("уникальных проблем") and "(" in reason:
+                    notes[seg.key] = reason[reason.index("(") + 1 : -1]
+    return _StoredUniqueness(parts, notes, RULE)
+
+
+def reprioritised(profile: Profile, study: Study) -> Profile:
+    """``profile`` with its priority (M-6) worked out again under ``study``'s priority settings
+    — the low-satisfaction threshold, the weights, the number of top segments — from the
+    profile's own figures (nothing is read from the data; milliseconds). Uniqueness scored from
+    complaint topics is kept as the profile scored it; the overlaps of the top segments need the
+    data and are left out. Publish the result before showing it (:func:`published_profile`)."""
+    from segprofile.analysis.priority import prioritise
+
+    changed = profile.model_copy(deep=True)
+    changed.priority = prioritise(
+        study,
+        changed.by_feature,
+        changed.satisfaction,
+        complaints=_stored_uniqueness(profile),
+    )
+    return changed
 
 
 def published_profile_json(text: str, study: Study, *, raw: bool = False) -> str:

@@ -14,13 +14,13 @@ problems otherwise); nothing here stores anything.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from segprofile.errors import NotFound
 from segprofile.model import diff
+from segprofile.model.ids import identifier_from
 from segprofile.model.spec_yaml import study_from_data
 from segprofile.model.study import DataSourceKind, FeatureType, Study
 
@@ -28,13 +28,6 @@ from segprofile.model.study import DataSourceKind, FeatureType, Study
 
 FEATURE_TYPES = frozenset(t.value for t in FeatureType)
 """Column types (of the import) that can be a feature's type as they are."""
-
-_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,20 +65,6 @@ class UploadSettings:
         )
 
 
-def feature_id_for(column: str, taken: Collection[str]) -> str:
-    """A feature identifier made from a column name (Cyrillic spelled in Latin letters), not
-    one of ``taken``: «Категория заявителя» → ``kategoriya_zayavitelya``."""
-    spelled = "".join(_LATIN.get(ch, ch) for ch in column.lower())
-    base = re.sub(r"[^a-z0-9]+", "_", spelled).strip("_")[:56] or "feature"
-    if base[0].isdigit():
-        base = f"f_{base}"
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}_{n}"
-    return candidate
-
-
 def with_upload_settings(study: Study, settings: UploadSettings) -> Study:
     """A copy of ``study`` with the choices of a data file's check page written into it.
 
@@ -111,7 +90,7 @@ def with_upload_settings(study: Study, settings: UploadSettings) -> Study:
     for column, kind in settings.features:
         if (settings.source_id, column) in present:
             continue
-        new_id = feature_id_for(column, taken)
+        new_id = identifier_from(column, taken, fallback="feature")
         taken.add(new_id)
         present.add((settings.source_id, column))
         data["features"].append(

@@ -41,6 +41,18 @@ Change = Callable[[dict[str, Any]], None]
 _FIRST = re.compile(r"[.\[]")
 
 
+def on_model(change: Callable[[StudyDocument], StudyDocument]) -> Change:
+    """A change written on the model (a ``pipeline`` decision such as ``delete_role``) as a
+    change of the data, for :func:`save_part`."""
+
+    def apply(data: dict[str, Any]) -> None:
+        changed = change(pipeline.study_from_data(data, source="форма"))
+        data.clear()
+        data.update(changed.model_dump(mode="json"))
+
+    return apply
+
+
 def base_document(study: Study) -> StudyDocument:
     """The document the edit began from: the form's ``base_revision`` if it names one of the
     study's revisions (``access.study_for`` puts it on the study as ``edit_base``), else the
@@ -79,7 +91,13 @@ def _report(error: SegprofileError, form: forms.Form | None, prefix: str) -> Non
                 text = f"{path}: {text}"
             form.add_error(field, text)
         return
-    form.add_error(None, error.message)
+    form.add_error(None, str(error))  # with its hint: what to do
+
+
+def report_problems(error: SegprofileError, form: forms.Form | None, prefix: str = "") -> None:
+    """Put what the model refused on ``form`` as :func:`save_part` does (beside the field its
+    path names after ``prefix``, else above the form): for a form that creates a document."""
+    _report(error, form, prefix)
 
 
 def changed_document(

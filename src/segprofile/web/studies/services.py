@@ -95,8 +95,11 @@ def clean_at_start() -> None:
 # --- studies -----------------------------------------------------------------------------------
 
 
-def create_study_from_example(owner: Any, name: str, *, rows: int, seed: int) -> Study:
-    """A new study from the example ``name``, with the example's demo data imported.
+def create_study_from_example(
+    owner: Any, name: str, *, rows: int, seed: int, build: bool = False
+) -> Study:
+    """A new study from the example ``name``, with the example's demo data imported; with
+    ``build`` its profile run is queued too, so the study opens with its profile being built.
 
     The study row is committed before the data is generated (so the database is not locked
     meanwhile); if the data fails, the study and its directory are removed again.
@@ -115,6 +118,8 @@ def create_study_from_example(owner: Any, name: str, *, rows: int, seed: int) ->
         study.delete()
         raise
     logger.info("Study %s created from example %s (%d rows)", study.pk, name, rows)
+    if build:
+        start_profile_run(study, owner)
     return study
 
 

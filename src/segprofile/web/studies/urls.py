@@ -10,6 +10,7 @@ from segprofile.web.studies.views import (
     keys,
     reports,
     research,
+    scope,
     segments,
     study,
     team,
@@ -256,4 +257,38 @@ urlpatterns += [
 # Re-identification by the key holder (M-8 recruitment): contacts of the chosen respondents.
 urlpatterns += [
     path("studies/<int:pk>/research/contacts/", keys.reidentify, name="reidentify"),
+]
+
+# issue 19: roles and audiences (M-2), segmentation settings (M-4…M-6), priority (M-6)
+urlpatterns += [
+    path("studies/<int:pk>/roles/", study.roles_section, name="roles_section"),
+    path("studies/<int:pk>/roles/new/", study.role_edit, name="role_new"),
+    path("studies/<int:pk>/roles/<str:role_id>/", study.role_edit, name="role_edit"),
+    path("studies/<int:pk>/roles/<str:role_id>/delete/", study.role_delete, name="role_delete"),
+    path("studies/<int:pk>/settings/", study.settings_section, name="settings_section"),
+    path("studies/<int:pk>/settings/edit/", study.settings_edit, name="settings_edit"),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/priorities/preview/",
+        study.priority_preview,
+        name="priority_preview",
+    ),
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/priorities/settings/",
+        study.priority_save,
+        name="priority_save",
+    ),
+]
+
+# issue 19: a new study from nothing, the scope and its legal acts edited in place (M-1)
+urlpatterns += [
+    path("studies/new/blank/", study.study_create_blank, name="create_blank"),
+    path("studies/<int:pk>/scope/", scope.scope_section, name="scope"),
+    path("studies/<int:pk>/scope/edit/", scope.scope_edit, name="scope_edit"),
+    path("studies/<int:pk>/scope/acts/new/", scope.legal_act_add, name="legal_act_add"),
+    path("studies/<int:pk>/scope/acts/<str:act_id>/", scope.legal_act_edit, name="legal_act_edit"),
+    path(
+        "studies/<int:pk>/scope/acts/<str:act_id>/delete/",
+        scope.legal_act_delete,
+        name="legal_act_delete",
+    ),
 ]

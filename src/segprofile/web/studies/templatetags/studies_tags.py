@@ -6,6 +6,7 @@ from enum import Enum
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -82,3 +83,31 @@ def number_list(values: Any) -> str:
     for v in values or []:
         out.append(str(int(v)) if float(v).is_integer() else str(v))
     return ", ".join(out)
+
+
+# issue 19: where a finding of the methodology check is fixed (model.checks.FIX_PLACES).
+# Sections of the study page by anchor; pages by URL name. The recommendations are on the
+# journeys page until they get their own (then: "recommendations": "studies:recommendations").
+_SECTIONS = {"scope", "roles", "features", "settings"}
+_PAGES = {
+    "data": "studies:data",
+    "hypotheses": "studies:hypotheses",
+    "research": "studies:research",
+    "survey": "studies:survey",
+    "recommendations": "studies:journeys",
+    "journeys": "studies:journeys",
+}
+
+
+@register.simple_tag
+def fix_url(study: Any, place: str) -> str:
+    """The address where what a finding says is fixed (``""`` for an unknown place): a section
+    of the study page (``#scope``…), the page's profile builds (``build``) or a page."""
+    detail = reverse("studies:detail", kwargs={"pk": study.pk})
+    if place in _SECTIONS:
+        return f"{detail}#{place}"
+    if place == "build":
+        return f"{detail}#runs"
+    if place in _PAGES:
+        return reverse(_PAGES[place], kwargs={"pk": study.pk})
+    return ""

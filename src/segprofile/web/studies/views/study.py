@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
@@ -16,19 +17,27 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
-from segprofile.errors import SegprofileError
+from segprofile.errors import DocumentError, NotFound, SegprofileError
 from segprofile.model.format import percent
+from segprofile.model.labels import PRIORITY_PARTS
 from segprofile.model.results import Profile
-from segprofile.web.studies import access, htmx, runs, services
+from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies import access, htmx, runs, sections, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.study import (
     ExampleForm,
+    NewStudyForm,
+    PriorityForm,
     RevisionChoiceForm,
+    RoleForm,
+    SettingsForm,
     StudyUploadForm,
+    filled_acts,
+    legal_act_rows,
 )
 from segprofile.web.studies.models import (
     AuditEvent,
@@ -36,10 +45,12 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
+from segprofile.web.studies.sections import report_problems
 from segprofile.web.studies.storage import file_state, safe_data_path
 from segprofile.web.studies.views.common import (
     attachment,
     audit_export,
+    computed_profile,
     current_document,
     revision_document,
     study_capabilities,
@@ -75,9 +86,13 @@ def _new_page(
     *,
     example_form: ExampleForm | None = None,
     upload_form: StudyUploadForm | None = None,
+    blank_form: NewStudyForm | None = None,
+    act_rows: Any = None,
     status: int = 200,
 ) -> HttpResponse:
     context = {
+        "blank_form": blank_form or NewStudyForm(),
+        "act_rows": act_rows or legal_act_rows(),
         "examples": pipeline.list_examples(),
         "example_form": example_form or ExampleForm(),
         "upload_form": upload_form or StudyUploadForm(),
@@ -91,6 +106,29 @@ def study_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+def study_create_blank(request: HttpRequest) -> HttpResponse:
+    """A study from nothing: the guided start's scope and legal acts become its first revision;
+    its page then says what to do next (upload the client data)."""
+    form = NewStudyForm(request.POST)
+    rows = legal_act_rows(request.POST)
+    if form.is_valid() and rows.is_valid():
+        try:
+            document = pipeline.new_study(**form.scope_fields(), legal_acts=filled_acts(rows))
+        except DocumentError as exc:
+            report_problems(exc, form, "scope")
+        else:
+            study = Study.create_from_document(
+                document, owner=request.user, comment=gettext("Started from nothing: the scope")
+            )
+            messages.success(
+                request,
+                gettext("The study was created. Next, upload the client data: see below."),
+            )
+            return redirect("studies:detail", pk=study.pk)
+    return _new_page(request, blank_form=form, act_rows=rows, status=400)
+
+
+@require_POST
 def study_create_from_example(request: HttpRequest) -> HttpResponse:
     form = ExampleForm(request.POST)
     if not form.is_valid():
@@ -101,11 +139,17 @@ def study_create_from_example(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["example"],
             rows=settings.SEGPROFILE_DEMO_ROWS,
             seed=settings.SEGPROFILE_DEMO_SEED,
+            build=True,
         )
     except SegprofileError as exc:
         form.add_error(None, str(exc))
         return _new_page(request, example_form=form, status=exc.http_status)
-    messages.success(request, gettext("The study was created from the example, with demo data."))
+    messages.success(
+        request,
+        gettext(
+            "The study was created from the example, with demo data; its profile is being built."
+        ),
+    )
     return redirect("studies:detail", pk=study.pk)
 
 
@@ -126,6 +170,7 @@ def _detail_page(
     *,
     revision_form: StudyUploadForm | None = None,
     status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     revision, document = current_document(study)
     sources = []
@@ -163,11 +208,19 @@ def _detail_page(
         pipeline.check_with_data(services.workspace_for(study), document),
         key=lambda f: _code_order(f.code),
     )
+    records = document.client_records()
+    stages = pipeline.study_stages(
+        findings,
+        client_data=any(row["version"] is not None for row in sources if row["source"] is records),
+        # The latest ten runs are read anyway; an older finished one is no profile of today.
+        profile_built=any(run.status == ProfileRun.Status.DONE for run in recent),
+    )
     context = {
         "study": study,
         "can": can,
         "revision": revision,
         "document": document,
+        "stages": stages,
         "acts": {act.id: act for act in document.scope.legal_acts},
         "sources": sources,
         "findings": findings,
@@ -176,6 +229,8 @@ def _detail_page(
         "revisions": study.revisions.select_related("author").defer("document")[:20],
         "revision_form": revision_form or StudyUploadForm(),
         "role": can.role,
+        **_settings_context(study, document),
+        **(extra or {}),
     }
     return render(request, "studies/study/detail.html", context, status=status)
 
@@ -310,7 +365,8 @@ def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: how many client records the rule being typed selects (M-2), or where it is wrong."""
     study = study_for(request, pk, need="view")
-    rule = request.POST.get("rule", "").strip()
+    # «rule» from the role's page, «eligibility_rule» from the role's form (issue 19)
+    rule = request.POST.get("rule", request.POST.get("eligibility_rule", "")).strip()
     context: dict[str, Any] = {"rule": rule}
     if rule:
         try:
@@ -422,17 +478,12 @@ def _ranked(profile: Profile) -> dict[str, Any]:
     }
 
 
-@require_GET
-def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
-    """M-6: every ranked segment, sortable, with the quadrant chart and sponsor-focus inputs."""
-    run = run_for(request, pk, run_pk, pages=True, done=True)
-    study = run.study
-    sort = request.GET.get("sort", "rank")
-    if sort not in _PRIORITY_SORTS:
-        sort = "rank"
-    current_revision(study)  # the forms' base revision
-    ranked = _ranked(runs.published(run))
-    document = revision_document(run.revision)
+def _priority_rows(
+    profile: Profile, document: StudyDocument, sort: str
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The priority block of a published profile and its ranked segments, sorted, with the
+    team's notes."""
+    ranked = _ranked(profile)
     rows = ranked["rows"]
     rows.sort(key=lambda row: _PRIORITY_SORTS[sort](row["segment"]))
     notes = {n.segment: n for n in document.segment_notes}
@@ -440,19 +491,105 @@ def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     for row in rows:
         row["top"] = row["segment"].key in top
         row["note"] = notes.get(row["segment"].key)
+    return ranked["priority"], rows
+
+
+def _priorities_page(
+    request: HttpRequest,
+    run: ProfileRun,
+    *,
+    form: PriorityForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    study = run.study
+    sort = request.GET.get("sort", "rank")
+    if sort not in _PRIORITY_SORTS:
+        sort = "rank"
+    current = current_revision(study)  # the forms' base revision
+    document = revision_document(run.revision)
+    priority, rows = _priority_rows(runs.published(run), document, sort)
+    can = study_capabilities(request, study)
+    if form is None and can.edit:
+        form = PriorityForm(initial=PriorityForm.initial_of(current.to_document()))
     context = {
         "study": study,
-        "can": study_capabilities(request, study),
+        "can": can,
         "run": run,
-        "priority": ranked["priority"],
+        "priority": priority,
         "rows": rows,
         "names": runs.labels(run),
         "min_cell": document.segmentation.min_cell,
         "sort": sort,
         "next": request.get_full_path(),
         "chart": runs.chart(run, runs.PRIORITY_QUADRANT) or None,
+        "priority_form": form,
+        "part_names": PRIORITY_PARTS,
+        "edit_base": getattr(study, "edit_base", None),
     }
-    return render(request, "studies/study/priorities.html", context)
+    return render(request, "studies/study/priorities.html", context, status=status)
+
+
+@require_GET
+def run_priorities(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """M-6: every ranked segment, sortable, with the quadrant chart and sponsor-focus inputs."""
+    return _priorities_page(request, run_for(request, pk, run_pk, pages=True, done=True))
+
+
+@require_POST
+def priority_preview(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """HTMX: the ranking and its sensitivity as the run's profile would give them with the
+    threshold and weights being typed (worked out again from the stored profile, not the data;
+    published before it is shown)."""
+    run = run_for(request, pk, run_pk, light=True, done=True)
+    form = PriorityForm(request.POST)
+    page = reverse("studies:run_priorities", kwargs={"pk": run.study.pk, "run_pk": run.pk})
+    context: dict[str, Any] = {
+        "study": run.study,
+        "run": run,
+        "preview": True,
+        "form": form,
+        "can": study_capabilities(request, run.study),  # the sponsor-focus forms, as on the page
+        "next": page,
+        "sort": "rank",
+    }
+    if form.is_valid():
+        data = revision_document(run.revision).model_dump(mode="json")
+        form.change(data)
+        try:
+            document = pipeline.study_from_data(data, source="форма")
+        except SegprofileError as exc:
+            context["error"] = str(exc)
+        else:
+            profile = pipeline.reprioritised(computed_profile(run), document)
+            published = pipeline.published_profile(profile, document)
+            priority, rows = _priority_rows(published, document, "rank")
+            context |= {
+                "priority": priority,
+                "rows": rows,
+                "names": runs.labels(run),
+                "min_cell": document.segmentation.min_cell,
+                "part_names": PRIORITY_PARTS,
+            }
+    return render(request, "studies/study/_priority_ranking.html", context)
+
+
+@require_POST
+def priority_save(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """Save the low-satisfaction threshold and the weights as a revision (M-6)."""
+    run = run_for(request, pk, run_pk, need="edit", pages=True, done=True)
+    study = run.study
+    form = PriorityForm(request.POST)
+    if form.is_valid() and sections.save_part(
+        request,
+        study,
+        form.change,
+        comment=gettext("Priority threshold and weights"),
+        form=form,
+        prefix="priority",
+    ):
+        page = reverse("studies:run_priorities", kwargs={"pk": study.pk, "run_pk": run.pk})
+        return redirect(page + "#priority-settings")
+    return _priorities_page(request, run, form=form, status=400)
 
 
 @require_POST
@@ -508,3 +645,155 @@ def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         f"{run.study.slug}-r{run.revision.number}-profile.json",
         "application/json; charset=utf-8",
     )
+
+
+# --- issue 19: roles and audiences (M-2), segmentation settings (M-4…M-6), priority (M-6) --------
+
+_SECTIONS = {
+    "roles": "studies/study/sections/_roles.html",
+    "settings": "studies/study/sections/_settings.html",
+}
+
+
+def _settings_context(study: Study, document: StudyDocument) -> dict[str, Any]:
+    """What the roles and settings sections show besides the document (names, not values)."""
+    return {
+        "feature_labels": {f.id: f.label for f in document.features},
+        "source_titles": {s.id: s.title or s.id for s in document.data_sources},
+        "client_source": document.client_records(),
+    }
+
+
+def _section(
+    request: HttpRequest, study: Study, name: str, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """One section of the study page alone, for HTMX: shown (200) or with its form refused
+    (400, in place of the section)."""
+    revision, document = current_document(study)
+    context = {
+        "study": study,
+        "can": study_capabilities(request, study),
+        "revision": revision,
+        "document": document,
+        "acts": {act.id: act for act in document.scope.legal_acts},
+        **_settings_context(study, document),
+        **extra,
+    }
+    response = render(request, _SECTIONS[name], context, status=status)
+    return htmx.replace(response, f"#{name}") if status >= 400 else response
+
+
+def _saved(request: HttpRequest, study: Study, name: str) -> HttpResponse:
+    """After a save: the section again (HTMX) or the page at the section (a browser's POST)."""
+    if htmx.is_htmx(request):
+        return _section(request, study, name)
+    return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + f"#{name}")
+
+
+def _refused(request: HttpRequest, study: Study, name: str, **extra: Any) -> HttpResponse:
+    """A refused form with its errors beside the fields: in place (HTMX) or in the page, 400.
+    The form keeps the revision it began from, so the next try still merges."""
+    extra["edit_base"] = getattr(study, "edit_base", None)
+    if htmx.is_htmx(request):
+        return _section(request, study, name, status=400, **extra)
+    return _detail_page(request, study, status=400, extra=extra)
+
+
+def _role_index(document: StudyDocument, role_id: str) -> int:
+    for index, role in enumerate(document.roles):
+        if role.id == role_id:
+            return index
+    raise Http404
+
+
+@require_GET
+def roles_section(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roles section as it is (the «Cancel» of its forms)."""
+    return _section(request, study_for(request, pk, need="view"), "roles")
+
+
+@require_http_methods(["GET", "POST"])
+def role_edit(request: HttpRequest, pk: int, role_id: str | None = None) -> HttpResponse:
+    """A role with its audience (M-2): its form in place (GET), added or changed (POST)."""
+    study = study_for(request, pk, need="edit")
+    document = sections.base_document(study)
+    index = _role_index(document, role_id) if role_id is not None else None
+    editing = role_id or "new"
+    if request.method == "GET":
+        role = document.roles[index] if index is not None else None
+        rows = len(role.audience.legal_basis) if role and role.audience else 0
+        initial = RoleForm.initial_of(role) if role else {"kind": "applicant"}
+        form = RoleForm(initial=initial, document=document, basis_rows=rows)
+        return _section(request, study, "roles", role_form=form, editing=editing)
+    form = RoleForm(request.POST, document=document)
+    if form.is_valid():
+
+        def change(data: dict[str, Any]) -> None:
+            roles = data["roles"]
+            if role_id is None:
+                taken = [r["id"] for r in roles]
+                roles.append(form.role_data(pipeline.new_role_id(taken, form.cleaned_data["kind"])))
+                return
+            for i, role in enumerate(roles):
+                if role["id"] == role_id:
+                    roles[i] = form.role_data(role_id)
+                    return
+            raise NotFound(gettext("The role was deleted meanwhile; add it again."))
+
+        prefix = f"roles[{index if index is not None else len(document.roles)}]"
+        title = form.cleaned_data["title"]
+        comment = gettext("Role «%(role)s»") % {"role": title}
+        if sections.save_part(request, study, change, comment=comment, form=form, prefix=prefix):
+            return _saved(request, study, "roles")
+    return _refused(request, study, "roles", role_form=form, editing=editing)
+
+
+@require_POST
+def role_delete(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
+    """Delete a role: refused, with the steps named, while journey steps name it."""
+    study = study_for(request, pk, need="edit")
+    _role_index(sections.base_document(study), role_id)  # 404 for a role that is not there
+    form = forms.Form(request.POST)
+    form.is_valid()
+    change = sections.on_model(lambda document: pipeline.delete_role(document, role_id))
+    comment = gettext("Role «%(role)s» deleted") % {"role": role_id}
+    if sections.save_part(request, study, change, comment=comment, form=form):
+        return _saved(request, study, "roles")
+    return _refused(request, study, "roles", delete_form=form, deleting=role_id)
+
+
+def _settings_form(study: Study, document: StudyDocument, data: Any = None) -> SettingsForm:
+    source = document.client_records()
+    columns: list[str] = []
+    if source is not None:
+        ws = services.workspace_for(study)
+        columns = pipeline.imported_columns(ws, document).get(source.id, [])
+    initial = SettingsForm.initial_of(document)
+    return SettingsForm(data, initial=initial, document=document, columns=columns)
+
+
+@require_GET
+def settings_section(request: HttpRequest, pk: int) -> HttpResponse:
+    """The settings section as it is (the «Cancel» of its form)."""
+    return _section(request, study_for(request, pk, need="view"), "settings")
+
+
+@require_http_methods(["GET", "POST"])
+def settings_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Segmentation settings, the satisfaction rating and the clients' id: the form in place
+    (GET), saved (POST)."""
+    study = study_for(request, pk, need="edit")
+    document = sections.base_document(study)
+    if request.method == "GET":
+        return _section(request, study, "settings", settings_form=_settings_form(study, document))
+    form = _settings_form(study, document, request.POST)
+    if form.is_valid() and sections.save_part(
+        request,
+        study,
+        form.change,
+        comment=gettext("Segmentation settings"),
+        form=form,
+        prefix="segmentation",
+    ):
+        return _saved(request, study, "settings")
+    return _refused(request, study, "settings", settings_form=form)

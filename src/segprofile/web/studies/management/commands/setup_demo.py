@@ -52,7 +52,9 @@ class Command(BaseCommand):
         slug = pipeline.example_study(example).id
         study = Study.objects.filter(owner=user, slug=slug).first()
         if study is None:
-            study = services.create_study_from_example(user, example, rows=rows, seed=seed)
+            study = services.create_study_from_example(
+                user, example, rows=rows, seed=seed, build=True
+            )
             self.stdout.write(
                 f"Создано демонстрационное исследование «{study.title}» (№ {study.pk})."
             )
@@ -68,3 +70,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Демонстрационное исследование «{study.title}» (№ {study.pk}) уже есть."
             )
+        if not study.runs.exists():  # the demo opens with its profile built
+            services.start_profile_run(study, user)
+            self.stdout.write("Профиль демонстрационного исследования поставлен в очередь.")
