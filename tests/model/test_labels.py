@@ -67,3 +67,20 @@ def test_numbers_are_written_one_way() -> None:
     assert share_percent(0.341) == "34\u00a0%"
     assert p_value(0.0004, "q") == "q < 0,001"
     assert p_value(0.0421) == "p = 0,042"
+
+
+def test_values_given_one_name_merge_into_the_first_of_them() -> None:
+    from segprofile.model.labels import merged_codes
+
+    feature = Feature(
+        id="channel",
+        column="channel",
+        label="Канал",
+        value_labels={"epgu": "Портал", "mfc": "Лично", "office": "лично ", "post": "Почта"},
+    )
+    assert merged_codes(feature) == {"mfc": "mfc", "office": "mfc"}
+    assert merged_codes(feature.model_copy(update={"value_labels": {"a": "A", "b": "B"}})) == {}
+    numeric = Feature(
+        id="age", column="age", label="Возраст", type="numeric", value_labels={"1": "x", "2": "x"}
+    )
+    assert merged_codes(numeric) == {}  # intervals are cut by binning, not merged by names

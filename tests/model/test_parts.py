@@ -119,4 +119,4 @@ def test_a_new_study_from_its_scope() -> None:
         "Профиль клиентских сегментов жизненной ситуации «Рождение ребёнка»",
         "Рождение ребёнка",
     )
-    assert [a.id for a in study.scope.legal_acts] == ["zakon-1", "fz81"]
+    assert [a.id for a in study.scope.legal_acts] == ["zakon-no-1", "fz81"]

@@ -76,7 +76,7 @@ def test_a_new_study_from_its_scope_alone(api: Client, user: User) -> None:
     assert document.id == "ezhemesiachnaia-vyplata-na-rebenka-ot-3"
     assert document.scope.kind.value == "support_measure"
     assert document.scope.body == body["body"]
-    assert [a.id for a in document.scope.legal_acts] == ["ukaz-prezidenta-rf-199", "pp384"]
+    assert [a.id for a in document.scope.legal_acts] == ["ukaz-prezidenta-rf-no", "pp384"]
     assert study.current_revision().author == user
     assert study.current_revision().comment == "Создано через API"
     assert AuditEvent.objects.filter(study=study, action=AuditEvent.Action.IMPORT).count() == 1

@@ -74,6 +74,15 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:hypotheses": {"GET": ("view", 200)},
     "studies:hypothesis_suggestions": {"POST": ("edit", 302)},
     "studies:hypothesis_status": {"POST": ("edit", 302)},
+    # Hypotheses and recommendations written in the browser (the small study has none: 404).
+    "studies:hypothesis_new": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:hypothesis_edit": {"GET": ("edit", 404), "POST": ("edit", 404)},
+    "studies:hypothesis_delete": {"POST": ("edit", 404)},
+    "studies:recommendations": {"GET": ("view", 200)},
+    "studies:recommendation_new": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:recommendation_edit": {"GET": ("edit", 404), "POST": ("edit", 404)},
+    "studies:recommendation_delete": {"POST": ("edit", 404)},
+    "studies:recommendation_suggestions": {"POST": ("edit", 302)},
     # The research plan is a background job: the page shows it (none yet here), the CSV of a
     # plan not computed sends back to the page, so does its progress once nothing is running.
     "studies:research": {"GET": ("view", 200)},
@@ -163,12 +172,23 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "api:get_item": {"GET": ("public", 401)},
     "api:put_item": {"GET": ("public", 401)},
     "api:delete_item": {"GET": ("public", 401)},
+    # issue 19: features (M-3). A browser's GET of the section goes to the study page; the
+    # first editor deletes the feature, whoever comes after finds it gone.
+    "studies:features": {"GET": ("view", 302)},
+    "studies:feature_add": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:feature_edit": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:feature_preview": {"POST": ("edit", 200)},
+    "studies:feature_preview_edit": {"POST": ("edit", 200)},
+    "studies:feature_delete": {"POST": ("edit", {"editor": 302, "*": 404})},
+    "studies:feature_pair_add": {"POST": ("edit", 302)},
+    "studies:feature_pair_delete": {"POST": ("edit", 302)},
 }
 
 # Values of the URL parameters; a new parameter name needs an entry here.
 KWARGS: dict[str, Any] = {
     "role_id": "applicant",
     "hypothesis_id": "h1",
+    "recommendation_id": "r1",
     "token": "0123456789abcdef0123456789abcdef",
     "source_id": "records",
     "version": 1,
@@ -185,6 +205,9 @@ KWARGS: dict[str, Any] = {
     "list_name": "roles",
     "item_id": "applicant",
     "act_id": "law",
+    "feature_id": "channel",
+    "first": "channel",
+    "second": "age",
 }
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {

@@ -28,7 +28,7 @@ from segprofile.data.engine import execute
 from segprofile.errors import EngineError, InputError
 from segprofile.model.labels import MISSING_CODE as MISSING_CODE
 from segprofile.model.labels import MISSING_LABEL as MISSING_LABEL
-from segprofile.model.labels import sentence_case, value_label
+from segprofile.model.labels import merged_codes, sentence_case, value_label
 from segprofile.model.results import (
     CrossSegmentation,
     FeatureSegmentation,
@@ -212,13 +212,28 @@ def segment_code(
         return ibis.ifelse(col.isnull(), MISSING_CODE, expr), bins
     if dtype.is_boolean():
         # CASE WHEN NULL goes to the else branch: test for missing first.
-        return ibis.ifelse(col.isnull(), MISSING_CODE, ibis.ifelse(col, "true", "false")), None
-    if dtype.is_floating():
+        code = ibis.ifelse(col.isnull(), MISSING_CODE, ibis.ifelse(col, "true", "false"))
+    elif dtype.is_floating():
         # 1.0 and 1 are the same category; the engines print floats differently.
         whole = col == col.round(0)
         as_text = ibis.ifelse(whole, col.cast("int64").cast("string"), col.cast("string"))
-        return as_text.fill_null(MISSING_CODE), None
-    return col.cast("string").fill_null(MISSING_CODE), None
+        code = as_text.fill_null(MISSING_CODE)
+    else:
+        code = col.cast("string").fill_null(MISSING_CODE)
+    return _merge(feature, code), None
+
+
+def _merge(feature: Feature, code: ir.StringValue) -> ir.StringValue:
+    """Values given one label by the team become one segment (see ``merged_codes``)."""
+    groups: dict[str, list[str]] = {}
+    for value, target in merged_codes(feature).items():
+        if value != target:
+            groups.setdefault(target, []).append(value)
+    if not groups:
+        return code
+    cases = [(code.isin(values), ibis.literal(target)) for target, values in groups.items()]
+    merged: ir.StringValue = ibis.cases(*cases, else_=code)
+    return merged
 
 
 def _satisfaction(
@@ -379,6 +394,10 @@ def segment_key(
             return MISSING_CODE if value is None else codes[int(value)]
 
         return key, bins, decode
+    if merged_codes(feature):
+        # Merged values are one key already: their distinct counts stay exact.
+        code, _ = segment_code(feature, table, edges)
+        return code, None, _decode_text
     if dtype.is_boolean():
         return col, None, _decode_bool
     if dtype.is_integer():

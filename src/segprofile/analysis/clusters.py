@@ -45,6 +45,7 @@ from segprofile.analysis.by_feature import (
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.format import percent
+from segprofile.model.labels import merged_codes
 from segprofile.model.results import (
     ClusterCrossCell,
     ClusterCrosstab,
@@ -163,6 +164,7 @@ def prepare(
                 continue
             out[feature.column] = values
         else:
+            col = _merged(feature, col)
             levels = col.nunique(dropna=True) + (1 if bool(missing.any()) else 0)
             if levels <= 1:
                 notes.append(
@@ -189,6 +191,14 @@ def prepare(
             categorical.append(feature.column)
         kept.append(feature)
     return Prepared(frame=out, features=kept, categorical=categorical, warnings=notes)
+
+
+def _merged(feature: Feature, values: pd.Series) -> pd.Series:
+    """Category values the team gave one label, as one value (as ``segment_code`` does)."""
+    merged = merged_codes(feature)
+    if not merged:
+        return values
+    return values.map(lambda v: v if pd.isna(v) else merged.get(str(v), v))
 
 
 def _russian_fit_warning(message: str) -> str:

@@ -152,6 +152,16 @@ def check_study(study: Study) -> list[Finding]:
         add("M-11", "нет рекомендаций")
     for message, severity in _unsolved_problems(study):
         add("M-11", message, severity)
+    known = {h.id for h in study.hypotheses}
+    for rec in study.recommendations:
+        for pid in rec.problems:
+            if pid not in known:
+                add(
+                    "M-11",
+                    f"рекомендация «{rec.title}» решает проблему «{pid}», которой больше нет в "
+                    "исследовании: выберите другую проблему или уберите эту",
+                    Severity.warning,
+                )
     # M-12
     kinds = {j.kind for j in study.journeys}
     if JourneyKind.current not in kinds:

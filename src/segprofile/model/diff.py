@@ -39,6 +39,7 @@ from segprofile.model.study import (
     HypothesisStatus,
     JourneyKind,
     RecommendationKind,
+    RecommendationStatus,
     ResearchMethod,
     ResearchStatus,
     RoleKind,
@@ -169,6 +170,8 @@ FIELDS: dict[Path, tuple[str, str]] = {
     ("problems",): ("решаемые проблемы", "pl"),
     ("journey",): ("целевой путь", "m"),
     ("journey_change",): ("изменение пути", "n"),
+    ("owner",): ("ответственный", "m"),
+    ("due_date",): ("срок выполнения", "m"),
     ("suggested",): ("предложена программой", "n"),
     ("enabled",): ("включено", "n"),
     ("features",): ("признаки", "pl"),
@@ -225,6 +228,7 @@ ENUMS: dict[tuple[str, Path], type[StrEnum]] = {
     ("activities", ("status",)): ResearchStatus,
     ("journeys", ("kind",)): JourneyKind,
     ("recommendations", ("kind",)): RecommendationKind,
+    ("recommendations", ("status",)): RecommendationStatus,
 }
 
 _LONG = 80

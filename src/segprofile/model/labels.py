@@ -16,6 +16,7 @@ from segprofile.model.study import (
     HypothesisStatus,
     JourneyKind,
     RecommendationKind,
+    RecommendationStatus,
     ResearchMethod,
     ResearchStatus,
     RoleKind,
@@ -79,6 +80,10 @@ RU: dict[StrEnum, str] = {
     RecommendationKind.optimisation: "Оптимизация клиентского пути",
     RecommendationKind.personalisation: "Персонализация",
     RecommendationKind.informing: "Повышение информированности",
+    RecommendationStatus.planned: "Запланирована",
+    RecommendationStatus.in_progress: "Выполняется",
+    RecommendationStatus.done: "Выполнена",
+    RecommendationStatus.declined: "Отклонена",
 }
 
 
@@ -150,3 +155,20 @@ def value_label(feature: Feature, code: str) -> str:
     if label is None and (feature.type is FeatureType.boolean or code in BOOLEAN_LABELS):
         label = BOOLEAN_LABELS.get(code)
     return sentence_case(label if label is not None else code)
+
+
+def merged_codes(feature: Feature) -> dict[str, str]:
+    """Category values the team merged by giving them one label: value → the value that stands
+    for the group (the first with that label in ``value_labels``), for groups of two or more.
+
+    Numeric features are cut by their binning, not merged by labels: ``{}``.
+    """
+    if feature.type is FeatureType.numeric:
+        return {}
+    first: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for code, label in feature.value_labels.items():
+        key = " ".join(label.split()).casefold()
+        first.setdefault(key, code)
+        groups.setdefault(key, []).append(code)
+    return {code: first[key] for key, codes in groups.items() if len(codes) > 1 for code in codes}

@@ -8,6 +8,7 @@ slugs that other parts of the document refer to; :func:`reference_problems` chec
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -664,7 +665,18 @@ class RecommendationKind(StrEnum):
     informing = "informing"
 
 
+class RecommendationStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    declined = "declined"
+
+
 class Recommendation(_Model):
+    """M-11: a change that brings the service to its target state, traced to the problems it
+    solves. A problem deleted since is kept in ``problems`` (the page marks it) so nothing the
+    team wrote is lost."""
+
     id: Identifier
     kind: RecommendationKind
     title: str = Field(min_length=1)
@@ -674,6 +686,12 @@ class Recommendation(_Model):
     journey: Identifier | None = Field(None, description="Целевой путь, в который вносится")
     journey_change: str = ""
     suggested: bool = False
+    owner: str = Field("", description="Ответственный: подразделение или сотрудник")
+    status: RecommendationStatus = Field(
+        RecommendationStatus.planned,
+        description="Ход выполнения: planned, in_progress, done или declined",
+    )
+    due_date: date | None = Field(None, description="Срок выполнения (ГГГГ-ММ-ДД)")
 
 
 # --- The document -----------------------------------------------------------------------------
@@ -840,9 +858,9 @@ def reference_problems(study: Study) -> list[tuple[tuple[str | int, ...], str]]:
                 )
             for k, pain in enumerate(step.pains):
                 missing(("journeys", i, "steps", j, "pains", k), "гипотеза", pain, hypotheses)
+    # A recommendation's problems are not checked: a problem deleted since stays listed, marked
+    # on the page (``pipeline.orphaned_recommendations``), so the team's link is not lost.
     for i, rec in enumerate(study.recommendations):
-        for j, pid in enumerate(rec.problems):
-            missing(("recommendations", i, "problems", j), "гипотеза", pid, hypotheses)
         if rec.journey is not None:
             missing(("recommendations", i, "journey"), "путь", rec.journey, journeys)
     return problems

@@ -19,6 +19,8 @@ One module per stage of the methodology; this package re-exports them all:
   topics as evidence (M-9);
 - :mod:`~segprofile.pipeline.decisions` — the team's decisions, each a changed copy of the
   study that the caller stores as a revision (M-7, M-9, M-11);
+- :mod:`~segprofile.pipeline.features` — features (M-3) against the data: columns, values,
+  a live preview of segments, references;
 - :mod:`~segprofile.pipeline.journeys` — journeys in and out as CSV or BPMN (M-12);
 - :mod:`~segprofile.pipeline.outputs` — what every output shows: the published profile,
   reports (M-13), JSON.
@@ -100,6 +102,19 @@ from segprofile.pipeline.documents import (
     parse_study,
     study_from_data,
     study_hash,
+)
+from segprofile.pipeline.features import (
+    FeatureColumn,
+    FeatureColumns,
+    FeaturePreview,
+    check_value_labels,
+    column_values,
+    feature_columns,
+    feature_references,
+    missing_columns,
+    new_feature_id,
+    preview_feature,
+    remove_feature,
 )
 from segprofile.pipeline.journeys import (
     JOURNEY_FORMATS,
@@ -215,6 +230,9 @@ __all__ = [
     "SURVEY_KIND_LABELS",
     "AuditRecord",
     "ExampleInfo",
+    "FeatureColumn",
+    "FeatureColumns",
+    "FeaturePreview",
     "ImportResult",
     "Inspection",
     "InterviewImport",
@@ -245,7 +263,9 @@ __all__ = [
     "change_legal_act",
     "check",
     "check_eligibility_rule",
+    "check_value_labels",
     "check_with_data",
+    "column_values",
     "compare_journeys",
     "compare_profiles",
     "confirm_quote",
@@ -256,6 +276,8 @@ __all__ = [
     "dump_study",
     "example_study",
     "export_journeys",
+    "feature_columns",
+    "feature_references",
     "generate_demo_data",
     "hidden_reason_text",
     "hidden_segments",
@@ -275,6 +297,8 @@ __all__ = [
     "load_study",
     "mask_preview",
     "merge_topics",
+    "missing_columns",
+    "new_feature_id",
     "new_role_id",
     "new_study",
     "open_data_source",
@@ -284,6 +308,7 @@ __all__ = [
     "portrait_edit",
     "portrait_with_edit",
     "preload",
+    "preview_feature",
     "priority_quadrant_svg",
     "profile_css",
     "profile_from_json",
@@ -297,6 +322,7 @@ __all__ = [
     "reidentify",
     "reject_quote",
     "reject_suggested_hypotheses",
+    "remove_feature",
     "remove_legal_act",
     "render_profile_html",
     "render_report",

@@ -4,10 +4,12 @@ decision (M-10)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from segprofile.analysis.journeys import suggest_recommendations
-from segprofile.errors import InputError, NotFound
+from segprofile.errors import DocumentError, InputError, NotFound
 from segprofile.model.results import (
     Portrait,
     Profile,
@@ -15,7 +17,11 @@ from segprofile.model.results import (
 from segprofile.model.study import (
     DataSource,
     Hypothesis,
+    HypothesisKind,
     HypothesisStatus,
+    Journey,
+    JourneyKind,
+    JourneyStep,
     PortraitEdit,
     Recommendation,
     SegmentNote,
@@ -408,3 +414,285 @@ def delete_role(study: Study, role_id: str) -> Study:
     updated = study.model_copy(deep=True)
     updated.roles = [role for role in updated.roles if role.id != role_id]
     return updated
+
+
+# --- M-7, M-11: hypotheses and recommendations written by the team -------------------------------
+
+#: The fields of a hypothesis the team writes; status, evidence and verdict come from research.
+HYPOTHESIS_FIELDS = (
+    "kind",
+    "statement",
+    "segments",
+    "need",
+    "hunt_stage",
+    "aidas_stage",
+    "journey_step",
+    "source",
+)
+#: The fields of a recommendation the team writes.
+RECOMMENDATION_FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "segments",
+    "problems",
+    "journey",
+    "journey_change",
+    "owner",
+    "status",
+    "due_date",
+)
+FORM = "форма"
+"""The source named by the errors of a document changed from a form."""
+
+
+def _new_id(prefix: str, taken: Collection[str]) -> str:
+    return next(f"{prefix}{i}" for i in range(1, len(taken) + 2) if f"{prefix}{i}" not in taken)
+
+
+def _refuse(path: str, text: str) -> DocumentError:
+    return DocumentError(FORM, [(path, None, text)])
+
+
+def _index(ids: Sequence[str], item_id: str | None) -> int:
+    """Where the item is (or will be, when new) in its list of ``ids``."""
+    found = next((i for i, known in enumerate(ids) if known == item_id), None)
+    if item_id is not None and found is None:
+        raise NotFound(
+            f"«{item_id}» не найдена в исследовании.",
+            hint="обновите страницу: её могли удалить.",
+        )
+    return len(ids) if found is None else found
+
+
+def hypothesis_index(study: Study, hypothesis_id: str | None) -> int:
+    """The index of a hypothesis in ``study.hypotheses`` (a new one's: the end): its form's
+    errors are those of ``hypotheses[index]``."""
+    return _index([h.id for h in study.hypotheses], hypothesis_id)
+
+
+def recommendation_index(study: Study, recommendation_id: str | None) -> int:
+    """The index of a recommendation in ``study.recommendations`` (a new one's: the end)."""
+    return _index([r.id for r in study.recommendations], recommendation_id)
+
+
+def _validated(study: Study, section: str, index: int, item: dict[str, Any]) -> Study:
+    """``study`` with ``item`` at ``section[index]`` (appended at the end), validated by the
+    model: its problems name the field (``hypotheses[3].hunt_stage``)."""
+    from segprofile.model.spec_yaml import study_from_data
+
+    data = study.model_dump(mode="json")
+    data[section][index : index + 1] = [item]
+    return study_from_data(data, source=FORM)
+
+
+def save_hypothesis(
+    study: Study,
+    hypothesis_id: str | None,
+    fields: Mapping[str, Any],
+    *,
+    suggestion: Hypothesis | None = None,
+) -> Study:
+    """A copy of ``study`` with a hypothesis written by the team (M-7).
+
+    ``hypothesis_id`` ``None`` adds a new one (from ``suggestion``, a suggested hypothesis the
+    team edited before accepting it: it keeps the suggestion's id, so it is not suggested
+    again); otherwise the hypothesis is changed. Only :data:`HYPOTHESIS_FIELDS` are taken from
+    ``fields``; the status, the evidence and the verdict stay. A need has no unmet need of its
+    own; a problem's need must be a need. Raises :class:`DocumentError` naming the field.
+    """
+    index = hypothesis_index(study, hypothesis_id)
+    path = f"hypotheses[{index}]"
+    changes = {k: v for k, v in fields.items() if k in HYPOTHESIS_FIELDS}
+    if "statement" in changes:
+        changes["statement"] = " ".join(str(changes["statement"] or "").split())
+    if "segments" in changes:
+        changes["segments"] = list(dict.fromkeys(changes["segments"] or []))
+    taken = {h.id for h in study.hypotheses}
+    base: dict[str, Any]
+    if hypothesis_id is not None:
+        base = study.hypotheses[index].model_dump(mode="json")
+    elif suggestion is not None:
+        if suggestion.id in taken:
+            raise InputError(
+                f"Предложенная гипотеза «{suggestion.id}» уже есть в реестре.",
+                hint="обновите страницу: предложение уже приняли или отклонили.",
+            )
+        base = suggestion.model_dump(mode="json") | {"status": HypothesisStatus.open.value}
+    else:
+        prefix = "p" if str(changes.get("kind") or "") == HypothesisKind.problem.value else "n"
+        base = {"id": _new_id(prefix, taken)}
+    updated = _validated(study, "hypotheses", index, {**base, **changes})
+    hypothesis = updated.hypotheses[index]
+    dependants = [h.id for h in study.hypotheses if h.need == hypothesis.id]
+    if hypothesis.kind is HypothesisKind.need and hypothesis.need is not None:
+        raise _refuse(
+            f"{path}.need",
+            "неудовлетворённая потребность указывается только у проблемы: уберите её или "
+            "выберите вид «проблема»",
+        )
+    if hypothesis.kind is HypothesisKind.problem and dependants:
+        raise _refuse(
+            f"{path}.kind",
+            f"на эту гипотезу как на потребность ссылаются проблемы {', '.join(dependants)}: "
+            "сначала выберите у них другую потребность",
+        )
+    need = next((h for h in study.hypotheses if h.id == hypothesis.need), None)
+    if hypothesis.need == hypothesis.id or (
+        need is not None and need.kind is not HypothesisKind.need
+    ):
+        raise _refuse(f"{path}.need", "выберите гипотезу вида «потребность»")
+    return updated
+
+
+def hypothesis_uses(study: Study, hypothesis_id: str) -> tuple[list[str], list[str]]:
+    """What in ``study`` names a hypothesis, in Russian: ``(blocking, unlinked)``.
+
+    Blocking: problems whose unmet need it is, survey questions that check it (their verdicts
+    would lose their subject). Unlinked on deletion: journey steps it is a pain of, research
+    activities that plan to check it. Recommendations keep a deleted problem, marked.
+    """
+    blocking = [
+        f"проблема «{h.id}» (её неудовлетворённая потребность)"
+        for h in study.hypotheses
+        if h.need == hypothesis_id
+    ]
+    blocking += [
+        f"вопрос «{q.question}» опроса «{s.title or s.id}»"
+        for s in study.data_sources
+        for q in s.questions
+        if q.hypothesis == hypothesis_id
+    ]
+    unlinked = [
+        f"шаг «{step.title}» пути «{journey.title}»"
+        for journey in study.journeys
+        for step in journey.steps
+        if hypothesis_id in step.pains
+    ]
+    unlinked += [
+        f"исследование «{a.title}»"
+        for a in study.research.activities
+        if hypothesis_id in a.hypotheses
+    ]
+    return blocking, unlinked
+
+
+def delete_hypothesis(study: Study, hypothesis_id: str) -> Study:
+    """A copy of ``study`` without the hypothesis (M-7).
+
+    Refused while a problem names it as its unmet need or a survey question checks it (the
+    message lists them). Journey steps and research activities that name it no longer do
+    (:func:`hypothesis_uses` lists them for the record). Recommendations that solve it keep it
+    in their problems, marked as deleted on their page, so that link is not lost.
+    """
+    index = hypothesis_index(study, hypothesis_id)
+    blocking, _ = hypothesis_uses(study, hypothesis_id)
+    if blocking:
+        raise InputError(
+            f"Гипотезу «{hypothesis_id}» нельзя удалить: на неё ссылаются {'; '.join(blocking)}.",
+            hint="сначала уберите эти ссылки, затем удалите гипотезу.",
+        )
+    updated = study.model_copy(deep=True)
+    del updated.hypotheses[index]
+    for journey in updated.journeys:
+        for step in journey.steps:
+            step.pains = [p for p in step.pains if p != hypothesis_id]
+    for activity in updated.research.activities:
+        activity.hypotheses = [h for h in activity.hypotheses if h != hypothesis_id]
+    return updated
+
+
+def orphaned_recommendations(study: Study) -> dict[str, list[str]]:
+    """Recommendation id → the problems it lists that the study no longer has (kept, marked)."""
+    known = {h.id for h in study.hypotheses}
+    out: dict[str, list[str]] = {}
+    for rec in study.recommendations:
+        missing = [pid for pid in rec.problems if pid not in known]
+        if missing:
+            out[rec.id] = missing
+    return out
+
+
+def save_recommendation(
+    study: Study, recommendation_id: str | None, fields: Mapping[str, Any]
+) -> Study:
+    """A copy of ``study`` with a recommendation written by the team (M-11): a new one
+    (``recommendation_id`` ``None``) or a change of one. Only :data:`RECOMMENDATION_FIELDS` are
+    taken from ``fields``. A problem it solves must be a problem hypothesis of the study, and
+    the journey it changes a target journey; a link kept from before (a problem deleted since)
+    may stay. Raises :class:`DocumentError` naming the field.
+    """
+    index = recommendation_index(study, recommendation_id)
+    path = f"recommendations[{index}]"
+    old = study.recommendations[index] if recommendation_id is not None else None
+    changes = {k: v for k, v in fields.items() if k in RECOMMENDATION_FIELDS}
+    for key in ("title", "owner"):
+        if key in changes:
+            changes[key] = " ".join(str(changes[key] or "").split())
+    for key in ("segments", "problems"):
+        if key in changes:
+            changes[key] = list(dict.fromkeys(changes[key] or []))
+    kinds = {h.id: h.kind for h in study.hypotheses}
+    kept = set(old.problems) if old is not None else set()
+    for pid in changes.get("problems", []):
+        if pid in kept and pid not in kinds:
+            continue
+        if pid not in kinds:
+            raise _refuse(f"{path}.problems", f"проблема «{pid}» не найдена в исследовании")
+        if kinds[pid] is not HypothesisKind.problem:
+            raise _refuse(
+                f"{path}.problems",
+                f"«{pid}» — потребность, а рекомендация решает проблемы; выберите проблему",
+            )
+    journey_id = changes.get("journey")
+    if journey_id and (old is None or journey_id != old.journey):
+        journey = next((j for j in study.journeys if j.id == journey_id), None)
+        if journey is not None and journey.kind is not JourneyKind.target:
+            raise _refuse(
+                f"{path}.journey",
+                f"«{journey.title}» — текущий путь; рекомендация вносится в целевой путь",
+            )
+    base = (
+        old.model_dump(mode="json")
+        if old is not None
+        else {"id": _new_id("r", {r.id for r in study.recommendations})}
+    )
+    return _validated(study, "recommendations", index, {**base, **changes})
+
+
+def delete_recommendation(study: Study, recommendation_id: str) -> Study:
+    """A copy of ``study`` without the recommendation (M-11)."""
+    index = recommendation_index(study, recommendation_id)
+    updated = study.model_copy(deep=True)
+    del updated.recommendations[index]
+    return updated
+
+
+@dataclass(frozen=True)
+class HypothesisLinks:
+    """M-7 → M-11, M-12: where a hypothesis leads — the journey steps it is about and the
+    recommendations that answer it (with the target journey each changes)."""
+
+    steps: list[tuple[Journey, JourneyStep]] = field(default_factory=list)
+    recommendations: list[tuple[Recommendation, Journey | None]] = field(default_factory=list)
+
+
+def hypothesis_links(study: Study) -> dict[str, HypothesisLinks]:
+    """Hypothesis id → its :class:`HypothesisLinks`: the steps naming it (its own ``journey_step``
+    or a step's ``pains``), the recommendations listing it among their problems."""
+    journeys = {j.id: j for j in study.journeys}
+    out: dict[str, HypothesisLinks] = {}
+    for hyp in study.hypotheses:
+        steps = [
+            (journey, step)
+            for journey in study.journeys
+            for step in journey.steps
+            if hyp.id in step.pains or hyp.journey_step == f"{journey.id}.{step.id}"
+        ]
+        recs = [
+            (rec, journeys.get(rec.journey) if rec.journey else None)
+            for rec in study.recommendations
+            if hyp.id in rec.problems
+        ]
+        out[hyp.id] = HypothesisLinks(steps, recs)
+    return out

@@ -9,11 +9,17 @@ keeps caches from mixing them up.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    HttpResponseClientRefresh,
+    reswap,
+    retarget,
+)
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -37,6 +43,20 @@ def replace(response: HttpResponse, selector: str) -> HttpResponse:
     """Have HTMX put ``response`` in place of the element ``selector`` (not of the one that
     asked), e.g. a form shown again with its errors."""
     return retarget(reswap(response, "outerHTML"), selector)
+
+
+def go(request: HttpRequest, url: str) -> HttpResponse:
+    """Send the browser to the page ``url`` (an anchor included): HTMX loads it whole, a
+    browser's request is redirected — after a save that changes more than the form's part."""
+    if not is_htmx(request):
+        return redirect(url)
+    response = HttpResponseClientRedirect(url)
+    details = getattr(request, "htmx", None)
+    current = str(details.current_url or "") if details else ""
+    if urlsplit(current).path == urlsplit(url).path:
+        # Only the anchor differs: the browser would just scroll; have HTMX reload the page.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def job_progress(

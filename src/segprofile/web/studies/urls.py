@@ -6,8 +6,11 @@ from django.urls import path
 
 from segprofile.web.studies.views import (
     data,
+    features,
+    hypotheses,
     journeys,
     keys,
+    recommendations,
     reports,
     research,
     scope,
@@ -290,5 +293,73 @@ urlpatterns += [
         "studies/<int:pk>/scope/acts/<str:act_id>/delete/",
         scope.legal_act_delete,
         name="legal_act_delete",
+    ),
+]
+
+# issue 19: features (M-3), edited in place on the study page.
+urlpatterns += [
+    path("studies/<int:pk>/features/", features.features_section, name="features"),
+    path("studies/<int:pk>/features/add/", features.feature_form, name="feature_add"),
+    path("studies/<int:pk>/features/preview/", features.feature_preview, name="feature_preview"),
+    path("studies/<int:pk>/features/pairs/", features.feature_pair_add, name="feature_pair_add"),
+    path(
+        "studies/<int:pk>/features/pairs/<str:first>/<str:second>/delete/",
+        features.feature_pair_delete,
+        name="feature_pair_delete",
+    ),
+    path(
+        "studies/<int:pk>/features/<str:feature_id>/edit/",
+        features.feature_form,
+        name="feature_edit",
+    ),
+    path(
+        "studies/<int:pk>/features/<str:feature_id>/preview/",
+        features.feature_preview,
+        name="feature_preview_edit",
+    ),
+    path(
+        "studies/<int:pk>/features/<str:feature_id>/delete/",
+        features.feature_delete,
+        name="feature_delete",
+    ),
+]
+
+# issue 19: hypotheses (M-7) and recommendations (M-11) written, changed and deleted in the browser.
+urlpatterns += [
+    path("studies/<int:pk>/hypotheses/new/", hypotheses.hypothesis_new, name="hypothesis_new"),
+    path(
+        "studies/<int:pk>/hypotheses/<str:hypothesis_id>/edit/",
+        hypotheses.hypothesis_edit,
+        name="hypothesis_edit",
+    ),
+    path(
+        "studies/<int:pk>/hypotheses/<str:hypothesis_id>/delete/",
+        hypotheses.hypothesis_delete,
+        name="hypothesis_delete",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/",
+        recommendations.recommendations_page,
+        name="recommendations",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/new/",
+        recommendations.recommendation_new,
+        name="recommendation_new",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/suggestions/",
+        recommendations.recommendation_suggestions,
+        name="recommendation_suggestions",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/<str:recommendation_id>/edit/",
+        recommendations.recommendation_edit,
+        name="recommendation_edit",
+    ),
+    path(
+        "studies/<int:pk>/recommendations/<str:recommendation_id>/delete/",
+        recommendations.recommendation_delete,
+        name="recommendation_delete",
     ),
 ]

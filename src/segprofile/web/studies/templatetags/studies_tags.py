@@ -86,15 +86,14 @@ def number_list(values: Any) -> str:
 
 
 # issue 19: where a finding of the methodology check is fixed (model.checks.FIX_PLACES).
-# Sections of the study page by anchor; pages by URL name. The recommendations are on the
-# journeys page until they get their own (then: "recommendations": "studies:recommendations").
+# Sections of the study page by anchor; pages by URL name.
 _SECTIONS = {"scope", "roles", "features", "settings"}
 _PAGES = {
     "data": "studies:data",
     "hypotheses": "studies:hypotheses",
     "research": "studies:research",
     "survey": "studies:survey",
-    "recommendations": "studies:journeys",
+    "recommendations": "studies:recommendations",
     "journeys": "studies:journeys",
 }
 

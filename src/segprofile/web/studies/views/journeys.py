@@ -279,10 +279,9 @@ def _journey_context(
         )
         for name in ("move", "edit", "delete")
     }
-    # Problems open on the hypotheses page (#h-<id>), recommendations in this page's own list
-    # (#rec-<id>); a page of recommendations takes these links by setting its URL here.
+    # Problems open on the hypotheses page (#h-<id>), recommendations on theirs (#rec-<id>).
     hypotheses_url = reverse("studies:hypotheses", kwargs={"pk": study_pk})
-    recommendations_url = ""
+    recommendations_url = reverse("studies:recommendations", kwargs={"pk": study_pk})
     steps = []
     for number, (step, link) in enumerate(zip(journey.steps, links.steps, strict=True), start=1):
         level = step.service_level

@@ -35,6 +35,7 @@ from segprofile.model.study import (
     SurveySupport,
 )
 from segprofile.model.study import Study as StudyDocument
+from segprofile.pipeline import decisions
 from segprofile.web.studies import access, htmx, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
@@ -165,6 +166,7 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
         "statuses": [(s, STATUS_LABELS[s]) for s in SETTABLE_STATUSES],
         "verdict_rules": pipeline.verdict_rules_text(),
         "suggested_quotes": sum(1 for h in document.hypotheses for e in h.evidence if e.suggested),
+        "links": decisions.hypothesis_links(document),  # M-7 → M-11, M-12 (views/hypotheses.py)
     }
     return render(request, "studies/research/hypotheses.html", context)
 

@@ -225,6 +225,8 @@ def _detail_page(
         "sources": sources,
         "findings": findings,
         "missing_count": sum(1 for f in findings if f.severity == "missing"),
+        # issue 19: features whose column is not in the imported data (the section marks them).
+        "missing_columns": pipeline.missing_columns(services.workspace_for(study), document),
         "runs": recent,
         "revisions": study.revisions.select_related("author").defer("document")[:20],
         "revision_form": revision_form or StudyUploadForm(),

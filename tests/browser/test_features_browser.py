@@ -1,0 +1,95 @@
+"""Features (M-3) in a real browser, as a new analyst does it: the example study with its demo
+data imported; a feature deleted, added again from its column with Russian names for its
+values (two of them merged), and a number cut into round bins with the live preview watched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from tests.browser.steps import new_example_study, shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+#: Every answer is computed on the data by the server (a busy CI machine may be slow).
+WAIT = 20_000
+
+
+def test_features_in_place(page: Any, live_app: Any) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_app)
+    new_example_study(page)
+    section = page.locator("#features")
+    section.scroll_into_view_if_needed()
+    shot(page, "features-01-section", section)
+
+    # Delete «employment»: the confirmation names what else goes with it.
+    section.locator("#feature-employment .feature-edit").click()
+    # The first answer of a fresh server process starts its data engine: allow it time.
+    expect(section.get_by_role("heading", name="Признак «Занятость заявителя»")).to_be_visible(
+        timeout=2 * WAIT
+    )
+    page.once("dialog", lambda dialog: dialog.accept())
+    section.get_by_role("button", name="Удалить признак").click()
+    expect(section.locator(".message", has_text="удалён")).to_contain_text(
+        "признаки кластеризации", timeout=WAIT
+    )
+    expect(section.locator("#feature-employment")).to_have_count(0, timeout=WAIT)
+
+    # Add it again from the column list: kinds and examples shown, nothing personal.
+    section.get_by_role("link", name="Добавить признак").click()
+    columns = section.locator("#feature-columns")
+    expect(columns).to_be_visible(timeout=WAIT)
+    expect(columns.locator("tr", has_text="employment")).to_contain_text("employed", timeout=WAIT)
+    expect(columns.locator("tr", has_text="client_id")).not_to_contain_text(
+        "employed", timeout=WAIT
+    )
+    shot(page, "features-02-columns", section)
+    columns.locator("tr", has_text="employment").get_by_role("link", name="Выбрать").click()
+    form = section.locator("form.feature-form")
+    expect(form.locator("#id_label")).to_have_value("employment", timeout=WAIT)
+    form.locator("#id_label").fill("Занятость заявителя")
+    names = {
+        "employed": "Работает",
+        "self_employed": "Работает",  # merged with «employed»
+        "unemployed": "Не работает",
+    }
+    rows = form.locator("table.value-names tbody tr")
+    for code, label in names.items():
+        rows.filter(has=page.locator(f'input[name=value_code][value="{code}"]')).locator(
+            "input[name=value_label]"
+        ).fill(label)
+    preview = section.locator("#feature-preview")
+    # «employed» and «self_employed» are one segment now.
+    expect(preview.locator("tbody td").get_by_text("Работает", exact=True)).to_have_count(
+        1, timeout=WAIT
+    )
+    expect(preview).to_contain_text("Не работает", timeout=WAIT)
+    expect(preview).to_contain_text("около", timeout=WAIT)
+    shot(page, "features-03-names-and-merge", section)
+    form.get_by_role("button", name="Сохранить").click()
+    expect(section.locator("#feature-employment")).to_contain_text(
+        "Занятость заявителя", timeout=WAIT
+    )
+
+    # A number: round bins, the preview follows the form.
+    section.get_by_role("link", name="Добавить признак").click()
+    section.locator("#feature-columns tr", has_text="applicant_age").get_by_role(
+        "link", name="Выбрать"
+    ).click()
+    expect(form.locator("#id_type")).to_have_value("numeric", timeout=WAIT)
+    form.locator("#id_label").fill("Возраст заявителя (круглые границы)")
+    form.locator("#id_binning_method").select_option("round")
+    page.wait_for_load_state("networkidle")  # the form is drawn again for the method chosen
+    expect(form.locator("#id_n_bins")).to_be_visible(timeout=WAIT)
+    form.locator("#id_n_bins").fill("3")
+    expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3, timeout=WAIT)
+    expect(preview).to_contain_text("округлённые квантили", timeout=WAIT)
+    shot(page, "features-04-round-bins", section)
+    form.get_by_role("button", name="Сохранить").click()
+    expect(section.locator("#feature-applicant-age")).to_contain_text(
+        "круглые границы", timeout=WAIT
+    )
+    section.scroll_into_view_if_needed()
+    shot(page, "features-05-saved", section)

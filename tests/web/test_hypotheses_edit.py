@@ -1,0 +1,366 @@
+"""Hypotheses written in the browser (M-7): new, edited, a suggestion edited before it is
+accepted, deleted; links to journey steps and recommendations; segments that no longer exist.
+
+The child-benefit profile is built once per session and stored as a finished run of a fresh
+study per test (as in test_research_web.py), so the forms see real segments and suggestions.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from segprofile import pipeline
+from segprofile.model.study import HypothesisStatus
+from segprofile.web.studies.models import Membership, ProfileRun, Study
+
+EXAMPLE = "child-benefit"
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(scope="session")
+def hyp_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    data = tmp_path_factory.mktemp("hyp-edit-data")
+    pipeline.generate_demo_data(EXAMPLE, data, rows=1500, seed=4)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("hyp-ws"), data_dir=data),
+        pipeline.example_study(EXAMPLE),
+    )
+    return data, pipeline.profile_to_json(profile)
+
+
+@pytest.fixture
+def study(user: User, hyp_example: tuple[Path, str]) -> Study:
+    data, result_json = hyp_example
+    study = Study.create_from_document(
+        pipeline.example_study(EXAMPLE), owner=user, comment="пример"
+    )
+    for path in data.iterdir():
+        shutil.copy(path, study.data_dir() / path.name)
+    ProfileRun.objects.create(
+        study=study,
+        revision=study.current_revision(),
+        status=ProfileRun.Status.DONE,
+        progress=1.0,
+        result_json=result_json,
+    )
+    return study
+
+
+def _url(name: str, study: Study, **kwargs: Any) -> str:
+    return reverse(f"studies:{name}", kwargs={"pk": study.pk, **kwargs})
+
+
+def _text(response: Any) -> str:
+    return html_lib.unescape(response.content.decode())
+
+
+def _doc(study: Study) -> Any:
+    return study.current_revision().to_document()
+
+
+def _good(study: Study, **changes: Any) -> dict[str, Any]:
+    data = {
+        "kind": "problem",
+        "statement": "Сельские семьи не знают, что заявление можно подать на ЕПГУ",
+        "segments": ["region_type=rural"],
+        "need": "n_remote_access",
+        "hunt_stage": "3",
+        "aidas_stage": "attention",
+        "journey_step": "current.learn",
+        "source": "Интервью в сёлах",
+        "base_revision": study.current_revision().number,
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _field_errors(page: str, field: str) -> list[str]:
+    """The errors shown beside ``field`` in the form part."""
+    starts = [m.start() for m in re.finditer(r'<div class="field[ "]', page)]
+    for i, at in enumerate(starts):
+        block = page[at : starts[i + 1] if i + 1 < len(starts) else len(page)]
+        if re.search(rf'(?:for|id)="id_{field}(?:_label)?"', block[:400]):
+            assert "field--error" in block[:60], f"no error beside {field}"
+            return re.findall(r'<span class="field__error[^"]*"[^>]*>(.*?)</span>', block, re.S)
+    raise AssertionError(f"no field {field}")
+
+
+def test_the_form_offers_the_studys_own_choices_in_russian(study: Study, client_in: Client) -> None:
+    response = client_in.get(_url("hypothesis_new", study), **HX)
+    assert response.status_code == 200
+    page = _text(response)
+    assert 'id="hypothesis-form-new"' in page
+    assert "<html" not in page  # the part, for HTMX
+    # Segments by their names (keys stored), grouped by feature; the study's ladder; AIDAS in
+    # Russian; steps of the journeys; needs by their statements.
+    assert 'value="region_type=rural"' in page
+    assert "Сельская местность" in page or "Село" in page
+    document = _doc(study)
+    assert f"1. {document.hunt_ladder[0]}" in page
+    assert "Внимание" in page
+    assert "Удовлетворённость" in page
+    assert 'value="current.learn"' in page
+    assert "Получить решение и первую выплату быстро" in page
+    assert "лестниц" in page  # the guidance
+
+
+def test_a_new_hypothesis_is_the_next_revision(study: Study, client_in: Client) -> None:
+    before = study.current_revision().number
+    response = client_in.post(_url("hypothesis_new", study), _good(study))
+    assert response.status_code == 302
+    hyp = _doc(study).hypotheses[-1]
+    assert response["Location"].endswith(f"#h-{hyp.id}")
+    assert study.current_revision().number == before + 1
+    assert hyp.id == "p1"
+    assert hyp.statement.startswith("Сельские семьи")
+    assert hyp.segments == ["region_type=rural"]
+    assert (hyp.hunt_stage, hyp.aidas_stage.value, hyp.journey_step) == (
+        3,
+        "attention",
+        "current.learn",
+    )
+    assert (hyp.need, hyp.source, hyp.status) == (
+        "n_remote_access",
+        "Интервью в сёлах",
+        HypothesisStatus.open,
+    )
+    assert "добавил(а) гипотезу" in study.current_revision().comment
+
+
+def test_saved_through_htmx_the_page_is_loaded_at_the_hypothesis(
+    study: Study, client_in: Client
+) -> None:
+    data = _good(study, kind="need", need="", statement="Узнать срок решения заранее")
+    response = client_in.post(_url("hypothesis_new", study), data, **HX)
+    assert response.status_code == 200
+    hyp = _doc(study).hypotheses[-1]
+    assert (hyp.id, hyp.kind.value) == ("n1", "need")
+    assert response["HX-Redirect"].endswith(f"/hypotheses/#h-{hyp.id}")
+    page = _text(client_in.get(response["HX-Redirect"]))
+    assert "Узнать срок решения заранее" in page
+    assert "Редакция" in page  # «Редакция N сохранена»
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("kind", "wish", "корректный вариант"),
+        ("statement", "   ", "Обязательное поле"),
+        ("segments", "region_type=mars", "корректный вариант"),
+        ("hunt_stage", "9", "корректный вариант"),
+        ("aidas_stage", "awareness", "корректный вариант"),
+        ("journey_step", "current.nowhere", "корректный вариант"),
+        ("need", "p_office_slow", "корректный вариант"),  # a problem is not offered as a need
+    ],
+)
+def test_a_bad_value_is_named_beside_its_field_and_nothing_is_stored(
+    study: Study, client_in: Client, field: str, value: str, words: str
+) -> None:
+    before = study.current_revision().number
+    response = client_in.post(_url("hypothesis_new", study), _good(study, **{field: value}), **HX)
+    assert response.status_code == 400
+    assert response["HX-Retarget"] == '[id="hypothesis-form-new"]'
+    errors = _field_errors(_text(response), field)
+    assert any(words in e for e in errors), errors
+    assert study.current_revision().number == before
+
+
+def test_rules_of_the_pipeline_are_named_beside_their_field(
+    study: Study, client_in: Client
+) -> None:
+    before = study.current_revision().number
+    # A need has no unmet need of its own.
+    response = client_in.post(_url("hypothesis_new", study), _good(study, kind="need"), **HX)
+    assert response.status_code == 400
+    assert any("только у проблемы" in e for e in _field_errors(_text(response), "need"))
+    # A need other problems rely on cannot become a problem.
+    url = _url("hypothesis_edit", study, hypothesis_id="n_fast_decision")
+    response = client_in.post(url, _good(study, need=""), **HX)
+    assert response.status_code == 400
+    assert any("p_office_slow" in e for e in _field_errors(_text(response), "kind"))
+    # Hunt's ladder shorter than the stage: the model's check, beside the field.
+    assert study.current_revision().number == before
+    # Without HTMX: the page with the form and its errors, 400.
+    response = client_in.post(_url("hypothesis_new", study), _good(study, kind="need"))
+    assert response.status_code == 400
+    assert "<html" in _text(response)
+    assert "только у проблемы" in _text(response)
+
+
+def test_an_edit_keeps_the_status_and_the_evidence(study: Study, client_in: Client) -> None:
+    url = _url("hypothesis_edit", study, hypothesis_id="p_office_slow")
+    form = _text(client_in.get(url, **HX))
+    assert "Изменить гипотезу p_office_slow" in form
+    assert re.search(r'value="channel=office"[^>]*checked', form)
+    before = _doc(study).hypotheses
+    old = next(h for h in before if h.id == "p_office_slow")
+    data = _good(study, statement="Долгая личная подача в СФР", segments=["channel=office"])
+    data["need"] = "n_fast_decision"
+    assert client_in.post(url, data).status_code == 302
+    new = next(h for h in _doc(study).hypotheses if h.id == "p_office_slow")
+    assert new.statement == "Долгая личная подача в СФР"
+    assert (new.status, new.evidence, new.verdict_reason) == (
+        old.status,
+        old.evidence,
+        old.verdict_reason,
+    )
+    assert [h.id for h in _doc(study).hypotheses] == [h.id for h in before]
+
+
+def test_a_suggestion_is_edited_then_accepted(study: Study, client_in: Client) -> None:
+    page = _text(client_in.get(_url("hypotheses", study)))
+    match = re.search(r"hypotheses/new/\?suggestion=([\w.%-]+)\"", page)
+    assert match, "no «Изменить и принять» on a suggestion"
+    suggestion_id = match.group(1)
+    form = _text(client_in.get(_url("hypothesis_new", study) + f"?suggestion={suggestion_id}"))
+    assert "Принять предложение с правками" in form
+    assert f'name="suggestion" value="{suggestion_id}"' in form
+    source = re.search(r'name="source" value="([^"]*)"', form)
+    assert source
+    data = _good(study, statement="Отредактированная командой формулировка", need="")
+    data |= {"suggestion": suggestion_id, "source": source.group(1)}
+    response = client_in.post(_url("hypothesis_new", study), data)
+    assert response.status_code == 302
+    hyp = _doc(study).hypotheses[-1]
+    assert (hyp.id, hyp.status, hyp.statement) == (
+        suggestion_id,
+        HypothesisStatus.open,
+        "Отредактированная командой формулировка",
+    )
+    assert hyp.source.startswith("Предложено по данным")  # the suggestion's source kept
+    assert f"?suggestion={suggestion_id}" not in _text(client_in.get(_url("hypotheses", study)))
+    # Accepting it twice is refused, nothing stored.
+    before = study.current_revision().number
+    data["base_revision"] = before
+    assert client_in.post(_url("hypothesis_new", study), data).status_code == 404
+    assert study.current_revision().number == before
+
+
+def test_a_viewer_may_not_write(study: Study, other_user: User, other_client: Client) -> None:
+    Membership.objects.create(study=study, user=other_user, role="viewer")
+    before = study.current_revision().number
+    assert other_client.get(_url("hypothesis_new", study)).status_code == 403
+    assert other_client.post(_url("hypothesis_new", study), _good(study)).status_code == 403
+    url = _url("hypothesis_delete", study, hypothesis_id="n_clear_decision")
+    assert other_client.post(url).status_code == 403
+    assert study.current_revision().number == before
+    assert 'id="hypothesis-add"' not in _text(other_client.get(_url("hypotheses", study)))
+
+
+def test_two_people_editing_different_hypotheses_both_succeed(
+    study: Study, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    Membership.objects.create(study=study, user=other_user, role="editor")
+    base = study.current_revision().number
+    first = _good(study, statement="Первая правка", need="n_fast_decision")
+    second = _good(study, kind="need", need="", statement="Вторая правка", segments=[])
+    url1 = _url("hypothesis_edit", study, hypothesis_id="p_office_slow")
+    url2 = _url("hypothesis_edit", study, hypothesis_id="n_income_check")
+    assert client_in.post(url1, {**first, "base_revision": base}).status_code == 302
+    assert other_client.post(url2, {**second, "base_revision": base}).status_code == 302
+    by_id = {h.id: h for h in _doc(study).hypotheses}
+    assert by_id["p_office_slow"].statement == "Первая правка"
+    assert by_id["n_income_check"].statement == "Вторая правка"
+
+
+def test_the_same_hypothesis_edited_by_two_is_a_conflict_with_both_versions(
+    study: Study, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    Membership.objects.create(study=study, user=other_user, role="editor")
+    base = study.current_revision().number
+    url = _url("hypothesis_edit", study, hypothesis_id="p_office_slow")
+    mine = _good(study, statement="Версия Анны", need="n_fast_decision", base_revision=base)
+    theirs = _good(study, statement="Версия Бориса", need="n_fast_decision", base_revision=base)
+    assert client_in.post(url, mine).status_code == 302
+    response = other_client.post(url, theirs, **HX)
+    assert response.status_code == 409
+    page = _text(response)
+    assert "Версия Анны" in page
+    assert "Версия Бориса" in page
+    statement = next(h for h in _doc(study).hypotheses if h.id == "p_office_slow").statement
+    assert statement == "Версия Анны"
+
+
+def test_a_segment_that_no_longer_exists_is_kept_marked_and_can_be_fixed(
+    study: Study, client_in: Client, user: User
+) -> None:
+    document = _doc(study)
+    hyp = next(h for h in document.hypotheses if h.id == "n_clear_decision")
+    hyp.segments = ["refused=true", "region_type=atlantis"]
+    study.add_revision(document, author=user, comment="старый сегмент")
+    page = _text(client_in.get(_url("hypotheses", study)))
+    article = page[page.index('id="h-n_clear_decision"') :][:4000]
+    assert "сегмент больше не существует" in article
+    assert "Исправить сегменты" in article
+    url = _url("hypothesis_edit", study, hypothesis_id="n_clear_decision")
+    form = _text(client_in.get(url, **HX))
+    # Offered, ticked and marked: saving the form unasked does not drop it.
+    assert re.search(r'value="region_type=atlantis"[^>]*checked', form)
+    assert "region_type=atlantis — сегмент больше не существует" in form
+    data = _good(study, kind="need", need="", statement=hyp.statement)
+    data["segments"] = ["refused=true", "region_type=atlantis"]
+    assert client_in.post(url, data).status_code == 302
+    assert (
+        "region_type=atlantis"
+        in next(h for h in _doc(study).hypotheses if h.id == "n_clear_decision").segments
+    )
+    data["segments"] = ["refused=true"]
+    assert client_in.post(url, {**data, "base_revision": study.current_revision().number})
+    fixed = next(h for h in _doc(study).hypotheses if h.id == "n_clear_decision")
+    assert fixed.segments == ["refused=true"]
+    page = _text(client_in.get(_url("hypotheses", study)))
+    article = page[page.index('id="h-n_clear_decision"') :][:4000]
+    assert "сегмент больше не существует" not in article
+
+
+def test_a_hypothesis_others_depend_on_is_not_deleted(study: Study, client_in: Client) -> None:
+    before = study.current_revision().number
+    url = _url("hypothesis_delete", study, hypothesis_id="n_fast_decision")
+    response = client_in.post(url, {"base_revision": before}, follow=True)
+    page = _text(response)
+    assert "нельзя удалить" in page
+    assert "p_office_slow" in page  # the problem that names it as its need
+    assert study.current_revision().number == before
+
+
+def test_a_deleted_problem_stays_on_its_recommendation_marked(
+    study: Study, client_in: Client
+) -> None:
+    base = study.current_revision().number
+    url = _url("hypothesis_delete", study, hypothesis_id="p_office_slow")
+    response = client_in.post(url, {"base_revision": base}, **HX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"].endswith("#registry")
+    document = _doc(study)
+    assert "p_office_slow" not in {h.id for h in document.hypotheses}
+    rec = next(r for r in document.recommendations if r.id == "r_office_digitise")
+    assert rec.problems == ["p_office_slow"]
+    # The steps and research activities that named it no longer do; the revision says which.
+    assert not [s for j in document.journeys for s in j.steps if "p_office_slow" in s.pains]
+    assert not [a for a in document.research.activities if "p_office_slow" in a.hypotheses]
+    assert "шаг «Подать заявление»" in study.current_revision().comment
+    page = _text(client_in.get(_url("recommendations", study)))
+    article = page[page.index('id="r-r_office_digitise"') :][:3000]
+    assert "решаемая проблема удалена" in article
+    assert "Исправить" in article
+
+
+def test_a_hypothesis_links_to_its_steps_and_recommendations(
+    study: Study, client_in: Client
+) -> None:
+    page = _text(client_in.get(_url("hypotheses", study)))
+    article = page[page.index('id="h-p_office_slow"') :][:6000]
+    journeys = _url("journeys", study)
+    assert f'href="{journeys}#step-current-apply"' in article
+    assert f'href="{_url("recommendations", study)}#r-r_office_digitise"' in article
+    assert f'href="{journeys}#j-target_office"' in article  # the journey it changes
+    assert "Шаги пути" in article
