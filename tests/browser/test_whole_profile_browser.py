@@ -98,6 +98,13 @@ def _application_number_pseudonymised(page: Any) -> None:
     page.locator("select[name=extra_pii_action]").select_option("pseudonymise")
 
 
+def _feature(section: Any, column: str) -> Any:
+    """The row of the features table of the feature made from ``column``."""
+    return section.locator("tr[id^=feature-]").filter(
+        has=section.page.get_by_text(column, exact=True)
+    )
+
+
 def _imported(page: Any, source: str) -> None:
     page.get_by_label(re.compile("Я проверил")).check()
     page.locator("#import-button").click()
@@ -208,7 +215,7 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
 
     # --- 5. Features: names that merge the two small categories, round bins for the age --
     features = page.locator("#features")
-    features.locator("#feature-kategoriya .feature-edit").click()
+    _feature(features, "Категория").locator(".feature-edit").click()
     form = features.locator("form.feature-form")
     form.locator("#id_label").fill("Льготная категория")
     form.locator("#id_source_kind").select_option("legal_act")
@@ -224,9 +231,9 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     ).to_have_count(1)
     shot(page, "whole-10-feature-names", features)
     form.get_by_role("button", name="Сохранить").click()
-    expect(features.locator("#feature-kategoriya")).to_contain_text("Льготная категория")
+    expect(_feature(features, "Категория")).to_contain_text("Льготная категория")
 
-    features.locator("#feature-vozrast .feature-edit").click()
+    _feature(features, "Возраст").locator(".feature-edit").click()
     form = features.locator("form.feature-form")
     form.locator("#id_label").fill("Возраст заявителя")
     form.locator("#id_source_kind").select_option("document_attribute")
@@ -237,9 +244,9 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3)
     shot(page, "whole-11-feature-bins", features)
     form.get_by_role("button", name="Сохранить").click()
-    expect(features.locator("#feature-vozrast")).to_contain_text("Возраст заявителя")
+    expect(_feature(features, "Возраст")).to_contain_text("Возраст заявителя")
 
-    features.locator("#feature-kanal_podachi .feature-edit").click()
+    _feature(features, "Канал подачи").locator(".feature-edit").click()
     form = features.locator("form.feature-form")
     form.locator("#id_source_kind").select_option("other")
     form.get_by_role("button", name="Сохранить").click()
@@ -308,7 +315,7 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     form.get_by_label("Неудовлетворённая потребность (для проблемы)").select_option(value="n1")
     form.get_by_label("Лестница Ханта").select_option(index=3)
     form.get_by_label("AIDAS").select_option(index=4)
-    form.locator('input[value="kanal_podachi=Приёмная"]').check()
+    form.get_by_role("checkbox", name="Приёмная", exact=True).check()
     shot(page, "whole-19-problem-form", form)
     form.get_by_role("button", name="Сохранить").click()
     expect(page.locator("#h-p1")).to_contain_text("не называют срок")
@@ -416,13 +423,13 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     form.get_by_label("Изменение пути", exact=True).fill(
         "На шаге «Подать заявление в приёмной» — срок в расписке и СМС."
     )
-    form.locator('input[value="kanal_podachi=Приёмная"]').check()
+    form.get_by_role("checkbox", name="Приёмная", exact=True).check()
     form.get_by_label("Ответственный", exact=True).fill("Отдел назначения выплат")
     form.get_by_label("Срок", exact=True).fill("2027-03-31")
     shot(page, "whole-31-recommendation-form", form)
     form.get_by_role("button", name="Сохранить").click()
-    expect(page.locator("#r-r1")).to_contain_text("Называть срок рассмотрения")
-    shot(page, "whole-32-recommendation", page.locator("#r-r1"))
+    expect(page.locator("#rec-r1")).to_contain_text("Называть срок рассмотрения")
+    shot(page, "whole-32-recommendation", page.locator("#rec-r1"))
 
     # --- 14. The profile again, its DOCX ---------------------------------------------------
     page.goto(study_url)
