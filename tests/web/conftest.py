@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from example_runs import build_example
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.models import Study
@@ -91,3 +92,11 @@ def rewrite_records() -> Callable[[Study, Callable[[pa.Table], pa.Table]], None]
         pq.write_table(change(pq.read_table(path)), path)
 
     return rewrite
+
+
+@pytest.fixture(scope="session")
+def example_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Demo records of the child-benefit example (1,500 rows) and its profile (JSON), made once
+    per test process for every file that needs real segments and suggestions
+    (:func:`example_runs.store_example` stores them as a study with a finished run)."""
+    return build_example(tmp_path_factory)

@@ -100,6 +100,15 @@ KWARGS = {
     "import_pk": 1,
     "member_pk": 1,
     "fmt": "csv",
+    # issue 19: the parts of the document edited in the browser and the API
+    "recommendation_id": "r1",
+    "section": "scope",
+    "list_name": "roles",
+    "item_id": "applicant",
+    "act_id": "law",
+    "feature_id": "channel",
+    "first": "channel",
+    "second": "age",
 }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,41 +17,16 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from segprofile import pipeline
+from example_runs import store_example
 from segprofile.model.study import HypothesisStatus
-from segprofile.web.studies.models import Membership, ProfileRun, Study
+from segprofile.web.studies.models import Membership, Study
 
-EXAMPLE = "child-benefit"
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(scope="session")
-def hyp_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    data = tmp_path_factory.mktemp("hyp-edit-data")
-    pipeline.generate_demo_data(EXAMPLE, data, rows=1500, seed=4)
-    profile = pipeline.profile_study(
-        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("hyp-ws"), data_dir=data),
-        pipeline.example_study(EXAMPLE),
-    )
-    return data, pipeline.profile_to_json(profile)
-
-
 @pytest.fixture
-def study(user: User, hyp_example: tuple[Path, str]) -> Study:
-    data, result_json = hyp_example
-    study = Study.create_from_document(
-        pipeline.example_study(EXAMPLE), owner=user, comment="пример"
-    )
-    for path in data.iterdir():
-        shutil.copy(path, study.data_dir() / path.name)
-    ProfileRun.objects.create(
-        study=study,
-        revision=study.current_revision(),
-        status=ProfileRun.Status.DONE,
-        progress=1.0,
-        result_json=result_json,
-    )
-    return study
+def study(user: User, example_built: tuple[Path, str]) -> Study:
+    return store_example(user, example_built)
 
 
 def _url(name: str, study: Study, **kwargs: Any) -> str:
@@ -349,7 +323,7 @@ def test_a_deleted_problem_stays_on_its_recommendation_marked(
     assert not [a for a in document.research.activities if "p_office_slow" in a.hypotheses]
     assert "шаг «Подать заявление»" in study.current_revision().comment
     page = _text(client_in.get(_url("recommendations", study)))
-    article = page[page.index('id="r-r_office_digitise"') :][:3000]
+    article = page[page.index('id="rec-r_office_digitise"') :][:3000]
     assert "решаемая проблема удалена" in article
     assert "Исправить" in article
 
@@ -361,6 +335,6 @@ def test_a_hypothesis_links_to_its_steps_and_recommendations(
     article = page[page.index('id="h-p_office_slow"') :][:6000]
     journeys = _url("journeys", study)
     assert f'href="{journeys}#step-current-apply"' in article
-    assert f'href="{_url("recommendations", study)}#r-r_office_digitise"' in article
+    assert f'href="{_url("recommendations", study)}#rec-r_office_digitise"' in article
     assert f'href="{journeys}#j-target_office"' in article  # the journey it changes
     assert "Шаги пути" in article

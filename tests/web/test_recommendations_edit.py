@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,41 +14,16 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from segprofile import pipeline
+from example_runs import store_example
 from segprofile.model.study import HypothesisStatus, RecommendationStatus
-from segprofile.web.studies.models import Membership, ProfileRun, Study
+from segprofile.web.studies.models import Membership, Study
 
-EXAMPLE = "child-benefit"
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(scope="session")
-def rec_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    data = tmp_path_factory.mktemp("rec-edit-data")
-    pipeline.generate_demo_data(EXAMPLE, data, rows=1500, seed=4)
-    profile = pipeline.profile_study(
-        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("rec-ws"), data_dir=data),
-        pipeline.example_study(EXAMPLE),
-    )
-    return data, pipeline.profile_to_json(profile)
-
-
 @pytest.fixture
-def study(user: User, rec_example: tuple[Path, str]) -> Study:
-    data, result_json = rec_example
-    study = Study.create_from_document(
-        pipeline.example_study(EXAMPLE), owner=user, comment="пример"
-    )
-    for path in data.iterdir():
-        shutil.copy(path, study.data_dir() / path.name)
-    ProfileRun.objects.create(
-        study=study,
-        revision=study.current_revision(),
-        status=ProfileRun.Status.DONE,
-        progress=1.0,
-        result_json=result_json,
-    )
-    return study
+def study(user: User, example_built: tuple[Path, str]) -> Study:
+    return store_example(user, example_built)
 
 
 def _url(name: str, study: Study, **kwargs: Any) -> str:

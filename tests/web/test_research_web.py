@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import html as html_lib
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from example_runs import store_example
 from segprofile import pipeline
 from segprofile.web.studies import services
 from segprofile.web.studies.models import Membership, ProfileRun, ResearchPlan, Study
@@ -26,34 +26,8 @@ from segprofile.web.studies.services import workspace_for
 EXAMPLE = "child-benefit"
 
 
-@pytest.fixture(scope="session")
-def example_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """Demo records of the example and its profile (JSON), made once."""
-    data = tmp_path_factory.mktemp("child-benefit-data")
-    pipeline.generate_demo_data(EXAMPLE, data, rows=1500, seed=4)
-    profile = pipeline.profile_study(
-        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
-        pipeline.example_study(EXAMPLE),
-    )
-    return data, pipeline.profile_to_json(profile)
-
-
 def _store(user: User, built: tuple[Path, str], *, with_run: bool = True) -> Study:
-    data, result_json = built
-    study = Study.create_from_document(
-        pipeline.example_study(EXAMPLE), owner=user, comment="пример"
-    )
-    for path in data.iterdir():
-        shutil.copy(path, study.data_dir() / path.name)
-    if with_run:
-        ProfileRun.objects.create(
-            study=study,
-            revision=study.current_revision(),
-            status=ProfileRun.Status.DONE,
-            progress=1.0,
-            result_json=result_json,
-        )
-    return study
+    return store_example(user, built, with_run=with_run)
 
 
 @pytest.fixture
