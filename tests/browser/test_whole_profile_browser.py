@@ -251,6 +251,10 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     form.locator("#id_source_kind").select_option("other")
     form.get_by_role("button", name="Сохранить").click()
     expect(features.locator("form.feature-form")).to_have_count(0)
+    # A pair for cross segments: the channel × the category (the form offers these two first).
+    pairs = features.locator("#feature-pairs")
+    pairs.get_by_role("button", name="Добавить пару").click()
+    expect(pairs).not_to_contain_text("Пар пока нет")
     features.scroll_into_view_if_needed()
     shot(page, "whole-12-features", features)
 
@@ -448,7 +452,7 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
 
     # --- 15. The study's YAML passes the methodology check -----------------------------------
     page.goto(study_url)
-    expect(page.get_by_text("Профиль полон по методике.")).to_be_visible()
+    expect(page.get_by_text("Профиль полон по методике.", exact=True)).to_be_visible()
     expect(page.locator(".stage")).to_have_count(3)
     for stage in page.locator(".stage").all():
         expect(stage).to_contain_text("пройден")
