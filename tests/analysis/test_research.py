@@ -160,13 +160,15 @@ def test_recruitment_respects_opt_outs_and_limits() -> None:
     assert "d" not in chosen  # already had two interviews
     uncovered = {u.key: u.reason for u in rec.uncovered}
     assert set(uncovered) == {"region=rural", "channel=office"}
-    assert all("отказались" in reason for reason in uncovered.values())
+    assert all("просил больше не приглашать" in reason for reason in uncovered.values())
     assert rec.excluded_opt_out == 1
     assert rec.excluded_limit == 1
     # Every coverable segment is covered.
     covered = {s for r in rec.respondents for s in r.segments}
     assert {"region=city", "region=town", "channel=epgu", "channel=mfc"} <= covered
-    assert "H(2)" in rec.explanation
+    assert "Не предлагались: просили больше не приглашать — 1; уже прошли 2 интервью — 1." in (
+        rec.explanation
+    )
     table = recruitment_frame(rec)
     assert list(table["Респондент"]) == [r.respondent_id for r in rec.respondents]
 

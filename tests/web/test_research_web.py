@@ -205,8 +205,9 @@ def test_research_page_lists_sizes_respondents_bound_and_guides(
     text = _text(client_in.get(_url("research", planned)))
     assert "Объём выборки опроса" in text
     assert "Респонденты для интервью" in text
-    assert "H(" in text
-    assert "Жадный алгоритм" in text
+    # Plain Russian: what the list is, not the greedy algorithm's formula (issue 19).
+    assert "H(" not in text
+    assert "Для интервью подобрано" in text
     assert "Путеводители интервью" in text
     assert "Рассчитан по профилю редакции 1, редакции 1 исследования" in text
     assert 'id="plan-stale"' not in text

@@ -89,6 +89,14 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:research_plan_start": {"POST": ("edit", 302)},
     "studies:research_progress": {"GET": ("view", 302)},
     "studies:research_respondents": {"GET": ("view", 302)},
+    # issue 19: the team's research record (the small study has no activities: 404).
+    "studies:research_settings": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:research_activity_new": {"GET": ("edit", 200), "POST": ("edit", 400)},
+    "studies:research_activity": {"GET": ("edit", 404), "POST": ("edit", 404)},
+    "studies:research_activity_delete": {"POST": ("edit", 404)},
+    "studies:research_respondents_add": {"GET": ("edit", 404), "POST": ("edit", 404)},
+    "studies:research_respondent": {"GET": ("edit", 404), "POST": ("edit", 404)},
+    "studies:research_respondent_delete": {"POST": ("edit", 404)},
     "studies:reidentify": {"GET": ("manage", 200), "POST": ("manage", 400)},
     "studies:journeys": {"GET": ("view", 200)},
     "studies:journeys_export": {"GET": ("view", 200)},
@@ -208,6 +216,8 @@ KWARGS: dict[str, Any] = {
     "feature_id": "channel",
     "first": "channel",
     "second": "age",
+    "activity_id": "interviews",
+    "respondent_id": "r1",
 }
 # URL-specific parameters.
 URL_KWARGS: dict[str, dict[str, Any]] = {

@@ -19,6 +19,7 @@ from segprofile.model.study import (
     RecommendationStatus,
     ResearchMethod,
     ResearchStatus,
+    RespondentStatus,
     RoleKind,
     ScopeKind,
 )
@@ -75,6 +76,10 @@ RU: dict[StrEnum, str] = {
     ResearchStatus.planned: "Запланировано",
     ResearchStatus.in_progress: "Идёт",
     ResearchStatus.done: "Завершено",
+    RespondentStatus.invited: "Приглашён",
+    RespondentStatus.interviewed: "Интервью проведено",
+    RespondentStatus.refused: "Отказался от интервью",
+    RespondentStatus.opted_out: "Просит больше не приглашать",
     JourneyKind.current: "Текущий",
     JourneyKind.target: "Целевой",
     RecommendationKind.optimisation: "Оптимизация клиентского пути",

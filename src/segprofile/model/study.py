@@ -566,15 +566,61 @@ class ResearchStatus(StrEnum):
     done = "done"
 
 
+class RespondentStatus(StrEnum):
+    invited = "invited"
+    interviewed = "interviewed"
+    refused = "refused"
+    opted_out = "opted_out"
+
+
+class SegmentTarget(_Model):
+    """M-8: how many respondents an activity needs from one segment."""
+
+    segment: str = Field(min_length=1, description="Ключ сегмента")
+    respondents: int = Field(1, ge=1, le=10_000, description="Сколько респондентов нужно")
+
+
+class Respondent(_Model):
+    """M-8: one person of an activity, by the pseudonym the research plan lists (never a name
+    or another value from the client's records), and where they stand."""
+
+    id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Псевдоним респондента из плана исследования (или «доброволец-N»)",
+    )
+    segment: str = Field(min_length=1, description="Ключ сегмента, за который он отвечает")
+    status: RespondentStatus = Field(RespondentStatus.invited, description="Где он сейчас")
+    note: str = Field("", max_length=2000, description="Заметка (персональные данные маскируются)")
+
+
 class ResearchActivity(_Model):
     id: Identifier
     method: ResearchMethod
     title: str = Field(min_length=1)
     segments: list[str] = Field(default_factory=list)
     hypotheses: list[Identifier] = Field(default_factory=list)
-    target_respondents: int = Field(0, ge=0)
+    target_respondents: int = Field(0, ge=0, description="Сколько респондентов всего")
+    targets: list[SegmentTarget] = Field(
+        default_factory=list, description="Сколько респондентов нужно из каждого сегмента"
+    )
+    respondents: list[Respondent] = Field(
+        default_factory=list, description="Приглашённые респонденты и их статус"
+    )
     status: ResearchStatus = ResearchStatus.planned
     notes: str = ""
+
+    @model_validator(mode="after")
+    def _unique_targets(self) -> ResearchActivity:
+        segments = [t.segment for t in self.targets]
+        repeated = sorted({s for s in segments if segments.count(s) > 1})
+        if repeated:
+            raise ValueError("цель по сегменту задана дважды: " + ", ".join(repeated))
+        people = [r.id for r in self.respondents]
+        twice = sorted({p for p in people if people.count(p) > 1})
+        if twice:
+            raise ValueError("респондент указан дважды: " + ", ".join(twice))
+        return self
 
 
 class ResearchPlan(_Model):

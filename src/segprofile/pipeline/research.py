@@ -8,7 +8,7 @@ dropped, and an id that is a real identifier (СНИЛС, phone…) replaced by 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,10 @@ from segprofile.model.study import (
     DataSource,
     DataSourceKind,
     Hypothesis,
+    ResearchActivity,
+    ResearchStatus,
+    Respondent,
+    RespondentStatus,
     Study,
     SurveyQuestion,
 )
@@ -103,10 +107,19 @@ def research_plan(
             records = open_data_source(ws, eng, study, source)
             records.require_columns([(source.id_column, "псевдоним клиента (id_column)")])
             report(0.75, "Подбор респондентов")
+            # The team's record counts: who asked not to be invited again is never proposed,
+            # an interview held counts towards the per-person limit.
+            people = [r for a in study.research.activities for r in a.respondents]
+            held: dict[str, int] = {}
+            for r in people:
+                if r.status is RespondentStatus.interviewed:
+                    held[r.id] = held.get(r.id, 0) + 1
             pool = draw_candidates(
                 study,
                 records,
                 id_column=source.id_column,
+                exclude_ids=[r.id for r in people if r.status is RespondentStatus.opted_out],
+                previous=held,
                 max_interviews_per_person=study.research.max_interviews_per_person,
                 seed=study.segmentation.random_state,
             )
@@ -654,3 +667,182 @@ def text_topics(
         model=model,
         text_columns=ranked,
     )
+
+
+# --- M-8: the team's record of the research: targets per segment, respondents, coverage ------
+
+
+def research_segments(published: Profile) -> dict[str, str]:
+    """The segments an activity may aim at: the one-feature segments the published profile
+    shows (none hidden as too small, none of missing values), key → «признак: сегмент»."""
+    return {
+        seg.key: f"{fs.label}: {seg.label}"
+        for fs in published.by_feature
+        for seg in fs.segments
+        if not seg.hidden and not seg.missing_value
+    }
+
+
+def mask_note(text: str) -> str:
+    """A note about a respondent as it may be stored: personal data (names, phones, SNILS…)
+    masked, whitespace tidied."""
+    cleaned = text.strip()
+    return masking.mask_personal_data(cleaned).text if cleaned else ""
+
+
+def plan_respondents(
+    recruitment: Recruitment, chosen: Collection[str], targets: Collection[str] = ()
+) -> list[Respondent]:
+    """The people ``chosen`` from the research plan's list, as respondents of an activity.
+
+    Only pseudonyms the plan lists are accepted (the team never types an identifier, so no
+    client value can enter the study this way). Each stands for the first of their segments the
+    activity aims at (``targets``), else for their first segment.
+    """
+    listed = {r.respondent_id: r for r in recruitment.respondents}
+    unknown = [c for c in chosen if c not in listed]
+    if unknown:
+        raise InputError(
+            f"Респондентов {len(unknown)} нет в рассчитанном плане исследования.",
+            hint="выберите респондентов из списка плана; если план пересчитан, обновите страницу.",
+        )
+    out = []
+    for pid in dict.fromkeys(chosen):
+        person = listed[pid]
+        aimed = [s for s in person.segments if s in targets]
+        segment = (aimed or person.segments or ["—"])[0]
+        out.append(Respondent(id=pid, segment=segment))
+    return out
+
+
+@dataclass(frozen=True)
+class SegmentCoverage:
+    """One segment of an activity: the respondents it needs and where they stand."""
+
+    key: str
+    label: str
+    target: int
+    counts: dict[str, int]  # RespondentStatus value → respondents
+
+    @property
+    def interviewed(self) -> int:
+        return self.counts.get(RespondentStatus.interviewed.value, 0)
+
+    @property
+    def short(self) -> int:
+        """Interviews still missing to reach the target."""
+        return max(0, self.target - self.interviewed)
+
+
+@dataclass(frozen=True)
+class ActivityCoverage:
+    activity: ResearchActivity
+    segments: list[SegmentCoverage]
+
+    @property
+    def target(self) -> int:
+        return sum(s.target for s in self.segments) or self.activity.target_respondents
+
+    @property
+    def interviewed(self) -> int:
+        return sum(1 for r in self.activity.respondents if r.status is RespondentStatus.interviewed)
+
+    @property
+    def segments_met(self) -> int:
+        return sum(1 for s in self.segments if s.target and not s.short)
+
+
+@dataclass(frozen=True)
+class HypothesisCoverage:
+    """Whether research checks a hypothesis: ``not_planned`` (no activity names it),
+    ``planned`` (named, nobody from its segments interviewed yet), ``covered``."""
+
+    hypothesis: Hypothesis
+    activities: list[str]
+    interviewed: int
+    state: str
+
+
+@dataclass(frozen=True)
+class ResearchCoverage:
+    activities: list[ActivityCoverage]
+    hypotheses: list[HypothesisCoverage]
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for h in self.hypotheses if h.state == "covered")
+
+
+def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> ResearchCoverage:
+    """M-8: how far the research has got, from the study alone (no data is read).
+
+    Per activity and segment: the target, and the respondents invited, interviewed, refused or
+    opted out (the segments an older document lists without targets are shown with none). A
+    hypothesis is covered when an activity naming it has interviewed someone from one of its
+    segments (anyone, for a hypothesis about every client), or is marked done.
+    """
+    names = dict(labels or {})
+    activities = []
+    for act in study.research.activities:
+        targets = {t.segment: t.respondents for t in act.targets}
+        keys = list(dict.fromkeys([*targets, *act.segments, *(r.segment for r in act.respondents)]))
+        rows = []
+        for key in keys:
+            counts: dict[str, int] = {}
+            for r in act.respondents:
+                if r.segment == key:
+                    counts[r.status.value] = counts.get(r.status.value, 0) + 1
+            rows.append(
+                SegmentCoverage(
+                    key=key, label=names.get(key, key), target=targets.get(key, 0), counts=counts
+                )
+            )
+        activities.append(ActivityCoverage(activity=act, segments=rows))
+    hypotheses = []
+    for hyp in study.hypotheses:
+        naming = [a for a in study.research.activities if hyp.id in a.hypotheses]
+        heard = sum(
+            1
+            for a in naming
+            for r in a.respondents
+            if r.status is RespondentStatus.interviewed
+            and (not hyp.segments or r.segment in hyp.segments)
+        )
+        done = any(a.status is ResearchStatus.done for a in naming)
+        state = "covered" if heard or done else ("planned" if naming else "not_planned")
+        hypotheses.append(
+            HypothesisCoverage(
+                hypothesis=hyp, activities=[a.id for a in naming], interviewed=heard, state=state
+            )
+        )
+    return ResearchCoverage(activities=activities, hypotheses=hypotheses)
+
+
+def survey_sizes(study: Study, planned: Sequence[SampleSize]) -> list[SampleSize]:
+    """The survey answers each segment of a computed plan needs at the study's current margin
+    and confidence (M-8): arithmetic on the plan's segment sizes, so a page shows the change
+    at once without reading the profile. The plan's rows are already published (no hidden
+    segment, no answer count under ``min_cell``)."""
+    from segprofile.analysis.stats import required_sample
+
+    margin, confidence = study.research.margin, study.research.confidence
+    out = []
+    for row in planned:
+        needed = required_sample(margin, confidence, row.population)
+        short = max(0, needed - row.have) if row.have is not None else None
+        out.append(row.model_copy(update={"needed": needed, "short": short}))
+    return out
+
+
+def plan_inputs_changed(planned: Study, current: Study) -> bool:
+    """Whether ``current`` differs from the revision a research plan was computed on in what
+    the plan reads: not in the team's record of the research (activities, targets,
+    respondents), nor in the survey margin (the page computes the sizes anew)."""
+
+    def inputs(study: Study) -> dict[str, Any]:
+        data = study.model_dump(mode="json")
+        research = data.pop("research")
+        data["max_interviews_per_person"] = research["max_interviews_per_person"]
+        return data
+
+    return inputs(planned) != inputs(current)

@@ -30,6 +30,11 @@ from segprofile.model.study import (
 )
 
 
+def _people(n: int) -> str:
+    """«человек» after a number (1 человек, 2 человека, 5 человек)."""
+    return "человека" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "человек"
+
+
 def harmonic(d: int) -> float:
     """``H(d) = 1 + 1/2 + … + 1/d`` (≤ ln d + 1): the greedy set cover's guarantee."""
     return float(sum(1.0 / i for i in range(1, d + 1)))
@@ -211,12 +216,13 @@ def draw_candidates(
     quota = {f.id: coded.columns[f.id] for f in chosen}
     quota |= {name: f"q_{name}" for name in (extra_columns or {})}
     t = coded.table
-    aggs: dict[str, Any] = {col: t[col].first() for col in quota.values()}
+    cols = list(quota.values())
+    flags: dict[str, Any] = {}
     if opt_out_column:
-        aggs["opt_out"] = t.opt_out.max()
+        flags["opt_out"] = t.opt_out.max()
     if previous_column:
-        aggs["prev"] = t.prev.max()
-    per = t.group_by("client").aggregate(**aggs)
+        flags["prev"] = t.prev.max()
+    per = t.group_by("client").aggregate(**flags) if flags else t.select("client").distinct()
     if not previous_column:
         per = per.mutate(prev=ibis.literal(0, type="int64"))
     if not opt_out_column:
@@ -238,12 +244,18 @@ def draw_candidates(
         over=(per.prev >= cap) & ~opted,
         h=(per.client.cast("string") + f"#{seed}").hash(),
     )
-    cols = list(quota.values())
-    long = per.pivot_longer(s.cols(*cols), names_to="quota", values_to="segment")
+    # A client belongs to every segment one of their records is in, as the profile counts a
+    # segment's clients: an export lists applications, and a repeat application may come by
+    # another channel. A missing value is no quota.
+    long = t.select("client", *cols).pivot_longer(
+        s.cols(*cols), names_to="quota", values_to="segment"
+    )
+    long = long.filter(long.segment.notnull() & (long.segment != MISSING_CODE)).distinct()
+    members = long.join(per.select("client", "prev", "opt_out", "over", "h"), "client")
     counts = execute(
-        long.group_by(["quota", "segment"]).aggregate(
-            in_data=long.count(),
-            eligible=(~long.opt_out & ~long.over).cast("int64").sum(),
+        members.group_by(["quota", "segment"]).aggregate(
+            in_data=members.count(),
+            eligible=(~members.opt_out & ~members.over).cast("int64").sum(),
         )
     )
     totals = execute(
@@ -259,17 +271,16 @@ def draw_candidates(
     eligible: dict[str, int] = {}
     counts_rows = counts.to_dict("records")
     for row in counts_rows:
-        if str(row["segment"]) == MISSING_CODE:
-            continue
         key = f"{by_column[str(row['quota'])]}={row['segment']}"
         in_data[key] = int(row["in_data"])
         eligible[key] = int(row["eligible"] or 0)
     n_segments = max(1, sum(1 for v in eligible.values() if v > 0))
     per_segment = max(1, limit // n_segments)
-    ok = per.filter(~per.opt_out & ~per.over)
+    ok = members.filter(~members.opt_out & ~members.over).select(
+        "client", "h", "prev", "quota", "segment"
+    )
     frame = _first_by_hash(
         ok,
-        cols,
         {(str(r["quota"]), str(r["segment"])): int(r["eligible"] or 0) for r in counts_rows},
         per_segment,
         (totals["h_lo"], totals["h_hi"]),
@@ -280,13 +291,7 @@ def draw_candidates(
         for f in chosen
         for code in {k.split("=", 1)[1] for k in in_data if k.startswith(f"{f.id}=")}
     }
-    pool = candidate_pool(
-        frame,
-        id_column="client",
-        quota_columns=quota,
-        labels=labels,
-        previous_column="prev",
-    )
+    pool = _pool(frame, quota, labels)
     for key in in_data:
         pool.labels.setdefault(key, labels.get(key, key))
     pool.in_data = in_data
@@ -296,20 +301,61 @@ def draw_candidates(
     return pool
 
 
+def _pool(
+    frame: pd.DataFrame, quota: Mapping[str, str], labels: Mapping[str, str]
+) -> CandidatePool:
+    """A pool from the drawn memberships (``client, h, prev, quota, segment``, one row each):
+    one row of segment indexes per client, as many as they have (``-1`` pads the rest)."""
+    order = list(quota)
+    position = {col: j for j, col in enumerate(quota.values())}
+    keys = sorted(
+        {(position[str(q)], str(g)) for q, g in zip(frame["quota"], frame["segment"], strict=True)}
+    )
+    segments = [f"{order[j]}={g}" for j, g in keys]
+    index = {key: i for i, key in enumerate(segments)}
+    people = (
+        frame[["client", "h", "prev"]]
+        .drop_duplicates("client")
+        .sort_values(["h", "client"], kind="stable")
+        .reset_index(drop=True)
+    )
+    row = {c: i for i, c in enumerate(people["client"])}
+    rows = [row[c] for c in frame["client"]]
+    cells = [
+        index[f"{order[position[str(q)]]}={g}"]
+        for q, g in zip(frame["quota"], frame["segment"], strict=True)
+    ]
+    width = max(1, int(pd.Series(rows, dtype="int64").value_counts().max())) if rows else 1
+    codes = np.full((len(people), width), -1, dtype=np.int32)
+    filled = np.zeros(len(people), dtype=np.int64)
+    for r, cell in sorted(zip(rows, cells, strict=True)):
+        codes[r, filled[r]] = cell
+        filled[r] += 1
+    return CandidatePool(
+        ids=people["client"].astype("string").to_numpy(dtype=object),
+        codes=codes,
+        segments=segments,
+        labels={key: labels.get(key, key) for key in segments},
+        columns=order,
+        previous=people["prev"].fillna(0).to_numpy(dtype=np.int64),
+        opted_out=np.zeros(len(people), dtype=bool),
+    )
+
+
 CUT_FACTOR = 2.0  # a segment's first cut: this many times the clients it needs…
 CUT_SLACK = 64  # …and this many more
 
 
 def _first_by_hash(
     ok: ir.Table,
-    cols: list[str],
     eligible: dict[tuple[str, str], int],
     per_segment: int,
     span: tuple[Any, Any],
     limit: int,
 ) -> pd.DataFrame:
     """Per segment the ``per_segment`` clients first in the order of ``h``; of these the first
-    ``limit`` by ``h`` (one row each: ``client``, ``prev`` and the quota columns).
+    ``limit`` by ``h``, with every segment each is in (``ok``: one row per client and segment,
+    ``client, h, prev, quota, segment``; so is the result).
 
     The hash spreads evenly over its range, so the first clients of a segment of ``e`` lie
     below a cut a fraction about ``2·per_segment / e`` into the range. The engine returns only
@@ -319,17 +365,11 @@ def _first_by_hash(
     wide, up to its whole range, so the result is exactly that of ranking every client.
     """
     lo, hi = span
-    out_cols = ["client", "prev", *cols]
+    out_cols = ["client", "h", "prev", "quota", "segment"]
     if lo is None or hi is None or not eligible:
         return pd.DataFrame(columns=out_cols)
     lo, hi = int(lo), int(hi)
-    # The segment columns are kept on each row; their copies are turned into rows.
-    keyed = ok.mutate(**{f"k_{c}": ok[c] for c in cols})
-    long_ok = keyed.pivot_longer(
-        s.cols(*(f"k_{c}" for c in cols)), names_to="quota", values_to="segment"
-    )
     widen = {key: CUT_FACTOR for key, e in eligible.items() if e > 0}
-    seen: dict[tuple[str, str], int] = {}
     parts: list[pd.DataFrame] = []
     while widen:
         cuts = {}
@@ -339,46 +379,39 @@ def _first_by_hash(
         table = ibis.memtable(
             pd.DataFrame(
                 {
-                    "cut_quota": [f"k_{k[0]}" for k in cuts],
+                    "cut_quota": [k[0] for k in cuts],
                     "cut_segment": [k[1] for k in cuts],
                     "cut": pd.array(list(cuts.values()), dtype="int64"),
                 }
             )
         )
-        joined = long_ok.join(
-            table,
-            (long_ok.quota == table.cut_quota) & (long_ok.segment == table.cut_segment),
-        )
-        got = execute(joined.filter(joined.h <= joined.cut).select("h", *out_cols).distinct())
+        joined = ok.join(table, (ok.quota == table.cut_quota) & (ok.segment == table.cut_segment))
+        got = execute(joined.filter(joined.h <= joined.cut).select(*out_cols))
+        got["segment"] = got["segment"].astype(str)
         parts.append(got)  # may be empty: cuts below every hash widen like any other
-        long = got.melt(
-            id_vars=["client", "h"], value_vars=cols, var_name="quota", value_name="segment"
-        )
-        long["segment"] = long["segment"].astype(str)
-        below = [
-            cuts.get((q, g)) is not None and h <= cuts[(q, g)]
-            for q, g, h in zip(long.quota, long.segment, long.h, strict=True)
-        ]
-        long = long.loc[np.array(below, dtype=bool)]
-        sizes = long.groupby(["quota", "segment"]).size()
-        for key in widen:
-            seen[key] = int(sizes.get(key, 0))
+        sizes = got.groupby(["quota", "segment"]).size()
         widen = {
             key: widen[key] * 2
             for key in widen
-            if cuts[key] < hi and seen[key] < min(per_segment, eligible[key])
+            if cuts[key] < hi and int(sizes.get(key, 0)) < min(per_segment, eligible[key])
         }
-    if not parts:
-        return pd.DataFrame(columns=out_cols)
-    rows = pd.concat(parts, ignore_index=True).drop_duplicates("client")
-    long = rows.melt(
-        id_vars=["client", "h"], value_vars=cols, var_name="quota", value_name="segment"
+    rows = pd.concat(parts, ignore_index=True).drop_duplicates(["client", "quota", "segment"])
+    ranked = rows.sort_values(["quota", "segment", "h", "client"], kind="stable")
+    picked = ranked.groupby(["quota", "segment"], sort=False).head(per_segment)
+    chosen = (
+        picked[["client", "h"]]
+        .drop_duplicates("client")
+        .sort_values(["h", "client"], kind="stable")
+        .head(limit)
     )
-    long["segment"] = long["segment"].astype(str)
-    ranked = long.sort_values(["quota", "segment", "h", "client"], kind="stable")
-    picked = set(ranked.groupby(["quota", "segment"], sort=False).head(per_segment)["client"])
-    chosen = rows[rows["client"].isin(picked)].sort_values(["h", "client"], kind="stable")
-    return chosen.head(limit)[out_cols].reset_index(drop=True)
+    if chosen.empty:
+        return pd.DataFrame(columns=out_cols)
+    # Every segment of the chosen clients, not only those they were drawn for: the cover
+    # counts each person in all the quotas they meet.
+    ids = ibis.memtable(pd.DataFrame({"pick": chosen["client"].to_numpy()}))
+    every = execute(ok.semi_join(ids, ok.client == ids.pick).select(*out_cols))
+    every["segment"] = every["segment"].astype(str)
+    return every.reset_index(drop=True)
 
 
 def greedy_cover(
@@ -512,14 +545,22 @@ def recruit_respondents(
                 "в данных нет ни одного человека из этого сегмента: ищите респондентов среди "
                 "добровольцев, через органы соцзащиты или местную администрацию"
             )
-        elif eligible == 0:
+        elif eligible == 0 and in_data == 1:
             reason = (
-                f"все {in_data} человек сегмента отказались от участия или уже прошли "
+                "единственный человек сегмента просил больше не приглашать его или уже прошёл "
                 f"{max_interviews_per_person} интервью (предел на человека)"
             )
+        elif eligible == 0:
+            reason = (
+                f"все {in_data} {_people(in_data)} сегмента просили больше не приглашать их "
+                f"или уже прошли {max_interviews_per_person} интервью (предел на человека)"
+            )
         else:
-            reason = f"нашлось только {got} из {per_segment} нужных респондентов"
-        uncovered.append(UncoveredSegment(key=key, label=label, reason=reason, available=got))
+            reason = (
+                f"нашлось только {got} из {per_segment} нужных респондентов: больше в сегменте "
+                "пригласить некого"
+            )
+        uncovered.append(UncoveredSegment(key=key, label=label, reason=reason, available=eligible))
 
     eligible_codes = pool.codes[rows]
     d = int((eligible_codes >= 0).sum(axis=1).max()) if rows.size else 0
@@ -527,11 +568,19 @@ def recruit_respondents(
     for j in range(eligible_codes.shape[1]):
         col = eligible_codes[:, j]
         np.add.at(available, col[col >= 0], 1)
+    # The fewest people any list can have: in each feature, the respondents its segments need,
+    # divided by the most segments of that feature one person is in (one, unless a client's
+    # records differ); the largest over the features.
     lower = 0
-    for j in range(eligible_codes.shape[1]):
-        in_col = np.unique(eligible_codes[:, j])
-        in_col = in_col[in_col >= 0]
-        lower = max(lower, int(np.minimum(demand[in_col], available[in_col]).sum()))
+    quota_of = np.array([key.split("=", 1)[0] for key in pool.segments], dtype=object)
+    for name in dict.fromkeys(quota_of.tolist()):
+        in_quota = np.flatnonzero(quota_of == name)
+        need = int(np.minimum(demand[in_quota], available[in_quota]).sum())
+        if not need:
+            continue
+        hits = np.isin(eligible_codes, in_quota).sum(axis=1)
+        most = max(1, int(hits.max())) if hits.size else 1
+        lower = max(lower, -(-need // most))
     factor = harmonic(max(d, 1))
     respondents = [
         RecruitedRespondent(
@@ -547,18 +596,29 @@ def recruit_respondents(
     n = len(respondents)
     opted = pool.excluded_opt_out + int(pool.opted_out.sum())
     limited = pool.excluded_limit + int(over.sum())
-    ratio = f"{n / lower:.2f}".replace(".", ",") if lower else "—"
-    explanation = (
-        f"Подобрано респондентов: {n}; покрыто сегментов: {len(wanted) - len(uncovered)} из "
-        f"{len(wanted)} (по {per_segment} на сегмент). Жадный алгоритм покрытия множеств: на "
-        "каждом шаге выбирается человек, закрывающий больше всего ещё не закрытых квот. "
-        f"Гарантия: список не более чем в H({d}) = {factor:.2f} ≤ ln {d} + 1 раз длиннее "
-        f"оптимального ({d} — сколько квот может закрыть один человек). Нижняя граница "
-        f"оптимума — {lower} (столько респондентов нужно сегментам одного признака, и один "
-        f"человек закрывает в признаке только одну квоту), так что список длиннее "
-        f"оптимального не более чем в {ratio} раза. Исключены: отказались от участия — "
-        f"{opted}, достигли предела интервью ({max_interviews_per_person}) — {limited}."
-    ).replace(f"{factor:.2f}", f"{factor:.2f}".replace(".", ","))
+    covered = len(wanted) - len(uncovered)
+    parts = [
+        f"Для интервью подобрано {n} {_people(n)}: они представляют {covered} из {len(wanted)} "
+        f"сегментов (нужно респондентов на сегмент: {per_segment})."
+    ]
+    if n:
+        parts.append(
+            "Программа выбирает тех, кто входит сразу в несколько сегментов: так людей нужно "
+            "меньше."
+        )
+    if lower > 1:
+        parts.append(
+            f"Меньше {lower} человек не обойтись: столько нужно уже сегментам одного "
+            "признака, а человек обычно входит только в один его сегмент."
+        )
+    excluded = []
+    if opted:
+        excluded.append(f"просили больше не приглашать — {opted}")
+    if limited:
+        excluded.append(f"уже прошли {max_interviews_per_person} интервью — {limited}")
+    if excluded:
+        parts.append("Не предлагались: " + "; ".join(excluded) + ".")
+    explanation = " ".join(parts)
     return Recruitment(
         respondents=respondents,
         uncovered=uncovered,

@@ -166,6 +166,46 @@ urlpatterns += [
     ),
 ]
 
+# issue 19: research plan (M-8) — survey margin, activities with targets per segment, respondents.
+urlpatterns += [
+    path(
+        "studies/<int:pk>/research/settings/",
+        research.research_settings,
+        name="research_settings",
+    ),
+    path(
+        "studies/<int:pk>/research/activities/new/",
+        research.research_activity,
+        name="research_activity_new",
+    ),
+    path(
+        "studies/<int:pk>/research/activities/<str:activity_id>/",
+        research.research_activity,
+        name="research_activity",
+    ),
+    path(
+        "studies/<int:pk>/research/activities/<str:activity_id>/delete/",
+        research.research_activity_delete,
+        name="research_activity_delete",
+    ),
+    path(
+        "studies/<int:pk>/research/activities/<str:activity_id>/respondents/",
+        research.research_respondents_add,
+        name="research_respondents_add",
+    ),
+    path(
+        "studies/<int:pk>/research/activities/<str:activity_id>/respondents/<str:respondent_id>/",
+        research.research_respondent,
+        name="research_respondent",
+    ),
+    path(
+        "studies/<int:pk>/research/activities/<str:activity_id>/respondents/<str:respondent_id>"
+        "/delete/",
+        research.research_respondent_delete,
+        name="research_respondent_delete",
+    ),
+]
+
 # The filled profile as documents a body can file (M-13).
 urlpatterns += [
     path(

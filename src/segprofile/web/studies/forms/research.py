@@ -135,3 +135,126 @@ class TopicsForm(forms.Form):
             (s.id, f"{s.id} — {s.title or s.path}") for s in pipeline.text_sources(document)
         ]
         self.fields["feature"].choices = [("", "—")] + [(f.id, f.label) for f in document.features]
+
+
+# --- M-8: the research plan the team keeps: survey margin, activities, respondents -------------
+
+METHOD_LABELS: dict[str, Any] = {
+    "interview": _("In-depth interview"),
+    "survey": _("Survey"),
+    "focus_group": _("Focus group"),
+    "desk": _("Desk research"),
+}
+ACTIVITY_STATUS_LABELS: dict[str, Any] = {
+    "planned": _("Planned"),
+    "in_progress": _("In progress"),
+    "done": _("Done"),
+}
+RESPONDENT_STATUS_LABELS: dict[str, Any] = {
+    "invited": _("Invited"),
+    "interviewed": _("Interviewed"),
+    "refused": _("Refused this interview"),
+    "opted_out": _("Asked not to be invited again"),
+}
+
+
+class SurveySettingsForm(forms.Form):
+    """The survey's margin of error and confidence, and the interviews one person may give."""
+
+    margin = forms.FloatField(
+        label=_("Margin of error, ± percentage points"),
+        min_value=0.5,
+        max_value=30,
+        help_text=_("5 means a share of 40 % in the survey is 35–45 % among all clients."),
+    )
+    confidence = forms.TypedChoiceField(
+        label=_("Confidence"),
+        coerce=float,
+        choices=[("90", "90 %"), ("95", "95 %"), ("99", "99 %")],
+        help_text=_("How sure one may be that the true share lies within the margin."),
+    )
+    max_interviews_per_person = forms.IntegerField(
+        label=_("Interviews one person may give"), min_value=1, max_value=20
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("confidence")
+        if current is not None:
+            # An older document may hold another confidence: it stays a choice.
+            value = f"{float(current):g}"
+            self.initial["confidence"] = value
+            field = self.fields["confidence"]
+            choices = list(field.choices)  # type: ignore[attr-defined]
+            if all(c != value for c, _l in choices):
+                choices.append((value, f"{value} %".replace(".", ",")))
+                field.choices = choices  # type: ignore[attr-defined]
+
+
+class ActivityForm(forms.Form):
+    """One research activity: method, title, the hypotheses it checks, respondents per segment."""
+
+    method = forms.ChoiceField(label=_("Method"), choices=list(METHOD_LABELS.items()))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    status = forms.ChoiceField(label=_("Status"), choices=list(ACTIVITY_STATUS_LABELS.items()))
+    hypotheses = forms.MultipleChoiceField(
+        label=_("Hypotheses it checks"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        hypotheses: list[tuple[str, str]],
+        segments: dict[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hypotheses"].choices = hypotheses
+        self.segments = list(segments.items())
+        targets = self.initial.get("targets", {})
+        for i, (key, label) in enumerate(self.segments):
+            self.fields[f"target_{i}"] = forms.IntegerField(
+                label=label, required=False, min_value=0, max_value=10_000
+            )
+            if key in targets:
+                self.initial[f"target_{i}"] = targets[key]
+
+    def target_fields(self) -> list[forms.BoundField]:
+        return [self[f"target_{i}"] for i in range(len(self.segments))]
+
+    def targets(self) -> list[dict[str, Any]]:
+        """The respondents needed per segment, as the document holds them (zero: none)."""
+        out = []
+        for i, (key, _label) in enumerate(self.segments):
+            n = self.cleaned_data.get(f"target_{i}")
+            if n:
+                out.append({"segment": key, "respondents": n})
+        return out
+
+
+class RespondentsAddForm(forms.Form):
+    """People of the computed plan's list added to an activity (by pseudonym, never typed)."""
+
+    respondents = forms.MultipleChoiceField(
+        label=_("Respondents from the plan"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["respondents"].choices = choices
+
+
+class RespondentForm(forms.Form):
+    """Where one respondent stands, and a note (personal data in it is masked)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=list(RESPONDENT_STATUS_LABELS.items()))
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Names, phone numbers and other personal data are masked when saved."),
+    )

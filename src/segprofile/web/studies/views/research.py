@@ -41,12 +41,20 @@ from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.data import NEW_SOURCE, DataFileForm
 from segprofile.web.studies.forms.research import (
+    ACTIVITY_STATUS_LABELS,
+    METHOD_LABELS,
+    RESPONDENT_STATUS_LABELS,
+    ActivityForm,
+    RespondentForm,
+    RespondentsAddForm,
     SurveyMappingFormSet,
     SurveyOptionsForm,
+    SurveySettingsForm,
     SurveyUploadForm,
     TopicsForm,
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
+from segprofile.web.studies.sections import save_part
 from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.views.common import (
     attachment,
@@ -249,38 +257,374 @@ def _latest_plan(study: Study) -> ResearchPlan | None:
     return plan
 
 
-@require_GET
-def research_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """M-8: survey sample sizes, interview respondents covering every segment, guides.
-
-    The plan is computed by the background worker (``tasks.build_research_plan``), after each
-    profile build and when the team asks; the page shows its progress, then the plan, and says
-    when the study has changed since.
-    """
-    study = study_for(request, pk, need="view")
+def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
+    """Everything the research plan page and its parts show: the computed plan (its job), the
+    survey sizes for the current margin, and the team's record with its coverage."""
     revision, document = current_document(study)
     run = latest_run(study)
     job = _latest_plan(study)
     if job is not None:
         job.sync_with_task()
     plan = job.plan() if job is not None else None
-    stale = (
-        job.stale_reasons(run, revision, services.data_versions(study, document))
-        if job is not None and job.is_finished
-        else []
-    )
-    context = {
+    stale: list[str] = []
+    if job is not None and job.is_finished:
+        # The team's record of the research (activities, respondents, the margin) is not
+        # what the plan was computed from: a status marked is no reason to compute it again.
+        since = revision
+        if not pipeline.plan_inputs_changed(job.revision.to_document(), document):
+            since = job.revision
+        stale = job.stale_reasons(run, since, services.data_versions(study, document))
+    # No profile is read here (pages read none): labels are stored with the run, the
+    # segments' sizes with the plan.
+    labels = runs.labels(run)
+    sizes = pipeline.survey_sizes(document, plan.sample_sizes) if plan is not None else []
+    return {
         "study": study,
         "can": study_capabilities(request, study),
-        # The plan's own revision: its margin and confidence are those the plan used.
-        "document": job.revision.to_document() if plan is not None else document,
+        "document": document,
         "run": run,
         "job": job,
         "plan": plan,
         "stale": stale,
-        "short_total": sum(s.short or 0 for s in plan.sample_sizes) if plan else 0,
+        "sizes": sizes,
+        "short_total": sum(s.short or 0 for s in sizes),
+        "coverage": pipeline.research_coverage(document, labels),
+        "listed": _listed(plan, document),
+        "labels": labels,
+        "method_labels": METHOD_LABELS,
+        "activity_status_labels": ACTIVITY_STATUS_LABELS,
+        "respondent_status_labels": RESPONDENT_STATUS_LABELS,
+        "margin_percent": document.research.margin * 100,
+        "confidence_percent": document.research.confidence * 100,
     }
-    return render(request, "studies/research/plan.html", context)
+
+
+def _listed(plan: pipeline.ResearchPlanResult | None, document: StudyDocument) -> dict[str, int]:
+    """How many of the plan's respondents each activity could still add."""
+    if plan is None:
+        return {}
+    ids = [r.respondent_id for r in plan.recruitment.respondents]
+    return {
+        act.id: sum(1 for i in ids if i not in {r.id for r in act.respondents})
+        for act in document.research.activities
+    }
+
+
+@require_GET
+def research_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """M-8: survey sample sizes, the team's interviews and surveys with their respondents and
+    coverage, interview respondents covering every segment, guides.
+
+    The plan is computed by the background worker (``tasks.build_research_plan``), after each
+    profile build and when the team asks; the page shows its progress, then the plan, and says
+    when the study has changed since.
+    """
+    study = study_for(request, pk, need="view")
+    return render(request, "studies/research/plan.html", _plan_context(request, study))
+
+
+# --- M-8: the team's record: survey margin, activities, respondents (edited in place) ----------
+
+_SETTINGS = "#research-settings"
+_RECORD = "#research-record"
+
+
+def _saved(request: HttpRequest, study: Study, selector: str, anchor: str) -> HttpResponse:
+    """After a save: HTMX gets the part again (with its coverage); a browser the page."""
+    if htmx.is_htmx(request):
+        template = (
+            "studies/research/_settings.html"
+            if selector == _SETTINGS
+            else "studies/research/_record.html"
+        )
+        return htmx.replace(render(request, template, _plan_context(request, study)), selector)
+    return redirect(reverse("studies:research", kwargs={"pk": study.pk}) + f"#{anchor}")
+
+
+def _form_part(
+    request: HttpRequest, study: Study, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """A form of the plan page: alone for HTMX, inside a page for a browser."""
+    context = {"study": study, "can": study_capabilities(request, study), **context}
+    if htmx.is_htmx(request):
+        return render(request, template, context, status=status)
+    context["part"] = template
+    return render(request, "studies/research/edit_page.html", context, status=status)
+
+
+def _activity_index(document: StudyDocument, activity_id: str) -> int:
+    for i, act in enumerate(document.research.activities):
+        if act.id == activity_id:
+            return i
+    raise Http404
+
+
+def _new_activity_id(document: StudyDocument, method: str) -> str:
+    taken = {a.id for a in document.research.activities}
+    stem = {"interview": "interviews", "survey": "survey", "focus_group": "focus-group"}.get(
+        method, "research"
+    )
+    return next(
+        name
+        for name in (stem if n == 1 else f"{stem}-{n}" for n in range(1, len(taken) + 2))
+        if name not in taken
+    )
+
+
+def research_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The survey's margin and confidence, the interviews one person may give (in place)."""
+    study = study_for(request, pk, need="edit")
+    research = study.current_revision().to_document().research
+    initial = {
+        "margin": round(research.margin * 100, 2),
+        "confidence": round(research.confidence * 100, 2),
+        "max_interviews_per_person": research.max_interviews_per_person,
+    }
+    if request.method != "POST":
+        form = SurveySettingsForm(initial=initial)
+        return _form_part(request, study, "studies/research/_settings_form.html", {"form": form})
+    form = SurveySettingsForm(request.POST, initial=initial)
+    if form.is_valid():
+        values = form.cleaned_data
+
+        def change(data: dict[str, Any]) -> None:
+            data["research"]["margin"] = round(values["margin"] / 100, 6)
+            data["research"]["confidence"] = round(values["confidence"] / 100, 6)
+            data["research"]["max_interviews_per_person"] = values["max_interviews_per_person"]
+
+        comment = gettext("%(user)s set the survey margin to ±%(margin)s at %(confidence)s") % {
+            "user": request.user.get_username(),
+            "margin": number_format(values["margin"]),
+            "confidence": number_format(values["confidence"]) + " %",
+        }
+        if save_part(request, study, change, comment=comment, form=form, prefix="research"):
+            return _saved(request, study, _SETTINGS, "research-settings")
+    return _form_part(
+        request, study, "studies/research/_settings_form.html", {"form": form}, status=400
+    )
+
+
+def _activity_form(
+    request: HttpRequest, study: Study, document: StudyDocument, data: Any = None, **kwargs: Any
+) -> ActivityForm:
+    run = latest_run(study)
+    published = runs.published(run) if run is not None else None
+    segments = pipeline.research_segments(published) if published is not None else {}
+    hypotheses = [
+        (h.id, f"{h.id} — " + (h.statement if len(h.statement) <= 110 else h.statement[:109] + "…"))
+        for h in document.hypotheses
+    ]
+    return ActivityForm(data, hypotheses=hypotheses, segments=segments, **kwargs)
+
+
+def research_activity(request: HttpRequest, pk: int, activity_id: str = "") -> HttpResponse:
+    """Add (no ``activity_id``) or change one interview, survey or other activity: method,
+    title, status, the hypotheses it checks and the respondents it needs per segment."""
+    study = study_for(request, pk, need="edit")
+    document = study.current_revision().to_document()
+    index = _activity_index(document, activity_id) if activity_id else None
+    initial: dict[str, Any] = {"method": "interview", "status": "planned"}
+    if index is not None:
+        act = document.research.activities[index]
+        initial = {
+            "method": act.method.value,
+            "title": act.title,
+            "status": act.status.value,
+            "hypotheses": act.hypotheses,
+            "notes": act.notes,
+            "targets": {t.segment: t.respondents for t in act.targets},
+        }
+    context: dict[str, Any] = {"activity_id": activity_id}
+    if request.method != "POST":
+        context["form"] = _activity_form(request, study, document, initial=initial)
+        return _form_part(request, study, "studies/research/_activity_form.html", context)
+    form = _activity_form(request, study, document, request.POST, initial=initial)
+    context["form"] = form
+    if form.is_valid():
+        values = form.cleaned_data
+        targets = form.targets()
+        new_id = activity_id or _new_activity_id(document, values["method"])
+
+        def change(data: dict[str, Any]) -> None:
+            items = data["research"]["activities"]
+            item = next((a for a in items if a["id"] == new_id), None)
+            if item is None:
+                if activity_id:
+                    raise InputError(gettext("The activity has been deleted meanwhile."))
+                item = {"id": new_id}
+                items.append(item)
+            # Targets of segments the profile no longer shows are kept as they were.
+            shown = {key for key, _label in form.segments}
+            kept = [t for t in item.get("targets", []) if t["segment"] not in shown]
+            item.update(
+                method=values["method"],
+                title=values["title"].strip(),
+                status=values["status"],
+                hypotheses=values["hypotheses"],
+                notes=values["notes"].strip(),
+                targets=kept + targets,
+                segments=[t["segment"] for t in kept + targets],
+                target_respondents=sum(t["respondents"] for t in kept + targets)
+                or item.get("target_respondents", 0),
+            )
+
+        comment = (
+            gettext("%(user)s changed the research activity «%(title)s»")
+            if activity_id
+            else gettext("%(user)s added the research activity «%(title)s»")
+        ) % {"user": request.user.get_username(), "title": values["title"].strip()}
+        at = index if index is not None else len(document.research.activities)
+        prefix = f"research.activities[{at}]"
+        if save_part(request, study, change, comment=comment, form=form, prefix=prefix):
+            return _saved(request, study, _RECORD, f"activity-{new_id}")
+    return _form_part(request, study, "studies/research/_activity_form.html", context, status=400)
+
+
+@require_POST
+def research_activity_delete(request: HttpRequest, pk: int, activity_id: str) -> HttpResponse:
+    """Delete one activity (its respondents with it); the history keeps every revision."""
+    study = study_for(request, pk, need="edit")
+    document = study.current_revision().to_document()
+    act = document.research.activities[_activity_index(document, activity_id)]
+
+    def change(data: dict[str, Any]) -> None:
+        items = data["research"]["activities"]
+        items[:] = [a for a in items if a["id"] != activity_id]
+
+    comment = gettext("%(user)s deleted the research activity «%(title)s»") % {
+        "user": request.user.get_username(),
+        "title": act.title,
+    }
+    save_part(request, study, change, comment=comment)
+    return _saved(request, study, _RECORD, "research-record")
+
+
+def _plan_choices(study: Study, document: StudyDocument, activity_id: str) -> list[Any]:
+    """The computed plan's respondents not yet in the activity, as (pseudonym, their segments);
+    those of segments the activity aims at first."""
+    job = study.plans.filter(status=ResearchPlan.Status.DONE).first()
+    plan = job.plan() if job is not None else None
+    if plan is None:
+        return []
+    act = document.research.activities[_activity_index(document, activity_id)]
+    have = {r.id for r in act.respondents}
+    aimed = {t.segment for t in act.targets}
+    people = [r for r in plan.recruitment.respondents if r.respondent_id not in have]
+    people.sort(key=lambda r: not aimed.intersection(r.segments))
+    return [(r.respondent_id, r) for r in people]
+
+
+def research_respondents_add(request: HttpRequest, pk: int, activity_id: str) -> HttpResponse:
+    """Add people of the computed plan's list to an activity, by their pseudonyms (invited)."""
+    study = study_for(request, pk, need="edit")
+    document = study.current_revision().to_document()
+    index = _activity_index(document, activity_id)
+    people = _plan_choices(study, document, activity_id)
+    choices = [(pid, pid) for pid, _r in people]
+    context: dict[str, Any] = {
+        "activity": document.research.activities[index],
+        "people": people,
+    }
+    if request.method != "POST":
+        context["form"] = RespondentsAddForm(choices=choices)
+        return _form_part(request, study, "studies/research/_respondents_add.html", context)
+    form = RespondentsAddForm(request.POST, choices=choices)
+    context["form"] = form
+    if form.is_valid():
+        job = study.plans.filter(status=ResearchPlan.Status.DONE).first()
+        plan = job.plan() if job is not None else None
+        act = document.research.activities[index]
+        try:
+            if plan is None:
+                raise InputError(gettext("The research plan has not been computed yet."))
+            added = pipeline.plan_respondents(
+                plan.recruitment,
+                form.cleaned_data["respondents"],
+                [t.segment for t in act.targets],
+            )
+        except SegprofileError as exc:
+            form.add_error("respondents", exc.message)
+        else:
+
+            def change(data: dict[str, Any]) -> None:
+                item = next(a for a in data["research"]["activities"] if a["id"] == activity_id)
+                have = {r["id"] for r in item.get("respondents", [])}
+                item.setdefault("respondents", []).extend(
+                    r.model_dump(mode="json") for r in added if r.id not in have
+                )
+
+            comment = gettext("%(user)s invited %(n)s respondents to «%(title)s»") % {
+                "user": request.user.get_username(),
+                "n": len(added),
+                "title": act.title,
+            }
+            if save_part(request, study, change, comment=comment, form=form):
+                return _saved(request, study, _RECORD, f"activity-{activity_id}")
+    return _form_part(request, study, "studies/research/_respondents_add.html", context, status=400)
+
+
+def research_respondent(
+    request: HttpRequest, pk: int, activity_id: str, respondent_id: str
+) -> HttpResponse:
+    """Mark where one respondent stands (invited, interviewed, refused, opted out), with a
+    note whose personal data is masked before it is stored."""
+    study = study_for(request, pk, need="edit")
+    document = study.current_revision().to_document()
+    index = _activity_index(document, activity_id)
+    act = document.research.activities[index]
+    position = next((i for i, r in enumerate(act.respondents) if r.id == respondent_id), None)
+    if position is None:
+        raise Http404
+    person = act.respondents[position]
+    context: dict[str, Any] = {"activity": act, "respondent": person}
+    initial = {"status": person.status.value, "note": person.note}
+    if request.method != "POST":
+        context["form"] = RespondentForm(initial=initial)
+        return _form_part(request, study, "studies/research/_respondent_form.html", context)
+    form = RespondentForm(request.POST, initial=initial)
+    context["form"] = form
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        note = pipeline.mask_note(form.cleaned_data["note"])
+
+        def change(data: dict[str, Any]) -> None:
+            item = next((a for a in data["research"]["activities"] if a["id"] == activity_id), None)
+            people = item.get("respondents", []) if item is not None else []
+            row = next((r for r in people if r["id"] == respondent_id), None)
+            if row is None:
+                raise InputError(gettext("The respondent has been removed meanwhile."))
+            row.update(status=status, note=note)
+
+        comment = gettext("%(user)s marked a respondent of «%(title)s»: %(status)s") % {
+            "user": request.user.get_username(),
+            "title": act.title,
+            "status": RESPONDENT_STATUS_LABELS[status],
+        }
+        prefix = f"research.activities[{index}].respondents[{position}]"
+        if save_part(request, study, change, comment=comment, form=form, prefix=prefix):
+            return _saved(request, study, _RECORD, f"activity-{activity_id}")
+    return _form_part(request, study, "studies/research/_respondent_form.html", context, status=400)
+
+
+@require_POST
+def research_respondent_delete(
+    request: HttpRequest, pk: int, activity_id: str, respondent_id: str
+) -> HttpResponse:
+    """Take one respondent off an activity."""
+    study = study_for(request, pk, need="edit")
+    document = study.current_revision().to_document()
+    act = document.research.activities[_activity_index(document, activity_id)]
+
+    def change(data: dict[str, Any]) -> None:
+        item = next(a for a in data["research"]["activities"] if a["id"] == activity_id)
+        item["respondents"] = [r for r in item.get("respondents", []) if r["id"] != respondent_id]
+
+    comment = gettext("%(user)s removed a respondent from «%(title)s»") % {
+        "user": request.user.get_username(),
+        "title": act.title,
+    }
+    save_part(request, study, change, comment=comment)
+    return _saved(request, study, _RECORD, f"activity-{activity_id}")
 
 
 @require_POST
