@@ -4,14 +4,17 @@ browser, from nothing, never touching YAML.
 On an instance with no demo study the analyst starts a study of a service from nothing (the
 guided start), uploads a body's cp1251 «;» export with ФИО, СНИЛС and phones (skewed: a dominant
 channel, a tiny category; a rating with «н/д» and blanks) and a population table for the blind
-zone, confirms the rating, id and date columns and the candidate features on the check page,
+zone, confirms the rating, id and date columns and the candidate features on the check page (and
+marks the application number as personal data to pseudonymise: the import does not find it),
 fills every section in place — scope and legal acts, a role with its audience, legal basis,
 eligibility rule and population table, features with round bins for the age and Russian names
 that merge two small categories, segmentation settings —, builds the profile, sets the priority
 threshold and weights, writes a need and a problem and accepts one suggested hypothesis, plans
-interviews, imports a survey and applies its verdicts, writes a recommendation for the confirmed
-problem, makes a current and a target journey and downloads the DOCX report. At the end the
-study's YAML (downloaded as a file) passes ``segprofile check`` with nothing missing.
+interviews and invites a respondent of the computed plan, imports a survey and applies its
+verdicts, makes a current and a target journey, writes a recommendation for the confirmed
+problem that changes the target journey, and downloads the DOCX report. At the end the study
+page says all three stages are passed, and the study's YAML (downloaded as a file) passes
+``segprofile check`` with nothing missing.
 
 Every step leaves a screenshot ``tests/browser/artifacts/whole-NN-….png``.
 """
@@ -352,6 +355,14 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
         has_text="Интервью с заявителями, подававшими в приёмной"
     )
     expect(activity.locator("table.research-targets")).to_contain_text("ещё 3 интервью")
+    # One respondent of the computed plan invited, by pseudonym (the one of the office).
+    activity.get_by_role("button", name="Пригласить респондентов из плана").click()
+    choice = activity.locator("ul.respondent-choices li", has_text="Приёмная").first
+    choice.locator("input[type=checkbox]").check()
+    activity.get_by_role("button", name="Пригласить выбранных").click()
+    activity = page.locator("article.research-activity")
+    expect(activity.locator("li.respondent")).to_have_count(1)
+    expect(activity.locator("li.respondent")).to_contain_text("Приглашён")
     shot(page, "whole-24-interviews", activity)
 
     # --- 11. A survey checks the problem -------------------------------------------------
