@@ -67,6 +67,7 @@ def test_a_stored_survey_version_is_read_for_the_mapping_form(tmp_path: Path) ->
     assert next(c for c in info.columns if c.name == "Комментарий").values == []
     assert len(info.preview) == PREVIEW_ROWS
     longest = max(len(str(row["Комментарий"])) for row in info.preview)
+    assert {row["Доволен"] for row in info.preview} <= {"да", "нет", ""}  # not True / False
     assert longest <= PREVIEW_CHARS
     with pytest.raises(InputError, match="нет столбца идентификатора «респондент»"):
         read_survey_version(ws.home, study, source, id_column="респондент")

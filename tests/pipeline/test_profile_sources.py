@@ -27,3 +27,32 @@ def test_without_a_data_folder_only_imported_versions_are_read(
     profile = pipeline.profile_study(ws, small_study)
     assert profile.total_clients == 700
     assert [(f.source_id, f.version) for f in profile.provenance.data_files] == [("records", 1)]
+
+
+def test_a_survey_of_yes_no_questions_only_is_no_baseline(
+    small_study: Study, tmp_path: Path
+) -> None:
+    """A survey imported through the check page keeps a decision for every column; with no
+    rating or NPS question marked it only checks hypotheses (M-9): the profile builds without
+    a survey baseline instead of refusing (it did, once the check page saved decisions)."""
+    survey = {
+        "id": "survey",
+        "kind": "survey",
+        "path": "survey.csv",
+        "columns": {"Срок неизвестен": {"type": "boolean", "use": "feature"}},
+    }
+    study = Study.model_validate(
+        {
+            **small_study.model_dump(mode="json"),
+            "data_sources": [*small_study.model_dump(mode="json")["data_sources"], survey],
+        }
+    )
+    ws = pipeline.Workspace.in_folder(tmp_path)
+    (tmp_path / "data").mkdir()
+    pq.write_table(make_records(300, seed=6), tmp_path / "data" / "records.parquet")
+    (tmp_path / "data" / "survey.csv").write_text(
+        "Срок неизвестен\nда\nнет\nда\n", encoding="utf-8"
+    )
+    profile = pipeline.profile_study(ws, study)
+    assert profile.total_clients == 300
+    assert profile.survey is None

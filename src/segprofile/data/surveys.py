@@ -93,6 +93,9 @@ def answer_kind(dtype: str, values: list[object]) -> str:
 
 
 def _cut(value: object) -> str:
+    """A preview cell: yes/no answers in Russian (not «True»), long texts cut."""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
     text = "" if value is None else str(value)
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "…"
 

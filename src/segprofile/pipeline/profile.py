@@ -72,7 +72,7 @@ def profile_study(
         table = open_data_source(ws, eng, study, source)
         # The analysis is imported once the data is open.
         from segprofile.analysis.audience import blind_zones
-        from segprofile.analysis.baseline import survey_baseline
+        from segprofile.analysis.baseline import survey_baseline, survey_columns
         from segprofile.analysis.by_feature import (
             pair_counts,
             segment_by_feature,
@@ -158,8 +158,15 @@ def profile_study(
             )
             break  # the first role with a population source: the applicants' audience
         survey_stats = None
+        # The baseline's survey: the first whose rating or NPS question is marked (a survey of
+        # yes/no questions only checks hypotheses, M-9, and has no place in the baseline).
         survey_source = next(
-            (d for d in study.data_sources if d.kind is DataSourceKind.survey and d.columns), None
+            (
+                d
+                for d in study.data_sources
+                if d.kind is DataSourceKind.survey and any(survey_columns(d))
+            ),
+            None,
         )
         if survey_source is not None:
             report(0.93, "Нулевой замер по опросу")
