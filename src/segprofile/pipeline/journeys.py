@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from segprofile.analysis.research._common import key_label
 from segprofile.data import masking
 from segprofile.errors import InputError
 from segprofile.model import spec_yaml
@@ -23,6 +22,10 @@ JOURNEY_FORMATS = ("csv", "bpmn")
 def segment_key_label(study: Study, key: str) -> str:
     """A readable name of a segment key from the study's features and value labels («Канал
     подачи: МФЦ»), for segments no profile has named yet."""
+    # Imported here: the research package brings the engine's libraries, and importing the
+    # pipeline (every command) stays light.
+    from segprofile.analysis.research._common import key_label
+
     return key_label(study, key)
 
 
