@@ -344,8 +344,8 @@ def test_an_item_is_added_read_changed_and_deleted(
             "post",
             "recommendations",
             None,
-            {"id": "r", "kind": "informing", "title": "SMS", "problems": ["deleted_problem"]},
-            "recommendations[0].problems[0]",
+            {"id": "r", "kind": "slogan", "title": "SMS"},
+            "recommendations[0].kind",
         ),
         (
             "post",

@@ -387,10 +387,10 @@ def test_steps_link_to_their_problems_and_recommendations_with_their_backing(
     assert "подтверждено исследованием" in transfer
     assert f'href="{hypotheses}#h-p_rural_mfc_wait"' in transfer
     assert "— подтверждена" in transfer
-    assert 'href="#rec-r_mfc_electronic"' in transfer
+    assert '/recommendations/#rec-r_mfc_electronic"' in transfer  # on their own page
     notify = step("current", "notify")
     assert "частично" in notify  # a problem with not enough data, a need still open
-    assert 'href="#rec-r_clear_refusal"' in notify
+    assert '/recommendations/#rec-r_clear_refusal"' in notify
     payment = step("current", "payment")
     assert "нет данных" in payment
     assert "#h-" not in payment
@@ -400,6 +400,8 @@ def test_steps_link_to_their_problems_and_recommendations_with_their_backing(
     # A target journey lists the recommendations that change it.
     start = text.index('id="j-target_office"')
     assert (
-        'Рекомендации, которые меняют этот путь: <a href="#rec-r_office_digitise">'
+        'Рекомендации, которые меняют этот путь: <a href="'
+        + reverse("studies:recommendations", kwargs={"pk": example.pk})
+        + '#rec-r_office_digitise">'
         in text[start : text.index("</section>", start)]
     )
