@@ -74,6 +74,11 @@ def test_payloads_in_every_text_field_are_shown_escaped(
     page.locator('input[type="file"][name="document"]').first.evaluate(
         "input => input.form.requestSubmit()"
     )
+    # A YAML upload first shows what it would change: every section taken from the file.
+    _check(page, dialogs, "upload choice")
+    for choice in page.get_by_label("взять версию из файла").all():
+        choice.check()
+    page.get_by_role("button", name="Сохранить выбранное как новую редакцию").click()
     expect(page.locator(".message--success")).to_be_visible()
     _check(page, dialogs, "detail")
     body = page.locator("body").inner_text()
