@@ -23,11 +23,11 @@ pytestmark = pytest.mark.skipif(
     reason="SEGPROFILE_TEST_PG_URL не задан: запустите тесты через scripts/test-services.sh",
 )
 
+# setup_demo queues the demo study's profile (it opens with its profile built): one run.
 CHECK_RUN = """
-from segprofile.web.studies.models import ProfileRun, Study
-from segprofile.web.studies.services import start_profile_run
+from segprofile.web.studies.models import Study
 study = Study.objects.get(owner__username="demo")
-run = start_profile_run(study, study.owner)
+run = study.runs.get()
 print("RUN", run.pk, run.status)
 """
 
