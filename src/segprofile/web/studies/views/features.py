@@ -216,8 +216,11 @@ def feature_delete(request: HttpRequest, pk: int, feature_id: str) -> HttpRespon
     """Delete a feature with what names it (clustering, by-feature lists, pairs), saying which."""
     study = study_for(request, pk, need="edit")
     _revision, document = current_document(study)
-    _index, feature = _feature(document, feature_id)
-    assert feature is not None
+    _index, feature = _feature(document, feature_id)  # NotFound (404) when it is gone
+    if feature is None:  # only a new feature has none; a deletion always names one
+        raise NotFound(
+            gettext("The feature «%(id)s» is no longer in the study.") % {"id": feature_id}
+        )
     references = pipeline.feature_references(document, feature_id)
 
     def change(data: dict[str, Any]) -> None:
