@@ -75,3 +75,15 @@ def job_progress(
         return HttpResponseClientRefresh() if is_htmx(request) else redirect(page)
     context = {"job": job, "poll": poll, "oob": oob}
     return render(request, "studies/_job_progress.html", context)
+
+
+def item_form(
+    request: HttpRequest, part: str, page: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """An item's form (hypothesis, recommendation…): for HTMX the ``part`` — a refused one
+    (400) in place of the form ``context["form_id"]`` —, for a browser the whole ``page``."""
+    if not is_htmx(request):
+        return render(request, page, context, status=status)
+    response = render(request, part, context, status=status)
+    # An attribute selector: an identifier may hold a dot.
+    return replace(response, f'[id="{context["form_id"]}"]') if status == 400 else response

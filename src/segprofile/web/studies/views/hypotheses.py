@@ -12,7 +12,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -74,12 +73,9 @@ def _answer(
         # Unique on the page: several items may be open for editing at once.
         "form_id": f"hypothesis-form-{hypothesis_id or 'new'}",
     }
-    if htmx.is_htmx(request):
-        response = render(request, "studies/hypotheses/_form.html", context, status=status)
-        # An attribute selector: an identifier may hold a dot.
-        selector = f'[id="{context["form_id"]}"]'
-        return htmx.replace(response, selector) if status == 400 else response
-    return render(request, "studies/hypotheses/form.html", context, status=status)
+    return htmx.item_form(
+        request, "studies/hypotheses/_form.html", "studies/hypotheses/form.html", context, status
+    )
 
 
 def _edit(request: HttpRequest, pk: int, hypothesis_id: str | None) -> HttpResponse:

@@ -103,12 +103,13 @@ def _answer(
         # Unique on the page: several items may be open for editing at once.
         "form_id": f"recommendation-form-{recommendation_id or 'new'}",
     }
-    if htmx.is_htmx(request):
-        response = render(request, "studies/recommendations/_form.html", context, status=status)
-        # An attribute selector: an identifier may hold a dot.
-        selector = f'[id="{context["form_id"]}"]'
-        return htmx.replace(response, selector) if status == 400 else response
-    return render(request, "studies/recommendations/form.html", context, status=status)
+    return htmx.item_form(
+        request,
+        "studies/recommendations/_form.html",
+        "studies/recommendations/form.html",
+        context,
+        status,
+    )
 
 
 def _edit(request: HttpRequest, pk: int, recommendation_id: str | None) -> HttpResponse:
