@@ -21,6 +21,8 @@ Rules
   the smallest shown one of its row or column — is hidden.
 * Statistics (mean, CSAT, NPS, intervals, shares, tests) of fewer than ``min_cell`` ratings or
   answers are hidden («мало оценок»), with the same complementary rule over the rating counts.
+  An NPS of the client records that tells fewer than ``min_cell`` answers outside its larger
+  group (96 of 50 answers: at most 2 did not recommend) is hidden too, with its complements.
 * A share of a shown whole that tells a count of fewer than ``min_cell`` — the part or the
   rest (:func:`small_share`) — is hidden: survey shares with their intervals and tests,
   traits of segments and clusters, topic shares (topics × segments as a two-way table).
@@ -52,6 +54,7 @@ from segprofile.model.results import (
     Disclosure,
     FeatureSegmentation,
     Hidden,
+    NpsStats,
     Portrait,
     PortraitField,
     PortraitNote,
@@ -394,6 +397,17 @@ def _hidden_survey(sv: SurveyStats | None, reason: Hidden) -> SurveyStats | None
     return SurveyStats(n=None, needed=sv.needed, hidden=reason)
 
 
+def _nps_tells_few(nps: NpsStats, min_cell: int) -> bool:
+    """Whether an NPS tells that fewer than ``min_cell`` answers were not promoters (or not
+    detractors): with ``n`` answers, promoters − detractors = ``nps × n``, and the answers
+    outside the larger group are at most ``n − |nps × n|`` (an NPS of 96 of 50 answers says
+    that 2 at most did not recommend). As :func:`small_share` for its rest: everybody is no
+    small count."""
+    if nps.n is None or nps.nps is None:
+        return False
+    return 0 < nps.n - abs(round(nps.nps * nps.n)) < min_cell
+
+
 def _satisfied(sat: SatisfactionStats) -> int | None:
     """The ratings at or above the CSAT threshold (``csat × n``), when both are known; no
     ratings are none of either."""
@@ -434,6 +448,7 @@ class _Suppressor:
         published = p.model_copy(
             update={
                 "satisfaction": self.overall(p.satisfaction),
+                "nps": self.overall_nps(p.nps),
                 "survey": self.survey_stats(p.survey),
                 "by_feature": features,
                 "cross": cross,
@@ -457,6 +472,29 @@ class _Suppressor:
         if happy is not None and small_share(happy, sat.n or 0, self.min_cell):
             return _hidden_satisfaction(sat, "share")
         return sat
+
+    def overall_nps(self, nps: NpsStats | None) -> NpsStats | None:
+        if nps is None or nps.n is None:
+            return nps
+        if nps.n < self.min_cell:
+            return NpsStats(n=None, hidden="few_ratings")
+        if _nps_tells_few(nps, self.min_cell):
+            return NpsStats(n=None, hidden="share")
+        return nps
+
+    def _rated_nps(
+        self, segments: Sequence[SegmentStats], hidden: Iterable[str]
+    ) -> dict[str, Hidden]:
+        """Segments of one feature whose NPS is hidden: the answers counted as any other
+        (:meth:`_rated`), an NPS telling a small group hidden («share») with its complements
+        (the promoters − detractors of the feature add up to the overall one)."""
+        hidden = set(hidden)
+        telling = {
+            s.key for s in segments if s.nps is not None and _nps_tells_few(s.nps, self.min_cell)
+        }
+        out = self._rated(segments, lambda s: s.nps.n if s.nps else None, hidden | telling)
+        out |= {k: "share" for k in telling if out.get(k) != "few_ratings"}
+        return {k: r for k, r in out.items() if k not in hidden}
 
     def survey_stats(self, sv: SurveyStats | None) -> SurveyStats | None:
         if sv is not None and sv.n is not None and sv.n < self.min_cell:
@@ -504,10 +542,13 @@ class _Suppressor:
         hidden = self.hidden_by_feature[fs.feature_id]
         rated = self._rated_satisfaction(fs.segments, hidden)
         answered = self._rated(fs.segments, lambda s: s.survey.n if s.survey else None, hidden)
+        recommended = self._rated_nps(fs.segments, hidden)
         segments = [
             self.hidden_segment(s, hidden[s.key])
             if s.key in hidden
-            else self.shown_segment(s, rated.get(s.key), answered.get(s.key))
+            else self.shown_segment(
+                s, rated.get(s.key), answered.get(s.key), recommended.get(s.key)
+            )
             for s in fs.segments
         ]
         return fs.model_copy(update={"segments": segments})
@@ -525,7 +566,11 @@ class _Suppressor:
         )
 
     def shown_segment(
-        self, seg: SegmentStats, rated: Hidden | None, answered: Hidden | None
+        self,
+        seg: SegmentStats,
+        rated: Hidden | None,
+        answered: Hidden | None,
+        recommended: Hidden | None = None,
     ) -> SegmentStats:
         traits = self.traits(seg.distinctive, seg.capacity or 0)
         bz = seg.blind_zone
@@ -537,6 +582,9 @@ class _Suppressor:
                 if rated
                 else seg.satisfaction,
                 "survey": _hidden_survey(seg.survey, answered) if answered else seg.survey,
+                "nps": NpsStats(n=None, hidden=recommended)
+                if recommended and seg.nps is not None
+                else seg.nps,
                 "distinctive": traits,
                 "blind_zone": bz,
             }

@@ -54,6 +54,15 @@ class SatisfactionStats(_Result):
     hidden: Hidden | None = Field(None, description="Почему показатели скрыты")
 
 
+class NpsStats(_Result):
+    """NPS of a group from the client records' 0–10 question (``satisfaction.nps_column``):
+    the share of promoters (9–10) minus the share of detractors (0–6), on the −1…1 scale."""
+
+    n: int | None = Field(description="Ответов от 0 до 10 (скрыто — None)")
+    nps: float | None = Field(None, description="NPS на шкале −1…1")
+    hidden: Hidden | None = Field(None, description="Почему показатель скрыт")
+
+
 class SurveyStats(_Result):
     """Baseline from survey answers (нулевой замер): satisfaction and NPS with intervals."""
 
@@ -141,6 +150,7 @@ class SegmentStats(_Result):
     clients: int | None = Field(None, description="Разных клиентов (если известен их id)")
     blind_zone: BlindZone | None = None
     survey: SurveyStats | None = None
+    nps: NpsStats | None = Field(None, description="NPS по данным о клиентах, если задан вопрос")
     priority: Priority | None = None
 
 
@@ -259,6 +269,7 @@ class Profile(_Result):
     provenance: Provenance
     total_clients: int
     satisfaction: SatisfactionStats
+    nps: NpsStats | None = Field(None, description="NPS по данным о клиентах, если задан вопрос")
     by_feature: list[FeatureSegmentation]
     cross: list[CrossSegmentation] = Field(default_factory=list)
     audience: AudienceSummary | None = None

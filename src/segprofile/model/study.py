@@ -334,6 +334,22 @@ class SatisfactionSettings(_Model):
     scale_min: int = 1
     scale_max: int = 5
     csat_threshold: int = Field(4, description="Оценки не ниже порога считаются «довольны»")
+    nps_column: str | None = Field(
+        None,
+        description=(
+            "Столбец вопроса NPS «Насколько вероятно, что вы порекомендуете…» (оценки от 0 до 10)"
+        ),
+    )
+
+    @field_validator("nps_column")
+    @classmethod
+    def _nps_column(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(
+                "nps_column: назовите столбец вопроса NPS (оценки от 0 до 10) или оставьте поле "
+                "пустым"
+            )
+        return value
 
     @model_validator(mode="after")
     def _scale(self) -> SatisfactionSettings:
@@ -341,6 +357,11 @@ class SatisfactionSettings(_Model):
             raise ValueError("scale_min должен быть меньше scale_max")
         if not self.scale_min <= self.csat_threshold <= self.scale_max:
             raise ValueError("csat_threshold должен лежать в пределах шкалы")
+        if self.nps_column is not None and self.nps_column == self.column:
+            raise ValueError(
+                "nps_column: вопрос NPS (шкала от 0 до 10) — другой вопрос, чем оценка "
+                "удовлетворённости; укажите для него отдельный столбец"
+            )
         return self
 
 

@@ -206,6 +206,7 @@ _USED_BY_STAGES = (
     "segprofile.analysis.clusters",
     "segprofile.analysis.complaints",
     "segprofile.analysis.hypotheses",
+    "segprofile.analysis.nps",
     "segprofile.analysis.personas",
     "segprofile.analysis.portraits",
     "segprofile.analysis.priority",

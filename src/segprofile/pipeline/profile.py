@@ -14,6 +14,7 @@ from segprofile.analysis.journeys import compare_journeys
 from segprofile.errors import InputError, NotFound
 from segprofile.model.results import (
     DataFile,
+    NpsStats,
     Portrait,
     Profile,
     Provenance,
@@ -79,6 +80,7 @@ def profile_study(
             total_satisfaction,
         )
         from segprofile.analysis.clusters import cluster_profile
+        from segprofile.analysis.nps import nps_profile
         from segprofile.analysis.priority import (
             PairCount,
             add_overlaps,
@@ -100,6 +102,8 @@ def profile_study(
         if sat.column is not None:
             table.require_columns([(sat.column, "столбец оценки удовлетворённости")])
             table.require_range(sat.column, sat.scale_min, sat.scale_max)
+        if sat.nps_column is not None:
+            table.require_columns([(sat.nps_column, "столбец вопроса NPS (оценки от 0 до 10)")])
         report(0.2, "Сегментация по признакам")
 
         def step(fraction: float, message: str) -> None:
@@ -117,6 +121,11 @@ def profile_study(
                 for seg in fs.segments:
                     seg.clients = seg.capacity
         overall = total_satisfaction(study, table)
+        nps = nps_profile(study, table, features, edges=by_feature.edges)
+        if nps is not None:
+            for fs in by_feature.features:
+                for seg in fs.segments:
+                    seg.nps = nps.by_segment.get(seg.key, NpsStats(n=0))
         rows = table.count()
         files = [
             DataFile(
@@ -239,6 +248,7 @@ def profile_study(
                     "min_cell": study.segmentation.min_cell,
                     "satisfaction_column": sat.column,
                     "csat_threshold": sat.csat_threshold,
+                    **({"nps_column": sat.nps_column} if sat.nps_column else {}),
                     "features": [f.id for f in features],
                 },
                 seed=study.segmentation.random_state,
@@ -248,6 +258,7 @@ def profile_study(
             ),
             total_clients=rows,
             satisfaction=overall,
+            nps=nps.overall if nps is not None else None,
             by_feature=by_feature.features,
             cross=by_feature.cross,
             audience=audience,
@@ -256,6 +267,7 @@ def profile_study(
             journeys=journeys,
             survey_source=survey_source.id if survey_source is not None else None,
             warnings=by_feature.warnings
+            + (nps.warnings if nps is not None else [])
             + (audience.warnings if audience else [])
             + [w for w in [complaints_warning] if w]
             + priority.warnings
