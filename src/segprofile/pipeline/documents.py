@@ -69,6 +69,17 @@ def imported_columns(ws: Workspace, study: Study) -> dict[str, list[str]]:
     return columns
 
 
+def imported_numeric_columns(ws: Workspace, study: Study, source_id: str) -> list[str]:
+    """The numeric columns of a source's latest imported version, in order (what the form of
+    the NPS question offers: its answers are numbers from 0 to 10)."""
+    from segprofile.data import datasets
+
+    versions = datasets.list_versions(ws.home, study.id, source_id)
+    if not versions:
+        return []
+    return [str(c["name"]) for c in versions[-1].columns if c.get("type") == "numeric"]
+
+
 @dataclass(frozen=True)
 class ExampleInfo:
     name: str

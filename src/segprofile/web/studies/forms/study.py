@@ -325,9 +325,25 @@ class SettingsForm(forms.Form):
         label=_("Satisfied from"),
         help_text=_("Ratings at or above it count as satisfied (CSAT)."),
     )
+    nps_column = forms.CharField(
+        label=_("NPS question column"),
+        required=False,
+        help_text=_(
+            "NPS is the answer to «How likely are you to recommend…» on a scale from 0 to 10: "
+            "the share of promoters (9–10) minus the share of detractors (0–6), from −100 to "
+            "100. Leave empty if the client records have no such question."
+        ),
+    )
     id_column = forms.CharField(label=_("Client id column"), required=False)
 
-    def __init__(self, *args: Any, document: StudyDocument, columns: list[str], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        document: StudyDocument,
+        columns: list[str],
+        numeric_columns: list[str] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["clustering_features"].choices = [(f.id, f.label) for f in document.features]
         self.columns = columns
@@ -349,6 +365,23 @@ class SettingsForm(forms.Form):
                 )
         if source is None:
             del self.fields["id_column"]
+        if columns:  # answers from 0 to 10: only the numeric columns of the data
+            nps = document.segmentation.satisfaction.nps_column
+            choices = _blank(gettext("— none —")) + [(c, c) for c in numeric_columns or []]
+            if nps and nps not in (numeric_columns or []):
+                choices.append((nps, gettext("%(column)s (not in the data)") % {"column": nps}))
+            self.fields["nps_column"] = forms.ChoiceField(
+                label=self.fields["nps_column"].label,
+                help_text=self.fields["nps_column"].help_text,
+                choices=choices,
+                required=False,
+                error_messages={
+                    "invalid_choice": gettext(
+                        "Choose a numeric column of the imported client records: the answers "
+                        "to the NPS question are numbers from 0 to 10."
+                    )
+                },
+            )
 
     @classmethod
     def initial_of(cls, document: StudyDocument) -> dict[str, Any]:
@@ -366,6 +399,7 @@ class SettingsForm(forms.Form):
             "scale_min": seg.satisfaction.scale_min,
             "scale_max": seg.satisfaction.scale_max,
             "csat_threshold": seg.satisfaction.csat_threshold,
+            "nps_column": seg.satisfaction.nps_column or "",
             "id_column": (source.id_column or "") if source is not None else "",
         }
 
@@ -420,6 +454,15 @@ class SettingsForm(forms.Form):
                         gettext("The threshold must lie on the scale, from %(low)s to %(high)s.")
                         % {"low": low, "high": high},
                     )
+        nps = (data.get("nps_column") or "").strip()
+        if nps and nps == (data.get("satisfaction_column") or "").strip():
+            self.add_error(
+                "nps_column",
+                gettext(
+                    "The NPS question is another question than the satisfaction rating: choose "
+                    "its own column (answers from 0 to 10)."
+                ),
+            )
         return data
 
     def change(self, data: dict[str, Any]) -> None:
@@ -438,6 +481,7 @@ class SettingsForm(forms.Form):
         sat["column"] = (values["satisfaction_column"] or "").strip() or None
         sat["scale_min"], sat["scale_max"] = values["scale_min"], values["scale_max"]
         sat["csat_threshold"] = values["csat_threshold"]
+        sat["nps_column"] = (values.get("nps_column") or "").strip() or None
         if "id_column" in values:
             for source in data["data_sources"]:
                 if source["kind"] == "client_records":

@@ -104,6 +104,17 @@ def _csat(sat: Any, min_cell: int = 5) -> dict[str, str]:
     }
 
 
+def _nps(stats: Any, min_cell: int = 5) -> dict[str, str]:
+    """NPS of the client records on −100…100 (``""`` when the study has no NPS question)."""
+    if stats is None:
+        return {"nps": "", "nps_n": ""}
+    if stats.hidden:
+        return {"nps": pipeline.hidden_reason_text(stats.hidden, min_cell), "nps_n": ""}
+    if stats.nps is None:
+        return {"nps": "", "nps_n": ""}
+    return {"nps": number(stats.nps * 100), "nps_n": number(stats.n)}
+
+
 # --- the segments page (M-5) ------------------------------------------------------------------
 
 
@@ -125,6 +136,7 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
         "capacity": number(seg.capacity),
         "share": percent(seg.share, 1),
         **_csat(seg.satisfaction, data.min_cell),
+        **_nps(seg.nps, data.min_cell),
         "blind": percent(blind.share) if blind is not None and blind.share is not None else "",
         "blind_people": number(blind.blind) if blind is not None else "",
         "entitled": number(blind.entitled) if blind is not None else "",
@@ -150,6 +162,7 @@ def _segments_context(data: RunData, selected: str) -> dict[str, Any]:
         context |= {
             "rows": rows,
             "has_blind": any(r.get("blind") for r in rows),
+            "has_nps": data.profile.nps is not None,
             "has_rank": any(r.get("rank") is not None for r in rows),
             "hidden_count": sum(1 for r in rows if r["hidden"]),
             "chart": runs.chart(data.run, runs.capacity_csat(group.id)),
@@ -167,6 +180,7 @@ def _common(study: Study, run: ProfileRun, data: RunData) -> dict[str, Any]:
         "allow_small": False,  # only an owner's single download is ever unsuppressed
         "confidence": percent(seg.confidence),
         "overall": _csat(data.profile.satisfaction, seg.min_cell),
+        "overall_nps": _nps(data.profile.nps, seg.min_cell),
         "total": number(data.profile.total_clients),
     }
 

@@ -767,11 +767,15 @@ def role_delete(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
 def _settings_form(study: Study, document: StudyDocument, data: Any = None) -> SettingsForm:
     source = document.client_records()
     columns: list[str] = []
+    numeric: list[str] = []
     if source is not None:
         ws = services.workspace_for(study)
         columns = pipeline.imported_columns(ws, document).get(source.id, [])
+        numeric = pipeline.imported_numeric_columns(ws, document, source.id)
     initial = SettingsForm.initial_of(document)
-    return SettingsForm(data, initial=initial, document=document, columns=columns)
+    return SettingsForm(
+        data, initial=initial, document=document, columns=columns, numeric_columns=numeric
+    )
 
 
 @require_GET
