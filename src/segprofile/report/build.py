@@ -33,6 +33,7 @@ from segprofile.model.results import (
     ClusterResult,
     ClusterStats,
     Hidden,
+    NpsStats,
     PortraitField,
     PrioritySummary,
     Profile,
@@ -41,10 +42,10 @@ from segprofile.model.results import (
     SurveyStats,
     VulnerableGroupRow,
 )
-from segprofile.model.study import ClientType, RoleKind, Study
+from segprofile.model.study import ClientType, RespondentStatus, RoleKind, Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
-from segprofile.report.format import NBSP, number, percent, ru_datetime
+from segprofile.report.format import NBSP, number, percent, ru_date, ru_datetime
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +269,7 @@ class _Builder:
         """A hidden cell saying why."""
         return Suppressed(hidden_text(reason, self.seg.min_cell) or SUPPRESSED_TEXT)
 
-    def rated(self, value: CellValue, sat: SatisfactionStats | SurveyStats) -> CellValue:
+    def rated(self, value: CellValue, sat: SatisfactionStats | SurveyStats | NpsStats) -> CellValue:
         """A statistic of ratings (or answers), or why it is hidden."""
         return self.hide(sat.hidden) if sat.hidden else value
 
@@ -439,9 +440,26 @@ class _Builder:
             table.rows.append(["CSAT по опросу", self.rated(percent(p.survey.csat), p.survey)])
             if p.survey.nps is not None:
                 table.rows.append(["NPS по опросу", number(p.survey.nps * 100)])
+        if p.nps is not None:
+            nps = p.nps
+            table.rows.append(["Ответов на вопрос NPS (0–10)", self.rated(number(nps.n), nps)])
+            table.rows.append(
+                [
+                    "NPS — доля сторонников (9–10) минус доля критиков (0–6)",
+                    self.rated(number(nps.nps * 100) if nps.nps is not None else "—", nps),
+                ]
+            )
         return sec.add(table)
 
-    def _segment_columns(self) -> list[Column]:
+    def _nps_cell(self, nps: NpsStats | None) -> CellValue:
+        """A segment's NPS on −100…100, or why it is hidden (``None`` without answers)."""
+        if nps is None:
+            return None
+        if nps.hidden:
+            return self.hide(nps.hidden)
+        return round(nps.nps * 100) if nps.nps is not None else None
+
+    def _segment_columns(self, nps: bool = False) -> list[Column]:
         return [
             Column("Сегмент", width=36),
             Column("Ёмкость", "int", 12),
@@ -449,13 +467,14 @@ class _Builder:
             Column("Оценок", "int", 10),
             Column("CSAT", "pct", 10),
             Column(f"ДИ CSAT ({self.confidence})", width=16),
+            *([Column("NPS", "int", 8)] if nps else []),
             Column("Приоритет", "int", 10),
             Column("Чем отличается", width=60),
         ]
 
-    def _segment_row(self, seg: SegmentStats) -> list[CellValue]:
+    def _segment_row(self, seg: SegmentStats, nps: bool = False) -> list[CellValue]:
         if seg.hidden:
-            return [seg.label, self.hide(seg.hidden), *[SUPPRESSED] * 5, ""]
+            return [seg.label, self.hide(seg.hidden), *[SUPPRESSED] * (6 if nps else 5), ""]
         s = seg.satisfaction
         return [
             seg.label,
@@ -470,6 +489,7 @@ class _Builder:
                 ),
                 s,
             ),
+            *([self._nps_cell(seg.nps)] if nps else []),
             seg.priority.rank if seg.priority else None,
             _traits(seg),
         ]
@@ -485,6 +505,13 @@ class _Builder:
             ),
             Paragraph(self.rule_text(), "note"),
         )
+        if self.profile.nps is not None:
+            sec.add(
+                Paragraph(
+                    "NPS — ответы на вопрос «Насколько вероятно, что вы порекомендуете…» по шкале "
+                    "от 0 до 10: доля сторонников (9–10) минус доля критиков (0–6), от −100 до 100."
+                )
+            )
         figures: list[Figure | None] = [None] * len(self.profile.by_feature)
         if self.figures:
             min_cell = self.seg.min_cell
@@ -497,14 +524,15 @@ class _Builder:
                     for fs in self.visible.by_feature
                 ]
             )
+        with_nps = self.profile.nps is not None
         for fs, fig in zip(self.profile.by_feature, figures, strict=True):
             sec.add(Heading(fs.label + (f" ({fs.binning})" if fs.binning else "")))
             sec.add(
                 Table(
                     f"segments_{fs.feature_id}",
                     "",
-                    self._segment_columns(),
-                    [self._segment_row(s) for s in fs.segments],
+                    self._segment_columns(nps=with_nps),
+                    [self._segment_row(s, nps=with_nps) for s in fs.segments],
                 )
             )
             if fig:
@@ -773,6 +801,7 @@ class _Builder:
 
     def profile_table(self) -> Table:
         """Every segment on one row with every measure: the profile table (XLSX)."""
+        with_nps = self.profile.nps is not None
         cols = [
             Column("Признак", width=26),
             Column("Сегмент", width=30),
@@ -784,6 +813,7 @@ class _Builder:
             Column("CSAT", "pct", 9),
             Column("CSAT, нижняя граница", "pct", 11),
             Column("CSAT, верхняя граница", "pct", 11),
+            *([Column("Ответов NPS", "int", 10), Column("NPS", "int", 8)] if with_nps else []),
             Column("Ответов в опросе", "int", 10),
             Column("CSAT по опросу", "pct", 10),
             Column("NPS по опросу", "int", 10),
@@ -822,6 +852,14 @@ class _Builder:
                         self.rated(s.csat, s),
                         self.rated(s.csat_interval.low if s.csat_interval else None, s),
                         self.rated(s.csat_interval.high if s.csat_interval else None, s),
+                        *(
+                            [
+                                self.rated(seg.nps.n, seg.nps) if seg.nps else None,
+                                self._nps_cell(seg.nps),
+                            ]
+                            if with_nps
+                            else []
+                        ),
                         self.rated(sv.n, sv) if sv else None,
                         self.rated(sv.csat, sv) if sv else None,
                         self.hide(sv.hidden)
@@ -1156,7 +1194,33 @@ class _Builder:
             sec.add(table)
         else:
             sec.add(Paragraph("Активности не запланированы.", "note"))
+        targets = self.research_targets()
+        if targets.rows:
+            sec.add(targets)
         return sec
+
+    def research_targets(self) -> Table:
+        """M-8: how many respondents each activity needs from each segment, and how many of
+        them have been interviewed (the team's record, not client data)."""
+        table = Table(
+            "research_targets",
+            "Цели по сегментам",
+            [
+                Column("Активность", width=40),
+                Column("Сегмент", width=36),
+                Column("Нужно респондентов", "int", 14),
+                Column("Проведено интервью", "int", 14),
+            ],
+        )
+        for a in self.study.research.activities:
+            for t in a.targets:
+                interviewed = sum(
+                    1
+                    for r in a.respondents
+                    if r.segment == t.segment and r.status is RespondentStatus.interviewed
+                )
+                table.rows.append([a.title, self.name(t.segment), t.respondents, interviewed])
+        return table
 
     def recommendations(self) -> Section:
         sec = Section("recommendations", "Рекомендации", ("M-11",), short="Рекомендации")
@@ -1170,6 +1234,9 @@ class _Builder:
                 Column("Сегменты", width=30),
                 Column("Решаемые проблемы", width=24),
                 Column("Изменение пути", width=40),
+                Column("Ответственный", width=24),
+                Column("Статус", width=14),
+                Column("Срок", width=12),
             ],
         )
         for r in self.study.recommendations:
@@ -1181,6 +1248,9 @@ class _Builder:
                     ", ".join(self.name(k) for k in r.segments) or "все",
                     ", ".join(r.problems) or "—",
                     r.journey_change or "—",
+                    r.owner or "—",
+                    ru(r.status),
+                    ru_date(r.due_date),
                 ]
             )
         if table.rows:
