@@ -174,3 +174,15 @@ def test_nps_settings_validation(settings: dict[str, str], message: str) -> None
     assert (
         SatisfactionSettings.model_validate({"column": "sat", "nps_column": "q"}).nps_column == "q"
     )
+
+
+def test_an_nps_column_missing_from_the_imported_data_is_a_finding() -> None:
+    from segprofile.model.checks import check_data_columns
+
+    found = check_data_columns(_study("q_absent"), {"records": {"channel", "satisfaction"}})
+    texts = [f.message for f in found if "NPS" in f.message]
+    assert len(texts) == 1
+    assert "«q_absent»" in texts[0]
+    assert not [
+        f for f in check_data_columns(_study(None), {"records": {"channel"}}) if "NPS" in f.message
+    ]

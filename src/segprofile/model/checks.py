@@ -283,6 +283,15 @@ def check_data_columns(study: Study, columns: dict[str, set[str]]) -> list[Findi
                 f"«{title(records.id)}» — выберите столбец оценки",
             )
         )
+    nps = study.segmentation.satisfaction.nps_column
+    if records is not None and absent(records.id, nps):
+        out.append(
+            Finding(
+                "M-6",
+                f"столбца вопроса NPS «{nps}» нет в загруженных данных «{title(records.id)}» — "
+                "выберите столбец с ответами от 0 до 10 или оставьте поле пустым",
+            )
+        )
     for source in study.data_sources:
         if absent(source.id, source.id_column):
             out.append(
