@@ -40,7 +40,9 @@ def test_headings_and_toc(small_docx) -> None:  # type: ignore[no-untyped-def]
     assert any(h.endswith("Происхождение результата") for h in headings)
     assert "Канал подачи" in headings
     assert 'TOC \\o "1-2"' in doc.element.body.xml
-    assert doc.paragraphs[1].text == "Малое исследование"
+    title_page = texts(doc)[: texts(doc).index("Содержание")]
+    assert "УТВЕРЖДАЮ" in title_page
+    assert "Малое исследование" in title_page
     assert any(t.startswith("Защита персональных данных: сегменты меньше 5") for t in texts(doc))
 
 
@@ -77,7 +79,7 @@ def test_child_benefit_example(tmp_path: Path) -> None:
     # Without figures to keep the test quick; the small study above checks them.
     doc = Document(io.BytesIO(render_docx(build_report(profile, study, figures=False))))
     body = "\n".join(texts(doc))
-    assert "Профиль клиентского сегмента" in body
+    assert "ПРОФИЛЬ КЛИЕНТСКОГО СЕГМЕНТА" in body  # the title page
     assert study.title in body
     cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
     assert any(h.statement in cells for h in study.hypotheses)

@@ -44,7 +44,7 @@ from segprofile.model.results import (
 from segprofile.model.study import ClientType, RoleKind, Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
-from segprofile.report.format import NBSP, number, percent, ru_datetime
+from segprofile.report.format import NBSP, number, percent, ru_date, ru_datetime
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,56 @@ class Section:
         return [b for b in self.blocks if isinstance(b, Table)]
 
 
+_BLANK = "_" * 24  # a line to write on by hand
+_SIGN = "_" * 16  # the signature's place
+
+
+@dataclass(frozen=True)
+class TitlePage:
+    """The filed document's title page and executor's mark (ГОСТ Р 7.0.97-2016), as lines of text:
+    an empty requisite is a line to write on by hand."""
+
+    organisation: list[str]  # the organisation, then its unit
+    approval: list[str]  # «УТВЕРЖДАЮ», position, signature and name, date
+    kind: str  # the document's kind, in capitals
+    title: str
+    date_number: str  # «01.12.2026 № 15-П»
+    place: str  # the place and the year, at the foot of the page
+    executor: list[str]  # the executor's mark on the last page; empty when nobody is named
+
+
+def title_page(study: Study, kind: str, year: int) -> TitlePage:
+    """The title page of ``study``'s report from its requisites (M-13)."""
+    req = study.requisites
+    organisation = [req.organisation or study.scope.body or _BLANK]
+    if req.unit:
+        organisation.append(req.unit)
+    approver = req.approver
+    approval = [
+        "УТВЕРЖДАЮ",
+        approver.position or _BLANK,
+        f"{_SIGN} {approver.name or _BLANK}",
+        f"«___» {'_' * 12} {year} г.",
+    ]
+    date = ru_date(req.document_date) if req.document_date else _BLANK
+    number = req.document_number or "_" * 8
+    year_text = str(req.document_date.year if req.document_date else year)
+    executor = [
+        line for line in (req.executor.name, req.executor.position, req.executor.contacts) if line
+    ]
+    if executor:
+        executor.insert(0, "Исполнитель:")
+    return TitlePage(
+        organisation=organisation,
+        approval=approval,
+        kind=kind.upper(),
+        title=req.document_title or study.title,
+        date_number=f"{date} № {number}",
+        place=f"{req.place}, {year_text}" if req.place else year_text,
+        executor=executor,
+    )
+
+
 @dataclass
 class Report:
     title: str
@@ -140,6 +190,7 @@ class Report:
     suppressed: frozenset[str]
     internal: bool = False
     banner: str = ""  # on every page of an unsuppressed output (an owner's explicit request)
+    title_page: TitlePage | None = None
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:
@@ -1389,15 +1440,17 @@ class _Builder:
         ]
         if study.scope.body:
             meta.insert(1, ("Орган", study.scope.body))
+        kicker = "Профиль внутреннего клиента" if internal else "Профиль клиентского сегмента"
         return Report(
             title=study.title,
-            kicker="Профиль внутреннего клиента" if internal else "Профиль клиентского сегмента",
+            kicker=kicker,
             meta=meta,
             sections=sections,
             suppression_rule=self.rule_text(),
             suppressed=self.hidden,
             internal=internal,
             banner=UNSUPPRESSED_BANNER if self.raw else "",
+            title_page=title_page(study, kicker, self.profile.provenance.created_at.year),
         )
 
 

@@ -19,7 +19,15 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from segprofile.errors import InputError
-from segprofile.report.build import Figure, Heading, Paragraph, Report, Table, format_cell
+from segprofile.report.build import (
+    Figure,
+    Heading,
+    Paragraph,
+    Report,
+    Table,
+    TitlePage,
+    format_cell,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,44 @@ def _toc_field(doc: DocumentType) -> None:
     end.set(qn("w:fldCharType"), "end")
     for element in (begin, instr, separate, placeholder, end):
         run._r.append(element)
+
+
+def _lines(
+    doc: DocumentType,
+    lines: list[str],
+    *,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.LEFT,
+    indent_cm: float = 0.0,
+    size: float = 12,
+    bold_first: bool = False,
+    space_before_cm: float = 0.0,
+) -> None:
+    for i, line in enumerate(lines):
+        para = doc.add_paragraph()
+        para.alignment = align
+        fmt = para.paragraph_format
+        fmt.left_indent = Cm(indent_cm)
+        fmt.space_after = Pt(0)
+        fmt.keep_with_next = i < len(lines) - 1
+        if i == 0 and space_before_cm:
+            fmt.space_before = Cm(space_before_cm)
+        run = para.add_run(line)
+        run.font.size = Pt(size)
+        run.bold = bold_first and i == 0
+
+
+def _title_page(doc: DocumentType, page: TitlePage, usable_cm: float) -> None:
+    """The title page by ГОСТ Р 7.0.97-2016: the organisation on top, the approval block at the
+    top right, the kind and title of the document with its date and number in the middle, the
+    place and year at the foot."""
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    _lines(doc, page.organisation, align=center, size=13, bold_first=True)
+    _lines(doc, page.approval, indent_cm=usable_cm * 0.6, space_before_cm=1.0)
+    _lines(doc, [page.kind], align=center, size=16, bold_first=True, space_before_cm=2.5)
+    _lines(doc, [page.title], align=center, size=14, space_before_cm=0.3)
+    _lines(doc, [page.date_number], align=center, space_before_cm=0.5)
+    _lines(doc, [page.place], align=center, space_before_cm=3.0)
+    doc.add_page_break()  # type: ignore[no-untyped-call]
 
 
 def _repeat_header(row: object) -> None:
@@ -143,9 +189,12 @@ def render_docx(report: Report) -> bytes:
             banner.runs[0].bold = True
             banner.runs[0].font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
 
-    kicker = doc.add_paragraph(report.kicker)
-    kicker.runs[0].font.color.rgb = RGBColor(0x5B, 0x67, 0x78)
-    doc.add_heading(report.title, level=0)
+    if report.title_page:
+        _title_page(doc, report.title_page, usable)
+    else:
+        kicker = doc.add_paragraph(report.kicker)
+        kicker.runs[0].font.color.rgb = RGBColor(0x5B, 0x67, 0x78)
+        doc.add_heading(report.title, level=0)
     for label, value in report.meta:
         para = doc.add_paragraph()
         para.add_run(f"{label}: ").bold = True
@@ -174,6 +223,8 @@ def render_docx(report: Report) -> bytes:
             elif isinstance(block, Figure):
                 width = usable if block.kind == "blueprint" else min(usable, 17.0)
                 _figure(doc, block, pngs[id(block)], width)
+    if report.title_page and report.title_page.executor:  # the executor's mark, last page
+        _lines(doc, report.title_page.executor, size=9, space_before_cm=1.5)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,121 @@
+"""The filed document's title page and executor's mark (M-13, ГОСТ Р 7.0.97-2016) in the DOCX
+and the HTML/PDF, made from the study's requisites; blank lines where a requisite is empty."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from docx import Document
+
+from segprofile import pipeline
+from segprofile.model.study import Study
+from segprofile.report.build import build_report, title_page
+from segprofile.report.docx import render_docx
+from segprofile.report.pdf import render_html, render_pdf
+from sp_factories import SMALL_STUDY, make_records
+
+REQUISITES = {
+    "organisation": "Отделение Фонда пенсионного и социального страхования по Тверской области",
+    "unit": "Отдел клиентского сервиса",
+    "document_number": "15-П",
+    "document_date": "2026-12-01",
+    "place": "Тверь",
+    "approver": {"name": "И. И. Иванов", "position": "Управляющий отделением"},
+    "executor": {
+        "name": "Петрова Анна Сергеевна",
+        "position": "главный специалист-эксперт",
+        "contacts": "+7 4822 00-00-00, petrova@example.ru",
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    data = tmp_path_factory.mktemp("title")
+    pq.write_table(make_records(1500, seed=3), data / "records.parquet")
+    filled = Study.model_validate({**SMALL_STUDY, "requisites": REQUISITES})
+    empty = Study.model_validate(SMALL_STUDY)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), filled
+    )
+    return (
+        build_report(profile, filled, figures=False),
+        build_report(profile, empty, figures=False),
+    )
+
+
+def _paragraphs(docx: bytes) -> list[str]:
+    return [p.text for p in Document(io.BytesIO(docx)).paragraphs]
+
+
+def test_the_docx_opens_with_the_title_page_and_ends_with_the_executor(reports) -> None:  # type: ignore[no-untyped-def]
+    texts = _paragraphs(render_docx(reports[0]))
+    first_page = texts[: texts.index("Содержание") if "Содержание" in texts else 12]
+    assert first_page[:2] == [REQUISITES["organisation"], REQUISITES["unit"]]
+    approval = first_page.index("УТВЕРЖДАЮ")
+    assert first_page[approval + 1] == "Управляющий отделением"
+    assert first_page[approval + 2].endswith(" И. И. Иванов")
+    assert first_page[approval + 2].startswith("____")
+    assert first_page[approval + 3] == "«___» ____________ 2026 г."
+    assert "ПРОФИЛЬ КЛИЕНТСКОГО СЕГМЕНТА" in first_page
+    assert "Малое исследование" in first_page  # no document title: the study's
+    assert "01.12.2026 № 15-П" in first_page
+    assert "Тверь, 2026" in first_page
+    # ГОСТ Р 7.0.97-2016 п. 5.26: the executor's mark at the foot of the last page
+    assert texts[-4:] == [
+        "Исполнитель:",
+        "Петрова Анна Сергеевна",
+        "главный специалист-эксперт",
+        "+7 4822 00-00-00, petrova@example.ru",
+    ]
+
+
+def test_empty_requisites_leave_lines_to_fill_by_hand(reports) -> None:  # type: ignore[no-untyped-def]
+    page = reports[1].title_page
+    assert page is not None
+    assert page.organisation == ["Ведомство"]  # the body of the scope
+    assert page.approval[1].startswith("____")
+    assert page.date_number.startswith("____")
+    assert "№ ____" in page.date_number
+    assert page.executor == []
+    texts = _paragraphs(render_docx(reports[1]))
+    assert "Исполнитель:" not in texts
+
+
+def test_the_document_title_replaces_the_study_title() -> None:
+    study = Study.model_validate(
+        {**SMALL_STUDY, "requisites": {"document_title": "Профиль получателей пособия"}}
+    )
+    page = title_page(study, "Профиль клиентского сегмента", 2027)
+    assert page.title == "Профиль получателей пособия"
+    assert page.place == "2027"  # no place, no document date: the year the report was built
+
+
+def test_the_html_has_the_title_page_first(reports) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(reports[0])
+    title = html.index('class="sp-title-page"')
+    assert title < html.index('class="sp-head"')
+    assert html.index("УТВЕРЖДАЮ") < html.index('class="sp-head"')
+    assert "Петрова Анна Сергеевна" in html[html.index('class="sp-executor"') :]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_the_pdf_title_page_is_a_page_of_its_own(reports, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pdf = tmp_path / "profile.pdf"
+    pdf.write_bytes(render_pdf(reports[0]))
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "УТВЕРЖДАЮ" in first
+    assert "ПРОФИЛЬ КЛИЕНТСКОГО СЕГМЕНТА" in first
+    assert "01.12.2026 № 15-П" in first
+    assert "Содержание" not in first
+    assert "Защита персональных данных" not in first
