@@ -119,3 +119,17 @@ def test_the_pdf_title_page_is_a_page_of_its_own(reports, tmp_path: Path) -> Non
     assert "01.12.2026 № 15-П" in first
     assert "Содержание" not in first
     assert "Защита персональных данных" not in first
+
+
+def test_the_contents_are_filled_without_f9(reports) -> None:  # type: ignore[no-untyped-def]
+    doc = Document(io.BytesIO(render_docx(reports[0])))
+    texts = [p.text for p in doc.paragraphs]
+    start = texts.index("Содержание") + 1
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings[0] == "Содержание"
+    # the field's result lists every numbered section, in order, before the first of them
+    assert texts[start] == headings[1]
+    listed = texts[start : texts.index(headings[1], start + 1)]
+    assert [t for t in listed if t in headings[1:]] == headings[1:]
+    assert "нажмите F9" not in "\n".join(texts)
+    assert "w:updateFields" in doc.settings.element.xml  # Word adds the page numbers on opening

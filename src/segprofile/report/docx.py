@@ -24,6 +24,7 @@ from segprofile.report.build import (
     Heading,
     Paragraph,
     Report,
+    Section,
     Table,
     TitlePage,
     format_cell,
@@ -35,23 +36,42 @@ FORMAT = "docx"
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
 
 
-def _toc_field(doc: DocumentType) -> None:
-    """A Word table-of-contents field; Word fills it when the document is opened/updated."""
-    para = doc.add_paragraph()
-    run = para.add_run()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
+def _toc_field(doc: DocumentType, entries: list[tuple[int, str]]) -> None:
+    """A Word table-of-contents field whose result is already the list of headings, so the
+    contents show on opening in Word and LibreOffice without F9; Word is asked to update the
+    fields on opening (``w:updateFields``), which adds the page numbers."""
+
+    def run(para: Any, *elements: Any) -> None:
+        r = OxmlElement("w:r")
+        for element in elements:
+            r.append(element)
+        para._p.append(r)
+
+    def char(kind: str) -> Any:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = 'TOC \\o "1-2" \\h \\z \\u'
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    placeholder = OxmlElement("w:t")
-    placeholder.text = "Содержание: нажмите F9, чтобы обновить оглавление."
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    for element in (begin, instr, separate, placeholder, end):
-        run._r.append(element)
+    lines = entries or [(1, "")]
+    paras = []
+    for level, text in lines:
+        para = doc.add_paragraph()
+        para.paragraph_format.left_indent = Cm(0.8 * (level - 1))
+        para.paragraph_format.space_after = Pt(2)
+        paras.append((para, text))
+    first = paras[0][0]
+    run(first, char("begin"))
+    run(first, instr)
+    run(first, char("separate"))
+    for para, text in paras:
+        para.add_run(text)
+    run(paras[-1][0], char("end"))
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    doc.settings.element.append(update)
 
 
 def _lines(
@@ -168,6 +188,20 @@ def _figure(doc: DocumentType, figure: Figure, png: bytes | None, width_cm: floa
         doc.add_paragraph(figure.title, style="Caption")
 
 
+def _heading(number: int, sec: Section) -> str:
+    codes = f" ({', '.join(sec.mcodes)})" if sec.mcodes else ""
+    return f"{number}. {sec.title}{codes}"
+
+
+def _contents(report: Report) -> list[tuple[int, str]]:
+    """The headings of levels 1 and 2, as the contents list them."""
+    entries: list[tuple[int, str]] = []
+    for number, sec in enumerate(report.sections, start=1):
+        entries.append((1, _heading(number, sec)))
+        entries += [(2, b.text) for b in sec.blocks if isinstance(b, Heading)]
+    return entries
+
+
 def render_docx(report: Report) -> bytes:
     """Write the report model as a DOCX document (landscape A4: wide segment tables)."""
     pngs = _pngs(report)
@@ -201,12 +235,11 @@ def render_docx(report: Report) -> bytes:
         para.add_run(value)
     doc.add_paragraph(report.suppression_rule)
     doc.add_heading("Содержание", level=1)
-    _toc_field(doc)
+    _toc_field(doc, _contents(report))
     doc.add_page_break()  # type: ignore[no-untyped-call]
 
     for number, sec in enumerate(report.sections, start=1):
-        codes = f" ({', '.join(sec.mcodes)})" if sec.mcodes else ""
-        doc.add_heading(f"{number}. {sec.title}{codes}", level=1)
+        doc.add_heading(_heading(number, sec), level=1)
         for block in sec.blocks:
             if isinstance(block, Heading):
                 doc.add_heading(block.text, level=2)
