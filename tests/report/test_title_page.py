@@ -133,3 +133,45 @@ def test_the_contents_are_filled_without_f9(reports) -> None:  # type: ignore[no
     assert [t for t in listed if t in headings[1:]] == headings[1:]
     assert "нажмите F9" not in "\n".join(texts)
     assert "w:updateFields" in doc.settings.element.xml  # Word adds the page numbers on opening
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice or pdftotext is not installed; scripts/system-deps.sh installs them",
+)
+def test_libreoffice_opens_the_docx_with_its_title_page_and_contents(  # type: ignore[no-untyped-def]
+    reports, tmp_path: Path
+) -> None:
+    docx = tmp_path / "profile.docx"
+    docx.write_bytes(render_docx(reports[0]))
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(docx),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
+
+    def page(number: int) -> str:
+        return subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), str(tmp_path / "profile.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    first, second = page(1), page(2)
+    assert "УТВЕРЖДАЮ" in first
+    assert "Управляющий отделением" in first
+    assert "Содержание" not in first
+    assert "Содержание" in second
+    assert "1. Область, нормативные акты и источники данных (M-1)" in second
+    assert "Происхождение результата" in second
