@@ -8,12 +8,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from segprofile import pipeline
 from segprofile.errors import InputError
 from segprofile.model.study import Study
 from segprofile.report.build import build_report
 from segprofile.report.docx import render_docx
+from segprofile.report.xlsx import render_xlsx
 from sp_factories import SMALL_STUDY, make_records
 
 
@@ -85,6 +87,22 @@ def test_child_benefit_example(tmp_path: Path) -> None:
     assert any(h.statement in cells for h in study.hypotheses)
     assert any(r.title in cells for r in study.recommendations)
     assert "Все клиенты" in cells  # the journeys comparison
+    # M-12: every journey's steps are a table a person can edit, one row per step
+    for journey in (j for j in study.journeys if j.steps):
+        table = next(
+            t
+            for t in doc.tables
+            if [c.text for c in t.rows[0].cells][:2] == ["№", "Шаг"]
+            and t.rows[1].cells[1].text == journey.steps[0].title
+        )
+        assert [r.cells[1].text for r in table.rows[1:]] == [s.title for s in journey.steps]
+        header = [c.text for c in table.rows[0].cells]
+        assert header[-3:] == ["Проблемы", "Рекомендации", "Данные исследований"]
+    workbook = load_workbook(io.BytesIO(render_xlsx(build_report(profile, study, figures=False))))
+    sheet_text = {
+        str(cell.value) for ws in workbook.worksheets for row in ws.iter_rows() for cell in row
+    }
+    assert all(s.title in sheet_text for j in study.journeys for s in j.steps)
 
 
 def _template(*lines: str) -> bytes:

@@ -27,6 +27,7 @@ from segprofile.analysis.suppression import (
     unsuppressed,
 )
 from segprofile.model.checks import check_study
+from segprofile.model.journey_links import journey_links
 from segprofile.model.labels import PRIORITY_PARTS, ru
 from segprofile.model.results import (
     ClusterCrosstab,
@@ -41,7 +42,7 @@ from segprofile.model.results import (
     SurveyStats,
     VulnerableGroupRow,
 )
-from segprofile.model.study import ClientType, RoleKind, Study
+from segprofile.model.study import ClientType, Journey, RoleKind, Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
 from segprofile.report.format import NBSP, number, percent, ru_date, ru_datetime
@@ -1280,17 +1281,87 @@ class _Builder:
                 if fig:
                     sec.add(fig)
         for j in self.study.journeys:
-            if not j.steps:
-                continue
             title = f"{j.title} ({ru(j.kind).lower()} путь)"
-            steps = " → ".join(s.title for s in j.steps)
+            if not j.steps:
+                sec.add(Heading(title), Paragraph("Шаги пути ещё не описаны.", "note"))
+                continue
+            sec.add(Heading(title), *self._journey_tables(j))
             if self.figures:
                 # The figure carries its heading and step list so writers keep them together.
+                steps = " → ".join(s.title for s in j.steps)
                 svg = blueprint_svg(self.study, j.id)
-                sec.add(Figure(title, svg, "blueprint", note=steps))
-            else:
-                sec.add(Heading(title), Paragraph(steps, "note"))
+                sec.add(Figure(f"Схема обслуживания: {title}", svg, "blueprint", note=steps))
         return sec
+
+    def _journey_tables(self, journey: Journey) -> list[Block]:
+        """M-12: a journey's steps as a table a person can edit (with the problems and the
+        recommendations on each), and its blueprint lanes as a second table when described."""
+        roles = {r.id: r.title for r in self.study.roles}
+        levels = self.study.service_levels
+        links = journey_links(self.study, journey)
+
+        def level(value: int | None) -> str:
+            if value is None:
+                return "—"
+            name = levels[value - 1] if value <= len(levels) else ""
+            return f"{value}. {name}" if name else str(value)
+
+        steps = Table(
+            f"journey-{journey.id}",
+            f"Шаги пути «{journey.title}»",
+            [
+                Column("№", "int", 3),
+                Column("Шаг", width=20),
+                Column("Роль", width=14),
+                Column("Канал", width=13),
+                Column("Уровень сервиса", width=13),
+                Column("Срок, дней", "num1", 10),
+                Column("Время клиента, мин", "int", 10),
+                Column("Документы клиента", width=20),
+                Column("Проблемы", width=32),
+                Column("Рекомендации", width=26),
+                Column("Данные исследований", width=14),
+            ],
+        )
+        for place, link in enumerate(links.steps, start=1):
+            step = link.step
+            pains = [p.statement for p in link.problems]
+            pains += ["(проблема удалена из исследования)" for _ in link.missing]
+            steps.rows.append(
+                [
+                    place,
+                    step.title,
+                    roles.get(step.role, "—") if step.role else "—",
+                    step.channel or "—",
+                    level(step.service_level),
+                    step.duration_days,
+                    step.client_minutes,
+                    "\n".join(step.documents) or "—",
+                    "\n".join(pains) or "—",
+                    "\n".join(r.title for r in link.recommendations) or "—",
+                    ru(link.backing),
+                ]
+            )
+        blocks: list[Block] = [steps]
+        lanes = (
+            ("Материальные свидетельства", "physical_evidence"),
+            ("Действия, видимые клиенту", "front_stage"),
+            ("Действия, скрытые от клиента", "back_stage"),
+            ("Поддерживающие процессы", "support_processes"),
+        )
+        if any(getattr(s, attr) for s in journey.steps for _, attr in lanes):
+            blocks.append(
+                Table(
+                    f"journey-{journey.id}-lanes",
+                    f"Схема обслуживания пути «{journey.title}» по слоям",
+                    [Column("Шаг", width=26), *(Column(name, width=30) for name, _ in lanes)],
+                    [
+                        [s.title, *(getattr(s, attr) or "—" for _, attr in lanes)]
+                        for s in journey.steps
+                    ],
+                )
+            )
+        return blocks
 
     def _journey_chart(self) -> alt.TopLevelMixin | None:
         """M-12: the overall current and target journey side by side, metric by metric."""
@@ -1324,7 +1395,7 @@ class _Builder:
                 ),
                 column=alt.Column("Показатель:N", title=None, sort=[m[0] for m in metrics]),
             )
-            .properties(width=80, height=160)
+            .properties(width=120, height=160)
             .resolve_scale(y="independent")
         )
         configured: alt.TopLevelMixin = chart.configure(font=charts.FONT).configure_view(

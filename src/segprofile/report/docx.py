@@ -129,7 +129,7 @@ def _shade(cell: object, fill: str) -> None:
     tc_pr.append(shading)
 
 
-def _table(doc: DocumentType, table: Table) -> None:
+def _table(doc: DocumentType, table: Table, usable_cm: float) -> None:
     if table.caption:
         caption = doc.add_paragraph(table.caption, style="Caption")
         caption.paragraph_format.keep_with_next = True
@@ -149,8 +149,16 @@ def _table(doc: DocumentType, table: Table) -> None:
             cell.text = format_cell(value, column.kind)
             if column.kind in _NUMERIC:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    # Columns as wide as their share of the page by their character widths: Word reads the
+    # cells' widths, LibreOffice the table's grid.
+    total = sum(c.width for c in table.columns)
+    widths = [Cm(usable_cm * c.width / total) for c in table.columns]
+    out.autofit = False
+    for column, width in zip(out.columns, widths, strict=True):
+        column.width = width
     for row in out.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
             for para in cell.paragraphs:
                 for run in para.runs:
                     run.font.size = Pt(8.5)
@@ -252,7 +260,7 @@ def render_docx(report: Report) -> bytes:
                             run.font.color.rgb = RGBColor(0xA0, 0x3A, 0x1C)
             elif isinstance(block, Table):
                 if FORMAT in block.formats:
-                    _table(doc, block)
+                    _table(doc, block, usable)
             elif isinstance(block, Figure):
                 width = usable if block.kind == "blueprint" else min(usable, 17.0)
                 _figure(doc, block, pngs[id(block)], width)

@@ -36,6 +36,7 @@ _PRINT_CSS = """
 .sp-profile .sp-table thead{display:table-header-group}
 .sp-profile .sp-table tr{break-inside:avoid}
 .sp-profile td.suppressed{color:#5b6778;font-style:italic}
+.sp-profile .sp-table td{white-space:pre-line}
 .sp-profile p.note{color:#5b6778;font-size:13px}
 .sp-profile p.warn{color:#b3261e}
 .sp-profile .sp-rule{border-left:3px solid #1f5fbf;padding:4px 10px;background:#f6f8fb}
