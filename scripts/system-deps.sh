@@ -9,6 +9,8 @@ fc-list 2>/dev/null | grep -qi "dejavu" || need+=(fonts-dejavu-core)
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# LibreOffice (headless) renders the DOCX report to pages in the tests, as a reader would open it.
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "Нужны системные пакеты: ${need[*]}. Установите их: sudo apt-get install ${need[*]}" >&2

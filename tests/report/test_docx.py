@@ -8,12 +8,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 
 from segprofile import pipeline
 from segprofile.errors import InputError
 from segprofile.model.study import Study
 from segprofile.report.build import build_report
 from segprofile.report.docx import render_docx
+from segprofile.report.xlsx import render_xlsx
 from sp_factories import SMALL_STUDY, make_records
 
 
@@ -40,7 +42,9 @@ def test_headings_and_toc(small_docx) -> None:  # type: ignore[no-untyped-def]
     assert any(h.endswith("Происхождение результата") for h in headings)
     assert "Канал подачи" in headings
     assert 'TOC \\o "1-2"' in doc.element.body.xml
-    assert doc.paragraphs[1].text == "Малое исследование"
+    title_page = texts(doc)[: texts(doc).index("Содержание")]
+    assert "УТВЕРЖДАЮ" in title_page
+    assert "Малое исследование" in title_page
     assert any(t.startswith("Защита персональных данных: сегменты меньше 5") for t in texts(doc))
 
 
@@ -77,12 +81,28 @@ def test_child_benefit_example(tmp_path: Path) -> None:
     # Without figures to keep the test quick; the small study above checks them.
     doc = Document(io.BytesIO(render_docx(build_report(profile, study, figures=False))))
     body = "\n".join(texts(doc))
-    assert "Профиль клиентского сегмента" in body
+    assert "ПРОФИЛЬ КЛИЕНТСКОГО СЕГМЕНТА" in body  # the title page
     assert study.title in body
     cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
     assert any(h.statement in cells for h in study.hypotheses)
     assert any(r.title in cells for r in study.recommendations)
     assert "Все клиенты" in cells  # the journeys comparison
+    # M-12: every journey's steps are a table a person can edit, one row per step
+    for journey in (j for j in study.journeys if j.steps):
+        table = next(
+            t
+            for t in doc.tables
+            if [c.text for c in t.rows[0].cells][:2] == ["№", "Шаг"]
+            and t.rows[1].cells[1].text == journey.steps[0].title
+        )
+        assert [r.cells[1].text for r in table.rows[1:]] == [s.title for s in journey.steps]
+        header = [c.text for c in table.rows[0].cells]
+        assert header[-3:] == ["Проблемы", "Рекомендации", "Данные исследований"]
+    workbook = load_workbook(io.BytesIO(render_xlsx(build_report(profile, study, figures=False))))
+    sheet_text = {
+        str(cell.value) for ws in workbook.worksheets for row in ws.iter_rows() for cell in row
+    }
+    assert all(s.title in sheet_text for j in study.journeys for s in j.steps)
 
 
 def _template(*lines: str) -> bytes:

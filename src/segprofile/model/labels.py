@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from segprofile.model.journey_links import Backing
 from segprofile.model.study import (
     AidasStage,
     ClientType,
@@ -89,6 +90,9 @@ RU: dict[StrEnum, str] = {
     RecommendationStatus.in_progress: "Выполняется",
     RecommendationStatus.done: "Выполнена",
     RecommendationStatus.declined: "Отклонена",
+    Backing.no_data: "нет данных",
+    Backing.partial: "частично",
+    Backing.confirmed: "подтверждено исследованием",
 }
 
 

@@ -761,6 +761,36 @@ class Recommendation(_Model):
     due_date: date | None = Field(None, description="Срок выполнения (ГГГГ-ММ-ДД)")
 
 
+# --- M-13 The filed document -------------------------------------------------------------------
+
+
+class Signatory(_Model):
+    """A person the filed document names: who approves it or who prepared it."""
+
+    name: str = Field("", max_length=200, description="Инициалы и фамилия")
+    position: str = Field("", max_length=500, description="Должность")
+    contacts: str = Field("", max_length=500, description="Телефон, электронная почта")
+
+
+class Requisites(_Model):
+    """M-13: the details of the filed document (ГОСТ Р 7.0.97-2016): who issues it, its number
+    and date, who approves it and who prepared it. An empty field is left blank on the title
+    page, to be written by hand."""
+
+    organisation: str = Field(
+        "", max_length=1000, description="Наименование организации (если пусто — орган власти)"
+    )
+    unit: str = Field("", max_length=1000, description="Структурное подразделение")
+    document_title: str = Field(
+        "", max_length=1000, description="Заголовок (если пусто — название исследования)"
+    )
+    document_number: str = Field("", max_length=100, description="Регистрационный номер")
+    document_date: date | None = Field(None, description="Дата документа (ГГГГ-ММ-ДД)")
+    place: str = Field("", max_length=200, description="Место составления (город)")
+    approver: Signatory = Field(default_factory=Signatory, description="Утверждает")
+    executor: Signatory = Field(default_factory=Signatory, description="Исполнитель")
+
+
 # --- The document -----------------------------------------------------------------------------
 
 
@@ -771,6 +801,9 @@ class Study(_Model):
     id: Identifier
     title: str = Field(min_length=1)
     scope: Scope
+    requisites: Requisites = Field(
+        default_factory=Requisites, description="Реквизиты документа (M-13)"
+    )
     roles: list[Role] = Field(default_factory=list)
     data_sources: list[DataSource] = Field(default_factory=list)
     features: list[Feature] = Field(default_factory=list)

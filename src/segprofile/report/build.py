@@ -27,6 +27,7 @@ from segprofile.analysis.suppression import (
     unsuppressed,
 )
 from segprofile.model.checks import check_study
+from segprofile.model.journey_links import journey_links
 from segprofile.model.labels import PRIORITY_PARTS, ru
 from segprofile.model.results import (
     ClusterCrosstab,
@@ -42,7 +43,7 @@ from segprofile.model.results import (
     SurveyStats,
     VulnerableGroupRow,
 )
-from segprofile.model.study import ClientType, RespondentStatus, RoleKind, Study
+from segprofile.model.study import ClientType, Journey, RespondentStatus, RoleKind, Study
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
 from segprofile.report.format import NBSP, number, percent, ru_date, ru_datetime
@@ -131,6 +132,56 @@ class Section:
         return [b for b in self.blocks if isinstance(b, Table)]
 
 
+_BLANK = "_" * 24  # a line to write on by hand
+_SIGN = "_" * 16  # the signature's place
+
+
+@dataclass(frozen=True)
+class TitlePage:
+    """The filed document's title page and executor's mark (ГОСТ Р 7.0.97-2016), as lines of text:
+    an empty requisite is a line to write on by hand."""
+
+    organisation: list[str]  # the organisation, then its unit
+    approval: list[str]  # «УТВЕРЖДАЮ», position, signature and name, date
+    kind: str  # the document's kind, in capitals
+    title: str
+    date_number: str  # «01.12.2026 № 15-П»
+    place: str  # the place and the year, at the foot of the page
+    executor: list[str]  # the executor's mark on the last page; empty when nobody is named
+
+
+def title_page(study: Study, kind: str, year: int) -> TitlePage:
+    """The title page of ``study``'s report from its requisites (M-13)."""
+    req = study.requisites
+    organisation = [req.organisation or study.scope.body or _BLANK]
+    if req.unit:
+        organisation.append(req.unit)
+    approver = req.approver
+    approval = [
+        "УТВЕРЖДАЮ",
+        approver.position or _BLANK,
+        f"{_SIGN} {approver.name or _BLANK}",
+        f"«___» {'_' * 12} {year} г.",
+    ]
+    date = ru_date(req.document_date) if req.document_date else _BLANK
+    number = req.document_number or "_" * 8
+    year_text = str(req.document_date.year if req.document_date else year)
+    executor = [
+        line for line in (req.executor.name, req.executor.position, req.executor.contacts) if line
+    ]
+    if executor:
+        executor.insert(0, "Исполнитель:")
+    return TitlePage(
+        organisation=organisation,
+        approval=approval,
+        kind=kind.upper(),
+        title=req.document_title or study.title,
+        date_number=f"{date} № {number}",
+        place=f"{req.place}, {year_text}" if req.place else year_text,
+        executor=executor,
+    )
+
+
 @dataclass
 class Report:
     title: str
@@ -141,6 +192,7 @@ class Report:
     suppressed: frozenset[str]
     internal: bool = False
     banner: str = ""  # on every page of an unsuppressed output (an owner's explicit request)
+    title_page: TitlePage | None = None
 
     def section(self, section_id: str) -> Section:
         for s in self.sections:
@@ -1299,17 +1351,87 @@ class _Builder:
                 if fig:
                     sec.add(fig)
         for j in self.study.journeys:
-            if not j.steps:
-                continue
             title = f"{j.title} ({ru(j.kind).lower()} путь)"
-            steps = " → ".join(s.title for s in j.steps)
+            if not j.steps:
+                sec.add(Heading(title), Paragraph("Шаги пути ещё не описаны.", "note"))
+                continue
+            sec.add(Heading(title), *self._journey_tables(j))
             if self.figures:
                 # The figure carries its heading and step list so writers keep them together.
+                steps = " → ".join(s.title for s in j.steps)
                 svg = blueprint_svg(self.study, j.id)
-                sec.add(Figure(title, svg, "blueprint", note=steps))
-            else:
-                sec.add(Heading(title), Paragraph(steps, "note"))
+                sec.add(Figure(f"Схема обслуживания: {title}", svg, "blueprint", note=steps))
         return sec
+
+    def _journey_tables(self, journey: Journey) -> list[Block]:
+        """M-12: a journey's steps as a table a person can edit (with the problems and the
+        recommendations on each), and its blueprint lanes as a second table when described."""
+        roles = {r.id: r.title for r in self.study.roles}
+        levels = self.study.service_levels
+        links = journey_links(self.study, journey)
+
+        def level(value: int | None) -> str:
+            if value is None:
+                return "—"
+            name = levels[value - 1] if value <= len(levels) else ""
+            return f"{value}. {name}" if name else str(value)
+
+        steps = Table(
+            f"journey-{journey.id}",
+            f"Шаги пути «{journey.title}»",
+            [
+                Column("№", "int", 3),
+                Column("Шаг", width=20),
+                Column("Роль", width=14),
+                Column("Канал", width=13),
+                Column("Уровень сервиса", width=13),
+                Column("Срок, дней", "num1", 10),
+                Column("Время клиента, мин", "int", 10),
+                Column("Документы клиента", width=20),
+                Column("Проблемы", width=32),
+                Column("Рекомендации", width=26),
+                Column("Данные исследований", width=14),
+            ],
+        )
+        for place, link in enumerate(links.steps, start=1):
+            step = link.step
+            pains = [p.statement for p in link.problems]
+            pains += ["(проблема удалена из исследования)" for _ in link.missing]
+            steps.rows.append(
+                [
+                    place,
+                    step.title,
+                    roles.get(step.role, "—") if step.role else "—",
+                    step.channel or "—",
+                    level(step.service_level),
+                    step.duration_days,
+                    step.client_minutes,
+                    "\n".join(step.documents) or "—",
+                    "\n".join(pains) or "—",
+                    "\n".join(r.title for r in link.recommendations) or "—",
+                    ru(link.backing),
+                ]
+            )
+        blocks: list[Block] = [steps]
+        lanes = (
+            ("Материальные свидетельства", "physical_evidence"),
+            ("Действия, видимые клиенту", "front_stage"),
+            ("Действия, скрытые от клиента", "back_stage"),
+            ("Поддерживающие процессы", "support_processes"),
+        )
+        if any(getattr(s, attr) for s in journey.steps for _, attr in lanes):
+            blocks.append(
+                Table(
+                    f"journey-{journey.id}-lanes",
+                    f"Схема обслуживания пути «{journey.title}» по слоям",
+                    [Column("Шаг", width=26), *(Column(name, width=30) for name, _ in lanes)],
+                    [
+                        [s.title, *(getattr(s, attr) or "—" for _, attr in lanes)]
+                        for s in journey.steps
+                    ],
+                )
+            )
+        return blocks
 
     def _journey_chart(self) -> alt.TopLevelMixin | None:
         """M-12: the overall current and target journey side by side, metric by metric."""
@@ -1343,7 +1465,7 @@ class _Builder:
                 ),
                 column=alt.Column("Показатель:N", title=None, sort=[m[0] for m in metrics]),
             )
-            .properties(width=80, height=160)
+            .properties(width=120, height=160)
             .resolve_scale(y="independent")
         )
         configured: alt.TopLevelMixin = chart.configure(font=charts.FONT).configure_view(
@@ -1459,15 +1581,17 @@ class _Builder:
         ]
         if study.scope.body:
             meta.insert(1, ("Орган", study.scope.body))
+        kicker = "Профиль внутреннего клиента" if internal else "Профиль клиентского сегмента"
         return Report(
             title=study.title,
-            kicker="Профиль внутреннего клиента" if internal else "Профиль клиентского сегмента",
+            kicker=kicker,
             meta=meta,
             sections=sections,
             suppression_rule=self.rule_text(),
             suppressed=self.hidden,
             internal=internal,
             banner=UNSUPPRESSED_BANNER if self.raw else "",
+            title_page=title_page(study, kicker, self.profile.provenance.created_at.year),
         )
 
 

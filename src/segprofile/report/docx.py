@@ -19,7 +19,16 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from segprofile.errors import InputError
-from segprofile.report.build import Figure, Heading, Paragraph, Report, Table, format_cell
+from segprofile.report.build import (
+    Figure,
+    Heading,
+    Paragraph,
+    Report,
+    Section,
+    Table,
+    TitlePage,
+    format_cell,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,23 +36,80 @@ FORMAT = "docx"
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
 
 
-def _toc_field(doc: DocumentType) -> None:
-    """A Word table-of-contents field; Word fills it when the document is opened/updated."""
-    para = doc.add_paragraph()
-    run = para.add_run()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
+def _toc_field(doc: DocumentType, entries: list[tuple[int, str]]) -> None:
+    """A Word table-of-contents field whose result is already the list of headings, so the
+    contents show on opening in Word and LibreOffice without F9; Word is asked to update the
+    fields on opening (``w:updateFields``), which adds the page numbers."""
+
+    def run(para: Any, *elements: Any) -> None:
+        r = OxmlElement("w:r")
+        for element in elements:
+            r.append(element)
+        para._p.append(r)
+
+    def char(kind: str) -> Any:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = 'TOC \\o "1-2" \\h \\z \\u'
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    placeholder = OxmlElement("w:t")
-    placeholder.text = "Содержание: нажмите F9, чтобы обновить оглавление."
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    for element in (begin, instr, separate, placeholder, end):
-        run._r.append(element)
+    lines = entries or [(1, "")]
+    paras = []
+    for level, text in lines:
+        para = doc.add_paragraph()
+        para.paragraph_format.left_indent = Cm(0.8 * (level - 1))
+        para.paragraph_format.space_after = Pt(2)
+        paras.append((para, text))
+    first = paras[0][0]
+    run(first, char("begin"))
+    run(first, instr)
+    run(first, char("separate"))
+    for para, text in paras:
+        para.add_run(text)
+    run(paras[-1][0], char("end"))
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    doc.settings.element.append(update)
+
+
+def _lines(
+    doc: DocumentType,
+    lines: list[str],
+    *,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.LEFT,
+    indent_cm: float = 0.0,
+    size: float = 12,
+    bold_first: bool = False,
+    space_before_cm: float = 0.0,
+) -> None:
+    for i, line in enumerate(lines):
+        para = doc.add_paragraph()
+        para.alignment = align
+        fmt = para.paragraph_format
+        fmt.left_indent = Cm(indent_cm)
+        fmt.space_after = Pt(0)
+        fmt.keep_with_next = i < len(lines) - 1
+        if i == 0 and space_before_cm:
+            fmt.space_before = Cm(space_before_cm)
+        run = para.add_run(line)
+        run.font.size = Pt(size)
+        run.bold = bold_first and i == 0
+
+
+def _title_page(doc: DocumentType, page: TitlePage, usable_cm: float) -> None:
+    """The title page by ГОСТ Р 7.0.97-2016: the organisation on top, the approval block at the
+    top right, the kind and title of the document with its date and number in the middle, the
+    place and year at the foot."""
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    _lines(doc, page.organisation, align=center, size=13, bold_first=True)
+    _lines(doc, page.approval, indent_cm=usable_cm * 0.6, space_before_cm=1.0)
+    _lines(doc, [page.kind], align=center, size=16, bold_first=True, space_before_cm=2.5)
+    _lines(doc, [page.title], align=center, size=14, space_before_cm=0.3)
+    _lines(doc, [page.date_number], align=center, space_before_cm=0.5)
+    _lines(doc, [page.place], align=center, space_before_cm=3.0)
+    doc.add_page_break()  # type: ignore[no-untyped-call]
 
 
 def _repeat_header(row: object) -> None:
@@ -63,7 +129,7 @@ def _shade(cell: object, fill: str) -> None:
     tc_pr.append(shading)
 
 
-def _table(doc: DocumentType, table: Table) -> None:
+def _table(doc: DocumentType, table: Table, usable_cm: float) -> None:
     if table.caption:
         caption = doc.add_paragraph(table.caption, style="Caption")
         caption.paragraph_format.keep_with_next = True
@@ -83,8 +149,16 @@ def _table(doc: DocumentType, table: Table) -> None:
             cell.text = format_cell(value, column.kind)
             if column.kind in _NUMERIC:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    # Columns as wide as their share of the page by their character widths: Word reads the
+    # cells' widths, LibreOffice the table's grid.
+    total = sum(c.width for c in table.columns)
+    widths = [Cm(usable_cm * c.width / total) for c in table.columns]
+    out.autofit = False
+    for column, width in zip(out.columns, widths, strict=True):
+        column.width = width
     for row in out.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
             for para in cell.paragraphs:
                 for run in para.runs:
                     run.font.size = Pt(8.5)
@@ -122,6 +196,20 @@ def _figure(doc: DocumentType, figure: Figure, png: bytes | None, width_cm: floa
         doc.add_paragraph(figure.title, style="Caption")
 
 
+def _heading(number: int, sec: Section) -> str:
+    codes = f" ({', '.join(sec.mcodes)})" if sec.mcodes else ""
+    return f"{number}. {sec.title}{codes}"
+
+
+def _contents(report: Report) -> list[tuple[int, str]]:
+    """The headings of levels 1 and 2, as the contents list them."""
+    entries: list[tuple[int, str]] = []
+    for number, sec in enumerate(report.sections, start=1):
+        entries.append((1, _heading(number, sec)))
+        entries += [(2, b.text) for b in sec.blocks if isinstance(b, Heading)]
+    return entries
+
+
 def render_docx(report: Report) -> bytes:
     """Write the report model as a DOCX document (landscape A4: wide segment tables)."""
     pngs = _pngs(report)
@@ -143,21 +231,23 @@ def render_docx(report: Report) -> bytes:
             banner.runs[0].bold = True
             banner.runs[0].font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
 
-    kicker = doc.add_paragraph(report.kicker)
-    kicker.runs[0].font.color.rgb = RGBColor(0x5B, 0x67, 0x78)
-    doc.add_heading(report.title, level=0)
+    if report.title_page:
+        _title_page(doc, report.title_page, usable)
+    else:
+        kicker = doc.add_paragraph(report.kicker)
+        kicker.runs[0].font.color.rgb = RGBColor(0x5B, 0x67, 0x78)
+        doc.add_heading(report.title, level=0)
     for label, value in report.meta:
         para = doc.add_paragraph()
         para.add_run(f"{label}: ").bold = True
         para.add_run(value)
     doc.add_paragraph(report.suppression_rule)
     doc.add_heading("Содержание", level=1)
-    _toc_field(doc)
+    _toc_field(doc, _contents(report))
     doc.add_page_break()  # type: ignore[no-untyped-call]
 
     for number, sec in enumerate(report.sections, start=1):
-        codes = f" ({', '.join(sec.mcodes)})" if sec.mcodes else ""
-        doc.add_heading(f"{number}. {sec.title}{codes}", level=1)
+        doc.add_heading(_heading(number, sec), level=1)
         for block in sec.blocks:
             if isinstance(block, Heading):
                 doc.add_heading(block.text, level=2)
@@ -170,10 +260,12 @@ def render_docx(report: Report) -> bytes:
                             run.font.color.rgb = RGBColor(0xA0, 0x3A, 0x1C)
             elif isinstance(block, Table):
                 if FORMAT in block.formats:
-                    _table(doc, block)
+                    _table(doc, block, usable)
             elif isinstance(block, Figure):
                 width = usable if block.kind == "blueprint" else min(usable, 17.0)
                 _figure(doc, block, pngs[id(block)], width)
+    if report.title_page and report.title_page.executor:  # the executor's mark, last page
+        _lines(doc, report.title_page.executor, size=9, space_before_cm=1.5)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -12,7 +12,15 @@ import re
 
 from markupsafe import Markup, escape
 
-from segprofile.report.build import Figure, Heading, Paragraph, Report, Table, format_cell
+from segprofile.report.build import (
+    Figure,
+    Heading,
+    Paragraph,
+    Report,
+    Table,
+    TitlePage,
+    format_cell,
+)
 from segprofile.report.html import profile_css
 
 log = logging.getLogger(__name__)
@@ -28,6 +36,7 @@ _PRINT_CSS = """
 .sp-profile .sp-table thead{display:table-header-group}
 .sp-profile .sp-table tr{break-inside:avoid}
 .sp-profile td.suppressed{color:#5b6778;font-style:italic}
+.sp-profile .sp-table td{white-space:pre-line}
 .sp-profile p.note{color:#5b6778;font-size:13px}
 .sp-profile p.warn{color:#b3261e}
 .sp-profile .sp-rule{border-left:3px solid #1f5fbf;padding:4px 10px;background:#f6f8fb}
@@ -37,6 +46,17 @@ _PRINT_CSS = """
 .sp-profile figure.blueprint svg{width:100%;height:auto}
 .sp-profile .sp-caption{font-weight:700;margin:10px 0 2px;break-after:avoid}
 .sp-profile h3{break-after:avoid}
+.sp-title-page{position:relative;height:175mm;break-after:page;font-size:12pt;margin-bottom:24px}
+.sp-title-page p{margin:0}
+.sp-title-page .sp-org{text-align:center}
+.sp-title-page .sp-org p:first-child{font-weight:700}
+.sp-title-page .sp-approval{margin:24px 0 0 60%}
+.sp-title-page .sp-kind{text-align:center;font-weight:700;font-size:16pt;margin-top:64px}
+.sp-title-page .sp-doc-title{text-align:center;font-size:14pt;margin-top:8px}
+.sp-title-page .sp-date-number{text-align:center;margin-top:12px}
+.sp-title-page .sp-place{text-align:center;position:absolute;bottom:0;left:0;right:0}
+.sp-executor{margin-top:40px;font-size:9pt}
+.sp-executor p{margin:0}
 @media print{.sp-profile{font-size:10pt}.sp-profile .sp-table{font-size:8.5pt}
   .sp-profile h2{break-before:auto;break-after:avoid}.sp-profile h3{break-after:avoid}}
 """
@@ -98,6 +118,24 @@ def _figure(figure: Figure, index: int) -> str:
     )
 
 
+def _title_page(page: TitlePage) -> str:
+    """The title page by ГОСТ Р 7.0.97-2016 (see the DOCX's): a page of its own when printed."""
+
+    def lines(cls: str, texts: list[str]) -> str:
+        return f'<div class="{cls}">' + "".join(f"<p>{escape(t)}</p>" for t in texts) + "</div>"
+
+    return (
+        '<section class="sp-title-page" aria-label="Титульный лист">'
+        + lines("sp-org", page.organisation)
+        + lines("sp-approval", page.approval)
+        + lines("sp-kind", [page.kind])
+        + lines("sp-doc-title", [page.title])
+        + lines("sp-date-number", [page.date_number])
+        + lines("sp-place", [page.place])
+        + "</section>"
+    )
+
+
 def render_html(report: Report) -> str:
     """The report model as one self-contained HTML document (prints well; no scripts, no CDN)."""
     parts: list[str] = [
@@ -105,7 +143,8 @@ def render_html(report: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(report.kicker)} — {escape(report.title)}</title>",
         f"<style>{profile_css()}{_PRINT_CSS}</style></head>",
-        '<body class="sp-standalone"><div class="sp-profile">',
+        '<body class="sp-standalone"><div class="sp-profile">'
+        + (_title_page(report.title_page) if report.title_page else ""),
         f'<header class="sp-head"><p class="sp-kicker">{escape(report.kicker)}</p>',
         f'<h1>{escape(report.title)}</h1><dl class="sp-meta">',
     ]
@@ -142,6 +181,12 @@ def render_html(report: Report) -> str:
             elif isinstance(block, Figure):
                 parts.append(_figure(block, len(parts)))
         parts.append("</section>")
+    if report.title_page and report.title_page.executor:  # the executor's mark, last page
+        parts.append(
+            '<div class="sp-executor">'
+            + "".join(f"<p>{escape(t)}</p>" for t in report.title_page.executor)
+            + "</div>"
+        )
     parts.append("</div></body></html>")
     return "\n".join(parts)
 

@@ -12,6 +12,7 @@ from segprofile.web.studies.views import (
     keys,
     recommendations,
     reports,
+    requisites,
     research,
     scope,
     segments,
@@ -402,4 +403,10 @@ urlpatterns += [
         recommendations.recommendation_delete,
         name="recommendation_delete",
     ),
+]
+
+# issue 20: the filed document's details (M-13), edited in place on the study page
+urlpatterns += [
+    path("studies/<int:pk>/requisites/", requisites.requisites_section, name="requisites"),
+    path("studies/<int:pk>/requisites/edit/", requisites.requisites_edit, name="requisites_edit"),
 ]
