@@ -13,6 +13,7 @@ from docx import Document
 
 from segprofile import pipeline
 from segprofile.analysis.suppression import UNSUPPRESSED_BANNER, protect_partition
+from segprofile.model.labels import ru
 from segprofile.model.study import Study
 from segprofile.report.build import (
     SUPPRESSED,
@@ -161,7 +162,14 @@ def test_sections_of_the_example(tmp_path: Path) -> None:
     features = table(report, "features")
     assert [r[0] for r in features.rows] == [f.label for f in study.features]
     hyps = table(report, "hypotheses")
-    assert {r[0] for r in hyps.rows} == {h.id for h in study.hypotheses}
+    assert [r[:3] for r in hyps.rows] == [
+        [n, ru(h.kind), h.statement] for n, h in enumerate(study.hypotheses, start=1)
+    ]
+    # another table names a hypothesis by its number and statement, never by its code
+    recommendations = table(report, "recommendations")
+    named = "\n".join(str(cell) for row in recommendations.rows for cell in row)
+    assert not any(h.id in named for h in study.hypotheses)
+    assert any(f"№ {n}. " in named for n in range(1, len(study.hypotheses) + 1))
     sha = {r[4] for r in table(report, "data_files").rows}
     assert sha == {f.sha256 for f in profile.provenance.data_files}
 

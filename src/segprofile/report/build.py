@@ -1165,6 +1165,20 @@ class _Builder:
                 table.rows.append([p.label, p.capacity, p.satisfaction.csat, p.reason])
             sec.add(table)
 
+    def hypotheses_named(self, ids: Sequence[str]) -> str:
+        """Hypotheses as the report numbers them, with their statements shortened: «№ 2.
+        Сельские заявители не знают…»; one deleted since is said to be."""
+        place = {h.id: (n, h.statement) for n, h in enumerate(self.study.hypotheses, start=1)}
+        lines = []
+        for hid in ids:
+            if hid not in place:
+                lines.append("(гипотеза удалена из исследования)")
+                continue
+            n, statement = place[hid]
+            short = statement if len(statement) <= 70 else statement[:69].rstrip() + "…"
+            lines.append(f"№ {n}. {short}")
+        return "\n".join(lines) or "—"
+
     def hypotheses(self) -> Section:
         sec = Section(
             "hypotheses",
@@ -1176,15 +1190,18 @@ class _Builder:
             "hypotheses",
             "Гипотезы",
             [
-                Column("Код", width=14),
+                Column("№", "int", 5),
                 Column("Вид", width=14),
                 Column("Формулировка", width=60),
                 Column("Сегменты", width=30),
+                Column("Ступень лестницы Ханта", width=20),
+                Column("Этап AIDAS", width=16),
                 Column("Статус", width=18),
                 Column("Доказательства", width=60),
             ],
         )
-        for h in self.study.hypotheses:
+        ladder = self.study.hunt_ladder
+        for place, h in enumerate(self.study.hypotheses, start=1):
             evidence = "; ".join(
                 f"{ru(e.kind)}: {e.summary}" + (f" ({e.source})" if e.source else "")
                 for e in h.evidence
@@ -1193,10 +1210,16 @@ class _Builder:
                 evidence = (evidence + "; " if evidence else "") + h.verdict_reason
             table.rows.append(
                 [
-                    h.id,
+                    place,
                     ru(h.kind),
                     h.statement,
                     ", ".join(self.name(k) for k in h.segments) or "все",
+                    (
+                        f"{h.hunt_stage}. {ladder[h.hunt_stage - 1]}"
+                        if h.hunt_stage and h.hunt_stage <= len(ladder)
+                        else "—"
+                    ),
+                    ru(h.aidas_stage) if h.aidas_stage else "—",
                     ru(h.status),
                     evidence or "—",
                 ]
@@ -1237,7 +1260,7 @@ class _Builder:
                     a.title,
                     ru(a.method),
                     ", ".join(self.name(k) for k in a.segments) or "все",
-                    ", ".join(a.hypotheses) or "—",
+                    self.hypotheses_named(a.hypotheses),
                     a.target_respondents,
                     ru(a.status),
                 ]
@@ -1298,7 +1321,7 @@ class _Builder:
                     ru(r.kind),
                     r.description or "—",
                     ", ".join(self.name(k) for k in r.segments) or "все",
-                    ", ".join(r.problems) or "—",
+                    self.hypotheses_named(r.problems),
                     r.journey_change or "—",
                     r.owner or "—",
                     ru(r.status),
