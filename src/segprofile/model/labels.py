@@ -96,6 +96,14 @@ RU: dict[StrEnum, str] = {
 }
 
 
+#: Who the clients are, as a sentence lists them (plural): «Клиенты: граждане».
+CLIENTS: dict[ClientType, str] = {
+    ClientType.internal: "внутренние клиенты",
+    ClientType.citizen: "граждане",
+    ClientType.business: "представители бизнеса",
+}
+
+
 def ru(value: StrEnum | None) -> str:
     """Russian name of an enumeration member (its value when none is known)."""
     if value is None:

@@ -28,7 +28,7 @@ from segprofile.analysis.suppression import (
 )
 from segprofile.model.checks import check_study
 from segprofile.model.journey_links import journey_links
-from segprofile.model.labels import PRIORITY_PARTS, ru
+from segprofile.model.labels import CLIENTS, PRIORITY_PARTS, ru
 from segprofile.model.results import (
     ClusterCrosstab,
     ClusterResult,
@@ -340,7 +340,7 @@ class _Builder:
                 f"{ru(study.scope.kind)}: {study.scope.title}."
                 + (f" Орган: {study.scope.body}." if study.scope.body else "")
                 + " Клиенты: "
-                + ", ".join(ru(c) for c in study.scope.client_types)
+                + ", ".join(CLIENTS[c] for c in study.scope.client_types)
                 + "."
             )
         )
@@ -1581,9 +1581,9 @@ class _Builder:
             self.scope(),
             self.roles(),
             self.features(),
-            self.summary(),
-            self.segments(),
             self.clusters(),
+            self.segments(),
+            self.summary(),
             self.survey(),
             self.audience(),
             self.priority(),
@@ -1599,7 +1599,7 @@ class _Builder:
         internal = ClientType.internal in study.scope.client_types
         meta = [
             ("Объект", f"{ru(study.scope.kind)}: {study.scope.title}"),
-            ("Клиенты", ", ".join(ru(c) for c in study.scope.client_types)),
+            ("Клиенты", ", ".join(CLIENTS[c] for c in study.scope.client_types)),
             ("Построен", ru_datetime(self.profile.provenance.created_at)),
         ]
         if study.scope.body:
