@@ -12,6 +12,7 @@ from segprofile import pipeline
 from segprofile.model.diff import (
     RevisionHypotheses,
     describe_changes,
+    describe_conflict,
     first_change,
     merge_documents,
     status_history,
@@ -214,3 +215,79 @@ def test_status_history_lists_each_verdict_decision_newest_first(base: dict[str,
     assert status_history([RevisionHypotheses(1, None, at, "", None), revisions[1]]).keys() == {
         h["id"] for h in confirmed
     }
+
+
+# --- issue 19 review: the respondents of one activity are merged one by one ---------------------
+
+
+def _with_respondents(base: dict[str, Any]) -> dict[str, Any]:
+    doc = _copy(base)
+    doc["research"]["activities"] = [
+        {
+            "id": "interviews",
+            "method": "interview",
+            "title": "Интервью в сёлах",
+            "respondents": [
+                {"id": "Qm9vW3pLr7XaT2cYv0dE1f", "segment": "channel=epgu", "status": "invited"},
+                {"id": "ZkP1n8sLw4HqR6tUb3mN9a", "segment": "channel=mfc", "status": "invited"},
+            ],
+        }
+    ]
+    return doc
+
+
+def test_different_respondents_of_one_activity_merge(base: dict[str, Any]) -> None:
+    start = _with_respondents(base)
+    theirs, mine = _copy(start), _copy(start)
+    theirs["research"]["activities"][0]["respondents"][0]["status"] = "interviewed"
+    mine["research"]["activities"][0]["respondents"][1]["status"] = "refused"
+    mine["research"]["activities"][0]["respondents"].append(
+        {"id": "Lx2cV7bN1mQ8wE5rT0yU4i", "segment": "channel=mfc", "status": "invited"}
+    )
+    result = merge_documents(start, mine, theirs)
+    assert result.conflicts == []
+    people = result.merged["research"]["activities"][0]["respondents"]
+    assert [(p["id"][:2], p["status"]) for p in people] == [
+        ("Qm", "interviewed"),
+        ("Zk", "refused"),
+        ("Lx", "invited"),
+    ]
+    assert result.merged["research"]["activities"][0]["title"] == "Интервью в сёлах"
+    pipeline.study_from_data(result.merged)  # still a valid document
+    # The inputs are not changed by the merge.
+    assert len(start["research"]["activities"][0]["respondents"]) == 2
+
+
+def test_the_same_respondent_changed_by_both_is_a_conflict_named_in_words(
+    base: dict[str, Any],
+) -> None:
+    start = _with_respondents(base)
+    theirs, mine = _copy(start), _copy(start)
+    theirs["research"]["activities"][0]["respondents"][0]["status"] = "interviewed"
+    mine["research"]["activities"][0]["respondents"][0]["status"] = "refused"
+    mine["research"]["activities"][0]["title"] = "Интервью"  # merges: only mine changed it
+    result = merge_documents(start, mine, theirs)
+    [conflict] = result.conflicts
+    assert conflict.title == "респондент «Qm9vW3pLr7XaT2cYv0dE1f» исследования «Интервью»"
+    assert (conflict.theirs["status"], conflict.mine["status"]) == ("interviewed", "refused")
+    theirs_words, mine_words = describe_conflict(conflict)
+    assert theirs_words == [
+        "Изменён статус респондента «Qm9vW3pLr7XaT2cYv0dE1f» исследования «interviews»: "
+        "«Приглашён» → «Интервью проведено»"
+    ]
+    assert mine_words[0].endswith("«Приглашён» → «Отказался от интервью»")
+    assert first_change(result.conflicts, [theirs]) == 0
+
+
+def test_a_deleted_activity_whose_respondent_the_other_changed_is_a_conflict(
+    base: dict[str, Any],
+) -> None:
+    start = _with_respondents(base)
+    theirs, mine = _copy(start), _copy(start)
+    theirs["research"]["activities"] = []
+    mine["research"]["activities"][0]["respondents"][1]["note"] = "перезвонить"
+    result = merge_documents(start, mine, theirs)
+    assert [c.title for c in result.conflicts] == [
+        "респондент «ZkP1n8sLw4HqR6tUb3mN9a» исследования «Интервью в сёлах»"
+    ]
+    assert result.merged["research"]["activities"] == []

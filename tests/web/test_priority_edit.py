@@ -211,3 +211,26 @@ def test_a_saved_weight_is_the_next_form_start(client_in: Client, run: ProfileRu
     client_in.post(_urls(run)["save"], _form(run, when_high_uniqueness=0.5))
     page = client_in.get(_urls(run)["page"])
     assert page.context["priority_form"].initial["when_high_uniqueness"] == pytest.approx(0.5)
+
+
+def test_the_chart_follows_the_weights_in_the_same_swap(client_in: Client, run: ProfileRun) -> None:
+    """Issue 19 review: the ranking changed with the weights but the chart did not."""
+    import re
+
+    urls = _urls(run)
+    page = client_in.get(urls["page"]).content.decode()
+    assert page.count('id="priority-chart"') == 1
+    only_sponsor = {f"{m}_{p}": 0 for m in ("when_low", "when_high") for p in PARTS}
+    only_sponsor |= {"when_low_sponsor": 1, "when_high_sponsor": 1}
+    answer = client_in.post(urls["preview"], _form(run, **only_sponsor), **HTMX)
+    text = answer.content.decode()
+    swap = re.search(r'<section[^>]*id="priority-chart"[^>]*>', text)
+    assert swap is not None
+    assert 'hx-swap-oob="true"' in swap.group(0)
+    assert "<svg" in text[swap.end() :]
+    # The new ranking on the chart: only the sponsor's segment is numbered, first.
+    rural = answer.context["names"]["region=rural"]
+    listed = re.findall(r"<text[^>]*>(\d+)\. ([^<]+)</text>", text)
+    assert listed == [("1", rural)]
+    # The stored chart (the saved weights) numbered other segments.
+    assert re.findall(r"<text[^>]*>(\d+)\. ([^<]+)</text>", page) != listed

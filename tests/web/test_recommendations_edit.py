@@ -84,6 +84,9 @@ def test_the_page_lists_recommendations_with_their_links(study: Study, client_in
 def test_a_new_recommendation_is_the_next_revision(study: Study, client_in: Client) -> None:
     form = _text(client_in.get(_url("recommendation_new", study) + "?problem=p_office_slow", **HX))
     assert re.search(r'value="p_office_slow"[^>]*checked', form)
+    # The problem's segment is ticked with it (issue 19 review); the others are not.
+    assert re.search(r'value="channel=office"[^>]*checked', form)
+    assert len(re.findall(r'name="segments"[^>]*checked', form)) == 1
     assert "Персонализация" in form
     assert "Выполняется" in form
     assert 'value="target_office"' in form

@@ -142,7 +142,13 @@ def test_survey_import_preview_analysis_and_verdicts_as_revision(
     assert analysed.status_code == 200, text
     assert "по идентификатору" in text or "id «client_id»" in text
     assert "хи-квадрат" in text
-    assert "q (BH)" in text or "q (БХ)" in text
+    # Plain Russian heads, p and q written the Russian way and explained (issue 19 review).
+    assert "Значимость различий" in text
+    assert re.search(r"p [=<] 0,\d{3}", text)
+    assert re.search(r"с поправкой: q [=<] 0,\d{3}", text)
+    assert "p = 0,03 — это 3 шанса из 100" in text
+    assert "q (BH)" not in text
+    assert '<th class="num">p</th>' not in text
     assert "Правила" in text or "verdict-rules" in text
     assert "не ниже порога" in text  # the verdict rules and reasons are shown
     assert 'id="apply-verdicts"' in text

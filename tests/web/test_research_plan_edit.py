@@ -403,3 +403,60 @@ def test_deleting_an_activity_keeps_the_history(study: Study, client_in: Client)
     assert response.status_code == 302
     assert not _doc(study).research.activities
     assert study.revisions.count() == 3
+
+
+# --- issue 19 review: two people marking respondents of the same activity ----------------------
+
+
+def _two_invited(study: Study, client: Client) -> list[str]:
+    _activity(client, study)
+    chosen = ["ZkP1n8sLw4HqR6tUb3mN9a", "Hn6gF3dS9aP2oI7uY1tR5e"]
+    response = client.post(
+        _url("research_respondents_add", study, activity_id="interviews"),
+        {"respondents": chosen, "base_revision": study.current_revision().number},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, _text(response)
+    return chosen
+
+
+def _mark(client: Client, study: Study, person: str, status: str, base: int, note: str = "") -> Any:
+    return client.post(
+        _url("research_respondent", study, activity_id="interviews", respondent_id=person),
+        {"status": status, "note": note, "base_revision": base},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_two_people_marking_different_respondents_of_one_activity_both_succeed(
+    study: Study, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    Membership.objects.create(study=study, user=other_user, role=Membership.Role.EDITOR)
+    first, second = _two_invited(study, client_in)
+    base = study.current_revision().number  # both forms opened on this revision
+    assert _mark(client_in, study, first, "interviewed", base).status_code == 200
+    response = _mark(other_client, study, second, "refused", base, note="не отвечает")
+    assert response.status_code == 200, _text(response)
+    people = _doc(study).research.activities[0].respondents
+    assert [(p.id, p.status.value, p.note) for p in people] == [
+        (first, "interviewed", ""),
+        (second, "refused", "не отвечает"),
+    ]
+    assert study.current_revision().number == base + 2
+
+
+def test_the_same_respondent_marked_by_two_is_a_conflict_with_both_versions(
+    study: Study, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    Membership.objects.create(study=study, user=other_user, role=Membership.Role.EDITOR)
+    first, _second = _two_invited(study, client_in)
+    base = study.current_revision().number
+    assert _mark(client_in, study, first, "interviewed", base).status_code == 200
+    response = _mark(other_client, study, first, "refused", base)
+    assert response.status_code == 409
+    text = _text(response)
+    assert f"респондент «{first}»" in text
+    assert "Интервью проведено" in text
+    assert "Отказался от интервью" in text
+    assert _doc(study).research.activities[0].respondents[0].status.value == "interviewed"
+    assert study.current_revision().number == base + 1

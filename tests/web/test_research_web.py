@@ -315,6 +315,14 @@ def test_a_stale_plan_says_why_and_offers_to_compute_it_again(
     assert "План устарел" in text
     assert "исследование изменилось (редакция 2)" in text
     assert "Респонденты для интервью" in text  # still shown, marked as out of date
+    # Issue 19 review: the stale guides are not presented as current — marked, folded, and
+    # the plan is offered to be rebuilt.
+    assert "Пересчитать план" in text
+    guides = text[text.index('id="guides"') :]
+    assert "устарел" in guides[:400]
+    assert "Пересчитайте план" in guides
+    assert '<details class="guide" open>' not in guides
+    assert '<details class="guide">' in guides
     # A newer profile makes it stale too.
     run = planned.runs.get()
     ProfileRun.objects.create(
@@ -330,6 +338,7 @@ def test_a_stale_plan_says_why_and_offers_to_compute_it_again(
     text = _text(client_in.get(_url("research", planned)))
     assert 'id="plan-stale"' not in text
     assert "Рассчитан по профилю редакции 2, редакции 2 исследования" in text
+    assert '<details class="guide" open>' in text  # current again: the first guide open
 
 
 def test_uncovered_segments_are_listed_loudly(

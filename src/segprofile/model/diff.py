@@ -89,6 +89,17 @@ KEYED: dict[Path, ItemKind] = {
 #: Identified lists inside an item: the steps of a journey.
 NESTED: dict[tuple[Path, str], ItemKind] = {
     (("journeys",), "steps"): ItemKind("шаг", "шага", "шагов", "m"),
+    (("research", "activities"), "respondents"): ItemKind(
+        "респондент", "респондента", "респондентов", "m", title="id"
+    ),
+}
+
+#: Identified lists inside an item that are merged item by item as well (their own parts): two
+#: people marking different respondents of one research activity both succeed; the same
+#: respondent changed by both is a conflict. (A journey's steps stay with their journey: its
+#: editor saves the whole journey at once.)
+SPLIT: dict[tuple[Path, str], ItemKind] = {
+    key: kind for key, kind in NESTED.items() if key[1] == "respondents"
 }
 
 #: Sections of the document that are one part each (besides the identified lists in them).
@@ -244,7 +255,7 @@ ENUMS: dict[tuple[str, Path], type[StrEnum]] = {
     ("hypotheses", ("evidence", "kind")): EvidenceKind,
     ("activities", ("method",)): ResearchMethod,
     ("activities", ("status",)): ResearchStatus,
-    ("activities", ("respondents", "status")): RespondentStatus,
+    ("respondents", ("status",)): RespondentStatus,
     ("journeys", ("kind",)): JourneyKind,
     ("recommendations", ("kind",)): RecommendationKind,
     ("recommendations", ("status",)): RecommendationStatus,
@@ -369,7 +380,7 @@ def _walk_fields(
         and isinstance(new, list)
         and owner_item is not None
     ):
-        _describe_list(old, new, nested[path[-1]], out, container, parent=owner_item)
+        _describe_list(old, new, nested[path[-1]], out, path[-1], parent=owner_item)
         return
     if isinstance(old, dict) and isinstance(new, dict):
         # A dict keyed by data (value labels, column decisions) is one field, not a structure.
@@ -424,7 +435,8 @@ def _describe_list(
     parent: tuple[ItemKind, str] | None = None,
 ) -> None:
     before, after = _by_key(old, kind), _by_key(new, kind)
-    # Only journeys hold an identified list, so the accusative «в путь» equals the nominative.
+    # Journeys and research activities hold identified lists: their accusatives («в путь»,
+    # «в исследование») equal the nominatives.
     where_in = f" в {parent[0].noun} «{parent[1]}»" if parent else ""
     where_of = f" {parent[0].genitive} «{parent[1]}»" if parent else ""
     for key, item in after.items():
@@ -559,10 +571,31 @@ def _parts(doc: dict[str, Any]) -> dict[Part, Any]:
         if not isinstance(items, list):
             continue
         keyed = _by_key(items, kind)
+        inner = {name: sub for (outer, name), sub in SPLIT.items() if outer == path}
         for item_key, item in keyed.items():
-            parts[(*path, "#item", item_key)] = item
+            at = (*path, "#item", item_key)
+            parts[at] = {k: v for k, v in item.items() if k not in inner}
+            for name, sub in inner.items():
+                nested = _by_key(item.get(name) or [], sub)
+                for sub_key, sub_item in nested.items():
+                    parts[(*at, name, "#item", sub_key)] = sub_item
+                parts[(*at, name, "#order")] = list(nested)
         parts[(*path, "#order")] = list(keyed)
     return parts
+
+
+def _item_name(path: Path, key: str, docs: tuple[dict[str, Any], ...]) -> str:
+    """«Title» of the item ``key`` of the list at ``path``, from the first document having it."""
+    kind = KEYED[path]
+    for doc in docs:
+        item = (
+            _by_key(_get(doc, path) or [], kind).get(key)
+            if _get(doc, path) is not _ABSENT
+            else None
+        )
+        if item:
+            return f"«{_title(item, kind)}»"
+    return f"«{key}»"
 
 
 def _part_title(part: Part, *docs: dict[str, Any]) -> str:
@@ -570,15 +603,13 @@ def _part_title(part: Part, *docs: dict[str, Any]) -> str:
         index = part.index("#item")
         path, key = part[:index], part[index + 1]
         kind = KEYED[path]
-        for doc in docs:
-            item = (
-                _by_key(_get(doc, path) or [], kind).get(key)
-                if _get(doc, path) is not _ABSENT
-                else None
-            )
-            if item:
-                return f"{kind.noun} «{_title(item, kind)}»"
-        return f"{kind.noun} «{key}»"
+        if len(part) > index + 2:  # a list inside the item (SPLIT): its item or its order
+            sub = SPLIT[(path, part[index + 2])]
+            owner = f"{kind.genitive} {_item_name(path, key, docs)}"
+            if part[-1] == "#order":
+                return f"порядок {sub.plural_genitive} {owner}"
+            return f"{sub.noun} «{part[-1]}» {owner}"
+        return f"{kind.noun} {_item_name(path, key, docs)}"
     if part[-1] == "#order":
         return f"порядок {KEYED[part[:-1]].plural_genitive}"
     return SECTIONS.get(part[0], (part[0], "n"))[0]
@@ -653,18 +684,30 @@ def merge_documents(
         if (key,) in merged_parts:
             value = merged_parts[(key,)]
             result[key] = dict(value) if isinstance(value, dict) else value
-    for part in order_parts:
+    # The lists inside items (SPLIT) first: they are put back into their merged items.
+    for part in sorted(order_parts, key=lambda p: "#item" not in p):
         path = part[:-1]
         present = {p[-1] for p in merged_parts if p[:-2] == path and p[-2] == "#item"}
         order = _merge_order(pb.get(part, []), pm.get(part, []), pt.get(part, []), present)
         if order is None:
             conflicts.append(
-                Conflict(part, _part_title(part), pb.get(part), pt.get(part), pm.get(part))
+                Conflict(
+                    part,
+                    _part_title(part, mine, theirs, base),
+                    pb.get(part),
+                    pt.get(part),
+                    pm.get(part),
+                )
             )
             order = [k for k in pt.get(part, []) if k in present] + sorted(
                 present - set(pt.get(part, []))
             )
         items = [merged_parts[(*path, "#item", k)] for k in order]
+        if "#item" in path:
+            holder = path[:-1]
+            if holder in merged_parts:  # else the item is deleted, its list with it
+                merged_parts[holder] = {**merged_parts[holder], path[-1]: items}
+            continue
         if len(path) == 1:
             if items or path[0] in theirs or path[0] in mine:
                 result[path[0]] = items
@@ -690,6 +733,13 @@ def first_change(conflicts: Sequence[Conflict], later: Sequence[dict[str, Any]])
 
 def _part_document(part: Part, value: Any) -> dict[str, Any]:
     """A document holding only ``value`` at the place of ``part`` (for describing it)."""
+    if part[-1] == "#order":
+        return {}
+    if "#item" in part and len(part) > part.index("#item") + 2:
+        # An item of a list inside an item (SPLIT): that item holding only it.
+        index = part.index("#item")
+        holder = {"id": part[index + 1], part[index + 2]: [] if value is None else [value]}
+        return _part_document(part[: index + 2], holder)
     if "#item" in part:
         path = part[: part.index("#item")]
         items = [] if value is None else [value]

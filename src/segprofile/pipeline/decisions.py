@@ -476,6 +476,17 @@ def recommendation_index(study: Study, recommendation_id: str | None) -> int:
     return _index([r.id for r in study.recommendations], recommendation_id)
 
 
+def recommendation_draft(study: Study, problems: Sequence[str]) -> dict[str, list[str]]:
+    """What a recommendation written from problems starts with: those of ``problems`` that are
+    problems of the study, and the segments they are about (in their order, each once), so the
+    analyst does not tick again the segments the problem already names."""
+    found = [
+        h for h in study.hypotheses if h.id in set(problems) and h.kind is HypothesisKind.problem
+    ]
+    segments = [key for h in found for key in h.segments]
+    return {"problems": [h.id for h in found], "segments": list(dict.fromkeys(segments))}
+
+
 def _validated(study: Study, section: str, index: int, item: dict[str, Any]) -> Study:
     """``study`` with ``item`` at ``section[index]`` (appended at the end), validated by the
     model: its problems name the field (``hypotheses[3].hunt_stage``)."""

@@ -45,7 +45,12 @@ def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
 
 
 def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin | None:
-    """Importance × performance: capacity share against CSAT, the top segments labelled."""
+    """Importance × performance: capacity share against CSAT.
+
+    The priority segments carry their rank (the «№» of the ranking) inside their point and are
+    named in a numbered list beside the chart: names written next to the points fell on top of
+    one another wherever segments are alike (several small ones near the overall CSAT).
+    """
     top = set(profile.priority.top) if profile.priority else set()
     rows = []
     for fs in profile.by_feature:
@@ -54,6 +59,7 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
             if seg.missing_value or hidden or seg.satisfaction.csat is None:
                 continue
             gap = seg.priority.gap if seg.priority else None
+            rank = seg.priority.rank if seg.priority and seg.key in top else None
             status = (
                 "да"
                 if seg.key in top
@@ -64,8 +70,8 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
             rows.append(
                 {
                     "Сегмент": f"{fs.label}: {seg.label}",
-                    "Подпись": seg.label if seg.key in top else "",
-                    "Сдвиг": (-7 if len(rows) % 2 else 9) if seg.key in top else 0,
+                    "Номер": "" if rank is None else str(rank),
+                    "Место": rank if rank is not None else 10_000 + len(rows),
                     "Доля клиентов": seg.share,
                     "CSAT": seg.satisfaction.csat,
                     "В приоритете": status,
@@ -76,9 +82,12 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
     frame = pd.DataFrame(rows)
     overall = profile.satisfaction.csat
     base = alt.Chart(frame)
-    points = base.mark_circle(size=90, opacity=0.8).encode(
-        x=alt.X("Доля клиентов:Q", axis=alt.Axis(format="%"), title="Ёмкость: доля клиентов"),
-        y=alt.Y("CSAT:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="CSAT"),
+    x = alt.X("Доля клиентов:Q", axis=alt.Axis(format="%"), title="Ёмкость: доля клиентов")
+    y = alt.Y("CSAT:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="CSAT")
+    points = base.mark_circle(opacity=0.85).encode(
+        x=x,
+        y=y,
+        size=alt.condition("datum['Номер'] != ''", alt.value(260), alt.value(80)),
         color=alt.Color(
             "В приоритете:N",
             scale=alt.Scale(
@@ -92,10 +101,10 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
             alt.Tooltip("CSAT:Q", format=".0%"),
         ],
     )
-    labels = base.mark_text(align="left", dx=7, fontSize=10, color="#1d2633").encode(
-        x="Доля клиентов:Q", y="CSAT:Q", text="Подпись:N", yOffset="Сдвиг:Q"
+    numbers = base.mark_text(fontSize=10, fontWeight="bold", color="white").encode(
+        x="Доля клиентов:Q", y="CSAT:Q", text="Номер:N"
     )
-    layers: list[Any] = [points, labels]
+    layers: list[Any] = [points, numbers]
     if overall is not None:
         rule = (
             alt.Chart(pd.DataFrame({"y": [overall]}))
@@ -103,11 +112,31 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
             .encode(y=alt.Y("y:Q", title="CSAT"))
         )
         layers.insert(0, rule)
-    chart = alt.layer(*layers).properties(
-        width=560,
-        height=340,
-        title="Ёмкость и удовлетворённость сегментов (пунктир — CSAT в целом)",
-    )
+    quadrant = alt.layer(*layers).properties(width=560, height=300)
+    named = frame[frame["Номер"] != ""].sort_values("Место")
+    if named.empty:
+        chart: Any = quadrant
+    else:
+        named = pd.DataFrame(
+            {
+                "Место": named["Место"],
+                "Строка": named["Номер"] + ". " + named["Сегмент"],
+            }
+        )
+        listing = (
+            alt.Chart(named)
+            .mark_text(align="left", baseline="middle", fontSize=11, color="#1d2633", limit=560)
+            .encode(x=alt.value(0), y=alt.Y("Место:O", axis=None), text="Строка:N")
+            .properties(
+                width=560,
+                height=alt.Step(17),
+                title=alt.TitleParams(
+                    "Номера на графике — места в рейтинге", anchor="start", fontSize=12
+                ),
+            )
+        )
+        chart = alt.vconcat(quadrant, listing, spacing=16)
+    chart = chart.properties(title="Ёмкость и удовлетворённость сегментов (пунктир — CSAT в целом)")
     return _config(chart)
 
 

@@ -27,7 +27,7 @@ from segprofile.web.studies.models import ProfileRun, RunChart
 
 logger = logging.getLogger(__name__)
 
-PAGES_VERSION = 1
+PAGES_VERSION = 2  # 2: the priority chart numbers its points (issue 19 review)
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"

@@ -124,7 +124,8 @@ def _edit(request: HttpRequest, pk: int, recommendation_id: str | None) -> HttpR
     if request.method != "POST":
         kwargs: dict[str, Any] = {"document": base, "segment_names": names, "recommendation": rec}
         if rec is None:
-            kwargs["initial"] = {"problems": request.GET.getlist("problem")}
+            # Written from a problem: its segments are ticked with it.
+            kwargs["initial"] = decisions.recommendation_draft(base, request.GET.getlist("problem"))
         form = RecommendationForm(**kwargs)
         return _answer(request, study, form, recommendation_id)
     form = RecommendationForm(request.POST, document=base, segment_names=names, recommendation=rec)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segprofile import pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
+from segprofile.model import format as fmt
 from segprofile.model.results import Profile
 from segprofile.model.study import (
     DataSource,
@@ -807,13 +808,21 @@ def _initial_mapping(source: DataSource, columns: list[str]) -> list[dict[str, A
     ]
 
 
-def _p_value(value: float | None) -> str:
-    """A p-value as the table shows it: three decimals, or «< 0,001»."""
-    if value is None:
-        return "—"
-    if value < 0.001:
-        return "< " + number_format(0.001, 3)
-    return number_format(value, 3)
+def _test_row(test: Any) -> dict[str, Any]:
+    """One row of the survey's table, its figures written the Russian way («52 %», «45–58 %»,
+    «p = 0,031», «q < 0,001»): the page says what they mean in a note under the table."""
+    interval = test.interval
+    return {
+        "test": test,
+        "status": STATUS_LABELS.get(test.status.value, test.status.value),
+        "share": fmt.percent(test.share),
+        "interval": (
+            f"{fmt.number(interval.low * 100)}–{fmt.percent(interval.high)}" if interval else ""
+        ),
+        "rest": fmt.percent(test.rest_share),
+        "p": fmt.p_value(test.p_value) if test.p_value is not None else "—",
+        "q": fmt.p_value(test.p_adjusted, "q") if test.p_adjusted is not None else "",
+    }
 
 
 def _questions(formset: Any) -> list[SurveyQuestion]:
@@ -936,15 +945,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             }
             for v in result.analysis.verdicts
         ],
-        "tests": [
-            {
-                "test": x,
-                "status": STATUS_LABELS.get(x.status.value, x.status.value),
-                "p": _p_value(x.p_value),
-                "q": _p_value(x.p_adjusted),
-            }
-            for x in result.analysis.tests
-        ],
+        "tests": [_test_row(x) for x in result.analysis.tests],
     }
     return render(request, "studies/research/survey_map.html", context)
 

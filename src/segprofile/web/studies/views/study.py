@@ -571,6 +571,8 @@ def priority_preview(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse
                 "names": runs.labels(run),
                 "min_cell": document.segmentation.min_cell,
                 "part_names": PRIORITY_PARTS,
+                # The chart drawn again with these weights (the ranks on it change with them).
+                "chart": pipeline.priority_quadrant_svg(published, document),
             }
     return render(request, "studies/study/_priority_ranking.html", context)
 
