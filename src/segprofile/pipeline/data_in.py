@@ -80,6 +80,14 @@ def import_demo_data(
         ]
 
 
+def study_client_ids(study: Study) -> list[str]:
+    """The study's client id column (its client records' ``id_column``): in every file of the
+    study that has it (survey answers, complaints…) it is pseudonymised like in the records,
+    so the files still join by it."""
+    records = study.client_records()
+    return [records.id_column] if records is not None and records.id_column else []
+
+
 def inspect_file(
     ws: Workspace,
     location: str | Path,
@@ -95,6 +103,7 @@ def inspect_file(
     """
     decisions: dict[str, ColumnOverride] = {}
     id_column = None
+    client_ids = study_client_ids(study) if study is not None else []
     if study is not None and source_id is not None:
         source = find_source(study, source_id)
         decisions.update(source.columns)
@@ -106,6 +115,7 @@ def inspect_file(
         overrides=decisions,
         id_column=id_column,
         staging_root=ws.staging,
+        client_ids=client_ids,
     )
 
 
@@ -141,6 +151,7 @@ def import_dataset(
         delete_input=delete_input,
         rotate_key=_rotate_key,
         staging_root=ws.staging,
+        client_ids=study_client_ids(study),
     )
 
 
@@ -246,7 +257,14 @@ def open_data_source(
     if data_dir is None:
         return datasets.open_version(engine, ws.home, study.id, source)
     return datasets.open_raw_source(
-        engine, ws.home, study.id, source, data_dir, ws.key(study), staging_root=ws.staging
+        engine,
+        ws.home,
+        study.id,
+        source,
+        data_dir,
+        ws.key(study),
+        staging_root=ws.staging,
+        client_ids=study_client_ids(study),
     )
 
 
