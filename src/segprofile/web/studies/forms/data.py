@@ -69,6 +69,7 @@ PII_KIND_LABELS: dict[str, Any] = {
     "email": _("e-mail"),
     "address": _("address"),
     "birth_date": _("birth date"),
+    "client_id": _("client identifier"),
     "other": _("personal data"),
 }
 SOURCE_KIND_LABELS: dict[str, Any] = {
@@ -354,7 +355,15 @@ class ImportDecisionsForm(forms.Form):
             label=_("Satisfaction rating"), choices=any_column, initial=rating, required=False
         )
         self.fields["id_column"] = forms.ChoiceField(
-            label=_("Client identifier"), choices=any_column, initial=id_column, required=False
+            label=_("Client identifier"),
+            choices=any_column,
+            initial=id_column,
+            required=False,
+            help_text=_(
+                "Replaced by a pseudonym on import, like SNILS: an application or client number "
+                "leads to one person. Survey answers and complaints with this column get the same "
+                "pseudonyms, so they stay linked to the records."
+            ),
         )
         self.fields["date_column"] = forms.ChoiceField(
             label=_("Date of the request"), choices=any_column, initial=date, required=False
