@@ -614,14 +614,32 @@ def study_key(
     return privacy.load_key(ref, expected=expected), ref
 
 
-def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> None:
+KEPT_ID = "столбец идентификатора клиента оставлен как есть по решению в описании исследования"
+
+
+def _kept_id(finding: PiiFinding) -> bool:
+    return finding.client_id and finding.kind is PiiKind.client_id
+
+
+def _check_keep_reasons(
+    findings: list[PiiFinding], reasons: dict[str, str], documented: Collection[str] = ()
+) -> None:
     """An identifier stored as it is needs a stated reason (it goes into the audit trail).
 
     An uncertain finding (``review``: the column's name says personal data, its values do not)
-    is kept without one — dropping on a guess would lose data — and its doubt is recorded.
+    is kept without one — dropping on a guess would lose data — and its doubt is recorded; so
+    is a client id column whose values are no identifier of a known kind, kept by a decision
+    written in the study document (``documented``; :data:`KEPT_ID` is recorded: the examples'
+    ids are pseudonyms already). A keep asked for by the call itself (``--pii``) needs its
+    reason.
     """
     for f in findings:
-        if f.action is PiiAction.keep and not f.review and not reasons.get(f.column, "").strip():
+        if (
+            f.action is PiiAction.keep
+            and not f.review
+            and not (_kept_id(f) and f.column in documented)
+            and not reasons.get(f.column, "").strip()
+        ):
             raise InputError(
                 f"Столбец «{f.column}» ({f.kind.label}) остаётся без изменений, а причина не "
                 "указана.",
@@ -643,7 +661,9 @@ def _audit_columns(
         if f.action is PiiAction.pseudonymise:
             entry["key_id"] = key_id
         elif f.action is PiiAction.keep:
-            entry["reason"] = reasons.get(f.column, "").strip() or (f.doubt if f.review else "")
+            entry["reason"] = reasons.get(f.column, "").strip() or (
+                f.doubt if f.review else KEPT_ID if _kept_id(f) else ""
+            )
         out.append(entry)
     out += [
         {"column": col, "kind": None, "action": f"type:{ov.type}"}
@@ -706,7 +726,8 @@ def import_data(
             sample = raw.sample()
             ids = client_id_columns(raw, sample, decisions, [source.id_column, *client_ids])
             findings = _findings(raw.columns, dtypes, sample, decisions, ids)
-            _check_keep_reasons(findings, reasons)
+            documented = {c for c, ov in source.columns.items() if ov.pii} - set(overrides or {})
+            _check_keep_reasons(findings, reasons, documented)
             key_id = None
             new_key: bytes | None = None
             if any(f.action is PiiAction.pseudonymise for f in findings):
