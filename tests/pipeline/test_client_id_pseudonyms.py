@@ -144,11 +144,22 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         level = logger.level
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
+        # A logging configuration loaded by an earlier test (Django's) may have disabled them.
+        ours = [
+            logging.getLogger(name)
+            for name in list(logging.root.manager.loggerDict)
+            if name.startswith("segprofile")
+        ]
+        disabled = [one.disabled for one in ours]
+        for one in ours:
+            one.disabled = False
         try:
             result = _run(root)
         finally:
             logger.removeHandler(handler)
             logger.setLevel(level)
+            for one, was in zip(ours, disabled, strict=True):
+                one.disabled = was
         result.add("logs.txt", logs.getvalue())
         return result
 

@@ -518,7 +518,14 @@ class ImportDecisionsForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for i, col in enumerate(self.columns):
-            if cleaned.get(f"pii_{i}") == "keep" and not (cleaned.get(f"reason_{i}") or "").strip():
+            finding = self.findings.get(col["name"]) or {}
+            # A client id the study keeps as is already (the examples' ids are pseudonyms).
+            decided = finding.get("kind") == "client_id" and finding.get("action") == "keep"
+            if (
+                cleaned.get(f"pii_{i}") == "keep"
+                and not decided
+                and not (cleaned.get(f"reason_{i}") or "").strip()
+            ):
                 self.add_error(
                     f"reason_{i}",
                     gettext("Say why the column «%(column)s» with personal data is kept as is.")
