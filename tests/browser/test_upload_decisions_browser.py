@@ -83,6 +83,16 @@ def test_upload_choices_reach_the_profile_and_a_yaml_revision_asks_first(
     assert not any(v in content_now for v in raw["snils"] + raw["phone"] + raw["fio"])
     settings.scroll_into_view_if_needed()
     shot(page, "upload-decisions-01-settings", settings)
+    # The application number is personal data: a pseudonym by default, and the page says why.
+    pii = page.locator("#pii")
+    number = pii.locator("tr", has_text="Номер заявления")
+    expect(number).to_contain_text("идентификатор клиента")
+    expect(number).to_contain_text("связывает запись с одним человеком")
+    expect(number.get_by_label("Действие со столбцом Номер заявления")).to_have_value(
+        "pseudonymise"
+    )
+    pii.scroll_into_view_if_needed()
+    shot(page, "upload-decisions-01b-pii", pii)
 
     # A wrong choice first: the rating as text is refused beside its field, nothing imported.
     page.get_by_label("Тип столбца Оценка").select_option("categorical")

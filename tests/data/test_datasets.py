@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from fake_clients import client_rows, write_csv
 
@@ -424,3 +425,99 @@ def test_a_file_without_a_header_row_gets_one_message_not_one_per_column(tmp_pat
         "загрузите его снова."
     ]
     assert all("Иванов" not in i.message for i in found.quality.issues)
+
+
+# --- the client id column (issues 15 and 19) ---------------------------------------------------
+
+
+def _with_numbers(rows: list[dict[str, str]], numbers: list[str]) -> list[dict[str, str]]:
+    return [{**row, "Номер заявления": n} for row, n in zip(rows, numbers, strict=True)]
+
+
+def test_an_id_column_with_repeats_and_blanks_is_pseudonymised_and_reported_by_count(
+    ws: pipeline.Workspace,
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The duplicates and blanks of an application number keep their clear messages (counts,
+    the column's name, never a value); blanks stay blank, repeats share a pseudonym."""
+    numbers = [f"З-2024-{7301 + i:06d}" for i in range(150)]
+    numbers[10] = numbers[11] = numbers[12] = numbers[3]  # one client applied four times
+    numbers[40] = numbers[41]
+    numbers[60] = numbers[61] = ""
+    path = write_csv(tmp_path / "a.csv", _with_numbers(client_rows(150, seed=8), numbers))
+    with caplog.at_level("DEBUG"):
+        result = pipeline.import_dataset(ws, path, study, "records", author="анна")
+    cols = {c["name"]: c for c in result.manifest.columns}
+    assert (cols["Номер заявления"]["pii_kind"], cols["Номер заявления"]["pii_action"]) == (
+        "client_id",
+        "pseudonymise",
+    )
+    assert result.quality.duplicate_ids == 4
+    messages = [i.message for i in result.quality.issues]
+    assert "Идентификатор «Номер заявления» повторяется: 4 лишних строк у 2 идентификаторов." in (
+        messages
+    )
+    assert result.quality.column("Номер заявления").missing == 2
+    stored = pq.read_table(result.path).column("Номер заявления").to_pylist()
+    assert stored.count(None) == 2
+    assert len({v for v in stored if v is not None}) == 150 - 2 - 4
+    text = json.dumps(result.manifest.to_dict(), ensure_ascii=False) + caplog.text
+    text += "\n".join(messages)
+    raw = {n for n in numbers if n}
+    assert not [n for n in raw if n in text]
+    assert not [n for n in raw if n in (home / "audit" / "imports.jsonl").read_text("utf-8")]
+
+
+def test_keeping_the_id_column_raw_is_an_explicit_choice_with_a_reason(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
+) -> None:
+    path = write_csv(tmp_path / "a.csv", client_rows(60, seed=9))
+    keep = {"Номер заявления": ColumnOverride(pii="keep")}
+    with pytest.raises(InputError, match="«Номер заявления» \\(идентификатор клиента\\)"):
+        pipeline.import_dataset(ws, path, study, "records", author="анна", overrides=keep)
+    result = pipeline.import_dataset(
+        ws,
+        path,
+        study,
+        "records",
+        author="анна",
+        overrides=keep,
+        keep_reasons={"Номер заявления": "номера нужны отделу для сверки"},
+    )
+    stored = pq.read_table(result.path).column("Номер заявления").to_pylist()
+    assert {str(v) for v in stored} == {str(100000 + i) for i in range(60)}
+    audit = privacy.read_audit(home, study_id="small")[-1]
+    entry = next(c for c in audit.columns if c["column"] == "Номер заявления")
+    assert (entry["action"], entry["reason"]) == ("keep", "номера нужны отделу для сверки")
+
+
+def test_an_import_without_a_study_pseudonymises_what_looks_like_a_client_id(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path
+) -> None:
+    """No ``id_column`` named (``segprofile import`` of a bare file): a column whose name and
+    values say client id is pseudonymised all the same; unique short answers are not."""
+    rows = [
+        {
+            "ID клиента": f"CL{9000 + i * 7}",
+            "Канал": ["ЕПГУ", "ЕПГУ", "ЕПГУ", "МФЦ", "Почта"][i % 5],
+            "Что улучшить": f"ответ номер {i}",
+        }
+        for i in range(120)
+    ]
+    path = write_csv(tmp_path / "b.csv", rows, encoding="cp1251")
+    inspection = datasets.inspect(path, staging_root=tmp_path / "staging")
+    assert {f.column: f.kind.value for f in inspection.pii} == {"ID клиента": "client_id"}
+    result = datasets.import_data(
+        path,
+        study_id="adhoc",
+        source=datasets.adhoc_source(),
+        author="анна",
+        home=home,
+        staging_root=tmp_path / "staging",
+    )
+    stored = pq.read_table(result.path).to_pydict()
+    assert not set(stored["ID клиента"]) & {row["ID клиента"] for row in rows}
+    assert set(stored["Что улучшить"]) == {row["Что улучшить"] for row in rows}

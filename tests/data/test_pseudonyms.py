@@ -63,6 +63,7 @@ def test_the_engine_computes_hmac_sha256() -> None:
         (PiiKind.email, "Ivan.Petrov@Mail.RU ", "ivan.petrov@mail.ru"),
         (PiiKind.fio, "Ёлкин  Пётр Иванович", "елкин пётр иванович"),
         (PiiKind.inn, "500100732259", "5001 0073 2259"),
+        (PiiKind.client_id, "З-2024-000123", " З-2024-000123\u00a0"),
     ],
 )
 def test_equal_people_get_equal_pseudonyms(kind: PiiKind, a: str, b: str) -> None:
@@ -122,6 +123,18 @@ _ANY_TEXT = st.one_of(
     st.text(alphabet=st.sampled_from("İıΣσςΌΑẞǅﬃ Ёё-İ" + _LETTERS[:8]), max_size=20),
 )
 
+
+@st.composite
+def _application(draw: st.DrawFn) -> str:
+    """A client id or application number as bodies' systems write it: «З-2024-000123»,
+    «77/123456», «000123», with white space around it sometimes."""
+    prefix = draw(st.sampled_from(["", "З-", "ЗАЯВ-", "АБ/", "id", "№ "]))
+    year = draw(st.sampled_from(["", "2024-", "2025/"]))
+    body = "".join(draw(st.lists(_DIGIT, min_size=1, max_size=12)))
+    pad = draw(st.sampled_from(["", " ", "\t", "\u00a0"]))
+    return pad + prefix + year + body + pad
+
+
 _BY_KIND = {
     PiiKind.snils: st.one_of(_number(11), _ANY_TEXT),
     PiiKind.inn: st.one_of(_number(10), _number(12), _ANY_TEXT),
@@ -131,6 +144,7 @@ _BY_KIND = {
     PiiKind.fio: st.one_of(_NAME, _ANY_TEXT),
     PiiKind.address: st.one_of(_NAME, _ANY_TEXT),
     PiiKind.birth_date: _ANY_TEXT,
+    PiiKind.client_id: st.one_of(_application(), _number(9), _ANY_TEXT),
     PiiKind.other: st.one_of(_NAME, _ANY_TEXT),
 }
 
@@ -145,3 +159,14 @@ def test_engine_equals_python_for_any_text(kind: PiiKind, data: st.DataObject) -
     re-identification rely on it."""
     values = data.draw(st.lists(st.one_of(st.none(), _BY_KIND[kind]), min_size=1, max_size=25))
     assert engine_pseudonyms(KEY, kind, values) == python_pseudonyms(KEY, kind, values)
+
+
+def test_a_client_id_is_its_own_kind() -> None:
+    """An application number's pseudonym is keyed by its kind: the same digits as a client id
+    and as another identifier kind give unrelated pseudonyms, and leading zeros count (two
+    application numbers «000123» and «123» are two clients)."""
+    ids = engine_pseudonyms(KEY, PiiKind.client_id, ["000123", "123", "000123"])
+    assert ids[0] == ids[2] != ids[1]
+    assert ids[0] == _hmac(KEY, b"client_id:000123")
+    assert ids[0] != engine_pseudonyms(KEY, PiiKind.other, ["000123"])[0]
+    assert ids[0] != engine_pseudonyms(KEY, PiiKind.passport, ["000123"])[0]

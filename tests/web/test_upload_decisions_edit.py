@@ -286,3 +286,40 @@ def test_a_recheck_keeps_the_choices_and_is_not_refused_for_them(
         r'name="id_column".*?<option value="\d+" selected>Номер заявления<', section, re.S
     )
     assert not DataImport.objects.filter(study=bare_study).exists()
+
+
+@pytest.mark.django_db
+def test_the_application_number_is_pseudonymised_by_default_and_the_page_says_why(
+    client_in: Client, bare_study: Study
+) -> None:
+    """Issues 15 and 19: the client id column gets «заменить псевдонимом» by default on the
+    check page, with the reason in plain Russian; imported with the defaults, no application
+    number is stored raw."""
+    import pyarrow.parquet as pq
+
+    from segprofile.web.studies.services import workspace_for
+
+    token = staged(client_in, bare_study)
+    page = text_of(client_in.get(inspect_url(bare_study, token)))
+    section = page[page.index('id="pii"') : page.index('id="quality"')]
+    row = section[section.index("Номер заявления") :]
+    row = row[: row.index("</tr>")]
+    assert "идентификатор клиента" in row
+    assert "номер заявления или клиента связывает запись с одним человеком" in row
+    assert re.search(r'<option value="pseudonymise" selected>заменить псевдонимом<', row)
+    settings_part = page[page.index('id="study-settings"') : page.index('id="pii"')]
+    assert "При загрузке заменяется псевдонимом, как СНИЛС" in settings_part
+    assert "З-100007" not in page
+
+    response = follow_import(
+        client_in, client_in.post(inspect_url(bare_study, token), form_data(bare_study, token))
+    )
+    assert response.status_code == 302
+    document = bare_study.current_revision().to_document()
+    assert document.data_source("records").columns["Номер заявления"].pii == "pseudonymise"
+    ws = workspace_for(bare_study)
+    manifest = pipeline.list_dataset_versions(ws, document.id, "records")[-1]
+    stored = pq.read_table(ws.home / "datasets" / document.id / "records" / manifest.parquet)
+    numbers = stored.column("Номер заявления").to_pylist()
+    assert len(set(numbers)) == 400
+    assert not [n for n in numbers if str(n).startswith("З-")]

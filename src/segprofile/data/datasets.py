@@ -48,6 +48,7 @@ from segprofile.data.readers import (
 from segprofile.data.schema import (
     ColumnType,
     QualityReport,
+    id_columns,
     is_date_dtype,
     json_value,
     parse_type,
@@ -124,11 +125,24 @@ def _findings(
     dtypes: dict[str, str],
     sample: list[dict[str, Any]],
     overrides: dict[str, ColumnOverride],
+    id_columns: Collection[str] = (),
 ) -> list[PiiFinding]:
+    """The personal data of a table and what the import does with it.
+
+    The one rule for a client id column (``id_columns``: the source's ``id_column``, the
+    study's client id where the file has it, and the columns the inspection takes for
+    identifiers, see :func:`client_id_columns`): it is personal data — an application number
+    links a record to one person — and is pseudonymised by default
+    (:func:`privacy.client_id_finding`), on every side that joins by it. A decision of the
+    analyst (``overrides[...].pii``) wins, as for any column.
+    """
     out = []
+    ids = set(id_columns)
     for col in columns:
         values = [r[col] for r in sample if r[col] is not None and r[col] != ""][:PII_SAMPLE]
         found = privacy.detect_column(col, values, is_date=is_date_dtype(dtypes.get(col, "")))
+        if col in ids:
+            found = privacy.client_id_finding(col, found)
         ov = overrides.get(col)
         if ov is not None and ov.pii:
             action = privacy.parse_action(ov.pii, col)
@@ -141,6 +155,7 @@ def _findings(
                 by_content=found.by_content if found else False,
                 share=found.share if found else 0.0,
                 action=action,
+                client_id=found.client_id if found else False,
             )
         if found is not None:
             if found.action is PiiAction.generalise and not is_date_dtype(dtypes.get(col, "")):
@@ -152,6 +167,20 @@ def _findings(
     return out
 
 
+def client_id_columns(
+    raw: RawTable,
+    sample: list[dict[str, Any]],
+    decisions: dict[str, ColumnOverride],
+    named: Collection[str | None] = (),
+) -> set[str]:
+    """The client id columns of a file being read: those ``named`` (the source's and the
+    study's id column) that it has, and those the inspection's rule (:func:`schema.id_columns`,
+    with the analyst's types and uses) takes for identifiers in its first rows."""
+    first = f"(SELECT * FROM raw LIMIT {max(len(sample), 1):d})"  # noqa: S608 — a number
+    detected = raw.run(lambda: id_columns(raw.con, first, decisions))
+    return {c for c in named if c in raw.columns} | set(detected)
+
+
 def inspect(
     location: str | Path,
     *,
@@ -159,10 +188,13 @@ def inspect(
     overrides: dict[str, ColumnOverride] | None = None,
     id_column: str | None = None,
     staging_root: Path | None = None,
+    client_ids: Collection[str | None] = (),
 ) -> Inspection:
     """Read a file (or database table) once and report what it holds; nothing is stored.
 
-    ``staging_root``: the staging area the raw file is read in (default: the settings')."""
+    ``id_column`` and ``client_ids`` (the study's client id column) name client id columns:
+    pseudonymised by default, as the import does (:func:`_findings`). ``staging_root``: the
+    staging area the raw file is read in (default: the settings')."""
     ov = overrides or {}
     # The raw file's converted copy and spill stay in the staging area, never the data home.
     with staging.work_dir(staging_root) as work, open_raw(location, work, options) as raw:
@@ -172,7 +204,8 @@ def inspect(
         _apply_type_overrides(raw, dtypes, ov)
         dtypes = raw.dtypes()
         sample = raw.sample()
-        pii = _findings(raw.columns, dtypes, sample, ov)
+        ids = client_id_columns(raw, sample, ov, [id_column, *client_ids])
+        pii = _findings(raw.columns, dtypes, sample, ov, ids)
         quality = raw.run(
             lambda: quality_report(
                 raw.con,
@@ -375,6 +408,7 @@ def open_raw_source(
     data_dir: Path,
     key: privacy.StudyKey | None = None,
     staging_root: Path | None = None,
+    client_ids: Collection[str | None] = (),
 ) -> SourceTable:
     """A source's file read for analysis without an import, through the gate's own steps.
 
@@ -395,7 +429,8 @@ def open_raw_source(
         _apply_type_overrides(raw, dtypes, decisions)
         dtypes = raw.dtypes()
         sample = raw.sample()
-        findings = _findings(raw.columns, dtypes, sample, decisions)
+        ids = client_id_columns(raw, sample, decisions, [source.id_column, *client_ids])
+        findings = _findings(raw.columns, dtypes, sample, decisions, ids)
         if any(f.action is PiiAction.pseudonymise for f in findings):
             secret, _ = study_key(home, study_id, key)
             privacy.set_key_variables(raw.con, secret)
@@ -579,14 +614,32 @@ def study_key(
     return privacy.load_key(ref, expected=expected), ref
 
 
-def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> None:
+KEPT_ID = "столбец идентификатора клиента оставлен как есть по решению в описании исследования"
+
+
+def _kept_id(finding: PiiFinding) -> bool:
+    return finding.client_id and finding.kind is PiiKind.client_id
+
+
+def _check_keep_reasons(
+    findings: list[PiiFinding], reasons: dict[str, str], documented: Collection[str] = ()
+) -> None:
     """An identifier stored as it is needs a stated reason (it goes into the audit trail).
 
     An uncertain finding (``review``: the column's name says personal data, its values do not)
-    is kept without one — dropping on a guess would lose data — and its doubt is recorded.
+    is kept without one — dropping on a guess would lose data — and its doubt is recorded; so
+    is a client id column whose values are no identifier of a known kind, kept by a decision
+    written in the study document (``documented``; :data:`KEPT_ID` is recorded: the examples'
+    ids are pseudonyms already). A keep asked for by the call itself (``--pii``) needs its
+    reason.
     """
     for f in findings:
-        if f.action is PiiAction.keep and not f.review and not reasons.get(f.column, "").strip():
+        if (
+            f.action is PiiAction.keep
+            and not f.review
+            and not (_kept_id(f) and f.column in documented)
+            and not reasons.get(f.column, "").strip()
+        ):
             raise InputError(
                 f"Столбец «{f.column}» ({f.kind.label}) остаётся без изменений, а причина не "
                 "указана.",
@@ -608,7 +661,9 @@ def _audit_columns(
         if f.action is PiiAction.pseudonymise:
             entry["key_id"] = key_id
         elif f.action is PiiAction.keep:
-            entry["reason"] = reasons.get(f.column, "").strip() or (f.doubt if f.review else "")
+            entry["reason"] = reasons.get(f.column, "").strip() or (
+                f.doubt if f.review else KEPT_ID if _kept_id(f) else ""
+            )
         out.append(entry)
     out += [
         {"column": col, "kind": None, "action": f"type:{ov.type}"}
@@ -632,11 +687,15 @@ def import_data(
     delete_input: bool = False,
     rotate_key: bool = False,
     staging_root: Path | None = None,
+    client_ids: Collection[str | None] = (),
 ) -> ImportResult:
     """Read, pseudonymise and store one file (or database table) as a new dataset version.
 
     ``overrides`` (column → decision) are applied over ``source.columns``; an identifier kept as
-    it is needs its reason in ``keep_reasons``. Pseudonyms use the study's key (``key``, see
+    it is needs its reason in ``keep_reasons``. The source's ``id_column``, the columns named in
+    ``client_ids`` (the study's client id column, so that every side of a join gets the same
+    pseudonyms) and the columns taken for identifiers are pseudonymised unless decided otherwise
+    (:func:`_findings`). Pseudonyms use the study's key (``key``, see
     :func:`study_key`); ``rotate_key`` makes a new key for this version instead, and the old one
     is retired. The input file is never deleted unless ``delete_input`` (a staged copy of the
     web's own). The previous versions are never touched; on any failure — an interruption
@@ -665,8 +724,10 @@ def import_data(
             _apply_type_overrides(raw, dtypes, decisions)
             dtypes = raw.dtypes()
             sample = raw.sample()
-            findings = _findings(raw.columns, dtypes, sample, decisions)
-            _check_keep_reasons(findings, reasons)
+            ids = client_id_columns(raw, sample, decisions, [source.id_column, *client_ids])
+            findings = _findings(raw.columns, dtypes, sample, decisions, ids)
+            documented = {c for c, ov in source.columns.items() if ov.pii} - set(overrides or {})
+            _check_keep_reasons(findings, reasons, documented)
             key_id = None
             new_key: bytes | None = None
             if any(f.action is PiiAction.pseudonymise for f in findings):
@@ -906,7 +967,9 @@ def reidentify(
         dtypes = raw.dtypes()
         _apply_type_overrides(raw, dtypes, decisions)
         dtypes = raw.dtypes()
-        findings = _findings(raw.columns, dtypes, raw.sample(), decisions)
+        sample = raw.sample()
+        ids = client_id_columns(raw, sample, decisions, [source.id_column])
+        findings = _findings(raw.columns, dtypes, sample, decisions, ids)
         id_finding = next((f for f in findings if f.column == source.id_column), None)
         if source.id_column not in raw.columns or id_finding is None:
             raise InputError(

@@ -25,7 +25,7 @@ import os
 import re
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -63,6 +63,9 @@ class PiiKind(StrEnum):
     email = "email"
     address = "address"
     birth_date = "birth_date"
+    # The column that links the records to one client (an application number, a client's
+    # number in the body's system): found by the inspection of the table, not by its values.
+    client_id = "client_id"
     other = "other"  # a column the user marked as personal data
 
     @property
@@ -79,6 +82,7 @@ _KIND_LABELS = {
     PiiKind.email: "e-mail",
     PiiKind.address: "адрес",
     PiiKind.birth_date: "дата рождения",
+    PiiKind.client_id: "идентификатор клиента",
     PiiKind.other: "персональные данные",
 }
 
@@ -276,10 +280,13 @@ class PiiFinding:
     action: PiiAction
     review: bool = False  # uncertain: kept as it is until a person looks at it
     doubt: str = ""  # why it is uncertain, in Russian, for the inspect page
+    client_id: bool = False  # the table's client id column (see client_id_finding)
 
     @property
     def reason(self) -> str:
         parts = []
+        if self.client_id:
+            parts.append(CLIENT_ID_REASON)
         if self.by_name:
             parts.append("по имени столбца")
         if self.by_content:
@@ -295,6 +302,31 @@ class PiiFinding:
         out["action_label"] = self.action.label
         out["reason"] = self.reason
         return out
+
+
+CLIENT_ID_REASON = (
+    "столбец идентификатора клиента: номер заявления или клиента связывает запись с одним "
+    "человеком, поэтому он заменяется псевдонимом — тем же, что в других файлах исследования, "
+    "и связь между ними сохраняется"
+)
+
+
+def client_id_finding(column: str, found: PiiFinding | None) -> PiiFinding:
+    """The finding of a client id column (the source's ``id_column`` or one the inspection of
+    the table takes for an identifier): what its values look like when they are an identifier
+    of a known kind (СНИЛС, phone…), else a :attr:`PiiKind.client_id` — pseudonymised by
+    default either way, with the same rule on every side that joins by it."""
+    if found is not None and not found.review:
+        return replace(found, client_id=True)
+    return PiiFinding(
+        column=column,
+        kind=PiiKind.client_id,
+        by_name=False,
+        by_content=False,
+        share=0.0,
+        action=PiiAction.pseudonymise,
+        client_id=True,
+    )
 
 
 def default_action(kind: PiiKind, *, is_date: bool) -> PiiAction:

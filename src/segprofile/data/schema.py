@@ -378,6 +378,32 @@ def _profile(
     return n, out, st
 
 
+def id_columns(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    overrides: dict[str, ColumnOverride] | None = None,
+) -> list[str]:
+    """The columns of ``relation`` that are client identifiers, in one scan: those the analyst
+    gave the use «id», and those the quality report's rule (``_infer``) takes for identifiers
+    when their name says so («Номер заявления», «ID клиента», «Код») or they are whole
+    numbers. Unique short texts without such a name (open answers) are not taken."""
+    dtypes = _describe(con, relation)
+    _, columns, _ = _profile(con, relation, dtypes, overrides, None)
+    out = []
+    for c in columns:
+        ov = (overrides or {}).get(c.name)
+        if ov is not None and ov.use:
+            if c.use is ColumnUse.id:
+                out.append(c.name)
+        elif (
+            c.type is ColumnType.identifier
+            and c.use is ColumnUse.id
+            and (_ID_NAME.search(c.name.casefold()) or is_integer_dtype(c.dtype))
+        ):
+            out.append(c.name)
+    return out
+
+
 def quality_report(
     con: duckdb.DuckDBPyConnection,
     relation: str,

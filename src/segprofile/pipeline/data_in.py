@@ -80,6 +80,29 @@ def import_demo_data(
         ]
 
 
+def study_client_ids(study: Study) -> list[str]:
+    """The study's client id column (its client records' ``id_column``): in every file of the
+    study that has it (survey answers, complaints…) it is pseudonymised like in the records,
+    so the files still join by it."""
+    records = study.client_records()
+    return [records.id_column] if records is not None and records.id_column else []
+
+
+def joining_source(study: Study, source: DataSource) -> DataSource:
+    """``source`` with the records' decision on the study's client id column (``pii``: kept
+    as is, dropped…) where the source itself has none: every side of a join by that column
+    gets the same rule, so a survey keyed by the records' id still matches them."""
+    records = study.client_records()
+    if records is None or records.id == source.id or not records.id_column:
+        return source
+    decision = records.columns.get(records.id_column)
+    own = source.columns.get(records.id_column)
+    if decision is None or not decision.pii or (own is not None and own.pii):
+        return source
+    merged = (own or ColumnOverride()).model_copy(update={"pii": decision.pii})
+    return source.model_copy(update={"columns": {**source.columns, records.id_column: merged}})
+
+
 def inspect_file(
     ws: Workspace,
     location: str | Path,
@@ -95,8 +118,9 @@ def inspect_file(
     """
     decisions: dict[str, ColumnOverride] = {}
     id_column = None
+    client_ids = study_client_ids(study) if study is not None else []
     if study is not None and source_id is not None:
-        source = find_source(study, source_id)
+        source = joining_source(study, find_source(study, source_id))
         decisions.update(source.columns)
         id_column = source.id_column
     decisions.update(overrides or {})
@@ -106,6 +130,7 @@ def inspect_file(
         overrides=decisions,
         id_column=id_column,
         staging_root=ws.staging,
+        client_ids=client_ids,
     )
 
 
@@ -131,7 +156,7 @@ def import_dataset(
     return datasets.import_data(
         location,
         study_id=study.id,
-        source=find_source(study, source_id),
+        source=joining_source(study, find_source(study, source_id)),
         author=author,
         home=ws.home,
         options=options,
@@ -141,6 +166,7 @@ def import_dataset(
         delete_input=delete_input,
         rotate_key=_rotate_key,
         staging_root=ws.staging,
+        client_ids=study_client_ids(study),
     )
 
 
@@ -246,7 +272,14 @@ def open_data_source(
     if data_dir is None:
         return datasets.open_version(engine, ws.home, study.id, source)
     return datasets.open_raw_source(
-        engine, ws.home, study.id, source, data_dir, ws.key(study), staging_root=ws.staging
+        engine,
+        ws.home,
+        study.id,
+        joining_source(study, source),
+        data_dir,
+        ws.key(study),
+        staging_root=ws.staging,
+        client_ids=study_client_ids(study),
     )
 
 

@@ -69,6 +69,7 @@ PII_KIND_LABELS: dict[str, Any] = {
     "email": _("e-mail"),
     "address": _("address"),
     "birth_date": _("birth date"),
+    "client_id": _("client identifier"),
     "other": _("personal data"),
 }
 SOURCE_KIND_LABELS: dict[str, Any] = {
@@ -354,7 +355,15 @@ class ImportDecisionsForm(forms.Form):
             label=_("Satisfaction rating"), choices=any_column, initial=rating, required=False
         )
         self.fields["id_column"] = forms.ChoiceField(
-            label=_("Client identifier"), choices=any_column, initial=id_column, required=False
+            label=_("Client identifier"),
+            choices=any_column,
+            initial=id_column,
+            required=False,
+            help_text=_(
+                "Replaced by a pseudonym on import, like SNILS: an application or client number "
+                "leads to one person. Survey answers and complaints with this column get the same "
+                "pseudonyms, so they stay linked to the records."
+            ),
         )
         self.fields["date_column"] = forms.ChoiceField(
             label=_("Date of the request"), choices=any_column, initial=date, required=False
@@ -509,7 +518,14 @@ class ImportDecisionsForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for i, col in enumerate(self.columns):
-            if cleaned.get(f"pii_{i}") == "keep" and not (cleaned.get(f"reason_{i}") or "").strip():
+            finding = self.findings.get(col["name"]) or {}
+            # A client id the study keeps as is already (the examples' ids are pseudonyms).
+            decided = finding.get("kind") == "client_id" and finding.get("action") == "keep"
+            if (
+                cleaned.get(f"pii_{i}") == "keep"
+                and not decided
+                and not (cleaned.get(f"reason_{i}") or "").strip()
+            ):
                 self.add_error(
                     f"reason_{i}",
                     gettext("Say why the column «%(column)s» with personal data is kept as is.")
