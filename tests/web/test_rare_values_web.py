@@ -73,9 +73,7 @@ def rare_records(seed: int = 29) -> pa.Table:
             "age": pa.array([rng.randint(18, 60) for _ in range(total)], pa.int64()),
             "single_parent": pa.array([rng.random() < 0.2 for _ in range(total)], pa.bool_()),
             "region": pa.array(region, pa.string()),
-            "satisfaction": pa.array(
-                [rng.randint(1, 5) if r else None for r in rated], pa.int64()
-            ),
+            "satisfaction": pa.array([rng.randint(1, 5) if r else None for r in rated], pa.int64()),
         }
     )
 

@@ -365,6 +365,12 @@ def other_label(values: int, min_cell: int) -> str:
     return f"{OTHER_NAME} ({count}, {each}меньше {number(min_cell)} клиентов)"
 
 
+def is_combined(key: str) -> bool:
+    """Whether a segment key is (or pairs with) a combined line of rare values: no segment to
+    offer for a hypothesis, a journey or a recommendation (it stands for no value in the data)."""
+    return any(part.partition("=")[2] == OTHER_CODE for part in key.split("&"))
+
+
 def rare_values(profile: Profile, min_cell: int) -> dict[str, str]:
     """Keys of the rare values (a categorical feature's values with fewer than ``min_cell``
     clients, after the analyst's value labels merged them) → the key of their combined line.
