@@ -26,6 +26,7 @@ from segprofile.analysis.suppression import (
     OTHER_CODE,
     combine_rare,
     other_label,
+    rare_codes,
     rare_values,
     shown_keys,
     suppress,
@@ -162,6 +163,11 @@ def test_pairs_and_cluster_tables_combine_the_rare_values_too() -> None:
     cols = {k: v for k, v in cols.items() if k in crosstab.segments}
     cols["channel=mail"] = 12  # the planted crosstab's «mail» column (its segment was changed)
     assert check_table(truth, shown, rows, cols, sum(truth.values())) == []
+
+
+def test_a_rare_value_has_fewer_than_min_cell_clients_and_no_data_is_none() -> None:
+    # «Нет данных» (NA) names nobody: a line of its own, hidden by the partition rules.
+    assert rare_codes({"NA": 2, "tiny": 4, "five": 5, "big": 900}, MIN_CELL) == {"tiny"}
 
 
 def test_the_combined_line_reads_in_russian() -> None:

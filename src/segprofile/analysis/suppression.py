@@ -49,6 +49,7 @@ from typing import Any, Generic, TypeVar
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
 from segprofile.model.format import number, percent, plural
+from segprofile.model.labels import MISSING_CODE
 from segprofile.model.results import (
     ClusterCrossCell,
     ClusterCrosstab,
@@ -371,9 +372,16 @@ def is_combined(key: str) -> bool:
     return any(part.partition("=")[2] == OTHER_CODE for part in key.split("&"))
 
 
+def rare_codes(counts: Mapping[str, int], min_cell: int) -> set[str]:
+    """The values of a categorical feature too rare to be named (code → clients): fewer than
+    ``min_cell``. «Нет данных» names nobody: it stays a line of its own (hidden when small)."""
+    return {code for code, n in counts.items() if n < min_cell and code != MISSING_CODE}
+
+
 def rare_values(profile: Profile, min_cell: int) -> dict[str, str]:
     """Keys of the rare values (a categorical feature's values with fewer than ``min_cell``
-    clients, after the analyst's value labels merged them) → the key of their combined line.
+    clients, after the analyst's value labels merged them; «Нет данных» is no value) → the key
+    of their combined line.
     Vulnerable groups of a feature that is not segmented are counted by their totals."""
     out: dict[str, str] = {}
     segmented = set()
@@ -381,8 +389,9 @@ def rare_values(profile: Profile, min_cell: int) -> dict[str, str]:
         segmented.add(fs.feature_id)
         if fs.type != "categorical":
             continue
+        counts = {s.value: s.capacity for s in fs.segments if s.capacity is not None}
         for s in fs.segments:
-            if s.capacity is not None and s.capacity < min_cell:
+            if s.value in rare_codes(counts, min_cell):
                 out[s.key] = f"{fs.feature_id}={OTHER_CODE}"
     if profile.clusters is not None:
         for row in profile.clusters.vulnerable:

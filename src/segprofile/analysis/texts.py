@@ -38,7 +38,7 @@ from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.analysis.stats import wilson_interval
-from segprofile.analysis.suppression import OTHER_NAME
+from segprofile.analysis.suppression import OTHER_NAME, rare_codes
 from segprofile.data.engine import execute
 from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_file_name, mask_personal_data
 from segprofile.data.masking import morph as _morph
@@ -1019,8 +1019,8 @@ def texts_with_segments(
     if feature.type is FeatureType.categorical:
         keyed = coded.table
         sizes = execute(keyed.group_by(code=keyed[col]).aggregate(n=keyed.count()))
-        min_cell = study.segmentation.min_cell
-        rare = {str(c) for c, n in zip(sizes["code"], sizes["n"], strict=True) if n < min_cell}
+        counts = {str(c): int(n) for c, n in zip(sizes["code"], sizes["n"], strict=True)}
+        rare = rare_codes(counts, study.segmentation.min_cell)
     texts = [str(t) if t is not None else "" for t in frame["text"]]
     codes = [str(c) if isinstance(c, str) else MISSING_CODE for c in frame["code"]]
     labels = [OTHER_NAME if c in rare else segment_label(feature, c, bins) for c in codes]
