@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 
 from segprofile import pipeline
-from segprofile.analysis.suppression import UNSUPPRESSED_BANNER, protect_partition
+from segprofile.analysis.suppression import OTHER_CODE, UNSUPPRESSED_BANNER, protect_partition
 from segprofile.model.labels import ru
 from segprofile.model.study import Study
 from segprofile.report.build import (
@@ -80,8 +80,11 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path, tmp_path: Path
         pipeline.Workspace.in_folder(tmp_path, data_dir=small_cell_data), study
     )
     report = build_report(profile, study, figures=False)
-    assert {"channel=office", "channel=post"} <= report.suppressed
+    # «Приёмная» (3 clients) is a rare value: never named, its combined line hidden instead.
+    assert {f"channel={OTHER_CODE}", "channel=post"} <= report.suppressed
     rows = {row[0]: row for row in table(report, "segments_channel").rows}
+    assert "Приёмная" not in rows
+    rows["Приёмная"] = rows["Прочие значения (1 значение, меньше 5 клиентов)"]
     # Labels tell the truth: small, or hidden to protect a neighbour (never «< 5» on 8).
     assert format_cell(rows["Приёмная"][1], "int") == "скрыто: меньше 5"
     assert format_cell(rows["Почта"][1], "int") == "скрыто, чтобы нельзя было вычислить соседние"
@@ -105,7 +108,8 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path, tmp_path: Path
     doc = Document(io.BytesIO(render_docx(report)))
     cells = {r.cells[0].text: [c.text for c in r.cells] for t in doc.tables for r in t.rows[1:]}
     assert cells["Почта"][1:3] == ["скрыто, чтобы нельзя было вычислить соседние", "скрыто"]
-    assert cells["Приёмная"][1] == "скрыто: меньше 5"
+    assert cells["Прочие значения (1 значение, меньше 5 клиентов)"][1] == "скрыто: меньше 5"
+    assert "Приёмная" not in cells
 
 
 def test_study_setting_no_longer_turns_suppression_off(
@@ -117,7 +121,7 @@ def test_study_setting_no_longer_turns_suppression_off(
         pipeline.Workspace.in_folder(tmp_path, data_dir=small_cell_data), study
     )
     report = build_report(profile, study, figures=False)
-    assert "channel=office" in report.suppressed
+    assert f"channel={OTHER_CODE}" in report.suppressed
     assert report.banner == ""
 
 

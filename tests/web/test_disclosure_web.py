@@ -1,8 +1,9 @@
 """Disclosure suite, web side: every output of a profile with planted tiny groups is scanned.
 
-The records plant segments of 1, 2 and 4 people (channels «Приёмная», «Почта», «Телефон»), a
-1-person settlement type («Остров») whose 12-person neighbour («Село») must be hidden with it,
-and a 300-person segment («МФЦ») with only 3 ratings. The profile is built by the worker as a
+The records plant segments of 1, 2 and 4 people (channels «Приёмная», «Почта», «Телефон»:
+never named, combined into one line of 7), a 1-person settlement type («Остров»: combined
+alone, that line hidden) whose 12-person neighbour («Село») must be hidden with it, and a
+300-person segment («МФЦ») with only 3 ratings. The profile is built by the worker as a
 user would start it; then profile.json (web and API), the pages (segments, clusters,
 priorities, research plan), the profile HTML, the DOCX, XLSX and PDF reports and the
 respondents CSV are read back, and no figure about fewer than ``min_cell`` people may appear.
@@ -36,6 +37,7 @@ from tests.analysis.test_suppression import check_table
 from tests.sp_factories import SMALL_STUDY
 
 from segprofile import pipeline
+from segprofile.analysis.suppression import combine_rare
 from segprofile.model.results import Profile
 from segprofile.web.api.models import ApiToken
 from segprofile.web.studies.models import AuditEvent, Membership, ProfileRun, Study
@@ -45,11 +47,18 @@ MIN_CELL = 5
 CHANNELS = {"epgu": 680, "mfc": 300, "office": 1, "post": 2, "phone": 4}
 REGIONS = {"rural": 12, "island": 1}  # the rest: city and town
 MFC_RATINGS = [5, 2, 4]  # 3 ratings in a 300-person segment
-HIDDEN = {
+#: Rare values (fewer than min_cell clients): never named, never shown one by one; each
+#: feature's are combined into one line («Прочие значения …», ``analysis.suppression``).
+RARE = {
     "channel=office": "Приёмная",
     "channel=post": "Почта",
     "channel=phone": "Телефон",
     "region=island": "Остров",
+}
+#: 1 + 2 + 4 = 7 clients: the combined line of the channels is shown with its count.
+CHANNEL_OTHER = ("channel=__other__", "Прочие значения (3 значения, в каждом меньше 5 клиентов)")
+HIDDEN = {
+    "region=__other__": "Прочие значения (1 значение, меньше 5 клиентов)",  # «Остров» alone
     "region=rural": "Село",  # 12 people: hidden only so that «Остров» cannot be worked out
 }
 
@@ -208,7 +217,14 @@ def check_published_json(profile: dict[str, Any], computed: Profile) -> None:
     """The planted groups are hidden in a published profile.json, and nothing is recoverable."""
     assert small_counts(profile) == []
     assert profile["disclosure"]["suppressed"] is True
+    text = json.dumps(profile, ensure_ascii=False)
+    for key, label in RARE.items():
+        assert key not in text, key
+        assert label not in text, key
     segments = {s["key"]: s for fs in profile["by_feature"] for s in fs["segments"]}
+    assert segments[CHANNEL_OTHER[0]]["label"] == CHANNEL_OTHER[1]
+    assert segments[CHANNEL_OTHER[0]]["capacity"] == 7
+    assert segments["region=__other__"]["hidden"] == "small"
     for key in HIDDEN:
         seg = segments[key]
         assert seg["capacity"] is None, key
@@ -227,9 +243,11 @@ def check_published_json(profile: dict[str, Any], computed: Profile) -> None:
     clusters = profile["clusters"]
     assert clusters is not None
     crosstab = next(ct for ct in clusters["crosstabs"] if ct["feature_id"] == "channel")
-    assert computed.clusters is not None
-    computed_ct = next(ct for ct in computed.clusters.crosstabs if ct.feature_id == "channel")
-    truth = {(cl.key, seg): 0 for cl in computed.clusters.clusters for seg in computed_ct.segments}
+    # The table is checked as published: the rare channels combined into one column.
+    combined = combine_rare(computed, MIN_CELL)[0]
+    assert combined.clusters is not None
+    computed_ct = next(ct for ct in combined.clusters.crosstabs if ct.feature_id == "channel")
+    truth = {(cl.key, seg): 0 for cl in combined.clusters.clusters for seg in computed_ct.segments}
     truth |= {(c.cluster, c.segment): c.count or 0 for c in computed_ct.cells}
     assert any(0 < v < MIN_CELL for v in truth.values())  # a tiny group inside a cell
     listed = {(c["cluster"], c["segment"]): c["count"] for c in crosstab["cells"]}
@@ -258,10 +276,14 @@ def check_rows(rows: list[list[str]], where: str) -> int:
         cells = [c.strip() for c in row if c and c.strip()]
         if not cells:
             continue
+        for label in RARE.values():
+            assert not any(label in c for c in cells), (where, row)
         for label in HIDDEN.values():
             if label in cells[:3]:
                 rest = [
-                    c for c in cells if c != label and not c.startswith(("channel=", "region="))
+                    c.replace(label, "")
+                    for c in cells
+                    if c != label and not c.startswith(("channel=", "region="))
                 ]
                 assert all(no_digits(c.replace(f"меньше {MIN_CELL}", "")) for c in rest), (
                     where,
@@ -345,10 +367,13 @@ def test_pages_show_no_figure_of_a_small_group(
             if key.startswith(feature):
                 row = re.search(rf'data-segment="{re.escape(key)}"[^>]*>(.*?)</tr>', text, re.S)
                 assert row is not None, key
-                cells = re.sub(r"<[^>]+>", " ", row.group(1)).replace(f"меньше {MIN_CELL}", "")
-                assert no_digits(cells), (key, cells)
+                cells = re.sub(r"<[^>]+>", " ", row.group(1)).replace(HIDDEN[key], "")
+                assert no_digits(cells.replace(f"меньше {MIN_CELL}", "")), (key, cells)
                 checked += 1
         checked += check_rows(html_rows(text), f"segments {feature}")
+        for key, label in RARE.items():
+            assert key not in text, key
+            assert label not in text, key
     assert checked >= len(HIDDEN) + 1
     # Clusters: the cluster × channel table and the vulnerable groups × clusters table.
     for crosstab in ("channel", "region"):
@@ -513,6 +538,7 @@ def test_topic_shares_show_no_small_count(
     assert any("ЕПГУ" in row[0] for row in rows), rows  # the shares of the large segment
     for row in rows[1:]:
         assert row[0] not in HIDDEN.values(), row
+        assert row[0] not in RARE.values(), row
         for cell in row[1:]:
             count = re.search(r"\((\d+)\)", cell)
             if count:

@@ -32,7 +32,7 @@ import ibis.selectors as s
 
 from segprofile.analysis.by_feature import TableLike, code_table
 from segprofile.analysis.stats import wilson_interval
-from segprofile.analysis.suppression import small_share, suppress
+from segprofile.analysis.suppression import is_combined, small_share, suppress
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.results import Interval, Profile, SegmentOutcome, SegmentStats
@@ -290,10 +290,12 @@ def known_segments(profile: Profile, extra: Mapping[str, str] | None = None) -> 
     labels: dict[str, str] = {}
     for fs in profile.by_feature:
         for seg in fs.segments:
-            labels[seg.key] = f"{fs.label}: {seg.label}"
+            if not is_combined(seg.key):
+                labels[seg.key] = f"{fs.label}: {seg.label}"
     for cross in profile.cross:
         for seg in cross.segments:
-            labels[seg.key] = seg.label
+            if not is_combined(seg.key):
+                labels[seg.key] = seg.label
     if profile.audience is not None:
         for group in profile.audience.never_applying:
             labels[_group_key(group.values, profile)] = group.label
@@ -440,7 +442,7 @@ def _candidates(profile: Profile, skip_features: set[str], min_n: int) -> list[_
     for fs in profile.by_feature:
         for seg in fs.segments:
             single[seg.key] = seg
-            if fs.feature_id in skip_features:
+            if fs.feature_id in skip_features or is_combined(seg.key):
                 continue
             # A hidden segment (capacity None in the published profile) is never suggested.
             if not seg.missing_value and seg.capacity is not None and seg.capacity >= min_n:
@@ -450,7 +452,7 @@ def _candidates(profile: Profile, skip_features: set[str], min_n: int) -> list[_
             continue
         for seg in cross.segments:
             parents = tuple(single[p] for p in _parts(seg.key) if p in single)
-            shown = seg.capacity is not None and seg.capacity >= min_n
+            shown = seg.capacity is not None and seg.capacity >= min_n and not is_combined(seg.key)
             if not seg.missing_value and shown and len(parents) == 2:
                 out.append(_Candidate(seg.key, seg.label, seg.capacity or 0, seg, parents))
     return sorted(out, key=lambda c: (-c.capacity, c.key))

@@ -7,6 +7,12 @@ the CSV exports) shows a *published* profile made by :func:`suppress`: the compu
 
 Rules
 -----
+* A categorical feature's values with fewer than ``min_cell`` clients are never named nor
+  shown one by one (a village of two applicants names them): they are combined first into one
+  line, «Прочие значения (3 значения, в каждом меньше 5 клиентов)» (:func:`combine_rare`), in
+  every table of that feature (its segments, pairs of features, clusters × segments,
+  vulnerable groups), and their keys are left out of everything else (traits, priorities,
+  journeys, cluster prototypes). The combined line is a part like any other below.
 * Counts under ``min_cell`` are hidden (primary suppression). In a partition (the segments of
   one feature, the clusters) more is hidden until no hidden count can be worked out from the
   total: at least two hidden, and together at least ``min_cell`` (complementary suppression).
@@ -44,7 +50,8 @@ from typing import Any, Generic, TypeVar
 
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
-from segprofile.model.format import number, percent
+from segprofile.model.format import number, percent, plural
+from segprofile.model.labels import MISSING_CODE
 from segprofile.model.results import (
     ClusterCrossCell,
     ClusterCrosstab,
@@ -348,6 +355,213 @@ def live_count_step(min_cell: int) -> int:
 # --- the published profile -----------------------------------------------------------------------
 
 
+#: The code of the combined line of a feature's rare values (its key: «признак=__other__»).
+OTHER_CODE = "__other__"
+#: The combined line's short name, in pairs of features and in cluster tables.
+OTHER_NAME = "Прочие значения"
+
+
+def other_label(values: int, min_cell: int) -> str:
+    """The combined line of ``values`` rare values, e.g. «Прочие значения (3 значения, в каждом
+    меньше 5 клиентов)»."""
+    each = "" if values == 1 else "в каждом "
+    count = plural(values, "значение", "значения", "значений")
+    return f"{OTHER_NAME} ({count}, {each}меньше {number(min_cell)} клиентов)"
+
+
+def is_combined(key: str) -> bool:
+    """Whether a segment key is (or pairs with) a combined line of rare values: no segment to
+    offer for a hypothesis, a journey or a recommendation (it stands for no value in the data)."""
+    return any(part.partition("=")[2] == OTHER_CODE for part in key.split("&"))
+
+
+def rare_codes(counts: Mapping[str, int], min_cell: int) -> set[str]:
+    """The values of a categorical feature too rare to be named (code → clients): fewer than
+    ``min_cell``. «Нет данных» names nobody: it stays a line of its own (hidden when small)."""
+    return {code for code, n in counts.items() if n < min_cell and code != MISSING_CODE}
+
+
+def rare_values(profile: Profile, min_cell: int) -> dict[str, str]:
+    """Keys of the rare values (a categorical feature's values with fewer than ``min_cell``
+    clients, after the analyst's value labels merged them; «Нет данных» is no value) → the key
+    of their combined line.
+    Vulnerable groups of a feature that is not segmented are counted by their totals."""
+    out: dict[str, str] = {}
+    segmented = set()
+    for fs in profile.by_feature:
+        segmented.add(fs.feature_id)
+        if fs.type != "categorical":
+            continue
+        counts = {s.value: s.capacity for s in fs.segments if s.capacity is not None}
+        for s in fs.segments:
+            if s.value in rare_codes(counts, min_cell):
+                out[s.key] = f"{fs.feature_id}={OTHER_CODE}"
+    if profile.clusters is not None:
+        for row in profile.clusters.vulnerable:
+            if row.feature_id not in segmented and row.total is not None and row.total < min_cell:
+                out[row.segment] = f"{row.feature_id}={OTHER_CODE}"
+    return out
+
+
+def _combined_satisfaction(parts: Sequence[SatisfactionStats]) -> SatisfactionStats:
+    """The satisfaction of a combined group: ratings added, mean and CSAT weighted by them."""
+    n = sum(s.n or 0 for s in parts)
+    rated = [s for s in parts if s.n]
+    mean = csat = None
+    if n and all(s.mean is not None for s in rated):
+        mean = sum((s.mean or 0.0) * (s.n or 0) for s in rated) / n
+    if n and all(s.csat is not None for s in rated):
+        csat = sum((s.csat or 0.0) * (s.n or 0) for s in rated) / n
+    return SatisfactionStats(n=n, mean=mean, csat=csat)
+
+
+def _combined_segment(
+    key: str, value: str, label: str, parts: Sequence[SegmentStats]
+) -> SegmentStats:
+    return SegmentStats(
+        key=key,
+        value=value,
+        label=label,
+        capacity=sum(s.capacity or 0 for s in parts),
+        share=sum(s.share or 0.0 for s in parts),
+        satisfaction=_combined_satisfaction([s.satisfaction for s in parts]),
+        missing_value=any(s.missing_value for s in parts),
+    )
+
+
+def combine_rare(profile: Profile, min_cell: int) -> tuple[Profile, dict[str, str]]:
+    """The computed profile with each feature's rare values (:func:`rare_values`) combined into
+    one line, and the keys combined (rare key → the combined line's key).
+
+    The combined line replaces them in the feature's segments, in pairs of features (cells
+    added up), in clusters × segments and in vulnerable groups × clusters; counts and
+    ratings are added, shares recomputed, nothing else of them is kept. Their keys are left in
+    traits, priorities and the rest: :class:`_Suppressor` leaves those out.
+    """
+    rare = rare_values(profile, min_cell)
+    if not rare:
+        return profile, rare
+    features = []
+    for fs in profile.by_feature:
+        small = [s for s in fs.segments if s.key in rare]
+        if not small:
+            features.append(fs)
+            continue
+        other = _combined_segment(
+            rare[small[0].key], OTHER_CODE, other_label(len(small), min_cell), small
+        )
+        kept = [s for s in fs.segments if s.key not in rare]
+        features.append(fs.model_copy(update={"segments": [*kept, other]}))
+    cross = [_combine_cross(cs, rare) for cs in profile.cross]
+    clusters = profile.clusters
+    if clusters is not None:
+        clusters = clusters.model_copy(
+            update={
+                "crosstabs": [_combine_crosstab(ct, rare) for ct in clusters.crosstabs],
+                "vulnerable": _combine_vulnerable(clusters.vulnerable, rare, min_cell),
+            }
+        )
+    combined = profile.model_copy(
+        update={"by_feature": features, "cross": cross, "clusters": clusters}
+    )
+    return combined, rare
+
+
+def _combine_cross(cs: CrossSegmentation, rare: Mapping[str, str]) -> CrossSegmentation:
+    groups: dict[str, list[SegmentStats]] = {}
+    for s in cs.segments:
+        a, _, b = s.key.partition("&")
+        groups.setdefault(f"{rare.get(a, a)}&{rare.get(b, b)}", []).append(s)
+    segments = []
+    for key, parts in groups.items():
+        if len(parts) == 1 and parts[0].key == key:
+            segments.append(parts[0])
+            continue
+        a, _, b = key.partition("&")
+        la, _, lb = parts[0].label.partition(" · ")
+        others = set(rare.values())
+        label = " · ".join(OTHER_NAME if k in others else lab for k, lab in ((a, la), (b, lb)))
+        value = "&".join(k.partition("=")[2] for k in (a, b))
+        segments.append(_combined_segment(key, value, label, parts))
+    return cs.model_copy(update={"segments": segments})
+
+
+def _combine_crosstab(ct: ClusterCrosstab, rare: Mapping[str, str]) -> ClusterCrosstab:
+    if not any(k in rare for k in ct.segments):
+        return ct
+    keys: list[str] = []
+    labels: list[str] = []
+    for key, label in zip(ct.segments, ct.segment_labels, strict=True):
+        if key not in rare:
+            keys.append(key)
+            labels.append(label)
+    others = list(dict.fromkeys(rare[k] for k in ct.segments if k in rare))
+    keys += others
+    labels += [OTHER_NAME] * len(others)
+    counts: dict[tuple[str, str], int] = {}
+    of_cluster: dict[tuple[str, str], float] = {}
+    for cell in ct.cells:
+        at = (cell.cluster, rare.get(cell.segment, cell.segment))
+        counts[at] = counts.get(at, 0) + (cell.count or 0)
+        of_cluster[at] = of_cluster.get(at, 0.0) + (cell.share_of_cluster or 0.0)
+    totals: dict[str, int] = {}
+    for (_cl, seg), c in counts.items():
+        totals[seg] = totals.get(seg, 0) + c
+    cells = [
+        ClusterCrossCell(
+            cluster=cl,
+            segment=seg,
+            count=c,
+            share_of_cluster=of_cluster[(cl, seg)],
+            share_of_segment=c / totals[seg] if totals[seg] else None,
+        )
+        for (cl, seg), c in counts.items()
+    ]
+    return ct.model_copy(update={"segments": keys, "segment_labels": labels, "cells": cells})
+
+
+def _combine_vulnerable(
+    rows: Sequence[VulnerableGroupRow], rare: Mapping[str, str], min_cell: int
+) -> list[VulnerableGroupRow]:
+    out: list[VulnerableGroupRow] = []
+    combined: dict[str, list[VulnerableGroupRow]] = {}
+    for row in rows:
+        if row.segment in rare:
+            combined.setdefault(rare[row.segment], []).append(row)
+        else:
+            out.append(row)
+    for key, parts in combined.items():
+        total = sum(r.total or 0 for r in parts)
+        counts: dict[str, int] = {}
+        of_cluster: dict[str, float] = {}
+        for r in parts:
+            for vc in r.cells:
+                counts[vc.cluster] = counts.get(vc.cluster, 0) + (vc.count or 0)
+                of_cluster[vc.cluster] = of_cluster.get(vc.cluster, 0.0) + (
+                    vc.share_of_cluster or 0.0
+                )
+        out.append(
+            VulnerableGroupRow(
+                feature_id=parts[0].feature_id,
+                feature_label=parts[0].feature_label,
+                segment=key,
+                value=OTHER_CODE,
+                label=other_label(len(parts), min_cell),
+                total=total,
+                cells=[
+                    VulnerableCell(
+                        cluster=cl,
+                        count=c,
+                        share_of_group=c / total if total else None,
+                        share_of_cluster=of_cluster[cl],
+                    )
+                    for cl, c in counts.items()
+                ],
+            )
+        )
+    return out
+
+
 def suppress(profile: Profile, study: Study) -> Profile:
     """The published form of a computed profile (idempotent: a published one is returned).
 
@@ -430,19 +644,25 @@ class _Suppressor:
         self.published_features: list[FeatureSegmentation] = []
         self.hidden_by_feature: dict[str, dict[str, Hidden]] = {}
         self.hidden_one: set[str] = set()
+        self.rare: frozenset[str] = frozenset()
 
     def run(self) -> Profile:
-        p = self.profile
+        p, rare = combine_rare(self.profile, self.min_cell)
+        self.rare = frozenset(rare)
         self.hidden_by_feature = {
             fs.feature_id: protect_partition(
                 {s.key: s.capacity or 0 for s in fs.segments}, self.min_cell
             )
             for fs in p.by_feature
         }
-        self.hidden_one = {k for h in self.hidden_by_feature.values() for k in h}
+        self.hidden_one = {k for h in self.hidden_by_feature.values() for k in h} | self.rare
         features = [self.feature(fs) for fs in p.by_feature]
         hidden_one = {s.key for fs in features for s in fs.segments if s.hidden}
-        labels = {s.key: s.label for fs in p.by_feature for s in fs.segments}
+        labels = {
+            s.key: OTHER_NAME if s.value == OTHER_CODE else s.label
+            for fs in p.by_feature
+            for s in fs.segments
+        }
         cross = [self.cross(cs, hidden_one, labels) for cs in p.cross]
         clusters = self.clusters(p.clusters, hidden_one) if p.clusters is not None else None
         published = p.model_copy(
@@ -455,7 +675,7 @@ class _Suppressor:
                 "clusters": clusters,
             }
         )
-        hidden = hidden_keys(published)
+        hidden = hidden_keys(published) | self.rare
         unranked = self.rerank(published.by_feature)
         self.published_features = published.by_feature
         published.priority = self.priority(p.priority, hidden | unranked)
@@ -718,6 +938,11 @@ class _Suppressor:
                 if rated
                 else c.satisfaction,
                 "sample_rows": c.sample_rows if c.sample_rows >= self.min_cell else 0,
+                # A cluster's centre names no rare value (its mode in a small cluster may be one).
+                "prototype": {
+                    f: None if f"{f}={v}" in self.rare else v for f, v in c.prototype.items()
+                },
+                "definition": [d for d in c.definition if d not in self.rare],
                 "portrait": self.portrait(c.portrait, traits, ratings_hidden=rated is not None),
             }
         )
@@ -749,6 +974,7 @@ class _Suppressor:
         return portrait.model_copy(
             update={
                 "traits": traits,
+                "definition": [d for d in portrait.definition if d not in self.rare],
                 "persona": fields(portrait.persona),
                 "empathy_map": fields(portrait.empathy_map),
             }

@@ -38,6 +38,7 @@ from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.analysis.stats import wilson_interval
+from segprofile.analysis.suppression import OTHER_NAME, rare_codes
 from segprofile.data.engine import execute
 from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_file_name, mask_personal_data
 from segprofile.data.masking import morph as _morph
@@ -55,6 +56,7 @@ from segprofile.model.results import (
 from segprofile.model.study import (
     Evidence,
     EvidenceKind,
+    FeatureType,
     Hypothesis,
     HypothesisStatus,
     Study,
@@ -994,7 +996,9 @@ def texts_with_segments(
     """Texts (complaints) with the segment of their author, joined in the engine by id.
 
     Returns the texts and, for each, the segment label of ``feature_id``; texts whose author
-    is not in the records get «Нет данных». At most ``limit`` texts come back.
+    is not in the records get «Нет данных». A categorical value of fewer than ``min_cell``
+    records is never named: its texts get «Прочие значения» (``analysis.suppression``). At
+    most ``limit`` texts come back.
     """
     for column in (text_column, id_column):
         if column not in table.columns:
@@ -1011,11 +1015,15 @@ def texts_with_segments(
     joined = table.left_join(per_client, table[id_column] == per_client.client)
     frame = execute(joined.select(text=joined[text_column], code=joined.code).limit(limit))
     bins = coded.bins[feature.id]
+    rare: set[str] = set()
+    if feature.type is FeatureType.categorical:
+        keyed = coded.table
+        sizes = execute(keyed.group_by(code=keyed[col]).aggregate(n=keyed.count()))
+        counts = {str(c): int(n) for c, n in zip(sizes["code"], sizes["n"], strict=True)}
+        rare = rare_codes(counts, study.segmentation.min_cell)
     texts = [str(t) if t is not None else "" for t in frame["text"]]
-    labels = [
-        segment_label(feature, str(c) if isinstance(c, str) else MISSING_CODE, bins)
-        for c in frame["code"]
-    ]
+    codes = [str(c) if isinstance(c, str) else MISSING_CODE for c in frame["code"]]
+    labels = [OTHER_NAME if c in rare else segment_label(feature, c, bins) for c in codes]
     return texts, labels
 
 

@@ -27,7 +27,7 @@ from segprofile.web.studies.models import ProfileRun, RunChart
 
 logger = logging.getLogger(__name__)
 
-PAGES_VERSION = 2  # 2: the priority chart numbers its points (issue 19 review)
+PAGES_VERSION = 2  # 2: the priority chart numbers its points; rare values unnamed (issue 19)
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"
@@ -76,7 +76,8 @@ def prepare(profile: Profile, document: StudyDocument) -> RunPages:
     published = pipeline.published_profile(profile, document)
     return RunPages(
         published_json=pipeline.profile_to_json(published),
-        labels=pipeline.segment_labels(profile),
+        # From the published profile: a rare value is never named (``analysis.suppression``).
+        labels=pipeline.segment_labels(published),
         charts=dict(_charts(published, document)),
     )
 
