@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from segprofile.model import labels
+from segprofile.model.format import shorten
 from segprofile.model.study import (
     AidasStage,
     BinningMethod,
@@ -252,8 +253,7 @@ def _empty(value: Any) -> bool:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _LONG else text[: _LONG - 1] + "…"
+    return shorten(text, _LONG)
 
 
 def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
