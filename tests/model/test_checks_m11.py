@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from segprofile.examples import EXAMPLES
+from segprofile.model.checks import Severity, check_study, priority_segments
 from segprofile.model.format import shorten
 from segprofile.model.labels import segment_name
-from segprofile.model.checks import Severity, check_study, priority_segments
 from segprofile.model.spec_yaml import load_study
 from segprofile.model.study import SegmentNote, Study
 
@@ -76,8 +76,8 @@ def test_every_unsolved_priority_problem_is_reported(study: Study) -> None:
     missing = [m for m, s in findings if s is Severity.missing]
     assert len(missing) == 3
     assert any(
-        f"{_named(study, 'p_docs_burden')} приоритетного сегмента «{_segment(study, 'channel=office')}»"
-        in m
+        f"{_named(study, 'p_docs_burden')} приоритетного сегмента "
+        f"«{_segment(study, 'channel=office')}»" in m
         for m in missing
     )
     assert any(

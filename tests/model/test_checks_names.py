@@ -72,4 +72,6 @@ def test_a_long_statement_is_shortened_with_an_ellipsis() -> None:
     assert len(long.statement) > 60
     line = next(m for m in (f.message for f in check_study(study)) if long.statement[:40] in m)
     quoted = re.search(r"«([^«»]+)»", line)
-    assert quoted is not None and quoted.group(1).endswith("…") and len(quoted.group(1)) <= 60
+    assert quoted is not None
+    assert quoted.group(1).endswith("…")
+    assert len(quoted.group(1)) <= 60

@@ -239,12 +239,12 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
     priority = priority_segments(study)
     out: list[tuple[str, Severity]] = []
     for hyp in unsolved:
-        whose = _segments(study, hyp.segments)
+        problem, whose = f"«{_name(hyp.statement)}»", _segments(study, hyp.segments)
         if not priority:
             where = f"сегментов {whose}" if hyp.segments else "всех клиентов"
             out.append(
                 (
-                    f"подтверждённая проблема «{_name(hyp.statement)}» ({where}) без рекомендации; приоритетные "
+                    f"подтверждённая проблема {problem} ({where}) без рекомендации; приоритетные "
                     "сегменты в исследовании не отмечены (фокус заказчика), поэтому проверены "
                     "все сегменты с подтверждёнными проблемами",
                     Severity.missing,
@@ -253,7 +253,7 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
         elif not hyp.segments:
             out.append(
                 (
-                    f"подтверждённая проблема «{_name(hyp.statement)}» всех клиентов, в том числе приоритетных "
+                    f"подтверждённая проблема {problem} всех клиентов, в том числе приоритетных "
                     "сегментов, без рекомендации",
                     Severity.missing,
                 )
@@ -261,7 +261,7 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
         elif hit := [s for s in hyp.segments if s in priority]:
             out.append(
                 (
-                    f"подтверждённая проблема «{_name(hyp.statement)}» приоритетного сегмента "
+                    f"подтверждённая проблема {problem} приоритетного сегмента "
                     f"{_segments(study, hit)} без рекомендации",
                     Severity.missing,
                 )
@@ -269,7 +269,7 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
         else:
             out.append(
                 (
-                    f"подтверждённая проблема «{_name(hyp.statement)}» сегментов {whose} без рекомендации "
+                    f"подтверждённая проблема {problem} сегментов {whose} без рекомендации "
                     "(эти сегменты не отмечены как приоритетные)",
                     Severity.warning,
                 )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segprofile import pipeline
 from segprofile.errors import NotFound, SegprofileError
 from segprofile.model import journey_edit
+from segprofile.model.diff import name_items
 from segprofile.model.journey_edit import JourneyEditError
 from segprofile.model.journey_links import journey_links
 from segprofile.model.study import Journey, JourneyKind
@@ -165,9 +166,9 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return redirect(back)
-    comment = gettext("%(user)s accepted suggested recommendations: %(ids)s") % {
+    comment = gettext("%(user)s accepted suggested recommendations: %(names)s") % {
         "user": request.user.get_username(),
-        "ids": ", ".join(ids),
+        "names": name_items(document.model_dump(mode="json"), "recommendations", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
     messages.success(
