@@ -233,7 +233,7 @@ class PrioritySummary(_Result):
 
 class DataFile(_Result):
     source_id: str
-    path: str
+    path: str = Field(description="Файл, из которого загружены данные (как его назвал аналитик)")
     rows: int
     sha256: str
     version: int | None = Field(None, description="Версия набора данных (при импорте)")

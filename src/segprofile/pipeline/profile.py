@@ -121,7 +121,7 @@ def profile_study(
         files = [
             DataFile(
                 source_id=source.id,
-                path=source.path,
+                path=table.file_name,
                 rows=rows,
                 sha256=table.fingerprint(),
                 version=table.version,
@@ -150,7 +150,7 @@ def profile_study(
             files.append(
                 DataFile(
                     source_id=pop_source.id,
-                    path=pop_source.path,
+                    path=population.file_name,
                     rows=population.count(),
                     sha256=population.fingerprint(),
                     version=population.version,
@@ -183,7 +183,7 @@ def profile_study(
             files.append(
                 DataFile(
                     source_id=survey_source.id,
-                    path=survey_source.path,
+                    path=survey.file_name,
                     rows=survey.count(),
                     sha256=survey.fingerprint(),
                     version=survey.version,
@@ -369,7 +369,7 @@ def _complaint_topics(
     files.append(
         DataFile(
             source_id=source.id,
-            path=source.path,
+            path=complaints.file_name,
             rows=complaints.count(),
             sha256=complaints.fingerprint(),
             version=complaints.version,
@@ -438,7 +438,7 @@ def _linked_sources(
             files.append(
                 DataFile(
                     source_id=source.id,
-                    path=source.path,
+                    path=table.file_name,
                     rows=table.count(),
                     sha256=table.fingerprint(),
                     version=table.version,
