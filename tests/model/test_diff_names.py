@@ -51,3 +51,14 @@ def test_added_suggestion_and_comment_names_use_titles() -> None:
     rec = doc["recommendations"][0]
     assert name_items(doc, "recommendations", [rec["id"]]) == f"«{rec['title'][:80]}»"
     assert name_items(doc, "hypotheses", ["gone-6bc06952"]) == "«gone-6bc06952»"
+
+
+def test_numbers_in_changes_read_the_russian_way() -> None:
+    old = _document()
+    new = copy.deepcopy(old)
+    income = next(f for f in new["features"] if f["id"] == "processing_days")
+    income["binning"] = {"method": "thresholds", "thresholds": [1500.0, 12500.5]}
+    new["segmentation"]["satisfaction"]["csat_threshold"] = 0.45
+    text = "\n".join(describe_changes(old, new))
+    assert "1\u00a0500, 12\u00a0500,5" in text
+    assert "0,45" in text

@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from segprofile.model import labels
-from segprofile.model.format import shorten
+from segprofile.model.format import number, shorten
 from segprofile.model.study import (
     AidasStage,
     BinningMethod,
@@ -352,9 +352,13 @@ def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
     if isinstance(value, str):
         return f"«{_short(value)}»"
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float):
-        return str(value).replace(".", ",")
+        return number(int(value))
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, float):
+        # As many decimals as the value has (0,05 stays 0,05), thousands spaced: 12 500,5.
+        digits = len(repr(value).partition(".")[2]) if "e" not in repr(value) else 6
+        return number(value, digits)
     if isinstance(value, list | tuple):
         if not value:
             return "—"
