@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from segprofile.model import labels
-from segprofile.model.format import number, shorten
+from segprofile.model.format import number, plural, shorten
 from segprofile.model.study import (
     AidasStage,
     BinningMethod,
@@ -371,11 +371,7 @@ def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
 
 
 def _count(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} запись"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} записи"
-    return f"{n} записей"
+    return plural(n, "запись", "записи", "записей")
 
 
 def _title(item: dict[str, Any], kind: ItemKind) -> str:
