@@ -65,7 +65,10 @@ def profile_study(
     if source is None:
         raise InputError(
             "В исследовании нет источника данных о клиентах.",
-            hint="добавьте в data_sources запись с kind: client_records и путём к файлу.",
+            hint=(
+                "загрузите данные о клиентах на странице «Данные» (в YAML исследования — "
+                "источник с kind: client_records и путём к файлу)."
+            ),
         )
     check_data_source(ws, study, source)  # before the engine starts: a wrong path fails at once
     with ws.connect() as eng:
@@ -299,7 +302,10 @@ def count_rule_matches(ws: Workspace, study: Study, rule: str) -> RuleCount:
     if source is None:
         raise InputError(
             "В исследовании нет источника данных о клиентах.",
-            hint="добавьте в data_sources запись с kind: client_records.",
+            hint=(
+                "загрузите данные о клиентах на странице «Данные» (в YAML исследования — "
+                "источник с kind: client_records)."
+            ),
         )
     parse_rule(rule)  # syntax errors first, before any file is opened
     with ws.connect() as eng:
@@ -479,7 +485,10 @@ def segment_portrait(ws: Workspace, study: Study, segment_key: str) -> Portrait:
     if source is None:
         raise InputError(
             "В исследовании нет источника данных о клиентах.",
-            hint="добавьте в data_sources запись с kind: client_records.",
+            hint=(
+                "загрузите данные о клиентах на странице «Данные» (в YAML исследования — "
+                "источник с kind: client_records)."
+            ),
         )
     with ws.connect() as eng:
         table = open_data_source(ws, eng, study, source)
