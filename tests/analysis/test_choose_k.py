@@ -317,7 +317,9 @@ def test_weak_structure_is_said_with_the_numbers() -> None:
     blurred = KDiagnostic(k=3, cost=1.0, silhouette=0.1, stability=0.9)
     text = weak_structure(blurred, [blurred])
     assert text is not None
-    assert "силуэт 0,10" in text
+    # Plain Russian first, the term in brackets.
+    assert "плохо отделены друг от друга: чёткость разделения 0,10" in text
+    assert "(силуэт;" in text
 
 
 def test_noise_is_reported_as_weak_structure() -> None:

@@ -277,7 +277,7 @@ def test_k_larger_than_the_distinct_rows(tmp_path: Path) -> None:
     profile = _profile(tmp_path, table, n_clusters=5)
     assert profile.clusters is not None
     assert profile.clusters.k == 3
-    assert any("n_clusters = 5" in w and "только 3" in w for w in profile.warnings)
+    assert any("число кластеров 5" in w and "только 3" in w for w in profile.warnings)
     assert sorted(c.capacity for c in profile.clusters.clusters) == [20, 20, 20]
     # Without a fixed k the range is cut to the distinct rows.
     ranged = _profile(tmp_path, table, k_range=[2, 8])
@@ -493,12 +493,13 @@ def test_a_k_range_wider_than_the_data_allows(tmp_path: Path) -> None:
     profile = _profile(tmp_path, table, k_range=[2, 20])
     assert profile.clusters is not None
     warning = next(w for w in profile.warnings if "диапазон k сокращён до 2–8" in w)
-    assert "min_cell" in warning
+    assert "минимальный размер сегмента" in warning
+    assert "min_cell" not in warning  # the setting as the analyst sees it, not its YAML key
     assert max(d.k for d in profile.clusters.choice.diagnostics) <= 8
     fixed = _profile(tmp_path, table, n_clusters=15)
     assert fixed.clusters is not None
     assert fixed.clusters.k <= 8
-    assert any("n_clusters = 15" in w for w in fixed.warnings)
+    assert any("число кластеров 15" in w for w in fixed.warnings)
 
 
 def test_names_agree_with_the_shares_they_state(tmp_path: Path) -> None:

@@ -223,8 +223,34 @@ def test_metrics_of_a_small_journey_by_hand(study: Study) -> None:
 def test_metrics_of_an_empty_journey_have_no_share(study: Study) -> None:
     empty = study.journeys[1].model_copy(update={"steps": []})
     m = journey_metrics(empty)
-    assert (m.steps, m.in_person_visits, m.documents, m.duration_days) == (0, 0, 0, 0.0)
+    assert (m.steps, m.in_person_visits, m.documents, m.duration_days) == (0, 0, 0, None)
     assert m.proactive_share is None
+
+
+def test_times_never_entered_are_no_total_not_zero(study: Study) -> None:
+    """A journey whose steps have no duration has no total (shown «—»), not «0 days»; nor is
+    its change against another journey a number."""
+    bare = study.journeys[0].model_copy(
+        update={
+            "steps": [
+                s.model_copy(update={"duration_days": None, "client_minutes": None})
+                for s in study.journeys[0].steps
+            ]
+        }
+    )
+    m = journey_metrics(bare)
+    assert m.duration_days is None
+    assert m.client_minutes is None
+    assert m.steps_without_duration == m.steps == 5
+    target = journey_metrics(study.journeys[1])
+    assert target.duration_days is not None
+    (overall,) = [
+        c
+        for c in compare_journeys(study.model_copy(update={"journeys": [bare, study.journeys[1]]}))
+        if c.segment is None
+    ]
+    assert overall.duration_days_change is None
+    assert overall.client_minutes_change is None
 
 
 def test_overall_and_segment_comparisons(study: Study) -> None:

@@ -168,7 +168,8 @@ def test_overlap_and_the_proposed_cross_segment(
     assert proposal.label == "Часов в неделю: Более 50 часов · Возраст: 40–60 лет"
     csat, versus = percents(proposal.satisfaction.csat, proposal.a_only_csat)  # type: ignore[arg-type]
     assert f"CSAT {csat} — ниже, чем у остальных из «более 50 часов» ({versus}" in proposal.reason
-    assert "segmentation.by_feature.pairs" in proposal.reason
+    assert "пары для перекрёстных сегментов" in proposal.reason
+    assert "segmentation." not in proposal.reason  # named as the page names it
 
 
 def test_sensitivity_and_rules_are_kept(profile: Profile) -> None:

@@ -362,10 +362,13 @@ def test_random_tables_are_never_recoverable(seed: int) -> None:
 
 def test_live_counts_are_bounds_under_min_cell() -> None:
     assert live_count(3, 20_000, 5).matched is None
-    assert live_count(3, 20_000, 5).text == "меньше 5 из 20\u00a0000"
+    assert live_count(3, 20_000, 5).text == "менее 5 из 20\u00a0000 записей"
     assert live_count(19_998, 20_000, 5).matched is None  # 2 left outside
-    assert "19\u00a0995" in live_count(19_998, 20_000, 5).text
-    assert live_count(500, 20_000, 5).text == "около 500 из 20\u00a0000 (2,5\u00a0%)"
+    # True and plain: more than 19 995 of the 20 000 records match (not «больше 19 995 из»).
+    assert (
+        live_count(19_998, 20_000, 5).text == "почти все — более 19\u00a0995 из 20\u00a0000 записей"
+    )
+    assert live_count(500, 20_000, 5).text == "около 500 из 20\u00a0000 записей (2,5\u00a0%)"
 
 
 def test_live_counts_are_rounded_so_that_two_rules_cannot_be_differenced() -> None:
@@ -374,7 +377,7 @@ def test_live_counts_are_rounded_so_that_two_rules_cannot_be_differenced() -> No
     one, other = live_count(12_219, 20_000, 5), live_count(12_218, 20_000, 5)
     assert one.matched is None
     assert other.matched is None
-    assert one.text == other.text == "около 12\u00a0220 из 20\u00a0000 (61,1\u00a0%)"
+    assert one.text == other.text == "около 12\u00a0220 из 20\u00a0000 записей (61,1\u00a0%)"
     assert live_count(1_234, 20_000, 25).text.startswith("около 1\u00a0225 ")  # min_cell steps
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from segprofile.examples import EXAMPLES
 from segprofile.model.checks import Severity, check_study, priority_segments
+from segprofile.model.format import shorten
+from segprofile.model.labels import segment_name
 from segprofile.model.spec_yaml import load_study
 from segprofile.model.study import SegmentNote, Study
 
@@ -17,6 +19,16 @@ def study() -> Study:
 
 def _m11(study: Study) -> list[tuple[str, Severity]]:
     return [(f.message, f.severity) for f in check_study(study) if f.code == "M-11"]
+
+
+def _named(study: Study, hid: str) -> str:
+    """How a finding names the hypothesis: its statement, shortened — never its id."""
+    statement = next(h.statement for h in study.hypotheses if h.id == hid)
+    return "«" + shorten(statement, 60) + "»"
+
+
+def _segment(study: Study, key: str) -> str:
+    return segment_name(study.features, key)
 
 
 def _without(study: Study, *problem_ids: str) -> Study:
@@ -38,13 +50,13 @@ def test_a_priority_segments_problem_without_recommendation_is_missing(study: St
     findings = _m11(_without(study, "p_office_slow"))
     assert findings == [
         (
-            "подтверждённая проблема «p_office_slow» приоритетного сегмента «channel=office» "
-            "без рекомендации",
+            f"подтверждённая проблема {_named(study, 'p_office_slow')} приоритетного сегмента "
+            f"«{_segment(study, 'channel=office')}» без рекомендации",
             Severity.missing,
         )
     ]
     line = next(str(f) for f in check_study(_without(study, "p_office_slow")) if f.code == "M-11")
-    assert line.startswith("M-11: подтверждённая проблема «p_office_slow»")
+    assert line.startswith(f"M-11: подтверждённая проблема {_named(study, 'p_office_slow')}")
 
 
 def test_a_problem_of_other_segments_is_a_warning(study: Study) -> None:
@@ -53,7 +65,7 @@ def test_a_problem_of_other_segments_is_a_warning(study: Study) -> None:
     assert len(findings) == 1
     message, severity = findings[0]
     assert severity is Severity.warning
-    assert "«p_rural_mfc_wait»" in message
+    assert _named(study, "p_rural_mfc_wait") in message
     assert "не отмечены как приоритетные" in message
 
 
@@ -63,9 +75,14 @@ def test_every_unsolved_priority_problem_is_reported(study: Study) -> None:
     findings = _m11(bare)
     missing = [m for m, s in findings if s is Severity.missing]
     assert len(missing) == 3
-    assert any("«p_docs_burden» приоритетного сегмента «channel=office»" in m for m in missing)
     assert any(
-        "«p_no_proactive_info» приоритетного сегмента «disability_in_family=true»" in m
+        f"{_named(study, 'p_docs_burden')} приоритетного сегмента "
+        f"«{_segment(study, 'channel=office')}»" in m
+        for m in missing
+    )
+    assert any(
+        f"{_named(study, 'p_no_proactive_info')} приоритетного сегмента "
+        f"«{_segment(study, 'disability_in_family=true')}»" in m
         for m in missing
     )
 
@@ -87,7 +104,7 @@ def test_without_a_recorded_choice_every_segment_counts_and_the_finding_says_so(
     assert priority_segments(plain) == []
     ((message, severity),) = _m11(plain)
     assert severity is Severity.missing
-    assert "«p_rural_mfc_wait»" in message
+    assert _named(study, "p_rural_mfc_wait") in message
     assert "приоритетные сегменты в исследовании не отмечены" in message
     assert "проверены все сегменты с подтверждёнными проблемами" in message
 

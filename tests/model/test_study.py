@@ -182,7 +182,8 @@ def test_check_lists_missing_parts_with_m_codes(small_study: Study) -> None:
     study.features[0].source = None
     findings = check_study(study)
     texts = [str(f) for f in findings]
-    assert "M-3: признак «channel» без источника" in texts
+    label = study.features[0].label
+    assert f"M-3: у признака «{label}» не указан источник" in texts
     assert any(t.startswith("M-12:") for t in texts)
     assert not is_complete(findings)
     assert all(f.severity in (Severity.missing, Severity.warning) for f in findings)

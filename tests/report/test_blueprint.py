@@ -162,3 +162,28 @@ def test_wrap_keeps_every_line_within_the_width(text: str, width: float) -> None
 def test_unknown_journey_is_not_found(study: Study) -> None:
     with pytest.raises(NotFound, match="target_common"):
         blueprint_svg(study, "nope")
+
+
+def test_lanes_and_times_read_in_russian_without_zeros_for_missing_times(study: Study) -> None:
+    journey = study.journeys[0]
+    bare = journey.model_copy(
+        update={"steps": [s.model_copy(update={"duration_days": None}) for s in journey.steps]}
+    )
+    text = _texts(_parse(journey_blueprint_svg(bare)))
+    assert "front stage" not in text
+    assert "back stage" not in text
+    assert "Действия сотрудников, видимые клиенту" in text
+    assert "срок: не указан" in text
+    assert "срок 0" not in text
+    one_missing = journey.model_copy(
+        update={
+            "steps": [
+                s.model_copy(update={"duration_days": None if i == 0 else 2.0})
+                for i, s in enumerate(journey.steps)
+            ]
+        }
+    )
+    n = len(journey.steps) - 1
+    assert f"срок: {n * 2} дн. (не указан у 1 шага)" in _texts(
+        _parse(journey_blueprint_svg(one_missing))
+    )

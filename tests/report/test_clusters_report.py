@@ -187,8 +187,10 @@ def test_k_chart_marks_the_recommended_k(clustered: tuple[Study, Profile, Path])
     choice = profile.clusters.choice  # type: ignore[union-attr]
     svg = charts.to_svg(charts.k_diagnostics(choice))
     assert f"рекомендуемое k = {choice.recommended_k}" in svg
-    assert "Силуэт (Гауэр)" in svg
-    assert "Устойчивость (ARI)" in svg
+    # Plain Russian first, the specialists' term in brackets.
+    assert "Чёткость разделения групп (силуэт)" in svg
+    assert "Устойчивость при повторных запусках (ARI)" in svg
+    assert "Гауэр" not in svg
 
 
 def test_cli_profile_prints_clusters_and_writes_them(

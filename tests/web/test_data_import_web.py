@@ -157,7 +157,9 @@ def test_upload_inspect_and_import_a_cp1251_csv(client_in: Client, stored_study:
     assert (record.user, record.event, record.version) == ("anna", "import", 1)
     assert record.original_deleted is True
     data_page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
-    assert "Версия 1 источника «records» загружена: 40 строк" in data_page
+    # The source by its title, as the analyst named it (its id only when it has none).
+    title = source.title or source.id
+    assert f"Версия 1 источника «{title}» загружена, строк: 40." in data_page
     assert version.sha256[:12] in data_page
     assert "anna" in data_page
 

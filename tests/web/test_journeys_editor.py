@@ -92,7 +92,9 @@ def test_add_a_step_with_htmx_makes_a_revision_and_redraws_the_journey(
     revision = study.current_revision()
     assert revision.number == 2
     assert revision.author == user
-    assert "target_common" in revision.comment
+    journey = next(j for j in _doc(study).journeys if j.id == "target_common")
+    assert f"«{journey.title}»" in revision.comment  # by its title, never its id
+    assert "target_common" not in revision.comment
     assert _steps(study, "target_common") == [*before, "s6"]
     step = next(j for j in _doc(study).journeys if j.id == "target_common").steps[-1]
     assert (step.role, step.service_level, step.client_minutes) == ("applicant", 3, 1.0)

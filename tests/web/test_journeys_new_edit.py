@@ -131,9 +131,9 @@ def test_a_current_journey_from_nothing_then_its_first_step(
     assert export.status_code == 400
     page = _text(export)
     assert "Пути не выгружены." in page
-    assert "у пути «current» нет шагов" in page
+    assert "у пути «Текущий путь заявителя» нет шагов" in page
     findings = [str(f) for f in check_study(_doc(stored_study))]
-    assert "M-12: у пути «current» нет шагов" in findings
+    assert "M-12: у пути «Текущий путь заявителя» нет шагов" in findings
     # The first step: the journey is no longer empty, and the export works.
     response = client_in.post(
         _url("journey_step_add", stored_study, journey_id="current"),

@@ -94,7 +94,8 @@ def test_accepting_a_suggested_recommendation_makes_a_revision(
     revision = study.current_revision()
     assert revision.number == 2
     assert revision.author == user
-    assert suggested[0].id in revision.comment
+    assert suggested[0].id not in revision.comment  # named by its title, never its id
+    assert suggested[0].title[:40] in revision.comment
     kept = {r.id: r for r in revision.to_document().recommendations}
     assert kept[suggested[0].id].suggested is True
     assert kept[suggested[0].id].problems == suggested[0].problems

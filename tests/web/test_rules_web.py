@@ -26,7 +26,7 @@ def test_live_count_of_a_rule(client: Client, demo_study: Study) -> None:
     page = client.post(url, {"rule": "children >= 3 и single_parent"}, HTTP_HX_REQUEST="true")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "подходящих под правило: около " in text  # rounded: never an exact count
+    assert "Подходят под правило: около " in text  # rounded: never an exact count
     assert "из 2" in text  # "из 2 000" with a no-break space
 
 

@@ -18,6 +18,7 @@ from segprofile.analysis.by_feature import MISSING_CODE, ByFeatureResult, TableL
 from segprofile.analysis.stats import nps_interval, required_sample, wilson_interval
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
+from segprofile.model.format import number
 from segprofile.model.results import Interval, SurveyStats
 from segprofile.model.study import DataSource, Study
 
@@ -90,10 +91,11 @@ def survey_baseline(
     sat_col, nps_col = survey_columns(source)
     if sat_col is None and nps_col is None:
         raise InputError(
-            f"В опросе «{source.id}» не отмечены столбцы с оценкой.",
+            f"В опросе «{source.title or source.id}» не отмечены столбцы с оценкой.",
             hint=(
-                "в data_sources → columns укажите use: satisfaction для оценки 1–5 "
-                "и use: nps для вопроса 0–10."
+                "отметьте при загрузке ответов столбец оценки удовлетворённости и столбец "
+                "вопроса 0–10 (в YAML исследования — data_sources → columns, use: satisfaction "
+                "и use: nps)."
             ),
         )
     st = survey.table
@@ -101,7 +103,10 @@ def survey_baseline(
         if col is not None and col not in st.columns:
             raise InputError(
                 f"В файле опроса {source.path} нет столбца «{col}».",
-                hint="исправьте имя столбца в data_sources → columns.",
+                hint=(
+                    "отметьте при загрузке ответов другой столбец (в YAML исследования — "
+                    "data_sources → columns)."
+                ),
             )
     scale = study.segmentation.satisfaction
     answers = st.select(
@@ -118,8 +123,12 @@ def survey_baseline(
         n_bad = int(execute(predicate.fill_null(False).cast("int64").sum()) or 0)
         if n_bad:
             raise InputError(
-                f"В файле опроса {source.path} столбец «{col}»: {n_bad} ответов вне шкалы.",
-                hint="исправьте значения или отметьте другой столбец в data_sources → columns.",
+                f"В файле опроса {source.path} столбец «{col}»: ответов вне шкалы — "
+                f"{number(n_bad)}.",
+                hint=(
+                    "исправьте значения или отметьте при загрузке ответов другой столбец "
+                    "(в YAML исследования — data_sources → columns)."
+                ),
             )
     threshold = float(scale.csat_threshold)
     overall_row = execute(

@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import adjusted_rand_score  # type: ignore[import-untyped]
 
 from segprofile.analysis.kprototypes import KPrototypes
+from segprofile.model.format import number
 from segprofile.model.results import KChoice, KDiagnostic
 
 #: Rows in the silhouette sample (the distance matrix is n² doubles: 2,000 rows = 32 MB).
@@ -69,16 +70,19 @@ ELBOW_TIE = 0.005
 
 
 def _ru(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+    return number(value, digits)
 
 
 RULE = (
-    "Рекомендуемое k: из k, у которых силуэт (по расстоянию Гауэра) не более чем на "
-    f"{_ru(SILHOUETTE_TOLERANCE)} ниже лучшего, берём устойчивые (средний ARI меток на "
-    f"бутстреп-выборках не ниже {_ru(STABLE_ARI)}) и из них наибольшее k — самое подробное "
-    "разбиение, которое воспроизводится и хорошо разделено. Если устойчивых нет, берём самое "
-    "устойчивое k; если устойчивость не измерена — k с наибольшим относительным снижением "
-    "стоимости при переходе от k − 1 («локоть»), при равенстве — меньшее k."
+    "Рекомендуемое число кластеров k: из тех k, при которых группы разделены почти так же "
+    "чётко, как при лучшем (показатель чёткости — «силуэт» по расстоянию Гауэра, от −1 до 1 — "
+    f"ниже лучшего не более чем на {_ru(SILHOUETTE_TOLERANCE)}), берём устойчивые — те, что "
+    "почти так же получаются при повторных запусках на случайных подвыборках (совпадение не "
+    f"ниже {_ru(STABLE_ARI)} по скорректированному индексу Рэнда, ARI), и из них наибольшее "
+    "k — самое подробное разбиение, которое воспроизводится и хорошо разделено. Если "
+    "устойчивых нет, берём самое устойчивое k; если устойчивость не измерена — k, при котором "
+    "переход от k − 1 сильнее всего уменьшает разброс внутри групп («локоть»), при равенстве — "
+    "меньшее k."
 )
 
 
@@ -197,7 +201,7 @@ def silhouette(distance: NDArray[np.float64], labels: NDArray[np.int64]) -> floa
 METHODS: tuple[str, ...] = ("kprototypes", "onehot")
 METHOD_NAMES: dict[str, str] = {
     "kprototypes": "k-прототипы (категории — модой кластера)",
-    "onehot": "k-средних по стандартизованным индикаторам категорий (one-hot)",
+    "onehot": "k-средних по индикаторам категорий (каждое значение — отдельный столбец 0/1)",
 }
 #: The one-hot method is tried only up to this many indicator columns in all.
 MAX_INDICATORS = 200
@@ -599,7 +603,8 @@ def _best_at(rows: Sequence[KDiagnostic]) -> KDiagnostic:
 def _why(pick: KDiagnostic, rows: Sequence[KDiagnostic]) -> str:
     others = [r for r in rows if r is not pick]
     parts = [
-        f"силуэт {_ru(pick.silhouette) if pick.silhouette is not None else '—'} против "
+        "чёткость разделения групп (силуэт) "
+        f"{_ru(pick.silhouette) if pick.silhouette is not None else '—'} против "
         + ", ".join(_ru(r.silhouette) if r.silhouette is not None else "—" for r in others)
     ]
     return "; ".join(parts)
@@ -616,13 +621,13 @@ def weak_structure(row: KDiagnostic | None, rows: Sequence[KDiagnostic]) -> str 
     reasons = []
     if row.stability is not None and row.stability < STABLE_ARI:
         reasons.append(
-            f"кластеры неустойчивы: на бутстреп-выборках разбиение совпадает лишь на "
-            f"{_ru(row.stability)} (ARI; устойчивым считается от {_ru(STABLE_ARI)})"
+            f"кластеры неустойчивы: при повторных запусках на подвыборках разбиение совпадает "
+            f"лишь на {_ru(row.stability)} (ARI; устойчивым считается от {_ru(STABLE_ARI)})"
         )
     if row.silhouette is not None and row.silhouette < WEAK_SILHOUETTE:
         reasons.append(
-            f"кластеры плохо отделены друг от друга: силуэт {_ru(row.silhouette)} (ниже "
-            f"{_ru(WEAK_SILHOUETTE)} — явной структуры нет)"
+            f"кластеры плохо отделены друг от друга: чёткость разделения {_ru(row.silhouette)} "
+            f"по шкале от −1 до 1 (силуэт; ниже {_ru(WEAK_SILHOUETTE)} — явной структуры нет)"
         )
     if not reasons:
         return None
@@ -672,9 +677,11 @@ def recommend(
             if r.silhouette is not None and r.silhouette >= best - SILHOUETTE_TOLERANCE - 1e-12
         ]
         steps.append(
-            f"силуэт близок к лучшему ({_ru(best)}) у k = {_ks(candidates, rows)}"
+            f"группы разделены почти так же чётко, как при лучшем k (силуэт {_ru(best)}), "
+            f"при k = {_ks(candidates, rows)}"
             if len(candidates) > 1
-            else f"лучший силуэт ({_ru(best)}) у k = {_ks(candidates, rows)}"
+            else f"группы разделены чётче всего (силуэт {_ru(best)}) при k = "
+            f"{_ks(candidates, rows)}"
         )
     measured = [r for r in candidates if r.stability is not None]
     if measured:
@@ -682,13 +689,15 @@ def recommend(
         if stable:
             pick = max(stable, key=lambda r: (r.k, r.silhouette or 0.0))
             steps.append(
-                f"устойчивы (ARI ≥ {_ru(STABLE_ARI)}) k = {_ks(stable, rows)}; выбрано наибольшее "
+                f"устойчивы при повторных запусках (ARI ≥ {_ru(STABLE_ARI)}) k = "
+                f"{_ks(stable, rows)}; выбрано наибольшее "
                 f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)})"
             )
         else:
             pick = max(measured, key=lambda r: (r.stability or 0.0, -r.k))
             steps.append(
-                f"ни одно k не устойчиво (ARI ниже {_ru(STABLE_ARI)}): выбрано самое устойчивое "
+                f"ни одно k не устойчиво при повторных запусках (ARI ниже {_ru(STABLE_ARI)}): "
+                "выбрано самое устойчивое "
                 f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)})"
             )
         return pick, _sentence(steps)
@@ -699,8 +708,9 @@ def recommend(
             r for r in candidates if r.cost_drop is not None and r.cost_drop >= top - ELBOW_TIE
         ]
         steps.append(
-            "устойчивость не измерена (мало строк); наибольшее снижение стоимости от k − 1 "
-            f"(локоть: {_ru(100 * top, 1)} %) у k = {_ks(candidates, rows)}"
+            "устойчивость не измерена (мало строк); сильнее всего разброс внутри групп "
+            f"уменьшается при переходе от k − 1 («локоть»: на {_ru(100 * top, 1)} %) при "
+            f"k = {_ks(candidates, rows)}"
         )
     pick = min(candidates, key=lambda r: (r.k, -(r.silhouette or 0.0)))
     if len(candidates) > 1:
@@ -713,11 +723,12 @@ def _sentence(steps: list[str]) -> str:
     return text[:1].upper() + text[1:]
 
 
-SHORT_NAMES = {"kprototypes": "k-прототипы", "onehot": "one-hot"}
+SHORT_NAMES = {"kprototypes": "k-прототипы", "onehot": "индикаторы категорий"}
 
 
 def _ks(rows: Sequence[KDiagnostic], every: Sequence[KDiagnostic]) -> str:
-    """«3, 4» — or, when several methods were compared, «3 (k-прототипы), 4 (one-hot)»."""
+    """«3, 4» — or, when several methods were compared, «3 (k-прототипы), 4 (индикаторы
+    категорий)»."""
     if len({r.method for r in every}) <= 1:
         return ", ".join(dict.fromkeys(str(r.k) for r in rows))
     return ", ".join(f"{r.k} ({SHORT_NAMES.get(r.method, r.method)})" for r in rows)

@@ -318,29 +318,29 @@ def fit_clusters(
         notes.append(
             f"Различных сочетаний признаков кластеризации только {_fmt(distinct)}: k больше "
             f"этого не имеет смысла, диапазон k сокращён до {min(low, distinct)}–{distinct}. "
-            "Добавьте признаки или уменьшите k_range."
+            "Добавьте признаки или уменьшите диапазон числа кластеров в настройках сегментации."
         )
         low, high = min(low, distinct), distinct
     if high > room:
         notes.append(
             f"Строк в данных: {_fmt(total)} — больше {room} кластеров, в каждом из которых не "
-            f"меньше {min_cell} клиентов (порог min_cell), из них не составить, а меньшие "
-            f"кластеры скрываются: диапазон k сокращён до {min(low, room)}–{room}. Уменьшите "
-            "k_range или загрузите все данные о клиентах."
+            f"меньше {min_cell} клиентов (минимальный размер сегмента), из них не составить, а "
+            f"меньшие кластеры скрываются: диапазон k сокращён до {min(low, room)}–{room}. "
+            "Уменьшите диапазон числа кластеров или загрузите все данные о клиентах."
         )
         low, high = min(low, room), room
     if fixed_k is not None and fixed_k > distinct:
         notes.append(
-            f"Задано n_clusters = {fixed_k}, но различных сочетаний признаков только "
-            f"{_fmt(distinct)}: построено {distinct} кластеров. Уменьшите n_clusters или "
+            f"Задано число кластеров {fixed_k}, но различных сочетаний признаков только "
+            f"{_fmt(distinct)}: построено {distinct}. Уменьшите число кластеров или "
             "добавьте признаки."
         )
         fixed_k = distinct
     if fixed_k is not None and fixed_k > room:
         notes.append(
-            f"Задано n_clusters = {fixed_k}, но строк в данных {_fmt(total)}: при пороге "
-            f"min_cell = {min_cell} больше {room} кластеров не показать, построено {room}. "
-            "Уменьшите n_clusters."
+            f"Задано число кластеров {fixed_k}, но строк в данных {_fmt(total)}: при "
+            f"минимальном размере сегмента {min_cell} больше {room} кластеров не показать, "
+            f"построено {room}. Уменьшите число кластеров."
         )
         fixed_k = room
     # scikit-learn and numba load only when there is something to cluster.

@@ -197,6 +197,16 @@ def _normal(text: str) -> str:
 # --- Metrics -----------------------------------------------------------------------------------
 
 
+def _total(values: Iterable[float | None]) -> float | None:
+    """The sum of the values entered; ``None`` when none was."""
+    known = [v for v in values if v is not None]
+    return float(sum(known)) if known else None
+
+
+def _change(then: float | None, now: float | None) -> float | None:
+    return then - now if then is not None and now is not None else None
+
+
 def journey_metrics(
     journey: Journey, service_levels: Sequence[str] = DEFAULT_SERVICE_LEVELS
 ) -> JourneyMetrics:
@@ -214,7 +224,8 @@ def journey_metrics(
     JourneyMetrics
         Steps; in-person visits (:func:`is_in_person`); distinct documents requested from the
         client (compared ignoring case and spacing); total duration in days and client time in
-        minutes (steps without a value count as zero and are counted separately); proactive
+        minutes over the steps that have them (``None`` when no step has one: a time never
+        entered is not zero), the steps without them counted separately; proactive
         steps and their share of all steps.
     """
     steps = journey.steps
@@ -230,8 +241,8 @@ def journey_metrics(
         in_person_visits=len(visits),
         in_person_steps=visits,
         documents=len(documents),
-        duration_days=float(sum(s.duration_days or 0.0 for s in steps)),
-        client_minutes=float(sum(s.client_minutes or 0.0 for s in steps)),
+        duration_days=_total(s.duration_days for s in steps),
+        client_minutes=_total(s.client_minutes for s in steps),
         proactive_steps=proactive,
         proactive_share=proactive / len(steps) if steps else None,
         steps_without_duration=sum(1 for s in steps if s.duration_days is None),
@@ -276,8 +287,8 @@ def _compare(
         steps_change=then.steps - now.steps,
         in_person_visits_change=then.in_person_visits - now.in_person_visits,
         documents_change=then.documents - now.documents,
-        duration_days_change=then.duration_days - now.duration_days,
-        client_minutes_change=then.client_minutes - now.client_minutes,
+        duration_days_change=_change(then.duration_days, now.duration_days),
+        client_minutes_change=_change(then.client_minutes, now.client_minutes),
         proactive_share_change=share_change,
     )
 

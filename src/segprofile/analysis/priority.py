@@ -654,7 +654,7 @@ def add_overlaps(
             reason += (
                 f" Чтобы видеть такие сегменты в профиле, добавьте пару признаков "
                 f"«{label_of[fa]}» и «{label_of[fb]}» в перекрёстные сегменты "
-                "(segmentation.by_feature.pairs)."
+                "(раздел «Признаки сегментации», пары для перекрёстных сегментов)."
             )
         low, high = wilson_interval(count.happy, count.ratings, study.segmentation.confidence)
         proposals.append(

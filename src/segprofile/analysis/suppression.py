@@ -331,20 +331,21 @@ def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
 
     Never exact: two conditions that differ by one person («пол = Ж» and «пол = Ж и канал ≠
     X») would tell that person's traits by the difference of their counts. The count is rounded
-    to a multiple of :func:`live_count_step`; under ``min_cell`` it reads «меньше 5», and when
-    fewer than ``min_cell`` are left outside it is a bound too (the outside would be
-    total − matched).
+    to a multiple of :func:`live_count_step`; under ``min_cell`` it reads «менее 5 из 1 500
+    записей», and when fewer than ``min_cell`` are left outside it is a bound too (the outside
+    would be total − matched): «почти все — более 1 490 из 1 500 записей».
     """
     if matched < min_cell:
-        text = f"меньше {number(min_cell)} из {number(total)}"
+        text = f"менее {number(min_cell)} из {number(total)} записей"
         return LiveCount(None, total, text)
     if total - matched < min_cell:
-        text = f"больше {number(total - min_cell)} из {number(total)}"
+        text = f"почти все — более {number(total - min_cell)} из {number(total)} записей"
         return LiveCount(None, total, text)
     step = live_count_step(min_cell)
     rounded = min(total, max(step, round(matched / step) * step))
     share = percent(rounded / total, 1) if total else ""
-    return LiveCount(None, total, f"около {number(rounded)} из {number(total)} ({share})")
+    text = f"около {number(rounded)} из {number(total)} записей ({share})"
+    return LiveCount(None, total, text)
 
 
 def live_count_step(min_cell: int) -> int:

@@ -397,6 +397,7 @@ def open_version(
         _sha256=manifest.sha256,
         version=manifest.version,
         legacy_pseudonyms=manifest.legacy_pseudonyms,
+        file=manifest.file,
     )
 
 

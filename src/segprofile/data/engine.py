@@ -167,6 +167,14 @@ class SourceTable:
     _sha256: str | None = field(default=None, repr=False)
     version: int | None = None  # the dataset version (segprofile.data.datasets), if stored
     legacy_pseudonyms: bool = False  # its pseudonyms are of an earlier format (Manifest)
+    file: str | None = None  # an imported version: the name of the file it was imported from
+
+    @property
+    def file_name(self) -> str:
+        """The file the data came from as the analyst named it: the uploaded file's name for
+        an imported version (as the import stored it: masked if it named a person), never
+        the stored ``v3.parquet``; else the file read."""
+        return self.file or self.path.name
 
     @property
     def columns(self) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from segprofile.model.format import shorten
+from segprofile.model.labels import segment_name
 from segprofile.model.study import (
     DataSourceKind,
     FeatureType,
@@ -55,6 +57,18 @@ class Finding:
         return self.place or FIX_PLACES.get(self.code, "")
 
 
+#: Sections of the study page as the analyst sees them (their headings): «раздел «…»».
+_SCOPE = "«Предмет профилирования»"
+_ROLES = "«Роли и целевые аудитории»"
+_FEATURES = "«Признаки сегментации»"
+_SETTINGS = "«Настройки сегментации»"
+
+
+def _name(text: str) -> str:
+    """An item named in a finding: its title or statement, shortened (never its identifier)."""
+    return shorten(text, 60)
+
+
 def check_study(study: Study) -> list[Finding]:
     """List, by M-code, what the document still lacks for a complete profile."""
     out: list[Finding] = []
@@ -66,40 +80,45 @@ def check_study(study: Study) -> list[Finding]:
 
     # M-1
     if not study.scope.body:
-        add("M-1", "не указан орган власти (scope.body)")
+        add("M-1", f"не указан орган власти (раздел {_SCOPE})")
     if not study.scope.legal_acts:
-        add("M-1", "не указаны НПА, регулирующие услугу (scope.legal_acts)")
+        add("M-1", f"не указаны НПА, регулирующие услугу (раздел {_SCOPE})")
     # M-2
     if not study.roles:
-        add("M-2", "не перечислены роли участников (roles)")
+        add("M-2", f"не перечислены роли участников (раздел {_ROLES})")
     for role in study.roles:
         if role.audience is None:
-            add("M-2", f"у роли «{role.id}» не описана целевая аудитория")
+            add("M-2", f"у роли «{_name(role.title)}» не описана целевая аудитория")
         elif not role.audience.legal_basis:
-            add("M-2", f"у аудитории роли «{role.id}» нет правового основания (legal_basis)")
+            add("M-2", f"у аудитории роли «{_name(role.title)}» не указано правовое основание")
     if study.client_records() is None:
         add(
             "M-2",
-            "нет источника данных о клиентах (data_sources с kind: client_records)",
+            "нет данных о клиентах: загрузите выгрузку заявлений на странице «Данные»",
             place="data",
         )
     # M-3
     if not study.features:
-        add("M-3", "не выбраны признаки сегментации (features)")
+        add("M-3", f"не выбраны признаки сегментации (раздел {_FEATURES})")
     for feature in study.features:
         if feature.source is None:
-            add("M-3", f"признак «{feature.id}» без источника")
+            add("M-3", f"у признака «{_name(feature.label)}» не указан источник")
         elif feature.source.kind.value != "other" and not feature.source.reference:
-            add("M-3", f"у признака «{feature.id}» не указана ссылка на источник", Severity.warning)
+            add(
+                "M-3",
+                f"у признака «{_name(feature.label)}» не указана ссылка на источник",
+                Severity.warning,
+            )
         if feature.type is FeatureType.numeric and feature.binning is None:
             add(
                 "M-5",
-                f"числовой признак «{feature.id}» без разбиения: будут квантили",
+                f"у числового признака «{_name(feature.label)}» не заданы интервалы: он будет "
+                "разбит на группы примерно равной численности",
                 Severity.warning,
             )
     # M-4
     if study.segmentation.clustering.enabled and not study.segmentation.clustering.features:
-        add("M-4", "не выбраны признаки для кластеризации (segmentation.clustering.features)")
+        add("M-4", f"не выбраны признаки для кластеризации (раздел {_SETTINGS})")
     # M-6
     if study.segmentation.satisfaction.column is None and not any(
         s.kind is DataSourceKind.survey for s in study.data_sources
@@ -130,9 +149,15 @@ def check_study(study: Study) -> list[Finding]:
         add("M-7", "нет гипотез о проблемах")
     for hyp in study.hypotheses:
         if hyp.hunt_stage is None:
-            add("M-7", f"у гипотезы «{hyp.id}» не указана ступень лестницы Ханта", Severity.warning)
+            add(
+                "M-7",
+                f"у гипотезы «{_name(hyp.statement)}» не указана ступень лестницы Ханта",
+                Severity.warning,
+            )
         if hyp.aidas_stage is None:
-            add("M-7", f"у гипотезы «{hyp.id}» не указан этап AIDAS", Severity.warning)
+            add(
+                "M-7", f"у гипотезы «{_name(hyp.statement)}» не указан этап AIDAS", Severity.warning
+            )
     # M-8
     if not study.research.activities:
         add("M-8", "нет плана исследований (интервью, опросы)")
@@ -142,7 +167,11 @@ def check_study(study: Study) -> list[Finding]:
             hyp.status in (HypothesisStatus.confirmed, HypothesisStatus.refuted)
             and not hyp.evidence
         ):
-            add("M-9", f"гипотеза «{hyp.id}» имеет вердикт без доказательств", place="hypotheses")
+            add(
+                "M-9",
+                f"у гипотезы «{_name(hyp.statement)}» есть вывод, но нет доказательств",
+                place="hypotheses",
+            )
     if study.hypotheses and all(
         h.status in (HypothesisStatus.open, HypothesisStatus.suggested) for h in study.hypotheses
     ):
@@ -158,7 +187,7 @@ def check_study(study: Study) -> list[Finding]:
             if pid not in known:
                 add(
                     "M-11",
-                    f"рекомендация «{rec.title}» решает проблему «{pid}», которой больше нет в "
+                    f"рекомендация «{_name(rec.title)}» решает проблему, которой больше нет в "
                     "исследовании: выберите другую проблему или уберите эту",
                     Severity.warning,
                 )
@@ -170,12 +199,13 @@ def check_study(study: Study) -> list[Finding]:
         add("M-12", "нет целевого клиентского пути")
     for journey in study.journeys:
         if not journey.steps:
-            add("M-12", f"у пути «{journey.id}» нет шагов")
+            add("M-12", f"у пути «{_name(journey.title)}» нет шагов")
         for step in journey.steps:
             if step.service_level is None:
                 add(
                     "M-12",
-                    f"у шага «{journey.id}.{step.id}» не указан уровень сервиса",
+                    f"у шага «{_name(step.title)}» пути «{_name(journey.title)}» не указан "
+                    "уровень сервиса",
                     Severity.warning,
                 )
     return out
@@ -209,12 +239,12 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
     priority = priority_segments(study)
     out: list[tuple[str, Severity]] = []
     for hyp in unsolved:
-        whose = ", ".join(f"«{s}»" for s in hyp.segments)
+        problem, whose = f"«{_name(hyp.statement)}»", _segments(study, hyp.segments)
         if not priority:
             where = f"сегментов {whose}" if hyp.segments else "всех клиентов"
             out.append(
                 (
-                    f"подтверждённая проблема «{hyp.id}» ({where}) без рекомендации; приоритетные "
+                    f"подтверждённая проблема {problem} ({where}) без рекомендации; приоритетные "
                     "сегменты в исследовании не отмечены (фокус заказчика), поэтому проверены "
                     "все сегменты с подтверждёнными проблемами",
                     Severity.missing,
@@ -223,7 +253,7 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
         elif not hyp.segments:
             out.append(
                 (
-                    f"подтверждённая проблема «{hyp.id}» всех клиентов, в том числе приоритетных "
+                    f"подтверждённая проблема {problem} всех клиентов, в том числе приоритетных "
                     "сегментов, без рекомендации",
                     Severity.missing,
                 )
@@ -231,20 +261,24 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
         elif hit := [s for s in hyp.segments if s in priority]:
             out.append(
                 (
-                    f"подтверждённая проблема «{hyp.id}» приоритетного сегмента "
-                    f"{', '.join(f'«{s}»' for s in hit)} без рекомендации",
+                    f"подтверждённая проблема {problem} приоритетного сегмента "
+                    f"{_segments(study, hit)} без рекомендации",
                     Severity.missing,
                 )
             )
         else:
             out.append(
                 (
-                    f"подтверждённая проблема «{hyp.id}» сегментов {whose} без рекомендации "
+                    f"подтверждённая проблема {problem} сегментов {whose} без рекомендации "
                     "(эти сегменты не отмечены как приоритетные)",
                     Severity.warning,
                 )
             )
     return out
+
+
+def _segments(study: Study, keys: list[str]) -> str:
+    return ", ".join(f"«{segment_name(study.features, key)}»" for key in keys)
 
 
 def check_data_columns(study: Study, columns: dict[str, set[str]]) -> list[Finding]:

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from segprofile.model import labels
+from segprofile.model.format import number, plural, shorten
 from segprofile.model.study import (
     AidasStage,
     BinningMethod,
@@ -33,6 +34,7 @@ from segprofile.model.study import (
     DataFormat,
     DataSourceKind,
     EvidenceKind,
+    Feature,
     FeatureSourceKind,
     FeatureType,
     HypothesisKind,
@@ -261,7 +263,88 @@ ENUMS: dict[tuple[str, Path], type[StrEnum]] = {
     ("recommendations", ("status",)): RecommendationStatus,
 }
 
+#: Fields whose values are identifiers of other items, by the last keys of their path: which
+#: items they name (the sentence shows the item's title, never its identifier).
+REFS: dict[Path, str] = {
+    ("need",): "hypotheses",
+    ("problems",): "hypotheses",
+    ("pains",): "hypotheses",
+    ("hypotheses",): "hypotheses",
+    ("journey",): "journeys",
+    ("journey_step",): "steps",
+    ("role",): "roles",
+    ("data_source",): "data_sources",
+    ("population_source",): "data_sources",
+    ("segments",): "segments",
+    ("segment",): "segments",
+}
+
 _LONG = 80
+
+
+@dataclass
+class Names:
+    """How a sentence names the items other items refer to: (kind, identifier) → title, and the
+    features that name segments («channel=office» → «Канал подачи: офис»)."""
+
+    items: dict[tuple[str, str], str] = field(default_factory=dict)
+    features: list[Feature] = field(default_factory=list)
+
+
+def item_names(*documents: dict[str, Any] | None) -> Names:
+    """The names of the items of ``documents`` (a later one wins) that other items refer to."""
+    names = Names()
+    for doc in documents:
+        if not isinstance(doc, dict):
+            continue
+        for path, kind in KEYED.items():
+            items = _get(doc, path)
+            for key, item in _by_key(items if isinstance(items, list) else [], kind).items():
+                names.items[(path[-1], key)] = _title(item, kind)
+        for journey in doc.get("journeys") or []:
+            if not isinstance(journey, dict):
+                continue
+            for step in journey.get("steps") or []:
+                if isinstance(step, dict) and step.get("id"):
+                    names.items[("steps", f"{journey.get('id')}.{step['id']}")] = (
+                        f"{_short(str(step.get('title') or step['id']))} "
+                        f"({_short(str(journey.get('title') or journey.get('id')))})"
+                    )
+        features = []
+        for data in doc.get("features") or []:
+            try:
+                features.append(Feature.model_validate(data))
+            except ValueError:
+                continue
+        if features:
+            names.features = features
+    return names
+
+
+def name_items(document: dict[str, Any], kind: str, ids: Iterable[str]) -> str:
+    """Items of ``document`` (plain data) as a revision comment names them: «Заявители не
+    знают…», «Сократить срок…» — titles or statements, shortened; ``kind`` is a list of
+    :data:`KEYED` («hypotheses», «recommendations», «journeys»…); an unknown id as it is."""
+    names = item_names(document).items
+    return ", ".join(f"«{names.get((kind, i), i)}»" for i in ids)
+
+
+def _ref_name(kind: str, value: Any, names: Names) -> Any:
+    if not isinstance(value, str):
+        return value
+    if kind == "segments":
+        return labels.segment_name(names.features, value)
+    return names.items.get((kind, value), value)
+
+
+def _named(path: Path, value: Any, names: Names) -> Any:
+    """``value`` of the field at ``path`` with identifiers of other items replaced by names."""
+    kind = next((REFS[path[i:]] for i in range(len(path)) if path[i:] in REFS), None)
+    if kind is None:
+        return value
+    if isinstance(value, list):
+        return [_ref_name(kind, v, names) for v in value]
+    return _ref_name(kind, value, names)
 
 
 def _field_name(path: Path) -> tuple[str, str]:
@@ -277,8 +360,7 @@ def _empty(value: Any) -> bool:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _LONG else text[: _LONG - 1] + "…"
+    return shorten(text, _LONG)
 
 
 def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
@@ -295,9 +377,13 @@ def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
     if isinstance(value, str):
         return f"«{_short(value)}»"
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float):
-        return str(value).replace(".", ",")
+        return number(int(value))
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, float):
+        # As many decimals as the value has (0,05 stays 0,05), thousands spaced: 12 500,5.
+        digits = len(repr(value).partition(".")[2]) if "e" not in repr(value) else 6
+        return number(value, digits)
     if isinstance(value, list | tuple):
         if not value:
             return "—"
@@ -310,16 +396,19 @@ def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
 
 
 def _count(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} запись"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} записи"
-    return f"{n} записей"
+    return plural(n, "запись", "записи", "записей")
 
 
 def _title(item: dict[str, Any], kind: ItemKind) -> str:
     title = item.get(kind.title) or item.get(kind.key) or "?"
     return _short(str(title))
+
+
+def _item_title(item: dict[str, Any], kind: ItemKind, names: Names) -> str:
+    """An item as a sentence names it; a segment's note by the segment's name."""
+    if kind.key == "segment" and isinstance(item.get("segment"), str):
+        return _short(labels.segment_name(names.features, item["segment"]))
+    return _title(item, kind)
 
 
 def _by_key(items: list[Any], kind: ItemKind) -> dict[str, dict[str, Any]]:
@@ -334,9 +423,17 @@ def _by_key(items: list[Any], kind: ItemKind) -> dict[str, dict[str, Any]]:
 
 
 def _field_sentence(
-    field_path: Path, old: Any, new: Any, owner: str, enum: type[StrEnum] | None
+    field_path: Path,
+    old: Any,
+    new: Any,
+    owner: str,
+    enum: type[StrEnum] | None,
+    names: Names | None = None,
 ) -> str:
-    """«Изменено правило отбора роли «Заявитель»: «a» → «b»» and its kin."""
+    """«Изменено правило отбора роли «Заявитель»: «a» → «b»» and its kin (identifiers of other
+    items named by ``names``)."""
+    if names is not None:
+        old, new = _named(field_path, old, names), _named(field_path, new, names)
     name, gender = _field_name(field_path)
     target = f"{name} {owner}".strip()
     if isinstance(old, list | type(None)) and isinstance(new, list | type(None)):
@@ -369,6 +466,7 @@ def _walk_fields(
     out: list[str],
     nested: dict[str, ItemKind],
     owner_item: tuple[ItemKind, str] | None,
+    names: Names,
 ) -> None:
     """Sentences for the changed leaves of an item or a section."""
     if old == new:
@@ -380,7 +478,7 @@ def _walk_fields(
         and isinstance(new, list)
         and owner_item is not None
     ):
-        _describe_list(old, new, nested[path[-1]], out, path[-1], parent=owner_item)
+        _describe_list(old, new, nested[path[-1]], out, path[-1], names, parent=owner_item)
         return
     if isinstance(old, dict) and isinstance(new, dict):
         # A dict keyed by data (value labels, column decisions) is one field, not a structure.
@@ -389,7 +487,15 @@ def _walk_fields(
             return
         for key in [*old, *(k for k in new if k not in old)]:
             _walk_fields(
-                old.get(key), new.get(key), (*path, key), owner, container, out, nested, owner_item
+                old.get(key),
+                new.get(key),
+                (*path, key),
+                owner,
+                container,
+                out,
+                nested,
+                owner_item,
+                names,
             )
         return
     if (
@@ -406,7 +512,7 @@ def _walk_fields(
             change = "изменено содержание"
         out.append(f"{_CHANGED[gender]} {name} {owner}: {change}".replace("  ", " "))
         return
-    out.append(_field_sentence(path, old, new, owner, ENUMS.get((container, path))))
+    out.append(_field_sentence(path, old, new, owner, ENUMS.get((container, path)), names))
 
 
 def _dict_field(
@@ -432,9 +538,14 @@ def _describe_list(
     kind: ItemKind,
     out: list[str],
     container: str,
+    names: Names,
     parent: tuple[ItemKind, str] | None = None,
 ) -> None:
     before, after = _by_key(old, kind), _by_key(new, kind)
+
+    def _title(item: dict[str, Any], kind: ItemKind) -> str:
+        return _item_title(item, kind, names)
+
     # Journeys and research activities hold identified lists: their accusatives («в путь»,
     # «в исследование») equal the nominatives.
     where_in = f" в {parent[0].noun} «{parent[1]}»" if parent else ""
@@ -460,6 +571,7 @@ def _describe_list(
                 out,
                 nested,
                 (kind, _title(item, kind)),
+                names,
             )
     common_before = [k for k in before if k in after]
     common_after = [k for k in after if k in before]
@@ -467,9 +579,16 @@ def _describe_list(
         out.append(f"Изменён порядок {kind.plural_genitive}{where_of}")
 
 
-def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def describe_changes(
+    old: dict[str, Any], new: dict[str, Any], context: dict[str, Any] | None = None
+) -> list[str]:
     """What changed from ``old`` to ``new`` (documents as plain data), one Russian sentence
-    per change, in the order of the document; empty when they are equal."""
+    per change, in the order of the document; empty when they are equal.
+
+    Items are named by their titles, and so are the items a field refers to (a
+    recommendation's problems, a step's role…), found in ``old``, ``new`` or ``context`` (a
+    whole document, when ``old`` and ``new`` are parts of one)."""
+    names = item_names(context, old, new)
     out: list[str] = []
     keys = [*old, *(k for k in new if k not in old)]
     for key in keys:
@@ -477,7 +596,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if a == b:
             continue
         if (key,) in KEYED:
-            _describe_list(a or [], b or [], KEYED[(key,)], out, key)
+            _describe_list(a or [], b or [], KEYED[(key,)], out, key, names)
             continue
         name, gender = SECTIONS.get(key, (key, "n"))
         if isinstance(a, dict) and isinstance(b, dict):
@@ -486,11 +605,16 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 if (key, sub) in KEYED:
                     container = "activities" if sub == "activities" else key
                     _describe_list(
-                        a.get(sub) or [], b.get(sub) or [], KEYED[(key, sub)], out, container
+                        a.get(sub) or [],
+                        b.get(sub) or [],
+                        KEYED[(key, sub)],
+                        out,
+                        container,
+                        names,
                     )
                     continue
                 section_out: list[str] = []
-                _walk_fields(a.get(sub), b.get(sub), (sub,), "", key, section_out, {}, None)
+                _walk_fields(a.get(sub), b.get(sub), (sub,), "", key, section_out, {}, None, names)
                 out.extend(f"{name[:1].upper()}{name[1:]}: {_lower_first(s)}" for s in section_out)
             continue
         if key == "title":
@@ -749,11 +873,14 @@ def _part_document(part: Part, value: Any) -> dict[str, Any]:
     return {part[0]: value}
 
 
-def describe_conflict(conflict: Conflict) -> tuple[list[str], list[str]]:
-    """What the other edit and this edit did to the conflicting part, in words."""
+def describe_conflict(
+    conflict: Conflict, context: dict[str, Any] | None = None
+) -> tuple[list[str], list[str]]:
+    """What the other edit and this edit did to the conflicting part, in words (items it
+    refers to named from ``context``, the document it is part of)."""
     base = _part_document(conflict.part, conflict.base)
-    theirs = describe_changes(base, _part_document(conflict.part, conflict.theirs))
-    mine = describe_changes(base, _part_document(conflict.part, conflict.mine))
+    theirs = describe_changes(base, _part_document(conflict.part, conflict.theirs), context)
+    mine = describe_changes(base, _part_document(conflict.part, conflict.mine), context)
     return theirs, mine
 
 

@@ -21,6 +21,13 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
+def shorten(text: str, limit: int = 80) -> str:
+    """A title or a statement as it is named inside a sentence: one line, at most ``limit``
+    characters, cut with «…» (hypotheses are long; «гипотеза «Заявители не знают…»»)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def plural(n: int, one: str, few: str, many: str) -> str:
     """Russian plural with the count: ``plural(3, "день", "дня", "дней")`` → «3 дня»
     (thousands spaced as :func:`number` spaces them)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from segprofile.model.journey_links import Backing
@@ -189,3 +190,25 @@ def merged_codes(feature: Feature) -> dict[str, str]:
         first.setdefault(key, code)
         groups.setdefault(key, []).append(code)
     return {code: first[key] for key, codes in groups.items() if len(codes) > 1 for code in codes}
+
+
+def segment_name(features: Sequence[Feature], key: str) -> str:
+    """A segment key as the analyst reads it without a built profile: «channel=office» →
+    «Канал подачи: Офис», «a=x&b=y» → «…: … и …: …», «cluster=3» → «кластер 3».
+
+    Labels come from the study (feature labels, value labels); a numeric interval is named by its
+    code, an unknown feature by its key (a built profile names segments fully:
+    ``analysis.hypotheses.known_segments``).
+    """
+    by_id = {f.id: f for f in features}
+    parts = []
+    for part in key.split("&"):
+        fid, sep, code = part.partition("=")
+        feature = by_id.get(fid)
+        if fid == "cluster" and sep:
+            parts.append(f"кластер {code}")
+        elif feature is not None and sep:
+            parts.append(f"{feature.label}: {inline_label(value_label(feature, code))}")
+        else:
+            parts.append(part)
+    return " и ".join(parts)

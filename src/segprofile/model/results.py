@@ -243,7 +243,7 @@ class PrioritySummary(_Result):
 
 class DataFile(_Result):
     source_id: str
-    path: str
+    path: str = Field(description="Файл, из которого загружены данные (как его назвал аналитик)")
     rows: int
     sha256: str
     version: int | None = Field(None, description="Версия набора данных (при импорте)")
@@ -313,8 +313,12 @@ class JourneyMetrics(_Result):
         default_factory=list, description="Идентификаторы шагов с личным посещением"
     )
     documents: int = Field(description="Разных документов, запрашиваемых у клиента")
-    duration_days: float = Field(description="Общий срок, дней")
-    client_minutes: float = Field(description="Время клиента, минут")
+    duration_days: float | None = Field(
+        None, description="Общий срок, дней: по шагам, где он указан; пусто — ни у одного шага"
+    )
+    client_minutes: float | None = Field(
+        None, description="Время клиента, минут: по шагам, где оно указано; пусто — ни у одного"
+    )
     proactive_steps: int = Field(description="Шагов на верхней ступени лестницы сервиса")
     proactive_share: float | None = Field(None, description="Доля проактивных шагов")
     steps_without_duration: int = 0
@@ -336,8 +340,8 @@ class JourneyComparison(_Result):
     steps_change: int
     in_person_visits_change: int
     documents_change: int
-    duration_days_change: float
-    client_minutes_change: float
+    duration_days_change: float | None = None
+    client_minutes_change: float | None = None
     proactive_share_change: float | None = None
 
 

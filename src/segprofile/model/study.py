@@ -323,7 +323,7 @@ class ClusteringSettings(_Model):
     @classmethod
     def _k_range(cls, value: tuple[int, int]) -> tuple[int, int]:
         if not 2 <= value[0] <= value[1] <= 50:
-            raise ValueError("k_range: нужно 2 ≤ от ≤ до ≤ 50")
+            raise ValueError("диапазон числа кластеров: нужно 2 ≤ от ≤ до ≤ 50")
         return value
 
 
@@ -354,12 +354,12 @@ class SatisfactionSettings(_Model):
     @model_validator(mode="after")
     def _scale(self) -> SatisfactionSettings:
         if not self.scale_min < self.scale_max:
-            raise ValueError("scale_min должен быть меньше scale_max")
+            raise ValueError("нижняя граница шкалы оценок должна быть меньше верхней")
         if not self.scale_min <= self.csat_threshold <= self.scale_max:
-            raise ValueError("csat_threshold должен лежать в пределах шкалы")
+            raise ValueError("порог «довольны» должен лежать в пределах шкалы оценок")
         if self.nps_column is not None and self.nps_column == self.column:
             raise ValueError(
-                "nps_column: вопрос NPS (шкала от 0 до 10) — другой вопрос, чем оценка "
+                "вопрос NPS (шкала от 0 до 10) — другой вопрос, чем оценка "
                 "удовлетворённости; укажите для него отдельный столбец"
             )
         return self

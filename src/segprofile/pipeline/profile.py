@@ -66,7 +66,10 @@ def profile_study(
     if source is None:
         raise InputError(
             "В исследовании нет источника данных о клиентах.",
-            hint="добавьте в data_sources запись с kind: client_records и путём к файлу.",
+            hint=(
+                "загрузите данные о клиентах на странице «Данные» (в YAML исследования — "
+                "источник с kind: client_records и путём к файлу)."
+            ),
         )
     check_data_source(ws, study, source)  # before the engine starts: a wrong path fails at once
     with ws.connect() as eng:
@@ -130,7 +133,7 @@ def profile_study(
         files = [
             DataFile(
                 source_id=source.id,
-                path=source.path,
+                path=table.file_name,
                 rows=rows,
                 sha256=table.fingerprint(),
                 version=table.version,
@@ -159,7 +162,7 @@ def profile_study(
             files.append(
                 DataFile(
                     source_id=pop_source.id,
-                    path=pop_source.path,
+                    path=population.file_name,
                     rows=population.count(),
                     sha256=population.fingerprint(),
                     version=population.version,
@@ -192,7 +195,7 @@ def profile_study(
             files.append(
                 DataFile(
                     source_id=survey_source.id,
-                    path=survey_source.path,
+                    path=survey.file_name,
                     rows=survey.count(),
                     sha256=survey.fingerprint(),
                     version=survey.version,
@@ -311,7 +314,10 @@ def count_rule_matches(ws: Workspace, study: Study, rule: str) -> RuleCount:
     if source is None:
         raise InputError(
             "В исследовании нет источника данных о клиентах.",
-            hint="добавьте в data_sources запись с kind: client_records.",
+            hint=(
+                "загрузите данные о клиентах на странице «Данные» (в YAML исследования — "
+                "источник с kind: client_records)."
+            ),
         )
     parse_rule(rule)  # syntax errors first, before any file is opened
     with ws.connect() as eng:
@@ -381,7 +387,7 @@ def _complaint_topics(
     files.append(
         DataFile(
             source_id=source.id,
-            path=source.path,
+            path=complaints.file_name,
             rows=complaints.count(),
             sha256=complaints.fingerprint(),
             version=complaints.version,
@@ -450,7 +456,7 @@ def _linked_sources(
             files.append(
                 DataFile(
                     source_id=source.id,
-                    path=source.path,
+                    path=table.file_name,
                     rows=table.count(),
                     sha256=table.fingerprint(),
                     version=table.version,
@@ -491,7 +497,10 @@ def segment_portrait(ws: Workspace, study: Study, segment_key: str) -> Portrait:
     if source is None:
         raise InputError(
             "В исследовании нет источника данных о клиентах.",
-            hint="добавьте в data_sources запись с kind: client_records.",
+            hint=(
+                "загрузите данные о клиентах на странице «Данные» (в YAML исследования — "
+                "источник с kind: client_records)."
+            ),
         )
     with ws.connect() as eng:
         table = open_data_source(ws, eng, study, source)

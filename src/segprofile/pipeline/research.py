@@ -19,6 +19,7 @@ from segprofile.data.surveys import (
     SurveyFile,
 )
 from segprofile.errors import InputError
+from segprofile.model import labels
 from segprofile.model.results import (
     InterviewGuide,
     InterviewNote,
@@ -95,7 +96,10 @@ def research_plan(
         if source is None or source.id_column is None:
             raise InputError(
                 "Для подбора респондентов нужен столбец с псевдонимом клиента.",
-                hint="укажите id_column у источника данных о клиентах (kind: client_records).",
+                hint=(
+                    "выберите столбец идентификатора клиента при загрузке данных о клиентах "
+                    "(в YAML исследования — id_column)."
+                ),
             )
         report(0.65, "Объём выборки опроса")
         # What the plan shows passes disclosure control: segments the profile hides have no
@@ -181,8 +185,8 @@ def survey_source(study: Study, source_id: str | None = None) -> DataSource | No
         source = find_source(study, source_id)
         if source.kind is not DataSourceKind.survey:
             raise InputError(
-                f"Источник «{source_id}» — не опрос (kind: {source.kind.value}).",
-                hint="укажите источник с kind: survey.",
+                f"Источник «{source.title or source_id}» — не опрос, а «{labels.ru(source.kind)}».",
+                hint="выберите источник ответов опроса.",
             )
         return source
     found = [d for d in study.data_sources if d.kind is DataSourceKind.survey]
@@ -200,8 +204,11 @@ def _survey_version(
     """The answers of a stored survey version, as the mapping form and the analysis use them."""
     if source is None:
         raise InputError(
-            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
-            hint="добавьте в data_sources источник с kind: survey и загрузите в него файл ответов.",
+            "В исследовании нет источника ответов опроса: ответы некуда загрузить.",
+            hint=(
+                "загрузите файл ответов опроса на странице «Данные» (в YAML исследования — "
+                "источник с kind: survey)."
+            ),
         )
     return surveys.read_survey_version(ws.home, study, source, version=version, id_column=id_column)
 
@@ -328,12 +335,18 @@ def import_survey(
     if records_source is None:
         raise InputError(
             "В исследовании нет источника данных о клиентах: ответы не с чем связать.",
-            hint="добавьте в data_sources запись с kind: client_records.",
+            hint=(
+                "загрузите данные о клиентах на странице «Данные» (в YAML исследования — "
+                "источник с kind: client_records)."
+            ),
         )
     if source is None:
         raise InputError(
-            "В исследовании нет источника опроса (kind: survey): ответы некуда загрузить.",
-            hint="добавьте в data_sources источник с kind: survey.",
+            "В исследовании нет источника ответов опроса: ответы некуда загрузить.",
+            hint=(
+                "загрузите файл ответов опроса на странице «Данные» (в YAML исследования — "
+                "источник с kind: survey)."
+            ),
         )
     if location is not None:
         import getpass
@@ -588,7 +601,10 @@ def text_topics(
         if not sources:
             raise InputError(
                 "В исследовании нет источника с текстами (жалобы, опрос, интервью).",
-                hint="добавьте в data_sources источник kind: complaints с файлом жалоб.",
+                hint=(
+                    "загрузите файл жалоб на странице «Данные» (в YAML исследования — "
+                    "источник с kind: complaints)."
+                ),
             )
         chosen = next((d for d in sources if d.kind is DataSourceKind.complaints), sources[0])
     else:

@@ -16,7 +16,7 @@ WeasyPrint and in a DOCX image.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
@@ -32,7 +32,7 @@ from segprofile.model.study import (
     RoleKind,
     Study,
 )
-from segprofile.report.format import number, percent
+from segprofile.report.format import number, percent, plural
 
 __all__ = ["LANES", "blueprint_svg", "journey_blueprint_svg", "level_colour", "wrap"]
 
@@ -41,8 +41,8 @@ FONT = "DejaVu Sans, Arial, sans-serif"
 LANES: tuple[tuple[str, str], ...] = (
     ("physical_evidence", "Физическое окружение"),
     ("client", "Действия клиента"),
-    ("front_stage", "Видимые действия сотрудников (front stage)"),
-    ("back_stage", "Невидимые действия сотрудников (back stage)"),
+    ("front_stage", "Действия сотрудников, видимые клиенту"),
+    ("back_stage", "Действия сотрудников, не видимые клиенту"),
     ("support_processes", "Поддерживающие процессы"),
 )
 """(key, Russian label) of the blueprint's lanes, top to bottom."""
@@ -261,6 +261,16 @@ def _days(value: float) -> str:
     return f"{number(value, 0 if float(value).is_integer() else 1)} дн."
 
 
+def _total(value: float | None, missing: int, unit: Callable[[float], str]) -> str:
+    """A journey's total time: «не указан» when no step has one (never «0»), and how many steps it
+    leaves out when some have none: «12 дн. (не указан у 2 шагов)»."""
+    if value is None:
+        return "не указан"
+    if not missing:
+        return unit(value)
+    return f"{unit(value)} (не указан у {plural(missing, 'шага', 'шагов', 'шагов')})"
+
+
 def _with_client(step: JourneyStep, roles: Mapping[str, Role]) -> bool:
     role = roles.get(step.role) if step.role is not None else None
     if role is not None and role.kind is RoleKind.applicant:
@@ -450,8 +460,9 @@ def journey_blueprint_svg(
     facts = [
         f"{kind} · {whom}",
         f"Шагов: {m.steps} · личных посещений: {m.in_person_visits} · документов от клиента: "
-        f"{m.documents} · срок: {_days(m.duration_days)} · время клиента: "
-        f"{_minutes(m.client_minutes)} · проактивных шагов: {percent(m.proactive_share)}",
+        f"{m.documents} · срок: {_total(m.duration_days, m.steps_without_duration, _days)} · "
+        f"время клиента: {_total(m.client_minutes, m.steps_without_client_time, _minutes)} · "
+        f"проактивных шагов: {percent(m.proactive_share)}",
     ]
     for fact in facts:
         lines = wrap(fact, width - 2 * MARGIN, SIZE)

@@ -300,7 +300,7 @@ def journeys_to_bpmn(journeys: Iterable[Journey], study: Study | None = None) ->
     for journey in chosen:
         if not journey.steps:
             raise InputError(
-                f"у пути «{journey.id}» нет шагов: выгружать в BPMN нечего",
+                f"у пути «{journey.title}» нет шагов: выгружать в BPMN нечего",
                 hint="добавьте шаги или не выгружайте пустой путь.",
             )
     ids = _Ids()

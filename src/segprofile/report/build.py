@@ -614,12 +614,13 @@ class _Builder:
         choice = result.choice
         sec.add(
             Paragraph(
-                f"Кластеризация k-прототипов по признакам: {', '.join(result.feature_labels)}. "
-                f"Модель обучена на выборке {number(result.sample_size)} из "
-                f"{number(result.total_rows)} строк (зерно {result.random_state}, "
-                f"инициализация {result.init}, запусков {result.n_init}, γ = "
-                f"{number(result.gamma, 2)}); затем каждая строка данных отнесена к ближайшему "
-                "центру в движке данных."
+                f"Клиенты разбиты на группы похожих по признакам: "
+                f"{', '.join(result.feature_labels)}. Модель обучена на выборке "
+                f"{number(result.sample_size)} из {number(result.total_rows)} строк; затем "
+                "каждая строка данных отнесена к ближайшей группе. Для специалистов: метод "
+                f"k-прототипов, начальное значение генератора {result.random_state}, "
+                f"инициализация {result.init}, запусков {result.n_init}, вес категориальных "
+                f"признаков γ = {number(result.gamma, 2)}."
             ),
             Paragraph(
                 f"Число кластеров k = {choice.chosen_k}"
@@ -640,9 +641,9 @@ class _Builder:
                     Column("k", "int", 6),
                     Column("Стоимость", "num1", 14),
                     Column("Снижение от k − 1", "pct1", 14),
-                    Column("Силуэт (Гауэр)", "num2", 14),
-                    Column("Устойчивость (ARI)", "num2", 14),
-                    Column("Разброс ARI (σ)", "num2", 12),
+                    Column("Чёткость разделения групп (силуэт)", "num2", 14),
+                    Column("Устойчивость при повторных запусках (ARI)", "num2", 14),
+                    Column("Разброс устойчивости (σ)", "num2", 12),
                     Column("Самый малый кластер", "pct1", 14),
                 ],
                 [

@@ -194,7 +194,7 @@ def k_diagnostics(choice: KChoice) -> alt.TopLevelMixin | None:
         {
             "k": d.k,
             "Стоимость": d.cost,
-            "Силуэт": d.silhouette,
+            "Чёткость разделения": d.silhouette,
             "Устойчивость": d.stability,
             "Нижняя": None if d.stability is None else d.stability - (d.stability_sd or 0.0),
             "Верхняя": None if d.stability is None else d.stability + (d.stability_sd or 0.0),
@@ -223,12 +223,16 @@ def k_diagnostics(choice: KChoice) -> alt.TopLevelMixin | None:
     band = (
         alt.Chart(frame.dropna(subset=["Устойчивость"]))
         .mark_errorband(color="#7aa7e6", opacity=0.35)
-        .encode(x=x, y=alt.Y("Нижняя:Q", title="Устойчивость (ARI)"), y2="Верхняя:Q")
+        .encode(
+            x=x,
+            y=alt.Y("Нижняя:Q", title="Устойчивость при повторных запусках (ARI)"),
+            y2="Верхняя:Q",
+        )
     )
     chart = alt.hconcat(
         panel("Стоимость", "Стоимость", ",.0f"),
-        panel("Силуэт", "Силуэт (Гауэр)", ".2f"),
-        panel("Устойчивость", "Устойчивость (ARI)", ".2f", [band]),
+        panel("Чёткость разделения", "Чёткость разделения групп (силуэт)", ".2f"),
+        panel("Устойчивость", "Устойчивость при повторных запусках (ARI)", ".2f", [band]),
     ).properties(
         title=(
             f"Выбор числа кластеров (красный пунктир — рекомендуемое k = {mark_k})"

@@ -170,7 +170,7 @@ def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
     for journey in journeys:
         if not journey.steps:
             raise InputError(
-                f"у пути «{journey.id}» нет шагов: в CSV строка — это шаг",
+                f"у пути «{journey.title}» нет шагов: в CSV строка — это шаг",
                 hint="добавьте шаги или не выгружайте пустой путь.",
             )
         rows += [_step_row(journey, step, n) for n, step in enumerate(journey.steps, start=1)]

@@ -104,8 +104,10 @@ def _conflict_page(request: HttpRequest, error: EditConflictError) -> HttpRespon
     from segprofile.model.diff import describe_conflict
 
     conflicts = []
+    latest = error.study.current_revision() if error.study is not None else None
+    context = latest.document if latest is not None else None  # names the items parts refer to
     for conflict in error.conflicts:
-        theirs, mine = describe_conflict(conflict)
+        theirs, mine = describe_conflict(conflict, context)
         conflicts.append(
             {
                 "title": conflict.title,

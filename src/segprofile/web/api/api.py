@@ -184,8 +184,10 @@ def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 def _edit_conflict(request: HttpRequest, exc: EditConflictError) -> HttpResponse:
     """409 with both versions of every part changed on both sides, as the site shows them."""
     parts = []
+    latest = exc.study.current_revision() if exc.study is not None else None
+    context = latest.document if latest is not None else None  # names the items parts refer to
     for conflict in exc.conflicts:
-        theirs, mine = describe_conflict(conflict)
+        theirs, mine = describe_conflict(conflict, context)
         parts.append(
             {
                 "part": ".".join(conflict.part),

@@ -9,6 +9,8 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from segprofile.model.format import number
+
 register = template.Library()
 
 # Names of the study document's enumerations, by enum class name and value. Unknown values
@@ -78,11 +80,22 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 @register.filter
 def number_list(values: Any) -> str:
-    """Thresholds as a readable list: ``[18.0, 35.0]`` → ``18, 35``."""
-    out = []
-    for v in values or []:
-        out.append(str(int(v)) if float(v).is_integer() else str(v))
-    return ", ".join(out)
+    """Thresholds as a readable list: ``[18.0, 35.5]`` → ``18; 35,5`` (the decimal comma of
+    :func:`segprofile.model.format.number`, so the list separator is «;»)."""
+    return "; ".join(num(v, 2) for v in values or [])
+
+
+@register.filter
+def num(value: Any, digits: int = 0) -> str:
+    """A figure the way every page and report writes it (:func:`model.format.number`):
+    ``1500`` → «1 500», ``0.45`` with ``2`` → «0,45», no value → «—»; trailing decimal zeros
+    are dropped («12», not «12,00»)."""
+    if value is None or value == "":
+        return "—"
+    text = number(float(value), int(digits))
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return text
 
 
 # issue 19: where a finding of the methodology check is fixed (model.checks.FIX_PLACES).

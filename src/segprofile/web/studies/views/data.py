@@ -51,7 +51,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, NotFound, SegprofileError
-from segprofile.model.format import percent
+from segprofile.model.format import number, percent
 from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
@@ -672,12 +672,23 @@ def _import_for(request: HttpRequest, pk: int, import_pk: int) -> DataImport:
     return job
 
 
+def _source_title(study: Study, source_id: str) -> str:
+    """A data source as the analyst named it (its id only when it has no title)."""
+    revision = study.current_revision()
+    sources = revision.to_document().data_sources if revision is not None else []
+    return next((s.title or s.id for s in sources if s.id == source_id), source_id)
+
+
 def _imported(request: HttpRequest, job: DataImport) -> HttpResponse:
     """A finished import: its result as a message, on the page the user goes on from."""
     messages.success(
         request,
         gettext("Version %(version)s of the source «%(source)s» was imported: %(rows)s rows.")
-        % {"version": job.version, "source": job.source_id, "rows": job.rows},
+        % {
+            "version": job.version,
+            "source": _source_title(job.study, job.source_id),
+            "rows": number(job.rows),
+        },
     )
     if job.warning:
         messages.warning(request, job.warning)

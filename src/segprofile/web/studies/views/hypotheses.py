@@ -18,6 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from segprofile import pipeline
 from segprofile.errors import NotFound, SegprofileError
+from segprofile.model.diff import name_items
+from segprofile.model.format import shorten
 from segprofile.model.study import Hypothesis
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import decisions
@@ -90,6 +92,7 @@ def _edit(request: HttpRequest, pk: int, hypothesis_id: str | None) -> HttpRespo
     suggestion_id = source.get("suggestion", "") if hypothesis_id is None else ""
     suggestion = _suggestion(study, base, suggestion_id) if suggestion_id else None
     shown = hypothesis or suggestion
+    shown_statement = shown.statement if shown is not None else ""
     names = runs.labels(latest_run(study))
     if request.method != "POST":
         form = HypothesisForm(document=base, segment_names=names, hypothesis=shown)
@@ -107,14 +110,14 @@ def _edit(request: HttpRequest, pk: int, hypothesis_id: str | None) -> HttpRespo
             data.update(updated.model_dump(mode="json"))
 
         if suggestion is not None:
-            comment = gettext("%(user)s accepted the suggested hypothesis «%(id)s» with edits")
+            comment = gettext("%(user)s accepted the suggested hypothesis %(name)s with edits")
         elif hypothesis_id is None:
             comment = gettext("%(user)s wrote a hypothesis: %(statement)s")
         else:
-            comment = gettext("%(user)s changed the hypothesis «%(id)s»")
+            comment = gettext("%(user)s changed the hypothesis %(name)s")
         values = {
             "user": request.user.get_username(),
-            "id": hypothesis_id or (suggestion.id if suggestion else ""),
+            "name": f"«{shorten(str(changes.get('statement') or shown_statement), 60)}»",
             "statement": changes.get("statement", "")[:120],
         }
         revision = sections.save_part(
@@ -164,9 +167,10 @@ def hypothesis_delete(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return htmx.go(request, _page(study, f"h-{hypothesis_id}"))
-    comment = gettext("%(user)s deleted the hypothesis «%(id)s»") % {
+    base = sections.base_document(study).model_dump(mode="json")
+    comment = gettext("%(user)s deleted the hypothesis %(name)s") % {
         "user": request.user.get_username(),
-        "id": hypothesis_id,
+        "name": name_items(base, "hypotheses", [hypothesis_id]),
     }
     _, unlinked = decisions.hypothesis_uses(sections.base_document(study), hypothesis_id)
     if unlinked:

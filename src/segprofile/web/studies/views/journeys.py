@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from segprofile import pipeline
 from segprofile.errors import NotFound, SegprofileError
 from segprofile.model import journey_edit
+from segprofile.model.diff import name_items
 from segprofile.model.journey_edit import JourneyEditError
 from segprofile.model.journey_links import journey_links
 from segprofile.model.study import Journey, JourneyKind
@@ -165,9 +166,9 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return redirect(back)
-    comment = gettext("%(user)s accepted suggested recommendations: %(ids)s") % {
+    comment = gettext("%(user)s accepted suggested recommendations: %(names)s") % {
         "user": request.user.get_username(),
-        "ids": ", ".join(ids),
+        "names": name_items(document.model_dump(mode="json"), "recommendations", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
     messages.success(
@@ -571,6 +572,12 @@ def _anchor(study: Study, journey_id: str) -> str:
     return reverse("studies:journeys", kwargs={"pk": study.pk}) + f"#j-{journey_id}"
 
 
+def _journey_name(study: Study, journey_id: str) -> str:
+    """A journey as the revision log names it: its title (its id only when it is gone)."""
+    journey = _find(study.current_revision().to_document(), journey_id)
+    return journey.title if journey is not None else journey_id
+
+
 def _step_title(document: StudyDocument, journey_id: str, step_id: str) -> str:
     journey = _find(document, journey_id)
     step = next((s for s in journey.steps if s.id == step_id), None) if journey else None
@@ -684,7 +691,7 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
                 journey_id,
                 add,
                 gettext("added the step «%(step)s» to the journey «%(journey)s»")
-                % {"step": title, "journey": journey_id},
+                % {"step": title, "journey": _journey_name(study, journey_id)},
                 check_base=False,
             )
             text = gettext("The step «%(step)s» was added.") % {"step": title}
@@ -699,7 +706,7 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
             journey_id,
             update,
             gettext("changed the step «%(step)s» of the journey «%(journey)s»")
-            % {"step": step_id, "journey": journey_id},
+            % {"step": title, "journey": _journey_name(study, journey_id)},
         )
     except EditConflictError as conflict:
         form.add_error(None, _stale_message(study, conflict))
@@ -770,7 +777,7 @@ def journey_step_delete(
         journey_id,
         delete,
         gettext("deleted the step «%(step)s» of the journey «%(journey)s»")
-        % {"step": step_id, "journey": journey_id},
+        % {"step": title, "journey": _journey_name(study, journey_id)},
         lambda _: (
             gettext("The step «%(step)s» was deleted.") % {"step": title},
             f"{after}:edit" if after else "add",
@@ -811,7 +818,7 @@ def journey_step_move(request: HttpRequest, pk: int, journey_id: str, step_id: s
             if direction == "up"
             else gettext("moved the step «%(step)s» of the journey «%(journey)s» down")
         )
-        % {"step": step_id, "journey": journey_id},
+        % {"step": title, "journey": _journey_name(study, journey_id)},
         done,
         # A move is relative to where the step is now, so it needs no base: pressing «up»
         # twice quickly moves the step two places, whatever revision each press saw.
@@ -845,7 +852,8 @@ def journey_steps_order(request: HttpRequest, pk: int, journey_id: str) -> HttpR
         study,
         journey_id,
         reorder,
-        gettext("reordered the steps of the journey «%(journey)s»") % {"journey": journey_id},
+        gettext("reordered the steps of the journey «%(journey)s»")
+        % {"journey": _journey_name(study, journey_id)},
         done,
     )
 
@@ -952,7 +960,7 @@ def journey_save(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse
                 journey_id,
                 update,
                 gettext("changed the title, kind or segments of the journey «%(journey)s»")
-                % {"journey": journey_id},
+                % {"journey": _journey_name(study, journey_id)},
             )
         except EditConflictError as conflict:
             form.add_error(None, _stale_message(study, conflict))
@@ -1000,6 +1008,7 @@ def journey_delete(request: HttpRequest, pk: int, journey_id: str) -> HttpRespon
         study,
         journey_id,
         delete,
-        gettext("deleted the journey «%(journey)s»") % {"journey": journey_id},
+        gettext("deleted the journey «%(journey)s»")
+        % {"journey": _journey_name(study, journey_id)},
         lambda _: (gettext("The journey «%(title)s» was deleted.") % {"title": title}, ""),
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segprofile import pipeline
 from segprofile.errors import NotFound, SegprofileError
 from segprofile.model import labels
+from segprofile.model.diff import name_items
 from segprofile.model.study import Recommendation
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import decisions
@@ -140,13 +141,15 @@ def _edit(request: HttpRequest, pk: int, recommendation_id: str | None) -> HttpR
 
         values = {
             "user": request.user.get_username(),
-            "id": recommendation_id or "",
+            "name": name_items(
+                base.model_dump(mode="json"), "recommendations", [recommendation_id or ""]
+            ),
             "title": changes.get("title", "")[:120],
         }
         comment = (
             gettext("%(user)s wrote a recommendation: %(title)s")
             if recommendation_id is None
-            else gettext("%(user)s changed the recommendation «%(id)s»")
+            else gettext("%(user)s changed the recommendation %(name)s")
         ) % values
         revision = sections.save_part(
             request,
@@ -189,9 +192,13 @@ def recommendation_delete(request: HttpRequest, pk: int, recommendation_id: str)
         data.clear()
         data.update(updated.model_dump(mode="json"))
 
-    comment = gettext("%(user)s deleted the recommendation «%(id)s»") % {
+    comment = gettext("%(user)s deleted the recommendation %(name)s") % {
         "user": request.user.get_username(),
-        "id": recommendation_id,
+        "name": name_items(
+            sections.base_document(study).model_dump(mode="json"),
+            "recommendations",
+            [recommendation_id],
+        ),
     }
     sections.save_part(request, study, change, comment=comment)
     return htmx.go(request, _page(study, "list"))
@@ -214,13 +221,13 @@ def recommendation_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         data.update(updated.model_dump(mode="json"))
 
     try:
-        pipeline.accept_recommendations(sections.base_document(study), ids, profile)
+        accepted = pipeline.accept_recommendations(sections.base_document(study), ids, profile)
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return htmx.go(request, _page(study, "suggested"))
-    comment = gettext("%(user)s accepted suggested recommendations: %(ids)s") % {
+    comment = gettext("%(user)s accepted suggested recommendations: %(names)s") % {
         "user": request.user.get_username(),
-        "ids": ", ".join(ids),
+        "names": name_items(accepted.model_dump(mode="json"), "recommendations", ids),
     }
     sections.save_part(request, study, change, comment=comment)
     return htmx.go(request, _page(study, "list"))

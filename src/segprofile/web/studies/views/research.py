@@ -198,9 +198,9 @@ def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return _back_to_hypotheses(study, f"h-{hypothesis_id}")
-    comment = gettext("%(user)s set the hypothesis «%(id)s» to «%(status)s»: %(reason)s") % {
+    comment = gettext("%(user)s set the hypothesis %(name)s to «%(status)s»: %(reason)s") % {
         "user": request.user.get_username(),
-        "id": hypothesis_id,
+        "name": diff.name_items(document.model_dump(mode="json"), "hypotheses", [hypothesis_id]),
         "status": STATUS_LABELS[status],
         "reason": reason.strip() or "—",
     }
@@ -228,16 +228,19 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if action == "accept":
             document = pipeline.accept_suggested_hypotheses(document, profile, ids)
-            comment = gettext("%(user)s accepted suggested hypotheses: %(ids)s")
+            comment = gettext("%(user)s accepted suggested hypotheses: %(names)s")
         else:
             document = pipeline.reject_suggested_hypotheses(
                 document, profile, ids, request.POST.get("reason", "")
             )
-            comment = gettext("%(user)s rejected suggested hypotheses: %(ids)s")
+            comment = gettext("%(user)s rejected suggested hypotheses: %(names)s")
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return _back_to_hypotheses(study, "suggested")
-    comment %= {"user": request.user.get_username(), "ids": ", ".join(ids)}
+    comment %= {
+        "user": request.user.get_username(),
+        "names": diff.name_items(document.model_dump(mode="json"), "hypotheses", ids),
+    }
     revision = study.add_revision(document, author=request.user, comment=comment)
     messages.success(
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
@@ -918,11 +921,15 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             if data_source.id == source_id:
                 data_source.questions = list(questions)
         comment = gettext(
-            "%(user)s applied the verdicts of the survey %(file)s to hypotheses: %(ids)s"
+            "%(user)s applied the verdicts of the survey %(file)s to hypotheses: %(names)s"
         ) % {
             "user": request.user.get_username(),
             "file": name,
-            "ids": ", ".join(v.hypothesis for v in result.analysis.verdicts),
+            "names": diff.name_items(
+                updated.model_dump(mode="json"),
+                "hypotheses",
+                [v.hypothesis for v in result.analysis.verdicts],
+            ),
         }
         revision = study.add_revision(updated, author=request.user, comment=comment)
         messages.success(
@@ -1053,10 +1060,10 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
             document = pipeline.confirm_quote(
                 document, hypothesis_id, index, quote, who=user, when=when
             )
-            comment = gettext("%(user)s confirmed a quote for the hypothesis «%(id)s»")
+            comment = gettext("%(user)s confirmed a quote for the hypothesis %(name)s")
         elif action == "reject":
             document = pipeline.reject_quote(document, hypothesis_id, index, quote)
-            comment = gettext("%(user)s rejected a quote for the hypothesis «%(id)s»")
+            comment = gettext("%(user)s rejected a quote for the hypothesis %(name)s")
         else:
             messages.error(request, gettext("Choose to confirm or to reject the quote."))
             return redirect(target)
@@ -1064,7 +1071,15 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
         messages.error(request, str(exc))
         return redirect(target)
     revision = study.add_revision(
-        document, author=request.user, comment=comment % {"user": user, "id": hypothesis_id}
+        document,
+        author=request.user,
+        comment=comment
+        % {
+            "user": user,
+            "name": diff.name_items(
+                document.model_dump(mode="json"), "hypotheses", [hypothesis_id]
+            ),
+        },
     )
     messages.success(
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
