@@ -20,6 +20,9 @@ import pytest
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
+#: Rows of the demo data of a study created from the example on the live server (the site's
+#: default is 20,000): its settings module is ``live_settings.py`` beside this file.
+DEMO_ROWS = 2_000
 USERNAME = "tester"
 PASSWORD = "browser-test-pass-42"
 
@@ -79,7 +82,11 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         **os.environ,
         "SEGPROFILE_HOME": str(home),
         "SEGPROFILE_KEYS": str(tmp_path_factory.mktemp("segprofile-keys")),
-        "DJANGO_SETTINGS_MODULE": "segprofile.web.settings",
+        "DJANGO_SETTINGS_MODULE": "live_settings",
+        "SEGPROFILE_TEST_DEMO_ROWS": str(DEMO_ROWS),
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
         "PYTHONUNBUFFERED": "1",
     }

@@ -1,11 +1,20 @@
-"""Steps the browser tests share: sign in, create the example study, take a screenshot."""
+"""Steps the browser tests share: sign in, create the example study and wait for its profile,
+write a hypothesis or a recommendation, take the choices of an export's check page, take a
+screenshot.
+
+A step does what the analyst does, waits for what it needs and checks only what it relies on;
+what the pages must show is asserted by the tests, each thing in one of them."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from tests.browser.conftest import ARTIFACTS
+
+#: Background jobs (import, profile, plan, survey) on a loaded 2-core machine.
+SLOW = 240_000
 
 
 def shot(page: Any, name: str, locator: Any = None) -> None:
@@ -28,7 +37,10 @@ def sign_in(page: Any, live_app: Any) -> None:
 
 
 def new_example_study(page: Any) -> str:
-    """Create a study from the child-benefit example; its page is open. Returns its pk."""
+    """Create a study from the child-benefit example; its page is open. Returns its pk.
+
+    Its creation queues the profile of its demo data (``DEMO_ROWS`` rows on the test server):
+    :func:`example_profile` waits for it."""
     from playwright.sync_api import expect
 
     page.goto("/studies/new/")
@@ -37,3 +49,93 @@ def new_example_study(page: Any) -> str:
     found = re.search(r"/studies/(\d+)/$", page.url)
     assert found is not None
     return found.group(1)
+
+
+def example_profile(page: Any) -> None:
+    """On the page of a study just created from the example: open the profile run its creation
+    queued and wait until the profile is built (the run's page reloads itself when it is)."""
+    from playwright.sync_api import expect
+
+    page.locator("#runs .runs__item a").first.click()
+    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
+    expect(page.locator("table.sp-segments").first).to_be_visible(timeout=SLOW)
+    expect(page.locator("#run-error")).to_have_count(0)
+
+
+def export_choices(page: Any) -> Any:
+    """On the check page of ``upload_decisions_data.client_export``: the application number is
+    the clients' id and the age a feature too (the rating, the date, the category and the
+    channel the page has chosen itself). Returns the settings part of the page."""
+    settings = page.locator("#study-settings")
+    settings.locator("select[name=id_column]").select_option(label="Номер заявления")
+    settings.get_by_label("Возраст", exact=True).check()
+    return settings
+
+
+def new_hypothesis(
+    page: Any,
+    *,
+    kind: str,
+    statement: str,
+    hunt: int | None = None,
+    aidas: str | int | None = None,
+    need: str | None = None,
+    step: str | None = None,
+    source: str | None = None,
+    segments: Iterable[str] = (),
+) -> Any:
+    """On the hypotheses page: «Добавить гипотезу», the form filled (``kind`` and ``aidas`` by
+    their Russian labels or ``aidas`` by index, ``hunt`` the index of the Hunt ladder's rung,
+    ``segments`` by their checkbox labels; what is not given is left as the form has it), not
+    saved. Returns the form."""
+    page.locator("#hypothesis-add").click()
+    form = page.locator("#hypothesis-form-new")
+    form.get_by_label("Вид").select_option(label=kind)
+    form.get_by_label("Формулировка").fill(statement)
+    if need is not None:
+        form.get_by_label("Неудовлетворённая потребность (для проблемы)").select_option(value=need)
+    if hunt is not None:
+        form.get_by_label("Лестница Ханта").select_option(index=hunt)
+    if isinstance(aidas, int):
+        form.get_by_label("AIDAS").select_option(index=aidas)
+    elif aidas is not None:
+        form.get_by_label("AIDAS").select_option(label=aidas)
+    if step is not None:
+        form.get_by_label("Шаг пути").select_option(value=step)
+    if source is not None:
+        form.get_by_label("Источник").fill(source)
+    for segment in segments:
+        form.get_by_role("checkbox", name=segment, exact=True).check()
+    return form
+
+
+def new_recommendation(
+    page: Any,
+    problem: str,
+    *,
+    title: str,
+    change: str,
+    responsible: str,
+    due: str,
+    status: str | None = None,
+    segments: Iterable[str] = (),
+) -> Any:
+    """From the problem's «написать рекомендацию» on the hypotheses page: an awareness
+    recommendation that changes the first target journey, the form filled, not saved (the
+    problem comes ticked: checked here). Returns the form."""
+    from playwright.sync_api import expect
+
+    page.locator(f"#h-{problem}").get_by_role("link", name="написать рекомендацию").click()
+    form = page.locator("#recommendation-form-new")
+    expect(form.locator(f'input[value="{problem}"]')).to_be_checked()
+    form.get_by_label("Вид").select_option(label="Повышение информированности")
+    form.get_by_label("Рекомендация", exact=True).fill(title)
+    form.get_by_label("Целевой путь, который меняется").select_option(index=1)
+    form.get_by_label("Изменение пути", exact=True).fill(change)
+    for segment in segments:
+        form.get_by_role("checkbox", name=segment, exact=True).check()
+    form.get_by_label("Ответственный", exact=True).fill(responsible)
+    if status is not None:
+        form.get_by_label("Статус", exact=True).select_option(label=status)
+    form.get_by_label("Срок", exact=True).fill(due)
+    return form

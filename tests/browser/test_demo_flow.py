@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import shot, sign_in
+from tests.browser.conftest import DEMO_ROWS
+from tests.browser.steps import SLOW, shot, sign_in
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
@@ -53,7 +54,7 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
 
     # The progress fragment polls every second and reloads the page when the job is done.
     segments = page.locator("table.sp-segments").first
-    expect(segments).to_be_visible(timeout=240_000)
+    expect(segments).to_be_visible(timeout=SLOW)
     expect(page.locator("#run-error")).to_have_count(0)
     profile_features = page.locator(".sp-feature h3")
     expect(profile_features.first).to_contain_text(document.segmented_features()[0].label)
@@ -66,7 +67,7 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     with page.expect_download() as download:
         page.get_by_role("link", name="Скачать profile.json").click()
     profile = pipeline.profile_from_json(download.value.path().read_text(encoding="utf-8"))
-    assert profile.total_clients == 20_000
+    assert profile.total_clients == DEMO_ROWS  # the server's demo size (the site's: 20,000)
     assert profile.provenance.study_revision == 1
 
     page.get_by_role("link", name=document.title).click()

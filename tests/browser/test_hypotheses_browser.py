@@ -1,5 +1,10 @@
 """Browser: an analyst writes two hypotheses (M-7), edits a suggestion and accepts it, then writes
-a recommendation (M-11) for a problem — in place, never touching YAML — at 1366×768."""
+a recommendation (M-11) for a problem — in place, never touching YAML — at 1366×768.
+
+The profile is the one the example study's creation queued (suggestions need one). Writing a
+need, a problem and a recommendation is in the whole-profile test too
+(``test_whole_profile_browser.py``) with the same steps (``steps.py``); what the forms and the
+saved items show is checked here."""
 
 from __future__ import annotations
 
@@ -7,39 +12,40 @@ import re
 from typing import Any
 
 import pytest
-from tests.browser.steps import new_example_study, shot, sign_in
+from tests.browser.steps import (
+    example_profile,
+    new_example_study,
+    new_hypothesis,
+    new_recommendation,
+    shot,
+    sign_in,
+)
 
-from segprofile import pipeline
+pytestmark = pytest.mark.browser
 
 expect = pytest.importorskip("playwright.sync_api").expect
-
-ROWS = 2000
 
 
 def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_app: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
     pk = new_example_study(page)
-    pipeline.generate_demo_data(
-        "child-benefit", live_app.home / "studies" / pk / "data", rows=ROWS, seed=7
-    )
-    page.get_by_role("button", name="Построить профиль").click()
-    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
-    expect(page.get_by_role("link", name="Сегменты", exact=True)).to_be_visible(timeout=600_000)
+    example_profile(page)
 
     # --- a need, written in place ---------------------------------------------------------
     page.goto(f"/studies/{pk}/")
     page.get_by_role("link", name="Гипотезы: потребности и проблемы").click()
-    page.locator("#hypothesis-add").click()
-    form = page.locator("#hypothesis-form-new")
+    form = new_hypothesis(
+        page,
+        kind="Потребность",
+        statement="Узнать заранее, сколько займёт рассмотрение заявления",
+        hunt=2,
+        aidas="Интерес",
+        step="current.learn",
+        source="Интервью с заявителями",
+    )
     expect(form).to_contain_text("Новая гипотеза")
     expect(form).to_contain_text("лестницы Ханта")
-    form.get_by_label("Вид").select_option(label="Потребность")
-    form.get_by_label("Формулировка").fill("Узнать заранее, сколько займёт рассмотрение заявления")
-    form.get_by_label("Лестница Ханта").select_option(index=2)
-    form.get_by_label("AIDAS").select_option(label="Интерес")
-    form.get_by_label("Шаг пути").select_option(value="current.learn")
-    form.get_by_label("Источник").fill("Интервью с заявителями")
     form.locator('input[value="region_type=rural"]').check()
     shot(page, "hyp-01-new-need-form", form)
     form.get_by_role("button", name="Сохранить").click()
@@ -49,13 +55,14 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     expect(page.locator(".messages, .message, [role=status]").first).to_be_visible()
 
     # --- a problem: a wrong choice is named beside its field, then fixed -------------------
-    page.locator("#hypothesis-add").click()
-    form = page.locator("#hypothesis-form-new")
-    form.get_by_label("Вид").select_option(label="Потребность")
-    form.get_by_label("Формулировка").fill(
-        "Сельским семьям не сообщают срок рассмотрения, они звонят в МФЦ по несколько раз"
+    form = new_hypothesis(
+        page,
+        kind="Потребность",  # a need may not name the need it leaves unmet
+        statement=(
+            "Сельским семьям не сообщают срок рассмотрения, они звонят в МФЦ по несколько раз"
+        ),
+        need="n1",
     )
-    form.get_by_label("Неудовлетворённая потребность (для проблемы)").select_option(value="n1")
     form.get_by_role("button", name="Сохранить").click()
     error = page.locator("#hypothesis-form-new .field--error .field__error")
     expect(error).to_contain_text("только у проблемы")
@@ -82,20 +89,15 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     shot(page, "hyp-04-accepted", accepted)
 
     # --- a recommendation for the problem ------------------------------------------------
-    page.locator("#h-p1").get_by_role("link", name="написать рекомендацию").click()
-    form = page.locator("#recommendation-form-new")
-    expect(form.locator('input[value="p1"]')).to_be_checked()
-    form.get_by_label("Вид").select_option(label="Повышение информированности")
-    form.get_by_label("Рекомендация", exact=True).fill(
-        "Сообщать срок рассмотрения в СМС при подаче"
+    form = new_recommendation(
+        page,
+        "p1",
+        title="Сообщать срок рассмотрения в СМС при подаче",
+        change="На шаге «Подать заявление» — СМС со сроком.",
+        responsible="Отдел социальных выплат",
+        status="Выполняется",
+        due="2027-03-31",
     )
-    form.get_by_label("Целевой путь, который меняется").select_option(index=1)
-    form.get_by_label("Изменение пути", exact=True).fill(
-        "На шаге «Подать заявление» — СМС со сроком."
-    )
-    form.get_by_label("Ответственный", exact=True).fill("Отдел социальных выплат")
-    form.get_by_label("Статус", exact=True).select_option(label="Выполняется")
-    form.get_by_label("Срок", exact=True).fill("2027-03-31")
     shot(page, "hyp-05-recommendation-form", form)
     form.get_by_role("button", name="Сохранить").click()
     rec = page.locator("#rec-r1")

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from tests.browser.steps import new_example_study, shot, sign_in
 
+pytestmark = pytest.mark.browser
+
 expect = pytest.importorskip("playwright.sync_api").expect
 
 

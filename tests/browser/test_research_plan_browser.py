@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.browser.steps import new_example_study, shot, sign_in
+from tests.browser.steps import SLOW, example_profile, new_example_study, shot, sign_in
+
+pytestmark = pytest.mark.browser
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -16,15 +18,14 @@ def test_plan_interviews_mark_respondents_and_set_the_margin(page: Any, live_app
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
     pk = new_example_study(page)
-    page.get_by_role("button", name="Построить профиль").click()
-    expect(page.locator("table.sp-segments").first).to_be_visible(timeout=300_000)
+    example_profile(page)  # the profile the study's creation queued
 
     page.goto(f"/studies/{pk}/research/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("План исследований")
     if page.locator("#plan-missing").count():
         page.get_by_role("button", name="Рассчитать план").click()
     # The worker computes the plan after the profile; the page reloads when it is done.
-    expect(page.locator("#respondents")).to_be_visible(timeout=300_000)
+    expect(page.locator("#respondents")).to_be_visible(timeout=SLOW)
     expect(page.locator("#respondents")).not_to_contain_text("H(")
     expect(page.locator("#respondents")).to_contain_text("Для интервью подобрано")
     shot(page, "research-plan-01-page")

@@ -8,30 +8,19 @@ import re
 from typing import Any
 
 import pytest
-from tests.browser.steps import new_example_study, shot, sign_in
-
-from segprofile import pipeline
+from tests.browser.steps import example_profile, new_example_study, shot, sign_in
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
 pytestmark = pytest.mark.browser
 
-ROWS = 2000
-
 
 def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     sign_in(page, live_app)
-    pk = new_example_study(page)
-    # A smaller demo data set than the site's default, so the profile builds quickly.
-    pipeline.generate_demo_data(
-        "child-benefit", live_app.home / "studies" / pk / "data", rows=ROWS, seed=7
-    )
-    page.get_by_role("button", name="Построить профиль").click()
-    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
+    new_example_study(page)
+    example_profile(page)  # the profile the study's creation queued (2,000 demo rows)
     segments_link = page.get_by_role("link", name="Сегменты", exact=True)
-    expect(segments_link).to_be_visible(timeout=600_000)
-    expect(page.locator("#run-error")).to_have_count(0)
 
     # --- segments ------------------------------------------------------------------------
     segments_link.click()

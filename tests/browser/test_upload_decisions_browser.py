@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import shot, sign_in
+from tests.browser.steps import export_choices, shot, sign_in
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
@@ -73,10 +73,9 @@ def test_upload_choices_reach_the_profile_and_a_yaml_revision_asks_first(
     expect(settings.locator("select[name=date_column]").locator("option:checked")).to_have_text(
         "Дата обращения"
     )
-    settings.locator("select[name=id_column]").select_option(label="Номер заявления")
     expect(settings.get_by_label("Категория", exact=True)).to_be_checked()
     expect(settings.get_by_label("Канал подачи", exact=True)).to_be_checked()
-    settings.get_by_label("Возраст", exact=True).check()
+    export_choices(page)
     for personal in ("ФИО", "СНИЛС", "Телефон"):  # never offered as a feature
         expect(settings.get_by_label(personal, exact=True)).to_have_count(0)
     content_now = page.content()

@@ -17,6 +17,12 @@ page says all three stages are passed, and the study's YAML (downloaded as a fil
 ``segprofile check`` with nothing missing.
 
 Every step leaves a screenshot ``tests/browser/artifacts/whole-NN-….png``.
+
+The steps other browser tests take too are theirs (``steps.py``), and so are their checks: what
+the check page chooses by itself, that it offers no personal column and shows no raw value, and
+that the confirmed rating reaches the profile are asserted in ``test_upload_decisions_browser.py``;
+what the hypothesis and recommendation forms show and keep, in ``test_hypotheses_browser.py``.
+This test asserts what only the whole way shows.
 """
 
 from __future__ import annotations
@@ -28,7 +34,14 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import shot, sign_in
+from tests.browser.steps import (
+    SLOW,
+    export_choices,
+    new_hypothesis,
+    new_recommendation,
+    shot,
+    sign_in,
+)
 from typer.testing import CliRunner
 
 from segprofile import pipeline
@@ -39,7 +52,6 @@ from upload_decisions_data import client_export
 pytestmark = pytest.mark.browser
 
 ROWS = 1500
-SLOW = 240_000  # background jobs (import, profile, plan, survey) on a loaded 2-core machine
 
 
 def _records(content: bytes) -> list[dict[str, str]]:
@@ -168,20 +180,7 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
 
     # --- 3. The data: the client export and the population table -------------------------
     _upload(page, study_url, export, "records", "client_records", "Заявления за 2026 год")
-    settings = page.locator("#study-settings")
-    expect(settings.locator("select[name=rating_column]").locator("option:checked")).to_have_text(
-        "Оценка"
-    )
-    expect(settings.locator("select[name=date_column]").locator("option:checked")).to_have_text(
-        "Дата обращения"
-    )
-    settings.locator("select[name=id_column]").select_option(label="Номер заявления")
-    expect(settings.get_by_label("Категория", exact=True)).to_be_checked()
-    expect(settings.get_by_label("Канал подачи", exact=True)).to_be_checked()
-    settings.get_by_label("Возраст", exact=True).check()
-    for personal in ("ФИО", "СНИЛС", "Телефон"):  # never offered as a feature
-        expect(settings.get_by_label(personal, exact=True)).to_have_count(0)
-    assert not any(v in page.content() for v in raw["snils"] + raw["phone"] + raw["fio"])
+    export_choices(page)
     _application_number_pseudonymised(page)
     shot(page, "whole-04-check-page")
     _imported(page, "records")
@@ -281,9 +280,6 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
     expect(page.get_by_role("link", name="Приоритеты")).to_be_visible(timeout=SLOW)
     run_url = page.url
-    ratings = page.locator(".sp-card", has_text="оценок удовлетворённости")
-    count = int(re.sub(r"\D", "", ratings.locator(".big").inner_text()))
-    assert 600 < count < 1100, count  # 1,500 rows, ~40 % unrated, ~6 % «н/д»
     assert not any(v in page.content() for v in raw["snils"] + raw["phone"] + raw["fio"])
     shot(page, "whole-15-profile")
 
@@ -300,29 +296,27 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
 
     # --- 9. Hypotheses: a need, a problem of the office applicants, a suggestion ----------
     page.goto(study_url + "hypotheses/")
-    page.locator("#hypothesis-add").click()
-    form = page.locator("#hypothesis-form-new")
-    form.get_by_label("Вид").select_option(label="Потребность")
-    form.get_by_label("Формулировка").fill(
-        "Знать заранее, сколько займёт рассмотрение заявления и когда придут деньги"
+    form = new_hypothesis(
+        page,
+        kind="Потребность",
+        statement="Знать заранее, сколько займёт рассмотрение заявления и когда придут деньги",
+        hunt=2,
+        aidas="Интерес",
+        source="Обращения в приёмную министерства",
     )
-    form.get_by_label("Лестница Ханта").select_option(index=2)
-    form.get_by_label("AIDAS").select_option(label="Интерес")
-    form.get_by_label("Источник").fill("Обращения в приёмную министерства")
     shot(page, "whole-18-need-form", form)
     form.get_by_role("button", name="Сохранить").click()
     expect(page.locator("#h-n1")).to_contain_text("Знать заранее")
 
-    page.locator("#hypothesis-add").click()
-    form = page.locator("#hypothesis-form-new")
-    form.get_by_label("Вид").select_option(label="Проблема")
-    form.get_by_label("Формулировка").fill(
-        "Подавшим заявление в приёмной не называют срок рассмотрения"
+    form = new_hypothesis(
+        page,
+        kind="Проблема",
+        statement="Подавшим заявление в приёмной не называют срок рассмотрения",
+        need="n1",
+        hunt=3,
+        aidas=4,
+        segments=["Приёмная"],
     )
-    form.get_by_label("Неудовлетворённая потребность (для проблемы)").select_option(value="n1")
-    form.get_by_label("Лестница Ханта").select_option(index=3)
-    form.get_by_label("AIDAS").select_option(index=4)
-    form.get_by_role("checkbox", name="Приёмная", exact=True).check()
     shot(page, "whole-19-problem-form", form)
     form.get_by_role("button", name="Сохранить").click()
     expect(page.locator("#h-p1")).to_contain_text("не называют срок")
@@ -427,20 +421,15 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
 
     # --- 13. A recommendation for the confirmed problem ------------------------------------
     page.goto(study_url + "hypotheses/")
-    page.locator("#h-p1").get_by_role("link", name="написать рекомендацию").click()
-    form = page.locator("#recommendation-form-new")
-    expect(form.locator('input[value="p1"]')).to_be_checked()
-    form.get_by_label("Вид").select_option(label="Повышение информированности")
-    form.get_by_label("Рекомендация", exact=True).fill(
-        "Называть срок рассмотрения в расписке о приёме заявления и в СМС"
+    form = new_recommendation(
+        page,
+        "p1",
+        title="Называть срок рассмотрения в расписке о приёме заявления и в СМС",
+        change="На шаге «Подать заявление в приёмной» — срок в расписке и СМС.",
+        responsible="Отдел назначения выплат",
+        due="2027-03-31",
+        segments=["Приёмная"],
     )
-    form.get_by_label("Целевой путь, который меняется").select_option(index=1)
-    form.get_by_label("Изменение пути", exact=True).fill(
-        "На шаге «Подать заявление в приёмной» — срок в расписке и СМС."
-    )
-    form.get_by_role("checkbox", name="Приёмная", exact=True).check()
-    form.get_by_label("Ответственный", exact=True).fill("Отдел назначения выплат")
-    form.get_by_label("Срок", exact=True).fill("2027-03-31")
     shot(page, "whole-31-recommendation-form", form)
     form.get_by_role("button", name="Сохранить").click()
     expect(page.locator("#rec-r1")).to_contain_text("Называть срок рассмотрения")

@@ -52,6 +52,14 @@ def home(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 @pytest.fixture
+def jobs_not_run(home: Path, settings: Any) -> None:
+    """Background jobs are queued and never run (django-tasks' dummy backend): for a test of
+    what a request stores and queues, not of what the job computes (a study created from an
+    example queues its profile, seconds of work)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
 def user(db: None) -> User:
     return User.objects.create_user("anna", password=PASSWORD, first_name="Анна")
 

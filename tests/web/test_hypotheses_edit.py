@@ -7,21 +7,17 @@ study per test (as in test_research_web.py), so the forms see real segments and 
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import reverse
 
 from example_runs import store_example
 from segprofile.model.study import HypothesisStatus
 from segprofile.web.studies.models import Membership, Study
-
-HX = {"HTTP_HX_REQUEST": "true"}
+from web_pages import HX, current_document, field_errors, form_data, page_text, study_url
 
 
 @pytest.fixture
@@ -29,56 +25,30 @@ def study(user: User, example_built: tuple[Path, str]) -> Study:
     return store_example(user, example_built)
 
 
-def _url(name: str, study: Study, **kwargs: Any) -> str:
-    return reverse(f"studies:{name}", kwargs={"pk": study.pk, **kwargs})
-
-
-def _text(response: Any) -> str:
-    return html_lib.unescape(response.content.decode())
-
-
-def _doc(study: Study) -> Any:
-    return study.current_revision().to_document()
-
-
-def _good(study: Study, **changes: Any) -> dict[str, Any]:
-    data = {
-        "kind": "problem",
-        "statement": "Сельские семьи не знают, что заявление можно подать на ЕПГУ",
-        "segments": ["region_type=rural"],
-        "need": "n_remote_access",
-        "hunt_stage": "3",
-        "aidas_stage": "attention",
-        "journey_step": "current.learn",
-        "source": "Интервью в сёлах",
-        "base_revision": study.current_revision().number,
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def _field_errors(page: str, field: str) -> list[str]:
-    """The errors shown beside ``field`` in the form part."""
-    starts = [m.start() for m in re.finditer(r'<div class="field[ "]', page)]
-    for i, at in enumerate(starts):
-        block = page[at : starts[i + 1] if i + 1 < len(starts) else len(page)]
-        if re.search(rf'(?:for|id)="id_{field}(?:_label)?"', block[:400]):
-            assert "field--error" in block[:60], f"no error beside {field}"
-            return re.findall(r'<span class="field__error[^"]*"[^>]*>(.*?)</span>', block, re.S)
-    raise AssertionError(f"no field {field}")
+#: A good form: each test changes what it is about.
+GOOD = {
+    "kind": "problem",
+    "statement": "Сельские семьи не знают, что заявление можно подать на ЕПГУ",
+    "segments": ["region_type=rural"],
+    "need": "n_remote_access",
+    "hunt_stage": "3",
+    "aidas_stage": "attention",
+    "journey_step": "current.learn",
+    "source": "Интервью в сёлах",
+}
 
 
 def test_the_form_offers_the_studys_own_choices_in_russian(study: Study, client_in: Client) -> None:
-    response = client_in.get(_url("hypothesis_new", study), **HX)
+    response = client_in.get(study_url("hypothesis_new", study), **HX)
     assert response.status_code == 200
-    page = _text(response)
+    page = page_text(response)
     assert 'id="hypothesis-form-new"' in page
     assert "<html" not in page  # the part, for HTMX
     # Segments by their names (keys stored), grouped by feature; the study's ladder; AIDAS in
     # Russian; steps of the journeys; needs by their statements.
     assert 'value="region_type=rural"' in page
     assert "Сельская местность" in page or "Село" in page
-    document = _doc(study)
+    document = current_document(study)
     assert f"1. {document.hunt_ladder[0]}" in page
     assert "Внимание" in page
     assert "Удовлетворённость" in page
@@ -89,9 +59,9 @@ def test_the_form_offers_the_studys_own_choices_in_russian(study: Study, client_
 
 def test_a_new_hypothesis_is_the_next_revision(study: Study, client_in: Client) -> None:
     before = study.current_revision().number
-    response = client_in.post(_url("hypothesis_new", study), _good(study))
+    response = client_in.post(study_url("hypothesis_new", study), form_data(study, GOOD))
     assert response.status_code == 302
-    hyp = _doc(study).hypotheses[-1]
+    hyp = current_document(study).hypotheses[-1]
     assert response["Location"].endswith(f"#h-{hyp.id}")
     assert study.current_revision().number == before + 1
     assert hyp.id == "p1"
@@ -113,13 +83,13 @@ def test_a_new_hypothesis_is_the_next_revision(study: Study, client_in: Client) 
 def test_saved_through_htmx_the_page_is_loaded_at_the_hypothesis(
     study: Study, client_in: Client
 ) -> None:
-    data = _good(study, kind="need", need="", statement="Узнать срок решения заранее")
-    response = client_in.post(_url("hypothesis_new", study), data, **HX)
+    data = form_data(study, GOOD, kind="need", need="", statement="Узнать срок решения заранее")
+    response = client_in.post(study_url("hypothesis_new", study), data, **HX)
     assert response.status_code == 200
-    hyp = _doc(study).hypotheses[-1]
+    hyp = current_document(study).hypotheses[-1]
     assert (hyp.id, hyp.kind.value) == ("n1", "need")
     assert response["HX-Redirect"].endswith(f"/hypotheses/#h-{hyp.id}")
-    page = _text(client_in.get(response["HX-Redirect"]))
+    page = page_text(client_in.get(response["HX-Redirect"]))
     assert "Узнать срок решения заранее" in page
     assert "Редакция" in page  # «Редакция N сохранена»
 
@@ -140,10 +110,12 @@ def test_a_bad_value_is_named_beside_its_field_and_nothing_is_stored(
     study: Study, client_in: Client, field: str, value: str, words: str
 ) -> None:
     before = study.current_revision().number
-    response = client_in.post(_url("hypothesis_new", study), _good(study, **{field: value}), **HX)
+    response = client_in.post(
+        study_url("hypothesis_new", study), form_data(study, GOOD, **{field: value}), **HX
+    )
     assert response.status_code == 400
     assert response["HX-Retarget"] == '[id="hypothesis-form-new"]'
-    errors = _field_errors(_text(response), field)
+    errors = field_errors(page_text(response), field)
     assert any(words in e for e in errors), errors
     assert study.current_revision().number == before
 
@@ -153,81 +125,94 @@ def test_rules_of_the_pipeline_are_named_beside_their_field(
 ) -> None:
     before = study.current_revision().number
     # A need has no unmet need of its own.
-    response = client_in.post(_url("hypothesis_new", study), _good(study, kind="need"), **HX)
+    response = client_in.post(
+        study_url("hypothesis_new", study), form_data(study, GOOD, kind="need"), **HX
+    )
     assert response.status_code == 400
-    assert any("только у проблемы" in e for e in _field_errors(_text(response), "need"))
+    assert any("только у проблемы" in e for e in field_errors(page_text(response), "need"))
     # A need other problems rely on cannot become a problem.
-    url = _url("hypothesis_edit", study, hypothesis_id="n_fast_decision")
-    response = client_in.post(url, _good(study, need=""), **HX)
+    url = study_url("hypothesis_edit", study, hypothesis_id="n_fast_decision")
+    response = client_in.post(url, form_data(study, GOOD, need=""), **HX)
     assert response.status_code == 400
-    assert any("p_office_slow" in e for e in _field_errors(_text(response), "kind"))
+    assert any("p_office_slow" in e for e in field_errors(page_text(response), "kind"))
     # Hunt's ladder shorter than the stage: the model's check, beside the field.
     assert study.current_revision().number == before
     # Without HTMX: the page with the form and its errors, 400.
-    response = client_in.post(_url("hypothesis_new", study), _good(study, kind="need"))
+    response = client_in.post(
+        study_url("hypothesis_new", study), form_data(study, GOOD, kind="need")
+    )
     assert response.status_code == 400
-    assert "<html" in _text(response)
-    assert "только у проблемы" in _text(response)
+    assert "<html" in page_text(response)
+    assert "только у проблемы" in page_text(response)
 
 
 def test_an_edit_keeps_the_status_and_the_evidence(study: Study, client_in: Client) -> None:
-    url = _url("hypothesis_edit", study, hypothesis_id="p_office_slow")
-    form = _text(client_in.get(url, **HX))
+    url = study_url("hypothesis_edit", study, hypothesis_id="p_office_slow")
+    form = page_text(client_in.get(url, **HX))
     assert "Изменить гипотезу p_office_slow" in form
     assert re.search(r'value="channel=office"[^>]*checked', form)
-    before = _doc(study).hypotheses
+    before = current_document(study).hypotheses
     old = next(h for h in before if h.id == "p_office_slow")
-    data = _good(study, statement="Долгая личная подача в СФР", segments=["channel=office"])
+    data = form_data(
+        study, GOOD, statement="Долгая личная подача в СФР", segments=["channel=office"]
+    )
     data["need"] = "n_fast_decision"
     assert client_in.post(url, data).status_code == 302
-    new = next(h for h in _doc(study).hypotheses if h.id == "p_office_slow")
+    new = next(h for h in current_document(study).hypotheses if h.id == "p_office_slow")
     assert new.statement == "Долгая личная подача в СФР"
     assert (new.status, new.evidence, new.verdict_reason) == (
         old.status,
         old.evidence,
         old.verdict_reason,
     )
-    assert [h.id for h in _doc(study).hypotheses] == [h.id for h in before]
+    assert [h.id for h in current_document(study).hypotheses] == [h.id for h in before]
 
 
 def test_a_suggestion_is_edited_then_accepted(study: Study, client_in: Client) -> None:
-    page = _text(client_in.get(_url("hypotheses", study)))
+    page = page_text(client_in.get(study_url("hypotheses", study)))
     match = re.search(r"hypotheses/new/\?suggestion=([\w.%-]+)\"", page)
     assert match, "no «Изменить и принять» on a suggestion"
     suggestion_id = match.group(1)
-    form = _text(client_in.get(_url("hypothesis_new", study) + f"?suggestion={suggestion_id}"))
+    form = page_text(
+        client_in.get(study_url("hypothesis_new", study) + f"?suggestion={suggestion_id}")
+    )
     assert "Принять предложение с правками" in form
     assert f'name="suggestion" value="{suggestion_id}"' in form
     source = re.search(r'name="source" value="([^"]*)"', form)
     assert source
-    data = _good(study, statement="Отредактированная командой формулировка", need="")
+    data = form_data(study, GOOD, statement="Отредактированная командой формулировка", need="")
     data |= {"suggestion": suggestion_id, "source": source.group(1)}
-    response = client_in.post(_url("hypothesis_new", study), data)
+    response = client_in.post(study_url("hypothesis_new", study), data)
     assert response.status_code == 302
-    hyp = _doc(study).hypotheses[-1]
+    hyp = current_document(study).hypotheses[-1]
     assert (hyp.id, hyp.status, hyp.statement) == (
         suggestion_id,
         HypothesisStatus.open,
         "Отредактированная командой формулировка",
     )
     assert hyp.source.startswith("Предложено по данным")  # the suggestion's source kept
-    assert f"?suggestion={suggestion_id}" not in _text(client_in.get(_url("hypotheses", study)))
+    assert f"?suggestion={suggestion_id}" not in page_text(
+        client_in.get(study_url("hypotheses", study))
+    )
     # Accepting it twice is refused, nothing stored.
     before = study.current_revision().number
     data["base_revision"] = before
-    assert client_in.post(_url("hypothesis_new", study), data).status_code == 404
+    assert client_in.post(study_url("hypothesis_new", study), data).status_code == 404
     assert study.current_revision().number == before
 
 
 def test_a_viewer_may_not_write(study: Study, other_user: User, other_client: Client) -> None:
     Membership.objects.create(study=study, user=other_user, role="viewer")
     before = study.current_revision().number
-    assert other_client.get(_url("hypothesis_new", study)).status_code == 403
-    assert other_client.post(_url("hypothesis_new", study), _good(study)).status_code == 403
-    url = _url("hypothesis_delete", study, hypothesis_id="n_clear_decision")
+    assert other_client.get(study_url("hypothesis_new", study)).status_code == 403
+    assert (
+        other_client.post(study_url("hypothesis_new", study), form_data(study, GOOD)).status_code
+        == 403
+    )
+    url = study_url("hypothesis_delete", study, hypothesis_id="n_clear_decision")
     assert other_client.post(url).status_code == 403
     assert study.current_revision().number == before
-    assert 'id="hypothesis-add"' not in _text(other_client.get(_url("hypotheses", study)))
+    assert 'id="hypothesis-add"' not in page_text(other_client.get(study_url("hypotheses", study)))
 
 
 def test_two_people_editing_different_hypotheses_both_succeed(
@@ -235,13 +220,13 @@ def test_two_people_editing_different_hypotheses_both_succeed(
 ) -> None:
     Membership.objects.create(study=study, user=other_user, role="editor")
     base = study.current_revision().number
-    first = _good(study, statement="Первая правка", need="n_fast_decision")
-    second = _good(study, kind="need", need="", statement="Вторая правка", segments=[])
-    url1 = _url("hypothesis_edit", study, hypothesis_id="p_office_slow")
-    url2 = _url("hypothesis_edit", study, hypothesis_id="n_income_check")
+    first = form_data(study, GOOD, statement="Первая правка", need="n_fast_decision")
+    second = form_data(study, GOOD, kind="need", need="", statement="Вторая правка", segments=[])
+    url1 = study_url("hypothesis_edit", study, hypothesis_id="p_office_slow")
+    url2 = study_url("hypothesis_edit", study, hypothesis_id="n_income_check")
     assert client_in.post(url1, {**first, "base_revision": base}).status_code == 302
     assert other_client.post(url2, {**second, "base_revision": base}).status_code == 302
-    by_id = {h.id: h for h in _doc(study).hypotheses}
+    by_id = {h.id: h for h in current_document(study).hypotheses}
     assert by_id["p_office_slow"].statement == "Первая правка"
     assert by_id["n_income_check"].statement == "Вторая правка"
 
@@ -251,56 +236,64 @@ def test_the_same_hypothesis_edited_by_two_is_a_conflict_with_both_versions(
 ) -> None:
     Membership.objects.create(study=study, user=other_user, role="editor")
     base = study.current_revision().number
-    url = _url("hypothesis_edit", study, hypothesis_id="p_office_slow")
-    mine = _good(study, statement="Версия Анны", need="n_fast_decision", base_revision=base)
-    theirs = _good(study, statement="Версия Бориса", need="n_fast_decision", base_revision=base)
+    url = study_url("hypothesis_edit", study, hypothesis_id="p_office_slow")
+    mine = form_data(
+        study, GOOD, statement="Версия Анны", need="n_fast_decision", base_revision=base
+    )
+    theirs = form_data(
+        study, GOOD, statement="Версия Бориса", need="n_fast_decision", base_revision=base
+    )
     assert client_in.post(url, mine).status_code == 302
     response = other_client.post(url, theirs, **HX)
     assert response.status_code == 409
-    page = _text(response)
+    page = page_text(response)
     assert "Версия Анны" in page
     assert "Версия Бориса" in page
-    statement = next(h for h in _doc(study).hypotheses if h.id == "p_office_slow").statement
+    statement = next(
+        h for h in current_document(study).hypotheses if h.id == "p_office_slow"
+    ).statement
     assert statement == "Версия Анны"
 
 
 def test_a_segment_that_no_longer_exists_is_kept_marked_and_can_be_fixed(
     study: Study, client_in: Client, user: User
 ) -> None:
-    document = _doc(study)
+    document = current_document(study)
     hyp = next(h for h in document.hypotheses if h.id == "n_clear_decision")
     hyp.segments = ["refused=true", "region_type=atlantis"]
     study.add_revision(document, author=user, comment="старый сегмент")
-    page = _text(client_in.get(_url("hypotheses", study)))
+    page = page_text(client_in.get(study_url("hypotheses", study)))
     article = page[page.index('id="h-n_clear_decision"') :][:4000]
     assert "сегмент больше не существует" in article
     assert "Исправить сегменты" in article
-    url = _url("hypothesis_edit", study, hypothesis_id="n_clear_decision")
-    form = _text(client_in.get(url, **HX))
+    url = study_url("hypothesis_edit", study, hypothesis_id="n_clear_decision")
+    form = page_text(client_in.get(url, **HX))
     # Offered, ticked and marked: saving the form unasked does not drop it.
     assert re.search(r'value="region_type=atlantis"[^>]*checked', form)
     assert "region_type=atlantis — сегмент больше не существует" in form
-    data = _good(study, kind="need", need="", statement=hyp.statement)
+    data = form_data(study, GOOD, kind="need", need="", statement=hyp.statement)
     data["segments"] = ["refused=true", "region_type=atlantis"]
     assert client_in.post(url, data).status_code == 302
     assert (
         "region_type=atlantis"
-        in next(h for h in _doc(study).hypotheses if h.id == "n_clear_decision").segments
+        in next(
+            h for h in current_document(study).hypotheses if h.id == "n_clear_decision"
+        ).segments
     )
     data["segments"] = ["refused=true"]
     assert client_in.post(url, {**data, "base_revision": study.current_revision().number})
-    fixed = next(h for h in _doc(study).hypotheses if h.id == "n_clear_decision")
+    fixed = next(h for h in current_document(study).hypotheses if h.id == "n_clear_decision")
     assert fixed.segments == ["refused=true"]
-    page = _text(client_in.get(_url("hypotheses", study)))
+    page = page_text(client_in.get(study_url("hypotheses", study)))
     article = page[page.index('id="h-n_clear_decision"') :][:4000]
     assert "сегмент больше не существует" not in article
 
 
 def test_a_hypothesis_others_depend_on_is_not_deleted(study: Study, client_in: Client) -> None:
     before = study.current_revision().number
-    url = _url("hypothesis_delete", study, hypothesis_id="n_fast_decision")
+    url = study_url("hypothesis_delete", study, hypothesis_id="n_fast_decision")
     response = client_in.post(url, {"base_revision": before}, follow=True)
-    page = _text(response)
+    page = page_text(response)
     assert "нельзя удалить" in page
     assert "p_office_slow" in page  # the problem that names it as its need
     assert study.current_revision().number == before
@@ -310,11 +303,11 @@ def test_a_deleted_problem_stays_on_its_recommendation_marked(
     study: Study, client_in: Client
 ) -> None:
     base = study.current_revision().number
-    url = _url("hypothesis_delete", study, hypothesis_id="p_office_slow")
+    url = study_url("hypothesis_delete", study, hypothesis_id="p_office_slow")
     response = client_in.post(url, {"base_revision": base}, **HX)
     assert response.status_code == 200
     assert response["HX-Redirect"].endswith("#registry")
-    document = _doc(study)
+    document = current_document(study)
     assert "p_office_slow" not in {h.id for h in document.hypotheses}
     rec = next(r for r in document.recommendations if r.id == "r_office_digitise")
     assert rec.problems == ["p_office_slow"]
@@ -322,7 +315,7 @@ def test_a_deleted_problem_stays_on_its_recommendation_marked(
     assert not [s for j in document.journeys for s in j.steps if "p_office_slow" in s.pains]
     assert not [a for a in document.research.activities if "p_office_slow" in a.hypotheses]
     assert "шаг «Подать заявление»" in study.current_revision().comment
-    page = _text(client_in.get(_url("recommendations", study)))
+    page = page_text(client_in.get(study_url("recommendations", study)))
     article = page[page.index('id="rec-r_office_digitise"') :][:3000]
     assert "решаемая проблема удалена" in article
     assert "Исправить" in article
@@ -331,10 +324,10 @@ def test_a_deleted_problem_stays_on_its_recommendation_marked(
 def test_a_hypothesis_links_to_its_steps_and_recommendations(
     study: Study, client_in: Client
 ) -> None:
-    page = _text(client_in.get(_url("hypotheses", study)))
+    page = page_text(client_in.get(study_url("hypotheses", study)))
     article = page[page.index('id="h-p_office_slow"') :][:6000]
-    journeys = _url("journeys", study)
+    journeys = study_url("journeys", study)
     assert f'href="{journeys}#step-current-apply"' in article
-    assert f'href="{_url("recommendations", study)}#rec-r_office_digitise"' in article
+    assert f'href="{study_url("recommendations", study)}#rec-r_office_digitise"' in article
     assert f'href="{journeys}#j-target_office"' in article  # the journey it changes
     assert "Шаги пути" in article

@@ -17,6 +17,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.web.studies.models import Membership, Study
 from segprofile.web.studies.services import workspace_for
+from web_pages import current_document, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -42,27 +43,20 @@ def imported(stored_study: Study, tmp_path: Path) -> Study:
     return stored_study
 
 
-def _form(study: Study, **values: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "base_revision": study.current_revision().number,
-        "min_cell": 10,
-        "clustering_features": ["channel", "age"],
-        "k_mode": "range",
-        "k_min": 3,
-        "k_max": 6,
-        "n_clusters": "",
-        "satisfaction_column": "оценка_10",
-        "scale_min": 1,
-        "scale_max": 10,
-        "csat_threshold": 8,
-        "id_column": "номер_заявления",
-    }
-    data.update(values)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def _document(study: Study) -> Any:
-    return study.current_revision().to_document()
+#: Good settings: each test changes what it is about.
+SETTINGS = {
+    "min_cell": 10,
+    "clustering_features": ["channel", "age"],
+    "k_mode": "range",
+    "k_min": 3,
+    "k_max": 6,
+    "n_clusters": "",
+    "satisfaction_column": "оценка_10",
+    "scale_min": 1,
+    "scale_max": 10,
+    "csat_threshold": 8,
+    "id_column": "номер_заявления",
+}
 
 
 def test_the_form_offers_the_imported_columns_and_the_study_features(
@@ -87,11 +81,11 @@ def test_the_form_offers_the_imported_columns_and_the_study_features(
 def test_good_settings_are_a_revision(client_in: Client, imported: Study) -> None:
     before = imported.current_revision().number
     url = reverse("studies:settings_edit", kwargs={"pk": imported.pk})
-    answer = client_in.post(url, _form(imported), **HTMX)
+    answer = client_in.post(url, form_data(imported, SETTINGS), **HTMX)
     assert answer.status_code == 200
     assert "оценка_10" in answer.content.decode()
     assert imported.current_revision().number == before + 1
-    document = _document(imported)
+    document = current_document(imported)
     seg = document.segmentation
     assert seg.min_cell == 10
     assert seg.clustering.features == ["channel", "age"]
@@ -101,10 +95,10 @@ def test_good_settings_are_a_revision(client_in: Client, imported: Study) -> Non
     assert seg.satisfaction.csat_threshold == 8
     assert document.data_sources[0].id_column == "номер_заявления"
     # A fixed number of clusters, by a plain POST: back to the section.
-    answer = client_in.post(url, _form(imported, k_mode="fixed", n_clusters=4))
+    answer = client_in.post(url, form_data(imported, SETTINGS, k_mode="fixed", n_clusters=4))
     assert answer.status_code == 302
     assert answer["Location"].endswith("#settings")
-    assert _document(imported).segmentation.clustering.n_clusters == 4
+    assert current_document(imported).segmentation.clustering.n_clusters == 4
 
 
 @pytest.mark.parametrize(
@@ -128,7 +122,7 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_is_stored(
 ) -> None:
     before = imported.current_revision().number
     url = reverse("studies:settings_edit", kwargs={"pk": imported.pk})
-    answer = client_in.post(url, _form(imported, **values), **HTMX)
+    answer = client_in.post(url, form_data(imported, SETTINGS, **values), **HTMX)
     assert answer.status_code == 400
     assert answer["HX-Retarget"] == "#settings"
     errors = answer.context["settings_form"].errors
@@ -143,9 +137,11 @@ def test_without_imported_data_the_columns_are_typed(
     url = reverse("studies:settings_edit", kwargs={"pk": stored_study.pk})
     page = client_in.get(url, **HTMX)
     assert "Загрузите данные о клиентах на странице данных" in page.content.decode()
-    answer = client_in.post(url, _form(stored_study, satisfaction_column="satisfaction"), **HTMX)
+    answer = client_in.post(
+        url, form_data(stored_study, SETTINGS, satisfaction_column="satisfaction"), **HTMX
+    )
     assert answer.status_code == 200
-    assert _document(stored_study).segmentation.satisfaction.column == "satisfaction"
+    assert current_document(stored_study).segmentation.satisfaction.column == "satisfaction"
 
 
 def test_a_viewer_may_not_change_the_settings(
@@ -153,7 +149,7 @@ def test_a_viewer_may_not_change_the_settings(
 ) -> None:
     Membership.objects.create(study=stored_study, user=other_user, role="viewer")
     url = reverse("studies:settings_edit", kwargs={"pk": stored_study.pk})
-    assert other_client.post(url, _form(stored_study)).status_code == 403
+    assert other_client.post(url, form_data(stored_study, SETTINGS)).status_code == 403
     assert other_client.get(url).status_code == 403
     page = other_client.get(reverse("studies:detail", kwargs={"pk": stored_study.pk}))
     assert "settings-edit" not in page.content.decode()
@@ -166,7 +162,7 @@ def test_a_role_and_the_settings_saved_from_one_page_both_survive_and_the_same_p
     base = stored_study.current_revision().number
     settings = reverse("studies:settings_edit", kwargs={"pk": stored_study.pk})
     role = reverse("studies:role_edit", kwargs={"pk": stored_study.pk, "role_id": "applicant"})
-    mine = _form(stored_study, base_revision=base, satisfaction_column="satisfaction")
+    mine = form_data(stored_study, SETTINGS, base_revision=base, satisfaction_column="satisfaction")
     assert client_in.post(settings, mine, **HTMX).status_code == 200
     theirs = {
         "base_revision": base,
@@ -175,11 +171,13 @@ def test_a_role_and_the_settings_saved_from_one_page_both_survive_and_the_same_p
         "audience_description": "Родители детей до 17 лет",
     }
     assert other_client.post(role, theirs, **HTMX).status_code == 200
-    document = _document(stored_study)
+    document = current_document(stored_study)
     assert document.segmentation.min_cell == 10
     assert document.roles[0].title == "Родитель"
     # The other editor changes min_cell from the same old page: a conflict with both versions.
-    again = _form(stored_study, base_revision=base, min_cell=7, satisfaction_column="satisfaction")
+    again = form_data(
+        stored_study, SETTINGS, base_revision=base, min_cell=7, satisfaction_column="satisfaction"
+    )
     answer = other_client.post(settings, again, **HTMX)
     assert answer.status_code == 409
-    assert _document(stored_study).segmentation.min_cell == 10
+    assert current_document(stored_study).segmentation.min_cell == 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.errors import DocumentError
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies.models import Study
+from segprofile.web.studies.models import ProfileRun, Study
 from segprofile.web.studies.services import workspace_for
 
 BROKEN_YAML = """\
@@ -71,8 +72,11 @@ def test_create_from_example_stores_the_study_and_generates_its_data(
         assert pipeline.list_dataset_versions(workspace_for(study), document.id, source.id)
     assert [p for p in study.data_dir().rglob("*") if p.is_file()] == []
 
-    # The profile reads those versions (never a raw file from the data directory).
-    profile = pipeline.profile_study(workspace_for(study), document)
+    # Its profile was queued (and built here, jobs running at once): it read those versions
+    # (never a raw file from the data directory).
+    run = study.runs.get()
+    assert run.status == ProfileRun.Status.DONE
+    profile = pipeline.profile_from_json(run.result_json)
     assert profile.total_clients == 1000
     assert {f.source_id: f.version for f in profile.provenance.data_files} == {
         "records": 1,
@@ -106,12 +110,17 @@ def test_an_unknown_example_is_refused(client_in: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_the_same_example_twice_gets_a_second_identifier(client_in: Client) -> None:
+def test_the_same_example_twice_gets_a_second_identifier(
+    client_in: Client, jobs_not_run: None, settings: Any
+) -> None:
+    settings.SEGPROFILE_DEMO_ROWS = 100  # the fewest allowed
     for _ in range(2):
         client_in.post(reverse("studies:create_example"), {"example": "child-benefit"})
     slugs = sorted(Study.objects.values_list("slug", flat=True))
     assert len(slugs) == 2
     assert slugs[1] == f"{slugs[0]}-2"
+    # Each queued its own profile (not built here: the identifier is the point).
+    assert ProfileRun.objects.filter(status=ProfileRun.Status.QUEUED).count() == 2
 
 
 @pytest.mark.django_db
