@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from playwright.sync_api import expect
 from tests.browser.steps import (
     SLOW,
@@ -177,6 +178,17 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     scope.get_by_role("button", name="Сохранить НПА").click()
     expect(scope.locator(".acts__item")).to_have_count(2)
     shot(page, "whole-03-scope", scope)
+
+    # --- 2a. The document's requisites: the title page of the filed report (M-13) ----------
+    requisites = page.locator("#requisites")
+    requisites.locator("#requisites-edit").click()
+    requisites.get_by_label("Организация").fill("Министерство социальной защиты Н-ской области")
+    requisites.get_by_label("Регистрационный номер").fill("07-П")
+    requisites.get_by_label("Дата документа").fill("2026-12-01")
+    requisites.get_by_label("Должность утверждающего").fill("Заместитель министра")
+    requisites.get_by_label("Инициалы и фамилия утверждающего").fill("А. Б. Смирнова")
+    requisites.get_by_role("button", name="Сохранить").click()
+    expect(requisites.locator("dl.facts")).to_contain_text("№ 07-П от 01.12.2026")
 
     # --- 3. The data: the client export and the population table -------------------------
     _upload(page, study_url, export, "records", "client_records", "Заявления за 2026 год")
@@ -449,6 +461,10 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     download.value.save_as(report)
     assert report.suffix == ".docx"
     assert report.read_bytes()[:2] == b"PK"  # a zip, as a DOCX is
+    title_page = [p.text for p in Document(str(report)).paragraphs[:12]]
+    assert "Министерство социальной защиты Н-ской области" in title_page
+    assert "УТВЕРЖДАЮ" in title_page
+    assert "01.12.2026 № 07-П" in title_page
 
     # --- 15. The study's YAML passes the methodology check -----------------------------------
     page.goto(study_url)
