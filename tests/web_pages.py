@@ -8,10 +8,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies.models import Study
+from segprofile.web.studies.models import Membership, Study
 
 #: The header HTMX sends: the views answer with the part of the page, not the page.
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -49,3 +51,12 @@ def field_errors(page: str, field: str) -> list[str]:
             assert "field--error" in block[:60], f"no error beside {field}"
             return re.findall(r'<span class="field__error[^"]*"[^>]*>(.*?)</span>', block, re.S)
     raise AssertionError(f"no field {field}")
+
+
+def editor_client(study: Study, name: str) -> Client:
+    """A client signed in as a new member ``name`` who may edit ``study``."""
+    user = User.objects.create_user(name, password="x")
+    Membership.objects.create(study=study, user=user, role="editor")
+    client = Client()
+    client.force_login(user)
+    return client

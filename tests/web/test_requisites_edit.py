@@ -3,12 +3,10 @@ refused beside the field, merged with other sections, a conflict on the same sec
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import reverse
+from tests.web_pages import current_document, editor_client, study_url
 
 from segprofile.web.studies.models import Membership, Study
 
@@ -31,44 +29,28 @@ GOOD = {
 }
 
 
-def _url(name: str, study: Study) -> str:
-    return reverse(f"studies:{name}", kwargs={"pk": study.pk})
-
-
-def _document(study: Study) -> Any:
-    return study.current_revision().to_document()
-
-
-def _editor(study: Study, name: str) -> Client:
-    user = User.objects.create_user(name, password="x")
-    Membership.objects.create(study=study, user=user, role="editor")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_the_study_page_shows_the_details_and_offers_editing_to_an_editor(
+def test_the_study_page_shows_the_details_and_offers_editing_to_aneditor_client(
     client_in: Client, other_client: Client, other_user: User, stored_study: Study
 ) -> None:
     Membership.objects.create(study=stored_study, user=other_user, role="viewer")
-    mine = client_in.get(_url("detail", stored_study)).content.decode()
-    theirs = other_client.get(_url("detail", stored_study)).content.decode()
+    mine = client_in.get(study_url("detail", stored_study)).content.decode()
+    theirs = other_client.get(study_url("detail", stored_study)).content.decode()
     assert "Реквизиты документа" in mine
     assert "ГОСТ Р 7.0.97-2016" in mine
-    assert _url("requisites_edit", stored_study) in mine
+    assert study_url("requisites_edit", stored_study) in mine
     assert "Реквизиты документа" in theirs
-    assert _url("requisites_edit", stored_study) not in theirs
-    assert other_client.get(_url("requisites_edit", stored_study), **HTMX).status_code == 403
+    assert study_url("requisites_edit", stored_study) not in theirs
+    assert other_client.get(study_url("requisites_edit", stored_study), **HTMX).status_code == 403
 
 
 def test_good_details_are_saved_as_a_revision_and_shown(
     client_in: Client, stored_study: Study
 ) -> None:
-    form = client_in.get(_url("requisites_edit", stored_study), **HTMX).content.decode()
+    form = client_in.get(study_url("requisites_edit", stored_study), **HTMX).content.decode()
     assert 'name="base_revision" value="1"' in form
     assert "Должность утверждающего" in form
     response = client_in.post(
-        _url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"}, **HTMX
+        study_url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"}, **HTMX
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -78,11 +60,11 @@ def test_good_details_are_saved_as_a_revision_and_shown(
     revision = stored_study.current_revision()
     assert revision.number == 2
     assert revision.comment == "Изменены реквизиты документа"
-    req = _document(stored_study).requisites
+    req = current_document(stored_study).requisites
     assert req.document_date.isoformat() == "2026-12-01"
     assert req.approver.name == "И. И. Иванов"
     assert req.executor.contacts == "+7 4822 00-00-00"
-    again = client_in.get(_url("requisites_edit", stored_study), **HTMX).content.decode()
+    again = client_in.get(study_url("requisites_edit", stored_study), **HTMX).content.decode()
     assert 'value="2026-12-01"' in again
     assert 'value="15-П"' in again
 
@@ -91,7 +73,7 @@ def test_a_bad_date_is_refused_beside_its_field_and_nothing_is_stored(
     client_in: Client, stored_study: Study
 ) -> None:
     response = client_in.post(
-        _url("requisites_edit", stored_study),
+        study_url("requisites_edit", stored_study),
         {**GOOD, "document_date": "31.02.2026", "base_revision": "1"},
         **HTMX,
     )
@@ -104,7 +86,7 @@ def test_a_bad_date_is_refused_beside_its_field_and_nothing_is_stored(
 
 def test_a_too_long_field_is_refused_beside_it(client_in: Client, stored_study: Study) -> None:
     response = client_in.post(
-        _url("requisites_edit", stored_study),
+        study_url("requisites_edit", stored_study),
         {**GOOD, "document_number": "1" * 101, "base_revision": "1"},
         **HTMX,
     )
@@ -116,16 +98,18 @@ def test_a_too_long_field_is_refused_beside_it(client_in: Client, stored_study: 
 def test_without_htmx_a_save_goes_back_to_the_section(
     client_in: Client, stored_study: Study
 ) -> None:
-    response = client_in.post(_url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"})
+    response = client_in.post(
+        study_url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"}
+    )
     assert response.status_code == 302
     assert response["Location"].endswith("#requisites")
 
 
 def test_details_and_scope_edited_at_once_both_succeed(stored_study: Study) -> None:
-    vera, gleb = _editor(stored_study, "vera"), _editor(stored_study, "gleb")
-    vera.post(_url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"})
+    vera, gleb = editor_client(stored_study, "vera"), editor_client(stored_study, "gleb")
+    vera.post(study_url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"})
     gleb.post(
-        _url("scope_edit", stored_study),
+        study_url("scope_edit", stored_study),
         {
             "kind": "service",
             "title": "Пособие на ребёнка",
@@ -134,7 +118,7 @@ def test_details_and_scope_edited_at_once_both_succeed(stored_study: Study) -> N
             "base_revision": "1",
         },
     )
-    document = _document(stored_study)
+    document = current_document(stored_study)
     assert document.requisites.document_number == "15-П"
     assert document.scope.title == "Пособие на ребёнка"
 
@@ -142,10 +126,10 @@ def test_details_and_scope_edited_at_once_both_succeed(stored_study: Study) -> N
 def test_the_same_section_edited_by_two_people_is_a_conflict_with_both_versions(
     stored_study: Study,
 ) -> None:
-    vera, gleb = _editor(stored_study, "vera"), _editor(stored_study, "gleb")
-    vera.post(_url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"})
+    vera, gleb = editor_client(stored_study, "vera"), editor_client(stored_study, "gleb")
+    vera.post(study_url("requisites_edit", stored_study), {**GOOD, "base_revision": "1"})
     response = gleb.post(
-        _url("requisites_edit", stored_study),
+        study_url("requisites_edit", stored_study),
         {**GOOD, "document_number": "16-П", "base_revision": "1"},
         **HTMX,
     )
@@ -153,4 +137,4 @@ def test_the_same_section_edited_by_two_people_is_a_conflict_with_both_versions(
     assert response.status_code == 409
     assert "15-П" in html
     assert "16-П" in html
-    assert _document(stored_study).requisites.document_number == "15-П"
+    assert current_document(stored_study).requisites.document_number == "15-П"

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from tests.web_pages import current_document, editor_client, study_url
 
 from segprofile.web.studies.models import Membership, Study
 
@@ -24,39 +25,23 @@ GOOD_SCOPE = {
 }
 
 
-def _url(name: str, study: Study, **kwargs: Any) -> str:
-    return reverse(f"studies:{name}", kwargs={"pk": study.pk, **kwargs})
-
-
-def _document(study: Study) -> Any:
-    return study.current_revision().to_document()
-
-
-def _editor(study: Study, name: str) -> Client:
-    user = User.objects.create_user(name, password="x")
-    Membership.objects.create(study=study, user=user, role="editor")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_section_offers_editing_to_an_editor_and_not_to_a_viewer(
     client_in: Client, other_client: Client, other_user: User, stored_study: Study
 ) -> None:
     Membership.objects.create(study=stored_study, user=other_user, role="viewer")
-    mine = client_in.get(_url("detail", stored_study)).content.decode()
-    theirs = other_client.get(_url("detail", stored_study)).content.decode()
-    assert _url("scope_edit", stored_study) in mine
-    assert _url("legal_act_add", stored_study) in mine
+    mine = client_in.get(study_url("detail", stored_study)).content.decode()
+    theirs = other_client.get(study_url("detail", stored_study)).content.decode()
+    assert study_url("scope_edit", stored_study) in mine
+    assert study_url("legal_act_add", stored_study) in mine
     assert "Закон о пособии" in theirs
-    assert _url("scope_edit", stored_study) not in theirs
-    assert _url("legal_act_add", stored_study) not in theirs
+    assert study_url("scope_edit", stored_study) not in theirs
+    assert study_url("legal_act_add", stored_study) not in theirs
 
 
 def test_the_form_opens_in_place_with_the_current_values(
     client_in: Client, stored_study: Study
 ) -> None:
-    response = client_in.get(_url("scope_edit", stored_study), **HTMX)
+    response = client_in.get(study_url("scope_edit", stored_study), **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith("<section")
@@ -72,13 +57,13 @@ def test_a_good_scope_is_saved_as_a_revision_and_the_section_shown_again(
     client_in: Client, stored_study: Study
 ) -> None:
     response = client_in.post(
-        _url("scope_edit", stored_study), {**GOOD_SCOPE, "base_revision": "1"}, **HTMX
+        study_url("scope_edit", stored_study), {**GOOD_SCOPE, "base_revision": "1"}, **HTMX
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert "Единое пособие на ребёнка" in html
     assert "<form" not in html.split("legal-acts")[0]
-    scope = _document(stored_study).scope
+    scope = current_document(stored_study).scope
     assert stored_study.current_revision().number == 2
     assert scope.kind.value == "support_measure"
     assert [c.value for c in scope.client_types] == ["citizen", "business"]
@@ -89,10 +74,10 @@ def test_a_good_scope_is_saved_as_a_revision_and_the_section_shown_again(
 def test_without_htmx_a_save_goes_back_to_the_section_of_the_page(
     client_in: Client, stored_study: Study
 ) -> None:
-    response = client_in.post(_url("scope_edit", stored_study), {**GOOD_SCOPE})
+    response = client_in.post(study_url("scope_edit", stored_study), {**GOOD_SCOPE})
     assert response.status_code == 302
     assert response["Location"].endswith("#scope")
-    assert _document(stored_study).scope.title == "Единое пособие на ребёнка"
+    assert current_document(stored_study).scope.title == "Единое пособие на ребёнка"
 
 
 @pytest.mark.parametrize(
@@ -109,7 +94,7 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_is_stored(
     client_in: Client, stored_study: Study, field: str, value: Any, message: str
 ) -> None:
     data = {**GOOD_SCOPE, field: value, "base_revision": "1"}
-    response = client_in.post(_url("scope_edit", stored_study), data, **HTMX)
+    response = client_in.post(study_url("scope_edit", stored_study), data, **HTMX)
     html = response.content.decode()
     assert response.status_code == 400
     assert response["HX-Retarget"] == "#scope"
@@ -123,30 +108,30 @@ def test_a_bad_value_is_refused_beside_its_field_and_nothing_is_stored(
 def test_a_legal_act_is_added_changed_and_deleted_one_at_a_time(
     client_in: Client, stored_study: Study
 ) -> None:
-    form = client_in.get(_url("legal_act_add", stored_study), **HTMX).content.decode()
+    form = client_in.get(study_url("legal_act_add", stored_study), **HTMX).content.decode()
     assert "Номер, дата, ссылка" in form
     added = client_in.post(
-        _url("legal_act_add", stored_study),
+        study_url("legal_act_add", stored_study),
         {"title": "Федеральный закон «О государственных пособиях»", "reference": "№ 81-ФЗ"},
         **HTMX,
     )
     assert added.status_code == 200
-    acts = _document(stored_study).scope.legal_acts
+    acts = current_document(stored_study).scope.legal_acts
     assert [a.id for a in acts] == ["law", "federalnyi-zakon-o"]
     assert acts[1].reference == "№ 81-ФЗ"
 
-    edit_url = _url("legal_act_edit", stored_study, act_id="federalnyi-zakon-o")
+    edit_url = study_url("legal_act_edit", stored_study, act_id="federalnyi-zakon-o")
     assert "О государственных пособиях" in client_in.get(edit_url, **HTMX).content.decode()
     changed = client_in.post(edit_url, {"title": "81-ФЗ", "reference": "от 19.05.1995"}, **HTMX)
     assert changed.status_code == 200
-    act = _document(stored_study).scope.legal_acts[1]
+    act = current_document(stored_study).scope.legal_acts[1]
     assert (act.id, act.title, act.reference) == ("federalnyi-zakon-o", "81-ФЗ", "от 19.05.1995")
 
     deleted = client_in.post(
-        _url("legal_act_delete", stored_study, act_id="federalnyi-zakon-o"), {}, **HTMX
+        study_url("legal_act_delete", stored_study, act_id="federalnyi-zakon-o"), {}, **HTMX
     )
     assert deleted.status_code == 200
-    assert [a.id for a in _document(stored_study).scope.legal_acts] == ["law"]
+    assert [a.id for a in current_document(stored_study).scope.legal_acts] == ["law"]
     comments = list(stored_study.revisions.order_by("number").values_list("comment", flat=True))
     assert comments[1:] == [
         "Добавлен НПА «Федеральный закон «О государственных пособиях»»",
@@ -159,7 +144,7 @@ def test_a_legal_act_without_a_title_is_refused_beside_the_field(
     client_in: Client, stored_study: Study
 ) -> None:
     response = client_in.post(
-        _url("legal_act_add", stored_study), {"title": " ", "reference": "№ 5"}, **HTMX
+        study_url("legal_act_add", stored_study), {"title": " ", "reference": "№ 5"}, **HTMX
     )
     html = response.content.decode()
     assert response.status_code == 400
@@ -171,7 +156,7 @@ def test_a_legal_act_without_a_title_is_refused_beside_the_field(
 def test_an_act_a_role_cites_is_not_deleted_and_the_role_is_named(
     client_in: Client, stored_study: Study
 ) -> None:
-    response = client_in.post(_url("legal_act_delete", stored_study, act_id="law"), {}, **HTMX)
+    response = client_in.post(study_url("legal_act_delete", stored_study, act_id="law"), {}, **HTMX)
     html = response.content.decode()
     assert response.status_code == 400
     assert "НПА «Закон о пособии» не удалён" in html
@@ -179,7 +164,7 @@ def test_an_act_a_role_cites_is_not_deleted_and_the_role_is_named(
     assert "Сначала уберите его из правового основания этой роли" in html
     assert stored_study.current_revision().number == 1
     # Without HTMX the refusal is a page with the message, not a traceback.
-    plain = client_in.post(_url("legal_act_delete", stored_study, act_id="law"), {})
+    plain = client_in.post(study_url("legal_act_delete", stored_study, act_id="law"), {})
     assert plain.status_code == 400
     page = plain.content.decode()
     assert "ссылается роль «Заявитель»" in page
@@ -187,7 +172,7 @@ def test_an_act_a_role_cites_is_not_deleted_and_the_role_is_named(
 
 
 def test_an_unknown_act_is_not_found(client_in: Client, stored_study: Study) -> None:
-    response = client_in.get(_url("legal_act_edit", stored_study, act_id="nope"), **HTMX)
+    response = client_in.get(study_url("legal_act_edit", stored_study, act_id="nope"), **HTMX)
     assert response.status_code == 404
     assert "Этого НПА в исследовании уже нет" in response.content.decode()
 
@@ -202,24 +187,27 @@ def test_a_viewer_may_not_edit(other_client: Client, other_user: User, stored_st
         ("post", "legal_act_delete", {"act_id": "law"}),
     ]:
         data = {**GOOD_SCOPE, "title": "x"} if method == "post" else {}
-        response = getattr(other_client, method)(_url(name, stored_study, **kwargs), data)
+        response = getattr(other_client, method)(study_url(name, stored_study, **kwargs), data)
         assert response.status_code == 403, name
     assert stored_study.current_revision().number == 1
 
 
 def test_two_people_editing_different_acts_both_succeed(stored_study: Study) -> None:
-    client_in_a, client_in_b = _editor(stored_study, "vera"), _editor(stored_study, "gleb")
-    add = _url("legal_act_add", stored_study)
+    client_in_a, client_in_b = (
+        editor_client(stored_study, "vera"),
+        editor_client(stored_study, "gleb"),
+    )
+    add = study_url("legal_act_add", stored_study)
     client_in_a.post(add, {"title": "Закон А", "base_revision": "1"}, **HTMX)
     response = client_in_b.post(add, {"title": "Закон Б", "base_revision": "1"}, **HTMX)
     assert response.status_code == 200
     edit = client_in_a.post(
-        _url("legal_act_edit", stored_study, act_id="law"),
+        study_url("legal_act_edit", stored_study, act_id="law"),
         {"title": "Закон о пособии", "reference": "№ 2-ФЗ", "base_revision": "1"},
         **HTMX,
     )
     assert edit.status_code == 200
-    acts = _document(stored_study).scope.legal_acts
+    acts = current_document(stored_study).scope.legal_acts
     assert [(a.id, a.reference) for a in acts] == [
         ("law", "№ 2-ФЗ"),
         ("zakon-a", ""),
@@ -230,8 +218,8 @@ def test_two_people_editing_different_acts_both_succeed(stored_study: Study) -> 
 def test_the_same_act_edited_by_two_people_is_a_conflict_with_both_versions(
     stored_study: Study,
 ) -> None:
-    vera, gleb = _editor(stored_study, "vera"), _editor(stored_study, "gleb")
-    url = _url("legal_act_edit", stored_study, act_id="law")
+    vera, gleb = editor_client(stored_study, "vera"), editor_client(stored_study, "gleb")
+    url = study_url("legal_act_edit", stored_study, act_id="law")
     vera.post(url, {"title": "Закон о пособии", "reference": "№ 81-ФЗ", "base_revision": "1"})
     response = gleb.post(
         url, {"title": "Закон о пособии", "reference": "№ 82-ФЗ", "base_revision": "1"}, **HTMX
@@ -241,15 +229,15 @@ def test_the_same_act_edited_by_two_people_is_a_conflict_with_both_versions(
     assert "НПА «Закон о пособии»" in html
     assert "№ 81-ФЗ" in html
     assert "№ 82-ФЗ" in html
-    assert _document(stored_study).scope.legal_acts[0].reference == "№ 81-ФЗ"
+    assert current_document(stored_study).scope.legal_acts[0].reference == "№ 81-ФЗ"
 
 
 def test_the_study_title_follows_a_scope_title_it_was_made_from(
     client_in: Client, stored_study: Study
 ) -> None:
     # The stored study's title was written by hand: it stays.
-    client_in.post(_url("scope_edit", stored_study), {**GOOD_SCOPE}, **HTMX)
-    assert _document(stored_study).title == "Малое исследование"
+    client_in.post(study_url("scope_edit", stored_study), {**GOOD_SCOPE}, **HTMX)
+    assert current_document(stored_study).title == "Малое исследование"
     response = client_in.post(
         reverse("studies:create_blank"),
         {
@@ -262,6 +250,11 @@ def test_the_study_title_follows_a_scope_title_it_was_made_from(
     )
     study = Study.objects.exclude(pk=stored_study.pk).get()
     assert response.status_code == 302
-    client_in.post(_url("scope_edit", study), {**GOOD_SCOPE, "title": "Выдача справок"}, **HTMX)
-    assert _document(study).title == "Профиль клиентских сегментов меры поддержки «Выдача справок»"
-    assert Study.objects.get(pk=study.pk).title == _document(study).title
+    client_in.post(
+        study_url("scope_edit", study), {**GOOD_SCOPE, "title": "Выдача справок"}, **HTMX
+    )
+    assert (
+        current_document(study).title
+        == "Профиль клиентских сегментов меры поддержки «Выдача справок»"
+    )
+    assert Study.objects.get(pk=study.pk).title == current_document(study).title

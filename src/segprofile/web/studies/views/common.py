@@ -7,11 +7,12 @@ import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from segprofile import pipeline
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies import access
+from segprofile.web.studies import access, htmx
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import AuditEvent, ProfileRun, Study, StudyRevision
 from segprofile.web.studies.templatetags.team_tags import Caps
@@ -84,3 +85,30 @@ def audit_export(
     if unsuppressed:
         details["unsuppressed"] = True  # figures of small groups shown: an owner's request
     audit(request, AuditEvent.Action.EXPORT, run.study, details)
+
+
+def section_answer(
+    request: HttpRequest,
+    study: Study,
+    *,
+    section: str,
+    status: int = 200,
+    **state: Any,
+) -> HttpResponse:
+    """A section of the study page edited in place, in ``state`` (its form, errors): the
+    ``section`` template for HTMX, else a page with the section alone (a browser without HTMX).
+    A form shown again (``status`` ≠ 200) keeps the revision its edit began from."""
+    revision, document = current_document(study)
+    base = getattr(study, "edit_base", None) if status != 200 else None
+    context = {
+        "study": study,
+        "can": study_capabilities(request, study),
+        "revision": revision,
+        "document": document,
+        "base": base or revision.number,
+        "inline": htmx.is_htmx(request),
+        "section_template": section,
+        **state,
+    }
+    template = section if htmx.is_htmx(request) else "studies/study/section_page.html"
+    return htmx.vary(render(request, template, context, status=status))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,29 +18,16 @@ from segprofile.web.studies.access import study_for
 from segprofile.web.studies.forms.requisites import RequisitesForm
 from segprofile.web.studies.models import Study
 from segprofile.web.studies.sections import save_part
-from segprofile.web.studies.views.common import current_document, study_capabilities
+from segprofile.web.studies.views.common import current_document, section_answer
 
 SECTION = "studies/study/sections/_requisites.html"
-PAGE = "studies/requisites/page.html"  # the section alone, for a browser without HTMX
 ANCHOR = "#requisites"
 
 
 def _section(
     request: HttpRequest, study: Study, *, status: int = 200, **state: Any
 ) -> HttpResponse:
-    revision, document = current_document(study)
-    base = getattr(study, "edit_base", None) if status != 200 else None
-    context = {
-        "study": study,
-        "can": study_capabilities(request, study),
-        "revision": revision,
-        "document": document,
-        "base": base or revision.number,
-        "inline": htmx.is_htmx(request),
-        **state,
-    }
-    template = SECTION if htmx.is_htmx(request) else PAGE
-    return htmx.vary(render(request, template, context, status=status))
+    return section_answer(request, study, section=SECTION, status=status, **state)
 
 
 @require_GET

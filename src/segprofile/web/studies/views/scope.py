@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,10 +23,9 @@ from segprofile.web.studies.access import study_for
 from segprofile.web.studies.forms.scope import LegalActForm, ScopeForm
 from segprofile.web.studies.models import Study
 from segprofile.web.studies.sections import Change, save_part
-from segprofile.web.studies.views.common import current_document, study_capabilities
+from segprofile.web.studies.views.common import current_document, section_answer
 
 SECTION = "studies/study/sections/_scope.html"
-PAGE = "studies/scope/page.html"  # the section alone on a page, for a browser without HTMX
 ANCHOR = "#scope"
 
 
@@ -35,19 +34,7 @@ def _section(
 ) -> HttpResponse:
     """The section in ``state`` (``scope_form``; ``act_form`` with ``act_id`` or ``act_new``;
     ``act_error``); a form shown again keeps the revision its edit began from."""
-    revision, document = current_document(study)
-    base = getattr(study, "edit_base", None) if status != 200 else None
-    context = {
-        "study": study,
-        "can": study_capabilities(request, study),
-        "revision": revision,
-        "document": document,
-        "base": base or revision.number,
-        "inline": htmx.is_htmx(request),
-        **state,
-    }
-    template = SECTION if htmx.is_htmx(request) else PAGE
-    return htmx.vary(render(request, template, context, status=status))
+    return section_answer(request, study, section=SECTION, status=status, **state)
 
 
 def _back(study: Study) -> HttpResponse:
