@@ -107,11 +107,15 @@ def _upload(page: Any, study_url: str, path: Path, source: str, kind: str, title
 
 
 def _application_number_pseudonymised(page: Any) -> None:
-    """On the check page: the application number names a person in the body's system, so the
-    analyst marks it as personal data to be replaced by a pseudonym (the import does not find
-    it by itself: it is no ФИО, СНИЛС or phone)."""
-    page.locator("select[name=extra_pii_column]").select_option(label="Номер заявления")
-    page.locator("select[name=extra_pii_action]").select_option("pseudonymise")
+    """On the check page: the application number names a person in the body's system; the
+    import takes it for the client identifier and replaces it by a pseudonym by default."""
+    from playwright.sync_api import expect
+
+    number = page.locator("#pii").locator("tr", has_text="Номер заявления")
+    expect(number).to_contain_text("идентификатор клиента")
+    expect(number.get_by_label("Действие со столбцом Номер заявления")).to_have_value(
+        "pseudonymise"
+    )
 
 
 def _feature(section: Any, column: str) -> Any:
