@@ -175,3 +175,20 @@ def test_libreoffice_opens_the_docx_with_its_title_page_and_contents(  # type: i
     assert "Содержание" in second
     assert "1. Область, нормативные акты и источники данных (M-1)" in second
     assert "Происхождение результата" in second
+
+
+def test_a_table_too_wide_for_a_page_is_split_repeating_its_first_column() -> None:
+    from segprofile.report.build import PAGE_COLUMNS, Column, Table, page_parts
+
+    columns = [Column("Кластер"), *(Column(f"Страна {i}", "int") for i in range(1, 44))]
+    wide = Table("cross", "Кластеры и страны", columns, [["1", *range(43)], ["2", *range(43)]])
+    parts = page_parts(wide)
+    assert len(parts) == 4  # 43 columns besides the first, 11 per part
+    assert all(len(p.columns) <= PAGE_COLUMNS for p in parts)
+    assert all(p.columns[0].title == "Кластер" for p in parts)
+    assert [c.title for p in parts for c in p.columns[1:]] == [c.title for c in columns[1:]]
+    assert [row[0] for row in parts[-1].rows] == ["1", "2"]
+    assert parts[1].caption == "Кластеры и страны (часть 2 из 4)"
+    assert page_parts(Table("narrow", "Узкая", columns[:5])) == [
+        Table("narrow", "Узкая", columns[:5])
+    ]

@@ -115,6 +115,32 @@ class Figure:
 
 Block = Paragraph | Heading | Table | Figure
 
+#: The most columns a table printed on A4 landscape keeps readable (DOCX, PDF).
+PAGE_COLUMNS = 12
+
+
+def page_parts(table: Table, most: int = PAGE_COLUMNS) -> list[Table]:
+    """A table too wide for a printed page as parts of at most ``most`` columns, each repeating
+    the first (the row's name) and saying which part it is; a narrow table as itself. The XLSX
+    keeps the whole table."""
+    if len(table.columns) <= most:
+        return [table]
+    step = most - 1
+    starts = range(1, len(table.columns), step)
+    parts = []
+    for n, start in enumerate(starts, start=1):
+        keep = [0, *range(start, min(start + step, len(table.columns)))]
+        parts.append(
+            Table(
+                f"{table.name}-{n}",
+                f"{table.caption} (часть {n} из {len(starts)})",
+                [table.columns[i] for i in keep],
+                [[row[i] for i in keep] for row in table.rows],
+                table.formats,
+            )
+        )
+    return parts
+
 
 @dataclass
 class Section:

@@ -28,6 +28,7 @@ from segprofile.report.build import (
     Table,
     TitlePage,
     format_cell,
+    page_parts,
 )
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,8 @@ def render_docx(report: Report) -> bytes:
                             run.font.color.rgb = RGBColor(0xA0, 0x3A, 0x1C)
             elif isinstance(block, Table):
                 if FORMAT in block.formats:
-                    _table(doc, block, usable)
+                    for part in page_parts(block):
+                        _table(doc, part, usable)
             elif isinstance(block, Figure):
                 width = usable if block.kind == "blueprint" else min(usable, 17.0)
                 _figure(doc, block, pngs[id(block)], width)

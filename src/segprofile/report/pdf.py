@@ -20,6 +20,7 @@ from segprofile.report.build import (
     Table,
     TitlePage,
     format_cell,
+    page_parts,
 )
 from segprofile.report.html import profile_css
 
@@ -177,7 +178,7 @@ def render_html(report: Report) -> str:
                 parts.append(f"<p{cls}>{escape(block.text)}</p>")
             elif isinstance(block, Table):
                 if FORMAT in block.formats:
-                    parts.append(_table(block))
+                    parts += [_table(part) for part in page_parts(block)]
             elif isinstance(block, Figure):
                 parts.append(_figure(block, len(parts)))
         parts.append("</section>")
