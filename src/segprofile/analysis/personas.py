@@ -442,11 +442,13 @@ def interview_findings(study: Study, group: GroupCounts) -> list[Finding]:
     half of its members belong to."""
     out: list[Finding] = []
     quotes = 0
-    for hyp in study.hypotheses:
+    for place, hyp in enumerate(study.hypotheses, start=1):
         linked = [k for k in hyp.segments if k == group.key or _member_share(group, k) >= SHARED]
         if not linked:
             continue
-        where = f"интервью, гипотеза «{hyp.id}»"
+        # Named as the report numbers hypotheses, never by their code.
+        named = f"гипотеза № {place}"
+        where = f"интервью, {named}"
         said = [
             e.quote.strip()
             for e in hyp.evidence
@@ -462,7 +464,7 @@ def interview_findings(study: Study, group: GroupCounts) -> list[Finding]:
             fields = GOALS if hyp.kind is HypothesisKind.need else PAINS
             note = PortraitNote(
                 text=f"{hyp.statement.rstrip('.')} (гипотеза подтверждена)",
-                source=f"исследования, гипотеза «{hyp.id}»",
+                source=f"исследования, {named}",
                 basis="interviews",
             )
             out.append(Finding(fields, note))
