@@ -210,8 +210,7 @@ def test_an_unknown_placeholder_is_named_with_its_paragraph(built) -> None:  # t
 def test_a_syntax_error_says_what_is_wrong_and_where(built) -> None:  # type: ignore[no-untyped-def]
     report, _, _ = built
     assert _error(report, _docx("Заголовок", "Отчёт: {{ название ")) == (
-        "В шаблоне не закрыта подстановка «{{ название» (абзац 2: «Отчёт: {{ название »): "
-        "нет «}}»."
+        "В шаблоне не закрыта подстановка «{{ название» (абзац 2: «Отчёт: {{ название »): нет «}}»."
     )
     message = _error(report, _docx("{% for раздел in разделы %}", "{{ раздел.номер }}"))
     assert message.startswith("В шаблоне не закрыта команда «{% for раздел in разделы %}» (абзац 1")
