@@ -78,7 +78,8 @@ def _cells(content: bytes) -> list[list[str]]:
 def _error(report: Report, template: bytes) -> str:
     with pytest.raises(InputError) as caught:
         render_docx_template(report, template)
-    assert caught.value.hint and "report-template.md" in caught.value.hint
+    assert caught.value.hint
+    assert "report-template.md" in caught.value.hint
     return caught.value.message
 
 
@@ -94,8 +95,10 @@ def test_the_filled_sample_is_the_standard_report(built) -> None:  # type: ignor
     texts = "\n".join(_texts(filled))
     for section in report.sections:
         assert section.title in texts
-    assert REQUISITES["organisation"] in texts and "УТВЕРЖДАЮ" in texts
-    assert "01.12.2026 № 15-П" in texts and "Тверь, 2026" in texts
+    assert REQUISITES["organisation"] in texts
+    assert "УТВЕРЖДАЮ" in texts
+    assert "01.12.2026 № 15-П" in texts
+    assert "Тверь, 2026" in texts
     assert texts.rstrip().endswith("+7")  # the executor's mark, last
     channel = profile.by_feature[0]
     rows = _cells(filled)
@@ -108,7 +111,8 @@ def test_the_shipped_sample_is_what_the_script_writes() -> None:
     spec = importlib.util.spec_from_file_location(
         "make_report_template", ROOT / "scripts" / "make_report_template.py"
     )
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     fresh = script.build()
@@ -163,12 +167,13 @@ def test_the_guide_lists_every_placeholder_and_section_name() -> None:
 def test_every_section_of_the_report_has_a_russian_name() -> None:
     source = (ROOT / "src" / "segprofile" / "report" / "build.py").read_text(encoding="utf-8")
     ids = set(re.findall(r'Section\(\s*"(\w+)"', source))
-    assert ids and ids <= set(SECTION_NAMES)
+    assert ids
+    assert ids <= set(SECTION_NAMES)
     assert len(set(SECTION_NAMES.values())) == len(SECTION_NAMES)
 
 
 def test_the_first_templates_english_keys_still_fill(built) -> None:  # type: ignore[no-untyped-def]
-    report, study, profile = built
+    _report, study, profile = built
     template = _docx(
         "Отчёт: {{ title }}",
         "Клиентов: {{ s.summary.tables[0].rows[0][1] }}",
@@ -203,6 +208,18 @@ def test_an_unknown_placeholder_is_named_with_its_paragraph(built) -> None:  # t
     assert "«{{ раздел.заголвок }}» (абзац 2:" in message
     message = _error(report, _docx("Шапка", cells=("{{ название }}", "{{ утверждает.должн }}")))
     assert "«{{ утверждает.должн }}» (таблица 1, строка 2, столбец 2:" in message
+    message = _error(
+        report,
+        _docx(
+            "{%p for раздел in разделы %}",
+            "{%p for блок in раздел.блоки %}",
+            "{{ блок.таблица.строки }}",
+            "{%p endfor %}",
+            "{%p endfor %}",
+        ),
+    )
+    assert "«{{ блок.таблица.строки }}» (абзац 3:" in message
+    assert 'внутрь {% if блок.вид == "таблица" %}' in message
     message = _error(report, _docx("Текст", header="Шапка {{ организацыя }}"))
     assert "«{{ организацыя }}» (верхний колонтитул: «Шапка {{ организацыя }}»)" in message
 
@@ -218,6 +235,9 @@ def test_a_syntax_error_says_what_is_wrong_and_where(built) -> None:  # type: ig
     message = _error(report, _docx("a", "{%p if название %}", "b", "{%p endfor %}"))
     assert "не закрыта команда «{%p if название %}» (абзац 2" in message
     assert "«{%p endfor %}» (абзац 4" in message
+    assert message.endswith("закройте её командой «{%p endif %}».")
+    message = _error(report, _docx("{%p for раздел in разделы %}", "{{ раздел.номер }}"))
+    assert message.endswith("нет «{%p endfor %}».")
     message = _error(report, _docx("{% endif %}"))
     assert message.startswith("В шаблоне лишняя команда «{% endif %}» (абзац 1")
     message = _error(report, _docx("{{ утверждает должность }}"))
@@ -236,10 +256,12 @@ def test_a_file_that_is_not_a_docx_is_said_so(tmp_path: Path) -> None:
     for content in (b"not a docx", b"PK\x03\x04broken", workbook.read_bytes()):
         with pytest.raises(InputError, match=r"не документ Word \(\.docx\)") as caught:
             check_template(content)
-        assert caught.value.hint and "Документ Word" in caught.value.hint
+        assert caught.value.hint
+        assert "Документ Word" in caught.value.hint
 
 
 def test_a_template_is_checked_without_a_profile() -> None:
     check_template(sample_template())  # the sample fits the small report of every kind of block
-    with pytest.raises(InputError, match="неизвестная подстановка «{{ раздел.абзацы2 }}»"):
+    with pytest.raises(InputError) as caught:
         check_template(_docx("{% for раздел in разделы %}{{ раздел.абзацы2 }}{% endfor %}"))
+    assert "неизвестная подстановка «{{ раздел.абзацы2 }}» (абзац 1:" in caught.value.message

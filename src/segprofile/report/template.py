@@ -422,6 +422,12 @@ def _explain(exc: Exception) -> str:
     return "выражение записано с ошибкой"
 
 
+def _end(tag: str, keyword: str) -> str:
+    """The tag that closes ``tag``, in its own kind: ``{%p endfor %}`` for ``{%p for … %}``."""
+    kind = re.match(r"\{%-?(p|tr|tc|r)?", tag)
+    return f"{{%{kind[1] or '' if kind else ''} end{keyword} %}}"
+
+
 def _check_tags(places: list[_Place]) -> None:
     """Each paragraph's tags closed and well formed, blocks opened and closed in order: the
     error names the tag and its paragraph (Jinja itself could only name a line of the XML)."""
@@ -465,7 +471,7 @@ def _check_tags(places: list[_Place]) -> None:
                         top_tag,
                         top_place,
                         f"раньше её закрытия стоит «{tag}» ({place.say()}); "
-                        f"закройте её командой «{{% end{top} %}}»",
+                        f"закройте её командой «{_end(top_tag, top)}»",
                     )
                 continue
             if keyword in _MIDDLE:
@@ -494,7 +500,7 @@ def _check_tags(places: list[_Place]) -> None:
                 raise _error("ошибка в команде", tag, place, _explain(exc)) from None
     if stack:
         keyword, tag, place = stack[-1]
-        raise _error("не закрыта команда", tag, place, f"нет «{{% end{keyword} %}}»")
+        raise _error("не закрыта команда", tag, place, f"нет «{_end(tag, keyword)}»")
 
 
 def _unknown(exc: Exception, places: list[_Place]) -> InputError:
@@ -508,12 +514,19 @@ def _unknown(exc: Exception, places: list[_Place]) -> InputError:
         pattern = re.compile(rf"\[\s*{re.escape(m[1])}\s*\]")
     else:
         return InputError("В шаблоне неизвестная подстановка.", hint=_HINT)
+    why = ""
+    if "element" in text:
+        why = "такого элемента списка нет"
+    elif text.startswith("'None'"):  # ``блок.таблица.…`` of a block that is not a table
+        why = (
+            "у части значений этого поля нет: таблица есть только у блока вида «таблица» — "
+            'поставьте подстановку внутрь {% if блок.вид == "таблица" %}'
+        )
     for place in places:
         for tag in _TAG.finditer(place.text):
             if pattern.search(tag[0]):
-                why = "такого элемента списка нет" if "element" in text else ""
                 return _error("неизвестная подстановка", tag[0], place, why)
-    return _error("неизвестная подстановка", m[1], None)
+    return _error("неизвестная подстановка", m[1], None, why)
 
 
 # --- Filling ---------------------------------------------------------------------------------
