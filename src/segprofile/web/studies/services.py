@@ -215,6 +215,7 @@ def check_report_template(study: Study, content: bytes, name: str) -> None:
     run = (
         study.runs.filter(status=ProfileRun.Status.DONE)
         .select_related("revision")
+        .defer("published_json", "html", "fragment")  # only the profile and its document
         .order_by("-created_at", "-pk")
         .first()
     )
