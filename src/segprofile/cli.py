@@ -1016,7 +1016,11 @@ def report(
     out_dir: OutDirOpt = Path("out"),
     template: Annotated[
         Path | None,
-        typer.Option("--template", "-t", help="Свой шаблон .docx с подстановками (docxtpl)"),
+        typer.Option(
+            "--template",
+            "-t",
+            help="Шаблон органа .docx с подстановками (образец: segprofile report-template)",
+        ),
     ] = None,
 ) -> None:
     """Построить профиль и записать отчёт (M-13): OUT/ИД-report.docx, .xlsx, .html или .pdf.
@@ -1035,6 +1039,8 @@ def report(
         template_bytes = template.read_bytes() if template else None
     except FileNotFoundError:
         raise NotFound(f"Шаблон {template} не найден.", hint="проверьте путь к шаблону.") from None
+    if template_bytes is not None:  # a mistake in the template is said before a long profile
+        pipeline.check_report_template(template_bytes)
     started = time.perf_counter()
     result = pipeline.profile_study(_workspace(data), study)
     content = pipeline.render_report(result, study, fmt, template=template_bytes)
@@ -1048,6 +1054,46 @@ def report(
         highlight=False,
     )
     _print_data_used(result, data)
+
+
+@app.command("report-template")
+def report_template(
+    out_file: Annotated[Path, typer.Argument(help="Куда записать образец шаблона (.docx)")] = Path(
+        "report-template.docx"
+    ),
+    check_file: Annotated[
+        Path | None,
+        typer.Option("--check", "-c", help="Проверить свой шаблон .docx, ничего не записывая"),
+    ] = None,
+) -> None:
+    """Образец шаблона отчёта органа и список его подстановок (M-13), или проверка своего шаблона.
+
+    Образец, заполненный командой report --template, даёт стандартный отчёт; рядом с ним
+    записывается список подстановок (.md). С --check шаблон заполняется пробно, и ошибка
+    называет подстановку и абзац, где она стоит.
+    """
+    from segprofile import pipeline
+
+    if check_file is not None:
+        try:
+            data = check_file.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(
+                f"Шаблон {check_file} не найден.", hint="проверьте путь к шаблону."
+            ) from None
+        pipeline.check_report_template(data)
+        out.print(f"Шаблон {check_file} заполняется без ошибок.", highlight=False)
+        return
+    if out_file.suffix.lower() != ".docx":
+        raise InputError(
+            f"Образец шаблона — файл .docx, а указан «{out_file.name}».",
+            hint="укажите имя с расширением .docx, например report-template.docx.",
+        )
+    guide = out_file.with_suffix(".md")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_bytes(pipeline.sample_report_template())
+    guide.write_text(pipeline.report_template_guide(), encoding="utf-8")
+    out.print(f"Образец шаблона: {out_file}; список подстановок: {guide}", highlight=False)
 
 
 def _report_target(

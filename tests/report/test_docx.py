@@ -11,7 +11,6 @@ from docx import Document
 from openpyxl import load_workbook
 
 from segprofile import pipeline
-from segprofile.errors import InputError
 from segprofile.model.study import Study
 from segprofile.report.build import build_report
 from segprofile.report.docx import render_docx
@@ -105,36 +104,3 @@ def test_child_benefit_example(tmp_path: Path) -> None:
         str(cell.value) for ws in workbook.worksheets for row in ws.iter_rows() for cell in row
     }
     assert all(s.title in sheet_text for j in study.journeys for s in j.steps)
-
-
-def _template(*lines: str) -> bytes:
-    doc = Document()
-    for line in lines:
-        doc.add_paragraph(line)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
-
-
-def test_a_bodys_own_template_is_filled(small_docx) -> None:  # type: ignore[no-untyped-def]
-    _, profile = small_docx
-    study = Study.model_validate(SMALL_STUDY)
-    template = _template(
-        "Отчёт: {{ title }}",
-        "Клиентов: {{ s.summary.tables[0].rows[0][1] }}",
-        "{% for sec in sections %}{{ sec.number }}. {{ sec.title }}; {% endfor %}",
-    )
-    content = pipeline.render_report(profile, study, "docx", template=template)
-    texts_ = [p.text for p in Document(io.BytesIO(content)).paragraphs]
-    assert texts_[0] == "Отчёт: Малое исследование"
-    assert texts_[1] == "Клиентов: " + f"{profile.total_clients:,}".replace(",", "\u00a0")
-    assert texts_[2].startswith("1. Область, нормативные акты и источники данных; 2. Роли")
-
-
-def test_a_broken_template_is_a_clear_input_error(small_docx) -> None:  # type: ignore[no-untyped-def]
-    _, profile = small_docx
-    study = Study.model_validate(SMALL_STUDY)
-    with pytest.raises(InputError, match="Шаблон отчёта"):
-        pipeline.render_report(profile, study, "docx", template=_template("{{ title "))
-    with pytest.raises(InputError, match="Шаблон отчёта"):
-        pipeline.render_report(profile, study, "docx", template=b"not a docx")

@@ -191,6 +191,17 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:feature_delete": {"POST": ("edit", {"editor": 302, "*": 404})},
     "studies:feature_pair_add": {"POST": ("edit", 302)},
     "studies:feature_pair_delete": {"POST": ("edit", 302)},
+    # issue 20: the filed document's details (M-13), edited in place; every field may be empty.
+    "studies:requisites": {"GET": ("view", 200)},
+    "studies:requisites_edit": {"GET": ("edit", 200), "POST": ("edit", 302)},
+    # issue 20: report template — members download (404 while none is stored); only the owner
+    # uploads (an empty form is a 400) or deletes.
+    "studies:run_report_template": {"GET": ("view", 404)},
+    "studies:report_template": {"GET": ("view", 200), "POST": ("manage", 400)},
+    "studies:report_template_delete": {"POST": ("manage", 302)},
+    "studies:report_template_file": {"GET": ("view", 404)},
+    "studies:report_template_sample": {"GET": ("view", 200)},
+    "studies:report_template_guide": {"GET": ("view", 200)},
 }
 
 # Values of the URL parameters; a new parameter name needs an entry here.

@@ -85,14 +85,22 @@ def render_report(
         raise InputError(
             "Шаблон применяется только к отчёту DOCX.", hint="уберите шаблон или выберите docx."
         )
+    if template is not None and unsuppressed:
+        # A body's template may leave out the warning every page of such an output must carry.
+        raise InputError(
+            "Отчёт по шаблону органа строится только со скрытыми малыми группами.",
+            hint="для выгрузки без скрытия возьмите стандартный отчёт.",
+        )
     report = build_report(
         profile, study, figures=fmt != "xlsx" and template is None, unsuppressed=unsuppressed
     )
     if fmt == "docx":
-        from segprofile.report.docx import render_docx, render_docx_template
-
         if template is not None:
+            from segprofile.report.template import render_docx_template
+
             return render_docx_template(report, template)
+        from segprofile.report.docx import render_docx
+
         return render_docx(report)
     if fmt == "xlsx":
         from segprofile.report.xlsx import render_xlsx
@@ -103,6 +111,56 @@ def render_report(
     if fmt == "html":
         return render_html(report).encode("utf-8")
     return render_pdf(report)
+
+
+def check_report_template(
+    template: bytes, profile: Profile | None = None, study: Study | None = None
+) -> None:
+    """Fill a body's own ``.docx`` template once and throw the result away: with the report of
+    ``profile`` when there is one, else with a small report of every kind of block.
+
+    Raises
+    ------
+    InputError
+        Not a DOCX, or a placeholder unknown or badly written: the message names the
+        placeholder and the paragraph where it stands.
+    """
+    from segprofile.report.build import build_report
+    from segprofile.report.template import check_template
+
+    report = None
+    if profile is not None and study is not None:
+        report = build_report(profile, study, figures=False)
+    check_template(template, report)
+
+
+def sample_report_template() -> bytes:
+    """The sample template of a body's own report: filled, it is the standard report."""
+    from segprofile.report.template import sample_template
+
+    return sample_template()
+
+
+def report_template_placeholders() -> list[tuple[str, str, str]]:
+    """The placeholders of a body's own template: ``(placeholder, meaning, example)``, with the
+    sections' names for ``р.имя`` last."""
+    from segprofile.report.template import PLACEHOLDERS
+
+    return [(f"{{{{ {p.name} }}}}", p.meaning, p.example) for p in PLACEHOLDERS]
+
+
+def report_template_sections() -> list[str]:
+    """The sections' names a template uses as ``р.имя``, in the report's order."""
+    from segprofile.report.template import SECTION_NAMES
+
+    return list(SECTION_NAMES.values())
+
+
+def report_template_guide() -> str:
+    """The placeholder list as text (Markdown), to download beside the sample."""
+    from segprofile.report.template import placeholders_text
+
+    return placeholders_text()
 
 
 def render_profile_html(

@@ -43,7 +43,14 @@ from segprofile.model.results import (
     SurveyStats,
     VulnerableGroupRow,
 )
-from segprofile.model.study import ClientType, Journey, RespondentStatus, RoleKind, Study
+from segprofile.model.study import (
+    ClientType,
+    Journey,
+    Requisites,
+    RespondentStatus,
+    RoleKind,
+    Study,
+)
 from segprofile.report import charts
 from segprofile.report.blueprint import blueprint_svg
 from segprofile.report.format import NBSP, number, percent, ru_date, ru_datetime
@@ -174,6 +181,13 @@ class TitlePage:
     date_number: str  # «01.12.2026 № 15-П»
     place: str  # the place and the year, at the foot of the page
     executor: list[str]  # the executor's mark on the last page; empty when nobody is named
+    # The same requisites one by one, for a body's own template (``report.template``).
+    number: str = ""  # the registration number, or a line to write it on
+    date: str = ""  # the document's date, or a line
+    year: str = ""
+    approver_position: str = ""
+    approver_name: str = ""
+    requisites: Requisites = field(default_factory=Requisites)
 
 
 def title_page(study: Study, kind: str, year: int) -> TitlePage:
@@ -182,11 +196,12 @@ def title_page(study: Study, kind: str, year: int) -> TitlePage:
     organisation = [req.organisation or study.scope.body or _BLANK]
     if req.unit:
         organisation.append(req.unit)
-    approver = req.approver
+    approver_position = req.approver.position or _BLANK
+    approver_name = req.approver.name or _BLANK
     approval = [
         "УТВЕРЖДАЮ",
-        approver.position or _BLANK,
-        f"{_SIGN} {approver.name or _BLANK}",
+        approver_position,
+        f"{_SIGN} {approver_name}",
         f"«___» {'_' * 12} {year} г.",
     ]
     date = ru_date(req.document_date) if req.document_date else _BLANK
@@ -205,6 +220,12 @@ def title_page(study: Study, kind: str, year: int) -> TitlePage:
         date_number=f"{date} № {number}",
         place=f"{req.place}, {year_text}" if req.place else year_text,
         executor=executor,
+        number=number,
+        date=date,
+        year=year_text,
+        approver_position=approver_position,
+        approver_name=approver_name,
+        requisites=req,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,7 +17,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from segprofile.errors import InputError
 from segprofile.report.build import (
     Figure,
     Heading,
@@ -197,16 +195,16 @@ def _figure(doc: DocumentType, figure: Figure, png: bytes | None, width_cm: floa
         doc.add_paragraph(figure.title, style="Caption")
 
 
-def _heading(number: int, sec: Section) -> str:
+def section_heading(number: int, sec: Section) -> str:
     codes = f" ({', '.join(sec.mcodes)})" if sec.mcodes else ""
     return f"{number}. {sec.title}{codes}"
 
 
-def _contents(report: Report) -> list[tuple[int, str]]:
+def contents(report: Report) -> list[tuple[int, str]]:
     """The headings of levels 1 and 2, as the contents list them."""
     entries: list[tuple[int, str]] = []
     for number, sec in enumerate(report.sections, start=1):
-        entries.append((1, _heading(number, sec)))
+        entries.append((1, section_heading(number, sec)))
         entries += [(2, b.text) for b in sec.blocks if isinstance(b, Heading)]
     return entries
 
@@ -244,11 +242,11 @@ def render_docx(report: Report) -> bytes:
         para.add_run(value)
     doc.add_paragraph(report.suppression_rule)
     doc.add_heading("Содержание", level=1)
-    _toc_field(doc, _contents(report))
+    _toc_field(doc, contents(report))
     doc.add_page_break()  # type: ignore[no-untyped-call]
 
     for number, sec in enumerate(report.sections, start=1):
-        doc.add_heading(_heading(number, sec), level=1)
+        doc.add_heading(section_heading(number, sec), level=1)
         for block in sec.blocks:
             if isinstance(block, Heading):
                 doc.add_heading(block.text, level=2)
@@ -268,73 +266,6 @@ def render_docx(report: Report) -> bytes:
                 _figure(doc, block, pngs[id(block)], width)
     if report.title_page and report.title_page.executor:  # the executor's mark, last page
         _lines(doc, report.title_page.executor, size=9, space_before_cm=1.5)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
-
-
-def template_context(report: Report) -> dict[str, Any]:
-    """What a body's own DOCX template can use: ``{{ title }}``, ``{{ s.summary.tables[0] }}``…
-
-    Every value is already formatted text (Russian numbers, «скрыто» for suppressed cells).
-    """
-    sections = []
-    for number, sec in enumerate(report.sections, start=1):
-        tables = [
-            {
-                "name": t.name,
-                "caption": t.caption,
-                "columns": [c.title for c in t.columns],
-                "rows": [
-                    [format_cell(v, c.kind) for c, v in zip(t.columns, row, strict=True)]
-                    for row in t.rows
-                ],
-            }
-            for t in sec.blocks
-            if isinstance(t, Table) and FORMAT in t.formats
-        ]
-        paragraphs = [b.text for b in sec.blocks if isinstance(b, Paragraph)]
-        sections.append(
-            {
-                "number": number,
-                "id": sec.id,
-                "title": sec.title,
-                "mcodes": ", ".join(sec.mcodes),
-                "paragraphs": paragraphs,
-                "tables": tables,
-            }
-        )
-    return {
-        "title": report.title,
-        "kicker": report.kicker,
-        "meta": [{"label": k, "value": v} for k, v in report.meta],
-        "suppression_rule": report.suppression_rule,
-        "banner": report.banner,
-        "sections": sections,
-        "s": {sec["id"]: sec for sec in sections},
-    }
-
-
-def render_docx_template(report: Report, template: bytes) -> bytes:
-    """Fill a body's own ``.docx`` template (docxtpl: Jinja placeholders) with the report.
-
-    Raises
-    ------
-    InputError
-        The template is not a DOCX file or its placeholders are not valid Jinja.
-    """
-    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
-    from jinja2 import TemplateError
-
-    try:
-        doc = DocxTemplate(io.BytesIO(template))
-        doc.render(template_context(report), autoescape=True)
-    except (TemplateError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise InputError(
-            f"Шаблон отчёта не удалось заполнить ({type(exc).__name__}).",
-            hint="нужен файл .docx с подстановками вида {{ title }} или "
-            "{{ s.summary.tables[0].rows[0][1] }}; проверьте скобки {% %} и {{ }}.",
-        ) from None
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -189,3 +189,48 @@ def start_research_plan(
     ResearchPlan.objects.filter(pk=plan.pk).update(task_id=str(result.id))
     plan.refresh_from_db()
     return plan
+
+
+# --- a body's own report template (M-13) ----------------------------------------------------------
+
+REPORT_TEMPLATE = "report-template.docx"
+
+
+def report_template_path(study: Study) -> Path:
+    """Where the study's own report template lives: beside its data folder, not in it (it holds
+    no client data), so it goes with the study when the study is deleted."""
+    return study_home(study) / REPORT_TEMPLATE
+
+
+def check_report_template(study: Study, content: bytes, name: str) -> None:
+    """Fill ``content`` once and throw the result away, in a child process with the limits of
+    every uploaded file: with the latest finished profile when there is one, else with a small
+    report of every kind of block.
+
+    Raises
+    ------
+    InputError
+        The message names the placeholder and the paragraph where it stands.
+    """
+    run = (
+        study.runs.filter(status=ProfileRun.Status.DONE)
+        .select_related("revision")
+        .defer("published_json", "html", "fragment")  # only the profile and its document
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    profile = document = None
+    if run is not None:
+        profile = pipeline.profile_from_json(run.result_json)
+        document = run.revision.to_document()
+    pipeline.run_isolated(pipeline.check_report_template, content, profile, document, file=name)
+
+
+def save_report_template(study: Study, content: bytes) -> None:
+    """Store a checked template, replacing the study's earlier one in one step (a failed write
+    leaves the earlier one as it was)."""
+    target = report_template_path(study)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(content)
+    partial.replace(target)

@@ -216,6 +216,37 @@ urlpatterns += [
     ),
 ]
 
+# issue 20: report template — the body's own DOCX template, uploaded by the owner, and the run's
+# report filled in it.
+urlpatterns += [
+    path(
+        "studies/<int:pk>/runs/<int:run_pk>/report-template.docx",
+        reports.run_report_template,
+        name="run_report_template",
+    ),
+    path("studies/<int:pk>/report-template/", requisites.report_template, name="report_template"),
+    path(
+        "studies/<int:pk>/report-template/delete/",
+        requisites.report_template_delete,
+        name="report_template_delete",
+    ),
+    path(
+        "studies/<int:pk>/report-template/template.docx",
+        requisites.report_template_file,
+        name="report_template_file",
+    ),
+    path(
+        "studies/<int:pk>/report-template/sample.docx",
+        requisites.report_template_sample,
+        name="report_template_sample",
+    ),
+    path(
+        "studies/<int:pk>/report-template/placeholders.md",
+        requisites.report_template_guide,
+        name="report_template_guide",
+    ),
+]
+
 # Data in (issue #3): upload, inspect, confirm and import as dataset versions.
 urlpatterns += [
     path("studies/<int:pk>/data/sources/", data.data_page, name="data"),

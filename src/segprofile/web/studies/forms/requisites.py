@@ -3,9 +3,13 @@ profile, its number and date, who approves it and who prepared it."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile.model.study import Requisites
@@ -75,3 +79,36 @@ class RequisitesForm(forms.Form):
                 "contacts": data["executor_contacts"],
             },
         }
+
+
+class ReportTemplateForm(forms.Form):
+    """A body's own report template (.docx); the view checks it before it is stored, and a
+    mistake in a placeholder is shown beside the field with the placeholder and its paragraph."""
+
+    MAX_BYTES = 20 * 1024 * 1024  # a template with the body's emblem and fonts
+
+    template = forms.FileField(
+        label=_("The body's report template (DOCX)"),
+        help_text=_(
+            "A Word document with placeholders such as {{ название }}; start from the sample "
+            "template below."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.content = b""
+        self.file_name = ""
+        self.fields["template"].widget.attrs["accept"] = ".docx"
+
+    def clean_template(self) -> UploadedFile:
+        uploaded: UploadedFile = self.cleaned_data["template"]
+        if uploaded.size is not None and uploaded.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                gettext("The template is too large (over %(limit)s)."),
+                params={"limit": filesizeformat(self.MAX_BYTES)},
+                code="too_large",
+            )
+        self.file_name = PurePosixPath((uploaded.name or "").replace("\\", "/")).name
+        self.content = b"".join(uploaded.chunks())
+        return uploaded

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
-from segprofile.web.studies import access
+from segprofile.web.studies import access, services
 from segprofile.web.studies.views.common import attachment, audit_export, revision_document
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
@@ -29,4 +29,26 @@ def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResp
     audit_export(request, run, fmt, unsuppressed=raw)
     return attachment(
         content, f"{run.study.slug}-r{run.revision.number}-profile.{extension}", content_type
+    )
+
+
+@require_GET
+def run_report_template(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """The run's report in the body's own template (DOCX), small groups hidden; 404 when the
+    study has no template. A template that does not fit this profile is a 400 naming the
+    placeholder and its paragraph."""
+    run = access.run_for(request, pk, run_pk, done=True)
+    try:
+        template = services.report_template_path(run.study).read_bytes()
+    except FileNotFoundError:
+        raise Http404 from None
+    profile = pipeline.profile_from_json(run.result_json)
+    content = pipeline.render_report(
+        profile, revision_document(run.revision), "docx", template=template
+    )
+    audit_export(request, run, "docx-template")
+    return attachment(
+        content,
+        f"{run.study.slug}-r{run.revision.number}-profile-template.docx",
+        pipeline.REPORT_FORMATS["docx"][0],
     )

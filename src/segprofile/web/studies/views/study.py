@@ -435,9 +435,13 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = run_for(request, pk, run_pk, light=True)
     run.sync_with_task()
     fragment = run.fragment if run.status == ProfileRun.Status.DONE else ""  # read now
-    return render(
-        request, "studies/study/run.html", {"study": run.study, "run": run, "fragment": fragment}
-    )
+    context = {
+        "study": run.study,
+        "run": run,
+        "fragment": fragment,
+        "report_template": services.report_template_path(run.study).is_file(),
+    }
+    return render(request, "studies/study/run.html", context)
 
 
 @require_GET
