@@ -88,7 +88,7 @@ def test_import_a_cp1251_csv_with_snils(page: Any, live_app: Any, tmp_path: Path
     # shows the progress and, once it is done, leads to the data page with the result.
     expect(page.get_by_role("heading", name=f"Загрузка файла {export.name}")).to_be_visible()
     expect(page.locator(".message--success")).to_contain_text(
-        "Версия 1 источника «appeals» загружена: 60 строк", timeout=120_000
+        "Версия 1 источника «Обращения граждан за март» загружена, строк: 60", timeout=120_000
     )
     source = page.locator("section#appeals")
     expect(source).to_contain_text("версия 1")

@@ -107,7 +107,7 @@ def test_upload_choices_reach_the_profile_and_a_yaml_revision_asks_first(
     page.get_by_label(re.compile("Я проверил")).check()
     page.locator("#import-button").click()
     expect(page.locator(".message--success")).to_contain_text(
-        "Версия 1 источника «records» загружена: 800 строк", timeout=120_000
+        "Версия 1 источника «Заявления» загружена, строк: 800", timeout=120_000
     )
 
     page.goto(study_url)

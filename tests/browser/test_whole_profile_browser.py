@@ -199,12 +199,12 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     export_choices(page)
     _application_number_pseudonymised(page)
     shot(page, "whole-04-check-page")
-    _imported(page, "records")
+    _imported(page, "Заявления за 2026 год")
     shot(page, "whole-05-imported")
 
     _upload(page, study_url, population, "entitled", "population", "Имеющие право (реестр)")
     shot(page, "whole-06-population-check")
-    _imported(page, "entitled")
+    _imported(page, "Имеющие право (реестр)")
 
     page.goto(study_url)
     expect(page.locator("#data")).not_to_contain_text("нет файла")

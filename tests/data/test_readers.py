@@ -273,6 +273,7 @@ def test_inspect_reports_types_uses_pii_and_preview(home: Path, tmp_path: Path) 
         "Телефон": "phone",
         "Эл. почта": "email",
         "Дата рождения": "birth_date",
+        "Номер заявления": "client_id",  # an identifier of one person: a pseudonym by default
     }
     shown = result.to_dict()
     assert shown["preview"][0]["СНИЛС"] == "•••"
