@@ -421,7 +421,7 @@ class _Builder:
                 [
                     ds.title or ds.id,
                     ru(ds.kind),
-                    ds.path,
+                    df.path if df else ds.path,  # the file as uploaded, when imported
                     df.rows if df else None,
                     df.version if df else None,
                 ]
@@ -1597,9 +1597,17 @@ class _Builder:
                 Column("Версия", "int", 9),
                 Column("SHA-256", width=70),
             ],
-            [[f.source_id, f.path, f.rows, f.version, f.sha256] for f in pv.data_files],
+            [
+                [self.source_title(f.source_id), f.path, f.rows, f.version, f.sha256]
+                for f in pv.data_files
+            ],
         )
         return sec.add(files)
+
+    def source_title(self, source_id: str) -> str:
+        """A data source as the team named it (its id when it has no title)."""
+        titles = {ds.id: ds.title for ds in self.study.data_sources if ds.title}
+        return titles.get(source_id, source_id)
 
     def warnings(self) -> Section | None:
         if not self.profile.warnings:
