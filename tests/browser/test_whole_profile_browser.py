@@ -221,7 +221,7 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
         "Граждане льготных категорий, проживающие в Н-ской области"
     )
     form.get_by_label("Правило отбора").fill("Возраст >= 18")
-    expect(form.locator("#rule-count-form")).to_contain_text("подходящих под правило")
+    expect(form.locator("#rule-count-form")).to_contain_text("Подходят под правило")
     form.get_by_label("НПА").first.select_option(index=1)
     form.get_by_label("Статья, пункт").first.fill("ст. 3")
     form.get_by_label("Таблица численности").select_option("entitled")
