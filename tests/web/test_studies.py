@@ -145,7 +145,7 @@ def test_upload_of_a_valid_document_creates_a_study(
     assert "Канал подачи" in html
     assert "Атрибут документов или сведений" in html
     assert "Социально незащищённая группа" in html
-    assert "пороги: 25, 35, 45" in html
+    assert "пороги: 25; 35; 45" in html
     assert "records" in html
     assert "данных пока нет" in html  # nothing imported yet
 
