@@ -27,9 +27,7 @@ def test_roles_settings_and_priority_in_place(page: Any, live_app: Any) -> None:
     form.get_by_label("Вид роли").select_option("intermediary")
     form.get_by_label("Название роли").fill("Законный представитель")
     form.get_by_label("Правило отбора").fill("applicant_age >= 18 and children > 0")
-    expect(form.locator("#rule-count-form")).to_contain_text(
-        "Подходят под правило", timeout=30_000
-    )
+    expect(form.locator("#rule-count-form")).to_contain_text("Подходят под правило", timeout=30_000)
     form.get_by_role("button", name="Сохранить роль").click()
     error = roles.locator(".field__error")
     expect(error).to_contain_text("Опишите аудиторию")
