@@ -1517,9 +1517,10 @@ class _Builder:
             ("Время клиента, мин", "client_minutes"),
         )
         rows = [
-            {"Показатель": name, "Путь": kind, "Значение": float(getattr(journey, attr))}
+            {"Показатель": name, "Путь": kind, "Значение": float(value)}
             for name, attr in metrics
             for kind, journey in (("текущий", overall.current), ("целевой", overall.target))
+            if (value := getattr(journey, attr)) is not None  # a duration nobody entered
         ]
         chart = (
             alt.Chart(pd.DataFrame(rows))
