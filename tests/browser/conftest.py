@@ -91,6 +91,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("SEGPROFILE_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the live server keeps Django's check
     env.pop("DATABASE_URL", None)
     _manage(["migrate", "--noinput"], env)
     _manage(
@@ -129,6 +130,9 @@ def chromium() -> Iterator[Any]:
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 
+    # The sync API keeps an event loop in this process for the rest of the session; Django's
+    # database tests that run later in the same test process would take it for async code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

@@ -37,7 +37,7 @@ def test_check_reports_feature_without_source(
     text = text.replace("  source:\n    kind: other\n    reference: дизайн-мышление\n", "")
     small_study_file.write_text(text, encoding="utf-8")
     assert run(["check", str(small_study_file)]) == 1
-    assert "M-3: признак «region» без источника" in capsys.readouterr().out
+    assert "M-3: у признака «Тип поселения» не указан источник" in capsys.readouterr().out
 
 
 def test_check_invalid_document_exits_2_without_traceback(
@@ -177,7 +177,10 @@ def test_html_profile_uses_complementary_suppression(small_study: object, tmp_pa
     rows = dict(
         re.findall(r'<tr class="suppressed"><td>([^<]+)</td><td class="num">([^<]+)<', html)
     )
-    # «Приёмная» (3) is below 5; «МФЦ» (7) is hidden too, or 50 − 40 would give 3 away.
-    assert rows["Приёмная"] == "скрыто: меньше 5"
+    # «Приёмная» (3) is below 5: one unnamed line; «МФЦ» (7) is hidden too, or 50 − 40 would
+    # give 3 away.
+    assert "Приёмная" not in html
+    [other] = [label for label in rows if label.startswith("Прочие значения")]
+    assert rows[other] == "скрыто: меньше 5"
     assert rows["МФЦ"] == "скрыто, чтобы нельзя было вычислить соседние"
     assert "&lt;" not in html.split('id="sp-segments"', 1)[1].split("</section>", 1)[0]

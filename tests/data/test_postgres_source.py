@@ -46,7 +46,11 @@ def test_inspect_a_table(ws: pipeline.Workspace, pg_url: str, pg_table: str, hom
     result = pipeline.inspect_file(ws, pg_url, options=ReadOptions(table=pg_table))
     assert result.format == "sql"
     assert result.rows == 300
-    assert {f.column: f.kind.value for f in result.pii} == {"ФИО": "fio", "СНИЛС": "snils"}
+    assert {f.column: f.kind.value for f in result.pii} == {
+        "ФИО": "fio",
+        "СНИЛС": "snils",
+        "id": "client_id",  # the client identifier: a pseudonym by default
+    }
     assert "segprofile@127.0.0.1" in result.file
 
 
