@@ -24,6 +24,7 @@ ON_FIRST_USE = {
     "segprofile.examples",
     "segprofile.report.docx",
     "segprofile.report.pdf",
+    "segprofile.report.template",  # a body's DOCX template: a writer of report files too
     "segprofile.report.xlsx",
 }
 

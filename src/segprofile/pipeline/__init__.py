@@ -223,7 +223,6 @@ _USED_BY_STAGES = (
     "segprofile.report.build",
     "segprofile.report.charts",
     "segprofile.report.html",
-    "segprofile.report.template",
 )
 
 
