@@ -36,6 +36,8 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     )
     page.get_by_role("button", name="Загрузить и проверить").click()
     expect(page.get_by_role("heading", name="Проверьте файл opros.csv")).to_be_visible()
+    # The respondents' ids are client identifiers: replaced by pseudonyms, confirmed here.
+    page.get_by_label(re.compile("Я проверил")).check()
     page.locator("#import-button").click()
     # Imported by the background worker (its page shows the progress), then the mapping.
     expect(page.locator("#preview")).to_contain_text("q_docs_difficult", timeout=120_000)
