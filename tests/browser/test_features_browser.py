@@ -84,6 +84,10 @@ def test_features_in_place(page: Any, live_app: Any) -> None:
     page.wait_for_load_state("networkidle")  # the form is drawn again for the method chosen
     expect(form.locator("#id_n_bins")).to_be_visible(timeout=WAIT)
     form.locator("#id_n_bins").fill("3")
+    page.wait_for_load_state("networkidle")
+    if form.locator("#id_n_bins").input_value() != "3":  # the method's redraw came after
+        form.locator("#id_n_bins").fill("3")
+    expect(form.locator("#id_n_bins")).to_have_value("3", timeout=WAIT)
     expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3, timeout=WAIT)
     expect(preview).to_contain_text("округлённые квантили", timeout=WAIT)
     shot(page, "features-04-round-bins", section)
