@@ -14,12 +14,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+
+from segprofile.report.docx import new_document
 
 TARGET = Path(__file__).parent.parent / "src/segprofile/report/templates/report-template.docx"
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
@@ -85,15 +85,7 @@ def _table(doc):  # type: ignore[no-untyped-def]
 
 def build() -> bytes:
     """The sample template's bytes."""
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.6))
-    normal = doc.styles["Normal"]
-    normal.font.name = "DejaVu Sans"
-    normal.font.size = Pt(10)
+    doc = new_document()
     props = doc.core_properties
     props.title = "Шаблон отчёта: профиль клиентского сегмента"
     props.author = "segprofile"

@@ -209,9 +209,9 @@ def contents(report: Report) -> list[tuple[int, str]]:
     return entries
 
 
-def render_docx(report: Report) -> bytes:
-    """Write the report model as a DOCX document (landscape A4: wide segment tables)."""
-    pngs = _pngs(report)
+def new_document() -> DocumentType:
+    """An empty report document: landscape A4 (wide segment tables), 1,6 cm margins, DejaVu Sans
+    10 pt. The report and the sample template of a body's report start from it."""
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -221,6 +221,14 @@ def render_docx(report: Report) -> bytes:
     normal = doc.styles["Normal"]
     normal.font.name = "DejaVu Sans"
     normal.font.size = Pt(10)
+    return doc
+
+
+def render_docx(report: Report) -> bytes:
+    """Write the report model as a DOCX document (landscape A4: wide segment tables)."""
+    pngs = _pngs(report)
+    doc = new_document()
+    section = doc.sections[0]
     usable = 29.7 - 3.2
     if report.banner:  # an unsuppressed output says so on every page
         for part in (section.header, section.footer):
