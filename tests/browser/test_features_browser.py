@@ -80,13 +80,12 @@ def test_features_in_place(page: Any, live_app: Any) -> None:
     ).click()
     expect(form.locator("#id_type")).to_have_value("numeric", timeout=WAIT)
     form.locator("#id_label").fill("Возраст заявителя (круглые границы)")
-    form.locator("#id_binning_method").select_option("round")
-    page.wait_for_load_state("networkidle")  # the form is drawn again for the method chosen
+    # Choosing a method draws the form again; «networkidle» does not wait for that request
+    # (the page's load is long over), so the test waits for the redraw's answer itself.
+    with page.expect_response(lambda r: r.request.method == "GET" and "/features/" in r.url):
+        form.locator("#id_binning_method").select_option("round")
     expect(form.locator("#id_n_bins")).to_be_visible(timeout=WAIT)
     form.locator("#id_n_bins").fill("3")
-    page.wait_for_load_state("networkidle")
-    if form.locator("#id_n_bins").input_value() != "3":  # the method's redraw came after
-        form.locator("#id_n_bins").fill("3")
     expect(form.locator("#id_n_bins")).to_have_value("3", timeout=WAIT)
     expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3, timeout=WAIT)
     expect(preview).to_contain_text("округлённые квантили", timeout=WAIT)
