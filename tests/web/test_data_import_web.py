@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.data import datasets, staging
+from segprofile.model.labels import ru
 from segprofile.web.studies.models import Study
 from segprofile.web.studies.services import staging_area, staging_root, study_home, workspace_for
 from sp_factories import make_snils
@@ -261,7 +262,10 @@ def test_keeping_personal_data_needs_a_reason_recorded_in_audit_and_revision(
     [record] = [r for r in audit(stored_study) if r.event == "import"]  # one record says it all
     assert record.user == "anna"
     assert {"column": "ФИО", "kind": "fio", "action": "keep", "reason": reason} in record.columns
-    assert reason in stored_study.current_revision().comment
+    comment = stored_study.current_revision().comment
+    assert reason in comment
+    [source] = stored_study.current_revision().to_document().data_sources
+    assert f"«{source.title or ru(source.kind)}»" in comment  # by its title or kind, never its id
 
 
 @pytest.mark.django_db

@@ -37,6 +37,7 @@ from django_tasks import task
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, NotFound, SegprofileError
+from segprofile.model import labels
 from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
@@ -364,8 +365,9 @@ def _after_import(
     warning = ""
     study = job.study
     if document.model_dump(mode="json") != base[0].model_dump(mode="json"):
+        names = {s.id: s.title or labels.ru(s.kind) for s in document.data_sources}
         comment = gettext("Data import: source «%(source)s», version %(version)s") % {
-            "source": job.source_id,
+            "source": names.get(job.source_id, job.source_id),
             "version": manifest.version,
         }
         if job.reasons:
