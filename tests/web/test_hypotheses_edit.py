@@ -149,10 +149,11 @@ def test_rules_of_the_pipeline_are_named_beside_their_field(
 def test_an_edit_keeps_the_status_and_the_evidence(study: Study, client_in: Client) -> None:
     url = study_url("hypothesis_edit", study, hypothesis_id="p_office_slow")
     form = page_text(client_in.get(url, **HX))
-    assert "Изменить гипотезу p_office_slow" in form
     assert re.search(r'value="channel=office"[^>]*checked', form)
     before = current_document(study).hypotheses
     old = next(h for h in before if h.id == "p_office_slow")
+    number = [h.id for h in before].index("p_office_slow") + 1
+    assert f"Изменить гипотезу № {number}. {old.statement[:30]}" in form  # not by its id
     data = form_data(
         study, GOOD, statement="Долгая личная подача в СФР", segments=["channel=office"]
     )

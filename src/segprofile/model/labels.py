@@ -24,6 +24,7 @@ from segprofile.model.study import (
     RespondentStatus,
     RoleKind,
     ScopeKind,
+    Study,
 )
 
 RU: dict[StrEnum, str] = {
@@ -212,3 +213,37 @@ def segment_name(features: Sequence[Feature], key: str) -> str:
         else:
             parts.append(part)
     return " и ".join(parts)
+
+
+HYPOTHESIS_GONE = "(гипотеза удалена из исследования)"
+STEP_GONE = "(шаг удалён из пути)"
+
+
+def journey_step_name(study: Study, key: str) -> str:
+    """A «путь.шаг» reference as the analyst reads it: «Текущий путь: Подача заявления»."""
+    journey_id, _, step_id = key.partition(".")
+    for journey in study.journeys:
+        if journey.id == journey_id:
+            for step in journey.steps:
+                if step.id == step_id:
+                    return f"{journey.title}: {step.title}"
+    return STEP_GONE
+
+
+def hypothesis_number(study: Study, hypothesis_id: str) -> int | None:
+    """The hypothesis' number in the report and on the pages (its place in the study), if any."""
+    for n, h in enumerate(study.hypotheses, start=1):
+        if h.id == hypothesis_id:
+            return n
+    return None
+
+
+def hypothesis_name(study: Study, hypothesis_id: str, limit: int = 70) -> str:
+    """A hypothesis as the report and the pages number it, its statement shortened: «№ 2.
+    Сельские заявители не знают…»; one deleted since is said to be. Never its id."""
+    n = hypothesis_number(study, hypothesis_id)
+    if n is None:
+        return HYPOTHESIS_GONE
+    text = " ".join(study.hypotheses[n - 1].statement.split())
+    short = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return f"№ {n}. {short}"

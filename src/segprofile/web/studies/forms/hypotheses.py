@@ -140,6 +140,7 @@ class HypothesisForm(forms.Form):
                 "source": hypothesis.source,
             }
         super().__init__(*args, **kwargs)
+        self.document = document
         kept = hypothesis.segments if hypothesis is not None else []
         self.fields["segments"].choices = segment_choices(document, segment_names, kept)
         self.fields["hunt_stage"].choices = [

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile.model import labels
@@ -100,16 +99,17 @@ class RecommendationForm(forms.Form):
                 "due_date": recommendation.due_date,
             }
         super().__init__(*args, **kwargs)
+        self.document = document
         kept = recommendation.segments if recommendation is not None else []
         self.fields["segments"].choices = segment_choices(document, segment_names, kept)
         problems = [
-            (h.id, f"{h.id}: {_short(h.statement)}")
+            (h.id, labels.hypothesis_name(document, h.id, 90))
             for h in document.hypotheses
             if h.kind is HypothesisKind.problem
         ]
         known = {h.id for h in document.hypotheses}
         gone = [
-            (pid, gettext("%(id)s — the problem was deleted") % {"id": pid})
+            (pid, labels.HYPOTHESIS_GONE)
             for pid in (recommendation.problems if recommendation is not None else [])
             if pid not in known
         ]

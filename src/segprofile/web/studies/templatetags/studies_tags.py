@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from segprofile.model import labels
 from segprofile.model.format import number
 
 register = template.Library()
@@ -123,3 +124,34 @@ def fix_url(study: Any, place: str) -> str:
     if place in _PAGES:
         return reverse(_PAGES[place], kwargs={"pk": study.pk})
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def hypothesis_name(
+    context: template.Context, hypothesis_id: str, limit: int = 70, document: Any = None
+) -> str:
+    """«№ 2. Сельские заявители не знают…» — a hypothesis as the report numbers it, by the
+    ``document`` given or the page's context; never its id."""
+    return labels.hypothesis_name(document or context["document"], str(hypothesis_id), limit)
+
+
+@register.simple_tag(takes_context=True)
+def hypothesis_number(context: template.Context, hypothesis_id: str) -> str:
+    """«№ 2»: the hypothesis' number as the report gives it."""
+    n = labels.hypothesis_number(context["document"], str(hypothesis_id))
+    return f"№ {n}" if n is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def activity_title(context: template.Context, activity_id: str) -> str:
+    """A research activity by its title (its id only if it has gone)."""
+    for activity in context["document"].research.activities:
+        if activity.id == activity_id:
+            return str(activity.title)
+    return str(activity_id)
+
+
+@register.simple_tag(takes_context=True)
+def step_name(context: template.Context, key: str) -> str:
+    """«Текущий путь: Подача заявления» for a «путь.шаг» reference; never the ids."""
+    return labels.journey_step_name(context["document"], str(key))
