@@ -1,4 +1,5 @@
-"""The report as DOCX (python-docx): headings, tables with header rows, figures, a TOC field."""
+"""The report as DOCX (python-docx): headings, tables with header rows, figures, contents with
+page numbers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -37,39 +38,59 @@ MARGIN_CM = 1.6
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
 
 
-def _toc_field(doc: DocumentType, entries: list[tuple[int, str]]) -> None:
-    """A Word table-of-contents field whose result is already the list of headings, so the
-    contents show on opening in Word and LibreOffice without F9; Word is asked to update the
-    fields on opening (``w:updateFields``), which adds the page numbers."""
+def _run(*elements: Any) -> Any:
+    r = OxmlElement("w:r")
+    for element in elements:
+        r.append(element)
+    return r
 
-    def run(para: Any, *elements: Any) -> None:
-        r = OxmlElement("w:r")
-        for element in elements:
-            r.append(element)
-        para._p.append(r)
+
+def _page_reference(para: Any, bookmark: str) -> None:
+    """A PAGEREF field in ``para``: the number of the page ``bookmark`` is on. LibreOffice
+    computes it as it lays the pages out; Word when it updates the fields on opening."""
 
     def char(kind: str) -> Any:
         element = OxmlElement("w:fldChar")
         element.set(qn("w:fldCharType"), kind)
-        return element
+        return _run(element)
 
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
-    instr.text = 'TOC \\o "1-2" \\h \\z \\u'
-    lines = entries or [(1, "")]
-    paras = []
-    for level, text in lines:
+    instr.text = f" PAGEREF {bookmark} \\h "
+    for element in (char("begin"), _run(instr), char("separate"), char("end")):
+        para._p.append(element)
+
+
+def _toc_name(number: int) -> str:
+    return f"_Toc_sp{number}"
+
+
+def _bookmark(para: Any, number: int) -> None:
+    """Mark a heading as the ``number``-th line of the contents (the target of its page number)."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), _toc_name(number))
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    p = para._p
+    p.insert(1 if p.pPr is not None else 0, start)
+    p.append(end)
+
+
+def _contents(doc: DocumentType, entries: list[tuple[int, str]], width_cm: float) -> None:
+    """The contents: a line per heading of levels 1 and 2 with a page reference to it, so they
+    show with their page numbers on opening, without F9: LibreOffice lays them out, Word is asked
+    to update the fields on opening (``w:updateFields``). Not a TOC field: LibreOffice shows a TOC
+    field's last result as it was saved, and a document written without Word has no page numbers
+    to save in it."""
+    for number, (level, text) in enumerate(entries, start=1):
         para = doc.add_paragraph()
-        para.paragraph_format.left_indent = Cm(0.8 * (level - 1))
-        para.paragraph_format.space_after = Pt(2)
-        paras.append((para, text))
-    first = paras[0][0]
-    run(first, char("begin"))
-    run(first, instr)
-    run(first, char("separate"))
-    for para, text in paras:
-        para.add_run(text)
-    run(paras[-1][0], char("end"))
+        fmt = para.paragraph_format
+        fmt.left_indent = Cm(0.8 * (level - 1))
+        fmt.space_after = Pt(2)
+        fmt.tab_stops.add_tab_stop(Cm(width_cm), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        para.add_run(f"{text}\t")
+        _page_reference(para, _toc_name(number))
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     doc.settings.element.append(update)
@@ -289,14 +310,17 @@ def render_docx(report: Report) -> bytes:
         para.add_run(value)
     doc.add_paragraph(report.suppression_rule)
     doc.add_heading("Содержание", level=1)
-    _toc_field(doc, contents(report))
+    _contents(doc, contents(report), usable)
     doc.add_page_break()  # type: ignore[no-untyped-call]
 
+    entry = 0  # the headings in the contents, in their order (see contents())
     for number, sec in enumerate(report.sections, start=1):
-        doc.add_heading(section_heading(number, sec), level=1)
+        entry += 1
+        _bookmark(doc.add_heading(section_heading(number, sec), level=1), entry)
         for block in sec.blocks:
             if isinstance(block, Heading):
-                doc.add_heading(block.text, level=2)
+                entry += 1
+                _bookmark(doc.add_heading(block.text, level=2), entry)
             elif isinstance(block, Paragraph):
                 para = doc.add_paragraph(block.text)
                 if block.style in ("note", "warn"):
