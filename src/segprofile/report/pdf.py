@@ -58,9 +58,12 @@ _PRINT_CSS = """
 .sp-title-page .sp-doc-title{text-align:center;font-size:14pt;margin-top:8px}
 .sp-title-page .sp-date-number{text-align:center;margin-top:12px}
 .sp-title-page .sp-place{text-align:center;position:absolute;bottom:0;left:0;right:0}
-.sp-executor{margin-top:40px;font-size:9pt}
+.sp-executor{margin-top:40px;font-size:9pt;break-inside:avoid}
 .sp-executor p{margin:0}
-@media print{.sp-profile figure.sp-bp-screen{display:none}
+@media print{.sp-profile .sp-table{table-layout:fixed}
+  .sp-profile .sp-table th,.sp-profile .sp-table td{overflow-wrap:anywhere;hyphens:auto}
+  .sp-profile .sp-table th.num{white-space:normal}
+  .sp-profile figure.sp-bp-screen{display:none}
   .sp-profile figure.sp-bp-part{display:block}
   .sp-profile{font-size:10pt}.sp-profile .sp-table{font-size:8.5pt}
   .sp-profile h2{break-before:auto;break-after:avoid}.sp-profile h3{break-after:avoid}}
@@ -86,8 +89,13 @@ def _table(table: Table) -> str:
             cells.append(f"<td{cls}>{escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f'<p class="sp-caption">{escape(table.caption)}</p>' if table.caption else ""
+    # Printed, the columns are as wide as their share of the characters (as in the DOCX): an
+    # automatic layout let a wide journey table run past the page's right edge.
+    total = sum(c.width for c in table.columns)
+    cols = "".join(f'<col style="width:{100 * c.width / total:.1f}%">' for c in table.columns)
     return (
         caption + f'<table class="sp-table" data-table="{escape(table.name)}">'
+        f"<colgroup>{cols}</colgroup>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
