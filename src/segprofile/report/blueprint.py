@@ -11,6 +11,9 @@ The SVG has no scripts, no external fonts or images and no ``style`` attributes 
 presentation attributes, so it can be inlined under a strict Content-Security-Policy); text is
 wrapped here, by approximate glyph widths of DejaVu Sans, so it reads at 100 % in a browser, in
 WeasyPrint and in a DOCX image.
+
+Printed (DOCX, PDF), a blueprint is :func:`blueprint_parts`: drawings of a few consecutive steps,
+each with the width it is placed at so that its smallest text is 8 pt on paper.
 """
 
 from __future__ import annotations
