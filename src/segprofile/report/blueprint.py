@@ -490,7 +490,7 @@ def journey_blueprint_svg(
         problems or {},
         segment_labels or {},
         _Steps(0, len(journey.steps)),
-        _Limits(),
+        [_Limits()] * len(journey.steps),
     )
 
 
@@ -514,7 +514,7 @@ def _draw(
     problems: Mapping[str, str],
     labels: Mapping[str, str],
     shown: _Steps,
-    limits: _Limits,
+    limits: Sequence[_Limits],
     *,
     margin: float = MARGIN,
     min_width: float = 900.0,
@@ -528,7 +528,7 @@ def _draw(
 
     # Heading: title, kind and segments, metrics.
     y = float(margin)
-    heading = _fit(journey.title, width - 2 * margin, 18, limits.other, bold=True)
+    heading = wrap(journey.title, width - 2 * margin, 18, bold=True)
     for line in heading:
         svg.add("text", line, x=margin, y=y + 18, font_size=18, font_weight="bold", fill=INK)
         y += _line_height(18)
@@ -556,14 +556,15 @@ def _draw(
 
     # Measure the lanes.
     cards = [
-        _measure_card(s, i, service_levels, role_of, problems, limits)
-        for i, s in enumerate(steps, shown.start + 1)
+        _measure_card(s, i, service_levels, role_of, problems, lim)
+        for i, (s, lim) in enumerate(zip(steps, limits, strict=True), shown.start + 1)
     ]
     cells: dict[str, list[list[str]]] = {}
     for key, _ in LANES:
         if key != "client":
             cells[key] = [
-                _fit(_cell_text(s, key), COL_W - 2 * PAD, SIZE, limits.other) for s in steps
+                _fit(_cell_text(s, key), COL_W - 2 * PAD, SIZE, lim.other)
+                for s, lim in zip(steps, limits, strict=True)
             ]
     label_lines = {key: wrap(label, LABEL_W - 2 * PAD, SIZE, bold=True) for key, label in LANES}
     heights: dict[str, float] = {}
@@ -802,7 +803,8 @@ def blueprint_parts(
     parts = []
     for start in range(0, max(total, 1), per_part):
         shown = _Steps(start, min(start + per_part, total))
-        for limit in _PRINT_LIMITS:
+
+        def draw(limits: list[_Limits], shown: _Steps = shown) -> tuple[str, float, bool]:
             svg = _draw(
                 journey,
                 study.service_levels,
@@ -810,7 +812,7 @@ def blueprint_parts(
                 problems,
                 segment_labels or {},
                 shown,
-                _Limits.all(limit),
+                limits,
                 margin=_PRINT_MARGIN,
                 min_width=0.0,
             )
@@ -818,7 +820,23 @@ def blueprint_parts(
             assert size is not None  # we drew it
             w, h = float(size["w"]), float(size["h"])
             width_mm = min(area_w, area_h * w / h)
-            if printed_points(svg, width_mm) >= MIN_PRINT_PT:
+            return svg, width_mm, printed_points(svg, width_mm) >= MIN_PRINT_PT
+
+        # The fewest lines to cut for all the part's steps; then each step gets back as many
+        # as the page leaves room for (a short step need not be cut beside a long one).
+        n = shown.stop - shown.start
+        for limit in _PRINT_LIMITS:
+            limits = [_Limits.all(limit)] * n
+            svg, width_mm, fits = draw(limits)
+            if fits:
                 break
+        if fits and limit is not None:
+            for i in range(n):
+                for more in _PRINT_LIMITS[: _PRINT_LIMITS.index(limit)]:
+                    trial = [*limits[:i], _Limits.all(more), *limits[i + 1 :]]
+                    drawn = draw(trial)
+                    if drawn[2]:
+                        limits, (svg, width_mm, fits) = trial, drawn
+                        break
         parts.append(BlueprintPart(svg, shown.start + 1, shown.stop, total, width_mm))
     return parts
