@@ -1,8 +1,9 @@
-"""DOCX: headings, a TOC field, tables with header rows, figures; both examples."""
+"""DOCX: headings, contents with page numbers, tables with header rows, figures; both examples."""
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -40,7 +41,13 @@ def test_headings_and_toc(small_docx) -> None:  # type: ignore[no-untyped-def]
     assert any("Сегменты по отдельным признакам (M-5, M-6)" in h for h in headings)
     assert any(h.endswith("Происхождение результата") for h in headings)
     assert "Канал подачи" in headings
-    assert 'TOC \\o "1-2"' in doc.element.body.xml
+    # the contents: a page reference per line to its heading's bookmark (LibreOffice and Word
+    # fill the page numbers in on opening)
+    body = doc.element.body.xml
+    refs = re.findall(r"PAGEREF (_Toc_sp\d+) ", body)
+    marks = re.findall(r'<w:bookmarkStart w:id="\d+" w:name="(_Toc_sp\d+)"', body)
+    assert len(refs) > len([h for h in headings if h[0].isdigit()])
+    assert refs == marks
     title_page = texts(doc)[: texts(doc).index("Содержание")]
     assert "УТВЕРЖДАЮ" in title_page
     assert "Малое исследование" in title_page

@@ -11,11 +11,15 @@ The SVG has no scripts, no external fonts or images and no ``style`` attributes 
 presentation attributes, so it can be inlined under a strict Content-Security-Policy); text is
 wrapped here, by approximate glyph widths of DejaVu Sans, so it reads at 100 % in a browser, in
 WeasyPrint and in a DOCX image.
+
+Printed (DOCX, PDF), a blueprint is :func:`blueprint_parts`: drawings of a few consecutive steps,
+each with the width it is placed at so that its smallest text is 8 pt on paper.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
@@ -34,7 +38,17 @@ from segprofile.model.study import (
 )
 from segprofile.report.format import number, percent, plural
 
-__all__ = ["LANES", "blueprint_svg", "journey_blueprint_svg", "level_colour", "wrap"]
+__all__ = [
+    "LANES",
+    "PRINT_AREA_MM",
+    "BlueprintPart",
+    "blueprint_parts",
+    "blueprint_svg",
+    "journey_blueprint_svg",
+    "level_colour",
+    "printed_points",
+    "wrap",
+]
 
 FONT = "DejaVu Sans, Arial, sans-serif"
 
@@ -77,6 +91,18 @@ SIZE = 12  # body text
 SMALL = 11
 TITLE = 13
 LINE_H = 1.32  # line height in em
+SMALLEST = SMALL  # no text of the blueprint is smaller: the printed size is reckoned from it
+
+# Print: the smallest text at 8 pt (1 pt = 0.3528 mm) at least. At that scale a blueprint is taller
+# than a landscape A4 page can hold (five lanes, a heading and the legend: 190–250 mm), so it is
+# printed on portrait pages, a part of a few consecutive steps on each.
+PT_MM = 0.3528
+MIN_PRINT_PT = 8.0
+PRINT_AREA_MM = (186.0, 245.0)
+"""(width, height) in mm a printed blueprint part may take: portrait A4 less 12 mm side margins
+and the top and bottom margins, the part's heading and its list of steps (PDF and DOCX alike)."""
+_PRINT_MARGIN = 12  # the drawing's own white margin in a printed part (the page has one)
+_PRINT_LIMITS = (None, 10, 6, 4, 3, 2, 1)  # most lines of one text, tried in turn until a part fits
 
 
 # --- Text --------------------------------------------------------------------------------------
@@ -278,12 +304,35 @@ def _with_client(step: JourneyStep, roles: Mapping[str, Role]) -> bool:
     return step.client_minutes != 0
 
 
+def _fit(
+    text: str, width: float, size: float, limit: int | None, *, bold: bool = False
+) -> list[str]:
+    """``text`` wrapped to ``width``, at most ``limit`` lines (the last cut with «…»)."""
+    lines = wrap(text, width, size, bold=bold)
+    return lines if limit is None else _clip(lines, limit, width, size)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The most lines each text of a card or a lane may take (None — as many as it needs)."""
+
+    badge: int | None = 3
+    role: int | None = 2
+    pain: int | None = 3
+    other: int | None = None
+
+    @classmethod
+    def all(cls, limit: int | None) -> _Limits:
+        return cls(limit, limit, limit, limit)
+
+
 def _measure_card(
     step: JourneyStep,
     number_: int,
     levels: Sequence[str],
     roles: Mapping[str, Role],
     problems: Mapping[str, str],
+    limits: _Limits,
 ) -> _Card:
     inner = COL_W - 2 * PAD
     badge_w = inner - 40
@@ -292,14 +341,14 @@ def _measure_card(
     else:
         name = levels[step.service_level - 1] if step.service_level <= len(levels) else ""
         badge = [f"Уровень {step.service_level} из {len(levels)}"]
-        badge += _clip(wrap(name, badge_w, SMALL), 3, badge_w, SMALL)
-    title = wrap(step.title, inner, TITLE, bold=True)
+        badge += _fit(name, badge_w, SMALL, limits.badge)
+    title = _fit(step.title, inner, TITLE, limits.other, bold=True)
     meta: list[tuple[list[str], str]] = []
     if step.channel:
-        meta.append((wrap(f"Канал: {step.channel}", inner, SMALL), MUTED))
+        meta.append((_fit(f"Канал: {step.channel}", inner, SMALL, limits.other), MUTED))
     if step.role is not None:
         who = roles[step.role].title if step.role in roles else step.role
-        meta.append((_clip(wrap(f"Исполнитель: {who}", inner, SMALL), 2, inner, SMALL), MUTED))
+        meta.append((_fit(f"Исполнитель: {who}", inner, SMALL, limits.role), MUTED))
     timing = []
     if step.duration_days is not None:
         timing.append(f"срок {_days(step.duration_days)}")
@@ -319,7 +368,7 @@ def _measure_card(
     for pain in step.pains:
         statement = problems.get(pain, "")
         text = f"{pain}: {statement}" if statement else pain
-        pains.append(_clip(wrap(text, inner - 26, SMALL), 3, inner - 26, SMALL))
+        pains.append(_fit(text, inner - 26, SMALL, limits.pain))
     card = _Card(step, number_, badge, title, meta, pains, with_client)
     card.height = _card_height(card)
     return card
@@ -434,21 +483,54 @@ def journey_blueprint_svg(
     str
         A standalone ``<svg>`` document; its width grows with the number of steps.
     """
-    problems = problems or {}
-    labels = segment_labels or {}
+    return _draw(
+        journey,
+        service_levels,
+        roles,
+        problems or {},
+        segment_labels or {},
+        _Steps(0, len(journey.steps)),
+        [_Limits()] * len(journey.steps),
+    )
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """The steps a drawing shows: ``journey.steps[start:stop]``."""
+
+    start: int
+    stop: int
+
+
+def _width(steps: int, margin: float, min_width: float) -> float:
+    n = max(steps, 1)
+    return max(2 * margin + LABEL_W + 2 * LANE_PAD + n * COL_W + (n - 1) * GAP, min_width)
+
+
+def _draw(
+    journey: Journey,
+    service_levels: Sequence[str],
+    roles: Sequence[Role],
+    problems: Mapping[str, str],
+    labels: Mapping[str, str],
+    shown: _Steps,
+    limits: Sequence[_Limits],
+    *,
+    margin: float = MARGIN,
+    min_width: float = 900.0,
+) -> str:
     role_of = {r.id: r for r in roles}
-    steps = journey.steps
-    n = max(len(steps), 1)
+    steps = journey.steps[shown.start : shown.stop]
     levels = len(service_levels)
-    grid_x = float(MARGIN + LABEL_W + LANE_PAD)
-    width = max(grid_x + n * COL_W + (n - 1) * GAP + LANE_PAD + MARGIN, 900.0)
+    grid_x = float(margin + LABEL_W + LANE_PAD)
+    width = _width(len(steps), margin, min_width)
     svg = _Svg()
 
     # Heading: title, kind and segments, metrics.
-    y = float(MARGIN)
-    heading = wrap(journey.title, width - 2 * MARGIN, 18, bold=True)
+    y = float(margin)
+    heading = wrap(journey.title, width - 2 * margin, 18, bold=True)
     for line in heading:
-        svg.add("text", line, x=MARGIN, y=y + 18, font_size=18, font_weight="bold", fill=INK)
+        svg.add("text", line, x=margin, y=y + 18, font_size=18, font_weight="bold", fill=INK)
         y += _line_height(18)
     kind = "Текущий путь" if journey.kind is JourneyKind.current else "Целевой путь"
     whom = (
@@ -457,24 +539,33 @@ def journey_blueprint_svg(
         else "для всех клиентов"
     )
     m = journey_metrics(journey, service_levels)
+    part = ""
+    if (shown.start, shown.stop) != (0, len(journey.steps)):
+        part = f" · шаги {_span(shown)} из {len(journey.steps)}"
     facts = [
-        f"{kind} · {whom}",
+        f"{kind} · {whom}{part}",
         f"Шагов: {m.steps} · личных посещений: {m.in_person_visits} · документов от клиента: "
         f"{m.documents} · срок: {_total(m.duration_days, m.steps_without_duration, _days)} · "
         f"время клиента: {_total(m.client_minutes, m.steps_without_client_time, _minutes)} · "
         f"проактивных шагов: {percent(m.proactive_share)}",
     ]
     for fact in facts:
-        lines = wrap(fact, width - 2 * MARGIN, SIZE)
-        y += svg.text_lines(lines, MARGIN, y + 4, SIZE, fill=MUTED) + 2
+        lines = wrap(fact, width - 2 * margin, SIZE)
+        y += svg.text_lines(lines, margin, y + 4, SIZE, fill=MUTED) + 2
     y += 14
 
     # Measure the lanes.
-    cards = [_measure_card(s, i, service_levels, role_of, problems) for i, s in enumerate(steps, 1)]
+    cards = [
+        _measure_card(s, i, service_levels, role_of, problems, lim)
+        for i, (s, lim) in enumerate(zip(steps, limits, strict=True), shown.start + 1)
+    ]
     cells: dict[str, list[list[str]]] = {}
     for key, _ in LANES:
         if key != "client":
-            cells[key] = [wrap(_cell_text(s, key), COL_W - 2 * PAD, SIZE) for s in steps]
+            cells[key] = [
+                _fit(_cell_text(s, key), COL_W - 2 * PAD, SIZE, lim.other)
+                for s, lim in zip(steps, limits, strict=True)
+            ]
     label_lines = {key: wrap(label, LABEL_W - 2 * PAD, SIZE, bold=True) for key, label in LANES}
     heights: dict[str, float] = {}
     for key, _ in LANES:
@@ -495,11 +586,11 @@ def journey_blueprint_svg(
         tops[key] = top
         h = heights[key]
         svg.add(
-            "rect", x=MARGIN, y=top, width=width - 2 * MARGIN, height=h, fill=LANE_BG[index % 2]
+            "rect", x=margin, y=top, width=width - 2 * margin, height=h, fill=LANE_BG[index % 2]
         )
-        svg.add("rect", x=MARGIN, y=top, width=LABEL_W, height=h, fill="#e9eef5")
+        svg.add("rect", x=margin, y=top, width=LABEL_W, height=h, fill="#e9eef5")
         text_h = len(label_lines[key]) * _line_height(SIZE)
-        svg.text_lines(label_lines[key], MARGIN + PAD, top + (h - text_h) / 2 - 2, SIZE, bold=True)
+        svg.text_lines(label_lines[key], margin + PAD, top + (h - text_h) / 2 - 2, SIZE, bold=True)
         for i in range(len(steps)):
             x = grid_x + i * (COL_W + GAP)
             if key == "client":
@@ -536,9 +627,9 @@ def journey_blueprint_svg(
     bottom = top
     svg.add(
         "rect",
-        x=MARGIN,
+        x=margin,
         y=y,
-        width=width - 2 * MARGIN,
+        width=width - 2 * margin,
         height=bottom - y,
         fill="none",
         stroke=LINE,
@@ -550,41 +641,41 @@ def journey_blueprint_svg(
         attrs: dict[str, str | float] = {"stroke": ACCENT, "stroke_width": 2}
         if dash:
             attrs["stroke_dasharray"] = dash
-        svg.add("line", x1=MARGIN, y1=line_y, x2=width - MARGIN, y2=line_y, **attrs)
-        pill_w = text_width(label, 10) + 14
+        svg.add("line", x1=margin, y1=line_y, x2=width - margin, y2=line_y, **attrs)
+        pill_w = text_width(label, SMALLEST) + 14
         svg.add(
             "rect",
-            x=MARGIN + 6,
-            y=line_y - 8,
+            x=margin + 6,
+            y=line_y - 9,
             width=pill_w,
-            height=16,
-            rx=8,
+            height=18,
+            rx=9,
             fill="#ffffff",
             stroke=ACCENT,
         )
         svg.add(
             "text",
             label,
-            x=MARGIN + 13,
-            y=line_y + 3.5,
-            font_size=10,
+            x=margin + 13,
+            y=line_y + 4,
+            font_size=SMALLEST,
             font_style="italic",
             fill=ACCENT,
         )
 
     # Legend: the service ladder's colours, pains, steps without the client.
     y = bottom + 18
-    x = float(MARGIN)
+    x = float(margin)
     for level, name in enumerate(service_levels, start=1):
         item = f"{level} — {name}"
         item_w = 22 + text_width(item, SMALL) + 18
-        if x + item_w > width - MARGIN:
-            x, y = float(MARGIN), y + 22
+        if x + item_w > width - margin:
+            x, y = float(margin), y + 22
         svg.add("rect", x=x, y=y, width=16, height=16, rx=3, fill=level_colour(level, levels))
         svg.add("text", item, x=x + 22, y=y + 12.5, font_size=SMALL, fill=INK)
         x += item_w
     y += 24
-    x = float(MARGIN)
+    x = float(margin)
     svg.add("rect", x=x, y=y, width=16, height=16, rx=3, fill=BAD_BG, stroke=BAD)
     svg.add("text", "проблема клиента на шаге", x=x + 22, y=y + 12.5, font_size=SMALL, fill=INK)
     x += 22 + text_width("проблема клиента на шаге", SMALL) + 24
@@ -600,7 +691,7 @@ def journey_blueprint_svg(
         stroke_dasharray="4 3",
     )
     svg.add("text", "шаг без участия клиента", x=x + 22, y=y + 12.5, font_size=SMALL, fill=INK)
-    height = y + 16 + MARGIN
+    height = y + 16 + margin
 
     title = f"Сервисный чертёж: {journey.title}"
     head = (
@@ -617,6 +708,26 @@ def journey_blueprint_svg(
     return "\n".join([head, *svg.parts, "</svg>"]) + "\n"
 
 
+def _span(shown: _Steps) -> str:
+    first, last = shown.start + 1, shown.stop
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _study_journey(study: Study, journey_id: str) -> tuple[Journey, dict[str, str]]:
+    """The study's journey without the pains research refuted, and problem id → statement."""
+    refuted = {h.id for h in study.hypotheses if h.status is HypothesisStatus.refuted}
+    for journey in study.journeys:
+        if journey.id == journey_id:
+            steps = [
+                s.model_copy(update={"pains": [p for p in s.pains if p not in refuted]})
+                for s in journey.steps
+            ]
+            problems = {h.id: h.statement for h in study.hypotheses}
+            return journey.model_copy(update={"steps": steps}), problems
+    known = ", ".join(j.id for j in study.journeys) or "нет ни одного"
+    raise NotFound(f"путь «{journey_id}» не найден; известные пути: {known}")
+
+
 def blueprint_svg(
     study: Study, journey_id: str, *, segment_labels: Mapping[str, str] | None = None
 ) -> str:
@@ -630,19 +741,102 @@ def blueprint_svg(
     NotFound
         The study has no journey with this id.
     """
-    refuted = {h.id for h in study.hypotheses if h.status is HypothesisStatus.refuted}
-    for journey in study.journeys:
-        if journey.id == journey_id:
-            steps = [
-                s.model_copy(update={"pains": [p for p in s.pains if p not in refuted]})
-                for s in journey.steps
-            ]
-            return journey_blueprint_svg(
-                journey.model_copy(update={"steps": steps}),
-                service_levels=study.service_levels,
-                roles=study.roles,
-                problems={h.id: h.statement for h in study.hypotheses},
-                segment_labels=segment_labels,
+    journey, problems = _study_journey(study, journey_id)
+    return journey_blueprint_svg(
+        journey,
+        service_levels=study.service_levels,
+        roles=study.roles,
+        problems=problems,
+        segment_labels=segment_labels,
+    )
+
+
+_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="(?P<w>[\d.]+)"\s+height="(?P<h>[\d.]+)"')
+
+
+def printed_points(svg: str, width_mm: float) -> float:
+    """The size in points of the smallest text of a blueprint ``svg`` printed ``width_mm`` wide."""
+    size = _SVG_SIZE.search(svg)
+    if size is None:
+        raise ValueError("not a blueprint drawing: the svg has no width")
+    return SMALLEST * width_mm / float(size["w"]) / PT_MM
+
+
+@dataclass(frozen=True)
+class BlueprintPart:
+    """A printed part of a blueprint: the drawing of consecutive steps and its printed size."""
+
+    svg: str
+    first: int  # the number of its first step, from 1
+    last: int
+    steps: int  # of the whole journey
+    width_mm: float
+
+    @property
+    def label(self) -> str:
+        """«шаги 3–4 из 9», «шаг 5 из 5»; empty when the part is the whole journey."""
+        if (self.first, self.last) == (1, self.steps):
+            return ""
+        if self.first == self.last:
+            return f"шаг {self.first} из {self.steps}"
+        return f"шаги {self.first}–{self.last} из {self.steps}"
+
+
+def blueprint_parts(
+    study: Study, journey_id: str, *, segment_labels: Mapping[str, str] | None = None
+) -> list[BlueprintPart]:
+    """The blueprint for print: parts of as many consecutive steps as a page of
+    :data:`PRINT_AREA_MM` holds with no text under :data:`MIN_PRINT_PT`, each with the width it
+    is printed at (the DOCX and the PDF place them so).
+
+    Texts are wrapped in full where the part then fits its page; a part too tall for it keeps
+    fewer lines of each text (the journey's step table in the report has them whole). Only a
+    step with more texts than a page holds even so is printed smaller than 8 pt.
+    """
+    journey, problems = _study_journey(study, journey_id)
+    area_w, area_h = PRINT_AREA_MM
+    scale = MIN_PRINT_PT * PT_MM / SMALLEST  # mm per drawing unit at the smallest print
+    per_part = 1
+    while _width(per_part + 1, _PRINT_MARGIN, 0.0) * scale <= area_w:
+        per_part += 1
+    total = len(journey.steps)
+    parts = []
+    for start in range(0, max(total, 1), per_part):
+        shown = _Steps(start, min(start + per_part, total))
+
+        def draw(limits: list[_Limits], shown: _Steps = shown) -> tuple[str, float, bool]:
+            svg = _draw(
+                journey,
+                study.service_levels,
+                study.roles,
+                problems,
+                segment_labels or {},
+                shown,
+                limits,
+                margin=_PRINT_MARGIN,
+                min_width=0.0,
             )
-    known = ", ".join(j.id for j in study.journeys) or "нет ни одного"
-    raise NotFound(f"путь «{journey_id}» не найден; известные пути: {known}")
+            size = _SVG_SIZE.search(svg)
+            assert size is not None  # we drew it
+            w, h = float(size["w"]), float(size["h"])
+            width_mm = min(area_w, area_h * w / h)
+            return svg, width_mm, printed_points(svg, width_mm) >= MIN_PRINT_PT
+
+        # The fewest lines to cut for all the part's steps; then each step gets back as many
+        # as the page leaves room for (a short step need not be cut beside a long one).
+        n = shown.stop - shown.start
+        for limit in _PRINT_LIMITS:
+            limits = [_Limits.all(limit)] * n
+            svg, width_mm, fits = draw(limits)
+            if fits:
+                break
+        if fits and limit is not None:
+            for i in range(n):
+                for more in _PRINT_LIMITS[: _PRINT_LIMITS.index(limit)]:
+                    trial = [*limits[:i], _Limits.all(more), *limits[i + 1 :]]
+                    drawn = draw(trial)
+                    if drawn[2]:
+                        limits, (svg, width_mm, fits) = trial, drawn
+                        break
+        parts.append(BlueprintPart(svg, shown.start + 1, shown.stop, total, width_mm))
+    return parts

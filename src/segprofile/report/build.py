@@ -52,7 +52,7 @@ from segprofile.model.study import (
     Study,
 )
 from segprofile.report import charts
-from segprofile.report.blueprint import blueprint_svg
+from segprofile.report.blueprint import BlueprintPart, blueprint_parts, blueprint_svg
 from segprofile.report.format import NBSP, number, percent, ru_date, ru_datetime
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,9 @@ class Figure:
     svg: str
     kind: Literal["chart", "blueprint"] = "chart"
     note: str = ""
+    # A blueprint as printed (DOCX, PDF): parts of consecutive steps, each on a page of its own
+    # at a width its smallest text reads at 8 pt; the screen shows ``svg`` whole.
+    parts: list[BlueprintPart] = field(default_factory=list)
 
     def png(self, scale: float = 2.0) -> bytes:
         """The figure as PNG (vl-convert's own SVG renderer: offline, no browser)."""
@@ -1431,7 +1434,8 @@ class _Builder:
                 # The figure carries its heading and step list so writers keep them together.
                 steps = " → ".join(s.title for s in j.steps)
                 svg = blueprint_svg(self.study, j.id)
-                sec.add(Figure(f"Схема обслуживания: {title}", svg, "blueprint", note=steps))
+                parts = blueprint_parts(self.study, j.id)
+                sec.add(Figure(f"Схема обслуживания: {title}", svg, "blueprint", steps, parts))
         return sec
 
     def _journey_tables(self, journey: Journey) -> list[Block]:

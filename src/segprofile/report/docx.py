@@ -1,4 +1,5 @@
-"""The report as DOCX (python-docx): headings, tables with header rows, figures, a TOC field."""
+"""The report as DOCX (python-docx): headings, tables with header rows, figures, contents with
+page numbers."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentType
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from segprofile.report.blueprint import PRINT_AREA_MM, BlueprintPart
 from segprofile.report.build import (
     Figure,
     Heading,
@@ -32,42 +34,63 @@ from segprofile.report.build import (
 log = logging.getLogger(__name__)
 
 FORMAT = "docx"
+MARGIN_CM = 1.6
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
 
 
-def _toc_field(doc: DocumentType, entries: list[tuple[int, str]]) -> None:
-    """A Word table-of-contents field whose result is already the list of headings, so the
-    contents show on opening in Word and LibreOffice without F9; Word is asked to update the
-    fields on opening (``w:updateFields``), which adds the page numbers."""
+def _run(*elements: Any) -> Any:
+    r = OxmlElement("w:r")
+    for element in elements:
+        r.append(element)
+    return r
 
-    def run(para: Any, *elements: Any) -> None:
-        r = OxmlElement("w:r")
-        for element in elements:
-            r.append(element)
-        para._p.append(r)
+
+def _page_reference(para: Any, bookmark: str) -> None:
+    """A PAGEREF field in ``para``: the number of the page ``bookmark`` is on. LibreOffice
+    computes it as it lays the pages out; Word when it updates the fields on opening."""
 
     def char(kind: str) -> Any:
         element = OxmlElement("w:fldChar")
         element.set(qn("w:fldCharType"), kind)
-        return element
+        return _run(element)
 
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
-    instr.text = 'TOC \\o "1-2" \\h \\z \\u'
-    lines = entries or [(1, "")]
-    paras = []
-    for level, text in lines:
+    instr.text = f" PAGEREF {bookmark} \\h "
+    for element in (char("begin"), _run(instr), char("separate"), char("end")):
+        para._p.append(element)
+
+
+def _toc_name(number: int) -> str:
+    return f"_Toc_sp{number}"
+
+
+def _bookmark(para: Any, number: int) -> None:
+    """Mark a heading as the ``number``-th line of the contents (the target of its page number)."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), _toc_name(number))
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    p = para._p
+    p.insert(1 if p.pPr is not None else 0, start)
+    p.append(end)
+
+
+def _contents(doc: DocumentType, entries: list[tuple[int, str]], width_cm: float) -> None:
+    """The contents: a line per heading of levels 1 and 2 with a page reference to it, so they
+    show with their page numbers on opening, without F9: LibreOffice lays them out, Word is asked
+    to update the fields on opening (``w:updateFields``). Not a TOC field: LibreOffice shows a TOC
+    field's last result as it was saved, and a document written without Word has no page numbers
+    to save in it."""
+    for number, (level, text) in enumerate(entries, start=1):
         para = doc.add_paragraph()
-        para.paragraph_format.left_indent = Cm(0.8 * (level - 1))
-        para.paragraph_format.space_after = Pt(2)
-        paras.append((para, text))
-    first = paras[0][0]
-    run(first, char("begin"))
-    run(first, instr)
-    run(first, char("separate"))
-    for para, text in paras:
-        para.add_run(text)
-    run(paras[-1][0], char("end"))
+        fmt = para.paragraph_format
+        fmt.left_indent = Cm(0.8 * (level - 1))
+        fmt.space_after = Pt(2)
+        fmt.tab_stops.add_tab_stop(Cm(width_cm), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        para.add_run(f"{text}\t")
+        _page_reference(para, _toc_name(number))
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
     doc.settings.element.append(update)
@@ -164,9 +187,11 @@ def _table(doc: DocumentType, table: Table, usable_cm: float) -> None:
     doc.add_paragraph()
 
 
-def _png(figure: Figure) -> bytes | None:
+def _png(figure: Figure | BlueprintPart) -> bytes | None:
     """The figure as PNG, or None when it cannot be converted (the document says so)."""
     try:
+        if isinstance(figure, BlueprintPart):
+            return Figure("", figure.svg).png(scale=1.5)
         return figure.png(scale=1.5)
     except (ValueError, RuntimeError) as exc:
         log.warning("figure skipped in DOCX: %s", type(exc).__name__)
@@ -174,25 +199,60 @@ def _png(figure: Figure) -> bytes | None:
 
 
 def _pngs(report: Report) -> dict[int, bytes | None]:
-    """Every figure converted at once: vl-convert works outside the GIL, so threads help."""
-    figures = [b for sec in report.sections for b in sec.blocks if isinstance(b, Figure)]
+    """Every figure converted at once (a blueprint's printed parts, not it whole): vl-convert
+    works outside the GIL, so threads help."""
+    figures: list[Figure | BlueprintPart] = []
+    for block in (b for sec in report.sections for b in sec.blocks if isinstance(b, Figure)):
+        figures += block.parts if block.kind == "blueprint" else [block]
     workers = max(1, min(4, os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return dict(zip(map(id, figures), pool.map(_png, figures), strict=True))
+
+
+def _page(doc: DocumentType, *, portrait: bool) -> None:
+    """Start a new page of a new section: portrait A4 with 1,2 cm side margins (the blueprint's
+    print area, :data:`~segprofile.report.blueprint.PRINT_AREA_MM`) or the report's landscape."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    if portrait:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+        side = (21.0 - PRINT_AREA_MM[0] / 10) / 2
+    else:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+        side = MARGIN_CM
+    section.left_margin = section.right_margin = Cm(side)
+
+
+def _blueprint(doc: DocumentType, figure: Figure, pngs: dict[int, bytes | None]) -> None:
+    """A blueprint's printed parts, each on a portrait page of its own at the width
+    report.blueprint chose (no text under 8 pt); then the report's landscape pages again."""
+    for n, part in enumerate(figure.parts):
+        _page(doc, portrait=True)
+        title = f"{figure.title}, {part.label}" if part.label else figure.title
+        if n == 0:
+            doc.add_heading(title, level=2)
+        else:  # one contents line per journey
+            heading = doc.add_paragraph()
+            heading.add_run(title).bold = True
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        png = pngs[id(part)]
+        if png is None:
+            doc.add_paragraph(f"Рисунок «{title}» не удалось преобразовать в изображение.")
+            continue
+        picture = doc.add_picture(io.BytesIO(png), width=Cm(part.width_mm / 10))
+        picture._inline.docPr.set("descr", title)  # the text a screen reader says
+        doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _page(doc, portrait=False)
 
 
 def _figure(doc: DocumentType, figure: Figure, png: bytes | None, width_cm: float) -> None:
     if png is None:
         doc.add_paragraph(f"Рисунок «{figure.title}» не удалось преобразовать в изображение.")
         return
-    if figure.kind == "blueprint":
-        doc.add_heading(figure.title, level=2)
-        note = doc.add_paragraph(figure.note)
-        note.paragraph_format.keep_with_next = True
     doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if figure.kind != "blueprint":
-        doc.add_paragraph(figure.title, style="Caption")
+    doc.add_paragraph(figure.title, style="Caption")
 
 
 def section_heading(number: int, sec: Section) -> str:
@@ -217,7 +277,7 @@ def new_document() -> DocumentType:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.6))
+        setattr(section, side, Cm(MARGIN_CM))
     normal = doc.styles["Normal"]
     normal.font.name = "DejaVu Sans"
     normal.font.size = Pt(10)
@@ -229,7 +289,7 @@ def render_docx(report: Report) -> bytes:
     pngs = _pngs(report)
     doc = new_document()
     section = doc.sections[0]
-    usable = 29.7 - 3.2
+    usable = 29.7 - 2 * MARGIN_CM
     if report.banner:  # an unsuppressed output says so on every page
         for part in (section.header, section.footer):
             banner = part.paragraphs[0]
@@ -250,14 +310,17 @@ def render_docx(report: Report) -> bytes:
         para.add_run(value)
     doc.add_paragraph(report.suppression_rule)
     doc.add_heading("Содержание", level=1)
-    _toc_field(doc, contents(report))
+    _contents(doc, contents(report), usable)
     doc.add_page_break()  # type: ignore[no-untyped-call]
 
+    entry = 0  # the headings in the contents, in their order (see contents())
     for number, sec in enumerate(report.sections, start=1):
-        doc.add_heading(section_heading(number, sec), level=1)
+        entry += 1
+        _bookmark(doc.add_heading(section_heading(number, sec), level=1), entry)
         for block in sec.blocks:
             if isinstance(block, Heading):
-                doc.add_heading(block.text, level=2)
+                entry += 1
+                _bookmark(doc.add_heading(block.text, level=2), entry)
             elif isinstance(block, Paragraph):
                 para = doc.add_paragraph(block.text)
                 if block.style in ("note", "warn"):
@@ -269,9 +332,10 @@ def render_docx(report: Report) -> bytes:
                 if FORMAT in block.formats:
                     for part in page_parts(block):
                         _table(doc, part, usable)
+            elif isinstance(block, Figure) and block.kind == "blueprint":
+                _blueprint(doc, block, pngs)
             elif isinstance(block, Figure):
-                width = usable if block.kind == "blueprint" else min(usable, 17.0)
-                _figure(doc, block, pngs[id(block)], width)
+                _figure(doc, block, pngs[id(block)], min(usable, 17.0))
     if report.title_page and report.title_page.executor:  # the executor's mark, last page
         _lines(doc, report.title_page.executor, size=9, space_before_cm=1.5)
     buffer = io.BytesIO()

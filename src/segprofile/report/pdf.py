@@ -8,7 +8,6 @@ renders it offline: nothing is fetched, every figure is inline SVG.
 from __future__ import annotations
 
 import logging
-import re
 
 from markupsafe import Markup, escape
 
@@ -45,6 +44,9 @@ _PRINT_CSS = """
 .sp-profile figure figcaption{font-size:12px;color:#5b6778;margin-top:4px}
 .sp-profile figure.blueprint{break-before:page;break-inside:avoid}
 .sp-profile figure.blueprint svg{width:100%;height:auto}
+@page blueprint{size:A4 portrait}
+.sp-profile figure.sp-bp-part{page:blueprint;display:none}
+.sp-profile figure.sp-bp-part h3{margin:0 0 6px}
 .sp-profile .sp-caption{font-weight:700;margin:10px 0 2px;break-after:avoid}
 .sp-profile h3{break-after:avoid}
 .sp-title-page{position:relative;height:175mm;break-after:page;font-size:12pt;margin-bottom:24px}
@@ -56,9 +58,14 @@ _PRINT_CSS = """
 .sp-title-page .sp-doc-title{text-align:center;font-size:14pt;margin-top:8px}
 .sp-title-page .sp-date-number{text-align:center;margin-top:12px}
 .sp-title-page .sp-place{text-align:center;position:absolute;bottom:0;left:0;right:0}
-.sp-executor{margin-top:40px;font-size:9pt}
+.sp-executor{margin-top:40px;font-size:9pt;break-inside:avoid}
 .sp-executor p{margin:0}
-@media print{.sp-profile{font-size:10pt}.sp-profile .sp-table{font-size:8.5pt}
+@media print{.sp-profile .sp-table{table-layout:fixed}
+  .sp-profile .sp-table th,.sp-profile .sp-table td{overflow-wrap:anywhere;hyphens:auto}
+  .sp-profile .sp-table th.num{white-space:normal}
+  .sp-profile figure.sp-bp-screen{display:none}
+  .sp-profile figure.sp-bp-part{display:block}
+  .sp-profile{font-size:10pt}.sp-profile .sp-table{font-size:8.5pt}
   .sp-profile h2{break-before:auto;break-after:avoid}.sp-profile h3{break-after:avoid}}
 """
 
@@ -82,39 +89,44 @@ def _table(table: Table) -> str:
             cells.append(f"<td{cls}>{escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f'<p class="sp-caption">{escape(table.caption)}</p>' if table.caption else ""
+    # Printed, the columns are as wide as their share of the characters (as in the DOCX): an
+    # automatic layout let a wide journey table run past the page's right edge.
+    total = sum(c.width for c in table.columns)
+    cols = "".join(f'<col style="width:{100 * c.width / total:.1f}%">' for c in table.columns)
     return (
         caption + f'<table class="sp-table" data-table="{escape(table.name)}">'
+        f"<colgroup>{cols}</colgroup>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-_SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="(?P<w>[\d.]+)"\s+height="(?P<h>[\d.]+)"')
-_BLUEPRINT_WIDTH_MM = 270.0
-_BLUEPRINT_HEIGHT_MM = 140.0
+def _inline(svg: str, key: str) -> Markup:
+    # The SVG comes from vl-convert or our blueprint renderer, both of which escape their text.
+    # Blueprints share a marker id and a title id; inline in one document each needs its own.
+    text = svg.replace("sp-arrow", f"sp-arrow-{key}").replace(
+        "sp-blueprint-title", f"sp-blueprint-title-{key}"
+    )
+    return Markup(text)  # noqa: S704 — trusted renderers, see above
 
 
 def _figure(figure: Figure, index: int) -> str:
-    # The SVG comes from vl-convert or our blueprint renderer, both of which escape their text.
-    # Blueprints share a marker id and a title id; inline in one document each needs its own.
-    text = figure.svg.replace("sp-arrow", f"sp-arrow-{index}").replace(
-        "sp-blueprint-title", f"sp-blueprint-title-{index}"
-    )
-    svg = Markup(text)  # noqa: S704 — trusted renderers, see above
     if figure.kind == "blueprint":
-        # A blueprint gets a page of its own, with its heading and steps, never split from them:
-        # its width is chosen so that its height fits under them on a landscape A4 page.
-        size = _SVG_SIZE.search(figure.svg)
-        width = _BLUEPRINT_WIDTH_MM
-        if size and float(size["h"]) > 0:
-            ratio = float(size["w"]) / float(size["h"])
-            width = min(_BLUEPRINT_WIDTH_MM, _BLUEPRINT_HEIGHT_MM * ratio)
-        return (
-            f'<figure class="sp-chart blueprint"><h3>{escape(figure.title)}</h3>'
-            f'<p class="note">{escape(figure.note)}</p>'
-            f'<div style="width:{width:.0f}mm">{svg}</div></figure>'
+        # On screen the blueprint whole; printed, its parts (report.blueprint chose their steps
+        # and widths so no text is under 8 pt), each on a portrait page of its own.
+        screen = (
+            f'<figure class="sp-chart blueprint sp-bp-screen"><h3>{escape(figure.title)}</h3>'
+            f'<p class="note">{escape(figure.note)}</p>{_inline(figure.svg, str(index))}</figure>'
         )
+        printed = "".join(
+            f'<figure class="sp-chart blueprint sp-bp-part"><h3>{escape(figure.title)}'
+            + (f", {escape(part.label)}" if part.label else "")
+            + f'</h3><div style="width:{part.width_mm:.1f}mm">'
+            f"{_inline(part.svg, f'{index}-{n}')}</div></figure>"
+            for n, part in enumerate(figure.parts)
+        )
+        return screen + printed
     return (
-        f'<figure class="sp-chart {figure.kind}">{svg}'
+        f'<figure class="sp-chart {figure.kind}">{_inline(figure.svg, str(index))}'
         f"<figcaption>{escape(figure.title)}</figcaption></figure>"
     )
 
