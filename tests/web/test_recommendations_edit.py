@@ -137,7 +137,7 @@ def test_a_deleted_problem_is_kept_and_can_be_unlinked(
     url = study_url("recommendation_edit", study, recommendation_id="r_rural_outreach")
     form = page_text(client_in.get(url, **HX))
     assert re.search(r'value="p_gone"[^>]*checked', form)
-    assert "p_gone — проблема удалена" in form
+    assert "(гипотеза удалена из исследования)" in form
     data = form_data(study, GOOD, problems=[*rec.problems], segments=["region_type=rural"])
     assert client_in.post(url, data).status_code == 302  # kept on a save unasked
     kept = next(r for r in current_document(study).recommendations if r.id == "r_rural_outreach")
