@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from segprofile.analysis.journeys import is_in_person, journey_metrics
 from segprofile.errors import NotFound
+from segprofile.model.labels import hypothesis_name
 from segprofile.model.study import (
     DEFAULT_SERVICE_LEVELS,
     HypothesisStatus,
@@ -366,8 +367,7 @@ def _measure_card(
         meta.append((["Клиент приходит лично"], BAD))
     pains = []
     for pain in step.pains:
-        statement = problems.get(pain, "")
-        text = f"{pain}: {statement}" if statement else pain
+        text = problems.get(pain, pain)  # a problem by its number and statement, never its id
         pains.append(_fit(text, inner - 26, SMALL, limits.pain))
     card = _Card(step, number_, badge, title, meta, pains, with_client)
     card.height = _card_height(card)
@@ -722,7 +722,7 @@ def _study_journey(study: Study, journey_id: str) -> tuple[Journey, dict[str, st
                 s.model_copy(update={"pains": [p for p in s.pains if p not in refuted]})
                 for s in journey.steps
             ]
-            problems = {h.id: h.statement for h in study.hypotheses}
+            problems = {h.id: hypothesis_name(study, h.id, 10_000) for h in study.hypotheses}
             return journey.model_copy(update={"steps": steps}), problems
     known = ", ".join(j.id for j in study.journeys) or "нет ни одного"
     raise NotFound(f"путь «{journey_id}» не найден; известные пути: {known}")
