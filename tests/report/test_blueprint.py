@@ -69,8 +69,10 @@ def test_blueprint_is_self_contained(study: Study) -> None:
 
 def test_pains_are_marked_with_their_statements(study: Study) -> None:
     text = _texts(_parse(blueprint_svg(study, "current")))
-    assert "p_docs_burden: У заявителей просят справки" in text
-    assert "p_rural_mfc_wait" in text
+    # numbered as the report numbers hypotheses, never by their ids
+    assert "№ 11. У заявителей просят справки" in text
+    assert "№ 9. " in text  # p_rural_mfc_wait
+    assert "p_docs_burden" not in text
     assert "p_epgu_form_complex" not in text  # refuted by research: not a pain
     # Without statements the ids alone are shown.
     bare = _texts(_parse(journey_blueprint_svg(study.journeys[0])))

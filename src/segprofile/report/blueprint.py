@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from segprofile.analysis.journeys import is_in_person, journey_metrics
 from segprofile.errors import NotFound
+from segprofile.model.labels import segment_name
 from segprofile.model.study import (
     DEFAULT_SERVICE_LEVELS,
     HypothesisStatus,
@@ -318,7 +319,7 @@ def _measure_card(
     pains = []
     for pain in step.pains:
         statement = problems.get(pain, "")
-        text = f"{pain}: {statement}" if statement else pain
+        text = statement or pain
         pains.append(_clip(wrap(text, inner - 26, SMALL), 3, inner - 26, SMALL))
     card = _Card(step, number_, badge, title, meta, pains, with_client)
     card.height = _card_height(card)
@@ -425,7 +426,7 @@ def journey_blueprint_svg(
         The study's roles: their titles name the performer; a step of a role that is not the
         applicant with zero client time is drawn dashed, «без участия клиента».
     problems
-        Problem id → statement, for the pains marked on the cards (ids alone otherwise).
+        Problem id → how the card names it (ids alone otherwise).
     segment_labels
         Segment key → label for the heading of a personalised journey.
 
@@ -622,8 +623,9 @@ def blueprint_svg(
 ) -> str:
     """The service blueprint of one of the study's journeys (see :func:`journey_blueprint_svg`).
 
-    Pains are shown with their problem statements, except problems research refuted; roles and
-    the service ladder are the study's.
+    Pains are shown with their problem statements numbered as the report numbers hypotheses
+    («№ 7. …»), except problems research refuted; roles and the service ladder are the study's;
+    segments are named by their labels unless ``segment_labels`` names them.
 
     Raises
     ------
@@ -641,8 +643,11 @@ def blueprint_svg(
                 journey.model_copy(update={"steps": steps}),
                 service_levels=study.service_levels,
                 roles=study.roles,
-                problems={h.id: h.statement for h in study.hypotheses},
-                segment_labels=segment_labels,
+                problems={
+                    h.id: f"№ {n}. {h.statement}" for n, h in enumerate(study.hypotheses, start=1)
+                },
+                segment_labels=segment_labels
+                or {key: segment_name(study.features, key) for key in journey.segments},
             )
     known = ", ".join(j.id for j in study.journeys) or "нет ни одного"
     raise NotFound(f"путь «{journey_id}» не найден; известные пути: {known}")

@@ -32,8 +32,12 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to an SVG string (offline; numbers in the Russian format)."""
+    """Render a chart to an SVG string (offline; numbers in the Russian format).
+
+    Without Vega's ARIA descriptions: they are English («X-axis titled … for a linear scale»);
+    the figure's Russian caption names the chart instead."""
     spec: dict[str, Any] = chart.to_dict()
+    spec.setdefault("config", {})["aria"] = False
     svg: str = vlc.vegalite_to_svg(spec, format_locale=_RU_LOCALE)
     return svg
 

@@ -189,7 +189,12 @@ def _figure(doc: DocumentType, figure: Figure, png: bytes | None, width_cm: floa
         doc.add_heading(figure.title, level=2)
         note = doc.add_paragraph(figure.note)
         note.paragraph_format.keep_with_next = True
-    doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+    picture = doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+    # Word names a picture «Picture 3» and «image.png» for its selection pane and screen readers:
+    # the figure's own title instead.
+    for props in picture._inline.xpath(".//wp:docPr | .//pic:cNvPr"):
+        props.set("name", figure.title)
+        props.set("descr", figure.title)
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     if figure.kind != "blueprint":
         doc.add_paragraph(figure.title, style="Caption")
