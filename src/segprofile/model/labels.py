@@ -14,6 +14,7 @@ from segprofile.model.study import (
     Feature,
     FeatureSourceKind,
     FeatureType,
+    Hypothesis,
     HypothesisKind,
     HypothesisStatus,
     JourneyKind,
@@ -212,3 +213,19 @@ def segment_name(features: Sequence[Feature], key: str) -> str:
         else:
             parts.append(part)
     return " и ".join(parts)
+
+
+# --- Hypotheses by their numbers ------------------------------------------------------------
+
+#: A hypothesis named somewhere that the study no longer has.
+DELETED_HYPOTHESIS = "(гипотеза удалена из исследования)"
+
+
+def hypothesis_names(hypotheses: Sequence[Hypothesis], width: int = 70) -> dict[str, str]:
+    """Each hypothesis as reports and pages name it, never by its id: its place in the study and
+    its statement shortened to ``width`` characters — id → «№ 2. Сельские заявители не знают…»."""
+    names = {}
+    for n, h in enumerate(hypotheses, start=1):
+        short = h.statement if len(h.statement) <= width else h.statement[: width - 1].rstrip()
+        names[h.id] = f"№ {n}. {short}" + ("…" if short != h.statement else "")
+    return names
