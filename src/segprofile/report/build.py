@@ -19,6 +19,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from segprofile.analysis.rules import rule_in_words
 from segprofile.analysis.suppression import (
     UNSUPPRESSED_BANNER,
     hidden_keys,
@@ -26,7 +27,6 @@ from segprofile.analysis.suppression import (
     suppress,
     unsuppressed,
 )
-from segprofile.analysis.rules import rule_in_words
 from segprofile.model.checks import SEVERITY_LABELS, check_study
 from segprofile.model.journey_links import journey_links
 from segprofile.model.labels import (
@@ -333,8 +333,12 @@ def _traits(seg: SegmentStats, limit: int = 3) -> str:
     )
 
 
-#: How the cluster centres were first placed (``ClusteringSettings.init``), after «начальные центры».
-INIT_TEXT = {"cao": "по методу Цао", "huang": "по методу Хуана", "k-means++": "по методу k-средних++"}
+#: How the cluster centres were first placed (``ClusteringSettings.init``): «начальные центры …».
+INIT_TEXT = {
+    "cao": "по методу Цао",
+    "huang": "по методу Хуана",
+    "k-means++": "по методу k-средних++",
+}
 #: The engines that computed the profile, by their own names.
 ENGINES = {"duckdb": "DuckDB", "pyspark": "Spark"}
 
@@ -1596,10 +1600,7 @@ class _Builder:
                 Column("Версия", "int", 9),
                 Column("Отпечаток SHA-256", width=70),
             ],
-            [
-                [self.source_title(f.source_id), f.rows, f.version, f.sha256]
-                for f in pv.data_files
-            ],
+            [[self.source_title(f.source_id), f.rows, f.version, f.sha256] for f in pv.data_files],
         )
         return sec.add(files)
 
