@@ -95,7 +95,9 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path, tmp_path: Path
     assert profile.total_clients - shown == SIZES["office"] + SIZES["post"]
     assert profile.total_clients - shown >= 5
     # The wide profile table hides the same segments.
-    profile_rows = {row[1]: row for row in table(report, "profile").rows}
+    profile_table = table(report, "profile")
+    assert {len(row) for row in profile_table.rows} == {len(profile_table.columns)}
+    profile_rows = {row[1]: row for row in profile_table.rows}
     assert isinstance(profile_rows["Почта"][2], Suppressed)
     assert profile_rows["ЕПГУ"][2] == SIZES["epgu"]
     assert "следующие по величине" in report.suppression_rule

@@ -947,7 +947,7 @@ class _Builder:
             for seg in fs.segments:
                 if seg.hidden:
                     why = self.hide(seg.hidden)
-                    hidden: list[CellValue] = [why] + [SUPPRESSED] * (len(cols) - 5)
+                    hidden: list[CellValue] = [why] + [SUPPRESSED] * (len(cols) - 4)
                     table.rows.append([fs.label, seg.label, *hidden, ""])
                     continue
                 s, sv, bz, pr = seg.satisfaction, seg.survey, seg.blind_zone, seg.priority
