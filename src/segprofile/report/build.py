@@ -35,6 +35,7 @@ from segprofile.model.labels import (
     PRIORITY_PARTS,
     hypothesis_names,
     ru,
+    segment_name,
 )
 from segprofile.model.results import (
     ClusterCrosstab,
@@ -372,8 +373,8 @@ class _Builder:
 
     def name(self, key: str) -> str:
         seg = self.by_key.get(key)
-        if seg is None:
-            return key
+        if seg is None:  # not in this run: by the study's labels
+            return segment_name(self.study.features, key)
         feature = self.feature_of.get(key)
         return f"{feature}: {seg.label}" if feature else seg.label
 
@@ -434,7 +435,7 @@ class _Builder:
             df = rows_of.get(ds.id)
             sources.rows.append(
                 [
-                    ds.title or ds.id,
+                    ds.title or ru(ds.kind),
                     ru(ds.kind),
                     df.rows if df else None,
                     df.version if df else None,
@@ -1609,9 +1610,9 @@ class _Builder:
         return rule_in_words(rule, self.study.features) if rule else "—"
 
     def source_title(self, source_id: str) -> str:
-        """A data source as the team named it (its id when it has no title)."""
-        titles = {ds.id: ds.title for ds in self.study.data_sources if ds.title}
-        return titles.get(source_id, source_id)
+        """A data source as the team named it (its kind when it has no title)."""
+        titles = {ds.id: ds.title or ru(ds.kind) for ds in self.study.data_sources}
+        return titles.get(source_id, "источник удалён из исследования")
 
     def warnings(self) -> Section | None:
         if not self.profile.warnings:
