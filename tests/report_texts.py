@@ -99,8 +99,9 @@ _SHOWN_ATTRIBUTES = ("descr", "title", "name")
 
 
 def docx_xml_text(content: bytes) -> str:
-    """The text in the XML parts of a DOCX a person sees: every run's text and field code of the
-    body, headers and footers, and the pictures' alternative text — one line a paragraph."""
+    """The text in the XML parts of a DOCX a person sees: every run's text of the body, headers
+    and footers, the pictures' names and alternative text, and the document's properties (File →
+    Properties: title, author, description…) — one line a paragraph."""
     lines: list[str] = []
     with zipfile.ZipFile(io.BytesIO(content)) as package:
         parts = [
@@ -117,6 +118,8 @@ def docx_xml_text(content: bytes) -> str:
             for node in root.iter():
                 if isinstance(node.tag, str) and node.tag.endswith(("}docPr", "}cNvPr")):
                     lines += [node.get(a, "") for a in _SHOWN_ATTRIBUTES]
+        properties = parse_xml(package.read("docProps/core.xml"))
+        lines += [node.text or "" for node in properties.iter() if node.tag != properties.tag]
     return "\n".join(line for line in lines if line.strip())
 
 
@@ -271,12 +274,14 @@ ID_PATTERNS = (
 
 def study_ids(study: Study) -> set[str]:
     """The study's own ids a report must name by their titles: hypotheses, recommendations,
-    journeys and their steps, roles, features and their columns, data sources and their columns,
-    survey questions, legal acts, research activities. All of them are Latin (``Identifier``)."""
+    journeys and their steps, roles, features, their columns and the codes of their values, data
+    sources and their columns, survey questions, legal acts, research activities (the Latin ones:
+    an ``Identifier`` is Latin, a data code may be anything)."""
     ids = {h.id for h in study.hypotheses} | {r.id for r in study.recommendations}
     ids |= {j.id for j in study.journeys} | {s.id for j in study.journeys for s in j.steps}
     ids |= {r.id for r in study.roles} | {a.id for a in study.scope.legal_acts}
     ids |= {f.id for f in study.features} | {f.column for f in study.features}
+    ids |= {code for f in study.features for code in f.value_labels}  # «hr», «it»: the data's codes
     ids |= {d.id for d in study.data_sources} | {d.path for d in study.data_sources}
     ids |= {c for d in study.data_sources for c in d.columns}
     ids |= {c for d in study.data_sources for c in (d.id_column, d.count_column) if c}
