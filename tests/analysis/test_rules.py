@@ -17,7 +17,9 @@ from segprofile.analysis.rules import (
     compile_rule,
     parse_rule,
     rule_columns,
+    rule_in_words,
 )
+from segprofile.model.study import Feature
 
 FRAME = pd.DataFrame(
     {
@@ -214,3 +216,52 @@ def test_integers_beyond_64_bits_are_refused_at_the_number(number: str) -> None:
 def test_the_largest_64_bit_integers_are_exact() -> None:
     assert matches("дети < 9223372036854775807") == [0, 1, 2, 3, 4, 5]
     assert matches("дети > -9223372036854775808 и дети < 2") == [0, 1, 3]
+
+
+# --- In words (what a report shows) -----------------------------------------------------------
+
+_FEATURES = [
+    Feature.model_validate(f)
+    for f in (
+        {
+            "id": "income",
+            "column": "income_band",
+            "label": "Доход семьи",
+            "type": "categorical",
+            "value_labels": {"above_pm": "Выше ПМ", "below_pm": "Ниже ПМ"},
+        },
+        {"id": "age", "column": "applicant_age", "label": "Возраст заявителя", "type": "numeric"},
+        {
+            "id": "single",
+            "column": "single_parent",
+            "label": "Неполная семья",
+            "type": "boolean",
+            "value_labels": {"true": "Один родитель", "false": "Оба родителя"},
+        },
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("income_band != 'above_pm'", "«Доход семьи» — не «Выше ПМ»"),
+        (
+            "income_band = 'rare_code'",
+            "«Доход семьи» — «Rare_code»",
+        ),  # no label: as the data has it
+        (
+            "applicant_age >= 18 and (single_parent or income_band in ('below_pm', 'above_pm'))",
+            "«Возраст заявителя» не меньше 18 и («Неполная семья» — «Один родитель» или "
+            "«Доход семьи» — одно из: «Ниже ПМ», «Выше ПМ»)",
+        ),
+        ("не single_parent", "«Неполная семья» — «Оба родителя»"),
+        ("single_parent = нет", "«Неполная семья» — «Оба родителя»"),
+        ("applicant_age между 16 и 60,5", "«Возраст заявителя» от 16 до 60,5"),
+        ("`дата рождения` есть пусто", "«дата рождения» не указан"),
+        ("income_band not in ('above_pm')", "«Доход семьи» — ни одно из: «Выше ПМ»"),
+        ("age >", "age >"),  # a rule that does not parse: as written
+    ],
+)
+def test_a_rule_in_words_names_features_and_values_by_their_labels(rule: str, words: str) -> None:
+    assert rule_in_words(rule, _FEATURES) == words

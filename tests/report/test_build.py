@@ -95,9 +95,11 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path, tmp_path: Path
     assert profile.total_clients - shown == SIZES["office"] + SIZES["post"]
     assert profile.total_clients - shown >= 5
     # The wide profile table hides the same segments.
-    profile_rows = {row[2]: row for row in table(report, "profile").rows}
-    assert isinstance(profile_rows["channel=post"][3], Suppressed)
-    assert profile_rows["channel=epgu"][3] == SIZES["epgu"]
+    profile_table = table(report, "profile")
+    assert {len(row) for row in profile_table.rows} == {len(profile_table.columns)}
+    profile_rows = {row[1]: row for row in profile_table.rows}
+    assert isinstance(profile_rows["Почта"][2], Suppressed)
+    assert profile_rows["ЕПГУ"][2] == SIZES["epgu"]
     assert "следующие по величине" in report.suppression_rule
 
     # Every writer shows the same hidden cells.
@@ -174,7 +176,7 @@ def test_sections_of_the_example(tmp_path: Path) -> None:
     named = "\n".join(str(cell) for row in recommendations.rows for cell in row)
     assert not any(h.id in named for h in study.hypotheses)
     assert any(f"№ {n}. " in named for n in range(1, len(study.hypotheses) + 1))
-    sha = {r[4] for r in table(report, "data_files").rows}
+    sha = {r[3] for r in table(report, "data_files").rows}
     assert sha == {f.sha256 for f in profile.provenance.data_files}
 
 

@@ -120,7 +120,8 @@ def test_xlsx_profile_sheet_has_nps_columns(with_nps: tuple[Study, Profile]) -> 
     assert "Ответов NPS" in header
     published = pipeline.published_profile(profile, study)
     office = next(s for s in published.by_feature[0].segments if s.value == "office")
-    row = next(r for r in rows if r[2] == office.key)
+    feature = published.by_feature[0].label
+    row = next(r for r in rows if (r[0], r[1]) == (feature, office.label))
     assert office.nps is not None
     assert office.nps.nps is not None
     assert row[header.index("NPS")] == round(office.nps.nps * 100)

@@ -13,13 +13,19 @@ import pytest
 from docx import Document
 from openpyxl import Workbook
 
+from report_texts import (
+    REQUISITES,
+    docx_cells,
+    docx_from_lines,
+    docx_texts,
+    within_loops,
+)
 from segprofile import pipeline
 from segprofile.errors import InputError
 from segprofile.model.study import Study
 from segprofile.report.build import Report, build_report
 from segprofile.report.docx import render_docx
 from segprofile.report.template import (
-    LOOPS,
     PLACEHOLDERS,
     SECTION_NAMES,
     check_template,
@@ -29,15 +35,6 @@ from segprofile.report.template import (
 from sp_factories import SMALL_STUDY, make_records
 
 ROOT = Path(__file__).parents[2]
-REQUISITES = {
-    "organisation": "Отделение Фонда пенсионного и социального страхования по Тверской области",
-    "unit": "Отдел клиентского сервиса",
-    "document_number": "15-П",
-    "document_date": "2026-12-01",
-    "place": "Тверь",
-    "approver": {"name": "И. И. Иванов", "position": "Управляющий отделением"},
-    "executor": {"name": "А. С. Петрова", "position": "главный специалист", "contacts": "+7"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -49,30 +46,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Study, obje
         pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data), study
     )
     return build_report(profile, study, figures=False), study, profile
-
-
-def _docx(*lines: str, cells: tuple[str, ...] = (), header: str = "") -> bytes:
-    doc = Document()
-    for line in lines:
-        doc.add_paragraph(line)
-    if cells:
-        table = doc.add_table(rows=2, cols=len(cells))
-        for cell, text in zip(table.rows[1].cells, cells, strict=True):
-            cell.text = text
-    if header:
-        doc.sections[0].header.paragraphs[0].text = header
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
-
-
-def _texts(content: bytes) -> list[str]:
-    return [p.text for p in Document(io.BytesIO(content)).paragraphs if p.text.strip()]
-
-
-def _cells(content: bytes) -> list[list[str]]:
-    doc = Document(io.BytesIO(content))
-    return [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
 
 
 def _error(report: Report, template: bytes) -> str:
@@ -90,18 +63,18 @@ def test_the_filled_sample_is_the_standard_report(built) -> None:  # type: ignor
     report, _, profile = built
     filled = render_docx_template(report, sample_template())
     standard = render_docx(report)  # no figures in either: the template has none
-    assert _texts(filled) == _texts(standard)
-    assert _cells(filled) == _cells(standard)
-    texts = "\n".join(_texts(filled))
+    assert docx_texts(filled) == docx_texts(standard)
+    assert docx_cells(filled) == docx_cells(standard)
+    texts = "\n".join(docx_texts(filled))
     for section in report.sections:
         assert section.title in texts
     assert REQUISITES["organisation"] in texts
     assert "УТВЕРЖДАЮ" in texts
     assert "01.12.2026 № 15-П" in texts
     assert "Тверь, 2026" in texts
-    assert texts.rstrip().endswith("+7")  # the executor's mark, last
+    assert texts.rstrip().endswith(REQUISITES["executor"]["contacts"])  # the executor's mark, last
     channel = profile.by_feature[0]
-    rows = _cells(filled)
+    rows = docx_cells(filled)
     header = next(i for i, r in enumerate(rows) if r[:2] == ["Сегмент", "Ёмкость"])
     assert rows[header + 1][0] == channel.segments[0].label
     assert rows[header + 1][1] == f"{channel.segments[0].capacity:,}".replace(",", "\u00a0")
@@ -119,27 +92,17 @@ def test_the_shipped_sample_is_what_the_script_writes() -> None:
     assert [p.text for p in Document(io.BytesIO(fresh)).paragraphs] == [
         p.text for p in Document(io.BytesIO(sample_template())).paragraphs
     ], "run: python scripts/make_report_template.py"
-    assert _cells(fresh) == _cells(sample_template())
+    assert docx_cells(fresh) == docx_cells(sample_template())
 
 
 # --- Every placeholder -------------------------------------------------------------------------
 
 
-def _within_loops(name: str) -> str:
-    """``{{ name }}`` inside the loops its first word needs, marked with «|» after the value."""
-    loops: list[str] = []
-    var = name.split(".")[0]
-    while var in LOOPS:
-        loops.insert(0, f"{{% for {var} in {LOOPS[var]} %}}")
-        var = LOOPS[var].split(".")[0]
-    return "".join(loops) + f"{{{{ {name} }}}}|" + "{% endfor %}" * len(loops)
-
-
 def test_every_documented_placeholder_resolves(built) -> None:  # type: ignore[no-untyped-def]
     report, _, _ = built
-    lines = [f"{p.name}={_within_loops(p.name)}" for p in PLACEHOLDERS]
+    lines = [f"{p.name}={within_loops(p.name)}" for p in PLACEHOLDERS]
     lines += [f"р.{name}={{{{ р.{name}.есть }}}}|" for name in SECTION_NAMES.values()]
-    texts = _texts(render_docx_template(report, _docx(*lines)))
+    texts = docx_texts(render_docx_template(report, docx_from_lines(*lines)))
     assert len(texts) == len(lines)
     for line, text in zip(lines, texts, strict=True):
         name, value = text.split("=", 1)
@@ -174,12 +137,12 @@ def test_every_section_of_the_report_has_a_russian_name() -> None:
 
 def test_the_first_templates_english_keys_still_fill(built) -> None:  # type: ignore[no-untyped-def]
     _report, study, profile = built
-    template = _docx(
+    template = docx_from_lines(
         "Отчёт: {{ title }}",
         "Клиентов: {{ s.summary.tables[0].rows[0][1] }}",
         "{% for sec in sections %}{{ sec.number }}. {{ sec.title }}; {% endfor %}",
     )
-    texts = _texts(pipeline.render_report(profile, study, "docx", template=template))
+    texts = docx_texts(pipeline.render_report(profile, study, "docx", template=template))
     assert texts[0] == f"Отчёт: {study.title}"
     assert texts[1] == "Клиентов: " + f"{profile.total_clients:,}".replace(",", "\u00a0")
     assert texts[2].startswith("1. Область, нормативные акты и источники данных; 2. Роли")
@@ -198,19 +161,22 @@ def test_a_template_is_never_filled_without_hiding_small_groups(built) -> None: 
 
 def test_an_unknown_placeholder_is_named_with_its_paragraph(built) -> None:  # type: ignore[no-untyped-def]
     report, _, _ = built
-    message = _error(report, _docx("Титульный лист", "Отчёт: {{ назване }}"))
+    message = _error(report, docx_from_lines("Титульный лист", "Отчёт: {{ назване }}"))
     assert message == (
         "В шаблоне неизвестная подстановка «{{ назване }}» (абзац 2: «Отчёт: {{ назване }}»)."
     )
     message = _error(
-        report, _docx("{%p for раздел in разделы %}", "{{ раздел.заголвок }}", "{%p endfor %}")
+        report,
+        docx_from_lines("{%p for раздел in разделы %}", "{{ раздел.заголвок }}", "{%p endfor %}"),
     )
     assert "«{{ раздел.заголвок }}» (абзац 2:" in message
-    message = _error(report, _docx("Шапка", cells=("{{ название }}", "{{ утверждает.должн }}")))
+    message = _error(
+        report, docx_from_lines("Шапка", cells=("{{ название }}", "{{ утверждает.должн }}"))
+    )
     assert "«{{ утверждает.должн }}» (таблица 1, строка 2, столбец 2:" in message
     message = _error(
         report,
-        _docx(
+        docx_from_lines(
             "{%p for раздел in разделы %}",
             "{%p for блок in раздел.блоки %}",
             "{{ блок.таблица.строки }}",
@@ -220,33 +186,33 @@ def test_an_unknown_placeholder_is_named_with_its_paragraph(built) -> None:  # t
     )
     assert "«{{ блок.таблица.строки }}» (абзац 3:" in message
     assert 'внутрь {% if блок.вид == "таблица" %}' in message
-    message = _error(report, _docx("Текст", header="Шапка {{ организацыя }}"))
+    message = _error(report, docx_from_lines("Текст", header="Шапка {{ организацыя }}"))
     assert "«{{ организацыя }}» (верхний колонтитул: «Шапка {{ организацыя }}»)" in message
 
 
 def test_a_syntax_error_says_what_is_wrong_and_where(built) -> None:  # type: ignore[no-untyped-def]
     report, _, _ = built
-    assert _error(report, _docx("Заголовок", "Отчёт: {{ название ")) == (
+    assert _error(report, docx_from_lines("Заголовок", "Отчёт: {{ название ")) == (
         "В шаблоне не закрыта подстановка «{{ название» (абзац 2: «Отчёт: {{ название »): нет «}}»."
     )
-    message = _error(report, _docx("{% for раздел in разделы %}", "{{ раздел.номер }}"))
+    message = _error(report, docx_from_lines("{% for раздел in разделы %}", "{{ раздел.номер }}"))
     assert message.startswith("В шаблоне не закрыта команда «{% for раздел in разделы %}» (абзац 1")
     assert message.endswith("нет «{% endfor %}».")
-    message = _error(report, _docx("a", "{%p if название %}", "b", "{%p endfor %}"))
+    message = _error(report, docx_from_lines("a", "{%p if название %}", "b", "{%p endfor %}"))
     assert "не закрыта команда «{%p if название %}» (абзац 2" in message
     assert "«{%p endfor %}» (абзац 4" in message
     assert message.endswith("закройте её командой «{%p endif %}».")
-    message = _error(report, _docx("{%p for раздел in разделы %}", "{{ раздел.номер }}"))
+    message = _error(report, docx_from_lines("{%p for раздел in разделы %}", "{{ раздел.номер }}"))
     assert message.endswith("нет «{%p endfor %}».")
-    message = _error(report, _docx("{% endif %}"))
+    message = _error(report, docx_from_lines("{% endif %}"))
     assert message.startswith("В шаблоне лишняя команда «{% endif %}» (абзац 1")
-    message = _error(report, _docx("{{ утверждает должность }}"))
+    message = _error(report, docx_from_lines("{{ утверждает должность }}"))
     assert "лишнее «должность» (между частями имени ставится точка" in message
-    message = _error(report, _docx("{% if номер = 1 %}", "x", "{% endif %}"))
+    message = _error(report, docx_from_lines("{% if номер = 1 %}", "x", "{% endif %}"))
     assert "сравнение пишется двумя знаками" in message
-    assert "нет фильтра «заглавные»" in _error(report, _docx("{{ название|заглавные }}"))
+    assert "нет фильтра «заглавные»" in _error(report, docx_from_lines("{{ название|заглавные }}"))
     assert "неизвестная команда «{% include 'a.docx' %}»" in _error(
-        report, _docx("{% include 'a.docx' %}")
+        report, docx_from_lines("{% include 'a.docx' %}")
     )
 
 
@@ -263,5 +229,7 @@ def test_a_file_that_is_not_a_docx_is_said_so(tmp_path: Path) -> None:
 def test_a_template_is_checked_without_a_profile() -> None:
     check_template(sample_template())  # the sample fits the small report of every kind of block
     with pytest.raises(InputError) as caught:
-        check_template(_docx("{% for раздел in разделы %}{{ раздел.абзацы2 }}{% endfor %}"))
+        check_template(
+            docx_from_lines("{% for раздел in разделы %}{{ раздел.абзацы2 }}{% endfor %}")
+        )
     assert "неизвестная подстановка «{{ раздел.абзацы2 }}» (абзац 1:" in caught.value.message

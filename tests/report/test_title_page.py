@@ -12,26 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 from docx import Document
 
+from report_texts import REQUISITES, docx_paragraphs
 from segprofile import pipeline
 from segprofile.model.study import Study
 from segprofile.report.build import build_report, title_page
 from segprofile.report.docx import render_docx
 from segprofile.report.pdf import render_html, render_pdf
 from sp_factories import SMALL_STUDY, make_records
-
-REQUISITES = {
-    "organisation": "Отделение Фонда пенсионного и социального страхования по Тверской области",
-    "unit": "Отдел клиентского сервиса",
-    "document_number": "15-П",
-    "document_date": "2026-12-01",
-    "place": "Тверь",
-    "approver": {"name": "И. И. Иванов", "position": "Управляющий отделением"},
-    "executor": {
-        "name": "Петрова Анна Сергеевна",
-        "position": "главный специалист-эксперт",
-        "contacts": "+7 4822 00-00-00, petrova@example.ru",
-    },
-}
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +36,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     )
 
 
-def _paragraphs(docx: bytes) -> list[str]:
-    return [p.text for p in Document(io.BytesIO(docx)).paragraphs]
-
-
 def test_the_docx_opens_with_the_title_page_and_ends_with_the_executor(reports) -> None:  # type: ignore[no-untyped-def]
-    texts = _paragraphs(render_docx(reports[0]))
+    texts = docx_paragraphs(render_docx(reports[0]))
     first_page = texts[: texts.index("Содержание") if "Содержание" in texts else 12]
     assert first_page[:2] == [REQUISITES["organisation"], REQUISITES["unit"]]
     approval = first_page.index("УТВЕРЖДАЮ")
@@ -83,7 +66,7 @@ def test_empty_requisites_leave_lines_to_fill_by_hand(reports) -> None:  # type:
     assert page.date_number.startswith("____")
     assert "№ ____" in page.date_number
     assert page.executor == []
-    texts = _paragraphs(render_docx(reports[1]))
+    texts = docx_paragraphs(render_docx(reports[1]))
     assert "Исполнитель:" not in texts
 
 

@@ -72,17 +72,17 @@ def test_profile_sheet_is_the_profile_table(workbook) -> None:  # type: ignore[n
     assert wb.sheetnames[1] == "Профиль"
     ws = wb["Профиль"]
     header = [c.value for c in ws[2]]
-    assert header[:4] == ["Признак", "Сегмент", "Ключ", "Ёмкость"]
+    assert header[:3] == ["Признак", "Сегмент", "Ёмкость"]  # no key: the labels name it
     assert "Слепая зона" in header
     assert "Ранг приоритета" in header
     assert ws.freeze_panes == "A3"
     assert ws.auto_filter.ref.startswith("A2:")
-    rows = {r[2]: r for r in ws.iter_rows(min_row=3, values_only=True) if r[2]}
     age = profile.by_feature[1]
+    rows = {r[1]: r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] == age.label}
     for seg in age.segments:
-        assert rows[seg.key][3] == seg.capacity  # numbers stay numbers
-    assert ws.cell(row=3, column=5).number_format == "0.0%"
-    assert ws.column_dimensions["S"].width >= 40
+        assert rows[seg.label][2] == seg.capacity  # numbers stay numbers
+    assert ws.cell(row=3, column=4).number_format == "0.0%"
+    assert ws.column_dimensions["R"].width >= 40
 
 
 def test_a_sheet_per_section_with_russian_text(workbook) -> None:  # type: ignore[no-untyped-def]

@@ -503,7 +503,7 @@ def test_survey_results_and_verdicts_show_no_small_count(
     rows = {
         row[2].rsplit(": ", 1)[-1]: row
         for row in html_rows(text)
-        if len(row) > 5 and row[0].startswith("h_")
+        if len(row) > 5 and row[0].startswith("№ ")  # a hypothesis by its number
     }
     assert set(rows) == {"МФЦ", "Приёмная"}, rows
     mfc = " ".join(rows["МФЦ"][4:])

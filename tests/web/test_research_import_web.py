@@ -151,6 +151,12 @@ def test_survey_import_preview_analysis_and_verdicts_as_revision(
     assert '<th class="num">p</th>' not in text
     assert "Правила" in text or "verdict-rules" in text
     assert "не ниже порога" in text  # the verdict rules and reasons are shown
+    # Hypotheses by their numbers and statements, as the reports name them, never by their ids.
+    tests = text[text.index("survey-tests") :].split("</table>", 1)[0]
+    assert "№ 11. У заявителей просят справки" in tests
+    assert "<code>p_" not in tests
+    verdicts = text[text.index('id="verdicts"') :]
+    assert "<code>p_" not in verdicts
     assert 'id="apply-verdicts"' in text
     # Coverage: the never-applying group has no respondent.
     assert "нет ни одного респондента из этого сегмента" in text

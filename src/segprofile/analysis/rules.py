@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -25,6 +26,8 @@ import ibis
 import ibis.expr.types as ir
 
 from segprofile.errors import InputError
+from segprofile.model.labels import value_label
+from segprofile.model.study import Feature, FeatureType
 
 # --- Tokens ------------------------------------------------------------------------------------
 
@@ -479,3 +482,82 @@ def compile_rule(rule: str, table: ir.Table) -> ir.BooleanValue:
     """The rule as an Ibis boolean expression over ``table``; missing values never match."""
     node = parse_rule(rule)
     return _bool(node, table, rule).fill_null(False)
+
+
+# --- In words ----------------------------------------------------------------------------------
+
+_IN_WORDS = {
+    "=": "—",
+    "!=": "— не",
+    "<": "меньше",
+    "<=": "не больше",
+    ">": "больше",
+    ">=": "не меньше",
+}
+
+
+def rule_in_words(rule: str, features: Sequence[Feature]) -> str:
+    """The rule as a person reads it in a report: columns by their features' labels, category
+    values by their labels, operators in Russian — «income_band != 'above_pm'» → «Среднедушевой
+    доход…» — не «Выше ПМ (права на пособие нет)»». A rule that does not parse is shown as written.
+    """
+    try:
+        node = parse_rule(rule)
+    except RuleSyntaxError:
+        return rule
+    by_column = {f.column: f for f in features}
+
+    def feature_of(n: Node) -> Feature | None:
+        return by_column.get(n.name) if isinstance(n, Column) else None
+
+    def value(n: Node, feature: Feature | None) -> str:
+        if isinstance(n, Literal):
+            v = n.value
+            code = str(v).lower() if isinstance(v, bool) else str(v)
+            if feature is not None and (isinstance(v, str | bool)):
+                return f"«{value_label(feature, code)}»"
+            if isinstance(v, bool):
+                return "да" if v else "нет"
+            if isinstance(v, int | float):
+                return f"{v:,}".replace(",", "\u00a0").replace(".", ",")
+            return f"«{v}»"
+        return words(n, top=False)
+
+    def name(n: Node) -> str:
+        if isinstance(n, Column):
+            feature = by_column.get(n.name)
+            return f"«{feature.label}»" if feature else f"«{n.name}»"
+        return words(n, top=False)
+
+    def flag(n: Node, truth: bool) -> str | None:
+        """A yes/no feature standing alone: «Неполная семья…» — «Один родитель»."""
+        feature = feature_of(n)
+        if feature is None or feature.type is not FeatureType.boolean:
+            return None
+        return f"«{feature.label}» — «{value_label(feature, str(truth).lower())}»"
+
+    def words(n: Node, top: bool = True) -> str:
+        if isinstance(n, Column):
+            return flag(n, True) or name(n)
+        if isinstance(n, Literal):
+            return value(n, None)
+        if isinstance(n, Compare):
+            feature = feature_of(n.left)
+            return f"{name(n.left)} {_IN_WORDS[n.op]} {value(n.right, feature)}"
+        if isinstance(n, InList):
+            feature = feature_of(n.operand)
+            listed = ", ".join(value(v, feature) for v in n.values)
+            how = "ни одно из" if n.negated else "одно из"
+            return f"{name(n.operand)} — {how}: {listed}"
+        if isinstance(n, Between):
+            feature = feature_of(n.operand)
+            low, high = value(n.low, feature), value(n.high, feature)
+            return f"{name(n.operand)} от {low} до {high}"
+        if isinstance(n, IsNull):
+            return f"{name(n.operand)} {'указан' if n.negated else 'не указан'}"
+        if isinstance(n, Not):
+            return flag(n.operand, False) or f"не ({words(n.operand)})"
+        joined = (" и " if n.op == "AND" else " или ").join(words(i, top=False) for i in n.items)
+        return joined if top else f"({joined})"
+
+    return words(node)

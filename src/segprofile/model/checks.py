@@ -22,6 +22,13 @@ class Severity(StrEnum):
     warning = "warning"  # complete, but worth a look
 
 
+#: How the report names a finding's severity.
+SEVERITY_LABELS: dict[Severity, str] = {
+    Severity.missing: "Не хватает",
+    Severity.warning: "Стоит проверить",
+}
+
+
 #: Where a finding of each M-code is fixed: a section of the study page (``scope``, ``roles``,
 #: ``features``, ``settings``) or a page of the study (``data``, ``hypotheses``, ``research``,
 #: ``survey``, ``recommendations``, ``journeys``). A finding may name another place.

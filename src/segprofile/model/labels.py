@@ -14,6 +14,7 @@ from segprofile.model.study import (
     Feature,
     FeatureSourceKind,
     FeatureType,
+    Hypothesis,
     HypothesisKind,
     HypothesisStatus,
     JourneyKind,
@@ -215,7 +216,6 @@ def segment_name(features: Sequence[Feature], key: str) -> str:
     return " и ".join(parts)
 
 
-HYPOTHESIS_GONE = "(гипотеза удалена из исследования)"
 STEP_GONE = "(шаг удалён из пути)"
 
 
@@ -241,9 +241,20 @@ def hypothesis_number(study: Study, hypothesis_id: str) -> int | None:
 def hypothesis_name(study: Study, hypothesis_id: str, limit: int = 70) -> str:
     """A hypothesis as the report and the pages number it, its statement shortened: «№ 2.
     Сельские заявители не знают…»; one deleted since is said to be. Never its id."""
-    n = hypothesis_number(study, hypothesis_id)
-    if n is None:
-        return HYPOTHESIS_GONE
-    text = " ".join(study.hypotheses[n - 1].statement.split())
-    short = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-    return f"№ {n}. {short}"
+    return hypothesis_names(study.hypotheses, limit).get(hypothesis_id, DELETED_HYPOTHESIS)
+
+
+# --- Hypotheses by their numbers ------------------------------------------------------------
+
+#: A hypothesis named somewhere that the study no longer has.
+DELETED_HYPOTHESIS = "(гипотеза удалена из исследования)"
+
+
+def hypothesis_names(hypotheses: Sequence[Hypothesis], width: int = 70) -> dict[str, str]:
+    """Each hypothesis as reports and pages name it, never by its id: its place in the study and
+    its statement shortened to ``width`` characters — id → «№ 2. Сельские заявители не знают…»."""
+    names = {}
+    for n, h in enumerate(hypotheses, start=1):
+        short = h.statement if len(h.statement) <= width else h.statement[: width - 1].rstrip()
+        names[h.id] = f"№ {n}. {short}" + ("…" if short != h.statement else "")
+    return names

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from segprofile.analysis.journeys import is_in_person, journey_metrics
 from segprofile.errors import NotFound
-from segprofile.model.labels import hypothesis_name
+from segprofile.model.labels import hypothesis_name, segment_name
 from segprofile.model.study import (
     DEFAULT_SERVICE_LEVELS,
     HypothesisStatus,
@@ -474,7 +474,7 @@ def journey_blueprint_svg(
         The study's roles: their titles name the performer; a step of a role that is not the
         applicant with zero client time is drawn dashed, «без участия клиента».
     problems
-        Problem id → statement, for the pains marked on the cards (ids alone otherwise).
+        Problem id → how the card names it (ids alone otherwise).
     segment_labels
         Segment key → label for the heading of a personalised journey.
 
@@ -713,6 +713,11 @@ def _span(shown: _Steps) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
+def _segment_labels(study: Study, journey: Journey) -> dict[str, str]:
+    """The journey's segments by the study's labels («Канал подачи: Офис», not «channel=office»)."""
+    return {key: segment_name(study.features, key) for key in journey.segments}
+
+
 def _study_journey(study: Study, journey_id: str) -> tuple[Journey, dict[str, str]]:
     """The study's journey without the pains research refuted, and problem id → statement."""
     refuted = {h.id for h in study.hypotheses if h.status is HypothesisStatus.refuted}
@@ -733,8 +738,9 @@ def blueprint_svg(
 ) -> str:
     """The service blueprint of one of the study's journeys (see :func:`journey_blueprint_svg`).
 
-    Pains are shown with their problem statements, except problems research refuted; roles and
-    the service ladder are the study's.
+    Pains are shown with their problem statements numbered as the report numbers hypotheses
+    («№ 7. …»), except problems research refuted; roles and the service ladder are the study's;
+    segments are named by their labels unless ``segment_labels`` names them.
 
     Raises
     ------
@@ -747,7 +753,7 @@ def blueprint_svg(
         service_levels=study.service_levels,
         roles=study.roles,
         problems=problems,
-        segment_labels=segment_labels,
+        segment_labels=segment_labels or _segment_labels(study, journey),
     )
 
 
@@ -810,7 +816,7 @@ def blueprint_parts(
                 study.service_levels,
                 study.roles,
                 problems,
-                segment_labels or {},
+                segment_labels or _segment_labels(study, journey),
                 shown,
                 limits,
                 margin=_PRINT_MARGIN,

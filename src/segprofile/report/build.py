@@ -19,6 +19,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from segprofile.analysis.rules import rule_in_words
 from segprofile.analysis.suppression import (
     UNSUPPRESSED_BANNER,
     hidden_keys,
@@ -26,9 +27,16 @@ from segprofile.analysis.suppression import (
     suppress,
     unsuppressed,
 )
-from segprofile.model.checks import check_study
+from segprofile.model.checks import SEVERITY_LABELS, check_study
 from segprofile.model.journey_links import journey_links
-from segprofile.model.labels import CLIENTS, PRIORITY_PARTS, ru
+from segprofile.model.labels import (
+    CLIENTS,
+    DELETED_HYPOTHESIS,
+    PRIORITY_PARTS,
+    hypothesis_names,
+    ru,
+    segment_name,
+)
 from segprofile.model.results import (
     ClusterCrosstab,
     ClusterResult,
@@ -329,6 +337,15 @@ def _traits(seg: SegmentStats, limit: int = 3) -> str:
     )
 
 
+#: How the cluster centres were first placed (``ClusteringSettings.init``): «начальные центры …».
+INIT_TEXT = {
+    "cao": "по методу Цао",
+    "huang": "по методу Хуана",
+    "k-means++": "по методу k-средних++",
+}
+#: The engines that computed the profile, by their own names.
+ENGINES = {"duckdb": "DuckDB", "pyspark": "Spark"}
+
 ORIGIN_TEXT = {"data": "из данных", "interviews": "ждёт интервью", "team": "правка команды"}
 
 
@@ -359,8 +376,8 @@ class _Builder:
 
     def name(self, key: str) -> str:
         seg = self.by_key.get(key)
-        if seg is None:
-            return key
+        if seg is None:  # not in this run: by the study's labels
+            return segment_name(self.study.features, key)
         feature = self.feature_of.get(key)
         return f"{feature}: {seg.label}" if feature else seg.label
 
@@ -413,7 +430,6 @@ class _Builder:
             [
                 Column("Источник", width=30),
                 Column("Вид", width=24),
-                Column("Файл", width=30),
                 Column("Строк", "int", 12),
                 Column("Версия", "int", 10),
             ],
@@ -422,9 +438,8 @@ class _Builder:
             df = rows_of.get(ds.id)
             sources.rows.append(
                 [
-                    ds.title or ds.id,
+                    ds.title or ru(ds.kind),
                     ru(ds.kind),
-                    df.path if df else ds.path,  # the file as uploaded, when imported
                     df.rows if df else None,
                     df.version if df else None,
                 ]
@@ -470,7 +485,7 @@ class _Builder:
                     ru(role.kind),
                     aud.description if aud else "—",
                     basis or "—",
-                    (aud.eligibility_rule if aud and aud.eligibility_rule else "—"),
+                    self.rule_words(aud.eligibility_rule if aud else None),
                 ]
             )
         if table.rows:
@@ -486,7 +501,6 @@ class _Builder:
             "Признаки",
             [
                 Column("Признак", width=30),
-                Column("Столбец", width=20),
                 Column("Тип", width=16),
                 Column("Источник", width=22),
                 Column("Обоснование", width=50),
@@ -496,7 +510,6 @@ class _Builder:
             table.rows.append(
                 [
                     f.label,
-                    f.column,
                     ru(f.type),
                     ru(f.source.kind) if f.source else "не указан",
                     f.source.reference if f.source and f.source.reference else "—",
@@ -669,7 +682,8 @@ class _Builder:
                 f"{number(result.sample_size)} из {number(result.total_rows)} строк; затем "
                 "каждая строка данных отнесена к ближайшей группе. Для специалистов: метод "
                 f"k-прототипов, начальное значение генератора {result.random_state}, "
-                f"инициализация {result.init}, запусков {result.n_init}, вес категориальных "
+                f"начальные центры {INIT_TEXT.get(result.init, result.init)}, запусков "
+                f"{result.n_init}, вес категориальных "
                 f"признаков γ = {number(result.gamma, 2)}."
             ),
             Paragraph(
@@ -908,7 +922,6 @@ class _Builder:
         cols = [
             Column("Признак", width=26),
             Column("Сегмент", width=30),
-            Column("Ключ", width=24),
             Column("Ёмкость", "int", 11),
             Column("Доля", "pct1", 9),
             Column("Оценок", "int", 9),
@@ -938,8 +951,8 @@ class _Builder:
             for seg in fs.segments:
                 if seg.hidden:
                     why = self.hide(seg.hidden)
-                    hidden: list[CellValue] = [why] + [SUPPRESSED] * (len(cols) - 5)
-                    table.rows.append([fs.label, seg.label, seg.key, *hidden, ""])
+                    hidden: list[CellValue] = [why] + [SUPPRESSED] * (len(cols) - 4)
+                    table.rows.append([fs.label, seg.label, *hidden, ""])
                     continue
                 s, sv, bz, pr = seg.satisfaction, seg.survey, seg.blind_zone, seg.priority
                 survey_hidden = sv is not None and sv.hidden is not None
@@ -947,7 +960,6 @@ class _Builder:
                     [
                         fs.label,
                         seg.label,
-                        seg.key,
                         seg.capacity,
                         seg.share,
                         self.rated(s.n, s),
@@ -1056,7 +1068,7 @@ class _Builder:
         if aud.coverage is not None:
             text += f"; охват {percent(aud.coverage)}, слепая зона {percent(1 - aud.coverage)}"
         if aud.eligibility_rule:
-            text += f". Правило отбора: {aud.eligibility_rule}"
+            text += f". Правило отбора: {self.rule_words(aud.eligibility_rule)}"
         sec.add(Paragraph(text + "."))
         for w in aud.warnings:
             sec.add(Paragraph(w, "warn"))
@@ -1219,16 +1231,8 @@ class _Builder:
     def hypotheses_named(self, ids: Sequence[str]) -> str:
         """Hypotheses as the report numbers them, with their statements shortened: «№ 2.
         Сельские заявители не знают…»; one deleted since is said to be."""
-        place = {h.id: (n, h.statement) for n, h in enumerate(self.study.hypotheses, start=1)}
-        lines = []
-        for hid in ids:
-            if hid not in place:
-                lines.append("(гипотеза удалена из исследования)")
-                continue
-            n, statement = place[hid]
-            short = statement if len(statement) <= 70 else statement[:69].rstrip() + "…"
-            lines.append(f"№ {n}. {short}")
-        return "\n".join(lines) or "—"
+        names = hypothesis_names(self.study.hypotheses)
+        return "\n".join(names.get(hid, DELETED_HYPOTHESIS) for hid in ids) or "—"
 
     def hypotheses(self) -> Section:
         sec = Section(
@@ -1558,14 +1562,14 @@ class _Builder:
             "check",
             "Проверка по методике",
             [Column("Код", width=8), Column("Важность", width=14), Column("Что не так", width=90)],
-            [[f.code, ru(f.severity) or str(f.severity), f.message] for f in findings],
+            [[f.code, SEVERITY_LABELS[f.severity], f.message] for f in findings],
         )
         return sec.add(table)
 
     def provenance(self) -> Section:
         pv = self.profile.provenance
         sec = Section("provenance", "Происхождение результата", (), short="Происхождение")
-        study_text = pv.study_id
+        study_text = self.study.title
         if pv.study_revision is not None:
             study_text += f", редакция {pv.study_revision}"
         rows: list[list[CellValue]] = [
@@ -1581,7 +1585,7 @@ class _Builder:
                 else "включено (с дополнительным скрытием)",
             ],
             ["Зерно генератора случайных чисел", str(pv.seed)],
-            ["Программа", f"segprofile {pv.version}, движок {pv.engine}"],
+            ["Программа", f"segprofile {pv.version}, движок {ENGINES.get(pv.engine, pv.engine)}"],
             ["Построен", ru_datetime(pv.created_at)],
         ]
         sec.add(
@@ -1596,23 +1600,23 @@ class _Builder:
             "data_files",
             "Файлы данных",
             [
-                Column("Источник", width=20),
-                Column("Файл", width=40),
+                Column("Источник", width=40),
                 Column("Строк", "int", 12),
                 Column("Версия", "int", 9),
-                Column("SHA-256", width=70),
+                Column("Отпечаток SHA-256", width=70),
             ],
-            [
-                [self.source_title(f.source_id), f.path, f.rows, f.version, f.sha256]
-                for f in pv.data_files
-            ],
+            [[self.source_title(f.source_id), f.rows, f.version, f.sha256] for f in pv.data_files],
         )
         return sec.add(files)
 
+    def rule_words(self, rule: str | None) -> str:
+        """An eligibility rule as a person reads it (features and values by their labels)."""
+        return rule_in_words(rule, self.study.features) if rule else "—"
+
     def source_title(self, source_id: str) -> str:
-        """A data source as the team named it (its id when it has no title)."""
-        titles = {ds.id: ds.title for ds in self.study.data_sources if ds.title}
-        return titles.get(source_id, source_id)
+        """A data source as the team named it (its kind when it has no title)."""
+        titles = {ds.id: ds.title or ru(ds.kind) for ds in self.study.data_sources}
+        return titles.get(source_id, "источник удалён из исследования")
 
     def warnings(self) -> Section | None:
         if not self.profile.warnings:

@@ -6,6 +6,7 @@ specs for DOCX and PDF.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import altair as alt
@@ -23,6 +24,10 @@ _RU_LOCALE = {
 }
 
 
+#: Vega's ARIA attributes (values never hold a raw «"»: the SVG escapes it).
+_ARIA = re.compile(r'\s(?:aria-[a-z]+|role)="[^"]*"')
+
+
 def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return (
         chart.configure(font=FONT)
@@ -32,10 +37,14 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to an SVG string (offline; numbers in the Russian format)."""
+    """Render a chart to an SVG string (offline; numbers in the Russian format).
+
+    Without Vega's ARIA roles and descriptions: they are English («X-axis titled … for a linear
+    scale», «group mark container»); the figure's Russian caption names the chart instead."""
     spec: dict[str, Any] = chart.to_dict()
+    spec.setdefault("config", {})["aria"] = False
     svg: str = vlc.vegalite_to_svg(spec, format_locale=_RU_LOCALE)
-    return svg
+    return _ARIA.sub("", svg)
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:

@@ -109,7 +109,7 @@ class RecommendationForm(forms.Form):
         ]
         known = {h.id for h in document.hypotheses}
         gone = [
-            (pid, labels.HYPOTHESIS_GONE)
+            (pid, labels.DELETED_HYPOTHESIS)
             for pid in (recommendation.problems if recommendation is not None else [])
             if pid not in known
         ]

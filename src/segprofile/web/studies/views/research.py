@@ -26,6 +26,7 @@ from segprofile import pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
+from segprofile.model.labels import DELETED_HYPOTHESIS, hypothesis_names
 from segprofile.model.results import Profile
 from segprofile.model.study import (
     DataSource,
@@ -811,12 +812,14 @@ def _initial_mapping(source: DataSource, columns: list[str]) -> list[dict[str, A
     ]
 
 
-def _test_row(test: Any) -> dict[str, Any]:
+def _test_row(test: Any, names: dict[str, str]) -> dict[str, Any]:
     """One row of the survey's table, its figures written the Russian way («52 %», «45–58 %»,
-    «p = 0,031», «q < 0,001»): the page says what they mean in a note under the table."""
+    «p = 0,031», «q < 0,001»): the page says what they mean in a note under the table; the
+    hypothesis by its number and statement (``names``), as the reports name it."""
     interval = test.interval
     return {
         "test": test,
+        "hypothesis": names.get(test.hypothesis, DELETED_HYPOTHESIS),
         "status": STATUS_LABELS.get(test.status.value, test.status.value),
         "share": fmt.percent(test.share),
         "interval": (
@@ -938,6 +941,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             % {"number": revision.number},
         )
         return _back_to_hypotheses(study, "registry")
+    names = hypothesis_names(document.hypotheses)
     context |= {
         "result": result,
         # The segments without respondents are listed on their own.
@@ -947,12 +951,13 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         "verdicts": [
             {
                 "verdict": v,
+                "number": names.get(v.hypothesis, DELETED_HYPOTHESIS).split(".", 1)[0],
                 "status": STATUS_LABELS.get(v.status.value, v.status.value),
                 "hypothesis": next((h for h in document.hypotheses if h.id == v.hypothesis), None),
             }
             for v in result.analysis.verdicts
         ],
-        "tests": [_test_row(x) for x in result.analysis.tests],
+        "tests": [_test_row(x, names) for x in result.analysis.tests],
     }
     return render(request, "studies/research/survey_map.html", context)
 
