@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
+from importlib.resources import files
 
 from markupsafe import Markup, escape
 
@@ -17,12 +19,12 @@ from segprofile.report.build import (
     Heading,
     Paragraph,
     Report,
+    Suppressed,
     Table,
     TitlePage,
     format_cell,
     page_parts,
 )
-from segprofile.report.html import profile_css
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +38,9 @@ _PRINT_CSS = """
 .sp-profile .sp-table{font-size:13px}
 .sp-profile .sp-table thead{display:table-header-group}
 .sp-profile .sp-table tr{break-inside:avoid}
-.sp-profile td.suppressed{color:#5b6778;font-style:italic}
-.sp-profile .sp-table td{white-space:pre-line}
-.sp-profile p.note{color:#5b6778;font-size:13px}
-.sp-profile p.warn{color:#b3261e}
-.sp-profile .sp-rule{border-left:3px solid #1f5fbf;padding:4px 10px;background:#f6f8fb}
 .sp-profile figure{margin:8px 0 14px;break-inside:avoid}
-.sp-profile figure figcaption{font-size:12px;color:#5b6778;margin-top:4px}
 .sp-profile figure.blueprint{break-before:page;break-inside:avoid}
 .sp-profile figure.blueprint svg{width:100%;height:auto}
-.sp-profile .sp-caption{font-weight:700;margin:10px 0 2px;break-after:avoid}
-.sp-profile h3{break-after:avoid}
 .sp-title-page{position:relative;height:175mm;break-after:page;font-size:12pt;margin-bottom:24px}
 .sp-title-page p{margin:0}
 .sp-title-page .sp-org{text-align:center}
@@ -63,9 +57,16 @@ _PRINT_CSS = """
 """
 
 
+@cache
+def profile_css() -> str:
+    """The stylesheet of the profile's HTML: inline in the file, served at ``/report.css`` to the
+    web page (whose Content-Security-Policy forbids inline styles)."""
+    return files("segprofile.report").joinpath("templates/profile.css").read_text("utf-8")
+
+
 def _table(table: Table) -> str:
     head = "".join(
-        f'<th class="{"num" if c.kind in _NUMERIC else ""}">{escape(c.title)}</th>'
+        ('<th class="num">' if c.kind in _NUMERIC else "<th>") + f"{escape(c.title)}</th>"
         for c in table.columns
     )
     rows = []
@@ -76,7 +77,7 @@ def _table(table: Table) -> str:
             classes = []
             if column.kind in _NUMERIC:
                 classes.append("num")
-            if text == "скрыто":
+            if isinstance(value, Suppressed):  # «скрыто», or why: «скрыто: меньше 5»
                 classes.append("suppressed")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{cls}>{escape(text)}</td>")
@@ -93,13 +94,19 @@ _BLUEPRINT_WIDTH_MM = 270.0
 _BLUEPRINT_HEIGHT_MM = 140.0
 
 
-def _figure(figure: Figure, index: int) -> str:
+def _figure(figure: Figure, index: int, *, standalone: bool = True) -> str:
     # The SVG comes from vl-convert or our blueprint renderer, both of which escape their text.
     # Blueprints share a marker id and a title id; inline in one document each needs its own.
     text = figure.svg.replace("sp-arrow", f"sp-arrow-{index}").replace(
         "sp-blueprint-title", f"sp-blueprint-title-{index}"
     )
     svg = Markup(text)  # noqa: S704 — trusted renderers, see above
+    if figure.kind == "blueprint" and not standalone:
+        # On the web page it fits the page's width (no ``style`` attribute: the site's CSP).
+        return (
+            f'<figure class="sp-chart blueprint"><h3>{escape(figure.title)}</h3>'
+            f'<p class="note">{escape(figure.note)}</p>{svg}</figure>'
+        )
     if figure.kind == "blueprint":
         # A blueprint gets a page of its own, with its heading and steps, never split from them:
         # its width is chosen so that its height fits under them on a landscape A4 page.
@@ -137,26 +144,14 @@ def _title_page(page: TitlePage) -> str:
     )
 
 
-def render_html(report: Report) -> str:
-    """The report model as one self-contained HTML document (prints well; no scripts, no CDN)."""
-    parts: list[str] = [
-        '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(report.kicker)} — {escape(report.title)}</title>",
-        f"<style>{profile_css()}{_PRINT_CSS}</style></head>",
-        '<body class="sp-standalone"><div class="sp-profile">'
-        + (_title_page(report.title_page) if report.title_page else ""),
-        f'<header class="sp-head"><p class="sp-kicker">{escape(report.kicker)}</p>',
-        f'<h1>{escape(report.title)}</h1><dl class="sp-meta">',
-    ]
-    if report.banner:  # an unsuppressed output says so on every printed page and on top
-        text = report.banner.replace("\\", "").replace('"', "")
-        parts[3] = parts[3].replace(
-            "</style>",
-            f'@page{{@top-center{{content:"{text}";font:bold 10pt "DejaVu Sans",sans-serif;'
-            "color:#b3261e}}</style>",
-        )
-        parts.insert(5, f'<p class="sp-banner warn"><strong>{escape(report.banner)}</strong></p>')
+def _body(report: Report, *, standalone: bool) -> list[str]:
+    """What the file and the web page share: the banner, the header, the rule, the contents
+    with anchors and every section of the report model, in its order."""
+    parts: list[str] = []
+    if report.banner:  # an unsuppressed output says so on top (and on every printed page)
+        parts.append(f'<p class="sp-banner warn"><strong>{escape(report.banner)}</strong></p>')
+    parts.append(f'<header class="sp-head"><p class="sp-kicker">{escape(report.kicker)}</p>')
+    parts.append(f'<h1>{escape(report.title)}</h1><dl class="sp-meta">')
     parts += [f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in report.meta]
     parts.append("</dl></header>")
     parts.append(f'<p class="sp-rule">{escape(report.suppression_rule)}</p>')
@@ -180,12 +175,44 @@ def render_html(report: Report) -> str:
                 if FORMAT in block.formats:
                     parts += [_table(part) for part in page_parts(block)]
             elif isinstance(block, Figure):
-                parts.append(_figure(block, len(parts)))
+                parts.append(_figure(block, len(parts), standalone=standalone))
         parts.append("</section>")
-    if report.title_page and report.title_page.executor:  # the executor's mark, last page
+    return parts
+
+
+def render_html(report: Report, *, standalone: bool = True) -> str:
+    """The report model as one self-contained HTML document (prints well; no scripts, no CDN),
+    or (``standalone=False``) as the fragment ``div.sp-profile`` of the web page.
+
+    The fragment has no title page and no executor's mark (they belong to the filed paper: the
+    page around it names the study, the revision, the date and the author), no ``<style>`` and
+    no ``style`` attribute (the site's Content-Security-Policy forbids inline styles; the page
+    links :func:`profile_css`).
+    """
+    body = _body(report, standalone=standalone)
+    if not standalone:
+        return "\n".join(['<div class="sp-profile">', *body, "</div>"])
+    css = profile_css() + _PRINT_CSS
+    if report.banner:  # on every printed page too
+        text = report.banner.replace("\\", "").replace('"', "")
+        css += (
+            f'@page{{@top-center{{content:"{text}";font:bold 10pt "DejaVu Sans",sans-serif;'
+            "color:#b3261e}}"
+        )
+    page = report.title_page
+    parts = [
+        '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(report.kicker)} — {escape(report.title)}</title>",
+        f"<style>{css}</style></head>",
+        '<body class="sp-standalone"><div class="sp-profile">'
+        + (_title_page(page) if page else ""),
+        *body,
+    ]
+    if page and page.executor:  # the executor's mark, last page
         parts.append(
             '<div class="sp-executor">'
-            + "".join(f"<p>{escape(t)}</p>" for t in report.title_page.executor)
+            + "".join(f"<p>{escape(t)}</p>" for t in page.executor)
             + "</div>"
         )
     parts.append("</div></body></html>")
