@@ -1,8 +1,9 @@
 """The report as one self-contained HTML file (inline CSS and SVG) and as PDF from it (WeasyPrint).
 
 The HTML is written from the report model, so it shows exactly what the DOCX and XLSX show,
-suppression included; it reuses the profile page's stylesheet and adds print rules. WeasyPrint
-renders it offline: nothing is fetched, every figure is inline SVG.
+suppression included; the run's web page shows the same as a fragment, without the title page.
+It uses the profile stylesheet (served to the web page at ``/report.css``) and adds print rules.
+WeasyPrint renders it offline: nothing is fetched, every figure is inline SVG.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = "html"
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
+_DENSE = 8  # a table of more columns is set smaller on screen (``sp-dense``)
 _PRINT_CSS = """
 @page{size:A4 landscape;margin:14mm 12mm 16mm;
   @bottom-right{content:"стр. " counter(page) " из " counter(pages);
@@ -83,8 +85,9 @@ def _table(table: Table) -> str:
             cells.append(f"<td{cls}>{escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f'<p class="sp-caption">{escape(table.caption)}</p>' if table.caption else ""
+    cls = "sp-table sp-dense" if len(table.columns) > _DENSE else "sp-table"
     return (
-        caption + f'<table class="sp-table" data-table="{escape(table.name)}">'
+        caption + f'<table class="{cls}" data-table="{escape(table.name)}">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
