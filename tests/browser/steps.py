@@ -58,7 +58,7 @@ def example_profile(page: Any) -> None:
 
     page.locator("#runs .runs__item a").first.click()
     expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
-    expect(page.locator("table.sp-segments").first).to_be_visible(timeout=SLOW)
+    expect(page.locator("table[data-table^='segments_']").first).to_be_visible(timeout=SLOW)
     expect(page.locator("#run-error")).to_have_count(0)
 
 

@@ -53,16 +53,36 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     shot(page, "05-run-started")
 
     # The progress fragment polls every second and reloads the page when the job is done.
-    segments = page.locator("table.sp-segments").first
+    refused: list[str] = []  # what the Content-Security-Policy blocked (an inline style…)
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    segments = page.locator("table[data-table^='segments_']").first
     expect(segments).to_be_visible(timeout=SLOW)
     expect(page.locator("#run-error")).to_have_count(0)
-    profile_features = page.locator(".sp-feature h3")
+    profile_features = page.locator("#sp-segments h3")
     expect(profile_features.first).to_contain_text(document.segmented_features()[0].label)
     capacity = segments.locator("tbody tr").first.locator("td").nth(1)
     expect(capacity).to_have_text(CAPACITY)
     expect(page.get_by_role("link", name="Скачать profile.html")).to_be_visible()
     expect(page.get_by_role("link", name="Скачать profile.json")).to_be_visible()
     shot(page, "06-profile")
+    # The report's sections, in the report's order (issue 20), fit 1366 px; nothing blocked.
+    headings = page.locator(".sp-profile h2").all_inner_texts()
+    for title in ("Потребности и проблемы", "План исследования", "Рекомендации", "Клиентские пути"):
+        assert any(title in h for h in headings), (title, headings)
+    assert [h.split(". ", 1)[0] for h in headings] == [str(n) for n in range(1, len(headings) + 1)]
+    page.set_viewport_size({"width": 1366, "height": 768})
+    wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    assert not wide
+    beyond = page.evaluate(
+        """() => { const edge = document.querySelector('.sp-profile').getBoundingClientRect().right;
+        return [...document.querySelectorAll('.sp-profile table, .sp-profile figure')]
+          .filter(t => t.getBoundingClientRect().right > edge + 1)
+          .map(t => t.dataset.table || t.className); }"""
+    )
+    assert not beyond, beyond  # every table and figure within the page, none cut off
+    expect(page.locator("[data-table^='journey-']").first).to_be_visible()
+    shot(page, "06-profile-1366")
+    assert not refused, refused
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Скачать profile.json").click()

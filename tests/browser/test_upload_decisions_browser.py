@@ -121,10 +121,10 @@ def test_upload_choices_reach_the_profile_and_a_yaml_revision_asks_first(
 
     page.get_by_role("button", name="Построить профиль").click()
     expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
-    expect(page.locator("table.sp-segments").first).to_be_visible(timeout=120_000)
-    ratings = page.locator(".sp-card", has_text="оценок удовлетворённости")
-    expect(ratings).to_be_visible()
-    count = int(re.sub(r"\D", "", ratings.locator(".big").inner_text()))
+    expect(page.locator("table[data-table^='segments_']").first).to_be_visible(timeout=120_000)
+    ratings = page.locator("#sp-summary tr", has_text="Оценок удовлетворённости").locator("td")
+    expect(ratings.nth(1)).to_be_visible()
+    count = int(re.sub(r"\D", "", ratings.nth(1).inner_text()))
     assert 300 < count < 600, count  # 800 rows, ~40 % unrated, ~6 % «н/д»
     expect(page.locator("body")).not_to_contain_text("UTC")
     shot(page, "upload-decisions-04-profile")

@@ -88,7 +88,7 @@ def test_payloads_in_every_text_field_are_shown_escaped(
 
     page.get_by_role("button", name="Построить профиль").click()
     expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
-    expect(page.locator("table.sp-segments").first).to_be_visible(timeout=240_000)
+    expect(page.locator("table[data-table^='segments_']").first).to_be_visible(timeout=240_000)
     run_path = re.search(r"/studies/\d+/runs/\d+/", page.url).group(0)  # type: ignore[union-attr]
     _check(page, dialogs, "run")
     assert PAYLOADS[0] in page.locator("body").inner_text()

@@ -45,7 +45,7 @@ ANALYSIS = (
     "weasyprint",
     "segprofile.analysis.by_feature",
     "segprofile.analysis.clusters",
-    "segprofile.report.html",
+    "segprofile.report.pdf",
 )
 
 

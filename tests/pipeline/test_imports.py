@@ -23,7 +23,6 @@ HEAVY = {"altair", "ibis", "numba", "pandas", "pyarrow", "scipy", "sklearn", "vl
 ON_FIRST_USE = {
     "segprofile.examples",
     "segprofile.report.docx",
-    "segprofile.report.pdf",
     "segprofile.report.template",  # a body's DOCX template: a writer of report files too
     "segprofile.report.xlsx",
 }
@@ -75,14 +74,14 @@ def _imported_in_functions() -> set[str]:
 def test_importing_the_pipeline_loads_no_heavy_library(loaded: dict[str, set[str]]) -> None:
     assert _top(loaded["imported"]).isdisjoint(HEAVY), _top(loaded["imported"]) & HEAVY
     assert "segprofile.analysis.by_feature" not in loaded["imported"]
-    assert "segprofile.report.html" not in loaded["imported"]
+    assert "segprofile.report.pdf" not in loaded["imported"]
 
 
 def test_preload_imports_what_every_stage_imports_where_it_is_used(
     loaded: dict[str, set[str]],
 ) -> None:
     used = _imported_in_functions()
-    assert {"segprofile.analysis.by_feature", "segprofile.report.html"} <= used  # the scan works
+    assert {"segprofile.analysis.by_feature", "segprofile.report.pdf"} <= used  # the scan works
     missing = used - ON_FIRST_USE - loaded["preloaded"]
     assert not missing, f"add to pipeline._USED_BY_STAGES: {sorted(missing)}"
     assert loaded["preloaded"].isdisjoint(ON_FIRST_USE)

@@ -27,7 +27,6 @@ from segprofile.report.build import (
     Suppressed,
     build_report,
 )
-from segprofile.report.html import render_profile_html
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +124,11 @@ def test_small_cluster_is_hidden_with_its_complement(
     hidden_row = next(r for r in crosstab.rows if r[0] == str(small.number))
     assert all(isinstance(cell, Suppressed) or cell is None for cell in hidden_row[1:])
     # The HTML profile hides it the same way.
-    html = render_profile_html(masked, study)
-    card = html.split(f'id="cluster-{small.number}"', 1)[1].split("</article>", 1)[0]
+    html = pipeline.render_profile_html(masked, study)
+    card = html.split(f"<h3>Кластер {small.number}</h3>", 1)[1].split("<h3>", 1)[0]
     assert "Портрет скрыт" in card
     assert masked.clusters.clusters[-1].label not in card  # type: ignore[union-attr]
+    assert f'data-table="persona_{small.number}"' not in html
 
 
 def test_small_cells_of_cluster_tables_are_hidden() -> None:
@@ -168,18 +168,27 @@ def test_html_profile_shows_cards_chart_and_tables(
     clustered: tuple[Study, Profile, Path],
 ) -> None:
     study, profile, _ = clustered
-    html = render_profile_html(profile, study)
+    html = pipeline.render_profile_html(profile, study)
     assert 'id="sp-clusters"' in html
     assert 'href="#sp-clusters"' in html
-    assert html.count('class="sp-cluster"') == profile.clusters.k  # type: ignore[union-attr]
-    assert 'data-chart="k-diagnostics"' in html
-    assert 'data-section="vulnerable-clusters"' in html
-    assert html.count('data-section="cluster-crosstab"') == len(profile.clusters.crosstabs)  # type: ignore[union-attr]
-    assert 'class="origin origin-interviews">ждёт интервью' in html
-    assert 'class="origin origin-data">из данных' in html
+    clusters = html.split('id="sp-clusters"', 1)[1].split("</section>", 1)[0]
+    result = profile.clusters
+    assert result is not None
+    assert clusters.count('data-table="persona_') == result.k
+    chart = clusters.split('<figure class="sp-chart chart">', 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in chart
+    assert "<figcaption>Выбор числа кластеров</figcaption>" in chart
+    assert 'data-table="k_diagnostics"' in clusters
+    assert 'data-table="vulnerable_' in clusters
+    for ct in result.crosstabs:  # a wide one is split into parts of a page's width
+        name = f'data-table="clusters_by_{ct.feature_id}'
+        assert f'{name}"' in clusters or f'{name}-1"' in clusters
+    assert "<td>ждёт интервью</td>" in clusters
+    assert "<td>из данных" in clusters
     # The web page embeds the fragment under a CSP without inline styles.
-    fragment = render_profile_html(profile, study, standalone=False)
+    fragment = pipeline.render_profile_html(profile, study, standalone=False)
     assert " style=" not in fragment
+    assert "<style" not in fragment
 
 
 def test_k_chart_marks_the_recommended_k(clustered: tuple[Study, Profile, Path]) -> None:

@@ -8,7 +8,6 @@ import pytest
 from segprofile import pipeline
 from segprofile.model.study import Study
 from segprofile.report.build import build_report, format_cell
-from segprofile.report.html import render_profile_html
 from sp_census import STUDY, write_census
 
 
@@ -45,6 +44,6 @@ def test_priority_section_states_rule_overlaps_and_proposals(built) -> None:  # 
     ]
     ranked = [r[0] for r in tables["priority"].rows]
     assert ranked == list(range(1, len(ranked) + 1))
-    html = render_profile_html(profile, study)
-    assert 'data-section="priority_overlap"' in html
+    html = pipeline.render_profile_html(profile, study)
+    assert 'data-table="priority_overlap"' in html
     assert proposal.label in html

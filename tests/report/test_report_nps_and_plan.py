@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import io
 import random
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -134,14 +135,14 @@ def test_no_nps_question_no_nps_anywhere(tmp_path: Path) -> None:
     tables = _docx_tables(pipeline.render_report(profile, study, "docx"))
     assert not any("NPS" in cell for t in tables for row in t for cell in row if cell)
     html = pipeline.render_profile_html(profile, study)
-    assert 'id="sp-nps"' not in html
+    assert not re.search(r"<t[dh][^>]*>[^<]*NPS", html)  # no NPS row or column
 
 
 def test_profile_page_html_shows_nps(with_nps: tuple[Study, Profile]) -> None:
     study, profile = with_nps
-    html = pipeline.render_profile_html(profile, study)
-    assert 'id="sp-nps"' in html
-    assert "доля сторонников (9–10) минус доля критиков (0–6)" in html
+    html = pipeline.render_profile_html(profile, study, standalone=False)
+    summary = html.split('id="sp-summary"', 1)[1].split("</section>", 1)[0]
+    assert "<td>NPS — доля сторонников (9–10) минус доля критиков (0–6)</td>" in summary
     assert '<th class="num">NPS</th>' in html
 
 

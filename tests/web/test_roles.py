@@ -259,8 +259,7 @@ def built_profile(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, s
     )
     return (
         pipeline.profile_to_json(profile),
-        pipeline.render_profile_html(profile, document, standalone=True),
-        pipeline.render_profile_html(profile, document, standalone=False),
+        *pipeline.render_profile_pages(profile, document),
     )
 
 

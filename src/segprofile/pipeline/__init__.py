@@ -138,6 +138,7 @@ from segprofile.pipeline.outputs import (
     published_profile,
     published_profile_json,
     render_profile_html,
+    render_profile_pages,
     render_report,
     report_template_guide,
     report_template_placeholders,
@@ -222,7 +223,7 @@ _USED_BY_STAGES = (
     "segprofile.analysis.texts",
     "segprofile.report.build",
     "segprofile.report.charts",
-    "segprofile.report.html",
+    "segprofile.report.pdf",  # the HTML writer; WeasyPrint is loaded by the first PDF
 )
 
 
@@ -351,6 +352,7 @@ __all__ = [
     "remove_feature",
     "remove_legal_act",
     "render_profile_html",
+    "render_profile_pages",
     "render_report",
     "report_template_guide",
     "report_template_placeholders",

@@ -166,23 +166,37 @@ def report_template_guide() -> str:
 def render_profile_html(
     profile: Profile, study: Study, *, standalone: bool = True, unsuppressed_output: bool = False
 ) -> str:
-    """The profile as an HTML page, or (``standalone=False``) a fragment for a page.
+    """The profile as the HTML report (the ``html`` of :func:`render_report`), or
+    (``standalone=False``) as the fragment ``div.sp-profile`` of the web page: the same sections
+    in the same order as the DOCX and PDF, without the title page.
 
     Small groups are hidden unless ``unsuppressed_output``: an owner's explicit request for
     this one output, which the page then says at its top.
     """
-    from segprofile.report import html
+    from segprofile.report.build import build_report
+    from segprofile.report.pdf import render_html
 
-    return html.render_profile_html(
-        profile, study, standalone=standalone, unsuppressed_output=unsuppressed_output
-    )
+    report = build_report(profile, study, unsuppressed=unsuppressed_output)
+    return render_html(report, standalone=standalone)
+
+
+def render_profile_pages(
+    profile: Profile, study: Study, *, unsuppressed_output: bool = False
+) -> tuple[str, str]:
+    """The HTML report and the web page's fragment of it, from one report model (a run stores
+    both, computed once)."""
+    from segprofile.report.build import build_report
+    from segprofile.report.pdf import render_html
+
+    report = build_report(profile, study, unsuppressed=unsuppressed_output)
+    return render_html(report), render_html(report, standalone=False)
 
 
 def profile_css() -> str:
     """The style sheet of the profile's HTML."""
-    from segprofile.report import html
+    from segprofile.report.pdf import profile_css
 
-    return html.profile_css()
+    return profile_css()
 
 
 def profile_to_json(profile: Profile) -> str:

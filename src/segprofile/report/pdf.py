@@ -1,13 +1,16 @@
 """The report as one self-contained HTML file (inline CSS and SVG) and as PDF from it (WeasyPrint).
 
 The HTML is written from the report model, so it shows exactly what the DOCX and XLSX show,
-suppression included; it reuses the profile page's stylesheet and adds print rules. WeasyPrint
-renders it offline: nothing is fetched, every figure is inline SVG.
+suppression included; the run's web page shows the same as a fragment, without the title page.
+It uses the profile stylesheet (served to the web page at ``/report.css``) and adds print rules.
+WeasyPrint renders it offline: nothing is fetched, every figure is inline SVG.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import cache
+from importlib.resources import files
 
 from markupsafe import Markup, escape
 
@@ -16,17 +19,18 @@ from segprofile.report.build import (
     Heading,
     Paragraph,
     Report,
+    Suppressed,
     Table,
     TitlePage,
     format_cell,
     page_parts,
 )
-from segprofile.report.html import profile_css
 
 log = logging.getLogger(__name__)
 
 FORMAT = "html"
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
+_DENSE = 8  # a table of more columns is set smaller on screen (``sp-dense``)
 _PRINT_CSS = """
 @page{size:A4 landscape;margin:14mm 12mm 16mm;
   @bottom-right{content:"стр. " counter(page) " из " counter(pages);
@@ -35,13 +39,7 @@ _PRINT_CSS = """
 .sp-profile .sp-table{font-size:13px}
 .sp-profile .sp-table thead{display:table-header-group}
 .sp-profile .sp-table tr{break-inside:avoid}
-.sp-profile td.suppressed{color:#5b6778;font-style:italic}
-.sp-profile .sp-table td{white-space:pre-line}
-.sp-profile p.note{color:#5b6778;font-size:13px}
-.sp-profile p.warn{color:#b3261e}
-.sp-profile .sp-rule{border-left:3px solid #1f5fbf;padding:4px 10px;background:#f6f8fb}
 .sp-profile figure{margin:8px 0 14px;break-inside:avoid}
-.sp-profile figure figcaption{font-size:12px;color:#5b6778;margin-top:4px}
 .sp-profile figure.blueprint{break-before:page;break-inside:avoid}
 .sp-profile figure.blueprint svg{width:100%;height:auto}
 @page blueprint{size:A4 portrait}
@@ -70,9 +68,16 @@ _PRINT_CSS = """
 """
 
 
-def _table(table: Table) -> str:
+@cache
+def profile_css() -> str:
+    """The stylesheet of the profile's HTML: inline in the file, served at ``/report.css`` to the
+    web page (whose Content-Security-Policy forbids inline styles)."""
+    return files("segprofile.report").joinpath("templates/profile.css").read_text("utf-8")
+
+
+def _table(table: Table, *, standalone: bool = True) -> str:
     head = "".join(
-        f'<th class="{"num" if c.kind in _NUMERIC else ""}">{escape(c.title)}</th>'
+        ('<th class="num">' if c.kind in _NUMERIC else "<th>") + f"{escape(c.title)}</th>"
         for c in table.columns
     )
     rows = []
@@ -83,20 +88,23 @@ def _table(table: Table) -> str:
             classes = []
             if column.kind in _NUMERIC:
                 classes.append("num")
-            if text == "скрыто":
+            if isinstance(value, Suppressed):  # «скрыто», or why: «скрыто: меньше 5»
                 classes.append("suppressed")
             cls = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{cls}>{escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f'<p class="sp-caption">{escape(table.caption)}</p>' if table.caption else ""
     # Printed, the columns are as wide as their share of the characters (as in the DOCX): an
-    # automatic layout let a wide journey table run past the page's right edge.
+    # automatic layout let a wide journey table run past the page's right edge. The web page
+    # (not standalone) has no ``style`` attribute under the site's CSP: it lays them out itself.
     total = sum(c.width for c in table.columns)
     cols = "".join(f'<col style="width:{100 * c.width / total:.1f}%">' for c in table.columns)
+    cls = "sp-table sp-dense" if len(table.columns) > _DENSE else "sp-table"
     return (
-        caption + f'<table class="sp-table" data-table="{escape(table.name)}">'
-        f"<colgroup>{cols}</colgroup>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        caption
+        + f'<table class="{cls}" data-table="{escape(table.name)}">'
+        + (f"<colgroup>{cols}</colgroup>" if standalone else "")
+        + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -109,14 +117,17 @@ def _inline(svg: str, key: str) -> Markup:
     return Markup(text)  # noqa: S704 — trusted renderers, see above
 
 
-def _figure(figure: Figure, index: int) -> str:
+def _figure(figure: Figure, index: int, *, standalone: bool = True) -> str:
     if figure.kind == "blueprint":
         # On screen the blueprint whole; printed, its parts (report.blueprint chose their steps
-        # and widths so no text is under 8 pt), each on a portrait page of its own.
+        # and widths so no text is under 8 pt), each on a portrait page of its own. The web page
+        # (not standalone) has only the whole one: no ``style`` attribute under the site's CSP.
         screen = (
             f'<figure class="sp-chart blueprint sp-bp-screen"><h3>{escape(figure.title)}</h3>'
             f'<p class="note">{escape(figure.note)}</p>{_inline(figure.svg, str(index))}</figure>'
         )
+        if not standalone:
+            return screen
         printed = "".join(
             f'<figure class="sp-chart blueprint sp-bp-part"><h3>{escape(figure.title)}'
             + (f", {escape(part.label)}" if part.label else "")
@@ -149,26 +160,14 @@ def _title_page(page: TitlePage) -> str:
     )
 
 
-def render_html(report: Report) -> str:
-    """The report model as one self-contained HTML document (prints well; no scripts, no CDN)."""
-    parts: list[str] = [
-        '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(report.kicker)} — {escape(report.title)}</title>",
-        f"<style>{profile_css()}{_PRINT_CSS}</style></head>",
-        '<body class="sp-standalone"><div class="sp-profile">'
-        + (_title_page(report.title_page) if report.title_page else ""),
-        f'<header class="sp-head"><p class="sp-kicker">{escape(report.kicker)}</p>',
-        f'<h1>{escape(report.title)}</h1><dl class="sp-meta">',
-    ]
-    if report.banner:  # an unsuppressed output says so on every printed page and on top
-        text = report.banner.replace("\\", "").replace('"', "")
-        parts[3] = parts[3].replace(
-            "</style>",
-            f'@page{{@top-center{{content:"{text}";font:bold 10pt "DejaVu Sans",sans-serif;'
-            "color:#b3261e}}</style>",
-        )
-        parts.insert(5, f'<p class="sp-banner warn"><strong>{escape(report.banner)}</strong></p>')
+def _body(report: Report, *, standalone: bool) -> list[str]:
+    """What the file and the web page share: the banner, the header, the rule, the contents
+    with anchors and every section of the report model, in its order."""
+    parts: list[str] = []
+    if report.banner:  # an unsuppressed output says so on top (and on every printed page)
+        parts.append(f'<p class="sp-banner warn"><strong>{escape(report.banner)}</strong></p>')
+    parts.append(f'<header class="sp-head"><p class="sp-kicker">{escape(report.kicker)}</p>')
+    parts.append(f'<h1>{escape(report.title)}</h1><dl class="sp-meta">')
     parts += [f"<div><dt>{escape(k)}</dt><dd>{escape(v)}</dd></div>" for k, v in report.meta]
     parts.append("</dl></header>")
     parts.append(f'<p class="sp-rule">{escape(report.suppression_rule)}</p>')
@@ -190,14 +189,46 @@ def render_html(report: Report) -> str:
                 parts.append(f"<p{cls}>{escape(block.text)}</p>")
             elif isinstance(block, Table):
                 if FORMAT in block.formats:
-                    parts += [_table(part) for part in page_parts(block)]
+                    parts += [_table(p, standalone=standalone) for p in page_parts(block)]
             elif isinstance(block, Figure):
-                parts.append(_figure(block, len(parts)))
+                parts.append(_figure(block, len(parts), standalone=standalone))
         parts.append("</section>")
-    if report.title_page and report.title_page.executor:  # the executor's mark, last page
+    return parts
+
+
+def render_html(report: Report, *, standalone: bool = True) -> str:
+    """The report model as one self-contained HTML document (prints well; no scripts, no CDN),
+    or (``standalone=False``) as the fragment ``div.sp-profile`` of the web page.
+
+    The fragment has no title page and no executor's mark (they belong to the filed paper: the
+    page around it names the study, the revision, the date and the author), no ``<style>`` and
+    no ``style`` attribute (the site's Content-Security-Policy forbids inline styles; the page
+    links :func:`profile_css`).
+    """
+    body = _body(report, standalone=standalone)
+    if not standalone:
+        return "\n".join(['<div class="sp-profile">', *body, "</div>"])
+    css = profile_css() + _PRINT_CSS
+    if report.banner:  # on every printed page too
+        text = report.banner.replace("\\", "").replace('"', "")
+        css += (
+            f'@page{{@top-center{{content:"{text}";font:bold 10pt "DejaVu Sans",sans-serif;'
+            "color:#b3261e}}"
+        )
+    page = report.title_page
+    parts = [
+        '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(report.kicker)} — {escape(report.title)}</title>",
+        f"<style>{css}</style></head>",
+        '<body class="sp-standalone"><div class="sp-profile">'
+        + (_title_page(page) if page else ""),
+        *body,
+    ]
+    if page and page.executor:  # the executor's mark, last page
         parts.append(
             '<div class="sp-executor">'
-            + "".join(f"<p>{escape(t)}</p>" for t in report.title_page.executor)
+            + "".join(f"<p>{escape(t)}</p>" for t in page.executor)
             + "</div>"
         )
     parts.append("</div></body></html>")

@@ -86,8 +86,8 @@ def _build(run_id: int) -> str:
                 revision=run.revision.number,
             )
             result_json = pipeline.profile_to_json(profile)
-            html = pipeline.render_profile_html(profile, document, standalone=True)
-            fragment = pipeline.render_profile_html(profile, document, standalone=False)
+            # The HTML report and the page's fragment of it: one report model, as the DOCX's.
+            html, fragment = pipeline.render_profile_pages(profile, document)
             # What the pages show of it, once: the published profile, labels, charts.
             run.report_progress(0.95, gettext("Drawing the charts of the pages"))
             runs.store(run, runs.prepare(profile, document))
