@@ -63,7 +63,9 @@ def test_the_filled_sample_is_the_standard_report(built) -> None:  # type: ignor
     report, _, profile = built
     filled = render_docx_template(report, sample_template())
     standard = render_docx(report)  # no figures in either: the template has none
-    assert docx_texts(filled) == docx_texts(standard)
+    # The standard contents end each line with a tab before its page number (a PAGEREF field
+    # the sample's plain list has not: a body adds Word's own contents field if it wants one).
+    assert docx_texts(filled) == [t.rstrip("\t") for t in docx_texts(standard)]
     assert docx_cells(filled) == docx_cells(standard)
     texts = "\n".join(docx_texts(filled))
     for section in report.sections:

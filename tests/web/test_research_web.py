@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from example_runs import store_example
 from segprofile import pipeline
+from segprofile.model.labels import journey_step_name
 from segprofile.web.studies import services
 from segprofile.web.studies.models import Membership, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.services import workspace_for
@@ -91,7 +92,8 @@ def test_registry_shows_hypotheses_with_ladder_aidas_step_and_evidence(
     hyp = next(h for h in document.hypotheses if h.id == "n_know_entitlement")
     assert hyp.statement in text
     assert f"{hyp.hunt_stage}. {document.hunt_ladder[hyp.hunt_stage - 1]}" in text
-    assert "current.learn" in text
+    assert journey_step_name(document, "current.learn") in text  # the step by its title
+    assert "current.learn" not in text
     assert "подтверждена" in text
     assert "Предложены по данным" in text
     assert "Как выносится вердикт по опросу" in text
