@@ -256,8 +256,9 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     form.locator("#id_label").fill("Возраст заявителя")
     form.locator("#id_source_kind").select_option("document_attribute")
     form.locator("#id_source_reference").fill("Заявление, дата рождения")
-    form.locator("#id_binning_method").select_option("round")
-    page.wait_for_load_state("networkidle")  # the form is drawn again for the method chosen
+    # Choosing a method draws the form again: wait for that answer before typing into it.
+    with page.expect_response(lambda r: r.request.method == "GET" and "/features/" in r.url):
+        form.locator("#id_binning_method").select_option("round")
     form.locator("#id_n_bins").fill("3")
     expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3)
     shot(page, "whole-11-feature-bins", features)
