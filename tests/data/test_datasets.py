@@ -521,3 +521,34 @@ def test_an_import_without_a_study_pseudonymises_what_looks_like_a_client_id(
     stored = pq.read_table(result.path).to_pydict()
     assert not set(stored["ID клиента"]) & {row["ID клиента"] for row in rows}
     assert set(stored["Что улучшить"]) == {row["Что улучшить"] for row in rows}
+
+
+def test_the_counts_of_a_population_table_are_never_taken_for_client_ids(
+    home: Path, tmp_path: Path
+) -> None:
+    """A population table at a large region's scale: every count is distinct, whole and
+    non-negative — what the id rule looks for. It is a table of groups, not of people, so its
+    counts stay numbers (a pseudonymised count failed the blind zones at 1,000,000 rows);
+    a count column under a Russian name is a measure on any upload's check page too."""
+    regions = ["город", "село", "посёлок"]
+    rows = [
+        {
+            "region_type": regions[i % 3],
+            "children": str(1 + i % 5),
+            "entitled": str(23_799 + i * 977),
+        }
+        for i in range(150)
+    ]
+    path = write_csv(tmp_path / "population.csv", rows)
+    source = datasets.adhoc_source().model_copy(
+        update={"kind": "population", "count_column": "entitled"}
+    )
+    result = datasets.import_data(path, study_id="s", source=source, author="a", home=home)
+    assert result.pii == []
+    stored = pq.read_table(result.path).to_pydict()
+    assert stored["entitled"] == [int(r["entitled"]) for r in rows]
+    named = [{**r, "Численность получателей": r["entitled"]} for r in rows]
+    inspection = datasets.inspect(
+        write_csv(tmp_path / "named.csv", named), staging_root=tmp_path / "staging"
+    )
+    assert "Численность получателей" not in {f.column for f in inspection.pii}

@@ -172,13 +172,20 @@ def client_id_columns(
     sample: list[dict[str, Any]],
     decisions: dict[str, ColumnOverride],
     named: Collection[str | None] = (),
+    *,
+    source: DataSource | None = None,
 ) -> set[str]:
     """The client id columns of a file being read: those ``named`` (the source's and the
     study's id column) that it has, and those the inspection's rule (:func:`schema.id_columns`,
-    with the analyst's types and uses) takes for identifiers in its first rows."""
+    with the analyst's types and uses) takes for identifiers in its first rows — except in a
+    population table (``source``), whose rows are groups of people and whose whole numbers are
+    counts, however distinct."""
+    found = {c for c in named if c in raw.columns}
+    if source is not None and source.kind is DataSourceKind.population:
+        return found
     first = f"(SELECT * FROM raw LIMIT {max(len(sample), 1):d})"  # noqa: S608 — a number
     detected = raw.run(lambda: id_columns(raw.con, first, decisions))
-    return {c for c in named if c in raw.columns} | set(detected)
+    return found | set(detected)
 
 
 def inspect(
@@ -430,7 +437,9 @@ def open_raw_source(
         _apply_type_overrides(raw, dtypes, decisions)
         dtypes = raw.dtypes()
         sample = raw.sample()
-        ids = client_id_columns(raw, sample, decisions, [source.id_column, *client_ids])
+        ids = client_id_columns(
+            raw, sample, decisions, [source.id_column, *client_ids], source=source
+        )
         findings = _findings(raw.columns, dtypes, sample, decisions, ids)
         if any(f.action is PiiAction.pseudonymise for f in findings):
             secret, _ = study_key(home, study_id, key)
@@ -725,7 +734,9 @@ def import_data(
             _apply_type_overrides(raw, dtypes, decisions)
             dtypes = raw.dtypes()
             sample = raw.sample()
-            ids = client_id_columns(raw, sample, decisions, [source.id_column, *client_ids])
+            ids = client_id_columns(
+                raw, sample, decisions, [source.id_column, *client_ids], source=source
+            )
             findings = _findings(raw.columns, dtypes, sample, decisions, ids)
             documented = {c for c, ov in source.columns.items() if ov.pii} - set(overrides or {})
             _check_keep_reasons(findings, reasons, documented)

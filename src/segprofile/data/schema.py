@@ -93,7 +93,8 @@ _AGE_NAME = re.compile(r"возраст|(^|[^a-z])age([^a-z]|$)|лет$")
 #: Names of amounts and measures: unique whole numbers under such a name are values, not ids.
 _MEASURE_NAME = re.compile(
     r"доход|сумм|зарплат|заработ|пенси|пособи|стоимост|цена|платеж|платёж|выплат|площад|"
-    r"стаж|расход|income|amount|salary|wage|price|cost|sum$|payment"
+    r"стаж|расход|числ|колич|кол-?во|income|amount|salary|wage|price|cost|sum$|payment|"
+    r"count|total|entitled|population"
 )
 _NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
 
