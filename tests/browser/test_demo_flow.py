@@ -62,7 +62,7 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     expect(profile_features.first).to_contain_text(document.segmented_features()[0].label)
     capacity = segments.locator("tbody tr").first.locator("td").nth(1)
     expect(capacity).to_have_text(CAPACITY)
-    expect(page.get_by_role("link", name="Скачать profile.html")).to_be_visible()
+    expect(page.get_by_role("link", name="Отчёт (HTML)")).to_be_visible()
     expect(page.get_by_role("link", name="Скачать profile.json")).to_be_visible()
     shot(page, "06-profile")
     # The report's sections, in the report's order (issue 20), fit 1366 px; nothing blocked.

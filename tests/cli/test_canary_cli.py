@@ -317,9 +317,8 @@ def test_the_scanner_finds_the_raw_values_in_the_inputs(canary_run: CanaryRun) -
     assert [h.where for h in scan_bytes((out / "report.pdf").read_bytes(), word, "pdf")] == [
         "pdf (PDF text)"
     ]
-    assert scan_bytes((out / "report.docx").read_bytes(), word, "docx")[0].where.startswith(
-        "docx:word/"
-    )
+    docx_hits = scan_bytes((out / "report.docx").read_bytes(), word, "docx")
+    assert any(h.where.startswith("docx:word/") for h in docx_hits)
     assert scan_bytes((out / "report.xlsx").read_bytes(), word, "xlsx")[0].where.startswith(
         "xlsx:xl/"
     )

@@ -133,8 +133,11 @@ def test_import_survey_confirms_planted_problems_and_refutes_non_problems(
     assert written["p_epgu_form_complex"].status is HypothesisStatus.refuted
     assert written["p_city_unaware"].status is HypothesisStatus.refuted
     rural = written["p_unaware_epgu"]
-    assert rural.verdict_reason.startswith("Опрос «answers.csv»: Подтверждена для")
-    survey_evidence = [e for e in rural.evidence if e.source.startswith("answers.csv, ")]
+    # The survey by its title in the study, never by the file's name (it goes into reports).
+    title = load_study(out_file).data_source("survey").title
+    assert rural.verdict_reason.startswith(f"Опрос «{title}»: Подтверждена для")
+    survey_evidence = [e for e in rural.evidence if e.source.startswith(f"{title}, ")]
+    assert not any("answers.csv" in e.source for e in rural.evidence)
     assert survey_evidence
     assert survey_evidence[0].value is not None
     assert "хи-квадрат" in survey_evidence[0].summary
@@ -164,7 +167,8 @@ def test_mapping_stored_in_the_study_and_written_in_place(
     assert code == 0, captured.err
     hyp = next(h for h in load_study(study_file).hypotheses if h.id == "p_epgu_form_complex")
     assert hyp.status is HypothesisStatus.refuted
-    assert hyp.verdict_reason.startswith("Опрос «answers.csv»")
+    title = load_study(study_file).data_source("survey").title
+    assert hyp.verdict_reason.startswith(f"Опрос «{title}»")
     # Run twice: the survey's evidence is replaced, not duplicated.
     assert (
         run(
@@ -279,7 +283,8 @@ def test_hypothesis_of_a_deleted_segment_is_kept_and_marked(
     code = run([*_import(study_file, answers, small), "-m", str(mapping), "--in-place"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert "«p_orphan»" in captured.err
+    number = [h.id for h in load_study(study_file).hypotheses].index("p_orphan") + 1
+    assert f"Гипотеза «№ {number}." in captured.err  # by its number, never its id
     assert "осиротевшая" in captured.err
     kept = next(h for h in load_study(study_file).hypotheses if h.id == "p_orphan")
     assert kept.status is HypothesisStatus.not_enough_data

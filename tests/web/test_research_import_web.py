@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
+from segprofile.model.labels import hypothesis_name
 from segprofile.model.study import Hypothesis, HypothesisKind, HypothesisStatus
 from segprofile.web.studies.models import ProfileRun, Study
 from upload_gate import confirm_import
@@ -172,8 +173,12 @@ def test_survey_import_preview_analysis_and_verdicts_as_revision(
     assert status["p_docs_burden"] is HypothesisStatus.confirmed
     assert status["p_epgu_form_complex"] is HypothesisStatus.refuted
     burden = next(h for h in document.hypotheses if h.id == "p_docs_burden")
-    assert burden.verdict_reason.startswith("Опрос «answers.csv»")
-    assert any(e.source.startswith("answers.csv, ") for e in burden.evidence)
+    # The evidence names the survey by its title in the study, never the uploaded file.
+    title = document.data_source("survey").title
+    assert title
+    assert burden.verdict_reason.startswith(f"Опрос «{title}»")
+    assert any(e.source.startswith(f"{title}, ") for e in burden.evidence)
+    assert not any("answers.csv" in e.source for e in burden.evidence)
     # The mapping is kept on the study's survey source for the next import.
     assert [q.question for q in document.data_source("survey").questions] == [
         "q_docs_difficult",
@@ -182,7 +187,7 @@ def test_survey_import_preview_analysis_and_verdicts_as_revision(
     ]
     # The registry shows the evidence, the reason and who changed the status when.
     page = _text(client_in.get(reverse("studies:hypotheses", kwargs={"pk": study.pk})))
-    assert "Опрос «answers.csv»" in page
+    assert f"Опрос «{title}»" in page
     assert f"редакция {revision.number}" in page
     assert "anna" in page
 
@@ -239,7 +244,8 @@ def test_orphaned_hypothesis_is_kept_and_marked(study: Study, client_in: Client)
     url = _upload(client_in, study, _csv(_survey(study)))
     rows = [*MAP[:1], {"question": "q_docs_difficult", "hypothesis": "p_orphan", "support": "yes"}]
     text = _text(client_in.post(url, _mapping(rows, action="analyse")))
-    assert "«p_orphan»" in text
+    document = study.current_revision().to_document()
+    assert f"Гипотеза «{hypothesis_name(document, 'p_orphan')}»" in text  # by number, not its id
     assert "осиротевшая" in text
     assert client_in.post(url, _mapping(rows, action="apply")).status_code == 302
     kept = next(h for h in study.current_revision().to_document().hypotheses if h.id == "p_orphan")

@@ -67,7 +67,7 @@ def test_building_the_profile_shows_the_segment_table(
     biggest = max(profile.by_feature[0].segments, key=lambda s: s.capacity)
     # Capacities are printed the Russian way: 12 345, with a no-break space.
     assert f'<td class="num">{biggest.capacity:,}</td>'.replace(",", "\u00a0") in html
-    assert "Скачать profile.html" in html
+    assert "Отчёт (HTML)" in html
     assert "Скачать profile.json" in html
 
 

@@ -375,6 +375,8 @@ def import_survey(
                 + ".",
             )
         survey_name = name or info.name
+        # The evidence names the survey as the study does, never its file: it goes into reports.
+        evidence_source = source.title if source is not None and source.title else "данные опроса"
         defaults = VerdictRules(confidence=study.research.confidence)
         rules = VerdictRules(
             threshold=threshold if threshold is not None else defaults.threshold,
@@ -415,16 +417,17 @@ def import_survey(
                 question_links(mapping),
                 rules=rules,
                 universe=known_segments(profile),
-                source=survey_name,
+                source=evidence_source,
             )
         orphaned = orphaned_hypotheses(study, profile)
         for hid, keys in orphaned.items():
             analysis.warnings.append(
-                f"Гипотеза «{hid}» ссылается на сегменты, которых нет в профиле (признак удалён "
+                f"Гипотеза «{labels.hypothesis_name(study, hid)}» ссылается на сегменты, "
+                "которых нет в профиле (признак удалён "
                 f"или переименован): {', '.join(keys)}. Гипотеза сохранена и помечена как "
                 "«осиротевшая»; исправьте её сегменты."
             )
-        updated = apply_survey_verdicts(study, analysis, source=survey_name)
+        updated = apply_survey_verdicts(study, analysis, source=evidence_source)
         # What the results page and CSV show: no share or test of fewer than min_cell answers.
         analysis.tests = protect_survey_tests(analysis.tests, study.segmentation.min_cell)
         if source is not None and questions:
