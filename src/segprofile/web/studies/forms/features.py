@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
-from segprofile.model.labels import RU
+from segprofile.model.labels import ru
 from segprofile.model.study import BinningMethod, FeatureSourceKind, FeatureType
 
 LABEL_MAX = 200
@@ -30,7 +30,7 @@ BINNING_CHOICES = [
 
 
 def _choices(enum: Any) -> list[tuple[str, str]]:
-    return [(member.value, RU.get(member, member.value)) for member in enum]
+    return [(member.value, ru(member)) for member in enum]
 
 
 def parse_thresholds(text: str) -> list[float]:

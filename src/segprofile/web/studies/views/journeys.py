@@ -129,6 +129,7 @@ def _shared_context(
         document, segment_labels=labels if run is not None else None
     )
     return {
+        "document": document,  # hypotheses named by number (studies_tags.hypothesis_name)
         "comparisons": comparisons,
         "suggested": _recommendation_rows(suggested),
         "recommendations": _recommendation_rows(document.recommendations),
