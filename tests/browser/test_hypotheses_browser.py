@@ -73,7 +73,7 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     form.get_by_role("button", name="Сохранить").click()
     problem = page.locator("#h-p1")
     expect(problem).to_contain_text("Сельским семьям не сообщают срок")
-    expect(problem).to_contain_text("n1")
+    expect(problem.locator('a[href="#h-n1"]')).to_contain_text("№ ")  # the need by number
 
     # --- a suggestion edited, then accepted ----------------------------------------------
     page.locator("#suggested").get_by_role("link", name="Изменить и принять").first.click()

@@ -85,7 +85,7 @@ def test_plan_interviews_mark_respondents_and_set_the_margin(page: Any, live_app
     first_row = rows.filter(has_text=first_segment)
     expect(first_row.locator("td").nth(2)).to_have_text("1")  # interviewed
     expect(rows.filter(has_text=second_segment).locator("td").nth(4)).to_have_text("1")  # refused
-    covered = page.locator("tr.hyp-coverage", has_text="p_office_slow")
+    covered = page.locator("tr.hyp-coverage", has_text="При личной подаче в клиентской службе")
     expect(covered).to_contain_text("охвачена")
     activity.scroll_into_view_if_needed()
     shot(page, "research-plan-06-coverage")
