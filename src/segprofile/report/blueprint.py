@@ -823,7 +823,8 @@ def blueprint_parts(
                 min_width=0.0,
             )
             size = _SVG_SIZE.search(svg)
-            assert size is not None  # we drew it
+            if size is None:  # our own drawing always has its size: a bug, said plainly
+                raise RuntimeError("blueprint drawing without a width and height")
             w, h = float(size["w"]), float(size["h"])
             width_mm = min(area_w, area_h * w / h)
             return svg, width_mm, printed_points(svg, width_mm) >= MIN_PRINT_PT
