@@ -406,7 +406,18 @@ def cluster_profile(
         return None, notes
     model, prepared, settings = cf.model, cf.prepared, study.segmentation.clustering
     report(0.75, "Отнесение всех строк к кластерам")
-    counted = _aggregate(study, source, by_feature, cf, id_column=id_column, linked=linked)
+    # Every row is labelled once, into a temporary table of the engine, dropped after the
+    # counts: the label's expression (the distance to each centroid) is large, and each query
+    # that repeated it paid seconds of planning and a scan's arithmetic again.
+    with source.table.mutate(**{_LABEL: cf.assignment(source.table)}).cache() as labelled:
+        counted = _aggregate(
+            study,
+            _Labelled(labelled, source.count),
+            by_feature,
+            cf,
+            id_column=id_column,
+            linked=linked,
+        )
     notes += counted.warnings
     report(1.0, "")
     result = ClusterResult(
@@ -575,6 +586,20 @@ def count_groups(
     )
 
 
+_LABEL = "_sp_cluster"
+
+
+@dataclass(frozen=True)
+class _Labelled:
+    """The records with each row's cluster label (column ``_LABEL``), read as a source."""
+
+    table: Any
+    _count: Callable[[], int]
+
+    def count(self) -> int:
+        return self._count()
+
+
 def _aggregate(
     study: Study,
     source: TableLike,
@@ -584,9 +609,9 @@ def _aggregate(
     id_column: str | None,
     linked: personas.LinkedSources | None = None,
 ) -> _Counted:
-    """Assign every row in the engine; count per cluster; draft the portraits."""
+    """Count per cluster (``source`` has each row's label); draft the portraits."""
     model, prepared = cf.model, cf.prepared
-    assignment = cf.assignment(source.table)
+    assignment = source.table[_LABEL]
     groups = count_groups(
         study,
         source,
