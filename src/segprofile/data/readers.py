@@ -26,6 +26,7 @@ import logging
 import math
 import os
 import re
+import sys
 import unicodedata
 import zipfile
 from collections import Counter
@@ -1473,15 +1474,16 @@ class RawTable:
 
     def run(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the view; engine errors become fixes (and a retry) or InputError."""
-        import pyarrow as pa  # here, not at the top: a command starts without it
-
+        # Arrow's errors only where Arrow is in use (a workbook's sheet): a CSV never loads it.
+        arrow = sys.modules.get("pyarrow")
+        errors = (duckdb.Error, arrow.ArrowException) if arrow else (duckdb.Error,)
         for _ in range(len(self.columns) + 3):
             try:
                 self.build()
                 return work()
             except InputError:
                 raise
-            except (duckdb.Error, pa.ArrowException) as exc:
+            except errors as exc:
                 problem = self._diagnose(str(exc), type(exc).__name__)
             if problem is not None:
                 raise problem
