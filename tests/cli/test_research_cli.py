@@ -288,7 +288,8 @@ def test_hypothesis_of_a_deleted_segment_is_kept_and_marked(
     assert "осиротевшая" in captured.err
     kept = next(h for h in load_study(study_file).hypotheses if h.id == "p_orphan")
     assert kept.status is HypothesisStatus.not_enough_data
-    assert "district=north" in kept.verdict_reason
+    assert "значение «north» признака, которого нет в исследовании" in kept.verdict_reason
+    assert "district=north" not in kept.verdict_reason
     assert "не найден" in kept.verdict_reason
 
 

@@ -81,7 +81,7 @@ def test_enumerations_lists_and_nested_steps(base: dict[str, Any]) -> None:
     assert "Изменён статус гипотезы" in text
     assert "«Опровергнута»" in text or "«Подтверждена»" in text
     assert "сегменты гипотезы" in text
-    assert "«возраст=18-30»" in text
+    assert "значение «18-30» признака, которого нет в исследовании" in text
     assert f"Изменён канал шага «{step['title']}» пути «{journey['title']}»" in text
     assert f"Удалён шаг «{gone['title']}» из пути «{journey['title']}»" in text
     assert "Настройки сегментации: изменён минимальный размер сегмента: 5 → 10" in text

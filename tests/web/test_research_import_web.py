@@ -240,7 +240,9 @@ def test_mapping_form_errors_are_shown(study: Study, client_in: Client) -> None:
 def test_orphaned_hypothesis_is_kept_and_marked(study: Study, client_in: Client) -> None:
     page = _text(client_in.get(reverse("studies:hypotheses", kwargs={"pk": study.pk})))
     assert 'id="h-p_orphan"' in page
-    assert "district=north" in page
+    # The feature is gone with its name: the value is named as such, never as the raw key.
+    assert "значение «north» признака, которого нет в исследовании" in page
+    assert "district=north" not in page
     url = _upload(client_in, study, _csv(_survey(study)))
     rows = [*MAP[:1], {"question": "q_docs_difficult", "hypothesis": "p_orphan", "support": "yes"}]
     text = _text(client_in.post(url, _mapping(rows, action="analyse")))

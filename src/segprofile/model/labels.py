@@ -202,7 +202,7 @@ def segment_name(features: Sequence[Feature], key: str) -> str:
     «Канал подачи: Офис», «a=x&b=y» → «…: … и …: …», «cluster=3» → «кластер 3».
 
     Labels come from the study (feature labels, value labels); a numeric interval is named by its
-    code, an unknown feature by its key (a built profile names segments fully:
+    code, a value of a deleted feature as such (a built profile names segments fully:
     ``analysis.hypotheses.known_segments``).
     """
     by_id = {f.id: f for f in features}
@@ -214,9 +214,16 @@ def segment_name(features: Sequence[Feature], key: str) -> str:
             parts.append(f"кластер {code}")
         elif feature is not None and sep:
             parts.append(f"{feature.label}: {inline_label(value_label(feature, code))}")
+        elif sep:
+            parts.append(gone_feature_value(code))
         else:
             parts.append(part)
     return " и ".join(parts)
+
+
+def gone_feature_value(code: str) -> str:
+    """A segment's value of a feature the study does not have (deleted, with its name)."""
+    return f"значение «{code}» признака, которого нет в исследовании"
 
 
 STEP_GONE = "(шаг удалён из пути)"

@@ -8,7 +8,7 @@ from typing import Any
 
 from segprofile.data import masking
 from segprofile.errors import InputError
-from segprofile.model import spec_yaml
+from segprofile.model import labels, spec_yaml
 from segprofile.model.study import (
     Journey,
     Study,
@@ -22,11 +22,7 @@ JOURNEY_FORMATS = ("csv", "bpmn")
 def segment_key_label(study: Study, key: str) -> str:
     """A readable name of a segment key from the study's features and value labels («Канал
     подачи: МФЦ»), for segments no profile has named yet."""
-    # Imported here: the research package brings the engine's libraries, and importing the
-    # pipeline (every command) stays light.
-    from segprofile.analysis.research._common import key_label
-
-    return key_label(study, key)
+    return labels.segment_name(study.features, key)
 
 
 def export_journeys(study: Study, fmt: str) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segprofile.analysis.by_feature import segment_label
+from segprofile.model.labels import segment_name
 from segprofile.model.study import (
     Study,
 )
@@ -20,12 +20,4 @@ def key_parts(key: str) -> list[tuple[str, str]]:
 
 def key_label(study: Study, key: str) -> str:
     """A readable label of a segment key from the study's features (value labels)."""
-    labels = []
-    for fid, code in key_parts(key):
-        try:
-            feature = study.feature(fid)
-        except KeyError:
-            labels.append(f"{fid}: {code}")
-            continue
-        labels.append(f"{feature.label}: {segment_label(feature, code, None)}")
-    return " · ".join(labels) or key
+    return segment_name(study.features, key) if key else key

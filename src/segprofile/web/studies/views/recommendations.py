@@ -45,7 +45,9 @@ def _row(
         "rec": rec,
         "kind": labels.ru(rec.kind),
         "status": labels.ru(rec.status),
-        "segments": [names.get(key, key) for key in rec.segments],
+        "segments": [
+            names.get(key) or labels.segment_name(document.features, key) for key in rec.segments
+        ],
         "problems": [{"id": p, "hyp": hypotheses.get(p)} for p in rec.problems],
         "orphans": orphans,
         "journey": journey,

@@ -26,7 +26,7 @@ from segprofile import pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
-from segprofile.model.labels import DELETED_HYPOTHESIS, hypothesis_names
+from segprofile.model.labels import DELETED_HYPOTHESIS, hypothesis_names, segment_name
 from segprofile.model.results import Profile
 from segprofile.model.study import (
     DataSource,
@@ -107,6 +107,12 @@ def latest_profile(study: Study) -> tuple[ProfileRun | None, Profile | None]:
     return run, computed_profile(run)
 
 
+def _segment(key: str, document: StudyDocument, labels: dict[str, str]) -> str:
+    """A segment by the latest profile's name, else by the study's features (also a segment
+    the profile no longer has, or of a deleted feature)."""
+    return labels.get(key) or segment_name(document.features, key)
+
+
 def _hypothesis_row(
     hyp: Hypothesis, document: StudyDocument, labels: dict[str, str], orphans: list[str]
 ) -> dict[str, Any]:
@@ -118,8 +124,8 @@ def _hypothesis_row(
         "status": STATUS_LABELS.get(hyp.status.value, hyp.status.value),
         "hunt": ladder[stage - 1] if stage is not None and stage <= len(ladder) else None,
         "aidas": AIDAS_LABELS.get(hyp.aidas_stage.value) if hyp.aidas_stage else None,
-        "segments": [labels.get(key, key) for key in hyp.segments],
-        "orphans": orphans,
+        "segments": [_segment(key, document, labels) for key in hyp.segments],
+        "orphans": [_segment(key, document, labels) for key in orphans],
         "evidence": [
             {"item": e, "kind": EVIDENCE_LABELS.get(e.kind.value, e.kind.value), "index": i}
             for i, e in enumerate(hyp.evidence)
@@ -138,7 +144,7 @@ def _groups(
     for hyp in hypotheses:
         key = tuple(hyp.segments)
         if key not in groups:
-            names = [labels.get(k, k) for k in key]
+            names = [_segment(k, document, labels) for k in key]
             groups[key] = {"title": "; ".join(names), "rows": []}
         groups[key]["rows"].append(_hypothesis_row(hyp, document, labels, orphans.get(hyp.id, [])))
     # Hypotheses about every client first, then by segment name.
