@@ -159,6 +159,7 @@ def test_the_first_page_is_the_title_page_with_the_approval_block_top_right(prin
         assert approval[1] > 0.5, pages.name  # right half of the page
         assert approval[2] < 0.35, pages.name  # upper third
         assert organisation[2] < approval[2] < place[2]  # organisation above, place below
+        assert place[2] > 0.8, pages.name  # the place and year at the foot of the page
         pages.keep(1, "title")
 
 

@@ -130,8 +130,24 @@ def _title_page(doc: DocumentType, page: TitlePage, usable_cm: float) -> None:
     _lines(doc, [page.kind], align=center, size=16, bold_first=True, space_before_cm=2.5)
     _lines(doc, [page.title], align=center, size=14, space_before_cm=0.3)
     _lines(doc, [page.date_number], align=center, space_before_cm=0.5)
-    _lines(doc, [page.place], align=center, space_before_cm=3.0)
+    _lines(doc, [page.place], align=center)
+    _at_the_foot(doc.paragraphs[-1])
     doc.add_page_break()  # type: ignore[no-untyped-call]
+
+
+def _at_the_foot(para: Any) -> None:
+    """Pin a paragraph to the foot of the page's text area (a frame, as Word's «Рамка»), so it
+    stays there however long the lines above it are."""
+    frame = OxmlElement("w:framePr")
+    for name, value in (
+        ("w:wrap", "around"),
+        ("w:vAnchor", "margin"),
+        ("w:yAlign", "bottom"),
+        ("w:hAnchor", "margin"),
+        ("w:xAlign", "center"),
+    ):
+        frame.set(qn(name), value)
+    para._p.get_or_add_pPr().insert(0, frame)
 
 
 def _repeat_header(row: object) -> None:
