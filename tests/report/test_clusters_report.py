@@ -194,8 +194,11 @@ def test_html_profile_shows_cards_chart_and_tables(
 def test_k_chart_marks_the_recommended_k(clustered: tuple[Study, Profile, Path]) -> None:
     _, profile, _ = clustered
     choice = profile.clusters.choice  # type: ignore[union-attr]
-    svg = charts.to_svg(charts.k_diagnostics(choice))
+    svg = charts.to_svg(charts.k_diagnostics(choice), "Выбор числа кластеров")
     assert f"рекомендуемое k = {choice.recommended_k}" in svg
+    # Named for a screen reader in Russian; Vega's English descriptions are gone.
+    assert svg.startswith('<svg role="img" aria-label="Выбор числа кластеров"')
+    assert svg.count("aria-") == 1
     # Plain Russian first, the specialists' term in brackets.
     assert "Чёткость разделения групп (силуэт)" in svg
     assert "Устойчивость при повторных запусках (ARI)" in svg

@@ -191,9 +191,9 @@ def test_charts_are_drawn_once_per_run_and_stored_with_it(
     calls: list[str] = []
     real = charts.to_svg
 
-    def counting(chart: Any) -> str:
+    def counting(chart: Any, label: str) -> str:
         calls.append("x")
-        return str(real(chart))
+        return str(real(chart, label))
 
     monkeypatch.setattr(charts, "to_svg", counting)
     url = _url("run_segments", study, run)

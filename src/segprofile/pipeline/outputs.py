@@ -21,12 +21,17 @@ from segprofile.model.study import (
 # are used: importing the pipeline — every command of the CLI does — stays light.
 
 
+#: The charts' names, as the report's figures are titled (for screen readers on the pages).
+PRIORITY_CHART = "Ёмкость и удовлетворённость сегментов"
+K_CHART = "Выбор числа кластеров"
+
+
 def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
     """The importance × performance chart of a profile as inline SVG (None if nothing to draw)."""
     from segprofile.report.charts import priority_quadrant, to_svg
 
     chart = priority_quadrant(profile, min_cell=study.segmentation.min_cell)
-    return None if chart is None else to_svg(chart)
+    return None if chart is None else to_svg(chart, PRIORITY_CHART)
 
 
 def capacity_csat_svg(
@@ -39,7 +44,9 @@ def capacity_csat_svg(
     chart = capacity_csat(feature, min_cell=study.segmentation.min_cell)
     if chart is None:
         return None
-    return to_svg(chart if label_limit is None else chart.configure_axisY(labelLimit=label_limit))
+    if label_limit is not None:
+        chart = chart.configure_axisY(labelLimit=label_limit)
+    return to_svg(chart, f"{feature.label}: ёмкость и CSAT")
 
 
 def k_diagnostics_svg(choice: KChoice) -> str | None:
@@ -48,7 +55,7 @@ def k_diagnostics_svg(choice: KChoice) -> str | None:
     from segprofile.report.charts import k_diagnostics, to_svg
 
     chart = k_diagnostics(choice)
-    return None if chart is None else to_svg(chart)
+    return None if chart is None else to_svg(chart, K_CHART)
 
 
 REPORT_FORMATS: dict[str, tuple[str, str]] = {

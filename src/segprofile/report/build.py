@@ -306,7 +306,7 @@ def _svg_figure(title: str, make: Callable[[], alt.TopLevelMixin | None]) -> Fig
     """A chart figure; a chart that cannot be drawn is left out, never fatal."""
     try:
         chart = make()
-        return None if chart is None else Figure(title, charts.to_svg(chart))
+        return None if chart is None else Figure(title, charts.to_svg(chart, title))
     except (ValueError, RuntimeError) as exc:
         log.warning("chart skipped: %s", type(exc).__name__)
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import altair as alt
 import pandas as pd
@@ -36,15 +37,16 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
+def to_svg(chart: alt.TopLevelMixin, label: str) -> str:
     """Render a chart to an SVG string (offline; numbers in the Russian format).
 
     Without Vega's ARIA roles and descriptions: they are English («X-axis titled … for a linear
-    scale», «group mark container»); the figure's Russian caption names the chart instead."""
+    scale», «group mark container»). The picture is named by ``label`` instead (``role="img"``
+    and ``aria-label``), so a screen reader reads the chart's Russian name."""
     spec: dict[str, Any] = chart.to_dict()
     spec.setdefault("config", {})["aria"] = False
-    svg: str = vlc.vegalite_to_svg(spec, format_locale=_RU_LOCALE)
-    return _ARIA.sub("", svg)
+    svg: str = _ARIA.sub("", vlc.vegalite_to_svg(spec, format_locale=_RU_LOCALE))
+    return svg.replace("<svg", f'<svg role="img" aria-label={quoteattr(label)}', 1)
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:

@@ -27,7 +27,9 @@ from segprofile.web.studies.models import ProfileRun, RunChart
 
 logger = logging.getLogger(__name__)
 
-PAGES_VERSION = 2  # 2: the priority chart numbers its points; rare values unnamed (issue 19)
+# 2: the priority chart numbers its points, rare values unnamed (issue 19); 3: charts are named
+# for screen readers (role and aria-label).
+PAGES_VERSION = 3
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"
