@@ -18,6 +18,8 @@ WAIT = 20_000
 
 def test_features_in_place(page: Any, live_app: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, live_app)
     new_example_study(page)
     section = page.locator("#features")
@@ -90,9 +92,14 @@ def test_features_in_place(page: Any, live_app: Any) -> None:
     expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3, timeout=WAIT)
     expect(preview).to_contain_text("округлённые квантили", timeout=WAIT)
     shot(page, "features-04-round-bins", section)
+    # A select that does not draw the form again previews like any field (no eval filter:
+    # the site's CSP forbids it, and htmx then drops the event with a console error).
+    with page.expect_response(lambda r: r.request.method == "POST" and "preview" in r.url):
+        form.locator("#id_source_kind").select_option(index=1)
     form.get_by_role("button", name="Сохранить").click()
     expect(section.locator("#feature-applicant-age")).to_contain_text(
         "круглые границы", timeout=WAIT
     )
+    assert not [e for e in errors if "htmx" in e], errors
     section.scroll_into_view_if_needed()
     shot(page, "features-05-saved", section)
