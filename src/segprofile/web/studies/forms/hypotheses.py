@@ -37,19 +37,24 @@ def segment_choices(
     features = {f.id: f.label for f in document.features}
     groups: dict[str, list[tuple[str, str]]] = {}
     for key, name in names.items():
+        heads = {part.partition("=")[0] for part in key.split("&")}
+        if not heads <= {*features, "cluster"}:
+            continue  # of a feature deleted since the profile was built: offered no more
         head = key.partition("=")[0]
         if "&" in key:
             group = gettext("Cross segments")
         elif head == "cluster":
             group = gettext("Clusters")
         else:
-            group = features.get(head, head)
+            group = features[head]
         short = name[len(group) + 2 :] if name.startswith(f"{group}: ") else name
         groups.setdefault(group, []).append((key, short))
+    offered = {key for items in groups.values() for key, _ in items}
     gone = [
-        (key, gettext("%(key)s — the segment no longer exists") % {"key": key})
+        (key, gettext("%(key)s — the segment no longer exists") % {"key": name})
         for key in dict.fromkeys(kept)
-        if key not in names
+        if key not in offered
+        for name in [names.get(key) or labels.segment_name(document.features, key)]
     ]
     out: Choices = [(gettext("No longer in the profile"), gone)] if gone else []
     return out + [(group, items) for group, items in groups.items()]
@@ -65,7 +70,7 @@ def journey_step_choices(document: StudyDocument, current: str | None = None) ->
             out.append((journey.title, items))
     keys = {f"{j.id}.{s.id}" for j in document.journeys for s in j.steps}
     if current and current not in keys:
-        out.insert(1, (current, gettext("%(key)s — the step no longer exists") % {"key": current}))
+        out.insert(1, (current, labels.STEP_GONE))
     return out
 
 
