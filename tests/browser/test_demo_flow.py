@@ -63,7 +63,7 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     capacity = segments.locator("tbody tr").first.locator("td").nth(1)
     expect(capacity).to_have_text(CAPACITY)
     expect(page.get_by_role("link", name="Отчёт (HTML)")).to_be_visible()
-    expect(page.get_by_role("link", name="Скачать profile.json")).to_be_visible()
+    expect(page.get_by_role("link", name="Скачать профиль (JSON)")).to_be_visible()
     shot(page, "06-profile")
     # The report's sections, in the report's order (issue 20), fit 1366 px; nothing blocked.
     headings = page.locator(".sp-profile h2").all_inner_texts()
@@ -85,7 +85,7 @@ def test_demo_flow(page: Any, live_app: Any) -> None:
     assert not refused, refused
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Скачать profile.json").click()
+        page.get_by_role("link", name="Скачать профиль (JSON)").click()
     profile = pipeline.profile_from_json(download.value.path().read_text(encoding="utf-8"))
     assert profile.total_clients == DEMO_ROWS  # the server's demo size (the site's: 20,000)
     assert profile.provenance.study_revision == 1

@@ -68,7 +68,7 @@ def test_building_the_profile_shows_the_segment_table(
     # Capacities are printed the Russian way: 12 345, with a no-break space.
     assert f'<td class="num">{biggest.capacity:,}</td>'.replace(",", "\u00a0") in html
     assert "Отчёт (HTML)" in html
-    assert "Скачать profile.json" in html
+    assert "Скачать профиль (JSON)" in html
 
 
 @pytest.mark.django_db

@@ -693,7 +693,7 @@ def _draw(
     svg.add("text", "шаг без участия клиента", x=x + 22, y=y + 12.5, font_size=SMALL, fill=INK)
     height = y + 16 + margin
 
-    title = f"Сервисный чертёж: {journey.title}"
+    title = f"Схема обслуживания: {journey.title}"
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_fmt(float(width))}" '
         f'height="{_fmt(float(height))}" viewBox="0 0 {_fmt(float(width))} {_fmt(float(height))}" '
