@@ -72,6 +72,32 @@ def test_engine_urls(tmp_path: Path, configure: Callable[..., Any]) -> None:
         connect("local[2]")
 
 
+def test_duckdb_spills_into_a_private_staging_folder_deleted_on_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What DuckDB writes to disk when a query outgrows memory holds (pseudonymised) records:
+    it goes to the staging area, never to ``.tmp`` in the folder the process started in."""
+    started_in = tmp_path / "cwd"
+    started_in.mkdir()
+    monkeypatch.chdir(started_in)
+    staging_root = tmp_path / "staging"
+    eng = connect("duckdb://", spill_root=staging_root)
+    folders = list((staging_root / "work").glob("engine-*"))
+    assert len(folders) == 1
+    con = eng.con.con  # DuckDB's own connection under Ibis
+    assert con.execute("SELECT current_setting('temp_directory')").fetchone()[0] == str(folders[0])
+    con.execute("SET memory_limit = '40MB'; SET threads = 1; SET preserve_insertion_order = false")
+    con.execute(
+        "CREATE TEMP TABLE big AS SELECT md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS v "
+        "FROM range(1500000) t(i)"
+    )
+    assert any(folders[0].iterdir()), "the 40 MB limit should have made DuckDB spill"
+    assert con.execute("SELECT count(DISTINCT v) FROM big").fetchone()[0] == 1_500_000
+    assert not any(started_in.iterdir())
+    eng.close()
+    assert not folders[0].exists()
+
+
 def test_a_raw_file_is_read_through_the_gate_on_every_engine(
     ws: pipeline.Workspace, engine: Engine, home: Path, tmp_path: Path, small_study: Study
 ) -> None:

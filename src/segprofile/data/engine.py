@@ -56,17 +56,37 @@ class Engine:
         return self._held.enter_context(context)
 
     @classmethod
-    def duckdb(cls, database: str | Path = ":memory:", *, threads: int | None = None) -> Engine:
-        """An embedded DuckDB engine (in memory unless a database file is given)."""
+    def duckdb(
+        cls,
+        database: str | Path = ":memory:",
+        *,
+        threads: int | None = None,
+        spill_root: Path | None = None,
+    ) -> Engine:
+        """An embedded DuckDB engine (in memory unless a database file is given).
+
+        What DuckDB spills to disk (large sorts, the temporary table of rows labelled by
+        cluster) goes to a private folder in the staging area (``spill_root``, default
+        ``$SEGPROFILE_STAGING``), deleted when the engine closes — never DuckDB's default
+        ``.tmp`` under whatever folder the process was started in.
+        """
         import ibis
 
-        kwargs: dict[str, Any] = {}
+        from segprofile.data import staging
+
+        held = ExitStack()
+        spill = held.enter_context(staging.work_dir(spill_root, kind="engine"))
+        kwargs: dict[str, Any] = {"temp_directory": str(spill)}
         if threads is not None:
             kwargs["threads"] = threads
-        con = ibis.duckdb.connect(str(database), **kwargs)
-        # DuckDB draws a progress bar on stdout for long queries: it would mix with our output.
-        con.raw_sql("SET enable_progress_bar = false")
-        return cls(con=con, name="duckdb")
+        try:
+            con = ibis.duckdb.connect(str(database), **kwargs)
+            # DuckDB draws a progress bar on stdout for long queries: it would mix with ours.
+            con.raw_sql("SET enable_progress_bar = false")
+        except BaseException:
+            held.close()
+            raise
+        return cls(con=con, name="duckdb", _held=held)
 
     @classmethod
     def pyspark(cls, master: str = "local[2]", *, config: dict[str, str] | None = None) -> Engine:
@@ -116,8 +136,9 @@ def engine_home() -> Path:
     return config.current().home / "engine"
 
 
-def connect(url: str | None = None) -> Engine:
-    """Connect to the engine named by ``url`` (default: ``$SEGPROFILE_ENGINE``, else DuckDB)."""
+def connect(url: str | None = None, *, spill_root: Path | None = None) -> Engine:
+    """Connect to the engine named by ``url`` (default: ``$SEGPROFILE_ENGINE``, else DuckDB);
+    DuckDB spills into a private folder under ``spill_root`` (default: the staging root)."""
     text = url or config.current().engine
     scheme, sep, rest = text.partition("://")
     if not sep:
@@ -130,12 +151,12 @@ def connect(url: str | None = None) -> Engine:
     if scheme == "duckdb":
         threads = int(options["threads"]) if "threads" in options else None
         if rest in ("", ":memory:"):
-            return Engine.duckdb(threads=threads)
+            return Engine.duckdb(threads=threads, spill_root=spill_root)
         path = Path(rest)
         if not path.is_absolute():
             path = engine_home() / path
         path.parent.mkdir(parents=True, exist_ok=True)
-        return Engine.duckdb(path, threads=threads)
+        return Engine.duckdb(path, threads=threads, spill_root=spill_root)
     if scheme in ("pyspark", "spark"):
         return Engine.pyspark(rest or "local[2]", config=options)
     raise InputError(

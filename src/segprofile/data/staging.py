@@ -7,6 +7,7 @@ data home (see ``docs/deploy.md``). Under it::
     uploads/<area>/<token>/     one directory per upload: the file and its ``.upload.json``
     incoming/                   the web server's temporary files of uploads still arriving
     work/read-*/                one per read of a raw file: the engine's converted copy, spill
+    work/engine-*/              one per analysis engine: its spill files (pseudonymised records)
     originals/<area>/<token>/   originals kept on an owner's explicit request (never expired)
 
 ``<area>`` names whose uploads they are (the web uses one per study). Directories are created
@@ -210,12 +211,13 @@ def hold(upload: Upload) -> Iterator[Upload]:
 
 
 @contextlib.contextmanager
-def work_dir(root: Path | None = None) -> Iterator[Path]:
-    """A private folder for one read of a raw file — the engine's converted copy of it and its
-    spill files — locked while in use and deleted after, whatever happens (a killed process's
-    folder goes with the next :func:`clean`)."""
+def work_dir(root: Path | None = None, *, kind: str = "read") -> Iterator[Path]:
+    """A private folder for one read of a raw file (``kind`` "read": the engine's converted
+    copy of it and its spill files) or for one analysis engine's spill files ("engine"),
+    locked while in use and deleted after, whatever happens (a killed process's folder goes
+    with the next :func:`clean`)."""
     base = prepare(root or default_root()) / WORK
-    path = Path(tempfile.mkdtemp(prefix=f"read-{os.getpid()}-", dir=base))
+    path = Path(tempfile.mkdtemp(prefix=f"{kind}-{os.getpid()}-", dir=base))
     handle = _try_lock(path)
     try:
         yield path

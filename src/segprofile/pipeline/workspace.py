@@ -113,7 +113,7 @@ class Workspace:
             return
         from segprofile.data.engine import connect
 
-        engine = connect(self.engine)
+        engine = connect(self.engine, spill_root=self.staging)
         try:
             yield engine
         finally:
