@@ -292,14 +292,73 @@ def test_a_segment_that_no_longer_exists_is_kept_marked_and_can_be_fixed(
     assert "сегмент больше не существует" not in article
 
 
+def _card(page: str, hypothesis_id: str) -> str:
+    """The hypothesis's card on the hypotheses page, as the person reads it."""
+    start = page.index(f'id="h-{hypothesis_id}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_a_card_names_its_journey_steps_once(study: Study, client_in: Client) -> None:
+    page = page_text(client_in.get(study_url("hypotheses", study)))
+    journeys = study_url("journeys", study)
+    # Its own step only: «Шаг пути», once, by the journey's and the step's titles.
+    card = _card(page, "n_know_entitlement")
+    assert card.count("Шаг пути") == 1
+    assert "Шаги пути" not in card
+    assert card.count("Текущий путь заявителя: Узнать о пособии и проверить право на него") == 1
+    assert card.count(f'href="{journeys}#step-current-learn"') == 1
+    # Its own step is also one of the steps naming it as a pain, and a second step names it:
+    # «Шаги пути», each step once.
+    card = _card(page, "p_office_slow")
+    assert card.count("Шаги пути") == 1
+    assert "Шаг пути" not in card
+    assert card.count(f'href="{journeys}#step-current-apply"') == 1
+    assert card.count(f'href="{journeys}#step-current-decision"') == 1
+    assert card.count("Текущий путь заявителя: Подать заявление") == 1
+
+
+def test_the_deletion_says_what_names_the_hypothesis_and_what_becomes_of_it(
+    study: Study, client_in: Client
+) -> None:
+    page = page_text(client_in.get(study_url("hypotheses", study)))
+    card = _card(page, "p_office_slow")
+    confirm = re.search(r'hx-confirm="([^"]*)"', card)
+    assert confirm is not None
+    assert confirm.group(1) == (
+        "Удалить эту гипотезу? Она будет убрана и отсюда: "
+        "шаг «Подать заявление» пути «Текущий путь заявителя»; "
+        "шаг «Принятие решения о назначении или отказе» пути «Текущий путь заявителя»; "
+        "исследование «Глубинные интервью с заявителями приоритетных сегментов»; "
+        "исследование «Анализ жалоб на платформе обратной связи и в интернет-приёмной СФР». "
+        "Ссылку на неё сохранят с пометкой «проблема удалена»: "
+        "рекомендация «Заявление за 15 минут в клиентской службе»."
+    )
+    # A need nothing names but its own step: only that is said.
+    confirm = re.search(r'hx-confirm="([^"]*)"', _card(page, "n_income_check"))
+    assert confirm is not None
+    assert confirm.group(1) == (
+        "Удалить эту гипотезу? Она будет убрана и отсюда: шаг «Узнать о пособии и проверить "
+        "право на него» пути «Текущий путь заявителя»."
+    )
+
+
 def test_a_hypothesis_others_depend_on_is_not_deleted(study: Study, client_in: Client) -> None:
     before = study.current_revision().number
     url = study_url("hypothesis_delete", study, hypothesis_id="n_fast_decision")
     response = client_in.post(url, {"base_revision": before}, follow=True)
     page = page_text(response)
     assert "нельзя удалить" in page
-    assert "p_office_slow" in page  # the problem that names it as its need
+    # The problem that names it as its need, by its number and statement, never its id.
+    assert "проблема «№ 7. При личной подаче" in page
+    assert "p_office_slow" not in page.split('id="registry"')[0]
     assert study.current_revision().number == before
+    # The card says so beforehand, instead of offering a deletion that would be refused.
+    card = _card(page, "n_fast_decision")
+    assert "Удалить нельзя, пока на неё ссылаются: проблема «№ 7. При личной подаче" in card
+    assert f'action="{url}"' not in card
+    assert (
+        f'action="{study_url("hypothesis_delete", study, hypothesis_id="p_office_slow")}"' in page
+    )
 
 
 def test_a_deleted_problem_stays_on_its_recommendation_marked(

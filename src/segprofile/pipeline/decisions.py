@@ -10,6 +10,7 @@ from typing import Any
 
 from segprofile.analysis.journeys import suggest_recommendations
 from segprofile.errors import DocumentError, InputError, NotFound
+from segprofile.model import labels
 from segprofile.model.results import (
     Portrait,
     Profile,
@@ -556,15 +557,29 @@ def save_hypothesis(
     return updated
 
 
-def hypothesis_uses(study: Study, hypothesis_id: str) -> tuple[list[str], list[str]]:
-    """What in ``study`` names a hypothesis, in Russian: ``(blocking, unlinked)``.
+@dataclass(frozen=True)
+class HypothesisUses:
+    """What in a study names a hypothesis, in Russian, grouped by what deleting it does to them.
 
-    Blocking: problems whose unmet need it is, survey questions that check it (their verdicts
-    would lose their subject). Unlinked on deletion: journey steps it is a pain of, research
-    activities that plan to check it. Recommendations keep a deleted problem, marked.
+    ``blocking``: problems whose unmet need it is, survey questions that check it — the deletion
+    is refused while they do (their verdicts would lose their subject). ``unlinked``: journey
+    steps it is a problem of (a step's pains or its own ``journey_step``) and research
+    activities that plan to check it — they no longer name it. ``kept``: recommendations that
+    solve it — they keep it among their problems, marked «проблема удалена» on their page.
     """
+
+    blocking: list[str] = field(default_factory=list)
+    unlinked: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def hypothesis_uses(study: Study, hypothesis_id: str) -> HypothesisUses:
+    """What in ``study`` names the hypothesis (see :class:`HypothesisUses`), never by an id."""
+    names = labels.hypothesis_names(study.hypotheses, 60)
+    hyp = next((h for h in study.hypotheses if h.id == hypothesis_id), None)
+    own_step = hyp.journey_step if hyp is not None else None
     blocking = [
-        f"проблема «{h.id}» (её неудовлетворённая потребность)"
+        f"проблема «{names[h.id]}» (это её неудовлетворённая потребность)"
         for h in study.hypotheses
         if h.need == hypothesis_id
     ]
@@ -578,29 +593,33 @@ def hypothesis_uses(study: Study, hypothesis_id: str) -> tuple[list[str], list[s
         f"шаг «{step.title}» пути «{journey.title}»"
         for journey in study.journeys
         for step in journey.steps
-        if hypothesis_id in step.pains
+        if hypothesis_id in step.pains or own_step == f"{journey.id}.{step.id}"
     ]
     unlinked += [
         f"исследование «{a.title}»"
         for a in study.research.activities
         if hypothesis_id in a.hypotheses
     ]
-    return blocking, unlinked
+    kept = [
+        f"рекомендация «{r.title}»" for r in study.recommendations if hypothesis_id in r.problems
+    ]
+    return HypothesisUses(blocking, unlinked, kept)
 
 
 def delete_hypothesis(study: Study, hypothesis_id: str) -> Study:
     """A copy of ``study`` without the hypothesis (M-7).
 
     Refused while a problem names it as its unmet need or a survey question checks it (the
-    message lists them). Journey steps and research activities that name it no longer do
-    (:func:`hypothesis_uses` lists them for the record). Recommendations that solve it keep it
-    in their problems, marked as deleted on their page, so that link is not lost.
+    message lists them). Journey steps and research activities that name it no longer do;
+    recommendations that solve it keep it in their problems, marked as deleted on their page,
+    so that link is not lost (:func:`hypothesis_uses` says which, before and after).
     """
     index = hypothesis_index(study, hypothesis_id)
-    blocking, _ = hypothesis_uses(study, hypothesis_id)
+    blocking = hypothesis_uses(study, hypothesis_id).blocking
     if blocking:
+        name = labels.hypothesis_name(study, hypothesis_id, 60)
         raise InputError(
-            f"Гипотезу «{hypothesis_id}» нельзя удалить: на неё ссылаются {'; '.join(blocking)}.",
+            f"Гипотезу «{name}» нельзя удалить: на неё ссылаются {'; '.join(blocking)}.",
             hint="сначала уберите эти ссылки, затем удалите гипотезу.",
         )
     updated = study.model_copy(deep=True)

@@ -149,9 +149,3 @@ def activity_title(context: template.Context, activity_id: str) -> str:
         if activity.id == activity_id:
             return str(activity.title)
     return str(activity_id)
-
-
-@register.simple_tag(takes_context=True)
-def step_name(context: template.Context, key: str) -> str:
-    """«Текущий путь: Подача заявления» for a «путь.шаг» reference; never the ids."""
-    return labels.journey_step_name(context["document"], str(key))

@@ -151,7 +151,8 @@ def hypothesis_edit(request: HttpRequest, pk: int, hypothesis_id: str) -> HttpRe
 
 @require_POST
 def hypothesis_delete(request: HttpRequest, pk: int, hypothesis_id: str) -> HttpResponse:
-    """Delete a hypothesis nothing else depends on; a recommendation keeps it, marked."""
+    """Delete a hypothesis nothing else depends on; a recommendation keeps it, marked. The
+    card's confirmation says beforehand what names it (``decisions.hypothesis_uses``)."""
     study = study_for(request, pk, need="edit")
 
     def change(data: dict[str, Any]) -> None:
@@ -172,7 +173,7 @@ def hypothesis_delete(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
         "user": request.user.get_username(),
         "name": name_items(base, "hypotheses", [hypothesis_id]),
     }
-    _, unlinked = decisions.hypothesis_uses(sections.base_document(study), hypothesis_id)
+    unlinked = decisions.hypothesis_uses(sections.base_document(study), hypothesis_id).unlinked
     if unlinked:
         comment += gettext("; no longer named by: %(what)s") % {"what": "; ".join(unlinked)}
     sections.save_part(request, study, change, comment=comment)

@@ -171,6 +171,8 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     for group in groups:
         for row in group["rows"]:
             row["history"] = history.get(row["hyp"].id, [])
+            # What names it, for the confirmation of its deletion (M-7 → M-8, M-11, M-12).
+            row["uses"] = decisions.hypothesis_uses(document, row["hyp"].id)
     context = {
         "study": study,
         "can": study_capabilities(request, study),
