@@ -113,3 +113,22 @@ def test_hypotheses_and_a_recommendation_written_in_the_browser(page: Any, live_
     problem = page.locator("#h-p1")
     expect(problem.get_by_role("link", name="Сообщать срок рассмотрения в СМС")).to_be_visible()
     shot(page, "hyp-07-links", problem)
+
+    # --- the need's step once; deleting the problem says what keeps a link to it ---------
+    need = page.locator("#h-n1")
+    expect(need.locator("dt", has_text="Шаг пути")).to_have_count(1)
+    expect(need).not_to_contain_text("Шаги пути")
+    expect(need).to_contain_text("Удалить нельзя, пока на неё ссылаются: проблема «№ ")
+    said: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        said.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    problem.get_by_role("button", name="Удалить").click()
+    expect(problem).to_be_visible()  # dismissed: nothing deleted
+    assert said == [
+        "Удалить эту гипотезу? Ссылку на неё сохранят с пометкой «проблема удалена»: "
+        "рекомендация «Сообщать срок рассмотрения в СМС при подаче»."
+    ]

@@ -50,8 +50,17 @@ def test_the_own_step_counts_once_and_nothing_else_is_invented() -> None:
 def test_a_need_problems_depend_on_is_refused_by_names_not_ids() -> None:
     study = _example()
     uses = decisions.hypothesis_uses(study, "n_fast_decision")
-    assert uses.blocking[0].startswith("проблема «№ 7. При личной подаче")
-    assert len(uses.blocking) == sum(1 for h in study.hypotheses if h.need == "n_fast_decision")
+    # The problems whose unmet need it is, in one item, each by its number and statement.
+    assert uses.blocking == [
+        "проблемы «№ 7. При личной подаче в клиентской службе С…», "
+        "«№ 9. Сельские заявители, подающие через МФЦ,…», "
+        "«№ 14. Форма заявления на ЕПГУ слишком сложна…» (это их неудовлетворённая потребность)"
+    ]
+    one = decisions.hypothesis_uses(study, "n_remote_access").blocking
+    assert one == [
+        "проблема «№ 10. Сельские заявители не знают о подаче че…» "
+        "(это её неудовлетворённая потребность)"
+    ]
     with pytest.raises(InputError) as refused:
         decisions.delete_hypothesis(study, "n_fast_decision")
     message = refused.value.message

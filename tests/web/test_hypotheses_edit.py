@@ -349,12 +349,12 @@ def test_a_hypothesis_others_depend_on_is_not_deleted(study: Study, client_in: C
     page = page_text(response)
     assert "нельзя удалить" in page
     # The problem that names it as its need, by its number and statement, never its id.
-    assert "проблема «№ 7. При личной подаче" in page
+    assert "проблемы «№ 7. При личной подаче" in page
     assert "p_office_slow" not in page.split('id="registry"')[0]
     assert study.current_revision().number == before
     # The card says so beforehand, instead of offering a deletion that would be refused.
     card = _card(page, "n_fast_decision")
-    assert "Удалить нельзя, пока на неё ссылаются: проблема «№ 7. При личной подаче" in card
+    assert "Удалить нельзя, пока на неё ссылаются: проблемы «№ 7. При личной подаче" in card
     assert f'action="{url}"' not in card
     assert (
         f'action="{study_url("hypothesis_delete", study, hypothesis_id="p_office_slow")}"' in page

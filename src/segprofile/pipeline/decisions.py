@@ -575,14 +575,15 @@ class HypothesisUses:
 
 def hypothesis_uses(study: Study, hypothesis_id: str) -> HypothesisUses:
     """What in ``study`` names the hypothesis (see :class:`HypothesisUses`), never by an id."""
-    names = labels.hypothesis_names(study.hypotheses, 60)
+    names = labels.hypothesis_names(study.hypotheses, 40)
     hyp = next((h for h in study.hypotheses if h.id == hypothesis_id), None)
     own_step = hyp.journey_step if hyp is not None else None
-    blocking = [
-        f"проблема «{names[h.id]}» (это её неудовлетворённая потребность)"
-        for h in study.hypotheses
-        if h.need == hypothesis_id
-    ]
+    needing = [f"«{names[h.id]}»" for h in study.hypotheses if h.need == hypothesis_id]
+    blocking = []
+    if len(needing) == 1:
+        blocking.append(f"проблема {needing[0]} (это её неудовлетворённая потребность)")
+    elif needing:
+        blocking.append(f"проблемы {', '.join(needing)} (это их неудовлетворённая потребность)")
     blocking += [
         f"вопрос «{q.question}» опроса «{s.title or s.id}»"
         for s in study.data_sources
