@@ -7,6 +7,7 @@ import re
 
 from segprofile.examples import EXAMPLES
 from segprofile.model.checks import check_study
+from segprofile.model.format import shorten
 from segprofile.model.spec_yaml import load_study
 from segprofile.model.study import FeatureType, HypothesisStatus, Study
 
@@ -75,3 +76,14 @@ def test_a_long_statement_is_shortened_with_an_ellipsis() -> None:
     assert quoted is not None
     assert quoted.group(1).endswith("…")
     assert len(quoted.group(1)) <= 60
+
+
+def test_a_statement_is_cut_after_a_whole_word() -> None:
+    statement = (
+        "При личной подаче в клиентской службе СФР заявители ждут решения дольше, "
+        "чем при подаче через ЕПГУ"
+    )
+    short = shorten(statement, 70)
+    assert short == "При личной подаче в клиентской службе СФР заявители ждут решения…"
+    assert shorten("Сверхдлинноеслово" * 6, 20) == ("Сверхдлинноеслово" * 6)[:19] + "…"
+    assert shorten("Коротко и ясно", 70) == "Коротко и ясно"

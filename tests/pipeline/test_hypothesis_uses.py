@@ -52,13 +52,13 @@ def test_a_need_problems_depend_on_is_refused_by_names_not_ids() -> None:
     uses = decisions.hypothesis_uses(study, "n_fast_decision")
     # The problems whose unmet need it is, in one item, each by its number and statement.
     assert uses.blocking == [
-        "проблемы «№ 7. При личной подаче в клиентской службе С…», "
-        "«№ 9. Сельские заявители, подающие через МФЦ,…», "
+        "проблемы «№ 7. При личной подаче в клиентской службе…», "
+        "«№ 9. Сельские заявители, подающие через…», "
         "«№ 14. Форма заявления на ЕПГУ слишком сложна…» (это их неудовлетворённая потребность)"
     ]
     one = decisions.hypothesis_uses(study, "n_remote_access").blocking
     assert one == [
-        "проблема «№ 10. Сельские заявители не знают о подаче че…» "
+        "проблема «№ 10. Сельские заявители не знают о подаче…» "
         "(это её неудовлетворённая потребность)"
     ]
     with pytest.raises(InputError) as refused:

@@ -23,9 +23,16 @@ def number(value: float | int | None, digits: int = 0) -> str:
 
 def shorten(text: str, limit: int = 80) -> str:
     """A title or a statement as it is named inside a sentence: one line, at most ``limit``
-    characters, cut with «…» (hypotheses are long; «гипотеза «Заявители не знают…»»)."""
+    characters, cut with «…» after a whole word (hypotheses are long; «гипотеза «Заявители не
+    знают…»»); a word longer than a third of the limit is cut inside."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= (limit * 2) // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:—-") + "…"
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from segprofile.model.format import shorten
 from segprofile.model.journey_links import Backing
 from segprofile.model.study import (
     AidasStage,
@@ -265,6 +266,5 @@ def hypothesis_names(hypotheses: Sequence[Hypothesis], width: int = 70) -> dict[
     its statement shortened to ``width`` characters — id → «№ 2. Сельские заявители не знают…»."""
     names = {}
     for n, h in enumerate(hypotheses, start=1):
-        short = h.statement if len(h.statement) <= width else h.statement[: width - 1].rstrip()
-        names[h.id] = f"№ {n}. {short}" + ("…" if short != h.statement else "")
+        names[h.id] = f"№ {n}. {shorten(h.statement, width)}"
     return names

@@ -18,15 +18,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile.model import labels
+from segprofile.model.format import shorten
 from segprofile.model.study import AidasStage, Hypothesis, HypothesisKind
 from segprofile.model.study import Study as StudyDocument
 
 Choices = list[tuple[str, Any]]
-
-
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def segment_choices(
@@ -158,7 +154,7 @@ class HypothesisForm(forms.Form):
         self.fields["need"].choices = [
             ("", "—"),
             *(
-                (h.id, _short(h.statement))
+                (h.id, shorten(h.statement, 90))
                 for h in document.hypotheses
                 if h.kind is HypothesisKind.need and (hypothesis is None or h.id != hypothesis.id)
             ),

@@ -26,11 +26,6 @@ from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.forms.hypotheses import segment_choices
 
 
-def _short(text: str, limit: int = 110) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class RecommendationForm(forms.Form):
     """A recommendation traced to the problems it solves (M-11)."""
 
