@@ -686,11 +686,7 @@ class _Builder:
                 f"{result.n_init}, вес категориальных "
                 f"признаков γ = {number(result.gamma, 2)}."
             ),
-            Paragraph(
-                f"Число кластеров k = {choice.chosen_k}"
-                + (" (задано в исследовании). " if choice.fixed else ". ")
-                + choice.reason
-            ),
+            Paragraph(choice.reason),
             Paragraph(choice.rule, "note"),
         )
         if self.figures:
