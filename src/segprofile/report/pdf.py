@@ -181,6 +181,9 @@ def _body(report: Report, *, standalone: bool) -> list[str]:
         parts.append(
             f'<section id="sp-{escape(sec.id)}"><h2>{number}. {escape(sec.title)}{codes}</h2>'
         )
+        folded = sec.folded and not standalone
+        if folded:
+            parts.append(f'<details class="sp-folded"><summary>{escape(sec.folded)}</summary>')
         for block in sec.blocks:
             if isinstance(block, Heading):
                 parts.append(f"<h3>{escape(block.text)}</h3>")
@@ -192,7 +195,7 @@ def _body(report: Report, *, standalone: bool) -> list[str]:
                     parts += [_table(p, standalone=standalone) for p in page_parts(block)]
             elif isinstance(block, Figure):
                 parts.append(_figure(block, len(parts), standalone=standalone))
-        parts.append("</section>")
+        parts.append("</details></section>" if folded else "</section>")
     return parts
 
 
