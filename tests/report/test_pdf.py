@@ -63,7 +63,9 @@ def test_pdf_text_and_pages(report, tmp_path: Path) -> None:  # type: ignore[no-
     ):
         assert expected in text
     assert profile.provenance.data_fingerprint[:16] in text.replace("\n", "")
-    assert re.search(r"стр\. 1 из \d+", text)
+    # The title page is counted but not numbered (ГОСТ 7.32): the numbers start at 2.
+    assert re.search(r"стр\. 2 из \d+", text)
+    assert not re.search(r"стр\. 1 из \d+", text)
     subprocess.run(
         ["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "p")],
         check=True,
