@@ -128,8 +128,7 @@ def _title_page(doc: DocumentType, page: TitlePage) -> None:
     organisation on top, the approval block at the top right, the kind and title of the document
     with its date and number in the middle, the place and year at the foot. The report's pages
     follow in a landscape section of their own."""
-    _orient(doc.sections[0], portrait=True, margins=TITLE_MARGINS_CM)
-    usable_cm = 21.0 - TITLE_MARGINS_CM[0] - TITLE_MARGINS_CM[1]
+    usable_cm = title_section(doc)
     center = WD_ALIGN_PARAGRAPH.CENTER
     _lines(doc, page.organisation, align=center, size=13, bold_first=True)
     _lines(doc, page.approval, indent_cm=usable_cm * 0.5, space_before_cm=1.0)
@@ -137,11 +136,24 @@ def _title_page(doc: DocumentType, page: TitlePage) -> None:
     _lines(doc, [page.title], align=center, size=14, space_before_cm=0.3)
     _lines(doc, [page.date_number], align=center, space_before_cm=0.5)
     _lines(doc, [page.place], align=center)
-    _at_the_foot(doc.paragraphs[-1])
+    at_the_foot(doc.paragraphs[-1])
+    landscape_page(doc)
+
+
+def title_section(doc: DocumentType) -> float:
+    """Make the document's first section the title page's: a portrait A4 with ГОСТ 7.32's
+    margins. Returns the width of its text area in cm. The report and the sample template of a
+    body's report lay their title pages out in it."""
+    _orient(doc.sections[0], portrait=True, margins=TITLE_MARGINS_CM)
+    return 21.0 - TITLE_MARGINS_CM[0] - TITLE_MARGINS_CM[1]
+
+
+def landscape_page(doc: DocumentType) -> None:
+    """End the title page: the report goes on on a new page, a landscape section of its own."""
     _page(doc, portrait=False)
 
 
-def _at_the_foot(para: Any) -> None:
+def at_the_foot(para: Any) -> None:
     """Pin a paragraph to the foot of the page's text area (a frame, as Word's «Рамка»), so it
     stays there however long the lines above it are."""
     frame = OxmlElement("w:framePr")
