@@ -250,7 +250,8 @@ def test_diagnose_respects_a_fixed_k_and_still_reports() -> None:
     assert [d.k for d in choice.diagnostics] == [2, 3, 4, 6]
     assert choice.reason.startswith(
         "Клиенты разделены на 6 кластеров: это число задано в исследовании. Проверены "
-        "варианты с 2, 3, 4 и 6 кластерами. По правилу выбора было бы 3 кластера. 3 кластера — "
+        "варианты с 2, 3, 4 и 6 кластерами. Программа по правилу выбора рекомендовала бы 3 "
+        "кластера. 3 кластера — "
     )
     assert choice.stability_resamples == 2  # the cheap mode
 

@@ -661,7 +661,12 @@ def _fixed_text(fixed_k: int, recommended: KDiagnostic | None, tried: str, why: 
         return _join(head, tried, why)
     if recommended.k == fixed_k:
         return _join(head, tried, "Правило выбора рекомендует то же число.", why)
-    return _join(head, tried, f"По правилу выбора было бы {_clusters(recommended.k)}.", why)
+    return _join(
+        head,
+        tried,
+        f"Программа по правилу выбора рекомендовала бы {_clusters(recommended.k)}.",
+        why,
+    )
 
 
 def _method_text(pick: KDiagnostic, rows: Sequence[KDiagnostic]) -> str:
