@@ -19,7 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from segprofile.report.docx import new_document
+from segprofile.report.docx import at_the_foot, landscape_page, new_document, title_section
 
 TARGET = Path(__file__).parent.parent / "src/segprofile/report/templates/report-template.docx"
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
@@ -92,12 +92,13 @@ def build() -> bytes:
     props.created = props.modified = datetime(2026, 12, 1)
     props.revision = 1
 
-    # The title page (ГОСТ Р 7.0.97-2016), as the standard report lays it out.
+    # The title page (ГОСТ Р 7.0.97-2016), as the standard report lays it out: a portrait page.
+    usable = title_section(doc)
     _para(doc, "{{ организация }}", align=CENTER, size=13, bold=True)
     _tag(doc, "{%p if подразделение %}")
     _para(doc, "{{ подразделение }}", align=CENTER, size=13)
     _tag(doc, "{%p endif %}")
-    indent = (29.7 - 3.2) * 0.6
+    indent = usable * 0.5
     _para(doc, "УТВЕРЖДАЮ", indent=indent, before=1.0, size=12)
     _para(doc, "{{ утверждает.должность }}", indent=indent, size=12)
     _para(doc, "________________ {{ утверждает.фио }}", indent=indent, size=12)
@@ -105,8 +106,8 @@ def build() -> bytes:
     _para(doc, "{{ вид_документа|upper }}", align=CENTER, size=16, bold=True, before=2.5)
     _para(doc, "{{ название }}", align=CENTER, size=14, before=0.3)
     _para(doc, "{{ дата }} № {{ номер }}", align=CENTER, size=12, before=0.5)
-    _para(doc, "{{ место_и_год }}", align=CENTER, size=12, before=3.0)
-    doc.add_page_break()
+    at_the_foot(_para(doc, "{{ место_и_год }}", align=CENTER, size=12))
+    landscape_page(doc)  # the report's pages: landscape, for the wide tables
 
     # What the profile is about and how small groups are protected.
     _tag(doc, "{%p for сведение in сведения %}")

@@ -259,7 +259,7 @@ def _print_clusters(result: Profile, study: Study) -> None:
             else ("—" if csat is None else f"{round(100 * csat)} %"),
         )
     out.print(table)
-    out.print(f"Кластеров: {clusters.k}. {clusters.choice.reason}")
+    out.print(clusters.choice.reason)
     for warning in clusters.warnings:
         err.print(warning, style="yellow", markup=False, highlight=False)
 

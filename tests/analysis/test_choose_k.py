@@ -154,10 +154,18 @@ def test_rule_largest_stable_k_among_near_best_silhouette() -> None:
     ]
     k, reason = recommend_k(rows)
     assert k == 4
-    assert "k = 4" in reason
-    assert "устойчив" in reason
-    assert reason[0].isupper()
+    # Short sentences in plain words: why 4, then what each other number gave, with the
+    # figures the table shows; no «k =», no «ARI»/«силуэт» jargon in the reason itself.
+    assert reason.startswith("4 кластера — самое подробное разбиение")
+    assert "(чёткость разделения 0,31, устойчивость 0,80)" in reason
+    assert "При 2 и 3 кластерах разбиение тоже чёткое и устойчивое, но менее подробное." in reason
+    assert "При 5 кластерах разбиение неустойчиво (устойчивость 0,60" in reason
+    assert "При 6 кластерах группы разделены хуже (чёткость 0,20 при лучшей 0,34)." in reason
+    assert "k =" not in reason
+    assert "ARI" not in reason
+    assert "силуэт" not in reason
     assert reason.endswith(".")
+    assert all(len(s) < 200 for s in reason.split(". "))
 
 
 def test_rule_tolerances_are_the_stated_ones() -> None:
@@ -175,16 +183,20 @@ def test_rule_tolerances_are_the_stated_ones() -> None:
 def test_rule_without_a_stable_k_takes_the_most_stable() -> None:
     k, reason = recommend_k([_row(2, 0.3, 0.5), _row(3, 0.3, 0.6), _row(4, 0.3, 0.55)])
     assert k == 3
-    assert "ни одно k не устойчиво" in reason
+    assert reason.startswith("Ни одно разбиение не устойчиво")
+    assert "3 кластера — самый устойчивый вариант" in reason
+    assert "При 2 и 4 кластерах разбиение ещё менее устойчиво (0,50 и 0,55)." in reason
 
 
 def test_rule_without_stability_falls_back_to_the_elbow() -> None:
     rows = [_row(2, None, None, 0.10), _row(3, None, None, 0.40), _row(4, None, None, 0.05)]
-    assert recommend_k(rows)[0] == 3
+    k, reason = recommend_k(rows)
+    assert k == 3
+    assert "Это 3 кластера: различия внутри групп на 40\u00a0% меньше, чем при 2." in reason
     tied = [_row(2, None, None, 0.30), _row(3, None, None, 0.30)]
     k, reason = recommend_k(tied)
     assert k == 2
-    assert "меньшее" in reason
+    assert "При 3 кластерах они уменьшаются так же; из равных взято меньшее число." in reason
     assert recommend_k([])[0] is None
 
 
@@ -212,7 +224,10 @@ def test_diagnose_finds_the_planted_k_and_explains_it() -> None:
     assert choice.recommended_k == 3 == choice.chosen_k
     assert not choice.fixed
     assert choice.rule == RULE
-    assert choice.reason
+    # How many, which numbers were compared, then why: each a sentence of its own.
+    assert choice.reason.startswith(
+        "Клиенты разделены на 3 кластера. Проверены варианты от 2 до 6 кластеров. 3 кластера — "
+    )
     by_k = {d.k: d for d in choice.diagnostics}
     assert by_k[3].silhouette is not None
     assert by_k[3].silhouette > by_k[6].silhouette
@@ -233,7 +248,11 @@ def test_diagnose_respects_a_fixed_k_and_still_reports() -> None:
     assert choice.chosen_k == 6
     assert choice.recommended_k == 3
     assert [d.k for d in choice.diagnostics] == [2, 3, 4, 6]
-    assert "задано в исследовании" in choice.reason
+    assert choice.reason.startswith(
+        "Клиенты разделены на 6 кластеров: это число задано в исследовании. Проверены "
+        "варианты с 2, 3, 4 и 6 кластерами. Программа по правилу выбора рекомендовала бы 3 "
+        "кластера. 3 кластера — "
+    )
     assert choice.stability_resamples == 2  # the cheap mode
 
 
@@ -303,7 +322,7 @@ def test_a_k_with_a_tiny_cluster_is_not_recommended() -> None:
     ]
     k, reason = recommend_k(rows)
     assert k == 2
-    assert "меньше 3 %" in reason
+    assert "При 3 кластерах один из кластеров меньше 3\u00a0% клиентов" in reason
 
 
 def test_weak_structure_is_said_with_the_numbers() -> None:
@@ -312,14 +331,14 @@ def test_weak_structure_is_said_with_the_numbers() -> None:
     unstable = KDiagnostic(k=3, cost=1.0, silhouette=0.5, stability=0.4)
     text = weak_structure(unstable, [unstable])
     assert text is not None
-    assert "неустойчивы" in text
-    assert "0,40" in text
+    assert "разбиение неустойчиво" in text
+    assert "совпадает лишь на 0,40, а устойчивым считается от 0,75" in text
     blurred = KDiagnostic(k=3, cost=1.0, silhouette=0.1, stability=0.9)
     text = weak_structure(blurred, [blurred])
     assert text is not None
-    # Plain Russian first, the term in brackets.
-    assert "плохо отделены друг от друга: чёткость разделения 0,10" in text
-    assert "(силуэт;" in text
+    # Plain Russian, with the threshold to compare with.
+    assert "группы плохо отделены друг от друга — чёткость разделения 0,10" in text
+    assert "явные группы начинаются от 0,25" in text
 
 
 def test_noise_is_reported_as_weak_structure() -> None:
@@ -338,4 +357,4 @@ def test_noise_is_reported_as_weak_structure() -> None:
     assert choice.weak_reason == weak_structure(chosen, choice.diagnostics)
     # Said plainly where k is explained, with what to do instead.
     assert choice.reason.endswith(weak_structure_text(choice.weak_reason))
-    assert "опирайтесь на сегменты по отдельным признакам" in choice.reason
+    assert "Опирайтесь на сегменты по отдельным признакам" in choice.reason

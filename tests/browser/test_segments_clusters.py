@@ -20,6 +20,23 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     sign_in(page, live_app)
     new_example_study(page)
     example_profile(page)  # the profile the study's creation queued (2,000 demo rows)
+
+    # --- the profile page: the choice of k in plain sentences, the provenance folded -------
+    clusters = page.locator("#sp-clusters")
+    expect(clusters).to_contain_text("Клиенты разделены на")
+    expect(clusters).to_contain_text("Проверены варианты от")
+    expect(clusters).not_to_contain_text("Число кластеров k =")
+    reason = clusters.locator("p", has_text="Клиенты разделены на")
+    reason.scroll_into_view_if_needed()
+    shot(page, "profile-01-k-choice", page.locator("#sp-clusters"))
+    provenance = page.locator("#sp-provenance")
+    expect(provenance.get_by_role("heading", level=2)).to_contain_text("Происхождение результата")
+    engine = provenance.get_by_text("движок DuckDB")
+    expect(engine).to_be_hidden()  # an auditor's detail: folded, one click away
+    shot(page, "profile-02-provenance-folded", provenance)
+    provenance.locator("summary").click()
+    expect(engine).to_be_visible()
+    shot(page, "profile-03-provenance-open", provenance)
     segments_link = page.get_by_role("link", name="Сегменты", exact=True)
 
     # --- segments ------------------------------------------------------------------------
@@ -51,7 +68,7 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     # --- clusters --------------------------------------------------------------------------
     page.get_by_role("link", name="Кластеры и портреты").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Кластеры похожих клиентов")
-    expect(page.locator("#k-reason")).to_contain_text("k =")
+    expect(page.locator("#k-reason")).to_contain_text("Клиенты разделены на")
     expect(page.locator("#k-chart svg")).to_be_visible()
     card = page.locator("#cluster-1")
     expect(card.locator(".sg-persona")).to_contain_text("Возраст")

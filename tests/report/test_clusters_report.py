@@ -79,7 +79,10 @@ def test_report_has_a_clusters_section(clustered: tuple[Study, Profile, Path]) -
     assert len(figures) == 1
     assert figures[0].svg.startswith("<svg")
     texts = [b.text for b in sec.blocks if isinstance(b, Paragraph | Heading)]
-    assert any(t.startswith("Число кластеров k =") for t in texts)
+    # The choice of k is the analysis' one text, as the clusters page shows it: how many first.
+    choice = profile.clusters.choice  # type: ignore[union-attr]
+    assert choice.reason in texts
+    assert choice.reason.startswith(f"Клиенты разделены на {k} кластер")
     assert any(t.startswith("Кластер 1. ") for t in texts)
     persona = next(t for t in sec.tables() if t.name == "persona_1")
     # «Откуда»: awaiting interviews, the team's edit, or the data with their sources named.
@@ -214,7 +217,7 @@ def test_cli_profile_prints_clusters_and_writes_them(
     out = tmp_path / "out"
     assert run(["profile", str(study_file), "--data", str(data), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Кластеров:" in printed
+    assert "Клиенты разделены на" in printed
     assert "Портрет" in printed
     written = json.loads((out / f"{study.id}-profile.json").read_text(encoding="utf-8"))
     assert written["clusters"]["k"] == len(written["clusters"]["clusters"])

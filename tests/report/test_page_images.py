@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.shared import Length
 from PIL import Image
 
 from segprofile import pipeline
@@ -161,6 +164,77 @@ def test_the_first_page_is_the_title_page_with_the_approval_block_top_right(prin
         assert organisation[2] < approval[2] < place[2]  # organisation above, place below
         assert place[2] > 0.8, pages.name  # the place and year at the foot of the page
         pages.keep(1, "title")
+
+
+A4 = (595.3, 841.9)  # points, portrait
+
+
+def _page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    """Every page's box (width, height) in points, as the PDF declares it."""
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "100000", str(pdf)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    return [
+        (float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    ]
+
+
+def _cm(*lengths: Length | None) -> tuple[float, ...]:
+    """Lengths in centimetres to a millimetre (DOCX stores twentieths of a point)."""
+    return tuple(round(length.cm, 1) if length is not None else 0.0 for length in lengths)
+
+
+def _is_a4(size: tuple[float, float], *, portrait: bool) -> bool:
+    expected = A4 if portrait else A4[::-1]
+    return all(abs(a - b) < 1.0 for a, b in zip(size, expected, strict=True))
+
+
+def test_the_title_page_is_portrait_the_report_landscape(printed) -> None:  # type: ignore[no-untyped-def]
+    """ГОСТ 7.32: the title page is a portrait sheet; the report's wide tables stay landscape
+    (the blueprints' parts are portrait pages of their own)."""
+    report, *_ = printed
+    parts = [
+        f"{b.title}, {part.label}" if part.label else b.title
+        for s in report.sections
+        for b in s.blocks
+        if isinstance(b, Figure) and b.kind == "blueprint"
+        for part in b.parts
+    ]
+    for pages in _both(printed):
+        sizes = _page_sizes(pages.pdf)
+        assert len(sizes) == len(pages.images), pages.name
+        assert _is_a4(sizes[0], portrait=True), (pages.name, sizes[0])
+        blueprints = {pages.page_of(title) for title in parts}
+        for number, size in enumerate(sizes[1:], start=2):
+            portrait = number in blueprints
+            assert _is_a4(size, portrait=portrait), (pages.name, number, size)
+        # The image is what a reader sees: the first page taller than wide, the second wider.
+        assert pages.ink(1).shape[0] > pages.ink(1).shape[1]
+        assert pages.ink(2).shape[0] < pages.ink(2).shape[1]
+    # The DOCX: the title page is the first section, portrait with ГОСТ 7.32's margins; the
+    # report goes on in a landscape section; the only other portrait sections are blueprints'.
+    office = printed[2]
+    doc = Document(str(office.pdf.with_suffix(".docx")))
+    first, second = doc.sections[0], doc.sections[1]
+    assert first.orientation == WD_ORIENT.PORTRAIT
+    assert _cm(first.page_width, first.page_height) == (21.0, 29.7)
+    assert _cm(first.left_margin, first.right_margin) == (3.0, 1.5)
+    assert second.orientation == WD_ORIENT.LANDSCAPE
+    assert _cm(second.page_width, second.page_height) == (29.7, 21.0)
+    portrait = [s for s in doc.sections if s.orientation == WD_ORIENT.PORTRAIT]
+    assert len(portrait) == 1 + len(parts)
+    assert all(s.page_width < s.page_height for s in portrait)
+    assert all(
+        s.page_width > s.page_height for s in doc.sections if s.orientation == WD_ORIENT.LANDSCAPE
+    )
+    # No page number on the title page (ГОСТ 7.32: counted, not numbered); the next one is 2.
+    pdf = printed[1]
+    assert "стр." not in pdf.texts[0]
+    assert re.search(r"стр\. 2 из \d+", pdf.texts[1])
 
 
 def test_libreoffice_shows_the_contents_with_page_numbers(printed) -> None:  # type: ignore[no-untyped-def]

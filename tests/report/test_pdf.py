@@ -63,9 +63,30 @@ def test_pdf_text_and_pages(report, tmp_path: Path) -> None:  # type: ignore[no-
     ):
         assert expected in text
     assert profile.provenance.data_fingerprint[:16] in text.replace("\n", "")
-    assert re.search(r"стр\. 1 из \d+", text)
+    # The title page is counted but not numbered (ГОСТ 7.32): the numbers start at 2.
+    assert re.search(r"стр\. 2 из \d+", text)
+    assert not re.search(r"стр\. 1 из \d+", text)
     subprocess.run(
         ["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "p")],
         check=True,
     )
     assert len(list(tmp_path.glob("p-*.png"))) == 2
+
+
+def test_web_page_folds_the_provenance_the_file_shows_it_whole(report) -> None:  # type: ignore[no-untyped-def]
+    model, profile = report
+    fragment = render_html(model, standalone=False)
+    start = fragment.index('<section id="sp-provenance">')
+    section = fragment[start : fragment.index("</section>", start)]
+    head, folded = section.split('<details class="sp-folded">', 1)
+    # The heading stays in view (the contents link to it); the auditor's details open on a click.
+    assert "Происхождение результата" in head
+    assert folded.startswith("<summary>Сведения о расчёте: исследование, данные, параметры")
+    assert profile.provenance.data_fingerprint in folded
+    assert "движок DuckDB" in folded
+    assert "движок" not in fragment.replace(folded, "")  # nowhere else on the page
+    assert fragment.count("<details") == 1
+    # The file (and its PDF) is what is filed and audited: the provenance printed whole.
+    html = render_html(model)
+    assert "<details" not in html
+    assert "движок DuckDB" in html

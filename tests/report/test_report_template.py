@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from openpyxl import Workbook
 
 from report_texts import (
@@ -67,6 +68,11 @@ def test_the_filled_sample_is_the_standard_report(built) -> None:  # type: ignor
     # the sample's plain list has not: a body adds Word's own contents field if it wants one).
     assert docx_texts(filled) == [t.rstrip("\t") for t in docx_texts(standard)]
     assert docx_cells(filled) == docx_cells(standard)
+    # Laid out alike: the title page a portrait section, the report's pages landscape.
+    for document in (filled, standard):
+        sections = Document(io.BytesIO(document)).sections
+        assert [s.page_width < s.page_height for s in sections[:2]] == [True, False]
+        assert [s.orientation for s in sections[:2]] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE]
     texts = "\n".join(docx_texts(filled))
     for section in report.sections:
         assert section.title in texts

@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from sklearn.metrics import adjusted_rand_score  # type: ignore[import-untyped]
 
 from segprofile.analysis.kprototypes import KPrototypes
-from segprofile.model.format import number
+from segprofile.model.format import number, percent, plural
 from segprofile.model.results import KChoice, KDiagnostic
 
 #: Rows in the silhouette sample (the distance matrix is n² doubles: 2,000 rows = 32 MB).
@@ -74,15 +74,16 @@ def _ru(value: float, digits: int = 2) -> str:
 
 
 RULE = (
-    "Рекомендуемое число кластеров k: из тех k, при которых группы разделены почти так же "
-    "чётко, как при лучшем (показатель чёткости — «силуэт» по расстоянию Гауэра, от −1 до 1 — "
-    f"ниже лучшего не более чем на {_ru(SILHOUETTE_TOLERANCE)}), берём устойчивые — те, что "
-    "почти так же получаются при повторных запусках на случайных подвыборках (совпадение не "
-    f"ниже {_ru(STABLE_ARI)} по скорректированному индексу Рэнда, ARI), и из них наибольшее "
-    "k — самое подробное разбиение, которое воспроизводится и хорошо разделено. Если "
-    "устойчивых нет, берём самое устойчивое k; если устойчивость не измерена — k, при котором "
-    "переход от k − 1 сильнее всего уменьшает разброс внутри групп («локоть»), при равенстве — "
-    "меньшее k."
+    "Как выбирается число кластеров. Для каждого варианта измеряются чёткость разделения групп "
+    "(силуэт: от −1 до 1, чем больше, тем лучше группы отделены друг от друга) и устойчивость "
+    "(ARI: от 0 до 1, насколько то же разбиение получается при повторных расчётах на случайных "
+    "частях данных). Варианты, где один из кластеров меньше "
+    f"{percent(MIN_CLUSTER_SHARE)} клиентов, не рассматриваются. Остаются варианты с "
+    f"чёткостью не более чем на {_ru(SILHOUETTE_TOLERANCE)} ниже лучшей. Из них берутся "
+    f"устойчивые, с устойчивостью не ниже {_ru(STABLE_ARI)}, и выбирается самый подробный — с "
+    "наибольшим числом кластеров. Если устойчивых нет, выбирается самый устойчивый вариант. Если "
+    "устойчивость измерить не удалось, выбирается число кластеров, при переходе к которому "
+    "различия внутри групп уменьшаются сильнее всего («локоть»), а при равенстве — меньшее."
 )
 
 
@@ -550,22 +551,20 @@ def _diagnose(
     if not measured:  # every method declined: k-prototypes always applies
         raise ValueError(f"no clustering method applies; methods={list(methods)!r}")
     pooled = [row for m in measured.values() for row in m.rows]
-    recommended, reason = recommend(pooled)
+    recommended, why = recommend(pooled)
+    tried = _tried(sorted({r.k for r in pooled}))
     if fixed_k is not None:
         at_k = [r for r in pooled if r.k == fixed_k]
         pick = _best_at(at_k) if at_k else None
         method = pick.method if pick is not None else next(iter(measured))
         chosen = fixed_k
-        reason = f"Число кластеров задано в исследовании: k = {fixed_k}. " + (
-            f"По правилу было бы рекомендовано k = {recommended.k} ({reason})"
-            if recommended is not None
-            else reason
-        )
+        reason = _fixed_text(fixed_k, recommended, tried, why)
         if pick is not None and len(at_k) > 1:
-            reason += f" При k = {fixed_k} взят метод «{METHOD_NAMES[method]}»: {_why(pick, at_k)}."
+            reason += " " + _method_text(pick, at_k)
     else:
         method = recommended.method if recommended is not None else next(iter(measured))
         chosen = recommended.k if recommended is not None else (ks[0] if ks else 1)
+        reason = _join(f"Клиенты разделены на {_clusters(chosen)}.", tried, why)
     own = measured[method]
     row = next((r for r in own.rows if r.k == chosen), None)
     weak = weak_structure(row, own.rows)
@@ -600,14 +599,85 @@ def _best_at(rows: Sequence[KDiagnostic]) -> KDiagnostic:
     )
 
 
-def _why(pick: KDiagnostic, rows: Sequence[KDiagnostic]) -> str:
+# --- the choice in words: short sentences an analyst reads, with the table's own terms ------------
+
+
+def _clusters(n: int) -> str:
+    """«3 кластера», «5 кластеров»."""
+    return plural(n, "кластер", "кластера", "кластеров")
+
+
+def _one(n: int) -> bool:
+    """Whether a case ending agrees with «1» («при 21 кластере»)."""
+    return n % 10 == 1 and n % 100 != 11
+
+
+def _and(items: Sequence[str]) -> str:
+    """«2», «2 и 3», «2, 3 и 5»."""
+    items = list(items)
+    return " и ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " и " + items[-1]
+
+
+def _at(rows: Sequence[KDiagnostic]) -> str:
+    """«При 2 и 3 кластерах» — the noun agrees with the last number."""
+    ks = sorted({r.k for r in rows})
+    return f"При {_and([str(k) for k in ks])} {'кластере' if _one(ks[-1]) else 'кластерах'}"
+
+
+def _values(rows: Sequence[KDiagnostic], value: str) -> str:
+    """One diagnostic of the rows, in their order of k: «0,21 и 0,18»."""
+    numbers = [getattr(r, value) for r in sorted(rows, key=lambda r: r.k)]
+    return _and([_ru(v) if v is not None else "—" for v in numbers])
+
+
+def _figures(row: KDiagnostic) -> str:
+    """« (чёткость разделения 0,31, устойчивость 0,80)» — what the table shows for one k."""
+    parts = []
+    if row.silhouette is not None:
+        parts.append(f"чёткость разделения {_ru(row.silhouette)}")
+    if row.stability is not None:
+        parts.append(f"устойчивость {_ru(row.stability)}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _join(*sentences: str) -> str:
+    return " ".join(s for s in sentences if s)
+
+
+def _tried(ks: Sequence[int]) -> str:
+    """Which numbers of clusters were compared (nothing to say of one)."""
+    if len(ks) < 2:
+        return ""
+    if list(ks) == list(range(ks[0], ks[-1] + 1)):
+        return f"Проверены варианты от {ks[0]} до {ks[-1]} кластеров."
+    noun = "кластером" if _one(ks[-1]) else "кластерами"
+    return f"Проверены варианты с {_and([str(k) for k in ks])} {noun}."
+
+
+def _fixed_text(fixed_k: int, recommended: KDiagnostic | None, tried: str, why: str) -> str:
+    """The reason when the study sets k: that it does, and what the rule would recommend."""
+    head = f"Клиенты разделены на {_clusters(fixed_k)}: это число задано в исследовании."
+    if recommended is None:
+        return _join(head, tried, why)
+    if recommended.k == fixed_k:
+        return _join(head, tried, "Правило выбора рекомендует то же число.", why)
+    return _join(
+        head,
+        tried,
+        f"Программа по правилу выбора рекомендовала бы {_clusters(recommended.k)}.",
+        why,
+    )
+
+
+def _method_text(pick: KDiagnostic, rows: Sequence[KDiagnostic]) -> str:
+    """Of several methods at one fixed k, which was taken and why, in one sentence."""
     others = [r for r in rows if r is not pick]
-    parts = [
-        "чёткость разделения групп (силуэт) "
+    return (
+        f"Категориальные признаки учтены способом «{SHORT_NAMES.get(pick.method, pick.method)}»: "
+        f"{_at([pick]).lower()} он разделяет группы чётче (чёткость "
         f"{_ru(pick.silhouette) if pick.silhouette is not None else '—'} против "
-        + ", ".join(_ru(r.silhouette) if r.silhouette is not None else "—" for r in others)
-    ]
-    return "; ".join(parts)
+        f"{_values(others, 'silhouette')})."
+    )
 
 
 def weak_structure(row: KDiagnostic | None, rows: Sequence[KDiagnostic]) -> str | None:
@@ -621,13 +691,13 @@ def weak_structure(row: KDiagnostic | None, rows: Sequence[KDiagnostic]) -> str 
     reasons = []
     if row.stability is not None and row.stability < STABLE_ARI:
         reasons.append(
-            f"кластеры неустойчивы: при повторных запусках на подвыборках разбиение совпадает "
-            f"лишь на {_ru(row.stability)} (ARI; устойчивым считается от {_ru(STABLE_ARI)})"
+            f"разбиение неустойчиво — при повторных расчётах на частях данных оно совпадает "
+            f"лишь на {_ru(row.stability)}, а устойчивым считается от {_ru(STABLE_ARI)}"
         )
     if row.silhouette is not None and row.silhouette < WEAK_SILHOUETTE:
         reasons.append(
-            f"кластеры плохо отделены друг от друга: чёткость разделения {_ru(row.silhouette)} "
-            f"по шкале от −1 до 1 (силуэт; ниже {_ru(WEAK_SILHOUETTE)} — явной структуры нет)"
+            f"группы плохо отделены друг от друга — чёткость разделения {_ru(row.silhouette)}, "
+            f"а явные группы начинаются от {_ru(WEAK_SILHOUETTE)}"
         )
     if not reasons:
         return None
@@ -637,8 +707,8 @@ def weak_structure(row: KDiagnostic | None, rows: Sequence[KDiagnostic]) -> str 
 def weak_structure_text(reason: str) -> str:
     """What weak clusters mean for the team, in Russian, with what to do instead."""
     return (
-        f"Структура кластеров слабая: {reason}. Кластеры и их портреты здесь — грубое "
-        "приближение, а не типы клиентов: опирайтесь на сегменты по отдельным признакам "
+        f"Структура кластеров слабая: {reason}. Поэтому кластеры и их портреты — грубое "
+        "приближение, а не типы клиентов. Опирайтесь на сегменты по отдельным признакам "
         "(второй подход методики, M-5), а кластеры используйте как подсказку для интервью."
     )
 
@@ -649,86 +719,136 @@ def recommend_k(rows: Sequence[KDiagnostic]) -> tuple[int | None, str]:
     return (row.k if row is not None else None), reason
 
 
+def _without(rows: Sequence[KDiagnostic], drop: Sequence[KDiagnostic]) -> list[KDiagnostic]:
+    gone = {id(r) for r in drop}
+    return [r for r in rows if id(r) not in gone]
+
+
 def recommend(
     rows: Sequence[KDiagnostic], min_share: float = MIN_CLUSTER_SHARE
 ) -> tuple[KDiagnostic | None, str]:
     """Apply :data:`RULE` to the diagnostics of one or several methods; the row and the reason.
 
     Several methods are compared as more candidates: among pairs (method, k) with the same k
-    the one with the better silhouette is taken.
+    the one with the better silhouette is taken. The reason is short Russian sentences: why
+    the recommended number, then what the other numbers of the recommended method gave (the
+    ones the report's table shows).
     """
     if not rows:
-        return None, "нет ни одного допустимого k (слишком мало различных строк)"
+        return None, "Ни одного числа кластеров проверить не удалось: различных строк слишком мало."
     candidates = list(rows)
-    steps: list[str] = []
+    small: list[KDiagnostic] = []
     sizable = [r for r in candidates if r.smallest_share is None or r.smallest_share >= min_share]
     if sizable and len(sizable) < len(candidates):
-        steps.append(
-            f"k с кластером меньше {_ru(100 * min_share, 0)} % выборки не рассматриваются "
-            f"({_ks([r for r in candidates if r not in sizable], rows)})"
-        )
+        small = _without(candidates, sizable)
         candidates = sizable
+    blurred: list[KDiagnostic] = []
+    best: float | None = None
     sils = [r.silhouette for r in candidates if r.silhouette is not None]
     if sils:
         best = max(sils)
-        candidates = [
+        kept = [
             r
             for r in candidates
             if r.silhouette is not None and r.silhouette >= best - SILHOUETTE_TOLERANCE - 1e-12
         ]
-        steps.append(
-            f"группы разделены почти так же чётко, как при лучшем k (силуэт {_ru(best)}), "
-            f"при k = {_ks(candidates, rows)}"
-            if len(candidates) > 1
-            else f"группы разделены чётче всего (силуэт {_ru(best)}) при k = "
-            f"{_ks(candidates, rows)}"
-        )
+        blurred = _without(candidates, kept)
+        candidates = kept
+    others: list[tuple[list[KDiagnostic], str]] = []  # (rows, what they gave)
     measured = [r for r in candidates if r.stability is not None]
     if measured:
         stable = [r for r in measured if r.stability is not None and r.stability >= STABLE_ARI]
         if stable:
             pick = max(stable, key=lambda r: (r.k, r.silhouette or 0.0))
-            steps.append(
-                f"устойчивы при повторных запусках (ARI ≥ {_ru(STABLE_ARI)}) k = "
-                f"{_ks(stable, rows)}; выбрано наибольшее "
-                f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)})"
+            why = (
+                f"{_clusters(pick.k).capitalize()} — самое подробное разбиение, при котором "
+                "группы чётко отделены друг от друга и почти не меняются при повторных "
+                f"расчётах на частях данных{_figures(pick)}."
+            )
+            others.append(
+                (_without(stable, [pick]), "разбиение тоже чёткое и устойчивое, но менее подробное")
+            )
+            unstable = _without(measured, stable)
+            values = _values(_own(unstable, pick), "stability")
+            others.append(
+                (
+                    unstable,
+                    f"разбиение неустойчиво (устойчивость {values} при нужной не ниже "
+                    f"{_ru(STABLE_ARI)})",
+                )
             )
         else:
             pick = max(measured, key=lambda r: (r.stability or 0.0, -r.k))
-            steps.append(
-                f"ни одно k не устойчиво при повторных запусках (ARI ниже {_ru(STABLE_ARI)}): "
-                "выбрано самое устойчивое "
-                f"k = {_ks([pick], rows)} (ARI {_ru(pick.stability or 0.0)})"
+            why = (
+                "Ни одно разбиение не устойчиво: при повторных расчётах на частях данных "
+                f"группы заметно меняются (устойчивым считается от {_ru(STABLE_ARI)}). "
+                f"{_clusters(pick.k).capitalize()} — самый устойчивый вариант{_figures(pick)}."
             )
-        return pick, _sentence(steps)
-    drops = [r.cost_drop for r in candidates if r.cost_drop is not None]
-    if len(candidates) > 1 and drops:
-        top = max(drops)
-        candidates = [
-            r for r in candidates if r.cost_drop is not None and r.cost_drop >= top - ELBOW_TIE
-        ]
-        steps.append(
-            "устойчивость не измерена (мало строк); сильнее всего разброс внутри групп "
-            f"уменьшается при переходе от k − 1 («локоть»: на {_ru(100 * top, 1)} %) при "
-            f"k = {_ks(candidates, rows)}"
+            rest = _without(measured, [pick])
+            others.append(
+                (rest, f"разбиение ещё менее устойчиво ({_values(_own(rest, pick), 'stability')})")
+            )
+    else:
+        drops = [r.cost_drop for r in candidates if r.cost_drop is not None]
+        if len(candidates) > 1 and drops:
+            top = max(drops)
+            tied = [
+                r for r in candidates if r.cost_drop is not None and r.cost_drop >= top - ELBOW_TIE
+            ]
+            pick = min(tied, key=lambda r: (r.k, -(r.silhouette or 0.0)))
+            why = (
+                "Устойчивость разбиения измерить не удалось: строк слишком мало. Поэтому взято "
+                "число кластеров, при переходе к которому различия внутри групп уменьшаются "
+                f"сильнее всего. Это {_clusters(pick.k)}: различия внутри групп на "
+                f"{percent(top)} меньше, чем при {pick.k - 1}."
+            )
+            if len(_own(tied, pick)) > 1:
+                why += (
+                    f" {_at(_without(_own(tied, pick), [pick]))} они уменьшаются так же; из "
+                    "равных взято меньшее число."
+                )
+            others.append((_without(candidates, tied), "различия внутри групп уменьшаются меньше"))
+        else:
+            pick = min(candidates, key=lambda r: (r.k, -(r.silhouette or 0.0)))
+            if len({r.k for r in rows}) == 1:
+                why = "Другие варианты не проверялись: различных строк в данных слишком мало."
+            elif best is not None:
+                why = (
+                    f"{_clusters(pick.k).capitalize()}: при этом числе группы отделены друг от "
+                    f"друга чётче всего{_figures(pick)}."
+                )
+            else:
+                why = (
+                    f"{_clusters(pick.k).capitalize()}: показатели качества измерить не "
+                    "удалось, взято наименьшее число."
+                )
+            others.append((_without(candidates, [pick]), "группы разделены так же чётко"))
+    if best is not None:
+        others.append(
+            (
+                blurred,
+                f"группы разделены хуже (чёткость {_values(_own(blurred, pick), 'silhouette')} "
+                f"при лучшей {_ru(best)})",
+            )
         )
-    pick = min(candidates, key=lambda r: (r.k, -(r.silhouette or 0.0)))
-    if len(candidates) > 1:
-        steps.append(f"из равных выбрано меньшее k = {_ks([pick], rows)}")
-    return pick, _sentence(steps)
+    others.append(
+        (
+            small,
+            f"один из кластеров меньше {percent(min_share)} клиентов (такие варианты не "
+            "рассматриваются)",
+        )
+    )
+    sentences = [why]
+    for group, gave in others:
+        own = _own(group, pick)
+        if own:
+            sentences.append(f"{_at(own)} {gave}.")
+    return pick, " ".join(sentences)
 
 
-def _sentence(steps: list[str]) -> str:
-    text = "; ".join(steps) + "."
-    return text[:1].upper() + text[1:]
+def _own(rows: Sequence[KDiagnostic], pick: KDiagnostic) -> list[KDiagnostic]:
+    """The rows of the recommended method (the ones the report's table shows), by k."""
+    return sorted((r for r in rows if r.method == pick.method), key=lambda r: r.k)
 
 
 SHORT_NAMES = {"kprototypes": "k-прототипы", "onehot": "индикаторы категорий"}
-
-
-def _ks(rows: Sequence[KDiagnostic], every: Sequence[KDiagnostic]) -> str:
-    """«3, 4» — or, when several methods were compared, «3 (k-прототипы), 4 (индикаторы
-    категорий)»."""
-    if len({r.method for r in every}) <= 1:
-        return ", ".join(dict.fromkeys(str(r.k) for r in rows))
-    return ", ".join(f"{r.k} ({SHORT_NAMES.get(r.method, r.method)})" for r in rows)

@@ -167,6 +167,9 @@ class Section:
     mcodes: tuple[str, ...] = ()
     blocks: list[Block] = field(default_factory=list)
     short: str = ""  # a sheet name (at most 31 characters in XLSX)
+    #: On the web page the section's body is folded under this line (an auditor's details, not
+    #: an analyst's reading); empty: shown open. Printed and filed outputs show it whole.
+    folded: str = ""
 
     def add(self, *blocks: Block) -> Section:
         self.blocks.extend(blocks)
@@ -686,11 +689,7 @@ class _Builder:
                 f"{result.n_init}, вес категориальных "
                 f"признаков γ = {number(result.gamma, 2)}."
             ),
-            Paragraph(
-                f"Число кластеров k = {choice.chosen_k}"
-                + (" (задано в исследовании). " if choice.fixed else ". ")
-                + choice.reason
-            ),
+            Paragraph(choice.reason),
             Paragraph(choice.rule, "note"),
         )
         if self.figures:
@@ -1568,7 +1567,13 @@ class _Builder:
 
     def provenance(self) -> Section:
         pv = self.profile.provenance
-        sec = Section("provenance", "Происхождение результата", (), short="Происхождение")
+        sec = Section(
+            "provenance",
+            "Происхождение результата",
+            (),
+            short="Происхождение",
+            folded="Сведения о расчёте: исследование, данные, параметры, программа",
+        )
         study_text = self.study.title
         if pv.study_revision is not None:
             study_text += f", редакция {pv.study_revision}"

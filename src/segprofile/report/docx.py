@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = "docx"
 MARGIN_CM = 1.6
+#: The title page's margins (left, right, top, bottom), as ГОСТ 7.32-2017 sets them for a
+#: report's sheets: the title page is a portrait A4 of its own, the wide tables' pages landscape.
+TITLE_MARGINS_CM = (3.0, 1.5, 2.0, 2.0)
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
 
 
@@ -120,22 +123,37 @@ def _lines(
         run.bold = bold_first and i == 0
 
 
-def _title_page(doc: DocumentType, page: TitlePage, usable_cm: float) -> None:
-    """The title page by ГОСТ Р 7.0.97-2016: the organisation on top, the approval block at the
-    top right, the kind and title of the document with its date and number in the middle, the
-    place and year at the foot."""
+def _title_page(doc: DocumentType, page: TitlePage) -> None:
+    """The title page by ГОСТ Р 7.0.97-2016, in the document's first section, a portrait A4: the
+    organisation on top, the approval block at the top right, the kind and title of the document
+    with its date and number in the middle, the place and year at the foot. The report's pages
+    follow in a landscape section of their own."""
+    usable_cm = title_section(doc)
     center = WD_ALIGN_PARAGRAPH.CENTER
     _lines(doc, page.organisation, align=center, size=13, bold_first=True)
-    _lines(doc, page.approval, indent_cm=usable_cm * 0.6, space_before_cm=1.0)
+    _lines(doc, page.approval, indent_cm=usable_cm * 0.5, space_before_cm=1.0)
     _lines(doc, [page.kind], align=center, size=16, bold_first=True, space_before_cm=2.5)
     _lines(doc, [page.title], align=center, size=14, space_before_cm=0.3)
     _lines(doc, [page.date_number], align=center, space_before_cm=0.5)
     _lines(doc, [page.place], align=center)
-    _at_the_foot(doc.paragraphs[-1])
-    doc.add_page_break()  # type: ignore[no-untyped-call]
+    at_the_foot(doc.paragraphs[-1])
+    landscape_page(doc)
 
 
-def _at_the_foot(para: Any) -> None:
+def title_section(doc: DocumentType) -> float:
+    """Make the document's first section the title page's: a portrait A4 with ГОСТ 7.32's
+    margins. Returns the width of its text area in cm. The report and the sample template of a
+    body's report lay their title pages out in it."""
+    _orient(doc.sections[0], portrait=True, margins=TITLE_MARGINS_CM)
+    return 21.0 - TITLE_MARGINS_CM[0] - TITLE_MARGINS_CM[1]
+
+
+def landscape_page(doc: DocumentType) -> None:
+    """End the title page: the report goes on on a new page, a landscape section of its own."""
+    _page(doc, portrait=False)
+
+
+def at_the_foot(para: Any) -> None:
     """Pin a paragraph to the foot of the page's text area (a frame, as Word's «Рамка»), so it
     stays there however long the lines above it are."""
     frame = OxmlElement("w:framePr")
@@ -225,19 +243,24 @@ def _pngs(report: Report) -> dict[int, bytes | None]:
         return dict(zip(map(id, figures), pool.map(_png, figures), strict=True))
 
 
+def _orient(section: Any, *, portrait: bool, margins: tuple[float, ...]) -> None:
+    """A section's A4 page, portrait or landscape, with margins (left, right, top, bottom) in cm."""
+    section.orientation = WD_ORIENT.PORTRAIT if portrait else WD_ORIENT.LANDSCAPE
+    width, height = (21.0, 29.7) if portrait else (29.7, 21.0)
+    section.page_width, section.page_height = Cm(width), Cm(height)
+    for side, cm in zip(("left", "right", "top", "bottom"), margins, strict=True):
+        setattr(section, f"{side}_margin", Cm(cm))
+
+
 def _page(doc: DocumentType, *, portrait: bool) -> None:
     """Start a new page of a new section: portrait A4 with 1,2 cm side margins (the blueprint's
     print area, :data:`~segprofile.report.blueprint.PRINT_AREA_MM`) or the report's landscape."""
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     if portrait:
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Cm(21.0), Cm(29.7)
         side = (21.0 - PRINT_AREA_MM[0] / 10) / 2
+        _orient(section, portrait=True, margins=(side, side, MARGIN_CM, MARGIN_CM))
     else:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-        side = MARGIN_CM
-    section.left_margin = section.right_margin = Cm(side)
+        _orient(section, portrait=False, margins=(MARGIN_CM,) * 4)
 
 
 def _blueprint(doc: DocumentType, figure: Figure, pngs: dict[int, bytes | None]) -> None:
@@ -296,11 +319,7 @@ def new_document() -> DocumentType:
     """An empty report document: landscape A4 (wide segment tables), 1,6 cm margins, DejaVu Sans
     10 pt. The report and the sample template of a body's report start from it."""
     doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(MARGIN_CM))
+    _orient(doc.sections[0], portrait=False, margins=(MARGIN_CM,) * 4)
     normal = doc.styles["Normal"]
     normal.font.name = "DejaVu Sans"
     normal.font.size = Pt(10)
@@ -311,7 +330,8 @@ def new_document() -> DocumentType:
 
 
 def render_docx(report: Report) -> bytes:
-    """Write the report model as a DOCX document (landscape A4: wide segment tables)."""
+    """Write the report model as a DOCX document: the title page a portrait A4, the report's
+    pages landscape (wide segment tables), a blueprint's parts portrait again."""
     pngs = _pngs(report)
     doc = new_document()
     section = doc.sections[0]
@@ -329,7 +349,7 @@ def render_docx(report: Report) -> bytes:
     props.subject = report.kicker
     if report.title_page:
         props.author = report.title_page.requisites.organisation
-        _title_page(doc, report.title_page, usable)
+        _title_page(doc, report.title_page)
     else:
         kicker = doc.add_paragraph(report.kicker)
         kicker.runs[0].font.color.rgb = RGBColor(0x5B, 0x67, 0x78)

@@ -47,18 +47,21 @@ _PRINT_CSS = """
 .sp-profile figure.sp-bp-part h3{margin:0 0 6px}
 .sp-profile .sp-caption{font-weight:700;margin:10px 0 2px;break-after:avoid}
 .sp-profile h3{break-after:avoid}
-.sp-title-page{position:relative;height:175mm;break-after:page;font-size:12pt;margin-bottom:24px}
+@page title{size:A4 portrait;margin:20mm 15mm 20mm 30mm;@bottom-right{content:none}}
+.sp-title-page{page:title;position:relative;height:175mm;break-after:page;font-size:12pt;
+  margin-bottom:24px}
 .sp-title-page p{margin:0}
 .sp-title-page .sp-org{text-align:center}
 .sp-title-page .sp-org p:first-child{font-weight:700}
-.sp-title-page .sp-approval{margin:24px 0 0 60%}
+.sp-title-page .sp-approval{margin:24px 0 0 50%}
 .sp-title-page .sp-kind{text-align:center;font-weight:700;font-size:16pt;margin-top:64px}
 .sp-title-page .sp-doc-title{text-align:center;font-size:14pt;margin-top:8px}
 .sp-title-page .sp-date-number{text-align:center;margin-top:12px}
 .sp-title-page .sp-place{text-align:center;position:absolute;bottom:0;left:0;right:0}
 .sp-executor{margin-top:40px;font-size:9pt;break-inside:avoid}
 .sp-executor p{margin:0}
-@media print{.sp-profile .sp-table{table-layout:fixed}
+@media print{.sp-title-page{height:255mm;margin-bottom:0}
+  .sp-profile .sp-table{table-layout:fixed}
   .sp-profile .sp-table th,.sp-profile .sp-table td{overflow-wrap:anywhere;hyphens:auto}
   .sp-profile .sp-table th.num{white-space:normal}
   .sp-profile figure.sp-bp-screen{display:none}
@@ -143,7 +146,8 @@ def _figure(figure: Figure, index: int, *, standalone: bool = True) -> str:
 
 
 def _title_page(page: TitlePage) -> str:
-    """The title page by ГОСТ Р 7.0.97-2016 (see the DOCX's): a page of its own when printed."""
+    """The title page by ГОСТ Р 7.0.97-2016 (see the DOCX's): printed, a portrait page of its own
+    (the named page ``title``), before the landscape pages of the report."""
 
     def lines(cls: str, texts: list[str]) -> str:
         return f'<div class="{cls}">' + "".join(f"<p>{escape(t)}</p>" for t in texts) + "</div>"
@@ -181,6 +185,9 @@ def _body(report: Report, *, standalone: bool) -> list[str]:
         parts.append(
             f'<section id="sp-{escape(sec.id)}"><h2>{number}. {escape(sec.title)}{codes}</h2>'
         )
+        folded = sec.folded and not standalone
+        if folded:
+            parts.append(f'<details class="sp-folded"><summary>{escape(sec.folded)}</summary>')
         for block in sec.blocks:
             if isinstance(block, Heading):
                 parts.append(f"<h3>{escape(block.text)}</h3>")
@@ -192,7 +199,7 @@ def _body(report: Report, *, standalone: bool) -> list[str]:
                     parts += [_table(p, standalone=standalone) for p in page_parts(block)]
             elif isinstance(block, Figure):
                 parts.append(_figure(block, len(parts), standalone=standalone))
-        parts.append("</section>")
+        parts.append("</details></section>" if folded else "</section>")
     return parts
 
 
