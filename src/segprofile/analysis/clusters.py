@@ -44,7 +44,7 @@ from segprofile.analysis.by_feature import (
 )
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
-from segprofile.model.format import percent
+from segprofile.model.format import number, percent
 from segprofile.model.labels import merged_codes
 from segprofile.model.results import (
     ClusterCrossCell,
@@ -287,8 +287,8 @@ def fit_clusters(
     if total < 2:
         return None, [
             *notes,
-            f"Кластеризация не выполнена: в данных {total} строк(а), а для кластеров нужно хотя "
-            "бы две различные строки. Загрузите полные данные о клиентах.",
+            f"Кластеризация не выполнена: в данных {number(total)} строк(а), а для кластеров "
+            "нужно хотя бы две различные строки. Загрузите полные данные о клиентах.",
         ]
     report(0.0, "Выборка для кластеризации")
     seed = study.segmentation.random_state

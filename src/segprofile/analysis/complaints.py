@@ -32,6 +32,7 @@ from segprofile.analysis.by_feature import MISSING_CODE, code_table
 from segprofile.analysis.texts import label_topics, mine_topics
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
+from segprofile.model.format import number
 from segprofile.model.results import TopicModel
 from segprofile.model.study import DataSource, Feature, Study, TopicLabel
 
@@ -184,8 +185,8 @@ def complaint_uniqueness(
     frame = frame[frame["matched"].astype(bool)]
     if len(frame) < 4:
         raise InputError(
-            f"Жалоб, которые удалось связать с заявлениями, {len(frame)} из {total}: "
-            "для тем нужно хотя бы 4.",
+            f"Жалоб, которые удалось связать с заявлениями, {number(len(frame))} из "
+            f"{number(total)}: для тем нужно хотя бы 4.",
             hint=(
                 f"проверьте, что столбец «{author_column}» жалоб содержит те же "
                 f"(псевдонимизированные) идентификаторы, что и «{records_id}» в данных о клиентах."

@@ -35,6 +35,7 @@ from segprofile.analysis.stats import wilson_interval
 from segprofile.analysis.suppression import is_combined, small_share, suppress
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
+from segprofile.model.format import number
 from segprofile.model.results import Interval, Profile, SegmentOutcome, SegmentStats
 from segprofile.model.study import (
     AidasStage,
@@ -486,7 +487,8 @@ def _csat_proposals(
                 f"Клиенты сегмента «{c.label}» оценивают услугу ниже среднего "
                 f"(CSAT {_pct(sat.csat)} против {_pct(overall)}): вероятно,{{where}} их "
                 "потребность выполняется хуже, чем у остальных.",
-                f"CSAT {_pct(sat.csat)} (интервал {interval}, оценок {sat.n}) против {versus}.",
+                f"CSAT {_pct(sat.csat)} (интервал {interval}, оценок {number(sat.n)}) "
+                f"против {versus}.",
                 top,
                 AidasStage.satisfaction,
                 overall - sat.csat,
@@ -532,7 +534,7 @@ def _outcome_proposals(
                     "{where} их особенности не учитываются, а причина отказа им непонятна.",
                     f"доля отказов {_pct(o.refusal_share)} (интервал "
                     f"{_pct(o.refusal_interval.low)}–{_pct(o.refusal_interval.high)}, "
-                    f"заявлений {o.n}) против {_pct(base.refusal_share)} по всем.",
+                    f"заявлений {number(o.n)}) против {_pct(base.refusal_share)} по всем.",
                     top,
                     AidasStage.satisfaction,
                     o.refusal_share - base.refusal_share,
@@ -553,7 +555,7 @@ def _outcome_proposals(
                     f"Заявления сегмента «{c.label}» рассматриваются дольше, чем в среднем "
                     f"({_num(o.mean_duration)} против {_num(base.mean_duration)}{unit}): "
                     "вероятно,{where} возникает задержка.",
-                    f"средний срок {_num(o.mean_duration)}{unit} (заявлений {o.n}) против "
+                    f"средний срок {_num(o.mean_duration)}{unit} (заявлений {number(o.n)}) против "
                     f"{_num(base.mean_duration)} по всем.",
                     top,
                     AidasStage.action,

@@ -34,6 +34,7 @@ from typing import Any
 from segprofile import config
 from segprofile.config import SETTINGS
 from segprofile.errors import InputError
+from segprofile.model.format import percent
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +291,7 @@ class PiiFinding:
         if self.by_name:
             parts.append("по имени столбца")
         if self.by_content:
-            parts.append(f"по содержимому ({self.share:.0%} значений выборки)")
+            parts.append(f"по содержимому ({percent(self.share)} значений выборки)")
         text = " и ".join(parts)
         return f"{text}; {self.doubt}" if self.doubt else text
 
@@ -459,7 +460,7 @@ def detect_column(
     doubt = (
         "в выборке нет значений, чтобы это проверить"
         if not sample
-        else f"значения на «{by_name.label}» не похожи (подходят {fit:.0%} выборки)"
+        else f"значения на «{by_name.label}» не похожи (подходят {percent(fit)} выборки)"
     )
     return PiiFinding(
         column=column,

@@ -43,7 +43,7 @@ from segprofile import config
 from segprofile.config import SETTINGS
 from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
-from segprofile.model.format import number
+from segprofile.model.format import number, size_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -148,15 +148,6 @@ def _counted(n: int, one: str, few: str, many: str) -> str:
     tens, units = n % 100, n % 10
     word = many if 11 <= tens <= 14 else one if units == 1 else few if 2 <= units <= 4 else many
     return f"{_count_text(n)} {word}"
-
-
-def size_text(n: int) -> str:
-    """A size in bytes as people read it: «512 байт», «3,4 КБ», «1,0 МБ», «2,5 ГБ»."""
-    for unit, shift in (("ГБ", 30), ("МБ", 20), ("КБ", 10)):
-        if n >= 1 << shift:
-            number = f"{n / (1 << shift):.1f}".removesuffix(".0").replace(".", ",")
-            return f"{number} {unit}"
-    return f"{n} байт"
 
 
 def sizes_text(size: int, limit: int) -> tuple[str, str]:

@@ -35,6 +35,15 @@ def shorten(text: str, limit: int = 80) -> str:
     return cut.rstrip(" ,;:—-") + "…"
 
 
+def size_text(n: int) -> str:
+    """A size in bytes as people read it: «512 байт», «3,4 КБ», «1 МБ», «2,5 ГБ»."""
+    for unit, shift in (("ГБ", 30), ("МБ", 20), ("КБ", 10)):
+        if n >= 1 << shift:
+            figure = f"{n / (1 << shift):.1f}".removesuffix(".0").replace(".", ",")
+            return f"{figure} {unit}"
+    return f"{number(n)} байт"
+
+
 def plural(n: int, one: str, few: str, many: str) -> str:
     """Russian plural with the count: ``plural(3, "день", "дня", "дней")`` → «3 дня»
     (thousands spaced as :func:`number` spaces them)."""

@@ -32,6 +32,7 @@ from segprofile.analysis.suppression import protect_survey_tests
 from segprofile.data.engine import execute
 from segprofile.data.surveys import NO_WORDS, YES_WORDS
 from segprofile.errors import InputError
+from segprofile.model.format import number
 from segprofile.model.results import (
     HypothesisVerdict,
     Interval,
@@ -145,10 +146,10 @@ def segment_verdict(test: SurveyTest, rules: VerdictRules) -> tuple[HypothesisSt
     if known(test.n) < rules.min_answers or test.share is None or test.interval is None:
         return (
             HypothesisStatus.not_enough_data,
-            f"мало ответов: {test.n} при минимуме {rules.min_answers}",
+            f"мало ответов: {number(test.n)} при минимуме {rules.min_answers}",
         )
     share, low, high = test.share, test.interval.low, test.interval.high
-    described = f"доля {_pct(share)} (интервал {_pct(low)}–{_pct(high)}, ответов {test.n})"
+    described = f"доля {_pct(share)} (интервал {_pct(low)}–{_pct(high)}, ответов {number(test.n)})"
     if high < threshold:
         return (
             HypothesisStatus.refuted,
@@ -601,11 +602,13 @@ def analyse_survey(
 
 def _test_evidence(x: SurveyTest, source: str) -> Evidence:
     answer = "«да»" if x.support == "yes" else "«нет»"
-    parts = [f"{x.label}: ответили {answer} на вопрос «{x.question}» {x.yes} из {x.n}"]
+    parts = [
+        f"{x.label}: ответили {answer} на вопрос «{x.question}» {number(x.yes)} из {number(x.n)}"
+    ]
     if x.share is not None and x.interval is not None:
         parts.append(f"{_pct(x.share)} (интервал {_pct(x.interval.low)}–{_pct(x.interval.high)})")
     if x.rest_share is not None:
-        parts.append(f"у остальных {_pct(x.rest_share)} (из {x.rest_n})")
+        parts.append(f"у остальных {_pct(x.rest_share)} (из {number(x.rest_n)})")
     if x.p_value is not None and x.p_adjusted is not None:
         test = "хи-квадрат" if x.test == "chi2" else "точный тест Фишера"
         parts.append(f"{test}: p {_p(x.p_value)}, с поправкой БХ {_p(x.p_adjusted)}")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from segprofile.model import labels
-from segprofile.model.format import number
+from segprofile.model.format import number, size_text
 
 register = template.Library()
 
@@ -84,6 +84,12 @@ def number_list(values: Any) -> str:
     """Thresholds as a readable list: ``[18.0, 35.5]`` → ``18; 35,5`` (the decimal comma of
     :func:`segprofile.model.format.number`, so the list separator is «;»)."""
     return "; ".join(num(v, 2) for v in values or [])
+
+
+@register.filter
+def size(value: Any) -> str:
+    """A file's size as every page writes it: «512 байт», «3,4 КБ», «512 МБ»."""
+    return "—" if value is None or value == "" else size_text(int(value))
 
 
 @register.filter

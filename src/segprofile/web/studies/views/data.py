@@ -287,9 +287,11 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
 
 
 def _range_value(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    """A number of the range as pages write it («293 475,18», «4 435»); a date as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    text = number(float(value), 0 if float(value).is_integer() else 2)
+    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def _cell(value: Any) -> str:
