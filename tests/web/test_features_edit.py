@@ -253,14 +253,53 @@ def test_deleting_a_feature_removes_what_names_it_and_says_so(
         {"base_revision": study.current_revision().number},
         **HX,
     )
-    html = response.content.decode()
     assert response.status_code == 200
+    assert response["HX-Redirect"] == _url("detail", study) + "#features"
+    html = client_in.get(_url("detail", study)).content.decode()
     assert "Признак «Возраст» удалён вместе с" in html
     assert "пара «Канал подачи × Возраст»" in html
     after = _document(study)
     assert [f.id for f in after.features] == ["channel", "single_parent", "region"]
     assert after.segmentation.clustering.features == ["channel"]
     assert after.segmentation.by_feature.pairs == []
+
+
+@pytest.mark.parametrize("asked_from", ["feature_edit", "detail"])
+def test_after_a_deletion_the_browser_is_on_the_features_list(
+    client_in: Client, study: Study, asked_from: str
+) -> None:
+    """From the feature's own page (its address is gone: a reload would be «not found») or
+    from the study page, the browser lands on the study page at the features."""
+    page = _url(asked_from, study, **({"feature_id": "age"} if asked_from != "detail" else {}))
+    assert client_in.get(page).status_code == 200
+    response = client_in.post(
+        _url("feature_delete", study, feature_id="age"),
+        {"base_revision": study.current_revision().number},
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}",
+        **HX,
+    )
+    features = _url("detail", study) + "#features"
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == features
+    # The study page itself is reloaded (only the anchor would differ: no reload otherwise).
+    assert response.get("HX-Refresh") == ("true" if asked_from == "detail" else None)
+    assert "age" not in [f.id for f in _document(study).features]
+    listed = client_in.get(_url("detail", study)).content.decode()
+    assert "Признак «Возраст» удалён." in listed
+    assert 'id="features"' in listed
+    assert client_in.get(page).status_code == (200 if asked_from == "detail" else 404)
+
+
+def test_without_htmx_a_deletion_is_redirected_to_the_features_list(
+    client_in: Client, study: Study
+) -> None:
+    response = client_in.post(
+        _url("feature_delete", study, feature_id="age"),
+        {"base_revision": study.current_revision().number},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _url("detail", study) + "#features"
+    assert "age" not in [f.id for f in _document(study).features]
 
 
 def test_pairs_are_added_refused_when_repeated_and_removed(client_in: Client, study: Study) -> None:

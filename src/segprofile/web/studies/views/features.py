@@ -238,7 +238,9 @@ def feature_delete(request: HttpRequest, pk: int, feature_id: str) -> HttpRespon
             messages.info(
                 request, gettext("The feature «%(label)s» was deleted.") % {"label": feature.label}
             )
-    return _section(request, study) if htmx.is_htmx(request) else _back(study)
+    # The study page at its features, wherever the deletion was asked from: its own page
+    # (the feature's address is gone) or the study page (reloaded, with what was removed).
+    return htmx.go(request, reverse("studies:detail", kwargs={"pk": study.pk}) + "#features")
 
 
 @require_POST
