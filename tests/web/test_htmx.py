@@ -5,12 +5,17 @@ save asked from another page and an answer that sends the browser elsewhere brin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
+from django_htmx.middleware import HtmxDetails
 from tests.web_pages import HX, page_text, study_url
 
+from segprofile.web.studies import htmx
 from segprofile.web.studies.models import Study
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +76,21 @@ def test_an_in_place_save_brings_the_header_s_new_revision(
     assert marks[0].startswith("редакция 2 · anna · ")
 
 
+def test_a_feature_deleted_in_place_brings_the_header_s_new_revision(
+    client_in: Client, stored_study: Study
+) -> None:
+    """The features section answers through its own view: the revision comes along too."""
+    feature = stored_study.current_revision().to_document().features[0].id
+    response = client_in.post(
+        study_url("feature_delete", stored_study, feature_id=feature),
+        {"base_revision": "1"},
+        **_from_page(stored_study),
+    )
+    assert response.status_code == 200
+    assert 'id="features"' in response.content.decode()
+    assert [m.split(" · ")[0] for m in _marks(page_text(response))] == ["редакция 2"]
+
+
 def test_a_refused_save_brings_no_revision(client_in: Client, stored_study: Study) -> None:
     response = client_in.post(
         study_url("requisites_edit", stored_study),
@@ -97,16 +117,24 @@ def test_a_save_from_another_page_brings_no_revision(
     assert "study-revision" not in response.content.decode()
 
 
-def test_an_answer_sending_the_browser_elsewhere_is_left_alone(
-    client_in: Client, stored_study: Study
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda: HttpResponseClientRedirect("/studies/"),
+        lambda: HttpResponseClientRefresh(),
+        lambda: HttpResponse(b"{}", content_type="application/json"),
+        lambda: HttpResponse(status=204),
+    ],
+    ids=["redirect", "refresh", "json", "no content"],
+)
+def test_an_answer_that_is_no_part_is_left_alone(
+    stored_study: Study, rf: RequestFactory, answer: Callable[[], HttpResponse]
 ) -> None:
-    """A deletion goes to the page (HX-Redirect): the page is loaded whole, the answer is empty."""
-    feature = stored_study.current_revision().to_document().features[0].id
-    response = client_in.post(
-        study_url("feature_delete", stored_study, feature_id=feature),
-        {"base_revision": "1"},
-        **_from_page(stored_study),
-    )
-    assert response["HX-Redirect"]
-    assert stored_study.current_revision().number == 2
-    assert response.content == b""
+    """A save that sends the browser elsewhere (the page is loaded whole) or answers no HTML."""
+    request = rf.post("/", **_from_page(stored_study))
+    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
+    htmx.saved(request, stored_study.current_revision())
+    response = htmx.RevisionMarkMiddleware(lambda _request: answer())(request)
+    assert b"study-revision" not in response.content
+    part = htmx.RevisionMarkMiddleware(lambda _request: HttpResponse(b"<p>part</p>"))(request)
+    assert b'<span id="study-revision" hx-swap-oob="true">' in part.content

@@ -42,6 +42,14 @@ def target(request: HttpRequest) -> str:
     return str(htmx.target or "") if htmx else ""
 
 
+def asked_from(request: HttpRequest, url: str) -> bool:
+    """Whether HTMX asked from the page ``url`` (its path; a browser's request: never)."""
+    details = getattr(request, "htmx", None)
+    if not details:
+        return False
+    return urlsplit(str(details.current_url or "")).path == urlsplit(url).path
+
+
 def vary(response: HttpResponse) -> HttpResponse:
     """Mark a response that differs for HTMX requests and their targets."""
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
@@ -60,9 +68,7 @@ def go(request: HttpRequest, url: str) -> HttpResponse:
     if not is_htmx(request):
         return redirect(url)
     response = HttpResponseClientRedirect(url)
-    details = getattr(request, "htmx", None)
-    current = str(details.current_url or "") if details else ""
-    if urlsplit(current).path == urlsplit(url).path:
+    if asked_from(request, url):
         # Only the anchor differs: the browser would just scroll; have HTMX reload the page.
         response["HX-Refresh"] = "true"
     return response
@@ -123,16 +129,8 @@ class RevisionMarkMiddleware:
             and not response.streaming
             and response.get("Content-Type", "").startswith("text/html")
             and not any(h in response for h in ("HX-Redirect", "HX-Refresh", "HX-Location"))
-            and _asked_from_study_page(request, revision.study_id)
+            and asked_from(request, reverse("studies:detail", kwargs={"pk": revision.study_id}))
         ):
             mark = render_to_string(REVISION_MARK, {"revision": revision, "oob": True}, request)
             response.content += mark.encode()
         return response
-
-
-def _asked_from_study_page(request: HttpRequest, study_pk: int) -> bool:
-    details = getattr(request, "htmx", None)
-    if not details:
-        return False
-    page = reverse("studies:detail", kwargs={"pk": study_pk})
-    return urlsplit(str(details.current_url or "")).path == page
