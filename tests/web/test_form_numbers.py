@@ -1,4 +1,4 @@
-"""The one number input of the study editor (``forms/numbers.py``): «0,45» shown and read in
+"""The one number input of the study editor (``forms.NumberField``): «0,45» shown and read in
 Russian, a point read too, a wrong value refused in Russian with its bounds written alike; and
 every number with a fraction on the editor's forms is that input."""
 
@@ -14,7 +14,7 @@ from django import forms
 from django.utils import translation
 
 from segprofile.web.studies import forms as study_forms
-from segprofile.web.studies.forms.numbers import NumberField
+from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.study import PriorityForm
 
 

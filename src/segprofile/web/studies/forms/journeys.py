@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from segprofile.model import journey_edit
 from segprofile.model.study import HypothesisKind, JourneyKind, JourneyStep
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies.forms.numbers import NumberField
+from segprofile.web.studies.forms import NumberField
 
 
 class _AnyChoiceField(forms.ChoiceField):

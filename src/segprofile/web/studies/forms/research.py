@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.data import NEW_SOURCE
-from segprofile.web.studies.forms.numbers import NumberField
 
 SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
 

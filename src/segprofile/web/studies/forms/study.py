@@ -17,7 +17,7 @@ from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
 from segprofile.model.study import ScopeKind
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies.forms.numbers import NumberField
+from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.scope import LegalActRows, ScopeForm
 
 
