@@ -49,6 +49,11 @@ def _url(name: str, study: Study, **kwargs: Any) -> str:
     return reverse(f"studies:{name}", kwargs={"pk": study.pk, **kwargs})
 
 
+def _on_page(study: Study, name: str = "detail", **kwargs: Any) -> dict[str, str]:
+    """HTMX's headers of a request from the page ``name`` (the study page: in place)."""
+    return {**HX, "HTTP_HX_CURRENT_URL": "http://testserver" + _url(name, study, **kwargs)}
+
+
 def _document(study: Study) -> Any:
     return study.current_revision().to_document()
 
@@ -119,7 +124,7 @@ def test_a_new_feature_is_saved_as_a_revision_with_its_names(
     client_in: Client, study: Study
 ) -> None:
     before = study.current_revision().number
-    response = client_in.post(_url("feature_add", study), _form(study), **HX)
+    response = client_in.post(_url("feature_add", study), _form(study), **_on_page(study))
     assert response.status_code == 200
     assert 'id="features"' in response.content.decode()
     assert study.current_revision().number == before + 1
@@ -251,7 +256,7 @@ def test_deleting_a_feature_removes_what_names_it_and_says_so(
     response = client_in.post(
         _url("feature_delete", study, feature_id="age"),
         {"base_revision": study.current_revision().number},
-        **HX,
+        **_on_page(study),
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -261,6 +266,49 @@ def test_deleting_a_feature_removes_what_names_it_and_says_so(
     assert [f.id for f in after.features] == ["channel", "single_parent", "region"]
     assert after.segmentation.clustering.features == ["channel"]
     assert after.segmentation.by_feature.pairs == []
+
+
+@pytest.mark.parametrize("action", ["feature_delete", "feature_edit"])
+def test_from_the_feature_s_own_page_the_browser_goes_to_the_features_list(
+    client_in: Client, study: Study, action: str
+) -> None:
+    """The feature's own page (opened in a new tab, say) shows the section in place of the
+    form: its address would stay — «not found» on reload after a deletion. The browser goes to
+    the study page at its features instead, where the message is shown."""
+    own = _url("feature_edit", study, feature_id="age")
+    assert client_in.get(own).status_code == 200
+    data = {"base_revision": study.current_revision().number}
+    if action == "feature_edit":
+        data = _age(study, thresholds="18; 30")
+    response = client_in.post(
+        _url(action, study, feature_id="age"),
+        data,
+        **_on_page(study, "feature_edit", feature_id="age"),
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == _url("detail", study) + "#features"
+    assert "HX-Refresh" not in response
+    assert response.content == b""
+    listed = client_in.get(_url("detail", study)).content.decode()
+    assert 'id="features"' in listed
+    if action == "feature_delete":
+        assert "age" not in [f.id for f in _document(study).features]
+        assert "Признак «Возраст» удалён." in listed
+        assert client_in.get(own).status_code == 404
+    else:
+        assert _document(study).feature("age").binning.thresholds == [18.0, 30.0]  # type: ignore[union-attr]
+
+
+def test_without_htmx_a_deletion_is_redirected_to_the_features_list(
+    client_in: Client, study: Study
+) -> None:
+    response = client_in.post(
+        _url("feature_delete", study, feature_id="age"),
+        {"base_revision": study.current_revision().number},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == _url("detail", study) + "#features"
+    assert "age" not in [f.id for f in _document(study).features]
 
 
 def test_pairs_are_added_refused_when_repeated_and_removed(client_in: Client, study: Study) -> None:

@@ -158,7 +158,8 @@ def _steps_of_example(journey_id: str) -> list[str]:
         ({"pains": ["p_ghost"]}, "Проблема (гипотеза) «p_ghost» не найдена в исследовании."),
         ({"service_level": "7"}, "Уровень сервиса 7 вне лестницы сервиса из 3 уровней."),
         ({"title": ""}, "Обязательное поле."),
-        ({"duration_days": "два"}, "Введите число."),
+        ({"duration_days": "два"}, "Введите число, например 2,5."),
+        ({"duration_days": "-1"}, "Введите число не меньше 0."),
     ],
 )
 def test_bad_step_input_is_shown_in_the_form_and_stores_nothing(

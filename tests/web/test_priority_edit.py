@@ -152,12 +152,60 @@ def test_saving_stores_a_revision_with_the_threshold_and_weights(
     assert priority.when_low.capacity == pytest.approx(0.6)
 
 
+def _weight_inputs(page: str) -> dict[str, str]:
+    """The weight and threshold inputs of the page: name → the whole tag."""
+    import re
+
+    tags = re.findall(r"<input [^>]*>", page)
+    return {
+        re.search(r'name="([^"]+)"', tag).group(1): tag  # type: ignore[union-attr]
+        for tag in tags
+        if re.search(r'name="(when_(low|high)_\w+|low_satisfaction_csat)"', tag)
+    }
+
+
+def test_the_weights_are_written_with_a_decimal_comma(client_in: Client, run: ProfileRun) -> None:
+    """Russian analysts write «0,45»: every number of the form shows a comma, and a text input
+    with the decimal keypad (a number input would show the point whatever the language)."""
+    client_in.post(
+        _urls(run)["save"], _form(run, low_satisfaction_csat="72,5", when_low_capacity="0,45")
+    )
+    inputs = _weight_inputs(client_in.get(_urls(run)["page"]).content.decode())
+    assert len(inputs) == 1 + 2 * len(PARTS)
+    for name, tag in inputs.items():
+        assert 'type="text"' in tag, name
+        assert 'inputmode="decimal"' in tag, name
+        value = tag.split('value="')[1].split('"')[0]
+        assert "." not in value, (name, value)
+    assert 'value="0,45"' in inputs["when_low_capacity"]
+    assert 'value="72,5"' in inputs["low_satisfaction_csat"]
+
+
+@pytest.mark.parametrize("capacity", ["0,45", "0.45", " 0,45 "])
+def test_a_weight_is_read_with_a_comma_or_a_point(
+    client_in: Client, run: ProfileRun, capacity: str
+) -> None:
+    urls = _urls(run)
+    values = {"when_low_capacity": capacity, "low_satisfaction_csat": "72,5"}
+    preview = client_in.post(urls["preview"], _form(run, **values), **HTMX)
+    assert "С такими значениями приоритет не рассчитать" not in preview.content.decode()
+    assert client_in.post(urls["save"], _form(run, **values)).status_code == 302
+    priority = run.study.current_revision().to_document().priority
+    assert priority.when_low.capacity == pytest.approx(0.45)
+    assert priority.low_satisfaction_csat == pytest.approx(0.725)
+
+
 @pytest.mark.parametrize(
     ("values", "field", "words"),
     [
         ({"low_satisfaction_csat": 120}, "low_satisfaction_csat", "от 0 до 100"),
         ({"low_satisfaction_csat": "много"}, "low_satisfaction_csat", "число"),
         ({"when_high_blind_zone": -1}, "when_high_blind_zone", "отрицательным"),
+        ({"when_high_blind_zone": "-0,1"}, "when_high_blind_zone", "отрицательным"),
+        ({"when_low_capacity": "abc"}, "when_low_capacity", "Введите число, например 2,5."),
+        ({"when_low_capacity": "1,2,3"}, "when_low_capacity", "Введите число, например 2,5."),
+        ({"when_low_capacity": "0,4.5"}, "when_low_capacity", "Введите число, например 2,5."),
+        ({"low_satisfaction_csat": "100,5"}, "low_satisfaction_csat", "от 0 до 100"),
         (
             {f"when_low_{p}": 0 for p in PARTS},
             "when_low_capacity",

@@ -179,8 +179,9 @@ def test_a_bad_activity_value_is_refused_beside_its_field(
 @pytest.mark.parametrize(
     ("fields", "words"),
     [
-        ({"margin": "0"}, "Убедитесь, что это значение больше либо равно 0"),
-        ({"margin": "пять"}, "Введите число"),
+        ({"margin": "0"}, "Введите число от 0,5 до 30."),
+        ({"margin": "0,4"}, "Введите число от 0,5 до 30."),
+        ({"margin": "пять"}, "Введите число, например 2,5."),
         ({"confidence": "42"}, "Выберите корректный вариант"),
         ({"max_interviews_per_person": "0"}, "больше либо равно 1"),
     ],

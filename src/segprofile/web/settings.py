@@ -136,6 +136,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "segprofile.web.studies.htmx.RevisionMarkMiddleware",  # the study page's header after a save
     "segprofile.web.middleware.SegprofileErrorMiddleware",
     # Errors under /api/ that Django, not the API, answers (404, 405, 413, 500) as JSON.
     "segprofile.web.api.middleware.ApiJsonErrorsMiddleware",

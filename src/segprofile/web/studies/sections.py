@@ -33,6 +33,7 @@ from django.utils.translation import gettext
 from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies import htmx
 from segprofile.web.studies.models import Study, StudyRevision
 
 Change = Callable[[dict[str, Any]], None]
@@ -131,6 +132,7 @@ def save_part(
     if document is None:
         return None
     revision = study.add_revision(document, author=request.user, comment=comment)
+    htmx.saved(request, revision)
     messages.success(
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
     )

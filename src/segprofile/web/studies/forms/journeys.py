@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from segprofile.model import journey_edit
 from segprofile.model.study import HypothesisKind, JourneyKind, JourneyStep
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.forms import NumberField
 
 
 class _AnyChoiceField(forms.ChoiceField):
@@ -35,19 +36,6 @@ class _LevelField(forms.TypedChoiceField):
 
     def valid_value(self, value: Any) -> bool:
         return str(value).isdigit()
-
-
-class _NumberField(forms.FloatField):
-    """A number shown without a needless «.0» (3, not 3.0); fractions are allowed."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.widget.attrs["step"] = "any"
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        return value
 
 
 class _LinesField(forms.CharField):
@@ -79,8 +67,8 @@ class StepForm(forms.Form):
     service_level = _LevelField(
         label=_("Service level"), required=False, coerce=int, empty_value=None
     )
-    duration_days = _NumberField(label=_("Duration, days"), required=False, min_value=0)
-    client_minutes = _NumberField(label=_("Client time, min"), required=False, min_value=0)
+    duration_days = NumberField(label=_("Duration, days"), required=False, min_value=0)
+    client_minutes = NumberField(label=_("Client time, min"), required=False, min_value=0)
     documents = _LinesField(
         label=_("Documents the client brings"), required=False, help_text=_("One a line")
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.data import NEW_SOURCE
 
 SURVEY_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
@@ -67,10 +68,8 @@ class SurveyQuestionForm(forms.Form):
         required=False,
         help_text=_("Segment keys separated by commas, e.g. channel=mfc, channel=office"),
     )
-    threshold = forms.FloatField(
-        label=_("Threshold"), required=False, min_value=0.01, max_value=0.99
-    )
-    agree_from = forms.FloatField(label=_("Agree from (scale)"), required=False)
+    threshold = NumberField(label=_("Threshold"), required=False, min_value=0.01, max_value=0.99)
+    agree_from = NumberField(label=_("Agree from (scale)"), required=False)
 
     def __init__(
         self,
@@ -102,11 +101,11 @@ class SurveyOptionsForm(forms.Form):
     BY_FEATURES = "__features__"
 
     id_column = forms.ChoiceField(label=_("Join answers to clients by"), required=False)
-    threshold = forms.FloatField(
+    threshold = NumberField(
         label=_("Threshold share"), required=False, min_value=0.01, max_value=0.99
     )
     min_answers = forms.IntegerField(label=_("Minimum answers"), required=False, min_value=1)
-    alpha = forms.FloatField(
+    alpha = NumberField(
         label=_("Significance (after BH)"), required=False, min_value=0.001, max_value=0.5
     )
 
@@ -161,7 +160,7 @@ RESPONDENT_STATUS_LABELS: dict[str, Any] = {
 class SurveySettingsForm(forms.Form):
     """The survey's margin of error and confidence, and the interviews one person may give."""
 
-    margin = forms.FloatField(
+    margin = NumberField(
         label=_("Margin of error, ± percentage points"),
         min_value=0.5,
         max_value=30,

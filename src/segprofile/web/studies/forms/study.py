@@ -17,6 +17,7 @@ from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
 from segprofile.model.study import ScopeKind
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.scope import LegalActRows, ScopeForm
 
 
@@ -492,7 +493,7 @@ class SettingsForm(forms.Form):
 class PriorityForm(forms.Form):
     """M-6: the low-satisfaction threshold and the two sets of weights."""
 
-    low_satisfaction_csat = forms.FloatField(
+    low_satisfaction_csat = NumberField(
         label=_("Satisfaction is low below CSAT, %"),
         help_text=_(
             "Below it the most numerous dissatisfied segments lead; at or above it blind zones "
@@ -507,10 +508,7 @@ class PriorityForm(forms.Form):
         self.parts = list(PRIORITY_PARTS)
         for mode in ("when_low", "when_high"):
             for part, name in PRIORITY_PARTS.items():
-                self.fields[f"{mode}_{part}"] = forms.FloatField(
-                    label=name, widget=forms.NumberInput(attrs={"step": "0.05", "min": "0"})
-                )
-        self.fields["low_satisfaction_csat"].widget.attrs |= {"step": "1", "min": "0", "max": "100"}
+                self.fields[f"{mode}_{part}"] = NumberField(label=name)
 
     @property
     def weight_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:

@@ -38,6 +38,16 @@ def _back(study: Study) -> HttpResponse:
     return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#features")
 
 
+def _done(request: HttpRequest, study: Study) -> HttpResponse:
+    """After a feature is saved or deleted: the section in place on the study page; from the
+    feature's own page (its address may be gone) or a browser's POST, the study page at its
+    features."""
+    page = reverse("studies:detail", kwargs={"pk": study.pk})
+    if htmx.asked_from(request, page):
+        return _section(request, study)
+    return htmx.go(request, page + "#features")
+
+
 def _section(
     request: HttpRequest, study: Study, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
@@ -182,7 +192,7 @@ def feature_form(request: HttpRequest, pk: int, feature_id: str | None = None) -
         if save_part(
             request, study, change, comment=comment, form=form, prefix=f"features[{index}]"
         ):
-            return _section(request, study) if htmx.is_htmx(request) else _back(study)
+            return _done(request, study)
     return _form_response(request, study, document, form, feature, status=400)
 
 
@@ -238,7 +248,7 @@ def feature_delete(request: HttpRequest, pk: int, feature_id: str) -> HttpRespon
             messages.info(
                 request, gettext("The feature «%(label)s» was deleted.") % {"label": feature.label}
             )
-    return _section(request, study) if htmx.is_htmx(request) else _back(study)
+    return _done(request, study)
 
 
 @require_POST
