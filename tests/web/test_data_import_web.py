@@ -207,6 +207,42 @@ def test_a_new_source_is_added_to_the_study(client_in: Client, stored_study: Stu
 
 
 @pytest.mark.django_db
+def test_a_new_source_identifier_is_made_from_its_title_or_file_when_left_empty(
+    client_in: Client, stored_study: Study
+) -> None:
+    """An analyst who writes only a title is not sent back to invent a Latin identifier."""
+    content, _ = clients_csv(12, encoding="utf-8")
+    titled = token_of(
+        upload(
+            client_in,
+            stored_study,
+            "выгрузка.csv",
+            content,
+            source="__new__",
+            new_source_kind="survey",
+            new_source_title="Обращения граждан",
+        )
+    )
+    assert "Для нового источника данных «obrashcheniia-grazhdan»" in page_text(
+        client_in.get(inspect_url(stored_study, titled))
+    )
+    untitled = token_of(
+        upload(
+            client_in,
+            stored_study,
+            "records.csv",
+            content,
+            source="__new__",
+            new_source_kind="survey",
+        )
+    )
+    # «records» is taken by the study's own source: the next free one.
+    assert "Для нового источника данных «records-2»" in page_text(
+        client_in.get(inspect_url(stored_study, untitled))
+    )
+
+
+@pytest.mark.django_db
 def test_a_new_source_needs_a_free_identifier(client_in: Client, stored_study: Study) -> None:
     content, _ = clients_csv(5)
     page = page_text(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
+from segprofile.model.ids import identifier_from
 from segprofile.model.study import Study as StudyDocument
 
 
@@ -114,7 +115,13 @@ class DataFileForm(forms.Form):
 
     source = forms.ChoiceField(label=_("Data source"))
     new_source_id = forms.CharField(
-        label=_("Identifier of the new source"), max_length=64, required=False
+        label=_("Identifier of the new source"),
+        max_length=64,
+        required=False,
+        help_text=_(
+            "May be left empty: it is made from the title (or the file name). Latin letters, "
+            "digits, «_», «-», «.»."
+        ),
     )
     new_source_kind = forms.ChoiceField(
         label=_("Kind of the new source"),
@@ -192,6 +199,13 @@ class DataFileForm(forms.Form):
         if cleaned.get("source") != NEW_SOURCE:
             return cleaned
         source_id = (cleaned.get("new_source_id") or "").strip()
+        taken = {s.id for s in self.document.data_sources}
+        uploaded = cleaned.get("file")
+        if not source_id:  # made from what the analyst did write: the title, else the file
+            named = (cleaned.get("new_source_title") or "").strip()
+            if not named and uploaded is not None:
+                named = PurePosixPath(uploaded.name or "").stem
+            source_id = identifier_from(named, taken, fallback="source", length=32)
         if not _SOURCE_ID.match(source_id):
             self.add_error(
                 "new_source_id",
@@ -199,7 +213,7 @@ class DataFileForm(forms.Form):
                     "Give the new source a short identifier: Latin letters, digits, «_», «-», «.»."
                 ),
             )
-        elif source_id in {s.id for s in self.document.data_sources}:
+        elif source_id in taken:
             self.add_error(
                 "new_source_id",
                 gettext("The study already has a source «%(id)s».") % {"id": source_id},
