@@ -72,6 +72,24 @@ def test_building_the_profile_shows_the_segment_table(
 
 
 @pytest.mark.django_db
+def test_a_profile_of_an_earlier_revision_says_the_study_has_changed_since(
+    client_in: Client, stored_study: Study
+) -> None:
+    """Hypotheses written after the build are not in its reports: the page says so."""
+    run = _start(client_in, stored_study)
+    assert "run-older-revision" not in _run_page(client_in, run)
+    document = stored_study.current_revision().to_document()
+    stored_study.add_revision(document, author=run.created_by, comment="гипотеза")
+    html = _run_page(client_in, run)
+    assert "Профиль рассчитан по редакции 1, а исследование уже в редакции 2" in html
+    assert "гипотез, рекомендаций, признаков и других изменений, сделанных позже" in html
+    compare = reverse("studies:compare", kwargs={"pk": stored_study.pk})
+    assert f'href="{compare}?a=1&b=2"' in html
+    assert client_in.get(f"{compare}?a=1&b=2").status_code == 200
+    assert "Построить профиль заново" in html or "Постройте профиль заново" in html
+
+
+@pytest.mark.django_db
 def test_profile_downloads(client_in: Client, stored_study: Study) -> None:
     run = _start(client_in, stored_study)
     kwargs = {"pk": stored_study.pk, "run_pk": run.pk}

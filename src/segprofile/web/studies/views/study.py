@@ -435,10 +435,14 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = run_for(request, pk, run_pk, light=True)
     run.sync_with_task()
     fragment = run.fragment if run.status == ProfileRun.Status.DONE else ""  # read now
+    current = run.study.current_revision()
     context = {
         "study": run.study,
         "run": run,
         "fragment": fragment,
+        # The profile and its reports are of the run's revision: a later one (hypotheses,
+        # recommendations, features written since) is not in them — the page says so.
+        "newer_revision": current if current.number > run.revision.number else None,
         "report_template": services.report_template_path(run.study).is_file(),
     }
     return render(request, "studies/study/run.html", context)
