@@ -9,6 +9,10 @@ from segprofile.model.study import DataSourceKind, HypothesisStatus
 UNIQUENESS = (
     "M-6: нет ни подтверждённых проблем, ни жалоб: уникальность проблем сегментов не оценить"
 )
+FROM_HYPOTHESES = (
+    "M-6: нет ни подтверждённых проблем, ни жалоб: уникальность проблем сегментов оценена "
+    "по гипотезам, ещё не проверенным исследованием"
+)
 
 
 def _texts(study) -> list[str]:  # type: ignore[no-untyped-def]
@@ -25,6 +29,13 @@ def test_uniqueness_needs_confirmed_problems_or_complaints() -> None:
     assert UNIQUENESS not in _texts(study)  # complaints will be mined
 
     study.data_sources = [s for s in study.data_sources if s.kind is not DataSourceKind.complaints]
-    findings = [f for f in check_study(study) if str(f) == UNIQUENESS]
+    # Open problem hypotheses with segments: the priorities count them, and the check says so
+    # (it does not claim uniqueness is not estimated while a score rests on it).
+    findings = [f for f in check_study(study) if str(f) == FROM_HYPOTHESES]
     assert len(findings) == 1
     assert findings[0].severity is Severity.warning
+    assert UNIQUENESS not in _texts(study)
+
+    study.hypotheses = [h for h in study.hypotheses if h.kind.value != "problem"]
+    findings = [f for f in check_study(study) if str(f) == UNIQUENESS]
+    assert len(findings) == 1

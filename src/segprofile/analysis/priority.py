@@ -125,6 +125,11 @@ def _no_note(key: str) -> str | None:
     return None
 
 
+def _unchecked_note(key: str) -> str | None:
+    """Before research confirms a problem, uniqueness rests on hypotheses: the reason says so."""
+    return "по гипотезам, ещё не проверенным исследованием"
+
+
 def _happy(stats: SatisfactionStats) -> int:
     """Ratings at or above the threshold (CSAT × ratings is a whole number up to rounding)."""
     return round((stats.csat or 0.0) * known(stats.n))
@@ -458,7 +463,7 @@ def prioritise(
         uniqueness_note: Callable[[str], str | None] = complaints.reason
     else:
         uniqueness = problem_uniqueness(study)
-        uniqueness_note = _no_note
+        uniqueness_note = _no_note if has_confirmed_problems(study) else _unchecked_note
     sponsors = {n.segment: n.reason for n in study.segment_notes if n.sponsor_focus}
     feature_totals = _feature_totals(features)
     warnings: list[str] = []

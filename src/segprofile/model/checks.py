@@ -138,12 +138,23 @@ def check_study(study: Study) -> list[Finding]:
         h.kind is HypothesisKind.problem and h.status is HypothesisStatus.confirmed
         for h in study.hypotheses
     )
+    open_problems = any(
+        h.kind is HypothesisKind.problem
+        and h.segments
+        and h.status is not HypothesisStatus.refuted
+        for h in study.hypotheses
+    )
     if not confirmed_problems and not any(
         s.kind is DataSourceKind.complaints for s in study.data_sources
     ):
         add(
             "M-6",
-            "нет ни подтверждённых проблем, ни жалоб: уникальность проблем сегментов не оценить",
+            # The priorities do count open problem hypotheses (analysis.priority): say so.
+            "нет ни подтверждённых проблем, ни жалоб: уникальность проблем сегментов оценена "
+            "по гипотезам, ещё не проверенным исследованием"
+            if open_problems
+            else "нет ни подтверждённых проблем, ни жалоб: уникальность проблем сегментов "
+            "не оценить",
             Severity.warning,
             place="hypotheses",
         )
