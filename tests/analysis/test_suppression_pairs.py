@@ -213,18 +213,22 @@ def test_a_hidden_empty_cell_reads_as_a_hidden_cell_of_a_few(planted) -> None:  
     assert all(s.hidden for s in combined.values())
     empty = [d for d in DISTRICTS if other.get(d, 0) == 0]
     few = [d for d in DISTRICTS if 0 < other.get(d, 0) < MIN_CELL]
-    assert empty and few
+    assert empty
+    assert few
     forms = {json.dumps(_neutral(combined[d], d), sort_keys=True) for d in DISTRICTS}
     assert len(forms) == 1, forms
     assert combined[few[0]].value == f"{OTHER_CODE}&{few[0]}"
     # A named channel too: the village's post (nobody) and its online applications (a few).
     post, online = cells["channel=Почта&district=с. Ключи"], cells["channel=ЕПГУ&district=с. Ключи"]
-    assert counts[("Почта", "с. Ключи")] == 0 and 0 < counts[("ЕПГУ", "с. Ключи")] < MIN_CELL
-    assert post.hidden and online.hidden
+    assert counts[("Почта", "с. Ключи")] == 0
+    assert 0 < counts[("ЕПГУ", "с. Ключи")] < MIN_CELL
+    assert post.hidden
+    assert online.hidden
     a = _neutral(post, "Почта") | {"key": "", "value": "", "label": ""}
     b = _neutral(online, "ЕПГУ") | {"key": "", "value": "", "label": ""}
     assert a == b
-    assert post.value == "Почта&с. Ключи" and post.label == "Почта · С. Ключи"
+    assert post.value == "Почта&с. Ключи"
+    assert post.label == "Почта · С. Ключи"
 
 
 def test_the_order_of_cells_does_not_follow_their_size(planted) -> None:  # type: ignore[no-untyped-def]
@@ -245,7 +249,8 @@ def test_the_report_shows_hidden_empty_and_small_cells_alike(planted) -> None:  
     rows = {str(r[0]): r[1:] for r in table.rows}
     assert rows["Почта · С. Ключи"] == rows["ЕПГУ · С. Ключи"]
     others = [v for label, v in rows.items() if label.startswith("Прочие значения")]
-    assert len(others) == len(DISTRICTS) and all(v == others[0] for v in others)
+    assert len(others) == len(DISTRICTS)
+    assert all(v == others[0] for v in others)
 
 
 def test_overlaps_and_proposals_follow_the_cross_table(planted) -> None:  # type: ignore[no-untyped-def]
