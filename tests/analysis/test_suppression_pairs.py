@@ -291,3 +291,36 @@ def test_the_report_hides_the_overlap_the_cross_table_hides(planted) -> None:  #
     assert getattr(village[2], "text", village[2]) == "скрыто", text
     cross = [str(r[0]) for r in tables.get("priority_cross", tables["priority_overlap"]).rows]
     assert not any("Ключи" in label and "МФЦ" in label for label in cross)
+
+
+def test_a_run_that_counted_distinct_clients_is_published_with_one_size() -> None:
+    # Runs made before overlaps counted rows told distinct clients: 594 «in both» beside the
+    # cross segment's 617. The published overlap tells the cross segment's size; a proposal
+    # whose reason states another size is left out.
+    computed, counts = computed_profile()
+    assert computed.priority is not None
+    key = "channel=МФЦ&district=Ленинский"
+    fewer = counts[("МФЦ", "Ленинский")] - 23
+    overlaps = [
+        o.model_copy(update={"both": fewer}) if f"{o.a}&{o.b}" == key else o
+        for o in computed.priority.overlaps
+    ]
+    proposals = [
+        p.model_copy(update={"capacity": fewer}) if p.key == key else p
+        for p in computed.priority.proposals
+    ]
+    old = computed.model_copy(
+        update={
+            "priority": computed.priority.model_copy(
+                update={"overlaps": overlaps, "proposals": proposals}
+            )
+        }
+    )
+    published = suppress(old, study())
+    assert published.priority is not None
+    cell = next(s for s in published.cross[0].segments if s.key == key)
+    overlap = next(o for o in published.priority.overlaps if f"{o.a}&{o.b}" == key)
+    assert overlap.both == cell.capacity == counts[("МФЦ", "Ленинский")]
+    mfc = next(s for s in published.by_feature[0].segments if s.key == "channel=МФЦ")
+    assert overlap.share_of_a == pytest.approx(overlap.both / mfc.capacity)  # type: ignore[operator]
+    assert key not in {p.key for p in published.priority.proposals}

@@ -81,6 +81,7 @@ from segprofile.model.results import (
     Trait,
     VulnerableCell,
     VulnerableGroupRow,
+    known,
 )
 from segprofile.model.study import HypothesisStatus, Study
 
@@ -1201,6 +1202,20 @@ class _Suppressor:
                 kept.append(
                     o.model_copy(update={"both": None, "share_of_a": None, "share_of_b": None})
                 )
+            elif cell is not None and cell.capacity != o.both:
+                # One group, one size: the cross segment's (a run made before overlaps were
+                # counted as capacities counted distinct clients).
+                size = known(cell.capacity)
+                of_a, of_b = capacity.get(o.a, 0), capacity.get(o.b, 0)
+                kept.append(
+                    o.model_copy(
+                        update={
+                            "both": size,
+                            "share_of_a": size / of_a if of_a else None,
+                            "share_of_b": size / of_b if of_b else None,
+                        }
+                    )
+                )
             else:
                 kept.append(o)
         pairs = {f"{o.a}&{o.b}": (o.a, o.b) for o in overlaps}
@@ -1210,8 +1225,8 @@ class _Suppressor:
                 return False
             a, b = pairs[p.key]
             cell = cells.get(frozenset((a, b)))
-            if cell is not None:
-                return not cell.satisfaction.hidden
+            if cell is not None:  # its size told as the cross segment tells it, or not at all
+                return not cell.satisfaction.hidden and p.capacity == cell.capacity
             n, happy = p.satisfaction.n or 0, _satisfied(p.satisfaction) or 0
             for seg in (a, b):
                 sat = rated.get(seg)
