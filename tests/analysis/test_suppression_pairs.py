@@ -324,3 +324,22 @@ def test_a_run_that_counted_distinct_clients_is_published_with_one_size() -> Non
     mfc = next(s for s in published.by_feature[0].segments if s.key == "channel=МФЦ")
     assert overlap.share_of_a == pytest.approx(overlap.both / mfc.capacity)  # type: ignore[operator]
     assert key not in {p.key for p in published.priority.proposals}
+
+
+def test_hidden_cluster_cells_keep_the_table_order_whether_empty_or_small() -> None:
+    # The analysis lists no empty cluster × segment cell; suppression adds the hidden empty
+    # ones. Appended at the end they told which hidden cells held nobody.
+    from tests.analysis.test_suppression import CROSS, planted_profile
+    from tests.analysis.test_suppression import study as small_study
+
+    published = suppress(planted_profile(), small_study())
+    assert published.clusters is not None
+    table = published.clusters.crosstabs[0]
+    order = [(cl, seg) for cl in CROSS for seg in table.segments]
+    listed = [(c.cluster, c.segment) for c in table.cells]
+    assert listed == [rc for rc in order if rc in listed]
+    empty = next(c for c in table.cells if CROSS[c.cluster][c.segment.split("=")[1]] == 0)
+    few = next(c for c in table.cells if 0 < CROSS[c.cluster][c.segment.split("=")[1]] < 5)
+    assert empty.hidden == few.hidden == "cell"
+    fields = {"cluster", "segment"}
+    assert empty.model_dump(exclude=fields) == few.model_dump(exclude=fields)

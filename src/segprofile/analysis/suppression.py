@@ -1059,6 +1059,14 @@ class _Suppressor:
                 for seg in ct.segments
                 if (cl, seg) not in present and (cl, seg) in hidden[ct.feature_id]
             ]
+            # In the table's own order: a hidden empty cell is not told by its place either.
+            place = {
+                (cl, seg): i
+                for i, (cl, seg) in enumerate(
+                    (cl, seg) for cl in cluster_keys for seg in ct.segments
+                )
+            }
+            cells.sort(key=lambda c: place.get((c.cluster, c.segment), len(place)))
             crosstabs.append(ct.model_copy(update={"cells": cells}))
 
         vulnerable = []
