@@ -35,6 +35,11 @@ Rules
 * Ranks of the shown segments are renumbered without gaps; a segment whose ratings are hidden
   is not ranked (its score carries them).
 * People of a hidden segment are never listed with that membership (interview recruitment).
+* A hidden cell reads the same whatever it holds: made of its key alone, listed in the table's
+  own order, never by its size (a hidden empty cell is not told from a hidden small one).
+* The overlaps of the top segments and the proposed cross segments are cells of a pair of
+  features: one in a published pair of features is hidden exactly when the cross table hides
+  it, and is told with that table's size; any other is protected as a two-by-two table.
 * Live counts under ``min_cell``, or leaving fewer than ``min_cell`` outside, are given as a
   bound («меньше 5»), never exactly.
 
