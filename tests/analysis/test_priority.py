@@ -25,6 +25,7 @@ from segprofile.model.results import (
     Profile,
     SatisfactionStats,
     SegmentStats,
+    known,
 )
 from segprofile.model.study import Study
 from sp_census import STUDY, census_records, write_census
@@ -419,7 +420,11 @@ def test_the_quadrant_marks_segments_with_too_few_ratings(profile: Profile) -> N
     assert status["Страна рождения: United-States"] == "нет"
 
 
-def test_overlap_counts_people_when_clients_apply_more_than_once(tmp_path: Path) -> None:
+def test_overlap_counts_as_the_capacity_when_clients_apply_more_than_once(
+    tmp_path: Path,
+) -> None:
+    # One group, one size: the overlap counts rows, as a segment's capacity and a cross
+    # segment's do (it counted distinct clients and told another size for the same group).
     table = census_records(rows=8000, seed=6)
     table = pa.concat_tables([table, table.slice(0, 3000)])  # 3 000 second applications
     result = _profile_of(table, tmp_path)
@@ -427,9 +432,8 @@ def test_overlap_counts_people_when_clients_apply_more_than_once(tmp_path: Path)
     overlap = next(o for o in result.priority.overlaps if {o.a, o.b} == {PLANTED, "age=40–61"})
     frame = table.to_pandas()
     both = frame[(frame["hours_per_week"] >= 51) & frame["age"].between(40, 60)]
-    assert overlap.both == both["id"].nunique()
-    assert overlap.both < len(both)
+    assert both["id"].nunique() < len(both)
+    assert overlap.both == len(both)
     planted = _segments(result)[PLANTED]
-    assert planted.clients is not None
     share = overlap.share_of_a if overlap.a == PLANTED else overlap.share_of_b
-    assert share == pytest.approx(both["id"].nunique() / planted.clients)
+    assert share == pytest.approx(len(both) / known(planted.capacity))

@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from segprofile import pipeline
-from segprofile.web.studies import services
+from segprofile.web.studies import runs, services
 from segprofile.web.studies.models import ProfileRun, Study
 
 
@@ -92,14 +91,13 @@ def test_priorities_page_states_the_rule_and_the_overlaps(
 ) -> None:
     study, run = built
     text = _page(client, study, run)
-    text_json = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
-    profile = pipeline.profile_from_json(text_json)
+    profile = runs.published(ProfileRun.objects.get(pk=run.pk))
     assert profile.priority is not None
     assert "Как строится приоритет" in text
     assert profile.priority.rules[0] in text
     if profile.priority.overlaps:
         assert "Пересечение приоритетных сегментов" in text
         first = profile.priority.overlaps[0]
-        assert (str(first.both) if first.both is not None else "&lt;") in text
+        assert (str(first.both) if first.both is not None else "скрыто") in text
     for proposal in profile.priority.proposals:
         assert proposal.reason in text

@@ -872,19 +872,18 @@ def pair_counts(
     pairs: list[tuple[str, str]],
     *,
     edges: dict[str, list[float]] | None = None,
-    id_column: str | None = None,
 ) -> dict[tuple[str, str], dict[str, int]]:
     """Rows in both segments of each pair («a=x», «b=y»), with their ratings: one scan.
 
-    Returns ``{(a, b): {"both", "ratings", "happy"}}``, and ``"clients"`` — distinct clients
-    in both — with ``id_column``; the segments are coded as in the profile (``edges``: the
+    Returns ``{(a, b): {"both", "ratings", "happy"}}``: rows, as a segment's capacity and a
+    cross segment's are counted; the segments are coded as in the profile (``edges``: the
     numeric thresholds it used).
     """
     if not pairs:
         return {}
     ids = list(dict.fromkeys(key.split("=", 1)[0] for pair in pairs for key in pair))
     features = [study.feature(fid) for fid in ids]
-    coded = code_table(study, features, source.table, edges=edges, id_column=id_column)
+    coded = code_table(study, features, source.table, edges=edges)
     t = coded.table
     threshold = float(study.segmentation.satisfaction.csat_threshold)
     aggs: dict[str, Any] = {}
@@ -892,15 +891,12 @@ def pair_counts(
         (fa, va), (fb, vb) = a.split("=", 1), b.split("=", 1)
         both = (t[coded.columns[fa]] == va) & (t[coded.columns[fb]] == vb)
         aggs[f"both_{i}"] = both.cast("int64").sum()
-        if coded.has_clients:
-            aggs[f"clients_{i}"] = t.client.nunique(where=both)
         if coded.has_satisfaction:
             aggs[f"ratings_{i}"] = (both & t.sat.notnull()).cast("int64").sum()
             aggs[f"happy_{i}"] = (both & (t.sat >= threshold)).cast("int64").sum()
     row = execute(t.aggregate(**aggs)).to_dict("records")[0]
-    names = ("both", "ratings", "happy") + (("clients",) if coded.has_clients else ())
     return {
-        pair: {name: int(_or0(row.get(f"{name}_{i}"))) for name in names}
+        pair: {name: int(_or0(row.get(f"{name}_{i}"))) for name in ("both", "ratings", "happy")}
         for i, pair in enumerate(pairs)
     }
 

@@ -568,13 +568,11 @@ def _explanation(
 
 @dataclass(frozen=True)
 class PairCount:
-    """Clients in both segments of a pair, with their ratings (counted in the engine)."""
+    """Rows in both segments of a pair, with their ratings (counted in the engine)."""
 
     both: int
     ratings: int = 0
     happy: int = 0
-    #: Distinct clients in both, when a client may have several rows (applications).
-    clients: int | None = None
 
 
 def overlap_pairs(summary: PrioritySummary) -> list[tuple[str, str]]:
@@ -590,10 +588,12 @@ def add_overlaps(
 ) -> None:
     """Fill ``summary.overlaps`` and ``summary.proposals`` from the pairs' counts (in place).
 
-    A cross segment of two top segments A and B is proposed when its CSAT is significantly
-    lower both than that of A's other clients and than that of B's other clients (BH across
-    every such comparison): then the pair explains the gap better than either feature alone.
-    Overlaps smaller than ``min_cell`` are not shown.
+    A pair's size is counted as a segment's capacity and a cross segment's are (rows), so that
+    the same group has one size in every table. A cross segment of two top segments A and B is
+    proposed when its CSAT is significantly lower both than that of A's other clients and than
+    that of B's other clients (BH across every such comparison): then the pair explains the gap
+    better than either feature alone. What of it is hidden is decided with the rest of the
+    profile (``analysis.suppression``); no group of fewer than ``min_cell`` is tested.
     """
     by_key = {s.key: s for fs in features for s in fs.segments}
     label_of = {fs.feature_id: fs.label for fs in features}
@@ -605,19 +605,14 @@ def add_overlaps(
         sa, sb = by_key.get(a), by_key.get(b)
         if sa is None or sb is None:
             continue
-        # The same people: distinct clients when rows are applications, else rows.
-        people = count.clients if count.clients is not None else count.both
-        of_a = sa.clients if count.clients is not None and sa.clients else known(sa.capacity)
-        of_b = sb.clients if count.clients is not None and sb.clients else known(sb.capacity)
-        # No group of fewer than min_cell people — both, A without B, B without A — is told.
-        small = any(0 < n < min_cell for n in (people, of_a - people, of_b - people))
+        people, of_a, of_b = count.both, known(sa.capacity), known(sb.capacity)
         summary.overlaps.append(
             SegmentOverlap(
                 a=a,
                 b=b,
-                both=None if small else people,
-                share_of_a=None if small or not of_a else people / of_a,
-                share_of_b=None if small or not of_b else people / of_b,
+                both=people,
+                share_of_a=people / of_a if of_a else None,
+                share_of_b=people / of_b if of_b else None,
             )
         )
         a_n = known(sa.satisfaction.n) - count.ratings
@@ -637,7 +632,7 @@ def add_overlaps(
     for i, ((a, b), _, _) in enumerate(tests):
         q_a, q_b = adjusted[2 * i], adjusted[2 * i + 1]
         sa, sb, count = by_key[a], by_key[b], counts[(a, b)]
-        people = count.clients if count.clients is not None else count.both
+        people = count.both
         csat = count.happy / count.ratings
         a_n = known(sa.satisfaction.n) - count.ratings
         b_n = known(sb.satisfaction.n) - count.ratings

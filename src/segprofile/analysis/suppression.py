@@ -35,6 +35,11 @@ Rules
 * Ranks of the shown segments are renumbered without gaps; a segment whose ratings are hidden
   is not ranked (its score carries them).
 * People of a hidden segment are never listed with that membership (interview recruitment).
+* A hidden cell reads the same whatever it holds: made of its key alone, listed in the table's
+  own order, never by its size (a hidden empty cell is not told from a hidden small one).
+* The overlaps of the top segments and the proposed cross segments are cells of a pair of
+  features: one in a published pair of features is hidden exactly when the cross table hides
+  it, and is told with that table's size; any other is protected as a two-by-two table.
 * Live counts under ``min_cell``, or leaving fewer than ``min_cell`` outside, are given as a
   bound («меньше 5»), never exactly.
 
@@ -57,6 +62,7 @@ from segprofile.model.results import (
     ClusterCrosstab,
     ClusterResult,
     ClusterStats,
+    CrossProposal,
     CrossSegmentation,
     Disclosure,
     FeatureSegmentation,
@@ -71,6 +77,7 @@ from segprofile.model.results import (
     Recruitment,
     SampleSize,
     SatisfactionStats,
+    SegmentOverlap,
     SegmentStats,
     SurveyStats,
     SurveyTest,
@@ -79,6 +86,7 @@ from segprofile.model.results import (
     Trait,
     VulnerableCell,
     VulnerableGroupRow,
+    known,
 )
 from segprofile.model.study import HypothesisStatus, Study
 
@@ -638,6 +646,22 @@ def _dissatisfied(sat: SatisfactionStats) -> int | None:
     return None if happy is None else (sat.n or 0) - happy
 
 
+def _hidden_cell(row: str, col: str, names: Mapping[str, str]) -> SegmentStats:
+    """A hidden cell of a pair of features, made of its key alone: nothing in it depends on
+    how many people it holds (none, a few or many), or on whether the data had the pair."""
+    (_, _, vr), (_, _, vc) = row.partition("="), col.partition("=")
+    return SegmentStats(
+        key=f"{row}&{col}",
+        value=f"{vr}&{vc}",
+        label=f"{names.get(row, vr)} · {names.get(col, vc)}",
+        capacity=None,
+        share=None,
+        satisfaction=SatisfactionStats(n=None, hidden="cell"),
+        missing_value=MISSING_CODE in (vr, vc),
+        hidden="cell",
+    )
+
+
 class _Suppressor:
     def __init__(self, profile: Profile, min_cell: int) -> None:
         self.profile = profile
@@ -679,7 +703,9 @@ class _Suppressor:
         hidden = hidden_keys(published) | self.rare
         unranked = self.rerank(published.by_feature)
         self.published_features = published.by_feature
-        published.priority = self.priority(p.priority, hidden | unranked)
+        published.priority = self.priority(
+            p.priority, hidden | unranked, published.cross, p.total_clients
+        )
         published.journeys = [j for j in p.journeys if j.segment is None or j.segment not in hidden]
         published.disclosure = Disclosure(min_cell=self.min_cell, hidden_segments=len(hidden))
         return published
@@ -863,24 +889,18 @@ class _Suppressor:
             cs.segments,
             [s.key for s in cs.segments if tuple(s.key.split("&", 1)) in hidden],
         )
+        # The label of each value, from the feature's own segments, else from a pair's label.
+        names = dict(labels)
+        for s in cs.segments:
+            (r, c), (lr, _, lc) = s.key.split("&", 1), s.label.partition(" · ")
+            names.setdefault(r, lr)
+            names.setdefault(c, lc)
         segments: list[SegmentStats] = []
         for r, c in cells:
             key = f"{r}&{c}"
             seg = by_key.get(key)
             if (r, c) in hidden:
-                label = seg.label if seg else f"{labels.get(r, r)} · {labels.get(c, c)}"
-                segments.append(
-                    SegmentStats(
-                        key=key,
-                        value=seg.value if seg else "",
-                        label=label,
-                        capacity=None,
-                        share=None,
-                        satisfaction=SatisfactionStats(n=None, hidden="cell"),
-                        missing_value=seg.missing_value if seg else False,
-                        hidden="cell",
-                    )
-                )
+                segments.append(_hidden_cell(r, c, names))
             elif seg is not None:
                 segments.append(self.shown_segment(seg, rated.get(key), None))
         return cs.model_copy(update={"segments": segments})
@@ -1044,6 +1064,14 @@ class _Suppressor:
                 for seg in ct.segments
                 if (cl, seg) not in present and (cl, seg) in hidden[ct.feature_id]
             ]
+            # In the table's own order: a hidden empty cell is not told by its place either.
+            place = {
+                (cl, seg): i
+                for i, (cl, seg) in enumerate(
+                    (cl, seg) for cl in cluster_keys for seg in ct.segments
+                )
+            }
+            cells.sort(key=lambda c: place.get((c.cluster, c.segment), len(place)))
             crosstabs.append(ct.model_copy(update={"cells": cells}))
 
         vulnerable = []
@@ -1097,10 +1125,16 @@ class _Suppressor:
         return frozenset(unranked)
 
     def priority(
-        self, summary: PrioritySummary | None, hidden: frozenset[str]
+        self,
+        summary: PrioritySummary | None,
+        hidden: frozenset[str],
+        cross: Sequence[CrossSegmentation],
+        total: int,
     ) -> PrioritySummary | None:
         """Hidden and unranked segments leave the ranking shown (their own ``priority`` is
-        already gone); the top is refilled, the sensitivity rows only lose them."""
+        already gone); the top is refilled, the sensitivity rows only lose them. The overlaps
+        of the top segments and the proposed cross segments are cells of a pair of features:
+        hidden as the published cross segments hide them (:meth:`overlaps`)."""
         if summary is None:
             return None
         # The top is refilled from the shown ranking (the same order, hidden ones left out),
@@ -1117,11 +1151,17 @@ class _Suppressor:
         def shown(key: str) -> bool:
             return not any(part in hidden for part in key.split("&"))
 
+        overlaps, proposals = self.overlaps(
+            [o for o in summary.overlaps if shown(o.a) and shown(o.b)],
+            [p for p in summary.proposals if shown(p.key)],
+            cross,
+            total,
+        )
         return summary.model_copy(
             update={
                 "top": top,
-                "overlaps": [o for o in summary.overlaps if shown(o.a) and shown(o.b)],
-                "proposals": [p for p in summary.proposals if shown(p.key)],
+                "overlaps": overlaps,
+                "proposals": proposals,
                 "sensitivity": [
                     row.model_copy(
                         update={
@@ -1134,6 +1174,83 @@ class _Suppressor:
                 ],
             }
         )
+
+    def overlaps(
+        self,
+        overlaps: Sequence[SegmentOverlap],
+        proposals: Sequence[CrossProposal],
+        cross: Sequence[CrossSegmentation],
+        total: int,
+    ) -> tuple[list[SegmentOverlap], list[CrossProposal]]:
+        """The people two top segments share, and the proposed cross segments, under the
+        decisions already taken for the published cross segments.
+
+        A pair that is a cell of a published pair of features is hidden exactly when that cell
+        is (small, or hidden to protect a small neighbour); its proposal is left out then, or
+        when the cell's ratings are hidden. Any other pair is a two-by-two table of its own
+        (both, A without B, B without A, neither; every total published) protected by
+        :func:`protect_table`; its proposal is left out when a group it compares has fewer
+        than ``min_cell`` ratings or tells a small group of the (dis)satisfied.
+        """
+        cells = {frozenset(s.key.split("&", 1)): s for cs in cross for s in cs.segments}
+        capacity = {s.key: s.capacity or 0 for fs in self.published_features for s in fs.segments}
+        rated = {s.key: s.satisfaction for fs in self.published_features for s in fs.segments}
+        kept: list[SegmentOverlap] = []
+        hidden_pairs: set[str] = set()
+        for o in overlaps:
+            cell = cells.get(frozenset((o.a, o.b)))
+            if cell is not None:
+                hide = cell.hidden is not None
+            else:
+                a, b, both = capacity.get(o.a, 0), capacity.get(o.b, 0), o.both or 0
+                grid = {
+                    ("a", "b"): both,
+                    ("a", "-"): a - both,
+                    ("-", "b"): b - both,
+                    ("-", "-"): total - a - b + both,
+                }
+                hide = o.both is None or bool(protect_table(grid, self.min_cell))
+            if hide:
+                hidden_pairs.add(f"{o.a}&{o.b}")
+                kept.append(
+                    o.model_copy(update={"both": None, "share_of_a": None, "share_of_b": None})
+                )
+            elif cell is not None and cell.capacity != o.both:
+                # One group, one size: the cross segment's (a run made before overlaps were
+                # counted as capacities counted distinct clients).
+                size = known(cell.capacity)
+                of_a, of_b = capacity.get(o.a, 0), capacity.get(o.b, 0)
+                kept.append(
+                    o.model_copy(
+                        update={
+                            "both": size,
+                            "share_of_a": size / of_a if of_a else None,
+                            "share_of_b": size / of_b if of_b else None,
+                        }
+                    )
+                )
+            else:
+                kept.append(o)
+        pairs = {f"{o.a}&{o.b}": (o.a, o.b) for o in overlaps}
+
+        def told(p: CrossProposal) -> bool:
+            if p.key in hidden_pairs or p.key not in pairs:
+                return False
+            a, b = pairs[p.key]
+            cell = cells.get(frozenset((a, b)))
+            if cell is not None:  # its size told as the cross segment tells it, or not at all
+                return not cell.satisfaction.hidden and p.capacity == cell.capacity
+            n, happy = p.satisfaction.n or 0, _satisfied(p.satisfaction) or 0
+            for seg in (a, b):
+                sat = rated.get(seg)
+                if sat is None or sat.hidden or sat.n is None:
+                    return False
+                rest, rest_happy = sat.n - n, (_satisfied(sat) or 0) - happy
+                if rest < self.min_cell or small_share(rest_happy, rest, self.min_cell):
+                    return False
+            return n >= self.min_cell and not small_share(happy, n, self.min_cell)
+
+        return kept, [p for p in proposals if told(p)]
 
 
 # --- research outputs ----------------------------------------------------------------------------

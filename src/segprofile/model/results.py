@@ -207,7 +207,9 @@ class SegmentOverlap(_Result):
 
     a: str = Field(description="Ключ первого сегмента")
     b: str = Field(description="Ключ второго сегмента")
-    both: int | None = Field(None, description="В обоих сегментах; пусто — меньше min_cell")
+    both: int | None = Field(
+        None, description="В обоих сегментах (как ёмкость); пусто — скрыто для защиты малых групп"
+    )
     share_of_a: float | None = Field(None, description="Доля первого сегмента, входящая во второй")
     share_of_b: float | None = Field(None, description="Доля второго сегмента, входящая в первый")
 

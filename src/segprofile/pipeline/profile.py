@@ -230,7 +230,6 @@ def profile_study(
             table,
             overlap_pairs(priority),
             edges=by_feature.edges,
-            id_column=None if ids_unique else id_column,
         )
         add_overlaps(
             study, priority, by_feature.features, {k: PairCount(**v) for k, v in counts.items()}

@@ -1192,18 +1192,20 @@ class _Builder:
                 [
                     Column("Сегмент А", width=40),
                     Column("Сегмент Б", width=40),
-                    Column("В обоих, чел.", "int", 12),
+                    Column("В обоих", "int", 12),
                     Column("Доля А", "pct", 10),
                     Column("Доля Б", "pct", 10),
                 ],
             )
             for o in overlaps:
+                # Hidden as the cross segments hide the same cell: whether it is small or
+                # hides a small neighbour is not told (``analysis.suppression``).
                 small = o.both is None
                 table.rows.append(
                     [
                         self.name(o.a),
                         self.name(o.b),
-                        f"<{NBSP}{self.seg.min_cell}" if small else o.both,
+                        self.hide("cell") if small else o.both,
                         SUPPRESSED if small else o.share_of_a,
                         SUPPRESSED if small else o.share_of_b,
                     ]

@@ -28,8 +28,9 @@ from segprofile.web.studies.models import ProfileRun, RunChart
 logger = logging.getLogger(__name__)
 
 # 2: the priority chart numbers its points, rare values unnamed (issue 19); 3: charts are named
-# for screen readers (role and aria-label).
-PAGES_VERSION = 3
+# for screen readers (role and aria-label); 4: hidden pair cells read alike whether empty or
+# not, overlaps of the top segments hidden and sized as the cross segments are.
+PAGES_VERSION = 4
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"
