@@ -326,8 +326,13 @@ def _preview_counts(
     frame = execute(groups.filter(keep))
     counts = dict.fromkeys(named, 0)
     counts |= {str(c): int(n) for c, n in zip(frame["code"], frame["n"], strict=True)}
-    rare = int(totals["rare"] or 0) if bins is None else 0
-    return counts, rare, int(totals["total"] or 0), bins
+    rare = _whole(totals["rare"]) if bins is None else 0
+    return counts, rare, _whole(totals["total"]), bins
+
+
+def _whole(value: Any) -> int:
+    """A sum the engine gives back, None or NaN over no rows: 0 then."""
+    return 0 if value is None or value != value else int(value)
 
 
 def preview_feature(ws: Workspace, study: Study, feature: Feature) -> FeaturePreview:
