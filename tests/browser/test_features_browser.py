@@ -70,6 +70,15 @@ def test_features_in_place(page: Any, live_app: Any) -> None:
     expect(preview).to_contain_text("Не работает", timeout=WAIT)
     expect(preview).to_contain_text("около", timeout=WAIT)
     shot(page, "features-03-names-and-merge", section)
+    # A value typed by hand that no client has gets the answer a rare one would: a row under
+    # its name, «менее 5» (the form is no way to test whether a rare value is in the data).
+    typed = rows.filter(has=page.locator("input[name=value_code][type=text]")).first
+    typed.locator("input[name=value_code]").fill("Курьер")
+    typed.locator("input[name=value_label]").fill("Курьер")
+    expect(preview.locator("tr", has_text="Курьер")).to_contain_text("менее 5", timeout=WAIT)
+    shot(page, "features-03b-typed-value", section)
+    typed.locator("input[name=value_label]").fill("")
+    expect(preview.locator("tr", has_text="Курьер")).to_have_count(0, timeout=WAIT)
     form.get_by_role("button", name="Сохранить").click()
     expect(section.locator("#feature-employment")).to_contain_text(
         "Занятость заявителя", timeout=WAIT
@@ -92,6 +101,20 @@ def test_features_in_place(page: Any, live_app: Any) -> None:
     expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3, timeout=WAIT)
     expect(preview).to_contain_text("округлённые квантили", timeout=WAIT)
     shot(page, "features-04-round-bins", section)
+    # Thresholds with thousands spaced are numbers; a wrong one is named.
+    with page.expect_response(lambda r: r.request.method == "GET" and "/features/" in r.url):
+        form.locator("#id_binning_method").select_option("thresholds")
+    form.locator("#id_thresholds").fill("1 000; 10\u00a0000; abc")
+    expect(preview).to_contain_text("Порог №\u00a03 («abc») — не число", timeout=WAIT)
+    form.locator("#id_thresholds").fill("1 000; 10\u00a0000")
+    expect(preview).to_contain_text("пороги: 1\u00a0000; 10\u00a0000", timeout=WAIT)
+    expect(preview.locator("tbody tr", has_text="менее 5")).to_have_count(2, timeout=WAIT)
+    shot(page, "features-04b-thresholds", section)
+    with page.expect_response(lambda r: r.request.method == "GET" and "/features/" in r.url):
+        form.locator("#id_binning_method").select_option("round")
+    expect(form.locator("#id_n_bins")).to_be_visible(timeout=WAIT)
+    form.locator("#id_n_bins").fill("3")
+    expect(preview.locator("tbody tr:not(.muted)")).to_have_count(3, timeout=WAIT)
     # A select that does not draw the form again previews like any field (no eval filter:
     # the site's CSP forbids it, and htmx then drops the event with a console error).
     with page.expect_response(lambda r: r.request.method == "POST" and "preview" in r.url):

@@ -1,10 +1,39 @@
-"""Numbers as every page, report and message writes them (model.format)."""
+"""Numbers as people type them and as every page, report and message writes them
+(model.format)."""
 
 from __future__ import annotations
 
 import pytest
 
-from segprofile.model.format import number, percent, shorten, size_text
+from segprofile.model.format import number, parse_number, percent, shorten, size_text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("15 000", 15000.0),
+        ("15\u00a0000", 15000.0),  # a no-break space, as Excel copies a number
+        ("15\u202f000", 15000.0),  # a narrow no-break space
+        ("1 234 567,5", 1234567.5),
+        ("0,5", 0.5),
+        ("2.25", 2.25),
+        ("\u221210", -10.0),  # the minus sign of a typeset text
+        ("  42 ", 42.0),
+        ("+7", 7.0),
+    ],
+)
+def test_numbers_as_people_write_them(text: str, value: float) -> None:
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1 5", "15 00", "1,2,3", "1e3", "15 000 30 000", "-"])
+def test_anything_else_is_no_number(text: str) -> None:
+    assert parse_number(text) is None
+
+
+@pytest.mark.parametrize("value", [0.0, 15000.0, 1234567.5, -10.0, 0.25])
+def test_what_the_program_writes_is_read_back(value: float) -> None:
+    assert parse_number(number(value, 2)) == value
 
 
 @pytest.mark.parametrize(

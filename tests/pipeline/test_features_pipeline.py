@@ -48,6 +48,31 @@ def imported(tmp_path: Path) -> tuple[pipeline.Workspace, Study]:
     return ws, study
 
 
+@pytest.fixture
+def rare(tmp_path: Path) -> tuple[pipeline.Workspace, Study]:
+    """The records with rare values (min_cell is 5): «tiny-village», «hamlet-a», «hamlet-b» and
+    «hamlet-c» (2 rows each) and one person aged 99 (the others 17 to 60)."""
+    path = _records(tmp_path)
+    table = pq.read_table(path)
+    region = table.column("region").to_pylist()
+    region[2:8] = ["hamlet-a", "hamlet-a", "hamlet-b", "hamlet-b", "hamlet-c", "hamlet-c"]
+    age = table.column("age").to_pylist()
+    age[10] = 99
+    table = table.set_column(
+        table.schema.get_field_index("region"), "region", pa.array(region, pa.string())
+    )
+    table = table.set_column(table.schema.get_field_index("age"), "age", pa.array(age))
+    pq.write_table(table, path)
+    study = Study.model_validate(SMALL_STUDY)
+    ws = pipeline.Workspace.in_folder(tmp_path)
+    pipeline.import_dataset(ws, path, study, "records", author="анна")
+    return ws, study
+
+
+def _named(study: Study, feature_id: str, labels: dict[str, str]) -> Feature:
+    return study.feature(feature_id).model_copy(update={"value_labels": labels})
+
+
 def test_columns_have_kinds_and_only_values_enough_people_share(
     imported: tuple[pipeline.Workspace, Study],
 ) -> None:
@@ -150,6 +175,19 @@ def test_a_name_merging_every_value_is_refused(
     pipeline.check_value_labels(ws, study, some)
 
 
+@pytest.mark.parametrize("typed", ["tiny-village", "Курьер"])
+def test_merging_every_common_value_is_refused_whatever_rare_value_is_typed(
+    imported: tuple[pipeline.Workspace, Study], typed: str
+) -> None:
+    """Judged on the values at least min_cell rows have: a typed rare value («tiny-village», 2
+    rows) and one not in the data («Курьер») get the same answer."""
+    ws, study = imported
+    every = {"city": "Все", "town": "Все", "rural": "Все", typed: "Все"}
+    with pytest.raises(DocumentError) as caught:
+        pipeline.check_value_labels(ws, study, _named(study, "region", every))
+    assert "которые есть хотя бы у 5 клиентов" in caught.value.problems[0][2]
+
+
 def test_a_preview_never_names_a_value_fewer_than_min_cell_have(
     imported: tuple[pipeline.Workspace, Study],
 ) -> None:
@@ -158,12 +196,91 @@ def test_a_preview_never_names_a_value_fewer_than_min_cell_have(
     labels = [s.label.lower() for s in preview.segments]
     assert "tiny-village" not in labels
     assert len(labels) == 3
-    assert preview.more == 1
+    assert preview.rare == 1
+    assert preview.more == 0
     # An identifier as a feature: thousands of one-person segments, none of them listed.
     email = Feature(id="email", column="email", label="Почта")
     many = pipeline.preview_feature(ws, study, email)
     assert many.segments == []
-    assert many.more > 2000
+    assert many.rare > 2000
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"{value}": "Деревня"},
+        {"city": "Город", "{value}": "Город"},
+        {"city": "Город", "town": "Посёлок", "rural": "Село", "{value}": "Село"},
+        {"hamlet-a": "Хутор", "{value}": "Хутор"},
+    ],
+    ids=["alone", "with-a-common-value", "every-common-value-named", "with-a-rare-value"],
+)
+def test_a_typed_value_gets_one_answer_whether_the_data_have_it_or_not(
+    rare: tuple[pipeline.Workspace, Study], labels: dict[str, str]
+) -> None:
+    """«tiny-village» is in 2 rows, «Курьер» in none: the preview must not tell them apart,
+    or it would be a way to test whether a given rare value is in the data. (Rare values named
+    alike that reach min_cell together are a group the profile shows: the next test.)"""
+    ws, study = rare
+
+    def preview(value: str) -> pipeline.FeaturePreview:
+        typed = {value if code == "{value}" else code: label for code, label in labels.items()}
+        return pipeline.preview_feature(ws, study, _named(study, "region", typed))
+
+    present, absent = preview("tiny-village"), preview("Курьер")
+    assert present == absent
+    assert present.rare == 4  # the data's rare values, whatever was typed
+    sizes = {s.label: s.size for s in present.segments}
+    assert "tiny-village" not in {s.label.lower() for s in present.segments}
+    label = labels["{value}"]
+    if label in ("Деревня", "Хутор"):
+        assert sizes[label].startswith("менее 5 из 3")
+
+
+def test_rare_values_named_alike_are_counted_when_together_they_reach_min_cell(
+    rare: tuple[pipeline.Workspace, Study],
+) -> None:
+    ws, study = rare
+    hamlets = {"hamlet-a": "Хутора", "hamlet-b": "Хутора", "hamlet-c": "Хутора"}
+    sizes = {
+        s.label: s.size
+        for s in pipeline.preview_feature(ws, study, _named(study, "region", hamlets)).segments
+    }
+    assert sizes["Хутора"].startswith("около 10 из 3")  # 6 rows, rounded
+    # A rare value named together with a common one adds nothing to it, seen or not.
+    alone = _named(study, "region", {"city": "Город"})
+    merged = _named(study, "region", {"city": "Город", "tiny-village": "Город"})
+    assert (
+        pipeline.preview_feature(ws, study, alone).segments[0]
+        == pipeline.preview_feature(ws, study, merged).segments[0]
+    )
+
+
+def test_thresholds_get_one_answer_whether_a_few_rows_or_none_fall_between(
+    rare: tuple[pipeline.Workspace, Study],
+) -> None:
+    """One person is 99, nobody is 200: every interval is listed either way, sizes alike."""
+    ws, study = rare
+
+    def cut(thresholds: list[float]) -> pipeline.FeaturePreview:
+        binning = {"method": "thresholds", "thresholds": thresholds}
+        feature = Feature.model_validate(
+            {
+                "id": "age",
+                "column": "age",
+                "label": "Возраст",
+                "type": "numeric",
+                "binning": binning,
+            }
+        )
+        return pipeline.preview_feature(ws, study, feature)
+
+    somebody, nobody = cut([99, 100]), cut([200, 201])
+    assert [s.label for s in somebody.segments] == ["Менее 99", "99", "100 и более", "Нет данных"]
+    assert [s.label for s in nobody.segments] == ["Менее 200", "200", "201 и более", "Нет данных"]
+    assert [s.size for s in somebody.segments] == [s.size for s in nobody.segments]
+    assert somebody.segments[1].size.startswith("менее 5 из")
+    assert somebody.rare == nobody.rare == 0
 
 
 def test_missing_columns_and_a_preview_on_them(

@@ -26,11 +26,17 @@ HX = {"HTTP_HX_REQUEST": "true"}
 def study(
     stored_study: Study, rewrite_records: Callable[[Study, Callable[[pa.Table], pa.Table]], None]
 ) -> Study:
-    """The small study with its records imported as version 1, an e-mail column among them."""
+    """The small study with its records imported as version 1, an e-mail column among them and
+    a channel only one client used («dept-mail»)."""
     rng = random.Random(5)
 
     def add_email(table: pa.Table) -> pa.Table:
         emails = [f"client{rng.randint(0, 10**6)}@mail.ru" for _ in range(table.num_rows)]
+        channel = table.column("channel").to_pylist()
+        channel[0] = "dept-mail"
+        table = table.set_column(
+            table.schema.get_field_index("channel"), "channel", pa.array(channel, pa.string())
+        )
         return table.append_column("email", pa.array(emails))
 
     rewrite_records(stored_study, add_email)
@@ -177,6 +183,61 @@ def test_names_given_to_two_values_and_a_merge_reach_the_preview(
     assert _document(study).feature("channel").value_labels["office"] == "Лично"
 
 
+def test_a_typed_value_gets_one_answer_whether_the_data_have_it_or_not(
+    client_in: Client, study: Study
+) -> None:
+    """«dept-mail» is one client's channel, «Курьер» nobody's: the preview of the names table
+    must not tell them apart (the tester's «менее 10» against no row at all)."""
+
+    def preview(value: str) -> str:
+        data = _form(
+            study,
+            column="channel",
+            label="Канал",
+            value_code=["epgu", "mfc", "office", value, ""],
+            value_label=["ЕПГУ", "МФЦ", "Приёмная", "Электронная почта", ""],
+        )
+        url = _url("feature_preview_edit", study, feature_id="channel")
+        return client_in.post(url, data, **HX).content.decode()
+
+    present, absent = preview("dept-mail"), preview("Курьер")
+    assert present == absent
+    assert "<td>Электронная почта</td><td>менее 5 из" in present
+    assert "dept-mail" not in present
+    assert "Редких значений в столбце (у каждого меньше 5 клиентов): 1." in present
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "15 000; 30 000; 60 000",
+        "15\u00a0000; 30\u00a0000; 60\u00a0000",  # as Excel copies them
+        "15\u202f000; 30\u202f000; 60\u202f000",
+        "15000, 30000, 60000",
+    ],
+)
+def test_thresholds_with_thousands_spaced_are_read_as_numbers(
+    client_in: Client, study: Study, typed: str
+) -> None:
+    data = _age(study, column="age", thresholds=typed)
+    preview = client_in.post(_url("feature_preview_edit", study, feature_id="age"), data, **HX)
+    assert "пороги: 15\u00a0000; 30\u00a0000; 60\u00a0000" in preview.content.decode()
+    saved = client_in.post(_url("feature_edit", study, feature_id="age"), data, **HX)
+    assert saved.status_code == 200
+    binning = _document(study).feature("age").binning
+    assert binning.thresholds == [15000.0, 30000.0, 60000.0]
+    # The form shows them again as typed, and they are read again alike.
+    form = client_in.get(_url("feature_edit", study, feature_id="age"), **HX).content.decode()
+    assert 'value="15\u00a0000; 30\u00a0000; 60\u00a0000"' in form
+
+
+def test_decimal_commas_in_thresholds(client_in: Client, study: Study) -> None:
+    data = _age(study, thresholds="0,5; 1,5; 2,25")
+    saved = client_in.post(_url("feature_edit", study, feature_id="age"), data, **HX)
+    assert saved.status_code == 200
+    assert _document(study).feature("age").binning.thresholds == [0.5, 1.5, 2.25]
+
+
 # --- bad input: a Russian message beside the field, nothing stored ----------------------------
 
 
@@ -186,6 +247,8 @@ def test_names_given_to_two_values_and_a_merge_reach_the_preview(
         ({"thresholds": "35; 25; 45"}, "thresholds", "Пороги должны возрастать"),
         ({"thresholds": "25; 25"}, "thresholds", "Пороги должны возрастать"),
         ({"thresholds": "двадцать"}, "thresholds", "не число"),
+        ({"thresholds": "15 000; abc"}, "thresholds", "Порог №\u00a02 («abc») — не число"),
+        ({"thresholds": "15 000 30 000"}, "thresholds", "Если пробел отделяет тысячи"),
         ({"thresholds": ""}, "thresholds", "хотя бы один порог"),
         ({"label": ""}, "label", "Обязательное поле"),
         ({"n_bins": "40", "binning_method": "quantiles"}, "n_bins", "меньше либо равно 20"),
@@ -400,5 +463,5 @@ def test_a_form_drawn_again_keeps_the_revision_it_began_from(
 def test_the_preview_of_an_identifier_names_no_value(client_in: Client, study: Study) -> None:
     data = _form(study, column="email", label="Почта", value_code=[], value_label=[])
     html = client_in.post(_url("feature_preview", study), data, **HX).content.decode()
-    assert "сегментов не показаны" in html
+    assert "Редких значений в столбце (у каждого меньше 5 клиентов):" in html
     assert "@mail.ru" not in html

@@ -258,9 +258,11 @@ def segment_label(feature: Feature, code: str, bins: Bins | None) -> str:
     return value_label(feature, code)
 
 
-def _order(
+def order_codes(
     feature: Feature, codes: list[str], capacity: dict[str, int], bins: Bins | None
 ) -> list[str]:
+    """Segment codes as pages list them: intervals in order, named values in the order the team
+    named them, the rest largest first; «Нет данных» last."""
     present = [c for c in codes if c != MISSING_CODE]
     if bins is not None:
         ordered = [c for c in bins.codes if c in present]
@@ -577,7 +579,7 @@ def feature_segments(
                 missing_value=code == MISSING_CODE,
                 clients=int(rows[code]["clients"]) if keyed.has_clients else None,
             )
-            for code in _order(feature, list(capacity), capacity, bins)
+            for code in order_codes(feature, list(capacity), capacity, bins)
         ]
         results.append(_feature_result(feature, bins, segments))
     return results, keyed
@@ -689,20 +691,24 @@ def _sql_records(backend: Any, query: str) -> list[dict[str, Any]]:
         raise EngineError(f"Ошибка движка данных: {type(exc).__name__}.") from exc
 
 
+def binning_text(feature: Feature, bins: Bins | None) -> str:
+    """How a number was cut, in words («пороги: 25; 35; 45»); "" for a category."""
+    if bins is None:
+        return ""
+    method = feature.binning.method.value if feature.binning else "quantiles"
+    names = {"thresholds": "пороги", "quantiles": "квантили", "round": "округлённые квантили"}
+    return f"{names[method]}: " + "; ".join(_fmt(e) for e in bins.edges)
+
+
 def _feature_result(
     feature: Feature, bins: Bins | None, segments: list[SegmentStats]
 ) -> FeatureSegmentation:
-    binning = ""
-    if bins is not None:
-        method = feature.binning.method.value if feature.binning else "quantiles"
-        names = {"thresholds": "пороги", "quantiles": "квантили", "round": "округлённые квантили"}
-        binning = f"{names[method]}: " + "; ".join(_fmt(e) for e in bins.edges)
     return FeatureSegmentation(
         feature_id=feature.id,
         label=feature.label,
         column=feature.column,
         type=feature.type.value,
-        binning=binning,
+        binning=binning_text(feature, bins),
         source_kind=feature.source.kind.value if feature.source else None,
         source_reference=feature.source.reference if feature.source else "",
         segments=segments,
@@ -803,7 +809,7 @@ def _cross(
 def _codes_in_order(feature: Feature, values: pd.Series, coded: Coded) -> list[str]:
     codes = [str(v) for v in values.unique()]
     capacity = {c: 0 for c in codes}
-    return _order(feature, codes, capacity, coded.bins[feature.id])
+    return order_codes(feature, codes, capacity, coded.bins[feature.id])
 
 
 def _add_traits(

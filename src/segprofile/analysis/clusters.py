@@ -35,9 +35,9 @@ from segprofile.analysis.by_feature import (
     _aggregates,
     _check_numeric,
     _fmt,
-    _order,
     _stats,
     code_table,
+    order_codes,
     quantile_edges,
     segment_code,
     segment_label,
@@ -814,7 +814,7 @@ def _vulnerable(
 ) -> list[VulnerableGroupRow]:
     """Every value of a vulnerable-group feature, spread across the clusters."""
     totals = everyone_values.get(feature.id, {})
-    codes = _order(feature, list(totals), totals, bins.get(feature.id))
+    codes = order_codes(feature, list(totals), totals, bins.get(feature.id))
     rows = []
     for code in codes:
         total = totals[code]

@@ -43,7 +43,7 @@ from segprofile import config
 from segprofile.config import SETTINGS
 from segprofile.data.masking import mask_file_name
 from segprofile.errors import InputError
-from segprofile.model.format import number, size_text
+from segprofile.model.format import NUMBER_ANY, number, size_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -389,8 +389,8 @@ def _line_at(path: Path, offset: int) -> int:
 NUMBER_SPACED = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?$")
 NUMBER_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 NUMBER_DOT = re.compile(r"^[+-]?\d+\.\d+$")
-NUMBER_ANY = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,]\d+)?$")
 INTEGER = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)$")
+#: ``NUMBER_ANY`` (model.format: numbers as people type them) in the engine's regex syntax.
 NUMBER_ANY_SQL = r"^\s*[+-]?(\d{1,3}([ \x{00a0}\x{202f}]\d{3})+|\d+)([.,]\d+)?\s*$"
 DATE_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
 DATETIME_DMY = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}[ T]\d{1,2}:\d{2}(:\d{2})?$")

@@ -139,9 +139,7 @@ def check_study(study: Study) -> list[Finding]:
         for h in study.hypotheses
     )
     open_problems = any(
-        h.kind is HypothesisKind.problem
-        and h.segments
-        and h.status is not HypothesisStatus.refuted
+        h.kind is HypothesisKind.problem and h.segments and h.status is not HypothesisStatus.refuted
         for h in study.hypotheses
     )
     if not confirmed_problems and not any(

@@ -7,10 +7,15 @@ the web show figures with the same ones (``segprofile.report.format`` re-exports
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
+
+#: A number as people write it in Russian: digits grouped by thousands with a space, a no-break
+#: or a narrow no-break space (as Excel copies them) or not grouped, a decimal comma or point.
+NUMBER_ANY = re.compile(r"^[+-]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,]\d+)?$")
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
@@ -19,6 +24,15 @@ def number(value: float | int | None, digits: int = 0) -> str:
         return "—"
     text = f"{value:,.{digits}f}"
     return text.replace(",", NBSP).replace(".", ",")
+
+
+def parse_number(text: str) -> float | None:
+    """A number typed by a person: «15 000», «15\u00a0000», «0,5», «−3», «2.5» → a float;
+    ``None`` for anything else («abc», «1 5», «1,2,3»)."""
+    text = text.strip().replace("\u2212", "-")
+    if not NUMBER_ANY.match(text):
+        return None
+    return float(re.sub(r"[ \u00a0\u202f]", "", text).replace(",", "."))
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -4,6 +4,8 @@ values, a live preview of a feature's segments, and what else in the study names
 Only what the disclosure rule allows leaves the engine: a value is shown only when at least
 ``min_cell`` rows have it, never a value of a column the import pseudonymised, generalised,
 masked or kept as personal data; sizes are live counts (rounded, bounds under ``min_cell``).
+What the analyst types (a value to name, thresholds) is answered alike whether no row or a few
+rows have it: the forms are no way to learn that a rare value exists.
 """
 
 from __future__ import annotations
@@ -12,23 +14,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from segprofile.errors import DocumentError, InputError
+from segprofile.model.format import number
 from segprofile.model.ids import identifier_from
 from segprofile.model.labels import merged_codes
-from segprofile.model.study import (
-    ByFeatureSettings,
-    ClusteringSettings,
-    DataSource,
-    Feature,
-    FeatureType,
-    SatisfactionSettings,
-    Study,
-)
+from segprofile.model.study import DataSource, Feature, FeatureType, Study
 from segprofile.pipeline.data_in import list_dataset_versions, open_dataset
 from segprofile.pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from segprofile.analysis.by_feature import Bins
     from segprofile.data.datasets import Manifest
 
 #: Example values shown beside a column.
@@ -104,8 +100,10 @@ class FeaturePreview:
     segments: list[PreviewSegment]
     binning: str  # the thresholds used, in words («пороги: 25; 35; 45»), or ""
     total: int
-    #: Segments not listed: values fewer than ``min_cell`` rows have, and those past
-    #: :data:`MAX_PREVIEW`.
+    #: Values of the column fewer than ``min_cell`` rows have (never named unless the analyst
+    #: typed and named them; counted whatever was typed).
+    rare: int = 0
+    #: Segments past :data:`MAX_PREVIEW`, not listed.
     more: int = 0
 
 
@@ -247,9 +245,10 @@ def _all_merged(feature: Feature, present: list[str]) -> str | None:
 
 
 def check_value_labels(ws: Workspace, study: Study, feature: Feature, *, path: str = "") -> None:
-    """Refuse value names that merge every value of the feature's column into one segment
-    (such a feature divides no one). ``path`` is where the problem is reported (a
-    :class:`DocumentError`); without imported data nothing is checked."""
+    """Refuse value names that merge every value at least ``min_cell`` rows have into one
+    segment (such a feature divides almost no one). Rarer values are not judged: the answer
+    must not tell whether a value the analyst typed is in the data. ``path`` is where the
+    problem is reported (a :class:`DocumentError`); without imported data nothing is checked."""
     if feature.type is FeatureType.numeric or not merged_codes(feature):
         return
     source = _records(study, feature)
@@ -258,15 +257,11 @@ def check_value_labels(ws: Workspace, study: Study, feature: Feature, *, path: s
         return
     if not any(c.get("name") == feature.column for c in manifest.columns):
         return
-    from segprofile.analysis.by_feature import MISSING_CODE, segment_code
-    from segprofile.data.engine import execute
-
+    min_cell = study.segmentation.min_cell
     with ws.connect() as eng:
         table = open_dataset(ws, eng, study, source.id, version=manifest.version).table
-        code, _ = segment_code(_stub(feature.column), table)
-        frame = execute(table.select(code=code).distinct().limit(MAX_VALUES * 10))
-    present = sorted(str(v) for v in frame["code"] if str(v) != MISSING_CODE)
-    label = _all_merged(feature, present)
+        present = _frequent(table, feature.column, min_cell, MAX_VALUES * 10)
+    label = _all_merged(feature, sorted(present))
     if label is not None:
         raise DocumentError(
             "форма",
@@ -274,19 +269,83 @@ def check_value_labels(ws: Workspace, study: Study, feature: Feature, *, path: s
                 (
                     path,
                     None,
-                    f"название «{label}» дано всем значениям столбца «{feature.column}»: "
-                    "признак слил бы всех клиентов в один сегмент и никого не различал бы. "
-                    "Дайте разные названия хотя бы двум значениям.",
+                    f"название «{label}» дано всем значениям столбца «{feature.column}», "
+                    f"которые есть хотя бы у {number(min_cell)} клиентов: признак слил бы "
+                    "почти всех клиентов в один сегмент и никого не различал бы. "
+                    "Дайте разные названия хотя бы двум из этих значений.",
                 )
             ],
         )
 
 
+def _preview_counts(
+    table: ir.Table, feature: Feature, min_cell: int
+) -> tuple[dict[str, int], int, int, Bins | None]:
+    """What a preview counts: segment code → the rows counted for it, for every segment it
+    lists (every value the analyst named and every interval, whatever its size; any other
+    segment that at least ``min_cell`` rows have); the column's values fewer than ``min_cell``
+    rows have; all rows; a number's intervals.
+
+    A value fewer than ``min_cell`` rows have adds nothing to its segment unless the values
+    named alike with it reach ``min_cell`` together. So a value or a threshold the analyst types
+    gets one answer whether no row or a few rows have it: its segment is listed and reads
+    «менее N», and no other figure moves (otherwise the form would tell that a value exists).
+    """
+    import ibis
+
+    from segprofile.analysis.by_feature import MISSING_CODE, segment_code
+    from segprofile.data.engine import execute
+
+    code, bins = segment_code(feature, table)
+    value = code if bins is not None else segment_code(_stub(feature.column), table)[0]
+    pairs = table.select(value=value, code=code)
+    values = pairs.group_by(["value", "code"]).aggregate(n=pairs.count())
+    few = values.n < min_cell
+    totals = execute(
+        values.aggregate(
+            total=values.n.sum(),
+            rare=ibis.ifelse(few & (values.value != MISSING_CODE), 1, 0).sum(),
+        )
+    ).iloc[0]
+    groups = values.group_by("code").aggregate(
+        common=values.n.sum(where=~few), few=values.n.sum(where=few)
+    )
+    together = groups.few.fill_null(0)
+    groups = groups.select(
+        "code", n=groups.common.fill_null(0) + ibis.ifelse(together >= min_cell, together, 0)
+    )
+    if bins is not None:
+        named = set(bins.codes)
+    else:
+        merged = merged_codes(feature)
+        named = {merged.get(c, c) for c in feature.value_labels}
+    named.discard(MISSING_CODE)  # «Нет данных» is listed as any other: when large enough
+    keep = groups.n >= min_cell
+    if named:
+        keep |= groups.code.isin(sorted(named))
+    frame = execute(groups.filter(keep))
+    counts = dict.fromkeys(named, 0)
+    counts |= {str(c): int(n) for c, n in zip(frame["code"], frame["n"], strict=True)}
+    rare = _whole(totals["rare"]) if bins is None else 0
+    return counts, rare, _whole(totals["total"]), bins
+
+
+def _whole(value: Any) -> int:
+    """A sum the engine gives back, None or NaN over no rows: 0 then."""
+    return 0 if value is None or value != value else int(value)
+
+
 def preview_feature(ws: Workspace, study: Study, feature: Feature) -> FeaturePreview:
     """The segments ``feature`` makes on the latest imported data, with their sizes as live
-    counts (rounded; under ``min_cell`` only a bound). Raises :class:`InputError` without
-    imported data, for a column not in the data, or for value names merging every value."""
-    from segprofile.analysis.by_feature import feature_segments
+    counts (rounded; under ``min_cell`` only a bound; see :func:`_preview_counts` for what is
+    counted). Raises :class:`InputError` without imported data, for a column not in the data,
+    or for value names merging every value."""
+    from segprofile.analysis.by_feature import (
+        MISSING_CODE,
+        binning_text,
+        order_codes,
+        segment_label,
+    )
     from segprofile.analysis.suppression import live_count
 
     source = _records(study, feature)
@@ -302,45 +361,26 @@ def preview_feature(ws: Workspace, study: Study, feature: Feature) -> FeaturePre
             hint="выберите другой столбец.",
         )
     check_value_labels(ws, study, feature)
-    # Only the one feature, without satisfaction: the preview needs sizes alone.
-    alone = study.model_copy(
-        update={
-            "features": [feature],
-            "segmentation": study.segmentation.model_copy(
-                update={
-                    "by_feature": ByFeatureSettings(),
-                    "clustering": ClusteringSettings(enabled=False),
-                    "satisfaction": SatisfactionSettings(),
-                }
-            ),
-        }
-    )
     min_cell = study.segmentation.min_cell
     with ws.connect() as eng:
-        records = open_dataset(ws, eng, study, source.id, version=manifest.version)
-        (result,), _ = feature_segments(alone, records, [feature])
-        total = records.count()
-    segments: list[PreviewSegment] = []
-    rare = 0
-    for s in result.segments:
-        capacity = s.capacity or 0
-        # A value fewer than min_cell rows have is never named: the data's own word for a
-        # few people (an interval, a name the team gave or «Нет данных» is no such word).
-        raw = feature.type is not FeatureType.numeric and s.value not in feature.value_labels
-        if raw and not s.missing_value and capacity < min_cell:
-            rare += 1
-            continue
-        if len(segments) >= MAX_PREVIEW:
-            rare += 1
-            continue
-        segments.append(
-            PreviewSegment(
-                label=s.label,
-                size=live_count(capacity, total, min_cell).text,
-                missing_value=s.missing_value,
-            )
+        table = open_dataset(ws, eng, study, source.id, version=manifest.version).table
+        counts, rare, total, bins = _preview_counts(table, feature, min_cell)
+    codes = order_codes(feature, list(counts), counts, bins)
+    segments = [
+        PreviewSegment(
+            label=segment_label(feature, code, bins),
+            size=live_count(counts[code], total, min_cell).text,
+            missing_value=code == MISSING_CODE,
         )
-    return FeaturePreview(segments=segments, binning=result.binning, total=total, more=rare)
+        for code in codes[:MAX_PREVIEW]
+    ]
+    return FeaturePreview(
+        segments=segments,
+        binning=binning_text(feature, bins),
+        total=total,
+        rare=rare,
+        more=max(0, len(codes) - MAX_PREVIEW),
+    )
 
 
 def feature_references(study: Study, feature_id: str) -> list[str]:

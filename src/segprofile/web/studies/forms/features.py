@@ -4,6 +4,7 @@ names of its values) and a pair of features for cross segments."""
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
+from segprofile.model.format import number, parse_number
 from segprofile.model.labels import ru
 from segprofile.model.study import BinningMethod, FeatureSourceKind, FeatureType
 
@@ -33,26 +35,49 @@ def _choices(enum: Any) -> list[tuple[str, str]]:
     return [(member.value, ru(member)) for member in enum]
 
 
+#: What separates thresholds: «;», a new line or a comma followed by a space («18, 30»).
+_LIST = re.compile(r"\s*(?:[;\n]|,\s)\s*")
+
+
 def parse_thresholds(text: str) -> list[float]:
-    """«18; 30; 45» or «18 30 45» (a decimal comma allowed: «1,5; 2,5») → numbers, or a
-    ``ValidationError`` in Russian naming the wrong piece and what order is needed."""
-    pieces = [p for p in re.split(r"[;\s]+", text.strip()) if p]
-    if len(pieces) == 1 and "," in pieces[0] and pieces[0].count(",") > 1:
-        pieces = [p for p in pieces[0].split(",") if p]
+    """«18; 30; 45», «15 000; 30 000» (thousands spaced, a no-break space too), «0,5; 1,5»,
+    «18, 30, 45», «18,30,45» or «18 30 45» → numbers, or a ``ValidationError`` in Russian
+    naming the wrong threshold and what order is needed."""
+    text = text.strip()
+    spaced = False  # a plain space separates thresholds: «15 000 30 000» cannot be read
+    if _LIST.search(text):
+        pieces = _LIST.split(text)
+    elif text.count(",") > 1 and not re.search(r"\s", text):
+        pieces = text.split(",")
+    else:
+        pieces = re.split(r"[ \t]+", text)
+        spaced = len(pieces) > 1
+    pieces = [p for p in pieces if p]
     values: list[float] = []
-    for piece in pieces:
-        try:
-            value = float(piece.replace(",", ".").replace("\u2212", "-"))
-        except ValueError:
+    for i, piece in enumerate(pieces, start=1):
+        value = parse_number(piece)
+        if value is None:
             raise forms.ValidationError(
-                gettext("«%(piece)s» is not a number. Write the thresholds as: 18; 30; 45.")
-                % {"piece": piece[:20]}
-            ) from None
-        if value != value or value in (float("inf"), float("-inf")):
+                gettext(
+                    "Threshold %(n)s («%(piece)s») is not a number. Separate the thresholds "
+                    "with semicolons, e.g. 18; 30; 45 or 15 000; 30 000."
+                )
+                % {"n": i, "piece": piece[:20]}
+            )
+        if not math.isfinite(value):
             raise forms.ValidationError(gettext("Thresholds must be finite numbers."))
         values.append(value)
     for before, after in itertools.pairwise(values):
         if after <= before:
+            if spaced:
+                raise forms.ValidationError(
+                    gettext(
+                        "Thresholds must increase: %(after)s comes after %(before)s. If a "
+                        "space separates thousands, separate the thresholds with semicolons: "
+                        "15 000; 30 000."
+                    )
+                    % {"before": _number(before), "after": _number(after)}
+                )
             raise forms.ValidationError(
                 gettext(
                     "Thresholds must increase: %(after)s comes after %(before)s. "
@@ -64,7 +89,10 @@ def parse_thresholds(text: str) -> list[float]:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
+    """A threshold as the form writes it back: «15 000», «0,5» (read again by the parser)."""
+    if float(value).is_integer():
+        return number(value)
+    return number(value, 10).rstrip("0").rstrip(",")
 
 
 def thresholds_text(values: list[float]) -> str:
