@@ -88,8 +88,8 @@ def blind_zones(
     except RuleSyntaxError as exc:  # a rule stored before it was checked as it is now
         warnings.append(
             f"Правило отбора роли «{role.title}» не применено: {exc.reason} (позиция "
-            f"{exc.position}). Исправьте правило в разделе «Роли и целевые аудитории»; пока "
-            "имеющими право считаются все из таблицы численности."
+            f"{exc.position}). Исправьте его в разделе «Роли и целевые аудитории»; до тех пор "
+            "обратившиеся и имеющие право считаются без отбора."
         )
         rule = None
         pop_table, rec_table = population.table, records.table
