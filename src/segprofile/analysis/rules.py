@@ -536,8 +536,9 @@ def check_rule(rule: str, columns: Sequence[str] | None = None) -> Node:
     text in double quotes that is a column's name (``"Канал обращения" = 'МФЦ'`` compares
     two texts: SQL would read a column there, so the rule says how to write one).
     """
-    node = parse_rule(rule)
+    node = _Parser(rule).parse()
     if columns is None:
+        _require_columns(rule, node)
         return node
     for literal in _literals(node):
         if literal.double_quoted and match_column(str(literal.value), columns):
@@ -548,9 +549,10 @@ def check_rule(rule: str, columns: Sequence[str] | None = None) -> Node:
                 f"«{literal.value}» в двойных кавычках — это текст, а не столбец",
                 hint=(
                     f"название столбца пишите в квадратных скобках: [{name}]; "
-                    f"в кавычках пишут значения: 'МФЦ'. Пример: {EXAMPLE_RULE}"
+                    f"в кавычках пишут только значения. Пример: {EXAMPLE_RULE}"
                 ),
             )
+    _require_columns(rule, node)
     for column in _column_nodes(node):
         find_column(rule, column, columns)
     return node
