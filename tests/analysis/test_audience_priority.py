@@ -83,6 +83,26 @@ def test_sampled_population_gives_an_interval(example: tuple[Study, Path], tmp_p
     assert bz.entitled_interval.low < bz.entitled < bz.entitled_interval.high
 
 
+def test_a_stored_rule_naming_no_column_is_not_applied_and_the_profile_says_so(
+    example: tuple[Study, Path], profile: Profile, tmp_path: Path
+) -> None:
+    # A study saved before rules had to name a column: double quotes made a text of the name.
+    study, data = example
+    study = study.model_copy(deep=True)
+    role = next(r for r in study.roles if r.audience and r.audience.population_source)
+    assert role.audience is not None
+    role.audience.eligibility_rule = "\"income_band\" != 'above_pm'"
+    result = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
+    assert result.audience is not None
+    assert result.audience.eligibility_rule is None  # the report does not print it as applied
+    [warning] = [w for w in result.audience.warnings if "не применено" in w]
+    assert f"Правило отбора роли «{role.title}» не применено" in warning
+    assert "«income_band» в двойных кавычках — это текст" in warning
+    # Every applicant counts, more than under the rule the example means.
+    assert profile.audience is not None
+    assert result.audience.applicants > profile.audience.applicants
+
+
 def test_priority_explains_every_rank(profile: Profile) -> None:
     priority = profile.priority
     assert priority is not None

@@ -14,6 +14,7 @@ from segprofile.analysis.rules import (
     MAX_NESTING,
     MAX_RULE_CHARS,
     RuleSyntaxError,
+    check_rule,
     compile_rule,
     parse_rule,
     rule_columns,
@@ -98,6 +99,117 @@ def test_unknown_column_is_named_with_the_known_ones() -> None:
     assert info.value.position == 17
     assert "столбца «доход» нет" in str(info.value)
     assert "region" in str(info.value)
+
+
+# --- Conditions without a column, names in other letters, numbers with spaces ----------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "position", "expected"),
+    [
+        # double quotes make a text, not a column: two texts compared
+        ("\"Канал обращения\" = 'МФЦ'", 1, "«Канал обращения» в двойных кавычках — это текст"),
+        ("'МФЦ' = 'МФЦ'", 1, "нет ни одного столбца данных"),
+        ("5 > 3", 1, "нет ни одного столбца данных"),
+        ("да", 1, "нет ни одного столбца данных"),
+        ("не (1 = 1)", 5, "нет ни одного столбца данных"),
+        ("'a' в ('a', 'b')", 1, "нет ни одного столбца данных"),
+        ("2 между 1 и 3", 1, "нет ни одного столбца данных"),
+        ("'x' есть пусто", 1, "нет ни одного столбца данных"),
+        # one such condition among good ones is pointed at
+        ("возраст > 1 и 5 > 3", 15, "нет ни одного столбца данных"),
+    ],
+)
+def test_a_condition_without_a_column_is_refused_where_it_is(
+    rule: str, position: int, expected: str
+) -> None:
+    with pytest.raises(RuleSyntaxError) as info:
+        parse_rule(rule)
+    assert info.value.position == position
+    assert expected in str(info.value)
+    with pytest.raises(RuleSyntaxError):  # and so never reaches the engine as a constant
+        compile_rule(rule, ibis.memtable(FRAME))
+
+
+def test_a_quoted_text_without_a_column_gets_the_brackets_hint() -> None:
+    with pytest.raises(RuleSyntaxError) as info:
+        parse_rule("\"Канал обращения\" = 'МФЦ'")
+    assert "в квадратных скобках: [Канал обращения]" in str(info.value)
+    with pytest.raises(RuleSyntaxError) as info:
+        parse_rule("5 > 3")
+    assert "назовите в условии столбец данных" in str(info.value)
+
+
+_CHANNELS = pd.DataFrame(
+    {
+        "Возраст": [17, 30, 44, 61],
+        "Канал обращения": ["МФЦ", "ЕПГУ", "МФЦ", "Почта"],
+        "Доход": [12_000, 31_000, 29_999, 30_000],
+        "Ребёнок": [0, 1, 2, 0],
+    }
+)
+
+
+def _rows(rule: str, frame: pd.DataFrame = _CHANNELS) -> list[int]:
+    table = ibis.memtable(frame)
+    result = table.mutate(i=ibis.row_number()).filter(compile_rule(rule, table)).i.execute()
+    return sorted(int(i) for i in result)
+
+
+def test_a_column_name_in_double_quotes_is_refused_with_the_brackets_hint() -> None:
+    rule = 'возраст >= 18 и [Канал обращения] = "канал обращения"'
+    with pytest.raises(RuleSyntaxError) as info:
+        compile_rule(rule, ibis.memtable(_CHANNELS))
+    assert info.value.position == rule.index('"') + 1
+    text = str(info.value)
+    assert "в двойных кавычках — это текст, а не столбец" in text
+    assert "название столбца пишите в квадратных скобках: [Канал обращения]" in text
+    # A text in double quotes that names no column stays a text.
+    assert _rows('[Канал обращения] = "МФЦ"') == [0, 2]
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ("возраст >= 18", [1, 2, 3]),  # the form's own example, the column is «Возраст»
+        ("ВОЗРАСТ >= 18 и [канал  обращения] = 'МФЦ'", [2]),
+        ("`канал обращения` != 'МФЦ'", [1, 3]),
+        ("ребенок > 0", [1, 2]),  # «е» for «ё»
+        ("Доход < 30 000", [0, 2]),  # a space between the thousands
+        ("Доход < 30\u00a0000 или Доход >= 31 000,5", [0, 2]),
+        ("Доход между 29 999 и 30 000", [2, 3]),
+        ("Доход в (12 000, 30 000)", [0, 3]),
+        ("Доход < 30000", [0, 2]),
+    ],
+)
+def test_names_ignore_case_and_numbers_may_have_thousands_spaces(
+    rule: str, expected: list[int]
+) -> None:
+    assert _rows(rule) == expected
+
+
+def test_a_name_matching_several_columns_is_refused_with_them() -> None:
+    frame = pd.DataFrame({"Возраст": [1, 20], "ВОЗРАСТ": [30, 2]})
+    assert _rows("ВОЗРАСТ > 10", frame) == [0]  # the exact name wins
+    with pytest.raises(RuleSyntaxError) as info:
+        compile_rule("возраст > 10", ibis.memtable(frame))
+    assert "подходит к нескольким столбцам ([Возраст], [ВОЗРАСТ])" in str(info.value)
+
+
+def test_an_unknown_column_lists_the_closest_names() -> None:
+    with pytest.raises(RuleSyntaxError) as info:
+        compile_rule("возрст > 18", ibis.memtable(_CHANNELS))
+    assert "столбца «возрст» нет в данных (похожие: [Возраст])" in str(info.value)
+    with pytest.raises(RuleSyntaxError) as info:
+        compile_rule("[канал] = 'МФЦ'", ibis.memtable(_CHANNELS))
+    assert "[Канал обращения]" in str(info.value)
+
+
+def test_check_rule_without_columns_checks_the_syntax_only() -> None:
+    assert rule_columns(check_rule("зарплата > 30 000")) == ["зарплата"]
+    with pytest.raises(RuleSyntaxError, match="похожие"):
+        check_rule("зарплата > 1", ["Зарплата, руб."])
+    assert rule_columns(check_rule("зарплата > 1", ["Зарплата"])) == ["зарплата"]
 
 
 def test_type_mismatch_is_an_error() -> None:
@@ -260,7 +372,11 @@ _FEATURES = [
         ("applicant_age между 16 и 60,5", "«Возраст заявителя» от 16 до 60,5"),
         ("`дата рождения` есть пусто", "«дата рождения» не указан"),
         ("income_band not in ('above_pm')", "«Доход семьи» — ни одно из: «Выше ПМ»"),
-        ("age >", "age >"),  # a rule that does not parse: as written
+        # a rule that does not parse: as written, said not to apply (the profile skips it)
+        ("age >", "age > (в правиле ошибка, оно не применяется)"),
+        ("'МФЦ' = 'МФЦ'", "'МФЦ' = 'МФЦ' (в правиле ошибка, оно не применяется)"),
+        # a column named in other letters: still the feature's label
+        ("Applicant_Age >= 30 000", "«Возраст заявителя» не меньше 30\u00a0000"),
     ],
 )
 def test_a_rule_in_words_names_features_and_values_by_their_labels(rule: str, words: str) -> None:

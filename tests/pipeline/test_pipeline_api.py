@@ -175,6 +175,45 @@ def test_rule_counts_never_tell_about_fewer_than_min_cell(
         pipeline.count_rule_matches(ws, study, "age <")
 
 
+@pytest.mark.parametrize("rule", ["\"region\" = 'village'", "'МФЦ' = 'МФЦ'", "5 > 3"])
+def test_a_rule_naming_no_column_is_an_input_error_not_a_crash(
+    ws: pipeline.Workspace, study: Study, export: Path, rule: str
+) -> None:
+    # Before: the rule became a scalar and the count failed inside the engine (a 500).
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    refused = r"нет ни одного столбца данных|это текст, а не столбец"
+    with pytest.raises(InputError, match=refused):
+        pipeline.count_rule_matches(ws, study, rule)
+    with pytest.raises(InputError, match=refused):
+        pipeline.set_eligibility_rule(study, "applicant", rule)
+
+
+def test_rule_names_ignore_case_and_are_checked_against_the_imported_columns(
+    ws: pipeline.Workspace, study: Study, export: Path
+) -> None:
+    assert pipeline.rule_columns_of(ws, study) is None  # nothing imported: syntax only
+    assert pipeline.check_eligibility_rule(" Возрст >= 18 ", None) == "Возрст >= 18"
+    pipeline.import_dataset(ws, export, study, "records", author="анна")
+    columns = pipeline.rule_columns_of(ws, study)
+    assert columns is not None
+    assert "age" in columns
+    assert (
+        pipeline.count_rule_matches(ws, study, "AGE < 25").text
+        == pipeline.count_rule_matches(ws, study, "age < 25").text
+    )
+    assert (
+        pipeline.count_rule_matches(ws, study, "age < 1 000").text
+        == pipeline.count_rule_matches(ws, study, "age < 1000").text
+    )
+    with pytest.raises(InputError, match=r"столбца «ages» нет в данных \(похожие: \[age\]"):
+        pipeline.set_eligibility_rule(study, "applicant", "ages >= 18", columns)
+    with pytest.raises(InputError, match=r"пишите в квадратных скобках: \[region\]"):
+        pipeline.check_eligibility_rule('age > 1 и [region] != "Region"', columns)
+    ruled = pipeline.set_eligibility_rule(study, "applicant", "Age >= 18", columns)
+    assert ruled.roles[0].audience is not None
+    assert ruled.roles[0].audience.eligibility_rule == "Age >= 18"  # stored as written
+
+
 def test_the_research_plan_recruits_pseudonyms_of_shown_segments_only(
     ws: pipeline.Workspace, study: Study, export: Path
 ) -> None:

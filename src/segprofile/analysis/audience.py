@@ -26,7 +26,13 @@ from segprofile.analysis.by_feature import (
     code_table,
     segment_label,
 )
-from segprofile.analysis.rules import compile_rule, parse_rule, rule_columns
+from segprofile.analysis.rules import (
+    RuleSyntaxError,
+    compile_rule,
+    match_column,
+    parse_rule,
+    rule_columns,
+)
 from segprofile.analysis.stats import z_value
 from segprofile.data.engine import execute
 from segprofile.model.results import (
@@ -42,10 +48,12 @@ MAX_GROUP_FEATURES = 3
 
 
 def _filtered(table: ir.Table, rule: str | None) -> tuple[ir.Table, bool]:
-    """Apply the eligibility rule when every column it names is in ``table``."""
+    """Apply the eligibility rule when every column it names is in ``table`` (ignoring case,
+    as the rule's names are matched); raises :class:`RuleSyntaxError` for a wrong rule."""
     if not rule:
         return table, False
-    if not set(rule_columns(parse_rule(rule))) <= set(table.columns):
+    names = rule_columns(parse_rule(rule))
+    if any(len(match_column(name, table.columns)) != 1 for name in names):
         return table, False
     return table.filter(compile_rule(rule, table)), True
 
@@ -73,8 +81,18 @@ def blind_zones(
     """Fill each segment's blind zone in ``segments`` (in place) and summarise the audience."""
     rule = role.audience.eligibility_rule if role.audience is not None else None
     z = z_value(study.segmentation.confidence)
-    pop_table, _ = _filtered(population.table, rule)
-    rec_table, _ = _filtered(records.table, rule)
+    warnings: list[str] = []
+    try:
+        pop_table, _ = _filtered(population.table, rule)
+        rec_table, _ = _filtered(records.table, rule)
+    except RuleSyntaxError as exc:  # a rule stored before it was checked as it is now
+        warnings.append(
+            f"Правило отбора роли «{role.title}» не применено: {exc.reason} (позиция "
+            f"{exc.position}). Исправьте его в разделе «Роли и целевые аудитории»; до тех пор "
+            "обратившиеся и имеющие право считаются без отбора."
+        )
+        rule = None
+        pop_table, rec_table = population.table, records.table
     count_column = population_source.count_column
     shared = [
         f
@@ -101,7 +119,6 @@ def blind_zones(
     total_entitled, _ = _entitled(total_entitled_raw, population_source, z)
 
     columns = pop_coded.columns
-    warnings: list[str] = []
     if total_applicants > total_entitled:
         warnings.append(
             f"Обратившихся ({total_applicants}) больше, чем имеющих право по таблице численности "

@@ -6,16 +6,23 @@ Written by analysts, in Russian or English::
     age >= 18 and (children > 0 or pregnant = true)
     region_type в ('rural', 'town') и не disability_in_family
     income_band != 'above_pm' и applicant_age между 16 и 60
-    `дата рождения` есть пусто
+    [дата рождения] есть пусто и доход < 30 000
 
 Our own recursive-descent parser turns the text into a tree; :func:`compile_rule` turns the
 tree into an Ibis boolean expression. Nothing is ever ``eval``-ed. A syntax error says where
 (character position, 1-based) and what was expected. A rule is at most :data:`MAX_RULE_CHARS`
 long and nests at most :data:`MAX_NESTING` brackets and «не» deep; integers fit in 64 bits.
+
+A name with spaces is written in square brackets or backticks; '…' and "…" are text values.
+Every condition must name a column (a comparison of two values is the same for every record).
+Names are matched to the data's columns ignoring case and «ё»/«е» when that is unambiguous
+(:func:`find_column`); a double-quoted text that is a column's name is refused with the hint
+to write it in brackets (:func:`check_rule`).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Sequence
@@ -57,7 +64,7 @@ _KEYWORDS = {
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<number>-?\d+(?:[.,]\d+)?(?![\w]))
+  | (?P<number>-?(?:\d{1,3}(?:[\ \u00a0\u202f]\d{3})+|\d+)(?:[.,]\d+)?(?![\w]))
   | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
   | (?P<quoted>`[^`]+`|\[[^\]]+\])
   | (?P<op><=|>=|!=|<>|==|=|<|>|&&|\|\||!)
@@ -89,15 +96,20 @@ class Token:
 class RuleSyntaxError(InputError):
     """A rule that cannot be parsed; ``position`` is 1-based, for the person editing it."""
 
-    def __init__(self, rule: str, pos: int, message: str) -> None:
+    def __init__(self, rule: str, pos: int, message: str, hint: str | None = None) -> None:
         self.rule = rule
         self.position = pos + 1
+        self.reason = message
         shown, at = _excerpt(rule, pos)
         pointer = " " * at + "^"
         super().__init__(
             f"Ошибка в правиле отбора, позиция {pos + 1}: {message}.\n    {shown}\n    {pointer}",
-            hint="исправьте правило; пример: возраст >= 18 и дети > 0",
+            hint=hint or f"исправьте правило; пример: {EXAMPLE_RULE}",
         )
+
+
+EXAMPLE_RULE = "Возраст >= 18 и [Канал обращения] = 'МФЦ'"
+"""The example every error and help text shows: a plain name, a name in brackets, a text."""
 
 
 def _excerpt(rule: str, pos: int, width: int = 100) -> tuple[str, int]:
@@ -113,6 +125,7 @@ def _excerpt(rule: str, pos: int, width: int = 100) -> tuple[str, int]:
 
 def _number(rule: str, text: str, pos: int) -> int | float:
     """The value of a number token: an exact integer within 64 bits, or a finite float."""
+    text = re.sub(r"[ \u00a0\u202f]", "", text)  # 30 000: a space between the thousands
     whole, _, fraction = text.replace(",", ".").partition(".")
     if not fraction.strip("0"):
         value = int(whole)
@@ -176,6 +189,7 @@ class Column:
 class Literal:
     value: Any
     pos: int
+    double_quoted: bool = False  # "…": what SQL reads as a column name, here a text
 
 
 @dataclass(frozen=True)
@@ -352,7 +366,7 @@ class _Parser:
         token = self.token
         if token.kind in ("NUMBER", "STRING"):
             self.take()
-            return Literal(token.value, token.pos)
+            return Literal(token.value, token.pos, token.text.startswith('"'))
         if token.kind in ("TRUE", "FALSE"):
             self.take()
             return Literal(token.kind == "TRUE", token.pos)
@@ -376,44 +390,177 @@ class _Parser:
 
 
 def parse_rule(rule: str) -> Node:
-    """Parse rule text into a tree; raises :class:`RuleSyntaxError`."""
-    return _Parser(rule).parse()
+    """Parse rule text into a tree; raises :class:`RuleSyntaxError`, also for a condition
+    that names no column (``'МФЦ' = 'МФЦ'``, ``5 > 3``: the same for every record)."""
+    node = _Parser(rule).parse()
+    _require_columns(rule, node)
+    return node
+
+
+def _start(node: Node) -> int:
+    """Where a condition begins in the rule text (a comparison's token is its operator)."""
+    if isinstance(node, Compare):
+        return _start(node.left)
+    if isinstance(node, InList | Between | IsNull):
+        return _start(node.operand)
+    return node.pos
+
+
+def _require_columns(rule: str, node: Node) -> None:
+    """Refuse a condition without a column: it compares values only, so it selects every
+    record or none — almost always a column name written in quotes."""
+    if isinstance(node, BoolOp):
+        for item in node.items:
+            _require_columns(rule, item)
+        return
+    if isinstance(node, Not):
+        _require_columns(rule, node.operand)
+        return
+    if rule_columns(node):
+        return
+    message = (
+        "в условии нет ни одного столбца данных, только значения — такое условие одинаково "
+        "для всех записей"
+    )
+    hint = (
+        "назовите в условии столбец данных, название с пробелами — в квадратных скобках; "
+        f"пример: {EXAMPLE_RULE}"
+    )
+    texts = [n for n in _literals(node) if isinstance(n.value, str)]
+    if texts:
+        first = texts[0]
+        if first.double_quoted:
+            message = (
+                f"«{first.value}» в двойных кавычках — это текст, а не столбец, и условие "
+                "сравнивает только значения (оно одинаково для всех записей)"
+            )
+        hint = (
+            f"если «{first.value}» — название столбца, пишите его в квадратных скобках: "
+            f"[{first.value}]; в кавычках пишут только значения. Пример: {EXAMPLE_RULE}"
+        )
+    raise RuleSyntaxError(rule, _start(node), message, hint=hint)
+
+
+def _literals(node: Node) -> list[Literal]:
+    """The values a condition names, in order."""
+    if isinstance(node, Literal):
+        return [node]
+    if isinstance(node, Compare):
+        return _literals(node.left) + _literals(node.right)
+    if isinstance(node, InList):
+        return _literals(node.operand) + list(node.values)
+    if isinstance(node, Between):
+        return _literals(node.operand) + _literals(node.low) + _literals(node.high)
+    if isinstance(node, IsNull | Not):
+        return _literals(node.operand)
+    if isinstance(node, BoolOp):
+        return [v for item in node.items for v in _literals(item)]
+    return []
+
+
+def _column_nodes(node: Node) -> list[Column]:
+    """Every column reference of a rule, in order."""
+    if isinstance(node, Column):
+        return [node]
+    if isinstance(node, Compare):
+        return _column_nodes(node.left) + _column_nodes(node.right)
+    if isinstance(node, InList | IsNull | Not):
+        return _column_nodes(node.operand)
+    if isinstance(node, Between):
+        return _column_nodes(node.operand) + _column_nodes(node.low) + _column_nodes(node.high)
+    if isinstance(node, BoolOp):
+        return [c for item in node.items for c in _column_nodes(item)]
+    return []
 
 
 def rule_columns(node: Node) -> list[str]:
     """Columns a rule refers to, in order of appearance."""
-    out: list[str] = []
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Column):
-            if n.name not in out:
-                out.append(n.name)
-        elif isinstance(n, Compare):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, InList | IsNull | Not):
-            walk(n.operand)
-        elif isinstance(n, Between):
-            walk(n.operand)
-            walk(n.low)
-            walk(n.high)
-        elif isinstance(n, BoolOp):
-            for item in n.items:
-                walk(item)
-
-    walk(node)
-    return out
+    return list(dict.fromkeys(c.name for c in _column_nodes(node)))
 
 
 # --- Compilation to Ibis -----------------------------------------------------------------------
 
 
+def _fold(name: str) -> str:
+    """A column name as people mistype it: case, «ё» and repeated spaces do not count."""
+    return " ".join(name.casefold().replace("ё", "е").split())
+
+
+def match_column(name: str, columns: Sequence[str]) -> list[str]:
+    """The columns ``name`` may mean: itself when present, else those equal to it ignoring
+    case, «ё»/«е» and repeated spaces (none, one, or several — then it is ambiguous)."""
+    if name in columns:
+        return [name]
+    folded = _fold(name)
+    return [c for c in columns if _fold(c) == folded]
+
+
+def find_column(rule: str, column: Column, columns: Sequence[str]) -> str:
+    """The data's column a name in the rule means (:func:`match_column`); an unknown name is
+    refused with the closest columns, an ambiguous one with its candidates."""
+    found = match_column(column.name, columns)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = ", ".join(f"[{c}]" for c in found)
+        raise RuleSyntaxError(
+            rule,
+            column.pos,
+            f"«{column.name}» подходит к нескольким столбцам ({listed})",
+            hint="напишите название столбца точно, с заглавными и строчными буквами как в данных",
+        )
+    by_fold = {_fold(c): c for c in columns}
+    close = difflib.get_close_matches(_fold(column.name), list(by_fold), n=3, cutoff=0.6)
+    if close:
+        known = "похожие: " + ", ".join(f"[{by_fold[c]}]" for c in close)
+    else:
+        known = "есть: " + ", ".join(f"[{c}]" for c in list(columns)[:20])
+        if len(columns) > 20:
+            known += f" и ещё {len(columns) - 20}"
+    raise RuleSyntaxError(
+        rule,
+        column.pos,
+        f"столбца «{column.name}» нет в данных ({known})",
+        hint=(
+            "проверьте название; название с пробелами пишите в квадратных скобках: "
+            "[Канал обращения]"
+        ),
+    )
+
+
+def check_rule(rule: str, columns: Sequence[str] | None = None) -> Node:
+    """Parse a rule and, when the data's ``columns`` are known, check it against them.
+
+    Raises :class:`RuleSyntaxError` for a syntax error, a condition without a column
+    (:func:`parse_rule`), an unknown or ambiguous column name (:func:`find_column`), and a
+    text in double quotes that is a column's name (``"Канал обращения" = 'МФЦ'`` compares
+    two texts: SQL would read a column there, so the rule says how to write one).
+    """
+    node = _Parser(rule).parse()
+    if columns is None:
+        _require_columns(rule, node)
+        return node
+    for literal in _literals(node):
+        if literal.double_quoted and match_column(str(literal.value), columns):
+            name = match_column(str(literal.value), columns)[0]
+            raise RuleSyntaxError(
+                rule,
+                literal.pos,
+                f"«{literal.value}» в двойных кавычках — это текст, а не столбец",
+                hint=(
+                    f"название столбца пишите в квадратных скобках: [{name}]; "
+                    f"в кавычках пишут только значения. Пример: {EXAMPLE_RULE}"
+                ),
+            )
+    _require_columns(rule, node)
+    for column in _column_nodes(node):
+        find_column(rule, column, columns)
+    return node
+
+
 def _value(node: Node, table: ir.Table, rule: str) -> ir.Value:
     if isinstance(node, Column):
-        if node.name not in table.columns:
-            listed = ", ".join(table.columns)
-            raise RuleSyntaxError(rule, node.pos, f"столбца «{node.name}» нет в данных ({listed})")
-        return table[node.name]
+        return table[find_column(rule, node, table.columns)]
     if isinstance(node, Literal):
         return ibis.literal(node.value)
     return _bool(node, table, rule)
@@ -479,8 +626,9 @@ def _bool(node: Node, table: ir.Table, rule: str) -> ir.BooleanValue:
 
 
 def compile_rule(rule: str, table: ir.Table) -> ir.BooleanValue:
-    """The rule as an Ibis boolean expression over ``table``; missing values never match."""
-    node = parse_rule(rule)
+    """The rule as an Ibis boolean expression over ``table``; missing values never match.
+    Checked against the table's columns first (:func:`check_rule`)."""
+    node = check_rule(rule, table.columns)
     return _bool(node, table, rule).fill_null(False)
 
 
@@ -499,16 +647,20 @@ _IN_WORDS = {
 def rule_in_words(rule: str, features: Sequence[Feature]) -> str:
     """The rule as a person reads it in a report: columns by their features' labels, category
     values by their labels, operators in Russian — «income_band != 'above_pm'» → «Среднедушевой
-    доход…» — не «Выше ПМ (права на пособие нет)»». A rule that does not parse is shown as written.
+    доход…» — не «Выше ПМ (права на пособие нет)»». A rule that does not parse is shown as written
+    and marked as not applied (the profile does not apply it either).
     """
     try:
         node = parse_rule(rule)
     except RuleSyntaxError:
-        return rule
+        return f"{rule} (в правиле ошибка, оно не применяется)"
     by_column = {f.column: f for f in features}
 
     def feature_of(n: Node) -> Feature | None:
-        return by_column.get(n.name) if isinstance(n, Column) else None
+        if not isinstance(n, Column):
+            return None
+        found = match_column(n.name, list(by_column))
+        return by_column[found[0]] if len(found) == 1 else None
 
     def value(n: Node, feature: Feature | None) -> str:
         if isinstance(n, Literal):
@@ -525,7 +677,7 @@ def rule_in_words(rule: str, features: Sequence[Feature]) -> str:
 
     def name(n: Node) -> str:
         if isinstance(n, Column):
-            feature = by_column.get(n.name)
+            feature = feature_of(n)
             return f"«{feature.label}»" if feature else f"«{n.name}»"
         return words(n, top=False)
 

@@ -97,7 +97,11 @@ class Audience(_Model):
     description: str = Field(min_length=1)
     legal_basis: list[LegalBasis] = Field(default_factory=list)
     eligibility_rule: str | None = Field(
-        None, description="Правило отбора по столбцам данных, например «возраст >= 18 и дети > 0»"
+        None,
+        description=(
+            "Правило отбора по столбцам данных, например «Возраст >= 18 и "
+            "[Канал обращения] = 'МФЦ'»"
+        ),
     )
     population_source: Identifier | None = Field(
         None, description="Источник данных о численности имеющих право (для слепой зоны)"

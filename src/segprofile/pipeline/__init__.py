@@ -101,6 +101,7 @@ from segprofile.pipeline.documents import (
     list_examples,
     load_study,
     parse_study,
+    rule_columns_of,
     study_from_data,
     study_hash,
 )
@@ -364,6 +365,7 @@ __all__ = [
     "retire_study_key",
     "roles_citing",
     "rotate_key",
+    "rule_columns_of",
     "run_isolated",
     "sample_report_template",
     "save_portrait_edit",

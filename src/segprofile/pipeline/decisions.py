@@ -33,13 +33,12 @@ from segprofile.pipeline.documents import find_source
 from segprofile.pipeline.research import text_sources
 
 
-def set_eligibility_rule(study: Study, role_id: str, rule: str) -> Study:
-    """A copy of ``study`` with the role's eligibility rule replaced (validated first)."""
-    from segprofile.analysis.rules import parse_rule
-
-    text = rule.strip()
-    if text:
-        parse_rule(text)
+def set_eligibility_rule(
+    study: Study, role_id: str, rule: str, columns: Sequence[str] | None = None
+) -> Study:
+    """A copy of ``study`` with the role's eligibility rule replaced (validated first by
+    :func:`check_eligibility_rule`, against ``columns`` when given)."""
+    text = check_eligibility_rule(rule, columns) or ""
     updated = study.model_copy(deep=True)
     for role in updated.roles:
         if role.id == role_id:
@@ -368,15 +367,17 @@ def _merge_texts(stored: dict[str, str], changes: dict[str, str] | None) -> dict
 # --- issue 19: roles and their audiences (M-2) ---------------------------------------------------
 
 
-def check_eligibility_rule(rule: str) -> str | None:
+def check_eligibility_rule(rule: str, columns: Sequence[str] | None = None) -> str | None:
     """The rule as it will be stored (trimmed; ``None`` when empty), or
-    :class:`~segprofile.analysis.rules.RuleSyntaxError` saying where it is wrong."""
-    from segprofile.analysis.rules import parse_rule
+    :class:`~segprofile.analysis.rules.RuleSyntaxError` saying where it is wrong: its syntax,
+    a condition naming no column, and — with the data's ``columns``
+    (:func:`~segprofile.pipeline.documents.rule_columns_of`) — a name the data lacks."""
+    from segprofile.analysis.rules import check_rule
 
     text = rule.strip()
     if not text:
         return None
-    parse_rule(text)
+    check_rule(text, columns)
     return text
 
 

@@ -69,6 +69,23 @@ def imported_columns(ws: Workspace, study: Study) -> dict[str, list[str]]:
     return columns
 
 
+def rule_columns_of(ws: Workspace, study: Study) -> list[str] | None:
+    """The columns an eligibility rule (M-2) may name: those of the client records' latest
+    imported version and of the population tables' (the rule selects in both); ``None`` while
+    the client records are not imported (a rule is then checked for its syntax only)."""
+    from segprofile.model.study import DataSourceKind
+
+    records = study.client_records()
+    imported = imported_columns(ws, study)
+    if records is None or records.id not in imported:
+        return None
+    names = list(imported[records.id])
+    for source in study.data_sources:
+        if source.kind is DataSourceKind.population:
+            names += [c for c in imported.get(source.id, []) if c not in names]
+    return names
+
+
 def imported_numeric_columns(ws: Workspace, study: Study, source_id: str) -> list[str]:
     """The numeric columns of a source's latest imported version, in order (what the form of
     the NPS question offers: its answers are numbers from 0 to 10)."""

@@ -27,7 +27,7 @@ from segprofile.model.study import (
     Study,
 )
 from segprofile.pipeline.data_in import check_data_source, open_data_source
-from segprofile.pipeline.documents import study_hash
+from segprofile.pipeline.documents import imported_columns, study_hash
 from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ def count_rule_matches(ws: Workspace, study: Study, rule: str) -> RuleCount:
     Raises :class:`~segprofile.analysis.rules.RuleSyntaxError` (an ``InputError``) with the
     position and what was expected.
     """
-    from segprofile.analysis.rules import compile_rule, parse_rule
+    from segprofile.analysis.rules import check_rule, compile_rule
     from segprofile.analysis.suppression import live_count
     from segprofile.data.engine import execute
 
@@ -318,7 +318,8 @@ def count_rule_matches(ws: Workspace, study: Study, rule: str) -> RuleCount:
                 "источник с kind: client_records)."
             ),
         )
-    parse_rule(rule)  # syntax errors first, before any file is opened
+    # Errors first, before any file is opened: against the imported columns when there are.
+    check_rule(rule, imported_columns(ws, study).get(source.id))
     with ws.connect() as eng:
         table = open_data_source(ws, eng, study, source)
         expr = compile_rule(rule, table.table)

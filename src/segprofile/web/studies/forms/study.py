@@ -163,15 +163,27 @@ class RoleForm(forms.Form):
     eligibility_rule = forms.CharField(
         label=_("Eligibility rule"),
         required=False,
-        help_text=_("Columns of the client records: e.g. age >= 18 and children > 0"),
+        help_text=_(
+            "Columns of the client records, e.g. Age >= 18 and [Application channel] = 'MFC'. "
+            "A column name with spaces goes in square brackets; capital and small letters in "
+            "names are alike; a text value goes in single quotes; a number is written as 30000 "
+            "or 30 000."
+        ),
     )
     population_source = forms.ChoiceField(label=_("Population table"), required=False)
 
     def __init__(
-        self, *args: Any, document: StudyDocument, basis_rows: int = 0, **kwargs: Any
+        self,
+        *args: Any,
+        document: StudyDocument,
+        basis_rows: int = 0,
+        rule_columns: list[str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         from segprofile.model.study import DataSourceKind, RoleKind
+
+        self.rule_columns = rule_columns  # the data's columns a rule may name; None: not loaded
         from segprofile.web.studies.templatetags.studies_tags import kind_label
 
         self.fields["kind"].choices = [(k.value, kind_label(k)) for k in RoleKind]
@@ -221,7 +233,9 @@ class RoleForm(forms.Form):
 
     def clean_eligibility_rule(self) -> str | None:
         try:
-            return pipeline.check_eligibility_rule(self.cleaned_data["eligibility_rule"])
+            return pipeline.check_eligibility_rule(
+                self.cleaned_data["eligibility_rule"], self.rule_columns
+            )
         except SegprofileError as exc:
             raise forms.ValidationError(str(exc)) from None
 

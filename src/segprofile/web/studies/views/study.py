@@ -388,10 +388,10 @@ def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
     """Save a role's eligibility rule as a new revision of the study."""
     study = study_for(request, pk, need="edit")
     rule = request.POST.get("rule", "")
+    current = study.current_revision().to_document()
     try:
-        document = pipeline.set_eligibility_rule(
-            study.current_revision().to_document(), role_id, rule
-        )
+        columns = pipeline.rule_columns_of(services.workspace_for(study), current)
+        document = pipeline.set_eligibility_rule(current, role_id, rule, columns)
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#roles")
@@ -737,7 +737,8 @@ def role_edit(request: HttpRequest, pk: int, role_id: str | None = None) -> Http
         initial = RoleForm.initial_of(role) if role else {"kind": "applicant"}
         form = RoleForm(initial=initial, document=document, basis_rows=rows)
         return _section(request, study, "roles", role_form=form, editing=editing)
-    form = RoleForm(request.POST, document=document)
+    columns = pipeline.rule_columns_of(services.workspace_for(study), document)
+    form = RoleForm(request.POST, document=document, rule_columns=columns)
     if form.is_valid():
 
         def change(data: dict[str, Any]) -> None:
