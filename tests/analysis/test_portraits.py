@@ -190,6 +190,7 @@ def _adult_like() -> Study:
                 },
                 {"id": "education", "column": "education", "label": "Образование"},
                 {"id": "country", "column": "native_country", "label": "Страна рождения"},
+                {"id": "district", "column": "district", "label": "Район"},
                 {
                     "id": "hours",
                     "column": "hours",
@@ -221,6 +222,8 @@ def _adult_like() -> Study:
             "Заявители, среди которых у каждого третьего образование — HS-grad",
         ),
         ([("country", "Россия", 0.9, "Россия")], "Заявители из России"),
+        # A district named by its adjective is a place: never «с центральным районом».
+        ([("district", "Центральный", 0.9, "Центральный")], "Заявители из центрального района"),
         (
             [("hours", "≥51", 0.326, "51 и более")],
             "Заявители, среди которых каждый третий — с числом часов работы в неделю 51 и более",

@@ -530,6 +530,10 @@ def _try_adjectives(words: list[str], feature: Feature) -> _Part | None:
     gender = first.tag.gender
     noun = _feature_noun(feature)
     if noun is not None and gender is not None and noun[1].tag.gender == gender:
+        if str(noun[1].normal_form) in _PLACE_NOUNS:  # «Центральный» of «Район»: a place
+            place = _noun_phrase([*words, noun[0].lower()], "gent")
+            if place is not None:
+                return _group(_prep("из", place))
         phrase = _noun_phrase([*words, noun[0].lower()], "ablt")
         if phrase is not None:
             return _group(_prep("с", phrase))
