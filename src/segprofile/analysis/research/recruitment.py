@@ -575,19 +575,19 @@ def recruit_respondents(
     # The cover, then each person listed only with the quotas they fill as far as the rule
     # allows (:func:`listed_quotas`); quotas left short by what is listed are covered by
     # more people, until nobody eligible can help.
-    need = demand.copy()
+    short_of = demand.copy()
     chosen: list[int] = []
     listed: dict[int, list[int]] = {}
     free = eligible_mask.copy()
     while True:
         candidates = np.flatnonzero(free)
-        picks = greedy_cover(pool.codes[candidates], need, priority=-pool.previous[candidates])
+        picks = greedy_cover(pool.codes[candidates], short_of, priority=-pool.previous[candidates])
         if not picks:
             break
         for p in picks:
             r = int(candidates[p])
             fills = sorted(
-                {int(i) for i in pool.codes[r] if i >= 0 and need[i] > 0},
+                {int(i) for i in pool.codes[r] if i >= 0 and short_of[i] > 0},
                 key=lambda i: (int(scarcity[i]), pool.segments[i]),
             )
             if not fills:
@@ -596,32 +596,32 @@ def recruit_respondents(
             listed[r] = quotas
             chosen.append(r)
             free[r] = False
-            need[quotas] -= 1
+            short_of[quotas] -= 1
     shown = np.zeros_like(member)
     for r, quotas in listed.items():
         shown[r, quotas] = True
 
     def listed_with(key: str) -> np.ndarray:
         """Rows of the pool listed with every part of ``key``."""
-        parts = [index.get(part) for part in key.split("&")]
-        if any(i is None for i in parts):
+        found = [index.get(part) for part in key.split("&")]
+        if any(i is None for i in found):
             return np.zeros(shown.shape[0], dtype=bool)
-        return shown[:, [i for i in parts if i is not None]].all(axis=1)
+        return np.asarray(shown[:, [i for i in found if i is not None]].all(axis=1))
 
     # Conjunctions (pairs, never-applying groups): add people who match every part, when
     # that many people share the parts that naming them with it points at nobody.
     for key in (k for k in wanted if "&" in k):
-        parts = [index[part] for part in key.split("&") if part in index]
-        if len(parts) != len(key.split("&")) or int(member[:, parts].all(axis=1).sum()) < max(
+        cells = [index[part] for part in key.split("&") if part in index]
+        if len(cells) != len(key.split("&")) or int(member[:, cells].all(axis=1).sum()) < max(
             min_cell, 1
         ):
             continue
         short = per_segment - int(listed_with(key).sum())
         extra = np.flatnonzero(members(key) & eligible_mask & ~shown.any(axis=1))
         for r in extra[: max(0, short)]:
-            listed[int(r)] = parts
+            listed[int(r)] = cells
             chosen.append(int(r))
-            shown[int(r), parts] = True
+            shown[int(r), cells] = True
 
     uncovered = []
     for key in wanted:
