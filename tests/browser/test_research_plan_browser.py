@@ -29,6 +29,13 @@ def test_plan_interviews_mark_respondents_and_set_the_margin(page: Any, live_app
     expect(page.locator("#respondents")).not_to_contain_text("H(")
     expect(page.locator("#respondents")).to_contain_text("Для интервью подобрано")
     shot(page, "research-plan-01-page")
+    # Each respondent with the quotas they fill, by name, as far as that names nobody.
+    respondents = page.locator("#respondents")
+    expect(page.locator("#respondents-rule")).to_contain_text("не меньше чем у 5 клиентов")
+    chips = respondents.locator("tbody tr").first.locator("span.tag")
+    expect(chips.first).to_contain_text(": ")
+    respondents.scroll_into_view_if_needed()
+    shot(page, "research-plan-01b-respondents", respondents)
 
     # A new interview for two segments.
     record = page.locator("#research-record")

@@ -397,3 +397,94 @@ def test_respondents_csv_downloads_with_their_quotas(planned: Study, client_in: 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) >= 2
     assert len(rows[0]) >= 2
+
+
+def _everyone(study: Study) -> tuple[Any, dict[str, int], int]:
+    """Every client of the study's records as rows of segments (a pool of all of them), the
+    index of each segment key, and the study's min_cell."""
+    import numpy as np
+
+    from segprofile.analysis.research import draw_candidates
+
+    document = study.current_revision().to_document()
+    ws = workspace_for(study)
+    source = document.client_records()
+    assert source is not None
+    assert source.id_column
+    with ws.connect() as engine:
+        records = pipeline.open_data_source(ws, engine, document, source)
+        pool = draw_candidates(
+            document,
+            records,
+            id_column=source.id_column,
+            limit=10**7,
+            max_interviews_per_person=10**6,
+        )
+    member = np.zeros((len(pool.ids), len(pool.segments)), dtype=bool)
+    for j in range(pool.codes.shape[1]):
+        col = pool.codes[:, j]
+        member[np.flatnonzero(col >= 0), col[col >= 0]] = True
+    index = {key: i for i, key in enumerate(pool.segments)}
+    return member, index, document.segmentation.min_cell
+
+
+def test_the_page_and_the_csv_name_no_respondent_by_a_rare_combination(
+    planned: Study, client_in: Client
+) -> None:
+    import re
+
+    member, index, min_cell = _everyone(planned)
+    plan = planned.plans.get().plan()
+    assert plan is not None
+    assert plan.recruitment.respondents
+    assert plan.recruitment.min_cell == min_cell
+    # The demo data has people whose whole set of attributes is theirs alone.
+    holders = [member[:, member[i]].all(axis=1).sum() for i in range(member.shape[0])]
+    assert min(holders) < min_cell
+    text = _text(client_in.get(_url("research", planned)))
+    rows = dict(re.findall(r"<tr><td><code>([^<]+)</code></td><td>(.*?)</td>", text, flags=re.S))
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(
+                client_in.get(_url("research_respondents", planned)).content.decode("utf-8-sig")
+            ),
+            delimiter=";",
+        )
+    )
+    assert csv_rows[0] == ["Респондент", "Закрываемые квоты", "Прошёл интервью ранее"]
+    in_csv = {row[0].lstrip("'"): row[1] for row in csv_rows[1:]}
+    for r in plan.recruitment.respondents:
+        # The recruiter sees which quota each fills, by name…
+        assert r.labels
+        assert all("=" not in label for label in r.labels)
+        chips = re.findall(r'<span class="tag">([^<]+)</span>', rows[r.respondent_id])
+        assert chips == r.labels
+        assert in_csv[r.respondent_id] == "; ".join(r.labels)
+        # …and no more than at least min_cell clients of the data have in common.
+        shared = member[:, [index[k] for k in r.segments]].all(axis=1).sum()
+        assert shared >= min_cell, (r.respondent_id, r.segments, shared)
+    assert 'id="respondents-rule"' in text
+    assert f"не меньше чем у {min_cell} клиентов" in text
+    # Every quota of the plan is filled by what the list shows.
+    listed = {k for r in plan.recruitment.respondents for k in r.segments}
+    assert len(listed) == plan.recruitment.segments_covered
+
+
+def test_a_plan_stored_before_the_check_lists_one_quota_per_respondent(
+    planned: Study, client_in: Client
+) -> None:
+    import json
+
+    job = planned.plans.get()
+    data = json.loads(job.result_json)
+    data["recruitment"].pop("min_cell")
+    first = data["recruitment"]["respondents"][0]
+    first["segments"] = [*first["segments"], "extra=1", "extra=2"]
+    first["labels"] = [*first["labels"], "Редкое значение 1", "Редкое значение 2"]
+    job.result_json = json.dumps(data)
+    job.save()
+    text = _text(client_in.get(_url("research", planned)))
+    assert "Редкое значение" not in text
+    assert "у каждого респондента указана только одна квота" in text
+    data_csv = client_in.get(_url("research_respondents", planned)).content.decode("utf-8-sig")
+    assert "Редкое значение" not in data_csv

@@ -372,7 +372,8 @@ class SampleSize(_Result):
 
 
 class RecruitedRespondent(_Result):
-    """One respondent proposed for an in-depth interview and the quotas (segments) they meet."""
+    """One respondent proposed for an in-depth interview and the quotas (segments) they fill,
+    never a combination of them fewer than ``min_cell`` people share."""
 
     respondent_id: str = Field(description="Псевдоним клиента или добровольца")
     segments: list[str]
@@ -403,6 +404,11 @@ class Recruitment(_Result):
     lower_bound: int = Field(description="Нижняя граница оптимума (число респондентов)")
     bound_factor: float = Field(description="H(d): гарантия жадного алгоритма, d — квот на чел.")
     explanation: str
+    min_cell: int | None = Field(
+        None,
+        description="Сколько людей должно быть в сочетании квот, с которым назван респондент "
+        "(не задано в планах, рассчитанных раньше этой проверки)",
+    )
 
 
 class GuideQuestion(_Result):

@@ -103,7 +103,8 @@ def research_plan(
             )
         report(0.65, "Объём выборки опроса")
         # What the plan shows passes disclosure control: segments the profile hides have no
-        # sample size, no quota and no respondent listed with their membership.
+        # sample size, no quota and no respondent listed with their membership; a respondent
+        # is named by the quotas they fill, never by a combination fewer than min_cell share.
         shown = shown_keys(suppress(profile, study))
         min_cell = study.segmentation.min_cell
         sizes = protect_sample_sizes(survey_sample_sizes(study, profile), shown, min_cell)
@@ -136,6 +137,7 @@ def research_plan(
                     per_segment=per_segment,
                     max_interviews_per_person=study.research.max_interviews_per_person,
                     required=quotas,
+                    min_cell=min_cell,
                 ),
                 shown,
             )
@@ -160,6 +162,17 @@ def research_plan(
             guides=guides,
             suggested_hypotheses=suggested,
         )
+
+
+def readable_plan(plan: ResearchPlanResult) -> ResearchPlanResult:
+    """A stored research plan as its readers may see it: a plan computed before respondents
+    were checked against ``min_cell`` names each by the first of its quotas only
+    (:func:`~segprofile.analysis.research.recruitment.checked_recruitment`)."""
+    from dataclasses import replace
+
+    from segprofile.analysis.research.recruitment import checked_recruitment
+
+    return replace(plan, recruitment=checked_recruitment(plan.recruitment))
 
 
 def recruitment_csv(recruitment: Recruitment, shown: frozenset[str] | None = None) -> bytes:

@@ -37,6 +37,7 @@ from segprofile.analysis.research.guides import (
 from segprofile.analysis.research.recruitment import (
     CandidatePool,
     candidate_pool,
+    checked_recruitment,
     draw_candidates,
     greedy_cover,
     harmonic,
@@ -72,6 +73,7 @@ __all__ = [
     "apply_survey_verdicts",
     "benjamini_hochberg",
     "candidate_pool",
+    "checked_recruitment",
     "compare_shares",
     "draw_candidates",
     "greedy_cover",

@@ -20,6 +20,7 @@ import pandas as pd
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
+from segprofile.model.labels import inline_label
 from segprofile.model.results import (
     RecruitedRespondent,
     Recruitment,
@@ -286,8 +287,9 @@ def draw_candidates(
         (totals["h_lo"], totals["h_hi"]),
         limit,
     )
+    # Named as people read them, the feature first: «Район: Октябрьский».
     labels = {
-        f"{f.id}={code}": segment_label(f, code, coded.bins[f.id])
+        f"{f.id}={code}": f"{f.label}: {inline_label(segment_label(f, code, coded.bins[f.id]))}"
         for f in chosen
         for code in {k.split("=", 1)[1] for k in in_data if k.startswith(f"{f.id}=")}
     }
@@ -460,14 +462,54 @@ def greedy_cover(
     return picks
 
 
+def listed_quotas(member: np.ndarray, fills: Sequence[int], min_cell: int) -> list[int]:
+    """The quotas one respondent is listed with: the first of ``fills`` (the quota they are
+    recruited for, a segment of the plan), then each next one as long as at least ``min_cell``
+    people of the pool (rows of ``member``, people × segments) are in every quota listed.
+
+    The one rule of what a list of respondents may say about a person: the combination it
+    names is shared by ``min_cell`` people or more, else it is a record about one of them.
+    """
+    quotas = [int(fills[0])]
+    together = member[:, quotas[0]].copy()
+    for seg in fills[1:]:
+        both = together & member[:, seg]
+        if int(both.sum()) >= min_cell:
+            quotas.append(int(seg))
+            together = both
+    return quotas
+
+
+def checked_recruitment(recruitment: Recruitment) -> Recruitment:
+    """A recruitment as a reader may see it. One computed before each respondent's quotas were
+    checked against ``min_cell`` (``min_cell`` unset: a plan stored by an older version) lists
+    every segment a person is in; each keeps only the first, a segment of the plan."""
+    if recruitment.min_cell is not None:
+        return recruitment
+    return recruitment.model_copy(
+        update={
+            "respondents": [
+                r.model_copy(update={"segments": r.segments[:1], "labels": r.labels[:1]})
+                for r in recruitment.respondents
+            ]
+        }
+    )
+
+
 def recruit_respondents(
     pool: CandidatePool,
     *,
     per_segment: int = 1,
     max_interviews_per_person: int = 1,
     required: Mapping[str, str] | None = None,
+    min_cell: int = 1,
 ) -> Recruitment:
     """Choose a small set of respondents so every segment has ``per_segment`` of them (M-8).
+
+    Each respondent is listed only with the quotas they fill, and with no combination of them
+    that fewer than ``min_cell`` people share (:func:`listed_quotas`): a list every reader of
+    the study sees must not describe a person by attributes that point at them. A quota left
+    short by what is listed is filled by more people.
 
     Parameters
     ----------
@@ -480,7 +522,13 @@ def recruit_respondents(
         (``ResearchPlan.max_interviews_per_person``); people who opted out never are.
     required
         Segments that must be covered, ``{key: label}``; conjunctions ``a=x&b=y`` are allowed
-        (e.g. a never-applying group). Default: every segment found in the data.
+        (e.g. a never-applying group). Default: every segment found in the data. A
+        conjunction fewer than ``min_cell`` people of the pool share gets nobody (it is listed
+        as uncovered, with the reason).
+    min_cell
+        The study's ``segmentation.min_cell``: people a combination of quotas listed with one
+        respondent must have in common, counted in the pool (a subset of the data, so the data
+        has at least as many).
 
     Returns
     -------
@@ -519,22 +567,66 @@ def recruit_respondents(
     for key in wanted:
         if "&" not in key and key in index:
             demand[index[key]] = per_segment
-    picks = greedy_cover(pool.codes[rows], demand, priority=-pool.previous[rows])
-    chosen = [int(rows[p]) for p in picks]
-    in_chosen = np.zeros(pool.codes.shape[0], dtype=bool)
-    in_chosen[chosen] = True
-    # Conjunctions (pairs, never-applying groups): add people who match every part.
+    member = np.zeros((pool.codes.shape[0], m), dtype=bool)
+    for j in range(pool.codes.shape[1]):
+        col = pool.codes[:, j]
+        member[np.flatnonzero(col >= 0), col[col >= 0]] = True
+    scarcity = member[rows].sum(axis=0)
+    # The cover, then each person listed only with the quotas they fill as far as the rule
+    # allows (:func:`listed_quotas`); quotas left short by what is listed are covered by
+    # more people, until nobody eligible can help.
+    short_of = demand.copy()
+    chosen: list[int] = []
+    listed: dict[int, list[int]] = {}
+    free = eligible_mask.copy()
+    while True:
+        candidates = np.flatnonzero(free)
+        picks = greedy_cover(pool.codes[candidates], short_of, priority=-pool.previous[candidates])
+        if not picks:
+            break
+        for p in picks:
+            r = int(candidates[p])
+            fills = sorted(
+                {int(i) for i in pool.codes[r] if i >= 0 and short_of[i] > 0},
+                key=lambda i: (int(scarcity[i]), pool.segments[i]),
+            )
+            if not fills:
+                continue
+            quotas = listed_quotas(member, fills, min_cell)
+            listed[r] = quotas
+            chosen.append(r)
+            free[r] = False
+            short_of[quotas] -= 1
+    shown = np.zeros_like(member)
+    for r, quotas in listed.items():
+        shown[r, quotas] = True
+
+    def listed_with(key: str) -> np.ndarray:
+        """Rows of the pool listed with every part of ``key``."""
+        found = [index.get(part) for part in key.split("&")]
+        if any(i is None for i in found):
+            return np.zeros(shown.shape[0], dtype=bool)
+        return np.asarray(shown[:, [i for i in found if i is not None]].all(axis=1))
+
+    # Conjunctions (pairs, never-applying groups): add people who match every part, when
+    # that many people share the parts that naming them with it points at nobody.
     for key in (k for k in wanted if "&" in k):
-        mask = members(key)
-        short = per_segment - int((mask & in_chosen).sum())
-        extra = np.flatnonzero(mask & eligible_mask & ~in_chosen)[: max(0, short)]
-        chosen.extend(int(r) for r in extra)
-        in_chosen[extra] = True
+        cells = [index[part] for part in key.split("&") if part in index]
+        if len(cells) != len(key.split("&")) or int(member[:, cells].all(axis=1).sum()) < max(
+            min_cell, 1
+        ):
+            continue
+        short = per_segment - int(listed_with(key).sum())
+        extra = np.flatnonzero(members(key) & eligible_mask & ~shown.any(axis=1))
+        for r in extra[: max(0, short)]:
+            listed[int(r)] = cells
+            chosen.append(int(r))
+            shown[int(r), cells] = True
 
     uncovered = []
     for key in wanted:
         mask = members(key)
-        got = int((mask & in_chosen).sum())
+        got = int(listed_with(key).sum())
         if got >= per_segment:
             continue
         label = required.get(key) or pool.labels.get(key) or key
@@ -549,6 +641,11 @@ def recruit_respondents(
             reason = (
                 "единственный человек сегмента просил больше не приглашать его или уже прошёл "
                 f"{max_interviews_per_person} интервью (предел на человека)"
+            )
+        elif "&" in key and int(mask.sum()) < min_cell:
+            reason = (
+                f"в сегменте меньше {min_cell} человек: назвать респондента по такому сочетанию "
+                "признаков значит указать на конкретного человека"
             )
         elif eligible == 0:
             reason = (
@@ -585,10 +682,8 @@ def recruit_respondents(
     respondents = [
         RecruitedRespondent(
             respondent_id=str(pool.ids[r]),
-            segments=[pool.segments[i] for i in pool.codes[r] if i >= 0],
-            labels=[
-                pool.labels.get(pool.segments[i], pool.segments[i]) for i in pool.codes[r] if i >= 0
-            ],
+            segments=[pool.segments[i] for i in listed[r]],
+            labels=[pool.labels.get(pool.segments[i], pool.segments[i]) for i in listed[r]],
             previous_interviews=int(pool.previous[r]),
         )
         for r in chosen
@@ -631,16 +726,18 @@ def recruit_respondents(
         lower_bound=lower,
         bound_factor=factor,
         explanation=explanation,
+        min_cell=min_cell,
     )
 
 
 def recruitment_frame(recruitment: Recruitment) -> pd.DataFrame:
-    """The recruitment as a table to export (CSV / XLSX): one row per respondent."""
+    """The recruitment as a table to export (CSV / XLSX): one row per respondent, with the
+    quotas they fill by name, as the page lists them (:func:`checked_recruitment`)."""
+    respondents = checked_recruitment(recruitment).respondents
     return pd.DataFrame(
         {
-            "Респондент": [r.respondent_id for r in recruitment.respondents],
-            "Квоты (сегменты)": ["; ".join(r.labels) for r in recruitment.respondents],
-            "Ключи сегментов": ["; ".join(r.segments) for r in recruitment.respondents],
-            "Прошёл интервью ранее": [r.previous_interviews for r in recruitment.respondents],
+            "Респондент": [r.respondent_id for r in respondents],
+            "Закрываемые квоты": ["; ".join(r.labels) for r in respondents],
+            "Прошёл интервью ранее": [r.previous_interviews for r in respondents],
         }
     )

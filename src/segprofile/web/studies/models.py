@@ -591,10 +591,10 @@ class ResearchPlan(BackgroundJob, models.Model):
         return f"{self.study}: {self.status}"
 
     def plan(self) -> pipeline.ResearchPlanResult | None:
-        """The computed plan, or ``None`` until it is done."""
+        """The computed plan as readers may see it, or ``None`` until it is done."""
         if self.status != self.Status.DONE:
             return None
-        return _PLAN.validate_json(self.result_json)
+        return pipeline.readable_plan(_PLAN.validate_json(self.result_json))
 
     def stale_reasons(
         self, run: ProfileRun | None, revision: StudyRevision, data_versions: dict[str, Any]
