@@ -394,6 +394,10 @@ def test_exports_and_imports_are_audited_without_client_values(
     page = client_in.get(reverse("studies:audit", kwargs={"pk": pk})).content.decode()
     assert "Журнал аудита" in page
     assert "экспорт" in page.lower()
+    # The details in Russian, never the stored keys: «формат: JSON», «профиль № 1».
+    assert "формат: JSON" in page
+    assert f"профиль № {run.pk}" in page
+    assert "format:" not in page and "revision:" not in page
 
 
 @pytest.mark.django_db

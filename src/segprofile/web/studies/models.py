@@ -741,3 +741,48 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def details_shown(self) -> list[str]:
+        """The details as the audit page writes them: «формат: PDF», «профиль № 2» — the
+        stored keys and codes named in the user's language (unknown ones as they are)."""
+        shown = []
+        for key, value in (self.details or {}).items():
+            name = _AUDIT_DETAIL_NAMES.get(key, key)
+            if key == "what":
+                value = _AUDIT_WHAT.get(str(value), value)
+            elif key == "format":
+                value = str(value).upper()
+            elif isinstance(value, bool):
+                value = gettext("yes") if value else gettext("no")
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            shown.append(f"{name} {value}" if str(name).endswith("№") else f"{name}: {value}")
+        return shown
+
+
+_AUDIT_DETAIL_NAMES: dict[str, Any] = {
+    "what": _("what"),
+    "format": _("format"),
+    "run": _("profile no."),
+    "revision": _("revision"),
+    "source": _("data source"),
+    "version": _("version"),
+    "file": _("file"),
+    "sections": _("sections"),
+    "role": _("role"),
+    "member": _("member"),
+    "name": _("member"),
+    "restored": _("revision restored"),
+    "report_template": _("the body's report template"),
+}
+_AUDIT_WHAT: dict[str, Any] = {
+    "respondents' contacts (re-identification)": _(
+        "respondents' contacts (found by their pseudonyms)"
+    ),
+    "original": _("the original file"),
+    "dataset": _("data"),
+    "dataset version": _("a data version"),
+    "journeys": _("journeys"),
+    "respondents": _("respondents"),
+    "study": _("the study document"),
+}
