@@ -397,7 +397,8 @@ def test_exports_and_imports_are_audited_without_client_values(
     # The details in Russian, never the stored keys: «формат: JSON», «профиль № 1».
     assert "формат: JSON" in page
     assert f"профиль № {run.pk}" in page
-    assert "format:" not in page and "revision:" not in page
+    assert "format:" not in page
+    assert "revision:" not in page
 
 
 @pytest.mark.django_db
