@@ -123,6 +123,13 @@ def test_the_owner_gets_the_contacts_and_nothing_raw_stays(
     trail = pipeline.read_audit(workspace_for(stored_study))
     assert trail[-1].event == "reidentify"
     assert trail[-1].user == "anna"
+    # The data page's journal names the step in Russian, never the code «reidentify».
+    journal = client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk}))
+    shown = journal.content.decode()
+    assert "контакт выдан владельцу исследования" in shown
+    assert "— reidentify" not in shown
+    audit_page = client_in.get(reverse("studies:audit", kwargs={"pk": stored_study.pk}))
+    assert f"найдено: {len(imported['chosen'])}" in audit_page.content.decode()
 
 
 def test_only_the_owner_may(

@@ -774,6 +774,8 @@ _AUDIT_DETAIL_NAMES: dict[str, Any] = {
     "name": _("member"),
     "restored": _("revision restored"),
     "report_template": _("the body's report template"),
+    "respondents": _("respondents asked for"),
+    "found": _("found"),
 }
 _AUDIT_WHAT: dict[str, Any] = {
     "respondents' contacts (re-identification)": _(

@@ -421,6 +421,8 @@ def _audit_row(record: pipeline.AuditRecord) -> dict[str, Any]:
             label = gettext("type: %(type)s") % {
                 "type": COLUMN_TYPE_LABELS.get(action[5:], action[5:])
             }
+        elif action == "reidentify":
+            label = gettext("contact given to the study's owner")
         else:
             label = str(PII_ACTION_LABELS.get(action, action))
         text = f"«{col.get('column')}» — {label}"
