@@ -239,6 +239,11 @@ def test_interview_guide_is_open_and_grouped_by_journey_step(
             assert "клиентск" not in q.text.lower()  # never states the hypothesis
     tagged = {h for s in guide.sections for q in s.questions for h in q.hypotheses}
     assert "p_office_slow" in tagged
+    # The interviewer's note names the hypothesis by its number, never by its id.
+    number = [h.id for h in study.hypotheses].index("p_office_slow") + 1
+    notes = " ".join(q.note for s in guide.sections for q in s.questions)
+    assert f"гипотеза № {number}: " in notes
+    assert "[p_office_slow]" not in notes
     assert len(interview_guides(study)) == len({k for h in study.hypotheses for k in h.segments})
 
 

@@ -174,6 +174,12 @@ def interview_guide(
             steps[f"{journey.id}.{step.id}"] = (order, step.title)
             order += 1
     sections: dict[str | None, list[GuideQuestion]] = {}
+    numbers = {h.id: n for n, h in enumerate(study.hypotheses, start=1)}
+
+    def _note(hyp: Hypothesis) -> str:
+        """What the interviewer listens for: the hypothesis by its number, as pages name it."""
+        number = numbers.get(hyp.id)
+        return f"гипотеза № {number}: {hyp.statement}" if number else hyp.statement
 
     def ask(ref: str | None, text: str, hyp: Hypothesis | None) -> None:
         questions = sections.setdefault(ref, [])
@@ -243,10 +249,6 @@ def interview_guide(
         sections=ordered,
         warnings=warnings,
     )
-
-
-def _note(hyp: Hypothesis) -> str:
-    return f"[{hyp.id}] {hyp.statement}"
 
 
 def _rest(q: GuideQuestion) -> dict[str, Any]:
