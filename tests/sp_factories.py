@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -148,3 +149,20 @@ def identifier_values(seed: int, count: int) -> list[str | None]:
     phones = ["89161234567", "9161234567", "8 916 123-45-67", "+7 (916) 123-45-67", "8\u00a0916"]
     blank = ["", " ", "\u00a0", "\u202f", "\u00c2", "\u00e2\u0080", "\xc2\u2000"]
     return [*out, *edge, *phones, *blank, "x" * 55]
+
+
+def fixed_provenance() -> Any:
+    """The provenance of a profile made by hand in a test (fixed time, no files)."""
+    from segprofile.model.results import Provenance
+
+    return Provenance(
+        study_id="t",
+        study_hash="h",
+        data_fingerprint="f",
+        data_files=[],
+        parameters={},
+        seed=42,
+        version="0",
+        engine="duckdb",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,7 +24,6 @@ from segprofile.model.results import (
     CrossSegmentation,
     FeatureSegmentation,
     Profile,
-    Provenance,
     SatisfactionStats,
     SegmentStats,
 )
@@ -38,6 +36,7 @@ from segprofile.model.study import (
     Study,
     reference_problems,
 )
+from sp_factories import fixed_provenance
 
 
 def _problem(pid: str, **extra: Any) -> dict[str, Any]:
@@ -538,17 +537,7 @@ def test_preferred_channels_from_cross_segments() -> None:
             _segment("region=urban&channel=mfc", "Город · МФЦ", 10),
         ],
     )
-    provenance = Provenance(
-        study_id="t",
-        study_hash="h",
-        data_fingerprint="f",
-        data_files=[],
-        parameters={},
-        seed=42,
-        version="0",
-        engine="duckdb",
-        created_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
+    provenance = fixed_provenance()
     profile = Profile(
         study_id="t",
         study_title="Тест",

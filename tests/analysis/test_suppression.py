@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -50,7 +49,6 @@ from segprofile.model.results import (
     KChoice,
     Portrait,
     Profile,
-    Provenance,
     RecruitedRespondent,
     Recruitment,
     SatisfactionStats,
@@ -62,7 +60,7 @@ from segprofile.model.results import (
     Trait,
 )
 from segprofile.model.study import HypothesisStatus, Study
-from sp_factories import SMALL_STUDY
+from sp_factories import SMALL_STUDY, fixed_provenance
 
 MIN_CELL = 5
 
@@ -146,17 +144,7 @@ def planted_profile() -> Profile:
     return Profile(
         study_id="t",
         study_title="Тест",
-        provenance=Provenance(
-            study_id="t",
-            study_hash="h",
-            data_fingerprint="f",
-            data_files=[],
-            parameters={},
-            seed=42,
-            version="0",
-            engine="duckdb",
-            created_at=datetime(2026, 1, 1, tzinfo=UTC),
-        ),
+        provenance=fixed_provenance(),
         total_clients=TOTAL,
         satisfaction=_sat(sum(RATINGS.values())),
         by_feature=[

@@ -14,7 +14,6 @@ import copy
 import json
 import random
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -26,14 +25,13 @@ from segprofile.model.results import (
     FeatureSegmentation,
     PrioritySummary,
     Profile,
-    Provenance,
     SatisfactionStats,
     SegmentOverlap,
     SegmentStats,
 )
 from segprofile.model.study import Study
 from segprofile.report.build import build_report
-from sp_factories import SMALL_STUDY
+from sp_factories import SMALL_STUDY, fixed_provenance
 
 MIN_CELL = 10
 DISTRICTS = {
@@ -164,17 +162,7 @@ def computed_profile() -> tuple[Profile, Counter[tuple[str, str]]]:
     profile = Profile(
         study_id="t",
         study_title="Ежемесячная выплата",
-        provenance=Provenance(
-            study_id="t",
-            study_hash="h",
-            data_fingerprint="f",
-            data_files=[],
-            parameters={},
-            seed=42,
-            version="0",
-            engine="duckdb",
-            created_at=datetime(2026, 1, 1, tzinfo=UTC),
-        ),
+        provenance=fixed_provenance(),
         total_clients=total,
         satisfaction=_sat([r for _, _, r in rows]),
         by_feature=features,
