@@ -400,6 +400,28 @@ def test_published_profile_hides_every_small_number() -> None:
         assert one_way(counts, {s.key: s.capacity for s in fs.segments}, TOTAL) == []
 
 
+def test_a_group_of_few_people_is_hidden_whatever_its_number_of_rows() -> None:
+    """12 applications from 3 clients: a group of 3 people, hidden as small (and the region
+    beside it hidden too, so the total cannot give it away); a cluster of few people alike."""
+    profile = planted_profile()
+    channel = profile.by_feature[0].segments
+    mail = next(s for s in channel if s.value == "mail")
+    mail.clients = 3  # repeat applicants: 12 rows, 3 people
+    for s in channel:
+        if s.value in ("epgu", "mfc"):
+            s.clients = s.capacity
+    profile.clusters.clusters[1].clients = 4  # type: ignore[union-attr]
+    published = suppress(profile, study())
+    shown = {s.value: s for s in published.by_feature[0].segments}
+    assert shown["mail"].hidden == "small"
+    assert shown["mail"].capacity is None
+    assert shown["mail"].clients is None
+    assert shown["epgu"].capacity == 500  # many people: shown
+    cluster = published.clusters.clusters  # type: ignore[union-attr]
+    assert [c.hidden for c in cluster if c.key == "cluster=2"] == ["small"]
+    assert all(c.capacity is None for c in cluster)  # the other is its complement
+
+
 def test_rating_counts_cannot_be_recovered() -> None:
     published = suppress(planted_profile(), study())
     segments = published.by_feature[0].segments

@@ -156,6 +156,7 @@ def protect_table(
     *,
     hidden_rows: Iterable[K] = (),
     hidden_columns: Iterable[K] = (),
+    hidden_cells: Iterable[tuple[K, K]] = (),
 ) -> set[tuple[K, K]]:
     """Hidden cells of a two-way table whose row and column totals may be known.
 
@@ -169,6 +170,7 @@ def protect_table(
     """
     rows, cols = set(hidden_rows), set(hidden_columns)
     hidden = {rc for rc, c in cells.items() if 0 < c < min_cell or rc[0] in rows or rc[1] in cols}
+    hidden |= {rc for rc in hidden_cells if rc in cells}
     lines: list[list[tuple[K, K]]] = []
     for axis in (0, 1):
         by_line: dict[K, list[tuple[K, K]]] = {}
@@ -382,6 +384,19 @@ def is_combined(key: str) -> bool:
     """Whether a segment key is (or pairs with) a combined line of rare values: no segment to
     offer for a hypothesis, a journey or a recommendation (it stands for no value in the data)."""
     return any(part.partition("=")[2] == OTHER_CODE for part in key.split("&"))
+
+
+def few_people(segments: Iterable[SegmentStats | ClusterStats], min_cell: int) -> list[str]:
+    """Keys of groups with enough rows but fewer than ``min_cell`` different people (several
+    applications of one client): hidden as small, whatever their number of rows."""
+    return [s.key for s in segments if s.clients is not None and s.clients < min_cell]
+
+
+def _small_people(
+    hidden: dict[str, Hidden], segments: Iterable[SegmentStats | ClusterStats], min_cell: int
+) -> dict[str, Hidden]:
+    """``protect_partition``'s result with the groups of few people said to be small."""
+    return {**hidden, **{k: "small" for k in few_people(segments, min_cell)}}
 
 
 def rare_codes(counts: Mapping[str, int], min_cell: int) -> set[str]:
@@ -675,8 +690,14 @@ class _Suppressor:
         p, rare = combine_rare(self.profile, self.min_cell)
         self.rare = frozenset(rare)
         self.hidden_by_feature = {
-            fs.feature_id: protect_partition(
-                {s.key: s.capacity or 0 for s in fs.segments}, self.min_cell
+            fs.feature_id: _small_people(
+                protect_partition(
+                    {s.key: s.capacity or 0 for s in fs.segments},
+                    self.min_cell,
+                    few_people(fs.segments, self.min_cell),
+                ),
+                fs.segments,
+                self.min_cell,
             )
             for fs in p.by_feature
         }
@@ -884,6 +905,10 @@ class _Suppressor:
             self.min_cell,
             hidden_rows=[r for r in rows if r in hidden_one],
             hidden_columns=[c for c in cols if c in hidden_one],
+            hidden_cells=[
+                (k.partition("&")[0], k.partition("&")[2])
+                for k in few_people(cs.segments, self.min_cell)
+            ],
         )
         rated = self._rated_satisfaction(
             cs.segments,
@@ -909,7 +934,11 @@ class _Suppressor:
 
     def clusters(self, result: ClusterResult, hidden_one: set[str]) -> ClusterResult:
         capacity = {c.key: c.capacity or 0 for c in result.clusters}
-        hidden = protect_partition(capacity, self.min_cell)
+        hidden = _small_people(
+            protect_partition(capacity, self.min_cell, few_people(result.clusters, self.min_cell)),
+            result.clusters,
+            self.min_cell,
+        )
         rated = self._rated_satisfaction(result.clusters, hidden)
         clusters = [
             self.hidden_cluster(c, hidden[c.key])
