@@ -166,3 +166,19 @@ def fixed_provenance() -> Any:
         engine="duckdb",
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
+
+
+def made_recruitment(respondents: list[Any], **fields: Any) -> Any:
+    """A recruitment made by hand in a test: ``respondents`` and the plan's figures (three
+    segments, all covered, from ten candidates unless ``fields`` say otherwise)."""
+    from segprofile.model.results import Recruitment
+
+    figures: dict[str, Any] = {
+        "segments_total": 3,
+        "segments_covered": 3,
+        "candidates": 10,
+        "lower_bound": 1,
+        "bound_factor": 1.0,
+        "explanation": "",
+    }
+    return Recruitment(respondents=respondents, **{**figures, **fields})

@@ -21,6 +21,7 @@ from segprofile.analysis.research import (
     recruitment_frame,
 )
 from segprofile.model.results import RecruitedRespondent, Recruitment
+from sp_factories import made_recruitment
 
 MIN_CELL = 10
 FEATURES = {
@@ -163,20 +164,14 @@ def test_a_pair_too_few_people_share_gets_nobody_with_the_reason() -> None:
 
 
 def test_a_plan_stored_before_the_check_shows_one_quota_per_respondent() -> None:
-    old = Recruitment(
-        respondents=[
+    old = made_recruitment(
+        [
             RecruitedRespondent(
                 respondent_id="ljdxr",
                 segments=["strana=kg", "pol=m", "raion=okt"],
                 labels=["Киргизия", "Мужчины", "Октябрьский"],
             )
         ],
-        segments_total=3,
-        segments_covered=3,
-        candidates=10,
-        lower_bound=1,
-        bound_factor=1.0,
-        explanation="",
     )
     assert old.min_cell is None
     (person,) = checked_recruitment(old).respondents

@@ -50,7 +50,6 @@ from segprofile.model.results import (
     Portrait,
     Profile,
     RecruitedRespondent,
-    Recruitment,
     SatisfactionStats,
     SegmentStats,
     SurveyTest,
@@ -60,7 +59,7 @@ from segprofile.model.results import (
     Trait,
 )
 from segprofile.model.study import HypothesisStatus, Study
-from sp_factories import SMALL_STUDY, fixed_provenance
+from sp_factories import SMALL_STUDY, fixed_provenance, made_recruitment
 
 MIN_CELL = 5
 
@@ -489,8 +488,8 @@ def test_priorities_leave_out_hidden_segments_and_ranks_have_no_gaps() -> None:
 
 
 def test_respondents_of_hidden_segments_are_not_listed() -> None:
-    recruitment = Recruitment(
-        respondents=[
+    recruitment = made_recruitment(
+        [
             RecruitedRespondent(
                 respondent_id="p1", segments=["channel=office"], labels=["Приёмная"]
             ),
@@ -500,12 +499,6 @@ def test_respondents_of_hidden_segments_are_not_listed() -> None:
                 labels=["ЕПГУ", "Село"],
             ),
         ],
-        segments_total=3,
-        segments_covered=3,
-        candidates=10,
-        lower_bound=1,
-        bound_factor=1.0,
-        explanation="",
     )
     shown = frozenset({"channel=epgu", "region=city"})
     got = protect_recruitment(recruitment, shown)

@@ -9,9 +9,9 @@ import pytest
 
 from segprofile import pipeline
 from segprofile.errors import InputError
-from segprofile.model.results import RecruitedRespondent, Recruitment
+from segprofile.model.results import RecruitedRespondent
 from segprofile.model.study import Study
-from sp_factories import SMALL_STUDY
+from sp_factories import SMALL_STUDY, made_recruitment
 
 
 def _study(**research: Any) -> Study:
@@ -127,19 +127,13 @@ def test_a_target_or_a_respondent_twice_is_refused_in_russian() -> None:
 
 
 def test_only_the_plans_pseudonyms_become_respondents() -> None:
-    recruitment = Recruitment(
-        respondents=[
+    recruitment = made_recruitment(
+        [
             RecruitedRespondent(
                 respondent_id="p1", segments=["channel=epgu", "region=rural"], labels=["", ""]
             ),
             RecruitedRespondent(respondent_id="p2", segments=["channel=office"], labels=[""]),
         ],
-        segments_total=3,
-        segments_covered=3,
-        candidates=10,
-        lower_bound=1,
-        bound_factor=1.0,
-        explanation="",
     )
     people = pipeline.plan_respondents(recruitment, ["p1", "p2"], targets=["region=rural"])
     assert [(p.id, p.segment, p.status.value) for p in people] == [

@@ -10,6 +10,7 @@ import pytest
 from segprofile.model.study import Journey, JourneyKind, JourneyStep
 from segprofile.report.format import csv_bytes, restore
 from segprofile.report.journeys_csv import journeys_from_csv, journeys_to_csv
+from sp_factories import made_recruitment
 
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "\tx", "-1+1"]
 
@@ -51,10 +52,10 @@ def test_the_respondents_export_goes_through_the_one_writer() -> None:
     """research/respondents.csv: a segment label that came with the data as a formula stays a
     label (the issue found «=HYPERLINK(…)» written as it came)."""
     from segprofile import pipeline
-    from segprofile.model.results import RecruitedRespondent, Recruitment
+    from segprofile.model.results import RecruitedRespondent
 
-    recruitment = Recruitment(
-        respondents=[
+    recruitment = made_recruitment(
+        [
             RecruitedRespondent(
                 respondent_id="Ab3_x",
                 segments=["district==HYPERLINK(1)"],
@@ -65,9 +66,6 @@ def test_the_respondents_export_goes_through_the_one_writer() -> None:
         segments_total=1,
         segments_covered=1,
         candidates=1,
-        lower_bound=1,
-        bound_factor=1.0,
-        explanation="",
     )
     data = pipeline.recruitment_csv(recruitment)
     assert data.startswith("\ufeff".encode())
