@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
 from rich.console import Console
@@ -39,11 +39,76 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+class _RussianHelp(typer.Context.formatter_class):  # type: ignore[name-defined,misc]
+    """The help of every command in Russian: our commands and options are described in
+    Russian, and the words Typer adds itself (headings, «required», the value's type, the
+    help option) are said here, where all help is written."""
+
+    HEADINGS: ClassVar[dict[str, str]] = {
+        "Arguments": "Аргументы",
+        "Options": "Параметры",
+        "Commands": "Команды",
+    }
+    WORDS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("Show this message and exit.", "Показать эту справку и выйти."),
+        ("[required]", "[обязательно]"),
+        ("[default: ", "[по умолчанию: "),
+        ("[OPTIONS]", "[ПАРАМЕТРЫ]"),
+        ("COMMAND [ARGS]...", "КОМАНДА [АРГУМЕНТЫ]…"),
+        ("<list[str]>", "ТЕКСТ"),
+        ("<list[path]>", "ПУТЬ"),
+        ("<list[Path]>", "ПУТЬ"),
+        ("<str>", "ТЕКСТ"),
+        ("<path>", "ПУТЬ"),
+        ("<int>", "ЧИСЛО"),
+        ("<float>", "ЧИСЛО"),
+    )
+
+    @classmethod
+    def russian(cls, text: str) -> str:
+        for english, russian in cls.WORDS:
+            text = text.replace(english, russian)
+        return text
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, self.russian(args), prefix or "Использование: ")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(self.HEADINGS.get(heading, heading))
+
+    def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        # An argument is named by what it is («ФАЙЛ»), and that says its type as well.
+        rows = [
+            (
+                re.sub(r"^([А-ЯЁ]+) (ТЕКСТ|ПУТЬ|ЧИСЛО)$", r"\1", self.russian(term)),
+                self.russian(text),
+            )
+            for term, text in rows
+        ]
+        super().write_dl(rows, *args, **kwargs)
+
+
+class _Context(typer.Context):
+    formatter_class = _RussianHelp
+
+
+def _in_russian(command: Any) -> Any:
+    """The command, its subcommands and theirs write their help with :class:`_RussianHelp`."""
+    command.context_class = _Context
+    for sub in getattr(command, "commands", {}).values():
+        _in_russian(sub)
+    return command
+
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("segprofile")
 
-StudyArg = Annotated[Path, typer.Argument(help="Документ исследования (study.yaml)")]
+StudyArg = Annotated[
+    Path, typer.Argument(metavar="ДОКУМЕНТ", help="Документ исследования (study.yaml)")
+]
 
 
 def _version(value: bool) -> None:
@@ -266,7 +331,9 @@ def _print_clusters(result: Profile, study: Study) -> None:
 
 @app.command("demo-data")
 def demo_data(
-    example: Annotated[str, typer.Argument(help="Пример: child-benefit или internal-accounting")],
+    example: Annotated[
+        str, typer.Argument(metavar="ПРИМЕР", help="Пример: child-benefit или internal-accounting")
+    ],
     rows: Annotated[
         int, typer.Option("--rows", "-n", help="Число строк данных о клиентах")
     ] = 20_000,
@@ -337,7 +404,10 @@ DelimiterOpt = Annotated[
 TableOpt = Annotated[str | None, typer.Option("--table", help="Таблица базы данных (для URL)")]
 QueryOpt = Annotated[str | None, typer.Option("--query", help="SQL-запрос (для URL базы данных)")]
 FileArg = Annotated[
-    str, typer.Argument(help="Файл (CSV, XLSX, XLS, Parquet) или адрес базы postgresql://…")
+    str,
+    typer.Argument(
+        metavar="ФАЙЛ", help="Файл (CSV, XLSX, XLS, Parquet) или адрес базы postgresql://…"
+    ),
 ]
 
 
@@ -532,8 +602,10 @@ def _print_import(result: pipeline.ImportResult) -> None:
 
 @app.command()
 def datasets(
-    study_id: Annotated[str, typer.Argument(help="Идентификатор исследования")],
-    source: Annotated[str, typer.Argument(help="Источник данных")],
+    study_id: Annotated[
+        str, typer.Argument(metavar="ИССЛЕДОВАНИЕ", help="Идентификатор исследования")
+    ],
+    source: Annotated[str, typer.Argument(metavar="ИСТОЧНИК", help="Источник данных")],
 ) -> None:
     """Перечислить загруженные версии источника данных."""
     from rich.table import Table
@@ -602,7 +674,9 @@ def keys_rotate(
 
 @app.command()
 def reidentify(
-    location: Annotated[str, typer.Argument(help="Исходный файл ведомства (тот, что загружали)")],
+    location: Annotated[
+        str, typer.Argument(metavar="ФАЙЛ", help="Исходный файл ведомства (тот, что загружали)")
+    ],
     source: Annotated[str, typer.Option("--source", "-s", help="Источник данных исследования")],
     study_path: Annotated[Path, typer.Option("--study", help="Документ исследования (study.yaml)")],
     respondents: Annotated[
@@ -738,7 +812,9 @@ def _p_text(value: float | None) -> str:
 @research_app.command("import-survey")
 def research_import_survey(
     study_path: StudyArg,
-    file: Annotated[Path, typer.Argument(help="Ответы опроса: CSV, XLSX или Parquet")],
+    file: Annotated[
+        Path, typer.Argument(metavar="ФАЙЛ", help="Ответы опроса: CSV, XLSX или Parquet")
+    ],
     data: Annotated[Path, typer.Option("--data", "-d", help="Каталог с данными исследования")],
     mapping: Annotated[
         Path | None,
@@ -892,7 +968,10 @@ def research_import_survey(
 @research_app.command("import-interviews")
 def research_import_interviews(
     study_path: StudyArg,
-    files: Annotated[list[Path], typer.Argument(help="Заметки и расшифровки интервью: TXT, DOCX")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="ФАЙЛЫ", help="Заметки и расшифровки интервью: TXT, DOCX"),
+    ],
     min_score: Annotated[
         float, typer.Option("--min-score", help="Минимальная оценка совпадения слов (0–1)")
     ] = 0.15,
@@ -980,7 +1059,7 @@ def journeys_export(
 @journeys_app.command("import")
 def journeys_import(
     study_path: StudyArg,
-    file: Annotated[Path, typer.Argument(help="Файл CSV или BPMN с путями")],
+    file: Annotated[Path, typer.Argument(metavar="ФАЙЛ", help="Файл CSV или BPMN с путями")],
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Куда записать документ (иначе — на место)")
     ] = None,
@@ -1058,9 +1137,9 @@ def report(
 
 @app.command("report-template")
 def report_template(
-    out_file: Annotated[Path, typer.Argument(help="Куда записать образец шаблона (.docx)")] = Path(
-        "report-template.docx"
-    ),
+    out_file: Annotated[
+        Path, typer.Argument(metavar="ФАЙЛ", help="Куда записать образец шаблона (.docx)")
+    ] = Path("report-template.docx"),
     check_file: Annotated[
         Path | None,
         typer.Option("--check", "-c", help="Проверить свой шаблон .docx, ничего не записывая"),
@@ -1122,7 +1201,8 @@ def _report_target(
 def run(argv: list[str] | None = None) -> int:
     """Run the app on ``argv``; core errors become a message on stderr and an exit code."""
     try:
-        code = app(args=argv, prog_name="segprofile", standalone_mode=False)
+        command = _in_russian(typer.main.get_command(app))
+        code = command.main(args=argv, prog_name="segprofile", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
@@ -1233,9 +1313,9 @@ def _command_path(argv: list[str]) -> str:
 
 
 def _param_text(param: Any) -> str:
-    """``--data (-d) — каталог с файлами данных…`` or ``STUDY_PATH — документ исследования``."""
+    """``--data (-d) — каталог с файлами данных…`` or ``ДОКУМЕНТ — документ исследования``."""
     if param.param_type_name == "argument":
-        name = str(param.name).upper()
+        name = str(param.metavar or param.name).upper()
     else:
         name = " (".join(param.opts[:2]) + (")" if len(param.opts) > 1 else "")
     described = str(getattr(param, "help", None) or "").strip()

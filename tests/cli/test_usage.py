@@ -70,7 +70,7 @@ def test_missing_option_is_a_russian_usage_error(
 
 def test_missing_argument_names_it(capsys: pytest.CaptureFixture[str]) -> None:
     err = _error(capsys, ["profile"])
-    assert "Не указан аргумент STUDY_PATH" in err
+    assert "Не указан аргумент ДОКУМЕНТ — документ исследования" in err
     assert "segprofile profile --help" in err
 
 
@@ -171,3 +171,47 @@ def test_a_profile_without_clusters_loads_no_clustering_library(
     loaded = _imported_after(f"assert run({argv!r}) == 0", tmp_path)
     assert loaded.isdisjoint({"sklearn", "numba"}), loaded
     assert "segprofile.analysis.by_feature" in loaded  # it did profile
+
+
+def _commands(command: object, path: list[str]) -> list[list[str]]:
+    found = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _commands(sub, [*path, name])
+    return found
+
+
+def test_every_help_is_in_russian(capsys: pytest.CaptureFixture[str]) -> None:
+    """Not only our descriptions: the headings, the usage line, «required», the value types and
+    the help option itself (Typer writes these in English)."""
+    import typer
+
+    from segprofile.cli import app
+
+    paths = _commands(typer.main.get_command(app), [])
+    assert len(paths) > 15
+    for path in paths:
+        assert run([*path, "--help"]) == 0, path
+        text = capsys.readouterr().out
+        assert text.startswith("Использование: segprofile"), (path, text[:80])
+        assert "Показать эту справку и выйти." in text, path
+        for english in (
+            "Usage",
+            "Options",
+            "Arguments",
+            "Commands",
+            "required",
+            "default",
+            "Show this",
+            "<str>",
+            "<path>",
+            "<int>",
+            "<float>",
+            "list[",
+            "[OPTIONS]",
+        ):
+            assert english not in text, (path, english, text)
+    run(["research", "import-interviews", "--help"])
+    text = capsys.readouterr().out
+    assert "{ДОКУМЕНТ}" in text
+    assert "{ФАЙЛЫ}" in text
+    assert "\n  ДОКУМЕНТ  Документ исследования (study.yaml)  [обязательно]" in text
