@@ -117,7 +117,7 @@ def test_a_comment_with_phones_inside_is_listed_and_never_shown(
     texts = page.split('id="pii-texts"', 1)[1].split("</table>", 1)[0]
     assert "Персональные данные внутри текстов" in texts
     assert "Комментарий" in texts
-    assert re.search(r"персональные данные внутри \d+ из 1 000 проверенных значений", texts)
+    assert re.search(r"персональные данные есть в \d+ из 1 000 проверенных значений", texts)
     assert "маскируются: заменяются метками [телефон], [e-mail]" in texts
     [text] = meta(stored_study, token)["summary"]["texts"]
     assert text["column"] == "Комментарий"
