@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import re
 
+import pyarrow.parquet as pq
 import pytest
 from django.test import Client
 from tests.web.test_data_import_web import (
     column_index,
     decisions,
+    do_import,
     inspect_url,
     meta,
     page_text,
     token_of,
     upload,
+    versions,
 )
 
 from messy_export import messy_export
+from segprofile.data import datasets
 from segprofile.web.studies.models import Study
+from segprofile.web.studies.services import study_home
 
 
 def _row(page: str, column: str) -> str:
@@ -141,3 +146,27 @@ def test_a_recheck_and_the_import_keep_the_hidden_types(
     assert response.status_code == 302, page_text(response)[:2000]
     columns = meta(stored_study, token)["summary"]["columns"]
     assert not any(c["overridden"] for c in columns)
+
+
+@pytest.mark.django_db
+def test_the_import_does_what_the_check_page_said(client_in: Client, stored_study: Study) -> None:
+    """The defaults accepted: ФИО dropped, phones and e-mails pseudonymised, the year of birth
+    kept, the comment's phones and e-mails replaced by their labels."""
+    content, raw = messy_export(2_000, seed=11)
+    token = token_of(upload(client_in, stored_study, "выгрузка.csv", content))
+    assert do_import(client_in, stored_study, token).status_code == 302
+    [version] = versions(stored_study)
+    table = pq.read_table(datasets.version_path(study_home(stored_study), version)).to_pydict()
+    assert "ФИО" not in table
+    assert "Дата рождения" not in table
+    years = [y for y in table["Дата рождения (год)"] if y is not None]
+    assert len(years) > 1_700  # a tenth is empty
+    assert min(years) >= 1940
+    assert max(years) <= 2005
+    cells = {str(v) for values in table.values() for v in values}
+    for kind in ("fio", "snils", "phone", "email", "comment"):
+        assert not cells & set(raw[kind]), kind
+    comments = " ".join(str(v) for v in table["Комментарий"] if v)
+    assert "[телефон]" in comments
+    assert "[e-mail]" in comments
+    assert "@" not in comments
