@@ -86,14 +86,19 @@ class Inspection:
     pii: list[PiiFinding]
     preview: list[dict[str, Any]]
     mixed: list[str] = field(default_factory=list)
+    # The text columns the import masks (:func:`_text_columns`) → what the sample's values hold:
+    # ``checked`` values, ``with_data`` of them with personal data inside, its ``kinds``
+    # (masking.KINDS) and the ``placeholders`` that replace them. Counts only, never a value.
+    texts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
         return self.quality.rows
 
     def masked_columns(self) -> set[str]:
-        """Columns never shown raw (:func:`privacy.hidden_in_preview`)."""
-        personal = {f.column for f in self.pii}
+        """Columns never shown raw (:func:`privacy.hidden_in_preview`), and the texts the import
+        masks: a comment may hold a phone."""
+        personal = {f.column for f in self.pii} | set(self.texts)
         return personal | {
             col.name
             for col in self.quality.columns
@@ -116,8 +121,26 @@ class Inspection:
             "rows": self.rows,
             "quality": quality,
             "pii": [f.to_dict() for f in self.pii],
+            "texts": self.texts,
             "preview": preview,
         }
+
+
+def _texts_found(columns: list[str], sample: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What the sampled values of the text columns an import masks hold (counts, no value)."""
+    out = {}
+    for col in columns:
+        values = [str(r[col]) for r in sample if r[col] is not None and str(r[col]).strip()]
+        found = [masking.mask_personal_data(v).counts for v in values[:PII_SAMPLE]]
+        kinds = [k for k in masking.KINDS if any(c.get(k) for c in found)]
+        with_data = sum(1 for c in found if any(c.values()))
+        out[col] = {
+            "checked": len(found),
+            "with_data": with_data,
+            "kinds": kinds,
+            "placeholders": [masking.PLACEHOLDERS[k] for k in kinds],
+        }
+    return out
 
 
 def _findings(
@@ -179,13 +202,20 @@ def client_id_columns(
     study's id column) that it has, and those the inspection's rule (:func:`schema.id_columns`,
     with the analyst's types and uses) takes for identifiers in its first rows — except in a
     population table (``source``), whose rows are groups of people and whose whole numbers are
-    counts, however distinct."""
+    counts, however distinct, and except columns of phones, e-mails, names, addresses or birth
+    dates (:func:`privacy.may_be_client_id`): they are personal data of their own kind."""
     found = {c for c in named if c in raw.columns}
     if source is not None and source.kind is DataSourceKind.population:
         return found
     first = f"(SELECT * FROM raw LIMIT {max(len(sample), 1):d})"  # noqa: S608 — a number
     detected = raw.run(lambda: id_columns(raw.con, first, decisions))
-    return found | set(detected)
+    chosen = {c for c, ov in decisions.items() if ov.use}  # the analyst's «id» stands
+    return found | {
+        c
+        for c in detected
+        if c in chosen
+        or privacy.may_be_client_id(c, [r[c] for r in sample if r[c] is not None][:PII_SAMPLE])
+    }
 
 
 def inspect(
@@ -213,17 +243,21 @@ def inspect(
         sample = raw.sample()
         ids = client_id_columns(raw, sample, ov, [id_column, *client_ids])
         pii = _findings(raw.columns, dtypes, sample, ov, ids)
+        # Nor is such a column the file's identifier the quality report checks for repeats.
+        contacts = {f.column for f in pii if f.kind in privacy.NOT_CLIENT_IDS and not f.client_id}
         quality = raw.run(
             lambda: quality_report(
                 raw.con,
                 "raw",
                 overrides=ov,
                 id_column=id_column,
+                not_ids=contacts,
                 mixed=raw.mixed,
                 coerced=raw.coerced,
             )
         )
         preview = [{k: json_value(v) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]]
+        texts = _texts_found(_text_columns(raw, sample, ov, pii), sample)
         details = dict(raw.details)
         details.pop("original_names", None)
         log.info(
@@ -241,6 +275,7 @@ def inspect(
             pii=pii,
             preview=preview,
             mixed=sorted(raw.mixed),
+            texts=texts,
         )
 
 

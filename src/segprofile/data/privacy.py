@@ -266,6 +266,11 @@ def _birth_dates(values: Sequence[date]) -> bool:
     return plausible >= 0.95 and len(years) >= 5 and len(set(values)) / len(values) > 0.5
 
 
+UNREAD_DATES = (
+    "значения не прочитаны как даты (записаны по-разному или с ошибками), поэтому год рождения "
+    "из них не выделить и столбец удаляется; чтобы оставить год, исправьте даты в файле "
+    "(ДД.ММ.ГГГГ или ГГГГ-ММ-ДД) и загрузите его снова"
+)
 CONTENT_SHARE = 0.6  # share of sampled values that must look like one identifier kind
 
 
@@ -280,7 +285,9 @@ class PiiFinding:
     share: float = field(metadata={"doc": "доля значений выборки, похожих на этот вид"})
     action: PiiAction
     review: bool = False  # uncertain: kept as it is until a person looks at it
-    doubt: str = ""  # why it is uncertain, in Russian, for the inspect page
+    # What the inspect page adds to the reason, in Russian: why the finding is uncertain, or
+    # why its action is not the usual one (a birth date whose values are no dates is dropped).
+    doubt: str = ""
     client_id: bool = False  # the table's client id column (see client_id_finding)
 
     @property
@@ -328,6 +335,21 @@ def client_id_finding(column: str, found: PiiFinding | None) -> PiiFinding:
         action=PiiAction.pseudonymise,
         client_id=True,
     )
+
+
+# Who a person is or how to reach them, never which record is whose: a column of these values
+# is not taken for the table's client id unless the source names it so (its ``id_column``).
+NOT_CLIENT_IDS = frozenset(
+    {PiiKind.fio, PiiKind.phone, PiiKind.email, PiiKind.address, PiiKind.birth_date}
+)
+
+
+def may_be_client_id(column: str, values: Iterable[Any]) -> bool:
+    """Whether a column the inspection of the table takes for an identifier (unique values)
+    may be its client id: not when its values are names, phones, e-mails, addresses or birth
+    dates (:data:`NOT_CLIENT_IDS`) — such a column is shown and pseudonymised as what it is."""
+    found = detect_column(column, values)
+    return found is None or found.review or found.kind not in NOT_CLIENT_IDS
 
 
 def default_action(kind: PiiKind, *, is_date: bool) -> PiiAction:
@@ -452,6 +474,7 @@ def detect_column(
             by_content=False,
             share=round(fit, 3),
             action=default_action(by_name, is_date=is_date),
+            doubt=UNREAD_DATES if by_name is PiiKind.birth_date and not is_date else "",
         )
     if sample and all(_plainly_not(v) for v in sample):
         return None

@@ -538,6 +538,7 @@ def _looks_numeric(value: str) -> bool:
 
 
 DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+DATE_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _value_shaped(value: object) -> bool:
@@ -1370,8 +1371,9 @@ def conversion_sql(column_sql: str, conversion: Conversion, code: str) -> str:
 
 
 def guess_conversion(values: list[str]) -> Conversion | None:
-    """Numbers with spaced thousands or a decimal comma, dd.mm.yyyy dates, да/нет; among
-    numbers and dates, «н/д», «нет данных», «—»… (:data:`MISSING_MARKS`) are missing values."""
+    """Numbers with spaced thousands or a decimal comma, dd.mm.yyyy (and yyyy-mm-dd) dates,
+    да/нет; among numbers and dates, «н/д», «нет данных», «—»… (:data:`MISSING_MARKS`) are
+    missing values."""
     given = [v.strip() for v in values if v is not None and v.strip()]
     if not given:
         return None
@@ -1393,7 +1395,13 @@ def guess_conversion(values: list[str]) -> Conversion | None:
             return None  # ten digits and more each (ИНН, phones, accounts): identifiers too
         whole = all(INTEGER.match(v) for v in numbers)
         return Conversion("integer" if whole else "number")
-    if all(DATE_DMY.match(v) for v in texts):
+    # Dates as exports write them, «12.03.1985» and «1985-03-12» in one column alike; a few
+    # other values among many dates are counted and read as missing, as for numbers.
+    dates = [v for v in texts if DATE_DMY.match(v) or DATE_ISO_DAY.match(v)]
+    if dates and (
+        len(dates) == len(texts)
+        or (len(dates) >= 20 and len(dates) >= (1 - LENIENT_SHARE) * len(texts))
+    ):
         return Conversion("date")
     if all(DATETIME_DMY.match(v) or DATE_DMY.match(v) for v in texts):
         return Conversion("datetime")

@@ -11,6 +11,7 @@ eyes) numeric ranges come back. Quality messages name columns and counts, never 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -416,6 +417,7 @@ def quality_report(
     coerced: dict[str, tuple[int, str]] | None = None,
     kept_pii: list[str] | None = None,
     parquet: Path | None = None,
+    not_ids: Collection[str] = (),
 ) -> QualityReport:
     """The quality report of a table in one scan (and a small sample of the text columns).
 
@@ -424,6 +426,8 @@ def quality_report(
     counted, in one more scan. Duplicate integer identifiers are counted exactly in one more
     pass over that column alone (bitmaps), others by the engine's grouping. ``parquet``: the
     file ``relation`` reads, when it is one (its row groups make the text sample cheap).
+    Without an ``id_column`` the first identifier is checked, but none of ``not_ids`` (phones,
+    e-mails… see :data:`privacy.NOT_CLIENT_IDS`).
     """
     dtypes = _describe(con, relation)
     index = {name: i for i, name in enumerate(dtypes)}
@@ -435,7 +439,11 @@ def quality_report(
     issues = report.issues
     by_name = {c.name: c for c in columns}
     if id_column is None:
-        ids = [c for c in columns if c.type is ColumnType.identifier and c.use is ColumnUse.id]
+        ids = [
+            c
+            for c in columns
+            if c.type is ColumnType.identifier and c.use is ColumnUse.id and c.name not in not_ids
+        ]
         id_column = ids[0].name if ids else None
     if id_column is not None and id_column in by_name:
         report.id_column = id_column

@@ -241,6 +241,8 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
                 "is_date": is_date,
                 "masked": col.name in masked,
                 "pii": col.name in pii,
+                # a text the import masks, with personal data inside the sampled values
+                "in_text": bool(inspection.texts.get(col.name, {}).get("with_data")),
                 "min": _range_value(col.min) if show_range else None,
                 "max": _range_value(col.max) if show_range else None,
             }
@@ -278,6 +280,7 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
             }
             for f in inspection.pii
         ],
+        "texts": [{"column": name, **found} for name, found in inspection.texts.items()],
         "quality": {
             "id_column": inspection.quality.id_column,
             "duplicate_ids": inspection.quality.duplicate_ids,
