@@ -373,6 +373,9 @@ def test_topics_page_shows_words_shares_and_examples(study: Study, client_in: Cl
     assert response.status_code == 200, text
     assert "4" in text
     assert re.search(r'id="topic-shares"', text)
+    # The note under the shares in Russian (its «%» made the template's msgid «%%»).
+    assert "Доля текстов сегмента, где эта тема главная" in text
+    assert "Share of the segment" not in text
     assert "МФЦ" in text
     assert 'class="tag"' in text
     bad = client_in.get(url, {"source": "complaints", "column": "no_such_column"})
