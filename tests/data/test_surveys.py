@@ -73,6 +73,37 @@ def test_a_stored_survey_version_is_read_for_the_mapping_form(tmp_path: Path) ->
         read_survey_version(ws.home, study, source, id_column="респондент")
 
 
+def test_the_preview_hides_pseudonyms_ids_and_free_texts(tmp_path: Path) -> None:
+    """Walk-through: the mapping page's preview showed, row by row, each respondent's pseudonyms
+    of СНИЛС and phone beside their settlement type and their open answer — what the upload's
+    check page hides (•••). The answers to map stay readable."""
+    rng = random.Random(5)
+    lines = ["Номер анкеты;СНИЛС;Телефон;Тип поселения;Доволен;Комментарий"]
+    for i in range(60):
+        place = "посёлок" if i < 2 else rng.choice(["город", "село"])  # two people in a tiny group
+        snils = f"{rng.randint(100, 999)}-{rng.randint(100, 999)}-{rng.randint(100, 999)} 1{i % 10}"
+        phone = f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-1{i % 10}"
+        comment = rng.choice(["", f"Звонила {i + 2} раза, никто не ответил"])
+        lines.append(f"R-{i:04d};{snils};{phone};{place};{rng.choice(['да', 'нет'])};{comment}")
+    path = tmp_path / "опрос.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1251"))
+    study = pipeline.example_study("child-benefit")
+    source = pipeline.survey_source(study)
+    assert source is not None
+    ws = pipeline.Workspace.in_folder(tmp_path / "ws")
+    pipeline.import_dataset(ws, path, study, source.id, author="анна")
+    info, _ = read_survey_version(ws.home, study, source, id_column="Номер анкеты")
+    kinds = {c.name: c.kind for c in info.columns}
+    assert kinds["СНИЛС"] == kinds["Телефон"] == "id"
+    assert kinds["Комментарий"] == "text"
+    hidden = ("Номер анкеты", "СНИЛС", "Телефон", "Комментарий")
+    for row in info.preview:
+        assert all(row[name] == "•••" for name in hidden), row
+        assert row["Тип поселения"] in {"посёлок", "город", "село"}
+        assert row["Доволен"] in {"да", "нет"}
+    assert not next(c for c in info.columns if c.name == "СНИЛС").values
+
+
 def test_question_mapping_from_csv_and_yaml() -> None:
     text = "question;hypothesis;support;among\nДоволен;h1;no;a=1, b=2\nОценка;h2;;\n"
     questions = read_question_mapping(text.encode("utf-8-sig"), name="map.csv")

@@ -189,3 +189,10 @@ def test_lanes_and_times_read_in_russian_without_zeros_for_missing_times(study: 
     assert f"срок: {n * 2} дн. (не указан у 1 шага)" in _texts(
         _parse(journey_blueprint_svg(one_missing))
     )
+    # «время» is neuter: «время клиента: не указано», never «не указан» (walk-through).
+    no_times = journey.model_copy(
+        update={"steps": [s.model_copy(update={"client_minutes": None}) for s in journey.steps]}
+    )
+    timeless = _texts(_parse(journey_blueprint_svg(no_times)))
+    assert "время клиента: не указано" in timeless
+    assert "время клиента: не указан " not in timeless + " "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -242,3 +243,63 @@ def test_export_refuses_empty_input() -> None:
         journeys_to_bpmn([Journey(id="e", kind=JourneyKind.current, title="Пустой")])
     with pytest.raises(InputError, match="нет путей"):
         journeys_to_bpmn([])
+
+
+#: A journey drawn in another BPMN editor: lanes named in Russian, no documentation lines.
+_DRAWN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D">
+<bpmn:process id="Process_1" name="Путь заявителя (нарисован в другом редакторе)">
+<bpmn:laneSet>
+<bpmn:lane id="La" name="{first}"><bpmn:flowNodeRef>T1</bpmn:flowNodeRef></bpmn:lane>
+<bpmn:lane id="Lb" name="{second}"><bpmn:flowNodeRef>T2</bpmn:flowNodeRef></bpmn:lane>
+</bpmn:laneSet>
+<bpmn:startEvent id="S"/><bpmn:task id="T1" name="Подать заявление"/>
+<bpmn:userTask id="T2" name="Проверить документы"/><bpmn:endEvent id="E"/>
+<bpmn:sequenceFlow id="f1" sourceRef="S" targetRef="T1"/>
+<bpmn:sequenceFlow id="f2" sourceRef="T1" targetRef="T2"/>
+<bpmn:sequenceFlow id="f3" sourceRef="T2" targetRef="E"/>
+</bpmn:process></bpmn:definitions>"""
+
+
+def test_lanes_drawn_elsewhere_are_roles_by_title_or_refused_in_russian(study: Study) -> None:
+    """A lane named like a role's title is that role; a lane naming no role is refused with the
+    study's roles (it crashed the import with a pydantic error, reported as «out of memory»)."""
+    applicant, mfc = study.roles[0], study.roles[2]
+    drawn = _DRAWN.format(first=applicant.title.upper(), second=mfc.title)
+    (journey,) = journeys_from_bpmn(drawn, study=study)
+    assert [(s.title, s.role) for s in journey.steps] == [
+        ("Подать заявление", applicant.id),
+        ("Проверить документы", mfc.id),
+    ]
+    unknown = _DRAWN.format(first="Заявитель", second=mfc.title)
+    with pytest.raises(InputError, match="дорожка «Заявитель» не называет ни одной роли") as err:
+        journeys_from_bpmn(unknown, study=study, source="путь.bpmn")
+    assert mfc.title in str(err.value)
+    with pytest.raises(InputError, match="дорожка «Заявитель»") as err:
+        journeys_from_bpmn(unknown)
+    assert "Роль:" in str(err.value)
+
+
+def test_a_bad_value_in_a_task_and_broken_xml_are_named_in_russian() -> None:
+    bad_level = _DRAWN.format(first="applicant", second="mfc").replace(
+        '<bpmn:task id="T1" name="Подать заявление"/>',
+        '<bpmn:task id="T1" name="Подать заявление">'
+        "<bpmn:documentation>Время клиента, минут: -5</bpmn:documentation></bpmn:task>",
+    )
+    with pytest.raises(InputError) as err:
+        journeys_from_bpmn(bad_level)
+    assert "задача «Подать заявление»: недопустимое значение: «Время клиента, минут»" in str(
+        err.value
+    )
+    for broken in (
+        "<bpmn:definitions><a>",
+        '<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d a="&x;"/>',
+    ):
+        with pytest.raises(InputError) as err:
+            journeys_from_bpmn(broken, source="схема.bpmn")
+        message = str(err.value)
+        assert message.startswith(
+            "схема.bpmn: файл не читается как XML (ошибка в строке 1, позиции"
+        )
+        words = message.split(":", 1)[1].replace("BPMN", "").replace("XML", "")
+        assert not re.search(r"[A-Za-z]{4,}", words)  # no English parser message

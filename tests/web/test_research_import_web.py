@@ -20,7 +20,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.model.labels import hypothesis_name
 from segprofile.model.study import Hypothesis, HypothesisKind, HypothesisStatus
-from segprofile.web.studies.models import ProfileRun, Study
+from segprofile.web.studies.models import Membership, ProfileRun, Study
 from upload_gate import confirm_import
 
 EXAMPLE = "child-benefit"
@@ -326,6 +326,35 @@ def test_interviews_suggest_quotes_then_a_person_confirms_and_rejects(
         )
 
 
+def test_a_reader_sees_quotes_and_analyses_a_survey_but_decides_nothing(
+    study: Study, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    """Walk-through: a reader was offered the interview upload and «Подтвердить/Отклонить» and
+    the survey's «Проанализировать», each answered by «Доступ запрещён»."""
+    Membership.objects.create(study=study, user=other_user, role="viewer")
+    interviews = reverse("studies:interviews", kwargs={"pk": study.pk})
+    upload = SimpleUploadedFile("r01.txt", NOTE.encode("cp1251"))
+    assert client_in.post(interviews, {"files": [upload]}).status_code == 302
+    owner_page, reader_page = (_text(c.get(interviews)) for c in (client_in, other_client))
+    assert 'value="confirm"' in owner_page
+    assert 'id="interview-upload"' in owner_page
+    assert "quote-suggestion" in reader_page  # the quotes are there to read
+    assert 'value="confirm"' not in reader_page
+    assert 'id="interview-upload"' not in reader_page
+    url = _upload(client_in, study, _csv(_survey(study)))
+    analysed = other_client.post(url, _mapping(MAP, action="analyse"))
+    text = _text(analysed)
+    assert analysed.status_code == 200, text
+    assert "survey-tests" in text
+    assert 'id="apply-verdicts"' not in text
+    # The mapping names hypotheses as the pages do, never by their ids.
+    assert ">№ 11. У заявителей просят справки" in text
+    assert "p_docs_burden —" not in text
+    before = study.revisions.count()
+    assert other_client.post(url, _mapping(MAP, action="apply")).status_code == 403
+    assert study.revisions.count() == before
+
+
 def test_interview_in_an_unknown_encoding_is_refused(study: Study, client_in: Client) -> None:
     url = reverse("studies:interviews", kwargs={"pk": study.pk})
     before = study.revisions.count()
@@ -344,6 +373,9 @@ def test_topics_page_shows_words_shares_and_examples(study: Study, client_in: Cl
     assert response.status_code == 200, text
     assert "4" in text
     assert re.search(r'id="topic-shares"', text)
+    # The note under the shares in Russian (its «%» made the template's msgid «%%»).
+    assert "Доля текстов сегмента, где эта тема главная" in text
+    assert "Share of the segment" not in text
     assert "МФЦ" in text
     assert 'class="tag"' in text
     bad = client_in.get(url, {"source": "complaints", "column": "no_such_column"})

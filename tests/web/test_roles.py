@@ -105,7 +105,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:recommendations_accept": {"POST": ("edit", 302)},
     "studies:run_report": {"GET": ("view", 200)},
     "studies:survey": {"GET": ("view", 200), "POST": ("edit", 400)},
-    "studies:survey_map": {"GET": ("view", 404), "POST": ("edit", 404)},
+    "studies:survey_map": {"GET": ("view", 404), "POST": ("view", 404)},  # applying: edit
     "studies:interviews": {"GET": ("view", 200), "POST": ("edit", 400)},
     "studies:quote_decision": {"POST": ("edit", 302)},
     "studies:topics": {"GET": ("view", 200)},

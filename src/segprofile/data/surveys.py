@@ -33,12 +33,18 @@ SURVEY_KIND_LABELS = {
     "yes_no": "да / нет",
     "scale": "шкала",
     "text": "свободный текст",
+    "id": "псевдоним",
     "other": "другое",
 }
 """The kinds of a survey column, as the mapping form names them."""
 
 PREVIEW_ROWS = 8
 PREVIEW_CHARS = 60
+PREVIEW_DISTINCT = 20
+"""A text column with more different answers than this is free text in the preview (hidden)."""
+HIDDEN = "•••"
+"""A preview cell of a pseudonym or a free text: as on the upload's check page, a row of the
+preview never shows who answered nor what they wrote beside their other answers."""
 SAMPLE_VALUES = 6
 
 
@@ -132,26 +138,40 @@ def read_survey_version(
             )
         wanted_id = None
     sample = table.slice(0, datasets.PII_SAMPLE).to_pylist()
+    actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
     columns = []
     for column in table.schema:
         if column.name == wanted_id:
             continue
         values = [r.get(column.name) for r in sample]
         dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
-        kind = answer_kind(dtype, values)
+        kind = "id" if column.name in actions else answer_kind(dtype, values)
         distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
         columns.append(
             SurveyColumn(
                 name=column.name,
                 kind=kind,
-                values=[] if kind == "text" else distinct[:SAMPLE_VALUES],
+                values=[] if kind in ("text", "id") else distinct[:SAMPLE_VALUES],
                 answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
             )
         )
+    stored = {str(c.get("name")): c for c in manifest.columns}
+
+    def free(name: str) -> bool:
+        """An identifier or a free text as the upload decided (its type or use), or answers of
+        so many different values that each reads as someone's own words."""
+        col = stored.get(name, {})
+        return (
+            col.get("type") in ("identifier", "text")
+            or col.get("use") in ("id", "text")
+            or int(col.get("cardinality") or 0) > PREVIEW_DISTINCT
+        )
+
+    hidden = {wanted_id, *actions, *(c.name for c in columns if c.kind == "text" and free(c.name))}
     preview: list[dict[str, object]] = [
-        {str(col): _cut(value) for col, value in row.items()} for row in sample[:PREVIEW_ROWS]
+        {str(col): HIDDEN if col in hidden else _cut(value) for col, value in row.items()}
+        for row in sample[:PREVIEW_ROWS]
     ]
-    actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
     info = SurveyFile(
         name=manifest.file,
         format=manifest.file_format,

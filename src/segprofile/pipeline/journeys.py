@@ -97,7 +97,7 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Jour
     if fmt == "csv":
         incoming = journeys_from_csv(data, study=study, source=source)
     elif fmt == "bpmn":
-        incoming = journeys_from_bpmn(data, source=source)
+        incoming = journeys_from_bpmn(data, study=study, source=source)
     else:
         raise InputError(
             f"Неизвестный формат путей «{fmt}».",

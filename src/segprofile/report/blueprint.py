@@ -288,14 +288,17 @@ def _days(value: float) -> str:
     return f"{number(value, 0 if float(value).is_integer() else 1)} дн."
 
 
-def _total(value: float | None, missing: int, unit: Callable[[float], str]) -> str:
+def _total(
+    value: float | None, missing: int, unit: Callable[[float], str], unset: str = "не указан"
+) -> str:
     """A journey's total time: «не указан» when no step has one (never «0»), and how many steps it
-    leaves out when some have none: «12 дн. (не указан у 2 шагов)»."""
+    leaves out when some have none: «12 дн. (не указан у 2 шагов)». ``unset`` agrees with the
+    noun it follows: «срок: не указан», «время клиента: не указано»."""
     if value is None:
-        return "не указан"
+        return unset
     if not missing:
         return unit(value)
-    return f"{unit(value)} (не указан у {plural(missing, 'шага', 'шагов', 'шагов')})"
+    return f"{unit(value)} ({unset} у {plural(missing, 'шага', 'шагов', 'шагов')})"
 
 
 def _with_client(step: JourneyStep, roles: Mapping[str, Role]) -> bool:
@@ -546,7 +549,8 @@ def _draw(
         f"{kind} · {whom}{part}",
         f"Шагов: {m.steps} · личных посещений: {m.in_person_visits} · документов от клиента: "
         f"{m.documents} · срок: {_total(m.duration_days, m.steps_without_duration, _days)} · "
-        f"время клиента: {_total(m.client_minutes, m.steps_without_client_time, _minutes)} · "
+        f"время клиента: "
+        f"{_total(m.client_minutes, m.steps_without_client_time, _minutes, 'не указано')} · "
         f"проактивных шагов: {percent(m.proactive_share)}",
     ]
     for fact in facts:

@@ -23,6 +23,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from segprofile import __version__
 from segprofile.analysis.journeys import is_in_person, is_proactive
 from segprofile.errors import InputError
@@ -382,20 +384,31 @@ def _step_from(task: ET.Element, role: str | None, position: int) -> JourneyStep
             values[name] = [i.strip() for i in value.split(";") if i.strip()]
         elif name in _TEXT_FIELDS:
             values[name] = value
-    return JourneyStep.model_validate(values)
+    try:
+        return JourneyStep.model_validate(values)
+    except ValidationError as exc:
+        fields = sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+        named = ", ".join(f"«{HEADER.get(f, f)}»" for f in fields)
+        raise InputError(
+            f"задача «{task.get('name') or task.get('id')}»: недопустимое значение: {named}"
+        ) from None
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def journeys_from_bpmn(text: str | bytes, *, source: str = "journeys.bpmn") -> list[Journey]:
+def journeys_from_bpmn(
+    text: str | bytes, *, study: Study | None = None, source: str = "journeys.bpmn"
+) -> list[Journey]:
     """Read journeys back from BPMN written by :func:`journeys_to_bpmn` (titles, order, roles).
 
     The steps of a process are its tasks in sequence-flow order from the start event; a task's
     role is its lane's (the «Роль» line of the lane's documentation, else the lane's name), the
     other fields come from the task's documentation lines. Only straight journeys are
-    supported: a gateway, a branch or a loop is refused with the reason.
+    supported: a gateway, a branch or a loop is refused with the reason. With ``study``, a
+    lane named by a role's title (a file drawn in another BPMN editor) is that role; a lane
+    that names no role of the study is refused with the roles it could be.
 
     Raises
     ------
@@ -405,7 +418,11 @@ def journeys_from_bpmn(text: str | bytes, *, source: str = "journeys.bpmn") -> l
     try:
         root = ET.fromstring(text)  # noqa: S314 - stdlib parser: no external entities are resolved
     except ET.ParseError as exc:
-        raise InputError(f"{source}: не удалось разобрать XML ({exc})") from None
+        line, column = exc.position
+        raise InputError(
+            f"{source}: файл не читается как XML (ошибка в строке {line}, позиции {column + 1})",
+            hint="выберите файл BPMN 2.0, сохранённый редактором схем или выгруженный здесь.",
+        ) from None
     names = {
         p.get("processRef"): p.get("name")
         for p in root.iter(f"{{{BPMN_NS}}}participant")
@@ -414,18 +431,52 @@ def journeys_from_bpmn(text: str | bytes, *, source: str = "journeys.bpmn") -> l
     processes = root.findall("bpmn:process", _NS)
     if not processes:
         raise InputError(f"{source}: в файле нет ни одного процесса (bpmn:process)")
-    return [_journey_from(process, names, source) for process in processes]
+    roles = _RoleNames(study)
+    return [_journey_from(process, names, roles, source) for process in processes]
 
 
-def _journey_from(process: ET.Element, names: dict[str | None, str | None], source: str) -> Journey:
+@dataclass(frozen=True)
+class _RoleNames:
+    """The study's roles by identifier and by title, for the lanes of an imported BPMN."""
+
+    study: Study | None
+
+    def role(self, lane: ET.Element, where: str) -> str | None:
+        """The role of ``lane``: its «Роль» line, else its name (a role id or title)."""
+        name = lane.get("name")
+        given = _lines(lane).get(_ROLE_KEY) or (None if name in (None, "", _NO_ROLE) else name)
+        if given is None:
+            return None
+        if self.study is None:
+            if _ID.match(given):
+                return given
+            hint = "впишите в описание дорожки строку «Роль: <идентификатор роли>»."
+        else:
+            by_title = {r.title.strip().casefold(): r.id for r in self.study.roles}
+            if given in {r.id for r in self.study.roles}:
+                return given
+            if given.strip().casefold() in by_title:
+                return by_title[given.strip().casefold()]
+            known = "; ".join(f"«{r.title}»" for r in self.study.roles) or "ролей пока нет"
+            hint = f"назовите дорожку, как роль в исследовании ({known}), и загрузите файл снова."
+        raise InputError(
+            f"{where}: дорожка «{name or given}» не называет ни одной роли исследования",
+            hint=hint,
+        )
+
+
+_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+def _journey_from(
+    process: ET.Element, names: dict[str | None, str | None], roles: _RoleNames, source: str
+) -> Journey:
     process_id = process.get("id", "process")
     doc = _lines(process)
     where = f"{source}: процесс «{process_id}»"
     role_of: dict[str, str | None] = {}
     for lane in process.iter(f"{{{BPMN_NS}}}lane"):
-        role = _lines(lane).get(_ROLE_KEY) or (
-            None if lane.get("name") in (None, _NO_ROLE) else lane.get("name")
-        )
+        role = roles.role(lane, where)
         for ref in lane.findall("bpmn:flowNodeRef", _NS):
             if ref.text:
                 role_of[ref.text.strip()] = role
@@ -457,7 +508,10 @@ def _journey_from(process: ET.Element, names: dict[str | None, str | None], sour
             break
         if tag not in _TASKS:
             raise InputError(f"{where}: элемент «{current}» ({tag}) — поддерживаются только задачи")
-        steps.append(_step_from(element, role_of.get(current), len(steps) + 1))
+        try:
+            steps.append(_step_from(element, role_of.get(current), len(steps) + 1))
+        except InputError as exc:
+            raise InputError(f"{where}: {exc.message}", hint=exc.hint) from None
     if not steps:
         raise InputError(f"{where}: в процессе нет ни одной задачи — путь пуст")
     journey_id = doc.get(_JOURNEY_KEY) or re.sub(r"^Process_", "", process_id)

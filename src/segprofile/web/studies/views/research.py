@@ -802,7 +802,8 @@ def survey_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _hypothesis_choices(document: StudyDocument) -> list[tuple[str, str]]:
-    return [("", "—")] + [(h.id, f"{h.id} — {h.statement[:80]}") for h in document.hypotheses]
+    """The hypotheses as the pages name them («№ 3. …»), never by their internal ids."""
+    return [("", "—"), *hypothesis_names(document.hypotheses, 80).items()]
 
 
 def _initial_mapping(source: DataSource, columns: list[str]) -> list[dict[str, Any]]:
@@ -863,13 +864,20 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     """Steps 2–4 on a stored survey version: preview, the question → hypothesis form, the
     analysis; «apply» stores the verdicts and evidence as a new revision (the mapping too, on
     the study's survey source)."""
-    study = study_for(request, pk, need="edit" if request.method == "POST" else "view")
+    # Analysing saves nothing, so a reader may do it; applying the verdicts is an edit.
+    applying = request.method == "POST" and request.POST.get("action") == "apply"
+    study = study_for(request, pk, need="edit" if applying else "view")
     document = study.current_revision().to_document()
     ws = workspace_for(study)
     source = next((s for s in document.data_sources if s.id == source_id), None)
     if source is None or source.kind is not DataSourceKind.survey:
         raise Http404
-    context: dict[str, Any] = {"study": study, "document": document, "source": source}
+    context: dict[str, Any] = {
+        "study": study,
+        "document": document,
+        "source": source,
+        "can": study_capabilities(request, study),
+    }
     try:
         info = pipeline.inspect_survey(ws, document, source_id=source_id, version=version)
     except NotFound:
@@ -1049,6 +1057,7 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
         "document": document,
         "error": error,
         "groups": _suggested_quotes(document),
+        "can": study_capabilities(request, study),
     }
     return render(request, "studies/research/interviews.html", context, status=status)
 
