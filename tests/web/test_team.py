@@ -159,7 +159,7 @@ def test_history_lists_revisions_with_changes_in_words_and_restore(
     assert "История редакций" in html
     assert "Задано правило отбора роли «Заявитель»: «age &gt;= 18»" in html
     assert "Изменено правило отбора роли «Заявитель»: «age &gt;= 18» → «age &gt;= 21»" in html
-    assert "anna" in html
+    assert "· Анна</span>" in html  # the author by name (tests/web/conftest.py)
 
     compare = client_in.get(reverse("studies:compare", kwargs={"pk": pk}) + "?a=1&b=3")
     text = compare.content.decode()
@@ -555,3 +555,57 @@ def test_authenticate_without_a_request_skips_the_throttle_only(user: User) -> N
 
     assert authenticate(username="anna", password=PASSWORD) == user
     assert authenticate(username="anna", password="wrong") is None
+
+
+# --- how people are named ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_person_is_named_once_by_full_name_or_user_name(
+    client_in: Client, stored_study: Study
+) -> None:
+    """«petrova petrova» no more: a bare account is its user name once (with its e-mail in
+    small print); a named one its full name with the user name in small print."""
+    from segprofile.web.studies.people import person, person_note
+
+    petrova = User.objects.create_user("petrova", email="petrova@example.org", password=PASSWORD)
+    ivanov = User.objects.create_user(
+        "ivanov", password=PASSWORD, first_name=" Иван ", last_name="Иванов"
+    )
+    bare = User.objects.create_user("sidorov", password=PASSWORD)
+    for member, role in ((petrova, "editor"), (ivanov, "viewer"), (bare, "viewer")):
+        Membership.objects.create(study=stored_study, user=member, role=role)
+    assert (person(petrova), person_note(petrova)) == ("petrova", "petrova@example.org")
+    assert (person(ivanov), person_note(ivanov)) == ("Иван Иванов", "ivanov")
+    assert (person(bare), person_note(bare)) == ("sidorov", "")
+    assert person(None) == "—"
+
+    html = client_in.get(reverse("studies:members", kwargs={"pk": stored_study.pk})).content
+    rows = {
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+        for cell in re.findall(r'<td class="strong">(.*?)</td>', html.decode(), re.S)
+    }
+    assert rows == {
+        "Анна anna",
+        "petrova petrova@example.org",
+        "Иван Иванов ivanov",
+        "sidorov",
+    }
+
+    # The history names the author the same way.
+    stored_study.add_revision(
+        stored_study.current_revision().to_document(), author=petrova, comment="без изменений"
+    )
+    history = client_in.get(reverse("studies:history", kwargs={"pk": stored_study.pk}))
+    text = history.content.decode()
+    assert "· petrova</span>" in text
+    assert "petrova petrova" not in text
+
+    # A role change names the member by the same rule.
+    member = Membership.objects.get(study=stored_study, user=ivanov)
+    response = client_in.post(
+        reverse("studies:member_change", kwargs={"pk": stored_study.pk, "member_pk": member.pk}),
+        {"role": "editor"},
+        follow=True,
+    )
+    assert "Иван Иванов теперь в роли «редактор»" in response.content.decode()

@@ -33,6 +33,7 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
+from segprofile.web.studies.people import person
 
 _AUDIT_PAGE = 100
 _HISTORY_PAGE = 30
@@ -129,7 +130,9 @@ def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
                 AuditEvent.Action.MEMBER_REMOVED,
                 {"member": name, "role": member.role},
             )
-            text = gettext("%(name)s no longer has access to the study.") % {"name": name}
+            text = gettext("%(name)s no longer has access to the study.") % {
+                "name": person(member.user)
+            }
         elif role == member.role:
             return back
         else:
@@ -138,7 +141,7 @@ def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
             member.save(update_fields=["role"])
             action = AuditEvent.Action.MEMBER_CHANGED
             text = gettext("%(name)s is now %(role)s.") % {
-                "name": name,
+                "name": person(member.user),
                 "role": Membership.Role(role).label,
             }
     audit(request, action, study, details)
