@@ -748,8 +748,12 @@ class AuditEvent(models.Model):
         shown = []
         for key, value in (self.details or {}).items():
             name = _AUDIT_DETAIL_NAMES.get(key, key)
+            if key == "slug":
+                continue  # an internal identifier (older deletions): the title is in its column
             if key == "what":
                 value = _AUDIT_WHAT.get(str(value), value)
+            elif key in ("role", "from", "to") and value in Membership.Role.values:
+                value = Membership.Role(value).label
             elif key == "format":
                 value = str(value).upper()
             elif isinstance(value, bool):
@@ -770,6 +774,10 @@ _AUDIT_DETAIL_NAMES: dict[str, Any] = {
     "file": _("file"),
     "sections": _("sections"),
     "role": _("role"),
+    "from": _("role before"),
+    "to": _("role now"),
+    "revisions": _("revisions"),
+    "runs": _("profiles built"),
     "member": _("member"),
     "name": _("member"),
     "restored": _("revision restored"),
