@@ -673,3 +673,27 @@ def test_the_history_tells_each_change_by_section_in_words_never_as_stored_data(
     # The compare page says the same, grouped the same way.
     compare = client_in.get(reverse("studies:compare", kwargs={"pk": stored_study.pk}))
     assert "Раздел «Гипотезы»" in compare.content.decode()
+
+
+@pytest.mark.django_db
+def test_revision_comments_name_roles_and_segments_as_pages_do(
+    client_in: Client, stored_study: Study
+) -> None:
+    """The history's comments name a role by its title and a segment by its name, never by
+    the identifiers the document stores («applicant», «channel=epgu»)."""
+    pk = stored_study.pk
+    document = stored_study.current_revision().to_document()
+    role = next(r for r in document.roles if r.id == "applicant")
+    client_in.post(
+        reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"}),
+        {"rule": "age >= 18", "base_revision": "1"},
+    )
+    client_in.post(
+        reverse("studies:segment_note", kwargs={"pk": pk}),
+        {"segment": "channel=epgu", "sponsor_focus": "on", "reason": "приоритет"},
+    )
+    comments = list(stored_study.revisions.order_by("number").values_list("comment", flat=True))
+    assert comments[1] == f"Правило отбора роли «{role.title}»"
+    assert comments[2].startswith("Позиция заказчика по сегменту «")
+    assert "channel=epgu" not in comments[2]
+    assert "applicant" not in comments[1]
