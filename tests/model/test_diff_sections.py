@@ -84,3 +84,28 @@ def test_changes_are_grouped_by_section_and_hypotheses_named_by_number() -> None
         for s in describe_changes(document, changed)
     )
     assert describe_sections(document, copy.deepcopy(document)) == []
+
+
+def test_records_without_names_are_counted_as_added_and_removed() -> None:
+    """A hypothesis's evidence: how many records came and went, not «3 записи → 3 записи»."""
+    document = pipeline.example_study("child-benefit").model_dump(mode="json")
+    index = next(
+        i for i, h in enumerate(document["hypotheses"]) if len(h.get("evidence") or []) >= 2
+    )
+    head = f"Изменены свидетельства гипотезы № {index + 1} «"
+
+    def after(change: Any) -> list[str]:
+        changed = copy.deepcopy(document)
+        change(changed["hypotheses"][index]["evidence"])
+        return describe_changes(document, changed)
+
+    def rewrite_first(evidence: list[dict[str, Any]]) -> None:
+        evidence[0] = {**evidence[0], "source": "Пересчитано по новым данным"}
+
+    [rewritten] = after(rewrite_first)
+    assert rewritten.startswith(head)
+    assert rewritten.endswith("»: добавлено записей: 1; убрано записей: 1")
+    [dropped] = after(lambda evidence: evidence.pop())
+    assert dropped.endswith("»: убрано записей: 1")
+    [reordered] = after(lambda evidence: evidence.reverse())
+    assert reordered.endswith("»: изменён порядок")

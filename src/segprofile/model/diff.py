@@ -560,10 +560,15 @@ def _walk_fields(
         and all(isinstance(v, dict) for v in [*old, *new])
     ):
         name, gender = _field_name(path)
-        if len(old) != len(new):
-            change = f"{_count(len(old))} → {_count(len(new))}"
-        else:
-            change = "изменено содержание"
+        # Records without a name of their own (evidence, legal grounds…): how many came and went.
+        added = sum(1 for v in new if v not in old)
+        removed = sum(1 for v in old if v not in new)
+        parts = []
+        if added:
+            parts.append(f"добавлено записей: {added}")
+        if removed:
+            parts.append(f"убрано записей: {removed}")
+        change = "; ".join(parts) or "изменён порядок"
         out.append(f"{_CHANGED[gender]} {name} {owner}: {change}".replace("  ", " "))
         return
     out.append(_field_sentence(path, old, new, owner, ENUMS.get((container, path)), names))
