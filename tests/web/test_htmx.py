@@ -58,7 +58,7 @@ def test_the_study_page_header_shows_the_revision_in_its_own_element(
     page = page_text(client_in.get(study_url("detail", stored_study)))
     mark = re.search(r'<span id="study-revision">(.*?)</span>', page, re.S)
     assert mark is not None
-    assert mark.group(1).startswith("редакция 1 · anna · ")
+    assert mark.group(1).startswith("редакция 1 · Анна · ")
     assert "hx-swap-oob" not in mark.group(0)
 
 
@@ -73,7 +73,7 @@ def test_an_in_place_save_brings_the_header_s_new_revision(
     assert stored_study.current_revision().number == 2
     marks = _marks(page_text(response))
     assert len(marks) == 1
-    assert marks[0].startswith("редакция 2 · anna · ")
+    assert marks[0].startswith("редакция 2 · Анна · ")
 
 
 def test_a_feature_deleted_in_place_brings_the_header_s_new_revision(

@@ -132,7 +132,7 @@ def test_an_editor_cannot_manage_members_or_delete(
     assert not Membership.objects.filter(user=other_user).exists()
     assert (
         client.post(
-            reverse("studies:delete", kwargs={"pk": pk}), {"confirm": shared.slug}
+            reverse("studies:delete", kwargs={"pk": pk}), {"confirm": shared.title}
         ).status_code
         == 403
     )
@@ -159,7 +159,8 @@ def test_history_lists_revisions_with_changes_in_words_and_restore(
     assert "История редакций" in html
     assert "Задано правило отбора роли «Заявитель»: «age &gt;= 18»" in html
     assert "Изменено правило отбора роли «Заявитель»: «age &gt;= 18» → «age &gt;= 21»" in html
-    assert "anna" in html
+    assert "<span>Анна</span>" in html  # the author by name (tests/web/conftest.py)
+    assert "Раздел «Роли»" in html
 
     compare = client_in.get(reverse("studies:compare", kwargs={"pk": pk}) + "?a=1&b=3")
     text = compare.content.decode()
@@ -414,7 +415,7 @@ def test_the_administrator_sees_every_event_others_do_not(
 
 
 @pytest.mark.django_db
-def test_deleting_a_study_needs_its_identifier_and_is_audited(
+def test_deleting_a_study_needs_its_title_typed_and_is_audited(
     client_in: Client, stored_study: Study
 ) -> None:
     pk, title = stored_study.pk, stored_study.title
@@ -428,9 +429,15 @@ def test_deleting_a_study_needs_its_identifier_and_is_audited(
     staged = Path(settings.SEGPROFILE_STAGING) / "uploads" / staging_area(stored_study)
     assert any(p.is_file() for p in staged.rglob("*"))
     url = reverse("studies:delete", kwargs={"pk": pk})
-    assert client_in.post(url, {"confirm": "wrong"}).status_code == 400
+    page = client_in.get(url).content.decode()
+    assert f"«{stored_study.slug}»" not in page  # the title is typed, never an identifier
+    assert "введите название исследования" in page
+    for wrong in ("wrong", "", stored_study.slug):
+        assert client_in.post(url, {"confirm": wrong}).status_code == 400
     assert Study.objects.filter(pk=pk).exists()
-    response = client_in.post(url, {"confirm": stored_study.slug})
+    # Spaces and capitals as typed by hand do not matter.
+    typed = "  " + stored_study.title.upper().replace(" ", "   ") + " "
+    response = client_in.post(url, {"confirm": typed})
     assert response.status_code == 302
     assert not Study.objects.filter(pk=pk).exists()
     assert not root.exists()
@@ -555,3 +562,138 @@ def test_authenticate_without_a_request_skips_the_throttle_only(user: User) -> N
 
     assert authenticate(username="anna", password=PASSWORD) == user
     assert authenticate(username="anna", password="wrong") is None
+
+
+# --- how people are named ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_person_is_named_once_by_full_name_or_user_name(
+    client_in: Client, stored_study: Study
+) -> None:
+    """«petrova petrova» no more: a bare account is its user name once (with its e-mail in
+    small print); a named one its full name with the user name in small print."""
+    from segprofile.web.studies.people import person, person_note
+
+    petrova = User.objects.create_user("petrova", email="petrova@example.org", password=PASSWORD)
+    ivanov = User.objects.create_user(
+        "ivanov", password=PASSWORD, first_name=" Иван ", last_name="Иванов"
+    )
+    bare = User.objects.create_user("sidorov", password=PASSWORD)
+    for member, role in ((petrova, "editor"), (ivanov, "viewer"), (bare, "viewer")):
+        Membership.objects.create(study=stored_study, user=member, role=role)
+    assert (person(petrova), person_note(petrova)) == ("petrova", "petrova@example.org")
+    assert (person(ivanov), person_note(ivanov)) == ("Иван Иванов", "ivanov")
+    assert (person(bare), person_note(bare)) == ("sidorov", "")
+    assert person(None) == "—"
+
+    html = client_in.get(reverse("studies:members", kwargs={"pk": stored_study.pk})).content
+    rows = {
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+        for cell in re.findall(r'<td class="strong">(.*?)</td>', html.decode(), re.S)
+    }
+    assert rows == {
+        "Анна anna",
+        "petrova petrova@example.org",
+        "Иван Иванов ivanov",
+        "sidorov",
+    }
+
+    # The history names the author the same way.
+    stored_study.add_revision(
+        stored_study.current_revision().to_document(), author=petrova, comment="без изменений"
+    )
+    history = client_in.get(reverse("studies:history", kwargs={"pk": stored_study.pk}))
+    text = history.content.decode()
+    assert "<span>petrova</span>" in text
+    assert "petrova petrova" not in text
+
+    # A role change names the member by the same rule.
+    member = Membership.objects.get(study=stored_study, user=ivanov)
+    response = client_in.post(
+        reverse("studies:member_change", kwargs={"pk": stored_study.pk, "member_pk": member.pk}),
+        {"role": "editor"},
+        follow=True,
+    )
+    assert "Иван Иванов теперь в роли «редактор»" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_history_tells_each_change_by_section_in_words_never_as_stored_data(
+    client_in: Client, stored_study: Study
+) -> None:
+    """An analyst reads the history: who, when, which section, what changed — a hypothesis by
+    its number, features by their labels, a group of fields field by field; no stored keys,
+    identifiers or raw structures (JSON) of the document."""
+    import json
+
+    document = stored_study.current_revision().document
+    new = json.loads(json.dumps(document))
+    new["hypotheses"].append(
+        {
+            "id": "p_queue_rural",
+            "statement": "В МФЦ сельских районов очередь на подачу больше часа",
+            "kind": "problem",
+        }
+    )
+    feature_ids = [f["id"] for f in new["features"]]
+    new["segmentation"]["clustering"]["features"] = feature_ids[:2]
+    new["segmentation"]["min_cell"] = 7
+    binned = next(f for f in new["features"] if f.get("binning"))
+    binned["binning"] = None  # a whole group of fields cleared at once
+    labelled = next(f for f in new["features"] if f.get("value_labels"))
+    code = next(iter(labelled["value_labels"]))
+    labelled["value_labels"][code] = "Подписано заново"
+    petrova = User.objects.create_user("petrova", email="petrova@example.org")
+    from segprofile import pipeline
+
+    stored_study.add_revision(
+        pipeline.study_from_data(new, source="тест"), author=petrova, comment="уточнения"
+    )
+    html = client_in.get(reverse("studies:history", kwargs={"pk": stored_study.pk})).content
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html.decode()))
+    number = len(new["hypotheses"])
+    assert f"Добавлена гипотеза № {number} «В МФЦ сельских районов очередь" in text
+    assert "Раздел «Гипотезы» — 1 изменение" in text
+    assert "Раздел «Настройки сегментации»" in text
+    old_min = document["segmentation"]["min_cell"]
+    assert f"Изменён минимальный размер сегмента: {old_min} → 7" in text
+    assert "Раздел «Признаки»" in text
+    assert f"Очищено разбиение признака «{binned['label']}»" not in text  # field by field
+    assert f"признака «{binned['label']}»" in text
+    assert "→ «Подписано заново»" in text
+    assert "Редакция 2 petrova" in text
+    # Nothing of the stored document's inner form: no ids, keys or JSON.
+    changes = text.split("История редакций", 1)[1]
+    for internal in ("p_queue_rural", "value_labels", "binning", "min_cell", "{", "}", '":'):
+        assert internal not in changes, internal
+    for feature_id in feature_ids:
+        assert f"«{feature_id}»" not in changes, feature_id
+
+    # The compare page says the same, grouped the same way.
+    compare = client_in.get(reverse("studies:compare", kwargs={"pk": stored_study.pk}))
+    assert "Раздел «Гипотезы»" in compare.content.decode()
+
+
+@pytest.mark.django_db
+def test_revision_comments_name_roles_and_segments_as_pages_do(
+    client_in: Client, stored_study: Study
+) -> None:
+    """The history's comments name a role by its title and a segment by its name, never by
+    the identifiers the document stores («applicant», «channel=epgu»)."""
+    pk = stored_study.pk
+    document = stored_study.current_revision().to_document()
+    role = next(r for r in document.roles if r.id == "applicant")
+    client_in.post(
+        reverse("studies:rule_save", kwargs={"pk": pk, "role_id": "applicant"}),
+        {"rule": "age >= 18", "base_revision": "1"},
+    )
+    client_in.post(
+        reverse("studies:segment_note", kwargs={"pk": pk}),
+        {"segment": "channel=epgu", "sponsor_focus": "on", "reason": "приоритет"},
+    )
+    comments = list(stored_study.revisions.order_by("number").values_list("comment", flat=True))
+    assert comments[1] == f"Правило отбора роли «{role.title}»"
+    assert comments[2].startswith("Позиция заказчика по сегменту «")
+    assert "channel=epgu" not in comments[2]
+    assert "applicant" not in comments[1]

@@ -18,7 +18,6 @@ features, hypotheses, journeys…), what the fields are called in Russian.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,6 +67,8 @@ class ItemKind:
     gender: str
     key: str = "id"
     title: str = "title"
+    numbered: bool = False
+    """Pages number the items («гипотеза № 3»): sentences name them by number too."""
 
 
 #: The lists whose items carry an identifier, by their path in the document.
@@ -79,7 +80,9 @@ KEYED: dict[Path, ItemKind] = {
     ("segment_notes",): ItemKind(
         "отметка сегмента", "отметки сегмента", "отметок сегментов", "f", "segment", "segment"
     ),
-    ("hypotheses",): ItemKind("гипотеза", "гипотезы", "гипотез", "f", title="statement"),
+    ("hypotheses",): ItemKind(
+        "гипотеза", "гипотезы", "гипотез", "f", title="statement", numbered=True
+    ),
     ("research", "activities"): ItemKind("исследование", "исследования", "исследований", "n"),
     ("journeys",): ItemKind("путь", "пути", "путей", "m"),
     ("recommendations",): ItemKind("рекомендация", "рекомендации", "рекомендаций", "f"),
@@ -143,8 +146,8 @@ FIELDS: dict[Path, tuple[str, str]] = {
     ("column",): ("столбец", "m"),
     ("type",): ("тип", "m"),
     ("source",): ("источник", "m"),
-    ("source", "kind"): ("вид источника признака", "m"),
-    ("source", "reference"): ("обоснование признака", "n"),
+    ("source", "kind"): ("вид источника", "m"),
+    ("source", "reference"): ("обоснование", "n"),
     ("binning",): ("разбиение", "n"),
     ("binning", "method"): ("способ разбиения", "m"),
     ("binning", "thresholds"): ("пороги", "pl"),
@@ -203,7 +206,11 @@ FIELDS: dict[Path, tuple[str, str]] = {
     ("position",): ("должность", "f"),
     ("contacts",): ("контакты", "pl"),
     ("suggested",): ("предложена программой", "n"),
-    ("enabled",): ("включено", "n"),
+    ("enabled",): ("использование", "n"),
+    ("by_feature", "enabled"): ("использование сегментации по признакам", "n"),
+    ("clustering", "enabled"): ("использование кластеризации", "n"),
+    ("by_feature", "features"): ("признаки сегментации", "pl"),
+    ("clustering", "features"): ("признаки кластеризации", "pl"),
     ("features",): ("признаки", "pl"),
     ("pairs",): ("пары признаков", "pl"),
     ("n_clusters",): ("число кластеров", "n"),
@@ -277,6 +284,8 @@ REFS: dict[Path, str] = {
     ("population_source",): "data_sources",
     ("segments",): "segments",
     ("segment",): "segments",
+    ("features",): "features",
+    ("pairs",): "features",
 }
 
 _LONG = 80
@@ -343,7 +352,12 @@ def _named(path: Path, value: Any, names: Names) -> Any:
     if kind is None:
         return value
     if isinstance(value, list):
-        return [_ref_name(kind, v, names) for v in value]
+        return [
+            [_ref_name(kind, w, names) for w in v]
+            if isinstance(v, list)
+            else _ref_name(kind, v, names)
+            for v in value
+        ]
     return _ref_name(kind, value, names)
 
 
@@ -387,12 +401,31 @@ def format_value(value: Any, enum: type[StrEnum] | None = None) -> str:
     if isinstance(value, list | tuple):
         if not value:
             return "—"
-        if all(not isinstance(v, dict | list) for v in value):
+        if all(_plain(v) for v in value):
             return ", ".join(format_value(v, enum) for v in value)
+        if all(isinstance(v, list | tuple) and all(_plain(w) for w in v) for v in value):
+            # Pairs of features: «Канал» × «Возраст».
+            return ", ".join(" × ".join(format_value(w, enum) for w in v) for v in value)
         return _count(len(value))
     if isinstance(value, dict):
-        return _short(json.dumps(value, ensure_ascii=False, sort_keys=True))
+        return _dict_text(value)
     return str(value)
+
+
+def _plain(value: Any) -> bool:
+    return not isinstance(value, dict | list | tuple)
+
+
+def _dict_text(value: dict[str, Any]) -> str:
+    """A group of fields in words («описание «…»; правило отбора «…»»): the fields that have a
+    Russian name and a value; never the stored keys or the raw structure."""
+    parts = []
+    for key, item in value.items():
+        name = FIELDS.get((str(key),))
+        if name is None or _empty(item):
+            continue
+        parts.append(f"{name[0]} {format_value(item)}")
+    return _short("; ".join(parts)) if parts else "—"
 
 
 def _count(n: int) -> str:
@@ -438,7 +471,17 @@ def _field_sentence(
     target = f"{name} {owner}".strip()
     if isinstance(old, list | type(None)) and isinstance(new, list | type(None)):
         old_list, new_list = old or [], new or []
-        plain = all(not isinstance(v, dict | list) for v in [*old_list, *new_list])
+        numbers = all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in [*old_list, *new_list]
+        )
+        if numbers and old_list and new_list:
+            # Thresholds, a range: the whole series before and after reads best.
+            changed = f"{format_value(old_list)} → {format_value(new_list)}"
+            return f"{_CHANGED[gender]} {target}: {changed}"
+        plain = all(
+            _plain(v) or (isinstance(v, list) and all(_plain(w) for w in v))
+            for v in [*old_list, *new_list]
+        )
         if plain and old_list and new_list:
             added = [v for v in new_list if v not in old_list]
             removed = [v for v in old_list if v not in new_list]
@@ -480,11 +523,22 @@ def _walk_fields(
     ):
         _describe_list(old, new, nested[path[-1]], out, path[-1], names, parent=owner_item)
         return
+    # A group of fields set or cleared as a whole (a role's audience, a feature's binning):
+    # each of its fields in a sentence of its own, never the group as raw data.
+    if isinstance(old, dict) and new is None:
+        new = {}
+    elif isinstance(new, dict) and old is None:
+        old = {}
+    # A dict keyed by data (value labels, column decisions) is one field, not a structure.
+    if (
+        path
+        and path[-1] in ("value_labels", "columns")
+        and isinstance(old, dict | None)
+        and isinstance(new, dict | None)
+    ):
+        _dict_field(path, old or {}, new or {}, owner, out)
+        return
     if isinstance(old, dict) and isinstance(new, dict):
-        # A dict keyed by data (value labels, column decisions) is one field, not a structure.
-        if path and path[-1] in ("value_labels", "columns"):
-            _dict_field(path, old, new, owner, out)
-            return
         for key in [*old, *(k for k in new if k not in old)]:
             _walk_fields(
                 old.get(key),
@@ -506,10 +560,15 @@ def _walk_fields(
         and all(isinstance(v, dict) for v in [*old, *new])
     ):
         name, gender = _field_name(path)
-        if len(old) != len(new):
-            change = f"{_count(len(old))} → {_count(len(new))}"
-        else:
-            change = "изменено содержание"
+        # Records without a name of their own (evidence, legal grounds…): how many came and went.
+        added = sum(1 for v in new if v not in old)
+        removed = sum(1 for v in old if v not in new)
+        parts = []
+        if added:
+            parts.append(f"добавлено записей: {added}")
+        if removed:
+            parts.append(f"убрано записей: {removed}")
+        change = "; ".join(parts) or "изменён порядок"
         out.append(f"{_CHANGED[gender]} {name} {owner}: {change}".replace("  ", " "))
         return
     out.append(_field_sentence(path, old, new, owner, ENUMS.get((container, path)), names))
@@ -523,12 +582,24 @@ def _dict_field(
     removed = [k for k in old if k not in new]
     changed = [k for k in new if k in old and old[k] != new[k]]
     parts = []
-    if added:
-        parts.append("добавлено " + format_value(added))
-    if removed:
-        parts.append("убрано " + format_value(removed))
-    if changed:
-        parts.append("изменено " + format_value(changed))
+    if path[-1] == "value_labels":
+        # The labels as the pages show them, not the codes of the values in the data.
+        if added:
+            parts.append("добавлено " + format_value([new[k] for k in added]))
+        if removed:
+            parts.append("убрано " + format_value([old[k] for k in removed]))
+        if changed:
+            parts.append(
+                "изменено "
+                + ", ".join(f"{format_value(old[k])} → {format_value(new[k])}" for k in changed)
+            )
+    else:
+        if added:
+            parts.append("добавлено " + format_value(added))
+        if removed:
+            parts.append("убрано " + format_value(removed))
+        if changed:
+            parts.append("изменено " + format_value(changed))
     out.append(f"{_CHANGED[gender]} {name} {owner}: " + "; ".join(parts))
 
 
@@ -550,18 +621,24 @@ def _describe_list(
     # «в исследование») equal the nominatives.
     where_in = f" в {parent[0].noun} «{parent[1]}»" if parent else ""
     where_of = f" {parent[0].genitive} «{parent[1]}»" if parent else ""
+
+    def named(key: str, item: dict[str, Any], side: dict[str, dict[str, Any]]) -> str:
+        """«title», or «№ 3 «title»» for the items pages number (by their place in the list)."""
+        text = f"«{_title(item, kind)}»"
+        return f"№ {list(side).index(key) + 1} {text}" if kind.numbered else text
+
     for key, item in after.items():
         if key not in before:
-            out.append(f"{_ADDED[kind.gender]} {kind.noun} «{_title(item, kind)}»{where_in}")
+            out.append(f"{_ADDED[kind.gender]} {kind.noun} {named(key, item, after)}{where_in}")
     for key, item in before.items():
         if key not in after:
             source = f" из {parent[0].genitive} «{parent[1]}»" if parent else ""
-            out.append(f"{_REMOVED[kind.gender]} {kind.noun} «{_title(item, kind)}»{source}")
+            out.append(f"{_REMOVED[kind.gender]} {kind.noun} {named(key, item, before)}{source}")
     nested = {name: sub for (path, name), sub in NESTED.items() if KEYED.get(path) is kind}
     for key, item in after.items():
         if key in before and before[key] != item:
             # Named as it was: a renamed item is recognised by its old name.
-            owner = f"{kind.genitive} «{_title(before[key], kind)}»{where_of}"
+            owner = f"{kind.genitive} {named(key, before[key], after)}{where_of}"
             _walk_fields(
                 before[key],
                 item,
@@ -590,39 +667,92 @@ def describe_changes(
     whole document, when ``old`` and ``new`` are parts of one)."""
     names = item_names(context, old, new)
     out: list[str] = []
-    keys = [*old, *(k for k in new if k not in old)]
-    for key in keys:
-        a, b = old.get(key), new.get(key)
-        if a == b:
-            continue
-        if (key,) in KEYED:
-            _describe_list(a or [], b or [], KEYED[(key,)], out, key, names)
-            continue
-        name, gender = SECTIONS.get(key, (key, "n"))
-        if isinstance(a, dict) and isinstance(b, dict):
-            inner = [k for k in [*a, *(k for k in b if k not in a)] if a.get(k) != b.get(k)]
-            for sub in inner:
-                if (key, sub) in KEYED:
-                    container = "activities" if sub == "activities" else key
-                    _describe_list(
-                        a.get(sub) or [],
-                        b.get(sub) or [],
-                        KEYED[(key, sub)],
-                        out,
-                        container,
-                        names,
-                    )
-                    continue
-                section_out: list[str] = []
-                _walk_fields(a.get(sub), b.get(sub), (sub,), "", key, section_out, {}, None, names)
+    for key in _keys(old, new):
+        out.extend(_describe_key(key, old.get(key), new.get(key), names, prefixed=True))
+    return out
+
+
+#: How the history names the sections of the document (as the study's pages head them).
+SECTION_TITLES: dict[str, str] = {
+    "schema_version": "Версия документа",
+    "id": "Общие сведения",
+    "title": "Название исследования",
+    "scope": "Объект профилирования",
+    "requisites": "Реквизиты документа",
+    "roles": "Роли",
+    "data_sources": "Источники данных",
+    "features": "Признаки",
+    "segmentation": "Настройки сегментации",
+    "priority": "Настройки приоритетов",
+    "segment_notes": "Отметки сегментов",
+    "hunt_ladder": "Лестница Ханта",
+    "service_levels": "Лестница уровней сервиса",
+    "hypotheses": "Гипотезы",
+    "research": "План исследований",
+    "topic_labels": "Темы ответов",
+    "journeys": "Пути клиентов",
+    "recommendations": "Рекомендации",
+}
+
+
+@dataclass(frozen=True)
+class SectionChanges:
+    """The changes of one section of the document: its title («Гипотезы») and a sentence per
+    change («Добавлена гипотеза № 3 «…»»)."""
+
+    title: str
+    changes: list[str]
+
+
+def describe_sections(old: dict[str, Any], new: dict[str, Any]) -> list[SectionChanges]:
+    """:func:`describe_changes` grouped by the section of the document each change is in, in
+    the order of the document; a section's own name is not repeated in its sentences."""
+    names = item_names(old, new)
+    sections = []
+    for key in _keys(old, new):
+        changes = _describe_key(key, old.get(key), new.get(key), names, prefixed=False)
+        if changes:
+            sections.append(SectionChanges(SECTION_TITLES.get(key, "Другие сведения"), changes))
+    return sections
+
+
+def _keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [k for k in [*old, *(k for k in new if k not in old)] if old.get(k) != new.get(k)]
+
+
+def _describe_key(key: str, a: Any, b: Any, names: Names, *, prefixed: bool) -> list[str]:
+    """The sentences of one top-level section; ``prefixed``: a change inside a section of
+    settings starts with the section's name («Настройки сегментации: изменён …»)."""
+    out: list[str] = []
+    if (key,) in KEYED:
+        _describe_list(a or [], b or [], KEYED[(key,)], out, key, names)
+        return out
+    name, gender = SECTIONS.get(key, ("другие сведения", "pl"))
+    if isinstance(a, dict) and b is None:
+        b = {}
+    elif isinstance(b, dict) and a is None:
+        a = {}
+    if isinstance(a, dict) and isinstance(b, dict):
+        inner = [k for k in [*a, *(k for k in b if k not in a)] if a.get(k) != b.get(k)]
+        for sub in inner:
+            if (key, sub) in KEYED:
+                container = "activities" if sub == "activities" else key
+                _describe_list(
+                    a.get(sub) or [], b.get(sub) or [], KEYED[(key, sub)], out, container, names
+                )
+                continue
+            section_out: list[str] = []
+            _walk_fields(a.get(sub), b.get(sub), (sub,), "", key, section_out, {}, None, names)
+            if prefixed:
                 out.extend(f"{name[:1].upper()}{name[1:]}: {_lower_first(s)}" for s in section_out)
-            continue
-        if key == "title":
-            out.append(f"Изменено название исследования: {format_value(a)} → {format_value(b)}")
-            continue
-        if isinstance(a, list) and isinstance(b, list):
-            out.append(_section_list_sentence(name, gender, a, b))
-            continue
+            else:
+                out.extend(section_out)
+        return out
+    if key == "title":
+        out.append(f"Изменено название исследования: {format_value(a)} → {format_value(b)}")
+    elif isinstance(a, list) and isinstance(b, list):
+        out.append(_section_list_sentence(name, gender, a, b))
+    else:
         out.append(f"{_CHANGED[gender]} {name}: {format_value(a)} → {format_value(b)}")
     return out
 

@@ -29,6 +29,7 @@ from segprofile.errors import ConflictError, SegprofileError
 from segprofile.model import diff
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.keys import retire_stale_key
+from segprofile.web.studies.people import person
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -312,7 +313,8 @@ class StudyRevision(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.study} #{self.number}"
+        # Listed under its study (the admin's study page): the study is not repeated.
+        return gettext("Revision %(number)s") % {"number": self.number}
 
     def to_document(self) -> StudyDocument:
         """The stored document as the pydantic model."""
@@ -451,7 +453,11 @@ class ProfileRun(BackgroundJob, models.Model):
         ordering = ("-created_at", "-pk")
 
     def __str__(self) -> str:
-        return f"{self.study} #{self.revision.number}: {self.status}"
+        return gettext("%(study)s, revision %(number)s: %(status)s") % {
+            "study": self.study,
+            "number": self.revision.number,
+            "status": self.get_status_display(),  # type: ignore[attr-defined]
+        }
 
     def mark_done(self, *, result_json: str, html: str, fragment: str) -> None:
         self._done(result_json=result_json, html=html, fragment=fragment)
@@ -678,7 +684,7 @@ class Membership(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.study}: {self.user} ({self.role})"
+        return f"{person(self.user)} ({self.get_role_display()})"  # type: ignore[attr-defined]
 
 
 @receiver(post_save, sender=Study)
@@ -748,8 +754,12 @@ class AuditEvent(models.Model):
         shown = []
         for key, value in (self.details or {}).items():
             name = _AUDIT_DETAIL_NAMES.get(key, key)
+            if key == "slug":
+                continue  # an internal identifier (older deletions): the title is in its column
             if key == "what":
                 value = _AUDIT_WHAT.get(str(value), value)
+            elif key in ("role", "from", "to") and value in Membership.Role.values:
+                value = Membership.Role(value).label
             elif key == "format":
                 value = str(value).upper()
             elif isinstance(value, bool):
@@ -770,6 +780,10 @@ _AUDIT_DETAIL_NAMES: dict[str, Any] = {
     "file": _("file"),
     "sections": _("sections"),
     "role": _("role"),
+    "from": _("role before"),
+    "to": _("role now"),
+    "revisions": _("revisions"),
+    "runs": _("profiles built"),
     "member": _("member"),
     "name": _("member"),
     "restored": _("revision restored"),

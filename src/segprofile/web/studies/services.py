@@ -105,10 +105,12 @@ def create_study_from_example(
     meanwhile); if the data fails, the study and its directory are removed again.
     """
     document = pipeline.example_study(name)
+    # The example by its title, as the page offering it names it (never its internal name).
+    title = next((e.title for e in pipeline.list_examples() if e.name == name), name)
     study = Study.create_from_document(
         document,
         owner=owner,
-        comment=gettext("Created from the example «%(name)s»") % {"name": name},
+        comment=gettext("Created from the example «%(name)s»") % {"name": title},
     )
     try:
         import_demo_data(study, name, rows=rows, seed=seed, author=owner.get_username())

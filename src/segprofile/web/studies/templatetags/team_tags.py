@@ -3,6 +3,7 @@
 {% load team_tags %}
 {% study_caps study as can %}
 {% if can.edit %}<form method="post" …>{% csrf_token %}{% base_revision_field study %}…{% endif %}
+{{ revision.author|person }} · <span class="muted">{{ member.user|person_note }}</span>
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from segprofile.web.studies import people
 from segprofile.web.studies.models import Study
 
 register = template.Library()
@@ -64,3 +66,15 @@ def base_revision_field(study: Study, number: int | None = None) -> SafeString:
 def can_edit_study(study: Study, user: Any) -> bool:
     """``{% if study|can_edit_study:user %}``: whether ``user`` may change ``study``."""
     return bool(study is not None and user is not None and study.can(user, "edit"))
+
+
+@register.filter
+def person(user: Any) -> str:
+    """``{{ user|person }}``: the full name, else the user name once (:mod:`people`)."""
+    return people.person(user)
+
+
+@register.filter
+def person_note(user: Any) -> str:
+    """``{{ user|person_note }}``: the user name beside a full name, else the e-mail."""
+    return people.person_note(user)

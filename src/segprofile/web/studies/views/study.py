@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segprofile import pipeline
 from segprofile.errors import DocumentError, NotFound, SegprofileError
 from segprofile.model.format import percent
-from segprofile.model.labels import PRIORITY_PARTS
+from segprofile.model.labels import PRIORITY_PARTS, segment_name
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import access, htmx, runs, sections, services
@@ -395,7 +395,9 @@ def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#roles")
-    comment = gettext("Eligibility rule of the role «%(role)s»") % {"role": role_id}
+    comment = gettext("Eligibility rule of the role «%(role)s»") % {
+        "role": _role_title(current, role_id)
+    }
     revision = study.add_revision(document, author=request.user, comment=comment)
     messages.success(
         request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
@@ -620,7 +622,9 @@ def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
     else:
-        comment = gettext("Sponsor focus of the segment «%(segment)s»") % {"segment": key}
+        # The segment as pages name it («Канал подачи: офис»), not its key.
+        name = segment_name(document.features, key)
+        comment = gettext("Sponsor focus of the segment «%(segment)s»") % {"segment": name}
         revision = study.add_revision(document, author=request.user, comment=comment)
         messages.success(
             request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
@@ -711,6 +715,11 @@ def _refused(request: HttpRequest, study: Study, name: str, **extra: Any) -> Htt
     return _detail_page(request, study, status=400, extra=extra)
 
 
+def _role_title(document: StudyDocument, role_id: str) -> str:
+    """A role as revision comments name it: its title (its identifier only if it has none)."""
+    return next((r.title for r in document.roles if r.id == role_id and r.title), role_id)
+
+
 def _role_index(document: StudyDocument, role_id: str) -> int:
     for index, role in enumerate(document.roles):
         if role.id == role_id:
@@ -765,11 +774,12 @@ def role_edit(request: HttpRequest, pk: int, role_id: str | None = None) -> Http
 def role_delete(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
     """Delete a role: refused, with the steps named, while journey steps name it."""
     study = study_for(request, pk, need="edit")
-    _role_index(sections.base_document(study), role_id)  # 404 for a role that is not there
+    base = sections.base_document(study)
+    _role_index(base, role_id)  # 404 for a role that is not there
     form = forms.Form(request.POST)
     form.is_valid()
     change = sections.on_model(lambda document: pipeline.delete_role(document, role_id))
-    comment = gettext("Role «%(role)s» deleted") % {"role": role_id}
+    comment = gettext("Role «%(role)s» deleted") % {"role": _role_title(base, role_id)}
     if sections.save_part(request, study, change, comment=comment, form=form):
         return _saved(request, study, "roles")
     return _refused(request, study, "roles", delete_form=form, deleting=role_id)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
-from segprofile.model.diff import describe_changes
+from segprofile.model.diff import describe_changes, describe_sections
 from segprofile.web.studies import access, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
@@ -33,6 +33,7 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
+from segprofile.web.studies.people import person
 
 _AUDIT_PAGE = 100
 _HISTORY_PAGE = 30
@@ -129,7 +130,9 @@ def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
                 AuditEvent.Action.MEMBER_REMOVED,
                 {"member": name, "role": member.role},
             )
-            text = gettext("%(name)s no longer has access to the study.") % {"name": name}
+            text = gettext("%(name)s no longer has access to the study.") % {
+                "name": person(member.user)
+            }
         elif role == member.role:
             return back
         else:
@@ -138,7 +141,7 @@ def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
             member.save(update_fields=["role"])
             action = AuditEvent.Action.MEMBER_CHANGED
             text = gettext("%(name)s is now %(role)s.") % {
-                "name": name,
+                "name": person(member.user),
                 "role": Membership.Role(role).label,
             }
     audit(request, action, study, details)
@@ -153,7 +156,8 @@ def member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every revision with its author, time, comment and what changed against the previous."""
+    """Every revision with its author, time, comment and what changed against the previous,
+    section by section in words («Гипотезы: добавлена гипотеза № 3 «…»»)."""
     study = study_for(request, pk, need="view")
     revisions = study.revisions.select_related("author").order_by("-number")
     page = Paginator(revisions, _HISTORY_PAGE).get_page(request.GET.get("page"))
@@ -166,7 +170,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         {
             "revision": r,
-            "changes": describe_changes(previous[r.number - 1], r.document)
+            "sections": describe_sections(previous[r.number - 1], r.document)
             if r.number - 1 in previous
             else [],
             "first": r.number == 1,
@@ -206,7 +210,7 @@ def revision_compare(request: HttpRequest, pk: int) -> HttpResponse:
         "study": study,
         "old": old,
         "new": new,
-        "changes": describe_changes(old.document, new.document),
+        "sections": describe_sections(old.document, new.document),
         "numbers": list(study.revisions.order_by("-number").values_list("number", flat=True)),
         "current": current,
     }
@@ -317,16 +321,22 @@ def audit_all(request: HttpRequest) -> HttpResponse:
 # --- deletion ----------------------------------------------------------------------------------
 
 
+def _same_title(typed: str, title: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    return bool(typed.strip()) and norm(typed) == norm(title)
+
+
 @require_http_methods(["GET", "POST"])
 def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a study with its revisions, profiles and data files (owners, after a confirmation
-    with the study's identifier typed)."""
+    with the study's title typed: spaces and capitals do not matter)."""
     study = study_for(request, pk, need="manage")
     error = ""
     if request.method == "POST":
-        if request.POST.get("confirm", "").strip() == study.slug:
+        if _same_title(request.POST.get("confirm", ""), study.title):
             details = {
-                "slug": study.slug,
                 "revisions": study.revisions.count(),
                 "runs": study.runs.count(),
             }
@@ -343,6 +353,6 @@ def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
                 request, gettext("The study «%(title)s» was deleted.") % {"title": study.title}
             )
             return redirect("studies:list")
-        error = gettext("Type the study's identifier exactly to confirm.")
+        error = gettext("Type the study's title exactly to confirm.")
     context = {"study": study, "error": error}
     return render(request, "studies/team/delete.html", context, status=400 if error else 200)
