@@ -407,12 +407,12 @@ def test_the_status_history_follows_new_revisions_and_the_language(
     assert response.status_code == 302
     text = _text(client_in.get(url))
     assert "редакция 2, " in text
-    assert "anna: открыта → подтверждена" in text
+    assert "Анна: открыта → подтверждена" in text  # the author by name (studies.people)
     # The history names the statuses in each request's language.
     client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = _text(client_in.get(url))
     assert "revision 2, " in english
-    assert "anna: open → confirmed" in english
+    assert "Анна: open → confirmed" in english
 
 
 # --- parts of pages: each request its own (tokens, rights, language) ---------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -56,6 +57,7 @@ from segprofile.web.studies.forms.research import (
     TopicsForm,
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
+from segprofile.web.studies.people import person
 from segprofile.web.studies.sections import save_part
 from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.views.common import (
@@ -694,11 +696,15 @@ def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, A
         "number", "author__username", "created_at", "comment", "document__hypotheses"
     )[:limit]
     history = diff.status_history(diff.RevisionHypotheses(*r) for r in list(revisions)[::-1])
+    authors = {c.author for changes in history.values() for c in changes if c.author}
+    names = {
+        u.get_username(): person(u) for u in get_user_model().objects.filter(username__in=authors)
+    }
     return {
         hid: [
             {
                 "number": c.number,
-                "author": c.author,
+                "author": names.get(c.author, c.author),
                 "at": c.at,
                 "old": STATUS_LABELS.get(c.old, "—"),
                 "new": STATUS_LABELS.get(c.new, c.new),
