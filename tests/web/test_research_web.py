@@ -346,6 +346,35 @@ def test_a_stale_plan_says_why_and_offers_to_compute_it_again(
     assert '<details class="guide" open>' in text  # current again: the first guide open
 
 
+def test_a_plan_without_guides_made_stale_by_hypotheses_says_so_and_offers_to_rebuild(
+    study: Study, client_in: Client, user: User
+) -> None:
+    """The plan was computed when no hypothesis named a segment; then the team named one. The
+    page must not keep saying that no hypothesis names a segment."""
+    document = study.current_revision().to_document()
+    named = {h.id: list(h.segments) for h in document.hypotheses}
+    assert any(named.values())
+    for hyp in document.hypotheses:
+        hyp.segments = []
+    revision = study.add_revision(document, author=user, comment="гипотезы без сегментов")
+    services.start_research_plan(study, study.runs.get(), revision, user)
+    text = _text(client_in.get(_url("research", study)))
+    guides = text[text.index('id="guides"') :]
+    assert "Ни одна гипотеза пока не называет сегмент" in guides  # true here
+    assert 'id="guides-stale"' not in guides
+
+    for hyp in document.hypotheses:
+        hyp.segments = named[hyp.id]
+    study.add_revision(document, author=user, comment="гипотезы названы по сегментам")
+    text = _text(client_in.get(_url("research", study)))
+    guides = text[text.index('id="guides"') :]
+    assert "не называет сегмент" not in guides
+    assert 'id="guides-stale"' in guides
+    assert "План устарел" in guides
+    assert "Теперь гипотезы называют сегменты" in guides
+    assert "Пересчитать план" in guides
+
+
 def test_uncovered_segments_are_listed_loudly(
     study: Study, client_in: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -299,6 +299,8 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         "job": job,
         "plan": plan,
         "stale": stale,
+        # Whether the plan's lack of guides is still true (a stale plan says when it is not).
+        "segments_named": any(h.segments for h in document.hypotheses),
         "sizes": sizes,
         "short_total": sum(s.short or 0 for s in sizes),
         "coverage": pipeline.research_coverage(document, labels),
