@@ -142,6 +142,49 @@ def test_make_bins_labels() -> None:
     assert bins.codes == ["<2", "2–3", "≥3"]
 
 
+def test_make_bins_unit_agrees_with_the_number() -> None:
+    """The analyst's unit agrees with the number it follows, as a Russian writer puts it."""
+    ages = make_bins([18, 21, 22, 25, 35, 45, 61], integer=True, labels=None, unit="лет")
+    assert ages.labels == [
+        "Менее 18 лет",
+        "18–20 лет",
+        "21 год",
+        "22–24 года",
+        "25–34 года",
+        "35–44 года",
+        "45–60 лет",
+        "61 и более лет",
+    ]
+    assert make_bins([1, 2, 3], integer=True, labels=None, unit="лет").labels == [
+        "Менее 1 года",
+        "1 год",
+        "2 года",
+        "3 и более лет",
+    ]
+    # The unit may be written in any form of the noun: «года», «человек», «детей».
+    assert make_bins([21, 25], integer=True, labels=None, unit="года").labels[1] == "21–24 года"
+    assert make_bins([1, 5], integer=True, labels=None, unit="детей").labels == [
+        "Менее 1 ребёнка",
+        "1–4 ребёнка",
+        "5 и более детей",
+    ]
+    assert make_bins([21, 25], integer=True, labels=None, unit="человек").labels[1] == (
+        "21–24 человека"
+    )
+    # Fractions: the genitive singular.
+    assert make_bins([2.5, 3.5], integer=False, labels=None, unit="лет").labels == [
+        "Менее 2,5 года",
+        "От 2,5 до 3,5 года",
+        "3,5 и более лет",
+    ]
+
+
+@pytest.mark.parametrize("unit", ["тыс. руб.", "км", "часов в неделю", "%", "kg"])
+def test_make_bins_other_units_unchanged(unit: str) -> None:
+    labels = make_bins([21, 25], integer=True, labels=None, unit=unit).labels
+    assert labels == [f"Менее 21 {unit}", f"21–24 {unit}", f"25 и более {unit}"]
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html as html_lib
 import io
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -697,6 +698,10 @@ def test_a_queued_import_shows_its_progress_and_the_upload_links_to_it(
     assert queued.status_code == 302
     page = page_text(client_in.get(queued["Location"]))
     assert "Загрузка файла a.csv" in page
+    # One phrase, then the status: not «В источник данных «records». в очереди».
+    title = stored_study.current_revision().to_document().data_source("records").title or "records"
+    assert f"Источник данных «{title}» · в очереди" in " ".join(re.sub("<[^>]+>", "", page).split())
+    assert "». в очереди" not in page
     assert "Ожидание фонового обработчика" in page
     assert client_in.get(inspect_url(stored_study, token))["Location"] == queued["Location"]
     data_page = page_text(client_in.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))

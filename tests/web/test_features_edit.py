@@ -10,10 +10,13 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from segprofile import pipeline
+from segprofile.pipeline.features import PreviewSegment
 from segprofile.web.studies import services
 from segprofile.web.studies.models import Membership, Study
 
@@ -465,3 +468,30 @@ def test_the_preview_of_an_identifier_names_no_value(client_in: Client, study: S
     html = client_in.post(_url("feature_preview", study), data, **HX).content.decode()
     assert "Редких значений в столбце (у каждого меньше 5 клиентов):" in html
     assert "@mail.ru" not in html
+
+
+@pytest.mark.parametrize(
+    ("more", "text"),
+    [
+        (18363, "Ещё 18\u00a0363 сегмента не показаны"),
+        (1, "Ещё 1 сегмент не показан"),
+        (21, "Ещё 21 сегмент не показан"),
+        (11, "Ещё 11 сегментов не показано"),
+        (1005, "Ещё 1\u00a0005 сегментов не показано"),
+    ],
+)
+def test_segments_past_the_list_are_counted_with_spaced_thousands_and_agreed(
+    more: int, text: str
+) -> None:
+    """«Ещё 18 363 сегмента», not «Ещё 18363 сегмента»: figures as every page writes them."""
+    preview = pipeline.FeaturePreview(
+        segments=[PreviewSegment(label="Город", size="около 1\u00a0230 из 3\u00a0000")],
+        binning="",
+        total=3000,
+        more=more,
+    )
+    with translation.override("ru"):
+        html = render_to_string(
+            "studies/study/sections/_feature_preview.html", {"preview": preview, "min_cell": 5}
+        )
+    assert text in html

@@ -10,6 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
+from segprofile.model.format import plural
+from segprofile.model.study import Hypothesis, HypothesisKind
 from segprofile.web.studies.models import Study
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +140,28 @@ def test_a_missing_management_form_is_a_message_not_a_500(client_in: Client) -> 
     response = client_in.post(reverse("studies:create_blank"), data)
     assert response.status_code == 400
     assert Study.objects.count() == 0
+
+
+def test_the_check_counts_what_it_lists(client_in: Client, stored_study: Study, user: Any) -> None:
+    """«Не хватает 11 пунктов» over a list of 12 misled: the list also has the points worth a
+    look; the sentence counts both kinds, and each of the latter is marked."""
+    document = stored_study.current_revision().to_document()
+    document.hypotheses = [
+        Hypothesis(id="n1", kind=HypothesisKind.need, statement="Не знают о выплате"),
+        Hypothesis(id="n2", kind=HypothesisKind.need, statement="Далеко до офиса"),
+    ]
+    stored_study.add_revision(document, author=user, comment="гипотезы без ступеней")
+    html = client_in.get(reverse("studies:detail", kwargs={"pk": stored_study.pk})).content.decode()
+    check = html.split('id="check"', 1)[1].split("</section>", 1)[0]
+    missing = check.count('class="finding finding--missing"')
+    warnings = check.count('class="finding finding--warning"')
+    assert missing >= 2  # no problems, no plan, no journeys…
+    assert warnings >= 4  # two hypotheses, each without a step of Hunt's ladder and of AIDAS
+    counts = check.split('id="check-counts">', 1)[1].split("</p>", 1)[0]
+    lacking = plural(missing, "пункта", "пунктов", "пунктов")
+    assert f"Для полного профиля не хватает {lacking}." in counts
+    assert f"На {plural(warnings, 'пункт', 'пункта', 'пунктов')} стоит обратить внимание." in counts
+    assert check.count("обратить внимание</span>") == warnings
 
 
 def test_stages_and_findings_link_to_where_they_are_fixed(

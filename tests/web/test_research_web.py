@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html as html_lib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,58 @@ def test_research_page_lists_sizes_respondents_bound_and_guides(
         assert respondent.respondent_id in text
 
 
+def _plain(html: str, start: str, length: int = 400) -> str:
+    """The page's text from ``start`` on, tags dropped and spaces joined."""
+    at = html.index(start)
+    return " ".join(re.sub(r"<[^>]+>", " ", html[at : at + length]).split())
+
+
+def test_research_page_counts_say_what_they_count_and_agree(
+    planned: Study, client_in: Client
+) -> None:
+    """The survey sizes count the segments of one feature and of pairs of features; the
+    interview respondents cover the segments of one feature: each count says which, and the
+    segments of one feature are the same number in both places."""
+    plan = planned.plans.get().plan()
+    assert plan is not None
+    single = sum(1 for s in plan.sample_sizes if "&" not in s.key)
+    pairs = len(plan.sample_sizes) - single
+    assert pairs > 0
+    assert plan.recruitment.segments_total == single
+    text = _text(client_in.get(_url("research", planned)))
+    assert (
+        f"Сколько ответов нужно — сегментов по одному признаку: {single}, "
+        f"по парам признаков: {pairs}"
+    ) in text
+    assert (
+        f"У каждого сегмента по одному признаку есть респондент для интервью: {single} из "
+        f"{single}. Сегментам по парам признаков отдельные респонденты не подбираются."
+    ) in text
+    assert f"Покрыто сегментов по одному признаку {single} / {single}" in _plain(
+        text, "Покрыто сегментов", 200
+    )
+    assert f"представляют {single} из {single} сегментов по одному признаку" in text
+    assert f"{len(plan.sample_sizes)} сегмент" not in text  # no count of both kinds unlabelled
+    # Figures spaced by thousands as everywhere: «1 618», not «1618».
+    assert re.search(r"Всего не хватает ответов: \d{1,3}(?:\u00a0\d{3})+\.", text)
+
+
+def test_the_respondents_bound_is_said_in_plain_russian(planned: Study, client_in: Client) -> None:
+    plan = planned.plans.get().plan()
+    assert plan is not None
+    assert plan.recruitment.bound_factor > 1
+    text = _text(client_in.get(_url("research", planned)))
+    bound = _plain(text, "Наименьшее возможное число респондентов", 400)
+    factor = f"{plan.recruitment.bound_factor:.2f}".replace(".", ",").rstrip("0").rstrip(",")
+    assert f"Наименьшее возможное число респондентов {plan.recruitment.lower_bound} " in bound
+    assert (
+        "Программа составляет список быстро, не перебирая все сочетания людей, поэтому он "
+        f"может оказаться длиннее самого короткого возможного, но не более чем в {factor} раза."
+    ) in bound
+    for jargon in ("связанн", "жадн", "способ подбора", "H(", "оптимум"):
+        assert jargon not in text
+
+
 def test_a_page_never_computes_the_plan(
     study: Study, client_in: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -344,6 +397,35 @@ def test_a_stale_plan_says_why_and_offers_to_compute_it_again(
     assert 'id="plan-stale"' not in text
     assert "Рассчитан по профилю редакции 2, редакции 2 исследования" in text
     assert '<details class="guide" open>' in text  # current again: the first guide open
+
+
+def test_a_plan_without_guides_made_stale_by_hypotheses_says_so_and_offers_to_rebuild(
+    study: Study, client_in: Client, user: User
+) -> None:
+    """The plan was computed when no hypothesis named a segment; then the team named one. The
+    page must not keep saying that no hypothesis names a segment."""
+    document = study.current_revision().to_document()
+    named = {h.id: list(h.segments) for h in document.hypotheses}
+    assert any(named.values())
+    for hyp in document.hypotheses:
+        hyp.segments = []
+    revision = study.add_revision(document, author=user, comment="гипотезы без сегментов")
+    services.start_research_plan(study, study.runs.get(), revision, user)
+    text = _text(client_in.get(_url("research", study)))
+    guides = text[text.index('id="guides"') :]
+    assert "Ни одна гипотеза пока не называет сегмент" in guides  # true here
+    assert 'id="guides-stale"' not in guides
+
+    for hyp in document.hypotheses:
+        hyp.segments = named[hyp.id]
+    study.add_revision(document, author=user, comment="гипотезы названы по сегментам")
+    text = _text(client_in.get(_url("research", study)))
+    guides = text[text.index('id="guides"') :]
+    assert "не называет сегмент" not in guides
+    assert 'id="guides-stale"' in guides
+    assert "План устарел" in guides
+    assert "Теперь гипотезы называют сегменты" in guides
+    assert "Пересчитать план" in guides
 
 
 def test_uncovered_segments_are_listed_loudly(

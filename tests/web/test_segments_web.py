@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
+from segprofile.model.format import plural
 from segprofile.model.results import Profile
 from segprofile.web.studies.forms.segments import PORTRAIT_TEXT_MAX
 from segprofile.web.studies.models import Membership, ProfileRun, RunChart, Study
@@ -127,6 +128,11 @@ def test_segments_page_hides_suppressed_numbers(
     response = client_in.get(_url("run_segments", study, run) + f"?feature={feature.feature_id}")
     text = _text(response)
     assert f"меньше {min_cell} клиентов скрыты" in text
+    # The count of hidden segments in plain words (no «малая клетка»), with its reason per row.
+    n_hidden = sum(1 for seg in feature.segments if seg.key in hidden)
+    counted = plural(n_hidden, "сегмент скрыт", "сегмента скрыты", "сегментов скрыты")
+    assert f"{counted}, чтобы не раскрыть сведений о" in text
+    assert "клетк" not in text
     for seg in feature.segments:
         cells = _row(text, seg.key)
         if seg.key in hidden:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ import pyarrow as pa
 
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
+from segprofile.data.masking import morph
 from segprofile.errors import EngineError, InputError
 from segprofile.model.labels import MISSING_CODE as MISSING_CODE
 from segprofile.model.labels import MISSING_LABEL as MISSING_LABEL
@@ -84,24 +86,65 @@ def _fmt(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
+_UNIT_WORD = re.compile(r"[А-Яа-яЁё]+")
+#: pymorphy3 declines «год» regularly; the genitive plural people write is «лет».
+_SUPPLETIVE = {"годов": "лет"}
+
+
+def unit_after(value: float | None, unit: str, *, case: str = "nomn") -> str:
+    """The analyst's unit agreed with the number before it: «21 год», «34 года», «35 лет»;
+    after «менее», «до» (``case="gent"``) «менее 21 года», «до 25 лет»; a fraction takes the
+    genitive singular («3,5 года»); ``value=None`` is «N и более»: the genitive plural
+    («3 и более детей», «60 и более лет»). A unit that is not one Russian noun pymorphy3
+    knows («тыс. руб.», «км», «часов в неделю») stays as the analyst wrote it."""
+    if not _UNIT_WORD.fullmatch(unit):
+        return unit
+    parses = [
+        p
+        for p in morph().parse(unit)
+        if p.tag.POS == "NOUN" and p.is_known and "Fixd" not in p.tag and "Abbr" not in p.tag
+    ]
+    if not parses:
+        return unit
+    same = [p for p in parses if p.normal_form == parses[0].normal_form]
+    if value is None:
+        agreed = same[0].inflect({"plur", "gent"})
+    elif float(value).is_integer():
+        agreed = same[0].inflect({case})
+        agreed = agreed.make_agree_with_number(abs(int(value))) if agreed else None
+    else:
+        agreed = same[0].inflect({"sing", "gent"})
+    if agreed is None:
+        return unit
+    # The analyst's own word when it already is the form needed («человек» for «5 человек»).
+    if any((p.tag.number, p.tag.case) == (agreed.tag.number, agreed.tag.case) for p in same):
+        return unit
+    word = _SUPPLETIVE.get(agreed.word, agreed.word)
+    return str(word.capitalize() if unit[:1].isupper() else word)
+
+
 def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, unit: str) -> Bins:
-    """Codes and labels for thresholds ``t_1 < … < t_n``: n + 1 intervals."""
+    """Codes and labels for thresholds ``t_1 < … < t_n``: n + 1 intervals; the unit agrees with
+    the number it follows (:func:`unit_after`)."""
     codes = [f"<{_fmt(edges[0])}"]
     codes += [f"{_fmt(a)}–{_fmt(b)}" for a, b in itertools.pairwise(edges)]
     codes.append(f"≥{_fmt(edges[-1])}")
     codes = [c.replace("\u00a0", "") for c in codes]
     if labels is None:
-        suffix = f" {unit}" if unit else ""
-        made = [f"менее {_fmt(edges[0])}{suffix}"]
+
+        def suffix(value: float | None, case: str = "nomn") -> str:
+            return f" {unit_after(value, unit, case=case)}" if unit else ""
+
+        made = [f"менее {_fmt(edges[0])}{suffix(edges[0], 'gent')}"]
         for a, b in itertools.pairwise(edges):
             whole = integer and float(a).is_integer() and float(b).is_integer()
             if whole and b - a == 1:
-                made.append(f"{_fmt(a)}{suffix}")
+                made.append(f"{_fmt(a)}{suffix(a)}")
             elif whole:
-                made.append(f"{_fmt(a)}–{_fmt(b - 1)}{suffix}")
+                made.append(f"{_fmt(a)}–{_fmt(b - 1)}{suffix(b - 1)}")
             else:
-                made.append(f"от {_fmt(a)} до {_fmt(b)}{suffix}")
-        made.append(f"{_fmt(edges[-1])} и более{suffix}")
+                made.append(f"от {_fmt(a)} до {_fmt(b)}{suffix(b, 'gent')}")
+        made.append(f"{_fmt(edges[-1])} и более{suffix(None)}")
         labels = made
     return Bins(edges=list(edges), codes=codes, labels=[sentence_case(x) for x in labels])
 

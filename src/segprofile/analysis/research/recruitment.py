@@ -20,6 +20,7 @@ import pandas as pd
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
+from segprofile.model.format import number, plural
 from segprofile.model.labels import inline_label
 from segprofile.model.results import (
     RecruitedRespondent,
@@ -693,8 +694,10 @@ def recruit_respondents(
     limited = pool.excluded_limit + int(over.sum())
     covered = len(wanted) - len(uncovered)
     parts = [
-        f"Для интервью подобрано {n} {_people(n)}: они представляют {covered} из {len(wanted)} "
-        f"сегментов (нужно респондентов на сегмент: {per_segment})."
+        f"Для интервью подобрано {number(n)} {_people(n)}: они представляют {number(covered)} из "
+        f"{plural(len(wanted), 'сегмента', 'сегментов', 'сегментов')}"
+        f"{'' if any('&' in key for key in wanted) else ' по одному признаку'} "
+        f"(нужно респондентов на сегмент: {per_segment})."
     ]
     if n:
         parts.append(

@@ -716,6 +716,7 @@ def data_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
     context = {
         "study": job.study,
         "job": job,
+        "source": _source_title(job.study, job.source_id),
         "error": _import_error(job) if job.status == DataImport.Status.FAILED else None,
     }
     return render(request, "studies/data/import.html", context)

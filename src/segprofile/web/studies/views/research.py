@@ -301,7 +301,13 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         "job": job,
         "plan": plan,
         "stale": stale,
+        # Whether the plan's lack of guides is still true (a stale plan says when it is not).
+        "segments_named": any(h.segments for h in document.hypotheses),
         "sizes": sizes,
+        # Counted apart: interview respondents are chosen for the segments of one feature only,
+        # the survey sizes are for pairs of features («a=x&b=y») too.
+        "sizes_pairs": sum(1 for s in sizes if "&" in s.key),
+        "sizes_single": sum(1 for s in sizes if "&" not in s.key),
         "short_total": sum(s.short or 0 for s in sizes),
         "coverage": pipeline.research_coverage(document, labels),
         "listed": _listed(plan, document),

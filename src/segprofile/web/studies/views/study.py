@@ -224,7 +224,9 @@ def _detail_page(
         "acts": {act.id: act for act in document.scope.legal_acts},
         "sources": sources,
         "findings": findings,
+        # The list has both kinds; the sentence above it counts each (11 missing + 1 to look at).
         "missing_count": sum(1 for f in findings if f.severity == "missing"),
+        "warning_count": sum(1 for f in findings if f.severity == "warning"),
         # issue 19: features whose column is not in the imported data (the section marks them).
         "missing_columns": pipeline.missing_columns(services.workspace_for(study), document),
         "runs": recent,
