@@ -770,10 +770,17 @@ def research_plan_cmd(
             lines.append("")
     (out_dir / "guides.md").write_text("\n".join(lines), encoding="utf-8")
     rec = plan.recruitment
+    factor = f"{rec.bound_factor:.2f}".replace(".", ",")
+    bound = (
+        f" Наименьшее возможное число респондентов — {rec.lower_bound}; список может быть "
+        f"длиннее самого короткого, но не более чем в {factor} раза."
+        if rec.bound_factor > 1
+        else ""
+    )
     out.print(
-        f"Респондентов для интервью: {len(rec.respondents)}; сегментов покрыто "
-        f"{rec.segments_covered} из {rec.segments_total} (гарантия жадного алгоритма: "
-        f"не более чем в {rec.bound_factor:.2f} раза больше оптимума)."
+        f"Респондентов для интервью: {len(rec.respondents)}; сегментов по одному признаку "
+        f"с респондентом: {rec.segments_covered} из {rec.segments_total}.{bound}",
+        highlight=False,
     )
     for miss in rec.uncovered:
         err.print(f"[yellow]Без респондента:[/] {miss.label} — {miss.reason}", highlight=False)

@@ -402,7 +402,10 @@ class Recruitment(_Result):
     excluded_opt_out: int = 0
     excluded_limit: int = 0
     lower_bound: int = Field(description="Нижняя граница оптимума (число респондентов)")
-    bound_factor: float = Field(description="H(d): гарантия жадного алгоритма, d — квот на чел.")
+    bound_factor: float = Field(
+        description="Во сколько раз, самое большее, список длиннее самого короткого возможного "
+        "(H(d), d — квот на человека)"
+    )
     explanation: str
     min_cell: int | None = Field(
         None,
