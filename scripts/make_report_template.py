@@ -21,9 +21,9 @@ from docx.shared import Cm, Pt
 
 from segprofile.report.docx import (
     at_the_foot,
+    hyphenated,
     landscape_page,
     new_document,
-    no_hyphens,
     title_section,
 )
 
@@ -31,21 +31,8 @@ TARGET = Path(__file__).parent.parent / "src/segprofile/report/templates/report-
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _para(
-    doc,
-    text,
-    *,
-    align=None,
-    size=None,
-    bold=False,
-    indent=0.0,
-    before=0.0,
-    style=None,
-    hyphens=True,
-):  # type: ignore[no-untyped-def]
+def _para(doc, text, *, align=None, size=None, bold=False, indent=0.0, before=0.0, style=None):  # type: ignore[no-untyped-def]
     para = doc.add_paragraph(style=style)
-    if not hyphens:  # the title page, as the standard report's: not hyphenated
-        no_hyphens(para._p.get_or_add_pPr())
     if align is not None:
         para.alignment = align
     fmt = para.paragraph_format
@@ -83,6 +70,7 @@ def _table(doc):  # type: ignore[no-untyped-def]
     for row, cells in texts:
         for cell, text in zip(row.cells, cells, strict=True):
             cell.text = text
+            hyphenated(cell.paragraphs[0]._p)  # as the standard report's cells
             for run in cell.paragraphs[0].runs:
                 run.font.size = Pt(8.5)
                 run.bold = row is header
@@ -113,27 +101,19 @@ def build() -> bytes:
 
     # The title page (ГОСТ Р 7.0.97-2016), as the standard report lays it out: a portrait page.
     usable = title_section(doc)
-    _para(doc, "{{ организация }}", hyphens=False, align=CENTER, size=13, bold=True)
+    _para(doc, "{{ организация }}", align=CENTER, size=13, bold=True)
     _tag(doc, "{%p if подразделение %}")
-    _para(doc, "{{ подразделение }}", hyphens=False, align=CENTER, size=13)
+    _para(doc, "{{ подразделение }}", align=CENTER, size=13)
     _tag(doc, "{%p endif %}")
     indent = usable * 0.5
-    _para(doc, "УТВЕРЖДАЮ", hyphens=False, indent=indent, before=1.0, size=12)
-    _para(doc, "{{ утверждает.должность }}", hyphens=False, indent=indent, size=12)
-    _para(doc, "________________ {{ утверждает.фио }}", hyphens=False, indent=indent, size=12)
-    _para(doc, "{{ утверждает.дата }}", hyphens=False, indent=indent, size=12)
-    _para(
-        doc,
-        "{{ вид_документа|upper }}",
-        hyphens=False,
-        align=CENTER,
-        size=16,
-        bold=True,
-        before=2.5,
-    )
-    _para(doc, "{{ название }}", hyphens=False, align=CENTER, size=14, before=0.3)
-    _para(doc, "{{ дата }} № {{ номер }}", hyphens=False, align=CENTER, size=12, before=0.5)
-    at_the_foot(_para(doc, "{{ место_и_год }}", hyphens=False, align=CENTER, size=12))
+    _para(doc, "УТВЕРЖДАЮ", indent=indent, before=1.0, size=12)
+    _para(doc, "{{ утверждает.должность }}", indent=indent, size=12)
+    _para(doc, "________________ {{ утверждает.фио }}", indent=indent, size=12)
+    _para(doc, "{{ утверждает.дата }}", indent=indent, size=12)
+    _para(doc, "{{ вид_документа|upper }}", align=CENTER, size=16, bold=True, before=2.5)
+    _para(doc, "{{ название }}", align=CENTER, size=14, before=0.3)
+    _para(doc, "{{ дата }} № {{ номер }}", align=CENTER, size=12, before=0.5)
+    at_the_foot(_para(doc, "{{ место_и_год }}", align=CENTER, size=12))
     landscape_page(doc)  # the report's pages: landscape, for the wide tables
 
     # What the profile is about and how small groups are protected.

@@ -315,13 +315,13 @@ def print_text(text: str) -> str:
 
 def _least_chars(text: str, wide: float = 1.0) -> float:
     """The narrowest a cell can be printed, in characters: its longest number or date on one
-    line (digits are a little wider than the average letter), its words at least :data:`_WORD`
-    wide; ``wide``: the letters' width (bold: 1,1)."""
+    line, its words at least :data:`_WORD` letters wide (a word's letters are a tenth wider than
+    the average character of a line, its spaces counted); ``wide``: bold letters' width."""
     least = 0.0
     for word in re.split(r"[ \t\r\n]+", text):  # a no-break space joins
         longest = max(map(len, _WHOLE.findall(word)), default=0)
-        least = max(least, min(len(word), _WORD), min(longest, _NUMBER) * 1.1)
-    return least * wide + _CELL_PADDING
+        least = max(least, min(len(word), _WORD), min(longest, _NUMBER))
+    return least * 1.1 * wide + _CELL_PADDING
 
 
 def print_widths(table: Table) -> list[float]:
@@ -331,7 +331,7 @@ def print_widths(table: Table) -> list[float]:
     least = [
         max(
             [
-                _least_chars(print_text(c.title), wide=1.1),  # the header is bold
+                _least_chars(print_text(c.title), wide=1.2),  # the header is bold
                 *(_least_chars(print_text(format_cell(row[i], c.kind))) for row in table.rows),
             ]
         )

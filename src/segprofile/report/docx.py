@@ -120,7 +120,6 @@ def _lines(
         fmt.left_indent = Cm(indent_cm)
         fmt.space_after = Pt(0)
         fmt.keep_with_next = i < len(lines) - 1
-        no_hyphens(para._p.get_or_add_pPr())
         if i == 0 and space_before_cm:
             fmt.space_before = Cm(space_before_cm)
         run = para.add_run(line)
@@ -194,6 +193,7 @@ def _cell_text(cell: Any, text: str, *, bold: bool = False) -> None:
     """A table cell's text as printed (:func:`~segprofile.report.build.print_text`): its
     non-breaking hyphens as Word's own (``w:noBreakHyphen``), whatever the font has."""
     para = cell.paragraphs[0]  # a new cell's one empty paragraph
+    hyphenated(para._p)
     for n, piece in enumerate(print_text(text).split(NO_BREAK_HYPHEN)):
         if n:
             para.add_run()._r.append(OxmlElement("w:noBreakHyphen"))
@@ -375,17 +375,21 @@ _AFTER_SUPPRESS_HYPHENS = (
 LANGUAGE = "ru-RU"
 
 
-def no_hyphens(p_pr: Any) -> None:
-    """No automatic hyphenation in this paragraph (or paragraph style): ГОСТ 7.32 does not
-    hyphenate headings, nor does a title page."""
-    p_pr.insert_element_before(OxmlElement("w:suppressAutoHyphens"), *_AFTER_SUPPRESS_HYPHENS)
+def hyphenated(para: Any, *, on: bool = True) -> None:
+    """Let Word and LibreOffice hyphenate a paragraph (a table cell's), or not (``on=False``:
+    the document's ``Normal`` style, so every other paragraph)."""
+    suppress = OxmlElement("w:suppressAutoHyphens")
+    if on:
+        suppress.set(qn("w:val"), "0")
+    para.get_or_add_pPr().insert_element_before(suppress, *_AFTER_SUPPRESS_HYPHENS)
 
 
 def _russian(doc: DocumentType) -> None:
     """The document is Russian: its text's language (Word and LibreOffice hyphenate and check
-    spelling by it; python-docx's template says en-US), automatic hyphenation on (the narrow
-    columns of the tables, as the PDF's ``hyphens: auto``), a decimal comma and «;» between
-    list items in fields; headings and the title are not hyphenated."""
+    spelling by it; python-docx's template says en-US), a decimal comma and «;» between list
+    items in fields, and automatic hyphenation in the tables' cells (their narrow columns), as
+    the PDF's ``hyphens: auto``: not in the text, the headings or the title page (ГОСТ 7.32
+    hyphenates no heading)."""
     rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     lang = rpr.find(qn("w:lang"))
     if lang is None:
@@ -399,8 +403,7 @@ def _russian(doc: DocumentType) -> None:
     auto = OxmlElement("w:autoHyphenation")
     auto.set(qn("w:val"), "true")
     settings.find(qn("w:defaultTabStop")).addnext(auto)  # in the schema's order
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
-        no_hyphens(doc.styles[name].element.get_or_add_pPr())
+    hyphenated(doc.styles["Normal"].element, on=False)  # every style is based on it
 
 
 def new_document() -> DocumentType:
