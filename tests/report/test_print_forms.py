@@ -20,6 +20,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
+from canary import scan_bytes
 from segprofile import pipeline
 from segprofile.model.labels import ru
 from segprofile.model.study import HypothesisStatus, Study
@@ -27,6 +28,7 @@ from segprofile.report.build import (
     PRINT_LINE,
     Column,
     Report,
+    Section,
     Table,
     build_report,
     print_text,
@@ -279,3 +281,30 @@ def test_status_labels_are_one_per_status_across_the_product() -> None:
         web = re.search(rf'^msgid "{msgid}"\nmsgstr "([^"]*)"', po, flags=re.MULTILINE)
         assert web, msgid
         assert web[1] == label.lower(), status
+
+
+# --- The leak scanner still sees a raw value printed so ------------------------------------------
+
+
+@needs_poppler
+def test_the_canary_scanner_reads_printed_forms_as_plain() -> None:
+    """A raw СНИЛС or surname that reached a printed cell is written with no-break forms (or
+    hyphenated at a line's end in the PDF): the scanner that guards every output must still
+    find it, or a leak would pass for a clean result."""
+    snils, surname = "123-456-789 01", "Канареечкинский"
+    table = Table(
+        "t",
+        "",
+        [Column("Заявитель", width=6), Column("Пояснение", width=80)],
+        [[f"{surname} {snils}", "—"]],
+    )
+    report = Report(
+        "Отчёт", "Проверка", [], [Section("s", "Раздел", blocks=[table])], "", frozenset()
+    )
+    docx = render_docx(report)
+    assert (
+        "<w:noBreakHyphen/>" in zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml").decode()
+    )
+    for name, data in (("docx", docx), ("pdf", render_pdf(report))):
+        found = {hit.value for hit in scan_bytes(data, [snils, surname], name)}
+        assert found == {snils, surname}, name
