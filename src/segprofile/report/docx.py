@@ -99,7 +99,7 @@ def _contents(doc: DocumentType, entries: list[tuple[int, str]], width_cm: float
         _page_reference(para, _toc_name(number))
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    # In the schema's order of w:settings (Word refuses a document whose parts break it).
+    # In the schema's order of w:settings, as Word writes it (not after its last element).
     doc.settings.element.insert_element_before(update, *_AFTER_UPDATE_FIELDS)
 
 
@@ -375,13 +375,13 @@ _AFTER_SUPPRESS_HYPHENS = (
 LANGUAGE = "ru-RU"
 
 
-def hyphenated(para: Any, *, on: bool = True) -> None:
-    """Let Word and LibreOffice hyphenate a paragraph (a table cell's), or not (``on=False``:
-    the document's ``Normal`` style, so every other paragraph)."""
+def hyphenated(element: Any, *, on: bool = True) -> None:
+    """Let Word and LibreOffice hyphenate a paragraph (``w:p``: a table cell's), or not
+    (``on=False``: the style ``Normal``, ``w:style``, so every other paragraph)."""
     suppress = OxmlElement("w:suppressAutoHyphens")
     if on:
         suppress.set(qn("w:val"), "0")
-    para.get_or_add_pPr().insert_element_before(suppress, *_AFTER_SUPPRESS_HYPHENS)
+    element.get_or_add_pPr().insert_element_before(suppress, *_AFTER_SUPPRESS_HYPHENS)
 
 
 def _russian(doc: DocumentType) -> None:
