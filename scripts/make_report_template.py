@@ -19,7 +19,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from segprofile.report.docx import at_the_foot, landscape_page, new_document, title_section
+from segprofile.report.docx import (
+    at_the_foot,
+    hyphenated,
+    landscape_page,
+    new_document,
+    title_section,
+)
 
 TARGET = Path(__file__).parent.parent / "src/segprofile/report/templates/report-template.docx"
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
@@ -64,6 +70,7 @@ def _table(doc):  # type: ignore[no-untyped-def]
     for row, cells in texts:
         for cell, text in zip(row.cells, cells, strict=True):
             cell.text = text
+            hyphenated(cell.paragraphs[0]._p)  # as the standard report's cells
             for run in cell.paragraphs[0].runs:
                 run.font.size = Pt(8.5)
                 run.bold = row is header

@@ -11,6 +11,8 @@ ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # LibreOffice (headless) renders the DOCX report to pages in the tests, as a reader would open it.
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+# Its Russian hyphenation (the DOCX asks for automatic hyphenation; Word has its own dictionary).
+[[ -e /usr/share/hyphen/hyph_ru_RU.dic ]] || need+=(hyphen-ru)
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "Нужны системные пакеты: ${need[*]}. Установите их: sudo apt-get install ${need[*]}" >&2

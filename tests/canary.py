@@ -594,6 +594,12 @@ def scan_bytes(data: bytes, values: Iterable[str], where: str) -> list[Hit]:
 
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _TAG = re.compile(r"<[^<>]*>")
+# A printed report keeps numbers whole with no-break forms (``report.build.print_text``): a
+# non-breaking hyphen (U+2011, Word's ``<w:noBreakHyphen/>``) and no-break spaces. Read back as
+# a person reads them, «123‑456‑789 01» is the СНИЛС «123-456-789 01».
+_PRINTED = str.maketrans({"\u2011": "-", "\u00a0": " ", "\u202f": " "})
+# A word the PDF hyphenated at a line's end (``hyphens: auto``) is whole again without the break.
+_HYPHENATED = re.compile(r"[\u2010\u00ad-]\s*\n\s*")
 
 
 def _scan_decoded(data: bytes, wanted: _Needles, where: str) -> list[Hit]:
@@ -609,21 +615,27 @@ def _scan_decoded(data: bytes, wanted: _Needles, where: str) -> list[Hit]:
             _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text), wanted, f"{where} (JSON)"
         )
     if "<" in text or "&" in text:
-        hits += scan_text(html.unescape(_TAG.sub("", text)), wanted, f"{where} (markup)")
+        plain = html.unescape(_TAG.sub("", text.replace("<w:noBreakHyphen/>", "-")))
+        hits += scan_text(plain, wanted, f"{where} (markup)")
+        if plain.translate(_PRINTED) != plain:
+            hits += scan_text(plain.translate(_PRINTED), wanted, f"{where} (printed forms)")
+    elif text.translate(_PRINTED) != text:
+        hits += scan_text(text.translate(_PRINTED), wanted, f"{where} (printed forms)")
     return hits
 
 
 def pdf_text(data: bytes) -> str:
     """The text of a PDF (``pdftotext``, installed by ``scripts/system-deps.sh``), with every run
-    of white space made one space (a value broken over two lines is whole again)."""
+    of white space made one space (a value broken over two lines is whole again), no-break forms
+    read as plain ones and hyphenated words joined."""
     tool = shutil.which("pdftotext")
     if tool is None:
         raise RuntimeError("pdftotext is missing: run scripts/system-deps.sh")
     done = subprocess.run(
         [tool, "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=False
     )
-    text = done.stdout.decode("utf-8", errors="replace")
-    return text + "\n" + " ".join(text.split())
+    text = done.stdout.decode("utf-8", errors="replace").translate(_PRINTED)
+    return "\n".join((text, " ".join(text.split()), " ".join(_HYPHENATED.sub("", text).split())))
 
 
 def _parquet_text(data: bytes) -> str:

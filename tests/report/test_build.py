@@ -108,7 +108,12 @@ def test_small_segment_cannot_be_recovered(small_cell_data: Path, tmp_path: Path
     assert channel_table.count(">скрыто<") >= 2 * 5
     assert ">8<" not in channel_table
     doc = Document(io.BytesIO(render_docx(report)))
-    cells = {r.cells[0].text: [c.text for c in r.cells] for t in doc.tables for r in t.rows[1:]}
+    # (read as a person reads them: a printed number keeps its unit with a no-break space)
+    cells = {
+        " ".join(r.cells[0].text.split()): [c.text for c in r.cells]
+        for t in doc.tables
+        for r in t.rows[1:]
+    }
     assert cells["Почта"][1:3] == ["скрыто, чтобы нельзя было вычислить соседние", "скрыто"]
     assert cells["Прочие значения (1 значение, меньше 5 клиентов)"][1] == "скрыто: меньше 5"
     assert "Приёмная" not in cells

@@ -51,6 +51,11 @@ REQUISITES = {
     "executor": {"name": "Петрова Анна Сергеевна", "position": "главный специалист-эксперт"},
 }
 
+DUE_DATES = ("2027-03-12", "2027-04-21", "2026-12-31")
+#: LibreOffice hyphenates Russian with this dictionary (``hyphen-ru``, scripts/system-deps.sh);
+#: Word has its own.
+RUSSIAN_HYPHENATION = Path("/usr/share/hyphen/hyph_ru_RU.dic")
+
 
 class Printed:
     """A PDF and its pages: text and image of each."""
@@ -94,7 +99,10 @@ def _flat(text: str) -> str:
 def printed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, Printed, Printed]:
     tmp = tmp_path_factory.mktemp("pages")
     example = pipeline.example_study("child-benefit")
-    study = Study.model_validate({**example.model_dump(mode="json"), "requisites": REQUISITES})
+    data = example.model_dump(mode="json")
+    for recommendation, due in zip(data["recommendations"], DUE_DATES, strict=False):
+        recommendation["due_date"] = due  # the plan's dates, as an analyst sets them
+    study = Study.model_validate({**data, "requisites": REQUISITES})
     pipeline.generate_demo_data("child-benefit", tmp / "data", rows=1500)
     profile = pipeline.profile_study(
         pipeline.Workspace.in_folder(tmp / "ws", data_dir=tmp / "data"), study
@@ -301,3 +309,26 @@ def test_the_blueprints_are_printed_on_portrait_pages_of_their_own(printed) -> N
         title = f"{long.title}, {long.parts[1].label}"
         pages.keep(pages.page_of(title), "blueprint")
         pages.keep(pages.page_of("Шаги пути «"), "journey-table")
+
+
+def test_the_plan_dates_are_whole_and_russian_words_hyphenated(printed) -> None:  # type: ignore[no-untyped-def]
+    """The recommendations' narrow «Срок» column printed «12.0 / 3.20 / 27» and «Сро / к» (the
+    date across three lines); long Russian words were cut anywhere in the DOCX, whose language
+    was en-US and which asked for no hyphenation."""
+    for pages in _both(printed):
+        text = "\n".join(pages.texts)
+        for due in DUE_DATES:
+            day = ".".join(reversed(due.split("-")))
+            assert re.search(rf"(?<![\d.]){re.escape(day)}(?![\d.])", text), (pages.name, day)
+        header = next(
+            line for line in text.splitlines() if re.search(r"Рекомендация\s.*Статус", line)
+        )
+        assert re.search(r"\sСрок\s*$", header), (pages.name, header)
+        pages.keep(pages.page_of("12.03.2027"), "recommendations")
+    if not RUSSIAN_HYPHENATION.exists():
+        pytest.skip("hyphen-ru is not installed; scripts/system-deps.sh installs it")
+    for pages in _both(printed):
+        text = "\n".join(pages.texts)
+        # a Russian word broken at a cell's line end with a hyphen, as Russian syllables go
+        broken = re.findall(r"[а-яё]{2,}[-\u2010\u00ad](?=\s{2,}|$)", text, flags=re.MULTILINE)
+        assert len(broken) > 20, (pages.name, broken)

@@ -67,7 +67,12 @@ def test_the_filled_sample_is_the_standard_report(built) -> None:  # type: ignor
     # The standard contents end each line with a tab before its page number (a PAGEREF field
     # the sample's plain list has not: a body adds Word's own contents field if it wants one).
     assert docx_texts(filled) == [t.rstrip("\t") for t in docx_texts(standard)]
-    assert docx_cells(filled) == docx_cells(standard)
+    # The standard's cells as printed (report.build.print_text): «№ 1-ФЗ» with a no-break space
+    # and hyphen, which python-docx reads back as «№\u00a01-ФЗ»; a body's template fills in the
+    # text as written.
+    assert [[" ".join(c.split()) for c in row] for row in docx_cells(filled)] == [
+        [" ".join(c.split()) for c in row] for row in docx_cells(standard)
+    ]
     # Laid out alike: the title page a portrait section, the report's pages landscape.
     for document in (filled, standard):
         sections = Document(io.BytesIO(document)).sections

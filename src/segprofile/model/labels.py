@@ -61,7 +61,7 @@ _RU_NAMES: tuple[tuple[StrEnum, str], ...] = (
     (HypothesisKind.need, "Потребность"),
     (HypothesisKind.problem, "Проблема"),
     (HypothesisStatus.suggested, "Предложена"),
-    (HypothesisStatus.open, "Требует проверки"),
+    (HypothesisStatus.open, "Открыта"),
     (HypothesisStatus.confirmed, "Подтверждена"),
     (HypothesisStatus.refuted, "Опровергнута"),
     (HypothesisStatus.not_enough_data, "Недостаточно данных"),

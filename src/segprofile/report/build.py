@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -281,6 +282,80 @@ def format_cell(value: CellValue, kind: ColumnKind) -> str:
     if kind == "pct1":
         return percent(value, 1)
     return number(value, 2) if isinstance(value, float) else str(value)
+
+
+# --- Printed tables (DOCX, PDF) ---------------------------------------------------------------
+
+#: How many characters a table's line holds printed on A4 landscape (DOCX: 26,5 cm, PDF: 27,3 cm
+#: of text at 8,5 pt DejaVu Sans, about 0,6 em a character), a cell's padding included.
+PRINT_LINE = 147
+_CELL_PADDING = 2.5  # characters: a cell's left and right padding (DOCX 2 × 0,19 cm, PDF 2 × 8px)
+#: A word is hyphenated (Russian rules) rather than cut anywhere: a column is at least this
+#: many characters wide, so «Запланирована» breaks as «Заплани-рована», not a letter a line.
+_WORD = 9
+_NUMBER = 16  # characters: a longer «number» (a code, a list of figures) may break
+#: A number, a date, «12,5 %», «210‑ФЗ»: printed on one line, never broken inside.
+_WHOLE = re.compile(r"\d[\d.,:/%\u2011\u00a0\u202f]*")
+# The ways a line could break inside a number, and their no-break forms: a hyphen next to a
+# digit («210-ФЗ», «2026-12-01») the non-breaking hyphen U+2011; a space after a digit («5
+# рабочих дней», «10 000») or after «№» a no-break space.
+_NO_BREAK = (
+    (re.compile(r"(?<=\d)-(?=\w)|(?<=\w)-(?=\d)"), "\u2011"),
+    (re.compile(r"(?<=\d) (?=[\w%])|(?<=№) (?=\d)"), NBSP),
+)
+
+
+def print_text(text: str) -> str:
+    """A cell's text as printed: no line break inside a number or a date, nor between a number
+    and its unit or «№» and its number (the XLSX and the CSVs keep the text as written)."""
+    for pattern, replacement in _NO_BREAK:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _least_chars(text: str, wide: float = 1.0) -> float:
+    """The narrowest a cell can be printed, in characters: its longest number or date on one
+    line, its words at least :data:`_WORD` letters wide (a word's letters are a tenth wider than
+    the average character of a line, its spaces counted); ``wide``: bold letters' width."""
+    least = 0.0
+    for word in re.split(r"[ \t\r\n]+", text):  # a no-break space joins
+        longest = max(map(len, _WHOLE.findall(word)), default=0)
+        least = max(least, min(len(word), _WORD), min(longest, _NUMBER))
+    return least * 1.1 * wide + _CELL_PADDING
+
+
+def print_widths(table: Table) -> list[float]:
+    """The columns' shares of a printed table's width (DOCX, PDF): as their :attr:`Column.width`
+    shares, except that none is narrower than its widest number or date on one line (a «Срок»
+    of 12 characters in a table of 266 would print «12.0 / 3.20 / 27») — the others give way."""
+    least = [
+        max(
+            [
+                _least_chars(print_text(c.title), wide=1.2),  # the header is bold
+                *(_least_chars(print_text(format_cell(row[i], c.kind))) for row in table.rows),
+            ]
+        )
+        for i, c in enumerate(table.columns)
+    ]
+    fixed: set[int] = set()
+    while True:
+        free = [i for i in range(len(least)) if i not in fixed]
+        room = PRINT_LINE - sum(least[i] for i in fixed)
+        weight = sum(table.columns[i].width for i in free)
+        if room <= 0 or not free or weight <= 0:
+            widths = least
+            break
+        scale = room / weight
+        narrow = {i for i in free if table.columns[i].width * scale < least[i]}
+        if not narrow:
+            widths = [
+                least[i] if i in fixed else table.columns[i].width * scale
+                for i in range(len(least))
+            ]
+            break
+        fixed |= narrow
+    total = sum(widths)
+    return [w / total for w in widths]
 
 
 # --- Suppression (the rules live in analysis.suppression; this only shows them) ---------------

@@ -29,6 +29,8 @@ from segprofile.report.build import (
     TitlePage,
     format_cell,
     page_parts,
+    print_text,
+    print_widths,
 )
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ MARGIN_CM = 1.6
 #: report's sheets: the title page is a portrait A4 of its own, the wide tables' pages landscape.
 TITLE_MARGINS_CM = (3.0, 1.5, 2.0, 2.0)
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
+NO_BREAK_HYPHEN = "\u2011"
 
 
 def _run(*elements: Any) -> Any:
@@ -96,7 +99,8 @@ def _contents(doc: DocumentType, entries: list[tuple[int, str]], width_cm: float
         _page_reference(para, _toc_name(number))
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    doc.settings.element.append(update)
+    # In the schema's order of w:settings, as Word writes it (not after its last element).
+    doc.settings.element.insert_element_before(update, *_AFTER_UPDATE_FIELDS)
 
 
 def _lines(
@@ -185,6 +189,20 @@ def _shade(cell: object, fill: str) -> None:
     tc_pr.append(shading)
 
 
+def _cell_text(cell: Any, text: str, *, bold: bool = False) -> None:
+    """A table cell's text as printed (:func:`~segprofile.report.build.print_text`): its
+    non-breaking hyphens as Word's own (``w:noBreakHyphen``), whatever the font has."""
+    para = cell.paragraphs[0]  # a new cell's one empty paragraph
+    hyphenated(para._p)
+    for n, piece in enumerate(print_text(text).split(NO_BREAK_HYPHEN)):
+        if n:
+            para.add_run()._r.append(OxmlElement("w:noBreakHyphen"))
+        if piece:
+            para.add_run(piece)
+    for run in para.runs:
+        run.bold = bold or None
+
+
 def _table(doc: DocumentType, table: Table, usable_cm: float) -> None:
     if table.caption:
         caption = doc.add_paragraph(table.caption, style="Caption")
@@ -195,20 +213,17 @@ def _table(doc: DocumentType, table: Table, usable_cm: float) -> None:
     header = out.rows[0]
     _repeat_header(header)
     for cell, column in zip(header.cells, table.columns, strict=True):
-        cell.text = ""
-        run = cell.paragraphs[0].add_run(column.title)
-        run.bold = True
+        _cell_text(cell, column.title, bold=True)
         _shade(cell, "E6EAF0")
     for values in table.rows:
         cells = out.add_row().cells
         for cell, column, value in zip(cells, table.columns, values, strict=True):
-            cell.text = format_cell(value, column.kind)
+            _cell_text(cell, format_cell(value, column.kind))
             if column.kind in _NUMERIC:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    # Columns as wide as their share of the page by their character widths: Word reads the
-    # cells' widths, LibreOffice the table's grid.
-    total = sum(c.width for c in table.columns)
-    widths = [Cm(usable_cm * c.width / total) for c in table.columns]
+    # Columns as wide as report.build.print_widths says (as in the PDF): Word reads the cells'
+    # widths, LibreOffice the table's grid.
+    widths = [Cm(usable_cm * share) for share in print_widths(table)]
     out.autofit = False
     for column, width in zip(out.columns, widths, strict=True):
         column.width = width
@@ -315,14 +330,92 @@ def contents(report: Report) -> list[tuple[int, str]]:
     return entries
 
 
+#: What follows ``w:updateFields`` in ``w:settings`` (ECMA-376), of what python-docx's template has.
+_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults",
+    "w:footnotePr",
+    "w:endnotePr",
+    "w:compat",
+    "w:docVars",
+    "w:rsids",
+    "m:mathPr",
+    "w:themeFontLang",
+    "w:clrSchemeMapping",
+    "w:shapeDefaults",
+    "w:decimalSymbol",
+    "w:listSeparator",
+)
+#: What follows ``w:suppressAutoHyphens`` in a paragraph's ``w:pPr`` (ECMA-376).
+_AFTER_SUPPRESS_HYPHENS = (
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+LANGUAGE = "ru-RU"
+
+
+def hyphenated(element: Any, *, on: bool = True) -> None:
+    """Let Word and LibreOffice hyphenate a paragraph (``w:p``: a table cell's), or not
+    (``on=False``: the style ``Normal``, ``w:style``, so every other paragraph)."""
+    suppress = OxmlElement("w:suppressAutoHyphens")
+    if on:
+        suppress.set(qn("w:val"), "0")
+    element.get_or_add_pPr().insert_element_before(suppress, *_AFTER_SUPPRESS_HYPHENS)
+
+
+def _russian(doc: DocumentType) -> None:
+    """The document is Russian: its text's language (Word and LibreOffice hyphenate and check
+    spelling by it; python-docx's template says en-US), a decimal comma and «;» between list
+    items in fields, and automatic hyphenation in the tables' cells (their narrow columns), as
+    the PDF's ``hyphens: auto``: not in the text, the headings or the title page (ГОСТ 7.32
+    hyphenates no heading)."""
+    rpr = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), LANGUAGE)
+    settings = doc.settings.element
+    settings.find(qn("w:themeFontLang")).set(qn("w:val"), LANGUAGE)
+    settings.find(qn("w:decimalSymbol")).set(qn("w:val"), ",")
+    settings.find(qn("w:listSeparator")).set(qn("w:val"), ";")
+    auto = OxmlElement("w:autoHyphenation")
+    auto.set(qn("w:val"), "true")
+    settings.find(qn("w:defaultTabStop")).addnext(auto)  # in the schema's order
+    hyphenated(doc.styles["Normal"].element, on=False)  # every style is based on it
+
+
 def new_document() -> DocumentType:
     """An empty report document: landscape A4 (wide segment tables), 1,6 cm margins, DejaVu Sans
-    10 pt. The report and the sample template of a body's report start from it."""
+    10 pt, Russian, hyphenated. The report and the sample template of a body's report start
+    from it."""
     doc = Document()
     _orient(doc.sections[0], portrait=False, margins=(MARGIN_CM,) * 4)
     normal = doc.styles["Normal"]
     normal.font.name = "DejaVu Sans"
     normal.font.size = Pt(10)
+    _russian(doc)
     # python-docx's own «python-docx» and «generated by python-docx» are no part of a body's file.
     props = doc.core_properties
     props.author = props.comments = props.last_modified_by = ""

@@ -24,6 +24,8 @@ from segprofile.report.build import (
     TitlePage,
     format_cell,
     page_parts,
+    print_text,
+    print_widths,
 )
 
 log = logging.getLogger(__name__)
@@ -78,16 +80,19 @@ def profile_css() -> str:
     return files("segprofile.report").joinpath("templates/profile.css").read_text("utf-8")
 
 
-def _table(table: Table, *, standalone: bool = True) -> str:
+def _table(table: Table, *, standalone: bool = True, printed: bool = False) -> str:
+    # In the PDF, no line breaks inside numbers and dates (report.build.print_text, as the DOCX);
+    # the HTML keeps the text as written (a reader searches and copies it).
+    shown = print_text if printed else str
     head = "".join(
-        ('<th class="num">' if c.kind in _NUMERIC else "<th>") + f"{escape(c.title)}</th>"
+        ('<th class="num">' if c.kind in _NUMERIC else "<th>") + f"{escape(shown(c.title))}</th>"
         for c in table.columns
     )
     rows = []
     for values in table.rows:
         cells = []
         for column, value in zip(table.columns, values, strict=True):
-            text = format_cell(value, column.kind)
+            text = shown(format_cell(value, column.kind))
             classes = []
             if column.kind in _NUMERIC:
                 classes.append("num")
@@ -97,16 +102,19 @@ def _table(table: Table, *, standalone: bool = True) -> str:
             cells.append(f"<td{cls}>{escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     caption = f'<p class="sp-caption">{escape(table.caption)}</p>' if table.caption else ""
-    # Printed, the columns are as wide as their share of the characters (as in the DOCX): an
+    # Printed, the columns are as wide as report.build.print_widths says (as in the DOCX): an
     # automatic layout let a wide journey table run past the page's right edge. The web page
     # (not standalone) has no ``style`` attribute under the site's CSP: it lays them out itself.
-    total = sum(c.width for c in table.columns)
-    cols = "".join(f'<col style="width:{100 * c.width / total:.1f}%">' for c in table.columns)
+    cols = (
+        "".join(f'<col style="width:{100 * share:.1f}%">' for share in print_widths(table))
+        if standalone
+        else ""
+    )
     cls = "sp-table sp-dense" if len(table.columns) > _DENSE else "sp-table"
     return (
         caption
         + f'<table class="{cls}" data-table="{escape(table.name)}">'
-        + (f"<colgroup>{cols}</colgroup>" if standalone else "")
+        + (f"<colgroup>{cols}</colgroup>" if cols else "")
         + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -164,7 +172,7 @@ def _title_page(page: TitlePage) -> str:
     )
 
 
-def _body(report: Report, *, standalone: bool) -> list[str]:
+def _body(report: Report, *, standalone: bool, printed: bool = False) -> list[str]:
     """What the file and the web page share: the banner, the header, the rule, the contents
     with anchors and every section of the report model, in its order."""
     parts: list[str] = []
@@ -196,23 +204,26 @@ def _body(report: Report, *, standalone: bool) -> list[str]:
                 parts.append(f"<p{cls}>{escape(block.text)}</p>")
             elif isinstance(block, Table):
                 if FORMAT in block.formats:
-                    parts += [_table(p, standalone=standalone) for p in page_parts(block)]
+                    parts += [
+                        _table(p, standalone=standalone, printed=printed) for p in page_parts(block)
+                    ]
             elif isinstance(block, Figure):
                 parts.append(_figure(block, len(parts), standalone=standalone))
         parts.append("</details></section>" if folded else "</section>")
     return parts
 
 
-def render_html(report: Report, *, standalone: bool = True) -> str:
+def render_html(report: Report, *, standalone: bool = True, printed: bool = False) -> str:
     """The report model as one self-contained HTML document (prints well; no scripts, no CDN),
     or (``standalone=False``) as the fragment ``div.sp-profile`` of the web page.
 
     The fragment has no title page and no executor's mark (they belong to the filed paper: the
     page around it names the study, the revision, the date and the author), no ``<style>`` and
     no ``style`` attribute (the site's Content-Security-Policy forbids inline styles; the page
-    links :func:`profile_css`).
+    links :func:`profile_css`). ``printed``: the HTML :func:`render_pdf` lays out, its table
+    cells in their printed forms (no line break inside a number or a date).
     """
-    body = _body(report, standalone=standalone)
+    body = _body(report, standalone=standalone, printed=standalone and printed)
     if not standalone:
         return "\n".join(['<div class="sp-profile">', *body, "</div>"])
     css = profile_css() + _PRINT_CSS
@@ -254,7 +265,7 @@ def render_pdf(report: Report) -> bytes:
         raise ValueError("внешние ресурсы в отчёте не загружаются")
 
     pdf: bytes | None = HTML(
-        string=render_html(report), url_fetcher=no_fetch, base_url="."
+        string=render_html(report, printed=True), url_fetcher=no_fetch, base_url="."
     ).write_pdf()
     if pdf is None:  # write_pdf returns bytes when no target is given
         raise RuntimeError("WeasyPrint did not return a document")
