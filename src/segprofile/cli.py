@@ -792,13 +792,11 @@ def research_plan_cmd(
     out.print(f"Записано: {out_dir / 'respondents.csv'}, research-plan.json, guides.md")
 
 
-STATUS_RU = {
-    "confirmed": "подтверждена",
-    "refuted": "опровергнута",
-    "not_enough_data": "недостаточно данных",
-    "open": "открыта",
-    "suggested": "предложена",
-}
+def _status(status: Any) -> str:
+    """A hypothesis status as the reports name it (model.labels), in a sentence: «открыта»."""
+    from segprofile.model.labels import ru
+
+    return ru(status).lower()
 
 
 def _write_study_choice(study_path: Path, out_file: Path | None, in_place: bool) -> Path | None:
@@ -929,15 +927,13 @@ def research_import_survey(
             test = "хи-квадрат" if x.test == "chi2" else "тест Фишера"
             parts.append(f"{test}: p {_p_text(x.p_value)}, p (БХ) {_p_text(x.p_adjusted)}")
         out.print(
-            f"  • {x.hypothesis} · {x.question} · "
-            + "; ".join(parts)
-            + f" → {STATUS_RU.get(x.status.value, x.status.value)}",
+            f"  • {x.hypothesis} · {x.question} · " + "; ".join(parts) + f" → {_status(x.status)}",
             highlight=False,
         )
     out.print("[bold]Вердикты[/]:")
     for v in analysis.verdicts:
         out.print(
-            f"  • {v.hypothesis}: {STATUS_RU.get(v.status.value, v.status.value)}. {v.reason}",
+            f"  • {v.hypothesis}: {_status(v.status)}. {v.reason}",
             highlight=False,
         )
     out.print("[bold]Правила вердиктов[/]:")

@@ -270,13 +270,13 @@ def test_a_hypothesis_status_reads_the_same_in_every_output(report: Report, docx
 def test_status_labels_are_one_per_status_across_the_product() -> None:
     """The report's label (model.labels) is the web page's and the CLI's, but for the case of
     its first letter: «Открыта» in a table cell, «открыта» in the middle of a sentence."""
-    from segprofile.cli import STATUS_RU
+    from segprofile.cli import _status
 
     po = (ROOT / "src/segprofile/web/locale/ru/LC_MESSAGES/django.po").read_text("utf-8")
     for status in HypothesisStatus:
         label = ru(status)
         assert label[0].isupper()
-        assert STATUS_RU[status.value] == label.lower(), status
+        assert _status(status) == label.lower(), status
         msgid = status.value.replace("_", " ")
         web = re.search(rf'^msgid "{msgid}"\nmsgstr "([^"]*)"', po, flags=re.MULTILINE)
         assert web, msgid
