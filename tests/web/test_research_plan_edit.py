@@ -15,6 +15,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.analysis.research import survey_sample_sizes
 from segprofile.model.results import RecruitedRespondent, Recruitment
+from segprofile.model.study import ResearchActivity
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import services
 from segprofile.web.studies.models import Membership, ProfileRun, ResearchPlan, Study
@@ -461,3 +462,25 @@ def test_the_same_respondent_marked_by_two_is_a_conflict_with_both_versions(
     assert "Отказался от интервью" in text
     assert _doc(study).research.activities[0].respondents[0].status.value == "interviewed"
     assert study.current_revision().number == base + 1
+
+
+def test_segments_of_an_activity_are_named_never_shown_by_key(
+    study: Study, user: User, client_in: Client
+) -> None:
+    """A pair of features and a segment of a feature the run does not know are named from the
+    study («Канал подачи: МФЦ и Тип поселения: town»), as everywhere else."""
+    document = _doc(study)
+    activity = {
+        "id": "pairs",
+        "method": "interview",
+        "title": "Интервью",
+        "segments": ["channel=mfc&region=town", "single_parent=true"],
+    }
+    activities = [ResearchActivity.model_validate(activity)]
+    research = document.research.model_copy(update={"activities": activities})
+    updated = document.model_copy(update={"research": research})
+    study.add_revision(updated, author=user, comment="пары")
+    page = _text(client_in.get(_url("research", study)))
+    assert "channel=mfc&region=town" not in page
+    assert "single_parent=true" not in page
+    assert "Канал подачи: МФЦ и Тип поселения:" in page

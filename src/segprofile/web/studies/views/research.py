@@ -292,6 +292,13 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
     # No profile is read here (pages read none): labels are stored with the run, the
     # segments' sizes with the plan.
     labels = runs.labels(run)
+    # A segment the team named that the run does not (a pair of features, no profile yet, a
+    # segment hidden since) is named from the study, never shown by its key.
+    for activity in document.research.activities:
+        keys = [*activity.segments, *(t.segment for t in activity.targets)]
+        for key in [*keys, *(r.segment for r in activity.respondents)]:
+            if key not in labels:
+                labels[key] = segment_name(document.features, key)
     sizes = pipeline.survey_sizes(document, plan.sample_sizes) if plan is not None else []
     return {
         "study": study,
