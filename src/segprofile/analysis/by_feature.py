@@ -81,9 +81,16 @@ class ByFeatureResult:
 
 
 def _fmt(value: float) -> str:
+    """A threshold as a label shows it: «7\u00a0551,58» (thousands by a no-break space, which
+    the segment's code leaves out: «7551,58»)."""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", "\u00a0")
-    return f"{value:g}".replace(".", ",")
+    text = f"{value:g}"
+    if "e" in text:
+        return text.replace(".", ",")
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = digits.partition(".")
+    return f"{sign}{int(whole):,}".replace(",", "\u00a0") + (f",{fraction}" if fraction else "")
 
 
 _UNIT_WORD = re.compile(r"[А-Яа-яЁё]+")
