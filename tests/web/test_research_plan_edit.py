@@ -319,6 +319,14 @@ def test_a_viewer_may_look_but_not_edit(
     data = {"margin": "5", "confidence": "95", "max_interviews_per_person": "1"}
     assert other_client.post(_url("research_settings", study), data).status_code == 403
     assert study.revisions.count() == 1
+    # The plan's people (pseudonyms with the quotas each fills) are the team's working list:
+    # a reader sees the plan's figures, neither the list nor its CSV.
+    for pseudonym in PEOPLE:
+        assert pseudonym not in page
+    assert 'id="respondents-for-editors"' in page
+    assert "виден тем, кто редактирует исследование" in page
+    assert "respondents.csv" not in page
+    assert other_client.get(_url("research_respondents", study)).status_code == 403
 
 
 def test_two_people_editing_different_items_both_succeed(

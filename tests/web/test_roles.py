@@ -89,7 +89,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:research": {"GET": ("view", 200)},
     "studies:research_plan_start": {"POST": ("edit", 302)},
     "studies:research_progress": {"GET": ("view", 302)},
-    "studies:research_respondents": {"GET": ("view", 302)},
+    "studies:research_respondents": {"GET": ("edit", 302)},
     # issue 19: the team's research record (the small study has no activities: 404).
     "studies:research_settings": {"GET": ("edit", 200), "POST": ("edit", 400)},
     "studies:research_activity_new": {"GET": ("edit", 200), "POST": ("edit", 400)},

@@ -685,8 +685,10 @@ def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The recruited respondents of the latest computed plan with their quotas, as CSV."""
-    study = study_for(request, pk, need="view")
+    """The recruited respondents of the latest computed plan with their quotas, as CSV: the
+    team's working list, person by person, for those who edit the study (a reader sees the
+    plan's figures, not its people)."""
+    study = study_for(request, pk, need="edit")
     job = study.plans.filter(status=ResearchPlan.Status.DONE).first()
     plan = job.plan() if job is not None else None
     if plan is None:
