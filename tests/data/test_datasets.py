@@ -552,3 +552,38 @@ def test_the_counts_of_a_population_table_are_never_taken_for_client_ids(
         write_csv(tmp_path / "named.csv", named), staging_root=tmp_path / "staging"
     )
     assert "Численность получателей" not in {f.column for f in inspection.pii}
+
+
+def test_a_keep_saved_in_the_study_does_not_keep_a_new_files_ids_without_a_reason(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path
+) -> None:
+    """The worked example keeps its demo ids (pseudonyms already) as they are; a body's real
+    records file imported into a study made from it is refused until a reason is given for
+    that file — nothing is stored — and the example's own demo import still goes through."""
+    example = pipeline.example_study("child-benefit")
+    assert example.data_sources[0].columns["client_id"].pii == "keep"
+    rows = [
+        {"client_id": str(7_700_100 + i * 13), "channel": ["ЕПГУ", "ЕПГУ", "МФЦ"][i % 3]}
+        for i in range(90)
+    ]
+    path = write_csv(tmp_path / "real.csv", rows)
+    with pytest.raises(InputError, match="«client_id» \\(идентификатор клиента\\)") as caught:
+        pipeline.import_dataset(ws, path, example, "records", author="анна")
+    assert "--keep-reason" in (caught.value.hint or "")
+    assert pipeline.list_dataset_versions(ws, example.id, "records") == []
+    assert privacy.read_audit(home, study_id=example.id) == []
+    reason = "в выгрузке уже псевдонимы ЕЦП"
+    kept = pipeline.import_dataset(
+        ws, path, example, "records", author="анна", keep_reasons={"client_id": reason}
+    )
+    entry = next(c for c in privacy.read_audit(home)[-1].columns if c["column"] == "client_id")
+    assert (entry["action"], entry["reason"]) == ("keep", reason)
+    assert kept.manifest.version == 1
+    demo = pipeline.import_demo_data(ws, example, "child-benefit", author="анна", rows=300)
+    assert {r.manifest.source_id for r in demo} >= {"records", "survey"}
+    demo_entry = next(
+        c
+        for c in privacy.read_audit(home, study_id=example.id)[1].columns
+        if c["column"] == "client_id"
+    )
+    assert demo_entry["reason"] == pipeline.DEMO_KEEP_REASON

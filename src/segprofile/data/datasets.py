@@ -659,38 +659,22 @@ def study_key(
     return privacy.load_key(ref, expected=expected), ref
 
 
-KEPT_ID = "столбец идентификатора клиента оставлен как есть по решению в описании исследования"
+def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> None:
+    """An identifier stored as it is needs a reason stated for this import (it goes into the
+    audit trail): a ``keep`` saved in the study document carries no reason and never applies
+    to a new file by itself — a body's real file may follow the examples' pseudonymised ids.
 
-
-def _kept_id(finding: PiiFinding) -> bool:
-    return finding.client_id and finding.kind is PiiKind.client_id
-
-
-def _check_keep_reasons(
-    findings: list[PiiFinding], reasons: dict[str, str], documented: Collection[str] = ()
-) -> None:
-    """An identifier stored as it is needs a stated reason (it goes into the audit trail).
-
-    An uncertain finding (``review``: the column's name says personal data, its values do not)
-    is kept without one — dropping on a guess would lose data — and its doubt is recorded; so
-    is a client id column whose values are no identifier of a known kind, kept by a decision
-    written in the study document (``documented``; :data:`KEPT_ID` is recorded: the examples'
-    ids are pseudonyms already). A keep asked for by the call itself (``--pii``) needs its
-    reason.
+    Only an uncertain finding (``review``: the column's name says personal data, its values do
+    not) is kept without one — dropping on a guess would lose data — and its doubt is recorded.
     """
     for f in findings:
-        if (
-            f.action is PiiAction.keep
-            and not f.review
-            and not (_kept_id(f) and f.column in documented)
-            and not reasons.get(f.column, "").strip()
-        ):
+        if f.action is PiiAction.keep and not f.review and not reasons.get(f.column, "").strip():
             raise InputError(
                 f"Столбец «{f.column}» ({f.kind.label}) остаётся без изменений, а причина не "
                 "указана.",
-                hint="персональные данные хранятся как есть только с записанной причиной "
-                "(в командной строке — --keep-reason «…»); или выберите для столбца "
-                "pseudonymise либо drop.",
+                hint="персональные данные хранятся как есть только с причиной, указанной при "
+                "загрузке (--keep-reason «…»), в том числе когда «оставить как есть» записано "
+                "в исследовании; или выберите для столбца pseudonymise либо drop.",
             )
 
 
@@ -706,9 +690,7 @@ def _audit_columns(
         if f.action is PiiAction.pseudonymise:
             entry["key_id"] = key_id
         elif f.action is PiiAction.keep:
-            entry["reason"] = reasons.get(f.column, "").strip() or (
-                f.doubt if f.review else KEPT_ID if _kept_id(f) else ""
-            )
+            entry["reason"] = reasons.get(f.column, "").strip() or f.doubt
         out.append(entry)
     out += [
         {"column": col, "kind": None, "action": f"type:{ov.type}"}
@@ -773,8 +755,7 @@ def import_data(
                 raw, sample, decisions, [source.id_column, *client_ids], source=source
             )
             findings = _findings(raw.columns, dtypes, sample, decisions, ids)
-            documented = {c for c, ov in source.columns.items() if ov.pii} - set(overrides or {})
-            _check_keep_reasons(findings, reasons, documented)
+            _check_keep_reasons(findings, reasons)
             key_id = None
             new_key: bytes | None = None
             if any(f.action is PiiAction.pseudonymise for f in findings):

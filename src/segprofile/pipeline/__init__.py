@@ -52,6 +52,7 @@ from segprofile.data.surveys import (
     read_question_mapping,
 )
 from segprofile.pipeline.data_in import (
+    DEMO_KEEP_REASON,
     RESPONDENT_COLUMN,
     audit_original,
     delete_dataset_version,
@@ -242,6 +243,7 @@ def preload() -> None:
 
 __all__ = [
     "DELIMITER_LABELS",
+    "DEMO_KEEP_REASON",
     "ENCODING_LABELS",
     "JOURNEY_FORMATS",
     "MASK",

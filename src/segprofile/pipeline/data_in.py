@@ -62,7 +62,10 @@ def import_demo_data(
     sources, through the gate like any file.
 
     The files are generated into a private work folder of the staging area (never the study's
-    data directory) and deleted again whatever happens.
+    data directory) and deleted again whatever happens. A column the example keeps as it is
+    (its client ids: pseudonyms already) is kept with :data:`DEMO_KEEP_REASON` — stated here,
+    for the generated files only: a keep saved in the study never applies to a body's file
+    without its own reason.
     """
     with staging.work_dir(ws.staging) as work:
         generated = {p.name: p for p in generate_demo_data(name, work, rows=rows, seed=seed)}
@@ -73,11 +76,19 @@ def import_demo_data(
                 study,
                 source.id,
                 author=author,
+                keep_reasons={
+                    column: DEMO_KEEP_REASON
+                    for column, decision in joining_source(study, source).columns.items()
+                    if decision.pii == "keep"
+                },
                 delete_input=True,  # generated in a private work folder: nothing to keep
             )
             for source in study.data_sources
             if Path(source.path).name in generated
         ]
+
+
+DEMO_KEEP_REASON = "демонстрационные данные примера: идентификаторы в них уже псевдонимы"
 
 
 def study_client_ids(study: Study) -> list[str]:

@@ -532,17 +532,25 @@ class ImportDecisionsForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for i, col in enumerate(self.columns):
-            finding = self.findings.get(col["name"]) or {}
-            # A client id the study keeps as is already (the examples' ids are pseudonyms).
-            decided = finding.get("kind") == "client_id" and finding.get("action") == "keep"
-            if (
-                cleaned.get(f"pii_{i}") == "keep"
-                and not decided
-                and not (cleaned.get(f"reason_{i}") or "").strip()
-            ):
+            # The gate's rule (datasets._check_keep_reasons), asked here before the import: a
+            # column with personal data is kept as is only with a reason given for this file —
+            # a keep saved in the study (the examples' demo ids) carries none.
+            if cleaned.get(f"pii_{i}") == "keep" and not (cleaned.get(f"reason_{i}") or "").strip():
+                finding = self.findings.get(col["name"]) or {}
+                saved = finding.get("action") == "keep" and not finding.get("review")
                 self.add_error(
                     f"reason_{i}",
-                    gettext("Say why the column «%(column)s» with personal data is kept as is.")
+                    (
+                        gettext(
+                            "The study keeps the column «%(column)s» as is, but a reason is "
+                            "given for each file: say why it is kept as is in this file, or "
+                            "choose «replace with a pseudonym»."
+                        )
+                        if saved
+                        else gettext(
+                            "Say why the column «%(column)s» with personal data is kept as is."
+                        )
+                    )
                     % {"column": col["name"]},
                 )
         if cleaned.get("extra_pii_column") and not cleaned.get("extra_pii_action"):

@@ -277,6 +277,7 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
                 "kind": f.kind.value,
                 "reason": f.reason,
                 "action": f.action.value,
+                "review": f.review,
             }
             for f in inspection.pii
         ],
