@@ -23,7 +23,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.web.studies.keys import key_store
 from segprofile.web.studies.models import AuditEvent, Membership, Study
-from segprofile.web.studies.services import workspace_for
+from segprofile.web.studies.services import staging_root, workspace_for
 from sp_factories import make_records, make_snils
 
 SURNAMES = ["Иванов", "Петрова", "Сидоров", "Кузнецова", "Смирнов"]
@@ -152,6 +152,34 @@ def test_a_wrong_file_gets_a_russian_message_and_leaves_nothing(
     page = response.content.decode()
     assert "нет столбца «Респондент»" in page
     assert "Traceback" not in page
+    assert _leftovers() == before
+
+
+def test_the_uploads_wait_in_the_staging_area_not_the_system_temp_dir(
+    client_in: Client,
+    stored_study: Study,
+    imported: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The body's original file goes where every upload goes (``SEGPROFILE_STAGING``, swept
+    for a killed worker's leftovers), never into the system's temporary directory."""
+    seen: list[Path] = []
+    real = pipeline.reidentify
+
+    def spy(ws: Any, original: Path, *args: Any, **kwargs: Any) -> Any:
+        seen.extend([Path(original), Path(kwargs["respondents"])])
+        assert Path(original).read_bytes() == imported["content"]
+        return real(ws, original, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "reidentify", spy)
+    before = _leftovers()
+    response = _post(client_in, stored_study, imported["content"], imported["respondents"])
+    assert response.status_code == 200
+    work = staging_root().resolve() / "work"
+    assert len(seen) == 2
+    assert all(p.resolve().is_relative_to(work) for p in seen)
+    assert not any(p.exists() for p in seen)  # deleted when the request ended
+    assert not [d for d in work.iterdir() if d.name.startswith("reidentify-")]
     assert _leftovers() == before
 
 
