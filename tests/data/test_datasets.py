@@ -173,6 +173,27 @@ def test_delete_version_on_purpose_is_audited(
         datasets.get_version(home, "small", "records", 2)
 
 
+def test_a_deleted_versions_number_is_never_given_to_another_file(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
+) -> None:
+    """Walk-through: the only version deleted, the next file was «версия 1» again — two profiles
+    built on different files both cited «records, версия 1»."""
+    first = write_csv(tmp_path / "1.csv", client_rows(30, seed=1))
+    pipeline.import_dataset(ws, first, study, "records", author="a")
+    pipeline.delete_dataset_version(ws, "small", "records", 1, user="a")
+    assert pipeline.list_dataset_versions(ws, "small", "records") == []
+    second = write_csv(tmp_path / "2.csv", client_rows(45, seed=2))
+    again = pipeline.import_dataset(ws, second, study, "records", author="a")
+    assert again.manifest.version == 2
+    pipeline.delete_dataset_version(ws, "small", "records", 2, user="a")
+    third = pipeline.import_dataset(ws, first, study, "records", author="a")
+    assert third.manifest.version == 3
+    # Numbered per source: another source of the same study starts at 1.
+    other = study.model_copy(deep=True)
+    other.data_sources[0].id = "records2"
+    assert pipeline.import_dataset(ws, second, other, "records2", author="a").manifest.version == 1
+
+
 def test_open_dataset_exposes_version_and_fingerprint(
     ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
 ) -> None:

@@ -359,6 +359,20 @@ def _versions(directory: Path) -> list[int]:
     return sorted(out)
 
 
+def _next_version(home: Path, directory: Path, study_id: str, source_id: str) -> int:
+    """The number of a source's new version: the highest ever issued + 1, never a deleted
+    version's — a profile citing «версия 1» names one file only. Issued numbers are those of
+    the stored versions and those the audit trail names (every import and deletion records
+    its version), so a number stays taken after its version is deleted. Called under the
+    source's lock."""
+    issued = [
+        r.version
+        for r in privacy.read_audit(home, study_id=study_id, source_id=source_id)
+        if r.version is not None
+    ]
+    return max([*_versions(directory), *issued], default=0) + 1
+
+
 def list_versions(home: Path, study_id: str, source_id: str) -> list[Manifest]:
     """Every stored version of a source, oldest first."""
     directory = dataset_dir(home, study_id, source_id)
@@ -805,7 +819,7 @@ def import_data(
             if new_key is not None and ref is not None:
                 previous_key, aside = privacy.install_key(ref, new_key)
                 installed = True
-            version = max(_versions(directory), default=0) + 1
+            version = _next_version(root, directory, study_id, source.id)
             final = directory / f"v{version}.parquet"
             manifest = Manifest(
                 study_id=study_id,
