@@ -15,7 +15,7 @@ from segprofile.data import datasets, isolation, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
-from segprofile.errors import InputError
+from segprofile.errors import InputError, NotFound
 from segprofile.model.study import (
     ColumnOverride,
     DataSource,
@@ -300,18 +300,34 @@ def check_data_source(ws: Workspace, study: Study, source: DataSource) -> None:
     from segprofile.data.engine import source_file
 
     data_dir = _data_dir_for(ws, study, source)
-    if data_dir is None:
-        datasets.get_version(ws.home, study.id, source.id)
-    else:
+    if data_dir is not None:
         source_file(source, data_dir)
 
 
 def _data_dir_for(ws: Workspace, study: Study, source: DataSource) -> Path | None:
     """Where a source is read from: ``None`` for its latest imported version, else the folder
-    of its file (while it has no version)."""
-    if ws.data_dir is None or datasets.list_versions(ws.home, study.id, source.id):
+    of its file (while it has no version). A source with neither (its every version deleted,
+    or never loaded) raises :func:`no_data`."""
+    from segprofile.data.engine import resolve_path
+
+    versions = datasets.list_versions(ws.home, study.id, source.id)
+    if versions:
         return None
+    if ws.data_dir is None or (
+        ws.data_dir.is_dir() and not resolve_path(source, ws.data_dir).is_file()
+    ):
+        raise no_data(source)
     return ws.data_dir
+
+
+def no_data(source: DataSource) -> NotFound:
+    """A source with no loaded version and no file to read, named by its title; what to do
+    in the web first (the «Данные» page), then on the command line."""
+    return NotFound(
+        f"У источника «{source.title or source.id}» нет загруженной версии данных.",
+        hint="загрузите его файл на странице «Данные» исследования (в командной строке — "
+        f"segprofile import ФАЙЛ --study … --source {source.id}).",
+    )
 
 
 def open_dataset(
