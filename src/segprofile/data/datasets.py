@@ -921,10 +921,12 @@ def _pseudonym_column(home: Path, study_id: str, source: DataSource) -> tuple[Pi
     entry = next((c for c in manifest.columns if c.get("name") == source.id_column), None)
     if entry is None or entry.get("pii_action") != PiiAction.pseudonymise.value:
         raise InputError(
-            f"В версии {manifest.version} источника «{source.id}» столбец «{source.id_column}» "
-            "не заменён псевдонимом: по нему нельзя найти контакты.",
-            hint="укажите в id_column источника столбец, который при загрузке заменяется "
-            "псевдонимом (СНИЛС, телефон, e-mail…), и загрузите файл заново.",
+            f"В версии {manifest.version} источника «{source.title or source.id}» столбец "
+            f"«{source.id_column}» не заменён псевдонимом: по нему нельзя найти контакты.",
+            hint="загрузите исходный файл источника заново на странице «Данные» и выберите для "
+            f"столбца «{source.id_column}» действие «заменить псевдонимом» (в командной строке — "
+            f"--pseudonymise «{source.id_column}»); затем постройте план исследования по новой "
+            "версии и повторите.",
         )
     if manifest.legacy_pseudonyms or manifest.key_id is None:
         raise InputError(
@@ -1075,14 +1077,19 @@ def reidentify(
 
 
 def read_column(
-    location: str | Path, column: str, *, staging_root: Path | None = None
+    location: str | Path,
+    column: str,
+    *,
+    staging_root: Path | None = None,
+    hint: str = "выберите файл, в котором он есть",
 ) -> list[str]:
-    """The non-empty values of one column of a small file (e.g. respondents' pseudonyms)."""
+    """The non-empty values of one column of a small file (e.g. respondents' pseudonyms);
+    without it, ``hint`` says what to do (the file's own columns are named after it)."""
     with staging.work_dir(staging_root) as work, open_raw(location, work) as raw:
         if column not in raw.columns:
             raise InputError(
                 f"В файле {raw.name} нет столбца «{column}».",
-                hint="Столбцы файла: " + ", ".join(raw.columns) + ".",
+                hint=f"{hint} (в этом файле столбцы: " + ", ".join(raw.columns) + ").",
             )
         query = f"SELECT DISTINCT CAST({quote_ident(column)} AS VARCHAR) FROM raw"  # noqa: S608
         values = raw.run(lambda: raw.con.execute(query).fetchall())

@@ -232,7 +232,13 @@ def reidentify(
     # The CSV was written by csv_bytes, which puts ``'`` before a pseudonym starting with ``-``.
     wanted = [
         restore(v)
-        for v in datasets.read_column(respondents, RESPONDENT_COLUMN, staging_root=ws.staging)
+        for v in datasets.read_column(
+            respondents,
+            RESPONDENT_COLUMN,
+            staging_root=ws.staging,
+            hint="выберите файл респондентов, скачанный из плана исследования (кнопка «Скачать "
+            "respondents.csv» на странице плана): в нём столбец «Респондент»",
+        )
     ]
     if not wanted:
         raise InputError(

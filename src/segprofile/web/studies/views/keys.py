@@ -37,10 +37,15 @@ logger = logging.getLogger(__name__)
 _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".pq"}
 
 
-def _save(upload: UploadedFile, directory: Path, stem: str) -> Path:
-    """The upload as a file of our private directory, under a name of ours (its type kept)."""
-    suffix = Path(upload.name or "").suffix.lower()
-    path = directory / (stem + (suffix if suffix in _SUFFIXES else ".csv"))
+def _save(upload: UploadedFile, directory: Path, role: str) -> Path:
+    """The upload as a file of our private directory, in a folder of its ``role``, under the
+    name the user knows it by (messages name it, masked as every file name is), its type kept."""
+    name = staging.safe_name(Path(upload.name or "").name)
+    if Path(name).suffix.lower() not in _SUFFIXES:
+        name += ".csv"
+    folder = directory / role
+    folder.mkdir(mode=0o700)
+    path = folder / name
     with path.open("wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
