@@ -194,6 +194,9 @@ def test_a_study_from_the_example_does_not_keep_a_real_files_client_ids_without_
     content = ("client_id;channel;satisfaction\n" + "\n".join(lines) + "\n").encode()
     token = token_of(upload(client_in, study, "заявления_2025.csv", content))
     page = page_text(client_in.get(inspect_url(study, token)))
+    # The help beside the study's client id setting follows the chosen action too.
+    assert "При загрузке заменяется псевдонимом" not in page
+    assert "При загрузке остаётся как есть — так решено в исследовании раньше" in page
     found = page.split("Причина оставить", 1)[1]
     assert "заменяется псевдонимом" not in found  # it is not: «оставить как есть» is chosen
     assert "только с указанной причиной" in found
