@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -88,14 +89,15 @@ def test_a_survey_without_data_is_the_next_step_not_a_complete_study(
 
 @pytest.mark.django_db
 def test_a_survey_comment_chosen_as_text_stays_text(client_in: Client, user: User) -> None:
-    """Walk-through: on the survey's check page the free comment was set to «текст для
-    анализа» (``use_N=text``); the stored version had it as a categorical feature."""
-    from tests.web.test_data_import_web import column_index, do_import, token_of, upload
+    """Walk-through: on the survey's check page (reached from the survey page) the free comment
+    was set to «текст для анализа» (``use_N=text``); it must stay so in the stored version
+    and in the study's decisions."""
+    from tests.web.test_data_import_web import column_index, token_of
+
+    from upload_gate import confirm_import
 
     study = create_study_from_example(user, "child-benefit", rows=400, seed=4)
     document = study.current_revision().to_document()
-    survey = pipeline.survey_source(document)
-    assert survey is not None
     rng = random.Random(8)
     answers = [
         "долго ждал ответа, перезвоните +7 912 345-67-89",
@@ -104,19 +106,24 @@ def test_a_survey_comment_chosen_as_text_stays_text(client_in: Client, user: Use
         "",
         "сложно, пишите ivan.petrov@mail.ru",
     ]
-    lines = ["Анкета;Доволен;Комментарий"] + [
-        f"A-{700 + i};{rng.choice(['да', 'нет', 'да'])};{rng.choice(answers)} {i % 7 or ''}"
+    lines = ["client_id;q_satisfaction;Комментарий"] + [
+        f"{rng.getrandbits(64):016x};{rng.randint(1, 5)};{rng.choice(answers)} {i % 7 or ''}"
         for i in range(150)
     ]
-    content = ("\n".join(lines) + "\n").encode()
-    token = token_of(upload(client_in, study, "ответы.csv", content, source=survey.id))
-    i = column_index(study, token, "Комментарий")
-    do_import(client_in, study, token, **{f"use_{i}": "text"})
-    latest = pipeline.list_dataset_versions(workspace_for(study), document.id, survey.id)[-1]
+    response = client_in.post(
+        reverse("studies:survey", kwargs={"pk": study.pk}),
+        {"source": "survey", "file": SimpleUploadedFile("ответы.csv", "\n".join(lines).encode())},
+    )
+    i = column_index(study, token_of(response), "Комментарий")
+    imported = confirm_import(
+        client_in, study, response, keep_reason="псевдонимы из выгрузки", **{f"use_{i}": "text"}
+    )
+    assert imported.status_code == 302
+    latest = pipeline.list_dataset_versions(workspace_for(study), document.id, "survey")[-1]
     assert latest.version == 2
     comment = next(c for c in latest.columns if c["name"] == "Комментарий")
     assert comment["use"] == "text"
-    saved = study.current_revision().to_document().data_source(survey.id)
+    saved = study.current_revision().to_document().data_source("survey")
     assert saved.columns["Комментарий"].use == "text"
 
 
