@@ -18,8 +18,12 @@ def token_of(response: Any) -> str:
     return str(response["Location"].rstrip("/").rsplit("/", 1)[-1])
 
 
-def default_decisions(study: Study, token: str, **changes: str) -> dict[str, str]:
-    """The inspect form as shown (every default accepted), with ``changes`` by field name."""
+def default_decisions(
+    study: Study, token: str, *, keep_reason: str = "", **changes: str
+) -> dict[str, str]:
+    """The inspect form as shown (every default accepted), with ``changes`` by field name;
+    ``keep_reason`` for each column kept as it is (the examples' demo ids: a reason is given
+    for each file)."""
     summary = staging.get(staging_root(), staging_area(study), token).meta["summary"]
     pii = {f["column"]: f for f in summary["pii"]}
     data = {}
@@ -28,19 +32,23 @@ def default_decisions(study: Study, token: str, **changes: str) -> dict[str, str
         data[f"use_{i}"] = col["use"]
         if col["name"] in pii:
             data[f"pii_{i}"] = pii[col["name"]]["action"]
-            data[f"reason_{i}"] = ""
+            data[f"reason_{i}"] = keep_reason if pii[col["name"]]["action"] == "keep" else ""
     data.update(changes)
     return data
 
 
-def confirm_import(client: Client, study: Study, staged: Any, **changes: str) -> Any:
+def confirm_import(
+    client: Client, study: Study, staged: Any, *, keep_reason: str = "", **changes: str
+) -> Any:
     """Import the upload ``staged`` (the response of the upload) with the defaults confirmed.
 
     The import is a background job (run at once by the tests' immediate backend); the answer
     is its page's: a redirect to where the user goes on (done), or the error (failed).
     """
     token = token_of(staged)
-    data = default_decisions(study, token, confirm_pii="on", action="import", **changes)
+    data = default_decisions(
+        study, token, keep_reason=keep_reason, confirm_pii="on", action="import", **changes
+    )
     url = reverse("studies:data_inspect", kwargs={"pk": study.pk, "token": token})
     return follow_import(client, client.post(url, data))
 

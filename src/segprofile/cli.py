@@ -572,15 +572,24 @@ def _decisions(
 
 
 def _keep_reasons(
-    study: Study, source_id: str, decisions: dict[str, ColumnOverride], reason: str | None
+    study: Study, source_id: str | None, decisions: dict[str, ColumnOverride], reason: str | None
 ) -> dict[str, str]:
-    """The one --keep-reason for every column kept as it is (here or in the study document)."""
+    """The one --keep-reason for every column kept as it is (here or in the study document —
+    the source's own decisions and the records' on the client id it joins by); a keep written
+    in the document is not applied to a new file without it. ``source_id`` ``None``: the
+    study's survey."""
+    from segprofile import pipeline
+
     if not reason or not reason.strip():
         return {}
     kept = dict(decisions)
-    for s in study.data_sources:
-        if s.id == source_id:
-            kept = {**s.columns, **decisions}
+    source = (
+        pipeline.survey_source(study)
+        if source_id is None
+        else next((s for s in study.data_sources if s.id == source_id), None)
+    )
+    if source is not None:
+        kept = {**pipeline.joining_source(study, source).columns, **decisions}
     return {col: reason.strip() for col, ov in kept.items() if ov.pii == "keep"}
 
 
@@ -864,6 +873,7 @@ def research_import_survey(
     header_row: HeaderRowOpt = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
+    keep_reason: KeepReasonOpt = None,
 ) -> None:
     """Проверить гипотезы по ответам опроса (M-9): доли, интервалы, тесты, вердикты."""
     from segprofile import pipeline
@@ -891,6 +901,7 @@ def research_import_survey(
         min_answers=min_answers,
         alpha=alpha,
         options=_read_options(sheet, header_row, encoding, delimiter, None, None),
+        keep_reasons=_keep_reasons(study, source, {}, keep_reason),
     )
     analysis = result.analysis
     info = result.file

@@ -46,6 +46,10 @@ MAPPING = """\
   threshold: 0.4
 """
 
+# The example keeps its client ids as they are (its demo ids are pseudonyms already): a file
+# imported with it says why, each time.
+DEMO_IDS = "демо-данные примера: client_id в них уже псевдонимы"
+
 
 def _with_extra(study: Study) -> Study:
     study = study.model_copy(deep=True)
@@ -101,6 +105,8 @@ def test_import_survey_confirms_planted_problems_and_refutes_non_problems(
         [
             "research",
             "import-survey",
+            "--keep-reason",
+            DEMO_IDS,
             str(study_file),
             str(answers),
             "--data",
@@ -161,7 +167,17 @@ def test_mapping_stored_in_the_study_and_written_in_place(
     study_file = _study_file(tmp_path, study)
     answers = _survey_csv(small, tmp_path)
     code = run(
-        ["research", "import-survey", str(study_file), str(answers), "-d", str(small), "--in-place"]
+        [
+            "research",
+            "import-survey",
+            str(study_file),
+            str(answers),
+            "-d",
+            str(small),
+            "--in-place",
+            "--keep-reason",
+            DEMO_IDS,
+        ]
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -175,6 +191,8 @@ def test_mapping_stored_in_the_study_and_written_in_place(
             [
                 "research",
                 "import-survey",
+                "--keep-reason",
+                DEMO_IDS,
                 str(study_file),
                 str(answers),
                 "-d",
@@ -193,7 +211,21 @@ def test_without_a_mapping_says_how_to_give_one(
 ) -> None:
     study_file = _study_file(tmp_path, pipeline.example_study("child-benefit"))
     answers = _survey_csv(small, tmp_path)
-    assert run(["research", "import-survey", str(study_file), str(answers), "-d", str(small)]) == 2
+    assert (
+        run(
+            [
+                "research",
+                "import-survey",
+                str(study_file),
+                str(answers),
+                "-d",
+                str(small),
+                "--keep-reason",
+                DEMO_IDS,
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "какие вопросы опроса проверяют какие гипотезы" in err
     assert "--mapping" in err
@@ -201,7 +233,16 @@ def test_without_a_mapping_says_how_to_give_one(
 
 
 def _import(study_file: Path, answers: Path, data: Path) -> list[str]:
-    return ["research", "import-survey", str(study_file), str(answers), "-d", str(data)]
+    return [
+        "research",
+        "import-survey",
+        str(study_file),
+        str(answers),
+        "-d",
+        str(data),
+        "--keep-reason",
+        DEMO_IDS,
+    ]
 
 
 def _mapping(tmp_path: Path, text: str) -> Path:
@@ -222,7 +263,16 @@ def test_ids_matching_no_one_fall_back_to_features_or_say_how(
 
     # No feature columns in the survey: an input error with the count and the way out.
     answers = _survey_csv(small, tmp_path, foreign_ids)
-    args = ["research", "import-survey", str(study_file), str(answers), "-d", str(small)]
+    args = [
+        "research",
+        "import-survey",
+        str(study_file),
+        str(answers),
+        "-d",
+        str(small),
+        "--keep-reason",
+        DEMO_IDS,
+    ]
     assert run([*args, "-m", str(mapping)]) == 2
     err = capsys.readouterr().err
     assert "совпало 0" in err
@@ -363,7 +413,16 @@ def test_ids_are_not_matched_against_pseudonyms_of_an_earlier_format(
 
     monkeypatch.setattr(pipeline.research, "open_data_source", stored_by_an_earlier_release)
     answers = _survey_csv(small, tmp_path)
-    args = ["research", "import-survey", str(study_file), str(answers), "-d", str(small)]
+    args = [
+        "research",
+        "import-survey",
+        str(study_file),
+        str(answers),
+        "-d",
+        str(small),
+        "--keep-reason",
+        DEMO_IDS,
+    ]
     assert run([*args, "-m", str(mapping)]) == 2
     err = capsys.readouterr().err
     assert "прежней версией" in err

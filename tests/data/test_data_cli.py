@@ -126,6 +126,27 @@ def test_keeping_an_identifier_needs_a_reason(
     assert "обзвон по согласию" in audit
 
 
+def test_a_keep_written_in_the_study_needs_the_reason_on_the_command_line_too(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The worked example's study keeps client_id as it is (its demo ids are pseudonyms): a
+    real file imported with that study by the command line is refused until --keep-reason."""
+    from segprofile.pipeline import example_study
+
+    study_path = tmp_path / "study.yaml"
+    study_path.write_text(dump_study(example_study("child-benefit")), encoding="utf-8")
+    rows = [{"client_id": str(5_550_000 + i * 7), "channel": "ЕПГУ"} for i in range(50)]
+    path = write_csv(tmp_path / "заявления.csv", rows)
+    args = ["import", str(path), "--study", str(study_path), "--source", "records"]
+    assert run(args) == 2
+    err = capsys.readouterr().err
+    assert "«client_id» (идентификатор клиента) остаётся без изменений" in err
+    assert "--keep-reason" in err
+    assert not list((home / "datasets").rglob("v*.parquet"))
+    assert run([*args, "--keep-reason", "номера уже псевдонимы ЕЦП"]) == 0
+    assert "номера уже псевдонимы ЕЦП" in (home / "audit" / "imports.jsonl").read_text("utf-8")
+
+
 def test_rotate_then_reidentify_from_the_command_line(
     home: Path, tmp_path: Path, study_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -173,6 +173,27 @@ def test_delete_version_on_purpose_is_audited(
         datasets.get_version(home, "small", "records", 2)
 
 
+def test_a_deleted_versions_number_is_never_given_to_another_file(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
+) -> None:
+    """Walk-through: the only version deleted, the next file was «версия 1» again — two profiles
+    built on different files both cited «records, версия 1»."""
+    first = write_csv(tmp_path / "1.csv", client_rows(30, seed=1))
+    pipeline.import_dataset(ws, first, study, "records", author="a")
+    pipeline.delete_dataset_version(ws, "small", "records", 1, user="a")
+    assert pipeline.list_dataset_versions(ws, "small", "records") == []
+    second = write_csv(tmp_path / "2.csv", client_rows(45, seed=2))
+    again = pipeline.import_dataset(ws, second, study, "records", author="a")
+    assert again.manifest.version == 2
+    pipeline.delete_dataset_version(ws, "small", "records", 2, user="a")
+    third = pipeline.import_dataset(ws, first, study, "records", author="a")
+    assert third.manifest.version == 3
+    # Numbered per source: another source of the same study starts at 1.
+    other = study.model_copy(deep=True)
+    other.data_sources[0].id = "records2"
+    assert pipeline.import_dataset(ws, second, other, "records2", author="a").manifest.version == 1
+
+
 def test_open_dataset_exposes_version_and_fingerprint(
     ws: pipeline.Workspace, home: Path, tmp_path: Path, study: Study
 ) -> None:
@@ -552,3 +573,38 @@ def test_the_counts_of_a_population_table_are_never_taken_for_client_ids(
         write_csv(tmp_path / "named.csv", named), staging_root=tmp_path / "staging"
     )
     assert "Численность получателей" not in {f.column for f in inspection.pii}
+
+
+def test_a_keep_saved_in_the_study_does_not_keep_a_new_files_ids_without_a_reason(
+    ws: pipeline.Workspace, home: Path, tmp_path: Path
+) -> None:
+    """The worked example keeps its demo ids (pseudonyms already) as they are; a body's real
+    records file imported into a study made from it is refused until a reason is given for
+    that file — nothing is stored — and the example's own demo import still goes through."""
+    example = pipeline.example_study("child-benefit")
+    assert example.data_sources[0].columns["client_id"].pii == "keep"
+    rows = [
+        {"client_id": str(7_700_100 + i * 13), "channel": ["ЕПГУ", "ЕПГУ", "МФЦ"][i % 3]}
+        for i in range(90)
+    ]
+    path = write_csv(tmp_path / "real.csv", rows)
+    with pytest.raises(InputError, match="«client_id» \\(идентификатор клиента\\)") as caught:
+        pipeline.import_dataset(ws, path, example, "records", author="анна")
+    assert "--keep-reason" in (caught.value.hint or "")
+    assert pipeline.list_dataset_versions(ws, example.id, "records") == []
+    assert privacy.read_audit(home, study_id=example.id) == []
+    reason = "в выгрузке уже псевдонимы ЕЦП"
+    kept = pipeline.import_dataset(
+        ws, path, example, "records", author="анна", keep_reasons={"client_id": reason}
+    )
+    entry = next(c for c in privacy.read_audit(home)[-1].columns if c["column"] == "client_id")
+    assert (entry["action"], entry["reason"]) == ("keep", reason)
+    assert kept.manifest.version == 1
+    demo = pipeline.import_demo_data(ws, example, "child-benefit", author="анна", rows=300)
+    assert {r.manifest.source_id for r in demo} >= {"records", "survey"}
+    demo_entry = next(
+        c
+        for c in privacy.read_audit(home, study_id=example.id)[1].columns
+        if c["column"] == "client_id"
+    )
+    assert demo_entry["reason"] == pipeline.DEMO_KEEP_REASON

@@ -115,5 +115,8 @@ def test_missing_data_is_said_before_the_engine_starts(
     )
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert not found["ibis"]
-    expected = {"folder": "Каталог данных", "file": "Файл данных", "version": "не загружены"}
+    # No version and no file: the source (by its title) has no data — load it (the web's
+    # «Данные» page, the command line's import).
+    no_data = "нет загруженной версии данных"
+    expected = {"folder": "Каталог данных", "file": no_data, "version": no_data}
     assert expected[missing] in found["error"]

@@ -44,7 +44,10 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path]:
     data = root / "data"
     pipeline.generate_demo_data("child-benefit", data, rows=ROWS, seed=11)
     ws = pipeline.Workspace.in_folder(root, data_dir=data)
-    pipeline.import_dataset(ws, data / "survey.parquet", study, "survey", author="анна")
+    demo = {"client_id": pipeline.DEMO_KEEP_REASON}  # the example's ids: pseudonyms already
+    pipeline.import_dataset(
+        ws, data / "survey.parquet", study, "survey", author="анна", keep_reasons=demo
+    )
     return study, root
 
 

@@ -19,7 +19,7 @@ def test_without_a_data_folder_only_imported_versions_are_read(
     small_study: Study, tmp_path: Path
 ) -> None:
     ws = dataclasses.replace(pipeline.Workspace.in_folder(tmp_path), data_dir=None)
-    with pytest.raises(NotFound, match="«records» исследования «small» данные ещё не загружены"):
+    with pytest.raises(NotFound, match=r"У источника «.+» нет загруженной версии данных"):
         pipeline.profile_study(ws, small_study)
     records = tmp_path / "records.parquet"
     pq.write_table(make_records(700, seed=5), records)

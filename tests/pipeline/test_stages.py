@@ -55,3 +55,18 @@ def test_findings_name_the_place_that_fixes_them(small_study: Study) -> None:
     assert places["нет текущего клиентского пути"] == "journeys"
     assert places["нет рекомендаций"] == "recommendations"
     assert all(places.values())
+
+
+def test_a_source_without_data_keeps_stage_one_open() -> None:
+    """A survey whose only version was deleted: the profile cannot read it — the study is
+    not «complete», its next step is that source's data."""
+    done = pipeline.study_stages([], client_data=True, profile_built=True)
+    assert done.current is None
+    stages = pipeline.study_stages(
+        [], client_data=True, profile_built=True, without_data=["Опрос заявителей"]
+    )
+    assert stages.current is not None
+    assert stages.current.number == 1
+    assert stages.next_step is not None
+    assert stages.next_step.message.startswith("загрузите данные источника «Опрос заявителей»")
+    assert stages.next_step.fixed_in == "data"

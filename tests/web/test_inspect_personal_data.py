@@ -9,10 +9,12 @@ on import. No raw value reaches the page.
 
 from __future__ import annotations
 
+import random
 import re
 
 import pyarrow.parquet as pq
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from tests.web.test_data_import_web import (
     column_index,
@@ -29,7 +31,7 @@ from tests.web.test_data_import_web import (
 from messy_export import messy_export
 from segprofile.data import datasets
 from segprofile.web.studies.models import Study
-from segprofile.web.studies.services import study_home
+from segprofile.web.studies.services import create_study_from_example, study_home
 
 
 def _row(page: str, column: str) -> str:
@@ -170,3 +172,44 @@ def test_the_import_does_what_the_check_page_said(client_in: Client, stored_stud
     assert "[телефон]" in comments
     assert "[e-mail]" in comments
     assert "@" not in comments
+
+
+@pytest.mark.django_db
+def test_a_study_from_the_example_does_not_keep_a_real_files_client_ids_without_a_reason(
+    client_in: Client, user: User
+) -> None:
+    """The worked example keeps its demo ids (pseudonyms already) as they are. A body's real
+    records uploaded into a study made from it: the check page says the id is kept only with a
+    reason, refuses the import without one (naming the column, nothing stored), and imports
+    with pseudonyms once the analyst chooses them."""
+    study = create_study_from_example(user, "child-benefit", rows=300, seed=3)
+    demo = versions(study)
+    assert [v.version for v in demo] == [1]  # the example's own demo import went through
+    rng = random.Random(11)
+    ids = [str(rng.randint(10**9, 10**10 - 1)) for _ in range(120)]
+    lines = [
+        f"{cid};{rng.choice(['ЕПГУ', 'ЕПГУ', 'МФЦ'])};{rng.choice(['1', '4', '5', '5', ''])}"
+        for cid in ids
+    ]
+    content = ("client_id;channel;satisfaction\n" + "\n".join(lines) + "\n").encode()
+    token = token_of(upload(client_in, study, "заявления_2025.csv", content))
+    page = page_text(client_in.get(inspect_url(study, token)))
+    # The help beside the study's client id setting follows the chosen action too.
+    assert "При загрузке заменяется псевдонимом" not in page
+    assert "При загрузке остаётся как есть — так решено в исследовании раньше" in page
+    found = page.split("Причина оставить", 1)[1]
+    assert "заменяется псевдонимом" not in found  # it is not: «оставить как есть» is chosen
+    assert "только с указанной причиной" in found
+
+    refused = do_import(client_in, study, token)
+    assert refused.status_code == 400
+    text = page_text(refused)
+    assert "столбец «client_id» как есть, но причина указывается для каждого файла" in text
+    assert [v.version for v in versions(study)] == [1]  # nothing stored
+
+    i = column_index(study, token, "client_id")
+    do_import(client_in, study, token, **{f"pii_{i}": "pseudonymise"})
+    assert [v.version for v in versions(study)] == [1, 2]
+    latest = versions(study)[-1]
+    stored = pq.read_table(datasets.version_path(study_home(study), latest))
+    assert not set(map(str, stored.column("client_id").to_pylist())) & set(ids)

@@ -24,6 +24,7 @@ from segprofile.web.studies.models import Membership, ProfileRun, Study
 from upload_gate import confirm_import
 
 EXAMPLE = "child-benefit"
+DEMO_IDS = "ответы демо-данных примера: client_id в них уже псевдонимы"
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +80,7 @@ def _upload(client: Client, study: Study, upload: SimpleUploadedFile) -> str:
     response = client.post(
         reverse("studies:survey", kwargs={"pk": study.pk}), {"source": "survey", "file": upload}
     )
-    imported = confirm_import(client, study, response)
+    imported = confirm_import(client, study, response, keep_reason=DEMO_IDS)
     assert imported.status_code == 302, _text(imported)
     return str(imported["Location"])
 

@@ -78,7 +78,7 @@ def test_setup_demo_restores_missing_demo_data() -> None:
     pipeline.delete_dataset_version(workspace_for(study), document.id, "records", 1, user="demo")
     call_command("setup_demo", rows=500, stdout=StringIO())
     versions = pipeline.list_dataset_versions(workspace_for(study), document.id, "records")
-    assert [v.version for v in versions] == [1]
+    assert [v.version for v in versions] == [2]  # a deleted version's number is not reused
     assert Study.objects.count() == 1
 
 

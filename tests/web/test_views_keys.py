@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import html as html_lib
 import io
 import random
 import tempfile
@@ -21,9 +22,10 @@ from django.test import Client
 from django.urls import reverse
 
 from segprofile import pipeline
+from segprofile.model.study import ColumnOverride
 from segprofile.web.studies.keys import key_store
 from segprofile.web.studies.models import AuditEvent, Membership, Study
-from segprofile.web.studies.services import workspace_for
+from segprofile.web.studies.services import staging_root, workspace_for
 from sp_factories import make_records, make_snils
 
 SURNAMES = ["Иванов", "Петрова", "Сидоров", "Кузнецова", "Смирнов"]
@@ -153,6 +155,77 @@ def test_a_wrong_file_gets_a_russian_message_and_leaves_nothing(
     assert "нет столбца «Респондент»" in page
     assert "Traceback" not in page
     assert _leftovers() == before
+
+
+def test_the_uploads_wait_in_the_staging_area_not_the_system_temp_dir(
+    client_in: Client,
+    stored_study: Study,
+    imported: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The body's original file goes where every upload goes (``SEGPROFILE_STAGING``, swept
+    for a killed worker's leftovers), never into the system's temporary directory."""
+    seen: list[Path] = []
+    real = pipeline.reidentify
+
+    def spy(ws: Any, original: Path, *args: Any, **kwargs: Any) -> Any:
+        seen.extend([Path(original), Path(kwargs["respondents"])])
+        assert Path(original).read_bytes() == imported["content"]
+        return real(ws, original, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "reidentify", spy)
+    before = _leftovers()
+    response = _post(client_in, stored_study, imported["content"], imported["respondents"])
+    assert response.status_code == 200
+    work = staging_root().resolve() / "work"
+    assert len(seen) == 2
+    assert all(p.resolve().is_relative_to(work) for p in seen)
+    assert not any(p.exists() for p in seen)  # deleted when the request ended
+    assert not [d for d in work.iterdir() if d.name.startswith("reidentify-")]
+    assert _leftovers() == before
+
+
+def test_the_errors_say_what_to_do_in_the_browser(
+    client_in: Client, stored_study: Study, imported: dict[str, Any], tmp_path: Path
+) -> None:
+    """Walk-through: the hint of a respondents file without «Респондент» listed the columns of
+    «respondents.csv» (the server's own name for the upload); an id column kept as it is sent
+    the user to a YAML field."""
+    response = client_in.post(
+        reverse("studies:reidentify", kwargs={"pk": stored_study.pk}),
+        {
+            "source": "records",
+            "original": SimpleUploadedFile("выгрузка.csv", imported["content"]),
+            "respondents": SimpleUploadedFile("мой_список.csv", b"x;y\n1;2\n"),
+        },
+    )
+    assert response.status_code == 400
+    page = html_lib.unescape(response.content.decode())
+    assert "В файле мой_список.csv нет столбца «Респондент»" in page
+    assert "выберите файл респондентов, скачанный из плана исследования" in page
+    assert "respondents.csv нет" not in page
+    # The id column kept as it is (with a reason) in a newer version: no pseudonyms to match.
+    document = stored_study.current_revision().to_document()
+    original = tmp_path / "снова.csv"
+    original.write_bytes(imported["content"])
+    pipeline.import_dataset(
+        workspace_for(stored_study),
+        original,
+        document,
+        "records",
+        author="anna",
+        overrides={"СНИЛС": ColumnOverride(pii="keep")},
+        keep_reasons={"СНИЛС": "сверка с отделом"},
+    )
+    response = _post(client_in, stored_study, imported["content"], imported["respondents"])
+    assert response.status_code == 400
+    page = html_lib.unescape(response.content.decode())
+    assert "столбец «СНИЛС» не заменён псевдонимом" in page
+    assert (
+        "на странице «Данные» и выберите для столбца «СНИЛС» действие «заменить псевдонимом»"
+        in page
+    )
+    assert "id_column" not in page
 
 
 def test_a_new_study_under_a_reused_number_does_not_inherit_the_old_key(

@@ -359,6 +359,20 @@ def _versions(directory: Path) -> list[int]:
     return sorted(out)
 
 
+def _next_version(home: Path, directory: Path, study_id: str, source_id: str) -> int:
+    """The number of a source's new version: the highest ever issued + 1, never a deleted
+    version's — a profile citing «версия 1» names one file only. Issued numbers are those of
+    the stored versions and those the audit trail names (every import and deletion records
+    its version), so a number stays taken after its version is deleted. Called under the
+    source's lock."""
+    issued = [
+        r.version
+        for r in privacy.read_audit(home, study_id=study_id, source_id=source_id)
+        if r.version is not None
+    ]
+    return max([*_versions(directory), *issued], default=0) + 1
+
+
 def list_versions(home: Path, study_id: str, source_id: str) -> list[Manifest]:
     """Every stored version of a source, oldest first."""
     directory = dataset_dir(home, study_id, source_id)
@@ -659,38 +673,22 @@ def study_key(
     return privacy.load_key(ref, expected=expected), ref
 
 
-KEPT_ID = "столбец идентификатора клиента оставлен как есть по решению в описании исследования"
+def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> None:
+    """An identifier stored as it is needs a reason stated for this import (it goes into the
+    audit trail): a ``keep`` saved in the study document carries no reason and never applies
+    to a new file by itself — a body's real file may follow the examples' pseudonymised ids.
 
-
-def _kept_id(finding: PiiFinding) -> bool:
-    return finding.client_id and finding.kind is PiiKind.client_id
-
-
-def _check_keep_reasons(
-    findings: list[PiiFinding], reasons: dict[str, str], documented: Collection[str] = ()
-) -> None:
-    """An identifier stored as it is needs a stated reason (it goes into the audit trail).
-
-    An uncertain finding (``review``: the column's name says personal data, its values do not)
-    is kept without one — dropping on a guess would lose data — and its doubt is recorded; so
-    is a client id column whose values are no identifier of a known kind, kept by a decision
-    written in the study document (``documented``; :data:`KEPT_ID` is recorded: the examples'
-    ids are pseudonyms already). A keep asked for by the call itself (``--pii``) needs its
-    reason.
+    Only an uncertain finding (``review``: the column's name says personal data, its values do
+    not) is kept without one — dropping on a guess would lose data — and its doubt is recorded.
     """
     for f in findings:
-        if (
-            f.action is PiiAction.keep
-            and not f.review
-            and not (_kept_id(f) and f.column in documented)
-            and not reasons.get(f.column, "").strip()
-        ):
+        if f.action is PiiAction.keep and not f.review and not reasons.get(f.column, "").strip():
             raise InputError(
                 f"Столбец «{f.column}» ({f.kind.label}) остаётся без изменений, а причина не "
                 "указана.",
-                hint="персональные данные хранятся как есть только с записанной причиной "
-                "(в командной строке — --keep-reason «…»); или выберите для столбца "
-                "pseudonymise либо drop.",
+                hint="персональные данные хранятся как есть только с причиной, указанной при "
+                "загрузке (--keep-reason «…»), в том числе когда «оставить как есть» записано "
+                "в исследовании; или выберите для столбца pseudonymise либо drop.",
             )
 
 
@@ -706,9 +704,7 @@ def _audit_columns(
         if f.action is PiiAction.pseudonymise:
             entry["key_id"] = key_id
         elif f.action is PiiAction.keep:
-            entry["reason"] = reasons.get(f.column, "").strip() or (
-                f.doubt if f.review else KEPT_ID if _kept_id(f) else ""
-            )
+            entry["reason"] = reasons.get(f.column, "").strip() or f.doubt
         out.append(entry)
     out += [
         {"column": col, "kind": None, "action": f"type:{ov.type}"}
@@ -773,8 +769,7 @@ def import_data(
                 raw, sample, decisions, [source.id_column, *client_ids], source=source
             )
             findings = _findings(raw.columns, dtypes, sample, decisions, ids)
-            documented = {c for c, ov in source.columns.items() if ov.pii} - set(overrides or {})
-            _check_keep_reasons(findings, reasons, documented)
+            _check_keep_reasons(findings, reasons)
             key_id = None
             new_key: bytes | None = None
             if any(f.action is PiiAction.pseudonymise for f in findings):
@@ -824,7 +819,7 @@ def import_data(
             if new_key is not None and ref is not None:
                 previous_key, aside = privacy.install_key(ref, new_key)
                 installed = True
-            version = max(_versions(directory), default=0) + 1
+            version = _next_version(root, directory, study_id, source.id)
             final = directory / f"v{version}.parquet"
             manifest = Manifest(
                 study_id=study_id,
@@ -926,10 +921,12 @@ def _pseudonym_column(home: Path, study_id: str, source: DataSource) -> tuple[Pi
     entry = next((c for c in manifest.columns if c.get("name") == source.id_column), None)
     if entry is None or entry.get("pii_action") != PiiAction.pseudonymise.value:
         raise InputError(
-            f"В версии {manifest.version} источника «{source.id}» столбец «{source.id_column}» "
-            "не заменён псевдонимом: по нему нельзя найти контакты.",
-            hint="укажите в id_column источника столбец, который при загрузке заменяется "
-            "псевдонимом (СНИЛС, телефон, e-mail…), и загрузите файл заново.",
+            f"В версии {manifest.version} источника «{source.title or source.id}» столбец "
+            f"«{source.id_column}» не заменён псевдонимом: по нему нельзя найти контакты.",
+            hint="загрузите исходный файл источника заново на странице «Данные» и выберите для "
+            f"столбца «{source.id_column}» действие «заменить псевдонимом» (в командной строке — "
+            f"--pseudonymise «{source.id_column}»); затем постройте план исследования по новой "
+            "версии и повторите.",
         )
     if manifest.legacy_pseudonyms or manifest.key_id is None:
         raise InputError(
@@ -1080,14 +1077,19 @@ def reidentify(
 
 
 def read_column(
-    location: str | Path, column: str, *, staging_root: Path | None = None
+    location: str | Path,
+    column: str,
+    *,
+    staging_root: Path | None = None,
+    hint: str = "выберите файл, в котором он есть",
 ) -> list[str]:
-    """The non-empty values of one column of a small file (e.g. respondents' pseudonyms)."""
+    """The non-empty values of one column of a small file (e.g. respondents' pseudonyms);
+    without it, ``hint`` says what to do (the file's own columns are named after it)."""
     with staging.work_dir(staging_root) as work, open_raw(location, work) as raw:
         if column not in raw.columns:
             raise InputError(
                 f"В файле {raw.name} нет столбца «{column}».",
-                hint="Столбцы файла: " + ", ".join(raw.columns) + ".",
+                hint=f"{hint} (в этом файле столбцы: " + ", ".join(raw.columns) + ").",
             )
         query = f"SELECT DISTINCT CAST({quote_ident(column)} AS VARCHAR) FROM raw"  # noqa: S608
         values = raw.run(lambda: raw.con.execute(query).fetchall())

@@ -294,7 +294,7 @@ class PiiFinding:
     def reason(self) -> str:
         parts = []
         if self.client_id:
-            parts.append(CLIENT_ID_REASON)
+            parts.append(client_id_reason(self.action))
         if self.by_name:
             parts.append("по имени столбца")
         if self.by_content:
@@ -312,11 +312,23 @@ class PiiFinding:
         return out
 
 
-CLIENT_ID_REASON = (
-    "столбец идентификатора клиента: номер заявления или клиента связывает запись с одним "
-    "человеком, поэтому он заменяется псевдонимом — тем же, что в других файлах исследования, "
-    "и связь между ними сохраняется"
-)
+def client_id_reason(action: PiiAction) -> str:
+    """Why a client id column is personal data, and what the chosen ``action`` does with it."""
+    why = (
+        "столбец идентификатора клиента: номер заявления или клиента связывает запись с одним "
+        "человеком"
+    )
+    if action is PiiAction.pseudonymise:
+        return (
+            f"{why}, поэтому он заменяется псевдонимом — тем же, что в других файлах "
+            "исследования, и связь между ними сохраняется"
+        )
+    if action is PiiAction.keep:
+        return (
+            f"{why}; выбрано оставить его как есть — это можно только с указанной причиной "
+            "(например, в файле уже псевдонимы), иначе выберите замену псевдонимом"
+        )
+    return f"{why}; выбрано «{action.label}»: файлы исследования по нему не свяжутся"
 
 
 def client_id_finding(column: str, found: PiiFinding | None) -> PiiFinding:

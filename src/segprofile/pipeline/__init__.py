@@ -52,6 +52,7 @@ from segprofile.data.surveys import (
     read_question_mapping,
 )
 from segprofile.pipeline.data_in import (
+    DEMO_KEEP_REASON,
     RESPONDENT_COLUMN,
     audit_original,
     delete_dataset_version,
@@ -59,6 +60,7 @@ from segprofile.pipeline.data_in import (
     import_dataset,
     import_demo_data,
     inspect_file,
+    joining_source,
     list_dataset_versions,
     open_data_source,
     open_dataset,
@@ -242,6 +244,7 @@ def preload() -> None:
 
 __all__ = [
     "DELIMITER_LABELS",
+    "DEMO_KEEP_REASON",
     "ENCODING_LABELS",
     "JOURNEY_FORMATS",
     "MASK",
@@ -315,6 +318,7 @@ __all__ = [
     "imported_numeric_columns",
     "inspect_file",
     "inspect_survey",
+    "joining_source",
     "journey_metrics",
     "journey_steps_of_role",
     "k_diagnostics_svg",

@@ -15,7 +15,7 @@ from segprofile.data import datasets, isolation, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
-from segprofile.errors import InputError
+from segprofile.errors import InputError, NotFound
 from segprofile.model.study import (
     ColumnOverride,
     DataSource,
@@ -62,7 +62,10 @@ def import_demo_data(
     sources, through the gate like any file.
 
     The files are generated into a private work folder of the staging area (never the study's
-    data directory) and deleted again whatever happens.
+    data directory) and deleted again whatever happens. A column the example keeps as it is
+    (its client ids: pseudonyms already) is kept with :data:`DEMO_KEEP_REASON` — stated here,
+    for the generated files only: a keep saved in the study never applies to a body's file
+    without its own reason.
     """
     with staging.work_dir(ws.staging) as work:
         generated = {p.name: p for p in generate_demo_data(name, work, rows=rows, seed=seed)}
@@ -73,11 +76,19 @@ def import_demo_data(
                 study,
                 source.id,
                 author=author,
+                keep_reasons={
+                    column: DEMO_KEEP_REASON
+                    for column, decision in joining_source(study, source).columns.items()
+                    if decision.pii == "keep"
+                },
                 delete_input=True,  # generated in a private work folder: nothing to keep
             )
             for source in study.data_sources
             if Path(source.path).name in generated
         ]
+
+
+DEMO_KEEP_REASON = "демонстрационные данные примера: идентификаторы в них уже псевдонимы"
 
 
 def study_client_ids(study: Study) -> list[str]:
@@ -221,7 +232,13 @@ def reidentify(
     # The CSV was written by csv_bytes, which puts ``'`` before a pseudonym starting with ``-``.
     wanted = [
         restore(v)
-        for v in datasets.read_column(respondents, RESPONDENT_COLUMN, staging_root=ws.staging)
+        for v in datasets.read_column(
+            respondents,
+            RESPONDENT_COLUMN,
+            staging_root=ws.staging,
+            hint="выберите файл респондентов, скачанный из плана исследования (кнопка «Скачать "
+            "respondents.csv» на странице плана): в нём столбец «Респондент»",
+        )
     ]
     if not wanted:
         raise InputError(
@@ -289,18 +306,34 @@ def check_data_source(ws: Workspace, study: Study, source: DataSource) -> None:
     from segprofile.data.engine import source_file
 
     data_dir = _data_dir_for(ws, study, source)
-    if data_dir is None:
-        datasets.get_version(ws.home, study.id, source.id)
-    else:
+    if data_dir is not None:
         source_file(source, data_dir)
 
 
 def _data_dir_for(ws: Workspace, study: Study, source: DataSource) -> Path | None:
     """Where a source is read from: ``None`` for its latest imported version, else the folder
-    of its file (while it has no version)."""
-    if ws.data_dir is None or datasets.list_versions(ws.home, study.id, source.id):
+    of its file (while it has no version). A source with neither (its every version deleted,
+    or never loaded) raises :func:`no_data`."""
+    from segprofile.data.engine import resolve_path
+
+    versions = datasets.list_versions(ws.home, study.id, source.id)
+    if versions:
         return None
+    if ws.data_dir is None or (
+        ws.data_dir.is_dir() and not resolve_path(source, ws.data_dir).is_file()
+    ):
+        raise no_data(source)
     return ws.data_dir
+
+
+def no_data(source: DataSource) -> NotFound:
+    """A source with no loaded version and no file to read, named by its title; what to do
+    in the web first (the «Данные» page), then on the command line."""
+    return NotFound(
+        f"У источника «{source.title or source.id}» нет загруженной версии данных.",
+        hint="загрузите его файл на странице «Данные» исследования (в командной строке — "
+        f"segprofile import ФАЙЛ --study … --source {source.id}).",
+    )
 
 
 def open_dataset(

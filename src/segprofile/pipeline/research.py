@@ -283,13 +283,15 @@ def import_survey(
     options: ReadOptions | None = None,
     name: str | None = None,
     author: str | None = None,
+    keep_reasons: dict[str, str] | None = None,
 ) -> SurveyImport:
     """Check hypotheses against survey answers (M-9).
 
     The answers are a stored version of the study's survey source (``version``, default the
     latest). A file given as ``location`` goes through the gate first: it is imported with the
-    source's saved decisions and the defaults (:func:`import_dataset`; the file itself is left
-    as it is) as a new version, which is then read — no path reads a raw survey file.
+    source's saved decisions and the defaults (:func:`import_dataset`, a column kept as it is
+    with its reason in ``keep_reasons``; the file itself is left as it is) as a new version,
+    which is then read — no path reads a raw survey file.
 
     Answers are joined to the client records by the pseudonymised id (or, when there is no id
     or nothing matches, by the segment features present in the survey); each question mapped to
@@ -371,6 +373,7 @@ def import_survey(
             source.id,
             author=author or getpass.getuser(),
             options=options,
+            keep_reasons=keep_reasons,
         ).manifest.version
     # One engine for the profile (when not given) and the linking: Spark starts once.
     with ws.session() as ws:

@@ -67,16 +67,30 @@ NO_PROFILE = Finding(
 _ORDER = {"data": 0, "scope": 1, "roles": 2, "features": 3, "settings": 4, "build": 5}
 
 
+def no_source_data(title: str) -> Finding:
+    """A data source (other than the client records) with no loaded version and no file: the
+    profile that reads it cannot be built."""
+    return Finding(
+        "M-2", f"загрузите данные источника «{title}»: у него нет загруженной версии", place="data"
+    )
+
+
 def study_stages(
-    findings: Sequence[Finding], *, client_data: bool, profile_built: bool
+    findings: Sequence[Finding],
+    *,
+    client_data: bool,
+    profile_built: bool,
+    without_data: Sequence[str] = (),
 ) -> StudyStages:
     """The three stages from the methodology check (``findings``, see
-    :func:`segprofile.pipeline.check_with_data`), whether the client data are imported and
-    whether a profile has been built."""
+    :func:`segprofile.pipeline.check_with_data`), whether the client data are imported,
+    whether a profile has been built, and the titles of the other sources with no data
+    (``without_data``: a version deleted, never loaded)."""
     extra = []
     if not client_data:  # says more than a finding that no source of client records is named
         findings = [f for f in findings if f.fixed_in != "data"]
         extra.append(NO_CLIENT_DATA)
+    extra += [no_source_data(title) for title in without_data]
     if not profile_built:
         extra.append(NO_PROFILE)
     missing = [f for f in findings if f.severity is Severity.missing] + extra

@@ -373,11 +373,7 @@ class ImportDecisionsForm(forms.Form):
             choices=any_column,
             initial=id_column,
             required=False,
-            help_text=_(
-                "Replaced by a pseudonym on import, like SNILS: an application or client number "
-                "leads to one person. Survey answers and complaints with this column get the same "
-                "pseudonyms, so they stay linked to the records."
-            ),
+            help_text=self._id_help(id_column),
         )
         self.fields["date_column"] = forms.ChoiceField(
             label=_("Date of the request"), choices=any_column, initial=date, required=False
@@ -401,6 +397,34 @@ class ImportDecisionsForm(forms.Form):
             initial=picked,
             required=False,
             widget=forms.CheckboxSelectMultiple,
+        )
+
+    def _id_help(self, index: str) -> str:
+        """What the import does with the client id column, as chosen on this page (the action
+        in «Personal data»): the text follows the choice, never says «pseudonym» of a column
+        kept as it is."""
+        action = "pseudonymise"
+        if index:
+            name = self.columns[int(index)]["name"]
+            action = (self.findings.get(name) or {}).get("action", action)
+            if self.is_bound and f"pii_{index}" in self.fields:
+                action = self.data.get(f"pii_{index}") or action
+        if action == "keep":
+            return gettext(
+                "Kept as is on import, as the study decided before: only with a reason given "
+                "for this file (in «Personal data» below). An application or client number "
+                "leads to one person: choose «replace with a pseudonym» there unless the file "
+                "holds pseudonyms already."
+            )
+        if action == "drop":
+            return gettext(
+                "Dropped on import: survey answers and complaints cannot be linked to the "
+                "records by it."
+            )
+        return gettext(
+            "Replaced by a pseudonym on import, like SNILS: an application or client number "
+            "leads to one person. Survey answers and complaints with this column get the same "
+            "pseudonyms, so they stay linked to the records."
         )
 
     def settings_rows(self) -> dict[str, Any] | None:
@@ -532,17 +556,25 @@ class ImportDecisionsForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for i, col in enumerate(self.columns):
-            finding = self.findings.get(col["name"]) or {}
-            # A client id the study keeps as is already (the examples' ids are pseudonyms).
-            decided = finding.get("kind") == "client_id" and finding.get("action") == "keep"
-            if (
-                cleaned.get(f"pii_{i}") == "keep"
-                and not decided
-                and not (cleaned.get(f"reason_{i}") or "").strip()
-            ):
+            # The gate's rule (datasets._check_keep_reasons), asked here before the import: a
+            # column with personal data is kept as is only with a reason given for this file —
+            # a keep saved in the study (the examples' demo ids) carries none.
+            if cleaned.get(f"pii_{i}") == "keep" and not (cleaned.get(f"reason_{i}") or "").strip():
+                finding = self.findings.get(col["name"]) or {}
+                saved = finding.get("action") == "keep" and not finding.get("review")
                 self.add_error(
                     f"reason_{i}",
-                    gettext("Say why the column «%(column)s» with personal data is kept as is.")
+                    (
+                        gettext(
+                            "The study keeps the column «%(column)s» as is, but a reason is "
+                            "given for each file: say why it is kept as is in this file, or "
+                            "choose «replace with a pseudonym»."
+                        )
+                        if saved
+                        else gettext(
+                            "Say why the column «%(column)s» with personal data is kept as is."
+                        )
+                    )
                     % {"column": col["name"]},
                 )
         if cleaned.get("extra_pii_column") and not cleaned.get("extra_pii_action"):

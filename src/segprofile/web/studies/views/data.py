@@ -89,6 +89,7 @@ _CLI_OPTIONS = {
     "--delimiter": "поле «Разделитель»",
     "--sheet": "поле «Лист»",
     "--header-row": "поле «Строка заголовка»",
+    "--keep-reason «…»": "поле «Причина оставить»",
 }
 
 
@@ -277,6 +278,7 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
                 "kind": f.kind.value,
                 "reason": f.reason,
                 "action": f.action.value,
+                "review": f.review,
             }
             for f in inspection.pii
         ],

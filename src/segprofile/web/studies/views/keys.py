@@ -1,18 +1,18 @@
 """Re-identification for the key holder (M-8 recruitment): contacts of the chosen respondents.
 
 Only an owner of the study may do it (``need="manage"``). The owner uploads the body's original
-file and the respondents CSV of the research plan; both are kept in a private temporary
-directory for this request only and deleted in ``finally``. The pseudonyms are computed again
-over the original with the study's key (:func:`segprofile.pipeline.reidentify`), and the contact
-rows of the respondents found are sent back as a download — nothing of them is stored. Audited
-in the app's audit log and the study's data audit trail (counts, never values).
+file and the respondents CSV of the research plan; both are kept for this request only in a
+private work folder of the one upload staging (``SEGPROFILE_STAGING``, :func:`staging.work_dir`),
+deleted when the request ends — a killed worker's folder goes with the staging's next sweep.
+The pseudonyms are computed again over the original with the study's key
+(:func:`segprofile.pipeline.reidentify`), and the contact rows of the respondents found are
+sent back as a download — nothing of them is stored. Audited in the app's audit log and the
+study's data audit trail (counts, never values).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
@@ -24,11 +24,12 @@ from django.views.decorators.http import require_http_methods
 from segprofile import pipeline
 from segprofile.errors import InputError, SegprofileError
 from segprofile.model.study import Study as StudyDocument
+from segprofile.pipeline import staging
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.keys import ReidentifyForm
 from segprofile.web.studies.models import AuditEvent, Study
-from segprofile.web.studies.services import workspace_for
+from segprofile.web.studies.services import staging_root, workspace_for
 from segprofile.web.studies.views.common import attachment
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,15 @@ logger = logging.getLogger(__name__)
 _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet", ".pq"}
 
 
-def _save(upload: UploadedFile, directory: Path, stem: str) -> Path:
-    """The upload as a file of our private directory, under a name of ours (its type kept)."""
-    suffix = Path(upload.name or "").suffix.lower()
-    path = directory / (stem + (suffix if suffix in _SUFFIXES else ".csv"))
+def _save(upload: UploadedFile, directory: Path, role: str) -> Path:
+    """The upload as a file of our private directory, in a folder of its ``role``, under the
+    name the user knows it by (messages name it, masked as every file name is), its type kept."""
+    name = staging.safe_name(Path(upload.name or "").name)
+    if Path(name).suffix.lower() not in _SUFFIXES:
+        name += ".csv"
+    folder = directory / role
+    folder.mkdir(mode=0o700)
+    path = folder / name
     with path.open("wb") as handle:
         for chunk in upload.chunks():
             handle.write(chunk)
@@ -74,28 +80,26 @@ def _contacts(
 ) -> HttpResponse:
     data = form.cleaned_data
     original_name = Path(data["original"].name or "").name
-    work = Path(tempfile.mkdtemp(prefix="segprofile-reidentify-"))  # mode 0700
     try:
-        original = _save(data["original"], work, "original")
-        respondents = _save(data["respondents"], work, "respondents")
-        out = work / "contacts.csv"
-        result = pipeline.reidentify(
-            workspace_for(study),
-            original,
-            document,
-            data["source"],
-            respondents=respondents,
-            out=out,
-            user=request.user.get_username(),
-        )
-        content = out.read_bytes()
+        with staging.work_dir(staging_root(), kind="reidentify") as work:
+            original = _save(data["original"], work, "original")
+            respondents = _save(data["respondents"], work, "respondents")
+            out = work / "contacts.csv"
+            result = pipeline.reidentify(
+                workspace_for(study),
+                original,
+                document,
+                data["source"],
+                respondents=respondents,
+                out=out,
+                user=request.user.get_username(),
+            )
+            content = out.read_bytes()
     except OSError as exc:
         raise InputError(
             f"Не удалось принять файлы ({type(exc).__name__}).",
             hint="повторите попытку; если не выйдет — обратитесь к администратору.",
         ) from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     audit(
         request,
         AuditEvent.Action.EXPORT,

@@ -212,6 +212,13 @@ def _detail_page(
     stages = pipeline.study_stages(
         findings,
         client_data=any(row["version"] is not None for row in sources if row["source"] is records),
+        without_data=[
+            row["source"].title or row["source"].id
+            for row in sources
+            if row["source"] is not records
+            and row["version"] is None
+            and not (row["file"] and row["file"].exists)
+        ],
         # The latest ten runs are read anyway; an older finished one is no profile of today.
         profile_built=any(run.status == ProfileRun.Status.DONE for run in recent),
     )
