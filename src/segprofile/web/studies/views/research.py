@@ -27,7 +27,12 @@ from segprofile import pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
-from segprofile.model.labels import DELETED_HYPOTHESIS, hypothesis_names, segment_name
+from segprofile.model.labels import (
+    DELETED_HYPOTHESIS,
+    UNLINKED_LABEL,
+    hypothesis_names,
+    segment_name,
+)
 from segprofile.model.results import Profile
 from segprofile.model.study import (
     DataSource,
@@ -1160,6 +1165,10 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = str(exc)
         return render(request, "studies/research/topics.html", context, status=400)
     model = result.model
+    form.fields["column"].widget.choices = [
+        ("", gettext("the longest texts")),
+        *((c, c) for c in result.text_columns),
+    ]
     segments = list(dict.fromkeys(s.segment for s in model.by_segment))
     share = {(s.segment, s.topic): s for s in model.by_segment}
     context |= {
@@ -1168,6 +1177,7 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         "query": {k: v for k, v in data.items() if v not in (None, "")},
         "signatures": {t.index: json.dumps(t.signatures, ensure_ascii=False) for t in model.topics},
         "topics": model.topics,
+        "unlinked": UNLINKED_LABEL if UNLINKED_LABEL in segments else None,
         "segments": [
             {
                 "name": name,
