@@ -683,6 +683,11 @@ def text_topics(
         ).to_dict("records")[0]
         ranked = sorted(texts_of, key=lambda c: -(float(lengths[c] or 0)))
         column = text_column or ranked[0]
+        if column not in t.columns:
+            raise InputError(
+                f"В источнике «{chosen.title or chosen.id}» нет столбца «{column}».",
+                hint="выберите один из столбцов с текстом: " + ", ".join(ranked) + ".",
+            )
         if column not in ranked:
             raise InputError(
                 f"Столбец «{column}» источника «{chosen.title or chosen.id}» — не свободный "

@@ -24,6 +24,15 @@ class SurveyUploadForm(forms.Form):
     study's survey sources (or a new one); it goes through the data import's checks."""
 
     source = forms.ChoiceField(label=_("Survey source"))
+    title = forms.CharField(
+        label=_("Title of the new survey"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "The hypotheses' evidence names the survey by it: «72 % (title, question)». "
+            "Empty: the file's name."
+        ),
+    )
     file = forms.FileField(
         label=_("Survey answers"),
         help_text=_(
@@ -36,7 +45,7 @@ class SurveyUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = ",".join(SURVEY_SUFFIXES)
         self.fields["source"].choices = [
-            *((s.id, f"{s.id} — {s.title or s.path}") for s in sources),
+            *((s.id, s.title or s.path) for s in sources),
             (NEW_SOURCE, gettext("a new survey source")),
         ]
         if sources:
