@@ -210,3 +210,33 @@ def test_complaints_joined_to_segments_in_the_engine(demo: Path) -> None:
     assert set(labels) <= {"Портал Госуслуг (ЕПГУ)", "МФЦ", "Клиентская служба СФР (лично)"}
     model = mine_topics(texts, segments=labels)
     assert {s.segment for s in model.by_segment} == set(labels)
+
+
+def test_texts_of_no_known_client_say_so(demo: Path, tmp_path: Path) -> None:
+    """Complaints whose author is no client of the records are «Не связаны с клиентами», not
+    «Нет данных» (which is a client whose value is missing): the page says why."""
+    study = pipeline.example_study("child-benefit")
+    records = pd.read_parquet(demo / "records.parquet")
+    known = list(records["client_id"][:30])
+    authors = known + [f"x{i:05d}" for i in range(12)]
+    texts = [f"долго ждали ответа по заявлению номер {i}" for i in range(len(authors))]
+    pd.DataFrame({"client_id": authors, "text": texts}).to_parquet(tmp_path / "c.parquet")
+    (tmp_path / "records.parquet").write_bytes((demo / "records.parquet").read_bytes())
+    source = study.data_source("complaints").model_copy(update={"path": "c.parquet"})
+    engine = Engine.duckdb()
+    try:
+        opened = open_source(engine, study.client_records(), tmp_path)  # type: ignore[arg-type]
+        complaints = open_source(engine, source, tmp_path)
+        _texts, labels = texts_with_segments(
+            study,
+            opened,
+            complaints.table,
+            text_column="text",
+            id_column="client_id",
+            records_id="client_id",
+            feature_id="channel",
+        )
+    finally:
+        engine.close()
+    assert labels.count("Не связаны с клиентами") == 12
+    assert "Нет данных" not in labels

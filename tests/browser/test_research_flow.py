@@ -41,7 +41,8 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     page.locator("#import-button").click()
     # Imported by the background worker (its page shows the progress), then the mapping.
     expect(page.locator("#preview")).to_contain_text("q_docs_difficult", timeout=120_000)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("opros.csv")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Опрос заявителей")
+    expect(page.locator(".pagehead")).to_contain_text("Файл opros.csv")
     expect(page.locator("#preview")).to_contain_text("да / нет")
     shot(page, "research-01-preview")
 

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.contrib.auth.models import User
@@ -20,6 +21,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.model.labels import hypothesis_name
 from segprofile.model.study import Hypothesis, HypothesisKind, HypothesisStatus
+from segprofile.web.studies.forms.data import NEW_SOURCE
 from segprofile.web.studies.models import Membership, ProfileRun, Study
 from upload_gate import confirm_import
 
@@ -381,4 +383,67 @@ def test_topics_page_shows_words_shares_and_examples(study: Study, client_in: Cl
     assert 'class="tag"' in text
     bad = client_in.get(url, {"source": "complaints", "column": "no_such_column"})
     assert bad.status_code == 400
-    assert "нет текстового столбца «no_such_column»" in _text(bad)
+    assert "нет столбца «no_such_column»" in _text(bad)
+
+
+def test_survey_pages_name_sources_write_commas_and_offer_only_ids(
+    study: Study, client_in: Client
+) -> None:
+    """Walk-through: «survey — Опрос» (the id), «17.3» in the preview, «по идентификатору
+    «Удовлетворённость (1-5)»», raw keys in the list of segments without respondents."""
+    rng = np.random.default_rng(3)
+    frame = _survey(study)
+    frame = frame.assign(
+        **{
+            "Стаж, лет": np.round(rng.uniform(0.5, 30, len(frame)), 1),
+            "Удовлетворённость (1-5)": rng.integers(1, 6, len(frame)),
+        }
+    )
+    page = _text(client_in.get(reverse("studies:survey", kwargs={"pk": study.pk})))
+    stored = page[page.index('id="stored-surveys"') :].split("</section>", 1)[0]
+    title = study.current_revision().to_document().data_source("survey").title
+    assert f"<strong>{title}</strong>" in stored
+    assert "<strong>survey</strong>" not in stored
+    url = _upload(client_in, study, _csv(frame))
+    raw = client_in.get(url).content.decode()
+    text = html_lib.unescape(raw)
+    preview = text[text.index('id="preview"') :].split("</table>", 1)[0]
+    cells = re.findall(r"<td>([^<]*)</td>", preview)
+    assert any(re.fullmatch(r"\d+,\d", c) for c in cells)
+    assert not any(re.fullmatch(r"\d+\.\d+", c) for c in cells)
+    select = re.search(r'<select name="id_column"[^>]*>(.*?)</select>', raw, re.S)
+    assert select is not None
+    values = re.findall(r'<option value="([^"]*)"', select.group(1))
+    assert values == ["", "client_id", "__features__"]
+    # Posted anyway, an answer column is refused, in Russian.
+    refused = client_in.post(
+        url, _mapping(MAP[:1], action="analyse", id_column="Удовлетворённость (1-5)")
+    )
+    assert refused.status_code == 400
+    assert "Выберите корректный вариант" in _text(refused)
+    analysed = _text(client_in.post(url, _mapping(MAP, action="analyse")))
+    missing = analysed[analysed.index("нет ни одного респондента") - 3000 :]
+    names = re.findall(r"<li><strong>([^<]*)</strong> — ", missing)
+    assert names
+    assert not any("=" in n for n in names)
+    assert "<code>" not in missing.split("</ul>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"), [("Опрос получателей, май 2025", None), ("", "otvety_mfc")]
+)
+def test_a_new_survey_is_named_on_upload(
+    study: Study, client_in: Client, title: str, expected: str | None
+) -> None:
+    """A new survey source is named by the analyst (default: the file's name), not «Опрос»:
+    the hypotheses' evidence names it so."""
+    page = _text(client_in.get(reverse("studies:survey", kwargs={"pk": study.pk})))
+    assert "Название нового опроса" in page
+    response = client_in.post(
+        reverse("studies:survey", kwargs={"pk": study.pk}),
+        {"source": NEW_SOURCE, "title": title, "file": _csv(_survey(study), "otvety_mfc.csv")},
+    )
+    assert confirm_import(client_in, study, response).status_code == 302
+    document = study.current_revision().to_document()
+    added = [s for s in document.data_sources if s.id == "survey-2"]
+    assert [s.title for s in added] == [expected or title]

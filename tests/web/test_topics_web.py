@@ -122,3 +122,44 @@ def test_bad_topic_posts_change_nothing(study: Study, client_in: Client) -> None
         assert response.status_code in (200, 400)
         assert message in _text(response)
     assert study.revisions.count() == before
+
+
+@pytest.mark.django_db
+def test_only_text_columns_are_offered_and_ids_are_refused(study: Study, client_in: Client) -> None:
+    """Walk-through: topics over «Номер анкеты» gave a topic of pseudonyms as its «typical
+    texts». Only the columns of free text are offered; another one posted is refused."""
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    response = client_in.get(url, QUERY)
+    page = response.content.decode()
+    select = re.search(r'<select name="column"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    assert re.findall(r'<option value="([^"]*)"', select.group(1)) == ["", "text"]
+    for column in ("client_id", "complaint_id", "channel"):
+        response = client_in.get(url, {**QUERY, "column": column})
+        assert response.status_code == 400
+        text = _text(response)
+        assert f"Столбец «{column}» источника «Жалобы на платформе" in text
+        assert "не свободный текст" in text
+        assert "text." in text
+        assert "<strong>" not in text  # no topics, no «typical texts»
+
+
+@pytest.mark.django_db
+def test_topics_page_speaks_plain_russian(study: Study, client_in: Client) -> None:
+    """The source by its title, how distinct the topics are in words (no «силуэт»), the method
+    in small print, and texts of no known client named as such with the reason."""
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    text = _text(client_in.get(url, QUERY))
+    assert "Тем: 4 в " in text
+    assert "текстах («Жалобы на платформе обратной связи" in text
+    assert "(complaints," not in text
+    assert "силуэт" not in text
+    chosen = re.search(r'id="topics-chosen-by">([^<]*)<', text)
+    assert chosen is not None
+    assert chosen.group(1).startswith("Число тем задано: 4. Темы ")
+    assert "различаются" in chosen.group(1)
+    assert '<p class="card__body small muted">Метод: леммы, TF-IDF и NMF.</p>' in text
+    assert "(TF-IDF, NMF)" not in text
+    assert "<tr><td>Нет данных</td>" not in text
+    if "<tr><td>Не связаны с клиентами</td>" in text:
+        assert "автор которых не найден среди клиентов исследования" in text

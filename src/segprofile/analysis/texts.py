@@ -36,7 +36,7 @@ from sklearn.decomposition import NMF  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
 
-from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
+from segprofile.analysis.by_feature import TableLike, code_table, segment_label
 from segprofile.analysis.stats import wilson_interval
 from segprofile.analysis.suppression import OTHER_NAME, rare_codes
 from segprofile.data.engine import execute
@@ -44,7 +44,7 @@ from segprofile.data.masking import PLACEHOLDERS, MaskedText, mask_file_name, ma
 from segprofile.data.masking import morph as _morph
 from segprofile.errors import InputError
 from segprofile.model.format import percent
-from segprofile.model.labels import sentence_case
+from segprofile.model.labels import UNLINKED_LABEL, sentence_case
 from segprofile.model.results import (
     Interval,
     InterviewNote,
@@ -462,16 +462,16 @@ def mine_topics(
                 hint="уменьшите число тем или загрузите больше текстов.",
             )
         fit = _fit(x, n_topics, random_state)
-        chosen_by = f"число тем задано: {n_topics}"
+        chosen_by = f"Число тем задано: {n_topics}. {_distinctness(fit.separation)}"
     else:
         low, high = max(2, k_range[0]), max(2, min(k_range[1], upper))
         fits = [_fit(x, k, random_state) for k in range(low, high + 1)]
         best = max(f.separation for f in fits)
         fit = max((f for f in fits if f.separation >= best - tolerance), key=lambda f: f.k)
         chosen_by = (
-            f"выбрано {fit.k} из {low}–{high}: наибольшее число тем, при котором тексты "
-            f"разделяются по главным темам почти так же чётко, как при лучшем числе "
-            f"(силуэт {_dec(fit.separation)} при лучшем {_dec(best)}, допуск {_dec(tolerance)})"
+            f"Число тем подобрано (от {low} до {high}): самое большое, при котором тексты "
+            f"делятся по темам почти так же чётко, как при лучшем числе. "
+            f"{_distinctness(fit.separation)}"
         )
     main = fit.weights.argmax(axis=1)
     index = {str(w): j for j, w in enumerate(vocab)}
@@ -514,6 +514,18 @@ def mine_topics(
     )
 
 
+def _distinctness(separation: float) -> str:
+    """How distinct the topics are, in words, from the separation (silhouette) of the texts."""
+    if separation >= 0.5:
+        return "Темы хорошо различаются: почти каждый текст — об одной из них."
+    if separation >= 0.25:
+        return "Темы различаются заметно, но часть текстов касается сразу нескольких."
+    return (
+        "Темы различаются слабо: многие тексты касаются сразу нескольких тем — "
+        "читайте типичные тексты, прежде чем делать выводы."
+    )
+
+
 def _segment_shares(
     pairs: Mapping[tuple[str, int], int], confidence: float
 ) -> list[TopicSegmentShare]:
@@ -535,10 +547,6 @@ def _segment_shares(
             )
         )
     return out
-
-
-def _dec(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
 
 
 # --- Topic names and example quotes ------------------------------------------------------------
@@ -996,9 +1004,9 @@ def texts_with_segments(
     """Texts (complaints) with the segment of their author, joined in the engine by id.
 
     Returns the texts and, for each, the segment label of ``feature_id``; texts whose author
-    is not in the records get «Нет данных». A categorical value of fewer than ``min_cell``
-    records is never named: its texts get «Прочие значения» (``analysis.suppression``). At
-    most ``limit`` texts come back.
+    is not in the records get :data:`UNLINKED_LABEL` (why they have no segment). A categorical
+    value of fewer than ``min_cell`` records is never named: its texts get «Прочие значения»
+    (``analysis.suppression``). At most ``limit`` texts come back.
     """
     for column in (text_column, id_column):
         if column not in table.columns:
@@ -1022,8 +1030,14 @@ def texts_with_segments(
         counts = {str(c): int(n) for c, n in zip(sizes["code"], sizes["n"], strict=True)}
         rare = rare_codes(counts, study.segmentation.min_cell)
     texts = [str(t) if t is not None else "" for t in frame["text"]]
-    codes = [str(c) if isinstance(c, str) else MISSING_CODE for c in frame["code"]]
-    labels = [OTHER_NAME if c in rare else segment_label(feature, c, bins) for c in codes]
+    labels = [
+        UNLINKED_LABEL
+        if not isinstance(c, str)
+        else OTHER_NAME
+        if c in rare
+        else segment_label(feature, c, bins)
+        for c in frame["code"]
+    ]
     return texts, labels
 
 

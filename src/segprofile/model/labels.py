@@ -133,6 +133,9 @@ PRIORITY_PARTS: dict[str, str] = {
 #: The label of the segment of clients whose value is missing.
 MISSING_CODE = "NA"
 MISSING_LABEL = "Нет данных"
+#: The segment of texts (complaints, answers) whose author is not among the client records:
+#: they could not be linked to a client, so nothing says which segment wrote them.
+UNLINKED_LABEL = "Не связаны с клиентами"
 BOOLEAN_LABELS = {"true": "Да", "false": "Нет"}
 
 

@@ -582,7 +582,8 @@ class TextTopics:
     text_column: str
     feature: str | None  # feature label of the per-segment shares
     model: TopicModel
-    text_columns: list[str]
+    text_columns: list[str]  # the source's columns of free text, longest texts first
+    title: str = ""  # the source as the analyst named it (its title, else its file)
 
 
 def text_sources(study: Study) -> list[DataSource]:
@@ -594,6 +595,48 @@ def text_sources(study: Study) -> list[DataSource]:
         DataSourceKind.other,
     )
     return [d for d in study.data_sources if d.kind in kinds]
+
+
+_NOT_TEXT = frozenset({"pseudonymise", "drop", "generalise"})
+
+
+def text_columns(ws: Workspace, study: Study, source: DataSource, table: Any) -> list[str]:
+    """The columns of ``source`` whose texts may be mined for topics: those its import took for
+    free text or the analyst gave the use «текст для анализа» — never an identifier, a pseudonym
+    or a dropped column. A source read from its file (no imported version yet) is judged by its
+    values: string columns of phrases (three words and more on average).
+
+    ``table`` is the source opened by :func:`open_data_source`."""
+    from segprofile.data import datasets
+    from segprofile.data.engine import execute
+
+    t = table.table
+    strings = [c for c in t.columns if t[c].type().is_string()]
+    overrides = source.columns
+    if table.version is not None:
+        manifest = datasets.get_version(ws.home, study.id, source.id, table.version)
+        found = [
+            c["name"]
+            for c in manifest.columns
+            if c.get("pii_action") not in _NOT_TEXT and ("text" in (c.get("use"), c.get("type")))
+        ]
+    elif strings:
+        spaces = execute(
+            t.limit(2000).aggregate(
+                **{c: (t[c].length() - t[c].replace(" ", "").length()).mean() for c in strings}
+            )
+        ).to_dict("records")[0]
+        found = [c for c in strings if float(spaces[c] or 0) >= 2 and c != source.id_column]
+    else:
+        found = []
+    out = []
+    for name in strings:
+        ov = overrides.get(name)
+        if ov is not None and ov.pii in _NOT_TEXT:
+            continue
+        if (ov.use == "text") if ov is not None and ov.use else name in found:
+            out.append(name)
+    return out
 
 
 def text_topics(
@@ -631,21 +674,28 @@ def text_topics(
     with ws.connect() as eng:
         table = open_data_source(ws, eng, study, chosen)
         t = table.table
-        strings = [c for c in t.columns if t[c].type().is_string()]
-        if not strings:
+        texts_of = text_columns(ws, study, chosen, table)
+        if not texts_of:
             raise InputError(
-                f"В файле {chosen.path} (источник «{chosen.id}») нет текстовых столбцов.",
-                hint="выберите источник с жалобами или открытыми ответами.",
+                f"В источнике «{chosen.title or chosen.id}» нет столбцов со свободным текстом.",
+                hint="выберите источник с жалобами или открытыми ответами; у столбца ответов "
+                "на странице «Данные» должно быть назначение «текст для анализа».",
             )
         lengths = execute(
-            t.limit(2000).aggregate(**{c: t[c].length().mean() for c in strings})
+            t.limit(2000).aggregate(**{c: t[c].length().mean() for c in texts_of})
         ).to_dict("records")[0]
-        ranked = sorted(strings, key=lambda c: -(float(lengths[c] or 0)))
+        ranked = sorted(texts_of, key=lambda c: -(float(lengths[c] or 0)))
         column = text_column or ranked[0]
-        if column not in strings:
+        if column not in t.columns:
             raise InputError(
-                f"В файле {chosen.path} нет текстового столбца «{column}».",
-                hint="текстовые столбцы: " + ", ".join(ranked) + ".",
+                f"В источнике «{chosen.title or chosen.id}» нет столбца «{column}».",
+                hint="выберите один из столбцов с текстом: " + ", ".join(ranked) + ".",
+            )
+        if column not in ranked:
+            raise InputError(
+                f"Столбец «{column}» источника «{chosen.title or chosen.id}» — не свободный "
+                "текст: темы ищутся только в текстах жалоб и открытых ответов.",
+                hint="выберите один из столбцов с текстом: " + ", ".join(ranked) + ".",
             )
         records_source = study.client_records()
         feature_label = None
@@ -660,7 +710,8 @@ def text_topics(
             rid = records_source.id_column if records_source is not None else None
             if records_source is None or rid is None or rid not in t.columns:
                 raise InputError(
-                    f"Тексты источника «{chosen.id}» нельзя связать с сегментами: в файле нет "
+                    f"Тексты источника «{chosen.title or chosen.id}» нельзя связать с "
+                    "сегментами: в файле нет "
                     f"столбца идентификатора клиента{f' «{rid}»' if rid else ''}.",
                     hint="постройте темы без разбивки по сегментам или добавьте в файл "
                     "псевдоним клиента.",
@@ -701,6 +752,7 @@ def text_topics(
         feature=feature_label,
         model=model,
         text_columns=ranked,
+        title=chosen.title or chosen.path,
     )
 
 

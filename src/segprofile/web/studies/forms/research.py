@@ -24,6 +24,15 @@ class SurveyUploadForm(forms.Form):
     study's survey sources (or a new one); it goes through the data import's checks."""
 
     source = forms.ChoiceField(label=_("Survey source"))
+    title = forms.CharField(
+        label=_("Title of the new survey"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "The hypotheses' evidence names the survey by it: «72 % (title, question)». "
+            "Empty: the file's name."
+        ),
+    )
     file = forms.FileField(
         label=_("Survey answers"),
         help_text=_(
@@ -36,7 +45,7 @@ class SurveyUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = ",".join(SURVEY_SUFFIXES)
         self.fields["source"].choices = [
-            *((s.id, f"{s.id} — {s.title or s.path}") for s in sources),
+            *((s.id, s.title or s.path) for s in sources),
             (NEW_SOURCE, gettext("a new survey source")),
         ]
         if sources:
@@ -122,7 +131,13 @@ class TopicsForm(forms.Form):
     """Which texts to mine for topics and by which feature to split them."""
 
     source = forms.ChoiceField(label=_("Texts"), required=False)
-    column = forms.CharField(label=_("Text column"), required=False, max_length=200)
+    # The text columns of the source shown are set by the view once it knows them.
+    column = forms.CharField(
+        label=_("Text column"),
+        required=False,
+        max_length=200,
+        widget=forms.Select(choices=[("", _("the longest texts"))]),
+    )
     feature = forms.ChoiceField(label=_("Shares by feature"), required=False)
     n_topics = forms.IntegerField(
         label=_("Number of topics"), required=False, min_value=1, max_value=20
@@ -131,7 +146,7 @@ class TopicsForm(forms.Form):
     def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [
-            (s.id, f"{s.id} — {s.title or s.path}") for s in pipeline.text_sources(document)
+            (s.id, s.title or s.path) for s in pipeline.text_sources(document)
         ]
         self.fields["feature"].choices = [("", "—")] + [(f.id, f.label) for f in document.features]
 

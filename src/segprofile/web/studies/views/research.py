@@ -7,6 +7,7 @@ every decision is a new revision of the study whose author and time are its reco
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,12 @@ from segprofile import pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
-from segprofile.model.labels import DELETED_HYPOTHESIS, hypothesis_names, segment_name
+from segprofile.model.labels import (
+    DELETED_HYPOTHESIS,
+    UNLINKED_LABEL,
+    hypothesis_names,
+    segment_name,
+)
 from segprofile.model.results import Profile
 from segprofile.model.study import (
     DataSource,
@@ -805,7 +811,9 @@ def survey_upload(request: HttpRequest, pk: int) -> HttpResponse:
         gate |= {
             "new_source_id": _new_survey_id(document),
             "new_source_kind": DataSourceKind.survey.value,
-            "new_source_title": gettext("Survey"),
+            "new_source_title": form.cleaned_data.get("title", "").strip()
+            or Path(form.cleaned_data["file"].name or "").stem
+            or gettext("Survey"),
         }
     data_form = DataFileForm(gate, request.FILES, document=document)
     if not data_form.is_valid():
@@ -861,6 +869,16 @@ def _test_row(test: Any, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+
+
+def _decimal_comma(value: object) -> object:
+    """A preview cell as a Russian reader writes a number: «17,3», not «17.3»."""
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return value.replace(".", ",")
+    return value
+
+
 def _questions(formset: Any) -> list[SurveyQuestion]:
     out = []
     for form in formset.forms:
@@ -909,17 +927,21 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     name = info.name
     context |= {"version": version, "name": name}
     columns = [c.name for c in info.columns]
+    # Answers are linked to clients only by a pseudonym or an identifier, never by an answer.
+    ids = [*([info.id_column] if info.id_column else []), *info.pseudonymised]
+    ids = list(dict.fromkeys([*ids, *(c.name for c in info.columns if c.kind == "id")]))
     hypotheses = _hypothesis_choices(document)
     form_kwargs = {"columns": columns, "hypotheses": hypotheses}
     if request.method == "POST":
         formset = SurveyMappingFormSet(request.POST, form_kwargs=form_kwargs, prefix="q")
-        options = SurveyOptionsForm(request.POST, columns=columns)
+        options = SurveyOptionsForm(request.POST, columns=ids)
     else:
         initial = _initial_mapping(source, columns)
         formset = SurveyMappingFormSet(initial=initial, form_kwargs=form_kwargs, prefix="q")
-        options = SurveyOptionsForm(columns=columns, initial={"id_column": info.id_column or ""})
+        options = SurveyOptionsForm(columns=ids, initial={"id_column": info.id_column or ""})
     context |= {
         "info": info,
+        "preview": [{k: _decimal_comma(v) for k, v in row.items()} for row in info.preview],
         "kinds": pipeline.SURVEY_KIND_LABELS,
         "formset": formset,
         "options": options,
@@ -981,6 +1003,16 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     names = hypothesis_names(document.hypotheses)
     context |= {
         "result": result,
+        # Segments by their names from the study (a key is no name: «applicant_age=<18»).
+        "missing_segments": [
+            {
+                "name": s.label
+                if s.label and s.label != s.key
+                else segment_name(document.features, s.key),
+                "reason": s.reason,
+            }
+            for s in result.analysis.missing_segments
+        ],
         # The segments without respondents are listed on their own.
         "warnings": [
             w for w in result.analysis.warnings if not w.startswith("Нет ни одного респондента")
@@ -1162,6 +1194,10 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = str(exc)
         return render(request, "studies/research/topics.html", context, status=400)
     model = result.model
+    form.fields["column"].widget.choices = [
+        ("", gettext("the longest texts")),
+        *((c, c) for c in result.text_columns),
+    ]
     segments = list(dict.fromkeys(s.segment for s in model.by_segment))
     share = {(s.segment, s.topic): s for s in model.by_segment}
     context |= {
@@ -1170,6 +1206,7 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         "query": {k: v for k, v in data.items() if v not in (None, "")},
         "signatures": {t.index: json.dumps(t.signatures, ensure_ascii=False) for t in model.topics},
         "topics": model.topics,
+        "unlinked": UNLINKED_LABEL if UNLINKED_LABEL in segments else None,
         "segments": [
             {
                 "name": name,
