@@ -192,7 +192,7 @@ def test_survey_import_preview_analysis_and_verdicts_as_revision(
     page = _text(client_in.get(reverse("studies:hypotheses", kwargs={"pk": study.pk})))
     assert f"Опрос «{title}»" in page
     assert f"редакция {revision.number}" in page
-    assert "anna" in page
+    assert "Анна" in page  # who changed the status, by name (studies.people)
 
 
 def test_survey_xlsx_through_the_readers(study: Study, client_in: Client) -> None:
