@@ -442,8 +442,21 @@ _CANDIDATE_RE = re.compile(r"[А-ЯЁ][а-яё]")
 
 @lru_cache(maxsize=100_000)
 def _name_score(word: str) -> float:
-    """Probability mass of pymorphy3's parses that are a first name, surname or patronymic."""
-    return float(sum(p.score for p in morph().parse(word) if _NAME_TAGS & set(p.tag.grammemes)))
+    """Probability mass of pymorphy3's parses that are a first name, surname or patronymic.
+
+    A first name or patronymic in the plural («Марии», «Ивановичи») is no reading of a person:
+    it is how pymorphy3 guesses an unknown word with a plural ending («из Камунды» → «камунды»,
+    the plural of a name «Камунд»), so such readings do not count; a plural surname («семья
+    Ивановых») still does.
+    """
+    return float(
+        sum(
+            p.score
+            for p in morph().parse(word)
+            if _NAME_TAGS & (grammemes := set(p.tag.grammemes))
+            and not ("plur" in grammemes and "Surn" not in grammemes)
+        )
+    )
 
 
 _WORD_RE = re.compile(r"[А-ЯЁа-яёA-Za-z]+(?:-[А-ЯЁа-яёA-Za-z]+)*")
