@@ -65,6 +65,7 @@ __all__ = [
     "columns_to_mask",
     "describe_masked",
     "import_text_columns",
+    "list_masked",
     "mask_file_name",
     "mask_personal_data",
     "mask_sql",
@@ -137,10 +138,13 @@ class MaskedText:
 
 def describe_masked(counts: dict[str, int]) -> str:
     """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
-    parts = [plural(counts[k], *_FORMS[k]) for k in KINDS if counts.get(k)]
-    if not parts:
-        return "персональных данных не найдено"
-    return "замаскировано: " + ", ".join(parts)
+    listed = list_masked(counts)
+    return f"замаскировано: {listed}" if listed else "персональных данных не найдено"
+
+
+def list_masked(counts: dict[str, int]) -> str:
+    """«2 СНИЛС, 1 телефон», or ``""`` when nothing was masked."""
+    return ", ".join(plural(counts[k], *_FORMS[k]) for k in KINDS if counts.get(k))
 
 
 def add_counts(*counts: dict[str, int]) -> dict[str, int]:

@@ -120,9 +120,12 @@ from segprofile.pipeline.features import (
 )
 from segprofile.pipeline.journeys import (
     JOURNEY_FORMATS,
+    JourneyEdit,
     JourneyImport,
     export_journeys,
     import_journeys,
+    mask_comment,
+    mask_journey_edit,
     segment_key_label,
 )
 from segprofile.pipeline.outputs import (
@@ -258,6 +261,7 @@ __all__ = [
     "ImportResult",
     "Inspection",
     "InterviewImport",
+    "JourneyEdit",
     "JourneyImport",
     "Manifest",
     "ParseLimits",
@@ -321,6 +325,8 @@ __all__ = [
     "list_dataset_versions",
     "list_examples",
     "load_study",
+    "mask_comment",
+    "mask_journey_edit",
     "mask_note",
     "mask_preview",
     "merge_topics",
