@@ -28,7 +28,7 @@ def segment_key_label(study: Study, key: str) -> str:
 def export_journeys(study: Study, fmt: str) -> bytes:
     """The study's journeys as CSV (one row a step) or BPMN 2.0 XML (M-12 exchange)."""
     if fmt == "csv":
-        return journeys_to_csv(study.journeys)
+        return journeys_to_csv(study.journeys, study)
     if fmt == "bpmn":
         return journeys_to_bpmn(study.journeys, study).encode("utf-8")
     raise InputError(
@@ -66,7 +66,7 @@ _STEP_TEXTS = (
 _STEP_LISTS = ("documents", "data_obtained")
 
 
-def _mask_journeys(journeys: list[Journey]) -> tuple[list[Journey], dict[str, int]]:
+def mask_journeys(journeys: list[Journey]) -> tuple[list[Journey], dict[str, int]]:
     """The journeys with personal data masked in every free text, and what was masked."""
     total = masking.add_counts()
     out = []
@@ -89,42 +89,6 @@ def _mask_journeys(journeys: list[Journey]) -> tuple[list[Journey], dict[str, in
     return out, total
 
 
-@dataclass(frozen=True)
-class JourneyEdit:
-    """A study after an edit in the journey editor, the edited texts masked as an import's."""
-
-    study: Study
-    masked: dict[str, int]  # masking.KINDS → how many were masked in what the edit changed
-
-    @property
-    def masked_list(self) -> str:
-        """«1 телефон, 1 имя», or ``""`` when the edit had no personal data."""
-        return masking.list_masked(self.masked)
-
-
-def mask_journey_edit(before: Study, after: Study) -> JourneyEdit:
-    """``after`` with the journeys that differ from ``before`` masked as imported ones are.
-
-    One rule for journeys whichever way they come in: a title or a step typed in the editor
-    passes the same masking as a CSV or BPMN file (:func:`_mask_journeys`). Only the changed
-    journeys are masked again (masking a masked text changes nothing, so this is for speed).
-    """
-    old = {j.id: j for j in before.journeys}
-    changed = [j for j in after.journeys if old.get(j.id) != j]
-    if not changed:
-        return JourneyEdit(study=after, masked=masking.add_counts())
-    masked_journeys, counts = _mask_journeys(changed)
-    by_id = {j.id: j for j in masked_journeys}
-    journeys = [by_id.get(j.id, j) for j in after.journeys]
-    return JourneyEdit(study=after.model_copy(update={"journeys": journeys}), masked=counts)
-
-
-def mask_comment(text: str) -> str:
-    """A revision's comment that quotes what was typed («добавил шаг «…»»), personal data
-    masked as in the study itself."""
-    return masking.mask_personal_data(text).text
-
-
 def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> JourneyImport:
     """A copy of ``study`` with journeys from CSV or BPMN: same ids replaced, new ones added.
 
@@ -139,7 +103,7 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Jour
             f"Неизвестный формат путей «{fmt}».",
             hint=f"выберите один из: {', '.join(JOURNEY_FORMATS)}.",
         )
-    incoming, masked = _mask_journeys(incoming)
+    incoming, masked = mask_journeys(incoming)
     updated = study.model_copy(deep=True)
     by_id = {j.id: i for i, j in enumerate(updated.journeys)}
     for journey in incoming:
