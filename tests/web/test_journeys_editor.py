@@ -538,3 +538,17 @@ def test_a_plain_edit_says_nothing_about_masking(study: Study, client_in: Client
         _url("journey_step_add", study, journey_id="current"), _step_data(), **HX
     )
     assert "персональные данные" not in _text(response)
+
+
+def test_a_number_with_thousands_grouped_by_a_space_is_accepted(
+    study: Study, client_in: Client
+) -> None:
+    response = client_in.post(
+        _url("journey_step_add", study, journey_id="current"),
+        _step_data(duration_days="1 000", client_minutes="1\u00a0250,5"),
+        **HX,
+    )
+    assert response.status_code == 200
+    assert "Введите число" not in _text(response)
+    step = next(j for j in _doc(study).journeys if j.id == "current").steps[-1]
+    assert (step.duration_days, step.client_minutes) == (1000, 1250.5)

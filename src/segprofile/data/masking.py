@@ -448,17 +448,17 @@ _CANDIDATE_RE = re.compile(r"[А-ЯЁ][а-яё]")
 def _name_score(word: str) -> float:
     """Probability mass of pymorphy3's parses that are a first name, surname or patronymic.
 
-    A first name or patronymic in the plural («Марии», «Ивановичи») is no reading of a person:
-    it is how pymorphy3 guesses an unknown word with a plural ending («из Камунды» → «камунды»,
-    the plural of a name «Камунд»), so such readings do not count; a plural surname («семья
-    Ивановых») still does.
+    First names and patronymics are a closed list the dictionary knows; a first-name reading
+    pymorphy3 only guesses from an unknown word's ending («из Камунды», «в Камунде» → a name
+    «Камунд») is the name of a system or a place, not of a person, and does not count. Guessed
+    surnames do (a rare surname is unknown to any dictionary).
     """
     return float(
         sum(
             p.score
             for p in morph().parse(word)
             if _NAME_TAGS & (grammemes := set(p.tag.grammemes))
-            and not ("plur" in grammemes and "Surn" not in grammemes)
+            and (p.is_known or "Surn" in grammemes)
         )
     )
 

@@ -463,7 +463,7 @@ def _apply(
     returns the revision, ``extra`` and what personal data was masked in the typed texts
     («1 телефон, 1 имя», or ``""``).
 
-    What was typed is masked as an imported journey is (``pipeline.mask_journey_edit``), and
+    What was typed is masked as an imported journey is (``pipeline.mask_edit``), and
     so is the comment that quotes it, before anything is stored.
 
     ``check_base``: the change is to the journey as the form showed it, so it is applied to the
@@ -479,7 +479,7 @@ def _apply(
         start = study.revisions.filter(number=base).first() or latest
     before = start.to_document()
     document, extra = change(before)
-    edit = pipeline.mask_journey_edit(before, document)
+    edit = pipeline.mask_edit(before, document)
     if edit.study == before:
         return latest, extra, ""
     revision = study.add_revision(
