@@ -397,3 +397,20 @@ def test_keys_of_every_type_become_the_same_codes(
     region = frame["region"].map(lambda v: "NA" if pd.isna(v) else f"{v:g}".replace(",", "."))
     assert got["region"] == expected(region)
     assert sum(c for c, _ in got["channel"].values()) == n
+
+
+def test_fractional_thresholds_are_written_as_every_page_writes_numbers() -> None:
+    """Quantile thresholds of an income («7551.58», «13413.7»): thousands spaced, one number of
+    decimals for the whole feature; the codes (segment keys) stay as they were."""
+    bins = make_bins([7551.58, 13413.7], integer=False, labels=None, unit="руб.")
+    assert bins.labels == [
+        "Менее 7 551,58 руб.",
+        "От 7 551,58 до 13 413,70 руб.",
+        "13 413,70 и более руб.",
+    ]
+    assert bins.codes == ["<7551,58", "7551,58–13413,7", "≥13413,7"]
+    assert make_bins([0.25, 1.5], integer=False, labels=None, unit="").labels == [
+        "Менее 0,25",
+        "От 0,25 до 1,50",
+        "1,50 и более",
+    ]

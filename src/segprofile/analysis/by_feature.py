@@ -26,6 +26,7 @@ import pyarrow as pa
 from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
 from segprofile.errors import EngineError, InputError
+from segprofile.model.format import number
 from segprofile.model.labels import MISSING_CODE as MISSING_CODE
 from segprofile.model.labels import MISSING_LABEL as MISSING_LABEL
 from segprofile.model.labels import merged_codes, sentence_case, value_label
@@ -79,9 +80,20 @@ class ByFeatureResult:
 
 
 def _fmt(value: float) -> str:
+    """A threshold in a segment's code (its key: never changes, whatever the labels say)."""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", "\u00a0")
     return f"{value:g}".replace(".", ",")
+
+
+def _label_digits(edges: list[float]) -> int:
+    """The decimals every threshold of one feature is written with in its labels: the fewest
+    (at most 3) that write each as it is, so «от 7 551,58 до 13 413,70», not «7551,58» beside
+    «13413,7»."""
+    for digits in range(3):
+        if all(math.isclose(round(e, digits), e, rel_tol=1e-12, abs_tol=1e-12) for e in edges):
+            return digits
+    return 3
 
 
 def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, unit: str) -> Bins:
@@ -92,16 +104,21 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
     codes = [c.replace("\u00a0", "") for c in codes]
     if labels is None:
         suffix = f" {unit}" if unit else ""
-        made = [f"менее {_fmt(edges[0])}{suffix}"]
+        digits = _label_digits(edges)
+
+        def fmt(value: float) -> str:  # as every page writes numbers: «7 551,58»
+            return number(value, digits)
+
+        made = [f"менее {fmt(edges[0])}{suffix}"]
         for a, b in itertools.pairwise(edges):
             whole = integer and float(a).is_integer() and float(b).is_integer()
             if whole and b - a == 1:
-                made.append(f"{_fmt(a)}{suffix}")
+                made.append(f"{fmt(a)}{suffix}")
             elif whole:
-                made.append(f"{_fmt(a)}–{_fmt(b - 1)}{suffix}")
+                made.append(f"{number(a)}–{number(b - 1)}{suffix}")
             else:
-                made.append(f"от {_fmt(a)} до {_fmt(b)}{suffix}")
-        made.append(f"{_fmt(edges[-1])} и более{suffix}")
+                made.append(f"от {fmt(a)} до {fmt(b)}{suffix}")
+        made.append(f"{fmt(edges[-1])} и более{suffix}")
         labels = made
     return Bins(edges=list(edges), codes=codes, labels=[sentence_case(x) for x in labels])
 
