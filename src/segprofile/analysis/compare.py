@@ -198,7 +198,7 @@ def _unnamed(
     if "&" in move.key or not value or f"{feature}={OTHER_CODE}" not in other or not min_cell:
         return move
     text = f"меньше {number(min_cell)} клиентов: не называется отдельно (см. «{OTHER_NAME}»)"
-    return replace(move, **{"hidden_old" if old else "hidden_new": text})
+    return replace(move, hidden_old=text) if old else replace(move, hidden_new=text)
 
 
 def _min_cell(profile: Profile) -> int:
