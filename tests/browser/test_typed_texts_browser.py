@@ -97,3 +97,33 @@ def test_a_profile_is_not_compared_with_itself(page: Any, live_app: Any) -> None
     expect(page.get_by_role("alert")).to_contain_text("Выберите два разных профиля")
     expect(page.locator("main")).not_to_contain_text("Ни один сегмент не изменился")
     shot(page, "h52-04-compare-itself")
+
+
+def test_a_value_too_rare_to_name_is_said_so_in_the_comparison(page: Any, live_app: Any) -> None:
+    """The data change so that three clients came to the office: the second profile does not
+    name the value; the comparison says why instead of «gone»."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    sign_in(page, live_app)
+    pk = new_example_study(page)
+    example_profile(page)
+    for path in (live_app.home / "studies" / pk).rglob("records/v*.parquet"):
+        table = pq.read_table(path)
+        if "channel" not in table.column_names:
+            continue
+        office = pc.fill_null(pc.equal(table["channel"], "office"), False).to_pylist()
+        seen = [sum(office[: i + 1]) for i in range(len(office))]
+        keep = [not o or n <= 3 for o, n in zip(office, seen, strict=True)]
+        pq.write_table(table.filter(pa.array(keep)), path)
+    page.goto(f"/studies/{pk}/")
+    page.locator("#build-profile").click()
+    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
+    expect(page.locator("table[data-table^='segments_']").first).to_be_visible(timeout=240_000)
+    page.goto(f"/studies/{pk}/runs/compare/")
+    rows = page.locator("#moves tbody tr").filter(has_text="Клиентская служба СФР (лично)")
+    expect(rows.first).to_contain_text("не называется отдельно")
+    expect(rows.filter(has_text="исчез")).to_have_count(0)  # pairs with it too
+    expect(page.locator("#moves")).to_contain_text("Клиенты из него не исчезли")
+    shot(page, "h52-05-compare-rare-value", page.locator("#moves"))

@@ -194,8 +194,12 @@ def _unnamed(
     """A value one profile names and the other does not, while the other has the combined line
     of its feature's rare values: said as such (it may have fewer than ``min_cell`` clients
     there, or none), not as a segment gone or new."""
-    feature, _, value = move.key.partition("=")
-    if "&" in move.key or not value or f"{feature}={OTHER_CODE}" not in other or not min_cell:
+    parts = move.key.split("&")  # a pair of features: either value may be the rare one
+    combined = [
+        "&".join([*parts[:i], f"{part.partition('=')[0]}={OTHER_CODE}", *parts[i + 1 :]])
+        for i, part in enumerate(parts)
+    ]
+    if not min_cell or not any(key in other for key in combined):
         return move
     text = f"меньше {number(min_cell)} клиентов: не называется отдельно (см. «{OTHER_NAME}»)"
     return replace(move, hidden_old=text) if old else replace(move, hidden_new=text)
