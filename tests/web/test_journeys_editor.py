@@ -552,3 +552,6 @@ def test_a_number_with_thousands_grouped_by_a_space_is_accepted(
     assert "Введите число" not in _text(response)
     step = next(j for j in _doc(study).journeys if j.id == "current").steps[-1]
     assert (step.duration_days, step.client_minutes) == (1000, 1250.5)
+    # Shown as every page writes numbers: thousands spaced, a decimal comma.
+    assert "1\u00a0000 дн." in _text(response)
+    assert "1\u00a0250,5 мин клиента" in _text(response)
