@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from segprofile.analysis.suppression import OTHER_CODE, OTHER_NAME, hidden_text
 from segprofile.model.format import number
 from segprofile.model.results import Interval, Profile, SegmentStats
 
@@ -171,6 +170,9 @@ def _move(
     significant: bool,
     cells: tuple[int, int],
 ) -> SegmentMove:
+    # Imported here: suppression needs SciPy, which importing the pipeline must not load.
+    from segprofile.analysis.suppression import hidden_text
+
     return SegmentMove(
         key=key,
         group=group,
@@ -194,6 +196,8 @@ def _unnamed(
     """A value one profile names and the other does not, while the other has the combined line
     of its feature's rare values: said as such (it may have fewer than ``min_cell`` clients
     there, or none), not as a segment gone or new."""
+    from segprofile.analysis.suppression import OTHER_CODE, OTHER_NAME
+
     parts = move.key.split("&")  # a pair of features: either value may be the rare one
     combined = [
         "&".join([*parts[:i], f"{part.partition('=')[0]}={OTHER_CODE}", *parts[i + 1 :]])
