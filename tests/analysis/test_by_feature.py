@@ -142,19 +142,6 @@ def test_make_bins_labels() -> None:
     assert bins.codes == ["<2", "2–3", "≥3"]
 
 
-def test_make_bins_fractional_thresholds_grouped_by_thousands_in_labels_not_codes() -> None:
-    """Quantile thresholds of an added feature read «7 551,58», as every number on the pages;
-    the segment's code stays «7551,58» (keys stored in hypotheses do not change)."""
-    bins = make_bins([7551.58, 13413.7], integer=False, labels=None, unit="")
-    assert bins.codes == ["<7551,58", "7551,58–13413,7", "≥13413,7"]
-    assert bins.labels == [
-        "Менее 7 551,58",
-        "От 7 551,58 до 13 413,7",
-        "13 413,7 и более",
-    ]
-    assert make_bins([-0.5, 0.5], integer=False, labels=None, unit="").labels[0] == "Менее -0,5"
-
-
 def test_make_bins_unit_agrees_with_the_number() -> None:
     """The analyst's unit agrees with the number it follows, as a Russian writer puts it."""
     ages = make_bins([18, 21, 22, 25, 35, 45, 61], integer=True, labels=None, unit="лет")
@@ -453,3 +440,20 @@ def test_keys_of_every_type_become_the_same_codes(
     region = frame["region"].map(lambda v: "NA" if pd.isna(v) else f"{v:g}".replace(",", "."))
     assert got["region"] == expected(region)
     assert sum(c for c, _ in got["channel"].values()) == n
+
+
+def test_fractional_thresholds_are_written_as_every_page_writes_numbers() -> None:
+    """Quantile thresholds of an income («7551.58», «13413.7»): thousands spaced, one number of
+    decimals for the whole feature; the codes (segment keys) stay as they were."""
+    bins = make_bins([7551.58, 13413.7], integer=False, labels=None, unit="руб.")
+    assert bins.labels == [
+        "Менее 7 551,58 руб.",
+        "От 7 551,58 до 13 413,70 руб.",
+        "13 413,70 и более руб.",
+    ]
+    assert bins.codes == ["<7551,58", "7551,58–13413,7", "≥13413,7"]
+    assert make_bins([0.25, 1.5], integer=False, labels=None, unit="").labels == [
+        "Менее 0,25",
+        "От 0,25 до 1,50",
+        "1,50 и более",
+    ]

@@ -195,3 +195,54 @@ def test_export_refuses_a_journey_without_steps() -> None:
     empty = Journey(id="e", kind=JourneyKind.target, title="Пустой")
     with pytest.raises(InputError, match="нет шагов"):
         journeys_to_csv([empty])
+
+
+# --- Readable in Excel: roles and problems by their titles, read back by title or id ------------
+
+
+def test_with_the_study_roles_and_problems_are_written_by_their_titles(study: Study) -> None:
+    data = journeys_to_csv(study.journeys, study)
+    first = dict(zip(*_rows(data)[:2], strict=True))
+    roles = {r.id: r.title for r in study.roles}
+    statements = {h.id: h.statement for h in study.hypotheses}
+    assert first["Роль"] == roles["applicant"]
+    assert first["Проблемы"] == "; ".join(
+        statements[p].replace(";", "\\;") for p in ("p_no_proactive_info", "p_unaware_epgu")
+    )
+    assert "p_no_proactive_info" not in _text(data)
+    assert ";applicant;" not in _text(data)
+    # The round trip: what the export writes, the import reads back to the same ids.
+    assert journeys_from_csv(data, study=study) == study.journeys
+
+
+def test_a_title_typed_differently_or_an_id_both_read_back(study: Study) -> None:
+    role = study.roles[0]
+    hypothesis = next(h for h in study.hypotheses if h.kind.value == "problem")
+    statement = hypothesis.statement.lower().replace(";", "\\;")  # «;» escaped, as in a list
+    head = "Путь;Вид пути;Название пути;Шаг;Название шага;Роль;Проблемы\n"
+    text = (
+        head
+        + f'j;текущий;П;a;А;{role.title.upper()};"  {statement}  "\n'
+        + f"j;;;b;Б;{role.id};{hypothesis.id}\n"
+    )
+    (journey,) = journeys_from_csv(text, study=study)
+    assert [(s.role, s.pains) for s in journey.steps] == [
+        (role.id, [hypothesis.id]),
+        (role.id, [hypothesis.id]),
+    ]
+
+
+def test_an_unknown_title_is_refused_by_name_and_a_shared_title_is_written_as_the_id(
+    study: Study,
+) -> None:
+    head = "Путь;Вид пути;Название пути;Шаг;Название шага;Роль\n"
+    problems = _errors(head + "j;текущий;П;a;А;Главный бухгалтер\n", study=study)
+    assert problems[0][:2] == (2, "Роль")
+    assert "роль «Главный бухгалтер» не найдена" in problems[0][2]
+    # Two roles of one title: the file cannot tell them apart by it, so it keeps their ids.
+    twin = study.model_copy(deep=True)
+    twin.roles.append(twin.roles[0].model_copy(update={"id": "applicant_twin"}))
+    data = journeys_to_csv(twin.journeys, twin)
+    first = dict(zip(*_rows(data)[:2], strict=True))
+    assert first["Роль"] == "applicant"
+    assert journeys_from_csv(data, study=twin) == twin.journeys

@@ -26,7 +26,19 @@ def russian() -> Iterator[None]:
 
 @pytest.mark.parametrize(
     ("typed", "value"),
-    [("0,45", 0.45), ("0.45", 0.45), (" 2,5 ", 2.5), ("\u22120,3", -0.3), ("7", 7.0), ("", None)],
+    [
+        ("0,45", 0.45),
+        ("0.45", 0.45),
+        (" 2,5 ", 2.5),
+        ("\u22120,3", -0.3),
+        ("7", 7.0),
+        ("", None),
+        # Thousands grouped by a space, a no-break or a narrow no-break space (Excel's copy).
+        ("1 000", 1000.0),
+        ("1\u00a0000", 1000.0),
+        ("12\u202f345,5", 12345.5),
+        ("\u22121 250 000", -1250000.0),
+    ],
 )
 def test_a_comma_and_a_point_are_read(typed: str, value: float | None) -> None:
     assert NumberField(required=False).clean(typed) == (
@@ -34,7 +46,9 @@ def test_a_comma_and_a_point_are_read(typed: str, value: float | None) -> None:
     )
 
 
-@pytest.mark.parametrize("typed", ["abc", "1,2,3", "0,4.5", "1e400", "nan", "0,45%"])
+@pytest.mark.parametrize(
+    "typed", ["abc", "1,2,3", "0,4.5", "1e400", "nan", "0,45%", "1 5", "10 00", "1  000"]
+)
 def test_what_is_no_number_is_refused_in_russian(typed: str) -> None:
     with pytest.raises(forms.ValidationError) as refused:
         NumberField().clean(typed)

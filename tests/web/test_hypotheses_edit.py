@@ -239,21 +239,21 @@ def test_the_same_hypothesis_edited_by_two_is_a_conflict_with_both_versions(
     base = study.current_revision().number
     url = study_url("hypothesis_edit", study, hypothesis_id="p_office_slow")
     mine = form_data(
-        study, GOOD, statement="Версия Анны", need="n_fast_decision", base_revision=base
+        study, GOOD, statement="Версия с выездом", need="n_fast_decision", base_revision=base
     )
     theirs = form_data(
-        study, GOOD, statement="Версия Бориса", need="n_fast_decision", base_revision=base
+        study, GOOD, statement="Версия с записью", need="n_fast_decision", base_revision=base
     )
     assert client_in.post(url, mine).status_code == 302
     response = other_client.post(url, theirs, **HX)
     assert response.status_code == 409
     page = page_text(response)
-    assert "Версия Анны" in page
-    assert "Версия Бориса" in page
+    assert "Версия с выездом" in page
+    assert "Версия с записью" in page
     statement = next(
         h for h in current_document(study).hypotheses if h.id == "p_office_slow"
     ).statement
-    assert statement == "Версия Анны"
+    assert statement == "Версия с выездом"
 
 
 def test_a_segment_that_no_longer_exists_is_kept_marked_and_can_be_fixed(
@@ -393,3 +393,24 @@ def test_a_hypothesis_links_to_its_steps_and_recommendations(
     assert f'href="{study_url("recommendations", study)}#rec-r_office_digitise"' in article
     assert f'href="{journeys}#j-target_office"' in article  # the journey it changes
     assert "Шаги пути" in article
+
+
+def test_a_typed_statement_and_evidence_are_masked_as_imported_texts(
+    study: Study, client_in: Client
+) -> None:
+    """A hypothesis typed in the browser passes the masking every import passes."""
+    typed = GOOD | {
+        "statement": "Петрова Анна (тел. 8-921-555-44-33) не знала про ЕПГУ",
+        "source": "Интервью в Камунде",
+    }
+    response = client_in.post(study_url("hypothesis_new", study), form_data(study, typed))
+    assert response.status_code == 302
+    hyp = current_document(study).hypotheses[-1]
+    assert hyp.statement == "[имя] (тел. [телефон]) не знала про ЕПГУ"
+    assert hyp.source == "Интервью в Камунде"
+    revision = study.current_revision()
+    assert "Петрова" not in str(revision.document)
+    assert "555-44-33" not in revision.comment
+    page = page_text(client_in.get(response["Location"]))
+    assert "В тексте заменены персональные данные: 1 имя, 1 телефон." in page
+    assert "Петрова" not in page

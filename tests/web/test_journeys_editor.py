@@ -464,3 +464,94 @@ def test_unknown_journey_or_step(study: Study, client_in: Client) -> None:
     )
     assert response.status_code == 404
     assert "Шаг «nope» не найден" in _text(response)
+
+
+# --- What is typed is masked as what is imported ------------------------------------------------
+
+_PII_TITLE = "Звонок Иванову И.И. по тел. 8-921-555-44-33"
+_PII_PARTS = ("Иванов", "И.И.", "921", "555-44-33")
+
+
+def _no_pii(text: str) -> bool:
+    return not [p for p in _PII_PARTS if p in text]
+
+
+def test_a_typed_step_is_masked_as_an_imported_one_and_the_user_is_told(
+    study: Study, client_in: Client
+) -> None:
+    response = client_in.post(
+        _url("journey_step_add", study, journey_id="current"),
+        _step_data(
+            title=_PII_TITLE,
+            front_stage="Оператор звонит Петровой Анне Сергеевне",
+            data_obtained="Справка о доходах\nСНИЛС 112-233-445 95",
+        ),
+        **HX,
+    )
+    assert response.status_code == 200
+    revision = study.current_revision()
+    step = next(j for j in _doc(study).journeys if j.id == "current").steps[-1]
+    assert step.title == "Звонок [имя] по тел. [телефон]"
+    assert step.front_stage == "Оператор звонит [имя]"
+    assert step.data_obtained == ["Справка о доходах", "СНИЛС [СНИЛС]"]
+    # The revision's comment (the history) quotes the masked title, never the typed one.
+    assert "Звонок [имя] по тел. [телефон]" in revision.comment
+    assert _no_pii(revision.comment)
+    assert "Петрова" not in str(revision.document)
+    text = _text(response)
+    assert _no_pii(text)
+    assert "В тексте заменены персональные данные: 2 имени, 1 телефон, 1 СНИЛС." in text
+    # The same text in an imported CSV comes out the same.
+    imported = pipeline.import_journeys(
+        _doc(study), pipeline.export_journeys(_doc(study), "csv"), "csv", source="путь.csv"
+    )
+    again = next(j for j in imported.study.journeys if j.id == "current").steps[-1]
+    assert again.title == step.title
+
+
+def test_a_typed_journey_title_is_masked_and_history_keeps_no_phone(
+    study: Study, client_in: Client
+) -> None:
+    response = client_in.post(
+        _url("journey_save", study, journey_id="current"),
+        {
+            "kind": "current",
+            "title": _PII_TITLE,
+            "segments": [],
+            "other_segments": "",
+            "revision": "1",
+        },
+    )
+    assert response.status_code == 302
+    revision = study.current_revision()
+    assert revision.number == 2
+    journey = next(j for j in _doc(study).journeys if j.id == "current")
+    assert journey.title == "Звонок [имя] по тел. [телефон]"
+    assert _no_pii(revision.comment)
+    page = _text(client_in.get(response["Location"]))
+    assert _no_pii(page)
+    assert "В тексте заменены персональные данные: 1 имя, 1 телефон." in page
+
+
+def test_a_plain_edit_says_nothing_about_masking(study: Study, client_in: Client) -> None:
+    response = client_in.post(
+        _url("journey_step_add", study, journey_id="current"), _step_data(), **HX
+    )
+    assert "персональные данные" not in _text(response)
+
+
+def test_a_number_with_thousands_grouped_by_a_space_is_accepted(
+    study: Study, client_in: Client
+) -> None:
+    response = client_in.post(
+        _url("journey_step_add", study, journey_id="current"),
+        _step_data(duration_days="1 000", client_minutes="1\u00a0250,5"),
+        **HX,
+    )
+    assert response.status_code == 200
+    assert "Введите число" not in _text(response)
+    step = next(j for j in _doc(study).journeys if j.id == "current").steps[-1]
+    assert (step.duration_days, step.client_minutes) == (1000, 1250.5)
+    # Shown as every page writes numbers: thousands spaced, a decimal comma.
+    assert "1\u00a0000 дн." in _text(response)
+    assert "1\u00a0250,5 мин клиента" in _text(response)

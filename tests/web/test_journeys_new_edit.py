@@ -319,24 +319,24 @@ def test_the_same_journey_edited_twice_is_a_conflict_showing_both_versions(
     Membership.objects.create(study=example, user=other_user, role="editor")
     other_client.post(
         _url("journey_save", example, journey_id="target_rural"),
-        {"kind": "target", "title": "Версия Бориса", "segments": ["region_type=rural"]}
+        {"kind": "target", "title": "Версия с выездом", "segments": ["region_type=rural"]}
         | {"revision": "1"},
         **HX,
     )
     response = client_in.post(
         _url("journey_save", example, journey_id="target_rural"),
-        {"kind": "target", "title": "Версия Анны", "segments": ["region_type=rural"]}
+        {"kind": "target", "title": "Версия с записью", "segments": ["region_type=rural"]}
         | {"revision": "1"},
         **HX,
     )
     assert response.status_code == 409
     text = _main(_text(response))
     assert "Путь в том виде, в каком он сохранён сейчас, после другой правки:" in text
-    assert "Версия Бориса" in text  # saved now
-    assert 'value="Версия Анны"' in text  # typed, kept in the form
+    assert "Версия с выездом" in text  # saved now
+    assert 'value="Версия с записью"' in text  # typed, kept in the form
     assert "изменён в редакции 2 (boris)" in text
     assert example.revisions.count() == 2
-    assert _doc(example).journeys[3].title == "Версия Бориса"
+    assert _doc(example).journeys[3].title == "Версия с выездом"
 
 
 def test_viewers_cannot_create_edit_or_delete(

@@ -28,6 +28,7 @@ from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
 from segprofile.data.masking import morph
 from segprofile.errors import EngineError, InputError
+from segprofile.model.format import number
 from segprofile.model.labels import MISSING_CODE as MISSING_CODE
 from segprofile.model.labels import MISSING_LABEL as MISSING_LABEL
 from segprofile.model.labels import merged_codes, sentence_case, value_label
@@ -81,16 +82,10 @@ class ByFeatureResult:
 
 
 def _fmt(value: float) -> str:
-    """A threshold as a label shows it: «7\u00a0551,58» (thousands by a no-break space, which
-    the segment's code leaves out: «7551,58»)."""
+    """A threshold in a segment's code (its key: never changes, whatever the labels say)."""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", "\u00a0")
-    text = f"{value:g}"
-    if "e" in text:
-        return text.replace(".", ",")
-    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, _, fraction = digits.partition(".")
-    return f"{sign}{int(whole):,}".replace(",", "\u00a0") + (f",{fraction}" if fraction else "")
+    return f"{value:g}".replace(".", ",")
 
 
 _UNIT_WORD = re.compile(r"[А-Яа-яЁё]+")
@@ -130,6 +125,16 @@ def unit_after(value: float | None, unit: str, *, case: str = "nomn") -> str:
     return str(word.capitalize() if unit[:1].isupper() else word)
 
 
+def _label_digits(edges: list[float]) -> int:
+    """The decimals every threshold of one feature is written with in its labels: the fewest
+    (at most 3) that write each as it is, so «от 7 551,58 до 13 413,70», not «7551,58» beside
+    «13413,7»."""
+    for digits in range(3):
+        if all(math.isclose(round(e, digits), e, rel_tol=1e-12, abs_tol=1e-12) for e in edges):
+            return digits
+    return 3
+
+
 def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, unit: str) -> Bins:
     """Codes and labels for thresholds ``t_1 < … < t_n``: n + 1 intervals; the unit agrees with
     the number it follows (:func:`unit_after`)."""
@@ -138,20 +143,24 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
     codes.append(f"≥{_fmt(edges[-1])}")
     codes = [c.replace("\u00a0", "") for c in codes]
     if labels is None:
+        digits = _label_digits(edges)
+
+        def fmt(value: float) -> str:  # as every page writes numbers: «7 551,58»
+            return number(value, digits)
 
         def suffix(value: float | None, case: str = "nomn") -> str:
             return f" {unit_after(value, unit, case=case)}" if unit else ""
 
-        made = [f"менее {_fmt(edges[0])}{suffix(edges[0], 'gent')}"]
+        made = [f"менее {fmt(edges[0])}{suffix(edges[0], 'gent')}"]
         for a, b in itertools.pairwise(edges):
             whole = integer and float(a).is_integer() and float(b).is_integer()
             if whole and b - a == 1:
-                made.append(f"{_fmt(a)}{suffix(a)}")
+                made.append(f"{fmt(a)}{suffix(a)}")
             elif whole:
-                made.append(f"{_fmt(a)}–{_fmt(b - 1)}{suffix(b - 1)}")
+                made.append(f"{number(a)}–{number(b - 1)}{suffix(b - 1)}")
             else:
-                made.append(f"от {_fmt(a)} до {_fmt(b)}{suffix(b, 'gent')}")
-        made.append(f"{_fmt(edges[-1])} и более{suffix(None)}")
+                made.append(f"от {fmt(a)} до {fmt(b)}{suffix(b, 'gent')}")
+        made.append(f"{fmt(edges[-1])} и более{suffix(None)}")
         labels = made
     return Bins(edges=list(edges), codes=codes, labels=[sentence_case(x) for x in labels])
 

@@ -65,6 +65,7 @@ __all__ = [
     "columns_to_mask",
     "describe_masked",
     "import_text_columns",
+    "list_masked",
     "mask_file_name",
     "mask_personal_data",
     "mask_sql",
@@ -137,10 +138,13 @@ class MaskedText:
 
 def describe_masked(counts: dict[str, int]) -> str:
     """«замаскировано: 2 СНИЛС, 3 телефона» or «персональных данных не найдено»."""
-    parts = [plural(counts[k], *_FORMS[k]) for k in KINDS if counts.get(k)]
-    if not parts:
-        return "персональных данных не найдено"
-    return "замаскировано: " + ", ".join(parts)
+    listed = list_masked(counts)
+    return f"замаскировано: {listed}" if listed else "персональных данных не найдено"
+
+
+def list_masked(counts: dict[str, int]) -> str:
+    """«2 СНИЛС, 1 телефон», or ``""`` when nothing was masked."""
+    return ", ".join(plural(counts[k], *_FORMS[k]) for k in KINDS if counts.get(k))
 
 
 def add_counts(*counts: dict[str, int]) -> dict[str, int]:
@@ -442,8 +446,21 @@ _CANDIDATE_RE = re.compile(r"[А-ЯЁ][а-яё]")
 
 @lru_cache(maxsize=100_000)
 def _name_score(word: str) -> float:
-    """Probability mass of pymorphy3's parses that are a first name, surname or patronymic."""
-    return float(sum(p.score for p in morph().parse(word) if _NAME_TAGS & set(p.tag.grammemes)))
+    """Probability mass of pymorphy3's parses that are a first name, surname or patronymic.
+
+    First names and patronymics are a closed list the dictionary knows; a first-name reading
+    pymorphy3 only guesses from an unknown word's ending («из Камунды», «в Камунде» → a name
+    «Камунд») is the name of a system or a place, not of a person, and does not count. Guessed
+    surnames do (a rare surname is unknown to any dictionary).
+    """
+    return float(
+        sum(
+            p.score
+            for p in morph().parse(word)
+            if _NAME_TAGS & (grammemes := set(p.tag.grammemes))
+            and (p.is_known or "Surn" in grammemes)
+        )
+    )
 
 
 _WORD_RE = re.compile(r"[А-ЯЁа-яёA-Za-z]+(?:-[А-ЯЁа-яёA-Za-z]+)*")

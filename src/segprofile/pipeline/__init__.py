@@ -22,6 +22,7 @@ One module per stage of the methodology; this package re-exports them all:
 - :mod:`~segprofile.pipeline.features` — features (M-3) against the data: columns, values,
   a live preview of segments, references;
 - :mod:`~segprofile.pipeline.journeys` — journeys in and out as CSV or BPMN (M-12);
+- :mod:`~segprofile.pipeline.edits` — what is typed in the browser masked as what is imported;
 - :mod:`~segprofile.pipeline.outputs` — what every output shows: the published profile,
   reports (M-13), JSON.
 
@@ -107,6 +108,7 @@ from segprofile.pipeline.documents import (
     study_from_data,
     study_hash,
 )
+from segprofile.pipeline.edits import MaskedEdit, mask_comment, mask_edit
 from segprofile.pipeline.features import (
     FeatureColumn,
     FeatureColumns,
@@ -263,6 +265,7 @@ __all__ = [
     "InterviewImport",
     "JourneyImport",
     "Manifest",
+    "MaskedEdit",
     "ParseLimits",
     "Progress",
     "ReadOptions",
@@ -325,6 +328,8 @@ __all__ = [
     "list_dataset_versions",
     "list_examples",
     "load_study",
+    "mask_comment",
+    "mask_edit",
     "mask_note",
     "mask_preview",
     "merge_topics",

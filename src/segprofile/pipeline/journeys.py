@@ -28,7 +28,7 @@ def segment_key_label(study: Study, key: str) -> str:
 def export_journeys(study: Study, fmt: str) -> bytes:
     """The study's journeys as CSV (one row a step) or BPMN 2.0 XML (M-12 exchange)."""
     if fmt == "csv":
-        return journeys_to_csv(study.journeys)
+        return journeys_to_csv(study.journeys, study)
     if fmt == "bpmn":
         return journeys_to_bpmn(study.journeys, study).encode("utf-8")
     raise InputError(
@@ -66,7 +66,7 @@ _STEP_TEXTS = (
 _STEP_LISTS = ("documents", "data_obtained")
 
 
-def _mask_journeys(journeys: list[Journey]) -> tuple[list[Journey], dict[str, int]]:
+def mask_journeys(journeys: list[Journey]) -> tuple[list[Journey], dict[str, int]]:
     """The journeys with personal data masked in every free text, and what was masked."""
     total = masking.add_counts()
     out = []
@@ -103,7 +103,7 @@ def import_journeys(study: Study, data: bytes, fmt: str, *, source: str) -> Jour
             f"Неизвестный формат путей «{fmt}».",
             hint=f"выберите один из: {', '.join(JOURNEY_FORMATS)}.",
         )
-    incoming, masked = _mask_journeys(incoming)
+    incoming, masked = mask_journeys(incoming)
     updated = study.model_copy(deep=True)
     by_id = {j.id: i for i, j in enumerate(updated.journeys)}
     for journey in incoming:

@@ -6,6 +6,11 @@ can be sorted and filtered without losing which journey they belong to. List fie
 data obtained, pains, segments) are joined with ``"; "``; a ``;`` or ``\\`` inside an item is
 escaped with ``\\``. Numbers use a decimal comma. Export → import gives the same journeys.
 
+With the study at hand the export names a step's role and problems by their titles («Заявитель»,
+the problem's statement) rather than their ids, so the file reads in Excel; the import takes an
+id or a title (ids first, then titles, case and spacing aside). A title two roles or problems
+share is written as the id, so that the round trip never guesses.
+
 Import accepts the Russian headers of :data:`COLUMNS` or the model's field names, ``;``, ``,``
 or tab as the delimiter, UTF-8 (with or without BOM) or Windows-1251, and reports every problem
 at once, each naming the row (as Excel numbers it: the header is row 1) and the column.
@@ -127,7 +132,42 @@ def _number(value: float | int | None) -> str:
     return repr(float(value)).replace(".", ",")
 
 
-def _step_row(journey: Journey, step: JourneyStep, number: int) -> list[str]:
+@dataclass(frozen=True)
+class _Names:
+    """Ids ↔ readable titles of a study's roles and problems (hypotheses) for one file."""
+
+    roles: dict[str, str]  # id → title
+    problems: dict[str, str]
+
+    @classmethod
+    def of(cls, study: Study | None) -> _Names:
+        if study is None:
+            return cls({}, {})
+        return cls(
+            _unique_titles({r.id: r.title for r in study.roles}),
+            _unique_titles({h.id: h.statement for h in study.hypotheses}),
+        )
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _unique_titles(titles: dict[str, str]) -> dict[str, str]:
+    """``id → title`` for the titles no other item shares and no id spells (each reads back as
+    its own id); the others are written as ids."""
+    count: dict[str, int] = {}
+    for title in titles.values():
+        count[_key(title)] = count.get(_key(title), 0) + 1
+    ids = {_key(i) for i in titles}
+    return {
+        i: " ".join(t.split())
+        for i, t in titles.items()
+        if count[_key(t)] == 1 and _key(t) not in ids
+    }
+
+
+def _step_row(journey: Journey, step: JourneyStep, number: int, names: _Names) -> list[str]:
     values = {
         "order": str(number),
         "journey": journey.id,
@@ -136,14 +176,14 @@ def _step_row(journey: Journey, step: JourneyStep, number: int) -> list[str]:
         "journey_segments": _join(journey.segments),
         "id": step.id,
         "title": step.title,
-        "role": step.role or "",
+        "role": names.roles.get(step.role, step.role) if step.role else "",
         "channel": step.channel,
         "service_level": _number(step.service_level),
         "duration_days": _number(step.duration_days),
         "client_minutes": _number(step.client_minutes),
         "documents": _join(step.documents),
         "data_obtained": _join(step.data_obtained),
-        "pains": _join(step.pains),
+        "pains": _join(names.problems.get(p, p) for p in step.pains),
         "physical_evidence": step.physical_evidence,
         "front_stage": step.front_stage,
         "back_stage": step.back_stage,
@@ -152,7 +192,7 @@ def _step_row(journey: Journey, step: JourneyStep, number: int) -> list[str]:
     return [values[name] for name, _ in COLUMNS]
 
 
-def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
+def journeys_to_csv(journeys: Iterable[Journey], study: Study | None = None) -> bytes:
     """Write journeys as CSV: one row per step, UTF-8 with BOM, ``;`` between columns.
 
     Parameters
@@ -160,6 +200,8 @@ def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
     journeys
         The journeys to write (e.g. ``study.journeys``). A journey without steps cannot be
         written (a row is a step) and raises :class:`~segprofile.errors.InputError`.
+    study
+        When given, roles and problems are written by their titles (see the module's note).
 
     Returns
     -------
@@ -167,13 +209,16 @@ def journeys_to_csv(journeys: Iterable[Journey]) -> bytes:
         The file's content, ready to save as ``journeys.csv``.
     """
     rows = []
+    names = _Names.of(study)
     for journey in journeys:
         if not journey.steps:
             raise InputError(
                 f"у пути «{journey.title}» нет шагов: в CSV строка — это шаг",
                 hint="добавьте шаги или не выгружайте пустой путь.",
             )
-        rows += [_step_row(journey, step, n) for n, step in enumerate(journey.steps, start=1)]
+        rows += [
+            _step_row(journey, step, n, names) for n, step in enumerate(journey.steps, start=1)
+        ]
     return csv_bytes([header for _, header in COLUMNS], rows)
 
 
@@ -233,6 +278,9 @@ class _Reader:
     roles: set[str] | None
     hypotheses: set[str] | None
     levels: int | None
+    # A role or problem written by its title (as the export writes them) → its id.
+    role_titles: dict[str, str] = field(default_factory=dict)
+    problem_titles: dict[str, str] = field(default_factory=dict)
     problems: list[tuple[int | None, str | None, str]] = field(default_factory=list)
 
     def error(self, row: int | None, name: str | None, text: str) -> None:
@@ -296,23 +344,29 @@ class _Reader:
         if not cells.get("title"):
             self.error(row, "title", "у шага должно быть название")
         role = cells.get("role") or None
-        if (
-            role is not None
-            and self.identifier(row, "role", role) is not None
-            and self.roles is not None
-            and role not in self.roles
-        ):
+        if role is not None and self.roles is not None and role not in self.roles:
+            role = self.role_titles.get(_key(role), role)
+        if role is not None and self.roles is not None and role not in self.roles:
             listed = ", ".join(sorted(self.roles)) or "нет ни одной"
             self.error(row, "role", f"роль «{role}» не найдена; известные: {listed}")
+        elif role is not None:
+            self.identifier(row, "role", role)
         level = self.number(row, "service_level", cells.get("service_level", ""), integer=True)
         duration = self.number(row, "duration_days", cells.get("duration_days", ""), integer=False)
         minutes = self.number(row, "client_minutes", cells.get("client_minutes", ""), integer=False)
         lists = {name: _split(cells.get(name, "")) for name in _LISTS}
+        lists["pains"] = [
+            pain
+            if self.hypotheses is None or pain in self.hypotheses
+            # Written by its statement, as the export writes it.
+            else self.problem_titles.get(_key(pain), pain)
+            for pain in lists["pains"]
+        ]
         for pain in lists["pains"]:
-            if self.identifier(row, "pains", pain) is None:
-                continue
             if self.hypotheses is not None and pain not in self.hypotheses:
                 self.error(row, "pains", f"проблема (гипотеза) «{pain}» не найдена")
+            elif self.hypotheses is None:
+                self.identifier(row, "pains", pain)
         if len(self.problems) > before or step_id is None:
             return None
         try:
@@ -457,12 +511,15 @@ def journeys_from_csv(
     if problems:
         raise JourneyCsvError(source, problems)
 
+    titles = _Names.of(study)
     reader = _Reader(
         source=source,
         headers=headers,
         roles={r.id for r in study.roles} if study is not None else None,
         hypotheses={h.id for h in study.hypotheses} if study is not None else None,
         levels=len(study.service_levels) if study is not None else None,
+        role_titles={_key(t): i for i, t in titles.roles.items()},
+        problem_titles={_key(t): i for i, t in titles.problems.items()},
     )
     drafts: dict[str, _Draft] = {}
     for offset, raw in enumerate(body):

@@ -533,14 +533,15 @@ def _save_part(
     study = access.study_for(request, study_id, need="edit")
     _check_base(study, base_revision)
     base = _revision(study, base_revision).to_document()
-    document = parts.apply(base, change, source="запрос")
+    # Typed texts masked as imported ones are, as on the site's forms (pipeline.mask_edit).
+    document = pipeline.mask_edit(base, parts.apply(base, change, source="запрос")).study
     if not comment:
         changes = describe_changes(base.model_dump(mode="json"), document.model_dump(mode="json"))
         comment = gettext("Through the API: %(changes)s") % {
             "changes": "; ".join(changes) or gettext("nothing changed")
         }
     revision = study.add_revision(
-        document, author=request.user, comment=comment, base=base_revision
+        document, author=request.user, comment=pipeline.mask_comment(comment), base=base_revision
     )
     where = section if item_id is None else f"{section}/{item_id}"
     audit(

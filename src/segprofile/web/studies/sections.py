@@ -131,9 +131,17 @@ def save_part(
     document = changed_document(study, change, form=form, prefix=prefix)
     if document is None:
         return None
-    revision = study.add_revision(document, author=request.user, comment=comment)
-    htmx.saved(request, revision)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    # What was typed is masked as what is imported (names, phones… of clients), the comment
+    # that may quote it too, before anything is stored.
+    edit = pipeline.mask_edit(base_document(study), document)
+    revision = study.add_revision(
+        edit.study, author=request.user, comment=pipeline.mask_comment(comment)
     )
+    htmx.saved(request, revision)
+    saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    if edit.masked_list:
+        saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
+            "masked": edit.masked_list
+        }
+    messages.success(request, saved)
     return revision

@@ -10,6 +10,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from segprofile.model.format import parse_number
+
 
 class NumberField(forms.FloatField):
     """A number with a fraction, shown and read in the user's language: «0,45» in Russian (a
@@ -30,7 +32,12 @@ class NumberField(forms.FloatField):
 
     def to_python(self, value: Any) -> float | None:
         if isinstance(value, str):
-            # A typographic minus and spaces around the number, as copied from a document.
+            # A number as people type it (model.format.parse_number): thousands grouped by a
+            # space or a no-break space («1 000», as Excel copies it), a decimal comma or point,
+            # a typographic minus, spaces around it.
+            parsed = parse_number(value)
+            if parsed is not None:
+                return parsed
             value = value.strip().replace("\u2212", "-")
         return super().to_python(value)
 

@@ -458,8 +458,13 @@ def _apply(
     comment: str,
     *,
     check_base: bool = True,
-) -> tuple[StudyRevision, Any]:
-    """Apply ``change(document)`` → ``(document, extra)`` and store it as a new revision.
+) -> tuple[StudyRevision, Any, str]:
+    """Apply ``change(document)`` → ``(document, extra)`` and store it as a new revision;
+    returns the revision, ``extra`` and what personal data was masked in the typed texts
+    («1 телефон, 1 имя», or ``""``).
+
+    What was typed is masked as an imported journey is (``pipeline.mask_edit``), and
+    so is the comment that quotes it, before anything is stored.
 
     ``check_base``: the change is to the journey as the form showed it, so it is applied to the
     form's revision; otherwise (add, move, copy: relative to the journey as it is now) to the
@@ -474,15 +479,16 @@ def _apply(
         start = study.revisions.filter(number=base).first() or latest
     before = start.to_document()
     document, extra = change(before)
-    if document == before:
-        return latest, extra
+    edit = pipeline.mask_edit(before, document)
+    if edit.study == before:
+        return latest, extra, ""
     revision = study.add_revision(
-        document,
+        edit.study,
         author=request.user,
-        comment=f"{request.user.get_username()}: {comment}",
+        comment=f"{request.user.get_username()}: {pipeline.mask_comment(comment)}",
         base=start.number,
     )
-    return revision, extra
+    return revision, extra, edit.masked_list
 
 
 def _journey_response(
@@ -544,9 +550,14 @@ def _done(
     journey_id: str,
     revision: StudyRevision,
     text: str,
+    masked: str = "",
     **kw: Any,
 ) -> HttpResponse:
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    if masked:
+        saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
+            "masked": masked
+        }
     if htmx.is_htmx(request):
         return _journey_response(request, study, journey_id, message=f"{text} {saved}", **kw)
     messages.success(request, f"{text} {saved}")
@@ -686,7 +697,7 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
                     position=int(position) if position.isdigit() else None,
                 )
 
-            revision, new_id = _apply(
+            revision, new_id, masked = _apply(
                 request,
                 study,
                 journey_id,
@@ -695,13 +706,14 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
                 % {"step": title, "journey": _journey_name(study, journey_id)},
                 check_base=False,
             )
+            title = _step_title(revision.to_document(), journey_id, new_id)
             text = gettext("The step «%(step)s» was added.") % {"step": title}
-            return _done(request, study, journey_id, revision, text, focus=f"{new_id}:edit")
+            return _done(request, study, journey_id, revision, text, masked, focus=f"{new_id}:edit")
 
         def update(doc: StudyDocument) -> tuple[StudyDocument, None]:
             return journey_edit.update_step(doc, journey_id, step_id, values), None
 
-        revision, _ = _apply(
+        revision, _, masked = _apply(
             request,
             study,
             journey_id,
@@ -718,8 +730,9 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
         return _step_form_error(request, study, journey_id, form, step_id=step_id)
     except NotFound as exc:
         return _refused(request, study, journey_id, str(exc), exc.http_status)
+    title = _step_title(revision.to_document(), journey_id, step_id)
     text = gettext("The step «%(step)s» was saved.") % {"step": title}
-    return _done(request, study, journey_id, revision, text, focus=f"{step_id}:edit")
+    return _done(request, study, journey_id, revision, text, masked, focus=f"{step_id}:edit")
 
 
 @require_POST
@@ -746,13 +759,15 @@ def _operate(
 ) -> HttpResponse:
     """Run an operation without a form; a refusal is shown in the journey's section."""
     try:
-        revision, extra = _apply(request, study, journey_id, change, comment, check_base=check_base)
+        revision, extra, masked = _apply(
+            request, study, journey_id, change, comment, check_base=check_base
+        )
     except EditConflictError as conflict:
         return _refused(request, study, journey_id, _stale_message(study, conflict), 409)
     except SegprofileError as exc:
         return _refused(request, study, journey_id, str(exc), exc.http_status)
     text, focus = done(extra)
-    return _done(request, study, journey_id, revision, text, focus=focus)
+    return _done(request, study, journey_id, revision, text, masked, focus=focus)
 
 
 @require_POST
@@ -883,7 +898,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
             )
 
         try:
-            revision, new_id = _apply(
+            revision, new_id, masked = _apply(
                 request,
                 study,
                 "",
@@ -910,12 +925,10 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
         gettext("The current journey «%(title)s» was created.")
         if kind is JourneyKind.current
         else gettext("The target journey «%(title)s» was created.")
-    ) % {"title": title}
+    ) % {"title": _journey_name(study, new_id)}
     if not htmx.is_htmx(request):
-        saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-        messages.success(request, f"{text} {saved}")
-        return redirect(_anchor(study, new_id))
-    return _done(request, study, new_id, revision, text, focus="title", created=True)
+        return _done(request, study, new_id, revision, text, masked)
+    return _done(request, study, new_id, revision, text, masked, focus="title", created=True)
 
 
 @require_GET
@@ -955,7 +968,7 @@ def journey_save(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse
             return changed, None
 
         try:
-            revision, _ = _apply(
+            revision, _, masked = _apply(
                 request,
                 study,
                 journey_id,
@@ -972,9 +985,9 @@ def journey_save(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse
             return _refused(request, study, journey_id, str(exc), exc.http_status)
         else:
             text = gettext("The journey «%(title)s» was saved.") % {
-                "title": form.cleaned_data["title"]
+                "title": _journey_name(study, journey_id)
             }
-            return _done(request, study, journey_id, revision, text, focus="title")
+            return _done(request, study, journey_id, revision, text, masked, focus="title")
     conflict = status == 409
     if not htmx.is_htmx(request):
         return _journeys_page(

@@ -272,6 +272,13 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
     new = pick("b", finished[0] if finished else None)
     old = pick("a", finished[1] if len(finished) > 1 else None)
     context: dict[str, Any] = {"study": study, "runs": finished, "old": old, "new": new}
+    if old is not None and old == new:
+        # A profile against itself would say «nothing moved» about nothing: refused, the form
+        # stays to choose another.
+        context["same_error"] = gettext(
+            "Choose two different profiles: a profile compared with itself shows no changes."
+        )
+        return render(request, "studies/team/runs_compare.html", context, status=400)
     if old is not None and new is not None:
         # Each run as its pages show it: small groups hidden by its own revision's rules.
         context["comparison"] = pipeline.compare_profiles(runs.published(old), runs.published(new))

@@ -1,0 +1,146 @@
+"""What the team types in the browser is masked as what is imported: one rule for every edit.
+
+A journey typed in the editor, a hypothesis, a recommendation, a note on a segment, a portrait
+or a research activity may carry a client's name or number as easily as a CSV file does.
+:func:`mask_edit` takes the document before an edit and after it and masks, with the same
+:func:`~segprofile.data.masking.mask_personal_data` as every import, the free texts of the
+items the edit changed (masking a masked text changes nothing, so only changed items are
+masked again, for speed). The web calls it where every edit is stored.
+
+Texts about staff are not the clients' data and stay as typed: a recommendation's owner, the
+signatory and the requisites of the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from segprofile.data import masking
+from segprofile.model.study import Study
+from segprofile.pipeline.journeys import mask_journeys
+
+__all__ = ["MaskedEdit", "mask_comment", "mask_edit"]
+
+M = TypeVar("M", bound=BaseModel)
+
+# The free texts about clients of each part a person edits: field names whose values are a
+# text, a list of texts or a mapping of texts (a portrait's persona card).
+_HYPOTHESIS = ("statement", "source", "verdict_reason")
+_EVIDENCE = ("summary", "quote", "source")
+_RECOMMENDATION = ("title", "description", "journey_change")
+_SEGMENT_NOTE = ("reason", "notes")
+_PORTRAIT = ("name", "persona", "empathy_map")
+_ACTIVITY = ("title", "notes")
+
+
+@dataclass(frozen=True)
+class MaskedEdit:
+    """The document after an edit with its typed texts masked, and what was masked."""
+
+    study: Study
+    masked: dict[str, int]  # masking.KINDS → how many were masked
+
+    @property
+    def masked_list(self) -> str:
+        """«1 телефон, 1 имя», or ``""`` when the edit had no personal data."""
+        return masking.list_masked(self.masked)
+
+
+def mask_comment(text: str) -> str:
+    """A revision's comment that quotes what was typed («добавил шаг «…»»), personal data
+    masked as in the study itself."""
+    return masking.mask_personal_data(text).text
+
+
+def _mask_value(value: Any, total: dict[str, int]) -> Any:
+    if isinstance(value, str):
+        masked = masking.mask_personal_data(value)
+        total.update(masking.add_counts(total, masked.counts))
+        return masked.text
+    if isinstance(value, list):
+        return [_mask_value(v, total) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask_value(v, total) for k, v in value.items()}
+    return value  # None: nothing typed
+
+
+def _mask_fields(item: M, fields: Sequence[str], total: dict[str, int]) -> M:
+    return item.model_copy(update={f: _mask_value(getattr(item, f), total) for f in fields})
+
+
+def _mask_changed(
+    before: Sequence[M],
+    after: Sequence[M],
+    key: Callable[[M], Hashable],
+    mask: Callable[[M], M],
+) -> list[M]:
+    old = {key(item): item for item in before}
+    return [item if old.get(key(item)) == item else mask(item) for item in after]
+
+
+def mask_edit(before: Study, after: Study) -> MaskedEdit:
+    """``after`` with the free texts of the items that differ from ``before`` masked.
+
+    Journeys (titles and every text of their steps, as an import masks them), hypotheses
+    (statement, source, verdict and evidence), recommendations (title, description, change of
+    the journey), notes on segments, portraits (name, persona card, empathy map) and research
+    activities (title, notes).
+    """
+    total = masking.add_counts()
+
+    def hypothesis(h: Any) -> Any:
+        masked = _mask_fields(h, _HYPOTHESIS, total)
+        evidence = [_mask_fields(e, _EVIDENCE, total) for e in h.evidence]
+        return masked.model_copy(update={"evidence": evidence})
+
+    changed = [j for j in after.journeys if j not in before.journeys]
+    masked_journeys, counts = mask_journeys(changed)
+    total.update(masking.add_counts(total, counts))
+    by_id = {j.id: j for j in masked_journeys}
+    research = after.research.model_copy(
+        update={
+            "activities": _mask_changed(
+                before.research.activities,
+                after.research.activities,
+                lambda a: a.id,
+                lambda a: _mask_fields(a, _ACTIVITY, total),
+            )
+        }
+    )
+    segmentation = after.segmentation.model_copy(
+        update={
+            "portraits": _mask_changed(
+                before.segmentation.portraits,
+                after.segmentation.portraits,
+                lambda p: tuple(p.definition),
+                lambda p: _mask_fields(p, _PORTRAIT, total),
+            )
+        }
+    )
+    study = after.model_copy(
+        update={
+            "journeys": [by_id.get(j.id, j) for j in after.journeys],
+            "hypotheses": _mask_changed(
+                before.hypotheses, after.hypotheses, lambda h: h.id, hypothesis
+            ),
+            "recommendations": _mask_changed(
+                before.recommendations,
+                after.recommendations,
+                lambda r: r.id,
+                lambda r: _mask_fields(r, _RECOMMENDATION, total),
+            ),
+            "segment_notes": _mask_changed(
+                before.segment_notes,
+                after.segment_notes,
+                lambda n: n.segment,
+                lambda n: _mask_fields(n, _SEGMENT_NOTE, total),
+            ),
+            "research": research,
+            "segmentation": segmentation,
+        }
+    )
+    return MaskedEdit(study=study, masked=total)
