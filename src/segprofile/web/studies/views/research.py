@@ -713,14 +713,27 @@ def status_history(study: Study, limit: int = 200) -> dict[str, list[dict[str, A
     """Every verdict decision on every hypothesis, newest first, from the study's last
     ``limit`` revisions (``model.diff.status_history``), with the statuses as the page names
     them. Only the hypotheses of each document are read (the engine extracts them)."""
-    revisions = study.revisions.order_by("-number").values_list(
-        "number", "author__username", "created_at", "comment", "document__hypotheses"
+    rows = study.revisions.order_by("-number").values_list(
+        "number",
+        "author__username",
+        "created_at",
+        "comment",
+        "document__hypotheses",
+        "author__first_name",
+        "author__last_name",
+        "author__email",
     )[:limit]
-    history = diff.status_history(diff.RevisionHypotheses(*r) for r in list(revisions)[::-1])
-    authors = {c.author for changes in history.values() for c in changes if c.author}
+    rows = list(rows)
+    # Authors named by the one rule (studies.people), from the same query.
+    User = get_user_model()  # noqa: N806 — the user model, as Django names it
     names = {
-        u.get_username(): person(u) for u in get_user_model().objects.filter(username__in=authors)
+        r[1]: person(
+            User(username=r[1], first_name=r[5] or "", last_name=r[6] or "", email=r[7] or "")
+        )
+        for r in rows
+        if r[1]
     }
+    history = diff.status_history(diff.RevisionHypotheses(*r[:5]) for r in rows[::-1])
     return {
         hid: [
             {
