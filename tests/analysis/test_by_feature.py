@@ -193,7 +193,7 @@ def test_missing_data_file(small_study: Study, tmp_path: Path) -> None:
         pipeline.profile_study(
             pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=tmp_path), small_study
         )
-    assert "records.parquet" in str(info.value)
+    assert "нет загруженной версии данных" in str(info.value)
     assert "Что сделать" in str(info.value)
 
 

@@ -139,5 +139,5 @@ def test_bad_input_is_explained_in_russian(
     error = page.locator("#run-error")
     expect(error).to_be_visible(timeout=60_000)
     expect(error).to_contain_text("Профиль построить не удалось")
-    expect(error).to_contain_text("не найден")
+    expect(error).to_contain_text("нет загруженной версии данных")
     shot(page, "09-failed-run")

@@ -36,7 +36,12 @@ def test_survey_import_to_verdicts(page: Any, live_app: Any) -> None:
     )
     page.get_by_role("button", name="Загрузить и проверить").click()
     expect(page.get_by_role("heading", name="Проверьте файл opros.csv")).to_be_visible()
-    # The respondents' ids are client identifiers: replaced by pseudonyms, confirmed here.
+    # The respondents' ids are client identifiers: replaced by pseudonyms, confirmed here. The
+    # example keeps its demo ids (already pseudonyms) as they are: with a reason for this file.
+    for action in page.locator("select[name^=pii_]").all():
+        if action.input_value() == "keep":
+            reason = str(action.get_attribute("name")).replace("pii_", "reason_")
+            page.locator(f"input[name={reason}]").fill("демо-данные примера: уже псевдонимы")
     page.get_by_label(re.compile("Я проверил")).check()
     page.locator("#import-button").click()
     # Imported by the background worker (its page shows the progress), then the mapping.

@@ -59,7 +59,7 @@ def test_a_source_without_data_is_named_on_the_study_page_and_by_the_profile(
     assert " ".join(run.error.split()) == (
         f"У источника «{records.title}» нет загруженной версии данных. Что сделать: загрузите "
         "его файл на странице «Данные» исследования (в командной строке — segprofile import "
-        f"ФАЙЛ --study … --source records или файл {records.path} в папке --data)."
+        "ФАЙЛ --study … --source records)."
     )
     # The study page said so before: stage 1 is not done, its next step is the client data.
     assert "Следующий шаг: загрузите данные о клиентах" in page

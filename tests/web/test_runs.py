@@ -209,8 +209,7 @@ def test_a_missing_data_file_fails_the_run_with_the_russian_message(
 ) -> None:
     (stored_study.data_dir() / "records.parquet").unlink()
     expected = _expected_error(stored_study)
-    assert "records.parquet" in expected.message
-    assert "не найден" in expected.message
+    assert "нет загруженной версии данных" in expected.message
     _assert_failed_with(client_in, stored_study, expected)
 
 

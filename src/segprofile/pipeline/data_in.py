@@ -332,8 +332,7 @@ def no_data(source: DataSource) -> NotFound:
     return NotFound(
         f"У источника «{source.title or source.id}» нет загруженной версии данных.",
         hint="загрузите его файл на странице «Данные» исследования (в командной строке — "
-        f"segprofile import ФАЙЛ --study … --source {source.id} или файл {source.path} в "
-        "папке --data).",
+        f"segprofile import ФАЙЛ --study … --source {source.id}).",
     )
 
 
