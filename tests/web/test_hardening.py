@@ -526,7 +526,7 @@ def test_a_failed_run_names_files_within_the_study_not_server_paths(
     run = services.start_profile_run(stored_study, user)
     run.refresh_from_db()
     assert run.status == ProfileRun.Status.FAILED
-    assert "records.parquet" in run.error
+    assert "нет загруженной версии данных" in run.error  # the source named, no file or path
     assert str(home) not in run.error
     assert "/studies/" not in run.error
     # Every path form: a data file, the data folder, anything else of the server.

@@ -957,14 +957,20 @@ def _check_output(out: Path, home: Path, store: Path) -> None:
 
 
 def _write_contacts(out: Path, header: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """CSV for Excel (UTF-8 with BOM, «;»), readable by its owner only, never over a file."""
+    """CSV for Excel (UTF-8 with BOM, «;»), readable by its owner only, never over a file; no
+    cell can be a formula (a phone «+7 …», a pseudonym «-ymx…»), as in every CSV we write."""
     import csv
     import io
 
+    from segprofile.model.format import neutralise
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerow([neutralise(str(h)) for h in header])
+    writer.writerows(
+        ["" if v is None else neutralise(v) if isinstance(v, str) else v for v in row]
+        for row in rows
+    )
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(buffer.getvalue())

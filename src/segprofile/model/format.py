@@ -124,3 +124,18 @@ def zone_label(name: str, moment: datetime | None = None) -> str:
         return "UTC"
     hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
     return f"UTC{hours:+d}" + (f":{rest:02d}" if rest else "")
+
+
+# A cell a spreadsheet could take for a formula (OWASP, "CSV injection"): ``= + - @``, a tab or
+# a carriage return first. Numbers are written as numbers, not as text, so they keep their sign.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text that cannot start a formula: a leading ``'`` before ``= + - @``, tab or CR."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def restore(text: str) -> str:
+    """The value :func:`neutralise` was given: a pseudonym starting with ``-`` reads back whole."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text

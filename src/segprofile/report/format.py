@@ -14,12 +14,14 @@ from datetime import UTC, date, datetime
 from segprofile.model.format import (
     NBSP,
     NNBSP,
+    neutralise,
     number,
     p_value,
     percent,
     percents,
     plural,
     points,
+    restore,
     share_percent,
     zone_label,
 )
@@ -35,6 +37,7 @@ __all__ = [
     "percents",
     "plural",
     "points",
+    "restore",
     "ru_date",
     "ru_datetime",
     "share_percent",
@@ -60,21 +63,6 @@ def ru_datetime(value: datetime | None) -> str:
     local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ZoneInfo(name))
     zone = zone_label(name, local)
     return f"{local:%d.%m.%Y %H:%M} ({zone})"
-
-
-# A cell a spreadsheet could take for a formula (OWASP, "CSV injection"): ``= + - @``, a tab or
-# a carriage return first. Numbers are written as numbers, not as text, so they keep their sign.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Text that cannot start a formula: a leading ``'`` before ``= + - @``, tab or CR."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def restore(text: str) -> str:
-    """The value :func:`neutralise` was given: a pseudonym starting with ``-`` reads back whole."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
