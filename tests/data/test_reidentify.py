@@ -226,3 +226,19 @@ def test_nothing_imported_and_no_key_means_nothing_to_find(
         )
     assert not (tmp_path / "c.csv").exists()
     assert not datasets.list_versions(home, "small", "records")
+
+
+def test_contacts_cells_never_start_a_formula(tmp_path: Path) -> None:
+    """A phone «+7 …» and a pseudonym «-ymx…» read back as they are, never as Excel formulas;
+    the respondents' file and the contacts name a person the same way."""
+    from segprofile.data.datasets import _write_contacts
+    from segprofile.model.format import neutralise, restore
+
+    out = tmp_path / "contacts.csv"
+    _write_contacts(
+        out, ["Респондент", "Телефон"], [("-ymxIsnTOfMlLQOxV1B3Jg", "+7 936 692-37-46")]
+    )
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1] == "'-ymxIsnTOfMlLQOxV1B3Jg;'+7 936 692-37-46"
+    assert neutralise("-ymxIsnTOfMlLQOxV1B3Jg") == "'-ymxIsnTOfMlLQOxV1B3Jg"
+    assert restore("'+7 936 692-37-46") == "+7 936 692-37-46"
