@@ -51,6 +51,21 @@ MAPPING = """\
 DEMO_IDS = "демо-данные примера: client_id в них уже псевдонимы"
 
 
+def _survey_args(study_file: Path, answers: Path, data: Path) -> list[str]:
+    """``research import-survey`` of ``answers`` on the example's data, its kept demo ids
+    with their reason."""
+    return [
+        "research",
+        "import-survey",
+        str(study_file),
+        str(answers),
+        "-d",
+        str(data),
+        "--keep-reason",
+        DEMO_IDS,
+    ]
+
+
 def _with_extra(study: Study) -> Study:
     study = study.model_copy(deep=True)
     study.hypotheses += planted_check_hypotheses()
@@ -211,21 +226,7 @@ def test_without_a_mapping_says_how_to_give_one(
 ) -> None:
     study_file = _study_file(tmp_path, pipeline.example_study("child-benefit"))
     answers = _survey_csv(small, tmp_path)
-    assert (
-        run(
-            [
-                "research",
-                "import-survey",
-                str(study_file),
-                str(answers),
-                "-d",
-                str(small),
-                "--keep-reason",
-                DEMO_IDS,
-            ]
-        )
-        == 2
-    )
+    assert run(_survey_args(study_file, answers, small)) == 2
     err = capsys.readouterr().err
     assert "какие вопросы опроса проверяют какие гипотезы" in err
     assert "--mapping" in err
@@ -233,16 +234,7 @@ def test_without_a_mapping_says_how_to_give_one(
 
 
 def _import(study_file: Path, answers: Path, data: Path) -> list[str]:
-    return [
-        "research",
-        "import-survey",
-        str(study_file),
-        str(answers),
-        "-d",
-        str(data),
-        "--keep-reason",
-        DEMO_IDS,
-    ]
+    return _survey_args(study_file, answers, data)
 
 
 def _mapping(tmp_path: Path, text: str) -> Path:
@@ -263,16 +255,7 @@ def test_ids_matching_no_one_fall_back_to_features_or_say_how(
 
     # No feature columns in the survey: an input error with the count and the way out.
     answers = _survey_csv(small, tmp_path, foreign_ids)
-    args = [
-        "research",
-        "import-survey",
-        str(study_file),
-        str(answers),
-        "-d",
-        str(small),
-        "--keep-reason",
-        DEMO_IDS,
-    ]
+    args = _survey_args(study_file, answers, small)
     assert run([*args, "-m", str(mapping)]) == 2
     err = capsys.readouterr().err
     assert "совпало 0" in err
@@ -413,16 +396,7 @@ def test_ids_are_not_matched_against_pseudonyms_of_an_earlier_format(
 
     monkeypatch.setattr(pipeline.research, "open_data_source", stored_by_an_earlier_release)
     answers = _survey_csv(small, tmp_path)
-    args = [
-        "research",
-        "import-survey",
-        str(study_file),
-        str(answers),
-        "-d",
-        str(small),
-        "--keep-reason",
-        DEMO_IDS,
-    ]
+    args = _survey_args(study_file, answers, small)
     assert run([*args, "-m", str(mapping)]) == 2
     err = capsys.readouterr().err
     assert "прежней версией" in err
