@@ -51,6 +51,26 @@ def new_example_study(page: Any) -> str:
     return found.group(1)
 
 
+def upload_example_document(page: Any) -> str:
+    """The child-benefit example's study document uploaded as a new study (no data); its URL."""
+    from playwright.sync_api import expect
+
+    from segprofile import pipeline
+
+    document = pipeline.example_study("child-benefit")
+    page.goto("/studies/new/")
+    page.locator("input[name=document]").set_input_files(
+        {
+            "name": "child-benefit.yaml",
+            "mimeType": "application/yaml",
+            "buffer": pipeline.dump_study(document).encode(),
+        }
+    )
+    page.get_by_role("button", name="Загрузить и проверить").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(document.title)
+    return re.sub(r"[?#].*$", "", page.url)
+
+
 def example_profile(page: Any) -> None:
     """On the page of a study just created from the example: open the profile run its creation
     queued and wait until the profile is built (the run's page reloads itself when it is)."""

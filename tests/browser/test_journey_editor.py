@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import shot, sign_in
+from tests.browser.steps import shot, sign_in, upload_example_document
 
 from segprofile import pipeline
 
@@ -38,17 +38,7 @@ def test_journey_editor(page: Any, live_app: Any) -> None:
     document = pipeline.example_study("child-benefit")
     steps = [s.id for s in next(j for j in document.journeys if j.id == JOURNEY).steps]
     sign_in(page, live_app)
-    page.goto("/studies/new/")
-    page.locator("input[name=document]").set_input_files(
-        {
-            "name": "child-benefit.yaml",
-            "mimeType": "application/yaml",
-            "buffer": pipeline.dump_study(document).encode(),
-        }
-    )
-    page.get_by_role("button", name="Загрузить и проверить").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(document.title)
-    study_url = re.sub(r"[?#].*$", "", page.url)
+    study_url = upload_example_document(page)
     page.goto(study_url + "journeys/")
     section = page.locator(f"#j-{JOURNEY}")
     expect(section.locator("ol.jsteps > li")).to_have_count(len(steps))

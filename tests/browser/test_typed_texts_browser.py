@@ -11,33 +11,23 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.steps import example_profile, new_example_study, new_hypothesis, shot, sign_in
-
-from segprofile import pipeline
+from tests.browser.steps import (
+    example_profile,
+    new_example_study,
+    new_hypothesis,
+    shot,
+    sign_in,
+    upload_example_document,
+)
 
 pytestmark = pytest.mark.browser
 
 PII = "Звонок Иванову И.И. по тел. 8-921-555-44-33"
 
 
-def _upload_example(page: Any) -> str:
-    document = pipeline.example_study("child-benefit")
-    page.goto("/studies/new/")
-    page.locator("input[name=document]").set_input_files(
-        {
-            "name": "child-benefit.yaml",
-            "mimeType": "application/yaml",
-            "buffer": pipeline.dump_study(document).encode(),
-        }
-    )
-    page.get_by_role("button", name="Загрузить и проверить").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(document.title)
-    return re.sub(r"[?#].*$", "", page.url)
-
-
 def test_typed_texts_numbers_and_the_csv(page: Any, live_app: Any) -> None:
     sign_in(page, live_app)
-    study_url = _upload_example(page)
+    study_url = upload_example_document(page)
     page.goto(study_url + "journeys/")
     section = page.locator("#j-current")
     page.locator("#addstep-current > summary").click()
