@@ -254,6 +254,7 @@ def inspect(
                 not_ids=contacts,
                 mixed=raw.mixed,
                 coerced=raw.coerced,
+                summary_words=raw.details.get("summary_words", ()),
             )
         )
         preview = [{k: json_value(v) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]]
@@ -805,7 +806,15 @@ def import_data(
             version_digest = hashing.submit(_sha256, tmp)
             # The same private connection (memory limit, spill directory) reads what was written.
             quality = _quality_of_parquet(
-                raw.con, tmp, decisions, source.id_column, set(raw.mixed), kept, meta, raw.coerced
+                raw.con,
+                tmp,
+                decisions,
+                source.id_column,
+                set(raw.mixed),
+                kept,
+                meta,
+                raw.coerced,
+                raw.details.get("summary_words", ()),
             )
         digest = version_digest.result()
         file_sha = file_digest.result() if file_digest is not None else None
@@ -1111,6 +1120,7 @@ def _quality_of_parquet(
     kept: list[str],
     meta: list[dict[str, Any]],
     coerced: dict[str, tuple[int, str]],
+    summary_words: Collection[str] = (),
 ) -> QualityReport:
     relation = f"read_parquet({quote_literal(str(path))})"
     pseudonymised = {m["name"] for m in meta if m.get("pii_action") is PiiAction.pseudonymise}
@@ -1125,6 +1135,7 @@ def _quality_of_parquet(
         mixed=mixed,
         coerced=coerced,
         kept_pii=kept,
+        summary_words=list(summary_words),
         parquet=path,
     )
 

@@ -30,7 +30,7 @@ import sys
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -419,6 +419,15 @@ MISSING_MARKS = frozenset(
         "?",
     }
 )
+#: A currency after an amount, as exports write it («12 345,67 руб.», «500 р.», «1 200 ₽»): the
+#: number is the value.
+CURRENCY = re.compile(r"\s*(?:руб\.?|р\.|₽)$", re.IGNORECASE)
+#: The same, in the engine's regex syntax, with every space of the number (one pass).
+_SPACES_AND_CURRENCY_SQL = r"[\s\x{00a0}\x{202f}]|(?i:руб\.?|р\.|₽)$"
+#: The first filled cell of a totals row an export ends with («Итого:», «Всего по району»).
+SUMMARY_LABEL = re.compile(r"^\s*(итого|всего)(?![а-яё])", re.IGNORECASE)
+#: At most this many totals rows at the end of a table («Итого», then «Всего записей»).
+MAX_SUMMARY_ROWS = 3
 YES = {"да", "д", "yes", "y", "true", "истина", "+"}
 NO = {"нет", "н", "no", "n", "false", "ложь", "-"}
 
@@ -433,6 +442,38 @@ class CsvDialect:
     original_names: list[str]
     varchar_columns: list[str]
     skip_lines: int = 0  # lines above the header (a title, a date of the export) left out
+    summary: tuple[SummaryRow, ...] = ()  # totals rows the file ends with, left out
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """A totals row at the end of a table: not a client. ``column``: where its label is (the
+    first filled cell), ``label``: that cell, ``empty``: the columns it leaves empty — the
+    row read from the file is the one with that label there and those cells empty."""
+
+    column: int
+    label: str
+    empty: tuple[int, ...]
+
+    @property
+    def word(self) -> str:
+        """«Итого» or «Всего», as the label starts (never the rest of the cell)."""
+        found = SUMMARY_LABEL.match(self.label)
+        return found.group(1).capitalize() if found else ""
+
+
+def summary_rows(records: Sequence[Sequence[object]]) -> tuple[SummaryRow, ...]:
+    """The totals rows ``records`` (a table's last rows, without empty ones) end with: each a
+    row whose first filled cell is «Итого…» or «Всего…», at most :data:`MAX_SUMMARY_ROWS`."""
+    out: list[SummaryRow] = []
+    for record in reversed(records[-MAX_SUMMARY_ROWS:]):
+        cells = ["" if v is None else str(v).strip() for v in record]
+        filled = [i for i, v in enumerate(cells) if v]
+        if not filled or not SUMMARY_LABEL.match(cells[filled[0]]):
+            break
+        empty = tuple(i for i, v in enumerate(cells) if not v)
+        out.append(SummaryRow(column=filled[0], label=cells[filled[0]], empty=empty))
+    return tuple(reversed(out))
 
 
 def _too_many_columns(name: str, line: int, count: int, limit: int) -> InputError:
@@ -652,6 +693,14 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
         )
     width = len(header_fields)
     for line, record in data:
+        if len(record) != width and summary_rows([record]):
+            raise InputError(
+                f"Файл {name}, строка {line}: это строка итогов («"
+                f"{summary_rows([record])[0].word}»), и полей в ней {len(record)}, а в "
+                f"заголовке {width}.",
+                hint="удалите строку итогов из файла (в таблице клиентов она не нужна) или "
+                "заполните её до числа столбцов — тогда она будет пропущена сама.",
+            )
         if len(record) != width:
             raise InputError(
                 f"Файл {name}, строка {line}: полей {len(record)}, а в заголовке {width}.",
@@ -661,6 +710,9 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
     originals = header_fields if header else generated_names(width)
     names = [normalise_name(v, i + 1) for i, v in enumerate(originals)]
     check_names(names, name, originals)
+    tail = [list(r) for _, r in data] if complete else _last_records(path, encoding, delimiter)
+    whole = all(len(r) == width for r in tail[-MAX_SUMMARY_ROWS:])  # else the engine says where
+    summary = summary_rows(tail) if whole else ()
     columns = list(zip(*(r for _, r in data), strict=False)) if data else [()] * width
     decimal = "."
     if delimiter != ",":
@@ -677,6 +729,9 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
             NUMBER_SPACED.match(v) for v in texts
         ):
             varchar.append(col_name)
+    # The label of a totals row is read as text, so that the row is found and left out
+    # (RawTable.exclude) before the column is typed by our conversion.
+    varchar += [names[r.column] for r in summary if names[r.column] not in varchar]
     return CsvDialect(
         encoding=encoding,
         delimiter=delimiter,
@@ -686,7 +741,27 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
         original_names=[str(o) for o in originals],
         varchar_columns=varchar,
         skip_lines=skip_lines,
+        summary=summary,
     )
+
+
+TAIL_BYTES = 65536
+
+
+def _last_records(path: Path, encoding: str, delimiter: str) -> list[list[str]]:
+    """The last few records of a large CSV file, from its last 64 KiB: where an export puts
+    its totals rows. Only the lines after the last quote are taken — a quoted value may span
+    lines, and a cut tail cannot tell where it starts."""
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - TAIL_BYTES, 0))
+        text = handle.read().decode(encoding, errors="replace")
+    lines: list[str] = []
+    for line in reversed(text.splitlines()[1:]):
+        if '"' in line or len(lines) == MAX_SUMMARY_ROWS:
+            break
+        if line.strip(delimiter + " \t"):
+            lines.insert(0, line)
+    return [list(r) for r in csv.reader(lines, delimiter=delimiter)]
 
 
 def _first_table_row(rows: list[tuple[int, list[str]]], header_row: int | None, name: str) -> int:
@@ -1058,6 +1133,7 @@ class Sheet:
     sheets: list[str]
     header_rows: tuple[int, int] | None  # 1-based first and last header row; None: no header
     original_names: list[str]
+    summary: tuple[SummaryRow, ...] = ()  # totals rows the sheet ended with, left out
 
 
 def _cell(value: Any) -> Any:
@@ -1264,6 +1340,8 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
     names = [normalise_name(n, i + 1) for i, n in enumerate(names)]
     check_names(names, f"{name} (лист «{chosen}»)", originals)
     data = [r for r in rows[block[1] + 1 :] if any(v is not None for v in r[:width])]
+    summary = summary_rows([r[:width] for r in data])
+    data = data[: len(data) - len(summary)]
     if not data:
         raise InputError(
             f"В листе «{chosen}» книги {name} только заголовок, строк данных нет.",
@@ -1278,6 +1356,7 @@ def read_sheet(path: Path, options: ReadOptions, *, name: str) -> Sheet:
         sheets=sheets,
         header_rows=header_rows,
         original_names=originals,
+        summary=summary,
     )
 
 
@@ -1343,7 +1422,7 @@ def conversion_sql(column_sql: str, conversion: Conversion, code: str) -> str:
     marks = ", ".join(quote_literal(x) for x in sorted(MISSING_MARKS))
     missing = f"{column_sql} IS NULL OR {v} = '' OR lower({v}) IN ({marks})"
     if conversion.kind in ("number", "integer"):
-        clean = f"replace(regexp_replace({v}, '[\\s\\x{{00a0}}\\x{{202f}}]', '', 'g'), ',', '.')"
+        clean = f"replace(regexp_replace({v}, '{_SPACES_AND_CURRENCY_SQL}', '', 'g'), ',', '.')"
         sql_type = "BIGINT" if conversion.kind == "integer" else "DOUBLE"
         return (
             f"CASE WHEN {missing} THEN NULL "
@@ -1383,7 +1462,8 @@ def guess_conversion(values: list[str]) -> Conversion | None:
     texts = [v for v in given if v.lower() not in MISSING_MARKS]
     if not texts:
         return None
-    numbers = [v for v in texts if NUMBER_ANY.match(v)]
+    amounts = [CURRENCY.sub("", v) for v in texts]
+    numbers = [v for v in amounts if NUMBER_ANY.match(v)]
     # Numbers with a stray text or two («около 5000»): tried as numbers; the full scan counts
     # the misfits and reads them as missing if they are few (RawTable._diagnose).
     if len(numbers) == len(texts) or (
@@ -1427,6 +1507,7 @@ class RawTable:
     coerced: dict[str, tuple[int, str]] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # column → replacement select SQL
     chosen: dict[str, str] = field(default_factory=dict)  # column → conversion kind a user chose
+    exclude: str = ""  # a condition on the source's rows that are not records (totals rows)
     # The view as last created, and its column types: the engine binds (and sniffs a CSV)
     # anew for each, so neither is redone while the conversions stay as they are.
     _view: str = field(default="", repr=False)
@@ -1444,13 +1525,17 @@ class RawTable:
             else:
                 expr = col
             exprs.append(f"{expr} AS {quote_ident(name)}")
-        view = (
-            f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {', '.join(exprs)} FROM {self.source_sql()}"  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
-        )
+        view = f"CREATE OR REPLACE TEMP VIEW raw AS SELECT {', '.join(exprs)} FROM {self._rows()}"  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
         if view != self._view:
             self._view, self._dtypes = "", None
             self.con.execute(view)
             self._view = view
+
+    def _rows(self) -> str:
+        """The FROM clause of the source's records (without the rows ``exclude`` names)."""
+        if not self.exclude:
+            return self.source_sql()
+        return f"{self.source_sql()} WHERE NOT coalesce({self.exclude}, false)"
 
     def dtypes(self) -> dict[str, str]:
         def describe() -> dict[str, str]:
@@ -1502,7 +1587,7 @@ class RawTable:
             bad, total, first = self.con.execute(
                 f"SELECT count(*) FILTER (WHERE converted IS NULL), count(*), "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
                 f"min(n) FILTER (WHERE converted IS NULL) FROM (SELECT row_number() OVER () AS n, "
-                f"{given} AS given, {attempt} AS converted FROM {self.source_sql()}) "
+                f"{given} AS given, {attempt} AS converted FROM {self._rows()}) "
                 f"WHERE given IS NOT NULL AND lower(given) NOT IN ({marks})"
             ).fetchone() or (0, 0, None)
         except duckdb.Error:
@@ -1734,6 +1819,7 @@ def _open_file(
                 "header_rows": list(sheet.header_rows) if sheet.header_rows else None,
                 "header": sheet.header_rows is not None,
                 "original_names": sheet.original_names,
+                **_summary_details(sheet.summary),
             },
         )
     with path.open("rb") as handle:
@@ -1791,7 +1877,9 @@ def _open_csv(
             "skipped_lines": dialect.skip_lines,
         },
         types={c: "VARCHAR" for c in dialect.varchar_columns},
+        exclude=_summary_condition(dialect),
     )
+    raw.details |= _summary_details(dialect.summary)
 
     def source_sql() -> str:
         names = ", ".join(quote_literal(n) for n in dialect.names)
@@ -1818,6 +1906,28 @@ def _open_csv(
 
     raw.source_sql = source_sql
     return raw
+
+
+def _summary_details(summary: tuple[SummaryRow, ...]) -> dict[str, Any]:
+    """What a version's details say of the totals rows left out (how many, their words)."""
+    if not summary:
+        return {}
+    return {"summary_rows": len(summary), "summary_words": [r.word for r in summary]}
+
+
+def _summary_condition(dialect: CsvDialect) -> str:
+    """Whether a record of the file is one of its totals rows: the label in its column (read
+    as text) and the cells the totals row leaves empty empty."""
+    rows = []
+    for row in dialect.summary:
+        label = quote_ident(dialect.names[row.column])
+        parts = [f"trim(CAST({label} AS VARCHAR)) = {quote_literal(row.label)}"]
+        parts += [
+            f"nullif(trim(CAST({quote_ident(dialect.names[i])} AS VARCHAR)), '') IS NULL"
+            for i in row.empty
+        ]
+        rows.append(f"({' AND '.join(parts)})")
+    return " OR ".join(rows)
 
 
 def _add_conversions(raw: RawTable) -> None:

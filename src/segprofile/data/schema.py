@@ -11,7 +11,7 @@ eyes) numeric ranges come back. Quality messages name columns and counts, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -418,6 +418,7 @@ def quality_report(
     kept_pii: list[str] | None = None,
     parquet: Path | None = None,
     not_ids: Collection[str] = (),
+    summary_words: Sequence[str] = (),
 ) -> QualityReport:
     """The quality report of a table in one scan (and a small sample of the text columns).
 
@@ -427,7 +428,8 @@ def quality_report(
     pass over that column alone (bitmaps), others by the engine's grouping. ``parquet``: the
     file ``relation`` reads, when it is one (its row groups make the text sample cheap).
     Without an ``id_column`` the first identifier is checked, but none of ``not_ids`` (phones,
-    e-mails… see :data:`privacy.NOT_CLIENT_IDS`).
+    e-mails… see :data:`privacy.NOT_CLIENT_IDS`). ``summary_words``: the labels of the totals
+    rows the file ended with, left out by the reader («Итого», «Всего»).
     """
     dtypes = _describe(con, relation)
     index = {name: i for i, name in enumerate(dtypes)}
@@ -437,6 +439,8 @@ def quality_report(
     )
     report = QualityReport(rows=n, columns=columns)
     issues = report.issues
+    if summary_words:
+        issues.append(_summary_issue(summary_words))
     by_name = {c.name: c for c in columns}
     if id_column is None:
         ids = [
@@ -602,6 +606,19 @@ def quality_report(
             )
         )
     return report
+
+
+def _summary_issue(words: Sequence[str]) -> QualityIssue:
+    """The totals rows a file ended with: said, since they were left out."""
+    said = ", ".join(f"«{w}»" for w in dict.fromkeys(words))
+    n = len(words)
+    message = (
+        f"Последняя строка файла — строка итогов ({said}), а не запись клиента: она не загружена."
+        if n == 1
+        else f"Последние {n} строки файла — строки итогов ({said}), а не записи клиентов: "
+        "они не загружены."
+    )
+    return QualityIssue(IssueKind.suspicious, None, n, message)
 
 
 def _check_counts(
