@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -182,3 +183,32 @@ def made_recruitment(respondents: list[Any], **fields: Any) -> Any:
         "explanation": "",
     }
     return Recruitment(respondents=respondents, **{**figures, **fields})
+
+
+# --- an export as an accounting system writes it -------------------------------------------
+
+DISTRICTS = ["Центральный"] * 60 + ["Ленинский"] * 25 + ["Заречный"] * 12 + ["Бор"] * 2 + ["Хутор"]
+
+
+def _amount(rng: random.Random, currency: bool) -> str:
+    text = f"{rng.lognormvariate(10.5, 0.6):,.2f}".replace(",", " ").replace(".", ",")
+    return f"{text} руб." if currency else text
+
+
+def accounting_export(path: Path, rows: int, footer: list[str], *, seed: int = 5) -> Path:
+    """An АИС export in cp1251: a title above the header, a row counter, a skewed district,
+    amounts with spaced thousands (a tenth with «руб.»), dates with times, a comment column
+    mostly empty; then ``footer`` lines."""
+    rng = random.Random(seed)
+    lines = ["Выгрузка из АИС «Соцзащита» за 2025 год", "Сформировано: 12.01.2026 10:15", ""]
+    lines.append("№ п/п;Номер заявления;Район;Доход семьи, руб.;Дата подачи;Статус;Комментарий")
+    for i in range(1, rows + 1):
+        lines.append(
+            f"{i};{100000 + i};{rng.choice(DISTRICTS)};{_amount(rng, rng.random() < 0.1)};"
+            f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025 "
+            f"{rng.randint(8, 18):02d}:15:00;"
+            f"{rng.choice(['Назначено', 'Отказано', 'На рассмотрении', 'Всего выдано'])};"
+            f"{rng.choice(['', '', '', 'Позвонить после 18:00', 'Документы неполные'])}"
+        )
+    path.write_bytes(("\r\n".join(lines + footer) + "\r\n").encode("cp1251"))
+    return path

@@ -12,32 +12,7 @@ import pytest
 
 from segprofile.data import datasets
 from segprofile.data.readers import guess_conversion, open_raw, summary_rows
-
-DISTRICTS = ["Центральный"] * 60 + ["Ленинский"] * 25 + ["Заречный"] * 12 + ["Бор"] * 2 + ["Хутор"]
-
-
-def _amount(rng: random.Random, currency: bool) -> str:
-    text = f"{rng.lognormvariate(10.5, 0.6):,.2f}".replace(",", " ").replace(".", ",")
-    return f"{text} руб." if currency else text
-
-
-def _export(path: Path, rows: int, footer: list[str], *, seed: int = 5) -> Path:
-    """An АИС export in cp1251: a title above the header, a row counter, a skewed district,
-    amounts with spaced thousands (a tenth with «руб.»), dates with times, a comment column
-    mostly empty; then ``footer`` lines."""
-    rng = random.Random(seed)
-    lines = ["Выгрузка из АИС «Соцзащита» за 2025 год", "Сформировано: 12.01.2026 10:15", ""]
-    lines.append("№ п/п;Номер заявления;Район;Доход семьи, руб.;Дата подачи;Статус;Комментарий")
-    for i in range(1, rows + 1):
-        lines.append(
-            f"{i};{100000 + i};{rng.choice(DISTRICTS)};{_amount(rng, rng.random() < 0.1)};"
-            f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025 "
-            f"{rng.randint(8, 18):02d}:15:00;"
-            f"{rng.choice(['Назначено', 'Отказано', 'На рассмотрении', 'Всего выдано'])};"
-            f"{rng.choice(['', '', '', 'Позвонить после 18:00', 'Документы неполные'])}"
-        )
-    path.write_bytes(("\r\n".join(lines + footer) + "\r\n").encode("cp1251"))
-    return path
+from sp_factories import DISTRICTS, accounting_export
 
 
 def _read(path: Path, work: Path) -> tuple[dict[str, Any], dict[str, str], list[tuple[Any, ...]]]:
@@ -48,7 +23,7 @@ def _read(path: Path, work: Path) -> tuple[dict[str, Any], dict[str, str], list[
 
 @pytest.mark.parametrize("rows", [800, 40_000])  # the whole file sampled; only its tail read
 def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path: Path, rows: int) -> None:
-    path = _export(tmp_path / "export.csv", rows, ["Итого:;;;123 456 789,00;;;", ""])
+    path = accounting_export(tmp_path / "export.csv", rows, ["Итого:;;;123 456 789,00;;;", ""])
     details, types, loaded = _read(path, tmp_path / "w")
     assert len(loaded) == rows
     assert details["summary_rows"] == 1
@@ -68,7 +43,7 @@ def test_a_totals_row_at_the_end_is_left_out_and_said(tmp_path: Path, rows: int)
 
 def test_two_totals_rows_and_an_import(tmp_path: Path) -> None:
     footer = ["Итого по району;;;9 876 543,21;;;", "Всего записей: 1200;;;;;;"]
-    path = _export(tmp_path / "export.csv", 1200, footer)
+    path = accounting_export(tmp_path / "export.csv", 1200, footer)
     result = datasets.import_data(
         path,
         study_id="s",
@@ -89,7 +64,7 @@ def test_two_totals_rows_and_an_import(tmp_path: Path) -> None:
 def test_a_client_row_is_never_taken_for_totals(tmp_path: Path) -> None:
     """«Всего выдано» as a status, even in the last row, is a client: only a row whose first
     filled cell says «Итого»/«Всего» is a totals row."""
-    path = _export(
+    path = accounting_export(
         tmp_path / "export.csv", 500, ["501;100501;Бор;12 000,00;01.02.2025 10:15:00;Всего выдано;"]
     )
     details, _types, loaded = _read(path, tmp_path / "w")
@@ -131,9 +106,34 @@ def test_amounts_with_a_currency_are_numbers() -> None:
 def test_a_short_totals_row_is_named_as_such(tmp_path: Path) -> None:
     from segprofile.errors import InputError
 
-    path = _export(tmp_path / "export.csv", 300, ["Итого:;123 456,00"])
+    path = accounting_export(tmp_path / "export.csv", 300, ["Итого:;123 456,00"])
     with pytest.raises(InputError) as caught:
         _read(path, tmp_path / "w")
     assert "строка 305: это строка итогов («Итого»), и полей в ней 2, а в заголовке 7" in str(
         caught.value
     )
+
+
+@pytest.mark.parametrize("name", ["№ п/п", "N п/п", "Порядковый номер", "№"])
+def test_a_row_counter_is_not_the_client_id(tmp_path: Path, name: str) -> None:
+    """The export's row numbers («№ п/п», or «№» over 1, 2, 3…) are no client id: the
+    application number is the one checked for repeats and pseudonymised as the client id."""
+    path = accounting_export(tmp_path / "export.csv", 400, [])
+    text = path.read_bytes().decode("cp1251").replace("№ п/п;", f"{name};", 1)
+    path.write_bytes(text.encode("cp1251"))
+    found = datasets.inspect(path, staging_root=tmp_path / "staging")
+    assert found.quality.id_column == "Номер заявления"
+    assert [f.column for f in found.pii if f.client_id] == ["Номер заявления"]
+    counter = found.quality.column(name)
+    assert (counter.type.value, counter.use.value) == ("identifier", "none")
+
+
+def test_a_bare_number_sign_over_application_numbers_stays_the_id(tmp_path: Path) -> None:
+    path = accounting_export(tmp_path / "export.csv", 400, [])
+    lines = path.read_bytes().decode("cp1251").splitlines()
+    # «№» over the application numbers (no row counter in this export).
+    lines = lines[:3] + [line.split(";", 1)[1] for line in lines[3:]]
+    lines[3] = lines[3].replace("Номер заявления", "№", 1)
+    path.write_bytes("\r\n".join(lines).encode("cp1251"))
+    found = datasets.inspect(path, staging_root=tmp_path / "staging")
+    assert found.quality.id_column == "№"

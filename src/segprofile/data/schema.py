@@ -89,6 +89,10 @@ def parse_use(value: str, column: str) -> ColumnUse:
 _ID_NAME = re.compile(
     r"(^|[^a-zа-я])(id|ид|код|номер|№|uid|guid|uuid|key)([^a-zа-я]|$)|идентификатор|_id$|^id_"
 )
+#: A row counter of the export («№ п/п», «Порядковый номер»): numbers of rows, not of clients.
+_ROW_NUMBER_NAME = re.compile(r"(^|[^a-zа-я])п\s?/?\s?п([^a-zа-я]|$)|по порядку|порядков")
+#: A name that is no more than a number sign: a row counter when its values are 1, 2, 3…
+_BARE_NUMBER_NAME = re.compile(r"^\s*(№|#|n|no\.?|номер)\s*$")
 _SAT_NAME = re.compile(r"удовлетвор|оценк|csat|rating|балл|satisf|(^|[^a-z])nps([^a-z]|$)")
 _AGE_NAME = re.compile(r"возраст|(^|[^a-z])age([^a-z]|$)|лет$")
 #: Names of amounts and measures: unique whole numbers under such a name are values, not ids.
@@ -282,6 +286,13 @@ def _infer(
         zero_one = lo is not None and hi is not None and lo >= 0 and hi <= 1
         if is_integer_dtype(d) and distinct <= 2 and zero_one:
             return ColumnType.boolean, ColumnUse.feature
+        counts_rows = lo is not None and hi is not None and lo in (0, 1) and hi - lo + 1 == nn
+        if is_integer_dtype(d) and (
+            _ROW_NUMBER_NAME.search(lowered) or (_BARE_NUMBER_NAME.match(lowered) and counts_rows)
+        ):
+            # Numbers of the export's rows: no client id (never the one joined or checked for
+            # repeats), nothing to segment by.
+            return ColumnType.identifier, ColumnUse.none
         if (
             is_integer_dtype(d)
             and (
@@ -529,9 +540,9 @@ def quality_report(
                     col.name,
                     col.non_missing,
                     f"В столбце «{col.name}» смешаны типы: {_pct(col.numeric_share)} значений — "
-                    "числа, остальные — текст. Если это числа, исправьте остальные значения в файле "
-                    "или выберите для столбца тип «числовой» при проверке файла: программа "
-                    "назовёт строку первого значения, которое не число.",
+                    "числа, остальные — текст. Если это числа, исправьте остальные значения в "
+                    "файле или выберите для столбца тип «числовой» при проверке файла: "
+                    "программа назовёт строку первого значения, которое не число.",
                 )
             )
         if col.name in (coerced or {}):
