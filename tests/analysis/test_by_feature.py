@@ -179,10 +179,19 @@ def test_make_bins_unit_agrees_with_the_number() -> None:
     ]
 
 
-@pytest.mark.parametrize("unit", ["тыс. руб.", "км", "часов в неделю", "%", "kg"])
-def test_make_bins_other_units_unchanged(unit: str) -> None:
+@pytest.mark.parametrize(
+    ("unit", "last"),
+    [
+        ("тыс. руб.", "25 тыс. руб. и более"),  # an abbreviation stays with its number
+        ("км", "25 км и более"),
+        ("часов в неделю", "25 и более часов в неделю"),  # words: «и более» before them
+        ("%", "25 % и более"),
+        ("kg", "25 kg и более"),
+    ],
+)
+def test_make_bins_other_units_unchanged(unit: str, last: str) -> None:
     labels = make_bins([21, 25], integer=True, labels=None, unit=unit).labels
-    assert labels == [f"Менее 21 {unit}", f"21–24 {unit}", f"25 и более {unit}"]
+    assert labels == [f"Менее 21 {unit}", f"21–24 {unit}", last]
 
 
 # --- bad input ---------------------------------------------------------------------------------
@@ -449,7 +458,7 @@ def test_fractional_thresholds_are_written_as_every_page_writes_numbers() -> Non
     assert bins.labels == [
         "Менее 7 551,58 руб.",
         "От 7 551,58 до 13 413,70 руб.",
-        "13 413,70 и более руб.",
+        "13 413,70 руб. и более",
     ]
     assert bins.codes == ["<7551,58", "7551,58–13413,7", "≥13413,7"]
     assert make_bins([0.25, 1.5], integer=False, labels=None, unit="").labels == [

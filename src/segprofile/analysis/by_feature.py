@@ -160,7 +160,11 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
                 made.append(f"{number(a)}–{number(b - 1)}{suffix(b - 1)}")
             else:
                 made.append(f"от {fmt(a)} до {fmt(b)}{suffix(b, 'gent')}")
-        made.append(f"{fmt(edges[-1])} и более{suffix(None)}")
+        if unit and ("." in unit or not re.search(r"[А-Яа-яЁё]{3}", unit)):
+            # An abbreviation stays with its number: «60 000 руб. и более», «5 км и более».
+            made.append(f"{fmt(edges[-1])} {unit} и более")
+        else:  # a noun agrees after «и более»: «3 и более детей», «60 и более лет»
+            made.append(f"{fmt(edges[-1])} и более{suffix(None)}")
         labels = made
     return Bins(edges=list(edges), codes=codes, labels=[sentence_case(x) for x in labels])
 
