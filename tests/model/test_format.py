@@ -59,3 +59,12 @@ def test_thousands_are_spaced_and_decimals_take_a_comma() -> None:
 
 def test_shortening_keeps_whole_words() -> None:
     assert shorten("Заявители не знают о праве на пособие", 25) == "Заявители не знают о…"
+
+
+def test_an_interval_never_writes_its_two_ends_alike() -> None:
+    from segprofile.model.format import NBSP, interval_percent
+
+    assert interval_percent(0.49, 0.59) == f"49–59{NBSP}%"
+    # 120 000 ratings: whole percents would say «65–65 %».
+    assert interval_percent(0.6462, 0.6538) == f"64,6–65,4{NBSP}%"
+    assert interval_percent(None, 0.5) == "—"

@@ -100,6 +100,15 @@ def percents(a: float, b: float) -> tuple[str, str]:
     return left, right
 
 
+def interval_percent(low: float | None, high: float | None) -> str:
+    """A confidence interval of a share: ``49–59 %``; with decimals where whole percents would
+    write its ends alike («64,6–65,4 %», never «65–65 %»)."""
+    if low is None or high is None:
+        return "—"
+    left, right = percents(low, high)
+    return f"{left.removesuffix(NBSP + '%')}–{right}"
+
+
 def points(share: float, digits: int = 0) -> str:
     """A difference of shares in percentage points: ``0.1`` → ``10 п. п.``"""
     return f"{number(share * 100, digits)}{NBSP}п.{NBSP}п."

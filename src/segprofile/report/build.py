@@ -62,7 +62,14 @@ from segprofile.model.study import (
 )
 from segprofile.report import charts
 from segprofile.report.blueprint import BlueprintPart, blueprint_parts, blueprint_svg
-from segprofile.report.format import NBSP, number, percent, ru_date, ru_datetime
+from segprofile.report.format import (
+    NBSP,
+    interval_percent,
+    number,
+    percent,
+    ru_date,
+    ru_datetime,
+)
 
 log = logging.getLogger(__name__)
 
@@ -403,7 +410,7 @@ def _interval(low: float | None, high: float | None, scale: float = 1.0, pct: bo
     if low is None or high is None:
         return "—"
     if pct:
-        return f"{number(low * 100)}–{percent(high)}"
+        return interval_percent(low, high)
     return f"{number(low * scale)}…{number(high * scale)}"
 
 

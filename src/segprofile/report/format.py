@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from segprofile.model.format import (
     NBSP,
     NNBSP,
+    interval_percent,
     neutralise,
     number,
     p_value,
@@ -30,6 +31,7 @@ __all__ = [
     "NBSP",
     "NNBSP",
     "csv_bytes",
+    "interval_percent",
     "neutralise",
     "number",
     "p_value",

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
-from segprofile.model.format import number, percent
+from segprofile.model.format import interval_percent, number, percent
 from segprofile.model.results import (
     ClusterResult,
     ClusterStats,
@@ -89,7 +89,7 @@ def _interval(interval: Interval | None) -> str:
     """``49–59 %`` (the Wilson interval of a share)."""
     if interval is None:
         return ""
-    return f"{number(interval.low * 100)}–{percent(interval.high)}"
+    return interval_percent(interval.low, interval.high)
 
 
 def _csat(sat: Any, min_cell: int = 5) -> dict[str, str]:
