@@ -485,7 +485,8 @@ def _csat_proposals(
                 c.key,
                 c.label,
                 f"Клиенты сегмента «{c.label}» оценивают услугу ниже среднего "
-                f"(CSAT {_pct(sat.csat)} против {_pct(overall)}): вероятно,{{where}} их "
+                f"(CSAT {_pct(sat.csat)} против {_pct(overall)} в среднем по всем клиентам): "
+                f"вероятно,{{where}} их "
                 "потребность выполняется хуже, чем у остальных.",
                 f"CSAT {_pct(sat.csat)} (интервал {interval}, оценок {number(sat.n)}) "
                 f"против {versus}.",
