@@ -65,6 +65,20 @@ def test_segments_and_clusters_pages(page: Any, live_app: Any) -> None:
     assert page.evaluate("window.__stillHere") is True
     shot(page, "segments-03-cross")
 
+    # A segment's card: its figures and what the team wrote about it, one click away.
+    page.locator(".sg-tab", has_text="Возраст заявителя").click()
+    expect(page.locator(".sg-tab.is-active")).to_have_text("Возраст заявителя")
+    first = page.locator("#segments-table tbody .sg-segments__label a").first
+    label = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(label)
+    expect(page.locator("#segment-figures")).to_contain_text("Ёмкость")
+    expect(page.locator("#segment-hypotheses")).to_be_visible()
+    expect(page.locator("#segment-journeys")).to_be_visible()
+    shot(page, "segments-04-card")
+    page.go_back()
+    expect(page.locator("#segments-table")).to_be_visible()
+
     # --- clusters --------------------------------------------------------------------------
     page.get_by_role("link", name="Кластеры и портреты").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Кластеры похожих клиентов")

@@ -69,6 +69,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:priority_save": {"POST": ("edit", 400)},
     # Segments and clusters of a run (the small study has no clusters: back to the page).
     "studies:run_segments": {"GET": ("view", 200)},
+    "studies:run_segment": {"GET": ("view", 404)},  # no ?key=: no such segment (to a member)
     "studies:run_clusters": {"GET": ("view", 200)},
     "studies:run_cluster": {"GET": ("view", 302)},
     "studies:run_cluster_edit": {"GET": ("edit", 302), "POST": ("edit", 302)},

@@ -313,6 +313,11 @@ urlpatterns += [
         name="run_segments",
     ),
     path(
+        "studies/<int:pk>/runs/<int:run_pk>/segments/card/",
+        segments.run_segment,
+        name="run_segment",
+    ),
+    path(
         "studies/<int:pk>/runs/<int:run_pk>/clusters/",
         segments.run_clusters,
         name="run_clusters",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
+from segprofile.model import labels
 from segprofile.model.format import interval_percent, number, percent
 from segprofile.model.results import (
     ClusterResult,
@@ -194,6 +195,69 @@ def run_segments(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     if htmx.is_htmx(request) and htmx.target(request) == "segments-feature":
         return htmx.vary(render(request, "studies/segments/_feature.html", context))
     return htmx.vary(render(request, "studies/segments/segments.html", context))
+
+
+# --- a segment's card: its figures and what the team did about it (M-5 … M-12) -----------------
+
+
+def _segment_of(data: RunData, key: str) -> tuple[runs.Group, SegmentStats] | None:
+    for group in runs.segment_groups(data.profile):
+        for seg in group.segments:
+            if seg.key == key:
+                return group, seg
+    return None
+
+
+def _about(items: list[Any], key: str) -> list[Any]:
+    """The hypotheses, recommendations or journeys of the study that name segment ``key``."""
+    return [item for item in items if key in item.segments]
+
+
+@require_GET
+def run_segment(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """One segment: its figures in this run, and the current study's hypotheses, recommendations
+    and journeys about it. A hidden segment says why and shows nothing of its clients."""
+    study, run = _done_run(request, pk, run_pk)
+    data = run_data(run)
+    found = _segment_of(data, request.GET.get("key", ""))
+    if found is None:
+        raise Http404
+    group, seg = found
+    _revision, document = current_document(study)
+    row = _segment_row(data, seg)
+    context = _common(study, run, data) | {
+        "group": group,
+        "row": row,
+        "document": document,
+        "traits": []
+        if seg.hidden
+        else [
+            {
+                "feature": t.feature_label,
+                "label": t.label,
+                "inside": percent(t.share_in_segment),
+                "overall": percent(t.share_overall),
+            }
+            for t in seg.distinctive
+        ],
+        "reasons": seg.priority.reasons if seg.priority is not None and not seg.hidden else [],
+        "hypotheses": [
+            {
+                "number": labels.hypothesis_number(document, h.id),
+                "h": h,
+                "status": labels.ru(h.status),
+            }
+            for h in _about(document.hypotheses, seg.key)
+        ],
+        "recommendations": [
+            {"r": r, "status": labels.ru(r.status), "kind": labels.ru(r.kind)}
+            for r in _about(document.recommendations, seg.key)
+        ],
+        "journeys": [
+            {"j": j, "kind": labels.ru(j.kind)} for j in _about(document.journeys, seg.key)
+        ],
+    }
+    return render(request, "studies/segments/segment.html", context)
 
 
 # --- the clusters page (M-4) --------------------------------------------------------------------
