@@ -470,7 +470,9 @@ def inspect(
             col.type.label,
             col.use.label,
             _pct(col.missing_share),
-            str(col.cardinality),
+            f"≈ {col.cardinality:,}".replace(",", " ")
+            if col.cardinality >= 1000
+            else str(col.cardinality),
             f"{finding.kind.label} → {finding.action.label}" if finding else "",
         )
     out.print(columns)
@@ -478,7 +480,7 @@ def inspect(
         out.print("[bold]Персональные данные[/] (152-ФЗ), что будет сделано при загрузке:")
         for f in result.pii:
             out.print(
-                f"  • «{f.column}»: {f.kind.label}, найдено {f.reason} → {f.action.label}",
+                f"  • «{f.column}»: {f.kind.label} → {f.action.label}. Как найдено: {f.reason}.",
                 highlight=False,
             )
     if result.quality.issues:
