@@ -19,6 +19,7 @@ from segprofile.data.surveys import (
     SurveyFile,
 )
 from segprofile.errors import InputError
+from segprofile.model import format as fmt
 from segprofile.model import labels
 from segprofile.model.results import (
     InterviewGuide,
@@ -491,7 +492,7 @@ def survey_results_csv(result: SurveyImport) -> bytes:
     ]
 
     def num(value: float | None) -> str:
-        return "" if value is None else f"{value:.4f}".replace(".", ",")
+        return "" if value is None else fmt.number(value, 4)
 
     tests = protect_survey_tests(result.analysis.tests, result.study.segmentation.min_cell)
     return csv_bytes(

@@ -7,7 +7,6 @@ every decision is a new revision of the study whose author and time are its reco
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -882,16 +881,6 @@ def _test_row(test: Any, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-_DECIMAL = re.compile(r"-?\d+\.\d+")
-
-
-def _decimal_comma(value: object) -> object:
-    """A preview cell as a Russian reader writes a number: «17,3», not «17.3»."""
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
-        return value.replace(".", ",")
-    return value
-
-
 def _questions(formset: Any) -> list[SurveyQuestion]:
     out = []
     for form in formset.forms:
@@ -954,7 +943,6 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         options = SurveyOptionsForm(columns=ids, initial={"id_column": info.id_column or ""})
     context |= {
         "info": info,
-        "preview": [{k: _decimal_comma(v) for k, v in row.items()} for row in info.preview],
         "kinds": pipeline.SURVEY_KIND_LABELS,
         "formset": formset,
         "options": options,
