@@ -784,5 +784,25 @@ def apply_survey_verdicts(
             if not (e.kind is EvidenceKind.survey and e.source.startswith(prefix))
         ] + [e.model_copy() for e in verdict.evidence]
         hyp.status = verdict.status
-        hyp.verdict_reason = f"Опрос «{source}»: {verdict.reason}"
+        hyp.verdict_reason = _verdict_prefix(source) + verdict.reason
+    return updated
+
+
+def _verdict_prefix(source: str) -> str:
+    return f"Опрос «{source}»: "
+
+
+def rename_survey_evidence(study: Study, old: str, new: str) -> Study:
+    """A copy of ``study`` whose survey evidence and verdict reasons name the survey ``new``
+    where :func:`apply_survey_verdicts` named it ``old``: the hypotheses name the survey as the
+    study now does, and the next import of its answers replaces that evidence (by its name)."""
+    updated = study.model_copy(deep=True)
+    before, after = f"{old}, ", f"{new}, "
+    for hyp in updated.hypotheses:
+        for e in hyp.evidence:
+            if e.kind is EvidenceKind.survey and e.source.startswith(before):
+                e.source = after + e.source[len(before) :]
+        reason = hyp.verdict_reason or ""
+        if reason.startswith(_verdict_prefix(old)):
+            hyp.verdict_reason = _verdict_prefix(new) + reason[len(_verdict_prefix(old)) :]
     return updated
