@@ -185,6 +185,8 @@ from segprofile.pipeline.research import (
     survey_source,
     text_sources,
     text_topics,
+    topic_columns,
+    topic_source,
     verdict_rules_text,
 )
 
@@ -406,6 +408,8 @@ __all__ = [
     "takes_settings",
     "text_sources",
     "text_topics",
+    "topic_columns",
+    "topic_source",
     "verdict_rules_text",
     "with_upload_settings",
 ]
