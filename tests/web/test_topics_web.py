@@ -225,6 +225,7 @@ def test_the_column_list_follows_the_texts_chosen(study: Study, client_in: Clien
     assert page.status_code == 200
     assert _column_options(page.content.decode())[0] == ["", "Что мешало подать заявление"]
     assert "«Что мешало подать заявление»" in _text(page)
+    assert not re.search(r">nan<|<strong>Nan</strong>", page.content.decode())  # blanks
 
 
 @pytest.mark.django_db

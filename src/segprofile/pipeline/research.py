@@ -701,7 +701,12 @@ def text_topics(
     text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
     """
     from segprofile.analysis.suppression import protect_topics
-    from segprofile.analysis.texts import label_topics, mine_topics, texts_with_segments
+    from segprofile.analysis.texts import (
+        label_topics,
+        mine_topics,
+        texts_of,
+        texts_with_segments,
+    )
     from segprofile.data.engine import execute
 
     chosen = topic_source(study, source_id)
@@ -754,7 +759,7 @@ def text_topics(
             feature_label = feature.label
         else:
             frame = execute(t.select(text=t[column]).limit(limit))
-            texts = [str(x) if x is not None else "" for x in frame["text"]]
+            texts = texts_of(frame["text"])
     # Shares per segment of fewer than min_cell texts are not shown (disclosure control).
     model = protect_topics(
         label_topics(
