@@ -442,3 +442,40 @@ def test_candidates_are_exactly_the_first_by_hash_of_every_segment(
         engine.close()
     assert list(pool.ids) == oracle
     assert len(oracle) > 30
+
+
+def test_a_segment_the_answers_cannot_reach_says_which_column_and_where(
+    example: tuple[Study, Path, Profile], tmp_path: Path
+) -> None:
+    """Walk-through: «признак сегмента не связан с ответами опроса» told the analyst nothing.
+    Answers without a client id, joined by the one feature column they carry (the type of
+    settlement), name the missing column of every other feature and where to choose the id."""
+    study, data, profile = example
+    records = pd.read_parquet(data / "records.parquet")
+    survey = pd.read_parquet(data / "survey.parquet")
+    own = survey.merge(records[["client_id", "region_type"]], on="client_id")
+    own = own.drop(columns=["client_id"])
+    own.to_parquet(tmp_path / "survey.parquet")
+    engine = Engine.duckdb()
+    try:
+        clients = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        answers = open_source(engine, study.data_source("survey"), tmp_path)
+        linked = link_survey(study, clients, answers, survey_id=None, records_id=None)
+        assert linked.joined_by == "features"
+        analysis = analyse_survey(
+            study,
+            linked,
+            [QuestionLink("q_docs_difficult", "p_docs_burden")],
+            universe=known_segments(profile),
+        )
+    finally:
+        engine.close()
+    reasons = {m.key: m.reason for m in analysis.missing_segments}
+    # The settlement types are linked by their column (a group with other features is not).
+    assert not [k for k in reasons if k.startswith("region_type=") and "&" not in k]
+    children = next(f for f in study.features if f.id == "children")
+    reason = next(r for key, r in reasons.items() if key.startswith("children="))
+    assert f"столбца «{children.column}» (признак «{children.label}») в опросе нет" in reason
+    assert "«Связать ответы с клиентами»" in reason
+    assert "столбец псевдонима клиента" in reason
+    assert "не связан с ответами" not in " ".join(reasons.values())

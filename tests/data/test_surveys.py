@@ -4,6 +4,7 @@ mapping read from YAML or CSV (M-9)."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_a_stored_survey_version_is_read_for_the_mapping_form(tmp_path: Path) ->
     kinds = {c.name: c.kind for c in info.columns}
     assert kinds == {"Доволен": "yes_no", "Оценка": "scale", "Комментарий": "text"}
     pleased = next(c for c in info.columns if c.name == "Доволен")
-    assert set(pleased.values) == {"True", "False"}  # the import read «да» / «нет» as yes / no
+    assert set(pleased.values) == {"да", "нет"}  # read as yes / no, written in words
     assert 0 < pleased.answered < 120  # the gaps are not answers
     assert next(c for c in info.columns if c.name == "Комментарий").values == []
     assert len(info.preview) == PREVIEW_ROWS
@@ -134,3 +135,32 @@ def test_a_bad_question_mapping_names_the_file_and_record(
 ) -> None:
     with pytest.raises(InputError, match=message):
         read_question_mapping(text.encode(), name=name)
+
+
+def test_the_preview_writes_numbers_the_russian_way(tmp_path: Path) -> None:
+    """Walk-through: «17.3» in the preview (the view used to put the comma back in). The cells
+    are written once, below the web: a decimal comma, a year as it is, «да»/«нет» in words."""
+    rng = random.Random(9)
+    lines = ["Стаж, лет;Год обращения;Оценка;Согласен"]
+    for i in range(40):
+        tenure = f"{rng.randint(0, 30)},{rng.randint(1, 9)}"  # never whole: «12,4»
+        score = "" if i % 7 == 0 else str(rng.randint(1, 5))  # gaps: stored as numbers still
+        lines.append(f"{tenure};{rng.choice(['2024', '2025'])};{score};{rng.choice(['да', 'нет'])}")
+    path = tmp_path / "answers.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1251"))
+    study = pipeline.example_study("child-benefit")
+    source = pipeline.survey_source(study)
+    assert source is not None
+    ws = pipeline.Workspace.in_folder(tmp_path / "ws")
+    pipeline.import_dataset(ws, path, study, source.id, author="анна")
+    info, table = read_survey_version(ws.home, study, source)
+    assert table.schema.field("Стаж, лет").type == "double"  # read as numbers, not as texts
+    tenure = [str(row["Стаж, лет"]) for row in info.preview]
+    assert all(re.fullmatch(r"\d+,\d", cell) for cell in tenure), tenure
+    assert {str(row["Год обращения"]) for row in info.preview} <= {"2024", "2025"}
+    assert {str(row["Согласен"]) for row in info.preview} <= {"да", "нет"}
+    assert all(re.fullmatch(r"[1-5]?", str(row["Оценка"])) for row in info.preview)
+    # The column's sample values (the mapping form's) are written the same way.
+    sample = next(c for c in info.columns if c.name == "Стаж, лет").values
+    assert sample
+    assert all("," in v and "." not in v for v in sample)

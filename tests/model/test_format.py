@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from segprofile.model.format import number, parse_number, percent, shorten, size_text
+from segprofile.model.format import cell, number, parse_number, percent, shorten, size_text
 
 
 @pytest.mark.parametrize(
@@ -55,6 +57,26 @@ def test_thousands_are_spaced_and_decimals_take_a_comma() -> None:
     assert number(10831) == "10\u00a0831"
     assert number(293475.18, 2) == "293\u00a0475,18"
     assert percent(1.0) == "100\u00a0%"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (17.3, "17,3"),
+        (-0.25, "-0,25"),
+        (4.0, "4"),  # a score stored as a fraction because the column had gaps
+        (2025, "2025"),  # a year or a code is not grouped by thousands
+        (1234567.5, "1234567,5"),
+        (Decimal("12.50"), "12,50"),
+        (True, "да"),
+        (False, "нет"),
+        (None, ""),
+        (float("nan"), ""),
+        ("версия 2.1", "версия 2.1"),  # a text is written as it is
+    ],
+)
+def test_a_table_cell_takes_a_decimal_comma(value: object, shown: str) -> None:
+    assert cell(value) == shown
 
 
 def test_shortening_keeps_whole_words() -> None:

@@ -574,7 +574,8 @@ def test_a_version_is_deleted_only_after_confirmation(
         kwargs={"pk": stored_study.pk, "source_id": "records", "version": 1},
     )
     page = page_text(client_in.get(url))
-    assert "Удалить версию 1 источника «records»?" in page
+    title = stored_study.current_revision().to_document().data_source("records").title
+    assert f"Удалить версию 1 источника «{title or 'records'}»?" in page
     assert client_in.post(url, {}).status_code == 400
     assert [m.version for m in versions(stored_study)] == [1, 2]
     assert client_in.post(url, {"confirm": "on"}).status_code == 302

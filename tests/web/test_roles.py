@@ -126,6 +126,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:journey_step_delete": {"POST": ("edit", 302)},
     "studies:data": {"GET": ("view", 200)},
     "studies:data_upload": {"POST": ("edit", 400)},
+    "studies:data_source_title": {"POST": ("edit", 400)},  # an empty title is refused
     "studies:data_inspect": {"GET": ("view", 404), "POST": ("edit", 404)},
     "studies:data_discard": {"POST": ("edit", 404)},
     "studies:data_import": {"GET": ("view", 404)},

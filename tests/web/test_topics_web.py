@@ -163,3 +163,103 @@ def test_topics_page_speaks_plain_russian(study: Study, client_in: Client) -> No
     assert "<tr><td>Нет данных</td>" not in text
     if "<tr><td>Не связаны с клиентами</td>" in text:
         assert "автор которых не найден среди клиентов исследования" in text
+
+
+OPEN_ANSWERS = (
+    "долго ждала решения, звонила в клиентскую службу три раза",
+    "сайт Госуслуг не открывался с телефона, пришлось идти в МФЦ",
+    "не понятно какие справки о доходах нужны",
+    "  всё нормально, но очередь в МФЦ была большая  ",
+    "",
+    None,
+    "не знаю",
+    "отказали из-за дохода, хотя я одна с двумя детьми",
+)
+
+
+def _survey_with_open_answers(study: Study) -> None:
+    """The example's survey with an open question, as answers come: blanks, gaps, «не знаю»."""
+    import pandas as pd
+
+    path = study.data_dir() / "survey.parquet"
+    frame = pd.read_parquet(path)
+    answers = [OPEN_ANSWERS[i % len(OPEN_ANSWERS)] for i in range(len(frame))]
+    frame.assign(**{"Что мешало подать заявление": answers}).to_parquet(path)
+
+
+def _column_options(page: str) -> tuple[list[str], list[str]]:
+    """The options of the column list and the selected ones (raw HTML)."""
+    select = re.search(r'<select name="column"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    options = re.findall(r'<option value="([^"]*)"', select.group(1))
+    chosen = re.findall(r'<option value="([^"]*)"[^>]*selected', select.group(1))
+    return [html_lib.unescape(o) for o in options], [html_lib.unescape(c) for c in chosen]
+
+
+@pytest.mark.django_db
+def test_the_column_list_follows_the_texts_chosen(study: Study, client_in: Client) -> None:
+    """Walk-through: switching the texts from the complaints to the survey kept the complaints'
+    column «text», which the survey has not. Switching asks HTMX for the texts' own columns; a
+    column of other texts is never kept, one they share is."""
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    part = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "topics-column"}
+    # A survey without open answers: an empty list, and why.
+    closed = client_in.get(url, {**QUERY, "source": "survey", "column": "text"}, **part)
+    assert _column_options(closed.content.decode()) == ([""], [""])
+    assert "нет столбцов со свободным текстом" in _text(closed)
+    _survey_with_open_answers(study)
+    to_survey = client_in.get(url, {**QUERY, "source": "survey", "column": "text"}, **part)
+    assert to_survey.status_code == 200
+    text = to_survey.content.decode()
+    assert text.startswith('<dd id="topics-column">')
+    assert "<form" not in text  # the part only
+    assert _column_options(text) == (["", "Что мешало подать заявление"], [""])
+    assert "HX-Request" in to_survey["Vary"]
+    # The interviews have a column «text» too: it stays chosen.
+    to_notes = client_in.get(url, {**QUERY, "source": "interviews", "column": "text"}, **part)
+    options, chosen = _column_options(to_notes.content.decode())
+    assert "text" in options
+    assert chosen == ["text"]
+    # The page lists the columns of the texts it shows, and finds topics in the survey's.
+    page = client_in.get(url, {**QUERY, "source": "survey"})
+    assert page.status_code == 200
+    assert _column_options(page.content.decode())[0] == ["", "Что мешало подать заявление"]
+    assert "«Что мешало подать заявление»" in _text(page)
+    assert not re.search(r">nan<|<strong>Nan</strong>", page.content.decode())  # blanks
+
+
+@pytest.mark.django_db
+def test_a_column_of_other_texts_is_refused_in_russian(study: Study, client_in: Client) -> None:
+    """Without the script (or from an old page), the complaints' column with the survey chosen:
+    a Russian error naming the column, the texts and the columns to choose — never a 500; the
+    list shows the survey's columns. A rename posted from such a page is saved and the page
+    it returns to says the same."""
+    _survey_with_open_answers(study)
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    title = study.current_revision().to_document().data_source("survey").title
+    for column in ("text", "x" * 150, "client_id"):
+        response = client_in.get(url, {**QUERY, "source": "survey", "column": column})
+        assert response.status_code == 400
+        text = _text(response)
+        assert f"«{column}»" in text
+        assert f"источник{'е' if column != 'client_id' else 'а'} «{title}»" in text
+        assert "выберите один из столбцов с текстом: Что мешало подать заявление." in text
+        assert "<strong>" not in text  # no topics
+        assert _column_options(response.content.decode())[0] == ["", "Что мешало подать заявление"]
+    names_url = reverse("studies:topic_names", kwargs={"pk": study.pk})
+    before = study.revisions.count()
+    posted = client_in.post(
+        names_url,
+        {
+            "action": "rename",
+            "topic": '[["справка", "доход"]]',
+            "name": "Справки",
+            **QUERY,
+            "source": "survey",
+            "column": "text",
+        },
+        follow=True,
+    )
+    assert posted.status_code == 400
+    assert f"В источнике «{title}» нет столбца «text»." in _text(posted)
+    assert study.revisions.count() == before + 1  # the name is the survey's, whatever column

@@ -22,7 +22,7 @@ import io
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import zip_longest
@@ -989,6 +989,12 @@ def topic_evidence(model: TopicModel, topic: int, *, source: str) -> Evidence:
     )
 
 
+def texts_of(values: Iterable[object]) -> list[str]:
+    """Texts as read from a table: a missing one (``None``, or NaN from pandas) is no text, never
+    «nan» — a blank answer would otherwise make a topic of its own."""
+    return [v if isinstance(v, str) else "" for v in values]
+
+
 def texts_with_segments(
     study: Study,
     records: TableLike,
@@ -1029,7 +1035,7 @@ def texts_with_segments(
         sizes = execute(keyed.group_by(code=keyed[col]).aggregate(n=keyed.count()))
         counts = {str(c): int(n) for c, n in zip(sizes["code"], sizes["n"], strict=True)}
         rare = rare_codes(counts, study.segmentation.min_cell)
-    texts = [str(t) if t is not None else "" for t in frame["text"]]
+    texts = texts_of(frame["text"])
     labels = [
         UNLINKED_LABEL
         if not isinstance(c, str)

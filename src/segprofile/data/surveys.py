@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from segprofile.data import datasets, masking, privacy
 from segprofile.errors import InputError
+from segprofile.model import format as fmt
 from segprofile.model import spec_yaml
 from segprofile.model.study import DataSource, Study, SurveyQuestion
 
@@ -99,10 +100,9 @@ def answer_kind(dtype: str, values: list[object]) -> str:
 
 
 def _cut(value: object) -> str:
-    """A preview cell: yes/no answers in Russian (not «True»), long texts cut."""
-    if isinstance(value, bool):
-        return "да" if value else "нет"
-    text = "" if value is None else str(value)
+    """A preview cell as :func:`~segprofile.model.format.cell` writes it («да», «17,3»), long
+    texts cut."""
+    text = fmt.cell(value)
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "…"
 
 
@@ -146,7 +146,7 @@ def read_survey_version(
         values = [r.get(column.name) for r in sample]
         dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
         kind = "id" if column.name in actions else answer_kind(dtype, values)
-        distinct = list(dict.fromkeys(str(v) for v in values if v is not None and str(v) != ""))
+        distinct = list(dict.fromkeys(fmt.cell(v) for v in values if fmt.cell(v) != ""))
         columns.append(
             SurveyColumn(
                 name=column.name,

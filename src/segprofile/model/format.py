@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -24,6 +25,23 @@ def number(value: float | int | None, digits: int = 0) -> str:
         return "—"
     text = f"{value:,.{digits}f}"
     return text.replace(",", NBSP).replace(".", ",")
+
+
+def cell(value: object) -> str:
+    """A value of a data table as a preview or an export writes it: a fraction with a decimal
+    comma («17,3», not «17.3»; «17» for ``17.0``), a whole number as stored (a year or a code is
+    not grouped: «2025»), yes / no in words, nothing as an empty cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value).replace(".", ",")
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    return str(value)
 
 
 def parse_number(text: str) -> float | None:

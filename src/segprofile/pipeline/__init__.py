@@ -85,6 +85,7 @@ from segprofile.pipeline.decisions import (
     portrait_with_edit,
     reject_quote,
     reject_suggested_hypotheses,
+    rename_data_source,
     save_portrait_edit,
     set_eligibility_rule,
     set_hypothesis_status,
@@ -184,6 +185,8 @@ from segprofile.pipeline.research import (
     survey_source,
     text_sources,
     text_topics,
+    topic_columns,
+    topic_source,
     verdict_rules_text,
 )
 
@@ -363,6 +366,7 @@ __all__ = [
     "reject_suggested_hypotheses",
     "remove_feature",
     "remove_legal_act",
+    "rename_data_source",
     "render_profile_html",
     "render_profile_pages",
     "render_report",
@@ -404,6 +408,8 @@ __all__ = [
     "takes_settings",
     "text_sources",
     "text_topics",
+    "topic_columns",
+    "topic_source",
     "verdict_rules_text",
     "with_upload_settings",
 ]

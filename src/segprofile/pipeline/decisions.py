@@ -17,6 +17,7 @@ from segprofile.model.results import (
 )
 from segprofile.model.study import (
     DataSource,
+    DataSourceKind,
     Hypothesis,
     HypothesisKind,
     HypothesisStatus,
@@ -50,6 +51,46 @@ def set_eligibility_rule(
             role.audience.eligibility_rule = text or None
             return updated
     raise NotFound(f"Роль «{role_id}» не найдена в исследовании.")
+
+
+def rename_data_source(study: Study, source_id: str, title: str) -> Study:
+    """A copy of ``study`` with the data source ``source_id`` named ``title`` (spaces tidied).
+
+    An empty title, or one another source of the study has (letter case aside), is an
+    :class:`InputError`; an unknown source is :class:`NotFound`. A survey's evidence and verdict
+    reasons on the hypotheses follow its new name.
+    """
+    from segprofile.analysis.research.survey import rename_survey_evidence
+
+    source = find_source(study, source_id)
+    new = " ".join(title.split())
+    if not new:
+        raise InputError(
+            f"Название источника «{source.title or source.id}» не может быть пустым.",
+            hint="введите название, по которому команда узнает источник, например «Опрос "
+            "заявителей, май 2025».",
+        )
+    twin = next(
+        (
+            s
+            for s in study.data_sources
+            if s.id != source_id and " ".join(s.title.split()).casefold() == new.casefold()
+        ),
+        None,
+    )
+    if twin is not None:
+        raise InputError(
+            f"Название «{new}» уже у другого источника данных исследования "
+            f"(«{labels.ru(twin.kind)}», идентификатор {twin.id}).",
+            hint="дайте источнику другое название: по нему источники различают на страницах "
+            "и в отчётах.",
+        )
+    old = source.title
+    updated = study.model_copy(deep=True)
+    find_source(updated, source_id).title = new
+    if source.kind is DataSourceKind.survey and old and old != new:
+        updated = rename_survey_evidence(updated, old, new)
+    return updated
 
 
 def set_segment_note(study: Study, segment: str, *, sponsor_focus: bool, reason: str = "") -> Study:

@@ -19,6 +19,7 @@ from segprofile.data.surveys import (
     SurveyFile,
 )
 from segprofile.errors import InputError
+from segprofile.model import format as fmt
 from segprofile.model import labels
 from segprofile.model.results import (
     InterviewGuide,
@@ -491,7 +492,7 @@ def survey_results_csv(result: SurveyImport) -> bytes:
     ]
 
     def num(value: float | None) -> str:
-        return "" if value is None else f"{value:.4f}".replace(".", ",")
+        return "" if value is None else fmt.number(value, 4)
 
     tests = protect_survey_tests(result.analysis.tests, result.study.segmentation.min_cell)
     return csv_bytes(
@@ -639,6 +640,51 @@ def text_columns(ws: Workspace, study: Study, source: DataSource, table: Any) ->
     return out
 
 
+def topic_source(study: Study, source_id: str | None = None) -> DataSource:
+    """The source whose texts are mined for topics: the one named, else the complaints, else
+    the first source of texts (:func:`text_sources`)."""
+    if source_id is not None:
+        return find_source(study, source_id)
+    sources = text_sources(study)
+    if not sources:
+        raise InputError(
+            "В исследовании нет источника с текстами (жалобы, опрос, интервью).",
+            hint=(
+                "загрузите файл жалоб на странице «Данные» (в YAML исследования — "
+                "источник с kind: complaints)."
+            ),
+        )
+    return next((d for d in sources if d.kind is DataSourceKind.complaints), sources[0])
+
+
+def _ranked_text_columns(ws: Workspace, study: Study, source: DataSource, table: Any) -> list[str]:
+    """The source's columns of free text (:func:`text_columns`), longest texts first; none is
+    an :class:`InputError`."""
+    from segprofile.data.engine import execute
+
+    texts_of = text_columns(ws, study, source, table)
+    if not texts_of:
+        raise InputError(
+            f"В источнике «{source.title or source.id}» нет столбцов со свободным текстом.",
+            hint="выберите источник с жалобами или открытыми ответами; у столбца ответов "
+            "на странице «Данные» должно быть назначение «текст для анализа».",
+        )
+    t = table.table
+    lengths = execute(
+        t.limit(2000).aggregate(**{c: t[c].length().mean() for c in texts_of})
+    ).to_dict("records")[0]
+    return sorted(texts_of, key=lambda c: -(float(lengths[c] or 0)))
+
+
+def topic_columns(ws: Workspace, study: Study, source_id: str | None = None) -> list[str]:
+    """The columns of free text offered for topics in the source :func:`topic_source` picks,
+    longest texts first (the first is the default); a source without one is an
+    :class:`InputError`, one without data :class:`~segprofile.errors.NotFound`."""
+    chosen = topic_source(study, source_id)
+    with ws.connect() as eng:
+        return _ranked_text_columns(ws, study, chosen, open_data_source(ws, eng, study, chosen))
+
+
 def text_topics(
     ws: Workspace,
     study: Study,
@@ -655,36 +701,19 @@ def text_topics(
     text table has it; ``feature_id`` chooses the feature whose segments the shares are by.
     """
     from segprofile.analysis.suppression import protect_topics
-    from segprofile.analysis.texts import label_topics, mine_topics, texts_with_segments
+    from segprofile.analysis.texts import (
+        label_topics,
+        mine_topics,
+        texts_of,
+        texts_with_segments,
+    )
     from segprofile.data.engine import execute
 
-    sources = text_sources(study)
-    if source_id is None:
-        if not sources:
-            raise InputError(
-                "В исследовании нет источника с текстами (жалобы, опрос, интервью).",
-                hint=(
-                    "загрузите файл жалоб на странице «Данные» (в YAML исследования — "
-                    "источник с kind: complaints)."
-                ),
-            )
-        chosen = next((d for d in sources if d.kind is DataSourceKind.complaints), sources[0])
-    else:
-        chosen = find_source(study, source_id)
+    chosen = topic_source(study, source_id)
     with ws.connect() as eng:
         table = open_data_source(ws, eng, study, chosen)
         t = table.table
-        texts_of = text_columns(ws, study, chosen, table)
-        if not texts_of:
-            raise InputError(
-                f"В источнике «{chosen.title or chosen.id}» нет столбцов со свободным текстом.",
-                hint="выберите источник с жалобами или открытыми ответами; у столбца ответов "
-                "на странице «Данные» должно быть назначение «текст для анализа».",
-            )
-        lengths = execute(
-            t.limit(2000).aggregate(**{c: t[c].length().mean() for c in texts_of})
-        ).to_dict("records")[0]
-        ranked = sorted(texts_of, key=lambda c: -(float(lengths[c] or 0)))
+        ranked = _ranked_text_columns(ws, study, chosen, table)
         column = text_column or ranked[0]
         if column not in t.columns:
             raise InputError(
@@ -730,7 +759,7 @@ def text_topics(
             feature_label = feature.label
         else:
             frame = execute(t.select(text=t[column]).limit(limit))
-            texts = [str(x) if x is not None else "" for x in frame["text"]]
+            texts = texts_of(frame["text"])
     # Shares per segment of fewer than min_cell texts are not shown (disclosure control).
     model = protect_topics(
         label_topics(

@@ -586,7 +586,7 @@ def analyse_survey(
         )
         for h in dict.fromkeys(x.hypothesis for x in tests)
     ]
-    missing = _missing_segments(linked, universe or {})
+    missing = _missing_segments(study, linked, universe or {})
     if missing:
         warnings.append(
             "Нет ни одного респондента в сегментах: " + "; ".join(m.label for m in missing) + "."
@@ -657,7 +657,32 @@ def _hypothesis_verdict(
     return HypothesisVerdict(hypothesis=hid, status=status, reason=reason, evidence=evidence)
 
 
-def _missing_segments(linked: LinkedSurvey, universe: Mapping[str, str]) -> list[UncoveredSegment]:
+def _unlinked_reason(study: Study, linked: LinkedSurvey, key: str) -> str:
+    """Why the segment ``key`` cannot be found among the answers, and what to do about it."""
+    fid = next(f for f, _ in key_parts(key) if f not in linked.columns)
+    feature = next((f for f in study.features if f.id == fid), None)
+    if feature is None:
+        return (
+            f"сегмент задан по «{fid}», а такого признака в исследовании нет: ответы по нему не "
+            "разделить — проверьте ключ сегмента"
+        )
+    if linked.joined_by == "features":
+        return (
+            f"ответы связаны с сегментами по столбцам признаков самого опроса, а столбца "
+            f"«{feature.column}» (признак «{feature.label}») в опросе нет. Выберите в поле "
+            "«Связать ответы с клиентами» столбец псевдонима клиента (в командной строке — "
+            f"--id-column) или добавьте столбец «{feature.column}» в файл опроса"
+        )
+    return (
+        f"признак «{feature.label}» не найден у клиентов, с которыми связаны ответы (столбец "
+        f"«{feature.column}» данных о клиентах): загрузите данные о клиентах с этим столбцом и "
+        "постройте профиль заново"
+    )
+
+
+def _missing_segments(
+    study: Study, linked: LinkedSurvey, universe: Mapping[str, str]
+) -> list[UncoveredSegment]:
     """Segments of ``universe`` without a single linked respondent."""
     aggs: dict[str, Any] = {}
     keys: dict[str, str] = {}
@@ -683,7 +708,7 @@ def _missing_segments(linked: LinkedSurvey, universe: Mapping[str, str]) -> list
         UncoveredSegment(
             key=key,
             label=universe[key],
-            reason="признак сегмента не связан с ответами опроса",
+            reason=_unlinked_reason(study, linked, key),
         )
         for key in unlinked
     ]
@@ -759,5 +784,25 @@ def apply_survey_verdicts(
             if not (e.kind is EvidenceKind.survey and e.source.startswith(prefix))
         ] + [e.model_copy() for e in verdict.evidence]
         hyp.status = verdict.status
-        hyp.verdict_reason = f"Опрос «{source}»: {verdict.reason}"
+        hyp.verdict_reason = _verdict_prefix(source) + verdict.reason
+    return updated
+
+
+def _verdict_prefix(source: str) -> str:
+    return f"Опрос «{source}»: "
+
+
+def rename_survey_evidence(study: Study, old: str, new: str) -> Study:
+    """A copy of ``study`` whose survey evidence and verdict reasons name the survey ``new``
+    where :func:`apply_survey_verdicts` named it ``old``: the hypotheses name the survey as the
+    study now does, and the next import of its answers replaces that evidence (by its name)."""
+    updated = study.model_copy(deep=True)
+    before, after = f"{old}, ", f"{new}, "
+    for hyp in updated.hypotheses:
+        for e in hyp.evidence:
+            if e.kind is EvidenceKind.survey and e.source.startswith(before):
+                e.source = after + e.source[len(before) :]
+        reason = hyp.verdict_reason or ""
+        if reason.startswith(_verdict_prefix(old)):
+            hyp.verdict_reason = _verdict_prefix(new) + reason[len(_verdict_prefix(old)) :]
     return updated

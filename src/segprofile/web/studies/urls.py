@@ -252,6 +252,11 @@ urlpatterns += [
     path("studies/<int:pk>/data/sources/", data.data_page, name="data"),
     path("studies/<int:pk>/data/sources/upload/", data.data_upload, name="data_upload"),
     path(
+        "studies/<int:pk>/data/sources/<str:source_id>/title/",
+        data.data_source_title,
+        name="data_source_title",
+    ),
+    path(
         "studies/<int:pk>/data/uploads/<str:token>/",
         data.data_inspect,
         name="data_inspect",

@@ -631,3 +631,16 @@ class DeleteVersionForm(forms.Form):
         label=_("Yes, delete this version for good."),
         error_messages={"required": _("Tick the box to confirm the deletion.")},
     )
+
+
+class SourceTitleForm(forms.Form):
+    """A data source's new title (the pages, the reports and the evidence name it so)."""
+
+    title = forms.CharField(
+        label=_("Title of the source"),
+        max_length=300,
+        error_messages={
+            "required": _("Give the source a title: the pages and the reports name it so."),
+            "max_length": _("Shorten the title to %(limit_value)d characters."),
+        },
+    )

@@ -131,22 +131,26 @@ class TopicsForm(forms.Form):
     """Which texts to mine for topics and by which feature to split them."""
 
     source = forms.ChoiceField(label=_("Texts"), required=False)
-    # The text columns of the source shown are set by the view once it knows them.
+    # Any name is taken: the analysis says which columns of the texts chosen hold texts.
     column = forms.CharField(
-        label=_("Text column"),
-        required=False,
-        max_length=200,
-        widget=forms.Select(choices=[("", _("the longest texts"))]),
+        label=_("Text column"), required=False, max_length=200, widget=forms.Select
     )
     feature = forms.ChoiceField(label=_("Shares by feature"), required=False)
     n_topics = forms.IntegerField(
         label=_("Number of topics"), required=False, min_value=1, max_value=20
     )
 
-    def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, document: StudyDocument, columns: list[str], **kwargs: Any
+    ) -> None:
+        """``columns``: the text columns of the source chosen (or of the default one)."""
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [
             (s.id, s.title or s.path) for s in pipeline.text_sources(document)
+        ]
+        self.fields["column"].widget.choices = [
+            ("", gettext("the longest texts")),
+            *((c, c) for c in columns),
         ]
         self.fields["feature"].choices = [("", "—")] + [(f.id, f.label) for f in document.features]
 

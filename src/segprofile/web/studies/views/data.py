@@ -50,7 +50,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
-from segprofile.errors import ConflictError, NotFound, SegprofileError
+from segprofile.errors import ConflictError, InputError, NotFound, SegprofileError
 from segprofile.model.format import number, percent
 from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
@@ -68,6 +68,7 @@ from segprofile.web.studies.forms.data import (
     DataFileForm,
     DeleteVersionForm,
     ImportDecisionsForm,
+    SourceTitleForm,
 )
 from segprofile.web.studies.models import AuditEvent, DataImport, Study
 from segprofile.web.studies.services import (
@@ -336,8 +337,14 @@ def _inspect(
 
 
 def _sources(
-    study: Study, document: StudyDocument, staged: list[dict[str, Any]]
+    study: Study,
+    document: StudyDocument,
+    staged: list[dict[str, Any]],
+    renaming: SourceTitleForm | None = None,
+    renamed: str = "",
 ) -> list[dict[str, Any]]:
+    """The sources as the data page lists them; ``renaming`` is the title form of the source
+    ``renamed`` posted with errors (shown open)."""
     ws = workspace_for(study)
     rows = []
     for source in document.data_sources:
@@ -358,6 +365,9 @@ def _sources(
                 "latest": versions[-1].version if versions else None,
                 "uploads": [u for u in staged if u["source_id"] == source.id],
                 "decisions": len(source.columns),
+                "title_form": renaming
+                if renaming is not None and source.id == renamed
+                else SourceTitleForm(initial={"title": source.title}),
             }
         )
     return rows
@@ -369,6 +379,8 @@ def _data_page(
     *,
     form: DataFileForm | None = None,
     error: dict[str, str] | None = None,
+    renaming: SourceTitleForm | None = None,
+    renamed: str = "",
     status: int = 200,
 ) -> HttpResponse:
     document = study.current_revision().to_document()
@@ -384,7 +396,7 @@ def _data_page(
         "study": study,
         "can": can,
         "document": document,
-        "sources": _sources(study, document, staged),
+        "sources": _sources(study, document, staged, renaming, renamed),
         "new_uploads": [u for u in staged if u["source_id"] not in known],
         "originals": [_upload_row(u) for u in kept],
         "form": form or DataFileForm(document=document, initial=_initial_source(request)),
@@ -471,6 +483,40 @@ def data_upload(request: HttpRequest, pk: int) -> HttpResponse:
             request, study, form=form, error=error_context(exc), status=exc.http_status
         )
     return redirect("studies:data_inspect", pk=study.pk, token=token)
+
+
+@require_POST
+def data_source_title(request: HttpRequest, pk: int, source_id: str) -> HttpResponse:
+    """Rename a data source: a new revision of the study, whose history names who did it."""
+    study = study_for(request, pk, need="edit")
+    document = study.current_revision().to_document()
+    source = next((s for s in document.data_sources if s.id == source_id), None)
+    if source is None:
+        raise Http404
+    form = SourceTitleForm(request.POST)
+    if form.is_valid():
+        try:
+            renamed = pipeline.rename_data_source(document, source_id, form.cleaned_data["title"])
+        except InputError as exc:
+            form.add_error("title", str(exc))
+    if not form.is_valid():
+        return _data_page(request, study, renaming=form, renamed=source_id, status=400)
+    new = renamed.data_source(source_id).title
+    if new == source.title:
+        messages.info(request, gettext("The title is the same: nothing was stored."))
+        return _back_to_data(study, source_id)
+    comment = gettext("%(user)s renamed the data source «%(old)s» to «%(new)s»") % {
+        "user": request.user.get_username(),
+        "old": source.title or source.id,
+        "new": new,
+    }
+    revision = study.add_revision(renamed, author=request.user, comment=comment)
+    messages.success(
+        request,
+        gettext("Revision %(number)s was saved: the source is now called «%(title)s».")
+        % {"number": revision.number, "title": new},
+    )
+    return _back_to_data(study, source_id)
 
 
 def _back_to_data(study: Study, anchor: str = "upload") -> HttpResponse:
@@ -830,7 +876,7 @@ def data_version_delete(
         messages.success(
             request,
             gettext("Version %(version)s of the source «%(source)s» was deleted.")
-            % {"version": version, "source": source_id},
+            % {"version": version, "source": _source_title(study, source_id)},
         )
         return redirect(reverse("studies:data", kwargs={"pk": study.pk}) + f"#{source_id}")
     context = {
@@ -838,6 +884,7 @@ def data_version_delete(
         "manifest": manifest,
         "when": _when(manifest.created_at),
         "source_id": source_id,
+        "source": _source_title(study, source_id),
         "is_latest": manifest.version == versions[-1].version,
         "previous": versions[-2].version if len(versions) > 1 else None,
         "form": form,

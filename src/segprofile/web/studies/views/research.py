@@ -7,7 +7,6 @@ every decision is a new revision of the study whose author and time are its reco
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -882,16 +881,6 @@ def _test_row(test: Any, names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-_DECIMAL = re.compile(r"-?\d+\.\d+")
-
-
-def _decimal_comma(value: object) -> object:
-    """A preview cell as a Russian reader writes a number: «17,3», not «17.3»."""
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
-        return value.replace(".", ",")
-    return value
-
-
 def _questions(formset: Any) -> list[SurveyQuestion]:
     out = []
     for form in formset.forms:
@@ -954,7 +943,6 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         options = SurveyOptionsForm(columns=ids, initial={"id_column": info.id_column or ""})
     context |= {
         "info": info,
-        "preview": [{k: _decimal_comma(v) for k, v in row.items()} for row in info.preview],
         "kinds": pipeline.SURVEY_KIND_LABELS,
         "formset": formset,
         "options": options,
@@ -1184,19 +1172,41 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
     study = study_for(request, pk, need="view")
     document = study.current_revision().to_document()
     sources = pipeline.text_sources(document)
-    form = TopicsForm(request.GET or None, document=document)
-    context: dict[str, Any] = {"study": study, "document": document, "form": form}
     if not sources:
-        context["error"] = gettext(
-            "The study has no source of texts (complaints, survey, interviews)."
-        )
+        context: dict[str, Any] = {
+            "study": study,
+            "form": TopicsForm(document=document, columns=[]),
+            "error": gettext("The study has no source of texts (complaints, survey, interviews)."),
+        }
         return render(request, "studies/research/topics.html", context)
+    ws = workspace_for(study)
+    # The text columns offered are those of the texts chosen: switching the texts asks HTMX
+    # for the column list anew (a column of other texts is never kept).
+    asked = request.GET.get("source") or None
+    try:
+        columns = pipeline.topic_columns(
+            ws, document, asked if asked in {s.id for s in sources} else None
+        )
+        columns_error = ""
+    except SegprofileError as exc:
+        columns, columns_error = [], str(exc)
+    if htmx.target(request) == "topics-column":
+        column = request.GET.get("column", "")
+        form = TopicsForm(
+            document=document,
+            columns=columns,
+            initial={"column": column if column in columns else ""},
+        )
+        part = {"field": form["column"], "columns_error": columns_error}
+        return htmx.vary(render(request, "studies/research/_topics_column.html", part))
+    form = TopicsForm(request.GET or None, document=document, columns=columns)
+    context = {"study": study, "document": document, "form": form}
     if request.GET and not form.is_valid():
         return render(request, "studies/research/topics.html", context, status=400)
     data = form.cleaned_data if request.GET else {}
     try:
         result = pipeline.text_topics(
-            workspace_for(study),
+            ws,
             document,
             source_id=data.get("source") or None,
             text_column=data.get("column") or None,
@@ -1207,10 +1217,6 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = str(exc)
         return render(request, "studies/research/topics.html", context, status=400)
     model = result.model
-    form.fields["column"].widget.choices = [
-        ("", gettext("the longest texts")),
-        *((c, c) for c in result.text_columns),
-    ]
     segments = list(dict.fromkeys(s.segment for s in model.by_segment))
     share = {(s.segment, s.topic): s for s in model.by_segment}
     context |= {
