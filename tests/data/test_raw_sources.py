@@ -110,3 +110,64 @@ def test_no_raw_identifier_reaches_the_profile_or_the_respondents(
     found = [r for r in rows if r["СНИЛС"] in text]
     assert found
     assert len({r["СНИЛС"] for r in found}) == respondents.count("\n") - 1
+
+
+def test_a_keep_saved_in_the_study_without_a_reason_is_not_applied_to_a_raw_read(
+    home: Path,
+    ws: pipeline.Workspace,
+    tmp_path: Path,
+    study: Study,
+    data: tuple[Path, list[dict[str, str]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The import's rule: personal data stays as it is only with a reason given for the file.
+    A read without an import has none to give (and no audit trail), so the saved «keep» gives
+    way to the gate's default, as if nothing were saved: the client id and phones pseudonymised,
+    names dropped — never the raw values in the profile, the respondents or the log."""
+    directory, rows = data
+    for row in rows[::9]:
+        row["Телефон"] = ""  # blanks stay blank
+    # A body's export: Windows-1251, «;», CRLF.
+    write_csv(directory / "records.csv", rows, encoding="cp1251", newline="\r\n")
+    study.data_sources[0].columns = {
+        "СНИЛС": ColumnOverride(pii="keep"),  # the source's id column
+        "Телефон": ColumnOverride(pii="keep"),
+        "ФИО": ColumnOverride(pii="keep"),
+        "Эл. почта": ColumnOverride(pii="drop"),
+    }
+    engine = Engine.duckdb()
+    try:
+        table = pipeline.open_data_source(
+            ws.reading(directory), engine, study, study.data_sources[0]
+        )
+        columns = table.columns
+        read = table.table.select("СНИЛС", "Телефон").to_pyarrow().to_pylist()
+    finally:
+        engine.close()
+    key = privacy.existing_key(privacy.StudyKey(privacy.default_key_store(home), "small"))
+    assert {r["СНИЛС"] for r in read} == {
+        privacy.pseudonym(key, PiiKind.snils, r["СНИЛС"]) for r in rows
+    }
+    assert {r["Телефон"] for r in read} == {
+        privacy.pseudonym(key, PiiKind.phone, r["Телефон"]) for r in rows
+    }
+    assert "ФИО" not in columns
+    # The same through the command line: nothing raw in any output or message.
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(dump_study(study), encoding="utf-8")
+    out, plan = tmp_path / "out", tmp_path / "plan"
+    assert run(["profile", str(study_file), "--data", str(directory), "--out", str(out)]) == 0
+    args = ["research", "plan", str(study_file), "--data", str(directory), "--out", str(plan)]
+    assert run(args) == 0
+    printed = capsys.readouterr()
+    outputs = b"".join(p.read_bytes() for p in [*out.iterdir(), *plan.iterdir()])
+    outputs += (printed.out + printed.err).encode()
+    for r in rows:
+        for column in ("СНИЛС", "ФИО", "Телефон"):
+            assert not r[column] or r[column].encode() not in outputs, column
+    # The respondents are pseudonyms the key holder finds again in the same file.
+    contacts = tmp_path / "contacts.csv"
+    reid = ["reidentify", str(directory / "records.csv"), "--study", str(study_file)]
+    reid += ["--source", "records", "--respondents", str(plan / "respondents.csv")]
+    assert run([*reid, "--out", str(contacts)]) == 0
+    assert any(r["СНИЛС"] in contacts.read_text(encoding="utf-8-sig") for r in rows)
