@@ -113,3 +113,45 @@ def test_organisations_inn_of_ten_digits_is_an_inn() -> None:
     found = privacy.detect_column("Контрагент", inns)
     assert found is not None
     assert (found.kind, found.action) == (PiiKind.inn, PiiAction.pseudonymise)
+
+
+_OPENINGS = [
+    "Просил перезвонить после 18:00",
+    "Жалоба на ожидание в очереди",
+    "Не пришло уведомление",
+    "Ошибка при загрузке скана",
+    "Уточнить сроки выплаты",
+    "Благодарность сотруднику МФЦ",
+]
+
+
+def _comments_file(tmp_path: Path, rows: int) -> Path:
+    """A small export: operators' comments (varied, some blank, a few standard ones), skewed
+    districts, yes/no and a few dozen long-ish statuses."""
+    rng = random.Random(5)
+    statuses = [f"Направлен межведомственный запрос №{k}" for k in range(30)]
+    weights = [1 / (k + 1) for k in range(30)]
+    lines = []
+    for _ in range(rows):
+        roll = rng.random()
+        comment = (
+            ""
+            if roll < 0.15
+            else "Без замечаний"
+            if roll < 0.25
+            else f"{rng.choice(_OPENINGS)} {rng.randint(1, 28)}.{rng.randint(1, 12):02d}"
+        )
+        district = rng.choice(["Центральный"] * 12 + ["Ленинский"] * 5 + ["Заречный", "Лесной"])
+        status = rng.choices(statuses, weights)[0]
+        lines.append(f"{comment};{district};{rng.choice(['да', 'да', 'нет', ''])};{status}")
+    return _csv(tmp_path / "comments.csv", lines, "Комментарий;Район;Согласие;Статус")
+
+
+def test_comments_are_free_text_and_categories_stay_categories(tmp_path: Path) -> None:
+    for rows in (60, 150, 2000):  # too few for the old rule (more than 200 distinct values)
+        found = datasets.inspect(_comments_file(tmp_path, rows), staging_root=tmp_path / "s")
+        types = {c.name: (c.type.value, c.use.value) for c in found.quality.columns}
+        assert types["Комментарий"] == ("text", "text"), rows
+        assert types["Район"] == ("categorical", "feature"), rows
+        assert types["Согласие"][0] == "boolean", rows
+        assert types["Статус"] == ("categorical", "feature"), rows
