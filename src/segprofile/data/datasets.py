@@ -47,6 +47,7 @@ from segprofile.data.readers import (
 )
 from segprofile.data.schema import (
     ColumnType,
+    ColumnUse,
     QualityReport,
     id_columns,
     is_date_dtype,
@@ -256,6 +257,10 @@ def inspect(
                 coerced=raw.coerced,
             )
         )
+        # Nor is it shown as one: kept as is, its values are no use for linking records.
+        for col in quality.columns:
+            if col.name in contacts and col.use is ColumnUse.id and not col.overridden:
+                col.use = ColumnUse.none
         preview = [{k: json_value(v) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]]
         texts = _texts_found(_text_columns(raw, sample, ov, pii), sample)
         details = dict(raw.details)
