@@ -171,3 +171,25 @@ def test_a_keep_saved_in_the_study_without_a_reason_is_not_applied_to_a_raw_read
     reid += ["--source", "records", "--respondents", str(plan / "respondents.csv")]
     assert run([*reid, "--out", str(contacts)]) == 0
     assert any(r["СНИЛС"] in contacts.read_text(encoding="utf-8-sig") for r in rows)
+
+
+def test_a_reason_given_for_the_command_keeps_the_column_as_the_import_would(
+    ws: pipeline.Workspace, study: Study, data: tuple[Path, list[dict[str, str]]]
+) -> None:
+    """With its reason (``research import-survey --keep-reason``: the survey's ids and the
+    records read beside it keep the same ids) a kept column stays as it is; one without keeps
+    the default."""
+    directory, rows = data
+    study.data_sources[0].columns = {
+        "СНИЛС": ColumnOverride(pii="keep"),
+        "Телефон": ColumnOverride(pii="keep"),
+    }
+    reading = ws.reading(directory).keeping({"СНИЛС": "в выгрузке уже псевдонимы"})
+    engine = Engine.duckdb()
+    try:
+        table = pipeline.open_data_source(reading, engine, study, study.data_sources[0])
+        read = table.table.select("СНИЛС", "Телефон").to_pyarrow().to_pylist()
+    finally:
+        engine.close()
+    assert {r["СНИЛС"] for r in read} == {r["СНИЛС"] for r in rows}
+    assert not {r["Телефон"] for r in read} & {r["Телефон"] for r in rows}

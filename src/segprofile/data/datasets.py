@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
@@ -471,12 +471,14 @@ def open_raw_source(
     key: privacy.StudyKey | None = None,
     staging_root: Path | None = None,
     client_ids: Collection[str | None] = (),
+    keep_reasons: Mapping[str, str] | None = None,
 ) -> SourceTable:
     """A source's file read for analysis without an import, through the gate's own steps.
 
     The file is read as an import reads it (encodings, delimiters, header rows, sheets, the
     limits of :mod:`~segprofile.data.readers`), its personal data dropped, generalised or
-    pseudonymised (the study's key) and its free texts masked by the import's SQL
+    pseudonymised (the study's key; a column kept as it is only with its reason in
+    ``keep_reasons``, see :func:`_check_keep_reasons`) and its free texts masked by the import's SQL
     (:func:`_select_sql`) into a private work folder of the staging area — never stored as a
     version. The engine (DuckDB or Spark) reads that copy; the folder goes when it closes.
     """
@@ -495,7 +497,7 @@ def open_raw_source(
             raw, sample, decisions, [source.id_column, *client_ids], source=source
         )
         findings = _findings(raw.columns, dtypes, sample, decisions, ids)
-        findings = _check_keep_reasons(findings, {}, dtypes)
+        findings = _check_keep_reasons(findings, keep_reasons or {}, dtypes)
         if any(f.action is PiiAction.pseudonymise for f in findings):
             secret, _ = study_key(home, study_id, key)
             privacy.set_key_variables(raw.con, secret)
@@ -681,7 +683,7 @@ def study_key(
 
 def _check_keep_reasons(
     findings: list[PiiFinding],
-    reasons: dict[str, str],
+    reasons: Mapping[str, str],
     dtypes: dict[str, str] | None = None,
 ) -> list[PiiFinding]:
     """The one rule for personal data kept as it is: only with a reason stated for this file

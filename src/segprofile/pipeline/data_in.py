@@ -284,7 +284,9 @@ def open_data_source(
     """A source opened for analysis: its latest imported dataset version when there is one
     (``.version`` says which), otherwise the file at its ``path`` in the workspace's
     ``data_dir``, with its personal data depersonalised on the fly as an import would (under
-    the study's key). Without a ``data_dir`` a source must have an imported version."""
+    the study's key; a column the study keeps as it is stays so only with the reason given for
+    this command, ``ws.keep_reasons``, else it gets the gate's default). Without a
+    ``data_dir`` a source must have an imported version."""
     data_dir = _data_dir_for(ws, study, source)
     if data_dir is None:
         return datasets.open_version(engine, ws.home, study.id, source)
@@ -297,6 +299,7 @@ def open_data_source(
         ws.key(study),
         staging_root=ws.staging,
         client_ids=study_client_ids(study),
+        keep_reasons=ws.keep_reasons,
     )
 
 
