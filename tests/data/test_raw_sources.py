@@ -17,7 +17,7 @@ from segprofile.data import privacy
 from segprofile.data.engine import Engine
 from segprofile.data.privacy import PiiKind
 from segprofile.model.spec_yaml import dump_study
-from segprofile.model.study import ColumnOverride, Study
+from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind, Study
 
 
 @pytest.fixture
@@ -173,21 +173,31 @@ def test_a_keep_saved_in_the_study_without_a_reason_is_not_applied_to_a_raw_read
     assert any(r["СНИЛС"] in contacts.read_text(encoding="utf-8-sig") for r in rows)
 
 
-def test_a_reason_given_for_the_command_keeps_the_column_as_the_import_would(
+def test_the_client_id_kept_with_a_reason_on_the_other_side_of_the_join_stays_as_it_is(
     ws: pipeline.Workspace, study: Study, data: tuple[Path, list[dict[str, str]]]
 ) -> None:
-    """With its reason (``research import-survey --keep-reason``: the survey's ids and the
-    records read beside it keep the same ids) a kept column stays as it is; one without keeps
-    the default."""
+    """Survey answers keyed by the records' ids, imported with those ids kept as they are and
+    the reason said: the records read from their file keep the same ids (the reason recorded
+    in the audit trail), or the two would never match. Other kept columns still need theirs."""
     directory, rows = data
     study.data_sources[0].columns = {
         "СНИЛС": ColumnOverride(pii="keep"),
         "Телефон": ColumnOverride(pii="keep"),
     }
-    reading = ws.reading(directory).keeping({"СНИЛС": "в выгрузке уже псевдонимы"})
+    study.data_sources.append(
+        DataSource(id="answers", kind=DataSourceKind.survey, path="answers.csv")
+    )
+    answers = [{"СНИЛС": r["СНИЛС"], "Оценка": str(i % 5 + 1)} for i, r in enumerate(rows[:60])]
+    write_csv(tmp := directory / "answers.csv", answers, encoding="cp1251", newline="\r\n")
+    reason = "в выгрузках ведомства СНИЛС заменены псевдонимами"
+    pipeline.import_dataset(
+        ws, tmp, study, "answers", author="анна", keep_reasons={"СНИЛС": reason}
+    )
     engine = Engine.duckdb()
     try:
-        table = pipeline.open_data_source(reading, engine, study, study.data_sources[0])
+        table = pipeline.open_data_source(
+            ws.reading(directory), engine, study, study.data_sources[0]
+        )
         read = table.table.select("СНИЛС", "Телефон").to_pyarrow().to_pylist()
     finally:
         engine.close()

@@ -55,15 +55,12 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Path]:
 def reference(example: tuple[Study, Path]) -> Profile:
     """The profile on DuckDB: what the stages after it are given on every engine."""
     study, root = example
-    return pipeline.profile_study(_ws(example, DUCKDB), study)
+    return pipeline.profile_study(pipeline.Workspace.in_folder(root, data_dir=root / "data"), study)
 
 
 def _ws(example: tuple[Study, Path], engine: str | Engine) -> pipeline.Workspace:
-    """The records read from their file keep the example's ids, with its reason (as the
-    survey's import): both sides of the join hold the same ids."""
     _, root = example
-    ws = pipeline.Workspace.in_folder(root, data_dir=root / "data", engine=engine)
-    return ws.keeping({"client_id": pipeline.DEMO_KEEP_REASON})
+    return pipeline.Workspace.in_folder(root, data_dir=root / "data", engine=engine)
 
 
 def _expected(data: Path) -> dict[str, Any]:

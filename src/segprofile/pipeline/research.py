@@ -375,9 +375,6 @@ def import_survey(
             options=options,
             keep_reasons=keep_reasons,
         ).manifest.version
-    # The reasons given for this survey's kept columns (its client id) hold for the client
-    # records read from their file alongside: both sides of the join keep the same ids.
-    ws = ws.keeping({**ws.keep_reasons, **(keep_reasons or {})})
     # One engine for the profile (when not given) and the linking: Spark starts once.
     with ws.session() as ws:
         if profile is None:  # the segments only: the personas' evidence is not used here

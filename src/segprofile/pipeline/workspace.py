@@ -9,9 +9,9 @@ the CLI from the settings (:meth:`Workspace.from_config`), the web from the stud
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,10 +50,6 @@ class Workspace:
     key_name: str | None = None
     """The study's key in the store; default the study's id (the web names keys by study
     number)."""
-    keep_reasons: Mapping[str, str] = field(default_factory=dict)
-    """Why columns with personal data are kept as they are (column → reason), given for this
-    command's files: a file read from ``data_dir`` keeps such a column only with its reason,
-    as an import does (:meth:`keeping`)."""
 
     def __post_init__(self) -> None:
         config.check_apart(self.staging, self.home)
@@ -96,10 +92,6 @@ class Workspace:
     def reading(self, data_dir: str | Path) -> Workspace:
         """The same workspace, reading the study's files from ``data_dir``."""
         return replace(self, data_dir=Path(data_dir).resolve())
-
-    def keeping(self, reasons: Mapping[str, str] | None) -> Workspace:
-        """The same workspace, with the reasons given for keeping columns as they are."""
-        return replace(self, keep_reasons=dict(reasons or {}))
 
     def key(self, study: Study) -> StudyKey:
         """The study's pseudonym key: where it lives (it is created on first need)."""
