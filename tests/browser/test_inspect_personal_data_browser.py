@@ -54,6 +54,7 @@ def test_the_check_page_of_a_messy_export(page: Any, live_app: Any, tmp_path: Pa
         expect(row).to_contain_text(f"персональные данные {kind}")
         expect(row).not_to_contain_text("идентификатор")
     expect(page.get_by_label("Тип столбца Район")).to_have_value("categorical")
+    expect(page.get_by_label("Тип столбца Комментарий")).to_have_value("text")
     expect(page.get_by_label("Действие со столбцом Дата рождения")).to_have_value("generalise")
     expect(page.get_by_label("Действие со столбцом Телефон")).to_have_value("pseudonymise")
     texts = page.locator("#pii-texts + .scroll")
