@@ -76,3 +76,41 @@ def messy_export(rows: int = 20_000, *, seed: int = 7) -> tuple[bytes, dict[str,
         for key, value in (("fio", fio), ("snils", snils), ("phone", phone), ("email", email)):
             raw[key].append(value)
     return ("\r\n".join(lines) + "\r\n").encode("cp1251"), raw
+
+
+_COMMENTS = [
+    "Заявитель просил перезвонить после 18:00",
+    "Жалоба на ожидание в очереди",
+    "Не пришло уведомление о статусе",
+    "Ошибка при загрузке скана",
+    "Уточнить сроки выплаты пособия",
+]
+
+
+def small_export(rows: int = 120) -> tuple[bytes, list[str]]:
+    """A small export of applications (Windows-1251, «;», CRLF): ten-digit numbers of the body's
+    system, phones, amounts with decimal commas (the first «37599,5»), operators' short comments
+    with blanks, skewed districts, statuses, yes/no with blanks; and the numbers, to assert none
+    is shown."""
+    rng = random.Random(21)
+    lines, numbers = [], []
+    for i in range(rows):
+        number = f"{rng.randint(1_000_000_000, 9_999_999_999)}"
+        numbers.append(number)
+        phone = f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
+        amount = (
+            "37599,5" if i == 0 else f"{rng.randint(500, 90_000)},{rng.choice(['5', '25', '0'])}"
+        )
+        comment = (
+            ""
+            if i % 6 == 1
+            else f"{rng.choice(_COMMENTS)} {rng.randint(1, 28)}.{rng.randint(1, 12):02d}"
+        )
+        district = rng.choice(["Центральный"] * 10 + ["Ленинский"] * 4 + ["Заречный"])
+        status = rng.choice(["Принято", "В работе", "Отказано"])
+        lines.append(
+            f"{number};{phone};{amount};{comment};{district};{status};"
+            + rng.choice(["да", "нет", ""])
+        )
+    header = "Номер в системе;Телефон;Сумма выплаты;Комментарий оператора;Район;Статус;Согласие"
+    return ("\r\n".join([header, *lines]) + "\r\n").encode("cp1251"), numbers

@@ -17,7 +17,7 @@ from segprofile.data import privacy
 from segprofile.data.engine import Engine
 from segprofile.data.privacy import PiiKind
 from segprofile.model.spec_yaml import dump_study
-from segprofile.model.study import ColumnOverride, Study
+from segprofile.model.study import ColumnOverride, DataSource, DataSourceKind, Study
 
 
 @pytest.fixture
@@ -110,3 +110,96 @@ def test_no_raw_identifier_reaches_the_profile_or_the_respondents(
     found = [r for r in rows if r["СНИЛС"] in text]
     assert found
     assert len({r["СНИЛС"] for r in found}) == respondents.count("\n") - 1
+
+
+def test_a_keep_saved_in_the_study_without_a_reason_is_not_applied_to_a_raw_read(
+    home: Path,
+    ws: pipeline.Workspace,
+    tmp_path: Path,
+    study: Study,
+    data: tuple[Path, list[dict[str, str]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The import's rule: personal data stays as it is only with a reason given for the file.
+    A read without an import has none to give (and no audit trail), so the saved «keep» gives
+    way to the gate's default, as if nothing were saved: the client id and phones pseudonymised,
+    names dropped — never the raw values in the profile, the respondents or the log."""
+    directory, rows = data
+    for row in rows[::9]:
+        row["Телефон"] = ""  # blanks stay blank
+    # A body's export: Windows-1251, «;», CRLF.
+    write_csv(directory / "records.csv", rows, encoding="cp1251", newline="\r\n")
+    study.data_sources[0].columns = {
+        "СНИЛС": ColumnOverride(pii="keep"),  # the source's id column
+        "Телефон": ColumnOverride(pii="keep"),
+        "ФИО": ColumnOverride(pii="keep"),
+        "Эл. почта": ColumnOverride(pii="drop"),
+    }
+    engine = Engine.duckdb()
+    try:
+        table = pipeline.open_data_source(
+            ws.reading(directory), engine, study, study.data_sources[0]
+        )
+        columns = table.columns
+        read = table.table.select("СНИЛС", "Телефон").to_pyarrow().to_pylist()
+    finally:
+        engine.close()
+    key = privacy.existing_key(privacy.StudyKey(privacy.default_key_store(home), "small"))
+    assert {r["СНИЛС"] for r in read} == {
+        privacy.pseudonym(key, PiiKind.snils, r["СНИЛС"]) for r in rows
+    }
+    assert {r["Телефон"] for r in read} == {
+        privacy.pseudonym(key, PiiKind.phone, r["Телефон"]) for r in rows
+    }
+    assert "ФИО" not in columns
+    # The same through the command line: nothing raw in any output or message.
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(dump_study(study), encoding="utf-8")
+    out, plan = tmp_path / "out", tmp_path / "plan"
+    assert run(["profile", str(study_file), "--data", str(directory), "--out", str(out)]) == 0
+    args = ["research", "plan", str(study_file), "--data", str(directory), "--out", str(plan)]
+    assert run(args) == 0
+    printed = capsys.readouterr()
+    outputs = b"".join(p.read_bytes() for p in [*out.iterdir(), *plan.iterdir()])
+    outputs += (printed.out + printed.err).encode()
+    for r in rows:
+        for column in ("СНИЛС", "ФИО", "Телефон"):
+            assert not r[column] or r[column].encode() not in outputs, column
+    # The respondents are pseudonyms the key holder finds again in the same file.
+    contacts = tmp_path / "contacts.csv"
+    reid = ["reidentify", str(directory / "records.csv"), "--study", str(study_file)]
+    reid += ["--source", "records", "--respondents", str(plan / "respondents.csv")]
+    assert run([*reid, "--out", str(contacts)]) == 0
+    assert any(r["СНИЛС"] in contacts.read_text(encoding="utf-8-sig") for r in rows)
+
+
+def test_the_client_id_kept_with_a_reason_on_the_other_side_of_the_join_stays_as_it_is(
+    ws: pipeline.Workspace, study: Study, data: tuple[Path, list[dict[str, str]]]
+) -> None:
+    """Survey answers keyed by the records' ids, imported with those ids kept as they are and
+    the reason said: the records read from their file keep the same ids (the reason recorded
+    in the audit trail), or the two would never match. Other kept columns still need theirs."""
+    directory, rows = data
+    study.data_sources[0].columns = {
+        "СНИЛС": ColumnOverride(pii="keep"),
+        "Телефон": ColumnOverride(pii="keep"),
+    }
+    study.data_sources.append(
+        DataSource(id="answers", kind=DataSourceKind.survey, path="answers.csv")
+    )
+    answers = [{"СНИЛС": r["СНИЛС"], "Оценка": str(i % 5 + 1)} for i, r in enumerate(rows[:60])]
+    write_csv(tmp := directory / "answers.csv", answers, encoding="cp1251", newline="\r\n")
+    reason = "в выгрузках ведомства СНИЛС заменены псевдонимами"
+    pipeline.import_dataset(
+        ws, tmp, study, "answers", author="анна", keep_reasons={"СНИЛС": reason}
+    )
+    engine = Engine.duckdb()
+    try:
+        table = pipeline.open_data_source(
+            ws.reading(directory), engine, study, study.data_sources[0]
+        )
+        read = table.table.select("СНИЛС", "Телефон").to_pyarrow().to_pylist()
+    finally:
+        engine.close()
+    assert {r["СНИЛС"] for r in read} == {r["СНИЛС"] for r in rows}
+    assert not {r["Телефон"] for r in read} & {r["Телефон"] for r in rows}

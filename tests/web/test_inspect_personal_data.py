@@ -213,3 +213,18 @@ def test_a_study_from_the_example_does_not_keep_a_real_files_client_ids_without_
     latest = versions(study)[-1]
     stored = pq.read_table(datasets.version_path(study_home(study), latest))
     assert not set(map(str, stored.column("client_id").to_pylist())) & set(ids)
+
+
+@pytest.mark.django_db
+def test_a_comment_of_stock_phrases_and_own_words_is_free_text(
+    stored_study: Study, messy: tuple[str, str, dict[str, list[str]]]
+) -> None:
+    """Four stock remarks repeat across thousands of rows, the rest are each its own: free
+    text (masked on import), not a category with thousands of values; districts stay one."""
+    token, page, _raw = messy
+    types = {
+        c["name"]: (c["type"], c["use"]) for c in meta(stored_study, token)["summary"]["columns"]
+    }
+    assert types["Комментарий"] == ("text", "text")
+    assert types["Район"] == ("categorical", "feature")
+    assert "в тексте" in _row(page, "Комментарий")  # phones inside, masked on import

@@ -23,10 +23,10 @@ import json
 import logging
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,7 @@ from segprofile.data.readers import (
 )
 from segprofile.data.schema import (
     ColumnType,
+    ColumnUse,
     QualityReport,
     id_columns,
     is_date_dtype,
@@ -257,6 +258,10 @@ def inspect(
                 summary_words=raw.details.get("summary_words", ()),
             )
         )
+        # Nor is it shown as one: kept as is, its values are no use for linking records.
+        for col in quality.columns:
+            if col.name in contacts and col.use is ColumnUse.id and not col.overridden:
+                col.use = ColumnUse.none
         preview = [{k: json_value(v) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]]
         texts = _texts_found(_text_columns(raw, sample, ov, pii), sample)
         details = dict(raw.details)
@@ -467,12 +472,14 @@ def open_raw_source(
     key: privacy.StudyKey | None = None,
     staging_root: Path | None = None,
     client_ids: Collection[str | None] = (),
+    keep_reasons: Mapping[str, str] | None = None,
 ) -> SourceTable:
     """A source's file read for analysis without an import, through the gate's own steps.
 
     The file is read as an import reads it (encodings, delimiters, header rows, sheets, the
     limits of :mod:`~segprofile.data.readers`), its personal data dropped, generalised or
-    pseudonymised (the study's key) and its free texts masked by the import's SQL
+    pseudonymised (the study's key; a column kept as it is only with its reason in
+    ``keep_reasons``, see :func:`_check_keep_reasons`) and its free texts masked by the import's SQL
     (:func:`_select_sql`) into a private work folder of the staging area — never stored as a
     version. The engine (DuckDB or Spark) reads that copy; the folder goes when it closes.
     """
@@ -491,6 +498,7 @@ def open_raw_source(
             raw, sample, decisions, [source.id_column, *client_ids], source=source
         )
         findings = _findings(raw.columns, dtypes, sample, decisions, ids)
+        findings = _check_keep_reasons(findings, keep_reasons or {}, dtypes)
         if any(f.action is PiiAction.pseudonymise for f in findings):
             secret, _ = study_key(home, study_id, key)
             privacy.set_key_variables(raw.con, secret)
@@ -674,16 +682,32 @@ def study_key(
     return privacy.load_key(ref, expected=expected), ref
 
 
-def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> None:
-    """An identifier stored as it is needs a reason stated for this import (it goes into the
-    audit trail): a ``keep`` saved in the study document carries no reason and never applies
-    to a new file by itself — a body's real file may follow the examples' pseudonymised ids.
+def _check_keep_reasons(
+    findings: list[PiiFinding],
+    reasons: Mapping[str, str],
+    dtypes: dict[str, str] | None = None,
+) -> list[PiiFinding]:
+    """The one rule for personal data kept as it is: only with a reason stated for this file
+    (it goes into the audit trail). A ``keep`` saved in the study document carries no reason and
+    never applies to a new file by itself — a body's real file may follow the examples'
+    pseudonymised ids.
+
+    An import (``dtypes`` ``None``) is refused. A file read for analysis without an import
+    (:func:`open_raw_source`: the dtypes of the file) has no reason to give and no audit trail
+    to keep it in, so such a column gets the gate's default instead — a client id or a number is
+    pseudonymised, a name or an address dropped, a birth date cut to its year
+    (:func:`privacy.default_action`) — as if nothing had been saved for it. The returned
+    findings are those the read applies.
 
     Only an uncertain finding (``review``: the column's name says personal data, its values do
     not) is kept without one — dropping on a guess would lose data — and its doubt is recorded.
     """
+    out = []
     for f in findings:
-        if f.action is PiiAction.keep and not f.review and not reasons.get(f.column, "").strip():
+        if f.action is not PiiAction.keep or f.review or reasons.get(f.column, "").strip():
+            out.append(f)
+            continue
+        if dtypes is None:
             raise InputError(
                 f"Столбец «{f.column}» ({f.kind.label}) остаётся без изменений, а причина не "
                 "указана.",
@@ -691,6 +715,21 @@ def _check_keep_reasons(findings: list[PiiFinding], reasons: dict[str, str]) -> 
                 "загрузке (--keep-reason «…»), в том числе когда «оставить как есть» записано "
                 "в исследовании; или выберите для столбца pseudonymise либо drop.",
             )
+        is_date = is_date_dtype(dtypes.get(f.column, ""))
+        action = (
+            PiiAction.pseudonymise
+            if f.client_id or f.kind in (PiiKind.client_id, PiiKind.other)
+            else privacy.default_action(f.kind, is_date=is_date)
+        )
+        log.warning(
+            "column %r (%s) is kept as is in the study but read without an import: %s, as no "
+            "reason is given",
+            f.column,
+            f.kind.value,
+            action.value,
+        )
+        out.append(replace(f, action=action))
+    return out
 
 
 def _audit_columns(

@@ -202,7 +202,11 @@ def kind_by_name(column: str) -> PiiKind | None:
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().-]{10,20}$")
-_PASSPORT = re.compile(r"^\d{2}\s?\d{2}\s\d{6}$|^\d{4}\s?№?\s?\d{6}$")
+# A passport's series and number as people write them: the number apart from the series («45 06
+# 123456», «4506 123456», «4506 № 123456»). Ten digits in a row are no passport by themselves: an
+# organisation's ИНН (its check digit decides) or a number in the body's system (_TEN_DIGITS).
+_PASSPORT = re.compile(r"^\d{2}\s?\d{2}(?:\s+|\s*№\s*)\d{6}$")
+_TEN_DIGITS = re.compile(r"^\d{10}$")
 _CYR_WORD = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _FIO_FULL = re.compile(rf"^{_CYR_WORD}\s+{_CYR_WORD}(?:\s+{_CYR_WORD})?$")
 _FIO_UPPER = re.compile(r"^[А-ЯЁ-]{2,}\s+[А-ЯЁ-]{2,}(?:\s+[А-ЯЁ-]{2,})?$")
@@ -248,6 +252,8 @@ def kind_of_value(value: str) -> PiiKind | None:
         return PiiKind.passport
     if _phone_like(v):
         return PiiKind.phone
+    if _TEN_DIGITS.match(v):  # a passport without a space, or a number of a client: which, unknown
+        return PiiKind.client_id
     if _fio_like(v):
         return PiiKind.fio
     if len(_ADDRESS_MARK.findall(v)) >= 2:
@@ -270,6 +276,10 @@ UNREAD_DATES = (
     "значения не прочитаны как даты (записаны по-разному или с ошибками), поэтому год рождения "
     "из них не выделить и столбец удаляется; чтобы оставить год, исправьте даты в файле "
     "(ДД.ММ.ГГГГ или ГГГГ-ММ-ДД) и загрузите его снова"
+)
+TEN_DIGITS = (
+    "десятизначные номера без пробелов: номер клиента в системе ведомства, ИНН организации или "
+    "серия и номер паспорта слитно — по значениям не различить"
 )
 CONTENT_SHARE = 0.6  # share of sampled values that must look like one identifier kind
 
@@ -337,7 +347,9 @@ def client_id_finding(column: str, found: PiiFinding | None) -> PiiFinding:
     of a known kind (СНИЛС, phone…), else a :attr:`PiiKind.client_id` — pseudonymised by
     default either way, with the same rule on every side that joins by it."""
     if found is not None and not found.review:
-        return replace(found, client_id=True)
+        # Ten digits of an unknown kind (TEN_DIGITS) are what the client id reason says.
+        doubt = "" if found.kind is PiiKind.client_id else found.doubt
+        return replace(found, client_id=True, doubt=doubt)
     return PiiFinding(
         column=column,
         kind=PiiKind.client_id,
@@ -464,6 +476,12 @@ def detect_column(
     by_name = kind_by_name(column)
     sample = [v for v in values if v is not None and str(v).strip() != ""]
     content, share = _by_content(sample, is_date) if sample else (None, 0.0)
+    if content is PiiKind.client_id and by_name is not None:
+        # Ten digits in a row are what the name says when they fit it («Паспорт»: series and
+        # number written together).
+        fit = sum(_fits(by_name, v, is_date=is_date) for v in sample) / len(sample)
+        if fit >= FIT_SHARE:
+            content = None
     if content is not None:
         return PiiFinding(
             column=column,
@@ -472,6 +490,7 @@ def detect_column(
             by_content=True,
             share=round(share, 3),
             action=default_action(content, is_date=is_date),
+            doubt=TEN_DIGITS if content is PiiKind.client_id else "",
         )
     if by_name is None:
         return None

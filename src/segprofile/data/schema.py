@@ -317,6 +317,16 @@ def _infer(
         spaces = float(st.get(f"sp{i}") or 0.0)
         if avg_len > 60 or spaces >= 5:
             return ColumnType.text, ColumnUse.text
+        if (
+            spaces >= 3
+            and avg_len >= 25
+            and distinct >= 20
+            and (distinct > 0.5 * nn or distinct > 200)
+        ):
+            # Sentences, mostly each its own (a comment «Заявитель просил перезвонить после
+            # 18:00») even in a small file, or thousands of them beside a few stock phrases; a
+            # category — a status, a district — repeats a few dozen values.
+            return ColumnType.text, ColumnUse.text
         snn = int(st.get(f"snn{i}") or 0)
         mostly_numbers = snn > 0 and int(st.get(f"num{i}") or 0) >= 0.5 * snn
         if id_name and unique:

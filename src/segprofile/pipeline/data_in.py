@@ -284,7 +284,9 @@ def open_data_source(
     """A source opened for analysis: its latest imported dataset version when there is one
     (``.version`` says which), otherwise the file at its ``path`` in the workspace's
     ``data_dir``, with its personal data depersonalised on the fly as an import would (under
-    the study's key). Without a ``data_dir`` a source must have an imported version."""
+    the study's key; a column the study keeps as it is stays so only with a reason: for the
+    study's client id, the one recorded when it was last imported kept as it is — else it gets
+    the gate's default). Without a ``data_dir`` a source must have an imported version."""
     data_dir = _data_dir_for(ws, study, source)
     if data_dir is None:
         return datasets.open_version(engine, ws.home, study.id, source)
@@ -297,7 +299,26 @@ def open_data_source(
         ws.key(study),
         staging_root=ws.staging,
         client_ids=study_client_ids(study),
+        keep_reasons=_joined_reasons(ws, study),
     )
+
+
+def _joined_reasons(ws: Workspace, study: Study) -> dict[str, str]:
+    """The reason recorded (audit trail) when the study's client id column was last imported
+    kept as it is — a survey keyed by the records' ids: a file read for the other side of that
+    join keeps the same ids with the same reason, or the two would never match."""
+    reasons: dict[str, str] = {}
+    ids = set(study_client_ids(study))
+    for record in privacy.read_audit(ws.home, study_id=study.id) if ids else []:
+        if record.event in ("import", "rotate_key"):
+            for entry in record.columns:
+                column = str(entry.get("column"))
+                reason = str(entry.get("reason") or "").strip()
+                if column in ids and entry.get("action") == "keep" and reason:
+                    reasons[column] = reason
+                elif column in ids:  # imported otherwise since: the join needs that now
+                    reasons.pop(column, None)
+    return reasons
 
 
 def check_data_source(ws: Workspace, study: Study, source: DataSource) -> None:

@@ -249,9 +249,10 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
                 "max": _range_value(col.max) if show_range else None,
             }
         )
+    numbers = {str(c["name"]) for c in columns if c["type"] == "numeric"}
     names: list[str] = [str(c["name"]) for c in columns]
     preview = [
-        [_cell(row.get(name)) for name in names]
+        [_cell(row.get(name), figure=name in numbers) for name in names]
         for row in pipeline.mask_preview(inspection.preview, masked)
     ]
     details = inspection.details
@@ -293,18 +294,23 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
 
 
 def _range_value(value: Any) -> Any:
-    """A number of the range as pages write it («293 475,18», «4 435»); a date as it is."""
+    """A number as pages write it («293 475,18», «4 435», «0,0012»): thousands apart, a decimal
+    comma, the decimals it has (up to six); a date as it is."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
-    text = number(float(value), 0 if float(value).is_integer() else 2)
-    return text.rstrip("0").rstrip(",") if "," in text else text
+    decimals = len(f"{abs(float(value)):.6f}".rstrip("0").split(".")[1])
+    return number(value, decimals)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, *, figure: bool = False) -> str:
+    """A preview cell: a figure of a numeric column as the range writes it («37 599,5»); a code
+    or a number of another type as it is in the file, with a decimal comma."""
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return str(gettext("yes") if value else gettext("no"))
+    if figure and isinstance(value, int | float):
+        return str(_range_value(value))
     if isinstance(value, float):
         return repr(value).replace(".", ",")
     return str(value)
