@@ -499,6 +499,7 @@ def open_raw_source(
         )
         findings = _findings(raw.columns, dtypes, sample, decisions, ids)
         findings = _check_keep_reasons(findings, keep_reasons or {}, dtypes)
+        findings = _stable_kinds(home, study_id, findings)
         if any(f.action is PiiAction.pseudonymise for f in findings):
             secret, _ = study_key(home, study_id, key)
             privacy.set_key_variables(raw.con, secret)
@@ -732,6 +733,30 @@ def _check_keep_reasons(
     return out
 
 
+def _stable_kinds(home: Path, study_id: str, findings: list[PiiFinding]) -> list[PiiFinding]:
+    """The findings with each pseudonymised column's kind as the study last pseudonymised a
+    column of that name (the audit trail, any source).
+
+    A pseudonym is the HMAC of «kind:value», so it stays the same value's pseudonym only while
+    the kind does. The detection of kinds improves (ten digits in a row once read «паспорт»,
+    now «идентификатор клиента»); a column the study already pseudonymised keeps its kind, so
+    that a new version and the other sources joined by that column keep matching.
+    """
+    recorded: dict[str, str] = {}
+    for record in privacy.read_audit(home, study_id=study_id):
+        if record.event in ("import", "rotate_key"):
+            for entry in record.columns:
+                if entry.get("action") == PiiAction.pseudonymise.value and entry.get("kind"):
+                    recorded[str(entry["column"])] = str(entry["kind"])
+    kinds = {k.value: k for k in PiiKind}
+    return [
+        replace(f, kind=kinds[recorded[f.column]])
+        if f.action is PiiAction.pseudonymise and recorded.get(f.column) in kinds
+        else f
+        for f in findings
+    ]
+
+
 def _audit_columns(
     findings: list[PiiFinding],
     decisions: dict[str, ColumnOverride],
@@ -810,6 +835,7 @@ def import_data(
             )
             findings = _findings(raw.columns, dtypes, sample, decisions, ids)
             _check_keep_reasons(findings, reasons)
+            findings = _stable_kinds(root, study_id, findings)
             key_id = None
             new_key: bytes | None = None
             if any(f.action is PiiAction.pseudonymise for f in findings):
@@ -1067,7 +1093,9 @@ def reidentify(
         dtypes = raw.dtypes()
         sample = raw.sample()
         ids = client_id_columns(raw, sample, decisions, [source.id_column])
-        findings = _findings(raw.columns, dtypes, sample, decisions, ids)
+        findings = _stable_kinds(
+            root, study_id, _findings(raw.columns, dtypes, sample, decisions, ids)
+        )
         id_finding = next((f for f in findings if f.column == source.id_column), None)
         if source.id_column not in raw.columns or id_finding is None:
             raise InputError(
