@@ -180,9 +180,21 @@ class Study(models.Model):
         both sides raises :class:`EditConflictError` and nothing is saved. ``base=None`` stores the
         document as it is (creation, scripts); views need not pass it: ``access.study_for`` puts the
         form's base on the study as ``edit_base`` and it is used when ``base`` is not given.
+
+        Texts typed about clients are masked here, whichever view stores the edit (the one rule,
+        :func:`segprofile.pipeline.mask_edit`, against the latest revision), and so is the
+        comment that may quote them; what was masked is on the revision as ``masked_list`` for
+        the view to tell («1 имя, 1 телефон», or ``""``). A view may mask first to report
+        beside its form: masking a masked text changes nothing.
         """
         if base is None:
             base = self.edit_base
+        current = self.revisions.order_by("-number").first()
+        masked_list = ""
+        if current is not None:
+            edit = pipeline.mask_edit(current.to_document(), document)
+            document, masked_list = edit.study, edit.masked_list
+            comment = pipeline.mask_comment(comment)
         mine = document.model_dump(mode="json")
         with transaction.atomic():
             # One writer at a time per study (PostgreSQL row lock; SQLite serialises writers).
@@ -231,6 +243,7 @@ class Study(models.Model):
             )
             self.title = document.title
             self.save(update_fields=["title", "updated_at"])
+        revision.masked_list = masked_list
         return revision
 
 
@@ -281,6 +294,10 @@ class EditConflictError(ConflictError):
 
 class StudyRevision(models.Model):
     """One saved state of a study document; never changed after it is written."""
+
+    masked_list = ""
+    """What :meth:`Study.add_revision` masked in the typed texts of the edit just stored
+    («1 имя, 1 телефон»); ``""`` for a revision read back."""
 
     study = models.ForeignKey(
         Study, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("study")
