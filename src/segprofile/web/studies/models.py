@@ -333,6 +333,17 @@ class StudyRevision(models.Model):
         # Listed under its study (the admin's study page): the study is not repeated.
         return gettext("Revision %(number)s") % {"number": self.number}
 
+    @property
+    def comment_shown(self) -> str:
+        """The comment as pages show it: an example named by its title («Создано из примера
+        «Ежемесячное пособие…»»), as the page offering it names it. Revisions stored before the
+        comment took the title keep the example's internal name («child-benefit»); they read
+        the same."""
+        comment = self.comment
+        for example in pipeline.list_examples():
+            comment = comment.replace(f"«{example.name}»", f"«{example.title}»")
+        return comment
+
     def to_document(self) -> StudyDocument:
         """The stored document as the pydantic model."""
         return pipeline.study_from_data(self.document, source=f"редакция {self.number}")
@@ -757,8 +768,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit log")
+        # Counted as the admin counts them: «1 запись журнала аудита», «3 записи журнала аудита».
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
         ordering = ("-created_at", "-pk")
         indexes = (models.Index(fields=["study", "-created_at"], name="audit_study_time"),)
 
