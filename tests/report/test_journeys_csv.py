@@ -291,9 +291,10 @@ def test_a_segment_by_key_or_by_a_title_typed_differently_reads_back(study: Stud
         + "a;текущий;А;channel=mfc;s;Ш\n"
         + 'b;целевой;Б;"  способ подачи заявления:   мфц ; решение об отказе: ОТКАЗ";s;Ш\n'
         + 'b;целевой;Б;"channel=mfc; refused=true";t;Т\n'  # the same segments, by key
+        + 'c;целевой;В;"channel=mfc; Способ подачи заявления: МФЦ";s;Ш\n'  # one segment twice
     )
-    a, b = journeys_from_csv(text, study=study)
-    assert a.segments == ["channel=mfc"]
+    a, b, c = journeys_from_csv(text, study=study)
+    assert a.segments == c.segments == ["channel=mfc"]
     assert b.segments == ["channel=mfc", "refused=true"]
     assert len(b.steps) == 2
 

@@ -362,7 +362,7 @@ class _Reader:
             if self.study is not None and found == {item}:
                 found = found if self._known_key(item) else set()
             if len(found) == 1:
-                keys += found
+                keys += [k for k in found if k not in keys]  # by title and by key: once
             elif not found and _SEGMENT_KEY_RE.match(item):
                 feature = next(
                     p.partition("=")[0]
