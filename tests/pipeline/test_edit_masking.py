@@ -70,3 +70,66 @@ def test_an_edit_without_personal_data_changes_nothing() -> None:
     edit = pipeline.mask_edit(before, after)
     assert edit.study == after
     assert edit.masked_list == ""
+
+
+def test_roles_scope_features_and_topics_are_masked_requisites_and_acts_stay() -> None:
+    before = pipeline.example_study("child-benefit")
+    after = before.model_copy(deep=True)
+    role = after.roles[0]
+    assert role.audience is not None
+    after.roles[0] = role.model_copy(
+        update={
+            "title": "Заявитель (Петрова Анна Сергеевна)",
+            "description": PII,
+            "audience": role.audience.model_copy(update={"description": PII}),
+        }
+    )
+    act = after.scope.legal_acts[0]
+    after.scope = after.scope.model_copy(
+        update={
+            "description": PII,
+            "body": "Отделение СФР по Псковской области",
+            "legal_acts": [act.model_copy(update={"reference": "от 16.12.2022 № 2330"})],
+        }
+    )
+    feature = after.features[0]
+    after.features[0] = feature.model_copy(
+        update={"label": "Тип пункта (со слов Петровой Анны Сергеевны)"}
+    )
+    after.requisites = after.requisites.model_copy(
+        update={
+            "executor": after.requisites.executor.model_copy(
+                update={"name": "Сидоров И.И.", "contacts": "8-921-555-00-11"}
+            )
+        }
+    )
+    edit = pipeline.mask_edit(before, after)
+    study = edit.study
+    assert study.roles[0].title == "Заявитель ([имя])"
+    assert study.roles[0].description == MASKED
+    assert study.roles[0].audience is not None
+    assert study.roles[0].audience.description == MASKED
+    assert study.scope.description == MASKED
+    assert study.features[0].label == "Тип пункта (со слов [имя])"
+    assert edit.masked == {**edit.masked, "names": 5, "phones": 3}
+    assert "Петров" not in study.model_dump_json()
+    # Requisites are the staff's and the body's, an act's date is no birth date: as typed.
+    assert study.scope.body == "Отделение СФР по Псковской области"
+    assert study.scope.legal_acts[0].reference == "от 16.12.2022 № 2330"
+    assert study.requisites.executor.name == "Сидоров И.И."
+    assert study.requisites.executor.contacts == "8-921-555-00-11"
+    # Value labels are the study's rules (alike labels merge values): never rewritten.
+    assert study.features[0].value_labels == before.features[0].value_labels
+
+
+def test_a_topic_name_is_masked() -> None:
+    from segprofile.model.study import TopicLabel
+
+    before = pipeline.example_study("child-benefit")
+    after = before.model_copy(deep=True)
+    after.topic_labels.append(
+        TopicLabel(id="t1", source="complaints", name="Жалоба Петровой А.А.", topics=[["очередь"]])
+    )
+    edit = pipeline.mask_edit(before, after)
+    assert edit.study.topic_labels[-1].name == "Жалоба [имя]"
+    assert edit.masked_list == "1 имя"

@@ -246,3 +246,90 @@ def test_an_unknown_title_is_refused_by_name_and_a_shared_title_is_written_as_th
     first = dict(zip(*_rows(data)[:2], strict=True))
     assert first["Роль"] == "applicant"
     assert journeys_from_csv(data, study=twin) == twin.journeys
+
+
+# --- Segments by their titles: «Способ подачи заявления: МФЦ», never «channel=mfc» -------------
+
+
+def _messy_segments(study: Study) -> Study:
+    """The example with the segments a real study gathers: an intersection, a numeric interval,
+    two codes merged under one label (a title two segments share) and a deleted feature's."""
+    messy = study.model_copy(deep=True)
+    region = next(f for f in messy.features if f.id == "region_type")
+    region.value_labels["village"] = region.value_labels["rural"]  # merged: «Сельская местность»
+    messy.journeys[2].segments = ["channel=office", "applicant_age=25-34&channel=mfc"]
+    messy.journeys[3].segments = ["region_type=rural", "gone_feature=x"]
+    return messy
+
+
+def test_segments_are_written_by_title_and_read_back_exactly(study: Study) -> None:
+    messy = _messy_segments(study)
+    data = journeys_to_csv(messy.journeys, messy)
+    cells = {row[0]: row[3] for row in _rows(data)[1:]}
+    assert cells["target_office"] == (
+        "Способ подачи заявления: клиентская служба СФР (лично); "
+        "Возраст заявителя: 25-34 и Способ подачи заявления: МФЦ"
+    )
+    assert cells["target_disability"] == (
+        "Инвалидность в семье (ребёнок или родитель): есть инвалидность в семье"
+    )
+    # «Сельская местность» names two codes now, and a deleted feature has no title: keys stay.
+    assert cells["target_rural"] == "region_type=rural; gone_feature=x"
+    assert "channel=" not in _text(data)
+    assert "disability_in_family=" not in _text(data)
+    assert journeys_from_csv(data, study=messy) == messy.journeys
+    # The plain example, too: every segment by its title, the round trip exact.
+    data = journeys_to_csv(study.journeys, study)
+    assert "=" not in "".join(row[3] for row in _rows(data)[1:])
+    assert journeys_from_csv(data, study=study) == study.journeys
+
+
+def test_a_segment_by_key_or_by_a_title_typed_differently_reads_back(study: Study) -> None:
+    head = "Путь;Вид пути;Название пути;Сегменты пути;Шаг;Название шага\n"
+    text = (
+        head
+        + "a;текущий;А;channel=mfc;s;Ш\n"
+        + 'b;целевой;Б;"  способ подачи заявления:   мфц ; решение об отказе: ОТКАЗ";s;Ш\n'
+        + 'b;целевой;Б;"channel=mfc; refused=true";t;Т\n'  # the same segments, by key
+        + 'c;целевой;В;"channel=mfc; Способ подачи заявления: МФЦ";s;Ш\n'  # one segment twice
+    )
+    a, b, c = journeys_from_csv(text, study=study)
+    assert a.segments == c.segments == ["channel=mfc"]
+    assert b.segments == ["channel=mfc", "refused=true"]
+    assert len(b.steps) == 2
+
+
+def test_an_unknown_segment_is_refused_naming_file_row_and_value(study: Study) -> None:
+    head = "Путь;Вид пути;Название пути;Сегменты пути;Шаг;Название шага\n"
+    text = (
+        head
+        + "a;текущий;А;Способ подачи заявления: МФЦ;s;Ш\n"
+        + "b;целевой;Б;Способ подачи: почта;s;Ш\n"
+        + "c;целевой;В;chanel=mfc;s;Ш\n"
+    )
+    with pytest.raises(JourneyCsvError) as caught:
+        journeys_from_csv(text, study=study, source="пути от МФЦ.csv")
+    assert [p[:2] for p in caught.value.problems] == [
+        (3, "Сегменты пути"),
+        (4, "Сегменты пути"),
+    ]
+    message = str(caught.value)
+    assert "Файл пути от МФЦ.csv не удалось загрузить" in message
+    assert "строка 3, столбец «Сегменты пути»: сегмент «Способ подачи: почта» не найден" in message
+    assert (
+        "строка 4, столбец «Сегменты пути»: сегмент «chanel=mfc» не найден: признака «chanel»"
+        in (message)
+    )
+
+
+def test_a_title_two_segments_share_is_refused_as_ambiguous(study: Study) -> None:
+    messy = _messy_segments(study)
+    head = "Путь;Вид пути;Название пути;Сегменты пути;Шаг;Название шага\n"
+    problems = _errors(
+        head + "a;целевой;А;Тип населённого пункта: сельская местность;s;Ш\n", study=messy
+    )
+    assert problems[0][:2] == (2, "Сегменты пути")
+    assert (
+        "подходит к нескольким сегментам («region_type=rural», «region_type=village»)"
+        in (problems[0][2])
+    )

@@ -70,7 +70,12 @@ def test_every_admin_page_of_ours_reads_in_russian(
 
     index = texts["index"]
     assert "Профиль клиентского сегмента: администрирование" in index
-    for section in ("Исследования", "Журнал аудита", "Построения профиля", "Фоновые задачи"):
+    for section in (
+        "Исследования",
+        "Записи журнала аудита",
+        "Построения профиля",
+        "Фоновые задачи",
+    ):
         assert section in index
     assert "Защита входа" in index
     # A member and a revision are named in Russian under their study.
@@ -106,3 +111,47 @@ def test_the_audit_page_names_roles_and_hides_internal_identifiers(
     assert "построенных профилей: 2" in text
     assert f"slug: {stored_study.slug}" not in text
     assert "role: viewer" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 3, 5, 21])
+def test_the_audit_log_count_reads_naturally_for_any_number(
+    admin_client: Client, stored_study: Study, count: int
+) -> None:
+    AuditEvent.objects.all().delete()  # the administrator's sign-in is logged too
+    for n in range(count):
+        audit(None, AuditEvent.Action.MEMBER_ADDED, stored_study, {"member": f"m{n}"})
+    page = _text(admin_client.get(reverse("admin:studies_auditevent_changelist")).content)
+    name = "Запись журнала аудита" if count == 1 else "Записи журнала аудита"
+    assert f"{name}: {count}" in page
+    assert "журнал аудита" not in page.replace("журнала аудита", "")  # never «3 журнал аудита»
+    assert AuditEvent._meta.verbose_name == "запись журнала аудита"
+
+
+@pytest.mark.django_db
+def test_a_revision_from_an_example_is_named_by_the_example_title(
+    admin_client: Client, stored_study: Study
+) -> None:
+    """A revision stored before the comment took the example's title keeps its internal name;
+    the history, the comparison, the study page and the admin show the title."""
+    from segprofile.examples import EXAMPLES
+
+    revision = stored_study.current_revision()
+    revision.comment = "Создано из примера «child-benefit»"
+    revision.save(update_fields=["comment"])
+    title = EXAMPLES["child-benefit"].title
+    pages = [
+        reverse("studies:history", kwargs={"pk": stored_study.pk}),
+        reverse("studies:compare", kwargs={"pk": stored_study.pk}),
+        reverse("studies:detail", kwargs={"pk": stored_study.pk}),
+        reverse("admin:studies_study_change", args=[stored_study.pk]),
+    ]
+    owner = Client()
+    owner.force_login(stored_study.owner)
+    for url in pages:
+        client = admin_client if url.startswith("/admin") else owner
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _text(response.content)
+        assert f"Создано из примера «{title}»" in text, url
+        assert "child-benefit" not in text, url

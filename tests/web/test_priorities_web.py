@@ -101,3 +101,21 @@ def test_priorities_page_states_the_rule_and_the_overlaps(
         assert (str(first.both) if first.both is not None else "скрыто") in text
     for proposal in profile.priority.proposals:
         assert proposal.reason in text
+
+
+@pytest.mark.django_db
+def test_a_sponsor_focus_reason_is_masked_and_the_user_told(
+    client: Client, built: tuple[Study, ProfileRun]
+) -> None:
+    from django.contrib.messages import get_messages
+
+    study, _ = built
+    response = client.post(
+        reverse("studies:segment_note", kwargs={"pk": study.pk}),
+        {"segment": "channel=mfc", "sponsor_focus": "on", "reason": "жалоба Петровой А.А."},
+    )
+    assert response.status_code == 302
+    notes = {n.segment: n for n in study.current_revision().to_document().segment_notes}
+    assert notes["channel=mfc"].reason == "жалоба [имя]"
+    (saved,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "В тексте заменены персональные данные: 1 имя." in saved

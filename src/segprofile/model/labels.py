@@ -225,6 +225,88 @@ def segment_name(features: Sequence[Feature], key: str) -> str:
     return " и ".join(parts)
 
 
+def study_segment_keys(study: Study) -> list[str]:
+    """Every segment key the study names: journeys', hypotheses', recommendations', research
+    activities' and notes' (the values a segment's name can stand for beyond the value labels)."""
+    keys: list[str] = []
+    for journey in study.journeys:
+        keys += journey.segments
+    for hypothesis in study.hypotheses:
+        keys += hypothesis.segments
+    for recommendation in study.recommendations:
+        keys += recommendation.segments
+    for activity in study.research.activities:
+        keys += activity.segments
+    keys += [n.segment for n in study.segment_notes]
+    return list(dict.fromkeys(keys))
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _part_keys(features: Sequence[Feature], codes: dict[str, list[str]], part: str) -> set[str]:
+    """The keys «признак=значение» that :func:`segment_name` names ``part`` (one feature's
+    value, or «кластер N»)."""
+    text = " ".join(part.split())
+    found: set[str] = set()
+    head, _, number = text.partition(" ")
+    if head.casefold() == "кластер" and number:
+        found.add(f"cluster={number}")
+    # A feature's label may itself hold «: », so every place of it is tried.
+    for at in (i for i in range(len(text)) if text.startswith(": ", i)):
+        label, value = text[:at], text[at + 2 :]
+        for feature in (f for f in features if _same_text(f.label, label)):
+            known = [
+                code
+                for code in codes.get(feature.id, [])
+                if _same_text(inline_label(value_label(feature, code)), value)
+            ]
+            # A value no label and no segment of the study spells is read as the data have it
+            # (a numeric interval, say), unless it would swallow the next part of an intersection.
+            if (
+                not known
+                and " и " not in value
+                and inline_label(value_label(feature, value)) == value
+            ):
+                known = [value]
+            found.update(f"{feature.id}={code}" for code in known)
+    return found
+
+
+def segment_keys_named(
+    features: Sequence[Feature], name: str, known_keys: Sequence[str] = ()
+) -> set[str]:
+    """The segment keys :func:`segment_name` names ``name`` (read back, case and spacing
+    aside): one for a name that stands for one segment, several for an ambiguous name, none for
+    a name the study cannot read. ``known_keys`` adds the values of segments the study names."""
+    codes: dict[str, list[str]] = {}
+    for feature in features:
+        codes[feature.id] = list(feature.value_labels)
+        if feature.type is FeatureType.boolean:
+            codes[feature.id] += list(BOOLEAN_LABELS)
+        codes[feature.id].append(MISSING_CODE)
+    for key in known_keys:
+        for part in key.split("&"):
+            fid, _, code = part.partition("=")
+            codes.setdefault(fid, []).append(code)
+    words = " ".join(name.split()).split(" и ")
+    if len(words) > 12:  # a text, not a segment's name: not worth every way of cutting it
+        return set()
+    found: set[str] = set()
+
+    def walk(start: int, keys: tuple[str, ...]) -> None:
+        if start == len(words):
+            found.add("&".join(keys))
+            return
+        for end in range(start + 1, len(words) + 1):
+            for key in _part_keys(features, codes, " и ".join(words[start:end])):
+                walk(end, (*keys, key))
+
+    walk(0, ())
+    return found
+
+
 def gone_feature_value(code: str) -> str:
     """A segment's value of a feature the study does not have (deleted, with its name)."""
     return f"значение «{code}» признака, которого нет в исследовании"

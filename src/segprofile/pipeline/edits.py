@@ -1,14 +1,24 @@
 """What the team types in the browser is masked as what is imported: one rule for every edit.
 
-A journey typed in the editor, a hypothesis, a recommendation, a note on a segment, a portrait
-or a research activity may carry a client's name or number as easily as a CSV file does.
+A journey typed in the editor, a hypothesis, a recommendation, a note on a segment, a portrait,
+a research activity, a role and its audience, the scope's title and description, a feature's
+name or a topic's name may carry a client's name or number as easily as a CSV file does.
 :func:`mask_edit` takes the document before an edit and after it and masks, with the same
 :func:`~segprofile.data.masking.mask_personal_data` as every import, the free texts of the
 items the edit changed (masking a masked text changes nothing, so only changed items are
 masked again, for speed). The web calls it where every edit is stored.
 
-Texts about staff are not the clients' data and stay as typed: a recommendation's owner, the
-signatory and the requisites of the document.
+Some texts stay as typed, each for its reason:
+
+* texts about staff and the body are not the clients' data: a recommendation's owner, the
+  requisites of the document (the body, its unit, the signatories' names, positions and
+  contacts), the scope's body, and the study's own title (the document's name, a requisite);
+* official references are not free texts about people, and masking would break them: the
+  scope's legal acts and a feature's reason (an act's «от 16.12.2022 № 2330» would read as a
+  birth date);
+* a feature's value labels and interval labels name categories of a column, not a person, and
+  they are the study's rules: two values labelled alike are merged, so a label masked into
+  another («[дата рождения]») would merge values silently.
 """
 
 from __future__ import annotations
@@ -35,6 +45,11 @@ _RECOMMENDATION = ("title", "description", "journey_change")
 _SEGMENT_NOTE = ("reason", "notes")
 _PORTRAIT = ("name", "persona", "empathy_map")
 _ACTIVITY = ("title", "notes")
+_ROLE = ("title", "description")
+_AUDIENCE = ("description",)
+_SCOPE = ("title", "description")
+_FEATURE = ("label",)
+_TOPIC = ("name",)
 
 
 @dataclass(frozen=True)
@@ -87,8 +102,10 @@ def mask_edit(before: Study, after: Study) -> MaskedEdit:
 
     Journeys (titles and every text of their steps, as an import masks them), hypotheses
     (statement, source, verdict and evidence), recommendations (title, description, change of
-    the journey), notes on segments, portraits (name, persona card, empathy map) and research
-    activities (title, notes).
+    the journey), notes on segments, portraits (name, persona card, empathy map), research
+    activities (title, notes), roles (title, description, the audience's description), the
+    scope (title, description), features (name) and topics (name). What stays as typed, and
+    why, is in the module's note.
     """
     total = masking.add_counts()
 
@@ -97,6 +114,13 @@ def mask_edit(before: Study, after: Study) -> MaskedEdit:
         evidence = [_mask_fields(e, _EVIDENCE, total) for e in h.evidence]
         return masked.model_copy(update={"evidence": evidence})
 
+    def role(r: Any) -> Any:
+        masked = _mask_fields(r, _ROLE, total)
+        if r.audience is None:
+            return masked
+        return masked.model_copy(update={"audience": _mask_fields(r.audience, _AUDIENCE, total)})
+
+    scope = after.scope if after.scope == before.scope else _mask_fields(after.scope, _SCOPE, total)
     changed = [j for j in after.journeys if j not in before.journeys]
     masked_journeys, counts = mask_journeys(changed)
     total.update(masking.add_counts(total, counts))
@@ -141,6 +165,20 @@ def mask_edit(before: Study, after: Study) -> MaskedEdit:
             ),
             "research": research,
             "segmentation": segmentation,
+            "scope": scope,
+            "roles": _mask_changed(before.roles, after.roles, lambda r: r.id, role),
+            "features": _mask_changed(
+                before.features,
+                after.features,
+                lambda f: f.id,
+                lambda f: _mask_fields(f, _FEATURE, total),
+            ),
+            "topic_labels": _mask_changed(
+                before.topic_labels,
+                after.topic_labels,
+                lambda t: t.id,
+                lambda t: _mask_fields(t, _TOPIC, total),
+            ),
         }
     )
     return MaskedEdit(study=study, masked=total)

@@ -6,10 +6,12 @@ can be sorted and filtered without losing which journey they belong to. List fie
 data obtained, pains, segments) are joined with ``"; "``; a ``;`` or ``\\`` inside an item is
 escaped with ``\\``. Numbers use a decimal comma. Export → import gives the same journeys.
 
-With the study at hand the export names a step's role and problems by their titles («Заявитель»,
-the problem's statement) rather than their ids, so the file reads in Excel; the import takes an
-id or a title (ids first, then titles, case and spacing aside). A title two roles or problems
-share is written as the id, so that the round trip never guesses.
+With the study at hand the export names a journey's segments, a step's role and its problems by
+their titles («Канал подачи: МФЦ», «Заявитель», the problem's statement) rather than their keys
+and ids, so the file reads in Excel; the import takes a key, an id or a title (ids first, then
+titles, case and spacing aside). A title two segments, roles or problems share (or one that
+would read back as another) is written as the key or id, so that the round trip never guesses.
+A segment the study cannot read is refused with the file, the row and the value named.
 
 Import accepts the Russian headers of :data:`COLUMNS` or the model's field names, ``;``, ``,``
 or tab as the delimiter, UTF-8 (with or without BOM) or Windows-1251, and reports every problem
@@ -38,6 +40,7 @@ from pydantic import ValidationError
 
 from segprofile.data.readers import refuse_binary
 from segprofile.errors import InputError
+from segprofile.model import labels
 from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
 from segprofile.report.format import csv_bytes
 
@@ -88,6 +91,8 @@ _KINDS = {
 }
 _KIND_OUT = {JourneyKind.current: "текущий", JourneyKind.target: "целевой"}
 _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+# A segment's key as the document stores it: «признак=значение», «…&…» for an intersection.
+_SEGMENT_KEY_RE = re.compile(r"^[^=&\s][^=&]*=[^&]+(?:&[^=&\s][^=&]*=[^&]+)*$")
 _MAX_LISTED = 50
 
 
@@ -134,19 +139,37 @@ def _number(value: float | int | None) -> str:
 
 @dataclass(frozen=True)
 class _Names:
-    """Ids ↔ readable titles of a study's roles and problems (hypotheses) for one file."""
+    """Ids ↔ readable titles of a study's roles and problems (hypotheses) for one file, and
+    the titles of the segments the file names."""
 
     roles: dict[str, str]  # id → title
     problems: dict[str, str]
+    segments: dict[str, str]  # key → title
 
     @classmethod
-    def of(cls, study: Study | None) -> _Names:
+    def of(cls, study: Study | None, journeys: Iterable[Journey] = ()) -> _Names:
         if study is None:
-            return cls({}, {})
+            return cls({}, {}, {})
+        segments = {}
+        for journey in journeys:
+            for key in journey.segments:
+                title = labels.segment_name(study.features, key)
+                # Only a title that reads back as this very key, nothing else: the round trip.
+                if segment_keys(study, title) == {key}:
+                    segments[key] = title
         return cls(
             _unique_titles({r.id: r.title for r in study.roles}),
             _unique_titles({h.id: h.statement for h in study.hypotheses}),
+            segments,
         )
+
+
+def segment_keys(study: Study, text: str) -> set[str]:
+    """The segment keys a cell's item stands for: the key itself, or the keys a title names
+    (none: unknown; several: ambiguous)."""
+    if _SEGMENT_KEY_RE.match(text):
+        return {text}
+    return labels.segment_keys_named(study.features, text, labels.study_segment_keys(study))
 
 
 def _key(text: str) -> str:
@@ -173,7 +196,7 @@ def _step_row(journey: Journey, step: JourneyStep, number: int, names: _Names) -
         "journey": journey.id,
         "journey_kind": _KIND_OUT[journey.kind],
         "journey_title": journey.title,
-        "journey_segments": _join(journey.segments),
+        "journey_segments": _join(names.segments.get(s, s) for s in journey.segments),
         "id": step.id,
         "title": step.title,
         "role": names.roles.get(step.role, step.role) if step.role else "",
@@ -201,7 +224,8 @@ def journeys_to_csv(journeys: Iterable[Journey], study: Study | None = None) -> 
         The journeys to write (e.g. ``study.journeys``). A journey without steps cannot be
         written (a row is a step) and raises :class:`~segprofile.errors.InputError`.
     study
-        When given, roles and problems are written by their titles (see the module's note).
+        When given, segments, roles and problems are written by their titles (see the module's
+        note).
 
     Returns
     -------
@@ -209,7 +233,8 @@ def journeys_to_csv(journeys: Iterable[Journey], study: Study | None = None) -> 
         The file's content, ready to save as ``journeys.csv``.
     """
     rows = []
-    names = _Names.of(study)
+    journeys = list(journeys)
+    names = _Names.of(study, journeys)
     for journey in journeys:
         if not journey.steps:
             raise InputError(
@@ -278,6 +303,7 @@ class _Reader:
     roles: set[str] | None
     hypotheses: set[str] | None
     levels: int | None
+    study: Study | None = None
     # A role or problem written by its title (as the export writes them) → its id.
     role_titles: dict[str, str] = field(default_factory=dict)
     problem_titles: dict[str, str] = field(default_factory=dict)
@@ -327,6 +353,54 @@ class _Reader:
             self.error(row, name, "значение не может быть отрицательным")
             return None
         return number
+
+    def segments(self, row: int, value: str) -> list[str]:
+        """The keys of a journey's segments, each written as its key or its title."""
+        keys: list[str] = []
+        for item in _split(value):
+            found = {item} if self.study is None else segment_keys(self.study, item)
+            if self.study is not None and found == {item}:
+                found = found if self._known_key(item) else set()
+            if len(found) == 1:
+                keys += [k for k in found if k not in keys]  # by title and by key: once
+            elif not found and _SEGMENT_KEY_RE.match(item):
+                feature = next(
+                    p.partition("=")[0]
+                    for p in item.split("&")
+                    if p.partition("=")[0] not in self._features()
+                )
+                self.error(
+                    row,
+                    "journey_segments",
+                    f"сегмент «{item}» не найден: признака «{feature}» нет в исследовании",
+                )
+            elif not found:
+                self.error(
+                    row,
+                    "journey_segments",
+                    f"сегмент «{item}» не найден в исследовании: укажите его название, как в "
+                    "выгрузке («Признак: значение»), или ключ «признак=значение»",
+                )
+            else:
+                listed = ", ".join(f"«{k}»" for k in sorted(found))
+                self.error(
+                    row,
+                    "journey_segments",
+                    f"название сегмента «{item}» подходит к нескольким сегментам ({listed}): "
+                    "укажите ключ",
+                )
+        return keys
+
+    def _features(self) -> set[str]:
+        return {"cluster"} | ({f.id for f in self.study.features} if self.study else set())
+
+    def _known_key(self, key: str) -> bool:
+        """A key of the study's features, or one the study already names (of a feature
+        deleted since, say)."""
+        assert self.study is not None
+        if all(p.partition("=")[0] in self._features() for p in key.split("&")):
+            return True
+        return key in labels.study_segment_keys(self.study)
 
     def order(self, row: int, value: str) -> int | None:
         """The step's number from «№ шага»: a whole number from 1, or ``None`` when empty."""
@@ -518,6 +592,7 @@ def journeys_from_csv(
         roles={r.id for r in study.roles} if study is not None else None,
         hypotheses={h.id for h in study.hypotheses} if study is not None else None,
         levels=len(study.service_levels) if study is not None else None,
+        study=study,
         role_titles={_key(t): i for i, t in titles.roles.items()},
         problem_titles={_key(t): i for i, t in titles.problems.items()},
     )
@@ -595,7 +670,7 @@ def _new_draft(reader: _Reader, row: int, cells: dict[str, str]) -> _Draft:
         row=row,
         kind=kind,
         title=title,
-        segments=_split(cells.get("journey_segments", "")),
+        segments=reader.segments(row, cells.get("journey_segments", "")),
         cells={name: cells.get(name, "") for name in _JOURNEY_FIELDS},
     )
 
@@ -610,7 +685,12 @@ def _same_journey(reader: _Reader, row: int, cells: dict[str, str], draft: _Draf
         same = (
             _KINDS.get(value.casefold()) is _KINDS.get(first.casefold())
             if name == "journey_kind"
-            else (_split(value) == _split(first) if name == "journey_segments" else value == first)
+            # Written as in the first row, or naming the same segments another way.
+            else (
+                _split(value) == _split(first) or reader.segments(row, value) == draft.segments
+                if name == "journey_segments"
+                else value == first
+            )
         )
         if not same:
             reader.error(row, name, f"отличается от первой строки этого пути (строка {draft.row})")

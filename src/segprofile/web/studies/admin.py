@@ -102,11 +102,20 @@ class RevisionInline(admin.TabularInline):
     """A study's revisions, read-only: a revision is never changed or added by hand."""
 
     model = StudyRevision
-    fields = ("number", "author", "created_at", "comment")
+    fields = ("number", "author_name", "created_at", "comment_text")
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = False
+
+    @admin.display(description=_("author"))
+    def author_name(self, obj: StudyRevision) -> str:
+        return person(obj.author) if obj.author is not None else "—"
+
+    @admin.display(description=_("comment"))
+    def comment_text(self, obj: StudyRevision) -> str:
+        """The comment as the history shows it (an example by its title, not its name)."""
+        return obj.comment_shown
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

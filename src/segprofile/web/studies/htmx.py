@@ -112,10 +112,11 @@ def saved(request: HttpRequest, revision: StudyRevision) -> None:
 
 class RevisionMarkMiddleware:
     """After a save in place on the study page, the header's revision (``#study-revision``)
-    comes along with the saved part, out of band: the header never shows an older revision
-    than the one just stored. Only for the study page that asked — another page has no such
-    header (HTMX would log an error for an out-of-band part it cannot place) — and only with a
-    part, not when the answer sends the browser elsewhere."""
+    and the save's messages (``#messages``) come along with the saved part, out of band: the
+    header never shows an older revision than the one just stored, and what the save replaced
+    is said at once. Only for the study page that asked — another page has no such header
+    (HTMX would log an error for an out-of-band part it cannot place) — and only with a part,
+    not when the answer sends the browser elsewhere."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -132,5 +133,8 @@ class RevisionMarkMiddleware:
             and asked_from(request, reverse("studies:detail", kwargs={"pk": revision.study_id}))
         ):
             mark = render_to_string(REVISION_MARK, {"revision": revision, "oob": True}, request)
+            # The save's message («Сохранена редакция 5. В тексте заменены персональные данные:
+            # 1 имя.») now, above the page, rather than on the next page the user opens.
+            mark += render_to_string("_messages.html", {"oob": True}, request)
             response.content += mark.encode()
         return response

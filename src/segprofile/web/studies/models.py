@@ -180,9 +180,21 @@ class Study(models.Model):
         both sides raises :class:`EditConflictError` and nothing is saved. ``base=None`` stores the
         document as it is (creation, scripts); views need not pass it: ``access.study_for`` puts the
         form's base on the study as ``edit_base`` and it is used when ``base`` is not given.
+
+        Texts typed about clients are masked here, whichever view stores the edit (the one rule,
+        :func:`segprofile.pipeline.mask_edit`, against the latest revision), and so is the
+        comment that may quote them; what was masked is on the revision as ``masked_list`` for
+        the view to tell («1 имя, 1 телефон», or ``""``). A view may mask first to report
+        beside its form: masking a masked text changes nothing.
         """
         if base is None:
             base = self.edit_base
+        current = self.revisions.order_by("-number").first()
+        masked_list = ""
+        if current is not None:
+            edit = pipeline.mask_edit(current.to_document(), document)
+            document, masked_list = edit.study, edit.masked_list
+            comment = pipeline.mask_comment(comment)
         mine = document.model_dump(mode="json")
         with transaction.atomic():
             # One writer at a time per study (PostgreSQL row lock; SQLite serialises writers).
@@ -231,6 +243,7 @@ class Study(models.Model):
             )
             self.title = document.title
             self.save(update_fields=["title", "updated_at"])
+        revision.masked_list = masked_list
         return revision
 
 
@@ -282,6 +295,10 @@ class EditConflictError(ConflictError):
 class StudyRevision(models.Model):
     """One saved state of a study document; never changed after it is written."""
 
+    masked_list = ""
+    """What :meth:`Study.add_revision` masked in the typed texts of the edit just stored
+    («1 имя, 1 телефон»); ``""`` for a revision read back."""
+
     study = models.ForeignKey(
         Study, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("study")
     )
@@ -315,6 +332,17 @@ class StudyRevision(models.Model):
     def __str__(self) -> str:
         # Listed under its study (the admin's study page): the study is not repeated.
         return gettext("Revision %(number)s") % {"number": self.number}
+
+    @property
+    def comment_shown(self) -> str:
+        """The comment as pages show it: an example named by its title («Создано из примера
+        «Ежемесячное пособие…»»), as the page offering it names it. Revisions stored before the
+        comment took the title keep the example's internal name («child-benefit»); they read
+        the same."""
+        comment = self.comment
+        for example in pipeline.list_examples():
+            comment = comment.replace(f"«{example.name}»", f"«{example.title}»")
+        return comment
 
     def to_document(self) -> StudyDocument:
         """The stored document as the pydantic model."""
@@ -740,8 +768,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit log")
+        # Counted as the admin counts them: «1 запись журнала аудита», «3 записи журнала аудита».
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
         ordering = ("-created_at", "-pk")
         indexes = (models.Index(fields=["study", "-created_at"], name="audit_study_time"),)
 

@@ -7,6 +7,7 @@ the user name beside a full name, or the e-mail beside a bare user name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -40,3 +41,15 @@ def person_note(user: Any) -> str:
         if extra and extra.casefold() != shown.casefold():
             return extra
     return ""
+
+
+def people_by_username(usernames: Iterable[str]) -> dict[str, str]:
+    """How pages name the people behind stored user names (a data version's author): user name
+    → :func:`person` of its account; a name without an account (deleted since, or a command
+    line's user) as stored. One query for the lot."""
+    from django.contrib.auth import get_user_model
+
+    wanted = {name for name in usernames if name}
+    users = get_user_model().objects.filter(username__in=wanted)
+    found = {_username(user): person(user) for user in users}
+    return {name: found.get(name, name) for name in wanted}

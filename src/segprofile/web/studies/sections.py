@@ -132,16 +132,13 @@ def save_part(
     if document is None:
         return None
     # What was typed is masked as what is imported (names, phones… of clients), the comment
-    # that may quote it too, before anything is stored.
-    edit = pipeline.mask_edit(base_document(study), document)
-    revision = study.add_revision(
-        edit.study, author=request.user, comment=pipeline.mask_comment(comment)
-    )
+    # that may quote it too, before anything is stored (in Study.add_revision, for every edit).
+    revision = study.add_revision(document, author=request.user, comment=comment)
     htmx.saved(request, revision)
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    if edit.masked_list:
+    if revision.masked_list:
         saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
-            "masked": edit.masked_list
+            "masked": revision.masked_list
         }
     messages.success(request, saved)
     return revision

@@ -71,6 +71,7 @@ from segprofile.web.studies.forms.data import (
     SourceTitleForm,
 )
 from segprofile.web.studies.models import AuditEvent, DataImport, Study
+from segprofile.web.studies.people import people_by_username
 from segprofile.web.studies.services import (
     clean_staging,
     staging_area,
@@ -353,21 +354,29 @@ def _sources(
     ``renamed`` posted with errors (shown open)."""
     ws = workspace_for(study)
     rows = []
+    listed = {}
+    for source in document.data_sources:
+        try:
+            listed[source.id] = pipeline.list_dataset_versions(ws, document.id, source.id)
+        except SegprofileError:
+            listed[source.id] = []
+    # Who imported each version, named as every page names a person (people.person).
+    authors = people_by_username(m.author for versions in listed.values() for m in versions)
     for source in document.data_sources:
         try:
             state = file_state(safe_data_path(study.data_dir(), source.path))
         except Exception:  # noqa: BLE001 — a path the model accepted but the disk refuses
             state = None
-        try:
-            versions = pipeline.list_dataset_versions(ws, document.id, source.id)
-        except SegprofileError:
-            versions = []
+        versions = listed[source.id]
         rows.append(
             {
                 "source": source,
                 "kind": SOURCE_KIND_LABELS.get(source.kind.value, source.kind.value),
                 "file": state,
-                "versions": [{"m": m, "when": _when(m.created_at)} for m in reversed(versions)],
+                "versions": [
+                    {"m": m, "when": _when(m.created_at), "author": authors.get(m.author, "—")}
+                    for m in reversed(versions)
+                ],
                 "latest": versions[-1].version if versions else None,
                 "uploads": [u for u in staged if u["source_id"] == source.id],
                 "decisions": len(source.columns),
@@ -889,6 +898,7 @@ def data_version_delete(
         "study": study,
         "manifest": manifest,
         "when": _when(manifest.created_at),
+        "author": people_by_username([manifest.author]).get(manifest.author, "—"),
         "source_id": source_id,
         "source": _source_title(study, source_id),
         "is_latest": manifest.version == versions[-1].version,

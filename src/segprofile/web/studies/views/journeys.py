@@ -463,8 +463,8 @@ def _apply(
     returns the revision, ``extra`` and what personal data was masked in the typed texts
     («1 телефон, 1 имя», or ``""``).
 
-    What was typed is masked as an imported journey is (``pipeline.mask_edit``), and
-    so is the comment that quotes it, before anything is stored.
+    What was typed is masked as an imported journey is, and so is the comment that quotes it,
+    before anything is stored (``Study.add_revision``, the one place for every edit).
 
     ``check_base``: the change is to the journey as the form showed it, so it is applied to the
     form's revision; otherwise (add, move, copy: relative to the journey as it is now) to the
@@ -479,16 +479,15 @@ def _apply(
         start = study.revisions.filter(number=base).first() or latest
     before = start.to_document()
     document, extra = change(before)
-    edit = pipeline.mask_edit(before, document)
-    if edit.study == before:
+    if document == before:
         return latest, extra, ""
     revision = study.add_revision(
-        edit.study,
+        document,
         author=request.user,
-        comment=f"{request.user.get_username()}: {pipeline.mask_comment(comment)}",
+        comment=f"{request.user.get_username()}: {comment}",
         base=start.number,
     )
-    return revision, extra, edit.masked_list
+    return revision, extra, revision.masked_list
 
 
 def _journey_response(
