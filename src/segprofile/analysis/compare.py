@@ -130,6 +130,8 @@ def _apart(a: Interval | None, b: Interval | None) -> bool:
 
 
 def _magnitude(move: SegmentMove) -> float:
+    if move.change_hidden:  # last, in the order of their keys: their size is not told
+        return 0.0
     if move.status != "moved":
         return 2.0 + max(move.share_old or 0.0, move.share_new or 0.0)
     cap_old, cap_new = move.capacity_old or 0, move.capacity_new or 0
