@@ -213,3 +213,30 @@ def test_a_changed_rating_is_not_told(
     assert result.csat_hidden == "изменение меньше 5 оценок"
     assert result.csat_old is None
     assert (result.total_old, result.total_new) == (3000, 3000)
+
+
+def test_few_dissatisfied_among_many_removed_are_not_told(
+    small_study: Study, records: pa.Table, tmp_path: Path
+) -> None:
+    """Twelve rated clients of Мосрентген leave, 10 satisfied and 2 not: the district's
+    CSAT side by side would tell that 2 of those who left were dissatisfied."""
+    v1 = _districts(records)
+    ratings = v1["satisfaction"].to_pylist()
+    extra = pa.table(
+        {
+            "channel": pa.array(["epgu"] * 12),
+            "age": pa.array([30] * 12, v1["age"].type),
+            "single_parent": pa.array([False] * 12),
+            "region": pa.array(["Мосрентген"] * 12),
+            "satisfaction": pa.array([5] * 10 + [1] * 2, v1["satisfaction"].type),
+        }
+    )
+    assert ratings[10:22] == [5, 2] * 6
+    v2 = pa.concat_tables([v1, extra.select(v1.column_names)])
+    old = _published(small_study, v2, tmp_path / "a")
+    new = _published(small_study, v1, tmp_path / "b")
+    result = compare_profiles(old, new)
+    twelve = next(m for m in result.moves if m.key == "region=Мосрентген")
+    assert twelve.capacity_change == -12
+    assert twelve.csat_hidden == "изменение меньше 5 оценок"
+    assert twelve.csat_old is None

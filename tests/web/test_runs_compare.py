@@ -137,7 +137,8 @@ def _small_differences(text: str) -> list[str]:
     """Every «a → b» of client counts on the page whose difference is 1 to 4, and every
     change «+n»/«-n» of 1 to 4."""
     found = []
-    for a, b in re.findall(r"(\d[\d\u00a0 ]*) → (\d[\d\u00a0 ]*)(?![\d\u00a0 ]*%)", text):
+    arrows = r"(\d[\d\u00a0 ]*?)[ \u00a0]→[ \u00a0](\d[\d\u00a0 ]*)(?![\d\u00a0 ]*%)"
+    for a, b in re.findall(arrows, text):
         difference = abs(int(re.sub(r"\D", "", a)) - int(re.sub(r"\D", "", b)))
         if 0 < difference < 5:
             found.append(f"{a} → {b}")

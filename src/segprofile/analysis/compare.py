@@ -22,9 +22,10 @@ data version 2 lost the single client of a small region («10 → 9», «120 000
   of clients in all) is not shown as a number, nor are both its sides: the later figure alone
   is shown, with «изменение меньше N клиентов» (``change_hidden``; ``None`` in the earlier
   figures). Its earlier share and CSAT go with it: they would give the count back.
-* A CSAT whose ratings or satisfied clients changed by 1 to ``min_cell`` − 1 (a client's
-  rating added, removed or changed) is shown for the later profile alone, with «изменение
-  меньше N оценок» (``csat_hidden``). The same holds for the study as a whole.
+* A CSAT whose ratings, satisfied or dissatisfied clients changed by 1 to ``min_cell`` − 1
+  (a client's rating added, removed or changed; 3 satisfied among 40 clients removed) is
+  shown for the later profile alone, with «изменение меньше N оценок» (``csat_hidden``).
+  The same holds for the study as a whole.
 * «Прочие значения» stands for the rare values of a feature, each of fewer than ``min_cell``
   clients. When that set of values differs between the profiles — the line's number of values
   differs, one profile has the line and the other has not, or a value is named in one and
@@ -227,19 +228,22 @@ def _small_change(old: int | None, new: int | None, min_cell: int) -> str:
 
 
 def _small_rating_change(old: SatisfactionStats, new: SatisfactionStats, min_cell: int) -> str:
-    """Why two CSATs of one group may not be shown side by side: its ratings or its satisfied
-    clients changed by 1 to ``min_cell`` − 1 (someone's rating came, went or changed); ""
-    when they may."""
+    """Why two CSATs of one group may not be shown side by side: its ratings, its satisfied or
+    its dissatisfied clients changed by 1 to ``min_cell`` − 1 (someone's rating came, went or
+    changed); "" when they may."""
     if any(_small_change(a, b, min_cell) for a, b in zip(_rated(old), _rated(new), strict=True)):
         return f"изменение меньше {number(min_cell)} оценок"
     return ""
 
 
-def _rated(sat: SatisfactionStats) -> tuple[int | None, int | None]:
-    """Ratings and satisfied clients (``None`` where hidden)."""
+def _rated(sat: SatisfactionStats) -> tuple[int | None, int | None, int | None]:
+    """Ratings, satisfied and dissatisfied clients (``None`` where hidden): like a share
+    (:func:`~segprofile.analysis.suppression.small_share`), a change of CSAT tells both its
+    part and the rest."""
     if sat.n is None or sat.csat is None:
-        return sat.n, None
-    return sat.n, round(sat.csat * sat.n)
+        return sat.n, None, None
+    satisfied = round(sat.csat * sat.n)
+    return sat.n, satisfied, sat.n - satisfied
 
 
 def _move(
