@@ -289,7 +289,11 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
         before, after = runs.published(old), runs.published(new)
         context["comparison"] = pipeline.compare_profiles(before, after)
         data_old, data_new = _run_data(study, old, before), _run_data(study, new, after)
-        context["data_old"], context["data_new"] = data_old, data_new
+        # Each run with the data it read that the other did not; the data both read, once.
+        same = {k: v for k, v in data_new.items() if _same_data(data_old.get(k), v)}
+        context["data_old"] = {k: v for k, v in data_old.items() if k not in same}
+        context["data_new"] = {k: v for k, v in data_new.items() if k not in same}
+        context["data_same"] = same
         context["changes"] = _data_changes(data_old, data_new) + (
             describe_changes(old.revision.document, new.revision.document)
             if old.revision_id != new.revision_id
@@ -322,6 +326,10 @@ def _run_data(study: Study, run: ProfileRun, profile: Profile) -> dict[str, dict
             "sha256": file.sha256,
         }
     return out
+
+
+def _same_data(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:
+    return a is not None and (a["version"], a["sha256"]) == (b["version"], b["sha256"])
 
 
 def _data_changes(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[str]:
