@@ -13,6 +13,32 @@ says why its side is empty (``hidden_old`` / ``hidden_new``), so that «438 → 
 clients who vanished. So does a rare value that one profile names and the other does not while
 it has a line of «Прочие значения» for that feature (values of fewer than ``min_cell`` clients
 are not named).
+
+Differences are disclosure-controlled too (:func:`_small_change`): two profiles that each hide
+every group of fewer than ``min_cell`` clients still describe one person side by side, when
+data version 2 lost the single client of a small region («10 → 9», «120 000 → 119 999»). So:
+
+* A count whose change is between 1 and ``min_cell`` − 1 (a segment's capacity, the number
+  of clients in all) is not shown as a number, nor are both its sides: the later figure alone
+  is shown, with «изменение меньше N клиентов» (``change_hidden``; ``None`` in the earlier
+  figures). Its earlier share and CSAT go with it: they would give the count back.
+* A CSAT whose ratings, satisfied or dissatisfied clients changed by 1 to ``min_cell`` − 1
+  (a client's rating added, removed or changed; 3 satisfied among 40 clients removed) is
+  shown for the later profile alone, with «изменение меньше N оценок» (``csat_hidden``).
+  The same holds for the study as a whole.
+* «Прочие значения» stands for the rare values of a feature, each of fewer than ``min_cell``
+  clients. When that set of values differs between the profiles — the line's number of values
+  differs, one profile has the line and the other has not, or a value is named in one and
+  combined in the other — its change is the count of a small group that left or joined (a
+  region whose one client was removed; a value of 3 that grew to 6 and is named now, minus the
+  3 it took away). Such a line's counts and CSAT are shown on neither side, only
+  «состав строки «Прочие значения» изменился: не сравнивается». A line with as many values on
+  both sides, none of them named on the other side, is compared like any other segment under
+  the rules above (one rare value swapped for another changes it by fewer than ``min_cell``).
+
+A reader who opens the two profiles each on its own page can still subtract their figures:
+that is for the published profiles themselves (the later one protected against the earlier),
+not for this comparison.
 """
 
 from __future__ import annotations
@@ -20,7 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from segprofile.model.format import number
-from segprofile.model.results import Interval, Profile, SegmentStats
+from segprofile.model.results import Interval, Profile, SatisfactionStats, SegmentStats
 
 
 @dataclass(frozen=True)
@@ -41,6 +67,11 @@ class SegmentMove:
     # Why a side's figures are hidden to protect a small group («скрыто: меньше 5»), or "".
     hidden_old: str = ""
     hidden_new: str = ""
+    # Why the change is not shown (the earlier figures are None): «изменение меньше 5 клиентов»
+    # or «состав строки «Прочие значения» изменился: не сравнивается»; "" when it is shown.
+    change_hidden: str = ""
+    # Why the earlier CSAT is not shown («изменение меньше 5 оценок»); "" when it is.
+    csat_hidden: str = ""
 
     @property
     def capacity_change(self) -> int | None:
@@ -63,17 +94,25 @@ class SegmentMove:
 
 @dataclass(frozen=True)
 class ProfileComparison:
-    total_old: int
+    total_old: int | None  # None: the change is small (``total_hidden`` says so)
     total_new: int
     csat_old: float | None
     csat_new: float | None
     moves: list[SegmentMove]
     unchanged: int
+    total_hidden: str = ""
+    csat_hidden: str = ""
+    min_cell: int = 0  # the threshold the comparison was protected with (0: not protected)
 
     @property
     def hidden(self) -> bool:
         """Whether a move has a side hidden to protect a small group (the page says why)."""
         return any(m.hidden_old or m.hidden_new for m in self.moves)
+
+    @property
+    def changes_hidden(self) -> bool:
+        """Whether a change is not shown, being too small (the page says why)."""
+        return any(m.change_hidden or m.csat_hidden for m in self.moves)
 
 
 def _segments(profile: Profile) -> dict[str, tuple[str, SegmentStats]]:
@@ -92,6 +131,8 @@ def _apart(a: Interval | None, b: Interval | None) -> bool:
 
 
 def _magnitude(move: SegmentMove) -> float:
+    if move.change_hidden:  # last, in the order of their keys: their size is not told
+        return 0.0
     if move.status != "moved":
         return 2.0 + max(move.share_old or 0.0, move.share_new or 0.0)
     cap_old, cap_new = move.capacity_old or 0, move.capacity_new or 0
@@ -109,15 +150,25 @@ def compare_profiles(
     """The segments of ``new`` whose capacity or CSAT moved against ``old``, largest first.
 
     Pages compare published profiles: a segment hidden in one of them is listed as moved with
-    its hidden side empty; one hidden in both counts as unchanged.
+    its hidden side empty; one hidden in both counts as unchanged. A change too small to be
+    shown (the module's rules) is said in words.
     """
     before, after = _segments(old), _segments(new)
     cells = (_min_cell(old), _min_cell(new))
+    regrouped = _regrouped(old, new)
     moves: list[SegmentMove] = []
     unchanged = 0
     for key in [*before, *(k for k in after if k not in before)]:
         group_old, seg_old = before.get(key, ("", None))
         group_new, seg_new = after.get(key, ("", None))
+        shown = [
+            (g, s)
+            for g, s in ((group_new, seg_new), (group_old, seg_old))
+            if s and s.capacity is not None
+        ]
+        if shown and _other_feature(key) & regrouped:
+            moves.append(_regrouped_move(key, *shown[0]))
+            continue
         if seg_old is None and seg_new is not None:
             move = _move(key, group_new, seg_new.label, "appeared", None, seg_new, False, cells)
             moves.append(_unnamed(move, before, cells[0], old=True))
@@ -150,14 +201,49 @@ def compare_profiles(
             _move(key, group_new, seg_new.label, "moved", seg_old, seg_new, significant, cells)
         )
     moves.sort(key=_magnitude, reverse=True)
+    min_cell = max(cells)
+    total_hidden = _small_change(old.total_clients, new.total_clients, min_cell)
+    csat_hidden = total_hidden or _small_rating_change(old.satisfaction, new.satisfaction, min_cell)
     return ProfileComparison(
-        total_old=old.total_clients,
+        total_old=None if total_hidden else old.total_clients,
         total_new=new.total_clients,
-        csat_old=old.satisfaction.csat,
+        csat_old=None if csat_hidden else old.satisfaction.csat,
         csat_new=new.satisfaction.csat,
         moves=moves,
         unchanged=unchanged,
+        total_hidden=total_hidden,
+        csat_hidden=csat_hidden,
+        min_cell=min_cell,
     )
+
+
+def _small_change(old: int | None, new: int | None, min_cell: int) -> str:
+    """Why two counts of one group may not be shown side by side: they differ by 1 to
+    ``min_cell`` − 1 people, a group too small to show (as :mod:`suppression` hides a count
+    under ``min_cell``); "" when they may (no change, a change of ``min_cell`` or more, a side
+    unknown, or profiles not protected)."""
+    if old is None or new is None or not 0 < abs(new - old) < min_cell:
+        return ""
+    return f"изменение меньше {number(min_cell)} клиентов"
+
+
+def _small_rating_change(old: SatisfactionStats, new: SatisfactionStats, min_cell: int) -> str:
+    """Why two CSATs of one group may not be shown side by side: its ratings, its satisfied or
+    its dissatisfied clients changed by 1 to ``min_cell`` − 1 (someone's rating came, went or
+    changed); "" when they may."""
+    if any(_small_change(a, b, min_cell) for a, b in zip(_rated(old), _rated(new), strict=True)):
+        return f"изменение меньше {number(min_cell)} оценок"
+    return ""
+
+
+def _rated(sat: SatisfactionStats) -> tuple[int | None, int | None, int | None]:
+    """Ratings, satisfied and dissatisfied clients (``None`` where hidden): like a share
+    (:func:`~segprofile.analysis.suppression.small_share`), a change of CSAT tells both its
+    part and the rest."""
+    if sat.n is None or sat.csat is None:
+        return sat.n, None, None
+    satisfied = round(sat.csat * sat.n)
+    return sat.n, satisfied, sat.n - satisfied
 
 
 def _move(
@@ -173,21 +259,92 @@ def _move(
     # Imported here: suppression needs SciPy, which importing the pipeline must not load.
     from segprofile.analysis.suppression import hidden_text
 
+    min_cell = max(cells)
+    change_hidden = csat_hidden = ""
+    if old is not None and new is not None:
+        change_hidden = _small_change(old.capacity, new.capacity, min_cell)
+        csat_hidden = change_hidden or _small_rating_change(
+            old.satisfaction, new.satisfaction, min_cell
+        )
     return SegmentMove(
         key=key,
         group=group,
         label=label,
         status=status,
-        capacity_old=old.capacity if old else None,
+        capacity_old=old.capacity if old and not change_hidden else None,
         capacity_new=new.capacity if new else None,
-        share_old=old.share if old else None,
+        share_old=old.share if old and not change_hidden else None,
         share_new=new.share if new else None,
-        csat_old=old.satisfaction.csat if old else None,
+        csat_old=old.satisfaction.csat if old and not csat_hidden else None,
         csat_new=new.satisfaction.csat if new else None,
-        csat_significant=significant,
+        csat_significant=significant and not csat_hidden,
         hidden_old=hidden_text(old.hidden, cells[0]) if old else "",
         hidden_new=hidden_text(new.hidden, cells[1]) if new else "",
+        change_hidden=change_hidden,
+        csat_hidden=csat_hidden,
     )
+
+
+def _regrouped_move(key: str, group: str, seg: SegmentStats) -> SegmentMove:
+    """A line of «Прочие значения» whose values differ between the profiles: no figure of it
+    on either side (its change would be the count of a small group that left or joined)."""
+    from segprofile.analysis.suppression import OTHER_NAME
+
+    text = f"состав строки «{OTHER_NAME}» изменился: не сравнивается"
+    return SegmentMove(
+        key=key,
+        group=group,
+        label=OTHER_NAME if "&" not in key else seg.label,
+        status="moved",
+        capacity_old=None,
+        capacity_new=None,
+        share_old=None,
+        share_new=None,
+        csat_old=None,
+        csat_new=None,
+        csat_significant=False,
+        change_hidden=text,
+        csat_hidden=text,
+    )
+
+
+def _other_feature(key: str) -> set[str]:
+    """The features whose «Прочие значения» a key is (or pairs with)."""
+    from segprofile.analysis.suppression import OTHER_CODE
+
+    return {
+        feature
+        for feature, _, value in (part.partition("=") for part in key.split("&"))
+        if value == OTHER_CODE
+    }
+
+
+def _regrouped(old: Profile, new: Profile) -> set[str]:
+    """The features whose «Прочие значения» stand for different values in the two profiles:
+    its number of values differs (it is in the label), one profile has the line and the other
+    has not, or a value is named in one profile while the other has the line and not it
+    (it may be in the line, or gone)."""
+    from segprofile.analysis.suppression import OTHER_CODE
+
+    def lines(profile: Profile) -> tuple[dict[str, str], set[str]]:
+        others, named = {}, set()
+        for fs in profile.by_feature:
+            for seg in fs.segments:
+                if seg.value == OTHER_CODE:
+                    others[fs.feature_id] = seg.label
+                else:
+                    named.add(seg.key)
+        return others, named
+
+    (others_old, named_old), (others_new, named_new) = lines(old), lines(new)
+    out = {
+        f for f in others_old.keys() | others_new.keys() if others_old.get(f) != others_new.get(f)
+    }
+    for key in named_old ^ named_new:
+        feature = key.partition("=")[0]
+        if feature in others_old or feature in others_new:
+            out.add(feature)
+    return out
 
 
 def _unnamed(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from segprofile.model import labels
-from segprofile.model.format import number, size_text
+from segprofile.model.format import number, percent, size_text
 
 register = template.Library()
 
@@ -103,6 +103,13 @@ def num(value: Any, digits: int = 0) -> str:
     if "," in text:
         text = text.rstrip("0").rstrip(",")
     return text
+
+
+@register.filter
+def pct(value: Any, digits: int = 0) -> str:
+    """A share the way every page and report writes it (:func:`model.format.percent`):
+    ``0.651`` → «65 %», no value → «—»."""
+    return percent(None if value is None or value == "" else float(value), int(digits))
 
 
 # issue 19: where a finding of the methodology check is fixed (model.checks.FIX_PLACES).

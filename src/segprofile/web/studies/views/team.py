@@ -16,11 +16,16 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
+from segprofile.errors import SegprofileError
 from segprofile.model.diff import describe_changes, describe_sections
+from segprofile.model.results import Profile
 from segprofile.web.studies import access, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
@@ -281,13 +286,84 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "studies/team/runs_compare.html", context, status=400)
     if old is not None and new is not None:
         # Each run as its pages show it: small groups hidden by its own revision's rules.
-        context["comparison"] = pipeline.compare_profiles(runs.published(old), runs.published(new))
-        context["changes"] = (
+        before, after = runs.published(old), runs.published(new)
+        context["comparison"] = pipeline.compare_profiles(before, after)
+        data_old, data_new = _run_data(study, old, before), _run_data(study, new, after)
+        # Each run with the data it read that the other did not; the data both read, once.
+        same = {k: v for k, v in data_new.items() if _same_data(data_old.get(k), v)}
+        context["data_old"] = {k: v for k, v in data_old.items() if k not in same}
+        context["data_new"] = {k: v for k, v in data_new.items() if k not in same}
+        context["data_same"] = same
+        context["changes"] = _data_changes(data_old, data_new) + (
             describe_changes(old.revision.document, new.revision.document)
             if old.revision_id != new.revision_id
             else []
         )
     return render(request, "studies/team/runs_compare.html", context)
+
+
+def _run_data(study: Study, run: ProfileRun, profile: Profile) -> dict[str, dict[str, Any]]:
+    """The data a run read, by source: its title, the imported version and when that version
+    was imported (``None`` for a file read as it was), the file's checksum."""
+    titles = {s.id: s.title or s.path for s in run.revision.to_document().data_sources}
+    out: dict[str, dict[str, Any]] = {}
+    for file in profile.provenance.data_files:
+        imported = None
+        if file.version is not None:
+            try:
+                found = pipeline.list_dataset_versions(
+                    services.workspace_for(study), profile.study_id, file.source_id
+                )
+            except SegprofileError:
+                found = []
+            imported = next(
+                (parse_datetime(m.created_at) for m in found if m.version == file.version), None
+            )
+        out[file.source_id] = {
+            "title": titles.get(file.source_id, file.path),
+            "version": file.version,
+            "imported": imported,
+            "sha256": file.sha256,
+        }
+    return out
+
+
+def _same_data(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:
+    return a is not None and (a["version"], a["sha256"]) == (b["version"], b["sha256"])
+
+
+def _data_changes(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[str]:
+    """What changed in the data between two runs, source by source, in words."""
+    lines = []
+    for source in [*old, *(s for s in new if s not in old)]:
+        a, b = old.get(source), new.get(source)
+        if a is None or b is None:
+            text = (
+                gettext("Data «%(title)s» was read only by the later profile.")
+                if a is None
+                else gettext("Data «%(title)s» was read only by the earlier profile.")
+            )
+            lines.append(text % {"title": (b or a or {})["title"]})
+            continue
+        if a["version"] != b["version"] and b["version"] is not None:
+            when = (
+                gettext(", imported %(when)s")
+                % {"when": date_format(localtime(b["imported"]), "SHORT_DATETIME_FORMAT")}
+                if b["imported"] is not None
+                else ""
+            )
+            lines.append(
+                gettext("Data «%(title)s»: version %(old)s → version %(new)s%(when)s.")
+                % {
+                    "title": b["title"],
+                    "old": a["version"] or "—",
+                    "new": b["version"],
+                    "when": when,
+                }
+            )
+        elif a["sha256"] != b["sha256"]:
+            lines.append(gettext("Data «%(title)s»: the file changed.") % {"title": b["title"]})
+    return lines
 
 
 # --- audit log ---------------------------------------------------------------------------------
