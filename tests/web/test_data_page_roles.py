@@ -4,6 +4,9 @@ offered «Загрузить и проверить» and «Удалить» on e
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -40,3 +43,29 @@ def test_the_data_page_offers_upload_to_editors_and_deletion_to_owners(
     assert delete in pages["owner"]
     assert delete not in pages["editor"]
     assert delete not in pages["viewer"]
+
+
+@pytest.mark.django_db
+def test_the_check_page_marks_estimated_counts_of_distinct_values(
+    client_in: Client, stored_study: Any
+) -> None:
+    """Distinct values above a thousand are an estimate (walk-through: «117 381 различных» beside
+    «Повторы 0» read as exact): the page marks them «≈»; small counts are exact."""
+    from tests.web.test_data_import_web import clients_csv, page_text, token_of, upload
+
+    content, _ = clients_csv(1500, seed=8)
+    token = token_of(upload(client_in, stored_study, "clients.csv", content))
+    page = client_in.get(
+        reverse("studies:data_inspect", kwargs={"pk": stored_study.pk, "token": token})
+    )
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(
+            r'<td class="strong">([^<]+)</td>.*?<td class="num">(.*?)</td>',
+            page.content.decode(),
+            re.S,
+        )
+    }
+    assert "≈" in rows["СНИЛС"]  # 1 500 different numbers
+    assert "≈" not in rows["Канал"]  # two channels, counted exactly
+    assert "Канал" in page_text(page)
