@@ -180,7 +180,7 @@ def _title_lines(filed: Filed) -> list[str]:
         REQUISITES["approver"]["name"],
         kind,
         "01.12.2026 № 15-П",
-        "Тверь, 2026",
+        "Тверь 2026",
     ]
 
 

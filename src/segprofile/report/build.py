@@ -194,7 +194,7 @@ class TitlePage:
     kind: str  # the document's kind, in capitals
     title: str
     date_number: str  # «01.12.2026 № 15-П»
-    place: str  # the place and the year, at the foot of the page
+    place: str  # the place and the year at the foot of the page, as ГОСТ 7.32: «Тверь 2026»
     executor: list[str]  # the executor's mark on the last page; empty when nobody is named
     # The same requisites one by one, for a body's own template (``report.template``).
     number: str = ""  # the registration number, or a line to write it on
@@ -233,7 +233,7 @@ def title_page(study: Study, kind: str, year: int) -> TitlePage:
         kind=kind.upper(),
         title=req.document_title or study.title,
         date_number=f"{date} № {number}",
-        place=f"{req.place}, {year_text}" if req.place else year_text,
+        place=f"{req.place} {year_text}" if req.place else year_text,
         executor=executor,
         number=number,
         date=date,
