@@ -1305,9 +1305,10 @@ class _Builder:
             sec.add(table)
 
     def hypotheses_named(self, ids: Sequence[str]) -> str:
-        """Hypotheses as the report numbers them, with their statements shortened: «№ 2.
-        Сельские заявители не знают…»; one deleted since is said to be."""
-        names = hypothesis_names(self.study.hypotheses)
+        """Hypotheses as the report numbers them, with their whole statements (a filed document
+        cuts no substance short): «№ 2. Сельские заявители не знают о выплате»; one deleted
+        since is said to be."""
+        names = hypothesis_names(self.study.hypotheses, None)
         return "\n".join(names.get(hid, DELETED_HYPOTHESIS) for hid in ids) or "—"
 
     def hypotheses(self) -> Section:
@@ -1380,7 +1381,7 @@ class _Builder:
                 Column("Активность", width=40),
                 Column("Метод", width=20),
                 Column("Сегменты", width=30),
-                Column("Гипотезы", width=20),
+                Column("Гипотезы", width=40),
                 Column("Респондентов", "int", 12),
                 Column("Статус", width=14),
             ],
@@ -1438,7 +1439,7 @@ class _Builder:
                 Column("Вид", width=22),
                 Column("Что сделать", width=60),
                 Column("Сегменты", width=30),
-                Column("Решаемые проблемы", width=24),
+                Column("Решаемые проблемы", width=40),
                 Column("Изменение пути", width=40),
                 Column("Ответственный", width=24),
                 Column("Статус", width=14),

@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -32,10 +32,12 @@ from segprofile.model.labels import (
     DELETED_HYPOTHESIS,
     UNLINKED_LABEL,
     hypothesis_names,
+    ru,
     segment_name,
 )
 from segprofile.model.results import Profile
 from segprofile.model.study import (
+    AidasStage,
     DataSource,
     DataSourceKind,
     Hypothesis,
@@ -88,13 +90,8 @@ STATUS_LABELS: dict[str, Any] = {
     "not_enough_data": _("not enough data"),
 }
 KIND_LABELS: dict[str, Any] = {"need": _("need"), "problem": _("problem")}
-AIDAS_LABELS: dict[str, Any] = {
-    "attention": _("Attention"),
-    "interest": _("Interest"),
-    "desire": _("Desire"),
-    "action": _("Action"),
-    "satisfaction": _("Satisfaction"),
-}
+# The AIDAS stages as the profile and the reports name them (model.labels): one name each.
+AIDAS_LABELS: dict[str, str] = {stage.value: ru(stage) for stage in AidasStage}
 EVIDENCE_LABELS: dict[str, Any] = {
     "statistics": _("statistics"),
     "survey": _("survey"),
@@ -1144,7 +1141,8 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
     user = request.user.get_username()
     try:
         if action == "confirm":
-            when = timezone.localtime().strftime("%d.%m.%Y %H:%M")
+            # as the pages show a time, with its zone: «07.12.2026 12:30 (МСК)»
+            when = date_format(timezone.localtime(), "DATETIME_FORMAT")
             document = pipeline.confirm_quote(
                 document, hypothesis_id, index, quote, who=user, when=when
             )
