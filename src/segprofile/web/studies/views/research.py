@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,7 @@ from segprofile import pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
+from segprofile.model.format import zone_label
 from segprofile.model.labels import (
     DELETED_HYPOTHESIS,
     UNLINKED_LABEL,
@@ -1141,8 +1142,10 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
     user = request.user.get_username()
     try:
         if action == "confirm":
-            # as the pages show a time, with its zone: «07.12.2026 12:30 (МСК)»
-            when = date_format(timezone.localtime(), "DATETIME_FORMAT")
+            # stored in the document: the reports' form whatever the page's language, with the
+            # zone as every time is shown — «07.12.2026 12:30 (МСК)»
+            local = timezone.localtime()
+            when = f"{local:%d.%m.%Y %H:%M} ({zone_label(str(settings.TIME_ZONE), local)})"
             document = pipeline.confirm_quote(
                 document, hypothesis_id, index, quote, who=user, when=when
             )
