@@ -1118,14 +1118,15 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Построить профиль и записать отчёт (M-13): OUT/ИД-report.docx, .xlsx, .html или .pdf.
+    """Построить профиль и записать отчёт (M-13): «OUT/Профиль — Название исследования.docx»
+    (.xlsx, .html или .pdf), имя — как у отчёта, скачанного со страницы профиля, без редакции.
 
     --out — папка, как у profile: отчёты разных форматов не затирают друг друга. Можно указать
     и файл с расширением отчёта (--out отчёт.pdf): отчёт запишется в него, а формат возьмётся
     из расширения. Данные читаются так же, как в profile.
     """
     from segprofile import pipeline
-    from segprofile.model.format import number
+    from segprofile.model.format import TEMPLATE_NOTE, number, report_file_name
 
     file, fmt = _report_target(out_dir, fmt, pipeline.REPORT_FORMATS)
     study = pipeline.load_study(study_path)
@@ -1140,7 +1141,8 @@ def report(
     result = pipeline.profile_study(_workspace(data), study)
     content = pipeline.render_report(result, study, fmt, template=template_bytes)
     extension = pipeline.REPORT_FORMATS[fmt][1]
-    target = file or _out_dir(out_dir) / f"{study.id}-report.{extension}"
+    note = TEMPLATE_NOTE if template_bytes is not None else ""
+    target = file or _out_dir(out_dir) / report_file_name(study.title, extension, note=note)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     elapsed = time.perf_counter() - started

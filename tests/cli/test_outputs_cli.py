@@ -31,14 +31,15 @@ def test_profile_and_every_report_format_share_one_folder(
     assert sorted(p.name for p in out.iterdir()) == [
         "small-profile.html",
         "small-profile.json",
-        "small-report.docx",
-        "small-report.html",
-        "small-report.pdf",
-        "small-report.xlsx",
+        # named as the pages name a downloaded report (model.format.report_file_name)
+        "Профиль — Малое исследование.docx",
+        "Профиль — Малое исследование.html",
+        "Профиль — Малое исследование.pdf",
+        "Профиль — Малое исследование.xlsx",
     ]
-    assert (out / "small-report.pdf").read_bytes().startswith(b"%PDF")
-    assert (out / "small-report.docx").read_bytes().startswith(b"PK")
-    assert "<html" in (out / "small-report.html").read_text(encoding="utf-8")
+    assert (out / "Профиль — Малое исследование.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / "Профиль — Малое исследование.docx").read_bytes().startswith(b"PK")
+    assert "<html" in (out / "Профиль — Малое исследование.html").read_text(encoding="utf-8")
 
 
 def test_report_defaults_to_docx_in_the_out_folder(
@@ -46,7 +47,7 @@ def test_report_defaults_to_docx_in_the_out_folder(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert run(["report", str(small_study_file), "--data", str(small_data)]) == 0
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["small-report.docx"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["Профиль — Малое исследование.docx"]
 
 
 def test_report_out_may_still_name_a_file(

@@ -68,6 +68,9 @@ def test_report_fills_the_template_and_refuses_a_broken_one_before_the_profile(
     good = _docx(tmp_path / "бланк.docx", "{{ вид_документа|upper }}: {{ название }}")
     assert run([*common, "--template", str(good)]) == 0
     texts = [
-        p.text for p in Document(io.BytesIO((out / "small-report.docx").read_bytes())).paragraphs
+        p.text
+        for p in Document(
+            io.BytesIO((out / "Профиль — Малое исследование — по шаблону органа.docx").read_bytes())
+        ).paragraphs
     ]
     assert texts == ["ПРОФИЛЬ КЛИЕНТСКОГО СЕГМЕНТА: Малое исследование"]

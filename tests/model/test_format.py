@@ -7,7 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from segprofile.model.format import cell, number, parse_number, percent, shorten, size_text
+from segprofile.model.format import (
+    FILE_TITLE_LIMIT,
+    TEMPLATE_NOTE,
+    cell,
+    number,
+    parse_number,
+    percent,
+    report_file_name,
+    shorten,
+    size_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +100,26 @@ def test_an_interval_never_writes_its_two_ends_alike() -> None:
     # 120 000 ratings: whole percents would say «65–65 %».
     assert interval_percent(0.6462, 0.6538) == f"64,6–65,4{NBSP}%"
     assert interval_percent(None, 0.5) == "—"
+
+
+def test_a_report_file_is_named_by_the_study_safely_on_every_system() -> None:
+    assert (
+        report_file_name("Назначение ежемесячной выплаты", "docx", revision=21)
+        == "Профиль — Назначение ежемесячной выплаты — ред. 21.docx"
+    )
+    # the CLI's folder: no revision; the body's template: its note at the end
+    assert report_file_name("Малое исследование", "pdf") == "Профиль — Малое исследование.pdf"
+    assert (
+        report_file_name("Малое исследование", "docx", note=TEMPLATE_NOTE)
+        == "Профиль — Малое исследование — по шаблону органа.docx"
+    )
+    # what Windows forbids (and «/», control characters) is left out; no leading dot
+    messy = report_file_name(' .Выплата: «пилот» / 2026?\t*черновик*|<v2>"\x07. ', "xlsx")
+    assert messy == "Профиль — Выплата «пилот» 2026 черновик v2.xlsx"
+    # a title that is a profile's already is not prefixed again; a long one is cut by a word
+    long = "Профиль клиентских сегментов услуги «" + "очень " * 40 + "длинной»"
+    name = report_file_name(long, "docx", revision=3)
+    assert name.startswith("Профиль клиентских сегментов услуги «очень очень")
+    assert name.endswith("… — ред. 3.docx")
+    assert len(name) <= FILE_TITLE_LIMIT + len(" — ред. 3.docx")
+    assert report_file_name('<>:"/', "json") == "Профиль — исследование.json"

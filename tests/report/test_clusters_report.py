@@ -84,6 +84,15 @@ def test_report_has_a_clusters_section(clustered: tuple[Study, Profile, Path]) -
     assert choice.reason in texts
     assert choice.reason.startswith(f"Клиенты разделены на {k} кластер")
     assert any(t.startswith("Кластер 1. ") for t in texts)
+    # Every measure of the quality table is said in plain words before it, not only its name.
+    rule = next(t for t in texts if t.startswith("Как выбирается число кластеров."))
+    for measure in (
+        "стоимость — сумма отличий клиентов от центров их кластеров",
+        "снижение от k − 1 — на сколько процентов",
+        "силуэт: от −1 до 1",
+        "ARI: от 0 до 1",
+    ):
+        assert measure in rule
     persona = next(t for t in sec.tables() if t.name == "persona_1")
     # «Откуда»: awaiting interviews, the team's edit, or the data with their sources named.
     for row in persona.rows:

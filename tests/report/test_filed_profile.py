@@ -180,7 +180,7 @@ def _title_lines(filed: Filed) -> list[str]:
         REQUISITES["approver"]["name"],
         kind,
         "01.12.2026 № 15-П",
-        "Тверь, 2026",
+        "Тверь 2026",
     ]
 
 
@@ -224,6 +224,41 @@ def _step_table(tables: list[list[list[str]]], steps: list[str]) -> list[list[st
         if rows and rows[0][:2] == ["№", "Шаг"] and [r[1] for r in rows[1:]] == steps:
             return rows
     return None
+
+
+def _letters(text: str) -> str:
+    """Text without what the writers may put between words (no-break hyphens, line breaks)."""
+    return re.sub(r"\W+", "", text)
+
+
+def test_the_recommendations_name_their_problems_whole(filed: Filed) -> None:
+    """A filed document cuts no substance short: each problem a recommendation solves is its
+    number and its whole statement, in every format."""
+    numbers = {h.id: n for n, h in enumerate(filed.study.hypotheses, start=1)}
+    statements = {h.id: h.statement for h in filed.study.hypotheses}
+    expected = [
+        _letters("".join(f"№ {numbers[p]}. {statements[p]}" for p in r.problems))
+        for r in filed.study.recommendations
+        if r.problems
+    ]
+    assert expected
+    assert any(len(s) > 70 for s in statements.values())  # longer than the pages show them
+    sheet = next(
+        r for r in xlsx_sheets(filed.xlsx).values() if any("Решаемые проблемы" in x for x in r)
+    )
+    start = next(i for i, row in enumerate(sheet) if "Решаемые проблемы" in row)
+    end = next((i for i in range(start, len(sheet)) if not any(sheet[i])), len(sheet))
+    xlsx = sheet[start:end]
+    for fmt, tables in (
+        ("docx", docx_tables(filed.docx)),
+        ("html", html_tables(filed.html)),
+        ("xlsx", [xlsx]),
+    ):
+        table = next(t for t in tables if "Решаемые проблемы" in t[0])
+        column = table[0].index("Решаемые проблемы")
+        cells = [row[column] for row in table[1:] if row[column] != "—"]
+        assert not any("…" in cell for cell in cells), fmt
+        assert [_letters(cell) for cell in cells] == expected, fmt
 
 
 def test_every_journey_is_a_docx_and_html_table_with_every_step(filed: Filed) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from report_texts import REQUISITES, docx_paragraphs
 from segprofile import pipeline
@@ -48,7 +50,7 @@ def test_the_docx_opens_with_the_title_page_and_ends_with_the_executor(reports) 
     assert "ПРОФИЛЬ КЛИЕНТСКОГО СЕГМЕНТА" in first_page
     assert "Малое исследование" in first_page  # no document title: the study's
     assert "01.12.2026 № 15-П" in first_page
-    assert "Тверь, 2026" in first_page
+    assert "Тверь 2026" in first_page
     # ГОСТ Р 7.0.97-2016 п. 5.26: the executor's mark at the foot of the last page
     assert texts[-4:] == [
         "Исполнитель:",
@@ -152,12 +154,50 @@ def test_libreoffice_opens_the_docx_with_its_title_page_and_contents(  # type: i
         ).stdout
 
     first, second = page(1), page(2)
+    pages = _page_count(tmp_path / "profile.pdf")
+    assert "стр." not in first  # as the PDF: the title page is counted, not numbered
+    assert f"стр. 2 из {pages}" in second
+    assert f"стр. {pages} из {pages}" in page(pages)
     assert "УТВЕРЖДАЮ" in first
     assert "Управляющий отделением" in first
     assert "Содержание" not in first
     assert "Содержание" in second
     assert "1. Область, нормативные акты и источники данных (M-1)" in second
     assert "Происхождение результата" in second
+
+
+def _page_count(pdf: Path) -> int:
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.count("\f")
+
+
+def _footer_fields(footer: object) -> tuple[str, list[str]]:
+    """A footer's text and its fields' codes, in order."""
+    element = footer._element  # type: ignore[attr-defined]
+    codes = [t.text.strip() for t in element.iter(qn("w:instrText"))]
+    return "".join(t.text for t in element.iter(qn("w:t"))), codes
+
+
+def test_the_docx_numbers_its_pages_as_the_pdf_but_not_the_title_page(reports) -> None:  # type: ignore[no-untyped-def]
+    doc = Document(io.BytesIO(render_docx(reports[0])))
+    title, first, *rest = doc.sections
+    assert _footer_fields(title.footer) == ("", [])  # the title page: counted, not numbered
+    assert not first.footer.is_linked_to_previous
+    assert _footer_fields(first.footer) == ("стр.  из ", ["PAGE", "NUMPAGES"])
+    assert all(s.footer.is_linked_to_previous for s in rest)  # a blueprint's portrait pages
+
+
+def test_a_docx_without_a_title_page_numbers_every_page_under_its_banner(  # type: ignore[no-untyped-def]
+    reports,
+) -> None:
+    plain = replace(reports[0], title_page=None, banner="ВНИМАНИЕ: малые группы не скрыты")
+    doc = Document(io.BytesIO(render_docx(plain)))
+    text, codes = _footer_fields(doc.sections[0].footer)
+    assert text == "ВНИМАНИЕ: малые группы не скрытыстр.  из "
+    assert codes == ["PAGE", "NUMPAGES"]
+    assert [p.text for p in doc.sections[0].header.paragraphs] == [plain.banner]
 
 
 def test_a_table_too_wide_for_a_page_is_split_repeating_its_first_column() -> None:

@@ -51,7 +51,8 @@ def test_the_form_offers_the_studys_own_choices_in_russian(study: Study, client_
     document = current_document(study)
     assert f"1. {document.hunt_ladder[0]}" in page
     assert "Внимание" in page
-    assert "Удовлетворённость" in page
+    # the stage as the profile and the reports name it (model.labels), one name
+    assert '<option value="satisfaction">Удовлетворение</option>' in page
     assert 'value="current.learn"' in page
     assert "Получить решение и первую выплату быстро" in page
     assert "лестниц" in page  # the guidance

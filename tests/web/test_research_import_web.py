@@ -305,6 +305,7 @@ def test_interviews_suggest_quotes_then_a_person_confirms_and_rejects(
     item = next(h for h in confirmed.hypotheses if h.id == hid).evidence[index]
     assert not item.suggested
     assert "anna" in item.summary
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d \(МСК\)", item.summary)  # when, with its zone
     assert study.current_revision().author == user
     # A stale page (the quote is no longer suggested) cannot decide again.
     before = study.revisions.count()

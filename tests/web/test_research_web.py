@@ -17,10 +17,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from example_runs import store_example
 from segprofile import pipeline
+from segprofile.model import labels
 from segprofile.model.labels import journey_step_name
+from segprofile.model.study import AidasStage
 from segprofile.web.studies import services
 from segprofile.web.studies.models import Membership, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.services import workspace_for
@@ -100,6 +103,11 @@ def test_registry_shows_hypotheses_with_ladder_aidas_step_and_evidence(
     assert "Как выносится вердикт по опросу" in text
     with_evidence = next(h for h in document.hypotheses if h.evidence)
     assert with_evidence.evidence[0].summary in text
+    # the AIDAS stage by the one name of model.labels, as the profile and the reports name it
+    stages = {h.aidas_stage for h in document.hypotheses if h.aidas_stage}
+    assert AidasStage.satisfaction in stages
+    assert all(labels.ru(stage) in text for stage in stages)
+    assert "Удовлетворение" in text
 
 
 def test_without_a_profile_the_page_asks_to_build_it(
@@ -190,6 +198,10 @@ def test_status_change_is_a_revision_with_the_status_reason_and_author(
     assert hyp.statement[:40] in revision.comment
     assert hyp.status.value == "confirmed"
     assert hyp.verdict_reason == "12 из 15 интервью: носили справки"
+    # the history names the time with its zone, as every time on the pages: «… 12:30 (МСК)»
+    page = _text(client_in.get(_url("hypotheses", study)))
+    when = timezone.localtime(revision.created_at).strftime("%d.%m.%Y %H:%M")
+    assert f"редакция 2, {when} (МСК), Анна: открыта → подтверждена" in page
 
 
 def test_a_verdict_without_a_reason_is_refused(study: Study, client_in: Client) -> None:

@@ -166,3 +166,30 @@ def neutralise(text: str) -> str:
 def restore(text: str) -> str:
     """The value :func:`neutralise` was given: a pseudonym starting with ``-`` reads back whole."""
     return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+
+
+#: What a file name may not hold on Windows (and «/» anywhere), nor any control character.
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+#: The longest study title a file name keeps (Windows paths of 260 characters, with the folder).
+FILE_TITLE_LIMIT = 100
+#: The end of the name of a report in the body's own template (``report_file_name``'s ``note``).
+TEMPLATE_NOTE = "по шаблону органа"
+
+
+def report_file_name(
+    title: str, extension: str, *, revision: int | None = None, note: str = ""
+) -> str:
+    """The one name of a study's report and profile files, on the pages and in the CLI's folder:
+    «Профиль — Назначение ежемесячной выплаты — ред. 21.docx» (``revision`` on the pages, whose
+    profiles are of a revision; ``note`` for a variant: «по шаблону органа»). Safe on every
+    system: no character Windows forbids, the title cut after a whole word at
+    :data:`FILE_TITLE_LIMIT` characters, no leading dot."""
+    limit = FILE_TITLE_LIMIT
+    clean = shorten(" ".join(_NOT_IN_FILE_NAMES.sub(" ", title).split()).strip(" ."), limit)
+    # A title «Профиль клиентских сегментов…» is not prefixed with «Профиль» again.
+    parts = [clean] if clean.lower().startswith("профиль") else ["Профиль", clean or "исследование"]
+    if revision is not None:
+        parts.append(f"ред. {revision}")
+    if note:
+        parts.append(note)
+    return " — ".join(parts) + "." + extension

@@ -346,10 +346,12 @@ def hypothesis_name(study: Study, hypothesis_id: str, limit: int = 70) -> str:
 DELETED_HYPOTHESIS = "(гипотеза удалена из исследования)"
 
 
-def hypothesis_names(hypotheses: Sequence[Hypothesis], width: int = 70) -> dict[str, str]:
+def hypothesis_names(hypotheses: Sequence[Hypothesis], width: int | None = 70) -> dict[str, str]:
     """Each hypothesis as reports and pages name it, never by its id: its place in the study and
-    its statement shortened to ``width`` characters — id → «№ 2. Сельские заявители не знают…»."""
+    its statement shortened to ``width`` characters — id → «№ 2. Сельские заявители не знают…»;
+    whole with ``width=None`` (the filed report cuts no statement short)."""
     names = {}
     for n, h in enumerate(hypotheses, start=1):
-        names[h.id] = f"№ {n}. {shorten(h.statement, width)}"
+        statement = " ".join(h.statement.split()) if width is None else shorten(h.statement, width)
+        names[h.id] = f"№ {n}. {statement}"
     return names

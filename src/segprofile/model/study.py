@@ -795,6 +795,24 @@ class Requisites(_Model):
     executor: Signatory = Field(default_factory=Signatory, description="Исполнитель")
 
 
+#: The title page's requisites a body fills (M-13), in the page's order; :func:`empty_requisites`.
+TITLE_REQUISITES = ("organisation", "approver", "place")
+
+
+def empty_requisites(study: Study) -> list[str]:
+    """The title page's requisites left empty, of :data:`TITLE_REQUISITES`: the body (neither
+    the organisation nor the scope's body), the approving official (position or name) and the
+    place of compilation. The report leaves a blank line for each (only the year for the
+    place); the run's page warns before it is downloaded."""
+    req = study.requisites
+    filled = {
+        "organisation": bool(req.organisation or study.scope.body),
+        "approver": bool(req.approver.position and req.approver.name),
+        "place": bool(req.place),
+    }
+    return [name for name in TITLE_REQUISITES if not filled[name]]
+
+
 # --- The document -----------------------------------------------------------------------------
 
 

@@ -201,7 +201,7 @@ class TitlePage:
     kind: str  # the document's kind, in capitals
     title: str
     date_number: str  # «01.12.2026 № 15-П»
-    place: str  # the place and the year, at the foot of the page
+    place: str  # the place and the year at the foot of the page, as ГОСТ 7.32: «Тверь 2026»
     executor: list[str]  # the executor's mark on the last page; empty when nobody is named
     # The same requisites one by one, for a body's own template (``report.template``).
     number: str = ""  # the registration number, or a line to write it on
@@ -240,7 +240,7 @@ def title_page(study: Study, kind: str, year: int) -> TitlePage:
         kind=kind.upper(),
         title=req.document_title or study.title,
         date_number=f"{date} № {number}",
-        place=f"{req.place}, {year_text}" if req.place else year_text,
+        place=f"{req.place} {year_text}" if req.place else year_text,
         executor=executor,
         number=number,
         date=date,
@@ -1312,9 +1312,10 @@ class _Builder:
             sec.add(table)
 
     def hypotheses_named(self, ids: Sequence[str]) -> str:
-        """Hypotheses as the report numbers them, with their statements shortened: «№ 2.
-        Сельские заявители не знают…»; one deleted since is said to be."""
-        names = hypothesis_names(self.study.hypotheses)
+        """Hypotheses as the report numbers them, with their whole statements (a filed document
+        cuts no substance short): «№ 2. Сельские заявители не знают о выплате»; one deleted
+        since is said to be."""
+        names = hypothesis_names(self.study.hypotheses, None)
         return "\n".join(names.get(hid, DELETED_HYPOTHESIS) for hid in ids) or "—"
 
     def hypotheses(self) -> Section:
@@ -1387,7 +1388,7 @@ class _Builder:
                 Column("Активность", width=40),
                 Column("Метод", width=20),
                 Column("Сегменты", width=30),
-                Column("Гипотезы", width=20),
+                Column("Гипотезы", width=40),
                 Column("Респондентов", "int", 12),
                 Column("Статус", width=14),
             ],
@@ -1445,7 +1446,7 @@ class _Builder:
                 Column("Вид", width=22),
                 Column("Что сделать", width=60),
                 Column("Сегменты", width=30),
-                Column("Решаемые проблемы", width=24),
+                Column("Решаемые проблемы", width=40),
                 Column("Изменение пути", width=40),
                 Column("Ответственный", width=24),
                 Column("Статус", width=14),

@@ -42,6 +42,7 @@ MARGIN_CM = 1.6
 TITLE_MARGINS_CM = (3.0, 1.5, 2.0, 2.0)
 _NUMERIC = {"int", "num1", "num2", "pct", "pct1"}
 NO_BREAK_HYPHEN = "\u2011"
+BANNER_COLOUR = RGBColor(0xB3, 0x26, 0x1E)
 
 
 def _run(*elements: Any) -> Any:
@@ -51,9 +52,9 @@ def _run(*elements: Any) -> Any:
     return r
 
 
-def _page_reference(para: Any, bookmark: str) -> None:
-    """A PAGEREF field in ``para``: the number of the page ``bookmark`` is on. LibreOffice
-    computes it as it lays the pages out; Word when it updates the fields on opening."""
+def _field(para: Any, code: str) -> None:
+    """A field in ``para`` (``PAGE``, ``NUMPAGES``, ``PAGEREF …``): LibreOffice computes it as it
+    lays the pages out; Word when it updates the fields on opening."""
 
     def char(kind: str) -> Any:
         element = OxmlElement("w:fldChar")
@@ -62,9 +63,36 @@ def _page_reference(para: Any, bookmark: str) -> None:
 
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
-    instr.text = f" PAGEREF {bookmark} \\h "
+    instr.text = f" {code} "
     for element in (char("begin"), _run(instr), char("separate"), char("end")):
         para._p.append(element)
+
+
+def _page_reference(para: Any, bookmark: str) -> None:
+    """A PAGEREF field in ``para``: the number of the page ``bookmark`` is on."""
+    _field(para, f"PAGEREF {bookmark} \\h")
+
+
+def _footer(section: Any, banner: str) -> None:
+    """The footer of ``section`` and of the sections after it: «стр. 2 из 24» at the right, as
+    the PDF's (``@bottom-right``), after an unsuppressed output's banner. The pages are counted
+    from the title page, which shows no number (as in the PDF; ГОСТ 7.32-2017)."""
+    footer = section.footer
+    footer.is_linked_to_previous = False  # the title page's own footer keeps no number
+    para = footer.paragraphs[0]
+    if banner:
+        para.text = banner
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        para.runs[0].bold = True
+        para.runs[0].font.color.rgb = BANNER_COLOUR
+        para = footer.add_paragraph()
+    para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    para.add_run("стр. ")
+    _field(para, "PAGE")
+    para.add_run(" из ")
+    _field(para, "NUMPAGES")
+    for run in para.runs:
+        run.font.size = Pt(8)
 
 
 def _toc_name(number: int) -> str:
@@ -430,12 +458,12 @@ def render_docx(report: Report) -> bytes:
     section = doc.sections[0]
     usable = 29.7 - 2 * MARGIN_CM
     if report.banner:  # an unsuppressed output says so on every page
-        for part in (section.header, section.footer):
-            banner = part.paragraphs[0]
+        for margin in (section.header, section.footer):
+            banner = margin.paragraphs[0]
             banner.text = report.banner
             banner.alignment = WD_ALIGN_PARAGRAPH.CENTER
             banner.runs[0].bold = True
-            banner.runs[0].font.color.rgb = RGBColor(0xB3, 0x26, 0x1E)
+            banner.runs[0].font.color.rgb = BANNER_COLOUR
 
     props = doc.core_properties  # File → Properties: the document as the title page names it
     props.title = report.title_page.title if report.title_page else report.title
@@ -481,6 +509,9 @@ def render_docx(report: Report) -> bytes:
                 _figure(doc, block, pngs[id(block)], min(usable, 17.0))
     if report.title_page and report.title_page.executor:  # the executor's mark, last page
         _lines(doc, report.title_page.executor, size=9, space_before_cm=1.5)
+    # The report's first section (after the title page's, if any) numbers its pages; the
+    # sections after it (a blueprint's portrait pages) keep its footer.
+    _footer(doc.sections[1 if report.title_page else 0], report.banner)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

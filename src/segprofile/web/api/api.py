@@ -64,6 +64,7 @@ from segprofile.web.studies.models import (
     Study,
     StudyRevision,
 )
+from segprofile.web.studies.views.common import disposition, report_download
 
 logger = logging.getLogger(__name__)
 
@@ -374,13 +375,8 @@ def get_document_yaml(
         {"format": "yaml", "revision": rev.number, "via": "api"},
     )
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
-    response["Content-Disposition"] = _disposition(f"{study.slug}-r{rev.number}.yaml")
+    response["Content-Disposition"] = disposition(f"{study.slug}-r{rev.number}.yaml")
     return response
-
-
-def _disposition(filename: str) -> str:
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "_.-") else "_" for c in filename)
-    return f'attachment; filename="{safe}"'
 
 
 @api.get(
@@ -925,8 +921,4 @@ def get_report(
     content = pipeline.render_report(profile, run.revision.to_document(), fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
     audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, fmt, raw))
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = _disposition(
-        f"{run.study.slug}-r{run.revision.number}-profile.{extension}"
-    )
-    return response
+    return report_download(run, content, extension, content_type)

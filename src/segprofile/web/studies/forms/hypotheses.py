@@ -103,15 +103,8 @@ class HypothesisForm(forms.Form):
     aidas_stage = forms.ChoiceField(
         label="AIDAS",
         required=False,
-        # The names the hypotheses page shows (views.research.AIDAS_LABELS).
-        choices=[
-            ("", "—"),
-            (AidasStage.attention.value, _("Attention")),
-            (AidasStage.interest.value, _("Interest")),
-            (AidasStage.desire.value, _("Desire")),
-            (AidasStage.action.value, _("Action")),
-            (AidasStage.satisfaction.value, _("Satisfaction")),
-        ],
+        # The names the hypotheses page, the profile and the reports show (model.labels).
+        choices=[("", "—"), *((stage.value, labels.ru(stage)) for stage in AidasStage)],
     )
     journey_step = forms.ChoiceField(label=_("Journey step"), required=False)
     source = forms.CharField(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from segprofile import pipeline
+from segprofile.model.format import report_file_name
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import access, htmx
@@ -68,13 +70,38 @@ def study_capabilities(request: HttpRequest, study: Study) -> Caps:
 # --- downloads ---------------------------------------------------------------------------------
 
 
-def attachment(content: str | bytes, filename: str, content_type: str) -> HttpResponse:
-    """A download of ``content`` named ``filename`` (characters other than ASCII letters, digits,
+def disposition(filename: str, fallback: str = "") -> str:
+    """``Content-Disposition`` of a download named ``filename`` (RFC 6266): a Russian name as
+    ``filename*=UTF-8''…``, after an ASCII ``filename="…"`` for a client that reads only that
+    (``fallback``, else ``filename`` with characters other than ASCII letters, digits and
     ``_.-`` replaced by ``_``)."""
+    ascii_name = re.sub(r"[^A-Za-z0-9_.-]", "_", fallback or filename)
+    header = f'attachment; filename="{ascii_name}"'
+    if ascii_name != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header
+
+
+def attachment(
+    content: str | bytes, filename: str, content_type: str, *, fallback: str = ""
+) -> HttpResponse:
+    """A download of ``content`` named ``filename`` (see :func:`disposition`)."""
     response = HttpResponse(content, content_type=content_type)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response["Content-Disposition"] = disposition(filename, fallback)
     return response
+
+
+def report_download(
+    run: ProfileRun, content: str | bytes, extension: str, content_type: str, *, note: str = ""
+) -> HttpResponse:
+    """A run's report or profile as a download named by the study and the revision, as the CLI
+    names it (``model.format.report_file_name``): «Профиль — Назначение выплаты — ред. 21.docx»;
+    the ASCII fallback is the study's slug: «naznachenie-vyplaty-r21-profile.docx»."""
+    number = run.revision.number
+    name = report_file_name(run.study.title, extension, revision=number, note=note)
+    variant = "-template" if note else ""
+    fallback = f"{run.study.slug}-r{number}-profile{variant}.{extension}"
+    return attachment(content, name, content_type, fallback=fallback)
 
 
 def audit_export(

@@ -9,8 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
+from segprofile.model.format import TEMPLATE_NOTE
 from segprofile.web.studies import access, services
-from segprofile.web.studies.views.common import attachment, audit_export, revision_document
+from segprofile.web.studies.views.common import audit_export, report_download, revision_document
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
 
@@ -27,9 +28,7 @@ def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResp
     content = pipeline.render_report(profile, document, fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
     audit_export(request, run, fmt, unsuppressed=raw)
-    return attachment(
-        content, f"{run.study.slug}-r{run.revision.number}-profile.{extension}", content_type
-    )
+    return report_download(run, content, extension, content_type)
 
 
 @require_GET
@@ -47,8 +46,6 @@ def run_report_template(request: HttpRequest, pk: int, run_pk: int) -> HttpRespo
         profile, revision_document(run.revision), "docx", template=template
     )
     audit_export(request, run, "docx-template")
-    return attachment(
-        content,
-        f"{run.study.slug}-r{run.revision.number}-profile-template.docx",
-        pipeline.REPORT_FORMATS["docx"][0],
+    return report_download(
+        run, content, "docx", pipeline.REPORT_FORMATS["docx"][0], note=TEMPLATE_NOTE
     )

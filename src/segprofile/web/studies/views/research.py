@@ -27,14 +27,17 @@ from segprofile import pipeline
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
+from segprofile.model.format import zone_label
 from segprofile.model.labels import (
     DELETED_HYPOTHESIS,
     UNLINKED_LABEL,
     hypothesis_names,
+    ru,
     segment_name,
 )
 from segprofile.model.results import Profile
 from segprofile.model.study import (
+    AidasStage,
     DataSource,
     DataSourceKind,
     Hypothesis,
@@ -87,13 +90,8 @@ STATUS_LABELS: dict[str, Any] = {
     "not_enough_data": _("not enough data"),
 }
 KIND_LABELS: dict[str, Any] = {"need": _("need"), "problem": _("problem")}
-AIDAS_LABELS: dict[str, Any] = {
-    "attention": _("Attention"),
-    "interest": _("Interest"),
-    "desire": _("Desire"),
-    "action": _("Action"),
-    "satisfaction": _("Satisfaction"),
-}
+# The AIDAS stages as the profile and the reports name them (model.labels): one name each.
+AIDAS_LABELS: dict[str, str] = {stage.value: ru(stage) for stage in AidasStage}
 EVIDENCE_LABELS: dict[str, Any] = {
     "statistics": _("statistics"),
     "survey": _("survey"),
@@ -1132,7 +1130,10 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
     user = request.user.get_username()
     try:
         if action == "confirm":
-            when = timezone.localtime().strftime("%d.%m.%Y %H:%M")
+            # stored in the document: the reports' form whatever the page's language, with the
+            # zone as every time is shown — «07.12.2026 12:30 (МСК)»
+            local = timezone.localtime()
+            when = f"{local:%d.%m.%Y %H:%M} ({zone_label(str(settings.TIME_ZONE), local)})"
             document = pipeline.confirm_quote(
                 document, hypothesis_id, index, quote, who=user, when=when
             )

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segprofile import pipeline
@@ -25,6 +26,7 @@ from segprofile.model.format import percent
 from segprofile.model.labels import PRIORITY_PARTS, segment_name
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
+from segprofile.model.study import empty_requisites
 from segprofile.web.studies import access, htmx, runs, sections, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
@@ -52,6 +54,7 @@ from segprofile.web.studies.views.common import (
     audit_export,
     computed_profile,
     current_document,
+    report_download,
     revision_document,
     study_capabilities,
 )
@@ -456,7 +459,18 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         "newer_revision": current if current.number > run.revision.number else None,
         "report_template": services.report_template_path(run.study).is_file(),
     }
+    if run.status == ProfileRun.Status.DONE:  # the reports' title page: what it leaves blank
+        empty = empty_requisites(revision_document(run.revision))
+        context["empty_requisites"] = [_REQUISITE_NAMES[name] for name in empty]
     return render(request, "studies/study/run.html", context)
+
+
+#: The title page's requisites as the run's page names them when they are empty.
+_REQUISITE_NAMES = {
+    "organisation": _("the body"),
+    "approver": _("the approving official"),
+    "place": _("the place of compilation"),
+}
 
 
 @require_GET
@@ -650,11 +664,7 @@ def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
 def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
     audit_export(request, run, "html")
-    return attachment(
-        run.html,
-        f"{run.study.slug}-r{run.revision.number}-profile.html",
-        "text/html; charset=utf-8",
-    )
+    return report_download(run, run.html, "html", "text/html; charset=utf-8")
 
 
 @require_GET
@@ -668,11 +678,7 @@ def run_json(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         )
     else:
         text = runs.published_json(run)
-    return attachment(
-        text,
-        f"{run.study.slug}-r{run.revision.number}-profile.json",
-        "application/json; charset=utf-8",
-    )
+    return report_download(run, text, "json", "application/json; charset=utf-8")
 
 
 # --- issue 19: roles and audiences (M-2), segmentation settings (M-4…M-6), priority (M-6) --------
