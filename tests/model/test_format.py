@@ -120,6 +120,6 @@ def test_a_report_file_is_named_by_the_study_safely_on_every_system() -> None:
     long = "Профиль клиентских сегментов услуги «" + "очень " * 40 + "длинной»"
     name = report_file_name(long, "docx", revision=3)
     assert name.startswith("Профиль клиентских сегментов услуги «очень очень")
-    assert name.endswith("… — ред. 3.docx")
+    assert name.endswith("…» — ред. 3.docx")  # the quotation cut short is closed
     assert len(name) <= FILE_TITLE_LIMIT + len(" — ред. 3.docx")
     assert report_file_name('<>:"/', "json") == "Профиль — исследование.json"

@@ -186,6 +186,8 @@ def report_file_name(
     :data:`FILE_TITLE_LIMIT` characters, no leading dot."""
     limit = FILE_TITLE_LIMIT
     clean = shorten(" ".join(_NOT_IN_FILE_NAMES.sub(" ", title).split()).strip(" ."), limit)
+    if clean.count("«") > clean.count("»"):  # a quotation cut short is closed: «…рождением и…»
+        clean = shorten(clean, limit - 1) + "»"
     # A title «Профиль клиентских сегментов…» is not prefixed with «Профиль» again.
     parts = [clean] if clean.lower().startswith("профиль") else ["Профиль", clean or "исследование"]
     if revision is not None:
