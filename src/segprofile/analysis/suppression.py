@@ -58,6 +58,7 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from segprofile.model.format import number, percent, plural
 from segprofile.model.labels import MISSING_CODE
 from segprofile.model.results import (
+    BlindZone,
     ClusterCrossCell,
     ClusterCrosstab,
     ClusterResult,
@@ -334,6 +335,12 @@ class LiveCount:
     matched: int | None
     total: int
     text: str
+
+
+def blind_zone_told(bz: BlindZone | None, min_cell: int) -> bool:
+    """Whether a segment's blind zone is published: its applicants and those entitled who did
+    not apply are each nobody or at least ``min_cell`` (applicants are never nobody here)."""
+    return bz is not None and bz.applicants >= min_cell and not 0 < bz.blind < min_cell
 
 
 def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
@@ -841,9 +848,7 @@ class _Suppressor:
         recommended: Hidden | None = None,
     ) -> SegmentStats:
         traits = self.traits(seg.distinctive, seg.capacity or 0)
-        bz = seg.blind_zone
-        if bz is not None and (bz.applicants < self.min_cell or bz.blind < self.min_cell):
-            bz = None
+        bz = seg.blind_zone if blind_zone_told(seg.blind_zone, self.min_cell) else None
         return seg.model_copy(
             update={
                 "satisfaction": _hidden_satisfaction(seg.satisfaction, rated)

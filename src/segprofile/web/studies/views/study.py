@@ -528,7 +528,8 @@ def _priorities_page(
         sort = "rank"
     current = current_revision(study)  # the forms' base revision
     document = revision_document(run.revision)
-    priority, rows = _priority_rows(runs.published(run), document, sort)
+    published = runs.published(run)
+    priority, rows = _priority_rows(published, document, sort)
     can = study_capabilities(request, study)
     if form is None and can.edit:
         form = PriorityForm(initial=PriorityForm.initial_of(current.to_document()))
@@ -538,6 +539,7 @@ def _priorities_page(
         "run": run,
         "priority": priority,
         "rows": rows,
+        "audience": published.audience,
         "names": runs.labels(run),
         "min_cell": document.segmentation.min_cell,
         "sort": sort,
