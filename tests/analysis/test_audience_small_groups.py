@@ -92,24 +92,38 @@ def test_a_never_applying_group_tells_nothing_of_a_small_group(
     assert profile.audience is not None
     groups = [g.label for g in profile.audience.never_applying]
     assert groups == ["Регион: Республика Алтай"]  # 800 entitled, nobody applies
-    # Entitled people of Тыва under 25 only, while its four clients are 25–35: «Тыва · under
-    # 25» with nobody would tell the age of the four.
+    # Тыва's four clients are 25–35 and its entitled mostly under 25: «Тыва · under 25» with
+    # nobody would tell the age of the four. Курганская область has ten clients, three of
+    # them in the audience (under 36), all 25–35: «Курганская · under 25» would tell theirs.
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    population = pq.read_table(data / "population.parquet").to_pylist()
-    population.append({"region": "Республика Тыва", "age": 20, "Численность": 600})
-    copy = tmp_path / "data"
-    write_regions(copy)
+    copy = write_regions(tmp_path / "data")
+    population = pq.read_table(copy / "population.parquet").to_pylist()
+    population += [
+        {"region": "Республика Тыва", "age": 20, "Численность": 600},
+        {"region": "Курганская область", "age": 20, "Численность": 700},
+        {"region": "Курганская область", "age": 30, "Численность": 900},
+    ]
     records = pq.read_table(copy / "records.parquet").to_pylist()
     for row in records:
         if row["region"] == "Республика Тыва":
             row["age"] = 30
+    moved = [row for row in records if row["region"] == "Москва"][:10]
+    for i, row in enumerate(moved):
+        row["region"], row["age"] = "Курганская область", 30 if i < 3 else 60
     pq.write_table(pa.Table.from_pylist(records), copy / "records.parquet")
     pq.write_table(pa.Table.from_pylist(population), copy / "population.parquet")
     result = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=copy), study)
     assert result.audience is not None
-    assert all("Тыва" not in g.label for g in result.audience.never_applying)
+    labels = [g.label for g in result.audience.never_applying]
+    assert "Регион: Республика Алтай" in labels
+    assert not any("Тыва" in label or "Курганская" in label for label in labels), labels
+    # Курганская is named where it is large enough: its segment and blind zone.
+    kurgan = _segment(result, "region=Курганская область")
+    assert kurgan.capacity == 10
+    assert kurgan.blind_zone is not None
+    assert kurgan.blind_zone.applicants == 3
 
 
 def test_blind_zone_column_and_reason_say_the_same(profile: Profile, study: Study) -> None:
