@@ -217,3 +217,31 @@ def test_texts_agree_in_number(profile: Profile) -> None:
     assert format_cell(10 / 120_000, "pct1") == "менее 0,1\u00a0%"
     assert format_cell(0.72, "pct1") == "72,0\u00a0%"
     assert json.loads(json.dumps(profile.priority.rules))  # plain strings
+
+
+def test_a_blind_zone_telling_a_few_clients_outside_the_audience_is_hidden() -> None:
+    """1 000 clients of whom 997 are in the role's audience: the blind zone's applicants would
+    tell that three are outside the rule (their age, their income…)."""
+    from segprofile.analysis.suppression import blind_zone_told
+    from segprofile.model.results import BlindZone, SatisfactionStats
+
+    def segment(clients: int, applicants: int, entitled: float) -> SegmentStats:
+        blind = max(0.0, entitled - applicants)
+        return SegmentStats(
+            key="region=x",
+            value="x",
+            label="X",
+            capacity=clients,
+            share=0.5,
+            satisfaction=SatisfactionStats(n=0),
+            blind_zone=BlindZone(
+                entitled=entitled, applicants=applicants, blind=blind, share=blind / entitled
+            ),
+        )
+
+    assert blind_zone_told(segment(1000, 1000, 5000), 5)
+    assert blind_zone_told(segment(1000, 990, 5000), 5)
+    assert not blind_zone_told(segment(1000, 997, 5000), 5)  # three outside the rule
+    assert not blind_zone_told(segment(1000, 4, 5000), 5)  # four applicants
+    assert not blind_zone_told(segment(1000, 990, 993), 5)  # three entitled did not apply
+    assert blind_zone_told(segment(1000, 990, 990), 5)  # nobody did not apply

@@ -269,7 +269,7 @@ def _parts(
         "capacity": capacity,
         "dissatisfaction": dissatisfaction,
         "blind_zone": (seg.blind_zone.share or 0.0)
-        if seg.blind_zone and blind_zone_told(seg.blind_zone, min_cell)
+        if seg.blind_zone and blind_zone_told(seg, min_cell)
         else 0.0,
         "uniqueness": uniqueness.get(seg.key, 0.0),
         "sponsor": 1.0 if seg.key in sponsors else 0.0,
@@ -341,10 +341,15 @@ def _blind_zone_reason(seg: SegmentStats, study: Study) -> str | None:
             f"из целевой аудитории обратились меньше {number(min_cell)} чел. — слепая зона "
             "не показывается и не учитывается"
         )
-    if not blind_zone_told(bz, min_cell):
+    if 0 < bz.blind < min_cell:
         return (
             f"не обратились меньше {number(min_cell)} имеющих право — слепая зона не "
             "показывается и не учитывается"
+        )
+    if not blind_zone_told(seg, min_cell):
+        return (
+            f"вне целевой аудитории меньше {number(min_cell)} клиентов сегмента — слепая зона "
+            "не показывается и не учитывается"
         )
     if bz.share is None:
         return (
