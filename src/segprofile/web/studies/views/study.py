@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, NotFound, SegprofileError
-from segprofile.model.format import percent
+from segprofile.model.format import percent, share_percent
 from segprofile.model.labels import PRIORITY_PARTS, segment_name
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
@@ -512,6 +512,8 @@ def _priority_rows(
     for row in rows:
         row["top"] = row["segment"].key in top
         row["note"] = notes.get(row["segment"].key)
+        bz = row["segment"].blind_zone  # as the reasons write it: «менее 1 %», never «0 %»
+        row["blind"] = share_percent(bz.share) if bz is not None and bz.share is not None else ""
     return ranked["priority"], rows
 
 
