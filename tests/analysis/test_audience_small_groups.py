@@ -184,7 +184,7 @@ def test_the_page_says_where_the_blind_zone_comes_from(profile: Profile, study: 
     source, scope = (_spaces(n) for n in profile.audience.notes)
     assert source.startswith(
         "Слепая зона сегмента — имеющие право по таблице численности «Численность имеющих "
-        "право» (столбец «Численность») минус обратившиеся клиенты сегмента."
+        "право» (по столбцу с численностью) минус обратившиеся клиенты сегмента."
     )
     assert scope.startswith("Сегменты и приоритеты посчитаны по всем 12 000 клиентам")
     assert "целевая аудитория роли «Заявитель» по правилу отбора — 3 686 из них" in scope

@@ -92,7 +92,7 @@ def test_a_skewed_export_with_a_population_table(page: Any, live_app: Any, tmp_p
     expect(page.locator("table[data-table^='segments_']").first).to_be_visible(timeout=SLOW)
     audience = page.locator("#sp-audience")
     expect(audience).to_contain_text("Слепая зона сегмента — имеющие право по таблице численности")
-    expect(audience).to_contain_text("(столбец «Численность»)")
+    expect(audience).to_contain_text("(по столбцу с численностью)")
     expect(audience).to_contain_text("Сегменты и приоритеты посчитаны по всем 12 000 клиентам")
     expect(audience).to_contain_text("2 малых сегмента (меньше 5 клиентов) — не называются")
     shot(page, "audience-02-run-section", audience)

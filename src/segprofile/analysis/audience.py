@@ -128,7 +128,7 @@ def blind_zones(
             f"В таблице численности «{_source_name(population_source)}» не выбран столбец с "
             f"численностью, поэтому каждая её строка считается одним человеком: имеют право "
             f"{rows}. Если в строке — число людей (столбец вроде «Численность»), выберите "
-            "его при загрузке таблицы на странице «Данные» (в YAML — count_column источника)."
+            "его при загрузке таблицы на странице «Данные»."
         )
     if total_applicants > total_entitled:
         warnings.append(
@@ -190,8 +190,9 @@ def _source_name(source: DataSource) -> str:
 def _source_note(study: Study, source: DataSource) -> str:
     """Where a segment's blind zone comes from, and why it may be missing (one line)."""
     min_cell = number(study.segmentation.min_cell)
+    # The column is not named: a data column's name («entitled») is no word of a report.
     how = (
-        f"столбец «{source.count_column}»"
+        "по столбцу с численностью"
         if source.count_column
         else "столбец с численностью не выбран: строка — один человек"
     )
