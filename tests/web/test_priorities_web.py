@@ -43,6 +43,12 @@ def test_priorities_page_lists_ranks_with_reasons_and_a_chart(
     assert "CSAT" in text
     first_rank = text.index('<td class="num">1</td>')
     assert first_rank < text.index('<td class="num">2</td>')
+    # Where the blind zone column comes from, and that the segments count every client while
+    # the role's audience (the eligibility rule) is smaller: one line each, above the table.
+    notes = text[text.index('id="blind-zone-source"') : text.index('id="priority-ranking"')]
+    assert "Слепая зона сегмента — имеющие право по таблице численности" in notes
+    assert "(по столбцу с численностью) минус обратившиеся клиенты сегмента" in notes
+    assert "Сегменты и приоритеты посчитаны по всем 3\xa0000 клиентам" in notes
 
 
 @pytest.mark.django_db

@@ -35,11 +35,14 @@ from segprofile.analysis.rules import (
 )
 from segprofile.analysis.stats import z_value
 from segprofile.data.engine import execute
+from segprofile.model.format import number, plural
 from segprofile.model.results import (
     AudienceSummary,
     BlindZone,
     Interval,
     NeverApplyingGroup,
+    SegmentStats,
+    known,
 )
 from segprofile.model.study import DataSource, Feature, Role, Study
 
@@ -119,10 +122,20 @@ def blind_zones(
     total_entitled, _ = _entitled(total_entitled_raw, population_source, z)
 
     columns = pop_coded.columns
+    if count_column is None and population_source.sample_fraction is None:
+        rows = plural(round(total_entitled_raw), "строка", "строки", "строк")
+        warnings.append(
+            f"В таблице численности «{_source_name(population_source)}» не выбран столбец с "
+            f"численностью, поэтому каждая её строка считается одним человеком: имеют право "
+            f"{rows}. Если в строке — число людей (столбец вроде «Численность»), выберите "
+            "его при загрузке таблицы на странице «Данные»."
+        )
     if total_applicants > total_entitled:
         warnings.append(
-            f"Обратившихся ({total_applicants}) больше, чем имеющих право по таблице численности "
-            f"({total_entitled:.0f}): проверьте, что таблица полная и за тот же период."
+            f"Обратившихся ({number(total_applicants)}) больше, чем имеющих право по таблице "
+            f"численности ({number(total_entitled)}): проверьте, что таблица полная и за тот же "
+            "период"
+            + (", и выберите в ней столбец с численностью." if count_column is None else ".")
         )
     if shared:
         pop_long = pop_view.pivot_longer(
@@ -141,19 +154,88 @@ def blind_zones(
         warnings += _fill_segments(
             study, shared, columns, segments, pop_frame, rec_frame, population_source, z
         )
+    min_cell = study.segmentation.min_cell
+    rare = {
+        (fs.feature_id, seg.value)
+        for fs in segments.features
+        for seg in fs.segments
+        if 0 < _size(seg) < min_cell
+    }
     never = _never_applying(
-        study, shared, pop_coded, pop_view, rec_coded.table, population_source, z
+        study, shared, pop_coded, pop_view, rec_coded.table, population_source, z, rare
     )
+    notes = [_source_note(study, population_source)]
+    if rule:
+        everyone = records.table[id_column].nunique() if id_column else records.table.count()
+        notes += _scope_note(study, role, int(execute(everyone) or 0), total_applicants)
     return AudienceSummary(
         role_id=role.id,
         population_source=population_source.id,
         eligibility_rule=rule,
         entitled=total_entitled,
         applicants=total_applicants,
-        coverage=min(1.0, total_applicants / total_entitled) if total_entitled > 0 else None,
+        coverage=total_applicants / total_entitled
+        if total_entitled > 0 and total_applicants <= total_entitled
+        else None,
         never_applying=never,
         warnings=warnings,
+        notes=notes,
     )
+
+
+def _source_name(source: DataSource) -> str:
+    return source.title or source.id
+
+
+def _source_note(study: Study, source: DataSource) -> str:
+    """Where a segment's blind zone comes from, and why it may be missing (one line)."""
+    min_cell = number(study.segmentation.min_cell)
+    # The column is not named: a data column's name («entitled») is no word of a report.
+    how = (
+        "по столбцу с численностью"
+        if source.count_column
+        else "столбец с численностью не выбран: строка — один человек"
+    )
+    return (
+        f"Слепая зона сегмента — имеющие право по таблице численности "
+        f"«{_source_name(source)}» ({how}) минус обратившиеся клиенты сегмента. Прочерк — "
+        "слепая зона не оценена (признака или значения нет в таблице численности, либо "
+        "обратившихся больше, чем имеющих право) или скрыта: не обратились или остались вне "
+        f"целевой аудитории меньше {min_cell} человек сегмента."
+    )
+
+
+def _scope_note(study: Study, role: Role, everyone: int, audience: int) -> list[str]:
+    """That segments and priorities count every client while the role's audience is smaller
+    (nothing when fewer than ``min_cell`` are outside it: their number is not told)."""
+    if everyone - audience < study.segmentation.min_cell:
+        return []
+    clients = plural(everyone, "клиенту", "клиентам", "клиентам")
+    return [
+        f"Сегменты и приоритеты посчитаны по всем {clients}, а целевая аудитория роли "
+        f"«{role.title}» по правилу отбора — "
+        f"{number(audience)} из них: по ней посчитаны только имеющие право и слепые зоны."
+    ]
+
+
+def _named(segments: list[SegmentStats], min_cell: int) -> str:
+    """Segments as a warning names them: those of fewer than ``min_cell`` clients only counted
+    (a region of two applicants named in a warning is as good as named in a table)."""
+    named = [seg.label for seg in segments if _size(seg) >= min_cell]
+    small = len(segments) - len(named)
+    if not small:
+        return ", ".join(named)
+    count = plural(small, "малый сегмент", "малых сегмента", "малых сегментов")
+    verb = "не называется" if small == 1 else "не называются"
+    tail = f"{count} (меньше {number(min_cell)} клиентов)"
+    if named:
+        return f"{', '.join(named)}; ещё {tail} {verb}"
+    return f"{tail} — {verb}"
+
+
+def _size(seg: SegmentStats) -> int:
+    """The people of a segment: its distinct clients when counted, else its rows."""
+    return min(known(seg.capacity), seg.clients if seg.clients is not None else known(seg.capacity))
 
 
 def _fill_segments(
@@ -166,8 +248,14 @@ def _fill_segments(
     source: DataSource,
     z: float,
 ) -> list[str]:
-    """Set ``segment.blind_zone``; return warnings about tables that do not match."""
+    """Set ``segment.blind_zone``; return warnings about tables that do not match.
+
+    A segment with more applicants than entitled people gets no blind zone share: the
+    population table is wrong or of another period there, and 0 % would read as «everyone
+    applies». The warnings never name a segment of fewer than ``min_cell`` clients.
+    """
     warnings: list[str] = []
+    min_cell = study.segmentation.min_cell
     by_column = {name: fid for fid, name in columns.items()}
     entitled = {
         (by_column[str(r.feature)], str(r.segment)): float(r.entitled)
@@ -182,31 +270,36 @@ def _fill_segments(
         if fs.feature_id not in shared_ids:
             continue
         in_population = {code for (fid, code) in entitled if fid == fs.feature_id}
+        present = [seg for seg in fs.segments if seg.value != MISSING_CODE]
         absent = [
-            seg.label
-            for seg in fs.segments
-            if seg.value != MISSING_CODE and seg.value not in in_population
+            seg
+            for seg in present
+            if seg.value not in in_population and applied.get((fs.feature_id, seg.value), 0)
         ]
         if absent:
             warnings.append(
                 f"В таблице численности нет значений признака «{fs.label}», которые есть у "
-                f"обратившихся: {', '.join(absent)}. Слепая зона для них не оценена."
+                f"обратившихся: {_named(absent, min_cell)}. Слепая зона для них не оценена."
             )
         over = [
-            seg.label
-            for seg in fs.segments
-            if applied.get((fs.feature_id, seg.value), 0)
-            > entitled.get((fs.feature_id, seg.value), 0)
-            and seg.value in in_population
+            seg
+            for seg in present
+            if seg.value in in_population
+            and applied.get((fs.feature_id, seg.value), 0)
+            > _entitled(entitled[(fs.feature_id, seg.value)], source, z)[0]
         ]
         if over:
             warnings.append(
-                f"Признак «{fs.label}»: обратившихся больше, чем имеющих право, в сегментах "
-                f"{', '.join(over)} — проверьте таблицу численности."
+                f"Признак «{fs.label}»: в сегментах, где обратившихся больше, чем имеющих "
+                "право, слепая зона не оценена — проверьте таблицу численности. Сегменты: "
+                f"{_named(over, min_cell)}."
             )
-        for seg in fs.segments:
-            if seg.value == MISSING_CODE:
-                continue
+        for seg in present:
+            if (fs.feature_id, seg.value) not in entitled and (
+                fs.feature_id,
+                seg.value,
+            ) not in applied:
+                continue  # outside the role's audience: no blind zone to speak of
             raw = entitled.get((fs.feature_id, seg.value), 0.0)
             estimate, interval = _entitled(raw, source, z)
             n_applied = applied.get((fs.feature_id, seg.value), 0)
@@ -216,7 +309,7 @@ def _fill_segments(
                 entitled_interval=interval,
                 applicants=n_applied,
                 blind=blind,
-                share=blind / estimate if estimate > 0 else None,
+                share=blind / estimate if estimate >= n_applied and estimate > 0 else None,
             )
     return warnings
 
@@ -229,8 +322,15 @@ def _never_applying(
     rec_table: ir.Table,
     source: DataSource,
     z: float,
+    rare: set[tuple[str, str]],
 ) -> list[NeverApplyingGroup]:
-    """Combinations of feature values with entitled people and no applicant, largest first."""
+    """Combinations of feature values with entitled people and no applicant, largest first.
+
+    A combination is left out when a coarser group it refines (fewer of its features) has
+    applicants, but fewer than ``min_cell``: «Тыва · женщины» with nobody would tell that
+    Тыва's two applicants are men; and when one of its values has fewer than ``min_cell``
+    clients (``rare``: the profile names it nowhere, it is one of «Прочие значения»).
+    """
     if not shared:
         return []
     columns = coded.columns
@@ -246,6 +346,25 @@ def _never_applying(
     # and no applicant, unless a coarser group found already contains it.
     found: list[dict[str, str]] = []
     out = []
+    min_cell = study.segmentation.min_cell
+    applied: dict[tuple[str, ...], dict[tuple[str, ...], int]] = {}
+
+    def few_in_parent(values: dict[str, str]) -> bool:
+        keys = list(values)
+        coarser = (c for size in range(1, len(keys)) for c in itertools.combinations(keys, size))
+        for parent in coarser:
+            cols = [columns[k] for k in parent]
+            if parent not in applied:
+                counts = rec.groupby(cols)["n"].sum()
+                applied[parent] = {
+                    tuple(str(v) for v in (k if isinstance(k, tuple) else (k,))): int(n)
+                    for k, n in counts.items()
+                }
+            n = applied[parent].get(tuple(values[k] for k in parent), 0)
+            if 0 < n < min_cell:
+                return True
+        return False
+
     for size in range(1, min(len(shared), MAX_GROUP_FEATURES) + 1):
         for subset in itertools.combinations(shared, size):
             cols = [columns[f.id] for f in subset]
@@ -256,6 +375,8 @@ def _never_applying(
             for row in empty.sort_values("entitled", ascending=False).to_dict("records"):
                 values = {f.id: str(row[columns[f.id]]) for f in subset}
                 if any(all(values.get(k) == v for k, v in g.items()) for g in found):
+                    continue
+                if few_in_parent(values) or any((k, v) in rare for k, v in values.items()):
                     continue
                 found.append(values)
                 label = " · ".join(

@@ -48,11 +48,13 @@ from segprofile.analysis.stats import (
     required_sample,
     wilson_interval,
 )
+from segprofile.analysis.suppression import blind_zone_told
 from segprofile.model.format import (
     number,
     p_value,
     percent,
     percents,
+    plural,
     points,
     share_percent,
 )
@@ -125,9 +127,14 @@ def _no_note(key: str) -> str | None:
     return None
 
 
-def _unchecked_note(key: str) -> str | None:
-    """Before research confirms a problem, uniqueness rests on hypotheses: the reason says so."""
-    return "по гипотезам, ещё не проверенным исследованием"
+def _unchecked_notes(uniqueness: Mapping[str, float]) -> Callable[[str], str | None]:
+    """Before research confirms a problem, uniqueness rests on hypotheses: the reason of a
+    segment with problem hypotheses says so; a segment without any has no such factor."""
+
+    def note(key: str) -> str | None:
+        return "по гипотезам, ещё не проверенным исследованием" if key in uniqueness else None
+
+    return note
 
 
 def _happy(stats: SatisfactionStats) -> int:
@@ -250,6 +257,7 @@ def _parts(
     uniqueness: dict[str, float],
     sponsors: dict[str, str],
     feature_totals: dict[str, _Totals],
+    min_cell: int,
 ) -> dict[str, float]:
     if rated:
         capacity = gap.affected / max_affected if max_affected > 0 else 0.0
@@ -260,7 +268,9 @@ def _parts(
     return {
         "capacity": capacity,
         "dissatisfaction": dissatisfaction,
-        "blind_zone": (seg.blind_zone.share or 0.0) if seg.blind_zone else 0.0,
+        "blind_zone": (seg.blind_zone.share or 0.0)
+        if seg.blind_zone and blind_zone_told(seg, min_cell)
+        else 0.0,
         "uniqueness": uniqueness.get(seg.key, 0.0),
         "sponsor": 1.0 if seg.key in sponsors else 0.0,
     }
@@ -320,6 +330,38 @@ def _capacity_reason(seg: SegmentStats, gap: SatisfactionGap, rated: bool, study
     return f"{text} — не учитывается: {why}"
 
 
+def _blind_zone_reason(seg: SegmentStats, study: Study) -> str | None:
+    """The blind zone as the tables publish it (:func:`blind_zone_told`), or why it is not
+    counted; nothing when the segment has none (no population table, or not its feature)."""
+    bz, min_cell = seg.blind_zone, study.segmentation.min_cell
+    if bz is None:
+        return None
+    if bz.applicants < min_cell:
+        return (
+            f"из целевой аудитории обратились меньше {number(min_cell)} чел. — слепая зона "
+            "не показывается и не учитывается"
+        )
+    if 0 < bz.blind < min_cell:
+        return (
+            f"не обратились меньше {number(min_cell)} имеющих право — слепая зона не "
+            "показывается и не учитывается"
+        )
+    if not blind_zone_told(seg, min_cell):
+        return (
+            f"вне целевой аудитории меньше {number(min_cell)} клиентов сегмента — слепая зона "
+            "не показывается и не учитывается"
+        )
+    if bz.share is None:
+        return (
+            "слепая зона не оценена: обратившихся больше, чем имеющих право по таблице численности"
+        )
+    threshold = study.priority.large_blind_zone_share
+    size = "большая" if bz.share >= threshold else "небольшая"
+    return (
+        f"слепая зона {share_percent(bz.share)} имеющих право — {size} (порог {percent(threshold)})"
+    )
+
+
 def _reasons(
     study: Study,
     seg: SegmentStats,
@@ -330,18 +372,12 @@ def _reasons(
     sponsors: dict[str, str],
     uniqueness_note: Callable[[str], str | None],
 ) -> list[str]:
-    settings = study.priority
     out = [_capacity_reason(seg, gap, rated, study)]
     if rated:
         out.append(satisfaction_reason(gap, study))
-    if seg.blind_zone is not None and seg.blind_zone.share is not None:
-        bz = seg.blind_zone.share
-        large = bz >= settings.large_blind_zone_share
-        out.append(
-            f"слепая зона {percent(bz)} имеющих право — "
-            + ("большая" if large else "небольшая")
-            + f" (порог {percent(settings.large_blind_zone_share)})"
-        )
+    blind = _blind_zone_reason(seg, study)
+    if blind:
+        out.append(blind)
     note = uniqueness_note(seg.key)
     if parts["uniqueness"] > 0 or note:
         out.append(
@@ -372,6 +408,15 @@ def _top(ranked: list[tuple[SegmentStats, float]], n: int) -> list[str]:
     return [seg.key for seg, score in ranked if score > 0][:n]
 
 
+def _comparisons(n: int) -> str:
+    """«на все 23 сравнения», «на одно сравнение»."""
+    if n == 0:
+        return "(сравнивать пока нечего)"
+    if n == 1:
+        return "на одно сравнение"
+    return "на все " + plural(n, "сравнение", "сравнения", "сравнений")
+
+
 def _rules(study: Study, rated: bool, compared: int) -> list[str]:
     alpha = number(_alpha(study), 2)
     needed = number(min_ratings(study))
@@ -386,8 +431,8 @@ def _rules(study: Study, rated: bool, compared: int) -> list[str]:
     return [
         "Удовлетворённость сегмента сравнивается с остальными клиентами того же признака "
         "(все, кто не входит в сегмент): хи-квадрат Пирсона, точный тест Фишера, если ожидаемое "
-        "число оценок в какой-либо клетке меньше 5; поправка Бенджамини — Хохберга на все "
-        f"{number(compared)} сравнений. Разница значима, если q < {alpha}; только тогда "
+        "число оценок в какой-либо клетке меньше 5; поправка Бенджамини — Хохберга "
+        f"{_comparisons(compared)}. Разница значима, если q < {alpha}; только тогда "
         "удовлетворённость сегмента называется низкой или высокой.",
         f"Сегмент, где меньше {needed} оценок (столько нужно для погрешности ±{margin} при "
         f"доверии {confidence}), помечен «мало данных»: его удовлетворённость в оценку не "
@@ -433,7 +478,8 @@ def _warnings(
         ]
         if len(weak) * 2 >= len(present):
             out.append(
-                f"Признак «{fs.label}» делит клиентов на {number(len(present))} сегментов, и "
+                f"Признак «{fs.label}» делит клиентов на "
+                f"{plural(len(present), 'сегмент', 'сегмента', 'сегментов')}, и "
                 f"{number(len(weak))} из них слишком малы, чтобы сравнивать удовлетворённость. "
                 "Объедините редкие значения (например, пороги binning для числового признака "
                 "или одну подпись в value_labels для нескольких значений) или уберите признак "
@@ -463,7 +509,9 @@ def prioritise(
         uniqueness_note: Callable[[str], str | None] = complaints.reason
     else:
         uniqueness = problem_uniqueness(study)
-        uniqueness_note = _no_note if has_confirmed_problems(study) else _unchecked_note
+        uniqueness_note = (
+            _no_note if has_confirmed_problems(study) else _unchecked_notes(uniqueness)
+        )
     sponsors = {n.segment: n.reason for n in study.segment_notes if n.sponsor_focus}
     feature_totals = _feature_totals(features)
     warnings: list[str] = []
@@ -474,7 +522,16 @@ def prioritise(
     scored = [
         (
             seg,
-            _parts(seg, gaps[seg.key], rated, max_affected, uniqueness, sponsors, feature_totals),
+            _parts(
+                seg,
+                gaps[seg.key],
+                rated,
+                max_affected,
+                uniqueness,
+                sponsors,
+                feature_totals,
+                study.segmentation.min_cell,
+            ),
         )
         for seg in candidates
     ]
@@ -513,7 +570,9 @@ def prioritise(
         mode="low" if low else "high",
         overall_csat=overall.csat,
         weights=weights,
-        explanation=_explanation(study, overall, low, top_keys, from_complaints, complaints),
+        explanation=_explanation(
+            study, overall, low, top_keys, from_complaints, complaints, bool(uniqueness)
+        ),
         top=top_keys,
         sensitivity=sensitivity,
         rules=_rules(study, rated, compared),
@@ -530,6 +589,7 @@ def _explanation(
     top: list[str],
     from_complaints: bool,
     complaints: Uniqueness | None,
+    any_uniqueness: bool = True,
 ) -> str:
     settings = study.priority
     if overall.csat is None:
@@ -559,6 +619,11 @@ def _explanation(
         text += (
             " Уникальность проблем оценена по темам жалоб, пока исследование не подтвердило "
             f"проблем: {complaints.rule}."
+        )
+    elif not any_uniqueness:
+        text += (
+            " Уникальность проблем в оценку не входит: гипотез о проблемах сегментов пока нет "
+            "(раздел «Гипотезы»)."
         )
     return text
 

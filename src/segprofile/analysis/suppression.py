@@ -336,6 +336,22 @@ class LiveCount:
     text: str
 
 
+def blind_zone_told(seg: SegmentStats, min_cell: int) -> bool:
+    """Whether a segment's blind zone is published: its applicants (the clients of the role's
+    audience), the segment's clients outside that audience, and the entitled who did not apply
+    are each nobody or at least ``min_cell`` (applicants are never nobody here): a segment of
+    1 000 clients with 997 applicants would tell that three of them are outside the rule."""
+    bz = seg.blind_zone
+    if bz is None:
+        return False
+    clients = seg.clients if seg.clients is not None else (seg.capacity or 0)
+    return (
+        bz.applicants >= min_cell
+        and not 0 < bz.blind < min_cell
+        and not 0 < clients - bz.applicants < min_cell
+    )
+
+
 def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
     """How many of ``total`` records a condition selects, as the viewer may see it.
 
@@ -841,9 +857,7 @@ class _Suppressor:
         recommended: Hidden | None = None,
     ) -> SegmentStats:
         traits = self.traits(seg.distinctive, seg.capacity or 0)
-        bz = seg.blind_zone
-        if bz is not None and (bz.applicants < self.min_cell or bz.blind < self.min_cell):
-            bz = None
+        bz = seg.blind_zone if blind_zone_told(seg, self.min_cell) else None
         return seg.model_copy(
             update={
                 "satisfaction": _hidden_satisfaction(seg.satisfaction, rated)

@@ -96,14 +96,16 @@ def percent(share: float | None, digits: int = 0) -> str:
     return f"{number(share * 100, digits)}{NBSP}%"
 
 
-def share_percent(share: float | None) -> str:
-    """A share of clients in whole percents; a small share that is not zero never reads «0 %».
+def share_percent(share: float | None, digits: int = 0) -> str:
+    """A share of clients in percents; a small share that is not zero never reads «0 %».
 
-    ``0.0004`` → ``менее 1 %``; ``0.341`` → ``34 %``.
+    ``0.0004`` → ``менее 1 %``; ``0.341`` → ``34 %``; with ``digits=1``: ``0.0004`` →
+    ``менее 0,1 %`` (10 clients of 120 000), ``0.341`` → ``34,1 %``.
     """
-    if share is not None and 0 < share < 0.005:
-        return f"менее 1{NBSP}%"
-    return percent(share)
+    least = 10.0**-digits
+    if share is not None and 0 < share * 100 < least / 2:
+        return f"менее {number(least, digits)}{NBSP}%"
+    return percent(share, digits)
 
 
 def percents(a: float, b: float) -> tuple[str, str]:

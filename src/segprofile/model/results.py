@@ -190,6 +190,10 @@ class AudienceSummary(_Result):
     coverage: float | None = Field(None, description="Доля обратившихся среди имеющих право")
     never_applying: list[NeverApplyingGroup] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Откуда слепая зона и по каким клиентам посчитаны сегменты (по строке)",
+    )
 
 
 class SensitivityRow(_Result):

@@ -204,8 +204,10 @@ from segprofile.pipeline.stages import Stage, StageState, StudyStages, study_sta
 from segprofile.pipeline.uploads import (
     SectionChange,
     UploadSettings,
+    guess_count_column,
     section_changes,
     take_sections,
+    takes_count,
     takes_settings,
     with_upload_settings,
 )
@@ -313,6 +315,7 @@ __all__ = [
     "feature_columns",
     "feature_references",
     "generate_demo_data",
+    "guess_count_column",
     "hidden_reason_text",
     "hidden_segments",
     "import_dataset",
@@ -405,6 +408,7 @@ __all__ = [
     "survey_sizes",
     "survey_source",
     "take_sections",
+    "takes_count",
     "takes_settings",
     "text_sources",
     "text_topics",

@@ -1,8 +1,9 @@
 """What an upload changes in the study document (issue 19).
 
 - :func:`with_upload_settings` — the choices made on a data file's check page (which column is
-  the satisfaction rating, which the client id, which the date, which columns become features)
-  written into the study: the caller stores the result as one revision with the import.
+  the satisfaction rating, which the client id, which the date, which columns become features;
+  for a population table, which column holds the number of people) written into the study:
+  the caller stores the result as one revision with the import.
 - :func:`section_changes` and :func:`take_sections` — a study document uploaded as a new
   revision never replaces work silently: the sections it would change are described in words
   (:func:`segprofile.model.diff.describe_changes`), and only the sections the person chose are
@@ -14,6 +15,7 @@ problems otherwise); nothing here stores anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +46,9 @@ class UploadSettings:
     date_column: str | None = None
     features: Sequence[tuple[str, str]] = field(default_factory=tuple)
     """``(column, type)`` for each column chosen as a feature; ``type`` is a feature type."""
+    count_column: str | None = None
+    """For a population table: the column with the number of people in a row; ``""`` — none
+    (a row is one person), which clears the study's choice; ``None`` leaves it as it is."""
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -52,6 +57,7 @@ class UploadSettings:
             "id_column": self.id_column,
             "date_column": self.date_column,
             "features": [list(pair) for pair in self.features],
+            "count_column": self.count_column,
         }
 
     @classmethod
@@ -62,6 +68,7 @@ class UploadSettings:
             id_column=data.get("id_column") or None,
             date_column=data.get("date_column") or None,
             features=tuple((str(c), str(t)) for c, t in data.get("features") or ()),
+            count_column=data.get("count_column"),
         )
 
 
@@ -85,6 +92,8 @@ def with_upload_settings(study: Study, settings: UploadSettings) -> Study:
         source["id_column"] = settings.id_column
     if settings.date_column:
         source["date_column"] = settings.date_column
+    if settings.count_column is not None:
+        source["count_column"] = settings.count_column or None
     taken = {f["id"] for f in data["features"]}
     present = {(f["data_source"] or default_table, f["column"]) for f in data["features"]}
     for column, kind in settings.features:
@@ -114,6 +123,24 @@ def takes_settings(study: Study, source_id: str, new_kind: str | None = None) ->
         return records.id == source_id
     known = {s.id for s in study.data_sources}
     return source_id not in known and new_kind == DataSourceKind.client_records.value
+
+
+def takes_count(study: Study, source_id: str, new_kind: str | None = None) -> bool:
+    """Whether the check page of a file for ``source_id`` asks which column holds the number
+    of people: for a population table (kind «численность»), the study's or a new one."""
+    source = next((s for s in study.data_sources if s.id == source_id), None)
+    kind = source.kind.value if source is not None else new_kind
+    return kind == DataSourceKind.population.value
+
+
+#: Words of a column that holds the number of people in a row (a statistics office's table).
+_COUNT_NAME = re.compile(r"численн|количеств|кол-во|число|count", re.IGNORECASE)
+
+
+def guess_count_column(names: Sequence[str]) -> str | None:
+    """The first of ``names`` (numeric columns) that reads as a number of people:
+    «Численность», «Количество получателей», «Число лиц»."""
+    return next((n for n in names if _COUNT_NAME.search(n)), None)
 
 
 # --- a study document uploaded as a revision ---------------------------------------------------

@@ -51,6 +51,7 @@ from segprofile.model.results import (
     SegmentStats,
     SurveyStats,
     VulnerableGroupRow,
+    known,
 )
 from segprofile.model.study import (
     ClientType,
@@ -67,8 +68,10 @@ from segprofile.report.format import (
     interval_percent,
     number,
     percent,
+    plural,
     ru_date,
     ru_datetime,
+    share_percent,
 )
 
 log = logging.getLogger(__name__)
@@ -287,7 +290,7 @@ def format_cell(value: CellValue, kind: ColumnKind) -> str:
     if kind == "pct":
         return percent(value)
     if kind == "pct1":
-        return percent(value, 1)
+        return share_percent(value, 1)
     return number(value, 2) if isinstance(value, float) else str(value)
 
 
@@ -917,7 +920,8 @@ class _Builder:
         sec.add(Heading(f"Кластер {c.number}. {portrait.name}{mark}"))
         sec.add(
             Paragraph(
-                f"{number(c.capacity)} клиентов ({percent(c.share, 1)})"
+                f"{plural(known(c.capacity), 'клиент', 'клиента', 'клиентов')} "
+                f"({share_percent(c.share, 1)})"
                 + (
                     f"; CSAT {percent(c.satisfaction.csat)} по {number(c.satisfaction.n)} оценкам"
                     if c.satisfaction.csat is not None and not c.satisfaction.hidden
@@ -1148,9 +1152,12 @@ class _Builder:
         text = f"Имеют право: {number(aud.entitled)}; обратились: {number(aud.applicants)}"
         if aud.coverage is not None:
             text += f"; охват {percent(aud.coverage)}, слепая зона {percent(1 - aud.coverage)}"
+        elif aud.applicants > aud.entitled:
+            text += "; охват и слепая зона не оценены: обратившихся больше, чем имеющих право"
         if aud.eligibility_rule:
             text += f". Правило отбора: {self.rule_words(aud.eligibility_rule)}"
         sec.add(Paragraph(text + "."))
+        sec.add(*(Paragraph(n, "note") for n in aud.notes))
         for w in aud.warnings:
             sec.add(Paragraph(w, "warn"))
         if aud.never_applying:

@@ -267,6 +267,7 @@ class ImportDecisionsForm(forms.Form):
         summary: dict[str, Any],
         can_keep: bool = False,
         settings_of: tuple[StudyDocument, str] | None = None,
+        count_of: tuple[StudyDocument, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -326,6 +327,9 @@ class ImportDecisionsForm(forms.Form):
         self.existing_features: list[str] = []
         if settings_of is not None:
             self._settings_fields(*settings_of)
+        self.count_source: str | None = None
+        if count_of is not None:
+            self._count_field(*count_of)
 
     # --- the study settings chosen here (issue 19): rating, id, date, features ------------------
 
@@ -398,6 +402,70 @@ class ImportDecisionsForm(forms.Form):
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )
+
+    # --- a population table: which column holds the number of people ---------------------------
+
+    def _count_field(self, document: StudyDocument, source_id: str) -> None:
+        """The column with the number of people in a row of a population table; guessed from
+        the name («Численность», «Количество…», «Число…») among the numeric columns."""
+        self.count_source = source_id
+        source = next((s for s in document.data_sources if s.id == source_id), None)
+        numeric = [
+            (str(i), c["name"])
+            for i, c in enumerate(self.columns)
+            if c["type"] == "numeric" and not c["pii"]
+        ]
+        by_name = {name: i for i, name in numeric}
+        chosen_before = self.summary.get("settings") or {}
+        if chosen_before.get("count_column") is not None:
+            initial = by_name.get(chosen_before["count_column"], "")
+        elif source is not None and source.count_column:
+            initial = by_name.get(source.count_column, "")
+        else:
+            guess = pipeline.guess_count_column([name for _i, name in numeric])
+            initial = by_name.get(guess, "") if guess else ""
+        self.fields["count_column"] = forms.ChoiceField(
+            label=_("Number of people in a row"),
+            choices=[("", gettext("— none: a row is one person —")), *numeric],
+            initial=initial,
+            required=False,
+            help_text=_(
+                "The population table tells how many people are entitled: choose the column "
+                "with the number of people in each row (e.g. «Численность»). Without it every "
+                "row counts as one person, and the blind zone is wrong for a table of counts. "
+                "Only numeric columns are offered: set a column's type to «numeric» above and "
+                "check the file again if it is missing."
+            ),
+        )
+
+    def _clean_count(self, cleaned: dict[str, Any]) -> None:
+        value = cleaned.get("count_column") or ""
+        if not value:
+            return
+        name = self.columns[int(value)]["name"]
+        if cleaned.get(f"type_{value}") != "numeric":
+            self.add_error(
+                "count_column",
+                gettext(
+                    "The number of people must be a number: set the type of the column "
+                    "«%(column)s» to «numeric» in the table above, or choose another column."
+                )
+                % {"column": name},
+            )
+        elif cleaned.get(f"pii_{value}") == "drop":
+            self.add_error(
+                "count_column",
+                gettext(
+                    "The column «%(column)s» is dropped on import: choose another column or "
+                    "another action on it."
+                )
+                % {"column": name},
+            )
+
+    def count_row(self) -> Any:
+        """The count column's field for the template (``None`` when this file is no
+        population table)."""
+        return self["count_column"] if self.count_source is not None else None
 
     def _id_help(self, index: str) -> str:
         """What the import does with the client id column, as chosen on this page (the action
@@ -515,9 +583,15 @@ class ImportDecisionsForm(forms.Form):
 
     def upload_settings(self) -> pipeline.UploadSettings | None:
         """The chosen settings (column names), for the import to write into the study."""
+        data = self.cleaned_data
+        if self.count_source is not None:
+            value = data.get("count_column") or ""
+            return pipeline.UploadSettings(
+                source_id=self.count_source,
+                count_column=self.columns[int(value)]["name"] if value else "",
+            )
         if self.settings_source is None:
             return None
-        data = self.cleaned_data
 
         def name(field: str) -> str | None:
             value = data.get(field) or ""
@@ -585,9 +659,12 @@ class ImportDecisionsForm(forms.Form):
         """For the import itself (not a re-check): personal data must be confirmed, and the
         study settings chosen must fit the columns' types and actions."""
         ok = True
-        if self.settings_source is not None:
+        if self.settings_source is not None or self.count_source is not None:
             errors = len(self.errors)
-            self._clean_settings(self.cleaned_data)
+            if self.settings_source is not None:
+                self._clean_settings(self.cleaned_data)
+            if self.count_source is not None:
+                self._clean_count(self.cleaned_data)
             ok = len(self.errors) == errors
         has_pii = bool(self.summary["pii"]) or bool(self.cleaned_data.get("extra_pii_column"))
         if has_pii and not self.cleaned_data.get("confirm_pii"):

@@ -563,6 +563,13 @@ def _settings_of(
     return None
 
 
+def _count_of(document: StudyDocument, upload: staging.Upload) -> tuple[StudyDocument, str] | None:
+    """A population table's check page asks which column holds the number of people."""
+    source_id = str(upload.meta["source_id"])
+    new_kind = (upload.meta.get("new_source") or {}).get("kind")
+    return (document, source_id) if pipeline.takes_count(document, source_id, new_kind) else None
+
+
 def _inspect_page(
     request: HttpRequest,
     study: Study,
@@ -585,7 +592,10 @@ def _inspect_page(
             "keep_original": False,
         }
         form = ImportDecisionsForm(
-            summary=summary, can_keep=can.manage, settings_of=_settings_of(document, upload)
+            summary=summary,
+            can_keep=can.manage,
+            settings_of=_settings_of(document, upload),
+            count_of=_count_of(document, upload),
         )
     existing = next((s for s in document.data_sources if s.id == meta["source_id"]), None)
     context = {
@@ -598,6 +608,7 @@ def _inspect_page(
         "form": form,
         "rows": form.rows(),
         "settings": form.settings_rows(),
+        "count_field": form.count_row(),
         "revision": revision,
         "error": error,
         "type_labels": COLUMN_TYPE_LABELS,
@@ -639,6 +650,7 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         summary=upload.meta["summary"],
         can_keep=can_keep,
         settings_of=_settings_of(study.current_revision().to_document(), upload),
+        count_of=_count_of(study.current_revision().to_document(), upload),
     )
     try:
         with staging.hold(upload):

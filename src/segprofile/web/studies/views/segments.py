@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
 from segprofile.model import labels
-from segprofile.model.format import interval_percent, number, percent
+from segprofile.model.format import interval_percent, number, percent, share_percent
 from segprofile.model.results import (
     ClusterResult,
     ClusterStats,
@@ -135,7 +135,7 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
         "hidden": False,
         "missing": seg.missing_value,
         "capacity": number(seg.capacity),
-        "share": percent(seg.share, 1),
+        "share": share_percent(seg.share, 1),  # 10 of 120 000: «менее 0,1 %», not «0,0 %»
         **_csat(seg.satisfaction, data.min_cell),
         **_nps(seg.nps, data.min_cell),
         "blind": percent(blind.share) if blind is not None and blind.share is not None else "",

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, NotFound, SegprofileError
-from segprofile.model.format import percent
+from segprofile.model.format import percent, share_percent
 from segprofile.model.labels import PRIORITY_PARTS, segment_name
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
@@ -526,6 +526,8 @@ def _priority_rows(
     for row in rows:
         row["top"] = row["segment"].key in top
         row["note"] = notes.get(row["segment"].key)
+        bz = row["segment"].blind_zone  # as the reasons write it: «менее 1 %», never «0 %»
+        row["blind"] = share_percent(bz.share) if bz is not None and bz.share is not None else ""
     return ranked["priority"], rows
 
 
@@ -542,7 +544,8 @@ def _priorities_page(
         sort = "rank"
     current = current_revision(study)  # the forms' base revision
     document = revision_document(run.revision)
-    priority, rows = _priority_rows(runs.published(run), document, sort)
+    published = runs.published(run)
+    priority, rows = _priority_rows(published, document, sort)
     can = study_capabilities(request, study)
     if form is None and can.edit:
         form = PriorityForm(initial=PriorityForm.initial_of(current.to_document()))
@@ -552,6 +555,7 @@ def _priorities_page(
         "run": run,
         "priority": priority,
         "rows": rows,
+        "audience": published.audience,
         "names": runs.labels(run),
         "min_cell": document.segmentation.min_cell,
         "sort": sort,
