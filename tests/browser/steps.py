@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from tests.browser.conftest import ARTIFACTS
@@ -69,6 +70,16 @@ def upload_example_document(page: Any) -> str:
     page.get_by_role("button", name="Загрузить и проверить").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(document.title)
     return re.sub(r"[?#].*$", "", page.url)
+
+
+def upload_for_check(page: Any, export: Path, source: str = "records") -> None:
+    """On the study's data page: upload ``export`` for ``source``; its check page is open."""
+    from playwright.sync_api import expect
+
+    page.get_by_label("Источник данных").select_option(source)
+    page.get_by_label("Файл").set_input_files(str(export))
+    page.locator("#upload-button").click()
+    expect(page.get_by_role("heading", name=f"Проверьте файл {export.name}")).to_be_visible()
 
 
 def example_profile(page: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import SLOW, new_example_study, shot, sign_in
+from tests.browser.steps import SLOW, new_example_study, shot, sign_in, upload_for_check
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,7 @@ def test_real_client_ids_are_not_kept_without_a_reason(
     pk = new_example_study(page)
 
     page.goto(f"/studies/{pk}/data/sources/")
-    page.get_by_label("Источник данных").select_option("records")
-    page.get_by_label("Файл").set_input_files(str(export))
-    page.locator("#upload-button").click()
-    expect(page.get_by_role("heading", name=f"Проверьте файл {export.name}")).to_be_visible()
+    upload_for_check(page, export)
     action = page.get_by_label("Действие со столбцом client_id")
     expect(action).to_have_value("keep")  # the example's saved decision, shown as it is
     row = page.locator("#pii tr", has_text="client_id")

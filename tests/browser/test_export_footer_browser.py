@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import new_example_study, shot, sign_in
+from tests.browser.steps import new_example_study, shot, sign_in, upload_for_check
 
 from sp_factories import accounting_export
 
@@ -25,10 +25,7 @@ def test_a_totals_row_is_said_and_left_out_on_the_check_page(
     pk = new_example_study(page)
 
     page.goto(f"/studies/{pk}/data/sources/")
-    page.get_by_label("Источник данных").select_option("records")
-    page.get_by_label("Файл").set_input_files(str(export))
-    page.locator("#upload-button").click()
-    expect(page.get_by_role("heading", name=f"Проверьте файл {export.name}")).to_be_visible()
+    upload_for_check(page, export)
     quality = page.locator("#quality")
     expect(quality).to_contain_text(
         "Последняя строка файла — строка итогов («Итого»), а не запись клиента: она не загружена."

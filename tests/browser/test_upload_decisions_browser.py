@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import export_choices, shot, sign_in
+from tests.browser.steps import export_choices, shot, sign_in, upload_for_check
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
@@ -59,10 +59,7 @@ def test_upload_choices_reach_the_profile_and_a_yaml_revision_asks_first(
     study_url = page.url
 
     page.locator("#data-import-link").click()
-    page.get_by_label("Источник данных").select_option("records")
-    page.get_by_label("Файл").set_input_files(str(export))
-    page.locator("#upload-button").click()
-    expect(page.get_by_role("heading", name=f"Проверьте файл {export.name}")).to_be_visible()
+    upload_for_check(page, export)
 
     settings = page.locator("#study-settings")
     expect(settings).to_contain_text("Что исследование возьмёт из этого файла")

@@ -108,3 +108,17 @@ def example_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     per test process for every file that needs real segments and suggestions
     (:func:`example_runs.store_example` stores them as a study with a finished run)."""
     return build_example(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def example_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The child-benefit example's profile of 1 000 demo rows (JSON), built once per module."""
+    data = tmp_path_factory.mktemp("child-benefit-data")
+    pipeline.generate_demo_data("child-benefit", data, rows=1000, seed=4)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        pipeline.example_study("child-benefit"),
+        revision=1,
+    )
+    assert profile.clusters is not None, profile.warnings
+    return pipeline.profile_to_json(profile)

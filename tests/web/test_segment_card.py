@@ -20,18 +20,6 @@ from segprofile.web.studies.models import Membership, ProfileRun, Study
 EXAMPLE = "child-benefit"
 
 
-@pytest.fixture(scope="module")
-def example_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
-    data = tmp_path_factory.mktemp("child-benefit-data")
-    pipeline.generate_demo_data(EXAMPLE, data, rows=1000, seed=4)
-    profile = pipeline.profile_study(
-        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
-        pipeline.example_study(EXAMPLE),
-        revision=1,
-    )
-    return pipeline.profile_to_json(profile)
-
-
 def _text(response: Any) -> str:
     text = re.sub(r"<[^>]+>", " ", response.content.decode())
     return " ".join(html_lib.unescape(text).replace("\xa0", " ").split())

@@ -25,19 +25,6 @@ from segprofile.web.studies.models import Membership, ProfileRun, RunChart, Stud
 EXAMPLE = "child-benefit"
 
 
-@pytest.fixture(scope="module")
-def example_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
-    data = tmp_path_factory.mktemp("child-benefit-data")
-    pipeline.generate_demo_data(EXAMPLE, data, rows=1000, seed=4)
-    profile = pipeline.profile_study(
-        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
-        pipeline.example_study(EXAMPLE),
-        revision=1,
-    )
-    assert profile.clusters is not None, profile.warnings
-    return pipeline.profile_to_json(profile)
-
-
 def _store(owner: User, result_json: str, *, change: Any = None) -> tuple[Study, ProfileRun]:
     document = pipeline.example_study(EXAMPLE)
     if change is not None:
