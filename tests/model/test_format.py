@@ -123,3 +123,15 @@ def test_a_report_file_is_named_by_the_study_safely_on_every_system() -> None:
     assert name.endswith("…» — ред. 3.docx")  # the quotation cut short is closed
     assert len(name) <= FILE_TITLE_LIMIT + len(" — ред. 3.docx")
     assert report_file_name('<>:"/', "json") == "Профиль — исследование.json"
+
+
+def test_a_date_cell_is_written_as_people_write_dates() -> None:
+    from datetime import date, datetime
+
+    assert cell(date(2025, 12, 27)) == "27.12.2025"
+    assert cell(datetime(2025, 12, 27, 18, 15)) == "27.12.2025 18:15"
+    # a preview carries dates as ISO text
+    assert cell("2025-12-27T18:15:00", is_date=True) == "27.12.2025 18:15"
+    assert cell("2025-12-27", is_date=True) == "27.12.2025"
+    assert cell("не дата", is_date=True) == "не дата"
+    assert cell("2025-12-27") == "2025-12-27"  # a text column's value stays as it is

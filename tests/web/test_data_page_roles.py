@@ -69,3 +69,22 @@ def test_the_check_page_marks_estimated_counts_of_distinct_values(
     assert "≈" in rows["СНИЛС"]  # 1 500 different numbers
     assert "≈" not in rows["Канал"]  # two channels, counted exactly
     assert "Канал" in page_text(page)
+
+
+@pytest.mark.django_db
+def test_the_check_page_writes_dates_as_the_file_does(
+    client_in: Client, stored_study: Any, tmp_path: Any
+) -> None:
+    """Walk-through: the preview showed «2025-07-13» (and «2025-12-27T18:15:00») for a file
+    that wrote «13.07.2025»."""
+    from tests.web.test_data_import_web import token_of, upload
+
+    from sp_factories import accounting_export
+
+    path = accounting_export(tmp_path / "export.csv", 40, [])
+    token = token_of(upload(client_in, stored_study, "export.csv", path.read_bytes()))
+    page = client_in.get(
+        reverse("studies:data_inspect", kwargs={"pk": stored_study.pk, "token": token})
+    ).content.decode()
+    assert re.search(r"<td>\d\d\.\d\d\.2025 \d\d:15</td>", page)
+    assert not re.search(r"2025-\d\d-\d\dT", page)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 NBSP = "\u00a0"
@@ -27,12 +27,23 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
-def cell(value: object) -> str:
+def cell(value: object, *, is_date: bool = False) -> str:
     """A value of a data table as a preview or an export writes it: a fraction with a decimal
     comma («17,3», not «17.3»; «17» for ``17.0``), a whole number as stored (a year or a code is
-    not grouped: «2025»), yes / no in words, nothing as an empty cell."""
+    not grouped: «2025»), yes / no in words, a date as people write it («27.12.2025», «27.12.2025
+    18:15»; also a date the preview carries as ISO text, ``is_date``), nothing as an empty
+    cell."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if is_date and isinstance(value, str):
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
     if isinstance(value, bool):
         return "да" if value else "нет"
     if isinstance(value, float):

@@ -51,7 +51,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, InputError, NotFound, SegprofileError
-from segprofile.model.format import number, percent
+from segprofile.model.format import cell, number, percent
 from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
 from segprofile.pipeline import staging
@@ -251,9 +251,10 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
             }
         )
     numbers = {str(c["name"]) for c in columns if c["type"] == "numeric"}
+    dates = {str(c["name"]) for c in columns if c["is_date"]}
     names: list[str] = [str(c["name"]) for c in columns]
     preview = [
-        [_cell(row.get(name), figure=name in numbers) for name in names]
+        [_cell(row.get(name), figure=name in numbers, is_date=name in dates) for name in names]
         for row in pipeline.mask_preview(inspection.preview, masked)
     ]
     details = inspection.details
@@ -303,18 +304,15 @@ def _range_value(value: Any) -> Any:
     return number(value, decimals)
 
 
-def _cell(value: Any, *, figure: bool = False) -> str:
-    """A preview cell: a figure of a numeric column as the range writes it («37 599,5»); a code
-    or a number of another type as it is in the file, with a decimal comma."""
-    if value is None or value == "":
-        return ""
+def _cell(value: Any, *, figure: bool = False, is_date: bool = False) -> str:
+    """A preview cell: a figure of a numeric column as the range writes it («37 599,5»); a date
+    as people write it («27.12.2025 18:15»); a code or a number of another type as it is in the
+    file, with a decimal comma (:func:`model.format.cell`)."""
     if isinstance(value, bool):
         return str(gettext("yes") if value else gettext("no"))
     if figure and isinstance(value, int | float):
         return str(_range_value(value))
-    if isinstance(value, float):
-        return repr(value).replace(".", ",")
-    return str(value)
+    return cell(value, is_date=is_date)
 
 
 def _inspect(
