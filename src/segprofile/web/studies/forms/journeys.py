@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from segprofile.model import journey_edit
+from segprofile.model import journey_edit, labels
 from segprofile.model.study import HypothesisKind, JourneyKind, JourneyStep
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.forms import NumberField
@@ -93,9 +93,8 @@ class StepForm(forms.Form):
         ]
         problems = [h for h in document.hypotheses if h.kind is HypothesisKind.problem]
         needs = [h for h in document.hypotheses if h.kind is not HypothesisKind.problem]
-        self.fields["pains"].choices = [
-            (h.id, f"{h.id} — {h.statement}") for h in [*problems, *needs]
-        ]
+        names = labels.hypothesis_names(document.hypotheses, width=None)  # «№ 2. …», never ids
+        self.fields["pains"].choices = [(h.id, names[h.id]) for h in [*problems, *needs]]
         for name in ("physical_evidence", "front_stage", "back_stage", "support_processes"):
             self.fields[name].widget = forms.Textarea(attrs={"rows": 2})
 
