@@ -63,7 +63,10 @@ def test_revision_deletion_and_numbers_in_place(page: Any, live_app: Any) -> Non
         assert "." not in field.input_value()
     capacity.fill("0,45")
     weights.locator("input[name='when_high_uniqueness']").fill("0.3")
-    expect(page.locator("#priority-ranking")).to_contain_text("Предварительный расчёт")
+    # A computation in the request: seconds on a loaded machine.
+    expect(page.locator("#priority-ranking")).to_contain_text(
+        "Предварительный расчёт", timeout=SLOW
+    )
     weights.locator("input[name='when_high_sponsor']").fill("abc")
     page.get_by_role("button", name="Сохранить порог и веса").click()
     refused = page.locator("#priority-settings")

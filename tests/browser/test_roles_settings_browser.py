@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import new_example_study, shot, sign_in
+from tests.browser.steps import SLOW, new_example_study, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,10 @@ def test_roles_settings_and_priority_in_place(page: Any, live_app: Any) -> None:
     shot(page, "priority-1-page")
     weights = page.locator("#priority-settings input[name='when_low_sponsor']")
     weights.fill("5")
-    expect(page.locator("#priority-ranking")).to_contain_text("Предварительный расчёт")
+    # A computation in the request: seconds on a loaded machine.
+    expect(page.locator("#priority-ranking")).to_contain_text(
+        "Предварительный расчёт", timeout=SLOW
+    )
     page.locator("#priority-settings input[name='low_satisfaction_csat']").fill("0")
     expect(page.locator("#priority-ranking .priority-explanation")).to_contain_text("высокая")
     shot(page, "priority-2-preview")
