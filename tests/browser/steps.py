@@ -54,15 +54,21 @@ def new_example_study(page: Any) -> str:
 
 def upload_example_document(page: Any) -> str:
     """The child-benefit example's study document uploaded as a new study (no data); its URL."""
+    from segprofile import pipeline
+
+    return upload_document(page, pipeline.example_study("child-benefit"), "child-benefit.yaml")
+
+
+def upload_document(page: Any, document: Any, name: str) -> str:
+    """A study document uploaded as a new study (no data) on «Новое исследование»; its URL."""
     from playwright.sync_api import expect
 
     from segprofile import pipeline
 
-    document = pipeline.example_study("child-benefit")
     page.goto("/studies/new/")
     page.locator("input[name=document]").set_input_files(
         {
-            "name": "child-benefit.yaml",
+            "name": name,
             "mimeType": "application/yaml",
             "buffer": pipeline.dump_study(document).encode(),
         }

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import SLOW, shot, sign_in
+from tests.browser.steps import SLOW, shot, sign_in, upload_document, upload_for_check
 
-from segprofile import pipeline
 from segprofile.model.study import Study
 from sp_regions import STUDY, TINY_REGIONS, population_table, regional_records
 
@@ -30,15 +29,6 @@ def _csv(table: Any, path: Path) -> Path:
     lines += [";".join(str(row[c]) for c in table.column_names) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def _upload(page: Any, source: str, path: Path) -> Any:
-    """Upload ``path`` to the study's source ``source`` on the data page; the check page opens."""
-    page.get_by_label("Источник данных").select_option(source)
-    page.get_by_label("Файл").set_input_files(str(path))
-    page.locator("#upload-button").click()
-    expect(page.get_by_role("heading", name=f"Проверьте файл {path.name}")).to_be_visible()
-    return page
 
 
 def _import(page: Any, title: str) -> None:
@@ -61,22 +51,12 @@ def test_a_skewed_export_with_a_population_table(page: Any, live_app: Any, tmp_p
     population = _csv(population_table(), tmp_path / "численность.csv")
 
     sign_in(page, live_app)
-    page.goto("/studies/new/")
-    page.locator("input[name=document]").set_input_files(
-        {
-            "name": "regions.yaml",
-            "mimeType": "application/yaml",
-            "buffer": pipeline.dump_study(document).encode(),
-        }
-    )
-    page.get_by_role("button", name="Загрузить и проверить").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(document.title)
-    study_url = re.sub(r"[?#].*$", "", page.url)
+    study_url = upload_document(page, document, "regions.yaml")
 
     page.locator("#data-import-link").click()
-    _upload(page, "records", records)
+    upload_for_check(page, records, "records")
     _import(page, "records")
-    _upload(page, "population", population)
+    upload_for_check(page, population, "population")
     count = page.locator("#population-count")
     expect(count).to_contain_text("Сколько людей в строке таблицы")
     expect(count.locator("select[name=count_column]")).to_have_value(

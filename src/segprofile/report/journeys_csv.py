@@ -358,9 +358,10 @@ class _Reader:
         """The keys of a journey's segments, each written as its key or its title."""
         keys: list[str] = []
         for item in _split(value):
-            found = {item} if self.study is None else segment_keys(self.study, item)
-            if self.study is not None and found == {item}:
-                found = found if self._known_key(item) else set()
+            study = self.study
+            found = {item} if study is None else segment_keys(study, item)
+            if study is not None and found == {item}:
+                found = found if self._known_key(study, item) else set()
             if len(found) == 1:
                 keys += [k for k in found if k not in keys]  # by title and by key: once
             elif not found and _SEGMENT_KEY_RE.match(item):
@@ -394,13 +395,12 @@ class _Reader:
     def _features(self) -> set[str]:
         return {"cluster"} | ({f.id for f in self.study.features} if self.study else set())
 
-    def _known_key(self, key: str) -> bool:
+    def _known_key(self, study: Study, key: str) -> bool:
         """A key of the study's features, or one the study already names (of a feature
         deleted since, say)."""
-        assert self.study is not None
         if all(p.partition("=")[0] in self._features() for p in key.split("&")):
             return True
-        return key in labels.study_segment_keys(self.study)
+        return key in labels.study_segment_keys(study)
 
     def order(self, row: int, value: str) -> int | None:
         """The step's number from «№ шага»: a whole number from 1, or ``None`` when empty."""
