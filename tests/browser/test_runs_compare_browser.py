@@ -84,3 +84,18 @@ def test_one_client_removed_is_not_told_by_the_comparison(page: Any, live_app: A
         assert not 0 < difference < 5, (a, b)
     assert not re.search(r"(?m)^[+-]?[1-4]$|\t[+-]?[1-4]\t", text)
     shot(page, "h58-01-compare-one-client-removed")
+
+    # The owner deletes the later profile, the one that tells about a client or two.
+    page.goto(f"/studies/{pk}/")
+    later = page.locator("#runs .runs__item a").first.get_attribute("href")
+    page.goto(later)
+    page.locator("#run-delete").click()
+    heading = re.compile(r"Удалить профиль № \d+ от .*, редакция 1\?")
+    expect(page.locator("h1")).to_contain_text(heading)
+    expect(page.locator("main")).to_contain_text("всего несколькими клиентами")
+    shot(page, "s11-01-delete-profile-confirm")
+    page.locator("#id_confirm").check()
+    page.locator("#delete-run").click()
+    expect(page.locator("#messages")).to_contain_text("удалён")
+    page.goto(later)
+    expect(page.locator("h1")).to_contain_text("Страница не найдена")

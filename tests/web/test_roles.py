@@ -54,6 +54,7 @@ ACCESS: dict[str, dict[str, tuple[str, Any]]] = {
     "studies:run_start": {"POST": ("edit", 302)},
     "studies:run": {"GET": ("view", 200)},
     "studies:run_progress": {"GET": ("view", 302)},
+    "studies:run_delete": {"GET": ("manage", 200), "POST": ("manage", 400)},  # not ticked
     "studies:run_html": {"GET": ("view", 200)},
     "studies:run_priorities": {"GET": ("view", 200)},
     "studies:segment_note": {"POST": ("edit", 302)},

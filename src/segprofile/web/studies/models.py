@@ -827,6 +827,7 @@ _AUDIT_WHAT: dict[str, Any] = {
     "original": _("the original file"),
     "dataset": _("data"),
     "dataset version": _("a data version"),
+    "profile run": _("a built profile"),
     "journeys": _("journeys"),
     "respondents": _("respondents"),
     "study": _("the study document"),

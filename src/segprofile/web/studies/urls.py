@@ -35,6 +35,7 @@ urlpatterns = [
     path("studies/<int:pk>/runs/", study.run_start, name="run_start"),
     path("studies/<int:pk>/runs/<int:run_pk>/", study.run_detail, name="run"),
     path("studies/<int:pk>/runs/<int:run_pk>/progress/", study.run_progress, name="run_progress"),
+    path("studies/<int:pk>/runs/<int:run_pk>/delete/", study.run_delete, name="run_delete"),
     path("studies/<int:pk>/runs/<int:run_pk>/profile.html", study.run_html, name="run_html"),
     path(
         "studies/<int:pk>/runs/<int:run_pk>/priorities/",

@@ -710,6 +710,14 @@ class DeleteVersionForm(forms.Form):
     )
 
 
+class DeleteRunForm(DeleteVersionForm):
+    """Deleting a built profile: only on purpose."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = _("Yes, delete this profile for good.")
+
+
 class SourceTitleForm(forms.Form):
     """A data source's new title (the pages, the reports and the evidence name it so)."""
 

@@ -884,7 +884,7 @@ def data_version_delete(
     manifest = next((m for m in versions if m.version == version), None)
     if manifest is None:
         raise Http404
-    form = DeleteVersionForm(request.POST or None)
+    form = DeleteVersionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             pipeline.delete_dataset_version(

@@ -30,6 +30,7 @@ from segprofile.model.study import empty_requisites
 from segprofile.web.studies import access, htmx, runs, sections, services
 from segprofile.web.studies.access import run_for, study_for
 from segprofile.web.studies.audit import audit
+from segprofile.web.studies.forms.data import DeleteRunForm
 from segprofile.web.studies.forms.study import (
     ExampleForm,
     NewStudyForm,
@@ -44,6 +45,7 @@ from segprofile.web.studies.forms.study import (
 from segprofile.web.studies.models import (
     AuditEvent,
     ProfileRun,
+    ResearchPlan,
     Study,
     StudyRevision,
 )
@@ -458,6 +460,7 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         # recommendations, features written since) is not in them — the page says so.
         "newer_revision": current if current.number > run.revision.number else None,
         "report_template": services.report_template_path(run.study).is_file(),
+        "can": study_capabilities(request, run.study),
     }
     if run.status == ProfileRun.Status.DONE:  # the reports' title page: what it leaves blank
         empty = empty_requisites(revision_document(run.revision))
@@ -486,6 +489,35 @@ def run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         poll=request.path,
         oob=True,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def run_delete(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    """Delete a built profile with its pages and plans, after a confirmation page (owners;
+    audited). A profile still being built is not deleted: its worker would write it back."""
+    run = run_for(request, pk, run_pk, need="manage", light=True)
+    run.sync_with_task()
+    study = run.study
+    plans = run.plans.exclude(status__in=(ResearchPlan.Status.DONE, ResearchPlan.Status.FAILED))
+    busy = not run.is_finished or plans.exists()
+    form = DeleteRunForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not busy and form.is_valid():
+        audit(
+            request,
+            AuditEvent.Action.DELETED,
+            study,
+            {"what": "profile run", "run": run.pk, "revision": run.revision.number},
+        )
+        number = run.pk
+        run.delete()
+        messages.success(
+            request,
+            gettext("Profile no. %(number)s was deleted.") % {"number": number},
+        )
+        return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#runs")
+    context = {"study": study, "run": run, "form": form, "busy": busy}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "studies/study/delete_run.html", context, status=status)
 
 
 def _finished_run(request: HttpRequest, pk: int, run_pk: int) -> ProfileRun:
