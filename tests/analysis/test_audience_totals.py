@@ -266,3 +266,25 @@ def test_a_population_table_three_above_the_applicants_is_not_told(tmp_path: Pat
         if fs.feature_id in ("region", "age"):
             assert sum(round(s.blind_zone.entitled) for s in shown if s.blind_zone) < ROWS
         assert all(s.blind_zone.blind == 0 for s in shown if s.blind_zone)
+
+
+def test_a_few_outside_told_by_the_rule_round_the_line() -> None:
+    """The rule is «age < 36»: «36 and older» (400 clients) has no applicant, as the rule
+    says. «Under 36» has 3 clients outside by another condition of the rule: its blind zone is
+    hidden, but 1 000 − 597 applicants − 400 would still tell them. The line is rounded."""
+    young = _segment("age=young", 600, 597, 5_000)
+    old = young.model_copy(update={"key": "age=old", "capacity": 400, "clients": 400})
+    old.blind_zone = None  # outside the audience: no blind zone
+    feature = FeatureSegmentation(
+        feature_id="age", label="Возраст", column="age", type="numeric", segments=[young, old]
+    )
+    shown = feature.model_copy(deep=True)
+    shown.segments[0].blind_zone = None  # as blind_zone_told leaves it
+    audience = AudienceSummary(
+        role_id="r", population_source="p", entitled=5_000, applicants=597, clients=1_000
+    )
+    published, _ = protect_audience(audience, [feature], [shown], MIN_CELL, 1_000)
+    assert published.applicants is None
+    assert published.applicants_text == "около 600 из 1\u00a0000 клиентов"
+    assert published.entitled == 5_000
+    assert published.coverage == pytest.approx(600 / 5_000)

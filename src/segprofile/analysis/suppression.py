@@ -42,6 +42,10 @@ Rules
   it, and is told with that table's size; any other is protected as a two-by-two table.
 * Live counts under ``min_cell``, or leaving fewer than ``min_cell`` outside, are given as a
   bound («меньше 5»), never exactly.
+* The audience line (applicants of the role's audience, entitled) is a bound, in the words of
+  the live counts, when it and the clients in the data would tell 1 … ``min_cell`` − 1 people
+  outside the audience or not applying; the segments' blind zones of one feature are protected
+  as a partition of that line (:func:`protect_audience`).
 
 Only an owner may ask for one unsuppressed output (:func:`unsuppressed`); it is marked so on
 every page by the writers.
@@ -353,9 +357,9 @@ def protect_audience(
     no applicant, which the rule or the never applying groups may tell) and its entitled who
     did not apply must each be nobody or at least ``min_cell``. While they are not, the shown
     blind zone of the fewest applicants that makes the rest safe is hidden too (else the one of
-    the fewest: as :func:`protect_partition`); when
-    none is left, the line's figure is rounded («около 3 690 из 12 000 клиентов»). A hidden
-    line figure needs a rest in every feature, or the segments would add up to it.
+    the fewest: as :func:`protect_partition`); when none is left, the line's figure is rounded
+    («около 3 690 из 12 000 клиентов»). A hidden line figure needs a rest of some applicants
+    in every feature, or the segments would add up to it.
 
     A coverage with a hidden figure is that of its bound's middle (the report writes «около»).
     """
@@ -483,11 +487,12 @@ def _rest_tells_few(
         known = sum(round(s.blind_zone.entitled) for s in nobody if s.blind_zone)
         if few(blind) or few(blind - known):
             return "entitled"
-    if applicants_exact:
-        if few(rest) or few(outside) or few(outside - sum(people(s) for s in nobody)):
-            return "applicants"
-    elif rest <= 0 and shown:
+    if applicants_exact and (
+        few(rest) or few(outside) or few(outside - sum(people(s) for s in nobody))
+    ):
         return "applicants"
+    if not (applicants_exact and entitled_exact) and rest <= 0 and shown:
+        return "applicants"  # the shown segments would add up to the hidden figure
     return ""
 
 
