@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from report_texts import html_text
+from report_texts import docx_text, html_text, pdf_pages, xlsx_text
 from segprofile import pipeline
 from segprofile.analysis.suppression import protect_audience
 from segprofile.model.results import (
@@ -133,6 +133,23 @@ def test_three_clients_outside_the_rule_are_not_told(tmp_path: Path) -> None:
     assert "2 997" not in html_text(report).replace("\u00a0", " ")
     # Nor does the note on whom the segments count tell it (it is left out: fewer than 5).
     assert not any("часть из них" in n for n in aud.notes)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
+def test_three_outside_in_the_other_formats(tmp_path: Path, fmt: str) -> None:
+    _, published, study = build(tmp_path, {"Москва": 3})
+    blob = pipeline.render_report(published, study, fmt)
+    if fmt == "pdf":
+        pages = pdf_pages(blob, tmp_path)
+        if pages is None:
+            pytest.skip("pdftotext is not installed; scripts/system-deps.sh installs it")
+        text = " ".join(pages)
+    else:
+        text = {"docx": docx_text, "xlsx": xlsx_text}[fmt](blob)
+    text = " ".join(text.replace("\u00a0", " ").replace("\u2010", "").split())
+    assert "почти все — более 2 995 из 3 000 клиентов" in text
+    assert "2 997" not in text
+    assert "2997" not in text
 
 
 def test_forty_clients_outside_the_rule_are_told(tmp_path: Path) -> None:
