@@ -131,10 +131,10 @@ def blind_zones(
             "его при загрузке таблицы на странице «Данные»."
         )
     if total_applicants > total_entitled:
+        # Without the applicants' number: the audience line tells it, or why it does not.
         warnings.append(
-            f"Обратившихся ({number(total_applicants)}) больше, чем имеющих право по таблице "
-            f"численности ({number(total_entitled)}): проверьте, что таблица полная и за тот же "
-            "период"
+            "Обратившихся больше, чем имеющих право по таблице численности "
+            f"({number(total_entitled)}): проверьте, что таблица полная и за тот же период"
             + (", и выберите в ней столбец с численностью." if count_column is None else ".")
         )
     if shared:
@@ -165,15 +165,17 @@ def blind_zones(
         study, shared, pop_coded, pop_view, rec_coded.table, population_source, z, rare
     )
     notes = [_source_note(study, population_source)]
+    everyone = records.table[id_column].nunique() if id_column else records.table.count()
+    clients = int(execute(everyone) or 0)
     if rule:
-        everyone = records.table[id_column].nunique() if id_column else records.table.count()
-        notes += _scope_note(study, role, int(execute(everyone) or 0), total_applicants)
+        notes += _scope_note(study, role, clients, total_applicants)
     return AudienceSummary(
         role_id=role.id,
         population_source=population_source.id,
         eligibility_rule=rule,
         entitled=total_entitled,
         applicants=total_applicants,
+        clients=clients,
         coverage=total_applicants / total_entitled
         if total_entitled > 0 and total_applicants <= total_entitled
         else None,
@@ -201,20 +203,23 @@ def _source_note(study: Study, source: DataSource) -> str:
         f"«{_source_name(source)}» ({how}) минус обратившиеся клиенты сегмента. Прочерк — "
         "слепая зона не оценена (признака или значения нет в таблице численности, либо "
         "обратившихся больше, чем имеющих право) или скрыта: не обратились или остались вне "
-        f"целевой аудитории меньше {min_cell} человек сегмента."
+        f"целевой аудитории меньше {min_cell} человек сегмента либо это число можно было бы "
+        "вычислить по другим сегментам."
     )
 
 
 def _scope_note(study: Study, role: Role, everyone: int, audience: int) -> list[str]:
     """That segments and priorities count every client while the role's audience is smaller
-    (nothing when fewer than ``min_cell`` are outside it: their number is not told)."""
+    (nothing when fewer than ``min_cell`` are outside it). The audience's size is not here:
+    the audience line tells it, or how it reads when it would tell a small group
+    (:func:`~segprofile.analysis.suppression.protect_audience`)."""
     if everyone - audience < study.segmentation.min_cell:
         return []
     clients = plural(everyone, "клиенту", "клиентам", "клиентам")
     return [
         f"Сегменты и приоритеты посчитаны по всем {clients}, а целевая аудитория роли "
-        f"«{role.title}» по правилу отбора — "
-        f"{number(audience)} из них: по ней посчитаны только имеющие право и слепые зоны."
+        f"«{role.title}» по правилу отбора — часть из них: по ней посчитаны только имеющие "
+        "право и слепые зоны."
     ]
 
 

@@ -42,6 +42,10 @@ Rules
   it, and is told with that table's size; any other is protected as a two-by-two table.
 * Live counts under ``min_cell``, or leaving fewer than ``min_cell`` outside, are given as a
   bound («меньше 5»), never exactly.
+* The audience line (applicants of the role's audience, entitled) is a bound, in the words of
+  the live counts, when it and the clients in the data would tell 1 … ``min_cell`` − 1 people
+  outside the audience or not applying; the segments' blind zones of one feature are protected
+  as a partition of that line (:func:`protect_audience`).
 
 Only an owner may ask for one unsuppressed output (:func:`unsuppressed`); it is marked so on
 every page by the writers.
@@ -58,6 +62,7 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from segprofile.model.format import number, percent, plural
 from segprofile.model.labels import MISSING_CODE
 from segprofile.model.results import (
+    AudienceSummary,
     ClusterCrossCell,
     ClusterCrosstab,
     ClusterResult,
@@ -325,6 +330,170 @@ class _Audit(Generic[K]):
 
 
 _EPS = 1e-6
+
+
+def protect_audience(
+    audience: AudienceSummary,
+    computed: Sequence[FeatureSegmentation],
+    published: Sequence[FeatureSegmentation],
+    min_cell: int,
+    total: int,
+) -> tuple[AudienceSummary, list[FeatureSegmentation]]:
+    """The audience line («имеют право: N; обратились: M») and the segments' blind zones as
+    published (``computed``: the segments as computed; ``published``: as shown so far, each
+    blind zone already told by :func:`blind_zone_told`; ``total``: the clients in the data).
+
+    The line's applicants are exact when they and the clients outside the role's audience
+    (all clients − applicants) are each nobody or at least ``min_cell`` (:func:`small_share`),
+    else they read as a bound, as :func:`live_count` gives a count: «менее 5 из 12 000
+    клиентов», «почти все — более 11 995 из 12 000 клиентов (вне целевой аудитории меньше 5
+    клиентов)».
+    The entitled are exact unless, beside exact applicants, they tell that 1 … ``min_cell`` − 1
+    did not apply: «почти столько же, сколько обратились (не обратились меньше 5 человек)».
+
+    The blind zones of one feature's segments split the audience: a reader subtracts the
+    shown ones from the line and gets the rest (hidden segments, «Прочие значения», «Нет
+    данных»). Its applicants, its clients outside the audience (also without the segments of
+    no applicant, which the rule or the never applying groups may tell) and its entitled who
+    did not apply must each be nobody or at least ``min_cell``. While they are not, the shown
+    blind zone of the fewest applicants that makes the rest safe is hidden too (else the one of
+    the fewest: as :func:`protect_partition`); when none is left, the line's figure is rounded
+    («около 3 690 из 12 000 клиентов»). A hidden line figure needs a rest of some applicants
+    in every feature, or the segments would add up to it.
+
+    A coverage with a hidden figure is that of its bound's middle (the report writes «около»).
+    """
+    if audience.applicants is None or audience.entitled is None:
+        return audience, list(published)  # published already
+    m = min_cell
+    at, et = audience.applicants, round(audience.entitled)
+    clients = audience.clients if audience.clients is not None else total
+    by_id = {fs.feature_id: fs.segments for fs in computed}
+    at_exact = not small_share(at, clients, m)
+    et_failed = False
+    while True:
+        et_exact = not (at_exact and (0 < et - at < m or et_failed))
+        told: dict[str, set[str]] = {}
+        failed = ""
+        for fs in published:
+            keys = {seg.key for seg in fs.segments if seg.blind_zone is not None}
+            segments = by_id.get(fs.feature_id, [])
+            if not any(seg.blind_zone is not None for seg in segments):
+                continue  # not a feature of the population table: no blind zone to add up
+
+            figures = (at, et, clients, at_exact, et_exact, m)
+            while (fail := _rest_tells_few(segments, keys, *figures)) and keys:
+                # The fewest applicants that make the rest safe alone, else the fewest.
+                order = sorted(keys, key=lambda k: (_applicants(segments, k), k))
+                keys.remove(
+                    next(
+                        (k for k in order if not _rest_tells_few(segments, keys - {k}, *figures)),
+                        order[0],
+                    )
+                )
+            told[fs.feature_id] = keys
+            failed = failed or fail
+        if failed == "applicants" and at_exact:
+            at_exact = False
+        elif failed == "entitled" and et_exact:
+            et_failed = True
+        else:
+            break
+    features = [
+        fs.model_copy(
+            update={
+                "segments": [
+                    seg
+                    if seg.blind_zone is None or seg.key in told.get(fs.feature_id, {seg.key})
+                    else seg.model_copy(update={"blind_zone": None})
+                    for seg in fs.segments
+                ]
+            }
+        )
+        for fs in published
+    ]
+    step = live_count_step(m)
+    a_text, a_mid = "", float(at)
+    if not at_exact:
+        if 0 < at < m:
+            a_text, a_mid = f"менее {number(m)} из {number(clients)} клиентов", m / 2
+        elif 0 < clients - at < m:
+            a_text = (
+                f"почти все — более {number(clients - m)} из {number(clients)} клиентов (вне "
+                f"целевой аудитории меньше {number(m)} клиентов)"
+            )
+            a_mid = clients - m / 2
+        else:
+            a_mid = min(clients, max(step, round(at / step) * step))
+            a_text = f"около {number(a_mid)} из {number(clients)} клиентов"
+    e_text, e_mid = "", audience.entitled
+    if not et_exact:
+        if 0 < et - at < m:
+            e_text = (
+                f"почти столько же, сколько обратились (не обратились меньше {number(m)} человек)"
+            )
+            e_mid = at + m / 2
+        else:
+            e_mid = max(step, round(et / step) * step)
+            e_text = f"около {number(e_mid)}"
+    return audience.model_copy(
+        update={
+            "applicants": at if at_exact else None,
+            "applicants_text": a_text,
+            "entitled": audience.entitled if et_exact else None,
+            "entitled_text": e_text,
+            "coverage": a_mid / e_mid if e_mid > 0 and a_mid <= e_mid else None,
+        }
+    ), features
+
+
+def _applicants(segments: Sequence[SegmentStats], key: str) -> int:
+    return next(s.blind_zone.applicants for s in segments if s.key == key and s.blind_zone)
+
+
+def _rest_tells_few(
+    segments: Sequence[SegmentStats],
+    keys: set[str],
+    applicants: int,
+    entitled: int,
+    clients: int,
+    applicants_exact: bool,
+    entitled_exact: bool,
+    min_cell: int,
+) -> str:
+    """What the rest of a feature's audience (its segments without a shown blind zone, of
+    ``keys`` shown) tells of fewer than ``min_cell`` people: ``"applicants"`` (its applicants
+    or its clients outside the audience), ``"entitled"`` (its entitled who did not apply), or
+    ``""``. With a hidden line figure: ``"applicants"`` when the shown ones add up to it."""
+
+    def few(n: float) -> bool:
+        return 0 < n < min_cell
+
+    def people(seg: SegmentStats) -> int:
+        return seg.clients if seg.clients is not None else (seg.capacity or 0)
+
+    shown = [s for s in segments if s.key in keys and s.blind_zone is not None]
+    nobody = [
+        s
+        for s in segments
+        if s.key not in keys
+        and not s.missing_value
+        and (s.blind_zone is None or s.blind_zone.applicants == 0)
+    ]
+    rest = applicants - sum(s.blind_zone.applicants for s in shown if s.blind_zone)
+    outside = clients - sum(people(s) for s in shown) - rest
+    blind = entitled - sum(round(s.blind_zone.entitled) for s in shown if s.blind_zone) - rest
+    if applicants_exact and entitled_exact:
+        known = sum(round(s.blind_zone.entitled) for s in nobody if s.blind_zone)
+        if few(blind) or few(blind - known):
+            return "entitled"
+    if applicants_exact and (
+        few(rest) or few(outside) or few(outside - sum(people(s) for s in nobody))
+    ):
+        return "applicants"
+    if not (applicants_exact and entitled_exact) and rest <= 0 and shown:
+        return "applicants"  # the shown segments would add up to the hidden figure
+    return ""
 
 
 @dataclass(frozen=True)
@@ -719,6 +888,11 @@ class _Suppressor:
         }
         self.hidden_one = {k for h in self.hidden_by_feature.values() for k in h} | self.rare
         features = [self.feature(fs) for fs in p.by_feature]
+        audience = p.audience
+        if audience is not None:
+            audience, features = protect_audience(
+                audience, self.profile.by_feature, features, self.min_cell, p.total_clients
+            )
         hidden_one = {s.key for fs in features for s in fs.segments if s.hidden}
         labels = {
             s.key: OTHER_NAME if s.value == OTHER_CODE else s.label
@@ -733,6 +907,7 @@ class _Suppressor:
                 "nps": self.overall_nps(p.nps),
                 "survey": self.survey_stats(p.survey),
                 "by_feature": features,
+                "audience": audience,
                 "cross": cross,
                 "clusters": clusters,
             }

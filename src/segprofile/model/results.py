@@ -182,12 +182,26 @@ class NeverApplyingGroup(_Result):
 
 
 class AudienceSummary(_Result):
+    """The role's audience as a whole. Published (``analysis.suppression``), a figure that
+    would tell a group of fewer than ``min_cell`` people is ``None`` and its ``…_text`` says
+    how it reads instead («почти все — более 11 995 из 12 000 клиентов …»)."""
+
     role_id: str
     population_source: str
     eligibility_rule: str | None = None
-    entitled: float
-    applicants: int
-    coverage: float | None = Field(None, description="Доля обратившихся среди имеющих право")
+    entitled: float | None = Field(description="Имеют право (скрыто — None)")
+    applicants: int | None = Field(
+        description="Обратившиеся клиенты, имеющие право (скрыто — None)"
+    )
+    clients: int | None = Field(
+        None, description="Всех клиентов, из которых правило отбора выбирает обратившихся"
+    )
+    entitled_text: str = Field("", description="Как читается скрытое число имеющих право")
+    applicants_text: str = Field("", description="Как читается скрытое число обратившихся")
+    coverage: float | None = Field(
+        None,
+        description="Доля обратившихся среди имеющих право (при скрытом числе — приблизительно)",
+    )
     never_applying: list[NeverApplyingGroup] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(

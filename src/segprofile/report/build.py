@@ -1149,10 +1149,18 @@ class _Builder:
             ("M-2", "M-6"),
             short="Аудитория и слепые зоны",
         )
-        text = f"Имеют право: {number(aud.entitled)}; обратились: {number(aud.applicants)}"
+        # A figure that would tell a small group reads as the published profile words it.
+        entitled = aud.entitled_text or number(aud.entitled)
+        text = (
+            f"Имеют право: {entitled}; обратились: {aud.applicants_text or number(aud.applicants)}"
+        )
         if aud.coverage is not None:
-            text += f"; охват {percent(aud.coverage)}, слепая зона {percent(1 - aud.coverage)}"
-        elif aud.applicants > aud.entitled:
+            about = "около " if aud.entitled_text or aud.applicants_text else ""
+            text += (
+                f"; охват {about}{percent(aud.coverage)}, "
+                f"слепая зона {about}{percent(1 - aud.coverage)}"
+            )
+        elif aud.entitled is None or aud.applicants is None or aud.applicants > aud.entitled:
             text += "; охват и слепая зона не оценены: обратившихся больше, чем имеющих право"
         if aud.eligibility_rule:
             text += f". Правило отбора: {self.rule_words(aud.eligibility_rule)}"
