@@ -539,3 +539,44 @@ def test_likert_answers_in_words_are_points_and_the_neutral_is_on_neither_side(
         part = points[(joined["channel"] == x.segment.split("=")[1]).to_numpy()]
         assert (x.n, x.yes) == (int((part > 0).sum()), int((part >= 3).sum()))
     assert "не учтены" not in from3.verdicts[0].evidence[0].summary
+
+
+def test_answers_without_feature_columns_say_what_to_do_in_the_browser(
+    example: tuple[Study, Path, Profile], tmp_path: Path
+) -> None:
+    """Walk-through: linking «по признакам сегментов в опросе» said «(в командной строке —
+    --id-column)» on a web page, and nothing of the survey's own «Канал подачи» or «Регион
+    проживания», which can never form segments. The advice names the pseudonym column to
+    choose, the survey columns to rename as the client records name them, and why a column
+    only the survey has is no segment."""
+    study, data, _profile = example
+    records = pd.read_parquet(data / "records.parquet")
+    survey = pd.read_parquet(data / "survey.parquet")
+    own = survey.merge(records[["client_id", "channel", "region_type"]], on="client_id")
+    own = own.rename(
+        columns={
+            "client_id": "СНИЛС",
+            "channel": "Способ подачи (со слов респондента)",
+            "region_type": "Тип населённого пункта проживания",
+        }
+    )
+    own["Канал связи для уведомлений"] = "смс"
+    own.to_parquet(tmp_path / "survey.parquet")
+    engine = Engine.duckdb()
+    try:
+        clients = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        answers = open_source(engine, study.data_source("survey"), tmp_path)
+        with pytest.raises(InputError) as info:
+            link_survey(
+                study, clients, answers, survey_id=None, records_id=None, id_columns=["СНИЛС"]
+            )
+    finally:
+        engine.close()
+    text = str(info.value)
+    assert "--" not in text
+    assert "командной строке" not in text
+    assert "«Связать ответы с клиентами» столбец псевдонима клиента («СНИЛС»)" in text
+    assert "«Способ подачи (со слов респондента)» → «channel»" in text
+    assert "«Тип населённого пункта проживания» → «region_type»" in text
+    assert "Канал связи" not in text
+    assert "сегментом профиля не станет" in text

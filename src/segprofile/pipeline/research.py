@@ -415,8 +415,8 @@ def import_survey(
                         f"Данные «{records_source.id}» загружены прежней версией segprofile: их "
                         "псевдонимы другого вида, и идентификаторы опроса с ними не совпадут.",
                         hint="загрузите файл клиентов заново (появится новая версия данных) и "
-                        "повторите загрузку опроса — или свяжите ответы по признакам "
-                        "(--by-features).",
+                        "повторите загрузку опроса — или свяжите ответы по признакам сегментов "
+                        "в опросе.",
                     )
             edges = quantile_edges(study.segmented_features(), records.table)
             linked = link_survey(
@@ -427,6 +427,8 @@ def import_survey(
                 records_id=records_id if survey_id is not None else None,
                 edges=edges,
                 fallback_to_features=True,
+                # The client's id when the survey has it, else any pseudonym it has.
+                id_columns=[info.id_column] if info.id_column else info.pseudonymised,
             )
             analysis = analyse_survey(
                 study,

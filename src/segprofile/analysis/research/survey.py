@@ -13,6 +13,7 @@ Aggregates run in the engine; only counts come back to Python."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -242,6 +243,7 @@ def link_survey(
     edges: dict[str, list[float]] | None = None,
     extra_columns: Mapping[str, str] | None = None,
     fallback_to_features: bool = False,
+    id_columns: Sequence[str] = (),
 ) -> LinkedSurvey:
     """Join survey answers to the segments of the client records, in the engine (M-9).
 
@@ -263,6 +265,8 @@ def link_survey(
     fallback_to_features
         When no answer matches a client by id but the survey has feature columns, link by
         them instead (with a warning saying so) rather than fail.
+    id_columns
+        The survey's columns of client pseudonyms, named in the advice when nothing links.
 
     Raises
     ------
@@ -281,8 +285,8 @@ def link_survey(
         if survey_id not in st.columns:
             raise InputError(
                 f"В опросе нет столбца идентификатора «{survey_id}».",
-                hint="выберите в «Связать ответы с клиентами» столбец псевдонима клиента "
-                "(в командной строке — --id-column) или связь по признакам сегментов в опросе.",
+                hint="выберите в поле «Связать ответы с клиентами» столбец псевдонима клиента "
+                "или «по признакам сегментов в опросе».",
             )
         coded = code_table(
             study,
@@ -337,13 +341,56 @@ def link_survey(
     own_features = [f for f in features if f.column in st.columns]
     if not own_features:
         raise InputError(
-            "Опрос нельзя связать с сегментами: нет ни идентификатора клиента, ни столбцов "
-            "признаков.",
-            hint="загрузите ответы со столбцом псевдонима клиента (тем же, что в данных о "
-            "клиентах) и выберите его в «Связать ответы с клиентами» (в командной строке — "
-            "--id-column) или добавьте в опрос столбцы признаков сегментов.",
+            "Ответы опроса нельзя связать с сегментами по признакам: сегменты построены по "
+            "столбцам данных о клиентах ("
+            + ", ".join(f"«{f.column}»" for f in features)
+            + "), а в опросе ни одного из них нет.",
+            hint=_no_features_hint(features, st.columns, id_columns),
         )
     return _link_by_features(study, own_features, st, edges, n_answers)
+
+
+def _no_features_hint(
+    features: Sequence[Feature], columns: Sequence[str], id_columns: Sequence[str]
+) -> str:
+    """What to do when no column of a segment feature is in the survey: link by the client's
+    pseudonym (named when the survey has one), or rename a survey column that holds the same
+    thing as the client records' (by a word they share); a column only the survey has is no
+    segment of the profile."""
+    ids = [c for c in dict.fromkeys(id_columns) if c in columns]
+    first = (
+        "выберите в поле «Связать ответы с клиентами» столбец псевдонима клиента ("
+        + ", ".join(f"«{c}»" for c in ids)
+        + "): ответы свяжутся с сегментами тех клиентов, кто отвечал"
+        if ids
+        else "загрузите ответы со столбцом идентификатора клиента (тем же, что в данных о "
+        "клиентах, например СНИЛС — он будет заменён тем же псевдонимом) и выберите его в поле "
+        "«Связать ответы с клиентами»"
+    )
+
+    def stems(text: str) -> set[str]:
+        return {w[:5] for w in re.findall(r"[а-яёa-z]{4,}", text.lower())}
+
+    renames = [
+        f"«{col}» → «{f.column}»"
+        for f in features
+        for col in columns
+        if col not in ids and stems(col) & (stems(f.column) | stems(f.label))
+    ]
+    rename = (
+        "Если в столбце опроса то же, что в данных о клиентах, и записано так же, переименуйте "
+        "его в файле опроса, как в данных о клиентах ("
+        + ", ".join(renames[:4])
+        + "), и загрузите ответы заново. "
+        if renames
+        else ""
+    )
+    return (
+        f"{first}. {rename}Столбец, который есть только в опросе (например, канал подачи со "
+        "слов респондента), сегментом профиля не станет: сегменты строятся по данным о "
+        "клиентах — чтобы делить по нему клиентов, добавьте его в данные о клиентах и в "
+        "признаки исследования."
+    )
 
 
 def _link_by_features(
@@ -779,8 +826,9 @@ def _unlinked_reason(study: Study, linked: LinkedSurvey, key: str) -> str:
         return (
             f"ответы связаны с сегментами по столбцам признаков самого опроса, а столбца "
             f"«{feature.column}» (признак «{feature.label}») в опросе нет. Выберите в поле "
-            "«Связать ответы с клиентами» столбец псевдонима клиента (в командной строке — "
-            f"--id-column) или добавьте столбец «{feature.column}» в файл опроса"
+            "«Связать ответы с клиентами» столбец псевдонима клиента или добавьте столбец "
+            f"«{feature.column}» в файл опроса (с тем же названием и теми же значениями, что в "
+            "данных о клиентах) и загрузите ответы заново"
         )
     return (
         f"признак «{feature.label}» не найден у клиентов, с которыми связаны ответы (столбец "
