@@ -469,7 +469,8 @@ def test_segments_the_answers_cannot_reach_say_which_column_and_where_to_choose(
     assert income[0].count("<strong>") >= 3  # ниже половины ПМ, от половины до ПМ, выше ПМ
     assert "(признак «Среднедушевой доход семьи" in income[0]
     assert "в поле «Связать ответы с клиентами» столбец псевдонима клиента" in income[0]
-    assert "добавьте столбец «income_band» в файл опроса." in income[0]
+    assert "добавьте столбец «income_band» в файл опроса (с тем же названием" in income[0]
+    assert "--id-column" not in analysed  # no command-line option on a web page
     assert not any("«region_type»" in i for i in items)  # the column the answers have
     assert "не связан с ответами" not in analysed
 
