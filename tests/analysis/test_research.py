@@ -479,3 +479,104 @@ def test_a_segment_the_answers_cannot_reach_says_which_column_and_where(
     assert "«Связать ответы с клиентами»" in reason
     assert "столбец псевдонима клиента" in reason
     assert "не связан с ответами" not in " ".join(reasons.values())
+
+
+def test_likert_answers_in_words_are_points_and_the_neutral_is_on_neither_side(
+    example: tuple[Study, Path, Profile],
+) -> None:
+    """Walk-through: «Полностью согласен … Полностью не согласен» (what survey tools export)
+    was refused as free text, and «согласие с балла 4» counted the neutral «Затрудняюсь
+    ответить» as «нет». Words are read as points 1–5 (either gender, any case, stray spaces
+    and dots); the midpoint is on neither side; the evidence says «ниже 4 из 5». The same
+    answers recoded to 1–5 give the same counts."""
+    from segprofile.data.surveys import answer_kind, scale_point
+
+    study, data, _profile = example
+    records = pd.read_parquet(data / "records.parquet")
+    survey = pd.read_parquet(data / "survey.parquet")
+    joined = survey.merge(records[["client_id", "channel"]], on="client_id")
+    labels = [
+        "Полностью не согласна",
+        "скорее не согласен",
+        "Затрудняюсь ответить",
+        " Скорее согласна ",
+        "ПОЛНОСТЬЮ  СОГЛАСЕН.",
+    ]
+    rng = np.random.default_rng(8)
+    points = pd.Series(rng.choice(5, size=len(joined), p=[0.1, 0.15, 0.3, 0.25, 0.2]) + 1)
+    points[::17] = 0  # no answer
+    joined["q_words"] = [labels[p - 1] if p else None for p in points]
+    joined["q_points"] = points.where(points > 0).astype("Float64")
+    assert answer_kind("VARCHAR", joined["q_words"].head(200).tolist()) == "scale"
+    assert [scale_point(x) for x in ("Очень недовольна", "Ни доволен, ни недоволен")] == [1, 3]
+    assert [scale_point(x) for x in ("Да", "Скорее нет", "5 — Полностью согласен")] == [5, 2, 5]
+    linked = LinkedSurvey.from_frame(joined, {"channel": "channel"})
+    rules = VerdictRules(min_answers=5)
+    in_words = analyse_survey(
+        study, linked, [QuestionLink("q_words", "p_docs_burden", support="no")], rules=rules
+    )
+    numbers = analyse_survey(
+        study,
+        linked,
+        [QuestionLink("q_points", "p_docs_burden", support="no", agree_from=4)],
+        rules=rules,
+    )
+    assert in_words.tests
+    for words, nums in zip(in_words.tests, numbers.tests, strict=True):
+        part = points[(joined["channel"] == words.segment.split("=")[1]).to_numpy()]
+        assert words.n == nums.n == int(part.isin([1, 2, 4, 5]).sum())
+        assert words.yes == nums.yes == int(part.isin([1, 2]).sum())
+    (verdict,) = in_words.verdicts
+    summary = verdict.evidence[0].summary
+    assert "оценили ниже 4 из 5 вопрос «q_words»" in summary
+    assert "«затрудняюсь ответить») не учтены" in summary
+    assert "ответили «нет»" not in summary
+    # Agreeing from 3 leaves no neutral answer: everyone who answered is in the base.
+    from3 = analyse_survey(
+        study, linked, [QuestionLink("q_words", "p_docs_burden", agree_from=3)], rules=rules
+    )
+    for x in from3.tests:
+        part = points[(joined["channel"] == x.segment.split("=")[1]).to_numpy()]
+        assert (x.n, x.yes) == (int((part > 0).sum()), int((part >= 3).sum()))
+    assert "не учтены" not in from3.verdicts[0].evidence[0].summary
+
+
+def test_answers_without_feature_columns_say_what_to_do_in_the_browser(
+    example: tuple[Study, Path, Profile], tmp_path: Path
+) -> None:
+    """Walk-through: linking «по признакам сегментов в опросе» said «(в командной строке —
+    --id-column)» on a web page, and nothing of the survey's own «Канал подачи» or «Регион
+    проживания», which can never form segments. The advice names the pseudonym column to
+    choose, the survey columns to rename as the client records name them, and why a column
+    only the survey has is no segment."""
+    study, data, _profile = example
+    records = pd.read_parquet(data / "records.parquet")
+    survey = pd.read_parquet(data / "survey.parquet")
+    own = survey.merge(records[["client_id", "channel", "region_type"]], on="client_id")
+    own = own.rename(
+        columns={
+            "client_id": "СНИЛС",
+            "channel": "Способ подачи (со слов респондента)",
+            "region_type": "Тип населённого пункта проживания",
+        }
+    )
+    own["Канал связи для уведомлений"] = "смс"
+    own.to_parquet(tmp_path / "survey.parquet")
+    engine = Engine.duckdb()
+    try:
+        clients = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        answers = open_source(engine, study.data_source("survey"), tmp_path)
+        with pytest.raises(InputError) as info:
+            link_survey(
+                study, clients, answers, survey_id=None, records_id=None, id_columns=["СНИЛС"]
+            )
+    finally:
+        engine.close()
+    text = str(info.value)
+    assert "--" not in text
+    assert "командной строке" not in text
+    assert "«Связать ответы с клиентами» столбец псевдонима клиента («СНИЛС»)" in text
+    assert "«Способ подачи (со слов респондента)» → «channel»" in text
+    assert "«Тип населённого пункта проживания» → «region_type»" in text
+    assert "Канал связи" not in text
+    assert "сегментом профиля не станет" in text

@@ -469,7 +469,8 @@ def test_segments_the_answers_cannot_reach_say_which_column_and_where_to_choose(
     assert income[0].count("<strong>") >= 3  # ниже половины ПМ, от половины до ПМ, выше ПМ
     assert "(признак «Среднедушевой доход семьи" in income[0]
     assert "в поле «Связать ответы с клиентами» столбец псевдонима клиента" in income[0]
-    assert "добавьте столбец «income_band» в файл опроса." in income[0]
+    assert "добавьте столбец «income_band» в файл опроса (с тем же названием" in income[0]
+    assert "--id-column" not in analysed  # no command-line option on a web page
     assert not any("«region_type»" in i for i in items)  # the column the answers have
     assert "не связан с ответами" not in analysed
 
@@ -543,3 +544,64 @@ def test_a_source_is_renamed_by_an_editor_and_every_page_follows(
         h for h in study.current_revision().to_document().hypotheses if h.id == "p_docs_burden"
     )
     assert sorted(e.source for e in again.evidence) == sorted(sources)
+
+
+def test_the_analysed_mapping_is_kept_for_an_editor_and_never_for_a_reader(
+    study: Study, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    """Walk-through: after «Проанализировать» a reload showed the mapping form empty; it was
+    kept only by «Записать вердикты». An editor's analysed mapping is a revision (once, not
+    again for the same mapping); a reader's analysis saves nothing."""
+    Membership.objects.create(study=study, user=other_user, role="viewer")
+    url = _upload(client_in, study, _csv(_survey(study)))
+    before = study.revisions.count()
+    statuses = {h.id: h.status for h in study.current_revision().to_document().hypotheses}
+    assert other_client.post(url, _mapping(MAP, action="analyse")).status_code == 200
+    assert study.revisions.count() == before
+    assert client_in.post(url, _mapping(MAP, action="analyse")).status_code == 200
+    assert study.revisions.count() == before + 1
+    assert "сопоставил(а) вопросы опроса" in study.current_revision().comment
+    assert client_in.post(url, _mapping(MAP, action="analyse")).status_code == 200
+    assert study.revisions.count() == before + 1
+    page = _text(client_in.get(url))
+    for i, row in enumerate(MAP):
+        chosen = re.search(rf'name="q-{i}-hypothesis"[^>]*>(.*?)</select>', page, re.S)
+        assert chosen is not None
+        assert f'value="{row["hypothesis"]}" selected' in chosen.group(1)
+    assert 'value="channel=mfc, channel=office"' in page
+    # Only the mapping: the verdicts wait for «Записать вердикты».
+    assert {h.id: h.status for h in study.current_revision().to_document().hypotheses} == statuses
+
+
+def test_agreement_in_words_is_analysed_on_the_page(study: Study, client_in: Client) -> None:
+    """Walk-through: «Полностью согласен / … / Полностью не согласен» answers were refused as
+    «600 ответов — свободный текст». The page reads them as a scale and its evidence says
+    which answers count: «оценили ниже 4 из 5», the neutral ones left out."""
+    frame = _survey(study)
+    labels = [
+        "Полностью не согласен",
+        "Скорее не согласен",
+        "Затрудняюсь ответить",
+        "Скорее согласен",
+        "Полностью согласен",
+    ]
+    rng = np.random.default_rng(4)
+    frame["Подать заявление было легко"] = rng.choice(labels, size=len(frame))
+    url = _upload(client_in, study, _csv(frame))
+    page = _text(client_in.get(url))
+    row = {"question": "Подать заявление было легко", "hypothesis": "p_docs_burden"}
+    analysed = client_in.post(url, _mapping([row | {"support": "no"}], action="analyse"))
+    text = _text(analysed)
+    assert analysed.status_code == 200, text[text.find("survey-error") :][:800]
+    assert "ответов — свободный текст" not in text
+    assert "survey-tests" in text
+    applied = client_in.post(url, _mapping([row | {"support": "no"}], action="apply"))
+    assert applied.status_code == 302
+    burden = next(
+        h for h in study.current_revision().to_document().hypotheses if h.id == "p_docs_burden"
+    )
+    summaries = " ".join(e.summary for e in burden.evidence)
+    assert "оценили ниже 4 из 5 вопрос «Подать заявление было легко»" in summaries
+    assert "«затрудняюсь ответить») не учтены" in summaries
+    assert "ответили «нет»" not in summaries
+    assert "шкала" in page

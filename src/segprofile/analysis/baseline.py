@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import ibis.selectors as s
 
@@ -60,7 +61,9 @@ def _n(value: Any) -> int:
 def _stats(row: dict[str, Any], study: Study, population: int | None) -> SurveyStats:
     conf = study.segmentation.confidence
     n_sat, n_nps = _n(row.get("sat_n")), _n(row.get("nps_n"))
-    out: dict[str, Any] = {"n": max(n_sat, n_nps, 0)}
+    # Without a rating question every answer counts (the research plan's «Есть», M-8).
+    rated = "sat_n" in row or "nps_n" in row
+    out: dict[str, Any] = {"n": max(n_sat, n_nps, 0) if rated else _n(row.get("answers"))}
     if n_sat:
         happy = _n(row.get("sat_happy"))
         low, high = wilson_interval(happy, n_sat, conf)
@@ -87,18 +90,16 @@ def survey_baseline(
     records_id: str | None,
     ids_unique: bool = False,
 ) -> SurveyStats:
-    """Fill ``segment.survey`` for every segment reachable from the survey; return the overall."""
+    """Fill ``segment.survey`` for every segment reachable from the survey; return the overall.
+
+    A survey with no rating or NPS question marked (one that checks hypotheses, M-9) still
+    counts its answers per segment: the research plan says how many each segment has (M-8).
+    Answers are linked by the source's id column, else by the client records' id column when
+    the survey has it (the same pseudonym, as the survey analysis links them), else by the
+    segment features' own columns in the survey."""
     sat_col, nps_col = survey_columns(source)
-    if sat_col is None and nps_col is None:
-        raise InputError(
-            f"В опросе «{source.title or source.id}» не отмечены столбцы с оценкой.",
-            hint=(
-                "отметьте при загрузке ответов столбец оценки удовлетворённости и столбец "
-                "вопроса 0–10 (в YAML исследования — data_sources → columns, use: satisfaction "
-                "и use: nps)."
-            ),
-        )
     st = survey.table
+    survey_id = source.id_column or (records_id if records_id in st.columns else None)
     for col in (sat_col, nps_col):
         if col is not None and col not in st.columns:
             raise InputError(
@@ -109,11 +110,12 @@ def survey_baseline(
                 ),
             )
     scale = study.segmentation.satisfaction
-    answers = st.select(
+    selected: dict[str, ir.Value] = {
         **({"sat": st[sat_col].cast("float64")} if sat_col else {}),
         **({"nps": st[nps_col].cast("float64")} if nps_col else {}),
-        **({"rid": st[source.id_column]} if source.id_column in st.columns else {}),
-    )
+        **({"rid": st[survey_id]} if survey_id is not None and survey_id in st.columns else {}),
+    }
+    answers = st.select(**(selected or {"answer": ibis.literal(1)}))
     bad = []
     if sat_col:
         bad.append(((answers.sat < scale.scale_min) | (answers.sat > scale.scale_max), sat_col))

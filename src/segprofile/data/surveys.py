@@ -30,6 +30,101 @@ NO_WORDS = frozenset(
 )
 """Answers that read as «no» (lower case, trimmed)."""
 
+
+def _forms(*labels: str) -> list[str]:
+    """Labels in both genders: «скорее согласен» → also «скорее согласна»."""
+    out = []
+    for label in labels:
+        out.append(label)
+        for male, female in _FEMALE.items():
+            if label.endswith(male):
+                out.append(label[: -len(male)] + female)
+    return out
+
+
+_FEMALE = {"согласен": "согласна", "доволен": "довольна", "удовлетворен": "удовлетворена"}
+
+
+_SCALE_LABELS: dict[int, list[str]] = {
+    1: [
+        *_forms("полностью не согласен", "совершенно не согласен", "абсолютно не согласен"),
+        *_forms("категорически не согласен", "очень недоволен", "совсем не доволен"),
+        *_forms("полностью не удовлетворен", "совершенно не удовлетворен"),
+        *_forms("совсем не удовлетворен", "очень не удовлетворен"),
+        "нет",
+        "определенно нет",
+        "точно нет",
+    ],
+    2: [
+        *_forms("скорее не согласен", "не согласен", "скорее недоволен", "скорее не доволен"),
+        *_forms("недоволен", "не доволен", "скорее не удовлетворен", "не удовлетворен"),
+        "скорее нет",
+    ],
+    3: [
+        "затрудняюсь ответить",
+        "затрудняюсь",
+        "трудно сказать",
+        "сложно сказать",
+        "не знаю",
+        "нейтрально",
+        "ни да ни нет",
+        "ни то ни другое",
+        "ни согласен ни не согласен",
+        "ни согласна ни не согласна",
+        "ни доволен ни недоволен",
+        "ни довольна ни недовольна",
+        "ни удовлетворен ни неудовлетворен",
+        "ни удовлетворена ни неудовлетворена",
+        "отчасти да отчасти нет",
+    ],
+    4: [
+        *_forms("скорее согласен", "согласен", "скорее доволен", "доволен"),
+        *_forms("скорее удовлетворен", "удовлетворен"),
+        "скорее да",
+    ],
+    5: [
+        *_forms("полностью согласен", "совершенно согласен", "абсолютно согласен"),
+        *_forms("очень доволен", "полностью доволен", "полностью удовлетворен"),
+        *_forms("совершенно удовлетворен", "очень удовлетворен"),
+        "да",
+        "определенно да",
+        "точно да",
+    ],
+}
+SCALE_POINTS: dict[str, int] = {
+    label: point for point, labels in _SCALE_LABELS.items() for label in labels
+}
+"""The usual Russian five-point verbal scales as points 1–5 (labels as :func:`normal_answer`
+writes them): agreement («Полностью не согласен» 1 … «Затрудняюсь ответить» 3 … «Полностью
+согласен» 5), satisfaction («Очень недоволен» 1 … «Очень доволен» 5) and «Нет / Скорее нет /
+Затрудняюсь ответить / Скорее да / Да» (1, 2, 3, 4, 5). A question answered only «да» / «нет»
+stays a yes/no question (:data:`YES_WORDS`); one whose answers are all on such a scale is read as
+its points, 5 the most agreeing or satisfied."""
+NEUTRAL_POINT = 3
+"""The neutral midpoint of a five-point scale («Затрудняюсь ответить»)."""
+SCALE_TOP = 5
+AGREE_FROM_WORDS = 4
+"""Answers in words agree from «Скорее согласен» (4) unless the mapping says otherwise."""
+SEPARATORS = r"[\s,.;:!]+"
+NUMBERED = r"^[0-9]+\s*[-–—.)]\s*"
+"""«5 — Полностью согласен», «1) Нет»: a number some tools write before the label."""
+
+
+def normal_answer(value: object) -> str:
+    """An answer as :data:`SCALE_POINTS` and :data:`YES_WORDS` spell it: lower case, «ё» as
+    «е», punctuation and repeated spaces as one space, a leading «5 —» dropped."""
+    import re
+
+    text = str(value).strip().lower().replace("ё", "е")
+    text = re.sub(NUMBERED, "", text) if re.search(r"[а-я]", text) else text
+    return re.sub(SEPARATORS, " ", text).strip()
+
+
+def scale_point(value: object) -> int | None:
+    """The point 1–5 of an answer on a usual verbal scale, ``None`` for any other answer."""
+    return SCALE_POINTS.get(normal_answer(value))
+
+
 SURVEY_KIND_LABELS = {
     "yes_no": "да / нет",
     "scale": "шкала",
@@ -84,7 +179,8 @@ class SurveyFile:
 def answer_kind(dtype: str, values: list[object]) -> str:
     """The kind of a survey column from its type and a sample of its answers: ``yes_no``,
     ``scale``, ``text`` or ``other``."""
-    present = [v for v in values if v is not None and str(v).strip() != ""]
+    # A missing answer is None, or NaN when the sample came through pandas.
+    present = [v for v in values if v is not None and v == v and str(v).strip() != ""]
     if dtype.upper() == "BOOLEAN":
         return "yes_no"
     if not present:
@@ -92,6 +188,10 @@ def answer_kind(dtype: str, values: list[object]) -> str:
     texts = {str(v).strip().lower() for v in present}
     if texts <= (YES_WORDS | NO_WORDS):
         return "yes_no"
+    if all(isinstance(v, str) for v in present) and {normal_answer(v) for v in present} <= set(
+        SCALE_POINTS
+    ):
+        return "scale"
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return "scale" if len(texts) > 2 else "yes_no"
     if any(isinstance(v, str) for v in present):

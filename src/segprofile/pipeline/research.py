@@ -415,8 +415,8 @@ def import_survey(
                         f"Данные «{records_source.id}» загружены прежней версией segprofile: их "
                         "псевдонимы другого вида, и идентификаторы опроса с ними не совпадут.",
                         hint="загрузите файл клиентов заново (появится новая версия данных) и "
-                        "повторите загрузку опроса — или свяжите ответы по признакам "
-                        "(--by-features).",
+                        "повторите загрузку опроса — или свяжите ответы по признакам сегментов "
+                        "в опросе.",
                     )
             edges = quantile_edges(study.segmented_features(), records.table)
             linked = link_survey(
@@ -427,6 +427,8 @@ def import_survey(
                 records_id=records_id if survey_id is not None else None,
                 edges=edges,
                 fallback_to_features=True,
+                # The client's id when the survey has it, else any pseudonym it has.
+                id_columns=[info.id_column] if info.id_column else info.pseudonymised,
             )
             analysis = analyse_survey(
                 study,
@@ -953,12 +955,15 @@ def survey_sizes(study: Study, planned: Sequence[SampleSize]) -> list[SampleSize
 def plan_inputs_changed(planned: Study, current: Study) -> bool:
     """Whether ``current`` differs from the revision a research plan was computed on in what
     the plan reads: not in the team's record of the research (activities, targets,
-    respondents), nor in the survey margin (the page computes the sizes anew)."""
+    respondents), nor in the survey margin (the page computes the sizes anew), nor in a
+    survey's question → hypothesis mapping (kept when analysed, M-9; the plan reads none)."""
 
     def inputs(study: Study) -> dict[str, Any]:
         data = study.model_dump(mode="json")
         research = data.pop("research")
         data["max_interviews_per_person"] = research["max_interviews_per_person"]
+        for source in data["data_sources"]:
+            source.pop("questions", None)
         return data
 
     return inputs(planned) != inputs(current)

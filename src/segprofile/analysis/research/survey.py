@@ -13,6 +13,7 @@ Aggregates run in the engine; only counts come back to Python."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -30,7 +31,16 @@ from segprofile.analysis.stats import (
 )
 from segprofile.analysis.suppression import protect_survey_tests
 from segprofile.data.engine import execute
-from segprofile.data.surveys import NO_WORDS, YES_WORDS
+from segprofile.data.surveys import (
+    AGREE_FROM_WORDS,
+    NEUTRAL_POINT,
+    NO_WORDS,
+    NUMBERED,
+    SCALE_POINTS,
+    SCALE_TOP,
+    SEPARATORS,
+    YES_WORDS,
+)
 from segprofile.errors import InputError
 from segprofile.model.format import number
 from segprofile.model.results import (
@@ -233,6 +243,7 @@ def link_survey(
     edges: dict[str, list[float]] | None = None,
     extra_columns: Mapping[str, str] | None = None,
     fallback_to_features: bool = False,
+    id_columns: Sequence[str] = (),
 ) -> LinkedSurvey:
     """Join survey answers to the segments of the client records, in the engine (M-9).
 
@@ -254,6 +265,8 @@ def link_survey(
     fallback_to_features
         When no answer matches a client by id but the survey has feature columns, link by
         them instead (with a warning saying so) rather than fail.
+    id_columns
+        The survey's columns of client pseudonyms, named in the advice when nothing links.
 
     Raises
     ------
@@ -272,8 +285,8 @@ def link_survey(
         if survey_id not in st.columns:
             raise InputError(
                 f"В опросе нет столбца идентификатора «{survey_id}».",
-                hint="выберите в «Связать ответы с клиентами» столбец псевдонима клиента "
-                "(в командной строке — --id-column) или связь по признакам сегментов в опросе.",
+                hint="выберите в поле «Связать ответы с клиентами» столбец псевдонима клиента "
+                "или «по признакам сегментов в опросе».",
             )
         coded = code_table(
             study,
@@ -328,13 +341,56 @@ def link_survey(
     own_features = [f for f in features if f.column in st.columns]
     if not own_features:
         raise InputError(
-            "Опрос нельзя связать с сегментами: нет ни идентификатора клиента, ни столбцов "
-            "признаков.",
-            hint="загрузите ответы со столбцом псевдонима клиента (тем же, что в данных о "
-            "клиентах) и выберите его в «Связать ответы с клиентами» (в командной строке — "
-            "--id-column) или добавьте в опрос столбцы признаков сегментов.",
+            "Ответы опроса нельзя связать с сегментами по признакам: сегменты построены по "
+            "столбцам данных о клиентах ("
+            + ", ".join(f"«{f.column}»" for f in features)
+            + "), а в опросе ни одного из них нет.",
+            hint=_no_features_hint(features, st.columns, id_columns),
         )
     return _link_by_features(study, own_features, st, edges, n_answers)
+
+
+def _no_features_hint(
+    features: Sequence[Feature], columns: Sequence[str], id_columns: Sequence[str]
+) -> str:
+    """What to do when no column of a segment feature is in the survey: link by the client's
+    pseudonym (named when the survey has one), or rename a survey column that holds the same
+    thing as the client records' (by a word they share); a column only the survey has is no
+    segment of the profile."""
+    ids = [c for c in dict.fromkeys(id_columns) if c in columns]
+    first = (
+        "выберите в поле «Связать ответы с клиентами» столбец псевдонима клиента ("
+        + ", ".join(f"«{c}»" for c in ids)
+        + "): ответы свяжутся с сегментами тех клиентов, кто отвечал"
+        if ids
+        else "загрузите ответы со столбцом идентификатора клиента (тем же, что в данных о "
+        "клиентах, например СНИЛС — он будет заменён тем же псевдонимом) и выберите его в поле "
+        "«Связать ответы с клиентами»"
+    )
+
+    def stems(text: str) -> set[str]:
+        return {w[:5] for w in re.findall(r"[а-яёa-z]{4,}", text.lower())}
+
+    renames = [
+        f"«{col}» → «{f.column}»"
+        for f in features
+        for col in columns
+        if col not in ids and stems(col) & (stems(f.column) | stems(f.label))
+    ]
+    rename = (
+        "Если в столбце опроса то же, что в данных о клиентах, и записано так же, переименуйте "
+        "его в файле опроса, как в данных о клиентах ("
+        + ", ".join(renames[:4])
+        + "), и загрузите ответы заново. "
+        if renames
+        else ""
+    )
+    return (
+        f"{first}. {rename}Столбец, который есть только в опросе (например, канал подачи со "
+        "слов респондента), сегментом профиля не станет: сегменты строятся по данным о "
+        "клиентах — чтобы делить по нему клиентов, добавьте его в данные о клиентах и в "
+        "признаки исследования."
+    )
 
 
 def _link_by_features(
@@ -414,8 +470,31 @@ def _example_rows(t: ir.Table, wrong: ir.BooleanValue, n: int = 3) -> str:
     return f"; например, {word} файла {', '.join(rows)}"
 
 
-def _answers(linked: LinkedSurvey, link: QuestionLink) -> tuple[ir.BooleanValue, ir.BooleanValue]:
-    """``(answered, supports)`` expressions of a question; checks the answers are yes/no."""
+@dataclass(frozen=True)
+class _Reading:
+    """How a question's answers are read: who answered, whose answer supports the hypothesis,
+    and how the evidence says which answers those are."""
+
+    answered: ir.BooleanValue
+    supports: ir.BooleanValue
+    words: str  # «ответили «да» на вопрос «…»», «оценили ниже 4 из 5 вопрос «…»»
+    note: str = ""  # what was left out: «нейтральные ответы (3 из 5…) не учтены»
+
+
+def _answers(linked: LinkedSurvey, link: QuestionLink) -> _Reading:
+    """How the answers of a question are read; checks they are yes/no or a scale.
+
+    A yes/no question (bool, 0/1, «да» / «нет») supports a hypothesis by the answer
+    ``link.support``. A scale — numbers with ``agree_from``, or answers in words on a usual
+    Russian five-point scale (:data:`~segprofile.data.surveys.SCALE_POINTS`, read as points
+    1–5, agreeing from 4 unless ``agree_from`` says otherwise) — counts «yes» for scores at or
+    above ``agree_from`` and «no» for scores below it. On a five-point scale (every score 1–5)
+    the neutral midpoint 3 («Затрудняюсь ответить») when it is below ``agree_from`` is on
+    neither side: it is no answer, like «не знаю» to a yes/no question, and is left out of the
+    base, so the share is that of the respondents with an opinion. The methodology (M-9) reads
+    answers as confirming or refuting; a neutral answer does neither, and counting it as «no»
+    would refute a hypothesis by the undecided. The evidence says so.
+    """
     t = linked.table
     if link.question not in t.columns:
         raise InputError(
@@ -428,38 +507,95 @@ def _answers(linked: LinkedSurvey, link: QuestionLink) -> tuple[ir.BooleanValue,
         answered, yes = col.notnull(), col.fill_null(False)
     elif dtype.is_numeric():
         if link.agree_from is not None:
-            answered, yes = col.notnull(), (col >= link.agree_from).fill_null(False)
-        else:
-            wrong = col.notnull() & ~col.isin([0, 1])
-            bad = int(execute(wrong.cast("int64").sum()) or 0)
-            if bad:
-                raise InputError(
-                    f"Вопрос «{link.question}»: {bad} ответов — не 0/1, а шкала"
-                    f"{_example_rows(t, wrong)}.",
-                    hint="укажите agree_from — с какого балла ответ считается согласием.",
-                )
-            answered, yes = col.notnull(), (col == 1).fill_null(False)
-    elif dtype.is_string():
-        norm = col.strip().lower()
-        known = norm.isin(sorted(YES_WORDS | NO_WORDS))
-        wrong = col.notnull() & (norm != "") & ~known
+            return _scale(linked, link, col, link.agree_from, in_words=False)
+        wrong = col.notnull() & ~col.isin([0, 1])
         bad = int(execute(wrong.cast("int64").sum()) or 0)
         if bad:
             raise InputError(
-                f"Вопрос «{link.question}»: {bad} ответов — свободный текст, а ожидались "
-                f"«да» / «нет» или шкала согласия{_example_rows(t, wrong)}.",
-                hint="выберите закрытый вопрос или приведите ответы к «да» / «нет»; открытые "
-                "ответы анализируйте как тексты (темы).",
+                f"Вопрос «{link.question}»: {bad} ответов — не 0/1, а шкала"
+                f"{_example_rows(t, wrong)}.",
+                hint="укажите agree_from — с какого балла ответ считается согласием.",
             )
-        answered = known.fill_null(False)
-        yes = norm.isin(sorted(YES_WORDS)).fill_null(False)
+        answered, yes = col.notnull(), (col == 1).fill_null(False)
+    elif dtype.is_string():
+        norm = col.strip().lower()
+        known = norm.isin(sorted(YES_WORDS | NO_WORDS))
+        given = col.notnull() & (norm != "")
+        words = _normal(col)
+        points = words.cases(*SCALE_POINTS.items(), else_=None)
+        wrong_yes_no, wrong_scale = given & ~known, given & points.isnull()
+        bad = execute(
+            t.aggregate(
+                yes_no=wrong_yes_no.cast("int64").sum(), scale=wrong_scale.cast("int64").sum()
+            )
+        ).to_dict("records")[0]
+        if int(bad["yes_no"] or 0) == 0:
+            answered = known.fill_null(False)
+            yes = norm.isin(sorted(YES_WORDS)).fill_null(False)
+        elif int(bad["scale"] or 0) == 0:
+            agree_from = link.agree_from if link.agree_from is not None else AGREE_FROM_WORDS
+            return _scale(linked, link, points, agree_from, in_words=True)
+        else:
+            wrong = wrong_yes_no & wrong_scale
+            raise InputError(
+                f"Вопрос «{link.question}»: {int(bad['scale'])} ответов — свободный текст, а "
+                "ожидались «да» / «нет» или шкала (согласия: «Полностью согласен» … «Полностью "
+                f"не согласен», удовлетворённости: «Очень доволен» … «Очень недоволен»)"
+                f"{_example_rows(t, wrong)}.",
+                hint="выберите закрытый вопрос или перекодируйте ответы в баллы 1–5 и укажите, "
+                "с какого балла ответ считается согласием; открытые ответы анализируйте как "
+                "тексты (темы).",
+            )
     else:
         raise InputError(
             f"Вопрос «{link.question}» имеет тип {dtype}: ожидались «да» / «нет» или шкала.",
             hint="выберите другой столбец опроса.",
         )
     supports = yes if link.support == "yes" else (answered & ~yes)
-    return answered, supports
+    answer = "«да»" if link.support == "yes" else "«нет»"
+    return _Reading(answered, supports, f"ответили {answer} на вопрос «{link.question}»")
+
+
+def _normal(col: ir.StringValue) -> ir.StringValue:
+    """:func:`~segprofile.data.surveys.normal_answer` in the engine."""
+    text = col.strip().lower().replace("ё", "е")
+    text = text.re_search("[а-я]").ifelse(text.re_replace(NUMBERED, ""), text)
+    return text.re_replace(SEPARATORS, " ").strip()
+
+
+def _scale(
+    linked: LinkedSurvey,
+    link: QuestionLink,
+    points: ir.NumericValue,
+    agree_from: float,
+    *,
+    in_words: bool,
+) -> _Reading:
+    """A scale question read as :func:`_answers` says (the neutral midpoint of a five-point
+    scale on neither side)."""
+    t = linked.table
+    bounds = execute(t.aggregate(lo=points.min(), hi=points.max())).to_dict("records")[0]
+    lo, hi = bounds["lo"], bounds["hi"]
+    five = in_words or (pd.notna(lo) and pd.notna(hi) and lo >= 1 and hi <= SCALE_TOP)
+    neutral = five and agree_from > NEUTRAL_POINT
+    agree = (points >= agree_from).fill_null(False)
+    answered = points.notnull()
+    if neutral:
+        answered = answered & (points != NEUTRAL_POINT)
+    answered = answered.fill_null(False)
+    top = f" из {SCALE_TOP}" if five else ""
+    point = number(agree_from, 0 if float(agree_from).is_integer() else 1)
+    if link.support == "yes":
+        supports, words = agree, f"оценили на {point}{top} и выше"
+    else:
+        supports, words = answered & ~agree, f"оценили ниже {point}{top}"
+    note = (
+        f"нейтральные ответы ({NEUTRAL_POINT}{top}, «затрудняюсь ответить») не учтены ни в одну "
+        "сторону"
+        if neutral
+        else ""
+    )
+    return _Reading(answered, supports, f"{words} вопрос «{link.question}»", note)
 
 
 def analyse_survey(
@@ -501,6 +637,7 @@ def analyse_survey(
     by_id = {h.id: h for h in study.hypotheses}
     warnings = list(linked.warnings)
     tests: list[SurveyTest] = []
+    wording: dict[tuple[str, str], _Reading] = {}
     t = linked.table
     for link in links:
         hyp = by_id.get(link.hypothesis)
@@ -510,7 +647,9 @@ def analyse_survey(
                 "которой нет в исследовании.",
                 hint="выберите существующую гипотезу или удалите сопоставление.",
             )
-        answered, supports = _answers(linked, link)
+        reading = _answers(linked, link)
+        answered, supports = reading.answered, reading.supports
+        wording[(hyp.id, link.question)] = reading
         base = _among(linked, link.among)
         if base is not None:
             answered, supports = answered & base, supports & base
@@ -582,7 +721,12 @@ def analyse_survey(
     tests = protect_survey_tests(tests, study.segmentation.min_cell)
     verdicts = [
         _hypothesis_verdict(
-            h, [x for x in tests if x.hypothesis == h], source, study.segmentation.min_cell
+            h,
+            [x for x in tests if x.hypothesis == h],
+            source,
+            study.segmentation.min_cell,
+            {q: r.words for (hid, q), r in wording.items() if hid == h},
+            {q: r.note for (hid, q), r in wording.items() if hid == h},
         )
         for h in dict.fromkeys(x.hypothesis for x in tests)
     ]
@@ -602,11 +746,13 @@ def analyse_survey(
     )
 
 
-def _test_evidence(x: SurveyTest, source: str) -> Evidence:
-    answer = "«да»" if x.support == "yes" else "«нет»"
-    parts = [
-        f"{x.label}: ответили {answer} на вопрос «{x.question}» {number(x.yes)} из {number(x.n)}"
-    ]
+def _test_evidence(x: SurveyTest, source: str, words: str = "", note: str = "") -> Evidence:
+    """The evidence of a test: ``words`` say which answers support the hypothesis («ответили
+    «нет» на вопрос «…»», «оценили ниже 4 из 5 вопрос «…»»), ``note`` what was left out."""
+    if not words:
+        answer = "«да»" if x.support == "yes" else "«нет»"
+        words = f"ответили {answer} на вопрос «{x.question}»"
+    parts = [f"{x.label}: {words} {number(x.yes)} из {number(x.n)}"]
     if x.share is not None and x.interval is not None:
         parts.append(f"{_pct(x.share)} (интервал {_pct(x.interval.low)}–{_pct(x.interval.high)})")
     if x.rest_share is not None:
@@ -614,6 +760,8 @@ def _test_evidence(x: SurveyTest, source: str) -> Evidence:
     if x.p_value is not None and x.p_adjusted is not None:
         test = "хи-квадрат" if x.test == "chi2" else "точный тест Фишера"
         parts.append(f"{test}: p {_p(x.p_value)}, с поправкой БХ {_p(x.p_adjusted)}")
+    if note:
+        parts.append(note)
     return Evidence(
         kind=EvidenceKind.survey,
         summary="; ".join(parts) + ".",
@@ -623,9 +771,15 @@ def _test_evidence(x: SurveyTest, source: str) -> Evidence:
 
 
 def _hypothesis_verdict(
-    hid: str, tests: list[SurveyTest], source: str, min_cell: int = 1
+    hid: str,
+    tests: list[SurveyTest],
+    source: str,
+    min_cell: int = 1,
+    words: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> HypothesisVerdict:
-    """One verdict per hypothesis from its question × segment tests."""
+    """One verdict per hypothesis from its question × segment tests (``words`` and ``notes``
+    by question: see :func:`_test_evidence`)."""
     confirmed = [x for x in tests if x.status is HypothesisStatus.confirmed]
     refuted = [x for x in tests if x.status is HypothesisStatus.refuted]
     unclear = [x for x in tests if x.status is HypothesisStatus.not_enough_data]
@@ -650,7 +804,9 @@ def _hypothesis_verdict(
             reason += " Опровергнута для: " + listed(refuted) + "."
     # Evidence is written into the study and its reports: never from fewer than min_cell answers.
     evidence = [
-        _test_evidence(x, source)
+        _test_evidence(
+            x, source, (words or {}).get(x.question, ""), (notes or {}).get(x.question, "")
+        )
         for x in tests
         if x.n is not None and x.n >= max(1, min_cell) and x.yes is not None
     ]
@@ -670,8 +826,9 @@ def _unlinked_reason(study: Study, linked: LinkedSurvey, key: str) -> str:
         return (
             f"ответы связаны с сегментами по столбцам признаков самого опроса, а столбца "
             f"«{feature.column}» (признак «{feature.label}») в опросе нет. Выберите в поле "
-            "«Связать ответы с клиентами» столбец псевдонима клиента (в командной строке — "
-            f"--id-column) или добавьте столбец «{feature.column}» в файл опроса"
+            "«Связать ответы с клиентами» столбец псевдонима клиента или добавьте столбец "
+            f"«{feature.column}» в файл опроса (с тем же названием и теми же значениями, что в "
+            "данных о клиентах) и загрузите ответы заново"
         )
     return (
         f"признак «{feature.label}» не найден у клиентов, с которыми связаны ответы (столбец "

@@ -999,6 +999,19 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             % {"number": revision.number},
         )
         return _back_to_hypotheses(study, "registry")
+    if context["can"].edit and questions != source.questions:
+        # The mapping the editor analysed is kept (a new revision, as every edit is): the page
+        # shows it again when reloaded, before any verdict is applied.
+        kept = document.model_copy(deep=True)
+        for data_source in kept.data_sources:
+            if data_source.id == source_id:
+                data_source.questions = list(questions)
+        study.add_revision(
+            kept,
+            author=request.user,
+            comment=gettext("%(user)s mapped the questions of the survey %(file)s to hypotheses")
+            % {"user": request.user.get_username(), "file": name},
+        )
     names = hypothesis_names(document.hypotheses)
     context |= {
         "result": result,
