@@ -110,9 +110,10 @@ def example_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return build_example(tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def example_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The child-benefit example's profile of 1 000 demo rows (JSON), built once per module."""
+    """The child-benefit example's profile of 1 000 demo rows (JSON, a string no test can
+    change), built once per test process for every module that reads it."""
     data = tmp_path_factory.mktemp("child-benefit-data")
     pipeline.generate_demo_data("child-benefit", data, rows=1000, seed=4)
     profile = pipeline.profile_study(
