@@ -14,7 +14,7 @@
    from numba's disk cache) and at first use (empty cache: compiling included); kmodes has
    no compile step and no warm-up.
 2. Fit on a 1,000,000-row sample of a 10,000,000-row Parquet file, then label all 10,000,000
-   rows in DuckDB through ``assignment_expression`` (one scan, aggregated per cluster): wall time
+   rows in DuckDB through ``assign_clusters`` (one scan, aggregated per cluster): wall time
    (goal < 30 s) and peak memory (goal < 2 GB), measured in a child process (ru_maxrss).
 """
 
@@ -211,7 +211,7 @@ _CHILD = r"""
 import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
 import ibis
-from segprofile.analysis.kprototypes import KPrototypes, assignment_expression
+from segprofile.analysis.kprototypes import KPrototypes, assign_clusters
 path, sample_rows = sys.argv[1], int(sys.argv[2])
 t0 = time.perf_counter()
 con = ibis.duckdb.connect()
@@ -222,9 +222,8 @@ frame = sample.to_pandas(strings_to_categorical=True)
 t_sample = time.perf_counter() - t0
 model = KPrototypes(6, random_state=0).fit(frame)
 t_fit = time.perf_counter() - t0 - t_sample
-label = assignment_expression(model, table)
 per_cluster = (
-    table.mutate(cluster=label)
+    assign_clusters(model, table)
     .group_by("cluster")
     .aggregate(rows=ibis._.count(), mean_x0=ibis._.x0.mean())
     .order_by("cluster")

@@ -400,7 +400,7 @@ def test_engine_labels_every_row_as_the_model_did(tmp_path: Path, method: str) -
         )
         model = fit(settings, enc.apply(prepared.frame), 3).model
         forced = replace(fitted, model=model, encoding=enc)
-        labels = execute(source.table.select(cluster=forced.assignment(source.table)))["cluster"]
+        labels = execute(forced.assign(source.table, "cluster").select("cluster"))["cluster"]
     finally:
         engine.close()
     assert len(labels) == 500

@@ -19,7 +19,7 @@ import pytest
 
 from segprofile.analysis import _kproto_core as core
 from segprofile.analysis._kproto_synthetic import planted_mixed
-from segprofile.analysis.kprototypes import KPrototypes, assignment_expression
+from segprofile.analysis.kprototypes import KPrototypes, assign_clusters
 
 SOYBEAN = Path(__file__).parents[1] / "data" / "soybean.csv"
 
@@ -31,7 +31,7 @@ def con() -> Any:
 
 def _engine_labels(con: Any, model: KPrototypes, frame: pd.DataFrame, **kw: Any) -> np.ndarray:
     table = ibis.memtable(frame)
-    labelled = table.mutate(cluster=assignment_expression(model, table, **kw))
+    labelled = assign_clusters(model, table, **kw)
     return np.asarray(con.execute(labelled)["cluster"], dtype=np.int64)
 
 
@@ -92,7 +92,7 @@ def test_engine_on_parquet_with_nulls_and_nan(con: Any, tmp_path: Path) -> None:
     path = tmp_path / "rows.parquet"
     pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), path)
     table = con.read_parquet(str(path))
-    labelled = table.mutate(cluster=assignment_expression(model, table))
+    labelled = assign_clusters(model, table)
     got = np.asarray(con.execute(labelled)["cluster"], dtype=np.int64)
     np.testing.assert_array_equal(got, model.predict(rows))
 
@@ -111,12 +111,33 @@ def test_expression_errors_name_what_to_do() -> None:
     table = ibis.memtable(frame)
     model = KPrototypes(2, random_state=0).fit(frame.to_numpy(dtype=object))
     with pytest.raises(ValueError, match="pass columns="):
-        assignment_expression(model, table)
+        assign_clusters(model, table)
     with pytest.raises(ValueError, match="one table column per model input column"):
-        assignment_expression(model, table, columns=["c0"])
+        assign_clusters(model, table, columns=["c0"])
     fitted = KPrototypes(2, random_state=0).fit(frame)
     with pytest.raises(ValueError, match=r"no column\(s\) 'c0'"):
-        assignment_expression(fitted, table.drop("c0"))
+        assign_clusters(fitted, table.drop("c0"))
+    with pytest.raises(ValueError, match="already has a column 'c1'"):
+        assign_clusters(fitted, table, name="c1")
+
+
+def test_each_input_is_written_once_in_the_query() -> None:
+    """40 one-hot-like indicators and 5 clusters: the query is not the inputs × centroids."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"i{j}": (rng.random(800) < 0.3).astype(float) for j in range(40)})
+    frame["income"] = rng.lognormal(10, 1, 800)
+    table = ibis.memtable(frame)
+    mentions = {}
+    for k in (2, 5):
+        model = KPrototypes(k, random_state=0, n_init=1).fit(frame)
+        sql = ibis.to_sql(assign_clusters(model, table))
+        mentions[k] = sql.count('"i7"'), sql.count('"income"')
+    # Named in the three projections' lists and once in a computation, whatever k is.
+    assert mentions[2] == mentions[5] == (4, 4)
+    assert list(ibis.duckdb.connect().execute(assign_clusters(model, table)).columns) == [
+        *frame.columns,
+        "cluster",
+    ]
 
 
 def test_single_cluster_is_label_zero(con: Any) -> None:

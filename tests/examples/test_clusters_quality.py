@@ -53,7 +53,7 @@ def _ari(data_dir: Path, truth: pd.Series, n_clusters: int | None) -> tuple[floa
         fitted, _ = fit_clusters(study, source, sample_key="client_id")
         assert fitted is not None
         table = source.table
-        labels = execute(table.select("client_id", cluster=fitted.assignment(table)))
+        labels = execute(fitted.assign(table, "cluster").select("client_id", "cluster"))
     finally:
         engine.close()
     joined = labels.set_index("client_id").join(truth)

@@ -118,7 +118,7 @@ def planted_ari(tmp: Path, seed: int, *, recommended: bool) -> dict[str, float |
             fitted, _ = fit_clusters(study, source, sample_key="client_id")
             assert fitted is not None
             table = source.table
-            labels = execute(table.select("client_id", cluster=fitted.assignment(table)))
+            labels = execute(fitted.assign(table, "cluster").select("client_id", "cluster"))
         finally:
             engine.close()
         cluster = labels.set_index("client_id")["cluster"].reindex(frame["client_id"]).to_numpy()

@@ -11,7 +11,7 @@ Everything here works on already validated, encoded arrays (see ``kprototypes.py
 
 The distance between a row and a centroid is accumulated column by column, in column order,
 as ``num + gamma * cat`` with ``num = Σ w_j (z_j - c_j)²`` and ``cat = Σ w_j [x_j ≠ c_j]``.
-The engine expression (``assignment_expression``) writes the very same arithmetic in the very
+The engine query (``assign_clusters``) writes the very same arithmetic in the very
 same order, so labels computed here and in DuckDB agree bit for bit, ties included (ties break
 to the lowest cluster index in both).
 """

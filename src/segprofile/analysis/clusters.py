@@ -7,7 +7,7 @@
 3. The number of clusters is chosen on the sample (:mod:`segprofile.analysis.choose_k`), or
    taken from the study, and :class:`~segprofile.analysis.kprototypes.KPrototypes` is fitted.
 4. Every row is assigned in the engine (:func:`~segprofile.analysis.kprototypes.
-   assignment_expression`) and two grouped scans count, per cluster, the capacity and the
+   assign_clusters`) and two grouped scans count, per cluster, the capacity and the
    satisfaction (the one-feature segments' code: :mod:`segprofile.analysis.by_feature`),
    numeric sums, and the segment codes of every feature — from which come the traits and
    portraits (:mod:`segprofile.analysis.portraits`), the crosstab with the one-feature segments
@@ -238,27 +238,28 @@ class ClusterFit:
     warnings: list[str]
     encoding: Encoding
 
-    def assignment(self, table: Any) -> Any:
-        """Each row's engine cluster label (0-based, the model's order) as an Ibis expression.
+    def assign(self, table: Any, name: str) -> Any:
+        """``table`` with each row's engine cluster label (0-based, the model's order) in the
+        column ``name``, as an Ibis query.
 
-        Under the one-hot method the indicator columns are computed first, in the same
-        projection: 1.0 where the value is the level (for the missing level: where the value
+        Under the one-hot method the indicator columns are computed first, in the query's
+        first projection: 1.0 where the value is the level (for the missing level: where the value
         is missing), else 0.0 — as :meth:`Encoding.apply` makes them for the sample.
         """
-        from segprofile.analysis.kprototypes import assignment_expression
+        from segprofile.analysis.kprototypes import assign_clusters
 
         enc = self.encoding
         inputs: list[Any] = []
-        for name in enc.columns:
-            source = enc.indicators.get(name)
+        for column_name in enc.columns:
+            source = enc.indicators.get(column_name)
             if source is None:
-                inputs.append(name)
+                inputs.append(column_name)
                 continue
             column, level = source
             x = table[column]
             hit = x.isnull() if level is None else (x == level).fill_null(False)
             inputs.append(hit.ifelse(1.0, 0.0).cast("float64"))
-        return assignment_expression(self.model, table, inputs)
+        return assign_clusters(self.model, table, inputs, name=name)
 
 
 def fit_clusters(
@@ -409,7 +410,7 @@ def cluster_profile(
     # Every row is labelled once, into a temporary table of the engine, dropped after the
     # counts: the label's expression (the distance to each centroid) is large, and each query
     # that repeated it paid seconds of planning and a scan's arithmetic again.
-    with source.table.mutate(**{_LABEL: cf.assignment(source.table)}).cache() as labelled:
+    with cf.assign(source.table, _LABEL).cache() as labelled:
         counted = _aggregate(
             study,
             _Labelled(labelled, source.count),

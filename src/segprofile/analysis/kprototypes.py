@@ -1,7 +1,7 @@
 """k-prototypes clustering of mixed numeric and categorical client data (M-4, approach 1).
 
 :class:`KPrototypes` is a scikit-learn estimator: it is fitted on a sample that fits in memory,
-and :func:`assignment_expression` turns the fitted model into one Ibis expression that labels
+and :func:`assign_clusters` turns the fitted model into an Ibis query that labels
 every row of a client table inside the engine (DuckDB, Spark) in a single scan.
 
 The distance of a row ``x`` to a centroid ``c`` is
@@ -78,7 +78,7 @@ from segprofile.analysis import _kproto_core as core
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-__all__ = ["KPrototypes", "assignment_expression"]
+__all__ = ["KPrototypes", "assign_clusters"]
 
 GAMMA_RULES: tuple[str, ...] = ("balanced", "pairwise", "huang")
 INITS: tuple[str, ...] = ("auto", "k-means++", "cao", "huang")
@@ -925,17 +925,23 @@ def _pack_clusters(result: core.RunResult) -> core.RunResult:
 # ---------------------------------------------------------------------------------------------
 
 
-def assignment_expression(
-    model: KPrototypes, table: ir.Table, columns: Sequence[str | ir.Column] | None = None
-) -> ir.IntegerColumn:
-    """The cluster label of every row of ``table``, as an Ibis expression.
+def assign_clusters(
+    model: KPrototypes,
+    table: ir.Table,
+    columns: Sequence[str | ir.Column] | None = None,
+    *,
+    name: str = "cluster",
+) -> ir.Table:
+    """``table`` with the cluster label of every row in the column ``name``, in Ibis.
 
-    The expression computes the model's own distance to each centroid — standardisation
-    constants, feature weights and gamma inlined as literals, categorical mismatches as
-    ``CASE`` comparisons, missing values by the fitted policies — in the same order of
-    operations as :meth:`KPrototypes.predict`, and takes the first minimum, so the engine and
-    ``predict`` agree row for row (ties break to the lowest index in both). It is one
-    projection: a table of 10^8 rows is labelled in one scan.
+    The label is the model's own distance to each centroid — standardisation constants,
+    feature weights and gamma inlined as literals, categorical mismatches as ``CASE``
+    comparisons, missing values by the fitted policies — in the same order of operations as
+    :meth:`KPrototypes.predict`, and takes the first minimum, so the engine and ``predict``
+    agree row for row (ties break to the lowest index in both). A table of 10^8 rows is
+    labelled in one scan, in three stacked projections: the standardised inputs, the distance
+    to each centroid, the label. Each input is thus written once in the query, not once per
+    centroid (with 40 one-hot indicators and 5 clusters, a tenth of the text to compile).
 
     Parameters
     ----------
@@ -948,11 +954,13 @@ def assignment_expression(
         The model's input columns, in the fit order: names of table columns, or expressions
         over ``table`` (e.g. an indicator computed from a column). Defaults to
         ``model.feature_names_in_``.
+    name : str
+        The label's column (int64, 0-based); it must not be a column of ``table``.
 
     Returns
     -------
-    ibis.expr.types.IntegerColumn
-        Cluster label (int64), e.g. ``table.mutate(cluster=assignment_expression(m, table))``.
+    ibis.expr.types.Table
+        ``table``'s columns and ``name``, e.g. ``assign_clusters(m, t).group_by("cluster")``.
     """
     # Imported here so that fitting a model does not load the engine layer.
     import functools
@@ -986,64 +994,74 @@ def assignment_expression(
             f"The table has no column(s) {', '.join(_display_name(c) for c in missing_cols)}; "
             "pass columns= naming the table's columns."
         )
+    if name in table.columns:
+        raise ValueError(f"The table already has a column {name!r}; pass another name=.")
     metric: core.Metric = model._metric
     cent: core.Centroids = model._centroids
     k = cent.k
+    if k == 1:
+        return table.mutate(**{name: ibis.literal(0, "int64")})
     inputs = [table[c] if isinstance(c, str) else c for c in columns]
+    prefix = f"__{name}_"  # the stages' own columns, dropped at the end
 
-    num_terms: list[list[Any]] = [[] for _ in range(k)]
+    # Stage 1: each input once — standardised numbers, categories as they are.
+    staged: dict[str, Any] = {}
     for a in metric.active_num:
         column = inputs[int(model.numeric_features_[a])]
         x = column.cast("float64")
         if column.type().is_floating():
             # NumPy treats NaN as missing; so must the engine (NaN = NaN holds in SQL engines).
             x = x.nullif(_double(float("nan")))
-        if model.standardize:
-            z = (x - _double(model.numeric_mean_[a])) / _double(model.numeric_scale_[a])
-        else:
-            z = x
+        z = (
+            (x - _double(model.numeric_mean_[a])) / _double(model.numeric_scale_[a])
+            if (model.standardize)
+            else x
+        )
         if metric.numeric_missing == "expected":
             z = z.fill_null(_double(metric.num_fill[a]))
-        w = float(metric.num_weights[a])
-        for c in range(k):
-            diff = z - _double(cent.num[c, a])
+        staged[f"{prefix}n{a}"] = z
+    for a in metric.active_cat:
+        staged[f"{prefix}c{a}"] = inputs[int(model.categorical_features_[a])]
+    first = table.mutate(**staged)
+
+    # Stage 2: the distance to each centroid, over stage 1's columns.
+    dists: dict[str, Any] = {}
+    for c in range(k):
+        parts = []
+        num_terms = []
+        for a in metric.active_num:
+            diff = first[f"{prefix}n{a}"] - _double(cent.num[c, a])
             term = diff * diff
+            w = float(metric.num_weights[a])
             if w != 1.0:
                 term = term * _double(w)
             if metric.numeric_missing == "ignore":
                 term = term.fill_null(_double(0.0))
-            num_terms[c].append(term)
-
-    cat_terms: list[list[Any]] = [[] for _ in range(k)]
-    for a in metric.active_cat:
-        x = inputs[int(model.categorical_features_[a])]
-        levels = model.categories_[a]
-        w = float(metric.cat_weights[a])
-        for c in range(k):
+            num_terms.append(term)
+        cat_terms = []
+        for a in metric.active_cat:
+            x = first[f"{prefix}c{a}"]
+            levels = model.categories_[a]
+            w = float(metric.cat_weights[a])
             code = int(cent.cat[c, a])
             # The missing level matches NULL; any other level matches its own value.
             same = x.isnull() if code >= levels.size else x == _python_scalar(levels[code])
             if w == 1.0:
                 # Integer 0/1 (exact when summed, promoted to DOUBLE exactly): the most common
                 # case written short.
-                cat_terms[c].append(ibis.cases((same, 0), else_=1))
+                cat_terms.append(ibis.cases((same, 0), else_=1))
             else:
-                cat_terms[c].append(ibis.cases((same, _double(0.0)), else_=_double(w)))
-
-    dists = []
-    for c in range(k):
-        parts = []
-        if num_terms[c]:
-            parts.append(functools.reduce(operator.add, num_terms[c]))
-        if cat_terms[c]:
-            parts.append(functools.reduce(operator.add, cat_terms[c]) * _double(metric.gamma))
+                cat_terms.append(ibis.cases((same, _double(0.0)), else_=_double(w)))
+        if num_terms:
+            parts.append(functools.reduce(operator.add, num_terms))
+        if cat_terms:
+            parts.append(functools.reduce(operator.add, cat_terms) * _double(metric.gamma))
         if not parts:
             parts.append(_double(0.0))
-        dists.append(functools.reduce(operator.add, parts))
-    if k == 1:
-        return ibis.literal(0, "int64")
-    # Position of the first minimum: the lowest index on ties, as in NumPy. Each distance is
-    # written once (twice with the array's second use), where CASE WHEN d_c = LEAST(…) would
-    # repeat all of them k times.
-    distances = ibis.array(dists)
-    return distances.index(distances.mins()).cast("int64")
+        dists[f"{prefix}d{c}"] = functools.reduce(operator.add, parts)
+    second = first.mutate(**dists)
+
+    # Stage 3: the position of the first minimum (the lowest index on ties, as in NumPy).
+    distances = ibis.array([second[d] for d in dists])
+    label = distances.index(distances.mins()).cast("int64")
+    return second.mutate(**{name: label}).drop(*staged, *dists)
