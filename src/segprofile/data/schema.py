@@ -495,8 +495,9 @@ def quality_report(
                     IssueKind.duplicate_ids,
                     id_column,
                     extra,
-                    f"Идентификатор «{id_column}» повторяется: {extra} лишних строк "
-                    f"у {keys} идентификаторов.",
+                    f"Идентификатор «{id_column}» повторяется: "
+                    f"{plural(extra, 'лишняя строка', 'лишние строки', 'лишних строк')} у "
+                    f"{plural(keys, 'идентификатора', 'идентификаторов', 'идентификаторов')}.",
                 )
             )
     checks: list[tuple[str, str, float, float]] = []  # column, kind, low, high
@@ -642,7 +643,10 @@ def quality_report(
                 what = "с датой раньше 1900 года или в будущем"
             issues.append(
                 QualityIssue(
-                    IssueKind.out_of_range, name, bad, f"В столбце «{name}» {bad} значений {what}."
+                    IssueKind.out_of_range,
+                    name,
+                    bad,
+                    f"В столбце «{name}» {plural(bad, 'значение', 'значения', 'значений')} {what}.",
                 )
             )
     for name in kept_pii or []:
