@@ -346,7 +346,7 @@ def test_duplicate_identifiers_are_counted_exactly(ids: str, expected: tuple[int
     assert report.duplicate_ids == expected[0]
     issues = [i for i in report.issues if i.kind.value == "duplicate_ids"]
     if expected[0]:
-        assert f"у {expected[1]} идентификаторов" in issues[0].message
+        assert f"у {expected[1]} идентификатор" in issues[0].message  # «а» or «ов»
     else:
         assert not issues
 
@@ -478,7 +478,7 @@ def test_an_id_column_with_repeats_and_blanks_is_pseudonymised_and_reported_by_c
     )
     assert result.quality.duplicate_ids == 4
     messages = [i.message for i in result.quality.issues]
-    assert "Идентификатор «Номер заявления» повторяется: 4 лишних строк у 2 идентификаторов." in (
+    assert "Идентификатор «Номер заявления» повторяется: 4 лишние строки у 2 идентификаторов." in (
         messages
     )
     assert result.quality.column("Номер заявления").missing == 2

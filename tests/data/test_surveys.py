@@ -13,11 +13,13 @@ from segprofile import pipeline
 from segprofile.data.surveys import (
     PREVIEW_CHARS,
     PREVIEW_ROWS,
+    SURVEY_KIND_LABELS,
     answer_kind,
     read_question_mapping,
     read_survey_version,
 )
 from segprofile.errors import InputError
+from verbal_survey import AGREEMENT, STATEMENTS, survey_export
 
 
 @pytest.mark.parametrize(
@@ -29,12 +31,70 @@ from segprofile.errors import InputError
         ("BIGINT", [1, 5, 3, 4, 2], "scale"),
         ("DOUBLE", [4.5, 3.0, 1.5], "scale"),
         ("VARCHAR", ["долго ждала", "да", "нет"], "text"),
-        ("VARCHAR", [None, "", "  "], "other"),
-        ("DATE", [object()], "other"),
+        # The words of a five-point agreement scale, feminine forms and a middle answer too.
+        ("VARCHAR", ["Полностью согласен", "Скорее не согласен ", "Затрудняюсь ответить"], "scale"),
+        ("VARCHAR", ["Полностью согласна", "Скорее согласна", "Скорее не согласна", None], "scale"),
+        ("VARCHAR", ["Очень доволен", "Скорее доволен", "Скорее недоволен", ""], "scale"),
+        # Sentences that merely mention agreement are no scale.
+        ("VARCHAR", ["Не согласен с отказом", "Согласен, но долго", "Согласна", "Долго"], "text"),
     ],
 )
 def test_answer_kind(dtype: str, values: list[object], kind: str) -> None:
     assert answer_kind(dtype, values) == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"), [("categorical", "category"), ("text", "text"), ("", "text")]
+)
+def test_words_are_a_category_when_the_upload_typed_them_so(typed: str, kind: str) -> None:
+    channels = ["Госуслуги"] * 6 + ["МФЦ"] * 3 + ["Почта"]
+    assert answer_kind("VARCHAR", channels, typed) == kind
+    # A verbal scale or yes/no answers are what they are whatever the type.
+    assert answer_kind("VARCHAR", ["да", "нет", "да"], typed) == "yes_no"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "values", "kind"),
+    [
+        ("VARCHAR", [None, "", "  "], "other"),
+        ("DATE", [object()], "other"),
+    ],
+)
+def test_answer_kind_of_blanks_and_others(dtype: str, values: list[object], kind: str) -> None:
+    assert answer_kind(dtype, values) == kind
+
+
+def test_a_survey_export_reads_as_categories_scales_and_texts(tmp_path: Path) -> None:
+    """Walk-through: the preview labelled the region, the channel and the verbal agreement
+    answers «свободный текст». They are a category and scales; the open answer (a name, a
+    phone, an e-mail inside some) stays free text, hidden in the preview."""
+    path = tmp_path / "опрос.csv"
+    path.write_bytes(survey_export())
+    study = pipeline.example_study("child-benefit")
+    source = pipeline.survey_source(study)
+    assert source is not None
+    ws = pipeline.Workspace.in_folder(tmp_path / "ws")
+    pipeline.import_dataset(ws, path, study, source.id, author="анна")
+    info, _ = read_survey_version(ws.home, study, source, id_column="ID респондента")
+    kinds = {c.name: c.kind for c in info.columns}
+    assert kinds == {
+        "СНИЛС": "id",
+        "Регион проживания": "category",
+        "Канал подачи": "category",
+        **dict.fromkeys(STATEMENTS, "scale"),
+        "Общая оценка (1-5)": "scale",
+        "Что бы вы улучшили в услуге?": "text",
+    }
+    assert {SURVEY_KIND_LABELS[k] for k in kinds.values()} == {
+        "псевдоним",
+        "категория",
+        "шкала",
+        "свободный текст",
+    }
+    for row in info.preview:
+        assert row["Что бы вы улучшили в услуге?"] == "•••"
+        assert row["Канал подачи"] in {"Госуслуги", "МФЦ", "Приёмная министерства", "Почта"}
+        assert row[STATEMENTS[0]] in AGREEMENT
 
 
 def _answers(tmp_path: Path, rows: int = 120) -> Path:

@@ -91,10 +91,15 @@ def test_open_survey_answers_are_masked_before_the_preview(tmp_path: Path) -> No
     info = pipeline.inspect_survey(ws, study)
     assert _nonzero(info.masked) == {**ALL_KINDS, "names": 2, "phones": 2}
     assert info.masked_summary.startswith("замаскировано: 2 имени, 2 телефона")
-    shown = "\n".join(str(row.get("Комментарий", "")) for row in info.preview)
-    assert "[СНИЛС]" in shown
+    # Personal data inside its answers makes the comment free text: hidden in the preview, and
+    # stored masked.
+    assert {row.get("Комментарий") for row in info.preview} == {"•••"}
+    manifest = pipeline.list_dataset_versions(ws, study.id, source.id)[-1]
+    [stored] = ws.home.rglob(manifest.parquet)
+    texts = "\n".join(str(v) for v in pd.read_parquet(stored)["Комментарий"])
+    assert "[СНИЛС]" in texts
     for secret in (*SECRETS, "345 67 89", "Ольга"):
-        assert secret not in shown
+        assert secret not in texts
     column = next(c for c in info.columns if c.name == "Комментарий")
     assert column.kind == "text"
     assert column.values == []

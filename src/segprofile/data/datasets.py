@@ -144,6 +144,12 @@ def _texts_found(columns: list[str], sample: list[dict[str, Any]]) -> dict[str, 
     return out
 
 
+def _personal_texts(found: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """The text columns with personal data inside their sampled values (:func:`_texts_found`):
+    free text for the quality report, whatever their phrasings (:func:`schema.quality_report`)."""
+    return {col for col, what in found.items() if what.get("with_data")}
+
+
 def _findings(
     columns: list[str],
     dtypes: dict[str, str],
@@ -246,6 +252,7 @@ def inspect(
         pii = _findings(raw.columns, dtypes, sample, ov, ids)
         # Nor is such a column the file's identifier the quality report checks for repeats.
         contacts = {f.column for f in pii if f.kind in privacy.NOT_CLIENT_IDS and not f.client_id}
+        texts = _texts_found(_text_columns(raw, sample, ov, pii), sample)
         quality = raw.run(
             lambda: quality_report(
                 raw.con,
@@ -256,6 +263,7 @@ def inspect(
                 mixed=raw.mixed,
                 coerced=raw.coerced,
                 summary_words=raw.details.get("summary_words", ()),
+                personal_texts=_personal_texts(texts),
             )
         )
         # Nor is it shown as one: kept as is, its values are no use for linking records.
@@ -263,7 +271,6 @@ def inspect(
             if col.name in contacts and col.use is ColumnUse.id and not col.overridden:
                 col.use = ColumnUse.none
         preview = [{k: json_value(v) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]]
-        texts = _texts_found(_text_columns(raw, sample, ov, pii), sample)
         details = dict(raw.details)
         details.pop("original_names", None)
         log.info(
@@ -880,6 +887,7 @@ def import_data(
                 meta,
                 raw.coerced,
                 raw.details.get("summary_words", ()),
+                _personal_texts(_texts_found(texts, sample)),
             )
         digest = version_digest.result()
         file_sha = file_digest.result() if file_digest is not None else None
@@ -1188,6 +1196,7 @@ def _quality_of_parquet(
     meta: list[dict[str, Any]],
     coerced: dict[str, tuple[int, str]],
     summary_words: Collection[str] = (),
+    personal_texts: Collection[str] = (),
 ) -> QualityReport:
     relation = f"read_parquet({quote_literal(str(path))})"
     pseudonymised = {m["name"] for m in meta if m.get("pii_action") is PiiAction.pseudonymise}
@@ -1204,6 +1213,7 @@ def _quality_of_parquet(
         kept_pii=kept,
         summary_words=list(summary_words),
         parquet=path,
+        personal_texts=personal_texts,
     )
 
 

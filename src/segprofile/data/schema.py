@@ -365,6 +365,7 @@ def _profile(
     overrides: dict[str, ColumnOverride] | None,
     extra: list[str] | None,
     parquet: str | None = None,
+    personal_texts: Collection[str] = (),
 ) -> tuple[int, list[ColumnProfile], dict[str, Any]]:
     st = _stats(con, relation, dtypes, extra, parquet)
     n = int(st["n"])
@@ -373,6 +374,11 @@ def _profile(
         nn = int(st[f"nn{i}"])
         distinct = min(int(st[f"d{i}"] or 0), nn)
         ctype, use = _infer(col, dtype, n, nn, distinct, st, i)
+        if col in personal_texts:
+            # Names, phones or e-mails inside its values: people's own words («Перезвоните мне
+            # по номеру …»), however few phrasings they repeat — masked free text, never a
+            # category of the profile (its segments would be what clients wrote).
+            ctype, use = ColumnType.text, ColumnUse.text
         overridden = False
         ov = (overrides or {}).get(col)
         if ov is not None:
@@ -440,6 +446,7 @@ def quality_report(
     parquet: Path | None = None,
     not_ids: Collection[str] = (),
     summary_words: Sequence[str] = (),
+    personal_texts: Collection[str] = (),
 ) -> QualityReport:
     """The quality report of a table in one scan (and a small sample of the text columns).
 
@@ -450,13 +457,21 @@ def quality_report(
     file ``relation`` reads, when it is one (its row groups make the text sample cheap).
     Without an ``id_column`` the first identifier is checked, but none of ``not_ids`` (phones,
     e-mails… see :data:`privacy.NOT_CLIENT_IDS`). ``summary_words``: the labels of the totals
-    rows the file ended with, left out by the reader («Итого», «Всего»).
+    rows the file ended with, left out by the reader («Итого», «Всего»). ``personal_texts``:
+    the columns with personal data found inside their values (masked on import): free text
+    unless the analyst chose otherwise, and said when they chose a category.
     """
     dtypes = _describe(con, relation)
     index = {name: i for i, name in enumerate(dtypes)}
     windows = parquet is not None and "file_row_number" not in dtypes
     n, columns, st = _profile(
-        con, relation, dtypes, overrides, None, quote_literal(str(parquet)) if windows else None
+        con,
+        relation,
+        dtypes,
+        overrides,
+        None,
+        quote_literal(str(parquet)) if windows else None,
+        personal_texts,
     )
     report = QualityReport(rows=n, columns=columns)
     issues = report.issues
@@ -480,8 +495,9 @@ def quality_report(
                     IssueKind.duplicate_ids,
                     id_column,
                     extra,
-                    f"Идентификатор «{id_column}» повторяется: {extra} лишних строк "
-                    f"у {keys} идентификаторов.",
+                    f"Идентификатор «{id_column}» повторяется: "
+                    f"{plural(extra, 'лишняя строка', 'лишние строки', 'лишних строк')} у "
+                    f"{plural(keys, 'идентификатора', 'идентификаторов', 'идентификаторов')}.",
                 )
             )
     checks: list[tuple[str, str, float, float]] = []  # column, kind, low, high
@@ -575,6 +591,18 @@ def quality_report(
                     "загрузите его снова.",
                 )
             )
+        if col.name in personal_texts and col.type is ColumnType.categorical:
+            issues.append(
+                QualityIssue(
+                    IssueKind.suspicious,
+                    col.name,
+                    col.non_missing,
+                    f"В значениях столбца «{col.name}» найдены персональные данные, а для него "
+                    "выбран тип «категориальный»: его тексты, замаскированные, станут сегментами "
+                    "профиля, отчётов и квот. Если это комментарии или ответы своими словами, "
+                    "выберите тип «свободный текст».",
+                )
+            )
         if col.type is ColumnType.categorical and col.cardinality > 1000:
             issues.append(
                 QualityIssue(
@@ -615,7 +643,10 @@ def quality_report(
                 what = "с датой раньше 1900 года или в будущем"
             issues.append(
                 QualityIssue(
-                    IssueKind.out_of_range, name, bad, f"В столбце «{name}» {bad} значений {what}."
+                    IssueKind.out_of_range,
+                    name,
+                    bad,
+                    f"В столбце «{name}» {plural(bad, 'значение', 'значения', 'значений')} {what}.",
                 )
             )
     for name in kept_pii or []:

@@ -8,6 +8,7 @@ replaced by its pseudonym. Nothing here reads a raw survey file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,8 +114,6 @@ NUMBERED = r"^[0-9]+\s*[-–—.)]\s*"
 def normal_answer(value: object) -> str:
     """An answer as :data:`SCALE_POINTS` and :data:`YES_WORDS` spell it: lower case, «ё» as
     «е», punctuation and repeated spaces as one space, a leading «5 —» dropped."""
-    import re
-
     text = str(value).strip().lower().replace("ё", "е")
     text = re.sub(NUMBERED, "", text) if re.search(r"[а-я]", text) else text
     return re.sub(SEPARATORS, " ", text).strip()
@@ -128,6 +127,7 @@ def scale_point(value: object) -> int | None:
 SURVEY_KIND_LABELS = {
     "yes_no": "да / нет",
     "scale": "шкала",
+    "category": "категория",
     "text": "свободный текст",
     "id": "псевдоним",
     "other": "другое",
@@ -137,7 +137,8 @@ SURVEY_KIND_LABELS = {
 PREVIEW_ROWS = 8
 PREVIEW_CHARS = 60
 PREVIEW_DISTINCT = 20
-"""A text column with more different answers than this is free text in the preview (hidden)."""
+"""A column of words with more different answers than this is hidden in the preview, as free
+text is."""
 HIDDEN = "•••"
 """A preview cell of a pseudonym or a free text: as on the upload's check page, a row of the
 preview never shows who answered nor what they wrote beside their other answers."""
@@ -149,7 +150,7 @@ class SurveyColumn:
     """A column of a survey file as the question → hypothesis form shows it."""
 
     name: str
-    kind: str  # yes_no | scale | text | other
+    kind: str  # yes_no | scale | category | text | id | other
     values: list[str]  # a few distinct values (not for personal-data columns)
     answered: int
 
@@ -176,9 +177,11 @@ class SurveyFile:
         return masking.describe_masked(self.masked)
 
 
-def answer_kind(dtype: str, values: list[object]) -> str:
-    """The kind of a survey column from its type and a sample of its answers: ``yes_no``,
-    ``scale``, ``text`` or ``other``."""
+def answer_kind(dtype: str, values: list[object], typed: str = "") -> str:
+    """The kind of a survey column from its type, a sample of its answers and ``typed``, the
+    type the upload gave it (``schema.ColumnType`` value): ``yes_no``, ``scale`` (numbers, or
+    the words of a usual verbal scale, :data:`SCALE_POINTS`), ``category`` (words the upload
+    typed «категориальный»: a region, a channel), ``text`` or ``other``."""
     # A missing answer is None, or NaN when the sample came through pandas.
     present = [v for v in values if v is not None and v == v and str(v).strip() != ""]
     if dtype.upper() == "BOOLEAN":
@@ -195,7 +198,7 @@ def answer_kind(dtype: str, values: list[object]) -> str:
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return "scale" if len(texts) > 2 else "yes_no"
     if any(isinstance(v, str) for v in present):
-        return "text"
+        return "category" if typed == "categorical" else "text"
     return "other"
 
 
@@ -239,13 +242,15 @@ def read_survey_version(
         wanted_id = None
     sample = table.slice(0, datasets.PII_SAMPLE).to_pylist()
     actions = {str(f.get("column")): str(f.get("action")) for f in manifest.pii}
+    stored = {str(c.get("name")): c for c in manifest.columns}
     columns = []
     for column in table.schema:
         if column.name == wanted_id:
             continue
         values = [r.get(column.name) for r in sample]
         dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
-        kind = "id" if column.name in actions else answer_kind(dtype, values)
+        typed = str(stored.get(column.name, {}).get("type") or "")
+        kind = "id" if column.name in actions else answer_kind(dtype, values, typed)
         distinct = list(dict.fromkeys(fmt.cell(v) for v in values if fmt.cell(v) != ""))
         columns.append(
             SurveyColumn(
@@ -255,7 +260,6 @@ def read_survey_version(
                 answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
             )
         )
-    stored = {str(c.get("name")): c for c in manifest.columns}
 
     def free(name: str) -> bool:
         """An identifier or a free text as the upload decided (its type or use), or answers of
@@ -267,7 +271,11 @@ def read_survey_version(
             or int(col.get("cardinality") or 0) > PREVIEW_DISTINCT
         )
 
-    hidden = {wanted_id, *actions, *(c.name for c in columns if c.kind == "text" and free(c.name))}
+    hidden = {
+        wanted_id,
+        *actions,
+        *(c.name for c in columns if c.kind in ("text", "category") and free(c.name)),
+    }
     preview: list[dict[str, object]] = [
         {str(col): HIDDEN if col in hidden else _cut(value) for col, value in row.items()}
         for row in sample[:PREVIEW_ROWS]

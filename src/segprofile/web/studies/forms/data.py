@@ -675,6 +675,16 @@ class ImportDecisionsForm(forms.Form):
             return False
         return ok
 
+    def personal_texts_as_categories(self) -> list[str]:
+        """The columns with personal data inside their texts (masked on import) that the
+        analyst imports as categories: their masked texts would become segments."""
+        data = self.cleaned_data
+        return [
+            col["name"]
+            for i, col in enumerate(self.columns)
+            if col.get("in_text") and data.get(f"type_{i}") == "categorical"
+        ]
+
     def decisions(self) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         """``column → {type, use, pii}`` (changes and confirmed actions) and keep reasons."""
         data = self.cleaned_data

@@ -674,6 +674,18 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                 staging.save(upload)
                 return redirect("studies:data_inspect", pk=study.pk, token=token)
             staging.save(upload)  # the reasons, should the import fail and the page come back
+            for name in form.personal_texts_as_categories():
+                messages.warning(
+                    request,
+                    gettext(
+                        "Personal data was found inside the texts of the column «%(column)s», "
+                        "yet it is imported as a category: its masked texts become segments of "
+                        "the profile, the reports and the quotas. If these are comments or "
+                        "answers in the clients' own words, choose the type «free text» and "
+                        "import the file again."
+                    )
+                    % {"column": name},
+                )
             job = DataImport.objects.create(
                 study=study,
                 token=upload.token,
