@@ -492,3 +492,40 @@ def test_segments_of_an_activity_are_named_never_shown_by_key(
     assert "channel=mfc&region=town" not in page
     assert "single_parent=true" not in page
     assert "Канал подачи: МФЦ и Тип поселения:" in page
+
+
+def test_a_reader_sees_the_activities_figures_never_their_people(
+    study: Study, other_user: User, client_in: Client, other_client: Client
+) -> None:
+    """Invited respondents are the team's working list: a reader sees how many were invited
+    per segment, never who — not on the page, not in the history, not in the study's YAML."""
+    Membership.objects.create(study=study, user=other_user, role=Membership.Role.VIEWER)
+    fields = _target_fields(client_in, study)
+    office = next(n for label, n in fields.items() if "Приёмная" in label)
+    _activity(client_in, study, **{office: "2"})
+    chosen = ["ZkP1n8sLw4HqR6tUb3mN9a", "Hn6gF3dS9aP2oI7uY1tR5e"]
+    response = client_in.post(
+        _url("research_respondents_add", study, activity_id="interviews"),
+        {"respondents": chosen, "base_revision": study.current_revision().number},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, _text(response)
+    # The editor sees them, by pseudonym, with their status.
+    assert chosen[0] in _text(client_in.get(_url("research", study)))
+    page = _text(other_client.get(_url("research", study)))
+    assert "Глубинные интервью с сельскими заявителями" in page
+    assert 'class="plain respondent-list"' not in page
+    for pseudonym in PEOPLE:
+        assert pseudonym not in page
+    views = [
+        reverse("studies:history", kwargs={"pk": study.pk}),
+        reverse("studies:yaml", kwargs={"pk": study.pk}),
+    ]
+    for url in views:
+        response = other_client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for pseudonym in PEOPLE:
+            assert pseudonym not in body, url
+    # Whoever edits the study keeps the whole document.
+    assert chosen[0] in client_in.get(views[1]).content.decode()
