@@ -5,6 +5,7 @@ and the coverage that follows. Every save a revision; bad values refused beside 
 from __future__ import annotations
 
 import html as html_lib
+import re
 from typing import Any
 
 import pytest
@@ -529,3 +530,76 @@ def test_a_reader_sees_the_activities_figures_never_their_people(
             assert pseudonym not in body, url
     # Whoever edits the study keeps the whole document.
     assert chosen[0] in client_in.get(views[1]).content.decode()
+
+
+@pytest.fixture(scope="module")
+def rare_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The small study's profile on records with four settlement types of 1–4 clients each:
+    the profile shows them as one line, «Прочие значения (4 значения, …)»."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sp_factories import SMALL_STUDY, make_records
+
+    table = make_records(3000, seed=7)
+    regions = table["region"].to_pylist()
+    rare = [f"closed_{n}" for n in range(1, 5) for _ in range(n)]
+    regions[: len(rare)] = rare
+    table = table.set_column(table.schema.get_field_index("region"), "region", pa.array(regions))
+    data = tmp_path_factory.mktemp("rare-data")
+    pq.write_table(table, data / "records.parquet")
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        StudyDocument.model_validate(SMALL_STUDY),
+        revision=1,
+    )
+    return pipeline.profile_to_json(profile)
+
+
+def test_the_combined_line_of_rare_values_is_no_quota(
+    study: Study, user: User, client_in: Client, rare_profile: str
+) -> None:
+    """Regions of one to four clients each make no group to interview: the form offers no
+    quota for their combined line, an older target of it goes with the next save, and its key
+    is never shown — the line is named «Прочие значения» where it must appear."""
+    study.runs.update(result_json=rare_profile)
+    published = pipeline.published_profile(pipeline.profile_from_json(rare_profile), _doc(study))
+    region = next(fs for fs in published.by_feature if fs.feature_id == "region")
+    assert any(s.key == "region=__other__" for s in region.segments)
+    form = _text(client_in.get(_url("research_activity_new", study), HTTP_HX_REQUEST="true"))
+    assert "Тип поселения:" in form
+    assert "Прочие значения" not in form
+    assert "__other__" not in form
+    # A target stored by the older form: named, never by its key, and dropped by the next save.
+    document = _doc(study)
+    activity = ResearchActivity.model_validate(
+        {
+            "id": "interviews",
+            "method": "interview",
+            "title": "Интервью",
+            "targets": [{"segment": "region=__other__", "respondents": 1}],
+            "segments": ["region=__other__"],
+        }
+    )
+    research = document.research.model_copy(update={"activities": [activity]})
+    study.add_revision(document.model_copy(update={"research": research}), author=user)
+    page = _text(client_in.get(_url("research", study)))
+    shown = re.sub(r"<[^>]+>", " ", page)  # what the page says, not its markup
+    assert "__other__" not in shown
+    assert "Тип поселения: Прочие значения" in shown
+    fields = _target_fields(client_in, study)
+    town = fields["Тип поселения: Town"]
+    response = client_in.post(
+        _url("research_activity", study, activity_id="interviews"),
+        {
+            "method": "interview",
+            "title": "Интервью",
+            "status": "planned",
+            town: "1",
+            "base_revision": study.current_revision().number,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, _text(response)
+    [saved] = _doc(study).research.activities
+    assert [t.segment for t in saved.targets] == ["region=town"]

@@ -790,12 +790,13 @@ def text_topics(
 
 def research_segments(published: Profile) -> dict[str, str]:
     """The segments an activity may aim at: the one-feature segments the published profile
-    shows (none hidden as too small, none of missing values), key → «признак: сегмент»."""
+    shows (none hidden as too small, none of missing values, never the combined line of rare
+    values — its people are in groups of fewer than ``min_cell``), key → «признак: сегмент»."""
     return {
         seg.key: f"{fs.label}: {seg.label}"
         for fs in published.by_feature
         for seg in fs.segments
-        if not seg.hidden and not seg.missing_value
+        if not seg.hidden and not seg.missing_value and not labels.is_combined(seg.key)
     }
 
 

@@ -32,6 +32,7 @@ from segprofile.model.labels import (
     DELETED_HYPOTHESIS,
     UNLINKED_LABEL,
     hypothesis_names,
+    is_combined,
     ru,
     segment_name,
 )
@@ -484,9 +485,15 @@ def research_activity(request: HttpRequest, pk: int, activity_id: str = "") -> H
                     raise InputError(gettext("The activity has been deleted meanwhile."))
                 item = {"id": new_id}
                 items.append(item)
-            # Targets of segments the profile no longer shows are kept as they were.
+            # Targets of segments the profile no longer shows are kept as they were; never one
+            # of the combined line of rare values (no group to interview: an older form
+            # offered it).
             shown = {key for key, _label in form.segments}
-            kept = [t for t in item.get("targets", []) if t["segment"] not in shown]
+            kept = [
+                t
+                for t in item.get("targets", [])
+                if t["segment"] not in shown and not is_combined(t["segment"])
+            ]
             item.update(
                 method=values["method"],
                 title=values["title"].strip(),
