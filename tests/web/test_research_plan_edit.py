@@ -69,6 +69,7 @@ def study(stored_study: Study, user: User, small_profile: str) -> Study:
         lower_bound=3,
         bound_factor=1.5,
         explanation="Для интервью подобрано 4 человека.",
+        min_cell=5,
     )
     document = stored_study.current_revision().to_document()
     sizes = survey_sample_sizes(document, pipeline.profile_from_json(small_profile))
@@ -603,3 +604,41 @@ def test_the_combined_line_of_rare_values_is_no_quota(
     assert response.status_code == 200, _text(response)
     [saved] = _doc(study).research.activities
     assert [t.segment for t in saved.targets] == ["region=town"]
+
+
+def test_a_respondent_counts_for_every_segment_they_are_in(study: Study, client_in: Client) -> None:
+    """Invited for «Приёмная», the person of «Приёмная» and «city» counts towards both targets
+    — on the page, in the hypotheses' coverage and in the report's «Цели по сегментам»."""
+    fields = _target_fields(client_in, study)
+    office = next(n for label, n in fields.items() if "Приёмная" in label)
+    city = fields["Тип поселения: City"]
+    _activity(client_in, study, **{office: "1", city: "1"})
+    client_in.post(
+        _url("research_respondents_add", study, activity_id="interviews"),
+        {"respondents": ["ZkP1n8sLw4HqR6tUb3mN9a"], "base_revision": _number(study)},
+        HTTP_HX_REQUEST="true",
+    )
+    response = client_in.post(
+        _url(
+            "research_respondent",
+            study,
+            activity_id="interviews",
+            respondent_id="ZkP1n8sLw4HqR6tUb3mN9a",
+        ),
+        {"status": "interviewed", "note": "", "base_revision": _number(study)},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, _text(response)
+    coverage = pipeline.research_coverage(_doc(study))
+    rows = {s.key: s for s in coverage.activities[0].segments}
+    assert (rows["channel=office"].interviewed, rows["region=city"].interviewed) == (1, 1)
+    assert not rows["channel=office"].short
+    assert not rows["region=city"].short
+    page = _text(client_in.get(_url("research", study)))
+    city_row = re.search(r'data-segment="region=city"[^>]*>(.*?)</tr>', page, re.S)
+    assert city_row is not None
+    assert "цель достигнута" in city_row.group(1)
+
+
+def _number(study: Study) -> int:
+    return study.current_revision().number

@@ -814,7 +814,8 @@ def plan_respondents(
 
     Only pseudonyms the plan lists are accepted (the team never types an identifier, so no
     client value can enter the study this way). Each stands for the first of their segments the
-    activity aims at (``targets``), else for their first segment.
+    activity aims at (``targets``), else for their first segment, and counts for every segment
+    the plan lists them with.
     """
     listed = {r.respondent_id: r for r in recruitment.respondents}
     unknown = [c for c in chosen if c not in listed]
@@ -828,7 +829,7 @@ def plan_respondents(
         person = listed[pid]
         aimed = [s for s in person.segments if s in targets]
         segment = (aimed or person.segments or ["—"])[0]
-        out.append(Respondent(id=pid, segment=segment))
+        out.append(Respondent(id=pid, segment=segment, segments=list(person.segments)))
     return out
 
 
@@ -902,12 +903,14 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
     activities = []
     for act in study.research.activities:
         targets = {t.segment: t.respondents for t in act.targets}
+        # A respondent counts for every segment they are in, of every feature: «51 и более» and
+        # «низкий доход» both, when the plan listed them with both.
         keys = list(dict.fromkeys([*targets, *act.segments, *(r.segment for r in act.respondents)]))
         rows = []
         for key in keys:
             counts: dict[str, int] = {}
             for r in act.respondents:
-                if r.segment == key:
+                if r.belongs_to(key):
                     counts[r.status.value] = counts.get(r.status.value, 0) + 1
             rows.append(
                 SegmentCoverage(
@@ -923,7 +926,7 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
             for a in naming
             for r in a.respondents
             if r.status is RespondentStatus.interviewed
-            and (not hyp.segments or r.segment in hyp.segments)
+            and (not hyp.segments or any(r.belongs_to(key) for key in hyp.segments))
         )
         done = any(a.status is ResearchStatus.done for a in naming)
         state = "covered" if heard or done else ("planned" if naming else "not_planned")
