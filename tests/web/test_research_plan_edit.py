@@ -642,3 +642,23 @@ def test_a_respondent_counts_for_every_segment_they_are_in(study: Study, client_
 
 def _number(study: Study) -> int:
     return study.current_revision().number
+
+
+def test_the_activity_form_names_hypotheses_by_number(
+    study: Study, user: User, client_in: Client
+) -> None:
+    """Hypotheses in the activity form are «№ 1. …» as on every page, never their ids."""
+    from segprofile.model.study import Hypothesis, HypothesisKind
+
+    document = _doc(study)
+    hypotheses = [
+        Hypothesis(id="n1", kind=HypothesisKind.need, statement="Получать выплату без справок."),
+        Hypothesis(id="p1", kind=HypothesisKind.problem, statement="Сайт не даёт записаться."),
+    ]
+    study.add_revision(document.model_copy(update={"hypotheses": hypotheses}), author=user)
+    form = _text(client_in.get(_url("research_activity_new", study), HTTP_HX_REQUEST="true"))
+    shown = re.sub(r"<[^>]+>", " ", form)
+    assert "№ 1. Получать выплату без справок." in shown
+    assert "№ 2. Сайт не даёт записаться." in shown
+    assert "n1 —" not in shown
+    assert "p1 —" not in shown

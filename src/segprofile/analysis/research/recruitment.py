@@ -655,8 +655,9 @@ def recruit_respondents(
             )
         else:
             reason = (
-                f"нашлось только {got} из {per_segment} нужных респондентов: больше в сегменте "
-                "пригласить некого"
+                f"нашлось только {got} из "
+                f"{plural(per_segment, 'нужного респондента', 'нужных', 'нужных')}: больше в "
+                "сегменте пригласить некого"
             )
         uncovered.append(UncoveredSegment(key=key, label=label, reason=reason, available=eligible))
 

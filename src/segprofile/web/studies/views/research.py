@@ -442,10 +442,8 @@ def _activity_form(
     run = latest_run(study)
     published = runs.published(run) if run is not None else None
     segments = pipeline.research_segments(published) if published is not None else {}
-    hypotheses = [
-        (h.id, f"{h.id} — " + (h.statement if len(h.statement) <= 110 else h.statement[:109] + "…"))
-        for h in document.hypotheses
-    ]
+    # Named as every page names them («№ 3. …»), never by their internal ids.
+    hypotheses = list(hypothesis_names(document.hypotheses, 110).items())
     return ActivityForm(data, hypotheses=hypotheses, segments=segments, **kwargs)
 
 
@@ -704,7 +702,12 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if plan is None:
         messages.error(request, gettext("The research plan has not been computed yet."))
         return redirect("studies:research", pk=study.pk)
-    response = attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
+    response = attachment(
+        "",
+        f"{study.slug}-респонденты-плана.csv",
+        "text/csv; charset=utf-8",
+        fallback=f"{study.slug}-respondents.csv",
+    )
     response.content = pipeline.recruitment_csv(plan.recruitment)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "csv", "what": "respondents"})
     return response
