@@ -124,6 +124,7 @@ def research_plan(
                 study,
                 records,
                 id_column=source.id_column,
+                contact_columns=_pseudonymised_contacts(ws, study, source, records),
                 exclude_ids=[r.id for r in people if r.status is RespondentStatus.opted_out],
                 previous=held,
                 max_interviews_per_person=study.research.max_interviews_per_person,
@@ -163,6 +164,24 @@ def research_plan(
             guides=guides,
             suggested_hypotheses=suggested,
         )
+
+
+def _pseudonymised_contacts(
+    ws: Workspace, study: Study, source: DataSource, records: Any
+) -> list[str]:
+    """The columns of the stored client records that hold a pseudonymised contact (phone,
+    e-mail…) other than the client's id: an id whose records differ in one of them may stand
+    for two people. None for records read from their file (no stored version)."""
+    from segprofile.data import datasets
+
+    if records.version is None:
+        return []
+    manifest = datasets.get_version(ws.home, study.id, source.id, records.version)
+    return [
+        str(c["name"])
+        for c in manifest.columns
+        if c.get("pii_action") == "pseudonymise" and c.get("name") != source.id_column
+    ]
 
 
 def readable_plan(plan: ResearchPlanResult) -> ResearchPlanResult:
