@@ -340,11 +340,20 @@ def test_the_plan_is_a_job_with_progress(study: Study, user: User, client_in: Cl
     assert "75%" in text
     assert "Подбор респондентов" in text
     assert "<html" not in text
-    # Once the job has ended, HTMX reloads the page; a browser is sent to it.
+    # Once the job has ended, HTMX gets the computed part alone in place of the progress,
+    # never the whole page (a form being filled in elsewhere on it stays); a browser is sent
+    # to the page.
     job.mark_failed("Нет данных о численности.")
     done = client_in.get(_url("research_progress", study), HTTP_HX_REQUEST="true")
     assert done.status_code == 200
-    assert done["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in done
+    assert done["HX-Retarget"] == "#plan-computed"
+    assert done["HX-Reswap"] == "outerHTML"
+    swapped = _text(done)
+    assert swapped.startswith('<div id="plan-computed">') or 'id="plan-computed"' in swapped
+    assert "Нет данных о численности." in swapped
+    assert "<html" not in swapped
+    assert 'id="research-record"' not in swapped  # the activities and their forms untouched
     assert client_in.get(_url("research_progress", study))["Location"] == _url("research", study)
     failed = _text(client_in.get(_url("research", study)))
     assert "Не удалось рассчитать план исследования" in failed

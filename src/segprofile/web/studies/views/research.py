@@ -677,11 +677,19 @@ def research_plan_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The plan's progress part HTMX polls; once the plan is computed, the page reloads."""
+    """The plan's progress part HTMX polls. Once the plan is computed, HTMX gets the computed
+    plan in place of its progress (and the survey sizes that come with it), never the whole
+    page: a form the analyst is filling in meanwhile stays as it is."""
     study = study_for(request, pk, need="view")
     job = _latest_plan(study)
     if job is not None:
         job.sync_with_task()
+    if htmx.is_htmx(request) and (job is None or job.is_finished):
+        context = _plan_context(request, study)
+        response = render(request, "studies/research/_plan_computed.html", context)
+        sizes = render(request, "studies/research/_sizes.html", context | {"oob": True})
+        response.content += sizes.content
+        return htmx.replace(response, "#plan-computed")
     return htmx.job_progress(
         request,
         finished=job is None or job.is_finished,
