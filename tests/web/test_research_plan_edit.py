@@ -529,6 +529,17 @@ def test_a_reader_sees_the_activities_figures_never_their_people(
         body = response.content.decode()
         for pseudonym in PEOPLE:
             assert pseudonym not in body, url
+    # Nor through the API (the document as JSON and YAML).
+    from segprofile.web.api.models import ApiToken
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(other_user, 'тест')[1]}"}
+    for url in (f"/api/studies/{study.pk}/document", f"/api/studies/{study.pk}/document.yaml"):
+        response = Client().get(url, **auth)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "Глубинные интервью" in body or "\\u0413" in body, url
+        for pseudonym in PEOPLE:
+            assert pseudonym not in body, url
     # Whoever edits the study keeps the whole document.
     assert chosen[0] in client_in.get(views[1]).content.decode()
 

@@ -427,12 +427,7 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
         revision = get_object_or_404(study.revisions, number=int(number))
     else:
         raise Http404
-    document = revision.to_document()
-    if not study.can(request.user, "edit"):
-        # The people of the research activities (pseudonyms) are the editors' working list:
-        # a reader's copy keeps the activities and their targets, not who was invited.
-        for activity in document.research.activities:
-            activity.respondents = []
+    document = access.readable_document(request, study, revision.to_document())
     text = pipeline.dump_study(document)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "yaml", "revision": revision.number})
     return attachment(
