@@ -47,7 +47,8 @@ def test_plan_interviews_mark_respondents_and_set_the_margin(page: Any, live_app
     rural = form.locator("label.research-target", has_text="Сельская местность")
     office.locator("input").fill("2")
     rural.locator("input").fill("1")
-    form.get_by_label("p_office_slow", exact=False).check()
+    # Hypotheses are named «№ n. …» as on every page: chosen by the id in the box's value.
+    form.locator('input[name="hypotheses"][value="p_office_slow"]').check()
     shot(page, "research-plan-02-new-activity", form)
     form.get_by_role("button", name="Сохранить").click()
     activity = page.locator("#activity-interviews")
@@ -119,3 +120,23 @@ def test_plan_interviews_mark_respondents_and_set_the_margin(page: Any, live_app
         before.replace("\u00a0", "").replace(" ", "")
     )
     shot(page, "research-plan-08-sizes")
+
+    # The plan computed again while the analyst fills in a new activity: when the job ends,
+    # the computed part comes in place of its progress, and the half-filled form stays.
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
+    page.request.post(
+        f"/studies/{pk}/research/plan/",
+        form={"csrfmiddlewaretoken": token or ""},
+        headers={"Referer": page.url},
+    )
+    page.goto(f"/studies/{pk}/research/")
+    page.locator("#research-record").get_by_role(
+        "button", name="Запланировать интервью или опрос"
+    ).click()
+    form = page.locator("#activity-new")
+    form.get_by_label("Название").fill("Опрос заявителей, начат во время расчёта")
+    shot(page, "research-plan-09-form-while-computing")
+    expect(page.locator("#respondents")).to_be_visible(timeout=SLOW)
+    expect(page.locator("#plan-progress")).to_have_count(0)
+    expect(form.get_by_label("Название")).to_have_value("Опрос заявителей, начат во время расчёта")
+    shot(page, "research-plan-10-form-kept")

@@ -272,8 +272,10 @@ def test_the_same_respondent_changed_by_both_is_a_conflict_named_in_words(
     assert (conflict.theirs["status"], conflict.mine["status"]) == ("interviewed", "refused")
     theirs_words, mine_words = describe_conflict(conflict)
     assert theirs_words == [
-        "Изменён статус респондента «Qm9vW3pLr7XaT2cYv0dE1f» исследования «interviews»: "
-        "«Приглашён» → «Интервью проведено»"
+        # Named by the segment they stand for: sentences of changes are the history's, which
+        # every reader sees; a pseudonym is for the activity's editors.
+        "Изменён статус респондента «значение «epgu» признака, которого нет в исследовании» "
+        "исследования «interviews»: «Приглашён» → «Интервью проведено»"
     ]
     assert mine_words[0].endswith("«Приглашён» → «Отказался от интервью»")
     assert first_change(result.conflicts, [theirs]) == 0

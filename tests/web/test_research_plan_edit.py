@@ -5,6 +5,7 @@ and the coverage that follows. Every save a revision; bad values refused beside 
 from __future__ import annotations
 
 import html as html_lib
+import re
 from typing import Any
 
 import pytest
@@ -68,6 +69,7 @@ def study(stored_study: Study, user: User, small_profile: str) -> Study:
         lower_bound=3,
         bound_factor=1.5,
         explanation="Для интервью подобрано 4 человека.",
+        min_cell=5,
     )
     document = stored_study.current_revision().to_document()
     sizes = survey_sample_sizes(document, pipeline.profile_from_json(small_profile))
@@ -492,3 +494,182 @@ def test_segments_of_an_activity_are_named_never_shown_by_key(
     assert "channel=mfc&region=town" not in page
     assert "single_parent=true" not in page
     assert "Канал подачи: МФЦ и Тип поселения:" in page
+
+
+def test_a_reader_sees_the_activities_figures_never_their_people(
+    study: Study, other_user: User, client_in: Client, other_client: Client
+) -> None:
+    """Invited respondents are the team's working list: a reader sees how many were invited
+    per segment, never who — not on the page, not in the history, not in the study's YAML."""
+    Membership.objects.create(study=study, user=other_user, role=Membership.Role.VIEWER)
+    fields = _target_fields(client_in, study)
+    office = next(n for label, n in fields.items() if "Приёмная" in label)
+    _activity(client_in, study, **{office: "2"})
+    chosen = ["ZkP1n8sLw4HqR6tUb3mN9a", "Hn6gF3dS9aP2oI7uY1tR5e"]
+    response = client_in.post(
+        _url("research_respondents_add", study, activity_id="interviews"),
+        {"respondents": chosen, "base_revision": study.current_revision().number},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, _text(response)
+    # The editor sees them, by pseudonym, with their status.
+    assert chosen[0] in _text(client_in.get(_url("research", study)))
+    page = _text(other_client.get(_url("research", study)))
+    assert "Глубинные интервью с сельскими заявителями" in page
+    assert 'class="plain respondent-list"' not in page
+    for pseudonym in PEOPLE:
+        assert pseudonym not in page
+    views = [
+        reverse("studies:history", kwargs={"pk": study.pk}),
+        reverse("studies:yaml", kwargs={"pk": study.pk}),
+    ]
+    for url in views:
+        response = other_client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for pseudonym in PEOPLE:
+            assert pseudonym not in body, url
+    # Nor through the API (the document as JSON and YAML).
+    from segprofile.web.api.models import ApiToken
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(other_user, 'тест')[1]}"}
+    for url in (f"/api/studies/{study.pk}/document", f"/api/studies/{study.pk}/document.yaml"):
+        response = Client().get(url, **auth)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "Глубинные интервью" in body or "\\u0413" in body, url
+        for pseudonym in PEOPLE:
+            assert pseudonym not in body, url
+    # Whoever edits the study keeps the whole document.
+    assert chosen[0] in client_in.get(views[1]).content.decode()
+
+
+@pytest.fixture(scope="module")
+def rare_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The small study's profile on records with four settlement types of 1–4 clients each:
+    the profile shows them as one line, «Прочие значения (4 значения, …)»."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sp_factories import SMALL_STUDY, make_records
+
+    table = make_records(3000, seed=7)
+    regions = table["region"].to_pylist()
+    rare = [f"closed_{n}" for n in range(1, 5) for _ in range(n)]
+    regions[: len(rare)] = rare
+    table = table.set_column(table.schema.get_field_index("region"), "region", pa.array(regions))
+    data = tmp_path_factory.mktemp("rare-data")
+    pq.write_table(table, data / "records.parquet")
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(tmp_path_factory.mktemp("ws"), data_dir=data),
+        StudyDocument.model_validate(SMALL_STUDY),
+        revision=1,
+    )
+    return pipeline.profile_to_json(profile)
+
+
+def test_the_combined_line_of_rare_values_is_no_quota(
+    study: Study, user: User, client_in: Client, rare_profile: str
+) -> None:
+    """Regions of one to four clients each make no group to interview: the form offers no
+    quota for their combined line, an older target of it goes with the next save, and its key
+    is never shown — the line is named «Прочие значения» where it must appear."""
+    study.runs.update(result_json=rare_profile)
+    published = pipeline.published_profile(pipeline.profile_from_json(rare_profile), _doc(study))
+    region = next(fs for fs in published.by_feature if fs.feature_id == "region")
+    assert any(s.key == "region=__other__" for s in region.segments)
+    form = _text(client_in.get(_url("research_activity_new", study), HTTP_HX_REQUEST="true"))
+    assert "Тип поселения:" in form
+    assert "Прочие значения" not in form
+    assert "__other__" not in form
+    # A target stored by the older form: named, never by its key, and dropped by the next save.
+    document = _doc(study)
+    activity = ResearchActivity.model_validate(
+        {
+            "id": "interviews",
+            "method": "interview",
+            "title": "Интервью",
+            "targets": [{"segment": "region=__other__", "respondents": 1}],
+            "segments": ["region=__other__"],
+        }
+    )
+    research = document.research.model_copy(update={"activities": [activity]})
+    study.add_revision(document.model_copy(update={"research": research}), author=user)
+    page = _text(client_in.get(_url("research", study)))
+    shown = re.sub(r"<[^>]+>", " ", page)  # what the page says, not its markup
+    assert "__other__" not in shown
+    assert "Тип поселения: Прочие значения" in shown
+    fields = _target_fields(client_in, study)
+    town = fields["Тип поселения: Town"]
+    response = client_in.post(
+        _url("research_activity", study, activity_id="interviews"),
+        {
+            "method": "interview",
+            "title": "Интервью",
+            "status": "planned",
+            town: "1",
+            "base_revision": study.current_revision().number,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, _text(response)
+    [saved] = _doc(study).research.activities
+    assert [t.segment for t in saved.targets] == ["region=town"]
+
+
+def test_a_respondent_counts_for_every_segment_they_are_in(study: Study, client_in: Client) -> None:
+    """Invited for «Приёмная», the person of «Приёмная» and «city» counts towards both targets
+    — on the page, in the hypotheses' coverage and in the report's «Цели по сегментам»."""
+    fields = _target_fields(client_in, study)
+    office = next(n for label, n in fields.items() if "Приёмная" in label)
+    city = fields["Тип поселения: City"]
+    _activity(client_in, study, **{office: "1", city: "1"})
+    client_in.post(
+        _url("research_respondents_add", study, activity_id="interviews"),
+        {"respondents": ["ZkP1n8sLw4HqR6tUb3mN9a"], "base_revision": _number(study)},
+        HTTP_HX_REQUEST="true",
+    )
+    response = client_in.post(
+        _url(
+            "research_respondent",
+            study,
+            activity_id="interviews",
+            respondent_id="ZkP1n8sLw4HqR6tUb3mN9a",
+        ),
+        {"status": "interviewed", "note": "", "base_revision": _number(study)},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, _text(response)
+    coverage = pipeline.research_coverage(_doc(study))
+    rows = {s.key: s for s in coverage.activities[0].segments}
+    assert (rows["channel=office"].interviewed, rows["region=city"].interviewed) == (1, 1)
+    assert not rows["channel=office"].short
+    assert not rows["region=city"].short
+    page = _text(client_in.get(_url("research", study)))
+    city_row = re.search(r'data-segment="region=city"[^>]*>(.*?)</tr>', page, re.S)
+    assert city_row is not None
+    assert "цель достигнута" in city_row.group(1)
+
+
+def _number(study: Study) -> int:
+    return study.current_revision().number
+
+
+def test_the_activity_form_names_hypotheses_by_number(
+    study: Study, user: User, client_in: Client
+) -> None:
+    """Hypotheses in the activity form are «№ 1. …» as on every page, never their ids."""
+    from segprofile.model.study import Hypothesis, HypothesisKind
+
+    document = _doc(study)
+    hypotheses = [
+        Hypothesis(id="n1", kind=HypothesisKind.need, statement="Получать выплату без справок."),
+        Hypothesis(id="p1", kind=HypothesisKind.problem, statement="Сайт не даёт записаться."),
+    ]
+    study.add_revision(document.model_copy(update={"hypotheses": hypotheses}), author=user)
+    form = _text(client_in.get(_url("research_activity_new", study), HTTP_HX_REQUEST="true"))
+    shown = re.sub(r"<[^>]+>", " ", form)
+    assert "№ 1. Получать выплату без справок." in shown
+    assert "№ 2. Сайт не даёт записаться." in shown
+    assert "n1 —" not in shown
+    assert "p1 —" not in shown

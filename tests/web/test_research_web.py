@@ -12,6 +12,7 @@ import io
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import User
@@ -282,13 +283,13 @@ def test_the_respondents_bound_is_said_in_plain_russian(planned: Study, client_i
     assert plan.recruitment.bound_factor > 1
     text = _text(client_in.get(_url("research", planned)))
     bound = _plain(text, "Наименьшее возможное число респондентов", 400)
-    factor = f"{plan.recruitment.bound_factor:.2f}".replace(".", ",").rstrip("0").rstrip(",")
     assert f"Наименьшее возможное число респондентов {plan.recruitment.lower_bound} " in bound
     assert (
         "Программа составляет список быстро, не перебирая все сочетания людей, поэтому он "
-        f"может оказаться длиннее самого короткого возможного, но не более чем в {factor} раза."
+        "может оказаться немного длиннее самого короткого возможного."
     ) in bound
-    for jargon in ("связанн", "жадн", "способ подбора", "H(", "оптимум"):
+    # The planner's bound («не более чем в 2,72 раза») is the programmer's, not the analyst's.
+    for jargon in ("связанн", "жадн", "способ подбора", "H(", "оптимум", " раза", "не более чем"):
         assert jargon not in text
 
 
@@ -339,11 +340,20 @@ def test_the_plan_is_a_job_with_progress(study: Study, user: User, client_in: Cl
     assert "75%" in text
     assert "Подбор респондентов" in text
     assert "<html" not in text
-    # Once the job has ended, HTMX reloads the page; a browser is sent to it.
+    # Once the job has ended, HTMX gets the computed part alone in place of the progress,
+    # never the whole page (a form being filled in elsewhere on it stays); a browser is sent
+    # to the page.
     job.mark_failed("Нет данных о численности.")
     done = client_in.get(_url("research_progress", study), HTTP_HX_REQUEST="true")
     assert done.status_code == 200
-    assert done["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in done
+    assert done["HX-Retarget"] == "#plan-computed"
+    assert done["HX-Reswap"] == "outerHTML"
+    swapped = _text(done)
+    assert swapped.startswith('<div id="plan-computed">') or 'id="plan-computed"' in swapped
+    assert "Нет данных о численности." in swapped
+    assert "<html" not in swapped
+    assert 'id="research-record"' not in swapped  # the activities and their forms untouched
     assert client_in.get(_url("research_progress", study))["Location"] == _url("research", study)
     failed = _text(client_in.get(_url("research", study)))
     assert "Не удалось рассчитать план исследования" in failed
@@ -487,7 +497,12 @@ def test_respondents_csv_downloads_with_their_quotas(planned: Study, client_in: 
     response = client_in.get(_url("research_respondents", planned))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert "respondents.csv" in response["Content-Disposition"]
+    # Named by what it is, in Russian (the button too): «…-респонденты-плана.csv».
+    name = quote(f"{planned.slug}-респонденты-плана.csv", safe="")
+    assert f"filename*=UTF-8''{name}" in response["Content-Disposition"]
+    page = re.sub(r"<[^>]+>", " ", _text(client_in.get(_url("research", planned))))
+    assert "Скачать список респондентов (CSV)" in page
+    assert "respondents.csv" not in page
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) >= 2
     assert len(rows[0]) >= 2

@@ -101,6 +101,10 @@ def test_the_owner_gets_the_contacts_and_nothing_raw_stays(
     page = client_in.get(reverse("studies:reidentify", kwargs={"pk": stored_study.pk}))
     assert page.status_code == 200
     assert "Контакты респондентов" in page.content.decode()
+    # The file asked for is named by what it is, not by a file name of the program's.
+    form = html_lib.unescape(page.content.decode())
+    assert "Список респондентов, скачанный со страницы плана исследований (CSV)" in form
+    assert "respondents.csv" not in form
     before = _leftovers()
     response = _post(client_in, stored_study, imported["content"], imported["respondents"])
     assert response.status_code == 200, response.content.decode()[:2000]

@@ -61,6 +61,11 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 
 from segprofile.model.format import number, percent, plural
 from segprofile.model.labels import MISSING_CODE
+
+# The combined line of rare values, as the model names it (re-exported: one rule, one place).
+from segprofile.model.labels import OTHER_CODE as OTHER_CODE
+from segprofile.model.labels import OTHER_NAME as OTHER_NAME
+from segprofile.model.labels import is_combined as is_combined
 from segprofile.model.results import (
     AudienceSummary,
     ClusterCrossCell,
@@ -551,24 +556,12 @@ def live_count_step(min_cell: int) -> int:
 # --- the published profile -----------------------------------------------------------------------
 
 
-#: The code of the combined line of a feature's rare values (its key: «признак=__other__»).
-OTHER_CODE = "__other__"
-#: The combined line's short name, in pairs of features and in cluster tables.
-OTHER_NAME = "Прочие значения"
-
-
 def other_label(values: int, min_cell: int) -> str:
     """The combined line of ``values`` rare values, e.g. «Прочие значения (3 значения, в каждом
     меньше 5 клиентов)»."""
     each = "" if values == 1 else "в каждом "
     count = plural(values, "значение", "значения", "значений")
     return f"{OTHER_NAME} ({count}, {each}меньше {number(min_cell)} клиентов)"
-
-
-def is_combined(key: str) -> bool:
-    """Whether a segment key is (or pairs with) a combined line of rare values: no segment to
-    offer for a hypothesis, a journey or a recommendation (it stands for no value in the data)."""
-    return any(part.partition("=")[2] == OTHER_CODE for part in key.split("&"))
 
 
 def few_people(segments: Iterable[SegmentStats | ClusterStats], min_cell: int) -> list[str]:

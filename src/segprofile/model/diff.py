@@ -94,8 +94,10 @@ KEYED: dict[Path, ItemKind] = {
 #: Identified lists inside an item: the steps of a journey.
 NESTED: dict[tuple[Path, str], ItemKind] = {
     (("journeys",), "steps"): ItemKind("шаг", "шага", "шагов", "m"),
+    # Named by the segment they stand for, never by pseudonym: the history is every reader's,
+    # the people of an activity are its editors' working list.
     (("research", "activities"), "respondents"): ItemKind(
-        "респондент", "респондента", "респондентов", "m", title="id"
+        "респондент", "респондента", "респондентов", "m", title="segment"
     ),
 }
 
@@ -438,8 +440,9 @@ def _title(item: dict[str, Any], kind: ItemKind) -> str:
 
 
 def _item_title(item: dict[str, Any], kind: ItemKind, names: Names) -> str:
-    """An item as a sentence names it; a segment's note by the segment's name."""
-    if kind.key == "segment" and isinstance(item.get("segment"), str):
+    """An item as a sentence names it; a segment's note (and a respondent) by the segment's
+    name."""
+    if kind.title == "segment" and isinstance(item.get("segment"), str):
         return _short(labels.segment_name(names.features, item["segment"]))
     return _title(item, kind)
 

@@ -137,6 +137,17 @@ MISSING_LABEL = "Нет данных"
 #: they could not be linked to a client, so nothing says which segment wrote them.
 UNLINKED_LABEL = "Не связаны с клиентами"
 BOOLEAN_LABELS = {"true": "Да", "false": "Нет"}
+#: The code of the combined line of a feature's rare values (its key: «признак=__other__») and
+#: its short name: the code is never shown.
+OTHER_CODE = "__other__"
+OTHER_NAME = "Прочие значения"
+
+
+def is_combined(key: str) -> bool:
+    """Whether a segment key is (or pairs with) a combined line of rare values: no segment to
+    offer for a hypothesis, a journey, a recommendation or a research quota (it stands for no
+    value in the data, and its people are in groups of fewer than ``min_cell``)."""
+    return any(part.partition("=")[2] == OTHER_CODE for part in key.split("&"))
 
 
 def sentence_case(text: str) -> str:
@@ -216,6 +227,8 @@ def segment_name(features: Sequence[Feature], key: str) -> str:
         feature = by_id.get(fid)
         if fid == "cluster" and sep:
             parts.append(f"кластер {code}")
+        elif code == OTHER_CODE and sep:
+            parts.append(f"{feature.label if feature is not None else fid}: {OTHER_NAME}")
         elif feature is not None and sep:
             parts.append(f"{feature.label}: {inline_label(value_label(feature, code))}")
         elif sep:

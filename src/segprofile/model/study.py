@@ -615,8 +615,17 @@ class Respondent(_Model):
         description="Псевдоним респондента из плана исследования (или «доброволец-N»)",
     )
     segment: str = Field(min_length=1, description="Ключ сегмента, за который он отвечает")
+    segments: list[str] = Field(
+        default_factory=list,
+        description="Все сегменты, в которые он входит (квоты, с которыми его назвал план)",
+    )
     status: RespondentStatus = Field(RespondentStatus.invited, description="Где он сейчас")
     note: str = Field("", max_length=2000, description="Заметка (персональные данные маскируются)")
+
+    def belongs_to(self, key: str) -> bool:
+        """Whether the respondent counts for the segment ``key``: every segment they are in
+        (a respondent stored before these were kept: the one they stand for)."""
+        return key == self.segment or key in self.segments
 
 
 class ResearchActivity(_Model):

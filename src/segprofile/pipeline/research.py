@@ -124,6 +124,7 @@ def research_plan(
                 study,
                 records,
                 id_column=source.id_column,
+                contact_columns=_pseudonymised_contacts(ws, study, source, records),
                 exclude_ids=[r.id for r in people if r.status is RespondentStatus.opted_out],
                 previous=held,
                 max_interviews_per_person=study.research.max_interviews_per_person,
@@ -163,6 +164,24 @@ def research_plan(
             guides=guides,
             suggested_hypotheses=suggested,
         )
+
+
+def _pseudonymised_contacts(
+    ws: Workspace, study: Study, source: DataSource, records: Any
+) -> list[str]:
+    """The columns of the stored client records that hold a pseudonymised contact (phone,
+    e-mail…) other than the client's id: an id whose records differ in one of them may stand
+    for two people. None for records read from their file (no stored version)."""
+    from segprofile.data import datasets
+
+    if records.version is None:
+        return []
+    manifest = datasets.get_version(ws.home, study.id, source.id, records.version)
+    return [
+        str(c["name"])
+        for c in manifest.columns
+        if c.get("pii_action") == "pseudonymise" and c.get("name") != source.id_column
+    ]
 
 
 def readable_plan(plan: ResearchPlanResult) -> ResearchPlanResult:
@@ -792,12 +811,13 @@ def text_topics(
 
 def research_segments(published: Profile) -> dict[str, str]:
     """The segments an activity may aim at: the one-feature segments the published profile
-    shows (none hidden as too small, none of missing values), key → «признак: сегмент»."""
+    shows (none hidden as too small, none of missing values, never the combined line of rare
+    values — its people are in groups of fewer than ``min_cell``), key → «признак: сегмент»."""
     return {
         seg.key: f"{fs.label}: {seg.label}"
         for fs in published.by_feature
         for seg in fs.segments
-        if not seg.hidden and not seg.missing_value
+        if not seg.hidden and not seg.missing_value and not labels.is_combined(seg.key)
     }
 
 
@@ -815,7 +835,8 @@ def plan_respondents(
 
     Only pseudonyms the plan lists are accepted (the team never types an identifier, so no
     client value can enter the study this way). Each stands for the first of their segments the
-    activity aims at (``targets``), else for their first segment.
+    activity aims at (``targets``), else for their first segment, and counts for every segment
+    the plan lists them with.
     """
     listed = {r.respondent_id: r for r in recruitment.respondents}
     unknown = [c for c in chosen if c not in listed]
@@ -829,7 +850,7 @@ def plan_respondents(
         person = listed[pid]
         aimed = [s for s in person.segments if s in targets]
         segment = (aimed or person.segments or ["—"])[0]
-        out.append(Respondent(id=pid, segment=segment))
+        out.append(Respondent(id=pid, segment=segment, segments=list(person.segments)))
     return out
 
 
@@ -903,12 +924,14 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
     activities = []
     for act in study.research.activities:
         targets = {t.segment: t.respondents for t in act.targets}
+        # A respondent counts for every segment they are in, of every feature: «51 и более» and
+        # «низкий доход» both, when the plan listed them with both.
         keys = list(dict.fromkeys([*targets, *act.segments, *(r.segment for r in act.respondents)]))
         rows = []
         for key in keys:
             counts: dict[str, int] = {}
             for r in act.respondents:
-                if r.segment == key:
+                if r.belongs_to(key):
                     counts[r.status.value] = counts.get(r.status.value, 0) + 1
             rows.append(
                 SegmentCoverage(
@@ -924,7 +947,7 @@ def research_coverage(study: Study, labels: Mapping[str, str] | None = None) -> 
             for a in naming
             for r in a.respondents
             if r.status is RespondentStatus.interviewed
-            and (not hyp.segments or r.segment in hyp.segments)
+            and (not hyp.segments or any(r.belongs_to(key) for key in hyp.segments))
         )
         done = any(a.status is ResearchStatus.done for a in naming)
         state = "covered" if heard or done else ("planned" if naming else "not_planned")

@@ -1446,7 +1446,7 @@ class _Builder:
                 interviewed = sum(
                     1
                     for r in a.respondents
-                    if r.segment == t.segment and r.status is RespondentStatus.interviewed
+                    if r.belongs_to(t.segment) and r.status is RespondentStatus.interviewed
                 )
                 table.rows.append([a.title, self.name(t.segment), t.respondents, interviewed])
         return table

@@ -64,6 +64,8 @@ class CandidatePool:
     eligible: dict[str, int] = field(default_factory=dict)
     excluded_opt_out: int = 0
     excluded_limit: int = 0
+    #: Identifiers whose records carry different contacts (two people under one СНИЛС…).
+    excluded_shared: int = 0
 
 
 def candidate_pool(
@@ -152,6 +154,7 @@ def draw_candidates(
     edges: dict[str, list[float]] | None = None,
     limit: int = 50_000,
     seed: int | None = None,
+    contact_columns: Sequence[str] = (),
 ) -> CandidatePool:
     """Draw interview candidates from the client records in the engine (M-8).
 
@@ -181,6 +184,11 @@ def draw_candidates(
         Numeric cut points of the profile (``ByFeatureResult.edges``).
     limit, seed
         Upper bound on candidates returned; seed of the order (default the study's).
+    contact_columns
+        Other pseudonymised contacts of the records (phone, e-mail…). An id whose records
+        carry more than one value of one of them may stand for several people (a СНИЛС typed
+        twice): it is never proposed — its quotas would mix two people, and its contacts
+        would name both.
     """
     if limit < 1:
         raise InputError(f"limit={limit}: нужно не меньше 1 кандидата.")
@@ -206,6 +214,9 @@ def draw_candidates(
         extra["opt_out"] = table[opt_out_column].cast("boolean").fill_null(False)
     if previous_column:
         extra["prev"] = table[previous_column].cast("int64").fill_null(0)
+    contacts = [c for c in contact_columns if c in table.columns and c != id_column]
+    for i, column in enumerate(contacts):
+        extra[f"contact_{i}"] = table[column].cast("string")
     coded = code_table(
         study,
         chosen,
@@ -224,7 +235,12 @@ def draw_candidates(
         flags["opt_out"] = t.opt_out.max()
     if previous_column:
         flags["prev"] = t.prev.max()
+    for i in range(len(contacts)):
+        flags[f"contacts_{i}"] = t[f"contact_{i}"].nunique()
     per = t.group_by("client").aggregate(**flags) if flags else t.select("client").distinct()
+    shared = ibis.literal(False)
+    for i in range(len(contacts)):
+        shared = shared | (per[f"contacts_{i}"] > 1)
     if not previous_column:
         per = per.mutate(prev=ibis.literal(0, type="int64"))
     if not opt_out_column:
@@ -244,6 +260,7 @@ def draw_candidates(
     per = per.mutate(
         opt_out=opted,
         over=(per.prev >= cap) & ~opted,
+        shared=shared & ~opted,
         h=(per.client.cast("string") + f"#{seed}").hash(),
     )
     # A client belongs to every segment one of their records is in, as the profile counts a
@@ -253,17 +270,19 @@ def draw_candidates(
         s.cols(*cols), names_to="quota", values_to="segment"
     )
     long = long.filter(long.segment.notnull() & (long.segment != MISSING_CODE)).distinct()
-    members = long.join(per.select("client", "prev", "opt_out", "over", "h"), "client")
+    members = long.join(per.select("client", "prev", "opt_out", "over", "shared", "h"), "client")
+    usable = ~members.opt_out & ~members.over & ~members.shared
     counts = execute(
         members.group_by(["quota", "segment"]).aggregate(
             in_data=members.count(),
-            eligible=(~members.opt_out & ~members.over).cast("int64").sum(),
+            eligible=usable.cast("int64").sum(),
         )
     )
     totals = execute(
         per.aggregate(
             opt_out=per.opt_out.cast("int64").sum(),
             over=per.over.cast("int64").sum(),
+            shared=(per.shared & ~per.over).cast("int64").sum(),
             h_lo=per.h.min(),
             h_hi=per.h.max(),
         )
@@ -278,9 +297,7 @@ def draw_candidates(
         eligible[key] = int(row["eligible"] or 0)
     n_segments = max(1, sum(1 for v in eligible.values() if v > 0))
     per_segment = max(1, limit // n_segments)
-    ok = members.filter(~members.opt_out & ~members.over).select(
-        "client", "h", "prev", "quota", "segment"
-    )
+    ok = members.filter(usable).select("client", "h", "prev", "quota", "segment")
     frame = _first_by_hash(
         ok,
         {(str(r["quota"]), str(r["segment"])): int(r["eligible"] or 0) for r in counts_rows},
@@ -301,6 +318,7 @@ def draw_candidates(
     pool.eligible = eligible
     pool.excluded_opt_out = int(totals["opt_out"] or 0)
     pool.excluded_limit = int(totals["over"] or 0)
+    pool.excluded_shared = int(totals["shared"] or 0)
     return pool
 
 
@@ -655,8 +673,9 @@ def recruit_respondents(
             )
         else:
             reason = (
-                f"нашлось только {got} из {per_segment} нужных респондентов: больше в сегменте "
-                "пригласить некого"
+                f"нашлось только {got} из "
+                f"{plural(per_segment, 'нужного респондента', 'нужных', 'нужных')}: больше в "
+                "сегменте пригласить некого"
             )
         uncovered.append(UncoveredSegment(key=key, label=label, reason=reason, available=eligible))
 
@@ -714,6 +733,11 @@ def recruit_respondents(
         excluded.append(f"просили больше не приглашать — {opted}")
     if limited:
         excluded.append(f"уже прошли {max_interviews_per_person} интервью — {limited}")
+    if pool.excluded_shared:
+        excluded.append(
+            "у одного идентификатора разные контакты (возможно, это разные люди) — "
+            f"{number(pool.excluded_shared)}"
+        )
     if excluded:
         parts.append("Не предлагались: " + "; ".join(excluded) + ".")
     explanation = " ".join(parts)

@@ -343,7 +343,7 @@ def get_document(
     """The document of the current revision, or of ``revision``."""
     study = access.study_for(request, study_id)
     rev = _revision(study, revision)
-    document = rev.to_document()
+    document = access.readable_document(request, study, rev.to_document())
     audit(
         request,
         AuditEvent.Action.EXPORT,
@@ -367,7 +367,7 @@ def get_document_yaml(
 ) -> HttpResponse:
     study = access.study_for(request, study_id)
     rev = _revision(study, revision)
-    text = pipeline.dump_study(rev.to_document())
+    text = pipeline.dump_study(access.readable_document(request, study, rev.to_document()))
     audit(
         request,
         AuditEvent.Action.EXPORT,

@@ -30,6 +30,8 @@ from segprofile.web.studies.models import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+    from segprofile.model.study import Study as StudyDocument
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 RUN_TEXTS = ("result_json", "published_json", "html", "fragment")
@@ -132,3 +134,14 @@ def unsuppressed_requested(request: HttpRequest, study: Study, asked: Any = None
         return False
     require(request, study, "manage")
     return True
+
+
+def readable_document(request: HttpRequest, study: Study, document: StudyDocument) -> StudyDocument:
+    """The study document as the request's user may take it away (YAML, JSON): the people of
+    the research activities (pseudonyms) are the editors' working list, so a reader's copy
+    keeps the activities and their targets, not who was invited."""
+    if study.can(request.user, "edit"):
+        return document
+    for activity in document.research.activities:
+        activity.respondents = []
+    return document

@@ -17,7 +17,9 @@ class ReidentifyForm(forms.Form):
 
     source = forms.ChoiceField(label=_("Client records source"))
     original = forms.FileField(label=_("The body's original file (the one that was imported)"))
-    respondents = forms.FileField(label=_("Respondents of the research plan (respondents.csv)"))
+    respondents = forms.FileField(
+        label=_("The list of respondents downloaded from the research plan (CSV)")
+    )
 
     def __init__(self, *args: object, document: StudyDocument, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from segprofile.model.labels import (
     DELETED_HYPOTHESIS,
     UNLINKED_LABEL,
     hypothesis_names,
+    is_combined,
     ru,
     segment_name,
 )
@@ -441,10 +442,8 @@ def _activity_form(
     run = latest_run(study)
     published = runs.published(run) if run is not None else None
     segments = pipeline.research_segments(published) if published is not None else {}
-    hypotheses = [
-        (h.id, f"{h.id} — " + (h.statement if len(h.statement) <= 110 else h.statement[:109] + "…"))
-        for h in document.hypotheses
-    ]
+    # Named as every page names them («№ 3. …»), never by their internal ids.
+    hypotheses = list(hypothesis_names(document.hypotheses, 110).items())
     return ActivityForm(data, hypotheses=hypotheses, segments=segments, **kwargs)
 
 
@@ -484,9 +483,15 @@ def research_activity(request: HttpRequest, pk: int, activity_id: str = "") -> H
                     raise InputError(gettext("The activity has been deleted meanwhile."))
                 item = {"id": new_id}
                 items.append(item)
-            # Targets of segments the profile no longer shows are kept as they were.
+            # Targets of segments the profile no longer shows are kept as they were; never one
+            # of the combined line of rare values (no group to interview: an older form
+            # offered it).
             shown = {key for key, _label in form.segments}
-            kept = [t for t in item.get("targets", []) if t["segment"] not in shown]
+            kept = [
+                t
+                for t in item.get("targets", [])
+                if t["segment"] not in shown and not is_combined(t["segment"])
+            ]
             item.update(
                 method=values["method"],
                 title=values["title"].strip(),
@@ -672,11 +677,19 @@ def research_plan_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The plan's progress part HTMX polls; once the plan is computed, the page reloads."""
+    """The plan's progress part HTMX polls. Once the plan is computed, HTMX gets the computed
+    plan in place of its progress (and the survey sizes that come with it), never the whole
+    page: a form the analyst is filling in meanwhile stays as it is."""
     study = study_for(request, pk, need="view")
     job = _latest_plan(study)
     if job is not None:
         job.sync_with_task()
+    if htmx.is_htmx(request) and (job is None or job.is_finished):
+        context = _plan_context(request, study)
+        response = render(request, "studies/research/_plan_computed.html", context)
+        sizes = render(request, "studies/research/_sizes.html", context | {"oob": True})
+        response.content += sizes.content
+        return htmx.replace(response, "#plan-computed")
     return htmx.job_progress(
         request,
         finished=job is None or job.is_finished,
@@ -697,7 +710,12 @@ def research_respondents_csv(request: HttpRequest, pk: int) -> HttpResponse:
     if plan is None:
         messages.error(request, gettext("The research plan has not been computed yet."))
         return redirect("studies:research", pk=study.pk)
-    response = attachment("", f"{study.slug}-respondents.csv", "text/csv; charset=utf-8")
+    response = attachment(
+        "",
+        f"{study.slug}-респонденты-плана.csv",
+        "text/csv; charset=utf-8",
+        fallback=f"{study.slug}-respondents.csv",
+    )
     response.content = pipeline.recruitment_csv(plan.recruitment)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "csv", "what": "respondents"})
     return response

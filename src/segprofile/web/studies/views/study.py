@@ -429,7 +429,8 @@ def study_yaml(request: HttpRequest, pk: int) -> HttpResponse:
         revision = get_object_or_404(study.revisions, number=int(number))
     else:
         raise Http404
-    text = pipeline.dump_study(revision.to_document())
+    document = access.readable_document(request, study, revision.to_document())
+    text = pipeline.dump_study(document)
     audit(request, AuditEvent.Action.EXPORT, study, {"format": "yaml", "revision": revision.number})
     return attachment(
         text, f"{study.slug}-r{revision.number}.yaml", "application/yaml; charset=utf-8"
