@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -206,6 +207,19 @@ def _segment_of(data: RunData, key: str) -> tuple[runs.Group, SegmentStats] | No
             if seg.key == key:
                 return group, seg
     return None
+
+
+def card_urls(study: Study, run: ProfileRun | None) -> dict[str, str]:
+    """Segment key → the URL of its card in ``run``, for every segment of a feature or a pair of
+    features (what the card finds); ``{}`` without a run."""
+    if run is None:
+        return {}
+    url = reverse("studies:run_segment", kwargs={"pk": study.pk, "run_pk": run.pk})
+    return {
+        seg.key: f"{url}?{urlencode({'key': seg.key})}"
+        for group in runs.segment_groups(runs.published(run))
+        for seg in group.segments
+    }
 
 
 def _about(items: list[Any], key: str) -> list[Any]:
