@@ -66,7 +66,7 @@ from segprofile.web.studies.forms.research import (
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.people import person
-from segprofile.web.studies.sections import save_part
+from segprofile.web.studies.sections import save_part, saved_message
 from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.views.common import (
     attachment,
@@ -235,9 +235,7 @@ def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
         "reason": reason.strip() or "—",
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    messages.success(request, saved_message(revision))  # the reason typed may be masked
     return _back_to_hypotheses(study, f"h-{hypothesis_id}")
 
 
@@ -272,9 +270,7 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         "names": diff.name_items(document.model_dump(mode="json"), "hypotheses", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    messages.success(request, saved_message(revision))  # the reason typed may be masked
     return _back_to_hypotheses(study, "suggested")
 
 
@@ -1315,7 +1311,6 @@ def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(target)
     values = {"user": request.user.get_username(), "n": len(topics), "name": name.strip()}
     revision = study.add_revision(document, author=request.user, comment=comment % values)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    # The name typed is masked as every typed text is: the message says what was replaced.
+    messages.success(request, saved_message(revision))
     return redirect(target)
