@@ -1,5 +1,5 @@
 """The topics page (M-9) as the team uses it: a typed topic name with a client's name and phone is
-stored masked and the page says so."""
+stored masked and the page says so; topics are numbered 1, 2, 3… as shown, also after a merge."""
 
 from __future__ import annotations
 
@@ -48,6 +48,15 @@ def _signatures(page: str) -> list[str]:
     return [html_lib.unescape(v) for v in found]
 
 
+def _numbers(page: str) -> list[str]:
+    """The «#» cell of every topic row, in the order of the page."""
+    rows = re.findall(r'<tr id="topic-(\d+)">\s*(?:<td><input[^>]*></td>)?\s*<td>(\d+)</td>', page)
+    assert rows
+    for anchor, shown in rows:
+        assert anchor == shown  # the row's anchor is the number shown
+    return [shown for _, shown in rows]
+
+
 @pytest.mark.django_db
 def test_a_typed_topic_name_is_masked_and_the_page_says_so(study: Study, client_in: Client) -> None:
     url = reverse("studies:topics", kwargs={"pk": study.pk})
@@ -75,3 +84,21 @@ def test_a_typed_topic_name_is_masked_and_the_page_says_so(study: Study, client_
     )
     (said,) = [str(m) for m in get_messages(answer.wsgi_request)]
     assert said == f"Редакция {study.current_revision().number} сохранена."
+
+
+@pytest.mark.django_db
+def test_merged_topics_are_numbered_consecutively(study: Study, client_in: Client) -> None:
+    url = reverse("studies:topics", kwargs={"pk": study.pk})
+    before = client_in.get(url, QUERY).content.decode()
+    assert _numbers(before) == ["1", "2", "3", "4", "5"]
+    topics = _signatures(before)
+    # Merging the first and the third topic leaves four: numbered 1–4, not «1, 2, 4, 5».
+    answer = client_in.post(
+        reverse("studies:topic_names", kwargs={"pk": study.pk}),
+        {"action": "merge", "topic": [topics[0], topics[2]], "name": "Вместе", **QUERY},
+    )
+    assert answer.status_code == 302
+    after = client_in.get(url, QUERY).content.decode()
+    assert "<strong>Вместе</strong>" in after
+    assert _numbers(after) == ["1", "2", "3", "4"]
+    assert len(_signatures(after)) == 4
