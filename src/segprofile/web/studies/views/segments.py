@@ -355,6 +355,7 @@ def _crosstab_context(data: RunData, result: ClusterResult, selected: str) -> di
         "crosstab": crosstab,
         "crosstab_columns": list(zip(crosstab.segments, crosstab.segment_labels, strict=True)),
         "crosstab_rows": rows,
+        "crosstab_hidden": any(v.get("hidden") for row in rows for v in row["cells"]),
     }
 
 
@@ -381,6 +382,10 @@ def _vulnerable_context(data: RunData, result: ClusterResult) -> list[dict[str, 
                 "total": number(row.total),
                 "cells": values,
             }
+        )
+        # The note under the table says why its hidden cells are hidden.
+        table["hidden"] = (
+            table.get("hidden") or row.total is None or any(v.get("hidden") for v in values)
         )
     return list(tables.values())
 

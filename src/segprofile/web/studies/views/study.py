@@ -555,6 +555,7 @@ def _priorities_page(
         "run": run,
         "priority": priority,
         "rows": rows,
+        "overlaps_hidden": priority is not None and any(o.both is None for o in priority.overlaps),
         "audience": published.audience,
         "names": runs.labels(run),
         "min_cell": document.segmentation.min_cell,
