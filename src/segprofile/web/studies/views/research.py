@@ -178,7 +178,7 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     _, document = current_document(study)
     run, profile = latest_profile(study)
     labels = runs.labels(run)
-    cards = card_urls(study, run)  # the segments named link to their cards in this run
+    cards = card_urls(study, run, profile, labels)  # the segments named open their cards
     # Suggestions and orphans follow the current revision: made from the profile as computed,
     # published by the current rules (analysis.suppression, inside suggest_hypotheses).
     orphans = pipeline.orphaned_hypotheses(document, profile)

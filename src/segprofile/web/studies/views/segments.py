@@ -209,16 +209,21 @@ def _segment_of(data: RunData, key: str) -> tuple[runs.Group, SegmentStats] | No
     return None
 
 
-def card_urls(study: Study, run: ProfileRun | None) -> dict[str, str]:
-    """Segment key → the URL of its card in ``run``, for every segment of a feature or a pair of
-    features (what the card finds); ``{}`` without a run."""
-    if run is None:
+def card_urls(
+    study: Study, run: ProfileRun | None, profile: Profile | None, labels: dict[str, str]
+) -> dict[str, str]:
+    """Segment key → the URL of its card in ``run``, for every segment the card finds: a
+    segment of a feature or a pair of ``profile`` (the run's, as computed or published) that the
+    run's published ``labels`` name (a rare value combined away has no card); ``{}`` without
+    a run. Read from what the page has already read: no query of its own."""
+    if run is None or profile is None:
         return {}
     url = reverse("studies:run_segment", kwargs={"pk": study.pk, "run_pk": run.pk})
     return {
         seg.key: f"{url}?{urlencode({'key': seg.key})}"
-        for group in runs.segment_groups(runs.published(run))
+        for group in runs.segment_groups(profile)
         for seg in group.segments
+        if seg.key in labels
     }
 
 
