@@ -10,6 +10,7 @@ import pytest
 
 from segprofile.errors import InputError
 from segprofile.examples import EXAMPLES
+from segprofile.model.labels import segment_name
 from segprofile.model.spec_yaml import load_study
 from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
 from segprofile.report.bpmn import (
@@ -184,7 +185,7 @@ def test_diagram_has_a_shape_for_everything_and_lanes_stack(exported: str) -> No
 
 
 def test_own_importer_reads_the_journeys_back(exported: str, study: Study) -> None:
-    back = journeys_from_bpmn(exported)
+    back = journeys_from_bpmn(exported, study=study)  # segments by title: read by the study
     assert [j.id for j in back] == [j.id for j in study.journeys]
     for read, original in zip(back, study.journeys, strict=True):
         assert read.title == original.title
@@ -303,3 +304,55 @@ def test_a_bad_value_in_a_task_and_broken_xml_are_named_in_russian() -> None:
         )
         words = message.split(":", 1)[1].replace("BPMN", "").replace("XML", "")
         assert not re.search(r"[A-Za-z]{4,}", words)  # no English parser message
+
+
+def _segments_line(text: str, journey_id: str) -> str:
+    process = _parse(text).find(f"bpmn:process[@id='Process_{journey_id}']", NS)
+    assert process is not None
+    doc = process.findtext("bpmn:documentation", namespaces=NS) or ""
+    return next(line for line in doc.splitlines() if line.startswith("Сегменты пути: "))
+
+
+def test_segments_are_written_by_their_titles_and_read_back_as_keys(
+    study: Study, validator: object
+) -> None:
+    """The pages name segments «Признак: значение»; so does the file, where the title reads back
+    as its key. A title that would not (two values labelled alike) stays a key."""
+    document = study.model_copy(deep=True)
+    channel = next(f for f in document.features if f.id == "channel")
+    # Two codes sharing one label: «Способ подачи: МФЦ» would name either, so both stay keys.
+    channel.value_labels["mfc_mobile"] = channel.value_labels["mfc"]
+    target = next(j for j in document.journeys if j.segments)
+    target.segments = ["region_type=rural", "channel=mfc", "disability_in_family=true"]
+    text = journeys_to_bpmn(document.journeys, document)
+    validator.validate(etree.fromstring(text.encode()))  # type: ignore[attr-defined]
+    line = _segments_line(text, target.id)
+    # As the journeys page names it without a profile: «Тип населённого пункта: сельская местность».
+    assert segment_name(document.features, "region_type=rural") in line
+    assert "Тип населённого пункта: сельская местность" in line
+    assert "region_type=rural" not in line
+    assert "disability_in_family=true" not in line
+    assert "channel=mfc" in line  # its title is ambiguous: the key, so the round trip never guesses
+    participant = _parse(text).find(f".//bpmn:participant[@processRef='Process_{target.id}']", NS)
+    assert participant is not None
+    assert line in (participant.findtext("bpmn:documentation", namespaces=NS) or "")
+    back = journeys_from_bpmn(text, study=document)
+    assert [j.segments for j in back] == [j.segments for j in document.journeys]
+
+
+def test_without_a_study_segments_are_keys_and_a_title_the_study_lacks_is_refused(
+    study: Study,
+) -> None:
+    journey = study.journeys[-1].model_copy(update={"segments": ["channel=office"]})
+    assert _segments_line(journey_to_bpmn(journey), journey.id) == "Сегменты пути: channel=office"
+    text = journey_to_bpmn(journey, study)
+    assert "channel=office" not in _segments_line(text, journey.id)
+    edited = text.replace(
+        _segments_line(text, journey.id), "Сегменты пути: Способ подачи: голубиная почта"
+    )
+    with pytest.raises(
+        InputError, match="сегмент «Способ подачи: голубиная почта» не найден"
+    ) as err:
+        journeys_from_bpmn(edited, study=study, source="пути.bpmn")
+    assert "пути.bpmn" in str(err.value)
+    assert "признак=значение" in str(err.value.hint)

@@ -8,8 +8,10 @@ service ladder: a proactive / automatic step (top level) is a ``serviceTask``, a
 first-level (personal, manual) step a ``manualTask``, any other a ``userTask``. Every task's
 ``documentation`` carries the step as «Поле: значение» lines (id, channel, level, duration,
 documents, data obtained, pains, the blueprint lanes), so :func:`journeys_from_bpmn` can read
-the journeys back. The BPMNDI part gives every shape and edge coordinates, so the diagram opens
-as drawn.
+the journeys back. A journey's own documentation names its segments (line «Сегменты пути») by
+their titles as the pages show them («Канал подачи: МФЦ»), a segment whose title would not read
+back as its key by the key; the import takes either. The BPMNDI part gives every shape and edge
+coordinates, so the diagram opens as drawn.
 
 The XML is written with the standard library only; ``isExecutable="true"`` lets BPMN engines
 (SpiffWorkflow, Camunda) parse the process, though nothing in it is meant to run.
@@ -35,7 +37,7 @@ from segprofile.model.study import (
     JourneyStep,
     Study,
 )
-from segprofile.report.journeys_csv import HEADER
+from segprofile.report.journeys_csv import HEADER, segment_keys, segment_titles
 
 __all__ = ["journey_to_bpmn", "journeys_from_bpmn", "journeys_to_bpmn", "task_type"]
 
@@ -89,6 +91,12 @@ def _number(value: float | int) -> str:
     if float(value).is_integer():
         return str(int(value))
     return repr(float(value)).replace(".", ",")
+
+
+def _segment_out(title: str, key: str) -> str:
+    """A segment as the line «Сегменты пути» writes it: its title, unless the title would not
+    read back (a «;» splits the line, a line break ends it) — then its key."""
+    return key if ";" in title or "\n" in title else _one_line(title)
 
 
 def _step_doc(step: JourneyStep, service_levels: Sequence[str]) -> str:
@@ -181,7 +189,9 @@ def _add_journey(
     )
     doc = [f"{_JOURNEY_KEY}: {journey.id}", f"{_KIND_KEY}: {_KIND_RU[journey.kind]}"]
     if journey.segments:
-        doc.append(f"{_SEGMENTS_KEY}: {'; '.join(journey.segments)}")
+        titles = segment_titles(study, [journey]) if study is not None else {}
+        named = [_segment_out(titles.get(key, key), key) for key in journey.segments]
+        doc.append(f"{_SEGMENTS_KEY}: {'; '.join(named)}")
     _doc(process, "\n".join(doc))
     _doc(participant, "\n".join(doc))
     lane_set = _sub(process, "bpmn:laneSet", {"id": ids("LaneSet", journey.id)})
@@ -431,13 +441,14 @@ def journeys_from_bpmn(
     processes = root.findall("bpmn:process", _NS)
     if not processes:
         raise InputError(f"{source}: в файле нет ни одного процесса (bpmn:process)")
-    roles = _RoleNames(study)
-    return [_journey_from(process, names, roles, source) for process in processes]
+    known = _StudyNames(study)
+    return [_journey_from(process, names, known, source) for process in processes]
 
 
 @dataclass(frozen=True)
-class _RoleNames:
-    """The study's roles by identifier and by title, for the lanes of an imported BPMN."""
+class _StudyNames:
+    """The study's roles and segments by key and by title, for the lanes and the journeys of an
+    imported BPMN."""
 
     study: Study | None
 
@@ -464,19 +475,38 @@ class _RoleNames:
             hint=hint,
         )
 
+    def segment(self, item: str, where: str) -> str:
+        """The key of a segment of the «Сегменты пути» line, written as its key or its title."""
+        if self.study is None:
+            return item  # as written: the export without a study writes keys
+        found = segment_keys(self.study, item)
+        if len(found) == 1:
+            return next(iter(found))
+        if len(found) > 1:
+            listed = ", ".join(f"«{k}»" for k in sorted(found))
+            raise InputError(
+                f"{where}: название сегмента «{item}» подходит к нескольким сегментам ({listed})",
+                hint="укажите в строке «Сегменты пути» ключ сегмента («признак=значение»).",
+            )
+        raise InputError(
+            f"{where}: сегмент «{item}» не найден в исследовании",
+            hint="укажите в строке «Сегменты пути» его название, как в выгрузке («Признак: "
+            "значение»), или ключ «признак=значение».",
+        )
+
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 
 
 def _journey_from(
-    process: ET.Element, names: dict[str | None, str | None], roles: _RoleNames, source: str
+    process: ET.Element, names: dict[str | None, str | None], known: _StudyNames, source: str
 ) -> Journey:
     process_id = process.get("id", "process")
     doc = _lines(process)
     where = f"{source}: процесс «{process_id}»"
     role_of: dict[str, str | None] = {}
     for lane in process.iter(f"{{{BPMN_NS}}}lane"):
-        role = roles.role(lane, where)
+        role = known.role(lane, where)
         for ref in lane.findall("bpmn:flowNodeRef", _NS):
             if ref.text:
                 role_of[ref.text.strip()] = role
@@ -515,11 +545,11 @@ def _journey_from(
     if not steps:
         raise InputError(f"{where}: в процессе нет ни одной задачи — путь пуст")
     journey_id = doc.get(_JOURNEY_KEY) or re.sub(r"^Process_", "", process_id)
-    segments = doc.get(_SEGMENTS_KEY, "")
+    segments = [s.strip() for s in doc.get(_SEGMENTS_KEY, "").split(";") if s.strip()]
     return Journey(
         id=re.sub(r"[^A-Za-z0-9_.-]", "_", journey_id)[:64],
         kind=_KIND_OF.get(doc.get(_KIND_KEY, ""), JourneyKind.current),
         title=names.get(process_id) or process.get("name") or journey_id,
-        segments=[s.strip() for s in segments.split(";") if s.strip()],
+        segments=list(dict.fromkeys(known.segment(item, where) for item in segments)),
         steps=steps,
     )

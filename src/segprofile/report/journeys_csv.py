@@ -50,6 +50,8 @@ __all__ = [
     "JourneyCsvError",
     "journeys_from_csv",
     "journeys_to_csv",
+    "segment_keys",
+    "segment_titles",
 ]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -150,18 +152,23 @@ class _Names:
     def of(cls, study: Study | None, journeys: Iterable[Journey] = ()) -> _Names:
         if study is None:
             return cls({}, {}, {})
-        segments = {}
-        for journey in journeys:
-            for key in journey.segments:
-                title = labels.segment_name(study.features, key)
-                # Only a title that reads back as this very key, nothing else: the round trip.
-                if segment_keys(study, title) == {key}:
-                    segments[key] = title
         return cls(
             _unique_titles({r.id: r.title for r in study.roles}),
             _unique_titles({h.id: h.statement for h in study.hypotheses}),
-            segments,
+            segment_titles(study, journeys),
         )
+
+
+def segment_titles(study: Study, journeys: Iterable[Journey]) -> dict[str, str]:
+    """``key → title`` («Канал подачи: МФЦ») of the journeys' segments whose title reads back
+    as that very key and nothing else (the round trip); the others are written as keys."""
+    titles = {}
+    for journey in journeys:
+        for key in journey.segments:
+            title = labels.segment_name(study.features, key)
+            if segment_keys(study, title) == {key}:
+                titles[key] = title
+    return titles
 
 
 def segment_keys(study: Study, text: str) -> set[str]:

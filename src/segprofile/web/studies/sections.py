@@ -135,10 +135,16 @@ def save_part(
     # that may quote it too, before anything is stored (in Study.add_revision, for every edit).
     revision = study.add_revision(document, author=request.user, comment=comment)
     htmx.saved(request, revision)
+    messages.success(request, saved_message(revision))
+    return revision
+
+
+def saved_message(revision: StudyRevision) -> str:
+    """«Редакция N сохранена.», and what of the typed texts was masked, if anything was
+    (``Study.add_revision`` masks every edit; the user is told where they saved it)."""
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
     if revision.masked_list:
         saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
             "masked": revision.masked_list
         }
-    messages.success(request, saved)
-    return revision
+    return saved

@@ -403,6 +403,9 @@ def _data_page(
         audit = pipeline.read_audit(workspace_for(study), study_id=document.id)
     except SegprofileError:
         audit = []
+    # Sources by their titles, as the page names them above; an id for one without a title
+    # or no longer in the study.
+    titles = {s.id: s.title.strip() for s in document.data_sources if s.title.strip()}
     staged = staged_uploads(study)
     kept = staging.originals(staging_root(), staging_area(study)) if can.manage else []
     context = {
@@ -414,7 +417,7 @@ def _data_page(
         "originals": [_upload_row(u) for u in kept],
         "form": form or DataFileForm(document=document, initial=_initial_source(request)),
         "error": error,
-        "audit": [_audit_row(r) for r in reversed(audit)][:20],
+        "audit": [_audit_row(r, titles) for r in reversed(audit)][:20],
         "new_source": NEW_SOURCE,
         "max_bytes": settings.SEGPROFILE_MAX_UPLOAD_BYTES,
         "staging_hours": round(settings.SEGPROFILE_STAGING_HOURS),
@@ -442,8 +445,9 @@ def _when(text: str) -> datetime | str:
         return text
 
 
-def _audit_row(record: pipeline.AuditRecord) -> dict[str, Any]:
-    """One audit line for the page: who, when, what was done to which columns (no values)."""
+def _audit_row(record: pipeline.AuditRecord, titles: dict[str, str]) -> dict[str, Any]:
+    """One audit line for the page: who, when, what was done to which columns (no values) of
+    which source (by its title in ``titles``, else by its id)."""
     actions = []
     for col in record.columns:
         action = str(col.get("action") or "")
@@ -463,6 +467,7 @@ def _audit_row(record: pipeline.AuditRecord) -> dict[str, Any]:
         "record": record,
         "when": _when(record.time),
         "event": _EVENT_LABELS.get(record.event, record.event),
+        "source": titles.get(record.source_id, ""),
         "actions": actions,
     }
 

@@ -67,7 +67,7 @@ from segprofile.web.studies.forms.research import (
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.people import person
-from segprofile.web.studies.sections import save_part
+from segprofile.web.studies.sections import save_part, saved_message
 from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.views.common import (
     attachment,
@@ -82,6 +82,7 @@ from segprofile.web.studies.views.data import (
     stage_file,
     staged_uploads,
 )
+from segprofile.web.studies.views.segments import card_urls
 
 STATUS_LABELS: dict[str, Any] = {
     "suggested": _("suggested"),
@@ -119,8 +120,19 @@ def _segment(key: str, document: StudyDocument, labels: dict[str, str]) -> str:
     return labels.get(key) or segment_name(document.features, key)
 
 
+def _named(
+    keys: list[str], document: StudyDocument, labels: dict[str, str], cards: dict[str, str]
+) -> list[dict[str, str]]:
+    """Segments by name, each with the URL of its card in the page's run ("" when it has none)."""
+    return [{"name": _segment(key, document, labels), "url": cards.get(key, "")} for key in keys]
+
+
 def _hypothesis_row(
-    hyp: Hypothesis, document: StudyDocument, labels: dict[str, str], orphans: list[str]
+    hyp: Hypothesis,
+    document: StudyDocument,
+    labels: dict[str, str],
+    orphans: list[str],
+    cards: dict[str, str],
 ) -> dict[str, Any]:
     ladder = document.hunt_ladder
     stage = hyp.hunt_stage
@@ -130,7 +142,7 @@ def _hypothesis_row(
         "status": STATUS_LABELS.get(hyp.status.value, hyp.status.value),
         "hunt": ladder[stage - 1] if stage is not None and stage <= len(ladder) else None,
         "aidas": AIDAS_LABELS.get(hyp.aidas_stage.value) if hyp.aidas_stage else None,
-        "segments": [_segment(key, document, labels) for key in hyp.segments],
+        "segments": _named(hyp.segments, document, labels, cards),
         "orphans": [_segment(key, document, labels) for key in orphans],
         "evidence": [
             {"item": e, "kind": EVIDENCE_LABELS.get(e.kind.value, e.kind.value), "index": i}
@@ -144,15 +156,18 @@ def _groups(
     document: StudyDocument,
     labels: dict[str, str],
     orphans: dict[str, list[str]],
+    cards: dict[str, str],
 ) -> list[dict[str, Any]]:
     """Hypotheses grouped by the segments they are about, each hypothesis once."""
     groups: dict[tuple[str, ...], dict[str, Any]] = {}
     for hyp in hypotheses:
         key = tuple(hyp.segments)
         if key not in groups:
-            names = [_segment(k, document, labels) for k in key]
-            groups[key] = {"title": "; ".join(names), "rows": []}
-        groups[key]["rows"].append(_hypothesis_row(hyp, document, labels, orphans.get(hyp.id, [])))
+            segments = _named(hyp.segments, document, labels, cards)
+            title = "; ".join(s["name"] for s in segments)
+            groups[key] = {"title": title, "segments": segments, "rows": []}
+        row = _hypothesis_row(hyp, document, labels, orphans.get(hyp.id, []), cards)
+        groups[key]["rows"].append(row)
     # Hypotheses about every client first, then by segment name.
     return sorted(groups.values(), key=lambda g: (g["title"] != "", g["title"]))
 
@@ -164,6 +179,7 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
     _, document = current_document(study)
     run, profile = latest_profile(study)
     labels = runs.labels(run)
+    cards = card_urls(study, run, profile, labels)  # the segments named open their cards
     # Suggestions and orphans follow the current revision: made from the profile as computed,
     # published by the current rules (analysis.suppression, inside suggest_hypotheses).
     orphans = pipeline.orphaned_hypotheses(document, profile)
@@ -172,7 +188,7 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
         STATUS_LABELS[s.value]: sum(1 for h in document.hypotheses if h.status is s)
         for s in HypothesisStatus
     }
-    groups = _groups(document.hypotheses, document, labels, orphans)
+    groups = _groups(document.hypotheses, document, labels, orphans, cards)
     history = status_history(study)
     for group in groups:
         for row in group["rows"]:
@@ -186,7 +202,7 @@ def hypotheses_page(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run,
         "groups": groups,
         "counts": {k: v for k, v in counts.items() if v},
-        "suggestions": [_hypothesis_row(h, document, labels, []) for h in suggestions],
+        "suggestions": [_hypothesis_row(h, document, labels, [], cards) for h in suggestions],
         "statuses": [(s, STATUS_LABELS[s]) for s in SETTABLE_STATUSES],
         "verdict_rules": pipeline.verdict_rules_text(),
         "suggested_quotes": sum(1 for h in document.hypotheses for e in h.evidence if e.suggested),
@@ -220,9 +236,7 @@ def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
         "reason": reason.strip() or "—",
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    messages.success(request, saved_message(revision))  # the reason typed may be masked
     return _back_to_hypotheses(study, f"h-{hypothesis_id}")
 
 
@@ -257,9 +271,7 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         "names": diff.name_items(document.model_dump(mode="json"), "hypotheses", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    messages.success(request, saved_message(revision))  # the reason typed may be masked
     return _back_to_hypotheses(study, "suggested")
 
 
@@ -1330,7 +1342,6 @@ def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(target)
     values = {"user": request.user.get_username(), "n": len(topics), "name": name.strip()}
     revision = study.add_revision(document, author=request.user, comment=comment % values)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    # The name typed is masked as every typed text is: the message says what was replaced.
+    messages.success(request, saved_message(revision))
     return redirect(target)

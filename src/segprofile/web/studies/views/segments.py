@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -208,6 +209,24 @@ def _segment_of(data: RunData, key: str) -> tuple[runs.Group, SegmentStats] | No
     return None
 
 
+def card_urls(
+    study: Study, run: ProfileRun | None, profile: Profile | None, labels: dict[str, str]
+) -> dict[str, str]:
+    """Segment key → the URL of its card in ``run``, for every segment the card finds: a
+    segment of a feature or a pair of ``profile`` (the run's, as computed or published) that the
+    run's published ``labels`` name (a rare value combined away has no card); ``{}`` without
+    a run. Read from what the page has already read: no query of its own."""
+    if run is None or profile is None:
+        return {}
+    url = reverse("studies:run_segment", kwargs={"pk": study.pk, "run_pk": run.pk})
+    return {
+        seg.key: f"{url}?{urlencode({'key': seg.key})}"
+        for group in runs.segment_groups(profile)
+        for seg in group.segments
+        if seg.key in labels
+    }
+
+
 def _about(items: list[Any], key: str) -> list[Any]:
     """The hypotheses, recommendations or journeys of the study that name segment ``key``."""
     return [item for item in items if key in item.segments]
@@ -341,6 +360,7 @@ def _crosstab_context(data: RunData, result: ClusterResult, selected: str) -> di
         "crosstab": crosstab,
         "crosstab_columns": list(zip(crosstab.segments, crosstab.segment_labels, strict=True)),
         "crosstab_rows": rows,
+        "crosstab_hidden": any(v.get("hidden") for row in rows for v in row["cells"]),
     }
 
 
@@ -367,6 +387,10 @@ def _vulnerable_context(data: RunData, result: ClusterResult) -> list[dict[str, 
                 "total": number(row.total),
                 "cells": values,
             }
+        )
+        # The note under the table says why its hidden cells are hidden.
+        table["hidden"] = (
+            table.get("hidden") or row.total is None or any(v.get("hidden") for v in values)
         )
     return list(tables.values())
 

@@ -588,6 +588,7 @@ def _priorities_page(
         "run": run,
         "priority": priority,
         "rows": rows,
+        "overlaps_hidden": priority is not None and any(o.both is None for o in priority.overlaps),
         "audience": published.audience,
         "names": runs.labels(run),
         "min_cell": document.segmentation.min_cell,
@@ -686,12 +687,8 @@ def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
         name = segment_name(document.features, key)
         comment = gettext("Sponsor focus of the segment «%(segment)s»") % {"segment": name}
         revision = study.add_revision(document, author=request.user, comment=comment)
-        saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-        if revision.masked_list:  # the reason typed, masked as every typed text is
-            saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
-                "masked": revision.masked_list
-            }
-        messages.success(request, saved)
+        # The reason typed, masked as every typed text is: the message says what was replaced.
+        messages.success(request, sections.saved_message(revision))
     if back.startswith("/") and not back.startswith("//"):
         return redirect(back)
     return redirect("studies:detail", pk=study.pk)
