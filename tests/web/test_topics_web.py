@@ -158,7 +158,7 @@ def test_topics_page_speaks_plain_russian(study: Study, client_in: Client) -> No
     assert chosen is not None
     assert chosen.group(1).startswith("Число тем задано: 4. Темы ")
     assert "различаются" in chosen.group(1)
-    assert '<p class="card__body small muted">Метод: леммы, TF-IDF и NMF.</p>' in text
+    assert "Как найдены темы: слова приведены к начальной форме" in text
     assert "(TF-IDF, NMF)" not in text
     assert "<tr><td>Нет данных</td>" not in text
     if "<tr><td>Не связаны с клиентами</td>" in text:

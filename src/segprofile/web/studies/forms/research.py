@@ -149,7 +149,7 @@ class TopicsForm(forms.Form):
             (s.id, s.title or s.path) for s in pipeline.text_sources(document)
         ]
         self.fields["column"].widget.choices = [
-            ("", gettext("the longest texts")),
+            ("", gettext("the column with the longest texts")),
             *((c, c) for c in columns),
         ]
         self.fields["feature"].choices = [("", "—")] + [(f.id, f.label) for f in document.features]
