@@ -55,6 +55,8 @@ from segprofile.model.results import (
 )
 from segprofile.model.study import (
     ClientType,
+    EvidenceKind,
+    Hypothesis,
     Journey,
     Requisites,
     RespondentStatus,
@@ -443,6 +445,23 @@ def origin_text(field: PortraitField) -> str:
     if field.origin == "data" and field.notes:
         return f"{text}: {'; '.join(field.sources)}"
     return text
+
+
+def evidence_text(h: Hypothesis) -> str:
+    """What backs a hypothesis, as the report lists it: a quote only once the team confirmed it,
+    with its (masked) words — a quote the program only proposed is no evidence yet; a survey's
+    figures once, in the verdict's reason, not again as the survey's evidence."""
+    reason = h.verdict_reason
+    survey = re.match(r"Опрос «(.+?)»: ", reason)
+    parts = []
+    for e in h.evidence:
+        if e.suggested:
+            continue
+        if survey and e.kind is EvidenceKind.survey and e.source.startswith(survey[1] + ", "):
+            continue  # the verdict's reason states these figures
+        text = f"{ru(e.kind)}: «{e.quote}»" if e.quote else f"{ru(e.kind)}: {e.summary}"
+        parts.append(text + (f" ({e.source})" if e.source else ""))
+    return "; ".join([*parts, reason] if reason else parts)
 
 
 class _Builder:
@@ -1348,12 +1367,7 @@ class _Builder:
         )
         ladder = self.study.hunt_ladder
         for place, h in enumerate(self.study.hypotheses, start=1):
-            evidence = "; ".join(
-                f"{ru(e.kind)}: {e.summary}" + (f" ({e.source})" if e.source else "")
-                for e in h.evidence
-            )
-            if h.verdict_reason:
-                evidence = (evidence + "; " if evidence else "") + h.verdict_reason
+            evidence = evidence_text(h)
             table.rows.append(
                 [
                     place,

@@ -1,0 +1,84 @@
+"""What the research part of the report says: evidence the team confirmed, one labelling rule,
+nothing shown for nothing, the topics of free-text answers."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from segprofile import pipeline
+from segprofile.model.results import Profile
+from segprofile.model.study import Evidence, EvidenceKind, Hypothesis, Study
+from segprofile.report.build import Report, Table, build_report
+from sp_factories import SMALL_STUDY, make_records
+
+SURVEY = "Опрос получателей, ноябрь 2026"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Profile]:
+    import pyarrow.parquet as pq
+
+    data = tmp_path_factory.mktemp("research-reports")
+    pq.write_table(make_records(1500, seed=11), data / "records.parquet")
+    study = Study.model_validate(copy.deepcopy(SMALL_STUDY))
+    ws = pipeline.Workspace.in_folder(Path(data) / "ws", data_dir=data)
+    return study, pipeline.profile_study(ws, study)
+
+
+def table(report: Report, name: str) -> Table:
+    for sec in report.sections:
+        for t in sec.tables():
+            if t.name == name:
+                return t
+    raise AssertionError(f"no table {name}")
+
+
+def with_hypothesis(study: Study, hypothesis: Hypothesis) -> Study:
+    return study.model_copy(update={"hypotheses": [hypothesis]})
+
+
+def test_evidence_is_what_the_team_confirmed_said_once(built: tuple[Study, Profile]) -> None:
+    study, profile = built
+    survey_figures = "ответили «нет» на вопрос «Было легко» 106 из 144; 74 %"
+    hyp = Hypothesis(
+        id="h1",
+        kind="need",
+        statement="Получить выплату без повторных справок",
+        segments=["channel=mfc"],
+        status="confirmed",
+        evidence=[
+            Evidence(
+                kind=EvidenceKind.survey,
+                summary=f"Канал подачи: МФЦ: {survey_figures}",
+                source=f"{SURVEY}, Было легко",
+            ),
+            Evidence(
+                kind=EvidenceKind.interview,
+                summary="Цитата из интервью предложена программой (справка; оценка 0,29); "
+                "ждёт подтверждения.",
+                source="interview1.txt",
+                quote="Справки носила три раза.",
+                suggested=True,
+            ),
+            Evidence(
+                kind=EvidenceKind.interview,
+                summary="Цитата из интервью, подтверждена исследователем (Анна, 01.12.2026).",
+                source="interview2.txt",
+                quote="Звонила [телефон], никто не ответил.",
+            ),
+        ],
+        verdict_reason=f"Опрос «{SURVEY}»: Подтверждена для: Канал подачи: МФЦ: доля 74 %",
+    )
+    report = build_report(profile, with_hypothesis(study, hyp), figures=False)
+    evidence = str(table(report, "hypotheses").rows[0][-1])
+    # A proposed quote is not evidence; a confirmed one is shown with its (masked) words.
+    assert "ждёт подтверждения" not in evidence
+    assert "Справки носила" not in evidence
+    assert "Интервью: «Звонила [телефон], никто не ответил.» (interview2.txt)" in evidence
+    # The survey's figures once: in the verdict's reason, not again as its evidence.
+    assert survey_figures not in evidence
+    assert evidence.count("МФЦ") == 1
+    assert evidence.endswith(hyp.verdict_reason)
