@@ -82,3 +82,20 @@ def test_evidence_is_what_the_team_confirmed_said_once(built: tuple[Study, Profi
     assert survey_figures not in evidence
     assert evidence.count("МФЦ") == 1
     assert evidence.endswith(hyp.verdict_reason)
+
+
+def test_two_enough_answers_numbers_say_what_each_is(built: tuple[Study, Profile]) -> None:
+    from segprofile.analysis.priority import min_ratings
+    from segprofile.analysis.research.sample_sizes import survey_sample_sizes
+
+    study, profile = built
+    assert profile.priority is not None
+    rules = " ".join(profile.priority.rules)
+    needed = min_ratings(study)
+    # The survey plan corrects for the segment's size: a segment of 1 000 clients needs fewer.
+    sizes = {s.key: s for s in survey_sample_sizes(study, profile)}
+    assert sizes["channel=epgu"].needed < needed == 97
+    # …and the priority rules say theirs is the number without that correction.
+    assert f"меньше {needed} оценок" in rules
+    assert "без поправки на численность сегмента" in rules
+    assert "с поправкой на численность сегмента" in rules
