@@ -99,3 +99,50 @@ def test_two_enough_answers_numbers_say_what_each_is(built: tuple[Study, Profile
     assert f"меньше {needed} оценок" in rules
     assert "без поправки на численность сегмента" in rules
     assert "с поправкой на численность сегмента" in rules
+
+
+def test_nothing_prioritised_no_steadiness_table(built: tuple[Study, Profile]) -> None:
+    study, profile = built
+    assert profile.priority is not None
+    nothing = profile.model_copy(
+        update={
+            "priority": profile.priority.model_copy(
+                update={
+                    "top": [],
+                    "sensitivity": [
+                        r.model_copy(update={"top": [], "entered": [], "left": []})
+                        for r in profile.priority.sensitivity
+                    ],
+                }
+            )
+        }
+    )
+    report = build_report(nothing, study, figures=False)
+    section = next(s for s in report.sections if s.id == "priority")
+    assert [t.name for t in section.tables()] == []
+    text = " ".join(getattr(b, "text", "") for b in section.blocks)
+    assert "Устойчивость первых 0" not in text
+    assert "Приоритетных сегментов нет" in text
+
+
+def test_steady_top_is_one_sentence(built: tuple[Study, Profile]) -> None:
+    study, profile = built
+    assert profile.priority is not None
+    assert profile.priority.top
+    steady = profile.model_copy(
+        update={
+            "priority": profile.priority.model_copy(
+                update={
+                    "sensitivity": [
+                        r.model_copy(update={"entered": [], "left": []})
+                        for r in profile.priority.sensitivity
+                    ]
+                }
+            )
+        }
+    )
+    report = build_report(steady, study, figures=False)
+    section = next(s for s in report.sections if s.id == "priority")
+    assert "sensitivity" not in [t.name for t in section.tables()]
+    text = " ".join(getattr(b, "text", "") for b in section.blocks)
+    assert f"Первые {len(profile.priority.top)} не меняются" in text

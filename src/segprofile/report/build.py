@@ -1265,9 +1265,26 @@ class _Builder:
                     "; ".join(seg.priority.reasons),
                 ]
             )
+        if not pr.top:
+            # Nothing prioritised: no empty table, nor the steadiness of nothing.
+            sec.add(
+                Paragraph(
+                    "Приоритетных сегментов нет: ни один сегмент не получил оценку больше нуля, "
+                    "поэтому таблицы приоритета и его устойчивости не приводятся.",
+                    "note",
+                )
+            )
+            return sec
         sec.add(table)
         self._priority_overlaps(sec, pr)
-        if pr.sensitivity:
+        if pr.sensitivity and not any(row.entered or row.left for row in pr.sensitivity):
+            sec.add(
+                Paragraph(
+                    f"Первые {number(len(pr.top))} не меняются при изменении любого веса на ±20 %.",
+                    "note",
+                )
+            )
+        elif pr.sensitivity:
             sens = Table(
                 "sensitivity",
                 f"Устойчивость первых {len(pr.top)} при изменении веса на ±20 %",
