@@ -4,6 +4,7 @@ nothing shown for nothing, the topics of free-text answers."""
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,123 @@ def test_steady_top_is_one_sentence(built: tuple[Study, Profile]) -> None:
     assert "sensitivity" not in [t.name for t in section.tables()]
     text = " ".join(getattr(b, "text", "") for b in section.blocks)
     assert f"Первые {len(profile.priority.top)} не меняются" in text
+
+
+# --- One labelling rule: segments table, headings, quotas, guides, reports ---------------------
+
+LABELS_STUDY = {
+    "id": "labels",
+    "title": "Подписи сегментов",
+    "scope": {
+        "kind": "service",
+        "title": "Выплата",
+        "body": "Министерство",
+        "client_types": ["citizen"],
+    },
+    "data_sources": [
+        {
+            "id": "records",
+            "kind": "client_records",
+            "path": "records.parquet",
+            "id_column": "client_id",
+        }
+    ],
+    "features": [
+        {"id": "income", "column": "income", "label": "Доход, руб.", "type": "numeric"},
+        {"id": "region", "column": "region", "label": "Регион"},
+    ],
+    "segmentation": {"satisfaction": {"column": "satisfaction"}},
+    "hypotheses": [
+        {
+            "id": "h1",
+            "kind": "need",
+            "statement": "Получить выплату без повторных справок о доходах",
+            "segments": ["income=<28522,8"],
+        },
+        {
+            "id": "h2",
+            "kind": "problem",
+            "statement": "Сайт не позволяет записаться на приём",
+            "segments": ["region=московская область"],
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Study, Profile, Path]:
+    import random
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(7)
+    n = 2000
+    data = tmp_path_factory.mktemp("labels")
+    pq.write_table(
+        pa.table(
+            {
+                "client_id": [f"c{i:05d}" for i in range(n)],
+                # whole roubles, skewed; the quartiles fall between whole values
+                "income": [int(rng.lognormvariate(10.6, 0.5)) for _ in range(n)],
+                # the data write regions in lower case
+                "region": rng.choices(
+                    ["тульская область", "московская область", "калужская область"],
+                    [70, 20, 10],
+                    k=n,
+                ),
+                "satisfaction": [rng.choice([1, 2, 3, 4, 5, 5, 4]) for _ in range(n)],
+            }
+        ),
+        data / "records.parquet",
+    )
+    study = Study.model_validate(copy.deepcopy(LABELS_STUDY))
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(data / "ws", data_dir=data), study
+    )
+    return study, profile, data
+
+
+def test_one_label_rule_everywhere(labelled: tuple[Study, Profile, Path]) -> None:
+    from segprofile.analysis.research import draw_candidates, interview_guides
+    from segprofile.data.engine import Engine, open_source
+    from segprofile.pipeline.profile import segment_labels
+
+    study, profile, data = labelled
+    income = next(fs for fs in profile.by_feature if fs.feature_id == "income")
+    # Whole roubles: thresholds are whole, thousands spaced, in the heading as in the rows.
+    first, *_, last = [s.label for s in income.segments if s.value != "NA"]
+    assert re.fullmatch(r"Менее \d{2}\s\d{3}", first), first
+    assert re.fullmatch(r"\d{2,3}\s\d{3} и более", last), last
+    assert "," not in first + last
+    threshold = first.removeprefix("Менее ")
+    assert " ".join(income.binning.split()).startswith(f"квантили: {threshold}; ")
+    # The label the segments table shows is the one the guides, quotas and reports use.
+    known = segment_labels(profile)
+    low = next(s.key for s in income.segments if s.label == first)
+    assert known[low] == f"Доход, руб.: {first}"
+    assert known["region=московская область"] == "Регион: Московская область"
+    study = study.model_copy(
+        update={
+            "hypotheses": [
+                h.model_copy(update={"segments": [low]}) if h.id == "h1" else h
+                for h in study.hypotheses
+            ]
+        }
+    )
+    guides = {g.segment: g.label for g in interview_guides(study, known=known)}
+    assert guides == {
+        low: f"Доход, руб.: {first}",
+        "region=московская область": "Регион: Московская область",
+    }
+    engine = Engine.duckdb()
+    try:
+        records = open_source(engine, study.client_records(), data)  # type: ignore[arg-type]
+        pool = draw_candidates(study, records, id_column="client_id", limit=300, seed=1)
+    finally:
+        engine.close()
+    assert pool.labels[low] == f"Доход, руб.: {first}"
+    assert pool.labels["region=московская область"] == "Регион: Московская область"
+    report = build_report(profile, study, figures=False)
+    hyps = table(report, "hypotheses")
+    assert [r[3] for r in hyps.rows] == [f"Доход, руб.: {first}", "Регион: Московская область"]
