@@ -271,11 +271,7 @@ def _part_keys(features: Sequence[Feature], codes: dict[str, list[str]], part: s
             ]
             # A value no label and no segment of the study spells is read as the data have it
             # (a numeric interval, say), unless it would swallow the next part of an intersection.
-            if (
-                not known
-                and " и " not in value
-                and value_label(feature, value) == value
-            ):
+            if not known and " и " not in value and value_label(feature, value) == value:
                 known = [value]
             found.update(f"{feature.id}={code}" for code in known)
     return found
