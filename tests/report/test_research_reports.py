@@ -146,7 +146,7 @@ def test_steady_top_is_one_sentence(built: tuple[Study, Profile]) -> None:
     section = next(s for s in report.sections if s.id == "priority")
     assert "sensitivity" not in [t.name for t in section.tables()]
     text = " ".join(getattr(b, "text", "") for b in section.blocks)
-    assert f"Первые {len(profile.priority.top)} не меняются" in text
+    assert f"Состав приоритетных сегментов ({len(profile.priority.top)}) не меняется" in text
 
 
 # --- One labelling rule: segments table, headings, quotas, guides, reports ---------------------
@@ -267,3 +267,130 @@ def test_one_label_rule_everywhere(labelled: tuple[Study, Profile, Path]) -> Non
     report = build_report(profile, study, figures=False)
     hyps = table(report, "hypotheses")
     assert [r[3] for r in hyps.rows] == [f"Доход, руб.: {first}", "Регион: Московская область"]
+
+
+# --- Topics of free-text answers in the research section ----------------------------------------
+
+OPEN_ANSWERS = {
+    "В МФЦ очередь, записаться невозможно": 38,
+    "Мало информации на сайте министерства": 36,
+    "Всё хорошо, спасибо": 34,
+    "Сайт постоянно зависает при загрузке документов": 34,
+    "Непонятно, какие документы нужны для многодетных": 33,
+    "Сотрудники вежливые, но сроки затягивают": 31,
+    "Позвоните мне, мой телефон 8-905-111-22-33, расскажу подробнее": 29,
+    "Долго ждать решения, больше месяца": 28,
+    "Нет": 26,
+}
+
+
+def test_report_lists_the_team_topics(
+    built: tuple[Study, Profile], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import io
+    import random
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from segprofile.analysis.texts import mine_topics
+    from segprofile.report.docx import render_docx
+    from segprofile.report.pdf import render_html
+    from segprofile.report.xlsx import render_xlsx
+
+    texts = [t for t, n in OPEN_ANSWERS.items() for _ in range(n)]
+    random.Random(5).shuffle(texts)
+    data = tmp_path_factory.mktemp("topics")
+    pq.write_table(make_records(1500, seed=11), data / "records.parquet")
+    pq.write_table(
+        pa.table({"answer": texts, "mark": [i % 5 + 1 for i in range(len(texts))]}),
+        data / "answers.parquet",
+    )
+    found = {t.name: t for t in mine_topics(texts, random_state=42).topics}
+    queue = next(t for name, t in found.items() if "очеред" in name.lower())
+    site = [
+        next(t for t in found.values() if "министерство" in t.words),
+        next(t for t in found.values() if "зависать" in t.words),
+    ]
+    doc = copy.deepcopy(SMALL_STUDY)
+    doc["data_sources"].append(
+        {"id": "answers", "kind": "other", "path": "answers.parquet", "title": "Открытые ответы"}
+    )
+    doc["topic_labels"] = [
+        {"id": "queue", "source": "answers", "name": "Очереди в МФЦ", "topics": queue.signatures},
+        {
+            "id": "site",
+            "source": "answers",
+            "name": "Сайт министерства",
+            "topics": [s for t in site for s in t.signatures],
+        },
+    ]
+    study = Study.model_validate(doc)
+    profile = pipeline.profile_study(
+        pipeline.Workspace.in_folder(data / "ws", data_dir=data), study
+    )
+    assert [t.source for t in profile.topics] == ["answers"]
+    report = build_report(profile, study, figures=False)
+    topics = table(report, "topics")
+    rows = {r[0]: r for r in topics.rows}
+    assert rows["Очереди в МФЦ"][1] == OPEN_ANSWERS["В МФЦ очередь, записаться невозможно"]
+    assert rows["Сайт министерства"][1] == sum(t.documents for t in site)
+    # «Нет» is no text; the phone number is masked in the typical texts.
+    assert sum(r[1] for r in topics.rows) == sum(OPEN_ANSWERS.values()) - OPEN_ANSWERS["Нет"]
+    assert "Нет" not in rows
+    everything = "\n".join(str(c) for r in topics.rows for c in r)
+    assert "111-22-33" not in everything
+    assert "«В МФЦ очередь, записаться невозможно»" in str(rows["Очереди в МФЦ"][4])
+    # Every format shows them.
+    html = render_html(report)
+    assert "Очереди в МФЦ" in html
+    assert "Сайт министерства" in html
+    assert "905-111" not in html
+    docx_text = "\n".join(
+        c.text
+        for t in Document(io.BytesIO(render_docx(report))).tables
+        for r in t.rows
+        for c in r.cells
+    )
+    assert "Очереди в МФЦ" in docx_text
+    book = load_workbook(io.BytesIO(render_xlsx(build_report(profile, study, figures=False))))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert "Сайт министерства" in cells
+
+
+def test_examples_of_a_small_topic_are_not_shown(built: tuple[Study, Profile]) -> None:
+    from segprofile.model.results import SourceTopics, Topic, TopicModel
+
+    study, profile = built
+    small = Topic(
+        index=0,
+        name="Редкая тема",
+        words=["приём"],
+        documents=3,
+        share=0.03,
+        examples=["Один раз ходила на приём"],
+    )
+    big = Topic(
+        index=1,
+        name="Очереди",
+        words=["очередь"],
+        documents=97,
+        share=0.97,
+        examples=["Очередь в МФЦ"],
+    )
+    with_topics = profile.model_copy(
+        update={
+            "topics": [
+                SourceTopics(
+                    source="answers",
+                    text_column="answer",
+                    model=TopicModel(n_documents=100, n_topics=2, topics=[big, small]),
+                )
+            ]
+        }
+    )
+    rows = {r[0]: r for r in table(build_report(with_topics, study, figures=False), "topics").rows}
+    assert rows["Очереди"][4] == "«Очередь в МФЦ»"
+    assert rows["Редкая тема"][4] == "—"

@@ -532,7 +532,8 @@ def mine_topics(
             Topic(
                 index=t,
                 words=words,
-                signatures=[words],
+                # the top lemmas as they were (the key the team's names are matched by)
+                signatures=[[str(w) for w in vocab[order]]],
                 documents=int(members.size),
                 share=members.size / len(keep),
                 examples=_examples(member_texts, words, weight, examples),
@@ -948,7 +949,13 @@ def label_topics(
     # topic takes one name only. Topics that take the same name are merged.
     candidates = sorted(
         (
-            (-_jaccard(topic.words, sig), label.id, n, topic.index, label)
+            (
+                -_jaccard(topic.signatures[0] if topic.signatures else topic.words, sig),
+                label.id,
+                n,
+                topic.index,
+                label,
+            )
             for label in labels
             for n, sig in enumerate(label.topics)
             for topic in model.topics

@@ -49,6 +49,7 @@ from segprofile.model.results import (
     Profile,
     SatisfactionStats,
     SegmentStats,
+    SourceTopics,
     SurveyStats,
     VulnerableGroupRow,
     known,
@@ -1280,7 +1281,8 @@ class _Builder:
         if pr.sensitivity and not any(row.entered or row.left for row in pr.sensitivity):
             sec.add(
                 Paragraph(
-                    f"Первые {number(len(pr.top))} не меняются при изменении любого веса на ±20 %.",
+                    f"Состав приоритетных сегментов ({number(len(pr.top))}) не меняется при "
+                    "изменении любого веса на ±20 %.",
                     "note",
                 )
             )
@@ -1449,7 +1451,54 @@ class _Builder:
         targets = self.research_targets()
         if targets.rows:
             sec.add(targets)
+        for found in self.profile.topics:
+            self.research_topics(sec, found)
         return sec
+
+    def research_topics(self, sec: Section, found: SourceTopics) -> None:
+        """M-9: the topics of a source's free texts, named as the team named and merged them,
+        with their counts; typical texts (masked) only of a topic of at least min_cell texts."""
+        model = found.model
+        min_cell = self.seg.min_cell
+        source = found.title or found.source
+        title = f"Темы свободных ответов: «{source}», столбец «{found.text_column}»"
+        table = Table(
+            "topics",
+            title,
+            [
+                Column("Тема", width=30),
+                Column("Текстов", "int", 10),
+                Column("Доля", "pct", 8),
+                Column("Главные слова", width=30),
+                Column("Типичные тексты", width=60),
+            ],
+        )
+        for topic in model.topics:
+            table.rows.append(
+                [
+                    topic.name or ", ".join(topic.words[:3]),
+                    topic.documents,
+                    topic.share,
+                    ", ".join(topic.words) or "—",
+                    "\n".join(f"«{e}»" for e in topic.examples)
+                    if topic.documents >= min_cell and topic.examples
+                    else "—",
+                ]
+            )
+        shown = sum(t.documents for t in model.topics)
+        note = (
+            f"Текстов с содержательным ответом: {number(model.n_documents)} (ответы вроде «нет», "
+            "«не знаю» и пустые не считаются). Имена тем — как их назвала и объединила команда; "
+            "персональные данные в текстах замаскированы."
+        )
+        if shown < model.n_documents:
+            note += (
+                f" Темы, где меньше {number(min_cell)} текстов, и следующие по величине скрыты, "
+                f"чтобы их нельзя было вычислить: в них {number(model.n_documents - shown)} "
+                "текстов."
+            )
+        if table.rows:
+            sec.add(table, Paragraph(note, "note"))
 
     def research_targets(self) -> Table:
         """M-8: how many respondents each activity needs from each segment, and how many of
