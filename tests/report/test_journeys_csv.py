@@ -267,11 +267,11 @@ def test_segments_are_written_by_title_and_read_back_exactly(study: Study) -> No
     data = journeys_to_csv(messy.journeys, messy)
     cells = {row[0]: row[3] for row in _rows(data)[1:]}
     assert cells["target_office"] == (
-        "Способ подачи заявления: клиентская служба СФР (лично); "
+        "Способ подачи заявления: Клиентская служба СФР (лично); "
         "Возраст заявителя: 25-34 и Способ подачи заявления: МФЦ"
     )
     assert cells["target_disability"] == (
-        "Инвалидность в семье (ребёнок или родитель): есть инвалидность в семье"
+        "Инвалидность в семье (ребёнок или родитель): Есть инвалидность в семье"
     )
     # «Сельская местность» names two codes now, and a deleted feature has no title: keys stay.
     assert cells["target_rural"] == "region_type=rural; gone_feature=x"

@@ -28,7 +28,7 @@ from segprofile.analysis.stats import wilson_interval
 from segprofile.data.engine import execute
 from segprofile.data.masking import morph
 from segprofile.errors import EngineError, InputError
-from segprofile.model.format import number
+from segprofile.model.format import number, thresholds_shown, thresholds_text
 from segprofile.model.labels import MISSING_CODE as MISSING_CODE
 from segprofile.model.labels import MISSING_LABEL as MISSING_LABEL
 from segprofile.model.labels import merged_codes, sentence_case, value_label
@@ -70,6 +70,8 @@ class Bins:
     edges: list[float]
     codes: list[str]
     labels: list[str]
+    #: The column holds whole values: thresholds are written as whole numbers.
+    integer: bool = False
 
 
 @dataclass
@@ -125,16 +127,6 @@ def unit_after(value: float | None, unit: str, *, case: str = "nomn") -> str:
     return str(word.capitalize() if unit[:1].isupper() else word)
 
 
-def _label_digits(edges: list[float]) -> int:
-    """The decimals every threshold of one feature is written with in its labels: the fewest
-    (at most 3) that write each as it is, so «от 7 551,58 до 13 413,70», not «7551,58» beside
-    «13413,7»."""
-    for digits in range(3):
-        if all(math.isclose(round(e, digits), e, rel_tol=1e-12, abs_tol=1e-12) for e in edges):
-            return digits
-    return 3
-
-
 def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, unit: str) -> Bins:
     """Codes and labels for thresholds ``t_1 < … < t_n``: n + 1 intervals; the unit agrees with
     the number it follows (:func:`unit_after`)."""
@@ -143,7 +135,7 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
     codes.append(f"≥{_fmt(edges[-1])}")
     codes = [c.replace("\u00a0", "") for c in codes]
     if labels is None:
-        digits = _label_digits(edges)
+        shown, digits = thresholds_shown(edges, integer=integer)
 
         def fmt(value: float) -> str:  # as every page writes numbers: «7 551,58»
             return number(value, digits)
@@ -151,9 +143,9 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
         def suffix(value: float | None, case: str = "nomn") -> str:
             return f" {unit_after(value, unit, case=case)}" if unit else ""
 
-        made = [f"менее {fmt(edges[0])}{suffix(edges[0], 'gent')}"]
-        for a, b in itertools.pairwise(edges):
-            whole = integer and float(a).is_integer() and float(b).is_integer()
+        made = [f"менее {fmt(shown[0])}{suffix(shown[0], 'gent')}"]
+        for a, b in itertools.pairwise(shown):
+            whole = integer and float(a).is_integer() and float(b).is_integer() and a < b
             if whole and b - a == 1:
                 made.append(f"{fmt(a)}{suffix(a)}")
             elif whole:
@@ -162,11 +154,16 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
                 made.append(f"от {fmt(a)} до {fmt(b)}{suffix(b, 'gent')}")
         if unit and ("." in unit or not re.search(r"[А-Яа-яЁё]{3}", unit)):
             # An abbreviation stays with its number: «60 000 руб. и более», «5 км и более».
-            made.append(f"{fmt(edges[-1])} {unit} и более")
+            made.append(f"{fmt(shown[-1])} {unit} и более")
         else:  # a noun agrees after «и более»: «3 и более детей», «60 и более лет»
-            made.append(f"{fmt(edges[-1])} и более{suffix(None)}")
+            made.append(f"{fmt(shown[-1])} и более{suffix(None)}")
         labels = made
-    return Bins(edges=list(edges), codes=codes, labels=[sentence_case(x) for x in labels])
+    return Bins(
+        edges=list(edges),
+        codes=codes,
+        labels=[sentence_case(x) for x in labels],
+        integer=integer,
+    )
 
 
 def _nice(value: float) -> float:
@@ -760,7 +757,7 @@ def binning_text(feature: Feature, bins: Bins | None) -> str:
         return ""
     method = feature.binning.method.value if feature.binning else "quantiles"
     names = {"thresholds": "пороги", "quantiles": "квантили", "round": "округлённые квантили"}
-    return f"{names[method]}: " + "; ".join(_fmt(e) for e in bins.edges)
+    return f"{names[method]}: " + thresholds_text(bins.edges, integer=bins.integer)
 
 
 def _feature_result(

@@ -209,7 +209,7 @@ _STOP_POS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "NUMR", "PRED"})
 _STOP_TEXT = """быть мочь весь это который свой такой этот тот очень также уже ещё только один
     наш ваш мой твой их его её они она оно он мы вы я ты себя сам самый каждый другой нет да так
     как где когда тоже просто вот там тут здесь потом затем лишь даже именно же ли бы не ни
-    прошу просить здравствуйте спасибо пожалуйста еще ее"""
+    прошу просить здравствуйте спасибо пожалуйста еще ее больше меньше более менее"""
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
@@ -229,7 +229,8 @@ def _word(word: str) -> _Word:
     """The grammar of a lower-case word (parsed once: parsing is the slow part)."""
     parses = _morph().parse(word)
     parse = parses[0]
-    lemma: str | None = str(parse.normal_form)
+    # A comparative is its own word: «больше» is not «большой», «дольше» not «долгий».
+    lemma: str | None = word if parse.tag.POS == "COMP" else str(parse.normal_form)
     if parse.tag.POS in _STOP_POS or lemma in STOP_WORDS or len(lemma or "") < 2:
         lemma = None
     nouns = tuple(
@@ -388,6 +389,35 @@ def _fit(x: Any, k: int, random_state: int, sample: int = 3000) -> _Fit:
     return _Fit(k, w, h, separation)
 
 
+#: A topic's word weighs at least this share of its main word's weight in the topic (NMF).
+_WORD_SHARE_OF_TOP = 0.1
+
+#: Answers that say nothing: no text to find topics in («нет», «не знаю»).
+_NON_ANSWER_WORDS = frozenset(
+    {
+        "нет",
+        "не знаю",
+        "незнаю",
+        "нечего",
+        "нет ответа",
+        "затрудняюсь",
+        "затрудняюсь ответить",
+        "без комментариев",
+        "нет комментариев",
+        "не могу сказать",
+        "нет предложений",
+        "ничего",
+    }
+)
+
+
+def is_non_answer(text: str) -> bool:
+    """An answer with nothing to read: empty, no letters («-», «?», «…»), or a refusal
+    («Нет», «не знаю», «Затрудняюсь ответить»). Such answers are no texts to find topics in."""
+    words = " ".join(re.findall(r"[а-яёa-z]+", text.lower().replace("ё", "е")))
+    return not words or words in _NON_ANSWER_WORDS
+
+
 def mine_topics(
     texts: Sequence[str],
     *,
@@ -432,7 +462,10 @@ def mine_topics(
     # words or the examples; the placeholders themselves are no topic words.
     masked = [mask_personal_data(t or "").text for t in texts]
     tokens = [_tokens(_PLACEHOLDER_RE.sub(" ", t)) for t in masked]
-    docs = [" ".join(t.lemma for t in ts if t is not None and t.lemma) for ts in tokens]
+    docs = [
+        "" if is_non_answer(text) else " ".join(t.lemma for t in ts if t is not None and t.lemma)
+        for text, ts in zip(masked, tokens, strict=True)
+    ]
     keep = [i for i, d in enumerate(docs) if d]
     if len(keep) < 4:
         raise InputError(
@@ -483,7 +516,14 @@ def mine_topics(
         order = np.argsort(-fit.components[t])[:top_words]
         members = np.flatnonzero(main == t)
         typical = members[np.argsort(-fit.weights[members, t], kind="stable")]
-        words = [str(w) for w in vocab[order] if fit.components[t, order[0]] > 0]
+        # A topic's words are those that weigh in it: not the near-zero tail every topic has
+        # (a word of a few texts elsewhere would otherwise name every topic).
+        top = fit.components[t, order[0]]
+        words = [
+            str(vocab[j])
+            for j in order
+            if top > 0 and fit.components[t, j] >= _WORD_SHARE_OF_TOP * top
+        ]
         weight = {w: float(fit.components[t, index[w]]) for w in index}
         member_texts = [masked[keep[int(i)]] for i in typical[:_EXAMPLE_DOCS]]
         named = _Frequencies.of([facts[int(i)] for i in typical[:_NAME_DOCS]])
@@ -492,12 +532,15 @@ def mine_topics(
             Topic(
                 index=t,
                 words=words,
-                signatures=[words],
+                # the top lemmas as they were (the key the team's names are matched by)
+                signatures=[[str(w) for w in vocab[order]]],
                 documents=int(members.size),
                 share=members.size / len(keep),
                 examples=_examples(member_texts, words, weight, examples),
             )
         )
+    # A topic no text is mostly about is no topic: its words only echo the others'.
+    topics = [tp for tp in topics if tp.documents > 0]
     _distinct_names(topics, candidates)
     by_segment: list[TopicSegmentShare] = []
     if segments is not None:
@@ -507,7 +550,7 @@ def mine_topics(
     topics.sort(key=lambda tp: (-tp.documents, tp.index))
     return TopicModel(
         n_documents=len(keep),
-        n_topics=fit.k,
+        n_topics=len(topics),
         topics=topics,
         by_segment=by_segment,
         chosen_by=chosen_by,
@@ -906,7 +949,13 @@ def label_topics(
     # topic takes one name only. Topics that take the same name are merged.
     candidates = sorted(
         (
-            (-_jaccard(topic.words, sig), label.id, n, topic.index, label)
+            (
+                -_jaccard(topic.signatures[0] if topic.signatures else topic.words, sig),
+                label.id,
+                n,
+                topic.index,
+                label,
+            )
             for label in labels
             for n, sig in enumerate(label.topics)
             for topic in model.topics

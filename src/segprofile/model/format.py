@@ -27,6 +27,29 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
+def thresholds_shown(edges: list[float], *, integer: bool) -> tuple[list[float], int]:
+    """The thresholds of a numeric split as labels write them, and their decimals: the one rule
+    for every label of an interval (segments table, quotas, guides, reports).
+
+    A column of whole values (``integer``: roubles, years) is cut at whole numbers: a quantile
+    of 28 522,75 is written 28 523, which splits whole values exactly as 28 522,75 does (a whole
+    value below one is below the other). Other columns keep the fewest decimals (at most 3) that
+    write every threshold as it is: «от 7 551,58 до 13 413,70», not «7551,58» beside «13413,7».
+    """
+    if integer:
+        return [float(math.ceil(e - 1e-9)) for e in edges], 0
+    for digits in range(3):
+        if all(math.isclose(round(e, digits), e, rel_tol=1e-12, abs_tol=1e-12) for e in edges):
+            return list(edges), digits
+    return list(edges), 3
+
+
+def thresholds_text(edges: list[float], *, integer: bool) -> str:
+    """Thresholds as a heading lists them: «28 523; 39 981; 56 193» (:func:`thresholds_shown`)."""
+    shown, digits = thresholds_shown(edges, integer=integer)
+    return "; ".join(number(e, digits) for e in shown)
+
+
 def cell(value: object, *, is_date: bool = False) -> str:
     """A value of a data table as a preview or an export writes it: a fraction with a decimal
     comma («17,3», not «17.3»; «17» for ``17.0``), a whole number as stored (a year or a code is

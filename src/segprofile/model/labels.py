@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from segprofile.model.format import shorten
@@ -212,25 +212,32 @@ def merged_codes(feature: Feature) -> dict[str, str]:
     return {code: first[key] for key, codes in groups.items() if len(codes) > 1 for code in codes}
 
 
-def segment_name(features: Sequence[Feature], key: str) -> str:
-    """A segment key as the analyst reads it without a built profile: «channel=office» →
-    «Канал подачи: Офис», «a=x&b=y» → «…: … и …: …», «cluster=3» → «кластер 3».
+def segment_name(
+    features: Sequence[Feature], key: str, known: Mapping[str, str] | None = None
+) -> str:
+    """A segment key as the analyst reads it: «channel=office» → «Канал подачи: Офис»,
+    «a=x&b=y» → «…: … и …: …», «cluster=3» → «кластер 3».
 
-    Labels come from the study (feature labels, value labels); a numeric interval is named by its
-    code, a value of a deleted feature as such (a built profile names segments fully:
-    ``analysis.hypotheses.known_segments``).
+    The one labelling rule of segments for guides, quotas and reports: each value as the
+    segments table shows it (its own capitalisation, sentence case). ``known`` gives the names
+    a built profile has for one-feature keys («income=<28522,8» → «Доход, руб.: Менее 28 523»,
+    ``analysis.hypotheses.known_segments``): a numeric interval is named by its code without it.
+    Labels come from the study (feature labels, value labels); a value of a deleted feature is
+    said to be one.
     """
     by_id = {f.id: f for f in features}
     parts = []
     for part in key.split("&"):
         fid, sep, code = part.partition("=")
         feature = by_id.get(fid)
-        if fid == "cluster" and sep:
+        if known and part in known:
+            parts.append(known[part])
+        elif fid == "cluster" and sep:
             parts.append(f"кластер {code}")
         elif code == OTHER_CODE and sep:
             parts.append(f"{feature.label if feature is not None else fid}: {OTHER_NAME}")
         elif feature is not None and sep:
-            parts.append(f"{feature.label}: {inline_label(value_label(feature, code))}")
+            parts.append(f"{feature.label}: {value_label(feature, code)}")
         elif sep:
             parts.append(gone_feature_value(code))
         else:
@@ -273,15 +280,11 @@ def _part_keys(features: Sequence[Feature], codes: dict[str, list[str]], part: s
             known = [
                 code
                 for code in codes.get(feature.id, [])
-                if _same_text(inline_label(value_label(feature, code)), value)
+                if _same_text(value_label(feature, code), value)
             ]
             # A value no label and no segment of the study spells is read as the data have it
             # (a numeric interval, say), unless it would swallow the next part of an intersection.
-            if (
-                not known
-                and " и " not in value
-                and inline_label(value_label(feature, value)) == value
-            ):
+            if not known and " и " not in value and value_label(feature, value) == value:
                 known = [value]
             found.update(f"{feature.id}={code}" for code in known)
     return found

@@ -299,6 +299,10 @@ class Profile(_Result):
     journeys: list[JourneyComparison] = Field(
         default_factory=list, description="Текущий путь против целевого: в целом и по сегментам"
     )
+    topics: list[SourceTopics] = Field(
+        default_factory=list,
+        description="Темы свободных текстов источников, темы которых команда называла (M-9)",
+    )
     clusters: ClusterResult | None = Field(
         None, description="Подход 1 (M-4): кластеры похожих клиентов с портретами"
     )
@@ -557,6 +561,15 @@ class TopicModel(_Result):
     unmatched_labels: list[str] = Field(
         default_factory=list, description="Названия команды, не нашедшие темы в этом запуске"
     )
+
+
+class SourceTopics(_Result):
+    """The topics of one source's free texts, with the team's names (for the report)."""
+
+    source: str
+    title: str = Field("", description="Источник, как его назвала команда")
+    text_column: str
+    model: TopicModel
 
 
 # --- M-4: clusters (approach 1) with portraits -------------------------------------------------

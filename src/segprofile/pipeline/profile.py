@@ -19,6 +19,7 @@ from segprofile.model.results import (
     Portrait,
     Profile,
     Provenance,
+    SourceTopics,
 )
 from segprofile.model.study import (
     DataFormat,
@@ -274,8 +275,37 @@ def profile_study(
             + cluster_warnings,
             clusters=clusters,
         )
+    report(0.99, "Темы свободных текстов")
+    profile.topics, topic_warnings = _team_topics(ws, study)
+    profile.warnings += topic_warnings
     report(1.0, "Готово")
     return profile
+
+
+def _team_topics(ws: Workspace, study: Study) -> tuple[list[SourceTopics], list[str]]:
+    """The topics of the free texts of every source whose topics the team named or merged,
+    with the team's names (for the report's research section); a source whose topics cannot
+    be found now is a warning, not a failed profile."""
+    from segprofile.errors import SegprofileError
+    from segprofile.pipeline.research import text_topics
+
+    found: list[SourceTopics] = []
+    warnings: list[str] = []
+    for source_id in dict.fromkeys(label.source for label in study.topic_labels):
+        try:
+            result = text_topics(ws, study, source_id=source_id)
+        except SegprofileError as exc:
+            warnings.append(f"Темы текстов источника «{source_id}» не выделены: {exc}")
+            continue
+        found.append(
+            SourceTopics(
+                source=result.source,
+                title=result.title,
+                text_column=result.text_column,
+                model=result.model,
+            )
+        )
+    return found, warnings
 
 
 @dataclass(frozen=True)

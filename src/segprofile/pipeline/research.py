@@ -44,7 +44,7 @@ from segprofile.model.study import (
 )
 from segprofile.pipeline.data_in import import_dataset, open_data_source
 from segprofile.pipeline.documents import find_source
-from segprofile.pipeline.profile import profile_study
+from segprofile.pipeline.profile import profile_study, segment_labels
 from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
 
 
@@ -156,7 +156,7 @@ def research_plan(
                 for h in suggest_hypotheses(study, profile, outcomes=outcomes)
                 if all(part in shown for key in h.segments for part in key.split("&"))
             ]
-        guides = interview_guides(study)
+        guides = interview_guides(study, known=segment_labels(profile))
         report(1.0, "Готово")
         return ResearchPlanResult(
             sample_sizes=sizes,

@@ -49,12 +49,15 @@ from segprofile.model.results import (
     Profile,
     SatisfactionStats,
     SegmentStats,
+    SourceTopics,
     SurveyStats,
     VulnerableGroupRow,
     known,
 )
 from segprofile.model.study import (
     ClientType,
+    EvidenceKind,
+    Hypothesis,
     Journey,
     Requisites,
     RespondentStatus,
@@ -443,6 +446,23 @@ def origin_text(field: PortraitField) -> str:
     if field.origin == "data" and field.notes:
         return f"{text}: {'; '.join(field.sources)}"
     return text
+
+
+def evidence_text(h: Hypothesis) -> str:
+    """What backs a hypothesis, as the report lists it: a quote only once the team confirmed it,
+    with its (masked) words — a quote the program only proposed is no evidence yet; a survey's
+    figures once, in the verdict's reason, not again as the survey's evidence."""
+    reason = h.verdict_reason
+    survey = re.match(r"Опрос «(.+?)»: ", reason)
+    parts = []
+    for e in h.evidence:
+        if e.suggested:
+            continue
+        if survey and e.kind is EvidenceKind.survey and e.source.startswith(survey[1] + ", "):
+            continue  # the verdict's reason states these figures
+        text = f"{ru(e.kind)}: «{e.quote}»" if e.quote else f"{ru(e.kind)}: {e.summary}"
+        parts.append(text + (f" ({e.source})" if e.source else ""))
+    return "; ".join([*parts, reason] if reason else parts)
 
 
 class _Builder:
@@ -1254,9 +1274,27 @@ class _Builder:
                     "; ".join(seg.priority.reasons),
                 ]
             )
+        if not pr.top:
+            # Nothing prioritised: no empty table, nor the steadiness of nothing.
+            sec.add(
+                Paragraph(
+                    "Приоритетных сегментов нет: ни один сегмент не получил оценку больше нуля, "
+                    "поэтому таблицы приоритета и его устойчивости не приводятся.",
+                    "note",
+                )
+            )
+            return sec
         sec.add(table)
         self._priority_overlaps(sec, pr)
-        if pr.sensitivity:
+        if pr.sensitivity and not any(row.entered or row.left for row in pr.sensitivity):
+            sec.add(
+                Paragraph(
+                    f"Состав приоритетных сегментов ({number(len(pr.top))}) не меняется при "
+                    "изменении любого веса на ±20 %.",
+                    "note",
+                )
+            )
+        elif pr.sensitivity:
             sens = Table(
                 "sensitivity",
                 f"Устойчивость первых {len(pr.top)} при изменении веса на ±20 %",
@@ -1356,12 +1394,7 @@ class _Builder:
         )
         ladder = self.study.hunt_ladder
         for place, h in enumerate(self.study.hypotheses, start=1):
-            evidence = "; ".join(
-                f"{ru(e.kind)}: {e.summary}" + (f" ({e.source})" if e.source else "")
-                for e in h.evidence
-            )
-            if h.verdict_reason:
-                evidence = (evidence + "; " if evidence else "") + h.verdict_reason
+            evidence = evidence_text(h)
             table.rows.append(
                 [
                     place,
@@ -1426,7 +1459,54 @@ class _Builder:
         targets = self.research_targets()
         if targets.rows:
             sec.add(targets)
+        for found in self.profile.topics:
+            self.research_topics(sec, found)
         return sec
+
+    def research_topics(self, sec: Section, found: SourceTopics) -> None:
+        """M-9: the topics of a source's free texts, named as the team named and merged them,
+        with their counts; typical texts (masked) only of a topic of at least min_cell texts."""
+        model = found.model
+        min_cell = self.seg.min_cell
+        source = found.title or found.source
+        title = f"Темы свободных ответов: «{source}», столбец «{found.text_column}»"
+        table = Table(
+            "topics",
+            title,
+            [
+                Column("Тема", width=30),
+                Column("Текстов", "int", 10),
+                Column("Доля", "pct", 8),
+                Column("Главные слова", width=30),
+                Column("Типичные тексты", width=60),
+            ],
+        )
+        for topic in model.topics:
+            table.rows.append(
+                [
+                    topic.name or ", ".join(topic.words[:3]),
+                    topic.documents,
+                    topic.share,
+                    ", ".join(topic.words) or "—",
+                    "\n".join(f"«{e}»" for e in topic.examples)
+                    if topic.documents >= min_cell and topic.examples
+                    else "—",
+                ]
+            )
+        shown = sum(t.documents for t in model.topics)
+        note = (
+            f"Текстов с содержательным ответом: {number(model.n_documents)} (ответы вроде «нет», "
+            "«не знаю» и пустые не считаются). Имена тем — как их назвала и объединила команда; "
+            "персональные данные в текстах замаскированы."
+        )
+        if shown < model.n_documents:
+            note += (
+                f" Темы, где меньше {number(min_cell)} текстов, и следующие по величине скрыты, "
+                f"чтобы их нельзя было вычислить: в них {number(model.n_documents - shown)} "
+                "текстов."
+            )
+        if table.rows:
+            sec.add(table, Paragraph(note, "note"))
 
     def research_targets(self) -> Table:
         """M-8: how many respondents each activity needs from each segment, and how many of

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from segprofile.model.labels import segment_name
 from segprofile.model.study import (
     Study,
@@ -18,6 +20,7 @@ def key_parts(key: str) -> list[tuple[str, str]]:
     return out
 
 
-def key_label(study: Study, key: str) -> str:
-    """A readable label of a segment key from the study's features (value labels)."""
-    return segment_name(study.features, key) if key else key
+def key_label(study: Study, key: str, known: Mapping[str, str] | None = None) -> str:
+    """A readable label of a segment key from the study's features (value labels) and the
+    names a built profile gives its one-feature segments (``known``: numeric intervals)."""
+    return segment_name(study.features, key, known) if key else key

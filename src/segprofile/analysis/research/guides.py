@@ -145,6 +145,7 @@ def interview_guide(
     *,
     label: str | None = None,
     hypotheses: Sequence[Hypothesis] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> InterviewGuide:
     """A draft in-depth interview guide for one segment from its hypotheses (M-8).
 
@@ -160,9 +161,12 @@ def interview_guide(
     segment
         Segment key (``feature=code``, ``a=x&b=y`` or ``cluster=N``).
     label
-        Readable name; default from the study's features.
+        Readable name; default from the study's features and ``known``.
     hypotheses
         Use these instead of the study's.
+    known
+        Names of one-feature segments from a built profile
+        (:func:`~segprofile.pipeline.profile.segment_labels`): «Доход, руб.: Менее 28 523».
     """
     pool = list(hypotheses) if hypotheses is not None else list(study.hypotheses)
     chosen = [h for h in pool if h.status is not HypothesisStatus.refuted and _applies(h, segment)]
@@ -244,7 +248,7 @@ def interview_guide(
                 warnings.append(f"Вопрос «{q.text}»: {problem}.")
     return InterviewGuide(
         segment=segment,
-        label=label or key_label(study, segment),
+        label=label or key_label(study, segment, known),
         hypotheses=[h.id for h in chosen],
         sections=ordered,
         warnings=warnings,
@@ -256,9 +260,13 @@ def _rest(q: GuideQuestion) -> dict[str, Any]:
 
 
 def interview_guides(
-    study: Study, segments: Mapping[str, str] | Sequence[str] | None = None
+    study: Study,
+    segments: Mapping[str, str] | Sequence[str] | None = None,
+    *,
+    known: Mapping[str, str] | None = None,
 ) -> list[InterviewGuide]:
-    """Guides for several segments (default: every segment named by a hypothesis)."""
+    """Guides for several segments (default: every segment named by a hypothesis); ``known``
+    names one-feature segments as a built profile does (see :func:`interview_guide`)."""
     if segments is None:
         keys = list(dict.fromkeys(k for h in study.hypotheses for k in h.segments))
         labels: Mapping[str, str] = {}
@@ -266,4 +274,4 @@ def interview_guides(
         keys, labels = list(segments), segments
     else:
         keys, labels = list(segments), {}
-    return [interview_guide(study, key, label=labels.get(key)) for key in keys]
+    return [interview_guide(study, key, label=labels.get(key), known=known) for key in keys]

@@ -21,7 +21,6 @@ from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, 
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
 from segprofile.model.format import number, plural
-from segprofile.model.labels import inline_label
 from segprofile.model.results import (
     RecruitedRespondent,
     Recruitment,
@@ -305,9 +304,9 @@ def draw_candidates(
         (totals["h_lo"], totals["h_hi"]),
         limit,
     )
-    # Named as people read them, the feature first: «Район: Октябрьский».
+    # Named as the segments table names them, the feature first: «Район: Октябрьский».
     labels = {
-        f"{f.id}={code}": f"{f.label}: {inline_label(segment_label(f, code, coded.bins[f.id]))}"
+        f"{f.id}={code}": f"{f.label}: {segment_label(f, code, coded.bins[f.id])}"
         for f in chosen
         for code in {k.split("=", 1)[1] for k in in_data if k.startswith(f"{f.id}=")}
     }
