@@ -142,6 +142,7 @@ def readable_document(request: HttpRequest, study: Study, document: StudyDocumen
     keeps the activities and their targets, not who was invited."""
     if study.can(request.user, "edit"):
         return document
-    for activity in document.research.activities:
+    copy = document.model_copy(deep=True)
+    for activity in copy.research.activities:
         activity.respondents = []
-    return document
+    return copy
