@@ -395,7 +395,8 @@ def _revision_out(revision: StudyRevision) -> dict[str, Any]:
         "number": revision.number,
         "created_at": revision.created_at,
         "author": revision.author.get_username() if revision.author else None,
-        "comment": revision.comment,
+        # As the history names it (an example by its title): one rule, on the model.
+        "comment": revision.comment_shown,
         "base_number": revision.base_number,
     }
 
