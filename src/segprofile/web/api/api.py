@@ -484,7 +484,10 @@ def create_study(request: HttpRequest, body: StudyIn) -> Status:
         {"what": "study", "created": True, "revision": 1, "via": "api"},
     )
     study = access.study_for(request, study.pk)  # with the user's role, as every study read
-    return Status(201, _study_detail_out(study, request.user, document))
+    # The document as stored: its typed texts masked (Study.add_revision).
+    return Status(
+        201, _study_detail_out(study, request.user, study.current_revision().to_document())
+    )
 
 
 # --- sections and items of the study document ---------------------------------------------------

@@ -34,7 +34,7 @@ from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import htmx
-from segprofile.web.studies.models import Study, StudyRevision
+from segprofile.web.studies.models import Study, StudyRevision, masked_note
 
 Change = Callable[[dict[str, Any]], None]
 """Changes the document's data in place; may raise :class:`SegprofileError` (shown on the form)."""
@@ -136,9 +136,5 @@ def save_part(
     revision = study.add_revision(document, author=request.user, comment=comment)
     htmx.saved(request, revision)
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    if revision.masked_list:
-        saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
-            "masked": revision.masked_list
-        }
-    messages.success(request, saved)
+    messages.success(request, saved + masked_note(revision.masked_list))
     return revision
