@@ -558,21 +558,23 @@ def import_(
 def _workspace(data: Path | None = None, keep_reason: str | None = None) -> pipeline.Workspace:
     """Where the study's data, keys and audit live (the settings); its files in ``data``, read
     with the --keep-reason given (recorded in the audit trail under the user's name); what the
-    user should know about a read is printed on stderr."""
+    user should know about a read is printed on stderr, once however often the file is read."""
     from dataclasses import replace
+
+    from rich.markup import escape
 
     from segprofile import pipeline
 
+    said: set[str] = set()
+
+    def notify(text: str) -> None:
+        if text not in said:
+            said.add(text)
+            err.print(f"[yellow]Внимание:[/] {escape(text)}", highlight=False)
+
     ws = pipeline.Workspace.from_config(data_dir=data)
     reason = keep_reason.strip() if keep_reason and keep_reason.strip() else None
-    return replace(ws, keep_reason=reason, reader=_author(None) if reason else None, notify=_notice)
-
-
-def _notice(text: str) -> None:
-    """Something the user should know that is not an error (a warning on stderr)."""
-    from rich.markup import escape
-
-    err.print(f"[yellow]Внимание:[/] {escape(text)}", highlight=False)
+    return replace(ws, keep_reason=reason, reader=_author(None) if reason else None, notify=notify)
 
 
 def _author(author: str | None) -> str:

@@ -234,6 +234,7 @@ def test_a_raw_read_keeps_a_saved_keep_only_with_keep_reason_and_says_so_in_russ
         "данные без изменений не указана, поэтому выбрано «заменить псевдонимом». Что сделать: "
         "укажите причину параметром --keep-reason «…»"
     ) in " ".join(printed.err.split())
+    assert printed.err.count("Столбец «СНИЛС»") == 1  # once, however often the file is read
     assert "segprofile import ФАЙЛ --study … --source records --keep-reason" in printed.err
     assert "kept as is" not in printed.err + printed.out  # no English log line
     respondents = (plan / "respondents.csv").read_text(encoding="utf-8-sig")
