@@ -110,7 +110,7 @@ from segprofile.pipeline.documents import (
     study_from_data,
     study_hash,
 )
-from segprofile.pipeline.edits import MaskedEdit, mask_comment, mask_edit
+from segprofile.pipeline.edits import MaskedEdit, mask_comment, mask_edit, mask_text
 from segprofile.pipeline.features import (
     FeatureColumn,
     FeatureColumns,
@@ -340,6 +340,7 @@ __all__ = [
     "mask_edit",
     "mask_note",
     "mask_preview",
+    "mask_text",
     "merge_topics",
     "missing_columns",
     "new_feature_id",

@@ -35,7 +35,7 @@ from segprofile.data import masking
 from segprofile.model.study import Study
 from segprofile.pipeline.journeys import mask_journeys
 
-__all__ = ["MaskedEdit", "mask_comment", "mask_edit"]
+__all__ = ["MaskedEdit", "mask_comment", "mask_edit", "mask_text"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,7 +71,14 @@ class MaskedEdit:
 def mask_comment(text: str) -> str:
     """A revision's comment that quotes what was typed («добавил шаг «…»»), personal data
     masked as in the study itself."""
-    return masking.mask_personal_data(text).text
+    return mask_text(text)[0]
+
+
+def mask_text(text: str) -> tuple[str, str]:
+    """One typed text masked as the study's texts are, before anything is made of it (a new
+    data source's title, of which its id is made), and what was masked («1 имя», or ``""``)."""
+    masked = masking.mask_personal_data(text)
+    return masked.text, masking.list_masked(masked.counts)
 
 
 def _mask_value(value: Any, total: dict[str, int]) -> Any:

@@ -189,6 +189,15 @@ def stage_file(
     uploaded = form.cleaned_data["file"]
     source_id = form.cleaned_data["source"]
     new_source = None
+    if form.masked_list:
+        messages.info(
+            request,
+            gettext(
+                "Personal data in the new source's title was replaced: %(masked)s. Name the "
+                "source by what its data are, not by a client."
+            )
+            % {"masked": form.masked_list},
+        )
     if source_id == NEW_SOURCE:
         source_id = form.cleaned_data["new_source_id"]
         new_source = {
