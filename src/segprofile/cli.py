@@ -170,6 +170,15 @@ DataOpt = Annotated[
         "источников (segprofile import)",
     ),
 ]
+KeepReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--keep-reason",
+        help="Почему столбцы с персональными данными остаются без изменений (для журнала)",
+    ),
+]
+
+
 OutDirOpt = Annotated[
     Path,
     typer.Option(
@@ -181,11 +190,18 @@ OutDirOpt = Annotated[
 
 
 @app.command()
-def profile(study_path: StudyArg, data: DataOpt = None, out_dir: OutDirOpt = Path("out")) -> None:
+def profile(
+    study_path: StudyArg,
+    data: DataOpt = None,
+    out_dir: OutDirOpt = Path("out"),
+    keep_reason: KeepReasonOpt = None,
+) -> None:
     """Построить профиль: OUT/ИД-profile.html и OUT/ИД-profile.json (ИД — id исследования).
 
     Каждый источник читается из последней загруженной версии (segprofile import), а если
-    у источника нет загруженных версий — из его файла в каталоге --data.
+    у источника нет загруженных версий — из его файла в каталоге --data. Столбец, который
+    в исследовании оставлен как есть, остаётся таким при чтении из --data только с причиной
+    (--keep-reason, записывается в журнал).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
@@ -217,7 +233,7 @@ def profile(study_path: StudyArg, data: DataOpt = None, out_dir: OutDirOpt = Pat
         def progress(fraction: float, message: str) -> None:
             bar.update(task, completed=fraction, description=message[:36])
 
-        computed = pipeline.profile_study(_workspace(data), study, progress=progress)
+        computed = pipeline.profile_study(_workspace(data, keep_reason), study, progress=progress)
     # Every output shows the published profile: small groups hidden (disclosure control).
     result = pipeline.published_profile(computed, study)
     html_file = folder / f"{study.id}-profile.html"
@@ -491,15 +507,6 @@ def inspect(
         out.print("[green]✓[/] Замечаний к качеству данных нет.")
 
 
-KeepReasonOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--keep-reason",
-        help="Почему столбцы с персональными данными остаются без изменений (для журнала)",
-    ),
-]
-
-
 @app.command("import")
 def import_(
     location: FileArg,
@@ -548,11 +555,26 @@ def import_(
     _print_import(result)
 
 
-def _workspace(data: Path | None = None) -> pipeline.Workspace:
-    """Where the study's data, keys and audit live (the settings); its files in ``data``."""
+def _workspace(data: Path | None = None, keep_reason: str | None = None) -> pipeline.Workspace:
+    """Where the study's data, keys and audit live (the settings); its files in ``data``, read
+    with the --keep-reason given (recorded in the audit trail under the user's name); what the
+    user should know about a read is printed on stderr, once however often the file is read."""
+    from dataclasses import replace
+
+    from rich.markup import escape
+
     from segprofile import pipeline
 
-    return pipeline.Workspace.from_config(data_dir=data)
+    said: set[str] = set()
+
+    def notify(text: str) -> None:
+        if text not in said:
+            said.add(text)
+            err.print(f"[yellow]Внимание:[/] {escape(text)}", highlight=False)
+
+    ws = pipeline.Workspace.from_config(data_dir=data)
+    reason = keep_reason.strip() if keep_reason and keep_reason.strip() else None
+    return replace(ws, keep_reason=reason, reader=_author(None) if reason else None, notify=notify)
 
 
 def _author(author: str | None) -> str:
@@ -576,23 +598,16 @@ def _decisions(
 def _keep_reasons(
     study: Study, source_id: str | None, decisions: dict[str, ColumnOverride], reason: str | None
 ) -> dict[str, str]:
-    """The one --keep-reason for every column kept as it is (here or in the study document —
-    the source's own decisions and the records' on the client id it joins by); a keep written
-    in the document is not applied to a new file without it. ``source_id`` ``None``: the
-    study's survey."""
+    """The one --keep-reason for every column kept as it is (:func:`pipeline.keep_reasons`).
+    ``source_id`` ``None``: the study's survey."""
     from segprofile import pipeline
 
-    if not reason or not reason.strip():
-        return {}
-    kept = dict(decisions)
     source = (
         pipeline.survey_source(study)
         if source_id is None
         else next((s for s in study.data_sources if s.id == source_id), None)
     )
-    if source is not None:
-        kept = {**pipeline.joining_source(study, source).columns, **decisions}
-    return {col: reason.strip() for col, ov in kept.items() if ov.pii == "keep"}
+    return pipeline.keep_reasons(study, source, decisions, reason)
 
 
 def _print_import(result: pipeline.ImportResult) -> None:
@@ -755,12 +770,17 @@ def research_plan_cmd(
     per_segment: Annotated[
         int, typer.Option("--per-segment", help="Респондентов на каждый сегмент")
     ] = 1,
+    keep_reason: KeepReasonOpt = None,
 ) -> None:
-    """План исследования: объём опроса по сегментам, респонденты для интервью, гайды, гипотезы."""
+    """План исследования: объём опроса по сегментам, респонденты для интервью, гайды, гипотезы.
+
+    Источник без загруженных версий читается из --data; столбец, который в исследовании
+    оставлен как есть, остаётся таким только с причиной (--keep-reason, записывается в журнал).
+    """
     from segprofile import pipeline
 
     study = pipeline.load_study(study_path)
-    plan = pipeline.research_plan(_workspace(data), study, per_segment=per_segment)
+    plan = pipeline.research_plan(_workspace(data, keep_reason), study, per_segment=per_segment)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "respondents.csv").write_bytes(pipeline.recruitment_csv(plan.recruitment))
     payload = {
@@ -892,7 +912,7 @@ def research_import_survey(
             ) from None
         questions = pipeline.read_question_mapping(raw_mapping, name=mapping.name)
     result = pipeline.import_survey(
-        _workspace(data),
+        _workspace(data, keep_reason),
         study,
         file,
         questions=questions,
@@ -1117,13 +1137,14 @@ def report(
             help="Шаблон органа .docx с подстановками (образец: segprofile report-template)",
         ),
     ] = None,
+    keep_reason: KeepReasonOpt = None,
 ) -> None:
     """Построить профиль и записать отчёт (M-13): «OUT/Профиль — Название исследования.docx»
     (.xlsx, .html или .pdf), имя — как у отчёта, скачанного со страницы профиля, без редакции.
 
     --out — папка, как у profile: отчёты разных форматов не затирают друг друга. Можно указать
     и файл с расширением отчёта (--out отчёт.pdf): отчёт запишется в него, а формат возьмётся
-    из расширения. Данные читаются так же, как в profile.
+    из расширения. Данные читаются так же, как в profile (и --keep-reason — как там).
     """
     from segprofile import pipeline
     from segprofile.model.format import TEMPLATE_NOTE, number, report_file_name
@@ -1138,7 +1159,7 @@ def report(
     if template_bytes is not None:  # a mistake in the template is said before a long profile
         pipeline.check_report_template(template_bytes)
     started = time.perf_counter()
-    result = pipeline.profile_study(_workspace(data), study)
+    result = pipeline.profile_study(_workspace(data, keep_reason), study)
     content = pipeline.render_report(result, study, fmt, template=template_bytes)
     extension = pipeline.REPORT_FORMATS[fmt][1]
     note = TEMPLATE_NOTE if template_bytes is not None else ""

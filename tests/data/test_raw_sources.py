@@ -121,9 +121,9 @@ def test_a_keep_saved_in_the_study_without_a_reason_is_not_applied_to_a_raw_read
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The import's rule: personal data stays as it is only with a reason given for the file.
-    A read without an import has none to give (and no audit trail), so the saved «keep» gives
-    way to the gate's default, as if nothing were saved: the client id and phones pseudonymised,
-    names dropped — never the raw values in the profile, the respondents or the log."""
+    A read given none (no --keep-reason) applies the gate's default instead, as if nothing were
+    saved: the client id and phones pseudonymised, names dropped — never the raw values in the
+    profile, the respondents or the log."""
     directory, rows = data
     for row in rows[::9]:
         row["Телефон"] = ""  # blanks stay blank
@@ -203,3 +203,64 @@ def test_the_client_id_kept_with_a_reason_on_the_other_side_of_the_join_stays_as
         engine.close()
     assert {r["СНИЛС"] for r in read} == {r["СНИЛС"] for r in rows}
     assert not {r["Телефон"] for r in read} & {r["Телефон"] for r in rows}
+
+
+def test_a_raw_read_keeps_a_saved_keep_only_with_keep_reason_and_says_so_in_russian(
+    home: Path,
+    tmp_path: Path,
+    study: Study,
+    data: tuple[Path, list[dict[str, str]]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``profile`` and ``research plan`` take --keep-reason as ``import`` does: the study's
+    «keep» then applies to a file read without an import, recorded in the audit trail. Without
+    it the user is told, in Russian on stderr, which column was not kept and how to fix it."""
+    directory, rows = data
+    study.data_sources[0].columns = {
+        "СНИЛС": ColumnOverride(pii="keep"),  # the source's id column: the body's own numbers
+        "Эл. почта": ColumnOverride(pii="drop"),
+    }
+    title = study.data_sources[0].title or study.data_sources[0].id
+    study_file = tmp_path / "study.yaml"
+    study_file.write_text(dump_study(study), encoding="utf-8")
+    plan = tmp_path / "plan"
+    args = ["research", "plan", str(study_file), "--data", str(directory), "--out", str(plan)]
+
+    assert run([*args, "--keep-reason", "  "]) == 0  # a blank reason is none, as for import
+    printed = capsys.readouterr()
+    assert (
+        f"Внимание: Столбец «СНИЛС» (СНИЛС) источника «{title}» не оставлен как есть, хотя так "
+        "записано в исследовании: файл прочитан без загрузки, а причина оставить персональные "
+        "данные без изменений не указана, поэтому выбрано «заменить псевдонимом». Что сделать: "
+        "укажите причину параметром --keep-reason «…»"
+    ) in " ".join(printed.err.split())
+    assert printed.err.count("Столбец «СНИЛС»") == 1  # once, however often the file is read
+    assert "segprofile import ФАЙЛ --study … --source records --keep-reason" in printed.err
+    assert "kept as is" not in printed.err + printed.out  # no English log line
+    respondents = (plan / "respondents.csv").read_text(encoding="utf-8-sig")
+    assert not any(r["СНИЛС"] in respondents for r in rows)  # pseudonyms, as said
+    assert not [r for r in privacy.read_audit(home) if r.event == "keep_personal_data"]
+
+    reason = "номера СНИЛС нужны отделу для обзвона по согласию"
+    assert run([*args, "--keep-reason", reason]) == 0
+    printed = capsys.readouterr()
+    assert "Внимание" not in printed.err
+    respondents = (plan / "respondents.csv").read_text(encoding="utf-8-sig")
+    assert any(r["СНИЛС"] in respondents for r in rows)  # kept as it is, with its reason
+    out = tmp_path / "out"
+    profile = ["profile", str(study_file), "--data", str(directory), "--out", str(out)]
+    assert run([*profile, "--keep-reason", reason]) == 0
+    assert "Внимание" not in capsys.readouterr().err
+    audit = [r for r in privacy.read_audit(home) if r.event == "keep_personal_data"]
+    assert audit  # each read that kept it, by whom and why — no values
+    for record in audit:
+        assert (record.study_id, record.source_id, record.file) == (
+            "small",
+            "records",
+            "records.csv",
+        )
+        assert record.user
+        assert record.columns == [
+            {"column": "СНИЛС", "kind": "snils", "action": "keep", "reason": reason}
+        ]
+    assert not any(r["СНИЛС"] in privacy.audit_path(home).read_text() for r in rows)

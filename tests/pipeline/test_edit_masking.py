@@ -133,3 +133,22 @@ def test_a_topic_name_is_masked() -> None:
     edit = pipeline.mask_edit(before, after)
     assert edit.study.topic_labels[-1].name == "Жалоба [имя]"
     assert edit.masked_list == "1 имя"
+
+
+def test_a_new_data_source_title_is_masked_and_a_first_revision_whole() -> None:
+    before = pipeline.example_study("child-benefit")
+    after = before.model_copy(deep=True)
+    new = after.data_sources[0].model_copy(
+        update={"id": "calls", "title": "Звонки Петровой Анны Сергеевны, 8-921-555-44-33"}
+    )
+    after.data_sources.append(new)
+    edit = pipeline.mask_edit(before, after)
+    assert edit.study.data_sources[-1].title == "Звонки [имя], [телефон]"
+    assert edit.study.data_sources[:-1] == before.data_sources  # untouched: not masked again
+    assert edit.masked_list == "1 имя, 1 телефон"
+    # A first revision (nothing before): every typed text is new and masked; the examples'
+    # own texts have nothing to mask.
+    first = pipeline.mask_edit(None, after)
+    assert first.study.data_sources[-1].title == "Звонки [имя], [телефон]"
+    assert first.masked_list == "1 имя, 1 телефон"
+    assert pipeline.mask_edit(None, before).study == before

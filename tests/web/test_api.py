@@ -481,3 +481,21 @@ def test_an_unfinished_or_failed_run_has_no_profile(
     assert "Нет файла" in body["detail"]
     other = api.get(f"/api/studies/{stored_study.pk}/runs/{queued.pk + 1000}", **_auth(token))
     assert other.status_code == 404
+
+
+def test_a_revision_comment_names_the_example_as_the_history_does(
+    api: Client, token: str, stored_study: Study
+) -> None:
+    """A revision stored while the comment still took the example's internal name: the API
+    says what the history says (the example's title), never the internal name."""
+    from segprofile.examples import EXAMPLES
+
+    revision = stored_study.current_revision()
+    revision.comment = "Создано из примера «child-benefit»"
+    revision.save(update_fields=["comment"])
+    response = api.get(f"/api/studies/{stored_study.pk}/revisions", **_auth(token))
+    assert response.status_code == 200
+    (listed,) = _json(response)
+    title = EXAMPLES["child-benefit"].title
+    assert listed["comment"] == f"Создано из примера «{title}»" == revision.comment_shown
+    assert "child-benefit" not in response.content.decode()

@@ -244,6 +244,42 @@ def test_a_new_source_identifier_is_made_from_its_title_or_file_when_left_empty(
 
 
 @pytest.mark.django_db
+def test_a_new_source_title_naming_a_client_is_masked_before_its_id_is_made(
+    client_in: Client, stored_study: Study
+) -> None:
+    """A title typed for a new source is a typed text about clients like the study's others:
+    masked (the user told) before the upload's record and the source's id are made of it, so
+    neither the id, the staging area nor the stored revision keeps the name or the phone."""
+    from django.contrib.messages import get_messages
+
+    content, _ = clients_csv(12, encoding="utf-8")
+    response = upload(
+        client_in,
+        stored_study,
+        "обращения.csv",
+        content,
+        source="__new__",
+        new_source_kind="survey",
+        new_source_title="Обращения Иванова Ивана Ивановича, тел. 8 (912) 345-67-89",
+    )
+    token = token_of(response)
+    (said,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == (
+        "В названии нового источника заменены персональные данные: 1 имя, 1 телефон. "
+        "Называйте источник по тому, какие в нём данные, а не по клиенту."
+    )
+    staged = meta(stored_study, token)["new_source"]
+    assert staged["title"] == "Обращения [имя], тел. [телефон]"
+    assert "ivanov" not in staged["id"]
+    assert do_import(client_in, stored_study, token).status_code == 302
+    revision = stored_study.current_revision()
+    stored = str(revision.document) + revision.comment
+    for raw in ("Иванов", "ivanov", "345-67-89"):
+        assert raw not in stored
+    assert revision.to_document().data_source(staged["id"]).title == staged["title"]
+
+
+@pytest.mark.django_db
 def test_a_new_source_needs_a_free_identifier(client_in: Client, stored_study: Study) -> None:
     content, _ = clients_csv(5)
     page = page_text(

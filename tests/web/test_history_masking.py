@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
+from segprofile.model.study import Study as StudyDocument
 from segprofile.model.study import TopicLabel
 from segprofile.web.studies.models import Study
 from web_pages import current_document, form_data
@@ -76,3 +77,67 @@ def test_a_view_storing_directly_is_masked_too_comment_included(
     assert revision.comment == "назвал тему «звонила [имя], тел. [телефон]»"
     assert current_document(stored_study).topic_labels[-1].name == ("звонила [имя], тел. [телефон]")
     _no_raw(str(stored_study.current_revision().document))
+
+
+SOURCE_TITLE = "Обращения Иванова Ивана Ивановича, тел. +7 (912) 345-67-89"
+ROLE_TEXT = "Заявитель со СНИЛС 112-233-445 95 (Сидорова Мария Петровна)"
+RAW_FIRST = ("Иванов", "345-67-89", "112-233-445", "Сидорова")
+
+
+def test_a_study_uploaded_as_yaml_is_masked_at_its_first_revision_and_the_user_is_told(
+    client_in: Client, small_study: StudyDocument
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from segprofile import pipeline
+
+    document = small_study.model_copy(deep=True)
+    document.data_sources[0].title = SOURCE_TITLE
+    document.roles[0].description = ROLE_TEXT
+    document.scope.description = f"Писала {TYPED}"
+    text = pipeline.dump_study(document).encode("utf-8")
+    answer = client_in.post(
+        reverse("studies:create_upload"),
+        {
+            "document": SimpleUploadedFile("study.yaml", text, content_type="application/yaml"),
+            "comment": f"от {TYPED}",
+        },
+    )
+    assert answer.status_code == 302
+    (said,) = [str(m) for m in get_messages(answer.wsgi_request)]
+    assert said == (
+        "Исследование загружено. В тексте заменены персональные данные: 3 имени, 2 телефона, "
+        "1 СНИЛС."
+    )
+    study = Study.objects.get()
+    (revision,) = study.revisions.all()
+    stored = str(revision.document) + revision.comment
+    for raw in (*RAW, *RAW_FIRST):
+        assert raw not in stored
+    kept = revision.to_document()
+    assert kept.data_sources[0].title == "Обращения [имя], тел. [телефон]"
+    assert kept.roles[0].description == "Заявитель со СНИЛС [СНИЛС] ([имя])"
+    assert revision.comment == "от звонила [имя], тел. [телефон]"
+    history = client_in.get(reverse("studies:history", kwargs={"pk": study.pk})).content.decode()
+    for raw in (*RAW, *RAW_FIRST):
+        assert raw not in history
+
+
+def test_a_data_source_renamed_with_a_client_in_its_title_is_stored_masked(
+    client_in: Client, stored_study: Study
+) -> None:
+    source = current_document(stored_study).data_sources[0]
+    url = reverse(
+        "studies:data_source_title", kwargs={"pk": stored_study.pk, "source_id": source.id}
+    )
+    answer = client_in.post(url, {"title": SOURCE_TITLE})
+    assert answer.status_code == 302
+    (said,) = [str(m) for m in get_messages(answer.wsgi_request)]
+    revision = stored_study.current_revision()
+    assert said == (
+        f"Сохранена редакция {revision.number}: источник теперь называется «Обращения [имя], "
+        "тел. [телефон]». В тексте заменены персональные данные: 1 имя, 1 телефон."
+    )
+    assert current_document(stored_study).data_sources[0].title == "Обращения [имя], тел. [телефон]"
+    for raw in RAW_FIRST:
+        assert raw not in str(revision.document) + revision.comment

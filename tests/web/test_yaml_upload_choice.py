@@ -206,3 +206,29 @@ def test_a_viewer_cannot_upload(
     assert response.status_code == 403
     response = upload(other_client, worked_study, the_file(worked_study))
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_section_taken_from_the_file_is_masked_and_the_user_is_told(
+    client_in: Client, worked_study: Study
+) -> None:
+    """The file's typed texts are masked as any edit's (Study.add_revision), and the page says
+    what was replaced."""
+    from django.contrib.messages import get_messages
+
+    typed = "жалоба Сидоровой Марии Петровны, СНИЛС 112-233-445 95"
+    content = the_file(worked_study, scope={"description": typed})
+    shown = upload(client_in, worked_study, content)
+    response = choose(
+        client_in, worked_study, shown, scope="take", hypotheses="keep", research="keep"
+    )
+    assert response.status_code == 302
+    revision = worked_study.current_revision()
+    (said,) = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == (
+        f"Редакция {revision.number} сохранена. В тексте заменены персональные данные: 1 имя, "
+        "1 СНИЛС."
+    )
+    assert revision.to_document().scope.description == "жалоба [имя], СНИЛС [СНИЛС]"
+    for raw in ("Сидоров", "112-233-445"):
+        assert raw not in str(revision.document)

@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
@@ -480,15 +480,20 @@ def open_raw_source(
     staging_root: Path | None = None,
     client_ids: Collection[str | None] = (),
     keep_reasons: Mapping[str, str] | None = None,
+    notify: Callable[[str], None] | None = None,
+    reader: str | None = None,
 ) -> SourceTable:
     """A source's file read for analysis without an import, through the gate's own steps.
 
     The file is read as an import reads it (encodings, delimiters, header rows, sheets, the
     limits of :mod:`~segprofile.data.readers`), its personal data dropped, generalised or
     pseudonymised (the study's key; a column kept as it is only with its reason in
-    ``keep_reasons``, see :func:`_check_keep_reasons`) and its free texts masked by the import's SQL
-    (:func:`_select_sql`) into a private work folder of the staging area — never stored as a
-    version. The engine (DuckDB or Spark) reads that copy; the folder goes when it closes.
+    ``keep_reasons``, see :func:`_check_keep_reasons`; a saved keep without one is told to
+    ``notify``) and its free texts masked by the import's SQL (:func:`_select_sql`) into a
+    private work folder of the staging area — never stored as a version. The engine (DuckDB or
+    Spark) reads that copy; the folder goes when it closes. With ``reader`` (who runs it) the
+    columns kept as they are, with their reasons, are recorded in the audit trail
+    (``keep_personal_data``), as an import records them.
     """
     from segprofile.data.engine import SourceTable, source_file
 
@@ -505,7 +510,9 @@ def open_raw_source(
             raw, sample, decisions, [source.id_column, *client_ids], source=source
         )
         findings = _findings(raw.columns, dtypes, sample, decisions, ids)
-        findings = _check_keep_reasons(findings, keep_reasons or {}, dtypes)
+        findings = _check_keep_reasons(
+            findings, keep_reasons or {}, dtypes, source=source, notify=notify
+        )
         findings = _stable_kinds(home, study_id, findings)
         if any(f.action is PiiAction.pseudonymise for f in findings):
             secret, _ = study_key(home, study_id, key)
@@ -519,6 +526,24 @@ def open_raw_source(
             lambda: raw.con.execute(
                 f"COPY ({select}) TO {quote_literal(str(target))} (FORMAT parquet)"
             )
+        )
+    kept = [
+        {"column": f.column, "kind": f.kind.value, "action": f.action.value, "reason": reason}
+        for f in findings
+        if f.action is PiiAction.keep and (reason := (keep_reasons or {}).get(f.column, "").strip())
+    ]
+    if reader is not None and kept:
+        privacy.write_audit(
+            home,
+            privacy.AuditRecord(
+                time=privacy.now_iso(),
+                user=reader,
+                event="keep_personal_data",
+                study_id=study_id,
+                source_id=source.id,
+                file=masking.mask_file_name(path.name),
+                columns=kept,
+            ),
         )
     log.info(
         "source %s read from its file: %d columns with personal data, %d texts masked",
@@ -694,6 +719,9 @@ def _check_keep_reasons(
     findings: list[PiiFinding],
     reasons: Mapping[str, str],
     dtypes: dict[str, str] | None = None,
+    *,
+    source: DataSource | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> list[PiiFinding]:
     """The one rule for personal data kept as it is: only with a reason stated for this file
     (it goes into the audit trail). A ``keep`` saved in the study document carries no reason and
@@ -701,10 +729,11 @@ def _check_keep_reasons(
     pseudonymised ids.
 
     An import (``dtypes`` ``None``) is refused. A file read for analysis without an import
-    (:func:`open_raw_source`: the dtypes of the file) has no reason to give and no audit trail
-    to keep it in, so such a column gets the gate's default instead — a client id or a number is
-    pseudonymised, a name or an address dropped, a birth date cut to its year
-    (:func:`privacy.default_action`) — as if nothing had been saved for it. The returned
+    (:func:`open_raw_source`: the dtypes of the file) that was given no reason (``--keep-reason``
+    of the command that reads it) gives such a column the gate's default instead — a client id
+    or a number is pseudonymised, a name or an address dropped, a birth date cut to its year
+    (:func:`privacy.default_action`) — as if nothing had been saved for it, and the person is
+    told so (``notify``, else the log: which column of ``source``, why, what to do). The returned
     findings are those the read applies.
 
     Only an uncertain finding (``review``: the column's name says personal data, its values do
@@ -729,15 +758,26 @@ def _check_keep_reasons(
             if f.client_id or f.kind in (PiiKind.client_id, PiiKind.other)
             else privacy.default_action(f.kind, is_date=is_date)
         )
-        log.warning(
-            "column %r (%s) is kept as is in the study but read without an import: %s, as no "
-            "reason is given",
-            f.column,
-            f.kind.value,
-            action.value,
-        )
+        (notify or log.warning)(_unkept_notice(f, action, source))
         out.append(replace(f, action=action))
     return out
+
+
+def _unkept_notice(finding: PiiFinding, action: PiiAction, source: DataSource | None) -> str:
+    """Why a column the study keeps as it is was not kept so by a read without an import, and
+    what to do about it (Russian, for the person who ran it; no values)."""
+    where = f" источника «{source.title or source.id}»" if source is not None else ""
+    load = (
+        f"segprofile import ФАЙЛ --study … --source {source.id}" if source else "segprofile import"
+    )
+    return (
+        f"Столбец «{finding.column}» ({finding.kind.label}){where} не оставлен как есть, хотя так "
+        "записано в исследовании: файл прочитан без загрузки, а причина оставить персональные "
+        f"данные без изменений не указана, поэтому выбрано «{action.label}». Что сделать: "
+        "укажите причину параметром --keep-reason «…» (она записывается в журнал) или "
+        f"загрузите файл источника ({load} --keep-reason «…»; в веб-интерфейсе — на странице "
+        "«Данные»)."
+    )
 
 
 def _stable_kinds(home: Path, study_id: str, findings: list[PiiFinding]) -> list[PiiFinding]:

@@ -62,6 +62,7 @@ from segprofile.pipeline.data_in import (
     import_demo_data,
     inspect_file,
     joining_source,
+    keep_reasons,
     list_dataset_versions,
     open_data_source,
     open_dataset,
@@ -109,7 +110,7 @@ from segprofile.pipeline.documents import (
     study_from_data,
     study_hash,
 )
-from segprofile.pipeline.edits import MaskedEdit, mask_comment, mask_edit
+from segprofile.pipeline.edits import MaskedEdit, mask_comment, mask_edit, mask_text
 from segprofile.pipeline.features import (
     FeatureColumn,
     FeatureColumns,
@@ -331,6 +332,7 @@ __all__ = [
     "journey_metrics",
     "journey_steps_of_role",
     "k_diagnostics_svg",
+    "keep_reasons",
     "list_dataset_versions",
     "list_examples",
     "load_study",
@@ -338,6 +340,7 @@ __all__ = [
     "mask_edit",
     "mask_note",
     "mask_preview",
+    "mask_text",
     "merge_topics",
     "missing_columns",
     "new_feature_id",

@@ -8,6 +8,7 @@ personal-data findings to confirm, quality) → the user's decisions saved in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,6 +113,22 @@ def joining_source(study: Study, source: DataSource) -> DataSource:
         return source
     merged = (own or ColumnOverride()).model_copy(update={"pii": decision.pii})
     return source.model_copy(update={"columns": {**source.columns, records.id_column: merged}})
+
+
+def keep_reasons(
+    study: Study,
+    source: DataSource | None,
+    decisions: Mapping[str, ColumnOverride],
+    reason: str | None,
+) -> dict[str, str]:
+    """The one reason a person gave (``--keep-reason``) for every column kept as it is: decided
+    now (``decisions``) or in the study document (``source``'s own decisions and the records'
+    on the client id it joins by). A keep written in the document is not applied to a file
+    without it (an import is refused, a read without an import pseudonymises or drops)."""
+    if not reason or not reason.strip():
+        return {}
+    kept = {**(joining_source(study, source).columns if source is not None else {}), **decisions}
+    return {col: reason.strip() for col, ov in kept.items() if ov.pii == "keep"}
 
 
 def inspect_file(
@@ -284,9 +301,11 @@ def open_data_source(
     """A source opened for analysis: its latest imported dataset version when there is one
     (``.version`` says which), otherwise the file at its ``path`` in the workspace's
     ``data_dir``, with its personal data depersonalised on the fly as an import would (under
-    the study's key; a column the study keeps as it is stays so only with a reason: for the
-    study's client id, the one recorded when it was last imported kept as it is — else it gets
-    the gate's default). Without a ``data_dir`` a source must have an imported version."""
+    the study's key; a column the study keeps as it is stays so only with a reason: the
+    workspace's ``keep_reason`` given for this run, or for the study's client id the one
+    recorded when it was last imported kept as it is — else it gets the gate's default, and
+    the workspace's ``notify`` is told why). Without a ``data_dir`` a source must have an
+    imported version."""
     data_dir = _data_dir_for(ws, study, source)
     if data_dir is None:
         return datasets.open_version(engine, ws.home, study.id, source)
@@ -299,7 +318,12 @@ def open_data_source(
         ws.key(study),
         staging_root=ws.staging,
         client_ids=study_client_ids(study),
-        keep_reasons=_joined_reasons(ws, study),
+        keep_reasons={
+            **_joined_reasons(ws, study),
+            **keep_reasons(study, source, {}, ws.keep_reason),
+        },
+        notify=ws.notify,
+        reader=ws.reader,
     )
 
 

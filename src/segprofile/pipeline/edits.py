@@ -2,11 +2,13 @@
 
 A journey typed in the editor, a hypothesis, a recommendation, a note on a segment, a portrait,
 a research activity, a role and its audience, the scope's title and description, a feature's
-name or a topic's name may carry a client's name or number as easily as a CSV file does.
-:func:`mask_edit` takes the document before an edit and after it and masks, with the same
-:func:`~segprofile.data.masking.mask_personal_data` as every import, the free texts of the
-items the edit changed (masking a masked text changes nothing, so only changed items are
-masked again, for speed). The web calls it where every edit is stored.
+name, a topic's name or a data source's title may carry a client's name or number as easily as
+a CSV file does. :func:`mask_edit` takes the document before an edit and after it and masks,
+with the same :func:`~segprofile.data.masking.mask_personal_data` as every import, the free
+texts of the items the edit changed (masking a masked text changes nothing, so only changed
+items are masked again, for speed); with no document before (a study's first revision: a
+document uploaded whole, a new study) every item is new and masked. The web calls it where
+every edit is stored.
 
 Some texts stay as typed, each for its reason:
 
@@ -33,7 +35,7 @@ from segprofile.data import masking
 from segprofile.model.study import Study
 from segprofile.pipeline.journeys import mask_journeys
 
-__all__ = ["MaskedEdit", "mask_comment", "mask_edit"]
+__all__ = ["MaskedEdit", "mask_comment", "mask_edit", "mask_text"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -50,6 +52,7 @@ _AUDIENCE = ("description",)
 _SCOPE = ("title", "description")
 _FEATURE = ("label",)
 _TOPIC = ("name",)
+_SOURCE = ("title",)
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,14 @@ class MaskedEdit:
 def mask_comment(text: str) -> str:
     """A revision's comment that quotes what was typed («добавил шаг «…»»), personal data
     masked as in the study itself."""
-    return masking.mask_personal_data(text).text
+    return mask_text(text)[0]
+
+
+def mask_text(text: str) -> tuple[str, str]:
+    """One typed text masked as the study's texts are, before anything is made of it (a new
+    data source's title, of which its id is made), and what was masked («1 имя», or ``""``)."""
+    masked = masking.mask_personal_data(text)
+    return masked.text, masking.list_masked(masked.counts)
 
 
 def _mask_value(value: Any, total: dict[str, int]) -> Any:
@@ -97,17 +107,38 @@ def _mask_changed(
     return [item if old.get(key(item)) == item else mask(item) for item in after]
 
 
-def mask_edit(before: Study, after: Study) -> MaskedEdit:
-    """``after`` with the free texts of the items that differ from ``before`` masked.
+def mask_edit(before: Study | None, after: Study) -> MaskedEdit:
+    """``after`` with the free texts of the items that differ from ``before`` masked (every
+    item when ``before`` is ``None``: a first revision).
 
     Journeys (titles and every text of their steps, as an import masks them), hypotheses
     (statement, source, verdict and evidence), recommendations (title, description, change of
     the journey), notes on segments, portraits (name, persona card, empathy map), research
     activities (title, notes), roles (title, description, the audience's description), the
-    scope (title, description), features (name) and topics (name). What stays as typed, and
-    why, is in the module's note.
+    scope (title, description), features (name), topics (name) and data sources (title). What
+    stays as typed, and why, is in the module's note.
     """
     total = masking.add_counts()
+    if before is None:  # nothing before: every item is new, the scope too
+        before = after.model_copy(
+            update={
+                "journeys": [],
+                "hypotheses": [],
+                "recommendations": [],
+                "segment_notes": [],
+                "research": after.research.model_copy(update={"activities": []}),
+                "segmentation": after.segmentation.model_copy(update={"portraits": []}),
+                "roles": [],
+                "features": [],
+                "topic_labels": [],
+                "data_sources": [],
+            }
+        )
+        scope = _mask_fields(after.scope, _SCOPE, total)
+    else:
+        scope = (
+            after.scope if after.scope == before.scope else _mask_fields(after.scope, _SCOPE, total)
+        )
 
     def hypothesis(h: Any) -> Any:
         masked = _mask_fields(h, _HYPOTHESIS, total)
@@ -120,7 +151,6 @@ def mask_edit(before: Study, after: Study) -> MaskedEdit:
             return masked
         return masked.model_copy(update={"audience": _mask_fields(r.audience, _AUDIENCE, total)})
 
-    scope = after.scope if after.scope == before.scope else _mask_fields(after.scope, _SCOPE, total)
     changed = [j for j in after.journeys if j not in before.journeys]
     masked_journeys, counts = mask_journeys(changed)
     total.update(masking.add_counts(total, counts))
@@ -178,6 +208,12 @@ def mask_edit(before: Study, after: Study) -> MaskedEdit:
                 after.topic_labels,
                 lambda t: t.id,
                 lambda t: _mask_fields(t, _TOPIC, total),
+            ),
+            "data_sources": _mask_changed(
+                before.data_sources,
+                after.data_sources,
+                lambda s: s.id,
+                lambda s: _mask_fields(s, _SOURCE, total),
             ),
         }
     )

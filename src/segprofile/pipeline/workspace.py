@@ -50,6 +50,16 @@ class Workspace:
     key_name: str | None = None
     """The study's key in the store; default the study's id (the web names keys by study
     number)."""
+    keep_reason: str | None = None
+    """Why the columns the study keeps as they are (client ids already pseudonyms…) stay so
+    when a source's file is read from ``data_dir`` without an import (the command line's
+    ``--keep-reason``); without it such a column gets the gate's default."""
+    reader: str | None = None
+    """Who reads (the command line's user): a column kept as it is by a read without an import
+    is recorded in the audit trail under this name; ``None``: not recorded."""
+    notify: Callable[[str], None] | None = None
+    """Where what the person should know about a read goes (the command line: stderr), e.g.
+    a column kept as it is in the study but read without a reason; ``None``: the log."""
 
     def __post_init__(self) -> None:
         config.check_apart(self.staging, self.home)

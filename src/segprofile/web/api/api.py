@@ -395,7 +395,8 @@ def _revision_out(revision: StudyRevision) -> dict[str, Any]:
         "number": revision.number,
         "created_at": revision.created_at,
         "author": revision.author.get_username() if revision.author else None,
-        "comment": revision.comment,
+        # As the history names it (an example by its title): one rule, on the model.
+        "comment": revision.comment_shown,
         "base_number": revision.base_number,
     }
 
@@ -483,7 +484,10 @@ def create_study(request: HttpRequest, body: StudyIn) -> Status:
         {"what": "study", "created": True, "revision": 1, "via": "api"},
     )
     study = access.study_for(request, study.pk)  # with the user's role, as every study read
-    return Status(201, _study_detail_out(study, request.user, document))
+    # The document as stored: its typed texts masked (Study.add_revision).
+    return Status(
+        201, _study_detail_out(study, request.user, study.current_revision().to_document())
+    )
 
 
 # --- sections and items of the study document ---------------------------------------------------

@@ -116,6 +116,9 @@ class Study(models.Model):
 
     edit_base: int | None = None
     """The revision number an edit in this request started from (set by ``access.study_for``)."""
+    masked_list = ""
+    """What the first revision's typed texts had masked, on a study just made by
+    :meth:`create_from_document` («1 имя, 1 телефон»); ``""`` otherwise."""
 
     def current_revision(self) -> StudyRevision:
         """The latest revision: the study's current content."""
@@ -127,12 +130,15 @@ class Study(models.Model):
 
     @classmethod
     def create_from_document(cls, document: StudyDocument, *, owner: Any, comment: str) -> Study:
-        """A new study row with the document as its first revision."""
+        """A new study row with the document as its first revision (its typed texts masked
+        as every revision's: what was masked is on the study as ``masked_list``)."""
         with transaction.atomic():
             study = cls.objects.create(
                 slug=cls._free_slug(owner, document.id), title=document.title, owner=owner
             )
-            study.add_revision(document, author=owner, comment=comment)
+            study.masked_list = study.add_revision(
+                document, author=owner, comment=comment
+            ).masked_list
         study._prepare_data_dir()
         retire_stale_key(study)
         return study
@@ -182,19 +188,18 @@ class Study(models.Model):
         form's base on the study as ``edit_base`` and it is used when ``base`` is not given.
 
         Texts typed about clients are masked here, whichever view stores the edit (the one rule,
-        :func:`segprofile.pipeline.mask_edit`, against the latest revision), and so is the
-        comment that may quote them; what was masked is on the revision as ``masked_list`` for
-        the view to tell («1 имя, 1 телефон», or ``""``). A view may mask first to report
-        beside its form: masking a masked text changes nothing.
+        :func:`segprofile.pipeline.mask_edit`, against the latest revision; the first revision —
+        a document uploaded whole, a new study — all of it), and so is the comment that may
+        quote them; what was masked is on the revision as ``masked_list`` for the view to tell
+        («1 имя, 1 телефон», or ``""``). A view may mask first to report beside its form:
+        masking a masked text changes nothing.
         """
         if base is None:
             base = self.edit_base
         current = self.revisions.order_by("-number").first()
-        masked_list = ""
-        if current is not None:
-            edit = pipeline.mask_edit(current.to_document(), document)
-            document, masked_list = edit.study, edit.masked_list
-            comment = pipeline.mask_comment(comment)
+        edit = pipeline.mask_edit(current.to_document() if current else None, document)
+        document, masked_list = edit.study, edit.masked_list
+        comment = pipeline.mask_comment(comment)
         mine = document.model_dump(mode="json")
         with transaction.atomic():
             # One writer at a time per study (PostgreSQL row lock; SQLite serialises writers).
@@ -290,6 +295,17 @@ class EditConflictError(ConflictError):
             )
             % {"latest": latest},
         )
+
+
+def masked_note(masked_list: str) -> str:
+    """What a saved edit's message adds when typed texts were masked (``masked_list`` of
+    :meth:`Study.add_revision`): « В тексте заменены персональные данные: 1 имя, 1 телефон.»,
+    or ``""``."""
+    if not masked_list:
+        return ""
+    return " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
+        "masked": masked_list
+    }
 
 
 class StudyRevision(models.Model):

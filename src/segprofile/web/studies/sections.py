@@ -34,7 +34,7 @@ from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies import htmx
-from segprofile.web.studies.models import Study, StudyRevision
+from segprofile.web.studies.models import Study, StudyRevision, masked_note
 
 Change = Callable[[dict[str, Any]], None]
 """Changes the document's data in place; may raise :class:`SegprofileError` (shown on the form)."""
@@ -143,8 +143,4 @@ def saved_message(revision: StudyRevision) -> str:
     """«Редакция N сохранена.», and what of the typed texts was masked, if anything was
     (``Study.add_revision`` masks every edit; the user is told where they saved it)."""
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    if revision.masked_list:
-        saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
-            "masked": revision.masked_list
-        }
-    return saved
+    return saved + masked_note(revision.masked_list)

@@ -113,6 +113,9 @@ def plain_file_name(name: str) -> bool:
 class DataFileForm(forms.Form):
     """A data file to inspect before import: for a source of the study or for a new one."""
 
+    masked_list = ""
+    """What the new source's title had masked («1 имя, 1 телефон»), once the form is valid."""
+
     source = forms.ChoiceField(label=_("Data source"))
     new_source_id = forms.CharField(
         label=_("Identifier of the new source"),
@@ -201,10 +204,16 @@ class DataFileForm(forms.Form):
         source_id = (cleaned.get("new_source_id") or "").strip()
         taken = {s.id for s in self.document.data_sources}
         uploaded = cleaned.get("file")
+        # The title is a typed text about clients like the study's others: masked before its
+        # id or the upload's record is made of it (the revision would mask it too late).
+        title, self.masked_list = pipeline.mask_text(
+            (cleaned.get("new_source_title") or "").strip()
+        )
+        cleaned["new_source_title"] = title
         if not source_id:  # made from what the analyst did write: the title, else the file
-            named = (cleaned.get("new_source_title") or "").strip()
+            named = title
             if not named and uploaded is not None:
-                named = PurePosixPath(uploaded.name or "").stem
+                named = pipeline.mask_text(PurePosixPath(uploaded.name or "").stem)[0]
             source_id = identifier_from(named, taken, fallback="source", length=32)
         if not _SOURCE_ID.match(source_id):
             self.add_error(

@@ -70,7 +70,7 @@ from segprofile.web.studies.forms.data import (
     ImportDecisionsForm,
     SourceTitleForm,
 )
-from segprofile.web.studies.models import AuditEvent, DataImport, Study
+from segprofile.web.studies.models import AuditEvent, DataImport, Study, masked_note
 from segprofile.web.studies.people import people_by_username
 from segprofile.web.studies.services import (
     clean_staging,
@@ -189,6 +189,15 @@ def stage_file(
     uploaded = form.cleaned_data["file"]
     source_id = form.cleaned_data["source"]
     new_source = None
+    if form.masked_list:
+        messages.info(
+            request,
+            gettext(
+                "Personal data in the new source's title was replaced: %(masked)s. Name the "
+                "source by what its data are, not by a client."
+            )
+            % {"masked": form.masked_list},
+        )
     if source_id == NEW_SOURCE:
         source_id = form.cleaned_data["new_source_id"]
         new_source = {
@@ -532,7 +541,11 @@ def data_source_title(request: HttpRequest, pk: int, source_id: str) -> HttpResp
     messages.success(
         request,
         gettext("Revision %(number)s was saved: the source is now called «%(title)s».")
-        % {"number": revision.number, "title": new},
+        % {
+            "number": revision.number,
+            "title": revision.to_document().data_source(source_id).title,  # as stored: masked
+        }
+        + masked_note(revision.masked_list),
     )
     return _back_to_data(study, source_id)
 

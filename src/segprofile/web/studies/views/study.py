@@ -48,6 +48,7 @@ from segprofile.web.studies.models import (
     ResearchPlan,
     Study,
     StudyRevision,
+    masked_note,
 )
 from segprofile.web.studies.sections import report_problems
 from segprofile.web.studies.storage import file_state, safe_data_path
@@ -165,7 +166,7 @@ def study_create_from_upload(request: HttpRequest) -> HttpResponse:
         return _new_page(request, upload_form=form, status=400)
     comment = form.cleaned_data["comment"] or gettext("Uploaded from a file")
     study = Study.create_from_document(form.study_document, owner=request.user, comment=comment)
-    messages.success(request, gettext("The study was uploaded."))
+    messages.success(request, gettext("The study was uploaded.") + masked_note(study.masked_list))
     return redirect("studies:detail", pk=study.pk)
 
 
@@ -372,7 +373,9 @@ def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
         {"what": "study", "file": data["file"], "revision": revision.number, "sections": taken},
     )
     messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
+        request,
+        gettext("Revision %(number)s was saved.") % {"number": revision.number}
+        + masked_note(revision.masked_list),
     )
     return redirect("studies:detail", pk=study.pk)
 
