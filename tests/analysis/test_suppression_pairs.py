@@ -23,6 +23,7 @@ from segprofile.model.results import (
     CrossProposal,
     CrossSegmentation,
     FeatureSegmentation,
+    Priority,
     PrioritySummary,
     Profile,
     SatisfactionStats,
@@ -110,6 +111,9 @@ def computed_profile() -> tuple[Profile, Counter[tuple[str, str]]]:
         )
         for fid in ("channel", "district")
     ]
+    # МФЦ is ranked first (a report shows overlaps of the segments it ranks).
+    mfc = next(s for s in features[0].segments if s.key == "channel=МФЦ")
+    mfc.priority = Priority(score=0.5, rank=1, parts={}, reasons=["большой сегмент"])
     cross = CrossSegmentation(
         feature_ids=("channel", "district"),
         label="Канал обращения × Район",

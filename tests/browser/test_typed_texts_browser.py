@@ -130,8 +130,8 @@ def test_journey_segments_by_title_round_trip_and_a_typed_role_masked(
     exported = page.request.get(study_url + "journeys/export.csv").body()
     rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig")), delimiter=";"))
     segments = {r["Путь"]: r["Сегменты пути"] for r in rows}
-    assert segments["target_office"] == "Способ подачи заявления: клиентская служба СФР (лично)"
-    assert segments["target_rural"] == "Тип населённого пункта: сельская местность"
+    assert segments["target_office"] == "Способ подачи заявления: Клиентская служба СФР (лично)"
+    assert segments["target_rural"] == "Тип населённого пункта: Сельская местность"
     assert segments["current"] == ""
     assert "channel=" not in exported.decode("utf-8-sig")
 
@@ -143,7 +143,7 @@ def test_journey_segments_by_title_round_trip_and_a_typed_role_masked(
     page.locator("#import").get_by_role("button", name="Загрузить как новую редакцию").click()
     expect(page.locator("main")).to_contain_text("Сохранена редакция")
     page.locator("#j-target_office").scroll_into_view_if_needed()
-    expect(page.locator("#j-target_office")).to_contain_text("клиентская служба СФР (лично)")
+    expect(page.locator("#j-target_office")).to_contain_text("Клиентская служба СФР (лично)")
     shot(page, "h56-01-journeys-imported-by-title", page.locator("#j-target_office"))
     assert page.request.get(study_url + "journeys/export.csv").body() == exported
 

@@ -362,7 +362,7 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
     form = page.locator("#activity-new")
     form.get_by_label("Название").fill("Интервью с заявителями, подававшими в приёмной")
     form.locator("label.research-target", has_text="Приёмная").locator("input").fill("3")
-    form.get_by_label("p1", exact=False).check()
+    form.locator('input[name="hypotheses"][value="p1"]').check()  # labelled «№ n. …»
     shot(page, "whole-23-interviews-form", form)
     form.get_by_role("button", name="Сохранить").click()
     activity = page.locator("article.research-activity").filter(

@@ -14,6 +14,7 @@ from segprofile import pipeline
 from segprofile.data import datasets, privacy
 from segprofile.data.privacy import PiiKind
 from segprofile.errors import InputError, NotFound
+from segprofile.model.format import restore
 from segprofile.model.study import Study
 
 
@@ -39,8 +40,11 @@ def _respondents(ws: pipeline.Workspace, study: Study, tmp_path: Path) -> tuple[
 
 
 def _read(path: Path) -> list[dict[str, str]]:
+    """The contacts as a spreadsheet shows them: a pseudonym «'-8Ec…» written so that it is no
+    formula reads «-8Ec…» (the pseudonyms are of a new key in each run: any may start so)."""
     text = path.read_bytes().decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    rows = csv.DictReader(io.StringIO(text), delimiter=";")
+    return [{k: restore(v) for k, v in row.items()} for row in rows]
 
 
 def test_contacts_of_the_chosen_respondents_only(

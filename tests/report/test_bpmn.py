@@ -327,9 +327,9 @@ def test_segments_are_written_by_their_titles_and_read_back_as_keys(
     text = journeys_to_bpmn(document.journeys, document)
     validator.validate(etree.fromstring(text.encode()))  # type: ignore[attr-defined]
     line = _segments_line(text, target.id)
-    # As the journeys page names it without a profile: «Тип населённого пункта: сельская местность».
+    # As the journeys page names it without a profile: «Тип населённого пункта: Сельская местность».
     assert segment_name(document.features, "region_type=rural") in line
-    assert "Тип населённого пункта: сельская местность" in line
+    assert "Тип населённого пункта: Сельская местность" in line
     assert "region_type=rural" not in line
     assert "disability_in_family=true" not in line
     assert "channel=mfc" in line  # its title is ambiguous: the key, so the round trip never guesses

@@ -484,6 +484,16 @@ class _Builder:
 
     def name(self, key: str) -> str:
         seg = self.by_key.get(key)
+        feature_id = key.partition("=")[0]
+        shown = {fs.feature_id: fs.label for fs in self.profile.by_feature}
+        if seg is None and "&" not in key and feature_id in shown:
+            # A value of a feature in this run that the run does not show: among «Прочие
+            # значения» (fewer than min_cell clients) or not in the data. Not named: a rare
+            # value is never named (``analysis.suppression``).
+            return (
+                f"{shown[feature_id]}: значение не показывается (меньше "
+                f"{number(self.seg.min_cell)} клиентов или нет в данных)"
+            )
         if seg is None:  # not in this run: by the study's labels
             return segment_name(self.study.features, key)
         feature = self.feature_of.get(key)
