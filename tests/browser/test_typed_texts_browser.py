@@ -149,7 +149,7 @@ def test_journey_segments_by_title_round_trip_and_a_typed_role_masked(
 
     # A segment the study does not have: refused, naming the file, the row and the value.
     text = exported.decode("utf-8-sig").replace(
-        "Тип населённого пункта: сельская местность", "Тип поселения: деревня"
+        "Тип населённого пункта: Сельская местность", "Тип поселения: деревня"
     )
     page.locator("#import input[name=file]").set_input_files(
         {"name": "пути от МФЦ.csv", "mimeType": "text/csv", "buffer": text.encode("utf-8-sig")}
