@@ -305,3 +305,80 @@ def test_a_few_outside_told_by_the_rule_round_the_line() -> None:
     assert published.applicants_text == "около 600 из 1\u00a0000 клиентов"
     assert published.entitled == 5_000
     assert published.coverage == pytest.approx(600 / 5_000)
+
+
+HIDDEN_REASON = "слепая зона не показывается: вместе со слепыми зонами других сегментов"
+
+
+def _region(profile: Profile, label: str) -> SegmentStats:
+    return next(
+        s
+        for fs in profile.by_feature
+        if fs.feature_id == "region"
+        for s in fs.segments
+        if s.label == label
+    )
+
+
+def test_the_priority_does_not_tell_a_blind_zone_hidden_for_the_line(tmp_path: Path) -> None:
+    """Московская область's blind zone is hidden so that the rest of the regions does not tell
+    Тульская's 3 outside. Its priority would tell it back: «слепая зона 99 % имеющих право» and
+    a score of the weight × that share (with the population table, its applicants). The
+    priority does not count a blind zone the profile does not show."""
+    computed, published, study = build(
+        tmp_path, {"Москва": 30, "Московская область": 7, "Тульская область": 3}
+    )
+    for profile in (computed, published):
+        seg = _region(profile, "Московская область")
+        assert seg.priority is not None
+        assert seg.priority.parts["blind_zone"] == 0
+        assert any(r.startswith(HIDDEN_REASON) for r in seg.priority.reasons)
+        assert not any("имеющих право —" in r for r in seg.priority.reasons)
+    assert _region(published, "Московская область").blind_zone is None
+    # A blind zone the profile shows still counts.
+    moscow = _region(published, "Москва")
+    assert moscow.blind_zone is not None
+    assert moscow.priority is not None
+    assert moscow.priority.parts["blind_zone"] > 0
+    # Re-weighting on the priorities page follows the same rule.
+    again = pipeline.published_profile(pipeline.reprioritised(computed, study), study)
+    seg = _region(again, "Московская область")
+    assert seg.priority is not None
+    assert seg.priority.parts["blind_zone"] == 0
+
+
+def test_a_stored_profile_that_counted_a_hidden_blind_zone_is_published_without_it(
+    tmp_path: Path,
+) -> None:
+    """A run computed before the rule stored a priority that counted the blind zone: the
+    published profile ranks that segment no more (its score carries the share), and a reason
+    that cites a hidden blind zone reads as hidden."""
+    computed, _, study = build(
+        tmp_path, {"Москва": 30, "Московская область": 7, "Тульская область": 3}
+    )
+    old = computed.model_copy(deep=True)
+    seg = _region(old, "Московская область")
+    assert seg.priority is not None
+    seg.priority.parts["blind_zone"] = 0.099
+    seg.priority.score = 0.099
+    seg.priority.rank = 1
+    seg.priority.reasons = ["слепая зона 99 % имеющих право — большая (порог 30 %)"]
+    shown = _region(pipeline.published_profile(old, study), "Московская область")
+    assert shown.priority is None
+    seg.priority.parts["blind_zone"] = 0.0  # a weight of zero: the reason alone tells it
+    seg.priority.score = 0.0
+    seg.priority.rank = None
+    shown = _region(pipeline.published_profile(old, study), "Московская область")
+    assert shown.priority is not None
+    assert shown.priority.reasons == [
+        "слепая зона не показывается: вместе со слепыми зонами других сегментов она позволила "
+        "бы вычислить группу меньше 5 клиентов — не учитывается"
+    ]
+    published = pipeline.published_profile(old, study)
+    ranks = sorted(
+        s.priority.rank
+        for fs in published.by_feature
+        for s in fs.segments
+        if s.priority is not None and s.priority.rank is not None
+    )
+    assert ranks == list(range(1, len(ranks) + 1))

@@ -48,7 +48,7 @@ from segprofile.analysis.stats import (
     required_sample,
     wilson_interval,
 )
-from segprofile.analysis.suppression import blind_zone_told
+from segprofile.analysis.suppression import blind_zone_told, hidden_blind_zone_reason
 from segprofile.model.format import (
     number,
     p_value,
@@ -258,6 +258,7 @@ def _parts(
     sponsors: dict[str, str],
     feature_totals: dict[str, _Totals],
     min_cell: int,
+    hidden_blind_zones: frozenset[str],
 ) -> dict[str, float]:
     if rated:
         capacity = gap.affected / max_affected if max_affected > 0 else 0.0
@@ -269,7 +270,7 @@ def _parts(
         "capacity": capacity,
         "dissatisfaction": dissatisfaction,
         "blind_zone": (seg.blind_zone.share or 0.0)
-        if seg.blind_zone and blind_zone_told(seg, min_cell)
+        if seg.blind_zone and blind_zone_told(seg, min_cell) and seg.key not in hidden_blind_zones
         else 0.0,
         "uniqueness": uniqueness.get(seg.key, 0.0),
         "sponsor": 1.0 if seg.key in sponsors else 0.0,
@@ -330,9 +331,12 @@ def _capacity_reason(seg: SegmentStats, gap: SatisfactionGap, rated: bool, study
     return f"{text} — не учитывается: {why}"
 
 
-def _blind_zone_reason(seg: SegmentStats, study: Study) -> str | None:
-    """The blind zone as the tables publish it (:func:`blind_zone_told`), or why it is not
-    counted; nothing when the segment has none (no population table, or not its feature)."""
+def _blind_zone_reason(
+    seg: SegmentStats, study: Study, hidden_blind_zones: frozenset[str]
+) -> str | None:
+    """The blind zone as the tables publish it (:func:`blind_zone_told`, not hidden to protect
+    the audience line), or why it is not counted; nothing when the segment has none (no
+    population table, or not its feature)."""
     bz, min_cell = seg.blind_zone, study.segmentation.min_cell
     if bz is None:
         return None
@@ -351,6 +355,8 @@ def _blind_zone_reason(seg: SegmentStats, study: Study) -> str | None:
             f"вне целевой аудитории меньше {number(min_cell)} клиентов сегмента — слепая зона "
             "не показывается и не учитывается"
         )
+    if seg.key in hidden_blind_zones:
+        return hidden_blind_zone_reason(min_cell)
     if bz.share is None:
         return (
             "слепая зона не оценена: обратившихся больше, чем имеющих право по таблице численности"
@@ -371,11 +377,12 @@ def _reasons(
     weights: dict[str, float],
     sponsors: dict[str, str],
     uniqueness_note: Callable[[str], str | None],
+    hidden_blind_zones: frozenset[str],
 ) -> list[str]:
     out = [_capacity_reason(seg, gap, rated, study)]
     if rated:
         out.append(satisfaction_reason(gap, study))
-    blind = _blind_zone_reason(seg, study)
+    blind = _blind_zone_reason(seg, study, hidden_blind_zones)
     if blind:
         out.append(blind)
     note = uniqueness_note(seg.key)
@@ -497,11 +504,15 @@ def prioritise(
     overall: SatisfactionStats,
     *,
     complaints: Uniqueness | None = None,
+    hidden_blind_zones: frozenset[str] = frozenset(),
 ) -> PrioritySummary:
     """Score and rank every segment (in place: ``segment.priority``); the summary for the report.
 
     ``complaints`` (problem uniqueness from complaint topics) is used for the uniqueness part
     until research has confirmed problems; after that confirmed problems count.
+    ``hidden_blind_zones``: segments whose blind zone the published profile hides to protect
+    the audience line (:func:`~segprofile.analysis.suppression.blind_zones_hidden_by_audience`);
+    like any blind zone not shown, it is not counted.
     """
     settings = study.priority
     low = overall.csat is None or overall.csat < settings.low_satisfaction_csat
@@ -534,6 +545,7 @@ def prioritise(
                 sponsors,
                 feature_totals,
                 study.segmentation.min_cell,
+                hidden_blind_zones,
             ),
         )
         for seg in candidates
@@ -547,7 +559,17 @@ def prioritise(
             score=score,
             rank=rank if score > 0 else None,
             parts={p: weights[p] * parts[p] for p in PARTS},
-            reasons=_reasons(study, seg, gap, rated, parts, weights, sponsors, uniqueness_note),
+            reasons=_reasons(
+                study,
+                seg,
+                gap,
+                rated,
+                parts,
+                weights,
+                sponsors,
+                uniqueness_note,
+                hidden_blind_zones,
+            ),
             gap=gap,
         )
     top_keys = _top(ranked, settings.top)

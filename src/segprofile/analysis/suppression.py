@@ -526,6 +526,32 @@ def blind_zone_told(seg: SegmentStats, min_cell: int) -> bool:
     )
 
 
+def hidden_blind_zone_reason(min_cell: int) -> str:
+    """The priority's reason for a blind zone hidden to protect the audience line."""
+    return (
+        "слепая зона не показывается: вместе со слепыми зонами других сегментов она "
+        f"позволила бы вычислить группу меньше {number(min_cell)} клиентов — не учитывается"
+    )
+
+
+def blind_zones_hidden_by_audience(profile: Profile, min_cell: int) -> frozenset[str]:
+    """Keys of the segments whose blind zone :func:`blind_zone_told` would publish but the
+    published profile hides to protect the audience line (:func:`protect_audience`): the
+    priority must not count them, or its score and reasons would tell the hidden figure."""
+    published = {
+        s.key: s for fs in _Suppressor(profile, min_cell).run().by_feature for s in fs.segments
+    }
+    return frozenset(
+        s.key
+        for fs in profile.by_feature
+        for s in fs.segments
+        if blind_zone_told(s, min_cell)
+        and (shown := published.get(s.key)) is not None
+        and not shown.hidden
+        and shown.blind_zone is None
+    )
+
+
 def live_count(matched: int, total: int, min_cell: int) -> LiveCount:
     """How many of ``total`` records a condition selects, as the viewer may see it.
 
@@ -906,7 +932,8 @@ class _Suppressor:
             }
         )
         hidden = hidden_keys(published) | self.rare
-        unranked = self.rerank(published.by_feature)
+        unranked = self.unrank_hidden_blind_zones(features)  # before the ranks are renumbered
+        unranked |= self.rerank(published.by_feature)
         self.published_features = published.by_feature
         published.priority = self.priority(
             p.priority, hidden | unranked, published.cross, p.total_clients
@@ -1312,6 +1339,37 @@ class _Suppressor:
         return crosstabs, vulnerable
 
     # -- priorities -------------------------------------------------------------------------
+
+    def unrank_hidden_blind_zones(self, features: Sequence[FeatureSegmentation]) -> frozenset[str]:
+        """A shown segment whose blind zone :func:`protect_audience` hid must not have it told
+        by its priority: a profile computed before that rule (a stored run) counted it in the
+        score — the segment loses its rank, as with hidden ratings — or cited it in a reason,
+        which now reads as hidden. Keys of the unranked are returned."""
+        told = {
+            s.key
+            for fs in self.profile.by_feature
+            for s in fs.segments
+            if blind_zone_told(s, self.min_cell)
+        }
+        unranked = set()
+        for fs in features:
+            for seg in fs.segments:
+                if seg.priority is None or seg.blind_zone is not None or seg.key not in told:
+                    continue
+                if seg.priority.parts.get("blind_zone", 0.0) > 0:
+                    seg.priority = None
+                    unranked.add(seg.key)
+                    continue
+                reason = hidden_blind_zone_reason(self.min_cell)
+                seg.priority = seg.priority.model_copy(
+                    update={
+                        "reasons": [
+                            reason if r.startswith("слепая зона ") else r
+                            for r in seg.priority.reasons
+                        ]
+                    }
+                )
+        return frozenset(unranked)
 
     @staticmethod
     def rerank(features: Sequence[FeatureSegmentation]) -> frozenset[str]:

@@ -275,6 +275,7 @@ def reprioritised(profile: Profile, study: Study) -> Profile:
     complaint topics is kept as the profile scored it; the overlaps of the top segments need the
     data and are left out. Publish the result before showing it (:func:`published_profile`)."""
     from segprofile.analysis.priority import prioritise
+    from segprofile.analysis.suppression import blind_zones_hidden_by_audience
 
     changed = profile.model_copy(deep=True)
     changed.priority = prioritise(
@@ -282,6 +283,7 @@ def reprioritised(profile: Profile, study: Study) -> Profile:
         changed.by_feature,
         changed.satisfaction,
         complaints=_stored_uniqueness(profile),
+        hidden_blind_zones=blind_zones_hidden_by_audience(profile, study.segmentation.min_cell),
     )
     return changed
 

@@ -93,6 +93,7 @@ def profile_study(
             overlap_pairs,
             prioritise,
         )
+        from segprofile.analysis.suppression import blind_zones_hidden_by_audience
 
         report(0.1, "Проверка столбцов")
         features = study.segmented_features()
@@ -222,17 +223,6 @@ def profile_study(
             progress=lambda f, m: report(0.945 + 0.005 * f, m or "Кластеры"),
         )
         cluster_warnings = linked_warnings + cluster_warnings
-        report(0.95, "Приоритеты")
-        priority = prioritise(study, by_feature.features, overall, complaints=complaints)
-        counts = pair_counts(
-            study,
-            table,
-            overlap_pairs(priority),
-            edges=by_feature.edges,
-        )
-        add_overlaps(
-            study, priority, by_feature.features, {k: PairCount(**v) for k, v in counts.items()}
-        )
         journeys = compare_journeys(study) if study.journeys else []
         fingerprint = hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
         profile = Profile(
@@ -263,7 +253,6 @@ def profile_study(
             by_feature=by_feature.features,
             cross=by_feature.cross,
             audience=audience,
-            priority=priority,
             survey=survey_stats,
             journeys=journeys,
             survey_source=survey_source.id if survey_source is not None else None,
@@ -271,10 +260,24 @@ def profile_study(
             + (nps.warnings if nps is not None else [])
             + (audience.warnings if audience else [])
             + [w for w in [complaints_warning] if w]
-            + priority.warnings
             + cluster_warnings,
             clusters=clusters,
         )
+        report(0.95, "Приоритеты")
+        priority = prioritise(
+            study,
+            profile.by_feature,
+            overall,
+            complaints=complaints,
+            # Computed before the priority: what the published profile shows does not use it.
+            hidden_blind_zones=blind_zones_hidden_by_audience(profile, study.segmentation.min_cell),
+        )
+        counts = pair_counts(study, table, overlap_pairs(priority), edges=by_feature.edges)
+        add_overlaps(
+            study, priority, profile.by_feature, {k: PairCount(**v) for k, v in counts.items()}
+        )
+        profile.priority = priority
+        profile.warnings += priority.warnings
     report(0.99, "Темы свободных текстов")
     profile.topics, topic_warnings = _team_topics(ws, study)
     profile.warnings += topic_warnings

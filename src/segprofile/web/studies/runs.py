@@ -29,8 +29,10 @@ logger = logging.getLogger(__name__)
 
 # 2: the priority chart numbers its points, rare values unnamed (issue 19); 3: charts are named
 # for screen readers (role and aria-label); 4: hidden pair cells read alike whether empty or
-# not, overlaps of the top segments hidden and sized as the cross segments are.
-PAGES_VERSION = 4
+# not, overlaps of the top segments hidden and sized as the cross segments are; 5: the audience
+# line as a bound, rare values never named, blind zones hidden for the line not told by the
+# priority (``analysis.suppression``).
+PAGES_VERSION = 5
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"
