@@ -89,6 +89,12 @@ def test_one_client_removed_is_not_told_by_the_comparison(page: Any, live_app: A
     page.goto(f"/studies/{pk}/")
     later = page.locator("#runs .runs__item a").first.get_attribute("href")
     page.goto(later)
+    # Its page warns the owner: the two profiles side by side tell about a client or two.
+    warning = page.locator("#run-tells-few")
+    expect(warning).to_contain_text("этот профиль раскрывает группу меньше 5 клиентов")
+    expect(warning).to_contain_text("вычтет одно из другого")
+    expect(warning.locator("a", has_text="сравнить").first).to_be_visible()
+    shot(page, "s12-01-run-tells-few")
     page.locator("#run-delete").click()
     heading = re.compile(r"Удалить профиль № \d+ от .*, редакция 1\?")
     expect(page.locator("h1")).to_contain_text(heading)

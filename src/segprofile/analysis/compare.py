@@ -46,6 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from segprofile.model.format import number
+from segprofile.model.labels import OTHER_CODE, OTHER_NAME
 from segprofile.model.results import Interval, Profile, SatisfactionStats, SegmentStats
 
 
@@ -217,6 +218,32 @@ def compare_profiles(
     )
 
 
+def tell_few_together(old: Profile, new: Profile) -> bool:
+    """Whether two published profiles, read side by side, tell about fewer than ``min_cell``
+    clients: their data differ by a few records only — every count they both show (clients in
+    all, applicants, each segment's capacity and ratings) differs by fewer than ``min_cell``,
+    and some differs. Each profile hides its own small groups, but subtracting one from the
+    other describes the few clients added, removed or changed between the data versions (the
+    client who asked to be deleted). Data that differ more (a month's new clients) describe no
+    one by the difference; its small changes are hidden on the comparison page all the same
+    (:func:`compare_profiles`)."""
+    min_cell = max(_min_cell(old), _min_cell(new))
+    if min_cell == 0:
+        return False
+    pairs: list[tuple[int | None, int | None]] = [(old.total_clients, new.total_clients)]
+    pairs += list(zip(_rated(old.satisfaction), _rated(new.satisfaction), strict=True))
+    if old.audience is not None and new.audience is not None:
+        pairs.append((old.audience.applicants, new.audience.applicants))
+    before = _segments(old)
+    for key, (_, seg) in _segments(new).items():
+        if key in before:
+            was = before[key][1]
+            pairs.append((was.capacity, seg.capacity))
+            pairs += list(zip(_rated(was.satisfaction), _rated(seg.satisfaction), strict=True))
+    changes = [abs(b - a) for a, b in pairs if a is not None and b is not None]
+    return 0 < max(changes, default=0) < min_cell
+
+
 def _small_change(old: int | None, new: int | None, min_cell: int) -> str:
     """Why two counts of one group may not be shown side by side: they differ by 1 to
     ``min_cell`` − 1 people, a group too small to show (as :mod:`suppression` hides a count
@@ -288,8 +315,6 @@ def _move(
 def _regrouped_move(key: str, group: str, seg: SegmentStats) -> SegmentMove:
     """A line of «Прочие значения» whose values differ between the profiles: no figure of it
     on either side (its change would be the count of a small group that left or joined)."""
-    from segprofile.analysis.suppression import OTHER_NAME
-
     text = f"состав строки «{OTHER_NAME}» изменился: не сравнивается"
     return SegmentMove(
         key=key,
@@ -310,8 +335,6 @@ def _regrouped_move(key: str, group: str, seg: SegmentStats) -> SegmentMove:
 
 def _other_feature(key: str) -> set[str]:
     """The features whose «Прочие значения» a key is (or pairs with)."""
-    from segprofile.analysis.suppression import OTHER_CODE
-
     return {
         feature
         for feature, _, value in (part.partition("=") for part in key.split("&"))
@@ -324,7 +347,6 @@ def _regrouped(old: Profile, new: Profile) -> set[str]:
     its number of values differs (it is in the label), one profile has the line and the other
     has not, or a value is named in one profile while the other has the line and not it
     (it may be in the line, or gone)."""
-    from segprofile.analysis.suppression import OTHER_CODE
 
     def lines(profile: Profile) -> tuple[dict[str, str], set[str]]:
         others, named = {}, set()
@@ -353,8 +375,6 @@ def _unnamed(
     """A value one profile names and the other does not, while the other has the combined line
     of its feature's rare values: said as such (it may have fewer than ``min_cell`` clients
     there, or none), not as a segment gone or new."""
-    from segprofile.analysis.suppression import OTHER_CODE, OTHER_NAME
-
     parts = move.key.split("&")  # a pair of features: either value may be the rare one
     combined = [
         "&".join([*parts[:i], f"{part.partition('=')[0]}={OTHER_CODE}", *parts[i + 1 :]])

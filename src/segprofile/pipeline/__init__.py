@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import importlib
 
-from segprofile.analysis.compare import compare_profiles
+from segprofile.analysis.compare import compare_profiles, tell_few_together
 from segprofile.analysis.journeys import compare_journeys, journey_metrics
 from segprofile.data import staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
@@ -413,6 +413,7 @@ __all__ = [
     "take_sections",
     "takes_count",
     "takes_settings",
+    "tell_few_together",
     "text_sources",
     "text_topics",
     "topic_columns",

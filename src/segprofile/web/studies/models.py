@@ -490,6 +490,14 @@ class ProfileRun(BackgroundJob, models.Model):
         default=0,
         help_text=_("0: not prepared yet (a run stored by an earlier release)."),
     )
+    # Finished profiles of the study whose figures differ from this one's by fewer than
+    # min_cell clients somewhere: side by side they tell a small group (runs.store finds them).
+    tells_few_with = models.ManyToManyField(
+        "self",
+        symmetrical=True,
+        blank=True,
+        verbose_name=_("profiles that tell a small group together with it"),
+    )
 
     class Meta:
         verbose_name = _("profile run")

@@ -160,12 +160,55 @@ def _ensure(run: ProfileRun) -> None:
     """Prepare the pages of a finished run stored without them (an earlier release)."""
     if run.pages_version == PAGES_VERSION or run.status != ProfileRun.Status.DONE:
         return
+    store(run, prepare(*_computed(run)), replace=False)
+    find_small_differences(run)
+    logger.info("Profile run %s: page data prepared on first read", run.pk)
+
+
+def _computed(run: ProfileRun) -> tuple[Profile, StudyDocument]:
+    """The profile as the worker computed it, and the study revision it was built from."""
     text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
     document = pipeline.study_from_data(
         run.revision.document, source=f"редакция {run.revision.number}"
     )
-    store(run, prepare(pipeline.profile_from_json(text), document), replace=False)
-    logger.info("Profile run %s: page data prepared on first read", run.pk)
+    return pipeline.profile_from_json(text), document
+
+
+def find_small_differences(run: ProfileRun) -> None:
+    """Record which other finished profiles of the study tell about a few clients together
+    with ``run`` (:func:`pipeline.tell_few_together`: their data differ by a few records), for
+    its page to warn those who can delete one. A run stored by an earlier release is published
+    for the comparison alone (its pages are prepared when it is read)."""
+    mine = published(run)
+    others = (
+        ProfileRun.objects.filter(study_id=run.study_id, status=ProfileRun.Status.DONE)
+        .exclude(pk=run.pk)
+        .select_related("revision")
+        .only("pk", "published_json", "pages_version", "revision__number", "revision__document")
+    )
+    run.tells_few_with.set(
+        [other for other in others if pipeline.tell_few_together(_published_now(other), mine)]
+    )
+
+
+def _published_now(run: ProfileRun) -> Profile:
+    """The run's published profile, without preparing its pages when they are not yet."""
+    if run.pages_version == PAGES_VERSION:
+        return pipeline.profile_from_json(run.published_json)
+    profile, document = _computed(run)
+    return pipeline.published_profile(profile, document)
+
+
+def tells_few_with(run: ProfileRun) -> list[ProfileRun]:
+    """The finished profiles that tell about a few clients together with ``run``, newest first
+    (:func:`find_small_differences`: when a run is built, and when the pages of a run stored by
+    an earlier release are prepared)."""
+    return list(
+        run.tells_few_with.filter(status=ProfileRun.Status.DONE)
+        .select_related("revision")
+        .only("pk", "created_at", "finished_at", "revision__number")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def published(run: ProfileRun) -> Profile:

@@ -105,6 +105,10 @@ def _build(run_id: int) -> str:
             )
             raise
         run.mark_done(result_json=result_json, html=html, fragment=fragment)
+    try:
+        runs.find_small_differences(run)
+    except Exception:  # the run is done whatever happens to the comparison
+        logger.exception("Profile run %s not compared with the study's other profiles", run.pk)
     logger.info("Profile run %s done", run.pk)
     _plan_after(run)
     return str(run.status)

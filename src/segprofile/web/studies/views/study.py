@@ -467,8 +467,11 @@ def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
         "can": study_capabilities(request, run.study),
     }
     if run.status == ProfileRun.Status.DONE:  # the reports' title page: what it leaves blank
-        empty = empty_requisites(revision_document(run.revision))
-        context["empty_requisites"] = [_REQUISITE_NAMES[name] for name in empty]
+        document = revision_document(run.revision)
+        context["empty_requisites"] = [_REQUISITE_NAMES[n] for n in empty_requisites(document)]
+        if context["can"].edit:  # a reader is not told which two to subtract
+            context["tells_few_with"] = runs.tells_few_with(run)
+            context["min_cell"] = document.segmentation.min_cell
     return render(request, "studies/study/run.html", context)
 
 
