@@ -611,8 +611,9 @@ def rare_codes(counts: Mapping[str, int], min_cell: int) -> set[str]:
 
 def rare_values(profile: Profile, min_cell: int) -> dict[str, str]:
     """Keys of the rare values (a categorical feature's values with fewer than ``min_cell``
-    clients, after the analyst's value labels merged them; «Нет данных» is no value) → the key
-    of their combined line.
+    clients — different people where the data has several rows a client —, after the
+    analyst's value labels merged them; «Нет данных» is no value) → the key of their combined
+    line.
     Vulnerable groups of a feature that is not segmented are counted by their totals."""
     out: dict[str, str] = {}
     segmented = set()
@@ -620,7 +621,12 @@ def rare_values(profile: Profile, min_cell: int) -> dict[str, str]:
         segmented.add(fs.feature_id)
         if fs.type != "categorical":
             continue
-        counts = {s.value: s.capacity for s in fs.segments if s.capacity is not None}
+        # People, not rows: 18 applications of one employee are one person to name.
+        counts = {
+            s.value: s.clients if s.clients is not None else s.capacity
+            for s in fs.segments
+            if s.capacity is not None
+        }
         for s in fs.segments:
             if s.value in rare_codes(counts, min_cell):
                 out[s.key] = f"{fs.feature_id}={OTHER_CODE}"
@@ -651,6 +657,10 @@ def _combined_segment(
         value=value,
         label=label,
         capacity=sum(s.capacity or 0 for s in parts),
+        # People of its values added: exact unless someone has rows under two of them.
+        clients=sum(s.clients for s in parts if s.clients is not None)
+        if any(s.clients is not None for s in parts)
+        else None,
         share=sum(s.share or 0.0 for s in parts),
         satisfaction=_combined_satisfaction([s.satisfaction for s in parts]),
         missing_value=any(s.missing_value for s in parts),

@@ -1,0 +1,120 @@
+"""Rare values counted in people, not rows (M-14 walk-through, 152-ФЗ).
+
+Business-trip claims of a ministry's employees: one row a trip, several trips an employee.
+«Пресс-служба» is one employee with 18 trips, «Приёмная министра» four with 40: by rows they
+would be named with «скрыто: меньше 5» beside them — an employee named and counted. A value
+of fewer than ``min_cell`` different people is combined into «Прочие значения» however many
+rows it has. (Its place in the list, largest first, told its size too: «Пресс-служба» between
+19 and 15. A line hidden to protect another is the smallest shown, last already.)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from report_texts import docx_text, xlsx_text
+from segprofile import pipeline
+from segprofile.model.labels import OTHER_CODE
+from segprofile.model.results import Profile
+from segprofile.model.study import Study
+
+#: Departments of fewer than 5 employees: name → (employees, trips). None may be named.
+TINY = {"Пресс-служба": (1, 18), "Приёмная министра": (4, 40), "Сектор защиты информации": (3, 9)}
+BIG = {
+    "Отдел бюджетного планирования": 0.6,
+    "Правовое управление": 0.15,
+    "Отдел кадров": 0.12,
+    "Территориальный отдел г. Кимры": 0.13,
+}
+
+STUDY: dict[str, Any] = {
+    "id": "trips",
+    "title": "Возмещение командировочных расходов",
+    "scope": {"kind": "process_group", "title": "Командировки", "client_types": ["internal"]},
+    "roles": [{"id": "employee", "kind": "applicant", "title": "Сотрудник"}],
+    "data_sources": [
+        {
+            "id": "trips",
+            "kind": "client_records",
+            "path": "trips.parquet",
+            "id_column": "tab_no",
+        }
+    ],
+    "features": [
+        {"id": "dept", "column": "dept", "label": "Подразделение"},
+        {"id": "trip", "column": "trip", "label": "Вид командировки"},
+    ],
+    "segmentation": {"satisfaction": {"column": "rating"}, "clustering": {"enabled": False}},
+}
+
+
+def trips(seed: int = 5) -> pa.Table:
+    """About 580 employees with 1–40 trips each (skewed); the tiny departments as planted."""
+    rng = random.Random(seed)
+    rows: dict[str, list[Any]] = {"tab_no": [], "dept": [], "trip": [], "rating": []}
+    employee = 0
+
+    def add(dept: str, count: int) -> None:
+        rows["tab_no"].append(f"{10000 + employee}")
+        rows["dept"].append(dept)
+        rows["trip"].append(rng.choice(["по России", "по России", "зарубежная", "в область"]))
+        rows["rating"].append(rng.choice([1, 2, 3, 4, 4, 5, 5, None]))
+
+    for dept, (people, count) in TINY.items():
+        per = [count // people + (i < count % people) for i in range(people)]
+        for n in per:
+            for _ in range(n):
+                add(dept, n)
+            employee += 1
+    names, weights = list(BIG), list(BIG.values())
+    for _ in range(580):
+        dept = rng.choices(names, weights)[0]
+        for _ in range(min(40, int(rng.paretovariate(1.2)) + rng.randint(0, 6))):
+            add(dept, 1)
+        employee += 1
+    return pa.table(rows)
+
+
+def build(tmp_path: Path) -> tuple[Profile, Profile, Study]:
+    study = Study.model_validate(json.loads(json.dumps(STUDY)))
+    data = tmp_path / "data"
+    data.mkdir()
+    pq.write_table(trips(), data / "trips.parquet")
+    computed = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
+    return computed, pipeline.published_profile(computed, study), study
+
+
+def test_a_department_of_one_employee_with_many_trips_is_not_named(tmp_path: Path) -> None:
+    computed, published, study = build(tmp_path)
+    dept = next(fs for fs in computed.by_feature if fs.feature_id == "dept")
+    press = next(s for s in dept.segments if s.label == "Пресс-служба")
+    assert press.capacity == 18  # rows: more than min_cell
+    assert press.clients == 1
+
+    shown = next(fs for fs in published.by_feature if fs.feature_id == "dept")
+    labels = [s.label for s in shown.segments]
+    for name in TINY:
+        assert name not in labels
+    other = next(s for s in shown.segments if s.value == OTHER_CODE)
+    assert other.label.startswith("Прочие значения")
+    assert other.clients == 8  # 1 + 4 + 3 employees
+    # The combined line has 67 trips but 8 people: shown; with fewer than 5 people it would
+    # be hidden as few people (``few_people``).
+    assert other.capacity == 67
+
+    as_json = pipeline.profile_to_json(published)
+    for fmt, text in (
+        ("json", as_json),
+        ("docx", docx_text(pipeline.render_report(published, study, "docx"))),
+        ("xlsx", xlsx_text(pipeline.render_report(published, study, "xlsx"))),
+        ("html", pipeline.render_report(published, study, "html").decode()),
+    ):
+        for name in TINY:
+            assert name not in text, (fmt, name)
+    assert "Пресс-служба" not in json.dumps(pipeline.segment_labels(published), ensure_ascii=False)
