@@ -238,6 +238,13 @@ def test_the_same_recommendation_edited_by_two_is_a_conflict(
     page = page_text(response)
     assert "Анна" in page
     assert "Борис" in page
+    # Who saved meanwhile is named; the study file's YAML (English keys) is folded away.
+    assert "Сохранил(а) Анна, " in page  # the owner, by her name (her own edit said «Анна»)
+    html = response.content.decode()
+    folded = html.split('<details class="conflict__yaml">')
+    assert len(folded) == 3
+    assert "kind:" not in folded[0]
+    assert "Скопируйте написанное отсюда" in page
     owner = next(
         r for r in current_document(study).recommendations if r.id == "r_office_digitise"
     ).owner

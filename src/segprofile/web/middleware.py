@@ -117,5 +117,10 @@ def _conflict_page(request: HttpRequest, error: EditConflictError) -> HttpRespon
                 "mine_changes": mine,
             }
         )
-    context = {"error": error, "conflicts": conflicts, "study": error.study}
+    saved = (
+        error.study.revisions.select_related("author").filter(number=error.changed_in).first()
+        if error.study is not None
+        else None
+    )
+    context = {"error": error, "conflicts": conflicts, "study": error.study, "saved": saved}
     return render(request, "studies/team/conflict.html", context, status=error.http_status)
