@@ -110,7 +110,14 @@ from segprofile.pipeline.documents import (
     study_from_data,
     study_hash,
 )
-from segprofile.pipeline.edits import MaskedEdit, mask_comment, mask_edit, mask_text
+from segprofile.pipeline.edits import (
+    MaskedEdit,
+    mask_comment,
+    mask_edit,
+    mask_text,
+    masked_by_section,
+    masked_list,
+)
 from segprofile.pipeline.features import (
     FeatureColumn,
     FeatureColumns,
@@ -341,6 +348,8 @@ __all__ = [
     "mask_note",
     "mask_preview",
     "mask_text",
+    "masked_by_section",
+    "masked_list",
     "merge_topics",
     "missing_columns",
     "new_feature_id",
