@@ -55,7 +55,7 @@ from segprofile.web.api.schemas import (
     StudyOut,
     VersionOut,
 )
-from segprofile.web.studies import access, runs, services, tasks
+from segprofile.web.studies import access, runs, sections, services, tasks
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
     AuditEvent,
@@ -63,6 +63,7 @@ from segprofile.web.studies.models import (
     ProfileRun,
     Study,
     StudyRevision,
+    masked_note,
 )
 from segprofile.web.studies.views.common import disposition, report_download
 
@@ -390,7 +391,9 @@ def list_revisions(request: HttpRequest, study_id: StudyId) -> list[dict[str, An
     return [_revision_out(r) for r in study.revisions.select_related("author")]
 
 
-def _revision_out(revision: StudyRevision) -> dict[str, Any]:
+def _revision_out(revision: StudyRevision, *, saved: bool = False) -> dict[str, Any]:
+    """A revision; ``saved``: one this request stored, with what the site says on saving it
+    (and what of the typed texts was masked: one rule, ``sections.saved_message``)."""
     return {
         "number": revision.number,
         "created_at": revision.created_at,
@@ -398,6 +401,8 @@ def _revision_out(revision: StudyRevision) -> dict[str, Any]:
         # As the history names it (an example by its title): one rule, on the model.
         "comment": revision.comment_shown,
         "base_number": revision.base_number,
+        "message": sections.saved_message(revision) if saved else "",
+        "masked": revision.masked_list if saved else "",
     }
 
 
@@ -440,7 +445,7 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
         study,
         {"what": "study", "revision": revision.number, "via": "api"},
     )
-    return Status(201, _revision_out(revision))
+    return Status(201, _revision_out(revision, saved=True))
 
 
 def _check_base(study: Study, base: int) -> None:
@@ -483,11 +488,12 @@ def create_study(request: HttpRequest, body: StudyIn) -> Status:
         study,
         {"what": "study", "created": True, "revision": 1, "via": "api"},
     )
+    masked = study.masked_list
     study = access.study_for(request, study.pk)  # with the user's role, as every study read
-    # The document as stored: its typed texts masked (Study.add_revision).
-    return Status(
-        201, _study_detail_out(study, request.user, study.current_revision().to_document())
-    )
+    # The document as stored: its typed texts masked (Study.add_revision), and what was.
+    out = _study_detail_out(study, request.user, study.current_revision().to_document())
+    out |= {"message": gettext("The study was created.") + masked_note(masked), "masked": masked}
+    return Status(201, out)
 
 
 # --- sections and items of the study document ---------------------------------------------------
@@ -533,8 +539,10 @@ def _save_part(
     study = access.study_for(request, study_id, need="edit")
     _check_base(study, base_revision)
     base = _revision(study, base_revision).to_document()
-    # Typed texts masked as imported ones are, as on the site's forms (pipeline.mask_edit).
-    document = pipeline.mask_edit(base, parts.apply(base, change, source="запрос")).study
+    # Typed texts masked as imported ones are, as on the site's forms (pipeline.mask_edit),
+    # before the comment describes the change.
+    edit = pipeline.mask_edit(base, parts.apply(base, change, source="запрос"))
+    document = edit.study
     if not comment:
         changes = describe_changes(base.model_dump(mode="json"), document.model_dump(mode="json"))
         comment = gettext("Through the API: %(changes)s") % {
@@ -543,6 +551,7 @@ def _save_part(
     revision = study.add_revision(
         document, author=request.user, comment=pipeline.mask_comment(comment), base=base_revision
     )
+    revision.masked_list = edit.masked_list  # masked here already: add_revision found nothing
     where = section if item_id is None else f"{section}/{item_id}"
     audit(
         request,
@@ -560,7 +569,7 @@ def _saved(
     item_id: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "revision": _revision_out(revision),
+        "revision": _revision_out(revision, saved=True),
         "section": section,
         "id": item_id,
         "value": read(revision.document),
