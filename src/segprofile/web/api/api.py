@@ -7,7 +7,7 @@ a section (``/sections/{section}``) or one item of a list (``/lists/{list}/{id}`
 edits saved since the request's ``base_revision`` (the same part changed on both sides: 409).
 
 Authentication: ``Authorization: Bearer <token>`` with a token the user created on the page
-«API-токены». A session cookie does not authenticate here (so there is no CSRF to forge).
+«Доступ для программ (API)». A session cookie does not authenticate here (no CSRF to forge).
 Access to a study is decided by the studies app's one rule (``access``), exactly as on
 the site. Errors are JSON: ``{"detail": "<по-русски>", "code": "<english_code>"}``.
 The OpenAPI schema is at ``/api/openapi.json``.
@@ -87,9 +87,8 @@ api = NinjaAPI(
     description=(
         "Профиль клиентского сегмента: исследования, их документы и редакции, разделы и элементы "
         "документа, наборы данных, построение профиля и отчёты. Авторизация: заголовок "
-        "«Authorization: Bearer <токен>»; "
-        "токен создаётся на странице «API-токены». Ошибки — JSON с полями detail (по-русски) "
-        "и code (по-английски)."
+        "«Authorization: Bearer <токен>»; токен создаётся на странице «Доступ для программ "
+        "(API)». Ошибки — JSON с полями detail (по-русски) и code (по-английски)."
     ),
     auth=TokenAuth(),
     docs_url=None,  # Swagger UI loads scripts from other hosts, which the CSP forbids
@@ -130,7 +129,7 @@ def _not_authenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
         "not_authenticated",
         gettext(
             "Authentication required: send the header «Authorization: Bearer <token>» with an "
-            "active API token (create one on the «API tokens» page)."
+            "active API token (create one on the «Access for programs (API)» page)."
         ),
     )
 
