@@ -369,3 +369,17 @@ def test_a_refused_file_is_named_masked(client_in: Client, worked_study: Study) 
     page = text_of(response)
     assert "Жалоба [имя] [телефон].yaml" in page
     _no_raw(page, "the refused upload's page")
+
+
+@pytest.mark.django_db
+def test_a_document_refused_for_what_it_quotes_is_shown_masked(
+    client_in: Client, worked_study: Study
+) -> None:
+    """The model's problems quote the file (an unknown key, a value): the table of problems
+    shows them masked, as the file would be stored."""
+    content = the_file(worked_study).decode() + f"{CLIENT.email}: {CLIENT.phone}\n"
+    response = _upload_named(client_in, worked_study, content.encode(), "study.yaml", "")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "[e-mail]" in page  # the key still named, masked
+    _no_raw(page, "the refused upload's page")

@@ -101,10 +101,14 @@ class StudyUploadForm(forms.Form):
                 pipeline.parse_study, text, source=source, file=source
             )
         except DocumentError as exc:
-            self.document_error = exc
-            raise forms.ValidationError(exc.message, code="document") from None
+            # Its problems may quote the file (a key, a value): shown masked, as the file is.
+            mask = pipeline.mask_comment
+            self.document_error = DocumentError(
+                exc.source, [(mask(path), line, mask(text)) for path, line, text in exc.problems]
+            )
+            raise forms.ValidationError(self.document_error.message, code="document") from None
         except SegprofileError as exc:
-            raise forms.ValidationError(str(exc), code="document") from None
+            raise forms.ValidationError(pipeline.mask_comment(str(exc)), code="document") from None
         return uploaded
 
 

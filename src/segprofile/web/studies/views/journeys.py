@@ -226,7 +226,9 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
             file=upload.name,
         )
     except SegprofileError as exc:
-        return _journeys_page(request, study, import_error=str(exc), status=exc.http_status)
+        # The refusal may quote the file (a task's name, a cell, the file's name): masked.
+        error = pipeline.mask_comment(str(exc))
+        return _journeys_page(request, study, import_error=error, status=exc.http_status)
     document = result.study
     comment = gettext("%(user)s imported journeys from %(file)s") % {
         "user": request.user.get_username(),
