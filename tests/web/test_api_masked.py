@@ -132,3 +132,16 @@ def test_the_schema_describes_the_notes(api: Client) -> None:
     schema = json.loads(api.get("/api/openapi.json").content)["components"]["schemas"]
     for name in ("RevisionOut", "StudyDetailOut"):
         assert {"message", "masked"} <= set(schema[name]["properties"]), name
+
+
+def test_a_refused_document_is_quoted_masked(api: Client, stored_study: Study) -> None:
+    """A document the model refuses for what it quotes (an unknown key with an e-mail, a value
+    with a phone): the 422 names the problems, masked."""
+    text = pipeline.dump_study(stored_study.current_revision().to_document())
+    text += f"{CLIENT.email}: {CLIENT.phone}\n"
+    url = f"/api/studies/{stored_study.pk}/revisions"
+    status, out = _post(api, "post", url, {"yaml": text, "base_revision": 1})
+    assert status == 422, out
+    assert out["code"] == "invalid_document"
+    assert any("[e-mail]" in e["loc"] for e in out["errors"])
+    _no_raw(out, "the 422")

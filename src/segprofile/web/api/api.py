@@ -249,8 +249,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(SegprofileError)
 def _segprofile_error(request: HttpRequest, exc: SegprofileError) -> HttpResponse:
     if isinstance(exc, DocumentError):
-        problems = [{"loc": p, "line": line, "msg": t} for p, line, t in exc.problems]
-        return _error(request, 422, "invalid_document", str(exc), problems)
+        # The problems may quote the document (a key, a value): masked, as it would be stored.
+        mask = pipeline.mask_comment
+        problems = [{"loc": mask(p), "line": line, "msg": mask(t)} for p, line, t in exc.problems]
+        return _error(request, 422, "invalid_document", mask(str(exc)), problems)
     if isinstance(exc, ConflictError):
         return _error(request, 409, "conflict", str(exc))
     if isinstance(exc, NotFound):
