@@ -117,6 +117,7 @@ def test_only_the_chosen_sections_are_taken(client_in: Client, worked_study: Stu
     event = AuditEvent.objects.filter(study=worked_study, action=AuditEvent.Action.IMPORT).last()
     assert event is not None
     assert event.details["sections"] == ["scope"]
+    assert "разделы: Объект профилирования" in event.details_shown()  # the log names them
 
 
 @pytest.mark.django_db

@@ -814,6 +814,8 @@ class AuditEvent(models.Model):
                 if sources is None:
                     sources = self.source_titles()
                 value = sources.get(value, value)
+            elif key == "sections" and isinstance(value, list):
+                value = ", ".join(pipeline.section_name(str(k)) for k in value)  # as the page
             elif key == "what":
                 value = _AUDIT_WHAT.get(str(value), value)
             elif key in ("role", "from", "to") and value in Membership.Role.values:
