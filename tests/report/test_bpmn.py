@@ -10,7 +10,7 @@ import pytest
 
 from segprofile.errors import InputError
 from segprofile.examples import EXAMPLES
-from segprofile.model.labels import segment_name
+from segprofile.model.labels import hypothesis_names, segment_name
 from segprofile.model.spec_yaml import load_study
 from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
 from segprofile.report.bpmn import (
@@ -135,7 +135,11 @@ def test_process_structure(exported: str, study: Study) -> None:
     assert "Срок, дней: 7" in doc
     assert "Уровень сервиса: 3 — Проактивное, автоматическое предоставление" in doc
     assert "Сведения, которые ведомство получает само: Доходы (ФНС, СФР);" in doc
-    assert "Проблемы: p_disability_refusals" in doc
+    # The step's problem as the pages name it («№ 5. …», whole), never by its id.
+    name = hypothesis_names(study.hypotheses, None)["p_disability_refusals"]
+    assert re.match(r"№ \d+\. \S", name)
+    assert f"Проблемы: {name.replace(';', ',')}" in doc  # «;» separates the items
+    assert "p_disability_refusals" not in doc
 
 
 def _bounds(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
@@ -218,7 +222,7 @@ def test_one_journey_without_a_study_uses_role_ids_and_escapes_text(validator: o
     assert back == journey
 
 
-def test_importer_refuses_loops_branches_and_empty_processes(exported: str) -> None:
+def test_importer_refuses_loops_branches_and_empty_processes(exported: str, study: Study) -> None:
     start = exported.index('<bpmn:process id="Process_target_office"')
     end = exported.index("</bpmn:process>", start)
     office = exported[start:end]
@@ -227,14 +231,14 @@ def test_importer_refuses_loops_branches_and_empty_processes(exported: str) -> N
         'sourceRef="Task_target_office_notify" targetRef="Task_target_office_book"',
     )
     with pytest.raises(InputError, match="цикл"):
-        journeys_from_bpmn(exported[:start] + looped + exported[end:])
+        journeys_from_bpmn(exported[:start] + looped + exported[end:], study=study)
     branched = office.replace(
         "</bpmn:laneSet>",
         '</bpmn:laneSet><bpmn:sequenceFlow id="Extra" sourceRef="Start_target_office" '
         'targetRef="End_target_office"/>',
     )
     with pytest.raises(InputError, match="несколько исходящих"):
-        journeys_from_bpmn(exported[:start] + branched + exported[end:])
+        journeys_from_bpmn(exported[:start] + branched + exported[end:], study=study)
     with pytest.raises(InputError, match="XML"):
         journeys_from_bpmn("<bpmn:definitions")
 
@@ -356,3 +360,48 @@ def test_without_a_study_segments_are_keys_and_a_title_the_study_lacks_is_refuse
         journeys_from_bpmn(edited, study=study, source="пути.bpmn")
     assert "пути.bpmn" in str(err.value)
     assert "признак=значение" in str(err.value.hint)
+
+
+def test_a_steps_problems_are_named_as_the_pages_name_them_and_read_back(study: Study) -> None:
+    """«Проблемы: № 3. <statement>» (labels.hypothesis_names, whole), never «h3»; the import
+    reads the names back as ids, and an older file written with ids still reads."""
+    data = study.model_dump(mode="json")
+    data["hypotheses"] = [
+        {"id": "h1", "kind": "problem", "statement": "Справки о доходах просят   несколько раз"},
+        {"id": "h2", "kind": "need", "statement": "Нужна запись в МФЦ на удобное время"},
+        {"id": "h3", "kind": "problem", "statement": "Уведомление не объясняет; почему отказ"},
+    ]
+    for activity in data["research"]["activities"]:
+        activity["hypotheses"] = []
+    data["recommendations"] = []
+    data["journeys"] = [
+        {
+            "id": "j",
+            "kind": "current",
+            "title": "Путь заявителя",
+            "steps": [
+                {"id": "apply", "title": "Подать заявление", "pains": ["h3", "h1"]},
+                {"id": "wait", "title": "Ждать решения"},
+            ],
+        }
+    ]
+    small = Study.model_validate(data)
+    text = journeys_to_bpmn(small.journeys, small)
+    task = next(t for t in _parse(text).iter() if t.get("name") == "Подать заявление")
+    doc = task.findtext("bpmn:documentation", namespaces=NS) or ""
+    line = next(x for x in doc.splitlines() if x.startswith("Проблемы: "))
+    assert line == (
+        "Проблемы: № 3. Уведомление не объясняет, почему отказ; "
+        "№ 1. Справки о доходах просят несколько раз"
+    )
+    assert not re.search(r"\bh\d\b", doc)
+    (back,) = journeys_from_bpmn(text, study=small)
+    assert back.steps[0].pains == ["h3", "h1"]
+    # Retyped in another editor (capitals, spaces) or an older export with ids: the same ids.
+    retyped = text.replace(line, "Проблемы: №  3. уведомление НЕ объясняет, почему отказ; h1")
+    (again,) = journeys_from_bpmn(retyped, study=small)
+    assert again.steps[0].pains == ["h3", "h1"]
+    # A problem the study does not have is refused in Russian, naming the field.
+    unknown = text.replace(line, "Проблемы: № 9. Такой гипотезы нет")
+    with pytest.raises(InputError, match="Проблемы"):
+        journeys_from_bpmn(unknown, study=small)

@@ -62,6 +62,25 @@ def test_the_token_page_shows_a_new_token_once_and_stores_only_its_hash(
     assert "скрипт отчётов" in again
 
 
+def test_the_page_is_named_for_analysts_in_the_menu_its_title_and_the_401(
+    client_in: Client, api: Client
+) -> None:
+    """«Доступ для программ (API)», not the jargon «API-токены»: the menu, the page's title and
+    heading, and the 401 that sends a program's author there; the address stays."""
+    assert reverse("api_tokens:list") == "/account/api-tokens/"
+    page = client_in.get(reverse("studies:list")).content.decode()
+    menu = page[page.index('class="topnav"') : page.index("</nav>")]
+    assert '<a href="/account/api-tokens/">Доступ для программ (API)</a>' in menu
+    tokens = client_in.get(reverse("api_tokens:list")).content.decode()
+    assert "<title>Доступ для программ (API)" in tokens
+    assert "<h1>Доступ для программ (API)</h1>" in tokens
+    refused = _json(api.get("/api/studies"))
+    assert "на странице «Доступ для программ (API)»" in refused["detail"]
+    description = _json(api.get("/api/openapi.json"))["info"]["description"]
+    for text in (page, tokens, refused["detail"], description):
+        assert "API-токены" not in text
+
+
 def test_a_revoked_token_no_longer_authenticates(
     client_in: Client, user: User, api: Client, token: str
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import re
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -10,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from canary import canary_rows, needles, scan_text
 from segprofile import pipeline
 from segprofile.web.studies.models import Study
 
@@ -68,5 +70,26 @@ def test_journey_upload_says_what_it_masked(user: User, client_in: Client) -> No
     upload = SimpleUploadedFile("пути.csv", csv.encode("utf-8"))
     url = reverse("studies:journeys_import", kwargs={"pk": study.pk})
     page = _text(client_in.post(url, {"file": upload}, follow=True))
-    assert "в текстах шагов замаскировано: 1 телефон." in page
+    # One saved message («Редакция N сохранена.», sections.saved_message) and the import's count.
+    assert re.search(r"Редакция \d+ сохранена\. В текстах шагов замаскировано: 1 телефон\.", page)
+    assert "345-67-89" not in page
     assert "345-67-89" not in study.current_revision().to_document().model_dump_json()
+
+
+def test_a_refused_journeys_file_is_quoted_masked(user: User, client_in: Client) -> None:
+    """A journeys file refused for a cell that holds a client's name and phone (pasted into the
+    role column): the refusal names the cell and the file, masked."""
+    study = _study(user)
+    client = canary_rows(3, seed=75)[0]
+    csv = (
+        "Путь;Вид пути;Название пути;Шаг;Название шага;Роль\n"
+        f"j9;текущий;Путь заявителя;s1;Звонок заявителю;{client.fio} {client.phone}\n"
+    )
+    upload = SimpleUploadedFile(f"{client.fio}.csv", csv.encode("utf-8"))
+    url = reverse("studies:journeys_import", kwargs={"pk": study.pk})
+    response = client_in.post(url, {"file": upload})
+    assert response.status_code == 400
+    page = _text(response)
+    assert "[имя] [телефон]" in page  # the refusal still says which cell
+    hits = scan_text(page, needles([client]))
+    assert not hits, f"{len(hits)} raw value(s) of the client on the page"

@@ -7,6 +7,7 @@ study made from the same example with a finished run holding that profile.
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from canary import canary_rows, needles, scan_text
 from segprofile import pipeline
 from segprofile.model.format import plural
 from segprofile.model.results import Profile
@@ -396,6 +398,41 @@ def test_an_edit_without_javascript_redirects_back_with_a_message(
     assert edit.name == "Городские пользователи портала"
     assert edit.persona == {}
     assert edit.empathy_map == {}
+
+
+@pytest.mark.django_db
+def test_a_portrait_edit_with_a_clients_contacts_is_masked_and_says_so(
+    client_in: Client, built: tuple[Study, ProfileRun]
+) -> None:
+    """A quote pasted from an interview with the client's name, phone and e-mail: stored and
+    shown masked, and the message says what was replaced (sections.saved_message, one rule)."""
+    study, run = built
+    client = canary_rows(2, seed=72)[0]
+    cluster = _profile(run).clusters.clusters[0]  # type: ignore[union-attr]
+    form = _shown_values(client_in, study, run, cluster.number)
+    form["empathy_says_does"] = (
+        f"«Я, {client.fio}, звонила три раза, пишите на {client.email} или {client.phone}»"
+    )
+    # In place (HTMX), then without JavaScript: the text shown again (masked) plus a phone.
+    rounds = [
+        ({"HTTP_HX_REQUEST": "true"}, "1 имя, 1 телефон, 1 e-mail"),
+        ({"follow": True}, "1 телефон"),
+    ]
+    for headers, masked in rounds:
+        response = _edit_post(client_in, study, run, cluster.number, form, **headers)
+        assert response.status_code == 200
+        text = _text(response)
+        revision = study.current_revision()
+        assert (
+            f"Редакция {revision.number} сохранена. В тексте заменены персональные данные: "
+            f"{masked}." in text
+        )
+        hits = scan_text(text, needles([client])) + scan_text(
+            json.dumps(revision.document, ensure_ascii=False), needles([client])
+        )
+        assert not hits, f"{len(hits)} raw value(s) of the client shown or stored"
+        form = _shown_values(client_in, study, run, cluster.number)
+        form["empathy_says_does"] += f" Повторно: {client.phone}"
 
 
 @pytest.mark.django_db

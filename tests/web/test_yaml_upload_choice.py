@@ -8,15 +8,18 @@ then is a revision stored (merged with edits saved meanwhile, or a conflict page
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from canary import canary_rows, needles, scan_text
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.models import AuditEvent, Membership, Study
@@ -114,6 +117,7 @@ def test_only_the_chosen_sections_are_taken(client_in: Client, worked_study: Stu
     event = AuditEvent.objects.filter(study=worked_study, action=AuditEvent.Action.IMPORT).last()
     assert event is not None
     assert event.details["sections"] == ["scope"]
+    assert "разделы: Объект профилирования" in event.details_shown()  # the log names them
 
 
 @pytest.mark.django_db
@@ -232,3 +236,151 @@ def test_a_section_taken_from_the_file_is_masked_and_the_user_is_told(
     assert revision.to_document().scope.description == "жалоба [имя], СНИЛС [СНИЛС]"
     for raw in ("Сидоров", "112-233-445"):
         assert raw not in str(revision.document)
+
+
+# --- the choice page shows the file as it will be stored: masked (152-ФЗ) ----------------------
+
+CLIENT = canary_rows(3, seed=72)[1]  # a client's raw values, as an analyst might paste them
+RAW = needles([CLIENT])  # every spelling of them: none may come back on any page
+
+
+def _no_raw(text: str, where: str) -> None:
+    """No raw value of the client in ``text``; the failure names where and how many, never the
+    value itself (test output is a log too)."""
+    hits = scan_text(text, RAW, where)
+    assert not hits, f"{len(hits)} raw value(s) of the client in {where}"
+
+
+def _file_with_personal_data(study: Study) -> bytes:
+    """The study's file as an analyst edited it outside: a complaint quoted in the scope's
+    description (a name, a phone) and a hypothesis with an e-mail and a СНИЛС in it."""
+    return the_file(
+        study,
+        scope={"description": f"Жалоба {CLIENT.fio}: перезвонить по телефону {CLIENT.phone}"},
+        hypotheses=[
+            {
+                "id": "h1",
+                "kind": "problem",
+                "statement": f"Ответ не приходит на {CLIENT.email}, СНИЛС {CLIENT.snils}",
+            }
+        ],
+    )
+
+
+def _upload_named(client: Client, study: Study, content: bytes, name: str, comment: str) -> Any:
+    return client.post(
+        reverse("studies:upload_revision", kwargs={"pk": study.pk}),
+        {
+            "document": SimpleUploadedFile(name, content),
+            "comment": comment,
+            "base_revision": study.current_revision().number,
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_the_choice_page_shows_the_file_masked_and_says_what_was_replaced(
+    client_in: Client, worked_study: Study
+) -> None:
+    content = _file_with_personal_data(worked_study)
+    assert scan_text(content.decode(), RAW), "the positive control: the file has the values"
+    shown = _upload_named(
+        client_in,
+        worked_study,
+        content,
+        f"Жалоба {CLIENT.fio} {CLIENT.phone}.yaml",
+        f"по звонку {CLIENT.phone}",
+    )
+    assert shown.status_code == 200
+    html = shown.content.decode()
+    page = text_of(shown)
+    _no_raw(page, "the choice page")
+    # The signed payload rides in the page until the choice: it holds the masked file only.
+    payload = re.search(r'name="payload" value="([^"]+)"', html)
+    assert payload
+    data = signing.loads(
+        html_lib.unescape(payload.group(1)), salt=f"segprofile.study-upload:{worked_study.pk}"
+    )
+    _no_raw(json.dumps(data, ensure_ascii=False), "the payload")
+    # Said as a saved edit's message says it: in all, and beside each section.
+    note = re.search(r'id="masked-note"[^>]*>([^<]+)<', html)
+    assert note
+    assert html_lib.unescape(note.group(1)).startswith(
+        "В тексте заменены персональные данные: 1 имя, 1 телефон, 1 e-mail, 1 СНИЛС."
+    )
+    sections = {
+        key: page[page.index(f'id="section-{key}"') :][:600] for key in ("scope", "hypotheses")
+    }
+    assert "заменены персональные данные: 1 имя, 1 телефон." in sections["scope"]
+    assert "заменены персональные данные: 1 e-mail, 1 СНИЛС." in sections["hypotheses"]
+    # The change in words shows the masked text, and the file by its masked name.
+    assert "Жалоба [имя]: перезвонить по телефону [телефон]" in page
+    assert "Что изменит файл Жалоба [имя] [телефон].yaml" in page
+
+
+@pytest.mark.django_db
+def test_the_saved_message_names_what_the_sections_taken_replaced(
+    client_in: Client, worked_study: Study
+) -> None:
+    from django.contrib.messages import get_messages
+
+    content = _file_with_personal_data(worked_study)
+    shown = _upload_named(client_in, worked_study, content, "study.yaml", "")
+    response = choose(
+        client_in, worked_study, shown, scope="take", hypotheses="keep", research="keep"
+    )
+    assert response.status_code == 302
+    revision = worked_study.current_revision()
+    (said,) = [str(m) for m in get_messages(response.wsgi_request)]
+    # Only the scope was taken: its name and phone, not the kept hypothesis' e-mail and СНИЛС.
+    assert said == (
+        f"Редакция {revision.number} сохранена. В тексте заменены персональные данные: 1 имя, "
+        "1 телефон."
+    )
+    _no_raw(json.dumps(revision.document, ensure_ascii=False), "the stored revision")
+    _no_raw(revision.comment, "the revision's comment")
+    event = AuditEvent.objects.filter(study=worked_study, action=AuditEvent.Action.IMPORT).last()
+    assert event is not None
+    _no_raw(json.dumps(event.details, ensure_ascii=False), "the audit log")
+
+
+@pytest.mark.django_db
+def test_a_refused_choice_shows_the_page_again_masked(
+    client_in: Client, worked_study: Study
+) -> None:
+    """A choice left out: the page again (400), still masked and still saying so."""
+    shown = _upload_named(
+        client_in, worked_study, _file_with_personal_data(worked_study), "study.yaml", ""
+    )
+    response = choose(client_in, worked_study, shown, scope="take", research="keep")
+    assert response.status_code == 400
+    _no_raw(text_of(response), "the choice page shown again")
+    assert "В тексте заменены персональные данные: 1 имя, 1 телефон, 1 e-mail, 1 СНИЛС." in (
+        text_of(response)
+    )
+
+
+@pytest.mark.django_db
+def test_a_refused_file_is_named_masked(client_in: Client, worked_study: Study) -> None:
+    """A document that is not valid: the error names the file by its masked name."""
+    response = _upload_named(
+        client_in, worked_study, b"id: [", f"Жалоба {CLIENT.fio} {CLIENT.phone}.yaml", ""
+    )
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Жалоба [имя] [телефон].yaml" in page
+    _no_raw(page, "the refused upload's page")
+
+
+@pytest.mark.django_db
+def test_a_document_refused_for_what_it_quotes_is_shown_masked(
+    client_in: Client, worked_study: Study
+) -> None:
+    """The model's problems quote the file (an unknown key, a value): the table of problems
+    shows them masked, as the file would be stored."""
+    content = the_file(worked_study).decode() + f"{CLIENT.email}: {CLIENT.phone}\n"
+    response = _upload_named(client_in, worked_study, content.encode(), "study.yaml", "")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "[e-mail]" in page  # the key still named, masked
+    _no_raw(page, "the refused upload's page")

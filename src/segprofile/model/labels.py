@@ -342,6 +342,12 @@ def journey_step_name(study: Study, key: str) -> str:
     return STEP_GONE
 
 
+def source_titles(study: Study) -> dict[str, str]:
+    """Each data source as the pages name it, by its id: its title, or its id when it has none
+    (id → «Обращения в МФЦ»). A source no longer in the study is not here: show its id."""
+    return {s.id: s.title.strip() or s.id for s in study.data_sources}
+
+
 def hypothesis_number(study: Study, hypothesis_id: str) -> int | None:
     """The hypothesis' number in the report and on the pages (its place in the study), if any."""
     for n, h in enumerate(study.hypotheses, start=1):

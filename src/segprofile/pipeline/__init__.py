@@ -110,7 +110,14 @@ from segprofile.pipeline.documents import (
     study_from_data,
     study_hash,
 )
-from segprofile.pipeline.edits import MaskedEdit, mask_comment, mask_edit, mask_text
+from segprofile.pipeline.edits import (
+    MaskedEdit,
+    mask_comment,
+    mask_edit,
+    mask_text,
+    masked_by_section,
+    masked_list,
+)
 from segprofile.pipeline.features import (
     FeatureColumn,
     FeatureColumns,
@@ -207,6 +214,7 @@ from segprofile.pipeline.uploads import (
     UploadSettings,
     guess_count_column,
     section_changes,
+    section_name,
     take_sections,
     takes_count,
     takes_settings,
@@ -341,6 +349,8 @@ __all__ = [
     "mask_note",
     "mask_preview",
     "mask_text",
+    "masked_by_section",
+    "masked_list",
     "merge_topics",
     "missing_columns",
     "new_feature_id",
@@ -391,6 +401,7 @@ __all__ = [
     "sample_report_template",
     "save_portrait_edit",
     "section_changes",
+    "section_name",
     "segment_key_label",
     "segment_labels",
     "segment_portrait",

@@ -68,6 +68,26 @@ class MaskedEdit:
         return masking.list_masked(self.masked)
 
 
+def masked_by_section(before: Study, after: Study) -> dict[str, dict[str, int]]:
+    """What :func:`mask_edit` masks in ``after``, section by section (a top-level part of the
+    document → :data:`masking.KINDS` counts), for the sections where it masks anything: an
+    uploaded document whose sections are taken one by one tells what each one replaced."""
+    out = {}
+    for key in type(after).model_fields:
+        if getattr(before, key) == getattr(after, key):
+            continue
+        alone = before.model_copy(update={key: getattr(after, key)})
+        counts = mask_edit(before, alone).masked
+        if any(counts.values()):
+            out[key] = {kind: n for kind, n in counts.items() if n}
+    return out
+
+
+def masked_list(counts: Sequence[dict[str, int]]) -> str:
+    """Several :func:`masked_by_section` counts said together: «1 имя, 2 телефона», or ``""``."""
+    return masking.list_masked(masking.add_counts(*counts))
+
+
 def mask_comment(text: str) -> str:
     """A revision's comment that quotes what was typed («добавил шаг «…»»), personal data
     masked as in the study itself."""

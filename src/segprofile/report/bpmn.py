@@ -10,7 +10,9 @@ first-level (personal, manual) step a ``manualTask``, any other a ``userTask``. 
 documents, data obtained, pains, the blueprint lanes), so :func:`journeys_from_bpmn` can read
 the journeys back. A journey's own documentation names its segments (line «Сегменты пути») by
 their titles as the pages show them («Канал подачи: МФЦ»), a segment whose title would not read
-back as its key by the key; the import takes either. The BPMNDI part gives every shape and edge
+back as its key by the key; the import takes either. A step's problems (line «Боли») are named
+as the pages name hypotheses («№ 3. Заявителям трудно собрать справки…», whole), by their ids
+without a study; the import takes either. The BPMNDI part gives every shape and edge
 coordinates, so the diagram opens as drawn.
 
 The XML is written with the standard library only; ``isExecutable="true"`` lets BPMN engines
@@ -30,6 +32,7 @@ from pydantic import ValidationError
 from segprofile import __version__
 from segprofile.analysis.journeys import is_in_person, is_proactive
 from segprofile.errors import InputError
+from segprofile.model import labels
 from segprofile.model.study import (
     DEFAULT_SERVICE_LEVELS,
     Journey,
@@ -99,7 +102,22 @@ def _segment_out(title: str, key: str) -> str:
     return key if ";" in title or "\n" in title else _one_line(title)
 
 
-def _step_doc(step: JourneyStep, service_levels: Sequence[str]) -> str:
+def _list_item(text: str) -> str:
+    """An item of a list line: one line, without the «;» that separates the items."""
+    return _one_line(text).replace(";", ",")
+
+
+def _problem_names(study: Study | None) -> dict[str, str]:
+    """id → a step's problem as the line «Боли» writes it: the hypothesis as the pages name it
+    («№ 3. …», whole: :func:`segprofile.model.labels.hypothesis_names`); ``{}`` without a study."""
+    if study is None:
+        return {}
+    return {i: _list_item(n) for i, n in labels.hypothesis_names(study.hypotheses, None).items()}
+
+
+def _step_doc(
+    step: JourneyStep, service_levels: Sequence[str], problems: dict[str, str] | None = None
+) -> str:
     lines = [f"{_STEP_KEY}: {step.id}"]
     if step.service_level is not None:
         level = f"{step.service_level}"
@@ -111,7 +129,9 @@ def _step_doc(step: JourneyStep, service_levels: Sequence[str]) -> str:
         if value is not None:
             lines.append(f"{HEADER[name]}: {_number(value)}")
     for name in _LIST_FIELDS:
-        items = [_one_line(i).replace(";", ",") for i in getattr(step, name)]
+        items = [_list_item(i) for i in getattr(step, name)]
+        if name == "pains":
+            items = [(problems or {}).get(i, i) for i in step.pains]
         if items:
             lines.append(f"{HEADER[name]}: {'; '.join(items)}")
     for name in _TEXT_FIELDS:
@@ -173,6 +193,7 @@ def _add_journey(
     """Write one journey's process, participant and diagram; return the pool's bottom edge."""
     levels = study.service_levels if study is not None else DEFAULT_SERVICE_LEVELS
     role_titles = {r.id: r.title for r in study.roles} if study is not None else {}
+    problems = _problem_names(study)
     roles = list(dict.fromkeys(s.role for s in journey.steps)) or [None]
 
     process_id = ids("Process", journey.id)
@@ -215,7 +236,7 @@ def _add_journey(
         node.element = _sub(
             process, f"bpmn:{task_type(step, levels)}", {"id": node.ident, "name": step.title}
         )
-        _doc(node.element, _step_doc(step, levels))
+        _doc(node.element, _step_doc(step, levels, problems))
         nodes.append(node)
     end = _Node(
         ids("End", journey.id),
@@ -376,7 +397,9 @@ def _parse_number(text: str) -> float | None:
         return None
 
 
-def _step_from(task: ET.Element, role: str | None, position: int) -> JourneyStep:
+def _step_from(
+    task: ET.Element, role: str | None, position: int, known: _StudyNames
+) -> JourneyStep:
     doc = _lines(task)
     values: dict[str, object] = {
         "id": doc.get(_STEP_KEY) or re.sub(r"[^A-Za-z0-9_.-]", "_", task.get("id", f"s{position}")),
@@ -391,7 +414,8 @@ def _step_from(task: ET.Element, role: str | None, position: int) -> JourneyStep
         elif name in _NUMBER_FIELDS:
             values[name] = _parse_number(value)
         elif name in _LIST_FIELDS:
-            values[name] = [i.strip() for i in value.split(";") if i.strip()]
+            items = [i.strip() for i in value.split(";") if i.strip()]
+            values[name] = [known.problem(i) for i in items] if name == "pains" else items
         elif name in _TEXT_FIELDS:
             values[name] = value
     try:
@@ -475,6 +499,18 @@ class _StudyNames:
             hint=hint,
         )
 
+    def problem(self, item: str) -> str:
+        """The hypothesis id of an item of the «Боли» line: written as the export writes it
+        («№ 3. …») or as its id (an older file); anything else as written (the study's check
+        then names it)."""
+        if self.study is None:
+            return item
+        wanted = _folded(item)
+        for hypothesis_id, name in _problem_names(self.study).items():
+            if wanted in (_folded(name), _folded(hypothesis_id)):
+                return hypothesis_id
+        return item
+
     def segment(self, item: str, where: str) -> str:
         """The key of a segment of the «Сегменты пути» line, written as its key or its title."""
         if self.study is None:
@@ -496,6 +532,11 @@ class _StudyNames:
 
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+
+
+def _folded(text: str) -> str:
+    """A name compared as people retype it: spaces and capital letters aside."""
+    return " ".join(text.split()).casefold()
 
 
 def _journey_from(
@@ -539,7 +580,7 @@ def _journey_from(
         if tag not in _TASKS:
             raise InputError(f"{where}: элемент «{current}» ({tag}) — поддерживаются только задачи")
         try:
-            steps.append(_step_from(element, role_of.get(current), len(steps) + 1))
+            steps.append(_step_from(element, role_of.get(current), len(steps) + 1, known))
         except InputError as exc:
             raise InputError(f"{where}: {exc.message}", hint=exc.hint) from None
     if not steps:

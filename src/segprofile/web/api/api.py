@@ -7,7 +7,7 @@ a section (``/sections/{section}``) or one item of a list (``/lists/{list}/{id}`
 edits saved since the request's ``base_revision`` (the same part changed on both sides: 409).
 
 Authentication: ``Authorization: Bearer <token>`` with a token the user created on the page
-«API-токены». A session cookie does not authenticate here (so there is no CSRF to forge).
+«Доступ для программ (API)». A session cookie does not authenticate here (no CSRF to forge).
 Access to a study is decided by the studies app's one rule (``access``), exactly as on
 the site. Errors are JSON: ``{"detail": "<по-русски>", "code": "<english_code>"}``.
 The OpenAPI schema is at ``/api/openapi.json``.
@@ -55,7 +55,7 @@ from segprofile.web.api.schemas import (
     StudyOut,
     VersionOut,
 )
-from segprofile.web.studies import access, runs, services, tasks
+from segprofile.web.studies import access, runs, sections, services, tasks
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.models import (
     AuditEvent,
@@ -63,6 +63,7 @@ from segprofile.web.studies.models import (
     ProfileRun,
     Study,
     StudyRevision,
+    masked_note,
 )
 from segprofile.web.studies.views.common import disposition, report_download
 
@@ -86,9 +87,8 @@ api = NinjaAPI(
     description=(
         "Профиль клиентского сегмента: исследования, их документы и редакции, разделы и элементы "
         "документа, наборы данных, построение профиля и отчёты. Авторизация: заголовок "
-        "«Authorization: Bearer <токен>»; "
-        "токен создаётся на странице «API-токены». Ошибки — JSON с полями detail (по-русски) "
-        "и code (по-английски)."
+        "«Authorization: Bearer <токен>»; токен создаётся на странице «Доступ для программ "
+        "(API)». Ошибки — JSON с полями detail (по-русски) и code (по-английски)."
     ),
     auth=TokenAuth(),
     docs_url=None,  # Swagger UI loads scripts from other hosts, which the CSP forbids
@@ -129,7 +129,7 @@ def _not_authenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
         "not_authenticated",
         gettext(
             "Authentication required: send the header «Authorization: Bearer <token>» with an "
-            "active API token (create one on the «API tokens» page)."
+            "active API token (create one on the «Access for programs (API)» page)."
         ),
     )
 
@@ -249,8 +249,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(SegprofileError)
 def _segprofile_error(request: HttpRequest, exc: SegprofileError) -> HttpResponse:
     if isinstance(exc, DocumentError):
-        problems = [{"loc": p, "line": line, "msg": t} for p, line, t in exc.problems]
-        return _error(request, 422, "invalid_document", str(exc), problems)
+        # The problems may quote the document (a key, a value): masked, as it would be stored.
+        mask = pipeline.mask_comment
+        problems = [{"loc": mask(p), "line": line, "msg": mask(t)} for p, line, t in exc.problems]
+        return _error(request, 422, "invalid_document", mask(str(exc)), problems)
     if isinstance(exc, ConflictError):
         return _error(request, 409, "conflict", str(exc))
     if isinstance(exc, NotFound):
@@ -390,7 +392,9 @@ def list_revisions(request: HttpRequest, study_id: StudyId) -> list[dict[str, An
     return [_revision_out(r) for r in study.revisions.select_related("author")]
 
 
-def _revision_out(revision: StudyRevision) -> dict[str, Any]:
+def _revision_out(revision: StudyRevision, *, saved: bool = False) -> dict[str, Any]:
+    """A revision; ``saved``: one this request stored, with what the site says on saving it
+    (and what of the typed texts was masked: one rule, ``sections.saved_message``)."""
     return {
         "number": revision.number,
         "created_at": revision.created_at,
@@ -398,6 +402,8 @@ def _revision_out(revision: StudyRevision) -> dict[str, Any]:
         # As the history names it (an example by its title): one rule, on the model.
         "comment": revision.comment_shown,
         "base_number": revision.base_number,
+        "message": sections.saved_message(revision) if saved else "",
+        "masked": revision.masked_list if saved else "",
     }
 
 
@@ -440,7 +446,7 @@ def create_revision(request: HttpRequest, study_id: StudyId, body: RevisionIn) -
         study,
         {"what": "study", "revision": revision.number, "via": "api"},
     )
-    return Status(201, _revision_out(revision))
+    return Status(201, _revision_out(revision, saved=True))
 
 
 def _check_base(study: Study, base: int) -> None:
@@ -483,11 +489,12 @@ def create_study(request: HttpRequest, body: StudyIn) -> Status:
         study,
         {"what": "study", "created": True, "revision": 1, "via": "api"},
     )
+    masked = study.masked_list
     study = access.study_for(request, study.pk)  # with the user's role, as every study read
-    # The document as stored: its typed texts masked (Study.add_revision).
-    return Status(
-        201, _study_detail_out(study, request.user, study.current_revision().to_document())
-    )
+    # The document as stored: its typed texts masked (Study.add_revision), and what was.
+    out = _study_detail_out(study, request.user, study.current_revision().to_document())
+    out |= {"message": gettext("The study was created.") + masked_note(masked), "masked": masked}
+    return Status(201, out)
 
 
 # --- sections and items of the study document ---------------------------------------------------
@@ -533,8 +540,10 @@ def _save_part(
     study = access.study_for(request, study_id, need="edit")
     _check_base(study, base_revision)
     base = _revision(study, base_revision).to_document()
-    # Typed texts masked as imported ones are, as on the site's forms (pipeline.mask_edit).
-    document = pipeline.mask_edit(base, parts.apply(base, change, source="запрос")).study
+    # Typed texts masked as imported ones are, as on the site's forms (pipeline.mask_edit),
+    # before the comment describes the change.
+    edit = pipeline.mask_edit(base, parts.apply(base, change, source="запрос"))
+    document = edit.study
     if not comment:
         changes = describe_changes(base.model_dump(mode="json"), document.model_dump(mode="json"))
         comment = gettext("Through the API: %(changes)s") % {
@@ -543,6 +552,7 @@ def _save_part(
     revision = study.add_revision(
         document, author=request.user, comment=pipeline.mask_comment(comment), base=base_revision
     )
+    revision.masked_list = edit.masked_list  # masked here already: add_revision found nothing
     where = section if item_id is None else f"{section}/{item_id}"
     audit(
         request,
@@ -560,7 +570,7 @@ def _saved(
     item_id: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "revision": _revision_out(revision),
+        "revision": _revision_out(revision, saved=True),
         "section": section,
         "id": item_id,
         "value": read(revision.document),

@@ -41,6 +41,16 @@ class StudyDetailOut(StudyOut):
     can_edit: bool
     can_manage: bool
     data_sources: list[SourceOut]
+    message: str = Field(
+        default="",
+        description="On creation, what the site says (in Russian): «Исследование создано. В "
+        "тексте заменены персональные данные: 1 телефон.»; empty on a read.",
+    )
+    masked: str = Field(
+        default="",
+        description="What personal data in the typed texts of this request was replaced before "
+        "it was stored, in Russian («1 имя, 1 телефон»); empty when nothing was, and on a read.",
+    )
 
 
 class RevisionOut(Schema):
@@ -49,6 +59,16 @@ class RevisionOut(Schema):
     author: str | None
     comment: str
     base_number: int | None
+    message: str = Field(
+        default="",
+        description="On a save, what the site says (in Russian): «Редакция 5 сохранена. В тексте "
+        "заменены персональные данные: 1 телефон.»; empty on a read.",
+    )
+    masked: str = Field(
+        default="",
+        description="What personal data in the typed texts of this request was replaced before "
+        "it was stored, in Russian («1 имя, 1 телефон»); empty when nothing was, and on a read.",
+    )
 
 
 class DocumentOut(Schema):

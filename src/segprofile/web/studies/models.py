@@ -26,7 +26,7 @@ from pydantic import TypeAdapter
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, SegprofileError
-from segprofile.model import diff
+from segprofile.model import diff, labels
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.keys import retire_stale_key
 from segprofile.web.studies.people import person
@@ -801,15 +801,30 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"
 
-    def details_shown(self) -> list[str]:
-        """The details as the audit page writes them: «формат: PDF», «профиль № 2» — the
-        stored keys and codes named in the user's language (unknown ones as they are)."""
+    def source_titles(self) -> dict[str, str]:
+        """The data sources of the event's study by their titles, as the pages name them
+        (:func:`segprofile.model.labels.source_titles` of its current revision); ``{}`` without
+        a study."""
+        revision = self.study.current_revision() if self.study is not None else None
+        return labels.source_titles(revision.to_document()) if revision is not None else {}
+
+    def details_shown(self, sources: dict[str, str] | None = None) -> list[str]:
+        """The details as the audit page writes them: «формат: PDF», «профиль № 2», «источник
+        данных: Обращения в МФЦ» — the stored keys and codes named in the user's language
+        (unknown ones as they are). ``sources``: :meth:`source_titles` (read when not given); a
+        source no longer in the study is named by its id."""
         shown = []
         for key, value in (self.details or {}).items():
             name = _AUDIT_DETAIL_NAMES.get(key, key)
             if key == "slug":
                 continue  # an internal identifier (older deletions): the title is in its column
-            if key == "what":
+            if key == "source" and isinstance(value, str):
+                if sources is None:
+                    sources = self.source_titles()
+                value = sources.get(value, value)
+            elif key == "sections" and isinstance(value, list):
+                value = ", ".join(pipeline.section_name(str(k)) for k in value)  # as the page
+            elif key == "what":
                 value = _AUDIT_WHAT.get(str(value), value)
             elif key in ("role", "from", "to") and value in Membership.Role.values:
                 value = Membership.Role(value).label

@@ -69,6 +69,9 @@ class StudyUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.study_document: StudyDocument | None = None
         self.document_error: DocumentError | None = None
+        # The file's name as the pages, the messages and the audit log may show it: masked as
+        # a typed text is (a name like «Иванов_89161234567.yaml» is personal data too).
+        self.file_name = ""
         self.fields["document"].widget.attrs["accept"] = ".yaml,.yml,.json"
 
     def clean_document(self) -> UploadedFile:
@@ -88,17 +91,24 @@ class StudyUploadForm(forms.Form):
                 gettext("The document is not UTF-8 text. Save it in UTF-8 and upload it again."),
                 code="encoding",
             ) from None
-        source = PurePosixPath((uploaded.name or "study.yaml").replace("\\", "/")).name
+        source = pipeline.mask_comment(
+            PurePosixPath((uploaded.name or "study.yaml").replace("\\", "/")).name
+        )
+        self.file_name = source
         try:
             # Parsed in a child process with memory and time limits, like every uploaded file.
             self.study_document = pipeline.run_isolated(
                 pipeline.parse_study, text, source=source, file=source
             )
         except DocumentError as exc:
-            self.document_error = exc
-            raise forms.ValidationError(exc.message, code="document") from None
+            # Its problems may quote the file (a key, a value): shown masked, as the file is.
+            mask = pipeline.mask_comment
+            self.document_error = DocumentError(
+                exc.source, [(mask(path), line, mask(text)) for path, line, text in exc.problems]
+            )
+            raise forms.ValidationError(self.document_error.message, code="document") from None
         except SegprofileError as exc:
-            raise forms.ValidationError(str(exc), code="document") from None
+            raise forms.ValidationError(pipeline.mask_comment(str(exc)), code="document") from None
         return uploaded
 
 

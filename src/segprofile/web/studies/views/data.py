@@ -51,6 +51,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from segprofile import pipeline
 from segprofile.errors import ConflictError, InputError, NotFound, SegprofileError
+from segprofile.model import labels
 from segprofile.model.format import cell, number, percent
 from segprofile.model.study import ColumnOverride
 from segprofile.model.study import Study as StudyDocument
@@ -412,9 +413,9 @@ def _data_page(
         audit = pipeline.read_audit(workspace_for(study), study_id=document.id)
     except SegprofileError:
         audit = []
-    # Sources by their titles, as the page names them above; an id for one without a title
-    # or no longer in the study.
-    titles = {s.id: s.title.strip() for s in document.data_sources if s.title.strip()}
+    # Sources by their titles, as the page names them above (one rule with the study's audit
+    # log); an id for one no longer in the study.
+    titles = labels.source_titles(document)
     staged = staged_uploads(study)
     kept = staging.originals(staging_root(), staging_area(study)) if can.manage else []
     context = {
@@ -785,8 +786,8 @@ def _import_for(request: HttpRequest, pk: int, import_pk: int) -> DataImport:
 def _source_title(study: Study, source_id: str) -> str:
     """A data source as the analyst named it (its id only when it has no title)."""
     revision = study.current_revision()
-    sources = revision.to_document().data_sources if revision is not None else []
-    return next((s.title or s.id for s in sources if s.id == source_id), source_id)
+    titles = labels.source_titles(revision.to_document()) if revision is not None else {}
+    return titles.get(source_id, source_id)
 
 
 def _imported(request: HttpRequest, job: DataImport) -> HttpResponse:

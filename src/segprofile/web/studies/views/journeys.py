@@ -25,7 +25,7 @@ from segprofile.model.journey_edit import JourneyEditError
 from segprofile.model.journey_links import journey_links
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies import drawings, htmx, runs
+from segprofile.web.studies import drawings, htmx, runs, sections
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.journeys import JourneyForm, NewJourneyForm, StepForm
@@ -172,9 +172,7 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
         "names": name_items(document.model_dump(mode="json"), "recommendations", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    messages.success(request, sections.saved_message(revision))
     return redirect(back)
 
 
@@ -228,17 +226,22 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
             file=upload.name,
         )
     except SegprofileError as exc:
-        return _journeys_page(request, study, import_error=str(exc), status=exc.http_status)
+        # The refusal may quote the file (a task's name, a cell, the file's name): masked.
+        error = pipeline.mask_comment(str(exc))
+        return _journeys_page(request, study, import_error=error, status=exc.http_status)
     document = result.study
     comment = gettext("%(user)s imported journeys from %(file)s") % {
         "user": request.user.get_username(),
         "file": upload.name,
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
+    # The file's step texts were masked on reading (the import's own count, said whether or
+    # not anything was found), the rest of the revision as every edit's.
     messages.success(
         request,
-        gettext("Revision %(number)s was saved; in the step texts %(masked)s.")
-        % {"number": revision.number, "masked": result.masked_summary},
+        sections.saved_message(revision)
+        + " "
+        + gettext("In the step texts %(masked)s.") % {"masked": result.masked_summary},
     )
     return redirect(reverse("studies:journeys", kwargs={"pk": study.pk}))
 
@@ -458,10 +461,10 @@ def _apply(
     comment: str,
     *,
     check_base: bool = True,
-) -> tuple[StudyRevision, Any, str]:
+) -> tuple[StudyRevision, Any]:
     """Apply ``change(document)`` → ``(document, extra)`` and store it as a new revision;
-    returns the revision, ``extra`` and what personal data was masked in the typed texts
-    («1 телефон, 1 имя», or ``""``).
+    returns the revision (what was masked in the typed texts is on it: ``masked_list``) and
+    ``extra``.
 
     What was typed is masked as an imported journey is, and so is the comment that quotes it,
     before anything is stored (``Study.add_revision``, the one place for every edit).
@@ -480,14 +483,14 @@ def _apply(
     before = start.to_document()
     document, extra = change(before)
     if document == before:
-        return latest, extra, ""
+        return latest, extra
     revision = study.add_revision(
         document,
         author=request.user,
         comment=f"{request.user.get_username()}: {comment}",
         base=start.number,
     )
-    return revision, extra, revision.masked_list
+    return revision, extra
 
 
 def _journey_response(
@@ -549,14 +552,9 @@ def _done(
     journey_id: str,
     revision: StudyRevision,
     text: str,
-    masked: str = "",
     **kw: Any,
 ) -> HttpResponse:
-    saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    if masked:
-        saved += " " + gettext("Personal data in the text was replaced: %(masked)s.") % {
-            "masked": masked
-        }
+    saved = sections.saved_message(revision)  # with what of the typed texts was masked
     if htmx.is_htmx(request):
         return _journey_response(request, study, journey_id, message=f"{text} {saved}", **kw)
     messages.success(request, f"{text} {saved}")
@@ -696,7 +694,7 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
                     position=int(position) if position.isdigit() else None,
                 )
 
-            revision, new_id, masked = _apply(
+            revision, new_id = _apply(
                 request,
                 study,
                 journey_id,
@@ -707,12 +705,12 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
             )
             title = _step_title(revision.to_document(), journey_id, new_id)
             text = gettext("The step «%(step)s» was added.") % {"step": title}
-            return _done(request, study, journey_id, revision, text, masked, focus=f"{new_id}:edit")
+            return _done(request, study, journey_id, revision, text, focus=f"{new_id}:edit")
 
         def update(doc: StudyDocument) -> tuple[StudyDocument, None]:
             return journey_edit.update_step(doc, journey_id, step_id, values), None
 
-        revision, _, masked = _apply(
+        revision, _ = _apply(
             request,
             study,
             journey_id,
@@ -731,7 +729,7 @@ def _save_step(request: HttpRequest, pk: int, journey_id: str, step_id: str | No
         return _refused(request, study, journey_id, str(exc), exc.http_status)
     title = _step_title(revision.to_document(), journey_id, step_id)
     text = gettext("The step «%(step)s» was saved.") % {"step": title}
-    return _done(request, study, journey_id, revision, text, masked, focus=f"{step_id}:edit")
+    return _done(request, study, journey_id, revision, text, focus=f"{step_id}:edit")
 
 
 @require_POST
@@ -758,15 +756,13 @@ def _operate(
 ) -> HttpResponse:
     """Run an operation without a form; a refusal is shown in the journey's section."""
     try:
-        revision, extra, masked = _apply(
-            request, study, journey_id, change, comment, check_base=check_base
-        )
+        revision, extra = _apply(request, study, journey_id, change, comment, check_base=check_base)
     except EditConflictError as conflict:
         return _refused(request, study, journey_id, _stale_message(study, conflict), 409)
     except SegprofileError as exc:
         return _refused(request, study, journey_id, str(exc), exc.http_status)
     text, focus = done(extra)
-    return _done(request, study, journey_id, revision, text, masked, focus=focus)
+    return _done(request, study, journey_id, revision, text, focus=focus)
 
 
 @require_POST
@@ -897,7 +893,7 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
             )
 
         try:
-            revision, new_id, masked = _apply(
+            revision, new_id = _apply(
                 request,
                 study,
                 "",
@@ -926,8 +922,8 @@ def journey_new(request: HttpRequest, pk: int) -> HttpResponse:
         else gettext("The target journey «%(title)s» was created.")
     ) % {"title": _journey_name(study, new_id)}
     if not htmx.is_htmx(request):
-        return _done(request, study, new_id, revision, text, masked)
-    return _done(request, study, new_id, revision, text, masked, focus="title", created=True)
+        return _done(request, study, new_id, revision, text)
+    return _done(request, study, new_id, revision, text, focus="title", created=True)
 
 
 @require_GET
@@ -967,7 +963,7 @@ def journey_save(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse
             return changed, None
 
         try:
-            revision, _, masked = _apply(
+            revision, _ = _apply(
                 request,
                 study,
                 journey_id,
@@ -986,7 +982,7 @@ def journey_save(request: HttpRequest, pk: int, journey_id: str) -> HttpResponse
             text = gettext("The journey «%(title)s» was saved.") % {
                 "title": _journey_name(study, journey_id)
             }
-            return _done(request, study, journey_id, revision, text, masked, focus="title")
+            return _done(request, study, journey_id, revision, text, focus="title")
     conflict = status == 409
     if not htmx.is_htmx(request):
         return _journeys_page(

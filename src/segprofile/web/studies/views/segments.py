@@ -42,7 +42,7 @@ from segprofile.model.results import (
     SegmentStats,
 )
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies import htmx, runs
+from segprofile.web.studies import htmx, runs, sections
 from segprofile.web.studies.access import run_for
 from segprofile.web.studies.forms.segments import PORTRAIT_TEXT_MAX, PortraitEditForm
 from segprofile.web.studies.models import ProfileRun, Study
@@ -635,7 +635,7 @@ def run_cluster_edit(request: HttpRequest, pk: int, run_pk: int, number: int) ->
     ) % {"number": number, "name": name or shown.name}
     # A conflicting edit saved meanwhile raises EditConflictError: the 409 page (middleware).
     revision = study.add_revision(document, author=request.user, comment=comment)
-    saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
+    saved = sections.saved_message(revision)  # with what of the typed texts was masked
     if htmx.is_htmx(request):
         return _card_response(request, study, run, data, cluster, saved=saved)
     messages.success(request, saved)

@@ -280,9 +280,16 @@ def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid() or form.study_document is None:
         return _detail_page(request, study, revision_form=form, status=400)
     revision = study.current_revision()
-    upload = request.FILES.get("document")
-    name = upload.name if upload else ""
-    changes = pipeline.section_changes(revision.to_document(), form.study_document)
+    current = revision.to_document()
+    # The file as its revision would store it: typed texts masked (the one rule of
+    # Study.add_revision), the comment and the file's name too. The page shows only that, and
+    # only that rides in the page until the choice: the raw text never comes back.
+    edit = pipeline.mask_edit(current, form.study_document)
+    # What was masked, section by section: said on the page and, for the sections taken, when
+    # the revision is saved (it is stored masked already).
+    masked = pipeline.masked_by_section(current, form.study_document)
+    name = form.file_name
+    changes = pipeline.section_changes(current, edit.study)
     if not changes:
         messages.info(
             request,
@@ -292,15 +299,16 @@ def study_upload_revision(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("studies:detail", pk=study.pk)
     payload = signing.dumps(
         {
-            "document": form.study_document.model_dump(mode="json"),
+            "document": edit.study.model_dump(mode="json"),
             "file": name,
-            "comment": form.cleaned_data["comment"],
+            "comment": pipeline.mask_comment(form.cleaned_data["comment"]),
+            "masked": masked,
         },
         salt=f"{_UPLOAD_SALT}:{study.pk}",
         compress=True,
     )
     choice = RevisionChoiceForm(initial={"payload": payload}, sections=changes)
-    return _choice_page(request, study, revision, choice, name)
+    return _choice_page(request, study, revision, choice, name, masked)
 
 
 def _choice_page(
@@ -309,9 +317,22 @@ def _choice_page(
     revision: StudyRevision,
     form: RevisionChoiceForm,
     file: str,
+    masked: dict[str, dict[str, int]],
     status: int = 200,
 ) -> HttpResponse:
-    context = {"study": study, "revision": revision, "form": form, "file": file}
+    """The page of the choice; ``masked``: what of the file's texts was replaced, section by
+    section (the page shows them so), said as a saved edit's message says it."""
+    context = {
+        "study": study,
+        "revision": revision,
+        "form": form,
+        "file": file,
+        "masked": masked_note(pipeline.masked_list(list(masked.values()))).strip(),
+        "masked_in": {
+            key: masked_note(pipeline.masked_list([counts])).strip()
+            for key, counts in masked.items()
+        },
+    }
     return render(request, "studies/study/upload_choice.html", context, status=status)
 
 
@@ -342,7 +363,9 @@ def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
     current = base.to_document()
     form = RevisionChoiceForm(request.POST, sections=pipeline.section_changes(current, uploaded))
     if not form.is_valid():
-        return _choice_page(request, study, base, form, data["file"], status=400)
+        return _choice_page(
+            request, study, base, form, data["file"], data.get("masked", {}), status=400
+        )
     taken = form.taken()
     if not taken:
         messages.info(request, gettext("Every section was kept: nothing was stored."))
@@ -358,7 +381,9 @@ def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
                 "recommendations; features with the segmentation settings) or keep them both."
             ),
         )
-        return _choice_page(request, study, base, form, data["file"], status=400)
+        return _choice_page(
+            request, study, base, form, data["file"], data.get("masked", {}), status=400
+        )
     names = ", ".join(row["section"].name for row in form.rows() if row["section"].key in taken)
     taken_text = gettext("From the file «%(file)s» taken: %(sections)s") % {
         "file": data["file"],
@@ -366,17 +391,18 @@ def _upload_chosen(request: HttpRequest, study: Study) -> HttpResponse:
     }
     comment = f"{data['comment']}. {taken_text}" if data["comment"] else taken_text
     revision = study.add_revision(document, author=request.user, comment=comment)
+    # Masked on the way to this page: what the sections taken had replaced is said now.
+    masked = data.get("masked", {})
+    revision.masked_list = revision.masked_list or pipeline.masked_list(
+        [masked[key] for key in taken if key in masked]
+    )
     audit(
         request,
         AuditEvent.Action.IMPORT,
         study,
         {"what": "study", "file": data["file"], "revision": revision.number, "sections": taken},
     )
-    messages.success(
-        request,
-        gettext("Revision %(number)s was saved.") % {"number": revision.number}
-        + masked_note(revision.masked_list),
-    )
+    messages.success(request, sections.saved_message(revision))
     return redirect("studies:detail", pk=study.pk)
 
 
@@ -416,9 +442,7 @@ def rule_save(request: HttpRequest, pk: int, role_id: str) -> HttpResponse:
         "role": _role_title(current, role_id)
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(
-        request, gettext("Revision %(number)s was saved.") % {"number": revision.number}
-    )
+    messages.success(request, sections.saved_message(revision))
     return redirect(reverse("studies:detail", kwargs={"pk": study.pk}) + "#roles")
 
 

@@ -378,6 +378,12 @@ def _audit_page(
     page = Paginator(events.select_related("user", "study"), _AUDIT_PAGE).get_page(
         request.GET.get("page")
     )
+    # Data sources by their titles, as the data page names them: each study's read once.
+    titles: dict[int | None, dict[str, str]] = {}
+    for event in page.object_list:
+        if event.study_id not in titles:
+            titles[event.study_id] = event.source_titles()
+        event.shown = event.details_shown(titles[event.study_id])
     context = {
         "study": study,
         "page": page,
