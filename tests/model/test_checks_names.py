@@ -34,6 +34,7 @@ def _everything_missing() -> Study:
     for journey in data["journeys"]:
         for step in journey["steps"]:
             step["service_level"] = None
+            step["role"] = None
     data["journeys"].append(dict(data["journeys"][0], id="empty-journey", steps=[]))
     data["segmentation"]["clustering"]["enabled"] = True
     data["segmentation"]["clustering"]["features"] = []
@@ -65,6 +66,11 @@ def test_findings_name_items_by_title_never_by_id() -> None:
     journey, step = study.journeys[0], study.journeys[0].steps[0]
     assert any(f"«{step.title[:20]}" in m and f"«{journey.title[:20]}" in m for m in messages)
     assert "не выбраны признаки для кластеризации (раздел «Настройки сегментации»)" in messages
+    # A step without a role: the blueprint would show a staff member's step as the client's.
+    assert any(
+        f"у шага «{step.title[:20]}" in m and m.endswith("не указана роль (кто выполняет шаг)")
+        for m in messages
+    )
 
 
 def test_a_long_statement_is_shortened_with_an_ellipsis() -> None:

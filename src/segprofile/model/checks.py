@@ -224,6 +224,15 @@ def check_study(study: Study) -> list[Finding]:
                     "уровень сервиса",
                     Severity.warning,
                 )
+            if step.role is None:
+                # The service blueprint sorts the steps by who acts: without a role, a step
+                # done by a staff member reads as the client's own action.
+                add(
+                    "M-12",
+                    f"у шага «{_name(step.title)}» пути «{_name(journey.title)}» не указана "
+                    "роль (кто выполняет шаг)",
+                    Severity.warning,
+                )
     return out
 
 
