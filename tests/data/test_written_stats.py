@@ -77,19 +77,21 @@ def test_report_from_the_writers_counts_is_the_scanned_one(tmp_path: Path) -> No
 
 
 def test_only_exact_figures_are_taken(tmp_path: Path) -> None:
-    """NaN among the numbers, a time zone: the writer's range is not the engine's min and max,
-    so it is left to the scan; booleans' distinct values follow from their range."""
+    """NaN among the numbers, a time zone, single-precision numbers, decimals: the writer's
+    range is not the engine's min and max as the report reads them, so it is left to the scan;
+    booleans' distinct values follow from their range."""
     con = duckdb.connect()
     out = tmp_path / "v.parquet"
     written = copy_parquet(
         con,
         "SELECT CASE WHEN i % 7 = 0 THEN 'nan'::DOUBLE ELSE i END AS x, "
         "TIMESTAMPTZ '2024-01-01 10:00:00+03' AS tz, i % 2 = 0 AS b, true AS t, "
-        "NULL::BOOLEAN AS nb FROM range(50) r(i)",
+        "NULL::BOOLEAN AS nb, (i / 10)::REAL AS r, (i / 7)::DECIMAL(9, 2) AS dec "
+        "FROM range(50) r(i)",
         f"'{out}'",
     )
     dtypes = {"x": "DOUBLE", "tz": "TIMESTAMP WITH TIME ZONE", "b": "BOOLEAN", "t": "BOOLEAN"}
-    st = written_stats(written, {**dtypes, "nb": "BOOLEAN"})
+    st = written_stats(written, {**dtypes, "nb": "BOOLEAN", "r": "FLOAT", "dec": "DECIMAL(9,2)"})
     assert st["n"] == 50
     assert st["nn0"] == 50
     assert "lo0" not in st
@@ -97,6 +99,12 @@ def test_only_exact_figures_are_taken(tmp_path: Path) -> None:
     assert "lo1" not in st
     assert st["nn1"] == 50
     assert (st["d2"], st["d3"], st["d4"], st["nn4"]) == (2, 1, 0, 0)
+    # A REAL's «0.1» is not the double the engine's min gives: scanned, as decimals are.
+    assert "lo5" not in st
+    assert "lo6" not in st
+    relation = f"read_parquet('{out}')"
+    scanned = quality_report(con, relation, parquet=out).to_dict()
+    assert _same(scanned, quality_report(con, relation, parquet=out, written=written).to_dict())
 
 
 @pytest.mark.parametrize("rows", [0, 1])

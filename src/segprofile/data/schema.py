@@ -228,8 +228,8 @@ def written_stats(copied: Mapping[str, Any], dtypes: dict[str, str]) -> dict[str
             out[f"d{i}"] = 0
         elif not exact or lo is None or hi is None:
             continue
-        elif is_numeric_dtype(d):
-            out[f"lo{i}"], out[f"hi{i}"] = float(lo), float(hi)
+        elif is_integer_dtype(d) or d == "DOUBLE":  # as text that reads back exactly (a REAL's
+            out[f"lo{i}"], out[f"hi{i}"] = float(lo), float(hi)  # «0.1» is not its double)
         elif d in ("DATE", "TIMESTAMP"):  # as the engine writes them as text (no time zone)
             out[f"lo{i}"], out[f"hi{i}"] = lo, hi
         elif d == "BOOLEAN":  # written as 0 and 1: one value or both
