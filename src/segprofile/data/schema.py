@@ -203,12 +203,12 @@ TEXT_SAMPLE_ROWS = 200_000
 
 def written_stats(copied: Mapping[str, Any], dtypes: dict[str, str]) -> dict[str, Any]:
     """What DuckDB's ``COPY … (FORMAT parquet, RETURN_STATS)`` says of the file it wrote (its
-    one row, by column name: :func:`copy_parquet`), as the
-    aggregates of :func:`_stats` (``n``; ``nn{i}``, ``lo{i}``, ``hi{i}`` of column ``i`` of
-    ``dtypes``; ``d{i}`` of a boolean column). The writer counts them exactly while it writes:
-    the quality report need not scan the file for them. A figure the writer did not give exactly
-    (a column with NaN has no range; a long text's range is cut; other types of dates) is left
-    out, and the scan counts it."""
+    one row, by column name: :func:`copy_parquet`), as the aggregates of :func:`_stats`
+    (``n``; ``nn{i}``, ``lo{i}``, ``hi{i}`` of column ``i`` of ``dtypes``; ``d{i}`` of a boolean
+    column). The writer counts them exactly while it writes: the quality report need not scan
+    the file for them. A figure the writer does not give as the scan would (the range of a
+    column with NaN, of single-precision numbers, decimals, times with a zone) is left out, and
+    the scan counts it."""
     rows, columns = copied.get("count"), copied.get("column_statistics")
     if not isinstance(rows, int) or not isinstance(columns, dict):
         return {}
