@@ -5,6 +5,7 @@ dates before 1900, a repeated identifier, a 1–10 scale among 1–5 ones."""
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 from pathlib import Path
@@ -118,8 +119,12 @@ def test_tiny_files(tmp_path: Path, rows: int) -> None:
     assert _same(scanned, quality_report(con, relation, parquet=out, written=written).to_dict())
 
 
-def test_import_stores_the_report_a_scan_gives(tmp_path: Path) -> None:
-    """Through the import: the version's manifest holds the report a full scan of it gives."""
+def test_import_stores_the_report_a_scan_gives(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the import: the version's manifest holds the report a full scan of it gives;
+    the log says where the import's time went (no value of the file in it)."""
+    caplog.set_level(logging.INFO, logger="segprofile.data.datasets")
     con = duckdb.connect()
     _messy(con, n=1500)
     csv = tmp_path / "clients.csv"
@@ -147,3 +152,9 @@ def test_import_stores_the_report_a_scan_gives(tmp_path: Path) -> None:
             {k: mine[k] for k in ("name", "non_missing", "missing", "cardinality", "min", "max")},
             {k: theirs[k] for k in ("name", "non_missing", "missing", "cardinality", "min", "max")},
         )
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("imported")]
+    assert len(said) == 1
+    assert "1500 rows" in said[0]
+    assert "writing" in said[0]
+    assert "quality report" in said[0]
+    assert "-" not in said[0].split(";")[1]  # times, not a СНИЛС or any other value
