@@ -4,6 +4,7 @@
     BENCH_DATA_ROWS=2000000 BENCH_DATA_REPEAT=1 .venv/bin/python bench/bench_data.py
     BENCH_DATA_BIG_GB=2 .venv/bin/python bench/bench_data.py   # also: peak memory on a 2 GB CSV
     BENCH_DATA_CSV=/tmp/clients.csv …                      # reuse a generated file (kept)
+    BENCH_DATA_KINDS=duckdb_cmd,cli …                      # only these kinds (a quick check)
     … bench/bench_data.py --write-docs                     # also record in docs/benchmarks.md
 
 Every measurement is a child process, measured from outside (wall time, processor time of user
@@ -226,6 +227,9 @@ def measure(kind: str, path: Path, work: Path, study: Path) -> dict[str, float]:
             "SEGPROFILE_KEYS": str(work / "keys"),
             "SEGPROFILE_STAGING": str(work / "staging"),
         }
+        # As installed: Python's bytecode cached (an installation compiles it), not compiled
+        # anew at every start because the shell that runs the benchmark says so.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         if kind == "cli_first":  # nothing compiled yet: numba's cache is empty
             env["NUMBA_CACHE_DIR"] = str(work / "numba-cache")
         if kind == "cli_pseudo":
@@ -249,6 +253,10 @@ def measure(kind: str, path: Path, work: Path, study: Path) -> dict[str, float]:
 #: (kind, ratio to, goal): the commands first, then the same inside Python, then pandas.
 KINDS = ("duckdb_cmd", "cli", "cli_pseudo", "duckdb", "ours", "pandas_parquet", "pandas")
 ONCE = ("cli_first", "duckdb_table")  # first round only
+_ONLY = {k.strip() for k in os.environ.get("BENCH_DATA_KINDS", "").split(",") if k.strip()}
+if _ONLY:
+    KINDS = tuple(k for k in KINDS if k in _ONLY)
+    ONCE = tuple(k for k in ONCE if k in _ONLY)
 LOAD_GOAL = 1.3  # segprofile import ÷ DuckDB read_csv → Parquet as commands, by wall time
 PSEUDO_GOAL = 4.0  # the import with two identifiers pseudonymised ÷ the plain import
 NAMES = {
@@ -352,6 +360,8 @@ def main() -> None:
         ]
         print("Отношения (по времени | по процессору):")
         for a, b, goal, limit, _ in rows:
+            if not (results.get(a) and results.get(b)):
+                continue
             w, p = ratio(a, b)
             verdict = "" if limit is None else f" — {_verdict(w <= limit)}"
             print(f"  {a} / {b}: {w:5.2f}× | {p:5.2f}×   ({goal}{verdict})")

@@ -11,7 +11,7 @@ eyes) numeric ranges come back. Quality messages name columns and counts, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -201,33 +201,72 @@ def _pct(share: float) -> str:
 TEXT_SAMPLE_ROWS = 200_000
 
 
+def written_stats(copied: Mapping[str, Any], dtypes: dict[str, str]) -> dict[str, Any]:
+    """What DuckDB's ``COPY … (FORMAT parquet, RETURN_STATS)`` says of the file it wrote (its
+    one row, by column name: :func:`copy_parquet`), as the aggregates of :func:`_stats`
+    (``n``; ``nn{i}``, ``lo{i}``, ``hi{i}`` of column ``i`` of ``dtypes``; ``d{i}`` of a boolean
+    column). The writer counts them exactly while it writes: the quality report need not scan
+    the file for them. A figure the writer does not give as the scan would (the range of a
+    column with NaN, of single-precision numbers, decimals, times with a zone) is left out, and
+    the scan counts it."""
+    rows, columns = copied.get("count"), copied.get("column_statistics")
+    if not isinstance(rows, int) or not isinstance(columns, dict):
+        return {}
+    out: dict[str, Any] = {"n": rows}
+    for i, (col, dtype) in enumerate(dtypes.items()):
+        found = columns.get(quote_ident(col))
+        if not found or "num_values" not in found or "null_count" not in found:
+            continue
+        nn = int(found["num_values"]) - int(found["null_count"])
+        out[f"nn{i}"] = nn
+        exact = found.get("min_is_exact") == "true" and found.get("max_is_exact") == "true"
+        exact = exact and found.get("has_nan") != "true"  # the writer's range leaves NaN out
+        lo, hi = found.get("min"), found.get("max")
+        d = dtype.upper()
+        if nn == 0:
+            out[f"lo{i}"] = out[f"hi{i}"] = None
+            out[f"d{i}"] = 0
+        elif not exact or lo is None or hi is None:
+            continue
+        elif is_integer_dtype(d) or d == "DOUBLE":  # as text that reads back exactly (a REAL's
+            out[f"lo{i}"], out[f"hi{i}"] = float(lo), float(hi)  # «0.1» is not its double)
+        elif d in ("DATE", "TIMESTAMP"):  # as the engine writes them as text (no time zone)
+            out[f"lo{i}"], out[f"hi{i}"] = lo, hi
+        elif d == "BOOLEAN":  # written as 0 and 1: one value or both
+            out[f"d{i}"] = 1 if lo == hi else 2
+    return out
+
+
 def _stats(
     con: duckdb.DuckDBPyConnection,
     relation: str,
     dtypes: dict[str, str],
     extra: list[str] | None = None,
     parquet: str | None = None,
+    known: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Exact counts and ranges in one scan; text shapes (lengths, number-like share) on a sample.
 
     ``extra`` aggregates (named) ride along in the same scan. When ``relation`` is the Parquet
     file ``parquet`` (a quoted literal), the sample is a set of evenly spaced row windows that
     the reader reaches by row number without decoding the rest; otherwise the engine's block
-    sampling.
+    sampling. ``known``: the figures already counted (:func:`written_stats`), not scanned for.
     """
-    aggs = ["count(*) AS n", *(extra or [])]
+    out = dict(known or {})
+    aggs = [*([] if "n" in out else ["count(*) AS n"]), *(extra or [])]
     text_aggs = []
     for i, (col, dtype) in enumerate(dtypes.items()):
         c = quote_ident(col)
-        aggs.append(f"count({c}) AS nn{i}")
-        aggs.append(f"approx_count_distinct({c}) AS d{i}")
+        wanted = [
+            (f"nn{i}", f"count({c})"),
+            (f"d{i}", f"approx_count_distinct({c})"),
+        ]
         if is_numeric_dtype(dtype):
-            aggs.append(f"min({c})::DOUBLE AS lo{i}")
-            aggs.append(f"max({c})::DOUBLE AS hi{i}")
+            wanted += [(f"lo{i}", f"min({c})::DOUBLE"), (f"hi{i}", f"max({c})::DOUBLE")]
         elif is_date_dtype(dtype):
-            aggs.append(f"min({c})::VARCHAR AS lo{i}")
-            aggs.append(f"max({c})::VARCHAR AS hi{i}")
-        elif dtype.upper() == "VARCHAR":
+            wanted += [(f"lo{i}", f"min({c})::VARCHAR"), (f"hi{i}", f"max({c})::VARCHAR")]
+        aggs += [f"{sql} AS {name}" for name, sql in wanted if name not in out]
+        if dtype.upper() == "VARCHAR":
             text_aggs.append(f"count({c}) AS snn{i}")
             # Looks like a number: a cheap cast first, the spaced-thousands pattern only if not.
             text_aggs.append(
@@ -236,7 +275,8 @@ def _stats(
             )
             text_aggs.append(f"avg(length({c})) AS len{i}")
             text_aggs.append(f"avg(length({c}) - length(replace({c}, ' ', ''))) AS sp{i}")
-    out = _one_row(con, f"SELECT {', '.join(aggs)} FROM {relation}")  # noqa: S608 — quoted identifiers
+    if aggs:
+        out |= _one_row(con, f"SELECT {', '.join(aggs)} FROM {relation}")  # noqa: S608 — quoted identifiers
     if text_aggs:
         n = int(out["n"] or 0)
         source = relation
@@ -268,6 +308,14 @@ def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()  # to the end: the connection then runs the next statement
     return dict(zip(names, rows[0] if rows else (), strict=True))
+
+
+def copy_parquet(con: duckdb.DuckDBPyConnection, select: str, target: str) -> dict[str, Any]:
+    """Write the rows of ``select`` to the Parquet file ``target`` (a quoted literal); what the
+    writer counted as it wrote (rows; per column missing values and range) for
+    :func:`quality_report`."""
+    sql = f"COPY ({select}) TO {target} (FORMAT parquet, ROW_GROUP_SIZE 122880, RETURN_STATS)"
+    return _one_row(con, sql)
 
 
 def _infer(
@@ -366,8 +414,9 @@ def _profile(
     extra: list[str] | None,
     parquet: str | None = None,
     personal_texts: Collection[str] = (),
+    known: dict[str, Any] | None = None,
 ) -> tuple[int, list[ColumnProfile], dict[str, Any]]:
-    st = _stats(con, relation, dtypes, extra, parquet)
+    st = _stats(con, relation, dtypes, extra, parquet, known)
     n = int(st["n"])
     out = []
     for i, (col, dtype) in enumerate(dtypes.items()):
@@ -444,6 +493,7 @@ def quality_report(
     coerced: dict[str, tuple[int, str]] | None = None,
     kept_pii: list[str] | None = None,
     parquet: Path | None = None,
+    written: Mapping[str, Any] | None = None,
     not_ids: Collection[str] = (),
     summary_words: Sequence[str] = (),
     personal_texts: Collection[str] = (),
@@ -454,7 +504,9 @@ def quality_report(
     column's minimum and maximum where these lie inside the range, and only the others are
     counted, in one more scan. Duplicate integer identifiers are counted exactly in one more
     pass over that column alone (bitmaps), others by the engine's grouping. ``parquet``: the
-    file ``relation`` reads, when it is one (its row groups make the text sample cheap).
+    file ``relation`` reads, when it is one (its row groups make the text sample cheap);
+    ``written``: what the engine's ``COPY … (RETURN_STATS)`` said of that file as it wrote it
+    (rows, missing values, ranges: :func:`written_stats`), so that the scan counts only the rest.
     Without an ``id_column`` the first identifier is checked, but none of ``not_ids`` (phones,
     e-mails… see :data:`privacy.NOT_CLIENT_IDS`). ``summary_words``: the labels of the totals
     rows the file ended with, left out by the reader («Итого», «Всего»). ``personal_texts``:
@@ -472,6 +524,7 @@ def quality_report(
         None,
         quote_literal(str(parquet)) if windows else None,
         personal_texts,
+        written_stats(written, dtypes) if parquet is not None and written else None,
     )
     report = QualityReport(rows=n, columns=columns)
     issues = report.issues
