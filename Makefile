@@ -56,12 +56,13 @@ $(VENV)/.installed-spark: $(VENV)/.installed
 	@touch $@
 
 # Test files are spread over this many processes (a file's tests stay together: they share
-# module fixtures, the PostgreSQL schema, the worker subprocesses).
+# module fixtures, the PostgreSQL schema, the worker subprocesses), handed out in the order
+# tests/conftest.py puts them: the long files (browser, slow) first, so the processes end together.
 TEST_WORKERS ?= 2
 
 test: system-deps install $(VENV)/.installed-spark lint
 	bash scripts/test-services.sh $(PY) -m pytest -q -p no:cacheprovider --durations=15 \
-		--numprocesses=$(TEST_WORKERS) --dist=loadfile
+		--numprocesses=$(TEST_WORKERS) --dist=loadfile --no-loadscope-reorder
 
 test-fast: install
 	$(PY) -m pytest -q -m "not browser and not slow"

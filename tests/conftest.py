@@ -4,6 +4,7 @@ test gets a pseudonym key store of its own and its settings read from its own en
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,22 @@ from segprofile import config
 from segprofile.model.spec_yaml import dump_study
 from segprofile.model.study import Study
 from sp_factories import SMALL_STUDY, make_records
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist (``make test``: whole files spread over the processes, handed out in the
+    order collected, ``--no-loadscope-reorder``) the files of long tests — in real Chromium or
+    marked slow, a minute or so each — come first, so that the processes end together on short
+    files instead of one waiting for the other's last long file. A run without xdist keeps the
+    order of the files."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    long_files = {
+        item.path
+        for item in items
+        if item.get_closest_marker("browser") or item.get_closest_marker("slow")
+    }
+    items.sort(key=lambda item: item.path not in long_files)  # stable: each file's order kept
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 from tests.browser.steps import SLOW, example_profile, new_example_study, shot, sign_in
+
+pytestmark = pytest.mark.browser
 
 #: Four rare districts (4, 3, 2 and 1 clients), «Прочие значения (4 значения…)».
 _RARE = ["Зеленоград"] * 4 + ["Троицк"] * 3 + ["Щербинка"] * 2 + ["Коммунарка"]

@@ -14,6 +14,8 @@ from tests.browser.steps import new_example_study, shot, sign_in
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
+pytestmark = pytest.mark.browser
+
 SLOW = 300_000
 
 # Elements that reach past the window's right edge, except inside a scroll container that

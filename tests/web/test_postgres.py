@@ -18,10 +18,13 @@ import pytest
 PG_URL = os.environ.get("SEGPROFILE_TEST_PG_URL")
 SCHEMA = "segprofile_web_test"
 
-pytestmark = pytest.mark.skipif(
-    not PG_URL,
-    reason="SEGPROFILE_TEST_PG_URL не задан: запустите тесты через scripts/test-services.sh",
-)
+pytestmark = [
+    pytest.mark.slow,  # about a minute: commands in subprocesses and a nested test run
+    pytest.mark.skipif(
+        not PG_URL,
+        reason="SEGPROFILE_TEST_PG_URL не задан: запустите тесты через scripts/test-services.sh",
+    ),
+]
 
 # setup_demo queues the demo study's profile (it opens with its profile built): one run.
 CHECK_RUN = """
