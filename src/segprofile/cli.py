@@ -464,6 +464,11 @@ def inspect(
         facts.append(f"разделитель — {DELIMITER_LABELS.get(details['delimiter'], '?')}")
         if details.get("decimal") == ",":
             facts.append("десятичная запятая")
+        if details.get("skipped_lines"):
+            first = int(details["skipped_lines"]) + 1
+            facts.append(
+                f"таблица начинается со строки {first}, строки выше (название выгрузки) пропущены"
+            )
     if "sheet" in details:
         if details.get("header_rows"):
             first, last = details["header_rows"]
