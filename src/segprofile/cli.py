@@ -409,7 +409,11 @@ def _read_options(
 
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Лист книги (имя или номер)")]
 HeaderRowOpt = Annotated[
-    int | None, typer.Option("--header-row", help="Номер строки заголовка на листе")
+    int | None,
+    typer.Option(
+        "--header-row",
+        help="Номер строки с названиями столбцов (лист книги или CSV); без него находится сама",
+    ),
 ]
 EncodingOpt = Annotated[
     str | None, typer.Option("--encoding", help="Кодировка CSV: utf-8, cp1251, koi8-r")
