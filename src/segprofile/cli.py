@@ -409,7 +409,11 @@ def _read_options(
 
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Лист книги (имя или номер)")]
 HeaderRowOpt = Annotated[
-    int | None, typer.Option("--header-row", help="Номер строки заголовка на листе")
+    int | None,
+    typer.Option(
+        "--header-row",
+        help="Номер строки с названиями столбцов (лист книги или CSV); без него находится сама",
+    ),
 ]
 EncodingOpt = Annotated[
     str | None, typer.Option("--encoding", help="Кодировка CSV: utf-8, cp1251, koi8-r")
@@ -464,6 +468,11 @@ def inspect(
         facts.append(f"разделитель — {DELIMITER_LABELS.get(details['delimiter'], '?')}")
         if details.get("decimal") == ",":
             facts.append("десятичная запятая")
+        if details.get("skipped_lines"):
+            first = int(details["skipped_lines"]) + 1
+            facts.append(
+                f"таблица начинается со строки {first}, строки выше (название выгрузки) пропущены"
+            )
     if "sheet" in details:
         if details.get("header_rows"):
             first, last = details["header_rows"]

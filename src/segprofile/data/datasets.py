@@ -47,6 +47,7 @@ from segprofile.data.readers import (
     quote_literal,
 )
 from segprofile.data.schema import (
+    SPACES,
     ColumnType,
     ColumnUse,
     QualityReport,
@@ -522,7 +523,9 @@ def open_raw_source(
         texts = raw.run(lambda: _text_columns(raw, sample, decisions, findings))
         if texts:
             masking.register_mask_function(raw.con)
-        select, _ = _select_sql(raw.columns, findings, texts=texts)
+        select, _ = _select_sql(
+            raw.columns, findings, texts=texts, trimmed=_varchar_columns(dtypes)
+        )
         raw.con.execute("SET preserve_insertion_order = false")
         raw.run(
             lambda: raw.con.execute(
@@ -606,6 +609,7 @@ def _select_sql(
     *,
     relation: str = "raw",
     texts: Collection[str] = (),
+    trimmed: Collection[str] = (),
 ) -> tuple[str, list[dict[str, Any]]]:
     """The query that depersonalises ``relation``: identifiers cleaned, made canonical, hashed.
 
@@ -613,19 +617,22 @@ def _select_sql(
     for analysis and for re-identification. The three steps of a pseudonym sit in nested
     selects so that the engine computes each once per row (the key is in the connection's
     variables: :func:`privacy.set_key_variables`). Columns in ``texts``
-    are masked (:func:`masking.register_mask_function` must be registered).
+    are masked (:func:`masking.register_mask_function` must be registered). Text columns in
+    ``trimmed`` are stored without the spaces around their values (a blank one is missing):
+    «Отдел кадров » and «Отдел кадров» are one segment, on every engine that reads the version.
     """
     by_col = {f.column: f for f in findings}
     exprs, meta, cleaned, canonical = [], [], [], []
     for i, col in enumerate(columns):
         c = quote_ident(col)
         found = by_col.get(col)
+        value = f"nullif(trim({c}, {quote_literal(SPACES)}), '')" if col in trimmed else c
         if (found is None or found.action is PiiAction.keep) and col in texts:
-            exprs.append(f"{masking.mask_sql(c)} AS {c}")
+            exprs.append(f"{masking.mask_sql(value)} AS {c}")
             meta.append({"name": col, "original_name": col, "masked": True})
             continue
         if found is None or found.action is PiiAction.keep:
-            exprs.append(c)
+            exprs.append(c if value == c else f"{value} AS {c}")
             meta.append({"name": col, "original_name": col})
             continue
         info = {"original_name": col, "pii_kind": found.kind.value, "pii_action": found.action}
@@ -651,6 +658,11 @@ def _select_sql(
         source = f"(SELECT *, {', '.join(cleaned)} FROM {relation})"  # noqa: S608 — quoted identifiers
         source = f"(SELECT *, {', '.join(canonical)} FROM {source})"  # noqa: S608
     return f"SELECT {', '.join(exprs)} FROM {source}", meta  # noqa: S608 — quoted identifiers
+
+
+def _varchar_columns(dtypes: Mapping[str, str]) -> list[str]:
+    """The columns of text (VARCHAR) among ``dtypes``."""
+    return [col for col, dtype in dtypes.items() if dtype.upper() == "VARCHAR"]
 
 
 def _text_columns(
@@ -904,7 +916,9 @@ def import_data(
                 )
             texts = raw.run(lambda: _text_columns(raw, sample, decisions, findings))
             tally = masking.register_mask_function(raw.con) if texts else None
-            select, meta = _select_sql(raw.columns, findings, texts=texts)
+            select, meta = _select_sql(
+                raw.columns, findings, texts=texts, trimmed=_varchar_columns(dtypes)
+            )
             target = quote_literal(str(tmp))
             # Row order is not kept in the stored version: it lets the engine stream a file of
             # any size into Parquet within its memory limit.

@@ -349,15 +349,20 @@ def refuse_binary(head: bytes, name: str) -> None:
 
 
 def transcode(source: Path, encoding: str, target: Path, *, name: str) -> None:
-    """Re-encode ``source`` to UTF-8 in 4 MiB chunks (memory stays flat for any size)."""
+    """Re-encode ``source`` to UTF-8 in 4 MiB chunks (memory stays flat for any size), its
+    line ends made one kind (CR LF as LF): the engine refuses a file that mixes them, as one
+    does whose title line was typed above an export in another editor."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset = 0
+    held = ""  # a CR the chunk ended with: its LF may start the next one
     with source.open("rb") as src, target.open("wb") as dst:
         while True:
             chunk = src.read(CHUNK_BYTES)
             final = not chunk
             try:
-                text = decoder.decode(chunk, final=final)
+                text = held + decoder.decode(chunk, final=final)
+                held = "\r" if text.endswith("\r") and not final else ""
+                text = text[: len(text) - len(held)].replace("\r\n", "\n")
             except UnicodeDecodeError as exc:
                 line = _line_at(source, offset + exc.start)
                 raise InputError(
@@ -369,6 +374,16 @@ def transcode(source: Path, encoding: str, target: Path, *, name: str) -> None:
             offset += len(chunk)
             if final:
                 break
+
+
+def mixed_line_ends(samples: list[bytes]) -> bool:
+    """Whether the samples of a file end lines both with CR LF and with a bare LF."""
+    crlf = any(b"\r\n" in s for s in samples)
+    # A probe further in may start with the LF of a CR LF cut in two: its first byte is not told.
+    return crlf and any(_BARE_LF.search(s, 0 if i == 0 else 1) for i, s in enumerate(samples))
+
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -443,6 +458,7 @@ class CsvDialect:
     varchar_columns: list[str]
     skip_lines: int = 0  # lines above the header (a title, a date of the export) left out
     summary: tuple[SummaryRow, ...] = ()  # totals rows the file ends with, left out
+    mixed_line_ends: bool = False  # lines end both with CR LF and LF: made one kind to be read
 
 
 @dataclass(frozen=True)
@@ -742,6 +758,7 @@ def sniff_csv(path: Path, options: ReadOptions, *, name: str, size: int) -> CsvD
         varchar_columns=varchar,
         skip_lines=skip_lines,
         summary=summary,
+        mixed_line_ends=mixed_line_ends(samples),
     )
 
 
@@ -1508,6 +1525,9 @@ class RawTable:
     extra: dict[str, str] = field(default_factory=dict)  # column → replacement select SQL
     chosen: dict[str, str] = field(default_factory=dict)  # column → conversion kind a user chose
     exclude: str = ""  # a condition on the source's rows that are not records (totals rows)
+    # Reads the source another way after an engine error that way may cure (a CSV's line ends
+    # made one kind); True when it did.
+    repair: Callable[[], bool] | None = None
     # The view as last created, and its column types: the engine binds (and sniffs a CSV)
     # anew for each, so neither is redone while the conversions stay as they are.
     _view: str = field(default="", repr=False)
@@ -1700,11 +1720,17 @@ class RawTable:
                 hint="проверьте кавычки в этой строке; длинный текст сократите; предел задаёт "
                 f"администратор ({CELL_ENV}).",
             )
-        if "Error when sniffing" in message:
+        if "Error when sniffing" in message or "state machine reached an invalid" in message:
+            if self.repair is not None and self.repair():
+                return None
+            # What the file's samples tell was checked before (widths, quotes, line ends): what
+            # is left is a part further in that is not written as the file's beginning.
             return InputError(
-                f"Файл {self.name}: не удалось разобрать строки CSV (кавычки или разделители).",
-                hint="проверьте кавычки и разделители в файле или пересохраните его из Excel "
-                "как CSV.",
+                f"Файл {self.name}{where}: не удалось разобрать строки CSV — дальше в файле "
+                "строки записаны не так, как в его начале (например, часть таблицы вставлена "
+                "из другого файла).",
+                hint="откройте файл в Excel и сохраните его заново как «CSV (разделители — "
+                "точка с запятой)»; название выгрузки над таблицей можно не удалять.",
             )
         if "Out of Memory" in message:
             return InputError(
@@ -1858,9 +1884,18 @@ def _open_csv(
     name = mask_file_name(path.name)
     dialect = sniff_csv(path, opts, name=name, size=size)
     target = path
-    if dialect.encoding not in ("utf-8", "utf-8-sig"):
+
+    def normalise() -> bool:
+        """Read a copy in UTF-8 with one kind of line ends (once): True if made now."""
+        nonlocal target
+        if target != path:
+            return False
         target = workdir / "transcoded.csv"
         transcode(path, dialect.encoding, target, name=name)
+        return True
+
+    if dialect.encoding not in ("utf-8", "utf-8-sig") or dialect.mixed_line_ends:
+        normalise()
     raw = RawTable(
         con=con,
         name=name,
@@ -1878,6 +1913,8 @@ def _open_csv(
         },
         types={c: "VARCHAR" for c in dialect.varchar_columns},
         exclude=_summary_condition(dialect),
+        # Line ends mixed past the samples (the engine cannot sniff the file): one kind made.
+        repair=normalise,
     )
     raw.details |= _summary_details(dialect.summary)
 

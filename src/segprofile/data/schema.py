@@ -702,6 +702,7 @@ def quality_report(
                     f"В столбце «{name}» {plural(bad, 'значение', 'значения', 'значений')} {what}.",
                 )
             )
+    issues += _case_issues(con, relation, columns)
     for name in kept_pii or []:
         issues.append(
             QualityIssue(
@@ -713,6 +714,55 @@ def quality_report(
             )
         )
     return report
+
+
+#: The spaces around a text value the import leaves out (``datasets._select_sql``).
+SPACES = " \t\r\n\u00a0\u202f"
+
+
+def _case_issues(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[ColumnProfile]
+) -> list[QualityIssue]:
+    """Categories of the candidate features written in several ways that differ only by the
+    case of letters («Отдел кадров», «отдел кадров»): each would be a segment of its own.
+    They are not merged: which spelling is right, and whether «МО» and «мо» are one thing,
+    is for the analyst to say in the file. Counted in one scan, the
+    spaces around values aside (the import trims them); the values are never named — a
+    category may be personal data or a group of a few people."""
+    texts = [
+        c
+        for c in columns
+        if c.type is ColumnType.categorical
+        and c.use is ColumnUse.feature
+        and c.dtype.upper() == "VARCHAR"
+        and 1 < c.cardinality <= 1000
+    ]
+    if not texts:
+        return []
+    spaces = quote_literal(SPACES)
+    values = ", ".join(f"trim({quote_ident(c.name)}, {spaces})" for c in texts)
+    rows = con.execute(
+        "SELECT col, count(*), sum(k) FROM (SELECT col, lower(v) AS key, count(DISTINCT v) AS k "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
+        f"FROM (SELECT unnest(range({len(texts)})) AS col, unnest([{values}]) AS v "
+        f"FROM {relation}) WHERE v <> '' GROUP BY col, key HAVING count(DISTINCT v) > 1) "
+        "GROUP BY col ORDER BY col"
+    ).fetchall()
+    issues = []
+    for i, count, spellings in rows:
+        name, count = texts[int(i)].name, int(count)
+        issues.append(
+            QualityIssue(
+                IssueKind.suspicious,
+                name,
+                count,
+                f"В столбце «{name}» "
+                f"{plural(count, 'значение записано', 'значения записаны', 'значений записано')} "
+                "по-разному — только заглавными и строчными буквами (вариантов написания: "
+                f"{int(spellings)}): это разные значения, и каждый вариант станет отдельным "
+                "сегментом. Исправьте написание в файле и загрузите его снова.",
+            )
+        )
+    return issues
 
 
 def _summary_issue(words: Sequence[str]) -> QualityIssue:

@@ -278,6 +278,8 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
         "sheet": details.get("sheet"),
         "sheets": details.get("sheets", []),
         "header_rows": details.get("header_rows"),
+        # A CSV's table starts below lines left out (a title of the export): its first line.
+        "table_line": int(details.get("skipped_lines") or 0) + 1,
     }
     return {
         "file": inspection.file,
