@@ -187,7 +187,6 @@ def test_parts_of_the_example_study_all_print_at_8_pt() -> None:
         assert all(_printed_pt(p.svg, p.width_mm) >= 8.0 for p in parts)
 
 
-
 def test_a_part_of_one_step_is_headed_in_the_singular() -> None:
     # 21 steps in parts of two: the last part is one step; its page header says what its
     # caption says, «шаг 21 из 21», never «шаги 21 из 21».
