@@ -381,10 +381,10 @@ _PHONE_LOOSE_RE = re.compile(
 )
 # Thousands in groups of three: «8 500 000 000» is an amount or a count…
 _THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+")
-# …and so is a number a unit or a currency follows («₽», «руб.», «чел.», «дней», «%»).
-_UNIT_AFTER = re.compile(
-    r"(?i)^\s*(?:₽|\$|€|%|руб|р\.|тыс|млн|млрд|коп|чел|шт|дн|дел|лет|год|раз|мин|час|км|кг|м²|кв\.)"
-)
+# …and so is a number money follows («₽», «руб.», «млн», «%»), or, after «8», a unit («чел.»,
+# «дней», «раз»: after «+7» these are words of the sentence, «звонила +79806-33-21 раз пять»).
+_MONEY_AFTER = re.compile(r"(?i)\s*(?:₽|\$|€|%|руб|р\.|тыс|млн|млрд|коп)")
+_UNIT_AFTER = re.compile(r"(?i)\s*(?:чел|шт|дн|дел|лет|год|раз|мин|час|км|кг|м²|кв\.)")
 
 
 def _loose_phones(text: str) -> list[Span]:
@@ -394,7 +394,9 @@ def _loose_phones(text: str) -> list[Span]:
         digits = _digits(rest)
         if not 8 <= len(digits) <= 11 or digits.startswith("800"):  # 8-800: an organisation
             continue
-        if _UNIT_AFTER.match(text, m.end()):
+        if _MONEY_AFTER.match(text, m.end()) or (
+            prefix == "8" and _UNIT_AFTER.match(text, m.end())
+        ):
             continue
         # After «8» without a phone word before it or a code in brackets («8 (4822) 12-34-56»,
         # a phone's own shape): an amount in thousands, or a number another word names (an
@@ -464,7 +466,10 @@ def _introduced(text: str) -> dict[str, list[Span]]:
     out: dict[str, list[Span]] = {kind: [] for kind, _, _ in _INTRODUCED}
     for kind, pattern, least in _INTRODUCED:
         for m in pattern.finditer(text):
-            if len(_digits(m.group(1))) >= least:
+            # «расходы ОМС 1 500 000 руб.»: an amount after the word, not a number it names.
+            end = m.end(1)
+            amount = _MONEY_AFTER.match(text, end) or _UNIT_AFTER.match(text, end)
+            if len(_digits(m.group(1))) >= least and not amount:
                 out[kind].append(m.span(1))
     out["accounts"].extend(m.span() for m in _ACCOUNT_RE.finditer(text))
     return out
