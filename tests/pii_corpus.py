@@ -503,10 +503,82 @@ def _address_sample(rng: random.Random) -> Sample:
     return Sample(template.format(value), (Planted("addresses", secrets),))
 
 
+def _short_phone_sample(rng: random.Random) -> Sample:
+    """A phone typed a digit short or long, or with a four-digit town code."""
+    a, b, c = rng.randint(100, 999), rng.randint(10, 99), rng.randint(10, 99)
+    code = f"9{rng.randint(0, 99):02d}"
+    value = rng.choice(
+        [
+            f"+7{code}{rng.randint(0, 9)}-{b}-{c}",
+            f"+7 {code} {a} {b} {rng.randint(0, 9)}",
+            f"8-{code}-{a}-{b}-{c}{rng.randint(0, 9)}",
+            f"8 ({rng.randint(4000, 4999)}) {b}-{c}-{rng.randint(10, 99)}",
+            f"+7 ({rng.randint(3000, 4999)}) {a}-{b}-{c}",
+            f"8{code}{a}{b}{rng.randint(0, 9)}",
+        ]
+    )
+    template = rng.choice(
+        [
+            "Свяжитесь со мной: {}",
+            "звонила {}, никто не взял трубку",
+            "Мой номер {} — звоните.",
+            "{}",
+        ]
+    )
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return Sample(template.format(value), (Planted("phones", (value, digits[-6:])),))
+
+
+def _personnel_sample(rng: random.Random) -> Sample:
+    value = str(rng.randint(1, 99999)).zfill(rng.choice([1, 5, 6]))
+    template = rng.choice(
+        [
+            "По жалобе сотрудника (таб. № {}) звонить при задержке выплаты.",
+            "Табельный номер {}, отдел кадров.",
+            "табельный номер: {} — командировка не оплачена",
+            "Сотрудник т/н {} ждёт возмещения.",
+            "Заявление от работника таб.ном.{}, бухгалтерия.",
+            "Т/Н {}; суточные посчитали неверно.",
+        ]
+    )
+    return Sample(template.format(value), (Planted("personnel", (value,)),))
+
+
+def _account_sample(rng: random.Random) -> Sample:
+    account = f"40817810{rng.randint(0, 10**12 - 1):012d}"
+    if rng.random() < 0.3:
+        return Sample(
+            f"Перечислите на счёт {account} в Сбербанке.", (Planted("accounts", (account,)),)
+        )
+    value = rng.choice([f"{rng.randint(10**5, 10**9)}", account])
+    template = rng.choice(
+        ["Оплата по л/с {} не прошла.", "Лицевой счёт № {}, долг погашен.", "л/сч {}"]
+    )
+    return Sample(template.format(value), (Planted("accounts", (value,)),))
+
+
+def _case_sample(rng: random.Random) -> Sample:
+    value = rng.choice(
+        [str(rng.randint(1, 9999)), f"2-{rng.randint(100, 9999)}/{rng.randint(2015, 2025)}"]
+    )
+    template = rng.choice(
+        ["Личное дело № {} передано в архив.", "№ дела {} в суде.", "Номер дела: {}, решение есть."]
+    )
+    return Sample(template.format(value), (Planted("cases", (value,)),))
+
+
+def _policy_sample(rng: random.Random) -> Sample:
+    value = f"{rng.randint(1000, 9999)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)} "
+    value += f"{rng.randint(1000, 9999)}"
+    template = rng.choice(["Полис ОМС {} не нашли.", "полис {}, страховая «СОГАЗ»."])
+    return Sample(template.format(value), (Planted("policies", (value, value[-9:])),))
+
+
 PLANTERS: dict[str, Callable[[random.Random], Sample]] = {
     "names": _names_sample,
     "phones": _phone_sample,
     "phones_local": _local_phone_sample,
+    "phones_short": _short_phone_sample,
     "emails": _email_sample,
     "snils": _snils_sample,
     "inn": _inn_sample,
@@ -515,6 +587,10 @@ PLANTERS: dict[str, Callable[[random.Random], Sample]] = {
     "cards": _card_sample,
     "birth_dates": _birth_sample,
     "addresses": _address_sample,
+    "personnel": _personnel_sample,
+    "accounts": _account_sample,
+    "cases": _case_sample,
+    "policies": _policy_sample,
 }
 
 
@@ -528,7 +604,7 @@ def control(rng: random.Random) -> Sample:
     """A text with no personal data in it, and the fragments that must stay."""
     y = rng.randint(2015, 2025)
     recent = f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{y}"
-    shape = rng.randrange(24)
+    shape = rng.randrange(27)
     if shape == 0:
         amount = _amount(rng)
         return Sample(f"Пособие составило {amount} руб. в месяц.", keep=(amount,))
@@ -623,6 +699,18 @@ def control(rng: random.Random) -> Sample:
     if shape == 22:
         return Sample(
             f"Приказ от {recent} № {rng.randint(1, 999)}-п вступил в силу.", keep=(recent,)
+        )
+    if shape == 24:
+        # Amounts and counts that start with 8, as a phone does.
+        amount = f"8 {rng.randint(0, 999):03d} {rng.randint(0, 999):03d} {rng.randint(0, 999):03d}"
+        unit = rng.choice(["руб.", "рублей", "человек"])
+        return Sample(f"На программу выделено {amount} {unit}", keep=(amount,))
+    if shape == 25:
+        days = rng.randint(2, 30)
+        return Sample(
+            f"Командировка 8 дней, суточные 15 000 руб., отчёт от {recent}; "
+            f"возместили через {days} дней.",
+            keep=("8 дней", "15 000 руб.", recent),
         )
     number = f"{rng.randint(10**9, 10**10 - 1)}"
     return Sample(f"Трек-номер {number} не отслеживается.", keep=(number,))

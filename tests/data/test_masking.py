@@ -461,3 +461,100 @@ def test_known_overmasking_is_names_only() -> None:
         masked = mask_personal_data(text)
         assert masked.text != text
         assert masked.counts["names"] == masked.total
+
+
+# Phones as people type them, a digit short or long or with a town's code, and the numbers of
+# the same texts that are no phone (amounts, dates, years, counts, money): one table.
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Свяжитесь со мной: +79574-56-40", "Свяжитесь со мной: [телефон]"),
+        (
+            "Потеряли авансовый отчёт, звонила +79806-33-21",
+            "Потеряли авансовый отчёт, звонила [телефон]",
+        ),
+        (
+            "Бухгалтер ответила с 8-910-123-45-6, больше не дозвониться.",
+            "Бухгалтер ответила с [телефон], больше не дозвониться.",
+        ),
+        ("Отдел в Твери: +7 (4822) 123-45-67, доб. 12.", "Отдел в Твери: [телефон], доб. 12."),
+        ("Приёмная 8 (4822) 12-34-56 не отвечает.", "Приёмная [телефон] не отвечает."),
+        (
+            "Мой номер 8966652344 — звоните после шести.",
+            "Мой номер [телефон] — звоните после шести.",
+        ),
+        ("перезвоните +7 912 345 67 8 пожалуйста", "перезвоните [телефон] пожалуйста"),
+        ("звонила на +79806-33-21 раз пять", "звонила на [телефон] раз пять"),
+        ("Выделено 8 912 345 678 руб. на 8 912 345 человек", None),
+        ("Суточные 15 000 ₽ за 8 дней, отчёт от 2025-01-01.", None),
+        ("Командировка с 8.12.2025 по 18.12.2025, возместили 8 500 руб.", None),
+        ("На программу выделено 8 500 000 000 ₽ в 2025 году.", None),
+        ("В 2024 году обратились 8 123 456 человек, 8 раз звонили повторно.", None),
+        ("Номер заявления 8123456789, статус «на рассмотрении».", None),
+        ("Горячая линия 8-800-100-00-01 не отвечает, ждали 8 минут.", None),
+        ("Рост на +7 % за 2025 год, было 80 000 000 руб.", None),
+        ("Приказ № 812-к от 08.12.2025, 8 сотрудников.", None),
+    ],
+)
+def test_phones_typed_loosely_are_masked_and_amounts_dates_counts_stay(
+    text: str, masked: str | None
+) -> None:
+    result = mask_personal_data(text)
+    assert result.text == (text if masked is None else masked)
+    assert result.counts["phones"] == (0 if masked is None else 1)
+
+
+# Numbers a word names: personnel numbers, accounts, cases, policies, and СНИЛС, ИНН, passport
+# numbers of any shape after their word; the word stays, the number goes.
+@pytest.mark.parametrize(
+    ("text", "kind", "secret"),
+    [
+        (
+            "По жалобе сотрудника (тел. 8-910-123-45-67, таб. № 10577): звонить ему.",
+            "personnel",
+            "10577",
+        ),
+        ("Табельный номер 004512, отдел кадров.", "personnel", "004512"),
+        ("табельный номер: 733 — командировка не оплачена", "personnel", "733"),
+        ("Сотрудник т/н 10577 ждёт возмещения.", "personnel", "10577"),
+        ("Заявление от работника таб.ном.4567, бухгалтерия.", "personnel", "4567"),
+        ("Т/Н 2201; суточные посчитали неверно.", "personnel", "2201"),
+        ("таб № 98 просил звонить", "personnel", "98"),
+        ("Оплата по л/с 1234567 не прошла.", "accounts", "1234567"),
+        ("Лицевой счёт № 00123456, долг погашен.", "accounts", "00123456"),
+        ("Перечислите на счёт 40817810099910004312.", "accounts", "40817810099910004312"),
+        ("Личное дело № 345 передано в архив.", "cases", "345"),
+        ("№ дела 2-1234/2025 в районном суде.", "cases", "2-1234/2025"),
+        ("Полис ОМС 7755 1234 5678 9012 не нашли.", "policies", "5678 9012"),
+        ("СНИЛС 123-456-789 (без контрольного числа).", "snils", "123-456-789"),
+        ("ИНН 77070838, проверьте.", "inn", "77070838"),
+        ("паспорт № 123456 выдан в 2015 году", "passports", "123456"),
+    ],
+)
+def test_a_number_its_word_names_is_masked(text: str, kind: str, secret: str) -> None:
+    masked = mask_personal_data(text)
+    assert secret not in masked.text
+    assert masked.counts[kind] == 1
+    assert masking.PLACEHOLDERS[kind] in masked.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Таблица 5 показывает сроки; в таб. 2 — суммы, в таб.12 — итоги.",
+        "Дело не в сроках: 12 отчётов из 40 вернули.",
+        "Счёт на оплату № 15 от 01.12.2025 оплачен.",
+        "Полис не нужен, 8 дней хватило.",
+        "т.н. «электронная очередь» не работает",
+        "Расходы ОМС 1 500 000 руб. в 2025 году, по полису 2 000 000 ₽.",
+    ],
+)
+def test_words_without_an_identifier_stay(text: str) -> None:
+    assert mask_personal_data(text).text == text
+
+
+def test_masked_summary_names_the_new_kinds() -> None:
+    counts = mask_personal_data(
+        "Морозов Алексей Сергеевич, таб. № 10577, л/с 1234567, т/н 2201"
+    ).counts
+    assert describe_masked(counts) == ("замаскировано: 1 имя, 2 табельных номера, 1 номер счёта")

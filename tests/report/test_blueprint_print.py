@@ -185,3 +185,21 @@ def test_parts_of_the_example_study_all_print_at_8_pt() -> None:
         assert parts[0].first == 1
         assert parts[-1].last == len(journey.steps)
         assert all(_printed_pt(p.svg, p.width_mm) >= 8.0 for p in parts)
+
+
+def test_a_part_of_one_step_is_headed_in_the_singular() -> None:
+    # 21 steps in parts of two: the last part is one step; its page header says what its
+    # caption says, «шаг 21 из 21», never «шаги 21 из 21».
+    study = _long_journey_study()
+    journey = study.journeys[0]
+    extra = journey.steps[0].model_copy(update={"id": "s21"})
+    study = study.model_copy(
+        update={"journeys": [journey.model_copy(update={"steps": [*journey.steps, extra]})]}
+    )
+    parts = blueprint_parts(study, "long")
+    last = parts[-1]
+    assert (last.first, last.last) == (21, 21)
+    assert last.label == "шаг 21 из 21"
+    assert "шаг 21 из 21" in last.svg
+    assert "шаги" not in last.svg
+    assert "шаги 1–2 из 21" in parts[0].svg

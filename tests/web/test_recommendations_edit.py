@@ -258,3 +258,77 @@ def test_a_recommendation_is_deleted(study: Study, client_in: Client) -> None:
     assert response["HX-Redirect"].endswith("#list")
     assert "r_clear_refusal" not in {r.id for r in current_document(study).recommendations}
     assert "удалил(а) рекомендацию" in study.current_revision().comment
+
+
+def test_the_suggestions_say_why_there_are_none(
+    study: Study, client_in: Client, user: User
+) -> None:
+    # No problem confirmed yet: the page says so, not that every one is covered.
+    document = current_document(study)
+    for hyp in document.hypotheses:
+        if hyp.status is HypothesisStatus.confirmed:
+            hyp.status = HypothesisStatus.open
+    document.recommendations = []
+    study.add_revision(document, author=user, comment="ничего не подтверждено")
+    page = page_text(client_in.get(study_url("recommendations", study)))
+    assert "Подтверждённых проблем пока нет — предложения появятся" in page
+    assert "у каждой подтверждённой проблемы уже есть рекомендация" not in page
+    # Every confirmed problem covered: the other sentence.
+    document = current_document(study)
+    confirmed = [h for h in document.hypotheses if h.kind.value == "problem"][:1]
+    for hyp in confirmed:
+        hyp.status = HypothesisStatus.confirmed
+    study.add_revision(document, author=user, comment="подтверждена")
+    page = page_text(client_in.get(study_url("recommendations", study)))
+    ids = re.findall(r'name="id" value="([^"]+)"', page)
+    client_in.post(
+        study_url("recommendation_suggestions", study),
+        {"id": ids, "base_revision": study.current_revision().number},
+    )
+    page = page_text(client_in.get(study_url("recommendations", study)))
+    assert "у каждой подтверждённой проблемы уже есть рекомендация" in page
+    assert "Подтверждённых проблем пока нет" not in page
+
+
+def test_saving_says_what_was_masked_in_the_typed_text(study: Study, client_in: Client) -> None:
+    description = (
+        "По жалобе сотрудника Морозов Алексей Сергеевич (тел. 8-910-123-45-67, таб. № 10577): "
+        "звонить ему при задержке выплаты."
+    )
+    response = client_in.post(
+        study_url("recommendation_new", study), form_data(study, GOOD, description=description)
+    )
+    assert response.status_code == 302
+    stored = current_document(study).recommendations[-1].description
+    assert stored == (
+        "По жалобе сотрудника [имя] (тел. [телефон], таб. № [табельный номер]): "
+        "звонить ему при задержке выплаты."
+    )
+    page = page_text(client_in.get(response["Location"]))
+    assert "В тексте заменены персональные данные: 1 имя, 1 телефон, 1 табельный номер." in page
+    assert "10577" not in page
+    assert "Морозов" not in page
+
+
+def test_a_text_over_its_limit_is_refused_with_the_field_and_the_limit(
+    study: Study, client_in: Client
+) -> None:
+    form = page_text(client_in.get(study_url("recommendation_new", study), **HX))
+    # The browser does not cut a paste at the limit without a word: the limit is said instead.
+    assert 'maxlength="4000"' not in form
+    assert "Не более 4\u00a0000 знаков." in form
+    before = study.current_revision().number
+    long = "Сотрудники ждут возмещения командировочных расходов больше месяца. " * 300
+    response = client_in.post(
+        study_url("recommendation_new", study), form_data(study, GOOD, description=long), **HX
+    )
+    assert response.status_code == 400
+    errors = field_errors(page_text(response), "description")
+    assert errors == [
+        f"«Описание»: длина текста — {len(long.strip()):,}".replace(",", "\u00a0")
+        + ", а допустимо не более 4\u00a0000 знаков. Сократите текст: ничего не сохранено и "
+        "не обрезано."
+    ]
+    assert study.current_revision().number == before
+    # What was typed stays in the form to be shortened.
+    assert long.strip()[:200] in page_text(response)

@@ -15,14 +15,22 @@ spans and replaces each with its placeholder:
 - ИНН: 12 digits with both check digits, 10 digits with theirs unless another number's word
   stands before them («№», «заявление»…), or 10/12 digits next to «ИНН» → ``[ИНН]``;
 - phones: ``+7``/``8`` and ten digits in the usual groupings, ``9XX XXX XX XX``, local
-  ``123-45-67``, international ``+375 …``; toll-free ``8-800`` numbers of organisations are
-  left → ``[телефон]``;
+  ``123-45-67``, international ``+375 …``; a digit short or long or with a four-digit code
+  («+79574-56-40», «8 (4822) 12-34-56»: ``+7``/``8`` and 8–11 digits between spaces, dashes,
+  brackets) unless it is an amount or a count («8 500 000 000 ₽», «8 123 456 человек») or
+  another word names it («номер заявления 8123456789»); toll-free ``8-800`` numbers of
+  organisations are left → ``[телефон]``;
 - birth dates: a date (``12.03.1985``, ``12 марта 1985 г.``, ``1985-03-12``) or a year with a
   birth word near it («родился», «дата рождения», «д.р.», «г.р.»), or a date right after a
   name; ordinary dates («подала заявление 12.03.2024») stay → ``[дата рождения]``;
 - addresses: a street (ул., пр-т, пер., шоссе…) with a house number, with the city, region,
   postcode, building and flat around it; a house with a flat; a postcode with a city →
   ``[адрес]``;
+- numbers a word names, whatever their length or check digit: a personnel number («таб. №
+  10577», «табельный номер», «таб.ном.», «т/н») → ``[табельный номер]``; a personal account
+  («л/с», «лицевой счёт») or a person's bank account (20 digits from 40817, 40820, 423) →
+  ``[счёт]``; a case («личное дело №», «№ дела») → ``[номер дела]``; a policy («полис ОМС»)
+  → ``[полис]``; and «СНИЛС», «ИНН», «паспорт» followed by six digits or more of any shape;
 - names: capitalised words that pymorphy3 tags as a first name, surname or patronymic (inside
   a sentence when that reading is likely, at a sentence start only when nearly certain or next
   to another name), and initials next to them → ``[имя]``.
@@ -86,6 +94,10 @@ KINDS = (
     "cards",
     "birth_dates",
     "addresses",
+    "personnel",
+    "accounts",
+    "cases",
+    "policies",
 )
 PLACEHOLDERS = {
     "names": "[имя]",
@@ -97,6 +109,10 @@ PLACEHOLDERS = {
     "cards": "[карта]",
     "birth_dates": "[дата рождения]",
     "addresses": "[адрес]",
+    "personnel": "[табельный номер]",
+    "accounts": "[счёт]",
+    "cases": "[номер дела]",
+    "policies": "[полис]",
 }
 # One, few, many: «1 телефон», «2 телефона», «5 телефонов».
 _FORMS = {
@@ -109,11 +125,19 @@ _FORMS = {
     "cards": ("номер карты", "номера карты", "номеров карт"),
     "birth_dates": ("дата рождения", "даты рождения", "дат рождения"),
     "addresses": ("адрес", "адреса", "адресов"),
+    "personnel": ("табельный номер", "табельных номера", "табельных номеров"),
+    "accounts": ("номер счёта", "номера счёта", "номеров счетов"),
+    "cases": ("номер дела", "номера дела", "номеров дел"),
+    "policies": ("номер полиса", "номера полиса", "номеров полисов"),
 }
 # Which of overlapping spans wins: the earlier kind here (then the longer span).
 _PRIORITY = (
     "emails",
     "addresses",
+    "personnel",
+    "accounts",
+    "cases",
+    "policies",
     "cards",
     "passports",
     "snils",
@@ -165,6 +189,7 @@ _KEY_PASSPORT = re.compile(r"(?i)паспорт|passport")
 _KEY_CARD = re.compile(r"(?i)карт[аыуеойч]|card")
 _KEY_PHONE = re.compile(
     r"(?i)тел\.|телефон|(?<![а-яё])тел(?![а-яё])|моб|сотов|звон|номер\s+для\s+связи"
+    r"|(?<![а-яё])мо[йеёи]\w*\s+номер"
 )
 # Words before a number that make it some other number: an application, a case, an account…
 _KEY_OTHER = re.compile(
@@ -343,6 +368,110 @@ def _phones(text: str) -> list[Span]:
             text, m.start(), _KEY_OTHER, 15
         ):
             out.append(m.span())
+    out.extend(_loose_phones(text))
+    return out
+
+
+# A phone typed a digit short or long, or with a four-digit code: «+79574-56-40»,
+# «8 (4822) 12-34-56» — «+7» or «8», then 8 to 11 digits in groups between spaces, dashes or
+# brackets (no dots: «8.12.2025» is a date). The whole run of digits and separators is taken
+# (atomic: no shorter part of a longer number).
+_PHONE_LOOSE_RE = re.compile(
+    r"(?<![\d\w+.,/\-–])(\+\s?7|8)(?>((?:[ \u00a0\-–—()]{1,3}\d|\d)+))(?![\w.,]\d|[\w])"
+)
+# Thousands in groups of three: «8 500 000 000» is an amount or a count…
+_THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+")
+# …and so is a number money follows («₽», «руб.», «млн», «%»), or, after «8», a unit («чел.»,
+# «дней», «раз»: after «+7» these are words of the sentence, «звонила +79806-33-21 раз пять»).
+_MONEY_AFTER = re.compile(r"(?i)\s*(?:₽|\$|€|%|руб|р\.|тыс|млн|млрд|коп)")
+_UNIT_AFTER = re.compile(r"(?i)\s*(?:чел|шт|дн|дел|лет|год|раз|мин|час|км|кг|м²|кв\.)")
+
+
+def _loose_phones(text: str) -> list[Span]:
+    out = []
+    for m in _PHONE_LOOSE_RE.finditer(text):
+        prefix, rest = m.group(1), m.group(2)
+        digits = _digits(rest)
+        if not 8 <= len(digits) <= 11 or digits.startswith("800"):  # 8-800: an organisation
+            continue
+        if _MONEY_AFTER.match(text, m.end()) or (
+            prefix == "8" and _UNIT_AFTER.match(text, m.end())
+        ):
+            continue
+        # After «8» without a phone word before it or a code in brackets («8 (4822) 12-34-56»,
+        # a phone's own shape): an amount in thousands, or a number another word names (an
+        # application's, a case's, a track's), is no phone.
+        if (
+            prefix == "8"
+            and "(" not in rest
+            and not _before(text, m.start(), _KEY_PHONE, 25)
+            and (_THOUSANDS.fullmatch(m.group()) or _before(text, m.start(), _KEY_OTHER, 15))
+        ):
+            continue
+        out.append(m.span())
+    return out
+
+
+# --- Identifiers a word introduces --------------------------------------------------------------
+# «таб. № 10577», «л/с 1234567», «дело № 2-1234/2025», «полис ОМС 7755 …», «СНИЛС 123-456-789»:
+# the word says what the number after it is, so the number is masked whatever its length or
+# check digit (a mistyped СНИЛС is as personal as a right one). The word itself stays.
+_ID_LEAD = r"[\s:#]*(?:(?:№|N|No\.?|номер|ном\.)[\s:#]*)?"
+_ID_COMPACT = r"(?:[А-ЯЁA-Z]{1,3}-?)?\d+(?:[\-–/]\d+)*(?![\w])"  # 10577, 2-1234/2025, А40-12
+_ID_SPACED = r"\d+(?:[ \u00a0\-–/]\d+)*(?![\w])"  # 123 456 789 00, 7755 1234 5678 9012
+_INTRODUCED: tuple[tuple[str, re.Pattern[str], int], ...] = tuple(
+    (kind, re.compile(rf"(?i)(?:{words}){_ID_LEAD}({value})"), least)
+    for kind, words, value, least in (
+        (
+            "personnel",
+            r"(?<![а-яё])(?:табельн\w*(?:\s+номер\w*)?|таб\.?\s*ном(?:ер\w*)?\.?|таб\.\s*н\."
+            r"|таб\.?(?=\s*(?:№|\d{3}))|т/н|т\.\s?н\.)",
+            _ID_COMPACT,
+            1,
+        ),
+        (
+            "accounts",
+            r"(?<![а-яё])(?:л/сч?\.?|лиц\.\s*сч\w*\.?|лицев\w*\s+сч[её]т\w*)",
+            _ID_SPACED,
+            4,
+        ),
+        (
+            "cases",
+            r"(?<![а-яё])(?:(?:личн\w+\s+)?дел[оау](?=\s*(?:№|N))|№\s*(?:личного\s+)?дела"
+            r"|номер\w*\s+(?:личного\s+)?дела)",
+            _ID_COMPACT,
+            1,
+        ),
+        (
+            "policies",
+            r"(?<![а-яё])(?:полис\w*(?:\s+(?:омс|дмс|осаго|каско))?|омс)",
+            _ID_SPACED,
+            6,
+        ),
+        ("snils", _KEY_SNILS.pattern.removeprefix("(?i)"), _ID_SPACED, 6),
+        ("inn", _KEY_INN.pattern.removeprefix("(?i)"), _ID_SPACED, 6),
+        ("passports", r"паспорт\w*(?:\s+(?:рф|гражданина(?:\s+рф)?))?", _ID_SPACED, 6),
+    )
+)
+# A person's bank account (40817, 40820, 423xx: accounts of individuals), 20 digits, as one run
+# or in its 5-3-1-4-7 parts.
+_ACCOUNT_RE = re.compile(
+    r"(?<![\w.,\-])(?:40817|40820|423\d\d)[ .\u00a0]?\d{3}[ .\u00a0]?\d[ .\u00a0]?\d{4}"
+    r"[ .\u00a0]?\d{7}(?![\w])"
+)
+
+
+def _introduced(text: str) -> dict[str, list[Span]]:
+    """The numbers a word names (see ``_INTRODUCED``) by kind, and persons' bank accounts."""
+    out: dict[str, list[Span]] = {kind: [] for kind, _, _ in _INTRODUCED}
+    for kind, pattern, least in _INTRODUCED:
+        for m in pattern.finditer(text):
+            # «расходы ОМС 1 500 000 руб.»: an amount after the word, not a number it names.
+            end = m.end(1)
+            amount = _MONEY_AFTER.match(text, end) or _UNIT_AFTER.match(text, end)
+            if len(_digits(m.group(1))) >= least and not amount:
+                out[kind].append(m.span(1))
+    out["accounts"].extend(m.span() for m in _ACCOUNT_RE.finditer(text))
     return out
 
 
@@ -635,6 +764,7 @@ def _mask_prose(text: str) -> MaskedText:
     names = _names(text)
     found: dict[str, list[Span]] = {"names": names}
     if _ANY_DIGIT_OR_AT.search(text):
+        introduced = _introduced(text)
         found |= {
             "emails": [m.span() for m in _EMAIL_RE.finditer(text)],
             "cards": _cards(text),
@@ -645,6 +775,8 @@ def _mask_prose(text: str) -> MaskedText:
             "birth_dates": _birth_dates(text, names),
             "addresses": _addresses(text),
         }
+        for kind, spans in introduced.items():
+            found[kind] = found.get(kind, []) + spans
     taken: list[tuple[int, int, str]] = []
     for kind in _PRIORITY:
         for a, b in sorted(found.get(kind, ()), key=lambda s: (s[0] - s[1], s[0])):

@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from segprofile.analysis.journeys import confirmed_problems as confirmed_problems
 from segprofile.analysis.journeys import suggest_recommendations
 from segprofile.errors import DocumentError, InputError, NotFound
 from segprofile.model import labels

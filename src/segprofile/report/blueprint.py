@@ -544,7 +544,7 @@ def _draw(
     m = journey_metrics(journey, service_levels)
     part = ""
     if (shown.start, shown.stop) != (0, len(journey.steps)):
-        part = f" · шаги {_span(shown)} из {len(journey.steps)}"
+        part = " · " + _steps_label(shown.start + 1, shown.stop, len(journey.steps))
     facts = [
         f"{kind} · {whom}{part}",
         f"Шагов: {m.steps} · личных посещений: {m.in_person_visits} · документов от клиента: "
@@ -712,9 +712,11 @@ def _draw(
     return "\n".join([head, *svg.parts, "</svg>"]) + "\n"
 
 
-def _span(shown: _Steps) -> str:
-    first, last = shown.start + 1, shown.stop
-    return str(first) if first == last else f"{first}–{last}"
+def _steps_label(first: int, last: int, steps: int) -> str:
+    """«шаги 3–4 из 9», «шаг 5 из 5»: the steps ``first`` to ``last`` (from 1) of ``steps``."""
+    if first == last:
+        return f"шаг {first} из {steps}"
+    return f"шаги {first}–{last} из {steps}"
 
 
 def _segment_labels(study: Study, journey: Journey) -> dict[str, str]:
@@ -787,9 +789,7 @@ class BlueprintPart:
         """«шаги 3–4 из 9», «шаг 5 из 5»; empty when the part is the whole journey."""
         if (self.first, self.last) == (1, self.steps):
             return ""
-        if self.first == self.last:
-            return f"шаг {self.first} из {self.steps}"
-        return f"шаги {self.first}–{self.last} из {self.steps}"
+        return _steps_label(self.first, self.last, self.steps)
 
 
 def blueprint_parts(

@@ -55,6 +55,26 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class MethodNotAllowedPageMiddleware:
+    """A 405 (an address opened by a link that takes only a form's POST, say) as a page in the
+    user's language, as 403 and 404 are, instead of Django's empty answer; the ``Allow``
+    header is kept. The API answers its own 405 in JSON (``ApiJsonErrorsMiddleware``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        allowed = response.get("Allow", "")
+        methods = {m.strip() for m in allowed.split(",")}
+        page = render(request, "405.html", {"form_only": "GET" not in methods}, status=405)
+        if allowed:
+            page["Allow"] = allowed
+        return page
+
+
 class SegprofileErrorMiddleware:
     """Translate a :class:`SegprofileError` that escaped a view into a page with its status.
 

@@ -138,6 +138,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "segprofile.web.studies.htmx.RevisionMarkMiddleware",  # the study page's header after a save
     "segprofile.web.middleware.SegprofileErrorMiddleware",
+    "segprofile.web.middleware.MethodNotAllowedPageMiddleware",  # 405 as a page, as 403/404
     # Errors under /api/ that Django, not the API, answers (404, 405, 413, 500) as JSON.
     "segprofile.web.api.middleware.ApiJsonErrorsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.

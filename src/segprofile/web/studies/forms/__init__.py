@@ -7,10 +7,11 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from segprofile.model.format import parse_number
+from segprofile.model.format import number, parse_number
 
 
 class NumberField(forms.FloatField):
@@ -61,6 +62,43 @@ class NumberField(forms.FloatField):
             message = gettext("Enter a number no greater than %(high)s.")
         bounds = {"low": _number(low), "high": _number(high)}
         raise forms.ValidationError(message % bounds, code="range")
+
+
+class LimitedTextField(forms.CharField):
+    """A text with a length limit that is said under the box and checked by the server: no
+    ``maxlength`` on the box, so a pasted text longer than the limit is not cut by the browser
+    without a word; the form refuses it, naming the field and the limit, and keeps what was
+    typed for the user to shorten."""
+
+    widget = forms.Textarea
+
+    def __init__(self, *, limit: int, help_text: Any = "", **kwargs: Any) -> None:
+        super().__init__(help_text=_limit_hint(help_text, limit), **kwargs)
+        self.limit = limit
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value and len(value) > self.limit:
+            raise forms.ValidationError(
+                gettext(
+                    "“%(field)s”: the text is %(length)s characters long, at most %(limit)s "
+                    "are allowed. Shorten it: nothing was saved or cut."
+                )
+                % {
+                    "field": self.label,
+                    "length": number(len(value)),
+                    "limit": number(self.limit),
+                },
+                code="max_length",
+            )
+
+
+def _hint(help_text: Any, limit: int) -> str:
+    hint = gettext("At most %(limit)s characters.") % {"limit": number(limit)}
+    return f"{help_text} {hint}" if help_text else hint
+
+
+_limit_hint = lazy(_hint, str)
 
 
 def _number(value: float | None) -> str:

@@ -23,6 +23,7 @@ from segprofile.model.study import (
     RecommendationStatus,
 )
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies.forms import LimitedTextField
 from segprofile.web.studies.forms.hypotheses import segment_choices
 
 
@@ -32,15 +33,16 @@ class RecommendationForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[(k.value, labels.ru(k)) for k in RecommendationKind]
     )
-    title = forms.CharField(
+    title = LimitedTextField(
         label=_("Recommendation"),
-        max_length=300,
+        limit=300,
+        widget=forms.TextInput,
         help_text=_("What to do, in one line, e.g. «Заявление за 15 минут в клиентской службе»."),
     )
-    description = forms.CharField(
+    description = LimitedTextField(
         label=_("Description"),
         required=False,
-        max_length=4000,
+        limit=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     problems = forms.MultipleChoiceField(
@@ -55,10 +57,10 @@ class RecommendationForm(forms.Form):
         help_text=_("None chosen: for every client (journey optimisation)."),
     )
     journey = forms.ChoiceField(label=_("Target journey it changes"), required=False)
-    journey_change = forms.CharField(
+    journey_change = LimitedTextField(
         label=_("Change of the journey"),
         required=False,
-        max_length=2000,
+        limit=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("e.g. «Шаг „Собрать документы“ исключается из пути»."),
     )

@@ -72,6 +72,8 @@ def recommendations_page(request: HttpRequest, pk: int) -> HttpResponse:
         "revision": revision,
         "rows": [_row(r, document, names, orphans.get(r.id, [])) for r in document.recommendations],
         "suggested": [_row(r, document, names, []) for r in suggested],
+        # No suggestion: because no problem is confirmed yet, or every one is covered.
+        "confirmed": bool(decisions.confirmed_problems(document)),
         "counts": {
             labels.ru(status): n
             for status in dict.fromkeys(r.status for r in document.recommendations)
