@@ -270,9 +270,10 @@ def test_the_suggestions_say_why_there_are_none(
             hyp.status = HypothesisStatus.open
     document.recommendations = []
     study.add_revision(document, author=user, comment="ничего не подтверждено")
-    page = page_text(client_in.get(study_url("recommendations", study)))
-    assert "Подтверждённых проблем пока нет — предложения появятся" in page
-    assert "у каждой подтверждённой проблемы уже есть рекомендация" not in page
+    for url in (study_url("recommendations", study), study_url("journeys", study)):
+        page = page_text(client_in.get(url))
+        assert "Подтверждённых проблем пока нет — предложения появятся" in page, url
+        assert "у каждой подтверждённой проблемы уже есть рекомендация" not in page, url
     # Every confirmed problem covered: the other sentence.
     document = current_document(study)
     confirmed = [h for h in document.hypotheses if h.kind.value == "problem"][:1]
@@ -285,9 +286,10 @@ def test_the_suggestions_say_why_there_are_none(
         study_url("recommendation_suggestions", study),
         {"id": ids, "base_revision": study.current_revision().number},
     )
-    page = page_text(client_in.get(study_url("recommendations", study)))
-    assert "у каждой подтверждённой проблемы уже есть рекомендация" in page
-    assert "Подтверждённых проблем пока нет" not in page
+    for url in (study_url("recommendations", study), study_url("journeys", study)):
+        page = page_text(client_in.get(url))
+        assert "у каждой подтверждённой проблемы уже есть рекомендация" in page, url
+        assert "Подтверждённых проблем пока нет" not in page, url
 
 
 def test_saving_says_what_was_masked_in_the_typed_text(study: Study, client_in: Client) -> None:

@@ -25,6 +25,7 @@ from segprofile.model.journey_edit import JourneyEditError
 from segprofile.model.journey_links import journey_links
 from segprofile.model.study import Journey, JourneyKind
 from segprofile.model.study import Study as StudyDocument
+from segprofile.pipeline import decisions
 from segprofile.web.studies import drawings, htmx, runs, sections
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
@@ -134,6 +135,8 @@ def _shared_context(
         "suggested": _recommendation_rows(suggested),
         "recommendations": _recommendation_rows(document.recommendations),
         "problems": {h.id: h.statement for h in document.hypotheses},
+        # No suggestion: because no problem is confirmed yet, or every one is covered.
+        "confirmed": bool(decisions.confirmed_problems(document)),
     }
 
 
