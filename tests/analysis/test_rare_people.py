@@ -118,3 +118,42 @@ def test_a_department_of_one_employee_with_many_trips_is_not_named(tmp_path: Pat
         for name in TINY:
             assert name not in text, (fmt, name)
     assert "Пресс-служба" not in json.dumps(pipeline.segment_labels(published), ensure_ascii=False)
+
+
+def test_texts_of_a_department_of_one_employee_are_not_named_by_their_rows(
+    tmp_path: Path,
+) -> None:
+    """The topics' shares by segment name a value as the profile does: by people. The press
+    office's one employee with 18 trips (18 rows) wrote comments: they count under «Прочие
+    значения», not under «Пресс-служба»."""
+    from segprofile.analysis.texts import texts_with_segments
+    from segprofile.data.engine import Engine, open_source
+
+    table = trips()
+    comments = [f"долго возмещали расходы, поездка {i}" for i in range(table.num_rows)]
+    pq.write_table(table, tmp_path / "trips.parquet")
+    pq.write_table(
+        pa.table({"tab_no": table["tab_no"], "text": comments}), tmp_path / "texts.parquet"
+    )
+    data = json.loads(json.dumps(STUDY))
+    data["data_sources"].append({"id": "texts", "kind": "complaints", "path": "texts.parquet"})
+    study = Study.model_validate(data)
+    engine = Engine.duckdb()
+    try:
+        records = open_source(engine, study.data_sources[0], tmp_path)
+        texts = open_source(engine, study.data_sources[1], tmp_path)
+        _texts, labels = texts_with_segments(
+            study,
+            records,
+            texts.table,
+            text_column="text",
+            id_column="tab_no",
+            records_id="tab_no",
+            feature_id="dept",
+            limit=100_000,
+        )
+    finally:
+        engine.close()
+    for name in TINY:
+        assert name not in labels
+    assert labels.count("Прочие значения") == 67  # 18 + 40 + 9 trips' comments

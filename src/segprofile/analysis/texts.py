@@ -1060,7 +1060,7 @@ def texts_with_segments(
 
     Returns the texts and, for each, the segment label of ``feature_id``; texts whose author
     is not in the records get :data:`UNLINKED_LABEL` (why they have no segment). A categorical
-    value of fewer than ``min_cell`` records is never named: its texts get «Прочие значения»
+    value of fewer than ``min_cell`` clients is never named: its texts get «Прочие значения»
     (``analysis.suppression``). At most ``limit`` texts come back.
     """
     for column in (text_column, id_column):
@@ -1081,7 +1081,8 @@ def texts_with_segments(
     rare: set[str] = set()
     if feature.type is FeatureType.categorical:
         keyed = coded.table
-        sizes = execute(keyed.group_by(code=keyed[col]).aggregate(n=keyed.count()))
+        # People, not rows (as the published profile counts a value to name it).
+        sizes = execute(keyed.group_by(code=keyed[col]).aggregate(n=keyed.client.nunique()))
         counts = {str(c): int(n) for c, n in zip(sizes["code"], sizes["n"], strict=True)}
         rare = rare_codes(counts, study.segmentation.min_cell)
     texts = texts_of(frame["text"])
