@@ -108,7 +108,7 @@ def test_bad_topic_posts_change_nothing(study: Study, client_in: Client) -> None
     cases = (
         ({"action": "rename", "topic": "not json", "name": "x", **QUERY}, "Тема не распознана"),
         (
-            {"action": "rename", "topic": '[["a"]]', "name": "x", "source": "records"},
+            {"action": "rename", "topic": '[["a"]]', "name": "x", "source": "population"},
             "не содержит текстов",
         ),
         ({"action": "merge", "topic": '[["a"]]', "name": "x", **QUERY}, "хотя бы две темы"),

@@ -609,14 +609,18 @@ class TextTopics:
 
 
 def text_sources(study: Study) -> list[DataSource]:
-    """Sources that may hold texts: complaints, surveys, interviews, other."""
+    """Sources that may hold texts: complaints, surveys, interviews, other; then the client
+    records, whose comment column (free text) is the clients' own words too."""
     kinds = (
         DataSourceKind.complaints,
         DataSourceKind.survey,
         DataSourceKind.interviews,
         DataSourceKind.other,
+        DataSourceKind.client_records,
     )
-    return [d for d in study.data_sources if d.kind in kinds]
+    return sorted(
+        (d for d in study.data_sources if d.kind in kinds), key=lambda d: kinds.index(d.kind)
+    )
 
 
 _NOT_TEXT = frozenset({"pseudonymise", "drop", "generalise"})
@@ -669,7 +673,8 @@ def topic_source(study: Study, source_id: str | None = None) -> DataSource:
     sources = text_sources(study)
     if not sources:
         raise InputError(
-            "В исследовании нет источника с текстами (жалобы, опрос, интервью).",
+            "В исследовании нет источника с текстами (жалобы, опрос, интервью, комментарии "
+            "в выгрузке клиентов).",
             hint=(
                 "загрузите файл жалоб на странице «Данные» (в YAML исследования — "
                 "источник с kind: complaints)."

@@ -1259,7 +1259,9 @@ def topics_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except SegprofileError as exc:
         context["error"] = str(exc)
-        return render(request, "studies/research/topics.html", context, status=400)
+        # A first visit asked nothing wrong: what the study lacks is said, with a 200.
+        status = 400 if request.GET else 200
+        return render(request, "studies/research/topics.html", context, status=status)
     model = result.model
     segments = list(dict.fromkeys(s.segment for s in model.by_segment))
     share = {(s.segment, s.topic): s for s in model.by_segment}
