@@ -361,6 +361,49 @@ def test_the_plan_is_a_job_with_progress(study: Study, user: User, client_in: Cl
     assert "Рассчитать план" in failed
 
 
+def test_the_finished_plan_brings_the_invite_buttons_without_a_reload(
+    study: Study, user: User, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    """Walk-through: an interview planned while the plan was computed kept «compute it first»
+    under it after the plan was done; «Пригласить» came only with a reload."""
+    run = study.runs.get()
+    job = ResearchPlan.objects.create(
+        study=study, run=run, revision=study.current_revision(), created_by=user
+    )
+    page = _text(client_in.get(_url("research", study)))
+    waiting = _plain(page, 'id="respondents-add-interviews_segments"', 600)
+    assert "сначала рассчитайте план" in waiting
+    assert "Пригласить респондентов из плана" not in waiting
+    job.delete()
+    services.start_research_plan(study, run, study.current_revision(), user)
+    done = client_in.get(_url("research_progress", study), HTTP_HX_REQUEST="true")
+    assert done["HX-Retarget"] == "#plan-computed"
+    swapped = _text(done)
+    activities = study.current_revision().to_document().research.activities
+    interviews = [a.id for a in activities if a.method.value in ("interview", "focus_group")]
+    assert interviews
+    for activity_id in interviews:
+        part = re.search(
+            rf'<div id="respondents-add-{activity_id}" hx-swap-oob="true">(.*?)</div>',
+            swapped,
+            re.S,
+        )
+        assert part is not None, activity_id
+        assert "Пригласить респондентов из плана" in part.group(1)
+        assert _url("research_respondents_add", study, activity_id=activity_id) in part.group(1)
+    # A survey is answered, not invited: no button of its own.
+    surveys = [a.id for a in activities if a.method.value == "survey"]
+    assert surveys and all(f"respondents-add-{a}" not in swapped for a in surveys)
+    # The activities themselves are not sent again (a form open on one stays as it is).
+    assert 'id="research-record"' not in swapped
+    assert 'class="research-activity"' not in swapped
+    # A reader is invited to nothing: no button comes to them.
+    Membership.objects.create(study=study, user=other_user, role=Membership.Role.VIEWER)
+    read = _text(other_client.get(_url("research_progress", study), HTTP_HX_REQUEST="true"))
+    assert "respondents-add-" not in read
+    assert "Пригласить респондентов из плана" not in read
+
+
 def test_starting_the_plan_computes_it_in_the_background_job(
     study: Study, client_in: Client
 ) -> None:

@@ -690,8 +690,9 @@ def research_plan_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan's progress part HTMX polls. Once the plan is computed, HTMX gets the computed
-    plan in place of its progress (and the survey sizes that come with it), never the whole
-    page: a form the analyst is filling in meanwhile stays as it is."""
+    plan in place of its progress (and the survey sizes and the interviews' «invite» buttons
+    that come with it), never the whole page: a form the analyst is filling in meanwhile stays
+    as it is."""
     study = study_for(request, pk, need="view")
     job = _latest_plan(study)
     if job is not None:
@@ -699,8 +700,18 @@ def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if htmx.is_htmx(request) and (job is None or job.is_finished):
         context = _plan_context(request, study)
         response = render(request, "studies/research/_plan_computed.html", context)
-        sizes = render(request, "studies/research/_sizes.html", context | {"oob": True})
-        response.content += sizes.content
+        # Out of band: the sizes, and each interview's «invite» button the plan now allows
+        # (an activity whose form is open has no such part: HTMX leaves the form as it is).
+        parts = [render(request, "studies/research/_sizes.html", context | {"oob": True})]
+        parts += [
+            render(
+                request,
+                "studies/research/_respondents_invite.html",
+                context | {"act": ac.activity, "oob": True},
+            )
+            for ac in context["coverage"].activities
+        ]
+        response.content += b"".join(part.content for part in parts)
         return htmx.replace(response, "#plan-computed")
     return htmx.job_progress(
         request,
