@@ -393,7 +393,8 @@ def test_the_finished_plan_brings_the_invite_buttons_without_a_reload(
         assert _url("research_respondents_add", study, activity_id=activity_id) in part.group(1)
     # A survey is answered, not invited: no button of its own.
     surveys = [a.id for a in activities if a.method.value == "survey"]
-    assert surveys and all(f"respondents-add-{a}" not in swapped for a in surveys)
+    assert surveys
+    assert all(f"respondents-add-{a}" not in swapped for a in surveys)
     # The activities themselves are not sent again (a form open on one stays as it is).
     assert 'id="research-record"' not in swapped
     assert 'class="research-activity"' not in swapped
@@ -640,3 +641,23 @@ def test_a_plan_stored_before_the_check_lists_one_quota_per_respondent(
     assert "у каждого респондента указана только одна квота" in text
     data_csv = client_in.get(_url("research_respondents", planned)).content.decode("utf-8-sig")
     assert "Редкое значение" not in data_csv
+
+
+def test_the_sizes_say_why_no_segment_has_survey_answers(
+    planned: Study, client_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walk-through: answers uploaded, yet «Есть» empty in every row with no word why."""
+    page = _text(client_in.get(_url("research", planned)))
+    assert 'id="survey-missing"' not in page  # the example's answers are counted
+
+    def uncounted(document: Any, planned_sizes: Any) -> Any:
+        return [s.model_copy(update={"have": None, "short": None}) for s in planned_sizes]
+
+    real = pipeline.survey_sizes
+    monkeypatch.setattr(pipeline, "survey_sizes", lambda d, p: uncounted(d, real(d, p)))
+    page = _text(client_in.get(_url("research", planned)))
+    note = _plain(page, 'id="survey-missing"', 900)
+    # The study stores no answers of its survey source (its profile was built elsewhere).
+    assert "Ответов опроса в исследовании пока нет" in note
+    assert "Загрузите ответы на странице «Загрузка опроса» и постройте профиль заново." in note
+    assert f'href="{_url("survey", planned)}"' in page

@@ -317,6 +317,7 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
                 labels[key] = segment_name(document.features, key)
     sizes = pipeline.survey_sizes(document, plan.sample_sizes) if plan is not None else []
     return {
+        "survey_missing": _survey_missing(study, document, sizes),
         "study": study,
         "can": study_capabilities(request, study),
         "document": document,
@@ -341,6 +342,26 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         "margin_percent": document.research.margin * 100,
         "confidence_percent": document.research.confidence * 100,
     }
+
+
+def _survey_missing(
+    study: Study, document: StudyDocument, sizes: list[Any]
+) -> dict[str, Any] | None:
+    """Why no segment of the plan has survey answers («Есть» empty), and what to do: a file of
+    answers uploaded but not checked and imported yet (``waiting``, its uploads), answers
+    stored but not in the plan's profile (``rebuild``), or no answers at all (``none``)."""
+    if not sizes or any(s.have is not None for s in sizes):
+        return None
+    rows = _survey_sources(study, document)
+    ids = {row["source"].id for row in rows}
+    waiting = [
+        u
+        for u in staged_uploads(study)
+        if not u["broken"] and (u["source_id"] in ids or u["source_id"] == "")
+    ]
+    if waiting:
+        return {"state": "waiting", "uploads": waiting}
+    return {"state": "rebuild" if any(row["latest"] for row in rows) else "none"}
 
 
 def _listed(plan: pipeline.ResearchPlanResult | None, document: StudyDocument) -> dict[str, int]:
