@@ -264,6 +264,25 @@ def inspect_survey(
     return info
 
 
+def survey_scale_columns(
+    ws: Workspace,
+    study: Study,
+    columns: Sequence[str],
+    *,
+    source_id: str | None = None,
+    version: int | None = None,
+) -> list[surveys.ScaleColumn]:
+    """The ``columns`` of a stored survey version answered in words on no known scale, with
+    the labels to give points 1–5 (:func:`~segprofile.data.surveys.scale_columns`; a label
+    fewer than ``min_cell`` respondents gave is counted, never named)."""
+    source = survey_source(study, source_id)
+    _, table = _survey_version(ws, study, source, version=version, id_column=None)
+    assert source is not None  # _survey_version raised otherwise
+    return surveys.scale_columns(
+        table, columns, source.answer_points, min_cell=study.segmentation.min_cell
+    )
+
+
 @dataclass
 class _Answers:
     table: Any
@@ -456,6 +475,7 @@ def import_survey(
                 rules=rules,
                 universe=known_segments(profile),
                 source=evidence_source,
+                answer_points=source.answer_points,
             )
         orphaned = orphaned_hypotheses(study, profile)
         for hid, keys in orphaned.items():
