@@ -369,8 +369,22 @@ def read_survey_version(
         *actions,
         *(c.name for c in columns if c.kind in ("text", "category") and free(c.name)),
     }
+    # An answer fewer than min_cell respondents gave is hidden too: beside the row's other
+    # answers it would point at the one who gave it.
+    floor = max(1, study.segmentation.min_cell)
+    rare: dict[str, set[object]] = {}
+    for name in table.column_names:
+        if name in hidden:
+            continue
+        counts = table.column(name).value_counts().to_pylist()
+        rare[name] = {
+            c["values"] for c in counts if c["values"] is not None and c["counts"] < floor
+        }
     preview: list[dict[str, object]] = [
-        {str(col): HIDDEN if col in hidden else _cut(value) for col, value in row.items()}
+        {
+            str(col): HIDDEN if col in hidden or value in rare.get(col, ()) else _cut(value)
+            for col, value in row.items()
+        }
         for row in sample[:PREVIEW_ROWS]
     ]
     info = SurveyFile(
