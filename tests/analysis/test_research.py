@@ -392,8 +392,11 @@ def test_bad_survey_inputs_say_how_to_fix(
         good = open_source(engine, study.data_source("survey"), data)
         linked = link_survey(study, records, good, survey_id="client_id", records_id="client_id")
         free = LinkedSurvey.from_frame(survey.assign(channel="epgu"), {"channel": "channel"})
-        with pytest.raises(InputError, match="свободный текст"):
+        # One wording everyone gave: a label on no known scale (points, or analyse as text).
+        with pytest.raises(InputError, match="не на известной шкале") as text_info:
             analyse_survey(study, free, [QuestionLink("q_free", "p_docs_burden")])
+        assert "«очень долго ждала»" in str(text_info.value)
+        assert "открытые ответы анализируйте как тексты" in (text_info.value.hint or "")
         with pytest.raises(InputError, match="шкала"):
             analyse_survey(study, linked, [QuestionLink("q_satisfaction", "p_docs_burden")])
     finally:

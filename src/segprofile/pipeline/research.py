@@ -999,7 +999,8 @@ def plan_inputs_changed(planned: Study, current: Study) -> bool:
     """Whether ``current`` differs from the revision a research plan was computed on in what
     the plan reads: not in the team's record of the research (activities, targets,
     respondents), nor in the survey margin (the page computes the sizes anew), nor in a
-    survey's question → hypothesis mapping (kept when analysed, M-9; the plan reads none)."""
+    survey's question → hypothesis mapping nor its answers' points (kept when analysed, M-9;
+    the plan reads neither)."""
 
     def inputs(study: Study) -> dict[str, Any]:
         data = study.model_dump(mode="json")
@@ -1007,6 +1008,7 @@ def plan_inputs_changed(planned: Study, current: Study) -> bool:
         data["max_interviews_per_person"] = research["max_interviews_per_person"]
         for source in data["data_sources"]:
             source.pop("questions", None)
+            source.pop("answer_points", None)
         return data
 
     return inputs(planned) != inputs(current)

@@ -542,7 +542,9 @@ def _answers(
         wrong_scale = given & points.isnull() & ~no_rating.fill_null(False)
         bad = execute(
             t.aggregate(
-                yes_no=wrong_yes_no.cast("int64").sum(), scale=wrong_scale.cast("int64").sum()
+                yes_no=wrong_yes_no.cast("int64").sum(),
+                scale=wrong_scale.cast("int64").sum(),
+                given=given.cast("int64").sum(),
             )
         ).to_dict("records")[0]
         if int(bad["yes_no"] or 0) == 0:
@@ -552,10 +554,17 @@ def _answers(
             agree_from = link.agree_from if link.agree_from is not None else AGREE_FROM_WORDS
             return _scale(linked, link, points, agree_from, in_words=True)
         else:
+            # A yes/no question with a few answers of its own is refused as before: read as
+            # points its evidence would say «оценили на 4 из 5».
+            yes_no_with_text = (
+                int(bad["yes_no"] or 0) == int(bad["scale"] or 0) < int(bad["given"] or 0)
+            )
             rare, unmapped = _unmapped_labels(t, col, wrong_scale, given, min_cell)
-            if unmapped is not None:
+            if unmapped is not None and not yes_no_with_text:
                 raise unmapped
-            if rare:  # only rare wordings off the scale: left out, as the evidence says
+            if (
+                rare and not yes_no_with_text
+            ):  # only rare wordings off the scale: left out, as the evidence says
                 agree_from = link.agree_from if link.agree_from is not None else AGREE_FROM_WORDS
                 reading = _scale(linked, link, points, agree_from, in_words=True)
                 left_out = (
@@ -625,7 +634,8 @@ def _unmapped_labels(
         f"Вопрос «{column}»: ответы не на известной шкале и не сопоставлены с баллами — {what}.",
         hint="укажите на странице опроса в разделе «Баллы ответов», какой балл от 1 "
         "(хуже всего) до 5 (лучше всего) у каждого из этих ответов или что ответ — не оценка, "
-        "и нажмите «Проанализировать» снова"
+        "и нажмите «Проанализировать» снова (если это открытый вопрос, выберите закрытый: "
+        "открытые ответы анализируйте как тексты — темы)"
         + (
             f"; ответы, которые дали меньше {floor} респондентов, не называются: когда у "
             "остальных будут баллы, они не будут учтены"
