@@ -396,8 +396,7 @@ def test_survey_pages_name_sources_write_commas_and_offer_only_ids(
     frame = _survey(study)
     frame = frame.assign(
         **{
-            # Repeated values: an answer fewer than min_cell gave is hidden in the preview.
-            "Стаж, лет": rng.choice([0.5, 2.5, 7.5, 17.3], len(frame)),
+            "Стаж, лет": np.round(rng.uniform(0.5, 30, len(frame)), 1),
             "Удовлетворённость (1-5)": rng.integers(1, 6, len(frame)),
         }
     )

@@ -369,12 +369,12 @@ def read_survey_version(
         *actions,
         *(c.name for c in columns if c.kind in ("text", "category") and free(c.name)),
     }
-    # An answer fewer than min_cell respondents gave is hidden too: beside the row's other
-    # answers it would point at the one who gave it.
+    # An answer in words fewer than min_cell respondents gave is hidden too: beside the row's
+    # other answers it would point at the one who gave it (numbers are written as before).
     floor = max(1, study.segmentation.min_cell)
     rare: dict[str, set[object]] = {}
     for name in table.column_names:
-        if name in hidden:
+        if name in hidden or not pa.types.is_string(table.schema.field(name).type):
             continue
         counts = table.column(name).value_counts().to_pylist()
         rare[name] = {
