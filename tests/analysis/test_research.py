@@ -392,8 +392,11 @@ def test_bad_survey_inputs_say_how_to_fix(
         good = open_source(engine, study.data_source("survey"), data)
         linked = link_survey(study, records, good, survey_id="client_id", records_id="client_id")
         free = LinkedSurvey.from_frame(survey.assign(channel="epgu"), {"channel": "channel"})
-        with pytest.raises(InputError, match="свободный текст"):
+        # One wording everyone gave: a label on no known scale (points, or analyse as text).
+        with pytest.raises(InputError, match="не на известной шкале") as text_info:
             analyse_survey(study, free, [QuestionLink("q_free", "p_docs_burden")])
+        assert "«очень долго ждала»" in str(text_info.value)
+        assert "открытые ответы анализируйте как тексты" in (text_info.value.hint or "")
         with pytest.raises(InputError, match="шкала"):
             analyse_survey(study, linked, [QuestionLink("q_satisfaction", "p_docs_burden")])
     finally:
@@ -580,3 +583,132 @@ def test_answers_without_feature_columns_say_what_to_do_in_the_browser(
     assert "«Тип населённого пункта проживания» → «region_type»" in text
     assert "Канал связи" not in text
     assert "сегментом профиля не станет" in text
+
+
+def test_answers_on_the_surveys_own_scale_are_read_by_the_points_it_was_given(
+    example: tuple[Study, Path, Profile],
+) -> None:
+    """Walk-through: «Отлично / Хорошо / Удовлетворительно / Плохо / Очень плохо» and a scale
+    numbered only at its ends («1 — совсем не доволен», «2», «3», «4», «5 — очень доволен») are
+    on no known scale: the analysis said «свободный текст» with no way out. Without points the
+    error names the column and the labels (a rare misspelling counted, never named); with the
+    survey's points (any case, stray spaces) they read as the same answers recoded to 1–5;
+    «Не обращался» given «не оценка» is no answer; a rare misspelling is left out, and said."""
+    from segprofile.data.surveys import answer_kind
+
+    study, data, _profile = example
+    records = pd.read_parquet(data / "records.parquet")
+    survey = pd.read_parquet(data / "survey.parquet")
+    joined = survey.merge(records[["client_id", "channel"]], on="client_id")
+    grades = ["Очень плохо", "Плохо", "Удовлетворительно", "Хорошо", "Отлично"]
+    rng = np.random.default_rng(21)
+    # Skewed to the good end; a tenth never applied; one in 17 gave no answer.
+    points = pd.Series(rng.choice(6, size=len(joined), p=[0.1, 0.04, 0.06, 0.15, 0.35, 0.3]))
+    points[::17] = -1
+    spelled = {4: [" хорошо ", "ХОРОШО", "Хорошо"], 5: ["Отлично", "отлично."]}
+    words = []
+    for i, p in enumerate(points):
+        if p < 0:
+            words.append(None)
+        elif p == 0:
+            words.append("Не обращался")
+        else:
+            forms = spelled.get(int(p), [grades[p - 1]])
+            words.append(forms[i % len(forms)])
+    words[5] = "Отлчно"  # one misspelling: fewer than min_cell gave it
+    joined["q_grade"] = words
+    ends = {1: "1 — совсем не доволен", 5: "5 — очень доволен"}
+    joined["q_ends"] = [None if p <= 0 else ends.get(int(p), str(int(p))) for p in points]
+    linked = LinkedSurvey.from_frame(joined, {"channel": "channel"})
+    rules = VerdictRules(min_answers=5)
+    link = QuestionLink("q_grade", "p_docs_burden", support="no")
+    with pytest.raises(InputError) as refused:
+        analyse_survey(study, linked, [link], rules=rules)
+    message = str(refused.value)
+    assert "Вопрос «q_grade»: ответы не на известной шкале и не сопоставлены с баллами" in message
+    for label in ("«отлично»", "«хорошо»", "«удовлетворительно»", "«плохо»", "«не обращался»"):
+        assert label in message.lower()
+    assert message.lower().count("«хорошо»") == 1  # one label however it is spelled
+    assert "Отлчно" not in message  # a wording fewer than min_cell gave is never named
+    assert "1 ответ с вариантами, которые дали меньше 5 респондентов (не показаны)" in message
+    assert "«Баллы ответов»" in refused.value.hint
+    own = {
+        "Очень плохо": 1,
+        "Плохо": 2,
+        "Удовлетворительно": 3,
+        "хорошо": 4,
+        "ОТЛИЧНО": 5,
+        "Не обращался": None,
+    }
+    assert answer_kind("VARCHAR", ["Плохо", " хорошо ", None], own=own) == "scale"
+    assert answer_kind("VARCHAR", ["Плохо", " хорошо ", None]) == "text"
+    graded = analyse_survey(study, linked, [link], rules=rules, answer_points=own)
+    joined["q_points"] = points.where(points > 0).astype("Float64")
+    joined.loc[5, "q_points"] = pd.NA  # the misspelling is left out
+    numbers = analyse_survey(
+        study,
+        LinkedSurvey.from_frame(joined, {"channel": "channel"}),
+        [QuestionLink("q_points", "p_docs_burden", support="no", agree_from=4)],
+        rules=rules,
+    )
+    assert graded.tests
+    for x, y in zip(graded.tests, numbers.tests, strict=True):
+        assert (x.n, x.yes) == (y.n, y.yes)
+    summary = graded.verdicts[0].evidence[0].summary
+    assert "оценили ниже 4 из 5 вопрос «q_grade»" in summary
+    assert "1 ответ с редкими вариантами вне шкалы не учтены" in summary
+    # The ends numbered, the middle bare numbers: the points the page proposes, then given.
+    with pytest.raises(InputError) as bare:
+        analyse_survey(study, linked, [QuestionLink("q_ends", "p_docs_burden")], rules=rules)
+    assert "«2», «3», «4»" in str(bare.value) or all(f"«{n}»" in str(bare.value) for n in "234")
+    ends_read = analyse_survey(
+        study,
+        linked,
+        [QuestionLink("q_ends", "p_docs_burden")],
+        rules=rules,
+        answer_points={"2": 2, "3": 3, "4": 4},
+    )
+    for x, y in zip(ends_read.tests, numbers.tests, strict=True):
+        part = points[(joined["channel"] == x.segment.split("=")[1]).to_numpy()]
+        assert x.n == int(part.isin([1, 2, 4, 5]).sum())
+        assert x.yes == int(part.isin([4, 5]).sum())
+        assert y.n >= 0
+
+
+def test_the_survey_page_offers_points_only_for_closed_answers_named_by_min_cell() -> None:
+    """The labels the page asks points for: answers in words off the known scales, of a
+    closed question only (free text is never listed), each given by at least min_cell
+    respondents (rarer ones counted); a label with a leading number is proposed that point."""
+    import pyarrow as pa
+
+    from segprofile.data.surveys import scale_columns
+
+    rng = random.Random(4)
+    n = 400
+    grades = rng.choices(
+        ["Отлично", "Хорошо", "Плохо", " хорошо", "2", "Ужасно!!"], [50, 30, 8, 6, 5, 1], k=n
+    )
+    grades[0] = "Отлчно"
+    table = pa.table(
+        {
+            "grade": grades,
+            "agree": rng.choices(["Скорее согласен", "Полностью согласен", None], k=n),
+            "comment": [f"Ответ номер {i}, всё долго" for i in range(n)],
+            "score": [rng.randint(1, 5) for _ in range(n)],
+        }
+    )
+    columns = scale_columns(
+        table, ["grade", "agree", "comment", "score", "missing"], {"плохо": 2}, min_cell=5
+    )
+    assert [c.name for c in columns] == ["grade"]
+    (grade,) = columns
+    offered = {x.label: x for x in grade.labels}
+    assert set(offered) == {"Отлично", "Хорошо", "Плохо", "2"} | (
+        {"Ужасно!!"} if grades.count("Ужасно!!") >= 5 else set()
+    )
+    assert offered["Плохо"].stored
+    assert offered["Плохо"].point == 2
+    assert offered["2"].suggested == 2
+    assert not offered["Отлично"].stored
+    assert grade.rare == 1 + (grades.count("Ужасно!!") if grades.count("Ужасно!!") < 5 else 0)
+    assert grade.unmapped == len(offered) - 1

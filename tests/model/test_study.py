@@ -305,3 +305,21 @@ def test_every_uploaded_yaml_gets_the_same_limits() -> None:
         load_yaml_data(hostile.yaml_alias_bomb(), source="m.yaml")
     with pytest.raises(DocumentError, match="глубже 50 уровней"):
         load_yaml_data(hostile.yaml_depth_bomb(1000), source="m.yaml")
+
+
+def test_a_surveys_answer_points_are_on_the_five_point_scale() -> None:
+    """``answer_points``: a label's point is 1–5, or null for «no rating»; anything else is
+    refused in Russian, naming the label."""
+    from pydantic import ValidationError
+
+    from segprofile.model.study import DataSource
+
+    base = {"id": "survey", "kind": "survey", "path": "survey.csv"}
+    source = DataSource.model_validate(
+        base | {"answer_points": {"Отлично": 5, "Очень плохо": 1, "Не обращался": None}}
+    )
+    assert source.answer_points["Не обращался"] is None
+    with pytest.raises(ValidationError, match="«Превосходно»"):
+        DataSource.model_validate(base | {"answer_points": {"Превосходно": 10}})
+    with pytest.raises(ValidationError, match="пустой ответ"):
+        DataSource.model_validate(base | {"answer_points": {"  ": 3}})

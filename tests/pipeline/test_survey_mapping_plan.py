@@ -13,5 +13,8 @@ def test_a_survey_mapping_does_not_make_the_plan_out_of_date() -> None:
     survey = next(d for d in mapped.data_sources if d.id == "survey")
     survey.questions = [SurveyQuestion(question="q_docs_difficult", hypothesis="p_docs_burden")]
     assert not pipeline.plan_inputs_changed(planned, mapped)
+    # Nor do the points given to its answers in words (the analysis reads them, the plan not).
+    survey.answer_points = {"Отлично": 5, "Хорошо": 4, "Не обращался": None}
+    assert not pipeline.plan_inputs_changed(planned, mapped)
     survey.id_column = None  # how answers are linked is still the data's
     assert pipeline.plan_inputs_changed(planned, mapped)

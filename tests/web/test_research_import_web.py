@@ -605,3 +605,78 @@ def test_agreement_in_words_is_analysed_on_the_page(study: Study, client_in: Cli
     assert "«затрудняюсь ответить») не учтены" in summaries
     assert "ответили «нет»" not in summaries
     assert "шкала" in page
+
+
+def test_answers_on_no_known_scale_get_points_on_the_page(
+    study: Study, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    """Walk-through: a rating «Отлично / Хорошо / Удовлетворительно / Плохо / Очень плохо»
+    could not be analysed, and nothing in the browser said how to read it. The analysis names
+    the column and its labels; the page asks a point for each (a label fewer than min_cell
+    respondents gave is never shown); an editor's points are a revision read by the analysis
+    and shown again on reload; a reader's are read, not kept; a label the page did not offer
+    is never stored."""
+    Membership.objects.create(study=study, user=other_user, role="viewer")
+    frame = _survey(study)
+    rng = np.random.default_rng(12)
+    grades = ["Отлично", "Хорошо", "Удовлетворительно", "Плохо", "Очень плохо", "Не обращался"]
+    column = rng.choice(grades, size=len(frame), p=[0.4, 0.25, 0.12, 0.08, 0.05, 0.1]).tolist()
+    for i in range(0, len(column), 9):
+        column[i] = f" {column[i].upper()} "  # spaces and case as typed
+    column[3] = None  # no answer
+    column[7] = "Оч. плохо"  # one respondent's wording
+    frame["Оценка работы МФЦ"] = column
+    url = _upload(client_in, study, _csv(frame))
+    row = {"question": "Оценка работы МФЦ", "hypothesis": "p_docs_burden", "support": "no"}
+    refused = client_in.post(url, _mapping([row], action="analyse"))
+    text = _text(refused)
+    assert refused.status_code == 400
+    error = _plain(text, 'id="survey-error"', 1500)
+    assert "Вопрос «Оценка работы МФЦ»: ответы не на известной шкале" in error
+    assert "«Отлично»" in error
+    assert "«Баллы ответов»" in error
+    assert "Оч. плохо" not in text  # one respondent's wording: counted, never shown
+    points = _plain(text, 'id="answer-points"', 9000)
+    assert "Оценка работы МФЦ" in points
+    offered = re.findall(r'name="pt_label" value="([^"]+)"', text)
+    assert {"Отлично", "Хорошо", "Удовлетворительно", "Плохо"} <= set(offered)
+    assert "Ещё 1 ответ с редким вариантом" in points
+    given = {"Отлично": "5", "Хорошо": "4", "Удовлетворительно": "3", "Плохо": "2"}
+    given |= {"Очень плохо": "1", "Не обращался": "none"}
+    form = _mapping([row], action="analyse")
+    labels = [x for x in offered if x in given] + ["Иванов Иван"]
+    body = {**form, "pt_label": labels, "pt_point": [given.get(x, "5") for x in labels]}
+    before = study.revisions.count()
+    # A reader's points are read by their analysis, never kept.
+    read = other_client.post(url, body)
+    assert read.status_code == 200, _text(read)[:2000]
+    assert study.revisions.count() == before
+    analysed = client_in.post(url, body)
+    text = _text(analysed)
+    assert analysed.status_code == 200, _plain(text, 'id="survey-error"', 800)
+    assert "survey-tests" in text
+    document = study.current_revision().to_document()
+    source = next(s for s in document.data_sources if s.id == "survey")
+    expected = {k: (None if v == "none" else int(v)) for k, v in given.items() if k in labels}
+    assert source.answer_points == expected
+    assert "Иванов Иван" not in source.answer_points
+    comments = list(study.revisions.order_by("-number").values_list("comment", flat=True)[:2])
+    assert any("задал(а) баллы ответов опроса" in c for c in comments)
+    # Reloaded: the points as given.
+    page = _text(client_in.get(url))
+    chosen = re.search(r'value="Плохо">.*?<select name="pt_point"[^>]*>(.*?)</select>', page, re.S)
+    assert chosen is not None
+    assert '<option value="2" selected>' in chosen.group(1)
+    applied = client_in.post(url, {**body, "action": "apply"})
+    assert applied.status_code == 302
+    burden = next(
+        h for h in study.current_revision().to_document().hypotheses if h.id == "p_docs_burden"
+    )
+    summaries = " ".join(e.summary for e in burden.evidence)
+    assert "оценили ниже 4 из 5 вопрос «Оценка работы МФЦ»" in summaries
+
+
+def _plain(html: str, start: str, length: int = 400) -> str:
+    """The page's text from ``start`` on, tags dropped and spaces joined."""
+    at = html.index(start)
+    return " ".join(re.sub(r"<[^>]+>", " ", html[at : at + length]).split())

@@ -361,6 +361,50 @@ def test_the_plan_is_a_job_with_progress(study: Study, user: User, client_in: Cl
     assert "Рассчитать план" in failed
 
 
+def test_the_finished_plan_brings_the_invite_buttons_without_a_reload(
+    study: Study, user: User, client_in: Client, other_user: User, other_client: Client
+) -> None:
+    """Walk-through: an interview planned while the plan was computed kept «compute it first»
+    under it after the plan was done; «Пригласить» came only with a reload."""
+    run = study.runs.get()
+    job = ResearchPlan.objects.create(
+        study=study, run=run, revision=study.current_revision(), created_by=user
+    )
+    page = _text(client_in.get(_url("research", study)))
+    waiting = _plain(page, 'id="respondents-add-interviews_segments"', 600)
+    assert "сначала рассчитайте план" in waiting
+    assert "Пригласить респондентов из плана" not in waiting
+    job.delete()
+    services.start_research_plan(study, run, study.current_revision(), user)
+    done = client_in.get(_url("research_progress", study), HTTP_HX_REQUEST="true")
+    assert done["HX-Retarget"] == "#plan-computed"
+    swapped = _text(done)
+    activities = study.current_revision().to_document().research.activities
+    interviews = [a.id for a in activities if a.method.value in ("interview", "focus_group")]
+    assert interviews
+    for activity_id in interviews:
+        part = re.search(
+            rf'<div id="respondents-add-{activity_id}" hx-swap-oob="true">(.*?)</div>',
+            swapped,
+            re.S,
+        )
+        assert part is not None, activity_id
+        assert "Пригласить респондентов из плана" in part.group(1)
+        assert _url("research_respondents_add", study, activity_id=activity_id) in part.group(1)
+    # A survey is answered, not invited: no button of its own.
+    surveys = [a.id for a in activities if a.method.value == "survey"]
+    assert surveys
+    assert all(f"respondents-add-{a}" not in swapped for a in surveys)
+    # The activities themselves are not sent again (a form open on one stays as it is).
+    assert 'id="research-record"' not in swapped
+    assert 'class="research-activity"' not in swapped
+    # A reader is invited to nothing: no button comes to them.
+    Membership.objects.create(study=study, user=other_user, role=Membership.Role.VIEWER)
+    read = _text(other_client.get(_url("research_progress", study), HTTP_HX_REQUEST="true"))
+    assert "respondents-add-" not in read
+    assert "Пригласить респондентов из плана" not in read
+
+
 def test_starting_the_plan_computes_it_in_the_background_job(
     study: Study, client_in: Client
 ) -> None:
@@ -597,3 +641,23 @@ def test_a_plan_stored_before_the_check_lists_one_quota_per_respondent(
     assert "у каждого респондента указана только одна квота" in text
     data_csv = client_in.get(_url("research_respondents", planned)).content.decode("utf-8-sig")
     assert "Редкое значение" not in data_csv
+
+
+def test_the_sizes_say_why_no_segment_has_survey_answers(
+    planned: Study, client_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walk-through: answers uploaded, yet «Есть» empty in every row with no word why."""
+    page = _text(client_in.get(_url("research", planned)))
+    assert 'id="survey-missing"' not in page  # the example's answers are counted
+
+    def uncounted(document: Any, planned_sizes: Any) -> Any:
+        return [s.model_copy(update={"have": None, "short": None}) for s in planned_sizes]
+
+    real = pipeline.survey_sizes
+    monkeypatch.setattr(pipeline, "survey_sizes", lambda d, p: uncounted(d, real(d, p)))
+    page = _text(client_in.get(_url("research", planned)))
+    note = _plain(page, 'id="survey-missing"', 900)
+    # The study stores no answers of its survey source (its profile was built elsewhere).
+    assert "Ответов опроса в исследовании пока нет" in note
+    assert "Загрузите ответы на странице «Загрузка опроса» и постройте профиль заново." in note
+    assert f'href="{_url("survey", planned)}"' in page

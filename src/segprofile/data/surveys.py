@@ -9,6 +9,7 @@ replaced by its pseudonym. Nothing here reads a raw survey file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,6 +125,92 @@ def scale_point(value: object) -> int | None:
     return SCALE_POINTS.get(normal_answer(value))
 
 
+def answer_points(own: Mapping[str, int | None] | None = None) -> dict[str, int | None]:
+    """The points of answers in words (as :func:`normal_answer` writes them): the usual scales
+    (:data:`SCALE_POINTS`) and the survey's own (``DataSource.answer_points``, which win); a
+    label whose point is ``None`` is no rating («Не обращался»): left out like no answer."""
+    return {**SCALE_POINTS, **{normal_answer(k): v for k, v in (own or {}).items()}}
+
+
+CLOSED_DISTINCT = 12
+"""A column of words with at most this many different answers may be a closed question whose
+answers the survey's page asks points for; more reads as free text."""
+_LEADING = re.compile(r"^\s*([1-5])(?:\s*[-–—.)]|\s*$)")
+
+
+@dataclass(frozen=True)
+class AnswerLabel:
+    label: str  # as most respondents wrote it (trimmed)
+    point: int | None  # stored on the source
+    stored: bool  # whether the source has a point (or «no rating») for it
+    suggested: int | None  # the point its leading number gives («1 — совсем не доволен»)
+
+
+@dataclass(frozen=True)
+class ScaleColumn:
+    """A survey column answered in words some of which are on no known scale: the labels to
+    give points (each answered by at least ``min_cell`` respondents) and how many answers have
+    rarer labels, never named (:func:`scale_columns`)."""
+
+    name: str
+    labels: list[AnswerLabel]
+    rare: int  # answers whose label fewer than min_cell respondents gave
+    unmapped: int  # labels (named ones) without a point yet
+
+
+def scale_columns(
+    table: pa.Table,
+    columns: Sequence[str],
+    own: Mapping[str, int | None],
+    *,
+    min_cell: int,
+) -> list[ScaleColumn]:
+    """The ``columns`` of the answers ``table`` answered in words not all on a known scale (nor
+    «да» / «нет»), with few different answers (:data:`CLOSED_DISTINCT`): what the survey's
+    page asks points for. A label fewer than ``min_cell`` respondents gave is never shown."""
+    import pyarrow as pa
+
+    known = set(SCALE_POINTS) | YES_WORDS | NO_WORDS
+    stored = {normal_answer(k): v for k, v in own.items()}
+    out = []
+    for name in dict.fromkeys(columns):
+        if name not in table.column_names or not pa.types.is_string(table.schema.field(name).type):
+            continue
+        counts: dict[str, int] = {}
+        spelled: dict[str, dict[str, int]] = {}
+        for value in table.column(name).to_pylist():
+            if value is None or not str(value).strip():
+                continue
+            norm = normal_answer(value)
+            counts[norm] = counts.get(norm, 0) + 1
+            forms = spelled.setdefault(norm, {})
+            forms[str(value).strip()] = forms.get(str(value).strip(), 0) + 1
+        if len(counts) > CLOSED_DISTINCT or set(counts) <= known:
+            continue
+        labels = []
+        rare = 0
+        for norm, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            if norm in known and norm not in stored:
+                continue
+            if n < max(1, min_cell):
+                rare += n
+                continue
+            label = max(spelled[norm].items(), key=lambda kv: kv[1])[0]
+            lead = _LEADING.match(label)
+            labels.append(
+                AnswerLabel(
+                    label=label,
+                    point=stored.get(norm),
+                    stored=norm in stored,
+                    suggested=int(lead.group(1)) if lead else None,
+                )
+            )
+        if labels or rare:
+            unmapped = sum(1 for x in labels if not x.stored)
+            out.append(ScaleColumn(name=name, labels=labels, rare=rare, unmapped=unmapped))
+    return out
+
+
 SURVEY_KIND_LABELS = {
     "yes_no": "да / нет",
     "scale": "шкала",
@@ -177,7 +264,9 @@ class SurveyFile:
         return masking.describe_masked(self.masked)
 
 
-def answer_kind(dtype: str, values: list[object], typed: str = "") -> str:
+def answer_kind(
+    dtype: str, values: list[object], typed: str = "", own: Mapping[str, int | None] | None = None
+) -> str:
     """The kind of a survey column from its type, a sample of its answers and ``typed``, the
     type the upload gave it (``schema.ColumnType`` value): ``yes_no``, ``scale`` (numbers, or
     the words of a usual verbal scale, :data:`SCALE_POINTS`), ``category`` (words the upload
@@ -192,7 +281,7 @@ def answer_kind(dtype: str, values: list[object], typed: str = "") -> str:
     if texts <= (YES_WORDS | NO_WORDS):
         return "yes_no"
     if all(isinstance(v, str) for v in present) and {normal_answer(v) for v in present} <= set(
-        SCALE_POINTS
+        answer_points(own)
     ):
         return "scale"
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
@@ -250,7 +339,11 @@ def read_survey_version(
         values = [r.get(column.name) for r in sample]
         dtype = "BOOLEAN" if pa.types.is_boolean(column.type) else str(column.type)
         typed = str(stored.get(column.name, {}).get("type") or "")
-        kind = "id" if column.name in actions else answer_kind(dtype, values, typed)
+        kind = (
+            "id"
+            if column.name in actions
+            else answer_kind(dtype, values, typed, source.answer_points)
+        )
         distinct = list(dict.fromkeys(fmt.cell(v) for v in values if fmt.cell(v) != ""))
         columns.append(
             SurveyColumn(
@@ -276,8 +369,22 @@ def read_survey_version(
         *actions,
         *(c.name for c in columns if c.kind in ("text", "category") and free(c.name)),
     }
+    # An answer in words fewer than min_cell respondents gave is hidden too: beside the row's
+    # other answers it would point at the one who gave it (numbers are written as before).
+    floor = max(1, study.segmentation.min_cell)
+    rare: dict[str, set[object]] = {}
+    for name in table.column_names:
+        if name in hidden or not pa.types.is_string(table.schema.field(name).type):
+            continue
+        counts = table.column(name).value_counts().to_pylist()
+        rare[name] = {
+            c["values"] for c in counts if c["values"] is not None and c["counts"] < floor
+        }
     preview: list[dict[str, object]] = [
-        {str(col): HIDDEN if col in hidden else _cut(value) for col, value in row.items()}
+        {
+            str(col): HIDDEN if col in hidden or value in rare.get(col, ()) else _cut(value)
+            for col, value in row.items()
+        }
         for row in sample[:PREVIEW_ROWS]
     ]
     info = SurveyFile(

@@ -200,6 +200,26 @@ class DataSource(_Model):
         default_factory=list,
         description="Для опроса: какие вопросы проверяют какие гипотезы (M-9)",
     )
+    answer_points: dict[str, int | None] = Field(
+        default_factory=dict,
+        description="Для опроса: балл 1–5 ответа в словах, которого нет в обычных шкалах "
+        "(«Отлично»: 5); null — ответ не оценка и не учитывается (M-9)",
+    )
+
+    @field_validator("answer_points")
+    @classmethod
+    def _points_on_the_scale(cls, value: dict[str, int | None]) -> dict[str, int | None]:
+        wrong = [
+            label for label, point in value.items() if point is not None and not 1 <= point <= 5
+        ]
+        if wrong:
+            raise ValueError(
+                "answer_points: балл ответа — от 1 до 5 (или null, если ответ не оценка): "
+                + ", ".join(f"«{label}»" for label in wrong)
+            )
+        if any(not label.strip() for label in value):
+            raise ValueError("answer_points: пустой ответ не сопоставляется с баллом")
+        return value
 
     @field_validator("path")
     @classmethod

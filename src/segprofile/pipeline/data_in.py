@@ -355,6 +355,16 @@ def check_data_source(ws: Workspace, study: Study, source: DataSource) -> None:
         source_file(source, data_dir)
 
 
+def has_data(ws: Workspace, study: Study, source: DataSource) -> bool:
+    """Whether :func:`open_data_source` finds data for ``source``: an imported version, or its
+    file in the workspace's data folder."""
+    try:
+        _data_dir_for(ws, study, source)
+    except NotFound:
+        return False
+    return True
+
+
 def _data_dir_for(ws: Workspace, study: Study, source: DataSource) -> Path | None:
     """Where a source is read from: ``None`` for its latest imported version, else the folder
     of its file (while it has no version). A source with neither (its every version deleted,

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from segprofile import __version__
 from segprofile.analysis.journeys import compare_journeys
-from segprofile.data import datasets
 from segprofile.errors import InputError, NotFound
 from segprofile.model.results import (
     DataFile,
@@ -28,7 +27,7 @@ from segprofile.model.study import (
     Feature,
     Study,
 )
-from segprofile.pipeline.data_in import check_data_source, open_data_source
+from segprofile.pipeline.data_in import check_data_source, has_data, open_data_source
 from segprofile.pipeline.documents import imported_columns, study_hash
 from segprofile.pipeline.workspace import Progress, Workspace, _no_progress
 
@@ -174,11 +173,12 @@ def profile_study(
             break  # the first role with a population source: the applicants' audience
         survey_stats = None
         # The baseline's survey: the first whose rating or NPS question is marked, else the
-        # first with answers uploaded (a survey of yes/no questions or a scale checks
-        # hypotheses, M-9: its answers per segment are what the research plan has, M-8).
+        # first with answers to read — imported, or a file in the data folder not imported
+        # (a survey of yes/no questions or a scale checks hypotheses, M-9: its answers per
+        # segment are what the research plan has, M-8).
         surveys = [d for d in study.data_sources if d.kind is DataSourceKind.survey]
         survey_source = next((d for d in surveys if any(survey_columns(d))), None) or next(
-            (d for d in surveys if datasets.list_versions(ws.home, study.id, d.id)), None
+            (d for d in surveys if has_data(ws, study, d)), None
         )
         if survey_source is not None:
             report(0.93, "Нулевой замер по опросу")

@@ -264,6 +264,25 @@ def inspect_survey(
     return info
 
 
+def survey_scale_columns(
+    ws: Workspace,
+    study: Study,
+    columns: Sequence[str],
+    *,
+    source_id: str | None = None,
+    version: int | None = None,
+) -> list[surveys.ScaleColumn]:
+    """The ``columns`` of a stored survey version answered in words on no known scale, with
+    the labels to give points 1–5 (:func:`~segprofile.data.surveys.scale_columns`; a label
+    fewer than ``min_cell`` respondents gave is counted, never named)."""
+    source = survey_source(study, source_id)
+    _, table = _survey_version(ws, study, source, version=version, id_column=None)
+    assert source is not None  # _survey_version raised otherwise
+    return surveys.scale_columns(
+        table, columns, source.answer_points, min_cell=study.segmentation.min_cell
+    )
+
+
 @dataclass
 class _Answers:
     table: Any
@@ -456,6 +475,7 @@ def import_survey(
                 rules=rules,
                 universe=known_segments(profile),
                 source=evidence_source,
+                answer_points=source.answer_points,
             )
         orphaned = orphaned_hypotheses(study, profile)
         for hid, keys in orphaned.items():
@@ -984,7 +1004,8 @@ def plan_inputs_changed(planned: Study, current: Study) -> bool:
     """Whether ``current`` differs from the revision a research plan was computed on in what
     the plan reads: not in the team's record of the research (activities, targets,
     respondents), nor in the survey margin (the page computes the sizes anew), nor in a
-    survey's question → hypothesis mapping (kept when analysed, M-9; the plan reads none)."""
+    survey's question → hypothesis mapping nor its answers' points (kept when analysed, M-9;
+    the plan reads neither)."""
 
     def inputs(study: Study) -> dict[str, Any]:
         data = study.model_dump(mode="json")
@@ -992,6 +1013,7 @@ def plan_inputs_changed(planned: Study, current: Study) -> bool:
         data["max_interviews_per_person"] = research["max_interviews_per_person"]
         for source in data["data_sources"]:
             source.pop("questions", None)
+            source.pop("answer_points", None)
         return data
 
     return inputs(planned) != inputs(current)

@@ -94,6 +94,9 @@ class Suppressed:
 
 SUPPRESSED = Suppressed()
 SUPPRESSED_TEXT = "скрыто"
+NO_SURVEY_RATINGS = "не считается: в опросе нет оценок удовлетворённости"
+"""What the reports say for the survey's CSAT when its answers hold no rating (a survey of
+yes/no questions checking hypotheses, M-9): in words, not a dash that reads as a figure lost."""
 
 CellValue = str | int | float | None | Suppressed
 
@@ -670,7 +673,8 @@ class _Builder:
             table.rows.append(
                 ["Ответов в опросе (нулевой замер)", self.rated(number(p.survey.n), p.survey)]
             )
-            table.rows.append(["CSAT по опросу", self.rated(percent(p.survey.csat), p.survey)])
+            csat = percent(p.survey.csat) if p.survey.csat is not None else NO_SURVEY_RATINGS
+            table.rows.append(["CSAT по опросу", self.rated(csat, p.survey)])
             if p.survey.nps is not None:
                 table.rows.append(["NPS по опросу", number(p.survey.nps * 100)])
         if p.nps is not None:
@@ -1034,6 +1038,11 @@ class _Builder:
     def profile_table(self) -> Table:
         """Every segment on one row with every measure: the profile table (XLSX)."""
         with_nps = self.profile.nps is not None
+        # The survey's columns as far as it has them: no empty «CSAT по опросу» of a survey
+        # without ratings.
+        survey = self.profile.survey
+        survey_rated = survey is not None and (survey.csat is not None or bool(survey.hidden))
+        survey_nps = survey is not None and (survey.nps is not None or bool(survey.hidden))
         cols = [
             Column("Признак", width=26),
             Column("Сегмент", width=30),
@@ -1045,9 +1054,9 @@ class _Builder:
             Column("CSAT, нижняя граница", "pct", 11),
             Column("CSAT, верхняя граница", "pct", 11),
             *([Column("Ответов NPS", "int", 10), Column("NPS", "int", 8)] if with_nps else []),
-            Column("Ответов в опросе", "int", 10),
-            Column("CSAT по опросу", "pct", 10),
-            Column("NPS по опросу", "int", 10),
+            *([Column("Ответов в опросе", "int", 10)] if survey is not None else []),
+            *([Column("CSAT по опросу", "pct", 10)] if survey_rated else []),
+            *([Column("NPS по опросу", "int", 10)] if survey_nps else []),
             Column("Имеют право", "int", 12),
             Column("Не обратились", "int", 12),
             Column("Слепая зона", "pct", 10),
@@ -1066,7 +1075,7 @@ class _Builder:
             for seg in fs.segments:
                 if seg.hidden:
                     why = self.hide(seg.hidden)
-                    hidden: list[CellValue] = [why] + [SUPPRESSED] * (len(cols) - 4)
+                    hidden: list[CellValue] = [why, *([SUPPRESSED] * (len(cols) - 4))]
                     table.rows.append([fs.label, seg.label, *hidden, ""])
                     continue
                 s, sv, bz, pr = seg.satisfaction, seg.survey, seg.blind_zone, seg.priority
@@ -1090,13 +1099,19 @@ class _Builder:
                             if with_nps
                             else []
                         ),
-                        self.rated(sv.n, sv) if sv else None,
-                        self.rated(sv.csat, sv) if sv else None,
-                        self.hide(sv.hidden)
-                        if sv and survey_hidden
-                        else round(sv.nps * 100)
-                        if sv and sv.nps is not None
-                        else None,
+                        *([self.rated(sv.n, sv) if sv else None] if survey is not None else []),
+                        *([self.rated(sv.csat, sv) if sv else None] if survey_rated else []),
+                        *(
+                            [
+                                self.hide(sv.hidden)
+                                if sv and survey_hidden
+                                else round(sv.nps * 100)
+                                if sv and sv.nps is not None
+                                else None
+                            ]
+                            if survey_nps
+                            else []
+                        ),
                         round(bz.entitled) if bz else None,
                         round(bz.blind) if bz else None,
                         bz.share if bz else None,
@@ -1122,6 +1137,8 @@ class _Builder:
         if sv.csat is not None and sv.csat_interval:
             ci = _interval(sv.csat_interval.low, sv.csat_interval.high)
             text += f"; CSAT {percent(sv.csat)} ({ci})"
+        else:
+            text += f"; CSAT по опросу {NO_SURVEY_RATINGS}"
         if sv.nps is not None and sv.nps_interval:
             ci = _interval(sv.nps_interval.low, sv.nps_interval.high, 100, pct=False)
             text += f"; NPS {number(sv.nps * 100)} ({ci})"
@@ -1134,15 +1151,17 @@ class _Builder:
                     "note",
                 )
             )
+        # A survey without ratings (or NPS answers) has no such columns: an empty one reads
+        # as a figure missing.
+        rated, with_nps = sv.csat is not None, sv.nps is not None
         table = Table(
             "survey",
             "Опрос по сегментам",
             [
                 Column("Сегмент", width=40),
                 Column("Ответов", "int", 10),
-                Column("CSAT", "pct", 10),
-                Column("ДИ CSAT", width=14),
-                Column("NPS", "int", 8),
+                *([Column("CSAT", "pct", 10), Column("ДИ CSAT", width=14)] if rated else []),
+                *([Column("NPS", "int", 8)] if with_nps else []),
                 Column("Выборка", width=20),
             ],
         )
@@ -1151,19 +1170,23 @@ class _Builder:
                 if seg.survey is None or seg.hidden:
                     continue
                 s = seg.survey
+                csat: list[CellValue] = [
+                    self.rated(s.csat, s),
+                    self.rated(
+                        _interval(
+                            s.csat_interval.low if s.csat_interval else None,
+                            s.csat_interval.high if s.csat_interval else None,
+                        ),
+                        s,
+                    ),
+                ]
+                nps = self.rated(round(s.nps * 100) if s.nps is not None else None, s)
                 table.rows.append(
                     [
                         f"{fs.label}: {seg.label}",
                         self.rated(s.n, s),
-                        self.rated(s.csat, s),
-                        self.rated(
-                            _interval(
-                                s.csat_interval.low if s.csat_interval else None,
-                                s.csat_interval.high if s.csat_interval else None,
-                            ),
-                            s,
-                        ),
-                        self.rated(round(s.nps * 100) if s.nps is not None else None, s),
+                        *(csat if rated else []),
+                        *([nps] if with_nps else []),
                         f"мала: нужно {number(s.needed)}" if s.too_small else "достаточна",
                     ]
                 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import ibis
@@ -33,13 +33,14 @@ from segprofile.analysis.suppression import protect_survey_tests
 from segprofile.data.engine import execute
 from segprofile.data.surveys import (
     AGREE_FROM_WORDS,
+    CLOSED_DISTINCT,
     NEUTRAL_POINT,
     NO_WORDS,
     NUMBERED,
-    SCALE_POINTS,
     SCALE_TOP,
     SEPARATORS,
     YES_WORDS,
+    answer_points,
 )
 from segprofile.errors import InputError
 from segprofile.model.format import number
@@ -453,6 +454,10 @@ def _among(linked: LinkedSurvey, keys: Sequence[str]) -> ir.BooleanValue | None:
     return cond
 
 
+#: The most answers (a share of a question's answers) of rare wordings off the scale that are
+#: left out of a scale question rather than refuse it: a typo or two, not a question of text.
+RARE_OFF_SCALE = 0.1
+
 #: The survey file's row numbers (as a spreadsheet shows them), when the answers came from a
 #: file: errors name example rows instead of quoting answers.
 ROW_COLUMN = "__row"
@@ -481,13 +486,19 @@ class _Reading:
     note: str = ""  # what was left out: «нейтральные ответы (3 из 5…) не учтены»
 
 
-def _answers(linked: LinkedSurvey, link: QuestionLink) -> _Reading:
+def _answers(
+    linked: LinkedSurvey,
+    link: QuestionLink,
+    own_points: Mapping[str, int | None] | None = None,
+    min_cell: int = 1,
+) -> _Reading:
     """How the answers of a question are read; checks they are yes/no or a scale.
 
     A yes/no question (bool, 0/1, «да» / «нет») supports a hypothesis by the answer
     ``link.support``. A scale — numbers with ``agree_from``, or answers in words on a usual
     Russian five-point scale (:data:`~segprofile.data.surveys.SCALE_POINTS`, read as points
-    1–5, agreeing from 4 unless ``agree_from`` says otherwise) — counts «yes» for scores at or
+    1–5, agreeing from 4 unless ``agree_from`` says otherwise) or on the survey's own
+    (``own_points``: ``DataSource.answer_points``) — counts «yes» for scores at or
     above ``agree_from`` and «no» for scores below it. On a five-point scale (every score 1–5)
     the neutral midpoint 3 («Затрудняюсь ответить») when it is below ``agree_from`` is on
     neither side: it is no answer, like «не знаю» to a yes/no question, and is left out of the
@@ -522,11 +533,18 @@ def _answers(linked: LinkedSurvey, link: QuestionLink) -> _Reading:
         known = norm.isin(sorted(YES_WORDS | NO_WORDS))
         given = col.notnull() & (norm != "")
         words = _normal(col)
-        points = words.cases(*SCALE_POINTS.items(), else_=None)
-        wrong_yes_no, wrong_scale = given & ~known, given & points.isnull()
+        scale = answer_points(own_points)
+        rated = [(label, point) for label, point in scale.items() if point is not None]
+        points = words.cases(*rated, else_=None)
+        # The survey's own «no rating» answers («Не обращался»): no answer, on neither side.
+        no_rating = words.isin(sorted(label for label, point in scale.items() if point is None))
+        wrong_yes_no = given & ~known
+        wrong_scale = given & points.isnull() & ~no_rating.fill_null(False)
         bad = execute(
             t.aggregate(
-                yes_no=wrong_yes_no.cast("int64").sum(), scale=wrong_scale.cast("int64").sum()
+                yes_no=wrong_yes_no.cast("int64").sum(),
+                scale=wrong_scale.cast("int64").sum(),
+                given=given.cast("int64").sum(),
             )
         ).to_dict("records")[0]
         if int(bad["yes_no"] or 0) == 0:
@@ -536,6 +554,23 @@ def _answers(linked: LinkedSurvey, link: QuestionLink) -> _Reading:
             agree_from = link.agree_from if link.agree_from is not None else AGREE_FROM_WORDS
             return _scale(linked, link, points, agree_from, in_words=True)
         else:
+            # A yes/no question with a few answers of its own is refused as before: read as
+            # points its evidence would say «оценили на 4 из 5».
+            yes_no_with_text = (
+                int(bad["yes_no"] or 0) == int(bad["scale"] or 0) < int(bad["given"] or 0)
+            )
+            rare, unmapped = _unmapped_labels(t, col, wrong_scale, given, min_cell)
+            if unmapped is not None and not yes_no_with_text:
+                raise unmapped
+            if (
+                rare and not yes_no_with_text
+            ):  # only rare wordings off the scale: left out, as the evidence says
+                agree_from = link.agree_from if link.agree_from is not None else AGREE_FROM_WORDS
+                reading = _scale(linked, link, points, agree_from, in_words=True)
+                left_out = (
+                    f"{number(rare)} {_answers_word(rare)} с редкими вариантами вне шкалы не учтены"
+                )
+                return replace(reading, note="; ".join(x for x in (reading.note, left_out) if x))
             wrong = wrong_yes_no & wrong_scale
             raise InputError(
                 f"Вопрос «{link.question}»: {int(bad['scale'])} ответов — свободный текст, а "
@@ -554,6 +589,76 @@ def _answers(linked: LinkedSurvey, link: QuestionLink) -> _Reading:
     supports = yes if link.support == "yes" else (answered & ~yes)
     answer = "«да»" if link.support == "yes" else "«нет»"
     return _Reading(answered, supports, f"ответили {answer} на вопрос «{link.question}»")
+
+
+def _unmapped_labels(
+    t: ir.Table,
+    col: ir.StringValue,
+    wrong: ir.BooleanValue,
+    given: ir.BooleanValue,
+    min_cell: int,
+) -> tuple[int, InputError | None]:
+    """A closed question (few different answers, :data:`CLOSED_DISTINCT`) whose answers in
+    words are not all on a known scale: ``(rare, None)`` when the only answers off the scale
+    are ``rare`` answers of wordings fewer than ``min_cell`` respondents gave, at most
+    :data:`RARE_OFF_SCALE` of the answers (left out); else the error saying which column,
+    which labels have no point (only those at least ``min_cell`` respondents gave; the rarer
+    ones counted, never named) and how to give them points. ``(0, None)`` for free text."""
+    column = col.get_name()
+    # One row per answer as the scales read it («Хорошо», «хорошо »), named as most wrote it.
+    labels = t.filter(wrong).select(word=_normal(col), written=col.strip())
+    frame = execute(
+        labels.group_by("word")
+        .aggregate(n=labels.count(), label=labels.written.mode())
+        .order_by(ibis.desc("n"))
+        .limit(CLOSED_DISTINCT + 1)
+    )
+    if len(frame) > CLOSED_DISTINCT:
+        return 0, None
+    rows = frame.to_dict("records")
+    floor = max(1, min_cell)
+    shown = [str(r["label"]) for r in rows if int(r["n"]) >= floor]
+    rare = sum(int(r["n"]) for r in rows if int(r["n"]) < floor)
+    answers = int(execute(given.cast("int64").sum()) or 0)
+    if not shown and rare <= RARE_OFF_SCALE * answers and rare < answers:
+        return rare, None
+    named = ", ".join(f"«{label}»" for label in shown)
+    rarer = (
+        f"{number(rare)} {_answers_word(rare)} с вариантами, которые дали меньше {floor} "
+        "респондентов (не показаны)"
+        if rare
+        else ""
+    )
+    what = "; ".join(x for x in (named, rarer) if x)
+    return 0, InputError(
+        f"Вопрос «{column}»: ответы не на известной шкале и не сопоставлены с баллами — {what}.",
+        hint="укажите на странице опроса в разделе «Баллы ответов», какой балл от 1 "
+        "(хуже всего) до 5 (лучше всего) у каждого из этих ответов или что ответ — не оценка, "
+        "и нажмите «Проанализировать» снова (если это открытый вопрос, выберите закрытый: "
+        "открытые ответы анализируйте как тексты — темы)"
+        + (
+            f"; ответы, которые дали меньше {floor} респондентов, не называются: когда у "
+            "остальных будут баллы, они не будут учтены"
+            + (
+                ""
+                if shown
+                else f", но их больше {_pct(RARE_OFF_SCALE)} ответов — исправьте их в файле "
+                "опроса и загрузите его заново"
+            )
+            if rare
+            else ""
+        )
+        + ".",
+    )
+
+
+def _answers_word(n: int) -> str:
+    """«ответ», «ответа», «ответов» for ``n``."""
+    if n % 10 == 1 and n % 100 != 11:
+        return "ответ"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "ответа"
+    return "ответов"
 
 
 def _normal(col: ir.StringValue) -> ir.StringValue:
@@ -606,6 +711,7 @@ def analyse_survey(
     rules: VerdictRules | None = None,
     universe: Mapping[str, str] | None = None,
     source: str = "опрос",
+    answer_points: Mapping[str, int | None] | None = None,
 ) -> SurveyAnalysis:
     """Check hypotheses against survey answers: shares, tests, BH, verdicts, coverage (M-9).
 
@@ -624,6 +730,8 @@ def analyse_survey(
         :func:`~segprofile.analysis.hypotheses.known_segments`); those with none are listed.
     source
         Name of the survey in evidence texts.
+    answer_points
+        The survey's own points of answers in words (``DataSource.answer_points``).
 
     Returns
     -------
@@ -647,7 +755,7 @@ def analyse_survey(
                 "которой нет в исследовании.",
                 hint="выберите существующую гипотезу или удалите сопоставление.",
             )
-        reading = _answers(linked, link)
+        reading = _answers(linked, link, answer_points, study.segmentation.min_cell)
         answered, supports = reading.answered, reading.supports
         wording[(hyp.id, link.question)] = reading
         base = _among(linked, link.among)

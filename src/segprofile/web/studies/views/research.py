@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from segprofile import pipeline
+from segprofile.data.surveys import normal_answer
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
@@ -317,6 +318,7 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
                 labels[key] = segment_name(document.features, key)
     sizes = pipeline.survey_sizes(document, plan.sample_sizes) if plan is not None else []
     return {
+        "survey_missing": _survey_missing(study, document, sizes),
         "study": study,
         "can": study_capabilities(request, study),
         "document": document,
@@ -341,6 +343,26 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         "margin_percent": document.research.margin * 100,
         "confidence_percent": document.research.confidence * 100,
     }
+
+
+def _survey_missing(
+    study: Study, document: StudyDocument, sizes: list[Any]
+) -> dict[str, Any] | None:
+    """Why no segment of the plan has survey answers («Есть» empty), and what to do: a file of
+    answers uploaded but not checked and imported yet (``waiting``, its uploads), answers
+    stored but not in the plan's profile (``rebuild``), or no answers at all (``none``)."""
+    if not sizes or any(s.have is not None for s in sizes):
+        return None
+    rows = _survey_sources(study, document)
+    ids = {row["source"].id for row in rows}
+    waiting = [
+        u
+        for u in staged_uploads(study)
+        if not u["broken"] and (u["source_id"] in ids or u["source_id"] == "")
+    ]
+    if waiting:
+        return {"state": "waiting", "uploads": waiting}
+    return {"state": "rebuild" if any(row["latest"] for row in rows) else "none"}
 
 
 def _listed(plan: pipeline.ResearchPlanResult | None, document: StudyDocument) -> dict[str, int]:
@@ -690,8 +712,9 @@ def research_plan_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan's progress part HTMX polls. Once the plan is computed, HTMX gets the computed
-    plan in place of its progress (and the survey sizes that come with it), never the whole
-    page: a form the analyst is filling in meanwhile stays as it is."""
+    plan in place of its progress (and the survey sizes and the interviews' «invite» buttons
+    that come with it), never the whole page: a form the analyst is filling in meanwhile stays
+    as it is."""
     study = study_for(request, pk, need="view")
     job = _latest_plan(study)
     if job is not None:
@@ -699,8 +722,18 @@ def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if htmx.is_htmx(request) and (job is None or job.is_finished):
         context = _plan_context(request, study)
         response = render(request, "studies/research/_plan_computed.html", context)
-        sizes = render(request, "studies/research/_sizes.html", context | {"oob": True})
-        response.content += sizes.content
+        # Out of band: the sizes, and each interview's «invite» button the plan now allows
+        # (an activity whose form is open has no such part: HTMX leaves the form as it is).
+        parts = [render(request, "studies/research/_sizes.html", context | {"oob": True})]
+        parts += [
+            render(
+                request,
+                "studies/research/_respondents_invite.html",
+                context | {"act": ac.activity, "oob": True},
+            )
+            for ac in context["coverage"].activities
+        ]
+        response.content += b"".join(part.content for part in parts)
         return htmx.replace(response, "#plan-computed")
     return htmx.job_progress(
         request,
@@ -929,6 +962,35 @@ def _questions(formset: Any) -> list[SurveyQuestion]:
     return out
 
 
+POINT_CHOICES = ("1", "2", "3", "4", "5")
+NO_RATING = "none"
+
+
+def _answer_points(
+    request: HttpRequest, source: DataSource, scales: list[Any]
+) -> dict[str, int | None]:
+    """The survey's points of answers in words as posted beside the mapping (``pt_label``,
+    ``pt_point`` pairs): a point 1–5, «no rating» or none given (the label's point dropped).
+    Only the labels the page offered are taken: no answer is stored that the page did not show
+    (a rarer one would point at a respondent)."""
+    offered = {x.label for column in scales for x in column.labels}
+    points = dict(source.answer_points)
+    labels = request.POST.getlist("pt_label")
+    values = request.POST.getlist("pt_point")
+    for label, value in zip(labels, values, strict=False):
+        if label not in offered:
+            continue
+        for same in [k for k in points if normal_answer(k) == normal_answer(label)]:
+            points.pop(same)
+        if value in POINT_CHOICES:
+            points[label] = int(value)
+        elif value == NO_RATING:
+            points[label] = None
+        else:
+            points.pop(label, None)
+    return points
+
+
 def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> HttpResponse:
     """Steps 2–4 on a stored survey version: preview, the question → hypothesis form, the
     analysis; «apply» stores the verdicts and evidence as a new revision (the mapping too, on
@@ -977,10 +1039,44 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         "profile_run": latest_profile(study)[0],
         "verdict_rules": pipeline.verdict_rules_text(),
     }
+    # The columns the mapping names (as posted, else as kept) whose answers in words need
+    # points: the form asks them beside the mapping.
+    chosen = [q.question for q in source.questions]
+    if request.method == "POST" and formset.is_valid():
+        chosen = [q.question for q in _questions(formset)]
+    try:
+        scales = pipeline.survey_scale_columns(
+            ws, document, chosen, source_id=source_id, version=version
+        )
+    except SegprofileError as exc:
+        context["error"] = str(exc)
+        return render(request, "studies/research/survey_map.html", context, status=400)
+    context["scales"] = scales
     if request.method != "POST":
         return render(request, "studies/research/survey_map.html", context)
     if not (formset.is_valid() and options.is_valid()):
         return render(request, "studies/research/survey_map.html", context, status=400)
+    points = _answer_points(request, source, scales)
+    if points != source.answer_points:
+        # The points the analyst gave are the survey's (a revision, as every edit is) and read
+        # by this analysis; a reader's are read, not kept.
+        document = document.model_copy(deep=True)
+        source = next(s for s in document.data_sources if s.id == source_id)
+        source.answer_points = points
+        if context["can"].edit:
+            study.add_revision(
+                document,
+                author=request.user,
+                comment=gettext("%(user)s gave points to the answers of the survey %(file)s")
+                % {"user": request.user.get_username(), "file": name},
+            )
+        context |= {
+            "document": document,
+            "source": source,
+            "scales": pipeline.survey_scale_columns(
+                ws, document, chosen, source_id=source_id, version=version
+            ),
+        }
     questions = _questions(formset)
     if not questions:
         context["error"] = gettext("Map at least one question to a hypothesis.")
