@@ -136,6 +136,7 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
         "hidden": False,
         "missing": seg.missing_value,
         "capacity": number(seg.capacity),
+        "clients": number(seg.clients),  # shown beside records only (several rows a client)
         "share": share_percent(seg.share, 1),  # 10 of 120 000: «менее 0,1 %», not «0,0 %»
         **_csat(seg.satisfaction, data.min_cell),
         **_nps(seg.nps, data.min_cell),
@@ -184,6 +185,9 @@ def _common(study: Study, run: ProfileRun, data: RunData) -> dict[str, Any]:
         "overall": _csat(data.profile.satisfaction, seg.min_cell),
         "overall_nps": _nps(data.profile.nps, seg.min_cell),
         "total": number(data.profile.total_clients),
+        # Several rows a client: the capacity counts records, the clients are shown beside it.
+        "records": labels.profile_unit(data.profile).records,
+        "clients_total": number(data.profile.distinct_clients),
     }
 
 
