@@ -67,6 +67,16 @@ def test_pages_name_records_and_clients(built: tuple[Study, ProfileRun], client_
         assert not any(c.isdigit() for c in r[2]), r  # the people hidden with the records
     assert "Столбцы — ёмкость (записей)" in segments
 
+    card = _text(
+        client_in.get(
+            _run_url("run_segment", study, run),
+            {"key": "dept=Отдел бюджетного планирования"},
+        )
+    )
+    facts = re.sub(r"\s+", " ", card[card.index('id="segment-figures"') :])
+    assert re.search(r"<dt>Записей</dt><dd>[\d ]+ <span", facts), facts[:600]
+    assert f"<dt>Клиентов</dt><dd>{budget[2]}</dd>" in facts
+
     priorities = _text(client_in.get(_run_url("run_priorities", study, run)))
     ranking = html_rows(priorities[priorities.index('id="priorities"') :])
     assert ranking[0][2] == "Записей"

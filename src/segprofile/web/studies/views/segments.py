@@ -327,6 +327,7 @@ def _card(
         "name": portrait.name,
         "name_origin": portrait.name_origin,
         "capacity": number(cluster.capacity),
+        "clients": number(cluster.clients),  # shown beside records only
         "share": percent(cluster.share, 1),
         **_csat(cluster.satisfaction, data.min_cell),
         "definition": [names.get(key, key) for key in cluster.definition],
