@@ -54,7 +54,11 @@ STUDY: dict[str, Any] = {
         {"id": "dept", "column": "dept", "label": "Подразделение"},
         {"id": "trip", "column": "trip", "label": "Вид командировки"},
     ],
-    "segmentation": {"satisfaction": {"column": "rating"}, "clustering": {"enabled": False}},
+    "segmentation": {
+        "satisfaction": {"column": "rating"},
+        "clustering": {"enabled": False},
+        "by_feature": {"pairs": [["dept", "trip"]]},
+    },
 }
 
 
@@ -179,6 +183,11 @@ def test_reports_name_records_not_people(trips_profile: tuple[Profile, Profile, 
                 and any(r[0] == "Отдел бюджетного планирования" for r in t)
             )
         )
+        # A pair of features: records only (its cells are protected by rows, not by people).
+        cross = next(
+            t for t in tables if t and t[0][:2] == ["Сегмент", "Записей"] and " · " in t[1][0]
+        )
+        assert "Клиентов" not in cross[0], fmt
     profile_sheet = xlsx_sheets(xlsx)["Профиль"]
     assert profile_sheet[1][:4] == ["Признак", "Сегмент", "Записей", "Клиентов"]
     row = next(r for r in profile_sheet if r[1] == "Отдел бюджетного планирования")

@@ -702,10 +702,14 @@ class _Builder:
             ],
         ]
 
-    def _clients_cell(self, group: SegmentStats | ClusterStats) -> list[CellValue]:
+    def _clients_cell(
+        self, group: SegmentStats | ClusterStats, clients: bool = True
+    ) -> list[CellValue]:
         """The clients beside a capacity of records (none with one row a client); a group's
-        clients are hidden with it (``analysis.suppression``)."""
-        if not self.unit.records:
+        clients are hidden with it (``analysis.suppression``). Not in the tables of pairs of
+        features (``clients=False``): they are protected by rows, cell by cell, and people of
+        one feature's segments less the people shown in the cells could tell a few."""
+        if not self.unit.records or not clients:
             return []
         return [SUPPRESSED if group.hidden else group.clients]
 
@@ -718,11 +722,11 @@ class _Builder:
         tail = f", {plural(clients, 'клиент', 'клиента', 'клиентов')}" if clients else ""
         return self.unit.count(n) + tail
 
-    def _capacity_columns(self, width: int) -> list[Column]:
+    def _capacity_columns(self, width: int, clients: bool = True) -> list[Column]:
         """The capacity column, with the clients beside it when it counts records."""
         return [
             Column(self.unit.column, "int", width),
-            *([Column("Клиентов", "int", width)] if self.unit.records else []),
+            *([Column("Клиентов", "int", width)] if self.unit.records and clients else []),
         ]
 
     def _nps_cell(self, nps: NpsStats | None) -> CellValue:
@@ -733,10 +737,10 @@ class _Builder:
             return self.hide(nps.hidden)
         return round(nps.nps * 100) if nps.nps is not None else None
 
-    def _segment_columns(self, nps: bool = False) -> list[Column]:
+    def _segment_columns(self, nps: bool = False, clients: bool = True) -> list[Column]:
         return [
             Column("Сегмент", width=36),
-            *self._capacity_columns(12),
+            *self._capacity_columns(12, clients),
             Column("Доля", "pct1", 10),
             Column("Оценок", "int", 10),
             Column("CSAT", "pct", 10),
@@ -746,12 +750,14 @@ class _Builder:
             Column("Чем отличается", width=60),
         ]
 
-    def _segment_row(self, seg: SegmentStats, nps: bool = False) -> list[CellValue]:
+    def _segment_row(
+        self, seg: SegmentStats, nps: bool = False, clients: bool = True
+    ) -> list[CellValue]:
         if seg.hidden:
             return [
                 seg.label,
                 self.hide(seg.hidden),
-                *self._clients_cell(seg),
+                *self._clients_cell(seg, clients),
                 *[SUPPRESSED] * (6 if nps else 5),
                 "",
             ]
@@ -759,7 +765,7 @@ class _Builder:
         return [
             seg.label,
             seg.capacity,
-            *self._clients_cell(seg),
+            *self._clients_cell(seg, clients),
             seg.share,
             self.rated(s.n, s),
             self.rated(s.csat, s),
@@ -831,8 +837,8 @@ class _Builder:
                 Table(
                     "cross_" + "_".join(cs.feature_ids),
                     "",
-                    self._segment_columns(),
-                    [self._segment_row(s) for s in cs.segments],
+                    self._segment_columns(clients=False),
+                    [self._segment_row(s, clients=False) for s in cs.segments],
                 )
             )
         sec.add(self.profile_table())

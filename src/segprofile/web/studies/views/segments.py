@@ -136,7 +136,9 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
         "hidden": False,
         "missing": seg.missing_value,
         "capacity": number(seg.capacity),
-        "clients": number(seg.clients),  # shown beside records only (several rows a client)
+        # Beside records only (several rows a client); not for a pair of features, whose cells
+        # are protected by rows (the people of a feature's segment less those shown would tell).
+        "clients": None if "&" in seg.key else number(seg.clients),
         "share": share_percent(seg.share, 1),  # 10 of 120 000: «менее 0,1 %», not «0,0 %»
         **_csat(seg.satisfaction, data.min_cell),
         **_nps(seg.nps, data.min_cell),
