@@ -208,6 +208,7 @@ def profile(
 
     from segprofile import pipeline
     from segprofile.model.format import number
+    from segprofile.model.labels import profile_unit
 
     study = pipeline.load_study(study_path)
     _require_data(study, study_path, data)
@@ -248,9 +249,13 @@ def profile(
         summary.add_row(fs.label, str(len(fs.segments)))
     out.print(summary)
     _print_clusters(result, study)
+    size = (
+        f"записей {number(result.total_clients)}, клиентов {number(result.distinct_clients)}"
+        if profile_unit(result).records
+        else f"клиентов {number(result.total_clients)}"
+    )
     out.print(
-        f"Профиль построен за {number(elapsed, 1)} с: клиентов {number(result.total_clients)}, "
-        f"признаков {len(result.by_feature)}."
+        f"Профиль построен за {number(elapsed, 1)} с: {size}, признаков {len(result.by_feature)}."
     )
     _print_data_used(result, data)
     out.print(f"Записано: {html_file}, {json_file}", highlight=False)

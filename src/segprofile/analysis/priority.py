@@ -59,7 +59,7 @@ from segprofile.model.format import (
     share_percent,
 )
 from segprofile.model.labels import PRIORITY_PARTS as PART_NAMES
-from segprofile.model.labels import inline_label
+from segprofile.model.labels import CountUnit, count_unit, inline_label
 from segprofile.model.results import (
     CrossProposal,
     FeatureSegmentation,
@@ -184,8 +184,9 @@ def _candidates(
         whole = [s for s in present if total and s.capacity == total]
         if whole:
             warnings.append(
-                f"Признак «{fs.label}» не делит клиентов: все {number(total)} чел. в одном "
-                f"сегменте «{whole[0].label}», сравнивать его не с кем, и в приоритетах он не "
+                f"Признак «{fs.label}» не делит клиентов: все "
+                f"{count_unit([fs]).count(total)} в одном сегменте «{whole[0].label}», "
+                "сравнивать его не с кем, и в приоритетах он не "
                 f"участвует. Проверьте столбец «{fs.column}» или уберите признак из "
                 "сегментации."
             )
@@ -303,9 +304,11 @@ def satisfaction_reason(gap: SatisfactionGap, study: Study) -> str:
     return f"{versus} — разница в пределах случайной ({q}), в оценку не входит"
 
 
-def _capacity_reason(seg: SegmentStats, gap: SatisfactionGap, rated: bool, study: Study) -> str:
+def _capacity_reason(
+    seg: SegmentStats, gap: SatisfactionGap, rated: bool, study: Study, unit: CountUnit
+) -> str:
     share = known(seg.share)
-    text = f"ёмкость {share_percent(share)} ({number(known(seg.capacity))} чел.)"
+    text = f"ёмкость {share_percent(share)} ({unit.count(known(seg.capacity))})"
     if not rated:
         settings = study.priority
         level = (
@@ -378,8 +381,9 @@ def _reasons(
     sponsors: dict[str, str],
     uniqueness_note: Callable[[str], str | None],
     hidden_blind_zones: frozenset[str],
+    unit: CountUnit,
 ) -> list[str]:
-    out = [_capacity_reason(seg, gap, rated, study)]
+    out = [_capacity_reason(seg, gap, rated, study, unit)]
     if rated:
         out.append(satisfaction_reason(gap, study))
     blind = _blind_zone_reason(seg, study, hidden_blind_zones)
@@ -552,6 +556,7 @@ def prioritise(
     ]
     ranked = _rank(scored, weights)
     parts_of = {seg.key: parts for seg, parts in scored}
+    unit = count_unit(features)  # «чел.», or «записей» with several rows a client
     for rank, (seg, score) in enumerate(ranked, start=1):
         parts = parts_of[seg.key]
         gap = gaps[seg.key]
@@ -569,6 +574,7 @@ def prioritise(
                 sponsors,
                 uniqueness_note,
                 hidden_blind_zones,
+                unit,
             ),
             gap=gap,
         )
@@ -735,7 +741,7 @@ def add_overlaps(
         own, versus_a = percents(csat, a_only)
         _, versus_b = percents(csat, b_only)
         reason = (
-            f"{number(people)} чел., CSAT {own} — ниже, чем у остальных из "
+            f"{count_unit(features).count(people)}, CSAT {own} — ниже, чем у остальных из "
             f"«{inline_label(sa.label)}» ({versus_a}, {p_value(q_a, 'q')}) и у остальных из "
             f"«{inline_label(sb.label)}» ({versus_b}, {p_value(q_b, 'q')}): сочетание двух "
             "признаков объясняет разрыв лучше, чем каждый по отдельности."

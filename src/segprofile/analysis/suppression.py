@@ -603,6 +603,23 @@ def _small_people(
     return {**hidden, **{k: "small" for k in few_people(segments, min_cell)}}
 
 
+def _protect_people(
+    segments: Sequence[SegmentStats] | Sequence[ClusterStats],
+    hidden: dict[str, Hidden],
+    min_cell: int,
+) -> dict[str, Hidden]:
+    """``hidden`` (the partition protected by rows) grown so that the people hidden are not told
+    either: with several rows a client, each shown group shows its clients, and the different
+    clients of the data less those shown tell the people of the hidden ones — two hidden groups
+    of 40 rows may be 3 people. The people are protected as one more partition (nothing more
+    is hidden when every group has as many clients as rows)."""
+    people = {s.key: s.clients for s in segments if s.clients is not None}
+    if len(people) < len(segments) or all(people[s.key] == s.capacity for s in segments):
+        return hidden
+    more = protect_partition(people, min_cell, hidden)
+    return {**hidden, **{k: "complement" for k in more if k not in hidden}}
+
+
 def rare_codes(counts: Mapping[str, int], min_cell: int) -> set[str]:
     """The values of a categorical feature too rare to be named (code → clients): fewer than
     ``min_cell``. «Нет данных» names nobody: it stays a line of its own (hidden when small)."""
@@ -905,10 +922,14 @@ class _Suppressor:
         self.rare = frozenset(rare)
         self.hidden_by_feature = {
             fs.feature_id: _small_people(
-                protect_partition(
-                    {s.key: s.capacity or 0 for s in fs.segments},
+                _protect_people(
+                    fs.segments,
+                    protect_partition(
+                        {s.key: s.capacity or 0 for s in fs.segments},
+                        self.min_cell,
+                        few_people(fs.segments, self.min_cell),
+                    ),
                     self.min_cell,
-                    few_people(fs.segments, self.min_cell),
                 ),
                 fs.segments,
                 self.min_cell,
@@ -939,6 +960,10 @@ class _Suppressor:
                 "audience": audience,
                 "cross": cross,
                 "clusters": clusters,
+                # The different clients of the data: a total of 1 … min_cell − 1 people is not told.
+                "distinct_clients": None
+                if p.distinct_clients is not None and 0 < p.distinct_clients < self.min_cell
+                else p.distinct_clients,
             }
         )
         hidden = hidden_keys(published) | self.rare
@@ -1154,7 +1179,13 @@ class _Suppressor:
     def clusters(self, result: ClusterResult, hidden_one: set[str]) -> ClusterResult:
         capacity = {c.key: c.capacity or 0 for c in result.clusters}
         hidden = _small_people(
-            protect_partition(capacity, self.min_cell, few_people(result.clusters, self.min_cell)),
+            _protect_people(
+                result.clusters,
+                protect_partition(
+                    capacity, self.min_cell, few_people(result.clusters, self.min_cell)
+                ),
+                self.min_cell,
+            ),
             result.clusters,
             self.min_cell,
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
-from segprofile.model.format import shorten
+from segprofile.model.format import number, plural, shorten
 from segprofile.model.journey_links import Backing
+from segprofile.model.results import FeatureSegmentation, Profile
 from segprofile.model.study import (
     AidasStage,
     ClientType,
@@ -116,6 +118,54 @@ def ru(value: StrEnum | None) -> str:
     if value is None:
         return "—"
     return RU.get((type(value), value.value), value.value)
+
+
+@dataclass(frozen=True)
+class CountUnit:
+    """What a capacity counts, as every text names it: the rows of the client records (the
+    count the methodology's formulas use). With one row a client (or no client id) a row is a
+    client: «клиентов», «чел.»; with several rows a client (trips of employees, applications)
+    the rows are records: «записей», and the clients are the different ids beside them."""
+
+    records: bool = False
+
+    def count(self, n: int) -> str:
+        """A capacity in a sentence: «4 742 чел.» or «4 742 записи»."""
+        return plural(n, "запись", "записи", "записей") if self.records else f"{number(n)} чел."
+
+    @property
+    def column(self) -> str:
+        """The capacity column of a segments table."""
+        return "Записей" if self.records else "Ёмкость"
+
+    @property
+    def axis(self) -> str:
+        """The capacity axis of a chart."""
+        return "Ёмкость, записей" if self.records else "Ёмкость, клиентов"
+
+    @property
+    def share_axis(self) -> str:
+        """The axis of a capacity given as a share."""
+        return "Ёмкость: доля записей" if self.records else "Ёмкость: доля клиентов"
+
+
+def count_unit(
+    features: Iterable[FeatureSegmentation], clients: int | None = None, rows: int | None = None
+) -> CountUnit:
+    """Records when the data has several rows a client: the different clients of the data
+    (``clients``) are fewer than its ``rows``, or a segment has fewer clients than rows."""
+    several = clients is not None and rows is not None and clients != rows
+    several = several or any(
+        s.clients is not None and s.capacity is not None and s.clients != s.capacity
+        for fs in features
+        for s in fs.segments
+    )
+    return CountUnit(records=several)
+
+
+def profile_unit(profile: Profile) -> CountUnit:
+    """The unit of a (computed or published) profile's capacities (:func:`count_unit`)."""
+    return count_unit(profile.by_feature, profile.distinct_clients, profile.total_clients)
 
 
 #: Parts of the priority score (M-6), in the order they are shown.

@@ -287,7 +287,12 @@ class Profile(_Result):
     study_id: str
     study_title: str
     provenance: Provenance
-    total_clients: int
+    total_clients: int = Field(description="Записей (строк) в данных о клиентах")
+    distinct_clients: int | None = Field(
+        None,
+        description="Разных клиентов (идентификаторов); пусто — нет столбца идентификатора "
+        "(или скрыто для защиты малых групп)",
+    )
     satisfaction: SatisfactionStats
     nps: NpsStats | None = Field(None, description="NPS по данным о клиентах, если задан вопрос")
     by_feature: list[FeatureSegmentation]

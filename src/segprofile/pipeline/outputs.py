@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from segprofile.errors import InputError
+from segprofile.model.labels import CountUnit
 from segprofile.model.results import (
     FeatureSegmentation,
     Hidden,
@@ -35,13 +36,18 @@ def priority_quadrant_svg(profile: Profile, study: Study) -> str | None:
 
 
 def capacity_csat_svg(
-    feature: FeatureSegmentation, study: Study, *, label_limit: int | None = None
+    feature: FeatureSegmentation,
+    study: Study,
+    *,
+    label_limit: int | None = None,
+    unit: CountUnit | None = None,
 ) -> str | None:
     """One feature's (or pair's) capacity and CSAT, segment by segment, as inline SVG (None if
-    nothing to draw); ``label_limit``: room for the segment labels, in pixels."""
+    nothing to draw); ``label_limit``: room for the segment labels, in pixels; ``unit``: the
+    profile's (:func:`~segprofile.model.labels.profile_unit`)."""
     from segprofile.report.charts import capacity_csat, to_svg
 
-    chart = capacity_csat(feature, min_cell=study.segmentation.min_cell)
+    chart = capacity_csat(feature, min_cell=study.segmentation.min_cell, unit=unit)
     if chart is None:
         return None
     if label_limit is not None:

@@ -117,7 +117,9 @@ def profile_study(
         id_column = source.id_column if source.id_column in table.columns else None
         # One row a client (the usual export): distinct-client counts equal row counts, and the
         # costly distinct counts over the unpivoted codes are skipped.
-        ids_unique = id_column is not None and _ids_unique(table, id_column)
+        distinct = _distinct_ids(table, id_column) if id_column is not None else None
+        rows = table.count()
+        ids_unique = distinct is not None and distinct == rows
         by_feature = segment_by_feature(
             study, table, progress=step, id_column=None if ids_unique else id_column
         )
@@ -131,7 +133,6 @@ def profile_study(
             for fs in by_feature.features:
                 for seg in fs.segments:
                     seg.nps = nps.by_segment.get(seg.key, NpsStats(n=0))
-        rows = table.count()
         files = [
             DataFile(
                 source_id=source.id,
@@ -248,6 +249,7 @@ def profile_study(
                 created_at=datetime.now(UTC),
             ),
             total_clients=rows,
+            distinct_clients=distinct,
             satisfaction=overall,
             nps=nps.overall if nps is not None else None,
             by_feature=by_feature.features,
@@ -503,14 +505,14 @@ def _linked_sources(
     return linked, warnings
 
 
-def _ids_unique(table: SourceTable, id_column: str) -> bool:
-    """Whether every row of the table has its own client id (one aggregate in the engine)."""
+def _distinct_ids(table: SourceTable, id_column: str) -> int:
+    """How many different client ids the table has (one aggregate in the engine): as many as
+    its rows when every row has its own client."""
     from segprofile.data.engine import execute
 
     t = table.table
-    row = execute(t.aggregate(rows=t.count(), ids=t[id_column].nunique()))
-    record = row.to_dict("records")[0]
-    return int(record["rows"]) == int(record["ids"])
+    row = execute(t.aggregate(ids=t[id_column].nunique()))
+    return int(row.to_dict("records")[0]["ids"])
 
 
 def segment_labels(profile: Profile) -> dict[str, str]:

@@ -35,6 +35,7 @@ from segprofile.model.labels import (
     DELETED_HYPOTHESIS,
     PRIORITY_PARTS,
     hypothesis_names,
+    profile_unit,
     ru,
     segment_name,
 )
@@ -479,6 +480,8 @@ class _Builder:
         self.seg = study.segmentation
         self.hidden = hidden_keys(profile)
         self.visible = masked_profile(profile, self.hidden)
+        # Clients or records (several rows a client): what every capacity is called.
+        self.unit = profile_unit(profile)
         self.confidence = percent(self.seg.confidence)
         self.by_key = {s.key: s for fs in profile.by_feature for s in fs.segments}
         self.by_key |= {s.key: s for cs in profile.cross for s in cs.segments}
@@ -647,7 +650,7 @@ class _Builder:
             "Сводка",
             [Column("Показатель", width=50), Column("Значение", width=24)],
             [
-                ["Клиентов в данных", number(p.total_clients)],
+                *self._total_rows(),
                 ["Оценок удовлетворённости", self.rated(number(sat.n), sat)],
                 [
                     f"Средняя оценка (шкала {scale.scale_min}–{scale.scale_max})",
@@ -688,6 +691,48 @@ class _Builder:
             )
         return sec.add(table)
 
+    def _total_rows(self) -> list[list[CellValue]]:
+        """The summary's size of the data: clients, or records and the clients behind them."""
+        p = self.profile
+        if not self.unit.records:
+            return [["Клиентов в данных", number(p.total_clients)]]
+        return [
+            ["Записей в данных", number(p.total_clients)],
+            [
+                "Клиентов (разных идентификаторов)",
+                number(p.distinct_clients)
+                if p.distinct_clients is not None
+                else self.hide("small"),
+            ],
+        ]
+
+    def _clients_cell(
+        self, group: SegmentStats | ClusterStats, clients: bool = True
+    ) -> list[CellValue]:
+        """The clients beside a capacity of records (none with one row a client); a group's
+        clients are hidden with it (``analysis.suppression``). Not in the tables of pairs of
+        features (``clients=False``): they are protected by rows, cell by cell, and people of
+        one feature's segments less the people shown in the cells could tell a few."""
+        if not self.unit.records or not clients:
+            return []
+        return [SUPPRESSED if group.hidden else group.clients]
+
+    def _size_text(self, group: SegmentStats | ClusterStats) -> str:
+        """A shown group's size in a sentence: «36 клиентов» or «469 записей, 36 клиентов»."""
+        n = known(group.capacity)
+        if not self.unit.records:
+            return plural(n, "клиент", "клиента", "клиентов")
+        clients = group.clients
+        tail = f", {plural(clients, 'клиент', 'клиента', 'клиентов')}" if clients else ""
+        return self.unit.count(n) + tail
+
+    def _capacity_columns(self, width: int, clients: bool = True) -> list[Column]:
+        """The capacity column, with the clients beside it when it counts records."""
+        return [
+            Column(self.unit.column, "int", width),
+            *([Column("Клиентов", "int", width)] if self.unit.records and clients else []),
+        ]
+
     def _nps_cell(self, nps: NpsStats | None) -> CellValue:
         """A segment's NPS on −100…100, or why it is hidden (``None`` without answers)."""
         if nps is None:
@@ -696,10 +741,10 @@ class _Builder:
             return self.hide(nps.hidden)
         return round(nps.nps * 100) if nps.nps is not None else None
 
-    def _segment_columns(self, nps: bool = False) -> list[Column]:
+    def _segment_columns(self, nps: bool = False, clients: bool = True) -> list[Column]:
         return [
             Column("Сегмент", width=36),
-            Column("Ёмкость", "int", 12),
+            *self._capacity_columns(12, clients),
             Column("Доля", "pct1", 10),
             Column("Оценок", "int", 10),
             Column("CSAT", "pct", 10),
@@ -709,13 +754,22 @@ class _Builder:
             Column("Чем отличается", width=60),
         ]
 
-    def _segment_row(self, seg: SegmentStats, nps: bool = False) -> list[CellValue]:
+    def _segment_row(
+        self, seg: SegmentStats, nps: bool = False, clients: bool = True
+    ) -> list[CellValue]:
         if seg.hidden:
-            return [seg.label, self.hide(seg.hidden), *[SUPPRESSED] * (6 if nps else 5), ""]
+            return [
+                seg.label,
+                self.hide(seg.hidden),
+                *self._clients_cell(seg, clients),
+                *[SUPPRESSED] * (6 if nps else 5),
+                "",
+            ]
         s = seg.satisfaction
         return [
             seg.label,
             seg.capacity,
+            *self._clients_cell(seg, clients),
             seg.share,
             self.rated(s.n, s),
             self.rated(s.csat, s),
@@ -735,9 +789,16 @@ class _Builder:
         sec = Section(
             "segments", "Сегменты по отдельным признакам", ("M-5", "M-6"), short="Сегменты"
         )
+        size = (
+            "Записей — число записей (строк данных) в сегменте: по ним считаются доля, CSAT и "
+            "приоритет; клиентов — разных идентификаторов клиента в сегменте (у одного клиента "
+            "бывает несколько записей)"
+            if self.unit.records
+            else "Ёмкость — число клиентов в сегменте"
+        )
         sec.add(
             Paragraph(
-                "Ёмкость — число клиентов в сегменте; CSAT — доля оценок не ниже "
+                f"{size}; CSAT — доля оценок не ниже "
                 f"{self.seg.satisfaction.csat_threshold} с интервалом Уилсона ({self.confidence})."
             ),
             Paragraph(self.rule_text(), "note"),
@@ -756,7 +817,7 @@ class _Builder:
                 [
                     (
                         f"{fs.label}: ёмкость и CSAT",
-                        partial(charts.capacity_csat, fs, min_cell=min_cell),
+                        partial(charts.capacity_csat, fs, min_cell=min_cell, unit=self.unit),
                     )
                     for fs in self.visible.by_feature
                 ]
@@ -780,8 +841,8 @@ class _Builder:
                 Table(
                     "cross_" + "_".join(cs.feature_ids),
                     "",
-                    self._segment_columns(),
-                    [self._segment_row(s) for s in cs.segments],
+                    self._segment_columns(clients=False),
+                    [self._segment_row(s, clients=False) for s in cs.segments],
                 )
             )
         sec.add(self.profile_table())
@@ -850,7 +911,7 @@ class _Builder:
                 [
                     Column("Кластер", width=10),
                     Column("Портрет", width=50),
-                    Column("Ёмкость", "int", 12),
+                    *self._capacity_columns(12),
                     Column("Доля", "pct1", 10),
                     Column("Оценок", "int", 10),
                     Column("CSAT", "pct", 10),
@@ -912,12 +973,13 @@ class _Builder:
     def _cluster_row(self, c: ClusterStats) -> list[CellValue]:
         title = f"{c.number}"
         if c.hidden:
-            return [title, self.hide(c.hidden), *[SUPPRESSED] * 5, ""]
+            return [title, self.hide(c.hidden), *self._clients_cell(c), *[SUPPRESSED] * 5, ""]
         sat = c.satisfaction
         return [
             title,
             c.label,
             c.capacity,
+            *self._clients_cell(c),
             c.share,
             self.rated(sat.n, sat),
             self.rated(sat.csat, sat),
@@ -954,7 +1016,7 @@ class _Builder:
         sec.add(Heading(f"Кластер {c.number}. {portrait.name}{mark}"))
         sec.add(
             Paragraph(
-                f"{plural(known(c.capacity), 'клиент', 'клиента', 'клиентов')} "
+                f"{self._size_text(c)} "
                 f"({share_percent(c.share, 1)})"
                 + (
                     f"; CSAT {percent(c.satisfaction.csat)} по {number(c.satisfaction.n)} оценкам"
@@ -1046,7 +1108,7 @@ class _Builder:
         cols = [
             Column("Признак", width=26),
             Column("Сегмент", width=30),
-            Column("Ёмкость", "int", 11),
+            *self._capacity_columns(11),
             Column("Доля", "pct1", 9),
             Column("Оценок", "int", 9),
             Column("Средняя", "num2", 9),
@@ -1085,6 +1147,7 @@ class _Builder:
                         fs.label,
                         seg.label,
                         seg.capacity,
+                        *self._clients_cell(seg),
                         seg.share,
                         self.rated(s.n, s),
                         self.rated(s.mean, s),
@@ -1279,7 +1342,9 @@ class _Builder:
         if self.figures:
             fig = _svg_figure(
                 "Ёмкость и удовлетворённость сегментов",
-                lambda: charts.priority_quadrant(self.visible, min_cell=self.seg.min_cell),
+                lambda: charts.priority_quadrant(
+                    self.visible, min_cell=self.seg.min_cell, unit=self.unit
+                ),
             )
             if fig:
                 sec.add(fig)

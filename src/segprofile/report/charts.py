@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from segprofile.model.labels import CountUnit, count_unit, profile_unit
 from segprofile.model.results import FeatureSegmentation, KChoice, Profile
 
 FONT = "DejaVu Sans"
@@ -55,7 +56,9 @@ def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     return png
 
 
-def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin | None:
+def priority_quadrant(
+    profile: Profile, *, min_cell: int, unit: CountUnit | None = None
+) -> alt.TopLevelMixin | None:
     """Importance × performance: capacity share against CSAT.
 
     The priority segments carry their rank (the «№» of the ranking) inside their point and are
@@ -93,7 +96,11 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
     frame = pd.DataFrame(rows)
     overall = profile.satisfaction.csat
     base = alt.Chart(frame)
-    x = alt.X("Доля клиентов:Q", axis=alt.Axis(format="%"), title="Ёмкость: доля клиентов")
+    x = alt.X(
+        "Доля клиентов:Q",
+        axis=alt.Axis(format="%"),
+        title=(unit or profile_unit(profile)).share_axis,
+    )
     y = alt.Y("CSAT:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]), title="CSAT")
     points = base.mark_circle(opacity=0.85).encode(
         x=x,
@@ -151,8 +158,12 @@ def priority_quadrant(profile: Profile, *, min_cell: int) -> alt.TopLevelMixin |
     return _config(chart)
 
 
-def capacity_csat(feature: FeatureSegmentation, *, min_cell: int) -> alt.TopLevelMixin | None:
-    """One feature: capacity bars and CSAT with its interval, segment by segment."""
+def capacity_csat(
+    feature: FeatureSegmentation, *, min_cell: int, unit: CountUnit | None = None
+) -> alt.TopLevelMixin | None:
+    """One feature: capacity bars and CSAT with its interval, segment by segment; ``unit``: the
+    profile's (records with several rows a client), else as the feature's segments tell."""
+    unit = unit or count_unit([feature])
     rows = [
         {
             "Сегмент": seg.label,
@@ -177,7 +188,7 @@ def capacity_csat(feature: FeatureSegmentation, *, min_cell: int) -> alt.TopLeve
     bars = (
         alt.Chart(frame)
         .mark_bar(color="#7aa7e6")
-        .encode(x=alt.X("Клиентов:Q", title="Ёмкость, клиентов"), y=y)
+        .encode(x=alt.X("Клиентов:Q", title=unit.axis), y=y)
         .properties(width=260, height=alt.Step(22))
     )
     rated = frame.dropna(subset=["CSAT"])

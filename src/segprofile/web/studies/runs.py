@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from segprofile import pipeline
+from segprofile.model.labels import profile_unit
 from segprofile.model.results import FeatureSegmentation, Profile, SegmentStats
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.models import ProfileRun, RunChart
@@ -31,8 +32,9 @@ logger = logging.getLogger(__name__)
 # for screen readers (role and aria-label); 4: hidden pair cells read alike whether empty or
 # not, overlaps of the top segments hidden and sized as the cross segments are; 5: the audience
 # line as a bound, rare values never named, blind zones hidden for the line not told by the
-# priority (``analysis.suppression``).
-PAGES_VERSION = 5
+# priority (``analysis.suppression``); 6: the capacity axis names records where the data has
+# several rows a client.
+PAGES_VERSION = 6
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"
@@ -93,6 +95,7 @@ def _charts(published: Profile, document: StudyDocument) -> Iterator[tuple[str, 
         _svg(PRIORITY_QUADRANT, lambda: pipeline.priority_quadrant_svg(published, document)),
     )
     hidden = pipeline.hidden_segments(published)
+    unit = profile_unit(published)
     for group in segment_groups(published):
         feature = FeatureSegmentation(
             feature_id=group.id,
@@ -108,7 +111,7 @@ def _charts(published: Profile, document: StudyDocument) -> Iterator[tuple[str, 
                 # Segment labels on the web page are long («Город (областной центр, крупный
                 # город)»): more room than in the printed report, where the page is narrower.
                 lambda feature=feature: pipeline.capacity_csat_svg(
-                    feature, document, label_limit=300
+                    feature, document, label_limit=300, unit=unit
                 ),
             ),
         )

@@ -136,6 +136,9 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
         "hidden": False,
         "missing": seg.missing_value,
         "capacity": number(seg.capacity),
+        # Beside records only (several rows a client); not for a pair of features, whose cells
+        # are protected by rows (the people of a feature's segment less those shown would tell).
+        "clients": None if "&" in seg.key else number(seg.clients),
         "share": share_percent(seg.share, 1),  # 10 of 120 000: «менее 0,1 %», not «0,0 %»
         **_csat(seg.satisfaction, data.min_cell),
         **_nps(seg.nps, data.min_cell),
@@ -184,6 +187,9 @@ def _common(study: Study, run: ProfileRun, data: RunData) -> dict[str, Any]:
         "overall": _csat(data.profile.satisfaction, seg.min_cell),
         "overall_nps": _nps(data.profile.nps, seg.min_cell),
         "total": number(data.profile.total_clients),
+        # Several rows a client: the capacity counts records, the clients are shown beside it.
+        "records": labels.profile_unit(data.profile).records,
+        "clients_total": number(data.profile.distinct_clients),
     }
 
 
@@ -323,6 +329,7 @@ def _card(
         "name": portrait.name,
         "name_origin": portrait.name_origin,
         "capacity": number(cluster.capacity),
+        "clients": number(cluster.clients),  # shown beside records only
         "share": percent(cluster.share, 1),
         **_csat(cluster.satisfaction, data.min_cell),
         "definition": [names.get(key, key) for key in cluster.definition],

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from segprofile import pipeline
 from segprofile.errors import DocumentError, NotFound, SegprofileError
 from segprofile.model.format import percent, share_percent
-from segprofile.model.labels import PRIORITY_PARTS, segment_name
+from segprofile.model.labels import PRIORITY_PARTS, profile_unit, segment_name
 from segprofile.model.results import Profile
 from segprofile.model.study import Study as StudyDocument
 from segprofile.model.study import empty_requisites
@@ -621,6 +621,7 @@ def _priorities_page(
         "overlaps_hidden": priority is not None and any(o.both is None for o in priority.overlaps),
         "audience": published.audience,
         "names": runs.labels(run),
+        "records": profile_unit(published).records,  # capacity is records, not clients
         "min_cell": document.segmentation.min_cell,
         "sort": sort,
         "next": request.get_full_path(),
@@ -670,6 +671,7 @@ def priority_preview(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse
                 "priority": priority,
                 "rows": rows,
                 "names": runs.labels(run),
+                "records": profile_unit(published).records,
                 "min_cell": document.segmentation.min_cell,
                 "part_names": PRIORITY_PARTS,
                 # The chart drawn again with these weights (the ranks on it change with them).
