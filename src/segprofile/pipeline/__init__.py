@@ -50,6 +50,7 @@ from segprofile.data.surveys import (
     SURVEY_KIND_LABELS,
     SurveyColumn,
     SurveyFile,
+    normal_answer,
     read_question_mapping,
 )
 from segprofile.pipeline.data_in import (
@@ -357,6 +358,7 @@ __all__ = [
     "new_feature_id",
     "new_role_id",
     "new_study",
+    "normal_answer",
     "open_data_source",
     "open_dataset",
     "orphaned_hypotheses",

@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from segprofile import pipeline
-from segprofile.data.surveys import normal_answer
 from segprofile.errors import InputError, NotFound, SegprofileError
 from segprofile.model import diff
 from segprofile.model import format as fmt
@@ -980,7 +979,9 @@ def _answer_points(
     for label, value in zip(labels, values, strict=False):
         if label not in offered:
             continue
-        for same in [k for k in points if normal_answer(k) == normal_answer(label)]:
+        for same in [
+            k for k in points if pipeline.normal_answer(k) == pipeline.normal_answer(label)
+        ]:
             points.pop(same)
         if value in POINT_CHOICES:
             points[label] = int(value)
