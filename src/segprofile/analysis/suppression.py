@@ -1171,7 +1171,10 @@ class _Suppressor:
             if (r, c) in hidden:
                 segments.append(_hidden_cell(r, c, names))
             elif seg is not None:
-                segments.append(self.shown_segment(seg, rated.get(key), None))
+                # A cell's people are protected by its rows only (a feature's people minus
+                # its cells' could tell a few): its count of people is not published.
+                shown = self.shown_segment(seg, rated.get(key), None)
+                segments.append(shown.model_copy(update={"clients": None}))
         return cs.model_copy(update={"segments": segments})
 
     # -- clusters ---------------------------------------------------------------------------
