@@ -37,6 +37,7 @@ from canary import (
 )
 from segprofile import config, pipeline
 from segprofile.data.privacy import PiiAction, PiiKind
+from segprofile.model.format import restore
 from segprofile.model.study import Study
 
 ID = "Номер заявления"
@@ -213,7 +214,11 @@ def _run(root: Path) -> Run:
         user="анна",
     )
     text = contacts.read_bytes().decode("utf-8-sig")
-    out.contacts = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    # Read back as a spreadsheet shows it: a pseudonym written «'-…» (no formula) is «-…».
+    out.contacts = [
+        {k: restore(v) for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(text), delimiter=";")
+    ]
     contacts.unlink()  # the key holder's file, outside the data home: not scanned below
     return out
 
