@@ -74,6 +74,12 @@ class Scope(_Model):
     def internal(self) -> bool:
         return ClientType.internal in self.client_types
 
+    @property
+    def internal_only(self) -> bool:
+        """Every client is internal (M-14): the pages' examples speak of employees and units
+        (сотрудник, подразделение, табельный номер, 1С), not of citizens applying for a benefit."""
+        return set(self.client_types) == {ClientType.internal}
+
 
 # --- M-2 Roles and audiences ------------------------------------------------------------------
 

@@ -218,6 +218,17 @@ class RoleForm(forms.Form):
         ]
         self.has_acts = bool(document.scope.legal_acts)
         self.has_population = len(self.fields["population_source"].choices) > 1
+        self.internal = document.scope.internal_only  # examples of employees, not citizens
+        if self.internal:
+            self.fields["audience_description"].help_text = _(
+                "e.g. all employees of the body, territorial units and remote workers included"
+            )
+            self.fields["eligibility_rule"].help_text = _(
+                "Columns of the client records, e.g. Tenure < 1 and [Request type] = 'Advance'. "
+                "A column name with spaces goes in square brackets; capital and small letters in "
+                "names are alike; a text value goes in single quotes; a number is written as 30000 "
+                "or 30 000."
+            )
 
     def _posted_rows(self) -> int:
         if not self.is_bound:
@@ -237,7 +248,9 @@ class RoleForm(forms.Form):
         title: str = self.cleaned_data["title"].strip()
         if not title:
             raise forms.ValidationError(
-                gettext("Name the role, e.g. «Applicant» or «MFC operator».")
+                gettext("Name the role, e.g. «Employee» or «Accountant».")
+                if self.internal
+                else gettext("Name the role, e.g. «Applicant» or «MFC operator».")
             )
         return title
 
