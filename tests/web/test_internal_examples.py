@@ -5,6 +5,7 @@ portal on its pages; a study of citizens keeps its examples of a benefit and its
 from __future__ import annotations
 
 import html as html_lib
+import re
 from typing import Any
 
 import pytest
@@ -39,6 +40,7 @@ def _text(response: Any) -> str:
 
 # What each page shows: (internal example, citizen example).
 STUDY_PAGE = [
+    ("размер суточных при командировке", "возрастной порог пособия"),
     ("Сотрудник — все работники органа", "Заявитель — родители детей до 17 лет"),
     ("обращения сотрудников в бухгалтерию", "единое пособие на ребёнка"),
     ("приходят в бухгалтерию лично", "сельские заявители"),
@@ -86,7 +88,10 @@ def test_the_pages_speak_of_the_study_s_own_clients(
 ) -> None:
     study = _stored(user, client_types)
     _assert_examples(_page(client_in, "detail", study), STUDY_PAGE, internal=internal)
-    _assert_examples(_page(client_in, "role_new", study), ROLE_FORM, internal=internal)
+    role_form = _page(client_in, "role_new", study)
+    _assert_examples(role_form, ROLE_FORM, internal=internal)
+    kind = "internal_client" if internal else "applicant"  # a new role is the study's own client
+    assert re.search(rf'<option value="{kind}"[^>]*selected', role_form), kind
     _assert_examples(_page(client_in, "hypothesis_new", study), HYPOTHESIS_FORM, internal=internal)
     _assert_examples(_page(client_in, "recommendations", study), RECOMMENDATIONS, internal=internal)
     _assert_examples(_page(client_in, "journeys", study), JOURNEYS_START, internal=internal)

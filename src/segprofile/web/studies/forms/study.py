@@ -219,6 +219,9 @@ class RoleForm(forms.Form):
         self.has_acts = bool(document.scope.legal_acts)
         self.has_population = len(self.fields["population_source"].choices) > 1
         self.internal = document.scope.internal_only  # examples of employees, not citizens
+        # A new role's kind: the study's own client.
+        client = RoleKind.internal_client if self.internal else RoleKind.applicant
+        self.fields["kind"].initial = client.value
         if self.internal:
             self.fields["audience_description"].help_text = _(
                 "e.g. all employees of the body, territorial units and remote workers included"
