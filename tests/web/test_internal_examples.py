@@ -151,3 +151,18 @@ def test_the_upload_review_names_the_study_s_own_identifiers(
         internal=internal,
     )
     assert "100207" not in page  # the personnel numbers themselves are never shown
+
+
+def test_the_scope_form_gives_examples_of_the_chosen_clients(client_in: Client, user: User) -> None:
+    # Before the type is chosen, both kinds of examples.
+    new = _text(client_in.get(reverse("studies:new")))
+    assert "«Назначение ежемесячного пособия" in new
+    assert "или «Возмещение командировочных расходов сотрудникам»" in new
+    for client_types, shown, hidden in (
+        (["internal"], "Как в НПА или приказах органа", "Назначение ежемесячного пособия"),
+        (["citizen"], "Назначение ежемесячного пособия", "Возмещение командировочных"),
+    ):
+        study = _stored(user, client_types)
+        form = _page(client_in, "scope_edit", study)
+        assert shown in form
+        assert hidden not in form

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
-from segprofile.model.study import ScopeKind
+from segprofile.model.study import ScopeKind, only_internal
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.scope import LegalActRows, ScopeForm
@@ -33,6 +33,15 @@ class NewStudyForm(ScopeForm):
         kwargs.setdefault("initial", {"kind": ScopeKind.service.value})
         kwargs.setdefault("prefix", "new")
         super().__init__(*args, **kwargs)
+        if not only_internal(self["client_types"].value() or []):  # the type is not chosen yet
+            self.fields["title"].help_text = _(
+                "As the legal acts name it; example: the unified child benefit, or reimbursement "
+                "of business trip expenses to employees."
+            )
+            self.fields["body"].help_text = _(
+                "Who provides it; example: a regional office of the SFR, or the body's "
+                "accounting and reporting department."
+            )
 
 
 def legal_act_rows(data: Any = None) -> Any:
