@@ -17,6 +17,7 @@ from segprofile.model.labels import ru
 from segprofile.model.study import Study
 from segprofile.report.build import (
     SUPPRESSED,
+    Paragraph,
     Report,
     Suppressed,
     Table,
@@ -170,6 +171,13 @@ def test_sections_of_the_example(tmp_path: Path) -> None:
         assert expected in ids
     assert report.internal
     assert report.kicker == "Профиль внутреннего клиента"
+    roles = next(s for s in report.sections if s.id == "roles")
+    paragraph = roles.blocks[0]
+    assert isinstance(paragraph, Paragraph)
+    assert paragraph.text == (
+        "Роль внутреннего клиента: «Сотрудник органа — внутренний клиент бухгалтерии». "
+        "Клиенты — сотрудники и подразделения самой организации (M-14)."
+    )
     features = table(report, "features")
     assert [r[0] for r in features.rows] == [f.label for f in study.features]
     hyps = table(report, "hypotheses")

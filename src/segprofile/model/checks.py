@@ -101,7 +101,9 @@ def check_study(study: Study) -> list[Finding]:
     if study.client_records() is None:
         add(
             "M-2",
-            "нет данных о клиентах: загрузите выгрузку заявлений на странице «Данные»",
+            "нет данных о клиентах: загрузите выгрузку "
+            + ("обращений сотрудников" if study.scope.internal_only else "заявлений")
+            + " на странице «Данные»",
             place="data",
         )
     # M-3

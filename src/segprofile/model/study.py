@@ -8,6 +8,7 @@ slugs that other parts of the document refer to; :func:`reference_problems` chec
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -73,6 +74,17 @@ class Scope(_Model):
     @property
     def internal(self) -> bool:
         return ClientType.internal in self.client_types
+
+    @property
+    def internal_only(self) -> bool:
+        """Every client is internal (M-14): the pages' examples speak of employees and units
+        (сотрудник, подразделение, табельный номер, 1С), not of citizens applying for a benefit."""
+        return only_internal(self.client_types)
+
+
+def only_internal(client_types: Iterable[str]) -> bool:
+    """Whether ``client_types`` (as a scope or a form holds them) are internal clients alone."""
+    return {str(t) for t in client_types} == {ClientType.internal.value}
 
 
 # --- M-2 Roles and audiences ------------------------------------------------------------------

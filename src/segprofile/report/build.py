@@ -577,8 +577,12 @@ class _Builder:
         if internal and ClientType.internal in self.study.scope.client_types:
             sec.add(
                 Paragraph(
-                    "Профиль внутреннего клиента: "
-                    + ", ".join(r.title for r in internal)
+                    (
+                        "Роль внутреннего клиента: "
+                        if len(internal) == 1
+                        else "Роли внутренних клиентов: "
+                    )
+                    + ", ".join(f"«{r.title}»" for r in internal)
                     + ". Клиенты — сотрудники и подразделения самой организации (M-14)."
                 )
             )

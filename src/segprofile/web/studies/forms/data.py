@@ -333,6 +333,7 @@ class ImportDecisionsForm(forms.Form):
             (str(i), c["name"]) for i, c in enumerate(self.columns) if c["name"] not in pii
         ]
         self.settings_source: str | None = None
+        self.internal = False
         self.existing_features: list[str] = []
         if settings_of is not None:
             self._settings_fields(*settings_of)
@@ -346,6 +347,7 @@ class ImportDecisionsForm(forms.Form):
         """The fields that write the study's settings from this file: which column is the
         satisfaction rating, the client id, the date, and which become features."""
         self.settings_source = source_id
+        self.internal = document.scope.internal_only  # examples of employees, not citizens
         source = next((s for s in document.data_sources if s.id == source_id), None)
         records = document.client_records()
         default_table = records.id if records is not None else source_id
@@ -486,6 +488,13 @@ class ImportDecisionsForm(forms.Form):
             action = (self.findings.get(name) or {}).get("action", action)
             if self.is_bound and f"pii_{index}" in self.fields:
                 action = self.data.get(f"pii_{index}") or action
+        if action == "keep" and self.internal:
+            return gettext(
+                "Kept as is on import, as the study decided before: only with a reason given "
+                "for this file (in «Personal data» below). A personnel number or a request number "
+                "leads to one employee: choose «replace with a pseudonym» there unless the file "
+                "holds pseudonyms already."
+            )
         if action == "keep":
             return gettext(
                 "Kept as is on import, as the study decided before: only with a reason given "
@@ -497,6 +506,12 @@ class ImportDecisionsForm(forms.Form):
             return gettext(
                 "Dropped on import: survey answers and complaints cannot be linked to the "
                 "records by it."
+            )
+        if self.internal:
+            return gettext(
+                "Replaced by a pseudonym on import: a personnel number or a request number leads "
+                "to one employee. Survey answers and memos with this column get the same "
+                "pseudonyms, so they stay linked to the records."
             )
         return gettext(
             "Replaced by a pseudonym on import, like SNILS: an application or client number "

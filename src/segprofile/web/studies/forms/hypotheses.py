@@ -135,6 +135,11 @@ class HypothesisForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.document = document
+        if document.scope.internal_only:  # examples of employees, not citizens
+            self.fields["statement"].help_text = _(
+                "From the client's side, e.g. «Получить справку о доходах, не приходя в "
+                "бухгалтерию»."
+            )
         kept = hypothesis.segments if hypothesis is not None else []
         self.fields["segments"].choices = segment_choices(document, segment_names, kept)
         self.fields["hunt_stage"].choices = [

@@ -87,6 +87,12 @@ class StepForm(forms.Form):
 
     def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if document.scope.internal_only:  # examples of employees, not citizens
+            self.fields["channel"].help_text = _(
+                "Self-service portal, e-mail, in person at the unit, phone, 1C… several "
+                "separated by commas"
+            )
+            self.fields["data_obtained"].label = _("Data the executing unit obtains itself")
         self.fields["role"].choices = [("", "—")] + [(r.id, r.title) for r in document.roles]
         self.fields["service_level"].choices = [("", "—")] + [
             (str(i), f"{i}. {name}") for i, name in enumerate(document.service_levels, start=1)

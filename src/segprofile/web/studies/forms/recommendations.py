@@ -97,6 +97,10 @@ class RecommendationForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.document = document
+        if document.scope.internal_only:  # examples of employees, not citizens
+            self.fields["title"].help_text = _(
+                "What to do, in one line, e.g. «Авансовый отчёт через портал самообслуживания»."
+            )
         kept = recommendation.segments if recommendation is not None else []
         self.fields["segments"].choices = segment_choices(document, segment_names, kept)
         problems = [

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from segprofile.model.study import ClientType, ScopeKind
+from segprofile.model.study import ClientType, ScopeKind, only_internal
 from segprofile.web.studies.templatetags.studies_tags import kind_label
 
 #: Who the clients are, as the guided start asks it (plural, with who they are).
@@ -51,6 +51,21 @@ class ScopeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For whom it is, how it is applied for and decided: a few sentences."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if only_internal(self["client_types"].value() or []):  # examples of employees (M-14)
+            self.fields["title"].help_text = _(
+                "As the legal acts or the body's orders name it; example: reimbursement of "
+                "business trip expenses to employees."
+            )
+            self.fields["body"].help_text = _(
+                "Who provides it; example: the accounting and reporting department of the body."
+            )
+            self.fields["description"].help_text = _(
+                "Whose requests they are, how they reach the unit and how they are done: a few "
+                "sentences."
+            )
 
     def clean_title(self) -> str:
         title = " ".join(str(self.cleaned_data["title"]).split())

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
-from segprofile.model.study import ScopeKind
+from segprofile.model.study import ScopeKind, only_internal
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.scope import LegalActRows, ScopeForm
@@ -33,6 +33,15 @@ class NewStudyForm(ScopeForm):
         kwargs.setdefault("initial", {"kind": ScopeKind.service.value})
         kwargs.setdefault("prefix", "new")
         super().__init__(*args, **kwargs)
+        if not only_internal(self["client_types"].value() or []):  # the type is not chosen yet
+            self.fields["title"].help_text = _(
+                "As the legal acts name it; example: the unified child benefit, or reimbursement "
+                "of business trip expenses to employees."
+            )
+            self.fields["body"].help_text = _(
+                "Who provides it; example: a regional office of the SFR, or the body's "
+                "accounting and reporting department."
+            )
 
 
 def legal_act_rows(data: Any = None) -> Any:
@@ -218,6 +227,20 @@ class RoleForm(forms.Form):
         ]
         self.has_acts = bool(document.scope.legal_acts)
         self.has_population = len(self.fields["population_source"].choices) > 1
+        self.internal = document.scope.internal_only  # examples of employees, not citizens
+        # A new role's kind: the study's own client.
+        client = RoleKind.internal_client if self.internal else RoleKind.applicant
+        self.fields["kind"].initial = client.value
+        if self.internal:
+            self.fields["audience_description"].help_text = _(
+                "e.g. all employees of the body, territorial units and remote workers included"
+            )
+            self.fields["eligibility_rule"].help_text = _(
+                "Columns of the client records, e.g. Tenure < 1 and [Request type] = 'Advance'. "
+                "A column name with spaces goes in square brackets; capital and small letters in "
+                "names are alike; a text value goes in single quotes; a number is written as 30000 "
+                "or 30 000."
+            )
 
     def _posted_rows(self) -> int:
         if not self.is_bound:
@@ -237,7 +260,9 @@ class RoleForm(forms.Form):
         title: str = self.cleaned_data["title"].strip()
         if not title:
             raise forms.ValidationError(
-                gettext("Name the role, e.g. «Applicant» or «MFC operator».")
+                gettext("Name the role, e.g. «Employee» or «Accountant».")
+                if self.internal
+                else gettext("Name the role, e.g. «Applicant» or «MFC operator».")
             )
         return title
 

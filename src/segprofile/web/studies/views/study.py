@@ -827,7 +827,7 @@ def role_edit(request: HttpRequest, pk: int, role_id: str | None = None) -> Http
     if request.method == "GET":
         role = document.roles[index] if index is not None else None
         rows = len(role.audience.legal_basis) if role and role.audience else 0
-        initial = RoleForm.initial_of(role) if role else {"kind": "applicant"}
+        initial = RoleForm.initial_of(role) if role else {}
         form = RoleForm(initial=initial, document=document, basis_rows=rows)
         return _section(request, study, "roles", role_form=form, editing=editing)
     columns = pipeline.rule_columns_of(services.workspace_for(study), document)
