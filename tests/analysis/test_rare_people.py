@@ -157,3 +157,33 @@ def test_texts_of_a_department_of_one_employee_are_not_named_by_their_rows(
     for name in TINY:
         assert name not in labels
     assert labels.count("Прочие значения") == 67  # 18 + 40 + 9 trips' comments
+
+
+def test_one_employee_removed_is_flagged_by_people_not_rows(tmp_path: Path) -> None:
+    """One employee's trips removed (many rows, one person): the two profiles side by side
+    tell about that one person — counted in people, the data differ by one client."""
+    table = trips()
+    counts: dict[str, int] = {}
+    for tab_no in table["tab_no"].to_pylist():
+        counts[tab_no] = counts.get(tab_no, 0) + 1
+    busy = [t for t, n in counts.items() if n >= 8]
+    study = Study.model_validate(json.loads(json.dumps(STUDY)))
+
+    def published(rows: pa.Table, folder: str) -> Profile:
+        data = tmp_path / folder
+        data.mkdir()
+        pq.write_table(rows, data / "trips.parquet")
+        ws = pipeline.Workspace.in_folder(tmp_path / f"{folder}-ws", data_dir=data)
+        return pipeline.published_profile(pipeline.profile_study(ws, study), study)
+
+    def without(ids: list[str]) -> pa.Table:
+        gone = set(ids)
+        return table.filter(pa.array([t not in gone for t in table["tab_no"].to_pylist()]))
+
+    full = published(table, "full")
+    assert full.distinct_clients is not None
+    one_gone = published(without(busy[:1]), "one")
+    assert full.total_clients - one_gone.total_clients >= 8  # rows: not a few
+    assert pipeline.tell_few_together(full, one_gone)
+    many_gone = published(without(busy[:12]), "many")
+    assert not pipeline.tell_few_together(full, many_gone)

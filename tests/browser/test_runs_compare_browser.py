@@ -94,7 +94,9 @@ def test_one_client_removed_is_not_told_by_the_comparison(page: Any, live_app: A
     page.goto(later)
     # Its page warns the owner: the two profiles side by side tell about a client or two.
     warning = page.locator("#run-tells-few")
-    expect(warning).to_contain_text("этот профиль раскрывает группу меньше 5 клиентов")
+    expect(warning).to_contain_text(
+        "этот профиль раскрывает сведения о группе менее чем из 5 клиентов"
+    )
     expect(warning).to_contain_text("вычтет одно из другого")
     expect(warning.locator("a", has_text="сравнить").first).to_be_visible()
     shot(page, "s12-01-run-tells-few")

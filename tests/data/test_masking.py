@@ -558,3 +558,22 @@ def test_masked_summary_names_the_new_kinds() -> None:
         "Морозов Алексей Сергеевич, таб. № 10577, л/с 1234567, т/н 2201"
     ).counts
     assert describe_masked(counts) == ("замаскировано: 1 имя, 2 табельных номера, 1 номер счёта")
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # A word after the number that merely starts like a unit or money is no unit.
+        ("тел. 8 912 345 678 днём", "тел. [телефон] днём"),
+        ("тел. +7980-633-21 копию паспорта прислала", "тел. [телефон] копию паспорта прислала"),
+        ("таб. № 10577 копию приказа не сдал", "таб. № [табельный номер] копию приказа не сдал"),
+        ("л/с 1234567 2 года не платит", "л/с [счёт] года не платит"),
+        # Amounts and counts stay.
+        ("расходы ОМС 1 500 000 руб.", "расходы ОМС 1 500 000 руб."),
+        ("выплатили 8 912 345 рублей", "выплатили 8 912 345 рублей"),
+        ("8 123 456 человек", "8 123 456 человек"),
+        ("ждал 8 часов", "ждал 8 часов"),
+    ],
+)
+def test_words_after_a_number_that_only_start_like_units(text: str, masked: str) -> None:
+    assert mask_personal_data(text).text == masked

@@ -70,8 +70,8 @@ def test_profiles_of_data_three_clients_apart_are_flagged_for_those_who_edit(
     page = _page(client_in, second)
     warning = _warning(page)
     assert (
-        "Вместе с другим профилем этого исследования этот профиль раскрывает группу меньше 5"
-        in (warning)
+        "Вместе с другим профилем этого исследования этот профиль раскрывает сведения о группе "
+        "менее чем из 5 клиентов" in warning
     )
     assert "вычтет одно из другого" in warning
     assert f"Профиль № {first.pk} (редакция 1)" in warning
@@ -86,7 +86,7 @@ def test_profiles_of_data_three_clients_apart_are_flagged_for_those_who_edit(
     reader = Client()
     reader.force_login(other_user)
     assert _warning(_page(reader, second)) == ""
-    assert "раскрывает группу" not in _page(reader, second)
+    assert "раскрывает сведения о группе" not in _page(reader, second)
 
     # Data 40 clients of one region apart describe no one by the difference; the same data
     # again differ in nothing.

@@ -220,24 +220,33 @@ def compare_profiles(
 
 def tell_few_together(old: Profile, new: Profile) -> bool:
     """Whether two published profiles, read side by side, tell about fewer than ``min_cell``
-    clients: their data differ by a few records only — every count they both show (clients in
-    all, applicants, each segment's capacity and ratings) differs by fewer than ``min_cell``,
-    and some differs. Each profile hides its own small groups, but subtracting one from the
-    other describes the few clients added, removed or changed between the data versions (the
-    client who asked to be deleted). Data that differ more (a month's new clients) describe no
-    one by the difference; its small changes are hidden on the comparison page all the same
+    clients: their data differ by a few clients only — every count of people they both show
+    differs by fewer than ``min_cell``, and some differs. Each profile hides its own small
+    groups, but subtracting one from the other describes the few clients added, removed or
+    changed between the data versions (the client who asked to be deleted). The counts of
+    people are the different clients (in all and by segment) where the data has several rows a
+    client — one employee's 18 trips removed are one person —, else the records, the
+    applicants and the ratings. Data that differ more (a month's new clients) describe no one
+    by the difference; its small changes are hidden on the comparison page all the same
     (:func:`compare_profiles`)."""
     min_cell = max(_min_cell(old), _min_cell(new))
     if min_cell == 0:
         return False
-    pairs: list[tuple[int | None, int | None]] = [(old.total_clients, new.total_clients)]
-    pairs += list(zip(_rated(old.satisfaction), _rated(new.satisfaction), strict=True))
-    if old.audience is not None and new.audience is not None:
-        pairs.append((old.audience.applicants, new.audience.applicants))
     before = _segments(old)
-    for key, (_, seg) in _segments(new).items():
-        if key in before:
-            was = before[key][1]
+    both = [(before[key][1], seg) for key, (_, seg) in _segments(new).items() if key in before]
+    pairs: list[tuple[int | None, int | None]]
+    repeated = any(
+        p.distinct_clients is not None and p.distinct_clients != p.total_clients for p in (old, new)
+    )
+    if repeated and old.distinct_clients is not None and new.distinct_clients is not None:
+        pairs = [(old.distinct_clients, new.distinct_clients)]
+        pairs += [(was.clients, seg.clients) for was, seg in both]
+    else:
+        pairs = [(old.total_clients, new.total_clients)]
+        pairs += list(zip(_rated(old.satisfaction), _rated(new.satisfaction), strict=True))
+        if old.audience is not None and new.audience is not None:
+            pairs.append((old.audience.applicants, new.audience.applicants))
+        for was, seg in both:
             pairs.append((was.capacity, seg.capacity))
             pairs += list(zip(_rated(was.satisfaction), _rated(seg.satisfaction), strict=True))
     changes = [abs(b - a) for a, b in pairs if a is not None and b is not None]

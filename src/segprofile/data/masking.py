@@ -383,8 +383,15 @@ _PHONE_LOOSE_RE = re.compile(
 _THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+")
 # …and so is a number money follows («₽», «руб.», «млн», «%»), or, after «8», a unit («чел.»,
 # «дней», «раз»: after «+7» these are words of the sentence, «звонила +79806-33-21 раз пять»).
-_MONEY_AFTER = re.compile(r"(?i)\s*(?:₽|\$|€|%|руб|р\.|тыс|млн|млрд|коп)")
-_UNIT_AFTER = re.compile(r"(?i)\s*(?:чел|шт|дн|дел|лет|год|раз|мин|час|км|кг|м²|кв\.)")
+# Whole words only: «копию», «днём», «годовой» after a number are words of the sentence.
+_MONEY_AFTER = re.compile(
+    r"(?i)\s*(?:₽|\$|€|%|(?:руб(?:л[а-яё]*)?|р|тыс(?:яч[а-яё]*)?|млн|млрд|коп(?:е[а-яё]*)?)"
+    r"(?![а-яё]))"
+)
+_UNIT_AFTER = re.compile(
+    r"(?i)\s*(?:(?:чел(?:овек[а-яё]*)?|шт|дн(?:ей|я|и)?|дел(?:а|о)?|лет|год(?:а|ов)?|раз(?:а)?"
+    r"|мин(?:ут[а-яё]*)?|час(?:а|ов)?|км|кг)(?![а-яё])|м²|кв\.)"
+)
 
 
 def _loose_phones(text: str) -> list[Span]:
@@ -466,9 +473,9 @@ def _introduced(text: str) -> dict[str, list[Span]]:
     out: dict[str, list[Span]] = {kind: [] for kind, _, _ in _INTRODUCED}
     for kind, pattern, least in _INTRODUCED:
         for m in pattern.finditer(text):
-            # «расходы ОМС 1 500 000 руб.»: an amount after the word, not a number it names.
-            end = m.end(1)
-            amount = _MONEY_AFTER.match(text, end) or _UNIT_AFTER.match(text, end)
+            # «расходы ОМС 1 500 000 руб.»: an amount after the word, not a number it names
+            # (a unit is not: «л/с 1234567 2 года не платит» names the account).
+            amount = _MONEY_AFTER.match(text, m.end(1))
             if len(_digits(m.group(1))) >= least and not amount:
                 out[kind].append(m.span(1))
     out["accounts"].extend(m.span() for m in _ACCOUNT_RE.finditer(text))

@@ -94,6 +94,11 @@ def mask_comment(text: str) -> str:
     return mask_text(text)[0]
 
 
+def mask_file_name(name: str) -> str:
+    """An uploaded file's name as it may be shown and recorded (often a person's name)."""
+    return masking.mask_file_name(name)
+
+
 def mask_text(text: str) -> tuple[str, str]:
     """One typed text masked as the study's texts are, before anything is made of it (a new
     data source's title, of which its id is made), and what was masked («1 имя», or ``""``)."""

@@ -164,7 +164,10 @@ def _ensure(run: ProfileRun) -> None:
     if run.pages_version == PAGES_VERSION or run.status != ProfileRun.Status.DONE:
         return
     store(run, prepare(*_computed(run)), replace=False)
-    find_small_differences(run)
+    try:
+        find_small_differences(run)
+    except Exception:  # the pages are prepared whatever happens to the comparison
+        logger.exception("Profile run %s not compared with the study's other profiles", run.pk)
     logger.info("Profile run %s: page data prepared on first read", run.pk)
 
 

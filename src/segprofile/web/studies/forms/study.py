@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
-from segprofile.model.study import ScopeKind, only_internal
+from segprofile.model.study import ScopeKind
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.forms import NumberField
 from segprofile.web.studies.forms.scope import LegalActRows, ScopeForm
@@ -33,7 +33,7 @@ class NewStudyForm(ScopeForm):
         kwargs.setdefault("initial", {"kind": ScopeKind.service.value})
         kwargs.setdefault("prefix", "new")
         super().__init__(*args, **kwargs)
-        if not only_internal(self["client_types"].value() or []):  # the type is not chosen yet
+        if not self["client_types"].value():  # the type is not chosen yet: both examples
             self.fields["title"].help_text = _(
                 "As the legal acts name it; example: the unified child benefit, or reimbursement "
                 "of business trip expenses to employees."
@@ -100,7 +100,7 @@ class StudyUploadForm(forms.Form):
                 gettext("The document is not UTF-8 text. Save it in UTF-8 and upload it again."),
                 code="encoding",
             ) from None
-        source = pipeline.mask_comment(
+        source = pipeline.mask_file_name(
             PurePosixPath((uploaded.name or "study.yaml").replace("\\", "/")).name
         )
         self.file_name = source

@@ -235,7 +235,7 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
     document = result.study
     comment = gettext("%(user)s imported journeys from %(file)s") % {
         "user": request.user.get_username(),
-        "file": upload.name,
+        "file": pipeline.mask_file_name(upload.name or ""),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
     # The file's step texts were masked on reading (the import's own count, said whether or
