@@ -203,7 +203,7 @@ def test_pipeline_saves_names_in_the_study(corpus) -> None:  # type: ignore[no-u
     with pytest.raises(InputError, match="хотя бы две темы"):
         pipeline.merge_topics(study, "complaints", [queue.signatures], "Одна")
     with pytest.raises(InputError, match="не содержит текстов"):
-        pipeline.set_topic_name(study, "records", queue.signatures, "Тема")
+        pipeline.set_topic_name(study, "population", queue.signatures, "Тема")
     broken = named.model_copy(deep=True)
     broken.topic_labels[0].source = "nowhere"
     assert any(path[0] == "topic_labels" for path, _ in reference_problems(broken))

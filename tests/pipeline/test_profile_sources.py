@@ -34,7 +34,7 @@ def test_a_survey_of_yes_no_questions_only_is_no_baseline(
 ) -> None:
     """A survey imported through the check page keeps a decision for every column; with no
     rating or NPS question marked it only checks hypotheses (M-9): the profile builds without
-    a survey baseline instead of refusing (it did, once the check page saved decisions)."""
+    a CSAT baseline instead of refusing (it did, once the check page saved decisions)."""
     survey = {
         "id": "survey",
         "kind": "survey",
@@ -55,4 +55,9 @@ def test_a_survey_of_yes_no_questions_only_is_no_baseline(
     )
     profile = pipeline.profile_study(ws, study)
     assert profile.total_clients == 300
-    assert profile.survey is None
+    # The survey read from its file is the profile's survey (its answers counted for the plan),
+    # with no CSAT or NPS: no rating question.
+    assert profile.survey is not None
+    assert profile.survey.n == 3
+    assert profile.survey.csat is None
+    assert profile.survey.nps is None

@@ -38,6 +38,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
     env.pop("DATABASE_URL", None)
     env.pop("SEGPROFILE_STAGING", None)  # the default: beside this home
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' process, not a server's
     env.update(extra)
     return env
 

@@ -86,6 +86,7 @@ def test_python_m_segprofile_web_runs_django_commands(tmp_path: Path) -> None:
     env = {**os.environ, "SEGPROFILE_HOME": str(tmp_path)}
     env.pop("SEGPROFILE_STAGING", None)  # the default: beside this home
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' process, not a server's
     result = subprocess.run(
         [sys.executable, "-m", "segprofile.web", "check", "--deploy", "--fail-level", "ERROR"],
         capture_output=True,
