@@ -23,6 +23,7 @@ from segprofile import pipeline
 from segprofile.model.labels import OTHER_CODE
 from segprofile.model.results import Profile
 from segprofile.model.study import Study
+from sp_trips import STUDY
 
 #: Departments of fewer than 5 employees: name → (employees, trips). None may be named.
 TINY = {"Пресс-служба": (1, 18), "Приёмная министра": (4, 40), "Сектор защиты информации": (3, 9)}
@@ -31,26 +32,6 @@ BIG = {
     "Правовое управление": 0.15,
     "Отдел кадров": 0.12,
     "Территориальный отдел г. Кимры": 0.13,
-}
-
-STUDY: dict[str, Any] = {
-    "id": "trips",
-    "title": "Возмещение командировочных расходов",
-    "scope": {"kind": "process_group", "title": "Командировки", "client_types": ["internal"]},
-    "roles": [{"id": "employee", "kind": "applicant", "title": "Сотрудник"}],
-    "data_sources": [
-        {
-            "id": "trips",
-            "kind": "client_records",
-            "path": "trips.parquet",
-            "id_column": "tab_no",
-        }
-    ],
-    "features": [
-        {"id": "dept", "column": "dept", "label": "Подразделение"},
-        {"id": "trip", "column": "trip", "label": "Вид командировки"},
-    ],
-    "segmentation": {"satisfaction": {"column": "rating"}, "clustering": {"enabled": False}},
 }
 
 

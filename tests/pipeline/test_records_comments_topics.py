@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tests.analysis.test_rare_people import STUDY, TINY, trips
+from tests.analysis.test_rare_people import TINY, trips
 
 from segprofile import pipeline
 from segprofile.model.study import Study
+from sp_trips import STUDY
 
 PHRASES = [
     "долго возмещали расходы на проживание в гостинице",

@@ -25,6 +25,7 @@ from segprofile.analysis.suppression import _protect_people
 from segprofile.model.labels import profile_unit
 from segprofile.model.results import Profile, SatisfactionStats, SegmentStats
 from segprofile.model.study import Study
+from sp_trips import STUDY as TRIPS
 
 #: Departments: name → share of the employees (skewed); «Пресс-служба» is one employee and
 #: «Приёмная министра» three, with many trips each: combined («Прочие значения», 4 people).
@@ -37,28 +38,10 @@ BIG = {
 }
 TINY = {"Пресс-служба": 1, "Приёмная министра": 3}
 
+#: The trips study with a pair of features (its cells: records only).
 STUDY: dict[str, Any] = {
-    "id": "trips",
-    "title": "Возмещение командировочных расходов",
-    "scope": {"kind": "process_group", "title": "Командировки", "client_types": ["internal"]},
-    "roles": [{"id": "employee", "kind": "applicant", "title": "Сотрудник"}],
-    "data_sources": [
-        {
-            "id": "trips",
-            "kind": "client_records",
-            "path": "trips.parquet",
-            "id_column": "tab_no",
-        }
-    ],
-    "features": [
-        {"id": "dept", "column": "dept", "label": "Подразделение"},
-        {"id": "trip", "column": "trip", "label": "Вид командировки"},
-    ],
-    "segmentation": {
-        "satisfaction": {"column": "rating"},
-        "clustering": {"enabled": False},
-        "by_feature": {"pairs": [["dept", "trip"]]},
-    },
+    **TRIPS,
+    "segmentation": {**TRIPS["segmentation"], "by_feature": {"pairs": [["dept", "trip"]]}},
 }
 
 
