@@ -10,14 +10,13 @@ import pandas as pd
 
 from segprofile import pipeline
 from segprofile.analysis.research import survey_sample_sizes
+from segprofile.model.study import Study
 
 
-def test_a_survey_without_a_rating_question_is_counted_per_segment(tmp_path: Path) -> None:
-    study = pipeline.example_study("child-benefit")
-    ws = pipeline.Workspace.in_folder(tmp_path / "ws")
-    pipeline.import_demo_data(ws, study, "child-benefit", author="анна", rows=3000, seed=5)
-    # A survey of agreement questions: nothing marked as a rating, and no id column chosen
-    # on the source (the answers carry the client records' id column, as uploads do).
+def _unrated(study: Study) -> Study:
+    """The study with a survey of agreement questions: nothing marked as a rating, and no id
+    column chosen on the source (the answers carry the client records' id column, as uploads
+    do)."""
     source = study.data_source("survey")
     assert source is not None
     unrated = source.model_copy(
@@ -28,9 +27,16 @@ def test_a_survey_without_a_rating_question_is_counted_per_segment(tmp_path: Pat
             "id_column": None,
         }
     )
-    study = study.model_copy(
+    return study.model_copy(
         update={"data_sources": [unrated if d.id == "survey" else d for d in study.data_sources]}
     )
+
+
+def test_a_survey_without_a_rating_question_is_counted_per_segment(tmp_path: Path) -> None:
+    study = pipeline.example_study("child-benefit")
+    ws = pipeline.Workspace.in_folder(tmp_path / "ws")
+    pipeline.import_demo_data(ws, study, "child-benefit", author="анна", rows=3000, seed=5)
+    study = _unrated(study)
     profile = pipeline.profile_study(ws, study)
     data = tmp_path / "data"
     pipeline.generate_demo_data("child-benefit", data, rows=3000, seed=5)
@@ -78,25 +84,13 @@ def test_a_survey_read_from_its_file_is_counted_like_an_imported_one(tmp_path: P
     """Walk-through: the answers were a file in the data folder, never imported (no stored
     version): the plan's «Есть» stayed empty — only an imported survey was read."""
     study = pipeline.example_study("child-benefit")
-    source = study.data_source("survey")
-    assert source is not None
-    unrated = source.model_copy(
-        update={
-            "columns": {
-                c: o for c, o in source.columns.items() if o.use not in ("satisfaction", "nps")
-            },
-            "id_column": None,
-        }
-    )
-    study = study.model_copy(
-        update={"data_sources": [unrated if d.id == "survey" else d for d in study.data_sources]}
-    )
+    study = _unrated(study)
     data = tmp_path / "data"
     pipeline.generate_demo_data("child-benefit", data, rows=2000, seed=9)
     ws = pipeline.Workspace.in_folder(tmp_path / "ws", data_dir=data)
     assert pipeline.list_dataset_versions(ws, study.id, "survey") == []
     profile = pipeline.profile_study(ws, study)
-    answers = pd.read_parquet(data / unrated.path)
+    answers = pd.read_parquet(data / study.data_source("survey").path)
     assert profile.survey is not None
     assert profile.survey.n == len(answers)
     assert profile.survey.csat is None

@@ -277,7 +277,10 @@ def survey_scale_columns(
     fewer than ``min_cell`` respondents gave is counted, never named)."""
     source = survey_source(study, source_id)
     _, table = _survey_version(ws, study, source, version=version, id_column=None)
-    assert source is not None  # _survey_version raised otherwise
+    if source is None:  # _survey_version refuses a study without a survey first
+        raise InputError(
+            "В исследовании нет опроса.", hint="загрузите ответы опроса на странице «Опрос»."
+        )
     return surveys.scale_columns(
         table, columns, source.answer_points, min_cell=study.segmentation.min_cell
     )
