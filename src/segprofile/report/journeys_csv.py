@@ -41,6 +41,7 @@ from pydantic import ValidationError
 from segprofile.data.readers import refuse_binary
 from segprofile.errors import InputError
 from segprofile.model import labels
+from segprofile.model.format import restore
 from segprofile.model.study import Journey, JourneyKind, JourneyStep, Study
 from segprofile.report.format import csv_bytes
 
@@ -529,14 +530,6 @@ def _read_rows(text: str, source: str) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def _unneutralise(text: str) -> str:
-    """A cell as it was before :func:`~segprofile.report.format.neutralise` (a round trip
-    through our own export does not grow apostrophes)."""
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@", "\t", "\r"):
-        return text[1:]
-    return text
-
-
 def journeys_from_csv(
     data: bytes | str, *, study: Study | None = None, source: str = "journeys.csv"
 ) -> list[Journey]:
@@ -609,7 +602,7 @@ def journeys_from_csv(
         if len(raw) > len(names) and any(c.strip() for c in raw[len(names) :]):
             reader.error(row, None, "в строке больше значений, чем столбцов в заголовке")
         cells = {
-            name: _unneutralise(value.strip())
+            name: restore(value.strip())
             for name, value in zip(names, raw, strict=False)
             if name is not None
         }
