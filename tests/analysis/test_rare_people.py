@@ -168,3 +168,93 @@ def test_one_employee_removed_is_flagged_by_people_not_rows(tmp_path: Path) -> N
     assert pipeline.tell_few_together(full, one_gone)
     many_gone = published(without(busy[:12]), "many")
     assert not pipeline.tell_few_together(full, many_gone)
+
+
+def _with_cities(rare: dict[str, list[int]]) -> tuple[pa.Table, Study]:
+    """The trips with a destination city: most go to three big cities; the rare cities are
+    visited by the employees given (by their place in the data), each employee's trips
+    spread over the cities listed for them."""
+    table = trips()
+    ids = table["tab_no"].to_pylist()
+    employees = list(dict.fromkeys(ids))
+    rng = random.Random(11)
+    planted: dict[str, list[str]] = {}
+    for city, who in rare.items():
+        for n in who:
+            planted.setdefault(employees[n], []).append(city)
+    seen: dict[str, int] = {}
+    cities = []
+    for tab_no in ids:
+        mine = planted.get(tab_no)
+        i = seen[tab_no] = seen.get(tab_no, -1) + 1
+        cities.append(mine[i % len(mine)] if mine else rng.choice(["Москва", "Тверь", "Казань"]))
+    data = json.loads(json.dumps(STUDY))
+    data["features"].append({"id": "city", "column": "city", "label": "Город командировки"})
+    return table.append_column("city", pa.array(cities)), Study.model_validate(data)
+
+
+def _published_city(tmp_path: Path, table: pa.Table, study: Study) -> tuple[Any, Any]:
+    data = tmp_path / "data"
+    data.mkdir()
+    pq.write_table(table, data / "trips.parquet")
+    computed = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
+    published = pipeline.published_profile(computed, study)
+    city = next(fs for fs in computed.by_feature if fs.feature_id == "city")
+    other = next(
+        s
+        for fs in published.by_feature
+        if fs.feature_id == "city"
+        for s in fs.segments
+        if s.value == OTHER_CODE
+    )
+    return city, other
+
+
+def test_rare_values_of_one_employee_are_one_person_together(tmp_path: Path) -> None:
+    """The press office's employee (18 trips) went to five cities no one else went to: five
+    rare values of one client each. Together they are one person, not five: «Прочие значения»
+    is a group of one and its trips and ratings are not shown (before, 1 + 1 + 1 + 1 + 1 = 5
+    people published them)."""
+    rare = {c: [0] for c in ("Мурманск", "Калининград", "Владивосток", "Сочи", "Анадырь")}
+    city, other = _published_city(tmp_path, *_with_cities(rare))
+    assert sum(s.clients for s in city.segments if s.label in rare) == 5
+    assert (city.other_clients, city.other_min_cell) == (1, 5)
+    assert other.capacity is None
+    assert other.clients is None
+    assert other.satisfaction.mean is None
+
+
+def test_rare_values_together_count_each_employee_once(tmp_path: Path) -> None:
+    """Three rare cities of one employee and four of one other employee each: five people
+    together, shown as five (not 3 + 4 = 7)."""
+    rare = {"Мурманск": [0], "Сочи": [0], "Анадырь": [0]}
+    rare |= {c: [n] for n, c in enumerate(("Псков", "Томск", "Омск", "Тула"), start=10)}
+    city, other = _published_city(tmp_path, *_with_cities(rare))
+    assert city.other_clients == 5
+    assert other.clients == 5
+    assert (other.capacity or 0) > 5
+
+
+def test_a_profile_computed_before_the_count_protects_the_line_as_small(tmp_path: Path) -> None:
+    """A stored profile without the worker's count (or counted for another ``min_cell``):
+    the rare values' people are not added up — the line is hidden as a small group."""
+    rare = {"Мурманск": [0], "Сочи": [0], "Анадырь": [0]}
+    rare |= {c: [n] for n, c in enumerate(("Псков", "Томск", "Омск", "Тула"), start=10)}
+    table, study = _with_cities(rare)
+    data = tmp_path / "data"
+    data.mkdir()
+    pq.write_table(table, data / "trips.parquet")
+    computed = pipeline.profile_study(pipeline.Workspace.in_folder(tmp_path, data_dir=data), study)
+    for stale in ({"other_clients": None, "other_min_cell": None}, {"other_min_cell": 3}):
+        old = computed.model_copy(
+            update={
+                "by_feature": [
+                    fs.model_copy(update=stale) if fs.feature_id == "city" else fs
+                    for fs in computed.by_feature
+                ]
+            }
+        )
+        published = pipeline.published_profile(old, study)
+        shown = next(fs for fs in published.by_feature if fs.feature_id == "city")
+        other = next(s for s in shown.segments if s.value == OTHER_CODE)
+        assert (other.capacity, other.clients) == (None, None), stale

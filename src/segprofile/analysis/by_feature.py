@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from segprofile.analysis.stats import wilson_interval
+from segprofile.analysis.suppression import rare_codes
 from segprofile.data.engine import execute
 from segprofile.data.masking import morph
 from segprofile.errors import EngineError, InputError
@@ -642,7 +643,48 @@ def feature_segments(
             for code in order_codes(feature, list(capacity), capacity, bins)
         ]
         results.append(_feature_result(feature, bins, segments))
+    if id_column is not None:
+        results = _rare_people(study, source.table, features, results, id_column)
     return results, keyed
+
+
+def _rare_people(
+    study: Study,
+    table: ir.Table,
+    features: list[Feature],
+    results: list[FeatureSegmentation],
+    id_column: str,
+) -> list[FeatureSegmentation]:
+    """Each categorical feature's different clients of its rare values together (fewer than
+    ``min_cell`` clients each, :func:`~segprofile.analysis.suppression.rare_codes`), where they
+    will be published as one line: one employee with trips to five rare cities is one person,
+    not five. One more scan, only for features with several rare values of enough clients."""
+    min_cell = study.segmentation.min_cell
+    wanted: dict[int, set[str]] = {}
+    for i, (feature, fs) in enumerate(zip(features, results, strict=True)):
+        if feature.type is not FeatureType.categorical:
+            continue
+        people = {s.value: s.clients for s in fs.segments if s.clients is not None}
+        rare = rare_codes(people, min_cell)
+        # Fewer than min_cell together even if no one is in two of them: hidden whatever.
+        if len(rare) > 1 and sum(people[code] for code in rare) >= min_cell:
+            wanted[i] = rare
+    if not wanted:
+        return results
+    client = table[id_column]
+    counts = {
+        f"rare_{i}": ibis.ifelse(
+            segment_code(features[i], table)[0].isin(sorted(rare)), client, ibis.null()
+        ).nunique()
+        for i, rare in wanted.items()
+    }
+    row = execute(table.aggregate(**counts)).iloc[0]
+    return [
+        fs.model_copy(update={"other_clients": int(row[f"rare_{i}"]), "other_min_cell": min_cell})
+        if i in wanted
+        else fs
+        for i, fs in enumerate(results)
+    ]
 
 
 #: Engines whose SQL has GROUPING SETS and GROUPING(), reached through Ibis's raw_sql.

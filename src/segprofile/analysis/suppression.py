@@ -666,18 +666,31 @@ def _combined_satisfaction(parts: Sequence[SatisfactionStats]) -> SatisfactionSt
     return SatisfactionStats(n=n, mean=mean, csat=csat)
 
 
+def _combined_people(
+    profile: Profile, parts: Sequence[SegmentStats], counted: int | None = None
+) -> int | None:
+    """The different clients of rare values together. Added up only where each client has one
+    row (no one can be under two values); else ``counted`` (the worker's count of these very
+    values, see ``FeatureSegmentation.other_clients``), or — none counted: a profile computed
+    before it, another ``min_cell``, a pair's cell — the largest of them: a lower bound, so the
+    line is protected as a small group rather than shown as more people than it has."""
+    people = [s.clients for s in parts if s.clients is not None]
+    if not people:
+        return None
+    if profile.distinct_clients is not None and profile.distinct_clients == profile.total_clients:
+        return sum(people)
+    return counted if counted is not None else max(people)
+
+
 def _combined_segment(
-    key: str, value: str, label: str, parts: Sequence[SegmentStats]
+    key: str, value: str, label: str, parts: Sequence[SegmentStats], clients: int | None
 ) -> SegmentStats:
     return SegmentStats(
         key=key,
         value=value,
         label=label,
         capacity=sum(s.capacity or 0 for s in parts),
-        # People of its values added: exact unless someone has rows under two of them.
-        clients=sum(s.clients for s in parts if s.clients is not None)
-        if any(s.clients is not None for s in parts)
-        else None,
+        clients=clients,
         share=sum(s.share or 0.0 for s in parts),
         satisfaction=_combined_satisfaction([s.satisfaction for s in parts]),
         missing_value=any(s.missing_value for s in parts),
@@ -703,11 +716,17 @@ def combine_rare(profile: Profile, min_cell: int) -> tuple[Profile, dict[str, st
             features.append(fs)
             continue
         other = _combined_segment(
-            rare[small[0].key], OTHER_CODE, other_label(len(small), min_cell), small
+            rare[small[0].key],
+            OTHER_CODE,
+            other_label(len(small), min_cell),
+            small,
+            _combined_people(
+                profile, small, fs.other_clients if fs.other_min_cell == min_cell else None
+            ),
         )
         kept = [s for s in fs.segments if s.key not in rare]
         features.append(fs.model_copy(update={"segments": [*kept, other]}))
-    cross = [_combine_cross(cs, rare) for cs in profile.cross]
+    cross = [_combine_cross(profile, cs, rare) for cs in profile.cross]
     clusters = profile.clusters
     if clusters is not None:
         clusters = clusters.model_copy(
@@ -722,7 +741,9 @@ def combine_rare(profile: Profile, min_cell: int) -> tuple[Profile, dict[str, st
     return combined, rare
 
 
-def _combine_cross(cs: CrossSegmentation, rare: Mapping[str, str]) -> CrossSegmentation:
+def _combine_cross(
+    profile: Profile, cs: CrossSegmentation, rare: Mapping[str, str]
+) -> CrossSegmentation:
     groups: dict[str, list[SegmentStats]] = {}
     for s in cs.segments:
         a, _, b = s.key.partition("&")
@@ -737,7 +758,9 @@ def _combine_cross(cs: CrossSegmentation, rare: Mapping[str, str]) -> CrossSegme
         others = set(rare.values())
         label = " · ".join(OTHER_NAME if k in others else lab for k, lab in ((a, la), (b, lb)))
         value = "&".join(k.partition("=")[2] for k in (a, b))
-        segments.append(_combined_segment(key, value, label, parts))
+        segments.append(
+            _combined_segment(key, value, label, parts, _combined_people(profile, parts))
+        )
     return cs.model_copy(update={"segments": segments})
 
 

@@ -163,6 +163,14 @@ class FeatureSegmentation(_Result):
     source_kind: str | None = None
     source_reference: str = ""
     segments: list[SegmentStats]
+    other_clients: int | None = Field(
+        None,
+        description="Разных клиентов во всех редких значениях вместе (в каждом меньше "
+        "other_min_cell клиентов): у одного клиента могут быть записи в нескольких из них",
+    )
+    other_min_cell: int | None = Field(
+        None, description="Порог малой группы, для которого посчитано other_clients"
+    )
 
 
 class CrossSegmentation(_Result):

@@ -33,8 +33,9 @@ logger = logging.getLogger(__name__)
 # not, overlaps of the top segments hidden and sized as the cross segments are; 5: the audience
 # line as a bound, rare values never named, blind zones hidden for the line not told by the
 # priority (``analysis.suppression``); 6: the capacity axis names records where the data has
-# several rows a client.
-PAGES_VERSION = 6
+# several rows a client; 7: rare values together counted in different people (a client under
+# two of them is one), a stored profile without that count protects their line as small.
+PAGES_VERSION = 7
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"
