@@ -94,6 +94,10 @@ class Inspection:
     # ``checked`` values, ``with_data`` of them with personal data inside, its ``kinds``
     # (masking.KINDS) and the ``placeholders`` that replace them. Counts only, never a value.
     texts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Column → the preview rows whose value occurs in fewer than ``min_cell`` rows of the whole
+    # file (:func:`_rare_cells`): shown as :data:`privacy.RARE`. Indexes only, never a value.
+    rare: dict[str, list[int]] = field(default_factory=dict)
+    min_cell: int = 1
 
     @property
     def rows(self) -> int:
@@ -113,7 +117,7 @@ class Inspection:
         """JSON-ready; the cells, minimum and maximum of the :meth:`masked_columns` are hidden
         unless asked otherwise (the smallest birth date is one person's birth date)."""
         masked = self.masked_columns() if mask_pii else set()
-        preview = privacy.mask_preview(self.preview, masked)
+        preview = privacy.mask_preview(self.preview, masked, self.rare if mask_pii else None)
         quality = self.quality.to_dict()
         for col in quality["columns"]:
             if col["name"] in masked:
@@ -144,6 +148,52 @@ def _texts_found(columns: list[str], sample: list[dict[str, Any]]) -> dict[str, 
             "kinds": kinds,
             "placeholders": [masking.PLACEHOLDERS[k] for k in kinds],
         }
+    return out
+
+
+def _rare_cells(
+    raw: RawTable, rows: list[dict[str, Any]], columns: Collection[str], min_cell: int
+) -> dict[str, list[int]]:
+    """The cells of ``rows`` (the preview's, as read) whose value occurs in fewer than
+    ``min_cell`` rows of the whole file, by column: beside the only press officer's department
+    his trips are his. One scan counts each value the rows show of ``columns``, compared as the
+    import stores it (text without the spaces around it, :func:`_select_sql`). Should the count
+    fail, every such cell is rare. Indexes only, never a value."""
+
+    def key(value: Any) -> Any:
+        return value.strip(SPACES) if isinstance(value, str) else value
+
+    wanted = list(
+        dict.fromkeys(
+            (col, key(r[col])) for col in columns for r in rows if key(r.get(col)) not in (None, "")
+        )
+    )
+    if min_cell <= 1 or not wanted:
+        return {}
+    spaces = quote_literal(SPACES)
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE trim(CAST({quote_ident(col)} AS VARCHAR), {spaces}) = ?)"
+        if isinstance(value, str)
+        else f"count(*) FILTER (WHERE {quote_ident(col)} = ?)"
+        for col, value in wanted
+    )
+
+    def count() -> tuple[Any, ...] | None:
+        try:
+            return raw.con.execute(f"SELECT {counts} FROM raw", [v for _, v in wanted]).fetchone()  # noqa: S608 — identifiers quoted, values are parameters
+        except duckdb.Error as exc:
+            log.warning(
+                "rare values not counted (%s): the preview hides them all", type(exc).__name__
+            )
+            return None
+
+    found = raw.run(count)
+    few = {w for i, w in enumerate(wanted) if found is None or found[i] < min_cell}
+    out: dict[str, list[int]] = {}
+    for col in columns:
+        cells = [i for i, r in enumerate(rows) if (col, key(r.get(col))) in few]
+        if cells:
+            out[col] = cells
     return out
 
 
@@ -236,12 +286,15 @@ def inspect(
     id_column: str | None = None,
     staging_root: Path | None = None,
     client_ids: Collection[str | None] = (),
+    min_cell: int = 1,
 ) -> Inspection:
     """Read a file (or database table) once and report what it holds; nothing is stored.
 
     ``id_column`` and ``client_ids`` (the study's client id column) name client id columns:
     pseudonymised by default, as the import does (:func:`_findings`). ``staging_root``: the
-    staging area the raw file is read in (default: the settings')."""
+    staging area the raw file is read in (default: the settings'). The preview's values of
+    fewer than ``min_cell`` rows (the study's smallest group shown) are marked rare
+    (:attr:`Inspection.rare`)."""
     ov = overrides or {}
     # The raw file's converted copy and spill stay in the staging area, never the data home.
     with staging.work_dir(staging_root) as work, open_raw(location, work, options) as raw:
@@ -283,7 +336,7 @@ def inspect(
             len(raw.columns),
             len(pii),
         )
-        return Inspection(
+        inspection = Inspection(
             file=raw.name,
             format=raw.format,
             details=details,
@@ -292,7 +345,17 @@ def inspect(
             preview=preview,
             mixed=sorted(raw.mixed),
             texts=texts,
+            min_cell=min_cell,
         )
+        # Numbers and dates stay: a value of a few rows among the categories names a group.
+        masked = inspection.masked_columns()
+        shown = [
+            c.name
+            for c in quality.columns
+            if c.type not in (ColumnType.numeric, ColumnType.date) and c.name not in masked
+        ]
+        inspection.rare = _rare_cells(raw, sample[:PREVIEW_ROWS], shown, min_cell)
+        return inspection
 
 
 # --- Versions ----------------------------------------------------------------------------------

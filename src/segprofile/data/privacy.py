@@ -532,6 +532,8 @@ def detect_column(
 
 MASK = "•••"
 """What a preview shows in place of a value it never shows raw."""
+RARE = "редкое значение"
+"""What a preview shows in place of a value of few rows of the file (a small group's)."""
 _HIDDEN_TYPES = frozenset({"identifier", "text"})
 _HIDDEN_USES = frozenset({"id", "text"})
 
@@ -545,14 +547,22 @@ def hidden_in_preview(column_type: str, column_use: str, *, personal: bool = Fal
 
 
 def mask_preview(
-    rows: Iterable[Mapping[str, Any]], hidden: Collection[str]
+    rows: Iterable[Mapping[str, Any]],
+    hidden: Collection[str],
+    rare: Mapping[str, Collection[int]] | None = None,
 ) -> list[dict[str, Any]]:
-    """``rows`` with every value of the ``hidden`` columns shown as :data:`MASK`; an empty
-    cell stays empty (it tells nothing about anyone)."""
-    return [
-        {k: MASK if k in hidden and v is not None and v != "" else v for k, v in row.items()}
-        for row in rows
-    ]
+    """``rows`` with every value of the ``hidden`` columns shown as :data:`MASK`, and the
+    values ``rare`` names (column → indexes of ``rows``) as :data:`RARE`; an empty cell stays
+    empty (it tells nothing about anyone)."""
+
+    def shown(i: int, k: str, v: Any) -> Any:
+        if v is None or v == "":
+            return v
+        if k in hidden:
+            return MASK
+        return RARE if rare and i in rare.get(k, ()) else v
+
+    return [{k: shown(i, k, v) for k, v in row.items()} for i, row in enumerate(rows)]
 
 
 # --- Pseudonyms --------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from segprofile.data import staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.isolation import Limits as ParseLimits
 from segprofile.data.isolation import run_isolated
-from segprofile.data.privacy import MASK, AuditRecord, StudyKey, mask_preview
+from segprofile.data.privacy import MASK, RARE, AuditRecord, StudyKey, mask_preview
 from segprofile.data.readers import DELIMITER_LABELS, ENCODING_LABELS, ReadOptions
 from segprofile.data.surveys import (
     SURVEY_KIND_LABELS,
@@ -267,6 +267,7 @@ __all__ = [
     "ENCODING_LABELS",
     "JOURNEY_FORMATS",
     "MASK",
+    "RARE",
     "REPORT_FORMATS",
     "RESPONDENT_COLUMN",
     "SURVEY_KIND_LABELS",

@@ -20,6 +20,7 @@ from segprofile.errors import InputError, NotFound
 from segprofile.model.study import (
     ColumnOverride,
     DataSource,
+    Segmentation,
     Study,
 )
 from segprofile.pipeline.documents import _example, find_source
@@ -139,10 +140,13 @@ def inspect_file(
     study: Study | None = None,
     source_id: str | None = None,
     overrides: dict[str, ColumnOverride] | None = None,
+    min_cell: int | None = None,
 ) -> Inspection:
     """Preview a file or database table before import: types, personal data, quality.
 
-    With ``study`` and ``source_id`` the source's saved column decisions are applied.
+    With ``study`` and ``source_id`` the source's saved column decisions are applied. The
+    preview hides the values of fewer rows than ``min_cell`` (default: the study's, else the
+    default study setting).
     """
     decisions: dict[str, ColumnOverride] = {}
     id_column = None
@@ -159,6 +163,7 @@ def inspect_file(
         id_column=id_column,
         staging_root=ws.staging,
         client_ids=client_ids,
+        min_cell=min_cell or (study.segmentation if study else Segmentation()).min_cell,
     )
 
 
