@@ -197,7 +197,8 @@ def test_a_new_source_is_added_to_the_study(client_in: Client, stored_study: Stu
         new_source_title="Опрос заявителей",
     )
     token = token_of(response)
-    assert "Для нового источника данных «survey»" in page_text(
+    # The page names the source by its title, not by the identifier.
+    assert "Для нового источника данных «Опрос заявителей»" in page_text(
         client_in.get(inspect_url(stored_study, token))
     )
     assert do_import(client_in, stored_study, token).status_code == 302
@@ -224,7 +225,8 @@ def test_a_new_source_identifier_is_made_from_its_title_or_file_when_left_empty(
             new_source_title="Обращения граждан",
         )
     )
-    assert "Для нового источника данных «obrashcheniia-grazhdan»" in page_text(
+    assert meta(stored_study, titled)["source_id"] == "obrashcheniia-grazhdan"
+    assert "Для нового источника данных «Обращения граждан»" in page_text(
         client_in.get(inspect_url(stored_study, titled))
     )
     untitled = token_of(

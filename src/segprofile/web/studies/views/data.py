@@ -142,8 +142,17 @@ def _load_upload(study: Study, token: str) -> staging.Upload:
         raise Http404 from None
 
 
-def _upload_row(upload: staging.Upload) -> dict[str, Any]:
-    """One staged (or kept) upload as the data page lists it."""
+def _source_name(meta: dict[str, Any], titles: dict[str, str]) -> str:
+    """The source of an upload as pages name it: the title of the study's source
+    (:func:`labels.source_titles`), or the title given to the new one, else its id."""
+    source_id = str(meta.get("source_id", ""))
+    new = meta.get("new_source") if isinstance(meta.get("new_source"), dict) else {}
+    return titles.get(source_id) or str(new.get("title") or "").strip() or source_id
+
+
+def _upload_row(upload: staging.Upload, titles: dict[str, str] | None = None) -> dict[str, Any]:
+    """One staged (or kept) upload as the data page lists it (``titles``: the study's sources
+    by their titles)."""
     meta = upload.meta
     return {
         "token": upload.token,
@@ -152,6 +161,7 @@ def _upload_row(upload: staging.Upload) -> dict[str, Any]:
         "user": meta.get("user", ""),
         "when": datetime.fromtimestamp(upload.created, tz=UTC),
         "source_id": meta.get("source_id", ""),
+        "source": _source_name(meta, titles or {}),
         "version": meta.get("version"),
         "broken": not _usable(upload) and upload.state != staging.KEPT,
     }
@@ -238,7 +248,7 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
     pii = {f.column: f for f in inspection.pii}
     columns = []
     for col in inspection.quality.columns:
-        is_date = col.dtype.upper().startswith(("DATE", "TIMESTAMP"))
+        is_date = col.dtype.upper().startswith(("DATE", "TIMESTAMP")) or col.type.value == "date"
         show_range = col.name not in masked and col.type.value in ("numeric", "date")
         columns.append(
             {
@@ -256,8 +266,8 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
                 "pii": col.name in pii,
                 # a text the import masks, with personal data inside the sampled values
                 "in_text": bool(inspection.texts.get(col.name, {}).get("with_data")),
-                "min": _range_value(col.min) if show_range else None,
-                "max": _range_value(col.max) if show_range else None,
+                "min": _range_value(col.min, is_date) if show_range else None,
+                "max": _range_value(col.max, is_date) if show_range else None,
             }
         )
     numbers = {str(c["name"]) for c in columns if c["type"] == "numeric"}
@@ -265,7 +275,7 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
     names: list[str] = [str(c["name"]) for c in columns]
     preview = [
         [_cell(row.get(name), figure=name in numbers, is_date=name in dates) for name in names]
-        for row in pipeline.mask_preview(inspection.preview, masked)
+        for row in pipeline.mask_preview(inspection.preview, masked, inspection.rare)
     ]
     details = inspection.details
     facts = {
@@ -288,6 +298,8 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
         "columns": columns,
         "preview": preview,
         "preview_rows": len(preview),
+        # Values of fewer rows of the file than this are not shown (pipeline.RARE).
+        "rare_below": inspection.min_cell,
         "pii": [
             {
                 "column": f.column,
@@ -307,9 +319,11 @@ def _summary(inspection: pipeline.Inspection) -> dict[str, Any]:
     }
 
 
-def _range_value(value: Any) -> Any:
+def _range_value(value: Any, is_date: bool = False) -> Any:
     """A number as pages write it («293 475,18», «4 435», «0,0012»): thousands apart, a decimal
-    comma, the decimals it has (up to six); a date as it is."""
+    comma, the decimals it has (up to six); a date as people write it («27.12.2025»)."""
+    if is_date:
+        return cell(value, is_date=True)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     decimals = len(f"{abs(float(value)):.6f}".rstrip("0").split(".")[1])
@@ -346,6 +360,7 @@ def _inspect(
         study=document if existing else None,
         source_id=source_id if existing else None,
         overrides=overrides,
+        min_cell=document.segmentation.min_cell,
     )
     return _summary(inspection)
 
@@ -426,7 +441,7 @@ def _data_page(
         "document": document,
         "sources": _sources(study, document, staged, renaming, renamed),
         "new_uploads": [u for u in staged if u["source_id"] not in known],
-        "originals": [_upload_row(u) for u in kept],
+        "originals": [_upload_row(u, titles) for u in kept],
         "form": form or DataFileForm(document=document, initial=_initial_source(request)),
         "error": error,
         "audit": [_audit_row(r, titles) for r in reversed(audit)][:20],
@@ -624,6 +639,7 @@ def _inspect_page(
         "upload": upload,
         "summary": summary,
         "source": existing,
+        "source_name": _source_name(meta, labels.source_titles(document)),
         "form": form,
         "rows": form.rows(),
         "settings": form.settings_rows(),
@@ -636,6 +652,7 @@ def _inspect_page(
         "action_labels": PII_ACTION_LABELS,
         "source_kind": SOURCE_KIND_LABELS.get((meta.get("new_source") or {}).get("kind", ""), ""),
         "mask": pipeline.MASK,
+        "rare": pipeline.RARE,
     }
     return render(request, "studies/data/inspect.html", context, status=status)
 
