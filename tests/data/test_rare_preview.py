@@ -50,3 +50,15 @@ def test_the_threshold_is_the_studys_min_cell(tmp_path: Path, ws: pipeline.Works
     loose = _inspect(tmp_path, ws, 1)
     assert loose.rare == {}
     assert loose.to_dict()["preview"][0]["Подразделение"] == "Пресс-служба"
+
+
+def test_mask_preview_hides_the_rare_cells_and_keeps_blanks_and_other_rows() -> None:
+    rows = [
+        {"Подразделение": "Пресс-служба", "ФИО": "Иванов", "Дней": 3},
+        {"Подразделение": DOMINANT, "ФИО": "Петров", "Дней": 5},
+        {"Подразделение": "", "ФИО": None, "Дней": 1},
+    ]
+    shown = privacy.mask_preview(rows, {"ФИО"}, {"Подразделение": [0, 2]})
+    assert [r["Подразделение"] for r in shown] == [privacy.RARE, DOMINANT, ""]
+    assert [r["ФИО"] for r in shown] == [privacy.MASK, privacy.MASK, None]
+    assert [r["Дней"] for r in shown] == [3, 5, 1]

@@ -181,7 +181,7 @@ def _rare_cells(
     def count() -> tuple[Any, ...] | None:
         try:
             return raw.con.execute(f"SELECT {counts} FROM raw", [v for _, v in wanted]).fetchone()  # noqa: S608 — identifiers quoted, values are parameters
-        except duckdb.Error as exc:
+        except (duckdb.Error, TypeError, ValueError) as exc:  # a value the engine cannot bind
             log.warning(
                 "rare values not counted (%s): the preview hides them all", type(exc).__name__
             )
