@@ -6,11 +6,19 @@ dates; the new source, made without an identifier, is named by its title."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from tests.web.test_data_import_web import inspect_url, meta, page_text, token_of, upload
+from tests.web.test_data_import_web import (
+    decisions,
+    inspect_url,
+    meta,
+    page_text,
+    token_of,
+    upload,
+)
 
 from segprofile.model.ids import identifier_from
 from segprofile.web.studies.models import Study
@@ -79,3 +87,21 @@ def test_the_threshold_is_the_studys_min_cell(client_in: Client, stored_study: S
     assert "Отдел протокола" not in page
     assert "Мобилизационный отдел" in page
     assert "встречаются меньше чем в 4 строках всего файла" in page
+
+
+@pytest.mark.django_db
+def test_a_queued_import_of_a_new_source_names_it_by_its_title(
+    client_in: Client, stored_study: Study, settings: Any
+) -> None:
+    """Before the worker takes it the new source is not in the study yet: the import page names
+    it by the title given with the upload, not by the identifier made of it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    token = _upload_trips(client_in, stored_study)
+    queued = client_in.post(
+        inspect_url(stored_study, token),
+        decisions(stored_study, token, confirm_pii="on", action="import"),
+    )
+    assert queued.status_code == 302
+    page = page_text(client_in.get(queued["Location"]))
+    assert f"Источник данных «{TITLE}»" in page
+    assert meta(stored_study, token)["source_id"] not in page.split("<h1>", 1)[1]

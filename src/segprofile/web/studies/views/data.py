@@ -802,11 +802,18 @@ def _import_for(request: HttpRequest, pk: int, import_pk: int) -> DataImport:
     return job
 
 
-def _source_title(study: Study, source_id: str) -> str:
-    """A data source as the analyst named it (its id only when it has no title)."""
+def _source_title(study: Study, source_id: str, token: str = "") -> str:
+    """A data source as the analyst named it (its id only when it has no title); a new source
+    not yet in the study by the title given with its upload ``token``, while that is staged."""
     revision = study.current_revision()
     titles = labels.source_titles(revision.to_document()) if revision is not None else {}
-    return titles.get(source_id, source_id)
+    if source_id in titles or not token:
+        return titles.get(source_id, source_id)
+    try:
+        meta = staging.get(staging_root(), staging_area(study), token).meta
+    except SegprofileError:  # deleted once the import ended
+        return source_id
+    return _source_name(meta, {}) if meta.get("source_id") == source_id else source_id
 
 
 def _imported(request: HttpRequest, job: DataImport) -> HttpResponse:
@@ -839,7 +846,7 @@ def data_import(request: HttpRequest, pk: int, import_pk: int) -> HttpResponse:
     context = {
         "study": job.study,
         "job": job,
-        "source": _source_title(job.study, job.source_id),
+        "source": _source_title(job.study, job.source_id, job.token),
         "error": _import_error(job) if job.status == DataImport.Status.FAILED else None,
     }
     return render(request, "studies/data/import.html", context)
