@@ -6,7 +6,8 @@ The flow for a data source of the study (or a new one):
    ``SEGPROFILE_STAGING``, apart from the data home, owner-only) and inspected at once
    (``pipeline.inspect_file``); a file that cannot be read is deleted again and the page says
    why, naming the file, row and column;
-2. inspect — the first rows (identifiers, personal data and free text masked), every column's
+2. inspect — the first rows (identifiers, personal data and free text masked, a value of fewer
+   rows of the file than the study's min_cell shown as rare), every column's
    inferred type and use to confirm or change, the personal data found with the action on each,
    the quality report;
 3. import — a background job (``tasks.import_upload``, a :class:`DataImport` row with the
