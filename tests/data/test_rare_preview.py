@@ -9,6 +9,7 @@ from pathlib import Path
 
 from segprofile import pipeline
 from segprofile.data import datasets, privacy
+from segprofile.model.study import ColumnOverride
 from trips_export import DOMINANT, FREQUENT, RARE, RARE_POSITION, SPACED, trips_csv
 
 
@@ -62,3 +63,25 @@ def test_mask_preview_hides_the_rare_cells_and_keeps_blanks_and_other_rows() -> 
     assert [r["Подразделение"] for r in shown] == [privacy.RARE, DOMINANT, ""]
     assert [r["ФИО"] for r in shown] == [privacy.MASK, privacy.MASK, None]
     assert [r["Дней"] for r in shown] == [3, 5, 1]
+
+
+def test_a_value_of_many_rows_of_one_client_is_hidden(
+    tmp_path: Path, ws: pipeline.Workspace
+) -> None:
+    """The press officer made 18 trips: 18 rows, one person. Where the file has a client id
+    (the табельный номер, taken for one), a value is counted in different clients."""
+    lines = ["Табельный номер;Подразделение;Вид командировки;Дней"]
+    lines += [f"10001;Пресс-служба;по России;{d % 9 + 1}" for d in range(18)]
+    lines += [f"{10002 + i % 300};{DOMINANT};зарубежная;{i % 7 + 1}" for i in range(2000)]
+    path = tmp_path / "trips.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    overrides = {"Табельный номер": ColumnOverride(use="id")}
+    inspection = pipeline.inspect_file(ws, path, overrides=overrides, min_cell=5)
+    assert inspection.rare["Подразделение"] == list(range(18))
+    assert DOMINANT in {r["Подразделение"] for r in inspection.to_dict()["preview"]}
+    text = json.dumps(inspection.to_dict(), ensure_ascii=False, default=str)
+    assert "Пресс-служба" not in text
+    # Without an id, 18 rows are no small group (the rows are all the file can tell).
+    plain = tmp_path / "no-id.csv"
+    plain.write_text("\n".join(line.split(";", 1)[1] for line in lines) + "\n", encoding="utf-8")
+    assert "Подразделение" not in pipeline.inspect_file(ws, plain, min_cell=5).rare

@@ -152,13 +152,19 @@ def _texts_found(columns: list[str], sample: list[dict[str, Any]]) -> dict[str, 
 
 
 def _rare_cells(
-    raw: RawTable, rows: list[dict[str, Any]], columns: Collection[str], min_cell: int
+    raw: RawTable,
+    rows: list[dict[str, Any]],
+    columns: Collection[str],
+    min_cell: int,
+    people: Collection[str] = (),
 ) -> dict[str, list[int]]:
     """The cells of ``rows`` (the preview's, as read) whose value occurs in fewer than
     ``min_cell`` rows of the whole file, by column: beside the only press officer's department
     his trips are his. One scan counts each value the rows show of ``columns``, compared as the
-    import stores it (text without the spaces around it, :func:`_select_sql`). Should the count
-    fail, every such cell is rare. Indexes only, never a value."""
+    import stores it (text without the spaces around it, :func:`_select_sql`). With client id
+    columns (``people``) a value is counted in different clients, by the id giving the fewest:
+    the press officer's 18 trips are one person. Should the count fail, every such cell is
+    rare. Indexes only, never a value."""
 
     def key(value: Any) -> Any:
         return value.strip(SPACES) if isinstance(value, str) else value
@@ -171,11 +177,15 @@ def _rare_cells(
     if min_cell <= 1 or not wanted:
         return {}
     spaces = quote_literal(SPACES)
+    measures = ["*", *(f"DISTINCT {quote_ident(p)}" for p in sorted(people))]
     counts = ", ".join(
-        f"count(*) FILTER (WHERE trim(CAST({quote_ident(col)} AS VARCHAR), {spaces}) = ?)"
-        if isinstance(value, str)
-        else f"count(*) FILTER (WHERE {quote_ident(col)} = ?)"
-        for col, value in wanted
+        f"least({', '.join(f'count({m}) FILTER (WHERE {cond})' for m in measures)})"
+        for cond in (
+            f"trim(CAST({quote_ident(col)} AS VARCHAR), {spaces}) = ${i + 1}"
+            if isinstance(value, str)
+            else f"{quote_ident(col)} = ${i + 1}"
+            for i, (col, value) in enumerate(wanted)
+        )
     )
 
     def count() -> tuple[Any, ...] | None:
@@ -354,7 +364,7 @@ def inspect(
             for c in quality.columns
             if c.type not in (ColumnType.numeric, ColumnType.date) and c.name not in masked
         ]
-        inspection.rare = _rare_cells(raw, sample[:PREVIEW_ROWS], shown, min_cell)
+        inspection.rare = _rare_cells(raw, sample[:PREVIEW_ROWS], shown, min_cell, ids)
         return inspection
 
 
