@@ -31,7 +31,7 @@ RECOMMENDATIONS = [
         "title": "Напоминать о сроках по СМС",
         "owner": "Отдел по работе с заявителями",
         "status": "in_progress",
-        "due_date": "2027-03-31",
+        "due_date": "2037-03-31",  # far ahead: an in-progress one past its date reads «просрочена»
     },
     {"id": "rec_form", "kind": "optimisation", "title": "Сократить форму заявления"},
 ]
@@ -156,7 +156,7 @@ def test_docx_and_xlsx_show_owner_status_due_date_and_targets(
     sms = next(r for r in recs if r[0] == "Напоминать о сроках по СМС")
     assert sms[header.index("Ответственный")] == "Отдел по работе с заявителями"
     assert sms[header.index("Статус")] == "Выполняется"
-    assert sms[header.index("Срок")] == "31.03.2027"
+    assert sms[header.index("Срок")] == "31.03.2037"
     form = next(r for r in recs if r[0] == "Сократить форму заявления")
     assert form[header.index("Статус")] == "Запланирована"
     assert form[header.index("Срок")] == "—"
@@ -173,9 +173,9 @@ def test_docx_and_xlsx_show_owner_status_due_date_and_targets(
     row = next(r for r in rows if r[0] == "Напоминать о сроках по СМС")
     assert row[head.index("Ответственный")] == "Отдел по работе с заявителями"
     assert row[head.index("Статус")] == "Выполняется"
-    assert row[head.index("Срок")] == "31.03.2027"
+    assert row[head.index("Срок")] == "31.03.2037"
     assert ("Интервью с заявителями МФЦ", "Канал подачи: МФЦ", 6, 2) in [r[:4] for r in rows]
-    assert date(2027, 3, 31) not in [c for r in rows for c in r]  # a text, as everywhere
+    assert date(2037, 3, 31) not in [c for r in rows for c in r]  # a text, as everywhere
 
 
 def test_a_recommendation_still_to_do_past_its_date_is_overdue_in_every_format(
