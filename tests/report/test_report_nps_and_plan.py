@@ -8,7 +8,7 @@ import copy
 import io
 import random
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,8 @@ from openpyxl import load_workbook
 
 from segprofile import pipeline
 from segprofile.model.results import Profile
-from segprofile.model.study import Study
-from segprofile.report.format import number
+from segprofile.model.study import Recommendation, Study
+from segprofile.report.format import local_today, number
 from sp_factories import SMALL_STUDY, make_records
 
 RECOMMENDATIONS = [
@@ -31,7 +31,7 @@ RECOMMENDATIONS = [
         "title": "Напоминать о сроках по СМС",
         "owner": "Отдел по работе с заявителями",
         "status": "in_progress",
-        "due_date": "2027-03-31",
+        "due_date": "2037-03-31",  # far ahead: an in-progress one past its date reads «просрочена»
     },
     {"id": "rec_form", "kind": "optimisation", "title": "Сократить форму заявления"},
 ]
@@ -156,7 +156,7 @@ def test_docx_and_xlsx_show_owner_status_due_date_and_targets(
     sms = next(r for r in recs if r[0] == "Напоминать о сроках по СМС")
     assert sms[header.index("Ответственный")] == "Отдел по работе с заявителями"
     assert sms[header.index("Статус")] == "Выполняется"
-    assert sms[header.index("Срок")] == "31.03.2027"
+    assert sms[header.index("Срок")] == "31.03.2037"
     form = next(r for r in recs if r[0] == "Сократить форму заявления")
     assert form[header.index("Статус")] == "Запланирована"
     assert form[header.index("Срок")] == "—"
@@ -173,6 +173,74 @@ def test_docx_and_xlsx_show_owner_status_due_date_and_targets(
     row = next(r for r in rows if r[0] == "Напоминать о сроках по СМС")
     assert row[head.index("Ответственный")] == "Отдел по работе с заявителями"
     assert row[head.index("Статус")] == "Выполняется"
-    assert row[head.index("Срок")] == "31.03.2027"
+    assert row[head.index("Срок")] == "31.03.2037"
     assert ("Интервью с заявителями МФЦ", "Канал подачи: МФЦ", 6, 2) in [r[:4] for r in rows]
-    assert date(2027, 3, 31) not in [c for r in rows for c in r]  # a text, as everywhere
+    assert date(2037, 3, 31) not in [c for r in rows for c in r]  # a text, as everywhere
+
+
+def test_a_recommendation_still_to_do_past_its_date_is_overdue_in_every_format(
+    with_nps: tuple[Study, Profile],
+) -> None:
+    study, profile = with_nps
+    today = local_today()
+    past, future = today - timedelta(days=295), today + timedelta(days=30)
+    recs = [
+        {"id": "r_late", "kind": "optimisation", "title": "Опоздавшая", "due_date": past},
+        {
+            "id": "r_late_work",
+            "kind": "informing",
+            "title": "В работе с опозданием",
+            "status": "in_progress",
+            "due_date": today - timedelta(days=1),
+        },
+        {"id": "r_today", "kind": "optimisation", "title": "Срок сегодня", "due_date": today},
+        {"id": "r_future", "kind": "optimisation", "title": "Будущая", "due_date": future},
+        {
+            "id": "r_done",
+            "kind": "optimisation",
+            "title": "Выполненная",
+            "status": "done",
+            "due_date": past,
+        },
+        {
+            "id": "r_declined",
+            "kind": "optimisation",
+            "title": "Отклонённая",
+            "status": "declined",
+            "due_date": past,
+        },
+        {"id": "r_none", "kind": "optimisation", "title": "Без срока"},
+    ]
+    planned = study.model_copy(
+        update={"recommendations": [Recommendation.model_validate(r) for r in recs]}
+    )
+    expected = {
+        "Опоздавшая": ("Запланирована, просрочена", f"{past:%d.%m.%Y}"),
+        "В работе с опозданием": (
+            "Выполняется, просрочена",
+            f"{today - timedelta(days=1):%d.%m.%Y}",
+        ),
+        "Срок сегодня": ("Запланирована", f"{today:%d.%m.%Y}"),
+        "Будущая": ("Запланирована", f"{future:%d.%m.%Y}"),
+        "Выполненная": ("Выполнена", f"{past:%d.%m.%Y}"),
+        "Отклонённая": ("Отклонена", f"{past:%d.%m.%Y}"),
+        "Без срока": ("Запланирована", "—"),
+    }
+    table = _table(
+        _docx_tables(pipeline.render_report(profile, planned, "docx")),
+        "Рекомендация",
+        "Ответственный",
+    )
+    at, due = table[0].index("Статус"), table[0].index("Срок")
+    assert {row[0]: (row[at], row[due]) for row in table[1:]} == expected
+
+    wb = load_workbook(io.BytesIO(pipeline.render_report(profile, planned, "xlsx")))
+    rows = [r for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
+    head = next(r for r in rows if r[0] == "Рекомендация" and "Ответственный" in r)
+    got = {r[0]: (r[head.index("Статус")], r[head.index("Срок")]) for r in rows if r[0] in expected}
+    assert got == expected
+
+    html = pipeline.render_profile_html(profile, planned)
+    part = html.split('id="sp-recommendations"', 1)[1].split("</section>", 1)[0]
+    assert part.count("просрочена") == 2
+    assert "<td>Запланирована, просрочена</td>" in part

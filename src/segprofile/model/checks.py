@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from segprofile.model.format import shorten
+from segprofile.model.format import plural, shorten
 from segprofile.model.labels import segment_name
 from segprofile.model.study import (
     DataSourceKind,
@@ -14,6 +14,7 @@ from segprofile.model.study import (
     HypothesisStatus,
     JourneyKind,
     Study,
+    repeated_wordings,
 )
 
 
@@ -176,6 +177,14 @@ def check_study(study: Study) -> list[Finding]:
             add(
                 "M-7", f"у гипотезы «{_name(hyp.statement)}» не указан этап AIDAS", Severity.warning
             )
+    for places in repeated_wordings([h.statement for h in study.hypotheses]):
+        add(
+            "M-7",
+            f"гипотезы № {_numbers(places)} сформулированы одинаково "
+            f"(«{_name(study.hypotheses[places[0]].statement)}»): оставьте одну, остальные "
+            "удалите или измените их формулировку",
+            Severity.warning,
+        )
     # M-8
     if not study.research.activities:
         add("M-8", "нет плана исследований (интервью, опросы)")
@@ -209,6 +218,14 @@ def check_study(study: Study) -> list[Finding]:
                     "исследовании: выберите другую проблему или уберите эту",
                     Severity.warning,
                 )
+    for places in repeated_wordings([r.title for r in study.recommendations]):
+        add(
+            "M-11",
+            f"рекомендация «{_name(study.recommendations[places[0]].title)}» записана "
+            f"{plural(len(places), 'раз', 'раза', 'раз')}: оставьте одну, остальные удалите "
+            "или измените их формулировку",
+            Severity.warning,
+        )
     # M-12
     kinds = {j.kind for j in study.journeys}
     if JourneyKind.current not in kinds:
@@ -302,6 +319,12 @@ def _unsolved_problems(study: Study) -> list[tuple[str, Severity]]:
                 )
             )
     return out
+
+
+def _numbers(places: list[int]) -> str:
+    """Places in a list as the pages number them: ``[0, 1, 5]`` → «1, 2 и 6»."""
+    numbers = [str(i + 1) for i in places]
+    return ", ".join(numbers[:-1]) + " и " + numbers[-1]
 
 
 def _segments(study: Study, keys: list[str]) -> str:

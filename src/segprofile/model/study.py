@@ -8,7 +8,7 @@ slugs that other parts of the document refer to; :func:`reference_problems` chec
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -804,6 +804,51 @@ class Recommendation(_Model):
         description="Ход выполнения: planned, in_progress, done или declined",
     )
     due_date: date | None = Field(None, description="Срок выполнения (ГГГГ-ММ-ДД)")
+
+    def overdue(self, today: date) -> bool:
+        """Its due date has passed and it is still to be done (:func:`past_due`)."""
+        return past_due(self.due_date, self.status, today)
+
+
+def past_due(due_date: date | None, status: RecommendationStatus, today: date) -> bool:
+    """A recommendation's due date passed before ``today`` (the day where the team works) while
+    it is still to be done: planned or in progress. A done or declined one is not overdue."""
+    return (
+        due_date is not None
+        and due_date < today
+        and status in (RecommendationStatus.planned, RecommendationStatus.in_progress)
+    )
+
+
+# --- The same wording twice (M-7, M-11) --------------------------------------------------------
+
+#: What may end a wording without changing it: «Не знают о выплате.» is «не знают о выплате».
+_WORDING_END = " .,;:!?…-–—"
+
+
+def wording_key(text: str) -> str:
+    """A hypothesis's statement or a recommendation's title as compared for sameness: case,
+    ё/е, spaces and the punctuation at its end aside."""
+    return " ".join(text.casefold().replace("ё", "е").split()).rstrip(_WORDING_END)
+
+
+def same_wording(texts: Sequence[str], text: str, *, skip: int | None = None) -> int | None:
+    """Where the first of ``texts`` worded as ``text`` is (:func:`wording_key`), the one at
+    ``skip`` (the item being changed) aside; ``None`` when none is."""
+    key = wording_key(text)
+    if not key:
+        return None
+    return next((i for i, t in enumerate(texts) if i != skip and wording_key(t) == key), None)
+
+
+def repeated_wordings(texts: Sequence[str]) -> list[list[int]]:
+    """The places of ``texts`` worded the same (:func:`wording_key`), two or more in a group,
+    the groups in the order of their first."""
+    groups: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        if key := wording_key(text):
+            groups.setdefault(key, []).append(i)
+    return [places for places in groups.values() if len(places) > 1]
 
 
 # --- M-13 The filed document -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from segprofile.analysis.journeys import confirmed_problems as confirmed_problem
 from segprofile.analysis.journeys import suggest_recommendations
 from segprofile.errors import DocumentError, InputError, NotFound
 from segprofile.model import labels
+from segprofile.model.format import shorten
 from segprofile.model.results import (
     Portrait,
     Profile,
@@ -30,6 +31,8 @@ from segprofile.model.study import (
     SegmentNote,
     Study,
     TopicLabel,
+    same_wording,
+    wording_key,
 )
 from segprofile.pipeline.documents import find_source
 from segprofile.pipeline.research import text_sources
@@ -554,7 +557,9 @@ def save_hypothesis(
     team edited before accepting it: it keeps the suggestion's id, so it is not suggested
     again); otherwise the hypothesis is changed. Only :data:`HYPOTHESIS_FIELDS` are taken from
     ``fields``; the status, the evidence and the verdict stay. A need has no unmet need of its
-    own; a problem's need must be a need. Raises :class:`DocumentError` naming the field.
+    own; a problem's need must be a need; a statement worded as another hypothesis's
+    (:func:`~segprofile.model.study.wording_key`) is refused, unless the hypothesis already had
+    that wording. Raises :class:`DocumentError` naming the field.
     """
     index = hypothesis_index(study, hypothesis_id)
     path = f"hypotheses[{index}]"
@@ -579,6 +584,16 @@ def save_hypothesis(
         base = {"id": _new_id(prefix, taken)}
     updated = _validated(study, "hypotheses", index, {**base, **changes})
     hypothesis = updated.hypotheses[index]
+    old = study.hypotheses[index] if hypothesis_id is not None else None
+    if old is None or wording_key(old.statement) != wording_key(hypothesis.statement):
+        statements = [h.statement for h in study.hypotheses]
+        same = same_wording(statements, hypothesis.statement, skip=index)
+        if same is not None:
+            raise _refuse(
+                f"{path}.statement",
+                f"Такая гипотеза уже есть: № {same + 1} «{shorten(statements[same], 80)}». "
+                "Измените формулировку или откройте её.",
+            )
     dependants = [h.id for h in study.hypotheses if h.need == hypothesis.id]
     if hypothesis.kind is HypothesisKind.need and hypothesis.need is not None:
         raise _refuse(
@@ -694,7 +709,8 @@ def save_recommendation(
     (``recommendation_id`` ``None``) or a change of one. Only :data:`RECOMMENDATION_FIELDS` are
     taken from ``fields``. A problem it solves must be a problem hypothesis of the study, and
     the journey it changes a target journey; a link kept from before (a problem deleted since)
-    may stay. Raises :class:`DocumentError` naming the field.
+    may stay; a title worded as another recommendation's is refused, as a hypothesis's
+    statement is. Raises :class:`DocumentError` naming the field.
     """
     index = recommendation_index(study, recommendation_id)
     path = f"recommendations[{index}]"
@@ -731,7 +747,18 @@ def save_recommendation(
         if old is not None
         else {"id": _new_id("r", {r.id for r in study.recommendations})}
     )
-    return _validated(study, "recommendations", index, {**base, **changes})
+    updated = _validated(study, "recommendations", index, {**base, **changes})
+    title = updated.recommendations[index].title
+    if old is None or wording_key(old.title) != wording_key(title):
+        titles = [r.title for r in study.recommendations]
+        same = same_wording(titles, title, skip=index)
+        if same is not None:
+            raise _refuse(
+                f"{path}.title",
+                f"Такая рекомендация уже есть: «{shorten(titles[same], 80)}». "
+                "Измените формулировку или откройте её.",
+            )
+    return updated
 
 
 def delete_recommendation(study: Study, recommendation_id: str) -> Study:

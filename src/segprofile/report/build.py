@@ -70,6 +70,7 @@ from segprofile.report.blueprint import BlueprintPart, blueprint_parts, blueprin
 from segprofile.report.format import (
     NBSP,
     interval_percent,
+    local_today,
     number,
     percent,
     plural,
@@ -487,6 +488,7 @@ class _Builder:
         self.by_key |= {s.key: s for cs in profile.cross for s in cs.segments}
         self.feature_of = {s.key: fs.label for fs in profile.by_feature for s in fs.segments}
         self.acts = {a.id: a.title for a in study.scope.legal_acts}
+        self.today = local_today()
 
     def name(self, key: str) -> str:
         seg = self.by_key.get(key)
@@ -1660,7 +1662,8 @@ class _Builder:
                     self.hypotheses_named(r.problems),
                     r.journey_change or "—",
                     r.owner or "—",
-                    ru(r.status),
+                    # Not by colour alone: the word, in every format (DOCX, HTML, XLSX).
+                    ru(r.status) + (", просрочена" if r.overdue(self.today) else ""),
                     ru_date(r.due_date),
                 ]
             )

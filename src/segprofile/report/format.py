@@ -32,6 +32,7 @@ __all__ = [
     "NNBSP",
     "csv_bytes",
     "interval_percent",
+    "local_today",
     "neutralise",
     "number",
     "p_value",
@@ -50,6 +51,16 @@ def ru_date(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     return value.strftime("%d.%m.%Y")
+
+
+def local_today() -> date:
+    """Today where the installation works (``SEGPROFILE_TIME_ZONE``, as the web pages see it):
+    what a recommendation's due date is compared with."""
+    from zoneinfo import ZoneInfo
+
+    from segprofile import config
+
+    return datetime.now(ZoneInfo(config.current().time_zone)).date()
 
 
 def ru_datetime(value: datetime | None) -> str:

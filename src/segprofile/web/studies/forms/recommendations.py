@@ -4,14 +4,20 @@ it solves, the target journey it changes and how, who answers for it, its status
 A problem the recommendation lists that the study no longer has stays offered, marked, so saving
 the form keeps the link unless the team unticks it. Whether a problem is a problem and a journey
 a target one is the pipeline's rule (``pipeline.decisions.save_recommendation``).
+
+A past due date is accepted (a plan may be written down afterwards); while the recommendation
+is still to be done the form says beside the date that it has passed (``past_due_note``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile.model import labels
@@ -21,6 +27,7 @@ from segprofile.model.study import (
     Recommendation,
     RecommendationKind,
     RecommendationStatus,
+    past_due,
 )
 from segprofile.model.study import Study as StudyDocument
 from segprofile.web.studies.forms import LimitedTextField
@@ -122,6 +129,24 @@ class RecommendationForm(forms.Form):
             or (recommendation is not None and j.id == recommendation.journey)
         ]
         self.fields["journey"].choices = [("", "—"), *journeys]
+        self.past_due_note = ""
+        if recommendation is not None and not self.is_bound:
+            self._note_past_due(recommendation.due_date, recommendation.status)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("status"):
+            self._note_past_due(cleaned.get("due_date"), RecommendationStatus(cleaned["status"]))
+        return cleaned
+
+    def _note_past_due(self, due: date | None, status: RecommendationStatus) -> None:
+        """The note beside the date that it has passed, when the recommendation is still to do."""
+        if due is None or not past_due(due, status, timezone.localdate()):
+            return
+        self.past_due_note = gettext(
+            "The due date %(date)s has passed: the recommendation is marked «overdue» until it "
+            "is done or declined."
+        ) % {"date": due.strftime("%d.%m.%Y")}
 
     def changes(self) -> dict[str, Any]:
         """The cleaned fields as the document holds them (an empty journey is ``None``)."""

@@ -2,17 +2,21 @@
 they change, the suggestions for confirmed problems, and the form that writes, changes or deletes
 one — each save a new revision through ``sections.save_part``.
 
-A recommendation whose problem was deleted since is kept and marked, with its form to fix it.
+A recommendation whose problem was deleted since is kept and marked, with its form to fix it;
+one still to be done whose due date has passed is marked «просрочена» (``Recommendation.overdue``,
+today where the installation works, ``TIME_ZONE``).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -37,7 +41,11 @@ def _page(study: Study, anchor: str = "") -> str:
 
 
 def _row(
-    rec: Recommendation, document: StudyDocument, names: dict[str, str], orphans: list[str]
+    rec: Recommendation,
+    document: StudyDocument,
+    names: dict[str, str],
+    orphans: list[str],
+    today: date,
 ) -> dict[str, Any]:
     hypotheses = {h.id: h for h in document.hypotheses}
     journey = next((j for j in document.journeys if j.id == rec.journey), None)
@@ -51,6 +59,7 @@ def _row(
         "problems": [{"id": p, "hyp": hypotheses.get(p)} for p in rec.problems],
         "orphans": orphans,
         "journey": journey,
+        "overdue": rec.overdue(today),
     }
 
 
@@ -62,6 +71,7 @@ def recommendations_page(request: HttpRequest, pk: int) -> HttpResponse:
     run = latest_run(study)
     names = runs.labels(run)
     orphans = decisions.orphaned_recommendations(document)
+    today = timezone.localdate()
     suggested = pipeline.suggested_recommendations(
         document, segment_labels=names if run is not None else None
     )
@@ -70,8 +80,10 @@ def recommendations_page(request: HttpRequest, pk: int) -> HttpResponse:
         "can": study_capabilities(request, study),
         "document": document,
         "revision": revision,
-        "rows": [_row(r, document, names, orphans.get(r.id, [])) for r in document.recommendations],
-        "suggested": [_row(r, document, names, []) for r in suggested],
+        "rows": [
+            _row(r, document, names, orphans.get(r.id, []), today) for r in document.recommendations
+        ],
+        "suggested": [_row(r, document, names, [], today) for r in suggested],
         # No suggestion: because no problem is confirmed yet, or every one is covered.
         "confirmed": bool(decisions.confirmed_problems(document)),
         "counts": {
@@ -164,6 +176,8 @@ def _edit(request: HttpRequest, pk: int, recommendation_id: str | None) -> HttpR
             prefix=f"recommendations[{index}]",
         )
         if revision is not None:
+            if form.past_due_note:
+                messages.warning(request, form.past_due_note)
             new_id = recommendation_id or revision.to_document().recommendations[index].id
             return htmx.go(request, _page(study, f"rec-{new_id}"))
     return _answer(request, study, form, recommendation_id, status=400)
