@@ -714,9 +714,8 @@ class _Builder:
         self, group: SegmentStats | ClusterStats, clients: bool = True
     ) -> list[CellValue]:
         """The clients beside a capacity of records (none with one row a client); a group's
-        clients are hidden with it (``analysis.suppression``). Not in the tables of pairs of
-        features (``clients=False``): they are protected by rows, cell by cell, and people of
-        one feature's segments less the people shown in the cells could tell a few."""
+        clients are hidden with it (``analysis.suppression``). ``clients=False``: a table whose
+        groups publish no clients (the cells of a pair of features)."""
         if not self.unit.records or not clients:
             return []
         return [SUPPRESSED if group.hidden else group.clients]
@@ -841,12 +840,14 @@ class _Builder:
                 sec.add(fig)
         for cs in self.profile.cross:
             sec.add(Heading(f"Перекрёстные сегменты: {cs.label}"))
+            # The clients as published: none for the cells of a pair (``analysis.suppression``).
+            people = any(s.clients is not None for s in cs.segments)
             sec.add(
                 Table(
                     "cross_" + "_".join(cs.feature_ids),
                     "",
-                    self._segment_columns(clients=False),
-                    [self._segment_row(s, clients=False) for s in cs.segments],
+                    self._segment_columns(clients=people),
+                    [self._segment_row(s, clients=people) for s in cs.segments],
                 )
             )
         sec.add(self.profile_table())
