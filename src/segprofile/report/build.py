@@ -72,7 +72,6 @@ from segprofile.report.format import (
     interval_percent,
     number,
     percent,
-    plural,
     ru_date,
     ru_datetime,
     share_percent,
@@ -722,18 +721,20 @@ class _Builder:
 
     def _size_text(self, group: SegmentStats | ClusterStats) -> str:
         """A shown group's size in a sentence: «36 клиентов» or «469 записей, 36 клиентов»."""
-        n = known(group.capacity)
-        if not self.unit.records:
-            return plural(n, "клиент", "клиента", "клиентов")
-        clients = group.clients
-        tail = f", {plural(clients, 'клиент', 'клиента', 'клиентов')}" if clients else ""
-        return self.unit.count(n) + tail
+        clients = group.clients if self.unit.records else None
+        return self.unit.count(known(group.capacity)) + (
+            f", {self.unit.clients(clients)}" if clients else ""
+        )
 
     def _capacity_columns(self, width: int, clients: bool = True) -> list[Column]:
         """The capacity column, with the clients beside it when it counts records."""
         return [
             Column(self.unit.column, "int", width),
-            *([Column("Клиентов", "int", width)] if self.unit.records and clients else []),
+            *(
+                [Column(self.unit.clients_column, "int", width)]
+                if self.unit.records and clients
+                else []
+            ),
         ]
 
     def _nps_cell(self, nps: NpsStats | None) -> CellValue:
