@@ -19,7 +19,7 @@ from statsmodels.stats.multitest import multipletests
 
 from segprofile import pipeline
 from segprofile.analysis.priority import min_ratings, prioritise
-from segprofile.model.format import number, p_value, percents, share_percent
+from segprofile.model.format import p_value, percents, plural, share_percent
 from segprofile.model.results import (
     FeatureSegmentation,
     Profile,
@@ -222,7 +222,8 @@ def _check_reasons(profile: Profile, study: Study) -> int:
                 assert gap.csat < gap.rest_csat  # type: ignore[operator]
             if gap.verdict == "higher":
                 assert gap.csat > gap.rest_csat  # type: ignore[operator]
-        assert f"ёмкость {share_percent(seg.share)} ({number(seg.capacity)} чел.)" in text
+        people = plural(seg.capacity, "клиент", "клиента", "клиентов")
+        assert f"ёмкость {share_percent(seg.share)} ({people})" in text
         assert (seg.priority.rank is None) == (seg.priority.score == 0)
         assert all(m for m in _PERCENT.findall(text))
     return checked
@@ -285,7 +286,7 @@ def test_one_segment_holds_everyone(tmp_path: Path) -> None:
     result = _profile_of(table, tmp_path)
     assert _segments(result)["sex=Female"].priority is None
     warning = next(w for w in result.warnings if "Признак «Пол» не делит клиентов" in w)
-    assert "все 4\u00a0000 чел. в одном сегменте «Женщины»" in warning
+    assert "все 4\u00a0000 клиентов в одном сегменте «Женщины»" in warning
     assert result.priority is not None
     assert result.priority.top[0] == PLANTED
 

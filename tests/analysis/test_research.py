@@ -630,7 +630,7 @@ def test_answers_on_the_surveys_own_scale_are_read_by_the_points_it_was_given(
         assert label in message.lower()
     assert message.lower().count("«хорошо»") == 1  # one label however it is spelled
     assert "Отлчно" not in message  # a wording fewer than min_cell gave is never named
-    assert "1 ответ с вариантами, которые дали меньше 5 респондентов (не показаны)" in message
+    assert "1 ответ с вариантом, который дали меньше 5 респондентов (не показан)" in message
     assert "«Баллы ответов»" in refused.value.hint
     own = {
         "Очень плохо": 1,
@@ -656,7 +656,7 @@ def test_answers_on_the_surveys_own_scale_are_read_by_the_points_it_was_given(
         assert (x.n, x.yes) == (y.n, y.yes)
     summary = graded.verdicts[0].evidence[0].summary
     assert "оценили ниже 4 из 5 вопрос «q_grade»" in summary
-    assert "1 ответ с редкими вариантами вне шкалы не учтены" in summary
+    assert "1 ответ с редким вариантом вне шкалы не учтён" in summary
     # The ends numbered, the middle bare numbers: the points the page proposes, then given.
     with pytest.raises(InputError) as bare:
         analyse_survey(study, linked, [QuestionLink("q_ends", "p_docs_burden")], rules=rules)
@@ -673,6 +673,45 @@ def test_answers_on_the_surveys_own_scale_are_read_by_the_points_it_was_given(
         assert x.n == int(part.isin([1, 2, 4, 5]).sum())
         assert x.yes == int(part.isin([4, 5]).sum())
         assert y.n >= 0
+
+
+@pytest.mark.parametrize(
+    ("typos", "said"),
+    [
+        (["Отлчно", "Отлчно"], "2 ответа с редкими вариантами вне шкалы не учтены"),
+        (
+            ["Отлчно", "Отлчно", "Хрошо", "Хрошо", "Хрошо"],
+            "5 ответов с редкими вариантами вне шкалы не учтены",
+        ),
+    ],
+)
+def test_rare_answers_left_out_are_counted_in_words_that_agree(
+    example: tuple[Study, Path, Profile], typos: list[str], said: str
+) -> None:
+    """«1 ответ … не учтён», «2 ответа … не учтены», «5 ответов … не учтены»: the note of the
+    rare wordings left out of a scale agrees with their count (each wording fewer than
+    ``min_cell`` gave: none is named)."""
+    study, data, _profile = example
+    records = pd.read_parquet(data / "records.parquet")
+    survey = pd.read_parquet(data / "survey.parquet")
+    joined = survey.merge(records[["client_id", "channel"]], on="client_id")
+    grades = ["Очень плохо", "Плохо", "Удовлетворительно", "Хорошо", "Отлично"]
+    rng = np.random.default_rng(5)
+    words = [grades[int(p)] for p in rng.choice(5, size=len(joined), p=[0.1, 0.1, 0.2, 0.3, 0.3])]
+    words[: len(typos)] = typos
+    joined["q_grade"] = words
+    points = {g: i + 1 for i, g in enumerate(grades)}
+    result = analyse_survey(
+        study,
+        LinkedSurvey.from_frame(joined, {"channel": "channel"}),
+        [QuestionLink("q_grade", "p_docs_burden", support="no")],
+        rules=VerdictRules(min_answers=5),
+        answer_points=points,
+    )
+    summary = result.verdicts[0].evidence[0].summary
+    assert said in summary
+    assert "Отлчно" not in summary
+    assert "Хрошо" not in summary
 
 
 def test_the_survey_page_offers_points_only_for_closed_answers_named_by_min_cell() -> None:

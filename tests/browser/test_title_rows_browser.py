@@ -32,7 +32,8 @@ def test_an_export_with_a_title_row_opens_its_check_page(
     )
     expect(page.locator("#row-count")).to_have_text(str(ROWS))
     expect(page.locator("#quality")).to_contain_text(
-        "В столбце «Подразделение» 1 значение записано по-разному"
+        "В столбце «Подразделение» 1 значение записано в нескольких вариантах, которые "
+        "различаются только регистром букв"
     )
     shot(page, "title-rows-01-check-page")
     shot(page, "title-rows-02-quality", page.locator("#quality"))

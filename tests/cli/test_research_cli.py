@@ -289,7 +289,7 @@ def test_free_text_where_a_scale_was_expected_names_column_and_rows(
     code = run([*_import(study_file, answers, small), "-m", str(mapping)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "Вопрос «q_docs_difficult»: 2 ответов — свободный текст" in err
+    assert "Вопрос «q_docs_difficult»: 2 ответа — свободный текст" in err
     # The answers are read from their stored version (through the gate), which does not keep
     # the file's row order: the count is given, never the rows or the answers.
     assert "долго" not in err  # answers are never quoted

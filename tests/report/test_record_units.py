@@ -4,7 +4,7 @@ Business-trip claims: one row a trip, 1–40 trips an employee, the табель
 client id. The capacity stays the row count the methodology's formulas use, but it is named
 «записей», with the different clients beside it: «Клиентов в данных 8 000» for 586 employees,
 «4 742 чел.» for trips read as people. A people count beside a capacity is hidden with it, and
-no count of 1–4 people is shown. One row a client reads as before («клиентов», «чел.»).
+no count of 1–4 people is shown. One row a client reads as before («клиентов»).
 """
 
 from __future__ import annotations
@@ -128,7 +128,8 @@ def test_reports_name_records_not_people(trips_profile: tuple[Profile, Profile, 
     texts = {"html": html, "docx": docx_text(docx), "xlsx": xlsx_text(xlsx)}
     for fmt, text in texts.items():
         assert "Клиентов в данных" not in text, fmt
-        assert " чел.)" not in text, fmt  # no capacity in people
+        # No capacity in people: «(4 742 клиента)» (once «чел.») for trips read as people.
+        assert not re.search(r"\(\d[\d\xa0]* (клиент|чел\.)", text), fmt
         assert "Ёмкость, клиентов" not in text, fmt
         assert "доля клиентов" not in text, fmt
     assert "Ёмкость, записей" in html
@@ -195,7 +196,9 @@ def test_one_row_a_client_reads_as_before(tmp_path: Path) -> None:
         s for fs in published.by_feature for s in fs.segments if s.priority and s.priority.rank
     ]
     assert ranked
-    assert all(" чел.)" in s.priority.reasons[0] for s in ranked)
+    # The capacity in the same words as the tables: «(1 234 клиента)», never «чел.».
+    assert all(re.search(r"\d клиент(а|ов)?\)", s.priority.reasons[0]) for s in ranked)
+    assert not any("чел." in s.priority.reasons[0] for s in ranked)
 
 
 def test_people_hidden_together_are_at_least_min_cell() -> None:

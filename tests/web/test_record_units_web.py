@@ -49,7 +49,7 @@ def test_pages_name_records_and_clients(built: tuple[Study, ProfileRun], client_
     assert _digits(summary["Записей в данных"]) == rows
     assert _digits(summary["Клиентов (разных идентификаторов)"]) == people
     assert "Клиентов в данных" not in page
-    assert " чел.)" not in page
+    assert not re.search(r"\(\d[\d\xa0]* (клиент|чел\.)", page)  # no capacity in people
     assert "Ёмкость, записей" in page
 
     segments = _text(client_in.get(_run_url("run_segments", study, run) + "?feature=dept"))
@@ -81,4 +81,4 @@ def test_pages_name_records_and_clients(built: tuple[Study, ProfileRun], client_
     ranking = html_rows(priorities[priorities.index('id="priorities"') :])
     assert ranking[0][2] == "Записей"
     assert any("записей)" in " ".join(r) or "записи)" in " ".join(r) for r in ranking[1:])
-    assert " чел.)" not in priorities
+    assert not re.search(r"\(\d[\d\xa0]* (клиент|чел\.)", priorities)

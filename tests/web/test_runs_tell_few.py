@@ -123,3 +123,40 @@ def test_a_run_stored_by_an_earlier_release_is_compared_when_it_is_read(
     assert client_in.get(priorities).status_code == 200
     assert set(second.tells_few_with.all()) == {first}
     assert f"Профиль № {first.pk}" in _warning(_page(client_in, second))
+
+
+@pytest.mark.django_db
+def test_a_profile_close_to_several_others_is_not_told_to_read_both(
+    client_in: Client, stored_study: Study, rewrite_records: Rewrite
+) -> None:
+    """3 000, 2 998 and 2 997 clients: the middle profile tells a few with each of the other
+    two; its page says «с несколькими другими профилями» and names both, never «прочтёт оба»."""
+    first = _build(client_in, stored_study)
+    rewrite_records(stored_study, _without_rows(2))
+    second = _build(client_in, stored_study)
+    rewrite_records(stored_study, _without_rows(1))
+    third = _build(client_in, stored_study)
+    assert pipeline.profile_from_json(third.result_json).total_clients == 2_997
+    assert set(second.tells_few_with.all()) == {first, third}
+
+    warning = _warning(_page(client_in, second))
+    assert (
+        "Вместе с несколькими другими профилями этого исследования этот профиль раскрывает "
+        "сведения о группе менее чем из 5 клиентов" in warning
+    )
+    assert "Числа этого профиля и каждого из перечисленных ниже различаются" in warning
+    assert "прочтёт этот профиль и любой из перечисленных, вычтет одно из другого" in warning
+    assert "прочтёт оба" not in warning
+    assert f"Профиль № {first.pk} (редакция 1)" in warning
+    assert f"Профиль № {third.pk} (редакция 1)" in warning
+    # The first profile is 3 clients from the third and 2 from the second: several too; a
+    # profile close to one other reads «оба».
+    assert set(first.tells_few_with.all()) == {second, third}
+    rewrite_records(stored_study, _without_rows(40, region="city"))
+    far = _build(client_in, stored_study)
+    rewrite_records(stored_study, _without_rows(1))
+    near = _build(client_in, stored_study)
+    assert set(near.tells_few_with.all()) == {far}
+    one = _warning(_page(client_in, near))
+    assert "Вместе с другим профилем этого исследования" in one
+    assert "прочтёт оба" in one

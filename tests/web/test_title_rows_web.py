@@ -36,7 +36,10 @@ def test_an_export_with_a_title_row_is_checked_and_imported(
     assert "не удалось разобрать" not in page
     assert "начинается со строки 2; строки выше (название выгрузки) пропущены" in page
     quality = page.split('id="quality"', 1)[1].split("</section>", 1)[0]
-    assert "В столбце «Подразделение» 1 значение записано по-разному" in quality
+    assert (
+        "В столбце «Подразделение» 1 значение записано в нескольких вариантах, которые "
+        "различаются только регистром букв" in quality
+    )
     assert "отдел кадров" not in quality.lower()  # the variants are not named
     done = page_text(do_import(client_in, stored_study, token))
     assert "Ошибка" not in done

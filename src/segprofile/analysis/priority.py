@@ -556,7 +556,7 @@ def prioritise(
     ]
     ranked = _rank(scored, weights)
     parts_of = {seg.key: parts for seg, parts in scored}
-    unit = count_unit(features)  # «чел.», or «записей» with several rows a client
+    unit = count_unit(features)  # «клиентов», or «записей» with several rows a client
     for rank, (seg, score) in enumerate(ranked, start=1):
         parts = parts_of[seg.key]
         gap = gaps[seg.key]

@@ -1195,7 +1195,8 @@ class _Suppressor:
                 segments.append(_hidden_cell(r, c, names))
             elif seg is not None:
                 # A cell's people are protected by its rows only (a feature's people minus
-                # its cells' could tell a few): its count of people is not published.
+                # its cells' could tell a few): its count of people is not published. The one
+                # place of this rule: pages and reports show the clients a profile publishes.
                 shown = self.shown_segment(seg, rated.get(key), None)
                 segments.append(shown.model_copy(update={"clients": None}))
         return cs.model_copy(update={"segments": segments})

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from segprofile.model.format import number, plural, shorten
+from segprofile.model.format import plural, shorten
 from segprofile.model.journey_links import Backing
 from segprofile.model.results import FeatureSegmentation, Profile
 from segprofile.model.study import (
@@ -124,14 +124,23 @@ def ru(value: StrEnum | None) -> str:
 class CountUnit:
     """What a capacity counts, as every text names it: the rows of the client records (the
     count the methodology's formulas use). With one row a client (or no client id) a row is a
-    client: «клиентов», «чел.»; with several rows a client (trips of employees, applications)
-    the rows are records: «записей», and the clients are the different ids beside them."""
+    client: «клиентов»; with several rows a client (trips of employees, applications) the rows
+    are records: «записей», and the clients are the different ids beside them. The one wording
+    of both in every text: a sentence («4 742 клиента») and a column («Клиентов») alike."""
 
     records: bool = False
 
     def count(self, n: int) -> str:
-        """A capacity in a sentence: «4 742 чел.» or «4 742 записи»."""
-        return plural(n, "запись", "записи", "записей") if self.records else f"{number(n)} чел."
+        """A capacity in a sentence: «4 742 клиента» or «4 742 записи»."""
+        return plural(n, "запись", "записи", "записей") if self.records else self.clients(n)
+
+    @staticmethod
+    def clients(n: int) -> str:
+        """Clients in a sentence: «1 клиент», «36 клиентов» (beside records: different ids)."""
+        return plural(n, "клиент", "клиента", "клиентов")
+
+    #: The column of the clients beside the records of a segments table.
+    clients_column = "Клиентов"
 
     @property
     def column(self) -> str:

@@ -73,7 +73,6 @@ from segprofile.report.format import (
     local_today,
     number,
     percent,
-    plural,
     ru_date,
     ru_datetime,
     share_percent,
@@ -716,27 +715,28 @@ class _Builder:
         self, group: SegmentStats | ClusterStats, clients: bool = True
     ) -> list[CellValue]:
         """The clients beside a capacity of records (none with one row a client); a group's
-        clients are hidden with it (``analysis.suppression``). Not in the tables of pairs of
-        features (``clients=False``): they are protected by rows, cell by cell, and people of
-        one feature's segments less the people shown in the cells could tell a few."""
+        clients are hidden with it (``analysis.suppression``). ``clients=False``: a table whose
+        groups publish no clients (the cells of a pair of features)."""
         if not self.unit.records or not clients:
             return []
         return [SUPPRESSED if group.hidden else group.clients]
 
     def _size_text(self, group: SegmentStats | ClusterStats) -> str:
         """A shown group's size in a sentence: «36 клиентов» or «469 записей, 36 клиентов»."""
-        n = known(group.capacity)
-        if not self.unit.records:
-            return plural(n, "клиент", "клиента", "клиентов")
-        clients = group.clients
-        tail = f", {plural(clients, 'клиент', 'клиента', 'клиентов')}" if clients else ""
-        return self.unit.count(n) + tail
+        clients = group.clients if self.unit.records else None
+        return self.unit.count(known(group.capacity)) + (
+            f", {self.unit.clients(clients)}" if clients else ""
+        )
 
     def _capacity_columns(self, width: int, clients: bool = True) -> list[Column]:
         """The capacity column, with the clients beside it when it counts records."""
         return [
             Column(self.unit.column, "int", width),
-            *([Column("Клиентов", "int", width)] if self.unit.records and clients else []),
+            *(
+                [Column(self.unit.clients_column, "int", width)]
+                if self.unit.records and clients
+                else []
+            ),
         ]
 
     def _nps_cell(self, nps: NpsStats | None) -> CellValue:
@@ -843,12 +843,14 @@ class _Builder:
                 sec.add(fig)
         for cs in self.profile.cross:
             sec.add(Heading(f"Перекрёстные сегменты: {cs.label}"))
+            # The clients as published: none for the cells of a pair (``analysis.suppression``).
+            people = any(s.clients is not None for s in cs.segments)
             sec.add(
                 Table(
                     "cross_" + "_".join(cs.feature_ids),
                     "",
-                    self._segment_columns(clients=False),
-                    [self._segment_row(s, clients=False) for s in cs.segments],
+                    self._segment_columns(clients=people),
+                    [self._segment_row(s, clients=people) for s in cs.segments],
                 )
             )
         sec.add(self.profile_table())

@@ -43,7 +43,7 @@ from segprofile.data.surveys import (
     answer_points,
 )
 from segprofile.errors import InputError
-from segprofile.model.format import number
+from segprofile.model.format import number, plural
 from segprofile.model.results import (
     HypothesisVerdict,
     Interval,
@@ -567,13 +567,17 @@ def _answers(
             ):  # only rare wordings off the scale: left out, as the evidence says
                 agree_from = link.agree_from if link.agree_from is not None else AGREE_FROM_WORDS
                 reading = _scale(linked, link, points, agree_from, in_words=True)
-                left_out = (
-                    f"{number(rare)} {_answers_word(rare)} с редкими вариантами вне шкалы не учтены"
+                left_out = plural(
+                    rare,
+                    "ответ с редким вариантом вне шкалы не учтён",
+                    "ответа с редкими вариантами вне шкалы не учтены",
+                    "ответов с редкими вариантами вне шкалы не учтены",
                 )
                 return replace(reading, note="; ".join(x for x in (reading.note, left_out) if x))
             wrong = wrong_yes_no & wrong_scale
             raise InputError(
-                f"Вопрос «{link.question}»: {int(bad['scale'])} ответов — свободный текст, а "
+                f"Вопрос «{link.question}»: "
+                f"{plural(int(bad['scale']), 'ответ', 'ответа', 'ответов')} — свободный текст, а "
                 "ожидались «да» / «нет» или шкала (согласия: «Полностью согласен» … «Полностью "
                 f"не согласен», удовлетворённости: «Очень доволен» … «Очень недоволен»)"
                 f"{_example_rows(t, wrong)}.",
@@ -624,8 +628,12 @@ def _unmapped_labels(
         return rare, None
     named = ", ".join(f"«{label}»" for label in shown)
     rarer = (
-        f"{number(rare)} {_answers_word(rare)} с вариантами, которые дали меньше {floor} "
-        "респондентов (не показаны)"
+        plural(
+            rare,
+            f"ответ с вариантом, который дали меньше {floor} респондентов (не показан)",
+            f"ответа с вариантами, которые дали меньше {floor} респондентов (не показаны)",
+            f"ответов с вариантами, которые дали меньше {floor} респондентов (не показаны)",
+        )
         if rare
         else ""
     )
@@ -650,15 +658,6 @@ def _unmapped_labels(
         )
         + ".",
     )
-
-
-def _answers_word(n: int) -> str:
-    """«ответ», «ответа», «ответов» for ``n``."""
-    if n % 10 == 1 and n % 100 != 11:
-        return "ответ"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "ответа"
-    return "ответов"
 
 
 def _normal(col: ir.StringValue) -> ir.StringValue:

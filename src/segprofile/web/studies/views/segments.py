@@ -136,9 +136,8 @@ def _segment_row(data: RunData, seg: SegmentStats) -> dict[str, Any]:
         "hidden": False,
         "missing": seg.missing_value,
         "capacity": number(seg.capacity),
-        # Beside records only (several rows a client); not for a pair of features, whose cells
-        # are protected by rows (the people of a feature's segment less those shown would tell).
-        "clients": None if "&" in seg.key else number(seg.clients),
+        # Beside records only (several rows a client), as published (none for a pair's cells).
+        "clients": number(seg.clients) if seg.clients is not None else None,
         "share": share_percent(seg.share, 1),  # 10 of 120 000: «менее 0,1 %», not «0,0 %»
         **_csat(seg.satisfaction, data.min_cell),
         **_nps(seg.nps, data.min_cell),
@@ -166,6 +165,9 @@ def _segments_context(data: RunData, selected: str) -> dict[str, Any]:
         rows = [_segment_row(data, s) for s in group.segments]
         context |= {
             "rows": rows,
+            # The clients as published: none for the cells of a pair (``analysis.suppression``).
+            "clients_column": labels.profile_unit(data.profile).records
+            and any(s.clients is not None for s in group.segments),
             "has_blind": any(r.get("blind") for r in rows),
             "has_nps": data.profile.nps is not None,
             "has_rank": any(r.get("rank") is not None for r in rows),
