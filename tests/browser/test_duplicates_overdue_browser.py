@@ -23,24 +23,21 @@ def test_a_duplicate_is_refused_and_a_late_recommendation_is_marked(
     sign_in(page, live_app)
     pk = new_example_study(page)
 
-    # --- № 10 of the example typed again ----------------------------------------------------
+    # --- № 1 of the example (a need of every client) typed again ----------------------------
     page.goto(f"/studies/{pk}/hypotheses/")
     form = new_hypothesis(
         page,
-        kind="Проблема",
-        statement=(
-            "сельские заявители не знают о подаче через  Госуслуги и едут в МФЦ или клиентскую "
-            "службу"
-        ),
+        kind="Потребность",
+        statement="получить решение и первую выплату  быстро, без повторных визитов и ожидания",
     )
     form.get_by_role("button", name="Сохранить").click()
     error = page.locator("#hypothesis-form-new .field--error .field__error")
-    expect(error).to_contain_text("Такая гипотеза уже есть: № 10 «Сельские заявители не знают")
+    expect(error).to_contain_text("Такая гипотеза уже есть: № 1 «Получить решение и первую")
     expect(error).to_contain_text("Измените формулировку или откройте её.")
     shot(page, "dup-01-hypothesis-refused", page.locator("#hypothesis-form-new"))
     page.locator("#hypothesis-form-new").get_by_role("link", name="Отмена").click()
     # Nothing was stored: no hypothesis starts with a small letter (has_text would ignore case).
-    typed = page.locator("article.hyp", has_text=re.compile("сельские заявители не знают"))
+    typed = page.locator("article.hyp", has_text=re.compile("получить решение и первую"))
     expect(typed).to_have_count(0)
 
     # --- a recommendation whose date has passed --------------------------------------------

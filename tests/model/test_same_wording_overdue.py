@@ -76,8 +76,9 @@ def test_the_check_warns_of_hypotheses_stored_with_the_same_wording(study: Study
     # № 1, 2 and 6 as a double click, a re-run and an upload left them.
     hyps = list(study.hypotheses)
     first = hyps[0].statement
-    hyps[1] = hyps[1].model_copy(update={"statement": first.upper()})
-    hyps[5] = hyps[5].model_copy(update={"statement": "  " + first.rstrip(".") + "  "})
+    alike = {"kind": hyps[0].kind, "segments": hyps[0].segments}
+    hyps[1] = hyps[1].model_copy(update={"statement": first.upper(), **alike})
+    hyps[5] = hyps[5].model_copy(update={"statement": "  " + first.rstrip(".") + "  ", **alike})
     doubled = study.model_copy(update={"hypotheses": hyps})
     found = [f for f in check_study(doubled) if "одинаково" in f.message]
     assert len(found) == 1
@@ -87,6 +88,15 @@ def test_the_check_warns_of_hypotheses_stored_with_the_same_wording(study: Study
     assert found[0].message.startswith("гипотезы № 1, 2 и 6 сформулированы одинаково («Получить")
     assert "n_fast_decision" not in found[0].message  # named by number and words, never by id
     assert not [f for f in check_study(study) if "одинаково" in f.message]
+    # The same statement of another segment is another hypothesis, checked in that segment.
+    other = "age=senior" if hyps[0].segments != ["age=senior"] else "age=young"
+    hyps[5] = hyps[5].model_copy(update={"segments": [other]})
+    found = [
+        f
+        for f in check_study(study.model_copy(update={"hypotheses": hyps}))
+        if "одинаково" in f.message
+    ]
+    assert [f.message[:27] for f in found] == ["гипотезы № 1 и 2 сформулиро"]
 
 
 def test_the_check_warns_of_a_recommendation_written_twice(study: Study) -> None:

@@ -55,9 +55,10 @@ def test_a_hypothesis_worded_as_one_of_the_study_is_refused_naming_it(
     study: Study, client_in: Client
 ) -> None:
     before = study.current_revision().number
+    tenth = current_document(study).hypotheses[9]
     response = client_in.post(
         study_url("hypothesis_new", study),
-        form_data(study, HYPOTHESIS, statement=TYPED_AGAIN),
+        form_data(study, HYPOTHESIS, statement=TYPED_AGAIN, segments=tenth.segments),
         **HX,
     )
     assert response.status_code == 400
@@ -97,8 +98,11 @@ def test_saved_twice_the_hypothesis_is_stored_once(study: Study, client_in: Clie
 
 def test_a_hypothesis_may_not_be_reworded_as_another(study: Study, client_in: Client) -> None:
     url = study_url("hypothesis_edit", study, hypothesis_id="p_docs_burden")
+    tenth = current_document(study).hypotheses[9]
     response = client_in.post(
-        url, form_data(study, HYPOTHESIS, need="", statement=TYPED_AGAIN + "."), **HX
+        url,
+        form_data(study, HYPOTHESIS, need="", statement=TYPED_AGAIN + ".", segments=tenth.segments),
+        **HX,
     )
     assert response.status_code == 400
     assert any("№ 10" in e for e in field_errors(page_text(response), "statement"))
@@ -142,9 +146,15 @@ def test_duplicates_stored_before_the_rule_are_a_warning_and_may_still_be_edited
 
 def test_a_recommendation_titled_as_another_is_refused(study: Study, client_in: Client) -> None:
     before = study.current_revision().number
+    existing = next(r for r in current_document(study).recommendations if "15 минут" in r.title)
     response = client_in.post(
         study_url("recommendation_new", study),
-        form_data(study, RECOMMENDATION, title="заявление за 15  минут в клиентской службе."),
+        form_data(
+            study,
+            RECOMMENDATION,
+            title="заявление за 15  минут в клиентской службе.",
+            segments=existing.segments,
+        ),
         **HX,
     )
     assert response.status_code == 400
@@ -208,3 +218,21 @@ def test_a_future_or_todays_date_is_not_overdue(study: Study, client_in: Client)
         assert "rec-overdue" not in page
         assert "уже прошёл" not in page
     assert _today() in page
+
+
+def test_the_same_statement_for_another_segment_is_another_hypothesis(
+    study: Study, client_in: Client
+) -> None:
+    """The methodology checks a need in each segment: «не знают о подаче через Госуслуги» of
+    rural applicants and of large families are two hypotheses, both kept."""
+    document = current_document(study)
+    tenth = document.hypotheses[9]
+    keys = sorted({k for h in document.hypotheses for k in h.segments} - set(tenth.segments))
+    assert keys
+    response = client_in.post(
+        study_url("hypothesis_new", study),
+        form_data(study, HYPOTHESIS, statement=TYPED_AGAIN, segments=keys[:1]),
+    )
+    assert response.status_code == 302
+    statements = [h.statement for h in current_document(study).hypotheses]
+    assert len([s for s in statements if "не знают о подаче через" in s.lower()]) == 2

@@ -14,6 +14,8 @@ from segprofile.model.study import (
     HypothesisStatus,
     JourneyKind,
     Study,
+    hypothesis_wording,
+    recommendation_wording,
     repeated_wordings,
 )
 
@@ -177,7 +179,7 @@ def check_study(study: Study) -> list[Finding]:
             add(
                 "M-7", f"у гипотезы «{_name(hyp.statement)}» не указан этап AIDAS", Severity.warning
             )
-    for places in repeated_wordings([h.statement for h in study.hypotheses]):
+    for places in repeated_wordings([hypothesis_wording(h) for h in study.hypotheses]):
         add(
             "M-7",
             f"гипотезы № {_numbers(places)} сформулированы одинаково "
@@ -218,7 +220,7 @@ def check_study(study: Study) -> list[Finding]:
                     "исследовании: выберите другую проблему или уберите эту",
                     Severity.warning,
                 )
-    for places in repeated_wordings([r.title for r in study.recommendations]):
+    for places in repeated_wordings([recommendation_wording(r) for r in study.recommendations]):
         add(
             "M-11",
             f"рекомендация «{_name(study.recommendations[places[0]].title)}» записана "

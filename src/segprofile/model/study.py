@@ -841,6 +841,20 @@ def same_wording(texts: Sequence[str], text: str, *, skip: int | None = None) ->
     return next((i for i, t in enumerate(texts) if i != skip and wording_key(t) == key), None)
 
 
+def hypothesis_wording(hypothesis: Hypothesis) -> str:
+    """A hypothesis's statement as compared for sameness, with what makes two hypotheses of
+    one statement different: its kind and segments (the same need of rural and of elderly
+    applicants is two hypotheses, each checked in its segment)."""
+    segments = ",".join(sorted(hypothesis.segments))
+    return f"{hypothesis.kind}|{segments}|{wording_key(hypothesis.statement)}"
+
+
+def recommendation_wording(recommendation: Recommendation) -> str:
+    """A recommendation's title as compared for sameness, with its segments (one change for
+    two segments may be two recommendations)."""
+    return f"{','.join(sorted(recommendation.segments))}|{wording_key(recommendation.title)}"
+
+
 def repeated_wordings(texts: Sequence[str]) -> list[list[int]]:
     """The places of ``texts`` worded the same (:func:`wording_key`), two or more in a group,
     the groups in the order of their first."""

@@ -31,6 +31,8 @@ from segprofile.model.study import (
     SegmentNote,
     Study,
     TopicLabel,
+    hypothesis_wording,
+    recommendation_wording,
     same_wording,
     wording_key,
 )
@@ -585,13 +587,14 @@ def save_hypothesis(
     updated = _validated(study, "hypotheses", index, {**base, **changes})
     hypothesis = updated.hypotheses[index]
     old = study.hypotheses[index] if hypothesis_id is not None else None
-    if old is None or wording_key(old.statement) != wording_key(hypothesis.statement):
-        statements = [h.statement for h in study.hypotheses]
-        same = same_wording(statements, hypothesis.statement, skip=index)
+    wording = hypothesis_wording(hypothesis)
+    if old is None or wording_key(hypothesis_wording(old)) != wording_key(wording):
+        same = same_wording([hypothesis_wording(h) for h in study.hypotheses], wording, skip=index)
         if same is not None:
+            statement = study.hypotheses[same].statement
             raise _refuse(
                 f"{path}.statement",
-                f"Такая гипотеза уже есть: № {same + 1} «{shorten(statements[same], 80)}». "
+                f"Такая гипотеза уже есть: № {same + 1} «{shorten(statement.rstrip('.'), 80)}». "
                 "Измените формулировку или откройте её.",
             )
     dependants = [h.id for h in study.hypotheses if h.need == hypothesis.id]
@@ -748,14 +751,15 @@ def save_recommendation(
         else {"id": _new_id("r", {r.id for r in study.recommendations})}
     )
     updated = _validated(study, "recommendations", index, {**base, **changes})
-    title = updated.recommendations[index].title
-    if old is None or wording_key(old.title) != wording_key(title):
-        titles = [r.title for r in study.recommendations]
-        same = same_wording(titles, title, skip=index)
+    wording = recommendation_wording(updated.recommendations[index])
+    if old is None or wording_key(recommendation_wording(old)) != wording_key(wording):
+        words = [recommendation_wording(r) for r in study.recommendations]
+        same = same_wording(words, wording, skip=index)
         if same is not None:
+            title = study.recommendations[same].title.rstrip(".")
             raise _refuse(
                 f"{path}.title",
-                f"Такая рекомендация уже есть: «{shorten(titles[same], 80)}». "
+                f"Такая рекомендация уже есть: «{shorten(title, 80)}». "
                 "Измените формулировку или откройте её.",
             )
     return updated
