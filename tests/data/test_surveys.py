@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from segprofile import pipeline
+from segprofile.data import privacy
 from segprofile.data.surveys import (
     PREVIEW_CHARS,
     PREVIEW_ROWS,
@@ -92,7 +93,7 @@ def test_a_survey_export_reads_as_categories_scales_and_texts(tmp_path: Path) ->
         "свободный текст",
     }
     for row in info.preview:
-        assert row["Что бы вы улучшили в услуге?"] == "•••"
+        assert row["Что бы вы улучшили в услуге?"] in {"•••", ""}  # a blank answer stays blank
         assert row["Канал подачи"] in {"Госуслуги", "МФЦ", "Приёмная министерства", "Почта"}
         assert row[STATEMENTS[0]] in AGREEMENT
 
@@ -164,11 +165,13 @@ def test_the_preview_hides_pseudonyms_ids_and_free_texts(tmp_path: Path) -> None
     assert kinds["Комментарий"] == "text"
     hidden = ("Номер анкеты", "СНИЛС", "Телефон", "Комментарий")
     for row in info.preview:
-        assert all(row[name] == "•••" for name in hidden), row
+        assert all(row[name] == "•••" for name in hidden[:3]), row
+        assert row["Комментарий"] in {"•••", ""}  # no comment: a blank tells nothing
         assert row["Доволен"] in {"да", "нет"}
-    # «посёлок»: two people, fewer than min_cell — hidden beside their other answers.
+    assert "•••" in {row["Комментарий"] for row in info.preview}
+    # «посёлок»: two people, fewer than min_cell — a rare value beside their other answers.
     places = [row["Тип поселения"] for row in info.preview]
-    assert places[:2] == ["•••", "•••"]
+    assert places[:2] == [privacy.RARE, privacy.RARE]
     assert set(places[2:]) <= {"город", "село"}
     assert not next(c for c in info.columns if c.name == "СНИЛС").values
 

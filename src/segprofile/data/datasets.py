@@ -95,7 +95,7 @@ class Inspection:
     # (masking.KINDS) and the ``placeholders`` that replace them. Counts only, never a value.
     texts: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Column → the preview rows whose value occurs in fewer than ``min_cell`` rows of the whole
-    # file (:func:`_rare_cells`): shown as :data:`privacy.RARE`. Indexes only, never a value.
+    # file (:func:`rare_cells`): shown as :data:`privacy.RARE`. Indexes only, never a value.
     rare: dict[str, list[int]] = field(default_factory=dict)
     min_cell: int = 1
 
@@ -151,20 +151,25 @@ def _texts_found(columns: list[str], sample: list[dict[str, Any]]) -> dict[str, 
     return out
 
 
-def _rare_cells(
-    raw: RawTable,
+def rare_cells(
+    con: duckdb.DuckDBPyConnection,
     rows: list[dict[str, Any]],
     columns: Collection[str],
     min_cell: int,
     people: Collection[str] = (),
+    *,
+    run: Callable[[Callable[[], Any]], Any] | None = None,
 ) -> dict[str, list[int]]:
-    """The cells of ``rows`` (the preview's, as read) whose value occurs in fewer than
-    ``min_cell`` rows of the whole file, by column: beside the only press officer's department
-    his trips are his. One scan counts each value the rows show of ``columns``, compared as the
-    import stores it (text without the spaces around it, :func:`_select_sql`). With client id
-    columns (``people``) a value is counted in different clients, by the id giving the fewest:
-    the press officer's 18 trips are one person. Should the count fail, every such cell is
-    rare. Indexes only, never a value."""
+    """The cells of ``rows`` (a preview's, as read) whose value occurs in fewer than
+    ``min_cell`` rows of the whole file (the view ``raw`` of ``con``), by column: beside the
+    only press officer's department his trips are his, beside the only respondent of a village
+    their answers are theirs. One scan counts each value the rows show of ``columns``,
+    compared as the import stores it (text without the spaces around it, :func:`_select_sql`).
+    With client or respondent id columns (``people``) a value is counted in different people,
+    by the id giving the fewest: the press officer's 18 trips are one person. ``run`` runs the
+    scan (a raw file's :meth:`RawTable.run`). Should the count fail, every such cell is rare.
+    Indexes only, never a value: :func:`privacy.mask_preview` shows them as
+    :data:`privacy.RARE`. The one rule of every preview of a file's rows."""
 
     def key(value: Any) -> Any:
         return value.strip(SPACES) if isinstance(value, str) else value
@@ -190,14 +195,14 @@ def _rare_cells(
 
     def count() -> tuple[Any, ...] | None:
         try:
-            return raw.con.execute(f"SELECT {counts} FROM raw", [v for _, v in wanted]).fetchone()  # noqa: S608 — identifiers quoted, values are parameters
+            return con.execute(f"SELECT {counts} FROM raw", [v for _, v in wanted]).fetchone()  # noqa: S608 — identifiers quoted, values are parameters
         except (duckdb.Error, TypeError, ValueError) as exc:  # a value the engine cannot bind
             log.warning(
                 "rare values not counted (%s): the preview hides them all", type(exc).__name__
             )
             return None
 
-    found = raw.run(count)
+    found = count() if run is None else run(count)
     few = {w for i, w in enumerate(wanted) if found is None or found[i] < min_cell}
     out: dict[str, list[int]] = {}
     for col in columns:
@@ -364,7 +369,12 @@ def inspect(
             for c in quality.columns
             if c.type not in (ColumnType.numeric, ColumnType.date) and c.name not in masked
         ]
-        inspection.rare = _rare_cells(raw, sample[:PREVIEW_ROWS], shown, min_cell, ids)
+        # People are counted by the client ids and by every column stored as a pseudonym (a
+        # respondent's СНИЛС on each of their rows), as the survey's preview counts them.
+        people = ids | {f.column for f in pii if f.action is PiiAction.pseudonymise}
+        inspection.rare = rare_cells(
+            raw.con, sample[:PREVIEW_ROWS], shown, min_cell, people, run=raw.run
+        )
         return inspection
 
 

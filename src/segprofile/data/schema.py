@@ -129,7 +129,7 @@ class ColumnProfile:
     non_missing: int
     missing: int
     missing_share: float
-    cardinality: int  # distinct non-missing values (approximate for large tables)
+    cardinality: int  # distinct values as stored (texts trimmed); approximate for large tables
     numeric_share: float | None = None  # text columns: share of values that look like numbers
     min: float | str | None = None  # numbers and dates only; shown to the uploader, never logged
     max: float | str | None = None
@@ -255,11 +255,14 @@ def _stats(
     out = dict(known or {})
     aggs = [*([] if "n" in out else ["count(*) AS n"]), *(extra or [])]
     text_aggs = []
+    spaces = quote_literal(SPACES)
     for i, (col, dtype) in enumerate(dtypes.items()):
         c = quote_ident(col)
+        # Texts counted as the import stores them: «Секретариат» and « Секретариат » are one.
+        value = f"nullif(trim({c}, {spaces}), '')" if dtype.upper() == "VARCHAR" else c
         wanted = [
             (f"nn{i}", f"count({c})"),
-            (f"d{i}", f"approx_count_distinct({c})"),
+            (f"d{i}", f"approx_count_distinct({value})"),
         ]
         if is_numeric_dtype(dtype):
             wanted += [(f"lo{i}", f"min({c})::DOUBLE"), (f"hi{i}", f"max({c})::DOUBLE")]

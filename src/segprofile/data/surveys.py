@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
+
 from segprofile.data import datasets, masking, privacy
 from segprofile.errors import InputError
 from segprofile.model import format as fmt
@@ -226,9 +228,6 @@ PREVIEW_CHARS = 60
 PREVIEW_DISTINCT = 20
 """A column of words with more different answers than this is hidden in the preview, as free
 text is."""
-HIDDEN = "•••"
-"""A preview cell of a pseudonym or a free text: as on the upload's check page, a row of the
-preview never shows who answered nor what they wrote beside their other answers."""
 SAMPLE_VALUES = 6
 
 
@@ -364,28 +363,36 @@ def read_survey_version(
             or int(col.get("cardinality") or 0) > PREVIEW_DISTINCT
         )
 
+    # As on the upload's check page (privacy.mask_preview: MASK), a row of the preview never
+    # shows who answered nor what they wrote beside their other answers.
     hidden = {
-        wanted_id,
+        *([wanted_id] if wanted_id else []),
         *actions,
         *(c.name for c in columns if c.kind in ("text", "category") and free(c.name)),
     }
-    # An answer in words fewer than min_cell respondents gave is hidden too: beside the row's
-    # other answers it would point at the one who gave it (numbers are written as before).
-    floor = max(1, study.segmentation.min_cell)
-    rare: dict[str, set[object]] = {}
-    for name in table.column_names:
-        if name in hidden or not pa.types.is_string(table.schema.field(name).type):
-            continue
-        counts = table.column(name).value_counts().to_pylist()
-        rare[name] = {
-            c["values"] for c in counts if c["values"] is not None and c["counts"] < floor
-        }
+    # An answer fewer than min_cell respondents gave is shown as rare, as on the upload's check
+    # page (datasets.rare_cells): beside the row's other answers it would point at the one who
+    # gave it. Numbers and dates are written as they are.
+    first = sample[:PREVIEW_ROWS]
+    shown = [
+        name
+        for name in table.column_names
+        if name not in hidden and stored.get(name, {}).get("type") not in ("numeric", "date")
+    ]
+    # Counted in respondents by their ids: the one joined by, and those stored as ids (the
+    # pseudonyms among them), as the upload's check page counts them.
+    pseudonymised = [c for c, a in actions.items() if a == privacy.PiiAction.pseudonymise.value]
+    people = {n for n in table.column_names if stored.get(n, {}).get("use") == "id"}
+    people |= {*pseudonymised, *([wanted_id] if wanted_id else [])}
+    con = duckdb.connect()
+    try:
+        con.register("raw", table)
+        rare = datasets.rare_cells(con, first, shown, study.segmentation.min_cell, sorted(people))
+    finally:
+        con.close()
     preview: list[dict[str, object]] = [
-        {
-            str(col): HIDDEN if col in hidden or value in rare.get(col, ()) else _cut(value)
-            for col, value in row.items()
-        }
-        for row in sample[:PREVIEW_ROWS]
+        {str(col): _cut(value) for col, value in row.items()}
+        for row in privacy.mask_preview(first, hidden, rare)
     ]
     info = SurveyFile(
         name=manifest.file,
@@ -394,7 +401,7 @@ def read_survey_version(
         columns=columns,
         preview=preview,
         dropped=[c for c, a in actions.items() if a == privacy.PiiAction.drop.value],
-        pseudonymised=[c for c, a in actions.items() if a == privacy.PiiAction.pseudonymise.value],
+        pseudonymised=pseudonymised,
         id_column=wanted_id,
         source_id=source.id,
         version=manifest.version,

@@ -1035,6 +1035,9 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
     context |= {
         "info": info,
         "kinds": pipeline.SURVEY_KIND_LABELS,
+        # An answer fewer than min_cell respondents gave, shown so (pipeline.mask_preview).
+        "rare": pipeline.RARE,
+        "rare_below": document.segmentation.min_cell,
         "formset": formset,
         "options": options,
         "profile_run": latest_profile(study)[0],
