@@ -129,9 +129,7 @@ def test_a_stored_survey_version_is_read_for_the_mapping_form(tmp_path: Path) ->
     kinds = {c.name: c.kind for c in info.columns}
     assert kinds == {"Доволен": "yes_no", "Оценка": "scale", "Комментарий": "text"}
     pleased = next(c for c in info.columns if c.name == "Доволен")
-    assert set(pleased.values) == {"да", "нет"}  # read as yes / no, written in words
     assert 0 < pleased.answered < 120  # the gaps are not answers
-    assert next(c for c in info.columns if c.name == "Комментарий").values == []
     assert len(info.preview) == PREVIEW_ROWS
     longest = max(len(str(row["Комментарий"])) for row in info.preview)
     assert {row["Доволен"] for row in info.preview} <= {"да", "нет", ""}  # not True / False
@@ -173,7 +171,6 @@ def test_the_preview_hides_pseudonyms_ids_and_free_texts(tmp_path: Path) -> None
     places = [row["Тип поселения"] for row in info.preview]
     assert places[:2] == [privacy.RARE, privacy.RARE]
     assert set(places[2:]) <= {"город", "село"}
-    assert not next(c for c in info.columns if c.name == "СНИЛС").values
 
 
 def test_question_mapping_from_csv_and_yaml() -> None:
@@ -226,7 +223,3 @@ def test_the_preview_writes_numbers_the_russian_way(tmp_path: Path) -> None:
     assert {str(row["Год обращения"]) for row in info.preview} <= {"2024", "2025"}
     assert {str(row["Согласен"]) for row in info.preview} <= {"да", "нет"}
     assert all(re.fullmatch(r"[1-5]?", str(row["Оценка"])) for row in info.preview)
-    # The column's sample values (the mapping form's) are written the same way.
-    sample = next(c for c in info.columns if c.name == "Стаж, лет").values
-    assert sample
-    assert all("," in v and "." not in v for v in sample)

@@ -228,7 +228,6 @@ PREVIEW_CHARS = 60
 PREVIEW_DISTINCT = 20
 """A column of words with more different answers than this is hidden in the preview, as free
 text is."""
-SAMPLE_VALUES = 6
 
 
 @dataclass(frozen=True)
@@ -237,7 +236,6 @@ class SurveyColumn:
 
     name: str
     kind: str  # yes_no | scale | category | text | id | other
-    values: list[str]  # a few distinct values (not for personal-data columns)
     answered: int
 
 
@@ -343,12 +341,10 @@ def read_survey_version(
             if column.name in actions
             else answer_kind(dtype, values, typed, source.answer_points)
         )
-        distinct = list(dict.fromkeys(fmt.cell(v) for v in values if fmt.cell(v) != ""))
         columns.append(
             SurveyColumn(
                 name=column.name,
                 kind=kind,
-                values=[] if kind in ("text", "id") else distinct[:SAMPLE_VALUES],
                 answered=sum(1 for v in values if v is not None and str(v).strip() != ""),
             )
         )
