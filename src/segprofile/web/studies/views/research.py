@@ -67,7 +67,12 @@ from segprofile.web.studies.forms.research import (
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.people import person
-from segprofile.web.studies.sections import save_part, saved_message
+from segprofile.web.studies.sections import (
+    nothing_accepted,
+    save_part,
+    saved_message,
+    skipped_note,
+)
 from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.views.common import (
     attachment,
@@ -254,9 +259,11 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, gettext("Choose at least one suggestion."))
         return _back_to_hypotheses(study, "suggested")
     document = study.current_revision().to_document()
+    skipped = 0
     try:
         if action == "accept":
-            document = pipeline.accept_suggested_hypotheses(document, profile, ids)
+            accepted = pipeline.accept_suggested_hypotheses(document, profile, ids)
+            document, ids, skipped = accepted.study, accepted.ids, accepted.skipped
             comment = gettext("%(user)s accepted suggested hypotheses: %(names)s")
         else:
             document = pipeline.reject_suggested_hypotheses(
@@ -266,12 +273,16 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return _back_to_hypotheses(study, "suggested")
+    if not ids:  # every one chosen is worded as a hypothesis already there
+        messages.error(request, nothing_accepted())
+        return _back_to_hypotheses(study, "suggested")
     comment %= {
         "user": request.user.get_username(),
         "names": diff.name_items(document.model_dump(mode="json"), "hypotheses", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(request, saved_message(revision))  # the reason typed may be masked
+    # The reason typed may be masked.
+    messages.success(request, saved_message(revision) + skipped_note(skipped))
     return _back_to_hypotheses(study, "suggested")
 
 
