@@ -91,6 +91,8 @@ def recommendations_page(request: HttpRequest, pk: int) -> HttpResponse:
             for status in dict.fromkeys(r.status for r in document.recommendations)
             if (n := sum(1 for r in document.recommendations if r.status is status))
         },
+        # Still to do past their due date (a status of its own on no recommendation).
+        "overdue": sum(1 for r in document.recommendations if r.overdue(today)),
     }
     return render(request, "studies/recommendations/recommendations.html", context)
 
