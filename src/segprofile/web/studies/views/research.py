@@ -299,6 +299,22 @@ def _latest_plan(study: Study) -> ResearchPlan | None:
     return plan
 
 
+def _first_run_building(study: Study) -> ProfileRun | None:
+    """The profile being built (queued or running) of a study with no finished profile yet:
+    the plan page follows its progress and shows the plan's state once it is ready."""
+    if latest_run(study) is not None:
+        return None
+    run: ProfileRun | None = (
+        study.runs.filter(status__in=(ProfileRun.Status.QUEUED, ProfileRun.Status.RUNNING))
+        .defer(*access.BIG_RUN_COLUMNS)
+        .order_by("-pk")
+        .first()
+    )
+    if run is not None:
+        run.sync_with_task()  # a worker that died is not waited for
+    return run if run is not None and not run.is_finished else None
+
+
 def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
     """Everything the research plan page and its parts show: the computed plan (its job), the
     survey sizes for the current margin, and the team's record with its coverage."""
@@ -333,6 +349,7 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         "can": study_capabilities(request, study),
         "document": document,
         "run": run,
+        "building": _first_run_building(study) if run is None else None,
         "job": job,
         "plan": plan,
         "stale": stale,
@@ -729,7 +746,19 @@ def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
     job = _latest_plan(study)
     if job is not None:
         job.sync_with_task()
-    if htmx.is_htmx(request) and (job is None or job.is_finished):
+    # Polled while the study's first profile is built: its progress until it is ready, then
+    # the plan's part as it is then (the plan being computed, or «Compute the plan»).
+    after_profile = request.GET.get("after") == "profile"
+    building = _first_run_building(study) if after_profile and job is None else None
+    if building is not None:
+        return htmx.job_progress(
+            request,
+            finished=False,
+            page=reverse("studies:research", kwargs={"pk": study.pk}),
+            job=building,
+            poll=request.get_full_path(),
+        )
+    if htmx.is_htmx(request) and (job is None or job.is_finished or after_profile):
         context = _plan_context(request, study)
         response = render(request, "studies/research/_plan_computed.html", context)
         # Out of band: the sizes, and each interview's «invite» button the plan now allows
