@@ -240,7 +240,7 @@ def test_decisions_are_changed_copies_and_need_their_reasons(
     suggested = pipeline.research_plan(ws, study, profile=profile).suggested_hypotheses
     assert suggested
     chosen = suggested[0].id
-    accepted = pipeline.accept_suggested_hypotheses(study, profile, [chosen])
+    accepted = pipeline.accept_suggested_hypotheses(study, profile, [chosen]).study
     assert study.hypotheses == []  # the input is never changed
     [hypothesis] = accepted.hypotheses
     assert (hypothesis.id, hypothesis.status) == (chosen, HypothesisStatus.open)

@@ -50,6 +50,7 @@ from segprofile.analysis.stats import (
 )
 from segprofile.analysis.suppression import blind_zone_told, hidden_blind_zone_reason
 from segprofile.model.format import (
+    fewer,
     number,
     p_value,
     percent,
@@ -94,6 +95,8 @@ PARTS = ("capacity", "dissatisfaction", "blind_zone", "uniqueness", "sponsor")
 MANY_SEGMENTS = 20
 #: At most this many cross segments are proposed.
 MAX_PROPOSALS = 3
+#: The blind zone counts people (different client ids), whatever the capacity counts.
+CLIENTS = CountUnit()
 
 
 def _weights(weights: PriorityWeights) -> dict[str, float]:
@@ -345,17 +348,17 @@ def _blind_zone_reason(
         return None
     if bz.applicants < min_cell:
         return (
-            f"из целевой аудитории обратились меньше {number(min_cell)} чел. — слепая зона "
+            f"из целевой аудитории обратились {CLIENTS.fewer(min_cell)} — слепая зона "
             "не показывается и не учитывается"
         )
     if 0 < bz.blind < min_cell:
         return (
-            f"не обратились меньше {number(min_cell)} имеющих право — слепая зона не "
+            f"не обратились {fewer(min_cell, 'имеющего право', 'имеющих право')} — слепая зона не "
             "показывается и не учитывается"
         )
     if not blind_zone_told(seg, min_cell):
         return (
-            f"вне целевой аудитории меньше {number(min_cell)} клиентов сегмента — слепая зона "
+            f"вне целевой аудитории {CLIENTS.fewer(min_cell)} сегмента — слепая зона "
             "не показывается и не учитывается"
         )
     if seg.key in hidden_blind_zones:
@@ -428,16 +431,17 @@ def _comparisons(n: int) -> str:
     return "на все " + plural(n, "сравнение", "сравнения", "сравнений")
 
 
-def _rules(study: Study, rated: bool, compared: int) -> list[str]:
+def _rules(study: Study, rated: bool, compared: int, unit: CountUnit) -> list[str]:
     alpha = number(_alpha(study), 2)
     needed = number(min_ratings(study))
     margin = points(study.research.margin)
     confidence = percent(study.research.confidence)
-    min_cell = number(study.segmentation.min_cell)
+    too_small = unit.fewer(study.segmentation.min_cell)  # a segment's capacity
+    too_few = fewer(min_ratings(study), "оценки", "оценок")
     if not rated:
         return [
             "Оценок удовлетворённости нет: ёмкость — доля сегмента среди клиентов его признака; "
-            f"сегменты меньше {min_cell} чел. не ранжируются."
+            f"сегменты {too_small} не ранжируются."
         ]
     return [
         "Удовлетворённость сегмента сравнивается с остальными клиентами того же признака "
@@ -445,12 +449,12 @@ def _rules(study: Study, rated: bool, compared: int) -> list[str]:
         "число оценок в какой-либо клетке меньше 5; поправка Бенджамини — Хохберга "
         f"{_comparisons(compared)}. Разница значима, если q < {alpha}; только тогда "
         "удовлетворённость сегмента называется низкой или высокой.",
-        f"Сегмент, где меньше {needed} оценок (столько нужно для погрешности ±{margin} при "
+        f"Сегмент, где {too_few} (столько нужно для погрешности ±{margin} при "
         f"доверии {confidence} без поправки на численность сегмента), помечен «мало данных»: "
         "его удовлетворённость в оценку не входит. Объём выборки опроса в плане исследования "
         "считается по той же формуле с поправкой на численность сегмента, поэтому для "
-        f"сегмента в несколько тысяч клиентов он чуть меньше {needed}. Сегменты меньше "
-        f"{min_cell} чел. не ранжируются.",
+        f"сегмента в несколько тысяч клиентов он чуть меньше {needed}. Сегменты "
+        f"{too_small} не ранжируются.",
         "Ёмкость — сколько клиентов затрагивает разрыв: ёмкость сегмента × (CSAT остальных − "
         "CSAT сегмента), то есть недовольные сверх того, что было бы при удовлетворённости "
         "остальных; учитывается только при значимо более низкой удовлетворённости и делится "
@@ -606,7 +610,7 @@ def prioritise(
         ),
         top=top_keys,
         sensitivity=sensitivity,
-        rules=_rules(study, rated, compared),
+        rules=_rules(study, rated, compared, unit),
         alpha=_alpha(study) if rated else None,
         min_ratings=min_ratings(study) if rated else None,
         warnings=warnings + _warnings(study, features, overall, gaps),

@@ -124,6 +124,12 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return f"{number(n)} {word}"
 
 
+def fewer(n: int, one: str, many: str) -> str:
+    """A count after «меньше», in the genitive: ``fewer(21, "клиента", "клиентов")`` →
+    «меньше 21 клиента», ``fewer(5, …)`` → «меньше 5 клиентов» (and «меньше 2 клиентов»)."""
+    return "меньше " + plural(n, one, many, many)
+
+
 def percent(share: float | None, digits: int = 0) -> str:
     """``0.341`` → ``34 %``."""
     if share is None or math.isnan(share):

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from segprofile.model.format import plural, shorten
+from segprofile.model.format import fewer, plural, shorten
 from segprofile.model.journey_links import Backing
 from segprofile.model.results import FeatureSegmentation, Profile
 from segprofile.model.study import (
@@ -133,6 +133,11 @@ class CountUnit:
     def count(self, n: int) -> str:
         """A capacity in a sentence: «4 742 клиента» or «4 742 записи»."""
         return plural(n, "запись", "записи", "записей") if self.records else self.clients(n)
+
+    def fewer(self, n: int) -> str:
+        """Fewer than a count, as a threshold reads: «меньше 5 клиентов», «меньше 21 клиента»
+        or «меньше 21 записи»."""
+        return fewer(n, "записи", "записей") if self.records else fewer(n, "клиента", "клиентов")
 
     @staticmethod
     def clients(n: int) -> str:

@@ -190,16 +190,41 @@ def orphaned_hypotheses(study: Study, profile: Profile | None = None) -> dict[st
     return orphans
 
 
-def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[str]) -> Study:
-    """A copy of ``study`` with the chosen suggestions (M-7) added as ``open`` hypotheses."""
+@dataclass(frozen=True)
+class Accepted:
+    """The study with the suggestions accepted in bulk, which of them were added, and how many
+    were not: worded as an item the study has, or as one chosen before them
+    (:func:`~segprofile.model.study.same_wording`, the rule a form's save refuses by)."""
+
+    study: Study
+    ids: list[str]
+    skipped: int
+
+
+def _unlike(texts: Sequence[str], chosen: Sequence[tuple[str, str]]) -> list[str]:
+    """The ids of ``chosen`` (id, wording) worded unlike ``texts`` and unlike each other (the
+    first of a repeated wording kept)."""
+    seen = list(texts)
+    kept = []
+    for item_id, text in chosen:
+        if same_wording(seen, text) is None:
+            kept.append(item_id)
+            seen.append(text)
+    return kept
+
+
+def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[str]) -> Accepted:
+    """A copy of ``study`` with the chosen suggestions (M-7) added as ``open`` hypotheses; one
+    worded as a hypothesis already there (or as one chosen before it) is skipped."""
     from segprofile.analysis.hypotheses import suggest_hypotheses
 
     chosen = _pick(suggest_hypotheses(study, profile), ids)
+    kept = _unlike([h.statement for h in study.hypotheses], [(h.id, h.statement) for h in chosen])
     updated = study.model_copy(deep=True)
     updated.hypotheses.extend(
-        h.model_copy(update={"status": HypothesisStatus.open}) for h in chosen
+        h.model_copy(update={"status": HypothesisStatus.open}) for h in chosen if h.id in kept
     )
-    return updated
+    return Accepted(updated, kept, len(chosen) - len(kept))
 
 
 def reject_suggested_hypotheses(
@@ -241,8 +266,9 @@ def suggested_recommendations(
 
 def accept_recommendations(
     study: Study, ids: Collection[str], profile: Profile | None = None
-) -> Study:
-    """A copy of ``study`` with the chosen suggested recommendations (M-11) added."""
+) -> Accepted:
+    """A copy of ``study`` with the chosen suggested recommendations (M-11) added; one worded as
+    a recommendation already there (or as one chosen before it) is skipped."""
     by_id = {r.id: r for r in suggested_recommendations(study, profile)}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
@@ -250,9 +276,11 @@ def accept_recommendations(
             f"Среди предложенных рекомендаций нет: {', '.join(unknown)}.",
             hint="обновите страницу: предложения пересчитываются по текущей редакции.",
         )
+    chosen = [by_id[i] for i in dict.fromkeys(ids)]
+    kept = _unlike([r.title for r in study.recommendations], [(r.id, r.title) for r in chosen])
     updated = study.model_copy(deep=True)
-    updated.recommendations.extend(by_id[i] for i in dict.fromkeys(ids))
-    return updated
+    updated.recommendations.extend(by_id[i] for i in kept)
+    return Accepted(updated, kept, len(chosen) - len(kept))
 
 
 def confirm_quote(

@@ -1461,7 +1461,7 @@ class _Builder:
                 "Предлагаемые перекрёстные сегменты",
                 [
                     Column("Сегмент", width=50),
-                    Column("Клиентов", "int", 10),
+                    Column(self.unit.column, "int", 10),
                     Column("CSAT", "pct", 10),
                     Column("Почему", width=80),
                 ],

@@ -28,7 +28,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from segprofile import pipeline
 from segprofile.errors import DocumentError, SegprofileError
@@ -123,11 +123,13 @@ def save_part(
     comment: str,
     form: forms.Form | None = None,
     prefix: str = "",
+    note: str = "",
 ) -> StudyRevision | None:
     """Apply ``change`` to the document the form began from, validate it and store it as the
     next revision (merged with edits saved since, part by part). Returns the revision, or
     ``None`` when the model refused the change: its problems are then on ``form``. An edit of a
-    part someone else changed meanwhile raises ``EditConflictError`` (the 409 page)."""
+    part someone else changed meanwhile raises ``EditConflictError`` (the 409 page). ``note``
+    follows the success message (:func:`skipped_note`)."""
     document = changed_document(study, change, form=form, prefix=prefix)
     if document is None:
         return None
@@ -135,7 +137,7 @@ def save_part(
     # that may quote it too, before anything is stored (in Study.add_revision, for every edit).
     revision = study.add_revision(document, author=request.user, comment=comment)
     htmx.saved(request, revision)
-    messages.success(request, saved_message(revision))
+    messages.success(request, saved_message(revision) + note)
     return revision
 
 
@@ -144,3 +146,21 @@ def saved_message(revision: StudyRevision) -> str:
     (``Study.add_revision`` masks every edit; the user is told where they saved it)."""
     saved = gettext("Revision %(number)s was saved.") % {"number": revision.number}
     return saved + masked_note(revision.masked_list)
+
+
+def skipped_note(skipped: int) -> str:
+    """After the saved message of a bulk acceptance: how many of the chosen suggestions were not
+    added, worded as an item already there (``pipeline.decisions.Accepted``); nothing if none."""
+    if not skipped:
+        return ""
+    return " " + ngettext(
+        "%(count)s suggestion was skipped: one worded the same is already there.",
+        "%(count)s suggestions were skipped: ones worded the same are already there.",
+        skipped,
+    ) % {"count": skipped}
+
+
+def nothing_accepted() -> str:
+    """The error of a bulk acceptance whose every chosen suggestion is worded as an item already
+    there: no revision is saved."""
+    return gettext("None of the chosen suggestions was added: each is worded as one already there.")

@@ -164,18 +164,24 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     _, profile = latest_profile(study)
     try:
-        document = pipeline.accept_recommendations(
+        accepted = pipeline.accept_recommendations(
             study.current_revision().to_document(), ids, profile
         )
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return redirect(back)
+    if not accepted.ids:  # every one chosen is worded as a recommendation already there
+        messages.error(request, sections.nothing_accepted())
+        return redirect(back)
+    document = accepted.study
     comment = gettext("%(user)s accepted suggested recommendations: %(names)s") % {
         "user": request.user.get_username(),
-        "names": name_items(document.model_dump(mode="json"), "recommendations", ids),
+        "names": name_items(document.model_dump(mode="json"), "recommendations", accepted.ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(request, sections.saved_message(revision))
+    messages.success(
+        request, sections.saved_message(revision) + sections.skipped_note(accepted.skipped)
+    )
     return redirect(back)
 
 

@@ -91,6 +91,8 @@ def recommendations_page(request: HttpRequest, pk: int) -> HttpResponse:
             for status in dict.fromkeys(r.status for r in document.recommendations)
             if (n := sum(1 for r in document.recommendations if r.status is status))
         },
+        # Still to do past their due date (a status of its own on no recommendation).
+        "overdue": sum(1 for r in document.recommendations if r.overdue(today)),
     }
     return render(request, "studies/recommendations/recommendations.html", context)
 
@@ -234,7 +236,7 @@ def recommendation_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 
     def change(data: dict[str, Any]) -> None:
         document = pipeline.study_from_data(data, source=decisions.FORM)
-        updated = pipeline.accept_recommendations(document, ids, profile)
+        updated = pipeline.accept_recommendations(document, ids, profile).study
         data.clear()
         data.update(updated.model_dump(mode="json"))
 
@@ -243,9 +245,15 @@ def recommendation_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return htmx.go(request, _page(study, "suggested"))
+    if not accepted.ids:  # every one chosen is worded as a recommendation already there
+        messages.error(request, sections.nothing_accepted())
+        return htmx.go(request, _page(study, "suggested"))
     comment = gettext("%(user)s accepted suggested recommendations: %(names)s") % {
         "user": request.user.get_username(),
-        "names": name_items(accepted.model_dump(mode="json"), "recommendations", ids),
+        "names": name_items(
+            accepted.study.model_dump(mode="json"), "recommendations", accepted.ids
+        ),
     }
-    sections.save_part(request, study, change, comment=comment)
+    note = sections.skipped_note(accepted.skipped)
+    sections.save_part(request, study, change, comment=comment, note=note)
     return htmx.go(request, _page(study, "list"))

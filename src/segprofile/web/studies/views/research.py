@@ -67,7 +67,12 @@ from segprofile.web.studies.forms.research import (
 )
 from segprofile.web.studies.models import AuditEvent, ProfileRun, ResearchPlan, Study
 from segprofile.web.studies.people import person
-from segprofile.web.studies.sections import save_part, saved_message
+from segprofile.web.studies.sections import (
+    nothing_accepted,
+    save_part,
+    saved_message,
+    skipped_note,
+)
 from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.views.common import (
     attachment,
@@ -254,9 +259,11 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, gettext("Choose at least one suggestion."))
         return _back_to_hypotheses(study, "suggested")
     document = study.current_revision().to_document()
+    skipped = 0
     try:
         if action == "accept":
-            document = pipeline.accept_suggested_hypotheses(document, profile, ids)
+            accepted = pipeline.accept_suggested_hypotheses(document, profile, ids)
+            document, ids, skipped = accepted.study, accepted.ids, accepted.skipped
             comment = gettext("%(user)s accepted suggested hypotheses: %(names)s")
         else:
             document = pipeline.reject_suggested_hypotheses(
@@ -266,12 +273,16 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return _back_to_hypotheses(study, "suggested")
+    if not ids:  # every one chosen is worded as a hypothesis already there
+        messages.error(request, nothing_accepted())
+        return _back_to_hypotheses(study, "suggested")
     comment %= {
         "user": request.user.get_username(),
         "names": diff.name_items(document.model_dump(mode="json"), "hypotheses", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
-    messages.success(request, saved_message(revision))  # the reason typed may be masked
+    # The reason typed may be masked.
+    messages.success(request, saved_message(revision) + skipped_note(skipped))
     return _back_to_hypotheses(study, "suggested")
 
 
@@ -286,6 +297,22 @@ def _latest_plan(study: Study) -> ResearchPlan | None:
         .first()
     )
     return plan
+
+
+def _first_run_building(study: Study) -> ProfileRun | None:
+    """The profile being built (queued or running) of a study with no finished profile yet:
+    the plan page follows its progress and shows the plan's state once it is ready."""
+    if latest_run(study) is not None:
+        return None
+    run: ProfileRun | None = (
+        study.runs.filter(status__in=(ProfileRun.Status.QUEUED, ProfileRun.Status.RUNNING))
+        .defer(*access.BIG_RUN_COLUMNS)
+        .order_by("-pk")
+        .first()
+    )
+    if run is not None:
+        run.sync_with_task()  # a worker that died is not waited for
+    return run if run is not None and not run.is_finished else None
 
 
 def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
@@ -322,6 +349,7 @@ def _plan_context(request: HttpRequest, study: Study) -> dict[str, Any]:
         "can": study_capabilities(request, study),
         "document": document,
         "run": run,
+        "building": _first_run_building(study) if run is None else None,
         "job": job,
         "plan": plan,
         "stale": stale,
@@ -718,7 +746,19 @@ def research_progress(request: HttpRequest, pk: int) -> HttpResponse:
     job = _latest_plan(study)
     if job is not None:
         job.sync_with_task()
-    if htmx.is_htmx(request) and (job is None or job.is_finished):
+    # Polled while the study's first profile is built: its progress until it is ready, then
+    # the plan's part as it is then (the plan being computed, or «Compute the plan»).
+    after_profile = request.GET.get("after") == "profile"
+    building = _first_run_building(study) if after_profile and job is None else None
+    if building is not None:
+        return htmx.job_progress(
+            request,
+            finished=False,
+            page=reverse("studies:research", kwargs={"pk": study.pk}),
+            job=building,
+            poll=request.get_full_path(),
+        )
+    if htmx.is_htmx(request) and (job is None or job.is_finished or after_profile):
         context = _plan_context(request, study)
         response = render(request, "studies/research/_plan_computed.html", context)
         # Out of band: the sizes, and each interview's «invite» button the plan now allows
