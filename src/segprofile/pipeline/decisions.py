@@ -193,8 +193,9 @@ def orphaned_hypotheses(study: Study, profile: Profile | None = None) -> dict[st
 @dataclass(frozen=True)
 class Accepted:
     """The study with the suggestions accepted in bulk, which of them were added, and how many
-    were not: worded as an item the study has, or as one chosen before them
-    (:func:`~segprofile.model.study.same_wording`, the rule a form's save refuses by)."""
+    were not: worded as an item the study has, or as one chosen before them, of the same kind
+    and segments (:func:`~segprofile.model.study.hypothesis_wording`, the rule a form's save
+    refuses by)."""
 
     study: Study
     ids: list[str]
@@ -219,7 +220,10 @@ def accept_suggested_hypotheses(study: Study, profile: Profile, ids: Collection[
     from segprofile.analysis.hypotheses import suggest_hypotheses
 
     chosen = _pick(suggest_hypotheses(study, profile), ids)
-    kept = _unlike([h.statement for h in study.hypotheses], [(h.id, h.statement) for h in chosen])
+    kept = _unlike(
+        [hypothesis_wording(h) for h in study.hypotheses],
+        [(h.id, hypothesis_wording(h)) for h in chosen],
+    )
     updated = study.model_copy(deep=True)
     updated.hypotheses.extend(
         h.model_copy(update={"status": HypothesisStatus.open}) for h in chosen if h.id in kept
@@ -277,7 +281,10 @@ def accept_recommendations(
             hint="обновите страницу: предложения пересчитываются по текущей редакции.",
         )
     chosen = [by_id[i] for i in dict.fromkeys(ids)]
-    kept = _unlike([r.title for r in study.recommendations], [(r.id, r.title) for r in chosen])
+    kept = _unlike(
+        [recommendation_wording(r) for r in study.recommendations],
+        [(r.id, recommendation_wording(r)) for r in chosen],
+    )
     updated = study.model_copy(deep=True)
     updated.recommendations.extend(by_id[i] for i in kept)
     return Accepted(updated, kept, len(chosen) - len(kept))
