@@ -577,3 +577,19 @@ def test_masked_summary_names_the_new_kinds() -> None:
 )
 def test_words_after_a_number_that_only_start_like_units(text: str, masked: str) -> None:
     assert mask_personal_data(text).text == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Клиенты на 2-й ступени лестницы Ханта не знают об услуге.", None),
+        ("Лестница Ханта: ступень 3 из 5.", None),
+        ("По лестнице Ханта — ступень 2", None),
+        # A person of that name, or another name after «лестница», is still a name.
+        ("Звонил Хант Олег Петрович", "Звонил [имя]"),
+        ("лестницу Иванов чинил", "лестницу [имя] чинил"),
+    ],
+)
+def test_the_hunt_ladder_is_a_term_not_a_client(text: str, masked: str | None) -> None:
+    """A suggested recommendation «…ступени лестницы Ханта…» was stored as «лестницы [имя]»."""
+    assert mask_personal_data(text).text == (masked or text)

@@ -569,6 +569,9 @@ def morph() -> Any:
 _NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
 _SURNAME_END = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|ская|цкий|цкая|енко)$")
 # A capitalised word right after these is the name of a street or a place, not of a person.
+#: The methodology's own eponyms: «лестница Ханта» (M-7) names a ladder, not a client.
+_TERM_BEFORE = re.compile(r"(?<![А-ЯЁа-яё])лестниц[аеыу]\w*\s+$", re.IGNORECASE)
+_HUNT = re.compile(r"Хант(?:а|у|ом|е)?")
 _PLACE_BEFORE = re.compile(
     r"(?:(?<![А-ЯЁа-яё])(?:ул|пр|пер|пл|наб|просп|пр-т|б-р|г|пос|им)\.?|улиц[аеыу]|проспект[аеу]?"
     r"|площад[ьи]|переул(?:ок|ка|ке)|имени)\s*$",
@@ -633,7 +636,11 @@ def _names(text: str) -> list[Span]:
     named: set[int] = set()
     for i, (a, b) in enumerate(words):
         score = scores[i]
-        if not capitalised[i] or _PLACE_BEFORE.search(text, max(0, a - 12), a):
+        if (
+            not capitalised[i]
+            or _PLACE_BEFORE.search(text, max(0, a - 12), a)
+            or (_HUNT.fullmatch(text, a, b) and _TERM_BEFORE.search(text, max(0, a - 12), a))
+        ):
             continue
         before = scores[i - 1] if i and joined[i - 1] else 0.0
         after = scores[i + 1] if joined[i] else 0.0
