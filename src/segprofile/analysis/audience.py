@@ -35,7 +35,7 @@ from segprofile.analysis.rules import (
 )
 from segprofile.analysis.stats import z_value
 from segprofile.data.engine import execute
-from segprofile.model.format import number, plural
+from segprofile.model.format import fewer, number, plural
 from segprofile.model.results import (
     AudienceSummary,
     BlindZone,
@@ -191,7 +191,7 @@ def _source_name(source: DataSource) -> str:
 
 def _source_note(study: Study, source: DataSource) -> str:
     """Where a segment's blind zone comes from, and why it may be missing (one line)."""
-    min_cell = number(study.segmentation.min_cell)
+    min_cell = study.segmentation.min_cell
     # The column is not named: a data column's name («entitled») is no word of a report.
     how = (
         "по столбцу с численностью"
@@ -203,7 +203,8 @@ def _source_note(study: Study, source: DataSource) -> str:
         f"«{_source_name(source)}» ({how}) минус обратившиеся клиенты сегмента. Прочерк — "
         "слепая зона не оценена (признака или значения нет в таблице численности, либо "
         "обратившихся больше, чем имеющих право) или скрыта: не обратились или остались вне "
-        f"целевой аудитории меньше {min_cell} человек сегмента либо это число можно было бы "
+        f"целевой аудитории {fewer(min_cell, 'человека', 'человек')}"
+        " сегмента либо это число можно было бы "
         "вычислить по другим сегментам."
     )
 
@@ -232,7 +233,7 @@ def _named(segments: list[SegmentStats], min_cell: int) -> str:
         return ", ".join(named)
     count = plural(small, "малый сегмент", "малых сегмента", "малых сегментов")
     verb = "не называется" if small == 1 else "не называются"
-    tail = f"{count} (меньше {number(min_cell)} клиентов)"
+    tail = f"{count} ({fewer(min_cell, 'клиента', 'клиентов')})"
     if named:
         return f"{', '.join(named)}; ещё {tail} {verb}"
     return f"{tail} — {verb}"

@@ -44,7 +44,7 @@ from segprofile.analysis.by_feature import (
 )
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
-from segprofile.model.format import number, percent
+from segprofile.model.format import fewer, number, percent
 from segprofile.model.labels import merged_codes
 from segprofile.model.results import (
     ClusterCrossCell,
@@ -325,7 +325,8 @@ def fit_clusters(
     if high > room:
         notes.append(
             f"Строк в данных: {_fmt(total)} — больше {room} кластеров, в каждом из которых не "
-            f"меньше {min_cell} клиентов (минимальный размер сегмента), из них не составить, а "
+            f"{fewer(min_cell, 'клиента', 'клиентов')}"
+            " (минимальный размер сегмента), из них не составить, а "
             f"меньшие кластеры скрываются: диапазон k сокращён до {min(low, room)}–{room}. "
             "Уменьшите диапазон числа кластеров или загрузите все данные о клиентах."
         )

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from segprofile.model.format import number
+from segprofile.model.format import fewer
 from segprofile.model.labels import OTHER_CODE, OTHER_NAME
 from segprofile.model.results import Interval, Profile, SatisfactionStats, SegmentStats
 
@@ -260,7 +260,7 @@ def _small_change(old: int | None, new: int | None, min_cell: int) -> str:
     unknown, or profiles not protected)."""
     if old is None or new is None or not 0 < abs(new - old) < min_cell:
         return ""
-    return f"изменение меньше {number(min_cell)} клиентов"
+    return f"изменение {fewer(min_cell, 'клиента', 'клиентов')}"
 
 
 def _small_rating_change(old: SatisfactionStats, new: SatisfactionStats, min_cell: int) -> str:
@@ -268,7 +268,7 @@ def _small_rating_change(old: SatisfactionStats, new: SatisfactionStats, min_cel
     its dissatisfied clients changed by 1 to ``min_cell`` − 1 (someone's rating came, went or
     changed); "" when they may."""
     if any(_small_change(a, b, min_cell) for a, b in zip(_rated(old), _rated(new), strict=True)):
-        return f"изменение меньше {number(min_cell)} оценок"
+        return f"изменение {fewer(min_cell, 'оценки', 'оценок')}"
     return ""
 
 
@@ -391,7 +391,7 @@ def _unnamed(
     ]
     if not min_cell or not any(key in other for key in combined):
         return move
-    text = f"меньше {number(min_cell)} клиентов: не называется отдельно (см. «{OTHER_NAME}»)"
+    text = f"{fewer(min_cell, 'клиента', 'клиентов')}: не называется отдельно (см. «{OTHER_NAME}»)"
     return replace(move, hidden_old=text) if old else replace(move, hidden_new=text)
 
 

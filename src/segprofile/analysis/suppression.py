@@ -59,7 +59,7 @@ from typing import Any, Generic, TypeVar
 
 from scipy.optimize import linprog  # type: ignore[import-untyped]
 
-from segprofile.model.format import number, percent, plural
+from segprofile.model.format import fewer, number, percent, plural
 from segprofile.model.labels import MISSING_CODE
 
 # The combined line of rare values, as the model names it (re-exported: one rule, one place).
@@ -425,7 +425,7 @@ def protect_audience(
         elif 0 < clients - at < m:
             a_text = (
                 f"почти все — более {number(clients - m)} из {number(clients)} клиентов (вне "
-                f"целевой аудитории меньше {number(m)} клиентов)"
+                f"целевой аудитории {fewer(m, 'клиента', 'клиентов')})"
             )
             a_mid = clients - m / 2
         else:
@@ -435,7 +435,8 @@ def protect_audience(
     if not et_exact:
         if 0 < et - at < m:
             e_text = (
-                f"почти столько же, сколько обратились (не обратились меньше {number(m)} человек)"
+                "почти столько же, сколько обратились "
+                f"(не обратились {fewer(m, 'человека', 'человек')})"
             )
             e_mid = at + m / 2
         else:
@@ -530,7 +531,7 @@ def hidden_blind_zone_reason(min_cell: int) -> str:
     """The priority's reason for a blind zone hidden to protect the audience line."""
     return (
         "слепая зона не показывается: вместе со слепыми зонами других сегментов она "
-        f"позволила бы вычислить группу меньше {number(min_cell)} клиентов — не учитывается"
+        f"позволила бы вычислить группу {fewer(min_cell, 'клиента', 'клиентов')} — не учитывается"
     )
 
 
@@ -587,7 +588,7 @@ def other_label(values: int, min_cell: int) -> str:
     меньше 5 клиентов)»."""
     each = "" if values == 1 else "в каждом "
     count = plural(values, "значение", "значения", "значений")
-    return f"{OTHER_NAME} ({count}, {each}меньше {number(min_cell)} клиентов)"
+    return f"{OTHER_NAME} ({count}, {each}{fewer(min_cell, 'клиента', 'клиентов')})"
 
 
 def few_people(segments: Iterable[SegmentStats | ClusterStats], min_cell: int) -> list[str]:
@@ -1680,7 +1681,9 @@ def protect_survey_tests(tests: Sequence[SurveyTest], min_cell: int) -> list[Sur
                 "statistic": None,
                 "p_value": None,
                 "p_adjusted": None,
-                "reason": f"доля скрыта: «да» или «нет» ответили меньше {min_cell} человек",
+                "reason": (
+                    f"доля скрыта: «да» или «нет» ответили {fewer(min_cell, 'человека', 'человек')}"
+                ),
             }
             if own:
                 update |= {"yes": None, "share": None, "interval": None}

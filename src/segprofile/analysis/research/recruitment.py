@@ -20,7 +20,7 @@ import pandas as pd
 from segprofile.analysis.by_feature import MISSING_CODE, TableLike, code_table, segment_label
 from segprofile.data.engine import execute
 from segprofile.errors import InputError
-from segprofile.model.format import number, plural
+from segprofile.model.format import fewer, number, plural
 from segprofile.model.results import (
     RecruitedRespondent,
     Recruitment,
@@ -662,7 +662,8 @@ def recruit_respondents(
             )
         elif "&" in key and int(mask.sum()) < min_cell:
             reason = (
-                f"в сегменте меньше {min_cell} человек: назвать респондента по такому сочетанию "
+                f"в сегменте {fewer(min_cell, 'человека', 'человек')}"
+                ": назвать респондента по такому сочетанию "
                 "признаков значит указать на конкретного человека"
             )
         elif eligible == 0:
