@@ -56,6 +56,7 @@ def test_revision_deletion_and_numbers_in_place(page: Any, live_app: Any) -> Non
     # The priorities: weights with a decimal comma; a comma or a point is read, «abc» refused.
     example_profile(page)
     page.get_by_role("link", name="Приоритеты").click()
+    page.wait_for_load_state("load")  # htmx listens to the form once the page has loaded
     weights = page.locator("#priority-settings")
     capacity = weights.locator("input[name='when_low_capacity']")
     expect(capacity).to_have_value(re.compile(r"^\d+(,\d+)?$"), timeout=SLOW)

@@ -302,6 +302,8 @@ def test_a_whole_profile_built_in_the_browser(page: Any, live_app: Any, tmp_path
 
     # --- 8. Priority: the threshold and the weights ----------------------------------------
     page.get_by_role("link", name="Приоритеты").click()
+    # htmx listens to the form once the page has loaded: typed before, no preview is asked for.
+    page.wait_for_load_state("load")
     weights = page.locator("#priority-settings")
     weights.locator("input[name='low_satisfaction_csat']").fill("70")
     weights.locator("input[name='when_low_sponsor']").fill("2")
