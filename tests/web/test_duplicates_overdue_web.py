@@ -190,7 +190,7 @@ def test_a_recommendation_past_its_date_is_marked_overdue(study: Study, client_i
     assert '<span class="tag tag--warn rec-overdue">просрочена</span>' in article
     assert f"{past:%d.%m.%Y} — просрочена" in article
     # The other recommendations have no date: none is marked.
-    assert page.count("rec-overdue") == 1
+    assert page.count("tag--warn rec-overdue") == 1  # and «просрочено: 1» in the counts line
     # Its form says so beside the date; done, it is no longer overdue.
     edit = study_url("recommendation_edit", study, recommendation_id=rec.id)
     form = page_text(client_in.get(edit, **HX))
