@@ -45,9 +45,10 @@ from segprofile.data.readers import (
     open_raw,
     quote_ident,
     quote_literal,
+    stored_text,
+    stored_text_sql,
 )
 from segprofile.data.schema import (
-    SPACES,
     ColumnType,
     ColumnUse,
     QualityReport,
@@ -171,22 +172,21 @@ def rare_cells(
     Indexes only, never a value: :func:`privacy.mask_preview` shows them as
     :data:`privacy.RARE`. The one rule of every preview of a file's rows."""
 
-    def key(value: Any) -> Any:
-        return value.strip(SPACES) if isinstance(value, str) else value
-
     wanted = list(
         dict.fromkeys(
-            (col, key(r[col])) for col in columns for r in rows if key(r.get(col)) not in (None, "")
+            (col, stored_text(r.get(col)))
+            for col in columns
+            for r in rows
+            if stored_text(r.get(col)) is not None
         )
     )
     if min_cell <= 1 or not wanted:
         return {}
-    spaces = quote_literal(SPACES)
     measures = ["*", *(f"DISTINCT {quote_ident(p)}" for p in sorted(people))]
     counts = ", ".join(
         f"least({', '.join(f'count({m}) FILTER (WHERE {cond})' for m in measures)})"
         for cond in (
-            f"trim(CAST({quote_ident(col)} AS VARCHAR), {spaces}) = ${i + 1}"
+            f"{stored_text_sql(f'CAST({quote_ident(col)} AS VARCHAR)')} = ${i + 1}"
             if isinstance(value, str)
             else f"{quote_ident(col)} = ${i + 1}"
             for i, (col, value) in enumerate(wanted)
@@ -206,7 +206,7 @@ def rare_cells(
     few = {w for i, w in enumerate(wanted) if found is None or found[i] < min_cell}
     out: dict[str, list[int]] = {}
     for col in columns:
-        cells = [i for i, r in enumerate(rows) if (col, key(r.get(col))) in few]
+        cells = [i for i, r in enumerate(rows) if (col, stored_text(r.get(col))) in few]
         if cells:
             out[col] = cells
     return out
@@ -341,7 +341,10 @@ def inspect(
         for col in quality.columns:
             if col.name in contacts and col.use is ColumnUse.id and not col.overridden:
                 col.use = ColumnUse.none
-        preview = [{k: json_value(v) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]]
+        # The values as the import stores them: «  Отдел кадров » is «Отдел кадров», «   » none.
+        preview = [
+            {k: json_value(stored_text(v)) for k, v in r.items()} for r in sample[:PREVIEW_ROWS]
+        ]
         details = dict(raw.details)
         details.pop("original_names", None)
         log.info(
@@ -709,7 +712,7 @@ def _select_sql(
     for i, col in enumerate(columns):
         c = quote_ident(col)
         found = by_col.get(col)
-        value = f"nullif(trim({c}, {quote_literal(SPACES)}), '')" if col in trimmed else c
+        value = stored_text_sql(c) if col in trimmed else c
         if (found is None or found.action is PiiAction.keep) and col in texts:
             exprs.append(f"{masking.mask_sql(value)} AS {c}")
             meta.append({"name": col, "original_name": col, "masked": True})

@@ -167,6 +167,27 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+#: The spaces around a text value the import leaves out (:func:`stored_text_sql`).
+SPACES = " \t\r\n\u00a0\u202f"
+
+
+def stored_text_sql(column_sql: str) -> str:
+    """A text column's value as the import stores it: without the spaces around it, missing
+    (NULL) when nothing else is left — «Отдел кадров » is «Отдел кадров», «   » no value. The
+    one rule of the import (``datasets._select_sql``) and of every figure or value shown of a
+    file before it is imported (the quality report, the preview): :func:`stored_text` in
+    Python."""
+    return f"nullif(trim({column_sql}, {quote_literal(SPACES)}), '')"
+
+
+def stored_text(value: Any) -> Any:
+    """A value read from a file as the import stores it (:func:`stored_text_sql`): text
+    trimmed, ``None`` when blank; any other value as it is."""
+    if not isinstance(value, str):
+        return value
+    return value.strip(SPACES) or None
+
+
 # --- Column names ------------------------------------------------------------------------------
 
 

@@ -20,7 +20,12 @@ from typing import Any
 
 import duckdb
 
-from segprofile.data.readers import NUMBER_ANY_SQL, quote_ident, quote_literal
+from segprofile.data.readers import (
+    NUMBER_ANY_SQL,
+    quote_ident,
+    quote_literal,
+    stored_text_sql,
+)
 from segprofile.errors import InputError
 from segprofile.model.format import plural
 from segprofile.model.study import ColumnOverride
@@ -255,13 +260,14 @@ def _stats(
     out = dict(known or {})
     aggs = [*([] if "n" in out else ["count(*) AS n"]), *(extra or [])]
     text_aggs = []
-    spaces = quote_literal(SPACES)
     for i, (col, dtype) in enumerate(dtypes.items()):
         c = quote_ident(col)
-        # Texts counted as the import stores them: «Секретариат» and « Секретариат » are one.
-        value = f"nullif(trim({c}, {spaces}), '')" if dtype.upper() == "VARCHAR" else c
+        # Texts counted as the import stores them: «Секретариат» and « Секретариат » are one
+        # value, «   » is missing.
+        text = dtype.upper() == "VARCHAR"
+        value = stored_text_sql(c) if text else c
         wanted = [
-            (f"nn{i}", f"count({c})"),
+            (f"nn{i}", f"count({value})"),
             (f"d{i}", f"approx_count_distinct({value})"),
         ]
         if is_numeric_dtype(dtype):
@@ -269,15 +275,15 @@ def _stats(
         elif is_date_dtype(dtype):
             wanted += [(f"lo{i}", f"min({c})::VARCHAR"), (f"hi{i}", f"max({c})::VARCHAR")]
         aggs += [f"{sql} AS {name}" for name, sql in wanted if name not in out]
-        if dtype.upper() == "VARCHAR":
-            text_aggs.append(f"count({c}) AS snn{i}")
+        if text:
+            text_aggs.append(f"count({value}) AS snn{i}")
             # Looks like a number: a cheap cast first, the spaced-thousands pattern only if not.
             text_aggs.append(
-                f"count(*) FILTER (WHERE TRY_CAST(replace({c}, ',', '.') AS DOUBLE) IS NOT NULL "
-                f"OR regexp_full_match({c}, '{NUMBER_ANY_SQL}')) AS num{i}"
+                f"count(*) FILTER (WHERE TRY_CAST(replace({value}, ',', '.') AS DOUBLE) "
+                f"IS NOT NULL OR regexp_full_match({value}, '{NUMBER_ANY_SQL}')) AS num{i}"
             )
-            text_aggs.append(f"avg(length({c})) AS len{i}")
-            text_aggs.append(f"avg(length({c}) - length(replace({c}, ' ', ''))) AS sp{i}")
+            text_aggs.append(f"avg(length({value})) AS len{i}")
+            text_aggs.append(f"avg(length({value}) - length(replace({value}, ' ', ''))) AS sp{i}")
     if aggs:
         out |= _one_row(con, f"SELECT {', '.join(aggs)} FROM {relation}")  # noqa: S608 — quoted identifiers
     if text_aggs:
@@ -719,10 +725,6 @@ def quality_report(
     return report
 
 
-#: The spaces around a text value the import leaves out (``datasets._select_sql``).
-SPACES = " \t\r\n\u00a0\u202f"
-
-
 def _case_issues(
     con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[ColumnProfile]
 ) -> list[QualityIssue]:
@@ -742,12 +744,11 @@ def _case_issues(
     ]
     if not texts:
         return []
-    spaces = quote_literal(SPACES)
-    values = ", ".join(f"trim({quote_ident(c.name)}, {spaces})" for c in texts)
+    values = ", ".join(stored_text_sql(quote_ident(c.name)) for c in texts)
     rows = con.execute(
         "SELECT col, count(*), sum(k) FROM (SELECT col, lower(v) AS key, count(DISTINCT v) AS k "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
         f"FROM (SELECT unnest(range({len(texts)})) AS col, unnest([{values}]) AS v "
-        f"FROM {relation}) WHERE v <> '' GROUP BY col, key HAVING count(DISTINCT v) > 1) "
+        f"FROM {relation}) WHERE v IS NOT NULL GROUP BY col, key HAVING count(DISTINCT v) > 1) "
         "GROUP BY col ORDER BY col"
     ).fetchall()
     issues = []

@@ -1,0 +1,116 @@
+"""The figures the check page shows before an import (missing values, distinct values, ranges,
+the preview's values) are those of the data the import stores. A ministry's requests export
+as a new analyst uploads it: «;», cp1251, cells of spaces only, values with spaces and
+no-break spaces around them, sums with no-break-spaced thousands and a decimal comma, dates as
+dd.mm.yyyy; one dominant unit beside a unit of two requests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from segprofile import pipeline
+from segprofile.data import privacy
+from segprofile.data.datasets import adhoc_source, import_data
+from segprofile.data.readers import stored_text
+from segprofile.data.schema import quality_report
+
+NBSP = "\u00a0"
+DOMINANT = "Отдел кадров"
+RARE = "Пресс-служба"  # 2 requests: fewer than min_cell
+FIGURES = ("dtype", "missing", "non_missing", "missing_share", "cardinality", "min", "max")
+COLUMNS = ("Подразделение", "Канал", "Сумма", "Дата обращения")
+
+
+def requests_export(rows: int = 600) -> bytes:
+    """The export as cp1251 «;» CSV with CRLF: number, unit, channel, sum, date."""
+    lines = ["Номер;Подразделение;Канал;Сумма;Дата обращения"]
+    for i in range(rows):
+        if i < 2:
+            unit = f" {RARE} "
+        elif i % 5 == 0:
+            unit = "   "  # blank: missing once imported
+        elif i % 5 == 1:
+            unit = f"  {DOMINANT} "
+        elif i % 5 == 2:
+            unit = f"{DOMINANT}{NBSP}"
+        else:
+            unit = DOMINANT
+        channel = ["МФЦ", " Портал ", "   ", "Почта"][i % 4]
+        # «12 345,50» with a no-break space between the thousands, as accounting exports write.
+        amount = "  " if i % 10 == 3 else f"{1000 + i * 37.5:,.2f}".replace(",", NBSP)
+        amount = amount.replace(".", ",")
+        day = " " if i % 9 == 4 else f"{1 + i % 28:02d}.{1 + i % 12:02d}.2025 "
+        lines.append(f"{i + 1};{unit};{channel};{amount};{day}")
+    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+
+
+def _columns(quality: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: {k: c[k] for k in FIGURES} for c in quality["columns"]}
+
+
+def test_the_check_page_figures_are_those_the_import_stores(
+    tmp_path: Path, ws: pipeline.Workspace
+) -> None:
+    path = tmp_path / "обращения.csv"
+    path.write_bytes(requests_export())
+    inspection = pipeline.inspect_file(ws, path, min_cell=5)
+    before = _columns(inspection.to_dict()["quality"])
+    result = import_data(
+        path,
+        study_id="s",
+        source=adhoc_source(),
+        author="test",
+        home=tmp_path / "home",
+        staging_root=tmp_path / "staging",
+    )
+    after = _columns(result.manifest.quality)
+    # The blanks of the unit (119 rows of spaces) and of the channel are missing values.
+    assert before["Подразделение"]["missing"] == 119
+    assert before["Канал"]["missing"] == 150
+    assert before["Подразделение"]["cardinality"] == 2  # the spellings of «Отдел кадров» are one
+    assert before["Сумма"]["cardinality"] == 540
+    assert (before["Сумма"]["min"], before["Сумма"]["max"]) == (1000.0, 23462.5)
+    for name in COLUMNS:
+        assert before[name] == after[name], name
+    # The version's report scanned again from its file says the same.
+    scanned = _columns(quality_report(duckdb.connect(), f"read_parquet('{result.path}')").to_dict())
+    for name in COLUMNS:
+        assert scanned[name] == after[name], name
+
+
+def test_the_preview_shows_values_as_stored_and_never_a_rare_one(
+    tmp_path: Path, ws: pipeline.Workspace
+) -> None:
+    path = tmp_path / "обращения.csv"
+    path.write_bytes(requests_export())
+    shown = pipeline.inspect_file(ws, path, min_cell=5).to_dict()
+    units = [row["Подразделение"] for row in shown["preview"]]
+    channels = [row["Канал"] for row in shown["preview"]]
+    # « Пресс-служба » (2 rows) is rare however it is spelt; the blanks are empty cells.
+    assert units[:2] == [privacy.RARE] * 2
+    assert set(units[2:]) == {DOMINANT, None}
+    assert units[5] is None
+    assert units[10] is None
+    assert channels[:4] == ["МФЦ", "Портал", None, "Почта"]
+    text = json.dumps(shown["preview"], ensure_ascii=False)
+    assert RARE not in text
+    assert f" {DOMINANT}" not in text
+    assert f"{DOMINANT} " not in text
+    assert "\\u00a0" not in text
+    assert NBSP not in text
+
+
+def test_a_cell_of_spaces_is_missing_in_the_report() -> None:
+    """Counted as the import stores it (:func:`readers.stored_text_sql`): «   », a tab, a
+    no-break space are no value; « МФЦ » is «МФЦ»."""
+    con = duckdb.connect()
+    con.execute('CREATE TABLE t ("Канал" VARCHAR)')
+    values = ["МФЦ"] * 40 + [" МФЦ"] * 3 + ["Портал"] * 20 + ["   ", "\t", NBSP] + [None] * 5
+    con.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
+    [column] = quality_report(con, "t").columns
+    assert (column.non_missing, column.missing, column.cardinality) == (63, 8, 2)
+    assert [stored_text(v) for v in ("   ", f" МФЦ{NBSP}", 5, None)] == [None, "МФЦ", 5, None]
