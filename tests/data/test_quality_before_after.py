@@ -114,3 +114,35 @@ def test_a_cell_of_spaces_is_missing_in_the_report() -> None:
     [column] = quality_report(con, "t").columns
     assert (column.non_missing, column.missing, column.cardinality) == (63, 8, 2)
     assert [stored_text(v) for v in ("   ", f" МФЦ{NBSP}", 5, None)] == [None, "МФЦ", 5, None]
+
+
+def _clients_export() -> bytes:
+    """Client codes «К-00012», some with a space after them, 8 cells of spaces, one client
+    twice (the second time «К-00003 »): one repeat, as the import stores the codes."""
+    lines = ["Код клиента;Канал;Оценка"]
+    for i in range(400):
+        code = "   " if i % 50 == 7 else f"К-{i:05d}" + (" " if i % 3 else "")
+        lines.append(f"{code};{['МФЦ', 'Портал'][i % 2]};{1 + i % 5}")
+    lines.append("К-00003 ;МФЦ;4")
+    return ("\n".join(lines) + "\n").encode("cp1251")
+
+
+def test_repeated_identifiers_are_counted_as_stored(tmp_path: Path, ws: pipeline.Workspace) -> None:
+    path = tmp_path / "клиенты.csv"
+    path.write_bytes(_clients_export())
+    before = pipeline.inspect_file(ws, path, min_cell=5).quality
+    result = import_data(
+        path,
+        study_id="s",
+        source=adhoc_source(),
+        author="test",
+        home=tmp_path / "home",
+        staging_root=tmp_path / "staging",
+    )
+    after = result.manifest.quality
+    # Not the 8 blank cells (7 «repeats»), but «К-00003» and «К-00003 »: one client twice.
+    assert (before.id_column, before.duplicate_ids) == ("Код клиента", 1)
+    assert (after["id_column"], after["duplicate_ids"]) == ("Код клиента", 1)
+    column = before.column("Код клиента")
+    assert (column.missing, column.cardinality) == (8, 392)
+    assert [c["cardinality"] for c in after["columns"] if c["name"] == "Код клиента"] == [392]
