@@ -1,8 +1,6 @@
 """The figures the check page shows before an import (missing values, distinct values, ranges,
-the preview's values) are those of the data the import stores. A ministry's requests export
-as a new analyst uploads it: «;», cp1251, cells of spaces only, values with spaces and
-no-break spaces around them, sums with no-break-spaced thousands and a decimal comma, dates as
-dd.mm.yyyy; one dominant unit beside a unit of two requests."""
+repeated identifiers, the preview's values) are those of the data the import stores, on a messy
+export (requests_export: cells of spaces, values with spaces and no-break spaces around them)."""
 
 from __future__ import annotations
 
@@ -12,40 +10,15 @@ from typing import Any
 
 import duckdb
 
+from requests_export import DOMINANT, NBSP, RARE, requests_export
 from segprofile import pipeline
 from segprofile.data import privacy
 from segprofile.data.datasets import adhoc_source, import_data
 from segprofile.data.readers import stored_text
 from segprofile.data.schema import quality_report
 
-NBSP = "\u00a0"
-DOMINANT = "Отдел кадров"
-RARE = "Пресс-служба"  # 2 requests: fewer than min_cell
 FIGURES = ("dtype", "missing", "non_missing", "missing_share", "cardinality", "min", "max")
 COLUMNS = ("Подразделение", "Канал", "Сумма", "Дата обращения")
-
-
-def requests_export(rows: int = 600) -> bytes:
-    """The export as cp1251 «;» CSV with CRLF: number, unit, channel, sum, date."""
-    lines = ["Номер;Подразделение;Канал;Сумма;Дата обращения"]
-    for i in range(rows):
-        if i < 2:
-            unit = f" {RARE} "
-        elif i % 5 == 0:
-            unit = "   "  # blank: missing once imported
-        elif i % 5 == 1:
-            unit = f"  {DOMINANT} "
-        elif i % 5 == 2:
-            unit = f"{DOMINANT}{NBSP}"
-        else:
-            unit = DOMINANT
-        channel = ["МФЦ", " Портал ", "   ", "Почта"][i % 4]
-        # «12 345,50» with a no-break space between the thousands, as accounting exports write.
-        amount = "  " if i % 10 == 3 else f"{1000 + i * 37.5:,.2f}".replace(",", NBSP)
-        amount = amount.replace(".", ",")
-        day = " " if i % 9 == 4 else f"{1 + i % 28:02d}.{1 + i % 12:02d}.2025 "
-        lines.append(f"{i + 1};{unit};{channel};{amount};{day}")
-    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
 
 
 def _columns(quality: dict[str, Any]) -> dict[str, dict[str, Any]]:
