@@ -139,7 +139,8 @@ def _texts_found(columns: list[str], sample: list[dict[str, Any]]) -> dict[str, 
     """What the sampled values of the text columns an import masks hold (counts, no value)."""
     out = {}
     for col in columns:
-        values = [str(r[col]) for r in sample if r[col] is not None and str(r[col]).strip()]
+        # The values as the import masks them: without the spaces around them, blanks none.
+        values = [str(v) for r in sample if (v := stored_text(r[col])) is not None]
         found = [masking.mask_personal_data(v).counts for v in values[:PII_SAMPLE]]
         kinds = [k for k in masking.KINDS if any(c.get(k) for c in found)]
         with_data = sum(1 for c in found if any(c.values()))
