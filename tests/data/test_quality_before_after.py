@@ -5,6 +5,7 @@ export (requests_export: cells of spaces, values with spaces and no-break spaces
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from segprofile.data import privacy
 from segprofile.data.datasets import adhoc_source, import_data
 from segprofile.data.readers import stored_text
 from segprofile.data.schema import quality_report
+from sp_factories import make_snils
 
 FIGURES = ("dtype", "missing", "non_missing", "missing_share", "cardinality", "min", "max")
 COLUMNS = ("Подразделение", "Канал", "Сумма", "Дата обращения")
@@ -119,3 +121,48 @@ def test_repeated_identifiers_are_counted_as_stored(tmp_path: Path, ws: pipeline
     column = before.column("Код клиента")
     assert (column.missing, column.cardinality) == (8, 392)
     assert [c["cardinality"] for c in after["columns"] if c["name"] == "Код клиента"] == [392]
+
+
+def _visits_export() -> bytes:
+    """450 visits of 300 people: the phone first, then the СНИЛС; the second visit of 150 of
+    them written without separators («12345678901», «+7 912 …» for «8 (912) …») — one
+    pseudonym, one client, once imported."""
+    rng = random.Random(3)
+    people = [make_snils(rng) for _ in range(300)]
+    lines = ["Телефон;СНИЛС;Канал;Оценка"]
+    for i in range(450):
+        snils = people[i % 300]
+        if i >= 300:
+            snils = "".join(ch for ch in snils if ch.isdigit())
+        phone = f"8 (912) {i % 300:03d}-00-11" if i < 300 else f"+7 912 {i % 300:03d} 00 11"
+        lines.append(f"{phone};{snils};{['МФЦ', 'Портал'][i % 2]};{1 + i % 5}")
+    return ("\n".join(lines) + "\n").encode("cp1251")
+
+
+def test_identifiers_are_counted_in_the_form_the_import_hashes(
+    tmp_path: Path, ws: pipeline.Workspace
+) -> None:
+    path = tmp_path / "визиты.csv"
+    path.write_bytes(_visits_export())
+    inspection = pipeline.inspect_file(ws, path, min_cell=5)
+    before = inspection.quality
+    result = import_data(
+        path,
+        study_id="s",
+        source=adhoc_source(),
+        author="test",
+        home=tmp_path / "home",
+        staging_root=tmp_path / "staging",
+    )
+    after = result.manifest.quality
+    # 150 people came twice: the repeats of the client id, the СНИЛС (a phone is no client
+    # id, before the import as after it), and 300 people, not 450.
+    assert (before.id_column, before.duplicate_ids) == ("СНИЛС", 150)
+    assert (after["id_column"], after["duplicate_ids"]) == ("СНИЛС", 150)
+    for name in ("СНИЛС", "Телефон"):
+        stored = next(c for c in after["columns"] if c["name"] == name)
+        assert before.column(name).cardinality == stored["cardinality"] == 300
+        assert before.column(name).type.value == stored["type"] == "identifier"
+    # Nothing of a СНИЛС or a phone is shown.
+    text = json.dumps(inspection.to_dict(), ensure_ascii=False)
+    assert "912" not in text

@@ -213,6 +213,26 @@ def rare_cells(
     return out
 
 
+def _contacts(findings: list[PiiFinding]) -> set[str]:
+    """The columns of phones, e-mails, names… that are no client identifier: never the one the
+    quality report checks for repeats, before the import (:func:`inspect`) and after it."""
+    return {f.column for f in findings if f.kind in privacy.NOT_CLIENT_IDS and not f.client_id}
+
+
+def _as_hashed(dtypes: Mapping[str, str], findings: list[PiiFinding]) -> dict[str, str]:
+    """The columns the import replaces by pseudonyms → the SQL of the form it hashes
+    (:func:`_select_sql`), for the quality report of the file before the import: «123-456-789
+    01» and «12345678901» are one СНИЛС, one client, as after it. A column of numbers is its
+    own form (its repeats are counted on the numbers, by bitmap)."""
+    return {
+        f.column: privacy.canonical_sql(f.kind, privacy.clean_sql(f.kind, quote_ident(f.column)))
+        if dtypes.get(f.column, "").upper() == "VARCHAR"
+        else quote_ident(f.column)
+        for f in findings
+        if f.action is PiiAction.pseudonymise
+    }
+
+
 def _personal_texts(found: Mapping[str, Mapping[str, Any]]) -> set[str]:
     """The text columns with personal data inside their sampled values (:func:`_texts_found`):
     free text for the quality report, whatever their phrasings (:func:`schema.quality_report`)."""
@@ -323,12 +343,13 @@ def inspect(
         ids = client_id_columns(raw, sample, ov, [id_column, *client_ids])
         pii = _findings(raw.columns, dtypes, sample, ov, ids)
         # Nor is such a column the file's identifier the quality report checks for repeats.
-        contacts = {f.column for f in pii if f.kind in privacy.NOT_CLIENT_IDS and not f.client_id}
+        contacts = _contacts(pii)
         texts = _texts_found(_text_columns(raw, sample, ov, pii), sample)
         quality = raw.run(
             lambda: quality_report(
                 raw.con,
                 "raw",
+                hashed=_as_hashed(dtypes, pii),
                 overrides=ov,
                 id_column=id_column,
                 not_ids=contacts,
@@ -1033,6 +1054,7 @@ def import_data(
                 raw.details.get("summary_words", ()),
                 _personal_texts(_texts_found(texts, sample)),
                 written,
+                _contacts(findings),
             )
         checked = time.perf_counter()
         digest = version_digest.result()
@@ -1352,6 +1374,7 @@ def _quality_of_parquet(
     summary_words: Collection[str] = (),
     personal_texts: Collection[str] = (),
     written: Mapping[str, Any] | None = None,
+    not_ids: Collection[str] = (),
 ) -> QualityReport:
     relation = f"read_parquet({quote_literal(str(path))})"
     pseudonymised = {m["name"] for m in meta if m.get("pii_action") is PiiAction.pseudonymise}
@@ -1370,6 +1393,7 @@ def _quality_of_parquet(
         parquet=path,
         written=written,
         personal_texts=personal_texts,
+        not_ids=not_ids,
     )
 
 

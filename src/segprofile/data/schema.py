@@ -252,6 +252,7 @@ def _stats(
     extra: list[str] | None = None,
     parquet: str | None = None,
     known: dict[str, Any] | None = None,
+    hashed: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Exact counts and ranges in one scan; text shapes (lengths, number-like share) on a sample.
 
@@ -259,6 +260,8 @@ def _stats(
     file ``parquet`` (a quoted literal), the sample is a set of evenly spaced row windows that
     the reader reaches by row number without decoding the rest; otherwise the engine's block
     sampling. ``known``: the figures already counted (:func:`written_stats`), not scanned for.
+    ``hashed``: columns the import replaces by pseudonyms → the SQL of the form it hashes; their
+    values and distinct values are counted in that form.
     """
     out = dict(known or {})
     aggs = [*([] if "n" in out else ["count(*) AS n"]), *(extra or [])]
@@ -269,7 +272,8 @@ def _stats(
         # Texts counted as the import stores them: «Секретариат» and « Секретариат » are one
         # value, «   » is missing.
         text = dtype.upper() == "VARCHAR"
-        value = values[i] = stored_text_sql(c) if text else c
+        shape = stored_text_sql(c) if text else c
+        value = values[i] = (hashed or {}).get(col) or shape
         wanted = [
             (f"nn{i}", f"count({value})"),
             (f"d{i}", f"approx_count_distinct({value})"),
@@ -280,14 +284,14 @@ def _stats(
             wanted += [(f"lo{i}", f"min({c})::VARCHAR"), (f"hi{i}", f"max({c})::VARCHAR")]
         aggs += [f"{sql} AS {name}" for name, sql in wanted if name not in out]
         if text:
-            text_aggs.append(f"count({value}) AS snn{i}")
+            text_aggs.append(f"count({shape}) AS snn{i}")
             # Looks like a number: a cheap cast first, the spaced-thousands pattern only if not.
             text_aggs.append(
-                f"count(*) FILTER (WHERE TRY_CAST(replace({value}, ',', '.') AS DOUBLE) "
-                f"IS NOT NULL OR regexp_full_match({value}, '{NUMBER_ANY_SQL}')) AS num{i}"
+                f"count(*) FILTER (WHERE TRY_CAST(replace({shape}, ',', '.') AS DOUBLE) "
+                f"IS NOT NULL OR regexp_full_match({shape}, '{NUMBER_ANY_SQL}')) AS num{i}"
             )
-            text_aggs.append(f"avg(length({value})) AS len{i}")
-            text_aggs.append(f"avg(length({value}) - length(replace({value}, ' ', ''))) AS sp{i}")
+            text_aggs.append(f"avg(length({shape})) AS len{i}")
+            text_aggs.append(f"avg(length({shape}) - length(replace({shape}, ' ', ''))) AS sp{i}")
     if aggs:
         out |= _one_row(con, f"SELECT {', '.join(aggs)} FROM {relation}")  # noqa: S608 — quoted identifiers
     # The estimate is off by a few from some fifty values on, and differs between a file and
@@ -438,8 +442,9 @@ def _profile(
     parquet: str | None = None,
     personal_texts: Collection[str] = (),
     known: dict[str, Any] | None = None,
+    hashed: Mapping[str, str] | None = None,
 ) -> tuple[int, list[ColumnProfile], dict[str, Any]]:
-    st = _stats(con, relation, dtypes, extra, parquet, known)
+    st = _stats(con, relation, dtypes, extra, parquet, known, hashed)
     n = int(st["n"])
     out = []
     for i, (col, dtype) in enumerate(dtypes.items()):
@@ -451,6 +456,9 @@ def _profile(
             # по номеру …»), however few phrasings they repeat — masked free text, never a
             # category of the profile (its segments would be what clients wrote).
             ctype, use = ColumnType.text, ColumnUse.text
+        if col in (hashed or {}):
+            # Pseudonyms once imported: identifiers, as the version's report has them.
+            ctype, use = ColumnType.identifier, ColumnUse.id
         overridden = False
         ov = (overrides or {}).get(col)
         if ov is not None:
@@ -520,6 +528,7 @@ def quality_report(
     not_ids: Collection[str] = (),
     summary_words: Sequence[str] = (),
     personal_texts: Collection[str] = (),
+    hashed: Mapping[str, str] | None = None,
 ) -> QualityReport:
     """The quality report of a table in one scan (and a small sample of the text columns).
 
@@ -534,7 +543,10 @@ def quality_report(
     e-mails… see :data:`privacy.NOT_CLIENT_IDS`). ``summary_words``: the labels of the totals
     rows the file ended with, left out by the reader («Итого», «Всего»). ``personal_texts``:
     the columns with personal data found inside their values (masked on import): free text
-    unless the analyst chose otherwise, and said when they chose a category.
+    unless the analyst chose otherwise, and said when they chose a category. ``hashed``: the
+    columns of a file the import will replace by pseudonyms → the SQL of the form it hashes
+    (``datasets._as_hashed``): identifiers, their values, distinct values and repeats counted
+    in that form («123-456-789 01» and «12345678901» are one СНИЛС), as after the import.
     """
     dtypes = _describe(con, relation)
     index = {name: i for i, name in enumerate(dtypes)}
@@ -548,6 +560,7 @@ def quality_report(
         quote_literal(str(parquet)) if windows else None,
         personal_texts,
         written_stats(written, dtypes) if parquet is not None and written else None,
+        hashed,
     )
     report = QualityReport(rows=n, columns=columns)
     issues = report.issues
@@ -563,7 +576,7 @@ def quality_report(
         id_column = ids[0].name if ids else None
     if id_column is not None and id_column in by_name:
         report.id_column = id_column
-        extra, keys = _duplicates(con, relation, by_name[id_column])
+        extra, keys = _duplicates(con, relation, by_name[id_column], (hashed or {}).get(id_column))
         report.duplicate_ids = extra
         if extra:
             issues.append(
@@ -841,9 +854,10 @@ MAX_BITMAP_RANGE = 1 << 28  # a bitstring of 32 MiB at most
 
 
 def _duplicates(
-    con: duckdb.DuckDBPyConnection, relation: str, column: ColumnProfile
+    con: duckdb.DuckDBPyConnection, relation: str, column: ColumnProfile, hashed: str | None = None
 ) -> tuple[int, int]:
-    """(extra rows, identifiers seen more than once) of an identifier column, exactly.
+    """(extra rows, identifiers seen more than once) of an identifier column, exactly; of a
+    column the import replaces by pseudonyms, in the form it hashes (``hashed``, its SQL).
 
     Integers within a moderate range are counted with one bit per possible value in one cheap
     pass (``bitstring_agg``); only when that finds repeats, or for other types, does the engine
@@ -867,7 +881,7 @@ def _duplicates(
         if distinct and distinct[0][0] is not None and int(distinct[0][0]) == column.non_missing:
             return 0, 0
     # A text identifier as the import stores it: « К-00003» is К-00003, «   » none at all.
-    key = stored_text_sql(c) if column.dtype.upper() == "VARCHAR" else c
+    key = hashed or (stored_text_sql(c) if column.dtype.upper() == "VARCHAR" else c)
     dup = con.execute(
         f"SELECT coalesce(sum(k - 1), 0), count(*) FROM (SELECT count(*) AS k FROM {relation} "  # noqa: S608 — identifiers and literals are quoted by quote_ident/quote_literal
         f"WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1)"
