@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.errors import SegprofileError
+from segprofile.web.studies import runs
 from segprofile.web.studies.models import ProfileRun, Study, without_server_paths
 from segprofile.web.studies.services import workspace_for
 from segprofile.web.studies.tasks import build_profile
@@ -121,6 +122,26 @@ def test_the_result_is_the_same_profile_as_the_pipeline_builds(
     assert stored.by_feature == direct.by_feature
     assert stored.satisfaction == direct.satisfaction
     assert stored.provenance.data_fingerprint == direct.provenance.data_fingerprint
+
+
+@pytest.mark.django_db
+def test_the_plan_is_queued_with_the_end_of_the_profile(
+    stored_study: Study, jobs_not_run: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page that finds the profile done finds its research plan on the way: the run's end
+    and the plan's queuing are one transaction, before the slower comparison with the study's
+    other profiles (else the plan page offered «Рассчитать план» meanwhile)."""
+    run = ProfileRun.objects.create(study=stored_study, revision=stored_study.current_revision())
+    seen: list[tuple[str, list[str]]] = []
+
+    def compare(done: ProfileRun) -> None:
+        stored = ProfileRun.objects.get(pk=done.pk)
+        seen.append((stored.status, [p.status for p in stored_study.plans.filter(run=done)]))
+
+    monkeypatch.setattr(runs, "find_small_differences", compare)
+    assert build_profile.call(run.pk) == "done"
+    assert seen == [("done", ["queued"])]
+    assert stored_study.plans.filter(run=run).count() == 1
 
 
 @pytest.mark.django_db

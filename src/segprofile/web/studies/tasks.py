@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks import task
@@ -104,13 +105,16 @@ def _build(run_id: int) -> str:
                 )
             )
             raise
-        run.mark_done(result_json=result_json, html=html, fragment=fragment)
+        # The run and its queued plan appear together: no page sees a finished profile with
+        # no plan on the way (and offers «Compute the plan» meanwhile).
+        with transaction.atomic():
+            run.mark_done(result_json=result_json, html=html, fragment=fragment)
+            _plan_after(run)
     try:
         runs.find_small_differences(run)
     except Exception:  # the run is done whatever happens to the comparison
         logger.exception("Profile run %s not compared with the study's other profiles", run.pk)
     logger.info("Profile run %s done", run.pk)
-    _plan_after(run)
     return str(run.status)
 
 
@@ -119,7 +123,8 @@ def _plan_after(run: ProfileRun) -> None:
     from segprofile.web.studies.services import start_research_plan
 
     try:
-        start_research_plan(run.study, run, run.revision, run.created_by)
+        with transaction.atomic():
+            start_research_plan(run.study, run, run.revision, run.created_by)
     except Exception:  # the run is done whatever happens to its plan
         logger.exception("Research plan after profile run %s not queued", run.pk)
 
