@@ -167,3 +167,35 @@ def test_the_plan_without_a_client_id_says_where_to_choose_it(tmp_path: Path) ->
     with pytest.raises(InputError) as caught:
         research.research_plan(pipeline.Workspace.in_folder(tmp_path), study, profile=object())  # type: ignore[arg-type]
     assert "«Столбец идентификатора клиента» в настройках сегментации" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (1925, "Тем: 5 в 1\u00a0925 текстах («Обращения», столбец «Комментарий»)"),
+        (21, "Тем: 5 в 21 тексте («Обращения», столбец «Комментарий»)"),
+        (3, "Тем: 5 в 3 текстах («Обращения», столбец «Комментарий»)"),
+    ],
+)
+def test_the_topics_heading_groups_digits_and_agrees_with_the_count(
+    texts: int, expected: str
+) -> None:
+    """«Тем: 5 в 1925 текстах» read as a year; «в 21 текстах» disagrees with its number."""
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    page = (
+        Path(__file__).parents[2]
+        / "src/segprofile/web/studies/templates/studies/research/topics.html"
+    ).read_text(encoding="utf-8")
+    heading = re.search(r'<h2 class="card__title">(\{% blocktranslate with n=.*?)</h2>', page)
+    assert heading is not None
+    model = SimpleNamespace(n_topics=5, n_documents=texts)
+    result = SimpleNamespace(model=model, title="Обращения", text_column="Комментарий")
+    with translation.override("ru"):
+        shown = Template("{% load i18n studies_tags %}" + heading.group(1)).render(
+            Context({"result": result})
+        )
+    assert html_lib.unescape(shown) == expected
