@@ -199,3 +199,31 @@ def test_the_topics_heading_groups_digits_and_agrees_with_the_count(
             Context({"result": result})
         )
     assert html_lib.unescape(shown) == expected
+
+
+def test_the_interviewers_questions_are_not_suggested_as_quotes() -> None:
+    """A transcript «вопрос — ответ»: the interviewer's «— Какие документы понадобились?» shared
+    the most words with the hypothesis and came first; the client's answers are suggested."""
+    from segprofile.analysis.texts import note_from_text, tag_quotes
+    from segprofile.model.study import Hypothesis
+
+    hypothesis = Hypothesis.model_validate(
+        {
+            "id": "p1",
+            "kind": "problem",
+            "statement": "Не могу дозвониться в отдел опеки, чтобы узнать, какие документы нужны",
+        }
+    )
+    note = note_from_text(
+        "Интервью 12.11.2025. Респондент: Кузнецова Ольга Петровна, тел. 8-912-345-67-89.\n"
+        "— Какие документы понадобились?\n"
+        "— Не знала, какие документы нужны: в отдел опеки не дозвониться.\n"
+        "Вопрос: Как вы узнали, куда звонить в отдел опеки?\n",
+        source="interview_1.txt",
+    )
+    quotes = [s.quote for s in tag_quotes(note.quotes, [hypothesis])]
+    assert "— Не знала, какие документы нужны: в отдел опеки не дозвониться." in quotes
+    assert "— Какие документы понадобились?" not in quotes
+    assert not any(q.startswith("Вопрос:") for q in quotes)
+    assert all("Кузнецова" not in q for q in quotes)
+    assert all("345-67" not in q for q in quotes)
