@@ -227,3 +227,23 @@ def test_the_interviewers_questions_are_not_suggested_as_quotes() -> None:
     assert not any(q.startswith("Вопрос:") for q in quotes)
     assert all("Кузнецова" not in q for q in quotes)
     assert all("345-67" not in q for q in quotes)
+
+
+@pytest.mark.django_db
+def test_the_audit_log_names_every_detail_of_an_import_in_russian(
+    user: User, client_in: Client, stored_study: Study
+) -> None:
+    """The import's line read «… версия: 1 rows: 320 файл: opros_2025.csv»."""
+    from segprofile.web.studies.audit import audit
+    from segprofile.web.studies.models import AuditEvent
+
+    audit(
+        None,
+        AuditEvent.Action.IMPORT,
+        stored_study,
+        {"what": "dataset", "source": "records", "version": 1, "rows": 320, "file": "o.csv"},
+        user=user,
+    )
+    text = _text(client_in.get(reverse("studies:audit", kwargs={"pk": stored_study.pk})).content)
+    assert "версия: 1 строк: 320 файл: o.csv" in text
+    assert "rows" not in text
