@@ -247,3 +247,20 @@ def test_the_audit_log_names_every_detail_of_an_import_in_russian(
     text = _text(client_in.get(reverse("studies:audit", kwargs={"pk": stored_study.pk})).content)
     assert "версия: 1 строк: 320 файл: o.csv" in text
     assert "rows" not in text
+
+
+@pytest.mark.django_db
+def test_the_upload_form_offers_sources_by_their_titles(user: User, client_in: Client) -> None:
+    """«obrashcheniia-za-vyplatoi-2025 — Обращения за выплатой 2025» was the choice offered."""
+    document = pipeline.example_study("child-benefit")
+    study = Study.create_from_document(document, owner=user, comment="пример")
+    page = client_in.get(reverse("studies:data", kwargs={"pk": study.pk})).content.decode()
+    select = re.search(r'<select name="source"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    offered = {
+        value: html_lib.unescape(label.strip())
+        for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1])
+    }
+    for source in document.data_sources:
+        assert offered[source.id] == source.title
+    assert offered["__new__"] == "новый источник…"
