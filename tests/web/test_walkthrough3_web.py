@@ -71,6 +71,10 @@ def test_the_upload_form_shows_the_help_its_fields_point_at(
     text = _text(form.encode())
     assert "Можно не заполнять: он будет составлен из названия (или имени файла)." in text
     assert "CSV, TSV, TXT, XLSX, XLS или Parquet." in text
+    # Beside the label, not in it: a field is named by its label alone («Файл» is one field).
+    labels = dict(re.findall(r'<label class="field__label" for="([^"]+)">([^<]*)</label>', form))
+    assert labels["id_file"] == "Файл"
+    assert labels["id_new_source_id"] == "Идентификатор нового источника"
 
 
 @pytest.mark.django_db
