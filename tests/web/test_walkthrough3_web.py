@@ -268,3 +268,16 @@ def test_the_upload_form_offers_sources_by_their_titles(user: User, client_in: C
     for source in document.data_sources:
         assert offered[source.id] == source.title
     assert offered["__new__"] == "новый источник…"
+
+
+def test_the_contacts_form_offers_the_client_records_by_their_title() -> None:
+    """The owner's «Контакты респондентов» offered «records — Заявления…» too."""
+    from segprofile.web.studies.forms.keys import ReidentifyForm
+
+    document = pipeline.example_study("child-benefit")
+    records = document.client_records()
+    assert records is not None
+    assert records.id_column
+    assert records.title
+    form = ReidentifyForm(document=document)
+    assert dict(form.fields["source"].choices) == {records.id: records.title}
