@@ -163,7 +163,9 @@ def test_upload_inspect_and_import_a_cp1251_csv(client_in: Client, stored_study:
     title = source.title or source.id
     assert f"Версия 1 источника «{title}» загружена, строк: 40." in data_page
     assert version.sha256[:12] in data_page
-    assert "anna" in data_page
+    # Who imported it, as every page names a person: her full name, not her user name.
+    assert "Анна" in data_page
+    assert "anna" not in data_page
 
 
 @pytest.mark.django_db

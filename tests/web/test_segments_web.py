@@ -136,8 +136,11 @@ def test_segments_page_hides_suppressed_numbers(
         elif seg.satisfaction.hidden:  # shown, its CSAT hidden (few ratings, or a small share)
             assert pipeline.hidden_reason_text(seg.satisfaction.hidden, min_cell) in cells
             assert f"{sizes[seg.key]:,}".replace(",", "\u00a0") in cells
+            # The reason wraps in its cell: on one line it pushed «Чем отличается» off screen.
+            assert '<td class="num strong sg-reason">' in cells
         else:
             assert "скрыто" not in cells
+            assert "sg-reason" not in cells
     # The chart is drawn from the visible segments only.
     chart = re.search(r'<figure class="sg-chart.*?</figure>', text, re.S)
     if chart is not None:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.web.studies.models import Study
 from segprofile.web.studies.services import workspace_for
+from segprofile.web.studies.templatetags.studies_tags import num
 
 EXAMPLE = "child-benefit"
 QUERY = {"source": "complaints", "feature": "channel", "n_topics": "4"}
@@ -151,6 +152,11 @@ def test_topics_page_speaks_plain_russian(study: Study, client_in: Client) -> No
     url = reverse("studies:topics", kwargs={"pk": study.pk})
     text = _text(client_in.get(url, QUERY))
     assert "Тем: 4 в " in text
+    # The count of texts as every number is shown: digits grouped («1 925», never «1925»).
+    docs = re.search(r"Тем: 4 в ([\d\u00a0\u202f ]+) текст", text)
+    assert docs is not None
+    count = int(re.sub(r"\D", "", docs.group(1)))
+    assert docs.group(1) == num(count)
     assert "текстах («Жалобы на платформе обратной связи" in text
     assert "(complaints," not in text
     assert "силуэт" not in text

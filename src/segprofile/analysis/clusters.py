@@ -734,13 +734,13 @@ def _missing(group: portraits.GroupCounts, features: list[Feature]) -> list[tupl
 def _missing_warning(number: int, label: str, share: float, capacity: int, min_cell: int) -> str:
     count = round(share * capacity)
     if count == capacity:
-        who = "ни у одного его клиента"
+        what = f"значения признака «{label}» нет ни у одного его клиента"
     elif capacity - count < min_cell:
-        who = "почти ни у кого из его клиентов"
+        what = f"значения признака «{label}» почти ни у кого из его клиентов нет"
     else:
-        who = f"у {percent(1 - share)} его клиентов"
+        what = f"значение признака «{label}» есть лишь у {percent(1 - share)} его клиентов"
     return (
-        f"Кластер {number}: значение признака «{label}» есть {who}, так что кластер собран "
+        f"Кластер {number}: {what}, так что кластер собран "
         "скорее по пропускам в выгрузке, чем по сходству клиентов. Проверьте, почему столбец "
         "пуст, и заполните его — или не включайте признак в кластеризацию."
     )

@@ -291,6 +291,16 @@ def import_note(path: str | Path, *, data: bytes | None = None) -> InterviewNote
 
 # --- Quotes → hypotheses ----------------------------------------------------------------------
 
+#: A question of a transcript's dialogue («— Какие документы понадобились?», «Вопрос: …?»):
+#: the interviewer's turn, no evidence of the client's experience, however many words it shares
+#: with a hypothesis (the interviewer asks in the hypothesis's own words).
+_ASKED = re.compile(r"^\s*(?:[—–-]|(?:интервьюер|вопрос)\s*:).*\?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def is_asked(quote: str) -> bool:
+    """Whether ``quote`` is a question of a dialogue (see :data:`_ASKED`)."""
+    return _ASKED.match(quote) is not None
+
 
 def tag_quotes(
     quotes: Sequence[str],
@@ -300,7 +310,8 @@ def tag_quotes(
     min_shared: int = 1,
     per_quote: int = 2,
 ) -> list[QuoteSuggestion]:
-    """Suggest hypotheses for quotes by the lemmas they share (a person confirms each one).
+    """Suggest hypotheses for quotes by the lemmas they share (a person confirms each one); a
+    question of the transcript's dialogue (:func:`is_asked`) is not suggested.
 
     The score of a quote for a hypothesis is the weight of the shared lemmas over the weight of
     the quote's lemmas, a lemma weighing ``log(1 + H / h)`` where ``H`` is the number of
@@ -328,7 +339,7 @@ def tag_quotes(
     out: list[QuoteSuggestion] = []
     for quote in quotes:
         own = set(lemmas(quote))
-        if not own:
+        if not own or is_asked(quote):
             continue
         norm = sum(weight(lemma) for lemma in own)
         found = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -218,10 +219,18 @@ def sentence_case(text: str) -> str:
     """A label as it starts a line: the first letter upper case, the rest as written.
 
     «в браке» → «В браке»; «HS-grad», «United-States», «МФЦ» and «25–39 лет» stay as they are
-    (codes and abbreviations keep their own casing: never «hS-grad»).
+    (codes and abbreviations keep their own casing: never «hS-grad»), and so does a settlement
+    or an address that opens with its lower-case abbreviation: «г. Тверь», «с. Берёзовка»,
+    «пгт Редкино» (a value of the data, never «Г. Тверь»).
     """
     text = " ".join(text.split())
+    if _LOWER_ABBREVIATION.match(text):
+        return text
     return text[:1].upper() + text[1:]
+
+
+#: A lower-case abbreviation a place's name opens with: «г.», «с.», «д.», «пос.», «ул.», «пгт».
+_LOWER_ABBREVIATION = re.compile(r"^(?:[а-яё]{1,4}\.|пгт|рп|снт)(?=\s|$)")
 
 
 def _is_abbreviation(word: str) -> bool:

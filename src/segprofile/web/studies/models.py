@@ -845,6 +845,7 @@ _AUDIT_DETAIL_NAMES: dict[str, Any] = {
     "revision": _("revision"),
     "source": _("data source"),
     "version": _("version"),
+    "rows": _("rows"),
     "file": _("file"),
     "sections": _("sections"),
     "role": _("role"),

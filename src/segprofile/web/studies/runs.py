@@ -34,8 +34,9 @@ logger = logging.getLogger(__name__)
 # line as a bound, rare values never named, blind zones hidden for the line not told by the
 # priority (``analysis.suppression``); 6: the capacity axis names records where the data has
 # several rows a client; 7: rare values together counted in different people (a client under
-# two of them is one), a stored profile without that count protects their line as small.
-PAGES_VERSION = 7
+# two of them is one), a stored profile without that count protects their line as small; 8: the
+# CSAT axis of a feature's chart with its labels centred on their ticks («80%100%» no more).
+PAGES_VERSION = 8
 """Raise it when what :func:`prepare` stores changes: older runs are then prepared again."""
 
 PRIORITY_QUADRANT = "priority-quadrant"

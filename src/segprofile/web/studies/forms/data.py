@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from segprofile import pipeline
+from segprofile.model import labels
 from segprofile.model.ids import identifier_from
 from segprofile.model.study import Study as StudyDocument
 
@@ -154,7 +155,8 @@ class DataFileForm(forms.Form):
     def __init__(self, *args: Any, document: StudyDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.document = document
-        choices = [(s.id, f"{s.id} — {s.title or s.path}") for s in document.data_sources]
+        # Sources as every page names them (by title), never by their generated ids.
+        choices = list(labels.source_titles(document).items())
         self.fields["source"].choices = [*choices, (NEW_SOURCE, gettext("a new source…"))]
         self.fields["file"].widget.attrs["accept"] = ",".join(DATA_SUFFIXES)
 

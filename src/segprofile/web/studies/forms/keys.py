@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from segprofile.model import labels
 from segprofile.model.study import DataSourceKind
 from segprofile.model.study import Study as StudyDocument
 
@@ -23,8 +24,9 @@ class ReidentifyForm(forms.Form):
 
     def __init__(self, *args: object, document: StudyDocument, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        titles = labels.source_titles(document)  # as every page names a source
         self.fields["source"].choices = [
-            (s.id, f"{s.id} — {s.title}" if s.title else s.id)
+            (s.id, titles[s.id])
             for s in document.data_sources
             if s.kind is DataSourceKind.client_records and s.id_column
         ]

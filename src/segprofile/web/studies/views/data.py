@@ -168,6 +168,15 @@ def _upload_row(upload: staging.Upload, titles: dict[str, str] | None = None) ->
     }
 
 
+def _name_uploaders(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` of :func:`_upload_row` with their uploader named as every page names a person
+    (people.person), in one query."""
+    people = people_by_username(row["user"] for row in rows)
+    for row in rows:
+        row["user"] = people.get(row["user"], row["user"])
+    return rows
+
+
 def staged_uploads(study: Study) -> list[dict[str, Any]]:
     """The study's uploads waiting for import; those whose import is queued or running link
     to its page."""
@@ -176,6 +185,7 @@ def staged_uploads(study: Study) -> list[dict[str, Any]]:
         _upload_row(u) for u in staging.listing(staging_root(), staging_area(study), hours=hours)
     ]
     if rows:
+        _name_uploaders(rows)
         active = (DataImport.Status.QUEUED, DataImport.Status.RUNNING)
         jobs = dict(
             DataImport.objects.filter(study=study, status__in=active).values_list("token", "pk")
@@ -442,10 +452,10 @@ def _data_page(
         "document": document,
         "sources": _sources(study, document, staged, renaming, renamed),
         "new_uploads": [u for u in staged if u["source_id"] not in known],
-        "originals": [_upload_row(u, titles) for u in kept],
+        "originals": _name_uploaders([_upload_row(u, titles) for u in kept]),
         "form": form or DataFileForm(document=document, initial=_initial_source(request)),
         "error": error,
-        "audit": [_audit_row(r, titles) for r in reversed(audit)][:20],
+        "audit": _audit_rows(audit, titles),
         "new_source": NEW_SOURCE,
         "max_bytes": settings.SEGPROFILE_MAX_UPLOAD_BYTES,
         "staging_hours": round(settings.SEGPROFILE_STAGING_HOURS),
@@ -498,6 +508,14 @@ def _audit_row(record: pipeline.AuditRecord, titles: dict[str, str]) -> dict[str
         "source": titles.get(record.source_id, ""),
         "actions": actions,
     }
+
+
+def _audit_rows(audit: list[pipeline.AuditRecord], titles: dict[str, str]) -> list[dict[str, Any]]:
+    """The latest 20 audit lines, newest first, each naming its user as every page names a
+    person (people.person: the full name, else the user name)."""
+    latest = list(reversed(audit))[:20]
+    people = people_by_username(r.user for r in latest)
+    return [{**_audit_row(r, titles), "who": people.get(r.user, r.user)} for r in latest]
 
 
 def _initial_source(request: HttpRequest) -> dict[str, str]:

@@ -97,8 +97,9 @@ def _interval(interval: Interval | None) -> str:
 def _csat(sat: Any, min_cell: int = 5) -> dict[str, str]:
     if sat.hidden:  # a statistic of too few ratings: the reason, no number
         why = pipeline.hidden_reason_text(sat.hidden, min_cell)
-        return {"csat": why, "interval": "", "n": why, "mean": ""}
+        return {"csat": why, "interval": "", "n": why, "mean": "", "csat_hidden": "1"}
     return {
+        "csat_hidden": "",
         "csat": percent(sat.csat) if sat.csat is not None else "",
         "interval": _interval(sat.csat_interval),
         "n": number(sat.n),
