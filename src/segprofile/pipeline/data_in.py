@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segprofile.data import datasets, isolation, privacy, staging
+from segprofile.data import datasets, isolation, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
@@ -432,7 +432,7 @@ def audit_original(
             event="keep_original" if kept else "delete_original",
             study_id=study_id,
             source_id=source_id,
-            file=file,
+            file=masking.mask_file_name(file),  # often a person's name
             file_sha256=file_sha256,
             version=version,
             original_deleted=not kept,

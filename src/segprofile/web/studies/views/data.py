@@ -157,7 +157,7 @@ def _upload_row(upload: staging.Upload, titles: dict[str, str] | None = None) ->
     meta = upload.meta
     return {
         "token": upload.token,
-        "file": upload.name or "—",
+        "file": upload.shown_name or "—",
         "size": meta.get("size"),
         "user": meta.get("user", ""),
         "when": datetime.fromtimestamp(upload.created, tz=UTC),
@@ -581,7 +581,7 @@ def _damaged(request: HttpRequest, study: Study, upload: staging.Upload) -> Http
             "The uploaded file %(file)s cannot be opened: its upload was interrupted. Delete it "
             "and upload the file again."
         )
-        % {"file": upload.name or "—"},
+        % {"file": upload.shown_name or "—"},
     )
     return _back_to_data(study)
 
@@ -673,7 +673,7 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                 "The file %(file)s is being imported (or its import was interrupted): see the "
                 "data page."
             )
-            % {"file": upload.name},
+            % {"file": upload.shown_name},
         )
         return _back_to_data(study, str(upload.meta.get("source_id") or "upload"))
     if not _usable(upload):
@@ -693,7 +693,8 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         with staging.hold(upload):
             if _active_import(study, token) is not None:  # queued by another request just now
                 raise ConflictError(
-                    gettext("The file %(file)s is already being imported.") % {"file": upload.name}
+                    gettext("The file %(file)s is already being imported.")
+                    % {"file": upload.shown_name}
                 )
             if action == "sheet":
                 return _change_sheet(request, study, upload)
@@ -729,7 +730,7 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                 study=study,
                 token=upload.token,
                 source_id=upload.meta["source_id"],
-                file=upload.name[:200],
+                file=upload.shown_name[:200],
                 decisions=decisions,
                 reasons=reasons,
                 keep_original=bool(form.cleaned_data.get("keep_original")) and can_keep,
@@ -886,7 +887,7 @@ def _audit_original_deleted(
         request,
         AuditEvent.Action.DELETED,
         study,
-        {"what": "original", "source": source_id, "version": version, "file": original.name},
+        {"what": "original", "source": source_id, "version": version, "file": original.shown_name},
     )
 
 
@@ -905,7 +906,8 @@ def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         raise Http404 from None
     logger.info("Study %s: staged upload deleted", study.pk)
     messages.success(
-        request, gettext("The uploaded file %(file)s was deleted.") % {"file": upload.name or "—"}
+        request,
+        gettext("The uploaded file %(file)s was deleted.") % {"file": upload.shown_name or "—"},
     )
     return _back_to_data(study)
 
@@ -922,7 +924,8 @@ def data_original_delete(request: HttpRequest, pk: int, token: str) -> HttpRespo
     document = study.current_revision().to_document()
     _audit_original_deleted(request, study, original, document.id)
     messages.success(
-        request, gettext("The uploaded file %(file)s was deleted.") % {"file": original.name or "—"}
+        request,
+        gettext("The uploaded file %(file)s was deleted.") % {"file": original.shown_name or "—"},
     )
     return _back_to_data(study, "originals")
 

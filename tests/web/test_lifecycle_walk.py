@@ -1,0 +1,84 @@
+"""What the multi-user walk-through (issue h87) found: a file named after a person shows its
+name masked to every member — in the staged uploads list, on the import's page, in the audit
+records of an original kept and deleted."""
+
+from __future__ import annotations
+
+import html as html_lib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from segprofile import pipeline
+from segprofile.pipeline.workspace import Workspace
+from segprofile.web.studies.models import DataImport, Membership, Study
+from upload_gate import default_decisions, token_of
+
+# A small messy export named after the employee who made it (or the client it is about).
+PERSON_FILE = "Иванов_И_И_обращения_2024.csv"
+CSV = "Канал;Возраст\n" + "".join(
+    f"{'ЕПГУ' if i % 3 else 'мфц '};{20 + i % 7 if i % 5 else ''}\n" for i in range(40)
+)
+
+
+def _text(response: Any) -> str:
+    return html_lib.unescape(response.content.decode()).replace("\xa0", " ")
+
+
+def _stage(client: Client, study: Study) -> Any:
+    return client.post(
+        reverse("studies:data_upload", kwargs={"pk": study.pk}),
+        {"source": "records", "file": SimpleUploadedFile(PERSON_FILE, CSV.encode("cp1251"))},
+    )
+
+
+@pytest.fixture
+def reader(stored_study: Study, other_user: User, other_client: Client) -> Client:
+    Membership.objects.create(study=stored_study, user=other_user, role=Membership.Role.VIEWER)
+    return other_client
+
+
+@pytest.mark.django_db
+def test_a_staged_file_named_after_a_person_is_listed_masked(
+    client_in: Client, reader: Client, stored_study: Study
+) -> None:
+    token_of(_stage(client_in, stored_study))
+    for client in (client_in, reader):
+        page = _text(client.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
+        assert "Иванов" not in page
+        assert "обращения 2024.csv" in page  # the rest of the name still tells the file
+
+
+@pytest.mark.django_db
+def test_an_import_of_a_file_named_after_a_person_shows_it_masked(
+    client_in: Client, reader: Client, stored_study: Study, jobs_not_run: None
+) -> None:
+    token = token_of(_stage(client_in, stored_study))
+    data = default_decisions(stored_study, token, confirm_pii="on", action="import")
+    url = reverse("studies:data_inspect", kwargs={"pk": stored_study.pk, "token": token})
+    queued = client_in.post(url, data)
+    assert queued.status_code == 302
+    assert "/data/imports/" in queued["Location"]
+    job = DataImport.objects.get(study=stored_study)
+    assert "Иванов" not in job.file
+    page = reader.get(queued["Location"])
+    assert page.status_code == 200
+    assert "Иванов" not in _text(page)
+    assert "обращения 2024.csv" in _text(page)
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_of_an_original_names_it_masked(home: Path) -> None:
+    ws = Workspace(home=home, keys=home.with_name("k"), staging=home.with_name("s"))
+    for kept in (True, False):
+        pipeline.audit_original(
+            ws, kept=kept, user="anna", study_id="s", source_id="records", file=PERSON_FILE
+        )
+    trail = "\n".join(p.read_text("utf-8") for p in home.rglob("*") if p.is_file())
+    assert "обращения" in trail
+    assert "Иванов" not in trail
