@@ -17,6 +17,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.pipeline.workspace import Workspace
 from segprofile.web.studies.models import DataImport, Membership, Study
+from segprofile.web.studies.services import workspace_for
 from upload_gate import default_decisions, token_of
 
 # A small messy export named after the employee who made it (or the client it is about).
@@ -82,3 +83,27 @@ def test_the_audit_trail_of_an_original_names_it_masked(home: Path) -> None:
     trail = "\n".join(p.read_text("utf-8") for p in home.rglob("*") if p.is_file())
     assert "обращения" in trail
     assert "Иванов" not in trail
+
+
+@pytest.mark.django_db
+def test_the_data_page_names_who_uploaded_and_imported_by_full_name(
+    client_in: Client, reader: Client, stored_study: Study, user: User
+) -> None:
+    user.last_name = "Петрова"
+    user.save()
+    token_of(_stage(client_in, stored_study))  # waiting for its check: who uploaded it
+    pipeline.audit_original(  # a line of the data audit trail: who did it
+        workspace_for(stored_study),
+        kept=True,
+        user=user.username,
+        study_id=stored_study.current_revision().to_document().id,
+        source_id="records",
+        file="a.csv",
+    )
+    page = _text(reader.get(reverse("studies:data", kwargs={"pk": stored_study.pk})))
+    journal = page.split("Журнал действий", 1)[1]
+    assert "Анна Петрова" in journal
+    assert "<td>anna</td>" not in journal.replace(" ", "")
+    staged = page.split("Файлы, ожидающие проверки", 1)[1].split("</div>", 1)[0]
+    assert "Анна Петрова" in staged
+    assert "anna" not in staged

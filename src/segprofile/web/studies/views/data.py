@@ -176,6 +176,9 @@ def staged_uploads(study: Study) -> list[dict[str, Any]]:
         _upload_row(u) for u in staging.listing(staging_root(), staging_area(study), hours=hours)
     ]
     if rows:
+        names = people_by_username(row["user"] for row in rows)  # named as people.person
+        for row in rows:
+            row["user"] = names.get(row["user"], row["user"])
         active = (DataImport.Status.QUEUED, DataImport.Status.RUNNING)
         jobs = dict(
             DataImport.objects.filter(study=study, status__in=active).values_list("token", "pk")
@@ -436,16 +439,21 @@ def _data_page(
     titles = labels.source_titles(document)
     staged = staged_uploads(study)
     kept = staging.originals(staging_root(), staging_area(study)) if can.manage else []
+    originals = [_upload_row(u, titles) for u in kept]
+    # Who kept an original and who did what, named as every page names a person.
+    names = people_by_username([r.user for r in audit] + [u["user"] for u in originals])
+    for row in originals:
+        row["user"] = names.get(row["user"], row["user"])
     context = {
         "study": study,
         "can": can,
         "document": document,
         "sources": _sources(study, document, staged, renaming, renamed),
         "new_uploads": [u for u in staged if u["source_id"] not in known],
-        "originals": [_upload_row(u, titles) for u in kept],
+        "originals": originals,
         "form": form or DataFileForm(document=document, initial=_initial_source(request)),
         "error": error,
-        "audit": [_audit_row(r, titles) for r in reversed(audit)][:20],
+        "audit": [_audit_row(r, titles, names) for r in reversed(audit)][:20],
         "new_source": NEW_SOURCE,
         "max_bytes": settings.SEGPROFILE_MAX_UPLOAD_BYTES,
         "staging_hours": round(settings.SEGPROFILE_STAGING_HOURS),
@@ -473,9 +481,11 @@ def _when(text: str) -> datetime | str:
         return text
 
 
-def _audit_row(record: pipeline.AuditRecord, titles: dict[str, str]) -> dict[str, Any]:
-    """One audit line for the page: who, when, what was done to which columns (no values) of
-    which source (by its title in ``titles``, else by its id)."""
+def _audit_row(
+    record: pipeline.AuditRecord, titles: dict[str, str], names: dict[str, str]
+) -> dict[str, Any]:
+    """One audit line for the page: who (by the name in ``names``), when, what was done to
+    which columns (no values) of which source (by its title in ``titles``, else by its id)."""
     actions = []
     for col in record.columns:
         action = str(col.get("action") or "")
@@ -493,6 +503,7 @@ def _audit_row(record: pipeline.AuditRecord, titles: dict[str, str]) -> dict[str
         actions.append(text)
     return {
         "record": record,
+        "who": names.get(record.user, record.user) or "—",
         "when": _when(record.time),
         "event": _EVENT_LABELS.get(record.event, record.event),
         "source": titles.get(record.source_id, ""),
