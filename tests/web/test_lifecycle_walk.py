@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.pipeline.workspace import Workspace
-from segprofile.web.studies.models import DataImport, Membership, Study
+from segprofile.web.studies.models import AuditEvent, DataImport, Membership, Study
 from segprofile.web.studies.services import workspace_for
 from upload_gate import default_decisions, token_of
 
@@ -107,3 +107,29 @@ def test_the_data_page_names_who_uploaded_and_imported_by_full_name(
     staged = page.split("Файлы, ожидающие проверки", 1)[1].split("</div>", 1)[0]
     assert "Анна Петрова" in staged
     assert "anna" not in staged
+
+
+@pytest.mark.django_db
+def test_the_audit_page_names_every_detail_of_an_import_in_russian(
+    client_in: Client, stored_study: Study, user: User
+) -> None:
+    AuditEvent.objects.create(
+        user=user,
+        username=user.username,
+        action=AuditEvent.Action.IMPORT,
+        study=stored_study,
+        details={"what": "dataset", "source": "records", "version": 2, "rows": 26},
+    )
+    AuditEvent.objects.create(
+        user=user,
+        username=user.username,
+        action=AuditEvent.Action.IMPORT,
+        study=stored_study,
+        details={"what": "part", "part": "features", "revision": 3, "via": "api"},
+    )
+    page = _text(client_in.get(reverse("studies:audit", kwargs={"pk": stored_study.pk})))
+    assert "строк: 26" in page
+    assert "через: API" in page
+    assert "что: часть документа исследования" in page
+    for english in ("rows:", "via:", "part:", "что: part"):
+        assert english not in page

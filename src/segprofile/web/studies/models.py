@@ -828,7 +828,7 @@ class AuditEvent(models.Model):
                 value = _AUDIT_WHAT.get(str(value), value)
             elif key in ("role", "from", "to") and value in Membership.Role.values:
                 value = Membership.Role(value).label
-            elif key == "format":
+            elif key in ("format", "via"):  # «формат: PDF», «через: API»
                 value = str(value).upper()
             elif isinstance(value, bool):
                 value = gettext("yes") if value else gettext("no")
@@ -858,6 +858,10 @@ _AUDIT_DETAIL_NAMES: dict[str, Any] = {
     "report_template": _("the body's report template"),
     "respondents": _("respondents asked for"),
     "found": _("found"),
+    "rows": _("rows"),
+    "part": _("part of the study"),
+    "created": _("created"),
+    "via": _("through"),
 }
 _AUDIT_WHAT: dict[str, Any] = {
     "respondents' contacts (re-identification)": _(
@@ -870,4 +874,5 @@ _AUDIT_WHAT: dict[str, Any] = {
     "journeys": _("journeys"),
     "respondents": _("respondents"),
     "study": _("the study document"),
+    "part": _("a part of the study document"),
 }
