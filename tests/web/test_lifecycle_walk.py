@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from segprofile import pipeline
 from segprofile.pipeline.workspace import Workspace
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import AuditEvent, DataImport, Membership, Study
 from segprofile.web.studies.services import workspace_for
 from upload_gate import default_decisions, token_of
@@ -133,3 +134,27 @@ def test_the_audit_page_names_every_detail_of_an_import_in_russian(
     assert "что: часть документа исследования" in page
     for english in ("rows:", "via:", "part:", "что: part"):
         assert english not in page
+
+
+@pytest.mark.django_db
+def test_deleting_a_study_deletes_its_pseudonym_keys(
+    client_in: Client, stored_study: Study, other_user: User
+) -> None:
+    """The right to erasure: with the study go its keys, the current one and the retired
+    ones (the pseudonyms in reports downloaded before then lead to no one); another study's
+    key stays."""
+    other = Study.create_from_document(
+        stored_study.current_revision().to_document(), owner=other_user, comment="другое"
+    )
+    mine, theirs = study_key(stored_study), study_key(other)
+    for key in (mine, theirs):
+        key.retired_path("a83fb31fd0cd").parent.mkdir(parents=True, exist_ok=True)
+        for path in (key.path, key.retired_path("a83fb31fd0cd")):
+            path.write_text("00" * 32)
+    response = client_in.post(
+        reverse("studies:delete", kwargs={"pk": stored_study.pk}),
+        {"confirm": stored_study.title},
+    )
+    assert response.status_code == 302
+    left = sorted(p.name for p in mine.store.rglob("*.key"))
+    assert left == sorted([theirs.path.name, theirs.retired_path("a83fb31fd0cd").name])

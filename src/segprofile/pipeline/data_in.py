@@ -288,6 +288,11 @@ def retire_study_key(key: StudyKey) -> str | None:
     return privacy.retire_key(key)
 
 
+def destroy_study_key(key: StudyKey) -> int:
+    """Delete a deleted study's key with its retired ones; how many there were."""
+    return privacy.destroy_keys(key)
+
+
 def list_dataset_versions(ws: Workspace, study_id: str, source_id: str) -> list[Manifest]:
     """Stored versions of a data source, oldest first."""
     return datasets.list_versions(ws.home, study_id, source_id)

@@ -30,6 +30,7 @@ from segprofile.web.studies import access, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.team import MemberForm
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import (
     OWNER,
     AuditEvent,
@@ -432,12 +433,15 @@ def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
             audit(request, AuditEvent.Action.DELETED, study, details)
             root: Path = study.data_dir().parent
             area = services.staging_area(study)
+            key = study_key(study)
             with transaction.atomic():
                 study.runs.all().delete()
                 study.delete()
             shutil.rmtree(root, ignore_errors=True)
-            # Its uploads waiting for import and any original kept by an owner go too.
+            # Its uploads waiting for import and any original kept by an owner go too, and its
+            # pseudonym keys: the pseudonyms in reports downloaded before lead to no one now.
             pipeline.staging.discard_area(services.staging_root(), area)
+            pipeline.destroy_study_key(key)
             messages.success(
                 request, gettext("The study «%(title)s» was deleted.") % {"title": study.title}
             )
