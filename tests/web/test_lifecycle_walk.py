@@ -17,7 +17,7 @@ from django.urls import reverse
 from segprofile import pipeline
 from segprofile.pipeline.workspace import Workspace
 from segprofile.web.studies.keys import study_key
-from segprofile.web.studies.models import AuditEvent, DataImport, Membership, Study
+from segprofile.web.studies.models import AuditEvent, DataImport, Membership, ProfileRun, Study
 from segprofile.web.studies.services import workspace_for
 from upload_gate import default_decisions, token_of
 
@@ -158,3 +158,47 @@ def test_deleting_a_study_deletes_its_pseudonym_keys(
     assert response.status_code == 302
     left = sorted(p.name for p in mine.store.rglob("*.key"))
     assert left == sorted([theirs.path.name, theirs.retired_path("a83fb31fd0cd").name])
+
+
+def _capacities(text: str) -> list[int]:
+    """Every segment's capacity a published profile (JSON) shows."""
+    profile = pipeline.profile_from_json(text)
+    return [
+        seg.capacity
+        for group in (*profile.by_feature, *profile.cross)
+        for seg in group.segments
+        if seg.capacity is not None
+    ]
+
+
+@pytest.mark.django_db
+def test_a_raised_min_cell_hides_small_groups_in_the_profiles_built_before(
+    client_in: Client, reader: Client, stored_study: Study, user: User
+) -> None:
+    """The owner raises the smallest group shown: a profile built before shows, to a reader,
+    no group below the new value — page, JSON, HTML and reports alike."""
+    client_in.post(reverse("studies:run_start", kwargs={"pk": stored_study.pk}))
+    run = ProfileRun.objects.latest("pk")
+    assert run.status == ProfileRun.Status.DONE, run.error
+    kwargs = {"pk": stored_study.pk, "run_pk": run.pk}
+    before = _capacities(reader.get(reverse("studies:run_json", kwargs=kwargs)).content.decode())
+    small = sorted(c for c in before if c >= 5)[0]
+    raised = small + 1  # the smallest group shown before is now too small
+    document = stored_study.current_revision().to_document()
+    document.segmentation.min_cell = raised
+    stored_study.add_revision(document, author=user, comment="порог")
+    after = _capacities(reader.get(reverse("studies:run_json", kwargs=kwargs)).content.decode())
+    assert after
+    assert min(after) >= raised
+    assert len(after) < len(before)
+    page = reader.get(reverse("studies:run", kwargs=kwargs))
+    assert page.status_code == 200
+    html = reader.get(reverse("studies:run_html", kwargs=kwargs)).content.decode()
+    assert f"меньше {raised}" in html or f"менее {raised}" in html
+    xlsx = reader.get(reverse("studies:run_report", kwargs={**kwargs, "fmt": "xlsx"}))
+    assert xlsx.status_code == 200
+    published = pipeline.profile_from_json(
+        reader.get(reverse("studies:run_json", kwargs=kwargs)).content.decode()
+    )
+    assert published.disclosure is not None
+    assert published.disclosure.min_cell == raised

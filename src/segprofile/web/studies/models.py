@@ -248,8 +248,23 @@ class Study(models.Model):
             )
             self.title = document.title
             self.save(update_fields=["title", "updated_at"])
+            if current is not None and _min_cell(mine) > _min_cell(current.document):
+                # The profiles built under the lower threshold are published again under this
+                # one when next read (``runs.ensure``): none shows a group the study now hides.
+                done = self.runs.filter(status=ProfileRun.Status.DONE)
+                done.update(pages_version=REPUBLISH)
         revision.masked_list = masked_list
         return revision
+
+
+REPUBLISH = 32_000
+"""``ProfileRun.pages_version`` of a finished run to publish again, its HTML report included:
+the study's ``min_cell`` was raised after it was built (``runs.ensure``)."""
+
+
+def _min_cell(document: dict[str, Any]) -> int:
+    """A stored document's smallest group shown (``segmentation.min_cell``)."""
+    return int((document.get("segmentation") or {}).get("min_cell") or 0)
 
 
 class EditConflictError(ConflictError):
