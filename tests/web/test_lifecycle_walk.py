@@ -202,3 +202,33 @@ def test_a_raised_min_cell_hides_small_groups_in_the_profiles_built_before(
     )
     assert published.disclosure is not None
     assert published.disclosure.min_cell == raised
+
+
+@pytest.mark.django_db
+def test_a_readers_history_tells_nothing_of_the_invited_people(
+    client_in: Client, reader: Client, stored_study: Study, user: User
+) -> None:
+    """The people invited to an activity are the editors' working list (a reader's YAML has
+    none): a reader's history and comparison of revisions name no respondent either."""
+    from segprofile.model.study import ResearchActivity, ResearchMethod, Respondent
+
+    document = stored_study.current_revision().to_document()
+    document.research.activities.append(
+        ResearchActivity(id="interviews", method=ResearchMethod.interview, title="Интервью")
+    )
+    stored_study.add_revision(document, author=user, comment="интервью")
+    document.research.activities[-1].respondents = [
+        Respondent(id="962f3b648ca78b7e", segment="channel=mfc", note="согласна на вторник")
+    ]
+    stored_study.add_revision(document, author=user, comment="приглашены респонденты (1)")
+    pages = {
+        "history": reverse("studies:history", kwargs={"pk": stored_study.pk}),
+        "compare": reverse("studies:compare", kwargs={"pk": stored_study.pk}),
+    }
+    for url in pages.values():
+        mine = _text(client_in.get(url))
+        assert "респондент" in mine.casefold()  # the editors see whom they invited
+        theirs = _text(reader.get(url))
+        assert "962f3b648ca78b7e" not in theirs
+        assert "вторник" not in theirs
+        assert "Добавлен респондент" not in theirs

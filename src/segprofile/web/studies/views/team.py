@@ -170,13 +170,15 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     shown = list(page.object_list)
     numbers = [r.number - 1 for r in shown]
     previous = {
-        r.number: r.document
+        r.number: access.readable_data(request, study, r.document)
         for r in study.revisions.filter(number__in=numbers).only("number", "document")
     }
     rows = [
         {
             "revision": r,
-            "sections": describe_sections(previous[r.number - 1], r.document)
+            "sections": describe_sections(
+                previous[r.number - 1], access.readable_data(request, study, r.document)
+            )
             if r.number - 1 in previous
             else [],
             "first": r.number == 1,
@@ -216,7 +218,10 @@ def revision_compare(request: HttpRequest, pk: int) -> HttpResponse:
         "study": study,
         "old": old,
         "new": new,
-        "sections": describe_sections(old.document, new.document),
+        "sections": describe_sections(
+            access.readable_data(request, study, old.document),
+            access.readable_data(request, study, new.document),
+        ),
         "numbers": list(study.revisions.order_by("-number").values_list("number", flat=True)),
         "current": current,
     }
@@ -296,7 +301,10 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
         context["data_new"] = {k: v for k, v in data_new.items() if k not in same}
         context["data_same"] = same
         context["changes"] = _data_changes(data_old, data_new) + (
-            describe_changes(old.revision.document, new.revision.document)
+            describe_changes(
+                access.readable_data(request, study, old.revision.document),
+                access.readable_data(request, study, new.revision.document),
+            )
             if old.revision_id != new.revision_id
             else []
         )
