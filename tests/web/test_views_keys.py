@@ -268,3 +268,26 @@ def test_the_key_is_in_no_table_of_the_app_database(
     for form in forms:
         assert form not in dump
         assert form not in response.content.decode("utf-8-sig")
+
+
+def test_the_audit_log_names_the_original_file_masked(
+    client_in: Client, stored_study: Study, imported: dict[str, Any]
+) -> None:
+    """The body's export is often named after the person who made it or the client it is
+    about: the audit log keeps its name masked."""
+    response = client_in.post(
+        reverse("studies:reidentify", kwargs={"pk": stored_study.pk}),
+        {
+            "source": "records",
+            "original": SimpleUploadedFile("Иванов_И_И_выгрузка.csv", imported["content"]),
+            "respondents": SimpleUploadedFile("respondents.csv", imported["respondents"]),
+        },
+    )
+    assert response.status_code == 200
+    event = AuditEvent.objects.filter(study=stored_study, action=AuditEvent.Action.EXPORT).last()
+    assert event is not None
+    assert "выгрузка.csv" in event.details["file"]
+    assert "Иванов" not in str(event.details)
+    shown = " ".join(event.details_shown())
+    assert "строк:" in shown
+    assert "rows" not in shown

@@ -921,6 +921,24 @@ def retire_key(ref: StudyKey) -> str | None:
     return moved[0]
 
 
+def destroy_keys(ref: StudyKey) -> int:
+    """Delete the study's key and its retired ones (the study is deleted): the pseudonyms left
+    in reports and lists downloaded before can no longer be traced back. How many were deleted."""
+    keys = [ref.path, *ref.retired_path("*").parent.glob(f"{ref.name}.*.key")]
+    deleted = 0
+    for path in keys:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise _store_error(ref.store, exc) from None
+        deleted += 1
+    if deleted:
+        log.warning("pseudonym keys of %s deleted with their study (%d)", ref.name, deleted)
+    return deleted
+
+
 def adopt_legacy_key(ref: StudyKey, home: Path, expected: str) -> bool:
     """Move the key an earlier release used (``HOME/keys/pseudonym.key`` or
     ``$SEGPROFILE_PSEUDONYM_KEY``) into the key store when it is the one ``expected``."""

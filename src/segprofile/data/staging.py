@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from segprofile import config
+from segprofile.data.masking import mask_file_name
 from segprofile.errors import ConflictError, NotFound
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,13 @@ class Upload:
 
     @property
     def name(self) -> str:
-        """The uploaded file's own name (made safe): messages about the file use it."""
+        """The uploaded file's own name (made safe), the staged file's name in its directory."""
         return str(self.meta.get("file") or "")
+
+    @property
+    def shown_name(self) -> str:
+        """The name as pages, messages and records show it: often a person's name, masked."""
+        return mask_file_name(self.name)
 
     @property
     def path(self) -> Path:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segprofile.data import datasets, isolation, privacy, staging
+from segprofile.data import datasets, isolation, masking, privacy, staging
 from segprofile.data.datasets import ImportResult, Inspection, Manifest
 from segprofile.data.privacy import StudyKey
 from segprofile.data.readers import ReadOptions
@@ -288,6 +288,11 @@ def retire_study_key(key: StudyKey) -> str | None:
     return privacy.retire_key(key)
 
 
+def destroy_study_key(key: StudyKey) -> int:
+    """Delete a deleted study's key with its retired ones; how many there were."""
+    return privacy.destroy_keys(key)
+
+
 def list_dataset_versions(ws: Workspace, study_id: str, source_id: str) -> list[Manifest]:
     """Stored versions of a data source, oldest first."""
     return datasets.list_versions(ws.home, study_id, source_id)
@@ -432,7 +437,7 @@ def audit_original(
             event="keep_original" if kept else "delete_original",
             study_id=study_id,
             source_id=source_id,
-            file=file,
+            file=masking.mask_file_name(file),  # often a person's name
             file_sha256=file_sha256,
             version=version,
             original_deleted=not kept,

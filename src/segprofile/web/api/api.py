@@ -932,7 +932,8 @@ def get_report(
     run = _finished(request, study_id, run_id)
     raw = _unsuppressed(request, run, unsuppressed)
     profile = pipeline.profile_from_json(run.result_json)
-    content = pipeline.render_report(profile, run.revision.to_document(), fmt, unsuppressed=raw)
+    document = runs.rule_document(run)  # min_cell as the study's now, if larger
+    content = pipeline.render_report(profile, document, fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
     audit(request, AuditEvent.Action.EXPORT, run.study, _export_details(run, fmt, raw))
     return report_download(run, content, extension, content_type)

@@ -12,6 +12,7 @@ API authenticates by token before its endpoints run.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
@@ -145,4 +146,15 @@ def readable_document(request: HttpRequest, study: Study, document: StudyDocumen
     copy = document.model_copy(deep=True)
     for activity in copy.research.activities:
         activity.respondents = []
+    return copy
+
+
+def readable_data(request: HttpRequest, study: Study, data: dict[str, Any]) -> dict[str, Any]:
+    """A stored revision (its JSON) as the request's user may read it, by the rule of
+    :func:`readable_document`: a reader's history compares no invited people."""
+    if study.can(request.user, "edit"):
+        return data
+    copy = json.loads(json.dumps(data))
+    for activity in (copy.get("research") or {}).get("activities") or []:
+        activity["respondents"] = []
     return copy

@@ -248,8 +248,23 @@ class Study(models.Model):
             )
             self.title = document.title
             self.save(update_fields=["title", "updated_at"])
+            if current is not None and _min_cell(mine) > _min_cell(current.document):
+                # The profiles built under the lower threshold are published again under this
+                # one when next read (``runs.ensure``): none shows a group the study now hides.
+                done = self.runs.filter(status=ProfileRun.Status.DONE)
+                done.update(pages_version=REPUBLISH)
         revision.masked_list = masked_list
         return revision
+
+
+REPUBLISH = 32_000
+"""``ProfileRun.pages_version`` of a finished run to publish again, its HTML report included:
+the study's ``min_cell`` was raised after it was built (``runs.ensure``)."""
+
+
+def _min_cell(document: dict[str, Any]) -> int:
+    """A stored document's smallest group shown (``segmentation.min_cell``)."""
+    return int((document.get("segmentation") or {}).get("min_cell") or 0)
 
 
 class EditConflictError(ConflictError):
@@ -828,7 +843,7 @@ class AuditEvent(models.Model):
                 value = _AUDIT_WHAT.get(str(value), value)
             elif key in ("role", "from", "to") and value in Membership.Role.values:
                 value = Membership.Role(value).label
-            elif key == "format":
+            elif key in ("format", "via"):  # «формат: PDF», «через: API»
                 value = str(value).upper()
             elif isinstance(value, bool):
                 value = gettext("yes") if value else gettext("no")
@@ -859,6 +874,9 @@ _AUDIT_DETAIL_NAMES: dict[str, Any] = {
     "report_template": _("the body's report template"),
     "respondents": _("respondents asked for"),
     "found": _("found"),
+    "part": _("part of the study"),
+    "created": _("created"),
+    "via": _("through"),
 }
 _AUDIT_WHAT: dict[str, Any] = {
     "respondents' contacts (re-identification)": _(
@@ -871,4 +889,5 @@ _AUDIT_WHAT: dict[str, Any] = {
     "journeys": _("journeys"),
     "respondents": _("respondents"),
     "study": _("the study document"),
+    "part": _("a part of the study document"),
 }

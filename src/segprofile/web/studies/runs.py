@@ -24,7 +24,7 @@ from segprofile import pipeline
 from segprofile.model.labels import profile_unit
 from segprofile.model.results import FeatureSegmentation, Profile, SegmentStats
 from segprofile.model.study import Study as StudyDocument
-from segprofile.web.studies.models import ProfileRun, RunChart
+from segprofile.web.studies.models import REPUBLISH, ProfileRun, RunChart
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +161,23 @@ def store(run: ProfileRun, pages: RunPages, *, replace: bool = True) -> None:
     run.pages_version = PAGES_VERSION
 
 
-def _ensure(run: ProfileRun) -> None:
-    """Prepare the pages of a finished run stored without them (an earlier release)."""
+def republish_pending(run: ProfileRun) -> bool:
+    """Whether the run is to be published again under the study's raised ``min_cell``."""
+    return run.pages_version == REPUBLISH and run.status == ProfileRun.Status.DONE
+
+
+def ensure(run: ProfileRun) -> None:
+    """Prepare the pages of a finished run stored without them (an earlier release), or
+    published under a smaller ``min_cell`` than the study's now (``Study.add_revision``):
+    the published profile, the charts, the HTML report and the page's fragment of it."""
     if run.pages_version == PAGES_VERSION or run.status != ProfileRun.Status.DONE:
         return
-    store(run, prepare(*_computed(run)), replace=False)
+    profile, document = _computed(run)
+    if run.pages_version == REPUBLISH:  # the HTML report hides what the study now hides too
+        html, fragment = pipeline.render_profile_pages(profile, document)
+        ProfileRun.objects.filter(pk=run.pk).update(html=html, fragment=fragment)
+        run.html, run.fragment = html, fragment
+    store(run, prepare(profile, document), replace=False)
     try:
         find_small_differences(run)
     except Exception:  # the pages are prepared whatever happens to the comparison
@@ -174,12 +186,25 @@ def _ensure(run: ProfileRun) -> None:
 
 
 def _computed(run: ProfileRun) -> tuple[Profile, StudyDocument]:
-    """The profile as the worker computed it, and the study revision it was built from."""
+    """The profile as the worker computed it, and the rules it is published by
+    (:func:`rule_document`)."""
     text = ProfileRun.objects.filter(pk=run.pk).values_list("result_json", flat=True).get()
+    return pipeline.profile_from_json(text), rule_document(run)
+
+
+def rule_document(run: ProfileRun) -> StudyDocument:
+    """The study revision the run was built from, with the study's ``min_cell`` now when that is
+    larger: an owner who raised it hides the groups below it in the profiles built before too
+    (pages, charts, every download)."""
     document = pipeline.study_from_data(
         run.revision.document, source=f"редакция {run.revision.number}"
     )
-    return pipeline.profile_from_json(text), document
+    current = run.study.current_revision()
+    now = current.to_document().segmentation.min_cell if current is not None else 0
+    if now <= document.segmentation.min_cell:
+        return document
+    segmentation = document.segmentation.model_copy(update={"min_cell": now})
+    return document.model_copy(update={"segmentation": segmentation})
 
 
 def find_small_differences(run: ProfileRun) -> None:
@@ -226,13 +251,13 @@ def published(run: ProfileRun) -> Profile:
 
 def published_json(run: ProfileRun) -> str:
     """The run's published profile as JSON (for downloads and the API)."""
-    _ensure(run)
+    ensure(run)
     return run.published_json  # read now if the run was fetched without it
 
 
 def chart(run: ProfileRun, name: str) -> str:
     """The run's chart ``name`` as SVG ("" when there is nothing to draw)."""
-    _ensure(run)
+    ensure(run)
     svg = RunChart.objects.filter(run_id=run.pk, name=name).values_list("svg", flat=True).first()
     return svg or ""
 
@@ -241,5 +266,5 @@ def labels(run: ProfileRun | None) -> dict[str, str]:
     """Every segment key of the run's profile with its label; ``{}`` without a run."""
     if run is None:
         return {}
-    _ensure(run)
+    ensure(run)
     return dict(run.labels)

@@ -87,6 +87,8 @@ def _build(run_id: int) -> str:
                 revision=run.revision.number,
             )
             result_json = pipeline.profile_to_json(profile)
+            # Published by the study's min_cell now, if raised while the profile was built.
+            document = runs.rule_document(run)
             # The HTML report and the page's fragment of it: one report model, as the DOCX's.
             html, fragment = pipeline.render_profile_pages(profile, document)
             # What the pages show of it, once: the published profile, labels, charts.

@@ -157,7 +157,7 @@ def _upload_row(upload: staging.Upload, titles: dict[str, str] | None = None) ->
     meta = upload.meta
     return {
         "token": upload.token,
-        "file": upload.name or "—",
+        "file": upload.shown_name or "—",
         "size": meta.get("size"),
         "user": meta.get("user", ""),
         "when": datetime.fromtimestamp(upload.created, tz=UTC),
@@ -446,16 +446,21 @@ def _data_page(
     titles = labels.source_titles(document)
     staged = staged_uploads(study)
     kept = staging.originals(staging_root(), staging_area(study)) if can.manage else []
+    originals = [_upload_row(u, titles) for u in kept]
+    # Who kept an original and who did what, named as every page names a person.
+    names = people_by_username([r.user for r in audit] + [u["user"] for u in originals])
+    for row in originals:
+        row["user"] = names.get(row["user"], row["user"])
     context = {
         "study": study,
         "can": can,
         "document": document,
         "sources": _sources(study, document, staged, renaming, renamed),
         "new_uploads": [u for u in staged if u["source_id"] not in known],
-        "originals": _name_uploaders([_upload_row(u, titles) for u in kept]),
+        "originals": originals,
         "form": form or DataFileForm(document=document, initial=_initial_source(request)),
         "error": error,
-        "audit": _audit_rows(audit, titles),
+        "audit": [_audit_row(r, titles, names) for r in list(reversed(audit))[:20]],
         "new_source": NEW_SOURCE,
         "max_bytes": settings.SEGPROFILE_MAX_UPLOAD_BYTES,
         "staging_hours": round(settings.SEGPROFILE_STAGING_HOURS),
@@ -483,9 +488,11 @@ def _when(text: str) -> datetime | str:
         return text
 
 
-def _audit_row(record: pipeline.AuditRecord, titles: dict[str, str]) -> dict[str, Any]:
-    """One audit line for the page: who, when, what was done to which columns (no values) of
-    which source (by its title in ``titles``, else by its id)."""
+def _audit_row(
+    record: pipeline.AuditRecord, titles: dict[str, str], names: dict[str, str]
+) -> dict[str, Any]:
+    """One audit line for the page: who (by the name in ``names``), when, what was done to
+    which columns (no values) of which source (by its title in ``titles``, else by its id)."""
     actions = []
     for col in record.columns:
         action = str(col.get("action") or "")
@@ -503,19 +510,12 @@ def _audit_row(record: pipeline.AuditRecord, titles: dict[str, str]) -> dict[str
         actions.append(text)
     return {
         "record": record,
+        "who": names.get(record.user, record.user) or "—",
         "when": _when(record.time),
         "event": _EVENT_LABELS.get(record.event, record.event),
         "source": titles.get(record.source_id, ""),
         "actions": actions,
     }
-
-
-def _audit_rows(audit: list[pipeline.AuditRecord], titles: dict[str, str]) -> list[dict[str, Any]]:
-    """The latest 20 audit lines, newest first, each naming its user as every page names a
-    person (people.person: the full name, else the user name)."""
-    latest = list(reversed(audit))[:20]
-    people = people_by_username(r.user for r in latest)
-    return [{**_audit_row(r, titles), "who": people.get(r.user, r.user)} for r in latest]
 
 
 def _initial_source(request: HttpRequest) -> dict[str, str]:
@@ -599,7 +599,7 @@ def _damaged(request: HttpRequest, study: Study, upload: staging.Upload) -> Http
             "The uploaded file %(file)s cannot be opened: its upload was interrupted. Delete it "
             "and upload the file again."
         )
-        % {"file": upload.name or "—"},
+        % {"file": upload.shown_name or "—"},
     )
     return _back_to_data(study)
 
@@ -691,7 +691,7 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                 "The file %(file)s is being imported (or its import was interrupted): see the "
                 "data page."
             )
-            % {"file": upload.name},
+            % {"file": upload.shown_name},
         )
         return _back_to_data(study, str(upload.meta.get("source_id") or "upload"))
     if not _usable(upload):
@@ -711,7 +711,8 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         with staging.hold(upload):
             if _active_import(study, token) is not None:  # queued by another request just now
                 raise ConflictError(
-                    gettext("The file %(file)s is already being imported.") % {"file": upload.name}
+                    gettext("The file %(file)s is already being imported.")
+                    % {"file": upload.shown_name}
                 )
             if action == "sheet":
                 return _change_sheet(request, study, upload)
@@ -747,7 +748,7 @@ def data_inspect(request: HttpRequest, pk: int, token: str) -> HttpResponse:
                 study=study,
                 token=upload.token,
                 source_id=upload.meta["source_id"],
-                file=upload.name[:200],
+                file=upload.shown_name[:200],
                 decisions=decisions,
                 reasons=reasons,
                 keep_original=bool(form.cleaned_data.get("keep_original")) and can_keep,
@@ -904,7 +905,7 @@ def _audit_original_deleted(
         request,
         AuditEvent.Action.DELETED,
         study,
-        {"what": "original", "source": source_id, "version": version, "file": original.name},
+        {"what": "original", "source": source_id, "version": version, "file": original.shown_name},
     )
 
 
@@ -923,7 +924,8 @@ def data_discard(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         raise Http404 from None
     logger.info("Study %s: staged upload deleted", study.pk)
     messages.success(
-        request, gettext("The uploaded file %(file)s was deleted.") % {"file": upload.name or "—"}
+        request,
+        gettext("The uploaded file %(file)s was deleted.") % {"file": upload.shown_name or "—"},
     )
     return _back_to_data(study)
 
@@ -940,7 +942,8 @@ def data_original_delete(request: HttpRequest, pk: int, token: str) -> HttpRespo
     document = study.current_revision().to_document()
     _audit_original_deleted(request, study, original, document.id)
     messages.success(
-        request, gettext("The uploaded file %(file)s was deleted.") % {"file": original.name or "—"}
+        request,
+        gettext("The uploaded file %(file)s was deleted.") % {"file": original.shown_name or "—"},
     )
     return _back_to_data(study, "originals")
 

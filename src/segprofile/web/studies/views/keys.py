@@ -79,7 +79,7 @@ def _contacts(
     request: HttpRequest, study: Study, document: StudyDocument, form: ReidentifyForm
 ) -> HttpResponse:
     data = form.cleaned_data
-    original_name = Path(data["original"].name or "").name
+    original_name = pipeline.mask_file_name(Path(data["original"].name or "").name)
     try:
         with staging.work_dir(staging_root(), kind="reidentify") as work:
             original = _save(data["original"], work, "original")

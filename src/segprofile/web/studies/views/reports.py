@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 
 from segprofile import pipeline
 from segprofile.model.format import TEMPLATE_NOTE
-from segprofile.web.studies import access, services
-from segprofile.web.studies.views.common import audit_export, report_download, revision_document
+from segprofile.web.studies import access, runs, services
+from segprofile.web.studies.views.common import audit_export, report_download
 
 DOWNLOAD_FORMATS = ("docx", "xlsx", "pdf")
 
@@ -24,7 +24,7 @@ def run_report(request: HttpRequest, pk: int, run_pk: int, fmt: str) -> HttpResp
     run = access.run_for(request, pk, run_pk, done=True)
     raw = access.unsuppressed_requested(request, run.study)  # an owner's, for this one output
     profile = pipeline.profile_from_json(run.result_json)
-    document = revision_document(run.revision)
+    document = runs.rule_document(run)  # min_cell as the study's now, if larger
     content = pipeline.render_report(profile, document, fmt, unsuppressed=raw)
     content_type, extension = pipeline.REPORT_FORMATS[fmt]
     audit_export(request, run, fmt, unsuppressed=raw)
@@ -42,9 +42,7 @@ def run_report_template(request: HttpRequest, pk: int, run_pk: int) -> HttpRespo
     except FileNotFoundError:
         raise Http404 from None
     profile = pipeline.profile_from_json(run.result_json)
-    content = pipeline.render_report(
-        profile, revision_document(run.revision), "docx", template=template
-    )
+    content = pipeline.render_report(profile, runs.rule_document(run), "docx", template=template)
     audit_export(request, run, "docx-template")
     return report_download(
         run, content, "docx", pipeline.REPORT_FORMATS["docx"][0], note=TEMPLATE_NOTE

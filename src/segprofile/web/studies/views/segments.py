@@ -73,7 +73,7 @@ class RunData:
 def run_data(run: ProfileRun) -> RunData:
     """The published profile of a finished run (stored by the worker), with its revision."""
     profile = runs.published(run)
-    return RunData(run, profile, run.revision.to_document(), pipeline.hidden_segments(profile))
+    return RunData(run, profile, runs.rule_document(run), pipeline.hidden_segments(profile))
 
 
 def _done_run(

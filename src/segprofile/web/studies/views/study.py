@@ -478,6 +478,8 @@ def run_start(request: HttpRequest, pk: int) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = run_for(request, pk, run_pk, light=True)
     run.sync_with_task()
+    if runs.republish_pending(run):  # the study's min_cell was raised since it was built
+        runs.ensure(run)
     fragment = run.fragment if run.status == ProfileRun.Status.DONE else ""  # read now
     current = run.study.current_revision()
     context = {
@@ -606,7 +608,7 @@ def _priorities_page(
     if sort not in _PRIORITY_SORTS:
         sort = "rank"
     current = current_revision(study)  # the forms' base revision
-    document = revision_document(run.revision)
+    document = runs.rule_document(run)
     published = runs.published(run)
     priority, rows = _priority_rows(published, document, sort)
     can = study_capabilities(request, study)
@@ -729,6 +731,7 @@ def segment_note_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def run_html(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
     run = _finished_run(request, pk, run_pk)
+    runs.ensure(run)  # published again if the study's min_cell was raised since
     audit_export(request, run, "html")
     return report_download(run, run.html, "html", "text/html; charset=utf-8")
 

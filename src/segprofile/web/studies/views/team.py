@@ -30,6 +30,7 @@ from segprofile.web.studies import access, runs, services
 from segprofile.web.studies.access import study_for
 from segprofile.web.studies.audit import audit
 from segprofile.web.studies.forms.team import MemberForm
+from segprofile.web.studies.keys import study_key
 from segprofile.web.studies.models import (
     OWNER,
     AuditEvent,
@@ -169,13 +170,15 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     shown = list(page.object_list)
     numbers = [r.number - 1 for r in shown]
     previous = {
-        r.number: r.document
+        r.number: access.readable_data(request, study, r.document)
         for r in study.revisions.filter(number__in=numbers).only("number", "document")
     }
     rows = [
         {
             "revision": r,
-            "sections": describe_sections(previous[r.number - 1], r.document)
+            "sections": describe_sections(
+                previous[r.number - 1], access.readable_data(request, study, r.document)
+            )
             if r.number - 1 in previous
             else [],
             "first": r.number == 1,
@@ -215,7 +218,10 @@ def revision_compare(request: HttpRequest, pk: int) -> HttpResponse:
         "study": study,
         "old": old,
         "new": new,
-        "sections": describe_sections(old.document, new.document),
+        "sections": describe_sections(
+            access.readable_data(request, study, old.document),
+            access.readable_data(request, study, new.document),
+        ),
         "numbers": list(study.revisions.order_by("-number").values_list("number", flat=True)),
         "current": current,
     }
@@ -295,7 +301,10 @@ def runs_compare(request: HttpRequest, pk: int) -> HttpResponse:
         context["data_new"] = {k: v for k, v in data_new.items() if k not in same}
         context["data_same"] = same
         context["changes"] = _data_changes(data_old, data_new) + (
-            describe_changes(old.revision.document, new.revision.document)
+            describe_changes(
+                access.readable_data(request, study, old.revision.document),
+                access.readable_data(request, study, new.revision.document),
+            )
             if old.revision_id != new.revision_id
             else []
         )
@@ -432,12 +441,15 @@ def study_delete(request: HttpRequest, pk: int) -> HttpResponse:
             audit(request, AuditEvent.Action.DELETED, study, details)
             root: Path = study.data_dir().parent
             area = services.staging_area(study)
+            key = study_key(study)
             with transaction.atomic():
                 study.runs.all().delete()
                 study.delete()
             shutil.rmtree(root, ignore_errors=True)
-            # Its uploads waiting for import and any original kept by an owner go too.
+            # Its uploads waiting for import and any original kept by an owner go too, and its
+            # pseudonym keys: the pseudonyms in reports downloaded before lead to no one now.
             pipeline.staging.discard_area(services.staging_root(), area)
+            pipeline.destroy_study_key(key)
             messages.success(
                 request, gettext("The study «%(title)s» was deleted.") % {"title": study.title}
             )
