@@ -37,15 +37,23 @@ def sign_in(page: Any, live_app: Any) -> None:
     expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
 
 
-def new_example_study(page: Any) -> str:
+def new_example_study(page: Any, *, profile: bool = True) -> str:
     """Create a study from the child-benefit example; its page is open. Returns its pk.
 
     Its creation queues the profile of its demo data (``DEMO_ROWS`` rows on the test server):
-    :func:`example_profile` waits for it."""
+    :func:`example_profile` waits for it. A test that never opens that profile asks for none
+    (``profile=False``: the form's ``without_profile``, which no page offers): the one worker
+    of the test server would build it for nothing, ahead of the test's own jobs."""
     from playwright.sync_api import expect
 
     page.goto("/studies/new/")
-    page.locator('button[data-example="child-benefit"]').click()
+    button = page.locator('button[data-example="child-benefit"]')
+    if not profile:
+        button.evaluate(
+            """button => button.form.insertAdjacentHTML(
+                "beforeend", '<input type="hidden" name="without_profile" value="on">')"""
+        )
+    button.click()
     expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
     found = re.search(r"/studies/(\d+)/$", page.url)
     assert found is not None

@@ -64,7 +64,7 @@ def test_payloads_in_every_text_field_are_shown_escaped(
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     sign_in(page, live_app)
 
-    study_path = f"/studies/{new_example_study(page)}/"
+    study_path = f"/studies/{new_example_study(page, profile=False)}/"
 
     document = pipeline.example_study("child-benefit")
     poisoned = pipeline.study_from_data(_poisoned(document.model_dump(mode="json")))
