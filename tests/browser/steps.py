@@ -18,12 +18,24 @@ from tests.browser.conftest import ARTIFACTS
 SLOW = 240_000
 
 
+#: A screenshot of a whole page stops this far down. A profile's page is some 40,000 px tall:
+#: its whole picture took Chromium 3-12 s to draw (8 MB, more than anyone reads of an image);
+#: its first 8,000 px take about a second.
+SHOT_HEIGHT = 8_000
+
+
 def shot(page: Any, name: str, locator: Any = None) -> None:
-    """A screenshot into ``tests/browser/artifacts/`` (of ``locator`` or the whole page)."""
+    """A screenshot into ``tests/browser/artifacts/`` (of ``locator`` or the whole page, its
+    first ``SHOT_HEIGHT`` pixels of a longer one)."""
     if locator is not None:
         locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     else:
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        # Playwright cuts the clip to the page's own size (every width; a short page whole).
+        page.screenshot(
+            path=str(ARTIFACTS / f"{name}.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 100_000, "height": SHOT_HEIGHT},
+        )
 
 
 def sign_in(page: Any, live_app: Any) -> None:
