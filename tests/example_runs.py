@@ -1,6 +1,7 @@
 """The child-benefit example with a finished profile run, for web tests that need real segments
 and suggestions: built once per test process (``example_built`` in ``tests/web/conftest.py``),
-stored as a fresh study per test."""
+stored as a fresh study per test, with the pages the worker stores with a run (drawn once per
+test process too)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ from django.contrib.auth.models import User
 
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies import runs
 from segprofile.web.studies.models import ProfileRun, Study
 
 EXAMPLE = "child-benefit"
+
+#: The pages of the example's built profile (published profile, labels, some 15 charts: seconds
+#: to draw), by its JSON: drawn at the first store, as the worker draws them after a build.
+_PAGES: dict[str, runs.RunPages] = {}
 
 
 def build_example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
@@ -44,11 +50,17 @@ def store_example(
     for path in data.iterdir():
         shutil.copy(path, study.data_dir() / path.name)
     if with_run:
-        ProfileRun.objects.create(
+        run = ProfileRun.objects.create(
             study=study,
             revision=study.current_revision(),
             status=ProfileRun.Status.DONE,
             progress=1.0,
             result_json=result_json,
         )
+        if document is None:  # another document's pages are prepared when first read
+            if result_json not in _PAGES:
+                _PAGES[result_json] = runs.prepare(
+                    pipeline.profile_from_json(result_json), pipeline.example_study(EXAMPLE)
+                )
+            runs.store(run, _PAGES[result_json])
     return study

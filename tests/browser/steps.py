@@ -18,12 +18,24 @@ from tests.browser.conftest import ARTIFACTS
 SLOW = 240_000
 
 
+#: A screenshot of a whole page stops this far down. A profile's page is some 40,000 px tall:
+#: its whole picture took Chromium 3-12 s to draw (8 MB, more than anyone reads of an image);
+#: its first 8,000 px take about a second.
+SHOT_HEIGHT = 8_000
+
+
 def shot(page: Any, name: str, locator: Any = None) -> None:
-    """A screenshot into ``tests/browser/artifacts/`` (of ``locator`` or the whole page)."""
+    """A screenshot into ``tests/browser/artifacts/`` (of ``locator`` or the whole page, its
+    first ``SHOT_HEIGHT`` pixels of a longer one)."""
     if locator is not None:
         locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     else:
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        # Playwright cuts the clip to the page's own size (every width; a short page whole).
+        page.screenshot(
+            path=str(ARTIFACTS / f"{name}.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 100_000, "height": SHOT_HEIGHT},
+        )
 
 
 def sign_in(page: Any, live_app: Any) -> None:
@@ -37,15 +49,23 @@ def sign_in(page: Any, live_app: Any) -> None:
     expect(page.get_by_role("heading", name="Исследования", exact=True)).to_be_visible()
 
 
-def new_example_study(page: Any) -> str:
+def new_example_study(page: Any, *, profile: bool = True) -> str:
     """Create a study from the child-benefit example; its page is open. Returns its pk.
 
     Its creation queues the profile of its demo data (``DEMO_ROWS`` rows on the test server):
-    :func:`example_profile` waits for it."""
+    :func:`example_profile` waits for it. A test that never opens that profile asks for none
+    (``profile=False``: the form's ``without_profile``, which no page offers): the one worker
+    of the test server would build it for nothing, ahead of the test's own jobs."""
     from playwright.sync_api import expect
 
     page.goto("/studies/new/")
-    page.locator('button[data-example="child-benefit"]').click()
+    button = page.locator('button[data-example="child-benefit"]')
+    if not profile:
+        button.evaluate(
+            """button => button.form.insertAdjacentHTML(
+                "beforeend", '<input type="hidden" name="without_profile" value="on">')"""
+        )
+    button.click()
     expect(page).to_have_url(re.compile(r"/studies/\d+/$"))
     found = re.search(r"/studies/(\d+)/$", page.url)
     assert found is not None

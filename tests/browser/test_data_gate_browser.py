@@ -35,7 +35,7 @@ def test_real_client_ids_are_not_kept_without_a_reason(
     export = tmp_path / "заявления-2025.csv"
     ids = _records(export)
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
 
     page.goto(f"/studies/{pk}/data/sources/")
     upload_for_check(page, export)

@@ -40,7 +40,7 @@ def test_import_a_cp1251_csv_with_snils(page: Any, live_app: Any, tmp_path: Path
     numbers = _export(export)
 
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     expect(page.locator("#data")).to_be_visible()
 
     page.locator("#data-import-link").click()

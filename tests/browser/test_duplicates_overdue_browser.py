@@ -21,7 +21,7 @@ def test_a_duplicate_is_refused_and_a_late_recommendation_is_marked(
 ) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
 
     # --- № 1 of the example (a need of every client) typed again ----------------------------
     page.goto(f"/studies/{pk}/hypotheses/")

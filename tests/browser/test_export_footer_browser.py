@@ -22,7 +22,7 @@ def test_a_totals_row_is_said_and_left_out_on_the_check_page(
 ) -> None:
     export = accounting_export(tmp_path / "выгрузка-АИС.csv", 1500, ["Итого:;;;98 765 432,10;;;"])
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
 
     page.goto(f"/studies/{pk}/data/sources/")
     upload_for_check(page, export)

@@ -21,7 +21,7 @@ def test_features_in_place(page: Any, live_app: Any) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     section = page.locator("#features")
     section.scroll_into_view_if_needed()
     shot(page, "features-01-section", section)

@@ -27,7 +27,7 @@ def test_the_check_page_of_a_messy_export(page: Any, live_app: Any, tmp_path: Pa
     export.write_bytes(content)
 
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     page.locator("#data-import-link").click()
     page.get_by_label("Источник данных").select_option("__new__")
     page.get_by_label("Вид нового источника").select_option("other")
@@ -76,7 +76,7 @@ def test_unreadable_birth_dates_say_why_they_are_dropped(
     export = tmp_path / "даты.csv"
     export.write_bytes(("Дата рожд.;Канал\r\n" + "\r\n".join(rows) + "\r\n").encode("cp1251"))
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     page.locator("#data-import-link").click()
     page.get_by_label("Источник данных").select_option("__new__")
     page.get_by_label("Вид нового источника").select_option("other")
@@ -97,7 +97,7 @@ def test_a_small_export_reads_as_an_analyst_expects(
     export = tmp_path / "обращения.csv"
     export.write_bytes(content)
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     page.locator("#data-import-link").click()
     page.get_by_label("Источник данных").select_option("__new__")
     page.get_by_label("Вид нового источника").select_option("other")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_nps_question_in_the_settings(page: Any, live_app: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     settings = page.locator("#settings")
     settings.get_by_role("button", name="Изменить").click()
     field = settings.get_by_label("Столбец вопроса NPS")

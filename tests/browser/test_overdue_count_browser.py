@@ -17,7 +17,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 def test_overdue_recommendations_are_counted(page: Any, live_app: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
     page.goto(f"/studies/{pk}/recommendations/")
     counts = page.locator("p.hyp-counts")
     expect(counts).to_be_visible()

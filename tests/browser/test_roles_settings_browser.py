@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_roles_settings_and_priority_in_place(page: Any, live_app: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
     roles = page.locator("#roles")
 
     # A new role: the audience's rule without a description is refused beside the field.

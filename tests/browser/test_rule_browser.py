@@ -21,7 +21,7 @@ def test_a_rule_naming_no_column_is_explained_and_the_right_one_saved(
     page.on("response", lambda r: failures.append(r.url) if r.status >= 500 else None)
     page.on("pageerror", lambda e: failures.append(str(e)))
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     roles = page.locator("#roles")
     roles.locator("#role-applicant").get_by_role("button", name="Изменить").click()
     form = roles.locator("form.role-form")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import SLOW, example_profile, new_example_study, shot, sign_in
+from tests.browser.steps import SLOW, new_example_study, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +61,7 @@ def _build(page: Any, pk: str) -> None:
 
 def test_one_client_removed_is_not_told_by_the_comparison(page: Any, live_app: Any) -> None:
     sign_in(page, live_app)
-    pk = new_example_study(page)
-    example_profile(page)
+    pk = new_example_study(page, profile=False)  # the two profiles compared are built here
     _new_version(live_app.home, pk, keep_last_rare=True)
     _build(page, pk)
     _new_version(live_app.home, pk, keep_last_rare=False)

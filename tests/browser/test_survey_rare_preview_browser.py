@@ -21,7 +21,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 def test_the_survey_preview_hides_rare_answers(page: Any, live_app: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
     page.goto(f"/studies/{pk}/research/survey/")
     page.get_by_text("Загрузить другой файл ответов").click()
     page.locator("input[name=file]").set_input_files(

@@ -58,7 +58,7 @@ def _upload_survey(page: Any, live_app: Any, pk: str) -> None:
 
 def test_a_survey_is_renamed_and_every_page_names_it_anew(page: Any, live_app: Any) -> None:
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
     page.goto(f"/studies/{pk}/data/sources/")
     card = page.locator("section#survey")
     old = "Опрос заявителей после получения решения (около 5 % заявителей)"
@@ -100,7 +100,7 @@ def test_a_survey_is_renamed_and_every_page_names_it_anew(page: Any, live_app: A
 
 def test_the_column_list_follows_the_texts_chosen(page: Any, live_app: Any) -> None:
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
     _upload_survey(page, live_app, pk)
 
     # The complaints' column chosen and their topics found …

@@ -22,7 +22,7 @@ def test_an_export_with_a_title_row_opens_its_check_page(
     export = tmp_path / "komandirovki.csv"
     export.write_bytes(travel_export(totals=True))
     sign_in(page, live_app)
-    new_example_study(page)
+    new_example_study(page, profile=False)
     page.locator("#data-import-link").click()
     upload_for_check(page, export)
     facts = page.locator("#file")

@@ -61,7 +61,7 @@ def _listed(page: Any) -> list[str]:
 def test_the_pages_of_a_new_study_fit_the_screen_and_read_right(page: Any, live_app: Any) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_app)
-    pk = new_example_study(page)
+    pk = new_example_study(page, profile=False)
     study = f"/studies/{pk}/"
     _fits(page, "ui-review-01-study")
     page.get_by_role("button", name="Построить профиль").click()

@@ -15,13 +15,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.browser.steps import new_example_study, sign_in
+from tests.browser.steps import new_example_study, shot, sign_in
 
 from segprofile import pipeline
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"]
 TEXT_KEYS = {
     "title", "label", "description", "statement", "name", "reason", "body", "text",
@@ -47,7 +46,7 @@ def _poisoned(data: Any, key: str | None = None, counter: list[int] | None = Non
 
 def _check(page: Any, dialogs: list[str], where: str) -> None:
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(ARTIFACTS / f"xss-{where}.png"), full_page=True)
+    shot(page, f"xss-{where}")
     assert dialogs == [], f"{where}: a script ran: {dialogs}"
     # Nothing injected became markup: no <img src=x>, no inline handlers, no javascript: links.
     assert page.locator('img[src="x"]').count() == 0, where
@@ -64,7 +63,7 @@ def test_payloads_in_every_text_field_are_shown_escaped(
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     sign_in(page, live_app)
 
-    study_path = f"/studies/{new_example_study(page)}/"
+    study_path = f"/studies/{new_example_study(page, profile=False)}/"
 
     document = pipeline.example_study("child-benefit")
     poisoned = pipeline.study_from_data(_poisoned(document.model_dump(mode="json")))

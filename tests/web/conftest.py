@@ -20,6 +20,7 @@ from django.test import Client
 from example_runs import build_example
 from segprofile import pipeline
 from segprofile.model.study import Study as StudyDocument
+from segprofile.web.studies import runs
 from segprofile.web.studies.models import Study
 
 PASSWORD = "correct-horse-42"
@@ -123,3 +124,12 @@ def example_profile(tmp_path_factory: pytest.TempPathFactory) -> str:
     )
     assert profile.clusters is not None, profile.warnings
     return pipeline.profile_to_json(profile)
+
+
+@pytest.fixture(scope="session")
+def example_pages(example_profile: str) -> runs.RunPages:
+    """The pages the worker stores with a run of ``example_profile`` (the published profile,
+    labels, some 15 charts: seconds to draw), drawn once per test process."""
+    return runs.prepare(
+        pipeline.profile_from_json(example_profile), pipeline.example_study("child-benefit")
+    )

@@ -21,6 +21,7 @@ from canary import canary_rows, needles, scan_text
 from segprofile import pipeline
 from segprofile.model.format import plural
 from segprofile.model.results import Profile
+from segprofile.web.studies import runs
 from segprofile.web.studies.forms.segments import PORTRAIT_TEXT_MAX
 from segprofile.web.studies.models import Membership, ProfileRun, RunChart, Study
 
@@ -38,7 +39,19 @@ def _store(owner: User, result_json: str, *, change: Any = None) -> tuple[Study,
 
 
 @pytest.fixture
-def built(user: User, example_profile: str) -> tuple[Study, ProfileRun]:
+def built(
+    user: User, example_profile: str, example_pages: runs.RunPages
+) -> tuple[Study, ProfileRun]:
+    """The example's study with its finished run and the pages the worker stores with it."""
+    cache.clear()
+    study, run = _store(user, example_profile)
+    runs.store(run, example_pages)
+    return study, run
+
+
+@pytest.fixture
+def built_bare(user: User, example_profile: str) -> tuple[Study, ProfileRun]:
+    """The same, stored as an earlier release did: without its pages' data."""
     cache.clear()
     return _store(user, example_profile)
 
@@ -181,11 +194,11 @@ def test_the_feature_selector_swaps_only_the_feature_part(
 
 @pytest.mark.django_db
 def test_charts_are_drawn_once_per_run_and_stored_with_it(
-    client_in: Client, built: tuple[Study, ProfileRun], monkeypatch: pytest.MonkeyPatch
+    client_in: Client, built_bare: tuple[Study, ProfileRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from segprofile.report import charts  # the pipeline's chart writer, imported where used
 
-    study, run = built  # stored as an earlier release did: without its pages' data
+    study, run = built_bare  # stored as an earlier release did: without its pages' data
     calls: list[str] = []
     real = charts.to_svg
 

@@ -103,6 +103,25 @@ def test_create_from_example_stores_the_study_and_generates_its_data(
 
 
 @pytest.mark.django_db
+def test_an_example_without_its_profile_queues_none(
+    client_in: Client, jobs_not_run: None, settings: Any
+) -> None:
+    """The browser tests' hook (no page offers it): the study and its data, no profile run."""
+    settings.SEGPROFILE_DEMO_ROWS = 100  # the fewest allowed
+    client_in.post(
+        reverse("studies:create_example"), {"example": "child-benefit", "without_profile": "on"}
+    )
+    study = Study.objects.get()
+    document = study.current_revision().to_document()
+    for source in document.data_sources:
+        assert pipeline.list_dataset_versions(workspace_for(study), document.id, source.id)
+    assert not study.runs.exists()
+    html = _page(client_in, study)
+    assert "демонстрационные данные подготовлены" in html
+    assert "профиль строится" not in html.lower()
+
+
+@pytest.mark.django_db
 def test_an_unknown_example_is_refused(client_in: Client) -> None:
     response = client_in.post(reverse("studies:create_example"), {"example": "../etc"})
     assert response.status_code == 400

@@ -63,6 +63,9 @@ class ExampleForm(forms.Form):
     """Create a study from one of the bundled examples."""
 
     example = forms.ChoiceField(label=_("Example"), choices=_example_choices)
+    # Test support, offered by no page: the browser tests that never open the example's profile
+    # create the study without queuing it (its build would only hold up their background jobs).
+    without_profile = forms.BooleanField(required=False)
 
 
 class StudyUploadForm(forms.Form):

@@ -139,23 +139,25 @@ def study_create_from_example(request: HttpRequest) -> HttpResponse:
     form = ExampleForm(request.POST)
     if not form.is_valid():
         return _new_page(request, example_form=form, status=400)
+    build = not form.cleaned_data["without_profile"]
     try:
         study = services.create_study_from_example(
             request.user,
             form.cleaned_data["example"],
             rows=settings.SEGPROFILE_DEMO_ROWS,
             seed=settings.SEGPROFILE_DEMO_SEED,
-            build=True,
+            build=build,
         )
     except SegprofileError as exc:
         form.add_error(None, str(exc))
         return _new_page(request, example_form=form, status=exc.http_status)
-    messages.success(
-        request,
-        gettext(
+    if build:
+        done = gettext(
             "The study was created from the example, with demo data; its profile is being built."
-        ),
-    )
+        )
+    else:
+        done = gettext("The study was created from the example, with demo data.")
+    messages.success(request, done)
     return redirect("studies:detail", pk=study.pk)
 
 
