@@ -516,7 +516,7 @@ def test_a_source_is_renamed_by_an_editor_and_every_page_follows(
     assert study.revisions.count() == before + 1
     revision = study.current_revision()
     assert revision.comment == f"Источник данных «{old}» переименован в «{new}»"
-    assert f"«{old}» в «{new}»" in _text(
+    assert f"«{old}» переименован в «{new}»" in _text(
         client_in.get(reverse("studies:history", kwargs={"pk": study.pk}))
     )
     # The same title again stores nothing.
