@@ -93,7 +93,7 @@ def test_a_survey_is_renamed_and_every_page_names_it_anew(page: Any, live_app: A
     page.goto(f"/studies/{pk}/research/topics/")
     expect(page.locator("select[name=source] option[value=survey]")).to_have_text(new)
     page.goto(f"/studies/{pk}/history/")
-    renamed = f"переименовал(а) источник данных «{old}» в «{new}»"
+    renamed = f"Источник данных «{old}» переименован в «{new}»"
     expect(page.locator("main")).to_contain_text(renamed)
     shot(page, "source-title-03-history")
 

@@ -78,7 +78,7 @@ def test_a_new_hypothesis_is_the_next_revision(study: Study, client_in: Client) 
         "Интервью в сёлах",
         HypothesisStatus.open,
     )
-    assert "добавил(а) гипотезу" in study.current_revision().comment
+    assert study.current_revision().comment.startswith("Добавлена гипотеза: ")
 
 
 def test_saved_through_htmx_the_page_is_loaded_at_the_hypothesis(

@@ -192,7 +192,8 @@ def test_status_change_is_a_revision_with_the_status_reason_and_author(
     revision = study.current_revision()
     assert revision.number == 2
     assert revision.author == user
-    assert "anna" in revision.comment
+    assert "anna" not in revision.comment  # the author is the revision's column, not the text
+    assert revision.comment.startswith("Гипотеза «")
     assert "подтверждена" in revision.comment
     hyp = {h.id: h for h in revision.to_document().hypotheses}["n_no_paper"]
     assert "n_no_paper" not in revision.comment

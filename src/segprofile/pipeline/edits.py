@@ -89,7 +89,7 @@ def masked_list(counts: Sequence[dict[str, int]]) -> str:
 
 
 def mask_comment(text: str) -> str:
-    """A revision's comment that quotes what was typed («добавил шаг «…»»), personal data
+    """A revision's comment that quotes what was typed («Добавлен шаг «…»»), personal data
     masked as in the study itself."""
     return mask_text(text)[0]
 

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import TypeAdapter
@@ -369,8 +370,19 @@ class StudyRevision(models.Model):
         """The comment as pages show it: an example named by its title («Создано из примера
         «Ежемесячное пособие…»»), as the page offering it names it. Revisions stored before the
         comment took the title keep the example's internal name («child-benefit»); they read
-        the same."""
+        the same.
+
+        The comment names the action only («Удалена рекомендация № 2»): the author is the
+        revision's own column, by the full name. Revisions stored when the web began the comment
+        with the author's login («ivanova удалил(а) рекомендацию № 2», «ivanova: изменено
+        исследование …») are shown without it, capitalised («Удалил(а) рекомендацию № 2»); the
+        stored comment is never changed."""
         comment = self.comment
+        login = self.author.get_username() if self.author is not None else ""
+        for prefix in (f"{login}: ", f"{login} "):
+            if login and comment.startswith(prefix) and comment[len(prefix) :].strip():
+                comment = capfirst(comment[len(prefix) :].lstrip())
+                break
         for example in pipeline.list_examples():
             comment = comment.replace(f"«{example.name}»", f"«{example.title}»")
         return comment

@@ -569,8 +569,7 @@ def data_source_title(request: HttpRequest, pk: int, source_id: str) -> HttpResp
     if new == source.title:
         messages.info(request, gettext("The title is the same: nothing was stored."))
         return _back_to_data(study, source_id)
-    comment = gettext("%(user)s renamed the data source «%(old)s» to «%(new)s»") % {
-        "user": request.user.get_username(),
+    comment = gettext("Data source «%(old)s» renamed to «%(new)s»") % {
         "old": source.title or source.id,
         "new": new,
     }

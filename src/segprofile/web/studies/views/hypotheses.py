@@ -110,13 +110,12 @@ def _edit(request: HttpRequest, pk: int, hypothesis_id: str | None) -> HttpRespo
             data.update(updated.model_dump(mode="json"))
 
         if suggestion is not None:
-            comment = gettext("%(user)s accepted the suggested hypothesis %(name)s with edits")
+            comment = gettext("Suggested hypothesis %(name)s accepted with edits")
         elif hypothesis_id is None:
-            comment = gettext("%(user)s wrote a hypothesis: %(statement)s")
+            comment = gettext("Hypothesis added: %(statement)s")
         else:
-            comment = gettext("%(user)s changed the hypothesis %(name)s")
+            comment = gettext("Hypothesis %(name)s changed")
         values = {
-            "user": request.user.get_username(),
             "name": f"«{shorten(str(changes.get('statement') or shown_statement), 60)}»",
             "statement": changes.get("statement", "")[:120],
         }
@@ -169,8 +168,7 @@ def hypothesis_delete(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
         messages.error(request, str(exc))
         return htmx.go(request, _page(study, f"h-{hypothesis_id}"))
     base = sections.base_document(study).model_dump(mode="json")
-    comment = gettext("%(user)s deleted the hypothesis %(name)s") % {
-        "user": request.user.get_username(),
+    comment = gettext("Hypothesis %(name)s deleted") % {
         "name": name_items(base, "hypotheses", [hypothesis_id]),
     }
     unlinked = decisions.hypothesis_uses(sections.base_document(study), hypothesis_id).unlinked

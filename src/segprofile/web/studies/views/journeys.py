@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -174,8 +175,7 @@ def recommendations_accept(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, sections.nothing_accepted())
         return redirect(back)
     document = accepted.study
-    comment = gettext("%(user)s accepted suggested recommendations: %(names)s") % {
-        "user": request.user.get_username(),
+    comment = gettext("Suggested recommendations accepted: %(names)s") % {
         "names": name_items(document.model_dump(mode="json"), "recommendations", accepted.ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
@@ -239,8 +239,7 @@ def journeys_import(request: HttpRequest, pk: int) -> HttpResponse:
         error = pipeline.mask_comment(str(exc))
         return _journeys_page(request, study, import_error=error, status=exc.http_status)
     document = result.study
-    comment = gettext("%(user)s imported journeys from %(file)s") % {
-        "user": request.user.get_username(),
+    comment = gettext("Customer journeys imported from the file %(file)s") % {
         "file": pipeline.mask_file_name(upload.name or ""),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
@@ -496,7 +495,7 @@ def _apply(
     revision = study.add_revision(
         document,
         author=request.user,
-        comment=f"{request.user.get_username()}: {comment}",
+        comment=capfirst(comment),  # «Изменён шаг …»: the author is the revision's own column
         base=start.number,
     )
     return revision, extra

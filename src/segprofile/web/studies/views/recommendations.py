@@ -158,16 +158,15 @@ def _edit(request: HttpRequest, pk: int, recommendation_id: str | None) -> HttpR
             data.update(updated.model_dump(mode="json"))
 
         values = {
-            "user": request.user.get_username(),
             "name": name_items(
                 base.model_dump(mode="json"), "recommendations", [recommendation_id or ""]
             ),
             "title": changes.get("title", "")[:120],
         }
         comment = (
-            gettext("%(user)s wrote a recommendation: %(title)s")
+            gettext("Recommendation added: %(title)s")
             if recommendation_id is None
-            else gettext("%(user)s changed the recommendation %(name)s")
+            else gettext("Recommendation %(name)s changed")
         ) % values
         revision = sections.save_part(
             request,
@@ -212,8 +211,7 @@ def recommendation_delete(request: HttpRequest, pk: int, recommendation_id: str)
         data.clear()
         data.update(updated.model_dump(mode="json"))
 
-    comment = gettext("%(user)s deleted the recommendation %(name)s") % {
-        "user": request.user.get_username(),
+    comment = gettext("Recommendation %(name)s deleted") % {
         "name": name_items(
             sections.base_document(study).model_dump(mode="json"),
             "recommendations",
@@ -248,8 +246,7 @@ def recommendation_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     if not accepted.ids:  # every one chosen is worded as a recommendation already there
         messages.error(request, sections.nothing_accepted())
         return htmx.go(request, _page(study, "suggested"))
-    comment = gettext("%(user)s accepted suggested recommendations: %(names)s") % {
-        "user": request.user.get_username(),
+    comment = gettext("Suggested recommendations accepted: %(names)s") % {
         "names": name_items(
             accepted.study.model_dump(mode="json"), "recommendations", accepted.ids
         ),

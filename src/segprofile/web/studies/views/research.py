@@ -234,8 +234,7 @@ def hypothesis_status(request: HttpRequest, pk: int, hypothesis_id: str) -> Http
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return _back_to_hypotheses(study, f"h-{hypothesis_id}")
-    comment = gettext("%(user)s set the hypothesis %(name)s to «%(status)s»: %(reason)s") % {
-        "user": request.user.get_username(),
+    comment = gettext("Hypothesis %(name)s set to «%(status)s»: %(reason)s") % {
         "name": diff.name_items(document.model_dump(mode="json"), "hypotheses", [hypothesis_id]),
         "status": STATUS_LABELS[status],
         "reason": reason.strip() or "—",
@@ -264,12 +263,12 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "accept":
             accepted = pipeline.accept_suggested_hypotheses(document, profile, ids)
             document, ids, skipped = accepted.study, accepted.ids, accepted.skipped
-            comment = gettext("%(user)s accepted suggested hypotheses: %(names)s")
+            comment = gettext("Suggested hypotheses accepted: %(names)s")
         else:
             document = pipeline.reject_suggested_hypotheses(
                 document, profile, ids, request.POST.get("reason", "")
             )
-            comment = gettext("%(user)s rejected suggested hypotheses: %(names)s")
+            comment = gettext("Suggested hypotheses rejected: %(names)s")
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return _back_to_hypotheses(study, "suggested")
@@ -277,7 +276,6 @@ def hypothesis_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, nothing_accepted())
         return _back_to_hypotheses(study, "suggested")
     comment %= {
-        "user": request.user.get_username(),
         "names": diff.name_items(document.model_dump(mode="json"), "hypotheses", ids),
     }
     revision = study.add_revision(document, author=request.user, comment=comment)
@@ -485,8 +483,7 @@ def research_settings(request: HttpRequest, pk: int) -> HttpResponse:
             data["research"]["confidence"] = round(values["confidence"] / 100, 6)
             data["research"]["max_interviews_per_person"] = values["max_interviews_per_person"]
 
-        comment = gettext("%(user)s set the survey margin to ±%(margin)s at %(confidence)s") % {
-            "user": request.user.get_username(),
+        comment = gettext("Survey margin set to ±%(margin)s at %(confidence)s") % {
             "margin": number_format(values["margin"]),
             "confidence": number_format(values["confidence"]) + " %",
         }
@@ -566,10 +563,10 @@ def research_activity(request: HttpRequest, pk: int, activity_id: str = "") -> H
             )
 
         comment = (
-            gettext("%(user)s changed the research activity «%(title)s»")
+            gettext("Research activity «%(title)s» changed")
             if activity_id
-            else gettext("%(user)s added the research activity «%(title)s»")
-        ) % {"user": request.user.get_username(), "title": values["title"].strip()}
+            else gettext("Research activity «%(title)s» added")
+        ) % {"title": values["title"].strip()}
         at = index if index is not None else len(document.research.activities)
         prefix = f"research.activities[{at}]"
         if save_part(request, study, change, comment=comment, form=form, prefix=prefix):
@@ -588,8 +585,7 @@ def research_activity_delete(request: HttpRequest, pk: int, activity_id: str) ->
         items = data["research"]["activities"]
         items[:] = [a for a in items if a["id"] != activity_id]
 
-    comment = gettext("%(user)s deleted the research activity «%(title)s»") % {
-        "user": request.user.get_username(),
+    comment = gettext("Research activity «%(title)s» deleted") % {
         "title": act.title,
     }
     save_part(request, study, change, comment=comment)
@@ -650,8 +646,7 @@ def research_respondents_add(request: HttpRequest, pk: int, activity_id: str) ->
                     r.model_dump(mode="json") for r in added if r.id not in have
                 )
 
-            comment = gettext("%(user)s invited %(n)s respondents to «%(title)s»") % {
-                "user": request.user.get_username(),
+            comment = gettext("%(n)s respondents invited to «%(title)s»") % {
                 "n": len(added),
                 "title": act.title,
             }
@@ -692,8 +687,7 @@ def research_respondent(
                 raise InputError(gettext("The respondent has been removed meanwhile."))
             row.update(status=status, note=note)
 
-        comment = gettext("%(user)s marked a respondent of «%(title)s»: %(status)s") % {
-            "user": request.user.get_username(),
+        comment = gettext("A respondent of «%(title)s» marked: %(status)s") % {
             "title": act.title,
             "status": RESPONDENT_STATUS_LABELS[status],
         }
@@ -716,8 +710,7 @@ def research_respondent_delete(
         item = next(a for a in data["research"]["activities"] if a["id"] == activity_id)
         item["respondents"] = [r for r in item.get("respondents", []) if r["id"] != respondent_id]
 
-    comment = gettext("%(user)s removed a respondent from «%(title)s»") % {
-        "user": request.user.get_username(),
+    comment = gettext("A respondent removed from «%(title)s»") % {
         "title": act.title,
     }
     save_part(request, study, change, comment=comment)
@@ -1111,8 +1104,8 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
             study.add_revision(
                 document,
                 author=request.user,
-                comment=gettext("%(user)s gave points to the answers of the survey %(file)s")
-                % {"user": request.user.get_username(), "file": name},
+                comment=gettext("Points given to the answers of the survey %(file)s")
+                % {"file": name},
             )
         context |= {
             "document": document,
@@ -1151,10 +1144,7 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         for data_source in updated.data_sources:
             if data_source.id == source_id:
                 data_source.questions = list(questions)
-        comment = gettext(
-            "%(user)s applied the verdicts of the survey %(file)s to hypotheses: %(names)s"
-        ) % {
-            "user": request.user.get_username(),
+        comment = gettext("Verdicts of the survey %(file)s applied to hypotheses: %(names)s") % {
             "file": name,
             "names": diff.name_items(
                 updated.model_dump(mode="json"),
@@ -1179,8 +1169,8 @@ def survey_map(request: HttpRequest, pk: int, source_id: str, version: int) -> H
         study.add_revision(
             kept,
             author=request.user,
-            comment=gettext("%(user)s mapped the questions of the survey %(file)s to hypotheses")
-            % {"user": request.user.get_username(), "file": name},
+            comment=gettext("Questions of the survey %(file)s mapped to hypotheses")
+            % {"file": name},
         )
     names = hypothesis_names(document.hypotheses)
     context |= {
@@ -1265,10 +1255,7 @@ def interviews_page(request: HttpRequest, pk: int) -> HttpResponse:
             except SegprofileError as exc:
                 error = str(exc)
             else:
-                comment = gettext(
-                    "%(user)s uploaded interviews %(files)s: %(n)s quotes suggested"
-                ) % {
-                    "user": request.user.get_username(),
+                comment = gettext("Interviews %(files)s uploaded: %(n)s quotes suggested") % {
                     "files": ", ".join(n.source for n in result.notes),
                     "n": len(result.suggestions),
                 }
@@ -1320,10 +1307,10 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
             document = pipeline.confirm_quote(
                 document, hypothesis_id, index, quote, who=user, when=when
             )
-            comment = gettext("%(user)s confirmed a quote for the hypothesis %(name)s")
+            comment = gettext("Quote confirmed for the hypothesis %(name)s")
         elif action == "reject":
             document = pipeline.reject_quote(document, hypothesis_id, index, quote)
-            comment = gettext("%(user)s rejected a quote for the hypothesis %(name)s")
+            comment = gettext("Quote rejected for the hypothesis %(name)s")
         else:
             messages.error(request, gettext("Choose to confirm or to reject the quote."))
             return redirect(target)
@@ -1335,7 +1322,6 @@ def quote_decision(request: HttpRequest, pk: int, hypothesis_id: str, index: int
         author=request.user,
         comment=comment
         % {
-            "user": user,
             "name": diff.name_items(
                 document.model_dump(mode="json"), "hypotheses", [hypothesis_id]
             ),
@@ -1466,13 +1452,13 @@ def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
         topics = [_topic_lemmas(v) for v in post.getlist("topic")]
         if post.get("action") == "merge":
             document = pipeline.merge_topics(document, source, topics, name)
-            comment = gettext("%(user)s merged %(n)s topics into «%(name)s»")
+            comment = gettext("%(n)s topics merged into «%(name)s»")
         elif len(topics) == 1:
             document = pipeline.set_topic_name(document, source, topics[0], name)
             comment = (
-                gettext("%(user)s named a topic «%(name)s»")
+                gettext("Topic named «%(name)s»")
                 if name.strip()
-                else gettext("%(user)s removed the team's name of a topic")
+                else gettext("Team's name of a topic removed")
             )
         else:
             raise InputError(
@@ -1482,7 +1468,7 @@ def topic_names(request: HttpRequest, pk: int) -> HttpResponse:
     except SegprofileError as exc:
         messages.error(request, str(exc))
         return redirect(target)
-    values = {"user": request.user.get_username(), "n": len(topics), "name": name.strip()}
+    values = {"n": len(topics), "name": name.strip()}
     revision = study.add_revision(document, author=request.user, comment=comment % values)
     # The name typed is masked as every typed text is: the message says what was replaced.
     messages.success(request, saved_message(revision))
