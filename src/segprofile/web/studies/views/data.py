@@ -418,7 +418,7 @@ def _sources(
                 "decisions": len(source.columns),
                 "title_form": renaming
                 if renaming is not None and source.id == renamed
-                else SourceTitleForm(initial={"title": source.title}),
+                else SourceTitleForm(initial={"title": source.title}, auto_id=_title_id(source.id)),
             }
         )
     return rows
@@ -549,6 +549,12 @@ def data_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("studies:data_inspect", pk=study.pk, token=token)
 
 
+def _title_id(source_id: str) -> str:
+    """The ids of a source's rename field (one such form per source on the page: each label
+    names its own field)."""
+    return f"id_%s_{source_id}"
+
+
 @require_POST
 def data_source_title(request: HttpRequest, pk: int, source_id: str) -> HttpResponse:
     """Rename a data source: a new revision of the study, whose history names who did it."""
@@ -557,7 +563,7 @@ def data_source_title(request: HttpRequest, pk: int, source_id: str) -> HttpResp
     source = next((s for s in document.data_sources if s.id == source_id), None)
     if source is None:
         raise Http404
-    form = SourceTitleForm(request.POST)
+    form = SourceTitleForm(request.POST, auto_id=_title_id(source_id))
     if form.is_valid():
         try:
             renamed = pipeline.rename_data_source(document, source_id, form.cleaned_data["title"])
