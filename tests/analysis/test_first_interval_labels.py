@@ -170,3 +170,22 @@ def test_approximate_quantiles_find_the_start_in_the_same_query(
     assert len(queries) == 1
     assert lows == exact[1] == {"children": 0.0}
     assert edges["children"] == exact[0]["children"] == [1.0, 2.0]
+
+
+def test_the_feature_form_preview_names_intervals_as_the_profile(tmp_path: Path) -> None:
+    from segprofile.pipeline.features import _preview_counts
+
+    study = _study(children={"method": "quantiles", "n_bins": 4, "unit": "детей"})
+    records = _records(ROWS, seed=5)
+    profile = _labels(study, records, tmp_path)["children"]
+    table = ibis.duckdb.connect().create_table("t", records)
+    counts, _, _, bins = _preview_counts(table, study.feature("children"), 10)
+    assert bins is not None
+    assert list(zip(bins.codes, bins.labels, strict=True)) == profile
+    assert counts["<1"] == records["children"].to_pylist().count(0)
+    few = _records(ROWS, seed=5, zeros=9)
+    _, _, _, bins = _preview_counts(
+        ibis.duckdb.connect().create_table("t", few), study.feature("children"), 10
+    )
+    assert bins is not None
+    assert bins.labels[0] == "Менее 1 ребёнка"
