@@ -82,6 +82,8 @@ class ByFeatureResult:
     warnings: list[str] = field(default_factory=list)
     #: Thresholds used for every numeric feature: other tables are cut the same way.
     edges: dict[str, list[float]] = field(default_factory=dict)
+    #: Numeric features whose first interval starts at 0 (:func:`quantile_cuts`).
+    lows: dict[str, float] = field(default_factory=dict)
 
 
 def _fmt(value: float) -> str:
@@ -128,9 +130,18 @@ def unit_after(value: float | None, unit: str, *, case: str = "nomn") -> str:
     return str(word.capitalize() if unit[:1].isupper() else word)
 
 
-def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, unit: str) -> Bins:
+def make_bins(
+    edges: list[float],
+    *,
+    integer: bool,
+    labels: list[str] | None,
+    unit: str,
+    low: float | None = None,
+) -> Bins:
     """Codes and labels for thresholds ``t_1 < … < t_n``: n + 1 intervals; the unit agrees with
-    the number it follows (:func:`unit_after`)."""
+    the number it follows (:func:`unit_after`). With ``low`` (whole values only, the smallest
+    the column holds, :func:`quantile_cuts`) the first interval is named by its values: «0»,
+    «0–2 детей» rather than «менее 1», «менее 3 детей». Its code stays ``<t_1``."""
     codes = [f"<{_fmt(edges[0])}"]
     codes += [f"{_fmt(a)}–{_fmt(b)}" for a, b in itertools.pairwise(edges)]
     codes.append(f"≥{_fmt(edges[-1])}")
@@ -144,7 +155,13 @@ def make_bins(edges: list[float], *, integer: bool, labels: list[str] | None, un
         def suffix(value: float | None, case: str = "nomn") -> str:
             return f" {unit_after(value, unit, case=case)}" if unit else ""
 
-        made = [f"менее {fmt(shown[0])}{suffix(shown[0], 'gent')}"]
+        top = math.ceil(edges[0]) - 1  # the largest whole value of the first interval
+        if integer and low is not None and float(low).is_integer() and low == top:
+            made = [f"{number(low)}{suffix(low)}"]
+        elif integer and low is not None and float(low).is_integer() and low < top:
+            made = [f"{number(low)}–{number(top)}{suffix(top)}"]
+        else:
+            made = [f"менее {fmt(shown[0])}{suffix(shown[0], 'gent')}"]
         for a, b in itertools.pairwise(shown):
             whole = integer and float(a).is_integer() and float(b).is_integer() and a < b
             if whole and b - a == 1:
@@ -204,14 +221,32 @@ def _engine_name(table: ir.Table) -> str:
 
 
 def quantile_edges(features: list[Feature], table: ir.Table) -> dict[str, list[float]]:
-    """Thresholds of numeric features binned by quantiles: one aggregate query for all.
+    """Thresholds of numeric features binned by quantiles: one aggregate query for all."""
+    return quantile_cuts(features, table)[0]
+
+
+def quantile_cuts(
+    features: list[Feature],
+    table: ir.Table,
+    *,
+    min_cell: int | None = None,
+    id_column: str | None = None,
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Thresholds of numeric features binned by quantiles, and where their first interval
+    starts: one aggregate query for all.
 
     DuckDB computes exact quantiles (faster there than its approximate ones); on other engines
     (Spark) exact quantiles need a whole column in memory, so approximate ones are used.
+
+    With ``min_cell``, the same query finds the whole-valued features whose smallest value is 0
+    held by at least ``min_cell`` clients (distinct ``id_column`` values, else rows): their
+    first interval is named from 0 («0–2 детей», :func:`make_bins`). No other smallest value is
+    named: it may be one client's (a rare value, never shown), and a respondent or a later
+    record may hold less (a respondent aged 17 under «18–24 лет»); nothing counts below 0.
     """
     wanted = [f for f in features if _needs_quantiles(f)]
     if not wanted:
-        return {}
+        return {}, {}
     exact = _engine_name(table) == "duckdb"
     aggs: dict[str, Any] = {}
     probs: dict[str, list[float]] = {}
@@ -220,6 +255,13 @@ def quantile_edges(features: list[Feature], table: ir.Table) -> dict[str, list[f
         n_bins = feature.binning.n_bins if feature.binning is not None else 4
         probs[feature.id] = [j / n_bins for j in range(1, n_bins)]
         col = table[feature.column]
+        if min_cell is not None and col.type().is_integer():
+            aggs[f"min{i}"] = col.min()
+            zero = col == 0
+            if id_column is not None:
+                aggs[f"zeros{i}"] = table[id_column].nunique(where=zero)
+            else:
+                aggs[f"zeros{i}"] = zero.cast("int64").sum()
         if exact:
             aggs[f"q{i}"] = col.quantile(probs[feature.id])
             continue
@@ -227,6 +269,7 @@ def quantile_edges(features: list[Feature], table: ir.Table) -> dict[str, list[f
             aggs[f"q{i}_{j}"] = col.approx_quantile(p)
     row = execute(table.aggregate(**aggs)).iloc[0]
     out: dict[str, list[float]] = {}
+    lows: dict[str, float] = {}
     for i, feature in enumerate(wanted):
         if exact:
             values = list(row[f"q{i}"]) if row[f"q{i}"] is not None else []
@@ -236,11 +279,15 @@ def quantile_edges(features: list[Feature], table: ir.Table) -> dict[str, list[f
         if feature.binning is not None and feature.binning.method is BinningMethod.round:
             finite = [_nice(v) for v in finite]
         out[feature.id] = sorted(set(finite)) or [0.0]  # all missing: one catch-all interval
-    return out
+        if f"min{i}" in aggs and min_cell is not None:
+            smallest, zeros = row[f"min{i}"], _or0(row[f"zeros{i}"])
+            if not pd.isna(smallest) and smallest == 0 and zeros >= min_cell:
+                lows[feature.id] = 0.0
+    return out, lows
 
 
 def _numeric_bins(
-    feature: Feature, table: ir.Table, edges: list[float] | None
+    feature: Feature, table: ir.Table, edges: list[float] | None, low: float | None = None
 ) -> tuple[list[float], Bins]:
     """The thresholds of a numeric feature (given, declared or quantiles) and their bins."""
     _check_numeric(feature, table)
@@ -255,18 +302,20 @@ def _numeric_bins(
         integer=table[feature.column].type().is_integer(),
         labels=binning.labels if binning is not None else None,
         unit=binning.unit if binning is not None else "",
+        low=low,
     )
     return edges, bins
 
 
 def segment_code(
-    feature: Feature, table: ir.Table, edges: list[float] | None = None
+    feature: Feature, table: ir.Table, edges: list[float] | None = None, low: float | None = None
 ) -> tuple[ir.StringValue, Bins | None]:
-    """An Ibis expression giving each row's segment code for ``feature`` (missing → "NA")."""
+    """An Ibis expression giving each row's segment code for ``feature`` (missing → "NA");
+    ``low``: where its first interval starts, if known (:func:`quantile_cuts`)."""
     col = table[feature.column]
     dtype = col.type()
     if feature.type is FeatureType.numeric:
-        edges, bins = _numeric_bins(feature, table, edges)
+        edges, bins = _numeric_bins(feature, table, edges, low)
         cases = [(col < edges[0], bins.codes[0])]
         cases += [(col < b, bins.codes[i + 1]) for i, b in enumerate(edges[1:])]
         expr = ibis.cases(*cases, else_=bins.codes[-1])
@@ -360,6 +409,8 @@ class Coded:
     has_satisfaction: bool
     edges: dict[str, list[float]]
     has_clients: bool = False
+    #: Numeric features whose first interval starts at 0 (:func:`quantile_cuts`).
+    lows: dict[str, float] = field(default_factory=dict)
     #: Key column → how its values become codes (from key_table); None: the columns are codes.
     decode: dict[str, Decode] | None = None
     #: Key column → how many values it can take, missing included, where that is known
@@ -376,15 +427,22 @@ def code_table(
     id_column: str | None = None,
     with_satisfaction: bool = True,
     extra: dict[str, ir.Value] | None = None,
+    lows: dict[str, float] | None = None,
 ) -> Coded:
     """Project ``table`` to one code column per feature (``seg_i``), plus ``sat`` and ``client``.
 
-    Numeric thresholds come from ``edges`` when given (to cut another table the same way).
+    Numeric thresholds come from ``edges`` when given (to cut another table the same way), and
+    where their first intervals start from ``lows`` (``ByFeatureResult.lows``).
     """
-    if edges is None:
-        edges = quantile_edges(features, table)
-    else:
-        edges = {**quantile_edges([f for f in features if f.id not in edges], table), **edges}
+    given = edges or {}
+    edges, found = quantile_cuts(
+        [f for f in features if f.id not in given],
+        table,
+        min_cell=study.segmentation.min_cell,
+        id_column=id_column,
+    )
+    edges |= given
+    lows = {**found, **(lows or {})}
     for feature in features:
         if feature.type is FeatureType.numeric and feature.id not in edges:
             edges[feature.id] = list(feature.binning.thresholds) if feature.binning else [0.0]
@@ -392,7 +450,7 @@ def code_table(
     bins: dict[str, Bins | None] = {}
     exprs: dict[str, ir.Value] = {}
     for i, feature in enumerate(features):
-        code, b = segment_code(feature, table, edges.get(feature.id))
+        code, b = segment_code(feature, table, edges.get(feature.id), lows.get(feature.id))
         name = f"seg_{i}"
         columns[feature.id] = name
         bins[feature.id] = b
@@ -411,6 +469,7 @@ def code_table(
         has_satisfaction=with_sat,
         edges=edges,
         has_clients=id_column is not None,
+        lows=lows,
     )
 
 
@@ -432,6 +491,7 @@ def segment_key(
     edges: list[float] | None = None,
     *,
     exact_missing: bool = False,
+    low: float | None = None,
 ) -> tuple[ir.Value, Bins | None, Decode]:
     """A cheap grouping key for ``feature`` and how to turn its values into segment codes.
 
@@ -443,7 +503,7 @@ def segment_key(
     col = table[feature.column]
     dtype = col.type()
     if feature.type is FeatureType.numeric:
-        edges, bins = _numeric_bins(feature, table, edges)
+        edges, bins = _numeric_bins(feature, table, edges, low)
         # The same cases as segment_code, giving the interval's number instead of its code. An
         # integer is below t exactly when it is below ⌈t⌉: no cast of every row to a float.
         whole = dtype.is_integer() and all(abs(e) < 2**53 for e in edges)
@@ -482,7 +542,9 @@ def key_table(
 
     ``Coded.decode`` turns each key column's values into codes; see :func:`fetch_decoded`.
     """
-    edges = quantile_edges(features, table)
+    edges, lows = quantile_cuts(
+        features, table, min_cell=study.segmentation.min_cell, id_column=id_column
+    )
     columns: dict[str, str] = {}
     bins: dict[str, Bins | None] = {}
     decode: dict[str, Decode] = {}
@@ -491,7 +553,11 @@ def key_table(
     for i, feature in enumerate(features):
         name = f"seg_{i}"
         key, b, dec = segment_key(
-            feature, table, edges.get(feature.id), exact_missing=id_column is not None
+            feature,
+            table,
+            edges.get(feature.id),
+            exact_missing=id_column is not None,
+            low=lows.get(feature.id),
         )
         if feature.type is FeatureType.numeric and b is not None:
             edges[feature.id] = list(b.edges)
@@ -520,6 +586,7 @@ def key_table(
         has_clients=id_column is not None,
         decode=decode,
         levels=levels,
+        lows=lows,
     )
 
 
@@ -601,7 +668,7 @@ def segment_by_feature(
     report(0.1, "Сегменты по всем признакам")
     results, coded = feature_segments(study, source, features, id_column=id_column)
     report(0.6, "Отличительные черты сегментов")
-    result = ByFeatureResult(features=results, edges=coded.edges)
+    result = ByFeatureResult(features=results, edges=coded.edges, lows=coded.lows)
     threshold = float(study.segmentation.satisfaction.csat_threshold)
     _traits_and_pairs(study, features, coded, result, source.count(), threshold)
     report(1.0, "")
@@ -730,7 +797,14 @@ def _per_feature_rows(
     backend = keyed.table.get_backend()
     if backend.name not in _GROUPING_SETS_ENGINES:
         # Any Ibis engine: the codes unpivoted into (feature, segment) pairs, grouped once.
-        coded = code_table(study, features, source.table, edges=keyed.edges, id_column=id_column)
+        coded = code_table(
+            study,
+            features,
+            source.table,
+            edges=keyed.edges,
+            id_column=id_column,
+            lows=keyed.lows,
+        )
         long = coded.table.pivot_longer(
             s.cols(*coded.columns.values()), names_to="feature", values_to="segment"
         )

@@ -38,7 +38,7 @@ from segprofile.analysis.by_feature import (
     _stats,
     code_table,
     order_codes,
-    quantile_edges,
+    quantile_cuts,
     segment_code,
     segment_label,
 )
@@ -504,6 +504,7 @@ def count_groups(
     *,
     extra_features: list[Feature] | None = None,
     id_column: str | None = None,
+    lows: dict[str, float] | None = None,
 ) -> GroupTable:
     """Capacity, satisfaction, numeric sums and every feature's segment codes, per group.
 
@@ -531,7 +532,13 @@ def count_groups(
     for i, feature in enumerate(numeric):
         extra[f"num_{i}"] = table[feature.column].cast("float64")
     coded = code_table(
-        study, coded_features, table, edges=dict(edges), id_column=id_column, extra=extra
+        study,
+        coded_features,
+        table,
+        edges=dict(edges),
+        id_column=id_column,
+        extra=extra,
+        lows=lows,
     )
     threshold = float(study.segmentation.satisfaction.csat_threshold)
     t = coded.table
@@ -621,6 +628,7 @@ def _aggregate(
         assignment,
         extra_features=prepared.features,
         id_column=id_column,
+        lows=by_feature.lows,
     )
     rows, values, everyone = groups.rows, groups.values, groups.everyone
     total = everyone.capacity
@@ -877,8 +885,12 @@ def segment_portrait(
             "есть в данных.",
         )
     known_edges = dict(edges or {})
+    lows: dict[str, float] = {}
     if feature.type is FeatureType.numeric and feature.id not in known_edges:
-        known_edges |= quantile_edges([feature], source.table)
+        found, lows = quantile_cuts(
+            [feature], source.table, min_cell=study.segmentation.min_cell, id_column=id_column
+        )
+        known_edges |= found
     expr, _ = segment_code(feature, source.table, known_edges.get(feature.id))
     groups = count_groups(
         study,
@@ -887,6 +899,7 @@ def segment_portrait(
         ibis.ifelse(expr == code, 1, 0),
         extra_features=[feature],
         id_column=id_column,
+        lows=lows,
     )
     if 1 not in groups.rows:
         raise InputError(

@@ -293,10 +293,12 @@ def _preview_counts(
     """
     import ibis
 
-    from segprofile.analysis.by_feature import MISSING_CODE, segment_code
+    from segprofile.analysis.by_feature import MISSING_CODE, quantile_cuts, segment_code
     from segprofile.data.engine import execute
 
-    code, bins = segment_code(feature, table)
+    # Intervals named as the profile names them: from 0 where at least min_cell rows have 0.
+    edges, lows = quantile_cuts([feature], table, min_cell=min_cell)
+    code, bins = segment_code(feature, table, edges.get(feature.id), lows.get(feature.id))
     value = code if bins is not None else segment_code(_stub(feature.column), table)[0]
     pairs = table.select(value=value, code=code)
     values = pairs.group_by(["value", "code"]).aggregate(n=pairs.count())
