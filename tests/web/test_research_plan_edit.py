@@ -673,3 +673,24 @@ def test_the_activity_form_names_hypotheses_by_number(
     assert "№ 2. Сайт не даёт записаться." in shown
     assert "n1 —" not in shown
     assert "p1 —" not in shown
+
+
+def test_a_plan_computed_under_a_smaller_min_cell_is_not_shown(
+    study: Study, client_in: Client, user: User
+) -> None:
+    """The owner raised min_cell: the plan computed before (its sizes, quotas and people chosen
+    by groups of the old threshold) is no longer shown; the page offers to compute it again."""
+    page = _text(client_in.get(_url("research", study)))
+    assert "Для интервью подобрано 4 человека." in page
+    document = _doc(study)
+    settings = document.segmentation.model_copy(update={"min_cell": 400})
+    study.add_revision(
+        document.model_copy(update={"segmentation": settings}), author=user, comment="порог"
+    )
+    page = _text(client_in.get(_url("research", study)))
+    assert "Для интервью подобрано 4 человека." not in page
+    assert not any(pid in page for pid in PEOPLE)
+    assert 'id="plan-min-cell"' in page
+    assert "Наименьшая показываемая группа увеличена после расчёта плана" in page
+    csv = client_in.get(_url("research_respondents", study))
+    assert not any(pid in csv.content.decode() for pid in PEOPLE)

@@ -676,8 +676,13 @@ class ResearchPlan(BackgroundJob, models.Model):
         return f"{self.study}: {self.status}"
 
     def plan(self) -> pipeline.ResearchPlanResult | None:
-        """The computed plan as readers may see it, or ``None`` until it is done."""
+        """The computed plan as readers may see it, or ``None`` until it is done — or when the
+        study's ``min_cell`` was raised since it was computed: its sizes and quotas may name
+        groups the study now hides (the page offers to compute it again)."""
         if self.status != self.Status.DONE:
+            return None
+        current = self.study.current_revision()
+        if current is not None and _min_cell(current.document) > _min_cell(self.revision.document):
             return None
         return pipeline.readable_plan(_PLAN.validate_json(self.result_json))
 
